@@ -1,0 +1,1 @@
+"""The command line: argparse adapters over corral.services. Only main.py exits."""

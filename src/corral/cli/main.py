@@ -1,0 +1,116 @@
+"""Entry point: parse arguments, dispatch to one command module, map errors to exit codes.
+
+Only the chosen command's module is imported, so `corral --help` and cheap commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from corral import __version__
+
+__all__ = ["COMMANDS", "main", "run"]
+
+# name -> (module under corral.cli, one-line help). Each module has configure(parser) and handle(args, ctx, out).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "python": ("python_cmd", "discover, find and pin Python interpreters"),
+    "venv": ("venv_cmd", "create a virtual environment (default: the project's .venv)"),
+    "info": ("info_cmd", "show an environment's layout, interpreter, packages and size"),
+    "config": ("config_cmd", "show effective settings and where each value comes from"),
+}
+
+_EXIT_INTERRUPTED = 130
+_EXIT_INTERNAL = 70
+
+
+def _top_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corral",
+        description="corral owns the whole life of a Python project's virtual environment.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n" + "\n".join(f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items())
+        + "\n\nrun `corral COMMAND --help` for a command's options",
+    )
+    parser.add_argument("--version", action="version", version=f"corral {__version__}")
+    _add_globals(parser)
+    parser.add_argument("command", nargs="?", choices=sorted(COMMANDS), metavar="COMMAND")
+    return parser
+
+
+def _add_globals(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-v", "--verbose", "--debug", action="count", default=0, dest="verbose",
+                        help="more detail; tracebacks for errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only results and errors")
+    parser.add_argument("-C", "--directory", metavar="DIR", help="act as if started in DIR")
+
+
+def _command_index(argv: Sequence[str]) -> int | None:
+    skip_next = False
+    for i, arg in enumerate(argv):
+        if skip_next:
+            skip_next = False
+            continue
+        if arg in {"-C", "--directory"}:
+            skip_next = True
+            continue
+        if not arg.startswith("-"):
+            return i
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run corral with `argv`; returns the exit code."""
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    index = _command_index(args_in)
+    if index is None or args_in[index] not in COMMANDS:
+        parser = _top_parser()
+        if index is None:
+            parsed = parser.parse_args(args_in)
+            parser.print_help()
+            return 0 if parsed.command is None and not args_in else 2
+        parser.parse_args(args_in)  # reports the unknown command with the list of valid ones
+        return 2
+    name = args_in[index]
+    module = importlib.import_module(f"corral.cli.{COMMANDS[name][0]}")
+    parser = argparse.ArgumentParser(prog=f"corral {name}", description=COMMANDS[name][1])
+    _add_globals(parser)
+    module.configure(parser)
+    args = parser.parse_args(args_in[:index] + args_in[index + 1 :])
+    return _dispatch(module, args)
+
+
+def _dispatch(module: object, args: argparse.Namespace) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from corral.errors import CorralError  # noqa: PLC0415
+    from corral.render.output import Output  # noqa: PLC0415
+    from corral.services.context import Context  # noqa: PLC0415
+
+    out = Output(quiet=args.quiet, verbose=args.verbose)
+    try:
+        ctx = Context(cwd=Path(args.directory) if args.directory else None)
+        code: int = module.handle(args, ctx, out)  # type: ignore[attr-defined]
+    except CorralError as err:
+        if args.verbose:
+            import traceback  # noqa: PLC0415
+
+            traceback.print_exc()
+        out.error(str(err))
+        return err.exit_code
+    except KeyboardInterrupt:
+        out.error("interrupted; nothing was left half done (run the command again to finish)")
+        return _EXIT_INTERRUPTED
+    except Exception as err:  # noqa: BLE001 - the one place that turns surprises into a clean message
+        if args.verbose:
+            raise
+        out.error(f"internal error: {type(err).__name__}: {err} (run again with -v for the traceback and report it)")
+        return _EXIT_INTERNAL
+    return code
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""`corral venv [PATH]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corral.render.output import Output
+    from corral.services.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options."""
+    parser.add_argument("path", nargs="?", type=Path, help="where to create it (default: the project's .venv)")
+    parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter: 3.12, '>=3.10', cpython@3.11, a path")
+    parser.add_argument("--system-site-packages", action="store_true", default=None,
+                        help="let the env see the base interpreter's packages (recorded in [tool.corral])")
+    parser.add_argument("--prompt", metavar="NAME", help="name shown in the shell prompt while active")
+    parser.add_argument("--seed", dest="seed", action="store_true", default=None, help="install pip (default)")
+    parser.add_argument("--no-seed", dest="seed", action="store_false", help="do not install pip")
+    parser.add_argument("--creator", choices=["uv", "venv", "virtualenv"], help="force a creator")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """Create the env and say what was chosen."""
+    from corral.services.create import create_env  # noqa: PLC0415
+
+    made = create_env(ctx, args.path, python=args.python, system_site_packages=args.system_site_packages,
+                      prompt=args.prompt, seed=args.seed, creator=args.creator)
+    if args.json:
+        out.json("venv", {"path": str(made.path), "python": made.interpreter.to_dict(), "creator": made.creator,
+                          "seeded": made.seeded, "system_site_packages": made.system_site_packages})
+        return 0
+    interp = made.interpreter
+    out.info(f"created {made.path} with {interp.implementation} {interp.version} ({interp.path}, "
+             f"chosen by {made.interpreter_reason}) using the {made.creator} creator")
+    if interp.is_legacy:
+        out.warn(f"Python {interp.short_version} is past end of life: this env is a legacy zone")
+    if made.recorded_options:
+        out.info(f"recorded {made.recorded_options} in [tool.corral]")
+    out.line(str(made.path))
+    return 0

@@ -1,0 +1,52 @@
+"""The `pyvenv.cfg` file that marks a PEP 405 environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["PyvenvCfg"]
+
+
+@dataclass(frozen=True, slots=True)
+class PyvenvCfg:
+    """Key/value pairs of pyvenv.cfg, in file order (keys lower-cased as `site.py` reads them)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> PyvenvCfg:
+        """Parse like CPython's `site.venv()`: `key = value` lines, others ignored."""
+        values: dict[str, str] = {}
+        for line in text.splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.strip():
+                values[key.strip().lower()] = value.strip()
+        return cls(values)
+
+    def render(self) -> str:
+        """Text for writing back."""
+        return "".join(f"{k} = {v}\n" for k, v in self.values.items())
+
+    @property
+    def home(self) -> str | None:
+        """Folder of the base interpreter."""
+        return self.values.get("home")
+
+    @property
+    def version(self) -> str | None:
+        """Base interpreter version as recorded (`version_info`, `version` or virtualenv's key)."""
+        return self.values.get("version_info") or self.values.get("version")
+
+    @property
+    def system_site_packages(self) -> bool:
+        """Whether the base interpreter's site-packages are visible."""
+        return self.values.get("include-system-site-packages", "false").lower() == "true"
+
+    @property
+    def creator(self) -> str:
+        """Which tool wrote the env, as far as pyvenv.cfg tells."""
+        if "uv" in self.values:
+            return f"uv {self.values['uv']}"
+        if "virtualenv" in self.values:
+            return f"virtualenv {self.values['virtualenv']}"
+        return "venv"

@@ -1,0 +1,1 @@
+"""Environment creators behind core.protocols.Creator (uv, stdlib venv; virtualenv for legacy)."""

@@ -1,0 +1,1 @@
+"""Find every Python interpreter on the machine and identify each once (cached)."""

@@ -1,0 +1,106 @@
+"""Every error corral raises on purpose.
+
+    CorralError                      exit 1, one line, no traceback unless -v/--debug
+    ├── UsageError                   exit 2: bad input or configuration; the user can fix it
+    │   ├── InvalidSpec              a Python spec that does not parse ("3.x", ">=banana")
+    │   ├── InterpreterNotFound      no interpreter matches a spec; lists what was found
+    │   ├── ProjectNotFound          no pyproject.toml above the working directory
+    │   ├── ConfigError              malformed pyproject.toml / config file (names file and line)
+    │   └── InvalidRequirement       a PEP 508 string that does not parse
+    ├── EnvError                     an environment cannot be created/read/used
+    │   └── EnvExists                target exists; never overwritten silently
+    ├── LockError                    resolution or lock file problem
+    │   └── LockOutdated             lock is stale for the pyproject (--locked/--check)
+    ├── EngineError                  a tool (uv, pip, venv) failed; carries cmd/code/output
+    ├── ShellError                   unknown shell, or activation impossible
+    └── SafetyRefusal                corral will not delete/overwrite something it cannot prove is an env
+
+Messages state what happened, the value involved and the next step. They carry no markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ConfigError",
+    "CorralError",
+    "EngineError",
+    "EnvError",
+    "EnvExists",
+    "InterpreterNotFound",
+    "InvalidRequirement",
+    "InvalidSpec",
+    "LockError",
+    "LockOutdated",
+    "ProjectNotFound",
+    "SafetyRefusal",
+    "ShellError",
+    "UsageError",
+]
+
+
+class CorralError(Exception):
+    """Root of corral's deliberate errors; `exit_code` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class UsageError(CorralError):
+    """Bad input or configuration that the user can correct."""
+
+    exit_code = 2
+
+
+class InvalidSpec(UsageError, ValueError):
+    """A Python interpreter spec that cannot be parsed."""
+
+
+class InterpreterNotFound(UsageError):
+    """No interpreter matches the requested spec."""
+
+
+class ProjectNotFound(UsageError):
+    """No project (pyproject.toml) was found."""
+
+
+class ConfigError(UsageError):
+    """A configuration file is malformed or holds a wrong value."""
+
+
+class InvalidRequirement(UsageError, ValueError):
+    """A PEP 508 requirement string that cannot be parsed."""
+
+
+class EnvError(CorralError):
+    """An environment cannot be created, read or used."""
+
+
+class EnvExists(EnvError):
+    """The target of a creation already exists."""
+
+
+class LockError(CorralError):
+    """Resolution failed or the lock file is unusable."""
+
+
+class LockOutdated(LockError):
+    """The lock no longer matches pyproject.toml."""
+
+
+class ShellError(UsageError):
+    """Unknown shell or impossible activation."""
+
+
+class SafetyRefusal(CorralError):
+    """corral refuses to delete or replace something it cannot prove is an environment."""
+
+
+class EngineError(CorralError):
+    """An external tool failed."""
+
+    def __init__(self, message: str, *, cmd: Sequence[str] = (), code: int | None = None, output: str = "") -> None:
+        super().__init__(message)
+        self.cmd = list(cmd)
+        self.code = code
+        self.output = output

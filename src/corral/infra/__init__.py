@@ -1,0 +1,1 @@
+"""Thin I/O adapters (processes, files, TOML, locations) with no domain decisions."""

@@ -1,0 +1,84 @@
+"""Human and JSON output. Data goes to stdout, messages to stderr; `-q` silences messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+__all__ = ["JSON_SCHEMA_VERSION", "Output"]
+
+JSON_SCHEMA_VERSION = "1"
+
+
+class Output:
+    """Writes results for people (tables, lines) or machines (a versioned JSON envelope)."""
+
+    def __init__(self, *, quiet: bool = False, verbose: int = 0, stdout: TextIO | None = None,
+                 stderr: TextIO | None = None) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+
+    def line(self, text: str = "") -> None:
+        """A line of data on stdout."""
+        self.stdout.write(text + "\n")
+
+    def info(self, text: str) -> None:
+        """A progress or status message (stderr; hidden by -q)."""
+        if not self.quiet:
+            self.stderr.write(text + "\n")
+
+    def debug(self, text: str) -> None:
+        """A message shown only with -v."""
+        if self.verbose:
+            self.stderr.write(f"debug: {text}\n")
+
+    def warn(self, text: str) -> None:
+        """A warning (stderr, shown even with -q)."""
+        self.stderr.write(f"warning: {text}\n")
+
+    def error(self, text: str) -> None:
+        """An error line (stderr)."""
+        self.stderr.write(f"error: {text}\n")
+
+    def json(self, command: str, data: Any, *, status: str = "success", messages: Sequence[str] = ()) -> None:  # noqa: ANN401
+        """The JSON envelope: {"corral_json": "1", "command", "status", "data", "messages"}."""
+        payload = {"corral_json": JSON_SCHEMA_VERSION, "command": command, "status": status, "data": data,
+                   "messages": list(messages)}
+        self.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
+              footer: str | None = None) -> None:
+        """A table sized to the terminal (rich when on a terminal, aligned text otherwise)."""
+        if self.stdout.isatty():
+            from rich.console import Console  # noqa: PLC0415 - rich costs ~40 ms to import
+            from rich.table import Table  # noqa: PLC0415
+
+            table = Table(*columns, title=title, caption=footer, show_lines=False, header_style="bold")
+            for row in rows:
+                table.add_row(*row)
+            Console(file=self.stdout).print(table)
+            return
+        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+        if title:
+            self.line(title)
+        self.line("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+        for row in rows:
+            self.line("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+        if footer:
+            self.line(footer)
+
+
+def human_size(size: int | None) -> str:
+    """1.2 MB style."""
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":  # noqa: PLR2004
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"

@@ -1,0 +1,134 @@
+"""Effective settings and where each value came from.
+
+Precedence, highest first: command-line flag, `CORRAL_<NAME>` environment variable, the project's
+`[tool.corral]`, the user config file (`<config dir>/config.toml`), the built-in default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corral.errors import ConfigError
+from corral.infra.toml_file import read_toml
+
+__all__ = ["SETTINGS", "Setting", "Settings", "Value"]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A known setting: its name in TOML, its type and default, and what it does."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        """CORRAL_<NAME> with dashes as underscores."""
+        return "CORRAL_" + self.name.upper().replace("-", "_")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("python", str, None, "interpreter spec used when --python is not given"),
+    Setting("creator", str, None, "env creator: uv, venv or virtualenv (default: best for the interpreter)"),
+    Setting("engine", str, "uv", "installer engine: uv or pip"),
+    Setting("venv-dir", str, ".venv", "the project's env folder, relative to the project root"),
+    Setting("seed", bool, True, "install pip into new envs"),
+    Setting("system-site-packages", bool, False, "let the env see the base interpreter's site-packages"),
+    Setting("prompt", str, None, "prompt name shown while the env is active"),
+    Setting("index-url", str, None, "package index (PEP 503 simple API)"),
+    Setting("extra-index-urls", list, [], "further package indexes"),
+    Setting("default-groups", list, ["dev"], "dependency groups a plain sync installs"),
+    Setting("legacy-notice", bool, True, "print the end-of-life notice on legacy (2.7/3.6/3.7) envs"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A setting's effective value and its origin (flag, env, project, user, default)."""
+
+    value: Any
+    source: str
+
+
+class Settings:
+    """Resolve settings through the four layers."""
+
+    def __init__(
+        self,
+        *,
+        flags: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+        project_table: Mapping[str, Any] | None = None,
+        project_file: Path | None = None,
+        user_file: Path | None = None,
+    ) -> None:
+        self._flags = {k: v for k, v in (flags or {}).items() if v is not None}
+        self._environ = os.environ if environ is None else environ
+        self._project = dict(project_table or {})
+        self._project_file = project_file
+        self._user_file = user_file
+        self._user = self._read_user(user_file)
+
+    @staticmethod
+    def _read_user(path: Path | None) -> dict[str, Any]:
+        if path is None or not path.is_file():
+            return {}
+        data = read_toml(path)
+        table = data.get("corral", data)
+        return dict(table) if isinstance(table, dict) else {}
+
+    def get(self, name: str) -> Value:
+        """The effective value of `name`, validated against its declared type."""
+        setting = _BY_NAME[name]
+        if name in self._flags:
+            return Value(self._flags[name], "command line")
+        if setting.env_var in self._environ:
+            return Value(_from_env(setting, self._environ[setting.env_var]), f"env {setting.env_var}")
+        for table, origin in ((self._project, self._project_file), (self._user, self._user_file)):
+            if name in table:
+                return Value(_checked(setting, table[name], origin), str(origin))
+        return Value(setting.default, "default")
+
+    def value(self, name: str) -> Any:  # noqa: ANN401 - settings are heterogeneous by nature
+        """Shortcut for get(name).value."""
+        return self.get(name).value
+
+    def effective(self) -> dict[str, Value]:
+        """Every known setting."""
+        return {s.name: self.get(s.name) for s in SETTINGS}
+
+    def unknown_keys(self) -> list[str]:
+        """Keys in the project or user tables that corral does not know (likely typos)."""
+        return sorted((set(self._project) | set(self._user)) - set(_BY_NAME))
+
+
+def _from_env(setting: Setting, raw: str) -> Any:  # noqa: ANN401 - see Settings.value
+    if setting.kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        msg = f"{setting.env_var}={raw!r} is not a boolean; use 1/0, true/false, yes/no"
+        raise ConfigError(msg)
+    if setting.kind is list:
+        return [part for part in raw.replace(",", " ").split() if part]
+    return raw
+
+
+def _checked(setting: Setting, value: Any, origin: Path | None) -> Any:  # noqa: ANN401 - see Settings.value
+    ok = isinstance(value, setting.kind) and not (setting.kind is not bool and isinstance(value, bool))
+    if setting.kind is list and ok:
+        ok = all(isinstance(v, str) for v in value)
+    if not ok:
+        want = {str: "a string", bool: "true or false", list: "a list of strings"}[setting.kind]
+        msg = f"{origin}: [tool.corral] {setting.name} must be {want}, not {value!r}"
+        raise ConfigError(msg)
+    return value

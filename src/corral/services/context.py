@@ -1,0 +1,71 @@
+"""Per-command context: working folder, environment, corral's folders, settings, interpreter finder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.infra.paths import CorralPaths
+from corral.services.config import Settings
+from corral.services.project import Project, load_project
+
+if TYPE_CHECKING:
+    from corral.discovery.finder import InterpreterFinder
+
+__all__ = ["Context"]
+
+
+class Context:
+    """What every service needs, built lazily so a command pays only for what it uses."""
+
+    def __init__(
+        self,
+        *,
+        cwd: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        flags: Mapping[str, Any] | None = None,
+        paths: CorralPaths | None = None,
+    ) -> None:
+        self.cwd = (cwd or Path.cwd()).absolute()
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.flags = dict(flags or {})
+        self._paths = paths
+
+    @cached_property
+    def paths(self) -> CorralPaths:
+        """corral's own folders."""
+        return self._paths or CorralPaths.from_environment(dict(self.environ))
+
+    @cached_property
+    def project(self) -> Project | None:
+        """The project around cwd, or None."""
+        return load_project(self.cwd, required=False)
+
+    def require_project(self) -> Project:
+        """The project around cwd; ProjectNotFound otherwise."""
+        project = load_project(self.cwd, required=True)
+        assert project is not None  # noqa: S101 - required=True never returns None
+        return project
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Flags > CORRAL_* > [tool.corral] > user config > defaults."""
+        project = self.project
+        return Settings(
+            flags=self.flags,
+            environ=self.environ,
+            project_table=project.tool if project else None,
+            project_file=project.pyproject if project else None,
+            user_file=self.paths.user_config_file,
+        )
+
+    @cached_property
+    def finder(self) -> InterpreterFinder:
+        """Interpreter discovery with the on-disk identity cache."""
+        from corral.discovery.finder import InterpreterFinder  # noqa: PLC0415
+        from corral.discovery.prober import CachedProber  # noqa: PLC0415
+
+        return InterpreterFinder(CachedProber(self.paths.interpreter_cache), self.environ)

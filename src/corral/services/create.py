@@ -1,0 +1,172 @@
+"""`corral venv`: create a PEP 405 environment with the exact interpreter corral chose."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corral import __version__
+from corral.core.protocols import CreateRequest
+from corral.core.provenance import PROVENANCE_FILE, Provenance
+from corral.errors import EnvError, EnvExists, UsageError
+from corral.infra.fs import atomic_write_text
+from corral.plugins import CREATORS, load_creator
+from corral.services.inspection import is_environment
+from corral.services.python import choose_interpreter
+
+if TYPE_CHECKING:
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.protocols import Creator
+    from corral.services.context import Context
+
+__all__ = ["CreatedEnv", "create_env", "engine_environ", "pick_creator"]
+
+_AUTO_ORDER = ("uv", "venv", "virtualenv")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CreatedEnv:
+    """The outcome of a creation."""
+
+    path: Path
+    interpreter: InterpreterInfo
+    interpreter_reason: str
+    creator: str
+    seeded: bool
+    system_site_packages: bool
+    recorded_options: dict[str, object]
+
+
+def engine_environ(ctx: Context) -> dict[str, str]:
+    """Environment for creators/engines: the caller's, minus what would redirect them to another Python."""
+    drop = {"VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "__PYVENV_LAUNCHER__", "UV_PYTHON",
+            "UV_PROJECT_ENVIRONMENT"}
+    env = {k: v for k, v in ctx.environ.items() if k not in drop}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def pick_creator(interpreter: InterpreterInfo, requested: str | None) -> Creator:
+    """The requested creator (refusing with its reason), else the first built-in that can serve."""
+    if requested:
+        creator = load_creator(requested)
+        reason = creator.cannot_create(interpreter)
+        if reason:
+            msg = f"--creator {requested} cannot serve {interpreter.path}: {reason}"
+            raise UsageError(msg)
+        return creator
+    reasons = []
+    for name in _AUTO_ORDER:
+        if name not in CREATORS:
+            continue
+        try:
+            creator = load_creator(name)
+        except UsageError as err:
+            reasons.append(str(err))
+            continue
+        reason = creator.cannot_create(interpreter)
+        if reason is None:
+            return creator
+        reasons.append(reason)
+    msg = f"no creator can make an env for Python {interpreter.version} at {interpreter.path}: " + "; ".join(reasons)
+    raise EnvError(msg)
+
+
+def _check_target(dest: Path) -> None:
+    if dest.is_symlink() or dest.exists():
+        if is_environment(dest):
+            msg = (f"{dest} is already an environment; corral never overwrites one silently: "
+                   "use `corral recreate` or remove it first")
+            raise EnvExists(msg)
+        if dest.is_dir() and not any(dest.iterdir()):
+            return
+        msg = f"{dest} exists and is not an environment; choose another path or move it away"
+        raise EnvExists(msg)
+    parent = dest.parent
+    parent.mkdir(parents=True, exist_ok=True) if not parent.exists() else None
+    if not os.access(parent, os.W_OK):
+        msg = f"cannot create {dest}: folder {parent} is not writable; pick a folder you can write to"
+        raise EnvError(msg)
+
+
+def create_env(
+    ctx: Context,
+    dest: Path | None = None,
+    *,
+    python: str | None = None,
+    system_site_packages: bool | None = None,
+    prompt: str | None = None,
+    seed: bool | None = None,
+    creator: str | None = None,
+    kind: str = "project",
+) -> CreatedEnv:
+    """Create an env at `dest` (default: the project's `.venv`, else ./.venv) and mark it as corral's."""
+    project = ctx.project
+    target = (ctx.cwd / dest).absolute() if dest else (project.env_path if project else ctx.cwd / ".venv")
+    _check_target(target)
+    interpreter, why = choose_interpreter(ctx, python)
+    settings = ctx.settings
+    ssp = bool(settings.value("system-site-packages")) if system_site_packages is None else system_site_packages
+    do_seed = bool(settings.value("seed")) if seed is None else seed
+    chosen = pick_creator(interpreter, creator or settings.value("creator"))
+    if prompt is None:
+        prompt = settings.value("prompt") or (project.name if project and target == project.env_path else None)
+    request = CreateRequest(dest=target, interpreter=interpreter, system_site_packages=ssp, prompt=prompt,
+                            seed=do_seed, environ=engine_environ(ctx))
+    existed = target.exists()
+    try:
+        chosen.create(request)
+        _mark(target, interpreter, chosen.name, project.root if project else None, kind,
+              {"system_site_packages": ssp, "seed": do_seed, "prompt": prompt})
+    except BaseException:
+        if not existed:
+            shutil.rmtree(target, ignore_errors=True)
+        elif target.is_dir():
+            _empty_dir(target)
+        raise
+    recorded = _record_options(ctx, target, ssp=ssp, explicit_ssp=system_site_packages)
+    return CreatedEnv(path=target, interpreter=interpreter, interpreter_reason=why, creator=chosen.name,
+                      seeded=do_seed, system_site_packages=ssp, recorded_options=recorded)
+
+
+def _empty_dir(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                child.unlink()
+
+
+def _mark(target: Path, interpreter: InterpreterInfo, creator: str, project: Path | None, kind: str,
+          options: dict[str, object]) -> None:
+    gitignore = target / ".gitignore"
+    if not gitignore.exists():
+        atomic_write_text(gitignore, "# created by corral: this environment is rebuilt from pyproject.toml\n*\n")
+    record = Provenance(
+        corral_version=__version__, creator=creator, location=str(target), interpreter=interpreter.path,
+        interpreter_realpath=interpreter.realpath, python_version=interpreter.version,
+        implementation=interpreter.implementation, project=str(project) if project else None,
+        created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), options=options, kind=kind,
+    )
+    atomic_write_text(target / PROVENANCE_FILE, json.dumps(record.to_dict(), indent=2) + "\n")
+
+
+def _record_options(ctx: Context, target: Path, *, ssp: bool, explicit_ssp: bool | None) -> dict[str, object]:
+    """Keep the options a rebuild must repeat in [tool.corral] (only for the project's own env)."""
+    project = ctx.project
+    if project is None or target != project.env_path or explicit_ssp is None:
+        return {}
+    if explicit_ssp is False and "system-site-packages" not in project.tool:
+        return {}
+    from corral.infra.toml_edit import set_tool_values  # noqa: PLC0415
+
+    values: dict[str, object] = {"system-site-packages": ssp}
+    set_tool_values(project.pyproject, values)
+    return values

@@ -1,0 +1,156 @@
+"""Read an environment from disk alone: layout, pyvenv.cfg, interpreter links, packages, provenance."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corral.core.interpreter import LEGACY_EOL
+from corral.core.layout import EnvLayout
+from corral.core.provenance import PROVENANCE_FILE, Provenance
+from corral.core.pyvenv_cfg import PyvenvCfg
+from corral.errors import EnvError
+
+__all__ = ["EnvInfo", "inspect_env", "installed_distributions", "is_environment", "site_packages_dirs"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnvInfo:
+    """Everything `corral info` shows about one env."""
+
+    root: Path
+    layout: str
+    cfg: dict[str, str]
+    python: str
+    python_target: str | None
+    python_ok: bool
+    base_home: str | None
+    base_ok: bool
+    version: str | None
+    system_site_packages: bool
+    creator: str
+    provenance: Provenance | None
+    distributions: dict[str, str] = field(default_factory=dict)
+    size: int | None = None
+
+    @property
+    def legacy(self) -> bool:
+        """2.7 / 3.6 / 3.7 env."""
+        if not self.version:
+            return False
+        parts = self.version.split(".")
+        try:
+            return (int(parts[0]), int(parts[1])) in LEGACY_EOL
+        except (ValueError, IndexError):
+            return False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "path": str(self.root),
+            "layout": self.layout,
+            "python": self.python,
+            "python_target": self.python_target,
+            "python_ok": self.python_ok,
+            "base_home": self.base_home,
+            "base_ok": self.base_ok,
+            "version": self.version,
+            "legacy": self.legacy,
+            "system_site_packages": self.system_site_packages,
+            "creator": self.creator,
+            "made_by_corral": self.provenance is not None,
+            "provenance": self.provenance.to_dict() if self.provenance else None,
+            "pyvenv_cfg": self.cfg,
+            "distributions": self.distributions,
+            "size": self.size,
+        }
+
+
+def is_environment(path: Path) -> bool:
+    """A folder holding a pyvenv.cfg (PEP 405)."""
+    return (path / "pyvenv.cfg").is_file()
+
+
+def read_provenance(root: Path) -> Provenance | None:
+    """The record corral left in the env, if any (a garbled record counts as none)."""
+    try:
+        return Provenance.from_dict(json.loads((root / PROVENANCE_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def site_packages_dirs(root: Path, layout: EnvLayout) -> list[Path]:
+    """Every site-packages folder in the env (found on disk, no interpreter started)."""
+    if layout.windows:
+        candidates = [root / "Lib" / "site-packages"]
+    else:
+        candidates = sorted((root / "lib").glob("*/site-packages"))
+    return [p for p in candidates if p.is_dir()]
+
+
+def installed_distributions(site_dirs: list[Path]) -> dict[str, str]:
+    """{name: version} from `*.dist-info`/`*.egg-info` metadata (names as their METADATA spells them)."""
+    found: dict[str, str] = {}
+    for site in site_dirs:
+        for meta_dir in sorted(site.iterdir()):
+            if meta_dir.suffix not in {".dist-info", ".egg-info"}:
+                continue
+            meta = meta_dir / ("METADATA" if meta_dir.suffix == ".dist-info" else "PKG-INFO")
+            name, version = _name_version(meta) if meta.is_file() else (None, None)
+            if name is None:
+                stem = meta_dir.name[: -len(meta_dir.suffix)]
+                name, _, version = stem.partition("-")
+            found[name] = version or "?"
+    return found
+
+
+def _name_version(meta: Path) -> tuple[str | None, str | None]:
+    name = version = None
+    with meta.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.strip():
+                break
+            key, _, value = line.partition(":")
+            if key == "Name":
+                name = value.strip()
+            elif key == "Version":
+                version = value.strip()
+    return name, version
+
+
+def inspect_env(path: Path, *, with_size: bool = True, windows: bool | None = None) -> EnvInfo:
+    """Describe the env at `path` from its files; EnvError when it is not an env."""
+    root = path.absolute()
+    if not is_environment(root):
+        msg = f"{root} is not a Python environment (no pyvenv.cfg); create one with `corral venv`"
+        raise EnvError(msg)
+    layout = EnvLayout.for_path(root, windows=windows)
+    cfg = PyvenvCfg.parse((root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace"))
+    python = Path(str(layout.python))
+    target = os.readlink(python) if python.is_symlink() else None
+    home = cfg.home
+    return EnvInfo(
+        root=root,
+        layout="Scripts" if layout.windows else "bin",
+        cfg=cfg.values,
+        python=str(python),
+        python_target=target,
+        python_ok=python.exists(),
+        base_home=home,
+        base_ok=bool(home) and Path(home).is_dir(),
+        version=cfg.version,
+        system_site_packages=cfg.system_site_packages,
+        creator=cfg.creator,
+        provenance=read_provenance(root),
+        distributions=installed_distributions(site_packages_dirs(root, layout)),
+        size=_size(root) if with_size else None,
+    )
+
+
+def _size(root: Path) -> int:
+    from corral.infra.fs import dir_size  # noqa: PLC0415
+
+    return dir_size(root)

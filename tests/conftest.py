@@ -1,0 +1,120 @@
+"""Shared fixtures: hygiene, isolated corral folders, real interpreters, the in-process CLI runner.
+
+The local package index fixtures live in tests/support/fixtures.py (loaded as a plugin below).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["support.fixtures"]
+
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# The interpreters the suite expects on this machine: version -> pyenv folder prefix.
+EXPECTED_PYTHONS = ("2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+
+_LEAKY = ("PIP_", "UV_", "CORRAL_", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "JUPYTER_")
+
+
+def missing(reason: str) -> None:
+    """Skip locally; fail under CI, where every expected tool must be present."""
+    if IN_CI:
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
+
+
+def pyenv_python(version: str) -> Path:
+    """The pyenv interpreter for a "3.12"-style version (skip/fail when absent)."""
+    versions = PYENV_ROOT / "versions"
+    found = sorted(versions.glob(f"{version}.*")) if versions.is_dir() else []
+    for folder in reversed(found):
+        exe = folder / "bin" / f"python{version}"
+        if exe.exists():
+            return exe
+    missing(f"no pyenv Python {version} under {versions}")
+    raise AssertionError  # unreachable: missing() raises
+
+
+@pytest.fixture(scope="session")
+def pythons() -> dict[str, Path]:
+    """Every expected interpreter that exists here, by "3.12"-style version."""
+    result = {}
+    for version in EXPECTED_PYTHONS:
+        folder = sorted((PYENV_ROOT / "versions").glob(f"{version}.*"))
+        if folder and (folder[-1] / "bin" / f"python{version}").exists():
+            result[version] = folder[-1] / "bin" / f"python{version}"
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Shield every test from the machine's pip/uv/corral settings and from an active env; check hygiene."""
+    for key in list(os.environ):
+        if key.startswith(_LEAKY):
+            monkeypatch.delenv(key)
+    home = tmp_path_factory.mktemp("corral-home")
+    monkeypatch.setenv("CORRAL_HOME", str(home))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.setenv("PIP_NO_INPUT", "1")
+    monkeypatch.setenv("UV_NO_CONFIG", "1")
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / "jupyter"))
+    cwd = Path.cwd()
+    yield
+    assert Path.cwd() == cwd, "test changed the working directory without restoring it"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What an in-process corral invocation returned and printed."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def corral() -> object:
+    """Run the CLI in-process: corral("venv", "--python", "3.12", cwd=path) -> RunResult."""
+
+    def _run(*args: str, cwd: Path | None = None) -> RunResult:
+        from corral.cli.main import main
+
+        out, err = io.StringIO(), io.StringIO()
+        argv = (["-C", str(cwd)] if cwd else []) + list(args)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse usage errors
+                code = int(exc.code or 0)
+        return RunResult(code, out.getvalue(), err.getvalue())
+
+    return _run
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty project folder with a minimal pyproject.toml."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.8"\ndependencies = []\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+def corral_exe() -> list[str]:
+    """Command that runs corral in a subprocess (same interpreter as the tests)."""
+    return [sys.executable, "-m", "corral"]
