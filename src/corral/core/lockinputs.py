@@ -1,0 +1,67 @@
+"""The lock's inputs fingerprint: which parts of pyproject.toml (and settings) a pylock.toml was resolved from.
+
+Stdlib only (json, hashlib, re): the sync fast path imports this module to decide "nothing to do" without paying
+for `packaging` or a TOML parser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["inputs_hash", "normalize_name", "read_lock_inputs_hash", "strip_credentials"]
+
+_NAME_RE = re.compile(r"[-_.]+")
+_HASH_LINE = re.compile(r'^inputs-hash\s*=\s*"(sha256:[0-9a-f]{64})"\s*$', re.MULTILINE)
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 / PEP 735 name normalization."""
+    return _NAME_RE.sub("-", name).lower()
+
+
+def strip_credentials(url: str) -> str:
+    """The URL without `user:password@` (credentials never enter a lock or a fingerprint)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def inputs_hash(pyproject_data: dict[str, Any], *, default_groups: list[str], index_urls: list[str]) -> str:
+    """`sha256:<hex>` over dependencies, extras, groups, requires-python, uv sources, default groups and indexes."""
+    project = pyproject_data.get("project")
+    project = project if isinstance(project, dict) else {}
+    tool = pyproject_data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    sources = uv.get("sources") if isinstance(uv, dict) else None
+    payload = {
+        "dependencies": project.get("dependencies", []),
+        "optional-dependencies": project.get("optional-dependencies", {}),
+        "dependency-groups": pyproject_data.get("dependency-groups", {}),
+        "requires-python": project.get("requires-python"),
+        "sources": sources or {},
+        "default-groups": sorted({normalize_name(g) for g in default_groups}),
+        "index-urls": [strip_credentials(u).rstrip("/") for u in index_urls],
+        "format": 1,
+    }
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def read_lock_inputs_hash(lock_path: Path) -> str | None:
+    """The `inputs-hash` corral stored in a pylock.toml's `[tool.corral]`, read without a TOML parser."""
+    try:
+        text = lock_path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    marker = text.find("[tool.corral]")
+    if marker < 0:
+        return None
+    match = _HASH_LINE.search(text, marker)
+    return match.group(1) if match else None
