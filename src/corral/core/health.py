@@ -1,0 +1,67 @@
+"""Findings of `corral doctor`: what is wrong, how bad, and the exact command that fixes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["SEVERITIES", "Finding", "Report"]
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Finding:
+    """One problem (or fact) found by a check; `fix` is the exact command a user would run ("" when none)."""
+
+    code: str
+    severity: str
+    message: str
+    fix: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            msg = f"severity must be one of {', '.join(SEVERITIES)}, not {self.severity!r}"
+            raise ValueError(msg)
+
+    @property
+    def is_problem(self) -> bool:
+        """Errors and warnings make doctor exit non-zero; info does not."""
+        return self.severity in {"error", "warning"}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"code": self.code, "severity": self.severity, "message": self.message, "fix": self.fix,
+                "details": dict(self.details)}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Report:
+    """Every finding for one env (checks never stop at the first problem)."""
+
+    env: str
+    findings: tuple[Finding, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """No error and no warning."""
+        return not any(f.is_problem for f in self.findings)
+
+    def by_severity(self, severity: str) -> list[Finding]:
+        """Findings of one severity."""
+        return [f for f in self.findings if f.severity == severity]
+
+    def codes(self) -> list[str]:
+        """The codes found, in order."""
+        return [f.code for f in self.findings]
+
+    def sorted(self) -> list[Finding]:
+        """Errors first, then warnings, then info (stable within a severity)."""
+        return sorted(self.findings, key=lambda f: SEVERITIES.index(f.severity))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"env": self.env, "ok": self.ok, "findings": [f.to_dict() for f in self.sorted()],
+                "skipped": list(self.skipped)}
