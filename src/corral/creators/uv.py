@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
+from corral.errors import EngineError
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
 
@@ -26,13 +28,32 @@ class UvCreator:
         return None
 
     def create(self, request: CreateRequest) -> None:
-        """Run uv venv; seed pip (plus setuptools/wheel below 3.12) unless told not to."""
-        cmd = [uv_binary(), "venv", str(request.dest), "--python", request.interpreter.path,
-               "--no-python-downloads", "--no-project", "--quiet"]
-        if request.seed:
-            cmd.append("--seed")
+        """Run uv venv; seed pip (plus setuptools/wheel below 3.12) unless told not to.
+
+        Seeding needs pip from an index. To stay fast and work offline, try uv's cache first
+        (`--offline`), then the index, and finally the interpreter's bundled ensurepip.
+        """
+        base = [uv_binary(), "venv", str(request.dest), "--python", request.interpreter.path,
+                "--no-python-downloads", "--no-project", "--quiet"]
         if request.system_site_packages:
-            cmd.append("--system-site-packages")
+            base.append("--system-site-packages")
         if request.prompt:
-            cmd += ["--prompt", request.prompt]
-        run(cmd, env=request.environ, what="uv venv")
+            base += ["--prompt", request.prompt]
+        if not request.seed:
+            run(base, env=request.environ, what="uv venv")
+            return
+        attempts = ([*base, "--seed", "--offline"], [*base, "--seed", "--clear"])
+        for cmd in attempts:
+            try:
+                run(cmd, env=request.environ, what="uv venv")
+            except EngineError:
+                continue
+            return
+        run([*base, "--clear"], env=request.environ, what="uv venv")
+        python = request.dest / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+        try:
+            run([str(python), "-m", "ensurepip", "--default-pip"], env=request.environ, what="ensurepip")
+        except EngineError as err:
+            msg = (f"could not install pip into {request.dest}: no package index reachable and "
+                   f"{request.interpreter.path} has no ensurepip; connect to the index or pass --no-seed")
+            raise EngineError(msg, cmd=err.cmd, code=err.code, output=err.output) from err
