@@ -35,6 +35,8 @@ class InterpreterInfo:
     externally_managed: bool = False
     purelib: str = ""
     marker_env: Mapping[str, str] = field(default_factory=dict)
+    soabi: str = ""
+    abiflags: str = ""
     sources: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
 
@@ -58,6 +60,8 @@ class InterpreterInfo:
             externally_managed=bool(data.get("externally_managed", False)),
             purelib=str(data.get("purelib", "")),
             marker_env=dict(data.get("marker_env", {})),
+            soabi=str(data.get("soabi") or ""),
+            abiflags=str(data.get("abiflags") or ""),
             sources=(source,) if source else (),
         )
 

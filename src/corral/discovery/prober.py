@@ -16,7 +16,7 @@ from corral.infra.proc import isolated_environ, run
 
 __all__ = ["CachedProber"]
 
-_CACHE_SCHEMA = 2
+_CACHE_SCHEMA = 3
 _PROBE_TIMEOUT = 20
 
 

@@ -42,6 +42,23 @@ def _externally_managed():
     return bool(stdlib) and os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED"))
 
 
+def _abiflags():
+    flags = getattr(sys, "abiflags", None)  # POSIX Python 3; absent on Windows and Python 2
+    if flags is not None:
+        return flags
+    flags = ""
+    if sysconfig.get_config_var("Py_DEBUG"):
+        flags += "d"
+    if sys.version_info[0] < 3:
+        if sysconfig.get_config_var("WITH_PYMALLOC") or os.name != "nt":
+            flags += "m"
+        if sys.maxunicode > 0xFFFF:
+            flags += "u"
+    elif sysconfig.get_config_var("Py_GIL_DISABLED"):
+        flags = "t" + flags
+    return flags
+
+
 def main():
     vi = sys.version_info
     base_prefix = getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix))
@@ -61,6 +78,8 @@ def main():
         "externally_managed": _externally_managed(),
         "purelib": sysconfig.get_path("purelib"),
         "marker_env": _marker_env(),
+        "soabi": sysconfig.get_config_var("SOABI") or "",
+        "abiflags": _abiflags(),
     }
     sys.stdout.write(json.dumps(info))
 
