@@ -103,7 +103,7 @@ def _dispatch(module: object, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         out.error("interrupted; nothing was left half done (run the command again to finish)")
         return _EXIT_INTERRUPTED
-    except Exception as err:  # noqa: BLE001 - the one place that turns surprises into a clean message
+    except Exception as err:
         if args.verbose:
             raise
         out.error(f"internal error: {type(err).__name__}: {err} (run again with -v for the traceback and report it)")

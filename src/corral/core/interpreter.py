@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["InterpreterInfo", "LEGACY_EOL"]
+__all__ = ["LEGACY_EOL", "InterpreterInfo"]
 
 # End-of-life dates of the Pythons corral still serves as legacy zones.
 LEGACY_EOL: dict[tuple[int, int], str] = {

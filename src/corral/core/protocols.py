@@ -42,6 +42,7 @@ class Creator(Protocol):
 
         Returns:
             A reason a user can read, or None.
+
         """
 
     def create(self, request: CreateRequest) -> None:
@@ -49,4 +50,5 @@ class Creator(Protocol):
 
         Raises:
             EngineError: the underlying tool failed.
+
         """

@@ -22,7 +22,7 @@ class UvCreator:
     name = "uv"
 
     def cannot_create(self, interpreter: InterpreterInfo) -> str | None:
-        """uv refuses Pythons older than 3.6 (they lack the -I flag)."""
+        """Uv refuses Pythons older than 3.6 (they lack the -I flag)."""
         if interpreter.version_info < (3, 6, 0):
             return f"uv does not support Python {interpreter.version} (it needs 3.6 or newer)"
         return None

@@ -19,7 +19,7 @@ class VenvCreator:
     name = "venv"
 
     def cannot_create(self, interpreter: InterpreterInfo) -> str | None:
-        """venv exists from Python 3.3; `--prompt` needs 3.6."""
+        """Venv exists from Python 3.3; `--prompt` needs 3.6."""
         if interpreter.version_info < (3, 6, 0):
             return f"Python {interpreter.version} has no usable venv module (use the virtualenv creator)"
         return None

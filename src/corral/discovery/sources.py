@@ -29,7 +29,7 @@ class Candidate:
 
 
 def pyenv_root(environ: Mapping[str, str]) -> Path:
-    """pyenv's root (`PYENV_ROOT`, default ~/.pyenv)."""
+    """Pyenv's root (`PYENV_ROOT`, default ~/.pyenv)."""
     return Path(environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
 
 

@@ -44,6 +44,7 @@ def run(
 
     Raises:
         EngineError: the program is missing, timed out, or failed while `check`.
+
     """
     argv = [str(c) for c in cmd]
     label = what or Path(argv[0]).name

@@ -36,7 +36,7 @@ class Context:
 
     @cached_property
     def paths(self) -> CorralPaths:
-        """corral's own folders."""
+        """Corral's own folders."""
         return self._paths or CorralPaths.from_environment(dict(self.environ))
 
     @cached_property

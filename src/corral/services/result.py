@@ -30,7 +30,7 @@ class Result(Generic[T]):
 
     @property
     def status(self) -> str:
-        """success | partial | error."""
+        """Success | partial | error."""
         if self.exit_code == 0:
             return "success"
         return "error" if not self.data else "partial"
