@@ -8,15 +8,21 @@ from typing import TYPE_CHECKING
 from corral.errors import UsageError
 
 if TYPE_CHECKING:
-    from corral.core.protocols import Creator
+    from corral.core.protocols import Creator, Installer
 
-__all__ = ["CREATORS", "load_creator"]
+__all__ = ["CREATORS", "ENGINES", "load_creator", "load_engine"]
 
 # name -> "module:Class"; imported only when chosen.
 CREATORS: dict[str, str] = {
     "uv": "corral.creators.uv:UvCreator",
     "venv": "corral.creators.venv:VenvCreator",
     "virtualenv": "corral.creators.virtualenv:VirtualenvCreator",
+}
+
+# Installer engines (corral.core.protocols.Installer).
+ENGINES: dict[str, str] = {
+    "uv": "corral.engines.uv:UvInstaller",
+    "pip": "corral.engines.pip:PipInstaller",
 }
 
 
@@ -38,3 +44,9 @@ def load_creator(name: str) -> Creator:
     """Instantiate the creator called `name`."""
     creator: Creator = _load(CREATORS, "creator", name)  # type: ignore[assignment]
     return creator
+
+
+def load_engine(name: str) -> Installer:
+    """Instantiate the installer engine called `name`."""
+    engine: Installer = _load(ENGINES, "engine", name)  # type: ignore[assignment]
+    return engine

@@ -1,4 +1,4 @@
-"""The small contracts plugins implement (creators now; engines and shells join them).
+"""The small contracts plugins implement (creators, installer engines; shells join them).
 
 Each plugin answers a capability question with a *reason* (`None` means "I can") and does one thing.
 """
@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from corral.core.interpreter import InterpreterInfo
+    from corral.core.plan import SyncPlan
 
-__all__ = ["CreateRequest", "Creator"]
+__all__ = ["CreateRequest", "Creator", "Installer"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -52,3 +53,31 @@ class Creator(Protocol):
             EngineError: the underlying tool failed.
 
         """
+
+
+class Installer(Protocol):
+    """Installs exact, hash-checked files into an env and removes distributions from it (no resolution)."""
+
+    name: str
+
+    def cannot_install(self, env: Path, interpreter: InterpreterInfo | None = None) -> str | None:
+        """Why this engine cannot serve the env at `env` (run by `interpreter`), or None when it can."""
+
+    def apply(
+        self,
+        env_python: Path,
+        plan: SyncPlan,
+        *,
+        offline: bool = False,
+        progress: Callable[[str, str], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        """Install `plan.to_install` (dependency resolution off, hashes required), then remove `plan.remove`.
+
+        Raises:
+            EngineError: the tool failed; the message names the failing requirement when it can.
+        """
+
+    def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
+                         offline: bool = False) -> None:
+        """Install the project at `project_root` editable, without its dependencies."""

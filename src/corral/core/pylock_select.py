@@ -1,0 +1,146 @@
+"""Choose a pylock.toml's packages and files for a TARGET interpreter (PEP 751 "Installation").
+
+`packaging.pylock.Pylock.select` implements the spec's algorithm (markers with `extras` /
+`dependency_groups`, requires-python, one entry per name, best wheel by tags, sdist fallback). corral feeds
+it the target's marker environment (probed from the env's own interpreter) and the target's wheel tags,
+never those of the Python corral runs on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.errors import LockError
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
+
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.selection import Selection
+
+__all__ = ["Chosen", "select_packages", "target_tags"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Chosen:
+    """One package to install and the file (or source) chosen for it."""
+
+    name: str  # normalized
+    version: str | None
+    kind: str  # "wheel" | "sdist" | "archive" | "directory" | "vcs"
+    url: str  # a URL the engine can fetch (file:// for local paths)
+    sha256: str | None = None
+    filename: str | None = None
+    editable: bool = False
+
+    def requirement_line(self) -> str:
+        """`name @ url --hash=sha256:...` for a hash-checked requirements file."""
+        line = f"{self.name} @ {self.url}"
+        return f"{line} --hash=sha256:{self.sha256}" if self.sha256 else line
+
+    @property
+    def hashed(self) -> bool:
+        """True for files with a recorded sha256 (wheels, sdists, archives)."""
+        return self.sha256 is not None
+
+
+def target_tags(info: InterpreterInfo, *, platforms: Sequence[str] | None = None) -> list[Tag]:
+    """The wheel tags the target interpreter accepts, best first.
+
+    `platforms` default to this machine's (`packaging.tags.platform_tags()`): the target runs on the same
+    machine as corral, only its Python differs. ABIs come from the target's own abiflags/SOABI.
+    """
+    from packaging import tags  # noqa: PLC0415 - keeps the no-op sync path free of packaging
+
+    plats = list(platforms) if platforms is not None else list(tags.platform_tags())
+    version = info.version_info[:2]
+    nodot = f"{version[0]}{version[1]}"
+    impl = info.implementation.lower()
+    if impl == "cpython":
+        abis = [f"cp{nodot}{info.abiflags}"]
+        found = list(tags.cpython_tags(version, abis, plats))
+        found += tags.compatible_tags(version, f"cp{nodot}", plats)
+        return list(dict.fromkeys(found))
+    short = {"pypy": "pp", "ironpython": "ip", "jython": "jy"}.get(impl, impl)
+    abis = ["_".join(info.soabi.split("-")[:2]).replace(".", "_")] if info.soabi else []
+    interpreter = f"{short}{nodot}"
+    found = list(tags.generic_tags(interpreter, abis, plats))
+    found += tags.compatible_tags(version, interpreter, plats)
+    return list(dict.fromkeys(found))
+
+
+def select_packages(
+    lock: Mapping[str, Any],
+    *,
+    target: InterpreterInfo,
+    selection: Selection,
+    lock_dir: Path,
+    platforms: Sequence[str] | None = None,
+) -> list[Chosen]:
+    """The lock's packages for `target` under `selection`, each with the file to install.
+
+    Raises:
+        UsageError: unknown group or extra names.
+        LockError: invalid lock, Python outside requires-python, ambiguous entries, or no usable file.
+
+    """
+    from packaging.pylock import (  # noqa: PLC0415 - see target_tags
+        PackageArchive,
+        PackageDirectory,
+        PackageSdist,
+        PackageVcs,
+        PackageWheel,
+        Pylock,
+        PylockSelectError,
+        PylockUnsupportedVersionError,
+        PylockValidationError,
+    )
+
+    try:
+        pylock = Pylock.from_dict(dict(lock))
+    except (PylockValidationError, PylockUnsupportedVersionError) as err:
+        msg = f"the lock file is not a valid PEP 751 pylock.toml: {err}; run `corral lock` to rewrite it"
+        raise LockError(msg) from err
+    extras, groups = selection.resolve(lock)
+    environment = dict(target.marker_env) or None
+    chosen: list[Chosen] = []
+    try:
+        for package, source in pylock.select(environment=environment,  # type: ignore[arg-type]
+                                             tags=target_tags(target, platforms=platforms),
+                                             extras=extras, dependency_groups=groups):
+            name, version = str(package.name), str(package.version) if package.version else None
+            if isinstance(source, (PackageWheel, PackageSdist, PackageArchive)):
+                sha = (source.hashes or {}).get("sha256")
+                if not sha:
+                    msg = f"{name} {version} has no sha256 hash in the lock; corral installs only hash-checked files"
+                    raise LockError(msg)
+                kind = {PackageWheel: "wheel", PackageSdist: "sdist"}.get(type(source), "archive")
+                url = _location(source.url, source.path, lock_dir, name)
+                filename = getattr(source, "filename", None) or url.rsplit("/", 1)[-1]
+                chosen.append(Chosen(name=name, version=version, kind=kind, url=url, sha256=sha, filename=filename))
+            elif isinstance(source, PackageDirectory):
+                folder = (lock_dir / source.path).resolve()
+                chosen.append(Chosen(name=name, version=version, kind="directory", url=folder.as_uri(),
+                                     editable=bool(source.editable)))
+            elif isinstance(source, PackageVcs):
+                base = source.url or _location(None, source.path, lock_dir, name)
+                url = f"{source.type}+{base}@{source.commit_id}"
+                if source.subdirectory:
+                    url += f"#subdirectory={source.subdirectory}"
+                chosen.append(Chosen(name=name, version=version, kind="vcs", url=url))
+    except PylockSelectError as err:
+        msg = f"the lock cannot be installed into Python {target.version} ({target.path}): {err}"
+        raise LockError(msg) from err
+    return chosen
+
+
+def _location(url: str | None, path: str | None, lock_dir: Path, name: str) -> str:
+    if url:
+        return url
+    if path:
+        return (lock_dir / path).resolve().as_uri()
+    msg = f"the lock names no url or path for a file of {name}"
+    raise LockError(msg)

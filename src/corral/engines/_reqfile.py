@@ -1,0 +1,68 @@
+"""What both engines share: the hash-checked requirements file and naming the requirement that failed.
+
+Why `name @ url --hash=sha256:...` lines with `--no-deps --require-hashes` instead of handing the engine
+pylock.toml itself: `uv pip sync pylock.toml` is still experimental in uv 0.13 (it warns, and its behaviour
+changed between minor releases), and `pip install -r pylock.toml` exists only in pip >= 26.1 on Python >= 3.10.
+Exact direct-URL requirements with hashes have been understood by every pip since 19 and by every uv, so
+one install path serves every interpreter corral manages, legacy pips included; corral itself has
+already chosen each file for the target (markers, tags, groups), so the engine only downloads, verifies
+and unpacks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corral.errors import EngineError
+
+if TYPE_CHECKING:
+    from corral.core.pylock_select import Chosen
+
+__all__ = ["failing_requirement", "requirement_lines", "requirements_file", "split_hashed"]
+
+
+def split_hashed(items: Sequence[Chosen]) -> tuple[list[Chosen], list[Chosen]]:
+    """(hash-checked files, sources without a file hash: local directories and VCS checkouts)."""
+    return [c for c in items if c.hashed], [c for c in items if not c.hashed]
+
+
+def requirement_lines(items: Sequence[Chosen]) -> list[str]:
+    """Requirement lines; editable local directories become `-e <path>`."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+    from urllib.request import url2pathname  # noqa: PLC0415
+
+    return [f"-e {url2pathname(urlsplit(c.url).path)}" if c.editable else c.requirement_line() for c in items]
+
+
+@contextlib.contextmanager
+def requirements_file(lines: Sequence[str]) -> Iterator[Path]:
+    """A temporary requirements file holding `lines`, removed afterwards."""
+    fd, name = tempfile.mkstemp(prefix="corral-sync-", suffix=".txt")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        yield Path(name)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def failing_requirement(err: EngineError, items: Sequence[Chosen], engine: str) -> EngineError:
+    """`err` re-worded to name the requirement the tool's output blames (the first one it mentions)."""
+    text = err.output.lower()
+    blamed = None
+    best = len(text) + 1
+    for item in items:
+        for needle in filter(None, (item.filename, item.name, item.name.replace("-", "_"))):
+            at = text.find(needle.lower())
+            if 0 <= at < best:
+                best, blamed = at, item
+    what = f"{blamed.name} {blamed.version or ''} ({blamed.filename or blamed.url})".replace("  ", " ") \
+        if blamed else f"{len(items)} package(s)"
+    msg = f"{engine} could not install {what}: {err}"
+    return EngineError(msg, cmd=err.cmd, code=err.code, output=err.output)

@@ -1,0 +1,87 @@
+"""PipInstaller: the env's own `python -m pip install --no-deps --require-hashes` of exact files.
+
+The native path, and the only one for Python 2.7 envs (uv cannot run them). The user's pip configuration
+is respected (a team's index or certificates); only prompts and the version check are turned off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corral.engines._reqfile import failing_requirement, requirement_lines, requirements_file, split_hashed
+from corral.errors import EngineError
+from corral.infra.proc import run
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.plan import SyncPlan
+    from corral.core.pylock_select import Chosen
+
+__all__ = ["PipInstaller"]
+
+_QUIET = ["--no-input", "--disable-pip-version-check"]
+
+
+def has_pip(env: Path) -> bool:
+    """True when pip is installed in the env (looked up on disk, nothing started)."""
+    candidates = [env / "Lib" / "site-packages" / "pip", *env.glob("lib/*/site-packages/pip")]
+    return any((c / "__init__.py").is_file() for c in candidates)
+
+
+class PipInstaller:
+    """`<env python> -m pip` (needs pip inside the env)."""
+
+    name = "pip"
+
+    def cannot_install(self, env: Path, interpreter: InterpreterInfo | None = None) -> str | None:  # noqa: ARG002
+        """pip must be installed in the env itself."""
+        if not has_pip(env):
+            return f"pip is not installed in {env} (it was created without seeding); use the uv engine or reseed"
+        return None
+
+    def apply(
+        self,
+        env_python: Path,
+        plan: SyncPlan,
+        *,
+        offline: bool = False,
+        progress: Callable[[str, str], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        """Install what the plan adds or changes, then uninstall what it removes."""
+        items = plan.to_install
+        hashed, unhashed = split_hashed(items)
+        if items and progress:
+            progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
+        index = ["--no-index"] if offline else []
+        if hashed:
+            self._install(env_python, [c.requirement_line() for c in hashed], hashed, environ,
+                          ["--require-hashes", *index])
+        if unhashed:
+            self._install(env_python, requirement_lines(unhashed), unhashed, environ, index)
+        if plan.remove:
+            names = [name for name, _ in plan.remove]
+            if progress:
+                progress("removing", f"{len(names)} package(s): {', '.join(names)}")
+            run([str(env_python), "-m", "pip", "uninstall", "-y", *_QUIET, *names], env=environ,
+                what="pip uninstall")
+
+    def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
+                         offline: bool = False) -> None:
+        """`pip install --no-deps -e <root>`."""
+        index = ["--no-index"] if offline else []
+        run([str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *index, "-e", str(project_root)],
+            env=environ, what="pip install -e")
+
+    @staticmethod
+    def _install(env_python: Path, lines: Sequence[str], items: Sequence[Chosen],
+                 environ: Mapping[str, str] | None, extra: list[str]) -> None:
+        with requirements_file(lines) as reqs:
+            try:
+                run([str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *extra, "-r", str(reqs)],
+                    env=environ, what="pip install")
+            except EngineError as err:
+                raise failing_requirement(err, items, "pip") from err

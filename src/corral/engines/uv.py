@@ -1,0 +1,88 @@
+"""UvInstaller: `uv pip install --no-deps --require-hashes` of exact files, `uv pip uninstall`.
+
+A warm cache never touches the network: each install is tried `--offline` first (uv then serves every
+locked file from its cache without revalidating the URLs) and repeated online only when that fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corral.engines._reqfile import failing_requirement, requirement_lines, requirements_file, split_hashed
+from corral.errors import EngineError
+from corral.infra.proc import run
+from corral.infra.uvbin import uv_binary
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.plan import SyncPlan
+    from corral.core.pylock_select import Chosen
+
+__all__ = ["UvInstaller"]
+
+
+class UvInstaller:
+    """The default engine (fast; serves CPython 3.6+ and PyPy)."""
+
+    name = "uv"
+
+    def cannot_install(self, env: Path, interpreter: InterpreterInfo | None = None) -> str | None:
+        """uv cannot run Pythons older than 3.6 (they lack the -I flag)."""
+        if interpreter is not None and interpreter.version_info < (3, 6, 0):
+            return f"uv cannot install into Python {interpreter.version} envs (it needs 3.6 or newer)"
+        return None
+
+    def apply(
+        self,
+        env_python: Path,
+        plan: SyncPlan,
+        *,
+        offline: bool = False,
+        progress: Callable[[str, str], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        """Install what the plan adds or changes, then uninstall what it removes."""
+        items = plan.to_install
+        hashed, unhashed = split_hashed(items)
+        if items and progress:
+            progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
+        if hashed:
+            self._install(env_python, [c.requirement_line() for c in hashed], hashed, offline=offline,
+                          environ=environ, extra=["--require-hashes"])
+        if unhashed:
+            self._install(env_python, requirement_lines(unhashed), unhashed, offline=offline, environ=environ, extra=[])
+        if plan.remove:
+            names = [name for name, _ in plan.remove]
+            if progress:
+                progress("removing", f"{len(names)} package(s): {', '.join(names)}")
+            run([uv_binary(), "pip", "uninstall", "--python", str(env_python), *names], env=environ,
+                what="uv pip uninstall")
+
+    def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
+                         offline: bool = False) -> None:
+        """`uv pip install --no-deps -e <root>` (the build backend comes from the cache when it can)."""
+        self._run_install(env_python, ["--no-deps", "-e", str(project_root)], offline=offline, environ=environ,
+                          what="uv pip install -e")
+
+    def _install(self, env_python: Path, lines: Sequence[str], items: Sequence[Chosen], *, offline: bool,
+                 environ: Mapping[str, str] | None, extra: list[str]) -> None:
+        with requirements_file(lines) as reqs:
+            try:
+                self._run_install(env_python, ["--no-deps", *extra, "-r", str(reqs)], offline=offline,
+                                  environ=environ, what="uv pip install")
+            except EngineError as err:
+                raise failing_requirement(err, items, "uv") from err
+
+    @staticmethod
+    def _run_install(env_python: Path, args: list[str], *, offline: bool, environ: Mapping[str, str] | None,
+                     what: str) -> None:
+        cmd = [uv_binary(), "pip", "install", "--python", str(env_python), *args]
+        try:
+            run([*cmd, "--offline"], env=environ, what=what)
+        except EngineError:
+            if offline:
+                raise
+            run(cmd, env=environ, what=what)
