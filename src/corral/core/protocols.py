@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.plan import SyncPlan
 
-__all__ = ["CreateRequest", "Creator", "Installer"]
+__all__ = ["CreateRequest", "Creator", "EnvChange", "Installer", "Shell", "SubshellPlan"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -81,3 +81,57 @@ class Installer(Protocol):
     def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
                          offline: bool = False) -> None:
         """Install the project at `project_root` editable, without its dependencies."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnvChange:
+    """What (de)activating an env does to a shell, computed in Python; a Shell only renders it.
+
+    `path` is the complete new PATH (entries in order), `prompt` the env name to show (None: restore the prompt).
+    """
+
+    set_vars: dict[str, str]
+    unset_vars: tuple[str, ...] = ()
+    path: tuple[str, ...] = ()
+    path_sep: str = ":"
+    prompt: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SubshellPlan:
+    """How to start an interactive shell that runs `init` code after the user's own rc files.
+
+    `files` (name -> text) are written to a private folder first; `{dir}` in argv and environ values is that folder.
+    """
+
+    argv: list[str]
+    environ: dict[str, str]
+    files: dict[str, str]
+
+
+class Shell(Protocol):
+    """One shell language: quoting, (de)activation code, the cd-hook snippet, and a subshell recipe."""
+
+    name: str
+
+    def quote(self, value: str) -> str:
+        """`value` as one literal word of this shell's language."""
+
+    def render(self, change: EnvChange) -> str:
+        """Code that, evaluated by this shell, applies `change` (activation or deactivation)."""
+
+    def hook(self, *, corral: str) -> str:
+        """The rc-file snippet that re-evaluates activation when the working folder changes.
+
+        Args:
+            corral: absolute path of the corral executable the hook calls.
+        """
+
+    def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
+        """How to start `executable` interactively with `init` run after the user's rc files.
+
+        Args:
+            executable: the shell program.
+            init: this shell's code to run once the user's configuration is loaded.
+            environ: the parent's environment (for rc locations such as ZDOTDIR, ENV, HOME).
+        """
