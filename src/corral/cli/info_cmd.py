@@ -21,15 +21,19 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Describe the env from its files."""
     from corral.render.output import human_size  # noqa: PLC0415
     from corral.services.inspection import inspect_env  # noqa: PLC0415
+    from corral.services.legacy import notice_for_env  # noqa: PLC0415
 
     if args.path is not None:
         target = (ctx.cwd / args.path).absolute()
     else:
         target = ctx.require_project().env_path
     info = inspect_env(target)
+    notice = notice_for_env(ctx, target)
     if args.json:
-        out.json("info", info.to_dict())
+        out.json("info", info.to_dict(), messages=[notice] if notice else [])
         return 0
+    if notice:
+        out.warn(notice)
     prov = info.provenance
     rows = [
         ("path", str(info.root)),

@@ -27,18 +27,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Create the env and say what was chosen."""
     from corral.services.create import create_env  # noqa: PLC0415
+    from corral.services.legacy import notice_for_env  # noqa: PLC0415
 
     made = create_env(ctx, args.path, python=args.python, system_site_packages=args.system_site_packages,
                       prompt=args.prompt, seed=args.seed, creator=args.creator)
+    notice = notice_for_env(ctx, made.path)
     if args.json:
         out.json("venv", {"path": str(made.path), "python": made.interpreter.to_dict(), "creator": made.creator,
-                          "seeded": made.seeded, "system_site_packages": made.system_site_packages})
+                          "seeded": made.seeded, "system_site_packages": made.system_site_packages},
+                 messages=[notice] if notice else [])
         return 0
     interp = made.interpreter
     out.info(f"created {made.path} with {interp.implementation} {interp.version} ({interp.path}, "
              f"chosen by {made.interpreter_reason}) using the {made.creator} creator")
-    if interp.is_legacy:
-        out.warn(f"Python {interp.short_version} is past end of life: this env is a legacy zone")
+    if notice:
+        out.warn(notice)
     if made.recorded_options:
         out.info(f"recorded {made.recorded_options} in [tool.corral]")
     out.line(str(made.path))

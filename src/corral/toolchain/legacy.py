@@ -1,0 +1,129 @@
+"""Which versions of which tool serve which legacy Python (2.7, 3.6, 3.7), and why.
+
+Every row was checked on this project's reference machine (pyenv CPython 2.7.18, 3.6.15, 3.7.16;
+uv 0.13.9; hosts 3.11.7, 3.12.1, 3.13.0): the "last" versions are what
+`pip download --python-version X.Y --only-binary=:all: NAME` picks, and the next release's
+`Requires-Python` metadata excludes X.Y (quoted in each reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corral.core.interpreter import LEGACY_EOL
+
+__all__ = [
+    "LEGACY",
+    "VIRTUALENV_REQUIREMENTS",
+    "VIRTUALENV_VERSION",
+    "LegacyPython",
+    "eol_date",
+    "legacy_notice",
+    "legacy_python",
+    "parse_minor",
+]
+
+# The last virtualenv that creates 2.7 and 3.6 envs; it needs Python >= 3.7 to run (hosts 3.11-3.13 verified).
+VIRTUALENV_VERSION = "20.21.1"
+# What the toolchain env installs; the bounds are virtualenv 20.21.1's own (platformdirs 4 broke it).
+VIRTUALENV_REQUIREMENTS: tuple[str, ...] = (
+    f"virtualenv=={VIRTUALENV_VERSION}",
+    "platformdirs>=2.4,<4",
+    "distlib>=0.3.6,<1",
+    "filelock>=3.4.1,<4",
+)
+VIRTUALENV_REASON = (
+    "virtualenv 20.22.0 dropped creating Python < 3.7 envs (changelog #2548/#2552; verified: it cannot even "
+    "query 2.7 or 3.6 interpreters), so 20.21.1 is the last release that creates 2.7 and 3.6 envs; it embeds "
+    "pip 20.3.4 / 21.3.1 / 23.1, setuptools 44.1.1 / 59.6.0 / 67.6.1 and wheel 0.37.1 / 0.40.0, so it seeds "
+    "offline (--no-download)"
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LegacyPython:
+    """One legacy Python line and the newest tools that still serve it."""
+
+    minor: tuple[int, int]
+    eol: str
+    pip: str
+    pip_reason: str
+    setuptools: str
+    setuptools_reason: str
+    wheel: str
+    wheel_reason: str
+    uv_creates: bool
+    uv_reason: str
+    virtualenv_seed: tuple[str, str, str]  # pip, setuptools, wheel embedded in virtualenv 20.21.1 for it
+
+    @property
+    def version(self) -> str:
+        """"2.7" style."""
+        return f"{self.minor[0]}.{self.minor[1]}"
+
+    @property
+    def default_creator(self) -> str:
+        """The creator corral picks by itself for this Python."""
+        return "uv" if self.uv_creates else "virtualenv"
+
+
+LEGACY: dict[tuple[int, int], LegacyPython] = {
+    (2, 7): LegacyPython(
+        minor=(2, 7), eol=LEGACY_EOL[(2, 7)],
+        pip="20.3.4", pip_reason="pip 21.0 dropped Python 2 (Requires-Python >=3.6)",
+        setuptools="44.1.1", setuptools_reason="setuptools 45.0.0 requires Python >=3.5",
+        wheel="0.37.1", wheel_reason="wheel 0.38.0 requires Python >=3.7",
+        uv_creates=False,
+        uv_reason="uv refuses 2.7: it probes interpreters with -I, which Python 2 lacks",
+        virtualenv_seed=("20.3.4", "44.1.1", "0.37.1"),
+    ),
+    (3, 6): LegacyPython(
+        minor=(3, 6), eol=LEGACY_EOL[(3, 6)],
+        pip="21.3.1", pip_reason="pip 22.0 requires Python >=3.7",
+        setuptools="59.6.0", setuptools_reason="setuptools 59.7.0 requires Python >=3.7",
+        wheel="0.37.1", wheel_reason="wheel 0.38.0 requires Python >=3.7",
+        uv_creates=True, uv_reason="uv 0.13 creates 3.6 envs and installs into them",
+        virtualenv_seed=("21.3.1", "59.6.0", "0.37.1"),
+    ),
+    (3, 7): LegacyPython(
+        minor=(3, 7), eol=LEGACY_EOL[(3, 7)],
+        pip="24.0", pip_reason="pip 24.1 requires Python >=3.8",
+        setuptools="68.0.0", setuptools_reason="setuptools 68.1.0 requires Python >=3.8",
+        wheel="0.42.0", wheel_reason="wheel 0.43.0 requires Python >=3.8",
+        uv_creates=True, uv_reason="uv 0.13 creates 3.7 envs and installs into them",
+        # virtualenv 20.21.1 predates pip 24.0; its newest embedded seed serves 3.7.
+        virtualenv_seed=("23.1", "67.6.1", "0.40.0"),
+    ),
+}
+
+
+def parse_minor(version: str | tuple[int, ...]) -> tuple[int, int] | None:
+    """(major, minor) from "2.7.18", "3.6" or a version tuple; None when unreadable."""
+    if isinstance(version, tuple):
+        return (int(version[0]), int(version[1])) if len(version) >= 2 else None  # noqa: PLR2004
+    parts = version.strip().split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (ValueError, IndexError):
+        return None
+
+
+def legacy_python(version: str | tuple[int, ...]) -> LegacyPython | None:
+    """The table row for a legacy Python, or None for a supported one."""
+    minor = parse_minor(version)
+    return LEGACY.get(minor) if minor else None
+
+
+def eol_date(version: str | tuple[int, ...]) -> str | None:
+    """End-of-life date (ISO) of a legacy Python, else None."""
+    row = legacy_python(version)
+    return row.eol if row else None
+
+
+def legacy_notice(version: str | tuple[int, ...]) -> str | None:
+    """One short line for an env on a legacy Python, or None for a supported one."""
+    row = legacy_python(version)
+    if row is None:
+        return None
+    advice = "port to Python 3" if row.minor[0] == 2 else "move to a supported Python"  # noqa: PLR2004
+    return f"Python {row.version} reached end of life on {row.eol}: this env is a legacy zone; {advice}"
