@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "venv": ("venv_cmd", "create a virtual environment (default: the project's .venv)"),
     "info": ("info_cmd", "show an environment's layout, interpreter, packages and size"),
     "config": ("config_cmd", "show effective settings and where each value comes from"),
+    "x": ("x_cmd", "run a command-line tool from a package in its own cached env (like pipx run / uvx)"),
 }
 
 _EXIT_INTERRUPTED = 130

@@ -1,0 +1,64 @@
+"""Throwaway envs for `corral run --with PKG ...` and `corral x TOOL` (pipx run / uvx style), cached by inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corral.errors import UsageError
+from corral.services.scripts import ScriptEnv, ensure_env, script_key
+
+if TYPE_CHECKING:
+    from corral.services.context import Context
+
+__all__ = ["tool_env", "tool_executable", "with_env"]
+
+
+def _validated(requirements: list[str]) -> list[str]:
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    for text in requirements:
+        try:
+            Requirement(text)
+        except InvalidRequirement as err:
+            msg = f"{text!r} is not a valid requirement (PEP 508): {err}"
+            raise UsageError(msg) from err
+    return requirements
+
+
+def with_env(ctx: Context, packages: list[str], *, python: str | None = None, base_env: Path | None = None) -> ScriptEnv:
+    """An env with `packages`, layered over `base_env` (the project's env) when given.
+
+    The layer sees the base env's packages through a .pth file, so a project's code runs with the extra
+    tools without touching the project's recorded env.
+    """
+    reqs = _validated(list(packages))
+    if base_env is not None and python is None:
+        python = str(base_env / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+    inputs = json.dumps({"with": sorted(reqs), "base": str(base_env or "")})
+    key = script_key(inputs, python=python, environ=ctx.environ, kind="with")
+    return ensure_env(ctx, kind="with", key=key, requirements=reqs, python=python, overlay_of=base_env)
+
+
+def tool_env(ctx: Context, tool: str, *, from_package: str | None = None, python: str | None = None) -> ScriptEnv:
+    """The cached env providing command `tool` (from `from_package`, default a package named like the tool)."""
+    package = from_package or tool
+    reqs = _validated([package])
+    key = script_key(json.dumps({"tool": package}), python=python, environ=ctx.environ, kind="tool")
+    return ensure_env(ctx, kind="tool", key=key, requirements=reqs, python=python)
+
+
+def tool_executable(env: Path, tool: str) -> Path:
+    """The tool's console script inside its env; a clear error listing what the package provides otherwise."""
+    bin_dir = env / ("Scripts" if os.name == "nt" else "bin")
+    for name in (tool, f"{tool}.exe"):
+        if (bin_dir / name).is_file():
+            return bin_dir / name
+    provided = sorted(p.name for p in bin_dir.iterdir()
+                      if p.is_file() and not p.name.startswith(("python", "activate", "Activate", "deactivate", "pip")))
+    msg = (f"the package installs no command named {tool!r}"
+           + (f"; it provides: {', '.join(provided)}" if provided else "")
+           + "; use `corral x --from PACKAGE COMMAND`")
+    raise UsageError(msg)

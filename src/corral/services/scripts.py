@@ -1,0 +1,197 @@
+"""Throwaway envs for PEP 723 scripts: built once per distinct block, cached, reused instantly.
+
+The cache key is a hash of the script's metadata block, the interpreter request and the index settings
+from the environment, so editing the block gives a new env and a warm re-run needs only the stdlib
+(`ready_env`) before exec'ing the env's Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.core.script_meta import find_block
+from corral.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from corral.services.context import Context
+
+__all__ = ["ScriptEnv", "ensure_script_env", "ready_env", "script_key", "script_metadata"]
+
+READY_FILE = "corral-ready.json"
+_KEY_ENV_VARS = ("UV_INDEX_URL", "PIP_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL", "CORRAL_INDEX_URL",
+                 "CORRAL_EXTRA_INDEX_URLS")
+_KEY_SCHEMA = "1"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScriptEnv:
+    """A cached env for one set of inputs."""
+
+    path: Path
+    key: str
+    created: bool
+
+
+def script_key(block_toml: str, *, python: str | None, environ: Mapping[str, str], kind: str = "script") -> str:
+    """Hash of everything that decides the env's contents (stdlib only)."""
+    parts = {"schema": _KEY_SCHEMA, "kind": kind, "block": block_toml, "python": python or "",
+             "index": {k: environ[k] for k in _KEY_ENV_VARS if k in environ}}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _cache_root(environ: Mapping[str, str]) -> Path:
+    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+
+    return CorralPaths.from_environment(dict(environ)).cache / "envs"
+
+
+def env_dir(environ: Mapping[str, str], kind: str, key: str) -> Path:
+    """Where the cached env for `key` lives."""
+    return _cache_root(environ) / f"{kind}-{key[:20]}"
+
+
+def ready_env(environ: Mapping[str, str], kind: str, key: str) -> Path | None:
+    """The env for `key` when it is complete (its ready file is written last), else None."""
+    path = env_dir(environ, kind, key)
+    python = path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if (path / READY_FILE).is_file() and python.exists():
+        return path
+    return None
+
+
+def script_metadata(script: Path) -> tuple[str, dict[str, Any]]:
+    """The script's block text and parsed table ({} when it has no block)."""
+    try:
+        source = script.read_text(encoding="utf-8")
+    except OSError as err:
+        msg = f"cannot read {script}: {err.strerror}"
+        raise UsageError(msg) from err
+    block = find_block(source, filename=str(script))
+    if block is None:
+        return "", {}
+    from corral.infra.toml_file import parse_toml  # noqa: PLC0415
+
+    data = parse_toml(block.toml, origin=f"{script} (# /// script block)")
+    deps = data.get("dependencies", [])
+    if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+        msg = f"{script}: `dependencies` in the script block must be a list of strings"
+        raise ConfigError(msg)
+    return block.toml, data
+
+
+def ensure_env(
+    ctx: Context, *, kind: str, key: str, requirements: list[str], python: str | None,
+    requires_python: str | None = None, overlay_of: Path | None = None,
+) -> ScriptEnv:
+    """Build (once) the cached env for `key` with `requirements` installed; reuse it when ready."""
+    ready = ready_env(ctx.environ, kind, key)
+    if ready is not None:
+        return ScriptEnv(path=ready, key=key, created=False)
+    from filelock import FileLock  # noqa: PLC0415
+
+    target = env_dir(ctx.environ, kind, key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock"):
+        ready = ready_env(ctx.environ, kind, key)
+        if ready is not None:
+            return ScriptEnv(path=ready, key=key, created=False)
+        if target.exists():
+            shutil.rmtree(target)  # an interrupted build: ours (inside corral's cache), never finished
+        _build(ctx, target, kind=kind, requirements=requirements, python=python, requires_python=requires_python,
+               overlay_of=overlay_of)
+        record = {"kind": kind, "key": key, "requirements": requirements, "python": python}
+        from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+
+        atomic_write_text(target / READY_FILE, json.dumps(record, indent=2) + "\n")
+    return ScriptEnv(path=target, key=key, created=True)
+
+
+def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], python: str | None,
+           requires_python: str | None, overlay_of: Path | None) -> None:
+    from corral.services.create import create_env  # noqa: PLC0415
+
+    spec = python or requires_python
+    try:
+        create_env(ctx, target, python=spec, seed=False, system_site_packages=None, prompt=None, kind=kind)
+        if overlay_of is not None:
+            _link_overlay(target, overlay_of)
+        if requirements:
+            install_requirements(ctx, target, requirements)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+def _link_overlay(target: Path, base_env: Path) -> None:
+    """Make the base env's packages importable behind the overlay's own (a .pth file, like uv's layering)."""
+    from corral.services.inspection import site_packages_dirs  # noqa: PLC0415
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+
+    mine = site_packages_dirs(target, EnvLayout.for_path(target))
+    theirs = site_packages_dirs(base_env, EnvLayout.for_path(base_env))
+    if mine and theirs:
+        (mine[0] / "_corral_overlay.pth").write_text("".join(f"{p}\n" for p in theirs), encoding="utf-8")
+
+
+def index_args(ctx: Context) -> list[str]:
+    """uv/pip index flags from corral's settings (environment variables are read by uv/pip themselves)."""
+    args: list[str] = []
+    index = ctx.settings.value("index-url")
+    if index:
+        args += ["--index-url", str(index)]
+    for extra in ctx.settings.value("extra-index-urls") or []:
+        args += ["--extra-index-url", str(extra)]
+    return args
+
+
+def install_requirements(ctx: Context, env: Path, requirements: list[str]) -> None:
+    """Resolve and install `requirements` into a throwaway env with uv (resolution on: nothing is locked here)."""
+    from corral.errors import EngineError  # noqa: PLC0415
+    from corral.infra.proc import run  # noqa: PLC0415
+    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
+    from corral.services.create import engine_environ  # noqa: PLC0415
+
+    python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    cmd = [uv_binary(), "pip", "install", "--quiet", "--python", str(python), *index_args(ctx), *requirements]
+    try:
+        run(cmd, env=engine_environ(ctx), what="uv pip install")
+    except EngineError as err:
+        msg = f"could not install {', '.join(requirements)}: {err}"
+        raise EngineError(msg, cmd=err.cmd, code=err.code, output=err.output) from err
+
+
+def ensure_script_env(ctx: Context, script: Path, *, python: str | None = None) -> ScriptEnv:
+    """The cached env for a PEP 723 script (exactly its dependencies, on a Python its requires-python admits)."""
+    block, data = script_metadata(script)
+    _validate(script, data)
+    key = script_key(block, python=python, environ=ctx.environ)
+    requires = data.get("requires-python")
+    return ensure_env(ctx, kind="script", key=key, requirements=list(data.get("dependencies", [])), python=python,
+                      requires_python=str(requires) if requires else None)
+
+
+def _validate(script: Path, data: dict[str, Any]) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+
+    for dep in data.get("dependencies", []):
+        try:
+            Requirement(dep)
+        except InvalidRequirement as err:
+            msg = f"{script}: script dependency {dep!r} is not a valid PEP 508 requirement: {err}"
+            raise ConfigError(msg) from err
+    requires = data.get("requires-python")
+    if requires is not None:
+        try:
+            SpecifierSet(str(requires))
+        except InvalidSpecifier as err:
+            msg = f"{script}: requires-python {requires!r} is not a valid version specifier"
+            raise ConfigError(msg) from err
