@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info_cmd", "show an environment's layout, interpreter, packages and size"),
     "config": ("config_cmd", "show effective settings and where each value comes from"),
     "x": ("x_cmd", "run a command-line tool from a package in its own cached env (like pipx run / uvx)"),
+    "sync": ("sync_cmd", "make the env exactly the lock (install, change, remove)"),
+    "run": ("run_cmd", "run a command in the project's env (syncing first if needed)"),
 }
 
 _EXIT_INTERRUPTED = 130

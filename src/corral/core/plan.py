@@ -72,7 +72,7 @@ class SyncPlan:
             current = have.get(key)
             if current is None:
                 install.append(item)
-            elif item.kind in {"directory", "vcs"} or key in again or not _same_version(item.version, current[1]):
+            elif key in again or not _same_version(item.version, current[1]):
                 change.append((item.name, current[1], item))
             else:
                 unchanged.append(item.name)

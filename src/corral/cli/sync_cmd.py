@@ -1,0 +1,104 @@
+"""`corral sync`: make the env exactly the lock.
+
+The no-op check runs first and uses only the stdlib (`services.sync_stamp`): an unchanged project returns
+before packaging, tomlkit or rich are imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from corral.core.selection import Selection
+    from corral.render.output import Output
+    from corral.services.context import Context
+    from corral.services.sync import SyncReport
+
+
+def add_sync_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `sync` and `run`."""
+    parser.add_argument("--group", action="append", default=[], metavar="NAME",
+                        help="also install this dependency group (repeatable)")
+    parser.add_argument("--all-groups", action="store_true", help="install every dependency group")
+    parser.add_argument("--no-dev", action="store_true", help="leave out the dev group")
+    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
+                        help="install this optional-dependency extra (repeatable)")
+    parser.add_argument("--all-extras", action="store_true", help="install every extra")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--frozen", action="store_true", help="use pylock.toml as it is (no freshness check)")
+    how.add_argument("--locked", action="store_true", help="fail if pylock.toml is stale for pyproject.toml")
+    parser.add_argument("--offline", action="store_true", help="use only cached files; never the network")
+    parser.add_argument("--engine", choices=["uv", "pip"], help="installer engine (default: the engine setting)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options."""
+    add_sync_options(parser)
+    parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
+
+
+def selection_from_args(args: argparse.Namespace) -> Selection:
+    """The Selection the flags ask for."""
+    from corral.core.selection import Selection  # noqa: PLC0415
+
+    return Selection(groups=tuple(args.group) or None, extras=tuple(args.extra), all_groups=args.all_groups,
+                     no_dev=args.no_dev, all_extras=args.all_extras)
+
+
+def already_synced(args: argparse.Namespace, ctx: Context, selection: Selection) -> bool:
+    """The stdlib-only shortcut: True when the stamp proves nothing changed since the last sync."""
+    from corral.services.sync_stamp import is_noop  # noqa: PLC0415
+
+    project = ctx.project
+    if project is None:
+        return False
+    return is_noop(env=project.env_path, lock_path=project.root / "pylock.toml", pyproject=project.pyproject,
+                   selection_key=selection.key(), frozen=args.frozen, environ=ctx.environ, engine=args.engine)
+
+
+def progress_printer(out: Output) -> Callable[[str, str], None]:
+    """Turn progress events into stderr lines (silenced by -q)."""
+    def show(stage: str, detail: str) -> None:
+        out.info(f"{stage} {detail}")
+
+    return show
+
+
+def run_sync(args: argparse.Namespace, ctx: Context, out: Output, selection: Selection) -> SyncReport:
+    """Call the sync service with the flags."""
+    from corral.services.sync import sync  # noqa: PLC0415
+
+    return sync(ctx, selection=selection, frozen=args.frozen, locked=args.locked, offline=args.offline,
+                engine=args.engine, progress=progress_printer(out))
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """Sync, or say at once that nothing changed."""
+    selection = selection_from_args(args)
+    if already_synced(args, ctx, selection):
+        if args.json:
+            out.json("sync", {"env": str(ctx.require_project().env_path), "noop": True, "installed": [],
+                              "changed": [], "removed": []})
+        else:
+            out.info("nothing to do: the env already matches pylock.toml")
+        return 0
+    report = run_sync(args, ctx, out, selection)
+    if args.json:
+        out.json("sync", report.to_dict())
+        return 0
+    for name, _, new in report.installed:
+        out.line(f" + {name} {new or ''}".rstrip())
+    for name, old, new in report.changed:
+        out.line(f" ~ {name} {old} -> {new}")
+    for name, old, _ in report.removed:
+        out.line(f" - {name} {old}")
+    if report.project_installed:
+        out.line(f" + {ctx.require_project().name} (editable)")
+    summary = (f"{len(report.installed)} installed, {len(report.changed)} changed, {len(report.removed)} removed, "
+               f"{report.unchanged} unchanged")
+    out.info(f"synced {report.env} with {report.lock.name} using {report.engine}: {summary}"
+             if not report.noop else f"nothing to do: {report.env} already matches {report.lock.name}")
+    return 0

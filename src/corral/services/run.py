@@ -1,0 +1,58 @@
+"""`corral run`: the environment a command runs in (env's bin first on PATH, VIRTUAL_ENV) and the exec."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from corral.errors import EnvError
+
+__all__ = ["Prepared", "env_environ", "execute", "prepare"]
+
+_DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A resolved program, its argv and its environment."""
+
+    program: str
+    argv: list[str]
+    environ: dict[str, str]
+
+
+def env_environ(env: Path, base: Mapping[str, str]) -> dict[str, str]:
+    """`base` with the env's executables first on PATH, VIRTUAL_ENV set and PYTHONHOME unset."""
+    bin_dir = env / ("Scripts" if os.name == "nt" else "bin")
+    environ = {k: v for k, v in base.items() if k not in _DROP}
+    old_path = environ.get("PATH", os.defpath)
+    environ["PATH"] = os.pathsep.join([str(bin_dir), *(p for p in old_path.split(os.pathsep) if p != str(bin_dir))])
+    environ["VIRTUAL_ENV"] = str(env)
+    return environ
+
+
+def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str]) -> Prepared | None:
+    """Resolve argv[0] against the env's bin and PATH; None when there is no such program."""
+    if not (env / "pyvenv.cfg").is_file():
+        msg = f"{env} is not an environment; run `corral sync` first"
+        raise EnvError(msg)
+    environ = env_environ(env, base)
+    program = shutil.which(argv[0], path=environ["PATH"])
+    if program is None:
+        return None
+    return Prepared(program, list(argv), environ)
+
+
+def execute(prepared: Prepared) -> int:
+    """Replace this process with the program on POSIX; on Windows run it and return its exit code."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "nt":
+        return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ)  # noqa: S603
+    os.execve(prepared.program, prepared.argv, prepared.environ)  # noqa: S606 - argv list, no shell
+    raise AssertionError  # unreachable: execve does not return

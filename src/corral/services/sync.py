@@ -1,0 +1,258 @@
+"""`corral sync`: make the project's env exactly the lock (install, change, remove), then stamp it.
+
+The lock's packages are chosen for the env's own interpreter (`core.pylock_select`), compared with what
+the env holds (`core.plan`), and handed to an installer engine as exact hash-checked files. Seed packages
+of a seeded env and the project itself (installed editable when it declares a build system) are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.core.selection import Selection
+from corral.errors import EnvError, InterpreterNotFound, LockError, UsageError
+from corral.services import sync_stamp
+
+if TYPE_CHECKING:
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.plan import SyncPlan
+    from corral.core.protocols import Installer
+    from corral.services.context import Context
+
+__all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "pick_engine", "sync"]
+
+LOCK_FILE = "pylock.toml"
+ENV_LOCK = ".corral-sync.lock"
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SyncReport:
+    """What a sync did; each change is (name, old version or None, new version or None)."""
+
+    env: Path
+    lock: Path
+    engine: str
+    installed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    removed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    changed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    unchanged: int = 0
+    noop: bool = False
+    created_env: bool = False
+    project_installed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        def rows(items: list[tuple[str, str | None, str | None]]) -> list[dict[str, str | None]]:
+            return [{"name": n, "old": o, "new": v} for n, o, v in items]
+
+        return {"env": str(self.env), "lock": str(self.lock), "engine": self.engine, "noop": self.noop,
+                "created_env": self.created_env, "project_installed": self.project_installed,
+                "installed": rows(self.installed), "changed": rows(self.changed), "removed": rows(self.removed),
+                "unchanged": self.unchanged}
+
+
+def _noop_progress(stage: str, detail: str) -> None:
+    """Progress sink used when the caller gives none."""
+
+
+def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: InterpreterInfo | None) -> Installer:
+    """`--engine`, else the `engine` setting (uv); pip when uv cannot serve the interpreter."""
+    from corral.plugins import load_engine  # noqa: PLC0415
+
+    name = requested or str(ctx.settings.value("engine") or "uv")
+    engine = load_engine(name)
+    reason = engine.cannot_install(env, interpreter)
+    if reason is None:
+        return engine
+    if requested:
+        msg = f"--engine {name} cannot serve {env}: {reason}"
+        raise UsageError(msg)
+    if name != "pip":
+        fallback = load_engine("pip")
+        if fallback.cannot_install(env, interpreter) is None:
+            return fallback
+    msg = f"no installer engine can serve {env}: {reason}"
+    raise EnvError(msg)
+
+
+def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+
+    python = Path(str(EnvLayout.for_path(env).python))
+    try:
+        return python, ctx.finder.from_path(python)
+    except InterpreterNotFound as err:
+        msg = f"the env at {env} has no working interpreter ({err}); rebuild it with `corral recreate`"
+        raise EnvError(msg) from err
+
+
+def _keep(env: Path, installed: dict[str, str], project_name: str | None) -> set[str]:
+    from corral.core.plan import SEED_PACKAGES  # noqa: PLC0415
+    from corral.services.inspection import read_provenance  # noqa: PLC0415
+
+    keep = {project_name} if project_name else set()
+    record = read_provenance(env)
+    seeded = bool(record.options.get("seed", True)) if record else any(n.lower() == "pip" for n in installed)
+    if seeded:
+        keep |= SEED_PACKAGES
+    return keep
+
+
+def _declares_build_system(root: Path) -> tuple[bool, str | None]:
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+
+    data = read_toml(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else {}
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    name = project.get("name") if isinstance(project.get("name"), str) else None
+    return isinstance(data.get("build-system"), dict), name
+
+
+def apply_lock(
+    ctx: Context,
+    env_path: Path,
+    lock_path: Path,
+    *,
+    selection: Selection | None = None,
+    engine: str | None = None,
+    offline: bool = False,
+    install_project: bool = True,
+    project_root: Path | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Make the env at `env_path` exactly what `lock_path` selects for its interpreter.
+
+    Raises:
+        UsageError: unknown group/extra, or an engine that cannot serve the env.
+        LockError: unusable lock (invalid, wrong Python, no file for this platform).
+        EngineError: the engine failed; the message names the failing requirement.
+    """
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.core.plan import SyncPlan, normalize  # noqa: PLC0415
+    from corral.core.pylock_select import select_packages  # noqa: PLC0415
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.services.create import engine_environ  # noqa: PLC0415
+    from corral.services.inspection import installed_distributions, site_packages_dirs  # noqa: PLC0415
+
+    say = progress or _noop_progress
+    env = env_path.absolute()
+    if not lock_path.is_file():
+        msg = f"no lock file at {lock_path}; run `corral lock` to create it"
+        raise LockError(msg)
+    python, target = _target(ctx, env)
+    root = project_root or (ctx.project.root if ctx.project else None)
+    is_package, project_name = _declares_build_system(root) if root else (False, None)
+    say("selecting", f"{lock_path.name} for Python {target.version}")
+    chosen = select_packages(read_toml(lock_path), target=target, selection=selection or Selection(),
+                             lock_dir=lock_path.parent.absolute())
+    if root is not None:  # a lock another tool wrote may list the project itself as a directory
+        chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.absolute().as_uri())]
+    installed = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
+    plan = SyncPlan.diff(chosen, installed, keep=_keep(env, installed, project_name))
+    installer = pick_engine(ctx, engine, env, target)
+    environ = engine_environ(ctx)
+    do_project = install_project and is_package and root is not None and project_name is not None \
+        and normalize(project_name) not in {normalize(n) for n in installed}
+    if not plan.empty or do_project:
+        sync_stamp.clear_stamp(env)
+    if not plan.empty:
+        installer.apply(python, plan, offline=offline, progress=say, environ=environ)
+    if do_project:
+        assert root is not None  # noqa: S101 - checked in do_project
+        say("installing", f"{project_name} (editable, from {root})")
+        installer.install_editable(python, root, environ=environ, offline=offline)
+    return _report(env, lock_path, installer.name, plan, project_installed=do_project)
+
+
+def _report(env: Path, lock: Path, engine: str, plan: SyncPlan, *, project_installed: bool) -> SyncReport:
+    return SyncReport(
+        env=env, lock=lock, engine=engine,
+        installed=[(c.name, None, c.version) for c in plan.install],
+        changed=[(name, old, c.version) for name, old, c in plan.change],
+        removed=[(name, version, None) for name, version in plan.remove],
+        unchanged=len(plan.unchanged), noop=plan.empty and not project_installed,
+        project_installed=project_installed,
+    )
+
+
+def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress) -> Path:
+    project = ctx.require_project()
+    default = project.root / LOCK_FILE
+    try:
+        from corral.services import lock as lock_service  # noqa: PLC0415 - written by the lock side
+    except ImportError:
+        lock_service = None
+    if lock_service is None or not hasattr(lock_service, "ensure_lock"):
+        if not default.is_file():
+            msg = f"no lock file at {default}; run `corral lock` to create it"
+            raise LockError(msg)
+        return default
+    if not frozen and default.is_file() and not lock_service.is_fresh(project, default) and not locked:
+        progress("resolving", "pyproject.toml changed since the lock was written; updating pylock.toml")
+    elif not default.is_file() and not frozen and not locked:
+        progress("resolving", "no pylock.toml yet; locking")
+    return Path(lock_service.ensure_lock(ctx, frozen=frozen, locked=locked))
+
+
+@contextlib.contextmanager
+def env_lock(env: Path, progress: Progress) -> Iterator[None]:
+    """Hold `<env>/.corral-sync.lock` so two syncs never change one env at once."""
+    from filelock import FileLock, Timeout  # noqa: PLC0415
+
+    lock = FileLock(str(env / ENV_LOCK))
+    try:
+        lock.acquire(timeout=0.2)
+    except Timeout:
+        progress("waiting", f"another corral command is changing {env}")
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def sync(
+    ctx: Context,
+    *,
+    selection: Selection | None = None,
+    frozen: bool = False,
+    locked: bool = False,
+    offline: bool = False,
+    engine: str | None = None,
+    env_path: Path | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Lock if needed (unless frozen/locked), create the env if missing, apply the lock, stamp the env."""
+    if frozen and locked:
+        msg = "--frozen and --locked exclude each other: --frozen uses the lock as is, --locked checks it"
+        raise UsageError(msg)
+    say = progress or _noop_progress
+    chosen = selection or Selection()
+    project = ctx.require_project()
+    env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
+    lock_path = _ensure_lock(ctx, frozen=frozen, locked=locked, progress=say)
+    created = False
+    from corral.services.inspection import is_environment  # noqa: PLC0415
+
+    if not is_environment(env):
+        from corral.services.create import create_env  # noqa: PLC0415
+
+        say("creating", f"environment {env}")
+        create_env(ctx, env)
+        created = True
+    with env_lock(env, say):
+        report = apply_lock(ctx, env, lock_path, selection=chosen, engine=engine, offline=offline,
+                            project_root=project.root, progress=say)
+        stamp = sync_stamp.make_stamp(env=env, lock_path=lock_path, pyproject=project.pyproject,
+                                      selection_key=chosen.key(), engine=report.engine, lock_fresh=not frozen,
+                                      user_config=ctx.paths.user_config_file, environ=ctx.environ)
+        sync_stamp.write_stamp(env, stamp)
+    if created:
+        from dataclasses import replace  # noqa: PLC0415
+
+        report = replace(report, created_env=True, noop=False)
+    return report

@@ -1,0 +1,151 @@
+"""The sync stamp: what an env was last synced from, so an unchanged project syncs in a few milliseconds.
+
+`<env>/corral-sync.json` records the lock file (size, mtime_ns, sha256), pyproject.toml (size, mtime_ns),
+the selection, the engine, the index-related environment, the user config file and, for each
+site-packages folder, its mtime_ns and the names of its distributions. A bare `pip install` or
+`pip uninstall` in the env changes those, so the next sync acts.
+
+Stdlib only, on purpose: `corral sync`/`corral run` decide "nothing to do" with this module alone, before
+packaging, tomlkit or rich are imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from corral import __version__
+
+__all__ = ["STAMP_FILE", "clear_stamp", "is_noop", "make_stamp", "write_stamp"]
+
+STAMP_FILE = "corral-sync.json"
+_SCHEMA = 1
+# Variables that change which index a lock is resolved from or how corral behaves.
+_ENV_PREFIXES = ("CORRAL_",)
+_ENV_NAMES = ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX", "PIP_INDEX_URL",
+              "PIP_EXTRA_INDEX_URL")
+_DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
+
+
+def _fingerprint(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _site_dirs(env: Path) -> list[Path]:
+    candidates = [env / "Lib" / "site-packages"] if os.name == "nt" else sorted((env / "lib").glob("*/site-packages"))
+    return [p for p in candidates if p.is_dir()]
+
+
+def _site_state(site: Path) -> dict[str, Any]:
+    try:
+        mtime = site.stat().st_mtime_ns
+        names = sorted(n for n in os.listdir(site) if n.endswith(_DIST_SUFFIXES))
+    except OSError:
+        return {}
+    return {"mtime_ns": mtime, "dists": names}
+
+
+def _environ_key(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    return {k: v for k, v in sorted(environ.items()) if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES}
+
+
+def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, engine: str,
+               lock_fresh: bool, user_config: Path | None, environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    """Record the current state of the env and its inputs (call right after a successful sync)."""
+    return {
+        "schema": _SCHEMA,
+        "corral": __version__,
+        "env": str(env),
+        "lock": {"path": str(lock_path), "stat": _fingerprint(lock_path), "sha256": _sha256(lock_path)},
+        "lock_fresh": lock_fresh,
+        "pyproject": {"path": str(pyproject), "stat": _fingerprint(pyproject)} if pyproject else None,
+        "user_config": {"path": str(user_config), "stat": _fingerprint(user_config)} if user_config else None,
+        "selection": selection_key,
+        "engine": engine,
+        "environ": _environ_key(environ),
+        "site": {str(p): _site_state(p) for p in _site_dirs(env)},
+    }
+
+
+def write_stamp(env: Path, stamp: dict[str, Any]) -> None:
+    """Write the stamp atomically (a failure only costs the next sync its shortcut)."""
+    target = env / STAMP_FILE
+    tmp = env / f".{STAMP_FILE}.tmp"
+    with contextlib.suppress(OSError):
+        tmp.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, target)
+
+
+def clear_stamp(env: Path) -> None:
+    """Forget the last sync (the env is about to change)."""
+    with contextlib.suppress(OSError):
+        (env / STAMP_FILE).unlink()
+
+
+def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,
+            environ: dict[str, str] | os._Environ[str], engine: str | None = None) -> bool:
+    """True when the env was synced from exactly these inputs and nobody changed its packages since.
+
+    `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
+    """
+    try:
+        stamp = json.loads((env / STAMP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(stamp, dict) or stamp.get("schema") != _SCHEMA or stamp.get("corral") != __version__:
+        return False
+    lock = stamp.get("lock") or {}
+    checks = (
+        stamp.get("env") == str(env),
+        stamp.get("selection") == selection_key,
+        frozen or stamp.get("lock_fresh") is True,
+        engine is None or stamp.get("engine") == engine,
+        lock.get("path") == str(lock_path),
+        stamp.get("environ") == _environ_key(environ),
+    )
+    if not all(checks):
+        return False
+    recorded = stamp.get("pyproject")
+    if (recorded is None) != (pyproject is None):
+        return False
+    if pyproject is not None and (recorded.get("path") != str(pyproject)
+                                  or _fingerprint(pyproject) != recorded.get("stat")):
+        return False
+    config = stamp.get("user_config")
+    if config and _fingerprint(Path(config["path"])) != config.get("stat"):
+        return False
+    if _fingerprint(lock_path) != lock.get("stat") and _sha256(lock_path) != lock.get("sha256"):
+        return False
+    return _site_unchanged(env, stamp.get("site") or {})
+
+
+def _site_unchanged(env: Path, recorded: dict[str, Any]) -> bool:
+    dirs = _site_dirs(env)
+    if sorted(str(p) for p in dirs) != sorted(recorded):
+        return False
+    for site in dirs:
+        before = recorded[str(site)]
+        try:
+            if site.stat().st_mtime_ns == before.get("mtime_ns"):
+                continue
+        except OSError:
+            return False
+        # The folder changed (a new __pycache__, a temp file): the same distributions still mean no change.
+        if _site_state(site).get("dists") != before.get("dists"):
+            return False
+    return True
