@@ -23,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "x": ("x_cmd", "run a command-line tool from a package in its own cached env (like pipx run / uvx)"),
     "sync": ("sync_cmd", "make the env exactly the lock (install, change, remove)"),
     "run": ("run_cmd", "run a command in the project's env (syncing first if needed)"),
+    "doctor": ("doctor_cmd", "check an env (moved, base upgraded, drift, stale lock...) and fix it"),
+    "recreate": ("recreate_cmd", "rebuild the project's env from the lock, swapped in atomically"),
+    "upgrade": ("upgrade_cmd", "move the project to another Python (patch level in place, else rebuild)"),
+    "adopt": ("adopt_cmd", "record installed-but-unlocked packages in pyproject.toml and the lock"),
 }
 
 _EXIT_INTERRUPTED = 130

@@ -1,0 +1,63 @@
+"""`corral doctor [PATH] [--json] [--fix] [--yes]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corral.render.output import Output
+    from corral.services.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options."""
+    parser.add_argument("path", nargs="?", type=Path, help="the env to check (default: the project's env)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--fix", action="store_true", help="apply each finding's fix (asks first unless --yes)")
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask before fixing")
+
+
+def confirmer(args: argparse.Namespace, out: Output, what: str) -> object:
+    """A confirm(question) callable: yes with --yes, a prompt on a terminal, a refusal otherwise."""
+    from corral.errors import UsageError  # noqa: PLC0415
+
+    if args.yes:
+        return lambda _q: True
+    if not sys.stdin.isatty():
+        msg = f"{what} needs confirmation but stdin is not a terminal; pass --yes to proceed"
+        raise UsageError(msg)
+
+    def ask(question: str) -> bool:
+        out.info(question + " [y/N]")
+        return input().strip().lower() in {"y", "yes"}
+
+    return ask
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """Check the env, print one line per finding with its fix; --fix repairs."""
+    from corral.services.doctor import apply_fixes, diagnose  # noqa: PLC0415
+
+    confirm = confirmer(args, out, "corral doctor --fix") if args.fix else None
+    report, target = diagnose(ctx, args.path)
+    if confirm is not None and report.findings:
+        outcomes = apply_fixes(ctx, report, target, confirm=confirm)  # type: ignore[arg-type]
+        for outcome in outcomes:
+            (out.info if outcome.done else out.warn)(f"{'fixed' if outcome.done else 'not fixed'} "
+                                                     f"[{', '.join(outcome.codes)}]: {outcome.text}")
+        ctx.__dict__.pop("project", None)  # the fixes may have rewritten pyproject/lock
+        report, target = diagnose(ctx, args.path)
+    if args.json:
+        out.json("doctor", report.to_dict(), status="success" if report.ok else "error")
+        return 0 if report.ok else 1
+    if not report.findings:
+        out.line(f"ok: {report.env} is healthy")
+    for finding in report.sorted():
+        fix = f"  fix: {finding.fix}" if finding.fix else ""
+        out.line(f"{finding.severity:<7} {finding.code}: {finding.message}{fix}")
+    for note in report.skipped:
+        out.info(f"note: {note}")
+    return 0 if report.ok else 1

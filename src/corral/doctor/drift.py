@@ -1,0 +1,91 @@
+"""Drift: installed distributions that differ from the lock entries selected for the env's interpreter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from corral.core.health import Finding
+
+if TYPE_CHECKING:
+    from corral.doctor.target import Target
+
+__all__ = ["check_drift", "lock_drift"]
+
+NOT_AVAILABLE = "drift: not checked (lock/sync not available)"
+
+
+def lock_drift(target: Target) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]] | None:
+    """(missing [(name, locked)], extra [(name, installed)], other [(name, installed, locked)]); None if unknown."""
+    lock_path = target.lock_path
+    ident = target.base_identity
+    if lock_path is None or not lock_path.is_file() or ident is None:
+        return None
+    try:
+        from corral.core.interpreter import InterpreterInfo  # noqa: PLC0415
+        from corral.core.plan import SEED_PACKAGES, SyncPlan  # noqa: PLC0415
+        from corral.core.pylock_select import select_packages  # noqa: PLC0415
+        from corral.core.selection import Selection  # noqa: PLC0415
+    except ImportError:
+        target.skipped.append(NOT_AVAILABLE)
+        return None
+    from corral.errors import CorralError  # noqa: PLC0415
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+
+    info = InterpreterInfo.from_probe(ident, path=str(target.python))
+    try:
+        lock = read_toml(lock_path)
+        desired = select_packages(lock, target=info, selection=_selection(target, Selection), lock_dir=lock_path.parent)
+    except CorralError as err:
+        target.skipped.append(f"drift: not checked ({err})")
+        return None
+    keep = set(SEED_PACKAGES)
+    if target.project is not None:
+        keep.add(target.project.name)
+    plan = SyncPlan.diff(desired, target.distributions, keep=keep)
+    missing = [(c.name, c.version or "?") for c in plan.install]
+    extra = [(name, version) for name, version in plan.remove]
+    other = [(name, installed, c.version or "?") for name, installed, c in plan.change
+             if c.kind not in {"directory", "vcs"}]
+    return missing, extra, other
+
+
+def _selection(target: Target, selection_type: type) -> object:
+    """The selection the env was last synced with (the sync side's stamp), else the lock's defaults."""
+    try:
+        from corral.services.sync import recorded_selection  # type: ignore[attr-defined] # noqa: PLC0415
+    except ImportError:
+        return selection_type()
+    found = recorded_selection(target.root)
+    return found if found is not None else selection_type()
+
+
+def _names(items: list[tuple[str, ...]]) -> str:
+    shown = ", ".join(" ".join(i) for i in items[:6])
+    return shown + (f" and {len(items) - 6} more" if len(items) > 6 else "")  # noqa: PLR2004
+
+
+def check_drift(target: Target) -> list[Finding]:
+    """Compare what is installed with the lock (project env only)."""
+    if not target.is_project_env:
+        return []
+    drift = lock_drift(target)
+    if drift is None:
+        return []
+    missing, extra, other = drift
+    fix = "corral sync"
+    keep = "; to record them instead: corral adopt"
+    findings = []
+    if missing:
+        findings.append(Finding(code="drift-missing", severity="warning", fix="corral sync",
+                                message=f"locked but not installed: {_names(missing)}",
+                                details={"packages": dict(missing)}))
+    if extra:
+        findings.append(Finding(code="drift-extra", severity="warning", fix=fix,
+                                message=f"installed but not in the lock: {_names(extra)}{keep}",
+                                details={"packages": dict(extra)}))
+    if other:
+        findings.append(Finding(code="drift-version", severity="warning", fix=fix,
+                                message=f"installed at another version than locked: "
+                                        f"{_names([(n, f'{i} (lock: {v})') for n, i, v in other])}{keep}",
+                                details={"packages": {n: {"installed": i, "locked": v} for n, i, v in other}}))
+    return findings

@@ -1,0 +1,78 @@
+"""Broken or changed interpreter: dangling python link, base gone, base upgraded at patch or minor level."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from corral.core.health import Finding
+from corral.doctor.target import version_tuple
+
+if TYPE_CHECKING:
+    from corral.doctor.target import Target
+
+__all__ = ["check_interpreter", "classify_change"]
+
+
+def classify_change(recorded: tuple[int, ...] | None, current: tuple[int, ...] | None) -> str:
+    """"same", "patch" (same X.Y, other micro), "minor" (other X.Y) or "unknown"."""
+    if recorded is None or current is None:
+        return "unknown"
+    if recorded[:2] != current[:2]:
+        return "minor"
+    if len(recorded) > 2 and len(current) > 2 and recorded[2] != current[2]:  # noqa: PLR2004
+        return "patch"
+    return "same"
+
+
+def _stable_base(target: Target) -> str:
+    """The base as the env names it (an installation's stable name such as .../bin/python3), else its realpath."""
+    if target.python.is_symlink():
+        link = os.readlink(target.python)
+        if os.path.isabs(link) and os.path.exists(link):
+            return link
+    return str(target.base_executable)
+
+
+def check_interpreter(target: Target) -> list[Finding]:
+    """The env's python must resolve and run, and be the base version pyvenv.cfg recorded."""
+    rebuild = target.fix_command("corral recreate")
+    py = target.python
+    if not os.path.lexists(py):
+        return [Finding(code="python-missing", severity="error", fix=rebuild,
+                        message=f"the env has no interpreter ({py} is missing)")]
+    if not os.path.exists(py):
+        link = os.readlink(py) if py.is_symlink() else "?"
+        return [Finding(code="python-missing", severity="error", fix=rebuild,
+                        message=f"{py} points to {link}, which is gone (base Python removed or moved)",
+                        details={"link": link})]
+    home = target.cfg.home
+    findings: list[Finding] = []
+    if home and not os.path.isdir(home):
+        findings.append(Finding(code="base-missing", severity="error", fix=rebuild,
+                                message=f"pyvenv.cfg home {home} no longer exists", details={"home": home}))
+    ident = target.base_identity
+    if ident is None:
+        findings.append(Finding(code="python-not-runnable", severity="error", fix=rebuild,
+                                message=f"{py} does not run as a Python interpreter"))
+        return findings
+    current = version_tuple(str(ident.get("version", "")))
+    recorded = target.recorded_version
+    change = classify_change(recorded, current)
+    base = _stable_base(target)
+    old, new = target.cfg.version, ident.get("version")
+    if change == "patch":
+        findings.append(Finding(
+            code="base-patch-upgrade", severity="warning",
+            fix=target.fix_command(f"corral upgrade --python {base}"),
+            message=f"base Python changed from {old} to {new} (same {current[0]}.{current[1]}: packages still "  # type: ignore[index]
+                    "work); pyvenv.cfg and links should be updated in place",
+            details={"recorded": old, "current": new, "base": base}))
+    elif change == "minor":
+        findings.append(Finding(
+            code="base-minor-upgrade", severity="error",
+            fix=target.fix_command(f"corral recreate --python {base}"),
+            message=f"base Python changed from {old} to {new}: the env starts but every installed package is "
+                    "invisible; rebuild it for the new version",
+            details={"recorded": old, "current": new, "base": base}))
+    return findings

@@ -1,0 +1,34 @@
+"""Isolation: system site-packages visible without being asked for; externally managed (PEP 668) base."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from corral.core.health import Finding
+
+if TYPE_CHECKING:
+    from corral.doctor.target import Target
+
+__all__ = ["check_isolation"]
+
+
+def check_isolation(target: Target) -> list[Finding]:
+    """System site-packages only when [tool.corral] system-site-packages asks; note a PEP 668 base."""
+    findings: list[Finding] = []
+    if target.cfg.system_site_packages:
+        asked = bool(target.project.tool.get("system-site-packages")) if target.is_project_env else None
+        if asked is False:
+            findings.append(Finding(
+                code="system-site-packages", severity="warning", fix="corral recreate",
+                message="the env sees the base interpreter's site-packages, but [tool.corral] system-site-packages "
+                        "is not true: imports may come from outside the lock"))
+        elif asked is None:
+            findings.append(Finding(code="system-site-packages", severity="info",
+                                    message="the env sees the base interpreter's site-packages"))
+    ident = target.base_identity
+    if ident and ident.get("externally_managed"):
+        findings.append(Finding(
+            code="base-externally-managed", severity="info",
+            message=f"the base interpreter {target.base_executable} is externally managed (PEP 668): fine for this "
+                    "env; never install into the base itself"))
+    return findings

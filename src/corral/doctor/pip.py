@@ -1,0 +1,68 @@
+"""pip missing or older than the newest pip for the env's Python."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from corral.core.health import Finding
+
+if TYPE_CHECKING:
+    from corral.doctor.target import Target
+
+__all__ = ["LAST_PIP", "MIN_RECENT_PIP", "check_pip", "newest_pip_for"]
+
+# The last pip release that supports each old Python (pip NEWS "Drop support" lines; see
+# shared/reference/standards.md §4). corral.toolchain.legacy, when present, is the authority for 2.7/3.6/3.7.
+LAST_PIP: dict[tuple[int, int], str] = {
+    (2, 7): "20.3.4",
+    (3, 6): "21.3.1",
+    (3, 7): "24.0",
+    (3, 8): "25.0.1",
+    (3, 9): "26.0.1",
+}
+# For Python 3.10+: pip 26.1 is the first pip that installs from pylock.toml (`pip install -r pylock.toml`, PEP 751),
+# which corral's lock relies on; older pips still work for ad-hoc installs but are flagged as out of date.
+MIN_RECENT_PIP = "26.1"
+
+
+def newest_pip_for(version: tuple[int, ...]) -> str:
+    """The pip version an env of this Python should have at least."""
+    minor = (version[0], version[1])
+    try:
+        from corral.toolchain import legacy  # noqa: PLC0415
+
+        entry = getattr(legacy, "LEGACY", {}).get(minor)
+        if entry is not None and getattr(entry, "pip", None):
+            return str(entry.pip)
+    except ImportError:
+        pass
+    return LAST_PIP.get(minor, MIN_RECENT_PIP)
+
+
+def _key(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def check_pip(target: Target) -> list[Finding]:
+    """pip present and recent enough (the seed's safe upgrade form runs pip inside the env)."""
+    version = target.recorded_version
+    pip = next((v for n, v in target.distributions.items() if n.lower() == "pip"), None)
+    py = target.python
+    if pip is None:
+        seeded = target.provenance.options.get("seed", True) if target.provenance else True
+        return [Finding(code="pip-missing", severity="warning" if seeded else "info",
+                        fix=f"{py} -m ensurepip --upgrade",
+                        message="pip is not installed in the env" + ("" if seeded else " (created without seed)"))]
+    if version is None:
+        return []
+    wanted = newest_pip_for(version)
+    if _key(pip) < _key(wanted):
+        return [Finding(code="pip-outdated", severity="warning", fix=f"{py} -m pip install -U pip",
+                        message=f"pip {pip} is older than {wanted}, the newest pip corral expects for Python "
+                                f"{version[0]}.{version[1]}",
+                        details={"installed": pip, "expected": wanted})]
+    return []

@@ -1,0 +1,99 @@
+"""Project-level health: stale lock, env not ignored or tracked by git, an unfinished recreate."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corral.core.health import Finding
+
+if TYPE_CHECKING:
+    from corral.doctor.target import Target
+
+__all__ = ["check_project", "git_root"]
+
+NOT_AVAILABLE = "not checked (lock/sync not available)"
+
+
+def git_root(start: Path) -> Path | None:
+    """The enclosing git work tree (found on disk, no git process)."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str] | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    return subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, check=False,  # noqa: S603
+                          env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+
+
+def _lock_findings(target: Target) -> list[Finding]:
+    lock_path = target.lock_path
+    assert target.project is not None and lock_path is not None  # noqa: S101 - caller checked
+    if not lock_path.is_file():
+        return [Finding(code="lock-missing", severity="info", fix="corral lock",
+                        message=f"the project has no lock ({lock_path.name}); doctor cannot compare the env with it")]
+    try:
+        from corral.services.lock import is_fresh  # noqa: PLC0415
+    except ImportError:
+        target.skipped.append(f"stale lock: {NOT_AVAILABLE}")
+        return []
+    if not is_fresh(target.project, lock_path, ctx=target.ctx):
+        return [Finding(code="lock-stale", severity="warning", fix="corral lock",
+                        message=f"{lock_path.name} is older than pyproject.toml's dependencies (edited since the "
+                                "last lock)")]
+    return []
+
+
+def _git_findings(target: Target) -> list[Finding]:
+    assert target.project is not None  # noqa: S101 - caller checked
+    repo = git_root(target.project.root)
+    if repo is None:
+        return []
+    env = target.root
+    try:
+        rel = env.relative_to(repo)
+    except ValueError:
+        return []  # the env lives outside the repository
+    findings: list[Finding] = []
+    tracked = _git(["ls-files", "-z", "--", str(rel)], repo)
+    if tracked is None:
+        target.skipped.append("git checks: git is not installed")
+        return []
+    files = [f for f in tracked.stdout.split("\0") if f]
+    if files:
+        findings.append(Finding(
+            code="env-tracked", severity="error", fix=f"git rm -r --cached --quiet {rel}",
+            message=f"{len(files)} file(s) of the env are tracked in git (e.g. {files[0]}); an env is machine-specific",
+            details={"count": len(files)}))
+    probe = rel / "pyvenv.cfg"
+    ignored = _git(["check-ignore", "-q", "--no-index", "--", str(probe)], repo)
+    if ignored is not None and ignored.returncode == 1:
+        findings.append(Finding(
+            code="env-not-ignored", severity="warning", fix=f"echo '/{rel.as_posix()}/' >> {repo / '.gitignore'}",
+            message=f"git does not ignore the env {rel}/: `git add .` would commit it"))
+    return findings
+
+
+def check_project(target: Target) -> list[Finding]:
+    """Checks that need the project: lock freshness and git hygiene (only for the project's own env)."""
+    if not target.is_project_env:
+        return []
+    findings: list[Finding] = []
+    from corral.services.recreate import pending_journal  # noqa: PLC0415
+
+    journal = pending_journal(target.project.root)  # type: ignore[union-attr]
+    if journal is not None:
+        findings.append(Finding(code="recreate-unfinished", severity="warning", fix="corral recreate --resume",
+                                message=f"a `corral recreate` was interrupted ({journal.name} remains); the env "
+                                        "works, the leftover folder should be cleaned up"))
+    findings += _lock_findings(target)
+    findings += _git_findings(target)
+    return findings

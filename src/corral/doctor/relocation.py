@@ -1,0 +1,106 @@
+"""Relocated env: the recorded location, activate's VIRTUAL_ENV or console-script shebangs name another folder."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corral.core.health import Finding
+
+if TYPE_CHECKING:
+    from corral.doctor.target import Target
+
+__all__ = ["activate_location", "check_relocation", "script_interpreter"]
+
+_ACTIVATE_RE = re.compile(r"""^\s*(?:export\s+)?VIRTUAL_ENV=["']([^"']+)["']""", re.MULTILINE)
+_EXEC_RE = re.compile(r"""^'''exec' ["']?([^"' ]+)["']?""")
+_HEAD_BYTES = 1024
+
+
+def activate_location(bin_dir: Path) -> str | None:
+    """The VIRTUAL_ENV hard-coded in bin/activate (None when there is no such script or line)."""
+    try:
+        text = (bin_dir / "activate").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = _ACTIVATE_RE.search(text)
+    return match.group(1) if match else None
+
+
+def script_interpreter(path: Path) -> str | None:
+    """The python a console script runs: its `#!` line, or pip's `'''exec'` line for long paths (first bytes only)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except OSError:
+        return None
+    if not head.startswith(b"#!"):
+        return None
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    shebang = lines[0][2:].strip()
+    if shebang in {"/bin/sh", "/usr/bin/env sh"} and len(lines) > 1:
+        match = _EXEC_RE.match(lines[1])
+        return match.group(1) if match else None
+    program = shebang.split()[0] if shebang.split() else ""
+    return program if "python" in os.path.basename(program) else None
+
+
+def _foreign_scripts(target: Target) -> list[tuple[str, str]]:
+    """(script, interpreter) for scripts whose interpreter is some `*/bin/python*` outside this env."""
+    real_root = os.path.realpath(target.root)
+    foreign = []
+    try:
+        entries = list(os.scandir(target.bin_dir))
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.name.startswith(("activate", "python")) or not entry.is_file(follow_symlinks=False):
+            continue
+        program = script_interpreter(Path(entry.path))
+        if program is None or not os.path.isabs(program):
+            continue
+        env_of_program = os.path.dirname(os.path.dirname(program))
+        if os.path.realpath(env_of_program) != real_root and os.path.basename(os.path.dirname(program)) in {
+                "bin", "Scripts"} and _looks_like_env_python(env_of_program, target):
+            foreign.append((entry.name, program))
+    return sorted(foreign)
+
+
+def _looks_like_env_python(env_of_program: str, target: Target) -> bool:
+    # A script may legitimately name a base interpreter (e.g. /usr/bin/python3); flag only env pythons and
+    # paths that are gone (the usual sign of a moved env), never the env's own base.
+    base = target.cfg.home
+    if base and os.path.realpath(os.path.join(env_of_program, "bin")) == os.path.realpath(base):
+        return False
+    return os.path.isfile(os.path.join(env_of_program, "pyvenv.cfg")) or not os.path.exists(env_of_program)
+
+
+def check_relocation(target: Target) -> list[Finding]:
+    """Recorded location, activate's VIRTUAL_ENV and console-script shebangs must all name this folder."""
+    findings: list[Finding] = []
+    real_root = os.path.realpath(target.root)
+    fix = target.fix_command("corral recreate")
+    prov = target.provenance
+    if prov is not None and prov.location and os.path.realpath(prov.location) != real_root:
+        findings.append(Finding(
+            code="env-moved", severity="error", fix=fix,
+            message=f"env was created at {prov.location} but lives at {target.root} (moved or copied)",
+            details={"recorded": prov.location, "actual": str(target.root)}))
+    recorded = activate_location(target.bin_dir)
+    if recorded is not None and os.path.realpath(recorded) != real_root:
+        findings.append(Finding(
+            code="activate-stale", severity="error", fix=fix,
+            message=f"bin/activate sets VIRTUAL_ENV={recorded}, not this env: activating it silently uses another "
+                    "Python",
+            details={"recorded": recorded}))
+    foreign = _foreign_scripts(target)
+    if foreign:
+        names = ", ".join(name for name, _ in foreign[:5]) + (" ..." if len(foreign) > 5 else "")  # noqa: PLR2004
+        findings.append(Finding(
+            code="scripts-foreign", severity="error", fix=fix,
+            message=f"{len(foreign)} console script(s) run another env's python ({names}; e.g. {foreign[0][1]}): "
+                    "they fail or run the wrong env",
+            details={"scripts": dict(foreign)}))
+    return findings

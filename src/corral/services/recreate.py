@@ -1,0 +1,220 @@
+"""`corral recreate`: build a new env beside the old one, sync it from the lock, swap it in atomically.
+
+A journal (`.corral-recreate.json` in the project) names the folders involved; a kill at any point leaves a
+working env (old or new) at the env path, and `recover()` (run by the next recreate/doctor/upgrade) finishes the
+swap or rolls it back. Fault points for crash tests: recreate:created, recreate:synced, recreate:before-swap,
+recreate:half-swapped (fallback only), recreate:swapped, recreate:cleaned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.errors import EnvError, SafetyRefusal
+from corral.infra.faults import checkpoint
+from corral.infra.fs import atomic_write_text
+
+if TYPE_CHECKING:
+    from corral.services.context import Context
+
+__all__ = ["JOURNAL_FILE", "RecreateReport", "pending_journal", "recover", "recreate"]
+
+JOURNAL_FILE = ".corral-recreate.json"
+MARKER_FILE = ".corral-recreate-id"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RecreateReport:
+    """What a recreate did."""
+
+    env: Path
+    python: str
+    source: str  # "lock" or "installed" (no lock: the old env's packages by name==version)
+    packages: int
+    atomic: bool
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"env": str(self.env), "python": self.python, "source": self.source, "packages": self.packages,
+                "atomic_swap": self.atomic, "notes": list(self.notes)}
+
+
+def pending_journal(project_root: Path) -> Path | None:
+    """The journal of an interrupted recreate, if one is left."""
+    path = project_root / JOURNAL_FILE
+    return path if path.is_file() else None
+
+
+def _remove_tree(path: Path, token: str) -> None:
+    """Delete a folder recreate itself made (its name carries the journal token), never anything else."""
+    if not os.path.lexists(path):
+        return
+    if token not in path.name:
+        msg = f"refusing to delete {path}: it is not a folder `corral recreate` made"
+        raise SafetyRefusal(msg)
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    else:
+        shutil.rmtree(path)
+
+
+def _has_marker(env: Path, token: str) -> bool:
+    try:
+        return (env / MARKER_FILE).read_text(encoding="utf-8").strip() == token
+    except OSError:
+        return False
+
+
+def recover(project_root: Path) -> str | None:
+    """Finish or roll back an interrupted recreate; returns what was done (None when nothing was pending)."""
+    journal = pending_journal(project_root)
+    if journal is None:
+        return None
+    try:
+        data = json.loads(journal.read_text(encoding="utf-8"))
+        env, new, old, token = Path(data["env"]), Path(data["new"]), Path(data["old"]), str(data["token"])
+    except (OSError, ValueError, KeyError, TypeError):
+        journal.unlink(missing_ok=True)
+        return "removed an unreadable recreate journal"
+    if _has_marker(env, token):
+        _remove_tree(new, token)  # after the exchange `new` holds the old env
+        _remove_tree(old, token)
+        (env / MARKER_FILE).unlink(missing_ok=True)
+        outcome = "finished an interrupted recreate (the new env is in place; removed the old one)"
+    elif not os.path.lexists(env):
+        if _has_marker(new, token):
+            os.replace(new, env)
+            (env / MARKER_FILE).unlink(missing_ok=True)
+            _remove_tree(old, token)
+            outcome = "finished an interrupted recreate (moved the new env into place)"
+        elif os.path.isdir(old):
+            os.replace(old, env)
+            _remove_tree(new, token)
+            outcome = "rolled back an interrupted recreate (restored the old env)"
+        else:
+            _remove_tree(new, token)
+            outcome = "cleaned up an interrupted recreate (there was no env before it)"
+    else:
+        _remove_tree(new, token)
+        _remove_tree(old, token)
+        outcome = "rolled back an interrupted recreate (the old env was never replaced; removed the partial build)"
+    journal.unlink(missing_ok=True)
+    return outcome
+
+
+def _write_journal(path: Path, data: dict[str, str]) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def _populate(ctx: Context, new: Path, old: Path, lock_path: Path) -> tuple[str, int, list[str]]:
+    """Install the lock into `new` (or, without a lock or sync, the old env's packages by name==version)."""
+    notes: list[str] = []
+    if lock_path.is_file():
+        try:
+            from corral.core.selection import Selection  # noqa: PLC0415
+            from corral.services.sync import apply_lock  # noqa: PLC0415
+        except ImportError:
+            notes.append("lock/sync not available in this build: reinstalled the old env's packages instead")
+        else:
+            report = apply_lock(ctx, new, lock_path, selection=_recorded_selection(old, Selection))
+            return "lock", len(report.installed) + len(report.changed) + report.unchanged, notes
+    else:
+        notes.append(f"no {lock_path.name}: reinstalled the old env's packages by name==version (run `corral lock`)")
+    return "installed", _reinstall_from(ctx, new, old), notes
+
+
+def _recorded_selection(env: Path, selection_type: type) -> Any:  # noqa: ANN401
+    try:
+        from corral.services.sync import recorded_selection  # type: ignore[attr-defined] # noqa: PLC0415
+    except ImportError:
+        return selection_type()
+    found = recorded_selection(env)
+    return found if found is not None else selection_type()
+
+
+def _reinstall_from(ctx: Context, new: Path, old: Path) -> int:
+    from corral.core.plan import SEED_PACKAGES, normalize  # noqa: PLC0415
+    from corral.infra.proc import run  # noqa: PLC0415
+    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
+    from corral.services.create import engine_environ  # noqa: PLC0415
+    from corral.services.inspection import installed_distributions, is_environment, site_packages_dirs  # noqa: PLC0415
+
+    if not is_environment(old):
+        return 0
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+
+    dists = installed_distributions(site_packages_dirs(old, EnvLayout.for_path(old)))
+    project = ctx.project.name if ctx.project else None
+    wanted = sorted(f"{n}=={v}" for n, v in dists.items()
+                    if normalize(n) not in SEED_PACKAGES and (project is None or normalize(n) != normalize(project)))
+    if wanted:
+        python = new / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        run([uv_binary(), "pip", "install", "--python", str(python), "--quiet", *wanted], env=engine_environ(ctx),
+            what="uv pip install")
+    return len(wanted)
+
+
+def _smoke_test(new: Path) -> None:
+    from corral.infra.proc import isolated_environ, run  # noqa: PLC0415
+
+    python = new / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    done = run([str(python), "-c", "import sys; print(sys.prefix)"], env=isolated_environ(), check=False,
+               what="new env check")
+    if done.returncode != 0:
+        msg = f"the rebuilt env does not start ({done.stderr.strip()[-300:]}); the old env was kept"
+        raise EnvError(msg)
+
+
+def recreate(ctx: Context, *, python: str | None = None) -> RecreateReport:
+    """Rebuild the project's env from the lock beside the old one and swap it in (confirmation is the CLI's job)."""
+    from corral.services.create import create_env  # noqa: PLC0415
+    from corral.services.relocate import relocate_paths  # noqa: PLC0415
+
+    project = ctx.require_project()
+    recover(project.root)
+    env = project.env_path
+    token = secrets.token_hex(4)
+    new = env.parent / f".{env.name}.corral-new-{token}"
+    old = env.parent / f".{env.name}.corral-old-{token}"
+    journal = project.root / JOURNAL_FILE
+    _write_journal(journal, {"env": str(env), "new": str(new), "old": str(old), "token": token})
+    try:
+        prompt = ctx.settings.value("prompt") or project.name
+        created = create_env(ctx, new, python=python, prompt=prompt, kind="project")
+        checkpoint("recreate:created")
+        source, count, notes = _populate(ctx, new, env, project.root / "pylock.toml")
+        checkpoint("recreate:synced")
+        relocate_paths(new, str(new), str(env))
+        _smoke_test(new)
+        atomic_write_text(new / MARKER_FILE, token + "\n")
+    except BaseException:
+        _remove_tree(new, token)
+        journal.unlink(missing_ok=True)
+        raise
+    checkpoint("recreate:before-swap")
+    atomic = True
+    if os.path.lexists(env):
+        from corral.infra.dirswap import exchange  # noqa: PLC0415
+
+        if not exchange(new, env):
+            atomic = False
+            os.replace(env, old)
+            checkpoint("recreate:half-swapped")
+            os.replace(new, env)
+    else:
+        os.replace(new, env)
+    checkpoint("recreate:swapped")
+    _remove_tree(new, token)
+    _remove_tree(old, token)
+    checkpoint("recreate:cleaned")
+    (env / MARKER_FILE).unlink(missing_ok=True)
+    journal.unlink(missing_ok=True)
+    return RecreateReport(env=env, python=created.interpreter.version, source=source, packages=count,
+                          atomic=atomic, notes=tuple(notes))
