@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from corral.errors import UsageError
 
 if TYPE_CHECKING:
-    from corral.core.protocols import Creator, Installer
+    from corral.core.protocols import Creator, Installer, Shell
 
-__all__ = ["CREATORS", "ENGINES", "load_creator", "load_engine"]
+__all__ = ["CREATORS", "ENGINES", "SHELLS", "load_creator", "load_engine", "load_shell"]
 
 # name -> "module:Class"; imported only when chosen.
 CREATORS: dict[str, str] = {
@@ -25,6 +25,22 @@ ENGINES: dict[str, str] = {
     "pip": "corral.engines.pip:PipInstaller",
 }
 
+
+# Shell languages (corral.core.protocols.Shell); several names share one class.
+SHELLS: dict[str, str] = {
+    "bash": "corral.shells.bash:BashShell",
+    "zsh": "corral.shells.bash:ZshShell",
+    "ksh": "corral.shells.bash:KshShell",
+    "sh": "corral.shells.bash:ShShell",
+    "fish": "corral.shells.fish:FishShell",
+    "tcsh": "corral.shells.csh:TcshShell",
+    "csh": "corral.shells.csh:TcshShell",
+    "pwsh": "corral.shells.powershell:PowerShell",
+    "powershell": "corral.shells.powershell:PowerShell",
+    "cmd": "corral.shells.cmd:CmdShell",
+    "nu": "corral.shells.nushell:NuShell",
+    "xonsh": "corral.shells.xonsh:XonshShell",
+}
 
 def _load(table: dict[str, str], kind: str, name: str) -> object:
     target = table.get(name)
@@ -50,3 +66,14 @@ def load_engine(name: str) -> Installer:
     """Instantiate the installer engine called `name`."""
     engine: Installer = _load(ENGINES, "engine", name)  # type: ignore[assignment]
     return engine
+
+
+def load_shell(name: str) -> Shell:
+    """Instantiate the shell language called `name`; ShellError (listing the supported ones) when unknown."""
+    if name not in SHELLS:
+        from corral.errors import ShellError  # noqa: PLC0415 - only on the error path
+
+        msg = f"unknown shell {name!r}; supported: {', '.join(sorted(SHELLS))} (pass one with --shell)"
+        raise ShellError(msg)
+    shell: Shell = _load(SHELLS, "shell", name)  # type: ignore[assignment]
+    return shell

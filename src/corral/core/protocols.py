@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from corral.core.interpreter import InterpreterInfo
     from corral.core.plan import SyncPlan
@@ -120,11 +120,11 @@ class Shell(Protocol):
     def render(self, change: EnvChange) -> str:
         """Code that, evaluated by this shell, applies `change` (activation or deactivation)."""
 
-    def hook(self, *, corral: str) -> str:
+    def hook(self, *, corral: Sequence[str]) -> str:
         """The rc-file snippet that re-evaluates activation when the working folder changes.
 
         Args:
-            corral: absolute path of the corral executable the hook calls.
+            corral: the command (argv) that runs corral, e.g. its absolute path.
         """
 
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:

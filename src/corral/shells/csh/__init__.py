@@ -1,0 +1,69 @@
+"""csh/tcsh: `setenv`, one-line statements (backtick evaluation joins lines), a private HOME for the subshell."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from corral.core.protocols import SubshellPlan
+from corral.shells.base import ShellBase, read_template
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+__all__ = ["TcshShell", "csh_quote"]
+
+
+def csh_quote(value: str) -> str:
+    """Single-quote for csh: `'` and `!` (history) are closed out and escaped; newlines cannot be quoted."""
+    if "\n" in value:
+        msg = f"csh cannot quote a value with a newline: {value!r}"
+        raise ValueError(msg)
+    return "'" + value.replace("'", "'\\''").replace("!", "'\\!'") + "'"
+
+
+class TcshShell(ShellBase):
+    """tcsh (and csh, which shares the syntax used here)."""
+
+    name = "tcsh"
+    hook_template = "hook.tcsh"
+    terminator = " ;"
+
+    def quote(self, value: str) -> str:
+        """csh single quoting."""
+        return csh_quote(value)
+
+    def set_var(self, name: str, value: str) -> str:
+        """`setenv NAME 'value'`."""
+        return f"setenv {name} {self.quote(value)}"
+
+    def unset_var(self, name: str) -> str:
+        """`unsetenv NAME`."""
+        return f"unsetenv {name}"
+
+    def prompt_on(self, name: str) -> list[str]:
+        """Save $prompt once and prefix it (guarded by eval: csh expands a whole `if` line before testing)."""
+        save = "if ( $?prompt && ! $?_CORRAL_OLD_PROMPT ) eval 'set _CORRAL_OLD_PROMPT=\"$prompt:q\"'"
+        # `name` is sanitised by the activation service (no quotes, `$` or `!`), so it sits inside the quotes as is.
+        apply = ("if ( $?_CORRAL_OLD_PROMPT && ! $?VIRTUAL_ENV_DISABLE_PROMPT ) "
+                 f"eval 'set prompt=\"({name}) $_CORRAL_OLD_PROMPT:q\"'")
+        return [save, apply]
+
+    def prompt_off(self) -> list[str]:
+        """Restore $prompt."""
+        return ["if ( $?_CORRAL_OLD_PROMPT ) eval 'set prompt=\"$_CORRAL_OLD_PROMPT:q\"; unset _CORRAL_OLD_PROMPT'"]
+
+    def rehash(self) -> list[str]:
+        """`rehash`."""
+        return ["rehash"]
+
+    def command(self, argv: Sequence[str]) -> str:
+        """argv for the hook's alias (stored in a list variable, so no nested quoting)."""
+        return " ".join(self.quote(a) for a in argv)
+
+    def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
+        """tcsh has no --rcfile: a private HOME whose .tcshrc restores HOME, sources the user's rc, activates."""
+        env = dict(environ)
+        env["_CORRAL_USER_HOME"] = environ.get("HOME", "")
+        env["HOME"] = "{dir}"
+        return SubshellPlan(argv=[executable, "-i"], environ=env,
+                            files={".tcshrc": read_template(__name__, "rc.tcsh") + init})

@@ -1,0 +1,7 @@
+# corral cd-hook for fish: add `corral hook fish | source` to ~/.config/fish/config.fish
+function _corral_hook --on-event fish_prompt
+    if test "$_CORRAL_LAST_PWD" != "$PWD"
+        set -g _CORRAL_LAST_PWD $PWD
+        @CORRAL@ hook-eval fish | source
+    end
+end
