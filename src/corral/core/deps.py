@@ -1,0 +1,126 @@
+"""A project's declared dependencies: [project].dependencies, optional-dependencies and PEP 735 groups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.requirements import InvalidRequirement as _BadRequirement
+from packaging.requirements import Requirement
+
+from corral.core.lockinputs import normalize_name
+from corral.errors import ConfigError, InvalidRequirement
+
+__all__ = ["ProjectDeps", "parse_requirement"]
+
+
+def parse_requirement(text: str, *, where: str = "") -> Requirement:
+    """A PEP 508 requirement; InvalidRequirement naming `where` and the text otherwise."""
+    try:
+        return Requirement(text)
+    except _BadRequirement as err:
+        place = f"{where}: " if where else ""
+        msg = f"{place}{text!r} is not a valid PEP 508 requirement ({err}); write it like 'name>=1.0' or 'name @ URL'"
+        raise InvalidRequirement(msg) from err
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectDeps:
+    """Validated dependency declarations of one pyproject.toml (names of extras and groups normalized)."""
+
+    source: str
+    dependencies: tuple[str, ...] = ()
+    optional: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    groups: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    requires_python: str | None = None
+
+    @classmethod
+    def from_pyproject(cls, data: Mapping[str, Any], *, source: str = "pyproject.toml") -> ProjectDeps:
+        """Read and validate every requirement; errors name the file, the table and the entry."""
+        project = data.get("project", {})
+        if not isinstance(project, dict):
+            raise ConfigError(f"{source}: [project] must be a table")
+        deps = _requirement_list(project.get("dependencies", []), f"{source}: [project].dependencies")
+        raw_optional = project.get("optional-dependencies", {})
+        if not isinstance(raw_optional, dict):
+            raise ConfigError(f"{source}: [project.optional-dependencies] must be a table of lists")
+        optional = {normalize_name(k): _requirement_list(v, f"{source}: [project.optional-dependencies].{k}")
+                    for k, v in raw_optional.items()}
+        raw_groups = data.get("dependency-groups", {})
+        if not isinstance(raw_groups, dict):
+            raise ConfigError(f"{source}: [dependency-groups] must be a table of lists")
+        groups: dict[str, tuple[Any, ...]] = {}
+        for name, entries in raw_groups.items():
+            key = normalize_name(name)
+            if key in groups:
+                raise ConfigError(f"{source}: [dependency-groups] names {name!r} twice (names are normalized)")
+            groups[key] = _group_entries(entries, f"{source}: [dependency-groups].{name}")
+        rp = project.get("requires-python")
+        if rp is not None and not isinstance(rp, str):
+            raise ConfigError(f"{source}: [project].requires-python must be a string like '>=3.9'")
+        made = cls(source=source, dependencies=deps, optional=optional, groups=groups, requires_python=rp)
+        for group in groups:
+            made.expand_group(group)
+        return made
+
+    @property
+    def extra_names(self) -> list[str]:
+        """Normalized names of the optional-dependency tables, sorted."""
+        return sorted(self.optional)
+
+    @property
+    def group_names(self) -> list[str]:
+        """Normalized names of the dependency groups, sorted."""
+        return sorted(self.groups)
+
+    def expand_group(self, name: str, _stack: tuple[str, ...] = ()) -> list[str]:
+        """The requirements of group `name` with every include-group expanded (PEP 735); cycles are errors."""
+        key = normalize_name(name)
+        if key not in self.groups:
+            where = f" (included from {_stack[-1]!r})" if _stack else ""
+            valid = ", ".join(self.group_names) or "none are defined"
+            raise ConfigError(f"{self.source}: unknown dependency group {name!r}{where}; valid groups: {valid}")
+        if key in _stack:
+            chain = " -> ".join((*_stack, key))
+            raise ConfigError(f"{self.source}: [dependency-groups] include-group cycle: {chain}")
+        result: list[str] = []
+        for entry in self.groups[key]:
+            if isinstance(entry, str):
+                result.append(entry)
+            else:
+                result.extend(self.expand_group(entry["include-group"], (*_stack, key)))
+        return result
+
+    def all_requirements(self) -> list[tuple[str, str]]:
+        """(where, requirement) for every direct requirement: "project", "extra:NAME", "group:NAME"."""
+        out = [("project", r) for r in self.dependencies]
+        out += [(f"extra:{k}", r) for k, reqs in sorted(self.optional.items()) for r in reqs]
+        out += [(f"group:{k}", r) for k in self.group_names for r in self.groups[k] if isinstance(r, str)]
+        return out
+
+
+def _requirement_list(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be a list of requirement strings")
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise ConfigError(f"{where} entry {index + 1} must be a string, not {type(item).__name__}")
+        parse_requirement(item, where=f"{where} entry {index + 1}")
+    return tuple(value)
+
+
+def _group_entries(value: object, where: str) -> tuple[Any, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be a list")
+    out: list[Any] = []
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            parse_requirement(item, where=f"{where} entry {index + 1}")
+            out.append(item)
+        elif isinstance(item, dict) and set(item) == {"include-group"} and isinstance(item["include-group"], str):
+            out.append({"include-group": item["include-group"]})
+        else:
+            raise ConfigError(f"{where} entry {index + 1} must be a requirement string or "
+                              f"{{include-group = \"NAME\"}}, not {item!r}")
+    return tuple(out)

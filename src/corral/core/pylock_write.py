@@ -1,0 +1,211 @@
+"""Build and render corral's multi-use PEP 751 pylock.toml, deterministically (same inputs -> same bytes).
+
+uv exports one flattened package set per call; `merge_exports` folds the default set, one set per dependency group
+and one per extra into a single list whose markers keep groups and extras selectable at install time:
+a package reached by several selections gets the OR of `(selection term AND its environment marker)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from packaging.markers import Marker
+
+from corral.core.lockinputs import normalize_name, strip_credentials
+
+__all__ = ["LockDocument", "Selector", "merge_exports", "render_pylock"]
+
+# (kind, name): ("default", ""), ("group", "dev"), ("extra", "fast")
+Selector = tuple[str, str]
+_SOURCE_KEYS = ("vcs", "directory", "archive")
+_URL_KEYS = ("url",)
+
+
+@dataclass(frozen=True, slots=True)
+class LockDocument:
+    """Everything a corral pylock.toml holds."""
+
+    requires_python: str | None
+    extras: Sequence[str]
+    dependency_groups: Sequence[str]
+    default_groups: Sequence[str]
+    packages: Sequence[Mapping[str, Any]]
+    inputs_hash: str
+
+
+def _term(selector: Selector) -> str | None:
+    kind, name = selector
+    if kind == "group":
+        return f"'{name}' in dependency_groups"
+    if kind == "extra":
+        return f"'{name}' in extras"
+    return None
+
+
+def _identity(package: Mapping[str, Any]) -> tuple[str, str, str]:
+    for key in _SOURCE_KEYS:
+        if key in package:
+            value = package[key]
+            return normalize_name(package["name"]), str(package.get("version", "")), f"{key}:{value!r}"
+    return normalize_name(package["name"]), str(package.get("version", "")), "index"
+
+
+def _clause(term: str | None, marker: str | None) -> str | None:
+    parts = [p for p in (term, f"({marker})" if marker else None) if p]
+    return " and ".join(parts) if parts else None
+
+
+def merge_exports(exports: Iterable[tuple[Selector, Sequence[Mapping[str, Any]]]],
+                  dependencies: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
+    """One package list from per-selection exports; markers carry group/extra terms; credentials stripped."""
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    clauses: dict[tuple[str, str, str], set[str | None]] = {}
+    for selector, packages in exports:
+        for package in packages:
+            key = _identity(package)
+            if key not in merged:
+                entry = {k: v for k, v in package.items() if k != "marker"}
+                for wheel in entry.get("wheels", []):
+                    if "name" not in wheel and isinstance(wheel.get("url"), str):
+                        wheel["name"] = unquote(wheel["url"].rsplit("/", 1)[-1].split("#", 1)[0])
+                merged[key] = _scrub(entry)
+                clauses[key] = set()
+            clauses[key].add(_clause(_term(selector), package.get("marker")))
+    result = []
+    for key in sorted(merged, key=lambda k: (k[0], _version_key(k[1]), k[2])):
+        entry = merged[key]
+        found = clauses[key]
+        if None not in found:
+            ordered = sorted(c for c in found if c is not None)
+            text = ordered[0] if len(ordered) == 1 else " or ".join(f"({c})" for c in ordered)
+            entry["marker"] = _quoted(str(Marker(text)))
+        if dependencies and key[0] in dependencies and "dependencies" not in entry:
+            names = sorted(set(dependencies[key[0]]))
+            if names:
+                entry["dependencies"] = [{"name": n} for n in names]
+        result.append(entry)
+    return result
+
+
+def _quoted(marker: str) -> str:
+    """Single-quoted marker values (as uv writes them), so the TOML string needs no escapes."""
+    return marker.replace('"', "'") if "'" not in marker else marker
+
+
+def _version_key(version: str) -> tuple[Any, ...]:
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
+    try:
+        return (0, Version(version), version)
+    except InvalidVersion:
+        return (1, version, version)
+
+
+def _scrub(value: Any, key: str = "") -> Any:  # noqa: ANN401 - TOML values are heterogeneous
+    if isinstance(value, dict):
+        return {k: _scrub(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, key) for v in value]
+    if isinstance(value, str) and key in {"url", "index"}:
+        return strip_credentials(value)
+    return value
+
+
+# ---------------------------------------------------------------- rendering
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ORDER = ("name", "version", "marker", "requires-python", "index")
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _string(key)
+
+
+def _string(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:  # noqa: PLR2004
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _value(value: Any) -> str:  # noqa: ANN401
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
+    msg = f"cannot render {type(value).__name__} in pylock.toml"
+    raise TypeError(msg)
+
+
+_FILE_ORDER = ("name", "url", "path", "size", "upload-time", "hashes")
+
+
+def _file_keys(table: Mapping[str, Any]) -> list[str]:
+    return [k for k in _FILE_ORDER if k in table] + sorted(k for k in table if k not in _FILE_ORDER)
+
+
+def _package_lines(package: Mapping[str, Any]) -> list[str]:
+    lines = ["[[packages]]"]
+    keys = [k for k in _ORDER if k in package] + sorted(k for k in package if k not in _ORDER)
+    tables: list[str] = []
+    for key in keys:
+        value = package[key]
+        if key == "wheels" and isinstance(value, list):
+            tables.append(key)
+        elif key in {"sdist", *_SOURCE_KEYS} and isinstance(value, dict):
+            tables.append(key)
+        else:
+            lines.append(f"{_key(key)} = {_value(value)}")
+    for key in tables:
+        value = package[key]
+        if key == "wheels":
+            for wheel in value:
+                lines += ["", "[[packages.wheels]]"] + [f"{_key(k)} = {_value(wheel[k])}" for k in _file_keys(wheel)]
+        else:
+            lines += ["", f"[packages.{key}]"] + [f"{_key(k)} = {_value(value[k])}" for k in _file_keys(value)]
+    return lines
+
+
+def render_pylock(doc: LockDocument) -> str:
+    """The pylock.toml text: header, sorted packages, then [tool.corral] with the inputs hash."""
+    lines = ["# This file is written by corral (`corral lock`); edit pyproject.toml instead.",
+             'lock-version = "1.0"', 'created-by = "corral"']
+    if doc.requires_python:
+        lines.append(f"requires-python = {_string(doc.requires_python)}")
+    lines.append(f"extras = {_value(sorted(doc.extras))}")
+    lines.append(f"dependency-groups = {_value(sorted(doc.dependency_groups))}")
+    lines.append(f"default-groups = {_value(sorted(doc.default_groups))}")
+    for package in doc.packages:
+        lines.append("")
+        lines += _package_lines(package)
+    lines += ["", "[tool.corral]", f"inputs-hash = {_string(doc.inputs_hash)}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,381 @@
+"""`corral lock`: resolve pyproject.toml with uv for every platform requires-python admits; write pylock.toml.
+
+How: uv resolves a project on disk, so the declarations (not the build system or dynamic fields) are copied into a
+temporary project with `[tool.uv] package = false`. The pins of the current pylock.toml become a minimal uv.lock there,
+which uv treats as preferences (it keeps those versions unless a requirement forbids them; `--upgrade` /
+`--upgrade-package` drop them). `uv lock` then resolves every group and extra together (one consistent set), and
+`uv export --format pylock.toml` is run once for the plain project, once per group and once per extra; the
+exports are merged into one multi-use pylock (core.pylock_write).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.core.deps import ProjectDeps
+from corral.core.lockinputs import inputs_hash, normalize_name, read_lock_inputs_hash
+from corral.errors import LockError, LockOutdated
+from corral.infra.toml_file import read_toml
+
+if TYPE_CHECKING:
+    from corral.services.context import Context
+    from corral.services.project import Project
+
+__all__ = ["LOCK_FILE", "LockReport", "default_groups", "ensure_lock", "index_urls", "is_fresh", "lock",
+           "lock_inputs_hash", "render_lock", "resolve_failure"]
+
+LOCK_FILE = "pylock.toml"
+PYPI = "https://pypi.org/simple"
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LockReport:
+    """What a lock run did: the file, whether it changed, and the package-level difference."""
+
+    path: Path
+    written: bool
+    packages: int
+    added: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    updated: list[tuple[str, str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"path": str(self.path), "written": self.written, "packages": self.packages,
+                "added": [{"name": n, "version": v} for n, v in self.added],
+                "removed": [{"name": n, "version": v} for n, v in self.removed],
+                "updated": [{"name": n, "old": o, "new": v} for n, o, v in self.updated],
+                "seconds": round(self.seconds, 3)}
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def index_urls(ctx: Context) -> list[str]:
+    """[primary, *extras]: settings index-url/extra-index-urls, else UV_/PIP_ environment, else PyPI."""
+    settings, env = ctx.settings, ctx.environ
+    primary = settings.value("index-url") or env.get("UV_INDEX_URL") or env.get("UV_DEFAULT_INDEX") \
+        or env.get("PIP_INDEX_URL") or PYPI
+    extras = list(settings.value("extra-index-urls") or [])
+    if not extras:
+        raw = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or ""
+        extras = raw.split()
+    return [str(primary), *(str(e) for e in extras)]
+
+
+def default_groups(ctx: Context, group_names: Iterable[str]) -> list[str]:
+    """`default-groups` (setting, default ["dev"]) restricted to groups the project defines."""
+    existing = {normalize_name(g) for g in group_names}
+    wanted = [normalize_name(str(g)) for g in (ctx.settings.value("default-groups") or [])]
+    return sorted({g for g in wanted if g in existing})
+
+
+def lock_inputs_hash(ctx: Context, data: Mapping[str, Any]) -> str:
+    """The inputs-hash a lock of `data` (a parsed pyproject) would carry in this context."""
+    groups = data.get("dependency-groups")
+    names = list(groups) if isinstance(groups, dict) else []
+    return inputs_hash(dict(data), default_groups=default_groups(ctx, names), index_urls=index_urls(ctx))
+
+
+def is_fresh(project: Project, lock_path: Path, *, ctx: Context | None = None) -> bool:
+    """True when `lock_path` was written for the project's current inputs (stdlib-only comparison)."""
+    stored = read_lock_inputs_hash(lock_path)
+    if stored is None:
+        return False
+    if ctx is None:
+        from corral.services.context import Context  # noqa: PLC0415
+
+        ctx = Context(cwd=project.root)
+    return stored == lock_inputs_hash(ctx, project.data)
+
+
+# ---------------------------------------------------------------- resolution
+
+
+def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | None, str]:
+    """(the candidate requirement uv's error names, a one-paragraph reason) from uv's stderr."""
+    noise = ("Using ", "WARN", "Resolved", "Building", "Built", "Updated", "Added", "Removed", "Prepared")
+    reasons = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        for prefix in ("error:", "cause:", "hint:", "×", "╰─▶"):
+            line = line.removeprefix(prefix).strip()
+        if line and not line.startswith(noise) and line != "No solution found when resolving dependencies":
+            reasons.append(line)
+    reason = " ".join(reasons[:4]) or "uv gave no reason"
+    lowered = text.lower()
+    for candidate in candidates:
+        name = _req_name(candidate)
+        if name and (name in lowered or name.replace("-", "_") in lowered):
+            return candidate, reason
+    return None, reason
+
+
+def _req_name(text: str) -> str | None:
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    try:
+        return normalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        return None
+
+
+def _uv_project(data: Mapping[str, Any], root: Path) -> dict[str, Any]:
+    project = data.get("project", {})
+    name = project.get("name") if isinstance(project.get("name"), str) else "corral-project"
+    body: dict[str, Any] = {"name": name, "version": "0"}
+    for key in ("requires-python", "dependencies", "optional-dependencies"):
+        if key in project:
+            body[key] = project[key]
+    body.setdefault("dependencies", [])
+    doc: dict[str, Any] = {"project": body}
+    if data.get("dependency-groups"):
+        doc["dependency-groups"] = data["dependency-groups"]
+    uv: dict[str, Any] = {"package": False}
+    sources = (data.get("tool", {}).get("uv", {}) or {}).get("sources")
+    if isinstance(sources, dict):
+        uv["sources"] = {k: _absolute_source(v, root) for k, v in sources.items()}
+    doc["tool"] = {"uv": uv}
+    return doc
+
+
+def _absolute_source(value: Any, root: Path) -> Any:  # noqa: ANN401
+    if isinstance(value, list):
+        return [_absolute_source(v, root) for v in value]
+    if isinstance(value, dict) and "path" in value:
+        return {**value, "path": str((root / value["path"]).resolve())}
+    return value
+
+
+def _preferences(previous: Path | None, skip: set[str], requires_python: str | None) -> str | None:
+    """A minimal uv.lock holding the previous pins (registry packages only): uv's preference mechanism."""
+    if previous is None or not previous.is_file():
+        return None
+    try:
+        packages = read_toml(previous).get("packages", [])
+    except LockError:
+        return None
+    from corral.core.pylock_write import _string  # noqa: PLC0415
+
+    lines = ["version = 1", "revision = 3", f"requires-python = {_string(requires_python or '>=3')}", ""]
+    for package in packages:
+        name, version, index = package.get("name"), package.get("version"), package.get("index")
+        if not (isinstance(name, str) and isinstance(version, str) and isinstance(index, str)):
+            continue
+        if normalize_name(name) in skip:
+            continue
+        lines += ["[[package]]", f"name = {_string(name)}", f"version = {_string(version)}",
+                  f"source = {{ registry = {_string(index)} }}", ""]
+    return "\n".join(lines) if len(lines) > 4 else None  # noqa: PLR2004
+
+
+def _uv_lock_deps(uv_lock: Path) -> dict[str, list[str]]:
+    graph: dict[str, list[str]] = {}
+    for package in read_toml(uv_lock).get("package", []):
+        names = [d["name"] for d in package.get("dependencies", [])]
+        for deps in (package.get("optional-dependencies") or {}).values():
+            names += [d["name"] for d in deps]
+        graph[normalize_name(package["name"])] = [normalize_name(n) for n in names]
+    return graph
+
+
+def _lock_python(ctx: Context) -> str | None:
+    project = ctx.project
+    if project is not None:
+        from corral.core.layout import EnvLayout  # noqa: PLC0415
+
+        exe = EnvLayout.for_path(project.env_path).python
+        if Path(exe).exists():
+            return str(exe)
+    from corral.services.python import choose_interpreter  # noqa: PLC0415
+
+    try:
+        return choose_interpreter(ctx)[0].path
+    except Exception:  # noqa: BLE001 - uv can still pick one itself
+        return None
+
+
+def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, source: str = "pyproject.toml",
+                previous: Path | None = None, upgrade: bool = False, upgrade_packages: Sequence[str] = (),
+                candidates: Sequence[str] = (), progress: Progress | None = None) -> str:
+    """The pylock.toml text for the parsed pyproject `data` (raises LockError naming the failing requirement)."""
+    import tomlkit  # noqa: PLC0415
+
+    from corral.core.pylock_write import LockDocument, merge_exports, render_pylock  # noqa: PLC0415
+    from corral.infra import proc  # noqa: PLC0415
+    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
+    from corral.services.create import engine_environ  # noqa: PLC0415
+
+    deps = ProjectDeps.from_pyproject(data, source=source)
+    urls = index_urls(ctx)
+    tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
+    try:
+        (tmp / "pyproject.toml").write_text(tomlkit.dumps(_uv_project(data, project_root)), encoding="utf-8")
+        skip = {normalize_name(n) for n in upgrade_packages}
+        prefs = None if upgrade else _preferences(previous, skip, deps.requires_python)
+        if prefs:
+            (tmp / "uv.lock").write_text(prefs, encoding="utf-8")
+        uv, env = uv_binary(), engine_environ(ctx)
+        cmd = [uv, "lock", "--project", str(tmp), "--index-url", urls[0]]
+        for extra in urls[1:]:
+            cmd += ["--extra-index-url", extra]
+        python = _lock_python(ctx)
+        if python:
+            cmd += ["--python", python]
+        for name in sorted(skip):
+            cmd += ["--upgrade-package", name]
+        if progress:
+            progress("resolving", f"{len(deps.all_requirements())} requirements with uv")
+        done = proc.run(cmd, env=env, check=False, what="uv lock")
+        if done.returncode != 0:
+            culprit, reason = resolve_failure(done.stderr, candidates)
+            head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
+            raise LockError(head + reason)
+        selections: list[tuple[tuple[str, str], list[str]]] = [(("default", ""), ["--no-default-groups"])]
+        selections += [(("group", g), ["--only-group", g]) for g in deps.group_names]
+        selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in deps.extra_names]
+        exports = []
+        for selector, flags in selections:
+            out = proc.run([uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen",
+                            "--no-emit-project", "--no-header", *flags], env=env, what="uv export")
+            exports.append((selector, _loads(out.stdout).get("packages", [])))
+        packages = merge_exports(_relocate(exports, tmp, project_root), _uv_lock_deps(tmp / "uv.lock"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    doc = LockDocument(requires_python=deps.requires_python, extras=deps.extra_names,
+                       dependency_groups=deps.group_names,
+                       default_groups=default_groups(ctx, deps.group_names), packages=packages,
+                       inputs_hash=lock_inputs_hash(ctx, data))
+    return render_pylock(doc)
+
+
+def _relocate(exports: list[tuple[tuple[str, str], list[dict[str, Any]]]], tmp: Path,
+              root: Path) -> list[tuple[tuple[str, str], list[dict[str, Any]]]]:
+    """Local paths uv wrote relative to the temporary project, made relative to the real one (or absolute)."""
+    import os  # noqa: PLC0415
+
+    for _, packages in exports:
+        for package in packages:
+            for key in ("directory", "archive", "sdist"):
+                table = package.get(key)
+                if isinstance(table, dict) and isinstance(table.get("path"), str):
+                    target = (tmp / table["path"]).resolve()
+                    try:
+                        table["path"] = Path(os.path.relpath(target, root)).as_posix() \
+                            if target.is_relative_to(root.resolve()) else str(target)
+                    except ValueError:
+                        table["path"] = str(target)
+    return exports
+
+
+def _versions(lock_path: Path | None) -> dict[str, set[str]]:
+    if lock_path is None or not lock_path.is_file():
+        return {}
+    out: dict[str, set[str]] = {}
+    for package in read_toml(lock_path).get("packages", []):
+        out.setdefault(normalize_name(package["name"]), set()).add(str(package.get("version", "")))
+    return out
+
+
+def _loads(text: str) -> dict[str, Any]:
+    import sys  # noqa: PLC0415
+
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: PLC0415
+    else:  # pragma: no cover
+        import tomli as tomllib  # noqa: PLC0415
+    return tomllib.loads(text)
+
+
+def _versions_text(text: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for package in _loads(text).get("packages", []):
+        out.setdefault(normalize_name(package["name"]), set()).add(str(package.get("version", "")))
+    return out
+
+
+def diff_versions(old: Mapping[str, set[str]], new: Mapping[str, set[str]]) -> tuple[list[Any], list[Any], list[Any]]:
+    """(added, removed, updated) between two name -> versions maps."""
+    added = [(n, ", ".join(sorted(new[n]))) for n in sorted(set(new) - set(old))]
+    removed = [(n, ", ".join(sorted(old[n]))) for n in sorted(set(old) - set(new))]
+    updated = [(n, ", ".join(sorted(old[n])), ", ".join(sorted(new[n])))
+               for n in sorted(set(old) & set(new)) if old[n] != new[n]]
+    return added, removed, updated
+
+
+# ---------------------------------------------------------------- commands
+
+
+def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str] = (), check: bool = False,
+         pyproject_path: Path | None = None, lock_path: Path | None = None,
+         progress: Progress | None = None) -> LockReport:
+    """Resolve and write pylock.toml (kept pins unless upgrading); `check` raises LockOutdated when stale."""
+    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.services.transaction import project_lock  # noqa: PLC0415
+
+    started = time.monotonic()
+    project = ctx.require_project()
+    pyproject = pyproject_path or project.pyproject
+    target = lock_path or project.root / LOCK_FILE
+    if check:
+        data = read_toml(pyproject)
+        ProjectDeps.from_pyproject(data, source=str(pyproject))
+        if not target.is_file():
+            raise LockOutdated(f"{target} does not exist; run `corral lock`")
+        if read_lock_inputs_hash(target) != lock_inputs_hash(ctx, data):
+            raise LockOutdated(f"{target} is stale: {_what_changed(data, target)}; run `corral lock`")
+        count = sum(len(v) for v in _versions(target).values())
+        return LockReport(path=target, written=False, packages=count, seconds=time.monotonic() - started)
+    with project_lock(project.root):
+        data = read_toml(pyproject)
+        text = render_lock(ctx, data, project_root=project.root, source=str(pyproject), previous=target,
+                           upgrade=upgrade, upgrade_packages=upgrade_packages, progress=progress)
+        old_text = target.read_text(encoding="utf-8") if target.is_file() else None
+        written = text != old_text
+        if written:
+            atomic_write_text(target, text)
+    new = _versions_text(text)
+    added, removed, updated = diff_versions(_versions_text(old_text) if old_text else {}, new)
+    return LockReport(path=target, written=written, packages=sum(len(v) for v in new.values()), added=added,
+                      removed=removed, updated=updated, seconds=time.monotonic() - started)
+
+
+def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
+    deps = ProjectDeps.from_pyproject(data)
+    locked = _versions(lock_path)
+    missing = sorted({n for _, r in deps.all_requirements() if (n := _req_name(r)) and n not in locked})
+    lock_data = read_toml(lock_path)
+    notes = []
+    if missing:
+        notes.append("not in the lock: " + ", ".join(missing))
+    if sorted(lock_data.get("dependency-groups", [])) != deps.group_names:
+        notes.append("dependency groups changed")
+    if sorted(lock_data.get("extras", [])) != deps.extra_names:
+        notes.append("extras changed")
+    return "; ".join(notes) or "pyproject.toml's requirements, requires-python or index settings changed"
+
+
+def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
+    """The lock path, re-locked first when missing or stale (unless `frozen`: as is; `locked`: LockOutdated)."""
+    project = ctx.require_project()
+    target = project.root / LOCK_FILE
+    if frozen:
+        if not target.is_file():
+            raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")
+        return target
+    if is_fresh(project, target, ctx=ctx):
+        return target
+    if locked:
+        if not target.is_file():
+            raise LockOutdated(f"--locked: {target} does not exist; run `corral lock`")
+        raise LockOutdated(f"--locked: {target} is stale: {_what_changed(project.data, target)}; run `corral lock`")
+    lock(ctx)
+    return target
