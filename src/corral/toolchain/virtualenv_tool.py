@@ -151,6 +151,7 @@ def _build(root: Path, *, environ: Mapping[str, str], host_path: str, index_url:
             raise EnvError(msg)  # noqa: TRY301 - cleaned up below like any other failure
         record = {
             "virtualenv": VIRTUALENV_VERSION,
+            "build_id": secrets.token_hex(8),
             "host": host_path,
             "requirements": list(VIRTUALENV_REQUIREMENTS),
             "installed": installed,
