@@ -220,3 +220,17 @@ def test_toolchain_runs_on_modern_hosts_and_creates_27_envs(tmp_path: Path, loca
                    env={**isolated_environ(), "VIRTUALENV_CONFIG_FILE": os.devnull})
     assert _out([env / "bin" / "python", "-c", "import sys; print(sys.version_info[:2])"]) == "(2, 7)"
     assert _out([env / "bin" / "pip", "--version"]).startswith("pip 20.3.4 ")
+
+
+def test_a_toolchain_whose_host_python_vanished_is_rebuilt_in_place(tmp_path: Path, local_index: LocalIndex) -> None:
+    host = str(pyenv_python("3.12"))
+    require_wheelhouse(*TOOLCHAIN_WHEELS)
+    data = tmp_path / "data"
+    first = ensure_virtualenv(data, environ=isolated_environ(), host=lambda: host, index_url=local_index.simple_url)
+    first.python.unlink()
+    first.python.symlink_to(tmp_path / "uninstalled" / "python3.12")  # the host was removed (pyenv uninstall)
+    second = ensure_virtualenv(data, environ=isolated_environ(), host=lambda: host, index_url=local_index.simple_url)
+    assert second.root == first.root
+    assert second.record["build_id"] != first.record["build_id"]
+    assert _out([*second.command(), "--version"]).startswith(f"virtualenv {VIRTUALENV_VERSION} ")
+    assert sorted(p.name for p in second.root.parent.iterdir()) == [second.root.name, f"{second.root.name}.lock"]

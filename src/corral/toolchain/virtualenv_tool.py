@@ -179,8 +179,9 @@ def _install(tmp: Path, root: Path, *, env: Mapping[str, str], host_path: str, i
     try:
         run([*cmd, *VIRTUALENV_REQUIREMENTS], env=env, cwd=root.parent, what="uv pip install")
     except EngineError as err:
+        detail = str(err).rstrip(".")
         msg = (f"corral needs to download virtualenv {VIRTUALENV_VERSION} once (into {root}) to create legacy "
-               f"envs, and installing it failed: {err}. Connect to the network, or point --index-url / "
+               f"envs, and installing it failed: {detail}. Connect to the network, or point --index-url / "
                f"UV_INDEX_URL at an index that has virtualenv {VIRTUALENV_VERSION}, then retry")
         raise EnvError(msg) from err
 
