@@ -1,0 +1,166 @@
+"""The kernelspec (`kernel.json`) corral writes: the same shape as `python -m ipykernel install`, plus a corral key."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corral.errors import UsageError
+
+__all__ = [
+    "KERNEL_JSON",
+    "LOGO_FILES",
+    "NAME_RULE",
+    "KernelSpec",
+    "build_spec",
+    "default_display_name",
+    "default_name",
+    "is_valid_name",
+    "kernel_argv",
+    "logo_files",
+    "validate_name",
+]
+
+KERNEL_JSON = "kernel.json"
+LOGO_FILES = ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg")
+NAME_RULE = "kernel names may only hold lower-case ASCII letters, digits and the separators - . _"
+_NAME = re.compile(r"^[a-z0-9._-]+$")
+_KNOWN_KEYS = ("argv", "display_name", "language", "interrupt_mode", "env", "metadata")
+
+
+def is_valid_name(name: str) -> bool:
+    """Jupyter's rule (jupyter_client `_is_valid_kernel_name`), after lower-casing."""
+    return bool(_NAME.match(name.lower()))
+
+
+def validate_name(name: str) -> str:
+    """The kernel name lower-cased (as ipykernel does); UsageError naming the rule when it breaks it."""
+    lowered = name.strip().lower()
+    if not lowered or not _NAME.match(lowered):
+        msg = f"invalid kernel name {name!r}: {NAME_RULE}; for example --name my-project"
+        raise UsageError(msg)
+    return lowered
+
+
+def default_name(project_name: str) -> str:
+    """The project name normalised (PEP 503) and cleaned to a valid kernel name."""
+    normal = re.sub(r"[-_.]+", "-", project_name).lower()
+    cleaned = re.sub(r"[^a-z0-9._-]+", "-", normal).strip("-.")
+    return cleaned or "python"
+
+
+def default_display_name(project_name: str, version: tuple[int, ...] | None) -> str:
+    """What the notebook UI shows: "Python 3.12 (myproject)"."""
+    ver = f" {version[0]}.{version[1]}" if version and len(version) >= 2 else ""  # noqa: PLR2004
+    return f"Python{ver} ({project_name})"
+
+
+def kernel_argv(python: str, version: tuple[int, ...] | None) -> list[str]:
+    """ipykernel's argv: the env's python (absolute, unresolved), `-Xfrozen_modules=off` on 3.11+ for the debugger."""
+    argv = [python]
+    if version is not None and tuple(version[:2]) >= (3, 11):
+        argv.append("-Xfrozen_modules=off")
+    return [*argv, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class KernelSpec:
+    """A kernel.json; keys corral does not model are kept verbatim in `extra`."""
+
+    argv: tuple[str, ...]
+    display_name: str
+    language: str = "python"
+    interrupt_mode: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def python(self) -> str | None:
+        """argv[0] (the interpreter the kernel starts), when there is one."""
+        return self.argv[0] if self.argv else None
+
+    @property
+    def corral(self) -> dict[str, Any] | None:
+        """corral's own record (`metadata.corral`: env, project), when corral wrote the spec."""
+        value = self.metadata.get("corral")
+        return value if isinstance(value, dict) else None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KernelSpec:
+        """Read a parsed kernel.json; ValueError when it is not a kernelspec."""
+        argv = data.get("argv")
+        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+            msg = "argv must be a list of strings"
+            raise ValueError(msg)
+        metadata = data.get("metadata") or {}
+        env = data.get("env") or {}
+        if not isinstance(metadata, dict) or not isinstance(env, dict):
+            msg = "metadata and env must be objects"
+            raise ValueError(msg)
+        return cls(
+            argv=tuple(argv),
+            display_name=str(data.get("display_name", "")),
+            language=str(data.get("language", "")),
+            interrupt_mode=data.get("interrupt_mode"),
+            env={str(k): str(v) for k, v in env.items()},
+            metadata=dict(metadata),
+            extra={k: v for k, v in data.items() if k not in _KNOWN_KEYS},
+        )
+
+    @classmethod
+    def from_file(cls, path: Path) -> KernelSpec:
+        """Load a kernel.json; ValueError (with the reason) when it is unreadable or malformed."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(str(err)) from err
+        if not isinstance(data, dict):
+            msg = "kernel.json is not a JSON object"
+            raise ValueError(msg)
+        return cls.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The kernel.json content, in ipykernel's key order."""
+        data: dict[str, Any] = {"argv": list(self.argv), "display_name": self.display_name,
+                                "language": self.language}
+        if self.interrupt_mode:
+            data["interrupt_mode"] = self.interrupt_mode
+        if self.env:
+            data["env"] = dict(self.env)
+        data["metadata"] = dict(self.metadata)
+        data.update(self.extra)
+        return data
+
+    def render(self) -> str:
+        """kernel.json text (indent 1, like jupyter_client)."""
+        return json.dumps(self.to_dict(), indent=1) + "\n"
+
+    def with_argv(self, argv: list[str]) -> KernelSpec:
+        """A copy with another argv (after a recreate or a Python upgrade)."""
+        return KernelSpec(argv=tuple(argv), display_name=self.display_name, language=self.language,
+                          interrupt_mode=self.interrupt_mode, env=dict(self.env), metadata=dict(self.metadata),
+                          extra=dict(self.extra))
+
+
+def build_spec(*, python: str, version: tuple[int, ...] | None, display_name: str, env_path: Path,
+               project_root: Path | None) -> KernelSpec:
+    """The spec for an env's interpreter, with `metadata.corral` naming the env and project."""
+    record: dict[str, Any] = {"env": str(env_path)}
+    if project_root is not None:
+        record["project"] = str(project_root)
+    return KernelSpec(argv=tuple(kernel_argv(python, version)), display_name=display_name,
+                      metadata={"debugger": True, "corral": record})
+
+
+def logo_files(site_packages: list[Path]) -> list[Path]:
+    """ipykernel's logos (`ipykernel/resources/logo-*`) from the env, when installed there."""
+    for site in site_packages:
+        resources = site / "ipykernel" / "resources"
+        found = [resources / n for n in LOGO_FILES if (resources / n).is_file()]
+        if found:
+            return found
+    return []
