@@ -20,6 +20,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "venv": ("venv_cmd", "create a virtual environment (default: the project's .venv)"),
     "info": ("info_cmd", "show an environment's layout, interpreter, packages and size"),
     "config": ("config_cmd", "show effective settings and where each value comes from"),
+    "init": ("init_cmd", "start a project here: pyproject.toml, .python-version, .venv (adopts what exists)"),
+    "add": ("add_cmd", "record requirements in pyproject.toml, lock and install them (all or nothing)"),
+    "remove": ("remove_cmd", "drop requirements from pyproject.toml, re-lock and sync (all or nothing)"),
+    "lock": ("lock_cmd", "resolve pyproject.toml into pylock.toml (PEP 751) for every platform"),
+    "tree": ("tree_cmd", "show the locked dependency tree"),
+    "outdated": ("outdated_cmd", "list locked packages with newer releases, allowed or not by the constraints"),
+    "import": ("import_cmd", "record a requirements.txt's contents in pyproject.toml"),
+    "export": ("export_cmd", "print the locked set as requirements.txt or pylock.toml"),
+    "envs": ("envs_cmd", "every environment on this machine: list, scan, gc, rm"),
     "x": ("x_cmd", "run a command-line tool from a package in its own cached env (like pipx run / uvx)"),
     "sync": ("sync_cmd", "make the env exactly the lock (install, change, remove)"),
     "run": ("run_cmd", "run a command in the project's env (syncing first if needed)"),
@@ -86,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_globals(parser)
     module.configure(parser)
     args = parser.parse_args(args_in[:index] + args_in[index + 1 :])
-    return _dispatch(module, args)
+    fast = getattr(module, "fast_path", None)  # a stdlib-only shortcut (no-op sync/run) before the context is built
+    code = fast(args) if fast is not None else None
+    return code if code is not None else _dispatch(module, args)
 
 
 def _dispatch(module: object, args: argparse.Namespace) -> int:

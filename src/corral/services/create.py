@@ -131,6 +131,10 @@ def create_env(
             _empty_dir(target)
         raise
     recorded = _record_options(ctx, target, ssp=ssp, explicit_ssp=system_site_packages)
+    from corral.inventory.record import try_register_env  # noqa: PLC0415 - failure is only a warning
+
+    try_register_env(ctx.paths, path=target, kind=kind, project=project.root if project else None,
+                     interpreter=interpreter.path, version=interpreter.version, creator=chosen.name)
     return CreatedEnv(path=target, interpreter=interpreter, interpreter_reason=why, creator=chosen.name,
                       seeded=do_seed, system_site_packages=ssp, recorded_options=recorded)
 

@@ -1,0 +1,178 @@
+"""`corral envs list|scan|gc|rm`: every environment on this machine, and safe clean-up."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corral.render.output import Output
+    from corral.services.context import Context
+    from corral.services.envs import GcPlan, Listing
+
+_MINUTE, _HOUR, _DAY = 60, 3600, 86400
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the subcommands."""
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    ls = sub.add_parser("list", help="every known env with size, Python, project, last use and health")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.add_argument("--sort", choices=["size", "used", "python"], default="used", help="row order (default: used)")
+    scan = sub.add_parser("scan", help="find envs made by any tool and add them to the inventory (read-only)")
+    scan.add_argument("folders", nargs="*", type=Path, metavar="PATH",
+                      help="folders to search (default: home and the usual tool locations)")
+    scan.add_argument("--json", action="store_true", help="machine-readable output")
+    gc = sub.add_parser("gc", help="remove unused throwaway envs, envs of vanished projects, broken corral envs")
+    gc.add_argument("--dry-run", action="store_true", help="only show what would be removed")
+    gc.add_argument("--older-than", default="30d", metavar="AGE", help="throwaway envs unused this long (30d, 12h, 2w)")
+    gc.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    gc.add_argument("--json", action="store_true", help="machine-readable output")
+    rm = sub.add_parser("rm", help="remove one env (only a folder corral can prove is an env)")
+    rm.add_argument("path", type=Path, metavar="PATH")
+    rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """Dispatch to the chosen action."""
+    action = {"list": _list, "scan": _scan, "gc": _gc, "rm": _rm}[args.action]
+    return action(args, ctx, out)
+
+
+def tilde(path: str, home: str | None = None) -> str:
+    """Abbreviate the home folder to ~."""
+    home = home if home is not None else os.path.expanduser("~")
+    if home and home != os.sep and (path == home or path.startswith(home.rstrip(os.sep) + os.sep)):
+        return "~" + path[len(home.rstrip(os.sep)):]
+    return path
+
+
+def ago(when: float | None, now: float | None = None) -> str:
+    """'3 days ago' style."""
+    if when is None:
+        return "never"
+    seconds = max(0.0, (now or time.time()) - when)
+    for limit, unit, size in ((_MINUTE, "", 0), (_HOUR, "minute", _MINUTE), (_DAY, "hour", _HOUR),
+                              (14 * _DAY, "day", _DAY), (60 * _DAY, "week", 7 * _DAY),
+                              (730 * _DAY, "month", 30 * _DAY)):
+        if seconds < limit:
+            if not unit:
+                return "just now"
+            count = int(seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    years = int(seconds // (365 * _DAY))
+    return f"{years} years ago"
+
+
+def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    from corral.render.output import human_size  # noqa: PLC0415
+    from corral.services.envs import list_envs  # noqa: PLC0415
+
+    listing: Listing = list_envs(ctx, sort=args.sort)
+    for path in listing.forgotten:
+        out.info(f"forgot {path}: the folder is gone")
+    if args.json:
+        out.json("envs list", {"envs": [r.to_dict() for r in listing.rows], "total": listing.total})
+        return 0
+    if not listing.rows:
+        out.info("no environments known yet; create one with `corral venv` or find existing ones with "
+                 "`corral envs scan`")
+        return 0
+    home = str(ctx.environ.get("HOME") or os.path.expanduser("~"))
+    now = time.time()
+    rows = [[tilde(r.record.path, home), r.record.kind, r.record.version or "?",
+             tilde(r.record.project, home) if r.record.project else "-", human_size(r.size),
+             ago(r.record.last_used, now), r.health] for r in listing.rows]
+    out.table(["PATH", "KIND", "PYTHON", "PROJECT", "SIZE", "LAST USED", "HEALTH"], rows,
+              footer=f"{len(rows)} env{'s' if len(rows) != 1 else ''}, {human_size(listing.total)} on disk "
+                     "(files shared by hard links counted once)")
+    for row in listing.rows:
+        if row.health != "ok" and row.reason:
+            out.info(f"{tilde(row.record.path, home)}: {row.health}: {row.reason}")
+    return 0
+
+
+def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    from corral.services.envs import scan_envs  # noqa: PLC0415
+
+    result = scan_envs(ctx, args.folders)
+    if args.json:
+        out.json("envs scan", {"roots": result.roots, "added": result.added,
+                               "found": [{"path": str(f.path), "kind": f.kind, "creator": f.creator,
+                                          "version": f.version, "project": f.project, "by_corral": f.by_corral}
+                                         for f in result.found]})
+        return 0
+    for found in result.found:
+        out.line(f"{found.path}  {found.kind}  {found.creator}  {found.version or '?'}")
+    out.info(f"found {len(result.found)} env(s) under {len(result.roots)} folder(s); "
+             f"{result.added} new to the inventory")
+    return 0
+
+
+def _confirm(out: Output, question: str, *, yes: bool) -> bool | None:
+    """True to go on, False when the user said no, None when we cannot ask (not a terminal)."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        return None
+    out.stderr.write(f"{question} [y/N] ")
+    out.stderr.flush()
+    return input().strip().lower() in {"y", "yes"}
+
+
+def _gc(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    from corral.render.output import human_size  # noqa: PLC0415
+    from corral.services.envs import parse_age, plan_gc, run_gc  # noqa: PLC0415
+
+    plan: GcPlan = plan_gc(ctx, older_than=parse_age(args.older_than))
+    for path, reason in plan.refused:
+        out.info(f"keeping {path}: {reason}")
+    for item in plan.items:
+        out.line(f"{'would remove' if args.dry_run else 'remove'} {item.path}  {human_size(item.size)}  ({item.why})")
+    summary = f"{len(plan.items)} env(s), {human_size(plan.freed)} to free"
+    if args.json and args.dry_run:
+        out.json("envs gc", {"dry_run": True, "remove": [i.to_dict() for i in plan.items], "freed": plan.freed,
+                             "refused": [{"path": p, "reason": r} for p, r in plan.refused], "forget": plan.gone})
+        return 0
+    if args.dry_run or not (plan.items or plan.gone or plan.trash):
+        out.info(summary + (" (dry run: nothing changed)" if args.dry_run else ""))
+        return 0
+    if plan.items:
+        answer = _confirm(out, f"remove {summary}?", yes=args.yes)
+        if answer is None:
+            out.error(f"not removing {summary} without --yes (no terminal to ask on); "
+                      "run `corral envs gc --yes`, or --dry-run to review")
+            return 1
+        if not answer:
+            out.info("nothing removed")
+            return 1
+    removed, failed = run_gc(ctx, plan)
+    for path, error in failed:
+        out.warn(f"{path}: {error}")
+    out.info(f"removed {len(removed)} env(s), freed {human_size(sum(i.size for i in removed))}; "
+             f"forgot {len(plan.gone)} record(s) of vanished folders")
+    return 1 if failed else 0
+
+
+def _rm(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    from corral.render.output import human_size  # noqa: PLC0415
+    from corral.services.envs import check_removal, remove  # noqa: PLC0415
+
+    path = args.path if args.path.is_absolute() else ctx.cwd / args.path
+    freed = check_removal(ctx, path)
+    answer = _confirm(out, f"remove {path} ({human_size(freed)})?", yes=args.yes)
+    if answer is None:
+        out.error(f"not removing {path} ({human_size(freed)}) without --yes (no terminal to ask on); "
+                  f"run `corral envs rm {args.path} --yes`")
+        return 1
+    if not answer:
+        out.info("nothing removed")
+        return 1
+    remove(ctx, path)
+    out.info(f"removed {path}, freed {human_size(freed)}")
+    return 0

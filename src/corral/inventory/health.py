@@ -1,0 +1,196 @@
+"""One word per env, from files on disk alone: ok / moved / broken / drift / legacy.
+
+    broken   bin/python is missing or a dangling link, or pyvenv.cfg's `home` is gone
+    moved    the provenance `location`, activate's VIRTUAL_ENV or a console script's shebang names another folder
+    drift    the installed packages differ from the lock (decided by a hook the sync side supplies)
+    legacy   Python 2.7 / 3.6 / 3.7
+    ok       none of the above
+
+The first that applies wins, in that order. No interpreter is started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from corral.core.interpreter import LEGACY_EOL
+from corral.core.layout import EnvLayout
+from corral.core.provenance import PROVENANCE_FILE
+from corral.core.pyvenv_cfg import PyvenvCfg
+
+__all__ = ["DRIFT_NOT_CHECKED", "DriftCheck", "Health", "conda_python_version", "env_health"]
+
+# A drift hook gets the env root and answers True (drifted), False (matches the lock) or None (not checked).
+DriftCheck = Callable[[Path], "bool | None"]
+DRIFT_NOT_CHECKED: Final = "not checked"
+
+_ACTIVATE_RE: Final = re.compile(r"""^\s*(?:export\s+)?VIRTUAL_ENV=["']?([^"'\n]+?)["']?\s*$""", re.MULTILINE)
+_EXEC_RE: Final = re.compile(r"""^'''exec' ["']?([^"' ]+)["']?""")
+_SCRIPTS_CHECKED: Final = 8
+_HEAD: Final = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The word and why (the reason names the value that decided it)."""
+
+    word: str
+    reason: str = ""
+    drift: str = DRIFT_NOT_CHECKED
+
+
+def env_health(  # noqa: PLR0911 - one return per verdict reads best
+    root: Path, *, drift_check: DriftCheck | None = None, windows: bool | None = None,
+) -> Health:
+    """Judge the env at `root` from its files (conda envs: only broken/ok/legacy apply)."""
+    if not root.is_dir():
+        return Health("broken", f"{root} is not there")
+    if (root / "conda-meta").is_dir() and not (root / "pyvenv.cfg").exists():
+        return _conda_health(root, windows=windows)
+    layout = EnvLayout.for_path(root, windows=windows)
+    try:
+        cfg = PyvenvCfg.parse((root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace"))
+    except OSError as err:
+        return Health("broken", f"pyvenv.cfg unreadable: {err.strerror or err}")
+    broken = _broken(root, layout, cfg)
+    if broken:
+        return Health("broken", broken)
+    moved = _moved(root, layout, relocatable=cfg.values.get("relocatable", "").lower() == "true")
+    if moved:
+        return Health("moved", moved)
+    drift = drift_check(root) if drift_check else None
+    drift_text = DRIFT_NOT_CHECKED if drift is None else ("drift" if drift else "in sync")
+    if drift:
+        return Health("drift", "installed packages differ from the lock", drift_text)
+    if _is_legacy(cfg.version):
+        return Health("legacy", f"Python {cfg.version} is past end of life", drift_text)
+    return Health("ok", "", drift_text)
+
+
+def _broken(root: Path, layout: EnvLayout, cfg: PyvenvCfg) -> str:
+    python = root / Path(layout.python).relative_to(Path(layout.root))
+    if not os.path.lexists(python):
+        return f"{python} is missing"
+    if not python.exists():
+        return f"{python} points to {os.readlink(python)}, which is gone"
+    home = cfg.home
+    if not home:
+        return "pyvenv.cfg has no `home`"
+    if not os.path.isdir(home):
+        return f"base interpreter folder {home} (pyvenv.cfg home) is gone"
+    return ""
+
+
+def _same(a: str, b: Path) -> bool:
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def _moved(root: Path, layout: EnvLayout, *, relocatable: bool) -> str:
+    location = _provenance_location(root)
+    if location and not _same(location, root):
+        return f"made at {location}"
+    if relocatable:  # uv --relocatable: activate and shebangs are relative on purpose
+        return ""
+    bin_dir = root / Path(layout.bin_dir).relative_to(Path(layout.root))
+    activate = _activate_location(bin_dir)
+    if activate and not _same(activate, root):
+        return f"activate sets VIRTUAL_ENV={activate}"
+    for script, program in _script_pythons(bin_dir):
+        env_of_program = Path(program).parent.parent
+        if Path(program).parent.name in {"bin", "Scripts"} and not _same(str(env_of_program), root):
+            return f"{script.name} runs {program}"
+    return ""
+
+
+def _provenance_location(root: Path) -> str | None:
+    try:
+        data = json.loads((root / PROVENANCE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    location = data.get("location") if isinstance(data, dict) else None
+    return location if isinstance(location, str) and location else None
+
+
+def _activate_location(bin_dir: Path) -> str | None:
+    try:
+        text = (bin_dir / "activate").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = _ACTIVATE_RE.search(text)
+    if not match or "$" in match.group(1) or "`" in match.group(1):  # computed at run time: nothing to compare
+        return None
+    return match.group(1)
+
+
+def _script_pythons(bin_dir: Path) -> list[tuple[Path, str]]:
+    found: list[tuple[Path, str]] = []
+    try:
+        entries = sorted(os.scandir(bin_dir), key=lambda e: e.name)
+    except OSError:
+        return found
+    for entry in entries:
+        if len(found) >= _SCRIPTS_CHECKED:
+            break
+        if entry.name.startswith(("activate", "python", "Activate")) or not entry.is_file(follow_symlinks=False):
+            continue
+        program = _shebang_program(Path(entry.path))
+        if program:
+            found.append((Path(entry.path), program))
+    return found
+
+
+def _shebang_program(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD)
+    except OSError:
+        return None
+    if not head.startswith(b"#!"):
+        return None
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    words = lines[0][2:].split()
+    if words and words[0] in {"/bin/sh", "/usr/bin/env"} and len(lines) > 1:
+        match = _EXEC_RE.match(lines[1])
+        return match.group(1) if match else None
+    program = words[0] if words else ""
+    return program if os.path.basename(program).startswith("python") else None
+
+
+def _is_legacy(version: str | None) -> bool:
+    if not version:
+        return False
+    parts = version.split(".")
+    try:
+        return (int(parts[0]), int(parts[1])) in LEGACY_EOL
+    except (ValueError, IndexError):
+        return False
+
+
+def _conda_health(root: Path, *, windows: bool | None) -> Health:
+    win = os.name == "nt" if windows is None else windows
+    python = root / ("python.exe" if win else "bin/python")
+    if not python.exists():
+        return Health("broken", f"{python} is missing")
+    version = conda_python_version(root)
+    if _is_legacy(version):
+        return Health("legacy", f"Python {version} is past end of life")
+    return Health("ok")
+
+
+def conda_python_version(root: Path) -> str | None:
+    """The Python version recorded in conda-meta (python-3.12.1-<build>.json), without starting it."""
+    try:
+        names = os.listdir(root / "conda-meta")
+    except OSError:
+        return None
+    for name in names:
+        match = re.match(r"^python-(\d+\.\d+(?:\.\d+)?)-.*\.json$", name)
+        if match:
+            return match.group(1)
+    return None

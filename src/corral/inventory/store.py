@@ -1,0 +1,203 @@
+"""The inventory database: SQLite in WAL mode with a busy timeout and a versioned schema.
+
+Every write runs in its own `BEGIN IMMEDIATE` transaction, so several corral processes can register,
+touch and forget envs at once: SQLite serialises the writers and readers never block. The schema
+version lives in the `meta` table; a database written by a newer corral is refused, not rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, final
+
+from corral.errors import EnvError
+from corral.inventory.model import EnvRecord
+
+if TYPE_CHECKING:
+    from corral.infra.paths import CorralPaths
+
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "Store", "env_key"]
+
+DB_NAME: Final = "inventory.sqlite3"
+SCHEMA_VERSION: Final = 1
+_BUSY_MS: Final = 30_000
+_OPEN_ATTEMPTS: Final = 20
+
+_COLUMNS: Final = "path, kind, project, interpreter, version, creator, created_at, last_used, source, extra"
+_SCHEMA: Final = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ("CREATE TABLE IF NOT EXISTS envs ("
+     " path TEXT PRIMARY KEY, kind TEXT NOT NULL, project TEXT, interpreter TEXT, version TEXT, creator TEXT,"
+     " created_at REAL NOT NULL, last_used REAL, source TEXT NOT NULL DEFAULT 'corral', extra TEXT)"),
+    # trash folders a removal renamed but may not have finished deleting (gc finishes them)
+    "CREATE TABLE IF NOT EXISTS trash (path TEXT PRIMARY KEY, env TEXT NOT NULL, since REAL NOT NULL)",
+)
+
+
+def env_key(path: str | os.PathLike[str]) -> str:
+    """The key an env is stored under: absolute and normalised, symlinks left as they are."""
+    return os.path.normpath(os.path.abspath(os.fspath(path)))
+
+
+@final
+class Store:
+    """A connection to the inventory; use as a context manager (or call close())."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self._conn = _connect(db_path)
+
+    @classmethod
+    def open(cls, paths: CorralPaths) -> Store:
+        """The inventory in corral's data folder."""
+        return cls(paths.data / DB_NAME)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: takes the write lock up front, waits up to the busy timeout)."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def upsert(self, record: EnvRecord, *, keep_existing: bool = False) -> bool:
+        """Insert or replace `record`; with keep_existing a known path is left alone. True when written."""
+        verb = "INSERT OR IGNORE" if keep_existing else "INSERT OR REPLACE"
+        with self.write() as conn:
+            cur = conn.execute(f"{verb} INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                               _values(record))
+            return cur.rowcount > 0
+
+    def upsert_many(self, records: Iterable[EnvRecord], *, keep_existing: bool = True) -> int:
+        """Insert many records in one transaction; returns how many were new."""
+        verb = "INSERT OR IGNORE" if keep_existing else "INSERT OR REPLACE"
+        added = 0
+        with self.write() as conn:
+            for record in records:
+                cur = conn.execute(f"{verb} INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                   _values(record))
+                added += cur.rowcount
+        return added
+
+    def touch(self, path: str, when: float | None = None) -> bool:
+        """Set last_used; False when the path is not in the inventory."""
+        with self.write() as conn:
+            cur = conn.execute("UPDATE envs SET last_used = ? WHERE path = ?", (when or time.time(), path))
+            return cur.rowcount > 0
+
+    def delete(self, path: str) -> bool:
+        """Drop a record; False when it was not there."""
+        with self.write() as conn:
+            return conn.execute("DELETE FROM envs WHERE path = ?", (path,)).rowcount > 0
+
+    def get(self, path: str) -> EnvRecord | None:
+        """The record for `path`, if any."""
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM envs WHERE path = ?", (path,)).fetchone()  # noqa: S608 - constant column list
+        return EnvRecord.from_row(row) if row else None
+
+    def all(self) -> list[EnvRecord]:
+        """Every record, by path."""
+        rows = self._conn.execute(f"SELECT {_COLUMNS} FROM envs ORDER BY path").fetchall()  # noqa: S608 - constant
+        return [EnvRecord.from_row(r) for r in rows]
+
+    def add_trash(self, trash: str, env: str) -> None:
+        """Remember a trash folder before the rename that creates it."""
+        with self.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO trash (path, env, since) VALUES (?,?,?)", (trash, env, time.time()))
+
+    def drop_trash(self, trash: str) -> None:
+        """Forget a trash folder once it is gone."""
+        with self.write() as conn:
+            conn.execute("DELETE FROM trash WHERE path = ?", (trash,))
+
+    def pending_trash(self) -> list[tuple[str, str]]:
+        """(trash folder, env it was) pairs still to finish."""
+        return list(self._conn.execute("SELECT path, env FROM trash ORDER BY path").fetchall())
+
+    def schema_version(self) -> int:
+        """The schema version stored in `meta`."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0])
+
+
+def _values(record: EnvRecord) -> tuple[object, ...]:
+    return (env_key(record.path), record.kind, record.project, record.interpreter, record.version, record.creator,
+            record.created_at, record.last_used, record.source, json.dumps(record.extra) if record.extra else None)
+
+
+def _connect(db_path: Path) -> sqlite3.Connection:
+    """Open, switch to WAL and migrate, retrying while another process holds the first-time setup lock."""
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        msg = f"cannot create corral's data folder {db_path.parent}: {err}; set CORRAL_HOME to a writable folder"
+        raise EnvError(msg) from err
+    last: sqlite3.OperationalError | None = None
+    for attempt in range(_OPEN_ATTEMPTS):
+        conn = sqlite3.connect(str(db_path), timeout=_BUSY_MS / 1000, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+            _set_wal(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            _migrate(conn, db_path)
+        except sqlite3.OperationalError as err:
+            conn.close()
+            last = err
+            if "locked" not in str(err) and "busy" not in str(err):
+                break
+            time.sleep(0.01 * (attempt + 1))
+            continue
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+    msg = (f"cannot open the inventory {db_path}: {last}; "
+           "check the folder's permissions or delete the file to start over")
+    raise EnvError(msg)
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    # journal_mode is persistent in the file: only the first opener has to switch it (which needs the lock).
+    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+
+
+def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+    row = None
+    with contextlib.suppress(sqlite3.OperationalError):  # no meta table yet
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is not None and int(row[0]) == SCHEMA_VERSION:
+        return
+    if row is not None and int(row[0]) > SCHEMA_VERSION:
+        msg = (f"the inventory {db_path} has schema {row[0]}, newer than this corral understands "
+               f"({SCHEMA_VERSION}); upgrade corral, or point CORRAL_HOME elsewhere")
+        raise EnvError(msg)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,253 @@
+"""`corral envs`: list, scan, gc and rm over the machine-wide inventory (returns data; the CLI renders it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from corral.errors import SafetyRefusal, UsageError
+from corral.inventory.health import env_health
+from corral.inventory.model import EnvRecord
+from corral.inventory.safety import refusal
+from corral.inventory.size import SizeCounter
+from corral.inventory.store import Store
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from corral.inventory.health import DriftCheck
+    from corral.inventory.scan import FoundEnv
+    from corral.services.context import Context
+
+__all__ = ["SORTS", "EnvRow", "GcItem", "GcPlan", "Listing", "ScanResult", "check_removal", "list_envs",
+           "parse_age", "plan_gc", "remove", "run_gc", "scan_envs"]
+
+SORTS: Final = ("size", "used", "python")
+THROWAWAY_KINDS: Final = ("script", "tool")
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_AGE_RE: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnvRow:
+    """One env as `envs list` shows it."""
+
+    record: EnvRecord
+    health: str
+    reason: str
+    size: int | None
+    exclusive: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {**self.record.to_dict(), "health": self.health, "health_reason": self.reason, "size": self.size,
+                "exclusive_size": self.exclusive}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Listing:
+    """Every known env, the real total on disk, and records dropped because their folder is gone."""
+
+    rows: list[EnvRow]
+    total: int
+    forgotten: list[str] = field(default_factory=list)
+
+
+def _version_key(version: str | None) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in (version or "").split(".")[:3])
+    except ValueError:
+        return ()
+
+
+def list_envs(ctx: Context, *, sort: str = "used", with_size: bool = True,
+              drift_check: DriftCheck | None = None) -> Listing:
+    """Every env in the inventory with health and size; records of folders that no longer exist are forgotten."""
+    if sort not in SORTS:
+        msg = f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}"
+        raise UsageError(msg)
+    with Store.open(ctx.paths) as store:
+        records = store.all()
+        gone = [r.path for r in records if not os.path.lexists(r.path)]
+        for path in gone:
+            store.delete(path)
+    counter = SizeCounter()
+    rows = []
+    for record in records:
+        if record.path in gone:
+            continue
+        health = env_health(Path(record.path), drift_check=drift_check)
+        measured = counter.measure(record.path) if with_size else None
+        rows.append(EnvRow(record=record, health=health.word, reason=health.reason,
+                           size=measured.bytes if measured else None,
+                           exclusive=measured.exclusive if measured else None))
+    if sort == "size":
+        rows.sort(key=lambda r: -(r.size or 0))
+    elif sort == "python":
+        rows.sort(key=lambda r: _version_key(r.record.version))
+    else:
+        rows.sort(key=lambda r: -(r.record.last_used or 0))
+    return Listing(rows=rows, total=sum(r.size or 0 for r in rows), forgotten=gone)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScanResult:
+    """Envs found on disk and how many were new to the inventory."""
+
+    found: list[FoundEnv]
+    added: int
+    roots: list[str]
+
+
+def scan_envs(ctx: Context, folders: Sequence[Path] = ()) -> ScanResult:
+    """Find envs under `folders` (default: home + tool locations) and add the unknown ones, read-only."""
+    from corral.inventory.scan import DEFAULT_DEPTH, ScanRoot, default_roots, scan  # noqa: PLC0415
+
+    if folders:
+        missing = [str(f) for f in folders if not (ctx.cwd / f).is_dir()]
+        if missing:
+            msg = f"cannot scan {', '.join(missing)}: not a folder; pass existing folders"
+            raise UsageError(msg)
+        roots = [ScanRoot((ctx.cwd / f).absolute(), DEFAULT_DEPTH) for f in folders]
+    else:
+        roots = default_roots(ctx.environ, home=_home(ctx))
+    found = scan(roots)
+    now = time.time()
+    records = [EnvRecord(path=str(f.path), kind=f.kind if f.kind in {"project", "script", "tool", "conda"}
+                         else "other", project=f.project, interpreter=f.interpreter, version=f.version,
+                         creator=f.creator, created_at=_ctime(f.path, now), last_used=None, source="scan")
+               for f in found]
+    with Store.open(ctx.paths) as store:
+        added = store.upsert_many(records, keep_existing=True)
+    return ScanResult(found=found, added=added, roots=[str(r.path) for r in roots])
+
+
+def _ctime(path: Path, default: float) -> float:
+    try:
+        return os.stat(path / "pyvenv.cfg").st_mtime
+    except OSError:
+        return default
+
+
+def parse_age(text: str) -> float:
+    """'30d' / '12h' / '2w' / '90m' / '45s' -> seconds."""
+    match = _AGE_RE.match(text or "")
+    if not match:
+        msg = f"cannot read the age {text!r}; write a number and a unit: 30d, 12h, 2w, 90m"
+        raise UsageError(msg)
+    return float(match.group(1)) * _UNITS[match.group(2).lower()]
+
+
+def _home(ctx: Context) -> Path:
+    value = ctx.environ.get("USERPROFILE" if os.name == "nt" else "HOME")
+    return Path(value) if value else Path.home()
+
+
+def _safety_args(ctx: Context) -> dict[str, Any]:
+    from corral.services.project import find_project_root  # noqa: PLC0415
+
+    return {"home": _home(ctx), "cwd": ctx.cwd, "project_root": find_project_root(ctx.cwd)}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GcItem:
+    """An env gc will remove, why, and the bytes deleting it frees."""
+
+    path: str
+    why: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"path": self.path, "why": self.why, "size": self.size}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GcPlan:
+    """What gc would do: remove `items`, skip `refused` (path, reason), forget `gone`, finish `trash`."""
+
+    items: list[GcItem]
+    refused: list[tuple[str, str]]
+    gone: list[str]
+    trash: list[str]
+
+    @property
+    def freed(self) -> int:
+        """Bytes the removals free."""
+        return sum(i.size for i in self.items)
+
+
+def _gc_reason(record: EnvRecord, cutoff: float) -> str | None:
+    if record.kind in THROWAWAY_KINDS and (record.last_used or record.created_at) < cutoff:
+        days = (time.time() - (record.last_used or record.created_at)) / 86400
+        return f"cached {record.kind} env unused for {days:.0f} days"
+    if record.project and not os.path.isdir(record.project):
+        return f"its project {record.project} is gone"
+    if env_health(Path(record.path)).word == "broken":
+        return "broken: " + env_health(Path(record.path)).reason
+    return None
+
+
+def plan_gc(ctx: Context, *, older_than: float) -> GcPlan:
+    """Decide what gc removes; changes nothing."""
+    cutoff = time.time() - older_than
+    with Store.open(ctx.paths) as store:
+        records = store.all()
+        trash = [t for t, _ in store.pending_trash()]
+    safety = _safety_args(ctx)
+    counter = SizeCounter()
+    items, refused, gone = [], [], []
+    for record in records:
+        if not os.path.lexists(record.path):
+            gone.append(record.path)
+            continue
+        why = _gc_reason(record, cutoff)
+        if why is None:
+            continue
+        reason = refusal(record.path, require_corral=True, **safety)
+        if reason:
+            refused.append((record.path, reason))
+            continue
+        items.append(GcItem(path=record.path, why=why, size=counter.measure(record.path).exclusive))
+    return GcPlan(items=items, refused=refused, gone=gone, trash=trash)
+
+
+def run_gc(ctx: Context, plan: GcPlan) -> tuple[list[GcItem], list[tuple[str, str]]]:
+    """Carry out `plan` (each removal re-checked by safety); returns (removed, failed with reasons)."""
+    from corral.errors import CorralError  # noqa: PLC0415
+    from corral.inventory.record import forget  # noqa: PLC0415
+    from corral.inventory.remove import finish_trash, remove_env  # noqa: PLC0415
+
+    finish_trash(ctx.paths)
+    for path in plan.gone:
+        forget(ctx.paths, path)
+    removed, failed = [], []
+    safety = _safety_args(ctx)
+    for item in plan.items:
+        try:
+            remove_env(ctx.paths, Path(item.path), require_corral=True, **safety)
+        except CorralError as err:
+            failed.append((item.path, str(err)))
+            continue
+        removed.append(item)
+    return removed, failed
+
+
+def check_removal(ctx: Context, path: Path) -> int:
+    """Refuse (SafetyRefusal) unless `path` may be removed; returns the bytes removing it frees."""
+    reason = refusal(path, **_safety_args(ctx))
+    if reason:
+        msg = f"refusing to delete {path}: {reason}"
+        raise SafetyRefusal(msg)
+    return SizeCounter().measure(os.path.abspath(path)).exclusive
+
+
+def remove(ctx: Context, path: Path) -> None:
+    """Delete one env (any tool's, once safety proves it is an env) and drop it from the inventory."""
+    from corral.inventory.remove import remove_env  # noqa: PLC0415
+
+    remove_env(ctx.paths, path, **_safety_args(ctx))
