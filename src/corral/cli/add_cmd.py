@@ -1,0 +1,48 @@
+"""`corral add REQ... [--group NAME | --dev] [--optional EXTRA]`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corral.render.output import Output
+    from corral.services.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options."""
+    parser.add_argument("requirements", nargs="+", metavar="REQ",
+                        help="PEP 508 requirement ('name>=1', 'name[extra]; marker'), a local path, or a VCS URL")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--group", "-G", metavar="NAME", help="add to [dependency-groups].NAME")
+    where.add_argument("--dev", action="store_const", const="dev", dest="group", help="same as --group dev")
+    where.add_argument("--optional", metavar="EXTRA", help="add to [project.optional-dependencies].EXTRA")
+    parser.add_argument("--engine", choices=["uv", "pip"], help="installer used for the env")
+    parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """Record, lock, install; all or nothing."""
+    from corral.services.deps import add  # noqa: PLC0415
+
+    report = add(ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine,
+                 progress=lambda stage, detail: out.info(f"{stage}: {detail}"))
+    return show(report, args, out)
+
+
+def show(report: object, args: argparse.Namespace, out: Output) -> int:
+    """Print a ChangeReport (shared by add and remove)."""
+    data = report.to_dict()  # type: ignore[attr-defined]
+    if args.json:
+        out.json(data["action"], data)
+        return 0
+    for item in data["lock"]["added"]:
+        out.info(f"+ {item['name']} {item['version']}")
+    for item in data["lock"]["updated"]:
+        out.info(f"~ {item['name']} {item['old']} -> {item['new']}")
+    for item in data["lock"]["removed"]:
+        out.info(f"- {item['name']} {item['version']}")
+    verb = "added" if data["action"] == "add" else "removed"
+    out.info(f"{verb} {', '.join(data['requirements'])} ({data['target']}); pyproject.toml and pylock.toml updated")
+    return 0

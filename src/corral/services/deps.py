@@ -1,0 +1,255 @@
+"""`corral add` / `corral remove`: change the recorded requirements, lock, install, and only then commit.
+
+Order of work (nothing installed goes unrecorded; the configuration is sacred):
+1. validate every requirement (PEP 508; local paths and bare URLs are named by uv and recorded as `name @ URL`);
+2. edit a copy of pyproject.toml with tomlkit (the user's comments and layout survive);
+3. lock the copy (existing pins kept) into a candidate pylock beside the real one;
+4. install the candidate into the project env (`services.sync.apply_lock`);
+5. replace pyproject.toml and pylock.toml together (`services.transaction`).
+Any failure or Ctrl-C before 5 leaves both files byte-identical; if 4 failed halfway, the old lock is re-applied.
+
+Local paths are recorded as `name @ file:///absolute/path`: the one PEP 508 spelling that pip, uv and build
+backends all accept (a relative path is not a valid PEP 508 URL, and `[tool.uv.sources]` is read by uv only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.core.lockinputs import normalize_name
+from corral.errors import CorralError, InvalidRequirement, LockError, UsageError
+from corral.infra.faults import checkpoint
+
+if TYPE_CHECKING:
+    from corral.services.context import Context
+
+__all__ = ["ChangeReport", "add", "edit_pyproject", "remove", "resolve_requirement", "target_of"]
+
+Progress = Callable[[str, str], None]
+CANDIDATE = ".pylock.toml.corral-candidate.tmp"
+_URLISH = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeReport:
+    """What add/remove recorded and what the lock and env did."""
+
+    action: str
+    target: str
+    requirements: list[str]
+    lock: dict[str, Any] = field(default_factory=dict)
+    sync: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"action": self.action, "target": self.target, "requirements": self.requirements,
+                "lock": self.lock, "sync": self.sync}
+
+
+def target_of(group: str | None, optional: str | None) -> str:
+    """Human name of where requirements go: project, group:NAME, extra:NAME."""
+    if group and optional:
+        raise UsageError("choose one of --group/--dev and --optional, not both")
+    if group:
+        return f"group:{normalize_name(group)}"
+    if optional:
+        return f"extra:{normalize_name(optional)}"
+    return "project"
+
+
+def resolve_requirement(ctx: Context, text: str) -> str:
+    """A PEP 508 requirement as it will be recorded; paths and bare URLs get their name from uv."""
+    from packaging.requirements import InvalidRequirement as Bad  # noqa: PLC0415
+    from packaging.requirements import Requirement  # noqa: PLC0415
+
+    stripped = text.strip()
+    local = Path(stripped).expanduser()
+    looks_local = stripped.startswith((".", "/", "~")) or (not _URLISH.match(stripped) and (ctx.cwd / local).exists()
+                                                          and ("/" in stripped or "\\" in stripped))
+    if not looks_local and not _URLISH.match(stripped):
+        try:
+            Requirement(stripped)
+        except Bad as err:
+            why = str(err).splitlines()[0] if str(err) else "unparsable"
+            msg = f"{text!r} is not a valid requirement ({why}); write it like 'name>=1.0', 'name @ URL' or ./path"
+            raise InvalidRequirement(msg) from err
+        return stripped
+    if looks_local:
+        path = (ctx.cwd / local).resolve()
+        if not path.exists():
+            raise InvalidRequirement(f"{text!r}: no such file or folder {path}")
+        url = path.as_uri()
+    else:
+        url = stripped
+    return f"{_name_from_uv(ctx, url, text)} @ {url}"
+
+
+def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
+    import subprocess  # noqa: PLC0415
+
+    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
+    from corral.services.create import engine_environ  # noqa: PLC0415
+    from corral.services.lock import _lock_python  # noqa: PLC0415
+
+    cmd = [uv_binary(), "pip", "compile", "-", "--no-deps", "--no-header", "--no-annotate", "--quiet"]
+    python = _lock_python(ctx)
+    if python:
+        cmd += ["--python", python]
+    done = subprocess.run(cmd, input=url + "\n", capture_output=True, text=True, env=engine_environ(ctx), check=False)
+    for line in done.stdout.splitlines():
+        if " @ " in line:
+            return line.split(" @ ", 1)[0].strip()
+    from corral.services.lock import resolve_failure  # noqa: PLC0415
+
+    _, reason = resolve_failure(done.stderr)
+    raise InvalidRequirement(f"cannot read a package name from {shown!r}: {reason}")
+
+
+def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remove: bool = False) -> str:
+    """pyproject.toml text with `requirements` added to (or names removed from) `target`, formatting kept."""
+    import tomlkit  # noqa: PLC0415
+    from packaging.requirements import Requirement  # noqa: PLC0415
+
+    doc = tomlkit.parse(text)
+    kind, _, name = target.partition(":")
+    if kind == "project":
+        project = doc.setdefault("project", tomlkit.table())
+        array = project.setdefault("dependencies", tomlkit.array())
+    elif kind == "extra":
+        project = doc.setdefault("project", tomlkit.table())
+        tables = project.setdefault("optional-dependencies", tomlkit.table())
+        key = next((k for k in tables if normalize_name(k) == name), name)
+        if remove and key not in tables:
+            raise UsageError(f"there is no extra {name!r} in [project.optional-dependencies]")
+        array = tables.setdefault(key, tomlkit.array())
+    else:
+        groups = doc.setdefault("dependency-groups", tomlkit.table())
+        key = next((k for k in groups if normalize_name(k) == name), name)
+        if remove and key not in groups:
+            raise UsageError(f"there is no dependency group {name!r} in [dependency-groups]")
+        array = groups.setdefault(key, tomlkit.array())
+    names = {normalize_name(r if remove else Requirement(r).name): r for r in requirements}
+
+    def entry_name(item: Any) -> str | None:  # noqa: ANN401
+        if not isinstance(item, str):
+            return None
+        with contextlib.suppress(Exception):
+            return normalize_name(Requirement(str(item)).name)
+        return None
+
+    found = {entry_name(item) for item in array}
+    if remove:
+        missing = [r for n, r in names.items() if n not in found]
+        if missing:
+            raise UsageError(f"{', '.join(missing)} not recorded in {target}; nothing to remove there")
+    for index in reversed(range(len(array))):
+        if entry_name(array[index]) in names:
+            if remove:
+                del array[index]
+            else:
+                array[index] = names.pop(entry_name(array[index]) or "")
+    if not remove:
+        multiline = "\n" in array.as_string()
+        for requirement in names.values():
+            array.append(requirement)
+        if multiline:
+            array.multiline(True)
+    return tomlkit.dumps(doc)
+
+
+def add(ctx: Context, requirements: Sequence[str], *, group: str | None = None, optional: str | None = None,
+        engine: str | None = None, progress: Progress | None = None) -> ChangeReport:
+    """Record, lock and install `requirements` into project, group or extra; all or nothing."""
+    if not requirements:
+        raise UsageError("name at least one requirement to add")
+    target = target_of(group, optional)
+    resolved = [resolve_requirement(ctx, r) for r in requirements]
+    return _change(ctx, resolved, target=target, remove=False, engine=engine, progress=progress)
+
+
+def remove(ctx: Context, names: Sequence[str], *, group: str | None = None, optional: str | None = None,
+           engine: str | None = None, progress: Progress | None = None) -> ChangeReport:
+    """Drop `names` from project, group or extra; re-lock, sync, commit; all or nothing."""
+    if not names:
+        raise UsageError("name at least one package to remove")
+    target = target_of(group, optional)
+    return _change(ctx, list(names), target=target, remove=True, engine=engine, progress=progress)
+
+
+def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool, engine: str | None,
+            progress: Progress | None) -> ChangeReport:
+    import tomlkit  # noqa: PLC0415
+
+    from corral.services.lock import LOCK_FILE, _versions, _versions_text, diff_versions, render_lock  # noqa: PLC0415
+    from corral.services.transaction import commit_files, project_lock  # noqa: PLC0415
+
+    project = ctx.require_project()
+    root = project.root
+    with project_lock(root):
+        pyproject, lock_path = root / "pyproject.toml", root / LOCK_FILE
+        old_text = pyproject.read_text(encoding="utf-8")
+        new_text = edit_pyproject(old_text, requirements, target=target, remove=remove)
+        data = tomlkit.parse(new_text).unwrap()
+        old_versions = _versions(lock_path)
+        new_lock = render_lock(ctx, data, project_root=root, source=str(pyproject), previous=lock_path,
+                               candidates=[] if remove else requirements, progress=progress)
+        checkpoint("add.after-lock")
+        candidate = root / CANDIDATE
+        candidate.write_text(new_lock, encoding="utf-8")
+        try:
+            sync_report = _install(ctx, candidate, lock_path, target=target, engine=engine, progress=progress,
+                                   requirements=requirements)
+            checkpoint("add.after-install")
+            commit_files(root, {"pyproject.toml": new_text.encode("utf-8"), LOCK_FILE: new_lock.encode("utf-8")})
+        finally:
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+    added, dropped, updated = diff_versions(old_versions, _versions_text(new_lock))
+    lock_info = {"added": [{"name": n, "version": v} for n, v in added],
+                 "removed": [{"name": n, "version": v} for n, v in dropped],
+                 "updated": [{"name": n, "old": o, "new": v} for n, o, v in updated]}
+    return ChangeReport(action="remove" if remove else "add", target=target, requirements=requirements,
+                        lock=lock_info, sync=sync_report)
+
+
+def _install(ctx: Context, candidate: Path, old_lock: Path, *, target: str, engine: str | None,
+             progress: Progress | None, requirements: list[str]) -> dict[str, Any]:
+    """Apply the candidate lock to the project env (created when missing); restore the old lock on failure."""
+    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.services.inspection import is_environment  # noqa: PLC0415
+    from corral.services.sync import apply_lock  # noqa: PLC0415
+
+    project = ctx.require_project()
+    env = project.env_path
+    if not is_environment(env):
+        from corral.services.create import create_env  # noqa: PLC0415
+
+        if progress:
+            progress("creating", f"environment {env}")
+        create_env(ctx, env)
+    kind, _, name = target.partition(":")
+    selection = Selection(groups=(name,) if kind == "group" else None, extras=(name,) if kind == "extra" else ())
+    try:
+        report = apply_lock(ctx, env, candidate, selection=selection, engine=engine, project_root=project.root,
+                            progress=progress)
+    except BaseException as err:
+        if old_lock.is_file():
+            with contextlib.suppress(Exception):
+                apply_lock(ctx, env, old_lock, selection=Selection(), engine=engine, project_root=project.root)
+        if isinstance(err, CorralError) and not isinstance(err, UsageError):
+            culprit = _culprit(str(err) + getattr(err, "output", ""), requirements)
+            head = f"cannot install {culprit!r}" if culprit else "installation failed"
+            raise LockError(f"{head}; pyproject.toml and pylock.toml are unchanged: {err}") from err
+        raise
+    return report.to_dict()
+
+
+def _culprit(text: str, requirements: list[str]) -> str | None:
+    from corral.services.lock import resolve_failure  # noqa: PLC0415
+
+    return resolve_failure(text, requirements)[0]
