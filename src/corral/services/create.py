@@ -108,7 +108,7 @@ def create_env(
 ) -> CreatedEnv:
     """Create an env at `dest` (default: the project's `.venv`, else ./.venv) and mark it as corral's."""
     project = ctx.project
-    target = (ctx.cwd / dest).absolute() if dest else (project.env_path if project else ctx.cwd / ".venv")
+    target = Path(os.path.abspath(ctx.cwd / dest)) if dest else (project.env_path if project else ctx.cwd / ".venv")
     _check_target(target)
     interpreter, why = choose_interpreter(ctx, python)
     settings = ctx.settings
