@@ -1,12 +1,14 @@
 """`corral sync`: make the env exactly the lock.
 
-The no-op check runs first and uses only the stdlib (`services.sync_stamp`): an unchanged project returns
-before packaging, tomlkit or rich are imported.
+`fast_path` runs before the command context is built and uses only the stdlib (`services.sync_stamp`): an
+unchanged project returns before packaging, tomlkit, rich or the settings machinery are imported.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,15 +50,35 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
                      no_dev=args.no_dev, all_extras=args.all_extras)
 
 
-def already_synced(args: argparse.Namespace, ctx: Context, selection: Selection) -> bool:
-    """The stdlib-only shortcut: True when the stamp proves nothing changed since the last sync."""
-    from corral.services.sync_stamp import is_noop  # noqa: PLC0415
+def synced_env(args: argparse.Namespace) -> Path | None:
+    """The project's env when the stamp proves nothing changed since its last sync (stdlib only), else None."""
+    from corral.services.sync_stamp import is_noop, locate, selection_key  # noqa: PLC0415
 
-    project = ctx.project
-    if project is None:
-        return False
-    return is_noop(env=project.env_path, lock_path=project.root / "pylock.toml", pyproject=project.pyproject,
-                   selection_key=selection.key(), frozen=args.frozen, environ=ctx.environ, engine=args.engine)
+    start = Path(args.directory).absolute() if args.directory else Path.cwd()
+    found = locate(start)
+    if found is None:
+        return None
+    pyproject, env = found
+    key = selection_key(groups=tuple(args.group) or None, extras=tuple(args.extra), all_groups=args.all_groups,
+                        no_dev=args.no_dev, all_extras=args.all_extras)
+    fresh = is_noop(env=env, lock_path=pyproject.parent / "pylock.toml", pyproject=pyproject, selection_key=key,
+                    frozen=args.frozen, environ=os.environ, engine=args.engine)
+    return env if fresh else None
+
+
+def fast_path(args: argparse.Namespace) -> int | None:
+    """Exit 0 at once when nothing changed since the last sync; None sends the command down the full path."""
+    env = synced_env(args)
+    if env is None:
+        return None
+    from corral.render.output import Output  # noqa: PLC0415
+
+    out = Output(quiet=args.quiet, verbose=args.verbose)
+    if args.json:
+        out.json("sync", {"env": str(env), "noop": True, "installed": [], "changed": [], "removed": []})
+    else:
+        out.info(f"nothing to do: {env} already matches pylock.toml")
+    return 0
 
 
 def progress_printer(out: Output) -> Callable[[str, str], None]:
@@ -76,16 +98,8 @@ def run_sync(args: argparse.Namespace, ctx: Context, out: Output, selection: Sel
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    """Sync, or say at once that nothing changed."""
-    selection = selection_from_args(args)
-    if already_synced(args, ctx, selection):
-        if args.json:
-            out.json("sync", {"env": str(ctx.require_project().env_path), "noop": True, "installed": [],
-                              "changed": [], "removed": []})
-        else:
-            out.info("nothing to do: the env already matches pylock.toml")
-        return 0
-    report = run_sync(args, ctx, out, selection)
+    """Sync and report what changed."""
+    report = run_sync(args, ctx, out, selection_from_args(args))
     if args.json:
         out.json("sync", report.to_dict())
         return 0

@@ -52,13 +52,6 @@ class Selection:
     all_extras: bool = False
     only_groups: bool = False
 
-    def key(self) -> str:
-        """A stable text form, recorded in the sync stamp to tell selections apart."""
-        groups = ",".join(sorted(self.groups)) if self.groups is not None else "*default*"
-        flags = "".join(c for c, on in (("G", self.all_groups), ("n", self.no_dev), ("E", self.all_extras),
-                                        ("o", self.only_groups)) if on)
-        return f"g={groups};e={','.join(sorted(self.extras))};f={flags}"
-
     def validate(self, lock: Mapping[str, Any] | object) -> LockChoices:
         """Check every named group/extra exists in `lock`; UsageError listing the valid names otherwise."""
         choices = LockChoices.from_lock(lock)

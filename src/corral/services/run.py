@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corral.errors import EnvError
 
 __all__ = ["Prepared", "env_environ", "execute", "prepare"]
 
@@ -39,6 +37,8 @@ def env_environ(env: Path, base: Mapping[str, str]) -> dict[str, str]:
 def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str]) -> Prepared | None:
     """Resolve argv[0] against the env's bin and PATH; None when there is no such program."""
     if not (env / "pyvenv.cfg").is_file():
+        from corral.errors import EnvError  # noqa: PLC0415
+
         msg = f"{env} is not an environment; run `corral sync` first"
         raise EnvError(msg)
     environ = env_environ(env, base)
@@ -53,6 +53,8 @@ def execute(prepared: Prepared) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "nt":
+        import subprocess  # noqa: PLC0415
+
         return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ)  # noqa: S603
     os.execve(prepared.program, prepared.argv, prepared.environ)  # noqa: S606 - argv list, no shell
     raise AssertionError  # unreachable: execve does not return

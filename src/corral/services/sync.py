@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from corral.core.protocols import Installer
     from corral.services.context import Context
 
-__all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "pick_engine", "sync"]
+__all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "pick_engine", "stamp_key", "sync"]
 
 LOCK_FILE = "pylock.toml"
 ENV_LOCK = ".corral-sync.lock"
@@ -54,6 +54,13 @@ class SyncReport:
                 "created_env": self.created_env, "project_installed": self.project_installed,
                 "installed": rows(self.installed), "changed": rows(self.changed), "removed": rows(self.removed),
                 "unchanged": self.unchanged}
+
+
+def stamp_key(selection: Selection) -> str:
+    """The selection as the sync stamp records it."""
+    return sync_stamp.selection_key(groups=selection.groups, extras=selection.extras, all_groups=selection.all_groups,
+                                    no_dev=selection.no_dev, all_extras=selection.all_extras,
+                                    only_groups=selection.only_groups)
 
 
 def _noop_progress(stage: str, detail: str) -> None:
@@ -191,7 +198,7 @@ def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress
             msg = f"no lock file at {default}; run `corral lock` to create it"
             raise LockError(msg)
         return default
-    if not frozen and default.is_file() and not lock_service.is_fresh(project, default) and not locked:
+    if not frozen and default.is_file() and not lock_service.is_fresh(project, default, ctx=ctx) and not locked:
         progress("resolving", "pyproject.toml changed since the lock was written; updating pylock.toml")
     elif not default.is_file() and not frozen and not locked:
         progress("resolving", "no pylock.toml yet; locking")
@@ -248,7 +255,7 @@ def sync(
         report = apply_lock(ctx, env, lock_path, selection=chosen, engine=engine, offline=offline,
                             project_root=project.root, progress=say)
         stamp = sync_stamp.make_stamp(env=env, lock_path=lock_path, pyproject=project.pyproject,
-                                      selection_key=chosen.key(), engine=report.engine, lock_fresh=not frozen,
+                                      selection_key=stamp_key(chosen), engine=report.engine, lock_fresh=not frozen,
                                       user_config=ctx.paths.user_config_file, environ=ctx.environ)
         sync_stamp.write_stamp(env, stamp)
     if created:

@@ -12,7 +12,6 @@ packaging, tomlkit or rich are imported.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 from corral import __version__
 
-__all__ = ["STAMP_FILE", "clear_stamp", "is_noop", "make_stamp", "write_stamp"]
+__all__ = ["STAMP_FILE", "clear_stamp", "is_noop", "locate", "make_stamp", "selection_key", "write_stamp"]
 
 STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
@@ -40,6 +39,8 @@ def _fingerprint(path: Path) -> list[int] | None:
 
 
 def _sha256(path: Path) -> str | None:
+    import hashlib  # noqa: PLC0415 - only when the lock's stat changed
+
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -62,6 +63,43 @@ def _site_state(site: Path) -> dict[str, Any]:
 
 def _environ_key(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
     return {k: v for k, v in sorted(environ.items()) if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES}
+
+
+def selection_key(*, groups: tuple[str, ...] | list[str] | None, extras: tuple[str, ...] | list[str],
+                  all_groups: bool = False, no_dev: bool = False, all_extras: bool = False,
+                  only_groups: bool = False) -> str:
+    """A stable text form of a sync's group/extra choice (the same for the CLI shortcut and the service)."""
+    named = ",".join(sorted(groups)) if groups is not None else "*default*"
+    flags = "".join(c for c, on in (("G", all_groups), ("n", no_dev), ("E", all_extras), ("o", only_groups)) if on)
+    return f"g={named};e={','.join(sorted(extras))};f={flags}"
+
+
+def locate(start: Path) -> tuple[Path, Path] | None:
+    """(pyproject.toml, env folder) of the project around `start`, found with the stdlib alone.
+
+    The env is `.venv` unless pyproject.toml mentions `venv-dir`, in which case [tool.corral] is read.
+    """
+    for folder in (start, *start.parents):
+        pyproject = folder / "pyproject.toml"
+        try:
+            text = pyproject.read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:
+            return None
+        rel = ".venv"
+        if "venv-dir" in text:
+            try:
+                import tomllib  # noqa: PLC0415 - stdlib from 3.11; older Pythons take the full path
+            except ImportError:
+                return None
+            try:
+                tool = tomllib.loads(text).get("tool", {}).get("corral", {})
+            except (ValueError, AttributeError):
+                return None
+            rel = str(tool.get("venv-dir", ".venv")) if isinstance(tool, dict) else ".venv"
+        return pyproject, (folder / rel).absolute()
+    return None
 
 
 def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, engine: str,
