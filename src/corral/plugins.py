@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 from corral.errors import UsageError
 
 if TYPE_CHECKING:
-    from corral.core.protocols import Creator, Installer, Shell
+    from collections.abc import Mapping
 
-__all__ = ["CREATORS", "ENGINES", "SHELLS", "load_creator", "load_engine", "load_shell"]
+    from corral.core.protocols import Creator, Installer, Shell
+    from corral.shells.detect import DetectedShell
+
+__all__ = ["CREATORS", "ENGINES", "SHELLS", "detect_shell", "load_creator", "load_engine", "load_shell"]
 
 # name -> "module:Class"; imported only when chosen.
 CREATORS: dict[str, str] = {
@@ -77,3 +80,10 @@ def load_shell(name: str) -> Shell:
         raise ShellError(msg)
     shell: Shell = _load(SHELLS, "shell", name)  # type: ignore[assignment]
     return shell
+
+
+def detect_shell(environ: Mapping[str, str] | None = None) -> DetectedShell | None:
+    """The user's shell (parent process, then $SHELL; COMSPEC/PSModulePath on Windows), or None."""
+    from corral.shells.detect import detect_shell as _detect  # noqa: PLC0415
+
+    return _detect(environ)

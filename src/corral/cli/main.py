@@ -36,6 +36,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recreate": ("recreate_cmd", "rebuild the project's env from the lock, swapped in atomically"),
     "upgrade": ("upgrade_cmd", "move the project to another Python (patch level in place, else rebuild)"),
     "adopt": ("adopt_cmd", "record installed-but-unlocked packages in pyproject.toml and the lock"),
+    "activate": ("activate_cmd", "print code that activates the env in your shell: eval \"$(corral activate)\""),
+    "deactivate": ("deactivate_cmd", "print code that deactivates the active env"),
+    "shell": ("shell_cmd", "start your shell with the env active (exit returns)"),
+    "hook": ("hook_cmd", "print the rc snippet that activates a project's env on cd"),
+    "hook-eval": ("hook_eval_cmd", "(internal) what the cd-hook runs when the folder changed"),
+    "allow": ("allow_cmd", "let the cd-hook activate an env corral did not create"),
+    "which": ("which_cmd", "which env, python and pip are really live, and whether they are this project's"),
 }
 
 _EXIT_INTERRUPTED = 130

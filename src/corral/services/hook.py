@@ -1,0 +1,70 @@
+"""The cd-hook's decision: given the working folder and the shell's environment, what to activate or deactivate.
+
+The shell snippet (corral.shells.*/hook.*) calls this only when $PWD changed. It never sources a file from the
+project: it only puts a trusted env's own `bin/` on PATH (see services.trust).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from corral.services.activation import HOOK_VAR, activate_change, deactivate_change
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from corral.core.protocols import EnvChange
+    from corral.infra.paths import CorralPaths
+
+__all__ = ["HookDecision", "decide", "project_env"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HookDecision:
+    """The change to apply (None: leave the shell as it is) and a note for the user (None: stay quiet)."""
+
+    change: EnvChange | None
+    note: str | None = None
+
+
+def project_env(cwd: Path) -> Path | None:
+    """The env of the project around `cwd` when it exists on disk."""
+    from corral.services.project import load_project  # noqa: PLC0415
+
+    try:
+        project = load_project(cwd, required=False)
+    except Exception:  # noqa: BLE001 - a broken pyproject must not break the user's prompt
+        return None
+    if project is None:
+        return None
+    env = project.env_path
+    return env if (env / "pyvenv.cfg").is_file() else None
+
+
+def _same_env(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and os.path.realpath(a or "") == os.path.realpath(b or "")
+
+
+def decide(cwd: Path, environ: Mapping[str, str], paths: CorralPaths) -> HookDecision:
+    """Activate the project's trusted env, switch between projects, deactivate on leaving; never touch an env
+    the user activated by hand (VIRTUAL_ENV set without the hook's marker)."""
+    from corral.services.trust import check_trust  # noqa: PLC0415
+
+    active = environ.get("VIRTUAL_ENV")
+    by_hook = environ.get(HOOK_VAR)
+    if active and not _same_env(active, by_hook):
+        return HookDecision(change=None)  # hand-activated: not ours to change
+    wanted = project_env(cwd)
+    if wanted is not None and _same_env(str(wanted), active):
+        return HookDecision(change=None)
+    if wanted is not None:
+        trust = check_trust(paths, wanted)
+        if trust.trusted:
+            return HookDecision(change=activate_change(wanted, environ, by_hook=True))
+        note = (f"corral: not activating {wanted}: {trust.reason}; "
+                f"if you trust it, run `corral allow {wanted}`")
+        return HookDecision(change=deactivate_change(environ) if active else None, note=note)
+    return HookDecision(change=deactivate_change(environ) if active else None)
