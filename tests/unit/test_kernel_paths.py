@@ -20,7 +20,8 @@ def test_jupyter_data_dir_variable_wins_on_every_os() -> None:
     env = {"JUPYTER_DATA_DIR": "/data/j", "XDG_DATA_HOME": "/xdg", "APPDATA": r"C:\AppData"}
     assert user_data_dir(env, platform="linux", home="/home/u") == PurePosixPath("/data/j")
     assert user_data_dir(env, platform="darwin", home="/Users/u") == PurePosixPath("/data/j")
-    assert user_data_dir({"JUPYTER_DATA_DIR": r"D:\j"}, platform="win32", home=r"C:\Users\u") == PureWindowsPath(r"D:\j")
+    win = user_data_dir({"JUPYTER_DATA_DIR": r"D:\j"}, platform="win32", home=r"C:\Users\u")
+    assert win == PureWindowsPath(r"D:\j")
 
 
 def test_linux_user_dir_follows_xdg_data_home_else_local_share() -> None:
@@ -99,7 +100,7 @@ def test_valid_names_are_lower_cased(raw: str, want: str) -> None:
 
 @pytest.mark.parametrize("raw", ["my env", "", "ü", "a/b", "x:y"])
 def test_invalid_names_are_usage_errors_stating_the_rule(raw: str) -> None:
-    with pytest.raises(UsageError, match="lower-case ASCII letters, digits and the separators - . _"):
+    with pytest.raises(UsageError, match=r"lower-case ASCII letters, digits and the separators - \. _"):
         validate_name(raw)
 
 
@@ -213,7 +214,7 @@ def test_remove_deletes_only_kernel_folders_inside_kernels_dirs(tmp_path: Path) 
         remove_kernel_dir(outside, [kernels])
     plain = kernels / "plain"
     plain.mkdir()
-    with pytest.raises(SafetyRefusal, match="holds no kernel.json"):
+    with pytest.raises(SafetyRefusal, match=r"holds no kernel\.json"):
         remove_kernel_dir(plain, [kernels])
     link = kernels / "link"
     os.symlink(outside, link)

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("doctor_cmd", "check an env (moved, base upgraded, drift, stale lock...) and fix it"),
     "recreate": ("recreate_cmd", "rebuild the project's env from the lock, swapped in atomically"),
     "upgrade": ("upgrade_cmd", "move the project to another Python (patch level in place, else rebuild)"),
+    "kernel": ("kernel_cmd", "Jupyter kernels for the project's env: add (records ipykernel), list, remove"),
     "adopt": ("adopt_cmd", "record installed-but-unlocked packages in pyproject.toml and the lock"),
     "activate": ("activate_cmd", "print code that activates the env in your shell: eval \"$(corral activate)\""),
     "deactivate": ("deactivate_cmd", "print code that deactivates the active env"),

@@ -1,3 +1,3 @@
-"""Jupyter kernelspecs tied to corral envs: where Jupyter looks (paths), what a spec holds (spec), what is on disk (registry)."""
+"""Jupyter kernelspecs tied to corral envs: where Jupyter looks, what a spec holds, what is on disk."""
 
 from __future__ import annotations

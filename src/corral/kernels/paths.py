@@ -1,14 +1,14 @@
-"""Jupyter's data folders, computed the way jupyter_core 5.x does, without importing Jupyter.
+r"""Jupyter's data folders, computed the way jupyter_core 5.x does, without importing Jupyter.
 
 jupyter_core (`jupyter_core/paths.py`) searches, highest precedence first:
 
 1. every entry of `JUPYTER_PATH` (os.pathsep-separated);
 2. the user data dir: `JUPYTER_DATA_DIR`, else Linux `$XDG_DATA_HOME/jupyter` or `~/.local/share/jupyter`,
-   macOS `~/Library/Jupyter`, Windows `%APPDATA%\\jupyter` (with `JUPYTER_PLATFORM_DIRS=1`: platformdirs'
+   macOS `~/Library/Jupyter`, Windows `%APPDATA%\jupyter` (with `JUPYTER_PLATFORM_DIRS=1`: platformdirs'
    folders), plus the Python user base's `share/jupyter`;
 3. the running Jupyter's `sys.prefix/share/jupyter` (where `--sys-prefix` kernels go; corral passes the env
    prefixes it knows about);
-4. the system dirs: `/usr/local/share/jupyter`, `/usr/share/jupyter`; on Windows `%PROGRAMDATA%\\jupyter` only
+4. the system dirs: `/usr/local/share/jupyter`, `/usr/share/jupyter`; on Windows `%PROGRAMDATA%\jupyter` only
    when `JUPYTER_USE_PROGRAMDATA` is set (jupyter_core >= 5.8; otherwise there is no system dir).
 
 Every function takes the environment, the platform and the home folder as arguments so each OS can be
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 __all__ = [
-    "DataDir",
     "KERNELS",
+    "DataDir",
     "envset",
     "search_dirs",
     "sys_prefix_data_dir",
@@ -74,7 +74,7 @@ def _appname(platform: str) -> str:
     return "Jupyter" if platform in {"win32", "darwin"} else "jupyter"
 
 
-def user_data_dir(environ: Mapping[str, str] | None = None, *, platform: str | None = None,
+def user_data_dir(environ: Mapping[str, str] | None = None, *, platform: str | None = None,  # noqa: PLR0911
                   home: str | None = None) -> PurePath:
     """jupyter_core's `jupyter_data_dir()`: where `--user` kernels go."""
     env = os.environ if environ is None else environ

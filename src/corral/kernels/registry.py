@@ -48,7 +48,7 @@ class KernelEntry:
 
     @property
     def managed(self) -> bool:
-        """corral wrote it (its kernel.json carries `metadata.corral`)."""
+        """Corral wrote it (its kernel.json carries `metadata.corral`)."""
         return self.spec is not None and self.spec.corral is not None
 
     @property
@@ -98,7 +98,8 @@ def _norm(path: Path) -> str:
     return os.path.normcase(os.path.abspath(path))
 
 
-def _status(spec: KernelSpec, *, check: bool, environ: Mapping[str, str] | None) -> tuple[Path | None, str, str]:
+def _status(spec: KernelSpec, *, check: bool,  # noqa: PLR0911 - one return per status
+            environ: Mapping[str, str] | None) -> tuple[Path | None, str, str]:
     python = spec.python
     record = spec.corral or {}
     env = env_of_python(python or "", record.get("env") if isinstance(record.get("env"), str) else None)

@@ -59,7 +59,7 @@ def default_display_name(project_name: str, version: tuple[int, ...] | None) -> 
 
 
 def kernel_argv(python: str, version: tuple[int, ...] | None) -> list[str]:
-    """ipykernel's argv: the env's python (absolute, unresolved), `-Xfrozen_modules=off` on 3.11+ for the debugger."""
+    """Ipykernel's argv: the env's python (absolute, unresolved), `-Xfrozen_modules=off` on 3.11+ for the debugger."""
     argv = [python]
     if version is not None and tuple(version[:2]) >= (3, 11):
         argv.append("-Xfrozen_modules=off")
@@ -85,7 +85,7 @@ class KernelSpec:
 
     @property
     def corral(self) -> dict[str, Any] | None:
-        """corral's own record (`metadata.corral`: env, project), when corral wrote the spec."""
+        """Corral's own record (`metadata.corral`: env, project), when corral wrote the spec."""
         value = self.metadata.get("corral")
         return value if isinstance(value, dict) else None
 
@@ -100,7 +100,7 @@ class KernelSpec:
         env = data.get("env") or {}
         if not isinstance(metadata, dict) or not isinstance(env, dict):
             msg = "metadata and env must be objects"
-            raise ValueError(msg)
+            raise ValueError(msg)  # noqa: TRY004 - callers catch ValueError for any bad kernel.json
         return cls(
             argv=tuple(argv),
             display_name=str(data.get("display_name", "")),
@@ -120,7 +120,7 @@ class KernelSpec:
             raise ValueError(str(err)) from err
         if not isinstance(data, dict):
             msg = "kernel.json is not a JSON object"
-            raise ValueError(msg)
+            raise ValueError(msg)  # noqa: TRY004 - callers catch ValueError for any bad kernel.json
         return cls.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,7 +157,7 @@ def build_spec(*, python: str, version: tuple[int, ...] | None, display_name: st
 
 
 def logo_files(site_packages: list[Path]) -> list[Path]:
-    """ipykernel's logos (`ipykernel/resources/logo-*`) from the env, when installed there."""
+    """Ipykernel's logos (`ipykernel/resources/logo-*`) from the env, when installed there."""
     for site in site_packages:
         resources = site / "ipykernel" / "resources"
         found = [resources / n for n in LOGO_FILES if (resources / n).is_file()]

@@ -1,0 +1,333 @@
+"""`corral kernel`: a Jupyter kernel for the project's env that is recorded, listed, refreshed and removed with it.
+
+`add_kernel` records `ipykernel` in a `jupyter` dependency group (and adds "jupyter" to `[tool.corral]
+default-groups` so a plain sync keeps it), installs it through `services.deps.add`, then writes a kernelspec
+(the same folder and kernel.json shape as `python -m ipykernel install`). corral also notes every kernel it
+writes in `<corral data>/kernels.json`, so a `--sys-prefix` kernel (kept inside the env) comes back after a
+recreate wipes the env folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.errors import EnvError, SafetyRefusal, UsageError
+from corral.infra.fs import atomic_write_text
+
+if TYPE_CHECKING:
+    from corral.kernels.registry import KernelEntry
+    from corral.services.context import Context
+
+__all__ = [
+    "JUPYTER_GROUP",
+    "KernelResult",
+    "add_kernel",
+    "kernels_for_env",
+    "list_all",
+    "refresh_kernels_for_env",
+    "remove_kernel",
+]
+
+JUPYTER_GROUP = "jupyter"
+RECORD_FILE = "kernels.json"
+SCOPES = ("user", "sys-prefix")
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class KernelResult:
+    """What `add_kernel` did."""
+
+    name: str
+    resource_dir: Path
+    scope: str
+    display_name: str
+    argv: list[str]
+    env: Path
+    installed: bool
+    recorded: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "resource_dir": str(self.resource_dir), "scope": self.scope,
+                "display_name": self.display_name, "argv": self.argv, "env": str(self.env),
+                "installed_ipykernel": self.installed, "recorded": self.recorded, "notes": list(self.notes)}
+
+
+# --- the env -----------------------------------------------------------------------------------------------------
+
+
+def _env_python(env: Path) -> Path:
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+
+    return Path(str(EnvLayout.for_path(env).python))
+
+
+def _env_version(env: Path) -> tuple[int, ...] | None:
+    from corral.core.pyvenv_cfg import PyvenvCfg  # noqa: PLC0415
+
+    try:
+        text = (env / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    parts = []
+    for piece in (PyvenvCfg.parse(text).version or "").split(".")[:3]:
+        digits = "".join(c for c in piece if c.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts) if len(parts) >= 2 else None  # noqa: PLR2004
+
+
+def _site_packages(env: Path) -> list[Path]:
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.services.inspection import site_packages_dirs  # noqa: PLC0415
+
+    return site_packages_dirs(env, EnvLayout.for_path(env))
+
+
+def _has_ipykernel(env: Path) -> bool:
+    return any((site / "ipykernel" / "__init__.py").is_file() for site in _site_packages(env))
+
+
+# --- corral's own note of the kernels it wrote ----------------------------------------------------------------------
+
+
+def _record_path(ctx: Context) -> Path:
+    return ctx.paths.data / RECORD_FILE
+
+
+def _read_records(ctx: Context) -> list[dict[str, str]]:
+    try:
+        data = json.loads(_record_path(ctx).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    items = data.get("kernels") if isinstance(data, dict) else None
+    return [i for i in items or [] if isinstance(i, dict) and isinstance(i.get("resource_dir"), str)]
+
+
+def _write_records(ctx: Context, records: list[dict[str, str]]) -> None:
+    records = sorted({r["resource_dir"]: r for r in records}.values(), key=lambda r: r["resource_dir"])
+    atomic_write_text(_record_path(ctx), json.dumps({"version": 1, "kernels": records}, indent=2) + "\n")
+
+
+def _env_prefixes(ctx: Context, *extra: Path) -> list[Path]:
+    """Envs whose `share/jupyter` is searched: the project's env, envs corral wrote kernels for, `extra`."""
+    found: list[Path] = list(extra)
+    project = ctx.project
+    if project is not None:
+        found.append(project.env_path)
+    found += [Path(r["env"]) for r in _read_records(ctx) if r.get("scope") == "sys-prefix" and r.get("env")]
+    return list(dict.fromkeys(found))
+
+
+# --- listing -------------------------------------------------------------------------------------------------------
+
+
+def list_all(ctx: Context, *, check: bool = False) -> list[KernelEntry]:
+    """Every kernelspec on the machine in Jupyter's precedence (see `corral.kernels.registry.list_kernels`)."""
+    from corral.kernels.registry import list_kernels  # noqa: PLC0415
+
+    return list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx), check=check)
+
+
+def kernels_for_env(env_path: Path, *, ctx: Context | None = None) -> list[KernelEntry]:
+    """The kernelspecs whose interpreter lives in `env_path` (for "removing the env offers to remove its kernel")."""
+    from corral.kernels.registry import list_kernels, points_at  # noqa: PLC0415
+
+    env = Path(os.path.abspath(env_path))
+    if ctx is None:
+        return [e for e in list_kernels(None, env_prefixes=[env]) if points_at(e, env)]
+    return [e for e in list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx, env)) if points_at(e, env)]
+
+
+# --- add -------------------------------------------------------------------------------------------------------------
+
+
+def _recorded_in_group(data: dict[str, Any]) -> bool:
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    groups = data.get("dependency-groups")
+    items = groups.get(JUPYTER_GROUP, []) if isinstance(groups, dict) else []
+    for item in items if isinstance(items, list) else []:
+        with contextlib.suppress(InvalidRequirement, TypeError):
+            if Requirement(str(item)).name.lower() == "ipykernel":
+                return True
+    return False
+
+
+def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | None) -> tuple[bool, dict[str, Any]]:
+    """Make sure ipykernel is recorded (group + default-groups) and installed; returns (installed now, recorded)."""
+    from corral.infra.toml_edit import set_tool_values  # noqa: PLC0415
+
+    project = ctx.require_project()
+    defaults = project.tool.get("default-groups", ["dev"])
+    if not isinstance(defaults, list):
+        defaults = ["dev"]
+    wanted = [*defaults, JUPYTER_GROUP] if JUPYTER_GROUP not in defaults else list(defaults)
+    recorded: dict[str, Any] = {}
+    if _recorded_in_group(project.data) and wanted == defaults and _has_ipykernel(project.env_path):
+        return False, recorded
+    before = project.pyproject.read_bytes()
+    if wanted != defaults:
+        set_tool_values(project.pyproject, {"default-groups": wanted})
+        recorded["default-groups"] = wanted
+    try:
+        from corral.services import deps  # noqa: PLC0415
+
+        deps.add(_fresh(ctx), ["ipykernel"], group=JUPYTER_GROUP, engine=engine, progress=progress)
+    except BaseException:
+        if recorded:
+            from corral.infra.fs import atomic_write_bytes  # noqa: PLC0415
+
+            atomic_write_bytes(project.pyproject, before)
+        raise
+    recorded["dependency-groups"] = {JUPYTER_GROUP: ["ipykernel"]}
+    return True, recorded
+
+
+def _fresh(ctx: Context) -> Context:
+    """A new context over the same folder, so cached project/settings see the edited pyproject."""
+    from corral.services.context import Context as Ctx  # noqa: PLC0415
+
+    return Ctx(cwd=ctx.cwd, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
+
+
+def _target_dir(ctx: Context, scope: str, env: Path) -> tuple[Path, str]:
+    from corral.kernels.paths import sys_prefix_data_dir, user_data_dir  # noqa: PLC0415
+
+    if scope == "user":
+        return Path(str(user_data_dir(ctx.environ))) / "kernels", "user"
+    if scope == "sys-prefix":
+        return Path(str(sys_prefix_data_dir(env))) / "kernels", "sys-prefix"
+    msg = f"unknown kernel scope {scope!r}; choose one of: {', '.join(SCOPES)}"
+    raise UsageError(msg)
+
+
+def _check_free(ctx: Context, kernels_dir: Path, name: str, env: Path) -> None:
+    """Refuse to overwrite a kernel of the same name that starts another interpreter."""
+    from corral.kernels.registry import list_kernels, points_at  # noqa: PLC0415
+
+    spot = kernels_dir / name
+    if not os.path.lexists(spot):
+        return
+    for entry in list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx, env)):
+        if Path(os.path.abspath(entry.resource_dir)) == Path(os.path.abspath(spot)):
+            if points_at(entry, env):
+                return
+            other = entry.spec.python if entry.spec else "an unreadable kernel.json"
+            msg = (f"a kernel named {name!r} already exists at {spot} and starts {other}; choose another "
+                   f"--name, or remove it first with `corral kernel remove {name}`")
+            raise UsageError(msg)
+    msg = f"{spot} exists and is not a kernelspec; move it away or choose another --name"
+    raise SafetyRefusal(msg)
+
+
+def add_kernel(ctx: Context, *, name: str | None = None, display_name: str | None = None, scope: str = "user",
+               engine: str | None = None, progress: Progress | None = None) -> KernelResult:
+    """Record + install ipykernel in the project's env, then register a kernelspec that starts that env."""
+    from corral.kernels.registry import write_kernel_dir  # noqa: PLC0415
+    from corral.kernels.spec import build_spec, default_display_name, default_name, logo_files, validate_name  # noqa: PLC0415
+
+    project = ctx.require_project()
+    env = project.env_path
+    kernel_name = validate_name(name) if name is not None else default_name(project.name)
+    if display_name is not None and not display_name.strip():
+        raise UsageError("--display-name must not be empty")
+    kernels_dir, scope_name = _target_dir(ctx, scope, env)
+    _check_free(ctx, kernels_dir, kernel_name, env)
+    installed, recorded = _record_ipykernel(ctx, engine=engine, progress=progress)
+    if not _has_ipykernel(env):
+        msg = f"ipykernel is recorded but not installed in {env}; run `corral sync` and try again"
+        raise EnvError(msg)
+    version = _env_version(env)
+    spec = build_spec(python=str(_env_python(env)), version=version,
+                      display_name=display_name or default_display_name(project.name, version), env_path=env,
+                      project_root=project.root)
+    if progress:
+        progress("kernel", f"writing {kernels_dir / kernel_name}")
+    target = write_kernel_dir(kernels_dir, kernel_name, spec, logo_files(_site_packages(env)))
+    records = [r for r in _read_records(ctx) if r["resource_dir"] != str(target)]
+    records.append({"name": kernel_name, "resource_dir": str(target), "scope": scope_name, "env": str(env),
+                    "project": str(project.root), "display_name": spec.display_name})
+    _write_records(ctx, records)
+    notes: list[str] = []
+    if scope_name == "sys-prefix":
+        notes.append(f"a --sys-prefix kernel is seen only by a Jupyter running from {env}; use --user (the "
+                     "default) for a Jupyter installed elsewhere")
+    return KernelResult(name=kernel_name, resource_dir=target, scope=scope_name, display_name=spec.display_name,
+                        argv=list(spec.argv), env=env, installed=installed, recorded=recorded, notes=tuple(notes))
+
+
+# --- remove ---------------------------------------------------------------------------------------------------
+
+
+def remove_kernel(ctx: Context, name: str) -> Path:
+    """Delete the kernelspec Jupyter would use for `name` (only a real folder holding kernel.json, in a kernels dir)."""
+    from corral.kernels.registry import kernels_dirs, remove_kernel_dir  # noqa: PLC0415
+
+    key = name.strip().lower()
+    entries = [e for e in list_all(ctx) if e.name == key and not e.shadowed]
+    if not entries:
+        msg = f"no kernel named {name!r}; `corral kernel list` shows the names"
+        raise UsageError(msg)
+    entry = entries[0]
+    allowed = [d for d, _ in kernels_dirs(ctx.environ, env_prefixes=_env_prefixes(ctx))]
+    try:
+        remove_kernel_dir(entry.resource_dir, allowed)
+    except PermissionError as err:
+        msg = f"cannot remove {entry.resource_dir}: permission denied (a system-wide kernel needs an administrator)"
+        raise EnvError(msg) from err
+    records = [r for r in _read_records(ctx) if r["resource_dir"] != str(entry.resource_dir)]
+    with contextlib.suppress(OSError):
+        _write_records(ctx, records)
+    return entry.resource_dir
+
+
+# --- refresh after recreate / upgrade --python -----------------------------------------------------------------
+
+
+def _refreshed_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] | None) -> list[str]:
+    rest = [a for a in argv[1:] if a != "-Xfrozen_modules=off"]
+    flag = ["-Xfrozen_modules=off"] if version is not None and tuple(version[:2]) >= (3, 11) else []
+    return [python, *flag, *rest]
+
+
+def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
+    """Point every kernelspec of `env_path` at its current interpreter; rewrite lost --sys-prefix ones."""
+    from corral.kernels.registry import list_kernels, points_at, write_kernel_dir  # noqa: PLC0415
+    from corral.kernels.spec import build_spec, logo_files  # noqa: PLC0415
+
+    env = Path(os.path.abspath(env_path))
+    python, version = str(_env_python(env)), _env_version(env)
+    changed: list[Path] = []
+    seen: set[str] = set()
+    for entry in list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx, env)):
+        if entry.spec is None or not points_at(entry, env):
+            continue
+        seen.add(str(entry.resource_dir))
+        argv = _refreshed_argv(entry.spec.argv, python, version)
+        if argv == list(entry.spec.argv):
+            continue
+        resources = [p for p in entry.resource_dir.iterdir() if p.is_file() and p.name != "kernel.json"]
+        write_kernel_dir(entry.resource_dir.parent, entry.resource_dir.name, entry.spec.with_argv(argv), resources)
+        changed.append(entry.resource_dir)
+    for record in _read_records(ctx):
+        target = Path(record["resource_dir"])
+        if record.get("env") != str(env) or str(target) in seen or os.path.lexists(target):
+            continue
+        if record.get("scope") != "sys-prefix" or not env.is_dir():
+            continue
+        project = record.get("project")
+        spec = build_spec(python=python, version=version, display_name=record.get("display_name") or target.name,
+                          env_path=env, project_root=Path(project) if project else None)
+        write_kernel_dir(target.parent, target.name, spec, logo_files(_site_packages(env)))
+        changed.append(target)
+    return changed
