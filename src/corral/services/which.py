@@ -88,10 +88,13 @@ def _shebang(script: Path) -> str | None:
     if not first.startswith(b"#!"):
         return None
     line = first[2:].decode("utf-8", "replace").strip()
-    if line.startswith("/usr/bin/env "):
-        found = shutil.which(line.split()[1])
-        return found
-    return line.split()[0] if line else None
+    words = line.split()
+    if words and words[0].endswith("/env") and len(words) > 1:
+        words = [shutil.which(words[1]) or words[1]]
+    # only a Python shebang tells whose pip this is (a pyenv/asdf shim is a shell script)
+    if words and Path(words[0]).name.startswith(("python", "pypy")):
+        return words[0]
+    return None
 
 
 def _pip_version(prefix: Path) -> str | None:

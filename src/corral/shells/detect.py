@@ -40,7 +40,9 @@ class DetectedShell:
 
 def canonical_name(program: str) -> str | None:
     """`/usr/bin/zsh-5.9`, `-bash`, `pwsh.exe` -> zsh, bash, pwsh; None when unknown."""
-    base = Path(program.lstrip("-")).name.lower()
+    base = Path(program.strip().lstrip("-")).name.lower()
+    # a shell may retitle its process ("xonsh --no-rc -"): the first word is the program
+    base = base.split()[0] if base.split() else base
     if base.endswith(".exe"):
         base = base[:-4]
     if base in _ALIASES:
