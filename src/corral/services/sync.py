@@ -242,6 +242,9 @@ def sync(
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
     lock_path = _ensure_lock(ctx, frozen=frozen, locked=locked, progress=say)
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+
+    chosen.validate(read_toml(lock_path))  # bad group/extra names fail before an env is made
     created = False
     from corral.services.inspection import is_environment  # noqa: PLC0415
 
