@@ -175,4 +175,8 @@ def _rm(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         return 1
     remove(ctx, path)
     out.info(f"removed {path}, freed {human_size(freed)}")
+    from corral.services.kernels import remove_kernels_of_removed_env  # noqa: PLC0415
+
+    for name, what in remove_kernels_of_removed_env(ctx, path, remove=args.yes):
+        out.info(f"Jupyter kernel {name!r} started this env: {what}")
     return 0

@@ -13,4 +13,5 @@ CHECK_FAMILIES: dict[str, str] = {
     "pip": "corral.doctor.pip:check_pip",
     "isolation": "corral.doctor.isolation:check_isolation",
     "provenance": "corral.doctor.provenance:check_provenance",
+    "kernels": "corral.doctor.kernels:check_kernels",
 }

@@ -53,7 +53,10 @@ def make_target(ctx: Context, path: Path | None) -> Target:
         _refuse_base_interpreter(ctx, root)
         hint = "create it with `corral sync`" if path is None else "pass the folder of an env (it holds pyvenv.cfg)"
         msg = f"{root} is not a Python environment (no pyvenv.cfg); {hint}"
-        raise EnvError(msg)
+        from corral.services.kernels import missing_env_note  # noqa: PLC0415
+
+        note = missing_env_note(ctx, root)
+        raise EnvError(f"{msg}; {note}" if note else msg)
     return Target(root, ctx=ctx, project=project, prober=CachedProber(ctx.paths.interpreter_cache))
 
 

@@ -28,10 +28,16 @@ __all__ = [
     "JUPYTER_GROUP",
     "KernelResult",
     "add_kernel",
+    "env_python",
+    "env_version",
     "kernels_for_env",
     "list_all",
+    "missing_env_note",
+    "refresh_after_rebuild",
     "refresh_kernels_for_env",
+    "refreshed_argv",
     "remove_kernel",
+    "remove_kernels_of_removed_env",
 ]
 
 JUPYTER_GROUP = "jupyter"
@@ -64,13 +70,15 @@ class KernelResult:
 # --- the env -----------------------------------------------------------------------------------------------------
 
 
-def _env_python(env: Path) -> Path:
+def env_python(env: Path) -> Path:
+    """The env's interpreter path as a kernel's argv[0] names it (`<env>/bin/python`, unresolved)."""
     from corral.core.layout import EnvLayout  # noqa: PLC0415
 
     return Path(str(EnvLayout.for_path(env).python))
 
 
-def _env_version(env: Path) -> tuple[int, ...] | None:
+def env_version(env: Path) -> tuple[int, ...] | None:
+    """(3, 12, 1) from the env's pyvenv.cfg; None when unreadable."""
     from corral.core.pyvenv_cfg import PyvenvCfg  # noqa: PLC0415
 
     try:
@@ -211,17 +219,17 @@ def _target_dir(ctx: Context, scope: str, env: Path) -> tuple[Path, str]:
     raise UsageError(msg)
 
 
-def _check_free(ctx: Context, kernels_dir: Path, name: str, env: Path) -> None:
-    """Refuse to overwrite a kernel of the same name that starts another interpreter."""
+def _check_free(ctx: Context, kernels_dir: Path, name: str, env: Path) -> str | None:
+    """Refuse to overwrite a kernel of the same name that starts another interpreter; its display name if ours."""
     from corral.kernels.registry import list_kernels, points_at  # noqa: PLC0415
 
     spot = kernels_dir / name
     if not os.path.lexists(spot):
-        return
+        return None
     for entry in list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx, env)):
         if Path(os.path.abspath(entry.resource_dir)) == Path(os.path.abspath(spot)):
             if points_at(entry, env):
-                return
+                return entry.spec.display_name if entry.spec else None
             other = entry.spec.python if entry.spec else "an unreadable kernel.json"
             msg = (f"a kernel named {name!r} already exists at {spot} and starts {other}; choose another "
                    f"--name, or remove it first with `corral kernel remove {name}`")
@@ -242,14 +250,14 @@ def add_kernel(ctx: Context, *, name: str | None = None, display_name: str | Non
     if display_name is not None and not display_name.strip():
         raise UsageError("--display-name must not be empty")
     kernels_dir, scope_name = _target_dir(ctx, scope, env)
-    _check_free(ctx, kernels_dir, kernel_name, env)
+    previous = _check_free(ctx, kernels_dir, kernel_name, env)
     installed, recorded = _record_ipykernel(ctx, engine=engine, progress=progress)
     if not _has_ipykernel(env):
         msg = f"ipykernel is recorded but not installed in {env}; run `corral sync` and try again"
         raise EnvError(msg)
-    version = _env_version(env)
-    spec = build_spec(python=str(_env_python(env)), version=version,
-                      display_name=display_name or default_display_name(project.name, version), env_path=env,
+    version = env_version(env)
+    shown = display_name or previous or default_display_name(project.name, version)
+    spec = build_spec(python=str(env_python(env)), version=version, display_name=shown, env_path=env,
                       project_root=project.root)
     if progress:
         progress("kernel", f"writing {kernels_dir / kernel_name}")
@@ -294,7 +302,8 @@ def remove_kernel(ctx: Context, name: str) -> Path:
 # --- refresh after recreate / upgrade --python -----------------------------------------------------------------
 
 
-def _refreshed_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] | None) -> list[str]:
+def refreshed_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] | None) -> list[str]:
+    """`argv` starting `python`, with `-Xfrozen_modules=off` exactly when the version is 3.11+; the rest kept."""
     rest = [a for a in argv[1:] if a != "-Xfrozen_modules=off"]
     flag = ["-Xfrozen_modules=off"] if version is not None and tuple(version[:2]) >= (3, 11) else []
     return [python, *flag, *rest]
@@ -306,14 +315,14 @@ def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
     from corral.kernels.spec import build_spec, logo_files  # noqa: PLC0415
 
     env = Path(os.path.abspath(env_path))
-    python, version = str(_env_python(env)), _env_version(env)
+    python, version = str(env_python(env)), env_version(env)
     changed: list[Path] = []
     seen: set[str] = set()
     for entry in list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx, env)):
         if entry.spec is None or not points_at(entry, env):
             continue
         seen.add(str(entry.resource_dir))
-        argv = _refreshed_argv(entry.spec.argv, python, version)
+        argv = refreshed_argv(entry.spec.argv, python, version)
         if argv == list(entry.spec.argv):
             continue
         resources = [p for p in entry.resource_dir.iterdir() if p.is_file() and p.name != "kernel.json"]
@@ -331,3 +340,47 @@ def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
         write_kernel_dir(target.parent, target.name, spec, logo_files(_site_packages(env)))
         changed.append(target)
     return changed
+
+
+# --- the env is gone ------------------------------------------------------------------------------------------------
+
+
+def missing_env_note(ctx: Context, env_path: Path) -> str:
+    """"kernel 'x' still starts <env>: ..." for messages about a missing env ("" when no kernel points at it)."""
+    try:
+        names = [e.name for e in kernels_for_env(env_path, ctx=ctx) if not e.shadowed]
+    except Exception:  # noqa: BLE001 - a note must never break the message it decorates
+        return ""
+    if not names:
+        return ""
+    listed = ", ".join(repr(n) for n in names)
+    removals = "; ".join(f"`corral kernel remove {n}`" for n in names)
+    return (f"Jupyter kernel {listed} still starts this env: `corral sync` rebuilds the env and the kernel works "
+            f"again, or drop the kernel with {removals}")
+
+
+def remove_kernels_of_removed_env(ctx: Context, env_path: Path, *, remove: bool) -> list[tuple[str, str]]:
+    """After an env was deleted: (name, what happened) for each kernel that started it; deletes them when `remove`."""
+    results: list[tuple[str, str]] = []
+    for entry in kernels_for_env(env_path, ctx=ctx):
+        if entry.shadowed:
+            continue
+        if not remove:
+            results.append((entry.name, f"kept; remove it with `corral kernel remove {entry.name}`"))
+            continue
+        try:
+            remove_kernel(ctx, entry.name)
+        except (EnvError, SafetyRefusal, UsageError, OSError) as err:
+            results.append((entry.name, f"not removed: {err}"))
+        else:
+            results.append((entry.name, f"removed {entry.resource_dir}"))
+    return results
+
+
+def refresh_after_rebuild(ctx: Context, env_path: Path) -> list[str]:
+    """refresh_kernels_for_env for recreate/upgrade: never raises; returns notes (a failure becomes a warning)."""
+    try:
+        changed = refresh_kernels_for_env(ctx, env_path)
+    except Exception as err:  # noqa: BLE001 - the env is rebuilt; a kernel problem must not undo or hide that
+        return [f"warning: the env's Jupyter kernels were not updated ({err}); run `corral kernel add` again"]
+    return [f"updated Jupyter kernel {p.name!r} ({p})" for p in changed]

@@ -216,5 +216,8 @@ def recreate(ctx: Context, *, python: str | None = None) -> RecreateReport:
     checkpoint("recreate:cleaned")
     (env / MARKER_FILE).unlink(missing_ok=True)
     journal.unlink(missing_ok=True)
+    from corral.services.kernels import refresh_after_rebuild  # noqa: PLC0415
+
+    notes += refresh_after_rebuild(ctx, env)
     return RecreateReport(env=env, python=created.interpreter.version, source=source, packages=count,
                           atomic=atomic, notes=tuple(notes))

@@ -170,7 +170,7 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
         problems = _verify(root, bin_dir, new)
         if problems:
             msg = f"the in-place upgrade of {root} to {new.version} did not verify: {'; '.join(problems)}; rolled back"
-            raise EnvError(msg)
+            raise EnvError(msg)  # noqa: TRY301 - raised inside to share the rollback below
     except BaseException:
         _restore(bin_dir, backup, cfg_path, cfg_text, record, record_text)
         raise
@@ -223,6 +223,9 @@ def upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
     recorded = version_tuple(old)
     if recorded is not None and recorded[:2] == new.version_info[:2]:
         report = upgrade_in_place(ctx, env, new)
+        from corral.services.kernels import refresh_after_rebuild  # noqa: PLC0415
+
+        refresh_after_rebuild(ctx, env)  # same X.Y: argv keeps working; a rebuild refreshes inside recreate()
     else:
         from corral.services.recreate import recreate  # noqa: PLC0415
 
