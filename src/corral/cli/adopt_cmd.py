@@ -17,10 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Add installed-but-unlocked distributions to [project].dependencies (name==version) and re-lock."""
+    from corral.doctor.drift import lock_drift  # noqa: PLC0415
     from corral.errors import EnvError  # noqa: PLC0415
     from corral.services.doctor import make_target  # noqa: PLC0415
-
-    from corral.doctor.drift import lock_drift  # noqa: PLC0415
 
     target = make_target(ctx, None)
     drift = lock_drift(target)

@@ -14,7 +14,10 @@ __all__ = ["check_drift", "lock_drift"]
 NOT_AVAILABLE = "drift: not checked (lock/sync not available)"
 
 
-def lock_drift(target: Target) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]] | None:
+Drift = tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]
+
+
+def lock_drift(target: Target) -> Drift | None:
     """(missing [(name, locked)], extra [(name, installed)], other [(name, installed, locked)]); None if unknown."""
     lock_path = target.lock_path
     ident = target.base_identity
@@ -49,14 +52,21 @@ def lock_drift(target: Target) -> tuple[list[tuple[str, str]], list[tuple[str, s
     return missing, extra, other
 
 
+def selection_from_key(key: str | None, selection_type: type) -> object:
+    """Rebuild a Selection from the sync stamp's key ("g=a,b;e=x;f=Gn"); the lock's defaults when absent."""
+    if not key:
+        return selection_type()
+    parts = dict(p.partition("=")[::2] for p in key.split(";"))
+    groups_text, extras_text, flags = parts.get("g", "*default*"), parts.get("e", ""), parts.get("f", "")
+    groups = None if groups_text == "*default*" else tuple(g for g in groups_text.split(",") if g)
+    return selection_type(groups=groups, extras=tuple(e for e in extras_text.split(",") if e),
+                          all_groups="G" in flags, no_dev="n" in flags, all_extras="E" in flags,
+                          only_groups="o" in flags)
+
+
 def _selection(target: Target, selection_type: type) -> object:
     """The selection the env was last synced with (the sync side's stamp), else the lock's defaults."""
-    try:
-        from corral.services.sync import recorded_selection  # type: ignore[attr-defined] # noqa: PLC0415
-    except ImportError:
-        return selection_type()
-    found = recorded_selection(target.root)
-    return found if found is not None else selection_type()
+    return selection_from_key(target.stamp_selection, selection_type)
 
 
 def _names(items: list[tuple[str, ...]]) -> str:
@@ -66,7 +76,7 @@ def _names(items: list[tuple[str, ...]]) -> str:
 
 def check_drift(target: Target) -> list[Finding]:
     """Compare what is installed with the lock (project env only)."""
-    if not target.is_project_env:
+    if not target.is_project_env or target.sync_clean:
         return []
     drift = lock_drift(target)
     if drift is None:

@@ -28,6 +28,10 @@ MIN_RECENT_PIP = "26.1"
 def newest_pip_for(version: tuple[int, ...]) -> str:
     """The pip version an env of this Python should have at least."""
     minor = (version[0], version[1])
+    from corral.core.interpreter import LEGACY_EOL  # noqa: PLC0415
+
+    if minor not in LEGACY_EOL:
+        return LAST_PIP.get(minor, MIN_RECENT_PIP)
     try:
         from corral.toolchain import legacy  # noqa: PLC0415
 
@@ -48,7 +52,7 @@ def _key(version: str) -> tuple[int, ...]:
 
 
 def check_pip(target: Target) -> list[Finding]:
-    """pip present and recent enough (the seed's safe upgrade form runs pip inside the env)."""
+    """Pip present and recent enough (the seed's safe upgrade form runs pip inside the env)."""
     version = target.recorded_version
     pip = next((v for n, v in target.distributions.items() if n.lower() == "pip"), None)
     py = target.python

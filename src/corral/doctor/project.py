@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["check_project", "git_root"]
 
 NOT_AVAILABLE = "not checked (lock/sync not available)"
+RECREATE_JOURNAL = ".corral-recreate.json"  # = services.recreate.JOURNAL_FILE (not imported: keeps doctor light)
 
 
 def git_root(start: Path) -> Path | None:
@@ -30,16 +31,19 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str] | None:
     git = shutil.which("git")
     if git is None:
         return None
-    return subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, check=False,  # noqa: S603
+    return subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, check=False,
                           env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
 
 
 def _lock_findings(target: Target) -> list[Finding]:
     lock_path = target.lock_path
-    assert target.project is not None and lock_path is not None  # noqa: S101 - caller checked
+    assert target.project is not None  # noqa: S101 - caller checked
+    assert lock_path is not None  # noqa: S101 - follows from a project
     if not lock_path.is_file():
         return [Finding(code="lock-missing", severity="info", fix="corral lock",
                         message=f"the project has no lock ({lock_path.name}); doctor cannot compare the env with it")]
+    if target.sync_clean:
+        return []  # the sync stamp proves lock and pyproject are unchanged since a sync from a fresh lock
     try:
         from corral.services.lock import is_fresh  # noqa: PLC0415
     except ImportError:
@@ -87,10 +91,8 @@ def check_project(target: Target) -> list[Finding]:
     if not target.is_project_env:
         return []
     findings: list[Finding] = []
-    from corral.services.recreate import pending_journal  # noqa: PLC0415
-
-    journal = pending_journal(target.project.root)  # type: ignore[union-attr]
-    if journal is not None:
+    journal = target.project.root / RECREATE_JOURNAL  # type: ignore[union-attr]
+    if journal.is_file():
         findings.append(Finding(code="recreate-unfinished", severity="warning", fix="corral recreate --resume",
                                 message=f"a `corral recreate` was interrupted ({journal.name} remains); the env "
                                         "works, the leftover folder should be cleaned up"))

@@ -67,7 +67,7 @@ class Target:
 
     @cached_property
     def provenance(self) -> Provenance | None:
-        """corral's record in the env, if any."""
+        """Corral's record in the env, if any."""
         from corral.services.inspection import read_provenance  # noqa: PLC0415
 
         return read_provenance(self.root)
@@ -128,6 +128,30 @@ class Target:
             return self.prober.probe(exe)
         except InterpreterNotFound:
             return None
+
+    @cached_property
+    def stamp_selection(self) -> str | None:
+        """The selection key the sync side recorded in the env's sync stamp (None without a stamp)."""
+        import json  # noqa: PLC0415
+
+        from corral.services.sync_stamp import STAMP_FILE  # noqa: PLC0415 - stdlib-only module
+
+        try:
+            key = json.loads((self.root / STAMP_FILE).read_text(encoding="utf-8")).get("selection")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return key if isinstance(key, str) else None
+
+    @cached_property
+    def sync_clean(self) -> bool:
+        """The sync stamp proves the env is exactly the current, fresh lock (stdlib only: no lock parsing)."""
+        if not self.is_project_env or self.lock_path is None or self.stamp_selection is None:
+            return False
+        from corral.services.sync_stamp import is_noop  # noqa: PLC0415
+
+        assert self.project is not None  # noqa: S101 - is_project_env
+        return is_noop(env=self.root, lock_path=self.lock_path, pyproject=self.project.pyproject,
+                       selection_key=self.stamp_selection, frozen=False, environ=self.ctx.environ)
 
     def fix_command(self, project_fix: str) -> str:
         """`project_fix` for the project's env; `corral doctor --fix PATH` for any other env."""

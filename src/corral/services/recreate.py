@@ -131,12 +131,14 @@ def _populate(ctx: Context, new: Path, old: Path, lock_path: Path) -> tuple[str,
 
 
 def _recorded_selection(env: Path, selection_type: type) -> Any:  # noqa: ANN401
+    """The groups/extras the old env was synced with (its sync stamp), so the rebuild installs the same set."""
+    from corral.doctor.drift import selection_from_key  # noqa: PLC0415
+
     try:
-        from corral.services.sync import recorded_selection  # type: ignore[attr-defined] # noqa: PLC0415
-    except ImportError:
-        return selection_type()
-    found = recorded_selection(env)
-    return found if found is not None else selection_type()
+        key = json.loads((env / "corral-sync.json").read_text(encoding="utf-8")).get("selection")
+    except (OSError, ValueError, AttributeError):
+        key = None
+    return selection_from_key(key if isinstance(key, str) else None, selection_type)
 
 
 def _reinstall_from(ctx: Context, new: Path, old: Path) -> int:

@@ -25,7 +25,7 @@ def _rewrite_script(path: Path, old: bytes, new: bytes) -> bool:
     return True
 
 
-def relocate_paths(root: Path, old: str, new: str) -> list[str]:
+def relocate_paths(root: Path, old: str, new: str) -> list[str]:  # noqa: C901 - one flat pass over bin/, cfg, record
     """Make the env at `root`, built or last recorded at `old`, valid at `new`; returns the files changed."""
     changed: list[str] = []
     old_b, new_b = os.fsencode(old), os.fsencode(new)
