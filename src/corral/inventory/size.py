@@ -35,21 +35,29 @@ class SizeCounter:
     def measure(self, root: Path | str) -> EnvSize:
         """Walk `root` without following symlinks."""
         total = exclusive = files = 0
-        stack = [os.fspath(root)]
+        try:
+            stack = [(os.fspath(root), os.lstat(root).st_dev)]
+        except OSError:
+            return EnvSize(0, 0, 0)
         seen = self.seen
         while stack:
-            folder = stack.pop()
+            folder, dev = stack.pop()
             try:
                 entries = list(os.scandir(folder))
             except OSError:
                 continue
             for entry in entries:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                # a non-folder lives on its folder's device: (dev, d_ino) identifies it without a stat call,
+                # which skips most of the work for files hard-linked from a cache and already counted
+                if not is_dir and (dev, entry.inode()) in seen:
+                    continue
                 try:
                     st = entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
+                if is_dir:
+                    stack.append((entry.path, st.st_dev))
                 key = (st.st_dev, st.st_ino)
                 if key in seen:
                     continue
@@ -57,7 +65,7 @@ class SizeCounter:
                 used = _bytes(st)
                 total += used
                 files += 1
-                if st.st_nlink <= 1 or entry.is_dir(follow_symlinks=False):
+                if is_dir or st.st_nlink <= 1:
                     exclusive += used
         return EnvSize(total, exclusive, files)
 
