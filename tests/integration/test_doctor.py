@@ -246,3 +246,14 @@ def test_externally_managed_python_as_target_is_refused(tmp_path: Path, corral: 
     assert done.exit_code == 1
     assert "externally managed" in done.stderr and "corral venv --python" in done.stderr
     assert os.path.exists(system)
+
+
+def test_adopt_records_hand_installed_packages(tmp_path: Path, indexed: object, corral: object) -> None:
+    root = make_project(tmp_path / "proj", ["alpha==1.0"])
+    lock_and_sync(root)
+    assert run([env_python(root), "-m", "pip", "install", "-q", "delta==1.0"]).returncode == 0
+    assert "drift-extra" in codes(root)
+    done = corral("adopt", cwd=root)  # type: ignore[operator]
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert "delta==1.0" in (root / "pyproject.toml").read_text()
+    assert codes(root) == []
