@@ -1,0 +1,39 @@
+"""`corral export --format requirements.txt|pylock.toml [--hashes] [-o FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corral.render.output import Output
+    from corral.services.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options."""
+    parser.add_argument("--format", "-f", dest="fmt", choices=["requirements.txt", "pylock.toml"],
+                        default="requirements.txt", help="output format (default requirements.txt)")
+    parser.add_argument("--hashes", action="store_true", help="add --hash options (pip's hash-checking mode)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write FILE instead of stdout")
+    parser.add_argument("--group", "-G", action="append", default=[], metavar="NAME",
+                        help="include a dependency group besides the default ones (requirements.txt)")
+    parser.add_argument("--no-dev", action="store_true", help="leave out the dev group")
+    parser.add_argument("--extra", "-E", action="append", default=[], metavar="NAME", help="include an extra")
+    parser.add_argument("--frozen", action="store_true", help="use pylock.toml as it is, even if stale")
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """Print or write the export."""
+    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.services.requirements_io import export_lock, write_output  # noqa: PLC0415
+
+    selection = Selection(groups=tuple(args.group) or None, extras=tuple(args.extra), no_dev=args.no_dev)
+    text = export_lock(ctx, fmt=args.fmt, hashes=args.hashes, selection=selection, frozen=args.frozen)
+    if args.output:
+        write_output(text, ctx.cwd / args.output)
+        out.info(f"wrote {ctx.cwd / args.output}")
+    else:
+        out.stdout.write(text)
+    return 0

@@ -1,0 +1,40 @@
+"""`corral init [PATH] [--python SPEC] [--name NAME]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corral.render.output import Output
+    from corral.services.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options."""
+    parser.add_argument("path", nargs="?", type=Path, help="project folder (default: here; created if missing)")
+    parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter: 3.12, '>=3.10', cpython@3.11, a path")
+    parser.add_argument("--name", help="project name (default: the folder's name)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """Create or adopt, then say what was made and what was kept."""
+    from corral.services.init import init_project  # noqa: PLC0415
+
+    report = init_project(ctx, args.path, python=args.python, name=args.name)
+    if args.json:
+        out.json("init", report.to_dict())
+        return 0
+    for item in report.created:
+        out.info(f"created {item}")
+    for item in report.kept:
+        out.info(f"kept existing {item}")
+    if report.imported:
+        out.info(f"imported {len(report.imported)} requirement(s) from requirements.txt: {', '.join(report.imported)}")
+    for note in report.skipped:
+        out.warn(f"not recorded: {note}")
+    out.info("next: `corral add NAME` to record and install a dependency, `corral sync` to install the recorded ones")
+    out.line(str(report.root))
+    return 0

@@ -1,0 +1,33 @@
+"""`corral outdated`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corral.render.output import Output
+    from corral.services.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options."""
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """Ask the index, print one row per package with newer releases."""
+    from corral.services.outdated import outdated  # noqa: PLC0415
+
+    rows = outdated(ctx)
+    if args.json:
+        out.json("outdated", [r.to_dict() for r in rows])
+        return 0
+    if not rows:
+        out.info("every locked package is at its newest release")
+        return 0
+    out.table(["package", "locked", "latest", "allowed", "constraint"],
+              [[r.name, r.locked, r.latest, "yes" if r.allowed else f"no (newest allowed: {r.latest_allowed})" if r.latest_allowed else "no",
+                r.constraint or "-"] for r in rows],
+              footer="allowed = permitted by pyproject.toml; run `corral lock --upgrade-package NAME` to take it")
+    return 0

@@ -1,0 +1,113 @@
+"""`corral init`: a new project (pyproject.toml, .python-version, .venv), or adopt what a folder already has.
+
+Adoption overwrites nothing: an existing pyproject.toml, .python-version or env is kept as is; a requirements.txt
+next to a new pyproject.toml is imported into `[project].dependencies`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.errors import UsageError
+
+if TYPE_CHECKING:
+    from corral.services.context import Context
+
+__all__ = ["InitReport", "init_project"]
+
+_NAME_OK = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+@dataclass
+class InitReport:
+    """What init created and what it found and kept."""
+
+    root: Path
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    imported: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    python: str | None = None
+    env: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"root": str(self.root), "created": self.created, "kept": self.kept, "imported": self.imported,
+                "skipped": self.skipped, "python": self.python, "env": str(self.env) if self.env else None}
+
+
+def _project_name(name: str | None, root: Path) -> str:
+    chosen = name or re.sub(r"[^A-Za-z0-9._-]+", "-", root.name).strip("-._") or "project"
+    if not _NAME_OK.match(chosen):
+        raise UsageError(f"{chosen!r} is not a valid project name (letters, digits, '.', '_', '-'); pass --name")
+    return chosen
+
+
+def init_project(ctx: Context, path: Path | None = None, *, python: str | None = None,
+                 name: str | None = None) -> InitReport:
+    """Create or adopt the project at `path` (default: the working folder) and its env."""
+    import tomlkit  # noqa: PLC0415
+
+    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.services.context import Context as Ctx  # noqa: PLC0415
+    from corral.services.python import PYTHON_VERSION_FILE, choose_interpreter  # noqa: PLC0415
+
+    root = (ctx.cwd / path).absolute() if path else ctx.cwd
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} exists and is not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    report = InitReport(root=root)
+    local = Ctx(cwd=root, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
+    interpreter, _why = choose_interpreter(local, python)
+    report.python = interpreter.path
+    pyproject = root / "pyproject.toml"
+    if pyproject.exists():
+        report.kept.append("pyproject.toml")
+    else:
+        doc = tomlkit.document()
+        table = tomlkit.table()
+        table["name"] = _project_name(name, root)
+        table["version"] = "0.1.0"
+        table["requires-python"] = f">={interpreter.version_info[0]}.{interpreter.version_info[1]}"
+        deps = tomlkit.array()
+        requirements = root / "requirements.txt"
+        if requirements.is_file():
+            from corral.services.requirements_io import parse_requirements_file  # noqa: PLC0415
+
+            parsed = parse_requirements_file(requirements)
+            from corral.services.deps import resolve_requirement  # noqa: PLC0415
+
+            for text in parsed.requirements:
+                deps.append(resolve_requirement(local, text))
+            report.imported = [str(d) for d in deps]
+            report.skipped = parsed.skipped
+            deps.multiline(True)
+        table["dependencies"] = deps
+        doc["project"] = table
+        atomic_write_text(pyproject, tomlkit.dumps(doc))
+        report.created.append("pyproject.toml")
+    pin = root / PYTHON_VERSION_FILE
+    if pin.exists():
+        report.kept.append(PYTHON_VERSION_FILE)
+    else:
+        text = python if python and not Path(python).is_absolute() else interpreter.short_version
+        atomic_write_text(pin, f"{text}\n")
+        report.created.append(PYTHON_VERSION_FILE)
+    local = Ctx(cwd=root, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
+    project = local.require_project()
+    from corral.services.inspection import is_environment  # noqa: PLC0415
+
+    if is_environment(project.env_path):
+        report.kept.append(str(project.env_path.relative_to(root)) if project.env_path.is_relative_to(root)
+                           else str(project.env_path))
+        report.env = project.env_path
+    else:
+        from corral.services.create import create_env  # noqa: PLC0415
+
+        made = create_env(local, None, python=interpreter.path)
+        report.env = made.path
+        report.created.append(made.path.name)
+    return report

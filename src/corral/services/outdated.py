@@ -1,0 +1,144 @@
+"""`corral outdated`: locked packages with newer releases on the index, and whether pyproject allows them."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from corral.core.lockinputs import normalize_name
+from corral.errors import EngineError
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from corral.services.context import Context
+
+__all__ = ["Outdated", "index_versions", "outdated"]
+
+_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Outdated:
+    """A locked package and the newest releases: allowed by the recorded constraints, and overall."""
+
+    name: str
+    locked: str
+    latest_allowed: str | None
+    latest: str
+    allowed: bool
+    constraint: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "locked": self.locked, "latest_allowed": self.latest_allowed,
+                "latest": self.latest, "allowed": self.allowed, "constraint": self.constraint}
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            self.files.append(href.split("#", 1)[0].rsplit("/", 1)[-1])
+
+
+def _auth_request(url: str) -> urllib.request.Request:
+    parts = urlsplit(url)
+    headers = {"Accept": _ACCEPT, "User-Agent": "corral"}
+    if "@" in parts.netloc:
+        import base64  # noqa: PLC0415
+        from urllib.parse import unquote  # noqa: PLC0415
+
+        creds, host = parts.netloc.rsplit("@", 1)
+        headers["Authorization"] = "Basic " + base64.b64encode(unquote(creds).encode()).decode()
+        url = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return urllib.request.Request(url, headers=headers)  # noqa: S310 - index URLs are http(s) by configuration
+
+
+def index_versions(index_url: str, name: str, *, timeout: float = 15) -> list[Version]:
+    """Every release of `name` on a PEP 503/691 index (yanked files included; unparsable names skipped)."""
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename  # noqa: PLC0415
+    from packaging.utils import parse_wheel_filename  # noqa: PLC0415
+
+    url = index_url.rstrip("/") + "/" + normalize_name(name) + "/"
+    try:
+        with urllib.request.urlopen(_auth_request(url), timeout=timeout) as response:  # noqa: S310
+            body = response.read().decode("utf-8", "replace")
+            kind = response.headers.get("Content-Type", "")
+    except OSError as err:
+        code = getattr(err, "code", None)
+        if code == 404:  # noqa: PLR2004
+            return []
+        shown = urlunsplit(urlsplit(url)._replace(netloc=urlsplit(url).netloc.rsplit("@", 1)[-1]))
+        raise EngineError(f"cannot ask the index about {name} ({shown}): {err}") from err
+    if "json" in kind:
+        files = [f["filename"] for f in json.loads(body).get("files", [])]
+    else:
+        parser = _Anchors()
+        parser.feed(body)
+        files = parser.files
+    versions = set()
+    for filename in files:
+        try:
+            if filename.endswith(".whl"):
+                versions.add(parse_wheel_filename(filename)[1])
+            elif re.search(r"\.(tar\.gz|zip)$", filename):
+                versions.add(parse_sdist_filename(filename)[1])
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            continue
+    return sorted(versions)
+
+
+def outdated(ctx: Context) -> list[Outdated]:
+    """Locked registry packages whose index has a newer final release (pre-releases only if locked one is)."""
+    from packaging.requirements import Requirement  # noqa: PLC0415
+    from packaging.specifiers import SpecifierSet  # noqa: PLC0415
+    from packaging.version import Version  # noqa: PLC0415
+
+    from corral.core.deps import ProjectDeps  # noqa: PLC0415
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.services.lock import LOCK_FILE, ensure_lock, index_urls  # noqa: PLC0415
+
+    project = ctx.require_project()
+    lock_path = project.root / LOCK_FILE
+    if not lock_path.is_file():
+        lock_path = ensure_lock(ctx, frozen=False, locked=False)
+    deps = ProjectDeps.from_pyproject(project.data, source=str(project.pyproject))
+    constraints: dict[str, SpecifierSet] = {}
+    shown: dict[str, list[str]] = {}
+    for _, text in deps.all_requirements():
+        req = Requirement(text)
+        key = normalize_name(req.name)
+        constraints[key] = constraints.get(key, SpecifierSet()) & req.specifier
+        if str(req.specifier):
+            shown.setdefault(key, []).append(str(req.specifier))
+    urls = index_urls(ctx)
+    result = []
+    for package in read_toml(lock_path).get("packages", []):
+        if "index" not in package or "version" not in package:
+            continue
+        key = normalize_name(package["name"])
+        current = Version(package["version"])
+        available: set[Version] = set()
+        for url in urls:
+            available.update(index_versions(url, key))
+        candidates = [v for v in available if current.is_prerelease or not v.is_prerelease]
+        newer = sorted(v for v in candidates if v > current)
+        if not newer:
+            continue
+        spec = constraints.get(key, SpecifierSet())
+        allowed = [v for v in newer if spec.contains(v, prereleases=True)]
+        result.append(Outdated(name=key, locked=str(current), latest=str(newer[-1]),
+                               latest_allowed=str(allowed[-1]) if allowed else None,
+                               allowed=bool(allowed) and allowed[-1] == newer[-1],
+                               constraint=", ".join(shown.get(key, [])) or None))
+    return result

@@ -1,0 +1,174 @@
+"""requirements.txt in and out: `corral import` reads one (with `-r` nesting), `corral export` writes the pinned set."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.errors import UsageError
+
+if TYPE_CHECKING:
+    from corral.core.selection import Selection
+    from corral.services.context import Context
+
+__all__ = ["ParsedRequirements", "export_lock", "parse_requirements_file"]
+
+_IGNORED_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--trusted-host",
+                    "--pre", "--prefer-binary", "--only-binary", "--no-binary", "--require-hashes", "--no-index",
+                    "-c", "--constraint")
+
+
+@dataclass
+class ParsedRequirements:
+    """Requirement lines found (in order, without duplicates) and options corral did not record."""
+
+    requirements: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    buffer, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw
+        if line.lstrip().startswith("#"):
+            line = ""
+        elif " #" in line or "\t#" in line:
+            line = line.split(" #", 1)[0].split("\t#", 1)[0]
+        if not buffer:
+            start = number
+        if line.rstrip().endswith("\\"):
+            buffer += line.rstrip()[:-1] + " "
+            continue
+        buffer += line
+        if buffer.strip():
+            out.append((start, buffer.strip()))
+        buffer = ""
+    if buffer.strip():
+        out.append((start, buffer.strip()))
+    return out
+
+
+def parse_requirements_file(path: Path, *, _seen: tuple[Path, ...] = (), _into: ParsedRequirements | None = None,
+                            ) -> ParsedRequirements:
+    """Requirements of `path` and every file it includes with `-r`; `--hash` options dropped; cycles are errors."""
+    result = _into if _into is not None else ParsedRequirements()
+    real = path.resolve()
+    if real in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, real))
+        raise UsageError(f"requirements files include each other in a cycle: {chain}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from err
+    for number, line in _logical_lines(text):
+        where = f"{path}:{number}"
+        if line.startswith(("-r", "--requirement")):
+            rest = line[len("--requirement"):] if line.startswith("--requirement") else line[2:]
+            parse_requirements_file(path.parent / rest.lstrip("= ").strip(), _seen=(*_seen, real), _into=result)
+            continue
+        if line.startswith(("-e ", "--editable")):
+            rest = line[len("--editable"):] if line.startswith("--editable") else line[2:]
+            target = rest.lstrip("= ").strip()
+            local = (path.parent / target).resolve()
+            entry = str(local) if local.exists() else target
+            result.skipped.append(f"{where}: {line} (recorded as a plain requirement, not editable)")
+            _append(result, entry)
+            continue
+        if line.startswith("-"):
+            result.skipped.append(f"{where}: {line} (an installer option; set index URLs in [tool.corral])"
+                                  if line.startswith(_IGNORED_OPTIONS) else f"{where}: {line} (unknown option)")
+            continue
+        words = shlex.split(line, posix=True) if "--hash" in line else [line]
+        requirement = " ".join(w for w in words if not w.startswith("--hash")) if len(words) > 1 else line
+        _append(result, requirement.strip())
+    return result
+
+
+def _append(result: ParsedRequirements, requirement: str) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    requirement = " ".join(requirement.split())
+    try:
+        requirement = str(Requirement(requirement))
+    except InvalidRequirement:
+        pass  # a path or URL; corral add names it (or reports it) later
+    if requirement and requirement not in result.requirements:
+        result.requirements.append(requirement)
+
+
+def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = False,
+                selection: Selection | None = None, frozen: bool = False) -> str:
+    """The locked set as requirements.txt text (for one selection; markers kept) or the pylock.toml text."""
+    from corral.services.lock import ensure_lock  # noqa: PLC0415
+
+    lock_path = ensure_lock(ctx, frozen=frozen, locked=False)
+    if fmt == "pylock.toml":
+        return lock_path.read_text(encoding="utf-8")
+    if fmt != "requirements.txt":
+        raise UsageError(f"unknown export format {fmt!r}; use requirements.txt or pylock.toml")
+    from corral.core.marker_select import specialize  # noqa: PLC0415
+    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+
+    data = read_toml(lock_path)
+    extras, groups = (selection or Selection()).resolve(data)
+    lines = [f"# exported by corral from {lock_path.name}; groups: {', '.join(sorted(groups)) or 'none'}; "
+             f"extras: {', '.join(sorted(extras)) or 'none'}"]
+    for package in data.get("packages", []):
+        marker = specialize(package.get("marker"), extras=extras, groups=groups)
+        if marker is False:
+            continue
+        line = _requirement(package, lock_path.parent)
+        if isinstance(marker, str):
+            line += f" ; {marker}"
+        if hashes:
+            digests = sorted({h for f in _files(package) if (h := f.get("hashes", {}).get("sha256"))})
+            line += "".join(f" \\\n    --hash=sha256:{d}" for d in digests)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _files(package: dict[str, Any]) -> list[dict[str, Any]]:
+    out = list(package.get("wheels", []))
+    for key in ("sdist", "archive"):
+        if isinstance(package.get(key), dict):
+            out.append(package[key])
+    return out
+
+
+def _requirement(package: dict[str, Any], base: Path) -> str:
+    name = package["name"]
+    if "vcs" in package:
+        vcs = package["vcs"]
+        return f"{name} @ {vcs.get('type', 'git')}+{vcs['url']}@{vcs['commit-id']}"
+    if "directory" in package:
+        path = (base / package["directory"]["path"]).resolve()
+        return f"{name} @ {path.as_uri()}"
+    if "archive" in package and "url" in package["archive"]:
+        return f"{name} @ {package['archive']['url']}"
+    return f"{name}=={package['version']}"
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write `text` atomically to `output` (the CLI prints it when there is no file)."""
+    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+
+    if output is not None:
+        atomic_write_text(output, text)
+
+
+def requirement_names(requirements: Sequence[str]) -> list[str]:
+    """Names of PEP 508 strings (unparsable ones skipped)."""
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    out = []
+    for text in requirements:
+        try:
+            out.append(Requirement(text).name)
+        except InvalidRequirement:
+            continue
+    return out

@@ -1,0 +1,134 @@
+"""`corral init`, `import`, `export`, `tree`, `outdated` end to end against the local index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import pyenv_python
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def indexed(monkeypatch: pytest.MonkeyPatch, local_index: object) -> str:
+    url = local_index.simple_url  # type: ignore[attr-defined]
+    monkeypatch.setenv("UV_INDEX_URL", url)
+    monkeypatch.setenv("PIP_INDEX_URL", url)
+    monkeypatch.setenv("CORRAL_SEED", "0")
+    return url
+
+
+def test_init_creates_pyproject_pin_and_env(tmp_path, corral, indexed):
+    python = pyenv_python("3.12")
+    result = corral("init", str(tmp_path / "My App"), "--python", str(python), "--name", "my-app", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    root = tmp_path / "My App"
+    data = tomllib.loads((root / "pyproject.toml").read_text())
+    assert data["project"] == {"name": "my-app", "version": "0.1.0", "requires-python": ">=3.12",
+                               "dependencies": []}
+    assert (root / ".python-version").read_text().strip() == "3.12"
+    assert (root / ".venv" / "pyvenv.cfg").is_file()
+    assert (root / ".venv" / "corral-env.json").is_file()
+
+
+def test_init_adopts_and_overwrites_nothing(tmp_path, corral, indexed):
+    root = tmp_path / "old"
+    root.mkdir()
+    original = '[project]\nname = "old"  # mine\nversion = "9"\ndependencies = ["alpha"]\n'
+    (root / "pyproject.toml").write_text(original)
+    (root / ".python-version").write_text(str(pyenv_python("3.12")) + "\n")
+    result = corral("init", "--json", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)["data"]
+    assert "pyproject.toml" in report["kept"] and ".python-version" in report["kept"]
+    assert (root / "pyproject.toml").read_text() == original
+    assert (root / ".venv" / "pyvenv.cfg").is_file()
+    again = corral("init", "--json", cwd=root)
+    assert again.exit_code == 0 and ".venv" in json.loads(again.stdout)["data"]["kept"]
+
+
+def test_init_imports_requirements_txt_with_nesting_and_comments(tmp_path, corral, indexed):
+    root = tmp_path / "legacy"
+    root.mkdir()
+    (root / "requirements.txt").write_text("# top\nalpha<2  # pinned\n-r more/dev.txt\n--index-url https://x.invalid/\n")
+    (root / "more").mkdir()
+    (root / "more" / "dev.txt").write_text("beta \\\n   >=1.0\n\n-r ../base.txt\n")
+    (root / "base.txt").write_text("delta==1.0 --hash=sha256:abc\n")
+    result = corral("init", "--python", str(pyenv_python("3.12")), cwd=root)
+    assert result.exit_code == 0, result.stderr
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert deps == ["alpha<2", "beta>=1.0", "delta==1.0"]
+    assert "--index-url" in result.stderr and "not recorded" in result.stderr
+
+
+def test_import_records_locks_installs_and_rejects_cycles(project, corral, indexed, tmp_path):
+    (project / ".python-version").write_text(str(pyenv_python("3.12")) + "\n")
+    (project / "req.txt").write_text("cowsay-lite\n-r other.txt\n")
+    (project / "other.txt").write_text("alpha==1.0\n")
+    result = corral("import", "req.txt", "--dev", cwd=project)
+    assert result.exit_code == 0, result.stderr
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    assert data["dependency-groups"]["dev"] == ["cowsay-lite", "alpha==1.0"]
+    assert (project / "pylock.toml").is_file() and (project / ".venv/bin/cowsay-lite").exists()
+    (project / "a.txt").write_text("-r b.txt\n")
+    (project / "b.txt").write_text("-r a.txt\n")
+    before = (project / "pyproject.toml").read_bytes()
+    cyc = corral("import", "a.txt", cwd=project)
+    assert cyc.exit_code == 2 and "cycle: a.txt -> b.txt -> a.txt" in cyc.stderr
+    assert (project / "pyproject.toml").read_bytes() == before
+
+
+@pytest.fixture
+def locked_project(tmp_path: Path, indexed: str) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.11"\ndependencies = ["alpha<2", "beta"]\n'
+        '[project.optional-dependencies]\nfast = ["gamma[fast]"]\n'
+        '[dependency-groups]\ndev = ["cowsay-lite"]\nwin = ["winonly; sys_platform == \'win32\'"]\n')
+    (root / ".python-version").write_text(str(pyenv_python("3.12")) + "\n")
+    return root
+
+
+def test_export_requirements_for_a_selection_with_hashes_installs_with_pip(locked_project, corral, tmp_path,
+                                                                           clean_env, indexed):
+    plain = corral("export", cwd=locked_project)
+    assert plain.exit_code == 0, plain.stderr
+    lines = [l for l in plain.stdout.splitlines() if not l.startswith("#")]
+    assert lines == ["alpha==1.1", "beta==1.0", "cowsay-lite==1.0"]
+    win = corral("export", "--group", "win", "--no-dev", "--extra", "fast", cwd=locked_project)
+    body = [l for l in win.stdout.splitlines() if not l.startswith("#")]
+    assert "winonly==1.0 ; sys_platform == 'win32'" in body and "gamma==1.0" in body and "cowsay-lite==1.0" not in body
+    out = corral("export", "--hashes", "-o", "req.txt", cwd=locked_project)
+    assert out.exit_code == 0 and out.stdout == ""
+    text = (locked_project / "req.txt").read_text()
+    assert "--hash=sha256:" in text
+    venv = tmp_path / "pipenv"
+    subprocess.run([str(pyenv_python("3.12")), "-m", "venv", str(venv)], check=True)
+    done = subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "-q", "--index-url", indexed,
+                           "--require-hashes", "-r", str(locked_project / "req.txt")],
+                          env=clean_env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    pylock = corral("export", "--format", "pylock.toml", cwd=locked_project)
+    assert pylock.stdout == (locked_project / "pylock.toml").read_text()
+
+
+def test_tree_and_outdated(locked_project, corral):
+    assert corral("lock", cwd=locked_project).exit_code == 0
+    tree = corral("tree", cwd=locked_project)
+    assert tree.exit_code == 0, tree.stderr
+    assert "project\n├── alpha 1.1  [alpha<2]\n└── beta 1.0\n    └── alpha 1.1 (*)" in tree.stdout
+    assert "extra fast\n└── gamma 1.0  [gamma[fast]]\n    └── delta 1.2" in tree.stdout
+    data = json.loads(corral("tree", "--json", cwd=locked_project).stdout)["data"]
+    assert [s["section"] for s in data] == ["project", "extra fast", "group dev", "group win"]
+    result = corral("outdated", "--json", cwd=locked_project)
+    assert result.exit_code == 0, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)["data"]}
+    assert rows["alpha"] == {"name": "alpha", "locked": "1.1", "latest_allowed": None, "latest": "2.0",
+                             "allowed": False, "constraint": "<2"}
+    assert "beta" not in rows
