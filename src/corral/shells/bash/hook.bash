@@ -11,3 +11,5 @@ case ";${PROMPT_COMMAND-};" in
   *";_corral_hook;"*) ;;
   *) PROMPT_COMMAND="_corral_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}" ;;
 esac
+# after any corral command (venv, allow, ...) look again at the next prompt
+corral() { @CORRAL@ "$@"; local _corral_status=$?; unset _CORRAL_LAST_PWD; return $_corral_status; }

@@ -7,3 +7,5 @@ _corral_hook() {
 }
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd _corral_hook
+# after any corral command (venv, allow, ...) look again at the next prompt
+corral() { @CORRAL@ "$@"; local _corral_status=$?; unset _CORRAL_LAST_PWD; return $_corral_status; }
