@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import pyenv_python
+from conftest import corral_exe, pyenv_python
 from corral.infra.paths import CorralPaths
 from corral.inventory.record import register_env, touch
 from corral.services.context import Context
@@ -277,3 +277,18 @@ def test_gc_refuses(case: str, corral: Any, tmp_path: Path, monkeypatch: pytest.
     assert f"remove {typed}" not in result.stdout
     assert _snapshot(survivor) == before
     assert survivor.is_dir()
+
+
+def test_inventory_failure_is_a_warning_not_a_failed_creation(tmp_path: Path) -> None:
+    # given corral's data folder cannot be created (a file stands where it should be)
+    data = _paths().data
+    data.parent.mkdir(parents=True, exist_ok=True)
+    data.write_text("not a folder", encoding="utf-8")
+    # when an env is created (a real process: the warning goes through logging, which pytest would capture)
+    result = subprocess.run([*corral_exe(), "venv", "--python", "3.12", "--no-seed", str(tmp_path / "env")],
+                            cwd=tmp_path, capture_output=True, text=True, check=False)
+    # then it exists and the user is warned once
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env" / "pyvenv.cfg").is_file()
+    assert result.stderr.count("warning: could not record") == 1
+    assert "`corral envs scan` will find it" in result.stderr

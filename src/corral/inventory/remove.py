@@ -61,7 +61,12 @@ def remove_env(
                    "nothing was deleted")
             raise EnvError(msg) from err
         store.delete(str(env))
-        _delete_tree(trash)
+        try:
+            _delete_tree(trash)
+        except OSError as err:
+            msg = (f"{env} was taken out of use (renamed to {trash.name}) but deleting it failed "
+                   f"({err.strerror or err}); `corral envs gc` will finish the job")
+            raise EnvError(msg) from err
         store.drop_trash(str(trash))
 
 

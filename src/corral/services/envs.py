@@ -187,9 +187,8 @@ def _gc_reason(record: EnvRecord, cutoff: float) -> str | None:
         return f"cached {record.kind} env unused for {days:.0f} days"
     if record.project and not os.path.isdir(record.project):
         return f"its project {record.project} is gone"
-    if env_health(Path(record.path)).word == "broken":
-        return "broken: " + env_health(Path(record.path)).reason
-    return None
+    health = env_health(Path(record.path))
+    return f"broken: {health.reason}" if health.word == "broken" else None
 
 
 def plan_gc(ctx: Context, *, older_than: float) -> GcPlan:
