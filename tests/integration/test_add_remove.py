@@ -7,12 +7,13 @@ import os
 import shutil
 import subprocess
 import tarfile
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from conftest import corral_exe, pyenv_python
+from corral.infra.uvbin import uv_binary
 
 pytestmark = pytest.mark.integration
 
@@ -50,8 +51,6 @@ def root(tmp_path: Path) -> Path:
 
 
 def installed(root: Path) -> dict[str, str]:
-    from corral.infra.uvbin import uv_binary
-
     out = subprocess.run([uv_binary(), "pip", "list", "--format", "json", "--python", str(root / ".venv/bin/python")],
                          capture_output=True, text=True, check=True)
     return {p["name"]: p["version"] for p in json.loads(out.stdout)}
@@ -199,7 +198,7 @@ def test_kill_during_add_leaves_old_or_new_pair_and_next_command_recovers(root, 
 def test_concurrent_adds_are_serialized_and_both_recorded(root, corral, indexed):
     assert corral("add", "beta", cwd=root).exit_code == 0
     env = _subprocess_env(indexed)
-    procs = [subprocess.Popen([*corral_exe(), "add", "--group", group, package], cwd=root, env=env,  # noqa: S603
+    procs = [subprocess.Popen([*corral_exe(), "add", "--group", group, package], cwd=root, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for group, package in (("one", "cowsay-lite"), ("two", "delta"))]
     for proc in procs:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from conftest import pyenv_python
 
@@ -99,10 +99,10 @@ def test_export_requirements_for_a_selection_with_hashes_installs_with_pip(locke
                                                                            clean_env, indexed):
     plain = corral("export", cwd=locked_project)
     assert plain.exit_code == 0, plain.stderr
-    lines = [l for l in plain.stdout.splitlines() if not l.startswith("#")]
+    lines = [line for line in plain.stdout.splitlines() if not line.startswith("#")]
     assert lines == ["alpha==1.1", "beta==1.0", "cowsay-lite==1.0"]
     win = corral("export", "--group", "win", "--no-dev", "--extra", "fast", cwd=locked_project)
-    body = [l for l in win.stdout.splitlines() if not l.startswith("#")]
+    body = [line for line in win.stdout.splitlines() if not line.startswith("#")]
     assert "winonly==1.0 ; sys_platform == 'win32'" in body and "gamma==1.0" in body and "cowsay-lite==1.0" not in body
     out = corral("export", "--hashes", "-o", "req.txt", cwd=locked_project)
     assert out.exit_code == 0 and out.stdout == ""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 
 from conftest import pyenv_python
+from corral.infra.uvbin import uv_binary
 
 pytestmark = pytest.mark.integration
 
@@ -200,8 +201,6 @@ def test_lock_for_python_39_keeps_environment_markers(tmp_path, corral, indexed)
 def test_uv_pip_sync_of_corral_lock_installs_the_default_selection(tmp_path, corral, indexed, clean_env):
     root = make_project(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
-    from corral.infra.uvbin import uv_binary
-
     env = tmp_path / "venv"
     python = pyenv_python("3.12")
     subprocess.run([uv_binary(), "venv", "-q", "--python", str(python), str(env)], check=True, env=clean_env)

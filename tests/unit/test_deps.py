@@ -34,7 +34,8 @@ def test_cycle_is_an_error_naming_the_chain():
 
 
 def test_unknown_include_group_lists_the_valid_ones():
-    with pytest.raises(ConfigError, match=r"unknown dependency group 'tset' \(included from 'dev'\); valid groups: dev"):
+    expected = r"unknown dependency group 'tset' \(included from 'dev'\); valid groups: dev"
+    with pytest.raises(ConfigError, match=expected):
         ProjectDeps.from_pyproject({"dependency-groups": {"dev": [{"include-group": "tset"}]}})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tomllib
-
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 

@@ -15,6 +15,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _allowed(row: object) -> str:
+    if row.allowed:  # type: ignore[attr-defined]
+        return "yes"
+    best = row.latest_allowed  # type: ignore[attr-defined]
+    return f"no (newest allowed: {best})" if best else "no"
+
+
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Ask the index, print one row per package with newer releases."""
     from corral.services.outdated import outdated  # noqa: PLC0415
@@ -27,7 +34,6 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.info("every locked package is at its newest release")
         return 0
     out.table(["package", "locked", "latest", "allowed", "constraint"],
-              [[r.name, r.locked, r.latest, "yes" if r.allowed else f"no (newest allowed: {r.latest_allowed})" if r.latest_allowed else "no",
-                r.constraint or "-"] for r in rows],
+              [[r.name, r.locked, r.latest, _allowed(r), r.constraint or "-"] for r in rows],
               footer="allowed = permitted by pyproject.toml; run `corral lock --upgrade-package NAME` to take it")
     return 0

@@ -122,5 +122,5 @@ def _group_entries(value: object, where: str) -> tuple[Any, ...]:
             out.append({"include-group": item["include-group"]})
         else:
             raise ConfigError(f"{where} entry {index + 1} must be a requirement string or "
-                              f"{{include-group = \"NAME\"}}, not {item!r}")
+                              f'{{include-group = "NAME"}}, not {item!r}')
     return tuple(out)

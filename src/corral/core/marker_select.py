@@ -44,7 +44,7 @@ def _atom(item: tuple[Any, Any, Any], extras: set[str], groups: set[str]) -> boo
     return item
 
 
-def _reduce(node: Any, extras: set[str], groups: set[str]) -> Any:  # noqa: ANN401 - packaging's marker tree
+def _reduce(node: Any, extras: set[str], groups: set[str]) -> Any:  # noqa: ANN401, C901, PLR0912 - one boolean fold
     if isinstance(node, tuple):
         return _atom(node, extras, groups)
     # a list: operands separated by "and"/"or"; "and" binds tighter, so split on "or" first

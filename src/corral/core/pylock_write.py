@@ -145,7 +145,7 @@ def _string(text: str) -> str:
     return "".join(out)
 
 
-def _value(value: Any) -> str:  # noqa: ANN401
+def _value(value: Any) -> str:  # noqa: ANN401, PLR0911 - one branch per TOML type
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -179,9 +179,8 @@ def _package_lines(package: Mapping[str, Any]) -> list[str]:
     tables: list[str] = []
     for key in keys:
         value = package[key]
-        if key == "wheels" and isinstance(value, list):
-            tables.append(key)
-        elif key in {"sdist", *_SOURCE_KEYS} and isinstance(value, dict):
+        is_table = key in {"sdist", *_SOURCE_KEYS} and isinstance(value, dict)
+        if (key == "wheels" and isinstance(value, list)) or is_table:
             tables.append(key)
         else:
             lines.append(f"{_key(key)} = {_value(value)}")

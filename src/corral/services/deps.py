@@ -110,7 +110,7 @@ def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
     raise InvalidRequirement(f"cannot read a package name from {shown!r}: {reason}")
 
 
-def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remove: bool = False) -> str:
+def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remove: bool = False) -> str:  # noqa: C901, PLR0912
     """pyproject.toml text with `requirements` added to (or names removed from) `target`, formatting kept."""
     import tomlkit  # noqa: PLC0415
     from packaging.requirements import Requirement  # noqa: PLC0415

@@ -46,8 +46,9 @@ def _project_name(name: str | None, root: Path) -> str:
     return chosen
 
 
-def init_project(ctx: Context, path: Path | None = None, *, python: str | None = None,
-                 name: str | None = None) -> InitReport:
+def init_project(  # noqa: PLR0915 - one linear recipe
+    ctx: Context, path: Path | None = None, *, python: str | None = None, name: str | None = None,
+) -> InitReport:
     """Create or adopt the project at `path` (default: the working folder) and its env."""
     import tomlkit  # noqa: PLC0415
 

@@ -106,7 +106,7 @@ def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | No
     reasons = []
     for raw in text.splitlines():
         line = raw.strip()
-        for prefix in ("error:", "cause:", "hint:", "×", "╰─▶"):
+        for prefix in ("error:", "cause:", "hint:", "\u00d7", "\u2570\u2500\u25b6"):
             line = line.removeprefix(prefix).strip()
         if line and not line.startswith(noise) and line != "No solution found when resolving dependencies":
             reasons.append(line)

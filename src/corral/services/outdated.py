@@ -66,8 +66,12 @@ def _auth_request(url: str) -> urllib.request.Request:
 
 def index_versions(index_url: str, name: str, *, timeout: float = 15) -> list[Version]:
     """Every release of `name` on a PEP 503/691 index (yanked files included; unparsable names skipped)."""
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename  # noqa: PLC0415
-    from packaging.utils import parse_wheel_filename  # noqa: PLC0415
+    from packaging.utils import (  # noqa: PLC0415
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
 
     url = index_url.rstrip("/") + "/" + normalize_name(name) + "/"
     try:
@@ -93,7 +97,7 @@ def index_versions(index_url: str, name: str, *, timeout: float = 15) -> list[Ve
                 versions.add(parse_wheel_filename(filename)[1])
             elif re.search(r"\.(tar\.gz|zip)$", filename):
                 versions.add(parse_sdist_filename(filename)[1])
-        except (InvalidWheelFilename, InvalidSdistFilename):
+        except (InvalidWheelFilename, InvalidSdistFilename):  # noqa: PERF203 - skip odd file names
             continue
     return sorted(versions)
 

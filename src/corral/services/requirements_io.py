@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -92,10 +93,8 @@ def _append(result: ParsedRequirements, requirement: str) -> None:
     from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
 
     requirement = " ".join(requirement.split())
-    try:
+    with contextlib.suppress(InvalidRequirement):  # a path or URL: corral add names it (or reports it) later
         requirement = str(Requirement(requirement))
-    except InvalidRequirement:
-        pass  # a path or URL; corral add names it (or reports it) later
     if requirement and requirement not in result.requirements:
         result.requirements.append(requirement)
 
@@ -116,8 +115,9 @@ def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = F
 
     data = read_toml(lock_path)
     extras, groups = (selection or Selection()).resolve(data)
-    lines = [f"# exported by corral from {lock_path.name}; groups: {', '.join(sorted(groups)) or 'none'}; "
-             f"extras: {', '.join(sorted(extras)) or 'none'}"]
+    header = (f"# exported by corral from {lock_path.name}; groups: {', '.join(sorted(groups)) or 'none'}; "
+              f"extras: {', '.join(sorted(extras)) or 'none'}")
+    lines = [header]
     for package in data.get("packages", []):
         marker = specialize(package.get("marker"), extras=extras, groups=groups)
         if marker is False:
@@ -134,9 +134,7 @@ def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = F
 
 def _files(package: dict[str, Any]) -> list[dict[str, Any]]:
     out = list(package.get("wheels", []))
-    for key in ("sdist", "archive"):
-        if isinstance(package.get(key), dict):
-            out.append(package[key])
+    out.extend(package[key] for key in ("sdist", "archive") if isinstance(package.get(key), dict))
     return out
 
 
@@ -169,6 +167,6 @@ def requirement_names(requirements: Sequence[str]) -> list[str]:
     for text in requirements:
         try:
             out.append(Requirement(text).name)
-        except InvalidRequirement:
+        except InvalidRequirement:  # noqa: PERF203 - a few lines, clarity first
             continue
     return out

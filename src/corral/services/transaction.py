@@ -107,7 +107,7 @@ def _leftovers(root: Path) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[str | None]:
-    """Serialize mutating commands on one project (`<root>/.corral.lock`) and recover first; yields recover()'s outcome."""
+    """Serialize mutating commands on a project (`<root>/.corral.lock`), recovering first; yields the outcome."""
     from filelock import FileLock, Timeout  # noqa: PLC0415
 
     guard = FileLock(str(project_root / LOCK_FILE), timeout=timeout)
