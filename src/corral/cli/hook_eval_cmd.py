@@ -21,7 +21,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.hook import decide  # noqa: PLC0415
 
     shell = load_shell(args.shell)
-    decision = decide(ctx.cwd, ctx.environ, ctx.paths)
+    decision = decide(ctx.cwd, ctx.environ, lambda: ctx.paths)
     if decision.note:
         out.info(decision.note)
     if decision.change is not None:

@@ -66,9 +66,29 @@ def env_prompt(root: Path, *, windows: bool = False) -> str:
     return "".join(c if c.isalnum() or c in _PROMPT_SAFE else "_" for c in name)
 
 
-def _split_path(environ: Mapping[str, str], sep: str) -> list[str]:
+def _path_without(environ: Mapping[str, str], drop: list[str], sep: str, *, windows: bool) -> list[str]:
+    """PATH's entries minus every entry equal to one of `drop`.
+
+    Entries are matched on the whole string first, so an env folder whose name holds the separator
+    (legal on Windows: `;`) is still removed as one entry.
+    """
     value = environ.get("PATH", "")
-    return [p for p in value.split(sep) if p] if value else []
+    fold = (lambda t: t.lower().replace("/", "\\")) if windows else (lambda t: t)
+    for entry in sorted(drop, key=len, reverse=True):
+        for variant in (entry, entry + ("\\" if windows else "/")):
+            folded, target = fold(value), fold(variant)
+            if len(folded) != len(value):
+                continue  # case folding changed lengths: keep the plain split below
+            start = 0
+            while (i := folded.find(target, start)) != -1:
+                end = i + len(target)
+                if (i == 0 or value[i - 1] == sep) and (end == len(value) or value[end] == sep):
+                    value = value[:i] + value[end + 1 :] if end < len(value) else value[: max(i - 1, 0)]
+                    folded = fold(value)
+                    start = max(i - 1, 0)
+                else:
+                    start = i + 1
+    return [p for p in value.split(sep) if p and not any(_same(p, d, windows=windows) for d in drop)]
 
 
 def _same(a: str, b: str, *, windows: bool) -> bool:
@@ -102,7 +122,7 @@ def activate_change(root: Path, environ: Mapping[str, str], *, windows: bool | N
     previous = environ.get("VIRTUAL_ENV")
     if previous:
         drop.append(_bin_of(previous, windows=windows))
-    path = [new_bin] + [p for p in _split_path(environ, sep) if not any(_same(p, d, windows=windows) for d in drop)]
+    path = [new_bin, *_path_without(environ, drop, sep, windows=windows)]
     prompt = env_prompt(root, windows=windows)
     set_vars = {"VIRTUAL_ENV": root_s, "VIRTUAL_ENV_PROMPT": prompt}
     unset: list[str] = []
@@ -125,7 +145,7 @@ def deactivate_change(environ: Mapping[str, str], *, windows: bool | None = None
         windows = os.name == "nt"
     sep = ";" if windows else ":"
     old_bin = _bin_of(active, windows=windows)
-    path = [p for p in _split_path(environ, sep) if not _same(p, old_bin, windows=windows)]
+    path = _path_without(environ, [old_bin], sep, windows=windows)
     set_vars: dict[str, str] = {}
     unset = ["VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", HOOK_VAR]
     if OLD_PYTHONHOME_VAR in environ:

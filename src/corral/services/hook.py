@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from corral.services.activation import HOOK_VAR, activate_change, deactivate_change
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from corral.core.protocols import EnvChange
@@ -48,9 +48,12 @@ def _same_env(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and os.path.realpath(a or "") == os.path.realpath(b or "")
 
 
-def decide(cwd: Path, environ: Mapping[str, str], paths: CorralPaths) -> HookDecision:
+def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPaths]) -> HookDecision:
     """Activate the project's trusted env, switch between projects, deactivate on leaving; never touch an env
-    the user activated by hand (VIRTUAL_ENV set without the hook's marker)."""
+    the user activated by hand (VIRTUAL_ENV set without the hook's marker).
+
+    `paths` is called only when the trust store must be read (finding corral's folders costs start-up time).
+    """
     from corral.services.trust import check_trust  # noqa: PLC0415
 
     active = environ.get("VIRTUAL_ENV")

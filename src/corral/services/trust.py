@@ -16,6 +16,8 @@ from corral.core.provenance import PROVENANCE_FILE
 from corral.errors import EnvError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from corral.infra.paths import CorralPaths
 
 __all__ = ["TRUST_FILE", "Trust", "allow_env", "check_trust", "revoke_env"]
@@ -67,12 +69,15 @@ def _made_here_by_corral(real: str) -> bool:
     return isinstance(location, str) and os.path.realpath(location) == real
 
 
-def check_trust(paths: CorralPaths, env: Path) -> Trust:
-    """Trusted when corral created the env at this very place, or the user allowed it as it is now."""
+def check_trust(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> Trust:
+    """Trusted when corral created the env at this very place, or the user allowed it as it is now.
+
+    `paths` may be a callable: it is called only when the trust store must be read.
+    """
     real, ident = _identity(env)
     if _made_here_by_corral(real):
         return Trust(trusted=True, reason="created here by corral")
-    entry = _load(paths)["envs"].get(real)
+    entry = _load(paths() if callable(paths) else paths)["envs"].get(real)
     if entry is None:
         return Trust(trusted=False, reason="not created by corral and not allowed")
     if {k: entry.get(k) for k in ident} != ident:
