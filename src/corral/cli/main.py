@@ -112,10 +112,11 @@ def _dispatch(module: object, args: argparse.Namespace) -> int:
     from pathlib import Path  # noqa: PLC0415
 
     from corral.errors import CorralError  # noqa: PLC0415
-    from corral.render.output import Output  # noqa: PLC0415
+    from corral.render.output import Output, attach_logging  # noqa: PLC0415
     from corral.services.context import Context  # noqa: PLC0415
 
     out = Output(quiet=args.quiet, verbose=args.verbose)
+    attach_logging(out)
     try:
         ctx = Context(cwd=Path(args.directory) if args.directory else None)
         code: int = module.handle(args, ctx, out)  # type: ignore[attr-defined]

@@ -72,6 +72,24 @@ class Output:
             self.line(footer)
 
 
+def attach_logging(out: Output) -> None:
+    """Send warnings logged under `corral.*` (and debug detail at -v) to `out`."""
+    import logging  # noqa: PLC0415
+
+    class _ToOutput(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            text = record.getMessage()
+            if record.levelno >= logging.WARNING:
+                out.warn(text)
+            else:
+                out.debug(text)
+
+    logger = logging.getLogger("corral")
+    logger.handlers[:] = [_ToOutput()]
+    logger.setLevel(logging.DEBUG if out.verbose else logging.WARNING)
+    logger.propagate = False
+
+
 def human_size(size: int | None) -> str:
     """1.2 MB style."""
     if size is None:
