@@ -25,6 +25,10 @@ def check_isolation(target: Target) -> list[Finding]:
         elif asked is None:
             findings.append(Finding(code="system-site-packages", severity="info",
                                     message="the env sees the base interpreter's site-packages"))
+        else:  # asked: say so (a code --fix does not act on)
+            findings.append(Finding(code="system-site-packages-recorded", severity="info",
+                                    message="the env sees the base interpreter's site-packages, as [tool.corral] "
+                                            "system-site-packages = true asks; exact sync leaves those packages alone"))
     ident = target.base_identity
     if ident and ident.get("externally_managed"):
         findings.append(Finding(
