@@ -79,3 +79,15 @@ def test_inputs_hash_tracks_inputs_not_formatting(tmp_path):
     lock.write_text(f'lock-version = "1.0"\n\n[tool.corral]\ninputs-hash = "{h}"\n')
     assert read_lock_inputs_hash(lock) == h
     assert read_lock_inputs_hash(tmp_path / "missing.toml") is None
+
+
+def test_a_project_without_dependencies_gets_a_valid_empty_lock() -> None:
+    import tomllib
+
+    from packaging.pylock import Pylock
+
+    text = render_pylock(LockDocument(requires_python=">=3.9", extras=(), dependency_groups=(), default_groups=(),
+                                      packages=(), inputs_hash="sha256:0"))
+    data = tomllib.loads(text)
+    assert data["packages"] == []
+    Pylock.from_dict(data)

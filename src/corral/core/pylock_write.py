@@ -203,6 +203,9 @@ def render_pylock(doc: LockDocument) -> str:
     lines.append(f"extras = {_value(sorted(doc.extras))}")
     lines.append(f"dependency-groups = {_value(sorted(doc.dependency_groups))}")
     lines.append(f"default-groups = {_value(sorted(doc.default_groups))}")
+    if not doc.packages:
+        # PEP 751 requires the array; an empty lock must say "nothing", not omit it (uv >= 0.12 rejects that).
+        lines.append("packages = []")
     for package in doc.packages:
         lines.append("")
         lines += _package_lines(package)
