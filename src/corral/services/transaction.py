@@ -20,11 +20,10 @@ from corral.errors import LockError
 from corral.infra.faults import checkpoint
 from corral.infra.fs import atomic_write_text
 
-__all__ = ["JOURNAL", "NEW_SUFFIX", "commit_files", "project_lock", "recover"]
+__all__ = ["JOURNAL", "NEW_SUFFIX", "commit_files", "project_lock", "project_lock_path", "recover"]
 
 JOURNAL = ".corral-txn.json"
 NEW_SUFFIX = ".corral-new"
-LOCK_FILE = ".corral.lock"
 
 
 def _sha(data: bytes) -> str:
@@ -105,16 +104,30 @@ def _leftovers(root: Path) -> Iterator[Path]:
         yield from root.glob(f".{name}.*.tmp")
 
 
+def project_lock_path(project_root: Path) -> Path:
+    """Where the cross-process lock for `project_root` lives."""
+    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+
+    key = hashlib.sha256(str(project_root.resolve()).encode()).hexdigest()[:24]
+    return CorralPaths.from_environment().cache / "project-locks" / f"{key}.lock"
+
+
 @contextlib.contextmanager
 def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[str | None]:
-    """Serialize mutating commands on a project (`<root>/.corral.lock`), recovering first; yields the outcome."""
+    """Serialize mutating commands on a project, recovering first; yields the outcome.
+
+    The lock file lives in corral's cache (keyed by the project's real path), not in the project, so it
+    never shows up in the user's `git status` and works for a read-only checkout too.
+    """
     from filelock import FileLock, Timeout  # noqa: PLC0415
 
-    guard = FileLock(str(project_root / LOCK_FILE), timeout=timeout)
+    lock_path = project_lock_path(project_root)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    guard = FileLock(str(lock_path), timeout=timeout)
     try:
         guard.acquire()
     except Timeout as err:
-        msg = f"another corral command holds {project_root / LOCK_FILE} for more than {timeout:.0f} s; wait or stop it"
+        msg = f"another corral command has held the lock on {project_root} for more than {timeout:.0f} s; wait or stop it"
         raise LockError(msg) from err
     try:
         yield recover(project_root)
