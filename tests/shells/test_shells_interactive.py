@@ -179,3 +179,22 @@ def test_corral_shell_activates_refuses_nesting_and_passes_the_exit_code(plain: 
     code, _ = session.run("exit 3")  # the status is read by the parent shell, once the subshell is gone
     assert code == 3
     assert session.virtual_env() == ""
+
+
+@pytest.mark.parametrize(("shell", "exit_code"), [("ksh", 4), ("tcsh", 4), ("xonsh", 0)])
+def test_corral_shell_in_other_shells(shell: str, exit_code: int, world: World) -> None:
+    # xonsh's `exit` takes no status, so it always leaves with 0
+    exe = require(shell)
+    env = dict(world.environ, PATH=f"{Path(exe).parent}:{world.environ['PATH']}")
+    child = pexpect.spawn("corral", ["shell", "--shell", shell], env=env, cwd=str(world.a), encoding="utf-8",
+                          timeout=30, dimensions=(40, 250))
+    child.sendline('echo "VE=[$VIRTUAL_ENV]"')
+    child.expect(r"VE=\[([^$\]]*)\]")
+    assert child.match.group(1) == str(world.a / ".venv")
+    child.sendline('python -c "import sys; print(\'PREFIX=\' + sys.prefix)"')
+    child.expect(r"PREFIX=([^'\r\n]+)\r\n")
+    assert child.match.group(1) == str(world.a / ".venv")
+    child.sendline("exit 4")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == exit_code
