@@ -174,6 +174,19 @@ def _smoke_test(new: Path) -> None:
         raise EnvError(msg)
 
 
+def _keep_interpreter(ctx: Context, env: Path) -> str | None:
+    """With nothing pinned (flag, setting, .python-version), rebuild on the interpreter the env was made with."""
+    from corral.services.inspection import read_provenance  # noqa: PLC0415
+    from corral.services.python import read_python_version  # noqa: PLC0415
+
+    if ctx.settings.value("python") or read_python_version(env.parent) is not None:
+        return None
+    record = read_provenance(env)
+    if record is not None and Path(record.interpreter).exists():
+        return record.interpreter
+    return None
+
+
 def recreate(ctx: Context, *, python: str | None = None) -> RecreateReport:
     """Rebuild the project's env from the lock beside the old one and swap it in (confirmation is the CLI's job)."""
     from corral.services.create import create_env  # noqa: PLC0415
@@ -189,7 +202,7 @@ def recreate(ctx: Context, *, python: str | None = None) -> RecreateReport:
     _write_journal(journal, {"env": str(env), "new": str(new), "old": str(old), "token": token})
     try:
         prompt = ctx.settings.value("prompt") or project.name
-        created = create_env(ctx, new, python=python, prompt=prompt, kind="project")
+        created = create_env(ctx, new, python=python or _keep_interpreter(ctx, env), prompt=prompt, kind="project")
         checkpoint("recreate:created")
         source, count, notes = _populate(ctx, new, env, project.root / "pylock.toml")
         checkpoint("recreate:synced")
