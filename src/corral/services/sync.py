@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.plan import SyncPlan
     from corral.core.protocols import Installer
+    from corral.core.pylock_select import Chosen
     from corral.services.context import Context
 
 __all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "pick_engine", "stamp_key", "sync"]
@@ -140,8 +141,6 @@ def apply_lock(
     """
     from corral.core.layout import EnvLayout  # noqa: PLC0415
     from corral.core.plan import SyncPlan, normalize  # noqa: PLC0415
-    from corral.core.pylock_select import select_packages  # noqa: PLC0415
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
     from corral.services.create import engine_environ  # noqa: PLC0415
     from corral.services.inspection import installed_distributions, site_packages_dirs  # noqa: PLC0415
 
@@ -154,8 +153,7 @@ def apply_lock(
     root = project_root or (ctx.project.root if ctx.project else None)
     is_package, project_name = _declares_build_system(root) if root else (False, None)
     say("selecting", f"{lock_path.name} for Python {target.version}")
-    chosen = select_packages(read_toml(lock_path), target=target, selection=selection or Selection(),
-                             lock_dir=lock_path.parent.absolute())
+    chosen = _choose(ctx, lock_path, target, selection or Selection())
     if root is not None:  # a lock another tool wrote may list the project itself as a directory
         chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.absolute().as_uri())]
     installed = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
@@ -173,6 +171,13 @@ def apply_lock(
         say("installing", f"{project_name} (editable, from {root})")
         installer.install_editable(python, root, environ=environ, offline=offline)
     return _report(env, lock_path, installer.name, plan, project_installed=do_project)
+
+
+def _choose(ctx: Context, lock_path: Path, target: InterpreterInfo, selection: Selection) -> list[Chosen]:
+    from corral.services.lock_choice import choose  # noqa: PLC0415
+
+    return choose(lock_path, target=target, selection=selection, selection_key=stamp_key(selection),
+                  cache_dir=ctx.paths.cache / "lock-choices")
 
 
 def _report(env: Path, lock: Path, engine: str, plan: SyncPlan, *, project_installed: bool) -> SyncReport:
@@ -207,19 +212,28 @@ def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress
 
 @contextlib.contextmanager
 def env_lock(env: Path, progress: Progress) -> Iterator[None]:
-    """Hold `<env>/.corral-sync.lock` so two syncs never change one env at once."""
-    from filelock import FileLock, Timeout  # noqa: PLC0415
+    """Hold `<env>/.corral-sync.lock` so two syncs never change one env at once.
 
-    lock = FileLock(str(env / ENV_LOCK))
+    On POSIX a plain `fcntl.flock` (what filelock does there too, minus its ~40 ms import of asyncio).
+    """
     try:
-        lock.acquire(timeout=0.2)
-    except Timeout:
-        progress("waiting", f"another corral command is changing {env}")
-        lock.acquire()
-    try:
-        yield
-    finally:
-        lock.release()
+        import fcntl  # noqa: PLC0415
+    except ImportError:  # Windows
+        from filelock import FileLock  # noqa: PLC0415
+
+        with FileLock(str(env / ENV_LOCK)):
+            yield
+        return
+    with open(env / ENV_LOCK, "a") as handle:  # noqa: PTH123
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress("waiting", f"another corral command is changing {env}")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def sync(
@@ -242,9 +256,9 @@ def sync(
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
     lock_path = _ensure_lock(ctx, frozen=frozen, locked=locked, progress=say)
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.services.lock_choice import lock_header  # noqa: PLC0415
 
-    chosen.validate(read_toml(lock_path))  # bad group/extra names fail before an env is made
+    chosen.validate(lock_header(lock_path))  # bad group/extra names fail before an env is made
     created = False
     from corral.services.inspection import is_environment  # noqa: PLC0415
 

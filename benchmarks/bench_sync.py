@@ -1,0 +1,171 @@
+"""Benchmark: build the same locked web stack several ways and compare (not a test; needs the real index once).
+
+    python benchmarks/bench_sync.py [--python 3.12] [--rounds 5] [--keep DIR]
+
+Setup (untimed, needs the network the first time): a project depending on a ~30-package web stack is locked
+by `corral lock` (pylock.toml) and `uv lock` (uv.lock), and exported to requirements.txt; one warm-up round
+fills the uv and pip caches. Each timed round then starts from no env at all and measures, paired:
+
+  corral          `corral sync` (creates the env, seeded with pip as corral's default is, installs)
+  corral-noseed   the same with CORRAL_SEED=0 (no pip, as `uv sync` does)
+  uv-pip-sync     `uv venv --seed` + `uv pip sync pylock.toml` (the same work as corral)
+  uv-pip-sync-off the same with `--offline` (no HTTP revalidation of the wheel URLs)
+  uv-sync         `uv sync --locked --offline` from uv.lock (uv's fastest project path; no pip)
+  pip             `python -m venv` + `pip install -r requirements.txt`
+  corral-noop     `corral sync` again on the synced env (the stamp's fast path)
+
+It prints the median of each and the median of the paired ratios. Targets (issue 3): corral within 1.2x of
+uv-pip-sync-off (or +30 ms), corral-noseed within 1.5x of uv-sync, corral-noop under 50 ms.
+Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STACK = ["fastapi", "uvicorn[standard]", "sqlalchemy", "httpx", "pydantic", "jinja2", "python-multipart",
+         "alembic", "itsdangerous"]
+HERE = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """A program next to this interpreter (the venv corral runs from), else on PATH."""
+    local = HERE / name
+    found = str(local) if local.exists() else shutil.which(name)
+    if not found:
+        sys.exit(f"bench_sync: {name} not found next to {sys.executable} or on PATH")
+    return found
+
+
+def environ(**extra: str) -> dict[str, str]:
+    """The caller's environment without pip/uv/corral settings (the machine's pip config is ignored)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PIP_", "UV_", "CORRAL_", "VIRTUAL_ENV", "PYTHONPATH"))}
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", UV_NO_CONFIG="1",
+               UV_PYTHON_DOWNLOADS="never")
+    env.update(extra)
+    return env
+
+
+def sh(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """Run, failing loudly."""
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        sys.exit(f"bench_sync: {' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
+def timed(steps: list[list[str]], cwd: Path, env: dict[str, str]) -> float:
+    """Wall time of running `steps` one after the other."""
+    start = time.perf_counter()
+    for step in steps:
+        sh(step, cwd, env)
+    return time.perf_counter() - start
+
+
+def python_path(spec: str) -> str:
+    """A path for '3.12'-style specs (pyenv folder or PATH), or the spec itself."""
+    if os.sep in spec:
+        return spec
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for folder in sorted(pyenv.glob(f"{spec}.*"), reverse=True):
+        exe = folder / "bin" / f"python{spec}"
+        if exe.exists():
+            return str(exe)
+    return shutil.which(f"python{spec}") or sys.exit(f"bench_sync: no Python {spec} found")
+
+
+def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
+    """Write the projects and their locks (untimed)."""
+    minor = ".".join(subprocess.check_output([python, "-c", "import sys; print(sys.version_info[0], "
+                                              "sys.version_info[1])"], text=True).split())
+    pyproject = (f'[project]\nname = "webstack"\nversion = "0.1.0"\nrequires-python = ">={minor}"\n'
+                 f"dependencies = {STACK!r}\n".replace("'", '"'))
+    dirs = {}
+    for name in ("corral", "uvsync", "uvpip", "pip"):
+        folder = work / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+        dirs[name] = folder
+    (dirs["corral"] / ".python-version").write_text(python + "\n", encoding="utf-8")
+    print("setup: corral lock, uv lock, exports (network on first use) ...", file=sys.stderr)
+    sh([sys.executable, "-m", "corral", "lock"], dirs["corral"], env)
+    sh([tool("uv"), "lock", "--python", python], dirs["uvsync"], env)
+    shutil.copy(dirs["corral"] / "pylock.toml", dirs["uvpip"] / "pylock.toml")
+    sh([tool("uv"), "export", "--format", "requirements.txt", "--no-emit-project", "-o", "requirements.txt",
+        "--quiet", "--python", python], dirs["uvsync"], env)
+    shutil.copy(dirs["uvsync"] / "requirements.txt", dirs["pip"] / "requirements.txt")
+    return dirs
+
+
+def ways(dirs: dict[str, Path], python: str) -> dict[str, tuple[Path, list[list[str]], dict[str, str], Path]]:
+    """name -> (cwd, steps, env, env folder to delete before each round)."""
+    uv, env = tool("uv"), environ()
+    corral = [sys.executable, "-m", "corral", "sync", "-q"]
+    uvpip_env = dirs["uvpip"] / ".venv"
+    pylock_sync = [uv, "pip", "sync", "--python", str(uvpip_env / "bin" / "python"), "pylock.toml",
+                   "--preview-features", "pylock", "-q"]
+    pip_env = dirs["pip"] / ".venv"
+    return {
+        "corral": (dirs["corral"], [corral], env, dirs["corral"] / ".venv"),
+        "corral-noseed": (dirs["corral"], [corral], environ(CORRAL_SEED="0"), dirs["corral"] / ".venv"),
+        "uv-pip-sync": (dirs["uvpip"], [[uv, "venv", "-q", "--seed", "-p", python, str(uvpip_env)], pylock_sync],
+                        env, uvpip_env),
+        "uv-pip-sync-off": (dirs["uvpip"], [[uv, "venv", "-q", "--seed", "--offline", "-p", python, str(uvpip_env)],
+                                            [*pylock_sync, "--offline"]], env, uvpip_env),
+        "uv-sync": (dirs["uvsync"], [[uv, "sync", "--locked", "--offline", "-q", "--python", python]], env,
+                    dirs["uvsync"] / ".venv"),
+        "pip": (dirs["pip"], [[python, "-m", "venv", str(pip_env)],
+                              [str(pip_env / "bin" / "python"), "-m", "pip", "install", "-q", "-r",
+                               "requirements.txt"]], env, pip_env),
+    }
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default="3.12")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    opts = parser.parse_args()
+    python = python_path(opts.python)
+    work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-"))
+    dirs = setup(work, python, environ())
+    table = ways(dirs, python)
+    times: dict[str, list[float]] = {name: [] for name in [*table, "corral-noop"]}
+    for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
+        for name, (cwd, steps, env, env_dir) in table.items():
+            shutil.rmtree(env_dir, ignore_errors=True)
+            took = timed(steps, cwd, env)
+            if round_no:
+                times[name].append(took)
+        cwd, steps, env, _ = table["corral"]
+        sh(steps[0], cwd, env)
+        noop = min(timed(steps, cwd, env) for _ in range(5))
+        if round_no:
+            times["corral-noop"].append(noop)
+    count = len(list((dirs["uvsync"] / ".venv").glob("lib/*/site-packages/*.dist-info")))
+    print(f"\n{count} distributions in the env, Python {python}, {opts.rounds} rounds, warm caches\n")
+    print(f"{'way':<18}{'median':>10}{'min':>10}")
+    for name, values in times.items():
+        print(f"{name:<18}{statistics.median(values) * 1000:>8.0f}ms{min(values) * 1000:>8.0f}ms")
+    print("\npaired ratios (median of per-round ratios):")
+    for a, b in (("corral", "uv-pip-sync"), ("corral", "uv-pip-sync-off"), ("corral-noseed", "uv-sync"),
+                 ("corral", "pip")):
+        ratios = [x / y for x, y in zip(times[a], times[b])]
+        diff = statistics.median(x - y for x, y in zip(times[a], times[b])) * 1000
+        print(f"  {a} / {b}: {statistics.median(ratios):.2f}x ({diff:+.0f} ms)")
+    print(f"  corral-noop: {statistics.median(times['corral-noop']) * 1000:.0f} ms (target < 50 ms)")
+    if not opts.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

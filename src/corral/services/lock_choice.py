@@ -1,0 +1,72 @@
+"""The lock's packages chosen for one env, remembered in corral's cache.
+
+Choosing means parsing pylock.toml (a multi-platform lock of a web stack is ~250 KB: ~50 ms of TOML) and
+matching every wheel against the target's tags. The answer depends only on the lock's bytes, the
+selection, the target interpreter and this machine, so it is cached under a hash of exactly those:
+recreating an env, or syncing again after a bare `pip install`, skips the parse entirely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import sys
+from typing import TYPE_CHECKING, Any
+
+from corral import __version__
+from corral.core.pylock_select import Chosen, select_packages
+from corral.infra.fs import atomic_write_text
+from corral.infra.toml_file import parse_toml
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.selection import Selection
+
+__all__ = ["choose", "lock_header"]
+
+_FIELDS = ("name", "version", "kind", "url", "sha256", "filename", "editable")
+
+
+def lock_header(lock_path: Path) -> dict[str, Any]:
+    """The lock's top-level keys only (extras, groups, requires-python...), parsed without its packages."""
+    text = lock_path.read_text(encoding="utf-8")
+    head = text.split("\n[[packages]]", 1)[0].split("\n[tool", 1)[0]
+    return parse_toml(head, origin=str(lock_path))
+
+
+def _machine() -> dict[str, str]:
+    libc = ""
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    return {"os": os.name, "platform": sys.platform, "machine": platform.machine(), "libc": libc,
+            "maxsize": str(sys.maxsize)}
+
+
+def _key(data: bytes, lock_path: Path, selection_key: str, target: InterpreterInfo) -> str:
+    blob = json.dumps({"lock": hashlib.sha256(data).hexdigest(), "dir": str(lock_path.parent.absolute()),
+                       "selection": selection_key, "marker_env": dict(target.marker_env),
+                       "impl": target.implementation, "version": target.version, "abiflags": target.abiflags,
+                       "soabi": target.soabi, "machine": _machine(), "corral": __version__}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def choose(lock_path: Path, *, target: InterpreterInfo, selection: Selection, selection_key: str,
+           cache_dir: Path | None) -> list[Chosen]:
+    """select_packages() for `target`, served from `cache_dir` when the same question was answered before."""
+    data = lock_path.read_bytes()
+    cache_file = cache_dir / f"{_key(data, lock_path, selection_key, target)}.json" if cache_dir else None
+    if cache_file is not None:
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            rows = json.loads(cache_file.read_text(encoding="utf-8"))
+            return [Chosen(**{f: row[f] for f in _FIELDS}) for row in rows]
+    lock = parse_toml(data.decode("utf-8"), origin=str(lock_path))
+    chosen = select_packages(lock, target=target, selection=selection, lock_dir=lock_path.parent.absolute())
+    if cache_file is not None:
+        with contextlib.suppress(OSError):
+            atomic_write_text(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))
+    return chosen
