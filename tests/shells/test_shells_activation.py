@@ -8,13 +8,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import shellkit
+from shellkit import make_environ, require
 
 from corral.shells.bash import posix_quote
 from corral.shells.csh import csh_quote
 from corral.shells.fish import fish_quote
 from corral.shells.nushell import nu_quote
 from corral.shells.xonsh import xonsh_quote
-from shellkit import base_python_dir, corral_bin, make_environ, odd_env, require  # noqa: F401 - fixtures
+
+# fixtures live in shellkit (a conftest.py here would shadow tests/conftest.py)
+base_python_dir = shellkit.base_python_dir
+corral_bin = shellkit.corral_bin
+odd_env = shellkit.odd_env
 
 pytestmark = [pytest.mark.shells, pytest.mark.integration]
 

@@ -10,13 +10,18 @@ import sys
 from pathlib import Path
 
 import pytest
+import shellkit
+from shellkit import make_environ, require
 
 from conftest import pyenv_python
 from corral.shells.bash import posix_quote
 from corral.shells.csh import csh_quote
 from corral.shells.fish import fish_quote
 from corral.shells.nushell import nu_quote
-from shellkit import base_python_dir, corral_bin, make_environ, require  # noqa: F401 - fixtures
+
+# fixtures live in shellkit (a conftest.py here would shadow tests/conftest.py)
+base_python_dir = shellkit.base_python_dir
+corral_bin = shellkit.corral_bin
 
 pytestmark = [pytest.mark.shells, pytest.mark.integration]
 
@@ -69,7 +74,7 @@ TRICKY = ["a b", "it's", 'say "hi"', "$HOME", "`date`", "$(date)", "100%", "Ã¼ Ã
     ("tcsh", csh_quote, "printf '%s\\n' {}"),
     ("nu", nu_quote, "print {}"),
 ])
-def test_quoting_round_trips_through_the_real_shell(shell: str, quote, command: str, tmp_path: Path) -> None:  # noqa: ANN001
+def test_quoting_round_trips_through_the_real_shell(shell: str, quote, command: str, tmp_path: Path) -> None:
     if shell == "nu" and shutil.which("nu") is None:
         pytest.skip("nushell is optional")
     exe = require(shell)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import shellkit
+from shellkit import make_env, make_environ, require
 
 from conftest import pyenv_python
-from shellkit import base_python_dir, corral_bin, make_env, make_environ, require  # noqa: F401 - fixtures
+
+# fixtures live in shellkit (a conftest.py here would shadow tests/conftest.py)
+base_python_dir = shellkit.base_python_dir
+corral_bin = shellkit.corral_bin
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

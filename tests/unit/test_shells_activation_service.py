@@ -68,31 +68,32 @@ def test_every_registered_shell_loads_and_renders(tmp_path: Path) -> None:
     change = activate_change(_env(tmp_path / "e"), {"PATH": "/usr/bin"}, windows=False)
     for name in SHELLS:
         text = load_shell(name).render(change)
-        assert str(tmp_path) in text or name == "xonsh" and repr(str(tmp_path))[1:-1] in text
+        assert str(tmp_path) in text, name
 
 
-def test_unknown_shell_names_the_supported_ones(corral, project: Path) -> None:  # noqa: ANN001
+def test_unknown_shell_names_the_supported_ones(corral, project: Path) -> None:
     result = corral("activate", "--shell", "dos", cwd=project)
     assert result.exit_code == 2
     assert "unknown shell 'dos'" in result.stderr
-    assert "bash" in result.stderr and "xonsh" in result.stderr
+    assert "bash" in result.stderr
+    assert "xonsh" in result.stderr
 
 
-def test_activate_without_an_env_says_how_to_make_one(corral, project: Path) -> None:  # noqa: ANN001
+def test_activate_without_an_env_says_how_to_make_one(corral, project: Path) -> None:
     result = corral("activate", "--shell", "bash", cwd=project)
     assert result.exit_code == 1
     assert "corral venv" in result.stderr
     assert result.stdout == ""
 
 
-def test_activate_with_env_option_renders_for_that_env(corral, tmp_path: Path) -> None:  # noqa: ANN001
+def test_activate_with_env_option_renders_for_that_env(corral, tmp_path: Path) -> None:
     env = _env(tmp_path / "some env")
     result = corral("activate", "--env", str(env), "--shell", "fish")
     assert result.exit_code == 0, result.stderr
     assert f"set -gx VIRTUAL_ENV '{env}'" in result.stdout
 
 
-def test_nested_corral_shell_is_refused(corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_nested_corral_shell_is_refused(corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORRAL_SHELL", "/somewhere/.venv")
     result = corral("shell", "--env", str(_env(tmp_path / "e")), "--shell", "bash")
     assert result.exit_code == 2
@@ -100,7 +101,7 @@ def test_nested_corral_shell_is_refused(corral, tmp_path: Path, monkeypatch: pyt
     assert "exit" in result.stderr
 
 
-def test_hook_snippet_calls_corral_and_compares_pwd_first(corral) -> None:  # noqa: ANN001
+def test_hook_snippet_calls_corral_and_compares_pwd_first(corral) -> None:
     result = corral("hook", "bash")
     assert result.exit_code == 0
     assert '"${_CORRAL_LAST_PWD-}" != "$PWD"' in result.stdout

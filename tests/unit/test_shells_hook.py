@@ -33,7 +33,7 @@ def paths(tmp_path: Path) -> CorralPaths:
     return CorralPaths(data=home / "data", cache=home / "cache", config=home / "config")
 
 
-def _decide(cwd: Path, environ: dict[str, str], paths: CorralPaths):  # noqa: ANN202
+def _decide(cwd: Path, environ: dict[str, str], paths: CorralPaths):
     return decide(cwd, {"PATH": "/usr/bin", **environ}, lambda: paths)
 
 
@@ -110,7 +110,7 @@ def test_a_broken_pyproject_does_not_break_the_prompt(tmp_path: Path, paths: Cor
     assert _decide(tmp_path, {}, paths).change is None
 
 
-def test_allow_command_refuses_a_folder_that_is_not_an_env(corral, tmp_path: Path) -> None:  # noqa: ANN001
+def test_allow_command_refuses_a_folder_that_is_not_an_env(corral, tmp_path: Path) -> None:
     result = corral("allow", str(tmp_path))
     assert result.exit_code == 1
     assert "no environment at" in result.stderr

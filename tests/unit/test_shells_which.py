@@ -25,7 +25,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _report(root: Path, path: str, **extra: str):  # noqa: ANN202
+def _report(root: Path, path: str, **extra: str):
     environ = {"PATH": path, **extra}
     return which(Context(cwd=root, environ=environ), environ=environ, activate_hint="FIX")
 
@@ -63,7 +63,7 @@ def test_a_stray_pip_earlier_on_path_is_flagged(seeded: Path, tmp_path: Path) ->
                for p in report_path_first.problems)
 
 
-def test_which_cli_json_and_check_exit_code(corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_which_cli_json_and_check_exit_code(corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     result = corral("which", "--json", "--check", "--shell", "fish", cwd=seeded)
     assert result.exit_code == 1

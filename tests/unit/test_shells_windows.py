@@ -13,7 +13,7 @@ from corral.services.activation import activate_change, deactivate_change
 from corral.shells.cmd import cmd_quote
 from corral.shells.powershell import ps_quote
 
-NASTY = r"C:\Users\Jö 'x' ‘y’ $HOME `n %PATH% ! & ^ ; 中\proj\.venv"
+NASTY = "C:\\Users\\Jö 'x' \u2018y\u2019 $HOME `n %PATH% ! & ^ ; 中\\proj\\.venv"
 PS_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 
@@ -32,7 +32,7 @@ def ps_unquote(literal: str) -> str:
     return "".join(out)
 
 
-@pytest.mark.parametrize("value", ["plain", "it's", "‘typographic’", "$env:HOME `n", "100% ü", NASTY])
+@pytest.mark.parametrize("value", ["plain", "it's", "\u2018typographic\u2019", "$env:HOME `n", "100% ü", NASTY])
 def test_powershell_quote_round_trips_under_the_verbatim_string_rule(value: str) -> None:
     assert ps_unquote(ps_quote(value)) == value
 

@@ -1,5 +1,7 @@
-"""Which env to activate, and what activating or deactivating it changes — computed here, never by sourcing the
-env's own scripts (they may be stale, foreign, or shipped by a freshly cloned repository).
+"""Which env to activate, and what activating or deactivating it changes.
+
+Computed here, never by sourcing the env's own scripts (they may be stale, foreign, or shipped by a freshly
+cloned repository).
 
 Works for any PEP 405 env: corral's, `python -m venv`, virtualenv, uv; POSIX `bin/` and Windows `Scripts/`.
 """
@@ -67,13 +69,16 @@ def env_prompt(root: Path, *, windows: bool = False) -> str:
 
 
 def _path_without(environ: Mapping[str, str], drop: list[str], sep: str, *, windows: bool) -> list[str]:
-    """PATH's entries minus every entry equal to one of `drop`.
+    r"""PATH's entries minus every entry equal to one of `drop`.
 
     Entries are matched on the whole string first, so an env folder whose name holds the separator
     (legal on Windows: `;`) is still removed as one entry.
     """
     value = environ.get("PATH", "")
-    fold = (lambda t: t.lower().replace("/", "\\")) if windows else (lambda t: t)
+
+    def fold(text: str) -> str:
+        return text.lower().replace("/", "\\") if windows else text
+
     for entry in sorted(drop, key=len, reverse=True):
         for variant in (entry, entry + ("\\" if windows else "/")):
             folded, target = fold(value), fold(variant)
@@ -102,7 +107,7 @@ def _bin_of(root: str, *, windows: bool) -> str:
 
 def activate_change(root: Path, environ: Mapping[str, str], *, windows: bool | None = None,
                     by_hook: bool = False) -> EnvChange:
-    """What activating the env at `root` changes, given the shell's current `environ`.
+    r"""What activating the env at `root` changes, given the shell's current `environ`.
 
     Args:
         root: the env folder (holding pyvenv.cfg).
@@ -112,6 +117,7 @@ def activate_change(root: Path, environ: Mapping[str, str], *, windows: bool | N
 
     Returns:
         The variables to set and unset, the new PATH, the prompt name.
+
     """
     if windows is None:
         windows = os.name == "nt"

@@ -49,8 +49,9 @@ def _same_env(a: str | None, b: str | None) -> bool:
 
 
 def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPaths]) -> HookDecision:
-    """Activate the project's trusted env, switch between projects, deactivate on leaving; never touch an env
-    the user activated by hand (VIRTUAL_ENV set without the hook's marker).
+    """Activate the project's trusted env, switch between projects, deactivate on leaving.
+
+    An env the user activated by hand (VIRTUAL_ENV set without the hook's marker) is never touched.
 
     `paths` is called only when the trust store must be read (finding corral's folders costs start-up time).
     """

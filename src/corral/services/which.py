@@ -1,5 +1,7 @@
-"""`corral which`: what is really live — VIRTUAL_ENV, where `python` and `pip` on PATH resolve, their versions,
-and whether they belong to this project's env. Answers from disk (pyvenv.cfg, shebangs, dist-info) where it can.
+"""`corral which`: what is really live in the shell.
+
+VIRTUAL_ENV, where `python` and `pip` on PATH resolve, their versions, and whether they belong to this project's
+env. Answers from disk (pyvenv.cfg, shebangs, dist-info) where it can.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class WhichReport:
 
 
 def _env_of(program: Path) -> Path | None:
-    """The env whose bin/ (or Scripts\\) holds `program`, judged by the folder, not the symlink target."""
+    r"""The env whose bin/ (or Scripts\\) holds `program`, judged by the folder, not the symlink target."""
     root = program.parent.parent
     return root if (root / "pyvenv.cfg").is_file() else None
 
@@ -77,7 +79,7 @@ def _shebang(script: Path) -> str | None:
     try:
         with script.open("rb") as handle:
             first = handle.readline(4096)
-            if first.startswith(b"#!/bin/sh") or first.startswith(b"#!/usr/bin/env sh"):
+            if first.startswith((b"#!/bin/sh", b"#!/usr/bin/env sh")):
                 # uv/virtualenv relocatable launchers: `'''exec' "$(dirname ...)/python" "$0" "$@"`
                 second = handle.readline(4096).decode("utf-8", "replace")
                 if "exec" in second and "python" in second:
@@ -173,6 +175,7 @@ def which(ctx: Context, *, environ: Mapping[str, str] | None = None, activate_hi
 
     Returns:
         The report, with a Problem (message + fix) for every mismatch.
+
     """
     env = ctx.environ if environ is None else environ
     search = env.get("PATH", "")

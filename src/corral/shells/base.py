@@ -44,7 +44,7 @@ class ShellBase:
         """Replace PATH."""
         return self.set_var("PATH", sep.join(entries))
 
-    def prompt_on(self, name: str) -> list[str]:
+    def prompt_on(self, name: str) -> list[str]:  # noqa: ARG002 - shells without a prompt to change
         """Statements that prefix the prompt with `(name) ` (once, whatever the previous env was)."""
         return []
 

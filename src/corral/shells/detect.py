@@ -1,5 +1,7 @@
-"""Which shell started corral: the parent process (Linux /proc, else `ps`), then `$SHELL`; on Windows the
-environment (cmd defines PROMPT, PowerShell does not).
+"""Which shell started corral.
+
+The parent process (Linux /proc, else `ps`), then `$SHELL`; on Windows the environment (cmd defines PROMPT,
+PowerShell does not).
 
 No dependency: shellingham would add the same /proc and `ps` walk; the fallbacks here cover what corral needs.
 """
@@ -43,8 +45,7 @@ def canonical_name(program: str) -> str | None:
     base = Path(program.strip().lstrip("-")).name.lower()
     # a shell may retitle its process ("xonsh --no-rc -"): the first word is the program
     base = base.split()[0] if base.split() else base
-    if base.endswith(".exe"):
-        base = base[:-4]
+    base = base.removesuffix(".exe")
     if base in _ALIASES:
         return _ALIASES[base]
     stem = base.split("-")[0].rstrip("0123456789.")

@@ -56,8 +56,8 @@ class ShShell(ShellBase):
         return ["hash -r 2>/dev/null || true"]
 
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
-        """sh reads `$ENV` when interactive: point it at a file that sources the user's one first."""
-        rc = f'if [ -n "${{_CORRAL_USER_ENV-}}" ] && [ -f "$_CORRAL_USER_ENV" ]; then . "$_CORRAL_USER_ENV"; fi\n'
+        """Sh reads `$ENV` when interactive: point it at a file that sources the user's one first."""
+        rc = 'if [ -n "${_CORRAL_USER_ENV-}" ] && [ -f "$_CORRAL_USER_ENV" ]; then . "$_CORRAL_USER_ENV"; fi\n'
         env = dict(environ)
         env["_CORRAL_USER_ENV"] = environ.get("ENV", "")
         env["ENV"] = "{dir}/rc.sh"

@@ -1,4 +1,6 @@
-"""cmd.exe: a child cannot change its parent's environment, so `corral activate` prints one `set` per line for
+"""cmd.exe: one `set` per line, run by the user's FOR loop.
+
+A child process cannot change cmd's environment, so `corral activate` prints one `set` per line for
 
     FOR /F "delims=" %i IN ('corral activate') DO @%i
 
@@ -60,8 +62,8 @@ class CmdShell(ShellBase):
         """Restore PROMPT."""
         return ['if defined _CORRAL_OLD_PROMPT call set "PROMPT=%_CORRAL_OLD_PROMPT%"', 'set "_CORRAL_OLD_PROMPT="']
 
-    def hook(self, *, corral: Sequence[str]) -> str:
-        """cmd has no prompt hook."""
+    def hook(self, *, corral: Sequence[str]) -> str:  # noqa: ARG002 - the protocol's signature
+        """Cmd has no prompt hook."""
         msg = "cmd has no prompt hook to run on cd; use `corral shell` or PowerShell's `corral hook pwsh`"
         raise ShellError(msg)
 

@@ -29,7 +29,7 @@ class TcshShell(ShellBase):
     terminator = " ;"
 
     def quote(self, value: str) -> str:
-        """csh single quoting."""
+        """Csh single quoting."""
         return csh_quote(value)
 
     def set_var(self, name: str, value: str) -> str:
@@ -57,11 +57,11 @@ class TcshShell(ShellBase):
         return ["rehash"]
 
     def command(self, argv: Sequence[str]) -> str:
-        """argv for the hook's alias (stored in a list variable, so no nested quoting)."""
+        """Argv for the hook's alias (stored in a list variable, so no nested quoting)."""
         return " ".join(self.quote(a) for a in argv)
 
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
-        """tcsh has no --rcfile: a private HOME whose .tcshrc restores HOME, sources the user's rc, activates."""
+        """Tcsh has no --rcfile: a private HOME whose .tcshrc restores HOME, sources the user's rc, activates."""
         env = dict(environ)
         env["_CORRAL_USER_HOME"] = environ.get("HOME", "")
         env["HOME"] = "{dir}"

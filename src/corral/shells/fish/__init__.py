@@ -25,7 +25,7 @@ class FishShell(ShellBase):
     hook_template = "hook.fish"
 
     def quote(self, value: str) -> str:
-        """fish single quoting."""
+        """Fish single quoting."""
         return fish_quote(value)
 
     def set_var(self, name: str, value: str) -> str:

@@ -1,5 +1,7 @@
-"""nushell: no `eval`, so activation is data — a JSON record `{"set": {...}, "unset": [...]}` that the helpers
-from `corral hook nu` (`corral-activate`, `corral-deactivate`) apply with `load-env` and `hide-env`.
+"""nushell: activation is data, since nu has no `eval`.
+
+A JSON record `{"set": {...}, "unset": [...]}` that the helpers from `corral hook nu` (`corral-activate`,
+`corral-deactivate`, the PWD hook) apply with `load-env` and `hide-env`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ __all__ = ["NuShell", "nu_quote"]
 
 
 def nu_quote(value: str) -> str:
-    """A double-quoted nu string (backslash escapes as in JSON for `\\` and `"`)."""
+    r"""A double-quoted nu string (backslash escapes as in JSON for `\\` and `"`)."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

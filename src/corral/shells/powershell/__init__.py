@@ -8,7 +8,7 @@ from corral.core.protocols import SubshellPlan
 from corral.shells.base import ShellBase
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["PowerShell", "ps_quote"]
 
@@ -45,8 +45,8 @@ class PowerShell(ShellBase):
         """Keep the user's prompt as _corral_old_prompt and prefix it."""
         return [
             "if (-not $env:VIRTUAL_ENV_DISABLE_PROMPT) {",
-            "  if (-not (Test-Path function:global:_corral_old_prompt)) {"
-            " Copy-Item function:global:prompt function:global:_corral_old_prompt }",
+            ("  if (-not (Test-Path function:global:_corral_old_prompt)) {"
+             " Copy-Item function:global:prompt function:global:_corral_old_prompt }"),
             f"  function global:prompt {{ Write-Host -NoNewline {self.quote(f'({name}) ')}; _corral_old_prompt }}",
             "}",
         ]
@@ -60,7 +60,7 @@ class PowerShell(ShellBase):
             "}",
         ]
 
-    def command(self, argv: list[str] | tuple[str, ...]) -> str:  # type: ignore[override] - narrower is fine here
+    def command(self, argv: Sequence[str]) -> str:
         """`& 'exe' 'arg' ...`."""
         return "& " + " ".join(self.quote(a) for a in argv)
 
