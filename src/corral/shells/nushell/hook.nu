@@ -4,7 +4,7 @@ def --env corral-apply [change: record] {
   load-env $change.set
   hide-env -i ...$change.unset
 }
-def --env corral-activate [...args: string] { corral-apply (@CORRAL@ activate --shell nu ...$args | from json) }
+def --env --wrapped corral-activate [...args] { corral-apply (@CORRAL@ activate --shell nu ...$args | from json) }
 def --env corral-deactivate [] { corral-apply (@CORRAL@ deactivate --shell nu | from json) }
 $env.config.hooks.env_change.PWD = ($env.config.hooks.env_change.PWD? | default [] | append {|before, after|
   let out = (@CORRAL@ hook-eval nu | str trim)
