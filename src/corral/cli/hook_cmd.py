@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from corral.render.output import Output
     from corral.services.context import Context
 
-__all__ = ["corral_argv", "configure", "handle"]
+__all__ = ["configure", "corral_argv", "handle"]
 
 
 def corral_argv() -> list[str]:
