@@ -194,6 +194,14 @@ def _report(env: Path, lock: Path, engine: str, plan: SyncPlan, *, project_insta
 def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress) -> Path:
     project = ctx.require_project()
     default = project.root / LOCK_FILE
+    if frozen:
+        if not default.is_file():
+            msg = f"--frozen needs {default}, which does not exist; run `corral lock` first"
+            raise LockError(msg)
+        return default
+    memo = _fresh_memo(ctx, project.pyproject, default)
+    if memo is not None and memo.is_file():
+        return default  # this exact pyproject/lock/settings triple was found fresh before
     try:
         from corral.services import lock as lock_service  # noqa: PLC0415 - written by the lock side
     except ImportError:
@@ -203,11 +211,42 @@ def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress
             msg = f"no lock file at {default}; run `corral lock` to create it"
             raise LockError(msg)
         return default
-    if not frozen and default.is_file() and not lock_service.is_fresh(project, default, ctx=ctx) and not locked:
+    if default.is_file() and not locked and not lock_service.is_fresh(project, default, ctx=ctx):
         progress("resolving", "pyproject.toml changed since the lock was written; updating pylock.toml")
-    elif not default.is_file() and not frozen and not locked:
+    elif not default.is_file() and not locked:
         progress("resolving", "no pylock.toml yet; locking")
-    return Path(lock_service.ensure_lock(ctx, frozen=frozen, locked=locked))
+    path = Path(lock_service.ensure_lock(ctx, frozen=False, locked=locked))
+    memo = _fresh_memo(ctx, project.pyproject, path)
+    if memo is not None:
+        with contextlib.suppress(OSError):
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.touch()
+    return path
+
+
+def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
+    """A cache file whose existence says "the lock side found this lock fresh for these exact inputs".
+
+    Keyed by the pyproject's bytes, the lock's inputs-hash, the index/corral environment and the user config
+    file: everything the lock side's freshness check reads. It spares a sync the import of the resolver side.
+    """
+    import hashlib  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    from corral.core.lockinputs import read_lock_inputs_hash  # noqa: PLC0415
+
+    stored = read_lock_inputs_hash(lock_path)
+    try:
+        body = pyproject.read_bytes()
+    except OSError:
+        return None
+    if stored is None:
+        return None
+    config = ctx.paths.user_config_file
+    blob = json.dumps({"pyproject": hashlib.sha256(body).hexdigest(), "inputs": stored, "root": str(pyproject),
+                       "environ": sync_stamp.environ_key(ctx.environ), "config": sync_stamp.fingerprint(config),
+                       "corral": sync_stamp.__version__}, sort_keys=True)
+    return ctx.paths.cache / "fresh-locks" / hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
 @contextlib.contextmanager

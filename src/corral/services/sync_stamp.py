@@ -15,11 +15,14 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 from corral import __version__
 
-__all__ = ["STAMP_FILE", "clear_stamp", "is_noop", "locate", "make_stamp", "selection_key", "write_stamp"]
+__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "is_noop", "locate", "make_stamp", "selection_key", "write_stamp"]
 
 STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
@@ -30,7 +33,8 @@ _ENV_NAMES = ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDE
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 
 
-def _fingerprint(path: Path) -> list[int] | None:
+def fingerprint(path: Path) -> list[int] | None:
+    """[size, mtime_ns] of `path`, None when it is missing."""
     try:
         st = path.stat()
     except OSError:
@@ -61,7 +65,8 @@ def _site_state(site: Path) -> dict[str, Any]:
     return {"mtime_ns": mtime, "dists": names}
 
 
-def _environ_key(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+def environ_key(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables that change which index is used or how corral behaves."""
     return {k: v for k, v in sorted(environ.items()) if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES}
 
 
@@ -103,19 +108,19 @@ def locate(start: Path) -> tuple[Path, Path] | None:
 
 
 def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, engine: str,
-               lock_fresh: bool, user_config: Path | None, environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+               lock_fresh: bool, user_config: Path | None, environ: Mapping[str, str]) -> dict[str, Any]:
     """Record the current state of the env and its inputs (call right after a successful sync)."""
     return {
         "schema": _SCHEMA,
         "corral": __version__,
         "env": str(env),
-        "lock": {"path": str(lock_path), "stat": _fingerprint(lock_path), "sha256": _sha256(lock_path)},
+        "lock": {"path": str(lock_path), "stat": fingerprint(lock_path), "sha256": _sha256(lock_path)},
         "lock_fresh": lock_fresh,
-        "pyproject": {"path": str(pyproject), "stat": _fingerprint(pyproject)} if pyproject else None,
-        "user_config": {"path": str(user_config), "stat": _fingerprint(user_config)} if user_config else None,
+        "pyproject": {"path": str(pyproject), "stat": fingerprint(pyproject)} if pyproject else None,
+        "user_config": {"path": str(user_config), "stat": fingerprint(user_config)} if user_config else None,
         "selection": selection_key,
         "engine": engine,
-        "environ": _environ_key(environ),
+        "environ": environ_key(environ),
         "site": {str(p): _site_state(p) for p in _site_dirs(env)},
     }
 
@@ -136,7 +141,7 @@ def clear_stamp(env: Path) -> None:
 
 
 def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,
-            environ: dict[str, str] | os._Environ[str], engine: str | None = None) -> bool:
+            environ: Mapping[str, str], engine: str | None = None) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
     `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
@@ -154,7 +159,7 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
         frozen or stamp.get("lock_fresh") is True,
         engine is None or stamp.get("engine") == engine,
         lock.get("path") == str(lock_path),
-        stamp.get("environ") == _environ_key(environ),
+        stamp.get("environ") == environ_key(environ),
     )
     if not all(checks):
         return False
@@ -162,12 +167,12 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
     if (recorded is None) != (pyproject is None):
         return False
     if pyproject is not None and (recorded.get("path") != str(pyproject)
-                                  or _fingerprint(pyproject) != recorded.get("stat")):
+                                  or fingerprint(pyproject) != recorded.get("stat")):
         return False
     config = stamp.get("user_config")
-    if config and _fingerprint(Path(config["path"])) != config.get("stat"):
+    if config and fingerprint(Path(config["path"])) != config.get("stat"):
         return False
-    if _fingerprint(lock_path) != lock.get("stat") and _sha256(lock_path) != lock.get("sha256"):
+    if fingerprint(lock_path) != lock.get("stat") and _sha256(lock_path) != lock.get("sha256"):
         return False
     return _site_unchanged(env, stamp.get("site") or {})
 
