@@ -106,7 +106,7 @@ def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
 
 
 def ways(dirs: dict[str, Path], python: str) -> dict[str, tuple[Path, list[list[str]], dict[str, str], Path]]:
-    """name -> (cwd, steps, env, env folder to delete before each round)."""
+    """Name -> (cwd, steps, env, env folder to delete before each round)."""
     uv, env = tool("uv"), environ()
     corral = [sys.executable, "-m", "corral", "sync", "-q"]
     uvpip_env = dirs["uvpip"] / ".venv"

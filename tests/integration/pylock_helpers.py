@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corral.services.context import Context
+from corral.services.lock import lock_inputs_hash
+
 if TYPE_CHECKING:
     from support.index import LocalIndex
 
@@ -23,7 +26,7 @@ class Entry:
 
 
 def _name_version(filename: str) -> tuple[str, str]:
-    stem = filename[: -len(".tar.gz")] if filename.endswith(".tar.gz") else filename
+    stem = filename.removesuffix(".tar.gz")
     name, version = stem.split("-")[:2]
     return name.replace("_", "-"), version
 
@@ -69,9 +72,6 @@ def pylock_text(index: LocalIndex, entries: list[Entry], *, extras: list[str] | 
 
 def fresh_hash(root: Path, environ: dict[str, str]) -> str:
     """The inputs-hash corral's lock side expects for the project at `root` under `environ`."""
-    from corral.services.context import Context
-    from corral.services.lock import lock_inputs_hash
-
     ctx = Context(cwd=root, environ=environ)
     return lock_inputs_hash(ctx, ctx.require_project().data)
 

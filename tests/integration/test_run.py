@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from pylock_helpers import Entry, write_lock, write_project
 
 from conftest import corral_exe, pyenv_python
-from pylock_helpers import Entry, write_lock, write_project
+from corral.services.run import env_environ
 
 if TYPE_CHECKING:
     from support.index import LocalIndex
@@ -57,8 +58,6 @@ def test_run_passes_the_exit_code_through(project_env: Path) -> None:
 
 
 def test_the_command_environment_drops_pythonhome(project_env: Path) -> None:
-    from corral.services.run import env_environ
-
     environ = env_environ(project_env / ".venv", {"PYTHONHOME": "/x", "PATH": "/usr/bin", "VIRTUAL_ENV": "/y"})
     assert environ == {"PATH": f"{project_env / '.venv' / 'bin'}{os.pathsep}/usr/bin",
                        "VIRTUAL_ENV": str(project_env / ".venv")}

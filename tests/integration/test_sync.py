@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from pylock_helpers import Entry, write_lock, write_project
 from uv import find_uv_bin
 
+from conftest import RunResult, pyenv_python
 from corral.core.layout import EnvLayout
 from corral.services.inspection import installed_distributions, site_packages_dirs
-from pylock_helpers import Entry, write_lock, write_project
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,8 +40,6 @@ def indexed(local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch) -> LocalIn
 
 def make_project(tmp_path: Path, **kwargs: object) -> Path:
     """A project pinned to Python 3.12 (.python-version)."""
-    from conftest import pyenv_python
-
     pyenv_python("3.12")  # skip (fail under CI) when it is missing
     root = write_project(tmp_path / "proj", **kwargs)  # type: ignore[arg-type]
     (root / ".python-version").write_text("3.12\n", encoding="utf-8")
@@ -73,8 +73,6 @@ def multi_lock(root: Path, index: LocalIndex, **overrides: Entry) -> Path:
         "cowsay": Entry(f"cowsay_lite-1.0-{W}", marker="'docs' in dependency_groups"),
     }
     entries.update(overrides)
-    import os
-
     return write_lock(root, index, list(entries.values()), dict(os.environ), extras=["fast"],
                       groups=["dev", "docs"], default_groups=["dev"])
 
@@ -85,7 +83,7 @@ MULTI_PROJECT = {"deps": ["beta"], "groups": {"dev": ["delta"], "docs": ["cowsay
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sync_installs_default_groups_then_selected_extras_and_groups(
-    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., object],
+    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
@@ -114,7 +112,7 @@ def test_sync_installs_default_groups_then_selected_extras_and_groups(
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sync_removes_a_package_installed_by_hand_and_changes_versions(
-    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., object],
+    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
@@ -135,7 +133,7 @@ def test_sync_removes_a_package_installed_by_hand_and_changes_versions(
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_package_that_fails_to_install_is_named_and_the_env_still_works(
-    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., object],
+    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
@@ -153,7 +151,7 @@ def test_a_package_that_fails_to_install_is_named_and_the_env_still_works(
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_hash_mismatch_is_refused(
-    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., object],
+    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed, alpha=Entry(f"alpha-1.1-{W}", bad_hash=True))
@@ -165,19 +163,17 @@ def test_a_hash_mismatch_is_refused(
 
 
 def test_unknown_group_is_one_usage_error_line(tmp_path: Path, indexed: LocalIndex,
-                                               corral: Callable[..., object]) -> None:
+                                               corral: Callable[..., RunResult]) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
     result = corral("sync", "--group", "tests", cwd=root)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "error: unknown dependency group 'tests': the lock offers dev, docs "
-        "(add the group to [dependency-groups] and run `corral lock`)"]
+        ("error: unknown dependency group 'tests': the lock offers dev, docs "
+         "(add the group to [dependency-groups] and run `corral lock`)")]
 
 
 def _corral_sync(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    import os
-
     return subprocess.run([sys.executable, "-X", "importtime", "-m", "corral", "sync", *extra], cwd=root,
                           capture_output=True, text=True, check=False, timeout=300, env=dict(os.environ))
 
@@ -209,7 +205,7 @@ def test_noop_sync_uses_only_the_stdlib_and_a_bare_pip_install_defeats_it(
 
 
 def test_pyproject_edit_makes_sync_recheck_the_lock(tmp_path: Path, indexed: LocalIndex,
-                                                   corral: Callable[..., object]) -> None:
+                                                   corral: Callable[..., RunResult]) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
     assert corral("sync", cwd=root).exit_code == 0
@@ -221,13 +217,13 @@ def test_pyproject_edit_makes_sync_recheck_the_lock(tmp_path: Path, indexed: Loc
     assert "cowsay-lite" not in installed(root)
 
 
-def test_frozen_sync_of_a_pylock_written_by_uv_export(tmp_path: Path, indexed: LocalIndex,
-                                                     corral: Callable[..., object], clean_env: dict[str, str]) -> None:
+def test_frozen_sync_of_a_pylock_written_by_uv_export(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult], clean_env: dict[str, str],
+) -> None:
     root = make_project(tmp_path, deps=["beta", "gamma[fast]"], package=True)
     environ = dict(clean_env, UV_INDEX_URL=indexed.simple_url)
-    from conftest import pyenv_python
-
-    for cmd in (["lock", "--python", str(pyenv_python("3.12"))], ["export", "--format", "pylock.toml", "-o", "pylock.toml", "--quiet"]):
+    python = str(pyenv_python("3.12"))
+    for cmd in (["lock", "--python", python], ["export", "--format", "pylock.toml", "-o", "pylock.toml", "--quiet"]):
         done = subprocess.run([UV, *cmd], cwd=root, env=environ, capture_output=True, text=True, check=False,
                               timeout=120)
         assert done.returncode == 0, done.stderr
@@ -240,8 +236,9 @@ def test_frozen_sync_of_a_pylock_written_by_uv_export(tmp_path: Path, indexed: L
     assert py(root, "import demo; print(demo.VALUE)").stdout.strip() == "42"
 
 
-def test_sync_installs_the_project_editable_when_it_is_a_package(tmp_path: Path, indexed: LocalIndex,
-                                                                 corral: Callable[..., object]) -> None:
+def test_sync_installs_the_project_editable_when_it_is_a_package(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
+) -> None:
     root = make_project(tmp_path, package=True, **MULTI_PROJECT)
     multi_lock(root, indexed)
     result = corral("sync", cwd=root)
@@ -253,7 +250,8 @@ def test_sync_installs_the_project_editable_when_it_is_a_package(tmp_path: Path,
     assert [r["name"] for r in json.loads(again.stdout)["data"]["removed"]] == ["delta"], "the project is kept"
 
 
-def test_sync_through_corral_lock(tmp_path: Path, indexed: LocalIndex, corral: Callable[..., object]) -> None:
+@pytest.mark.usefixtures("indexed")
+def test_sync_through_corral_lock(tmp_path: Path, corral: Callable[..., RunResult]) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     result = corral("sync", cwd=root)  # no lock yet: sync locks first
     assert result.exit_code == 0, result.stderr

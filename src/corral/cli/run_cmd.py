@@ -29,7 +29,7 @@ def _argv(args: argparse.Namespace) -> list[str]:
     return argv[1:] if argv and argv[0] == "--" else argv
 
 
-def _exec(env: Path, argv: list[str], quiet: bool) -> int:  # noqa: FBT001
+def _exec(env: Path, argv: list[str], quiet: bool) -> int:
     from corral.services.run import execute, prepare  # noqa: PLC0415
 
     prepared = prepare(env, argv, os.environ)

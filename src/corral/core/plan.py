@@ -58,6 +58,7 @@ class SyncPlan:
             installed: what the env holds now.
             keep: names never removed (seed packages of a seeded env, the project itself).
             reinstall: names installed again even when the version matches.
+
         """
         have = {normalize(n): (n, v) for n, v in installed.items()}
         keep_set = {normalize(k) for k in keep}

@@ -37,7 +37,7 @@ class PipInstaller:
     name = "pip"
 
     def cannot_install(self, env: Path, interpreter: InterpreterInfo | None = None) -> str | None:  # noqa: ARG002
-        """pip must be installed in the env itself."""
+        """Pip must be installed in the env itself."""
         if not has_pip(env):
             return f"pip is not installed in {env} (it was created without seeding); use the uv engine or reseed"
         return None

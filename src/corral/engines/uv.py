@@ -29,8 +29,8 @@ class UvInstaller:
 
     name = "uv"
 
-    def cannot_install(self, env: Path, interpreter: InterpreterInfo | None = None) -> str | None:
-        """uv cannot run Pythons older than 3.6 (they lack the -I flag)."""
+    def cannot_install(self, env: Path, interpreter: InterpreterInfo | None = None) -> str | None:  # noqa: ARG002
+        """Uv cannot run Pythons older than 3.6 (they lack the -I flag)."""
         if interpreter is not None and interpreter.version_info < (3, 6, 0):
             return f"uv cannot install into Python {interpreter.version} envs (it needs 3.6 or newer)"
         return None
@@ -51,9 +51,10 @@ class UvInstaller:
             progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
         if hashed:
             self._install(env_python, [c.requirement_line() for c in hashed], hashed, offline=offline,
-                          environ=environ, extra=["--require-hashes"])
+                          environ=environ, extra=["--require-hashes"], progress=progress)
         if unhashed:
-            self._install(env_python, requirement_lines(unhashed), unhashed, offline=offline, environ=environ, extra=[])
+            self._install(env_python, requirement_lines(unhashed), unhashed, offline=offline, environ=environ,
+                          extra=[], progress=progress)
         if plan.remove:
             names = [name for name, _ in plan.remove]
             if progress:
@@ -68,21 +69,25 @@ class UvInstaller:
                           what="uv pip install -e")
 
     def _install(self, env_python: Path, lines: Sequence[str], items: Sequence[Chosen], *, offline: bool,
-                 environ: Mapping[str, str] | None, extra: list[str]) -> None:
+                 environ: Mapping[str, str] | None, extra: list[str],
+                 progress: Callable[[str, str], None] | None) -> None:
         with requirements_file(lines) as reqs:
             try:
                 self._run_install(env_python, ["--no-deps", *extra, "-r", str(reqs)], offline=offline,
-                                  environ=environ, what="uv pip install")
+                                  environ=environ, what="uv pip install", progress=progress,
+                                  count=len(items))
             except EngineError as err:
                 raise failing_requirement(err, items, "uv") from err
 
     @staticmethod
     def _run_install(env_python: Path, args: list[str], *, offline: bool, environ: Mapping[str, str] | None,
-                     what: str) -> None:
+                     what: str, progress: Callable[[str, str], None] | None = None, count: int = 1) -> None:
         cmd = [uv_binary(), "pip", "install", "--python", str(env_python), *args]
         try:
             run([*cmd, "--offline"], env=environ, what=what)
         except EngineError:
             if offline:
                 raise
+            if progress:
+                progress("downloading", f"what uv's cache lacks of {count} package(s)")
             run(cmd, env=environ, what=what)

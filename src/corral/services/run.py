@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
 __all__ = ["Prepared", "env_environ", "execute", "prepare"]
 
 _DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
@@ -55,6 +54,6 @@ def execute(prepared: Prepared) -> int:
     if os.name == "nt":
         import subprocess  # noqa: PLC0415
 
-        return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ)  # noqa: S603
+        return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ)
     os.execve(prepared.program, prepared.argv, prepared.environ)  # noqa: S606 - argv list, no shell
     raise AssertionError  # unreachable: execve does not return

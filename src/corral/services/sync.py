@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral import __version__
 from corral.core.selection import Selection
 from corral.errors import EnvError, InterpreterNotFound, LockError, UsageError
 from corral.services import sync_stamp
@@ -115,7 +116,8 @@ def _declares_build_system(root: Path) -> tuple[bool, str | None]:
     from corral.infra.toml_file import read_toml  # noqa: PLC0415
 
     data = read_toml(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else {}
-    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    table = data.get("project")
+    project: dict[str, Any] = table if isinstance(table, dict) else {}
     name = project.get("name") if isinstance(project.get("name"), str) else None
     return isinstance(data.get("build-system"), dict), name
 
@@ -138,6 +140,7 @@ def apply_lock(
         UsageError: unknown group/extra, or an engine that cannot serve the env.
         LockError: unusable lock (invalid, wrong Python, no file for this platform).
         EngineError: the engine failed; the message names the failing requirement.
+
     """
     from corral.core.layout import EnvLayout  # noqa: PLC0415
     from corral.core.plan import SyncPlan, normalize  # noqa: PLC0415
@@ -202,15 +205,8 @@ def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress
     memo = _fresh_memo(ctx, project.pyproject, default)
     if memo is not None and memo.is_file():
         return default  # this exact pyproject/lock/settings triple was found fresh before
-    try:
-        from corral.services import lock as lock_service  # noqa: PLC0415 - written by the lock side
-    except ImportError:
-        lock_service = None
-    if lock_service is None or not hasattr(lock_service, "ensure_lock"):
-        if not default.is_file():
-            msg = f"no lock file at {default}; run `corral lock` to create it"
-            raise LockError(msg)
-        return default
+    from corral.services import lock as lock_service  # noqa: PLC0415 - the resolver side; only when needed
+
     if default.is_file() and not locked and not lock_service.is_fresh(project, default, ctx=ctx):
         progress("resolving", "pyproject.toml changed since the lock was written; updating pylock.toml")
     elif not default.is_file() and not locked:
@@ -245,7 +241,7 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
     config = ctx.paths.user_config_file
     blob = json.dumps({"pyproject": hashlib.sha256(body).hexdigest(), "inputs": stored, "root": str(pyproject),
                        "environ": sync_stamp.environ_key(ctx.environ), "config": sync_stamp.fingerprint(config),
-                       "corral": sync_stamp.__version__}, sort_keys=True)
+                       "corral": __version__}, sort_keys=True)
     return ctx.paths.cache / "fresh-locks" / hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -263,7 +259,7 @@ def env_lock(env: Path, progress: Progress) -> Iterator[None]:
         with FileLock(str(env / ENV_LOCK)):
             yield
         return
-    with open(env / ENV_LOCK, "a") as handle:  # noqa: PTH123
+    with open(env / ENV_LOCK, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

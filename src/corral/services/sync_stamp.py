@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 from corral import __version__
 
-__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "is_noop", "locate", "make_stamp", "selection_key", "write_stamp"]
+__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "is_noop", "locate", "make_stamp",
+           "selection_key", "write_stamp"]
 
 STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
@@ -140,7 +141,7 @@ def clear_stamp(env: Path) -> None:
         (env / STAMP_FILE).unlink()
 
 
-def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,
+def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,  # noqa: PLR0911 - one early exit per input checked
             environ: Mapping[str, str], engine: str | None = None) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
@@ -164,10 +165,10 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
     if not all(checks):
         return False
     recorded = stamp.get("pyproject")
-    if (recorded is None) != (pyproject is None):
-        return False
-    if pyproject is not None and (recorded.get("path") != str(pyproject)
-                                  or fingerprint(pyproject) != recorded.get("stat")):
+    if pyproject is None or not isinstance(recorded, dict):
+        if (recorded is None) != (pyproject is None):
+            return False
+    elif recorded.get("path") != str(pyproject) or fingerprint(pyproject) != recorded.get("stat"):
         return False
     config = stamp.get("user_config")
     if config and fingerprint(Path(config["path"])) != config.get("stat"):
