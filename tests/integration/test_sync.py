@@ -17,6 +17,9 @@ from uv import find_uv_bin
 from conftest import RunResult, pyenv_python
 from corral.core.layout import EnvLayout
 from corral.services.inspection import installed_distributions, site_packages_dirs
+from corral.toolchain.virtualenv_tool import VIRTUALENV_VERSION, ensure_virtualenv
+from support.fixtures import isolated_environ
+from support.wheelhouse import require_wheelhouse
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -262,3 +265,35 @@ def test_sync_through_corral_lock(tmp_path: Path, corral: Callable[..., RunResul
     assert "gamma" not in have
     assert corral("sync", "--extra", "fast", cwd=root).exit_code == 0
     assert {"gamma", "delta"} <= set(installed(root))
+
+
+@pytest.fixture(scope="session")
+def legacy_home(tmp_path_factory: pytest.TempPathFactory, local_index: LocalIndex) -> Path:
+    """A CORRAL_HOME with corral's virtualenv toolchain for 2.7 envs, installed once from the local index."""
+    require_wheelhouse(f"virtualenv-{VIRTUALENV_VERSION}-*.whl", "pip-20.3.4-*.whl", "setuptools-44.1.1-*.whl")
+    home = tmp_path_factory.mktemp("legacy-home")
+    host = str(pyenv_python("3.13"))
+    ensure_virtualenv(home / "data", environ=isolated_environ(), host=lambda: host, index_url=local_index.simple_url)
+    return home
+
+
+def test_a_python_27_env_is_synced_with_pip_because_uv_cannot_serve_it(
+    tmp_path: Path, indexed: LocalIndex, legacy_home: Path, corral: Callable[..., RunResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pyenv_python("2.7")
+    monkeypatch.setenv("CORRAL_HOME", str(legacy_home))
+    root = write_project(tmp_path / "proj", deps=["beta"], requires_python=">=2.7")
+    (root / ".python-version").write_text("2.7\n", encoding="utf-8")
+    write_lock(root, indexed, [Entry(f"alpha-1.1-{W}"), Entry(f"beta-1.0-{W}")], dict(os.environ), extras=[],
+               groups=[], default_groups=[])
+    result = corral("sync", "--json", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)["data"]
+    assert report["engine"] == "pip"
+    assert sorted(r["name"] for r in report["installed"]) == ["alpha", "beta"]
+    code = "import alpha, sys; sys.stdout.write('%s %d' % (alpha.__version__, sys.version_info[0]))"
+    assert py(root, code).stdout == "1.1 2"
+    refused = corral("sync", "--engine", "uv", cwd=root)
+    assert refused.exit_code == 2
+    assert "uv cannot install into Python 2.7.18 envs" in refused.stderr
