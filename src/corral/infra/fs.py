@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from corral.infra.faults import checkpoint
+
 __all__ = ["atomic_write_bytes", "atomic_write_text", "dir_size"]
 
 
@@ -25,7 +27,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         with contextlib.suppress(FileNotFoundError):
             os.chmod(tmp, path.stat().st_mode & 0o7777)
+        checkpoint(f"write:{path.name}:before-rename")
         os.replace(tmp, path)
+        checkpoint(f"write:{path.name}:after-rename")
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corral.errors import EngineError
+from corral.infra.faults import checkpoint
 
 __all__ = ["Completed", "isolated_environ", "run"]
 
@@ -48,6 +49,7 @@ def run(
     """
     argv = [str(c) for c in cmd]
     label = what or Path(argv[0]).name
+    checkpoint(f"engine:{label}")
     try:
         proc = subprocess.run(  # noqa: PLW1510 - checked below with a better message
             argv, env=dict(env) if env is not None else None, cwd=cwd, capture_output=True, text=True,
@@ -59,6 +61,7 @@ def run(
     except subprocess.TimeoutExpired as err:
         msg = f"{label}: no answer after {timeout} s: {' '.join(argv)}"
         raise EngineError(msg, cmd=argv) from err
+    checkpoint(f"engine-done:{label}")
     result = Completed(argv, proc.returncode, proc.stdout, proc.stderr)
     if check and proc.returncode != 0:
         detail = _last_lines(proc.stderr or proc.stdout)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from corral.errors import EnvError, SafetyRefusal
+from corral.infra.faults import checkpoint
 from corral.inventory.safety import refusal
 from corral.inventory.store import Store, env_key
 
@@ -53,6 +54,7 @@ def remove_env(
     trash = env.parent / f".{env.name}.corral-trash-{secrets.token_hex(4)}"
     with Store.open(paths) as store:
         store.add_trash(str(trash), str(env))
+        checkpoint("remove-env:before-rename")
         try:
             os.rename(env, trash)
         except OSError as err:
@@ -60,7 +62,9 @@ def remove_env(
             msg = (f"cannot remove {env}: renaming it to {trash.name} failed ({err.strerror or err}); "
                    "nothing was deleted")
             raise EnvError(msg) from err
+        checkpoint("remove-env:renamed")
         store.delete(str(env))
+        checkpoint("remove-env:unregistered")
         try:
             _delete_tree(trash)
         except OSError as err:

@@ -40,10 +40,12 @@ def refusal(  # noqa: PLR0911 - each refusal returns its own reason
     cwd: Path,
     project_root: Path | None = None,
     require_corral: bool = False,
+    allow_broken_corral_env: bool = False,
 ) -> str | None:
     """Why `path` must not be deleted, or None when it is provably an env that is safe to remove.
 
     `require_corral` (gc) also demands corral's provenance record whose `location` is this folder.
+    `allow_broken_corral_env` (recreate) accepts a damaged pyvenv.cfg when corral's record proves it made the env here.
     """
     raw = os.fspath(path)
     if ".." in Path(raw).parts:
@@ -61,8 +63,11 @@ def refusal(  # noqa: PLR0911 - each refusal returns its own reason
     reason = _protected(real, home=home, cwd=cwd, project_root=project_root)
     if reason:
         return reason
-    reason = _not_env(Path(given))
+    reason = _foreign_owner(st)
     if reason:
+        return reason
+    reason = _not_env(Path(given))
+    if reason and not (allow_broken_corral_env and _not_corral(Path(given), real) is None):
         return reason
     if require_corral:
         return _not_corral(Path(given), real)
@@ -81,6 +86,23 @@ def _protected(real: str, *, home: Path, cwd: Path, project_root: Path | None) -
     if project_root is not None and _is_same_or_parent(real, _real(str(project_root))):
         return f"it is (or holds) the current project {project_root}"
     return None
+
+
+def _foreign_owner(st: os.stat_result) -> str | None:
+    """Another user's folder is theirs to delete, even when we could (root)."""
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:  # Windows: ownership is not a uid
+        return None
+    mine = geteuid()
+    if st.st_uid == mine:
+        return None
+    try:
+        import pwd  # noqa: PLC0415
+
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except (ImportError, KeyError):
+        owner = f"uid {st.st_uid}"
+    return f"it belongs to another user ({owner}), not to you (uid {mine}); only its owner may remove it"
 
 
 def _not_env(root: Path) -> str | None:  # noqa: PLR0911 - one reason per check

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from corral.services.context import Context
 
 __all__ = ["SORTS", "EnvRow", "GcItem", "GcPlan", "Listing", "ScanResult", "check_removal", "list_envs",
-           "parse_age", "plan_gc", "remove", "run_gc", "scan_envs"]
+           "parse_age", "plan_gc", "remove", "run_gc", "safety_refusal", "scan_envs"]
 
 SORTS: Final = ("size", "used", "python")
 THROWAWAY_KINDS: Final = ("script", "tool")
@@ -234,6 +234,14 @@ def run_gc(ctx: Context, plan: GcPlan) -> tuple[list[GcItem], list[tuple[str, st
             continue
         removed.append(item)
     return removed, failed
+
+
+def safety_refusal(ctx: Context, path: Path, *, project_env: bool = False) -> str | None:
+    """Why `path` must not be deleted (None: it may be); `project_env` judges the project's own env (recreate)."""
+    args = _safety_args(ctx)
+    if project_env:
+        args["cwd"] = args["project_root"] = ctx.require_project().root
+    return refusal(path, allow_broken_corral_env=project_env, **args)
 
 
 def check_removal(ctx: Context, path: Path) -> int:

@@ -109,6 +109,18 @@ def recover(project_root: Path) -> str | None:
     return outcome
 
 
+def _refuse_unsafe_env(ctx: Context, env: Path) -> None:
+    """The env path must be provably an env (or absent): recreate swaps it out and deletes what was there."""
+    if not os.path.lexists(env):
+        return
+    from corral.services.envs import safety_refusal  # noqa: PLC0415
+
+    reason = safety_refusal(ctx, env, project_env=True)
+    if reason:
+        msg = f"refusing to recreate {env}: {reason}; check [tool.corral] venv-dir"
+        raise SafetyRefusal(msg)
+
+
 def _write_journal(path: Path, data: dict[str, str]) -> None:
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
@@ -189,12 +201,19 @@ def _keep_interpreter(ctx: Context, env: Path) -> str | None:
 
 def recreate(ctx: Context, *, python: str | None = None) -> RecreateReport:
     """Rebuild the project's env from the lock beside the old one and swap it in (confirmation is the CLI's job)."""
+    from corral.services.transaction import project_lock  # noqa: PLC0415
+
+    with project_lock(ctx.require_project().root):  # also finishes what a killed command left
+        return _recreate(ctx, python=python)
+
+
+def _recreate(ctx: Context, *, python: str | None) -> RecreateReport:
     from corral.services.create import create_env  # noqa: PLC0415
     from corral.services.relocate import relocate_paths  # noqa: PLC0415
 
     project = ctx.require_project()
-    recover(project.root)
     env = project.env_path
+    _refuse_unsafe_env(ctx, env)
     token = secrets.token_hex(4)
     new = env.parent / f".{env.name}.corral-new-{token}"
     old = env.parent / f".{env.name}.corral-old-{token}"

@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from corral.errors import LockError
@@ -112,24 +112,70 @@ def project_lock_path(project_root: Path) -> Path:
     return CorralPaths.from_environment().cache / "project-locks" / f"{key}.lock"
 
 
+_HELD: dict[Path, int] = {}  # project locks this process holds (re-entered, not re-acquired: flock would deadlock)
+
+
 @contextlib.contextmanager
-def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[str | None]:
-    """Serialize mutating commands on a project, recovering first; yields the outcome.
+def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[list[str]]:
+    """Serialize mutating commands on a project, recovering first (`services.recovery`); yields what recovery did.
 
     The lock file lives in corral's cache (keyed by the project's real path), not in the project, so it
-    never shows up in the user's `git status` and works for a read-only checkout too.
+    never shows up in the user's `git status` and works for a read-only checkout too. A nested call in the
+    same process (recreate inside upgrade, a lock inside add) re-enters the held lock.
     """
-    from filelock import FileLock, Timeout  # noqa: PLC0415
+    from corral.services.recovery import recover_project  # noqa: PLC0415
 
+    key = project_root.resolve()
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield []
+        finally:
+            _HELD[key] -= 1
+        return
     lock_path = project_lock_path(project_root)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    guard = FileLock(str(lock_path), timeout=timeout)
-    try:
-        guard.acquire()
-    except Timeout as err:
+    release = _acquire(lock_path, timeout)
+    if release is None:
         msg = f"another corral command has held the lock on {project_root} for more than {timeout:.0f} s; wait or stop it"
-        raise LockError(msg) from err
+        raise LockError(msg)
+    _HELD[key] = 1
     try:
-        yield recover(project_root)
+        yield recover_project(project_root)
     finally:
-        guard.release()
+        _HELD.pop(key, None)
+        release()
+
+
+def _acquire(lock_path: Path, timeout: float) -> Callable[[], None] | None:
+    """Take an exclusive lock on `lock_path` (fcntl on POSIX: no filelock/asyncio import); its release, or None."""
+    try:
+        import fcntl  # noqa: PLC0415
+    except ImportError:  # Windows
+        from filelock import FileLock, Timeout  # noqa: PLC0415
+
+        guard = FileLock(str(lock_path), timeout=timeout)
+        try:
+            guard.acquire()
+        except Timeout:
+            return None
+        return guard.release
+    import time  # noqa: PLC0415
+
+    handle = open(lock_path, "a")  # noqa: SIM115 - closed by the returned release
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                return None
+            time.sleep(0.02)
+
+    def release() -> None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+    return release

@@ -194,14 +194,19 @@ def _restore(bin_dir: Path, backup: dict[str, str | None], cfg_path: Path, cfg_t
 
 def upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
     """`corral upgrade --python SPEC`: patch level in place, otherwise rebuild; pin `.python-version`."""
+    from corral.services.transaction import project_lock  # noqa: PLC0415
+
+    with project_lock(ctx.require_project().root):  # also finishes what a killed command left
+        return _upgrade_python(ctx, spec)
+
+
+def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
     from corral.core.spec import PythonSpec  # noqa: PLC0415
     from corral.doctor.target import version_tuple  # noqa: PLC0415
     from corral.infra.fs import atomic_write_text  # noqa: PLC0415
     from corral.services.python import PYTHON_VERSION_FILE  # noqa: PLC0415
-    from corral.services.recreate import recover  # noqa: PLC0415
 
     project = ctx.require_project()
-    recover(project.root)
     parsed = PythonSpec.parse(spec)
     new = ctx.finder.find(parsed)
     if project.requires_python:

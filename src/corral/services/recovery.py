@@ -1,0 +1,43 @@
+"""Finish or undo whatever a killed corral command left in a project, before any other command touches it.
+
+Two journals can be left behind: the pyproject/lock transaction (`services.transaction`) and an env rebuild
+(`services.recreate`). `recover_project` runs both recoveries; the caller holds the project lock
+(`transaction.project_lock` does this itself). `ensure_recovered` is what read-mostly paths (sync, run) call:
+a few `stat`s when nothing is pending, the lock and the recoveries only when something is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["PENDING_MARKERS", "ensure_recovered", "pending", "recover_project"]
+
+# Names whose presence in the project root means an interrupted command (kept in step with the journals'
+# modules; stdlib-only callers such as the sync fast path read this tuple without importing them).
+PENDING_MARKERS = (".corral-txn.json", ".corral-recreate.json")
+_LEFTOVER_GLOBS = ("*.corral-new", ".pyproject.toml.*.tmp", ".pylock.toml.*.tmp")
+
+
+def pending(project_root: Path) -> bool:
+    """True when a journal or a transaction leftover sits in `project_root`."""
+    if any((project_root / name).exists() for name in PENDING_MARKERS):
+        return True
+    return any(next(project_root.glob(pattern), None) is not None for pattern in _LEFTOVER_GLOBS)
+
+
+def recover_project(project_root: Path) -> list[str]:
+    """Run every recovery for the project (the caller holds its lock); returns what was done."""
+    from corral.services import recreate, transaction  # noqa: PLC0415
+
+    done = [transaction.recover(project_root), recreate.recover(project_root)]
+    return [outcome for outcome in done if outcome]
+
+
+def ensure_recovered(project_root: Path) -> list[str]:
+    """Recover the project under its lock when something is pending; a no-op (no lock taken) otherwise."""
+    if not pending(project_root):
+        return []
+    from corral.services.transaction import project_lock  # noqa: PLC0415
+
+    with project_lock(project_root) as outcomes:
+        return list(outcomes)
