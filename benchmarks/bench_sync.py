@@ -19,6 +19,9 @@ uv-pip-sync-off (or +30 ms), corral-noseed within 1.5x of uv-sync, corral-noop u
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
 
+# A standalone script that reports on stdout: printing is its job.
+# ruff: noqa: T201, INP001
+
 from __future__ import annotations
 
 import argparse
@@ -84,8 +87,8 @@ def python_path(spec: str) -> str:
 
 def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
     """Write the projects and their locks (untimed)."""
-    minor = ".".join(subprocess.check_output([python, "-c", "import sys; print(sys.version_info[0], "
-                                              "sys.version_info[1])"], text=True).split())
+    code = "import sys; print(sys.version_info[0], sys.version_info[1])"
+    minor = ".".join(subprocess.check_output([python, "-c", code], text=True).split())
     pyproject = (f'[project]\nname = "webstack"\nversion = "0.1.0"\nrequires-python = ">={minor}"\n'
                  f"dependencies = {STACK!r}\n".replace("'", '"'))
     dirs = {}
@@ -94,9 +97,8 @@ def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "pyproject.toml").write_text(pyproject, encoding="utf-8")
         dirs[name] = folder
-    (dirs["corral"] / ".python-version").write_text(python + "\n", encoding="utf-8")
     print("setup: corral lock, uv lock, exports (network on first use) ...", file=sys.stderr)
-    sh([sys.executable, "-m", "corral", "lock"], dirs["corral"], env)
+    sh([sys.executable, "-m", "corral", "lock"], dirs["corral"], dict(env, CORRAL_PYTHON=python))
     sh([tool("uv"), "lock", "--python", python], dirs["uvsync"], env)
     shutil.copy(dirs["corral"] / "pylock.toml", dirs["uvpip"] / "pylock.toml")
     sh([tool("uv"), "export", "--format", "requirements.txt", "--no-emit-project", "-o", "requirements.txt",
@@ -109,13 +111,14 @@ def ways(dirs: dict[str, Path], python: str) -> dict[str, tuple[Path, list[list[
     """Name -> (cwd, steps, env, env folder to delete before each round)."""
     uv, env = tool("uv"), environ()
     corral = [sys.executable, "-m", "corral", "sync", "-q"]
+    corral_env = environ(CORRAL_PYTHON=python)
     uvpip_env = dirs["uvpip"] / ".venv"
     pylock_sync = [uv, "pip", "sync", "--python", str(uvpip_env / "bin" / "python"), "pylock.toml",
                    "--preview-features", "pylock", "-q"]
     pip_env = dirs["pip"] / ".venv"
     return {
-        "corral": (dirs["corral"], [corral], env, dirs["corral"] / ".venv"),
-        "corral-noseed": (dirs["corral"], [corral], environ(CORRAL_SEED="0"), dirs["corral"] / ".venv"),
+        "corral": (dirs["corral"], [corral], corral_env, dirs["corral"] / ".venv"),
+        "corral-noseed": (dirs["corral"], [corral], dict(corral_env, CORRAL_SEED="0"), dirs["corral"] / ".venv"),
         "uv-pip-sync": (dirs["uvpip"], [[uv, "venv", "-q", "--seed", "-p", python, str(uvpip_env)], pylock_sync],
                         env, uvpip_env),
         "uv-pip-sync-off": (dirs["uvpip"], [[uv, "venv", "-q", "--seed", "--offline", "-p", python, str(uvpip_env)],
