@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "upgrade": ("upgrade_cmd", "move the project to another Python (patch level in place, else rebuild)"),
     "kernel": ("kernel_cmd", "Jupyter kernels for the project's env: add (records ipykernel), list, remove"),
     "adopt": ("adopt_cmd", "record installed-but-unlocked packages in pyproject.toml and the lock"),
-    "activate": ("activate_cmd", "print code that activates the env in your shell: eval \"$(corral activate)\""),
+    "activate": ("activate_cmd", 'print code that activates the env in your shell: eval "$(corral activate)"'),
     "deactivate": ("deactivate_cmd", "print code that deactivates the active env"),
     "shell": ("shell_cmd", "start your shell with the env active (exit returns)"),
     "hook": ("hook_cmd", "print the rc snippet that activates a project's env on cd"),
@@ -130,12 +130,29 @@ def _dispatch(module: object, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         out.error("interrupted; nothing was left half done (run the command again to finish)")
         return _EXIT_INTERRUPTED
+    except OSError as err:  # a full disk, a read-only mount, a permission: the user's to fix, not a bug
+        if args.verbose:
+            raise
+        out.error(_os_error_message(err))
+        return 1
     except Exception as err:
         if args.verbose:
             raise
         out.error(f"internal error: {type(err).__name__}: {err} (run again with -v for the traceback and report it)")
         return _EXIT_INTERNAL
     return code
+
+
+def _os_error_message(err: OSError) -> str:
+    import errno  # noqa: PLC0415
+
+    where = f"{err.filename}: " if err.filename else ""
+    hint = {errno.ENOSPC: "free some space and run the command again",
+            errno.EROFS: "the folder is on a read-only file system; work on a writable copy",
+            errno.EACCES: "check the permissions (and who owns the folder)",
+            errno.EPERM: "the file is protected (immutable, or owned by someone else)",
+            errno.EDQUOT: "your disk quota is used up; free some space"}.get(err.errno or 0, "check the path")
+    return f"{where}{err.strerror or err}; {hint} (corral replaces files atomically: nothing was half-written)"
 
 
 def run() -> None:

@@ -59,6 +59,14 @@ class ProjectDeps:
         rp = project.get("requires-python")
         if rp is not None and not isinstance(rp, str):
             raise ConfigError(f"{source}: [project].requires-python must be a string like '>=3.9'")
+        if rp is not None:
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+
+            try:
+                SpecifierSet(rp)
+            except InvalidSpecifier as err:
+                raise ConfigError(f"{source}: [project].requires-python {rp!r} is not a version specifier "
+                                  "(write it like '>=3.9')") from err
         made = cls(source=source, dependencies=deps, optional=optional, groups=groups, requires_python=rp)
         for group in groups:
             made.expand_group(group)

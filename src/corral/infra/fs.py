@@ -18,8 +18,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     A reader (or a crash) sees the old file or the new one, never half of one. The file mode of
     an existing target is kept.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:  # name the file the caller wanted written, not a temporary one
+        raise type(err)(err.errno, err.strerror, str(path)) from err
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -30,9 +33,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         checkpoint(f"write:{path.name}:before-rename")
         os.replace(tmp, path)
         checkpoint(f"write:{path.name}:after-rename")
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno is not None:
+            raise type(err)(err.errno, err.strerror, str(path)) from err
         raise
 
 

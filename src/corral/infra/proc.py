@@ -58,6 +58,9 @@ def run(
     except FileNotFoundError as err:
         msg = f"{label}: program not found: {argv[0]}"
         raise EngineError(msg, cmd=argv) from err
+    except OSError as err:  # not executable, not a program (ENOEXEC), ...
+        msg = f"{label}: cannot run {argv[0]}: {err.strerror or err}"
+        raise EngineError(msg, cmd=argv) from err
     except subprocess.TimeoutExpired as err:
         msg = f"{label}: no answer after {timeout} s: {' '.join(argv)}"
         raise EngineError(msg, cmd=argv) from err

@@ -7,9 +7,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["JSON_SCHEMA_VERSION", "Output"]
+__all__ = ["JSON_SCHEMA_VERSION", "Output", "one_line"]
 
 JSON_SCHEMA_VERSION = "1"
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters (a newline in a path, say) shown escaped, so an error stays one line."""
+    return text.translate(_CONTROL) if any(ord(c) in _CONTROL for c in text) else text
 
 
 class Output:
@@ -42,7 +48,7 @@ class Output:
 
     def error(self, text: str) -> None:
         """An error line (stderr)."""
-        self.stderr.write(f"error: {text}\n")
+        self.stderr.write(f"error: {one_line(text)}\n")
 
     def json(self, command: str, data: Any, *, status: str = "success", messages: Sequence[str] = ()) -> None:  # noqa: ANN401
         """The JSON envelope: {"corral_json": "1", "command", "status", "data", "messages"}."""

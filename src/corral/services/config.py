@@ -47,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("legacy-notice", bool, True, "print the end-of-life notice on legacy (2.7/3.6/3.7) envs"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
+# Settings with a closed set of values (kept in step with plugins.CREATORS / plugins.ENGINES, not imported here).
+_CHOICES: dict[str, tuple[str, ...]] = {"engine": ("uv", "pip"), "creator": ("uv", "venv", "virtualenv")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class Settings:
         self._project_file = project_file
         self._user_file = user_file
         self._user = self._read_user(user_file)
+        self.effective()  # a wrong value fails every command at once, before anything is changed
 
     @staticmethod
     def _read_user(path: Path | None) -> dict[str, Any]:
@@ -120,7 +123,7 @@ def _from_env(setting: Setting, raw: str) -> Any:  # noqa: ANN401 - see Settings
         raise ConfigError(msg)
     if setting.kind is list:
         return [part for part in raw.replace(",", " ").split() if part]
-    return raw
+    return _one_of(setting, raw, setting.env_var)
 
 
 def _checked(setting: Setting, value: Any, origin: Path | None) -> Any:  # noqa: ANN401 - see Settings.value
@@ -130,5 +133,13 @@ def _checked(setting: Setting, value: Any, origin: Path | None) -> Any:  # noqa:
     if not ok:
         want = {str: "a string", bool: "true or false", list: "a list of strings"}[setting.kind]
         msg = f"{origin}: [tool.corral] {setting.name} must be {want}, not {value!r}"
+        raise ConfigError(msg)
+    return _one_of(setting, value, f"{origin}: [tool.corral] {setting.name}")
+
+
+def _one_of(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - see Settings.value
+    choices = _CHOICES.get(setting.name)
+    if choices and value not in choices:
+        msg = f"{where} is {value!r}; use one of {', '.join(choices)}"
         raise ConfigError(msg)
     return value

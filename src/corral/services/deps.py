@@ -169,7 +169,20 @@ def add(ctx: Context, requirements: Sequence[str], *, group: str | None = None, 
         raise UsageError("name at least one requirement to add")
     target = target_of(group, optional)
     resolved = [resolve_requirement(ctx, r) for r in requirements]
+    _refuse_duplicates(resolved)
     return _change(ctx, resolved, target=target, remove=False, engine=engine, progress=progress)
+
+
+def _refuse_duplicates(requirements: Sequence[str]) -> None:
+    from packaging.requirements import Requirement  # noqa: PLC0415
+
+    seen: dict[str, str] = {}
+    for text in requirements:
+        key = normalize_name(Requirement(text).name)
+        if key in seen:
+            msg = f"{seen[key]!r} and {text!r} name the same package; give it once, with every constraint in one string"
+            raise UsageError(msg)
+        seen[key] = text
 
 
 def remove(ctx: Context, names: Sequence[str], *, group: str | None = None, optional: str | None = None,

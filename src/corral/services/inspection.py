@@ -129,6 +129,10 @@ def inspect_env(path: Path, *, with_size: bool = True, windows: bool | None = No
         raise EnvError(msg)
     layout = EnvLayout.for_path(root, windows=windows)
     cfg = PyvenvCfg.parse((root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace"))
+    if not cfg.home:
+        msg = (f"{root / 'pyvenv.cfg'} is damaged: it has no `home = ...` line naming the base Python; "
+               "rebuild the env with `corral recreate` (a project's) or delete it and run `corral venv`")
+        raise EnvError(msg)
     python = Path(str(layout.python))
     target = os.readlink(python) if python.is_symlink() else None
     home = cfg.home

@@ -239,6 +239,7 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
             culprit, reason = resolve_failure(done.stderr, candidates)
             head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
             raise LockError(head + reason)
+        _refuse_missing_extras(done.stderr, candidates)
         selections: list[tuple[tuple[str, str], list[str]]] = [(("default", ""), ["--no-default-groups"])]
         selections += [(("group", g), ["--only-group", g]) for g in deps.group_names]
         selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in deps.extra_names]
@@ -255,6 +256,25 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
                        default_groups=default_groups(ctx, deps.group_names), packages=packages,
                        inputs_hash=lock_inputs_hash(ctx, data))
     return render_pylock(doc)
+
+
+def _refuse_missing_extras(stderr: str, candidates: Sequence[str]) -> None:
+    """Uv only warns about an extra a package lacks; a requirement being added with one is an error."""
+    import re  # noqa: PLC0415
+
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    lacking = {(normalize_name(pkg.split("==")[0]), normalize_name(extra)) for pkg, extra in
+               re.findall(r"package `([^`]+)` does not have an extra named `([^`]+)`", stderr)}
+    for text in candidates:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        for extra in sorted(req.extras):
+            if (normalize_name(req.name), normalize_name(extra)) in lacking:
+                msg = f"cannot add {text!r}: {req.name} has no extra named {extra!r}; drop [{extra}] or check its name"
+                raise LockError(msg)
 
 
 def _relocate(exports: list[tuple[tuple[str, str], list[dict[str, Any]]]], tmp: Path,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,7 +77,7 @@ def parse_requirements_file(path: Path, *, _seen: tuple[Path, ...] = (), _into: 
             local = (path.parent / target).resolve()
             entry = str(local) if local.exists() else target
             result.skipped.append(f"{where}: {line} (recorded as a plain requirement, not editable)")
-            _append(result, entry)
+            _append(result, entry, where)
             continue
         if line.startswith("-"):
             result.skipped.append(f"{where}: {line} (an installer option; set index URLs in [tool.corral])"
@@ -85,16 +85,23 @@ def parse_requirements_file(path: Path, *, _seen: tuple[Path, ...] = (), _into: 
             continue
         words = shlex.split(line, posix=True) if "--hash" in line else [line]
         requirement = " ".join(w for w in words if not w.startswith("--hash")) if len(words) > 1 else line
-        _append(result, requirement.strip())
+        _append(result, requirement.strip(), where)
     return result
 
 
-def _append(result: ParsedRequirements, requirement: str) -> None:
+def _append(result: ParsedRequirements, requirement: str, where: str) -> None:
     from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
 
     requirement = " ".join(requirement.split())
-    with contextlib.suppress(InvalidRequirement):  # a path or URL: corral add names it (or reports it) later
+    try:
         requirement = str(Requirement(requirement))
+    except InvalidRequirement as err:  # a path or URL: corral add names it (or reports it) later
+        if not re.search(r"[/\\:]", requirement) and not requirement.startswith((".", "~")):
+            from corral.errors import InvalidRequirement as Bad  # noqa: PLC0415
+
+            why = str(err).splitlines()[0] if str(err) else "unparsable"
+            file, _, line = where.rpartition(":")
+            raise Bad(f"{file}, line {line}: {requirement!r} is not a valid requirement ({why})") from err
     if requirement and requirement not in result.requirements:
         result.requirements.append(requirement)
 

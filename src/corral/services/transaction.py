@@ -137,7 +137,8 @@ def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[list[s
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     release = _acquire(lock_path, timeout)
     if release is None:
-        msg = f"another corral command has held the lock on {project_root} for more than {timeout:.0f} s; wait or stop it"
+        msg = (f"another corral command has held the lock on {project_root} for more than {timeout:.0f} s; "
+               "wait or stop it")
         raise LockError(msg)
     _HELD[key] = 1
     try:
