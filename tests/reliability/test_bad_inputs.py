@@ -70,31 +70,26 @@ def mounted(kind: str | None, root: Path) -> Iterator[None]:
         return
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip(f"a {kind} project needs root and mount(8) (chmod does not stop root)")
-    if kind == "readonly":
-        try:
-            _run(["mount", "--bind", str(root), str(root)])
-            _run(["mount", "-o", "remount,ro,bind", str(root)])
-        except subprocess.CalledProcessError as err:
-            with contextlib.suppress(subprocess.CalledProcessError):
-                _run(["umount", str(root)])
-            pytest.skip(f"cannot make a read-only bind mount here: {err.stderr.decode(errors='replace').strip()}")
-    else:
-        saved = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
-        try:
-            _run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(root)])
-        except subprocess.CalledProcessError as err:
-            pytest.skip(f"cannot mount a small tmpfs here: {err.stderr.decode(errors='replace').strip()}")
-        for name, data in saved.items():
-            (root / name).write_bytes(data)
-        fd = os.open(root / ".filler", os.O_WRONLY | os.O_CREAT, 0o644)
-        try:
-            for size in (65536, 4096, 512, 1):
-                with contextlib.suppress(OSError):
-                    while True:
-                        os.write(fd, b"\0" * size)
-        finally:
-            os.close(fd)
+    saved = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
+    steps = ([["mount", "--bind", str(root), str(root)], ["mount", "-o", "remount,ro,bind", str(root)]]
+             if kind == "readonly" else [["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(root)]])
+    done = subprocess.run(steps[0], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot {' '.join(steps[0][:3])} here: {done.stderr.strip()}")
     try:
+        for step in steps[1:]:
+            _run(step)
+        if kind == "full":
+            for name, data in saved.items():
+                (root / name).write_bytes(data)
+            fd = os.open(root / ".filler", os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                for size in (65536, 4096, 512, 1):
+                    with contextlib.suppress(OSError):
+                        while True:
+                            os.write(fd, b"\0" * size)
+            finally:
+                os.close(fd)
         yield
     finally:
         _run(["umount", str(root)])

@@ -69,6 +69,9 @@ def refusal(  # noqa: PLR0911 - each refusal returns its own reason
     reason = _not_env(Path(given))
     if reason and not (allow_broken_corral_env and _not_corral(Path(given), real) is None):
         return reason
+    reason = _project_marker(Path(given))
+    if reason:
+        return reason
     if require_corral:
         return _not_corral(Path(given), real)
     return None
@@ -121,6 +124,10 @@ def _not_env(root: Path) -> str | None:  # noqa: PLR0911 - one reason per check
         return f"its pyvenv.cfg cannot be read ({err})"
     if not cfg.home:
         return "its pyvenv.cfg has no `home` key, so it is not provably an environment"
+    return None
+
+
+def _project_marker(root: Path) -> str | None:
     for marker in PROJECT_MARKERS:
         if os.path.lexists(root / marker):
             return f"it contains {marker}, a sign of a project rather than an environment"
