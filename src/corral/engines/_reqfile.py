@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -64,5 +65,21 @@ def failing_requirement(err: EngineError, items: Sequence[Chosen], engine: str) 
                 best, blamed = at, item
     what = f"{blamed.name} {blamed.version or ''} ({blamed.filename or blamed.url})".replace("  ", " ") \
         if blamed else f"{len(items)} package(s)"
-    msg = f"{engine} could not install {what}: {err}"
+    mismatch = _hash_mismatch(err.output)
+    if mismatch:
+        msg = (f"{engine} refused {what}: the downloaded file does not match the hash in the lock ({mismatch}); "
+               "it changed after locking (replaced on the index, or corrupted): nothing from it was installed; "
+               "re-lock only if you trust the new file")
+    else:
+        msg = f"{engine} could not install {what}: {err}"
     return EngineError(msg, cmd=err.cmd, code=err.code, output=err.output)
+
+
+def _hash_mismatch(output: str) -> str | None:
+    """"expected sha256:X, got sha256:Y" when uv's or pip's output reports a hash mismatch."""
+    if not re.search(r"hash mismatch|hashes do not match|do not match the hashes", output, re.IGNORECASE):
+        return None
+    digests = re.findall(r"(?:sha256[:= ]\s*)?\b([0-9a-f]{64})\b", output)
+    if len(digests) >= 2:  # noqa: PLR2004 - expected, then computed
+        return f"expected sha256:{digests[0][:16]}..., got sha256:{digests[-1][:16]}..."
+    return "hash mismatch"
