@@ -15,8 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from reliability_support import fake_env, tree_digest
+
+from corral.infra.paths import CorralPaths
+from corral.inventory.model import EnvRecord
+from corral.inventory.store import Store
 
 TARGETS = ("root", "home", "project-root", "symlink-to-env", "cfg-and-git", "other-users-env", "dotdot")
 
@@ -43,7 +46,7 @@ def guard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         raise AssertionError("safety breach: recreate started building")
 
     monkeypatch.setattr("corral.services.create.create_env", no_build)
-    monkeypatch.setattr("corral.infra.dirswap.exchange", lambda *a: (attempts.append("exchange"), False)[1])
+    monkeypatch.setattr("corral.infra.dirswap.exchange", lambda *_a: (attempts.append("exchange"), False)[1])
     return attempts
 
 
@@ -73,7 +76,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     for dirpath, dirnames, filenames in os.walk(foreign):
         for name in [*dirnames, *filenames, "."]:
             os.lchown(os.path.join(dirpath, name), nobody.pw_uid, nobody.pw_gid)
-    dotdot = fake_env(tmp_path / "envs" / "dd")
+    fake_env(tmp_path / "envs" / "dd")
     return {"tmp": tmp_path, "home": home, "project": project, "real": real_env,
             "targets": {"root": Path("/"), "home": home, "project-root": project, "symlink-to-env": link,
                         "cfg-and-git": git_env, "other-users-env": foreign,
@@ -97,19 +100,17 @@ def test_envs_rm_refuses(target, corral, world, guard):
     result = corral("envs", "rm", "--yes", str(path), cwd=world["project"])
     assert result.exit_code != 0, result
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "refusing" in errors[0] and EXPECTED[target] in errors[0], result.stderr
+    assert len(errors) == 1, result.stderr
+    assert "refusing" in errors[0], result.stderr
+    assert EXPECTED[target] in errors[0], result.stderr
     assert guard == []
     assert _snapshot(world) == before
 
 
 @pytest.mark.parametrize("target", [t for t in TARGETS if t != "dotdot"])  # the inventory stores normalised paths
 def test_envs_gc_keeps(target, corral, world, guard):
-    from corral.infra.paths import CorralPaths
-    from corral.inventory.model import EnvRecord
-    from corral.inventory.store import Store
-
     path = world["targets"][target]
-    if path.is_dir() and not path.is_symlink() and target != "root" and target != "other-users-env":
+    if path.is_dir() and not path.is_symlink() and target not in {"root", "other-users-env"}:
         record = json.loads((world["real"] / "corral-env.json").read_text())
         record["location"] = str(path)  # corral's own record says it made the env right here
         (path / "corral-env.json").write_text(json.dumps(record))
@@ -148,7 +149,9 @@ def test_recreate_refuses(target, corral, world, guard):
     result = corral("recreate", "--yes", cwd=project)
     assert result.exit_code != 0, result
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "refusing" in errors[0] and EXPECTED[target] in errors[0], result.stderr
+    assert len(errors) == 1, result.stderr
+    assert "refusing" in errors[0], result.stderr
+    assert EXPECTED[target] in errors[0], result.stderr
     assert guard == []
     assert _snapshot(world) == before
     assert not list(project.parent.glob(".*corral-new*")), "recreate left a partial build"
@@ -167,7 +170,8 @@ def test_kernel_remove_refuses_a_kernelspec_that_is_a_link(target, corral, world
     result = corral("kernel", "remove", "evil", cwd=world["project"])
     assert result.exit_code != 0, result
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "symlink" in errors[0], result.stderr
+    assert len(errors) == 1, result.stderr
+    assert "symlink" in errors[0], result.stderr
     assert guard == []
     assert _snapshot(world) == before
     assert (kernels / "evil").is_symlink()

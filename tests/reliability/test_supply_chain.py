@@ -1,4 +1,4 @@
-"""Supply chain: a file whose bytes no longer match the lock's hash is refused by sync (uv and pip), nothing installed."""
+"""Supply chain: a file whose bytes no longer match the lock's hash is refused by sync (uv, pip); nothing installed."""
 
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ def test_sync_refuses_a_file_tampered_after_locking(engine, corral, tmp_path, mo
     result = corral("sync", "--frozen", "--engine", engine, cwd=root)
     assert result.exit_code != 0, result
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "trusty" in errors[0], result.stderr
+    assert len(errors) == 1, result.stderr
+    assert "trusty" in errors[0], result.stderr
     assert re.search(r"hash", errors[0], re.IGNORECASE), result.stderr
     assert "trusty" not in _installed(root)
     assert (root / "pylock.toml").read_bytes() == lock_before
@@ -87,5 +88,6 @@ def test_sync_refuses_when_the_lock_hash_was_changed(engine, corral, tmp_path, m
     result = corral("sync", "--frozen", "--engine", engine, cwd=root)
     assert result.exit_code != 0, result
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "trusty" in errors[0], result.stderr
+    assert len(errors) == 1, result.stderr
+    assert "trusty" in errors[0], result.stderr
     assert "trusty" not in _installed(root)

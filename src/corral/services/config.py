@@ -77,7 +77,10 @@ class Settings:
         self._project_file = project_file
         self._user_file = user_file
         self._user = self._read_user(user_file)
-        self.effective()  # a wrong value fails every command at once, before anything is changed
+
+    def validate(self) -> None:
+        """Check every setting now (ConfigError naming file and key), so a command fails before it changes anything."""
+        self.effective()
 
     @staticmethod
     def _read_user(path: Path | None) -> dict[str, Any]:

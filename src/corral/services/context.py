@@ -54,13 +54,15 @@ class Context:
     def settings(self) -> Settings:
         """Flags > CORRAL_* > [tool.corral] > user config > defaults."""
         project = self.project
-        return Settings(
+        settings = Settings(
             flags=self.flags,
             environ=self.environ,
             project_table=project.tool if project else None,
             project_file=project.pyproject if project else None,
             user_file=self.paths.user_config_file,
         )
+        settings.validate()  # a wrong value fails the command at once, before anything is changed
+        return settings
 
     @cached_property
     def finder(self) -> InterpreterFinder:
