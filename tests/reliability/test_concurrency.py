@@ -1,17 +1,17 @@
-"""Concurrency: 8 adds at once, sync racing run, two projects sharing the cache — no lost record, fresh lock, healthy env."""
+"""Concurrency: 8 adds at once, sync racing run, two projects sharing a cache: no lost record, healthy env."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
+from reliability_support import corral_cmd, subprocess_environ
 
 from conftest import pyenv_python
 from corral.infra.uvbin import uv_binary
-from reliability_support import corral_cmd, subprocess_environ
 from support.index import serve_index
 from support.wheels import Package, build_packages
 
@@ -68,7 +68,8 @@ def _assert_healthy(root: Path, environ: dict[str, str]) -> None:
     findings = json.loads(doctor.stdout)["data"].get("findings", [])
     serious = [f for f in findings if f.get("severity") not in {"info", "ok"}]
     assert doctor.returncode == 0, (serious, doctor.stderr)
-    assert not list(root.glob("*.corral-new")) and not (root / ".corral-txn.json").exists()
+    assert not list(root.glob("*.corral-new"))
+    assert not (root / ".corral-txn.json").exists()
 
 
 def test_eight_adds_at_once_record_every_package(tmp_path, herd_index):

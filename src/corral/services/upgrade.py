@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.errors import EnvError, UsageError
+from corral.infra.faults import checkpoint
 
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
@@ -165,6 +166,7 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
     record_text = record.read_text(encoding="utf-8") if record.is_file() else None
     try:
         _repoint(bin_dir, root, new)
+        checkpoint("upgrade:repointed")
         old_version = _rewrite_cfg(cfg_path, new)
         _update_record(root, new)
         problems = _verify(root, bin_dir, new)
@@ -235,6 +237,7 @@ def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
         from corral.services.recreate import recreate  # noqa: PLC0415
 
         recreate(ctx, python=new.path)
+        checkpoint("upgrade:rebuilt")
         report = UpgradeReport(env=env, old_version=old, new_version=new.version, mode="rebuild", python=new.path)
     pin_text = new.version if parsed.path is not None else spec
     atomic_write_text(project.root / PYTHON_VERSION_FILE, pin_text + "\n")
