@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import __version__
 from corral.core.pylock_select import Chosen, select_packages
+from corral.errors import LockError
 from corral.infra.fs import atomic_write_text
 from corral.infra.toml_file import parse_toml
 
@@ -36,7 +37,16 @@ def lock_header(lock_path: Path) -> dict[str, Any]:
     """The lock's top-level keys only (extras, groups, requires-python...), parsed without its packages."""
     text = lock_path.read_text(encoding="utf-8")
     head = text.split("\n[[packages]]", 1)[0].split("\n[tool", 1)[0]
-    return parse_toml(head, origin=str(lock_path))
+    data = parse_toml(head, origin=str(lock_path))
+    version = data.get("lock-version")
+    if not isinstance(version, str) or version.split(".")[0] != "1":
+        msg = (f"{lock_path}: lock-version {version!r} is not one corral reads (1.x, PEP 751); "
+               "update corral or re-create the lock with `corral lock`")
+        raise LockError(msg)
+    if "packages" in data and not isinstance(data["packages"], list):
+        msg = f"{lock_path}: `packages` must be an array of tables, not {type(data['packages']).__name__}"
+        raise LockError(msg)
+    return data
 
 
 def _machine() -> dict[str, str]:

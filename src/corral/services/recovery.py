@@ -10,19 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["PENDING_MARKERS", "ensure_recovered", "pending", "recover_project"]
-
-# Names whose presence in the project root means an interrupted command (kept in step with the journals'
-# modules; stdlib-only callers such as the sync fast path read this tuple without importing them).
-PENDING_MARKERS = (".corral-txn.json", ".corral-recreate.json")
-_LEFTOVER_GLOBS = ("*.corral-new", ".pyproject.toml.*.tmp", ".pylock.toml.*.tmp")
-
+__all__ = ["ensure_recovered", "pending", "recover_project"]
 
 def pending(project_root: Path) -> bool:
-    """True when a journal or a transaction leftover sits in `project_root`."""
-    if any((project_root / name).exists() for name in PENDING_MARKERS):
-        return True
-    return any(next(project_root.glob(pattern), None) is not None for pattern in _LEFTOVER_GLOBS)
+    """True when a journal or a transaction leftover sits in `project_root` (one stdlib listing of the folder)."""
+    from corral.services.sync_stamp import interrupted  # noqa: PLC0415 - the stdlib-only definition, shared
+
+    return interrupted(project_root)
 
 
 def recover_project(project_root: Path) -> list[str]:

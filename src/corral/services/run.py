@@ -40,6 +40,12 @@ def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str]) -> Prepared
 
         msg = f"{env} is not an environment; run `corral sync` first"
         raise EnvError(msg)
+    python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():  # never fall through to another python on PATH
+        from corral.errors import EnvError  # noqa: PLC0415
+
+        msg = f"{env} is broken: {python} is missing or points nowhere; rebuild it with `corral recreate`"
+        raise EnvError(msg)
     environ = env_environ(env, base)
     program = shutil.which(argv[0], path=environ["PATH"])
     if program is None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from corral import __version__
 from corral.core.selection import Selection
 from corral.errors import EnvError, InterpreterNotFound, LockError, UsageError
+from corral.infra.faults import checkpoint
 from corral.services import sync_stamp
 
 if TYPE_CHECKING:
@@ -247,19 +248,27 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
 
 @contextlib.contextmanager
 def env_lock(env: Path, progress: Progress) -> Iterator[None]:
-    """Hold `<env>/.corral-sync.lock` so two syncs never change one env at once.
+    """Hold a lock on `env` so two syncs never change one env at once.
 
-    On POSIX a plain `fcntl.flock` (what filelock does there too, minus its ~40 ms import of asyncio).
+    On POSIX a plain `fcntl.flock` (what filelock does there too, minus its ~40 ms import of asyncio). The lock
+    file sits in corral's cache (keyed by the env's path), so a sync that fails writes nothing into the env.
     """
+    import hashlib  # noqa: PLC0415
+
+    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+
+    folder = CorralPaths.from_environment().cache / "env-locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    lock_file = folder / (hashlib.sha256(str(env.absolute()).encode()).hexdigest()[:24] + ENV_LOCK)
     try:
         import fcntl  # noqa: PLC0415
     except ImportError:  # Windows
         from filelock import FileLock  # noqa: PLC0415
 
-        with FileLock(str(env / ENV_LOCK)):
+        with FileLock(str(lock_file)):
             yield
         return
-    with open(env / ENV_LOCK, "a") as handle:
+    with open(lock_file, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -286,6 +295,15 @@ def sync(
     if frozen and locked:
         msg = "--frozen and --locked exclude each other: --frozen uses the lock as is, --locked checks it"
         raise UsageError(msg)
+    from corral.services.transaction import project_lock  # noqa: PLC0415
+
+    with project_lock(ctx.require_project().root):  # serialized with add/remove/recreate; recovers a killed one first
+        return _sync(ctx, selection=selection, frozen=frozen, locked=locked, offline=offline, engine=engine,
+                     env_path=env_path, progress=progress)
+
+
+def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bool, offline: bool,
+          engine: str | None, env_path: Path | None, progress: Progress | None) -> SyncReport:
     say = progress or _noop_progress
     chosen = selection or Selection()
     project = ctx.require_project()
@@ -306,6 +324,7 @@ def sync(
     with env_lock(env, say):
         report = apply_lock(ctx, env, lock_path, selection=chosen, engine=engine, offline=offline,
                             project_root=project.root, progress=say)
+        checkpoint("sync:applied")
         stamp = sync_stamp.make_stamp(env=env, lock_path=lock_path, pyproject=project.pyproject,
                                       selection_key=stamp_key(chosen), engine=report.engine, lock_fresh=not frozen,
                                       user_config=ctx.paths.user_config_file, environ=ctx.environ)

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 from corral import __version__
 
-__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "is_noop", "locate", "make_stamp",
-           "selection_key", "write_stamp"]
+__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "interrupted", "is_noop", "locate",
+           "make_stamp", "selection_key", "write_stamp"]
 
 STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
@@ -141,12 +141,24 @@ def clear_stamp(env: Path) -> None:
         (env / STAMP_FILE).unlink()
 
 
+def interrupted(project_root: Path) -> bool:
+    """A killed corral command left a journal or a half-written file here (services.recovery finishes it)."""
+    try:
+        names = os.listdir(project_root)
+    except OSError:
+        return False
+    return any(name in {".corral-txn.json", ".corral-recreate.json"} or name.endswith(".corral-new")
+               or (name.startswith((".pyproject.toml.", ".pylock.toml.")) and name.endswith(".tmp")) for name in names)
+
+
 def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,  # noqa: PLR0911 - one early exit per input checked
             environ: Mapping[str, str], engine: str | None = None) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
     `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
     """
+    if pyproject is not None and interrupted(pyproject.parent):
+        return False
     try:
         stamp = json.loads((env / STAMP_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
