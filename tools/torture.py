@@ -6,7 +6,7 @@ or the new ones, byte for byte, and the next corral command must leave a working
 nothing half-built. Prints the figures: trials, killed, passes, failures by kind.
 
     .venv/bin/python tools/torture.py                 # every named point + 4 random points + 4 random times each
-    .venv/bin/python tools/torture.py --quick         # a sample (what CI runs, as tests/reliability/test_kill_trials.py)
+    .venv/bin/python tools/torture.py --quick         # a sample (CI runs one: tests/reliability/test_kill_trials.py)
     .venv/bin/python tools/torture.py --scenario add --random 20 --seed 7 --json out.json
 
 Needs the dev venv (tests/support builds the packages and serves them on 127.0.0.1; no internet).
@@ -26,9 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "reliability")]
 
 from killtrials import PACKAGES, SCENARIOS, Lab, Outcome, plan_trials, run_plan  # noqa: E402
+
 from support.fixtures import isolated_environ  # noqa: E402
 from support.index import serve_index  # noqa: E402
 from support.wheels import Package, build_packages  # noqa: E402
+
+
+def _out(text: str = "", *, flush: bool = False) -> None:
+    sys.stdout.write(text + "\n")
+    if flush:
+        sys.stdout.flush()
 
 
 def _pythons() -> dict[str, Path]:
@@ -50,8 +57,16 @@ def base_environ() -> dict[str, str]:
     return environ
 
 
+def _quiet_index() -> None:
+    """A killed download resets its connection: expected here, so the index server need not print it."""
+    import socketserver  # noqa: PLC0415
+
+    socketserver.BaseServer.handle_error = lambda *_args: None  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the trials and print the figures; exit 1 when any trial broke a promise."""
+    _quiet_index()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="only these (repeatable)")
     parser.add_argument("--named", type=int, default=None, help="named points per scenario (default: all)")
@@ -73,14 +88,14 @@ def main(argv: list[str] | None = None) -> int:
                   corral=[sys.executable, "-m", "corral"])
         plan = plan_trials(lab, names=names, named_per_scenario=args.named, random_per_scenario=args.random,
                            timer_per_scenario=args.timer, seed=args.seed)
-        print(f"{len(plan)} trials planned across {', '.join(names)} (seed {args.seed}); work folder {work}")
+        _out(f"{len(plan)} trials planned across {', '.join(names)} (seed {args.seed}); work folder {work}")
 
         def report(outcome: Outcome) -> None:
             mark = "ok  " if outcome.passed else "FAIL"
             killed = f"killed at {outcome.died_at}" if outcome.killed else "not killed (ran to the end)"
-            print(f"{mark} {outcome.scenario:<8} {outcome.fault:<48.48} {killed}", flush=True)
+            _out(f"{mark} {outcome.scenario:<8} {outcome.fault:<48.48} {killed}", flush=True)
             for line in outcome.detail:
-                print(f"       {line}", flush=True)
+                _out(f"       {line}", flush=True)
 
         outcomes = run_plan(lab, plan, report)
     _summary(outcomes, time.monotonic() - started)
@@ -96,12 +111,12 @@ def main(argv: list[str] | None = None) -> int:
 def _summary(outcomes: list[Outcome], seconds: float) -> None:
     kinds = collections.Counter(kind for o in outcomes for kind in o.failures)
     by_scenario = collections.Counter(o.scenario for o in outcomes)
-    print()
-    print(f"trials:   {len(outcomes)}  ({', '.join(f'{k} {v}' for k, v in by_scenario.items())})")
-    print(f"killed:   {sum(o.killed for o in outcomes)}  (the rest finished before their fault point or timer)")
-    print(f"passes:   {sum(o.passed for o in outcomes)}")
-    print(f"failures: {sum(not o.passed for o in outcomes)}" + (f"  by kind: {dict(kinds)}" if kinds else ""))
-    print(f"time:     {seconds:.0f} s")
+    _out()
+    _out(f"trials:   {len(outcomes)}  ({', '.join(f'{k} {v}' for k, v in by_scenario.items())})")
+    _out(f"killed:   {sum(o.killed for o in outcomes)}  (the rest finished before their fault point or timer)")
+    _out(f"passes:   {sum(o.passed for o in outcomes)}")
+    _out(f"failures: {sum(not o.passed for o in outcomes)}" + (f"  by kind: {dict(kinds)}" if kinds else ""))
+    _out(f"time:     {seconds:.0f} s")
 
 
 if __name__ == "__main__":

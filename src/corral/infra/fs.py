@@ -9,7 +9,11 @@ from pathlib import Path
 
 from corral.infra.faults import checkpoint
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "dir_size"]
+__all__ = ["TMP_MARK", "atomic_write_bytes", "atomic_write_text", "dir_size"]
+
+# Temporary files of atomic writes are `.NAME.corral-XXXXXXXX.tmp`: a killed writer's leftovers are recognisable,
+# and services.recovery removes them from a project.
+TMP_MARK = "corral-"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -20,7 +24,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{TMP_MARK}", suffix=".tmp")
     except OSError as err:  # name the file the caller wanted written, not a temporary one
         raise type(err)(err.errno, err.strerror, str(path)) from err
     try:

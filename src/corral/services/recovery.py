@@ -23,8 +23,22 @@ def recover_project(project_root: Path) -> list[str]:
     """Run every recovery for the project (the caller holds its lock); returns what was done."""
     from corral.services import recreate, transaction  # noqa: PLC0415
 
-    done = [transaction.recover(project_root), recreate.recover(project_root)]
+    done = [transaction.recover(project_root), recreate.recover(project_root), _remove_partial_writes(project_root)]
     return [outcome for outcome in done if outcome]
+
+
+def _remove_partial_writes(project_root: Path) -> str | None:
+    """Temporary files of atomic writes a killed process left (`.NAME.corral-XXXX.tmp`; the target is intact)."""
+    import contextlib  # noqa: PLC0415
+
+    from corral.infra.fs import TMP_MARK  # noqa: PLC0415
+
+    removed = []
+    for leftover in project_root.glob(f".*.{TMP_MARK}*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed.append(leftover.name)
+    return f"removed unfinished writes: {', '.join(sorted(removed))}" if removed else None
 
 
 def ensure_recovered(project_root: Path) -> list[str]:

@@ -148,7 +148,7 @@ def interrupted(project_root: Path) -> bool:
     except OSError:
         return False
     return any(name in {".corral-txn.json", ".corral-recreate.json"} or name.endswith(".corral-new")
-               or (name.startswith((".pyproject.toml.", ".pylock.toml.")) and name.endswith(".tmp")) for name in names)
+               or (name.startswith(".") and ".corral-" in name and name.endswith(".tmp")) for name in names)
 
 
 def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,  # noqa: PLR0911 - one early exit per input checked
