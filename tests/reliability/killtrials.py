@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCENARIOS = ("sync", "add", "remove", "recreate", "upgrade", "gc")
+SCENARIOS = ("sync", "fresh", "add", "remove", "recreate", "upgrade", "gc")
 RECORD_FILES = ("pyproject.toml", "pylock.toml", ".python-version")
 PACKAGES = [f"herd{i}" for i in range(1, 9)]
 LEFTOVER_PATTERNS = ("*.corral-new", ".corral-txn.json", ".corral-recreate.json", ".*.tmp", ".*corral-new-*",
@@ -74,12 +74,14 @@ class Scenario:
     python: str = "3.12"
     orphan: bool = False  # gc: an env of a vanished project, registered in the inventory
     then_deps: list[str] | None = None  # the user edits the dependencies after the last sync
+    drop_env: bool = False  # a fresh clone: the lock is there, the env is not
 
 
 def scenarios() -> dict[str, Scenario]:
     """The six commands the issue names, each on a small synced project."""
     return {
         "sync": Scenario("sync", ["herd1", "herd2"], ["sync"], ["sync"], then_deps=["herd1", "herd2==1.0", "herd6"]),
+        "fresh": Scenario("fresh", ["herd1", "herd2"], ["sync"], ["sync"], drop_env=True),
         "add": Scenario("add", ["herd1"], ["add", "herd3", "herd4==1.0"], ["sync"]),
         "remove": Scenario("remove", ["herd1", "herd2"], ["remove", "herd2"], ["sync"]),
         "recreate": Scenario("recreate", ["herd1", "herd5"], ["recreate", "--yes"], ["sync"]),
@@ -148,6 +150,8 @@ class Lab:
         self._check(self.corral_run(["sync"], root), "template sync")
         if scenario.orphan:
             self._make_orphan(root.parent)
+        if scenario.drop_env:
+            shutil.rmtree(root / ".venv")
         if scenario.then_deps is not None:
             (root / "pyproject.toml").write_text(PYPROJECT.format(deps=", ".join(json.dumps(d)
                                                                                  for d in scenario.then_deps)))

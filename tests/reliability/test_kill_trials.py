@@ -17,6 +17,8 @@ REGRESSIONS = [
     ("add", "engine-done:uv pip install", "the candidate lock stayed in the project (sync never recovered)"),
     ("recreate", "write:.corral-recreate.json:before-rename", "the journal's temporary file stayed in the project"),
     ("upgrade", "write:.python-version:before-rename", "the new pin's temporary file stayed in the project"),
+    ("fresh", "engine-done:uv venv", "the env stayed without corral's record (doctor unhappy; sync did not repair)"),
+    ("fresh", "write:corral-env.json:before-rename", "as above"),
 ]
 # Recovery paths worth a trial on every CI run (no failure found there; they guard the journals).
 KEY_TRIALS = [

@@ -20,6 +20,8 @@ from corral.plugins import CREATORS, load_creator
 from corral.services.inspection import is_environment
 from corral.services.python import choose_interpreter
 
+CREATING_SUFFIX = ".corral-creating"
+
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.protocols import Creator
@@ -106,9 +108,31 @@ def create_env(
     creator: str | None = None,
     kind: str = "project",
 ) -> CreatedEnv:
-    """Create an env at `dest` (default: the project's `.venv`, else ./.venv) and mark it as corral's."""
+    """Create an env at `dest` (default: the project's `.venv`, else ./.venv) and mark it as corral's.
+
+    The project's own env is made under the project lock, and a marker beside it (`.NAME.corral-creating`)
+    names an env in the making: a kill leaves the marker, and `services.recovery` removes the half-made env.
+    """
     project = ctx.project
     target = Path(os.path.abspath(ctx.cwd / dest)) if dest else (project.env_path if project else ctx.cwd / ".venv")
+    if project is not None and target.parent in (project.root, project.env_path.parent):
+        from corral.services.transaction import project_lock  # noqa: PLC0415
+
+        with project_lock(project.root):
+            return _create_env(ctx, target, python=python, system_site_packages=system_site_packages, prompt=prompt,
+                               seed=seed, creator=creator, kind=kind)
+    return _create_env(ctx, target, python=python, system_site_packages=system_site_packages, prompt=prompt,
+                       seed=seed, creator=creator, kind=kind)
+
+
+def creating_marker(target: Path) -> Path:
+    """The file that says "corral is creating the env at `target`" while it does."""
+    return target.parent / f".{target.name}{CREATING_SUFFIX}"
+
+
+def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_packages: bool | None,
+                prompt: str | None, seed: bool | None, creator: str | None, kind: str) -> CreatedEnv:
+    project = ctx.project
     _check_target(target)
     interpreter, why = choose_interpreter(ctx, python)
     settings = ctx.settings
@@ -120,6 +144,9 @@ def create_env(
     request = CreateRequest(dest=target, interpreter=interpreter, system_site_packages=ssp, prompt=prompt,
                             seed=do_seed, environ=engine_environ(ctx))
     existed = target.exists()
+    marker = creating_marker(target)
+    if not existed:
+        atomic_write_text(marker, json.dumps({"env": str(target), "pid": os.getpid()}) + "\n")
     try:
         chosen.create(request)
         _mark(target, interpreter, chosen.name, project.root if project else None, kind,
@@ -130,6 +157,8 @@ def create_env(
         elif target.is_dir():
             _empty_dir(target)
         raise
+    finally:
+        marker.unlink(missing_ok=True)
     recorded = _record_options(ctx, target, ssp=ssp, explicit_ssp=system_site_packages)
     from corral.inventory.record import try_register_env  # noqa: PLC0415 - failure is only a warning
 
@@ -137,6 +166,24 @@ def create_env(
                      interpreter=interpreter.path, version=interpreter.version, creator=chosen.name)
     return CreatedEnv(path=target, interpreter=interpreter, interpreter_reason=why, creator=chosen.name,
                       seeded=do_seed, system_site_packages=ssp, recorded_options=recorded)
+
+
+def finish_interrupted_creation(marker: Path) -> str | None:
+    """After a kill: keep an env whose creation completed (corral's record is in it), else delete the half-made one."""
+    if not marker.name.startswith(".") or not marker.name.endswith(CREATING_SUFFIX):
+        return None
+    target = marker.parent / marker.name[1 : -len(CREATING_SUFFIX)]
+    outcome = None
+    try:
+        record = json.loads((target / PROVENANCE_FILE).read_text(encoding="utf-8"))
+        finished = isinstance(record, dict) and record.get("location") == str(target)
+    except (OSError, ValueError):
+        finished = False
+    if not finished and target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target, ignore_errors=True)
+        outcome = f"removed {target}, an env a killed command left half made"
+    marker.unlink(missing_ok=True)
+    return outcome
 
 
 def _empty_dir(path: Path) -> None:

@@ -23,8 +23,21 @@ def recover_project(project_root: Path) -> list[str]:
     """Run every recovery for the project (the caller holds its lock); returns what was done."""
     from corral.services import recreate, transaction  # noqa: PLC0415
 
-    done = [transaction.recover(project_root), recreate.recover(project_root), _remove_partial_writes(project_root)]
+    done = [transaction.recover(project_root), recreate.recover(project_root), _remove_partial_writes(project_root),
+            *_finish_creations(project_root)]
     return [outcome for outcome in done if outcome]
+
+
+def _finish_creations(project_root: Path) -> list[str | None]:
+    """Envs a killed command was creating in the project (or beside its env, when venv-dir points elsewhere)."""
+    from corral.services.create import CREATING_SUFFIX, finish_interrupted_creation  # noqa: PLC0415
+    from corral.services.sync_stamp import locate  # noqa: PLC0415
+
+    folders = {project_root}
+    found = locate(project_root)
+    if found is not None:
+        folders.add(found[1].parent)
+    return [finish_interrupted_creation(m) for folder in folders for m in folder.glob(f".*{CREATING_SUFFIX}")]
 
 
 def _remove_partial_writes(project_root: Path) -> str | None:

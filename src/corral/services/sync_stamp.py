@@ -147,7 +147,8 @@ def interrupted(project_root: Path) -> bool:
         names = os.listdir(project_root)
     except OSError:
         return False
-    return any(name in {".corral-txn.json", ".corral-recreate.json"} or name.endswith(".corral-new")
+    return any(name in {".corral-txn.json", ".corral-recreate.json"}
+               or name.endswith((".corral-new", ".corral-creating"))
                or (name.startswith(".") and ".corral-" in name and name.endswith(".tmp")) for name in names)
 
 
