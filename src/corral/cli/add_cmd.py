@@ -18,12 +18,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--group", "-G", metavar="NAME", help="add to [dependency-groups].NAME")
     where.add_argument("--dev", action="store_const", const="dev", dest="group", help="same as --group dev")
     where.add_argument("--optional", metavar="EXTRA", help="add to [project.optional-dependencies].EXTRA")
+    where.add_argument("--script", metavar="FILE", help="record in FILE's own PEP 723 `# /// script` block instead")
     parser.add_argument("--engine", choices=["uv", "pip"], help="installer used for the env")
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Record, lock, install; all or nothing."""
+    if args.script:
+        from pathlib import Path  # noqa: PLC0415
+
+        from corral.services.script_edit import add_to_script  # noqa: PLC0415
+
+        script = (ctx.cwd / args.script).absolute()
+        env = add_to_script(ctx, script, args.requirements)
+        if args.json:
+            out.json("add", {"script": str(script), "requirements": args.requirements, "env": str(env)})
+        else:
+            out.info(f"added {', '.join(args.requirements)} to {Path(args.script)}'s script block (env: {env})")
+        return 0
     from corral.services.deps import add  # noqa: PLC0415
 
     report = add(ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine,

@@ -17,11 +17,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     how.add_argument("--upgrade", "-U", action="store_true", help="ignore existing pins: newest allowed versions")
     how.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME",
                      help="release the pin of NAME (repeatable)")
+    parser.add_argument("--script", metavar="FILE", help="lock a PEP 723 script's dependencies to pylock.<name>.toml")
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Lock and say what changed."""
+    if args.script:
+        from corral.services.script_edit import lock_script  # noqa: PLC0415
+
+        target = lock_script(ctx, (ctx.cwd / args.script).absolute())
+        if args.json:
+            out.json("lock", {"script": args.script, "path": str(target)})
+        else:
+            out.info(f"wrote {target}")
+        return 0
     from corral.services.lock import lock  # noqa: PLC0415
 
     report = lock(ctx, upgrade=args.upgrade, upgrade_packages=args.upgrade_package, check=args.check,

@@ -21,6 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options; everything from CMD on belongs to CMD."""
     add_sync_options(parser)
     parser.add_argument("--no-sync", action="store_true", help="run without syncing first")
+    parser.add_argument("--with", dest="with_packages", action="append", default=[], metavar="PKG",
+                        help="run in a cached throwaway env with PKG (repeatable), layered over the project env")
+    parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter for a script's or --with's throwaway env")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD [ARGS...]", help="the program and its arguments")
 
 
@@ -29,10 +32,19 @@ def _argv(args: argparse.Namespace) -> list[str]:
     return argv[1:] if argv and argv[0] == "--" else argv
 
 
-def _exec(env: Path, argv: list[str], quiet: bool) -> int:
+def _script(argv: list[str]) -> Path | None:
+    """argv[0] when it is a Python script file (`corral run tool.py ARGS`)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    if argv and argv[0].endswith(".py") and Path(argv[0]).is_file():
+        return Path(argv[0]).absolute()
+    return None
+
+
+def _exec(env: Path, argv: list[str], quiet: bool, *, extra_bins: tuple[Path, ...] = ()) -> int:
     from corral.services.run import execute, prepare  # noqa: PLC0415
 
-    prepared = prepare(env, argv, os.environ)
+    prepared = prepare(env, argv, os.environ, extra_bins=extra_bins)
     if prepared is None:
         from corral.render.output import Output  # noqa: PLC0415
 
@@ -42,11 +54,50 @@ def _exec(env: Path, argv: list[str], quiet: bool) -> int:
 
 
 def fast_path(args: argparse.Namespace) -> int | None:
-    """Exec CMD at once when the env is already in sync (stdlib only); None takes the full path."""
-    if not _argv(args):
+    """Exec CMD at once when its env is ready (stdlib only); None takes the full path."""
+    argv = _argv(args)
+    if not argv or args.with_packages:
         return None
+    script = _script(argv)
+    if script is not None:
+        from corral.services.scripts import fast_script_env  # noqa: PLC0415
+
+        ready = fast_script_env(script, python=args.python, environ=os.environ)
+        if ready is not None:
+            return _exec(ready, ["python", str(script), *argv[1:]], args.quiet)
     env = synced_env(args)
-    return None if env is None else _exec(env, _argv(args), args.quiet)
+    return None if env is None else _exec(env, _python_for_script(argv), args.quiet)
+
+
+def _python_for_script(argv: list[str]) -> list[str]:
+    """`corral run tool.py ARGS` means `python tool.py ARGS` in the env (as `uv run` does)."""
+    script = _script(argv)
+    return ["python", str(script), *argv[1:]] if script is not None else argv
+
+
+def _run_script(args: argparse.Namespace, ctx: Context, out: Output, script: Path, argv: list[str]) -> int:
+    from corral.services.scripts import ensure_script_env  # noqa: PLC0415
+
+    built = ensure_script_env(ctx, script, python=args.python)
+    if built.created:
+        out.info(f"built the env for {script.name} in {built.path}")
+    return _exec(built.path, ["python", str(script), *argv[1:]], args.quiet)
+
+
+def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[str]) -> int:
+    """A cached layer with the --with packages, over the project env when there is a project."""
+    from corral.services.ephemeral import with_env  # noqa: PLC0415
+
+    base = None
+    if ctx.project is not None:
+        if not args.no_sync:
+            run_sync(args, ctx, out, selection_from_args(args))
+        base = ctx.project.env_path
+    layer = with_env(ctx, list(args.with_packages), python=args.python, base_env=base)
+    if layer.created:
+        out.info(f"built the env with {', '.join(args.with_packages)} in {layer.path}")
+    extra = (base / ("Scripts" if os.name == "nt" else "bin"),) if base is not None else ()
+    return _exec(layer.path, _python_for_script(argv), args.quiet, extra_bins=extra)
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
@@ -57,7 +108,16 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if not argv:
         msg = "nothing to run: give a command, e.g. `corral run python -V`"
         raise UsageError(msg)
+    if args.with_packages:
+        return _run_with(args, ctx, out, argv)
+    script = _script(argv)
+    if script is not None:
+        from corral.services.scripts import script_metadata  # noqa: PLC0415
+
+        block, _ = script_metadata(script)
+        if block or ctx.project is None:
+            return _run_script(args, ctx, out, script, argv)
     project = ctx.require_project()
     if not args.no_sync:
         run_sync(args, ctx, out, selection_from_args(args))
-    return _exec(project.env_path, argv, args.quiet)
+    return _exec(project.env_path, _python_for_script(argv), args.quiet)

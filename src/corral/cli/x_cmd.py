@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,10 +22,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Build the tool env once, then exec the tool."""
     from corral.services.ephemeral import tool_env, tool_executable  # noqa: PLC0415
-    from corral.services.launch import exec_in_env  # noqa: PLC0415
+    from corral.services.run import execute, prepare  # noqa: PLC0415
 
     env = tool_env(ctx, args.tool, from_package=args.from_package, python=args.python)
     if env.created:
         out.info(f"built the env for {args.from_package or args.tool} in {env.path}")
     exe = tool_executable(env.path, args.tool)
-    return exec_in_env(env.path, [str(exe), *args.args], ctx.environ)
+    prepared = prepare(env.path, [str(exe), *args.args], os.environ)
+    assert prepared is not None  # noqa: S101 - tool_executable proved the file exists
+    return execute(prepared)

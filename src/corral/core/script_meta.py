@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from corral.errors import ConfigError
 
@@ -13,13 +12,19 @@ __all__ = ["ScriptBlock", "find_block", "render_block"]
 _BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
 class ScriptBlock:
-    """The `script` block of a file: its TOML text and where it sits in the file."""
+    """The `script` block of a file: its TOML text and where it sits in the file.
 
-    toml: str
-    start: int
-    end: int
+    A plain class, not a dataclass: `corral run script.py` reads it on its warm path, where importing
+    dataclasses (and inspect) would cost ~9 ms.
+    """
+
+    __slots__ = ("end", "start", "toml")
+
+    def __init__(self, *, toml: str, start: int, end: int) -> None:
+        self.toml = toml
+        self.start = start
+        self.end = end
 
     @property
     def raw(self) -> str:

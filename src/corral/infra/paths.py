@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["CorralPaths"]
@@ -11,7 +10,6 @@ __all__ = ["CorralPaths"]
 _APP = "corral"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
 class CorralPaths:
     """corral's folders; built once per command and passed in, never a module global.
 
@@ -19,9 +17,32 @@ class CorralPaths:
     otherwise the platform's conventional folders are used (platformdirs).
     """
 
+    # A plain immutable class rather than a dataclass: the warm paths of `run`/`sync`/the cd-hook build one,
+    # and importing dataclasses (with inspect) costs them ~9 ms.
+    __slots__ = ("cache", "config", "data")
     data: Path
     cache: Path
     config: Path
+
+    def __init__(self, *, data: Path, cache: Path, config: Path) -> None:
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "cache", cache)
+        object.__setattr__(self, "config", config)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = "CorralPaths is immutable"
+        raise AttributeError(msg)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CorralPaths):
+            return NotImplemented
+        return (self.data, self.cache, self.config) == (other.data, other.cache, other.config)
+
+    def __hash__(self) -> int:
+        return hash((self.data, self.cache, self.config))
+
+    def __repr__(self) -> str:
+        return f"CorralPaths(data={self.data!r}, cache={self.cache!r}, config={self.config!r})"
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> CorralPaths:

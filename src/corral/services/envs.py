@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -64,6 +64,21 @@ def _version_key(version: str | None) -> tuple[int, ...]:
         return ()
 
 
+# Files that the fast paths of `run`/`x`/`sync` refresh (a stat, no database write) when they use an env.
+_USE_MARKERS: Final = ("corral-ready.json", "corral-sync.json")
+
+
+def _with_recent_use(record: EnvRecord) -> EnvRecord:
+    """The record with `last_used` raised to the newest use marker inside the env."""
+    newest = record.last_used or 0.0
+    for name in _USE_MARKERS:
+        try:
+            newest = max(newest, os.stat(os.path.join(record.path, name)).st_mtime)
+        except OSError:
+            continue
+    return record if newest == (record.last_used or 0.0) else replace(record, last_used=newest)
+
+
 def list_envs(ctx: Context, *, sort: str = "used", with_size: bool = True,
               drift_check: DriftCheck | None = None) -> Listing:
     """Every env in the inventory with health and size; records of folders that no longer exist are forgotten."""
@@ -71,7 +86,7 @@ def list_envs(ctx: Context, *, sort: str = "used", with_size: bool = True,
         msg = f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}"
         raise UsageError(msg)
     with Store.open(ctx.paths) as store:
-        records = store.all()
+        records = [_with_recent_use(r) for r in store.all()]
         gone = [r.path for r in records if not os.path.lexists(r.path)]
         for path in gone:
             store.delete(path)
@@ -195,7 +210,7 @@ def plan_gc(ctx: Context, *, older_than: float) -> GcPlan:
     """Decide what gc removes; changes nothing."""
     cutoff = time.time() - older_than
     with Store.open(ctx.paths) as store:
-        records = store.all()
+        records = [_with_recent_use(r) for r in store.all()]
         trash = [t for t, _ in store.pending_trash()]
     safety = _safety_args(ctx)
     counter = SizeCounter()

@@ -23,7 +23,7 @@ def _validated(requirements: list[str]) -> list[str]:
         try:
             Requirement(text)
         except InvalidRequirement as err:
-            msg = f"{text!r} is not a valid requirement (PEP 508): {err}"
+            msg = f"{text!r} is not a valid requirement (PEP 508): {str(err).splitlines()[0]}"
             raise UsageError(msg) from err
     return requirements
 

@@ -23,17 +23,19 @@ class Prepared:
     environ: dict[str, str]
 
 
-def env_environ(env: Path, base: Mapping[str, str]) -> dict[str, str]:
-    """`base` with the env's executables first on PATH, VIRTUAL_ENV set and PYTHONHOME unset."""
+def env_environ(env: Path, base: Mapping[str, str], *, extra_bins: Sequence[Path] = ()) -> dict[str, str]:
+    """`base` with the env's executables (then `extra_bins`) first on PATH, VIRTUAL_ENV set, PYTHONHOME unset."""
     bin_dir = env / ("Scripts" if os.name == "nt" else "bin")
     environ = {k: v for k, v in base.items() if k not in _DROP}
     old_path = environ.get("PATH", os.defpath)
-    environ["PATH"] = os.pathsep.join([str(bin_dir), *(p for p in old_path.split(os.pathsep) if p != str(bin_dir))])
+    front = [str(bin_dir), *(str(b) for b in extra_bins)]
+    environ["PATH"] = os.pathsep.join([*front, *(p for p in old_path.split(os.pathsep) if p and p not in front)])
     environ["VIRTUAL_ENV"] = str(env)
     return environ
 
 
-def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str]) -> Prepared | None:
+def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str], *,
+            extra_bins: Sequence[Path] = ()) -> Prepared | None:
     """Resolve argv[0] against the env's bin and PATH; None when there is no such program."""
     if not (env / "pyvenv.cfg").is_file():
         from corral.errors import EnvError  # noqa: PLC0415
@@ -46,7 +48,7 @@ def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str]) -> Prepared
 
         msg = f"{env} is broken: {python} is missing or points nowhere; rebuild it with `corral recreate`"
         raise EnvError(msg)
-    environ = env_environ(env, base)
+    environ = env_environ(env, base, extra_bins=extra_bins)
     program = shutil.which(argv[0], path=environ["PATH"])
     if program is None:
         return None

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corral.core.script_meta import find_block, render_block
 from corral.errors import InvalidRequirement, UsageError
+from corral.services.scripts import script_lock_path
 
 if TYPE_CHECKING:
     from corral.services.context import Context
 
 __all__ = ["add_to_script", "lock_script", "script_lock_path"]
-
-
-def script_lock_path(script: Path) -> Path:
-    """`pylock.<name>.toml` beside the script (PEP 751: the name may not contain dots)."""
-    name = re.sub(r"[^A-Za-z0-9_-]+", "-", script.stem).strip("-") or "script"
-    return script.with_name(f"pylock.{name}.toml")
 
 
 def _requirements(texts: list[str]) -> list[object]:
@@ -30,7 +24,7 @@ def _requirements(texts: list[str]) -> list[object]:
         try:
             parsed.append(Requirement(text))
         except BadRequirement as err:
-            msg = f"{text!r} is not a valid requirement (PEP 508): {err}"
+            msg = f"{text!r} is not a valid requirement (PEP 508): {str(err).splitlines()[0]}"
             raise InvalidRequirement(msg) from err
     return parsed
 

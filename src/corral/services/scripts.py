@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
     from corral.services.context import Context
 
-__all__ = ["ScriptEnv", "ensure_script_env", "ready_env", "script_key", "script_metadata"]
+__all__ = ["ScriptEnv", "ensure_script_env", "fast_script_env", "mark_used", "ready_env", "script_key", "script_lock",
+           "script_lock_path", "script_metadata"]
 
 READY_FILE = "corral-ready.json"
 _KEY_ENV_VARS = ("UV_INDEX_URL", "PIP_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL", "CORRAL_INDEX_URL",
@@ -31,13 +32,15 @@ _KEY_ENV_VARS = ("UV_INDEX_URL", "PIP_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_EXT
 _KEY_SCHEMA = "1"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
 class ScriptEnv:
-    """A cached env for one set of inputs."""
+    """A cached env for one set of inputs (a plain class: no dataclasses import on the warm path)."""
 
-    path: Path
-    key: str
-    created: bool
+    __slots__ = ("created", "key", "path")
+
+    def __init__(self, *, path: Path, key: str, created: bool) -> None:
+        self.path = path
+        self.key = key
+        self.created = created
 
 
 def script_key(block_toml: str, *, python: str | None, environ: Mapping[str, str], kind: str = "script") -> str:
@@ -87,13 +90,22 @@ def script_metadata(script: Path) -> tuple[str, dict[str, Any]]:
     return block.toml, data
 
 
+def mark_used(env: Path) -> None:
+    """Note a use of a cached env for `corral envs gc` (an mtime bump: no database write on the hot path)."""
+    try:
+        os.utime(env / READY_FILE)
+    except OSError:
+        return
+
+
 def ensure_env(
     ctx: Context, *, kind: str, key: str, requirements: list[str], python: str | None,
-    requires_python: str | None = None, overlay_of: Path | None = None,
+    requires_python: str | None = None, overlay_of: Path | None = None, lock: Path | None = None,
 ) -> ScriptEnv:
-    """Build (once) the cached env for `key` with `requirements` installed; reuse it when ready."""
+    """Build (once) the cached env for `key` with `requirements` (or exactly `lock`) installed; reuse it when ready."""
     ready = ready_env(ctx.environ, kind, key)
     if ready is not None:
+        mark_used(ready)
         return ScriptEnv(path=ready, key=key, created=False)
     from filelock import FileLock  # noqa: PLC0415
 
@@ -106,7 +118,7 @@ def ensure_env(
         if target.exists():
             shutil.rmtree(target)  # an interrupted build: ours (inside corral's cache), never finished
         _build(ctx, target, kind=kind, requirements=requirements, python=python, requires_python=requires_python,
-               overlay_of=overlay_of)
+               overlay_of=overlay_of, lock=lock)
         record = {"kind": kind, "key": key, "requirements": requirements, "python": python}
         from corral.infra.fs import atomic_write_text  # noqa: PLC0415
 
@@ -115,15 +127,21 @@ def ensure_env(
 
 
 def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], python: str | None,
-           requires_python: str | None, overlay_of: Path | None) -> None:
+           requires_python: str | None, overlay_of: Path | None, lock: Path | None) -> None:
     from corral.services.create import create_env  # noqa: PLC0415
 
     spec = python or requires_python
+    inventory_kind = "script" if kind == "script" else "tool"  # `--with` layers are cached tools, for gc
     try:
-        create_env(ctx, target, python=spec, seed=False, system_site_packages=None, prompt=None, kind=kind)
+        create_env(ctx, target, python=spec, seed=False, system_site_packages=False, prompt=None,
+                   kind=inventory_kind)
         if overlay_of is not None:
             _link_overlay(target, overlay_of)
-        if requirements:
+        if lock is not None:
+            from corral.services.sync import apply_lock  # noqa: PLC0415
+
+            apply_lock(ctx, target, lock, install_project=False)
+        elif requirements:
             install_requirements(ctx, target, requirements)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
@@ -168,14 +186,52 @@ def install_requirements(ctx: Context, env: Path, requirements: list[str]) -> No
         raise EngineError(msg, cmd=err.cmd, code=err.code, output=err.output) from err
 
 
+def script_lock_path(script: Path) -> Path:
+    """`pylock.<name>.toml` beside the script (PEP 751: the name may not contain dots)."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", script.stem).strip("-") or "script"
+    return script.with_name(f"pylock.{name}.toml")
+
+
+def script_lock(script: Path) -> Path | None:
+    """The script's own lock, when `corral lock --script` wrote one."""
+    path = script_lock_path(script)
+    return path if path.is_file() else None
+
+
+def _script_inputs(script: Path, block: str) -> str:
+    """What the env depends on: the block, plus the bytes of the script's lock when it has one."""
+    lock = script_lock(script)
+    if lock is None:
+        return block
+    return block + "\n#lock:" + hashlib.sha256(lock.read_bytes()).hexdigest()
+
+
+def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, str]) -> Path | None:
+    """The ready env for `script` using only the stdlib (None: take the full path, which builds it)."""
+    try:
+        source = script.read_text(encoding="utf-8")
+        block = find_block(source)
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return None
+    if block is None:
+        return None
+    env = ready_env(environ, "script", script_key(_script_inputs(script, block.toml), python=python, environ=environ))
+    if env is not None:
+        mark_used(env)
+    return env
+
+
 def ensure_script_env(ctx: Context, script: Path, *, python: str | None = None) -> ScriptEnv:
-    """The cached env for a PEP 723 script (exactly its dependencies, on a Python its requires-python admits)."""
+    """The cached env for a PEP 723 script (exactly its dependencies, on a Python its requires-python admits).
+
+    With a `pylock.<name>.toml` beside the script (`corral lock --script`), the env is exactly that lock.
+    """
     block, data = script_metadata(script)
     _validate(script, data)
-    key = script_key(block, python=python, environ=ctx.environ)
+    key = script_key(_script_inputs(script, block), python=python, environ=ctx.environ)
     requires = data.get("requires-python")
     return ensure_env(ctx, kind="script", key=key, requirements=list(data.get("dependencies", [])), python=python,
-                      requires_python=str(requires) if requires else None)
+                      requires_python=str(requires) if requires else None, lock=script_lock(script))
 
 
 def _validate(script: Path, data: dict[str, Any]) -> None:
@@ -186,7 +242,7 @@ def _validate(script: Path, data: dict[str, Any]) -> None:
         try:
             Requirement(dep)
         except InvalidRequirement as err:
-            msg = f"{script}: script dependency {dep!r} is not a valid PEP 508 requirement: {err}"
+            msg = f"{script}: script dependency {dep!r} is not a valid PEP 508 requirement: {str(err).splitlines()[0]}"
             raise ConfigError(msg) from err
     requires = data.get("requires-python")
     if requires is not None:
