@@ -236,6 +236,14 @@ class IndexServer(ThreadingHTTPServer):
         self.files = files
         super().__init__(("127.0.0.1", 0), IndexHandler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet when a client goes away mid-request (the kill trials SIGKILL installers on purpose)."""
+        import sys  # noqa: PLC0415
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
 
 class LocalIndex:
     """A running local index; stop it with `stop()` or by leaving its `with` block."""

@@ -3,49 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corral.core.health import Finding
+from corral.infra.envfiles import activate_location, script_interpreter
 
 if TYPE_CHECKING:
     from corral.doctor.target import Target
 
 __all__ = ["activate_location", "check_relocation", "script_interpreter"]
-
-_ACTIVATE_RE = re.compile(r"""^\s*(?:export\s+)?VIRTUAL_ENV=["']([^"']+)["']""", re.MULTILINE)
-_EXEC_RE = re.compile(r"""^'''exec' ["']?([^"' ]+)["']?""")
-_HEAD_BYTES = 1024
-
-
-def activate_location(bin_dir: Path) -> str | None:
-    """The VIRTUAL_ENV hard-coded in bin/activate (None when there is no such script or line)."""
-    try:
-        text = (bin_dir / "activate").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    match = _ACTIVATE_RE.search(text)
-    return match.group(1) if match else None
-
-
-def script_interpreter(path: Path) -> str | None:
-    """The python a console script runs: its `#!` line, or pip's `'''exec'` line for long paths (first bytes only)."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
-    except OSError:
-        return None
-    if not head.startswith(b"#!"):
-        return None
-    lines = head.decode("utf-8", errors="replace").splitlines()
-    shebang = lines[0][2:].strip()
-    if shebang in {"/bin/sh", "/usr/bin/env sh"} and len(lines) > 1:
-        match = _EXEC_RE.match(lines[1])
-        return match.group(1) if match else None
-    program = shebang.split()[0] if shebang.split() else ""
-    return program if "python" in os.path.basename(program) else None
-
 
 def _foreign_scripts(target: Target) -> list[tuple[str, str]]:
     """(script, interpreter) for scripts whose interpreter is some `*/bin/python*` outside this env."""

@@ -23,6 +23,7 @@ from corral.core.interpreter import LEGACY_EOL
 from corral.core.layout import EnvLayout
 from corral.core.provenance import PROVENANCE_FILE
 from corral.core.pyvenv_cfg import PyvenvCfg
+from corral.infra.envfiles import activate_location, script_interpreter
 
 __all__ = ["DRIFT_NOT_CHECKED", "DriftCheck", "Health", "conda_python_version", "env_health"]
 
@@ -30,10 +31,7 @@ __all__ = ["DRIFT_NOT_CHECKED", "DriftCheck", "Health", "conda_python_version", 
 DriftCheck = Callable[[Path], "bool | None"]
 DRIFT_NOT_CHECKED: Final = "not checked"
 
-_ACTIVATE_RE: Final = re.compile(r"""^\s*(?:export\s+)?VIRTUAL_ENV=["']?([^"'\n]+?)["']?\s*$""", re.MULTILINE)
-_EXEC_RE: Final = re.compile(r"""^'''exec' ["']?([^"' ]+)["']?""")
 _SCRIPTS_CHECKED: Final = 8
-_HEAD: Final = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +96,7 @@ def _moved(root: Path, layout: EnvLayout, *, relocatable: bool) -> str:
     if relocatable:  # uv --relocatable: activate and shebangs are relative on purpose
         return ""
     bin_dir = root / Path(layout.bin_dir).relative_to(Path(layout.root))
-    activate = _activate_location(bin_dir)
+    activate = activate_location(bin_dir)
     if activate and not _same(activate, root):
         return f"activate sets VIRTUAL_ENV={activate}"
     for script, program in _script_pythons(bin_dir):
@@ -117,17 +115,6 @@ def _provenance_location(root: Path) -> str | None:
     return location if isinstance(location, str) and location else None
 
 
-def _activate_location(bin_dir: Path) -> str | None:
-    try:
-        text = (bin_dir / "activate").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    match = _ACTIVATE_RE.search(text)
-    if not match or "$" in match.group(1) or "`" in match.group(1):  # computed at run time: nothing to compare
-        return None
-    return match.group(1)
-
-
 def _script_pythons(bin_dir: Path) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     try:
@@ -139,27 +126,10 @@ def _script_pythons(bin_dir: Path) -> list[tuple[Path, str]]:
             break
         if entry.name.startswith(("activate", "python", "Activate")) or not entry.is_file(follow_symlinks=False):
             continue
-        program = _shebang_program(Path(entry.path))
+        program = script_interpreter(Path(entry.path))
         if program:
             found.append((Path(entry.path), program))
     return found
-
-
-def _shebang_program(path: Path) -> str | None:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD)
-    except OSError:
-        return None
-    if not head.startswith(b"#!"):
-        return None
-    lines = head.decode("utf-8", errors="replace").splitlines()
-    words = lines[0][2:].split()
-    if words and words[0] in {"/bin/sh", "/usr/bin/env"} and len(lines) > 1:
-        match = _EXEC_RE.match(lines[1])
-        return match.group(1) if match else None
-    program = words[0] if words else ""
-    return program if os.path.basename(program).startswith("python") else None
 
 
 def _is_legacy(version: str | None) -> bool:
