@@ -55,3 +55,13 @@ def test_shebangs_and_activate_are_read_from_the_first_bytes(tmp_path: Path) -> 
     assert script_interpreter(other) is None
     (tmp_path / "activate").write_text("# x\nVIRTUAL_ENV='/a b/.venv'\nexport VIRTUAL_ENV\n")
     assert activate_location(tmp_path) == "/a b/.venv"
+
+
+def test_activate_location_skips_computed_values(tmp_path: Path) -> None:
+    from corral.infra.envfiles import activate_location
+
+    (tmp_path / "activate").write_text(
+        'if [ -n "$X" ]; then\n        VIRTUAL_ENV="$CURRENT_ENV"\nelse\n        VIRTUAL_ENV=/tmp/v21\nfi\n')
+    assert activate_location(tmp_path) == "/tmp/v21"
+    (tmp_path / "activate").write_text('VIRTUAL_ENV="$(dirname "$SCRIPT_PATH")"\n')
+    assert activate_location(tmp_path) is None

@@ -25,8 +25,13 @@ def activate_location(bin_dir: Path) -> str | None:
         text = (bin_dir / "activate").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    match = _ACTIVATE_RE.search(text)
-    return match.group(1) if match else None
+    # Newer activate scripts compute the path (`VIRTUAL_ENV="$CURRENT_ENV"`, virtualenv 21; uv's relocatable
+    # `$(dirname ...)`): only a literal path was baked in at creation and can go stale.
+    for match in _ACTIVATE_RE.finditer(text):
+        value = match.group(1)
+        if "$" not in value and "`" not in value:
+            return value
+    return None
 
 
 def script_interpreter(path: Path) -> str | None:
