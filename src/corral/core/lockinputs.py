@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["inputs_hash", "normalize_name", "read_lock_inputs_hash", "strip_credentials"]
+__all__ = ["LOCK_FILE", "inputs_hash", "normalize_name", "read_lock_inputs_hash", "strip_credentials"]
+
+LOCK_FILE = "pylock.toml"  # the project's lock (PEP 751), beside pyproject.toml
 
 _NAME_RE = re.compile(r"[-_.]+")
 _HASH_LINE = re.compile(r'^inputs-hash\s*=\s*"(sha256:[0-9a-f]{64})"\s*$', re.MULTILINE)

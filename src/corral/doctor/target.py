@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.layout import EnvLayout
+from corral.core.lockinputs import LOCK_FILE
 from corral.core.pyvenv_cfg import PyvenvCfg
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LOCK_FILE", "Target", "version_tuple"]
 
-LOCK_FILE = "pylock.toml"
 
 
 def version_tuple(text: str | None) -> tuple[int, ...] | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.deps import ProjectDeps
-from corral.core.lockinputs import inputs_hash, normalize_name, read_lock_inputs_hash
+from corral.core.lockinputs import LOCK_FILE, inputs_hash, normalize_name, read_lock_inputs_hash
 from corral.errors import LockError, LockOutdated
 from corral.infra.toml_file import read_toml
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["LOCK_FILE", "LockReport", "default_groups", "ensure_lock", "index_urls", "is_fresh", "lock",
            "lock_inputs_hash", "render_lock", "resolve_failure"]
 
-LOCK_FILE = "pylock.toml"
 PYPI = "https://pypi.org/simple"
 Progress = Callable[[str, str], None]
 

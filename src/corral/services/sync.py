@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral import __version__
+from corral.core.lockinputs import LOCK_FILE
 from corral.core.selection import Selection
 from corral.errors import EnvError, InterpreterNotFound, LockError, UsageError
 from corral.infra.faults import checkpoint
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "pick_engine", "stamp_key", "sync"]
 
-LOCK_FILE = "pylock.toml"
 ENV_LOCK = ".corral-sync.lock"
 Progress = Callable[[str, str], None]
 
