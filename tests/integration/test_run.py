@@ -95,3 +95,25 @@ def test_run_after_a_bare_pip_uninstall_syncs_first(project_env: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1.1"
     assert "installing 1 package(s): alpha" in done.stderr
+
+
+def test_run_after_add_takes_the_no_op_path(tmp_path: Path, local_index: object, monkeypatch: pytest.MonkeyPatch,
+                                            pythons: dict[str, Path]) -> None:
+    """`add` leaves the env exactly as a plain sync would, so the next `run` starts no resolver (stdlib only)."""
+    import sys
+
+    pyenv_python("3.12")  # skip locally / fail under CI when absent
+    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)  # type: ignore[attr-defined]
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\nrequires-python = ">=3.12"\n'
+                                            'dependencies = []\n')
+    (project / ".python-version").write_text("3.12\n")
+    env = dict(os.environ)
+    added = subprocess.run([sys.executable, "-m", "corral", "add", "alpha"], cwd=project, env=env,
+                           capture_output=True, text=True, check=False)
+    assert added.returncode == 0, added.stderr
+    ran = subprocess.run([sys.executable, "-X", "importtime", "-m", "corral", "run", "python", "-c", "import alpha"],
+                         cwd=project, env=env, capture_output=True, text=True, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert "packaging" not in ran.stderr, "run after add should take the stdlib-only fast path"

@@ -219,6 +219,7 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
                                    requirements=requirements)
             checkpoint("add.after-install")
             commit_files(root, {"pyproject.toml": new_text.encode("utf-8"), LOCK_FILE: new_lock.encode("utf-8")})
+            _stamp_if_plain(ctx, target, lock_path, sync_report)
         finally:
             with contextlib.suppress(OSError):
                 candidate.unlink()
@@ -260,6 +261,18 @@ def _install(ctx: Context, candidate: Path, old_lock: Path, *, target: str, engi
             raise LockError(f"{head}; pyproject.toml and pylock.toml are unchanged: {err}") from err
         raise
     return report.to_dict()
+
+
+def _stamp_if_plain(ctx: Context, target: str, lock_path: Path, sync_report: dict[str, Any]) -> None:
+    """After a change to the project's own dependencies the env is exactly what a plain sync gives: say so."""
+    if ":" in target:  # a group or extra was installed on top: a plain sync would differ
+        return
+    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.services.sync import stamp_env  # noqa: PLC0415
+
+    with contextlib.suppress(OSError):
+        stamp_env(ctx, ctx.require_project().env_path, lock_path, selection=Selection(),
+                  engine=str(sync_report.get("engine", "uv")), lock_fresh=True)
 
 
 def _culprit(text: str, requirements: list[str]) -> str | None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from corral.core.pylock_select import Chosen
     from corral.services.context import Context
 
-__all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "pick_engine", "stamp_key", "sync"]
+__all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "pick_engine", "stamp_env", "stamp_key", "sync"]
 
 ENV_LOCK = ".corral-sync.lock"
 Progress = Callable[[str, str], None]
@@ -302,6 +302,16 @@ def sync(
                      env_path=env_path, progress=progress)
 
 
+def stamp_env(ctx: Context, env: Path, lock_path: Path, *, selection: Selection, engine: str,
+              lock_fresh: bool) -> None:
+    """Record that `env` now matches `lock_path` for `selection`, so the next no-op sync/run returns at once."""
+    project = ctx.require_project()
+    stamp = sync_stamp.make_stamp(env=env, lock_path=lock_path, pyproject=project.pyproject,
+                                  selection_key=stamp_key(selection), engine=engine, lock_fresh=lock_fresh,
+                                  user_config=ctx.paths.user_config_file, environ=ctx.environ)
+    sync_stamp.write_stamp(env, stamp)
+
+
 def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bool, offline: bool,
           engine: str | None, env_path: Path | None, progress: Progress | None) -> SyncReport:
     say = progress or _noop_progress
@@ -325,10 +335,7 @@ def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bo
         report = apply_lock(ctx, env, lock_path, selection=chosen, engine=engine, offline=offline,
                             project_root=project.root, progress=say)
         checkpoint("sync:applied")
-        stamp = sync_stamp.make_stamp(env=env, lock_path=lock_path, pyproject=project.pyproject,
-                                      selection_key=stamp_key(chosen), engine=report.engine, lock_fresh=not frozen,
-                                      user_config=ctx.paths.user_config_file, environ=ctx.environ)
-        sync_stamp.write_stamp(env, stamp)
+        stamp_env(ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen)
     if created:
         from dataclasses import replace  # noqa: PLC0415
 
