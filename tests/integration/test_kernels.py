@@ -266,6 +266,36 @@ def test_a_failed_install_leaves_pyproject_untouched(tmp_path: Path, monkeypatch
     assert not (home.jupyter / "kernels").exists()
 
 
+@pytest.mark.parametrize("point", ["add.after-lock", "add.after-install", "txn.after-journal"])
+def test_kill_during_kernel_add_keeps_group_default_groups_and_lock_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jupyter_index: str, point: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+    import tomllib
+
+    home = _new_home(tmp_path, jupyter_index, "3.12")
+    home.apply(monkeypatch)
+    killed = subprocess.run([sys.executable, "-m", "corral", "kernel", "add"], cwd=home.root,
+                            env=dict(os.environ, CORRAL_FAULT=point), capture_output=True, text=True, check=False)
+    assert killed.returncode == -9, killed.stderr
+    # the next command finishes or rolls back the switch
+    subprocess.run([sys.executable, "-m", "corral", "lock", "--check"], cwd=home.root, env=dict(os.environ),
+                   capture_output=True, text=True, check=False)
+    data = tomllib.loads((home.root / "pyproject.toml").read_text())
+    recorded = "jupyter" in data.get("dependency-groups", {})
+    defaults = data.get("tool", {}).get("corral", {}).get("default-groups")
+    # all or nothing: the group and the default-groups entry appear together
+    assert recorded == (defaults is not None and "jupyter" in defaults), (recorded, defaults)
+    lock = home.root / "pylock.toml"
+    if recorded:
+        assert "jupyter" in tomllib.loads(lock.read_text())["default-groups"]
+    check = subprocess.run([sys.executable, "-m", "corral", "lock", "--check"], cwd=home.root, env=dict(os.environ),
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0 or not lock.exists(), check.stderr
+
+
 # --- the kernel follows the env's life -------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,14 +163,19 @@ def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remov
 
 
 def add(ctx: Context, requirements: Sequence[str], *, group: str | None = None, optional: str | None = None,
-        engine: str | None = None, progress: Progress | None = None) -> ChangeReport:
-    """Record, lock and install `requirements` into project, group or extra; all or nothing."""
+        engine: str | None = None, progress: Progress | None = None,
+        tool_values: Mapping[str, Any] | None = None) -> ChangeReport:
+    """Record, lock and install `requirements` into project, group or extra; all or nothing.
+
+    `tool_values` are `[tool.corral]` keys changed in the same transaction (e.g. `default-groups` for a kernel).
+    """
     if not requirements:
         raise UsageError("name at least one requirement to add")
     target = target_of(group, optional)
     resolved = [resolve_requirement(ctx, r) for r in requirements]
     _refuse_duplicates(resolved)
-    return _change(ctx, resolved, target=target, remove=False, engine=engine, progress=progress)
+    return _change(ctx, resolved, target=target, remove=False, engine=engine, progress=progress,
+                   tool_values=tool_values)
 
 
 def _refuse_duplicates(requirements: Sequence[str]) -> None:
@@ -194,8 +199,29 @@ def remove(ctx: Context, names: Sequence[str], *, group: str | None = None, opti
     return _change(ctx, list(names), target=target, remove=True, engine=engine, progress=progress)
 
 
+def _with_tool_values(text: str, values: Mapping[str, Any]) -> str:
+    import tomlkit  # noqa: PLC0415
+
+    doc = tomlkit.parse(text)
+    tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
+    table = tool.setdefault("corral", tomlkit.table())
+    for key, value in values.items():
+        table[key] = value
+    return tomlkit.dumps(doc)
+
+
+def _context_seeing(ctx: Context, root: Path, data: dict[str, Any]) -> Context:
+    """A context whose project (and so its settings) is the edited pyproject, not the one on disk."""
+    from corral.services.context import Context as Ctx  # noqa: PLC0415
+    from corral.services.project import Project  # noqa: PLC0415
+
+    fresh = Ctx(cwd=ctx.cwd, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
+    fresh.__dict__["project"] = Project(root=root, data=data)  # fills the cached_property
+    return fresh
+
+
 def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool, engine: str | None,
-            progress: Progress | None) -> ChangeReport:
+            progress: Progress | None, tool_values: Mapping[str, Any] | None = None) -> ChangeReport:
     import tomlkit  # noqa: PLC0415
 
     from corral.services.lock import LOCK_FILE, _versions, _versions_text, diff_versions, render_lock  # noqa: PLC0415
@@ -207,7 +233,11 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
         pyproject, lock_path = root / "pyproject.toml", root / LOCK_FILE
         old_text = pyproject.read_text(encoding="utf-8")
         new_text = edit_pyproject(old_text, requirements, target=target, remove=remove)
+        if tool_values:
+            new_text = _with_tool_values(new_text, tool_values)
         data = tomlkit.parse(new_text).unwrap()
+        if tool_values:
+            ctx = _context_seeing(ctx, root, data)
         old_versions = _versions(lock_path)
         new_lock = render_lock(ctx, data, project_root=root, source=str(pyproject), previous=lock_path,
                                candidates=[] if remove else requirements, progress=progress)

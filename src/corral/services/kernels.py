@@ -173,8 +173,6 @@ def _recorded_in_group(data: dict[str, Any]) -> bool:
 
 def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | None) -> tuple[bool, dict[str, Any]]:
     """Make sure ipykernel is recorded (group + default-groups) and installed; returns (installed now, recorded)."""
-    from corral.infra.toml_edit import set_tool_values  # noqa: PLC0415
-
     project = ctx.require_project()
     defaults = project.tool.get("default-groups", ["dev"])
     if not isinstance(defaults, list):
@@ -183,29 +181,15 @@ def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | 
     recorded: dict[str, Any] = {}
     if _recorded_in_group(project.data) and wanted == defaults and _has_ipykernel(project.env_path):
         return False, recorded
-    before = project.pyproject.read_bytes()
     if wanted != defaults:
-        set_tool_values(project.pyproject, {"default-groups": wanted})
         recorded["default-groups"] = wanted
-    try:
-        from corral.services import deps  # noqa: PLC0415
+    from corral.services import deps  # noqa: PLC0415
 
-        deps.add(_fresh(ctx), ["ipykernel"], group=JUPYTER_GROUP, engine=engine, progress=progress)
-    except BaseException:
-        if recorded:
-            from corral.infra.fs import atomic_write_bytes  # noqa: PLC0415
-
-            atomic_write_bytes(project.pyproject, before)
-        raise
+    # One transaction: the group, default-groups and the lock change together or not at all.
+    deps.add(ctx, ["ipykernel"], group=JUPYTER_GROUP, engine=engine, progress=progress,
+             tool_values={"default-groups": wanted} if wanted != defaults else None)
     recorded["dependency-groups"] = {JUPYTER_GROUP: ["ipykernel"]}
     return True, recorded
-
-
-def _fresh(ctx: Context) -> Context:
-    """A new context over the same folder, so cached project/settings see the edited pyproject."""
-    from corral.services.context import Context as Ctx  # noqa: PLC0415
-
-    return Ctx(cwd=ctx.cwd, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
 
 
 def _target_dir(ctx: Context, scope: str, env: Path) -> tuple[Path, str]:
