@@ -162,6 +162,22 @@ def test_toolchain_is_installed_once_then_reused_without_the_index(
     assert second_s < first_s
 
 
+def test_toolchain_install_uses_the_projects_index_setting(
+    corral, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pyenv_python("2.7")
+    require_wheelhouse(*TOOLCHAIN_WHEELS)
+    monkeypatch.setenv("CORRAL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("UV_INDEX_URL", "http://127.0.0.1:9/simple")  # only the project's setting can work
+    project = tmp_path / "legacy"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "legacy"\nversion = "0"\n\n[tool.corral]\nindex-url = "{local_index.simple_url}"\n')
+    done = corral("venv", "--python", "2.7", "--no-seed", cwd=project)
+    assert done.exit_code == 0, done.stderr
+    assert (project / ".venv" / "bin" / "python").exists()
+
+
 def test_offline_without_toolchain_fails_with_one_clear_line(corral, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     pyenv_python("2.7")

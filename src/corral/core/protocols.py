@@ -28,6 +28,8 @@ class CreateRequest:
     prompt: str | None = None
     seed: bool = True
     environ: Mapping[str, str] | None = None
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
 
 
 class Creator(Protocol):

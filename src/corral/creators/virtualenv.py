@@ -48,9 +48,8 @@ class VirtualenvCreator:
 
         environ = dict(os.environ if request.environ is None else request.environ)
         paths = CorralPaths.from_environment(environ)
-        index_url, extra = _index_settings(paths, environ)
         tool = ensure_virtualenv(paths.data, environ=environ, host=lambda: _host_path(paths, environ),
-                                 index_url=index_url, extra_index_urls=extra)
+                                 index_url=request.index_url, extra_index_urls=list(request.extra_index_urls))
         cmd = [*tool.command(), str(request.dest), "-p", request.interpreter.path, "--no-download",
                "--no-periodic-update", "--no-vcs-ignore", "--app-data", str(paths.cache / "virtualenv-app-data")]
         cmd += _seed_args(request)
@@ -70,14 +69,6 @@ def _seed_args(request: CreateRequest) -> list[str]:
         return []
     pip, setuptools, wheel = row.virtualenv_seed
     return ["--pip", pip, "--setuptools", setuptools, "--wheel", wheel]
-
-
-def _index_settings(paths: CorralPaths, environ: Mapping[str, str]) -> tuple[str | None, list[str]]:
-    """index-url / extra-index-urls from CORRAL_* variables or the user config (uv's own UV_* pass through)."""
-    from corral.services.config import Settings  # noqa: PLC0415
-
-    settings = Settings(environ=environ, user_file=paths.user_config_file)
-    return settings.value("index-url"), list(settings.value("extra-index-urls") or [])
 
 
 def _host_path(paths: CorralPaths, environ: Mapping[str, str]) -> str:

@@ -142,7 +142,8 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
     if prompt is None:
         prompt = settings.value("prompt") or (project.name if project and target == project.env_path else None)
     request = CreateRequest(dest=target, interpreter=interpreter, system_site_packages=ssp, prompt=prompt,
-                            seed=do_seed, environ=engine_environ(ctx))
+                            seed=do_seed, environ=engine_environ(ctx), index_url=settings.value("index-url"),
+                            extra_index_urls=tuple(settings.value("extra-index-urls") or ()))
     existed = target.exists()
     marker = creating_marker(target)
     if not existed:
