@@ -15,16 +15,39 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corral.errors import EngineError
 
 if TYPE_CHECKING:
+    from corral.core.plan import SyncPlan
     from corral.core.pylock_select import Chosen
 
-__all__ = ["failing_requirement", "requirement_lines", "requirements_file", "split_hashed"]
+__all__ = ["apply_plan", "failing_requirement", "requirement_lines", "requirements_file", "split_hashed"]
+
+# install(lines, items, hashed) installs requirement lines; uninstall(names) removes distributions.
+Install = Callable[[list[str], Sequence["Chosen"], bool], None]
+Uninstall = Callable[[list[str]], None]
+
+
+def apply_plan(plan: SyncPlan, *, install: Install, uninstall: Uninstall,
+               progress: Callable[[str, str], None] | None) -> None:
+    """The order every engine follows: say what, install hash-pinned lines, then unhashed ones, then remove."""
+    items = plan.to_install
+    hashed, unhashed = split_hashed(items)
+    if items and progress:
+        progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
+    if hashed:
+        install([c.requirement_line() for c in hashed], hashed, True)
+    if unhashed:
+        install(requirement_lines(unhashed), unhashed, False)
+    if plan.remove:
+        names = [name for name, _ in plan.remove]
+        if progress:
+            progress("removing", f"{len(names)} package(s): {', '.join(names)}")
+        uninstall(names)
 
 
 def split_hashed(items: Sequence[Chosen]) -> tuple[list[Chosen], list[Chosen]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corral.engines._reqfile import failing_requirement, requirement_lines, requirements_file, split_hashed
+from corral.engines._reqfile import apply_plan, failing_requirement, requirements_file
 from corral.errors import EngineError
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
@@ -45,22 +45,16 @@ class UvInstaller:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         """Install what the plan adds or changes, then uninstall what it removes."""
-        items = plan.to_install
-        hashed, unhashed = split_hashed(items)
-        if items and progress:
-            progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
-        if hashed:
-            self._install(env_python, [c.requirement_line() for c in hashed], hashed, offline=offline,
-                          environ=environ, extra=["--require-hashes"], progress=progress)
-        if unhashed:
-            self._install(env_python, requirement_lines(unhashed), unhashed, offline=offline, environ=environ,
-                          extra=[], progress=progress)
-        if plan.remove:
-            names = [name for name, _ in plan.remove]
-            if progress:
-                progress("removing", f"{len(names)} package(s): {', '.join(names)}")
+
+        def install(lines: list[str], items: Sequence[Chosen], hashed: bool) -> None:
+            self._install(env_python, lines, items, offline=offline, environ=environ,
+                          extra=["--require-hashes"] if hashed else [], progress=progress)
+
+        def uninstall(names: list[str]) -> None:
             run([uv_binary(), "pip", "uninstall", "--python", str(env_python), *names], env=environ,
                 what="uv pip uninstall")
+
+        apply_plan(plan, install=install, uninstall=uninstall, progress=progress)
 
     def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
                          offline: bool = False) -> None:
