@@ -78,6 +78,7 @@ class Installer(Protocol):
 
         Raises:
             EngineError: the tool failed; the message names the failing requirement when it can.
+
         """
 
     def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
@@ -127,6 +128,7 @@ class Shell(Protocol):
 
         Args:
             corral: the command (argv) that runs corral, e.g. its absolute path.
+
         """
 
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
@@ -136,4 +138,5 @@ class Shell(Protocol):
             executable: the shell program.
             init: this shell's code to run once the user's configuration is loaded.
             environ: the parent's environment (for rc locations such as ZDOTDIR, ENV, HOME).
+
         """

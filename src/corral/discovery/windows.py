@@ -70,15 +70,15 @@ def _companies(winreg: object, root: object, hive_name: str) -> Iterator[Registr
     index = 0
     while True:
         try:
-            company = wr.EnumKey(root, index)  # type: ignore[attr-defined]
+            company = wr.EnumKey(root, index)
         except OSError:
             return
         index += 1
-        company_key = wr.OpenKey(root, company)  # type: ignore[attr-defined]
+        company_key = wr.OpenKey(root, company)
         tag_index = 0
         while True:
             try:
-                tag = wr.EnumKey(company_key, tag_index)  # type: ignore[attr-defined]
+                tag = wr.EnumKey(company_key, tag_index)
             except OSError:
                 break
             tag_index += 1
@@ -87,13 +87,13 @@ def _companies(winreg: object, root: object, hive_name: str) -> Iterator[Registr
 
 def _install_values(wr: object, company_key: object, tag: str) -> tuple[str | None, str | None]:  # pragma: no cover
     try:
-        key = wr.OpenKey(company_key, tag + r"\InstallPath")  # type: ignore[attr-defined]
+        key = wr.OpenKey(company_key, tag + r"\InstallPath")
     except OSError:
         return None, None
     values: list[str | None] = []
     for name in ("", "ExecutablePath"):
         try:
-            values.append(str(wr.QueryValueEx(key, name)[0]))  # type: ignore[attr-defined]
+            values.append(str(wr.QueryValueEx(key, name)[0]))
         except OSError:
             values.append(None)
     return values[0], values[1]

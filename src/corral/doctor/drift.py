@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 from corral.core.health import Finding
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from corral.core.selection import Selection
     from corral.doctor.target import Target
 
 __all__ = ["check_drift", "lock_drift"]
@@ -27,7 +30,6 @@ def lock_drift(target: Target) -> Drift | None:
         from corral.core.interpreter import InterpreterInfo  # noqa: PLC0415
         from corral.core.plan import SEED_PACKAGES, SyncPlan  # noqa: PLC0415
         from corral.core.pylock_select import select_packages  # noqa: PLC0415
-        from corral.core.selection import Selection  # noqa: PLC0415
     except ImportError:
         target.skipped.append(NOT_AVAILABLE)
         return None
@@ -37,7 +39,7 @@ def lock_drift(target: Target) -> Drift | None:
     info = InterpreterInfo.from_probe(ident, path=str(target.python))
     try:
         lock = read_toml(lock_path)
-        desired = select_packages(lock, target=info, selection=_selection(target, Selection), lock_dir=lock_path.parent)
+        desired = select_packages(lock, target=info, selection=_selection(target), lock_dir=lock_path.parent)
     except CorralError as err:
         target.skipped.append(f"drift: not checked ({err})")
         return None
@@ -64,12 +66,16 @@ def selection_from_key(key: str | None, selection_type: type) -> object:
                           only_groups="o" in flags)
 
 
-def _selection(target: Target, selection_type: type) -> object:
+def _selection(target: Target) -> Selection:
     """The selection the env was last synced with (the sync side's stamp), else the lock's defaults."""
-    return selection_from_key(target.stamp_selection, selection_type)
+    from corral.core.selection import Selection  # noqa: PLC0415
+
+    chosen = selection_from_key(target.stamp_selection, Selection)
+    assert isinstance(chosen, Selection)  # noqa: S101 - selection_from_key builds the type it is given
+    return chosen
 
 
-def _names(items: list[tuple[str, ...]]) -> str:
+def _names(items: Sequence[tuple[str, ...]]) -> str:
     shown = ", ".join(" ".join(i) for i in items[:6])
     return shown + (f" and {len(items) - 6} more" if len(items) > 6 else "")  # noqa: PLR2004
 

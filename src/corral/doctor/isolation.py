@@ -16,7 +16,8 @@ def check_isolation(target: Target) -> list[Finding]:
     """System site-packages only when [tool.corral] system-site-packages asks; note a PEP 668 base."""
     findings: list[Finding] = []
     if target.cfg.system_site_packages:
-        asked = bool(target.project.tool.get("system-site-packages")) if target.is_project_env else None
+        asked = (bool(target.project.tool.get("system-site-packages"))
+                 if target.is_project_env and target.project is not None else None)
         if asked is False:
             findings.append(Finding(
                 code="system-site-packages", severity="warning", fix="corral recreate",

@@ -108,7 +108,7 @@ def _foreign_owner(st: os.stat_result) -> str | None:
     return f"it belongs to another user ({owner}), not to you (uid {mine}); only its owner may remove it"
 
 
-def _not_env(root: Path) -> str | None:  # noqa: PLR0911 - one reason per check
+def _not_env(root: Path) -> str | None:
     cfg_path = root / "pyvenv.cfg"
     try:
         cfg_stat = os.lstat(cfg_path)

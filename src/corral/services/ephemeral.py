@@ -28,7 +28,8 @@ def _validated(requirements: list[str]) -> list[str]:
     return requirements
 
 
-def with_env(ctx: Context, packages: list[str], *, python: str | None = None, base_env: Path | None = None) -> ScriptEnv:
+def with_env(ctx: Context, packages: list[str], *, python: str | None = None,
+             base_env: Path | None = None) -> ScriptEnv:
     """An env with `packages`, layered over `base_env` (the project's env) when given.
 
     The layer sees the base env's packages through a .pth file, so a project's code runs with the extra

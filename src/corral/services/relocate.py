@@ -57,11 +57,11 @@ def relocate_paths(root: Path, old: str, new: str) -> list[str]:  # noqa: C901 -
     record = root / PROVENANCE_FILE
     if record.is_file():
         try:
-            data = json.loads(record.read_text(encoding="utf-8"))
+            record_data: object = json.loads(record.read_text(encoding="utf-8"))
         except ValueError:
-            data = None
-        if isinstance(data, dict) and data.get("location") != new:
-            data["location"] = new
-            atomic_write_text(record, json.dumps(data, indent=2) + "\n")
+            record_data = None
+        if isinstance(record_data, dict) and record_data.get("location") != new:
+            record_data["location"] = new
+            atomic_write_text(record, json.dumps(record_data, indent=2) + "\n")
             changed.append(PROVENANCE_FILE)
     return changed

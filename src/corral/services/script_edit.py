@@ -15,18 +15,16 @@ if TYPE_CHECKING:
 __all__ = ["add_to_script", "lock_script", "script_lock_path"]
 
 
-def _requirements(texts: list[str]) -> list[object]:
+def _requirements(texts: list[str]) -> None:
     from packaging.requirements import InvalidRequirement as BadRequirement  # noqa: PLC0415
     from packaging.requirements import Requirement  # noqa: PLC0415
 
-    parsed = []
     for text in texts:
         try:
-            parsed.append(Requirement(text))
+            Requirement(text)
         except BadRequirement as err:
             msg = f"{text!r} is not a valid requirement (PEP 508): {str(err).splitlines()[0]}"
             raise InvalidRequirement(msg) from err
-    return parsed
 
 
 def _new_source(source: str, requirements: list[str]) -> str:

@@ -150,8 +150,8 @@ def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], py
 
 def _link_overlay(target: Path, base_env: Path) -> None:
     """Make the base env's packages importable behind the overlay's own (a .pth file, like uv's layering)."""
-    from corral.services.inspection import site_packages_dirs  # noqa: PLC0415
     from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.services.inspection import site_packages_dirs  # noqa: PLC0415
 
     mine = site_packages_dirs(target, EnvLayout.for_path(target))
     theirs = site_packages_dirs(base_env, EnvLayout.for_path(base_env))
