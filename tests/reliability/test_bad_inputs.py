@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from reliability_support import tree_digest
 
 from conftest import pyenv_python
 
@@ -29,22 +29,6 @@ dependencies = []
 [tool.corral]
 seed = false
 """
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    """Path -> content hash (or link target / 'dir') of everything under `folder`, symlinks not followed."""
-    out: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(folder):
-        for name in dirnames + filenames:
-            full = Path(dirpath, name)
-            rel = str(full.relative_to(folder))
-            if full.is_symlink():
-                out[rel] = "link:" + os.readlink(full)
-            elif full.is_dir():
-                out[rel] = "dir"
-            else:
-                out[rel] = hashlib.sha256(full.read_bytes()).hexdigest() + f":{full.stat().st_mode:o}"
-    return out
 
 
 def _write(root: Path, files: dict[str, str], hexfiles: dict[str, str]) -> None:
