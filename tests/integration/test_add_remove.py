@@ -14,6 +14,7 @@ import tomllib
 
 from conftest import corral_exe, pyenv_python
 from corral.infra.uvbin import uv_binary
+from support.journals import pending_journals
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +78,7 @@ def test_add_records_locks_installs_and_keeps_comments(root, corral, indexed):
     assert installed(root) == {"alpha": "2.0", "beta": "1.0"}
     report = json.loads(result.stdout)["data"]
     assert report["target"] == "project" and {"name": "beta", "version": "1.0"} in report["lock"]["added"]
-    assert not list(root.glob("*.corral-new")) and not (root / ".corral-txn.json").exists()
+    assert not list(root.glob(".*.corral-new-*")) and not pending_journals()
 
 
 def test_add_to_groups_and_extras_then_remove(root, corral, indexed):
@@ -111,7 +112,7 @@ def test_failed_add_changes_nothing_and_names_the_requirement(root, corral, inde
     assert "Traceback" not in result.stderr
     assert snapshot(root) == before
     assert installed(root) == env_before
-    assert not [p.name for p in root.iterdir() if p.name.endswith((".tmp", ".corral-new"))]
+    assert not [p.name for p in root.iterdir() if p.name.endswith(".tmp") or ".corral-new-" in p.name]
 
 
 def test_conflict_names_a_culprit_and_changes_nothing(root, corral, indexed):
@@ -190,7 +191,8 @@ def test_kill_during_add_leaves_old_or_new_pair_and_next_command_recovers(root, 
     committed = point in {"txn.after-journal", "txn.before-rename-lock", "txn.before-journal-delete"}
     assert ("cowsay-lite" in lock) == committed
     assert old[0] != (root / "pyproject.toml").read_bytes()
-    assert not [p.name for p in root.iterdir() if p.name.endswith((".tmp", ".corral-new", ".corral-txn.json"))]
+    assert not [p.name for p in root.iterdir() if p.name.endswith(".tmp") or ".corral-new-" in p.name]
+    assert not pending_journals()
     assert "delta" in installed(root)
     assert corral("lock", "--check", cwd=root).exit_code == 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from integration.doctor_support import corral_cli, env_python, lock_and_sync, make_project, run
+from support.journals import pending_journals
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +42,7 @@ def test_recreate_rebuilds_from_the_lock_and_swaps_atomically(synced: Path, corr
     _works(synced)
     record = json.loads((synced / ".venv/corral-env.json").read_text())
     assert record["location"] == str(synced / ".venv")
-    assert not list(synced.glob(".venv.corral-*")) and not (synced / ".corral-recreate.json").exists()
+    assert not list(synced.glob(".venv.corral-*")) and not pending_journals()
 
 
 def test_recreate_without_tty_or_yes_refuses(synced: Path) -> None:
@@ -63,7 +64,7 @@ def test_sigkill_during_recreate_leaves_a_working_env(synced: Path, point: str, 
         extra["CORRAL_NO_RENAME_EXCHANGE"] = "1"
     killed = corral_cli("recreate", "--yes", cwd=synced, extra_env=extra)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert (synced / ".corral-recreate.json").exists()
+    assert [p.name for p in pending_journals() if p.name.endswith(".recreate.json")]
     if point != "recreate:half-swapped":
         _works(synced)  # old or new, never half of one
     doctor = corral_cli("doctor", cwd=synced)
@@ -72,7 +73,7 @@ def test_sigkill_during_recreate_leaves_a_working_env(synced: Path, point: str, 
     resumed = corral_cli("recreate", "--resume", cwd=synced)  # what the next corral command does first
     assert resumed.returncode == 0, resumed.stderr
     _works(synced)
-    assert not list(synced.glob(".venv.corral-*")) and not (synced / ".corral-recreate.json").exists()
+    assert not list(synced.glob(".venv.corral-*")) and not pending_journals()
     assert not (synced / ".venv/.corral-recreate-id").exists()
     again = corral_cli("recreate", "--yes", cwd=synced)
     assert again.returncode == 0, again.stderr

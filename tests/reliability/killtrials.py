@@ -25,7 +25,7 @@ from pathlib import Path
 SCENARIOS = ("sync", "fresh", "add", "remove", "recreate", "upgrade", "gc")
 RECORD_FILES = ("pyproject.toml", "pylock.toml", ".python-version")
 PACKAGES = [f"herd{i}" for i in range(1, 9)]
-LEFTOVER_PATTERNS = ("*.corral-new", ".corral-txn.json", ".corral-recreate.json", ".*.tmp", ".*corral-new-*",
+LEFTOVER_PATTERNS = (".*.corral-new-*", ".*.tmp", ".*corral-new-*",
                      ".*corral-old-*", ".*corral-trash-*", ".pylock.toml.corral-candidate.tmp")
 
 # Points a sample prefers: journal steps, swaps, record writes and installs (not the 9th activation script).
@@ -245,15 +245,20 @@ class Lab:
         if now not in (before, after):
             torn = [n for n in RECORD_FILES if now[n] not in (before[n], after[n])]
             mixed = not torn
-            if mixed and when == "after the kill" and (root / ".corral-txn.json").is_file():
+            if mixed and when == "after the kill" and self._journals():
                 outcome.detail.append("killed mid-switch: the journal names the new pair; the next command finishes")
                 return
             outcome.failures.append("record-mixed" if mixed else "record-torn")
             outcome.detail.append(f"{when}: {'old and new files mixed' if mixed else 'changed: ' + ', '.join(torn)}")
 
+    def _journals(self) -> list[Path]:
+        """Journals of unfinished work in corral's state folder (they live there, never in the project)."""
+        return sorted((self.work / "home" / "data" / "journals").glob("*.json"))
+
     def _check_env(self, scenario: Scenario, root: Path, outcome: Outcome) -> None:
         leftovers = [str(p.relative_to(root.parent)) for pattern in LEFTOVER_PATTERNS
                      for folder in (root, root.parent) for p in folder.glob(pattern)]
+        leftovers += [f"corral's journal {p.name}" for p in self._journals()]
         if leftovers:
             outcome.failures.append("leftovers")
             outcome.detail.append("left behind: " + ", ".join(sorted(set(leftovers))))

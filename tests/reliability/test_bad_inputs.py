@@ -15,6 +15,7 @@ import tomllib
 from reliability_support import tree_digest
 
 from conftest import pyenv_python
+from corral.infra.journals import project_key
 
 CORPUS = Path(__file__).with_name("bad_inputs.toml")
 CASES = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]
@@ -33,7 +34,7 @@ seed = false
 
 def _write(root: Path, files: dict[str, str], hexfiles: dict[str, str]) -> None:
     for rel, text in files.items():
-        path = root / rel
+        path = root / rel.replace("JOURNAL_KEY", project_key(root))  # a journal of corral's own, for this project
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     for rel, hexed in hexfiles.items():

@@ -13,6 +13,7 @@ from reliability_support import corral_cmd, subprocess_environ
 from conftest import pyenv_python
 from corral.infra.uvbin import uv_binary
 from support.index import serve_index
+from support.journals import pending_journals
 from support.wheels import Package, build_packages
 
 pytestmark = pytest.mark.integration
@@ -68,8 +69,8 @@ def _assert_healthy(root: Path, environ: dict[str, str]) -> None:
     findings = json.loads(doctor.stdout)["data"].get("findings", [])
     serious = [f for f in findings if f.get("severity") not in {"info", "ok"}]
     assert doctor.returncode == 0, (serious, doctor.stderr)
-    assert not list(root.glob("*.corral-new"))
-    assert not (root / ".corral-txn.json").exists()
+    assert not list(root.glob(".*.corral-new-*"))
+    assert not pending_journals(environ["CORRAL_HOME"])
 
 
 def test_eight_adds_at_once_record_every_package(tmp_path, herd_index):

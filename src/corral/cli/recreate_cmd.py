@@ -25,7 +25,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     project = ctx.require_project()
     if args.resume:
-        out.info(recover(project.root) or "nothing to resume")
+        out.info(recover(project.root, ctx.paths) or "nothing to resume")
         return 0
     confirm = confirmer(args, out, "corral recreate")
     if not confirm(f"rebuild {project.env_path} from the lock (the old env is replaced once the new one works)?"):  # type: ignore[operator]

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 __all__ = ["check_project", "git_root"]
 
 NOT_AVAILABLE = "not checked (lock/sync not available)"
-RECREATE_JOURNAL = ".corral-recreate.json"  # = services.recreate.JOURNAL_FILE (not imported: keeps doctor light)
 
 
 def git_root(start: Path) -> Path | None:
@@ -91,11 +90,12 @@ def check_project(target: Target) -> list[Finding]:
     if not target.is_project_env:
         return []
     findings: list[Finding] = []
-    journal = target.project.root / RECREATE_JOURNAL  # type: ignore[union-attr]
-    if journal.is_file():
+    from corral.infra.journals import pending  # noqa: PLC0415
+
+    if "recreate" in pending(target.ctx.paths, target.project.root):  # type: ignore[union-attr]
         findings.append(Finding(code="recreate-unfinished", severity="warning", fix="corral recreate --resume",
-                                message=f"a `corral recreate` was interrupted ({journal.name} remains); the env "
-                                        "works, the leftover folder should be cleaned up"))
+                                message="a `corral recreate` was interrupted (corral's journal of it remains); the "
+                                        "env works, the leftover folder should be cleaned up"))
     findings += _lock_findings(target)
     findings += _git_findings(target)
     return findings

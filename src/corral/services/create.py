@@ -16,15 +16,15 @@ from corral.core.protocols import CreateRequest
 from corral.core.provenance import PROVENANCE_FILE, Provenance
 from corral.errors import EnvError, EnvExists, UsageError
 from corral.infra.fs import atomic_write_text
+from corral.infra.journals import journal_path, read_journal, remove_journal, write_journal
 from corral.plugins import CREATORS, load_creator
 from corral.services.inspection import is_environment
 from corral.services.python import choose_interpreter
 
-CREATING_SUFFIX = ".corral-creating"
-
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.protocols import Creator
+    from corral.infra.paths import CorralPaths
     from corral.services.context import Context
 
 __all__ = ["CreatedEnv", "create_env", "engine_environ", "pick_creator"]
@@ -110,8 +110,9 @@ def create_env(
 ) -> CreatedEnv:
     """Create an env at `dest` (default: the project's `.venv`, else ./.venv) and mark it as corral's.
 
-    The project's own env is made under the project lock, and a marker beside it (`.NAME.corral-creating`)
-    names an env in the making: a kill leaves the marker, and `services.recovery` removes the half-made env.
+    The project's own env is made under the project lock, and a journal in corral's state folder (`creating`,
+    `infra.journals`) names the env in the making: a kill leaves it, and `services.recovery` removes the half-made
+    env.
     """
     project = ctx.project
     target = Path(os.path.abspath(ctx.cwd / dest)) if dest else (project.env_path if project else ctx.cwd / ".venv")
@@ -120,18 +121,14 @@ def create_env(
 
         with project_lock(project.root):
             return _create_env(ctx, target, python=python, system_site_packages=system_site_packages, prompt=prompt,
-                               seed=seed, creator=creator, kind=kind)
+                               seed=seed, creator=creator, kind=kind, journal_root=project.root)
     return _create_env(ctx, target, python=python, system_site_packages=system_site_packages, prompt=prompt,
-                       seed=seed, creator=creator, kind=kind)
-
-
-def creating_marker(target: Path) -> Path:
-    """The file that says "corral is creating the env at `target`" while it does."""
-    return target.parent / f".{target.name}{CREATING_SUFFIX}"
+                       seed=seed, creator=creator, kind=kind, journal_root=None)
 
 
 def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_packages: bool | None,
-                prompt: str | None, seed: bool | None, creator: str | None, kind: str) -> CreatedEnv:
+                prompt: str | None, seed: bool | None, creator: str | None, kind: str,
+                journal_root: Path | None) -> CreatedEnv:
     project = ctx.project
     _check_target(target)
     interpreter, why = choose_interpreter(ctx, python)
@@ -145,9 +142,9 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
                             seed=do_seed, environ=engine_environ(ctx), index_url=settings.value("index-url"),
                             extra_index_urls=tuple(settings.value("extra-index-urls") or ()))
     existed = target.exists()
-    marker = creating_marker(target)
-    if not existed:
-        atomic_write_text(marker, json.dumps({"env": str(target), "pid": os.getpid()}) + "\n")
+    journal = journal_path(ctx.paths, journal_root, "creating") if journal_root is not None and not existed else None
+    if journal is not None and journal_root is not None:
+        write_journal(journal, journal_root, {"env": str(target), "pid": os.getpid()})
     try:
         chosen.create(request)
         _mark(target, interpreter, chosen.name, project.root if project else None, kind,
@@ -159,7 +156,8 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
             _empty_dir(target)
         raise
     finally:
-        marker.unlink(missing_ok=True)
+        if journal is not None:
+            remove_journal(journal)
     recorded = _record_options(ctx, target, ssp=ssp, explicit_ssp=system_site_packages)
     from corral.inventory.record import try_register_env  # noqa: PLC0415 - failure is only a warning
 
@@ -169,22 +167,55 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
                       seeded=do_seed, system_site_packages=ssp, recorded_options=recorded)
 
 
-def finish_interrupted_creation(marker: Path) -> str | None:
-    """After a kill: keep an env whose creation completed (corral's record is in it), else delete the half-made one."""
-    if not marker.name.startswith(".") or not marker.name.endswith(CREATING_SUFFIX):
+# What the creators put at the top of an env (uv, venv, virtualenv on every platform): a folder holding anything
+# else is not only a half-made env, and a recovery leaves it alone.
+_ENV_TOP_LEVEL = frozenset({"bin", "Scripts", "lib", "lib64", "Lib", "include", "Include", "share", "etc",
+                            "pyvenv.cfg", ".gitignore", "CACHEDIR.TAG", ".lock", PROVENANCE_FILE})
+
+
+def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str | None:
+    """After a kill: keep an env whose creation completed (corral's record is in it), else delete the half-made one.
+
+    The env to finish comes only from corral's own journal (never from a file in the project), and it is deleted
+    only when it is a real folder of the current user holding nothing but what a creator makes.
+    """
+    journal = journal_path(paths, project_root, "creating")
+    data = read_journal(journal, project_root)
+    if data is None:
         return None
-    target = marker.parent / marker.name[1 : -len(CREATING_SUFFIX)]
+    env = data.get("env")
+    remove = isinstance(env, str) and os.path.isabs(env) and "damaged" not in data
+    target = Path(env) if remove else None  # type: ignore[arg-type]
     outcome = None
-    try:
-        record = json.loads((target / PROVENANCE_FILE).read_text(encoding="utf-8"))
-        finished = isinstance(record, dict) and record.get("location") == str(target)
-    except (OSError, ValueError):
-        finished = False
-    if not finished and target.is_dir() and not target.is_symlink():
+    if target is not None and not _finished(target) and _half_made(target):
         shutil.rmtree(target, ignore_errors=True)
         outcome = f"removed {target}, an env a killed command left half made"
-    marker.unlink(missing_ok=True)
+    remove_journal(journal)
     return outcome
+
+
+def _finished(target: Path) -> bool:
+    try:
+        record = json.loads((target / PROVENANCE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("location") == str(target)
+
+
+def _half_made(target: Path) -> bool:
+    """A real folder of ours whose top level holds only what a creator makes (and corral's unfinished writes)."""
+    import stat  # noqa: PLC0415
+
+    try:
+        st = os.lstat(target)
+        names = set(os.listdir(target))
+    except OSError:
+        return False
+    geteuid = getattr(os, "geteuid", None)
+    ours = {n for n in names
+            if n.startswith(".") and n.endswith(".tmp") and n[1:].split(".corral-")[0] in _ENV_TOP_LEVEL}
+    return (stat.S_ISDIR(st.st_mode) and (geteuid is None or st.st_uid == geteuid())
+            and names - ours <= _ENV_TOP_LEVEL)
 
 
 def _empty_dir(path: Path) -> None:

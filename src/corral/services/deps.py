@@ -15,6 +15,7 @@ backends all accept (a relative path is not a valid PEP 508 URL, and `[tool.uv.s
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["ChangeReport", "add", "edit_pyproject", "remove", "resolve_requirement", "target_of"]
 
 Progress = Callable[[str, str], None]
-CANDIDATE = ".pylock.toml.corral-candidate.tmp"
+CANDIDATE_PREFIX = ".pylock.toml.corral-candidate-"  # + a random part: never a name a repository can plant
 _URLISH = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -225,6 +226,7 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
     import tomlkit  # noqa: PLC0415
 
     from corral.services.lock import LOCK_FILE, _versions, _versions_text, diff_versions, render_lock  # noqa: PLC0415
+    from corral.services.sync_stamp import clear_stamp  # noqa: PLC0415
     from corral.services.transaction import commit_files, project_lock  # noqa: PLC0415
 
     project = ctx.require_project()
@@ -242,13 +244,13 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
         new_lock = render_lock(ctx, data, project_root=root, source=str(pyproject), previous=lock_path,
                                candidates=[] if remove else requirements, progress=progress)
         checkpoint("add.after-lock")
-        candidate = root / CANDIDATE
-        candidate.write_text(new_lock, encoding="utf-8")
+        candidate = _write_candidate(root, new_lock)
         try:
             sync_report = _install(ctx, candidate, lock_path, target=target, engine=engine, progress=progress,
                                    requirements=requirements)
             checkpoint("add.after-install")
-            commit_files(root, {"pyproject.toml": new_text.encode("utf-8"), LOCK_FILE: new_lock.encode("utf-8")})
+            commit_files(root, {"pyproject.toml": new_text.encode("utf-8"), LOCK_FILE: new_lock.encode("utf-8")},
+                         paths=ctx.paths, before_commit=lambda: clear_stamp(project.env_path))
             _stamp_if_plain(ctx, target, lock_path, sync_report)
         finally:
             with contextlib.suppress(OSError):
@@ -259,6 +261,16 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
                  "updated": [{"name": n, "old": o, "new": v} for n, o, v in updated]}
     return ChangeReport(action="remove" if remove else "add", target=target, requirements=requirements,
                         lock=lock_info, sync=sync_report)
+
+
+def _write_candidate(root: Path, text: str) -> Path:
+    """The lock being tried, written beside pylock.toml (relative paths in it resolve alike) under a fresh name."""
+    import tempfile  # noqa: PLC0415
+
+    fd, name = tempfile.mkstemp(dir=root, prefix=CANDIDATE_PREFIX, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return Path(name)
 
 
 def _install(ctx: Context, candidate: Path, old_lock: Path, *, target: str, engine: str | None,

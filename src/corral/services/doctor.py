@@ -105,7 +105,8 @@ def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callab
     if "recreate-unfinished" in codes and target.project is not None:
         from corral.services.recreate import recover  # noqa: PLC0415
 
-        outcomes.append(FixOutcome(("recreate-unfinished",), True, recover(target.project.root) or "nothing pending"))
+        outcomes.append(FixOutcome(("recreate-unfinished",), True,
+                                   recover(target.project.root, ctx.paths) or "nothing pending"))
     rebuild = [c for c in codes if c in _REBUILD]
     if rebuild:
         outcomes.append(_rebuild(ctx, target, codes, tuple(rebuild), confirm))

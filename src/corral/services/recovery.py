@@ -1,7 +1,8 @@
 """Finish or undo whatever a killed corral command left in a project, before any other command touches it.
 
-Two journals can be left behind: the pyproject/lock transaction (`services.transaction`) and an env rebuild
-(`services.recreate`). `recover_project` runs both recoveries; the caller holds the project lock
+Three journals can be left behind, all in corral's state folder (`infra.journals`), never in the project: the
+pyproject/lock transaction (`services.transaction`), an env rebuild (`services.recreate`) and the project's env
+in the making (`services.create`). `recover_project` runs every recovery; the caller holds the project lock
 (`transaction.project_lock` does this itself). `ensure_recovered` is what read-mostly paths (sync, run) call:
 a few `stat`s when nothing is pending, the lock and the recoveries only when something is.
 """
@@ -9,45 +10,48 @@ a few `stat`s when nothing is pending, the lock and the recoveries only when som
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corral.infra.paths import CorralPaths
 
 __all__ = ["ensure_recovered", "pending", "recover_project"]
 
-def pending(project_root: Path) -> bool:
-    """True when a journal or a transaction leftover sits in `project_root` (one stdlib listing of the folder)."""
-    from corral.services.sync_stamp import interrupted  # noqa: PLC0415 - the stdlib-only definition, shared
+def pending(project_root: Path, paths: CorralPaths | None = None) -> bool:
+    """True when a journal of unfinished work or a killed writer's temporary file is left (a few `lstat`s)."""
+    from corral.infra.journals import partial_writes  # noqa: PLC0415
+    from corral.infra.journals import pending as pending_journals  # noqa: PLC0415
 
-    return interrupted(project_root)
+    return bool(pending_journals(_paths(paths), project_root)) or bool(partial_writes(project_root))
 
 
-def recover_project(project_root: Path) -> list[str]:
+def _paths(paths: CorralPaths | None) -> CorralPaths:
+    if paths is not None:
+        return paths
+    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+
+    return CorralPaths.from_environment()
+
+
+def recover_project(project_root: Path, paths: CorralPaths | None = None) -> list[str]:
     """Run every recovery for the project (the caller holds its lock); returns what was done."""
     from corral.services import recreate, transaction  # noqa: PLC0415
+    from corral.services.create import finish_interrupted_creation  # noqa: PLC0415
 
-    done = [transaction.recover(project_root), recreate.recover(project_root), _remove_partial_writes(project_root),
-            *_finish_creations(project_root)]
+    paths = _paths(paths)
+    done = [transaction.recover(project_root, paths=paths), recreate.recover(project_root, paths),
+            finish_interrupted_creation(paths, project_root), _remove_partial_writes(project_root)]
     return [outcome for outcome in done if outcome]
 
 
-def _finish_creations(project_root: Path) -> list[str | None]:
-    """Envs a killed command was creating in the project (or beside its env, when venv-dir points elsewhere)."""
-    from corral.services.create import CREATING_SUFFIX, finish_interrupted_creation  # noqa: PLC0415
-    from corral.services.sync_stamp import locate  # noqa: PLC0415
-
-    folders = {project_root}
-    found = locate(project_root)
-    if found is not None:
-        folders.add(found[1].parent)
-    return [finish_interrupted_creation(m) for folder in folders for m in folder.glob(f".*{CREATING_SUFFIX}")]
-
-
 def _remove_partial_writes(project_root: Path) -> str | None:
-    """Temporary files of atomic writes a killed process left (`.NAME.corral-XXXX.tmp`; the target is intact)."""
+    """Temporary files a killed writer left in the project (the target is intact; unlink never follows a link)."""
     import contextlib  # noqa: PLC0415
 
-    from corral.infra.fs import TMP_MARK  # noqa: PLC0415
+    from corral.infra.journals import partial_writes  # noqa: PLC0415
 
     removed = []
-    for leftover in project_root.glob(f".*.{TMP_MARK}*.tmp"):
+    for leftover in partial_writes(project_root):
         with contextlib.suppress(OSError):
             leftover.unlink()
             removed.append(leftover.name)

@@ -1,9 +1,9 @@
 """`corral recreate`: build a new env beside the old one, sync it from the lock, swap it in atomically.
 
-A journal (`.corral-recreate.json` in the project) names the folders involved; a kill at any point leaves a
-working env (old or new) at the env path, and `recover()` (run by the next recreate/doctor/upgrade) finishes the
-swap or rolls it back. Fault points for crash tests: recreate:created, recreate:synced, recreate:before-swap,
-recreate:half-swapped (fallback only), recreate:swapped, recreate:cleaned.
+A journal (in corral's state folder, `infra.journals`; never in the project) names the folders involved; a kill
+at any point leaves a working env (old or new) at the env path, and `recover()` (run by the next
+recreate/doctor/upgrade) finishes the swap or rolls it back. Fault points for crash tests: recreate:created,
+recreate:synced, recreate:before-swap, recreate:half-swapped (fallback only), recreate:swapped, recreate:cleaned.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 from corral.errors import EnvError, SafetyRefusal
 from corral.infra.faults import checkpoint
 from corral.infra.fs import atomic_write_text
+from corral.infra.journals import TOKEN_RE
 
 if TYPE_CHECKING:
+    from corral.infra.paths import CorralPaths
     from corral.services.context import Context
 
-__all__ = ["JOURNAL_FILE", "RecreateReport", "pending_journal", "recover", "recreate"]
+__all__ = ["RecreateReport", "pending_journal", "recover", "recreate"]
 
-JOURNAL_FILE = ".corral-recreate.json"
 MARKER_FILE = ".corral-recreate-id"
 
 
@@ -46,17 +47,34 @@ class RecreateReport:
                 "atomic_swap": self.atomic, "notes": list(self.notes)}
 
 
-def pending_journal(project_root: Path) -> Path | None:
-    """The journal of an interrupted recreate, if one is left."""
-    path = project_root / JOURNAL_FILE
-    return path if path.is_file() else None
+def _journal(project_root: Path, paths: CorralPaths | None) -> Path:
+    from corral.infra.journals import journal_path  # noqa: PLC0415
+
+    if paths is None:
+        from corral.infra.paths import CorralPaths  # noqa: PLC0415
+
+        paths = CorralPaths.from_environment()
+    return journal_path(paths, project_root, "recreate")
+
+
+def pending_journal(project_root: Path, paths: CorralPaths | None = None) -> Path | None:
+    """The journal of an interrupted recreate of this project, if one is left (in corral's state folder)."""
+    from corral.infra.journals import read_journal  # noqa: PLC0415
+
+    path = _journal(project_root, paths)
+    return path if read_journal(path, project_root) is not None else None
+
+
+def _build_names(env: Path, token: str) -> tuple[Path, Path]:
+    """The two sibling folders a recreate with `token` uses: the new build, and the old env during a fallback swap."""
+    return env.parent / f".{env.name}.corral-new-{token}", env.parent / f".{env.name}.corral-old-{token}"
 
 
 def _remove_tree(path: Path, token: str) -> None:
-    """Delete a folder recreate itself made (its name carries the journal token), never anything else."""
+    """Delete a folder recreate itself made (its exact name carries the journal's random token), nothing else."""
     if not os.path.lexists(path):
         return
-    if token not in path.name:
+    if not TOKEN_RE.match(token) or not path.name.startswith(".") or not path.name.endswith(f"-{token}"):
         msg = f"refusing to delete {path}: it is not a folder `corral recreate` made"
         raise SafetyRefusal(msg)
     if path.is_symlink() or path.is_file():
@@ -72,17 +90,30 @@ def _has_marker(env: Path, token: str) -> bool:
         return False
 
 
-def recover(project_root: Path) -> str | None:
-    """Finish or roll back an interrupted recreate; returns what was done (None when nothing was pending)."""
-    journal = pending_journal(project_root)
-    if journal is None:
+def _journal_folders(data: dict[str, Any]) -> tuple[Path, Path, Path, str] | None:
+    """(env, new, old, token) when the journal names exactly the folders a recreate makes, else None."""
+    env, token = data.get("env"), data.get("token")
+    if not (isinstance(env, str) and os.path.isabs(env) and isinstance(token, str) and TOKEN_RE.match(token)):
         return None
-    try:
-        data = json.loads(journal.read_text(encoding="utf-8"))
-        env, new, old, token = Path(data["env"]), Path(data["new"]), Path(data["old"]), str(data["token"])
-    except (OSError, ValueError, KeyError, TypeError):
-        journal.unlink(missing_ok=True)
-        return "removed an unreadable recreate journal"
+    new, old = _build_names(Path(env), token)
+    if data.get("new") != str(new) or data.get("old") != str(old):
+        return None
+    return Path(env), new, old, token
+
+
+def recover(project_root: Path, paths: CorralPaths | None = None) -> str | None:
+    """Finish or roll back an interrupted recreate; returns what was done (None when nothing was pending)."""
+    from corral.infra.journals import read_journal, remove_journal  # noqa: PLC0415
+
+    journal = _journal(project_root, paths)
+    data = read_journal(journal, project_root)
+    if data is None:
+        return None
+    folders = None if "damaged" in data else _journal_folders(data)
+    if folders is None:
+        remove_journal(journal)
+        return f"removed a damaged recreate journal ({journal}); nothing was deleted: check {project_root} by hand"
+    env, new, old, token = folders
     if _has_marker(env, token):
         _remove_tree(new, token)  # after the exchange `new` holds the old env
         _remove_tree(old, token)
@@ -105,7 +136,7 @@ def recover(project_root: Path) -> str | None:
         _remove_tree(new, token)
         _remove_tree(old, token)
         outcome = "rolled back an interrupted recreate (the old env was never replaced; removed the partial build)"
-    journal.unlink(missing_ok=True)
+    remove_journal(journal)
     return outcome
 
 
@@ -119,10 +150,6 @@ def _refuse_unsafe_env(ctx: Context, env: Path) -> None:
     if reason:
         msg = f"refusing to recreate {env}: {reason}; check [tool.corral] venv-dir"
         raise SafetyRefusal(msg)
-
-
-def _write_journal(path: Path, data: dict[str, str]) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def _populate(ctx: Context, new: Path, old: Path, lock_path: Path) -> tuple[str, int, list[str]]:
@@ -208,17 +235,19 @@ def recreate(ctx: Context, *, python: str | None = None) -> RecreateReport:
 
 
 def _recreate(ctx: Context, *, python: str | None) -> RecreateReport:
+    from corral.infra.journals import remove_journal, write_journal  # noqa: PLC0415
     from corral.services.create import create_env  # noqa: PLC0415
     from corral.services.relocate import relocate_paths  # noqa: PLC0415
+    from corral.services.sync_stamp import clear_stamp  # noqa: PLC0415
 
     project = ctx.require_project()
     env = project.env_path
     _refuse_unsafe_env(ctx, env)
     token = secrets.token_hex(4)
-    new = env.parent / f".{env.name}.corral-new-{token}"
-    old = env.parent / f".{env.name}.corral-old-{token}"
-    journal = project.root / JOURNAL_FILE
-    _write_journal(journal, {"env": str(env), "new": str(new), "old": str(old), "token": token})
+    new, old = _build_names(env, token)
+    journal = _journal(project.root, ctx.paths)
+    clear_stamp(env)  # a no-op fast path must not skip the recovery a kill from here on would need
+    write_journal(journal, project.root, {"env": str(env), "new": str(new), "old": str(old), "token": token})
     try:
         prompt = ctx.settings.value("prompt") or project.name
         created = create_env(ctx, new, python=python or _keep_interpreter(ctx, env), prompt=prompt, kind="project")
@@ -230,7 +259,7 @@ def _recreate(ctx: Context, *, python: str | None) -> RecreateReport:
         atomic_write_text(new / MARKER_FILE, token + "\n")
     except BaseException:
         _remove_tree(new, token)
-        journal.unlink(missing_ok=True)
+        remove_journal(journal)
         raise
     checkpoint("recreate:before-swap")
     atomic = True
@@ -249,7 +278,7 @@ def _recreate(ctx: Context, *, python: str | None) -> RecreateReport:
     _remove_tree(old, token)
     checkpoint("recreate:cleaned")
     (env / MARKER_FILE).unlink(missing_ok=True)
-    journal.unlink(missing_ok=True)
+    remove_journal(journal)
     from corral.services.kernels import refresh_after_rebuild  # noqa: PLC0415
 
     notes += refresh_after_rebuild(ctx, env)

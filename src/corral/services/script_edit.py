@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,9 +79,13 @@ def add_to_script(ctx: Context, script: Path, requirements: list[str]) -> Path:
     _requirements(requirements)
     source = script.read_text(encoding="utf-8")
     updated = _new_source(source, requirements)
-    trial = script.with_name(f".{script.name}.corral-trial")
+    import tempfile  # noqa: PLC0415
+
+    fd, name = tempfile.mkstemp(dir=script.parent, prefix=f".{script.name}.corral-trial-", suffix=".py")
+    trial = Path(name)  # a fresh name: never a file (or link) someone put there
     try:
-        trial.write_text(updated, encoding="utf-8")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(updated)
         env = ensure_script_env(ctx, trial)
     finally:
         trial.unlink(missing_ok=True)

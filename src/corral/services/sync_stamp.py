@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 from corral import __version__
 
-__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "interrupted", "is_noop", "locate",
-           "make_stamp", "selection_key", "write_stamp"]
+__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "is_noop", "locate",
+           "make_stamp", "read_stamp", "selection_key", "write_stamp"]
 
 STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
@@ -91,7 +91,7 @@ def locate(start: Path) -> tuple[Path, Path] | None:
             text = pyproject.read_text(encoding="utf-8")
         except (FileNotFoundError, NotADirectoryError):
             continue
-        except OSError:
+        except (OSError, ValueError):  # unreadable or not UTF-8: the full path reports it
             return None
         rel = ".venv"
         if "venv-dir" in text:
@@ -101,9 +101,12 @@ def locate(start: Path) -> tuple[Path, Path] | None:
                 return None
             try:
                 tool = tomllib.loads(text).get("tool", {}).get("corral", {})
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError, MemoryError):  # the full path names the problem
                 return None
-            rel = str(tool.get("venv-dir", ".venv")) if isinstance(tool, dict) else ".venv"
+            value = tool.get("venv-dir", ".venv") if isinstance(tool, dict) else ".venv"
+            if not isinstance(value, str) or not value.isprintable():  # the full path rejects it with a message
+                return None
+            rel = value
         return pyproject, (folder / rel).absolute()
     return None
 
@@ -128,10 +131,15 @@ def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_
 
 def write_stamp(env: Path, stamp: dict[str, Any]) -> None:
     """Write the stamp atomically (a failure only costs the next sync its shortcut)."""
+    import secrets  # noqa: PLC0415 - only when a sync changed something
+
     target = env / STAMP_FILE
-    tmp = env / f".{STAMP_FILE}.tmp"
+    tmp = env / f".{STAMP_FILE}.{secrets.token_hex(4)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)  # never through a planted link
     with contextlib.suppress(OSError):
-        tmp.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+        fd = os.open(tmp, flags, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(stamp, sort_keys=True))
         os.replace(tmp, target)
 
 
@@ -141,32 +149,26 @@ def clear_stamp(env: Path) -> None:
         (env / STAMP_FILE).unlink()
 
 
-def interrupted(project_root: Path) -> bool:
-    """A killed corral command left a journal or a half-written file here (services.recovery finishes it)."""
-    try:
-        names = os.listdir(project_root)
-    except OSError:
-        return False
-    return any(name in {".corral-txn.json", ".corral-recreate.json"}
-               or name.endswith((".corral-new", ".corral-creating"))
-               or (name.startswith(".") and ".corral-" in name and name.endswith(".tmp")) for name in names)
-
-
-def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,  # noqa: PLR0911 - one early exit per input checked
+def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,  # noqa: PLR0911, C901 - one early exit per input checked
             environ: Mapping[str, str], engine: str | None = None) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
     `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
     """
-    if pyproject is not None and interrupted(pyproject.parent):
+    # A journal of unfinished work (in corral's state folder) is never pending behind a valid stamp: every
+    # journaled change drops the stamp before its commit point (services.transaction, services.recreate).
+    # A killed writer's temporary file in the project sends the command the slow way, which removes it.
+    if pyproject is not None:
+        from corral.infra.journals import partial_writes  # noqa: PLC0415 - stdlib only
+
+        if partial_writes(pyproject.parent):
+            return False
+    stamp = read_stamp(env)
+    if stamp is None or stamp.get("schema") != _SCHEMA or stamp.get("corral") != __version__:
         return False
-    try:
-        stamp = json.loads((env / STAMP_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(stamp, dict) or stamp.get("schema") != _SCHEMA or stamp.get("corral") != __version__:
-        return False
-    lock = stamp.get("lock") or {}
+    lock = stamp.get("lock")
+    if not isinstance(lock, dict) or not _stamp_shaped(stamp):
+        return False  # a damaged or hand-made stamp counts as none: the full sync checks the env and rewrites it
     checks = (
         stamp.get("env") == str(env),
         stamp.get("selection") == selection_key,
@@ -189,6 +191,27 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
     if fingerprint(lock_path) != lock.get("stat") and _sha256(lock_path) != lock.get("sha256"):
         return False
     return _site_unchanged(env, stamp.get("site") or {})
+
+
+def read_stamp(env: Path) -> dict[str, Any] | None:
+    """The env's sync stamp; None when it is missing, unreadable or not a JSON object (a stamp is only a cache)."""
+    from corral.errors import ConfigError  # noqa: PLC0415 - stdlib-only module
+    from corral.infra.json_file import read_json_object  # noqa: PLC0415
+
+    try:
+        return read_json_object(env / STAMP_FILE)
+    except (OSError, ConfigError):
+        return None
+
+
+def _stamp_shaped(stamp: dict[str, Any]) -> bool:
+    """Every field is of the type make_stamp writes (a stamp sits in the env, which a repository may ship)."""
+    def path_record(value: object) -> bool:
+        return value is None or (isinstance(value, dict) and isinstance(value.get("path"), str))
+
+    site = stamp.get("site")
+    return (path_record(stamp.get("pyproject")) and path_record(stamp.get("user_config"))
+            and (site is None or (isinstance(site, dict) and all(isinstance(v, dict) for v in site.values()))))
 
 
 def _site_unchanged(env: Path, recorded: dict[str, Any]) -> bool:

@@ -1,29 +1,37 @@
 """Replace pyproject.toml and pylock.toml together: a kill at any point leaves the old pair or the new pair.
 
-Protocol: write every new file beside its target (`NAME.corral-new`, fsynced), then write the journal
-`.corral-txn.json` (atomically; this is the commit point), rename each new file into place, delete the journal.
-`recover()` runs at the start of every mutating command: a journal means the transaction committed, so it rolls
-forward (renames the new files still present, after checking their hashes); no journal means it never committed,
-so leftovers are removed and the old pair stands.
+Protocol: the journal (in corral's own state folder, `infra.journals`, never in the project) first records the
+change as *prepared*, with a random token; every new file is written beside its target under a name carrying
+that token (`.NAME.corral-new-TOKEN`, created exclusively, never through a symlink, fsynced); the journal then
+says *committed* (the commit point); each new file is renamed into place; the journal is deleted.
+`recover()` runs before every mutating command: a committed journal rolls forward (renames the new files still
+present, after checking their hashes); a prepared one rolls back (deletes exactly the files it names). Nothing a
+repository ships in the project is ever read as a journal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
+import re
+import secrets
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from corral.errors import LockError
 from corral.infra.faults import checkpoint
-from corral.infra.fs import atomic_write_text
+from corral.infra.journals import TOKEN_RE, journal_path, read_journal, remove_journal, write_journal
 
-__all__ = ["JOURNAL", "NEW_SUFFIX", "commit_files", "project_lock", "project_lock_path", "recover"]
+if TYPE_CHECKING:
+    from corral.infra.paths import CorralPaths
 
-JOURNAL = ".corral-txn.json"
-NEW_SUFFIX = ".corral-new"
+__all__ = ["NEW_MARK", "commit_files", "project_lock", "project_lock_path", "recover"]
+
+NEW_MARK = ".corral-new-"
+_TARGET_RE = re.compile(r"^[^/\\\x00-\x1f]+$")
 
 
 def _sha(data: bytes) -> str:
@@ -39,24 +47,68 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _new_name(target: str, token: str) -> str:
+    return f".{target}{NEW_MARK}{token}"
 
 
-def commit_files(root: Path, files: Mapping[str, bytes]) -> None:
-    """Replace each `root/NAME` with its new bytes, all or nothing across a crash."""
-    entries = []
-    for name, data in files.items():
-        new = root / (name + NEW_SUFFIX)
-        _write_synced(new, data)
-        entries.append({"target": name, "new": new.name, "sha256": _sha(data)})
-    _fsync_dir(root)
-    checkpoint("txn.after-write-new")
-    atomic_write_text(root / JOURNAL, json.dumps({"version": 1, "files": entries}, indent=1) + "\n")
-    _fsync_dir(root)
+def _target_mode(path: Path) -> int | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode)
+
+
+def _write_exclusive(path: Path, data: bytes, mode: int | None) -> None:
+    """Create `path` (never an existing file, never through a symlink) holding `data`, synced to disk."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o666)
+    try:
+        if mode is not None and hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(fd)
+
+
+def _paths(paths: CorralPaths | None) -> CorralPaths:
+    if paths is not None:
+        return paths
+    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+
+    return CorralPaths.from_environment()
+
+
+def commit_files(root: Path, files: Mapping[str, bytes], *, paths: CorralPaths | None = None,
+                 before_commit: Callable[[], None] | None = None) -> None:
+    """Replace each `root/NAME` with its new bytes, all or nothing across a crash.
+
+    `before_commit` runs once the new files are written and before the commit point (callers drop the env's
+    sync stamp there, so no-op fast paths yield to a pending journal).
+    """
+    journal = journal_path(_paths(paths), root, "txn")
+    token = secrets.token_hex(8)
+    entries = [{"target": name, "new": _new_name(name, token), "sha256": _sha(data)} for name, data in files.items()]
+    write_journal(journal, root, {"state": "prepared", "token": token, "files": entries})
+    try:
+        for entry, data in zip(entries, files.values(), strict=True):
+            _write_exclusive(root / entry["new"], data, _target_mode(root / entry["target"]))
+        _fsync_dir(root)
+        checkpoint("txn.after-write-new")
+        if before_commit is not None:
+            before_commit()
+        write_journal(journal, root, {"state": "committed", "token": token, "files": entries})
+    except BaseException:
+        _roll_back(root, entries)
+        remove_journal(journal)
+        raise
     checkpoint("txn.after-journal")
     for index, entry in enumerate(entries):
         if entry["target"] == "pylock.toml":
@@ -66,42 +118,73 @@ def commit_files(root: Path, files: Mapping[str, bytes]) -> None:
         os.replace(root / entry["new"], root / entry["target"])
     _fsync_dir(root)
     checkpoint("txn.before-journal-delete")
-    (root / JOURNAL).unlink()
-    _fsync_dir(root)
+    remove_journal(journal)
 
 
-def recover(project_root: Path) -> str | None:
+def _valid_entries(data: dict[str, Any]) -> list[dict[str, str]] | None:
+    """The journal's entries when every one names files corral itself would have written, else None."""
+    token, entries = data.get("token"), data.get("files")
+    if not isinstance(token, str) or not TOKEN_RE.match(token) or not isinstance(entries, list):
+        return None
+    valid = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return None
+        target, new, digest = entry.get("target"), entry.get("new"), entry.get("sha256")
+        if not (isinstance(target, str) and _TARGET_RE.match(target) and target not in {".", ".."}
+                and new == _new_name(target, token) and isinstance(digest, str)):
+            return None
+        valid.append({"target": target, "new": new, "sha256": digest})
+    return valid
+
+
+def _our_file(path: Path) -> bool:
+    """A regular file (not a link) owned by the current user."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    geteuid = getattr(os, "geteuid", None)
+    return stat.S_ISREG(st.st_mode) and (geteuid is None or st.st_uid == geteuid())
+
+
+def _roll_back(root: Path, entries: list[dict[str, str]]) -> bool:
+    removed = False
+    for entry in entries:
+        new = root / entry["new"]
+        if _our_file(new):
+            with contextlib.suppress(OSError):
+                new.unlink()
+                removed = True
+    return removed
+
+
+def recover(project_root: Path, *, paths: CorralPaths | None = None) -> str | None:
     """Finish or undo a transaction a killed process left; returns "rolled-forward", "rolled-back" or None."""
-    journal = project_root / JOURNAL
-    outcome = None
-    if journal.is_file():
-        try:
-            entries = json.loads(journal.read_text(encoding="utf-8"))["files"]
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            msg = f"{journal} is unreadable ({err}); check pyproject.toml and pylock.toml by hand, then delete it"
-            raise LockError(msg) from err
-        for entry in entries:
-            new, target = project_root / entry["new"], project_root / entry["target"]
-            if new.is_file() and _sha(new.read_bytes()) == entry["sha256"]:
-                os.replace(new, target)
-            elif not (target.is_file() and _sha(target.read_bytes()) == entry["sha256"]):
-                msg = (f"interrupted change of {target.name} cannot be completed ({new.name} is missing or damaged); "
-                       f"check the file by hand, then delete {journal}")
-                raise LockError(msg)
-        _fsync_dir(project_root)
-        journal.unlink()
-        outcome = "rolled-forward"
-    for leftover in _leftovers(project_root):
-        with contextlib.suppress(OSError):
-            leftover.unlink()
-            outcome = outcome or "rolled-back"
-    return outcome
-
-
-def _leftovers(root: Path) -> Iterator[Path]:
-    yield from root.glob("*" + NEW_SUFFIX)
-    for name in ("pyproject.toml", "pylock.toml", JOURNAL):
-        yield from root.glob(f".{name}.*.tmp")
+    journal = journal_path(_paths(paths), project_root, "txn")
+    data = read_journal(journal, project_root)
+    if data is None:
+        return None
+    entries = None if "damaged" in data else _valid_entries(data)
+    if entries is None:
+        msg = (f"corral's journal of an interrupted change to {project_root} ({journal}) is damaged; "
+               "check pyproject.toml and pylock.toml by hand, then delete that journal")
+        raise LockError(msg)
+    if data.get("state") != "committed":
+        _roll_back(project_root, entries)
+        remove_journal(journal)
+        return "rolled-back"
+    for entry in entries:
+        new, target = project_root / entry["new"], project_root / entry["target"]
+        if _our_file(new) and _sha(new.read_bytes()) == entry["sha256"]:
+            os.replace(new, target)
+        elif not (target.is_file() and _sha(target.read_bytes()) == entry["sha256"]):
+            msg = (f"interrupted change of {target.name} cannot be completed ({new.name} is missing or damaged); "
+                   f"check the file by hand, then delete {journal}")
+            raise LockError(msg)
+    _fsync_dir(project_root)
+    remove_journal(journal)
+    return "rolled-forward"
 
 
 def project_lock_path(project_root: Path) -> Path:
