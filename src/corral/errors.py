@@ -6,7 +6,8 @@
     │   ├── InterpreterNotFound      no interpreter matches a spec; lists what was found
     │   ├── ProjectNotFound          no pyproject.toml above the working directory
     │   ├── ConfigError              malformed pyproject.toml / config file (names file and line)
-    │   └── InvalidRequirement       a PEP 508 string that does not parse
+    │   ├── InvalidRequirement       a PEP 508 string that does not parse
+    │   └── UnsafeText               a value with control characters bound for a generated file (core.safe_text)
     ├── EnvError                     an environment cannot be created/read/used
     │   └── EnvExists                target exists; never overwritten silently
     ├── LockError                    resolution or lock file problem
@@ -36,6 +37,7 @@ __all__ = [
     "ProjectNotFound",
     "SafetyRefusal",
     "ShellError",
+    "UnsafeText",
     "UsageError",
 ]
 
@@ -70,6 +72,10 @@ class ConfigError(UsageError):
 
 class InvalidRequirement(UsageError, ValueError):
     """A PEP 508 requirement string that cannot be parsed."""
+
+
+class UnsafeText(UsageError, ValueError):
+    """A value holding a newline or another control character, bound for a line-based file or a command line."""
 
 
 class EnvError(CorralError):

@@ -10,6 +10,7 @@ from packaging.requirements import InvalidRequirement as _BadRequirement
 from packaging.requirements import Requirement
 
 from corral.core.lockinputs import normalize_name
+from corral.core.safe_text import NAME_RE
 from corral.errors import ConfigError, InvalidRequirement
 
 __all__ = ["ProjectDeps", "parse_requirement"]
@@ -41,17 +42,18 @@ class ProjectDeps:
         project = data.get("project", {})
         if not isinstance(project, dict):
             raise ConfigError(f"{source}: [project] must be a table")
+        _check_name(project.get("name"), f"{source}: [project].name", "project name", optional=True)
         deps = _requirement_list(project.get("dependencies", []), f"{source}: [project].dependencies")
         raw_optional = project.get("optional-dependencies", {})
         if not isinstance(raw_optional, dict):
             raise ConfigError(f"{source}: [project.optional-dependencies] must be a table of lists")
-        optional = {normalize_name(k): _requirement_list(v, f"{source}: [project.optional-dependencies].{k}")
-                    for k, v in raw_optional.items()}
+        optional = _optional_dependencies(raw_optional, source)
         raw_groups = data.get("dependency-groups", {})
         if not isinstance(raw_groups, dict):
             raise ConfigError(f"{source}: [dependency-groups] must be a table of lists")
         groups: dict[str, tuple[Any, ...]] = {}
         for name, entries in raw_groups.items():
+            _check_name(name, f"{source}: [dependency-groups]", "group name")
             key = normalize_name(name)
             if key in groups:
                 raise ConfigError(f"{source}: [dependency-groups] names {name!r} twice (names are normalized)")
@@ -106,6 +108,23 @@ class ProjectDeps:
         out += [(f"extra:{k}", r) for k, reqs in sorted(self.optional.items()) for r in reqs]
         out += [(f"group:{k}", r) for k in self.group_names for r in self.groups[k] if isinstance(r, str)]
         return out
+
+
+def _check_name(name: object, where: str, what: str, *, optional: bool = False) -> None:
+    """A PEP 508 name (project, extra, PEP 735 group): these reach lock markers, prompts and command lines."""
+    if name is None and optional:
+        return
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ConfigError(f"{where}: {what} {name!r} is not a valid name (letters, digits and - _ . inside, "
+                          "starting and ending with a letter or digit); rename it")
+
+
+def _optional_dependencies(raw: Mapping[str, Any], source: str) -> dict[str, tuple[str, ...]]:
+    optional = {}
+    for name, value in raw.items():
+        _check_name(name, f"{source}: [project.optional-dependencies]", "extra name")
+        optional[normalize_name(name)] = _requirement_list(value, f"{source}: [project.optional-dependencies].{name}")
+    return optional
 
 
 def _requirement_list(value: object, where: str) -> tuple[str, ...]:

@@ -60,7 +60,7 @@ def read_lock_inputs_hash(lock_path: Path) -> str | None:
     """The `inputs-hash` corral stored in a pylock.toml's `[tool.corral]`, read without a TOML parser."""
     try:
         text = lock_path.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, ValueError):  # unreadable or not UTF-8: not fresh (readers of the lock name the problem)
         return None
     marker = text.find("[tool.corral]")
     if marker < 0:

@@ -31,6 +31,21 @@ class CreateRequest:
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        """Refuse a prompt or path that would add lines to pyvenv.cfg or the activation scripts (UnsafeText).
+
+        The prompt may come from `--prompt`, `[tool.corral] prompt` or the project's name; the path from the
+        command line or `[tool.corral] venv-dir`. Creators copy both into pyvenv.cfg (venv's `command =` line,
+        uv's and virtualenv's `prompt =`), so a newline there would write keys of its own.
+        """
+        from corral.core.safe_text import reject_control_chars  # noqa: PLC0415
+
+        if self.prompt is not None:
+            reject_control_chars(self.prompt, "env prompt", "the new env's prompt",
+                                 fix="choose a prompt (--prompt, [tool.corral] prompt or [project] name) without it")
+        reject_control_chars(str(self.dest), "env path", "the new env's folder",
+                             fix="create the env in a folder whose path has no control characters")
+
 
 class Creator(Protocol):
     """Makes a PEP 405 environment."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,7 +33,45 @@ class Provenance:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Provenance:
-        """Inverse of to_dict; unknown keys are ignored (forward compatibility)."""
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+    def from_dict(cls, data: object) -> Provenance:
+        """Inverse of to_dict; unknown keys are ignored (forward compatibility).
+
+        The record sits inside the env, which a repository may ship: ValueError when it is not an object, lacks a
+        field, or holds a field of the wrong type.
+        """
+        if not isinstance(data, dict):
+            msg = f"{PROVENANCE_FILE} must hold a JSON object, not {type(data).__name__}"
+            raise ValueError(msg)  # noqa: TRY004 - callers treat any bad record as a ValueError
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        wrong = [k for k, v in known.items() if not _TYPES[k](v)]
+        if wrong:
+            msg = f"{PROVENANCE_FILE}: {', '.join(sorted(wrong))} {'has' if len(wrong) == 1 else 'have'} the wrong type"
+            raise ValueError(msg)
+        try:
+            return cls(**known)
+        except TypeError as err:  # a required field is missing
+            msg = f"{PROVENANCE_FILE} lacks a field corral writes ({err})"
+            raise ValueError(msg) from err
+
+
+def _str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _str_or_none(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _table(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+def _int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_TYPES: dict[str, Callable[[object], bool]] = {
+    "corral_version": _str, "creator": _str, "location": _str, "interpreter": _str, "interpreter_realpath": _str,
+    "python_version": _str, "implementation": _str, "created_at": _str, "kind": _str, "project": _str_or_none,
+    "options": _table, "schema": _int,
+}

@@ -79,14 +79,21 @@ def select_packages(
     selection: Selection,
     lock_dir: Path,
     platforms: Sequence[str] | None = None,
+    origin: str | None = None,
 ) -> list[Chosen]:
     """The lock's packages for `target` under `selection`, each with the file to install.
+
+    `origin` names the lock file in errors (default: `lock_dir/pylock.toml`). The data is validated first
+    (`core.pylock_check`): a lock ships with the repository, and its urls and paths reach the engines.
 
     Raises:
         UsageError: unknown group or extra names.
         LockError: invalid lock, Python outside requires-python, ambiguous entries, or no usable file.
 
     """
+    from corral.core.pylock_check import check_lock  # noqa: PLC0415
+
+    lock = check_lock(lock, origin=origin or str(lock_dir / "pylock.toml"))
     from packaging.pylock import (  # noqa: PLC0415 - see target_tags
         PackageArchive,
         PackageDirectory,

@@ -24,7 +24,12 @@ class PyvenvCfg:
         return cls(values)
 
     def render(self) -> str:
-        """Text for writing back."""
+        """Text for writing back; UnsafeText when a key or value would add a line of its own."""
+        from corral.core.safe_text import reject_control_chars  # noqa: PLC0415
+
+        for key, value in self.values.items():
+            reject_control_chars(f"{key} = {value}", "pyvenv.cfg line", "pyvenv.cfg",
+                                 fix="recreate the env (corral recreate)")
         return "".join(f"{k} = {v}\n" for k, v in self.values.items())
 
     @property

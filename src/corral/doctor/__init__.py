@@ -6,6 +6,7 @@ __all__ = ["CHECK_FAMILIES"]
 
 # family -> "module:function"; services.doctor imports each lazily and runs them all.
 CHECK_FAMILIES: dict[str, str] = {
+    "pyvenv": "corral.doctor.pyvenv:check_pyvenv_cfg",
     "interpreter": "corral.doctor.interpreter:check_interpreter",
     "relocation": "corral.doctor.relocation:check_relocation",
     "drift": "corral.doctor.drift:check_drift",

@@ -39,7 +39,8 @@ def lock_drift(target: Target) -> Drift | None:
     info = InterpreterInfo.from_probe(ident, path=str(target.python))
     try:
         lock = read_toml(lock_path)
-        desired = select_packages(lock, target=info, selection=_selection(target), lock_dir=lock_path.parent)
+        desired = select_packages(lock, target=info, selection=_selection(target), lock_dir=lock_path.parent,
+                                  origin=str(lock_path))
     except CorralError as err:
         target.skipped.append(f"drift: not checked ({err})")
         return None

@@ -132,14 +132,9 @@ class Target:
     @cached_property
     def stamp_selection(self) -> str | None:
         """The selection key the sync side recorded in the env's sync stamp (None without a stamp)."""
-        import json  # noqa: PLC0415
+        from corral.services.sync_stamp import read_stamp  # noqa: PLC0415 - stdlib-only module
 
-        from corral.services.sync_stamp import STAMP_FILE  # noqa: PLC0415 - stdlib-only module
-
-        try:
-            key = json.loads((self.root / STAMP_FILE).read_text(encoding="utf-8")).get("selection")
-        except (OSError, ValueError, AttributeError):
-            return None
+        key = (read_stamp(self.root) or {}).get("selection")
         return key if isinstance(key, str) else None
 
     @cached_property

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corral.errors import EngineError
+from corral.core.safe_text import NAME_RE, reject_control_chars
+from corral.errors import EngineError, UnsafeText
 
 if TYPE_CHECKING:
     from corral.core.plan import SyncPlan
@@ -36,6 +37,12 @@ def apply_plan(plan: SyncPlan, *, install: Install, uninstall: Uninstall,
                progress: Callable[[str, str], None] | None) -> None:
     """The order every engine follows: say what, install hash-pinned lines, then unhashed ones, then remove."""
     items = plan.to_install
+    names = [name for name, _ in plan.remove]
+    bad = [n for n in names if not NAME_RE.match(n)]
+    if bad:  # read from the env's metadata: a name like `-r/etc/passwd` would be an option to the engine
+        msg = (f"the env holds a distribution named {bad[0]!r} (from its metadata), which is not a package name; "
+               "nothing was changed; rebuild the env with `corral recreate`")
+        raise UnsafeText(msg)
     hashed, unhashed = split_hashed(items)
     if items and progress:
         progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
@@ -43,8 +50,7 @@ def apply_plan(plan: SyncPlan, *, install: Install, uninstall: Uninstall,
         install([c.requirement_line() for c in hashed], hashed, True)
     if unhashed:
         install(requirement_lines(unhashed), unhashed, False)
-    if plan.remove:
-        names = [name for name, _ in plan.remove]
+    if names:
         if progress:
             progress("removing", f"{len(names)} package(s): {', '.join(names)}")
         uninstall(names)
@@ -65,7 +71,15 @@ def requirement_lines(items: Sequence[Chosen]) -> list[str]:
 
 @contextlib.contextmanager
 def requirements_file(lines: Sequence[str]) -> Iterator[Path]:
-    """A temporary requirements file holding `lines`, removed afterwards."""
+    """A temporary requirements file holding `lines`, removed afterwards.
+
+    Every line is one requirement: a line holding a newline (or any control character) would add lines of its
+    own, such as `-r /etc/passwd` or `--index-url`, so it is refused (UnsafeText) before the file exists. The
+    lock's values are validated when it is read (core.pylock_check); this is the second wall.
+    """
+    for line in lines:
+        reject_control_chars(line, "requirement line", "the requirements file for the installer",
+                             fix="run `corral lock` to regenerate pylock.toml")
     fd, name = tempfile.mkstemp(prefix="corral-sync-", suffix=".txt")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -7,19 +7,25 @@ from typing import Any
 
 from corral.errors import ConfigError
 from corral.infra.fs import atomic_write_text
+from corral.infra.toml_file import parse_toml, read_text
 
 __all__ = ["load_document", "set_tool_values"]
 
 
 def load_document(path: Path) -> Any:  # noqa: ANN401 - tomlkit's document type is dynamic
-    """Parse `path` with tomlkit; errors name file and line."""
+    """Parse `path` with tomlkit; errors name file and line (the same checks as infra.toml_file first)."""
     import tomlkit  # noqa: PLC0415 - only commands that edit pay for it
     from tomlkit.exceptions import ParseError  # noqa: PLC0415
 
+    text = read_text(path)
+    parse_toml(text, origin=str(path))  # not UTF-8, too deep, invalid: the same one-line errors as every reader
     try:
-        return tomlkit.parse(path.read_text(encoding="utf-8"))
+        return tomlkit.parse(text)
     except ParseError as err:
         msg = f"{path}: invalid TOML at line {err.line}, column {err.col}: {err}; fix the file and try again"
+        raise ConfigError(msg) from err
+    except (RecursionError, MemoryError) as err:
+        msg = f"{path}: the TOML is too deeply nested or too large to edit; fix the file and try again"
         raise ConfigError(msg) from err
 
 

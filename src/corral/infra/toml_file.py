@@ -1,4 +1,9 @@
-"""Read TOML files with errors that name the file and line."""
+"""Read TOML files with errors that name the file and line.
+
+The one place where a TOML file becomes data: whatever a file holds (bytes that are not UTF-8, a syntax error,
+nesting 100 000 levels deep, a document too big for memory), the caller gets a dict or a ConfigError that
+names the file and says what to do, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 from corral.errors import ConfigError
 
-__all__ = ["parse_toml", "read_toml"]
+__all__ = ["decode_text", "parse_toml", "read_text", "read_toml"]
 
 
 def _tomllib() -> Any:  # noqa: ANN401 - tomllib or tomli
@@ -29,18 +34,33 @@ def parse_toml(text: str, *, origin: str) -> dict[str, Any]:
     except lib.TOMLDecodeError as err:
         msg = f"{origin}: invalid TOML: {err}; fix the file and run the command again"
         raise ConfigError(msg) from err
+    except (RecursionError, MemoryError) as err:
+        what = "nested too deeply" if isinstance(err, RecursionError) else "too large"
+        msg = f"{origin}: the TOML is {what} to read; fix the file (or restore it from version control)"
+        raise ConfigError(msg) from None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse `path`; a syntax error becomes a ConfigError naming file, line and column."""
+def decode_text(data: bytes, *, origin: str) -> str:
+    """`data` decoded as UTF-8; ConfigError naming `origin` and the line when it is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        msg = (f"{origin}: not UTF-8 text ({err.reason} at line {line}, byte {err.start}); "
+               "save it as UTF-8 and run the command again")
+        raise ConfigError(msg) from err
+
+
+def read_text(path: Path) -> str:
+    """`path` decoded as UTF-8; ConfigError naming the file when it is unreadable or not UTF-8."""
     try:
         data = path.read_bytes()
     except OSError as err:
         msg = f"cannot read {path}: {err.strerror}"
         raise ConfigError(msg) from err
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        msg = f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); save it as UTF-8"
-        raise ConfigError(msg) from err
-    return parse_toml(text, origin=str(path))
+    return decode_text(data, origin=str(path))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse `path`; a syntax error becomes a ConfigError naming file, line and column."""
+    return parse_toml(read_text(path), origin=str(path))

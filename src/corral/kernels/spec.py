@@ -114,13 +114,13 @@ class KernelSpec:
     @classmethod
     def from_file(cls, path: Path) -> KernelSpec:
         """Load a kernel.json; ValueError (with the reason) when it is unreadable or malformed."""
+        from corral.errors import ConfigError  # noqa: PLC0415
+        from corral.infra.json_file import read_json_object  # noqa: PLC0415
+
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            data = read_json_object(path)
+        except (OSError, ConfigError) as err:
             raise ValueError(str(err)) from err
-        if not isinstance(data, dict):
-            msg = "kernel.json is not a JSON object"
-            raise ValueError(msg)  # noqa: TRY004 - callers catch ValueError for any bad kernel.json
         return cls.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,7 +148,16 @@ class KernelSpec:
 
 def build_spec(*, python: str, version: tuple[int, ...] | None, display_name: str, env_path: Path,
                project_root: Path | None) -> KernelSpec:
-    """The spec for an env's interpreter, with `metadata.corral` naming the env and project."""
+    """The spec for an env's interpreter, with `metadata.corral` naming the env and project.
+
+    The display name (from `--display-name` or the project's name) and the paths are shown by notebook UIs and
+    passed to the kernel's command line: control characters are refused (UnsafeText).
+    """
+    from corral.core.safe_text import reject_control_chars  # noqa: PLC0415
+
+    reject_control_chars(display_name, "kernel display name", "kernel.json",
+                         fix="pass --display-name (or fix [project] name) without it")
+    reject_control_chars(python, "kernel interpreter path", "kernel.json")
     record: dict[str, Any] = {"env": str(env_path)}
     if project_root is not None:
         record["project"] = str(project_root)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corral.core.safe_text import NAME_RE, reject_control_chars
 from corral.errors import ConfigError
 from corral.infra.toml_file import read_toml
 
-__all__ = ["SETTINGS", "Setting", "Settings", "Value"]
+__all__ = ["SETTINGS", "Setting", "Settings", "Value", "checked_file_value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 # Settings with a closed set of values (kept in step with plugins.CREATORS / plugins.ENGINES, not imported here).
 _CHOICES: dict[str, tuple[str, ...]] = {"engine": ("uv", "pip"), "creator": ("uv", "venv", "virtualenv")}
+_INDEX_SCHEMES = ("https://", "http://", "file://")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +96,15 @@ class Settings:
         """The effective value of `name`, validated against its declared type."""
         setting = _BY_NAME[name]
         if name in self._flags:
-            return Value(self._flags[name], "command line")
+            flag = "--" + setting.name
+            return Value(_valid(setting, self._flags[name], flag), "command line")
         if setting.env_var in self._environ:
-            return Value(_from_env(setting, self._environ[setting.env_var]), f"env {setting.env_var}")
+            where = setting.env_var
+            return Value(_valid(setting, _from_env(setting, self._environ[setting.env_var]), where),
+                         f"env {setting.env_var}")
         for table, origin in ((self._project, self._project_file), (self._user, self._user_file)):
             if name in table:
-                return Value(_checked(setting, table[name], origin), str(origin))
+                return Value(checked_file_value(name, table[name], origin), str(origin))
         return Value(setting.default, "default")
 
     def value(self, name: str) -> Any:  # noqa: ANN401 - settings are heterogeneous by nature
@@ -146,3 +151,36 @@ def _one_of(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - 
         msg = f"{where} is {value!r}; use one of {', '.join(choices)}"
         raise ConfigError(msg)
     return value
+
+
+def checked_file_value(name: str, value: Any, origin: Path | None) -> Any:  # noqa: ANN401 - see Settings.value
+    """`value` of setting `name` read from `origin`'s [tool.corral], checked as Settings checks it (ConfigError)."""
+    setting = _BY_NAME[name]
+    return _valid(setting, _checked(setting, value, origin), f"{origin}: [tool.corral] {name}")
+
+
+def _valid(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - see Settings.value
+    """The value checked beyond its type: no control characters, well-formed URLs and group names."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, str):
+            continue
+        reject_control_chars(item, f"{setting.name} value", where, fix=f"set {setting.name} without it")
+        if setting.name in {"index-url", "extra-index-urls"} and not _index_ok(item):
+            msg = (f"{where}: {item!r} is not a package index URL; use an https://, http:// or file:// URL "
+                   "(or an absolute path) without spaces")
+            raise ConfigError(msg)
+        if setting.name == "default-groups" and not NAME_RE.match(item):
+            msg = (f"{where}: {item!r} is not a dependency group name (letters, digits and - _ . only); "
+                   "name groups defined in [dependency-groups]")
+            raise ConfigError(msg)
+        if setting.name in {"python", "venv-dir"} and not item.strip():
+            msg = f"{where}: {setting.name} is empty; give a value or remove the setting"
+            raise ConfigError(msg)
+    return value
+
+
+def _index_ok(url: str) -> bool:
+    if not url or any(c.isspace() for c in url):
+        return False
+    return url.lower().startswith(_INDEX_SCHEMES) or os.path.isabs(url)

@@ -36,11 +36,11 @@ def project_env(cwd: Path) -> Path | None:
 
     try:
         project = load_project(cwd, required=False)
+        env = project.env_path if project is not None else None  # a wrong [tool.corral] raises ConfigError
     except Exception:  # noqa: BLE001 - a broken pyproject must not break the user's prompt
         return None
-    if project is None:
+    if env is None:
         return None
-    env = project.env_path
     return env if (env / "pyvenv.cfg").is_file() else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,10 +74,13 @@ def is_environment(path: Path) -> bool:
 
 
 def read_provenance(root: Path) -> Provenance | None:
-    """The record corral left in the env, if any (a garbled record counts as none)."""
+    """The record corral left in the env, if any (a garbled or wrong-typed record counts as none)."""
+    from corral.errors import ConfigError  # noqa: PLC0415
+    from corral.infra.json_file import read_json_object  # noqa: PLC0415
+
     try:
-        return Provenance.from_dict(json.loads((root / PROVENANCE_FILE).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        return Provenance.from_dict(read_json_object(root / PROVENANCE_FILE))
+    except (OSError, ValueError, ConfigError):
         return None
 
 

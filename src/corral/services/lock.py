@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from corral.core.deps import ProjectDeps
 from corral.core.lockinputs import LOCK_FILE, inputs_hash, normalize_name, read_lock_inputs_hash
-from corral.errors import LockError, LockOutdated
-from corral.infra.toml_file import read_toml
+from corral.core.pylock_check import check_lock
+from corral.errors import ConfigError, LockError, LockOutdated
+from corral.infra.toml_file import parse_toml, read_toml
 
 if TYPE_CHECKING:
     from corral.services.context import Context
@@ -71,9 +72,23 @@ def index_urls(ctx: Context) -> list[str]:
 
 
 def default_groups(ctx: Context, group_names: Iterable[str]) -> list[str]:
-    """`default-groups` (setting, default ["dev"]) restricted to groups the project defines."""
+    """`default-groups` (setting, default ["dev"]) restricted to groups the project defines.
+
+    A name the project does not define is an error when `CORRAL_DEFAULT_GROUPS` or a flag sets it: a typo there
+    would silently drop groups from the committed lock and uninstall them. The built-in default, the project's
+    `[tool.corral]` (written together with its groups) and the user's config file (which serves every project)
+    may name groups a project lacks.
+    """
     existing = {normalize_name(g) for g in group_names}
-    wanted = [normalize_name(str(g)) for g in (ctx.settings.value("default-groups") or [])]
+    setting = ctx.settings.get("default-groups")
+    wanted = [normalize_name(str(g)) for g in (setting.value or [])]
+    unknown = [g for g in wanted if g not in existing]
+    if unknown and (setting.source == "command line" or setting.source.startswith("env ")):
+        defined = ", ".join(sorted(existing)) or "none"
+        where = setting.source.removeprefix("env ")
+        msg = (f"{where}: default-groups names {', '.join(map(repr, unknown))}, which pyproject.toml does not "
+               f"define (its groups: {defined}); fix the setting or add the group to [dependency-groups]")
+        raise ConfigError(msg)
     return sorted({g for g in wanted if g in existing})
 
 
@@ -159,9 +174,9 @@ def _preferences(previous: Path | None, skip: set[str], requires_python: str | N
     if previous is None or not previous.is_file():
         return None
     try:
-        packages = read_toml(previous).get("packages", [])
-    except LockError:
-        return None
+        packages = check_lock(read_toml(previous), origin=str(previous)).get("packages", [])
+    except (LockError, ConfigError):
+        return None  # a damaged previous lock only costs the kept pins
     from corral.core.pylock_write import _string  # noqa: PLC0415
 
     lines = ["version = 1", "revision = 3", f"requires-python = {_string(requires_python or '>=3')}", ""]
@@ -246,7 +261,7 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
         for selector, flags in selections:
             out = proc.run([uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen",
                             "--no-emit-project", "--no-header", *flags], env=env, what="uv export")
-            exports.append((selector, _loads(out.stdout).get("packages", [])))
+            exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
         packages = merge_exports(_relocate(exports, tmp, project_root), _uv_lock_deps(tmp / "uv.lock"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -299,24 +314,19 @@ def _versions(lock_path: Path | None) -> dict[str, set[str]]:
     if lock_path is None or not lock_path.is_file():
         return {}
     out: dict[str, set[str]] = {}
-    for package in read_toml(lock_path).get("packages", []):
+    for package in check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", []):
         out.setdefault(normalize_name(package["name"]), set()).add(str(package.get("version", "")))
     return out
 
 
-def _loads(text: str) -> dict[str, Any]:
-    import sys  # noqa: PLC0415
-
-    if sys.version_info >= (3, 11):
-        import tomllib  # noqa: PLC0415
-    else:  # pragma: no cover
-        import tomli as tomllib  # noqa: PLC0415
-    return tomllib.loads(text)
-
-
 def _versions_text(text: str) -> dict[str, set[str]]:
+    """Name -> versions of a lock's text; {} for a damaged lock (the one `corral lock` is replacing)."""
+    try:
+        packages = check_lock(parse_toml(text, origin=LOCK_FILE), origin=LOCK_FILE).get("packages", [])
+    except (ConfigError, LockError):
+        return {}
     out: dict[str, set[str]] = {}
-    for package in _loads(text).get("packages", []):
+    for package in packages:
         out.setdefault(normalize_name(package["name"]), set()).add(str(package.get("version", "")))
     return out
 
@@ -357,7 +367,7 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
         data = read_toml(pyproject)
         text = render_lock(ctx, data, project_root=project.root, source=str(pyproject), previous=target,
                            upgrade=upgrade, upgrade_packages=upgrade_packages, progress=progress)
-        old_text = target.read_text(encoding="utf-8") if target.is_file() else None
+        old_text = target.read_bytes().decode("utf-8", errors="replace") if target.is_file() else None
         written = text != old_text
         if written:
             atomic_write_text(target, text)
@@ -371,7 +381,7 @@ def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
     deps = ProjectDeps.from_pyproject(data)
     locked = _versions(lock_path)
     missing = sorted({n for _, r in deps.all_requirements() if (n := _req_name(r)) and n not in locked})
-    lock_data = read_toml(lock_path)
+    lock_data = check_lock(read_toml(lock_path), origin=str(lock_path))
     notes = []
     if missing:
         notes.append("not in the lock: " + ", ".join(missing))

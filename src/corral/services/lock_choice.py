@@ -20,7 +20,7 @@ from corral import __version__
 from corral.core.pylock_select import Chosen, select_packages
 from corral.errors import LockError
 from corral.infra.fs import atomic_write_text
-from corral.infra.toml_file import parse_toml
+from corral.infra.toml_file import decode_text, parse_toml, read_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,11 +31,13 @@ if TYPE_CHECKING:
 __all__ = ["choose", "lock_header"]
 
 _FIELDS = ("name", "version", "kind", "url", "sha256", "filename", "editable")
+# Bumped when what select_packages accepts changes (2: core.pylock_check), so no older answer is reused.
+_CHECKED = 2
 
 
 def lock_header(lock_path: Path) -> dict[str, Any]:
     """The lock's top-level keys only (extras, groups, requires-python...), parsed without its packages."""
-    text = lock_path.read_text(encoding="utf-8")
+    text = read_text(lock_path)
     head = text.split("\n[[packages]]", 1)[0].split("\n[tool", 1)[0]
     data = parse_toml(head, origin=str(lock_path))
     version = data.get("lock-version")
@@ -61,7 +63,8 @@ def _key(data: bytes, lock_path: Path, selection_key: str, target: InterpreterIn
     blob = json.dumps({"lock": hashlib.sha256(data).hexdigest(), "dir": str(lock_path.parent.absolute()),
                        "selection": selection_key, "marker_env": dict(target.marker_env),
                        "impl": target.implementation, "version": target.version, "abiflags": target.abiflags,
-                       "soabi": target.soabi, "machine": _machine(), "corral": __version__}, sort_keys=True)
+                       "soabi": target.soabi, "machine": _machine(), "corral": __version__,
+                       "checked": _CHECKED}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -74,8 +77,9 @@ def choose(lock_path: Path, *, target: InterpreterInfo, selection: Selection, se
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             rows = json.loads(cache_file.read_text(encoding="utf-8"))
             return [Chosen(**{f: row[f] for f in _FIELDS}) for row in rows]
-    lock = parse_toml(data.decode("utf-8"), origin=str(lock_path))
-    chosen = select_packages(lock, target=target, selection=selection, lock_dir=lock_path.parent.absolute())
+    lock = parse_toml(decode_text(data, origin=str(lock_path)), origin=str(lock_path))
+    chosen = select_packages(lock, target=target, selection=selection, lock_dir=lock_path.parent.absolute(),
+                             origin=str(lock_path))
     if cache_file is not None:
         with contextlib.suppress(OSError):
             atomic_write_text(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))

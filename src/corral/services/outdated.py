@@ -109,6 +109,7 @@ def outdated(ctx: Context) -> list[Outdated]:
     from packaging.version import Version  # noqa: PLC0415
 
     from corral.core.deps import ProjectDeps  # noqa: PLC0415
+    from corral.core.pylock_check import check_lock  # noqa: PLC0415
     from corral.infra.toml_file import read_toml  # noqa: PLC0415
     from corral.services.lock import LOCK_FILE, ensure_lock, index_urls  # noqa: PLC0415
 
@@ -127,7 +128,7 @@ def outdated(ctx: Context) -> list[Outdated]:
             shown.setdefault(key, []).append(str(req.specifier))
     urls = index_urls(ctx)
     result = []
-    for package in read_toml(lock_path).get("packages", []):
+    for package in check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", []):
         if "index" not in package or "version" not in package:
             continue
         key = normalize_name(package["name"])

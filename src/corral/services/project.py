@@ -54,7 +54,9 @@ class Project:
     @property
     def env_path(self) -> Path:
         """Where the project's env lives (`[tool.corral] venv-dir`, default `.venv`)."""
-        rel = self.tool.get("venv-dir", ".venv")
+        from corral.services.config import checked_file_value  # noqa: PLC0415
+
+        rel = checked_file_value("venv-dir", self.tool.get("venv-dir", ".venv"), self.pyproject)
         return (self.root / str(rel)).absolute()
 
 

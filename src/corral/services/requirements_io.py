@@ -112,15 +112,17 @@ def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = F
     from corral.services.lock import ensure_lock  # noqa: PLC0415
 
     lock_path = ensure_lock(ctx, frozen=frozen, locked=False)
+    from corral.core.pylock_check import check_lock  # noqa: PLC0415
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+
+    data = check_lock(read_toml(lock_path), origin=str(lock_path))
     if fmt == "pylock.toml":
         return lock_path.read_text(encoding="utf-8")
     if fmt != "requirements.txt":
         raise UsageError(f"unknown export format {fmt!r}; use requirements.txt or pylock.toml")
     from corral.core.marker_select import specialize  # noqa: PLC0415
     from corral.core.selection import Selection  # noqa: PLC0415
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
 
-    data = read_toml(lock_path)
     extras, groups = (selection or Selection()).resolve(data)
     header = (f"# exported by corral from {lock_path.name}; groups: {', '.join(sorted(groups)) or 'none'}; "
               f"extras: {', '.join(sorted(extras)) or 'none'}")

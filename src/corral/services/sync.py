@@ -326,8 +326,11 @@ def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bo
     from corral.services.inspection import is_environment  # noqa: PLC0415
 
     if not is_environment(env):
+        from corral.core.pylock_check import check_lock  # noqa: PLC0415
+        from corral.infra.toml_file import read_toml  # noqa: PLC0415
         from corral.services.create import create_env  # noqa: PLC0415
 
+        check_lock(read_toml(lock_path), origin=str(lock_path))  # a lock corral would refuse fails before the env
         say("creating", f"environment {env}")
         create_env(ctx, env)
         created = True

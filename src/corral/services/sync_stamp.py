@@ -195,13 +195,9 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
 
 def read_stamp(env: Path) -> dict[str, Any] | None:
     """The env's sync stamp; None when it is missing, unreadable or not a JSON object (a stamp is only a cache)."""
-    from corral.errors import ConfigError  # noqa: PLC0415 - stdlib-only module
-    from corral.infra.json_file import read_json_object  # noqa: PLC0415
+    from corral.infra.json_file import read_json_cache  # noqa: PLC0415 - stdlib only
 
-    try:
-        return read_json_object(env / STAMP_FILE)
-    except (OSError, ConfigError):
-        return None
+    return read_json_cache(env / STAMP_FILE)
 
 
 def _stamp_shaped(stamp: dict[str, Any]) -> bool:

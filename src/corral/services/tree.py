@@ -34,6 +34,7 @@ def locked_tree(ctx: Context, *, frozen: bool = True) -> list[tuple[str, list[Tr
     from packaging.requirements import Requirement  # noqa: PLC0415
 
     from corral.core.deps import ProjectDeps  # noqa: PLC0415
+    from corral.core.pylock_check import check_lock  # noqa: PLC0415
     from corral.infra.toml_file import read_toml  # noqa: PLC0415
     from corral.services.lock import LOCK_FILE, ensure_lock  # noqa: PLC0415
 
@@ -41,7 +42,7 @@ def locked_tree(ctx: Context, *, frozen: bool = True) -> list[tuple[str, list[Tr
     lock_path = project.root / LOCK_FILE
     if not (frozen and lock_path.is_file()):
         lock_path = ensure_lock(ctx, frozen=False, locked=False)
-    packages = read_toml(lock_path).get("packages", [])
+    packages = check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", [])
     versions: dict[str, str | None] = {}
     edges: dict[str, list[str]] = {}
     for package in packages:

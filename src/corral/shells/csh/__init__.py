@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from corral.core.protocols import SubshellPlan
+from corral.errors import ShellError
 from corral.shells.base import ShellBase, read_template
 
 if TYPE_CHECKING:
@@ -14,10 +15,15 @@ __all__ = ["TcshShell", "csh_quote"]
 
 
 def csh_quote(value: str) -> str:
-    """Single-quote for csh: `'` and `!` (history) are closed out and escaped; newlines cannot be quoted."""
-    if "\n" in value:
-        msg = f"csh cannot quote a value with a newline: {value!r}"
-        raise ValueError(msg)
+    """Single-quote for csh: `'` and `!` (history) are closed out and escaped.
+
+    A newline cannot be expressed: csh's backtick evaluation (`eval "`corral activate`"`) joins lines, so
+    ShellError says so and names the value (an env path or a variable holding one).
+    """
+    if "\n" in value or "\r" in value:
+        msg = (f"tcsh/csh cannot express a value holding a line break: {value!r}; "
+               "move the env to a path without one (or use bash, zsh, fish or PowerShell)")
+        raise ShellError(msg)
     return "'" + value.replace("'", "'\\''").replace("!", "'\\!'") + "'"
 
 
