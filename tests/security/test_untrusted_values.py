@@ -411,3 +411,22 @@ def test_json_reader_accepts_only_an_object(text: str) -> None:
 def test_provenance_from_dict_rejects_wrong_shapes(data: object) -> None:
     with pytest.raises(ValueError, match=r"corral-env\.json"):
         Provenance.from_dict(data)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("cfg", [b"\x00\xff\xfe garbage\n", b"home = {home}\nversion_info = 3.12.1\n\xff\n"])
+def test_upgrade_of_an_env_with_a_binary_pyvenv_cfg_is_no_internal_error(cfg: bytes, corral: Corral,
+                                                                          project: Path) -> None:
+    assert corral("venv", cwd=project).exit_code == 0
+    home = str(pyenv_python("3.12").parent).encode()
+    (project / ".venv" / "pyvenv.cfg").write_bytes(cfg.replace(b"{home}", home))
+    before = tree_digest(project)
+    result = corral("upgrade", "--python", str(pyenv_python("3.12")), cwd=project)
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result
+    if result.exit_code == 0:  # no version could be read: the env was rebuilt from the lock, as for X.Y changes
+        assert "rebuilt" in result.stdout
+        (project / ".venv" / "pyvenv.cfg").read_text(encoding="utf-8")
+    else:  # the same X.Y in a damaged file: refused, nothing touched
+        assert result.exit_code == 1
+        assert "pyvenv.cfg" in one_error(result)
+        assert tree_digest(project) == before

@@ -152,7 +152,11 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
         msg = f"{root} is not an environment (no pyvenv.cfg); create one with `corral venv`"
         raise EnvError(msg)
     _refuse_active(ctx, root)
-    cfg_text = cfg_path.read_text(encoding="utf-8")
+    try:
+        cfg_text = cfg_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        msg = f"{cfg_path} is damaged (not UTF-8 text); rebuild the env with `corral recreate --python {new.path}`"
+        raise EnvError(msg) from err
     recorded = version_tuple(PyvenvCfg.parse(cfg_text).version)
     if recorded is None or recorded[:2] != new.version_info[:2]:
         have = ".".join(map(str, recorded)) if recorded else "unknown"
@@ -225,8 +229,8 @@ def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
             raise UsageError(msg)
     env = project.env_path
     old: str | None = None
-    if (env / "pyvenv.cfg").is_file():
-        old = PyvenvCfg.parse((env / "pyvenv.cfg").read_text(encoding="utf-8")).version
+    if (env / "pyvenv.cfg").is_file():  # a pyvenv.cfg that is not UTF-8 (damaged) names no version: rebuild
+        old = PyvenvCfg.parse((env / "pyvenv.cfg").read_bytes().decode("utf-8", errors="replace")).version
     recorded = version_tuple(old)
     if recorded is not None and recorded[:2] == new.version_info[:2]:
         report = upgrade_in_place(ctx, env, new)
