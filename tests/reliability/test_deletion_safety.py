@@ -2,16 +2,21 @@
 
 Every target is a stand-in under tmp_path (a fake $HOME, a fake project...), except `/`, which is only ever
 passed with safety on; a guard makes any deletion, rename or env build outside corral's own folder fail the
-test at once, so a broken safety check cannot touch anything real.
+test at once (paths given relative to a directory descriptor included), so a broken safety check cannot touch
+anything real. recreate reaches the targets through CORRAL_VENV_DIR (the user's own, trusted setting): a
+project file's venv-dir may not leave the project at all (test_recreate_refuses_a_project_venv_dir_outside).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
 import shutil
+import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +26,8 @@ from corral.infra.paths import CorralPaths
 from corral.inventory.model import EnvRecord
 from corral.inventory.store import Store
 
-TARGETS = ("root", "home", "project-root", "symlink-to-env", "cfg-and-git", "other-users-env", "dotdot")
+TARGETS = ("root", "home", "project-root", "symlink-to-env", "cfg-and-git", "other-users-env", "dotdot",
+           "cfg-only-data", "env-with-user-files", "mount-inside")
 
 
 @pytest.fixture
@@ -30,16 +36,22 @@ def guard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     attempts: list[str] = []
     allowed = os.path.realpath(os.environ["CORRAL_HOME"])
 
-    def check(what: str, path: object) -> None:
-        real = os.path.realpath(os.fspath(path))  # type: ignore[arg-type]
+    def check(what: str, path: object, dir_fd: int | None = None) -> None:
+        name = os.fspath(path)  # type: ignore[call-overload]
+        if dir_fd is not None and not os.path.isabs(name):  # the fd-based deletion names entries relative to a folder
+            name = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), name)
+        real = os.path.realpath(name)
         if not real.startswith(allowed + os.sep):
-            attempts.append(f"{what} {path}")
-            raise AssertionError(f"safety breach: {what} {path}")
+            attempts.append(f"{what} {name}")
+            raise AssertionError(f"safety breach: {what} {name}")
 
-    real_rmtree, real_rename, real_rmdir = shutil.rmtree, os.rename, os.rmdir
+    real_rmtree, real_rename, real_rmdir, real_unlink = shutil.rmtree, os.rename, os.rmdir, os.unlink
     monkeypatch.setattr(shutil, "rmtree", lambda p, *a, **k: (check("rmtree", p), real_rmtree(p, *a, **k))[1])
-    monkeypatch.setattr(os, "rename", lambda s, d, *a, **k: (check("rename", s), real_rename(s, d, *a, **k))[1])
-    monkeypatch.setattr(os, "rmdir", lambda p, *a, **k: (check("rmdir", p), real_rmdir(p, *a, **k))[1])
+    monkeypatch.setattr(os, "rename", lambda s, d, *a, **k: (check("rename", s, k.get("src_dir_fd")),
+                                                            real_rename(s, d, *a, **k))[1])
+    monkeypatch.setattr(os, "rmdir", lambda p, *a, **k: (check("rmdir", p, k.get("dir_fd")), real_rmdir(p, *a, **k))[1])
+    monkeypatch.setattr(os, "unlink", lambda p, *a, **k: (check("unlink", p, k.get("dir_fd")),
+                                                          real_unlink(p, *a, **k))[1])
 
     def no_build(*_a: object, **_k: object) -> None:
         attempts.append("create_env")
@@ -50,8 +62,20 @@ def guard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return attempts
 
 
+@contextlib.contextmanager
+def _bind_mount(source: Path, point: Path) -> Iterator[bool]:
+    """Bind-mount `source` on `point` for the block; yields False where mounting is not permitted."""
+    point.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "--bind", str(source), str(point)], capture_output=True, check=False)
+    try:
+        yield done.returncode == 0
+    finally:
+        if done.returncode == 0:
+            subprocess.run(["umount", "-l", str(point)], check=False)
+
+
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
     """A fake home (with a pyvenv.cfg), a project with its env, and the dangerous stand-ins."""
     home = tmp_path / "home"
     fake_env(home)  # a home folder that looks like an env: still never deletable
@@ -77,24 +101,43 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
         for name in [*dirnames, *filenames, "."]:
             os.lchown(os.path.join(dirpath, name), nobody.pw_uid, nobody.pw_gid)
     fake_env(tmp_path / "envs" / "dd")
-    return {"tmp": tmp_path, "home": home, "project": project, "real": real_env,
-            "targets": {"root": Path("/"), "home": home, "project-root": project, "symlink-to-env": link,
-                        "cfg-and-git": git_env, "other-users-env": foreign,
-                        "dotdot": tmp_path / "envs" / ".." / "envs" / "dd"}}
+    data = tmp_path / "envs" / "data"  # a data folder that happens to hold a pyvenv.cfg with a home line
+    data.mkdir()
+    (data / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (data / "results.csv").write_text("1,2,3\n", encoding="utf-8")
+    lookalike = fake_env(tmp_path / "envs" / "lookalike")  # an env's shape, and the user's own files beside it
+    (lookalike / "thesis.tex").write_text("three years of work\n", encoding="utf-8")
+    (lookalike / "src").mkdir()
+    mounted = fake_env(tmp_path / "envs" / "mounted")  # a real env with somebody's folder bind-mounted inside
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "keep.txt").write_text("on another mount\n", encoding="utf-8")
+    with _bind_mount(tmp_path / "shared", mounted / "lib" / "python3.11" / "site-packages" / "shared") as ok:
+        yield {"tmp": tmp_path, "home": home, "project": project, "real": real_env, "mount_ok": ok,
+               "targets": {"root": Path("/"), "home": home, "project-root": project, "symlink-to-env": link,
+                           "cfg-and-git": git_env, "other-users-env": foreign,
+                           "dotdot": tmp_path / "envs" / ".." / "envs" / "dd", "cfg-only-data": data,
+                           "env-with-user-files": lookalike, "mount-inside": mounted}}
 
 
 def _snapshot(world: dict) -> dict[str, dict[str, str]]:
-    return {name: tree_digest(world["tmp"] / name) for name in ("home", "proj", "envs")}
+    return {name: tree_digest(world["tmp"] / name) for name in ("home", "proj", "envs", "shared")}
 
 
 EXPECTED = {  # target -> a word the refusal must contain
     "root": "root", "home": "home", "project-root": "project", "symlink-to-env": "symlink",
-    "cfg-and-git": ".git", "other-users-env": "another user", "dotdot": "..",
+    "cfg-and-git": ".git", "other-users-env": "another user", "dotdot": "..", "cfg-only-data": "no interpreter",
+    "env-with-user-files": "src/, thesis.tex at its top level", "mount-inside": "mount point",
 }
+
+
+def _need_mount(target: str, world: dict) -> None:
+    if target == "mount-inside" and not world["mount_ok"]:
+        pytest.skip("mount --bind is not permitted here (needs root or CAP_SYS_ADMIN)")
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_envs_rm_refuses(target, corral, world, guard):
+    _need_mount(target, world)
     before = _snapshot(world)
     path = world["targets"][target]
     result = corral("envs", "rm", "--yes", str(path), cwd=world["project"])
@@ -109,6 +152,7 @@ def test_envs_rm_refuses(target, corral, world, guard):
 
 @pytest.mark.parametrize("target", [t for t in TARGETS if t != "dotdot"])  # the inventory stores normalised paths
 def test_envs_gc_keeps(target, corral, world, guard):
+    _need_mount(target, world)
     path = world["targets"][target]
     if path.is_dir() and not path.is_symlink() and target not in {"root", "other-users-env"}:
         record = json.loads((world["real"] / "corral-env.json").read_text())
@@ -136,15 +180,18 @@ def _recreate_project(world: dict, venv_dir: str) -> Path:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_recreate_refuses(target, corral, world, guard):
+def test_recreate_refuses(target, corral, world, guard, monkeypatch):
+    _need_mount(target, world)
     path = world["targets"][target]
     if target == "project-root":
-        project, venv_dir = world["project"], "."
+        project = world["project"]
         text = (project / "pyproject.toml").read_text() + '[tool.corral]\nvenv-dir = "."\n'
         (project / "pyproject.toml").write_text(text)
-    else:
-        venv_dir = str(path) if target != "dotdot" else "../envs/../envs/dd"
-        project = _recreate_project(world, venv_dir)
+    else:  # the user's own setting may point anywhere: safety alone has to refuse
+        project = world["tmp"] / "victim"
+        project.mkdir()
+        (project / "pyproject.toml").write_text('[project]\nname = "victim"\nversion = "0.1"\n')
+        monkeypatch.setenv("CORRAL_VENV_DIR", str(path) if target != "dotdot" else "../envs/../envs/dd")
     before = _snapshot(world)
     result = corral("recreate", "--yes", cwd=project)
     assert result.exit_code != 0, result
@@ -175,3 +222,20 @@ def test_kernel_remove_refuses_a_kernelspec_that_is_a_link(target, corral, world
     assert guard == []
     assert _snapshot(world) == before
     assert (kernels / "evil").is_symlink()
+
+
+@pytest.mark.parametrize("target", ["home", "symlink-to-env", "cfg-only-data", "env-with-user-files", "dotdot",
+                                    "real-env"])
+def test_recreate_refuses_a_project_venv_dir_outside(target, corral, world, guard):
+    """A project file is untrusted: its venv-dir may not name a folder outside the project, not even a real env."""
+    path = world["real"] if target == "real-env" else world["targets"][target]
+    project = _recreate_project(world, "../envs/../envs/dd" if target == "dotdot" else str(path))
+    before = _snapshot(world)
+    result = corral("recreate", "--yes", cwd=project)  # sync/venv/run: tests/security/test_venv_dir_trust.py
+    assert result.exit_code == 2, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "refusing [tool.corral] venv-dir" in errors[0], result.stderr
+    assert "outside the project" in errors[0] and "CORRAL_VENV_DIR" in errors[0], result.stderr
+    assert guard == []
+    assert _snapshot(world) == before

@@ -46,7 +46,8 @@ def register_env(
         interpreter: the base interpreter it was made from.
         version: that interpreter's version ("3.12.1").
         creator: which creator made it (uv, venv, virtualenv).
-        extra: free-form JSON-able details (a script's path, the inputs hash of a cached env...).
+        extra: free-form JSON-able details (a script's path, the inputs hash of a cached env...); corral adds
+            `identity`, the folder's [st_dev, st_ino], which safety compares before trusting this record.
 
     Raises:
         UsageError: unknown kind.
@@ -57,10 +58,16 @@ def register_env(
         msg = f"unknown env kind {kind!r}; use one of: {', '.join(KINDS)}"
         raise UsageError(msg)
     now = time.time()
+    details = dict(extra or {})
+    try:  # the folder's identity: what lets safety tell the folder corral made from one put in its place
+        st = os.lstat(path)
+        details["identity"] = [st.st_dev, st.st_ino]
+    except OSError:
+        details.pop("identity", None)
     record = EnvRecord(
         path=env_key(path), kind=kind, project=env_key(project) if project else None,
         interpreter=os.fspath(interpreter) if interpreter else None, version=version, creator=creator,
-        created_at=now, last_used=now, source="corral", extra=dict(extra or {}),
+        created_at=now, last_used=now, source="corral", extra=details,
     )
     with Store.open(paths) as store:
         store.upsert(record)

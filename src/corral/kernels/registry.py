@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from corral.errors import SafetyRefusal
+from corral.infra.rmtree import OpenedTree, remove_tree
 from corral.kernels.paths import search_dirs
 from corral.kernels.spec import KERNEL_JSON, KernelSpec, is_valid_name
 
@@ -194,13 +195,13 @@ def write_kernel_dir(kernels_dir: Path, name: str, spec: KernelSpec, resources: 
             os.rename(target, old)
         os.rename(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp, ignore_errors=True)
         if old is not None and not target.exists():
             os.rename(old, target)
             old = None
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old, ignore_errors=True)
     return target
 
 
@@ -219,5 +220,6 @@ def remove_kernel_dir(resource_dir: Path, allowed_kernels_dirs: Iterable[Path]) 
         msg = f"{path} holds no kernel.json; corral removes only kernelspec folders"
         raise SafetyRefusal(msg)
     doomed = _temp_sibling(path, "del")
-    os.rename(path, doomed)
-    shutil.rmtree(doomed)
+    with OpenedTree.open(path) as tree:  # no symlink; the rename is checked to move this very folder
+        tree.rename(doomed.name)
+        tree.delete()

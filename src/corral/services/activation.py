@@ -173,7 +173,6 @@ def apply_change(environ: Mapping[str, str], change: EnvChange) -> dict[str, str
 
 def spawn_subshell(plan: SubshellPlan) -> int:
     """Write the plan's files to a private folder, run the shell in the foreground, return its exit code."""
-    import shutil  # noqa: PLC0415
     import signal  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
@@ -191,5 +190,7 @@ def spawn_subshell(plan: SubshellPlan) -> int:
         finally:
             signal.signal(signal.SIGINT, previous)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+
+        remove_tree(folder, ignore_errors=True)
     return 128 - code if code < 0 else code

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.infra.paths import CorralPaths
-from corral.services.config import Settings
+from corral.services.config import Settings, uv_settings
 from corral.services.project import Project, load_project
 
 if TYPE_CHECKING:
@@ -42,17 +42,32 @@ class Context:
     @cached_property
     def project(self) -> Project | None:
         """The project around cwd, or None."""
-        return load_project(self.cwd, required=False)
+        project = load_project(self.cwd, required=False)
+        return self.with_trusted_venv_dir(project) if project is not None else None
 
     def require_project(self) -> Project:
         """The project around cwd; ProjectNotFound otherwise."""
         project = load_project(self.cwd, required=True)
         assert project is not None  # noqa: S101 - required=True never returns None
-        return project
+        return self.with_trusted_venv_dir(project)
+
+    def with_trusted_venv_dir(self, project: Project) -> Project:
+        """`project` knowing the user's own venv-dir (flag, CORRAL_VENV_DIR, user config), which may point anywhere.
+
+        The project's `[tool.corral] venv-dir` outranks only the user config (the settings' precedence); it is
+        untrusted and must stay inside the project (Project.env_path).
+        """
+        from dataclasses import replace  # noqa: PLC0415
+
+        mine = Settings(flags=self.flags, environ=self.environ, user_file=self.paths.user_config_file).get("venv-dir")
+        outranked = mine.source != "command line" and not mine.source.startswith("env ") and "venv-dir" in project.tool
+        if mine.source == "default" or outranked or not mine.value:
+            return project
+        return replace(project, trusted_venv_dir=str(mine.value))
 
     @cached_property
     def settings(self) -> Settings:
-        """Flags > CORRAL_* > [tool.corral] > user config > defaults."""
+        """Flags > CORRAL_* > [tool.corral] > [tool.uv] default-groups > user config > defaults."""
         project = self.project
         settings = Settings(
             flags=self.flags,
@@ -60,6 +75,7 @@ class Context:
             project_table=project.tool if project else None,
             project_file=project.pyproject if project else None,
             user_file=self.paths.user_config_file,
+            uv_table=uv_settings(project.data, project.pyproject) if project else None,
         )
         settings.validate()  # a wrong value fails the command at once, before anything is changed
         return settings

@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -151,7 +150,9 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
               {"system_site_packages": ssp, "seed": do_seed, "prompt": prompt})
     except BaseException:
         if not existed:
-            shutil.rmtree(target, ignore_errors=True)
+            from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+
+            remove_tree(target, ignore_errors=True)
         elif target.is_dir():
             _empty_dir(target)
         raise
@@ -188,7 +189,9 @@ def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str |
     target = Path(env) if remove else None  # type: ignore[arg-type]
     outcome = None
     if target is not None and not _finished(target) and _half_made(target):
-        shutil.rmtree(target, ignore_errors=True)
+        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+
+        remove_tree(target, ignore_errors=True)
         outcome = f"removed {target}, an env a killed command left half made"
     remove_journal(journal)
     return outcome
@@ -221,7 +224,9 @@ def _half_made(target: Path) -> bool:
 def _empty_dir(path: Path) -> None:
     for child in path.iterdir():
         if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
+            from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+
+            remove_tree(child, ignore_errors=True)
         else:
             with contextlib.suppress(OSError):
                 child.unlink()

@@ -217,7 +217,7 @@ def _context_seeing(ctx: Context, root: Path, data: dict[str, Any]) -> Context:
     from corral.services.project import Project  # noqa: PLC0415
 
     fresh = Ctx(cwd=ctx.cwd, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
-    fresh.__dict__["project"] = Project(root=root, data=data)  # fills the cached_property
+    fresh.__dict__["project"] = fresh.with_trusted_venv_dir(Project(root=root, data=data))  # fills the cached_property
     return fresh
 
 

@@ -222,7 +222,7 @@ def plan_gc(ctx: Context, *, older_than: float) -> GcPlan:
         why = _gc_reason(record, cutoff)
         if why is None:
             continue
-        reason = refusal(record.path, require_corral=True, **safety)
+        reason = refusal(record.path, require_corral=True, paths=ctx.paths, **safety)
         if reason:
             refused.append((record.path, reason))
             continue
@@ -256,12 +256,12 @@ def safety_refusal(ctx: Context, path: Path, *, project_env: bool = False) -> st
     args = _safety_args(ctx)
     if project_env:
         args["cwd"] = args["project_root"] = ctx.require_project().root
-    return refusal(path, allow_broken_corral_env=project_env, **args)
+    return refusal(path, allow_broken_corral_env=project_env, paths=ctx.paths, **args)
 
 
 def check_removal(ctx: Context, path: Path) -> int:
     """Refuse (SafetyRefusal) unless `path` may be removed; returns the bytes removing it frees."""
-    reason = refusal(path, **_safety_args(ctx))
+    reason = refusal(path, paths=ctx.paths, **_safety_args(ctx))
     if reason:
         msg = f"refusing to delete {path}: {reason}"
         raise SafetyRefusal(msg)

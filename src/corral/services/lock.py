@@ -10,7 +10,6 @@ exports are merged into one multi-use pylock (core.pylock_write).
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -264,7 +263,9 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
             exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
         packages = merge_exports(_relocate(exports, tmp, project_root), _uv_lock_deps(tmp / "uv.lock"))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+
+        remove_tree(tmp, ignore_errors=True)
     doc = LockDocument(requires_python=deps.requires_python, extras=deps.extra_names,
                        dependency_groups=deps.group_names,
                        default_groups=default_groups(ctx, deps.group_names), packages=packages,

@@ -20,6 +20,8 @@ class Project:
 
     root: Path
     data: dict[str, Any] = field(default_factory=dict)
+    # venv-dir from a source the user controls (command line, CORRAL_VENV_DIR, user config): may point anywhere
+    trusted_venv_dir: str | None = None
 
     @property
     def pyproject(self) -> Path:
@@ -53,11 +55,37 @@ class Project:
 
     @property
     def env_path(self) -> Path:
-        """Where the project's env lives (`[tool.corral] venv-dir`, default `.venv`)."""
+        """Where the project's env lives: `[tool.corral] venv-dir` (default `.venv`), or a trusted venv-dir.
+
+        A project file is untrusted: its venv-dir must name a folder inside the project, symlinks resolved
+        (ConfigError otherwise). The user's own venv-dir (`trusted_venv_dir`) may point anywhere.
+        """
+        if self.trusted_venv_dir is not None:
+            return (self.root / self.trusted_venv_dir).absolute()
         from corral.services.config import checked_file_value  # noqa: PLC0415
 
         rel = checked_file_value("venv-dir", self.tool.get("venv-dir", ".venv"), self.pyproject)
-        return (self.root / str(rel)).absolute()
+        return _inside_project(self, str(rel)) if "venv-dir" in self.tool else (self.root / str(rel)).absolute()
+
+
+def _inside_project(project: Project, rel: str) -> Path:
+    """`rel` under the project root, refused (ConfigError) when it resolves to the root itself or outside it."""
+    import os  # noqa: PLC0415
+
+    path = (project.root / rel).absolute()
+    root = os.path.realpath(project.root)
+    real = os.path.realpath(path)
+    try:
+        inside = os.path.commonpath([root, real]) == root and real != root
+    except ValueError:  # another drive
+        inside = False
+    if not inside:
+        where = "the project folder itself" if real == root else f"{real}, outside the project"
+        msg = (f"{project.pyproject}: refusing [tool.corral] venv-dir = {rel!r}: it names {where}; a project file "
+               'may only place its env in a folder inside the project: use one such as ".venv", or set '
+               "CORRAL_VENV_DIR (or venv-dir in your user config) to keep the env elsewhere")
+        raise ConfigError(msg)
+    return path
 
 
 def find_project_root(start: Path) -> Path | None:

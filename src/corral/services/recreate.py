@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,7 +79,9 @@ def _remove_tree(path: Path, token: str) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink()
     else:
-        shutil.rmtree(path)
+        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+
+        remove_tree(path)
 
 
 def _has_marker(env: Path, token: str) -> bool:

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +115,9 @@ def ensure_env(
         if ready is not None:
             return ScriptEnv(path=ready, key=key, created=False)
         if target.exists():
-            shutil.rmtree(target)  # an interrupted build: ours (inside corral's cache), never finished
+            from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+
+            remove_tree(target)  # an interrupted build: ours (inside corral's cache), never finished
         _build(ctx, target, kind=kind, requirements=requirements, python=python, requires_python=requires_python,
                overlay_of=overlay_of, lock=lock)
         record = {"kind": kind, "key": key, "requirements": requirements, "python": python}
@@ -144,7 +145,9 @@ def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], py
         elif requirements:
             install_requirements(ctx, target, requirements)
     except BaseException:
-        shutil.rmtree(target, ignore_errors=True)
+        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+
+        remove_tree(target, ignore_errors=True)
         raise
 
 

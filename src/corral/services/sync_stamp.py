@@ -80,11 +80,13 @@ def selection_key(*, groups: tuple[str, ...] | list[str] | None, extras: tuple[s
     return f"g={named};e={','.join(sorted(extras))};f={flags}"
 
 
-def locate(start: Path) -> tuple[Path, Path] | None:
+def locate(start: Path) -> tuple[Path, Path] | None:  # noqa: PLR0911 - each doubt sends the command down the full path
     """(pyproject.toml, env folder) of the project around `start`, found with the stdlib alone.
 
-    The env is `.venv` unless pyproject.toml mentions `venv-dir`, in which case [tool.corral] is read.
+    The env is `.venv` unless pyproject.toml mentions `venv-dir`, in which case [tool.corral] is read; CORRAL_VENV_DIR
+    (trusted) outranks it. A project's venv-dir that leaves the project is left to the full path, which refuses it.
     """
+    trusted = os.environ.get("CORRAL_VENV_DIR") or None
     for folder in (start, *start.parents):
         pyproject = folder / "pyproject.toml"
         try:
@@ -93,6 +95,8 @@ def locate(start: Path) -> tuple[Path, Path] | None:
             continue
         except (OSError, ValueError):  # unreadable or not UTF-8: the full path reports it
             return None
+        if trusted is not None:
+            return (pyproject, (folder / trusted).absolute()) if trusted.isprintable() else None
         rel = ".venv"
         if "venv-dir" in text:
             try:
@@ -107,6 +111,9 @@ def locate(start: Path) -> tuple[Path, Path] | None:
             if not isinstance(value, str) or not value.isprintable():  # the full path rejects it with a message
                 return None
             rel = value
+            real, root = os.path.realpath(folder / rel), os.path.realpath(folder)
+            if real == root or not real.startswith(root.rstrip(os.sep) + os.sep):
+                return None
         return pyproject, (folder / rel).absolute()
     return None
 
@@ -144,16 +151,23 @@ def write_stamp(env: Path, stamp: dict[str, Any]) -> None:
 
 
 def clear_stamp(env: Path) -> None:
-    """Forget the last sync (the env is about to change)."""
+    """Forget the last sync (the env is about to change), but not its selection: `corral run` keeps that one.
+
+    What is left, `{"selection": ...}`, proves nothing (no schema), so no fast path trusts it.
+    """
+    selection = (read_stamp(env) or {}).get("selection")
     with contextlib.suppress(OSError):
         (env / STAMP_FILE).unlink()
+    if isinstance(selection, str):
+        write_stamp(env, {"selection": selection})
 
 
-def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,  # noqa: PLR0911, C901 - one early exit per input checked
+def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str | None, frozen: bool,  # noqa: PLR0911, C901 - one early exit per input checked
             environ: Mapping[str, str], engine: str | None = None) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
     `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
+    `selection_key` None accepts the selection the stamp records (`corral run` without group/extra flags).
     """
     # A journal of unfinished work (in corral's state folder) is never pending behind a valid stamp: every
     # journaled change drops the stamp before its commit point (services.transaction, services.recreate).
@@ -171,7 +185,7 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
         return False  # a damaged or hand-made stamp counts as none: the full sync checks the env and rewrites it
     checks = (
         stamp.get("env") == str(env),
-        stamp.get("selection") == selection_key,
+        selection_key is None or stamp.get("selection") == selection_key,
         frozen or stamp.get("lock_fresh") is True,
         engine is None or stamp.get("engine") == engine,
         lock.get("path") == str(lock_path),

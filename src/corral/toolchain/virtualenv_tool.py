@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import secrets
-import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from corral.core.layout import EnvLayout
 from corral.errors import EngineError, EnvError
 from corral.infra.fs import atomic_write_text
 from corral.infra.proc import run
+from corral.infra.rmtree import remove_tree
 from corral.infra.uvbin import uv_binary
 from corral.toolchain.legacy import VIRTUALENV_REQUIREMENTS, VIRTUALENV_VERSION
 
@@ -135,7 +135,7 @@ def ensure_virtualenv(
 def _remove_leftovers(root: Path) -> None:
     """Temporary folders of builds that died (we hold the lock, so none is in progress)."""
     for stale in root.parent.glob(f".{root.name}.*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        remove_tree(stale, ignore_errors=True)
 
 
 def _build(root: Path, *, environ: Mapping[str, str], host_path: str, index_url: str | None,
@@ -161,7 +161,7 @@ def _build(root: Path, *, environ: Mapping[str, str], host_path: str, index_url:
         atomic_write_text(tmp / MARKER_FILE, json.dumps(record, indent=2) + "\n")
         _swap_in(tmp, root)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp, ignore_errors=True)
         raise
 
 
@@ -205,4 +205,4 @@ def _swap_in(tmp: Path, root: Path) -> None:
         root.rename(old)
     tmp.rename(root)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old, ignore_errors=True)
