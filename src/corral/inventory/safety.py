@@ -38,7 +38,7 @@ from corral.infra.rmtree import OpenedTree, TreeChanged, identity, mounts_below,
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
-__all__ = ["ENV_NAMES", "PROJECT_MARKERS", "Verdict", "judge", "refusal"]
+__all__ = ["ENV_NAMES", "PROJECT_MARKERS", "Verdict", "is_corral_temp", "judge", "refusal"]
 
 PROJECT_MARKERS: Final = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg", "requirements.txt", "Pipfile")
 _MAX_CFG: Final = 64 * 1024
@@ -58,6 +58,11 @@ _FOLDED: Final = {name.lower() if os.name == "nt" else name: kinds for name, kin
 _CORRAL_TEMP: Final = re.compile(r"^\..+\.corral-[\w.]*tmp$")  # a killed atomic write's leftover (a file)
 _PYTHON: Final = re.compile(r"^python(\d(\.\d+)?)?$")
 _LIB_PYTHON: Final = re.compile(r"^(python\d\.\d+|pypy\d*(\.\d+)?)$")
+
+
+def is_corral_temp(name: str) -> bool:
+    """True for the name of a temporary file corral's atomic writes leave when killed (`.NAME.corral-XXXX.tmp`)."""
+    return bool(_CORRAL_TEMP.match(name))
 
 
 def _real(path: str) -> str:

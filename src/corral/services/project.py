@@ -65,10 +65,10 @@ class Project:
         from corral.services.config import checked_file_value  # noqa: PLC0415
 
         rel = checked_file_value("venv-dir", self.tool.get("venv-dir", ".venv"), self.pyproject)
-        return _inside_project(self, str(rel)) if "venv-dir" in self.tool else (self.root / str(rel)).absolute()
+        return _inside_project(self, str(rel), shipped="venv-dir" not in self.tool)
 
 
-def _inside_project(project: Project, rel: str) -> Path:
+def _inside_project(project: Project, rel: str, *, shipped: bool = False) -> Path:
     """`rel` under the project root, refused (ConfigError) when it resolves to the root itself or outside it."""
     import os  # noqa: PLC0415
 
@@ -81,6 +81,11 @@ def _inside_project(project: Project, rel: str) -> Path:
         inside = False
     if not inside:
         where = "the project folder itself" if real == root else f"{real}, outside the project"
+        if shipped:  # the default `.venv` is a symlink (a repository can ship one) leading out of the project
+            msg = (f"refusing {path}: it is a link to {where}, and corral does not follow a link a repository may "
+                   "have shipped; remove the link, or set CORRAL_VENV_DIR (or venv-dir in your user config) to "
+                   "that folder if you made it yourself")
+            raise ConfigError(msg)
         msg = (f"{project.pyproject}: refusing [tool.corral] venv-dir = {rel!r}: it names {where}; a project file "
                'may only place its env in a folder inside the project: use one such as ".venv", or set '
                "CORRAL_VENV_DIR (or venv-dir in your user config) to keep the env elsewhere")
