@@ -13,6 +13,7 @@
     ├── LockError                    resolution or lock file problem
     │   └── LockOutdated             lock is stale for the pyproject (--locked/--check)
     ├── EngineError                  a tool (uv, pip, venv) failed; carries cmd/code/output
+    ├── NoSpace                      a tool ran out of disk space (or quota); names the file system that is full
     ├── ShellError                   unknown shell, or activation impossible
     └── SafetyRefusal                corral will not delete/overwrite something it cannot prove is an env
 
@@ -34,6 +35,7 @@ __all__ = [
     "InvalidSpec",
     "LockError",
     "LockOutdated",
+    "NoSpace",
     "ProjectNotFound",
     "SafetyRefusal",
     "ShellError",
@@ -110,3 +112,12 @@ class EngineError(CorralError):
         self.cmd = list(cmd)
         self.code = code
         self.output = output
+
+
+class NoSpace(CorralError):
+    """A tool found the disk (or the user's quota) full: no fallback can help, so nothing else is tried."""
+
+    def __init__(self, message: str, *, path: str | None = None, cmd: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+        self.cmd = list(cmd)

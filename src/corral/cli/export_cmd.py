@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     selection = Selection(groups=tuple(args.group) or None, extras=tuple(args.extra), no_dev=args.no_dev)
     text = export_lock(ctx, fmt=args.fmt, hashes=args.hashes, selection=selection, frozen=args.frozen)
     if args.output:
-        write_output(text, ctx.cwd / args.output)
+        write_output(text, ctx.cwd / args.output, project_root=ctx.project.root if ctx.project else None)
         out.info(f"wrote {ctx.cwd / args.output}")
     else:
         out.stdout.write(text)

@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 _EXIT_INTERRUPTED = 130
 _EXIT_INTERNAL = 70
+_EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what the shell reports for `ls | head -1` when head leaves early
 
 
 def _top_parser() -> argparse.ArgumentParser:
@@ -87,7 +88,15 @@ def _command_index(argv: Sequence[str]) -> int | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run corral with `argv`; returns the exit code."""
-    args_in = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:  # printing help or a fast path's answer to a reader that left
+        if not _stdout_closed():
+            raise
+        return _quiet_broken_pipe()
+
+
+def _main(args_in: list[str]) -> int:
     index = _command_index(args_in)
     if index is None or args_in[index] not in COMMANDS:
         parser = _top_parser()
@@ -131,6 +140,8 @@ def _dispatch(module: object, args: argparse.Namespace) -> int:
         out.error("interrupted; nothing was left half done (run the command again to finish)")
         return _EXIT_INTERRUPTED
     except OSError as err:  # a full disk, a read-only mount, a permission: the user's to fix, not a bug
+        if isinstance(err, BrokenPipeError) and _stdout_closed():
+            return _quiet_broken_pipe()
         if args.verbose:
             raise
         out.error(_os_error_message(err))
@@ -143,18 +154,54 @@ def _dispatch(module: object, args: argparse.Namespace) -> int:
     return code
 
 
+def _stdout_closed() -> bool:
+    """True when whoever read our stdout went away (a pipe whose reader exited), or when that cannot be told."""
+    try:
+        import select  # noqa: PLC0415
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), or stdout is no file: assume it was stdout
+        return True
+
+
+def _quiet_broken_pipe() -> int:
+    """`corral info | head -1`: stop without a word, as other command-line tools do."""
+    import os  # noqa: PLC0415
+
+    # Python flushes stdout once more at exit; writing to devnull instead keeps that from failing a second time.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file (tests capture it): nothing will flush it at exit
+        pass
+    return _EXIT_BROKEN_PIPE
+
+
 def _os_error_message(err: OSError) -> str:
     import errno  # noqa: PLC0415
 
     where = f"{err.filename}: " if err.filename else ""
-    hint = {errno.ENOSPC: "free some space and run the command again",
+    full = ""
+    if err.errno in {errno.ENOSPC, errno.EDQUOT} and err.filename:
+        from corral.infra.fs import mount_point  # noqa: PLC0415
+
+        full = f" on {mount_point(err.filename)}"
+    hint = {errno.ENOSPC: f"free some space{full} and run the command again",
             errno.EROFS: "the folder is on a read-only file system; work on a writable copy",
             errno.EACCES: "check the permissions (and who owns the folder)",
             errno.EPERM: "the file is protected (immutable, or owned by someone else)",
-            errno.EDQUOT: "your disk quota is used up; free some space"}.get(err.errno or 0, "check the path")
+            errno.EDQUOT: f"your disk quota is used up; free some space{full}"}.get(err.errno or 0, "check the path")
     return f"{where}{err.strerror or err}; {hint} (corral replaces files atomically: nothing was half-written)"
 
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()  # here, not at exit, so a reader that left early is seen (and not reported)
+    except BrokenPipeError:
+        code = _quiet_broken_pipe()
+    sys.exit(code)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corral.errors import EngineError
+from corral.errors import EngineError, NoSpace
 from corral.infra.faults import checkpoint
 
-__all__ = ["Completed", "isolated_environ", "run"]
+__all__ = ["Completed", "isolated_environ", "no_space", "run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +68,41 @@ def run(
     checkpoint(f"engine-done:{label}")
     result = Completed(argv, proc.returncode, proc.stdout, proc.stderr)
     if check and proc.returncode != 0:
+        full = no_space(label, proc.stderr + proc.stdout, cmd=argv)
+        if full is not None:
+            raise full
         detail = _last_lines(proc.stderr or proc.stdout)
         msg = f"{label} failed (exit {proc.returncode}): {detail}"
         raise EngineError(msg, cmd=argv, code=proc.returncode, output=proc.stderr + proc.stdout)
     return result
+
+
+# How uv (Rust's io::Error), pip and Python (strerror, [Errno N]) and Windows word a full disk or quota.
+_NO_SPACE = re.compile(r"No space left on device|os error 28\b|\[Errno 28\]|not enough space on the disk"
+                       r"|Disk quota exceeded|os error 122\b|\[Errno 122\]", re.IGNORECASE)
+_QUOTA = re.compile(r"quota|os error 122\b|\[Errno 122\]", re.IGNORECASE)
+_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s`'\"]+")
+
+
+def no_space(label: str, output: str, *, cmd: Sequence[str] = ()) -> NoSpace | None:
+    """NoSpace naming the full file system when a tool's `output` says the disk or quota ran out, else None."""
+    found = next((m for m in map(_NO_SPACE.search, output.splitlines()) if m is not None), None)
+    if found is None:
+        return None
+    from corral.infra.fs import mount_point  # noqa: PLC0415
+
+    line, at = found.string, found.start()
+    # uv: "failed to copy file from A to B: No space ..." (the last path before); pip: "No space ...: 'B'" (after)
+    before, after = _PATH.findall(line[:at]), _PATH.findall(line[at:])
+    written = (before[-1] if before else after[0]).rstrip(":.,)") if before or after else None
+    what = "your disk quota is used up" if _QUOTA.search(line) else "no space left on device"
+    if written:
+        msg = (f"{what}: {label} could not write {written} (on the file system mounted at {mount_point(written)}); "
+               "free some space there and run the command again")
+    else:
+        msg = (f"{what} while {label} ran; free some space (on the env's disk, uv's cache or the temporary "
+               "folder) and run the command again")
+    return NoSpace(msg, path=written, cmd=cmd)
 
 
 def _last_lines(text: str, count: int = 3) -> str:

@@ -42,5 +42,5 @@ def set_tool_values(path: Path, values: dict[str, Any]) -> bool:
     after = tomlkit.dumps(doc)
     if after == before:
         return False
-    atomic_write_text(path, after)
+    atomic_write_text(path, after, root=path.parent)
     return True

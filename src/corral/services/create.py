@@ -80,6 +80,9 @@ def pick_creator(interpreter: InterpreterInfo, requested: str | None) -> Creator
 
 
 def _check_target(dest: Path) -> None:
+    from corral.infra.fs import require_utf8_path  # noqa: PLC0415
+
+    require_utf8_path(dest, "environment folder")  # pyvenv.cfg, activate scripts and records spell it in UTF-8
     if dest.is_symlink() or dest.exists():
         if is_environment(dest):
             msg = (f"{dest} is already an environment; corral never overwrites one silently: "

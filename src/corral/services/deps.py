@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.lockinputs import normalize_name
-from corral.errors import CorralError, InvalidRequirement, LockError, UsageError
+from corral.errors import CorralError, InvalidRequirement, LockError, NoSpace, UsageError
 from corral.infra.faults import checkpoint
+from corral.infra.journals import pending
+from corral.services.env_snapshot import EnvSnapshot
 
 if TYPE_CHECKING:
     from corral.services.context import Context
@@ -246,11 +248,20 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
         checkpoint("add.after-lock")
         candidate = _write_candidate(root, new_lock)
         try:
-            sync_report = _install(ctx, candidate, lock_path, target=target, engine=engine, progress=progress,
-                                   requirements=requirements)
-            checkpoint("add.after-install")
-            commit_files(root, {"pyproject.toml": new_text.encode("utf-8"), LOCK_FILE: new_lock.encode("utf-8")},
-                         paths=ctx.paths, before_commit=lambda: clear_stamp(project.env_path))
+            before = EnvSnapshot.take(_project_env(ctx, progress))
+            try:
+                sync_report = _install(ctx, candidate, target=target, engine=engine, progress=progress,
+                                       requirements=requirements)
+                checkpoint("add.after-install")
+                commit_files(root, {"pyproject.toml": new_text.encode("utf-8"),
+                                    LOCK_FILE: new_lock.encode("utf-8")},
+                             paths=ctx.paths, before_commit=lambda: clear_stamp(project.env_path))
+            except BaseException as err:
+                if "txn" not in pending(ctx.paths, root):  # not committed: nothing recorded, so nothing installed
+                    _undo_install(ctx, before, lock_path, engine=engine)
+                if isinstance(err, OSError) and err.filename is None:  # a write without a name: say where
+                    raise type(err)(err.errno, err.strerror, str(root)) from err
+                raise
             _stamp_if_plain(ctx, target, lock_path, sync_report)
         finally:
             with contextlib.suppress(OSError):
@@ -273,31 +284,46 @@ def _write_candidate(root: Path, text: str) -> Path:
     return Path(name)
 
 
-def _install(ctx: Context, candidate: Path, old_lock: Path, *, target: str, engine: str | None,
-             progress: Progress | None, requirements: list[str]) -> dict[str, Any]:
-    """Apply the candidate lock to the project env (created when missing); restore the old lock on failure."""
-    from corral.core.selection import Selection  # noqa: PLC0415
+def _project_env(ctx: Context, progress: Progress | None) -> Path:
+    """The project env, created when missing."""
     from corral.services.inspection import is_environment  # noqa: PLC0415
-    from corral.services.sync import apply_lock  # noqa: PLC0415
 
-    project = ctx.require_project()
-    env = project.env_path
+    env = ctx.require_project().env_path
     if not is_environment(env):
         from corral.services.create import create_env  # noqa: PLC0415
 
         if progress:
             progress("creating", f"environment {env}")
         create_env(ctx, env)
+    return env
+
+
+def _undo_install(ctx: Context, before: EnvSnapshot, old_lock: Path, *, engine: str | None) -> None:
+    """Put the env back: delete what the failed change added (half-copied folders too), re-apply the old lock."""
+    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.services.sync import apply_lock  # noqa: PLC0415
+
+    before.remove_added()
+    if old_lock.is_file():
+        with contextlib.suppress(Exception):
+            apply_lock(ctx, before.env, old_lock, selection=Selection(), engine=engine,
+                       project_root=ctx.require_project().root)
+
+
+def _install(ctx: Context, candidate: Path, *, target: str, engine: str | None,
+             progress: Progress | None, requirements: list[str]) -> dict[str, Any]:
+    """Apply the candidate lock to the project env; the caller puts the env back on failure."""
+    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.services.sync import apply_lock  # noqa: PLC0415
+
+    project = ctx.require_project()
     kind, _, name = target.partition(":")
     selection = Selection(groups=(name,) if kind == "group" else None, extras=(name,) if kind == "extra" else ())
     try:
-        report = apply_lock(ctx, env, candidate, selection=selection, engine=engine, project_root=project.root,
-                            progress=progress)
+        report = apply_lock(ctx, project.env_path, candidate, selection=selection, engine=engine,
+                            project_root=project.root, progress=progress)
     except BaseException as err:
-        if old_lock.is_file():
-            with contextlib.suppress(Exception):
-                apply_lock(ctx, env, old_lock, selection=Selection(), engine=engine, project_root=project.root)
-        if isinstance(err, CorralError) and not isinstance(err, UsageError):
+        if isinstance(err, CorralError) and not isinstance(err, (UsageError, NoSpace)):
             culprit = _culprit(str(err) + getattr(err, "output", ""), requirements)
             head = f"cannot install {culprit!r}" if culprit else "installation failed"
             raise LockError(f"{head}; pyproject.toml and pylock.toml are unchanged: {err}") from err

@@ -234,7 +234,7 @@ def _fix_gitignore(ctx: Context, target: Target, finding: Finding) -> str:  # no
     ignore = repo / ".gitignore"
     text = ignore.read_text(encoding="utf-8") if ignore.is_file() else ""
     line = f"/{target.root.relative_to(repo).as_posix()}/"
-    atomic_write_text(ignore, text + ("" if not text or text.endswith("\n") else "\n") + line + "\n")
+    atomic_write_text(ignore, text + ("" if not text or text.endswith("\n") else "\n") + line + "\n", root=repo)
     return f"added {line} to {ignore}"
 
 

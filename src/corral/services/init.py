@@ -52,11 +52,12 @@ def init_project(  # noqa: PLR0915 - one linear recipe
     """Create or adopt the project at `path` (default: the working folder) and its env."""
     import tomlkit  # noqa: PLC0415
 
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text, require_utf8_path  # noqa: PLC0415
     from corral.services.context import Context as Ctx  # noqa: PLC0415
     from corral.services.python import PYTHON_VERSION_FILE, choose_interpreter  # noqa: PLC0415
 
     root = (ctx.cwd / path).absolute() if path else ctx.cwd
+    require_utf8_path(root, "project folder")  # before anything is written: no half-made project
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} exists and is not a folder")
     root.mkdir(parents=True, exist_ok=True)
@@ -88,14 +89,14 @@ def init_project(  # noqa: PLR0915 - one linear recipe
             deps.multiline(True)
         table["dependencies"] = deps
         doc["project"] = table
-        atomic_write_text(pyproject, tomlkit.dumps(doc))
+        atomic_write_text(pyproject, tomlkit.dumps(doc), root=root)
         report.created.append("pyproject.toml")
     pin = root / PYTHON_VERSION_FILE
     if pin.exists():
         report.kept.append(PYTHON_VERSION_FILE)
     else:
         text = python if python and not Path(python).is_absolute() else interpreter.short_version
-        atomic_write_text(pin, f"{text}\n")
+        atomic_write_text(pin, f"{text}\n", root=root)
         report.created.append(PYTHON_VERSION_FILE)
     local = Ctx(cwd=root, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
     project = local.require_project()

@@ -249,6 +249,9 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
             progress("resolving", f"{len(deps.all_requirements())} requirements with uv")
         done = proc.run(cmd, env=env, check=False, what="uv lock")
         if done.returncode != 0:
+            full = proc.no_space("uv lock", done.stderr, cmd=cmd)
+            if full is not None:  # a full disk is not a resolution failure
+                raise full
             culprit, reason = resolve_failure(done.stderr, candidates)
             head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
             raise LockError(head + reason)
@@ -371,7 +374,7 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
         old_text = target.read_bytes().decode("utf-8", errors="replace") if target.is_file() else None
         written = text != old_text
         if written:
-            atomic_write_text(target, text)
+            atomic_write_text(target, text, root=project.root)
     new = _versions_text(text)
     added, removed, updated = diff_versions(_versions_text(old_text) if old_text else {}, new)
     return LockReport(path=target, written=written, packages=sum(len(v) for v in new.values()), added=added,

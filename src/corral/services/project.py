@@ -110,4 +110,7 @@ def load_project(start: Path, *, required: bool = True) -> Project | None:
             msg = f"no pyproject.toml in {start.absolute()} or any parent folder; run `corral init` to make one"
             raise ProjectNotFound(msg)
         return None
+    from corral.infra.fs import require_utf8_path  # noqa: PLC0415
+
+    require_utf8_path(root, "project folder")  # every record corral writes spells paths in UTF-8
     return Project(root=root, data=read_toml(root / PYPROJECT))

@@ -64,5 +64,5 @@ def pin(ctx: Context, spec_text: str) -> tuple[Path, InterpreterInfo]:
     text = found.version if spec.path is not None else spec.text
     folder = ctx.project.root if ctx.project else ctx.cwd
     target = folder / PYTHON_VERSION_FILE
-    atomic_write_text(target, text + "\n")
+    atomic_write_text(target, text + "\n", root=folder)
     return target, found

@@ -160,12 +160,27 @@ def _requirement(package: dict[str, Any], base: Path) -> str:
     return f"{name}=={package['version']}"
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write `text` atomically to `output` (the CLI prints it when there is no file)."""
+def write_output(text: str, output: Path | None, *, project_root: Path | None = None) -> None:
+    """Write `text` atomically to `output` (the CLI prints it when there is no file).
+
+    A symlink at `output` is written through when it leads inside the project holding `output` (else inside
+    the folder holding it): a repository may ship `requirements.txt -> ~/.bashrc`.
+    """
+    import os  # noqa: PLC0415
+
     from corral.infra.fs import atomic_write_text  # noqa: PLC0415
 
-    if output is not None:
-        atomic_write_text(output, text)
+    if output is None:
+        return
+    root = output.parent
+    if project_root is not None:
+        real_root = os.path.realpath(project_root)
+        try:
+            if os.path.commonpath([real_root, os.path.realpath(output.parent)]) == real_root:
+                root = project_root
+        except ValueError:  # another drive
+            pass
+    atomic_write_text(output, text, root=root)
 
 
 def requirement_names(requirements: Sequence[str]) -> list[str]:

@@ -89,7 +89,7 @@ def add_to_script(ctx: Context, script: Path, requirements: list[str]) -> Path:
         env = ensure_script_env(ctx, trial)
     finally:
         trial.unlink(missing_ok=True)
-    atomic_write_text(script, updated)
+    atomic_write_text(script, updated, root=script.parent)
     return env.path
 
 
@@ -123,5 +123,5 @@ def lock_script(ctx: Context, script: Path) -> Path:
             msg = f"cannot lock {script}: {detail}"
             raise LockError(msg)
         text = out.read_text(encoding="utf-8")
-    atomic_write_text(target, text)
+    atomic_write_text(target, text, root=script.parent)
     return target

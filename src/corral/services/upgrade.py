@@ -244,6 +244,6 @@ def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
         checkpoint("upgrade:rebuilt")
         report = UpgradeReport(env=env, old_version=old, new_version=new.version, mode="rebuild", python=new.path)
     pin_text = new.version if parsed.path is not None else spec
-    atomic_write_text(project.root / PYTHON_VERSION_FILE, pin_text + "\n")
+    atomic_write_text(project.root / PYTHON_VERSION_FILE, pin_text + "\n", root=project.root)
     return UpgradeReport(env=report.env, old_version=report.old_version, new_version=report.new_version,
                          mode=report.mode, python=report.python, pinned=pin_text)
