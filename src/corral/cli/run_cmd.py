@@ -1,4 +1,8 @@
-"""`corral run CMD [ARGS...]`: sync if needed, then run CMD inside the env without activating it."""
+"""`corral run CMD [ARGS...]`: sync if needed, then run CMD inside the env without activating it.
+
+The sync keeps the groups and extras of the env's last sync (`corral sync --group tests` then `corral run pytest`
+keeps pytest); group/extra flags given to `run` replace that selection, as they do for `sync`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
-from corral.cli.sync_cmd import add_sync_options, run_sync, selection_from_args, synced_env
+from corral.cli.sync_cmd import add_sync_options, names_selection, run_sync, selection_from_args, synced_env
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -65,8 +69,13 @@ def fast_path(args: argparse.Namespace) -> int | None:
         ready = fast_script_env(script, python=args.python, environ=os.environ)
         if ready is not None:
             return _exec(ready, ["python", str(script), *argv[1:]], args.quiet)
-    env = synced_env(args)
+    env = synced_env(args, keep_last=True)
     return None if env is None else _exec(env, _python_for_script(argv), args.quiet)
+
+
+def _sync_first(args: argparse.Namespace, ctx: Context, out: Output) -> None:
+    """Sync with the flags' selection, else with the env's last one (never removing what `sync --group` added)."""
+    run_sync(args, ctx, out, selection_from_args(args) if names_selection(args) else None, keep_last=True)
 
 
 def _python_for_script(argv: list[str]) -> list[str]:
@@ -91,7 +100,7 @@ def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[st
     base = None
     if ctx.project is not None:
         if not args.no_sync:
-            run_sync(args, ctx, out, selection_from_args(args))
+            _sync_first(args, ctx, out)
         base = ctx.project.env_path
     layer = with_env(ctx, list(args.with_packages), python=args.python, base_env=base)
     if layer.created:
@@ -119,5 +128,5 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
             return _run_script(args, ctx, out, script, argv)
     project = ctx.require_project()
     if not args.no_sync:
-        run_sync(args, ctx, out, selection_from_args(args))
+        _sync_first(args, ctx, out)
     return _exec(project.env_path, _python_for_script(argv), args.quiet)

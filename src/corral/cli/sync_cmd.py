@@ -50,8 +50,16 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
                      no_dev=args.no_dev, all_extras=args.all_extras)
 
 
-def synced_env(args: argparse.Namespace) -> Path | None:
-    """The project's env when the stamp proves nothing changed since its last sync (stdlib only), else None."""
+def names_selection(args: argparse.Namespace) -> bool:
+    """True when the flags name groups or extras (--group, --extra, --all-groups, --no-dev, --all-extras)."""
+    return bool(args.group or args.extra or args.all_groups or args.no_dev or args.all_extras)
+
+
+def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | None:
+    """The project's env when the stamp proves nothing changed since its last sync (stdlib only), else None.
+
+    `keep_last` (`corral run`): without group/extra flags, any selection the last sync made counts.
+    """
     from corral.services.sync_stamp import is_noop, locate, selection_key  # noqa: PLC0415
 
     start = Path(args.directory).absolute() if args.directory else Path.cwd()
@@ -59,8 +67,9 @@ def synced_env(args: argparse.Namespace) -> Path | None:
     if found is None:
         return None
     pyproject, env = found
-    key = selection_key(groups=tuple(args.group) or None, extras=tuple(args.extra), all_groups=args.all_groups,
-                        no_dev=args.no_dev, all_extras=args.all_extras)
+    key = None if keep_last and not names_selection(args) else selection_key(
+        groups=tuple(args.group) or None, extras=tuple(args.extra), all_groups=args.all_groups, no_dev=args.no_dev,
+        all_extras=args.all_extras)
     fresh = is_noop(env=env, lock_path=pyproject.parent / "pylock.toml", pyproject=pyproject, selection_key=key,
                     frozen=args.frozen, environ=os.environ, engine=args.engine)
     return env if fresh else None
@@ -89,12 +98,13 @@ def progress_printer(out: Output) -> Callable[[str, str], None]:
     return show
 
 
-def run_sync(args: argparse.Namespace, ctx: Context, out: Output, selection: Selection) -> SyncReport:
-    """Call the sync service with the flags."""
+def run_sync(args: argparse.Namespace, ctx: Context, out: Output, selection: Selection | None, *,
+             keep_last: bool = False) -> SyncReport:
+    """Call the sync service with the flags (`selection` None: the defaults, or the last one with `keep_last`)."""
     from corral.services.sync import sync  # noqa: PLC0415
 
     return sync(ctx, selection=selection, frozen=args.frozen, locked=args.locked, offline=args.offline,
-                engine=args.engine, progress=progress_printer(out))
+                engine=args.engine, progress=progress_printer(out), keep_last=keep_last)
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:

@@ -1,7 +1,8 @@
 """Effective settings and where each value came from.
 
 Precedence, highest first: command-line flag, `CORRAL_<NAME>` environment variable, the project's
-`[tool.corral]`, the user config file (`<config dir>/config.toml`), the built-in default.
+`[tool.corral]`, the project's `[tool.uv]` (only `default-groups`, which uv and corral mean alike), the user
+config file (`<config dir>/config.toml`), the built-in default.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from corral.core.safe_text import NAME_RE, reject_control_chars
 from corral.errors import ConfigError
 from corral.infra.toml_file import read_toml
 
-__all__ = ["SETTINGS", "Setting", "Settings", "Value", "checked_file_value"]
+__all__ = ["SETTINGS", "Setting", "Settings", "Value", "checked_file_value", "uv_settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +73,14 @@ class Settings:
         project_table: Mapping[str, Any] | None = None,
         project_file: Path | None = None,
         user_file: Path | None = None,
+        uv_table: Mapping[str, Any] | None = None,
     ) -> None:
+        """`uv_table`: what the project's `[tool.uv]` says that corral honours (`uv_settings()` reads it)."""
         self._flags = {k: v for k, v in (flags or {}).items() if v is not None}
         self._environ = os.environ if environ is None else environ
         self._project = dict(project_table or {})
         self._project_file = project_file
+        self._uv = dict(uv_table or {})
         self._user_file = user_file
         self._user = self._read_user(user_file)
 
@@ -102,9 +106,12 @@ class Settings:
             where = setting.env_var
             return Value(_valid(setting, _from_env(setting, self._environ[setting.env_var]), where),
                          f"env {setting.env_var}")
-        for table, origin in ((self._project, self._project_file), (self._user, self._user_file)):
-            if name in table:
-                return Value(checked_file_value(name, table[name], origin), str(origin))
+        if name in self._project:
+            return Value(checked_file_value(name, self._project[name], self._project_file), str(self._project_file))
+        if name in self._uv:  # checked by uv_settings()
+            return Value(self._uv[name], f"{self._project_file} [tool.uv]")
+        if name in self._user:
+            return Value(checked_file_value(name, self._user[name], self._user_file), str(self._user_file))
         return Value(setting.default, "default")
 
     def value(self, name: str) -> Any:  # noqa: ANN401 - settings are heterogeneous by nature
@@ -157,6 +164,27 @@ def checked_file_value(name: str, value: Any, origin: Path | None) -> Any:  # no
     """`value` of setting `name` read from `origin`'s [tool.corral], checked as Settings checks it (ConfigError)."""
     setting = _BY_NAME[name]
     return _valid(setting, _checked(setting, value, origin), f"{origin}: [tool.corral] {name}")
+
+
+def uv_settings(data: Mapping[str, Any], origin: Path | None) -> dict[str, Any]:
+    """The settings a parsed pyproject states in `[tool.uv]` that corral honours: `default-groups` (a list, or "all").
+
+    uv means by it what corral means by `[tool.corral] default-groups` (click and flask set it), so a project moved
+    from uv keeps its plain sync. "all" becomes every group of `[dependency-groups]`. ConfigError on a bad value.
+    """
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, Mapping) else None
+    if not isinstance(uv, Mapping) or "default-groups" not in uv:
+        return {}
+    value = uv["default-groups"]
+    where = f"{origin}: [tool.uv] default-groups"
+    if value == "all":
+        groups = data.get("dependency-groups")
+        value = [str(g) for g in groups] if isinstance(groups, Mapping) else []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        msg = f'{where} must be a list of group names or "all", not {value!r}'
+        raise ConfigError(msg)
+    return {"default-groups": _valid(_BY_NAME["default-groups"], value, where)}
 
 
 def _valid(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - see Settings.value

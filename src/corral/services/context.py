@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.infra.paths import CorralPaths
-from corral.services.config import Settings
+from corral.services.config import Settings, uv_settings
 from corral.services.project import Project, load_project
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class Context:
 
     @cached_property
     def settings(self) -> Settings:
-        """Flags > CORRAL_* > [tool.corral] > user config > defaults."""
+        """Flags > CORRAL_* > [tool.corral] > [tool.uv] default-groups > user config > defaults."""
         project = self.project
         settings = Settings(
             flags=self.flags,
@@ -75,6 +75,7 @@ class Context:
             project_table=project.tool if project else None,
             project_file=project.pyproject if project else None,
             user_file=self.paths.user_config_file,
+            uv_table=uv_settings(project.data, project.pyproject) if project else None,
         )
         settings.validate()  # a wrong value fails the command at once, before anything is changed
         return settings

@@ -174,7 +174,11 @@ def _recorded_in_group(data: dict[str, Any]) -> bool:
 def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | None) -> tuple[bool, dict[str, Any]]:
     """Make sure ipykernel is recorded (group + default-groups) and installed; returns (installed now, recorded)."""
     project = ctx.require_project()
-    defaults = project.tool.get("default-groups", ["dev"])
+    from corral.services.config import uv_settings  # noqa: PLC0415
+
+    # [tool.corral] default-groups, written below, replaces a [tool.uv] one: start from it so no group is dropped.
+    uv_defaults = uv_settings(project.data, project.pyproject).get("default-groups", ["dev"])
+    defaults = project.tool.get("default-groups", uv_defaults)
     if not isinstance(defaults, list):
         defaults = ["dev"]
     wanted = [*defaults, JUPYTER_GROUP] if JUPYTER_GROUP not in defaults else list(defaults)

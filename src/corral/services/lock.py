@@ -71,12 +71,12 @@ def index_urls(ctx: Context) -> list[str]:
 
 
 def default_groups(ctx: Context, group_names: Iterable[str]) -> list[str]:
-    """`default-groups` (setting, default ["dev"]) restricted to groups the project defines.
+    """`default-groups` (setting, default ["dev"]; a project's `[tool.uv]` one counts) restricted to its groups.
 
     A name the project does not define is an error when `CORRAL_DEFAULT_GROUPS` or a flag sets it: a typo there
     would silently drop groups from the committed lock and uninstall them. The built-in default, the project's
-    `[tool.corral]` (written together with its groups) and the user's config file (which serves every project)
-    may name groups a project lacks.
+    `[tool.corral]` or `[tool.uv]` (written together with its groups) and the user's config file (which serves
+    every project) may name groups a project lacks.
     """
     existing = {normalize_name(g) for g in group_names}
     setting = ctx.settings.get("default-groups")

@@ -8,7 +8,7 @@ of a seeded env and the project itself (installed editable when it declares a bu
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from corral.core.pylock_select import Chosen
     from corral.services.context import Context
 
-__all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "pick_engine", "stamp_env", "stamp_key", "sync"]
+__all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "last_selection", "pick_engine", "stamp_env", "stamp_key", "sync"]
 
 ENV_LOCK = ".corral-sync.lock"
 Progress = Callable[[str, str], None]
@@ -64,6 +64,26 @@ def stamp_key(selection: Selection) -> str:
     return sync_stamp.selection_key(groups=selection.groups, extras=selection.extras, all_groups=selection.all_groups,
                                     no_dev=selection.no_dev, all_extras=selection.all_extras,
                                     only_groups=selection.only_groups)
+
+
+def last_selection(env: Path, lock_header: Mapping[str, Any]) -> Selection:
+    """The groups/extras `env` was last synced with (its sync stamp), minus names the lock no longer offers.
+
+    `corral run` syncs with it, so a run never takes away what `sync --group`/`--extra` installed. Without a
+    stamp (an env never synced, or one a failed sync left) it is the lock's default groups.
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
+    from corral.core.selection import LockChoices  # noqa: PLC0415
+    from corral.doctor.drift import selection_from_key  # noqa: PLC0415
+
+    key = (sync_stamp.read_stamp(env) or {}).get("selection")
+    last = selection_from_key(key if isinstance(key, str) else None, Selection)
+    assert isinstance(last, Selection)  # noqa: S101 - selection_from_key builds the type it is given
+    offered = LockChoices.from_lock(lock_header)
+    groups = None if last.groups is None else tuple(g for g in last.groups if g in offered.all_groups)
+    return replace(last, groups=groups if groups or last.only_groups else None,
+                   extras=tuple(e for e in last.extras if e in offered.extras))
 
 
 def _noop_progress(stage: str, detail: str) -> None:
@@ -290,8 +310,13 @@ def sync(
     engine: str | None = None,
     env_path: Path | None = None,
     progress: Progress | None = None,
+    keep_last: bool = False,
 ) -> SyncReport:
-    """Lock if needed (unless frozen/locked), create the env if missing, apply the lock, stamp the env."""
+    """Lock if needed (unless frozen/locked), create the env if missing, apply the lock, stamp the env.
+
+    `selection` None means the lock's default groups, or with `keep_last` the env's last selection
+    (`last_selection`; what `corral run` asks for).
+    """
     if frozen and locked:
         msg = "--frozen and --locked exclude each other: --frozen uses the lock as is, --locked checks it"
         raise UsageError(msg)
@@ -299,7 +324,7 @@ def sync(
 
     with project_lock(ctx.require_project().root):  # serialized with add/remove/recreate; recovers a killed one first
         return _sync(ctx, selection=selection, frozen=frozen, locked=locked, offline=offline, engine=engine,
-                     env_path=env_path, progress=progress)
+                     env_path=env_path, progress=progress, keep_last=keep_last)
 
 
 def stamp_env(ctx: Context, env: Path, lock_path: Path, *, selection: Selection, engine: str,
@@ -313,15 +338,16 @@ def stamp_env(ctx: Context, env: Path, lock_path: Path, *, selection: Selection,
 
 
 def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bool, offline: bool,
-          engine: str | None, env_path: Path | None, progress: Progress | None) -> SyncReport:
+          engine: str | None, env_path: Path | None, progress: Progress | None, keep_last: bool) -> SyncReport:
     say = progress or _noop_progress
-    chosen = selection or Selection()
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
     lock_path = _ensure_lock(ctx, frozen=frozen, locked=locked, progress=say)
     from corral.services.lock_choice import lock_header  # noqa: PLC0415
 
-    chosen.validate(lock_header(lock_path))  # bad group/extra names fail before an env is made
+    header = lock_header(lock_path)
+    chosen = selection or (last_selection(env, header) if keep_last else Selection())
+    chosen.validate(header)  # bad group/extra names fail before an env is made
     created = False
     from corral.services.inspection import is_environment  # noqa: PLC0415
 

@@ -151,16 +151,23 @@ def write_stamp(env: Path, stamp: dict[str, Any]) -> None:
 
 
 def clear_stamp(env: Path) -> None:
-    """Forget the last sync (the env is about to change)."""
+    """Forget the last sync (the env is about to change), but not its selection: `corral run` keeps that one.
+
+    What is left, `{"selection": ...}`, proves nothing (no schema), so no fast path trusts it.
+    """
+    selection = (read_stamp(env) or {}).get("selection")
     with contextlib.suppress(OSError):
         (env / STAMP_FILE).unlink()
+    if isinstance(selection, str):
+        write_stamp(env, {"selection": selection})
 
 
-def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, frozen: bool,  # noqa: PLR0911, C901 - one early exit per input checked
+def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str | None, frozen: bool,  # noqa: PLR0911, C901 - one early exit per input checked
             environ: Mapping[str, str], engine: str | None = None) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
     `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
+    `selection_key` None accepts the selection the stamp records (`corral run` without group/extra flags).
     """
     # A journal of unfinished work (in corral's state folder) is never pending behind a valid stamp: every
     # journaled change drops the stamp before its commit point (services.transaction, services.recreate).
@@ -178,7 +185,7 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
         return False  # a damaged or hand-made stamp counts as none: the full sync checks the env and rewrites it
     checks = (
         stamp.get("env") == str(env),
-        stamp.get("selection") == selection_key,
+        selection_key is None or stamp.get("selection") == selection_key,
         frozen or stamp.get("lock_fresh") is True,
         engine is None or stamp.get("engine") == engine,
         lock.get("path") == str(lock_path),
