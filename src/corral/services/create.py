@@ -149,6 +149,11 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
         write_journal(journal, journal_root, {"env": str(target), "pid": os.getpid()})
     try:
         chosen.create(request)
+        if do_seed:  # offline-first seeding may give an old pip: ask the index for the newest (services.seed)
+            from corral.services.seed import freshen_pip  # noqa: PLC0415
+
+            freshen_pip(target, interpreter, environ=request.environ, index_url=request.index_url,
+                        extra_index_urls=request.extra_index_urls)
         _mark(target, interpreter, chosen.name, project.root if project else None, kind,
               {"system_site_packages": ssp, "seed": do_seed, "prompt": prompt})
     except BaseException:

@@ -1,0 +1,71 @@
+"""The pip a new env starts with: never older than the pip `corral doctor` expects for its Python.
+
+Creators seed offline-first (uv's cache: fast, and it works without a network), but a cache can hold an old
+pip (one fetched for a Python 3.7 env: 24.0; for 3.6: 21.3.1), and ensurepip bundles one (`--creator venv`).
+When the seeded pip is older than `doctor.pip.newest_pip_for(python)`, the index is asked for the newest pip the
+interpreter supports. Without an index the env keeps the pip it has; doctor then reports `pip-outdated` with its
+fix. Legacy Pythons (2.7, 3.6, 3.7) are seeded with the exact pins of corral's legacy table, which doctor expects.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from corral.errors import EngineError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
+    from corral.core.interpreter import InterpreterInfo
+
+__all__ = ["freshen_pip", "seeded_pip"]
+
+
+def seeded_pip(env: Path) -> str | None:
+    """The version of pip installed in `env`, read from its metadata (no interpreter started); None without pip."""
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.services.inspection import installed_distributions, site_packages_dirs  # noqa: PLC0415
+
+    found = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
+    return next((v for n, v in found.items() if n.lower() == "pip"), None)
+
+
+def _older(version: str, wanted: str) -> bool:
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
+    try:
+        return Version(version) < Version(wanted)
+    except InvalidVersion:
+        return False  # a pip we cannot read is left to doctor
+
+
+def freshen_pip(env: Path, interpreter: InterpreterInfo, *, environ: Mapping[str, str] | None, index_url: str | None,
+                extra_index_urls: Sequence[str] = ()) -> str | None:
+    """Upgrade the seeded pip from the index when it is older than doctor expects; the new version, else None."""
+    if interpreter.is_legacy:
+        return None
+    from corral.doctor.pip import newest_pip_for  # noqa: PLC0415 - the one table of expected pips
+
+    have = seeded_pip(env)
+    if have is None or not _older(have, newest_pip_for(interpreter.version_info)):
+        return None
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.infra.proc import run  # noqa: PLC0415
+    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
+
+    cmd = [uv_binary(), "pip", "install", "--python", str(EnvLayout.for_path(env).python), "--upgrade", "pip",
+           "--quiet"]
+    if index_url:
+        cmd += ["--default-index", index_url]
+    for url in extra_index_urls:
+        cmd += ["--index", url]
+    # Best effort, so no retries (unless the user asks for them): without a network uv would retry for ~6 s.
+    quick = {**(environ if environ is not None else os.environ)}
+    quick.setdefault("UV_HTTP_RETRIES", "0")
+    try:
+        run(cmd, env=quick, what="uv pip install pip")
+    except EngineError:
+        return None  # no index reachable: the env works with the pip it has
+    return seeded_pip(env)
