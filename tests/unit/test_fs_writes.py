@@ -112,6 +112,11 @@ def test_a_path_that_is_not_utf8_is_refused_with_its_bytes_shown(tmp_path: Path)
     require_utf8_path(tmp_path / "café", "project folder")
 
 
+# uv wraps long messages, indenting the rest (a path is never cut)
+UV_WRAPPED = ("  Caused by: failed to copy file from\n             /cache/a.so to\n"
+              "             /a/long/env/x.libs/.tmpB: No\n             space left on device (os error 28)")
+
+
 @pytest.mark.parametrize(("output", "written"), [
     ("error: failed to copy file from /cache/a.so to /env/lib/x.libs/.tmpA: No space left on device (os error 28)",
      "/env/lib/x.libs/.tmpA"),
@@ -119,6 +124,7 @@ def test_a_path_that_is_not_utf8_is_refused_with_its_bytes_shown(tmp_path: Path)
      "/env/lib/x.py"),
     ("error: failed to write to file `/home/u/.cache/uv/x`: Disk quota exceeded (os error 122)",
      "/home/u/.cache/uv/x"),
+    (UV_WRAPPED, "/a/long/env/x.libs/.tmpB"),
 ])
 def test_a_full_disk_in_a_tools_output_names_the_file(output: str, written: str) -> None:
     found = no_space("uv pip install", output, cmd=["uv"])

@@ -81,12 +81,15 @@ def run(
 _NO_SPACE = re.compile(r"No space left on device|os error 28\b|\[Errno 28\]|not enough space on the disk"
                        r"|Disk quota exceeded|os error 122\b|\[Errno 122\]", re.IGNORECASE)
 _QUOTA = re.compile(r"quota|os error 122\b|\[Errno 122\]", re.IGNORECASE)
+_WRAPPED = re.compile(r"\n[ \t]+")
 _PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s`'\"]+")
 
 
 def no_space(label: str, output: str, *, cmd: Sequence[str] = ()) -> NoSpace | None:
     """NoSpace naming the full file system when a tool's `output` says the disk or quota ran out, else None."""
-    found = next((m for m in map(_NO_SPACE.search, output.splitlines()) if m is not None), None)
+    # uv wraps long messages, indenting the continuation (never inside a path): one logical line per message
+    lines = _WRAPPED.sub(" ", output).splitlines()
+    found = next((m for m in map(_NO_SPACE.search, lines) if m is not None), None)
     if found is None:
         return None
     from corral.infra.fs import mount_point  # noqa: PLC0415
