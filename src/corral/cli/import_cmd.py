@@ -27,19 +27,12 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Parse the files, then add everything in one all-or-nothing step (record, lock, install)."""
     from corral.cli.add_cmd import show  # noqa: PLC0415
     from corral.errors import UsageError  # noqa: PLC0415
-    from corral.services.deps import add  # noqa: PLC0415
-    from corral.services.requirements_io import ParsedRequirements, parse_requirements_file  # noqa: PLC0415
+    from corral.services.requirements_io import import_requirements  # noqa: PLC0415
 
     files = [*args.files, *args.more]
     if not files:
         raise UsageError("name a requirements file: corral import requirements.txt")
-    parsed = ParsedRequirements()
-    for path in files:
-        parse_requirements_file(ctx.cwd / path, _into=parsed)
-    for note in parsed.skipped:
-        out.warn(f"not recorded: {note}")
-    if not parsed.requirements:
-        raise UsageError(f"no requirements found in {', '.join(map(str, files))}")
-    report = add(ctx, parsed.requirements, group=args.group, optional=args.optional,
-                 progress=lambda stage, detail: out.info(f"{stage}: {detail}"))
+    report = import_requirements(ctx, files, group=args.group, optional=args.optional,
+                                 progress=lambda stage, detail: out.info(f"{stage}: {detail}"),
+                                 notes=out.warn)
     return show(report, args, out)

@@ -31,6 +31,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.info(f"created {item}")
     for item in report.kept:
         out.info(f"kept existing {item}")
+    for change in report.changed:
+        out.info(f"pyproject.toml: {change}")
     if report.imported:
         out.info(f"imported {len(report.imported)} requirement(s) from requirements.txt: {', '.join(report.imported)}")
     for note in report.skipped:

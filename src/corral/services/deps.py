@@ -120,6 +120,14 @@ def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remov
 
     doc = tomlkit.parse(text)
     kind, _, name = target.partition(":")
+    from corral.services.foreign import refuse_ignored  # noqa: PLC0415
+
+    refuse_ignored(doc.unwrap())  # Poetry/PDM tables, dynamic dependencies: never edited around
+    if kind != "group" and "project" not in doc:
+        msg = ("pyproject.toml has no [project] table, and one holding only dependencies would make the project "
+               "unbuildable (a [project] needs a name); run `corral init` first (for a setup.py/setup.cfg project "
+               "it records the metadata setuptools builds); nothing was changed")
+        raise UsageError(msg)
     if kind == "project":
         project = doc.setdefault("project", tomlkit.table())
         array = project.setdefault("dependencies", tomlkit.array())

@@ -1,7 +1,10 @@
 """`corral init`: a new project (pyproject.toml, .python-version, .venv), or adopt what a folder already has.
 
-Adoption overwrites nothing: an existing pyproject.toml, .python-version or env is kept as is; a requirements.txt
-next to a new pyproject.toml is imported into `[project].dependencies`.
+Adoption overwrites nothing: an existing .python-version or env is kept as is, and so is an existing pyproject.toml
+unless its dependencies sit where corral does not read them (Poetry, PDM, setup.py/setup.cfg): those are moved to
+`[project]` / `[dependency-groups]` with the build backend checked to build the same metadata (`services.foreign`),
+or init refuses with every file unchanged. A requirements.txt next to a new pyproject.toml is imported into
+`[project].dependencies`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from corral.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from corral.services.context import Context
 
 __all__ = ["InitReport", "init_project"]
@@ -30,13 +35,15 @@ class InitReport:
     kept: list[str] = field(default_factory=list)
     imported: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # what moved into [project]/[dependency-groups], one per line
     python: str | None = None
     env: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"root": str(self.root), "created": self.created, "kept": self.kept, "imported": self.imported,
-                "skipped": self.skipped, "python": self.python, "env": str(self.env) if self.env else None}
+                "skipped": self.skipped, "changed": self.changed, "python": self.python,
+                "env": str(self.env) if self.env else None}
 
 
 def _project_name(name: str | None, root: Path) -> str:
@@ -46,12 +53,41 @@ def _project_name(name: str | None, root: Path) -> str:
     return chosen
 
 
-def init_project(  # noqa: PLR0915 - one linear recipe
+def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Sequence[int],
+                   report: InitReport) -> None:
+    """A fresh pyproject.toml; a requirements.txt beside it becomes [project].dependencies."""
+    import tomlkit  # noqa: PLC0415
+
+    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+
+    doc = tomlkit.document()
+    table = tomlkit.table()
+    table["name"] = _project_name(name, root)
+    table["version"] = "0.1.0"
+    table["requires-python"] = f">={version_info[0]}.{version_info[1]}"
+    deps = tomlkit.array()
+    requirements = root / "requirements.txt"
+    if requirements.is_file():
+        from corral.services.deps import resolve_requirement  # noqa: PLC0415
+        from corral.services.requirements_io import parse_requirements_file  # noqa: PLC0415
+
+        parsed = parse_requirements_file(requirements, project_root=root)
+        for text in parsed.requirements:
+            deps.append(resolve_requirement(ctx, text))
+        report.imported = [str(d) for d in deps]
+        report.skipped = [*parsed.skipped, *(f"{where}: {line} (the project itself: `corral sync` installs it when "
+                                             "it has a [build-system])" for where, line, _ in parsed.itself)]
+        deps.multiline(True)
+    table["dependencies"] = deps
+    doc["project"] = table
+    atomic_write_text(root / "pyproject.toml", tomlkit.dumps(doc), root=root)
+    report.created.append("pyproject.toml")
+
+
+def init_project(
     ctx: Context, path: Path | None = None, *, python: str | None = None, name: str | None = None,
 ) -> InitReport:
     """Create or adopt the project at `path` (default: the working folder) and its env."""
-    import tomlkit  # noqa: PLC0415
-
     from corral.infra.fs import atomic_write_text, require_utf8_path  # noqa: PLC0415
     from corral.services.context import Context as Ctx  # noqa: PLC0415
     from corral.services.python import PYTHON_VERSION_FILE, choose_interpreter  # noqa: PLC0415
@@ -66,31 +102,17 @@ def init_project(  # noqa: PLR0915 - one linear recipe
     interpreter, _why = choose_interpreter(local, python)
     report.python = interpreter.path
     pyproject = root / "pyproject.toml"
-    if pyproject.exists():
-        report.kept.append("pyproject.toml")
+    from corral.services.foreign import adopt, setup_files  # noqa: PLC0415
+
+    existed = pyproject.exists()
+    if existed or setup_files(root):  # a project of its own: move what corral cannot read, or refuse
+        report.changed = adopt(local, root, python=interpreter.path)
+        if not existed:
+            report.created.append("pyproject.toml")
+        elif not report.changed:
+            report.kept.append("pyproject.toml")
     else:
-        doc = tomlkit.document()
-        table = tomlkit.table()
-        table["name"] = _project_name(name, root)
-        table["version"] = "0.1.0"
-        table["requires-python"] = f">={interpreter.version_info[0]}.{interpreter.version_info[1]}"
-        deps = tomlkit.array()
-        requirements = root / "requirements.txt"
-        if requirements.is_file():
-            from corral.services.requirements_io import parse_requirements_file  # noqa: PLC0415
-
-            parsed = parse_requirements_file(requirements)
-            from corral.services.deps import resolve_requirement  # noqa: PLC0415
-
-            for text in parsed.requirements:
-                deps.append(resolve_requirement(local, text))
-            report.imported = [str(d) for d in deps]
-            report.skipped = parsed.skipped
-            deps.multiline(True)
-        table["dependencies"] = deps
-        doc["project"] = table
-        atomic_write_text(pyproject, tomlkit.dumps(doc), root=root)
-        report.created.append("pyproject.toml")
+        _new_pyproject(local, root, name, interpreter.version_info, report)
     pin = root / PYTHON_VERSION_FILE
     if pin.exists():
         report.kept.append(PYTHON_VERSION_FILE)

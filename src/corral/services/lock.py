@@ -228,6 +228,9 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
     from corral.services.create import engine_environ  # noqa: PLC0415
 
     deps = ProjectDeps.from_pyproject(data, source=source)
+    from corral.services.foreign import check_declarations  # noqa: PLC0415
+
+    check_declarations(data, project_root, source=source)  # Poetry/setup.py dependencies: refused, never ignored
     urls = index_urls(ctx)
     tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
     try:

@@ -12,22 +12,33 @@ from typing import TYPE_CHECKING, Any
 from corral.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from corral.core.selection import Selection
     from corral.services.context import Context
+    from corral.services.deps import ChangeReport
 
-__all__ = ["ParsedRequirements", "export_lock", "parse_requirements_file"]
+__all__ = ["ParsedRequirements", "export_lock", "import_requirements", "parse_requirements_file"]
 
 _IGNORED_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--trusted-host",
                     "--pre", "--prefer-binary", "--only-binary", "--no-binary", "--require-hashes", "--no-index",
                     "-c", "--constraint")
 
 
+_LOCAL_EXTRAS = re.compile(r"^(?P<path>[.~/\\].*?|[A-Za-z]:[/\\].*?)(?:\[(?P<extras>[^\]]*)\])?$")
+
+
 @dataclass
 class ParsedRequirements:
-    """Requirement lines found (in order, without duplicates) and options corral did not record."""
+    """Requirement lines found (in order, without duplicates), and what was not recorded.
+
+    `skipped`: options corral does not record; `itself`: lines naming the project itself (`-e .`, `-e .[extra]`),
+    as (where, line, extras).
+    """
 
     requirements: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    itself: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -53,9 +64,12 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def parse_requirements_file(path: Path, *, _seen: tuple[Path, ...] = (), _into: ParsedRequirements | None = None,
-                            ) -> ParsedRequirements:
-    """Requirements of `path` and every file it includes with `-r`; `--hash` options dropped; cycles are errors."""
+def parse_requirements_file(path: Path, *, project_root: Path | None = None, _seen: tuple[Path, ...] = (),
+                            _into: ParsedRequirements | None = None) -> ParsedRequirements:
+    """Requirements of `path` and every file it includes with `-r`; `--hash` options dropped; cycles are errors.
+
+    A line naming `project_root` itself (`-e .[socks]`, `.`) goes to `itself`, not to `requirements`.
+    """
     result = _into if _into is not None else ParsedRequirements()
     real = path.resolve()
     if real in _seen:
@@ -69,11 +83,17 @@ def parse_requirements_file(path: Path, *, _seen: tuple[Path, ...] = (), _into: 
         where = f"{path}:{number}"
         if line.startswith(("-r", "--requirement")):
             rest = line[len("--requirement"):] if line.startswith("--requirement") else line[2:]
-            parse_requirements_file(path.parent / rest.lstrip("= ").strip(), _seen=(*_seen, real), _into=result)
+            parse_requirements_file(path.parent / rest.lstrip("= ").strip(), project_root=project_root,
+                                    _seen=(*_seen, real), _into=result)
             continue
-        if line.startswith(("-e ", "--editable")):
-            rest = line[len("--editable"):] if line.startswith("--editable") else line[2:]
-            target = rest.lstrip("= ").strip()
+        editable = line.startswith(("-e ", "--editable"))
+        target = line[len("--editable" if line.startswith("--editable") else "-e"):].lstrip("= ").strip() \
+            if editable else line
+        extras = _itself(path.parent, target, project_root)
+        if extras is not None:
+            result.itself.append((where, line, extras))
+            continue
+        if editable:
             local = (path.parent / target).resolve()
             entry = str(local) if local.exists() else target
             result.skipped.append(f"{where}: {line} (recorded as a plain requirement, not editable)")
@@ -87,6 +107,20 @@ def parse_requirements_file(path: Path, *, _seen: tuple[Path, ...] = (), _into: 
         requirement = " ".join(w for w in words if not w.startswith("--hash")) if len(words) > 1 else line
         _append(result, requirement.strip(), where)
     return result
+
+
+def _itself(base: Path, target: str, project_root: Path | None) -> tuple[str, ...] | None:
+    """The extras of `target` when it is a path to `project_root` (`.`, `.[socks]`, `../proj`), else None."""
+    match = _LOCAL_EXTRAS.match(target)
+    if project_root is None or match is None:
+        return None
+    try:
+        same = (base / match.group("path")).expanduser().resolve() == project_root.resolve()
+    except OSError:
+        return None
+    if not same:
+        return None
+    return tuple(e.strip() for e in (match.group("extras") or "").split(",") if e.strip())
 
 
 def _append(result: ParsedRequirements, requirement: str, where: str) -> None:
@@ -104,6 +138,41 @@ def _append(result: ParsedRequirements, requirement: str, where: str) -> None:
             raise Bad(f"{file}, line {line}: {requirement!r} is not a valid requirement ({why})") from err
     if requirement and requirement not in result.requirements:
         result.requirements.append(requirement)
+
+
+def import_requirements(ctx: Context, files: Sequence[Path], *, group: str | None = None, optional: str | None = None,
+                        progress: Callable[[str, str], None] | None = None,
+                        notes: Callable[[str], None] | None = None) -> ChangeReport:
+    """Record, lock and install every requirement of `files` (one all-or-nothing `add`); `notes` hears what was not.
+
+    A line naming the project itself is no dependency: with extras and a --group/--optional target it is recorded
+    as the self-reference `name[extra]` (PEP 735 and uv allow it: the project's own extra, inside the group);
+    otherwise it is reported and skipped (`corral sync` installs the project itself, `--extra` its extras).
+    """
+    from corral.services.deps import add  # noqa: PLC0415
+
+    project = ctx.require_project()
+    parsed = ParsedRequirements()
+    for path in files:
+        parse_requirements_file(ctx.cwd / path, project_root=project.root, _into=parsed)
+    said = [f"not recorded: {note}" for note in parsed.skipped]
+    table = project.data.get("project")
+    name = table.get("name") if isinstance(table, dict) and isinstance(table.get("name"), str) else None
+    for where, line, extras in parsed.itself:
+        if extras and name and (group or optional):
+            requirement = f"{name}[{','.join(extras)}]"
+            said.append(f"{where}: {line} recorded as {requirement!r}, the project itself with that extra")
+            if requirement not in parsed.requirements:
+                parsed.requirements.append(requirement)
+        else:
+            hint = f"; `corral sync --extra {extras[0]}` installs its extra" if extras else ""
+            said.append(f"not recorded: {where}: {line} (the project itself: `corral sync` installs it{hint})")
+    if notes is not None:
+        for note in said:
+            notes(note)
+    if not parsed.requirements:
+        raise UsageError(f"no requirements found in {', '.join(map(str, files))}")
+    return add(ctx, parsed.requirements, group=group, optional=optional, progress=progress)
 
 
 def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = False,

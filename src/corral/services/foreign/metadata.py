@@ -1,0 +1,190 @@
+"""A project's core metadata as its own build backend states it (PEP 517 `prepare_metadata_for_build_wheel`).
+
+The backend runs the way a build frontend runs it: in a throwaway env (made by uv for the chosen interpreter) that
+holds only `[build-system].requires` and what `get_requires_for_build_wheel` asks for, from the project's index
+settings. Without `[build-system]` the backend is the one pip and uv fall back to (`setuptools.build_meta:__legacy__`
+with `setuptools>=40.8.0`). This runs the project's own build code (setup.py): `corral init` calls it, on the
+user's request to adopt the project, and `corral lock` for a dynamic version (services.project_version, cached),
+as uv's own lock and the editable install `corral sync` makes run that code too.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.errors import UsageError
+
+if TYPE_CHECKING:
+    from corral.services.context import Context
+
+__all__ = ["LEGACY_BUILD_SYSTEM", "CoreMetadata", "build_system", "read_metadata"]
+
+LEGACY_BUILD_SYSTEM: Mapping[str, Any] = {"requires": ["setuptools>=40.8.0"],
+                                          "build-backend": "setuptools.build_meta:__legacy__"}
+
+
+_COMPARED_AS_VALUES = frozenset({"name", "version", "requires-python", "requires-dist", "provides-extra"})
+_IGNORED = frozenset({"metadata-version", "dynamic"})  # the format's version; what an sdist may still compute
+# pyproject [project] field -> the METADATA headers (or "entry points:SECTION") a backend fills it into
+_FIELD_SOURCES: Mapping[str, tuple[str, ...]] = {
+    "description": ("summary",), "readme": ("description", "description-content-type"),
+    "license": ("license", "license-expression"), "authors": ("author", "author-email"),
+    "maintainers": ("maintainer", "maintainer-email"), "keywords": ("keywords",), "classifiers": ("classifier",),
+    "urls": ("project-url",), "scripts": ("entry points:console_scripts",),
+    "gui-scripts": ("entry points:gui_scripts",), "entry-points": ("entry points:*",),
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CoreMetadata:
+    """A METADATA file (and its entry_points.txt): the fields that decide what a wheel is and what it needs."""
+
+    name: str
+    version: str
+    summary: str = ""
+    requires_python: str | None = None
+    requires_dist: tuple[str, ...] = ()
+    provides_extra: tuple[str, ...] = ()
+    others: tuple[tuple[str, str], ...] = ()  # every other header, lower-cased name, in order
+    description: str = ""  # the body (the readme)
+    entry_points: str = ""
+
+    @classmethod
+    def from_text(cls, text: str, *, entry_points: str = "") -> CoreMetadata:
+        """Parse a METADATA (RFC 822) text."""
+        from email.parser import Parser  # noqa: PLC0415
+
+        message = Parser().parsestr(text)
+        body = message.get_payload()
+        others = tuple((k.lower(), str(v)) for k, v in message.items()
+                       if k.lower() not in _COMPARED_AS_VALUES | _IGNORED)
+        return cls(name=str(message.get("Name", "")), version=str(message.get("Version", "")),
+                   summary=str(message.get("Summary", "") or ""),
+                   requires_python=message.get("Requires-Python"),
+                   requires_dist=tuple(message.get_all("Requires-Dist") or ()),
+                   provides_extra=tuple(message.get_all("Provides-Extra") or ()),
+                   others=others, description=body.strip() if isinstance(body, str) else "",
+                   entry_points=entry_points.strip())
+
+    def stated_fields(self) -> list[str]:
+        """The pyproject `[project]` fields (besides name, version and dependencies) this metadata has values for."""
+        from configparser import ConfigParser  # noqa: PLC0415
+
+        parser = ConfigParser(interpolation=None)
+        parser.read_string(self.entry_points)
+        present = {k for k, _ in self.others} | ({"description"} if self.description else set())
+        present |= {f"entry points:{s}" for s in parser.sections()}
+        present |= {"entry points:*" for s in parser.sections() if s not in ("console_scripts", "gui_scripts")}
+        return [field for field, sources in _FIELD_SOURCES.items() if present & set(sources)]
+
+    def differences(self, other: CoreMetadata) -> list[str]:
+        """What `other` states differently (names, versions, specifiers and markers compared as values)."""
+        from packaging.requirements import Requirement  # noqa: PLC0415
+        from packaging.specifiers import SpecifierSet  # noqa: PLC0415
+        from packaging.utils import canonicalize_name  # noqa: PLC0415
+        from packaging.version import Version  # noqa: PLC0415
+
+        def requirements(items: tuple[str, ...]) -> set[str]:
+            out = set()
+            for text in items:
+                req = Requirement(text)
+                req.name = canonicalize_name(req.name)
+                out.add(str(req))
+            return out
+
+        notes = []
+        if canonicalize_name(self.name) != canonicalize_name(other.name):
+            notes.append(f"Name {self.name!r} -> {other.name!r}")
+        if Version(self.version) != Version(other.version):
+            notes.append(f"Version {self.version!r} -> {other.version!r}")
+        if SpecifierSet(self.requires_python or "") != SpecifierSet(other.requires_python or ""):
+            notes.append(f"Requires-Python {self.requires_python!r} -> {other.requires_python!r}")
+        mine, theirs = requirements(self.requires_dist), requirements(other.requires_dist)
+        if mine != theirs:
+            notes.append(f"Requires-Dist lost {sorted(mine - theirs)}, gained {sorted(theirs - mine)}")
+        if {canonicalize_name(e) for e in self.provides_extra} != {canonicalize_name(e) for e in other.provides_extra}:
+            notes.append(f"Provides-Extra {sorted(self.provides_extra)} -> {sorted(other.provides_extra)}")
+        return notes + self._other_differences(other)
+
+    def _other_differences(self, other: CoreMetadata) -> list[str]:
+        from collections import Counter  # noqa: PLC0415
+
+        notes = []
+        lost, gained = Counter(self.others) - Counter(other.others), Counter(other.others) - Counter(self.others)
+        if lost or gained:
+            shown = [sorted(f"{k}: {v}" for k, v in headers) for headers in (lost, gained)]
+            notes.append(f"lost {shown[0]}, gained {shown[1]}")
+        if self.description != other.description:
+            notes.append("the long description (readme) differs")
+        if self.entry_points != other.entry_points:
+            notes.append("the entry points differ")
+        return notes
+
+
+def build_system(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`[build-system]` of a parsed pyproject, or the legacy setuptools fallback every frontend uses."""
+    table = data.get("build-system")
+    if not isinstance(table, dict) or not isinstance(table.get("build-backend"), str):
+        requires = table.get("requires") if isinstance(table, dict) else None
+        return {**LEGACY_BUILD_SYSTEM, "requires": requires or LEGACY_BUILD_SYSTEM["requires"]}
+    return table
+
+
+def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, Any]) -> CoreMetadata:
+    """The project's METADATA from its backend (UsageError naming the backend and its last words on failure)."""
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.infra.probe import BUILD_HOOKS  # noqa: PLC0415
+    from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
+    from corral.services.create import engine_environ  # noqa: PLC0415
+    from corral.services.lock import index_urls  # noqa: PLC0415
+
+    system = build_system(data)
+    backend = str(system["build-backend"])
+    tmp = Path(tempfile.mkdtemp(prefix="corral-metadata-"))
+    uv, environ = uv_binary(), engine_environ(ctx)
+    urls = index_urls(ctx)
+    indexes = ["--index-url", urls[0], *(a for u in urls[1:] for a in ("--extra-index-url", u))]
+    env_python = str(EnvLayout.for_path(tmp / "env").python)
+
+    def install(requirements: list[str]) -> None:
+        if requirements:
+            _run([uv, "pip", "install", "--python", env_python, "--quiet", *indexes, *requirements],
+                 environ, backend)
+
+    def hook(*args: str) -> Any:  # noqa: ANN401 - JSON
+        answer = tmp / "answer.json"
+        _run([env_python, str(BUILD_HOOKS), args[0], backend, json.dumps(system.get("backend-path", [])),
+                    *args[1:], str(answer)], environ, backend, cwd=root)
+        return json.loads(answer.read_text(encoding="utf-8"))
+
+    try:
+        _run([uv, "venv", "--quiet", "--no-project", "--python", python, str(tmp / "env")], environ, backend)
+        install([str(r) for r in system.get("requires", [])])
+        install([str(r) for r in hook("requires")])
+        (tmp / "out").mkdir()
+        folder = tmp / "out" / str(hook("metadata", str(tmp / "out")))
+        entry_points = folder / "entry_points.txt"
+        return CoreMetadata.from_text((folder / "METADATA").read_text(encoding="utf-8"),
+                                      entry_points=entry_points.read_text(encoding="utf-8")
+                                      if entry_points.is_file() else "")
+    finally:
+        remove_tree(tmp, ignore_errors=True)
+
+
+def _run(cmd: list[str], environ: dict[str, str], backend: str, cwd: Path | None = None) -> None:
+    from corral.errors import EngineError  # noqa: PLC0415
+    from corral.infra import proc  # noqa: PLC0415
+
+    try:
+        proc.run(cmd, env=environ, cwd=cwd, what="build backend")
+    except EngineError as err:
+        lines = [line.strip() for line in (err.output or str(err)).splitlines() if line.strip()]
+        last = lines[-1] if lines else str(err)
+        msg = f"cannot read the project's metadata through its build backend {backend}: {last}"
+        raise UsageError(msg) from err

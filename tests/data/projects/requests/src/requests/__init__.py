@@ -1,0 +1,1 @@
+"""Stub of requests for corral's tests."""
