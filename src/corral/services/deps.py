@@ -243,6 +243,10 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
     root = project.root
     with project_lock(root):
         pyproject, lock_path = root / "pyproject.toml", root / LOCK_FILE
+        from corral.infra.fs import resolve_write_target  # noqa: PLC0415
+
+        for record in (pyproject, lock_path):  # a link leading out of the project is refused before any work
+            resolve_write_target(record, root)
         old_text = pyproject.read_text(encoding="utf-8")
         new_text = edit_pyproject(old_text, requirements, target=target, remove=remove)
         if tool_values:

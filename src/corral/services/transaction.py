@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["NEW_MARK", "commit_files", "project_lock", "project_lock_path", "recover"]
 
 NEW_MARK = ".corral-new-"
-_TARGET_RE = re.compile(r"^[^/\\\x00-\x1f]+$")
+_PART_RE = re.compile(r"^[^/\\\x00-\x1f]+$")
 
 
 def _sha(data: bytes) -> str:
@@ -48,7 +48,33 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _new_name(target: str, token: str) -> str:
-    return f".{target}{NEW_MARK}{token}"
+    """The new file's path relative to the project: beside the target, so the rename is atomic."""
+    folder, _, base = target.rpartition("/")
+    return f"{folder}/.{base}{NEW_MARK}{token}" if folder else f".{base}{NEW_MARK}{token}"
+
+
+def _relative_target(root: Path, name: str) -> str:
+    """Where a write to `root/name` lands, relative to root: the name, or the in-project file its symlink names.
+
+    infra.fs.resolve_write_target refuses a link leading out of the project.
+    """
+    from corral.infra.fs import resolve_write_target  # noqa: PLC0415
+
+    real = resolve_write_target(root / name, root)
+    if real == root / name:
+        return name
+    return Path(os.path.relpath(real, os.path.realpath(root))).as_posix()
+
+
+def _valid_target(target: object) -> bool:
+    return (isinstance(target, str) and not target.startswith("/")
+            and all(_PART_RE.match(part) and part not in {".", ".."} for part in target.split("/")))
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """`path`'s folder is, links resolved, the project root or a folder in it."""
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(path.parent)]) == real_root
 
 
 def _target_mode(path: Path) -> int | None:
@@ -95,7 +121,9 @@ def commit_files(root: Path, files: Mapping[str, bytes], *, paths: CorralPaths |
     """
     journal = journal_path(_paths(paths), root, "txn")
     token = secrets.token_hex(8)
-    entries = [{"target": name, "new": _new_name(name, token), "sha256": _sha(data)} for name, data in files.items()]
+    targets = [_relative_target(root, name) for name in files]
+    entries = [{"target": target, "new": _new_name(target, token), "sha256": _sha(data)}
+               for target, data in zip(targets, files.values(), strict=True)]
     write_journal(journal, root, {"state": "prepared", "token": token, "files": entries})
     try:
         for entry, data in zip(entries, files.values(), strict=True):
@@ -111,7 +139,7 @@ def commit_files(root: Path, files: Mapping[str, bytes], *, paths: CorralPaths |
         raise
     checkpoint("txn.after-journal")
     for index, entry in enumerate(entries):
-        if entry["target"] == "pylock.toml":
+        if entry["target"].endswith("pylock.toml"):
             checkpoint("txn.before-rename-lock")
         elif index:
             checkpoint("txn.between-renames")
@@ -131,8 +159,8 @@ def _valid_entries(data: dict[str, Any]) -> list[dict[str, str]] | None:
         if not isinstance(entry, dict):
             return None
         target, new, digest = entry.get("target"), entry.get("new"), entry.get("sha256")
-        if not (isinstance(target, str) and _TARGET_RE.match(target) and target not in {".", ".."}
-                and new == _new_name(target, token) and isinstance(digest, str)):
+        if not (_valid_target(target) and isinstance(target, str) and new == _new_name(target, token)
+                and isinstance(digest, str)):
             return None
         valid.append({"target": target, "new": new, "sha256": digest})
     return valid
@@ -176,6 +204,10 @@ def recover(project_root: Path, *, paths: CorralPaths | None = None) -> str | No
         return "rolled-back"
     for entry in entries:
         new, target = project_root / entry["new"], project_root / entry["target"]
+        if not _inside(project_root, target):
+            msg = (f"corral's journal ({journal}) names {target}, which now lies outside {project_root}; "
+                   "check pyproject.toml and pylock.toml by hand, then delete that journal")
+            raise LockError(msg)
         if _our_file(new) and _sha(new.read_bytes()) == entry["sha256"]:
             os.replace(new, target)
         elif not (target.is_file() and _sha(target.read_bytes()) == entry["sha256"]):
