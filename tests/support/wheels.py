@@ -66,6 +66,11 @@ CATALOGUE: tuple[Package, ...] = (
     Package("epsilon", "1.0", requires_python=">=3.13"),
     Package("conflict-a", "1.0", requires=("alpha==1.0",)),
     Package("conflict-b", "1.0", requires=("alpha==2.0",)),
+    # Packages that depend back on the project being locked (tests/data/projects), as pytest does on pluggy and
+    # smokeshow on typer; the old pytest-lite does not, so resolving the project at a wrong version downgrades.
+    Package("pytest-lite", "3.2"),
+    Package("pytest-lite", "9.0", requires=("pluggy-like>=1.5,<2",)),
+    Package("smokeshow-lite", "0.5.0", requires=("typer-like>=0.12",)),
 )
 
 _DATE = (2020, 1, 1, 0, 0, 0)

@@ -1,11 +1,15 @@
 """`corral lock`: resolve pyproject.toml with uv for every platform requires-python admits; write pylock.toml.
 
-How: uv resolves a project on disk, so the declarations (not the build system or dynamic fields) are copied into a
-temporary project with `[tool.uv] package = false`. The pins of the current pylock.toml become a minimal uv.lock there,
-which uv treats as preferences (it keeps those versions unless a requirement forbids them; `--upgrade` /
-`--upgrade-package` drop them). `uv lock` then resolves every group and extra together (one consistent set), and
-`uv export --format pylock.toml` is run once for the plain project, once per group and once per extra; the
-exports are merged into one multi-use pylock (core.pylock_write).
+How: uv resolves a project on disk, so the declarations are copied into a temporary project with
+`[tool.uv] package = false`, at the project's real version (static, or what its build backend states:
+services.project_version), because locked packages may depend back on the project (pytest on pluggy). The pins of
+the current pylock.toml become a minimal uv.lock there, which uv treats as preferences (it keeps those versions
+unless a requirement forbids them; `--upgrade` / `--upgrade-package` drop them). `uv lock` then resolves every
+group and extra together (one consistent set), and `uv export --format pylock.toml` is run once for the plain
+project, once per group and once per extra; the exports are merged into one multi-use pylock (core.pylock_write).
+When a locked package depends on the project, the project itself is recorded too, as PEP 751 allows: a
+`[packages.directory]` entry (path ".", editable, as `corral sync` installs it), so `uv pip sync pylock.toml`
+installs a closed set.
 """
 
 from __future__ import annotations
@@ -141,10 +145,10 @@ def _req_name(text: str) -> str | None:
         return None
 
 
-def _uv_project(data: Mapping[str, Any], root: Path) -> dict[str, Any]:
+def _uv_project(data: Mapping[str, Any], root: Path, version: str) -> dict[str, Any]:
     project = data.get("project", {})
     name = project.get("name") if isinstance(project.get("name"), str) else "corral-project"
-    body: dict[str, Any] = {"name": name, "version": "0"}
+    body: dict[str, Any] = {"name": name, "version": version}
     for key in ("requires-python", "dependencies", "optional-dependencies"):
         if key in project:
             body[key] = project[key]
@@ -226,15 +230,19 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
     from corral.infra import proc  # noqa: PLC0415
     from corral.infra.uvbin import uv_binary  # noqa: PLC0415
     from corral.services.create import engine_environ  # noqa: PLC0415
+    from corral.services.project_version import resolution_version  # noqa: PLC0415
 
     deps = ProjectDeps.from_pyproject(data, source=source)
     from corral.services.foreign import check_declarations  # noqa: PLC0415
 
     check_declarations(data, project_root, source=source)  # Poetry/setup.py dependencies: refused, never ignored
     urls = index_urls(ctx)
+    python = _lock_python(ctx)
+    version = resolution_version(ctx, project_root, data, python=python, progress=progress)
     tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
     try:
-        (tmp / "pyproject.toml").write_text(tomlkit.dumps(_uv_project(data, project_root)), encoding="utf-8")
+        (tmp / "pyproject.toml").write_text(tomlkit.dumps(_uv_project(data, project_root, version)),
+                                            encoding="utf-8")
         skip = {normalize_name(n) for n in upgrade_packages}
         prefs = None if upgrade else _preferences(previous, skip, deps.requires_python)
         if prefs:
@@ -243,7 +251,6 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
         cmd = [uv, "lock", "--project", str(tmp), "--index-url", urls[0]]
         for extra in urls[1:]:
             cmd += ["--extra-index-url", extra]
-        python = _lock_python(ctx)
         if python:
             cmd += ["--python", python]
         for name in sorted(skip):
@@ -259,15 +266,10 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
             head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
             raise LockError(head + reason)
         _refuse_missing_extras(done.stderr, candidates)
-        selections: list[tuple[tuple[str, str], list[str]]] = [(("default", ""), ["--no-default-groups"])]
-        selections += [(("group", g), ["--only-group", g]) for g in deps.group_names]
-        selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in deps.extra_names]
-        exports = []
-        for selector, flags in selections:
-            out = proc.run([uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen",
-                            "--no-emit-project", "--no-header", *flags], env=env, what="uv export")
-            exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
-        packages = merge_exports(_relocate(exports, tmp, project_root), _uv_lock_deps(tmp / "uv.lock"))
+        graph = _uv_lock_deps(tmp / "uv.lock")
+        exports = _relocate(_exports(uv, env, tmp, deps), tmp, project_root)
+        exports += _project_entry(data, exports, graph)
+        packages = merge_exports(exports, graph)
     finally:
         from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
 
@@ -277,6 +279,40 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
                        default_groups=default_groups(ctx, deps.group_names), packages=packages,
                        inputs_hash=lock_inputs_hash(ctx, data))
     return render_pylock(doc)
+
+
+def _exports(uv: str, env: Mapping[str, str], tmp: Path,
+             deps: ProjectDeps) -> list[tuple[tuple[str, str], list[dict[str, Any]]]]:
+    """`uv export` of the resolved temporary project: once plain, once per group, once per extra."""
+    from corral.infra import proc  # noqa: PLC0415
+
+    selections: list[tuple[tuple[str, str], list[str]]] = [(("default", ""), ["--no-default-groups"])]
+    selections += [(("group", g), ["--only-group", g]) for g in deps.group_names]
+    selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in deps.extra_names]
+    exports = []
+    for selector, flags in selections:
+        out = proc.run([uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen",
+                        "--no-emit-project", "--no-header", *flags], env=env, what="uv export")
+        exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
+    return exports
+
+
+def _project_entry(data: Mapping[str, Any], exports: list[tuple[tuple[str, str], list[dict[str, Any]]]],
+                   graph: Mapping[str, Sequence[str]]) -> list[tuple[tuple[str, str], list[dict[str, Any]]]]:
+    """The project as a PEP 751 directory entry, when a locked package depends on it (else the lock is not closed).
+
+    Editable, as `corral sync` installs it; no marker, as `corral sync` installs it whatever the selection; no
+    version, as PEP 751 wants for a source tree. Only a project with a build system can be installed at all.
+    """
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    if not isinstance(name, str) or not isinstance(data.get("build-system"), dict):
+        return []
+    key = normalize_name(name)
+    locked = {normalize_name(p["name"]) for _, packages in exports for p in packages} - {key}
+    if not any(key in graph.get(other, ()) for other in locked):
+        return []
+    return [(("default", ""), [{"name": name, "directory": {"path": ".", "editable": True}}])]
 
 
 def _refuse_missing_extras(stderr: str, candidates: Sequence[str]) -> None:
@@ -320,10 +356,7 @@ def _relocate(exports: list[tuple[tuple[str, str], list[dict[str, Any]]]], tmp: 
 def _versions(lock_path: Path | None) -> dict[str, set[str]]:
     if lock_path is None or not lock_path.is_file():
         return {}
-    out: dict[str, set[str]] = {}
-    for package in check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", []):
-        out.setdefault(normalize_name(package["name"]), set()).add(str(package.get("version", "")))
-    return out
+    return _by_name(check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", []))
 
 
 def _versions_text(text: str) -> dict[str, set[str]]:
@@ -332,9 +365,17 @@ def _versions_text(text: str) -> dict[str, set[str]]:
         packages = check_lock(parse_toml(text, origin=LOCK_FILE), origin=LOCK_FILE).get("packages", [])
     except (ConfigError, LockError):
         return {}
+    return _by_name(packages)
+
+
+def _by_name(packages: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Name -> versions; a source tree, which has no version in a lock, shows as `@ PATH`."""
     out: dict[str, set[str]] = {}
     for package in packages:
-        out.setdefault(normalize_name(package["name"]), set()).add(str(package.get("version", "")))
+        version = package.get("version")
+        if version is None and isinstance(package.get("directory"), dict):
+            version = f"@ {package['directory'].get('path', '')}"
+        out.setdefault(normalize_name(package["name"]), set()).add(str(version or ""))
     return out
 
 

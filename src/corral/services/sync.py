@@ -178,8 +178,8 @@ def apply_lock(
     is_package, project_name = _declares_build_system(root) if root else (False, None)
     say("selecting", f"{lock_path.name} for Python {target.version}")
     chosen = _choose(ctx, lock_path, target, selection or Selection())
-    if root is not None:  # a lock another tool wrote may list the project itself as a directory
-        chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.absolute().as_uri())]
+    if root is not None:  # the lock lists the project itself when a locked package needs it: installed below
+        chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.resolve().as_uri())]
     installed = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
     plan = SyncPlan.diff(chosen, installed, keep=_keep(env, installed, project_name))
     installer = pick_engine(ctx, engine, env, target)

@@ -1,0 +1,180 @@
+"""The project's own version as the resolver must see it: locked packages may depend back on the project.
+
+pytest depends on pluggy, smokeshow on typer, asv on packaging: resolving pluggy's test group needs pluggy's real
+version, or the resolver picks a pytest old enough not to ask for it (or fails). A static `project.version` is
+used as is. A dynamic one (setuptools-scm, hatch-vcs, pdm-backend or hatch file versions, setuptools `attr:`) is
+what the project's build backend states (`services.foreign.metadata`: the PEP 517 metadata hook in a throwaway
+build env, about a second). That answer is cached under everything it depends on: pyproject.toml but its
+requirements, the git commit, nearest tag and dirty flag (`git describe`), the files a version is commonly read
+from, and the interpreter, so an unchanged project costs one `git describe` per lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral import __version__
+from corral.errors import CorralError, LockError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from corral.services.context import Context
+
+__all__ = ["UNKNOWN_VERSION", "resolution_version"]
+
+UNKNOWN_VERSION = "0"  # a project that states no version at all (uv needs one; nothing can depend on it)
+_MAX_READ = 1 << 20  # version files are small; a huge one is fingerprinted by its first MiB
+_FIXED_FILES = ("setup.py", "setup.cfg", "PKG-INFO", "VERSION", "version.txt")
+_REQUIREMENT_KEYS = frozenset({"dependencies", "optional-dependencies"})
+
+
+def resolution_version(ctx: Context, root: Path, data: Mapping[str, Any], *, python: str | None,
+                       progress: Callable[[str, str], None] | None = None) -> str:
+    """The version to resolve the project at: static, else its build backend's answer (cached), else "0".
+
+    Args:
+        ctx: the command's context (cache folder, index settings for the build env).
+        root: the project folder; the backend reads pyproject.toml from disk there.
+        data: the parsed pyproject (what is being locked, which may differ from disk only in requirements).
+        python: the interpreter the build env is made for (None: the one corral chooses).
+        progress: told when the build backend is asked (it takes a second or more).
+
+    Raises:
+        LockError: the version is dynamic and the build backend could not state it.
+
+    """
+    table = data.get("project")
+    project: Mapping[str, Any] = table if isinstance(table, dict) else {}
+    dynamic = project.get("dynamic")
+    if isinstance(project.get("version"), str) and "version" not in (dynamic if isinstance(dynamic, list) else []):
+        return str(project["version"])
+    if not isinstance(dynamic, list) or "version" not in dynamic:
+        return UNKNOWN_VERSION
+    cache_file = ctx.paths.cache / "project-versions" / f"{_key(root, data, python)}.json"
+    from corral.infra.json_file import read_json_cache  # noqa: PLC0415
+
+    cached = read_json_cache(cache_file)
+    if cached is not None and _valid(cached.get("version")):
+        return str(cached["version"])
+    if progress:
+        progress("resolving", "the project's dynamic version, from its build backend")
+    version = _from_backend(ctx, root, python)
+    import contextlib  # noqa: PLC0415
+
+    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
+        atomic_write_text(cache_file, json.dumps({"version": version, "root": str(root)}))
+    return version
+
+
+def _from_backend(ctx: Context, root: Path, python: str | None) -> str:
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.services.foreign.metadata import read_metadata  # noqa: PLC0415
+
+    if python is None:
+        from corral.services.python import choose_interpreter  # noqa: PLC0415
+
+        python = choose_interpreter(ctx)[0].path
+    try:
+        metadata = read_metadata(ctx, root, python=python, data=read_toml(root / "pyproject.toml"))
+    except CorralError as err:
+        msg = (f"the project's version is dynamic and its build backend could not state it ({err}); "
+               "fix the build, or set a static [project] version in pyproject.toml")
+        raise LockError(msg) from err
+    if not _valid(metadata.version):
+        msg = (f"the project's build backend states version {metadata.version!r}, which is not a PEP 440 version; "
+               "fix the version configuration in pyproject.toml")
+        raise LockError(msg)
+    return metadata.version
+
+
+def _valid(version: object) -> bool:
+    if not isinstance(version, str) or not version:
+        return False
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
+    try:
+        Version(version)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
+    """Everything the version may depend on; requirements left out, so `corral add` keeps the answer."""
+    project = {k: v for k, v in _table(data, "project").items() if k not in _REQUIREMENT_KEYS}
+    rest = {k: v for k, v in data.items() if k not in {"project", "dependency-groups"}}
+    files = {str(p.relative_to(root)): _digest(p) for p in _version_files(root, data)}
+    blob = json.dumps({"root": str(root.resolve()), "project": project, "pyproject": rest, "git": _describe(root),
+                       "files": files, "python": python or "", "corral": __version__},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _describe(root: Path) -> str:
+    """Commit, nearest tag and dirty flag: what scm version plugins derive a version from ("" outside git)."""
+    from corral.errors import EngineError  # noqa: PLC0415
+    from corral.infra import proc  # noqa: PLC0415
+
+    cmd = ["git", "-C", str(root), "describe", "--tags", "--long", "--always", "--dirty", "--abbrev=40"]
+    try:
+        done = proc.run(cmd, check=False, timeout=30, what="git describe")
+    except EngineError:  # no git on this machine
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _digest(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.sha256(handle.read(_MAX_READ)).hexdigest()
+    except OSError:
+        return ""
+
+
+def _version_files(root: Path, data: Mapping[str, Any]) -> list[Path]:
+    """Files a dynamic version is read from (declared by hatch, pdm, setuptools, flit), inside the project only."""
+    tool = _table(data, "tool")
+    names: list[str] = list(_FIXED_FILES)
+    for backend in ("hatch", "pdm"):
+        table = _table(tool, backend, "version")
+        if isinstance(table.get("path"), str):
+            names.append(table["path"])
+    setuptools = _table(tool, "setuptools", "dynamic", "version")
+    declared = setuptools.get("file")
+    names += [declared] if isinstance(declared, str) else [f for f in declared or [] if isinstance(f, str)]
+    modules = []
+    if isinstance(setuptools.get("attr"), str):
+        modules.append(setuptools["attr"].rsplit(".", 1)[0])
+    flit = _table(tool, "flit", "module")
+    module = flit.get("name") or _table(data, "project").get("name")
+    if isinstance(module, str):
+        modules.append(module.replace("-", "_"))
+    for dotted in modules:
+        stem = dotted.replace(".", "/")
+        names += [f"{base}{stem}{tail}" for base in ("", "src/") for tail in ("/__init__.py", ".py", "/_version.py")]
+    real_root = root.resolve()
+    found = []
+    for name in dict.fromkeys(names):
+        path = root / name
+        try:
+            inside = path.resolve().is_relative_to(real_root) and path.is_file()
+        except (OSError, ValueError):
+            inside = False
+        if inside:
+            found.append(path)
+    return found
+
+
+def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            return {}
+        data = value
+    return data

@@ -1,0 +1,1 @@
+"""A stand-in for pluggy in corral's tests: its version comes from git (setuptools-scm)."""
