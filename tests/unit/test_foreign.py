@@ -126,3 +126,12 @@ def test_parse_puts_lines_naming_the_project_itself_aside(tmp_path: Path) -> Non
     assert parsed.requirements == ["alpha"]
     assert [(line, extras) for _, line, extras in parsed.itself] == [
         ("-e .[socks]", ("socks",)), (".", ()), ("-e ..[socks, http2]", ("socks", "http2")), ("--editable=..", ())]
+
+
+def test_what_init_cannot_move_is_refused_with_the_next_step(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"flit's format before 3.2.*flit_core ≥ 3.2"):
+        check_declarations({"tool": {"flit": {"metadata": {"module": "m", "requires": ["a"]}}}}, tmp_path)
+    with pytest.raises(UsageError, match=r'dynamic = \["dependencies"\]: the build backend computes'):
+        check_declarations({"project": {"name": "x", "dynamic": ["dependencies"]}}, tmp_path)
+    with pytest.raises(UsageError, match="package-mode = false"):
+        migrate_tables('[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\na = "^1"\n', source="p")

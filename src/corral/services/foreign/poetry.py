@@ -29,6 +29,12 @@ def migrate_tables(text: str, *, source: str) -> tuple[str, list[str]]:
     changes: list[str] = []
     tool = doc.get("tool", {})
     if isinstance(tool.get("poetry"), Mapping):
+        if tool["poetry"].get("package-mode") is False:
+            msg = (f"{source}: [tool.poetry] package-mode = false: a Poetry project that is no package has no "
+                   "[project] table to move its dependencies to (PEP 621 needs a name and builds it); keep using "
+                   "Poetry, or give it a name and version and drop package-mode, then run `corral init` again; "
+                   "nothing was changed")
+            raise UsageError(msg)
         try:
             converted = convert_poetry(tool["poetry"])  # a tomlkit Table is a Mapping of plain-acting values
         except Unconvertible as err:
