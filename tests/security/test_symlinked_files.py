@@ -80,8 +80,6 @@ def test_pin_writes_through_a_symlinked_python_version_inside_the_project(corral
     assert (root / "conf" / "python-version").read_text(encoding="utf-8").startswith("3.12")
 
 
-@pytest.mark.xfail(reason="until services.transaction.commit_files uses infra.fs.resolve_write_target; "
-                          "the commit that wires it removes this marker")
 def test_add_writes_through_a_symlinked_pyproject_inside_the_project(corral: Corral, lab: Lab, indexed: None) -> None:
     root, _ = lab
     done = corral("add", "delta", cwd=root)
