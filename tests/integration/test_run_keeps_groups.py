@@ -200,3 +200,19 @@ def test_a_bad_uv_default_groups_is_one_error_line(tmp_path: Path, corral: Calla
     assert shown.exit_code == 2
     assert shown.stderr.strip().splitlines() == [
         f'error: {root / "pyproject.toml"}: [tool.uv] default-groups must be a list of group names or "all", not 3']
+
+
+def test_add_and_remove_keep_the_groups_sync_installed(tmp_path: Path, indexed: LocalIndex,
+                                                       corral: Callable[..., RunResult]) -> None:
+    """`sync --group docs` then `add beta` (and `remove beta`) keep docs, and the next run is a no-op for them."""
+    root = make_project(tmp_path, indexed)
+    assert corral("sync", "--group", "docs", cwd=root).exit_code == 0
+    assert "cowsay-lite" in installed(root)
+    added = corral("add", "beta", cwd=root)
+    assert added.exit_code == 0, added.stderr
+    assert {"cowsay-lite", "beta", "alpha", "delta"} <= installed(root), installed(root)
+    ran = run(root, "python", "-c", "import cowsay_lite, beta")
+    assert ran.returncode == 0 and "removing" not in ran.stderr, ran.stderr
+    removed = corral("remove", "beta", cwd=root)
+    assert removed.exit_code == 0, removed.stderr
+    assert "cowsay-lite" in installed(root) and "beta" not in installed(root), installed(root)

@@ -29,6 +29,7 @@ from corral.infra.journals import pending
 from corral.services.env_snapshot import EnvSnapshot
 
 if TYPE_CHECKING:
+    from corral.core.selection import Selection
     from corral.services.context import Context
 
 __all__ = ["ChangeReport", "add", "edit_pyproject", "remove", "resolve_requirement", "target_of"]
@@ -261,8 +262,9 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
         candidate = _write_candidate(root, new_lock)
         try:
             before = EnvSnapshot.take(_project_env(ctx, progress))
+            selection, undo_selection = _kept_selection(project.env_path, candidate, lock_path, target)
             try:
-                sync_report = _install(ctx, candidate, target=target, engine=engine, progress=progress,
+                sync_report = _install(ctx, candidate, selection=selection, engine=engine, progress=progress,
                                        requirements=requirements)
                 checkpoint("add.after-install")
                 commit_files(root, {"pyproject.toml": new_text.encode("utf-8"),
@@ -270,11 +272,11 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
                              paths=ctx.paths, before_commit=lambda: clear_stamp(project.env_path))
             except BaseException as err:
                 if "txn" not in pending(ctx.paths, root):  # not committed: nothing recorded, so nothing installed
-                    _undo_install(ctx, before, lock_path, engine=engine)
+                    _undo_install(ctx, before, lock_path, selection=undo_selection, engine=engine)
                 if isinstance(err, OSError) and err.filename is None:  # a write without a name: say where
                     raise type(err)(err.errno, err.strerror, str(root)) from err
                 raise
-            _stamp_if_plain(ctx, target, lock_path, sync_report)
+            _stamp(ctx, lock_path, selection, sync_report)
         finally:
             with contextlib.suppress(OSError):
                 candidate.unlink()
@@ -310,27 +312,46 @@ def _project_env(ctx: Context, progress: Progress | None) -> Path:
     return env
 
 
-def _undo_install(ctx: Context, before: EnvSnapshot, old_lock: Path, *, engine: str | None) -> None:
-    """Put the env back: delete what the failed change added (half-copied folders too), re-apply the old lock."""
+def _kept_selection(env: Path, candidate: Path, old_lock: Path, target: str) -> tuple[Selection, Selection]:
+    """(what to install from the candidate, what to restore from the old lock).
+
+    Both are the groups/extras the env was last synced with (so `sync --group X` then `add` keeps X, as `run`
+    does), plus the group/extra being changed.
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
     from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.services.lock_choice import lock_header  # noqa: PLC0415
+    from corral.services.sync import last_selection  # noqa: PLC0415
+
+    undo = last_selection(env, lock_header(old_lock)) if old_lock.is_file() else Selection()
+    kept = last_selection(env, lock_header(candidate))
+    kind, _, name = target.partition(":")
+    if kind == "group":
+        kept = replace(kept, groups=tuple(dict.fromkeys([*(kept.groups or ()), name])))
+    elif kind == "extra":
+        kept = replace(kept, extras=tuple(dict.fromkeys([*kept.extras, name])))
+    return kept, undo
+
+
+def _undo_install(ctx: Context, before: EnvSnapshot, old_lock: Path, *, selection: Selection,
+                  engine: str | None) -> None:
+    """Put the env back: delete what the failed change added (half-copied folders too), re-apply the old lock."""
     from corral.services.sync import apply_lock  # noqa: PLC0415
 
     before.remove_added()
     if old_lock.is_file():
         with contextlib.suppress(Exception):
-            apply_lock(ctx, before.env, old_lock, selection=Selection(), engine=engine,
+            apply_lock(ctx, before.env, old_lock, selection=selection, engine=engine,
                        project_root=ctx.require_project().root)
 
 
-def _install(ctx: Context, candidate: Path, *, target: str, engine: str | None,
+def _install(ctx: Context, candidate: Path, *, selection: Selection, engine: str | None,
              progress: Progress | None, requirements: list[str]) -> dict[str, Any]:
     """Apply the candidate lock to the project env; the caller puts the env back on failure."""
-    from corral.core.selection import Selection  # noqa: PLC0415
     from corral.services.sync import apply_lock  # noqa: PLC0415
 
     project = ctx.require_project()
-    kind, _, name = target.partition(":")
-    selection = Selection(groups=(name,) if kind == "group" else None, extras=(name,) if kind == "extra" else ())
     try:
         report = apply_lock(ctx, project.env_path, candidate, selection=selection, engine=engine,
                             project_root=project.root, progress=progress)
@@ -343,15 +364,12 @@ def _install(ctx: Context, candidate: Path, *, target: str, engine: str | None,
     return report.to_dict()
 
 
-def _stamp_if_plain(ctx: Context, target: str, lock_path: Path, sync_report: dict[str, Any]) -> None:
-    """After a change to the project's own dependencies the env is exactly what a plain sync gives: say so."""
-    if ":" in target:  # a group or extra was installed on top: a plain sync would differ
-        return
-    from corral.core.selection import Selection  # noqa: PLC0415
+def _stamp(ctx: Context, lock_path: Path, selection: Selection, sync_report: dict[str, Any]) -> None:
+    """After the change the env is exactly the new lock's `selection`: say so, for the next run's no-op path."""
     from corral.services.sync import stamp_env  # noqa: PLC0415
 
     with contextlib.suppress(OSError):
-        stamp_env(ctx, ctx.require_project().env_path, lock_path, selection=Selection(),
+        stamp_env(ctx, ctx.require_project().env_path, lock_path, selection=selection,
                   engine=str(sync_report.get("engine", "uv")), lock_fresh=True)
 
 
