@@ -339,6 +339,34 @@ def run_corral(world: World, argv: list[str], *, environ: Mapping[str, str], cwd
     return CorralRun(argv, code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
 
 
+# How each shell evaluates corral's activation code (as the hook does), then expands its prompt as it would be
+# shown (bash and zsh run command substitutions found in PS1, ksh expands it, fish runs fish_prompt).
+_SHELL_EVAL = {
+    "bash": ["bash", "--norc", "--noprofile", "-c", 'eval "$(cat "$1")"; printf "%s\\n" "${PS1@P}"', "_", "{file}"],
+    "zsh": ["zsh", "-f", "-c", 'setopt prompt_subst; eval "$(cat "$1")"; print -P -- "$PS1"', "_", "{file}"],
+    "ksh": ["ksh", "-c", 'eval "$(cat "$1")"; eval "print -r -- \\"$PS1\\""', "_", "{file}"],
+    "fish": ["fish", "--no-config", "-c", "source $argv[1]; if functions -q fish_prompt; fish_prompt; end", "{file}"],
+    "tcsh": ["tcsh", "-f", "-c", "set prompt=''; source '{file}'; echo \"$prompt\""],
+}
+
+
+def evaluate_in_shell(world: World, shell: str, code: str, environ: Mapping[str, str]) -> str:
+    """Run `code` (corral's output) in a real `shell` started in the victim's folder; what the shell printed.
+
+    A payload that escapes its quoting leaves files in the victim's folder, which the case's digest sees.
+    """
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    script = world.corral_home / f"activation.{shell}"
+    script.write_text(code, encoding="utf-8")
+    argv = [arg.replace("{file}", str(script)) for arg in _SHELL_EVAL[shell]]
+    shell_home = world.corral_home / "shell-home"  # the shell's own state (fish writes ~/.config/fish) is not ours
+    shell_home.mkdir(exist_ok=True)
+    done = subprocess.run(argv, cwd=world.victim, env={**environ, "HOME": str(shell_home)}, capture_output=True,
+                          text=True, timeout=30, check=False)
+    return f"exit {done.returncode}: {done.stdout.strip()} {done.stderr.strip()}"
+
+
 _TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x9b]")
 
 

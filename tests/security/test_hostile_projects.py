@@ -17,6 +17,7 @@ import tomllib
 from security_support import (
     bind_mounts,
     corral_environ,
+    evaluate_in_shell,
     find_problems,
     make_world,
     outside_digest,
@@ -92,11 +93,12 @@ def test_hostile_project_reaches_nothing_outside(case, tmp_path, shared_caches, 
         before, kept, temps = outside_digest(world), _keep_digest(world.root, keep), _corral_temps(world.root)
         run = run_corral(world, argv, environ=environ, timeout=case.get("timeout", 60),
                          memory_mb=case.get("memory_mb"))
+        shell = evaluate_in_shell(world, case["eval_in"], run.stdout, environ) if case.get("eval_in") else ""
         after, kept_after = outside_digest(world), _keep_digest(world.root, keep)
         left = sorted(_corral_temps(world.root) - temps)
     if case.get("then", {}).get("deepdirs"):
         _remove_deep_trees(world.tmp)
-    shown = f"[{case['id']}] {run.shown()}"
+    shown = f"[{case['id']}] {run.shown()}" + (f"\n{case['eval_in']} said: {shell}" if shell else "")
     assert not find_problems(run), f"{find_problems(run)}\n{shown}"
     changed = _changes(before, after)
     assert not changed, f"changed outside the project: {changed}\n{shown}"
