@@ -1,4 +1,7 @@
-"""`corral allow [PATH] [--revoke]`: let the cd-hook activate an env corral did not create."""
+"""`corral allow [PATH] [--revoke]`: let the cd-hook activate an env corral did not create (`--revoke`: stop it).
+
+Refused for an env another user owns or can write to (services.trust explains the rule).
+"""
 
 from __future__ import annotations
 
@@ -43,5 +46,5 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
             out.info(f"{target} was not allowed; nothing to revoke")
         return 0
     real = allow_env(ctx.paths, _target(args, ctx))
-    out.info(f"allowed {real}: the cd-hook will activate it (until its pyvenv.cfg changes)")
+    out.info(f"allowed {real}: the cd-hook will activate it (until the env is replaced or its pyvenv.cfg changes)")
     return 0

@@ -36,6 +36,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
                  messages=[f"{p.message}; fix: {p.fix}" for p in report.problems])
         return failed
     rows = [("VIRTUAL_ENV", report.virtual_env or "(not set)"), ("project env", report.project_env or "(none)")]
+    if report.hook is not None:
+        rows.append(("cd-hook", report.hook))
     for item in (report.python, report.pip):
         if item.path is None:
             rows.append((item.name, "not found on PATH"))

@@ -172,6 +172,10 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
 
     try_register_env(ctx.paths, path=target, kind=kind, project=project.root if project else None,
                      interpreter=interpreter.path, version=interpreter.version, creator=chosen.name)
+    if kind == "project":  # corral's own proof for the cd-hook (throwaway script/tool envs are never activated)
+        from corral.services.trust import record_created  # noqa: PLC0415
+
+        record_created(ctx.paths, target)
     return CreatedEnv(path=target, interpreter=interpreter, interpreter_reason=why, creator=chosen.name,
                       seeded=do_seed, system_site_packages=ssp, recorded_options=recorded)
 

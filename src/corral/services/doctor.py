@@ -154,7 +154,7 @@ def _rebuild(ctx: Context, target: Target, codes: dict[str, Finding], which: tup
                                    f"the {done.source})")
 
 
-def _relocate_in_place(ctx: Context, target: Target, moved: Finding | None) -> str:  # noqa: ARG001
+def _relocate_in_place(ctx: Context, target: Target, moved: Finding | None) -> str:
     from corral.doctor.relocation import activate_location  # noqa: PLC0415
     from corral.services.relocate import relocate_paths  # noqa: PLC0415
 
@@ -162,7 +162,10 @@ def _relocate_in_place(ctx: Context, target: Target, moved: Finding | None) -> s
     if not old:
         msg = f"cannot tell where {target.root} was before it moved"
         raise EnvError(msg)
-    changed = relocate_paths(target.root, str(old), str(target.root))
+    from corral.services.trust import keeping_trust  # noqa: PLC0415
+
+    with keeping_trust(ctx.paths, target.root, was_at=Path(str(old))):  # a moved env corral made stays trusted
+        changed = relocate_paths(target.root, str(old), str(target.root))
     return f"rewrote {len(changed)} file(s) from {old} to {target.root}"
 
 

@@ -1,7 +1,8 @@
 """The cd-hook's decision: given the working folder and the shell's environment, what to activate or deactivate.
 
 The shell snippet (corral.shells.*/hook.*) calls this only when $PWD changed. It never sources a file from the
-project: it only puts a trusted env's own `bin/` on PATH (see services.trust).
+project: it only puts a trusted env's own `bin/` on PATH. Trusted means corral's own record (never a file inside the
+env) says corral made it there or the user allowed it, and no other user owns or can write to it (services.trust).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from corral.errors import EnvError
 from corral.services.activation import HOOK_VAR, activate_change, deactivate_change
 
 if TYPE_CHECKING:
@@ -62,13 +64,17 @@ def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPath
     if active and not _same_env(active, by_hook):
         return HookDecision(change=None)  # hand-activated: not ours to change
     wanted = project_env(cwd)
-    if wanted is not None and _same_env(str(wanted), active):
-        return HookDecision(change=None)
     if wanted is not None:
-        trust = check_trust(paths, wanted)
+        try:
+            trust = check_trust(paths, wanted)  # again when already active: it may have been replaced meanwhile
+        except EnvError:  # its pyvenv.cfg vanished since project_env() looked
+            return HookDecision(change=deactivate_change(environ) if active else None)
         if trust.trusted:
+            if _same_env(str(wanted), active):
+                return HookDecision(change=None)
             return HookDecision(change=activate_change(wanted, environ, by_hook=True))
-        note = (f"corral: not activating {wanted}: {trust.reason}; "
-                f"if you trust it, run `corral allow {wanted}`")
+        note = f"corral: not activating {wanted}: {trust.reason}"
+        if trust.can_allow:
+            note += f"; if you trust it, run `corral allow {wanted}`"
         return HookDecision(change=deactivate_change(environ) if active else None, note=note)
     return HookDecision(change=deactivate_change(environ) if active else None)

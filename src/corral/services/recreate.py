@@ -138,6 +138,11 @@ def recover(project_root: Path, paths: CorralPaths | None = None) -> str | None:
         _remove_tree(old, token)
         outcome = "rolled back an interrupted recreate (the old env was never replaced; removed the partial build)"
     remove_journal(journal)
+    if outcome.startswith("finished"):  # the env in place is the one corral built (it held our token's marker)
+        from corral.infra.paths import CorralPaths  # noqa: PLC0415
+        from corral.services.trust import record_created  # noqa: PLC0415
+
+        record_created(paths or CorralPaths.from_environment(), env)
     return outcome
 
 
@@ -280,6 +285,9 @@ def _recreate(ctx: Context, *, python: str | None) -> RecreateReport:
     checkpoint("recreate:cleaned")
     (env / MARKER_FILE).unlink(missing_ok=True)
     remove_journal(journal)
+    from corral.services.trust import record_created  # noqa: PLC0415
+
+    record_created(ctx.paths, env)  # a new folder and pyvenv.cfg at the same path: the cd-hook's proof, renewed
     from corral.services.kernels import refresh_after_rebuild  # noqa: PLC0415
 
     notes += refresh_after_rebuild(ctx, env)

@@ -168,18 +168,22 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
               if _PYTHON_NAME.match(e.name)}
     record = root / "corral-env.json"
     record_text = record.read_text(encoding="utf-8") if record.is_file() else None
-    try:
-        _repoint(bin_dir, root, new)
-        checkpoint("upgrade:repointed")
-        old_version = _rewrite_cfg(cfg_path, new)
-        _update_record(root, new)
-        problems = _verify(root, bin_dir, new)
-        if problems:
-            msg = f"the in-place upgrade of {root} to {new.version} did not verify: {'; '.join(problems)}; rolled back"
-            raise EnvError(msg)  # noqa: TRY301 - raised inside to share the rollback below
-    except BaseException:
-        _restore(bin_dir, backup, cfg_path, cfg_text, record, record_text)
-        raise
+    from corral.services.trust import keeping_trust  # noqa: PLC0415
+
+    with keeping_trust(ctx.paths, root):  # pyvenv.cfg is rewritten (a new file): the cd-hook's record follows it
+        try:
+            _repoint(bin_dir, root, new)
+            checkpoint("upgrade:repointed")
+            old_version = _rewrite_cfg(cfg_path, new)
+            _update_record(root, new)
+            problems = _verify(root, bin_dir, new)
+            if problems:
+                msg = (f"the in-place upgrade of {root} to {new.version} did not verify: {'; '.join(problems)}; "
+                       "rolled back")
+                raise EnvError(msg)  # noqa: TRY301 - raised inside to share the rollback below
+        except BaseException:
+            _restore(bin_dir, backup, cfg_path, cfg_text, record, record_text)
+            raise
     return UpgradeReport(env=root, old_version=old_version, new_version=new.version, mode="in-place", python=new.path)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,7 @@ class WhichReport:
     python: Resolved
     pip: Resolved
     problems: list[Problem] = field(default_factory=list)
+    hook: str | None = None  # whether the cd-hook activates the project's env, and why (not)
 
     @property
     def ok(self) -> bool:
@@ -184,4 +185,17 @@ def which(ctx: Context, *, environ: Mapping[str, str] | None = None, activate_hi
     report = WhichReport(virtual_env=env.get("VIRTUAL_ENV") or None, project_env=str(proj_env) if proj_env else None,
                          python=_resolve_python(ctx, search), pip=_resolve_pip(search))
     report.problems.extend(_problems(report, activate_hint or 'eval "$(corral activate)"'))
-    return report
+    return report if proj_env is None else replace(report, hook=_hook_verdict(ctx, proj_env))
+
+
+def _hook_verdict(ctx: Context, env: Path) -> str:
+    from corral.errors import EnvError  # noqa: PLC0415
+    from corral.services.trust import check_trust  # noqa: PLC0415
+
+    try:
+        trust = check_trust(ctx.paths, env)
+    except EnvError as err:
+        return f"will not activate it: {err}"
+    if trust.trusted:
+        return f"will activate it ({trust.reason})"
+    return f"will not activate it: {trust.reason}" + (f"; to let it: `corral allow {env}`" if trust.can_allow else "")
