@@ -170,10 +170,12 @@ def _fake_env(world: World, path: Path, spec: Mapping[str, Any]) -> None:
 def plant(world: World, spec: Mapping[str, Any]) -> None:
     """Make the project tree a case describes (paths relative to the project; text through `world.fill`).
 
-    Keys, applied in this order: remove, envs, dirs, files, hexfiles, generate, edits, symlinks, deepdirs, fifos,
-    modes, chown.
+    Keys, applied in this order: git (`git init`), remove, envs, dirs, files, hexfiles, generate, edits, symlinks,
+    deepdirs, fifos, modes, chown.
     """
     root = world.root
+    if spec.get("git"):  # a project that arrives as an archive holding its .git (git clone never brings .git/config)
+        subprocess.run(["git", "init", "-q", str(root)], check=True, capture_output=True)
     for rel in spec.get("remove", []):
         _clear(root / rel)
     for rel, env_spec in spec.get("envs", {}).items():
