@@ -341,14 +341,18 @@ def run_corral(world: World, argv: list[str], *, environ: Mapping[str, str], cwd
     return CorralRun(argv, code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
 
 
-# How each shell evaluates corral's activation code (as the hook does), then expands its prompt as it would be
-# shown (bash and zsh run command substitutions found in PS1, ksh expands it, fish runs fish_prompt).
+# How each shell evaluates corral's activation code (as the hook does), expands its prompt as it would be shown
+# (bash and zsh run command substitutions found in PS1, ksh expands it, fish runs fish_prompt), then runs `ls`
+# (the first thing a user types after cd; a planted bin/ls of an activated env would run).
 _SHELL_EVAL = {
-    "bash": ["bash", "--norc", "--noprofile", "-c", 'eval "$(cat "$1")"; printf "%s\\n" "${PS1@P}"', "_", "{file}"],
-    "zsh": ["zsh", "-f", "-c", 'setopt prompt_subst; eval "$(cat "$1")"; print -P -- "$PS1"', "_", "{file}"],
-    "ksh": ["ksh", "-c", 'eval "$(cat "$1")"; eval "print -r -- \\"$PS1\\""', "_", "{file}"],
-    "fish": ["fish", "--no-config", "-c", "source $argv[1]; if functions -q fish_prompt; fish_prompt; end", "{file}"],
-    "tcsh": ["tcsh", "-f", "-c", "set prompt=''; source '{file}'; echo \"$prompt\""],
+    "bash": ["bash", "--norc", "--noprofile", "-c", 'eval "$(cat "$1")"; printf "%s\\n" "${PS1@P}"; ls >/dev/null',
+             "_", "{file}"],
+    "zsh": ["zsh", "-f", "-c", 'setopt prompt_subst; eval "$(cat "$1")"; print -P -- "$PS1"; ls >/dev/null', "_",
+            "{file}"],
+    "ksh": ["ksh", "-c", 'eval "$(cat "$1")"; eval "print -r -- \\"$PS1\\""; ls >/dev/null', "_", "{file}"],
+    "fish": ["fish", "--no-config", "-c",
+             "source $argv[1]; if functions -q fish_prompt; fish_prompt; end; ls >/dev/null", "{file}"],
+    "tcsh": ["tcsh", "-f", "-c", "set prompt=''; source '{file}'; echo \"$prompt\"; ls >/dev/null"],
 }
 
 

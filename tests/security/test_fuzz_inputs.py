@@ -7,6 +7,7 @@ library functions that read those files (in-process, many examples) and, for few
 failure is one of corral's own errors (CorralError: one clear line); anything else is a bug.
 
 Reproducible: derandomized, no example database, no deadline (the machine is shared).
+CORRAL_FUZZ_SCALE=N multiplies the number of examples.
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ from corral.services.project import Project
 from corral.services.sync_stamp import is_noop
 from corral.services.trust import check_trust
 
-LIBRARY = settings(max_examples=250, deadline=None, derandomize=True, database=None,
+# CORRAL_FUZZ_SCALE=20 runs twenty times the examples (a deeper hunt than CI's ~30 s).
+_SCALE = int(os.environ.get("CORRAL_FUZZ_SCALE", "1"))
+LIBRARY = settings(max_examples=250 * _SCALE, deadline=None, derandomize=True, database=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                           HealthCheck.function_scoped_fixture])
-CLI = settings(LIBRARY, max_examples=25)
+CLI = settings(LIBRARY, max_examples=25 * _SCALE)
 
 # ------------------------------------------------------------------ strategies
 
