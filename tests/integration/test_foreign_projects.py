@@ -148,8 +148,11 @@ def test_setup_py_project_gets_project_table_from_setuptools_and_still_builds(
     original = build_metadata(copy_project("click-8.1.7", tmp_path / "original"), tmp_path / "dist-original")
     refused = corral("add", "alpha", cwd=root)
     assert refused.exit_code == 2 and "corral init" in refused.stderr
-    # when
-    done = corral("init", "--python", str(pyenv_python("3.12")), cwd=root)
+    # when: init, which runs setup.py only when told to
+    unasked = corral("init", "--python", str(pyenv_python("3.12")), cwd=root)
+    assert unasked.exit_code == 2 and "run `corral init --run-build-backend`" in unasked.stderr
+    assert not (root / "pyproject.toml").exists() and not (root / "src" / "click.egg-info").exists()
+    done = corral("init", "--run-build-backend", "--python", str(pyenv_python("3.12")), cwd=root)
     # then [project] holds what setuptools itself built, everything else stays dynamic
     assert done.exit_code == 0, done.stderr
     data = tomllib.loads((root / "pyproject.toml").read_text())
@@ -185,7 +188,7 @@ def test_setup_py_project_with_a_pyproject_lacking_project_table_is_refused_not_
         assert "corral init" in refused.stderr and len(errors(refused.stderr)) == 1
         assert files_of(root) == before
     # and init keeps the tool table, adds [project] and [build-system] above it
-    assert corral("init", cwd=root).exit_code == 0
+    assert corral("init", "--run-build-backend", cwd=root).exit_code == 0
     text = (root / "pyproject.toml").read_text()
     assert text.index("[project]") < text.index("[build-system]") < text.index("[tool.black]")
 
@@ -237,7 +240,7 @@ def test_init_puts_everything_back_when_the_backend_would_build_other_metadata(
         "      description='with pyproject' if os.path.exists('pyproject.toml') else 'without')\n")
     before = files_of(root)
     # when
-    done = corral("init", "--python", str(pyenv_python("3.12")), cwd=root)
+    done = corral("init", "--run-build-backend", "--python", str(pyenv_python("3.12")), cwd=root)
     # then refused with the difference named, and no file of the project changed (setuptools' own egg-info aside)
     assert done.exit_code == 2, done.stderr
     assert "would change what the build backend builds" in done.stderr and "'summary: without'" in done.stderr

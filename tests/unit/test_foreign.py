@@ -82,7 +82,7 @@ def test_ignored_declarations_name_the_tables_corral_would_miss() -> None:
 
 def test_check_declarations_refuses_setup_py_without_project_table(tmp_path: Path) -> None:
     (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
-    with pytest.raises(UsageError, match=r"setup.py declares this project's name .* run `corral init`"):
+    with pytest.raises(UsageError, match=r"setup.py declares .* run `corral init --run-build-backend`"):
         check_declarations({"tool": {"black": {}}}, tmp_path)
     check_declarations({"project": {"name": "x"}}, tmp_path)  # a [project] table is read: fine
 
@@ -135,3 +135,15 @@ def test_what_init_cannot_move_is_refused_with_the_next_step(tmp_path: Path) -> 
         check_declarations({"project": {"name": "x", "dynamic": ["dependencies"]}}, tmp_path)
     with pytest.raises(UsageError, match="package-mode = false"):
         migrate_tables('[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\na = "^1"\n', source="p")
+
+
+def test_init_runs_no_in_tree_backend_unless_told(tmp_path: Path) -> None:
+    from corral.services.context import Context  # noqa: PLC0415
+    from corral.services.foreign import adopt  # noqa: PLC0415
+
+    text = RICH.read_text().replace('build-backend = "poetry.core.masonry.api"',
+                                    'build-backend = "poetry.core.masonry.api"\nbackend-path = ["."]')
+    (tmp_path / "pyproject.toml").write_text(text)
+    with pytest.raises(UsageError, match=r"backend-path.*corral init --run-build-backend"):
+        adopt(Context(cwd=tmp_path), tmp_path, python="python3")
+    assert (tmp_path / "pyproject.toml").read_text() == text

@@ -1,4 +1,4 @@
-"""`corral init [PATH] [--python SPEC] [--name NAME]`."""
+"""`corral init [PATH] [--python SPEC] [--name NAME] [--run-build-backend]`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", type=Path, help="project folder (default: here; created if missing)")
     parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter: 3.12, '>=3.10', cpython@3.11, a path")
     parser.add_argument("--name", help="project name (default: the folder's name)")
+    parser.add_argument("--run-build-backend", action="store_true",
+                        help="a setup.py/setup.cfg project: run its build backend (setup.py) to read the name and "
+                             "dependencies it records in [project]")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -23,7 +26,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Create or adopt, then say what was made and what was kept."""
     from corral.services.init import init_project  # noqa: PLC0415
 
-    report = init_project(ctx, args.path, python=args.python, name=args.name)
+    report = init_project(ctx, args.path, python=args.python, name=args.name, run_backend=args.run_build_backend)
     if args.json:
         out.json("init", report.to_dict())
         return 0

@@ -86,8 +86,12 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
 
 def init_project(
     ctx: Context, path: Path | None = None, *, python: str | None = None, name: str | None = None,
+    run_backend: bool = False,
 ) -> InitReport:
-    """Create or adopt the project at `path` (default: the working folder) and its env."""
+    """Create or adopt the project at `path` (default: the working folder) and its env.
+
+    `run_backend`: the project's own build code (setup.py) may run to read its metadata (`--run-build-backend`).
+    """
     from corral.infra.fs import atomic_write_text, require_utf8_path  # noqa: PLC0415
     from corral.services.context import Context as Ctx  # noqa: PLC0415
     from corral.services.python import PYTHON_VERSION_FILE, choose_interpreter  # noqa: PLC0415
@@ -106,7 +110,7 @@ def init_project(
 
     existed = pyproject.exists()
     if existed or setup_files(root):  # a project of its own: move what corral cannot read, or refuse
-        report.changed = adopt(local, root, python=interpreter.path)
+        report.changed = adopt(local, root, python=interpreter.path, run_backend=run_backend)
         if not existed:
             report.created.append("pyproject.toml")
         elif not report.changed:

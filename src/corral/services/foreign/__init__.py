@@ -4,10 +4,12 @@ corral never makes a project unbuildable and never locks a project while ignorin
 - `check_declarations` (called before every lock and every pyproject edit) refuses, in one line naming the tables
   and the next step, a pyproject whose dependencies sit in Poetry/PDM/flit tables or are `dynamic`, and a project
   whose name and dependencies are in setup.py/setup.cfg;
-- `adopt` (called by `corral init`) moves them: Poetry's tables to `[project]` and `[dependency-groups]` (`poetry`),
-  PDM's dev-dependencies to `[dependency-groups]` (`pdm`), a setup.py/setup.cfg project's metadata, as setuptools
-  itself states it, to `[project]` (`setuptools`). Whenever `[project]` or `[build-system]` changes, the metadata
-  the build backend states before and after must agree (`metadata`), or the files are put back and init refuses.
+- `adopt` (called by `corral init`) moves them: Poetry's tables to `[project]` and `[dependency-groups]`
+  (`poetry`), PDM's dev-dependencies to `[dependency-groups]` (`pdm`), a setup.py/setup.cfg project's metadata,
+  as setuptools itself states it, to `[project]` (`setuptools`). Whenever `[project]` or `[build-system]` changes,
+  the metadata the build backend states before and after must agree (`metadata`), or the files are put back and
+  init refuses. The project's own build code (setup.py, an in-tree backend) runs only when the user passed
+  `--run-build-backend`: a cloned repository may ship any setup.py. poetry-core from the index runs none.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from corral.errors import UsageError
 if TYPE_CHECKING:
     from corral.services.context import Context
 
-__all__ = ["SETUP_FILES", "adopt", "check_declarations", "refuse_ignored", "setup_files", "splice_tables"]
+__all__ = ["RUN_BACKEND_FLAG", "SETUP_FILES", "adopt", "check_declarations", "refuse_ignored", "setup_files",
+           "splice_tables"]
 
 SETUP_FILES = ("setup.py", "setup.cfg")
 
@@ -66,9 +69,9 @@ def check_declarations(data: Mapping[str, Any], root: Path, *, source: str = "py
     if "project" not in data and found:
         names = " and ".join(found)
         msg = (f"{root}: {names} declare{'s' if len(found) == 1 else ''} this project's name and dependencies, which "
-               "corral does not read; run `corral init` to record them in pyproject.toml's [project] (read through "
-               "setuptools and checked against what it builds), or keep using pip with this project; nothing was "
-               "changed")
+               "corral does not read; run `corral init --run-build-backend` to record them in pyproject.toml's "
+               "[project] (it runs setup.py through setuptools and checks that it builds the same), or keep using "
+               "pip with this project; nothing was changed")
         raise UsageError(msg)
 
 
@@ -87,8 +90,15 @@ def _refusal(ignored: list[Any], source: str) -> str:
             "them; list them in [project] and drop them from dynamic, then try again; nothing was changed")
 
 
-def adopt(ctx: Context, root: Path, *, python: str) -> list[str]:
+RUN_BACKEND_FLAG = "--run-build-backend"
+_REGISTRY_ONLY_BACKENDS = ("poetry.core.masonry.api",)  # read pyproject.toml and files; run no project code
+
+
+def adopt(ctx: Context, root: Path, *, python: str, run_backend: bool = False) -> list[str]:
     """Move foreign declarations of the project at `root` to standard tables; one line per change ([] if none).
+
+    The project's own build code (setup.py, an in-tree backend) runs only with `run_backend` (the user's
+    `--run-build-backend`): a cloned repository may ship any setup.py.
 
     Raises UsageError, with every file unchanged, when a declaration cannot be moved faithfully.
     """
@@ -106,16 +116,37 @@ def adopt(ctx: Context, root: Path, *, python: str) -> list[str]:
 
         new_text, changes = migrate_tables(old_text or "", source=str(pyproject))
     elif "project" not in data and setup_files(root):
+        if not run_backend:
+            names = " and ".join(setup_files(root))
+            msg = (f"{root}: {names} declare{'s' if len(setup_files(root)) == 1 else ''} this project's name and "
+                   "dependencies; recording them in pyproject.toml's [project] means running setup.py through "
+                   f"setuptools (the project's own code): run `corral init {RUN_BACKEND_FLAG}` to allow it, or move "
+                   "them to [project] by hand; nothing was changed")
+            raise UsageError(msg)
         from corral.services.foreign.setuptools import migrate_setuptools  # noqa: PLC0415
 
         new_text, changes = migrate_setuptools(ctx, root, old_text, python=python)
     else:
         return []
-    _write_checked(ctx, root, old_text, new_text, python=python)
+    _write_checked(ctx, root, old_text, new_text, python=python, run_backend=run_backend)
     return changes
 
 
-def _write_checked(ctx: Context, root: Path, old_text: str | None, new_text: str, *, python: str) -> None:
+def _runs_project_code(data: Mapping[str, Any]) -> str | None:
+    """Why asking this pyproject's backend for metadata would run code the project ships (None: it would not)."""
+    system = data.get("build-system")
+    if not isinstance(system, dict):
+        return "setuptools runs setup.py"
+    if system.get("backend-path"):
+        return "its build backend is in the project (backend-path)"
+    backend = str(system.get("build-backend", ""))
+    if backend not in _REGISTRY_ONLY_BACKENDS:
+        return f"{backend or 'setuptools'} may run the project's build scripts"
+    return None
+
+
+def _write_checked(ctx: Context, root: Path, old_text: str | None, new_text: str, *, python: str,
+                   run_backend: bool) -> None:
     """Write pyproject.toml; when [project]/[build-system] changed, the backend must state the same metadata."""
     from corral.infra.fs import atomic_write_text  # noqa: PLC0415
     from corral.infra.toml_file import parse_toml  # noqa: PLC0415
@@ -125,6 +156,11 @@ def _write_checked(ctx: Context, root: Path, old_text: str | None, new_text: str
     old = parse_toml(old_text, origin=str(pyproject)) if old_text is not None else {}
     new = parse_toml(new_text, origin=str(pyproject))
     build_changed = any(old.get(k) != new.get(k) for k in ("project", "build-system"))
+    why = (_runs_project_code(old) or _runs_project_code(new)) if build_changed and not run_backend else None
+    if why:
+        msg = (f"{pyproject}: checking that the project still builds the same after the move means asking its build "
+               f"backend, and {why}: run `corral init {RUN_BACKEND_FLAG}` to allow it; nothing was changed")
+        raise UsageError(msg)
     before = read_metadata(ctx, root, python=python, data=old) if build_changed else None
     atomic_write_text(pyproject, new_text, root=root)
     if before is None:
