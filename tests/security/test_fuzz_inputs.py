@@ -381,3 +381,53 @@ def test_cli_sync_frozen_with_a_valid_project_never_crashes(cli_home, pylock):
 @given(pyproject=pyproject_bytes, record=record_bytes)
 def test_cli_info_json_never_crashes(cli_home, pyproject, record):
     _cli(cli_home, ["info", "--json"], {"pyproject.toml": pyproject}, with_env=record)
+
+
+@CLI
+@given(pyproject=pyproject_bytes, cfg=cfg_bytes, record=record_bytes)
+def test_cli_hook_never_breaks_the_prompt_nor_activates_a_shipped_env(cli_home, pyproject, cfg, record):
+    with tempfile.TemporaryDirectory(dir=cli_home) as tmp:
+        world = make_world(Path(tmp, "case"), cli_home / "caches")
+        (world.root / "pyproject.toml").write_bytes(pyproject)
+        _fake_env(world.root, cfg, record)
+        run = run_corral(world, ["hook-eval", "bash"], environ=corral_environ(world, None), timeout=60)
+        assert not find_problems(run), f"{find_problems(run)}\n{run.shown()}"
+        assert run.exit_code == 0, run.shown()
+        assert "VIRTUAL_ENV=" not in run.stdout, run.shown()
+
+
+@pytest.fixture(scope="module")
+def synced(cli_home: Path) -> tuple[Any, dict[str, Any]]:
+    """One project synced by corral (its env is reused by every example) and its genuine sync stamp."""
+    world = make_world(cli_home / "synced", cli_home / "caches")
+    (world.root / "pyproject.toml").write_bytes(DEFAULT_PYPROJECT)
+    (world.root / ".python-version").write_text(f"{world.py312}\n", encoding="utf-8")
+    done = run_corral(world, ["sync"], environ=corral_environ(world, None, {"UV_OFFLINE": "1"}), timeout=120)
+    assert done.exit_code == 0, done.shown()
+    return world, json.loads((world.root / ".venv" / "corral-sync.json").read_text(encoding="utf-8"))
+
+
+def _paths_in(stamp: dict[str, Any]) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for key, value in stamp.items():
+        paths.append((key,))
+        if isinstance(value, dict):
+            paths.extend((key, inner) for inner in value)
+    return paths
+
+
+@CLI
+@given(data=st.data())
+def test_cli_run_fast_path_survives_any_stamp(synced, data):
+    world, genuine = synced
+    stamp = json.loads(json.dumps(genuine))
+    for path in data.draw(st.lists(st.sampled_from(_paths_in(genuine)), min_size=1, max_size=3)):
+        holder = stamp
+        for key in path[:-1]:
+            holder = holder[key] if isinstance(holder.get(key), dict) else {}
+        holder[path[-1]] = data.draw(json_value)
+    text = data.draw(st.one_of(st.just(json.dumps(stamp)), record_bytes.map(lambda b: b.decode("utf-8", "replace"))))
+    (world.root / ".venv" / "corral-sync.json").write_text(text, encoding="utf-8")
+    run = run_corral(world, ["run", "true"], environ=corral_environ(world, None, {"UV_OFFLINE": "1"}), timeout=60)
+    assert not find_problems(run), f"{find_problems(run)}\n{run.shown()}\nstamp: {text[:2000]}"
+    assert run.exit_code == 0, run.shown()
