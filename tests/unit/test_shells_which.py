@@ -72,3 +72,16 @@ def test_which_cli_json_and_check_exit_code(corral, seeded: Path, monkeypatch: p
     assert data["data"]["ok"] is False
     assert data["data"]["project_env"] == str(seeded / ".venv")
     assert any("corral activate | source" in m for m in data["messages"])
+
+
+def test_which_is_a_check_exiting_1_when_the_live_env_is_not_the_projects(
+        corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    wrong = corral("which", cwd=seeded)
+    assert wrong.exit_code == 1, wrong.stdout + wrong.stderr
+    assert "not this project's env" in wrong.stderr
+    env = seeded / ".venv"
+    monkeypatch.setenv("PATH", f"{env}/bin:/usr/bin:/bin")
+    monkeypatch.setenv("VIRTUAL_ENV", str(env))
+    right = corral("which", cwd=seeded)
+    assert right.exit_code == 0, right.stdout + right.stderr

@@ -1,4 +1,4 @@
-"""`corral which [--json] [--check]`: which env is really live, and whether it is this project's."""
+"""`corral which [--json]`: which env is really live, and whether it is this project's (exit 1 when it is not)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--check", action="store_true", help="exit 1 when python/pip are not the expected env's")
+    parser.add_argument("--check", action="store_true",
+                        help="kept for old scripts: `corral which` always exits 1 when something is not as expected")
     parser.add_argument("--shell", metavar="NAME", help="shell for the suggested fix (default: detected)")
 
 
@@ -30,7 +31,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.which import which  # noqa: PLC0415
 
     report = which(ctx, activate_hint=_hint(args, ctx))
-    failed = 1 if args.check and not report.ok else 0
+    failed = 0 if report.ok else 1  # a check, like doctor: a script can `corral which && ...`
     if args.json:
         out.json("which", report.to_dict(), status="success" if report.ok else "partial",
                  messages=[f"{p.message}; fix: {p.fix}" for p in report.problems])
