@@ -123,6 +123,17 @@ def test_upgrade_drops_every_pin(tmp_path, corral, indexed):
     assert packages(root)["alpha"]["version"] == "2.0"
 
 
+def test_upgrade_package_that_is_not_locked_is_named_and_changes_nothing(tmp_path, corral, indexed):
+    root = make_project(tmp_path)
+    assert corral("lock", cwd=root).exit_code == 0
+    before = (root / "pylock.toml").read_bytes()
+    result = corral("lock", "--upgrade-package", "nothere", "--upgrade-package", "alpha", cwd=root)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "'nothere'" in result.stderr and "'alpha'" not in result.stderr
+    assert (root / "pylock.toml").read_bytes() == before
+    assert corral("lock", "-P", "Delta", cwd=root).exit_code == 0  # a transitive or declared name, any spelling
+
+
 def test_check_fails_on_stale_lock_and_changes_nothing(tmp_path, corral, indexed):
     root = make_project(tmp_path)
     missing = corral("lock", "--check", cwd=root)

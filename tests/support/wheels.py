@@ -23,6 +23,7 @@ from pathlib import Path
 UNIVERSAL = "py2.py3-none-any"
 WHEEL = "wheel"
 SDIST = "sdist"
+SETUP_PY_SDIST = "setup.py-sdist"  # an sdist as Python 2.7-era projects shipped it: setup.py, no pyproject.toml
 BROKEN = "broken"
 
 COWSAY_BODY = '''
@@ -47,7 +48,7 @@ class Package:
     requires_python: str | None = None
     scripts: tuple[tuple[str, str], ...] = ()  # (command, "module:function")
     body: str = ""  # extra source appended to the module
-    kind: str = WHEEL  # WHEEL, SDIST (only an sdist) or BROKEN (a wheel that no installer accepts)
+    kind: str = WHEEL  # WHEEL, SDIST or SETUP_PY_SDIST (only an sdist), BROKEN (a wheel no installer accepts)
     tag: str = UNIVERSAL
 
 
@@ -62,6 +63,8 @@ CATALOGUE: tuple[Package, ...] = (
     Package("cowsay-lite", "1.0", scripts=(("cowsay-lite", "cowsay_lite:main"),), body=COWSAY_BODY),
     Package("winonly", "1.0", tag="cp311-cp311-win_amd64"),
     Package("sdistonly", "1.0", kind=SDIST),
+    # Only an sdist that setup.py builds (setuptools, as the env has it): what a 2.7 project meets on an index.
+    Package("oldsdist", "1.0", kind=SETUP_PY_SDIST, requires=("alpha>=1.1",)),
     Package("broken", "1.0", kind=BROKEN),
     Package("epsilon", "1.0", requires_python=">=3.13"),
     Package("conflict-a", "1.0", requires=("alpha==1.0",)),
@@ -91,7 +94,7 @@ def file_stem(package: Package) -> str:
 
 def filename(package: Package) -> str:
     """Return the file name the package is built under."""
-    if package.kind == SDIST:
+    if package.kind in {SDIST, SETUP_PY_SDIST}:
         return f"{file_stem(package)}.tar.gz"
     return f"{file_stem(package)}-{package.tag}.whl"
 
@@ -203,21 +206,41 @@ def sdist_files(package: Package) -> list[tuple[str, bytes]]:
     ]
 
 
+def setup_py_text(package: Package) -> str:
+    """Return a setup.py that Python 2.7's setuptools (and any later one) builds the package with."""
+    requires = ", ".join(repr(r) for r in package.requires)
+    return (
+        "from setuptools import setup\n\n"
+        f"setup(name={package.name!r}, version={package.version!r}, py_modules=[{module_name(package.name)!r}],\n"
+        f"      install_requires=[{requires}])\n"
+    )
+
+
+def setup_py_sdist_files(package: Package) -> list[tuple[str, bytes]]:
+    """Return every (path inside the top folder, content) of a setup.py sdist (no pyproject.toml)."""
+    return [
+        ("PKG-INFO", metadata_text(package).encode()),
+        ("setup.py", setup_py_text(package).encode()),
+        (f"{module_name(package.name)}.py", module_source(package).encode()),
+    ]
+
+
 def sdist_bytes(package: Package) -> bytes:
     """Return the package's sdist, a deterministic .tar.gz."""
+    files = setup_py_sdist_files(package) if package.kind == SETUP_PY_SDIST else sdist_files(package)
     buffer = io.BytesIO()
     with (
         gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as compressed,
         tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive,
     ):
-        for name, data in sdist_files(package):
+        for name, data in files:
             archive.addfile(*tar_member(f"{file_stem(package)}/{name}", data))
     return buffer.getvalue()
 
 
 def package_bytes(package: Package) -> bytes:
     """Return the content of the package's one file, whatever its kind."""
-    builders = {WHEEL: wheel_bytes, SDIST: sdist_bytes, BROKEN: broken_wheel_bytes}
+    builders = {WHEEL: wheel_bytes, SDIST: sdist_bytes, SETUP_PY_SDIST: sdist_bytes, BROKEN: broken_wheel_bytes}
     return builders[package.kind](package)
 
 

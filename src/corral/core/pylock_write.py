@@ -36,6 +36,9 @@ class LockDocument:
     default_groups: Sequence[str]
     packages: Sequence[Mapping[str, Any]]
     inputs_hash: str
+    # An environment-specific lock (the 2.7 locker) names where it holds, and says why in header comments.
+    environments: Sequence[str] = ()
+    notes: Sequence[str] = ()
 
 
 def _term(selector: Selector) -> str | None:
@@ -196,8 +199,11 @@ def _package_lines(package: Mapping[str, Any]) -> list[str]:
 
 def render_pylock(doc: LockDocument) -> str:
     """The pylock.toml text: header, sorted packages, then [tool.corral] with the inputs hash."""
-    lines = ["# This file is written by corral (`corral lock`); edit pyproject.toml instead.",
-             'lock-version = "1.0"', 'created-by = "corral"']
+    lines = ["# This file is written by corral (`corral lock`); edit pyproject.toml instead."]
+    lines += ["# " + " ".join(note.split()) for note in doc.notes]  # one comment line each, whatever the text
+    lines += ['lock-version = "1.0"', 'created-by = "corral"']
+    if doc.environments:
+        lines.append(f"environments = {_value(list(doc.environments))}")
     if doc.requires_python:
         lines.append(f"requires-python = {_string(doc.requires_python)}")
     lines.append(f"extras = {_value(sorted(doc.extras))}")

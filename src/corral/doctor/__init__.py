@@ -15,4 +15,5 @@ CHECK_FAMILIES: dict[str, str] = {
     "isolation": "corral.doctor.isolation:check_isolation",
     "provenance": "corral.doctor.provenance:check_provenance",
     "kernels": "corral.doctor.kernels:check_kernels",
+    "legacy": "corral.doctor.legacy:check_legacy",
 }

@@ -1,8 +1,13 @@
-"""The one-line end-of-life notice every command prints for an env on a legacy Python (2.7, 3.6, 3.7)."""
+"""Legacy zones: the one-line end-of-life notice (2.7, 3.6, 3.7), and locking for Python 2.7 (uv cannot).
+
+`corral lock` (and everything that locks) asks `legacy_lock_interpreter` first; for a Python below 3.6 the lock
+is rendered here by the pip-tools resolver (corral.resolvers.legacy) instead of uv.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.toolchain.legacy import legacy_notice
@@ -10,9 +15,10 @@ from corral.toolchain.legacy import legacy_notice
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
-__all__ = ["env_python_version", "notice_for_env"]
+__all__ = ["env_python_version", "legacy_lock_interpreter", "notice_for_env", "render_legacy_lock"]
 
 
 def env_python_version(env_path: Path) -> str | None:
@@ -34,3 +40,110 @@ def notice_for_env(ctx: Context, env_path: Path) -> str | None:
     if notice is None or not ctx.settings.value("legacy-notice"):
         return None
     return notice
+
+
+# ---------------------------------------------------------------- locking for Python < 3.6 (2.7)
+
+
+def legacy_lock_interpreter(ctx: Context, python: str | None) -> InterpreterInfo | None:
+    """The interpreter `python` when uv cannot lock for it (Python < 3.6), else None (uv locks).
+
+    A project env's pyvenv.cfg answers without starting anything; only a legacy one is probed (cached).
+    """
+    from pathlib import Path  # noqa: PLC0415
+
+    from corral.resolvers import resolver_for  # noqa: PLC0415
+
+    if not python:
+        return None
+    env = Path(python).parent.parent
+    recorded = env_python_version(env) if (env / "pyvenv.cfg").is_file() else None
+    if recorded is not None:
+        from corral.toolchain.legacy import parse_minor  # noqa: PLC0415
+
+        minor = parse_minor(recorded)
+        if minor is not None and resolver_for(minor) == "uv":
+            return None
+    info = ctx.finder.from_path(Path(python))
+    return info if resolver_for(info.version_info) != "uv" else None
+
+
+def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: InterpreterInfo, project_root: Path,
+                       source: str, previous: Path | None, upgrade: bool, upgrade_packages: Sequence[str],
+                       candidates: Sequence[str], progress: Callable[[str, str], None] | None,
+                       prefer: Mapping[str, str] | None = None) -> str:
+    """The pylock.toml text for a Python 2.7 project, resolved by pip-tools in that Python (environment-specific).
+
+    `prefer` (name -> version) wins over the previous lock's pins while the requirements allow it (adopt).
+    """
+    from corral.core.deps import ProjectDeps  # noqa: PLC0415
+    from corral.core.pylock_write import LockDocument, merge_exports, render_pylock  # noqa: PLC0415
+    from corral.errors import LockError  # noqa: PLC0415
+    from corral.resolvers.legacy import LegacyRequest, PipToolsResolver  # noqa: PLC0415
+    from corral.services.lock import default_groups, index_urls, lock_inputs_hash, resolve_failure  # noqa: PLC0415
+
+    deps = ProjectDeps.from_pyproject(data, source=source)
+    requirements = [(("default", ""), r) for r in deps.dependencies]
+    requirements += [(("group", g), r) for g in deps.group_names for r in deps.expand_group(g)]
+    requirements += [(("extra", e), r) for e in deps.extra_names for r in deps.optional[e]]
+    if progress:
+        progress("resolving", f"{len(requirements)} requirements with pip-tools in Python {interpreter.version} "
+                              "(uv cannot resolve for Python < 3.6)")
+    request = LegacyRequest(
+        interpreter=interpreter, requirements=requirements, index_urls=index_urls(ctx),
+        pins=_previous_pins(previous, upgrade=upgrade, skip=upgrade_packages, prefer=prefer),
+        project_root=project_root, data_dir=ctx.paths.data, cache_dir=ctx.paths.cache / "legacy-lock",
+        environ=ctx.environ, make_env=lambda dest: _make_toolchain_env(ctx, interpreter, dest))
+    try:
+        result = PipToolsResolver().resolve(request)
+    except LockError as err:
+        culprit, reason = resolve_failure(str(err), candidates)
+        head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
+        raise LockError(head + reason) from err
+    if progress:
+        progress("note", f"environment-specific lock, resolved by {result.resolved_by}: it installs only there "
+                         "(`environments` in pylock.toml); lock again on another platform")
+    notes = ["Environment-specific lock: uv cannot resolve for Python < 3.6, so it was resolved by",
+             f"{result.resolved_by}; it installs only where `environments` matches."]
+    doc = LockDocument(requires_python=deps.requires_python, extras=deps.extra_names,
+                       dependency_groups=deps.group_names, default_groups=default_groups(ctx, deps.group_names),
+                       packages=merge_exports(result.exports, result.graph), inputs_hash=lock_inputs_hash(ctx, data),
+                       environments=result.environments, notes=notes)
+    return render_pylock(doc)
+
+
+def _previous_pins(previous: Path | None, *, upgrade: bool, skip: Sequence[str],
+                   prefer: Mapping[str, str] | None) -> dict[str, str]:
+    """Versions (name -> version) of the previous lock's index packages (one each), then `prefer` over them."""
+    from corral.core.lockinputs import normalize_name  # noqa: PLC0415
+    from corral.core.pylock_check import check_lock  # noqa: PLC0415
+    from corral.errors import ConfigError, LockError  # noqa: PLC0415
+    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+
+    pins: dict[str, set[str]] = {}
+    if not upgrade and previous is not None and previous.is_file():
+        try:
+            packages = check_lock(read_toml(previous), origin=str(previous)).get("packages", [])
+        except (LockError, ConfigError):
+            packages = []  # a damaged previous lock only costs the kept pins
+        for package in packages:
+            name, version = package.get("name"), package.get("version")
+            if isinstance(name, str) and isinstance(version, str) and ("wheels" in package or "sdist" in package):
+                pins.setdefault(normalize_name(name), set()).add(version)
+    dropped = {normalize_name(n) for n in skip}
+    kept = {n: next(iter(v)) for n, v in pins.items() if len(v) == 1 and n not in dropped}
+    kept.update({normalize_name(n): v for n, v in (prefer or {}).items()})
+    return kept
+
+
+def _make_toolchain_env(ctx: Context, interpreter: InterpreterInfo, dest: Path) -> None:
+    """A seeded env on `interpreter` by corral's virtualenv creator (pip 20.3.4 for 2.7, offline)."""
+    from corral.core.protocols import CreateRequest  # noqa: PLC0415
+    from corral.plugins import load_creator  # noqa: PLC0415
+    from corral.services.create import engine_environ  # noqa: PLC0415
+    from corral.services.lock import index_urls  # noqa: PLC0415
+
+    urls = index_urls(ctx)
+    load_creator("virtualenv").create(CreateRequest(dest=dest, interpreter=interpreter, seed=True,
+                                                    environ=engine_environ(ctx), index_url=urls[0],
+                                                    extra_index_urls=tuple(urls[1:])))

@@ -238,6 +238,13 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
     check_declarations(data, project_root, source=source)  # Poetry/setup.py dependencies: refused, never ignored
     urls = index_urls(ctx)
     python = _lock_python(ctx)
+    from corral.services.legacy import legacy_lock_interpreter, render_legacy_lock  # noqa: PLC0415
+
+    legacy = legacy_lock_interpreter(ctx, python)
+    if legacy is not None:  # Python < 3.6: uv cannot resolve; pip-tools does, in that Python (resolvers/legacy.py)
+        return render_legacy_lock(ctx, data, interpreter=legacy, project_root=project_root, source=source,
+                                  previous=previous, upgrade=upgrade, upgrade_packages=upgrade_packages,
+                                  candidates=candidates, progress=progress)
     version = resolution_version(ctx, project_root, data, python=python, progress=progress)
     tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
     try:
@@ -435,6 +442,7 @@ def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
         notes.append("not in the lock: " + ", ".join(missing))
     if sorted(lock_data.get("dependency-groups", [])) != deps.group_names:
         notes.append("dependency groups changed")
+        _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
     if sorted(lock_data.get("extras", [])) != deps.extra_names:
         notes.append("extras changed")
     return "; ".join(notes) or "pyproject.toml's requirements, requires-python or index settings changed"
@@ -447,6 +455,22 @@ def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
     if frozen:
         if not target.is_file():
             raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")
+def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Sequence[str], *, source: str) -> None:
+    """`--upgrade-package NAME` must name a locked or declared package: a typo would otherwise upgrade nothing."""
+    if not names:
+        return
+    from corral.errors import UsageError  # noqa: PLC0415
+
+    known = set(_versions(lock_path)) if lock_path.is_file() else set()
+    known |= {n for _, r in ProjectDeps.from_pyproject(data, source=source).all_requirements() if (n := _req_name(r))}
+    unknown = [n for n in names if normalize_name(n) not in known]
+    if unknown:
+        listed = ", ".join(repr(n) for n in unknown)
+        msg = (f"--upgrade-package {listed}: no such package in {lock_path.name} or pyproject.toml, so there is "
+               "no pin to release; check the spelling (`corral tree` lists the locked packages)")
+        raise UsageError(msg)
+
+
         return target
     if is_fresh(project, target, ctx=ctx):
         return target

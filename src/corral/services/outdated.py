@@ -43,12 +43,25 @@ class Outdated:
 class _Anchors(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.files: list[str] = []
+        self.files: list[tuple[str, str | None]] = []  # (file name, data-requires-python)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
-            href = dict(attrs).get("href") or ""
-            self.files.append(href.split("#", 1)[0].rsplit("/", 1)[-1])
+            found = dict(attrs)
+            href = found.get("href") or ""
+            self.files.append((href.split("#", 1)[0].rsplit("/", 1)[-1], found.get("data-requires-python")))
+
+
+def _runs_on(requires_python: str | None, python: str | None) -> bool:
+    """False only when the file's Requires-Python (PEP 503 data-requires-python) excludes `python`."""
+    if not requires_python or not python:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+
+    try:
+        return SpecifierSet(requires_python).contains(python, prereleases=True)
+    except InvalidSpecifier:
+        return True  # an unreadable Requires-Python does not hide a release
 
 
 def _auth_request(url: str) -> urllib.request.Request:
@@ -64,8 +77,12 @@ def _auth_request(url: str) -> urllib.request.Request:
     return urllib.request.Request(url, headers=headers)  # noqa: S310 - index URLs are http(s) by configuration
 
 
-def index_versions(index_url: str, name: str, *, timeout: float = 15) -> list[Version]:
-    """Every release of `name` on a PEP 503/691 index (yanked files included; unparsable names skipped)."""
+def index_versions(index_url: str, name: str, *, timeout: float = 15, python: str | None = None) -> list[Version]:
+    """Every release of `name` on a PEP 503/691 index (yanked files included; unparsable names skipped).
+
+    With `python` ("2.7.18"), only releases with a file whose Requires-Python admits it: a release the project's
+    Python cannot install is no upgrade for it (requests 2.28 for a 2.7 project).
+    """
     from packaging.utils import (  # noqa: PLC0415
         InvalidSdistFilename,
         InvalidWheelFilename,
@@ -85,19 +102,21 @@ def index_versions(index_url: str, name: str, *, timeout: float = 15) -> list[Ve
         shown = urlunsplit(urlsplit(url)._replace(netloc=urlsplit(url).netloc.rsplit("@", 1)[-1]))
         raise EngineError(f"cannot ask the index about {name} ({shown}): {err}") from err
     if "json" in kind:
-        files = [f["filename"] for f in json.loads(body).get("files", [])]
+        files = [(f["filename"], f.get("requires-python")) for f in json.loads(body).get("files", [])]
     else:
         parser = _Anchors()
         parser.feed(body)
         files = parser.files
     versions = set()
-    for filename in files:
+    for filename, requires_python in files:
+        if not _runs_on(requires_python, python):
+            continue
         try:
             if filename.endswith(".whl"):
                 versions.add(parse_wheel_filename(filename)[1])
             elif re.search(r"\.(tar\.gz|zip)$", filename):
                 versions.add(parse_sdist_filename(filename)[1])
-        except (InvalidWheelFilename, InvalidSdistFilename):  # noqa: PERF203 - skip odd file names
+        except (InvalidWheelFilename, InvalidSdistFilename):  # skip odd file names
             continue
     return sorted(versions)
 
@@ -127,6 +146,9 @@ def outdated(ctx: Context) -> list[Outdated]:
         if str(req.specifier):
             shown.setdefault(key, []).append(str(req.specifier))
     urls = index_urls(ctx)
+    from corral.services.legacy import env_python_version  # noqa: PLC0415
+
+    python = env_python_version(project.env_path)  # what the env runs (pyvenv.cfg), if it exists
     result = []
     for package in check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", []):
         if "index" not in package or "version" not in package:
@@ -135,7 +157,7 @@ def outdated(ctx: Context) -> list[Outdated]:
         current = Version(package["version"])
         available: set[Version] = set()
         for url in urls:
-            available.update(index_versions(url, key))
+            available.update(index_versions(url, key, python=python))
         candidates = [v for v in available if current.is_prerelease or not v.is_prerelease]
         newer = sorted(v for v in candidates if v > current)
         if not newer:

@@ -4,7 +4,8 @@ Creators seed offline-first (uv's cache: fast, and it works without a network), 
 pip (one fetched for a Python 3.7 env: 24.0; for 3.6: 21.3.1), and ensurepip bundles one (`--creator venv`).
 When the seeded pip is older than `doctor.pip.newest_pip_for(python)`, the index is asked for the newest pip the
 interpreter supports. Without an index the env keeps the pip it has; doctor then reports `pip-outdated` with its
-fix. Legacy Pythons (2.7, 3.6, 3.7) are seeded with the exact pins of corral's legacy table, which doctor expects.
+fix. Legacy Pythons get the exact pip of corral's legacy table, which doctor expects: virtualenv seeds 2.7 with it;
+a 3.6/3.7 env that uv seeded from its cache (which may hold only the 3.6 pip, 21.3.1) is brought to that pin.
 """
 
 from __future__ import annotations
@@ -44,18 +45,20 @@ def _older(version: str, wanted: str) -> bool:
 def freshen_pip(env: Path, interpreter: InterpreterInfo, *, environ: Mapping[str, str] | None, index_url: str | None,
                 extra_index_urls: Sequence[str] = ()) -> str | None:
     """Upgrade the seeded pip from the index when it is older than doctor expects; the new version, else None."""
-    if interpreter.is_legacy:
+    if interpreter.minor < (3, 6):  # uv cannot install into Python 2.7; virtualenv seeded the table's pip
         return None
     from corral.doctor.pip import newest_pip_for  # noqa: PLC0415 - the one table of expected pips
 
+    wanted = newest_pip_for(interpreter.version_info)
     have = seeded_pip(env)
-    if have is None or not _older(have, newest_pip_for(interpreter.version_info)):
+    if have is None or not _older(have, wanted):
         return None
     from corral.core.layout import EnvLayout  # noqa: PLC0415
     from corral.infra.proc import run  # noqa: PLC0415
     from corral.infra.uvbin import uv_binary  # noqa: PLC0415
 
-    cmd = [uv_binary(), "pip", "install", "--python", str(EnvLayout.for_path(env).python), "--upgrade", "pip",
+    pip = f"pip=={wanted}" if interpreter.is_legacy else "pip"  # the last pip for that Python, exactly
+    cmd = [uv_binary(), "pip", "install", "--python", str(EnvLayout.for_path(env).python), "--upgrade", pip,
            "--quiet"]
     if index_url:
         cmd += ["--default-index", index_url]

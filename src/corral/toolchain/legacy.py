@@ -14,6 +14,8 @@ from corral.core.interpreter import LEGACY_EOL
 
 __all__ = [
     "LEGACY",
+    "PIP_TOOLS_REQUIREMENTS",
+    "PIP_TOOLS_VERSION",
     "VIRTUALENV_REQUIREMENTS",
     "VIRTUALENV_VERSION",
     "LegacyPython",
@@ -37,6 +39,16 @@ VIRTUALENV_REASON = (
     "query 2.7 or 3.6 interpreters), so 20.21.1 is the last release that creates 2.7 and 3.6 envs; it embeds "
     "pip 20.3.4 / 21.3.1 / 23.1, setuptools 44.1.1 / 59.6.0 / 67.6.1 and wheel 0.37.1 / 0.40.0, so it seeds "
     "offline (--no-download)"
+)
+
+# The 2.7 locker (corral.resolvers.legacy) runs pip-tools in a toolchain env on the project's own 2.7 interpreter.
+# 5.5.0 is the last pip-tools for Python 2 (6.0.0 requires >=3.6) and supports the pip 20.3.4 virtualenv seeds
+# there; click 7.1.2 is the last click for Python 2 (8.0.0 requires >=3.6). Hash-pinned: installed with
+# `--require-hashes --no-deps --only-binary :all:`, so an index can serve nothing else under these names.
+PIP_TOOLS_VERSION = "5.5.0"
+PIP_TOOLS_REQUIREMENTS: tuple[str, ...] = (
+    f"pip-tools=={PIP_TOOLS_VERSION} --hash=sha256:10841c1e56c234d610d0466447685b9ea4ee4a2c274f858c0ef3c33d9bd0d985",
+    "click==7.1.2 --hash=sha256:dacca89f4bfadd5de3d7489b7c8a566eee0d3676333fbb50030263894c38c0dc",
 )
 
 
