@@ -420,6 +420,7 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
         return LockReport(path=target, written=False, packages=count, seconds=time.monotonic() - started)
     with project_lock(project.root):
         data = read_toml(pyproject)
+        _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
         text = render_lock(ctx, data, project_root=project.root, source=str(pyproject), previous=target,
                            upgrade=upgrade, upgrade_packages=upgrade_packages, progress=progress)
         old_text = target.read_bytes().decode("utf-8", errors="replace") if target.is_file() else None
@@ -432,29 +433,6 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
                       removed=removed, updated=updated, seconds=time.monotonic() - started)
 
 
-def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
-    deps = ProjectDeps.from_pyproject(data)
-    locked = _versions(lock_path)
-    missing = sorted({n for _, r in deps.all_requirements() if (n := _req_name(r)) and n not in locked})
-    lock_data = check_lock(read_toml(lock_path), origin=str(lock_path))
-    notes = []
-    if missing:
-        notes.append("not in the lock: " + ", ".join(missing))
-    if sorted(lock_data.get("dependency-groups", [])) != deps.group_names:
-        notes.append("dependency groups changed")
-        _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
-    if sorted(lock_data.get("extras", [])) != deps.extra_names:
-        notes.append("extras changed")
-    return "; ".join(notes) or "pyproject.toml's requirements, requires-python or index settings changed"
-
-
-def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
-    """The lock path, re-locked first when missing or stale (unless `frozen`: as is; `locked`: LockOutdated)."""
-    project = ctx.require_project()
-    target = project.root / LOCK_FILE
-    if frozen:
-        if not target.is_file():
-            raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")
 def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Sequence[str], *, source: str) -> None:
     """`--upgrade-package NAME` must name a locked or declared package: a typo would otherwise upgrade nothing."""
     if not names:
@@ -471,6 +449,28 @@ def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Se
         raise UsageError(msg)
 
 
+def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
+    deps = ProjectDeps.from_pyproject(data)
+    locked = _versions(lock_path)
+    missing = sorted({n for _, r in deps.all_requirements() if (n := _req_name(r)) and n not in locked})
+    lock_data = check_lock(read_toml(lock_path), origin=str(lock_path))
+    notes = []
+    if missing:
+        notes.append("not in the lock: " + ", ".join(missing))
+    if sorted(lock_data.get("dependency-groups", [])) != deps.group_names:
+        notes.append("dependency groups changed")
+    if sorted(lock_data.get("extras", [])) != deps.extra_names:
+        notes.append("extras changed")
+    return "; ".join(notes) or "pyproject.toml's requirements, requires-python or index settings changed"
+
+
+def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
+    """The lock path, re-locked first when missing or stale (unless `frozen`: as is; `locked`: LockOutdated)."""
+    project = ctx.require_project()
+    target = project.root / LOCK_FILE
+    if frozen:
+        if not target.is_file():
+            raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")
         return target
     if is_fresh(project, target, ctx=ctx):
         return target
