@@ -187,6 +187,19 @@ def test_kernel_list_json_shows_the_env_and_that_it_works(kp: Home) -> None:
     assert row["env"] == str(kp.root / ".venv")
 
 
+def test_kernel_list_shows_ipykernels_own_spec_in_the_env_as_the_envs_kernel(kp: Home) -> None:
+    # ipykernel installs share/jupyter/kernels/python3 (argv[0] "python") into the env; a Jupyter running from the
+    # env sees it and starts its own python: that is the env's kernel, not an UNKNOWN one
+    env = kp.root / ".venv"
+    bundled = env / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    assert json.loads(bundled.read_text())["argv"][0] == "python"
+    rows = {k["name"]: k for k in json.loads(_corral("kernel", "list", "--json", cwd=kp.root).out)["data"]["kernels"]
+            if k["scope"] == "env"}
+    assert (rows["python3"]["status"], rows["python3"]["env"]) == ("ok", str(env)), rows
+    human = _corral("kernel", "list", cwd=kp.root)
+    assert "UNKNOWN" not in human.out, human.out
+
+
 def test_kernel_list_check_imports_ipykernel(kp: Home) -> None:
     done = _corral("kernel", "list", "--check", "--json", cwd=kp.root)
     rows = {k["name"]: k for k in json.loads(done.out)["data"]["kernels"]}
@@ -314,9 +327,13 @@ def test_kernel_survives_recreate_and_upgrade_then_is_flagged_when_the_env_is_re
     # the --sys-prefix kernel lived inside the old env folder: corral wrote it again into the new one
     assert (env / "share" / "jupyter" / "kernels" / "life-env" / "kernel.json").is_file()
 
+    assert _spec(home, "life")["display_name"] == "Python 3.11 (Demo_Proj)"
     done = _corral("upgrade", "--python", "3.12", cwd=home.root)
     assert done.code == 0, done.err
     assert _run_in_kernel("life", "import sys; print(sys.version_info[:2], sys.prefix)") == f"(3, 12) {env}"
+    assert _spec(home, "life")["display_name"] == "Python 3.12 (Demo_Proj)"  # the notebook UI names the new Python
+    in_env = json.loads((env / "share/jupyter/kernels/life-env/kernel.json").read_text(encoding="utf-8"))
+    assert in_env["display_name"] == "Python 3.12 (Demo_Proj)"
 
     doctor = _corral("doctor", "--json", cwd=home.root)
     codes = [f["code"] for f in json.loads(doctor.out)["data"]["findings"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +33,8 @@ __all__ = [
 # unknown: argv[0] is not an absolute path (found on PATH at start); unreadable: kernel.json is malformed.
 STATUSES = ("ok", "env-missing", "env-broken", "interpreter-missing", "no-ipykernel", "unknown", "unreadable")
 _BIN_DIRS = {"bin", "scripts"}
+# argv[0] that jupyter_client replaces with the running Jupyter's own sys.executable (`format_kernel_cmd`)
+_OWN_PYTHON = re.compile(r"^python(\d(\.\d+)?)?(\.exe)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -100,10 +103,20 @@ def _norm(path: Path) -> str:
 
 
 def _status(spec: KernelSpec, *, check: bool,  # noqa: PLR0911 - one return per status
-            environ: Mapping[str, str] | None) -> tuple[Path | None, str, str]:
+            environ: Mapping[str, str] | None, data_env: Path | None = None) -> tuple[Path | None, str, str]:
+    """`data_env`: the env whose `share/jupyter` holds the spec (only a Jupyter running from that env sees it)."""
     python = spec.python
     record = spec.corral or {}
     env = env_of_python(python or "", record.get("env") if isinstance(record.get("env"), str) else None)
+    if python and data_env is not None and not record and _OWN_PYTHON.match(python):
+        # ipykernel's own spec, installed with it into the env: jupyter_client starts its own interpreter for
+        # "python", and only a Jupyter running from this env sees this folder, so the kernel starts this env.
+        own = data_env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        if not own.exists():
+            return data_env, "env-broken", f"{own} is missing (ipykernel's own spec in the env starts it)"
+        if check:
+            return data_env, *_run_check(str(own), environ)
+        return data_env, "ok", f"ipykernel's own spec: a Jupyter running from {data_env} starts {own}"
     if not python or not os.path.isabs(python):
         return env, "unknown", f"argv[0] {python!r} is looked up on PATH when the kernel starts"
     venv = env is not None and (env / "pyvenv.cfg").is_file()
@@ -163,7 +176,8 @@ def list_kernels(environ: Mapping[str, str] | None = None, *, env_prefixes: Iter
                 spec, env, status, detail = None, None, "unreadable", f"{child / KERNEL_JSON}: {err}"
             else:
                 assert spec is not None  # noqa: S101 - narrowed for the type checker
-                env, status, detail = _status(spec, check=check, environ=environ)
+                data_env = folder.parents[2] if scope == "env" and len(folder.parents) > 2 else None  # noqa: PLR2004
+                env, status, detail = _status(spec, check=check, environ=environ, data_env=data_env)
             entries.append(KernelEntry(name=key, resource_dir=child, scope=scope, spec=spec, env=env, status=status,
                                        detail=detail, shadowed=key in seen))
             seen.add(key)

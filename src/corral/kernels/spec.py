@@ -21,6 +21,7 @@ __all__ = [
     "is_valid_name",
     "kernel_argv",
     "logo_files",
+    "retitled",
     "validate_name",
 ]
 
@@ -29,6 +30,7 @@ LOGO_FILES = ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg")
 NAME_RULE = "kernel names may only hold lower-case ASCII letters, digits and the separators - . _"
 _NAME = re.compile(r"^[a-z0-9._-]+$")
 _KNOWN_KEYS = ("argv", "display_name", "language", "interrupt_mode", "env", "metadata")
+_VERSIONED_TITLE = re.compile(r"^Python \d+\.\d+(?= |$)")
 
 
 def is_valid_name(name: str) -> bool:
@@ -56,6 +58,13 @@ def default_display_name(project_name: str, version: tuple[int, ...] | None) -> 
     """What the notebook UI shows: "Python 3.12 (myproject)"."""
     ver = f" {version[0]}.{version[1]}" if version and len(version) >= 2 else ""  # noqa: PLR2004
     return f"Python{ver} ({project_name})"
+
+
+def retitled(display_name: str, version: tuple[int, ...] | None) -> str:
+    """`display_name` naming `version` when it starts "Python X.Y" (corral's default and ipykernel's); else as is."""
+    if version is None or len(version) < 2:  # noqa: PLR2004
+        return display_name
+    return _VERSIONED_TITLE.sub(f"Python {version[0]}.{version[1]}", display_name, count=1)
 
 
 def kernel_argv(python: str, version: tuple[int, ...] | None) -> list[str]:
@@ -139,9 +148,9 @@ class KernelSpec:
         """kernel.json text (indent 1, like jupyter_client)."""
         return json.dumps(self.to_dict(), indent=1) + "\n"
 
-    def with_argv(self, argv: list[str]) -> KernelSpec:
-        """A copy with another argv (after a recreate or a Python upgrade)."""
-        return KernelSpec(argv=tuple(argv), display_name=self.display_name, language=self.language,
+    def with_argv(self, argv: list[str], display_name: str | None = None) -> KernelSpec:
+        """A copy with another argv (after a recreate or a Python upgrade), and display name when given."""
+        return KernelSpec(argv=tuple(argv), display_name=display_name or self.display_name, language=self.language,
                           interrupt_mode=self.interrupt_mode, env=dict(self.env), metadata=dict(self.metadata),
                           extra=dict(self.extra))
 

@@ -300,7 +300,7 @@ def refreshed_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] 
 def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
     """Point every kernelspec of `env_path` at its current interpreter; rewrite lost --sys-prefix ones."""
     from corral.kernels.registry import list_kernels, points_at, write_kernel_dir  # noqa: PLC0415
-    from corral.kernels.spec import build_spec, logo_files  # noqa: PLC0415
+    from corral.kernels.spec import build_spec, logo_files, retitled  # noqa: PLC0415
 
     env = Path(os.path.abspath(env_path))
     python, version = str(env_python(env)), env_version(env)
@@ -311,10 +311,12 @@ def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
             continue
         seen.add(str(entry.resource_dir))
         argv = refreshed_argv(entry.spec.argv, python, version)
-        if argv == list(entry.spec.argv):
+        title = retitled(entry.spec.display_name, version)  # "Python 3.11 (proj)" after an upgrade to 3.13
+        if argv == list(entry.spec.argv) and title == entry.spec.display_name:
             continue
         resources = [p for p in entry.resource_dir.iterdir() if p.is_file() and p.name != "kernel.json"]
-        write_kernel_dir(entry.resource_dir.parent, entry.resource_dir.name, entry.spec.with_argv(argv), resources)
+        write_kernel_dir(entry.resource_dir.parent, entry.resource_dir.name, entry.spec.with_argv(argv, title),
+                         resources)
         changed.append(entry.resource_dir)
     for record in _read_records(ctx):
         target = Path(record["resource_dir"])
@@ -323,8 +325,9 @@ def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
         if record.get("scope") != "sys-prefix" or not env.is_dir():
             continue
         project = record.get("project")
-        spec = build_spec(python=python, version=version, display_name=record.get("display_name") or target.name,
-                          env_path=env, project_root=Path(project) if project else None)
+        shown = retitled(record.get("display_name") or target.name, version)
+        spec = build_spec(python=python, version=version, display_name=shown, env_path=env,
+                          project_root=Path(project) if project else None)
         write_kernel_dir(target.parent, target.name, spec, logo_files(_site_packages(env)))
         changed.append(target)
     return changed
