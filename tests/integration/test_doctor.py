@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +37,8 @@ def codes(root: Path) -> list[str]:
     return report.codes()
 
 
-def test_healthy_env_is_ok_fast_and_starts_no_interpreter(tmp_path: Path, indexed: object, corral: object) -> None:
+def test_healthy_env_is_ok_and_starts_no_interpreter(tmp_path: Path, indexed: object, corral: object) -> None:
+    # how fast that is, is measured by benchmarks/bench_doctor.py: a wall time is no assertion on a shared machine
     root = make_project(tmp_path / "proj", ["alpha", "cowsay-lite"])
     lock_and_sync(root)
     first = corral("doctor", cwd=root)  # type: ignore[operator]
@@ -47,15 +46,8 @@ def test_healthy_env_is_ok_fast_and_starts_no_interpreter(tmp_path: Path, indexe
     assert "healthy" in first.stdout
     report, target = diagnose(Context(cwd=root))
     assert report.ok and not target.probed, report.codes()
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        done = corral_cli("doctor", cwd=root)
-        timings.append(time.perf_counter() - start)
-        assert done.returncode == 0, done.stdout + done.stderr
-    median = statistics.median(timings)
-    print(f"doctor on a healthy env (subprocess wall, median of 5): {median * 1000:.0f} ms")
-    assert median < 0.6  # target 150 ms on an idle machine; generous under a loaded parallel suite
+    done = corral_cli("doctor", cwd=root)  # a fresh process: nothing cached in memory
+    assert done.returncode == 0 and "healthy" in done.stdout, done.stdout + done.stderr
 
 
 def test_moved_project_is_found_and_rebuilt_so_console_scripts_work(tmp_path: Path, indexed: object,
