@@ -74,7 +74,7 @@ def _dependencies(root: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("version", ["2.7", "3.6", "3.7"])
-def test_a_legacy_project_records_locks_syncs_runs_and_adopts_through_the_cli(
+def test_a_legacy_project_records_locks_syncs_runs_and_adopts_through_the_cli(  # noqa: PLR0915 - one user session
     version: str, tmp_path: Path, toolchain_home: Path, local_index: LocalIndex,
 ) -> None:
     pyenv_python(version)
@@ -142,6 +142,14 @@ def test_a_legacy_project_records_locks_syncs_runs_and_adopts_through_the_cli(
     doctor = corral("doctor")
     assert "legacy-python" in doctor.stdout + doctor.stderr
     assert f"Python {version} reached end of life" in doctor.stdout + doctor.stderr
+
+    if legacy_lock:
+        # when the project moves to Python 3, the 2.7-only lock is made again (by uv, universal) and installed
+        pyenv_python("3.11")
+        (root / ".python-version").write_text("3.11\n", encoding="utf-8")
+        corral("sync")
+        assert corral("run", "python", "-c", "import sys; print(sys.version_info[0])").stdout.strip() == "3"
+        assert "environments" not in (root / "pylock.toml").read_text(encoding="utf-8")
 
 
 @pytest.mark.network

@@ -7,18 +7,18 @@ is rendered here by the pip-tools resolver (corral.resolvers.legacy) instead of 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.toolchain.legacy import legacy_notice
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
-__all__ = ["env_python_version", "legacy_lock_interpreter", "notice_for_env", "render_legacy_lock"]
+__all__ = ["env_python_version", "environment_mismatch", "environment_specific", "legacy_lock_interpreter",
+           "notice_for_env", "render_legacy_lock"]
 
 
 def env_python_version(env_path: Path) -> str | None:
@@ -50,8 +50,6 @@ def legacy_lock_interpreter(ctx: Context, python: str | None) -> InterpreterInfo
 
     A project env's pyvenv.cfg answers without starting anything; only a legacy one is probed (cached).
     """
-    from pathlib import Path  # noqa: PLC0415
-
     from corral.resolvers import resolver_for  # noqa: PLC0415
 
     if not python:
@@ -66,6 +64,52 @@ def legacy_lock_interpreter(ctx: Context, python: str | None) -> InterpreterInfo
             return None
     info = ctx.finder.from_path(Path(python))
     return info if resolver_for(info.version_info) != "uv" else None
+
+
+def environment_mismatch(ctx: Context, lock_path: Path) -> str | None:
+    """Why an environment-specific lock (the 2.7 locker's) cannot serve the interpreter corral locks with now.
+
+    None when it can, or when the lock has no `environments` (uv's universal locks: one text scan, nothing parsed).
+    """
+    wanted = _lock_environments(lock_path)
+    if not wanted:
+        return None
+    from packaging.markers import InvalidMarker, Marker  # noqa: PLC0415
+
+    from corral.errors import CorralError  # noqa: PLC0415
+    from corral.services.lock import _lock_python  # noqa: PLC0415
+
+    try:
+        python = _lock_python(ctx)
+        info = ctx.finder.from_path(Path(python)) if python else None
+        fits = info is None or any(Marker(m).evaluate(dict(info.marker_env)) for m in wanted)
+    except (CorralError, InvalidMarker):
+        return None  # no interpreter, or a marker the lock's own checks report: nothing to compare here
+    if fits or info is None:
+        return None
+    return f"was locked for {' or '.join(wanted)}, not for {info.implementation} {info.version} ({info.path})"
+
+
+def environment_specific(lock_path: Path) -> bool:
+    """True for a lock that names `environments` (the 2.7 locker's): one text scan, parsed only when it does."""
+    return bool(_lock_environments(lock_path))
+
+
+def _lock_environments(lock_path: Path) -> list[str]:
+    try:
+        text = lock_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    if "\nenvironments = " not in text:
+        return []
+    from corral.errors import ConfigError  # noqa: PLC0415
+    from corral.infra.toml_file import parse_toml  # noqa: PLC0415
+
+    try:
+        wanted = parse_toml(text, origin=str(lock_path)).get("environments")
+    except ConfigError:
+        return []
+    return [str(m) for m in wanted] if isinstance(wanted, list) else []
 
 
 def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: InterpreterInfo, project_root: Path,

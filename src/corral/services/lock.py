@@ -472,11 +472,17 @@ def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
         if not target.is_file():
             raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")
         return target
+    mismatch = None
     if is_fresh(project, target, ctx=ctx):
-        return target
+        from corral.services.legacy import environment_mismatch  # noqa: PLC0415
+
+        mismatch = environment_mismatch(ctx, target)  # a 2.7 lock holds for one environment only
+        if mismatch is None:
+            return target
     if locked:
         if not target.is_file():
             raise LockOutdated(f"--locked: {target} does not exist; run `corral lock`")
-        raise LockOutdated(f"--locked: {target} is stale: {_what_changed(project.data, target)}; run `corral lock`")
+        why = mismatch or f"is stale: {_what_changed(project.data, target)}"
+        raise LockOutdated(f"--locked: {target} {why}; run `corral lock`")
     lock(ctx)
     return target

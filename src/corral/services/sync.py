@@ -259,6 +259,10 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
         return None
     if stored is None:
         return None
+    from corral.services.legacy import environment_specific  # noqa: PLC0415
+
+    if environment_specific(lock_path):  # a 2.7 lock holds for one interpreter, which these inputs do not name
+        return None
     config = ctx.paths.user_config_file
     blob = json.dumps({"pyproject": hashlib.sha256(body).hexdigest(), "inputs": stored, "root": str(pyproject),
                        "environ": sync_stamp.environ_key(ctx.environ), "config": sync_stamp.fingerprint(config),
