@@ -294,6 +294,9 @@ def test_a_python_27_env_is_synced_with_pip_because_uv_cannot_serve_it(
     assert sorted(r["name"] for r in report["installed"]) == ["alpha", "beta"]
     code = "import alpha, sys; sys.stdout.write('%s %d' % (alpha.__version__, sys.version_info[0]))"
     assert py(root, code).stdout == "1.1 2"
+    infos = list((root / ".venv").glob("lib/python2.7/site-packages/alpha-1.1.dist-info"))
+    assert infos, "alpha's dist-info"
+    assert not (infos[0] / "direct_url.json").exists(), "pip 20.3.4 installed alpha as an index package"
     refused = corral("sync", "--engine", "uv", cwd=root)
     assert refused.exit_code == 2
     assert "uv cannot install into Python 2.7.18 envs" in refused.stderr

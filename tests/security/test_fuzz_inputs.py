@@ -33,6 +33,7 @@ from corral.core.pylock_check import check_lock
 from corral.core.pylock_select import select_packages
 from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.core.selection import Selection
+from corral.engines._reqfile import hashed_lines
 from corral.errors import CorralError
 from corral.infra.paths import CorralPaths
 from corral.infra.toml_file import read_toml
@@ -142,6 +143,8 @@ package = st.fixed_dictionaries({"name": _maybe(st.sampled_from(["alpha", "Alpha
     "version": _maybe(st.sampled_from(["2.0", "x", ""])), "marker": _maybe(st.sampled_from(
         ["python_version >= '3'", "'dev' in dependency_groups", "os_name == 'nt' or", "extra == 'x\ny'"])),
     "requires-python": _maybe(st.sampled_from([">=3.8", ">=9", "junk"])),
+    "index": _maybe(st.sampled_from(["https://127.0.0.1:9/simple", "https://127.0.0.1:9/simple/alpha/", "ftp://x",
+                                     "https://127.0.0.1:9/s\nimple"])),
     "wheels": _maybe(st.lists(file_entry, max_size=2)), "sdist": _maybe(file_entry), "archive": _maybe(file_entry),
     "directory": _maybe(st.fixed_dictionaries({"path": _maybe(st.sampled_from([".", "..", "/"])),
                                                "editable": _maybe(st.booleans())})),
@@ -272,8 +275,8 @@ def test_lock_check_and_selection_never_crash_and_never_inject(document):
         chosen = only_corral_errors(lambda: select_packages(document, target=_target(), selection=Selection(),
                                                             lock_dir=Path(tmp)))
     for item in chosen or []:
-        line = item.requirement_line()
-        assert not any(c in line for c in "\n\r\x00"), f"an injected line: {line!r}"
+        for line in (item.requirement_line(), *hashed_lines([item])):
+            assert not any(c in line for c in "\n\r\x00"), f"an injected line: {line!r}"
         assert not any(c.isspace() for c in item.url), f"whitespace in a url: {item.url!r}"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from corral.core.interpreter import InterpreterInfo
-from corral.core.pylock_select import select_packages, target_tags
+from corral.core.pylock_select import index_base, select_packages, target_tags
 from corral.core.selection import Selection
 from corral.errors import LockError, UsageError
 
@@ -183,3 +183,39 @@ def test_invalid_lock_is_a_lock_error_naming_the_fix() -> None:
     with pytest.raises(LockError, match="not a valid PEP 751"):
         select_packages({"lock-version": "1.0", "packages": []}, target=interp((3, 12, 1)), selection=Selection(),
                         lock_dir=Path("/lock"))
+
+
+@pytest.mark.parametrize(("index", "base"), [
+    ("https://pypi.org/simple", "https://pypi.org/simple"),
+    ("https://pypi.org/simple/", "https://pypi.org/simple/"),
+    ("https://pypi.org/simple/Alpha_Pkg/", "https://pypi.org/simple/"),
+    ("https://mirror.example/py/simple/alpha-pkg", "https://mirror.example/py/simple/"),
+    ("https://mirror.example/alpha-pkg/", "https://mirror.example/alpha-pkg/"),  # not a project page
+    ("https://mirror.example/simple/other/", "https://mirror.example/simple/other/"),
+])
+def test_index_base_cuts_only_a_project_page_back_to_its_index(index: str, base: str) -> None:
+    assert index_base(index, "alpha-pkg") == base
+
+
+def test_files_from_an_index_carry_it_and_every_hash_of_their_entry() -> None:
+    # given: an index entry with two wheels and an sdist, a URL-only entry, a path wheel that names an index
+    sdist = {"name": "alpha-1.0.tar.gz", "url": "https://files.example/alpha-1.0.tar.gz",
+             "hashes": {"sha256": "cd" * 32}}
+    win = {**wheel("alpha-1.0-cp312-cp312-win_amd64.whl"), "hashes": {"sha256": "ef" * 32}}
+    data = lock(
+        pkg("alpha", "1.0", "alpha-1.0-py3-none-any.whl", index="https://pypi.org/simple/alpha/", sdist=sdist,
+            wheels=[wheel("alpha-1.0-py3-none-any.whl"), win]),
+        pkg("beta", "2.0", "beta-2.0-py3-none-any.whl"),
+        {"name": "gamma", "version": "3.0", "index": "https://pypi.org/simple",
+         "wheels": [{"name": "gamma-3.0-py3-none-any.whl", "path": "w/gamma-3.0-py3-none-any.whl",
+                     "hashes": {"sha256": "12" * 32}}]},
+    )
+    # when
+    chosen = {c.name: c for c in select_packages(data, target=interp((3, 12, 1)), selection=Selection(),
+                                                 lock_dir=Path("/lock"), platforms=LINUX)}
+    # then
+    assert chosen["alpha"].index == "https://pypi.org/simple/"
+    assert chosen["alpha"].hashes == ("ab" * 32, "ef" * 32, "cd" * 32)
+    assert chosen["alpha"].from_index
+    assert not chosen["beta"].from_index, "no index in the lock: installed by its URL"
+    assert not chosen["gamma"].from_index, "a file the lock holds by path is installed from that path"

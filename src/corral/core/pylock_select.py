@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
+from corral.core.plan import normalize
 from corral.errors import LockError
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.selection import Selection
 
-__all__ = ["Chosen", "select_packages", "target_tags"]
+__all__ = ["Chosen", "index_base", "select_packages", "target_tags"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -35,6 +37,8 @@ class Chosen:
     sha256: str | None = None
     filename: str | None = None
     editable: bool = False
+    index: str | None = None  # the simple index the lock took the file from (base URL, no project part)
+    hashes: tuple[str, ...] = ()  # sha256 of every file of this entry (all its wheels and its sdist)
 
     def requirement_line(self) -> str:
         """`name @ url --hash=sha256:...` for a hash-checked requirements file."""
@@ -45,6 +49,11 @@ class Chosen:
     def hashed(self) -> bool:
         """True for files with a recorded sha256 (wheels, sdists, archives)."""
         return self.sha256 is not None
+
+    @property
+    def from_index(self) -> bool:
+        """True when the lock took this wheel or sdist from an index: it is installed as `name==version`."""
+        return bool(self.index and self.version and self.sha256 and self.kind in ("wheel", "sdist"))
 
 
 def target_tags(info: InterpreterInfo, *, platforms: Sequence[str] | None = None) -> list[Tag]:
@@ -127,7 +136,9 @@ def select_packages(
                 kind = {PackageWheel: "wheel", PackageSdist: "sdist"}.get(type(source), "archive")
                 url = _location(source.url, source.path, lock_dir, name)
                 filename = getattr(source, "filename", None) or url.rsplit("/", 1)[-1]
-                chosen.append(Chosen(name=name, version=version, kind=kind, url=url, sha256=sha, filename=filename))
+                index = index_base(package.index, name) if package.index and source.url else None
+                chosen.append(Chosen(name=name, version=version, kind=kind, url=url, sha256=sha, filename=filename,
+                                     index=index, hashes=_entry_hashes(package) if index else ()))
             elif isinstance(source, PackageDirectory):
                 folder = (lock_dir / source.path).resolve()
                 chosen.append(Chosen(name=name, version=version, kind="directory", url=folder.as_uri(),
@@ -142,6 +153,25 @@ def select_packages(
         msg = f"the lock cannot be installed into Python {target.version} ({target.path}): {err}"
         raise LockError(msg) from err
     return chosen
+
+
+def index_base(index: str, name: str) -> str:
+    """The index's base URL: a project page (`.../simple/<name>/`) is cut back to `.../simple/`.
+
+    PEP 751 asks for the index's base URL, but a lock written by another tool may name the project's own
+    page; only a last path segment that is this package's name right after a `simple` segment is cut, so an
+    index whose base URL merely ends in some word is kept as it is.
+    """
+    parts = urlsplit(index)
+    base, _, last = parts.path.rstrip("/").rpartition("/")
+    if base.lower().endswith("/simple") and normalize(last) == normalize(name):
+        return urlunsplit((parts.scheme, parts.netloc, base + "/", parts.query, ""))
+    return index
+
+
+def _entry_hashes(package: Any) -> tuple[str, ...]:  # noqa: ANN401 - a packaging.pylock.Package
+    files = [*(package.wheels or ()), *((package.sdist,) if package.sdist else ())]
+    return tuple(dict.fromkeys(h for f in files if (h := (f.hashes or {}).get("sha256"))))
 
 
 def _location(url: str | None, path: str | None, lock_dir: Path, name: str) -> str:

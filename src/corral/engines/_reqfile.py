@@ -1,12 +1,16 @@
 """What both engines share: the hash-checked requirements file and naming the requirement that failed.
 
-Why `name @ url --hash=sha256:...` lines with `--no-deps --require-hashes` instead of handing the engine
-pylock.toml itself: `uv pip sync pylock.toml` is still experimental in uv 0.13 (it warns, and its behaviour
-changed between minor releases), and `pip install -r pylock.toml` exists only in pip >= 26.1 on Python >= 3.10.
-Exact direct-URL requirements with hashes have been understood by every pip since 19 and by every uv, so
-one install path serves every interpreter corral manages, legacy pips included; corral itself has
-already chosen each file for the target (markers, tags, groups), so the engine only downloads, verifies
-and unpacks.
+Why requirement lines with `--no-deps --require-hashes` instead of handing the engine pylock.toml itself:
+`uv pip sync pylock.toml` is still experimental in uv 0.13 (it warns, and its behaviour changed between minor
+releases), and `pip install -r pylock.toml` exists only in pip >= 26.1 on Python >= 3.10. Hash-checked
+requirement lines have been understood by every pip since 19 and by every uv, so one install path serves every
+interpreter corral manages, legacy pips included; corral itself has already chosen each file for the target
+(markers, tags, groups), so the engine only downloads, verifies and unpacks.
+
+A file the lock took from an index is installed as an index package, `name==version --hash=sha256:...` with
+the hashes of every file of that lock entry (and nothing else can match), so the installer records no PEP 610
+`direct_url.json`: `pip freeze` prints `name==version` and upgrade checks see index packages. Only what the lock
+holds as a URL, path, archive, directory or VCS checkout is installed as `name @ url`.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ if TYPE_CHECKING:
     from corral.core.plan import SyncPlan
     from corral.core.pylock_select import Chosen
 
-__all__ = ["apply_plan", "failing_requirement", "requirement_lines", "requirements_file", "split_hashed"]
+__all__ = ["apply_plan", "failing_requirement", "hashed_lines", "links_page", "requirement_lines",
+           "requirements_file", "split_hashed"]
 
-# install(lines, items, hashed) installs requirement lines; uninstall(names) removes distributions.
-Install = Callable[[list[str], Sequence["Chosen"], bool], None]
+# install(items, hashed) installs lock entries (all hash-checked files, or all unhashed sources);
+# uninstall(names) removes distributions.
+Install = Callable[[Sequence["Chosen"], bool], None]
 Uninstall = Callable[[list[str]], None]
 
 
@@ -47,9 +53,9 @@ def apply_plan(plan: SyncPlan, *, install: Install, uninstall: Uninstall,
     if items and progress:
         progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
     if hashed:
-        install([c.requirement_line() for c in hashed], hashed, True)
+        install(hashed, True)
     if unhashed:
-        install(requirement_lines(unhashed), unhashed, False)
+        install(unhashed, False)
     if names:
         if progress:
             progress("removing", f"{len(names)} package(s): {', '.join(names)}")
@@ -59,6 +65,12 @@ def apply_plan(plan: SyncPlan, *, install: Install, uninstall: Uninstall,
 def split_hashed(items: Sequence[Chosen]) -> tuple[list[Chosen], list[Chosen]]:
     """(hash-checked files, sources without a file hash: local directories and VCS checkouts)."""
     return [c for c in items if c.hashed], [c for c in items if not c.hashed]
+
+
+def hashed_lines(items: Sequence[Chosen]) -> list[str]:
+    """`name==version --hash=...` for files the lock took from an index, `name @ url --hash=...` for the rest."""
+    return [f"{c.name}=={c.version}" + "".join(f" --hash=sha256:{h}" for h in c.hashes or (c.sha256,))
+            if c.from_index else c.requirement_line() for c in items]
 
 
 def requirement_lines(items: Sequence[Chosen]) -> list[str]:
@@ -80,14 +92,42 @@ def requirements_file(lines: Sequence[str]) -> Iterator[Path]:
     for line in lines:
         reject_control_chars(line, "requirement line", "the requirements file for the installer",
                              fix="run `corral lock` to regenerate pylock.toml")
-    fd, name = tempfile.mkstemp(prefix="corral-sync-", suffix=".txt")
+    with _temp_file("corral-sync-", ".txt", "\n".join(lines) + "\n") as path:
+        yield path
+
+
+@contextlib.contextmanager
+def _temp_file(prefix: str, suffix: str, text: str) -> Iterator[Path]:
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
+            handle.write(text)
         yield Path(name)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(name)
+
+
+@contextlib.contextmanager
+def links_page(items: Sequence[Chosen]) -> Iterator[Path]:
+    """A temporary HTML page linking each entry's chosen file, `#sha256=` attached, removed afterwards.
+
+    Given to pip as `--find-links`, it makes the lock's own file URLs index candidates: pip installs them as
+    index packages (no `direct_url.json`), fetches them as it fetched `name @ url` lines (its HTTP cache,
+    offline too), and needs no index page. The URLs were validated with the lock (core.pylock_check) and
+    are escaped here; a control character is refused as in a requirements file.
+    """
+    import html  # noqa: PLC0415
+
+    anchors = []
+    for item in items:
+        reject_control_chars(item.url, "file URL", "the links page for the installer",
+                             fix="run `corral lock` to regenerate pylock.toml")
+        href = f"{item.url.split('#', 1)[0]}#sha256={item.sha256}"
+        anchors.append(f'<a href="{html.escape(href)}">{html.escape(item.filename or "")}</a><br/>')
+    with _temp_file("corral-links-", ".html", "<!DOCTYPE html>\n<html><body>\n" + "\n".join(anchors)
+                    + "\n</body></html>\n") as page:
+        yield page
 
 
 def failing_requirement(err: EngineError, items: Sequence[Chosen], engine: str) -> EngineError:

@@ -2,14 +2,27 @@
 
 The native path, and the only one for Python 2.7 envs (uv cannot run them). The user's pip configuration
 is respected (a team's index or certificates); only prompts and the version check are turned off.
+
+Files the lock took from an index are `name==version --hash` lines found through a links page of the lock's
+own URLs (`--find-links`, see _reqfile.links_page): pip records them as index packages, yet never reads an
+index page for them. The index is left out (`--no-index`) unless a batch holds an sdist, whose build
+requirements come from the index pip is configured with, as before; offline it is always left out.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corral.engines._reqfile import apply_plan, failing_requirement, requirements_file
+from corral.engines._reqfile import (
+    apply_plan,
+    failing_requirement,
+    hashed_lines,
+    links_page,
+    requirement_lines,
+    requirements_file,
+)
 from corral.errors import EngineError
 from corral.infra.proc import run
 
@@ -52,10 +65,11 @@ class PipInstaller:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         """Install what the plan adds or changes, then uninstall what it removes."""
-        index = ["--no-index"] if offline else []
-
-        def install(lines: list[str], items: Sequence[Chosen], hashed: bool) -> None:
-            self._install(env_python, lines, items, environ, ["--require-hashes", *index] if hashed else index)
+        def install(items: Sequence[Chosen], hashed: bool) -> None:
+            if hashed:
+                self._install_hashed(env_python, items, environ, offline=offline)
+            else:
+                self._install(env_python, requirement_lines(items), items, environ, ["--no-index"] if offline else [])
 
         def uninstall(names: list[str]) -> None:
             run([str(env_python), "-m", "pip", "uninstall", "-y", *_QUIET, *names], env=environ,
@@ -69,6 +83,15 @@ class PipInstaller:
         index = ["--no-index"] if offline else []
         run([str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *index, "-e", str(project_root)],
             env=environ, what="pip install -e")
+
+    def _install_hashed(self, env_python: Path, items: Sequence[Chosen], environ: Mapping[str, str] | None, *,
+                        offline: bool) -> None:
+        indexed = [c for c in items if c.from_index]
+        no_index = offline or all(c.kind == "wheel" for c in items)  # only an sdist's build needs the index
+        extra = ["--require-hashes", *(["--no-index"] if no_index else [])]
+        with links_page(indexed) if indexed else contextlib.nullcontext() as page:
+            links = ["--find-links", str(page)] if page else []
+            self._install(env_python, hashed_lines(items), items, environ, [*extra, *links])
 
     @staticmethod
     def _install(env_python: Path, lines: Sequence[str], items: Sequence[Chosen],

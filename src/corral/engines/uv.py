@@ -1,15 +1,29 @@
 """UvInstaller: `uv pip install --no-deps --require-hashes` of exact files, `uv pip uninstall`.
 
 A warm cache never touches the network: each install is tried `--offline` first (uv then serves every
-locked file from its cache without revalidating the URLs) and repeated online only when that fails.
+locked file, and the index pages naming them, from its cache without revalidating) and repeated online only
+when that fails.
+
+Files the lock took from an index are `name==version --hash` lines installed from that index, given to uv as
+its only index (`UV_DEFAULT_INDEX`, one call per index the lock names; usually one). It goes through the
+environment, never the requirements file or the command line: when the caller's own index setting is the same
+index with credentials, that value is the one passed on.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from corral.engines._reqfile import apply_plan, failing_requirement, requirements_file
+from corral.core.lockinputs import strip_credentials
+from corral.engines._reqfile import (
+    apply_plan,
+    failing_requirement,
+    hashed_lines,
+    requirement_lines,
+    requirements_file,
+)
 from corral.errors import EngineError
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
@@ -22,6 +36,10 @@ if TYPE_CHECKING:
     from corral.core.pylock_select import Chosen
 
 __all__ = ["UvInstaller"]
+
+# Where a caller names indexes for uv or pip; the first three would add indexes beside the lock's own.
+_OTHER_INDEXES: Final = ("UV_INDEX_URL", "UV_INDEX", "UV_EXTRA_INDEX_URL")
+_CONFIGURED: Final = ("UV_DEFAULT_INDEX", *_OTHER_INDEXES, "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL")
 
 
 class UvInstaller:
@@ -46,9 +64,15 @@ class UvInstaller:
     ) -> None:
         """Install what the plan adds or changes, then uninstall what it removes."""
 
-        def install(lines: list[str], items: Sequence[Chosen], hashed: bool) -> None:
-            self._install(env_python, lines, items, offline=offline, environ=environ,
-                          extra=["--require-hashes"] if hashed else [], progress=progress)
+        def install(items: Sequence[Chosen], hashed: bool) -> None:
+            if not hashed:
+                self._install(env_python, requirement_lines(items), items, offline=offline, environ=environ,
+                              extra=[], progress=progress)
+                return
+            for index, batch in _by_index(items):
+                self._install(env_python, hashed_lines(batch), batch, offline=offline,
+                              environ=_index_environ(environ, index) if index else environ,
+                              extra=["--require-hashes"], progress=progress)
 
         def uninstall(names: list[str]) -> None:
             run([uv_binary(), "pip", "uninstall", "--python", str(env_python), *names], env=environ,
@@ -85,3 +109,29 @@ class UvInstaller:
             if progress:
                 progress("downloading", f"what uv's cache lacks of {count} package(s)")
             run(cmd, env=environ, what=what)
+
+
+def _by_index(items: Sequence[Chosen]) -> list[tuple[str | None, list[Chosen]]]:
+    """Batches of one index each; files installed by URL need no index and join the first batch."""
+    groups: dict[str | None, list[Chosen]] = {}
+    for item in items:
+        groups.setdefault(item.index if item.from_index else None, []).append(item)
+    direct = groups.pop(None, [])
+    batches = list(groups.items()) or [(None, [])]
+    batches[0] = (batches[0][0], [*batches[0][1], *direct])
+    return batches
+
+
+def _index_environ(environ: Mapping[str, str] | None, index: str) -> dict[str, str]:
+    """`environ` with `index` as uv's only index (the caller's spelling of it when it holds credentials)."""
+    env = dict(os.environ if environ is None else environ)
+    wanted = strip_credentials(index).rstrip("/")
+    for entry in (e for key in _CONFIGURED for e in env.get(key, "").split()):
+        url = entry.split("=", 1)[1] if "=" in entry.split("://", 1)[0] else entry  # UV_INDEX allows name=url
+        if strip_credentials(url).rstrip("/") == wanted:
+            index = entry
+            break
+    for key in _OTHER_INDEXES:
+        env.pop(key, None)
+    env["UV_DEFAULT_INDEX"] = index
+    return env

@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 
 __all__ = ["choose", "lock_header"]
 
-_FIELDS = ("name", "version", "kind", "url", "sha256", "filename", "editable")
-# Bumped when what select_packages accepts changes (2: core.pylock_check), so no older answer is reused.
-_CHECKED = 2
+_FIELDS = ("name", "version", "kind", "url", "sha256", "filename", "editable", "index", "hashes")
+# Bumped when what select_packages accepts or answers changes (2: core.pylock_check; 3: each file's index and
+# its entry's hashes), so no older answer is reused.
+_CHECKED = 3
 
 
 def lock_header(lock_path: Path) -> dict[str, Any]:
@@ -76,7 +77,7 @@ def choose(lock_path: Path, *, target: InterpreterInfo, selection: Selection, se
     if cache_file is not None:
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             rows = json.loads(cache_file.read_text(encoding="utf-8"))
-            return [Chosen(**{f: row[f] for f in _FIELDS}) for row in rows]
+            return [Chosen(**{**{f: row[f] for f in _FIELDS}, "hashes": tuple(row["hashes"])}) for row in rows]
     lock = parse_toml(decode_text(data, origin=str(lock_path)), origin=str(lock_path))
     chosen = select_packages(lock, target=target, selection=selection, lock_dir=lock_path.parent.absolute(),
                              origin=str(lock_path))
