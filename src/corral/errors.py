@@ -9,7 +9,8 @@
     │   ├── InvalidRequirement       a PEP 508 string that does not parse
     │   └── UnsafeText               a value with control characters bound for a generated file (core.safe_text)
     ├── EnvError                     an environment cannot be created/read/used
-    │   └── EnvExists                target exists; never overwritten silently
+    │   ├── EnvExists                target exists; never overwritten silently
+    │   └── CannotRun                `corral run` found the program but cannot start it (exit 126, as a shell)
     ├── LockError                    resolution or lock file problem
     │   └── LockOutdated             lock is stale for the pyproject (--locked/--check)
     ├── EngineError                  a tool (uv, pip, venv) failed; carries cmd/code/output
@@ -25,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CannotRun",
     "ConfigError",
     "CorralError",
     "EngineError",
@@ -86,6 +88,12 @@ class EnvError(CorralError):
 
 class EnvExists(EnvError):
     """The target of a creation already exists."""
+
+
+class CannotRun(EnvError):
+    """A program was found but cannot start: its #! interpreter is gone, or it is not executable."""
+
+    exit_code = 126
 
 
 class LockError(CorralError):

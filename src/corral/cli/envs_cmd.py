@@ -102,7 +102,7 @@ def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     result = scan_envs(ctx, args.folders)
     if args.json:
-        out.json("envs scan", {"roots": result.roots, "added": result.added,
+        out.json("envs scan", {"roots": result.roots, "added": result.added, "updated": result.updated,
                                "found": [{"path": str(f.path), "kind": f.kind, "creator": f.creator,
                                           "version": f.version, "project": f.project, "by_corral": f.by_corral}
                                          for f in result.found]})
@@ -110,7 +110,8 @@ def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     for found in result.found:
         out.line(f"{found.path}  {found.kind}  {found.creator}  {found.version or '?'}")
     out.info(f"found {len(result.found)} env(s) under {len(result.roots)} folder(s); "
-             f"{result.added} new to the inventory")
+             f"{result.added} new to the inventory" + (f", {result.updated} now on another Python" if result.updated
+                                                       else ""))
     return 0
 
 

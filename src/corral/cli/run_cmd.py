@@ -46,15 +46,23 @@ def _script(argv: list[str]) -> Path | None:
 
 
 def _exec(env: Path, argv: list[str], quiet: bool, *, extra_bins: tuple[Path, ...] = ()) -> int:
+    """Exec CMD in the env; a command that cannot start is one error line (the fast path has no error handler)."""
+    from corral.errors import CorralError  # noqa: PLC0415
     from corral.services.run import execute, prepare  # noqa: PLC0415
 
-    prepared = prepare(env, argv, os.environ, extra_bins=extra_bins)
-    if prepared is None:
-        from corral.render.output import Output  # noqa: PLC0415
+    try:
+        prepared = prepare(env, argv, os.environ, extra_bins=extra_bins)
+        if prepared is None:
+            msg = f"command not found: {argv[0]} (looked in {env} and on PATH)"
+            code = EXIT_NOT_FOUND
+        else:
+            return execute(prepared)
+    except CorralError as err:
+        msg, code = str(err), err.exit_code
+    from corral.render.output import Output  # noqa: PLC0415
 
-        Output(quiet=quiet).error(f"command not found: {argv[0]} (looked in {env} and on PATH)")
-        return EXIT_NOT_FOUND
-    return execute(prepared)
+    Output(quiet=quiet).error(msg)
+    return code
 
 
 def fast_path(args: argparse.Namespace) -> int | None:

@@ -1,9 +1,9 @@
-"""Broken or changed interpreter: dangling python link, base gone, base upgraded at patch or minor level."""
+"""Broken or changed interpreter: dangling link, base gone or upgraded, not the Python the project asks for."""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corral.core.health import Finding
 from corral.doctor.target import version_tuple
@@ -75,4 +75,26 @@ def check_interpreter(target: Target) -> list[Finding]:
             message=f"base Python changed from {old} to {new}: the env starts but every installed package is "
                     "invisible; rebuild it for the new version",
             details={"recorded": old, "current": new, "base": base}))
-    return findings
+    return findings + _request_findings(target, ident)
+
+
+def _request_findings(target: Target, ident: dict[str, Any]) -> list[Finding]:
+    """The project's env must run what the project asks for: its `python` setting, .python-version, requires-python."""
+    if not target.is_project_env:
+        return []
+    from corral.core.interpreter import InterpreterInfo  # noqa: PLC0415
+    from corral.errors import CorralError  # noqa: PLC0415
+    from corral.services.python import unmet_request  # noqa: PLC0415
+
+    try:
+        info = InterpreterInfo.from_probe(ident, path=str(target.base_executable))
+        wanted = unmet_request(target.ctx, info)
+    except (CorralError, KeyError, TypeError, ValueError) as err:
+        return [Finding(code="python-request-unreadable", severity="warning",
+                        message=f"cannot tell which Python the project asks for: {err}")]
+    if wanted is None:
+        return []
+    return [Finding(code="python-mismatch", severity="error", fix="corral recreate",
+                    message=f"the env runs {info.implementation} {info.version}, but {wanted}: rebuild it from the "
+                            "lock on the requested Python (`corral sync` and `corral run` do so too)",
+                    details={"current": info.version, "requested": str(wanted.spec), "source": wanted.source})]

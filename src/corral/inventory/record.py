@@ -20,7 +20,7 @@ from corral.inventory.store import Store, env_key
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
-__all__ = ["forget", "known", "register_env", "touch", "try_register_env"]
+__all__ = ["forget", "known", "note_python", "register_env", "touch", "try_register_env"]
 
 _log = logging.getLogger("corral.inventory")
 
@@ -83,6 +83,21 @@ def try_register_env(paths: CorralPaths, **fields: Any) -> bool:  # noqa: ANN401
                      fields.get("path"), err)
         return False
     return True
+
+
+def note_python(paths: CorralPaths, path: str | os.PathLike[str], *, version: str,
+                interpreter: str | os.PathLike[str] | None = None) -> bool:
+    """A known env now runs `version` (upgraded in place, rebuilt by hand); False when unknown or on failure.
+
+    Never raises: the inventory is a view, and an upgrade must not fail because of it (a logged warning).
+    """
+    try:
+        with Store.open(paths) as store:
+            return store.set_versions([(os.fspath(path), version,
+                                        os.fspath(interpreter) if interpreter else None)]) > 0
+    except Exception as err:  # noqa: BLE001 - any inventory problem is only worth a warning here
+        _log.warning("warning: could not record %s's new Python in corral's inventory (%s)", path, err)
+        return False
 
 
 def touch(paths: CorralPaths, path: str | os.PathLike[str], *, when: float | None = None) -> bool:

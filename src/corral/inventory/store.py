@@ -99,6 +99,18 @@ class Store:
                 added += cur.rowcount
         return added
 
+    def set_versions(self, versions: Iterable[tuple[str, str, str | None]]) -> int:
+        """(path, version, interpreter or None to keep it) of known envs whose Python changed; how many changed."""
+        changed = 0
+        with self.write() as conn:
+            for path, version, interpreter in versions:
+                cur = conn.execute(
+                    "UPDATE envs SET version = ?1, interpreter = COALESCE(?2, interpreter) WHERE path = ?3 "
+                    "AND (version IS NOT ?1 OR (?2 IS NOT NULL AND interpreter IS NOT ?2))",
+                    (version, interpreter, env_key(path)))
+                changed += cur.rowcount
+        return changed
+
     def touch(self, path: str, when: float | None = None) -> bool:
         """Set last_used; False when the path is not in the inventory."""
         with self.write() as conn:

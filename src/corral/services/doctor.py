@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 __all__ = ["FixOutcome", "apply_fixes", "diagnose", "make_target", "run_checks"]
 
 _REBUILD = {"env-moved", "activate-stale", "scripts-foreign", "python-missing", "base-missing",
-            "python-not-runnable", "base-minor-upgrade", "system-site-packages", "pyvenv-cfg-damaged"}
+            "python-not-runnable", "base-minor-upgrade", "python-mismatch", "system-site-packages",
+            "pyvenv-cfg-damaged"}
 _COVERED_BY_REBUILD = _REBUILD | {"drift-missing", "drift-extra", "drift-version", "pip-outdated", "pip-missing",
                                   "not-made-by-corral", "base-patch-upgrade"}
 
@@ -133,6 +134,8 @@ def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callab
 def _rebuild(ctx: Context, target: Target, codes: dict[str, Finding], which: tuple[str, ...],
              confirm: Callable[[str], bool]) -> FixOutcome:
     base = next((f.details.get("base") for f in codes.values() if f.code == "base-minor-upgrade"), None)
+    if "python-mismatch" in codes:
+        base = None  # the project asks for another Python: the rebuild takes that one
     if not target.is_project_env:
         relocation = [c for c in which if c in {"env-moved", "activate-stale", "scripts-foreign"}]
         if relocation and len(relocation) == len(which):

@@ -111,11 +111,12 @@ def list_envs(ctx: Context, *, sort: str = "used", with_size: bool = True,
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ScanResult:
-    """Envs found on disk and how many were new to the inventory."""
+    """Envs found on disk, how many were new to the inventory, and how many known ones now run another Python."""
 
     found: list[FoundEnv]
     added: int
     roots: list[str]
+    updated: int = 0
 
 
 def scan_envs(ctx: Context, folders: Sequence[Path] = ()) -> ScanResult:
@@ -138,7 +139,9 @@ def scan_envs(ctx: Context, folders: Sequence[Path] = ()) -> ScanResult:
                for f in found]
     with Store.open(ctx.paths) as store:
         added = store.upsert_many(records, keep_existing=True)
-    return ScanResult(found=found, added=added, roots=[str(r.path) for r in roots])
+        # a known env rebuilt or upgraded since it was recorded: its Python as its files now say
+        updated = store.set_versions((str(f.path), f.version, None) for f in found if f.version)
+    return ScanResult(found=found, added=added, roots=[str(r.path) for r in roots], updated=updated)
 
 
 def _ctime(path: Path, default: float) -> float:

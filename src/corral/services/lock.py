@@ -210,7 +210,7 @@ def _lock_python(ctx: Context) -> str | None:
         from corral.core.layout import EnvLayout  # noqa: PLC0415
 
         exe = EnvLayout.for_path(project.env_path).python
-        if Path(exe).exists():
+        if Path(exe).exists() and not _env_python_unwanted(ctx, Path(exe)):
             return str(exe)
     from corral.services.python import choose_interpreter  # noqa: PLC0415
 
@@ -218,6 +218,17 @@ def _lock_python(ctx: Context) -> str | None:
         return choose_interpreter(ctx)[0].path
     except Exception:  # noqa: BLE001 - uv can still pick one itself
         return None
+
+
+def _env_python_unwanted(ctx: Context, exe: Path) -> bool:
+    """The env runs another Python than the project asks for (sync rebuilds it after locking): lock with that one."""
+    from corral.errors import CorralError  # noqa: PLC0415
+    from corral.services.python import unmet_request  # noqa: PLC0415
+
+    try:
+        return unmet_request(ctx, ctx.finder.from_path(exe)) is not None
+    except CorralError:  # an unreadable request or env: as before, the env's python
+        return False
 
 
 def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, source: str = "pyproject.toml",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +15,8 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
-__all__ = ["PYTHON_VERSION_FILE", "choose_interpreter", "list_interpreters", "pin", "read_python_version"]
+__all__ = ["PYTHON_VERSION_FILE", "PythonRequest", "choose_interpreter", "interpreter_request", "list_interpreters",
+           "pin", "read_python_version", "unmet_request"]
 
 PYTHON_VERSION_FILE = ".python-version"
 
@@ -66,3 +69,61 @@ def pin(ctx: Context, spec_text: str) -> tuple[Path, InterpreterInfo]:
     target = folder / PYTHON_VERSION_FILE
     atomic_write_text(target, text + "\n", root=folder)
     return target, found
+
+
+@dataclass(frozen=True, slots=True)
+class PythonRequest:
+    """What a project asks its env's interpreter to be, and where it asks."""
+
+    spec: PythonSpec
+    source: str  # "/p/.python-version", "requires-python in /p/pyproject.toml", "the `python` setting (env ...)"
+
+    def __str__(self) -> str:
+        return f"{self.source} asks for {self.spec}"
+
+
+def interpreter_request(ctx: Context) -> PythonRequest | None:
+    """The `python` setting, else the nearest `.python-version`, else requires-python; None when nothing asks.
+
+    The order is `choose_interpreter`'s: an env made by it meets this request. Raises ConfigError (naming the
+    file) for a `.python-version` that does not parse.
+    """
+    setting = ctx.settings.get("python")
+    if setting.value:
+        return PythonRequest(PythonSpec.parse(str(setting.value)), f"the `python` setting ({setting.source})")
+    pinned = read_python_version(ctx.project.root if ctx.project else ctx.cwd)
+    if pinned is not None:
+        text, where = pinned
+        try:
+            return PythonRequest(PythonSpec.parse(text), str(where))
+        except ValueError as err:
+            msg = f"{where}: {err}"
+            raise ConfigError(msg) from err
+    if ctx.project and ctx.project.requires_python:
+        return PythonRequest(PythonSpec.parse(ctx.project.requires_python),
+                             f"requires-python in {ctx.project.pyproject}")
+    return None
+
+
+def unmet_request(ctx: Context, info: InterpreterInfo) -> PythonRequest | None:
+    """The project's request when the interpreter `info` does not meet it; None when it does or nothing asks.
+
+    A version or range is compared with what `info` says (no interpreter is started); a path is the same
+    interpreter when both resolve to one file, or when the one it names (a cached probe) has `info`'s version.
+    """
+    wanted = interpreter_request(ctx)
+    if wanted is None:
+        return None
+    spec = wanted.spec
+    if spec.path is None:
+        return None if spec.matches(info) else wanted
+    from corral.errors import InterpreterNotFound  # noqa: PLC0415
+
+    if os.path.realpath(Path(spec.path).expanduser()) == os.path.realpath(info.realpath):
+        return None
+    try:
+        named = ctx.finder.find(spec)
+    except InterpreterNotFound:
+        return wanted
+    same = (named.implementation, named.version) == (info.implementation, info.version)
+    return None if same else wanted

@@ -8,6 +8,7 @@ recreate:synced, recreate:before-swap, recreate:half-swapped (fallback only), re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -23,6 +24,7 @@ from corral.infra.journals import TOKEN_RE
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
     from corral.services.context import Context
+    from corral.services.create import CreatedEnv
 
 __all__ = ["RecreateReport", "pending_journal", "recover", "recreate"]
 
@@ -143,7 +145,42 @@ def recover(project_root: Path, paths: CorralPaths | None = None) -> str | None:
         from corral.services.trust import record_created  # noqa: PLC0415
 
         record_created(paths or CorralPaths.from_environment(), env)
+        _register_recovered(paths or CorralPaths.from_environment(), env, new)
     return outcome
+
+
+def _register_final(paths: CorralPaths, env: Path, build: Path, *, project: Path | None, interpreter: str | None,
+                    version: str | None, creator: str | None) -> None:
+    """The inventory knows the rebuilt env at its real place (with its new identity), not the temporary build."""
+    from corral.inventory.record import forget, try_register_env  # noqa: PLC0415
+
+    with contextlib.suppress(Exception):  # the inventory is a view: a failure must not fail the rebuild
+        forget(paths, build)
+    try_register_env(paths, path=env, kind="project", project=project, interpreter=interpreter, version=version,
+                     creator=creator)
+
+
+def _register_recovered(paths: CorralPaths, env: Path, build: Path) -> None:
+    """A recreate finished after a kill: record the env in place from corral's record in it (`corral-env.json`)."""
+    from corral.services.inspection import read_provenance  # noqa: PLC0415
+
+    record = read_provenance(env)
+    _register_final(paths, env, build, project=Path(record.project) if record and record.project else None,
+                    interpreter=record.interpreter if record else None,
+                    version=record.python_version if record else None, creator=record.creator if record else None)
+
+
+def _unpinned_note(ctx: Context, created: CreatedEnv) -> list[str]:
+    """`--python` chose what the project does not ask for: the next sync or run rebuilds on what it asks for."""
+    from corral.services.python import unmet_request  # noqa: PLC0415
+
+    wanted = unmet_request(ctx, created.interpreter)
+    if wanted is None:
+        return []
+    chosen = created.interpreter
+    note = (f"{wanted}, so the next `corral sync` or `corral run` rebuilds the env on that; to keep Python "
+            f"{chosen.version}, pin it: `corral python pin {chosen.short_version}` (or `corral upgrade --python`)")
+    return [note]
 
 
 def _refuse_unsafe_env(ctx: Context, env: Path) -> None:
@@ -158,7 +195,8 @@ def _refuse_unsafe_env(ctx: Context, env: Path) -> None:
         raise SafetyRefusal(msg)
 
 
-def _populate(ctx: Context, new: Path, old: Path, lock_path: Path) -> tuple[str, int, list[str]]:
+def _populate(ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: bool = False,
+              engine: str | None = None) -> tuple[str, int, list[str]]:
     """Install the lock into `new` (or, without a lock or sync, the old env's packages by name==version)."""
     notes: list[str] = []
     if lock_path.is_file():
@@ -168,7 +206,8 @@ def _populate(ctx: Context, new: Path, old: Path, lock_path: Path) -> tuple[str,
         except ImportError:
             notes.append("lock/sync not available in this build: reinstalled the old env's packages instead")
         else:
-            report = apply_lock(ctx, new, lock_path, selection=_recorded_selection(old, Selection))
+            report = apply_lock(ctx, new, lock_path, selection=_recorded_selection(old, Selection), offline=offline,
+                                engine=engine)
             return "lock", len(report.installed) + len(report.changed) + report.unchanged, notes
     else:
         notes.append(f"no {lock_path.name}: reinstalled the old env's packages by name==version (run `corral lock`)")
@@ -220,27 +259,39 @@ def _smoke_test(new: Path) -> None:
 
 
 def _keep_interpreter(ctx: Context, env: Path) -> str | None:
-    """With nothing pinned (flag, setting, .python-version), rebuild on the interpreter the env was made with."""
+    """With nothing pinned (flag, setting, .python-version), rebuild on the interpreter the env was made with.
+
+    Unless requires-python no longer admits it: then the choice is made afresh, as for a new env.
+    """
+    from corral.errors import InterpreterNotFound  # noqa: PLC0415
     from corral.services.inspection import read_provenance  # noqa: PLC0415
-    from corral.services.python import read_python_version  # noqa: PLC0415
+    from corral.services.python import read_python_version, unmet_request  # noqa: PLC0415
 
     if ctx.settings.value("python") or read_python_version(env.parent) is not None:
         return None
     record = read_provenance(env)
-    if record is not None and Path(record.interpreter).exists():
-        return record.interpreter
-    return None
+    if record is None or not Path(record.interpreter).exists():
+        return None
+    try:
+        kept = ctx.finder.from_path(Path(record.interpreter))  # made this env: its identity is in the probe cache
+    except InterpreterNotFound:
+        return None
+    return record.interpreter if unmet_request(ctx, kept) is None else None
 
 
-def recreate(ctx: Context, *, python: str | None = None) -> RecreateReport:
-    """Rebuild the project's env from the lock beside the old one and swap it in (confirmation is the CLI's job)."""
+def recreate(ctx: Context, *, python: str | None = None, offline: bool = False,
+             engine: str | None = None) -> RecreateReport:
+    """Rebuild the project's env from the lock beside the old one and swap it in (confirmation is the CLI's job).
+
+    `offline` and `engine` are sync's (`services.sync` rebuilds a moved, copied or re-pinned env through here).
+    """
     from corral.services.transaction import project_lock  # noqa: PLC0415
 
     with project_lock(ctx.require_project().root):  # also finishes what a killed command left
-        return _recreate(ctx, python=python)
+        return _recreate(ctx, python=python, offline=offline, engine=engine)
 
 
-def _recreate(ctx: Context, *, python: str | None) -> RecreateReport:
+def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | None) -> RecreateReport:
     from corral.infra.journals import remove_journal, write_journal  # noqa: PLC0415
     from corral.services.create import create_env  # noqa: PLC0415
     from corral.services.relocate import relocate_paths  # noqa: PLC0415
@@ -258,7 +309,7 @@ def _recreate(ctx: Context, *, python: str | None) -> RecreateReport:
         prompt = ctx.settings.value("prompt") or project.name
         created = create_env(ctx, new, python=python or _keep_interpreter(ctx, env), prompt=prompt, kind="project")
         checkpoint("recreate:created")
-        source, count, notes = _populate(ctx, new, env, project.root / "pylock.toml")
+        source, count, notes = _populate(ctx, new, env, project.root / "pylock.toml", offline=offline, engine=engine)
         checkpoint("recreate:synced")
         relocate_paths(new, str(new), str(env))
         _smoke_test(new)
@@ -285,11 +336,15 @@ def _recreate(ctx: Context, *, python: str | None) -> RecreateReport:
     checkpoint("recreate:cleaned")
     (env / MARKER_FILE).unlink(missing_ok=True)
     remove_journal(journal)
+    _register_final(ctx.paths, env, new, project=project.root, interpreter=created.interpreter.path,
+                    version=created.interpreter.version, creator=created.creator)
     from corral.services.trust import record_created  # noqa: PLC0415
 
     record_created(ctx.paths, env)  # a new folder and pyvenv.cfg at the same path: the cd-hook's proof, renewed
     from corral.services.kernels import refresh_after_rebuild  # noqa: PLC0415
 
     notes += refresh_after_rebuild(ctx, env)
+    if python:
+        notes += _unpinned_note(ctx, created)
     return RecreateReport(env=env, python=created.interpreter.version, source=source, packages=count,
                           atomic=atomic, notes=tuple(notes))

@@ -56,12 +56,53 @@ def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str], *,
 
 
 def execute(prepared: Prepared) -> int:
-    """Replace this process with the program on POSIX; on Windows run it and return its exit code."""
+    """Replace this process with the program on POSIX; on Windows run it and return its exit code.
+
+    Raises:
+        CannotRun: the program cannot start (its #! interpreter is gone, it is not executable); the message
+            names what is missing.
+
+    """
     sys.stdout.flush()
     sys.stderr.flush()
-    if os.name == "nt":
-        import subprocess  # noqa: PLC0415
+    try:
+        if os.name == "nt":
+            import subprocess  # noqa: PLC0415
 
-        return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ)
-    os.execve(prepared.program, prepared.argv, prepared.environ)  # noqa: S606 - argv list, no shell
+            return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ)
+        os.execve(prepared.program, prepared.argv, prepared.environ)  # noqa: S606 - argv list, no shell
+    except OSError as err:
+        from corral.errors import CannotRun  # noqa: PLC0415
+
+        raise CannotRun(_cannot_run(prepared.program, err)) from err
     raise AssertionError  # unreachable: execve does not return
+
+
+def _cannot_run(program: str, err: OSError) -> str:
+    """Why `program` did not start, naming the missing interpreter rather than the program that is there."""
+    import errno  # noqa: PLC0415
+
+    if err.errno == errno.ENOENT and os.path.isfile(program):
+        interpreter = _shebang(program)
+        if interpreter:
+            return (f"cannot run {program}: its #! line names {interpreter}, which does not exist (the env was "
+                    "moved or copied, or its Python removed); run `corral sync` to rebuild the env, or `corral "
+                    "doctor` to see why")
+    if err.errno == errno.EACCES:
+        return f"cannot run {program}: permission denied; make it executable (chmod +x) or check its folder"
+    if err.errno == errno.ENOEXEC:
+        return f"cannot run {program}: not a program this system can start (no #! line, or built for another one)"
+    return f"cannot run {program}: {err.strerror or err}"
+
+
+def _shebang(program: str) -> str | None:
+    """The interpreter a script's #! line names (its first word), None for a binary or an unreadable file."""
+    try:
+        with open(program, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return None
+    if not head.startswith(b"#!"):
+        return None
+    words = head[2:].split(b"\n", 1)[0].decode("utf-8", errors="replace").split()
+    return words[0] if words else None

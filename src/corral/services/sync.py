@@ -47,6 +47,7 @@ class SyncReport:
     noop: bool = False
     created_env: bool = False
     project_installed: bool = False
+    rebuilt: str | None = None  # why the env was rebuilt from the lock first (moved, copied, another Python asked)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -54,7 +55,7 @@ class SyncReport:
             return [{"name": n, "old": o, "new": v} for n, o, v in items]
 
         return {"env": str(self.env), "lock": str(self.lock), "engine": self.engine, "noop": self.noop,
-                "created_env": self.created_env, "project_installed": self.project_installed,
+                "created_env": self.created_env, "rebuilt": self.rebuilt, "project_installed": self.project_installed,
                 "installed": rows(self.installed), "changed": rows(self.changed), "removed": rows(self.removed),
                 "unchanged": self.unchanged}
 
@@ -364,13 +365,29 @@ def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bo
         say("creating", f"environment {env}")
         create_env(ctx, env)
         created = True
+    rebuilt = _rebuild_if_stale(ctx, env, offline=offline, engine=engine, say=say) \
+        if not created and env == project.env_path else None
     with env_lock(env, say):
         report = apply_lock(ctx, env, lock_path, selection=chosen, engine=engine, offline=offline,
                             project_root=project.root, progress=say)
         checkpoint("sync:applied")
         stamp_env(ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen)
-    if created:
+    if created or rebuilt:
         from dataclasses import replace  # noqa: PLC0415
 
-        report = replace(report, created_env=True, noop=False)
+        report = replace(report, created_env=created, rebuilt=rebuilt, noop=False)
     return report
+
+
+def _rebuild_if_stale(ctx: Context, env: Path, *, offline: bool, engine: str | None, say: Progress) -> str | None:
+    """Rebuild the project's env from the lock when it no longer follows its record (`services.stale_env`); why."""
+    from corral.services.stale_env import why_stale  # noqa: PLC0415
+
+    reason = why_stale(ctx, env, lambda: _target(ctx, env)[1])
+    if reason is None:
+        return None
+    say("rebuilding", f"{env} from the lock: {reason}")
+    from corral.services.recreate import recreate  # noqa: PLC0415
+
+    recreate(ctx, offline=offline, engine=engine)
+    return reason

@@ -1,8 +1,9 @@
 """The sync stamp: what an env was last synced from, so an unchanged project syncs in a few milliseconds.
 
-`<env>/corral-sync.json` records the lock file (size, mtime_ns, sha256), pyproject.toml (size, mtime_ns),
-the selection, the engine, the index-related environment, the user config file and, for each
-site-packages folder, its mtime_ns and the names of its distributions. A bare `pip install` or
+`<env>/corral-sync.json` records the env's own path (a moved or copied env names another), the lock file (size,
+mtime_ns, sha256), pyproject.toml (size, mtime_ns), every `.python-version` at or above the project (which
+Python the env must run), the selection, the engine, the index-related environment, the user config file and,
+for each site-packages folder, its mtime_ns and the names of its distributions. A bare `pip install` or
 `pip uninstall` in the env changes those, so the next sync acts.
 
 Stdlib only, on purpose: `corral sync`/`corral run` decide "nothing to do" with this module alone, before
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 from corral import __version__
 
 __all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "is_noop", "locate",
-           "make_stamp", "read_stamp", "selection_key", "write_stamp"]
+           "make_stamp", "python_pins", "read_stamp", "selection_key", "write_stamp"]
 
 STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
@@ -50,6 +51,19 @@ def _sha256(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def python_pins(project_root: Path) -> list[list[object]]:
+    """[path, size, mtime_ns] of every `.python-version` at or above `project_root` (the nearest one is the pin)."""
+    found: list[list[object]] = []
+    for folder in (project_root, *project_root.parents):
+        candidate = folder / ".python-version"
+        try:
+            st = candidate.stat()
+        except OSError:
+            continue
+        found.append([str(candidate), st.st_size, st.st_mtime_ns])
+    return found
 
 
 def _site_dirs(env: Path) -> list[Path]:
@@ -128,6 +142,7 @@ def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_
         "lock": {"path": str(lock_path), "stat": fingerprint(lock_path), "sha256": _sha256(lock_path)},
         "lock_fresh": lock_fresh,
         "pyproject": {"path": str(pyproject), "stat": fingerprint(pyproject)} if pyproject else None,
+        "python_pins": python_pins(pyproject.parent) if pyproject else [],
         "user_config": {"path": str(user_config), "stat": fingerprint(user_config)} if user_config else None,
         "selection": selection_key,
         "engine": engine,
@@ -199,6 +214,8 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
             return False
     elif recorded.get("path") != str(pyproject) or fingerprint(pyproject) != recorded.get("stat"):
         return False
+    if stamp.get("python_pins") != (python_pins(pyproject.parent) if pyproject else []):
+        return False  # a new pin: the env may have to be rebuilt on another Python (services.stale_env)
     config = stamp.get("user_config")
     if config and fingerprint(Path(config["path"])) != config.get("stat"):
         return False

@@ -184,6 +184,9 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
         except BaseException:
             _restore(bin_dir, backup, cfg_path, cfg_text, record, record_text)
             raise
+    from corral.inventory.record import note_python  # noqa: PLC0415
+
+    note_python(ctx.paths, root, version=new.version, interpreter=new.path)  # `envs list` shows the new build
     return UpgradeReport(env=root, old_version=old_version, new_version=new.version, mode="in-place", python=new.path)
 
 

@@ -1,0 +1,41 @@
+"""A project's env that no longer follows its record: moved, copied, or not the Python the project asks for.
+
+The env is a function of pyproject.toml, pylock.toml and the chosen interpreter. `sync` (and `run`, through it)
+asks `why_stale` on its full path and rebuilds a stale env from the lock through the atomic recreate
+(`services.recreate`). The no-op fast path never trusts a stale env: a moved or copied env's sync stamp names
+another folder, and the stamp records `.python-version`, pyproject.toml (requires-python, `[tool.corral]`), the
+user config and `CORRAL_*` (`services.sync_stamp`). The evidence is doctor's own, so `doctor` reports the same
+thing: `doctor.relocation.check_relocation` (files only) and `services.python.unmet_request`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from corral.core.interpreter import InterpreterInfo
+    from corral.services.context import Context
+
+__all__ = ["why_stale"]
+
+
+def why_stale(ctx: Context, env: Path, identify: Callable[[], InterpreterInfo]) -> str | None:
+    """Why the project's env at `env` must be rebuilt, as one phrase; None when it follows its record.
+
+    `identify` names the env's interpreter (from the probe cache); it is asked only when the files show no move.
+    """
+    from corral.discovery.prober import CachedProber  # noqa: PLC0415
+    from corral.doctor.relocation import check_relocation  # noqa: PLC0415
+    from corral.doctor.target import Target  # noqa: PLC0415
+    from corral.services.python import unmet_request  # noqa: PLC0415
+
+    target = Target(env, ctx=ctx, project=ctx.project, prober=CachedProber(ctx.paths.interpreter_cache))
+    moved = check_relocation(target)
+    if moved:
+        return moved[0].message
+    info = identify()
+    wanted = unmet_request(ctx, info)
+    return None if wanted is None else f"it runs {info.implementation} {info.version}, but {wanted}"
