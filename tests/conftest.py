@@ -70,6 +70,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
     monkeypatch.setenv("UV_NO_CONFIG", "1")
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / "jupyter"))
+    monkeypatch.setenv("CORRAL_NAME_CHECK", "0")  # `corral init` would ask PyPI about the name; a test asks its index
     cwd = Path.cwd()
     yield
     assert Path.cwd() == cwd, "test changed the working directory without restoring it"

@@ -131,6 +131,17 @@ def test_invalid_requirement_exits_2_naming_it(root, corral, indexed):
     assert snapshot(root) == before
 
 
+@pytest.mark.parametrize("requirement", ['alpha; python_version > "3.x"', "alpha; '3.x' < python_version",
+                                         'alpha; python_full_version >= "three"', 'alpha; python_version ~= "3"'])
+def test_a_marker_comparing_a_version_with_a_non_version_is_refused(root, corral, indexed, requirement):
+    before = snapshot(root)
+    result = corral("add", requirement, cwd=root)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "cannot be evaluated as written" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(root) == before
+    assert corral("add", 'alpha; python_version >= "3.8" and python_version != "3.9.*"', cwd=root).exit_code == 0
+
+
 def _local_source(tmp_path: Path, built_packages: dict[str, list[Path]]) -> Path:
     sdist = built_packages["sdistonly"][0]
     with tarfile.open(sdist) as archive:

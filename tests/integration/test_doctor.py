@@ -247,5 +247,46 @@ def test_adopt_records_hand_installed_packages(tmp_path: Path, indexed: object, 
     assert "drift-extra" in codes(root)
     done = corral("adopt", cwd=root)  # type: ignore[operator]
     assert done.exit_code == 0, done.stdout + done.stderr
-    assert "delta==1.0" in (root / "pyproject.toml").read_text()
+    assert '"delta>=1.0"' in (root / "pyproject.toml").read_text()
+    assert codes(root) == []
+
+
+def _dependencies(root: Path) -> list[str]:
+    import tomllib  # noqa: PLC0415
+
+    return tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+
+
+def _locked(root: Path) -> dict[str, str]:
+    import tomllib  # noqa: PLC0415
+
+    return {p["name"]: p.get("version") for p in tomllib.loads((root / "pylock.toml").read_text())["packages"]}
+
+
+def test_adopt_records_only_what_nothing_else_requires_and_keeps_installed_versions(
+        tmp_path: Path, indexed: object, corral: object) -> None:
+    # given a synced project, then `pip install beta alpha==1.1` by hand (beta requires alpha>=1.1; 2.0 is newest)
+    root = make_project(tmp_path / "proj", ["cowsay-lite"])
+    lock_and_sync(root)
+    assert run([env_python(root), "-m", "pip", "install", "-q", "beta", "alpha==1.1"]).returncode == 0
+    # when
+    done = corral("adopt", cwd=root)  # type: ignore[operator]
+    # then only beta is the user's choice; alpha, which beta requires, is locked at the installed 1.1 only
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert _dependencies(root) == ["cowsay-lite", "beta>=1.0"]
+    assert {k: v for k, v in _locked(root).items() if k != "cowsay-lite"} == {"alpha": "1.1", "beta": "1.0"}
+    assert "recorded beta>=1.0 in project" in done.stdout and "alpha 1.1" in done.stdout
+    assert codes(root) == []  # the env is exactly the new lock: nothing was reinstalled at another version
+
+
+def test_adopt_without_a_lock_locks_first_then_adopts(tmp_path: Path, indexed: object, corral: object) -> None:
+    root = make_project(tmp_path / "proj", [])
+    assert corral("venv", cwd=root).exit_code == 0  # type: ignore[operator]
+    assert run([env_python(root), "-m", "pip", "install", "-q", "delta==1.0"]).returncode == 0
+    assert not (root / "pylock.toml").exists()
+    done = corral("adopt", cwd=root)  # type: ignore[operator]
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert "locked the project first" in done.stderr
+    assert _dependencies(root) == ["delta>=1.0"]
+    assert _locked(root) == {"delta": "1.0"}
     assert codes(root) == []

@@ -83,6 +83,100 @@ def test_import_records_locks_installs_and_rejects_cycles(project, corral, index
     assert (project / "pyproject.toml").read_bytes() == before
 
 
+def test_import_puts_an_included_dev_requirements_file_in_the_dev_group_and_keeps_comments(project, corral, indexed):
+    # given requirements.txt that includes its dev requirements, with comments on the lines
+    (project / ".python-version").write_text(str(pyenv_python("3.12")) + "\n")
+    (project / "requirements.txt").write_text("# runtime\nalpha<2  # 2.0 breaks us\n-r dev-requirements.txt\n")
+    (project / "dev-requirements.txt").write_text("cowsay-lite  # the demo CLI\n-r requirements/test.txt\n")
+    (project / "requirements").mkdir()
+    (project / "requirements" / "test.txt").write_text("delta==1.0\n")
+    # when
+    result = corral("import", "requirements.txt", cwd=project)
+    # then each included file's packages are in the group named after it, the comments beside them
+    assert result.exit_code == 0, result.stderr
+    text = (project / "pyproject.toml").read_text()
+    data = tomllib.loads(text)
+    assert data["project"]["dependencies"] == ["alpha<2"]
+    assert data["dependency-groups"] == {"dev": ["cowsay-lite"], "test": ["delta==1.0"]}
+    assert '"alpha<2", # 2.0 breaks us' in text and '"cowsay-lite", # the demo CLI' in text
+    lock = {p["name"]: p for p in tomllib.loads((project / "pylock.toml").read_text())["packages"]}
+    assert set(lock) == {"alpha", "cowsay-lite", "delta"}
+    assert (project / ".venv/bin/cowsay-lite").exists()  # dev is a default group: installed
+
+
+def test_init_puts_an_included_dev_requirements_file_in_the_dev_group(tmp_path, corral, indexed):
+    root = tmp_path / "legacy"
+    root.mkdir()
+    (root / "requirements.txt").write_text("alpha<2  # pinned\n-r requirements-dev.txt\n")
+    (root / "requirements-dev.txt").write_text("beta\n")
+    result = corral("init", "--python", str(pyenv_python("3.12")), cwd=root)
+    assert result.exit_code == 0, result.stderr
+    data = tomllib.loads((root / "pyproject.toml").read_text())
+    assert data["project"]["dependencies"] == ["alpha<2"]
+    assert data["dependency-groups"] == {"dev": ["beta"]}
+    assert '"alpha<2", # pinned' in (root / "pyproject.toml").read_text()
+
+
+def _link_python(folder: Path, version: str, name: str = "python3") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).symlink_to(pyenv_python(version))
+    return folder / name
+
+
+def test_init_uses_the_interpreter_your_python3_runs_and_says_so(tmp_path, corral, indexed, monkeypatch):
+    # given `python3` on PATH is 3.11 while 3.13 is installed too (pyenv lists it)
+    pyenv_python("3.13")
+    mine = _link_python(tmp_path / "bin", "3.11")
+    monkeypatch.setenv("PATH", f"{mine.parent}:/usr/bin:/bin")
+    root = tmp_path / "app"
+    # when
+    result = corral("init", str(root), cwd=tmp_path)
+    # then
+    assert result.exit_code == 0, result.stderr
+    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"] == ">=3.11"
+    assert (root / ".python-version").read_text().strip() == "3.11"
+    assert "using Python 3.11." in result.stderr and "the `python3` on your PATH" in result.stderr
+
+
+def test_init_resolves_a_pyenv_shim_as_pyenv_global_does(tmp_path, corral, indexed, monkeypatch):
+    # given pyenv's shims first on PATH and its global version file saying 3.11 (3.13 installed as well)
+    fake = tmp_path / "pyenv"
+    for version in ("3.11", "3.13"):
+        real = pyenv_python(version)
+        _link_python(fake / "versions" / real.parent.parent.name / "bin", version, real.name)
+        (fake / "versions" / real.parent.parent.name / "bin" / "python3").symlink_to(real.name)
+    shim = fake / "shims" / "python3"
+    shim.parent.mkdir()
+    shim.write_text("#!/bin/sh\nexit 99\n")  # never run: corral reads pyenv's choice instead
+    shim.chmod(0o755)
+    (fake / "version").write_text("3.11\n")
+    monkeypatch.setenv("PYENV_ROOT", str(fake))
+    monkeypatch.delenv("PYENV_VERSION", raising=False)
+    monkeypatch.setenv("PATH", f"{fake / 'shims'}:/usr/bin:/bin")
+    # when
+    result = corral("init", str(tmp_path / "app"), cwd=tmp_path)
+    # then
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "app" / ".python-version").read_text().strip() == "3.11"
+    assert "pyenv global" in result.stderr and str(fake / "version") in result.stderr
+
+
+def test_a_project_named_like_a_package_is_warned_at_init_and_cannot_depend_on_it(tmp_path, corral, indexed,
+                                                                                    monkeypatch):
+    monkeypatch.delenv("CORRAL_NAME_CHECK")  # the test index answers; nothing goes to PyPI
+    root = tmp_path / "alpha"
+    result = corral("init", "--python", str(pyenv_python("3.12")), str(root), cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "the project is named 'alpha', like the package 'alpha' on" in result.stderr
+    before = (root / "pyproject.toml").read_bytes()
+    refused = corral("add", "alpha", "beta", cwd=root)
+    assert refused.exit_code == 2, refused.stderr
+    assert "'alpha' names this project itself" in refused.stderr and "Traceback" not in refused.stderr
+    assert (root / "pyproject.toml").read_bytes() == before and not (root / "pylock.toml").exists()
+    other = corral("init", "--python", str(pyenv_python("3.12")), str(tmp_path / "not-on-the-index"), cwd=tmp_path)
+    assert other.exit_code == 0 and "like the package" not in other.stderr
+
+
 @pytest.fixture
 def locked_project(tmp_path: Path, indexed: str) -> Path:
     root = tmp_path / "proj"

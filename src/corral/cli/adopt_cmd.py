@@ -1,4 +1,4 @@
-"""`corral adopt`: record what is installed in the env but missing from the lock (pyproject + re-lock)."""
+"""`corral adopt [--dry-run]`: record what was installed into the env by hand (the rule: services.adopt)."""
 
 from __future__ import annotations
 
@@ -12,36 +12,33 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    parser.add_argument("--dry-run", action="store_true", help="only show what would be added")
+    parser.add_argument("--dry-run", action="store_true", help="only show what would be recorded")
+    parser.add_argument("--engine", choices=["uv", "pip"], help="installer used for the env")
+    parser.add_argument("--json", action="store_true", help="machine-readable report")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    """Add installed-but-unlocked distributions to [project].dependencies (name==version) and re-lock."""
-    from corral.doctor.drift import lock_drift  # noqa: PLC0415
-    from corral.errors import EnvError  # noqa: PLC0415
-    from corral.services.doctor import make_target  # noqa: PLC0415
+    """Record the user's own choices in pyproject.toml, their dependencies in the lock only; say which went where."""
+    from corral.services.adopt import adopt  # noqa: PLC0415
 
-    target = make_target(ctx, None)
-    drift = lock_drift(target)
-    if drift is None:
-        msg = "cannot compare the env with the lock (no pylock.toml or lock support); run `corral lock` first"
-        raise EnvError(msg)
-    _, extra, other = drift
-    wanted = [f"{n}=={v}" for n, v in extra] + [f"{n}=={i}" for n, i, _ in other]
-    if not wanted:
+    report = adopt(ctx, dry_run=args.dry_run, engine=args.engine,
+                   progress=lambda stage, detail: out.info(f"{stage}: {detail}"))
+    if args.json:
+        out.json("adopt", report.to_dict())
+        return 0
+    if report.locked_first:
+        out.info("there was no pylock.toml: " + ("the project would be locked first" if args.dry_run
+                                                 else "locked the project first"))
+    if report.nothing:
         out.line("nothing to adopt: every installed distribution is in the lock")
         return 0
-    if args.dry_run:
-        for req in wanted:
-            out.line(f"would add {req}")
-        return 0
-    try:
-        from corral.services.deps import add  # noqa: PLC0415
-    except ImportError as err:
-        msg = ("`corral adopt` needs the dependency editor (corral.services.deps), which this build lacks; add them "
-               f"by hand to [project].dependencies: {' '.join(wanted)}")
-        raise EnvError(msg) from err
-    add(ctx, wanted)
-    for req in wanted:
-        out.line(f"adopted {req}")
+    verb = "would record" if args.dry_run else "recorded"
+    for target, requirements in report.recorded.items():
+        out.line(f"{verb} {', '.join(requirements)} in {target}")
+    if report.lock_only:
+        shown = ", ".join(f"{n} {v}" for n, v in report.lock_only)
+        out.line(f"{'would lock' if args.dry_run else 'locked'} at the installed version, not recorded (another "
+                 f"package requires it, or pyproject.toml already does): {shown}")
+    for item in report.change.get("lock", {}).get("updated", []):
+        out.info(f"~ {item['name']} {item['old']} -> {item['new']}")
     return 0

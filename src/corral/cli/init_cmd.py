@@ -30,6 +30,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if args.json:
         out.json("init", report.to_dict())
         return 0
+    if report.python_why:
+        out.info(f"using Python {report.python_version} ({report.python}): {report.python_why}")
     for item in report.created:
         out.info(f"created {item}")
     for item in report.kept:
@@ -40,6 +42,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.info(f"imported {len(report.imported)} requirement(s) from requirements.txt: {', '.join(report.imported)}")
     for note in report.skipped:
         out.warn(f"not recorded: {note}")
+    for warning in report.warnings:
+        out.warn(warning)
     out.info("next: `corral add NAME` to record and install a dependency, `corral sync` to install the recorded ones")
     out.line(str(report.root))
     return 0

@@ -6,24 +6,69 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement as _BadRequirement
 from packaging.requirements import Requirement
+from packaging.specifiers import InvalidSpecifier, Specifier
+from packaging.version import InvalidVersion, Version
 
 from corral.core.lockinputs import normalize_name
 from corral.core.safe_text import NAME_RE
 from corral.errors import ConfigError, InvalidRequirement
 
-__all__ = ["ProjectDeps", "parse_requirement"]
+__all__ = ["ProjectDeps", "marker_problem", "parse_requirement"]
+
+# Marker variables whose value is always a PEP 440 version: compared with anything else, `>`/`<`/`~=` fall back
+# to comparing strings ("3.11" > "3.x" is False), so a marker like that is a typo that silently never matches.
+_VERSION_VARIABLES = frozenset({"python_version", "python_full_version", "implementation_version"})
+_STRING_OPS = frozenset({"in", "not in", "==="})
 
 
 def parse_requirement(text: str, *, where: str = "") -> Requirement:
-    """A PEP 508 requirement; InvalidRequirement naming `where` and the text otherwise."""
+    """A PEP 508 requirement whose marker can be evaluated as written; InvalidRequirement naming `where` otherwise."""
+    place = f"{where}: " if where else ""
     try:
-        return Requirement(text)
+        requirement = Requirement(text)
     except _BadRequirement as err:
-        place = f"{where}: " if where else ""
         msg = f"{place}{text!r} is not a valid PEP 508 requirement ({err}); write it like 'name>=1.0' or 'name @ URL'"
         raise InvalidRequirement(msg) from err
+    problem = marker_problem(requirement.marker) if requirement.marker is not None else None
+    if problem is not None:
+        msg = f"{place}{text!r} has a marker that cannot be evaluated as written: {problem}"
+        raise InvalidRequirement(msg)
+    return requirement
+
+
+def marker_problem(marker: Marker) -> str | None:
+    """Why `marker` cannot be evaluated as PEP 508 means it (a version compared with a non-version); None if it can."""
+    for lhs, op, rhs in _comparisons(marker._markers):  # noqa: SLF001 - packaging keeps the parsed tree private
+        left_var, right_var = type(lhs).__name__ == "Variable", type(rhs).__name__ == "Variable"
+        variable, value = (lhs, rhs) if left_var else (rhs, lhs) if right_var else (None, None)
+        if variable is None or value is None or variable.value not in _VERSION_VARIABLES or op.value in _STRING_OPS:
+            continue
+        try:
+            if left_var:
+                Specifier(f"{op.value}{value.value}")
+            else:
+                Version(value.value)
+        except (InvalidSpecifier, InvalidVersion):
+            written = f'{lhs.value} {op.value} "{rhs.value}"' if left_var else f'"{lhs.value}" {op.value} {rhs.value}'
+            return (f'{written} compares {variable.value}, a version, with "{value.value}", which is not one; '
+                    'write a version like "3.11" (or "3.*" with == and !=)')
+    try:
+        marker.evaluate({"extra": ""})
+    except (UndefinedComparison, UndefinedEnvironmentName) as err:
+        return f"a comparison in it is undefined ({err})"
+    return None
+
+
+def _comparisons(node: object) -> list[tuple[Any, Any, Any]]:
+    """Every (lhs, op, rhs) of a parsed marker tree (nested lists joined by "and"/"or")."""
+    if isinstance(node, tuple):
+        return [node]
+    if isinstance(node, list):
+        return [atom for item in node for atom in _comparisons(item)]
+    return []
 
 
 @dataclass(frozen=True, slots=True)

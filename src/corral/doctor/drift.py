@@ -8,6 +8,7 @@ from corral.core.health import Finding
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     from corral.core.selection import Selection
     from corral.doctor.target import Target
@@ -20,9 +21,12 @@ NOT_AVAILABLE = "drift: not checked (lock/sync not available)"
 Drift = tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]
 
 
-def lock_drift(target: Target) -> Drift | None:
-    """(missing [(name, locked)], extra [(name, installed)], other [(name, installed, locked)]); None if unknown."""
-    lock_path = target.lock_path
+def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
+    """(missing [(name, locked)], extra [(name, installed)], other [(name, installed, locked)]); None if unknown.
+
+    `lock_path`: another lock than the project's (adopt's dry run compares with a lock it did not write).
+    """
+    lock_path = lock_path or target.lock_path
     ident = target.base_identity
     if lock_path is None or not lock_path.is_file() or ident is None:
         return None

@@ -47,6 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("extra-index-urls", list, [], "further package indexes"),
     Setting("default-groups", list, ["dev"], "dependency groups a plain sync installs"),
     Setting("legacy-notice", bool, True, "print the end-of-life notice on legacy (2.7/3.6/3.7) envs"),
+    Setting("name-check", bool, True, "`corral init` asks the package index (one request) whether the name is taken"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 # Settings with a closed set of values (kept in step with plugins.CREATORS / plugins.ENGINES, not imported here).

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.deps import parse_requirement
 from corral.core.lockinputs import normalize_name
 from corral.errors import CorralError, InvalidRequirement, LockError, NoSpace, UsageError
 from corral.infra.faults import checkpoint
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from corral.core.selection import Selection
     from corral.services.context import Context
 
-__all__ = ["ChangeReport", "add", "edit_pyproject", "remove", "resolve_requirement", "target_of"]
+__all__ = ["ChangeReport", "add", "edit_pyproject", "record", "remove", "resolve_requirement", "target_of"]
 
 Progress = Callable[[str, str], None]
 CANDIDATE_PREFIX = ".pylock.toml.corral-candidate-"  # + a random part: never a name a repository can plant
@@ -48,11 +49,12 @@ class ChangeReport:
     requirements: list[str]
     lock: dict[str, Any] = field(default_factory=dict)
     sync: dict[str, Any] = field(default_factory=dict)
+    placed: dict[str, list[str]] = field(default_factory=dict)  # target -> requirements, when there are several
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"action": self.action, "target": self.target, "requirements": self.requirements,
-                "lock": self.lock, "sync": self.sync}
+                "placed": self.placed or {self.target: self.requirements}, "lock": self.lock, "sync": self.sync}
 
 
 def target_of(group: str | None, optional: str | None) -> str:
@@ -82,6 +84,7 @@ def resolve_requirement(ctx: Context, text: str) -> str:
             why = str(err).splitlines()[0] if str(err) else "unparsable"
             msg = f"{text!r} is not a valid requirement ({why}); write it like 'name>=1.0', 'name @ URL' or ./path"
             raise InvalidRequirement(msg) from err
+        parse_requirement(stripped)  # the one door: a marker that cannot be evaluated as written is refused too
         return stripped
     if looks_local:
         path = (ctx.cwd / local).resolve()
@@ -114,8 +117,12 @@ def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
     raise InvalidRequirement(f"cannot read a package name from {shown!r}: {reason}")
 
 
-def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remove: bool = False) -> str:  # noqa: C901, PLR0912
-    """pyproject.toml text with `requirements` added to (or names removed from) `target`, formatting kept."""
+def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remove: bool = False,  # noqa: C901, PLR0912
+                   comments: Mapping[str, str] | None = None) -> str:
+    """pyproject.toml text with `requirements` added to (or names removed from) `target`, formatting kept.
+
+    `comments`: a comment for an added requirement (what followed it in a requirements file), written after it.
+    """
     import tomlkit  # noqa: PLC0415
     from packaging.requirements import Requirement  # noqa: PLC0415
 
@@ -166,12 +173,28 @@ def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remov
             else:
                 array[index] = names.pop(entry_name(array[index]) or "")
     if not remove:
-        multiline = "\n" in array.as_string()
-        for requirement in names.values():
+        _append(array, list(names.values()), comments or {})
+    return tomlkit.dumps(doc)
+
+
+def _append(array: Any, requirements: list[str], comments: Mapping[str, str]) -> None:  # noqa: ANN401 - tomlkit Array
+    """Append to a tomlkit array; with comments, one requirement per line (a comment needs its own line)."""
+    multiline = "\n" in array.as_string()
+    if not any(comments.get(r) for r in requirements):
+        for requirement in requirements:
             array.append(requirement)
         if multiline:
             array.multiline(True)
-    return tomlkit.dumps(doc)
+        return
+    if not multiline:  # a one-line array: put what it holds on lines of their own first
+        kept = list(array)
+        array.clear()
+        for item in kept:
+            array.add_line(item)
+    for requirement in requirements:
+        array.add_line(requirement, comment=comments.get(requirement) or None)
+    if not multiline:
+        array.add_line(indent="")  # the closing bracket on its own line
 
 
 def add(ctx: Context, requirements: Sequence[str], *, group: str | None = None, optional: str | None = None,
@@ -186,8 +209,40 @@ def add(ctx: Context, requirements: Sequence[str], *, group: str | None = None, 
     target = target_of(group, optional)
     resolved = [resolve_requirement(ctx, r) for r in requirements]
     _refuse_duplicates(resolved)
-    return _change(ctx, resolved, target=target, remove=False, engine=engine, progress=progress,
+    _refuse_itself(ctx, resolved, target)
+    return _change(ctx, [(target, resolved)], remove=False, engine=engine, progress=progress,
                    tool_values=tool_values)
+
+
+def record(ctx: Context, placed: Mapping[str, Sequence[str]], *, comments: Mapping[str, str] | None = None,
+           prefer: Mapping[str, str] | None = None, engine: str | None = None,
+           progress: Progress | None = None) -> ChangeReport:
+    """`add` into several places at once (target -> requirements, targets as `target_of` names them); all or nothing.
+
+    Args:
+        ctx: the command's context.
+        placed: "project" / "group:NAME" / "extra:NAME" -> requirements recorded there (may be empty: re-lock only).
+        comments: requirement -> a comment written after it in pyproject.toml.
+        prefer: name -> version the resolver keeps when the requirements allow it (what is installed, for adopt).
+        engine: the installer for the env.
+        progress: hears each stage.
+
+    Returns:
+        What was recorded, locked and installed.
+
+    Raises:
+        UsageError: a requirement is invalid, names the project itself, or appears twice in one place.
+
+    """
+    edits, notes = [], {}
+    for target, requirements in placed.items():
+        resolved = [resolve_requirement(ctx, r) for r in requirements]
+        _refuse_duplicates(resolved)
+        _refuse_itself(ctx, resolved, target)
+        edits.append((target, resolved))
+        notes.update({new: comments[old] for old, new in zip(requirements, resolved, strict=True)
+                      if comments and comments.get(old)})
+    return _change(ctx, edits, remove=False, engine=engine, progress=progress, comments=notes, prefer=prefer)
 
 
 def _refuse_duplicates(requirements: Sequence[str]) -> None:
@@ -202,13 +257,36 @@ def _refuse_duplicates(requirements: Sequence[str]) -> None:
         seen[key] = text
 
 
+def _refuse_itself(ctx: Context, requirements: Sequence[str], target: str) -> None:
+    """A requirement naming the project itself is no dependency (uv refuses it too).
+
+    The one exception is PEP 735's self-reference: `name[extra]` in a group or an extra (the project's own extra).
+    """
+    from packaging.requirements import Requirement  # noqa: PLC0415
+
+    table = ctx.require_project().data.get("project")
+    own = table.get("name") if isinstance(table, dict) else None
+    if not isinstance(own, str):
+        return
+    for text in requirements:
+        requirement = Requirement(text)
+        if normalize_name(requirement.name) != normalize_name(own):
+            continue
+        if requirement.extras and target != "project":
+            continue
+        msg = (f"{text!r} names this project itself ([project].name = {own!r} in pyproject.toml), so it cannot be "
+               "a dependency: recording it would install nothing and `import` would not find the package from the "
+               f'index; rename the project in pyproject.toml (e.g. name = "{own}-app") to depend on it')
+        raise UsageError(msg)
+
+
 def remove(ctx: Context, names: Sequence[str], *, group: str | None = None, optional: str | None = None,
            engine: str | None = None, progress: Progress | None = None) -> ChangeReport:
     """Drop `names` from project, group or extra; re-lock, sync, commit; all or nothing."""
     if not names:
         raise UsageError("name at least one package to remove")
     target = target_of(group, optional)
-    return _change(ctx, list(names), target=target, remove=True, engine=engine, progress=progress)
+    return _change(ctx, [(target, list(names))], remove=True, engine=engine, progress=progress)
 
 
 def _with_tool_values(text: str, values: Mapping[str, Any]) -> str:
@@ -232,8 +310,10 @@ def _context_seeing(ctx: Context, root: Path, data: dict[str, Any]) -> Context:
     return fresh
 
 
-def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool, engine: str | None,
-            progress: Progress | None, tool_values: Mapping[str, Any] | None = None) -> ChangeReport:
+def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, engine: str | None,
+            progress: Progress | None, tool_values: Mapping[str, Any] | None = None,
+            comments: Mapping[str, str] | None = None, prefer: Mapping[str, str] | None = None) -> ChangeReport:
+    """Edit each (target, requirements) of `edits`, lock, install, then commit pyproject.toml and pylock.toml."""
     import tomlkit  # noqa: PLC0415
 
     from corral.services.lock import LOCK_FILE, _versions, _versions_text, diff_versions, render_lock  # noqa: PLC0415
@@ -249,7 +329,10 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
         for record in (pyproject, lock_path):  # a link leading out of the project is refused before any work
             resolve_write_target(record, root)
         old_text = pyproject.read_text(encoding="utf-8")
-        new_text = edit_pyproject(old_text, requirements, target=target, remove=remove)
+        new_text = old_text
+        for target, listed in edits:
+            new_text = edit_pyproject(new_text, listed, target=target, remove=remove, comments=comments)
+        requirements = [r for _, listed in edits for r in listed]
         if tool_values:
             new_text = _with_tool_values(new_text, tool_values)
         data = tomlkit.parse(new_text).unwrap()
@@ -257,12 +340,13 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
             ctx = _context_seeing(ctx, root, data)
         old_versions = _versions(lock_path)
         new_lock = render_lock(ctx, data, project_root=root, source=str(pyproject), previous=lock_path,
-                               candidates=[] if remove else requirements, progress=progress)
+                               candidates=[] if remove else requirements, progress=progress, prefer=prefer)
         checkpoint("add.after-lock")
         candidate = _write_candidate(root, new_lock)
         try:
             before = EnvSnapshot.take(_project_env(ctx, progress))
-            selection, undo_selection = _kept_selection(project.env_path, candidate, lock_path, target)
+            selection, undo_selection = _kept_selection(project.env_path, candidate, lock_path,
+                                                        [t for t, _ in edits])
             try:
                 sync_report = _install(ctx, candidate, selection=selection, engine=engine, progress=progress,
                                        requirements=requirements)
@@ -284,8 +368,10 @@ def _change(ctx: Context, requirements: list[str], *, target: str, remove: bool,
     lock_info = {"added": [{"name": n, "version": v} for n, v in added],
                  "removed": [{"name": n, "version": v} for n, v in dropped],
                  "updated": [{"name": n, "old": o, "new": v} for n, o, v in updated]}
-    return ChangeReport(action="remove" if remove else "add", target=target, requirements=requirements,
-                        lock=lock_info, sync=sync_report)
+    placed = {target: listed for target, listed in edits if listed}
+    return ChangeReport(action="remove" if remove else "add", target=", ".join(placed) or "lock",
+                        requirements=requirements, lock=lock_info, sync=sync_report,
+                        placed=placed if len(placed) > 1 else {})
 
 
 def _write_candidate(root: Path, text: str) -> Path:
@@ -312,11 +398,11 @@ def _project_env(ctx: Context, progress: Progress | None) -> Path:
     return env
 
 
-def _kept_selection(env: Path, candidate: Path, old_lock: Path, target: str) -> tuple[Selection, Selection]:
+def _kept_selection(env: Path, candidate: Path, old_lock: Path, targets: Sequence[str]) -> tuple[Selection, Selection]:
     """(what to install from the candidate, what to restore from the old lock).
 
     Both are the groups/extras the env was last synced with (so `sync --group X` then `add` keeps X, as `run`
-    does), plus the group/extra being changed.
+    does), plus the groups/extras being changed.
     """
     from dataclasses import replace  # noqa: PLC0415
 
@@ -326,11 +412,12 @@ def _kept_selection(env: Path, candidate: Path, old_lock: Path, target: str) -> 
 
     undo = last_selection(env, lock_header(old_lock)) if old_lock.is_file() else Selection()
     kept = last_selection(env, lock_header(candidate))
-    kind, _, name = target.partition(":")
-    if kind == "group":
-        kept = replace(kept, groups=tuple(dict.fromkeys([*(kept.groups or ()), name])))
-    elif kind == "extra":
-        kept = replace(kept, extras=tuple(dict.fromkeys([*kept.extras, name])))
+    for target in targets:
+        kind, _, name = target.partition(":")
+        if kind == "group":
+            kept = replace(kept, groups=tuple(dict.fromkeys([*(kept.groups or ()), name])))
+        elif kind == "extra":
+            kept = replace(kept, extras=tuple(dict.fromkeys([*kept.extras, name])))
     return kept, undo
 
 

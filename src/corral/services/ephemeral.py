@@ -17,14 +17,10 @@ __all__ = ["tool_env", "tool_executable", "with_env"]
 
 
 def _validated(requirements: list[str]) -> list[str]:
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from corral.core.deps import parse_requirement  # noqa: PLC0415 - the one validator of requirement strings
 
     for text in requirements:
-        try:
-            Requirement(text)
-        except InvalidRequirement as err:
-            msg = f"{text!r} is not a valid requirement (PEP 508): {str(err).splitlines()[0]}"
-            raise UsageError(msg) from err
+        parse_requirement(text)
     return requirements
 
 

@@ -37,12 +37,16 @@ class InitReport:
     skipped: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # what moved into [project]/[dependency-groups], one per line
     python: str | None = None
+    python_version: str | None = None
+    python_why: str | None = None  # why that interpreter: --python, .python-version, your python3, ...
+    warnings: list[str] = field(default_factory=list)
     env: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"root": str(self.root), "created": self.created, "kept": self.kept, "imported": self.imported,
                 "skipped": self.skipped, "changed": self.changed, "python": self.python,
+                "python_version": self.python_version, "python_why": self.python_why, "warnings": self.warnings,
                 "env": str(self.env) if self.env else None}
 
 
@@ -65,7 +69,7 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
     table["name"] = _project_name(name, root)
     table["version"] = "0.1.0"
     table["requires-python"] = f">={version_info[0]}.{version_info[1]}"
-    deps = tomlkit.array()
+    deps, groups = tomlkit.array(), tomlkit.table()
     requirements = root / "requirements.txt"
     if requirements.is_file():
         from corral.services.deps import resolve_requirement  # noqa: PLC0415
@@ -73,15 +77,44 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
 
         parsed = parse_requirements_file(requirements, project_root=root)
         for text in parsed.requirements:
-            deps.append(resolve_requirement(ctx, text))
-        report.imported = [str(d) for d in deps]
+            deps.add_line(resolve_requirement(ctx, text), comment=parsed.comments.get(text) or None)
+        if parsed.requirements:
+            deps.add_line(indent="")
+        for group, listed in parsed.groups.items():  # included files named for a group: -r dev-requirements.txt
+            array = tomlkit.array()
+            for text in listed:
+                array.add_line(resolve_requirement(ctx, text), comment=parsed.comments.get(text) or None)
+            array.add_line(indent="")
+            groups[group] = array
+        report.imported = [str(d) for d in deps] + [f"{d} (group {g})" for g, a in groups.items() for d in a]
         report.skipped = [*parsed.skipped, *(f"{where}: {line} (the project itself: `corral sync` installs it when "
                                              "it has a [build-system])" for where, line, _ in parsed.itself)]
-        deps.multiline(True)
     table["dependencies"] = deps
     doc["project"] = table
+    if groups:
+        doc["dependency-groups"] = groups
     atomic_write_text(root / "pyproject.toml", tomlkit.dumps(doc), root=root)
     report.created.append("pyproject.toml")
+
+
+def _name_taken(ctx: Context, name: str) -> list[str]:
+    """A warning when the package index has a project of the new project's name (it could not depend on it).
+
+    One request with a short timeout; skipped with `name-check = false` or `UV_OFFLINE`, silent when the index
+    does not answer.
+    """
+    from corral.core.lockinputs import normalize_name  # noqa: PLC0415
+    from corral.infra.simple_index import lists_project  # noqa: PLC0415
+    from corral.services.lock import index_urls  # noqa: PLC0415
+
+    if not ctx.settings.value("name-check") or ctx.environ.get("UV_OFFLINE", "").lower() in {"1", "true", "yes"}:
+        return []
+    index = index_urls(ctx)[0]
+    if not lists_project(index, normalize_name(name)):
+        return []
+    return [(f"the project is named {name!r}, like the package {name!r} on {index}: a project cannot depend on a "
+             f"package of its own name, so `corral add {name}` will be refused; to use that package, rename the "
+             "project now ([project].name in pyproject.toml)")]
 
 
 def init_project(
@@ -103,8 +136,9 @@ def init_project(
     root.mkdir(parents=True, exist_ok=True)
     report = InitReport(root=root)
     local = Ctx(cwd=root, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
-    interpreter, _why = choose_interpreter(local, python)
-    report.python = interpreter.path
+    interpreter, why = choose_interpreter(local, python, users_first=True)
+    report.python, report.python_version = interpreter.path, interpreter.version
+    report.python_why = "as --python asked" if why == "--python" else why
     pyproject = root / "pyproject.toml"
     from corral.services.foreign import adopt, setup_files  # noqa: PLC0415
 
@@ -117,6 +151,7 @@ def init_project(
             report.kept.append("pyproject.toml")
     else:
         _new_pyproject(local, root, name, interpreter.version_info, report)
+        report.warnings += _name_taken(local, _project_name(name, root))
     pin = root / PYTHON_VERSION_FILE
     if pin.exists():
         report.kept.append(PYTHON_VERSION_FILE)

@@ -13,7 +13,8 @@ from corral.core.provenance import PROVENANCE_FILE, Provenance
 from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.errors import EnvError
 
-__all__ = ["EnvInfo", "inspect_env", "installed_distributions", "is_environment", "site_packages_dirs"]
+__all__ = ["EnvInfo", "distribution_requires", "inspect_env", "installed_distributions", "is_environment",
+           "site_packages_dirs"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -106,6 +107,29 @@ def installed_distributions(site_dirs: list[Path]) -> dict[str, str]:
                 stem = meta_dir.name[: -len(meta_dir.suffix)]
                 name, _, version = stem.partition("-")
             found[name] = version or "?"
+    return found
+
+
+def distribution_requires(site_dirs: list[Path]) -> dict[str, list[str]]:
+    """{name: [Requires-Dist, ...]} of every `*.dist-info` distribution (names as their METADATA spells them)."""
+    found: dict[str, list[str]] = {}
+    for site in site_dirs:
+        for meta_dir in sorted(site.glob("*.dist-info")):
+            meta = meta_dir / "METADATA"
+            if not meta.is_file():
+                continue
+            name, requires = None, []
+            with meta.open(encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    if not line.strip():
+                        break  # the headers end at the first blank line; the description follows
+                    key, _, value = line.partition(":")
+                    if key == "Name":
+                        name = value.strip()
+                    elif key == "Requires-Dist":
+                        requires.append(value.strip())
+            if name:
+                found[name] = requires
     return found
 
 

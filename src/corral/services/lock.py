@@ -172,16 +172,23 @@ def _absolute_source(value: Any, root: Path) -> Any:  # noqa: ANN401
     return value
 
 
-def _preferences(previous: Path | None, skip: set[str], requires_python: str | None) -> str | None:
-    """A minimal uv.lock holding the previous pins (registry packages only): uv's preference mechanism."""
-    if previous is None or not previous.is_file():
-        return None
-    try:
-        packages = check_lock(read_toml(previous), origin=str(previous)).get("packages", [])
-    except (LockError, ConfigError):
-        return None  # a damaged previous lock only costs the kept pins
+def _preferences(previous: Path | None, skip: set[str], requires_python: str | None,
+                 prefer: Mapping[str, str] | None = None, index: str = PYPI) -> str | None:
+    """A minimal uv.lock holding the previous pins (registry packages only): uv's preference mechanism.
+
+    `prefer` (name -> version, from `index`) replaces or adds pins: `corral adopt` keeps what is installed.
+    """
+    packages: list[Any] = []
+    if previous is not None and previous.is_file():
+        try:
+            packages = check_lock(read_toml(previous), origin=str(previous)).get("packages", [])
+        except (LockError, ConfigError):
+            packages = []  # a damaged previous lock only costs the kept pins
     from corral.core.pylock_write import _string  # noqa: PLC0415
 
+    wanted = {normalize_name(n): (n, v) for n, v in (prefer or {}).items()}
+    packages = [p for p in packages if normalize_name(str(p.get("name"))) not in wanted]
+    packages += [{"name": n, "version": v, "index": index} for n, v in wanted.values()]
     lines = ["version = 1", "revision = 3", f"requires-python = {_string(requires_python or '>=3')}", ""]
     for package in packages:
         name, version, index = package.get("name"), package.get("version"), package.get("index")
@@ -233,8 +240,12 @@ def _env_python_unwanted(ctx: Context, exe: Path) -> bool:
 
 def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, source: str = "pyproject.toml",
                 previous: Path | None = None, upgrade: bool = False, upgrade_packages: Sequence[str] = (),
-                candidates: Sequence[str] = (), progress: Progress | None = None) -> str:
-    """The pylock.toml text for the parsed pyproject `data` (raises LockError naming the failing requirement)."""
+                candidates: Sequence[str] = (), progress: Progress | None = None,
+                prefer: Mapping[str, str] | None = None) -> str:
+    """The pylock.toml text for the parsed pyproject `data` (raises LockError naming the failing requirement).
+
+    `prefer`: name -> version kept when the requirements allow it, over the previous lock's pin (adopt).
+    """
     import tomlkit  # noqa: PLC0415
 
     from corral.core.pylock_write import LockDocument, merge_exports, render_pylock  # noqa: PLC0415
@@ -262,7 +273,7 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
         (tmp / "pyproject.toml").write_text(tomlkit.dumps(_uv_project(data, project_root, version)),
                                             encoding="utf-8")
         skip = {normalize_name(n) for n in upgrade_packages}
-        prefs = None if upgrade else _preferences(previous, skip, deps.requires_python)
+        prefs = None if upgrade else _preferences(previous, skip, deps.requires_python, prefer, urls[0])
         if prefs:
             (tmp / "uv.lock").write_text(prefs, encoding="utf-8")
         uv, env = uv_binary(), engine_environ(ctx)

@@ -12,11 +12,13 @@ from corral.errors import ConfigError
 from corral.infra.fs import atomic_write_text
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
 __all__ = ["PYTHON_VERSION_FILE", "PythonRequest", "choose_interpreter", "interpreter_request", "list_interpreters",
-           "pin", "read_python_version", "unmet_request"]
+           "pin", "read_python_version", "unmet_request", "users_python"]
 
 PYTHON_VERSION_FILE = ".python-version"
 
@@ -38,8 +40,13 @@ def read_python_version(start: Path) -> tuple[str, Path] | None:
     return None
 
 
-def choose_interpreter(ctx: Context, requested: str | None = None) -> tuple[InterpreterInfo, str]:
-    """The interpreter a command should use, and why (flag, setting, .python-version, requires-python, default)."""
+def choose_interpreter(ctx: Context, requested: str | None = None, *,
+                       users_first: bool = False) -> tuple[InterpreterInfo, str]:
+    """The interpreter a command should use, and why (flag, setting, .python-version, requires-python, default).
+
+    `users_first` (`corral init`, as uv does): when neither a flag, a setting nor a .python-version asks for one,
+    the interpreter the user's `python3` runs, if requires-python admits it, before the newest one found.
+    """
     if requested:
         return ctx.finder.find(requested), "--python"
     setting = ctx.settings.get("python")
@@ -54,10 +61,66 @@ def choose_interpreter(ctx: Context, requested: str | None = None) -> tuple[Inte
             msg = f"{where}: {err}"
             raise ConfigError(msg) from err
         return ctx.finder.find(spec), str(where)
-    if ctx.project and ctx.project.requires_python:
-        spec = PythonSpec.parse(ctx.project.requires_python)
-        return ctx.finder.find(spec), f"requires-python in {ctx.project.pyproject}"
+    users = users_python(ctx) if users_first else None
+    required = ctx.project.requires_python if ctx.project else None
+    if users is not None and (required is None or PythonSpec.parse(required).matches(users[0])):
+        return users
+    if ctx.project and required:
+        excluded = f" (your python3, {users[0].version}, is outside it)" if users else ""
+        return ctx.finder.find(PythonSpec.parse(required)), f"requires-python in {ctx.project.pyproject}{excluded}"
     return ctx.finder.default(), "newest stable Python found"
+
+
+def users_python(ctx: Context) -> tuple[InterpreterInfo, str] | None:
+    """The interpreter the user's `python3` runs (first on PATH; a pyenv shim resolved as pyenv does), and why.
+
+    A pyenv shim is not run (its answer depends on the folder): `PYENV_VERSION`, else pyenv's global `version`
+    file, names the version; "system" means the next `python3` on PATH. None when no `python3` is found.
+    """
+    from corral.discovery.sources import pyenv_root  # noqa: PLC0415
+    from corral.errors import InterpreterNotFound  # noqa: PLC0415
+
+    environ = ctx.environ
+    name = "python.exe" if os.name == "nt" else "python3"
+    shims = pyenv_root(environ) / "shims"
+    for folder in environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(folder) / name if folder else None
+        if candidate is None or not candidate.is_file() or not os.access(candidate, os.X_OK):
+            continue
+        exe, why = candidate, f"the `{name}` on your PATH"
+        if Path(folder) == shims:
+            chosen = _pyenv_choice(environ, pyenv_root(environ))
+            if chosen is None:
+                continue  # pyenv's "system": the next python3 on PATH
+            exe, why = chosen
+        try:
+            return ctx.finder.from_path(exe), why
+        except InterpreterNotFound:
+            continue
+    return None
+
+
+def _pyenv_choice(environ: Mapping[str, str], root: Path) -> tuple[Path, str] | None:
+    """(python3 of the version pyenv's shim would run outside any .python-version folder, why); None for "system"."""
+    if environ.get("PYENV_VERSION"):
+        text, source = environ["PYENV_VERSION"], "PYENV_VERSION"
+    else:
+        try:
+            text = (root / "version").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        source = f"pyenv global, {root / 'version'}"
+    words = text.replace(":", " ").split()
+    version = next((w for w in words if not w.startswith("#")), "system")
+    if version == "system":
+        return None
+    folder = root / "versions" / version
+    if not folder.is_dir():  # pyenv 2.3+ takes a prefix ("3.11") as the newest install it names
+        found = sorted((root / "versions").glob(f"{version}.*"),
+                       key=lambda p: [int(x) if x.isdigit() else -1 for x in p.name.split(".")])
+        folder = found[-1] if found else folder
+    exe = folder / ("python.exe" if os.name == "nt" else "bin/python3")
+    return (exe, f"your `python3` ({source}: {version})") if exe.exists() else None
 
 
 def pin(ctx: Context, spec_text: str) -> tuple[Path, InterpreterInfo]:

@@ -26,6 +26,11 @@ _IGNORED_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-
 
 
 _LOCAL_EXTRAS = re.compile(r"^(?P<path>[.~/\\].*?|[A-Za-z]:[/\\].*?)(?:\[(?P<extras>[^\]]*)\])?$")
+# An included file named for a group: dev-requirements.txt, requirements-dev.txt, requirements_dev.in, ...
+_GROUP_FILE = re.compile(r"^(?:(?P<before>.+?)[-_.]requirements|requirements[-_.](?P<after>.+?))\.(?:txt|in)$",
+                         re.IGNORECASE)
+# ... except names that mean "the main requirements": those stay with the file that includes them.
+_MAIN_NAMES = frozenset({"base", "common", "main", "prod", "production", "runtime", "install", "requirements"})
 
 
 @dataclass
@@ -33,23 +38,49 @@ class ParsedRequirements:
     """Requirement lines found (in order, without duplicates), and what was not recorded.
 
     `skipped`: options corral does not record; `itself`: lines naming the project itself (`-e .`, `-e .[extra]`),
-    as (where, line, extras).
+    as (where, line, extras). `groups`: the requirements of included files named for a dependency group
+    (`-r dev-requirements.txt` -> "dev"), which `requirements` does not hold; `itself_groups`: where -> group of
+    such a file's `itself` lines. `comments`: requirement -> the comment that followed it on its line.
     """
 
     requirements: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     itself: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    itself_groups: dict[str, str] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    out: list[tuple[int, str]] = []
-    buffer, start = "", 0
+def group_of_file(path: Path) -> str | None:
+    """The dependency group an included requirements file is named for, else None (it joins its includer).
+
+    `dev-requirements.txt`, `requirements-dev.txt`, `requirements_dev.in` and `requirements/dev.txt` name "dev";
+    `requirements.txt`, `base.txt`, `requirements/base.txt` or `other.txt` name none.
+    """
+    from corral.core.safe_text import NAME_RE  # noqa: PLC0415
+
+    match = _GROUP_FILE.match(path.name)
+    if match:
+        stem = match.group("before") or match.group("after")
+    elif path.parent.name.lower() == "requirements" and path.suffix.lower() in {".txt", ".in"}:
+        stem = path.stem
+    else:
+        return None
+    name = re.sub(r"[-_.]+", "-", stem).strip("-").lower()
+    return name if name and name not in _MAIN_NAMES and NAME_RE.match(name) else None
+
+
+def _logical_lines(text: str) -> list[tuple[int, str, str]]:
+    """(first line number, the logical line without comments, its comments joined) for each non-empty line."""
+    out: list[tuple[int, str, str]] = []
+    buffer, start, notes = "", 0, []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw
         if line.lstrip().startswith("#"):
             line = ""
         elif " #" in line or "\t#" in line:
-            line = line.split(" #", 1)[0].split("\t#", 1)[0]
+            line, note = re.split(r"[ \t]#", line, maxsplit=1)
+            notes.append(note.strip().lstrip("#").strip())
         if not buffer:
             start = number
         if line.rstrip().endswith("\\"):
@@ -57,18 +88,19 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
             continue
         buffer += line
         if buffer.strip():
-            out.append((start, buffer.strip()))
-        buffer = ""
+            out.append((start, buffer.strip(), " ".join(n for n in notes if n)))
+        buffer, notes = "", []
     if buffer.strip():
-        out.append((start, buffer.strip()))
+        out.append((start, buffer.strip(), " ".join(n for n in notes if n)))
     return out
 
 
 def parse_requirements_file(path: Path, *, project_root: Path | None = None, _seen: tuple[Path, ...] = (),
-                            _into: ParsedRequirements | None = None) -> ParsedRequirements:
+                            _into: ParsedRequirements | None = None, _group: str | None = None) -> ParsedRequirements:
     """Requirements of `path` and every file it includes with `-r`; `--hash` options dropped; cycles are errors.
 
-    A line naming `project_root` itself (`-e .[socks]`, `.`) goes to `itself`, not to `requirements`.
+    A line naming `project_root` itself (`-e .[socks]`, `.`) goes to `itself`, not to `requirements`. An included
+    file named for a group (`group_of_file`) goes to `groups`, with what it includes in turn.
     """
     result = _into if _into is not None else ParsedRequirements()
     real = path.resolve()
@@ -79,12 +111,13 @@ def parse_requirements_file(path: Path, *, project_root: Path | None = None, _se
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from err
-    for number, line in _logical_lines(text):
+    for number, line, comment in _logical_lines(text):
         where = f"{path}:{number}"
         if line.startswith(("-r", "--requirement")):
             rest = line[len("--requirement"):] if line.startswith("--requirement") else line[2:]
-            parse_requirements_file(path.parent / rest.lstrip("= ").strip(), project_root=project_root,
-                                    _seen=(*_seen, real), _into=result)
+            included = path.parent / rest.lstrip("= ").strip()
+            parse_requirements_file(included, project_root=project_root, _seen=(*_seen, real), _into=result,
+                                    _group=group_of_file(included) or _group)
             continue
         editable = line.startswith(("-e ", "--editable"))
         target = line[len("--editable" if line.startswith("--editable") else "-e"):].lstrip("= ").strip() \
@@ -92,12 +125,14 @@ def parse_requirements_file(path: Path, *, project_root: Path | None = None, _se
         extras = _itself(path.parent, target, project_root)
         if extras is not None:
             result.itself.append((where, line, extras))
+            if _group:
+                result.itself_groups[where] = _group
             continue
         if editable:
             local = (path.parent / target).resolve()
             entry = str(local) if local.exists() else target
             result.skipped.append(f"{where}: {line} (recorded as a plain requirement, not editable)")
-            _append(result, entry, where)
+            _append(result, entry, where, group=_group, comment=comment)
             continue
         if line.startswith("-"):
             result.skipped.append(f"{where}: {line} (an installer option; set index URLs in [tool.corral])"
@@ -105,7 +140,7 @@ def parse_requirements_file(path: Path, *, project_root: Path | None = None, _se
             continue
         words = shlex.split(line, posix=True) if "--hash" in line else [line]
         requirement = " ".join(w for w in words if not w.startswith("--hash")) if len(words) > 1 else line
-        _append(result, requirement.strip(), where)
+        _append(result, requirement.strip(), where, group=_group, comment=comment)
     return result
 
 
@@ -123,7 +158,8 @@ def _itself(base: Path, target: str, project_root: Path | None) -> tuple[str, ..
     return tuple(e.strip() for e in (match.group("extras") or "").split(",") if e.strip())
 
 
-def _append(result: ParsedRequirements, requirement: str, where: str) -> None:
+def _append(result: ParsedRequirements, requirement: str, where: str, *, group: str | None = None,
+            comment: str = "") -> None:
     from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
 
     requirement = " ".join(requirement.split())
@@ -136,43 +172,62 @@ def _append(result: ParsedRequirements, requirement: str, where: str) -> None:
             why = str(err).splitlines()[0] if str(err) else "unparsable"
             file, _, line = where.rpartition(":")
             raise Bad(f"{file}, line {line}: {requirement!r} is not a valid requirement ({why})") from err
-    if requirement and requirement not in result.requirements:
-        result.requirements.append(requirement)
+    listed = result.groups.setdefault(group, []) if group else result.requirements
+    if requirement and requirement not in listed:
+        listed.append(requirement)
+        if comment:
+            result.comments.setdefault(requirement, comment)
 
 
 def import_requirements(ctx: Context, files: Sequence[Path], *, group: str | None = None, optional: str | None = None,
                         progress: Callable[[str, str], None] | None = None,
                         notes: Callable[[str], None] | None = None) -> ChangeReport:
-    """Record, lock and install every requirement of `files` (one all-or-nothing `add`); `notes` hears what was not.
+    """Record, lock and install every requirement of `files` (one all-or-nothing change); `notes` hears what was not.
 
-    A line naming the project itself is no dependency: with extras and a --group/--optional target it is recorded
-    as the self-reference `name[extra]` (PEP 735 and uv allow it: the project's own extra, inside the group);
-    otherwise it is reported and skipped (`corral sync` installs the project itself, `--extra` its extras).
+    The files named go to `group`/`optional` (default `[project].dependencies`); a file they include that is named
+    for a group (`-r dev-requirements.txt`) goes to that dependency group (`dev`). A comment after a requirement
+    is written after it in pyproject.toml. A line naming the project itself is no dependency: with extras, in a
+    group or extra, it is recorded as the self-reference `name[extra]` (PEP 735 and uv allow it: the project's own
+    extra, inside the group); otherwise it is reported and skipped (`corral sync` installs the project itself,
+    `--extra` its extras).
     """
-    from corral.services.deps import add  # noqa: PLC0415
+    from corral.services.deps import record, target_of  # noqa: PLC0415
 
     project = ctx.require_project()
     parsed = ParsedRequirements()
     for path in files:
         parse_requirements_file(ctx.cwd / path, project_root=project.root, _into=parsed)
+    target = target_of(group, optional)
+    placed: dict[str, list[str]] = {target: parsed.requirements}
+    for name, listed in parsed.groups.items():
+        placed.setdefault(f"group:{name}", []).extend(r for r in listed if r not in placed.get(f"group:{name}", []))
     said = [f"not recorded: {note}" for note in parsed.skipped]
-    table = project.data.get("project")
-    name = table.get("name") if isinstance(table, dict) and isinstance(table.get("name"), str) else None
-    for where, line, extras in parsed.itself:
-        if extras and name and (group or optional):
-            requirement = f"{name}[{','.join(extras)}]"
-            said.append(f"{where}: {line} recorded as {requirement!r}, the project itself with that extra")
-            if requirement not in parsed.requirements:
-                parsed.requirements.append(requirement)
-        else:
-            hint = f"; `corral sync --extra {extras[0]}` installs its extra" if extras else ""
-            said.append(f"not recorded: {where}: {line} (the project itself: `corral sync` installs it{hint})")
+    said += [f"{len(listed)} requirement(s) of included files named for group {name!r} recorded in "
+             f"[dependency-groups].{name}" for name, listed in parsed.groups.items() if listed]
+    _place_itself(project.data.get("project"), parsed, placed, target, said)
     if notes is not None:
         for note in said:
             notes(note)
-    if not parsed.requirements:
+    placed = {t: listed for t, listed in placed.items() if listed}
+    if not placed:
         raise UsageError(f"no requirements found in {', '.join(map(str, files))}")
-    return add(ctx, parsed.requirements, group=group, optional=optional, progress=progress)
+    return record(ctx, placed, comments=parsed.comments, progress=progress)
+
+
+def _place_itself(table: object, parsed: ParsedRequirements, placed: dict[str, list[str]], target: str,
+                  said: list[str]) -> None:
+    """Lines naming the project itself: `name[extra]` in a group or extra, else a note saying they were skipped."""
+    name = table.get("name") if isinstance(table, dict) and isinstance(table.get("name"), str) else None
+    for where, line, extras in parsed.itself:
+        place = f"group:{parsed.itself_groups[where]}" if where in parsed.itself_groups else target
+        if extras and name and place != "project":
+            requirement = f"{name}[{','.join(extras)}]"
+            said.append(f"{where}: {line} recorded as {requirement!r}, the project itself with that extra")
+            if requirement not in placed.setdefault(place, []):
+                placed[place].append(requirement)
+        else:
+            hint = f"; `corral sync --extra {extras[0]}` installs its extra" if extras else ""
+            said.append(f"not recorded: {where}: {line} (the project itself: `corral sync` installs it{hint})")
 
 
 def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = False,

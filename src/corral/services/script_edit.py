@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corral.core.script_meta import find_block, render_block
-from corral.errors import InvalidRequirement, UsageError
+from corral.errors import UsageError
 from corral.services.scripts import script_lock_path
 
 if TYPE_CHECKING:
@@ -17,15 +17,10 @@ __all__ = ["add_to_script", "lock_script", "script_lock_path"]
 
 
 def _requirements(texts: list[str]) -> None:
-    from packaging.requirements import InvalidRequirement as BadRequirement  # noqa: PLC0415
-    from packaging.requirements import Requirement  # noqa: PLC0415
+    from corral.core.deps import parse_requirement  # noqa: PLC0415 - the one validator of requirement strings
 
     for text in texts:
-        try:
-            Requirement(text)
-        except BadRequirement as err:
-            msg = f"{text!r} is not a valid requirement (PEP 508): {str(err).splitlines()[0]}"
-            raise InvalidRequirement(msg) from err
+        parse_requirement(text)
 
 
 def _new_source(source: str, requirements: list[str]) -> str:
