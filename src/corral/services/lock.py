@@ -266,7 +266,7 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
     if legacy is not None:  # Python < 3.6: uv cannot resolve; pip-tools does, in that Python (resolvers/legacy.py)
         return render_legacy_lock(ctx, data, interpreter=legacy, project_root=project_root, source=source,
                                   previous=previous, upgrade=upgrade, upgrade_packages=upgrade_packages,
-                                  candidates=candidates, progress=progress)
+                                  prefer=prefer, candidates=candidates, progress=progress)
     version = resolution_version(ctx, project_root, data, python=python, progress=progress)
     tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
     try:
