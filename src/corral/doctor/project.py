@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,11 +26,13 @@ def git_root(start: Path) -> Path | None:
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str] | None:
-    git = shutil.which("git")
-    if git is None:
+    from corral.infra.git import git_command, git_environ  # noqa: PLC0415
+
+    argv = git_command(args)
+    if argv is None:
         return None
-    return subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, check=False,
-                          env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False,
+                          env=git_environ(os.environ))
 
 
 def _lock_findings(target: Target) -> list[Finding]:

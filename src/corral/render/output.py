@@ -7,10 +7,21 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["JSON_SCHEMA_VERSION", "Output", "one_line"]
+__all__ = ["JSON_SCHEMA_VERSION", "Output", "one_line", "terminal_safe"]
 
 JSON_SCHEMA_VERSION = "1"
 _CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+
+# What may reach a terminal from data corral did not write (package names from an env's METADATA, paths, file
+# contents): every C0/C1 control character but newline and tab is shown escaped, so no escape sequence from a
+# repository or a wheel can retitle, clear or recolour the user's terminal.
+_TERMINAL = {c: f"\\x{c:02x}" for c in (*range(32), 127, *range(0x80, 0xA0)) if c not in (9, 10)}
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every control character but newline and tab escaped (see _TERMINAL)."""
+    return text.translate(_TERMINAL) if any(ord(c) in _TERMINAL for c in text) else text
 
 
 def one_line(text: str) -> str:
@@ -30,21 +41,21 @@ class Output:
 
     def line(self, text: str = "") -> None:
         """A line of data on stdout."""
-        self.stdout.write(text + "\n")
+        self.stdout.write(terminal_safe(text) + "\n")
 
     def info(self, text: str) -> None:
         """A progress or status message (stderr; hidden by -q)."""
         if not self.quiet:
-            self.stderr.write(text + "\n")
+            self.stderr.write(terminal_safe(text) + "\n")
 
     def debug(self, text: str) -> None:
         """A message shown only with -v."""
         if self.verbose:
-            self.stderr.write(f"debug: {text}\n")
+            self.stderr.write(f"debug: {terminal_safe(text)}\n")
 
     def warn(self, text: str) -> None:
         """A warning (stderr, shown even with -q)."""
-        self.stderr.write(f"warning: {text}\n")
+        self.stderr.write(f"warning: {terminal_safe(text)}\n")
 
     def error(self, text: str) -> None:
         """An error line (stderr)."""
@@ -59,13 +70,15 @@ class Output:
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
               footer: str | None = None) -> None:
         """A table sized to the terminal (rich when on a terminal, aligned text otherwise)."""
+        rows = [[terminal_safe(v) for v in row] for row in rows]
         if self.stdout.isatty():
             from rich.console import Console  # noqa: PLC0415 - rich costs ~40 ms to import
+            from rich.markup import escape  # noqa: PLC0415
             from rich.table import Table  # noqa: PLC0415
 
             table = Table(*columns, title=title, caption=footer, show_lines=False, header_style="bold")
             for row in rows:
-                table.add_row(*row)
+                table.add_row(*(escape(v) for v in row))  # data is never rich markup
             Console(file=self.stdout).print(table)
             return
         widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]

@@ -251,7 +251,10 @@ def _fix_untrack(ctx: Context, target: Target, finding: Finding) -> str:  # noqa
     assert target.project is not None  # noqa: S101 - only project envs get this finding
     repo = git_root(target.project.root) or target.project.root
     rel = target.root.relative_to(repo)
-    run(["git", "rm", "-r", "--cached", "--quiet", "--", str(rel)], cwd=repo, env=dict(os.environ), what="git rm")
+    from corral.infra.git import git_command, git_environ  # noqa: PLC0415
+
+    argv = git_command(["rm", "-r", "--cached", "--quiet", "--", str(rel)]) or ["git", "rm", "-r", "--cached"]
+    run(argv, cwd=repo, env=git_environ(os.environ), what="git rm")
     return f"untracked {rel} (files kept on disk; commit the change)"
 
 

@@ -11,6 +11,8 @@ from, and the interpreter, so an unchanged project costs one `git describe` per 
 
 from __future__ import annotations
 
+import os
+
 import hashlib
 import json
 from pathlib import Path
@@ -120,10 +122,13 @@ def _describe(root: Path) -> str:
     """Commit, nearest tag and dirty flag: what scm version plugins derive a version from ("" outside git)."""
     from corral.errors import EngineError  # noqa: PLC0415
     from corral.infra import proc  # noqa: PLC0415
+    from corral.infra.git import git_command, git_environ  # noqa: PLC0415
 
-    cmd = ["git", "-C", str(root), "describe", "--tags", "--long", "--always", "--dirty", "--abbrev=40"]
+    cmd = git_command(["-C", str(root), "describe", "--tags", "--long", "--always", "--dirty", "--abbrev=40"])
+    if cmd is None:
+        return ""
     try:
-        done = proc.run(cmd, check=False, timeout=30, what="git describe")
+        done = proc.run(cmd, check=False, timeout=30, env=git_environ(os.environ), what="git describe")
     except EngineError:  # no git on this machine
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
