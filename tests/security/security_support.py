@@ -171,7 +171,7 @@ def plant(world: World, spec: Mapping[str, Any]) -> None:
     """Make the project tree a case describes (paths relative to the project; text through `world.fill`).
 
     Keys, applied in this order: git (`git init`), remove, envs, dirs, files, hexfiles, generate, edits, symlinks,
-    deepdirs, fifos, modes, chown.
+    deepdirs, fifos, modes, chown, git_track (`git add -f` + commit).
     """
     root = world.root
     if spec.get("git"):  # a project that arrives as an archive holding its .git (git clone never brings .git/config)
@@ -197,6 +197,10 @@ def plant(world: World, spec: Mapping[str, Any]) -> None:
         os.chmod(root / rel, int(mode, 8), follow_symlinks=False)
     for rel in spec.get("chown", []):
         _chown_tree(root / rel, NOBODY)
+    if spec.get("git_track"):  # what a `git pull` of a commit tracking these paths brings (tracked, committed)
+        subprocess.run(["git", "-C", str(root), "add", "-f", "--", *spec["git_track"]], check=True, capture_output=True)
+        subprocess.run(["git", "-C", str(root), "-c", "user.name=x", "-c", "user.email=x@example.invalid", "commit",
+                        "-q", "-m", "track"], check=True, capture_output=True)
 
 
 def _clear(path: Path) -> None:

@@ -50,7 +50,31 @@ def _same_env(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and os.path.realpath(a or "") == os.path.realpath(b or "")
 
 
-def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPaths]) -> HookDecision:
+def _tracked_by_git(env: Path) -> str | None:
+    """A file inside `env` that the enclosing git work tree tracks (a pull can rewrite it), or None.
+
+    One `git ls-files` with the repository's program-running settings overridden (infra.git); no git, no
+    work tree or any git failure means None.
+    """
+    import subprocess  # noqa: PLC0415
+
+    from corral.infra.git import git_command, git_environ  # noqa: PLC0415
+
+    if not any((folder / ".git").exists() for folder in (env.parent, *env.parent.parents)):
+        return None
+    argv = git_command(["-C", str(env.parent), "ls-files", "-z", "--", env.name])
+    if argv is None:
+        return None
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=10,
+                              env=git_environ(os.environ))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = done.stdout.split("\0", 1)[0] if done.returncode == 0 else ""
+    return first or None
+
+
+def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPaths]) -> HookDecision:  # noqa: PLR0911 - one return per outcome
     """Activate the project's trusted env, switch between projects, deactivate on leaving.
 
     An env the user activated by hand (VIRTUAL_ENV set without the hook's marker) is never touched.
@@ -69,6 +93,11 @@ def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPath
             trust = check_trust(paths, wanted)  # again when already active: it may have been replaced meanwhile
         except EnvError:  # its pyvenv.cfg vanished since project_env() looked
             return HookDecision(change=deactivate_change(environ) if active else None)
+        tracked = _tracked_by_git(wanted) if trust.trusted else None
+        if tracked is not None:
+            note = (f"corral: not activating {wanted}: git tracks {tracked} inside it, so a pull can put programs "
+                    "there that corral never installed; untrack the env (`corral doctor --fix`), then cd again")
+            return HookDecision(change=deactivate_change(environ) if active else None, note=note)
         if trust.trusted:
             if _same_env(str(wanted), active):
                 return HookDecision(change=None)
