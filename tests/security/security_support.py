@@ -167,7 +167,7 @@ def _fake_env(world: World, path: Path, spec: Mapping[str, Any]) -> None:
         (path / "corral-env.json").write_text(json.dumps(data), encoding="utf-8")
 
 
-def plant(world: World, spec: Mapping[str, Any]) -> None:
+def plant(world: World, spec: Mapping[str, Any]) -> None:  # noqa: C901 - one step per key, in order
     """Make the project tree a case describes (paths relative to the project; text through `world.fill`).
 
     Keys, applied in this order: git (`git init`), remove, envs, dirs, files, hexfiles, generate, edits, symlinks,
