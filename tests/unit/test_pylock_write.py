@@ -6,7 +6,7 @@ import tomllib
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 
-from corral.core.lockinputs import inputs_hash, read_lock_inputs_hash, strip_credentials
+from corral.core.lockinputs import inputs_hash, stored_inputs_hash, strip_credentials
 from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
 
 WHEEL = {"url": "https://u:pw@files.example/alpha-1.0-py3-none-any.whl", "hashes": {"sha256": "ab" * 32}}
@@ -68,17 +68,15 @@ def test_rendering_is_valid_pep751_deterministic_and_carries_the_hash():
     assert data["default-groups"] == ["dev"] and data["tool"]["corral"]["inputs-hash"] == "sha256:" + "1" * 64
 
 
-def test_inputs_hash_tracks_inputs_not_formatting(tmp_path):
+def test_inputs_hash_tracks_inputs_not_formatting():
     base = {"project": {"dependencies": ["alpha"], "requires-python": ">=3.9", "name": "x"}}
     h = inputs_hash(base, default_groups=["dev"], index_urls=["https://i/simple"])
     assert h == inputs_hash({**base, "tool": {"other": 1}}, default_groups=["Dev"], index_urls=["https://tok@i/simple/"])
     assert h != inputs_hash(base, default_groups=[], index_urls=["https://i/simple"])
     assert h != inputs_hash({"project": {"dependencies": ["alpha>1"]}}, default_groups=["dev"],
                             index_urls=["https://i/simple"])
-    lock = tmp_path / "pylock.toml"
-    lock.write_text(f'lock-version = "1.0"\n\n[tool.corral]\ninputs-hash = "{h}"\n')
-    assert read_lock_inputs_hash(lock) == h
-    assert read_lock_inputs_hash(tmp_path / "missing.toml") is None
+    assert stored_inputs_hash(f'lock-version = "1.0"\n\n[tool.corral]\ninputs-hash = "{h}"\n') == h
+    assert stored_inputs_hash('lock-version = "1.0"\n') is None
 
 
 def test_a_project_without_dependencies_gets_a_valid_empty_lock() -> None:

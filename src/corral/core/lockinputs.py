@@ -9,11 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["LOCK_FILE", "inputs_hash", "normalize_name", "read_lock_inputs_hash", "strip_credentials"]
+__all__ = ["LOCK_FILE", "inputs_hash", "normalize_name", "stored_inputs_hash", "strip_credentials"]
 
 LOCK_FILE = "pylock.toml"  # the project's lock (PEP 751), beside pyproject.toml
 
@@ -56,12 +55,11 @@ def inputs_hash(pyproject_data: dict[str, Any], *, default_groups: list[str], in
     return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def read_lock_inputs_hash(lock_path: Path) -> str | None:
-    """The `inputs-hash` corral stored in a pylock.toml's `[tool.corral]`, read without a TOML parser."""
-    try:
-        text = lock_path.read_text(encoding="utf-8")
-    except (OSError, ValueError):  # unreadable or not UTF-8: not fresh (readers of the lock name the problem)
-        return None
+def stored_inputs_hash(text: str) -> str | None:
+    """The `inputs-hash` corral stored in a pylock.toml's `[tool.corral]`, found in its text without a TOML parser.
+
+    The caller reads the file (`infra.toml_file.read_text` refuses a fifo or a device instead of reading it).
+    """
     marker = text.find("[tool.corral]")
     if marker < 0:
         return None

@@ -23,9 +23,9 @@ def _damage(target: Target) -> str | None:
     if not os.path.lexists(path):
         return None
     try:
-        Provenance.from_dict(read_json_object(path))
-    except OSError as err:
-        return err.strerror or str(err)
+        Provenance.from_dict(read_json_object(path, follow=False))
+    except OSError as err:  # unreadable, or a fifo, a device, a link, a huge file (infra.safe_read)
+        return (err.strerror or str(err)).split("; ")[0]
     except (ConfigError, ValueError) as err:
         return str(err).removeprefix(f"{path}: ").removeprefix(f"{PROVENANCE_FILE}: ").split("; ")[0]
     return None

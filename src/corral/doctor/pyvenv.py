@@ -11,6 +11,7 @@ import os
 from typing import TYPE_CHECKING
 
 from corral.core.health import Finding
+from corral.infra.envfiles import read_pyvenv_cfg
 
 if TYPE_CHECKING:
     from corral.doctor.target import Target
@@ -84,8 +85,8 @@ def _start_failure(target: Target) -> str | None:
 def check_pyvenv_cfg(target: Target) -> list[Finding]:
     """Report what is wrong in pyvenv.cfg, and whether the env's python still starts."""
     try:
-        data = (target.root / "pyvenv.cfg").read_bytes()
-    except OSError as err:
+        data = read_pyvenv_cfg(target.root)
+    except OSError as err:  # missing, unreadable, or a fifo, a device or a huge file (infra.safe_read)
         return [Finding(code="pyvenv-cfg-damaged", severity="error", fix=target.fix_command("corral recreate"),
                         message=f"cannot read pyvenv.cfg: {err.strerror}")]
     errors, warnings = _problems(data)

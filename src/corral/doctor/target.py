@@ -63,7 +63,9 @@ class Target:
     @cached_property
     def cfg(self) -> PyvenvCfg:
         """pyvenv.cfg."""
-        return PyvenvCfg.parse((self.root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace"))
+        from corral.infra.envfiles import read_pyvenv_cfg  # noqa: PLC0415
+
+        return PyvenvCfg.parse(read_pyvenv_cfg(self.root).decode("utf-8", errors="replace"))
 
     @cached_property
     def provenance(self) -> Provenance | None:

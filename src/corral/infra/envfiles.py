@@ -1,6 +1,8 @@
-"""Read the absolute paths an env's files carry (activate's VIRTUAL_ENV, console-script shebangs).
+"""Read an env's own small files: pyvenv.cfg, and the absolute paths activate and console scripts carry.
 
-Shared by doctor's relocation check and the inventory's one-word health; reads only the first bytes of each file.
+Shared by doctor, inspection, activation and the inventory. An env may be a repository's, so each file is read
+through `infra.safe_read` (a fifo or `/dev/zero` in its place is an OSError, never a hang); activate and scripts
+only for their first bytes.
 """
 
 from __future__ import annotations
@@ -10,21 +12,31 @@ import re
 from pathlib import Path
 from typing import Final
 
-__all__ = ["activate_location", "script_interpreter"]
+from corral.infra.safe_read import read_small
+
+__all__ = ["activate_location", "read_pyvenv_cfg", "script_interpreter"]
 
 _ACTIVATE_RE: Final = re.compile(r"""^\s*(?:export\s+)?VIRTUAL_ENV=["']?([^"'\n]+?)["']?\s*$""", re.MULTILINE)
 # pip writes a /bin/sh trampoline for paths too long for a #! line: the second line is `'''exec' "/path/python" ...`
 _EXEC_RE: Final = re.compile(r"""^'''exec' ["']?([^"' ]+)["']?""")
 _HEAD_BYTES: Final = 1024
+_ACTIVATE_BYTES: Final = 256 * 1024  # activate scripts are a few KB; VIRTUAL_ENV is set near the top
+_CFG_BYTES: Final = 1 << 20  # a pyvenv.cfg is a few lines
 _SH_TRAMPOLINES: Final = frozenset({"/bin/sh", "/usr/bin/env sh", "/usr/bin/env"})
 
 
+def read_pyvenv_cfg(env: Path) -> bytes:
+    """The bytes of `env`'s pyvenv.cfg; OSError when it is missing or unreadable (UnreadableFile: not a file, huge)."""
+    return read_small(env / "pyvenv.cfg", limit=_CFG_BYTES, what="pyvenv.cfg")
+
+
 def activate_location(bin_dir: Path) -> str | None:
-    """The VIRTUAL_ENV hard-coded in bin/activate (None when there is no such script or line)."""
+    """The VIRTUAL_ENV hard-coded in bin/activate (None when there is no such script or line, or it is no file)."""
     try:
-        text = (bin_dir / "activate").read_text(encoding="utf-8", errors="replace")
+        data = read_small(bin_dir / "activate", limit=_ACTIVATE_BYTES, what="activate script", truncate=True)
     except OSError:
         return None
+    text = data.decode("utf-8", errors="replace")
     # Newer activate scripts compute the path (`VIRTUAL_ENV="$CURRENT_ENV"`, virtualenv 21; uv's relocatable
     # `$(dirname ...)`): only a literal path was baked in at creation and can go stale.
     for match in _ACTIVATE_RE.finditer(text):
@@ -37,9 +49,8 @@ def activate_location(bin_dir: Path) -> str | None:
 def script_interpreter(path: Path) -> str | None:
     """The python a console script runs: its `#!` line, or pip's `'''exec'` line for long paths."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
-    except OSError:
+        head = read_small(path, limit=_HEAD_BYTES, what="console script", truncate=True)
+    except OSError:  # missing, unreadable, or a fifo or device where a script should be
         return None
     if not head.startswith(b"#!"):
         return None

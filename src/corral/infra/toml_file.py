@@ -1,8 +1,8 @@
 """Read TOML files with errors that name the file and line.
 
 The one place where a TOML file becomes data: whatever a file holds (bytes that are not UTF-8, a syntax error,
-nesting 100 000 levels deep, a document too big for memory), the caller gets a dict or a ConfigError that
-names the file and says what to do, never a traceback.
+nesting 100 000 levels deep, a document too big for memory, a fifo or `/dev/zero` in its place), the caller
+gets a dict or a ConfigError that names the file and says what to do, never a traceback or a hang.
 """
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from corral.errors import ConfigError
+from corral.infra.safe_read import read_small
 
-__all__ = ["decode_text", "parse_toml", "read_text", "read_toml"]
+__all__ = ["decode_text", "parse_toml", "read_bytes", "read_text", "read_toml"]
+
+# pyproject.toml is a few KB; a pylock.toml of a large project with every wheel's hash, a few MB.
+_LIMIT = 64 << 20
 
 
 def _tomllib() -> Any:  # noqa: ANN401 - tomllib or tomli
@@ -51,14 +55,18 @@ def decode_text(data: bytes, *, origin: str) -> str:
         raise ConfigError(msg) from err
 
 
-def read_text(path: Path) -> str:
-    """`path` decoded as UTF-8; ConfigError naming the file when it is unreadable or not UTF-8."""
+def read_bytes(path: Path) -> bytes:
+    """The bytes of `path`; ConfigError naming the file when it is unreadable, not a regular file, or huge."""
     try:
-        data = path.read_bytes()
+        return read_small(path, limit=_LIMIT, what=path.name)
     except OSError as err:
         msg = f"cannot read {path}: {err.strerror}"
         raise ConfigError(msg) from err
-    return decode_text(data, origin=str(path))
+
+
+def read_text(path: Path) -> str:
+    """`path` decoded as UTF-8; ConfigError naming the file when it is unreadable, not a file, or not UTF-8."""
+    return decode_text(read_bytes(path), origin=str(path))
 
 
 def read_toml(path: Path) -> dict[str, Any]:

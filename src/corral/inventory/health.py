@@ -11,7 +11,6 @@ The first that applies wins, in that order. No interpreter is started.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable
@@ -23,7 +22,8 @@ from corral.core.interpreter import LEGACY_EOL
 from corral.core.layout import EnvLayout
 from corral.core.provenance import PROVENANCE_FILE
 from corral.core.pyvenv_cfg import PyvenvCfg
-from corral.infra.envfiles import activate_location, script_interpreter
+from corral.infra.envfiles import activate_location, read_pyvenv_cfg, script_interpreter
+from corral.infra.json_file import read_json_cache
 
 __all__ = ["DRIFT_NOT_CHECKED", "DriftCheck", "Health", "conda_python_version", "env_health"]
 
@@ -53,7 +53,7 @@ def env_health(  # noqa: PLR0911 - one return per verdict reads best
         return _conda_health(root, windows=windows)
     layout = EnvLayout.for_path(root, windows=windows)
     try:
-        cfg = PyvenvCfg.parse((root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace"))
+        cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
     except OSError as err:
         return Health("broken", f"pyvenv.cfg unreadable: {err.strerror or err}")
     broken = _broken(root, layout, cfg)
@@ -107,11 +107,8 @@ def _moved(root: Path, layout: EnvLayout, *, relocatable: bool) -> str:
 
 
 def _provenance_location(root: Path) -> str | None:
-    try:
-        data = json.loads((root / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    location = data.get("location") if isinstance(data, dict) else None
+    data = read_json_cache(root / PROVENANCE_FILE, follow=False)  # None: missing, no file, damaged
+    location = data.get("location") if data is not None else None
     return location if isinstance(location, str) and location else None
 
 

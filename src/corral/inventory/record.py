@@ -79,7 +79,7 @@ def try_register_env(paths: CorralPaths, **fields: Any) -> bool:  # noqa: ANN401
     try:
         register_env(paths, **fields)
     except Exception as err:  # noqa: BLE001 - any inventory problem is only worth a warning here
-        _log.warning("warning: could not record %s in corral's inventory (%s); `corral envs scan` will find it",
+        _log.warning("could not record %s in corral's inventory (%s); `corral envs scan` will find it",
                      fields.get("path"), err)
         return False
     return True
@@ -96,7 +96,7 @@ def note_python(paths: CorralPaths, path: str | os.PathLike[str], *, version: st
             return store.set_versions([(os.fspath(path), version,
                                         os.fspath(interpreter) if interpreter else None)]) > 0
     except Exception as err:  # noqa: BLE001 - any inventory problem is only worth a warning here
-        _log.warning("warning: could not record %s's new Python in corral's inventory (%s)", path, err)
+        _log.warning("could not record %s's new Python in corral's inventory (%s)", path, err)
         return False
 
 

@@ -104,7 +104,7 @@ def finish_trash(paths: CorralPaths) -> list[str]:
                 try:
                     _delete_trash(trash)
                 except OSError as err:
-                    _log.warning("warning: could not finish deleting %s (%s); it is kept for the next gc",
+                    _log.warning("could not finish deleting %s (%s); it is kept for the next gc",
                                  trash, err.strerror or err)
                     continue
                 done.append(trash)

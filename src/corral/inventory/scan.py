@@ -7,7 +7,6 @@ stops at a depth limit.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -18,6 +17,8 @@ from typing import Final
 
 from corral.core.provenance import PROVENANCE_FILE
 from corral.core.pyvenv_cfg import PyvenvCfg
+from corral.infra.envfiles import read_pyvenv_cfg
+from corral.infra.json_file import read_json_cache
 from corral.inventory.health import conda_python_version
 
 __all__ = ["DEFAULT_DEPTH", "FoundEnv", "ScanRoot", "default_roots", "scan"]
@@ -184,7 +185,7 @@ def _describe(path: Path) -> FoundEnv | None:
 
 def _describe_venv(path: Path, cfg_path: Path) -> FoundEnv:
     try:
-        cfg = PyvenvCfg.parse(cfg_path.read_text(encoding="utf-8", errors="replace"))
+        cfg = PyvenvCfg.parse(read_pyvenv_cfg(cfg_path.parent).decode("utf-8", errors="replace"))
     except OSError:
         cfg = PyvenvCfg()
     prov = _provenance(path)
@@ -206,8 +207,4 @@ def _short(version: str | None) -> str | None:
 
 
 def _provenance(path: Path) -> dict[str, str | None] | None:
-    try:
-        data = json.loads((path / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_json_cache(path / PROVENANCE_FILE, follow=False)  # None: missing, no file, damaged

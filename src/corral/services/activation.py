@@ -55,9 +55,10 @@ def env_prompt(root: Path, *, windows: bool = False) -> str:
     Characters that a prompt language would interpret (`$`, `%`, `!`, quotes, backslashes...) become `_`.
     """
     from corral.core.pyvenv_cfg import PyvenvCfg  # noqa: PLC0415
+    from corral.infra.envfiles import read_pyvenv_cfg  # noqa: PLC0415
 
     try:
-        cfg = PyvenvCfg.parse((root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace"))
+        cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
     except OSError:
         cfg = PyvenvCfg()
     name = (cfg.values.get("prompt") or "").strip().strip("'\"")

@@ -168,14 +168,8 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
         if journal is not None:
             remove_journal(journal)
     recorded = _record_options(ctx, target, ssp=ssp, explicit_ssp=system_site_packages)
-    from corral.inventory.record import try_register_env  # noqa: PLC0415 - failure is only a warning
-
-    try_register_env(ctx.paths, path=target, kind=kind, project=project.root if project else None,
-                     interpreter=interpreter.path, version=interpreter.version, creator=chosen.name)
-    if kind == "project":  # corral's own proof for the cd-hook (throwaway script/tool envs are never activated)
-        from corral.services.trust import record_created  # noqa: PLC0415
-
-        record_created(ctx.paths, target)
+    record_made(ctx.paths, target, kind=kind, project=project.root if project else None,
+                interpreter=interpreter.path, version=interpreter.version, creator=chosen.name)
     return CreatedEnv(path=target, interpreter=interpreter, interpreter_reason=why, creator=chosen.name,
                       seeded=do_seed, system_site_packages=ssp, recorded_options=recorded)
 
@@ -184,6 +178,33 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
 # else is not only a half-made env, and a recovery leaves it alone.
 _ENV_TOP_LEVEL = frozenset({"bin", "Scripts", "lib", "lib64", "Lib", "include", "Include", "share", "etc",
                             "pyvenv.cfg", ".gitignore", "CACHEDIR.TAG", ".lock", PROVENANCE_FILE})
+
+
+def record_made(paths: CorralPaths, env: Path, *, kind: str, project: Path | None, interpreter: str | None,
+                version: str | None, creator: str | None) -> None:
+    """Note in corral's data folder that corral made `env`: the inventory, and for a project's env the cd-hook's proof.
+
+    Neither may fail the command that made the env. Both live in the data folder, so when it cannot take them,
+    one warning says what is lost (the inventory's `corral envs scan`, the hook's `corral allow`).
+    """
+    from corral.inventory.record import register_env  # noqa: PLC0415
+    from corral.services.trust import record_created  # noqa: PLC0415
+
+    try:
+        register_env(paths, path=env, kind=kind, project=project, interpreter=interpreter, version=version,
+                     creator=creator)
+    except Exception as err:  # noqa: BLE001 - the inventory is a view: any failure is only worth a warning
+        lost: str | None = str(err)
+    else:
+        lost = None
+    # corral's own proof for the cd-hook (throwaway script/tool envs are never activated)
+    trusted = kind != "project" or record_created(paths, env, warn=lost is None)
+    if lost is not None:
+        import logging  # noqa: PLC0415
+
+        hook = "" if trusted else f"; the cd-hook will not activate it until you run `corral allow {env}`"
+        logging.getLogger(__name__).warning(
+            "could not record %s in corral's inventory (%s); `corral envs scan` will find it%s", env, lost, hook)
 
 
 def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str | None:
@@ -210,11 +231,10 @@ def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str |
 
 
 def _finished(target: Path) -> bool:
-    try:
-        record = json.loads((target / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(record, dict) and record.get("location") == str(target)
+    from corral.infra.json_file import read_json_cache  # noqa: PLC0415
+
+    record = read_json_cache(target / PROVENANCE_FILE, follow=False)
+    return record is not None and record.get("location") == str(target)
 
 
 def _half_made(target: Path) -> bool:

@@ -328,7 +328,9 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
 
         for record in (pyproject, lock_path):  # a link leading out of the project is refused before any work
             resolve_write_target(record, root)
-        old_text = pyproject.read_text(encoding="utf-8")
+        from corral.infra.toml_file import read_text  # noqa: PLC0415
+
+        old_text = read_text(pyproject)
         new_text = old_text
         for target, listed in edits:
             new_text = edit_pyproject(new_text, listed, target=target, remove=remove, comments=comments)

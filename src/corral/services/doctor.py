@@ -238,7 +238,9 @@ def _fix_gitignore(ctx: Context, target: Target, finding: Finding) -> str:  # no
     assert target.project is not None  # noqa: S101 - only project envs get this finding
     repo = git_root(target.project.root) or target.project.root
     ignore = repo / ".gitignore"
-    text = ignore.read_text(encoding="utf-8") if ignore.is_file() else ""
+    from corral.infra.safe_read import read_small  # noqa: PLC0415
+
+    text = read_small(ignore, limit=16 << 20, what=".gitignore").decode("utf-8") if ignore.is_file() else ""
     line = f"/{target.root.relative_to(repo).as_posix()}/"
     atomic_write_text(ignore, text + ("" if not text or text.endswith("\n") else "\n") + line + "\n", root=repo)
     return f"added {line} to {ignore}"

@@ -12,6 +12,7 @@ from corral.core.layout import EnvLayout
 from corral.core.provenance import PROVENANCE_FILE, Provenance
 from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.errors import EnvError
+from corral.infra.envfiles import read_pyvenv_cfg
 
 __all__ = ["EnvInfo", "distribution_requires", "inspect_env", "installed_distributions", "is_environment",
            "site_packages_dirs"]
@@ -80,7 +81,7 @@ def read_provenance(root: Path) -> Provenance | None:
     from corral.infra.json_file import read_json_object  # noqa: PLC0415
 
     try:
-        return Provenance.from_dict(read_json_object(root / PROVENANCE_FILE))
+        return Provenance.from_dict(read_json_object(root / PROVENANCE_FILE, follow=False))
     except (OSError, ValueError, ConfigError):
         return None
 
@@ -101,8 +102,8 @@ def installed_distributions(site_dirs: list[Path]) -> dict[str, str]:
         for meta_dir in sorted(site.iterdir()):
             if meta_dir.suffix not in {".dist-info", ".egg-info"}:
                 continue
-            meta = meta_dir / ("METADATA" if meta_dir.suffix == ".dist-info" else "PKG-INFO")
-            name, version = _name_version(meta) if meta.is_file() else (None, None)
+            headers = _metadata_headers(meta_dir / ("METADATA" if meta_dir.suffix == ".dist-info" else "PKG-INFO"))
+            name, version = _first(headers, "Name"), _first(headers, "Version")
             if name is None:
                 stem = meta_dir.name[: -len(meta_dir.suffix)]
                 name, _, version = stem.partition("-")
@@ -115,36 +116,38 @@ def distribution_requires(site_dirs: list[Path]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for site in site_dirs:
         for meta_dir in sorted(site.glob("*.dist-info")):
-            meta = meta_dir / "METADATA"
-            if not meta.is_file():
-                continue
-            name, requires = None, []
-            with meta.open(encoding="utf-8", errors="replace") as handle:
-                for line in handle:
-                    if not line.strip():
-                        break  # the headers end at the first blank line; the description follows
-                    key, _, value = line.partition(":")
-                    if key == "Name":
-                        name = value.strip()
-                    elif key == "Requires-Dist":
-                        requires.append(value.strip())
+            headers = _metadata_headers(meta_dir / "METADATA")
+            name = _first(headers, "Name")
             if name:
-                found[name] = requires
+                found[name] = [value for key, value in headers if key == "Requires-Dist"]
     return found
 
 
-def _name_version(meta: Path) -> tuple[str | None, str | None]:
-    name = version = None
-    with meta.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if not line.strip():
-                break
-            key, _, value = line.partition(":")
-            if key == "Name":
-                name = value.strip()
-            elif key == "Version":
-                version = value.strip()
-    return name, version
+_METADATA_HEAD = 1 << 20  # the headers come first; the description after them is not read
+
+
+def _metadata_headers(meta: Path) -> list[tuple[str, str]]:
+    """(key, value) of each header line of a METADATA/PKG-INFO file; [] when it is missing or not a regular file.
+
+    A shipped env may hold a fifo or a link to /dev/zero there: read through `infra.safe_read`, never a hang.
+    """
+    from corral.infra.safe_read import read_small  # noqa: PLC0415
+
+    try:
+        data = read_small(meta, limit=_METADATA_HEAD, what="METADATA file", truncate=True)
+    except OSError:
+        return []
+    headers = []
+    for line in data.decode("utf-8", errors="replace").split("\n"):
+        if not line.strip():
+            break  # the headers end at the first blank line; the description follows
+        key, _, value = line.partition(":")
+        headers.append((key, value.strip()))
+    return headers
+
+
+def _first(headers: list[tuple[str, str]], key: str) -> str | None:
+    return next((value for k, value in headers if k == key), None)
 
 
 def inspect_env(path: Path, *, with_size: bool = True, windows: bool | None = None) -> EnvInfo:
@@ -154,7 +157,11 @@ def inspect_env(path: Path, *, with_size: bool = True, windows: bool | None = No
         msg = f"{root} is not a Python environment (no pyvenv.cfg); create one with `corral venv`"
         raise EnvError(msg)
     layout = EnvLayout.for_path(root, windows=windows)
-    cfg = PyvenvCfg.parse((root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace"))
+    try:
+        cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
+    except OSError as err:
+        msg = f"cannot read {root / 'pyvenv.cfg'}: {err.strerror or err}"
+        raise EnvError(msg) from err
     if not cfg.home:
         msg = (f"{root / 'pyvenv.cfg'} is damaged: it has no `home = ...` line naming the base Python; "
                "rebuild the env with `corral recreate` (a project's) or delete it and run `corral venv`")

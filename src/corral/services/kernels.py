@@ -80,9 +80,10 @@ def env_python(env: Path) -> Path:
 def env_version(env: Path) -> tuple[int, ...] | None:
     """(3, 12, 1) from the env's pyvenv.cfg; None when unreadable."""
     from corral.core.pyvenv_cfg import PyvenvCfg  # noqa: PLC0415
+    from corral.infra.envfiles import read_pyvenv_cfg  # noqa: PLC0415
 
     try:
-        text = (env / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+        text = read_pyvenv_cfg(env).decode("utf-8", errors="replace")
     except OSError:
         return None
     parts = []

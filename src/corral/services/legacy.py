@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.pyvenv_cfg import PyvenvCfg
+from corral.infra.envfiles import read_pyvenv_cfg
 from corral.toolchain.legacy import legacy_notice
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ __all__ = ["env_python_version", "environment_mismatch", "environment_specific",
 def env_python_version(env_path: Path) -> str | None:
     """The base Python version pyvenv.cfg records (venv, uv and virtualenv keys), or None."""
     try:
-        text = (env_path / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+        text = read_pyvenv_cfg(env_path).decode("utf-8", errors="replace")
     except OSError:
         return None
     return PyvenvCfg.parse(text).version
@@ -96,15 +97,15 @@ def environment_specific(lock_path: Path) -> bool:
 
 
 def _lock_environments(lock_path: Path) -> list[str]:
+    from corral.errors import ConfigError  # noqa: PLC0415
+    from corral.infra.toml_file import parse_toml, read_bytes  # noqa: PLC0415
+
     try:
-        text = lock_path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_bytes(lock_path).decode("utf-8", errors="replace")
+    except ConfigError:  # missing, unreadable, not a file: no environments (reading the lock names the problem)
         return []
     if "\nenvironments = " not in text:
         return []
-    from corral.errors import ConfigError  # noqa: PLC0415
-    from corral.infra.toml_file import parse_toml  # noqa: PLC0415
-
     try:
         wanted = parse_toml(text, origin=str(lock_path)).get("environments")
     except ConfigError:

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.deps import ProjectDeps
-from corral.core.lockinputs import LOCK_FILE, inputs_hash, normalize_name, read_lock_inputs_hash
+from corral.core.lockinputs import LOCK_FILE, inputs_hash, normalize_name, stored_inputs_hash
 from corral.core.pylock_check import check_lock
 from corral.errors import ConfigError, LockError, LockOutdated
-from corral.infra.toml_file import parse_toml, read_toml
+from corral.infra.toml_file import parse_toml, read_bytes, read_text, read_toml
 
 if TYPE_CHECKING:
     from corral.services.context import Context
@@ -104,7 +104,10 @@ def lock_inputs_hash(ctx: Context, data: Mapping[str, Any]) -> str:
 
 def is_fresh(project: Project, lock_path: Path, *, ctx: Context | None = None) -> bool:
     """True when `lock_path` was written for the project's current inputs (stdlib-only comparison)."""
-    stored = read_lock_inputs_hash(lock_path)
+    try:
+        stored = stored_inputs_hash(read_text(lock_path))
+    except ConfigError:  # missing, not a file, not UTF-8: not fresh (reading the lock names the problem)
+        return False
     if stored is None:
         return False
     if ctx is None:
@@ -436,7 +439,7 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
         ProjectDeps.from_pyproject(data, source=str(pyproject))
         if not target.is_file():
             raise LockOutdated(f"{target} does not exist; run `corral lock`")
-        if read_lock_inputs_hash(target) != lock_inputs_hash(ctx, data):
+        if stored_inputs_hash(read_text(target)) != lock_inputs_hash(ctx, data):
             raise LockOutdated(f"{target} is stale: {_what_changed(data, target)}; run `corral lock`")
         count = sum(len(v) for v in _versions(target).values())
         return LockReport(path=target, written=False, packages=count, seconds=time.monotonic() - started)
@@ -445,7 +448,7 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
         _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
         text = render_lock(ctx, data, project_root=project.root, source=str(pyproject), previous=target,
                            upgrade=upgrade, upgrade_packages=upgrade_packages, progress=progress)
-        old_text = target.read_bytes().decode("utf-8", errors="replace") if target.is_file() else None
+        old_text = read_bytes(target).decode("utf-8", errors="replace") if target.is_file() else None
         written = text != old_text
         if written:
             atomic_write_text(target, text, root=project.root)

@@ -20,7 +20,7 @@ from corral import __version__
 from corral.core.pylock_select import Chosen, select_packages
 from corral.errors import LockError
 from corral.infra.fs import atomic_write_text
-from corral.infra.toml_file import decode_text, parse_toml, read_text
+from corral.infra.toml_file import decode_text, parse_toml, read_bytes, read_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,7 +72,7 @@ def _key(data: bytes, lock_path: Path, selection_key: str, target: InterpreterIn
 def choose(lock_path: Path, *, target: InterpreterInfo, selection: Selection, selection_key: str,
            cache_dir: Path | None) -> list[Chosen]:
     """select_packages() for `target`, served from `cache_dir` when the same question was answered before."""
-    data = lock_path.read_bytes()
+    data = read_bytes(lock_path)
     cache_file = cache_dir / f"{_key(data, lock_path, selection_key, target)}.json" if cache_dir else None
     if cache_file is not None:
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):

@@ -94,10 +94,15 @@ def _inside_project(project: Project, rel: str, *, shipped: bool = False) -> Pat
 
 
 def find_project_root(start: Path) -> Path | None:
-    """The nearest folder at or above `start` holding a pyproject.toml."""
+    """The nearest folder at or above `start` holding a pyproject.toml.
+
+    Anything but a folder by that name counts (a fifo, a device, a dangling link): reading it then says what is
+    wrong with it, instead of a parent folder's pyproject.toml standing in for it.
+    """
     here = start.absolute()
     for folder in (here, *here.parents):
-        if (folder / PYPROJECT).is_file():
+        candidate = folder / PYPROJECT
+        if candidate.is_file() or ((candidate.is_symlink() or candidate.exists()) and not candidate.is_dir()):
             return folder
     return None
 

@@ -135,10 +135,11 @@ def _describe(root: Path) -> str:
 
 
 def _digest(path: Path) -> str:
+    from corral.infra.safe_read import read_small  # noqa: PLC0415
+
     try:
-        with path.open("rb") as handle:
-            return hashlib.sha256(handle.read(_MAX_READ)).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_small(path, limit=_MAX_READ, what="version file", truncate=True)).hexdigest()
+    except OSError:  # missing, unreadable, or a fifo or a device in its place
         return ""
 
 

@@ -21,6 +21,7 @@ __all__ = ["PYTHON_VERSION_FILE", "PythonRequest", "choose_interpreter", "interp
            "pin", "read_python_version", "unmet_request", "users_python"]
 
 PYTHON_VERSION_FILE = ".python-version"
+_PIN_BYTES = 64 * 1024  # a line or a few: pyenv accepts several versions, one per line
 
 
 def list_interpreters(ctx: Context) -> list[InterpreterInfo]:
@@ -29,14 +30,27 @@ def list_interpreters(ctx: Context) -> list[InterpreterInfo]:
 
 
 def read_python_version(start: Path) -> tuple[str, Path] | None:
-    """The first request in the nearest `.python-version` at or above `start` (pyenv/uv format)."""
+    """The first request in the nearest `.python-version` at or above `start` (pyenv/uv format).
+
+    A repository ships these files, so each is read through `infra.safe_read`: a link is followed only to a file
+    within the folder that holds it (never `.python-version -> ~/.ssh/id_ed25519`), and a fifo, a device, a folder
+    or a huge file is refused. Raises ConfigError naming the file, never reading what it refuses.
+    """
+    from corral.infra.safe_read import read_small  # noqa: PLC0415
+
     for folder in (start, *start.parents):
         candidate = folder / PYTHON_VERSION_FILE
-        if candidate.is_file():
-            for line in candidate.read_text(encoding="utf-8", errors="replace").splitlines():
-                text = line.split("#", 1)[0].strip()
-                if text:
-                    return text, candidate
+        try:
+            data = read_small(candidate, limit=_PIN_BYTES, what=PYTHON_VERSION_FILE, inside=folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as err:
+            msg = f"cannot read {candidate}: {err.strerror}"
+            raise ConfigError(msg) from err
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            text = line.split("#", 1)[0].strip()
+            if text:
+                return text, candidate
     return None
 
 

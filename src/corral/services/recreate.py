@@ -9,7 +9,6 @@ recreate:synced, recreate:before-swap, recreate:half-swapped (fallback only), re
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -87,8 +86,10 @@ def _remove_tree(path: Path, token: str) -> None:
 
 
 def _has_marker(env: Path, token: str) -> bool:
+    from corral.infra.safe_read import read_small  # noqa: PLC0415
+
     try:
-        return (env / MARKER_FILE).read_text(encoding="utf-8").strip() == token
+        return read_small(env / MARKER_FILE, limit=4096, what=MARKER_FILE, follow=False).strip() == token.encode()
     except OSError:
         return False
 
@@ -142,22 +143,24 @@ def recover(project_root: Path, paths: CorralPaths | None = None) -> str | None:
     remove_journal(journal)
     if outcome.startswith("finished"):  # the env in place is the one corral built (it held our token's marker)
         from corral.infra.paths import CorralPaths  # noqa: PLC0415
-        from corral.services.trust import record_created  # noqa: PLC0415
 
-        record_created(paths or CorralPaths.from_environment(), env)
         _register_recovered(paths or CorralPaths.from_environment(), env, new)
     return outcome
 
 
 def _register_final(paths: CorralPaths, env: Path, build: Path, *, project: Path | None, interpreter: str | None,
                     version: str | None, creator: str | None) -> None:
-    """The inventory knows the rebuilt env at its real place (with its new identity), not the temporary build."""
-    from corral.inventory.record import forget, try_register_env  # noqa: PLC0415
+    """The inventory knows the rebuilt env at its real place (with its new identity), not the temporary build.
+
+    The cd-hook's proof is renewed too: a new folder and pyvenv.cfg stand at the same path.
+    """
+    from corral.inventory.record import forget  # noqa: PLC0415
+    from corral.services.create import record_made  # noqa: PLC0415
 
     with contextlib.suppress(Exception):  # the inventory is a view: a failure must not fail the rebuild
         forget(paths, build)
-    try_register_env(paths, path=env, kind="project", project=project, interpreter=interpreter, version=version,
-                     creator=creator)
+    record_made(paths, env, kind="project", project=project, interpreter=interpreter, version=version,
+                creator=creator)
 
 
 def _register_recovered(paths: CorralPaths, env: Path, build: Path) -> None:
@@ -217,11 +220,9 @@ def _populate(ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: b
 def _recorded_selection(env: Path, selection_type: type) -> Any:  # noqa: ANN401
     """The groups/extras the old env was synced with (its sync stamp), so the rebuild installs the same set."""
     from corral.doctor.drift import selection_from_key  # noqa: PLC0415
+    from corral.services.sync_stamp import read_stamp  # noqa: PLC0415
 
-    try:
-        key = json.loads((env / "corral-sync.json").read_text(encoding="utf-8")).get("selection")
-    except (OSError, ValueError, AttributeError):
-        key = None
+    key = (read_stamp(env) or {}).get("selection")
     return selection_from_key(key if isinstance(key, str) else None, selection_type)
 
 
@@ -338,9 +339,6 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
     remove_journal(journal)
     _register_final(ctx.paths, env, new, project=project.root, interpreter=created.interpreter.path,
                     version=created.interpreter.version, creator=created.creator)
-    from corral.services.trust import record_created  # noqa: PLC0415
-
-    record_created(ctx.paths, env)  # a new folder and pyvenv.cfg at the same path: the cd-hook's proof, renewed
     from corral.services.kernels import refresh_after_rebuild  # noqa: PLC0415
 
     notes += refresh_after_rebuild(ctx, env)

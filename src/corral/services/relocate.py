@@ -7,7 +7,10 @@ import os
 from pathlib import Path
 
 from corral.core.provenance import PROVENANCE_FILE
+from corral.infra.envfiles import read_pyvenv_cfg
 from corral.infra.fs import atomic_write_bytes, atomic_write_text
+from corral.infra.json_file import read_json_cache
+from corral.infra.safe_read import read_small
 
 __all__ = ["relocate_paths"]
 
@@ -16,7 +19,7 @@ _MAX_SCRIPT = 1 << 20
 
 
 def _rewrite_script(path: Path, old: bytes, new: bytes) -> bool:
-    data = path.read_bytes()
+    data = read_small(path, limit=_MAX_SCRIPT, what="console script")
     if not data.startswith(b"#!") or old not in data[:1024]:
         return False
     lines = data.split(b"\n", 2)
@@ -43,24 +46,21 @@ def relocate_paths(root: Path, old: str, new: str) -> list[str]:  # noqa: C901 -
         if not entry.is_file() or entry.stat().st_size > _MAX_SCRIPT:
             continue
         if entry.name.startswith(_ACTIVATION_PREFIXES):
-            data = path.read_bytes()
+            data = read_small(path, limit=_MAX_SCRIPT, what="activate script")
             if old_b in data:
                 atomic_write_bytes(path, data.replace(old_b, new_b))
                 changed.append(entry.name)
         elif _rewrite_script(path, old_b, new_b):
             changed.append(entry.name)
     cfg = root / "pyvenv.cfg"
-    text = cfg.read_text(encoding="utf-8")
+    text = read_pyvenv_cfg(root).decode("utf-8")
     if old in text:
         atomic_write_text(cfg, text.replace(old, new))
         changed.append("pyvenv.cfg")
     record = root / PROVENANCE_FILE
     if record.is_file():
-        try:
-            record_data: object = json.loads(record.read_text(encoding="utf-8"))
-        except ValueError:
-            record_data = None
-        if isinstance(record_data, dict) and record_data.get("location") != new:
+        record_data = read_json_cache(record, follow=False)  # None: not a file or damaged, left alone
+        if record_data is not None and record_data.get("location") != new:
             record_data["location"] = new
             atomic_write_text(record, json.dumps(record_data, indent=2) + "\n")
             changed.append(PROVENANCE_FILE)

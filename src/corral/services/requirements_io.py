@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Sequence
@@ -95,33 +96,52 @@ def _logical_lines(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
-def parse_requirements_file(path: Path, *, project_root: Path | None = None, _seen: tuple[Path, ...] = (),
-                            _into: ParsedRequirements | None = None, _group: str | None = None) -> ParsedRequirements:
+def parse_requirements_file(path: Path, *, project_root: Path | None = None, _seen: tuple[Path, ...] = (),  # noqa: C901 - one branch per kind of line
+                            _into: ParsedRequirements | None = None, _group: str | None = None,
+                            _inside: str | None = None) -> ParsedRequirements:
     """Requirements of `path` and every file it includes with `-r`; `--hash` options dropped; cycles are errors.
 
     A line naming `project_root` itself (`-e .[socks]`, `.`) goes to `itself`, not to `requirements`. An included
     file named for a group (`group_of_file`) goes to `groups`, with what it includes in turn.
+
+    A requirements file inside the project is the repository's, so what it names must be inside the project too
+    (real paths): an include (`-r`, `-c`) or a local package (`-e ../x`, `../x`, `name @ file:///x`) outside it
+    is refused in one line naming the file and line, before anything is read or built there. A file the user names
+    outside the project is theirs, and so is what it includes.
     """
     result = _into if _into is not None else ParsedRequirements()
+    if not _seen and project_root is not None and _within(os.path.abspath(project_root), os.path.abspath(path)):
+        _inside = os.path.realpath(project_root)
     real = path.resolve()
     if real in _seen:
         chain = " -> ".join(p.name for p in (*_seen, real))
         raise UsageError(f"requirements files include each other in a cycle: {chain}")
+    from corral.infra.safe_read import read_small  # noqa: PLC0415
+    from corral.infra.toml_file import decode_text  # noqa: PLC0415
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_text(read_small(path, limit=_MAX_FILE, what="requirements file", inside=_inside),
+                           origin=str(path))
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from err
     for number, line, comment in _logical_lines(text):
         where = f"{path}:{number}"
-        if line.startswith(("-r", "--requirement")):
-            rest = line[len("--requirement"):] if line.startswith("--requirement") else line[2:]
-            included = path.parent / rest.lstrip("= ").strip()
+        if line.startswith(("-r", "--requirement", "-c", "--constraint")):
+            flag = next(f for f in ("--requirement", "--constraint", "-r", "-c") if line.startswith(f))
+            included = path.parent / line[len(flag):].lstrip("= ").strip()
+            _refuse_outside(_inside, included, where, line, what="file")
+            if flag in {"-c", "--constraint"}:  # not read: corral records no constraints
+                result.skipped.append(f"{where}: {line} (an installer option; set index URLs in [tool.corral])")
+                continue
             parse_requirements_file(included, project_root=project_root, _seen=(*_seen, real), _into=result,
-                                    _group=group_of_file(included) or _group)
+                                    _group=group_of_file(included) or _group, _inside=_inside)
             continue
         editable = line.startswith(("-e ", "--editable"))
         target = line[len("--editable" if line.startswith("--editable") else "-e"):].lstrip("= ").strip() \
             if editable else line
+        local = _local_path(path.parent, target)
+        if local is not None:
+            _refuse_outside(_inside, local, where, line, what="package")
         extras = _itself(path.parent, target, project_root)
         if extras is not None:
             result.itself.append((where, line, extras))
@@ -142,6 +162,53 @@ def parse_requirements_file(path: Path, *, project_root: Path | None = None, _se
         requirement = " ".join(w for w in words if not w.startswith("--hash")) if len(words) > 1 else line
         _append(result, requirement.strip(), where, group=_group, comment=comment)
     return result
+
+
+_MAX_FILE = 16 << 20  # a requirements file is a few KB; a pip-compile output with hashes, a few hundred
+
+
+def _within(root: str, path: str) -> bool:
+    try:
+        return os.path.commonpath([root, path]) == root
+    except ValueError:  # another drive
+        return False
+
+
+def _refuse_outside(inside: str | None, path: Path, where: str, line: str, *, what: str) -> None:
+    """UsageError when `path` (real) leaves the project `inside`, which a requirements file in it may not name."""
+    if inside is None:
+        return
+    real = os.path.realpath(path)
+    if _within(inside, real):
+        return
+    if what == "file":
+        rule = "include only files inside it"
+        fix = f"copy the file into the project, or import it yourself with `corral import {real}`"
+    else:
+        rule = "name only local packages inside it (building one writes into its folder)"
+        fix = f"move it into the project, or add it yourself with `corral add {real}`"
+    msg = f"{where}: `{line}` names {real}, outside the project {inside}; a requirements file there may {rule}: {fix}"
+    raise UsageError(msg)
+
+
+def _local_path(base: Path, target: str) -> Path | None:
+    """The local file or folder a requirement names (`./pkg`, `../x.whl`, `/abs`, `file:///x`, `name @ file:...`).
+
+    None for a name from an index or a remote URL. A relative path is taken from `base` (the file's folder).
+    """
+    from urllib.parse import urlsplit  # noqa: PLC0415
+    from urllib.request import url2pathname  # noqa: PLC0415
+
+    text = target.strip()
+    if "@" in text and not text.startswith(("file:", ".", "/", "~")):
+        text = text.split("@", 1)[1].strip().split(";", 1)[0].strip()  # `name @ URL ; marker`
+    if text.startswith("file:"):
+        text = url2pathname(urlsplit(text).path)
+    elif (match := _LOCAL_EXTRAS.match(text)) is not None:
+        text = match.group("path")
+    elif not (("/" in text or "\\" in text) and "://" not in text and (base / text).exists()):
+        return None
+    return base / Path(text).expanduser()
 
 
 def _itself(base: Path, target: str, project_root: Path | None) -> tuple[str, ...] | None:
@@ -237,11 +304,11 @@ def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = F
 
     lock_path = ensure_lock(ctx, frozen=frozen, locked=False)
     from corral.core.pylock_check import check_lock  # noqa: PLC0415
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.infra.toml_file import read_text, read_toml  # noqa: PLC0415
 
     data = check_lock(read_toml(lock_path), origin=str(lock_path))
     if fmt == "pylock.toml":
-        return lock_path.read_text(encoding="utf-8")
+        return read_text(lock_path)
     if fmt != "requirements.txt":
         raise UsageError(f"unknown export format {fmt!r}; use requirements.txt or pylock.toml")
     from corral.core.marker_select import specialize  # noqa: PLC0415

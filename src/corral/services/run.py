@@ -97,10 +97,11 @@ def _cannot_run(program: str, err: OSError) -> str:
 
 def _shebang(program: str) -> str | None:
     """The interpreter a script's #! line names (its first word), None for a binary or an unreadable file."""
+    from corral.infra.safe_read import read_small  # noqa: PLC0415
+
     try:
-        with open(program, "rb") as handle:
-            head = handle.read(512)
-    except OSError:
+        head = read_small(program, limit=512, what="program", truncate=True)
+    except OSError:  # unreadable, or a fifo or a device (never waited on)
         return None
     if not head.startswith(b"#!"):
         return None

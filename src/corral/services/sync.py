@@ -251,12 +251,12 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
     import hashlib  # noqa: PLC0415
     import json  # noqa: PLC0415
 
-    from corral.core.lockinputs import read_lock_inputs_hash  # noqa: PLC0415
+    from corral.core.lockinputs import stored_inputs_hash  # noqa: PLC0415
+    from corral.infra.toml_file import read_bytes, read_text  # noqa: PLC0415
 
-    stored = read_lock_inputs_hash(lock_path)
     try:
-        body = pyproject.read_bytes()
-    except OSError:
+        stored, body = stored_inputs_hash(read_text(lock_path)), read_bytes(pyproject)
+    except UsageError:  # unreadable, not a file, not UTF-8: no memo (the lock side names the problem)
         return None
     if stored is None:
         return None

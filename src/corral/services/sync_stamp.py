@@ -33,6 +33,7 @@ _ENV_PREFIXES = ("CORRAL_",)
 _ENV_NAMES = ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX", "PIP_INDEX_URL",
               "PIP_EXTRA_INDEX_URL")
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
+_LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
 
 
 def fingerprint(path: Path) -> list[int] | None:
@@ -47,9 +48,11 @@ def fingerprint(path: Path) -> list[int] | None:
 def _sha256(path: Path) -> str | None:
     import hashlib  # noqa: PLC0415 - only when the lock's stat changed
 
+    from corral.infra.safe_read import read_small  # noqa: PLC0415 - stdlib only
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_small(path, limit=_LOCK_LIMIT, what=path.name)).hexdigest()
+    except OSError:  # missing, or not a regular file: no shortcut, and the full path says why
         return None
 
 
@@ -100,14 +103,16 @@ def locate(start: Path) -> tuple[Path, Path] | None:  # noqa: PLR0911 - each dou
     The env is `.venv` unless pyproject.toml mentions `venv-dir`, in which case [tool.corral] is read; CORRAL_VENV_DIR
     (trusted) outranks it. A project's venv-dir that leaves the project is left to the full path, which refuses it.
     """
+    from corral.infra.safe_read import read_small  # noqa: PLC0415 - stdlib only
+
     trusted = os.environ.get("CORRAL_VENV_DIR") or None
     for folder in (start, *start.parents):
         pyproject = folder / "pyproject.toml"
         try:
-            text = pyproject.read_text(encoding="utf-8")
+            text = read_small(pyproject, limit=_LOCK_LIMIT, what="pyproject.toml").decode("utf-8")
         except (FileNotFoundError, NotADirectoryError):
             continue
-        except (OSError, ValueError):  # unreadable or not UTF-8: the full path reports it
+        except (OSError, ValueError):  # unreadable, a fifo, not UTF-8: the full path reports it
             return None
         if trusted is not None:
             return (pyproject, (folder / trusted).absolute()) if trusted.isprintable() else None
@@ -225,10 +230,10 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
 
 
 def read_stamp(env: Path) -> dict[str, Any] | None:
-    """The env's sync stamp; None when it is missing, unreadable or not a JSON object (a stamp is only a cache)."""
+    """The env's sync stamp; None when it is missing, unreadable, not a file or not a JSON object (only a cache)."""
     from corral.infra.json_file import read_json_cache  # noqa: PLC0415 - stdlib only
 
-    return read_json_cache(env / STAMP_FILE)
+    return read_json_cache(env / STAMP_FILE, follow=False)  # corral writes it, never as a link
 
 
 def _stamp_shaped(stamp: dict[str, Any]) -> bool:

@@ -180,10 +180,11 @@ def _matches(entry: object, ident: dict[str, list[int]]) -> bool:
     return isinstance(entry, dict) and all(entry.get(key) == value for key, value in ident.items())
 
 
-def record_created(paths: CorralPaths, env: Path) -> None:
+def record_created(paths: CorralPaths, env: Path, *, warn: bool = True) -> bool:
     """Note in corral's own record that corral made `env` there, as it is now (call after the env is in place).
 
-    Never fails the caller: a store that cannot be written only means the cd-hook will ask for `corral allow`.
+    Never fails the caller: a store that cannot be written only means the cd-hook will ask for `corral allow`
+    (a logged warning unless `warn` is False, when the caller says so itself). True when recorded.
     """
     try:
         real, ident = _identity(env)
@@ -193,11 +194,14 @@ def record_created(paths: CorralPaths, env: Path) -> None:
                 del created[stale]
             created[real] = {**ident, "created_at": _now()}
     except (OSError, EnvError):
-        import logging  # noqa: PLC0415
+        if warn:
+            import logging  # noqa: PLC0415
 
-        logging.getLogger(__name__).warning(
-            "warning: could not record %s as made by corral in %s; the cd-hook will not activate it until you run "
-            "`corral allow %s`", env, paths.data / TRUST_FILE, env)
+            logging.getLogger(__name__).warning(
+                "could not record %s as made by corral in %s; the cd-hook will not activate it until you run "
+                "`corral allow %s`", env, paths.data / TRUST_FILE, env)
+        return False
+    return True
 
 
 def _standing(paths: CorralPaths, env: Path, recorded_at: Path) -> str | None:

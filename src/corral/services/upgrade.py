@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.errors import EnvError, UsageError
+from corral.infra.envfiles import read_pyvenv_cfg
 from corral.infra.faults import checkpoint
+from corral.infra.safe_read import read_small
 
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
@@ -79,7 +81,7 @@ def _repoint(bin_dir: Path, root: Path, new: InterpreterInfo) -> None:
 def _rewrite_cfg(cfg_path: Path, new: InterpreterInfo) -> str | None:
     from corral.infra.fs import atomic_write_text  # noqa: PLC0415
 
-    cfg = PyvenvCfg.parse(cfg_path.read_text(encoding="utf-8"))
+    cfg = PyvenvCfg.parse(read_pyvenv_cfg(cfg_path.parent).decode("utf-8"))
     values = dict(cfg.values)
     old_version, old_exec = cfg.version, values.get("executable")
     values["home"] = os.path.dirname(new.path)
@@ -101,11 +103,11 @@ def _rewrite_cfg(cfg_path: Path, new: InterpreterInfo) -> str | None:
 def _update_record(root: Path, new: InterpreterInfo) -> None:
     from corral.core.provenance import PROVENANCE_FILE  # noqa: PLC0415
     from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.json_file import read_json_cache  # noqa: PLC0415
 
     record = root / PROVENANCE_FILE
-    try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    data = read_json_cache(record, follow=False)
+    if data is None:  # missing, not a file, or damaged: nothing to update
         return
     data.update(interpreter=new.path, interpreter_realpath=new.realpath, python_version=new.version)
     atomic_write_text(record, json.dumps(data, indent=2) + "\n")
@@ -126,7 +128,7 @@ def _verify(root: Path, bin_dir: Path, new: InterpreterInfo) -> list[str]:
                 problems.append(f"{entry.name} is a dangling link")
             elif entry.is_symlink() and os.path.realpath(entry.path) != os.path.realpath(new.realpath):
                 problems.append(f"{entry.name} still runs {os.path.realpath(entry.path)}")
-    cfg = PyvenvCfg.parse((root / "pyvenv.cfg").read_text(encoding="utf-8"))
+    cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
     if cfg.version != new.version:
         problems.append(f"pyvenv.cfg still records {cfg.version}")
     done = run([str(bin_dir / "python"), "-c", _VERIFY], env=isolated_environ(), check=False, what="env check")
@@ -153,7 +155,10 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
         raise EnvError(msg)
     _refuse_active(ctx, root)
     try:
-        cfg_text = cfg_path.read_text(encoding="utf-8")
+        cfg_text = read_pyvenv_cfg(root).decode("utf-8")
+    except OSError as err:  # a fifo, a device or a huge file in its place (infra.safe_read)
+        msg = f"cannot read {cfg_path}: {err.strerror}; rebuild the env with `corral recreate --python {new.path}`"
+        raise EnvError(msg) from err
     except UnicodeDecodeError as err:
         msg = f"{cfg_path} is damaged (not UTF-8 text); rebuild the env with `corral recreate --python {new.path}`"
         raise EnvError(msg) from err
@@ -167,7 +172,10 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
     backup = {e.name: (os.readlink(e.path) if e.is_symlink() else None) for e in os.scandir(bin_dir)
               if _PYTHON_NAME.match(e.name)}
     record = root / "corral-env.json"
-    record_text = record.read_text(encoding="utf-8") if record.is_file() else None
+    try:  # kept to put back on failure; a record that is no file, or damaged, is left alone
+        record_text: str | None = read_small(record, limit=16 << 20, what=record.name, follow=False).decode("utf-8")
+    except (OSError, ValueError):
+        record_text = None
     from corral.services.trust import keeping_trust  # noqa: PLC0415
 
     with keeping_trust(ctx.paths, root):  # pyvenv.cfg is rewritten (a new file): the cd-hook's record follows it
@@ -237,7 +245,10 @@ def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
     env = project.env_path
     old: str | None = None
     if (env / "pyvenv.cfg").is_file():  # a pyvenv.cfg that is not UTF-8 (damaged) names no version: rebuild
-        old = PyvenvCfg.parse((env / "pyvenv.cfg").read_bytes().decode("utf-8", errors="replace")).version
+        try:
+            old = PyvenvCfg.parse(read_pyvenv_cfg(env).decode("utf-8", errors="replace")).version
+        except OSError:  # a fifo or a device in its place: no version, so a rebuild
+            old = None
     recorded = version_tuple(old)
     if recorded is not None and recorded[:2] == new.version_info[:2]:
         report = upgrade_in_place(ctx, env, new)

@@ -71,22 +71,27 @@ def _env_of(program: Path) -> Path | None:
 
 def _cfg_version(env: Path) -> str | None:
     try:
-        return PyvenvCfg.parse((env / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")).version
+        from corral.infra.envfiles import read_pyvenv_cfg  # noqa: PLC0415
+
+        return PyvenvCfg.parse(read_pyvenv_cfg(env).decode("utf-8", errors="replace")).version
     except OSError:
         return None
 
 
 def _shebang(script: Path) -> str | None:
+    from corral.infra.safe_read import read_small  # noqa: PLC0415
+
     try:
-        with script.open("rb") as handle:
-            first = handle.readline(4096)
-            if first.startswith((b"#!/bin/sh", b"#!/usr/bin/env sh")):
-                # uv/virtualenv relocatable launchers: `'''exec' "$(dirname ...)/python" "$0" "$@"`
-                second = handle.readline(4096).decode("utf-8", "replace")
-                if "exec" in second and "python" in second:
-                    return str(script.parent / "python")
-                return None
-    except OSError:
+        head = read_small(script, limit=8192, what="script", truncate=True)
+    except OSError:  # unreadable, or a fifo or a device in the env's bin (never waited on)
+        return None
+    first, _, rest = head.partition(b"\n")
+    first = first[:4096]
+    if first.startswith((b"#!/bin/sh", b"#!/usr/bin/env sh")):
+        # uv/virtualenv relocatable launchers: `'''exec' "$(dirname ...)/python" "$0" "$@"`
+        second = rest.split(b"\n", 1)[0][:4096].decode("utf-8", "replace")
+        if "exec" in second and "python" in second:
+            return str(script.parent / "python")
         return None
     if not first.startswith(b"#!"):
         return None

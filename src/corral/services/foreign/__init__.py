@@ -103,10 +103,10 @@ def adopt(ctx: Context, root: Path, *, python: str, run_backend: bool = False) -
     Raises UsageError, with every file unchanged, when a declaration cannot be moved faithfully.
     """
     from corral.core.foreign import ignored_declarations  # noqa: PLC0415
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.infra.toml_file import read_text, read_toml  # noqa: PLC0415
 
     pyproject = root / "pyproject.toml"
-    old_text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else None
+    old_text = read_text(pyproject) if pyproject.is_file() else None
     data = read_toml(pyproject) if old_text is not None else {}
     ignored = ignored_declarations(data)
     if any(not i.movable for i in ignored):
