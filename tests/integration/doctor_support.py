@@ -7,8 +7,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corral.services.context import Context
+
+if TYPE_CHECKING:
+    import pytest
 
 PYENV = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
 
@@ -66,6 +70,14 @@ class FakeInstall:
     @property
     def python(self) -> Path:
         return self.folder / "bin" / "python3"
+
+    def on_path(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Put DIR/bin on PATH, as a user with /opt/python/bin on PATH has it.
+
+        A project's `.python-version` may name a path only when corral's discovery lists the interpreter
+        (`services.python.find_requested`): a repository can ship any program.
+        """
+        monkeypatch.setenv("PATH", os.pathsep.join([str(self.folder / "bin"), os.environ.get("PATH", "")]))
 
     def install(self, binary: Path, stdlib: Path) -> None:
         """Put `binary` (python3.X) and its stdlib in place, replacing whatever build was there."""

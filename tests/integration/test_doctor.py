@@ -97,8 +97,10 @@ def _install_or_skip(fake: FakeInstall, build: tuple[Path, Path] | None, what: s
 
 
 def test_patch_upgrade_of_the_base_is_fixed_in_place_keeping_packages(tmp_path: Path, indexed: object,
-                                                                      corral: object) -> None:
+                                                                      corral: object,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeInstall(tmp_path / "opt-python")
+    fake.on_path(monkeypatch)
     debian = (Path("/usr/bin/python3.11"), Path("/usr/lib/python3.11"))
     _install_or_skip(fake, debian if debian[0].exists() else None, "Debian's /usr/bin/python3.11")
     assert fake.version.startswith("3.11.")
@@ -121,8 +123,10 @@ def test_patch_upgrade_of_the_base_is_fixed_in_place_keeping_packages(tmp_path: 
     assert codes(root) == []
 
 
-def test_minor_upgrade_of_the_base_is_found_and_rebuilt(tmp_path: Path, indexed: object, corral: object) -> None:
+def test_minor_upgrade_of_the_base_is_found_and_rebuilt(tmp_path: Path, indexed: object, corral: object,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeInstall(tmp_path / "opt-python")
+    fake.on_path(monkeypatch)
     _install_or_skip(fake, pyenv_minor("3.12"), "pyenv 3.12")
     root = make_project(tmp_path / "proj", ["alpha"], python=str(fake.python))
     lock_and_sync(root)
@@ -138,8 +142,9 @@ def test_minor_upgrade_of_the_base_is_found_and_rebuilt(tmp_path: Path, indexed:
     assert done.returncode == 0 and "(3, 13)" in done.stdout, done.stderr
 
 
-def test_base_removed_leaves_a_dangling_link(tmp_path: Path, indexed: object) -> None:
+def test_base_removed_leaves_a_dangling_link(tmp_path: Path, indexed: object, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeInstall(tmp_path / "opt-python")
+    fake.on_path(monkeypatch)
     _install_or_skip(fake, pyenv_minor("3.12"), "pyenv 3.12")
     root = make_project(tmp_path / "proj", ["alpha"], python=str(fake.python))
     lock_and_sync(root)

@@ -91,12 +91,14 @@ def test_a_run_that_rebuilds_a_moved_project_lists_the_new_env_once(tmp_path: Pa
     assert "corral-new" not in said, said
 
 
-def test_a_patch_upgrade_in_place_updates_the_listed_version(tmp_path: Path, indexed: object) -> None:
+def test_a_patch_upgrade_in_place_updates_the_listed_version(tmp_path: Path, indexed: object,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     debian, target = Path("/usr/bin/python3.11"), pyenv_build("3.11.7")
     if not debian.exists() or target is None:
         pytest.skip("needs Debian's python3.11 and pyenv 3.11.7")
     fake = FakeInstall(tmp_path / "opt-python")
     fake.install(debian, Path("/usr/lib/python3.11"))
+    fake.on_path(monkeypatch)
     root = make_project(tmp_path / "proj", ["alpha==1.0"], python=str(fake.python))
     lock_and_sync(root)
     assert only_env_under(root, listed(tmp_path)[0])["version"] == fake.version

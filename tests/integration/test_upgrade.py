@@ -36,8 +36,10 @@ def _fake_311(tmp_path: Path) -> FakeInstall:
 
 
 def test_patch_upgrade_to_another_path_repoints_links_and_keeps_packages(tmp_path: Path, indexed: object,
-                                                                         corral: object) -> None:
+                                                                         corral: object,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     fake = _fake_311(tmp_path)
+    fake.on_path(monkeypatch)
     root = make_project(tmp_path / "proj", ["alpha==1.0"], python=str(fake.python))
     lock_and_sync(root)
     inode_before = (root / ".venv/lib/python3.11/site-packages").stat().st_ino
@@ -72,6 +74,7 @@ def test_venv_upgrade_alone_leaves_the_stale_link_corral_fixes(tmp_path: Path) -
 
 def test_upgrade_refuses_the_active_env(tmp_path: Path, indexed: object, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = _fake_311(tmp_path)
+    fake.on_path(monkeypatch)
     root = make_project(tmp_path / "proj", ["alpha==1.0"], python=str(fake.python))
     lock_and_sync(root)
     target = pyenv_build("3.11.7")[0]  # type: ignore[index]

@@ -219,7 +219,8 @@ def test_recreate_swaps_in_a_new_env_that_stays_trusted(tmp_path: Path, indexed:
     assert f"{ACTIVATES}{env}" in _hook(root).stdout
 
 
-def test_a_patch_upgrade_in_place_keeps_the_env_trusted(tmp_path: Path, indexed: object) -> None:
+def test_a_patch_upgrade_in_place_keeps_the_env_trusted(tmp_path: Path, indexed: object,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from integration.doctor_support import FakeInstall, make_project, pyenv_build  # noqa: PLC0415
 
     debian = Path("/usr/bin/python3.11")
@@ -227,6 +228,7 @@ def test_a_patch_upgrade_in_place_keeps_the_env_trusted(tmp_path: Path, indexed:
         pytest.skip("needs Debian's python3.11 and pyenv 3.11.7")
     fake = FakeInstall(tmp_path / "opt-python")
     fake.install(debian, Path("/usr/lib/python3.11"))
+    fake.on_path(monkeypatch)
     root = make_project(tmp_path / "proj", ["alpha==1.0"], python=str(fake.python))
     assert _corral("sync", cwd=root).returncode == 0
     env = root / ".venv"

@@ -109,6 +109,8 @@ def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[st
     if ctx.project is not None:
         if not args.no_sync:
             _sync_first(args, ctx, out)
+        else:
+            _refuse_unvouched(ctx, ctx.project.env_path)
         base = ctx.project.env_path
     layer = with_env(ctx, list(args.with_packages), python=args.python, base_env=base)
     if layer.created:
@@ -137,4 +139,20 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     project = ctx.require_project()
     if not args.no_sync:
         _sync_first(args, ctx, out)
+    else:
+        _refuse_unvouched(ctx, project.env_path)
     return _exec(project.env_path, _python_for_script(argv), args.quiet)
+
+
+def _refuse_unvouched(ctx: Context, env: Path) -> None:
+    """--no-sync takes the env as it is: only one corral's record vouches for (sync rebuilds any other)."""
+    from corral.errors import EnvError  # noqa: PLC0415
+    from corral.services.trust import why_untrusted  # noqa: PLC0415
+
+    python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not (env / "pyvenv.cfg").is_file() or not python.exists():
+        return  # not an env, or a broken one: `_exec` says so and runs nothing
+    reason = why_untrusted(ctx.paths, env)
+    if reason is not None:
+        msg = f"not running in {env} as it is (--no-sync): {reason}; without --no-sync, run rebuilds it from the lock"
+        raise EnvError(msg)

@@ -72,7 +72,22 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
         all_extras=args.all_extras)
     fresh = is_noop(env=env, lock_path=pyproject.parent / "pylock.toml", pyproject=pyproject, selection_key=key,
                     frozen=args.frozen, environ=os.environ, engine=args.engine)
-    return env if fresh else None
+    return env if fresh and _vouched(env) else None
+
+
+def _vouched(env: Path) -> bool:
+    """True when corral's own record says it made the env there, or the user allowed it (stdlib, a few stats).
+
+    Not the stamp alone: it sits in the env, and a repository can ship an env with a stamp made to look valid.
+    """
+    from corral.errors import CorralError  # noqa: PLC0415
+    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+    from corral.services.trust import check_trust  # noqa: PLC0415
+
+    try:
+        return check_trust(CorralPaths.from_environment, env).trusted
+    except CorralError:
+        return False
 
 
 def fast_path(args: argparse.Namespace) -> int | None:

@@ -70,6 +70,17 @@ class InterpreterFinder:
             raise InterpreterNotFound(self._not_found_message(parsed))
         return matches[0]
 
+    def knows(self, path: Path) -> bool:
+        """`path` (a file, or an install folder holding one) is a file discovery lists (nothing is started).
+
+        The sources are PATH, pyenv, uv-managed and system folders: what `corral python list` probes.
+        """
+        exe = _executable_in(path) if path.is_dir() else path
+        if exe is None:
+            return False
+        real = os.path.realpath(exe)
+        return any(os.path.realpath(c.path) == real for c in iter_candidates(self._environ))
+
     def from_path(self, path: Path) -> InterpreterInfo:
         """Identify the interpreter at `path` (a file, or an install/env folder holding one)."""
         exe = _executable_in(path) if path.is_dir() else path

@@ -52,6 +52,11 @@ def check_interpreter(target: Target) -> list[Finding]:
         findings.append(Finding(code="base-missing", severity="error", fix=rebuild,
                                 message=f"pyvenv.cfg home {home} no longer exists", details={"home": home}))
     ident = target.base_identity
+    if ident is None and target.base_refusal is not None:
+        findings.append(Finding(code="python-not-run", severity="error", fix=rebuild,
+                                message=f"not run: {target.base_refusal}",
+                                details={"base": str(target.base_executable)}))
+        return findings
     if ident is None:
         findings.append(Finding(code="python-not-runnable", severity="error", fix=rebuild,
                                 message=f"{py} does not run as a Python interpreter"))

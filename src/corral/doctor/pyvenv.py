@@ -2,7 +2,8 @@
 
 pyvenv.cfg sits in the env (a repository may ship one), and `site.py` reads it at every start of the env's
 Python: bytes that are not UTF-8 stop the interpreter before it runs a line. The file alone cannot prove the
-env works, so when it looks damaged the env's own python is started once (`-c pass`) to say whether it can run.
+env works, so when it looks damaged the env's own python is started once (`-c pass`) to say whether it can run,
+unless it is a program the project ships (`services.exec_guard`).
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ def check_pyvenv_cfg(target: Target) -> list[Finding]:
                 for text in errors]
     findings += [Finding(code="pyvenv-cfg-damaged", severity="warning", fix=rebuild, message=text)
                  for text in warnings]
+    if target.python_refusal is not None:
+        if target.base_refusal is None:  # a refused base is check_interpreter's finding
+            findings.append(Finding(code="python-not-run", severity="error", fix=rebuild,
+                                    message=f"not run to see whether it starts: {target.python_refusal}"))
+        return findings
     failure = _start_failure(target)
     if failure is not None:
         findings.append(Finding(code="python-not-runnable", severity="error", fix=rebuild,

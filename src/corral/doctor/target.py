@@ -115,10 +115,30 @@ class Target:
         return None
 
     @cached_property
-    def base_identity(self) -> dict[str, Any] | None:
-        """The base interpreter's CURRENT identity: from the probe cache when its file is unchanged, else probed."""
+    def base_refusal(self) -> str | None:
+        """Why the base interpreter is never started: it lies inside the project (`services.exec_guard`)."""
         exe = self.base_executable
         if exe is None:
+            return None
+        from corral.services.exec_guard import project_roots, start_refusal  # noqa: PLC0415
+
+        return start_refusal(self.ctx.paths, exe, project_roots(self.ctx, self.root), base=True)
+
+    @cached_property
+    def python_refusal(self) -> str | None:
+        """Why the env's own python is never started: its base, its program or its `home` is a project's file."""
+        from corral.services.exec_guard import env_refusal  # noqa: PLC0415
+
+        return self.base_refusal or env_refusal(self.ctx, self.root)
+
+    @cached_property
+    def base_identity(self) -> dict[str, Any] | None:
+        """The base interpreter's CURRENT identity: from the probe cache when its file is unchanged, else probed.
+
+        None when it cannot run, or must not (`base_refusal`).
+        """
+        exe = self.base_executable
+        if exe is None or self.base_refusal is not None:
             return None
         hit = self.prober.cached(exe)
         if hit is not None:

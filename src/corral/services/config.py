@@ -57,10 +57,15 @@ _INDEX_SCHEMES = ("https://", "http://", "file://")
 
 @dataclass(frozen=True, slots=True)
 class Value:
-    """A setting's effective value and its origin (flag, env, project, user, default)."""
+    """A setting's effective value and its origin (flag, env, project, user, default).
+
+    `from_project` is True when a project file set it (`[tool.corral]`, `[tool.uv]`): untrusted input, which may
+    not name what the user's own flag, environment or config file may (a program to run, a folder outside).
+    """
 
     value: Any
     source: str
+    from_project: bool = False
 
 
 class Settings:
@@ -108,9 +113,10 @@ class Settings:
             return Value(_valid(setting, _from_env(setting, self._environ[setting.env_var]), where),
                          f"env {setting.env_var}")
         if name in self._project:
-            return Value(checked_file_value(name, self._project[name], self._project_file), str(self._project_file))
+            return Value(checked_file_value(name, self._project[name], self._project_file), str(self._project_file),
+                         from_project=True)
         if name in self._uv:  # checked by uv_settings()
-            return Value(self._uv[name], f"{self._project_file} [tool.uv]")
+            return Value(self._uv[name], f"{self._project_file} [tool.uv]", from_project=True)
         if name in self._user:
             return Value(checked_file_value(name, self._user[name], self._user_file), str(self._user_file))
         return Value(setting.default, "default")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["FixOutcome", "apply_fixes", "diagnose", "make_target", "run_checks"]
 
 _REBUILD = {"env-moved", "activate-stale", "scripts-foreign", "python-missing", "base-missing",
-            "python-not-runnable", "base-minor-upgrade", "python-mismatch", "system-site-packages",
+            "python-not-runnable", "python-not-run", "base-minor-upgrade", "python-mismatch", "system-site-packages",
             "pyvenv-cfg-damaged"}
 _COVERED_BY_REBUILD = _REBUILD | {"drift-missing", "drift-extra", "drift-version", "pip-outdated", "pip-missing",
                                   "not-made-by-corral", "base-patch-upgrade"}

@@ -215,8 +215,10 @@ def _uv_lock_deps(uv_lock: Path) -> dict[str, list[str]]:
 
 
 def _lock_python(ctx: Context) -> str | None:
+    from corral.services.exec_guard import vouched_env  # noqa: PLC0415
+
     project = ctx.project
-    if project is not None:
+    if project is not None and vouched_env(ctx, project.env_path):  # else sync rebuilds the env: never started
         from corral.core.layout import EnvLayout  # noqa: PLC0415
 
         exe = EnvLayout.for_path(project.env_path).python
@@ -226,6 +228,8 @@ def _lock_python(ctx: Context) -> str | None:
 
     try:
         return choose_interpreter(ctx)[0].path
+    except ConfigError:
+        raise  # a project file asks for what corral refuses (a program it ships, a bad spec): uv must not guess
     except Exception:  # noqa: BLE001 - uv can still pick one itself
         return None
 

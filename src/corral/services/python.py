@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
-__all__ = ["PYTHON_VERSION_FILE", "PythonRequest", "choose_interpreter", "interpreter_request", "list_interpreters",
-           "pin", "read_python_version", "unmet_request", "users_python"]
+__all__ = ["PYTHON_VERSION_FILE", "PythonRequest", "choose_interpreter", "find_requested", "interpreter_request",
+           "list_interpreters", "pin", "read_python_version", "unmet_request", "users_python"]
 
 PYTHON_VERSION_FILE = ".python-version"
 _PIN_BYTES = 64 * 1024  # a line or a few: pyenv accepts several versions, one per line
@@ -65,7 +65,9 @@ def choose_interpreter(ctx: Context, requested: str | None = None, *,
         return ctx.finder.find(requested), "--python"
     setting = ctx.settings.get("python")
     if setting.value:
-        return ctx.finder.find(str(setting.value)), setting.source
+        folder = _project_folder(ctx) if setting.from_project else None
+        asker = f"the `python` setting ({setting.source})"
+        return find_requested(ctx, PythonSpec.parse(str(setting.value)), asker, folder=folder), setting.source
     pinned = read_python_version(ctx.project.root if ctx.project else ctx.cwd)
     if pinned is not None:
         text, where = pinned
@@ -74,15 +76,53 @@ def choose_interpreter(ctx: Context, requested: str | None = None, *,
         except ValueError as err:
             msg = f"{where}: {err}"
             raise ConfigError(msg) from err
-        return ctx.finder.find(spec), str(where)
+        return find_requested(ctx, spec, str(where), folder=where.parent), str(where)
     users = users_python(ctx) if users_first else None
     required = ctx.project.requires_python if ctx.project else None
     if users is not None and (required is None or PythonSpec.parse(required).matches(users[0])):
         return users
     if ctx.project and required:
         excluded = f" (your python3, {users[0].version}, is outside it)" if users else ""
-        return ctx.finder.find(PythonSpec.parse(required)), f"requires-python in {ctx.project.pyproject}{excluded}"
+        asker = f"requires-python in {ctx.project.pyproject}"
+        return find_requested(ctx, PythonSpec.parse(required), asker, folder=ctx.project.root), asker + excluded
     return ctx.finder.default(), "newest stable Python found"
+
+
+def _project_folder(ctx: Context) -> Path:
+    return ctx.project.root if ctx.project else ctx.cwd
+
+
+def find_requested(ctx: Context, spec: PythonSpec, source: str, *, folder: Path | None) -> InterpreterInfo:
+    """The interpreter `spec` names, asked for by `source`.
+
+    `folder`: the folder of the project file that asks (.python-version, `[tool.corral] python`, requires-python;
+    a relative path is relative to it); None for the user's own request (--python, CORRAL_PYTHON, the user config
+    file), which may name any path. A project file may name a path only when it resolves to an interpreter
+    discovery lists (`corral python list`) outside the project: a repository can ship any program
+    (`services.exec_guard`). Raises ConfigError naming the file otherwise, before anything is started.
+    """
+    if spec.path is None or folder is None:
+        return ctx.finder.find(spec)
+    from corral.services.exec_guard import inside  # noqa: PLC0415
+
+    path = Path(spec.path).expanduser()
+    path = path if path.is_absolute() else folder / path
+    try:
+        real = os.path.realpath(path)
+    except ValueError as err:  # a NUL byte
+        msg = f"{source} names {spec.path!r}, which is not a path; name a version there (such as 3.12)"
+        raise ConfigError(msg) from err
+    root = os.path.realpath(ctx.project.root if ctx.project else folder)
+    if inside(real, root):
+        msg = (f"{source} names {spec.path}, a program inside the project, and corral never runs one a project "
+               f"ships; name a version there (such as 3.12), or pass --python {spec.path} to use it yourself")
+        raise ConfigError(msg)
+    if not ctx.finder.knows(path):
+        msg = (f"{source} names {spec.path}, which is not an interpreter corral found (`corral python list`); a "
+               "project file may name a version (such as 3.12) or a found interpreter: pass --python "
+               f"{spec.path} (or set CORRAL_PYTHON) to use another one yourself")
+        raise ConfigError(msg)
+    return ctx.finder.from_path(path)
 
 
 def users_python(ctx: Context) -> tuple[InterpreterInfo, str] | None:
@@ -154,6 +194,7 @@ class PythonRequest:
 
     spec: PythonSpec
     source: str  # "/p/.python-version", "requires-python in /p/pyproject.toml", "the `python` setting (env ...)"
+    folder: Path | None = None  # where the project file that asks lies; None: the user's own (`find_requested`)
 
     def __str__(self) -> str:
         return f"{self.source} asks for {self.spec}"
@@ -167,18 +208,19 @@ def interpreter_request(ctx: Context) -> PythonRequest | None:
     """
     setting = ctx.settings.get("python")
     if setting.value:
-        return PythonRequest(PythonSpec.parse(str(setting.value)), f"the `python` setting ({setting.source})")
+        return PythonRequest(PythonSpec.parse(str(setting.value)), f"the `python` setting ({setting.source})",
+                             _project_folder(ctx) if setting.from_project else None)
     pinned = read_python_version(ctx.project.root if ctx.project else ctx.cwd)
     if pinned is not None:
         text, where = pinned
         try:
-            return PythonRequest(PythonSpec.parse(text), str(where))
+            return PythonRequest(PythonSpec.parse(text), str(where), where.parent)
         except ValueError as err:
             msg = f"{where}: {err}"
             raise ConfigError(msg) from err
     if ctx.project and ctx.project.requires_python:
         return PythonRequest(PythonSpec.parse(ctx.project.requires_python),
-                             f"requires-python in {ctx.project.pyproject}")
+                             f"requires-python in {ctx.project.pyproject}", ctx.project.root)
     return None
 
 
@@ -196,10 +238,16 @@ def unmet_request(ctx: Context, info: InterpreterInfo) -> PythonRequest | None:
         return None if spec.matches(info) else wanted
     from corral.errors import InterpreterNotFound  # noqa: PLC0415
 
-    if os.path.realpath(Path(spec.path).expanduser()) == os.path.realpath(info.realpath):
-        return None
+    named_path = Path(spec.path).expanduser()
+    if wanted.folder is not None and not named_path.is_absolute():
+        named_path = wanted.folder / named_path  # relative to the file that asks, as find_requested reads it
     try:
-        named = ctx.finder.find(spec)
+        if os.path.realpath(named_path) == os.path.realpath(info.realpath):
+            return None
+    except ValueError:  # a NUL byte: find_requested says so
+        pass
+    try:
+        named = find_requested(ctx, spec, wanted.source, folder=wanted.folder)
     except InterpreterNotFound:
         return wanted
     same = (named.implementation, named.version) == (info.implementation, info.version)

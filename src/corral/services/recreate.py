@@ -270,6 +270,10 @@ def _keep_interpreter(ctx: Context, env: Path) -> str | None:
 
     if ctx.settings.value("python") or read_python_version(env.parent) is not None:
         return None
+    from corral.services.trust import why_untrusted  # noqa: PLC0415
+
+    if why_untrusted(ctx.paths, env) is not None:
+        return None  # the corral-env.json of an env corral did not make names what a repository chose
     record = read_provenance(env)
     if record is None or not Path(record.interpreter).exists():
         return None

@@ -1,4 +1,4 @@
-"""A project's env that no longer follows its record: moved, copied, or not the Python the project asks for.
+"""A project's env that no longer follows its record: moved, copied, not corral's, or on another Python.
 
 The env is a function of pyproject.toml, pylock.toml and the chosen interpreter. `sync` (and `run`, through it)
 asks `why_stale` on its full path and rebuilds a stale env from the lock through the atomic recreate
@@ -6,6 +6,10 @@ asks `why_stale` on its full path and rebuilds a stale env from the lock through
 another folder, and the stamp records `.python-version`, pyproject.toml (requires-python, `[tool.corral]`), the
 user config and `CORRAL_*` (`services.sync_stamp`). The evidence is doctor's own, so `doctor` reports the same
 thing: `doctor.relocation.check_relocation` (files only) and `services.python.unmet_request`.
+
+An env corral's own record does not vouch for (`services.trust.why_untrusted`: one a repository ships, or one
+replaced since corral made it) is rebuilt before its python is ever started; `corral allow` keeps an env the user
+made. Its stamp sits in the env, so the fast path asks the record too (`cli.sync_cmd.synced_env`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,11 @@ def why_stale(ctx: Context, env: Path, identify: Callable[[], InterpreterInfo]) 
     moved = check_relocation(target)
     if moved:
         return moved[0].message
+    from corral.services.trust import why_untrusted  # noqa: PLC0415
+
+    shipped = why_untrusted(ctx.paths, env)  # an env a repository ships: its python is never started
+    if shipped is not None:
+        return shipped
     info = identify()
     wanted = unmet_request(ctx, info)
     return None if wanted is None else f"it runs {info.implementation} {info.version}, but {wanted}"

@@ -112,9 +112,15 @@ def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: Int
 
 
 def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
+    """The env's python and what it is; never started when it is a program the project ships (`exec_guard`)."""
     from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.services.exec_guard import env_refusal  # noqa: PLC0415
 
     python = Path(str(EnvLayout.for_path(env).python))
+    refusal = env_refusal(ctx, env)
+    if refusal is not None:
+        msg = f"not starting the python of {env}: {refusal}; rebuild the env from the lock with `corral recreate`"
+        raise EnvError(msg)
     try:
         return python, ctx.finder.from_path(python)
     except InterpreterNotFound as err:

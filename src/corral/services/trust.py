@@ -26,7 +26,6 @@ import contextlib
 import json
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +36,8 @@ if TYPE_CHECKING:
 
     from corral.infra.paths import CorralPaths
 
-__all__ = ["TRUST_FILE", "Trust", "allow_env", "check_trust", "keeping_trust", "record_created", "revoke_env"]
+__all__ = ["TRUST_FILE", "Trust", "allow_env", "check_trust", "keeping_trust", "record_created", "revoke_env",
+           "why_untrusted"]
 
 TRUST_FILE = "trust.json"
 _VERSION = 2
@@ -45,16 +45,25 @@ _CREATED = "created"  # corral made the env there
 _ALLOWED = "envs"  # the user ran `corral allow` (the key of version 1 files, kept)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
 class Trust:
     """Whether an env may be activated automatically, and why (or why not).
 
     `can_allow` is False when `corral allow` would be refused too (another user's env, or one others can write to).
+    `recorded` is True when corral's record names the env's path at all (made or allowed, matching or not).
+    A plain class, not a dataclass: the no-op `sync`/`run` fast paths ask too, and importing dataclasses costs ~5 ms.
     """
 
-    trusted: bool
-    reason: str
-    can_allow: bool = True
+    __slots__ = ("can_allow", "reason", "recorded", "trusted")
+
+    def __init__(self, *, trusted: bool, reason: str, can_allow: bool = True, recorded: bool = False) -> None:
+        self.trusted = trusted
+        self.reason = reason
+        self.can_allow = can_allow
+        self.recorded = recorded
+
+    def __repr__(self) -> str:
+        return (f"Trust(trusted={self.trusted!r}, reason={self.reason!r}, can_allow={self.can_allow!r}, "
+                f"recorded={self.recorded!r})")
 
 
 def _identity(env: Path) -> tuple[str, dict[str, list[int]]]:
@@ -163,17 +172,49 @@ def check_trust(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> Tr
     data = _load(paths() if callable(paths) else paths)
     created, allowed = data[_CREATED].get(real), data[_ALLOWED].get(real)
     if _matches(created, ident):
-        return Trust(trusted=True, reason="created here by corral")
+        return Trust(trusted=True, reason="created here by corral", recorded=True)
     if _matches(allowed, ident):
-        return Trust(trusted=True, reason="allowed by the user")
+        return Trust(trusted=True, reason="allowed by the user", recorded=True)
     if isinstance(allowed, dict) and "pyvenv_cfg" not in allowed:
-        return Trust(trusted=False, reason="allowed by an older corral, which recorded too little to recognise it")
+        return Trust(trusted=False, reason="allowed by an older corral, which recorded too little to recognise it",
+                     recorded=True)
     if created is not None or allowed is not None:
         verb = "created here by corral" if created is not None else "allowed once"
         return Trust(trusted=False, reason=f"{verb}, but replaced or changed since (its pyvenv.cfg is not the same "
-                                           "file any more)")
+                                           "file any more)", recorded=True)
     return Trust(trusted=False, reason="corral has no record of creating it here or of you allowing it "
                                        "(a corral-env.json inside an env proves nothing)")
+
+
+def why_untrusted(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> str | None:
+    """Why `sync` and `run` must not use the project's env as it is (they rebuild it from the lock), else None.
+
+    None when corral's record says it made the env there, or the user allowed it, and it is still that env.
+    An env a repository ships (a `.venv` committed or unpacked with the project) is one corral has no record of:
+    its programs are the repository's, whatever its corral-env.json or corral-sync.json say.
+    """
+    try:
+        trust = check_trust(paths, env)
+    except EnvError as err:
+        return str(err)
+    if trust.trusted or (trust.can_allow and not trust.recorded and _moved_here(paths, env)):
+        return None
+    reason = trust.reason if trust.recorded or not trust.can_allow else "corral has no record of making it here"
+    return f"{reason}; `corral allow` keeps an env you made yourself" if trust.can_allow else reason
+
+
+def _moved_here(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> bool:
+    """True when the record knows this very env (same folder and pyvenv.cfg identity) under the path it left.
+
+    Only `why_untrusted` asks (the user moved the project: the env is still corral's, sync rebuilds it anyway);
+    the cd-hook does not activate a moved env until `corral doctor --fix` records it where it is now.
+    """
+    try:
+        _, ident = _identity(env)
+    except EnvError:
+        return False
+    data = _load(paths() if callable(paths) else paths)
+    return any(_matches(entry, ident) for kind in (_CREATED, _ALLOWED) for entry in data[kind].values())
 
 
 def _matches(entry: object, ident: dict[str, list[int]]) -> bool:

@@ -1,0 +1,137 @@
+"""What corral may start: never a program a repository shipped.
+
+A repository can ship any file, so corral never starts an executable whose real path lies inside the project
+folder, unless it belongs to an env that corral's own record says it made there or that the user allowed with
+`corral allow` (`services.trust`: a record in corral's data folder; nothing inside a project or an env is
+evidence). A base interpreter (what an env's `bin/python` resolves to, the `home` its pyvenv.cfg names) must lie
+outside the project whatever the record says: an env's python loads its standard library from beside `home`.
+
+Who asks, and what each does with a refusal:
+
+- `services.sync` before it probes an env's python or hands it to an installer (an error naming the fix),
+  and `services.lock` before it resolves for the env's python (it takes the interpreter a new env would get);
+- `doctor.target` / `doctor.pyvenv`: a finding "not run: ..." instead of the probe;
+- `services.python`: an interpreter a project file names (.python-version, `[tool.corral] python`,
+  requires-python) may be a path only when discovery already lists it (`corral python list`) and it lies
+  outside the project. The user's own `--python PATH`, `CORRAL_PYTHON` and user config may name any path.
+
+Sync and run also never use a project env corral did not make as it is: they rebuild it from the lock
+(`services.stale_env`). Activating an env is not starting it: the cd-hook asks `services.trust`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from corral.infra.paths import CorralPaths
+    from corral.services.context import Context
+
+__all__ = ["env_refusal", "inside", "project_roots", "start_refusal", "vouched_env"]
+
+_CFG_MAX_BYTES = 64 * 1024  # a pyvenv.cfg is a few lines; anything bigger is not read
+
+
+def inside(path: str | Path, root: str | Path) -> bool:
+    """`path` is `root` or lies under it (both compared as given: pass real paths)."""
+    path, root = str(path), str(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def project_roots(ctx: Context, *near: Path) -> tuple[str, ...]:
+    """Real paths of the project around the working folder and of the projects around `near` (e.g. an env)."""
+    from corral.services.project import find_project_root  # noqa: PLC0415
+
+    found = [find_project_root(ctx.cwd), *(find_project_root(p.parent) for p in near)]
+    return tuple(dict.fromkeys(os.path.realpath(r) for r in found if r is not None))
+
+
+def _env_holding(real: str, root: str) -> Path | None:
+    """The env (a folder holding pyvenv.cfg) that `real` lies in, looked for up to the project root."""
+    for folder in Path(real).parents:
+        if not inside(folder, root):
+            return None
+        if (folder / "pyvenv.cfg").is_file():
+            return folder
+    return None
+
+
+def start_refusal(paths: CorralPaths, exe: Path, roots: Iterable[str], *, base: bool = False) -> str | None:
+    """Why corral must not start `exe` (its real path lies inside a project), None when it may.
+
+    `base`: `exe` is a base interpreter, which no record vouches for inside a project.
+    """
+    real = os.path.realpath(exe)
+    root = next((r for r in roots if inside(real, r)), None)
+    if root is None:
+        return None
+    shown = exe if real == str(exe) else f"{exe} (really {real})"
+    if base:
+        return f"{shown} lies inside the project ({root}), and corral never starts an interpreter a project ships"
+    env = _env_holding(real, root)
+    if env is not None:
+        from corral.errors import EnvError  # noqa: PLC0415
+        from corral.services.trust import check_trust  # noqa: PLC0415
+
+        try:
+            if check_trust(paths, env).trusted:
+                return None
+        except EnvError:
+            pass
+    return f"{shown} lies inside the project and corral did not make this env"
+
+
+def _cfg_home(env: Path) -> str | None:
+    """The `home` of `env`'s pyvenv.cfg; "" when the file is not a small regular file (nothing can tell)."""
+    from corral.core.pyvenv_cfg import PyvenvCfg  # noqa: PLC0415
+
+    path = env / "pyvenv.cfg"
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _CFG_MAX_BYTES:
+            return ""
+        with open(path, "rb") as handle:
+            text = handle.read(_CFG_MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    return PyvenvCfg.parse(text).home
+
+
+def env_refusal(ctx: Context, env: Path) -> str | None:
+    """Why corral must not start `env`'s python (its program, or the `home` it runs on, a project's file); else None."""
+    from corral.core.layout import EnvLayout  # noqa: PLC0415
+
+    roots = project_roots(ctx, env)
+    if not roots:
+        return None
+    python = Path(str(EnvLayout.for_path(env).python))
+    refusal = start_refusal(ctx.paths, python, roots)
+    if refusal is not None:
+        return refusal
+    home = _cfg_home(env)
+    if home == "":
+        return f"its pyvenv.cfg ({env / 'pyvenv.cfg'}) is not a small regular file"
+    if home:
+        try:
+            real = os.path.realpath(home)
+        except ValueError:  # a NUL byte: no folder has that name, and no python starts on it
+            return f"its pyvenv.cfg home {home!r} is not a path"
+        if any(inside(real, r) for r in roots):
+            return (f"its pyvenv.cfg home {home} lies inside the project: corral never starts an interpreter on a "
+                    "base a project ships")
+    return None
+
+
+def vouched_env(ctx: Context, env: Path) -> bool:
+    """The project's env may be used as it is: corral's record vouches for it and it runs no project's file.
+
+    `services.lock` resolves for the env's python only then; otherwise sync rebuilds the env after locking.
+    """
+    from corral.services.trust import why_untrusted  # noqa: PLC0415
+
+    return why_untrusted(ctx.paths, env) is None and env_refusal(ctx, env) is None
