@@ -397,6 +397,14 @@ def _project_env(ctx: Context, progress: Progress | None) -> Path:
         if progress:
             progress("creating", f"environment {env}")
         create_env(ctx, env)
+        return env
+    from corral.services.exec_guard import vouched_env  # noqa: PLC0415
+
+    if not vouched_env(ctx, env):  # a shipped env: installing into it would start its python
+        msg = (f"{env} is not an env corral made here (or you allowed), so corral will not install into it or start "
+               "its python; run `corral sync` to rebuild it from the lock (or `corral allow` if you made it "
+               "yourself), then run this command again; nothing was changed")
+        raise UsageError(msg)
     return env
 
 
