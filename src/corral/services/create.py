@@ -174,12 +174,6 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
                       seeded=do_seed, system_site_packages=ssp, recorded_options=recorded)
 
 
-# What the creators put at the top of an env (uv, venv, virtualenv on every platform): a folder holding anything
-# else is not only a half-made env, and a recovery leaves it alone.
-_ENV_TOP_LEVEL = frozenset({"bin", "Scripts", "lib", "lib64", "Lib", "include", "Include", "share", "etc",
-                            "pyvenv.cfg", ".gitignore", "CACHEDIR.TAG", ".lock", PROVENANCE_FILE})
-
-
 def record_made(paths: CorralPaths, env: Path, *, kind: str, project: Path | None, interpreter: str | None,
                 version: str | None, creator: str | None) -> None:
     """Note in corral's data folder that corral made `env`: the inventory, and for a project's env the cd-hook's proof.
@@ -241,16 +235,16 @@ def _half_made(target: Path) -> bool:
     """A real folder of ours whose top level holds only what a creator makes (and corral's unfinished writes)."""
     import stat  # noqa: PLC0415
 
+    from corral.inventory.safety import ENV_NAMES, is_corral_temp  # noqa: PLC0415
+
     try:
         st = os.lstat(target)
-        names = set(os.listdir(target))
+        names = os.listdir(target)
     except OSError:
         return False
     geteuid = getattr(os, "geteuid", None)
-    ours = {n for n in names
-            if n.startswith(".") and n.endswith(".tmp") and n[1:].split(".corral-")[0] in _ENV_TOP_LEVEL}
     return (stat.S_ISDIR(st.st_mode) and (geteuid is None or st.st_uid == geteuid())
-            and names - ours <= _ENV_TOP_LEVEL)
+            and all(name in ENV_NAMES or is_corral_temp(name) for name in names))
 
 
 def _empty_dir(path: Path) -> None:

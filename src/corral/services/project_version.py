@@ -11,10 +11,9 @@ from, and the interpreter, so an unchanged project costs one `git describe` per 
 
 from __future__ import annotations
 
-import os
-
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
