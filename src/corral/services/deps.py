@@ -400,11 +400,13 @@ def _project_env(ctx: Context, progress: Progress | None) -> Path:
         return env
     from corral.services.exec_guard import vouched_env  # noqa: PLC0415
 
-    if not vouched_env(ctx, env):  # a shipped env: installing into it would start its python
-        msg = (f"{env} is not an env corral made here (or you allowed), so corral will not install into it or start "
-               "its python; run `corral sync` to rebuild it from the lock (or `corral allow` if you made it "
-               "yourself), then run this command again; nothing was changed")
-        raise UsageError(msg)
+    if not vouched_env(ctx, env):  # shipped, copied or moved: installing into it would start a python it brought
+        from corral.services.recreate import recreate  # noqa: PLC0415
+
+        if progress:
+            progress("rebuilding", f"{env} from the lock first: corral has no record of making it here "
+                     "(`corral allow` keeps an env you made yourself)")
+        recreate(ctx)
     return env
 
 
