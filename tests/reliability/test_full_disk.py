@@ -147,7 +147,7 @@ def test_add_whose_record_finds_the_disk_full_uninstalls_again(corral: Corral, t
     with tmpfs(tmp_path / "disk", "1m") as disk:
         root = _project(disk / "proj")
         with tmpfs(root / ".venv", "30m"):
-            os.chmod(root / ".venv", 0o755)  # a tmpfs root is world-writable (1777): corral would not trust that env
+            os.chmod(root / ".venv", 0o755)  # noqa: S103 - a tmpfs root is world-writable (1777): corral would not trust that env
             assert corral("sync", cwd=root).exit_code == 0
             files = {name: (root / name).read_bytes() for name in ("pyproject.toml", "pylock.toml")}
             before = _packages(root / ".venv")
