@@ -148,6 +148,10 @@ def _req_name(text: str) -> str | None:
         return None
 
 
+_UV_RESOLVER_SETTINGS = ("exclude-newer", "exclude-newer-package", "prerelease", "resolution",
+                         "override-dependencies", "constraint-dependencies", "conflicts")
+
+
 def _uv_project(data: Mapping[str, Any], root: Path, version: str) -> dict[str, Any]:
     project = data.get("project", {})
     name = project.get("name") if isinstance(project.get("name"), str) else "corral-project"
@@ -160,7 +164,11 @@ def _uv_project(data: Mapping[str, Any], root: Path, version: str) -> dict[str, 
     if data.get("dependency-groups"):
         doc["dependency-groups"] = data["dependency-groups"]
     uv: dict[str, Any] = {"package": False}
-    sources = (data.get("tool", {}).get("uv", {}) or {}).get("sources")
+    declared = data.get("tool", {}).get("uv", {}) or {}
+    # uv's own resolver settings of the project: a lock that ignored them would pick what `uv lock` would not (and
+    # what `uv pip install` run in the project then refuses, e.g. `exclude-newer`).
+    uv.update({key: declared[key] for key in _UV_RESOLVER_SETTINGS if key in declared})
+    sources = declared.get("sources")
     if isinstance(sources, dict):
         uv["sources"] = {k: _absolute_source(v, root) for k, v in sources.items()}
     doc["tool"] = {"uv": uv}
