@@ -15,7 +15,7 @@ from corral.errors import UnsafeText
 if TYPE_CHECKING:
     from pathlib import Path
 
-PYPI = "https://pypi.org/simple/"
+PYPI = "https://index.example/simple/"
 A, B, C = "a" * 64, "b" * 64, "c" * 64
 
 
@@ -69,12 +69,12 @@ def test_uv_gets_one_batch_per_index_and_url_files_ride_with_the_first() -> None
 
 
 def test_uv_index_is_the_locks_own_and_the_callers_credentials_for_it_are_kept() -> None:
-    environ = {"UV_INDEX_URL": "https://user:token@pypi.org/simple", "UV_EXTRA_INDEX_URL": "https://extra/simple",
+    environ = {"UV_INDEX_URL": "https://user:token@index.example/simple", "UV_EXTRA_INDEX_URL": "https://extra/simple",
                "UV_INDEX": "team=https://team.example/simple", "PATH": "/bin"}
 
     env = _index_environ(environ, PYPI)
 
-    assert env["UV_DEFAULT_INDEX"] == "https://user:token@pypi.org/simple"
+    assert env["UV_DEFAULT_INDEX"] == "https://user:token@index.example/simple"
     assert "UV_INDEX_URL" not in env
     assert "UV_EXTRA_INDEX_URL" not in env
     assert "UV_INDEX" not in env

@@ -35,19 +35,19 @@ def driver_answer() -> dict[str, Any]:
     """What _piptools_driver.py prints for `six`, an sdist-only `oldsdist`, a dev group with `mock`."""
     def files(name: str, version: str, *, wheel: bool = True) -> list[dict[str, Any]]:
         found = [{"filename": f"{name}-{version}.tar.gz", "url": f"https://files.example/{name}-{version}.tar.gz",
-                  "sha256": SHA, "kind": "sdist", "index": "https://pypi.org/simple"}]
+                  "sha256": SHA, "kind": "sdist", "index": "https://index.example/simple"}]
         if wheel:
             found.append({"filename": f"{name}-{version}-py2.py3-none-any.whl", "sha256": SHA, "kind": "wheel",
                           "url": f"https://files.example/{name}-{version}-py2.py3-none-any.whl",
-                          "index": "https://pypi.org/simple"})
+                          "index": "https://index.example/simple"})
         return found
     return {
         "packages": [
-            {"name": "six", "version": "1.17.0", "index": "https://pypi.org/simple", "files": files("six", "1.17.0"),
+            {"name": "six", "version": "1.17.0", "index": "https://index.example/simple", "files": files("six", "1.17.0"),
              "dependencies": []},
-            {"name": "oldsdist", "version": "1.0", "index": "https://pypi.org/simple",
+            {"name": "oldsdist", "version": "1.0", "index": "https://index.example/simple",
              "files": files("oldsdist", "1.0", wheel=False), "dependencies": ["six"]},
-            {"name": "mock", "version": "3.0.5", "index": "https://pypi.org/simple", "files": files("mock", "3.0.5"),
+            {"name": "mock", "version": "3.0.5", "index": "https://index.example/simple", "files": files("mock", "3.0.5"),
              "dependencies": ["six"]},
         ],
         "selections": [["default", "", ["oldsdist", "six"]], ["group", "dev", ["mock", "six"]]],

@@ -186,9 +186,9 @@ def test_invalid_lock_is_a_lock_error_naming_the_fix() -> None:
 
 
 @pytest.mark.parametrize(("index", "base"), [
-    ("https://pypi.org/simple", "https://pypi.org/simple"),
-    ("https://pypi.org/simple/", "https://pypi.org/simple/"),
-    ("https://pypi.org/simple/Alpha_Pkg/", "https://pypi.org/simple/"),
+    ("https://index.example/simple", "https://index.example/simple"),
+    ("https://index.example/simple/", "https://index.example/simple/"),
+    ("https://index.example/simple/Alpha_Pkg/", "https://index.example/simple/"),
     ("https://mirror.example/py/simple/alpha-pkg", "https://mirror.example/py/simple/"),
     ("https://mirror.example/alpha-pkg/", "https://mirror.example/alpha-pkg/"),  # not a project page
     ("https://mirror.example/simple/other/", "https://mirror.example/simple/other/"),
@@ -203,10 +203,10 @@ def test_files_from_an_index_carry_it_and_every_hash_of_their_entry() -> None:
              "hashes": {"sha256": "cd" * 32}}
     win = {**wheel("alpha-1.0-cp312-cp312-win_amd64.whl"), "hashes": {"sha256": "ef" * 32}}
     data = lock(
-        pkg("alpha", "1.0", "alpha-1.0-py3-none-any.whl", index="https://pypi.org/simple/alpha/", sdist=sdist,
+        pkg("alpha", "1.0", "alpha-1.0-py3-none-any.whl", index="https://index.example/simple/alpha/", sdist=sdist,
             wheels=[wheel("alpha-1.0-py3-none-any.whl"), win]),
         pkg("beta", "2.0", "beta-2.0-py3-none-any.whl"),
-        {"name": "gamma", "version": "3.0", "index": "https://pypi.org/simple",
+        {"name": "gamma", "version": "3.0", "index": "https://index.example/simple",
          "wheels": [{"name": "gamma-3.0-py3-none-any.whl", "path": "w/gamma-3.0-py3-none-any.whl",
                      "hashes": {"sha256": "12" * 32}}]},
     )
@@ -214,7 +214,7 @@ def test_files_from_an_index_carry_it_and_every_hash_of_their_entry() -> None:
     chosen = {c.name: c for c in select_packages(data, target=interp((3, 12, 1)), selection=Selection(),
                                                  lock_dir=Path("/lock"), platforms=LINUX)}
     # then
-    assert chosen["alpha"].index == "https://pypi.org/simple/"
+    assert chosen["alpha"].index == "https://index.example/simple/"
     assert chosen["alpha"].hashes == ("ab" * 32, "ef" * 32, "cd" * 32)
     assert chosen["alpha"].from_index
     assert not chosen["beta"].from_index, "no index in the lock: installed by its URL"
