@@ -15,19 +15,11 @@ import pytest
 from reliability_support import corral_cmd, subprocess_environ, tree_digest
 
 from conftest import pyenv_python
+from support.projects import demo_pyproject
 
 pytestmark = pytest.mark.integration
 
-PYPROJECT = """\
-[project]
-name = "demo"
-version = "0.1.0"
-requires-python = ">=3.12"
-dependencies = ["alpha"]
-
-[tool.corral]
-seed = false
-"""
+PYPROJECT = demo_pyproject("alpha")
 EXIT_BROKEN_PIPE = 141
 
 

@@ -20,21 +20,13 @@ import pytest
 
 from conftest import pyenv_python
 from support.index import serve_index
+from support.projects import demo_pyproject
 from support.wheelhouse import WHEELHOUSE
 from support.wheels import record_row, zip_bytes
 
 pytestmark = pytest.mark.integration
 
-PYPROJECT = """\
-[project]
-name = "demo"
-version = "0.1.0"
-requires-python = ">=3.12"
-dependencies = ["alpha"]
-
-[tool.corral]
-seed = false
-"""
+PYPROJECT = demo_pyproject("alpha")
 Corral = Callable[..., Any]  # the in-process CLI runner (conftest)
 MB = 1 << 20
 PAGE = 4096

@@ -16,19 +16,11 @@ from conftest import pyenv_python
 from corral.infra.journals import project_key
 from reliability.reliability_support import corral_cmd, subprocess_environ, tree_digest
 from support.journals import pending_journals
+from support.projects import demo_pyproject
 
 pytestmark = pytest.mark.integration
 
-PYPROJECT = """\
-[project]
-name = "demo"
-version = "0.1.0"
-requires-python = ">=3.12"
-dependencies = ["alpha>=1.0"]
-
-[tool.corral]
-seed = false
-"""
+PYPROJECT = demo_pyproject("alpha>=1.0")
 EVIL = b"pwned by a cloned repository\n"
 
 

@@ -16,19 +16,11 @@ import pytest
 
 from conftest import pyenv_python
 from reliability.reliability_support import tree_digest
+from support.projects import demo_pyproject
 
 pytestmark = pytest.mark.integration
 
-PYPROJECT = """\
-[project]
-name = "demo"
-version = "0.1.0"
-requires-python = ">=3.12"
-dependencies = ["alpha"]
-
-[tool.corral]
-seed = false
-"""
+PYPROJECT = demo_pyproject("alpha")
 Corral = Callable[..., Any]  # the in-process CLI runner (conftest)
 Lab = tuple[Path, Path]
 USERS_FILE = b"export PATH=$HOME/bin:$PATH  # the user's own shell setup\n"
