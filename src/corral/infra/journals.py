@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
-__all__ = ["KINDS", "PARTIAL_WRITE_RE", "TOKEN_RE", "journal_dir", "journal_path", "partial_writes", "pending",
-           "project_key", "read_journal", "remove_journal", "write_journal"]
+__all__ = ["KINDS", "PARTIAL_WRITE_RE", "TOKEN_RE", "journal_dir", "journal_path", "owned_regular_file",
+           "partial_writes", "pending", "project_key", "read_journal", "remove_journal", "write_journal"]
 
 KINDS: Final = ("txn", "recreate", "creating")
 TOKEN_RE: Final = re.compile(r"^[0-9a-f]{8,64}$")  # tokens corral generates (secrets.token_hex)
@@ -48,13 +48,14 @@ def journal_path(paths: CorralPaths, project_root: Path, kind: str) -> Path:
     return journal_dir(paths) / f"{project_key(project_root)}.{kind}.json"
 
 
-def _owned_regular_file(path: Path) -> bool:
+def owned_regular_file(path: Path, *, max_size: int | None = None) -> bool:
+    """`path` is a regular file (not a link) of the current user, of at most `max_size` bytes when given."""
     try:
         st = os.lstat(path)
     except OSError:
         return False
     geteuid = getattr(os, "geteuid", None)
-    return (stat.S_ISREG(st.st_mode) and st.st_size <= _MAX_JOURNAL
+    return (stat.S_ISREG(st.st_mode) and (max_size is None or st.st_size <= max_size)
             and (geteuid is None or st.st_uid == geteuid()))
 
 
@@ -63,7 +64,7 @@ def read_journal(path: Path, project_root: Path) -> dict[str, Any] | None:
 
     A damaged journal of ours is reported as {"damaged": reason} so recovery can say so instead of guessing.
     """
-    if not _owned_regular_file(path):
+    if not owned_regular_file(path, max_size=_MAX_JOURNAL):
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -111,9 +112,10 @@ def partial_writes(project_root: Path) -> list[Path]:
     except OSError:
         return []
     return [project_root / name for name in names
-            if PARTIAL_WRITE_RE.match(name) and _owned_regular_file(project_root / name)]
+            if PARTIAL_WRITE_RE.match(name) and owned_regular_file(project_root / name)]
 
 
 def pending(paths: CorralPaths, project_root: Path) -> list[str]:
     """The kinds of journal left for this project (a few `lstat`s)."""
-    return [kind for kind in KINDS if _owned_regular_file(journal_path(paths, project_root, kind))]
+    return [kind for kind in KINDS
+            if owned_regular_file(journal_path(paths, project_root, kind), max_size=_MAX_JOURNAL)]

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from corral.errors import LockError
 from corral.infra.faults import checkpoint
-from corral.infra.journals import TOKEN_RE, journal_path, read_journal, remove_journal, write_journal
+from corral.infra.journals import (
+    TOKEN_RE,
+    journal_path,
+    owned_regular_file,
+    read_journal,
+    remove_journal,
+    write_journal,
+)
 
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
@@ -166,21 +173,11 @@ def _valid_entries(data: dict[str, Any]) -> list[dict[str, str]] | None:
     return valid
 
 
-def _our_file(path: Path) -> bool:
-    """A regular file (not a link) owned by the current user."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    geteuid = getattr(os, "geteuid", None)
-    return stat.S_ISREG(st.st_mode) and (geteuid is None or st.st_uid == geteuid())
-
-
 def _roll_back(root: Path, entries: list[dict[str, str]]) -> bool:
     removed = False
     for entry in entries:
         new = root / entry["new"]
-        if _our_file(new):
+        if owned_regular_file(new):
             with contextlib.suppress(OSError):
                 new.unlink()
                 removed = True
@@ -208,7 +205,7 @@ def recover(project_root: Path, *, paths: CorralPaths | None = None) -> str | No
             msg = (f"corral's journal ({journal}) names {target}, which now lies outside {project_root}; "
                    "check pyproject.toml and pylock.toml by hand, then delete that journal")
             raise LockError(msg)
-        if _our_file(new) and _sha(new.read_bytes()) == entry["sha256"]:
+        if owned_regular_file(new) and _sha(new.read_bytes()) == entry["sha256"]:
             os.replace(new, target)
         elif not (target.is_file() and _sha(target.read_bytes()) == entry["sha256"]):
             msg = (f"interrupted change of {target.name} cannot be completed ({new.name} is missing or damaged); "
