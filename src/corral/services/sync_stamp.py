@@ -182,6 +182,14 @@ def clear_stamp(env: Path) -> None:
         write_stamp(env, {"selection": selection})
 
 
+def _maybe_partial_writes(root: Path) -> bool:
+    """A name in `root` could be a killed writer's temporary (one listing; the exact test is infra.journals')."""
+    try:
+        return any(n.startswith(".") and n.endswith(".tmp") and ".corral-" in n for n in os.listdir(root))
+    except OSError:
+        return False
+
+
 def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str | None, frozen: bool,  # noqa: PLR0911, C901 - one early exit per input checked
             environ: Mapping[str, str], engine: str | None = None) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
@@ -192,8 +200,8 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
     # A journal of unfinished work (in corral's state folder) is never pending behind a valid stamp: every
     # journaled change drops the stamp before its commit point (services.transaction, services.recreate).
     # A killed writer's temporary file in the project sends the command the slow way, which removes it.
-    if pyproject is not None:
-        from corral.infra.journals import partial_writes  # noqa: PLC0415 - stdlib only
+    if pyproject is not None and _maybe_partial_writes(pyproject.parent):
+        from corral.infra.journals import partial_writes  # noqa: PLC0415 - only when a name looks like one
 
         if partial_writes(pyproject.parent):
             return False
