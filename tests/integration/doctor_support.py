@@ -31,7 +31,7 @@ def make_project(root: Path, deps: list[str], python: str = "3.12") -> Path:
 def lock_and_sync(root: Path) -> None:
     """`corral lock` + `corral sync` through the services (real uv, local index)."""
     from corral.services.lock import lock
-    from corral.services.sync import sync
+    from corral.services.sync.apply import sync
 
     lock(Context(cwd=root))
     sync(Context(cwd=root))

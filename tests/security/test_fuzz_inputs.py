@@ -41,7 +41,7 @@ from corral.inventory.safety import refusal
 from corral.services.config import Settings
 from corral.services.inspection import inspect_env, read_provenance
 from corral.services.project import Project
-from corral.services.sync_stamp import is_noop
+from corral.services.sync.stamp import is_noop
 from corral.services.trust import check_trust
 
 # CORRAL_FUZZ_SCALE=20 runs twenty times the examples (a deeper hunt than CI's ~30 s).

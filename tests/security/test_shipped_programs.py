@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from security_support import World, corral_environ, make_world, plant, run_corral
 
-from corral.services import sync_stamp
+from corral.services.sync import stamp as sync_stamp
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import tomllib
 from corral.core.foreign import ignored_declarations
 from corral.core.poetry import Unconvertible, convert_poetry, python_marker, to_specifier
 from corral.errors import UsageError
-from corral.services.deps import edit_pyproject
+from corral.services.add_remove import edit_pyproject
 from corral.services.foreign import check_declarations, splice_tables
 from corral.services.foreign.poetry import migrate_tables
 from corral.services.requirements_io import parse_requirements_file

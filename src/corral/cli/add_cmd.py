@@ -37,7 +37,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         else:
             out.info(f"added {', '.join(args.requirements)} to {Path(args.script)}'s script block (env: {env})")
         return 0
-    from corral.services.deps import add  # noqa: PLC0415
+    from corral.services.add_remove import add  # noqa: PLC0415
 
     report = add(ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine,
                  progress=lambda stage, detail: out.info(f"{stage}: {detail}"))

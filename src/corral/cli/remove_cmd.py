@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Drop, re-lock, sync; all or nothing."""
     from corral.cli.add_cmd import show  # noqa: PLC0415
-    from corral.services.deps import remove  # noqa: PLC0415
+    from corral.services.add_remove import remove  # noqa: PLC0415
 
     report = remove(ctx, args.names, group=args.group, optional=args.optional, engine=args.engine,
                     progress=lambda stage, detail: out.info(f"{stage}: {detail}"))

@@ -1,6 +1,6 @@
 """`corral sync`: make the env exactly the lock.
 
-`fast_path` runs before the command context is built and uses only the stdlib (`services.sync_stamp`): an
+`fast_path` runs before the command context is built and uses only the stdlib (`services.sync.stamp`): an
 unchanged project returns before packaging, tomlkit, rich or the settings machinery are imported.
 """
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from corral.core.selection import Selection
     from corral.render.output import Output
     from corral.services.context import Context
-    from corral.services.sync import SyncReport
+    from corral.services.sync.apply import SyncReport
 
 
 def add_sync_options(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +60,7 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
 
     `keep_last` (`corral run`): without group/extra flags, any selection the last sync made counts.
     """
-    from corral.services.sync_stamp import is_noop, locate, selection_key  # noqa: PLC0415
+    from corral.services.sync.stamp import is_noop, locate, selection_key  # noqa: PLC0415
 
     start = Path(args.directory).absolute() if args.directory else Path.cwd()
     found = locate(start)
@@ -116,7 +116,7 @@ def progress_printer(out: Output) -> Callable[[str, str], None]:
 def run_sync(args: argparse.Namespace, ctx: Context, out: Output, selection: Selection | None, *,
              keep_last: bool = False) -> SyncReport:
     """Call the sync service with the flags (`selection` None: the defaults, or the last one with `keep_last`)."""
-    from corral.services.sync import sync  # noqa: PLC0415
+    from corral.services.sync.apply import sync  # noqa: PLC0415
 
     return sync(ctx, selection=selection, frozen=args.frozen, locked=args.locked, offline=args.offline,
                 engine=args.engine, progress=progress_printer(out), keep_last=keep_last)

@@ -154,7 +154,7 @@ class Target:
     @cached_property
     def stamp_selection(self) -> str | None:
         """The selection key the sync side recorded in the env's sync stamp (None without a stamp)."""
-        from corral.services.sync_stamp import read_stamp  # noqa: PLC0415 - stdlib-only module
+        from corral.services.sync.stamp import read_stamp  # noqa: PLC0415 - stdlib-only module
 
         key = (read_stamp(self.root) or {}).get("selection")
         return key if isinstance(key, str) else None
@@ -164,7 +164,7 @@ class Target:
         """The sync stamp proves the env is exactly the current, fresh lock (stdlib only: no lock parsing)."""
         if not self.is_project_env or self.lock_path is None or self.stamp_selection is None:
             return False
-        from corral.services.sync_stamp import is_noop  # noqa: PLC0415
+        from corral.services.sync.stamp import is_noop  # noqa: PLC0415
 
         assert self.project is not None  # noqa: S101 - is_project_env
         return is_noop(env=self.root, lock_path=self.lock_path, pyproject=self.project.pyproject,

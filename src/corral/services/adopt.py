@@ -83,7 +83,7 @@ def adopt(ctx: Context, *, dry_run: bool = False, engine: str | None = None,
         recorded, lock_only, prefer = _plan(ctx, target, lock_path)
     if dry_run or (not recorded and not lock_only):
         return AdoptReport(recorded=recorded, lock_only=lock_only, locked_first=locked_first, dry_run=dry_run)
-    from corral.services.deps import record  # noqa: PLC0415
+    from corral.services.add_remove import record  # noqa: PLC0415
 
     change = record(ctx, recorded, prefer=prefer, engine=engine, progress=progress)
     return AdoptReport(recorded=recorded, lock_only=lock_only, locked_first=locked_first, change=change.to_dict())

@@ -182,7 +182,7 @@ def _fix_patch(ctx: Context, target: Target, finding: Finding) -> str:
 
 def _fix_drift(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
     try:
-        from corral.services.sync import sync  # noqa: PLC0415
+        from corral.services.sync.apply import sync  # noqa: PLC0415
     except ImportError as err:
         msg = "sync is not available in this corral build"
         raise EnvError(msg) from err

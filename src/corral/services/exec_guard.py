@@ -8,7 +8,7 @@ outside the project whatever the record says: an env's python loads its standard
 
 Who asks, and what each does with a refusal:
 
-- `services.sync` before it probes an env's python or hands it to an installer (an error naming the fix),
+- `services.sync.apply` before it probes an env's python or hands it to an installer (an error naming the fix),
   and `services.lock` before it resolves for the env's python (it takes the interpreter a new env would get);
 - `doctor.target` / `doctor.pyvenv`: a finding "not run: ..." instead of the probe;
 - `services.python`: an interpreter a project file names (.python-version, `[tool.corral] python`,

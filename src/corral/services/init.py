@@ -72,7 +72,7 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
     deps, groups = tomlkit.array(), tomlkit.table()
     requirements = root / "requirements.txt"
     if requirements.is_file():
-        from corral.services.deps import resolve_requirement  # noqa: PLC0415
+        from corral.services.add_remove import resolve_requirement  # noqa: PLC0415
         from corral.services.requirements_io import parse_requirements_file  # noqa: PLC0415
 
         parsed = parse_requirements_file(requirements, project_root=root)

@@ -1,7 +1,7 @@
 """`corral kernel`: a Jupyter kernel for the project's env that is recorded, listed, refreshed and removed with it.
 
 `add_kernel` records `ipykernel` in a `jupyter` dependency group (and adds "jupyter" to `[tool.corral]
-default-groups` so a plain sync keeps it), installs it through `services.deps.add`, then writes a kernelspec
+default-groups` so a plain sync keeps it), installs it through `services.add_remove.add`, then writes a kernelspec
 (the same folder and kernel.json shape as `python -m ipykernel install`). corral also notes every kernel it
 writes in `<corral data>/kernels.json`, so a `--sys-prefix` kernel (kept inside the env) comes back after a
 recreate wipes the env folder.
@@ -188,7 +188,7 @@ def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | 
         return False, recorded
     if wanted != defaults:
         recorded["default-groups"] = wanted
-    from corral.services import deps  # noqa: PLC0415
+    from corral.services import add_remove as deps  # noqa: PLC0415
 
     # One transaction: the group, default-groups and the lock change together or not at all.
     deps.add(ctx, ["ipykernel"], group=JUPYTER_GROUP, engine=engine, progress=progress,

@@ -205,7 +205,7 @@ def _populate(ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: b
     if lock_path.is_file():
         try:
             from corral.core.selection import Selection  # noqa: PLC0415
-            from corral.services.sync import apply_lock  # noqa: PLC0415
+            from corral.services.sync.apply import apply_lock  # noqa: PLC0415
         except ImportError:
             notes.append("lock/sync not available in this build: reinstalled the old env's packages instead")
         else:
@@ -220,7 +220,7 @@ def _populate(ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: b
 def _recorded_selection(env: Path, selection_type: type) -> Any:  # noqa: ANN401
     """The groups/extras the old env was synced with (its sync stamp), so the rebuild installs the same set."""
     from corral.doctor.drift import selection_from_key  # noqa: PLC0415
-    from corral.services.sync_stamp import read_stamp  # noqa: PLC0415
+    from corral.services.sync.stamp import read_stamp  # noqa: PLC0415
 
     key = (read_stamp(env) or {}).get("selection")
     return selection_from_key(key if isinstance(key, str) else None, selection_type)
@@ -288,7 +288,7 @@ def recreate(ctx: Context, *, python: str | None = None, offline: bool = False,
              engine: str | None = None) -> RecreateReport:
     """Rebuild the project's env from the lock beside the old one and swap it in (confirmation is the CLI's job).
 
-    `offline` and `engine` are sync's (`services.sync` rebuilds a moved, copied or re-pinned env through here).
+    `offline` and `engine` are sync's (`services.sync.apply` rebuilds a moved, copied or re-pinned env through here).
     """
     from corral.services.transaction import project_lock  # noqa: PLC0415
 
@@ -300,7 +300,7 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
     from corral.infra.journals import remove_journal, write_journal  # noqa: PLC0415
     from corral.services.create import create_env  # noqa: PLC0415
     from corral.services.relocate import relocate_paths  # noqa: PLC0415
-    from corral.services.sync_stamp import clear_stamp  # noqa: PLC0415
+    from corral.services.sync.stamp import clear_stamp  # noqa: PLC0415
 
     project = ctx.require_project()
     env = project.env_path

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from corral.core.selection import Selection
     from corral.services.context import Context
-    from corral.services.deps import ChangeReport
+    from corral.services.add_remove import ChangeReport
 
 __all__ = ["ParsedRequirements", "export_lock", "import_requirements", "parse_requirements_file"]
 
@@ -258,7 +258,7 @@ def import_requirements(ctx: Context, files: Sequence[Path], *, group: str | Non
     extra, inside the group); otherwise it is reported and skipped (`corral sync` installs the project itself,
     `--extra` its extras).
     """
-    from corral.services.deps import record, target_of  # noqa: PLC0415
+    from corral.services.add_remove import record, target_of  # noqa: PLC0415
 
     project = ctx.require_project()
     parsed = ParsedRequirements()

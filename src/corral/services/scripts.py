@@ -139,7 +139,7 @@ def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], py
         if overlay_of is not None:
             _link_overlay(target, overlay_of)
         if lock is not None:
-            from corral.services.sync import apply_lock  # noqa: PLC0415
+            from corral.services.sync.apply import apply_lock  # noqa: PLC0415
 
             apply_lock(ctx, target, lock, install_project=False)
         elif requirements:

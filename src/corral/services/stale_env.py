@@ -4,7 +4,7 @@ The env is a function of pyproject.toml, pylock.toml and the chosen interpreter.
 asks `why_stale` on its full path and rebuilds a stale env from the lock through the atomic recreate
 (`services.recreate`). The no-op fast path never trusts a stale env: a moved or copied env's sync stamp names
 another folder, and the stamp records `.python-version`, pyproject.toml (requires-python, `[tool.corral]`), the
-user config and `CORRAL_*` (`services.sync_stamp`). The evidence is doctor's own, so `doctor` reports the same
+user config and `CORRAL_*` (`services.sync.stamp`). The evidence is doctor's own, so `doctor` reports the same
 thing: `doctor.relocation.check_relocation` (files only) and `services.python.unmet_request`.
 
 An env corral's own record does not vouch for (`services.trust.why_untrusted`: one a repository ships, or one

@@ -4,7 +4,7 @@ Order of work (nothing installed goes unrecorded; the configuration is sacred):
 1. validate every requirement (PEP 508; local paths and bare URLs are named by uv and recorded as `name @ URL`);
 2. edit a copy of pyproject.toml with tomlkit (the user's comments and layout survive);
 3. lock the copy (existing pins kept) into a candidate pylock beside the real one;
-4. install the candidate into the project env (`services.sync.apply_lock`);
+4. install the candidate into the project env (`services.sync.apply.apply_lock`);
 5. replace pyproject.toml and pylock.toml together (`services.transaction`).
 Any failure or Ctrl-C before 5 leaves both files byte-identical; if 4 failed halfway, the old lock is re-applied.
 
@@ -317,7 +317,7 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
     import tomlkit  # noqa: PLC0415
 
     from corral.services.lock import LOCK_FILE, _versions, _versions_text, diff_versions, render_lock  # noqa: PLC0415
-    from corral.services.sync_stamp import clear_stamp  # noqa: PLC0415
+    from corral.services.sync.stamp import clear_stamp  # noqa: PLC0415
     from corral.services.transaction import commit_files, project_lock  # noqa: PLC0415
 
     project = ctx.require_project()
@@ -419,8 +419,8 @@ def _kept_selection(env: Path, candidate: Path, old_lock: Path, targets: Sequenc
     from dataclasses import replace  # noqa: PLC0415
 
     from corral.core.selection import Selection  # noqa: PLC0415
-    from corral.services.lock_choice import lock_header  # noqa: PLC0415
-    from corral.services.sync import last_selection  # noqa: PLC0415
+    from corral.services.sync.selection_cache import lock_header  # noqa: PLC0415
+    from corral.services.sync.apply import last_selection  # noqa: PLC0415
 
     undo = last_selection(env, lock_header(old_lock)) if old_lock.is_file() else Selection()
     kept = last_selection(env, lock_header(candidate))
@@ -436,7 +436,7 @@ def _kept_selection(env: Path, candidate: Path, old_lock: Path, targets: Sequenc
 def _undo_install(ctx: Context, before: EnvSnapshot, old_lock: Path, *, selection: Selection,
                   engine: str | None) -> None:
     """Put the env back: delete what the failed change added (half-copied folders too), re-apply the old lock."""
-    from corral.services.sync import apply_lock  # noqa: PLC0415
+    from corral.services.sync.apply import apply_lock  # noqa: PLC0415
 
     before.remove_added()
     if old_lock.is_file():
@@ -448,7 +448,7 @@ def _undo_install(ctx: Context, before: EnvSnapshot, old_lock: Path, *, selectio
 def _install(ctx: Context, candidate: Path, *, selection: Selection, engine: str | None,
              progress: Progress | None, requirements: list[str]) -> dict[str, Any]:
     """Apply the candidate lock to the project env; the caller puts the env back on failure."""
-    from corral.services.sync import apply_lock  # noqa: PLC0415
+    from corral.services.sync.apply import apply_lock  # noqa: PLC0415
 
     project = ctx.require_project()
     try:
@@ -465,7 +465,7 @@ def _install(ctx: Context, candidate: Path, *, selection: Selection, engine: str
 
 def _stamp(ctx: Context, lock_path: Path, selection: Selection, sync_report: dict[str, Any]) -> None:
     """After the change the env is exactly the new lock's `selection`: say so, for the next run's no-op path."""
-    from corral.services.sync import stamp_env  # noqa: PLC0415
+    from corral.services.sync.apply import stamp_env  # noqa: PLC0415
 
     with contextlib.suppress(OSError):
         stamp_env(ctx, ctx.require_project().env_path, lock_path, selection=selection,

@@ -18,7 +18,7 @@ from corral.core.lockinputs import LOCK_FILE
 from corral.core.selection import Selection
 from corral.errors import EnvError, InterpreterNotFound, LockError, UsageError
 from corral.infra.faults import checkpoint
-from corral.services import sync_stamp
+from corral.services.sync import stamp as sync_stamp
 
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
@@ -205,7 +205,7 @@ def apply_lock(
 
 
 def _choose(ctx: Context, lock_path: Path, target: InterpreterInfo, selection: Selection) -> list[Chosen]:
-    from corral.services.lock_choice import choose  # noqa: PLC0415
+    from corral.services.sync.selection_cache import choose  # noqa: PLC0415
 
     return choose(lock_path, target=target, selection=selection, selection_key=stamp_key(selection),
                   cache_dir=ctx.paths.cache / "lock-choices")
@@ -354,7 +354,7 @@ def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bo
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
     lock_path = _ensure_lock(ctx, frozen=frozen, locked=locked, progress=say)
-    from corral.services.lock_choice import lock_header  # noqa: PLC0415
+    from corral.services.sync.selection_cache import lock_header  # noqa: PLC0415
 
     header = lock_header(lock_path)
     chosen = selection or (last_selection(env, header) if keep_last else Selection())
