@@ -106,11 +106,10 @@ def ensure_env(
     if ready is not None:
         mark_used(ready)
         return ScriptEnv(path=ready, key=key, created=False)
-    from filelock import FileLock  # noqa: PLC0415
+    from corral.infra.locks import file_lock  # noqa: PLC0415
 
     target = env_dir(ctx.environ, kind, key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
+    with file_lock(target.with_name(target.name + ".lock")):
         ready = ready_env(ctx.environ, kind, key)
         if ready is not None:
             return ScriptEnv(path=ready, key=key, created=False)

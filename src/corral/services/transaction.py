@@ -245,50 +245,19 @@ def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[list[s
         finally:
             _HELD[key] -= 1
         return
+    from corral.infra.locks import LockTimeout, file_lock  # noqa: PLC0415
+
     lock_path = project_lock_path(project_root)
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    release = _acquire(lock_path, timeout)
-    if release is None:
+    try:
+        with file_lock(lock_path, timeout=timeout):
+            _HELD[key] = 1
+            try:
+                yield recover_project(project_root)
+            finally:
+                _HELD.pop(key, None)
+    except LockTimeout as err:
+        if err.path != lock_path:  # a lock taken inside the block: not ours to explain
+            raise
         msg = (f"another corral command has held the lock on {project_root} for more than {timeout:.0f} s; "
                "wait or stop it")
-        raise LockError(msg)
-    _HELD[key] = 1
-    try:
-        yield recover_project(project_root)
-    finally:
-        _HELD.pop(key, None)
-        release()
-
-
-def _acquire(lock_path: Path, timeout: float) -> Callable[[], None] | None:
-    """Take an exclusive lock on `lock_path` (fcntl on POSIX: no filelock/asyncio import); its release, or None."""
-    try:
-        import fcntl  # noqa: PLC0415
-    except ImportError:  # Windows
-        from filelock import FileLock, Timeout  # noqa: PLC0415
-
-        guard = FileLock(str(lock_path), timeout=timeout)
-        try:
-            guard.acquire()
-        except Timeout:
-            return None
-        return guard.release
-    import time  # noqa: PLC0415
-
-    handle = open(lock_path, "a")  # noqa: SIM115 - closed by the returned release
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                handle.close()
-                return None
-            time.sleep(0.02)
-
-    def release() -> None:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-    return release
+        raise LockError(msg) from err

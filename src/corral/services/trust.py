@@ -135,15 +135,9 @@ def _load(paths: CorralPaths) -> dict[str, Any]:
 def _store(paths: CorralPaths) -> Iterator[dict[str, Any]]:
     """Read, change and write the store under an exclusive lock (two corral commands may record at once)."""
     from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.locks import file_lock  # noqa: PLC0415
 
-    paths.data.mkdir(parents=True, exist_ok=True)
-    with open(paths.data / f"{TRUST_FILE}.lock", "a", encoding="utf-8") as lock:
-        try:
-            import fcntl  # noqa: PLC0415
-        except ImportError:  # Windows: the atomic write still leaves a whole file
-            fcntl = None  # type: ignore[assignment]
-        if fcntl is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(paths.data / f"{TRUST_FILE}.lock"):
         data = _load(paths)
         yield data
         atomic_write_text(paths.data / TRUST_FILE, json.dumps(data, indent=2, sort_keys=True) + "\n")

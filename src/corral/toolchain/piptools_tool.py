@@ -98,20 +98,19 @@ def ensure_piptools(
     ready = find_piptools(data, key)
     if ready is not None:
         return ready
-    from filelock import FileLock, Timeout  # noqa: PLC0415 - only a build pays for it
+    from corral.infra.locks import LockTimeout, file_lock  # noqa: PLC0415 - only a build pays for it
 
     root = piptools_dir(data, key)
-    root.parent.mkdir(parents=True, exist_ok=True)
     lock_file = root.parent / f"{root.name}.lock"
     try:
-        with FileLock(str(lock_file), timeout=_LOCK_TIMEOUT):
+        with file_lock(lock_file, timeout=_LOCK_TIMEOUT):
             ready = find_piptools(data, key)  # another process may have built it while we waited
             if ready is not None:
                 return ready
             for stale in root.parent.glob(f".{root.name}.*"):
                 remove_tree(stale, ignore_errors=True)
             _build(root, make_env=make_env, environ=environ, index_urls=index_urls)
-    except Timeout as err:
+    except LockTimeout as err:
         msg = (f"waited {_LOCK_TIMEOUT:.0f} s for another corral to finish installing {root}; "
                f"if none is running, delete {lock_file} and retry")
         raise EnvError(msg) from err

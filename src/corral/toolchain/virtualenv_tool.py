@@ -110,18 +110,17 @@ def ensure_virtualenv(
     ready = find_virtualenv(data)
     if ready is not None:
         return ready
-    from filelock import FileLock, Timeout  # noqa: PLC0415 - only a build pays for it
+    from corral.infra.locks import LockTimeout, file_lock  # noqa: PLC0415 - only a build pays for it
 
     root = toolchain_dir(data)
-    root.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with FileLock(str(root.parent / f"{root.name}.lock"), timeout=_LOCK_TIMEOUT):
+        with file_lock(root.parent / f"{root.name}.lock", timeout=_LOCK_TIMEOUT):
             ready = find_virtualenv(data)  # another process may have built it while we waited
             if ready is not None:
                 return ready
             _remove_leftovers(root)
             _build(root, environ=environ, host_path=host(), index_url=index_url, extra_index_urls=extra_index_urls)
-    except Timeout as err:
+    except LockTimeout as err:
         msg = (f"waited {_LOCK_TIMEOUT:.0f} s for another corral to finish installing {root}; "
                f"if none is running, delete {root.parent / (root.name + '.lock')} and retry")
         raise EnvError(msg) from err

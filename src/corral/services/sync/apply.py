@@ -92,10 +92,10 @@ def _noop_progress(stage: str, detail: str) -> None:
 
 
 def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: InterpreterInfo | None) -> Installer:
-    """`--engine`, else the `engine` setting (uv); pip when uv cannot serve the interpreter."""
-    from corral.plugins import load_engine  # noqa: PLC0415
+    """`--engine`, else the `engine` setting; when the setting's engine cannot serve, the next in `plugins.ENGINES`."""
+    from corral.plugins import default_engine, engine_fallbacks, load_engine  # noqa: PLC0415
 
-    name = requested or str(ctx.settings.value("engine") or "uv")
+    name = requested or str(ctx.settings.value("engine") or default_engine())
     engine = load_engine(name)
     reason = engine.cannot_install(env, interpreter)
     if reason is None:
@@ -103,8 +103,8 @@ def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: Int
     if requested:
         msg = f"--engine {name} cannot serve {env}: {reason}"
         raise UsageError(msg)
-    if name != "pip":
-        fallback = load_engine("pip")
+    for other in engine_fallbacks(name):
+        fallback = load_engine(other)
         if fallback.cannot_install(env, interpreter) is None:
             return fallback
     msg = f"no installer engine can serve {env}: {reason}"
@@ -281,34 +281,18 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
 def env_lock(env: Path, progress: Progress) -> Iterator[None]:
     """Hold a lock on `env` so two syncs never change one env at once.
 
-    On POSIX a plain `fcntl.flock` (what filelock does there too, minus its ~40 ms import of asyncio). The lock
-    file sits in corral's cache (keyed by the env's path), so a sync that fails writes nothing into the env.
+    The lock file sits in corral's cache (keyed by the env's path, `infra.locks`), so a sync that fails writes
+    nothing into the env.
     """
     import hashlib  # noqa: PLC0415
 
+    from corral.infra.locks import file_lock  # noqa: PLC0415
     from corral.infra.paths import CorralPaths  # noqa: PLC0415
 
     folder = CorralPaths.from_environment().cache / "env-locks"
-    folder.mkdir(parents=True, exist_ok=True)
     lock_file = folder / (hashlib.sha256(str(env.absolute()).encode()).hexdigest()[:24] + ENV_LOCK)
-    try:
-        import fcntl  # noqa: PLC0415
-    except ImportError:  # Windows
-        from filelock import FileLock  # noqa: PLC0415
-
-        with FileLock(str(lock_file)):
-            yield
-        return
-    with open(lock_file, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            progress("waiting", f"another corral command is changing {env}")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(lock_file, on_wait=lambda: progress("waiting", f"another corral command is changing {env}")):
+        yield
 
 
 def sync(
