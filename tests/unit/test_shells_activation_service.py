@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corral.plugins import SHELLS, load_shell
+from corral.plugins import load_shell, shell_names
 from corral.services.activation import (
     HOOK_VAR,
     OLD_PYTHONHOME_VAR,
@@ -66,7 +66,7 @@ def test_prompt_name_is_readable_and_inert(tmp_path: Path, cfg: str, folder: str
 
 def test_every_registered_shell_loads_and_renders(tmp_path: Path) -> None:
     change = activate_change(_env(tmp_path / "e"), {"PATH": "/usr/bin"}, windows=False)
-    for name in SHELLS:
+    for name in shell_names():
         text = load_shell(name).render(change)
         assert str(tmp_path) in text, name
 

@@ -11,23 +11,29 @@ if TYPE_CHECKING:
     from corral.render.output import Output
     from corral.services.context import Context
 
-__all__ = ["USAGE", "add_shell_options", "choose_shell", "configure", "handle"]
+__all__ = ["add_shell_options", "choose_shell", "configure", "handle", "shell_help", "usage_line"]
 
-# How each shell evaluates corral's output (`{cmd}` is activate or deactivate).
-USAGE = {
-    "bash": 'eval "$(corral {cmd})"', "zsh": 'eval "$(corral {cmd})"', "ksh": 'eval "$(corral {cmd})"',
-    "sh": 'eval "$(corral {cmd})"', "fish": "corral {cmd} | source", "tcsh": 'eval "`corral {cmd}`"',
-    "csh": 'eval "`corral {cmd}`"', "pwsh": "corral {cmd} | Out-String | Invoke-Expression",
-    "powershell": "corral {cmd} | Out-String | Invoke-Expression",
-    "cmd": "FOR /F \"delims=\" %i IN ('corral {cmd}') DO @%i", "nu": "corral-{cmd}  (defined by `corral hook nu`)",
-    "xonsh": "execx($(corral {cmd}))",
-}
+
+def usage_line(name: str, cmd: str) -> str:
+    """How a user of shell `name` runs `corral {cmd}`'s output (bash's way for a name corral does not know)."""
+    from corral.plugins import SHELLS, shell_row  # noqa: PLC0415
+
+    found = shell_row(name)
+    return (found[1] if found else SHELLS["bash"]).usage.format(cmd=cmd)
+
+
+def shell_help(*, hook: bool = False) -> str:
+    """The shells --shell accepts (`tcsh/csh`: one shell, two spellings); with `hook`, only those with a cd-hook."""
+    from corral.plugins import SHELLS  # noqa: PLC0415
+
+    rows = [(name, row) for name, row in SHELLS.items() if row.hook or not hook]
+    names = [name if hook else "/".join((name, *row.spellings)) for name, row in rows]
+    return ", ".join(names) + " (default: detected)"
 
 
 def add_shell_options(parser: argparse.ArgumentParser, *, env: bool = True) -> None:
     """--shell (and --env)."""
-    parser.add_argument("--shell", metavar="NAME",
-                        help="bash, zsh, ksh, sh, fish, tcsh/csh, pwsh/powershell, cmd, nu, xonsh (default: detected)")
+    parser.add_argument("--shell", metavar="NAME", help=shell_help())
     if env:
         parser.add_argument("--env", type=Path, metavar="PATH", help="this env instead of the project's")
 
@@ -59,5 +65,5 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     root = resolve_env(ctx, args.env)
     out.stdout.write(shell.render(activate_change(root, ctx.environ)))
     if out.stdout.isatty():
-        out.info(f"this is {name} code for your shell to run; activate with: {USAGE[name].format(cmd='activate')}")
+        out.info(f"this is {name} code for your shell to run; activate with: {usage_line(name, 'activate')}")
     return 0

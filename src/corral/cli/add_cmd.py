@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
+    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+
     parser.add_argument("requirements", nargs="+", metavar="REQ",
                         help="PEP 508 requirement ('name>=1', 'name[extra]; marker'), a local path, or a VCS URL")
     where = parser.add_mutually_exclusive_group()
@@ -19,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--dev", action="store_const", const="dev", dest="group", help="same as --group dev")
     where.add_argument("--optional", metavar="EXTRA", help="add to [project.optional-dependencies].EXTRA")
     where.add_argument("--script", metavar="FILE", help="record in FILE's own PEP 723 `# /// script` block instead")
-    parser.add_argument("--engine", choices=["uv", "pip"], help="installer used for the env")
+    parser.add_argument("--engine", choices=list(ENGINES), help="installer used for the env")
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
 

@@ -12,8 +12,10 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
+    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+
     parser.add_argument("--dry-run", action="store_true", help="only show what would be recorded")
-    parser.add_argument("--engine", choices=["uv", "pip"], help="installer used for the env")
+    parser.add_argument("--engine", choices=list(ENGINES), help="installer used for the env")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
 
 

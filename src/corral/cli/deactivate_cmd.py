@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Render the deactivation for the chosen shell."""
-    from corral.cli.activate_cmd import USAGE, choose_shell  # noqa: PLC0415
+    from corral.cli.activate_cmd import choose_shell, usage_line  # noqa: PLC0415
     from corral.services.activation import deactivate_change  # noqa: PLC0415
 
     shell, name = choose_shell(args.shell, ctx)
@@ -29,5 +29,5 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         return 0
     out.stdout.write(shell.render(change))
     if out.stdout.isatty():
-        out.info(f"this is {name} code for your shell to run; deactivate with: {USAGE[name].format(cmd='deactivate')}")
+        out.info(f"this is {name} code for your shell to run; deactivate with: {usage_line(name, 'deactivate')}")
     return 0

@@ -25,8 +25,9 @@ def corral_argv() -> list[str]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    parser.add_argument("shell", nargs="?", metavar="SHELL",
-                        help="bash, zsh, ksh, sh, fish, tcsh, pwsh, nu, xonsh (default: detected)")
+    from corral.cli.activate_cmd import shell_help  # noqa: PLC0415
+
+    parser.add_argument("shell", nargs="?", metavar="SHELL", help=shell_help(hook=True))
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:

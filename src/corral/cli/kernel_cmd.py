@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the subcommands."""
+    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = sub.add_parser("add", help="install ipykernel into the project's env (recorded in the `jupyter` group) "
                                      "and register a kernel for it")
@@ -22,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                        help="in your Jupyter data folder, seen by every Jupyter (default)")
     where.add_argument("--sys-prefix", dest="scope", action="store_const", const="sys-prefix",
                        help="inside the env (<env>/share/jupyter), seen only by a Jupyter running from the env")
-    add.add_argument("--engine", choices=["uv", "pip"], help="installer engine for ipykernel")
+    add.add_argument("--engine", choices=list(ENGINES), help="installer engine for ipykernel")
     add.add_argument("--json", action="store_true", help="machine-readable output")
     add.set_defaults(scope="user")
     lst = sub.add_parser("list", help="every kernel on this machine, the env it starts and whether that env works")

@@ -12,12 +12,14 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
+    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+
     parser.add_argument("names", nargs="+", metavar="NAME", help="package names to drop")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--group", "-G", metavar="NAME", help="remove from [dependency-groups].NAME")
     where.add_argument("--dev", action="store_const", const="dev", dest="group", help="same as --group dev")
     where.add_argument("--optional", metavar="EXTRA", help="remove from [project.optional-dependencies].EXTRA")
-    parser.add_argument("--engine", choices=["uv", "pip"], help="installer used for the env")
+    parser.add_argument("--engine", choices=list(ENGINES), help="installer used for the env")
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
 

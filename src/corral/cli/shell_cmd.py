@@ -10,11 +10,6 @@ if TYPE_CHECKING:
     from corral.render.output import Output
     from corral.services.context import Context
 
-# corral's shell name -> programs to look for on PATH when --shell names it
-_PROGRAMS = {"pwsh": ("pwsh", "powershell"), "powershell": ("powershell", "pwsh"), "nu": ("nu",),
-             "csh": ("csh", "tcsh"), "cmd": ("cmd.exe", "cmd")}
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
     from corral.cli.activate_cmd import add_shell_options  # noqa: PLC0415
@@ -24,10 +19,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _program(name: str, detected: str | None) -> str:
     from corral.errors import ShellError  # noqa: PLC0415
+    from corral.plugins import shell_programs  # noqa: PLC0415
 
     if detected:
         return detected
-    for candidate in _PROGRAMS.get(name, (name,)):
+    for candidate in shell_programs(name):
         found = shutil.which(candidate)
         if found:
             return found

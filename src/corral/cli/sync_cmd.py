@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 def add_sync_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `sync` and `run`."""
+    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+
     parser.add_argument("--group", action="append", default=[], metavar="NAME",
                         help="also install this dependency group (repeatable)")
     parser.add_argument("--all-groups", action="store_true", help="install every dependency group")
@@ -33,7 +35,7 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
     how.add_argument("--frozen", action="store_true", help="use pylock.toml as it is (no freshness check)")
     how.add_argument("--locked", action="store_true", help="fail if pylock.toml is stale for pyproject.toml")
     parser.add_argument("--offline", action="store_true", help="use only cached files; never the network")
-    parser.add_argument("--engine", choices=["uv", "pip"], help="installer engine (default: the engine setting)")
+    parser.add_argument("--engine", choices=list(ENGINES), help="installer engine (default: the engine setting)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

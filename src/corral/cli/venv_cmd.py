@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
+    from corral.plugins import CREATORS  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+
     parser.add_argument("path", nargs="?", type=Path, help="where to create it (default: the project's .venv)")
     parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter: 3.12, '>=3.10', cpython@3.11, a path")
     parser.add_argument("--system-site-packages", action="store_true", default=None,
@@ -20,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prompt", metavar="NAME", help="name shown in the shell prompt while active")
     parser.add_argument("--seed", dest="seed", action="store_true", default=None, help="install pip (default)")
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="do not install pip")
-    parser.add_argument("--creator", choices=["uv", "venv", "virtualenv"], help="force a creator")
+    parser.add_argument("--creator", choices=list(CREATORS), help="force a creator")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -19,11 +19,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _hint(args: argparse.Namespace, ctx: Context) -> str:
-    from corral.cli.activate_cmd import USAGE  # noqa: PLC0415
+    from corral.cli.activate_cmd import usage_line  # noqa: PLC0415
     from corral.plugins import detect_shell  # noqa: PLC0415
 
     name = args.shell or (found.name if (found := detect_shell(ctx.environ)) else "bash")
-    return USAGE.get(name, USAGE["bash"]).format(cmd="activate") + "   (or `corral shell`)"
+    return usage_line(name, "activate") + "   (or `corral shell`)"
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 from corral.core.safe_text import NAME_RE, reject_control_chars
 from corral.errors import ConfigError
 from corral.infra.toml_file import read_toml
+from corral.plugins import CREATORS, ENGINES, default_engine, one_of
 
 __all__ = ["SETTINGS", "Setting", "Settings", "Value", "checked_file_value", "uv_settings"]
 
@@ -37,8 +38,8 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("python", str, None, "interpreter spec used when --python is not given"),
-    Setting("creator", str, None, "env creator: uv, venv or virtualenv (default: best for the interpreter)"),
-    Setting("engine", str, "uv", "installer engine: uv or pip"),
+    Setting("creator", str, None, f"env creator: {one_of(CREATORS)} (default: best for the interpreter)"),
+    Setting("engine", str, default_engine(), f"installer engine: {one_of(ENGINES)}"),
     Setting("venv-dir", str, ".venv", "the project's env folder, relative to the project root"),
     Setting("seed", bool, True, "install pip into new envs"),
     Setting("system-site-packages", bool, False, "let the env see the base interpreter's site-packages"),
@@ -50,8 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("name-check", bool, True, "`corral init` asks the package index (one request) whether the name is taken"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
-# Settings with a closed set of values (kept in step with plugins.CREATORS / plugins.ENGINES, not imported here).
-_CHOICES: dict[str, tuple[str, ...]] = {"engine": ("uv", "pip"), "creator": ("uv", "venv", "virtualenv")}
+# Settings with a closed set of values: the names in a plugin table (read when checked, so a new row counts).
+_CHOICES: dict[str, Mapping[str, object]] = {"engine": ENGINES, "creator": CREATORS}
 _INDEX_SCHEMES = ("https://", "http://", "file://")
 
 
@@ -160,7 +161,7 @@ def _checked(setting: Setting, value: Any, origin: Path | None) -> Any:  # noqa:
 
 
 def _one_of(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - see Settings.value
-    choices = _CHOICES.get(setting.name)
+    choices = list(_CHOICES.get(setting.name, ()))
     if choices and value not in choices:
         msg = f"{where} is {value!r}; use one of {', '.join(choices)}"
         raise ConfigError(msg)

@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CreatedEnv", "create_env", "engine_environ", "pick_creator"]
 
-_AUTO_ORDER = ("uv", "venv", "virtualenv")
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CreatedEnv:
     """The outcome of a creation."""
@@ -63,9 +60,7 @@ def pick_creator(interpreter: InterpreterInfo, requested: str | None) -> Creator
             raise UsageError(msg)
         return creator
     reasons = []
-    for name in _AUTO_ORDER:
-        if name not in CREATORS:
-            continue
+    for name in CREATORS:  # the table's order is the auto order
         try:
             creator = load_creator(name)
         except UsageError as err:

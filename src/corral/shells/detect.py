@@ -1,7 +1,7 @@
 """Which shell started corral.
 
 The parent process (Linux /proc, else `ps`), then `$SHELL`; on Windows the environment (cmd defines PROMPT,
-PowerShell does not).
+PowerShell does not). The names a shell goes by come from its row in `corral.plugins.SHELLS`.
 
 No dependency: shellingham would add the same /proc and `ps` walk; the fallbacks here cover what corral needs.
 """
@@ -15,19 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corral.plugins import shell_aliases, shell_programs
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["DetectedShell", "canonical_name", "detect_shell"]
 
-# process or program names -> corral's shell name
-_ALIASES = {
-    "bash": "bash", "sh": "sh", "dash": "sh", "ash": "sh", "busybox": "sh",
-    "zsh": "zsh", "ksh": "ksh", "ksh93": "ksh", "mksh": "ksh", "pdksh": "ksh", "lksh": "ksh", "oksh": "ksh",
-    "fish": "fish", "tcsh": "tcsh", "csh": "tcsh",
-    "pwsh": "pwsh", "powershell": "pwsh", "pwsh-preview": "pwsh",
-    "cmd": "cmd", "nu": "nu", "nushell": "nu", "xonsh": "xonsh",
-}
 _MAX_DEPTH = 4  # corral may sit under a wrapper (timeout, uv run, a console-script launcher)
 
 
@@ -46,10 +40,11 @@ def canonical_name(program: str) -> str | None:
     # a shell may retitle its process ("xonsh --no-rc -"): the first word is the program
     base = base.split()[0] if base.split() else base
     base = base.removesuffix(".exe")
-    if base in _ALIASES:
-        return _ALIASES[base]
+    aliases = shell_aliases()  # each shell's names, spellings and aliases, from its row in corral.plugins.SHELLS
+    if base in aliases:
+        return aliases[base]
     stem = base.split("-")[0].rstrip("0123456789.")
-    return _ALIASES.get(stem)
+    return aliases.get(stem)
 
 
 def _proc_parent(pid: int) -> tuple[int, str, str | None] | None:
@@ -101,7 +96,7 @@ def _windows(environ: Mapping[str, str]) -> DetectedShell:
         comspec = environ.get("COMSPEC", "cmd.exe")
         return DetectedShell(name="cmd", executable=comspec, source="PROMPT is set (cmd.exe)")
     if "PSModulePath" in environ:
-        program = shutil.which("pwsh") or shutil.which("powershell")
+        program = next(filter(None, map(shutil.which, shell_programs("pwsh"))), None)
         return DetectedShell(name="pwsh", executable=program, source="PSModulePath is set (PowerShell)")
     return DetectedShell(name="cmd", executable=environ.get("COMSPEC", "cmd.exe"), source="COMSPEC")
 
