@@ -11,7 +11,7 @@ import pytest
 from pylock_helpers import Entry, write_lock, write_project
 
 from conftest import corral_exe, pyenv_python
-from corral.services.run import env_environ
+from corral.infra.environ import env_environ
 
 if TYPE_CHECKING:
     from support.index import LocalIndex

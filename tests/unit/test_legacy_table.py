@@ -12,7 +12,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from corral.core.interpreter import LEGACY_EOL, InterpreterInfo
-from corral.creators.virtualenv import VirtualenvCreator, virtualenv_environ
+from corral.creators.virtualenv import VirtualenvCreator
+from corral.infra.environ import virtualenv_environ
 from corral.services.context import Context
 from corral.services.legacy import notice_for_env
 from corral.toolchain.legacy import LEGACY, VIRTUALENV_REQUIREMENTS, VIRTUALENV_VERSION, legacy_notice, parse_minor

@@ -7,25 +7,18 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from corral.infra.environ import virtualenv_environ
 from corral.infra.paths import CorralPaths
-from corral.infra.proc import isolated_environ, run
+from corral.infra.proc import run
 from corral.toolchain.legacy import VIRTUALENV_VERSION, legacy_python
 
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.protocols import CreateRequest
 
-__all__ = ["VirtualenvCreator", "virtualenv_environ"]
+__all__ = ["VirtualenvCreator"]
 
 _OLDEST_3 = (3, 5)  # virtualenv 20.21.1 creates 2.7 and 3.5+ envs
-
-
-def virtualenv_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """`environ` without VIRTUALENV_*/PIP_*/UV_*/PYTHON* settings, and with the user's config files shut out."""
-    env = {k: v for k, v in isolated_environ(environ).items() if not k.startswith("VIRTUALENV_")}
-    env.update(VIRTUALENV_CONFIG_FILE=os.devnull, PIP_CONFIG_FILE=os.devnull, PIP_NO_INPUT="1",
-               PIP_DISABLE_PIP_VERSION_CHECK="1")
-    return env
 
 
 class VirtualenvCreator:
@@ -44,7 +37,7 @@ class VirtualenvCreator:
 
     def create(self, request: CreateRequest) -> None:
         """Install the toolchain if needed, then run its virtualenv with seed wheels it embeds (no network)."""
-        from corral.toolchain.virtualenv_tool import ensure_virtualenv  # noqa: PLC0415
+        from corral.toolchain.virtualenv_tool import ensure_virtualenv
 
         environ = dict(os.environ if request.environ is None else request.environ)
         paths = CorralPaths.from_environment(environ)
@@ -73,9 +66,9 @@ def _seed_args(request: CreateRequest) -> list[str]:
 
 def _host_path(paths: CorralPaths, environ: Mapping[str, str]) -> str:
     """The newest non-legacy CPython discovery knows (virtualenv runs on it), else corral's own interpreter."""
-    from corral.discovery.finder import InterpreterFinder  # noqa: PLC0415
-    from corral.discovery.prober import CachedProber  # noqa: PLC0415
-    from corral.toolchain.virtualenv_tool import choose_host  # noqa: PLC0415
+    from corral.discovery.finder import InterpreterFinder
+    from corral.discovery.prober import CachedProber
+    from corral.toolchain.virtualenv_tool import choose_host
 
     finder = InterpreterFinder(CachedProber(paths.interpreter_cache), environ)
     host = choose_host(finder.all())

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from corral.errors import EngineError, InterpreterNotFound
+from corral.infra.environ import isolated_environ
 from corral.infra.fs import atomic_write_text
 from corral.infra.probe import PROBE_INFO
-from corral.infra.proc import isolated_environ, run
+from corral.infra.proc import run
 
 __all__ = ["CachedProber"]
 

@@ -67,8 +67,9 @@ def _names(folder: str) -> list[str]:
 
 def _start_failure(target: Target) -> str | None:
     """Why the env's python cannot start (its last line of stderr), None when it starts."""
-    from corral.errors import EngineError  # noqa: PLC0415
-    from corral.infra.proc import isolated_environ, run  # noqa: PLC0415
+    from corral.errors import EngineError
+    from corral.infra.environ import isolated_environ
+    from corral.infra.proc import run
 
     if not os.path.exists(target.python):
         return None  # check_interpreter reports a missing interpreter

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -12,7 +11,7 @@ from pathlib import Path
 from corral.errors import EngineError, NoSpace
 from corral.infra.faults import checkpoint
 
-__all__ = ["Completed", "isolated_environ", "no_space", "run"]
+__all__ = ["Completed", "no_space", "run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +91,7 @@ def no_space(label: str, output: str, *, cmd: Sequence[str] = ()) -> NoSpace | N
     found = next((m for m in map(_NO_SPACE.search, lines) if m is not None), None)
     if found is None:
         return None
-    from corral.infra.fs import mount_point  # noqa: PLC0415
+    from corral.infra.fs import mount_point
 
     line, at = found.string, found.start()
     # uv: "failed to copy file from A to B: No space ..." (the last path before); pip: "No space ...: 'B'" (after)
@@ -111,19 +110,3 @@ def no_space(label: str, output: str, *, cmd: Sequence[str] = ()) -> NoSpace | N
 def _last_lines(text: str, count: int = 3) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return " | ".join(lines[-count:]) if lines else "no output"
-
-
-_LEAKY_PREFIXES = ("PIP_", "UV_", "PYTHON")
-_LEAKY_NAMES = ("VIRTUAL_ENV", "CONDA_PREFIX", "__PYVENV_LAUNCHER__")
-
-
-def isolated_environ(base: Mapping[str, str] | None = None, **extra: str) -> dict[str, str]:
-    """A copy of the environment without variables that redirect Python, pip or uv.
-
-    Interpreter probes and engine calls use it so that a user's `PYTHONPATH`, an active
-    `VIRTUAL_ENV` or `PIP_*` settings meant for something else cannot change their answer.
-    """
-    src = os.environ if base is None else base
-    env = {k: v for k, v in src.items() if not k.startswith(_LEAKY_PREFIXES) and k not in _LEAKY_NAMES}
-    env.update(extra)
-    return env

@@ -79,7 +79,8 @@ class PipToolsResolver:
 
     def resolve(self, request: LegacyRequest) -> LegacyResult:
         """Resolve in the target interpreter; raise LockError with pip-tools' reason when it cannot."""
-        from corral.toolchain.piptools_tool import ensure_piptools, piptools_environ  # noqa: PLC0415
+        from corral.infra.environ import piptools_environ
+        from corral.toolchain.piptools_tool import ensure_piptools
 
         info = request.interpreter
         tool = ensure_piptools(request.data_dir, key=_interpreter_key(info), make_env=request.make_env,
@@ -116,7 +117,7 @@ def _reason(text: str) -> str:
 
 
 def _to_pylock(result: Mapping[str, Any], root: Path) -> LegacyResult:
-    from corral.core.lockinputs import normalize_name  # noqa: PLC0415
+    from corral.core.lockinputs import normalize_name
 
     tables: dict[str, dict[str, Any]] = {}
     graph: dict[str, list[str]] = {}

@@ -70,8 +70,8 @@ def target_of(group: str | None, optional: str | None) -> str:
 
 def resolve_requirement(ctx: Context, text: str) -> str:
     """A PEP 508 requirement as it will be recorded; paths and bare URLs get their name from uv."""
-    from packaging.requirements import InvalidRequirement as Bad  # noqa: PLC0415
-    from packaging.requirements import Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement as Bad
+    from packaging.requirements import Requirement
 
     stripped = text.strip()
     local = Path(stripped).expanduser()
@@ -97,21 +97,22 @@ def resolve_requirement(ctx: Context, text: str) -> str:
 
 
 def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
-    import subprocess  # noqa: PLC0415
+    import subprocess
 
-    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
-    from corral.services.lock import _lock_python  # noqa: PLC0415
+    from corral.infra.environ import engine_environ
+    from corral.infra.uvbin import uv_binary
+    from corral.services.lock import _lock_python
 
     cmd = [uv_binary(), "pip", "compile", "-", "--no-deps", "--no-header", "--no-annotate", "--quiet"]
     python = _lock_python(ctx)
     if python:
         cmd += ["--python", python]
-    done = subprocess.run(cmd, input=url + "\n", capture_output=True, text=True, env=engine_environ(ctx), check=False)
+    done = subprocess.run(cmd, input=url + "\n", capture_output=True, text=True, env=engine_environ(ctx.environ),
+                          check=False)
     for line in done.stdout.splitlines():
         if " @ " in line:
             return line.split(" @ ", 1)[0].strip()
-    from corral.services.lock import resolve_failure  # noqa: PLC0415
+    from corral.services.lock import resolve_failure
 
     _, reason = resolve_failure(done.stderr)
     raise InvalidRequirement(f"cannot read a package name from {shown!r}: {reason}")
@@ -123,12 +124,12 @@ def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remov
 
     `comments`: a comment for an added requirement (what followed it in a requirements file), written after it.
     """
-    import tomlkit  # noqa: PLC0415
-    from packaging.requirements import Requirement  # noqa: PLC0415
+    import tomlkit
+    from packaging.requirements import Requirement
 
     doc = tomlkit.parse(text)
     kind, _, name = target.partition(":")
-    from corral.services.foreign import refuse_ignored  # noqa: PLC0415
+    from corral.services.foreign import refuse_ignored
 
     refuse_ignored(doc.unwrap())  # Poetry/PDM tables, dynamic dependencies: never edited around
     if kind != "group" and "project" not in doc:
@@ -246,7 +247,7 @@ def record(ctx: Context, placed: Mapping[str, Sequence[str]], *, comments: Mappi
 
 
 def _refuse_duplicates(requirements: Sequence[str]) -> None:
-    from packaging.requirements import Requirement  # noqa: PLC0415
+    from packaging.requirements import Requirement
 
     seen: dict[str, str] = {}
     for text in requirements:
@@ -262,7 +263,7 @@ def _refuse_itself(ctx: Context, requirements: Sequence[str], target: str) -> No
 
     The one exception is PEP 735's self-reference: `name[extra]` in a group or an extra (the project's own extra).
     """
-    from packaging.requirements import Requirement  # noqa: PLC0415
+    from packaging.requirements import Requirement
 
     table = ctx.require_project().data.get("project")
     own = table.get("name") if isinstance(table, dict) else None
@@ -290,7 +291,7 @@ def remove(ctx: Context, names: Sequence[str], *, group: str | None = None, opti
 
 
 def _with_tool_values(text: str, values: Mapping[str, Any]) -> str:
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
     doc = tomlkit.parse(text)
     tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
@@ -302,8 +303,8 @@ def _with_tool_values(text: str, values: Mapping[str, Any]) -> str:
 
 def _context_seeing(ctx: Context, root: Path, data: dict[str, Any]) -> Context:
     """A context whose project (and so its settings) is the edited pyproject, not the one on disk."""
-    from corral.services.context import Context as Ctx  # noqa: PLC0415
-    from corral.services.project import Project  # noqa: PLC0415
+    from corral.services.context import Context as Ctx
+    from corral.services.project import Project
 
     fresh = Ctx(cwd=ctx.cwd, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
     fresh.__dict__["project"] = fresh.with_trusted_venv_dir(Project(root=root, data=data))  # fills the cached_property
@@ -314,21 +315,21 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
             progress: Progress | None, tool_values: Mapping[str, Any] | None = None,
             comments: Mapping[str, str] | None = None, prefer: Mapping[str, str] | None = None) -> ChangeReport:
     """Edit each (target, requirements) of `edits`, lock, install, then commit pyproject.toml and pylock.toml."""
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
-    from corral.services.lock import LOCK_FILE, _versions, _versions_text, diff_versions, render_lock  # noqa: PLC0415
-    from corral.services.sync.stamp import clear_stamp  # noqa: PLC0415
-    from corral.services.transaction import commit_files, project_lock  # noqa: PLC0415
+    from corral.services.lock import LOCK_FILE, _versions, _versions_text, diff_versions, render_lock
+    from corral.services.sync.stamp import clear_stamp
+    from corral.services.transaction import commit_files, project_lock
 
     project = ctx.require_project()
     root = project.root
     with project_lock(root):
         pyproject, lock_path = root / "pyproject.toml", root / LOCK_FILE
-        from corral.infra.fs import resolve_write_target  # noqa: PLC0415
+        from corral.infra.fs import resolve_write_target
 
         for record in (pyproject, lock_path):  # a link leading out of the project is refused before any work
             resolve_write_target(record, root)
-        from corral.infra.toml_file import read_text  # noqa: PLC0415
+        from corral.infra.toml_file import read_text
 
         old_text = read_text(pyproject)
         new_text = old_text
@@ -378,7 +379,7 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
 
 def _write_candidate(root: Path, text: str) -> Path:
     """The lock being tried, written beside pylock.toml (relative paths in it resolve alike) under a fresh name."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     fd, name = tempfile.mkstemp(dir=root, prefix=CANDIDATE_PREFIX, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -388,20 +389,20 @@ def _write_candidate(root: Path, text: str) -> Path:
 
 def _project_env(ctx: Context, progress: Progress | None) -> Path:
     """The project env, created when missing."""
-    from corral.services.inspection import is_environment  # noqa: PLC0415
+    from corral.services.inspection import is_environment
 
     env = ctx.require_project().env_path
     if not is_environment(env):
-        from corral.services.create import create_env  # noqa: PLC0415
+        from corral.services.create import create_env
 
         if progress:
             progress("creating", f"environment {env}")
         create_env(ctx, env)
         return env
-    from corral.services.exec_guard import vouched_env  # noqa: PLC0415
+    from corral.services.exec_guard import vouched_env
 
     if not vouched_env(ctx, env):  # shipped, copied or moved: installing into it would start a python it brought
-        from corral.services.recreate import recreate  # noqa: PLC0415
+        from corral.services.recreate import recreate
 
         if progress:
             progress("rebuilding", f"{env} from the lock first: corral has no record of making it here "
@@ -416,11 +417,11 @@ def _kept_selection(env: Path, candidate: Path, old_lock: Path, targets: Sequenc
     Both are the groups/extras the env was last synced with (so `sync --group X` then `add` keeps X, as `run`
     does), plus the groups/extras being changed.
     """
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace
 
-    from corral.core.selection import Selection  # noqa: PLC0415
-    from corral.services.sync.selection_cache import lock_header  # noqa: PLC0415
-    from corral.services.sync.apply import last_selection  # noqa: PLC0415
+    from corral.core.selection import Selection
+    from corral.services.sync.apply import last_selection
+    from corral.services.sync.selection_cache import lock_header
 
     undo = last_selection(env, lock_header(old_lock)) if old_lock.is_file() else Selection()
     kept = last_selection(env, lock_header(candidate))
@@ -436,7 +437,7 @@ def _kept_selection(env: Path, candidate: Path, old_lock: Path, targets: Sequenc
 def _undo_install(ctx: Context, before: EnvSnapshot, old_lock: Path, *, selection: Selection,
                   engine: str | None) -> None:
     """Put the env back: delete what the failed change added (half-copied folders too), re-apply the old lock."""
-    from corral.services.sync.apply import apply_lock  # noqa: PLC0415
+    from corral.services.sync.apply import apply_lock
 
     before.remove_added()
     if old_lock.is_file():
@@ -448,7 +449,7 @@ def _undo_install(ctx: Context, before: EnvSnapshot, old_lock: Path, *, selectio
 def _install(ctx: Context, candidate: Path, *, selection: Selection, engine: str | None,
              progress: Progress | None, requirements: list[str]) -> dict[str, Any]:
     """Apply the candidate lock to the project env; the caller puts the env back on failure."""
-    from corral.services.sync.apply import apply_lock  # noqa: PLC0415
+    from corral.services.sync.apply import apply_lock
 
     project = ctx.require_project()
     try:
@@ -465,7 +466,7 @@ def _install(ctx: Context, candidate: Path, *, selection: Selection, engine: str
 
 def _stamp(ctx: Context, lock_path: Path, selection: Selection, sync_report: dict[str, Any]) -> None:
     """After the change the env is exactly the new lock's `selection`: say so, for the next run's no-op path."""
-    from corral.services.sync.apply import stamp_env  # noqa: PLC0415
+    from corral.services.sync.apply import stamp_env
 
     with contextlib.suppress(OSError):
         stamp_env(ctx, ctx.require_project().env_path, lock_path, selection=selection,
@@ -473,6 +474,6 @@ def _stamp(ctx: Context, lock_path: Path, selection: Selection, sync_report: dic
 
 
 def _culprit(text: str, requirements: list[str]) -> str | None:
-    from corral.services.lock import resolve_failure  # noqa: PLC0415
+    from corral.services.lock import resolve_failure
 
     return resolve_failure(text, requirements)[0]

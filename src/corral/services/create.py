@@ -14,6 +14,7 @@ from corral import __version__
 from corral.core.protocols import CreateRequest
 from corral.core.provenance import PROVENANCE_FILE, Provenance
 from corral.errors import EnvError, EnvExists, UsageError
+from corral.infra.environ import engine_environ
 from corral.infra.fs import atomic_write_text
 from corral.infra.journals import journal_path, read_journal, remove_journal, write_journal
 from corral.plugins import CREATORS, load_creator
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
     from corral.services.context import Context
 
-__all__ = ["CreatedEnv", "create_env", "engine_environ", "pick_creator"]
+__all__ = ["CreatedEnv", "create_env", "pick_creator"]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CreatedEnv:
@@ -39,15 +40,6 @@ class CreatedEnv:
     seeded: bool
     system_site_packages: bool
     recorded_options: dict[str, object]
-
-
-def engine_environ(ctx: Context) -> dict[str, str]:
-    """Environment for creators/engines: the caller's, minus what would redirect them to another Python."""
-    drop = {"VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "__PYVENV_LAUNCHER__", "UV_PYTHON",
-            "UV_PROJECT_ENVIRONMENT"}
-    env = {k: v for k, v in ctx.environ.items() if k not in drop}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return env
 
 
 def pick_creator(interpreter: InterpreterInfo, requested: str | None) -> Creator:
@@ -75,7 +67,7 @@ def pick_creator(interpreter: InterpreterInfo, requested: str | None) -> Creator
 
 
 def _check_target(dest: Path) -> None:
-    from corral.infra.fs import require_utf8_path  # noqa: PLC0415
+    from corral.infra.fs import require_utf8_path
 
     require_utf8_path(dest, "environment folder")  # pyvenv.cfg, activate scripts and records spell it in UTF-8
     if dest.is_symlink() or dest.exists():
@@ -114,7 +106,7 @@ def create_env(
     project = ctx.project
     target = Path(os.path.abspath(ctx.cwd / dest)) if dest else (project.env_path if project else ctx.cwd / ".venv")
     if project is not None and target.parent in (project.root, project.env_path.parent):
-        from corral.services.transaction import project_lock  # noqa: PLC0415
+        from corral.services.transaction import project_lock
 
         with project_lock(project.root):
             return _create_env(ctx, target, python=python, system_site_packages=system_site_packages, prompt=prompt,
@@ -136,7 +128,7 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
     if prompt is None:
         prompt = settings.value("prompt") or (project.name if project and target == project.env_path else None)
     request = CreateRequest(dest=target, interpreter=interpreter, system_site_packages=ssp, prompt=prompt,
-                            seed=do_seed, environ=engine_environ(ctx), index_url=settings.value("index-url"),
+                            seed=do_seed, environ=engine_environ(ctx.environ), index_url=settings.value("index-url"),
                             extra_index_urls=tuple(settings.value("extra-index-urls") or ()))
     existed = target.exists()
     journal = journal_path(ctx.paths, journal_root, "creating") if journal_root is not None and not existed else None
@@ -145,7 +137,7 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
     try:
         chosen.create(request)
         if do_seed:  # offline-first seeding may give an old pip: ask the index for the newest (services.seed)
-            from corral.services.seed import freshen_pip  # noqa: PLC0415
+            from corral.services.seed import freshen_pip
 
             freshen_pip(target, interpreter, environ=request.environ, index_url=request.index_url,
                         extra_index_urls=request.extra_index_urls)
@@ -153,7 +145,7 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
               {"system_site_packages": ssp, "seed": do_seed, "prompt": prompt})
     except BaseException:
         if not existed:
-            from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+            from corral.infra.rmtree import remove_tree
 
             remove_tree(target, ignore_errors=True)
         elif target.is_dir():
@@ -176,8 +168,8 @@ def record_made(paths: CorralPaths, env: Path, *, kind: str, project: Path | Non
     Neither may fail the command that made the env. Both live in the data folder, so when it cannot take them,
     one warning says what is lost (the inventory's `corral envs scan`, the hook's `corral allow`).
     """
-    from corral.inventory.record import register_env  # noqa: PLC0415
-    from corral.services.trust import record_created  # noqa: PLC0415
+    from corral.inventory.record import register_env
+    from corral.services.trust import record_created
 
     try:
         register_env(paths, path=env, kind=kind, project=project, interpreter=interpreter, version=version,
@@ -189,7 +181,7 @@ def record_made(paths: CorralPaths, env: Path, *, kind: str, project: Path | Non
     # corral's own proof for the cd-hook (throwaway script/tool envs are never activated)
     trusted = kind != "project" or record_created(paths, env, warn=lost is None)
     if lost is not None:
-        import logging  # noqa: PLC0415
+        import logging
 
         hook = "" if trusted else f"; the cd-hook will not activate it until you run `corral allow {env}`"
         logging.getLogger(__name__).warning(
@@ -211,7 +203,7 @@ def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str |
     target = Path(env) if remove else None  # type: ignore[arg-type]
     outcome = None
     if target is not None and not _finished(target) and _half_made(target):
-        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+        from corral.infra.rmtree import remove_tree
 
         remove_tree(target, ignore_errors=True)
         outcome = f"removed {target}, an env a killed command left half made"
@@ -220,7 +212,7 @@ def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str |
 
 
 def _finished(target: Path) -> bool:
-    from corral.infra.json_file import read_json_cache  # noqa: PLC0415
+    from corral.infra.json_file import read_json_cache
 
     record = read_json_cache(target / PROVENANCE_FILE, follow=False)
     return record is not None and record.get("location") == str(target)
@@ -228,9 +220,9 @@ def _finished(target: Path) -> bool:
 
 def _half_made(target: Path) -> bool:
     """A real folder of ours whose top level holds only what a creator makes (and corral's unfinished writes)."""
-    import stat  # noqa: PLC0415
+    import stat
 
-    from corral.inventory.safety import ENV_NAMES, is_corral_temp  # noqa: PLC0415
+    from corral.inventory.safety import ENV_NAMES, is_corral_temp
 
     try:
         st = os.lstat(target)
@@ -245,7 +237,7 @@ def _half_made(target: Path) -> bool:
 def _empty_dir(path: Path) -> None:
     for child in path.iterdir():
         if child.is_dir() and not child.is_symlink():
-            from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+            from corral.infra.rmtree import remove_tree
 
             remove_tree(child, ignore_errors=True)
         else:
@@ -274,7 +266,7 @@ def _record_options(ctx: Context, target: Path, *, ssp: bool, explicit_ssp: bool
         return {}
     if explicit_ssp is False and "system-site-packages" not in project.tool:
         return {}
-    from corral.infra.toml_edit import set_tool_values  # noqa: PLC0415
+    from corral.infra.toml_edit import set_tool_values
 
     values: dict[str, object] = {"system-site-packages": ssp}
     set_tool_values(project.pyproject, values)

@@ -40,9 +40,9 @@ class FixOutcome:
 
 def make_target(ctx: Context, path: Path | None) -> Target:
     """The env to examine: PATH, else the project's env."""
-    from corral.discovery.prober import CachedProber  # noqa: PLC0415
-    from corral.doctor.target import Target  # noqa: PLC0415
-    from corral.services.inspection import is_environment  # noqa: PLC0415
+    from corral.discovery.prober import CachedProber
+    from corral.doctor.target import Target
+    from corral.services.inspection import is_environment
 
     if path is not None:
         root = (ctx.cwd / path).absolute()
@@ -54,7 +54,7 @@ def make_target(ctx: Context, path: Path | None) -> Target:
         _refuse_base_interpreter(ctx, root)
         hint = "create it with `corral sync`" if path is None else "pass the folder of an env (it holds pyvenv.cfg)"
         msg = f"{root} is not a Python environment (no pyvenv.cfg); {hint}"
-        from corral.services.kernels import missing_env_note  # noqa: PLC0415
+        from corral.services.kernels import missing_env_note
 
         note = missing_env_note(ctx, root)
         raise EnvError(f"{msg}; {note}" if note else msg)
@@ -63,8 +63,8 @@ def make_target(ctx: Context, path: Path | None) -> Target:
 
 def _refuse_base_interpreter(ctx: Context, root: Path) -> None:
     """An externally managed base Python named as the target: corral never installs into it (PEP 668)."""
-    from corral.discovery.finder import InterpreterFinder  # noqa: PLC0415
-    from corral.errors import InterpreterNotFound  # noqa: PLC0415
+    from corral.discovery.finder import InterpreterFinder
+    from corral.errors import InterpreterNotFound
 
     if not root.exists():
         return
@@ -80,7 +80,7 @@ def _refuse_base_interpreter(ctx: Context, root: Path) -> None:
 
 def run_checks(target: Target) -> Report:
     """Every check family, all run; a check that crashes becomes a finding rather than stopping the others."""
-    from corral.doctor import CHECK_FAMILIES  # noqa: PLC0415
+    from corral.doctor import CHECK_FAMILIES
 
     findings: list[Finding] = []
     for family, ref in CHECK_FAMILIES.items():
@@ -104,7 +104,7 @@ def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callab
     outcomes: list[FixOutcome] = []
     codes = {f.code: f for f in report.findings}
     if "recreate-unfinished" in codes and target.project is not None:
-        from corral.services.recreate import recover  # noqa: PLC0415
+        from corral.services.recreate import recover
 
         outcomes.append(FixOutcome(("recreate-unfinished",), True,
                                    recover(target.project.root, ctx.paths) or "nothing pending"))
@@ -147,7 +147,7 @@ def _rebuild(ctx: Context, target: Target, codes: dict[str, Finding], which: tup
     question = f"rebuild {target.root} from the lock ({', '.join(which)})" + (f" with {base}" if base else "") + "?"
     if not confirm(question):
         return FixOutcome(which, False, "skipped")
-    from corral.services.recreate import recreate  # noqa: PLC0415
+    from corral.services.recreate import recreate
 
     try:
         done = recreate(ctx, python=str(base) if base else None)
@@ -158,14 +158,14 @@ def _rebuild(ctx: Context, target: Target, codes: dict[str, Finding], which: tup
 
 
 def _relocate_in_place(ctx: Context, target: Target, moved: Finding | None) -> str:
-    from corral.doctor.relocation import activate_location  # noqa: PLC0415
-    from corral.services.relocate import relocate_paths  # noqa: PLC0415
+    from corral.doctor.relocation import activate_location
+    from corral.services.relocate import relocate_paths
 
     old = (moved.details.get("recorded") if moved else None) or activate_location(target.bin_dir)
     if not old:
         msg = f"cannot tell where {target.root} was before it moved"
         raise EnvError(msg)
-    from corral.services.trust import keeping_trust  # noqa: PLC0415
+    from corral.services.trust import keeping_trust
 
     with keeping_trust(ctx.paths, target.root, was_at=Path(str(old))):  # a moved env corral made stays trusted
         changed = relocate_paths(target.root, str(old), str(target.root))
@@ -173,7 +173,7 @@ def _relocate_in_place(ctx: Context, target: Target, moved: Finding | None) -> s
 
 
 def _fix_patch(ctx: Context, target: Target, finding: Finding) -> str:
-    from corral.services.upgrade import upgrade_in_place  # noqa: PLC0415
+    from corral.services.upgrade import upgrade_in_place
 
     new = ctx.finder.from_path(Path(str(finding.details["base"])))
     done = upgrade_in_place(ctx, target.root, new)
@@ -182,7 +182,7 @@ def _fix_patch(ctx: Context, target: Target, finding: Finding) -> str:
 
 def _fix_drift(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
     try:
-        from corral.services.sync.apply import sync  # noqa: PLC0415
+        from corral.services.sync.apply import sync
     except ImportError as err:
         msg = "sync is not available in this corral build"
         raise EnvError(msg) from err
@@ -192,7 +192,7 @@ def _fix_drift(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: 
 
 def _fix_lock(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
     try:
-        from corral.services.lock import lock  # noqa: PLC0415
+        from corral.services.lock import lock
     except ImportError as err:
         msg = "lock is not available in this corral build"
         raise EnvError(msg) from err
@@ -201,21 +201,21 @@ def _fix_lock(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: A
 
 
 def _fix_pip(ctx: Context, target: Target, finding: Finding) -> str:
-    from corral.infra.proc import run  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
+    from corral.infra.environ import engine_environ
+    from corral.infra.proc import run
 
     args = ["-m", "ensurepip", "--upgrade"] if finding.code == "pip-missing" else ["-m", "pip", "install", "-U", "pip"]
-    run([str(target.python), *args], env=engine_environ(ctx), what="pip upgrade")
+    run([str(target.python), *args], env=engine_environ(ctx.environ), what="pip upgrade")
     return f"ran {target.python} {' '.join(args)}"
 
 
 def _fix_record(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
-    import datetime as dt  # noqa: PLC0415
-    import json  # noqa: PLC0415
+    import datetime as dt
+    import json
 
-    from corral import __version__  # noqa: PLC0415
-    from corral.core.provenance import PROVENANCE_FILE, Provenance  # noqa: PLC0415
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral import __version__
+    from corral.core.provenance import PROVENANCE_FILE, Provenance
+    from corral.infra.fs import atomic_write_text
 
     ident = target.base_identity or {}
     record = Provenance(
@@ -232,13 +232,13 @@ def _fix_record(ctx: Context, target: Target, finding: Finding) -> str:  # noqa:
 
 
 def _fix_gitignore(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
-    from corral.doctor.project import git_root  # noqa: PLC0415
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.doctor.project import git_root
+    from corral.infra.fs import atomic_write_text
 
     assert target.project is not None  # noqa: S101 - only project envs get this finding
     repo = git_root(target.project.root) or target.project.root
     ignore = repo / ".gitignore"
-    from corral.infra.safe_read import read_small  # noqa: PLC0415
+    from corral.infra.safe_read import read_small
 
     text = read_small(ignore, limit=16 << 20, what=".gitignore").decode("utf-8") if ignore.is_file() else ""
     line = f"/{target.root.relative_to(repo).as_posix()}/"
@@ -247,13 +247,13 @@ def _fix_gitignore(ctx: Context, target: Target, finding: Finding) -> str:  # no
 
 
 def _fix_untrack(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
-    from corral.doctor.project import git_root  # noqa: PLC0415
-    from corral.infra.proc import run  # noqa: PLC0415
+    from corral.doctor.project import git_root
+    from corral.infra.proc import run
 
     assert target.project is not None  # noqa: S101 - only project envs get this finding
     repo = git_root(target.project.root) or target.project.root
     rel = target.root.relative_to(repo)
-    from corral.infra.git import git_command, git_environ  # noqa: PLC0415
+    from corral.infra.git import git_command, git_environ
 
     argv = git_command(["rm", "-r", "--cached", "--quiet", "--", str(rel)]) or ["git", "rm", "-r", "--cached"]
     run(argv, cwd=repo, env=git_environ(os.environ), what="git rm")

@@ -51,14 +51,14 @@ def legacy_lock_interpreter(ctx: Context, python: str | None) -> InterpreterInfo
 
     A project env's pyvenv.cfg answers without starting anything; only a legacy one is probed (cached).
     """
-    from corral.resolvers import resolver_for  # noqa: PLC0415
+    from corral.resolvers import resolver_for
 
     if not python:
         return None
     env = Path(python).parent.parent
     recorded = env_python_version(env) if (env / "pyvenv.cfg").is_file() else None
     if recorded is not None:
-        from corral.toolchain.legacy import parse_minor  # noqa: PLC0415
+        from corral.toolchain.legacy import parse_minor
 
         minor = parse_minor(recorded)
         if minor is not None and resolver_for(minor) == "uv":
@@ -75,10 +75,10 @@ def environment_mismatch(ctx: Context, lock_path: Path) -> str | None:
     wanted = _lock_environments(lock_path)
     if not wanted:
         return None
-    from packaging.markers import InvalidMarker, Marker  # noqa: PLC0415
+    from packaging.markers import InvalidMarker, Marker
 
-    from corral.errors import CorralError  # noqa: PLC0415
-    from corral.services.lock import _lock_python  # noqa: PLC0415
+    from corral.errors import CorralError
+    from corral.services.lock import _lock_python
 
     try:
         python = _lock_python(ctx)
@@ -97,8 +97,8 @@ def environment_specific(lock_path: Path) -> bool:
 
 
 def _lock_environments(lock_path: Path) -> list[str]:
-    from corral.errors import ConfigError  # noqa: PLC0415
-    from corral.infra.toml_file import parse_toml, read_bytes  # noqa: PLC0415
+    from corral.errors import ConfigError
+    from corral.infra.toml_file import parse_toml, read_bytes
 
     try:
         text = read_bytes(lock_path).decode("utf-8", errors="replace")
@@ -121,11 +121,11 @@ def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: In
 
     `prefer` (name -> version) wins over the previous lock's pins while the requirements allow it (adopt).
     """
-    from corral.core.deps import ProjectDeps  # noqa: PLC0415
-    from corral.core.pylock_write import LockDocument, merge_exports, render_pylock  # noqa: PLC0415
-    from corral.errors import LockError  # noqa: PLC0415
-    from corral.resolvers.legacy import LegacyRequest, PipToolsResolver  # noqa: PLC0415
-    from corral.services.lock import default_groups, index_urls, lock_inputs_hash, resolve_failure  # noqa: PLC0415
+    from corral.core.deps import ProjectDeps
+    from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
+    from corral.errors import LockError
+    from corral.resolvers.legacy import LegacyRequest, PipToolsResolver
+    from corral.services.lock import default_groups, index_urls, lock_inputs_hash, resolve_failure
 
     deps = ProjectDeps.from_pyproject(data, source=source)
     requirements = [(("default", ""), r) for r in deps.dependencies]
@@ -160,10 +160,10 @@ def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: In
 def _previous_pins(previous: Path | None, *, upgrade: bool, skip: Sequence[str],
                    prefer: Mapping[str, str] | None) -> dict[str, str]:
     """Versions (name -> version) of the previous lock's index packages (one each), then `prefer` over them."""
-    from corral.core.lockinputs import normalize_name  # noqa: PLC0415
-    from corral.core.pylock_check import check_lock  # noqa: PLC0415
-    from corral.errors import ConfigError, LockError  # noqa: PLC0415
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.core.lockinputs import normalize_name
+    from corral.core.pylock_check import check_lock
+    from corral.errors import ConfigError, LockError
+    from corral.infra.toml_file import read_toml
 
     pins: dict[str, set[str]] = {}
     if not upgrade and previous is not None and previous.is_file():
@@ -183,12 +183,12 @@ def _previous_pins(previous: Path | None, *, upgrade: bool, skip: Sequence[str],
 
 def _make_toolchain_env(ctx: Context, interpreter: InterpreterInfo, dest: Path) -> None:
     """A seeded env on `interpreter` by corral's virtualenv creator (pip 20.3.4 for 2.7, offline)."""
-    from corral.core.protocols import CreateRequest  # noqa: PLC0415
-    from corral.plugins import load_creator  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
-    from corral.services.lock import index_urls  # noqa: PLC0415
+    from corral.core.protocols import CreateRequest
+    from corral.infra.environ import engine_environ
+    from corral.plugins import load_creator
+    from corral.services.lock import index_urls
 
     urls = index_urls(ctx)
     load_creator("virtualenv").create(CreateRequest(dest=dest, interpreter=interpreter, seed=True,
-                                                    environ=engine_environ(ctx), index_url=urls[0],
+                                                    environ=engine_environ(ctx.environ), index_url=urls[0],
                                                     extra_index_urls=tuple(urls[1:])))

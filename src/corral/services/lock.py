@@ -111,7 +111,7 @@ def is_fresh(project: Project, lock_path: Path, *, ctx: Context | None = None) -
     if stored is None:
         return False
     if ctx is None:
-        from corral.services.context import Context  # noqa: PLC0415
+        from corral.services.context import Context
 
         ctx = Context(cwd=project.root)
     return stored == lock_inputs_hash(ctx, project.data)
@@ -140,7 +140,7 @@ def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | No
 
 
 def _req_name(text: str) -> str | None:
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
     try:
         return normalize_name(Requirement(text).name)
@@ -195,7 +195,7 @@ def _preferences(previous: Path | None, skip: set[str], requires_python: str | N
             packages = check_lock(read_toml(previous), origin=str(previous)).get("packages", [])
         except (LockError, ConfigError):
             packages = []  # a damaged previous lock only costs the kept pins
-    from corral.core.pylock_write import _string  # noqa: PLC0415
+    from corral.core.pylock_write import _string
 
     wanted = {normalize_name(n): (n, v) for n, v in (prefer or {}).items()}
     packages = [p for p in packages if normalize_name(str(p.get("name"))) not in wanted]
@@ -223,16 +223,16 @@ def _uv_lock_deps(uv_lock: Path) -> dict[str, list[str]]:
 
 
 def _lock_python(ctx: Context) -> str | None:
-    from corral.services.exec_guard import vouched_env  # noqa: PLC0415
+    from corral.services.exec_guard import vouched_env
 
     project = ctx.project
     if project is not None and vouched_env(ctx, project.env_path):  # else sync rebuilds the env: never started
-        from corral.core.layout import EnvLayout  # noqa: PLC0415
+        from corral.core.layout import EnvLayout
 
         exe = EnvLayout.for_path(project.env_path).python
         if Path(exe).exists() and not _env_python_unwanted(ctx, Path(exe)):
             return str(exe)
-    from corral.services.python import choose_interpreter  # noqa: PLC0415
+    from corral.services.python import choose_interpreter
 
     try:
         return choose_interpreter(ctx)[0].path
@@ -244,8 +244,8 @@ def _lock_python(ctx: Context) -> str | None:
 
 def _env_python_unwanted(ctx: Context, exe: Path) -> bool:
     """The env runs another Python than the project asks for (sync rebuilds it after locking): lock with that one."""
-    from corral.errors import CorralError  # noqa: PLC0415
-    from corral.services.python import unmet_request  # noqa: PLC0415
+    from corral.errors import CorralError
+    from corral.services.python import unmet_request
 
     try:
         return unmet_request(ctx, ctx.finder.from_path(exe)) is not None
@@ -261,21 +261,21 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
 
     `prefer`: name -> version kept when the requirements allow it, over the previous lock's pin (adopt).
     """
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
-    from corral.core.pylock_write import LockDocument, merge_exports, render_pylock  # noqa: PLC0415
-    from corral.infra import proc  # noqa: PLC0415
-    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
-    from corral.services.project_version import resolution_version  # noqa: PLC0415
+    from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
+    from corral.infra import proc
+    from corral.infra.environ import engine_environ
+    from corral.infra.uvbin import uv_binary
+    from corral.services.project_version import resolution_version
 
     deps = ProjectDeps.from_pyproject(data, source=source)
-    from corral.services.foreign import check_declarations  # noqa: PLC0415
+    from corral.services.foreign import check_declarations
 
     check_declarations(data, project_root, source=source)  # Poetry/setup.py dependencies: refused, never ignored
     urls = index_urls(ctx)
     python = _lock_python(ctx)
-    from corral.services.legacy import legacy_lock_interpreter, render_legacy_lock  # noqa: PLC0415
+    from corral.services.legacy import legacy_lock_interpreter, render_legacy_lock
 
     legacy = legacy_lock_interpreter(ctx, python)
     if legacy is not None:  # Python < 3.6: uv cannot resolve; pip-tools does, in that Python (resolvers/legacy.py)
@@ -291,7 +291,7 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
         prefs = None if upgrade else _preferences(previous, skip, deps.requires_python, prefer, urls[0])
         if prefs:
             (tmp / "uv.lock").write_text(prefs, encoding="utf-8")
-        uv, env = uv_binary(), engine_environ(ctx)
+        uv, env = uv_binary(), engine_environ(ctx.environ)
         cmd = [uv, "lock", "--project", str(tmp), "--index-url", urls[0]]
         for extra in urls[1:]:
             cmd += ["--extra-index-url", extra]
@@ -315,7 +315,7 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
         exports += _project_entry(data, exports, graph)
         packages = merge_exports(exports, graph)
     finally:
-        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+        from corral.infra.rmtree import remove_tree
 
         remove_tree(tmp, ignore_errors=True)
     doc = LockDocument(requires_python=deps.requires_python, extras=deps.extra_names,
@@ -328,7 +328,7 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
 def _exports(uv: str, env: Mapping[str, str], tmp: Path,
              deps: ProjectDeps) -> list[tuple[tuple[str, str], list[dict[str, Any]]]]:
     """`uv export` of the resolved temporary project: once plain, once per group, once per extra."""
-    from corral.infra import proc  # noqa: PLC0415
+    from corral.infra import proc
 
     selections: list[tuple[tuple[str, str], list[str]]] = [(("default", ""), ["--no-default-groups"])]
     selections += [(("group", g), ["--only-group", g]) for g in deps.group_names]
@@ -361,9 +361,9 @@ def _project_entry(data: Mapping[str, Any], exports: list[tuple[tuple[str, str],
 
 def _refuse_missing_extras(stderr: str, candidates: Sequence[str]) -> None:
     """Uv only warns about an extra a package lacks; a requirement being added with one is an error."""
-    import re  # noqa: PLC0415
+    import re
 
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
     lacking = {(normalize_name(pkg.split("==")[0]), normalize_name(extra)) for pkg, extra in
                re.findall(r"package `([^`]+)` does not have an extra named `([^`]+)`", stderr)}
@@ -381,7 +381,7 @@ def _refuse_missing_extras(stderr: str, candidates: Sequence[str]) -> None:
 def _relocate(exports: list[tuple[tuple[str, str], list[dict[str, Any]]]], tmp: Path,
               root: Path) -> list[tuple[tuple[str, str], list[dict[str, Any]]]]:
     """Local paths uv wrote relative to the temporary project, made relative to the real one (or absolute)."""
-    import os  # noqa: PLC0415
+    import os
 
     for _, packages in exports:
         for package in packages:
@@ -439,8 +439,8 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
          pyproject_path: Path | None = None, lock_path: Path | None = None,
          progress: Progress | None = None) -> LockReport:
     """Resolve and write pylock.toml (kept pins unless upgrading); `check` raises LockOutdated when stale."""
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
-    from corral.services.transaction import project_lock  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
+    from corral.services.transaction import project_lock
 
     started = time.monotonic()
     project = ctx.require_project()
@@ -474,7 +474,7 @@ def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Se
     """`--upgrade-package NAME` must name a locked or declared package: a typo would otherwise upgrade nothing."""
     if not names:
         return
-    from corral.errors import UsageError  # noqa: PLC0415
+    from corral.errors import UsageError
 
     known = set(_versions(lock_path)) if lock_path.is_file() else set()
     known |= {n for _, r in ProjectDeps.from_pyproject(data, source=source).all_requirements() if (n := _req_name(r))}
@@ -511,7 +511,7 @@ def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
         return target
     mismatch = None
     if is_fresh(project, target, ctx=ctx):
-        from corral.services.legacy import environment_mismatch  # noqa: PLC0415
+        from corral.services.legacy import environment_mismatch
 
         mismatch = environment_mismatch(ctx, target)  # a 2.7 lock holds for one environment only
         if mismatch is None:

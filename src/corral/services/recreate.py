@@ -48,10 +48,10 @@ class RecreateReport:
 
 
 def _journal(project_root: Path, paths: CorralPaths | None) -> Path:
-    from corral.infra.journals import journal_path  # noqa: PLC0415
+    from corral.infra.journals import journal_path
 
     if paths is None:
-        from corral.infra.paths import CorralPaths  # noqa: PLC0415
+        from corral.infra.paths import CorralPaths
 
         paths = CorralPaths.from_environment()
     return journal_path(paths, project_root, "recreate")
@@ -59,7 +59,7 @@ def _journal(project_root: Path, paths: CorralPaths | None) -> Path:
 
 def pending_journal(project_root: Path, paths: CorralPaths | None = None) -> Path | None:
     """The journal of an interrupted recreate of this project, if one is left (in corral's state folder)."""
-    from corral.infra.journals import read_journal  # noqa: PLC0415
+    from corral.infra.journals import read_journal
 
     path = _journal(project_root, paths)
     return path if read_journal(path, project_root) is not None else None
@@ -80,13 +80,13 @@ def _remove_tree(path: Path, token: str) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink()
     else:
-        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+        from corral.infra.rmtree import remove_tree
 
         remove_tree(path)
 
 
 def _has_marker(env: Path, token: str) -> bool:
-    from corral.infra.safe_read import read_small  # noqa: PLC0415
+    from corral.infra.safe_read import read_small
 
     try:
         return read_small(env / MARKER_FILE, limit=4096, what=MARKER_FILE, follow=False).strip() == token.encode()
@@ -107,7 +107,7 @@ def _journal_folders(data: dict[str, Any]) -> tuple[Path, Path, Path, str] | Non
 
 def recover(project_root: Path, paths: CorralPaths | None = None) -> str | None:
     """Finish or roll back an interrupted recreate; returns what was done (None when nothing was pending)."""
-    from corral.infra.journals import read_journal, remove_journal  # noqa: PLC0415
+    from corral.infra.journals import read_journal, remove_journal
 
     journal = _journal(project_root, paths)
     data = read_journal(journal, project_root)
@@ -142,7 +142,7 @@ def recover(project_root: Path, paths: CorralPaths | None = None) -> str | None:
         outcome = "rolled back an interrupted recreate (the old env was never replaced; removed the partial build)"
     remove_journal(journal)
     if outcome.startswith("finished"):  # the env in place is the one corral built (it held our token's marker)
-        from corral.infra.paths import CorralPaths  # noqa: PLC0415
+        from corral.infra.paths import CorralPaths
 
         _register_recovered(paths or CorralPaths.from_environment(), env, new)
     return outcome
@@ -154,8 +154,8 @@ def _register_final(paths: CorralPaths, env: Path, build: Path, *, project: Path
 
     The cd-hook's proof is renewed too: a new folder and pyvenv.cfg stand at the same path.
     """
-    from corral.inventory.record import forget  # noqa: PLC0415
-    from corral.services.create import record_made  # noqa: PLC0415
+    from corral.inventory.record import forget
+    from corral.services.create import record_made
 
     with contextlib.suppress(Exception):  # the inventory is a view: a failure must not fail the rebuild
         forget(paths, build)
@@ -165,7 +165,7 @@ def _register_final(paths: CorralPaths, env: Path, build: Path, *, project: Path
 
 def _register_recovered(paths: CorralPaths, env: Path, build: Path) -> None:
     """A recreate finished after a kill: record the env in place from corral's record in it (`corral-env.json`)."""
-    from corral.services.inspection import read_provenance  # noqa: PLC0415
+    from corral.services.inspection import read_provenance
 
     record = read_provenance(env)
     _register_final(paths, env, build, project=Path(record.project) if record and record.project else None,
@@ -175,7 +175,7 @@ def _register_recovered(paths: CorralPaths, env: Path, build: Path) -> None:
 
 def _unpinned_note(ctx: Context, created: CreatedEnv) -> list[str]:
     """`--python` chose what the project does not ask for: the next sync or run rebuilds on what it asks for."""
-    from corral.services.python import unmet_request  # noqa: PLC0415
+    from corral.services.python import unmet_request
 
     wanted = unmet_request(ctx, created.interpreter)
     if wanted is None:
@@ -190,7 +190,7 @@ def _refuse_unsafe_env(ctx: Context, env: Path) -> None:
     """The env path must be provably an env (or absent): recreate swaps it out and deletes what was there."""
     if not os.path.lexists(env):
         return
-    from corral.services.envs import safety_refusal  # noqa: PLC0415
+    from corral.services.envs import safety_refusal
 
     reason = safety_refusal(ctx, env, project_env=True)
     if reason:
@@ -204,8 +204,8 @@ def _populate(ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: b
     notes: list[str] = []
     if lock_path.is_file():
         try:
-            from corral.core.selection import Selection  # noqa: PLC0415
-            from corral.services.sync.apply import apply_lock  # noqa: PLC0415
+            from corral.core.selection import Selection
+            from corral.services.sync.apply import apply_lock
         except ImportError:
             notes.append("lock/sync not available in this build: reinstalled the old env's packages instead")
         else:
@@ -219,23 +219,23 @@ def _populate(ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: b
 
 def _recorded_selection(env: Path, selection_type: type) -> Any:  # noqa: ANN401
     """The groups/extras the old env was synced with (its sync stamp), so the rebuild installs the same set."""
-    from corral.doctor.drift import selection_from_key  # noqa: PLC0415
-    from corral.services.sync.stamp import read_stamp  # noqa: PLC0415
+    from corral.doctor.drift import selection_from_key
+    from corral.services.sync.stamp import read_stamp
 
     key = (read_stamp(env) or {}).get("selection")
     return selection_from_key(key if isinstance(key, str) else None, selection_type)
 
 
 def _reinstall_from(ctx: Context, new: Path, old: Path) -> int:
-    from corral.core.plan import SEED_PACKAGES, normalize  # noqa: PLC0415
-    from corral.infra.proc import run  # noqa: PLC0415
-    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
-    from corral.services.inspection import installed_distributions, is_environment, site_packages_dirs  # noqa: PLC0415
+    from corral.core.plan import SEED_PACKAGES, normalize
+    from corral.infra.environ import engine_environ
+    from corral.infra.proc import run
+    from corral.infra.uvbin import uv_binary
+    from corral.services.inspection import installed_distributions, is_environment, site_packages_dirs
 
     if not is_environment(old):
         return 0
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
 
     dists = installed_distributions(site_packages_dirs(old, EnvLayout.for_path(old)))
     project = ctx.project.name if ctx.project else None
@@ -243,13 +243,14 @@ def _reinstall_from(ctx: Context, new: Path, old: Path) -> int:
                     if normalize(n) not in SEED_PACKAGES and (project is None or normalize(n) != normalize(project)))
     if wanted:
         python = new / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-        run([uv_binary(), "pip", "install", "--python", str(python), "--quiet", *wanted], env=engine_environ(ctx),
-            what="uv pip install")
+        run([uv_binary(), "pip", "install", "--python", str(python), "--quiet", *wanted],
+            env=engine_environ(ctx.environ), what="uv pip install")
     return len(wanted)
 
 
 def _smoke_test(new: Path) -> None:
-    from corral.infra.proc import isolated_environ, run  # noqa: PLC0415
+    from corral.infra.environ import isolated_environ
+    from corral.infra.proc import run
 
     python = new / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     done = run([str(python), "-c", "import sys; print(sys.prefix)"], env=isolated_environ(), check=False,
@@ -264,13 +265,13 @@ def _keep_interpreter(ctx: Context, env: Path) -> str | None:
 
     Unless requires-python no longer admits it: then the choice is made afresh, as for a new env.
     """
-    from corral.errors import InterpreterNotFound  # noqa: PLC0415
-    from corral.services.inspection import read_provenance  # noqa: PLC0415
-    from corral.services.python import read_python_version, unmet_request  # noqa: PLC0415
+    from corral.errors import InterpreterNotFound
+    from corral.services.inspection import read_provenance
+    from corral.services.python import read_python_version, unmet_request
 
     if ctx.settings.value("python") or read_python_version(env.parent) is not None:
         return None
-    from corral.services.trust import why_untrusted  # noqa: PLC0415
+    from corral.services.trust import why_untrusted
 
     if why_untrusted(ctx.paths, env) is not None:
         return None  # the corral-env.json of an env corral did not make names what a repository chose
@@ -290,17 +291,17 @@ def recreate(ctx: Context, *, python: str | None = None, offline: bool = False,
 
     `offline` and `engine` are sync's (`services.sync.apply` rebuilds a moved, copied or re-pinned env through here).
     """
-    from corral.services.transaction import project_lock  # noqa: PLC0415
+    from corral.services.transaction import project_lock
 
     with project_lock(ctx.require_project().root):  # also finishes what a killed command left
         return _recreate(ctx, python=python, offline=offline, engine=engine)
 
 
 def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | None) -> RecreateReport:
-    from corral.infra.journals import remove_journal, write_journal  # noqa: PLC0415
-    from corral.services.create import create_env  # noqa: PLC0415
-    from corral.services.relocate import relocate_paths  # noqa: PLC0415
-    from corral.services.sync.stamp import clear_stamp  # noqa: PLC0415
+    from corral.infra.journals import remove_journal, write_journal
+    from corral.services.create import create_env
+    from corral.services.relocate import relocate_paths
+    from corral.services.sync.stamp import clear_stamp
 
     project = ctx.require_project()
     env = project.env_path
@@ -326,7 +327,7 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
     checkpoint("recreate:before-swap")
     atomic = True
     if os.path.lexists(env):
-        from corral.infra.dirswap import exchange  # noqa: PLC0415
+        from corral.infra.dirswap import exchange
 
         if not exchange(new, env):
             atomic = False
@@ -343,7 +344,7 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
     remove_journal(journal)
     _register_final(ctx.paths, env, new, project=project.root, interpreter=created.interpreter.path,
                     version=created.interpreter.version, creator=created.creator)
-    from corral.services.kernels import refresh_after_rebuild  # noqa: PLC0415
+    from corral.services.kernels import refresh_after_rebuild
 
     notes += refresh_after_rebuild(ctx, env)
     if python:

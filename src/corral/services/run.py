@@ -9,10 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Prepared", "env_environ", "execute", "prepare"]
+from corral.infra.environ import env_environ
 
-_DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
-
+__all__ = ["Prepared", "execute", "prepare"]
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
@@ -23,28 +22,17 @@ class Prepared:
     environ: dict[str, str]
 
 
-def env_environ(env: Path, base: Mapping[str, str], *, extra_bins: Sequence[Path] = ()) -> dict[str, str]:
-    """`base` with the env's executables (then `extra_bins`) first on PATH, VIRTUAL_ENV set, PYTHONHOME unset."""
-    bin_dir = env / ("Scripts" if os.name == "nt" else "bin")
-    environ = {k: v for k, v in base.items() if k not in _DROP}
-    old_path = environ.get("PATH", os.defpath)
-    front = [str(bin_dir), *(str(b) for b in extra_bins)]
-    environ["PATH"] = os.pathsep.join([*front, *(p for p in old_path.split(os.pathsep) if p and p not in front)])
-    environ["VIRTUAL_ENV"] = str(env)
-    return environ
-
-
 def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str], *,
             extra_bins: Sequence[Path] = ()) -> Prepared | None:
     """Resolve argv[0] against the env's bin and PATH; None when there is no such program."""
     if not (env / "pyvenv.cfg").is_file():
-        from corral.errors import EnvError  # noqa: PLC0415
+        from corral.errors import EnvError
 
         msg = f"{env} is not an environment; run `corral sync` first"
         raise EnvError(msg)
     python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not python.exists():  # never fall through to another python on PATH
-        from corral.errors import EnvError  # noqa: PLC0415
+        from corral.errors import EnvError
 
         msg = f"{env} is broken: {python} is missing or points nowhere; rebuild it with `corral recreate`"
         raise EnvError(msg)
@@ -67,12 +55,12 @@ def execute(prepared: Prepared) -> int:
     sys.stderr.flush()
     try:
         if os.name == "nt":
-            import subprocess  # noqa: PLC0415
+            import subprocess
 
             return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ)
         os.execve(prepared.program, prepared.argv, prepared.environ)  # noqa: S606 - argv list, no shell
     except OSError as err:
-        from corral.errors import CannotRun  # noqa: PLC0415
+        from corral.errors import CannotRun
 
         raise CannotRun(_cannot_run(prepared.program, err)) from err
     raise AssertionError  # unreachable: execve does not return
@@ -80,7 +68,7 @@ def execute(prepared: Prepared) -> int:
 
 def _cannot_run(program: str, err: OSError) -> str:
     """Why `program` did not start, naming the missing interpreter rather than the program that is there."""
-    import errno  # noqa: PLC0415
+    import errno
 
     if err.errno == errno.ENOENT and os.path.isfile(program):
         interpreter = _shebang(program)
@@ -97,7 +85,7 @@ def _cannot_run(program: str, err: OSError) -> str:
 
 def _shebang(program: str) -> str | None:
     """The interpreter a script's #! line names (its first word), None for a binary or an unreadable file."""
-    from corral.infra.safe_read import read_small  # noqa: PLC0415
+    from corral.infra.safe_read import read_small
 
     try:
         head = read_small(program, limit=512, what="program", truncate=True)

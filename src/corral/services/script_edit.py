@@ -17,16 +17,16 @@ __all__ = ["add_to_script", "lock_script", "script_lock_path"]
 
 
 def _requirements(texts: list[str]) -> None:
-    from corral.core.deps import parse_requirement  # noqa: PLC0415 - the one validator of requirement strings
+    from corral.core.deps import parse_requirement
 
     for text in texts:
         parse_requirement(text)
 
 
 def _new_source(source: str, requirements: list[str]) -> str:
-    import tomlkit  # noqa: PLC0415
-    from packaging.requirements import Requirement  # noqa: PLC0415
-    from packaging.utils import canonicalize_name  # noqa: PLC0415
+    import tomlkit
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
 
     block = find_block(source)
     doc = tomlkit.parse(block.toml) if block else tomlkit.document()
@@ -52,7 +52,7 @@ def _new_source(source: str, requirements: list[str]) -> str:
 
 def _lowest_minor(requires: str) -> str | None:
     """The oldest Python minor version a requires-python admits (the floor of a universal lock)."""
-    from packaging.specifiers import SpecifierSet  # noqa: PLC0415
+    from packaging.specifiers import SpecifierSet
 
     spec = SpecifierSet(requires)
     candidates = ["2.7", *(f"3.{minor}" for minor in range(30))]
@@ -65,8 +65,8 @@ def add_to_script(ctx: Context, script: Path, requirements: list[str]) -> Path:
     The file is rewritten atomically only once the new set resolved and installed into its cached env,
     so a bad requirement leaves the script untouched.
     """
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
-    from corral.services.scripts import ensure_script_env  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
+    from corral.services.scripts import ensure_script_env
 
     if not script.is_file():
         msg = f"no script at {script}"
@@ -74,7 +74,7 @@ def add_to_script(ctx: Context, script: Path, requirements: list[str]) -> Path:
     _requirements(requirements)
     source = script.read_text(encoding="utf-8")
     updated = _new_source(source, requirements)
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     fd, name = tempfile.mkstemp(dir=script.parent, prefix=f".{script.name}.corral-trial-", suffix=".py")
     trial = Path(name)  # a fresh name: never a file (or link) someone put there
@@ -90,11 +90,11 @@ def add_to_script(ctx: Context, script: Path, requirements: list[str]) -> Path:
 
 def lock_script(ctx: Context, script: Path) -> Path:
     """Resolve the script's dependencies for every platform and write `pylock.<name>.toml` beside it."""
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
-    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
-    from corral.services.python import choose_interpreter  # noqa: PLC0415
-    from corral.services.scripts import index_args, script_metadata  # noqa: PLC0415
+    from corral.infra.environ import engine_environ
+    from corral.infra.fs import atomic_write_text
+    from corral.infra.uvbin import uv_binary
+    from corral.services.python import choose_interpreter
+    from corral.services.scripts import index_args, script_metadata
 
     _, data = script_metadata(script)
     requires = data.get("requires-python")
@@ -103,16 +103,17 @@ def lock_script(ctx: Context, script: Path) -> Path:
         floor = choose_interpreter(ctx, None)[0].short_version
     target = script_lock_path(script)
     deps = "\n".join(data.get("dependencies", [])) + "\n"
-    import subprocess  # noqa: PLC0415 - uv reads the requirements on stdin
-    import tempfile  # noqa: PLC0415
+    import subprocess
+    import tempfile
 
     with tempfile.TemporaryDirectory(prefix="corral-lock-") as tmp:
         out = Path(tmp) / target.name
         cmd = [uv_binary(), "pip", "compile", "-", "--format", "pylock.toml", "--universal", "--quiet",
                "--no-header", "--python-version", floor, *index_args(ctx), "-o", str(out)]
-        proc = subprocess.run(cmd, input=deps, capture_output=True, text=True, env=engine_environ(ctx), check=False)
+        proc = subprocess.run(cmd, input=deps, capture_output=True, text=True, env=engine_environ(ctx.environ),
+                              check=False)
         if proc.returncode != 0:
-            from corral.errors import LockError  # noqa: PLC0415
+            from corral.errors import LockError
 
             detail = " | ".join(proc.stderr.strip().splitlines()[-3:])
             msg = f"cannot lock {script}: {detail}"

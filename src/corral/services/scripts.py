@@ -50,7 +50,7 @@ def script_key(block_toml: str, *, python: str | None, environ: Mapping[str, str
 
 
 def _cache_root(environ: Mapping[str, str]) -> Path:
-    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+    from corral.infra.paths import CorralPaths
 
     return CorralPaths.from_environment(dict(environ)).cache / "envs"
 
@@ -79,7 +79,7 @@ def script_metadata(script: Path) -> tuple[str, dict[str, Any]]:
     block = find_block(source, filename=str(script))
     if block is None:
         return "", {}
-    from corral.infra.toml_file import parse_toml  # noqa: PLC0415
+    from corral.infra.toml_file import parse_toml
 
     data = parse_toml(block.toml, origin=f"{script} (# /// script block)")
     deps = data.get("dependencies", [])
@@ -106,7 +106,7 @@ def ensure_env(
     if ready is not None:
         mark_used(ready)
         return ScriptEnv(path=ready, key=key, created=False)
-    from corral.infra.locks import file_lock  # noqa: PLC0415
+    from corral.infra.locks import file_lock
 
     target = env_dir(ctx.environ, kind, key)
     with file_lock(target.with_name(target.name + ".lock")):
@@ -114,13 +114,13 @@ def ensure_env(
         if ready is not None:
             return ScriptEnv(path=ready, key=key, created=False)
         if target.exists():
-            from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+            from corral.infra.rmtree import remove_tree
 
             remove_tree(target)  # an interrupted build: ours (inside corral's cache), never finished
         _build(ctx, target, kind=kind, requirements=requirements, python=python, requires_python=requires_python,
                overlay_of=overlay_of, lock=lock)
         record = {"kind": kind, "key": key, "requirements": requirements, "python": python}
-        from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+        from corral.infra.fs import atomic_write_text
 
         atomic_write_text(target / READY_FILE, json.dumps(record, indent=2) + "\n")
     return ScriptEnv(path=target, key=key, created=True)
@@ -128,7 +128,7 @@ def ensure_env(
 
 def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], python: str | None,
            requires_python: str | None, overlay_of: Path | None, lock: Path | None) -> None:
-    from corral.services.create import create_env  # noqa: PLC0415
+    from corral.services.create import create_env
 
     spec = python or requires_python
     inventory_kind = "script" if kind == "script" else "tool"  # `--with` layers are cached tools, for gc
@@ -138,13 +138,13 @@ def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], py
         if overlay_of is not None:
             _link_overlay(target, overlay_of)
         if lock is not None:
-            from corral.services.sync.apply import apply_lock  # noqa: PLC0415
+            from corral.services.sync.apply import apply_lock
 
             apply_lock(ctx, target, lock, install_project=False)
         elif requirements:
             install_requirements(ctx, target, requirements)
     except BaseException:
-        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+        from corral.infra.rmtree import remove_tree
 
         remove_tree(target, ignore_errors=True)
         raise
@@ -152,8 +152,8 @@ def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], py
 
 def _link_overlay(target: Path, base_env: Path) -> None:
     """Make the base env's packages importable behind the overlay's own (a .pth file, like uv's layering)."""
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
-    from corral.services.inspection import site_packages_dirs  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
+    from corral.services.inspection import site_packages_dirs
 
     mine = site_packages_dirs(target, EnvLayout.for_path(target))
     theirs = site_packages_dirs(base_env, EnvLayout.for_path(base_env))
@@ -174,15 +174,15 @@ def index_args(ctx: Context) -> list[str]:
 
 def install_requirements(ctx: Context, env: Path, requirements: list[str]) -> None:
     """Resolve and install `requirements` into a throwaway env with uv (resolution on: nothing is locked here)."""
-    from corral.errors import EngineError  # noqa: PLC0415
-    from corral.infra.proc import run  # noqa: PLC0415
-    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
+    from corral.errors import EngineError
+    from corral.infra.environ import engine_environ
+    from corral.infra.proc import run
+    from corral.infra.uvbin import uv_binary
 
     python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     cmd = [uv_binary(), "pip", "install", "--quiet", "--python", str(python), *index_args(ctx), *requirements]
     try:
-        run(cmd, env=engine_environ(ctx), what="uv pip install")
+        run(cmd, env=engine_environ(ctx.environ), what="uv pip install")
     except EngineError as err:
         msg = f"could not install {', '.join(requirements)}: {err}"
         raise EngineError(msg, cmd=err.cmd, code=err.code, output=err.output) from err
@@ -237,8 +237,8 @@ def ensure_script_env(ctx: Context, script: Path, *, python: str | None = None) 
 
 
 def _validate(script: Path, data: dict[str, Any]) -> None:
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     for dep in data.get("dependencies", []):
         try:

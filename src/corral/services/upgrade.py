@@ -79,7 +79,7 @@ def _repoint(bin_dir: Path, root: Path, new: InterpreterInfo) -> None:
 
 
 def _rewrite_cfg(cfg_path: Path, new: InterpreterInfo) -> str | None:
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
 
     cfg = PyvenvCfg.parse(read_pyvenv_cfg(cfg_path.parent).decode("utf-8"))
     values = dict(cfg.values)
@@ -101,9 +101,9 @@ def _rewrite_cfg(cfg_path: Path, new: InterpreterInfo) -> str | None:
 
 
 def _update_record(root: Path, new: InterpreterInfo) -> None:
-    from corral.core.provenance import PROVENANCE_FILE  # noqa: PLC0415
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
-    from corral.infra.json_file import read_json_cache  # noqa: PLC0415
+    from corral.core.provenance import PROVENANCE_FILE
+    from corral.infra.fs import atomic_write_text
+    from corral.infra.json_file import read_json_cache
 
     record = root / PROVENANCE_FILE
     data = read_json_cache(record, follow=False)
@@ -119,7 +119,8 @@ _VERIFY = ("import json, os, sys, sysconfig; print(json.dumps({'v': '%d.%d.%d' %
 
 def _verify(root: Path, bin_dir: Path, new: InterpreterInfo) -> list[str]:
     """Problems left after the upgrade (empty = good); does not trust the rewrite, runs the env."""
-    from corral.infra.proc import isolated_environ, run  # noqa: PLC0415
+    from corral.infra.environ import isolated_environ
+    from corral.infra.proc import run
 
     problems = []
     for entry in os.scandir(bin_dir):
@@ -146,7 +147,7 @@ def _verify(root: Path, bin_dir: Path, new: InterpreterInfo) -> list[str]:
 
 def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeReport:
     """Re-point the env at a new build of the same X.Y and keep its packages; verified, rolled back on failure."""
-    from corral.doctor.target import version_tuple  # noqa: PLC0415
+    from corral.doctor.target import version_tuple
 
     root = env.absolute()
     cfg_path = root / "pyvenv.cfg"
@@ -176,7 +177,7 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
         record_text: str | None = read_small(record, limit=16 << 20, what=record.name, follow=False).decode("utf-8")
     except (OSError, ValueError):
         record_text = None
-    from corral.services.trust import keeping_trust  # noqa: PLC0415
+    from corral.services.trust import keeping_trust
 
     with keeping_trust(ctx.paths, root):  # pyvenv.cfg is rewritten (a new file): the cd-hook's record follows it
         try:
@@ -192,7 +193,7 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
         except BaseException:
             _restore(bin_dir, backup, cfg_path, cfg_text, record, record_text)
             raise
-    from corral.inventory.record import note_python  # noqa: PLC0415
+    from corral.inventory.record import note_python
 
     note_python(ctx.paths, root, version=new.version, interpreter=new.path)  # `envs list` shows the new build
     return UpgradeReport(env=root, old_version=old_version, new_version=new.version, mode="in-place", python=new.path)
@@ -200,7 +201,7 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
 
 def _restore(bin_dir: Path, backup: dict[str, str | None], cfg_path: Path, cfg_text: str, record: Path,
              record_text: str | None) -> None:
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
 
     for entry in os.scandir(bin_dir):
         if _PYTHON_NAME.match(entry.name) and entry.name not in backup:
@@ -215,23 +216,23 @@ def _restore(bin_dir: Path, backup: dict[str, str | None], cfg_path: Path, cfg_t
 
 def upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
     """`corral upgrade --python SPEC`: patch level in place, otherwise rebuild; pin `.python-version`."""
-    from corral.services.transaction import project_lock  # noqa: PLC0415
+    from corral.services.transaction import project_lock
 
     with project_lock(ctx.require_project().root):  # also finishes what a killed command left
         return _upgrade_python(ctx, spec)
 
 
 def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
-    from corral.core.spec import PythonSpec  # noqa: PLC0415
-    from corral.doctor.target import version_tuple  # noqa: PLC0415
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
-    from corral.services.python import PYTHON_VERSION_FILE  # noqa: PLC0415
+    from corral.core.spec import PythonSpec
+    from corral.doctor.target import version_tuple
+    from corral.infra.fs import atomic_write_text
+    from corral.services.python import PYTHON_VERSION_FILE
 
     project = ctx.require_project()
     parsed = PythonSpec.parse(spec)
     new = ctx.finder.find(parsed)
     if project.requires_python:
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
         try:
             allowed = SpecifierSet(project.requires_python)
@@ -252,11 +253,11 @@ def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
     recorded = version_tuple(old)
     if recorded is not None and recorded[:2] == new.version_info[:2]:
         report = upgrade_in_place(ctx, env, new)
-        from corral.services.kernels import refresh_after_rebuild  # noqa: PLC0415
+        from corral.services.kernels import refresh_after_rebuild
 
         refresh_after_rebuild(ctx, env)  # same X.Y: argv keeps working; a rebuild refreshes inside recreate()
     else:
-        from corral.services.recreate import recreate  # noqa: PLC0415
+        from corral.services.recreate import recreate
 
         recreate(ctx, python=new.path)
         checkpoint("upgrade:rebuilt")

@@ -19,12 +19,13 @@ from pathlib import Path
 
 from corral.core.layout import EnvLayout
 from corral.errors import EngineError, EnvError
+from corral.infra.environ import piptools_environ
 from corral.infra.fs import atomic_write_text
-from corral.infra.proc import isolated_environ, run
+from corral.infra.proc import run
 from corral.infra.rmtree import remove_tree
 from corral.toolchain.legacy import PIP_TOOLS_REQUIREMENTS, PIP_TOOLS_VERSION
 
-__all__ = ["PipToolsTool", "ensure_piptools", "find_piptools", "piptools_dir", "piptools_environ"]
+__all__ = ["PipToolsTool", "ensure_piptools", "find_piptools", "piptools_dir"]
 
 MARKER_FILE = "corral-toolchain.json"
 _LOCK_TIMEOUT = 600.0
@@ -42,21 +43,6 @@ class PipToolsTool:
 def piptools_dir(data: Path, key: str) -> Path:
     """Where the pip-tools env for the interpreter identified by `key` lives."""
     return data / "toolchain" / f"pip-tools-{PIP_TOOLS_VERSION}" / key
-
-
-def piptools_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """`environ` for pip 20.3.4 in the toolchain: no PIP_*/UV_*/PYTHON* settings, config files shut out.
-
-    Indexes are passed explicitly (corral's own index settings), as uv is given them; a certificate bundle the
-    user points pip at (`PIP_CERT`) is kept, as it only says whom to trust.
-    """
-    env = isolated_environ(environ)
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
-               PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
-    cert = environ.get("PIP_CERT")
-    if cert:
-        env["PIP_CERT"] = cert
-    return env
 
 
 def find_piptools(data: Path, key: str) -> PipToolsTool | None:
@@ -98,7 +84,7 @@ def ensure_piptools(
     ready = find_piptools(data, key)
     if ready is not None:
         return ready
-    from corral.infra.locks import LockTimeout, file_lock  # noqa: PLC0415 - only a build pays for it
+    from corral.infra.locks import LockTimeout, file_lock
 
     root = piptools_dir(data, key)
     lock_file = root.parent / f"{root.name}.lock"

@@ -57,7 +57,7 @@ class CoreMetadata:
     @classmethod
     def from_text(cls, text: str, *, entry_points: str = "") -> CoreMetadata:
         """Parse a METADATA (RFC 822) text."""
-        from email.parser import Parser  # noqa: PLC0415
+        from email.parser import Parser
 
         message = Parser().parsestr(text)
         body = message.get_payload()
@@ -73,7 +73,7 @@ class CoreMetadata:
 
     def stated_fields(self) -> list[str]:
         """The pyproject `[project]` fields (besides name, version and dependencies) this metadata has values for."""
-        from configparser import ConfigParser  # noqa: PLC0415
+        from configparser import ConfigParser
 
         parser = ConfigParser(interpolation=None)
         parser.read_string(self.entry_points)
@@ -84,10 +84,10 @@ class CoreMetadata:
 
     def differences(self, other: CoreMetadata) -> list[str]:
         """What `other` states differently (names, versions, specifiers and markers compared as values)."""
-        from packaging.requirements import Requirement  # noqa: PLC0415
-        from packaging.specifiers import SpecifierSet  # noqa: PLC0415
-        from packaging.utils import canonicalize_name  # noqa: PLC0415
-        from packaging.version import Version  # noqa: PLC0415
+        from packaging.requirements import Requirement
+        from packaging.specifiers import SpecifierSet
+        from packaging.utils import canonicalize_name
+        from packaging.version import Version
 
         def requirements(items: tuple[str, ...]) -> set[str]:
             out = set()
@@ -112,7 +112,7 @@ class CoreMetadata:
         return notes + self._other_differences(other)
 
     def _other_differences(self, other: CoreMetadata) -> list[str]:
-        from collections import Counter  # noqa: PLC0415
+        from collections import Counter
 
         notes = []
         lost, gained = Counter(self.others) - Counter(other.others), Counter(other.others) - Counter(self.others)
@@ -137,17 +137,17 @@ def build_system(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, Any]) -> CoreMetadata:
     """The project's METADATA from its backend (UsageError naming the backend and its last words on failure)."""
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
-    from corral.infra.probe import BUILD_HOOKS  # noqa: PLC0415
-    from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
-    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
-    from corral.services.lock import index_urls  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
+    from corral.infra.environ import engine_environ
+    from corral.infra.probe import BUILD_HOOKS
+    from corral.infra.rmtree import remove_tree
+    from corral.infra.uvbin import uv_binary
+    from corral.services.lock import index_urls
 
     system = build_system(data)
     backend = str(system["build-backend"])
     tmp = Path(tempfile.mkdtemp(prefix="corral-metadata-"))
-    uv, environ = uv_binary(), engine_environ(ctx)
+    uv, environ = uv_binary(), engine_environ(ctx.environ)
     urls = index_urls(ctx)
     indexes = ["--index-url", urls[0], *(a for u in urls[1:] for a in ("--extra-index-url", u))]
     env_python = str(EnvLayout.for_path(tmp / "env").python)
@@ -178,8 +178,8 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
 
 
 def _run(cmd: list[str], environ: dict[str, str], backend: str, cwd: Path | None = None) -> None:
-    from corral.errors import EngineError  # noqa: PLC0415
-    from corral.infra import proc  # noqa: PLC0415
+    from corral.errors import EngineError
+    from corral.infra import proc
 
     try:
         proc.run(cmd, env=environ, cwd=cwd, what="build backend")

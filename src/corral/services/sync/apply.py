@@ -73,10 +73,10 @@ def last_selection(env: Path, lock_header: Mapping[str, Any]) -> Selection:
     `corral run` syncs with it, so a run never takes away what `sync --group`/`--extra` installed. Without a
     stamp (an env never synced, or one a failed sync left) it is the lock's default groups.
     """
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace
 
-    from corral.core.selection import LockChoices  # noqa: PLC0415
-    from corral.doctor.drift import selection_from_key  # noqa: PLC0415
+    from corral.core.selection import LockChoices
+    from corral.doctor.drift import selection_from_key
 
     key = (sync_stamp.read_stamp(env) or {}).get("selection")
     last = selection_from_key(key if isinstance(key, str) else None, Selection)
@@ -93,7 +93,7 @@ def _noop_progress(stage: str, detail: str) -> None:
 
 def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: InterpreterInfo | None) -> Installer:
     """`--engine`, else the `engine` setting; when the setting's engine cannot serve, the next in `plugins.ENGINES`."""
-    from corral.plugins import default_engine, engine_fallbacks, load_engine  # noqa: PLC0415
+    from corral.plugins import default_engine, engine_fallbacks, load_engine
 
     name = requested or str(ctx.settings.value("engine") or default_engine())
     engine = load_engine(name)
@@ -113,8 +113,8 @@ def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: Int
 
 def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
     """The env's python and what it is; never started when it is a program the project ships (`exec_guard`)."""
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
-    from corral.services.exec_guard import env_refusal  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
+    from corral.services.exec_guard import env_refusal
 
     python = Path(str(EnvLayout.for_path(env).python))
     refusal = env_refusal(ctx, env)
@@ -129,8 +129,8 @@ def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
 
 
 def _keep(env: Path, installed: dict[str, str], project_name: str | None) -> set[str]:
-    from corral.core.plan import SEED_PACKAGES  # noqa: PLC0415
-    from corral.services.inspection import read_provenance  # noqa: PLC0415
+    from corral.core.plan import SEED_PACKAGES
+    from corral.services.inspection import read_provenance
 
     keep = {project_name} if project_name else set()
     record = read_provenance(env)
@@ -141,7 +141,7 @@ def _keep(env: Path, installed: dict[str, str], project_name: str | None) -> set
 
 
 def _declares_build_system(root: Path) -> tuple[bool, str | None]:
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.infra.toml_file import read_toml
 
     data = read_toml(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else {}
     table = data.get("project")
@@ -170,10 +170,10 @@ def apply_lock(
         EngineError: the engine failed; the message names the failing requirement.
 
     """
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
-    from corral.core.plan import SyncPlan, normalize  # noqa: PLC0415
-    from corral.services.create import engine_environ  # noqa: PLC0415
-    from corral.services.inspection import installed_distributions, site_packages_dirs  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
+    from corral.core.plan import SyncPlan, normalize
+    from corral.infra.environ import engine_environ
+    from corral.services.inspection import installed_distributions, site_packages_dirs
 
     say = progress or _noop_progress
     env = env_path.absolute()
@@ -190,7 +190,7 @@ def apply_lock(
     installed = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
     plan = SyncPlan.diff(chosen, installed, keep=_keep(env, installed, project_name))
     installer = pick_engine(ctx, engine, env, target)
-    environ = engine_environ(ctx)
+    environ = engine_environ(ctx.environ)
     do_project = install_project and is_package and root is not None and project_name is not None \
         and normalize(project_name) not in {normalize(n) for n in installed}
     if not plan.empty or do_project:
@@ -205,7 +205,7 @@ def apply_lock(
 
 
 def _choose(ctx: Context, lock_path: Path, target: InterpreterInfo, selection: Selection) -> list[Chosen]:
-    from corral.services.sync.selection_cache import choose  # noqa: PLC0415
+    from corral.services.sync.selection_cache import choose
 
     return choose(lock_path, target=target, selection=selection, selection_key=stamp_key(selection),
                   cache_dir=ctx.paths.cache / "lock-choices")
@@ -233,7 +233,7 @@ def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress
     memo = _fresh_memo(ctx, project.pyproject, default)
     if memo is not None and memo.is_file():
         return default  # this exact pyproject/lock/settings triple was found fresh before
-    from corral.services import lock as lock_service  # noqa: PLC0415 - the resolver side; only when needed
+    from corral.services import lock as lock_service
 
     if default.is_file() and not locked and not lock_service.is_fresh(project, default, ctx=ctx):
         progress("resolving", "pyproject.toml changed since the lock was written; updating pylock.toml")
@@ -254,11 +254,11 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
     Keyed by the pyproject's bytes, the lock's inputs-hash, the index/corral environment and the user config
     file: everything the lock side's freshness check reads. It spares a sync the import of the resolver side.
     """
-    import hashlib  # noqa: PLC0415
-    import json  # noqa: PLC0415
+    import hashlib
+    import json
 
-    from corral.core.lockinputs import stored_inputs_hash  # noqa: PLC0415
-    from corral.infra.toml_file import read_bytes, read_text  # noqa: PLC0415
+    from corral.core.lockinputs import stored_inputs_hash
+    from corral.infra.toml_file import read_bytes, read_text
 
     try:
         stored, body = stored_inputs_hash(read_text(lock_path)), read_bytes(pyproject)
@@ -266,7 +266,7 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
         return None
     if stored is None:
         return None
-    from corral.services.legacy import environment_specific  # noqa: PLC0415
+    from corral.services.legacy import environment_specific
 
     if environment_specific(lock_path):  # a 2.7 lock holds for one interpreter, which these inputs do not name
         return None
@@ -284,10 +284,10 @@ def env_lock(env: Path, progress: Progress) -> Iterator[None]:
     The lock file sits in corral's cache (keyed by the env's path, `infra.locks`), so a sync that fails writes
     nothing into the env.
     """
-    import hashlib  # noqa: PLC0415
+    import hashlib
 
-    from corral.infra.locks import file_lock  # noqa: PLC0415
-    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+    from corral.infra.locks import file_lock
+    from corral.infra.paths import CorralPaths
 
     folder = CorralPaths.from_environment().cache / "env-locks"
     lock_file = folder / (hashlib.sha256(str(env.absolute()).encode()).hexdigest()[:24] + ENV_LOCK)
@@ -315,7 +315,7 @@ def sync(
     if frozen and locked:
         msg = "--frozen and --locked exclude each other: --frozen uses the lock as is, --locked checks it"
         raise UsageError(msg)
-    from corral.services.transaction import project_lock  # noqa: PLC0415
+    from corral.services.transaction import project_lock
 
     with project_lock(ctx.require_project().root):  # serialized with add/remove/recreate; recovers a killed one first
         return _sync(ctx, selection=selection, frozen=frozen, locked=locked, offline=offline, engine=engine,
@@ -338,20 +338,19 @@ def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bo
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
     lock_path = _ensure_lock(ctx, frozen=frozen, locked=locked, progress=say)
-    from corral.services.sync.selection_cache import lock_header  # noqa: PLC0415
+    from corral.services.sync.selection_cache import lock_header
 
     header = lock_header(lock_path)
     chosen = selection or (last_selection(env, header) if keep_last else Selection())
     chosen.validate(header)  # bad group/extra names fail before an env is made
     created = False
-    from corral.services.inspection import is_environment  # noqa: PLC0415
+    from corral.services.inspection import is_environment
 
     if not is_environment(env):
-        from corral.core.pylock_check import check_lock  # noqa: PLC0415
-        from corral.infra.toml_file import read_toml  # noqa: PLC0415
-        from corral.services.create import create_env  # noqa: PLC0415
+        from corral.services.create import create_env
+        from corral.services.sync.selection_cache import check_once
 
-        check_lock(read_toml(lock_path), origin=str(lock_path))  # a lock corral would refuse fails before the env
+        check_once(lock_path, ctx.paths.cache / "lock-checked")  # a lock corral would refuse fails before the env
         say("creating", f"environment {env}")
         create_env(ctx, env)
         created = True
@@ -363,7 +362,7 @@ def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bo
         checkpoint("sync:applied")
         stamp_env(ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen)
     if created or rebuilt:
-        from dataclasses import replace  # noqa: PLC0415
+        from dataclasses import replace
 
         report = replace(report, created_env=created, rebuilt=rebuilt, noop=False)
     return report
@@ -371,13 +370,13 @@ def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bo
 
 def _rebuild_if_stale(ctx: Context, env: Path, *, offline: bool, engine: str | None, say: Progress) -> str | None:
     """Rebuild the project's env from the lock when it no longer follows its record (`services.stale_env`); why."""
-    from corral.services.stale_env import why_stale  # noqa: PLC0415
+    from corral.services.stale_env import why_stale
 
     reason = why_stale(ctx, env, lambda: _target(ctx, env)[1])
     if reason is None:
         return None
     say("rebuilding", f"{env} from the lock: {reason}")
-    from corral.services.recreate import recreate  # noqa: PLC0415
+    from corral.services.recreate import recreate
 
     recreate(ctx, offline=offline, engine=engine)
     return reason

@@ -1,0 +1,91 @@
+"""The environment variables corral's child processes get: the one place that says which are kept or set.
+
+Each function takes the caller's environment (`base`) and returns a new dict; none reads a setting or decides
+anything about a project. Stdlib only: the no-op `run` fast path uses `env_environ`.
+
+- `isolated_environ`: interpreter probes and checks; nothing that redirects Python, pip or uv survives.
+- `engine_environ`: creators and engines (uv, pip); the user's index and credential settings survive, what would
+  point them at another Python does not, and uv never downloads a Python.
+- `pip_environ`, `piptools_environ`, `virtualenv_environ`: corral's pinned legacy tools (pip 20.3.4, pip-tools,
+  virtualenv 20.21.1): isolated, with the user's config files shut out.
+- `env_environ`: a command run inside an env (`corral run`, `shell`): its executables first on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+__all__ = [
+    "engine_environ",
+    "env_environ",
+    "isolated_environ",
+    "pip_environ",
+    "piptools_environ",
+    "virtualenv_environ",
+]
+
+_LEAKY_PREFIXES = ("PIP_", "UV_", "PYTHON")
+_LEAKY_NAMES = ("VIRTUAL_ENV", "CONDA_PREFIX", "__PYVENV_LAUNCHER__")
+# What would send a creator or an engine to another Python than the one corral chose.
+_ENGINE_DROP = frozenset({"VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "__PYVENV_LAUNCHER__",
+                          "UV_PYTHON", "UV_PROJECT_ENVIRONMENT"})
+# What would make a program in an env run another Python's library (PATH and VIRTUAL_ENV are set instead).
+_IN_ENV_DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
+
+
+def isolated_environ(base: Mapping[str, str] | None = None, **extra: str) -> dict[str, str]:
+    """A copy of the environment without variables that redirect Python, pip or uv, plus `extra`.
+
+    Interpreter probes and checks use it so that a user's `PYTHONPATH`, an active `VIRTUAL_ENV` or `PIP_*`
+    settings meant for something else cannot change their answer.
+    """
+    src = os.environ if base is None else base
+    env = {k: v for k, v in src.items() if not k.startswith(_LEAKY_PREFIXES) and k not in _LEAKY_NAMES}
+    env.update(extra)
+    return env
+
+
+def engine_environ(base: Mapping[str, str]) -> dict[str, str]:
+    """For creators and engines: `base` minus what would redirect them to another Python; no Python downloads."""
+    env = {k: v for k, v in base.items() if k not in _ENGINE_DROP}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def pip_environ(base: Mapping[str, str]) -> dict[str, str]:
+    """For a pinned pip of corral's own: isolated, no config file, no prompt, no version check."""
+    return isolated_environ(base, PIP_CONFIG_FILE=os.devnull, PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+
+
+def piptools_environ(base: Mapping[str, str]) -> dict[str, str]:
+    """For pip 20.3.4 and pip-tools in the toolchain: `pip_environ`, no bytecode, UTF-8 output.
+
+    Indexes are passed explicitly (corral's own index settings), as uv is given them; a certificate bundle the
+    user points pip at (`PIP_CERT`) is kept, as it only says whom to trust.
+    """
+    env = pip_environ(base)
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
+    cert = base.get("PIP_CERT")
+    if cert:
+        env["PIP_CERT"] = cert
+    return env
+
+
+def virtualenv_environ(base: Mapping[str, str]) -> dict[str, str]:
+    """For virtualenv 20.21.1: `pip_environ` without VIRTUALENV_* settings, and its config file shut out."""
+    env = {k: v for k, v in pip_environ(base).items() if not k.startswith("VIRTUALENV_")}
+    env["VIRTUALENV_CONFIG_FILE"] = os.devnull
+    return env
+
+
+def env_environ(env: Path, base: Mapping[str, str], *, extra_bins: Sequence[Path] = ()) -> dict[str, str]:
+    """`base` with the env's executables (then `extra_bins`) first on PATH, VIRTUAL_ENV set, PYTHONHOME unset."""
+    bin_dir = env / ("Scripts" if os.name == "nt" else "bin")
+    environ = {k: v for k, v in base.items() if k not in _IN_ENV_DROP}
+    old_path = environ.get("PATH", os.defpath)
+    front = [str(bin_dir), *(str(b) for b in extra_bins)]
+    environ["PATH"] = os.pathsep.join([*front, *(p for p in old_path.split(os.pathsep) if p and p not in front)])
+    environ["VIRTUAL_ENV"] = str(env)
+    return environ
