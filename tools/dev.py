@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set up a development checkout: .venv with corral (editable) and the test tools, plus the test wheelhouse.
+"""Set up a development checkout: .venv with corral (editable), the test and lint tools, and the test wheelhouse.
 
 Usage: python3 tools/dev.py        (stdlib only; safe to run again: it only adds what is missing)
 """
@@ -21,8 +21,8 @@ def _bin(name: str) -> Path:
 
 def main() -> int:
     """Create/refresh .venv and fetch the wheelhouse."""
-    if sys.version_info < (3, 9):
-        sys.exit("corral needs Python 3.9 or newer to develop on")
+    if sys.version_info < (3, 10):
+        sys.exit("corral needs Python 3.10 or newer to develop on")
     if not _bin("python").exists():
         print(f"creating {VENV}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
@@ -30,7 +30,8 @@ def main() -> int:
     pip = [python, "-m", "pip", "--disable-pip-version-check", "-q"]
     # pip >= 25.1 installs PEP 735 dependency groups (--group).
     subprocess.run([*pip, "install", "-U", "pip>=25.1"], check=True)
-    subprocess.run([*pip, "install", "-e", str(ROOT), "--group", "test"], check=True, cwd=ROOT)
+    # test: pytest and what the suite drives; lint: the pinned ruff, mypy and import-linter that .ci/run runs
+    subprocess.run([*pip, "install", "-e", str(ROOT), "--group", "test", "--group", "lint"], check=True, cwd=ROOT)
     subprocess.run([python, str(ROOT / "tools" / "fetch_wheelhouse.py")], check=True, cwd=ROOT)
     print(f"ready: run the tests with  {VENV.name}/bin/python -m pytest -n auto", flush=True)
     return 0

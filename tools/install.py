@@ -33,8 +33,8 @@ def main() -> int:
     parser.add_argument("--prefix", type=Path, default=_default_prefix(), help="where corral's own env lives")
     parser.add_argument("--bin-dir", type=Path, default=Path.home() / ".local" / "bin", help="where `corral` goes")
     args = parser.parse_args()
-    if sys.version_info < (3, 9):
-        sys.exit("corral needs Python 3.9 or newer; run this script with a newer python3")
+    if sys.version_info < (3, 10):
+        sys.exit("corral needs Python 3.10 or newer; run this script with a newer python3")
     scripts = args.prefix / ("Scripts" if os.name == "nt" else "bin")
     if args.prefix.exists() and not (args.prefix / "pyvenv.cfg").exists():
         sys.exit(f"{args.prefix} exists and is not an environment; pass --prefix elsewhere")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import shutil
+import socketserver
 import sys
 import tempfile
 import time
@@ -59,8 +61,6 @@ def base_environ() -> dict[str, str]:
 
 def _quiet_index() -> None:
     """A killed download resets its connection: expected here, so the index server need not print it."""
-    import socketserver  # noqa: PLC0415
-
     socketserver.BaseServer.handle_error = lambda *_args: None  # type: ignore[method-assign]
 
 
@@ -102,8 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps([o.__dict__ for o in outcomes], indent=1))
     if not args.keep:
-        import shutil  # noqa: PLC0415
-
         shutil.rmtree(work, ignore_errors=True)
     return 0 if all(o.passed for o in outcomes) else 1
 

@@ -134,7 +134,7 @@ def _instantiate(target: str, kind: str, name: str) -> object:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as err:
-        from corral.errors import UsageError  # noqa: PLC0415 - only on the error path; this module stays stdlib-only
+        from corral.errors import UsageError
 
         msg = f"the {kind} {name!r} is not available in this corral build ({err.name} is missing)"
         raise UsageError(msg) from err
@@ -144,7 +144,7 @@ def _instantiate(target: str, kind: str, name: str) -> object:
 def _load(table: Mapping[str, str], kind: str, name: str) -> object:
     target = table.get(name)
     if target is None:
-        from corral.errors import UsageError  # noqa: PLC0415 - only on the error path
+        from corral.errors import UsageError
 
         msg = f"unknown {kind} {name!r}; choose one of: {', '.join(sorted(table))}"
         raise UsageError(msg)
@@ -167,7 +167,7 @@ def load_shell(name: str) -> Shell:
     """Instantiate the shell language called `name`; ShellError (listing the supported ones) when unknown."""
     found = shell_row(name)
     if found is None:
-        from corral.errors import ShellError  # noqa: PLC0415 - only on the error path
+        from corral.errors import ShellError
 
         msg = f"unknown shell {name!r}; supported: {', '.join(sorted(shell_names()))} (pass one with --shell)"
         raise ShellError(msg)
@@ -177,6 +177,6 @@ def load_shell(name: str) -> Shell:
 
 def detect_shell(environ: Mapping[str, str] | None = None) -> DetectedShell | None:
     """The user's shell (parent process, then $SHELL; COMSPEC/PSModulePath on Windows), or None."""
-    from corral.shells.detect import detect_shell as _detect  # noqa: PLC0415
+    from corral.shells.detect import detect_shell as _detect
 
     return _detect(environ)

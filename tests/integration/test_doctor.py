@@ -257,13 +257,13 @@ def test_adopt_records_hand_installed_packages(tmp_path: Path, indexed: object, 
 
 
 def _dependencies(root: Path) -> list[str]:
-    import tomllib  # noqa: PLC0415
+    import tomllib
 
     return tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
 
 
 def _locked(root: Path) -> dict[str, str]:
-    import tomllib  # noqa: PLC0415
+    import tomllib
 
     return {p["name"]: p.get("version") for p in tomllib.loads((root / "pylock.toml").read_text())["packages"]}
 

@@ -42,7 +42,7 @@ class Run:
 
 
 def _corral(*args: str, cwd: Path) -> Run:
-    from corral.cli.main import main  # noqa: PLC0415 - imported per call like the conftest runner
+    from corral.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -113,7 +113,7 @@ def kp(shared: Home, monkeypatch: pytest.MonkeyPatch) -> Home:
 
 def _run_in_kernel(name: str, code: str) -> str:
     """Start kernel `name` with jupyter_client, run `code`, return what it printed."""
-    from jupyter_client.manager import start_new_kernel  # noqa: PLC0415 - a test dependency, loaded when used
+    from jupyter_client.manager import start_new_kernel
 
     km, kc = start_new_kernel(kernel_name=name, startup_timeout=90)
     printed: list[str] = []
@@ -166,7 +166,7 @@ def test_registered_kernel_starts_the_project_env(kp: Home) -> None:
 
 
 def test_jupyter_client_lists_the_kernel_where_corral_wrote_it(kp: Home) -> None:
-    from jupyter_client.kernelspec import KernelSpecManager  # noqa: PLC0415 - a test dependency, loaded when used
+    from jupyter_client.kernelspec import KernelSpecManager
 
     specs = KernelSpecManager().find_kernel_specs()
     assert Path(specs["demo-proj"]) == kp.jupyter / "kernels" / "demo-proj"

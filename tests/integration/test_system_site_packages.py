@@ -75,7 +75,7 @@ def test_exact_sync_removes_strays_but_never_the_base_packages(ssp_project: Path
     done = corral("sync", "--engine", engine, cwd=ssp_project)
     assert done.exit_code == 0, done.stderr
     # a stray in the env's own site-packages: exact sync must remove it, and only it
-    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
+    from corral.infra.uvbin import uv_binary
 
     subprocess.run([uv_binary(), "pip", "install", "--python", str(env / "bin" / "python"), "delta"], check=True,
                    capture_output=True)

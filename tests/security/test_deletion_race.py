@@ -87,7 +87,7 @@ def test_the_primitive_never_deletes_through_a_swapped_parent(tmp_path: Path) ->
 
 
 def remove_tree_checked(path: Path, expect: tuple[int, int]) -> None:
-    from corral.infra.rmtree import OpenedTree  # noqa: PLC0415
+    from corral.infra.rmtree import OpenedTree
 
     with OpenedTree.open(path, expect=expect) as tree:
         tree.rename(".env.corral-trash-0000abcd")

@@ -238,7 +238,7 @@ class IndexServer(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Stay quiet when a client goes away mid-request (the kill trials SIGKILL installers on purpose)."""
-        import sys  # noqa: PLC0415
+        import sys
 
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return

@@ -138,8 +138,8 @@ def test_what_init_cannot_move_is_refused_with_the_next_step(tmp_path: Path) -> 
 
 
 def test_init_runs_no_in_tree_backend_unless_told(tmp_path: Path) -> None:
-    from corral.services.context import Context  # noqa: PLC0415
-    from corral.services.foreign import adopt  # noqa: PLC0415
+    from corral.services.context import Context
+    from corral.services.foreign import adopt
 
     text = RICH.read_text().replace('build-backend = "poetry.core.masonry.api"',
                                     'build-backend = "poetry.core.masonry.api"\nbackend-path = ["."]')

@@ -16,7 +16,7 @@ __all__ = ["add_shell_options", "choose_shell", "configure", "handle", "shell_he
 
 def usage_line(name: str, cmd: str) -> str:
     """How a user of shell `name` runs `corral {cmd}`'s output (bash's way for a name corral does not know)."""
-    from corral.plugins import SHELLS, shell_row  # noqa: PLC0415
+    from corral.plugins import SHELLS, shell_row
 
     found = shell_row(name)
     return (found[1] if found else SHELLS["bash"]).usage.format(cmd=cmd)
@@ -24,7 +24,7 @@ def usage_line(name: str, cmd: str) -> str:
 
 def shell_help(*, hook: bool = False) -> str:
     """The shells --shell accepts (`tcsh/csh`: one shell, two spellings); with `hook`, only those with a cd-hook."""
-    from corral.plugins import SHELLS  # noqa: PLC0415
+    from corral.plugins import SHELLS
 
     rows = [(name, row) for name, row in SHELLS.items() if row.hook or not hook]
     names = [name if hook else "/".join((name, *row.spellings)) for name, row in rows]
@@ -40,8 +40,8 @@ def add_shell_options(parser: argparse.ArgumentParser, *, env: bool = True) -> N
 
 def choose_shell(name: str | None, ctx: Context) -> tuple[Shell, str]:
     """The Shell for --shell or the detected one, and its name as given."""
-    from corral.errors import ShellError  # noqa: PLC0415
-    from corral.plugins import detect_shell, load_shell  # noqa: PLC0415
+    from corral.errors import ShellError
+    from corral.plugins import detect_shell, load_shell
 
     if name is None:
         found = detect_shell(ctx.environ)
@@ -59,7 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Render the activation for the chosen shell."""
-    from corral.services.activation import activate_change, resolve_env  # noqa: PLC0415
+    from corral.services.activation import activate_change, resolve_env
 
     shell, name = choose_shell(args.shell, ctx)
     root = resolve_env(ctx, args.env)

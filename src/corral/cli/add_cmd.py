@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+    from corral.plugins import ENGINES
 
     parser.add_argument("requirements", nargs="+", metavar="REQ",
                         help="PEP 508 requirement ('name>=1', 'name[extra]; marker'), a local path, or a VCS URL")
@@ -28,9 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Record, lock, install; all or nothing."""
     if args.script:
-        from pathlib import Path  # noqa: PLC0415
+        from pathlib import Path
 
-        from corral.services.script_edit import add_to_script  # noqa: PLC0415
+        from corral.services.script_edit import add_to_script
 
         script = (ctx.cwd / args.script).absolute()
         env = add_to_script(ctx, script, args.requirements)
@@ -39,7 +39,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         else:
             out.info(f"added {', '.join(args.requirements)} to {Path(args.script)}'s script block (env: {env})")
         return 0
-    from corral.services.add_remove import add  # noqa: PLC0415
+    from corral.services.add_remove import add
 
     report = add(ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine,
                  progress=lambda stage, detail: out.info(f"{stage}: {detail}"))

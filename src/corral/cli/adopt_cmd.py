@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+    from corral.plugins import ENGINES
 
     parser.add_argument("--dry-run", action="store_true", help="only show what would be recorded")
     parser.add_argument("--engine", choices=list(ENGINES), help="installer used for the env")
@@ -21,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Record the user's own choices in pyproject.toml, their dependencies in the lock only; say which went where."""
-    from corral.services.adopt import adopt  # noqa: PLC0415
+    from corral.services.adopt import adopt
 
     report = adopt(ctx, dry_run=args.dry_run, engine=args.engine,
                    progress=lambda stage, detail: out.info(f"{stage}: {detail}"))

@@ -22,8 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _target(args: argparse.Namespace, ctx: Context) -> Path:
-    from corral.services.activation import resolve_env  # noqa: PLC0415
-    from corral.services.project import load_project  # noqa: PLC0415
+    from corral.services.activation import resolve_env
+    from corral.services.project import load_project
 
     if args.path is not None:
         given = (ctx.cwd / args.path).absolute()
@@ -36,7 +36,7 @@ def _target(args: argparse.Namespace, ctx: Context) -> Path:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Record or forget the allowance."""
-    from corral.services.trust import allow_env, revoke_env  # noqa: PLC0415
+    from corral.services.trust import allow_env, revoke_env
 
     if args.revoke:
         target = (ctx.cwd / args.path).absolute() if args.path else ctx.require_project().env_path

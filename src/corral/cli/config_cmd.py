@@ -18,7 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Show every setting, its value and where it came from."""
-    from corral.services.config import SETTINGS  # noqa: PLC0415
+    from corral.services.config import SETTINGS
 
     values = ctx.settings.effective()
     unknown = ctx.settings.unknown_keys()

@@ -12,15 +12,15 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    from corral.cli.activate_cmd import add_shell_options  # noqa: PLC0415
+    from corral.cli.activate_cmd import add_shell_options
 
     add_shell_options(parser, env=False)
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Render the deactivation for the chosen shell."""
-    from corral.cli.activate_cmd import choose_shell, usage_line  # noqa: PLC0415
-    from corral.services.activation import deactivate_change  # noqa: PLC0415
+    from corral.cli.activate_cmd import choose_shell, usage_line
+    from corral.services.activation import deactivate_change
 
     shell, name = choose_shell(args.shell, ctx)
     change = deactivate_change(ctx.environ)

@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def confirmer(args: argparse.Namespace, out: Output, what: str) -> object:
     """A confirm(question) callable: yes with --yes, a prompt on a terminal, a refusal otherwise."""
-    from corral.errors import UsageError  # noqa: PLC0415
+    from corral.errors import UsageError
 
     if args.yes:
         return lambda _q: True
@@ -39,7 +39,7 @@ def confirmer(args: argparse.Namespace, out: Output, what: str) -> object:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Check the env, print one line per finding with its fix; --fix repairs."""
-    from corral.services.doctor import apply_fixes, diagnose  # noqa: PLC0415
+    from corral.services.doctor import apply_fixes, diagnose
 
     confirm = confirmer(args, out, "corral doctor --fix") if args.fix else None
     report, target = diagnose(ctx, args.path)

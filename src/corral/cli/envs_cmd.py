@@ -70,8 +70,8 @@ def ago(when: float | None, now: float | None = None) -> str:
 
 
 def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.render.output import human_size  # noqa: PLC0415
-    from corral.services.envs import list_envs  # noqa: PLC0415
+    from corral.render.output import human_size
+    from corral.services.envs import list_envs
 
     listing: Listing = list_envs(ctx, sort=args.sort)
     for path in listing.forgotten:
@@ -98,7 +98,7 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 
 def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.services.envs import scan_envs  # noqa: PLC0415
+    from corral.services.envs import scan_envs
 
     result = scan_envs(ctx, args.folders)
     if args.json:
@@ -127,8 +127,8 @@ def _confirm(out: Output, question: str, *, yes: bool) -> bool | None:
 
 
 def _gc(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.render.output import human_size  # noqa: PLC0415
-    from corral.services.envs import parse_age, plan_gc, run_gc  # noqa: PLC0415
+    from corral.render.output import human_size
+    from corral.services.envs import parse_age, plan_gc, run_gc
 
     plan: GcPlan = plan_gc(ctx, older_than=parse_age(args.older_than))
     for path, reason in plan.refused:
@@ -161,8 +161,8 @@ def _gc(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 
 def _rm(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.render.output import human_size  # noqa: PLC0415
-    from corral.services.envs import check_removal, remove  # noqa: PLC0415
+    from corral.render.output import human_size
+    from corral.services.envs import check_removal, remove
 
     path = args.path if args.path.is_absolute() else ctx.cwd / args.path
     freed = check_removal(ctx, path)
@@ -176,7 +176,7 @@ def _rm(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         return 1
     remove(ctx, path)
     out.info(f"removed {path}, freed {human_size(freed)}")
-    from corral.services.kernels import remove_kernels_of_removed_env  # noqa: PLC0415
+    from corral.services.kernels import remove_kernels_of_removed_env
 
     for name, what in remove_kernels_of_removed_env(ctx, path, remove=args.yes):
         out.info(f"Jupyter kernel {name!r} started this env: {what}")

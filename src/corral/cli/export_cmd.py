@@ -26,8 +26,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Print or write the export."""
-    from corral.core.selection import Selection  # noqa: PLC0415
-    from corral.services.requirements_io import export_lock, write_output  # noqa: PLC0415
+    from corral.core.selection import Selection
+    from corral.services.requirements_io import export_lock, write_output
 
     selection = Selection(groups=tuple(args.group) or None, extras=tuple(args.extra), no_dev=args.no_dev)
     text = export_lock(ctx, fmt=args.fmt, hashes=args.hashes, selection=selection, frozen=args.frozen)

@@ -25,14 +25,14 @@ def corral_argv() -> list[str]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    from corral.cli.activate_cmd import shell_help  # noqa: PLC0415
+    from corral.cli.activate_cmd import shell_help
 
     parser.add_argument("shell", nargs="?", metavar="SHELL", help=shell_help(hook=True))
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Render the snippet."""
-    from corral.cli.activate_cmd import choose_shell  # noqa: PLC0415
+    from corral.cli.activate_cmd import choose_shell
 
     shell, _ = choose_shell(args.shell, ctx)
     out.stdout.write(shell.hook(corral=corral_argv()))

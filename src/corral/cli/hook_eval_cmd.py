@@ -17,8 +17,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Decide and render; print nothing when nothing changes."""
-    from corral.plugins import load_shell  # noqa: PLC0415
-    from corral.services.hook import decide  # noqa: PLC0415
+    from corral.plugins import load_shell
+    from corral.services.hook import decide
 
     shell = load_shell(args.shell)
     decision = decide(ctx.cwd, ctx.environ, lambda: ctx.paths)

@@ -25,9 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Parse the files, then add everything in one all-or-nothing step (record, lock, install)."""
-    from corral.cli.add_cmd import show  # noqa: PLC0415
-    from corral.errors import UsageError  # noqa: PLC0415
-    from corral.services.requirements_io import import_requirements  # noqa: PLC0415
+    from corral.cli.add_cmd import show
+    from corral.errors import UsageError
+    from corral.services.requirements_io import import_requirements
 
     files = [*args.files, *args.more]
     if not files:

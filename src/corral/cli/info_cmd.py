@@ -19,9 +19,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Describe the env from its files."""
-    from corral.render.output import human_size  # noqa: PLC0415
-    from corral.services.inspection import inspect_env  # noqa: PLC0415
-    from corral.services.legacy import notice_for_env  # noqa: PLC0415
+    from corral.render.output import human_size
+    from corral.services.inspection import inspect_env
+    from corral.services.legacy import notice_for_env
 
     if args.path is not None:
         target = (ctx.cwd / args.path).absolute()

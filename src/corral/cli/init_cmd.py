@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Create or adopt, then say what was made and what was kept."""
-    from corral.services.init import init_project  # noqa: PLC0415
+    from corral.services.init import init_project
 
     report = init_project(ctx, args.path, python=args.python, name=args.name, run_backend=args.run_build_backend)
     if args.json:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the subcommands."""
-    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+    from corral.plugins import ENGINES
 
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = sub.add_parser("add", help="install ipykernel into the project's env (recorded in the `jupyter` group) "
@@ -43,7 +43,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 
 def _add(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.services.kernels import add_kernel  # noqa: PLC0415
+    from corral.services.kernels import add_kernel
 
     def progress(stage: str, detail: str) -> None:
         out.info(f"{stage}: {detail}")
@@ -63,7 +63,7 @@ def _add(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 
 def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.services.kernels import list_all  # noqa: PLC0415
+    from corral.services.kernels import list_all
 
     entries = list_all(ctx, check=args.check)
     if args.json:
@@ -88,7 +88,7 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 
 def _remove(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.services.kernels import remove_kernel  # noqa: PLC0415
+    from corral.services.kernels import remove_kernel
 
     removed = remove_kernel(ctx, args.name)
     if args.json:

@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Lock and say what changed."""
     if args.script:
-        from corral.services.script_edit import lock_script  # noqa: PLC0415
+        from corral.services.script_edit import lock_script
 
         target = lock_script(ctx, (ctx.cwd / args.script).absolute())
         if args.json:
@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         else:
             out.info(f"wrote {target}")
         return 0
-    from corral.services.lock import lock  # noqa: PLC0415
+    from corral.services.lock import lock
 
     report = lock(ctx, upgrade=args.upgrade, upgrade_packages=args.upgrade_package, check=args.check,
                   progress=lambda stage, detail: out.info(f"{stage}: {detail}"))

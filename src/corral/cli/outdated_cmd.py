@@ -24,7 +24,7 @@ def _allowed(row: object) -> str:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Ask the index, print one row per package with newer releases."""
-    from corral.services.outdated import outdated  # noqa: PLC0415
+    from corral.services.outdated import outdated
 
     rows = outdated(ctx)
     if args.json:

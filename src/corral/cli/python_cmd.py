@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Run the chosen action."""
-    from corral.services import python as svc  # noqa: PLC0415
+    from corral.services import python as svc
 
     if args.action == "list":
         found = svc.list_interpreters(ctx)

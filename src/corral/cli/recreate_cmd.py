@@ -20,8 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Rebuild the project's env from the lock beside the old one and swap it in atomically."""
-    from corral.cli.doctor_cmd import confirmer  # noqa: PLC0415
-    from corral.services.recreate import recover, recreate  # noqa: PLC0415
+    from corral.cli.doctor_cmd import confirmer
+    from corral.services.recreate import recover, recreate
 
     project = ctx.require_project()
     if args.resume:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+    from corral.plugins import ENGINES
 
     parser.add_argument("names", nargs="+", metavar="NAME", help="package names to drop")
     where = parser.add_mutually_exclusive_group()
@@ -25,8 +25,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Drop, re-lock, sync; all or nothing."""
-    from corral.cli.add_cmd import show  # noqa: PLC0415
-    from corral.services.add_remove import remove  # noqa: PLC0415
+    from corral.cli.add_cmd import show
+    from corral.services.add_remove import remove
 
     report = remove(ctx, args.names, group=args.group, optional=args.optional, engine=args.engine,
                     progress=lambda stage, detail: out.info(f"{stage}: {detail}"))

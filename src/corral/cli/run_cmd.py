@@ -38,7 +38,7 @@ def _argv(args: argparse.Namespace) -> list[str]:
 
 def _script(argv: list[str]) -> Path | None:
     """argv[0] when it is a Python script file (`corral run tool.py ARGS`)."""
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
     if argv and argv[0].endswith(".py") and Path(argv[0]).is_file():
         return Path(argv[0]).absolute()
@@ -47,8 +47,8 @@ def _script(argv: list[str]) -> Path | None:
 
 def _exec(env: Path, argv: list[str], quiet: bool, *, extra_bins: tuple[Path, ...] = ()) -> int:
     """Exec CMD in the env; a command that cannot start is one error line (the fast path has no error handler)."""
-    from corral.errors import CorralError  # noqa: PLC0415
-    from corral.services.run import execute, prepare  # noqa: PLC0415
+    from corral.errors import CorralError
+    from corral.services.run import execute, prepare
 
     try:
         prepared = prepare(env, argv, os.environ, extra_bins=extra_bins)
@@ -59,7 +59,7 @@ def _exec(env: Path, argv: list[str], quiet: bool, *, extra_bins: tuple[Path, ..
             return execute(prepared)
     except CorralError as err:
         msg, code = str(err), err.exit_code
-    from corral.render.output import Output  # noqa: PLC0415
+    from corral.render.output import Output
 
     Output(quiet=quiet).error(msg)
     return code
@@ -72,7 +72,7 @@ def fast_path(args: argparse.Namespace) -> int | None:
         return None
     script = _script(argv)
     if script is not None:
-        from corral.services.scripts import fast_script_env  # noqa: PLC0415
+        from corral.services.scripts import fast_script_env
 
         ready = fast_script_env(script, python=args.python, environ=os.environ)
         if ready is not None:
@@ -93,7 +93,7 @@ def _python_for_script(argv: list[str]) -> list[str]:
 
 
 def _run_script(args: argparse.Namespace, ctx: Context, out: Output, script: Path, argv: list[str]) -> int:
-    from corral.services.scripts import ensure_script_env  # noqa: PLC0415
+    from corral.services.scripts import ensure_script_env
 
     built = ensure_script_env(ctx, script, python=args.python)
     if built.created:
@@ -103,7 +103,7 @@ def _run_script(args: argparse.Namespace, ctx: Context, out: Output, script: Pat
 
 def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[str]) -> int:
     """A cached layer with the --with packages, over the project env when there is a project."""
-    from corral.services.ephemeral import with_env  # noqa: PLC0415
+    from corral.services.ephemeral import with_env
 
     base = None
     if ctx.project is not None:
@@ -121,7 +121,7 @@ def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[st
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Sync unless told not to, then exec CMD (its exit code becomes ours)."""
-    from corral.errors import UsageError  # noqa: PLC0415
+    from corral.errors import UsageError
 
     argv = _argv(args)
     if not argv:
@@ -131,7 +131,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         return _run_with(args, ctx, out, argv)
     script = _script(argv)
     if script is not None:
-        from corral.services.scripts import script_metadata  # noqa: PLC0415
+        from corral.services.scripts import script_metadata
 
         block, _ = script_metadata(script)
         if block or ctx.project is None:
@@ -146,8 +146,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 def _refuse_unvouched(ctx: Context, env: Path) -> None:
     """--no-sync takes the env as it is: only one corral's record vouches for (sync rebuilds any other)."""
-    from corral.errors import EnvError  # noqa: PLC0415
-    from corral.services.trust import why_untrusted  # noqa: PLC0415
+    from corral.errors import EnvError
+    from corral.services.trust import why_untrusted
 
     python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not (env / "pyvenv.cfg").is_file() or not python.exists():

@@ -12,14 +12,14 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    from corral.cli.activate_cmd import add_shell_options  # noqa: PLC0415
+    from corral.cli.activate_cmd import add_shell_options
 
     add_shell_options(parser)
 
 
 def _program(name: str, detected: str | None) -> str:
-    from corral.errors import ShellError  # noqa: PLC0415
-    from corral.plugins import shell_programs  # noqa: PLC0415
+    from corral.errors import ShellError
+    from corral.plugins import shell_programs
 
     if detected:
         return detected
@@ -33,10 +33,10 @@ def _program(name: str, detected: str | None) -> str:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Refuse nesting, build the plan, run the shell, pass its exit code through."""
-    from corral.cli.activate_cmd import choose_shell  # noqa: PLC0415
-    from corral.errors import ShellError  # noqa: PLC0415
-    from corral.plugins import detect_shell  # noqa: PLC0415
-    from corral.services.activation import activate_change, apply_change, resolve_env, spawn_subshell  # noqa: PLC0415
+    from corral.cli.activate_cmd import choose_shell
+    from corral.errors import ShellError
+    from corral.plugins import detect_shell
+    from corral.services.activation import activate_change, apply_change, resolve_env, spawn_subshell
 
     current = ctx.environ.get("CORRAL_SHELL")
     if current:

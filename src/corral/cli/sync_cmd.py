@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def add_sync_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `sync` and `run`."""
-    from corral.plugins import ENGINES  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+    from corral.plugins import ENGINES
 
     parser.add_argument("--group", action="append", default=[], metavar="NAME",
                         help="also install this dependency group (repeatable)")
@@ -46,7 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def selection_from_args(args: argparse.Namespace) -> Selection:
     """The Selection the flags ask for."""
-    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.core.selection import Selection
 
     return Selection(groups=tuple(args.group) or None, extras=tuple(args.extra), all_groups=args.all_groups,
                      no_dev=args.no_dev, all_extras=args.all_extras)
@@ -62,7 +62,7 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
 
     `keep_last` (`corral run`): without group/extra flags, any selection the last sync made counts.
     """
-    from corral.services.sync.stamp import is_noop, locate, selection_key  # noqa: PLC0415
+    from corral.services.sync.stamp import is_noop, locate, selection_key
 
     start = Path(args.directory).absolute() if args.directory else Path.cwd()
     found = locate(start)
@@ -82,9 +82,9 @@ def _vouched(env: Path) -> bool:
 
     Not the stamp alone: it sits in the env, and a repository can ship an env with a stamp made to look valid.
     """
-    from corral.errors import CorralError  # noqa: PLC0415
-    from corral.infra.paths import CorralPaths  # noqa: PLC0415
-    from corral.services.trust import check_trust  # noqa: PLC0415
+    from corral.errors import CorralError
+    from corral.infra.paths import CorralPaths
+    from corral.services.trust import check_trust
 
     try:
         return check_trust(CorralPaths.from_environment, env).trusted
@@ -97,7 +97,7 @@ def fast_path(args: argparse.Namespace) -> int | None:
     env = synced_env(args)
     if env is None:
         return None
-    from corral.render.output import Output  # noqa: PLC0415
+    from corral.render.output import Output
 
     out = Output(quiet=args.quiet, verbose=args.verbose)
     if args.json:
@@ -118,7 +118,7 @@ def progress_printer(out: Output) -> Callable[[str, str], None]:
 def run_sync(args: argparse.Namespace, ctx: Context, out: Output, selection: Selection | None, *,
              keep_last: bool = False) -> SyncReport:
     """Call the sync service with the flags (`selection` None: the defaults, or the last one with `keep_last`)."""
-    from corral.services.sync.apply import sync  # noqa: PLC0415
+    from corral.services.sync.apply import sync
 
     return sync(ctx, selection=selection, frozen=args.frozen, locked=args.locked, offline=args.offline,
                 engine=args.engine, progress=progress_printer(out), keep_last=keep_last)

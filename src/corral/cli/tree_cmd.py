@@ -32,7 +32,7 @@ def _lines(node: TreeNode, prefix: str, last: bool) -> list[str]:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Print the locked tree per section."""
-    from corral.services.tree import locked_tree  # noqa: PLC0415
+    from corral.services.tree import locked_tree
 
     sections = locked_tree(ctx)
     if args.json:

@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Move the project to another interpreter: patch level in place, otherwise a rebuild from the lock."""
-    from corral.services.upgrade import upgrade_python  # noqa: PLC0415
+    from corral.services.upgrade import upgrade_python
 
     done = upgrade_python(ctx, args.python)
     if args.json:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    from corral.plugins import CREATORS  # noqa: PLC0415 - stdlib-only table; no plugin is imported
+    from corral.plugins import CREATORS
 
     parser.add_argument("path", nargs="?", type=Path, help="where to create it (default: the project's .venv)")
     parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter: 3.12, '>=3.10', cpython@3.11, a path")
@@ -28,8 +28,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Create the env and say what was chosen."""
-    from corral.services.create import create_env  # noqa: PLC0415
-    from corral.services.legacy import notice_for_env  # noqa: PLC0415
+    from corral.services.create import create_env
+    from corral.services.legacy import notice_for_env
 
     made = create_env(ctx, args.path, python=args.python, system_site_packages=args.system_site_packages,
                       prompt=args.prompt, seed=args.seed, creator=args.creator)

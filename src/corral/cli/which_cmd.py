@@ -19,8 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _hint(args: argparse.Namespace, ctx: Context) -> str:
-    from corral.cli.activate_cmd import usage_line  # noqa: PLC0415
-    from corral.plugins import detect_shell  # noqa: PLC0415
+    from corral.cli.activate_cmd import usage_line
+    from corral.plugins import detect_shell
 
     name = args.shell or (found.name if (found := detect_shell(ctx.environ)) else "bash")
     return usage_line(name, "activate") + "   (or `corral shell`)"
@@ -28,7 +28,7 @@ def _hint(args: argparse.Namespace, ctx: Context) -> str:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Show the report; warn with the fix for each problem."""
-    from corral.services.which import which  # noqa: PLC0415
+    from corral.services.which import which
 
     report = which(ctx, activate_hint=_hint(args, ctx))
     failed = 0 if report.ok else 1  # a check, like doctor: a script can `corral which && ...`

@@ -21,8 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Build the tool env once, then exec the tool."""
-    from corral.services.ephemeral import tool_env, tool_executable  # noqa: PLC0415
-    from corral.services.run import execute, prepare  # noqa: PLC0415
+    from corral.services.ephemeral import tool_env, tool_executable
+    from corral.services.run import execute, prepare
 
     env = tool_env(ctx, args.tool, from_package=args.from_package, python=args.python)
     if env.created:

@@ -107,7 +107,7 @@ class ProjectDeps:
         if rp is not None and not isinstance(rp, str):
             raise ConfigError(f"{source}: [project].requires-python must be a string like '>=3.9'")
         if rp is not None:
-            from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
             try:
                 SpecifierSet(rp)

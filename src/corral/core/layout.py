@@ -24,7 +24,7 @@ class EnvLayout:
     def for_path(cls, root: str | PurePath, *, windows: bool | None = None) -> EnvLayout:
         """Layout for `root`; `windows` defaults to the running OS."""
         if windows is None:
-            import os  # noqa: PLC0415
+            import os
 
             windows = os.name == "nt"
         path_type = PureWindowsPath if windows else PurePosixPath

@@ -24,7 +24,7 @@ def specialize(marker: str | None, *, extras: Collection[str], groups: Collectio
     result = _reduce(parsed._markers, set(extras), set(groups))  # noqa: SLF001 - packaging keeps the tree private
     if isinstance(result, bool):
         return result
-    from packaging.markers import _format_marker  # noqa: PLC0415
+    from packaging.markers import _format_marker
 
     text = _format_marker(result if isinstance(result, list) else [result])
     return str(Marker(text)).replace('"', "'")

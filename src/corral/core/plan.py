@@ -24,7 +24,7 @@ def normalize(name: str) -> str:
 def _same_version(locked: str | None, installed: str) -> bool:
     if locked is None or locked == installed:
         return True
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415 - only when the strings differ
+    from packaging.version import InvalidVersion, Version
 
     try:
         return Version(locked) == Version(installed)

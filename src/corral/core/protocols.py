@@ -38,7 +38,7 @@ class CreateRequest:
         command line or `[tool.corral] venv-dir`. Creators copy both into pyvenv.cfg (venv's `command =` line,
         uv's and virtualenv's `prompt =`), so a newline there would write keys of its own.
         """
-        from corral.core.safe_text import reject_control_chars  # noqa: PLC0415
+        from corral.core.safe_text import reject_control_chars
 
         if self.prompt is not None:
             reject_control_chars(self.prompt, "env prompt", "the new env's prompt",

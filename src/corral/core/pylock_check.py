@@ -201,7 +201,7 @@ def _plain_string(value: object, *, spaces: bool = True) -> bool:
 def _version_ok(version: object) -> bool:
     if not isinstance(version, str):
         return False
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415 - readers of a lock pay for it, not no-op syncs
+    from packaging.version import InvalidVersion, Version
 
     try:
         Version(version)

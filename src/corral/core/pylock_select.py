@@ -62,7 +62,7 @@ def target_tags(info: InterpreterInfo, *, platforms: Sequence[str] | None = None
     `platforms` default to this machine's (`packaging.tags.platform_tags()`): the target runs on the same
     machine as corral, only its Python differs. ABIs come from the target's own abiflags/SOABI.
     """
-    from packaging import tags  # noqa: PLC0415 - keeps the no-op sync path free of packaging
+    from packaging import tags
 
     plats = list(platforms) if platforms is not None else list(tags.platform_tags())
     version = info.version_info[:2]
@@ -100,10 +100,10 @@ def select_packages(
         LockError: invalid lock, Python outside requires-python, ambiguous entries, or no usable file.
 
     """
-    from corral.core.pylock_check import check_lock  # noqa: PLC0415
+    from corral.core.pylock_check import check_lock
 
     lock = check_lock(lock, origin=origin or str(lock_dir / "pylock.toml"))
-    from packaging.pylock import (  # noqa: PLC0415 - see target_tags
+    from packaging.pylock import (
         PackageArchive,
         PackageDirectory,
         PackageSdist,

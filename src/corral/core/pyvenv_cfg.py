@@ -25,7 +25,7 @@ class PyvenvCfg:
 
     def render(self) -> str:
         """Text for writing back; UnsafeText when a key or value would add a line of its own."""
-        from corral.core.safe_text import reject_control_chars  # noqa: PLC0415
+        from corral.core.safe_text import reject_control_chars
 
         for key, value in self.values.items():
             reject_control_chars(f"{key} = {value}", "pyvenv.cfg line", "pyvenv.cfg",

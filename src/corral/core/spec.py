@@ -81,7 +81,7 @@ class PythonSpec:
 
 
 def _specifier(value: str, original: str) -> SpecifierSet:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415 - keep start-up lean
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
         return SpecifierSet(value)

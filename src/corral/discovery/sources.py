@@ -129,6 +129,6 @@ def iter_candidates(environ: Mapping[str, str] | None = None, *, windows: bool |
     yield from _from_uv(env, windows=is_windows)
     yield from _from_system(windows=is_windows)
     if is_windows:
-        from corral.discovery.windows import iter_windows_candidates  # noqa: PLC0415
+        from corral.discovery.windows import iter_windows_candidates
 
         yield from iter_windows_candidates()

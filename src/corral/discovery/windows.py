@@ -53,7 +53,7 @@ def parse_py_list_paths(output: str) -> Iterator[Candidate]:
 
 
 def _read_registry() -> Iterator[RegistryEntry]:  # pragma: no cover - needs Windows
-    import winreg  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415 - Windows only
+    import winreg  # type: ignore[import-not-found,unused-ignore]
 
     hives = (("HKCU", winreg.HKEY_CURRENT_USER), ("HKLM", winreg.HKEY_LOCAL_MACHINE))
     for hive_name, hive in hives:
@@ -110,9 +110,9 @@ def iter_windows_candidates(
 
 
 def _run_py_launcher() -> str:  # pragma: no cover - needs Windows
-    import shutil  # noqa: PLC0415
+    import shutil
 
-    from corral.infra.proc import run  # noqa: PLC0415
+    from corral.infra.proc import run
 
     launcher = shutil.which("py")
     if launcher is None:

@@ -31,14 +31,14 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
     if lock_path is None or not lock_path.is_file() or ident is None:
         return None
     try:
-        from corral.core.interpreter import InterpreterInfo  # noqa: PLC0415
-        from corral.core.plan import SEED_PACKAGES, SyncPlan  # noqa: PLC0415
-        from corral.core.pylock_select import select_packages  # noqa: PLC0415
+        from corral.core.interpreter import InterpreterInfo
+        from corral.core.plan import SEED_PACKAGES, SyncPlan
+        from corral.core.pylock_select import select_packages
     except ImportError:
         target.skipped.append(NOT_AVAILABLE)
         return None
-    from corral.errors import CorralError  # noqa: PLC0415
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
+    from corral.errors import CorralError
+    from corral.infra.toml_file import read_toml
 
     info = InterpreterInfo.from_probe(ident, path=str(target.python))
     try:
@@ -73,7 +73,7 @@ def selection_from_key(key: str | None, selection_type: type) -> object:
 
 def _selection(target: Target) -> Selection:
     """The selection the env was last synced with (the sync side's stamp), else the lock's defaults."""
-    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.core.selection import Selection
 
     chosen = selection_from_key(target.stamp_selection, Selection)
     assert isinstance(chosen, Selection)  # noqa: S101 - selection_from_key builds the type it is given

@@ -87,9 +87,9 @@ def _request_findings(target: Target, ident: dict[str, Any]) -> list[Finding]:
     """The project's env must run what the project asks for: its `python` setting, .python-version, requires-python."""
     if not target.is_project_env:
         return []
-    from corral.core.interpreter import InterpreterInfo  # noqa: PLC0415
-    from corral.errors import CorralError  # noqa: PLC0415
-    from corral.services.python import unmet_request  # noqa: PLC0415
+    from corral.core.interpreter import InterpreterInfo
+    from corral.errors import CorralError
+    from corral.services.python import unmet_request
 
     try:
         info = InterpreterInfo.from_probe(ident, path=str(target.base_executable))

@@ -16,8 +16,8 @@ __all__ = ["check_kernels"]
 
 def check_kernels(target: Target) -> list[Finding]:
     """A kernelspec that starts this env must start its current interpreter; a project's kernel must have an env."""
-    from corral.kernels.registry import points_at  # noqa: PLC0415
-    from corral.services.kernels import env_python, env_version, kernels_for_env, list_all, refreshed_argv  # noqa: PLC0415
+    from corral.kernels.registry import points_at
+    from corral.services.kernels import env_python, env_version, kernels_for_env, list_all, refreshed_argv
 
     findings: list[Finding] = []
     ctx = target.ctx

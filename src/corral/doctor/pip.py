@@ -28,12 +28,12 @@ MIN_RECENT_PIP = "26.1"
 def newest_pip_for(version: tuple[int, ...]) -> str:
     """The pip version an env of this Python should have at least."""
     minor = (version[0], version[1])
-    from corral.core.interpreter import LEGACY_EOL  # noqa: PLC0415
+    from corral.core.interpreter import LEGACY_EOL
 
     if minor not in LEGACY_EOL:
         return LAST_PIP.get(minor, MIN_RECENT_PIP)
     try:
-        from corral.toolchain import legacy  # noqa: PLC0415
+        from corral.toolchain import legacy
 
         entry = getattr(legacy, "LEGACY", {}).get(minor)
         if entry is not None and getattr(entry, "pip", None):

@@ -26,7 +26,7 @@ def git_root(start: Path) -> Path | None:
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str] | None:
-    from corral.infra.git import git_command, git_environ  # noqa: PLC0415
+    from corral.infra.git import git_command, git_environ
 
     argv = git_command(args)
     if argv is None:
@@ -45,7 +45,7 @@ def _lock_findings(target: Target) -> list[Finding]:
     if target.sync_clean:
         return []  # the sync stamp proves lock and pyproject are unchanged since a sync from a fresh lock
     try:
-        from corral.services.lock import is_fresh  # noqa: PLC0415
+        from corral.services.lock import is_fresh
     except ImportError:
         target.skipped.append(f"stale lock: {NOT_AVAILABLE}")
         return []
@@ -91,7 +91,7 @@ def check_project(target: Target) -> list[Finding]:
     if not target.is_project_env:
         return []
     findings: list[Finding] = []
-    from corral.infra.journals import pending  # noqa: PLC0415
+    from corral.infra.journals import pending
 
     if "recreate" in pending(target.ctx.paths, target.project.root):  # type: ignore[union-attr]
         findings.append(Finding(code="recreate-unfinished", severity="warning", fix="corral recreate --resume",

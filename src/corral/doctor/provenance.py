@@ -16,8 +16,8 @@ __all__ = ["check_provenance"]
 
 def _damage(target: Target) -> str | None:
     """Why the env's corral-env.json could not be read, None when there is no such file."""
-    from corral.errors import ConfigError  # noqa: PLC0415
-    from corral.infra.json_file import read_json_object  # noqa: PLC0415
+    from corral.errors import ConfigError
+    from corral.infra.json_file import read_json_object
 
     path = target.root / PROVENANCE_FILE
     if not os.path.lexists(path):

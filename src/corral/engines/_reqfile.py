@@ -75,8 +75,8 @@ def hashed_lines(items: Sequence[Chosen]) -> list[str]:
 
 def requirement_lines(items: Sequence[Chosen]) -> list[str]:
     """Requirement lines; editable local directories become `-e <path>`."""
-    from urllib.parse import urlsplit  # noqa: PLC0415
-    from urllib.request import url2pathname  # noqa: PLC0415
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
 
     return [f"-e {url2pathname(urlsplit(c.url).path)}" if c.editable else c.requirement_line() for c in items]
 
@@ -117,7 +117,7 @@ def links_page(items: Sequence[Chosen]) -> Iterator[Path]:
     offline too), and needs no index page. The URLs were validated with the lock (core.pylock_check) and
     are escaped here; a control character is refused as in a requirements file.
     """
-    import html  # noqa: PLC0415
+    import html
 
     anchors = []
     for item in items:

@@ -44,7 +44,7 @@ def exchange(a: Path, b: Path) -> bool:
     if rc == 0:
         return True
     err = ctypes.get_errno()
-    import errno  # noqa: PLC0415
+    import errno
 
     if err in {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV}:
         return False

@@ -29,7 +29,7 @@ _state: dict[str, Any] = {}
 def _rng(seed: str) -> Any:  # noqa: ANN401 - random.Random, imported lazily
     key = f"rng:{seed}"
     if key not in _state:
-        import random  # noqa: PLC0415
+        import random
 
         _state[key] = random.Random(f"{seed}:{os.getpid()}" if seed.endswith("+pid") else seed)  # noqa: S311
     return _state[key]
@@ -51,7 +51,7 @@ def _selected(name: str, wanted: str) -> bool:
         elif entry == name:
             return True
         elif any(c in entry for c in "*?["):
-            from fnmatch import fnmatchcase  # noqa: PLC0415
+            from fnmatch import fnmatchcase
 
             if fnmatchcase(name, entry):
                 return True

@@ -79,7 +79,7 @@ def read_journal(path: Path, project_root: Path) -> dict[str, Any] | None:
 
 def write_journal(path: Path, project_root: Path, data: dict[str, Any]) -> None:
     """Write (or replace) a journal atomically; the folder is created private to the user."""
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
 
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)

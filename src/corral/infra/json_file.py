@@ -41,7 +41,7 @@ def parse_json_object(data: str | bytes, *, origin: str) -> dict[str, Any]:
     """`data` parsed as one JSON object; ConfigError naming `origin` (and the line) otherwise."""
     value, why = _decode(data)
     if value is None:
-        from corral.errors import ConfigError  # noqa: PLC0415 - only when a record is damaged
+        from corral.errors import ConfigError
 
         msg = f"{origin}: {why}; delete or repair the file"
         raise ConfigError(msg)

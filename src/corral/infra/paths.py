@@ -52,7 +52,7 @@ class CorralPaths:
         if home:
             root = Path(home).expanduser().absolute()
             return cls(data=root / "data", cache=root / "cache", config=root / "config")
-        import platformdirs  # noqa: PLC0415 - only commands that need folders pay for it
+        import platformdirs
 
         return cls(
             data=Path(platformdirs.user_data_dir(_APP, appauthor=False)),

@@ -14,8 +14,8 @@ __all__ = ["load_document", "set_tool_values"]
 
 def load_document(path: Path) -> Any:  # noqa: ANN401 - tomlkit's document type is dynamic
     """Parse `path` with tomlkit; errors name file and line (the same checks as infra.toml_file first)."""
-    import tomlkit  # noqa: PLC0415 - only commands that edit pay for it
-    from tomlkit.exceptions import ParseError  # noqa: PLC0415
+    import tomlkit
+    from tomlkit.exceptions import ParseError
 
     text = read_text(path)
     parse_toml(text, origin=str(path))  # not UTF-8, too deep, invalid: the same one-line errors as every reader
@@ -31,7 +31,7 @@ def load_document(path: Path) -> Any:  # noqa: ANN401 - tomlkit's document type 
 
 def set_tool_values(path: Path, values: dict[str, Any]) -> bool:
     """Set keys in `[tool.corral]`, creating the table if needed; returns True when the file changed."""
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
     doc = load_document(path)
     before = tomlkit.dumps(doc)

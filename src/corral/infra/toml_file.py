@@ -22,10 +22,10 @@ _LIMIT = 64 << 20
 
 def _tomllib() -> Any:  # noqa: ANN401 - tomllib or tomli
     if sys.version_info >= (3, 11):
-        import tomllib  # noqa: PLC0415
+        import tomllib
 
         return tomllib
-    import tomli  # noqa: PLC0415 - exercised on 3.9/3.10 hosts only
+    import tomli
 
     return tomli
 

@@ -14,7 +14,7 @@ __all__ = ["uv_binary"]
 def uv_binary() -> str:
     """Path of uv: the one from corral's own `uv` dependency, else `uv` on PATH."""
     try:
-        from uv import find_uv_bin  # noqa: PLC0415 - optional at import time
+        from uv import find_uv_bin
 
         return str(find_uv_bin())
     except (ImportError, FileNotFoundError):

@@ -271,7 +271,7 @@ def _foreign_owner(st: os.stat_result) -> str | None:
     if st.st_uid == mine:
         return None
     try:
-        import pwd  # noqa: PLC0415
+        import pwd
 
         owner = pwd.getpwuid(st.st_uid).pw_name
     except (ImportError, KeyError):
@@ -387,7 +387,7 @@ def _recorded_by_corral(paths: CorralPaths | None, where: tuple[str, str], ident
     """An inventory row corral wrote when it made a folder with this identity, here or in the same parent."""
     if paths is None:
         return False
-    from corral.inventory.store import Store  # noqa: PLC0415 - only when the proof needs the record
+    from corral.inventory.store import Store
 
     try:
         with Store.open(paths) as store:

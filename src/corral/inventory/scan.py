@@ -90,7 +90,7 @@ def _poetry(environ: Mapping[str, str], home: Path) -> list[Path]:
 
 
 def _hatch() -> list[Path]:
-    import platformdirs  # noqa: PLC0415 - only scans pay for it
+    import platformdirs
 
     base = Path(platformdirs.user_data_dir("hatch", appauthor=False)) / "env" / "virtual"
     # hatch keeps <data>/env/virtual/<project>/<hash>/<env>: list the hash folders as roots of depth 1

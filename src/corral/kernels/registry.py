@@ -134,8 +134,8 @@ def _status(spec: KernelSpec, *, check: bool,  # noqa: PLR0911 - one return per 
 
 
 def _run_check(python: str, environ: Mapping[str, str] | None) -> tuple[str, str]:
-    from corral.errors import EngineError  # noqa: PLC0415
-    from corral.infra.proc import run  # noqa: PLC0415
+    from corral.errors import EngineError
+    from corral.infra.proc import run
 
     try:
         done = run([python, "-c", "import ipykernel_launcher"], env=dict(environ) if environ else None,

@@ -72,9 +72,9 @@ class Output:
         """A table sized to the terminal (rich when on a terminal, aligned text otherwise)."""
         rows = [[terminal_safe(v) for v in row] for row in rows]
         if self.stdout.isatty():
-            from rich.console import Console  # noqa: PLC0415 - rich costs ~40 ms to import
-            from rich.markup import escape  # noqa: PLC0415
-            from rich.table import Table  # noqa: PLC0415
+            from rich.console import Console
+            from rich.markup import escape
+            from rich.table import Table
 
             table = Table(*columns, title=title, caption=footer, show_lines=False, header_style="bold")
             for row in rows:
@@ -93,7 +93,7 @@ class Output:
 
 def attach_logging(out: Output) -> None:
     """Send warnings logged under `corral.*` (and debug detail at -v) to `out`."""
-    import logging  # noqa: PLC0415
+    import logging
 
     class _ToOutput(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:

@@ -54,8 +54,8 @@ def env_prompt(root: Path, *, windows: bool = False) -> str:
 
     Characters that a prompt language would interpret (`$`, `%`, `!`, quotes, backslashes...) become `_`.
     """
-    from corral.core.pyvenv_cfg import PyvenvCfg  # noqa: PLC0415
-    from corral.infra.envfiles import read_pyvenv_cfg  # noqa: PLC0415
+    from corral.core.pyvenv_cfg import PyvenvCfg
+    from corral.infra.envfiles import read_pyvenv_cfg
 
     try:
         cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
@@ -174,9 +174,9 @@ def apply_change(environ: Mapping[str, str], change: EnvChange) -> dict[str, str
 
 def spawn_subshell(plan: SubshellPlan) -> int:
     """Write the plan's files to a private folder, run the shell in the foreground, return its exit code."""
-    import signal  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
+    import signal
+    import subprocess
+    import tempfile
 
     folder = tempfile.mkdtemp(prefix="corral-shell-")
     try:
@@ -191,7 +191,7 @@ def spawn_subshell(plan: SubshellPlan) -> int:
         finally:
             signal.signal(signal.SIGINT, previous)
     finally:
-        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+        from corral.infra.rmtree import remove_tree
 
         remove_tree(folder, ignore_errors=True)
     return 128 - code if code < 0 else code

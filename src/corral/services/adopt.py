@@ -71,7 +71,7 @@ def adopt(ctx: Context, *, dry_run: bool = False, engine: str | None = None,
         EnvError: the env and the lock cannot be compared (no interpreter for the env).
 
     """
-    from corral.services.doctor import make_target  # noqa: PLC0415
+    from corral.services.doctor import make_target
 
     project = ctx.require_project()
     target = make_target(ctx, None)
@@ -83,7 +83,7 @@ def adopt(ctx: Context, *, dry_run: bool = False, engine: str | None = None,
         recorded, lock_only, prefer = _plan(ctx, target, lock_path)
     if dry_run or (not recorded and not lock_only):
         return AdoptReport(recorded=recorded, lock_only=lock_only, locked_first=locked_first, dry_run=dry_run)
-    from corral.services.add_remove import record  # noqa: PLC0415
+    from corral.services.add_remove import record
 
     change = record(ctx, recorded, prefer=prefer, engine=engine, progress=progress)
     return AdoptReport(recorded=recorded, lock_only=lock_only, locked_first=locked_first, change=change.to_dict())
@@ -91,7 +91,7 @@ def adopt(ctx: Context, *, dry_run: bool = False, engine: str | None = None,
 
 def _first_lock(ctx: Context, scratch: Path | None, progress: Callable[[str, str], None] | None) -> Path:
     """Lock the project as it is (`corral lock`); for a dry run, into `scratch` instead of the project."""
-    from corral.services.lock import lock, render_lock  # noqa: PLC0415
+    from corral.services.lock import lock, render_lock
 
     project = ctx.require_project()
     if scratch is None:
@@ -107,11 +107,11 @@ def _first_lock(ctx: Context, scratch: Path | None, progress: Callable[[str, str
 def _plan(ctx: Context, target: Target,
           lock_path: Path) -> tuple[dict[str, list[str]], list[tuple[str, str]], dict[str, str]]:
     """(target -> requirements to record, (name, version) locked only, name -> installed version to lock)."""
-    from packaging.requirements import Requirement  # noqa: PLC0415
-    from packaging.specifiers import SpecifierSet  # noqa: PLC0415
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
 
-    from corral.core.deps import ProjectDeps  # noqa: PLC0415
-    from corral.doctor.drift import lock_drift  # noqa: PLC0415
+    from corral.core.deps import ProjectDeps
+    from corral.doctor.drift import lock_drift
 
     drift = lock_drift(target, lock_path)
     if drift is None:
@@ -149,10 +149,10 @@ def _required(target: Target, changed: set[str], *, extras_asked: list[Any]) -> 
     A name required only by hand-installed distributions that nothing requires in turn is still required: it is
     reached from what will be recorded. A cycle among hand-installed ones is broken by recording its members.
     """
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
-    from corral.core.interpreter import InterpreterInfo  # noqa: PLC0415
-    from corral.services.inspection import distribution_requires, site_packages_dirs  # noqa: PLC0415
+    from corral.core.interpreter import InterpreterInfo
+    from corral.services.inspection import distribution_requires, site_packages_dirs
 
     identity = target.base_identity
     environment = dict(InterpreterInfo.from_probe(identity, path=str(target.python)).marker_env) if identity else {}
@@ -185,7 +185,7 @@ def _applies(requirement: Any, environment: Mapping[str, str], extras: set[str])
     """The requirement's marker holds in the env for no extra or for one of the `extras` asked of its owner."""
     if requirement.marker is None:
         return True
-    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName  # noqa: PLC0415
+    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 
     for extra in ("", *sorted(extras)):
         try:

@@ -57,7 +57,7 @@ class Context:
         The project's `[tool.corral] venv-dir` outranks only the user config (the settings' precedence); it is
         untrusted and must stay inside the project (Project.env_path).
         """
-        from dataclasses import replace  # noqa: PLC0415
+        from dataclasses import replace
 
         mine = Settings(flags=self.flags, environ=self.environ, user_file=self.paths.user_config_file).get("venv-dir")
         outranked = mine.source != "command line" and not mine.source.startswith("env ") and "venv-dir" in project.tool
@@ -83,7 +83,7 @@ class Context:
     @cached_property
     def finder(self) -> InterpreterFinder:
         """Interpreter discovery with the on-disk identity cache."""
-        from corral.discovery.finder import InterpreterFinder  # noqa: PLC0415
-        from corral.discovery.prober import CachedProber  # noqa: PLC0415
+        from corral.discovery.finder import InterpreterFinder
+        from corral.discovery.prober import CachedProber
 
         return InterpreterFinder(CachedProber(self.paths.interpreter_cache), self.environ)

@@ -20,8 +20,8 @@ __all__ = ["EnvSnapshot"]
 
 
 def _folders(env: Path) -> list[Path]:
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
-    from corral.services.inspection import site_packages_dirs  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
+    from corral.services.inspection import site_packages_dirs
 
     layout = EnvLayout.for_path(env)
     return [*site_packages_dirs(env, layout), env / str(layout.bin_dir.name)]
@@ -52,7 +52,7 @@ class EnvSnapshot:
 
     def remove_added(self) -> list[Path]:
         """Delete every entry that appeared since the snapshot (a folder through infra.rmtree); returns them."""
-        from corral.infra.rmtree import remove_tree  # noqa: PLC0415 - the one deletion primitive
+        from corral.infra.rmtree import remove_tree
 
         removed = []
         for path in self.added():

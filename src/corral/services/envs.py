@@ -121,7 +121,7 @@ class ScanResult:
 
 def scan_envs(ctx: Context, folders: Sequence[Path] = ()) -> ScanResult:
     """Find envs under `folders` (default: home + tool locations) and add the unknown ones, read-only."""
-    from corral.inventory.scan import DEFAULT_DEPTH, ScanRoot, default_roots, scan  # noqa: PLC0415
+    from corral.inventory.scan import DEFAULT_DEPTH, ScanRoot, default_roots, scan
 
     if folders:
         missing = [str(f) for f in folders if not (ctx.cwd / f).is_dir()]
@@ -166,7 +166,7 @@ def _home(ctx: Context) -> Path:
 
 
 def _safety_args(ctx: Context) -> dict[str, Any]:
-    from corral.services.project import find_project_root  # noqa: PLC0415
+    from corral.services.project import find_project_root
 
     return {"home": _home(ctx), "cwd": ctx.cwd, "project_root": find_project_root(ctx.cwd)}
 
@@ -235,9 +235,9 @@ def plan_gc(ctx: Context, *, older_than: float) -> GcPlan:
 
 def run_gc(ctx: Context, plan: GcPlan) -> tuple[list[GcItem], list[tuple[str, str]]]:
     """Carry out `plan` (each removal re-checked by safety); returns (removed, failed with reasons)."""
-    from corral.errors import CorralError  # noqa: PLC0415
-    from corral.inventory.record import forget  # noqa: PLC0415
-    from corral.inventory.remove import finish_trash, remove_env  # noqa: PLC0415
+    from corral.errors import CorralError
+    from corral.inventory.record import forget
+    from corral.inventory.remove import finish_trash, remove_env
 
     finish_trash(ctx.paths)
     for path in plan.gone:
@@ -273,6 +273,6 @@ def check_removal(ctx: Context, path: Path) -> int:
 
 def remove(ctx: Context, path: Path) -> None:
     """Delete one env (any tool's, once safety proves it is an env) and drop it from the inventory."""
-    from corral.inventory.remove import remove_env  # noqa: PLC0415
+    from corral.inventory.remove import remove_env
 
     remove_env(ctx.paths, path, **_safety_args(ctx))

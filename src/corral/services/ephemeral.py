@@ -17,7 +17,7 @@ __all__ = ["tool_env", "tool_executable", "with_env"]
 
 
 def _validated(requirements: list[str]) -> list[str]:
-    from corral.core.deps import parse_requirement  # noqa: PLC0415 - the one validator of requirement strings
+    from corral.core.deps import parse_requirement
 
     for text in requirements:
         parse_requirement(text)

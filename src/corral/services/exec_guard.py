@@ -45,7 +45,7 @@ def inside(path: str | Path, root: str | Path) -> bool:
 
 def project_roots(ctx: Context, *near: Path) -> tuple[str, ...]:
     """Real paths of the project around the working folder and of the projects around `near` (e.g. an env)."""
-    from corral.services.project import find_project_root  # noqa: PLC0415
+    from corral.services.project import find_project_root
 
     found = [find_project_root(ctx.cwd), *(find_project_root(p.parent) for p in near)]
     return tuple(dict.fromkeys(os.path.realpath(r) for r in found if r is not None))
@@ -75,8 +75,8 @@ def start_refusal(paths: CorralPaths, exe: Path, roots: Iterable[str], *, base: 
         return f"{shown} lies inside the project ({root}), and corral never starts an interpreter a project ships"
     env = _env_holding(real, root)
     if env is not None:
-        from corral.errors import EnvError  # noqa: PLC0415
-        from corral.services.trust import check_trust  # noqa: PLC0415
+        from corral.errors import EnvError
+        from corral.services.trust import check_trust
 
         try:
             if check_trust(paths, env).trusted:
@@ -88,7 +88,7 @@ def start_refusal(paths: CorralPaths, exe: Path, roots: Iterable[str], *, base: 
 
 def _cfg_home(env: Path) -> str | None:
     """The `home` of `env`'s pyvenv.cfg; "" when the file is not a small regular file (nothing can tell)."""
-    from corral.core.pyvenv_cfg import PyvenvCfg  # noqa: PLC0415
+    from corral.core.pyvenv_cfg import PyvenvCfg
 
     path = env / "pyvenv.cfg"
     try:
@@ -104,7 +104,7 @@ def _cfg_home(env: Path) -> str | None:
 
 def env_refusal(ctx: Context, env: Path) -> str | None:
     """Why corral must not start `env`'s python (its program, or the `home` it runs on, a project's file); else None."""
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
 
     roots = project_roots(ctx, env)
     if not roots:
@@ -132,6 +132,6 @@ def vouched_env(ctx: Context, env: Path) -> bool:
 
     `services.lock` resolves for the env's python only then; otherwise sync rebuilds the env after locking.
     """
-    from corral.services.trust import why_untrusted  # noqa: PLC0415
+    from corral.services.trust import why_untrusted
 
     return why_untrusted(ctx.paths, env) is None and env_refusal(ctx, env) is None

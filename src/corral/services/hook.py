@@ -34,7 +34,7 @@ class HookDecision:
 
 def project_env(cwd: Path) -> Path | None:
     """The env of the project around `cwd` when it exists on disk."""
-    from corral.services.project import load_project  # noqa: PLC0415
+    from corral.services.project import load_project
 
     try:
         project = load_project(cwd, required=False)
@@ -56,9 +56,9 @@ def _tracked_by_git(env: Path) -> str | None:
     One `git ls-files` with the repository's program-running settings overridden (infra.git); no git, no
     work tree or any git failure means None.
     """
-    import subprocess  # noqa: PLC0415
+    import subprocess
 
-    from corral.infra.git import git_command, git_environ  # noqa: PLC0415
+    from corral.infra.git import git_command, git_environ
 
     if not any((folder / ".git").exists() for folder in (env.parent, *env.parent.parents)):
         return None
@@ -81,7 +81,7 @@ def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPath
 
     `paths` is called only when the trust store must be read (finding corral's folders costs start-up time).
     """
-    from corral.services.trust import check_trust  # noqa: PLC0415
+    from corral.services.trust import check_trust
 
     active = environ.get("VIRTUAL_ENV")
     by_hook = environ.get(HOOK_VAR)

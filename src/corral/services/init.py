@@ -60,9 +60,9 @@ def _project_name(name: str | None, root: Path) -> str:
 def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Sequence[int],
                    report: InitReport) -> None:
     """A fresh pyproject.toml; a requirements.txt beside it becomes [project].dependencies."""
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
 
     doc = tomlkit.document()
     table = tomlkit.table()
@@ -72,8 +72,8 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
     deps, groups = tomlkit.array(), tomlkit.table()
     requirements = root / "requirements.txt"
     if requirements.is_file():
-        from corral.services.add_remove import resolve_requirement  # noqa: PLC0415
-        from corral.services.requirements_io import parse_requirements_file  # noqa: PLC0415
+        from corral.services.add_remove import resolve_requirement
+        from corral.services.requirements_io import parse_requirements_file
 
         parsed = parse_requirements_file(requirements, project_root=root)
         for text in parsed.requirements:
@@ -103,9 +103,9 @@ def _name_taken(ctx: Context, name: str) -> list[str]:
     One request with a short timeout; skipped with `name-check = false` or `UV_OFFLINE`, silent when the index
     does not answer.
     """
-    from corral.core.lockinputs import normalize_name  # noqa: PLC0415
-    from corral.infra.simple_index import lists_project  # noqa: PLC0415
-    from corral.services.lock import index_urls  # noqa: PLC0415
+    from corral.core.lockinputs import normalize_name
+    from corral.infra.simple_index import lists_project
+    from corral.services.lock import index_urls
 
     if not ctx.settings.value("name-check") or ctx.environ.get("UV_OFFLINE", "").lower() in {"1", "true", "yes"}:
         return []
@@ -125,9 +125,9 @@ def init_project(
 
     `run_backend`: the project's own build code (setup.py) may run to read its metadata (`--run-build-backend`).
     """
-    from corral.infra.fs import atomic_write_text, require_utf8_path  # noqa: PLC0415
-    from corral.services.context import Context as Ctx  # noqa: PLC0415
-    from corral.services.python import PYTHON_VERSION_FILE, choose_interpreter  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text, require_utf8_path
+    from corral.services.context import Context as Ctx
+    from corral.services.python import PYTHON_VERSION_FILE, choose_interpreter
 
     root = (ctx.cwd / path).absolute() if path else ctx.cwd
     require_utf8_path(root, "project folder")  # before anything is written: no half-made project
@@ -140,7 +140,7 @@ def init_project(
     report.python, report.python_version = interpreter.path, interpreter.version
     report.python_why = "as --python asked" if why == "--python" else why
     pyproject = root / "pyproject.toml"
-    from corral.services.foreign import adopt, setup_files  # noqa: PLC0415
+    from corral.services.foreign import adopt, setup_files
 
     existed = pyproject.exists()
     if existed or setup_files(root):  # a project of its own: move what corral cannot read, or refuse
@@ -161,14 +161,14 @@ def init_project(
         report.created.append(PYTHON_VERSION_FILE)
     local = Ctx(cwd=root, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
     project = local.require_project()
-    from corral.services.inspection import is_environment  # noqa: PLC0415
+    from corral.services.inspection import is_environment
 
     if is_environment(project.env_path):
         report.kept.append(str(project.env_path.relative_to(root)) if project.env_path.is_relative_to(root)
                            else str(project.env_path))
         report.env = project.env_path
     else:
-        from corral.services.create import create_env  # noqa: PLC0415
+        from corral.services.create import create_env
 
         made = create_env(local, None, python=interpreter.path)
         report.env = made.path

@@ -77,8 +77,8 @@ def is_environment(path: Path) -> bool:
 
 def read_provenance(root: Path) -> Provenance | None:
     """The record corral left in the env, if any (a garbled or wrong-typed record counts as none)."""
-    from corral.errors import ConfigError  # noqa: PLC0415
-    from corral.infra.json_file import read_json_object  # noqa: PLC0415
+    from corral.errors import ConfigError
+    from corral.infra.json_file import read_json_object
 
     try:
         return Provenance.from_dict(read_json_object(root / PROVENANCE_FILE, follow=False))
@@ -131,7 +131,7 @@ def _metadata_headers(meta: Path) -> list[tuple[str, str]]:
 
     A shipped env may hold a fifo or a link to /dev/zero there: read through `infra.safe_read`, never a hang.
     """
-    from corral.infra.safe_read import read_small  # noqa: PLC0415
+    from corral.infra.safe_read import read_small
 
     try:
         data = read_small(meta, limit=_METADATA_HEAD, what="METADATA file", truncate=True)
@@ -188,6 +188,6 @@ def inspect_env(path: Path, *, with_size: bool = True, windows: bool | None = No
 
 
 def _size(root: Path) -> int:
-    from corral.infra.fs import dir_size  # noqa: PLC0415
+    from corral.infra.fs import dir_size
 
     return dir_size(root)

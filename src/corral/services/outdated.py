@@ -56,7 +56,7 @@ def _runs_on(requires_python: str | None, python: str | None) -> bool:
     """False only when the file's Requires-Python (PEP 503 data-requires-python) excludes `python`."""
     if not requires_python or not python:
         return True
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
         return SpecifierSet(requires_python).contains(python, prereleases=True)
@@ -68,8 +68,8 @@ def _auth_request(url: str) -> urllib.request.Request:
     parts = urlsplit(url)
     headers = {"Accept": _ACCEPT, "User-Agent": "corral"}
     if "@" in parts.netloc:
-        import base64  # noqa: PLC0415
-        from urllib.parse import unquote  # noqa: PLC0415
+        import base64
+        from urllib.parse import unquote
 
         creds, host = parts.netloc.rsplit("@", 1)
         headers["Authorization"] = "Basic " + base64.b64encode(unquote(creds).encode()).decode()
@@ -83,7 +83,7 @@ def index_versions(index_url: str, name: str, *, timeout: float = 15, python: st
     With `python` ("2.7.18"), only releases with a file whose Requires-Python admits it: a release the project's
     Python cannot install is no upgrade for it (requests 2.28 for a 2.7 project).
     """
-    from packaging.utils import (  # noqa: PLC0415
+    from packaging.utils import (
         InvalidSdistFilename,
         InvalidWheelFilename,
         parse_sdist_filename,
@@ -123,14 +123,14 @@ def index_versions(index_url: str, name: str, *, timeout: float = 15, python: st
 
 def outdated(ctx: Context) -> list[Outdated]:
     """Locked registry packages whose index has a newer final release (pre-releases only if locked one is)."""
-    from packaging.requirements import Requirement  # noqa: PLC0415
-    from packaging.specifiers import SpecifierSet  # noqa: PLC0415
-    from packaging.version import Version  # noqa: PLC0415
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
 
-    from corral.core.deps import ProjectDeps  # noqa: PLC0415
-    from corral.core.pylock_check import check_lock  # noqa: PLC0415
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
-    from corral.services.lock import LOCK_FILE, ensure_lock, index_urls  # noqa: PLC0415
+    from corral.core.deps import ProjectDeps
+    from corral.core.pylock_check import check_lock
+    from corral.infra.toml_file import read_toml
+    from corral.services.lock import LOCK_FILE, ensure_lock, index_urls
 
     project = ctx.require_project()
     lock_path = project.root / LOCK_FILE
@@ -146,7 +146,7 @@ def outdated(ctx: Context) -> list[Outdated]:
         if str(req.specifier):
             shown.setdefault(key, []).append(str(req.specifier))
     urls = index_urls(ctx)
-    from corral.services.legacy import env_python_version  # noqa: PLC0415
+    from corral.services.legacy import env_python_version
 
     python = env_python_version(project.env_path)  # what the env runs (pyvenv.cfg), if it exists
     result = []

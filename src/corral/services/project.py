@@ -62,7 +62,7 @@ class Project:
         """
         if self.trusted_venv_dir is not None:
             return (self.root / self.trusted_venv_dir).absolute()
-        from corral.services.config import checked_file_value  # noqa: PLC0415
+        from corral.services.config import checked_file_value
 
         rel = checked_file_value("venv-dir", self.tool.get("venv-dir", ".venv"), self.pyproject)
         return _inside_project(self, str(rel), shipped="venv-dir" not in self.tool)
@@ -70,7 +70,7 @@ class Project:
 
 def _inside_project(project: Project, rel: str, *, shipped: bool = False) -> Path:
     """`rel` under the project root, refused (ConfigError) when it resolves to the root itself or outside it."""
-    import os  # noqa: PLC0415
+    import os
 
     path = (project.root / rel).absolute()
     root = os.path.realpath(project.root)
@@ -115,7 +115,7 @@ def load_project(start: Path, *, required: bool = True) -> Project | None:
             msg = f"no pyproject.toml in {start.absolute()} or any parent folder; run `corral init` to make one"
             raise ProjectNotFound(msg)
         return None
-    from corral.infra.fs import require_utf8_path  # noqa: PLC0415
+    from corral.infra.fs import require_utf8_path
 
     require_utf8_path(root, "project folder")  # every record corral writes spells paths in UTF-8
     return Project(root=root, data=read_toml(root / PYPROJECT))

@@ -56,7 +56,7 @@ def resolution_version(ctx: Context, root: Path, data: Mapping[str, Any], *, pyt
     if not isinstance(dynamic, list) or "version" not in dynamic:
         return UNKNOWN_VERSION
     cache_file = ctx.paths.cache / "project-versions" / f"{_key(root, data, python)}.json"
-    from corral.infra.json_file import read_json_cache  # noqa: PLC0415
+    from corral.infra.json_file import read_json_cache
 
     cached = read_json_cache(cache_file)
     if cached is not None and _valid(cached.get("version")):
@@ -64,9 +64,9 @@ def resolution_version(ctx: Context, root: Path, data: Mapping[str, Any], *, pyt
     if progress:
         progress("resolving", "the project's dynamic version, from its build backend")
     version = _from_backend(ctx, root, python)
-    import contextlib  # noqa: PLC0415
+    import contextlib
 
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
 
     with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
         atomic_write_text(cache_file, json.dumps({"version": version, "root": str(root)}))
@@ -74,11 +74,11 @@ def resolution_version(ctx: Context, root: Path, data: Mapping[str, Any], *, pyt
 
 
 def _from_backend(ctx: Context, root: Path, python: str | None) -> str:
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
-    from corral.services.foreign.metadata import read_metadata  # noqa: PLC0415
+    from corral.infra.toml_file import read_toml
+    from corral.services.foreign.metadata import read_metadata
 
     if python is None:
-        from corral.services.python import choose_interpreter  # noqa: PLC0415
+        from corral.services.python import choose_interpreter
 
         python = choose_interpreter(ctx)[0].path
     try:
@@ -97,7 +97,7 @@ def _from_backend(ctx: Context, root: Path, python: str | None) -> str:
 def _valid(version: object) -> bool:
     if not isinstance(version, str) or not version:
         return False
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+    from packaging.version import InvalidVersion, Version
 
     try:
         Version(version)
@@ -119,9 +119,9 @@ def _key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
 
 def _describe(root: Path) -> str:
     """Commit, nearest tag and dirty flag: what scm version plugins derive a version from ("" outside git)."""
-    from corral.errors import EngineError  # noqa: PLC0415
-    from corral.infra import proc  # noqa: PLC0415
-    from corral.infra.git import git_command, git_environ  # noqa: PLC0415
+    from corral.errors import EngineError
+    from corral.infra import proc
+    from corral.infra.git import git_command, git_environ
 
     cmd = git_command(["-C", str(root), "describe", "--tags", "--long", "--always", "--dirty", "--abbrev=40"])
     if cmd is None:
@@ -134,7 +134,7 @@ def _describe(root: Path) -> str:
 
 
 def _digest(path: Path) -> str:
-    from corral.infra.safe_read import read_small  # noqa: PLC0415
+    from corral.infra.safe_read import read_small
 
     try:
         return hashlib.sha256(read_small(path, limit=_MAX_READ, what="version file", truncate=True)).hexdigest()

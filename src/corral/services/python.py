@@ -36,7 +36,7 @@ def read_python_version(start: Path) -> tuple[str, Path] | None:
     within the folder that holds it (never `.python-version -> ~/.ssh/id_ed25519`), and a fifo, a device, a folder
     or a huge file is refused. Raises ConfigError naming the file, never reading what it refuses.
     """
-    from corral.infra.safe_read import read_small  # noqa: PLC0415
+    from corral.infra.safe_read import read_small
 
     for folder in (start, *start.parents):
         candidate = folder / PYTHON_VERSION_FILE
@@ -103,7 +103,7 @@ def find_requested(ctx: Context, spec: PythonSpec, source: str, *, folder: Path 
     """
     if spec.path is None or folder is None:
         return ctx.finder.find(spec)
-    from corral.services.exec_guard import inside  # noqa: PLC0415
+    from corral.services.exec_guard import inside
 
     path = Path(spec.path).expanduser()
     path = path if path.is_absolute() else folder / path
@@ -131,8 +131,8 @@ def users_python(ctx: Context) -> tuple[InterpreterInfo, str] | None:
     A pyenv shim is not run (its answer depends on the folder): `PYENV_VERSION`, else pyenv's global `version`
     file, names the version; "system" means the next `python3` on PATH. None when no `python3` is found.
     """
-    from corral.discovery.sources import pyenv_root  # noqa: PLC0415
-    from corral.errors import InterpreterNotFound  # noqa: PLC0415
+    from corral.discovery.sources import pyenv_root
+    from corral.errors import InterpreterNotFound
 
     environ = ctx.environ
     name = "python.exe" if os.name == "nt" else "python3"
@@ -236,7 +236,7 @@ def unmet_request(ctx: Context, info: InterpreterInfo) -> PythonRequest | None:
     spec = wanted.spec
     if spec.path is None:
         return None if spec.matches(info) else wanted
-    from corral.errors import InterpreterNotFound  # noqa: PLC0415
+    from corral.errors import InterpreterNotFound
 
     named_path = Path(spec.path).expanduser()
     if wanted.folder is not None and not named_path.is_absolute():

@@ -19,8 +19,8 @@ __all__ = ["ensure_recovered", "pending", "recover_project"]
 
 def pending(project_root: Path, paths: CorralPaths | None = None) -> bool:
     """True when a journal of unfinished work or a killed writer's temporary file is left (a few `lstat`s)."""
-    from corral.infra.journals import partial_writes  # noqa: PLC0415
-    from corral.infra.journals import pending as pending_journals  # noqa: PLC0415
+    from corral.infra.journals import partial_writes
+    from corral.infra.journals import pending as pending_journals
 
     return bool(pending_journals(_paths(paths), project_root)) or bool(partial_writes(project_root))
 
@@ -28,15 +28,15 @@ def pending(project_root: Path, paths: CorralPaths | None = None) -> bool:
 def _paths(paths: CorralPaths | None) -> CorralPaths:
     if paths is not None:
         return paths
-    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+    from corral.infra.paths import CorralPaths
 
     return CorralPaths.from_environment()
 
 
 def recover_project(project_root: Path, paths: CorralPaths | None = None) -> list[str]:
     """Run every recovery for the project (the caller holds its lock); returns what was done."""
-    from corral.services import recreate, transaction  # noqa: PLC0415
-    from corral.services.create import finish_interrupted_creation  # noqa: PLC0415
+    from corral.services import recreate, transaction
+    from corral.services.create import finish_interrupted_creation
 
     paths = _paths(paths)
     done = [transaction.recover(project_root, paths=paths), recreate.recover(project_root, paths),
@@ -46,9 +46,9 @@ def recover_project(project_root: Path, paths: CorralPaths | None = None) -> lis
 
 def _remove_partial_writes(project_root: Path) -> str | None:
     """Temporary files a killed writer left in the project (the target is intact; unlink never follows a link)."""
-    import contextlib  # noqa: PLC0415
+    import contextlib
 
-    from corral.infra.journals import partial_writes  # noqa: PLC0415
+    from corral.infra.journals import partial_writes
 
     removed = []
     for leftover in partial_writes(project_root):
@@ -62,7 +62,7 @@ def ensure_recovered(project_root: Path) -> list[str]:
     """Recover the project under its lock when something is pending; a no-op (no lock taken) otherwise."""
     if not pending(project_root):
         return []
-    from corral.services.transaction import project_lock  # noqa: PLC0415
+    from corral.services.transaction import project_lock
 
     with project_lock(project_root) as outcomes:
         return list(outcomes)

@@ -58,7 +58,7 @@ def group_of_file(path: Path) -> str | None:
     `dev-requirements.txt`, `requirements-dev.txt`, `requirements_dev.in` and `requirements/dev.txt` name "dev";
     `requirements.txt`, `base.txt`, `requirements/base.txt` or `other.txt` name none.
     """
-    from corral.core.safe_text import NAME_RE  # noqa: PLC0415
+    from corral.core.safe_text import NAME_RE
 
     match = _GROUP_FILE.match(path.name)
     if match:
@@ -116,8 +116,8 @@ def parse_requirements_file(path: Path, *, project_root: Path | None = None, _se
     if real in _seen:
         chain = " -> ".join(p.name for p in (*_seen, real))
         raise UsageError(f"requirements files include each other in a cycle: {chain}")
-    from corral.infra.safe_read import read_small  # noqa: PLC0415
-    from corral.infra.toml_file import decode_text  # noqa: PLC0415
+    from corral.infra.safe_read import read_small
+    from corral.infra.toml_file import decode_text
 
     try:
         text = decode_text(read_small(path, limit=_MAX_FILE, what="requirements file", inside=_inside),
@@ -196,8 +196,8 @@ def _local_path(base: Path, target: str) -> Path | None:
 
     None for a name from an index or a remote URL. A relative path is taken from `base` (the file's folder).
     """
-    from urllib.parse import urlsplit  # noqa: PLC0415
-    from urllib.request import url2pathname  # noqa: PLC0415
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
 
     text = target.strip()
     if "@" in text and not text.startswith(("file:", ".", "/", "~")):
@@ -227,14 +227,14 @@ def _itself(base: Path, target: str, project_root: Path | None) -> tuple[str, ..
 
 def _append(result: ParsedRequirements, requirement: str, where: str, *, group: str | None = None,
             comment: str = "") -> None:
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
     requirement = " ".join(requirement.split())
     try:
         requirement = str(Requirement(requirement))
     except InvalidRequirement as err:  # a path or URL: corral add names it (or reports it) later
         if not re.search(r"[/\\:]", requirement) and not requirement.startswith((".", "~")):
-            from corral.errors import InvalidRequirement as Bad  # noqa: PLC0415
+            from corral.errors import InvalidRequirement as Bad
 
             why = str(err).splitlines()[0] if str(err) else "unparsable"
             file, _, line = where.rpartition(":")
@@ -258,7 +258,7 @@ def import_requirements(ctx: Context, files: Sequence[Path], *, group: str | Non
     extra, inside the group); otherwise it is reported and skipped (`corral sync` installs the project itself,
     `--extra` its extras).
     """
-    from corral.services.add_remove import record, target_of  # noqa: PLC0415
+    from corral.services.add_remove import record, target_of
 
     project = ctx.require_project()
     parsed = ParsedRequirements()
@@ -300,19 +300,19 @@ def _place_itself(table: object, parsed: ParsedRequirements, placed: dict[str, l
 def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = False,
                 selection: Selection | None = None, frozen: bool = False) -> str:
     """The locked set as requirements.txt text (for one selection; markers kept) or the pylock.toml text."""
-    from corral.services.lock import ensure_lock  # noqa: PLC0415
+    from corral.services.lock import ensure_lock
 
     lock_path = ensure_lock(ctx, frozen=frozen, locked=False)
-    from corral.core.pylock_check import check_lock  # noqa: PLC0415
-    from corral.infra.toml_file import read_text, read_toml  # noqa: PLC0415
+    from corral.core.pylock_check import check_lock
+    from corral.infra.toml_file import read_text, read_toml
 
     data = check_lock(read_toml(lock_path), origin=str(lock_path))
     if fmt == "pylock.toml":
         return read_text(lock_path)
     if fmt != "requirements.txt":
         raise UsageError(f"unknown export format {fmt!r}; use requirements.txt or pylock.toml")
-    from corral.core.marker_select import specialize  # noqa: PLC0415
-    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.core.marker_select import specialize
+    from corral.core.selection import Selection
 
     extras, groups = (selection or Selection()).resolve(data)
     header = (f"# exported by corral from {lock_path.name}; groups: {', '.join(sorted(groups)) or 'none'}; "
@@ -357,9 +357,9 @@ def write_output(text: str, output: Path | None, *, project_root: Path | None = 
     A symlink at `output` is written through when it leads inside the project holding `output` (else inside
     the folder holding it): a repository may ship `requirements.txt -> ~/.bashrc`.
     """
-    import os  # noqa: PLC0415
+    import os
 
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
 
     if output is None:
         return
@@ -376,7 +376,7 @@ def write_output(text: str, output: Path | None, *, project_root: Path | None = 
 
 def requirement_names(requirements: Sequence[str]) -> list[str]:
     """Names of PEP 508 strings (unparsable ones skipped)."""
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
     out = []
     for text in requirements:

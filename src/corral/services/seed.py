@@ -26,15 +26,15 @@ __all__ = ["freshen_pip", "seeded_pip"]
 
 def seeded_pip(env: Path) -> str | None:
     """The version of pip installed in `env`, read from its metadata (no interpreter started); None without pip."""
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
-    from corral.services.inspection import installed_distributions, site_packages_dirs  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
+    from corral.services.inspection import installed_distributions, site_packages_dirs
 
     found = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
     return next((v for n, v in found.items() if n.lower() == "pip"), None)
 
 
 def _older(version: str, wanted: str) -> bool:
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+    from packaging.version import InvalidVersion, Version
 
     try:
         return Version(version) < Version(wanted)
@@ -47,15 +47,15 @@ def freshen_pip(env: Path, interpreter: InterpreterInfo, *, environ: Mapping[str
     """Upgrade the seeded pip from the index when it is older than doctor expects; the new version, else None."""
     if interpreter.minor < (3, 6):  # uv cannot install into Python 2.7; virtualenv seeded the table's pip
         return None
-    from corral.doctor.pip import newest_pip_for  # noqa: PLC0415 - the one table of expected pips
+    from corral.doctor.pip import newest_pip_for
 
     wanted = newest_pip_for(interpreter.version_info)
     have = seeded_pip(env)
     if have is None or not _older(have, wanted):
         return None
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
-    from corral.infra.proc import run  # noqa: PLC0415
-    from corral.infra.uvbin import uv_binary  # noqa: PLC0415
+    from corral.core.layout import EnvLayout
+    from corral.infra.proc import run
+    from corral.infra.uvbin import uv_binary
 
     pip = f"pip=={wanted}" if interpreter.is_legacy else "pip"  # the last pip for that Python, exactly
     cmd = [uv_binary(), "pip", "install", "--python", str(EnvLayout.for_path(env).python), "--upgrade", pip,

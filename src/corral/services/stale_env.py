@@ -31,16 +31,16 @@ def why_stale(ctx: Context, env: Path, identify: Callable[[], InterpreterInfo]) 
 
     `identify` names the env's interpreter (from the probe cache); it is asked only when the files show no move.
     """
-    from corral.discovery.prober import CachedProber  # noqa: PLC0415
-    from corral.doctor.relocation import check_relocation  # noqa: PLC0415
-    from corral.doctor.target import Target  # noqa: PLC0415
-    from corral.services.python import unmet_request  # noqa: PLC0415
+    from corral.discovery.prober import CachedProber
+    from corral.doctor.relocation import check_relocation
+    from corral.doctor.target import Target
+    from corral.services.python import unmet_request
 
     target = Target(env, ctx=ctx, project=ctx.project, prober=CachedProber(ctx.paths.interpreter_cache))
     moved = check_relocation(target)
     if moved:
         return moved[0].message
-    from corral.services.trust import why_untrusted  # noqa: PLC0415
+    from corral.services.trust import why_untrusted
 
     shipped = why_untrusted(ctx.paths, env)  # an env a repository ships: its python is never started
     if shipped is not None:

@@ -65,7 +65,7 @@ def _relative_target(root: Path, name: str) -> str:
 
     infra.fs.resolve_write_target refuses a link leading out of the project.
     """
-    from corral.infra.fs import resolve_write_target  # noqa: PLC0415
+    from corral.infra.fs import resolve_write_target
 
     real = resolve_write_target(root / name, root)
     if real == root / name:
@@ -114,7 +114,7 @@ def _write_exclusive(path: Path, data: bytes, mode: int | None) -> None:
 def _paths(paths: CorralPaths | None) -> CorralPaths:
     if paths is not None:
         return paths
-    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+    from corral.infra.paths import CorralPaths
 
     return CorralPaths.from_environment()
 
@@ -218,7 +218,7 @@ def recover(project_root: Path, *, paths: CorralPaths | None = None) -> str | No
 
 def project_lock_path(project_root: Path) -> Path:
     """Where the cross-process lock for `project_root` lives."""
-    from corral.infra.paths import CorralPaths  # noqa: PLC0415
+    from corral.infra.paths import CorralPaths
 
     key = hashlib.sha256(str(project_root.resolve()).encode()).hexdigest()[:24]
     return CorralPaths.from_environment().cache / "project-locks" / f"{key}.lock"
@@ -235,7 +235,7 @@ def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[list[s
     never shows up in the user's `git status` and works for a read-only checkout too. A nested call in the
     same process (recreate inside upgrade, a lock inside add) re-enters the held lock.
     """
-    from corral.services.recovery import recover_project  # noqa: PLC0415
+    from corral.services.recovery import recover_project
 
     key = project_root.resolve()
     if _HELD.get(key):
@@ -245,7 +245,7 @@ def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[list[s
         finally:
             _HELD[key] -= 1
         return
-    from corral.infra.locks import LockTimeout, file_lock  # noqa: PLC0415
+    from corral.infra.locks import LockTimeout, file_lock
 
     lock_path = project_lock_path(project_root)
     try:

@@ -31,12 +31,12 @@ class TreeNode:
 
 def locked_tree(ctx: Context, *, frozen: bool = True) -> list[tuple[str, list[TreeNode]]]:
     """[(section, roots)]: "project", "group NAME", "extra NAME", each with its locked subtree."""
-    from packaging.requirements import Requirement  # noqa: PLC0415
+    from packaging.requirements import Requirement
 
-    from corral.core.deps import ProjectDeps  # noqa: PLC0415
-    from corral.core.pylock_check import check_lock  # noqa: PLC0415
-    from corral.infra.toml_file import read_toml  # noqa: PLC0415
-    from corral.services.lock import LOCK_FILE, ensure_lock  # noqa: PLC0415
+    from corral.core.deps import ProjectDeps
+    from corral.core.pylock_check import check_lock
+    from corral.infra.toml_file import read_toml
+    from corral.services.lock import LOCK_FILE, ensure_lock
 
     project = ctx.require_project()
     lock_path = project.root / LOCK_FILE

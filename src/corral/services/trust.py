@@ -134,8 +134,8 @@ def _load(paths: CorralPaths) -> dict[str, Any]:
 @contextlib.contextmanager
 def _store(paths: CorralPaths) -> Iterator[dict[str, Any]]:
     """Read, change and write the store under an exclusive lock (two corral commands may record at once)."""
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
-    from corral.infra.locks import file_lock  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
+    from corral.infra.locks import file_lock
 
     with file_lock(paths.data / f"{TRUST_FILE}.lock"):
         data = _load(paths)
@@ -149,7 +149,7 @@ def _gone(real: str) -> bool:
 
 
 def _now() -> str:
-    from datetime import datetime, timezone  # noqa: PLC0415
+    from datetime import datetime, timezone
 
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -230,7 +230,7 @@ def record_created(paths: CorralPaths, env: Path, *, warn: bool = True) -> bool:
             created[real] = {**ident, "created_at": _now()}
     except (OSError, EnvError):
         if warn:
-            import logging  # noqa: PLC0415
+            import logging
 
             logging.getLogger(__name__).warning(
                 "could not record %s as made by corral in %s; the cd-hook will not activate it until you run "

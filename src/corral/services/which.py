@@ -71,7 +71,7 @@ def _env_of(program: Path) -> Path | None:
 
 def _cfg_version(env: Path) -> str | None:
     try:
-        from corral.infra.envfiles import read_pyvenv_cfg  # noqa: PLC0415
+        from corral.infra.envfiles import read_pyvenv_cfg
 
         return PyvenvCfg.parse(read_pyvenv_cfg(env).decode("utf-8", errors="replace")).version
     except OSError:
@@ -79,7 +79,7 @@ def _cfg_version(env: Path) -> str | None:
 
 
 def _shebang(script: Path) -> str | None:
-    from corral.infra.safe_read import read_small  # noqa: PLC0415
+    from corral.infra.safe_read import read_small
 
     try:
         head = read_small(script, limit=8192, what="script", truncate=True)
@@ -194,8 +194,8 @@ def which(ctx: Context, *, environ: Mapping[str, str] | None = None, activate_hi
 
 
 def _hook_verdict(ctx: Context, env: Path) -> str:
-    from corral.errors import EnvError  # noqa: PLC0415
-    from corral.services.trust import check_trust  # noqa: PLC0415
+    from corral.errors import EnvError
+    from corral.services.trust import check_trust
 
     try:
         trust = check_trust(ctx.paths, env)

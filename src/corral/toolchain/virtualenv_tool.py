@@ -110,7 +110,7 @@ def ensure_virtualenv(
     ready = find_virtualenv(data)
     if ready is not None:
         return ready
-    from corral.infra.locks import LockTimeout, file_lock  # noqa: PLC0415 - only a build pays for it
+    from corral.infra.locks import LockTimeout, file_lock
 
     root = toolchain_dir(data)
     try:

@@ -41,7 +41,7 @@ def splice_tables(text: str, head: str) -> str:
     """
     if not head:
         return text
-    import re  # noqa: PLC0415
+    import re
 
     lines = text.splitlines(keepends=True)
     header = re.compile(r"^\[\[?[^\[\]=]+\]\]?\s*(#.*)?$")
@@ -55,7 +55,7 @@ def splice_tables(text: str, head: str) -> str:
 
 def refuse_ignored(data: Mapping[str, Any], *, source: str = "pyproject.toml") -> None:
     """Refuse (UsageError, one line) a pyproject whose dependencies sit in tables corral does not read."""
-    from corral.core.foreign import ignored_declarations  # noqa: PLC0415
+    from corral.core.foreign import ignored_declarations
 
     ignored = ignored_declarations(data)
     if ignored:
@@ -102,8 +102,8 @@ def adopt(ctx: Context, root: Path, *, python: str, run_backend: bool = False) -
 
     Raises UsageError, with every file unchanged, when a declaration cannot be moved faithfully.
     """
-    from corral.core.foreign import ignored_declarations  # noqa: PLC0415
-    from corral.infra.toml_file import read_text, read_toml  # noqa: PLC0415
+    from corral.core.foreign import ignored_declarations
+    from corral.infra.toml_file import read_text, read_toml
 
     pyproject = root / "pyproject.toml"
     old_text = read_text(pyproject) if pyproject.is_file() else None
@@ -112,7 +112,7 @@ def adopt(ctx: Context, root: Path, *, python: str, run_backend: bool = False) -
     if any(not i.movable for i in ignored):
         raise UsageError(_refusal(ignored, str(pyproject)))
     if ignored:
-        from corral.services.foreign.poetry import migrate_tables  # noqa: PLC0415
+        from corral.services.foreign.poetry import migrate_tables
 
         new_text, changes = migrate_tables(old_text or "", source=str(pyproject))
     elif "project" not in data and setup_files(root):
@@ -123,7 +123,7 @@ def adopt(ctx: Context, root: Path, *, python: str, run_backend: bool = False) -
                    f"setuptools (the project's own code): run `corral init {RUN_BACKEND_FLAG}` to allow it, or move "
                    "them to [project] by hand; nothing was changed")
             raise UsageError(msg)
-        from corral.services.foreign.setuptools import migrate_setuptools  # noqa: PLC0415
+        from corral.services.foreign.setuptools import migrate_setuptools
 
         new_text, changes = migrate_setuptools(ctx, root, old_text, python=python)
     else:
@@ -148,9 +148,9 @@ def _runs_project_code(data: Mapping[str, Any]) -> str | None:
 def _write_checked(ctx: Context, root: Path, old_text: str | None, new_text: str, *, python: str,
                    run_backend: bool) -> None:
     """Write pyproject.toml; when [project]/[build-system] changed, the backend must state the same metadata."""
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
-    from corral.infra.toml_file import parse_toml  # noqa: PLC0415
-    from corral.services.foreign.metadata import read_metadata  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
+    from corral.infra.toml_file import parse_toml
+    from corral.services.foreign.metadata import read_metadata
 
     pyproject = root / "pyproject.toml"
     old = parse_toml(old_text, origin=str(pyproject)) if old_text is not None else {}
@@ -179,7 +179,7 @@ def _write_checked(ctx: Context, root: Path, old_text: str | None, new_text: str
 
 
 def _restore(pyproject: Path, old_text: str | None, root: Path) -> None:
-    from corral.infra.fs import atomic_write_text  # noqa: PLC0415
+    from corral.infra.fs import atomic_write_text
 
     if old_text is None:
         pyproject.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ POETRY_CORE = "poetry-core>=2.0.0"
 
 def migrate_tables(text: str, *, source: str) -> tuple[str, list[str]]:
     """The pyproject text with Poetry/PDM dependency tables moved, and one line per change."""
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
     doc, new = tomlkit.parse(text), tomlkit.document()  # new top-level tables go above the first table
     changes: list[str] = []
@@ -53,7 +53,7 @@ def migrate_tables(text: str, *, source: str) -> tuple[str, list[str]]:
 
 
 def _array(items: list[Any]) -> Any:  # noqa: ANN401 - tomlkit item
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
     array = tomlkit.array()
     array.extend(items)
@@ -64,7 +64,7 @@ def _array(items: list[Any]) -> Any:  # noqa: ANN401 - tomlkit item
 
 def _project(doc: Any, new: Any, poetry: Any, converted: PoetryDeps, changes: list[str]) -> set[str]:  # noqa: ANN401
     """Fill [project] from [tool.poetry]; the [tool.poetry] keys moved."""
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
     created = "project" not in doc
     project = new.setdefault("project", tomlkit.table()) if created else doc["project"]
@@ -126,7 +126,7 @@ def _prune(poetry: Any, moved: set[str], groups: set[str], changes: list[str]) -
 def _groups(doc: Any, new: Any, groups: Mapping[str, list[Any]], origins: Mapping[str, str],  # noqa: ANN401
             changes: list[str]) -> set[str]:
     """Add `groups` to [dependency-groups], except those it has (Poetry ≥ 2 reads those with its own as detail)."""
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
     existing = doc.get("dependency-groups", {})
     wanted = {name: entries for name, entries in groups.items() if name not in existing}
@@ -141,7 +141,7 @@ def _groups(doc: Any, new: Any, groups: Mapping[str, list[Any]], origins: Mappin
 
 
 def _default_groups(doc: Any, converted: PoetryDeps, changes: list[str]) -> None:  # noqa: ANN401
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
     wanted = sorted(g for g in converted.groups if g not in converted.optional_groups)
     if not converted.groups or wanted == ["dev"]:
@@ -154,7 +154,7 @@ def _default_groups(doc: Any, converted: PoetryDeps, changes: list[str]) -> None
 
 
 def _build_system(doc: Any, changes: list[str]) -> None:  # noqa: ANN401
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
     system = doc.get("build-system")
     if system is None:
@@ -182,7 +182,7 @@ def _build_system(doc: Any, changes: list[str]) -> None:  # noqa: ANN401
 
 
 def _pdm(doc: Any, new: Any, groups: Mapping[str, Any], source: str, changes: list[str]) -> None:  # noqa: ANN401
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
     for name, entries in groups.items():
         for entry in entries:

@@ -29,11 +29,11 @@ SETUPTOOLS = "setuptools>=61.0"
 
 def migrate_setuptools(ctx: Context, root: Path, old_text: str | None, *, python: str) -> tuple[str, list[str]]:
     """The pyproject text with `[project]` (and `[build-system]`) for the setuptools project at `root`."""
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
-    from corral.infra.toml_file import parse_toml  # noqa: PLC0415
-    from corral.services.foreign import setup_files, splice_tables  # noqa: PLC0415
-    from corral.services.foreign.metadata import build_system, read_metadata  # noqa: PLC0415
+    from corral.infra.toml_file import parse_toml
+    from corral.services.foreign import setup_files, splice_tables
+    from corral.services.foreign.metadata import build_system, read_metadata
 
     data = parse_toml(old_text, origin=str(root / "pyproject.toml")) if old_text is not None else {}
     backend = str(build_system(data)["build-backend"])
@@ -71,7 +71,7 @@ def migrate_setuptools(ctx: Context, root: Path, old_text: str | None, *, python
 
 
 def _array(items: list[str]) -> Any:  # noqa: ANN401 - tomlkit item
-    import tomlkit  # noqa: PLC0415
+    import tomlkit
 
     array = tomlkit.array()
     array.extend(items)
@@ -85,7 +85,7 @@ _EXTRA = r"""extra\s*==\s*["']([^"']+)["']"""
 
 def _split_extras(metadata: CoreMetadata) -> tuple[list[str], dict[str, list[str]]]:
     """Requires-Dist split into dependencies and per-extra lists, the `extra == "x"` clause taken out."""
-    from packaging.requirements import Requirement  # noqa: PLC0415
+    from packaging.requirements import Requirement
 
     dependencies: list[str] = []
     optional: dict[str, list[str]] = {e: [] for e in metadata.provides_extra}
@@ -107,11 +107,11 @@ def _split_extras(metadata: CoreMetadata) -> tuple[list[str], dict[str, list[str
 
 
 def _build_system(doc: Any, head: Any, changes: list[str]) -> None:  # noqa: ANN401
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
     system = doc.get("build-system")
     if system is None or "build-backend" not in system:
-        import tomlkit  # noqa: PLC0415
+        import tomlkit
 
         table = tomlkit.table()
         table["requires"] = [SETUPTOOLS]

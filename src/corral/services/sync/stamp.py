@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +47,9 @@ def fingerprint(path: Path) -> list[int] | None:
 
 
 def _sha256(path: Path) -> str | None:
-    import hashlib  # noqa: PLC0415 - only when the lock's stat changed
+    import hashlib
 
-    from corral.infra.safe_read import read_small  # noqa: PLC0415 - stdlib only
+    from corral.infra.safe_read import read_small
 
     try:
         return hashlib.sha256(read_small(path, limit=_LOCK_LIMIT, what=path.name)).hexdigest()
@@ -103,7 +104,7 @@ def locate(start: Path) -> tuple[Path, Path] | None:  # noqa: PLR0911 - each dou
     The env is `.venv` unless pyproject.toml mentions `venv-dir`, in which case [tool.corral] is read; CORRAL_VENV_DIR
     (trusted) outranks it. A project's venv-dir that leaves the project is left to the full path, which refuses it.
     """
-    from corral.infra.safe_read import read_small  # noqa: PLC0415 - stdlib only
+    from corral.infra.safe_read import read_small
 
     trusted = os.environ.get("CORRAL_VENV_DIR") or None
     for folder in (start, *start.parents):
@@ -118,15 +119,7 @@ def locate(start: Path) -> tuple[Path, Path] | None:  # noqa: PLR0911 - each dou
             return (pyproject, (folder / trusted).absolute()) if trusted.isprintable() else None
         rel = ".venv"
         if "venv-dir" in text:
-            try:
-                import tomllib  # noqa: PLC0415 - stdlib from 3.11; older Pythons take the full path
-            except ImportError:
-                return None
-            try:
-                tool = tomllib.loads(text).get("tool", {}).get("corral", {})
-            except (ValueError, AttributeError, RecursionError, MemoryError):  # the full path names the problem
-                return None
-            value = tool.get("venv-dir", ".venv") if isinstance(tool, dict) else ".venv"
+            value = _venv_dir_setting(text)
             if not isinstance(value, str) or not value.isprintable():  # the full path rejects it with a message
                 return None
             rel = value
@@ -158,7 +151,7 @@ def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_
 
 def write_stamp(env: Path, stamp: dict[str, Any]) -> None:
     """Write the stamp atomically (a failure only costs the next sync its shortcut)."""
-    import secrets  # noqa: PLC0415 - only when a sync changed something
+    import secrets
 
     target = env / STAMP_FILE
     tmp = env / f".{STAMP_FILE}.{secrets.token_hex(4)}.tmp"
@@ -201,7 +194,7 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
     # journaled change drops the stamp before its commit point (services.transaction, services.recreate).
     # A killed writer's temporary file in the project sends the command the slow way, which removes it.
     if pyproject is not None and _maybe_partial_writes(pyproject.parent):
-        from corral.infra.journals import partial_writes  # noqa: PLC0415 - only when a name looks like one
+        from corral.infra.journals import partial_writes
 
         if partial_writes(pyproject.parent):
             return False
@@ -237,9 +230,22 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
     return _site_unchanged(env, stamp.get("site") or {})
 
 
+def _venv_dir_setting(text: str) -> object:
+    """`[tool.corral] venv-dir` as written, ".venv" when unset; None when only the full path can tell."""
+    if sys.version_info >= (3, 11):  # stdlib from 3.11; older Pythons take the full path
+        import tomllib
+
+        try:
+            tool = tomllib.loads(text).get("tool", {}).get("corral", {})
+        except (ValueError, AttributeError, RecursionError, MemoryError):  # the full path names the problem
+            return None
+        return tool.get("venv-dir", ".venv") if isinstance(tool, dict) else ".venv"
+    return None
+
+
 def read_stamp(env: Path) -> dict[str, Any] | None:
     """The env's sync stamp; None when it is missing, unreadable, not a file or not a JSON object (only a cache)."""
-    from corral.infra.json_file import read_json_cache  # noqa: PLC0415 - stdlib only
+    from corral.infra.json_file import read_json_cache
 
     return read_json_cache(env / STAMP_FILE, follow=False)  # corral writes it, never as a link
 

@@ -1,0 +1,267 @@
+"""UvResolver: resolve a project with uv for every platform its requires-python admits (Python 3.6+).
+
+How: uv resolves a project on disk, so the declarations are copied into a temporary project with
+`[tool.uv] package = false`, at the project's real version (the service states it: services.project_version),
+because locked packages may depend back on the project (pytest on pluggy). The pins to keep become a minimal
+uv.lock there, which uv treats as preferences (it keeps those versions unless a requirement forbids them;
+`--upgrade-package` drops one). `uv lock` then resolves every group and extra together (one consistent set), and
+`uv export --format pylock.toml` is run once for the plain project, once per group and once per extra: the
+service merges the exports into one multi-use pylock (core.pylock_write).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.core.lockinputs import normalize_name
+from corral.errors import LockError
+from corral.resolvers import UV_OLDEST
+
+if TYPE_CHECKING:
+    from corral.core.interpreter import InterpreterInfo
+
+__all__ = ["UV_RESOLVER_SETTINGS", "Pin", "UvRequest", "UvResult", "UvResolver", "project_entry", "resolve_failure",
+           "uv_project"]
+
+Selector = tuple[str, str]
+Exports = list[tuple[Selector, list[dict[str, Any]]]]
+Pin = tuple[str, str, str]  # (name, version, index URL): a version to keep while the requirements allow it
+
+# uv's own resolver settings of a project ([tool.uv]): a lock that ignored them would pick what `uv lock` would not
+# (and what `uv pip install` run in the project then refuses, e.g. `exclude-newer`).
+UV_RESOLVER_SETTINGS = ("exclude-newer", "exclude-newer-package", "prerelease", "resolution",
+                        "override-dependencies", "constraint-dependencies", "conflicts")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UvRequest:
+    """Everything one uv resolution needs (no Context: the service fills it in)."""
+
+    data: Mapping[str, Any]  # the parsed pyproject being locked (may differ from disk: add/remove)
+    project_root: Path
+    version: str  # the project's version as the resolver must see it
+    python: str | None  # the interpreter uv resolves with (None: uv picks one)
+    index_urls: Sequence[str]  # [primary, *extras]
+    pins: Sequence[Pin]  # previous lock's versions (and adopt's), kept while the requirements allow them
+    upgrade_packages: Sequence[str] = ()
+    candidates: Sequence[str] = ()  # requirements being added: a failure names the one to blame
+    group_names: Sequence[str] = ()
+    extra_names: Sequence[str] = ()
+    requires_python: str | None = None
+    environ: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UvResult:
+    """PEP 751 package tables per selection (one `uv export` each) and the dependency graph (name -> names)."""
+
+    exports: Exports
+    graph: dict[str, list[str]]
+
+
+class UvResolver:
+    """uv lock + uv export in a temporary project: a universal lock."""
+
+    name = "uv"
+
+    def cannot_resolve(self, interpreter: InterpreterInfo) -> str | None:
+        """Python below 3.6, which uv refuses ("Python < 3.6 is not supported")."""
+        if interpreter.minor < UV_OLDEST:
+            return f"uv cannot resolve for Python {interpreter.short_version} (it serves Python 3.6+)"
+        return None
+
+    def resolve(self, request: UvRequest) -> UvResult:
+        """Resolve in a temporary project; LockError naming the requirement to blame when uv cannot."""
+        import tomlkit
+
+        from corral.infra import proc
+        from corral.infra.rmtree import remove_tree
+        from corral.infra.toml_file import read_toml
+        from corral.infra.uvbin import uv_binary
+
+        urls = list(request.index_urls)
+        tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
+        try:
+            doc = uv_project(request.data, request.project_root, request.version)
+            (tmp / "pyproject.toml").write_text(tomlkit.dumps(doc), encoding="utf-8")
+            skip = {normalize_name(n) for n in request.upgrade_packages}
+            prefs = _preferences(request.pins, skip, request.requires_python)
+            if prefs:
+                (tmp / "uv.lock").write_text(prefs, encoding="utf-8")
+            uv = uv_binary()
+            cmd = [uv, "lock", "--project", str(tmp), "--index-url", urls[0]]
+            for extra in urls[1:]:
+                cmd += ["--extra-index-url", extra]
+            if request.python:
+                cmd += ["--python", request.python]
+            for name in sorted(skip):
+                cmd += ["--upgrade-package", name]
+            done = proc.run(cmd, env=request.environ, check=False, what="uv lock")
+            if done.returncode != 0:
+                full = proc.no_space("uv lock", done.stderr, cmd=cmd)
+                if full is not None:  # a full disk is not a resolution failure
+                    raise full
+                culprit, reason = resolve_failure(done.stderr, request.candidates)
+                head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
+                raise LockError(head + reason)
+            _refuse_missing_extras(done.stderr, request.candidates)
+            graph = _uv_lock_deps(read_toml(tmp / "uv.lock"))
+            exports = _exports(uv, request, tmp)
+            return UvResult(exports=_relocate(exports, tmp, request.project_root), graph=graph)
+        finally:
+            remove_tree(tmp, ignore_errors=True)
+
+
+def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | None, str]:
+    """(the candidate requirement a resolver's error names, a one-paragraph reason) from its stderr."""
+    noise = ("Using ", "WARN", "Resolved", "Building", "Built", "Updated", "Added", "Removed", "Prepared")
+    reasons = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        for prefix in ("error:", "cause:", "hint:", "\u00d7", "\u2570\u2500\u25b6"):
+            line = line.removeprefix(prefix).strip()
+        if line and not line.startswith(noise) and line != "No solution found when resolving dependencies":
+            reasons.append(line)
+    reason = " ".join(reasons[:4]) or "uv gave no reason"
+    lowered = text.lower()
+    for candidate in candidates:
+        name = requirement_name(candidate)
+        if name and (name in lowered or name.replace("-", "_") in lowered):
+            return candidate, reason
+    return None, reason
+
+
+def requirement_name(text: str) -> str | None:
+    """The normalized name of a PEP 508 requirement, None when it does not parse."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return normalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        return None
+
+
+def uv_project(data: Mapping[str, Any], root: Path, version: str) -> dict[str, Any]:
+    """The temporary project's pyproject: the declarations, the version, uv's resolver settings, absolute sources."""
+    project = data.get("project", {})
+    name = project.get("name") if isinstance(project.get("name"), str) else "corral-project"
+    body: dict[str, Any] = {"name": name, "version": version}
+    for key in ("requires-python", "dependencies", "optional-dependencies"):
+        if key in project:
+            body[key] = project[key]
+    body.setdefault("dependencies", [])
+    doc: dict[str, Any] = {"project": body}
+    if data.get("dependency-groups"):
+        doc["dependency-groups"] = data["dependency-groups"]
+    uv: dict[str, Any] = {"package": False}
+    declared = data.get("tool", {}).get("uv", {}) or {}
+    uv.update({key: declared[key] for key in UV_RESOLVER_SETTINGS if key in declared})
+    sources = declared.get("sources")
+    if isinstance(sources, dict):
+        uv["sources"] = {k: _absolute_source(v, root) for k, v in sources.items()}
+    doc["tool"] = {"uv": uv}
+    return doc
+
+
+def _absolute_source(value: Any, root: Path) -> Any:  # noqa: ANN401
+    if isinstance(value, list):
+        return [_absolute_source(v, root) for v in value]
+    if isinstance(value, dict) and "path" in value:
+        return {**value, "path": str((root / value["path"]).resolve())}
+    return value
+
+
+def _preferences(pins: Sequence[Pin], skip: set[str], requires_python: str | None) -> str | None:
+    """A minimal uv.lock holding the pins (registry packages only): uv's preference mechanism."""
+    from corral.core.pylock_write import toml_string
+
+    lines = ["version = 1", "revision = 3", f"requires-python = {toml_string(requires_python or '>=3')}", ""]
+    for name, version, index in pins:
+        if normalize_name(name) in skip:
+            continue
+        lines += ["[[package]]", f"name = {toml_string(name)}", f"version = {toml_string(version)}",
+                  f"source = {{ registry = {toml_string(index)} }}", ""]
+    return "\n".join(lines) if len(lines) > 4 else None  # noqa: PLR2004 - the header's four lines
+
+
+def _uv_lock_deps(uv_lock: Mapping[str, Any]) -> dict[str, list[str]]:
+    graph: dict[str, list[str]] = {}
+    for package in uv_lock.get("package", []):
+        names = [d["name"] for d in package.get("dependencies", [])]
+        for deps in (package.get("optional-dependencies") or {}).values():
+            names += [d["name"] for d in deps]
+        graph[normalize_name(package["name"])] = [normalize_name(n) for n in names]
+    return graph
+
+
+def _exports(uv: str, request: UvRequest, tmp: Path) -> Exports:
+    """`uv export` of the resolved temporary project: once plain, once per group, once per extra."""
+    from corral.infra import proc
+    from corral.infra.toml_file import parse_toml
+
+    selections: list[tuple[Selector, list[str]]] = [(("default", ""), ["--no-default-groups"])]
+    selections += [(("group", g), ["--only-group", g]) for g in request.group_names]
+    selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in request.extra_names]
+    exports: Exports = []
+    for selector, flags in selections:
+        out = proc.run([uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen",
+                        "--no-emit-project", "--no-header", *flags], env=request.environ, what="uv export")
+        exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
+    return exports
+
+
+def project_entry(data: Mapping[str, Any], exports: Exports, graph: Mapping[str, Sequence[str]]) -> Exports:
+    """The project as a PEP 751 directory entry, when a locked package depends on it (else the lock is not closed).
+
+    Editable, as `corral sync` installs it; no marker, as `corral sync` installs it whatever the selection; no
+    version, as PEP 751 wants for a source tree. Only a project with a build system can be installed at all.
+    """
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    if not isinstance(name, str) or not isinstance(data.get("build-system"), dict):
+        return []
+    key = normalize_name(name)
+    locked = {normalize_name(p["name"]) for _, packages in exports for p in packages} - {key}
+    if not any(key in graph.get(other, ()) for other in locked):
+        return []
+    return [(("default", ""), [{"name": name, "directory": {"path": ".", "editable": True}}])]
+
+
+def _refuse_missing_extras(stderr: str, candidates: Sequence[str]) -> None:
+    """Uv only warns about an extra a package lacks; a requirement being added with one is an error."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    lacking = {(normalize_name(pkg.split("==")[0]), normalize_name(extra)) for pkg, extra in
+               re.findall(r"package `([^`]+)` does not have an extra named `([^`]+)`", stderr)}
+    for text in candidates:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        for extra in sorted(req.extras):
+            if (normalize_name(req.name), normalize_name(extra)) in lacking:
+                msg = f"cannot add {text!r}: {req.name} has no extra named {extra!r}; drop [{extra}] or check its name"
+                raise LockError(msg)
+
+
+def _relocate(exports: Exports, tmp: Path, root: Path) -> Exports:
+    """Local paths uv wrote relative to the temporary project, made relative to the real one (or absolute)."""
+    for _, packages in exports:
+        for package in packages:
+            for key in ("directory", "archive", "sdist"):
+                table = package.get(key)
+                if isinstance(table, dict) and isinstance(table.get("path"), str):
+                    target = (tmp / table["path"]).resolve()
+                    try:
+                        table["path"] = Path(os.path.relpath(target, root)).as_posix() \
+                            if target.is_relative_to(root.resolve()) else str(target)
+                    except ValueError:
+                        table["path"] = str(target)
+    return exports
+
