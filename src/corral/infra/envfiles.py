@@ -12,9 +12,10 @@ import re
 from pathlib import Path
 from typing import Final
 
+from corral.core.env import Env
 from corral.infra.safe_read import read_small
 
-__all__ = ["activate_location", "read_pyvenv_cfg", "script_interpreter"]
+__all__ = ["activate_location", "read_env", "read_pyvenv_cfg", "script_interpreter"]
 
 _ACTIVATE_RE: Final = re.compile(r"""^\s*(?:export\s+)?VIRTUAL_ENV=["']?([^"'\n]+?)["']?\s*$""", re.MULTILINE)
 # pip writes a /bin/sh trampoline for paths too long for a #! line: the second line is `'''exec' "/path/python" ...`
@@ -28,6 +29,17 @@ _SH_TRAMPOLINES: Final = frozenset({"/bin/sh", "/usr/bin/env sh", "/usr/bin/env"
 def read_pyvenv_cfg(env: Path) -> bytes:
     """The bytes of `env`'s pyvenv.cfg; OSError when it is missing or unreadable (UnreadableFile: not a file, huge)."""
     return read_small(env / "pyvenv.cfg", limit=_CFG_BYTES, what="pyvenv.cfg")
+
+
+def read_env(env: Path, *, limit: int = _CFG_BYTES, strict: bool = False) -> Env:
+    """The env at `env` with its pyvenv.cfg read and parsed (the one reader: doctor, services, inventory).
+
+    `limit`: the most bytes a pyvenv.cfg may have. `strict`: bytes that are not UTF-8 raise UnicodeDecodeError
+    (otherwise they read as U+FFFD). Raises OSError when the file is missing or unreadable (UnreadableFile: not a
+    regular file, or larger than `limit`).
+    """
+    data = read_small(env / "pyvenv.cfg", limit=limit, what="pyvenv.cfg")
+    return Env.from_cfg(env, data, strict=strict)
 
 
 def activate_location(bin_dir: Path) -> str | None:
