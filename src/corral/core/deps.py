@@ -12,7 +12,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, Specifier
 from packaging.version import InvalidVersion, Version
 
-from corral.core.lockinputs import normalize_name
+from corral.core.names import normalize_name
 from corral.core.safe_text import NAME_RE
 from corral.errors import ConfigError, InvalidRequirement
 

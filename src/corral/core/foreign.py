@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from corral.core.lockinputs import normalize_name
+from corral.core.names import normalize_name
 
 __all__ = ["Ignored", "ignored_declarations"]
 

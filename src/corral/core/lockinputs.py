@@ -12,17 +12,13 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from corral.core.names import normalize_name
+
 __all__ = ["LOCK_FILE", "inputs_hash", "normalize_name", "stored_inputs_hash", "strip_credentials"]
 
 LOCK_FILE = "pylock.toml"  # the project's lock (PEP 751), beside pyproject.toml
 
-_NAME_RE = re.compile(r"[-_.]+")
 _HASH_LINE = re.compile(r'^inputs-hash\s*=\s*"(sha256:[0-9a-f]{64})"\s*$', re.MULTILINE)
-
-
-def normalize_name(name: str) -> str:
-    """PEP 503 / PEP 735 name normalization."""
-    return _NAME_RE.sub("-", name).lower()
 
 
 def strip_credentials(url: str) -> str:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from corral.core.names import normalize_name as normalize
+
 if TYPE_CHECKING:
     from corral.core.pylock_select import Chosen
 
-__all__ = ["SEED_PACKAGES", "SyncPlan", "normalize"]
+__all__ = ["SEED_PACKAGES", "SyncPlan"]
 
 # What `venv`/`uv venv --seed`/virtualenv put into a seeded env; kept unless the lock pins them.
 SEED_PACKAGES = frozenset({"pip", "setuptools", "wheel", "distribute"})
-
-
-def normalize(name: str) -> str:
-    """PEP 503 normalized project name (stdlib-only twin of packaging's canonicalize_name)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _same_version(locked: str | None, installed: str) -> bool:

@@ -17,6 +17,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from corral.core.names import normalize_name
+
 __all__ = ["PoetryDeps", "Unconvertible", "convert_poetry", "python_marker", "to_specifier"]
 
 _BASIC = re.compile(r"^(<>|!=|>=|<=|===|==|=|>|<|~=)?\s*v?([0-9][^\s,]*)$")
@@ -194,14 +196,14 @@ def _main(poetry: Mapping[str, Any], result: PoetryDeps, problems: list[str]) ->
     optional_by_name: dict[str, list[str]] = {}
     for name, texts, optional in _convert_each(main, "[tool.poetry.dependencies]", result.notes, problems):
         if optional:
-            optional_by_name[_norm(name)] = texts
+            optional_by_name[normalize_name(name)] = texts
         else:
             result.dependencies += texts
     used: set[str] = set()
     for extra, names in _table(poetry.get("extras"), "[tool.poetry.extras]").items():
         result.optional[extra] = []
         for raw in names:
-            key = _norm(re.split(r"[\[\s;<>=!~]", str(raw), maxsplit=1)[0])
+            key = normalize_name(re.split(r"[\[\s;<>=!~]", str(raw), maxsplit=1)[0])
             if key not in optional_by_name:
                 problems.append(f"[tool.poetry.extras].{extra} names {raw!r}, which is no optional dependency")
                 continue
@@ -225,7 +227,7 @@ def _groups(poetry: Mapping[str, Any], result: PoetryDeps, problems: list[str]) 
         converted = _convert_each(_table(group.get("dependencies"), f"{where}.dependencies"),
                                   f"{where}.dependencies", result.notes, problems)
         entries += [text for _, texts, _ in converted for text in texts]
-        key = "dev" if _norm(name) == "dev" else name
+        key = "dev" if normalize_name(name) == "dev" else name
         result.groups[key] = [*result.groups.get(key, []), *entries]
         result.group_origins[key] = " and ".join(filter(None, (result.group_origins.get(key), where)))
         if group.get("optional"):
@@ -240,7 +242,3 @@ def convert_poetry(poetry: Mapping[str, Any]) -> PoetryDeps:
     if problems:
         raise Unconvertible("; ".join(problems))
     return result
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()

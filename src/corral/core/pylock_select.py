@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from corral.core.plan import normalize
+from corral.core.names import normalize_name as normalize
 from corral.errors import LockError
 
 if TYPE_CHECKING:

@@ -117,7 +117,7 @@ def _reason(text: str) -> str:
 
 
 def _to_pylock(result: Mapping[str, Any], root: Path) -> LegacyResult:
-    from corral.core.lockinputs import normalize_name
+    from corral.core.names import normalize_name
 
     tables: dict[str, dict[str, Any]] = {}
     graph: dict[str, list[str]] = {}

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.deps import parse_requirement
-from corral.core.lockinputs import normalize_name
+from corral.core.names import normalize_name
 from corral.errors import CorralError, InvalidRequirement, LockError, NoSpace, UsageError
 from corral.infra.faults import checkpoint
 from corral.infra.journals import pending

@@ -103,7 +103,7 @@ def _name_taken(ctx: Context, name: str) -> list[str]:
     One request with a short timeout; skipped with `name-check = false` or `UV_OFFLINE`, silent when the index
     does not answer.
     """
-    from corral.core.lockinputs import normalize_name
+    from corral.core.names import normalize_name
     from corral.infra.simple_index import lists_project
     from corral.services.lock import index_urls
 

@@ -160,7 +160,7 @@ def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: In
 def _previous_pins(previous: Path | None, *, upgrade: bool, skip: Sequence[str],
                    prefer: Mapping[str, str] | None) -> dict[str, str]:
     """Versions (name -> version) of the previous lock's index packages (one each), then `prefer` over them."""
-    from corral.core.lockinputs import normalize_name
+    from corral.core.names import normalize_name
     from corral.core.pylock_check import check_lock
     from corral.errors import ConfigError, LockError
     from corral.infra.toml_file import read_toml

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from corral.core.lockinputs import normalize_name
+from corral.core.names import normalize_name
 from corral.errors import EngineError
 
 if TYPE_CHECKING:

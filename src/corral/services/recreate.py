@@ -227,7 +227,8 @@ def _recorded_selection(env: Path, selection_type: type) -> Any:  # noqa: ANN401
 
 
 def _reinstall_from(ctx: Context, new: Path, old: Path) -> int:
-    from corral.core.plan import SEED_PACKAGES, normalize
+    from corral.core.names import normalize_name as normalize
+    from corral.core.plan import SEED_PACKAGES
     from corral.infra.environ import engine_environ
     from corral.infra.proc import run
     from corral.infra.uvbin import uv_binary

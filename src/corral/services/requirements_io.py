@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.names import normalize_name
 from corral.errors import UsageError
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def group_of_file(path: Path) -> str | None:
         stem = path.stem
     else:
         return None
-    name = re.sub(r"[-_.]+", "-", stem).strip("-").lower()
+    name = normalize_name(stem).strip("-")
     return name if name and name not in _MAIN_NAMES and NAME_RE.match(name) else None
 
 

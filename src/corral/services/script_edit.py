@@ -26,7 +26,8 @@ def _requirements(texts: list[str]) -> None:
 def _new_source(source: str, requirements: list[str]) -> str:
     import tomlkit
     from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
+
+    from corral.core.names import normalize_name
 
     block = find_block(source)
     doc = tomlkit.parse(block.toml) if block else tomlkit.document()
@@ -35,8 +36,8 @@ def _new_source(source: str, requirements: list[str]) -> str:
         deps = tomlkit.array()
         deps.multiline(True)
         doc["dependencies"] = deps
-    new_names = {canonicalize_name(Requirement(r).name) for r in requirements}
-    keep = [d for d in deps if canonicalize_name(Requirement(str(d)).name) not in new_names]
+    new_names = {normalize_name(Requirement(r).name) for r in requirements}
+    keep = [d for d in deps if normalize_name(Requirement(str(d)).name) not in new_names]
     deps.clear()
     for item in [*keep, *requirements]:
         deps.append(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from corral.core.lockinputs import normalize_name
+from corral.core.names import normalize_name
 
 if TYPE_CHECKING:
     from corral.services.context import Context

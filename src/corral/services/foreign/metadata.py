@@ -86,19 +86,20 @@ class CoreMetadata:
         """What `other` states differently (names, versions, specifiers and markers compared as values)."""
         from packaging.requirements import Requirement
         from packaging.specifiers import SpecifierSet
-        from packaging.utils import canonicalize_name
         from packaging.version import Version
+
+        from corral.core.names import normalize_name
 
         def requirements(items: tuple[str, ...]) -> set[str]:
             out = set()
             for text in items:
                 req = Requirement(text)
-                req.name = canonicalize_name(req.name)
+                req.name = normalize_name(req.name)
                 out.add(str(req))
             return out
 
         notes = []
-        if canonicalize_name(self.name) != canonicalize_name(other.name):
+        if normalize_name(self.name) != normalize_name(other.name):
             notes.append(f"Name {self.name!r} -> {other.name!r}")
         if Version(self.version) != Version(other.version):
             notes.append(f"Version {self.version!r} -> {other.version!r}")
@@ -107,7 +108,7 @@ class CoreMetadata:
         mine, theirs = requirements(self.requires_dist), requirements(other.requires_dist)
         if mine != theirs:
             notes.append(f"Requires-Dist lost {sorted(mine - theirs)}, gained {sorted(theirs - mine)}")
-        if {canonicalize_name(e) for e in self.provides_extra} != {canonicalize_name(e) for e in other.provides_extra}:
+        if {normalize_name(e) for e in self.provides_extra} != {normalize_name(e) for e in other.provides_extra}:
             notes.append(f"Provides-Extra {sorted(self.provides_extra)} -> {sorted(other.provides_extra)}")
         return notes + self._other_differences(other)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from corral.core.names import normalize_name
 from corral.core.poetry import PoetryDeps, Unconvertible, convert_poetry
 from corral.errors import UsageError
 from corral.services.foreign import splice_tables
@@ -171,7 +172,7 @@ def _build_system(doc: Any, changes: list[str]) -> None:  # noqa: ANN401
             req = Requirement(str(text))
         except InvalidRequirement:
             continue
-        name = req.name.lower().replace("_", "-")
+        name = normalize_name(req.name)
         if name == "poetry" or (name == "poetry-core" and req.specifier.contains("1.9.1", prereleases=True)):
             system["requires"][index] = POETRY_CORE
             changes.append(f"[build-system].requires: {text!r} -> {POETRY_CORE!r} (the first poetry-core that "

@@ -171,7 +171,8 @@ def apply_lock(
 
     """
     from corral.core.layout import EnvLayout
-    from corral.core.plan import SyncPlan, normalize
+    from corral.core.names import normalize_name as normalize
+    from corral.core.plan import SyncPlan
     from corral.infra.environ import engine_environ
     from corral.services.inspection import installed_distributions, site_packages_dirs
 
