@@ -10,11 +10,11 @@ import tarfile
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from conftest import corral_exe, pyenv_python
 from corral.infra.uvbin import uv_binary
 from support.journals import pending_journals
+from support.toml import tomllib
 
 pytestmark = pytest.mark.integration
 

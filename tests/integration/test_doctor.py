@@ -11,7 +11,7 @@ import pytest
 
 from corral.services.context import Context
 from corral.services.doctor import diagnose
-from integration.doctor_support import (
+from support.envs import (
     FakeInstall,
     corral_cli,
     env_python,
@@ -257,13 +257,13 @@ def test_adopt_records_hand_installed_packages(tmp_path: Path, indexed: object, 
 
 
 def _dependencies(root: Path) -> list[str]:
-    import tomllib
+    from support.toml import tomllib
 
     return tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
 
 
 def _locked(root: Path) -> dict[str, str]:
-    import tomllib
+    from support.toml import tomllib
 
     return {p["name"]: p.get("version") for p in tomllib.loads((root / "pylock.toml").read_text())["packages"]}
 

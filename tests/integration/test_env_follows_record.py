@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import corral_exe, pyenv_python
-from integration.doctor_support import lock_and_sync, make_project
+from support.envs import lock_and_sync, make_project
 
 pytestmark = pytest.mark.integration
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import tomllib
 
 from conftest import pyenv_python
 from corral.infra.uvbin import uv_binary
 from support.index import serve_index
+from support.toml import tomllib
 from support.wheelhouse import WHEELHOUSE, require_wheelhouse
 from support.wheels import Package, build_packages
 

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from conftest import pyenv_python
+from support.toml import tomllib
 
 pytestmark = pytest.mark.integration
 

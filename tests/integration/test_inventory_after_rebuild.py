@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from conftest import corral_exe, pyenv_python
-from integration.doctor_support import FakeInstall, lock_and_sync, make_project, pyenv_build
+from support.envs import FakeInstall, lock_and_sync, make_project, pyenv_build
 
 pytestmark = pytest.mark.integration
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from support.index import serve_index
+from support.toml import tomllib
 from support.wheelhouse import require_wheelhouse
 from support.wheels import Package, build_packages
 
@@ -286,7 +286,8 @@ def test_kill_during_kernel_add_keeps_group_default_groups_and_lock_together(
     import os
     import subprocess
     import sys
-    import tomllib
+
+    from support.toml import tomllib
 
     home = _new_home(tmp_path, jupyter_index, "3.12")
     home.apply(monkeypatch)

@@ -7,12 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import tomllib
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 
 from conftest import pyenv_python
 from corral.infra.uvbin import uv_binary
+from support.toml import tomllib
 
 pytestmark = pytest.mark.integration
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import tomllib
 from packaging.pylock import Pylock
 
 from conftest import missing, pyenv_python
 from corral.infra.uvbin import uv_binary
+from support.toml import tomllib
 from support.wheelhouse import require_wheelhouse
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.doctor_support import corral_cli, env_python, lock_and_sync, make_project, run
+from support.envs import corral_cli, env_python, lock_and_sync, make_project, run
 from support.journals import pending_journals
 
 pytestmark = pytest.mark.integration

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import tomllib
 from pylock_helpers import Entry, write_lock, write_project
 
 from conftest import corral_exe, pyenv_python
 from corral.core.layout import EnvLayout
 from corral.services.inspection import installed_distributions, site_packages_dirs
+from support.toml import tomllib
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.doctor_support import (
+from support.envs import (
     FakeInstall,
     corral_cli,
     env_python,

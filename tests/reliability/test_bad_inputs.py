@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import tomllib
-from reliability_support import tree_digest
 
 from conftest import pyenv_python
 from corral.infra.journals import project_key
+from support.reliability import tree_digest
+from support.toml import tomllib
 
 CORPUS = Path(__file__).with_name("bad_inputs.toml")
 CASES = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]

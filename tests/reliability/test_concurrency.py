@@ -7,13 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import tomllib
-from reliability_support import corral_cmd, subprocess_environ
 
 from conftest import pyenv_python
 from corral.infra.uvbin import uv_binary
 from support.index import serve_index
 from support.journals import pending_journals
+from support.reliability import corral_cmd, subprocess_environ
+from support.toml import tomllib
 from support.wheels import Package, build_packages
 
 pytestmark = pytest.mark.integration

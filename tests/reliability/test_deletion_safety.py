@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_support import fake_env, tree_digest
 
 from corral.infra.paths import CorralPaths
 from corral.inventory.model import EnvRecord
 from corral.inventory.store import Store
+from support.reliability import fake_env, tree_digest
 
 TARGETS = ("root", "home", "project-root", "symlink-to-env", "cfg-and-git", "other-users-env", "dotdot",
            "cfg-only-data", "env-with-user-files", "mount-inside")

@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from reliability_support import corral_cmd, subprocess_environ, tree_digest
 
 from conftest import pyenv_python
 from support.projects import demo_pyproject
+from support.reliability import corral_cmd, subprocess_environ, tree_digest
 
 pytestmark = pytest.mark.integration
 

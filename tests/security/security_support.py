@@ -32,11 +32,11 @@ from typing import Any
 import pytest
 
 from conftest import pyenv_python
-from reliability.reliability_support import tree_digest
+from support.reliability import tree_digest
 
 __all__ = ["SECRET", "CorralRun", "World", "find_problems", "make_world", "outside_digest", "plant", "run_corral"]
 
-SECRET = "TOPSECRET-7f3a9c"  # noqa: S105 - a marker, not a password; the content of victim/secret.txt: it must never appear in corral's output
+SECRET = "TOPSECRET-7f3a9c"
 NOBODY = 65534
 _OWN_FOLDERS = ("proj", "corral-home", "jupyter", "caches")
 # Another checkout's src/ to run the corpus against (e.g. the code before the fixes, to see that every case bites).
@@ -167,7 +167,7 @@ def _fake_env(world: World, path: Path, spec: Mapping[str, Any]) -> None:
         (path / "corral-env.json").write_text(json.dumps(data), encoding="utf-8")
 
 
-def plant(world: World, spec: Mapping[str, Any]) -> None:  # noqa: C901 - one step per key, in order
+def plant(world: World, spec: Mapping[str, Any]) -> None:
     """Make the project tree a case describes (paths relative to the project; text through `world.fill`).
 
     Keys, applied in this order: git (`git init`), remove, envs, dirs, files, hexfiles, generate, edits, symlinks,
@@ -333,7 +333,7 @@ def run_corral(world: World, argv: list[str], *, environ: Mapping[str, str], cwd
     proc = subprocess.Popen([sys.executable, "-m", "corral", *argv], cwd=cwd or world.root, env=dict(environ),
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=limits if memory_mb else None)  # noqa: PLW1509 - setrlimit only
+                            preexec_fn=limits if memory_mb else None)
     try:
         out, err = proc.communicate(input=stdin.encode() if stdin is not None else None, timeout=timeout)
         code: int | None = proc.returncode

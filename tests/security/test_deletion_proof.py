@@ -25,7 +25,7 @@ from corral.inventory.record import register_env
 from corral.inventory.remove import remove_env
 from corral.inventory.safety import ENV_NAMES, judge, refusal
 from corral.inventory.store import Store
-from reliability.reliability_support import fake_env, tree_digest
+from support.reliability import fake_env, tree_digest
 
 
 @pytest.fixture

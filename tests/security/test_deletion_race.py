@@ -20,7 +20,7 @@ import pytest
 from deletion_support import corral_run, swapping
 
 from corral.infra.rmtree import TreeChanged, remove_tree
-from reliability.reliability_support import fake_env, tree_digest
+from support.reliability import fake_env, tree_digest
 
 TRIALS = int(os.environ.get("CORRAL_RACE_TRIALS", "40"))
 
@@ -63,7 +63,7 @@ def test_envs_rm_never_deletes_through_a_swapped_parent(tmp_path: Path) -> None:
             assert "refusing" in done.stderr, done.stderr
             outcomes["refused: it changed while checked"] += 1
         assert swaps[0] > 0
-    print(f"{TRIALS} trials: {dict(outcomes)}")  # noqa: T201 - the figures the report quotes
+    print(f"{TRIALS} trials: {dict(outcomes)}")
 
 
 def test_the_primitive_never_deletes_through_a_swapped_parent(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import pyenv_python
-from reliability.reliability_support import corral_cmd, subprocess_environ
+from support.reliability import corral_cmd, subprocess_environ
 
 pytestmark = pytest.mark.integration
 
@@ -206,7 +206,7 @@ def _cfg_inode(env: Path) -> int:
 
 
 def test_recreate_swaps_in_a_new_env_that_stays_trusted(tmp_path: Path, indexed: object) -> None:
-    from integration.doctor_support import make_project
+    from support.envs import make_project
 
     root = make_project(tmp_path / "proj", ["alpha==1.0"])
     assert _corral("sync", cwd=root).returncode == 0
@@ -221,7 +221,7 @@ def test_recreate_swaps_in_a_new_env_that_stays_trusted(tmp_path: Path, indexed:
 
 def test_a_patch_upgrade_in_place_keeps_the_env_trusted(tmp_path: Path, indexed: object,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from integration.doctor_support import FakeInstall, make_project, pyenv_build
+    from support.envs import FakeInstall, make_project, pyenv_build
 
     debian = Path("/usr/bin/python3.11")
     if not debian.exists() or pyenv_build("3.11.7") is None:

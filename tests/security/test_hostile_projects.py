@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-import tomllib
 from security_support import (
     bind_mounts,
     corral_environ,
@@ -26,7 +25,8 @@ from security_support import (
     run_corral,
 )
 
-from reliability.reliability_support import tree_digest
+from support.reliability import tree_digest
+from support.toml import tomllib
 
 CORPUS = Path(__file__).with_name("hostile_projects.toml")
 CASES = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]

@@ -14,9 +14,9 @@ import pytest
 
 from conftest import pyenv_python
 from corral.infra.journals import project_key
-from reliability.reliability_support import corral_cmd, subprocess_environ, tree_digest
 from support.journals import pending_journals
 from support.projects import demo_pyproject
+from support.reliability import corral_cmd, subprocess_environ, tree_digest
 
 pytestmark = pytest.mark.integration
 

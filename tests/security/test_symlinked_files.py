@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from conftest import pyenv_python
-from reliability.reliability_support import tree_digest
 from support.projects import demo_pyproject
+from support.reliability import tree_digest
 
 pytestmark = pytest.mark.integration
 

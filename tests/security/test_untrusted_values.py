@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 
 from conftest import RunResult, corral_exe, pyenv_python
 from corral import __version__
@@ -35,10 +34,11 @@ from corral.infra.toml_file import parse_toml, read_toml
 from corral.kernels.spec import build_spec
 from corral.services.config import Settings
 from corral.shells.csh import csh_quote
-from reliability.reliability_support import fake_env, subprocess_environ, tree_digest
+from support.reliability import fake_env, subprocess_environ, tree_digest
+from support.toml import tomllib
 from support.wheelhouse import WHEELHOUSE
 
-SECRET = "TOPSECRET-5e1d0c"  # noqa: S105 - a marker that must never be printed
+SECRET = "TOPSECRET-5e1d0c"
 SHA = "a" * 64
 Corral = Callable[..., RunResult]
 PYPROJECT = """\

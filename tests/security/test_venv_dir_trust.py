@@ -16,7 +16,7 @@ from conftest import pyenv_python
 from corral.errors import ConfigError
 from corral.services.context import Context
 from corral.services.sync.stamp import locate
-from reliability.reliability_support import tree_digest
+from support.reliability import tree_digest
 
 PYPROJECT = '[project]\nname = "demo"\nversion = "0.1"\ndependencies = []\n'
 

@@ -8,13 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import shellkit
-from shellkit import make_env, make_environ, require
 
 from corral.shells.bash import posix_quote
 from corral.shells.csh import csh_quote
 from corral.shells.nushell import nu_quote
 from corral.shells.xonsh import xonsh_quote
+from support import shellkit
+from support.shellkit import make_env, make_environ, require
 
 # fixtures live in shellkit (a conftest.py here would shadow tests/conftest.py)
 base_python_dir = shellkit.base_python_dir

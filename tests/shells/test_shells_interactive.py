@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import shellkit
-from shellkit import make_env, make_environ, require
 
 from conftest import pyenv_python
+from support import shellkit
+from support.shellkit import make_env, make_environ, require
 
 # fixtures live in shellkit (a conftest.py here would shadow tests/conftest.py)
 base_python_dir = shellkit.base_python_dir

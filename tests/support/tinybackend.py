@@ -67,20 +67,20 @@ def _write_zip(path: Path, files: list[tuple[str, bytes]]) -> None:
             archive.writestr(info, data)
 
 
-def get_requires_for_build_wheel(config_settings: dict[str, object] | None = None) -> list[str]:  # noqa: ARG001
+def get_requires_for_build_wheel(config_settings: dict[str, object] | None = None) -> list[str]:
     """Return the extra build requirements of a wheel: none."""
     return []
 
 
-def get_requires_for_build_sdist(config_settings: dict[str, object] | None = None) -> list[str]:  # noqa: ARG001
+def get_requires_for_build_sdist(config_settings: dict[str, object] | None = None) -> list[str]:
     """Return the extra build requirements of an sdist: none."""
     return []
 
 
 def build_wheel(
     wheel_directory: str,
-    config_settings: dict[str, object] | None = None,  # noqa: ARG001
-    metadata_directory: str | None = None,  # noqa: ARG001
+    config_settings: dict[str, object] | None = None,
+    metadata_directory: str | None = None,
 ) -> str:
     """Build the wheel into `wheel_directory` and return its file name."""
     text = _pkg_info()
@@ -97,7 +97,7 @@ def build_wheel(
     return filename
 
 
-def build_sdist(sdist_directory: str, config_settings: dict[str, object] | None = None) -> str:  # noqa: ARG001
+def build_sdist(sdist_directory: str, config_settings: dict[str, object] | None = None) -> str:
     """Build an sdist of the current tree into `sdist_directory` and return its file name."""
     stem = _stem(_pkg_info())
     filename = stem + ".tar.gz"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from corral.core.foreign import ignored_declarations
 from corral.core.poetry import Unconvertible, convert_poetry, python_marker, to_specifier
@@ -14,6 +13,7 @@ from corral.services.add_remove import edit_pyproject
 from corral.services.foreign import check_declarations, splice_tables
 from corral.services.foreign.poetry import migrate_tables
 from corral.services.requirements_io import parse_requirements_file
+from support.toml import tomllib
 
 RICH = Path(__file__).resolve().parents[1] / "data" / "projects" / "rich" / "pyproject.toml"
 

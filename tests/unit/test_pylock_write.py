@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 
 from corral.core.lockinputs import inputs_hash, stored_inputs_hash, strip_credentials
 from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
+from support.toml import tomllib
 
 WHEEL = {"url": "https://u:pw@files.example/alpha-1.0-py3-none-any.whl", "hashes": {"sha256": "ab" * 32}}
 
@@ -80,9 +80,9 @@ def test_inputs_hash_tracks_inputs_not_formatting():
 
 
 def test_a_project_without_dependencies_gets_a_valid_empty_lock() -> None:
-    import tomllib
-
     from packaging.pylock import Pylock
+
+    from support.toml import tomllib
 
     text = render_pylock(LockDocument(requires_python=">=3.9", extras=(), dependency_groups=(), default_groups=(),
                                       packages=(), inputs_hash="sha256:0"))

@@ -1,4 +1,4 @@
-"""Helpers shared by the doctor / recreate / upgrade tests: real projects, real envs, fake base installations."""
+"""Real projects with real synced envs, and fake base installations (the doctor, recreate, upgrade, inventory and trust tests)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the reliability tests: tree hashes, fake envs, subprocess environments."""
+"""Helpers shared by the reliability and security tests: tree hashes, fake envs, subprocess environments."""
 
 from __future__ import annotations
 
