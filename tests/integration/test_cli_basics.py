@@ -10,11 +10,12 @@ pytestmark = pytest.mark.integration
 
 
 def test_python_dash_m_corral_help_lists_every_command() -> None:
-    from corral.cli.main import COMMANDS
+    from corral.cli.main import COMMANDS, HIDDEN
 
     done = subprocess.run([*corral_exe(), "--help"], capture_output=True, text=True, check=True)
     for name in COMMANDS:
-        assert f"  {name} " in done.stdout
+        assert (f"  {name} " in done.stdout) is (name not in HIDDEN)
+    assert "hook-eval" not in done.stdout
 
 
 def test_version() -> None:
@@ -27,7 +28,7 @@ def test_version() -> None:
 def test_unknown_command_is_a_usage_error() -> None:
     done = subprocess.run([*corral_exe(), "frobnicate"], capture_output=True, text=True, check=False)
     assert done.returncode == 2
-    assert "invalid choice: 'frobnicate'" in done.stderr
+    assert "unknown command 'frobnicate'; `corral --help` lists the commands" in done.stderr
 
 
 def test_errors_have_no_traceback_unless_verbose(tmp_path: object) -> None:

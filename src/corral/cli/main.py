@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from corral import __version__
 
-__all__ = ["COMMANDS", "main", "run"]
+__all__ = ["COMMANDS", "HIDDEN", "command_parser", "main", "run"]
 
 # name -> (module under corral.cli, one-line help). Each module has configure(parser) and handle(args, ctx, out).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -44,7 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hook-eval": ("hook_eval_cmd", "(internal) what the cd-hook runs when the folder changed"),
     "allow": ("allow_cmd", "let the cd-hook activate an env corral did not create"),
     "which": ("which_cmd", "which env, python and pip are really live, and whether they are this project's"),
+    "completion": ("completion_cmd", "print the shell completion script: bash, zsh, fish or powershell"),
+    "__complete": ("complete_cmd", "(internal) the values a completion script asks for: groups, extras, kernels"),
 }
+HIDDEN = frozenset({"hook-eval", "__complete"})  # run by corral's own shell code; not in help or completion
 
 _EXIT_INTERRUPTED = 130
 _EXIT_INTERNAL = 70
@@ -52,17 +55,28 @@ _EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what the shell reports for `ls | head 
 
 
 def _top_parser() -> argparse.ArgumentParser:
+    from corral.render.help import top_epilog
+
     parser = argparse.ArgumentParser(
         prog="corral",
         description="corral owns the whole life of a Python project's virtual environment.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="commands:\n" + "\n".join(f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items())
-        + "\n\nrun `corral COMMAND --help` for a command's options",
+        epilog=top_epilog({name: text for name, (_, text) in COMMANDS.items() if name not in HIDDEN}),
     )
     parser.add_argument("--version", action="version", version=f"corral {__version__}")
     _add_globals(parser)
-    parser.add_argument("command", nargs="?", choices=sorted(COMMANDS), metavar="COMMAND")
+    parser.add_argument("command", nargs="?", choices=sorted(set(COMMANDS) - HIDDEN), metavar="COMMAND",
+                        help="one of the commands below")
     return parser
+
+
+def command_parser(name: str) -> tuple[object, argparse.ArgumentParser]:
+    """The module of command `name` and its parser (global options included)."""
+    module = importlib.import_module(f"corral.cli.{COMMANDS[name][0]}")
+    parser = argparse.ArgumentParser(prog=f"corral {name}", description=COMMANDS[name][1])
+    _add_globals(parser)
+    module.configure(parser)
+    return module, parser
 
 
 def _add_globals(parser: argparse.ArgumentParser) -> None:
@@ -86,6 +100,19 @@ def _command_index(argv: Sequence[str]) -> int | None:
     return None
 
 
+def _unknown_command(parser: argparse.ArgumentParser, word: str) -> int:
+    """`corral ad`: one line naming the closest commands, not the whole list."""
+    import difflib
+
+    visible = sorted(set(COMMANDS) - HIDDEN)
+    close = difflib.get_close_matches(word, visible, n=3, cutoff=0.6)
+    hint = (f"did you mean {' or '.join(f'`corral {c}`' for c in close)}?" if close
+            else "`corral --help` lists the commands")
+    parser.print_usage(sys.stderr)
+    sys.stderr.write(f"corral: error: unknown command {word!r}; {hint}\n")
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run corral with `argv`; returns the exit code."""
     try:
@@ -104,13 +131,9 @@ def _main(args_in: list[str]) -> int:
             parsed = parser.parse_args(args_in)
             parser.print_help()
             return 0 if parsed.command is None and not args_in else 2
-        parser.parse_args(args_in)  # reports the unknown command with the list of valid ones
-        return 2
+        return _unknown_command(parser, args_in[index])
     name = args_in[index]
-    module = importlib.import_module(f"corral.cli.{COMMANDS[name][0]}")
-    parser = argparse.ArgumentParser(prog=f"corral {name}", description=COMMANDS[name][1])
-    _add_globals(parser)
-    module.configure(parser)
+    module, parser = command_parser(name)
     args = parser.parse_args(args_in[:index] + args_in[index + 1 :])
     fast = getattr(module, "fast_path", None)  # a stdlib-only shortcut (no-op sync/run) before the context is built
     code = fast(args) if fast is not None else None
@@ -118,11 +141,11 @@ def _main(args_in: list[str]) -> int:
 
 
 def _dispatch(module: object, args: argparse.Namespace) -> int:
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
-    from corral.errors import CorralError  # noqa: PLC0415
-    from corral.render.output import Output, attach_logging  # noqa: PLC0415
-    from corral.services.context import Context  # noqa: PLC0415
+    from corral.errors import CorralError
+    from corral.render.output import Output, attach_logging
+    from corral.services.context import Context
 
     out = Output(quiet=args.quiet, verbose=args.verbose)
     attach_logging(out)
@@ -131,7 +154,7 @@ def _dispatch(module: object, args: argparse.Namespace) -> int:
         code: int = module.handle(args, ctx, out)  # type: ignore[attr-defined]
     except CorralError as err:
         if args.verbose:
-            import traceback  # noqa: PLC0415
+            import traceback
 
             traceback.print_exc()
         out.error(str(err))
@@ -157,7 +180,7 @@ def _dispatch(module: object, args: argparse.Namespace) -> int:
 def _stdout_closed() -> bool:
     """True when whoever read our stdout went away (a pipe whose reader exited), or when that cannot be told."""
     try:
-        import select  # noqa: PLC0415
+        import select
 
         poller = select.poll()
         poller.register(sys.stdout.fileno(), select.POLLOUT)
@@ -168,7 +191,7 @@ def _stdout_closed() -> bool:
 
 def _quiet_broken_pipe() -> int:
     """`corral info | head -1`: stop without a word, as other command-line tools do."""
-    import os  # noqa: PLC0415
+    import os
 
     # Python flushes stdout once more at exit; writing to devnull instead keeps that from failing a second time.
     try:
@@ -181,12 +204,12 @@ def _quiet_broken_pipe() -> int:
 
 
 def _os_error_message(err: OSError) -> str:
-    import errno  # noqa: PLC0415
+    import errno
 
     where = f"{err.filename}: " if err.filename else ""
     full = ""
     if err.errno in {errno.ENOSPC, errno.EDQUOT} and err.filename:
-        from corral.infra.fs import mount_point  # noqa: PLC0415
+        from corral.infra.fs import mount_point
 
         full = f" on {mount_point(err.filename)}"
     hint = {errno.ENOSPC: f"free some space{full} and run the command again",
