@@ -250,7 +250,43 @@ def test_sync_installs_the_project_editable_when_it_is_a_package(
     (root / "src" / "demo.py").write_text("VALUE = 43\n", encoding="utf-8")
     assert py(root, "import demo; print(demo.VALUE)").stdout.strip() == "43"
     again = corral("sync", "--no-dev", "--json", cwd=root)
+    assert again.exit_code == 0, again.stderr
     assert [r["name"] for r in json.loads(again.stdout)["data"]["removed"]] == ["delta"], "the project is kept"
+
+
+_COUNTING = """
+_build_editable = build_editable
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "builds.log"), "a") as log:
+        log.write("built\\n")
+    return _build_editable(wheel_directory, config_settings, metadata_directory)
+"""
+
+
+def test_a_new_env_gets_the_project_from_uvs_cache_until_its_build_inputs_change(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
+) -> None:
+    root = make_project(tmp_path, package=True, **MULTI_PROJECT)
+    with (root / "_build" / "demo_backend.py").open("a", encoding="utf-8") as backend:
+        backend.write(_COUNTING)
+    multi_lock(root, indexed)
+    log = root / "_build" / "builds.log"
+    assert corral("sync", cwd=root).exit_code == 0
+    assert log.read_text(encoding="utf-8").count("built") == 1
+    for _ in range(2):  # a new env: the same editable wheel, from uv's cache (as `uv sync` installs a project)
+        subprocess.run(["rm", "-rf", str(root / ".venv")], check=True)
+        result = corral("sync", cwd=root)
+        assert result.exit_code == 0, result.stderr
+        assert " + demo (editable)" in result.stdout
+        assert py(root, "import demo; print(demo.VALUE)").stdout.strip() == "42"
+    assert log.read_text(encoding="utf-8").count("built") == 1
+    stat = (root / "pyproject.toml").stat()
+    os.utime(root / "pyproject.toml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    subprocess.run(["rm", "-rf", str(root / ".venv")], check=True)
+    assert corral("sync", cwd=root).exit_code == 0
+    assert log.read_text(encoding="utf-8").count("built") == 2, "pyproject.toml changed: built again"
 
 
 @pytest.mark.usefixtures("indexed")

@@ -1,0 +1,130 @@
+"""Benchmark: corral and uv on real projects' pyproject files (not a test; needs the real index once).
+
+    python benchmarks/bench_projects.py [--python 3.12] [--rounds 3] [--only click,flask] [--paths sync,noop]
+
+The projects in benchmarks/projects/ are the pyproject.toml files of click, flask, attrs, pluggy, requests,
+packaging and typer with stub packages (an `__init__.py` holding what the build backend reads), so their
+editable installs build for real. Each is copied twice (one copy per tool) into a git repository with a tag
+(hatch-vcs and setuptools-scm read versions from it). One warm-up round fills every cache and is not counted;
+each timed round then runs, per project, every path for corral and uv alternately (who goes first alternates):
+
+  lock-fresh   `corral lock`                    vs `uv lock`                (no lock file, warm caches)
+  lock-noop    `corral lock` again              vs `uv lock` again          (nothing changed)
+  sync-noseed  `corral sync` into a new .venv with CORRAL_SEED=0 (no pip)  vs `uv sync --locked --offline`
+  sync-fresh   the same as corral's default (seeds pip)    vs `uv sync --locked --offline`
+  sync-noop    `corral sync` again              vs `uv sync --locked --offline` again
+  run          `corral run true`                vs `uv run --locked --offline true`
+
+It prints the median of each and the median of the paired ratios (corral / uv) per path and project.
+Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_sync import environ, python_path, tool
+
+PROJECTS = Path(__file__).parent / "projects"
+PATHS = ("lock-fresh", "lock-noop", "sync-noseed", "sync-fresh", "sync-noop", "run")  # sync-noop follows sync-fresh
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall time of `cmd`, failing loudly."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"bench_projects: {' '.join(cmd)} in {cwd} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return took
+
+
+def copy_project(name: str, dest: Path) -> Path:
+    """The stub project as a git repository tagged 1.0.0 (what VCS-versioned backends need)."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(PROJECTS / name, dest)
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "stub"], ["tag", "1.0.0"]):
+        subprocess.run([*git, *cmd], cwd=dest, check=True, capture_output=True)
+    return dest
+
+
+def steps(path: str, corral_env: dict[str, str], python: str
+          ) -> tuple[list[str], dict[str, str], list[str], str | None]:
+    """(corral command, its environment, uv command, what to delete first: 'lock' or 'venv')."""
+    corral, uv = tool("corral"), tool("uv")
+    uv_sync = [uv, "sync", "--locked", "--offline", "-q", "--python", python]
+    table = {
+        "lock-fresh": ([corral, "lock", "-q"], corral_env, [uv, "lock", "-q", "--python", python], "lock"),
+        "lock-noop": ([corral, "lock", "-q"], corral_env, [uv, "lock", "-q", "--python", python], None),
+        "sync-fresh": ([corral, "sync", "-q"], corral_env, uv_sync, "venv"),
+        "sync-noseed": ([corral, "sync", "-q"], dict(corral_env, CORRAL_SEED="0"), uv_sync, "venv"),
+        "sync-noop": ([corral, "sync", "-q"], corral_env, uv_sync, None),
+        "run": ([corral, "run", "true"], corral_env, [uv, "run", "--locked", "--offline", "-q", "--python", python,
+                                                      "true"], None),
+    }
+    return table[path]
+
+
+def reset(folder: Path, what: str | None) -> None:
+    """Delete the lock files or the env before a fresh-lock or fresh-sync round."""
+    if what == "lock":
+        for name in ("pylock.toml", "uv.lock"):
+            (folder / name).unlink(missing_ok=True)
+    elif what == "venv":
+        shutil.rmtree(folder / ".venv", ignore_errors=True)
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default="3.12")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", help="comma-separated project names (default: all)")
+    parser.add_argument("--paths", help=f"comma-separated paths among {', '.join(PATHS)} (default: all)")
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    opts = parser.parse_args()
+    python = python_path(opts.python)
+    names = opts.only.split(",") if opts.only else sorted(p.name for p in PROJECTS.iterdir() if p.is_dir())
+    paths = [p for p in PATHS if not opts.paths or p in opts.paths.split(",")]
+    work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-projects-"))
+    corral_env, uv_env = environ(CORRAL_PYTHON=python), environ()
+    dirs = {name: (copy_project(name, work / "corral" / name), copy_project(name, work / "uv" / name))
+            for name in names}
+    times = {(name, path, who): [] for name in names for path in paths for who in ("corral", "uv")}
+    for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
+        print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
+        for name, (corral_dir, uv_dir) in dirs.items():
+            for path in paths:
+                corral_cmd, env, uv_cmd, what = steps(path, corral_env, python)
+                order = [("corral", corral_dir, corral_cmd, env), ("uv", uv_dir, uv_cmd, uv_env)]
+                for who, folder, cmd, cmd_env in (order if round_no % 2 else order[::-1]):
+                    reset(folder, what)
+                    # the warm-up fills uv's cache from the index (corral falls back to it by itself)
+                    took = run(cmd if round_no else [c for c in cmd if c != "--offline"], folder, cmd_env)
+                    if round_no:
+                        times[name, path, who].append(took)
+    print(f"\nPython {python}, {opts.rounds} rounds, warm caches; medians in ms, ratio = median of paired ratios\n")
+    print(f"{'project':<11}" + "".join(f"{p:>24}" for p in paths))
+    for name in names:
+        cells = []
+        for path in paths:
+            mine, theirs = times[name, path, "corral"], times[name, path, "uv"]
+            ratio = statistics.median(a / b for a, b in zip(mine, theirs, strict=True))
+            cells.append(f"{statistics.median(mine) * 1000:.0f}/{statistics.median(theirs) * 1000:.0f} {ratio:.2f}x")
+        print(f"{name:<11}" + "".join(f"{c:>24}" for c in cells))
+    print("\n(each cell: corral/uv median, then corral/uv ratio)")
+    if not opts.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,2 @@
+"""Benchmark stub."""
+__version__ = "26.4.dev0"

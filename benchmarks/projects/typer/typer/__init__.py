@@ -1,0 +1,2 @@
+"""Benchmark stub."""
+__version__ = "0.27.1"
