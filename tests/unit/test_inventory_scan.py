@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inventory_fakes import fake_env
 
+import corral.inventory.scan as scan_module
 from corral.inventory.scan import ScanRoot, default_roots, scan
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -51,6 +56,23 @@ def test_scan_reads_corral_provenance(tmp_path: Path) -> None:
 def test_same_env_under_two_roots_is_reported_once(tmp_path: Path) -> None:
     fake_env(tmp_path / "envs" / "x")
     assert len(scan([ScanRoot(tmp_path, 3), ScanRoot(tmp_path / "envs", 1)])) == 1
+
+
+def test_a_long_scan_reports_its_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for a in range(3):
+        for b in range(4):
+            (tmp_path / f"a{a}" / f"b{b}").mkdir(parents=True)
+    fake_env(tmp_path / "a1" / "b2" / "env")
+    fake_env(tmp_path / "a2" / "env")
+    heard: list[tuple[int, int]] = []
+    monkeypatch.setattr(scan_module, "_REPORT_EVERY", 0.0)  # every folder counts as a long wait
+    found = scan([ScanRoot(tmp_path, 5)], lambda folders, envs: heard.append((folders, envs)))
+    assert len(found) == 2
+    assert [f for f, _ in heard] == list(range(1, len(heard) + 1)), "one report per folder looked into"
+    assert len(heard) == 1 + 3 + 12, "the root, its 3 folders and their 12 (an env is not looked into)"
+    assert [e for _, e in heard] == sorted(e for _, e in heard)
+    assert heard[-1][1] <= 2
+    assert len(scan([ScanRoot(tmp_path, 5)])) == 2, "without a listener too"
 
 
 def test_default_roots_cover_the_usual_tool_locations(tmp_path: Path) -> None:

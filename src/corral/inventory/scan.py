@@ -10,14 +10,15 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from corral.core.provenance import PROVENANCE_FILE
 from corral.core.pyvenv_cfg import PyvenvCfg
-from corral.infra.envfiles import read_pyvenv_cfg
+from corral.infra.envfiles import read_env
 from corral.infra.json_file import read_json_cache
 from corral.inventory.health import conda_python_version
 
@@ -123,12 +124,18 @@ def _conda(environ: Mapping[str, str], home: Path) -> list[Path]:
     return found
 
 
-def scan(roots: Iterable[ScanRoot]) -> list[FoundEnv]:
-    """Every env under `roots` (each path once, in the order found)."""
+# progress(folders looked into, envs found so far), called at most once every _REPORT_EVERY seconds
+Progress = Callable[[int, int], None]
+_REPORT_EVERY = 1.0
+
+
+def scan(roots: Iterable[ScanRoot], progress: Progress | None = None) -> list[FoundEnv]:
+    """Every env under `roots` (each path once, in the order found); `progress` hears of a long walk."""
     seen: set[str] = set()
-    found = []
+    found: list[FoundEnv] = []
+    counter = _Counter(progress, found)
     for root in roots:
-        for env in _walk(root.path, root.depth):
+        for env in _walk(root.path, root.depth, counter):
             key = os.path.normcase(os.path.normpath(str(env.path)))
             if key not in seen:
                 seen.add(key)
@@ -136,7 +143,23 @@ def scan(roots: Iterable[ScanRoot]) -> list[FoundEnv]:
     return found
 
 
-def _walk(top: Path, depth: int) -> Iterator[FoundEnv]:
+class _Counter:
+    """Counts folders looked into and tells `progress` now and then (a clock read per folder)."""
+
+    __slots__ = ("folders", "found", "next_report", "progress")
+
+    def __init__(self, progress: Progress | None, found: list[FoundEnv]) -> None:
+        self.progress, self.found, self.folders = progress, found, 0
+        self.next_report = time.monotonic() + _REPORT_EVERY
+
+    def folder(self) -> None:
+        self.folders += 1
+        if self.progress is not None and time.monotonic() >= self.next_report:
+            self.next_report = time.monotonic() + _REPORT_EVERY
+            self.progress(self.folders, len(self.found))
+
+
+def _walk(top: Path, depth: int, counter: _Counter) -> Iterator[FoundEnv]:
     env = _describe(top)
     if env is not None:
         yield env
@@ -151,6 +174,7 @@ def _walk(top: Path, depth: int) -> Iterator[FoundEnv]:
         folder, level = stack.pop()
         if level >= depth:
             continue
+        counter.folder()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
         except OSError:
@@ -185,7 +209,7 @@ def _describe(path: Path) -> FoundEnv | None:
 
 def _describe_venv(path: Path, cfg_path: Path) -> FoundEnv:
     try:
-        cfg = PyvenvCfg.parse(read_pyvenv_cfg(cfg_path.parent).decode("utf-8", errors="replace"))
+        cfg = read_env(cfg_path.parent).cfg
     except OSError:
         cfg = PyvenvCfg()
     prov = _provenance(path)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from corral.inventory.health import DriftCheck
-    from corral.inventory.scan import FoundEnv
+    from corral.inventory.scan import FoundEnv, Progress
     from corral.services.context import Context
 
 __all__ = ["SORTS", "EnvRow", "GcItem", "GcPlan", "Listing", "ScanResult", "check_removal", "list_envs",
@@ -119,8 +119,11 @@ class ScanResult:
     updated: int = 0
 
 
-def scan_envs(ctx: Context, folders: Sequence[Path] = ()) -> ScanResult:
-    """Find envs under `folders` (default: home + tool locations) and add the unknown ones, read-only."""
+def scan_envs(ctx: Context, folders: Sequence[Path] = (), progress: Progress | None = None) -> ScanResult:
+    """Find envs under `folders` (default: home + tool locations) and add the unknown ones, read-only.
+
+    `progress(folders looked into, envs found)` is called at most once a second while the walk lasts.
+    """
     from corral.inventory.scan import DEFAULT_DEPTH, ScanRoot, default_roots, scan
 
     if folders:
@@ -131,7 +134,7 @@ def scan_envs(ctx: Context, folders: Sequence[Path] = ()) -> ScanResult:
         roots = [ScanRoot((ctx.cwd / f).absolute(), DEFAULT_DEPTH) for f in folders]
     else:
         roots = default_roots(ctx.environ, home=_home(ctx))
-    found = scan(roots)
+    found = scan(roots, progress)
     now = time.time()
     records = [EnvRecord(path=str(f.path), kind=f.kind if f.kind in {"project", "script", "tool", "conda"}
                          else "other", project=f.project, interpreter=f.interpreter, version=f.version,
