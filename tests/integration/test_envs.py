@@ -176,7 +176,7 @@ def test_gc_dry_run_changes_nothing_then_gc_removes_only_what_is_safe(corral: An
     assert all(p.is_dir() for p in world.values())
     # without --yes and without a terminal: refuse, nothing deleted
     refused = corral("envs", "gc", cwd=tmp_path)
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2  # a usage error, as for `recreate` without --yes (README: exit codes)
     assert "without --yes" in refused.stderr
     assert all(p.is_dir() for p in world.values())
     # for real
@@ -196,7 +196,7 @@ def test_gc_dry_run_changes_nothing_then_gc_removes_only_what_is_safe(corral: An
 def test_rm_removes_a_plain_venv_only_with_yes(corral: Any, tmp_path: Path) -> None:
     env = _plain_venv(tmp_path / "plain")
     asked = corral("envs", "rm", str(env), cwd=tmp_path)
-    assert asked.exit_code == 1
+    assert asked.exit_code == 2
     assert "without --yes" in asked.stderr
     assert env.is_dir()
     done = corral("envs", "rm", "plain", "--yes", cwd=tmp_path)

@@ -19,6 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", type=Path,
                         help="the env, or a project folder (its env); default: this project's env")
     parser.add_argument("--revoke", action="store_true", help="forget the allowance instead")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def _target(args: argparse.Namespace, ctx: Context) -> Path:
@@ -40,11 +41,17 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     if args.revoke:
         target = (ctx.cwd / args.path).absolute() if args.path else ctx.require_project().env_path
-        if revoke_env(ctx.paths, target):
+        revoked = revoke_env(ctx.paths, target)
+        if args.json:
+            out.json("allow", {"env": str(target), "allowed": False, "changed": bool(revoked)})
+        elif revoked:
             out.info(f"revoked: the cd-hook will no longer activate {target}")
         else:
             out.info(f"{target} was not allowed; nothing to revoke")
         return 0
     real = allow_env(ctx.paths, _target(args, ctx))
+    if args.json:
+        out.json("allow", {"env": str(real), "allowed": True, "changed": True})
+        return 0
     out.info(f"allowed {real}: the cd-hook will activate it (until the env is replaced or its pyvenv.cfg changes)")
     return 0

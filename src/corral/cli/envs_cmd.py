@@ -36,6 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     rm = sub.add_parser("rm", help="remove one env (only a folder corral can prove is an env)")
     rm.add_argument("path", type=Path, metavar="PATH")
     rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    rm.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
@@ -100,7 +101,10 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.envs import scan_envs
 
-    result = scan_envs(ctx, args.folders)
+    def progress(folders: int, found: int) -> None:
+        out.info(f"scanning: {folders} folders looked into, {found} env(s) found so far")
+
+    result = scan_envs(ctx, args.folders, progress=progress)
     if args.json:
         out.json("envs scan", {"roots": result.roots, "added": result.added, "updated": result.updated,
                                "found": [{"path": str(f.path), "kind": f.kind, "creator": f.creator,
@@ -115,12 +119,17 @@ def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     return 0
 
 
-def _confirm(out: Output, question: str, *, yes: bool) -> bool | None:
-    """True to go on, False when the user said no, None when we cannot ask (not a terminal)."""
+def _confirm(out: Output, question: str, *, yes: bool, refusal: str) -> bool:
+    """True to go on, False when the user said no; without a terminal to ask on, `refusal` as a usage error (exit 2).
+
+    The same rule as every confirmation (cli/doctor_cmd.confirmer): a missing --yes is the user's to fix.
+    """
     if yes:
         return True
     if not sys.stdin.isatty():
-        return None
+        from corral.errors import UsageError
+
+        raise UsageError(refusal)
     out.stderr.write(f"{question} [y/N] ")
     out.stderr.flush()
     return input().strip().lower() in {"y", "yes"}
@@ -144,11 +153,9 @@ def _gc(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.info(summary + (" (dry run: nothing changed)" if args.dry_run else ""))
         return 0
     if plan.items:
-        answer = _confirm(out, f"remove {summary}?", yes=args.yes)
-        if answer is None:
-            out.error(f"not removing {summary} without --yes (no terminal to ask on); "
-                      "run `corral envs gc --yes`, or --dry-run to review")
-            return 1
+        answer = _confirm(out, f"remove {summary}?", yes=args.yes,
+                          refusal=f"not removing {summary} without --yes (no terminal to ask on); "
+                                  "run `corral envs gc --yes`, or --dry-run to review")
         if not answer:
             out.info("nothing removed")
             return 1
@@ -166,18 +173,21 @@ def _rm(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     path = args.path if args.path.is_absolute() else ctx.cwd / args.path
     freed = check_removal(ctx, path)
-    answer = _confirm(out, f"remove {path} ({human_size(freed)})?", yes=args.yes)
-    if answer is None:
-        out.error(f"not removing {path} ({human_size(freed)}) without --yes (no terminal to ask on); "
-                  f"run `corral envs rm {args.path} --yes`")
-        return 1
+    answer = _confirm(out, f"remove {path} ({human_size(freed)})?", yes=args.yes,
+                      refusal=f"not removing {path} ({human_size(freed)}) without --yes (no terminal to ask on); "
+                              f"run `corral envs rm {args.path} --yes`")
     if not answer:
         out.info("nothing removed")
         return 1
     remove(ctx, path)
-    out.info(f"removed {path}, freed {human_size(freed)}")
     from corral.services.kernels import remove_kernels_of_removed_env
 
-    for name, what in remove_kernels_of_removed_env(ctx, path, remove=args.yes):
+    kernels = remove_kernels_of_removed_env(ctx, path, remove=args.yes)
+    if args.json:
+        out.json("envs rm", {"removed": str(path), "freed": freed,
+                             "kernels": [{"name": name, "what": what} for name, what in kernels]})
+        return 0
+    out.info(f"removed {path}, freed {human_size(freed)}")
+    for name, what in kernels:
         out.info(f"Jupyter kernel {name!r} started this env: {what}")
     return 0

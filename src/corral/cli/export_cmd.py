@@ -22,6 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-dev", action="store_true", help="leave out the dev group")
     parser.add_argument("--extra", "-E", action="append", default=[], metavar="NAME", help="include an extra")
     parser.add_argument("--frozen", action="store_true", help="use pylock.toml as it is, even if stale")
+    parser.add_argument("--json", action="store_true",
+                        help="machine-readable: the export's text (or the file written) in the JSON envelope")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
@@ -33,6 +35,10 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     text = export_lock(ctx, fmt=args.fmt, hashes=args.hashes, selection=selection, frozen=args.frozen)
     if args.output:
         write_output(text, ctx.cwd / args.output, project_root=ctx.project.root if ctx.project else None)
+    if args.json:
+        out.json("export", {"format": args.fmt, "output": str(ctx.cwd / args.output) if args.output else None,
+                            "text": None if args.output else text})
+    elif args.output:
         out.info(f"wrote {ctx.cwd / args.output}")
     else:
         out.stdout.write(text)

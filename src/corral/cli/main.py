@@ -12,6 +12,12 @@ from collections.abc import Sequence
 
 from corral import __version__
 
+TYPE_CHECKING = False  # typing itself costs ~2.5 ms at start-up; mypy reads this name as typing's
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+    from corral.render.output import Output
+
 __all__ = ["COMMANDS", "HIDDEN", "command_parser", "main", "run"]
 
 # name -> (module under corral.cli, one-line help). Each module has configure(parser) and handle(args, ctx, out).
@@ -54,14 +60,36 @@ _EXIT_INTERNAL = 70
 _EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what the shell reports for `ls | head -1` when head leaves early
 
 
-def _top_parser() -> argparse.ArgumentParser:
-    from corral.render.help import top_epilog
+class _Refused(Exception):
+    """argparse's verdict on a command line, carried to _main (not an error of corral's tree)."""
 
-    parser = argparse.ArgumentParser(
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that hands its usage errors to _main (so `--json` can answer with the error envelope)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Refused(self, message)
+
+
+class _TopParser(_Parser):
+    """The grouped command list is built only when the help is shown (`corral --version` never pays for it)."""
+
+    def format_help(self) -> str:
+        from corral.render.help import top_epilog
+
+        self.epilog = top_epilog({name: text for name, (_, text) in COMMANDS.items() if name not in HIDDEN})
+        return super().format_help()
+
+
+def _top_parser() -> argparse.ArgumentParser:
+    parser = _TopParser(
         prog="corral",
         description="corral owns the whole life of a Python project's virtual environment.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=top_epilog({name: text for name, (_, text) in COMMANDS.items() if name not in HIDDEN}),
     )
     parser.add_argument("--version", action="version", version=f"corral {__version__}")
     _add_globals(parser)
@@ -73,7 +101,7 @@ def _top_parser() -> argparse.ArgumentParser:
 def command_parser(name: str) -> tuple[object, argparse.ArgumentParser]:
     """The module of command `name` and its parser (global options included)."""
     module = importlib.import_module(f"corral.cli.{COMMANDS[name][0]}")
-    parser = argparse.ArgumentParser(prog=f"corral {name}", description=COMMANDS[name][1])
+    parser = _Parser(prog=f"corral {name}", description=COMMANDS[name][1])
     _add_globals(parser)
     module.configure(parser)
     return module, parser
@@ -100,16 +128,25 @@ def _command_index(argv: Sequence[str]) -> int | None:
     return None
 
 
-def _unknown_command(parser: argparse.ArgumentParser, word: str) -> int:
-    """`corral ad`: one line naming the closest commands, not the whole list."""
+def _unknown_command(word: str) -> str:
+    """`corral ad`: the message naming the closest commands, not the whole list."""
     import difflib
 
     visible = sorted(set(COMMANDS) - HIDDEN)
     close = difflib.get_close_matches(word, visible, n=3, cutoff=0.6)
     hint = (f"did you mean {' or '.join(f'`corral {c}`' for c in close)}?" if close
             else "`corral --help` lists the commands")
+    return f"unknown command {word!r}; {hint}"
+
+
+def _refuse(parser: argparse.ArgumentParser, message: str, command: str, *, json: bool) -> int:
+    """A command line argparse (or corral) refused: usage and message on stderr, the envelope with --json; exit 2."""
     parser.print_usage(sys.stderr)
-    sys.stderr.write(f"corral: error: unknown command {word!r}; {hint}\n")
+    sys.stderr.write(f"{parser.prog}: error: {message}\n")
+    if json:
+        from corral.render.output import Output
+
+        Output().json_error(command, code="usage-error", message=message, exit_code=2)
     return 2
 
 
@@ -125,22 +162,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(args_in: list[str]) -> int:
     index = _command_index(args_in)
+    json = "--json" in args_in
     if index is None or args_in[index] not in COMMANDS:
         parser = _top_parser()
         if index is None:
-            parsed = parser.parse_args(args_in)
+            try:
+                parsed = parser.parse_args(args_in)
+            except _Refused as refused:
+                return _refuse(refused.parser, str(refused), "", json=json)
             parser.print_help()
             return 0 if parsed.command is None and not args_in else 2
-        return _unknown_command(parser, args_in[index])
+        return _refuse(parser, _unknown_command(args_in[index]), "", json=json)
     name = args_in[index]
     module, parser = command_parser(name)
-    args = parser.parse_args(args_in[:index] + args_in[index + 1 :])
+    try:
+        args = parser.parse_args(args_in[:index] + args_in[index + 1 :])
+    except _Refused as refused:
+        return _refuse(refused.parser, str(refused), refused.parser.prog.removeprefix("corral "), json=json)
     fast = getattr(module, "fast_path", None)  # a stdlib-only shortcut (no-op sync/run) before the context is built
     code = fast(args) if fast is not None else None
-    return code if code is not None else _dispatch(module, args)
+    return code if code is not None else _dispatch(module, args, name)
 
 
-def _dispatch(module: object, args: argparse.Namespace) -> int:
+def _setting_flags(module: object, args: argparse.Namespace) -> dict[str, object]:
+    """The settings' command-line layer: the values of the options a command names in its `SETTING_FLAGS`."""
+    return {setting: getattr(args, setting.replace("-", "_"), None) for setting in getattr(module, "SETTING_FLAGS", ())}
+
+
+def _dispatch(module: object, args: argparse.Namespace, name: str) -> int:
     from pathlib import Path
 
     from corral.errors import CorralError
@@ -149,31 +198,45 @@ def _dispatch(module: object, args: argparse.Namespace) -> int:
 
     out = Output(quiet=args.quiet, verbose=args.verbose)
     attach_logging(out)
+
+    def fail(err: BaseException, message: str, code: int) -> int:
+        return _fail(out, args, name, err, message, code)
+
     try:
-        ctx = Context(cwd=Path(args.directory) if args.directory else None)
+        ctx = Context(cwd=Path(args.directory) if args.directory else None, flags=_setting_flags(module, args))
         code: int = module.handle(args, ctx, out)  # type: ignore[attr-defined]
     except CorralError as err:
         if args.verbose:
             import traceback
 
             traceback.print_exc()
-        out.error(str(err))
-        return err.exit_code
-    except KeyboardInterrupt:
-        out.error("interrupted; nothing was left half done (run the command again to finish)")
-        return _EXIT_INTERRUPTED
+        return fail(err, str(err), err.exit_code)
+    except KeyboardInterrupt as err:
+        return fail(err, "interrupted; nothing was left half done (run the command again to finish)",
+                    _EXIT_INTERRUPTED)
     except OSError as err:  # a full disk, a read-only mount, a permission: the user's to fix, not a bug
         if isinstance(err, BrokenPipeError) and _stdout_closed():
             return _quiet_broken_pipe()
         if args.verbose:
             raise
-        out.error(_os_error_message(err))
-        return 1
+        return fail(err, _os_error_message(err), 1)
     except Exception as err:
         if args.verbose:
             raise
-        out.error(f"internal error: {type(err).__name__}: {err} (run again with -v for the traceback and report it)")
-        return _EXIT_INTERNAL
+        return fail(err, f"internal error: {type(err).__name__}: {err} (run again with -v for the traceback and "
+                         "report it)", _EXIT_INTERNAL)
+    return code
+
+
+def _fail(out: Output, args: argparse.Namespace, name: str, err: BaseException, message: str, code: int) -> int:
+    """One error line on stderr; with --json also the error envelope on stdout. Returns `code`."""
+    out.error(message)
+    if getattr(args, "json", False):
+        from corral.render.output import error_code
+
+        action = getattr(args, "action", None)
+        out.json_error(f"{name} {action}" if isinstance(action, str) else name, code=error_code(err),
+                       message=message, exit_code=code)
     return code
 
 

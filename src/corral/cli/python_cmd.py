@@ -20,6 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     find.add_argument("--json", action="store_true", help="machine-readable output")
     pin = sub.add_parser("pin", help="write .python-version for SPEC")
     pin.add_argument("spec")
+    pin.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
@@ -46,5 +47,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
             out.info(f"{info.implementation} {info.version} ({', '.join(info.sources)})")
         return 0
     target, info = svc.pin(ctx, args.spec)
+    if args.json:
+        out.json("python pin", {"spec": args.spec, "file": str(target), "python": info.to_dict()})
+        return 0
     out.info(f"pinned {args.spec} in {target} (matches {info.implementation} {info.version} at {info.path})")
     return 0

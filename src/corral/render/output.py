@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["JSON_SCHEMA_VERSION", "Output", "one_line", "terminal_safe"]
+__all__ = ["JSON_SCHEMA_VERSION", "Output", "error_code", "one_line", "split_fix", "terminal_safe"]
 
 JSON_SCHEMA_VERSION = "1"
 _CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
@@ -62,9 +62,17 @@ class Output:
         self.stderr.write(f"error: {one_line(text)}\n")
 
     def json(self, command: str, data: Any, *, status: str = "success", messages: Sequence[str] = ()) -> None:  # noqa: ANN401
-        """The JSON envelope: {"corral_json": "1", "command", "status", "data", "messages"}."""
-        payload = {"corral_json": JSON_SCHEMA_VERSION, "command": command, "status": status, "data": data,
-                   "messages": list(messages)}
+        """The JSON envelope: {"corral_json": "1", "command", "ok", "status", "data", "messages"} (README: JSON)."""
+        payload = {"corral_json": JSON_SCHEMA_VERSION, "command": command, "ok": status == "success",
+                   "status": status, "data": data, "messages": list(messages)}
+        self.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+
+    def json_error(self, command: str, *, code: str, message: str, exit_code: int) -> None:
+        """The envelope of a command that failed: `ok: false`, `data: null` and `error` {code, message, fix}."""
+        text, fix = split_fix(message)
+        payload = {"corral_json": JSON_SCHEMA_VERSION, "command": command, "ok": False, "status": "error",
+                   "data": None, "messages": [],
+                   "error": {"code": code, "message": text, "fix": fix, "exit_code": exit_code}}
         self.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
@@ -89,6 +97,31 @@ class Output:
             self.line("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
         if footer:
             self.line(footer)
+
+
+def error_code(err: BaseException) -> str:
+    """A stable code: the nearest class of errors.py's tree in kebab case (InterpreterNotFound: interpreter-not-found).
+
+    Beyond that tree: interrupted, os-error, internal-error (and usage-error for a command line argparse refused).
+    """
+    from corral import errors
+
+    if isinstance(err, KeyboardInterrupt):
+        return "interrupted"
+    if not isinstance(err, errors.CorralError):
+        return "os-error" if isinstance(err, OSError) else "internal-error"
+    name = next(k.__name__ for k in type(err).__mro__ if k.__name__ in errors.__all__ or k is errors.CorralError)
+    return "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def split_fix(message: str) -> tuple[str, str | None]:
+    """(what happened, the next step): corral's messages name the next step after their last `; ` outside brackets."""
+    depth, cut = 0, -1
+    for i, char in enumerate(message):
+        depth += (char in "([{") - (char in ")]}")
+        if depth == 0 and message.startswith("; ", i):
+            cut = i
+    return (message[:cut], message[cut + 2:]) if 0 < cut < len(message) - 2 else (message, None)
 
 
 def attach_logging(out: Output) -> None:
