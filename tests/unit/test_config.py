@@ -38,3 +38,21 @@ def test_unknown_keys_are_reported(tmp_path: Path) -> None:
 def test_list_settings_from_env_split_on_commas_and_spaces() -> None:
     settings = Settings(environ={"CORRAL_EXTRA_INDEX_URLS": "http://a/simple, http://b/simple"})
     assert settings.value("extra-index-urls") == ["http://a/simple", "http://b/simple"]
+
+
+def test_the_typed_names_of_settings_value_match_the_table() -> None:
+    """`Settings.value` is typed by the Literal groups in services.config: each setting in exactly the right one."""
+    from typing import get_args
+
+    from corral.services.config import SETTINGS, BoolSetting, ListSetting, OptionalStrSetting, StrSetting
+
+    groups = {bool: set(get_args(BoolSetting)), list: set(get_args(ListSetting))}
+    strs, optional = set(get_args(StrSetting)), set(get_args(OptionalStrSetting))
+    for setting in SETTINGS:
+        if setting.kind is str:
+            assert setting.name in (optional if setting.default is None else strs), setting.name
+        else:
+            assert setting.name in groups[setting.kind], setting.name
+    named = set().union(*groups.values(), strs, optional)
+    assert named == {s.name for s in SETTINGS}
+    assert sum(len(g) for g in (*groups.values(), strs, optional)) == len(SETTINGS)  # none in two groups

@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from corral.services.context import Context
 
 
+SETTING_FLAGS = ("engine",)  # options that are settings: the CLI puts them in the command-line layer
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
     from corral.plugins import ENGINES

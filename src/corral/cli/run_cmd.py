@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 EXIT_NOT_FOUND = 127
 
 
+SETTING_FLAGS = ("engine",)  # options that are settings: the CLI puts them in the command-line layer
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options; everything from CMD on belongs to CMD."""
     add_sync_options(parser)
@@ -103,6 +106,7 @@ def _run_script(args: argparse.Namespace, ctx: Context, out: Output, script: Pat
 
 def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[str]) -> int:
     """A cached layer with the --with packages, over the project env when there is a project."""
+    from corral.core.env import Env
     from corral.services.ephemeral import with_env
 
     base = None
@@ -115,7 +119,7 @@ def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[st
     layer = with_env(ctx, list(args.with_packages), python=args.python, base_env=base)
     if layer.created:
         out.info(f"built the env with {', '.join(args.with_packages)} in {layer.path}")
-    extra = (base / ("Scripts" if os.name == "nt" else "bin"),) if base is not None else ()
+    extra = (Env.at(base).bin_dir,) if base is not None else ()
     return _exec(layer.path, _python_for_script(argv), args.quiet, extra_bins=extra)
 
 
@@ -146,11 +150,12 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 def _refuse_unvouched(ctx: Context, env: Path) -> None:
     """--no-sync takes the env as it is: only one corral's record vouches for (sync rebuilds any other)."""
+    from corral.core.env import Env
     from corral.errors import EnvError
     from corral.services.trust import why_untrusted
 
-    python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    if not (env / "pyvenv.cfg").is_file() or not python.exists():
+    model = Env.at(env)
+    if not model.is_env() or not model.python.exists():
         return  # not an env, or a broken one: `_exec` says so and runs nothing
     reason = why_untrusted(ctx.paths, env)
     if reason is not None:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from corral.services.sync.apply import SyncReport
 
 
+SETTING_FLAGS = ("engine",)  # options that are settings: the CLI puts them in the command-line layer
+
+
 def add_sync_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `sync` and `run`."""
     from corral.plugins import ENGINES

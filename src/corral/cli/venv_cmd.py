@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from corral.services.context import Context
 
 
+# options that are settings: the CLI puts their values in the settings' command-line layer
+SETTING_FLAGS = ("python", "system-site-packages", "prompt", "seed", "creator")
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
     from corral.plugins import CREATORS
@@ -31,8 +35,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.create import create_env
     from corral.services.legacy import notice_for_env
 
-    made = create_env(ctx, args.path, python=args.python, system_site_packages=args.system_site_packages,
-                      prompt=args.prompt, seed=args.seed, creator=args.creator)
+    made = create_env(ctx, args.path)  # --python, --seed, ...: in ctx.settings (SETTING_FLAGS)
     notice = notice_for_env(ctx, made.path)
     if args.json:
         out.json("venv", {"path": str(made.path), "python": made.interpreter.to_dict(), "creator": made.creator,

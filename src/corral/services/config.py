@@ -11,14 +11,25 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from corral.core.safe_text import NAME_RE, reject_control_chars
 from corral.errors import ConfigError
 from corral.infra.toml_file import read_toml
 from corral.plugins import CREATORS, ENGINES, default_engine, one_of
 
-__all__ = ["SETTINGS", "Setting", "Settings", "Value", "checked_file_value", "uv_settings"]
+__all__ = [
+    "SETTINGS",
+    "BoolSetting",
+    "ListSetting",
+    "OptionalStrSetting",
+    "Setting",
+    "Settings",
+    "StrSetting",
+    "Value",
+    "checked_file_value",
+    "uv_settings",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +62,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("name-check", bool, True, "`corral init` asks the package index (one request) whether the name is taken"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
+# The names by the type of their value, for `Settings.value` (tests/unit/test_config.py keeps them in step).
+BoolSetting = Literal["seed", "system-site-packages", "legacy-notice", "name-check"]
+StrSetting = Literal["engine", "venv-dir"]  # a default, so never None
+OptionalStrSetting = Literal["python", "creator", "prompt", "index-url"]
+ListSetting = Literal["extra-index-urls", "default-groups"]
 # Settings with a closed set of values: the names in a plugin table (read when checked, so a new row counts).
 _CHOICES: dict[str, Mapping[str, object]] = {"engine": ENGINES, "creator": CREATORS}
 _INDEX_SCHEMES = ("https://", "http://", "file://")
@@ -103,12 +119,16 @@ class Settings:
         table = data.get("corral", data)
         return dict(table) if isinstance(table, dict) else {}
 
-    def get(self, name: str) -> Value:
-        """The effective value of `name`, validated against its declared type."""
+    def get(self, name: str, given: object = None) -> Value:
+        """The effective value of `name`, validated against its declared type.
+
+        `given`: a service's argument for it (what its caller's command line said), which ranks as a flag does;
+        None when not given. The CLI fills the flags; a library caller passes the argument.
+        """
         setting = _BY_NAME[name]
-        if name in self._flags:
+        if given is not None or name in self._flags:
             flag = "--" + setting.name
-            return Value(_valid(setting, self._flags[name], flag), "command line")
+            return Value(_valid(setting, self._flags[name] if given is None else given, flag), "command line")
         if setting.env_var in self._environ:
             where = setting.env_var
             return Value(_valid(setting, _from_env(setting, self._environ[setting.env_var]), where),
@@ -122,9 +142,17 @@ class Settings:
             return Value(checked_file_value(name, self._user[name], self._user_file), str(self._user_file))
         return Value(setting.default, "default")
 
-    def value(self, name: str) -> Any:  # noqa: ANN401 - settings are heterogeneous by nature
-        """Shortcut for get(name).value."""
-        return self.get(name).value
+    @overload
+    def value(self, name: BoolSetting, given: bool | None = None) -> bool: ...
+    @overload
+    def value(self, name: StrSetting, given: str | None = None) -> str: ...
+    @overload
+    def value(self, name: OptionalStrSetting, given: str | None = None) -> str | None: ...
+    @overload
+    def value(self, name: ListSetting, given: list[str] | None = None) -> list[str]: ...
+    def value(self, name: str, given: object = None) -> object:
+        """get(name, given).value, typed by the setting's kind (its `Setting.kind`, checked when it was read)."""
+        return self.get(name, given).value
 
     def effective(self) -> dict[str, Value]:
         """Every known setting."""

@@ -29,10 +29,29 @@ class Context:
         flags: Mapping[str, Any] | None = None,
         paths: CorralPaths | None = None,
     ) -> None:
+        """Build lazily; `flags` is the settings' command-line layer, by setting name (None: not given)."""
         self.cwd = (cwd or Path.cwd()).absolute()
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.flags = dict(flags or {})
+        self.flags = {name: value for name, value in (flags or {}).items() if value is not None}
         self._paths = paths
+
+    def derive(self, *, cwd: Path | None = None, flags: Mapping[str, Any] | None = None,
+               project: Project | None = None) -> Context:
+        """The same command's context for another folder, with more command-line values, or seeing another project.
+
+        `cwd`: the folder to act in (its project is looked up again); `flags`: values a caller sets as if given on
+        the command line (by setting name; None leaves a value as it was); `project`: an edited pyproject that is
+        not on disk yet. The environment, corral's folders and the interpreter finder are shared.
+        """
+        merged = {**self.flags, **{k: v for k, v in (flags or {}).items() if v is not None}}
+        new = Context(cwd=cwd or self.cwd, environ=self.environ, flags=merged, paths=self.paths)
+        if "finder" in self.__dict__:
+            new.__dict__["finder"] = self.__dict__["finder"]
+        if project is not None:
+            new.__dict__["project"] = new.with_trusted_venv_dir(project)  # fills the cached_property
+        elif cwd is None and "project" in self.__dict__ and merged.get("venv-dir") == self.flags.get("venv-dir"):
+            new.__dict__["project"] = self.__dict__["project"]
+        return new
 
     @cached_property
     def paths(self) -> CorralPaths:

@@ -99,6 +99,9 @@ def create_env(
 ) -> CreatedEnv:
     """Create an env at `dest` (default: the project's `.venv`, else ./.venv) and mark it as corral's.
 
+    `python`, `system_site_packages`, `prompt`, `seed`, `creator`: a caller's own values for those settings,
+    ranked as the command line's (`Settings.get`); None leaves each to the settings (where the CLI put its flags).
+
     The project's own env is made under the project lock, and a journal in corral's state folder (`creating`,
     `infra.journals`) names the env in the making: a kill leaves it, and `services.recovery` removes the half-made
     env.
@@ -122,14 +125,18 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
     _check_target(target)
     interpreter, why = choose_interpreter(ctx, python)
     settings = ctx.settings
-    ssp = bool(settings.value("system-site-packages")) if system_site_packages is None else system_site_packages
-    do_seed = bool(settings.value("seed")) if seed is None else seed
-    chosen = pick_creator(interpreter, creator or settings.value("creator"))
-    if prompt is None:
-        prompt = settings.value("prompt") or (project.name if project and target == project.env_path else None)
+    visible = settings.get("system-site-packages", system_site_packages)
+    ssp = bool(visible.value)
+    do_seed = settings.value("seed", seed)
+    chosen = pick_creator(interpreter, settings.value("creator", creator or None))
+    named = settings.get("prompt", prompt)
+    if named.source == "command line":  # as given, even empty
+        prompt = named.value
+    else:
+        prompt = named.value or (project.name if project and target == project.env_path else None)
     request = CreateRequest(dest=target, interpreter=interpreter, system_site_packages=ssp, prompt=prompt,
                             seed=do_seed, environ=engine_environ(ctx.environ), index_url=settings.value("index-url"),
-                            extra_index_urls=tuple(settings.value("extra-index-urls") or ()))
+                            extra_index_urls=tuple(settings.value("extra-index-urls")))
     existed = target.exists()
     journal = journal_path(ctx.paths, journal_root, "creating") if journal_root is not None and not existed else None
     if journal is not None and journal_root is not None:
@@ -154,7 +161,7 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
     finally:
         if journal is not None:
             remove_journal(journal)
-    recorded = _record_options(ctx, target, ssp=ssp, explicit_ssp=system_site_packages)
+    recorded = _record_options(ctx, target, ssp=ssp, explicit_ssp=ssp if visible.source == "command line" else None)
     record_made(ctx.paths, target, kind=kind, project=project.root if project else None,
                 interpreter=interpreter.path, version=interpreter.version, creator=chosen.name)
     return CreatedEnv(path=target, interpreter=interpreter, interpreter_reason=why, creator=chosen.name,

@@ -126,7 +126,6 @@ def init_project(
     `run_backend`: the project's own build code (setup.py) may run to read its metadata (`--run-build-backend`).
     """
     from corral.infra.fs import atomic_write_text, require_utf8_path
-    from corral.services.context import Context as Ctx
     from corral.services.python import PYTHON_VERSION_FILE, choose_interpreter
 
     root = (ctx.cwd / path).absolute() if path else ctx.cwd
@@ -135,7 +134,7 @@ def init_project(
         raise UsageError(f"{root} exists and is not a folder")
     root.mkdir(parents=True, exist_ok=True)
     report = InitReport(root=root)
-    local = Ctx(cwd=root, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
+    local = ctx.derive(cwd=root)
     interpreter, why = choose_interpreter(local, python, users_first=True)
     report.python, report.python_version = interpreter.path, interpreter.version
     report.python_why = "as --python asked" if why == "--python" else why
@@ -159,7 +158,7 @@ def init_project(
         text = python if python and not Path(python).is_absolute() else interpreter.short_version
         atomic_write_text(pin, f"{text}\n", root=root)
         report.created.append(PYTHON_VERSION_FILE)
-    local = Ctx(cwd=root, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
+    local = ctx.derive(cwd=root)
     project = local.require_project()
     from corral.services.inspection import is_environment
 

@@ -61,9 +61,9 @@ def choose_interpreter(ctx: Context, requested: str | None = None, *,
     `users_first` (`corral init`, as uv does): when neither a flag, a setting nor a .python-version asks for one,
     the interpreter the user's `python3` runs, if requires-python admits it, before the newest one found.
     """
-    if requested:
-        return ctx.finder.find(requested), "--python"
-    setting = ctx.settings.get("python")
+    setting = ctx.settings.get("python", requested or None)
+    if setting.source == "command line":  # --python (the CLI's flag or a caller's `requested`): any spec or path
+        return ctx.finder.find(str(setting.value)), "--python"
     if setting.value:
         folder = _project_folder(ctx) if setting.from_project else None
         asker = f"the `python` setting ({setting.source})"

@@ -92,15 +92,19 @@ def _noop_progress(stage: str, detail: str) -> None:
 
 
 def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: InterpreterInfo | None) -> Installer:
-    """`--engine`, else the `engine` setting; when the setting's engine cannot serve, the next in `plugins.ENGINES`."""
-    from corral.plugins import default_engine, engine_fallbacks, load_engine
+    """`--engine` (or `requested`), else the `engine` setting; the setting's yields to the next that can serve.
 
-    name = requested or str(ctx.settings.value("engine") or default_engine())
+    The engine asked for on the command line is used or refused, never replaced; the next is `plugins.ENGINES`'.
+    """
+    from corral.plugins import engine_fallbacks, load_engine
+
+    chosen = ctx.settings.get("engine", requested or None)
+    name = str(chosen.value)
     engine = load_engine(name)
     reason = engine.cannot_install(env, interpreter)
     if reason is None:
         return engine
-    if requested:
+    if chosen.source == "command line":
         msg = f"--engine {name} cannot serve {env}: {reason}"
         raise UsageError(msg)
     for other in engine_fallbacks(name):
@@ -113,10 +117,10 @@ def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: Int
 
 def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
     """The env's python and what it is; never started when it is a program the project ships (`exec_guard`)."""
-    from corral.core.layout import EnvLayout
+    from corral.core.env import Env
     from corral.services.exec_guard import env_refusal
 
-    python = Path(str(EnvLayout.for_path(env).python))
+    python = Env.at(env).python
     refusal = env_refusal(ctx, env)
     if refusal is not None:
         msg = f"not starting the python of {env}: {refusal}; rebuild the env from the lock with `corral recreate`"
@@ -170,11 +174,11 @@ def apply_lock(
         EngineError: the engine failed; the message names the failing requirement.
 
     """
-    from corral.core.layout import EnvLayout
+    from corral.core.env import Env
     from corral.core.names import normalize_name as normalize
     from corral.core.plan import SyncPlan
     from corral.infra.environ import engine_environ
-    from corral.services.inspection import installed_distributions, site_packages_dirs
+    from corral.services.inspection import installed_distributions
 
     say = progress or _noop_progress
     env = env_path.absolute()
@@ -188,7 +192,7 @@ def apply_lock(
     chosen = _choose(ctx, lock_path, target, selection or Selection())
     if root is not None:  # the lock lists the project itself when a locked package needs it: installed below
         chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.resolve().as_uri())]
-    installed = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
+    installed = installed_distributions(Env.at(env).site_packages())
     plan = SyncPlan.diff(chosen, installed, keep=_keep(env, installed, project_name))
     installer = pick_engine(ctx, engine, env, target)
     environ = engine_environ(ctx.environ)
