@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn, Protocol
 
 import pytest
 
@@ -26,7 +27,7 @@ EXPECTED_PYTHONS = ("2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "
 _LEAKY = ("PIP_", "UV_", "CORRAL_", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "JUPYTER_")
 
 
-def missing(reason: str) -> None:
+def missing(reason: str) -> NoReturn:
     """Skip locally; fail under CI, where every expected tool must be present."""
     if IN_CI:
         pytest.fail(f"required under CI: {reason}")
@@ -85,8 +86,14 @@ class RunResult:
     stderr: str
 
 
+class Corral(Protocol):
+    """The `corral` fixture's type: the CLI run in-process."""
+
+    def __call__(self, *args: str, cwd: Path | None = None) -> RunResult: ...
+
+
 @pytest.fixture
-def corral() -> object:
+def corral() -> Corral:
     """Run the CLI in-process: corral("venv", "--python", "3.12", cwd=path) -> RunResult."""
 
     def _run(*args: str, cwd: Path | None = None) -> RunResult:

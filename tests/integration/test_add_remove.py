@@ -8,13 +8,17 @@ import shutil
 import subprocess
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import corral_exe, pyenv_python
+from conftest import Corral, corral_exe, pyenv_python
 from corral.infra.uvbin import uv_binary
 from support.journals import pending_journals
 from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from support.index import LocalIndex
 
 pytestmark = pytest.mark.integration
 
@@ -35,8 +39,8 @@ seed = false  # keep it small
 
 
 @pytest.fixture
-def indexed(monkeypatch: pytest.MonkeyPatch, local_index: object) -> str:
-    url = local_index.simple_url  # type: ignore[attr-defined]
+def indexed(monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex) -> str:
+    url = local_index.simple_url
     monkeypatch.setenv("UV_INDEX_URL", url)
     monkeypatch.setenv("PIP_INDEX_URL", url)
     return url
@@ -67,7 +71,7 @@ def snapshot(root: Path) -> tuple[bytes, bytes | None]:
     return (root / "pyproject.toml").read_bytes(), lock.read_bytes() if lock.exists() else None
 
 
-def test_add_records_locks_installs_and_keeps_comments(root, corral, indexed):
+def test_add_records_locks_installs_and_keeps_comments(root: Path, corral: Corral, indexed: str) -> None:
     result = corral("add", "beta", "--json", cwd=root)
     assert result.exit_code == 0, result.stderr
     text = (root / "pyproject.toml").read_text()
@@ -81,7 +85,7 @@ def test_add_records_locks_installs_and_keeps_comments(root, corral, indexed):
     assert not list(root.glob(".*.corral-new-*")) and not pending_journals()
 
 
-def test_add_to_groups_and_extras_then_remove(root, corral, indexed):
+def test_add_to_groups_and_extras_then_remove(root: Path, corral: Corral, indexed: str) -> None:
     assert corral("add", "--dev", "cowsay-lite", cwd=root).exit_code == 0
     assert corral("add", "--group", "docs", "delta<1.2", cwd=root).exit_code == 0
     assert corral("add", "--optional", "fast", "gamma[fast]", cwd=root).exit_code == 0
@@ -103,7 +107,9 @@ def test_add_to_groups_and_extras_then_remove(root, corral, indexed):
     ("winonly", "winonly"),
     ("broken", "broken"),
 ])
-def test_failed_add_changes_nothing_and_names_the_requirement(root, corral, indexed, requirement, expected):
+def test_failed_add_changes_nothing_and_names_the_requirement(
+    root: Path, corral: Corral, indexed: str, requirement: str, expected: str
+) -> None:
     assert corral("add", "beta", cwd=root).exit_code == 0
     before, env_before = snapshot(root), installed(root)
     result = corral("add", requirement, cwd=root)
@@ -115,7 +121,7 @@ def test_failed_add_changes_nothing_and_names_the_requirement(root, corral, inde
     assert not [p.name for p in root.iterdir() if p.name.endswith(".tmp") or ".corral-new-" in p.name]
 
 
-def test_conflict_names_a_culprit_and_changes_nothing(root, corral, indexed):
+def test_conflict_names_a_culprit_and_changes_nothing(root: Path, corral: Corral, indexed: str) -> None:
     before = snapshot(root)
     result = corral("add", "conflict-a", "conflict-b", cwd=root)
     assert result.exit_code == 1
@@ -123,7 +129,7 @@ def test_conflict_names_a_culprit_and_changes_nothing(root, corral, indexed):
     assert snapshot(root) == before
 
 
-def test_invalid_requirement_exits_2_naming_it(root, corral, indexed):
+def test_invalid_requirement_exits_2_naming_it(root: Path, corral: Corral, indexed: str) -> None:
     before = snapshot(root)
     result = corral("add", "beta", "not a requirement!!", cwd=root)
     assert result.exit_code == 2
@@ -133,7 +139,9 @@ def test_invalid_requirement_exits_2_naming_it(root, corral, indexed):
 
 @pytest.mark.parametrize("requirement", ['alpha; python_version > "3.x"', "alpha; '3.x' < python_version",
                                          'alpha; python_full_version >= "three"', 'alpha; python_version ~= "3"'])
-def test_a_marker_comparing_a_version_with_a_non_version_is_refused(root, corral, indexed, requirement):
+def test_a_marker_comparing_a_version_with_a_non_version_is_refused(
+    root: Path, corral: Corral, indexed: str, requirement: str
+) -> None:
     before = snapshot(root)
     result = corral("add", requirement, cwd=root)
     assert result.exit_code == 2, result.stdout + result.stderr
@@ -149,7 +157,14 @@ def _local_source(tmp_path: Path, built_packages: dict[str, list[Path]]) -> Path
     return tmp_path / "src" / "sdistonly-1.0"
 
 
-def test_add_local_path_vcs_url_and_sdist_only(root, corral, indexed, tmp_path, built_packages, clean_env):
+def test_add_local_path_vcs_url_and_sdist_only(
+    root: Path,
+    corral: Corral,
+    indexed: str,
+    tmp_path: Path,
+    built_packages: dict[str, list[Path]],
+    clean_env: dict[str, str],
+) -> None:
     source = _local_source(tmp_path, built_packages)
     result = corral("add", str(source), cwd=root)
     assert result.exit_code == 0, result.stderr
@@ -186,7 +201,9 @@ def _subprocess_env(url: str, **extra: str) -> dict[str, str]:
     "add.after-lock", "add.after-install", "txn.after-write-new", "txn.after-journal", "txn.before-rename-lock",
     "txn.before-journal-delete",
 ])
-def test_kill_during_add_leaves_old_or_new_pair_and_next_command_recovers(root, corral, indexed, point):
+def test_kill_during_add_leaves_old_or_new_pair_and_next_command_recovers(
+    root: Path, corral: Corral, indexed: str, point: str
+) -> None:
     assert corral("add", "beta", cwd=root).exit_code == 0
     old = snapshot(root)
     done = subprocess.run([*corral_exe(), "add", "--dev", "cowsay-lite"], cwd=root,
@@ -208,7 +225,7 @@ def test_kill_during_add_leaves_old_or_new_pair_and_next_command_recovers(root, 
     assert corral("lock", "--check", cwd=root).exit_code == 0
 
 
-def test_concurrent_adds_are_serialized_and_both_recorded(root, corral, indexed):
+def test_concurrent_adds_are_serialized_and_both_recorded(root: Path, corral: Corral, indexed: str) -> None:
     assert corral("add", "beta", cwd=root).exit_code == 0
     env = _subprocess_env(indexed)
     procs = [subprocess.Popen([*corral_exe(), "add", "--group", group, package], cwd=root, env=env,

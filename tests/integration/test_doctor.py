@@ -259,7 +259,8 @@ def test_adopt_records_hand_installed_packages(tmp_path: Path, indexed: object, 
 def _dependencies(root: Path) -> list[str]:
     from support.toml import tomllib
 
-    return tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    dependencies: list[str] = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    return dependencies
 
 
 def _locked(root: Path) -> dict[str, str]:

@@ -5,25 +5,29 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import pyenv_python
+from conftest import Corral, pyenv_python
 from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from support.index import LocalIndex
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def indexed(monkeypatch: pytest.MonkeyPatch, local_index: object) -> str:
-    url = local_index.simple_url  # type: ignore[attr-defined]
+def indexed(monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex) -> str:
+    url = local_index.simple_url
     monkeypatch.setenv("UV_INDEX_URL", url)
     monkeypatch.setenv("PIP_INDEX_URL", url)
     monkeypatch.setenv("CORRAL_SEED", "0")
     return url
 
 
-def test_init_creates_pyproject_pin_and_env(tmp_path, corral, indexed):
+def test_init_creates_pyproject_pin_and_env(tmp_path: Path, corral: Corral, indexed: str) -> None:
     python = pyenv_python("3.12")
     result = corral("init", str(tmp_path / "My App"), "--python", str(python), "--name", "my-app", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
@@ -36,7 +40,7 @@ def test_init_creates_pyproject_pin_and_env(tmp_path, corral, indexed):
     assert (root / ".venv" / "corral-env.json").is_file()
 
 
-def test_init_adopts_and_overwrites_nothing(tmp_path, corral, indexed):
+def test_init_adopts_and_overwrites_nothing(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = tmp_path / "old"
     root.mkdir()
     original = '[project]\nname = "old"  # mine\nversion = "9"\ndependencies = ["alpha"]\n'
@@ -52,7 +56,7 @@ def test_init_adopts_and_overwrites_nothing(tmp_path, corral, indexed):
     assert again.exit_code == 0 and ".venv" in json.loads(again.stdout)["data"]["kept"]
 
 
-def test_init_imports_requirements_txt_with_nesting_and_comments(tmp_path, corral, indexed):
+def test_init_imports_requirements_txt_with_nesting_and_comments(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = tmp_path / "legacy"
     root.mkdir()
     (root / "requirements.txt").write_text("# top\nalpha<2  # pinned\n-r more/dev.txt\n--index-url https://x.invalid/\n")
@@ -66,7 +70,9 @@ def test_init_imports_requirements_txt_with_nesting_and_comments(tmp_path, corra
     assert "--index-url" in result.stderr and "not recorded" in result.stderr
 
 
-def test_import_records_locks_installs_and_rejects_cycles(project, corral, indexed, tmp_path):
+def test_import_records_locks_installs_and_rejects_cycles(
+    project: Path, corral: Corral, indexed: str, tmp_path: Path
+) -> None:
     (project / ".python-version").write_text(str(pyenv_python("3.12")) + "\n")
     (project / "req.txt").write_text("cowsay-lite\n-r other.txt\n")
     (project / "other.txt").write_text("alpha==1.0\n")
@@ -83,7 +89,9 @@ def test_import_records_locks_installs_and_rejects_cycles(project, corral, index
     assert (project / "pyproject.toml").read_bytes() == before
 
 
-def test_import_puts_an_included_dev_requirements_file_in_the_dev_group_and_keeps_comments(project, corral, indexed):
+def test_import_puts_an_included_dev_requirements_file_in_the_dev_group_and_keeps_comments(
+    project: Path, corral: Corral, indexed: str
+) -> None:
     # given requirements.txt that includes its dev requirements, with comments on the lines
     (project / ".python-version").write_text(str(pyenv_python("3.12")) + "\n")
     (project / "requirements.txt").write_text("# runtime\nalpha<2  # 2.0 breaks us\n-r dev-requirements.txt\n")
@@ -104,7 +112,9 @@ def test_import_puts_an_included_dev_requirements_file_in_the_dev_group_and_keep
     assert (project / ".venv/bin/cowsay-lite").exists()  # dev is a default group: installed
 
 
-def test_init_puts_an_included_dev_requirements_file_in_the_dev_group(tmp_path, corral, indexed):
+def test_init_puts_an_included_dev_requirements_file_in_the_dev_group(
+    tmp_path: Path, corral: Corral, indexed: str
+) -> None:
     root = tmp_path / "legacy"
     root.mkdir()
     (root / "requirements.txt").write_text("alpha<2  # pinned\n-r requirements-dev.txt\n")
@@ -123,7 +133,9 @@ def _link_python(folder: Path, version: str, name: str = "python3") -> Path:
     return folder / name
 
 
-def test_init_uses_the_interpreter_your_python3_runs_and_says_so(tmp_path, corral, indexed, monkeypatch):
+def test_init_uses_the_interpreter_your_python3_runs_and_says_so(
+    tmp_path: Path, corral: Corral, indexed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # given `python3` on PATH is 3.11 while 3.13 is installed too (pyenv lists it)
     pyenv_python("3.13")
     mine = _link_python(tmp_path / "bin", "3.11")
@@ -138,7 +150,9 @@ def test_init_uses_the_interpreter_your_python3_runs_and_says_so(tmp_path, corra
     assert "using Python 3.11." in result.stderr and "the `python3` on your PATH" in result.stderr
 
 
-def test_init_resolves_a_pyenv_shim_as_pyenv_global_does(tmp_path, corral, indexed, monkeypatch):
+def test_init_resolves_a_pyenv_shim_as_pyenv_global_does(
+    tmp_path: Path, corral: Corral, indexed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # given pyenv's shims first on PATH and its global version file saying 3.11 (3.13 installed as well)
     fake = tmp_path / "pyenv"
     for version in ("3.11", "3.13"):
@@ -161,8 +175,9 @@ def test_init_resolves_a_pyenv_shim_as_pyenv_global_does(tmp_path, corral, index
     assert "pyenv global" in result.stderr and str(fake / "version") in result.stderr
 
 
-def test_a_project_named_like_a_package_is_warned_at_init_and_cannot_depend_on_it(tmp_path, corral, indexed,
-                                                                                    monkeypatch):
+def test_a_project_named_like_a_package_is_warned_at_init_and_cannot_depend_on_it(
+    tmp_path: Path, corral: Corral, indexed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CORRAL_NAME_CHECK")  # the test index answers; nothing goes to PyPI
     root = tmp_path / "alpha"
     result = corral("init", "--python", str(pyenv_python("3.12")), str(root), cwd=tmp_path)
@@ -189,8 +204,9 @@ def locked_project(tmp_path: Path, indexed: str) -> Path:
     return root
 
 
-def test_export_requirements_for_a_selection_with_hashes_installs_with_pip(locked_project, corral, tmp_path,
-                                                                           clean_env, indexed):
+def test_export_requirements_for_a_selection_with_hashes_installs_with_pip(
+    locked_project: Path, corral: Corral, tmp_path: Path, clean_env: dict[str, str], indexed: str
+) -> None:
     plain = corral("export", cwd=locked_project)
     assert plain.exit_code == 0, plain.stderr
     lines = [line for line in plain.stdout.splitlines() if not line.startswith("#")]
@@ -212,7 +228,7 @@ def test_export_requirements_for_a_selection_with_hashes_installs_with_pip(locke
     assert pylock.stdout == (locked_project / "pylock.toml").read_text()
 
 
-def test_tree_and_outdated(locked_project, corral):
+def test_tree_and_outdated(locked_project: Path, corral: Corral) -> None:
     assert corral("lock", cwd=locked_project).exit_code == 0
     tree = corral("tree", cwd=locked_project)
     assert tree.exit_code == 0, tree.stderr

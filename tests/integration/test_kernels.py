@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,7 +119,7 @@ def _run_in_kernel(name: str, code: str) -> str:
     km, kc = start_new_kernel(kernel_name=name, startup_timeout=90)
     printed: list[str] = []
 
-    def hook(msg: dict) -> None:
+    def hook(msg: dict[str, Any]) -> None:
         if msg["header"]["msg_type"] == "stream":
             printed.append(msg["content"]["text"])
 
@@ -131,8 +132,9 @@ def _run_in_kernel(name: str, code: str) -> str:
     return "".join(printed).strip()
 
 
-def _spec(home: Home, name: str) -> dict:
-    return json.loads((home.jupyter / "kernels" / name / "kernel.json").read_text(encoding="utf-8"))
+def _spec(home: Home, name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads((home.jupyter / "kernels" / name / "kernel.json").read_text(encoding="utf-8"))
+    return spec
 
 
 # --- add: records, installs, writes the spec -------------------------------------------------------------------------

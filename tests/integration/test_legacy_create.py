@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import pyenv_python
+from conftest import Corral, pyenv_python
 from corral.toolchain.legacy import VIRTUALENV_VERSION
 from corral.toolchain.virtualenv_tool import MARKER_FILE, ensure_virtualenv, toolchain_dir
 from support.fixtures import isolated_environ
+from support.index import LocalIndex
 from support.wheelhouse import require_wheelhouse
 
 if TYPE_CHECKING:
+
     from support.index import LocalIndex
 
 pytestmark = pytest.mark.integration
@@ -55,7 +57,7 @@ def shared_home(legacy_home: Path, local_index: LocalIndex, monkeypatch: pytest.
 
 
 @pytest.mark.usefixtures("shared_home")
-def test_venv_python_27_makes_a_working_env_with_pip_20_3_4(corral, tmp_path: Path) -> None:
+def test_venv_python_27_makes_a_working_env_with_pip_20_3_4(corral: Corral, tmp_path: Path) -> None:
     pyenv_python("2.7")
     env = tmp_path / "py27"
     result = corral("venv", "--python", "2.7", str(env))
@@ -72,7 +74,7 @@ def test_venv_python_27_makes_a_working_env_with_pip_20_3_4(corral, tmp_path: Pa
 
 @pytest.mark.usefixtures("shared_home")
 def test_info_on_a_27_env_says_legacy_and_the_setting_silences_the_notice(
-    corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pyenv_python("2.7")
     env = tmp_path / "old"
@@ -89,7 +91,7 @@ def test_info_on_a_27_env_says_legacy_and_the_setting_silences_the_notice(
 
 
 @pytest.mark.usefixtures("shared_home")
-def test_27_options_no_seed_system_site_packages_and_prompt(corral, tmp_path: Path,
+def test_27_options_no_seed_system_site_packages_and_prompt(corral: Corral, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     pyenv_python("2.7")
     monkeypatch.setenv("VIRTUALENV_PROMPT", "from-the-machine")  # the user's virtualenv settings never leak in
@@ -107,7 +109,7 @@ def test_27_options_no_seed_system_site_packages_and_prompt(corral, tmp_path: Pa
 
 @pytest.mark.usefixtures("shared_home")
 @pytest.mark.parametrize(("version", "pip"), [("3.6", "21.3.1"), ("3.7", "24.0")])
-def test_venv_python_36_37_use_uv_and_print_the_notice(corral, tmp_path: Path,
+def test_venv_python_36_37_use_uv_and_print_the_notice(corral: Corral, tmp_path: Path,
                                                        version: str, pip: str) -> None:
     pyenv_python(version)
     env = tmp_path / f"py{version}"
@@ -120,7 +122,7 @@ def test_venv_python_36_37_use_uv_and_print_the_notice(corral, tmp_path: Path,
 
 
 @pytest.mark.usefixtures("shared_home")
-def test_creator_virtualenv_serves_37_offline_with_its_embedded_seed(corral, tmp_path: Path,
+def test_creator_virtualenv_serves_37_offline_with_its_embedded_seed(corral: Corral, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     pyenv_python("3.7")
     monkeypatch.setenv("UV_INDEX_URL", "http://127.0.0.1:9/simple")  # nothing may need the index now
@@ -134,7 +136,7 @@ def test_creator_virtualenv_serves_37_offline_with_its_embedded_seed(corral, tmp
 
 
 def test_toolchain_is_installed_once_then_reused_without_the_index(
-    corral, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
+    corral: Corral, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pyenv_python("2.7")
     require_wheelhouse(*TOOLCHAIN_WHEELS)
@@ -163,7 +165,7 @@ def test_toolchain_is_installed_once_then_reused_without_the_index(
 
 
 def test_toolchain_install_uses_the_projects_index_setting(
-    corral, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
+    corral: Corral, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pyenv_python("2.7")
     require_wheelhouse(*TOOLCHAIN_WHEELS)
@@ -178,7 +180,7 @@ def test_toolchain_install_uses_the_projects_index_setting(
     assert (project / ".venv" / "bin" / "python").exists()
 
 
-def test_offline_without_toolchain_fails_with_one_clear_line(corral, tmp_path: Path,
+def test_offline_without_toolchain_fails_with_one_clear_line(corral: Corral, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     pyenv_python("2.7")
     home = tmp_path / "home"

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 
-from conftest import pyenv_python
+from conftest import Corral, pyenv_python
 from corral.infra.uvbin import uv_binary
 from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from support.index import LocalIndex
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +38,8 @@ win = ["winonly; sys_platform == 'win32'"]
 
 
 @pytest.fixture
-def indexed(monkeypatch: pytest.MonkeyPatch, local_index: object) -> str:
-    url = local_index.simple_url  # type: ignore[attr-defined]
+def indexed(monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex) -> str:
+    url = local_index.simple_url
     monkeypatch.setenv("UV_INDEX_URL", url)
     monkeypatch.setenv("PIP_INDEX_URL", url)
     return url
@@ -49,12 +53,12 @@ def make_project(tmp_path: Path, text: str = PYPROJECT, python: str = "3.12") ->
     return root
 
 
-def packages(root: Path) -> dict[str, dict]:
+def packages(root: Path) -> dict[str, dict[str, Any]]:
     data = tomllib.loads((root / "pylock.toml").read_text(encoding="utf-8"))
     return {p["name"]: p for p in data["packages"]}
 
 
-def test_lock_writes_one_selectable_pylock_for_groups_and_extras(tmp_path, corral, indexed):
+def test_lock_writes_one_selectable_pylock_for_groups_and_extras(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = make_project(tmp_path)
     result = corral("lock", cwd=root)
     assert result.exit_code == 0, result.stderr
@@ -70,7 +74,7 @@ def test_lock_writes_one_selectable_pylock_for_groups_and_extras(tmp_path, corra
     assert "marker" not in pkgs["alpha"] and "marker" not in pkgs["beta"]
     assert pkgs["cowsay-lite"]["marker"] == "'dev' in dependency_groups"
     delta = Marker(pkgs["delta"]["marker"])  # via include-group (dev, test) and via the extra
-    env = {"extras": frozenset(), "dependency_groups": frozenset()}
+    env: dict[str, str | frozenset[str]] = {"extras": frozenset(), "dependency_groups": frozenset()}
     assert not delta.evaluate(env)
     assert delta.evaluate({**env, "extras": frozenset({"fast"})})
     assert delta.evaluate({**env, "dependency_groups": frozenset({"dev"})})
@@ -83,7 +87,7 @@ def test_lock_writes_one_selectable_pylock_for_groups_and_extras(tmp_path, corra
             assert wheel["hashes"]["sha256"] and wheel["name"].endswith(".whl")
 
 
-def test_lock_again_is_byte_identical_and_reports_unchanged(tmp_path, corral, indexed):
+def test_lock_again_is_byte_identical_and_reports_unchanged(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = make_project(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
     first = (root / "pylock.toml").read_bytes()
@@ -94,7 +98,7 @@ def test_lock_again_is_byte_identical_and_reports_unchanged(tmp_path, corral, in
     assert report["written"] is False and report["added"] == [] and report["updated"] == []
 
 
-def test_relock_keeps_pins_until_upgrade_is_asked(tmp_path, corral, indexed):
+def test_relock_keeps_pins_until_upgrade_is_asked(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = make_project(tmp_path, PYPROJECT.replace('"alpha>=1.0"', '"alpha<2"'))
     assert corral("lock", cwd=root).exit_code == 0
     assert packages(root)["alpha"]["version"] == "1.1"
@@ -112,7 +116,7 @@ def test_relock_keeps_pins_until_upgrade_is_asked(tmp_path, corral, indexed):
     assert json.loads(result.stdout)["data"]["updated"] == [{"name": "alpha", "old": "1.1", "new": "2.0"}]
 
 
-def test_upgrade_drops_every_pin(tmp_path, corral, indexed):
+def test_upgrade_drops_every_pin(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = make_project(tmp_path, PYPROJECT.replace('"delta<1.2"', '"delta"').replace('"alpha>=1.0"', '"alpha<2"'))
     assert corral("lock", cwd=root).exit_code == 0
     text = (root / "pyproject.toml").read_text().replace('"alpha<2"', '"alpha"')
@@ -123,7 +127,9 @@ def test_upgrade_drops_every_pin(tmp_path, corral, indexed):
     assert packages(root)["alpha"]["version"] == "2.0"
 
 
-def test_upgrade_package_that_is_not_locked_is_named_and_changes_nothing(tmp_path, corral, indexed):
+def test_upgrade_package_that_is_not_locked_is_named_and_changes_nothing(
+    tmp_path: Path, corral: Corral, indexed: str
+) -> None:
     root = make_project(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
     before = (root / "pylock.toml").read_bytes()
@@ -134,7 +140,7 @@ def test_upgrade_package_that_is_not_locked_is_named_and_changes_nothing(tmp_pat
     assert corral("lock", "-P", "Delta", cwd=root).exit_code == 0  # a transitive or declared name, any spelling
 
 
-def test_check_fails_on_stale_lock_and_changes_nothing(tmp_path, corral, indexed):
+def test_check_fails_on_stale_lock_and_changes_nothing(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = make_project(tmp_path)
     missing = corral("lock", "--check", cwd=root)
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
@@ -150,7 +156,7 @@ def test_check_fails_on_stale_lock_and_changes_nothing(tmp_path, corral, indexed
     assert (root / "pylock.toml").read_bytes() == before
 
 
-def test_unknown_include_group_and_cycles_are_clear_errors(tmp_path, corral, indexed):
+def test_unknown_include_group_and_cycles_are_clear_errors(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = make_project(tmp_path, PYPROJECT.replace('{include-group = "test"}', '{include-group = "tset"}'))
     result = corral("lock", cwd=root)
     assert result.exit_code == 2
@@ -162,14 +168,16 @@ def test_unknown_include_group_and_cycles_are_clear_errors(tmp_path, corral, ind
     assert result.exit_code == 2 and "cycle: dev -> test -> dev" in result.stderr
 
 
-def test_invalid_requirement_names_file_table_and_entry(tmp_path, corral, indexed):
+def test_invalid_requirement_names_file_table_and_entry(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = make_project(tmp_path, PYPROJECT.replace('"beta"]', '"beta >>> 2"]'))
     result = corral("lock", cwd=root)
     assert result.exit_code == 2
     assert "[project].dependencies entry 2" in result.stderr and "pyproject.toml" in result.stderr
 
 
-def test_credentials_never_enter_the_lock(tmp_path, corral, monkeypatch, local_index):
+def test_credentials_never_enter_the_lock(
+    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex
+) -> None:
     secret_url = local_index.simple_url.replace("http://", "http://someone:s3cret@")
     monkeypatch.setenv("UV_INDEX_URL", secret_url)
     root = make_project(tmp_path, '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\n'
@@ -180,14 +188,14 @@ def test_credentials_never_enter_the_lock(tmp_path, corral, monkeypatch, local_i
     assert local_index.simple_url in text
 
 
-def test_unknown_package_names_it(tmp_path, corral, indexed):
+def test_unknown_package_names_it(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = make_project(tmp_path, PYPROJECT.replace('"beta"]', '"no-such-thing"]'))
     result = corral("lock", cwd=root)
     assert result.exit_code == 1 and "no-such-thing" in result.stderr
     assert not (root / "pylock.toml").exists()
 
 
-def test_lock_for_python_39_keeps_environment_markers(tmp_path, corral, indexed):
+def test_lock_for_python_39_keeps_environment_markers(tmp_path: Path, corral: Corral, indexed: str) -> None:
     text = ('[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.9"\n'
             "dependencies = [\"alpha; python_version < '3.10'\", \"delta\"]\n"
             "[dependency-groups]\ndev = [\"cowsay-lite; python_version >= '3.11'\"]\n")
@@ -198,7 +206,7 @@ def test_lock_for_python_39_keeps_environment_markers(tmp_path, corral, indexed)
     data = tomllib.loads((root / "pylock.toml").read_text())
     assert data["requires-python"] == ">=3.9"
     alpha = Marker(pkgs["alpha"]["marker"])
-    base = {"extras": frozenset(), "dependency_groups": frozenset()}
+    base: dict[str, str | frozenset[str]] = {"extras": frozenset(), "dependency_groups": frozenset()}
     assert alpha.evaluate({**base, "python_full_version": "3.9.18", "python_version": "3.9"})
     assert not alpha.evaluate({**base, "python_full_version": "3.12.1", "python_version": "3.12"})
     cowsay = Marker(pkgs["cowsay-lite"]["marker"])
@@ -209,7 +217,9 @@ def test_lock_for_python_39_keeps_environment_markers(tmp_path, corral, indexed)
     assert "marker" not in pkgs["delta"]
 
 
-def test_uv_pip_sync_of_corral_lock_installs_the_default_selection(tmp_path, corral, indexed, clean_env):
+def test_uv_pip_sync_of_corral_lock_installs_the_default_selection(
+    tmp_path: Path, corral: Corral, indexed: str, clean_env: dict[str, str]
+) -> None:
     root = make_project(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
     env = tmp_path / "venv"

@@ -5,24 +5,26 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import EXPECTED_PYTHONS, IN_CI, corral_exe, missing
+from conftest import EXPECTED_PYTHONS, IN_CI, Corral, corral_exe, missing
 
 pytestmark = pytest.mark.integration
 
 
-def _listing(corral: object) -> list[dict[str, object]]:
-    result = corral("python", "list", "--json")  # type: ignore[operator]
+def _listing(corral: Corral) -> list[dict[str, Any]]:
+    result = corral("python", "list", "--json")
     assert result.exit_code == 0, result.stderr
     envelope = json.loads(result.stdout)
     assert envelope["corral_json"] == "1"
     assert envelope["command"] == "python list"
-    return envelope["data"]
+    data: list[dict[str, Any]] = envelope["data"]
+    return data
 
 
-def test_list_shows_every_expected_interpreter_once(corral: object, pythons: dict[str, Path]) -> None:
+def test_list_shows_every_expected_interpreter_once(corral: Corral, pythons: dict[str, Path]) -> None:
     data = _listing(corral)
     versions = [str(d["version"]) for d in data]
     for minor in EXPECTED_PYTHONS:
@@ -36,7 +38,7 @@ def test_list_shows_every_expected_interpreter_once(corral: object, pythons: dic
         assert entry["implementation"] and entry["architecture"] and entry["sources"]
 
 
-def test_system_python_is_listed_and_marked_externally_managed(corral: object) -> None:
+def test_system_python_is_listed_and_marked_externally_managed(corral: Corral) -> None:
     if not Path("/usr/bin/python3").exists():
         missing("the distribution's /usr/bin/python3")
     data = _listing(corral)
@@ -84,41 +86,41 @@ def test_cache_is_invalidated_when_the_binary_changes(tmp_path: Path, pythons: d
     [("3.12", "3.12."), ("3", "3.13."), (">=3.9,<3.12", "3.11.7"), ("cpython@3.11", "3.11.7"), ("2.7", "2.7."),
      ("3.11.2", "3.11.2")],
 )
-def test_find_picks_the_best_match(corral: object, pythons: dict[str, Path], spec: str, prefix: str) -> None:
+def test_find_picks_the_best_match(corral: Corral, pythons: dict[str, Path], spec: str, prefix: str) -> None:
     if len(pythons) < len(EXPECTED_PYTHONS):
         missing("all pyenv Pythons 2.7, 3.6-3.13")
     if spec == "3.11.2" and not Path("/usr/bin/python3.11").exists():
         missing("Debian's python3.11")
-    result = corral("python", "find", spec, "--json")  # type: ignore[operator]
+    result = corral("python", "find", spec, "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["data"]["version"].startswith(prefix)
 
 
-def test_find_accepts_a_path(corral: object, pythons: dict[str, Path]) -> None:
+def test_find_accepts_a_path(corral: Corral, pythons: dict[str, Path]) -> None:
     if "3.10" not in pythons:
         missing("pyenv 3.10")
-    result = corral("python", "find", str(pythons["3.10"]))  # type: ignore[operator]
+    result = corral("python", "find", str(pythons["3.10"]))
     assert result.exit_code == 0
     assert result.stdout.strip() == str(pythons["3.10"])
 
 
-def test_no_match_lists_what_was_found(corral: object) -> None:
-    result = corral("python", "find", "3.99")  # type: ignore[operator]
+def test_no_match_lists_what_was_found(corral: Corral) -> None:
+    result = corral("python", "find", "3.99")
     assert result.exit_code == 2
     assert "no interpreter matches '3.99'" in result.stderr
     assert "found: 3.13" in result.stderr
     assert "Traceback" not in result.stderr
-    bad = corral("python", "find", "three")  # type: ignore[operator]
+    bad = corral("python", "find", "three")
     assert bad.exit_code == 2
     assert "not a Python spec" in bad.stderr
 
 
-def test_pin_writes_python_version(corral: object, project: Path, pythons: dict[str, Path]) -> None:
+def test_pin_writes_python_version(corral: Corral, project: Path, pythons: dict[str, Path]) -> None:
     if "3.12" not in pythons:
         missing("pyenv 3.12")
-    result = corral("python", "pin", "3.12", cwd=project)  # type: ignore[operator]
+    result = corral("python", "pin", "3.12", cwd=project)
     assert result.exit_code == 0, result.stderr
     assert (project / ".python-version").read_text() == "3.12\n"
-    nothing = corral("python", "pin", "3.99", cwd=project)  # type: ignore[operator]
+    nothing = corral("python", "pin", "3.99", cwd=project)
     assert nothing.exit_code == 2
     assert (project / ".python-version").read_text() == "3.12\n"

@@ -29,7 +29,7 @@ def _works(root: Path) -> None:
 
 
 def _created_at(root: Path) -> str:
-    return json.loads((root / ".venv/corral-env.json").read_text())["created_at"] + \
+    return str(json.loads((root / ".venv/corral-env.json").read_text())["created_at"]) + \
         str((root / ".venv/pyvenv.cfg").stat().st_ino)
 
 

@@ -17,7 +17,8 @@ from uv import find_uv_bin
 from conftest import RunResult, pyenv_python
 from corral.core.layout import EnvLayout
 from corral.services.inspection import installed_distributions, site_packages_dirs
-from corral.toolchain.virtualenv_tool import VIRTUALENV_VERSION, ensure_virtualenv
+from corral.toolchain.legacy import VIRTUALENV_VERSION
+from corral.toolchain.virtualenv_tool import ensure_virtualenv
 from support.fixtures import isolated_environ
 from support.wheelhouse import require_wheelhouse
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import pyenv_python
+from conftest import Corral, pyenv_python
 from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from support.index import LocalIndex
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +42,9 @@ def base() -> Path:
 
 
 @pytest.fixture
-def ssp_project(project: Path, base: Path, corral, local_index, monkeypatch: pytest.MonkeyPatch) -> Path:
+def ssp_project(
+    project: Path, base: Path, corral: Corral, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A project whose env sees pyenv 3.11's site-packages, depending on alpha from the local index."""
     monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
     monkeypatch.setenv("PIP_INDEX_URL", local_index.simple_url)
@@ -56,7 +62,8 @@ def _sees(env: Path, *modules: str) -> dict[str, str]:
     names = list(modules)
     code = f"import json, importlib; print(json.dumps({{m: importlib.import_module(m).__file__ for m in {names!r}}}))"
     out = subprocess.run([str(env / "bin" / "python"), "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    seen: dict[str, str] = json.loads(out.stdout)
+    return seen
 
 
 def test_venv_records_the_choice_in_tool_corral(ssp_project: Path) -> None:
@@ -67,7 +74,7 @@ def test_venv_records_the_choice_in_tool_corral(ssp_project: Path) -> None:
 
 
 @pytest.mark.parametrize("engine", ["uv", "pip"])
-def test_exact_sync_removes_strays_but_never_the_base_packages(ssp_project: Path, base: Path, corral,
+def test_exact_sync_removes_strays_but_never_the_base_packages(ssp_project: Path, base: Path, corral: Corral,
                                                                engine: str) -> None:
     env = ssp_project / ".venv"
     base_site = _base_site(base)
@@ -91,7 +98,7 @@ def test_exact_sync_removes_strays_but_never_the_base_packages(ssp_project: Path
     assert sorted(p.name for p in base_site.iterdir()) == before
 
 
-def test_info_and_doctor_show_the_visible_system_site_packages(ssp_project: Path, corral) -> None:
+def test_info_and_doctor_show_the_visible_system_site_packages(ssp_project: Path, corral: Corral) -> None:
     assert corral("sync", cwd=ssp_project).exit_code == 0
     info = corral("info", cwd=ssp_project)
     assert "system site-packages  visible" in info.stdout
@@ -103,7 +110,7 @@ def test_info_and_doctor_show_the_visible_system_site_packages(ssp_project: Path
     assert not [c for c in findings if c.startswith("drift-")], findings
 
 
-def test_recreate_and_upgrade_keep_the_recorded_choice(ssp_project: Path, corral) -> None:
+def test_recreate_and_upgrade_keep_the_recorded_choice(ssp_project: Path, corral: Corral) -> None:
     env = ssp_project / ".venv"
     assert corral("sync", cwd=ssp_project).exit_code == 0
     done = corral("recreate", "--yes", cwd=ssp_project)

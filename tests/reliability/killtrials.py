@@ -240,7 +240,9 @@ class Lab:
         self._check_env(scenario, root, outcome)
         return outcome
 
-    def _check_record(self, root: Path, before: dict, after: dict, outcome: Outcome, when: str) -> None:
+    def _check_record(
+        self, root: Path, before: dict[str, bytes | None], after: dict[str, bytes | None], outcome: Outcome, when: str
+    ) -> None:
         now = _digest(root)
         if now not in (before, after):
             torn = [n for n in RECORD_FILES if now[n] not in (before[n], after[n])]

@@ -9,10 +9,11 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import pyenv_python
+from conftest import Corral, pyenv_python
 from corral.infra.journals import project_key
 from support.reliability import tree_digest
 from support.toml import tomllib
@@ -85,7 +86,13 @@ def _fill(text: str, tmp: Path, root: Path) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_bad_input_gives_one_clear_error_and_changes_nothing(case, corral, tmp_path, monkeypatch, request):
+def test_bad_input_gives_one_clear_error_and_changes_nothing(
+    case: dict[str, Any],
+    corral: Corral,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
     tmp = tmp_path / "case"
     root = tmp / "proj"
     root.mkdir(parents=True)
@@ -123,7 +130,7 @@ def test_bad_input_gives_one_clear_error_and_changes_nothing(case, corral, tmp_p
     assert not changed, f"files changed: {sorted(changed)}\n{shown}"
 
 
-def test_corpus_is_large_and_unique():
+def test_corpus_is_large_and_unique() -> None:
     ids = [c["id"] for c in CASES]
     assert len(ids) >= 50
     assert len(set(ids)) == len(ids)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conftest import pyenv_python
 from corral.infra.uvbin import uv_binary
-from support.index import serve_index
+from support.index import LocalIndex, serve_index
 from support.journals import pending_journals
 from support.reliability import corral_cmd, subprocess_environ
 from support.toml import tomllib
 from support.wheels import Package, build_packages
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +26,7 @@ NAMES = [f"herd{i}" for i in range(1, 9)]
 
 
 @pytest.fixture(scope="module")
-def herd_index(tmp_path_factory: pytest.TempPathFactory):
+def herd_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
     """A private index with eight independent packages herd1..herd8 (1.0 and 2.0)."""
     folder = tmp_path_factory.mktemp("herd")
     build_packages(folder, tuple(Package(n, v) for n in NAMES for v in ("1.0", "2.0")))
@@ -73,7 +77,7 @@ def _assert_healthy(root: Path, environ: dict[str, str]) -> None:
     assert not pending_journals(environ["CORRAL_HOME"])
 
 
-def test_eight_adds_at_once_record_every_package(tmp_path, herd_index):
+def test_eight_adds_at_once_record_every_package(tmp_path: Path, herd_index: LocalIndex) -> None:
     root = _project(tmp_path / "proj")
     environ = subprocess_environ(herd_index.simple_url)
     results = _all_at_once([(corral_cmd("add", name), root) for name in NAMES], environ)
@@ -85,7 +89,7 @@ def test_eight_adds_at_once_record_every_package(tmp_path, herd_index):
     _assert_healthy(root, environ)
 
 
-def test_sync_racing_run_ends_synced(tmp_path, herd_index):
+def test_sync_racing_run_ends_synced(tmp_path: Path, herd_index: LocalIndex) -> None:
     root = _project(tmp_path / "proj", ["herd1"])
     environ = subprocess_environ(herd_index.simple_url)
     assert subprocess.run(corral_cmd("sync"), cwd=root, env=environ, capture_output=True, check=False).returncode == 0
@@ -99,7 +103,7 @@ def test_sync_racing_run_ends_synced(tmp_path, herd_index):
     _assert_healthy(root, environ)
 
 
-def test_two_projects_share_the_cache_at_once(tmp_path, herd_index):
+def test_two_projects_share_the_cache_at_once(tmp_path: Path, herd_index: LocalIndex) -> None:
     first = _project(tmp_path / "one", ["herd4", "herd5==1.0"])
     second = _project(tmp_path / "two", ["herd5==2.0", "herd6"])
     environ = subprocess_environ(herd_index.simple_url)

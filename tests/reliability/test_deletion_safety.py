@@ -15,9 +15,11 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pytest
 
@@ -25,6 +27,10 @@ from corral.infra.paths import CorralPaths
 from corral.inventory.model import EnvRecord
 from corral.inventory.store import Store
 from support.reliability import fake_env, tree_digest
+
+if TYPE_CHECKING:
+
+    from conftest import Corral
 
 TARGETS = ("root", "home", "project-root", "symlink-to-env", "cfg-and-git", "other-users-env", "dotdot",
            "cfg-only-data", "env-with-user-files", "mount-inside")
@@ -45,20 +51,28 @@ def guard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             attempts.append(f"{what} {name}")
             raise AssertionError(f"safety breach: {what} {name}")
 
-    real_rmtree, real_rename, real_rmdir, real_unlink = shutil.rmtree, os.rename, os.rmdir, os.unlink
-    monkeypatch.setattr(shutil, "rmtree", lambda p, *a, **k: (check("rmtree", p), real_rmtree(p, *a, **k))[1])
-    monkeypatch.setattr(os, "rename", lambda s, d, *a, **k: (check("rename", s, k.get("src_dir_fd")),
-                                                            real_rename(s, d, *a, **k))[1])
-    monkeypatch.setattr(os, "rmdir", lambda p, *a, **k: (check("rmdir", p, k.get("dir_fd")), real_rmdir(p, *a, **k))[1])
-    monkeypatch.setattr(os, "unlink", lambda p, *a, **k: (check("unlink", p, k.get("dir_fd")),
-                                                          real_unlink(p, *a, **k))[1])
+    def guarded(what: str, real: Callable[..., Any], fd_key: str | None = None) -> Callable[..., Any]:
+        def call(path: object, *a: Any, **k: Any) -> Any:
+            check(what, path, k.get(fd_key) if fd_key else None)
+            return real(path, *a, **k)
+
+        return call
+
+    monkeypatch.setattr(shutil, "rmtree", guarded("rmtree", shutil.rmtree))
+    monkeypatch.setattr(os, "rename", guarded("rename", os.rename, "src_dir_fd"))
+    monkeypatch.setattr(os, "rmdir", guarded("rmdir", os.rmdir, "dir_fd"))
+    monkeypatch.setattr(os, "unlink", guarded("unlink", os.unlink, "dir_fd"))
 
     def no_build(*_a: object, **_k: object) -> None:
         attempts.append("create_env")
         raise AssertionError("safety breach: recreate started building")
 
     monkeypatch.setattr("corral.services.create.create_env", no_build)
-    monkeypatch.setattr("corral.infra.dirswap.exchange", lambda *_a: (attempts.append("exchange"), False)[1])
+    def no_swap(*_a: object) -> bool:
+        attempts.append("exchange")
+        return False
+
+    monkeypatch.setattr("corral.infra.dirswap.exchange", no_swap)
     return attempts
 
 
@@ -74,8 +88,19 @@ def _bind_mount(source: Path, point: Path) -> Iterator[bool]:
             subprocess.run(["umount", "-l", str(point)], check=False)
 
 
+class World(TypedDict):
+    """The folders one case works in: the stand-ins (`targets`, by name) and the places they must not reach."""
+
+    tmp: Path
+    home: Path
+    project: Path
+    real: Path
+    mount_ok: bool
+    targets: dict[str, Path]
+
+
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """A fake home (with a pyvenv.cfg), a project with its env, and the dangerous stand-ins."""
     home = tmp_path / "home"
     fake_env(home)  # a home folder that looks like an env: still never deletable
@@ -84,7 +109,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
     project = tmp_path / "proj"
     project.mkdir()
     (project / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0.1"\n', encoding="utf-8")
-    (project / "pyvenv.cfg").write_text(f"home = {os.path.dirname(os.sys.executable)}\n", encoding="utf-8")
+    (project / "pyvenv.cfg").write_text(f"home = {os.path.dirname(sys.executable)}\n", encoding="utf-8")
     real_env = fake_env(tmp_path / "envs" / "real")
     link = tmp_path / "envs" / "link"
     link.symlink_to(real_env, target_is_directory=True)
@@ -119,7 +144,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
                            "env-with-user-files": lookalike, "mount-inside": mounted}}
 
 
-def _snapshot(world: dict) -> dict[str, dict[str, str]]:
+def _snapshot(world: World) -> dict[str, dict[str, str]]:
     return {name: tree_digest(world["tmp"] / name) for name in ("home", "proj", "envs", "shared")}
 
 
@@ -130,13 +155,13 @@ EXPECTED = {  # target -> a word the refusal must contain
 }
 
 
-def _need_mount(target: str, world: dict) -> None:
+def _need_mount(target: str, world: World) -> None:
     if target == "mount-inside" and not world["mount_ok"]:
         pytest.skip("mount --bind is not permitted here (needs root or CAP_SYS_ADMIN)")
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_envs_rm_refuses(target, corral, world, guard):
+def test_envs_rm_refuses(target: str, corral: Corral, world: World, guard: list[str]) -> None:
     _need_mount(target, world)
     before = _snapshot(world)
     path = world["targets"][target]
@@ -151,7 +176,7 @@ def test_envs_rm_refuses(target, corral, world, guard):
 
 
 @pytest.mark.parametrize("target", [t for t in TARGETS if t != "dotdot"])  # the inventory stores normalised paths
-def test_envs_gc_keeps(target, corral, world, guard):
+def test_envs_gc_keeps(target: str, corral: Corral, world: World, guard: list[str]) -> None:
     _need_mount(target, world)
     path = world["targets"][target]
     if path.is_dir() and not path.is_symlink() and target not in {"root", "other-users-env"}:
@@ -171,7 +196,7 @@ def test_envs_gc_keeps(target, corral, world, guard):
     assert _snapshot(world) == before
 
 
-def _recreate_project(world: dict, venv_dir: str) -> Path:
+def _recreate_project(world: World, venv_dir: str) -> Path:
     project = world["tmp"] / "victim"
     project.mkdir(exist_ok=True)
     (project / "pyproject.toml").write_text(
@@ -180,7 +205,9 @@ def _recreate_project(world: dict, venv_dir: str) -> Path:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_recreate_refuses(target, corral, world, guard, monkeypatch):
+def test_recreate_refuses(
+    target: str, corral: Corral, world: World, guard: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _need_mount(target, world)
     path = world["targets"][target]
     if target == "project-root":
@@ -205,7 +232,9 @@ def test_recreate_refuses(target, corral, world, guard, monkeypatch):
 
 
 @pytest.mark.parametrize("target", ["home", "symlink-to-env", "project-root"])
-def test_kernel_remove_refuses_a_kernelspec_that_is_a_link(target, corral, world, guard):
+def test_kernel_remove_refuses_a_kernelspec_that_is_a_link(
+    target: str, corral: Corral, world: World, guard: list[str]
+) -> None:
     kernels = Path(os.environ["JUPYTER_DATA_DIR"]) / "kernels"
     kernels.mkdir(parents=True)
     victim = world["targets"][target]
@@ -226,7 +255,9 @@ def test_kernel_remove_refuses_a_kernelspec_that_is_a_link(target, corral, world
 
 @pytest.mark.parametrize("target", ["home", "symlink-to-env", "cfg-only-data", "env-with-user-files", "dotdot",
                                     "real-env"])
-def test_recreate_refuses_a_project_venv_dir_outside(target, corral, world, guard):
+def test_recreate_refuses_a_project_venv_dir_outside(
+    target: str, corral: Corral, world: World, guard: list[str]
+) -> None:
     """A project file is untrusted: its venv-dir may not name a folder outside the project, not even a real env."""
     path = world["real"] if target == "real-env" else world["targets"][target]
     project = _recreate_project(world, "../envs/../envs/dd" if target == "dotdot" else str(path))

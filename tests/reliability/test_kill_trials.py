@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 import pytest
 from killtrials import PACKAGES, SCENARIOS, Lab, Outcome, plan_trials
@@ -11,6 +12,9 @@ from conftest import corral_exe, pyenv_python
 from support.fixtures import isolated_environ
 from support.index import serve_index
 from support.wheels import Package, build_packages
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +39,7 @@ KEY_TRIALS = [
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory):
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """One kill-trial lab per worker: eight packages on a private index, templates built on demand."""
     work = tmp_path_factory.mktemp("killtrials")
     build_packages(work / "pkgs", tuple(Package(n, v) for n in PACKAGES for v in ("1.0", "2.0")))
@@ -52,7 +56,7 @@ def _explain(outcomes: list[Outcome]) -> str:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_kill_sample_keeps_record_and_env(scenario, lab):
+def test_kill_sample_keeps_record_and_env(scenario: str, lab: Lab) -> None:
     plan = plan_trials(lab, names=[scenario], named_per_scenario=3, random_per_scenario=1, timer_per_scenario=1,
                        seed=2026)
     outcomes = [lab.trial(name, fault, kill_after=after) for name, fault, after in plan]
@@ -63,7 +67,7 @@ def test_kill_sample_keeps_record_and_env(scenario, lab):
 @pytest.mark.parametrize(("scenario", "point", "why"), [*REGRESSIONS, *((s, p, "key recovery path") for s, p in
                                                                        KEY_TRIALS)],
                          ids=[f"{s}-{p}" for s, p, _ in REGRESSIONS] + [f"{s}-{p}" for s, p in KEY_TRIALS])
-def test_kill_regression(scenario, point, why, lab):
+def test_kill_regression(scenario: str, point: str, why: str, lab: Lab) -> None:
     if not any(fnmatchcase(passed, point) for passed in lab.points(scenario)):
         pytest.fail(f"{scenario} no longer passes fault point {point}; update the list ({why})")
     outcome = lab.trial(scenario, point)
@@ -71,7 +75,7 @@ def test_kill_regression(scenario, point, why, lab):
     assert outcome.passed, _explain([outcome])
 
 
-def test_fault_points_cover_every_write_rename_and_engine_call(lab):
+def test_fault_points_cover_every_write_rename_and_engine_call(lab: Lab) -> None:
     points = {p for name in SCENARIOS for p in lab.points(name)}
     for needed in ("txn.after-journal", "write:pylock.toml:before-rename", "engine:uv pip install",
                    "recreate:before-swap", "remove-env:renamed", "sync:applied"):

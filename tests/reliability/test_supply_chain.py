@@ -6,14 +6,18 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import pyenv_python
+from conftest import Corral, pyenv_python
 from corral.infra.uvbin import uv_binary
-from support.index import serve_index
+from support.index import LocalIndex, serve_index
 from support.wheelhouse import WHEELHOUSE
 from support.wheels import Package, build_packages, package_bytes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +26,7 @@ EVIL = Package("trusty", "1.0", body="\nEVIL = True\n")
 
 
 @pytest.fixture
-def tampering_index(tmp_path: Path):
+def tampering_index(tmp_path: Path) -> Iterator[tuple[LocalIndex, Path]]:
     """A private index serving `trusty` 1.0 (and the seed wheelhouse); the test may swap the file's bytes."""
     if not WHEELHOUSE.is_dir():
         pytest.skip("the seed wheelhouse is missing (python tools/fetch_wheelhouse.py)")
@@ -55,7 +59,13 @@ def _point_at(monkeypatch: pytest.MonkeyPatch, index: object, cache: Path) -> No
 
 
 @pytest.mark.parametrize("engine", ["uv", "pip"])
-def test_sync_refuses_a_file_tampered_after_locking(engine, corral, tmp_path, monkeypatch, tampering_index):
+def test_sync_refuses_a_file_tampered_after_locking(
+    engine: str,
+    corral: Corral,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tampering_index: tuple[LocalIndex, Path],
+) -> None:
     index, wheel = tampering_index
     root = _project(tmp_path)
     _point_at(monkeypatch, index, tmp_path / "cache-lock")
@@ -75,7 +85,13 @@ def test_sync_refuses_a_file_tampered_after_locking(engine, corral, tmp_path, mo
 
 
 @pytest.mark.parametrize("engine", ["uv", "pip"])
-def test_sync_refuses_when_the_lock_hash_was_changed(engine, corral, tmp_path, monkeypatch, tampering_index):
+def test_sync_refuses_when_the_lock_hash_was_changed(
+    engine: str,
+    corral: Corral,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tampering_index: tuple[LocalIndex, Path],
+) -> None:
     index, _ = tampering_index
     root = _project(tmp_path)
     _point_at(monkeypatch, index, tmp_path / "cache")

@@ -36,7 +36,7 @@ from support.reliability import tree_digest
 
 __all__ = ["SECRET", "CorralRun", "World", "find_problems", "make_world", "outside_digest", "plant", "run_corral"]
 
-SECRET = "TOPSECRET-7f3a9c"
+SECRET = "TOPSECRET-7f3a9c"  # noqa: S105 - a marker, not a password; the content of victim/secret.txt: it must never appear in corral's output
 NOBODY = 65534
 _OWN_FOLDERS = ("proj", "corral-home", "jupyter", "caches")
 # Another checkout's src/ to run the corpus against (e.g. the code before the fixes, to see that every case bites).
@@ -167,7 +167,7 @@ def _fake_env(world: World, path: Path, spec: Mapping[str, Any]) -> None:
         (path / "corral-env.json").write_text(json.dumps(data), encoding="utf-8")
 
 
-def plant(world: World, spec: Mapping[str, Any]) -> None:
+def plant(world: World, spec: Mapping[str, Any]) -> None:  # noqa: C901 - one step per key, in order
     """Make the project tree a case describes (paths relative to the project; text through `world.fill`).
 
     Keys, applied in this order: git (`git init`), remove, envs, dirs, files, hexfiles, generate, edits, symlinks,
@@ -278,8 +278,8 @@ def bind_mounts(world: World, mounts: Mapping[str, str]) -> Iterator[None]:
                 pytest.skip(f"cannot bind-mount here: {result.stderr.strip()}")
         yield
     finally:  # corral may have renamed the env (a trash name): unmount whatever is mounted under the case folder
-        for point in reversed(_mount_points_under(world.tmp)):
-            subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+        for mounted in reversed(_mount_points_under(world.tmp)):
+            subprocess.run(["umount", "-l", mounted], capture_output=True, check=False)
 
 
 def _mount_points_under(folder: Path) -> list[str]:
@@ -333,7 +333,7 @@ def run_corral(world: World, argv: list[str], *, environ: Mapping[str, str], cwd
     proc = subprocess.Popen([sys.executable, "-m", "corral", *argv], cwd=cwd or world.root, env=dict(environ),
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=limits if memory_mb else None)
+                            preexec_fn=limits if memory_mb else None)  # noqa: PLW1509 - setrlimit only
     try:
         out, err = proc.communicate(input=stdin.encode() if stdin is not None else None, timeout=timeout)
         code: int | None = proc.returncode

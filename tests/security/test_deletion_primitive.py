@@ -83,7 +83,7 @@ def test_deletes_read_only_folders_as_their_owner(tmp_path: Path) -> None:
         pytest.skip("needs root to switch to the user nobody")
     base = Path(tempfile.mkdtemp(dir="/tmp", prefix="corral-rmtree-"))  # tmp_path's parents are root-only
     try:
-        os.chmod(base, 0o755)
+        os.chmod(base, 0o755)  # noqa: S103 - nobody must reach the tree inside
         os.chown(base, NOBODY, NOBODY)  # the folder holding the tree is nobody's too, or the last rmdir fails
         root = _tree(base / "root")
         (root / "a" / "locked").mkdir()
@@ -102,7 +102,7 @@ def test_deletes_read_only_folders_as_their_owner(tmp_path: Path) -> None:
                 os.setuid(NOBODY)
                 remove_tree(root)
                 code = 0
-            except BaseException as err:
+            except BaseException as err:  # noqa: BLE001 - reported to the parent through stderr and the exit code
                 os.write(2, f"child: {err!r}\n".encode())
             finally:
                 os._exit(code)

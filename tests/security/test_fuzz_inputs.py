@@ -57,7 +57,7 @@ CLI = settings(LIBRARY, max_examples=25 * _SCALE)
 _ODD = ["\x00", "\n", "\r", "\t", "\x1b[2J", "\x1b]0;x\x07", "\u202e", "\u2028", "\ufeff", "\U0001f40d", "é", '"',
         "'", "\\", "=", "[", "]", "{", "}", "#", ";", " ", "-r ", "--index-url ", "../", "/", "~", "$HOME", "%s"]
 odd_text = st.one_of(
-    st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
     st.lists(st.sampled_from(_ODD) | st.text("abc.-_0123456789", max_size=4), max_size=8).map("".join),
 )
 plausible = st.sampled_from(["demo", "alpha", "alpha>=1", "1.0", ">=3.12", "3.12", ".venv", "dev", "uv", "pip",
@@ -211,9 +211,10 @@ def _target() -> InterpreterInfo:
 
     return InterpreterInfo(path=sys.executable, realpath=sys.executable, implementation="CPython",
                            version="{}.{}.{}".format(*sys.version_info[:3]),
-                           version_info=tuple(sys.version_info[:3]), machine="x86_64", pointer_bits=64,
+                           version_info=(sys.version_info[0], sys.version_info[1], sys.version_info[2]),
+                           machine="x86_64", pointer_bits=64,
                            platform=sys.platform, prefix=sys.prefix, base_prefix=sys.base_prefix,
-                           marker_env=dict(default_environment()))
+                           marker_env={k: str(v) for k, v in default_environment().items()})
 
 
 def _fake_env(root: Path, cfg: bytes, record: bytes | None = None, stamp: bytes | None = None) -> Path:
@@ -236,7 +237,7 @@ def _fake_env(root: Path, cfg: bytes, record: bytes | None = None, stamp: bytes 
 
 @LIBRARY
 @given(data=pyproject_bytes)
-def test_toml_reader_gives_a_dict_or_one_clear_error(data):
+def test_toml_reader_gives_a_dict_or_one_clear_error(data: bytes) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "pyproject.toml")
@@ -247,7 +248,7 @@ def test_toml_reader_gives_a_dict_or_one_clear_error(data):
 
 @LIBRARY
 @given(document=pyproject_doc)
-def test_pyproject_readers_never_crash(document):
+def test_pyproject_readers_never_crash(document: dict[str, Any]) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -266,7 +267,7 @@ def test_pyproject_readers_never_crash(document):
 
 @LIBRARY
 @given(document=pylock_doc)
-def test_lock_check_and_selection_never_crash_and_never_inject(document):
+def test_lock_check_and_selection_never_crash_and_never_inject(document: dict[str, Any]) -> None:
 
     checked = only_corral_errors(lambda: check_lock(document, origin="pylock.toml"))
     if checked is None:
@@ -282,7 +283,7 @@ def test_lock_check_and_selection_never_crash_and_never_inject(document):
 
 @LIBRARY
 @given(data=pylock_bytes)
-def test_lock_file_bytes_never_crash(data):
+def test_lock_file_bytes_never_crash(data: bytes) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "pylock.toml")
@@ -294,7 +295,7 @@ def test_lock_file_bytes_never_crash(data):
 
 @LIBRARY
 @given(text=cfg_text)
-def test_pyvenv_cfg_parses_and_never_renders_a_new_key(text):
+def test_pyvenv_cfg_parses_and_never_renders_a_new_key(text: str) -> None:
 
     cfg = PyvenvCfg.parse(text)
     for value in (cfg.home, cfg.version, cfg.system_site_packages, cfg.creator):
@@ -306,7 +307,7 @@ def test_pyvenv_cfg_parses_and_never_renders_a_new_key(text):
 
 @LIBRARY
 @given(cfg=cfg_bytes, record=record_bytes, stamp=record_bytes)
-def test_env_readers_never_crash_and_never_trust_a_shipped_record(cfg, record, stamp):
+def test_env_readers_never_crash_and_never_trust_a_shipped_record(cfg: bytes, record: bytes, stamp: bytes) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp, "proj")
@@ -357,7 +358,7 @@ def _cli(cli_home: Path, argv: list[str], files: dict[str, bytes], *, with_env: 
 
 @CLI
 @given(pyproject=pyproject_bytes, cfg=cfg_bytes, record=record_bytes)
-def test_cli_doctor_never_crashes(cli_home, pyproject, cfg, record):
+def test_cli_doctor_never_crashes(cli_home: Path, pyproject: bytes, cfg: bytes, record: bytes) -> None:
     with tempfile.TemporaryDirectory(dir=cli_home) as tmp:
         world = make_world(Path(tmp, "case"), cli_home / "caches")
         (world.root / "pyproject.toml").write_bytes(pyproject)
@@ -368,27 +369,29 @@ def test_cli_doctor_never_crashes(cli_home, pyproject, cfg, record):
 
 @CLI
 @given(pyproject=pyproject_bytes, pylock=pylock_bytes)
-def test_cli_sync_frozen_never_crashes(cli_home, pyproject, pylock):
+def test_cli_sync_frozen_never_crashes(cli_home: Path, pyproject: bytes, pylock: bytes) -> None:
     _cli(cli_home, ["sync", "--frozen", "--offline"], {"pyproject.toml": pyproject, "pylock.toml": pylock,
                                                         ".python-version": b"3.12\n"})
 
 
 @CLI
 @given(pylock=pylock_bytes)
-def test_cli_sync_frozen_with_a_valid_project_never_crashes(cli_home, pylock):
+def test_cli_sync_frozen_with_a_valid_project_never_crashes(cli_home: Path, pylock: bytes) -> None:
     _cli(cli_home, ["sync", "--frozen", "--offline"], {"pyproject.toml": DEFAULT_PYPROJECT, "pylock.toml": pylock,
                                                         ".python-version": b"3.12\n"})
 
 
 @CLI
 @given(pyproject=pyproject_bytes, record=record_bytes)
-def test_cli_info_json_never_crashes(cli_home, pyproject, record):
+def test_cli_info_json_never_crashes(cli_home: Path, pyproject: bytes, record: bytes) -> None:
     _cli(cli_home, ["info", "--json"], {"pyproject.toml": pyproject}, with_env=record)
 
 
 @CLI
 @given(pyproject=pyproject_bytes, cfg=cfg_bytes, record=record_bytes)
-def test_cli_hook_never_breaks_the_prompt_nor_activates_a_shipped_env(cli_home, pyproject, cfg, record):
+def test_cli_hook_never_breaks_the_prompt_nor_activates_a_shipped_env(
+    cli_home: Path, pyproject: bytes, cfg: bytes, record: bytes
+) -> None:
     with tempfile.TemporaryDirectory(dir=cli_home) as tmp:
         world = make_world(Path(tmp, "case"), cli_home / "caches")
         (world.root / "pyproject.toml").write_bytes(pyproject)
@@ -421,7 +424,7 @@ def _paths_in(stamp: dict[str, Any]) -> list[tuple[str, ...]]:
 
 @CLI
 @given(data=st.data())
-def test_cli_run_fast_path_survives_any_stamp(synced, data):
+def test_cli_run_fast_path_survives_any_stamp(synced: tuple[Any, dict[str, Any]], data: st.DataObject) -> None:
     world, genuine = synced
     stamp = json.loads(json.dumps(genuine))
     for path in data.draw(st.lists(st.sampled_from(_paths_in(genuine)), min_size=1, max_size=3)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from security_support import (
@@ -76,7 +77,9 @@ def _corral_temps(root: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_hostile_project_reaches_nothing_outside(case, tmp_path, shared_caches, request):
+def test_hostile_project_reaches_nothing_outside(
+    case: dict[str, Any], tmp_path: Path, shared_caches: Path, request: pytest.FixtureRequest
+) -> None:
     world = make_world(tmp_path / "case", shared_caches)
     index_url = request.getfixturevalue("local_index").simple_url
     environ = corral_environ(world, index_url, case.get("environ"))
@@ -120,7 +123,7 @@ def test_hostile_project_reaches_nothing_outside(case, tmp_path, shared_caches, 
                 assert not re.search(pattern, text, re.MULTILINE), f"{path} matches /{pattern}/\n{shown}"
 
 
-def test_corpus_is_large_unique_and_covers_every_family():
+def test_corpus_is_large_unique_and_covers_every_family() -> None:
     ids = [c["id"] for c in CASES]
     assert len(ids) >= 40
     assert len(set(ids)) == len(ids)

@@ -8,7 +8,9 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +20,9 @@ from support.journals import pending_journals
 from support.projects import demo_pyproject
 from support.reliability import corral_cmd, subprocess_environ, tree_digest
 
+if TYPE_CHECKING:
+    from support.index import LocalIndex
+
 pytestmark = pytest.mark.integration
 
 PYPROJECT = demo_pyproject("alpha>=1.0")
@@ -25,15 +30,15 @@ EVIL = b"pwned by a cloned repository\n"
 
 
 @pytest.fixture
-def indexed(monkeypatch: pytest.MonkeyPatch, local_index: object) -> str:
-    url = local_index.simple_url  # type: ignore[attr-defined]
+def indexed(monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex) -> str:
+    url = local_index.simple_url
     monkeypatch.setenv("UV_INDEX_URL", url)
     monkeypatch.setenv("PIP_INDEX_URL", url)
     return url
 
 
 @pytest.fixture
-def template(tmp_path_factory: pytest.TempPathFactory, corral, indexed: str) -> Path:
+def template(tmp_path_factory: pytest.TempPathFactory, corral: Callable[..., Ran], indexed: str) -> Path:
     """A locked and synced project, built once per test module (copied per test)."""
     root = tmp_path_factory.mktemp("template") / "proj"
     root.mkdir()
@@ -66,7 +71,7 @@ class Ran:
 
 
 @pytest.fixture
-def corral():
+def corral() -> Callable[..., Ran]:
     def _run(*args: str, cwd: Path) -> Ran:
         return Ran(subprocess.run(corral_cmd(*args), cwd=cwd, env=subprocess_environ(), capture_output=True,
                                   text=True, check=False, timeout=300))
@@ -84,7 +89,9 @@ def _clean(result: object) -> None:
 
 
 @pytest.mark.parametrize("target", ["../victim/notes.txt", "{victim}/notes.txt"])
-def test_a_shipped_transaction_journal_is_never_obeyed(corral, lab, target: str) -> None:
+def test_a_shipped_transaction_journal_is_never_obeyed(
+    corral: Callable[..., Ran], lab: tuple[Path, Path], target: str
+) -> None:
     root, victim = lab
     (root / "evil.corral-new").write_bytes(EVIL)
     (root / ".pyproject.toml.corral-new").write_bytes(EVIL)
@@ -99,7 +106,9 @@ def test_a_shipped_transaction_journal_is_never_obeyed(corral, lab, target: str)
     assert (root / "evil.corral-new").read_bytes() == EVIL, "corral acted on a file it did not write"
 
 
-def test_a_shipped_recreate_journal_with_an_empty_token_deletes_nothing(corral, lab) -> None:
+def test_a_shipped_recreate_journal_with_an_empty_token_deletes_nothing(
+    corral: Callable[..., Ran], lab: tuple[Path, Path]
+) -> None:
     root, victim = lab
     journal = {"env": str(root / ".venv"), "new": str(victim), "old": "../victim", "token": ""}
     (root / ".corral-recreate.json").write_text(json.dumps(journal), encoding="utf-8")
@@ -110,7 +119,7 @@ def test_a_shipped_recreate_journal_with_an_empty_token_deletes_nothing(corral, 
     assert (root / ".corral-recreate.json").is_file()
 
 
-def test_a_shipped_creating_marker_deletes_nothing(corral, lab) -> None:
+def test_a_shipped_creating_marker_deletes_nothing(corral: Callable[..., Ran], lab: tuple[Path, Path]) -> None:
     root, victim = lab
     data = root / "data"
     data.mkdir()
@@ -125,7 +134,9 @@ def test_a_shipped_creating_marker_deletes_nothing(corral, lab) -> None:
     assert tree_digest(victim) == before and tree_digest(data) == data_before
 
 
-def test_temporary_names_in_a_shipped_env_are_never_written_through(corral, lab) -> None:
+def test_temporary_names_in_a_shipped_env_are_never_written_through(
+    corral: Callable[..., Ran], lab: tuple[Path, Path]
+) -> None:
     """Links planted where corral writes temporaries (stamp, candidate lock, new files) are never followed."""
     root, victim = lab
     assert corral("sync", cwd=root).exit_code == 0
@@ -142,7 +153,9 @@ def test_temporary_names_in_a_shipped_env_are_never_written_through(corral, lab)
     assert tree_digest(victim) == before
 
 
-def test_journals_live_in_corrals_state_folder_and_are_gone_after_success(corral, lab) -> None:
+def test_journals_live_in_corrals_state_folder_and_are_gone_after_success(
+    corral: Callable[..., Ran], lab: tuple[Path, Path]
+) -> None:
     root, _victim = lab
     assert corral("add", "beta", cwd=root).exit_code == 0
     assert corral("recreate", "--yes", cwd=root).exit_code == 0
@@ -158,7 +171,9 @@ def _state_journal(root: Path, kind: str, data: dict[str, object]) -> Path:
     return path
 
 
-def test_even_corrals_own_transaction_journal_may_name_only_files_it_generates(corral, lab) -> None:
+def test_even_corrals_own_transaction_journal_may_name_only_files_it_generates(
+    corral: Callable[..., Ran], lab: tuple[Path, Path]
+) -> None:
     root, victim = lab
     (root / ".evil.corral-new-0123456789abcdef").write_bytes(EVIL)
     entry = {"target": "../victim/notes.txt", "new": ".evil.corral-new-0123456789abcdef", "sha256": _sha(EVIL)}
@@ -170,7 +185,9 @@ def test_even_corrals_own_transaction_journal_may_name_only_files_it_generates(c
     assert tree_digest(victim) == before
 
 
-def test_even_corrals_own_recreate_journal_may_name_only_its_sibling_builds(corral, lab) -> None:
+def test_even_corrals_own_recreate_journal_may_name_only_its_sibling_builds(
+    corral: Callable[..., Ran], lab: tuple[Path, Path]
+) -> None:
     root, victim = lab
     _state_journal(root, "recreate", {"env": str(root / ".venv"), "new": str(victim), "old": str(victim),
                                       "token": "abcdef01"})
@@ -182,7 +199,7 @@ def test_even_corrals_own_recreate_journal_may_name_only_its_sibling_builds(corr
     assert not pending_journals()
 
 
-def test_a_journal_owned_by_another_user_is_ignored(corral, lab) -> None:
+def test_a_journal_owned_by_another_user_is_ignored(corral: Callable[..., Ran], lab: tuple[Path, Path]) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root to give a file to another user")
     root, victim = lab

@@ -38,7 +38,7 @@ from support.reliability import fake_env, subprocess_environ, tree_digest
 from support.toml import tomllib
 from support.wheelhouse import WHEELHOUSE
 
-SECRET = "TOPSECRET-5e1d0c"
+SECRET = "TOPSECRET-5e1d0c"  # noqa: S105 - a marker that must never be printed
 SHA = "a" * 64
 Corral = Callable[..., RunResult]
 PYPROJECT = """\

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +19,9 @@ from corral.shells.fish import fish_quote
 from corral.shells.nushell import nu_quote
 from support import shellkit
 from support.shellkit import make_environ, require
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # fixtures live in shellkit (a conftest.py here would shadow tests/conftest.py)
 base_python_dir = shellkit.base_python_dir
@@ -74,7 +78,9 @@ TRICKY = ["a b", "it's", 'say "hi"', "$HOME", "`date`", "$(date)", "100%", "Ã¼ Ã
     ("tcsh", csh_quote, "printf '%s\\n' {}"),
     ("nu", nu_quote, "print {}"),
 ])
-def test_quoting_round_trips_through_the_real_shell(shell: str, quote, command: str, tmp_path: Path) -> None:
+def test_quoting_round_trips_through_the_real_shell(
+    shell: str, quote: Callable[[str], str], command: str, tmp_path: Path
+) -> None:
     if shell == "nu" and shutil.which("nu") is None:
         pytest.skip("nushell is optional")
     exe = require(shell)

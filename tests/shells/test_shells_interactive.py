@@ -6,7 +6,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -32,7 +32,7 @@ _VE = re.compile(r"VE=\[([^$\]]*)\]")
 class Session:
     """One interactive shell; `run` types a command and waits for its exit status."""
 
-    child: pexpect.spawn
+    child: Any  # a pexpect.spawn (pexpect ships no types)
     status_var: str
     counter: int = 0
 
@@ -49,7 +49,7 @@ class Session:
                            'echo "VE=[${VIRTUAL_ENV-}]"')
         found = _VE.findall(text)
         assert found, text
-        return found[-1]
+        return str(found[-1])
 
 
 @dataclass

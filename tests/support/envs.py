@@ -1,4 +1,4 @@
-"""Real projects with real synced envs, and fake base installations (the doctor, recreate, upgrade, inventory and trust tests)."""
+"""Real projects with real synced envs, and fake base installations (doctor, recreate, upgrade, inventory, trust tests)."""
 
 from __future__ import annotations
 
@@ -45,9 +45,11 @@ def run(cmd: list[str | Path], **kw: object) -> subprocess.CompletedProcess[str]
     """Run a program; a script whose #! interpreter is gone "fails" like a shell would (exit 127)."""
     argv = [str(c) for c in cmd]
     try:
-        return subprocess.run(argv, capture_output=True, text=True, check=False, **kw)  # type: ignore[call-overload]
+        done: subprocess.CompletedProcess[str] = subprocess.run(  # type: ignore[call-overload]
+            argv, capture_output=True, text=True, check=False, **kw)
     except OSError as err:  # ENOENT from exec: the shebang names a missing interpreter
         return subprocess.CompletedProcess(argv, 127, "", str(err))
+    return done
 
 
 def corral_cli(*args: str | Path, cwd: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -156,7 +156,7 @@ class IndexHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     no_cache: ClassVar[dict[str, str]] = {"Cache-Control": "no-store"}
 
-    def log_message(self, format: str, *args: object) -> None:
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Stay quiet."""
 
     def do_GET(self) -> None:

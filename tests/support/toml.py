@@ -1,4 +1,4 @@
-"""`tomllib` on 3.11+, `tomli` (corral's own dependency there) on 3.10: the suite runs on every Python corral supports."""
+"""`tomllib` on 3.11+, `tomli` (corral's own dependency there) on 3.10: the suite runs on every supported Python."""
 
 from __future__ import annotations
 

@@ -56,3 +56,54 @@ def test_the_typed_names_of_settings_value_match_the_table() -> None:
     named = set().union(*groups.values(), strs, optional)
     assert named == {s.name for s in SETTINGS}
     assert sum(len(g) for g in (*groups.values(), strs, optional)) == len(SETTINGS)  # none in two groups
+
+
+def test_a_callers_own_value_ranks_as_the_command_line() -> None:
+    settings = Settings(environ={"CORRAL_ENGINE": "pip", "CORRAL_SEED": "0"})
+    assert settings.get("engine", "uv") == settings.get("engine", "uv")
+    assert (settings.get("engine", "uv").value, settings.get("engine", "uv").source) == ("uv", "command line")
+    assert settings.get("engine").source == "env CORRAL_ENGINE"  # None: not given
+    assert settings.value("seed", True) is True
+    assert settings.value("seed") is False
+    with pytest.raises(ConfigError, match="--python: python is empty"):
+        settings.get("python", " ")  # checked as a flag is
+
+
+def test_the_cli_puts_a_commands_setting_options_in_the_command_line_layer(tmp_path: Path) -> None:
+    from corral.cli.main import _setting_flags, command_parser
+    from corral.services.context import Context
+
+    module, parser = command_parser("venv")
+    args = parser.parse_args(["--no-seed", "--prompt", "p", "--creator", "venv"])
+    flags = _setting_flags(module, args)
+    assert flags == {"python": None, "system-site-packages": None, "prompt": "p", "seed": False, "creator": "venv"}
+    ctx = Context(cwd=tmp_path, environ={"CORRAL_SEED": "1", "CORRAL_PYTHON": "3.12"}, flags=flags)
+    assert (ctx.settings.value("seed"), ctx.settings.get("seed").source) == (False, "command line")
+    assert ctx.settings.get("python").source == "env CORRAL_PYTHON"  # not given on the command line
+    module, parser = command_parser("run")
+    assert _setting_flags(module, parser.parse_args(["--python", "3.11", "x"])) == {"engine": None}  # a script's
+
+
+def test_a_derived_context_shares_the_command_and_sees_its_own_folder_or_project(tmp_path: Path) -> None:
+    from corral.services.context import Context
+    from corral.services.project import Project
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "pyproject.toml").write_text('[project]\nname = "a"\nversion = "0"\n')
+    ctx = Context(cwd=tmp_path / "a", environ={"CORRAL_HOME": str(tmp_path / "home")}, flags={"engine": "pip"})
+    finder, project = ctx.finder, ctx.project  # what was found already is not looked up again
+    same = ctx.derive(flags={"seed": False, "prompt": None})
+    assert same.environ is ctx.environ
+    assert same.paths is ctx.paths
+    assert same.finder is finder
+    assert same.project is project
+    assert same.flags == {"engine": "pip", "seed": False}
+    assert ctx.flags == {"engine": "pip"}
+    (tmp_path / "b").mkdir()
+    elsewhere = ctx.derive(cwd=tmp_path / "b")
+    assert elsewhere.cwd == tmp_path / "b"
+    assert elsewhere.project is None
+    edited = ctx.derive(project=Project(root=tmp_path / "a", data={"project": {"name": "a"},
+                                                                    "tool": {"corral": {"seed": False}}}))
+    assert edited.settings.get("seed").value is False
+    assert ctx.settings.get("seed").value is True

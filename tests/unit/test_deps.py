@@ -8,7 +8,7 @@ from corral.core.deps import ProjectDeps
 from corral.errors import ConfigError, InvalidRequirement
 
 
-def test_reads_dependencies_extras_and_groups_with_normalized_names():
+def test_reads_dependencies_extras_and_groups_with_normalized_names() -> None:
     deps = ProjectDeps.from_pyproject({
         "project": {"dependencies": ["alpha>=1"], "optional-dependencies": {"Fast_IO": ["gamma[fast]"]},
                     "requires-python": ">=3.9"},
@@ -21,25 +21,25 @@ def test_reads_dependencies_extras_and_groups_with_normalized_names():
     assert ("group:test", "delta<2") in deps.all_requirements()
 
 
-def test_nested_include_groups_expand_in_order():
+def test_nested_include_groups_expand_in_order() -> None:
     deps = ProjectDeps.from_pyproject({"dependency-groups": {
         "a": ["one", {"include-group": "b"}, "four"], "b": ["two", {"include-group": "c"}], "c": ["three"]}})
     assert deps.expand_group("a") == ["one", "two", "three", "four"]
 
 
-def test_cycle_is_an_error_naming_the_chain():
+def test_cycle_is_an_error_naming_the_chain() -> None:
     with pytest.raises(ConfigError, match="cycle: a -> b -> a"):
         ProjectDeps.from_pyproject({"dependency-groups": {"a": [{"include-group": "b"}],
                                                           "b": [{"include-group": "a"}]}})
 
 
-def test_unknown_include_group_lists_the_valid_ones():
+def test_unknown_include_group_lists_the_valid_ones() -> None:
     expected = r"unknown dependency group 'tset' \(included from 'dev'\); valid groups: dev"
     with pytest.raises(ConfigError, match=expected):
         ProjectDeps.from_pyproject({"dependency-groups": {"dev": [{"include-group": "tset"}]}})
 
 
-def test_bad_requirement_names_file_table_and_entry():
+def test_bad_requirement_names_file_table_and_entry() -> None:
     with pytest.raises(InvalidRequirement, match=r"x/pyproject.toml: \[project.optional-dependencies\].fast entry 2"):
         ProjectDeps.from_pyproject({"project": {"optional-dependencies": {"fast": ["ok", "bad >>> 1"]}}},
                                    source="x/pyproject.toml")
@@ -49,6 +49,6 @@ def test_bad_requirement_names_file_table_and_entry():
         ProjectDeps.from_pyproject({"project": {"dependencies": "alpha"}})
 
 
-def test_group_names_colliding_after_normalization_are_refused():
+def test_group_names_colliding_after_normalization_are_refused() -> None:
     with pytest.raises(ConfigError, match="twice"):
         ProjectDeps.from_pyproject({"dependency-groups": {"Dev": [], "dev": []}})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 
@@ -12,15 +14,15 @@ from support.toml import tomllib
 WHEEL = {"url": "https://u:pw@files.example/alpha-1.0-py3-none-any.whl", "hashes": {"sha256": "ab" * 32}}
 
 
-def pkg(name: str, marker: str | None = None, version: str = "1.0") -> dict:
-    out = {"name": name, "version": version, "index": "https://u:pw@idx.example/simple",
-           "wheels": [{**WHEEL, "url": WHEEL["url"].replace("alpha-1.0", f"{name}-{version}")}]}
+def pkg(name: str, marker: str | None = None, version: str = "1.0") -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name, "version": version, "index": "https://u:pw@idx.example/simple",
+           "wheels": [{**WHEEL, "url": str(WHEEL["url"]).replace("alpha-1.0", f"{name}-{version}")}]}
     if marker:
         out["marker"] = marker
     return out
 
 
-def test_markers_or_selection_terms_with_environment_markers():
+def test_markers_or_selection_terms_with_environment_markers() -> None:
     merged = merge_exports([
         (("default", ""), [pkg("alpha"), pkg("foo", "sys_platform == 'win32'")]),
         (("group", "dev"), [pkg("foo"), pkg("bar", "python_version < '3.10'")]),
@@ -30,7 +32,8 @@ def test_markers_or_selection_terms_with_environment_markers():
     assert [p["name"] for p in merged] == ["alpha", "bar", "foo"]
     assert "marker" not in by_name["alpha"]
     foo = Marker(by_name["foo"]["marker"])
-    base = {"extras": frozenset(), "dependency_groups": frozenset(), "sys_platform": "linux"}
+    base: dict[str, str | frozenset[str]] = {
+        "extras": frozenset(), "dependency_groups": frozenset(), "sys_platform": "linux"}
     assert not foo.evaluate(base)
     assert foo.evaluate({**base, "sys_platform": "win32"})
     assert foo.evaluate({**base, "dependency_groups": frozenset({"dev"})})
@@ -40,7 +43,7 @@ def test_markers_or_selection_terms_with_environment_markers():
     assert not bar.evaluate({**base, "dependency_groups": frozenset({"dev"}), "python_version": "3.12"})
 
 
-def test_credentials_are_stripped_everywhere():
+def test_credentials_are_stripped_everywhere() -> None:
     merged = merge_exports([(("default", ""), [pkg("alpha")])])
     text = render_pylock(LockDocument(requires_python=">=3.9", extras=[], dependency_groups=[], default_groups=[],
                                       packages=merged, inputs_hash="sha256:" + "0" * 64))
@@ -49,7 +52,7 @@ def test_credentials_are_stripped_everywhere():
     assert strip_credentials("https://host/simple") == "https://host/simple"
 
 
-def test_rendering_is_valid_pep751_deterministic_and_carries_the_hash():
+def test_rendering_is_valid_pep751_deterministic_and_carries_the_hash() -> None:
     exports = [(("default", ""), [pkg("beta"), pkg("alpha", version="2.0"), pkg("alpha", "python_version < '3.10'")]),
                (("group", "dev"), [pkg("gamma")])]
     def render() -> str:
@@ -68,7 +71,7 @@ def test_rendering_is_valid_pep751_deterministic_and_carries_the_hash():
     assert data["default-groups"] == ["dev"] and data["tool"]["corral"]["inputs-hash"] == "sha256:" + "1" * 64
 
 
-def test_inputs_hash_tracks_inputs_not_formatting():
+def test_inputs_hash_tracks_inputs_not_formatting() -> None:
     base = {"project": {"dependencies": ["alpha"], "requires-python": ">=3.9", "name": "x"}}
     h = inputs_hash(base, default_groups=["dev"], index_urls=["https://i/simple"])
     assert h == inputs_hash({**base, "tool": {"other": 1}}, default_groups=["Dev"], index_urls=["https://tok@i/simple/"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +16,10 @@ from corral.services.activation import (
     deactivate_change,
     env_prompt,
 )
+
+if TYPE_CHECKING:
+
+    from conftest import Corral
 
 
 def _env(root: Path, cfg: str = "home = /usr/bin\n") -> Path:
@@ -71,7 +76,7 @@ def test_every_registered_shell_loads_and_renders(tmp_path: Path) -> None:
         assert str(tmp_path) in text, name
 
 
-def test_unknown_shell_names_the_supported_ones(corral, project: Path) -> None:
+def test_unknown_shell_names_the_supported_ones(corral: Corral, project: Path) -> None:
     result = corral("activate", "--shell", "dos", cwd=project)
     assert result.exit_code == 2
     assert "unknown shell 'dos'" in result.stderr
@@ -79,21 +84,21 @@ def test_unknown_shell_names_the_supported_ones(corral, project: Path) -> None:
     assert "xonsh" in result.stderr
 
 
-def test_activate_without_an_env_says_how_to_make_one(corral, project: Path) -> None:
+def test_activate_without_an_env_says_how_to_make_one(corral: Corral, project: Path) -> None:
     result = corral("activate", "--shell", "bash", cwd=project)
     assert result.exit_code == 1
     assert "corral venv" in result.stderr
     assert result.stdout == ""
 
 
-def test_activate_with_env_option_renders_for_that_env(corral, tmp_path: Path) -> None:
+def test_activate_with_env_option_renders_for_that_env(corral: Corral, tmp_path: Path) -> None:
     env = _env(tmp_path / "some env")
     result = corral("activate", "--env", str(env), "--shell", "fish")
     assert result.exit_code == 0, result.stderr
     assert f"set -gx VIRTUAL_ENV '{env}'" in result.stdout
 
 
-def test_nested_corral_shell_is_refused(corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nested_corral_shell_is_refused(corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORRAL_SHELL", "/somewhere/.venv")
     result = corral("shell", "--env", str(_env(tmp_path / "e")), "--shell", "bash")
     assert result.exit_code == 2
@@ -101,7 +106,7 @@ def test_nested_corral_shell_is_refused(corral, tmp_path: Path, monkeypatch: pyt
     assert "exit" in result.stderr
 
 
-def test_hook_snippet_calls_corral_and_compares_pwd_first(corral) -> None:
+def test_hook_snippet_calls_corral_and_compares_pwd_first(corral: Corral) -> None:
     result = corral("hook", "bash")
     assert result.exit_code == 0
     assert '"${_CORRAL_LAST_PWD-}" != "$PWD"' in result.stdout

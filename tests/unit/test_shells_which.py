@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import pyenv_python
+from conftest import Corral, pyenv_python
 from corral.services.context import Context
-from corral.services.which import which
+from corral.services.which import WhichReport, which
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _report(root: Path, path: str, **extra: str):
+def _report(root: Path, path: str, **extra: str) -> WhichReport:
     environ = {"PATH": path, **extra}
     return which(Context(cwd=root, environ=environ), environ=environ, activate_hint="FIX")
 
@@ -63,7 +63,7 @@ def test_a_stray_pip_earlier_on_path_is_flagged(seeded: Path, tmp_path: Path) ->
                for p in report_path_first.problems)
 
 
-def test_which_cli_json_and_check_exit_code(corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_which_cli_json_and_check_exit_code(corral: Corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     result = corral("which", "--json", "--check", "--shell", "fish", cwd=seeded)
     assert result.exit_code == 1
@@ -75,7 +75,7 @@ def test_which_cli_json_and_check_exit_code(corral, seeded: Path, monkeypatch: p
 
 
 def test_which_is_a_check_exiting_1_when_the_live_env_is_not_the_projects(
-        corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        corral: Corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     wrong = corral("which", cwd=seeded)
     assert wrong.exit_code == 1, wrong.stdout + wrong.stderr
