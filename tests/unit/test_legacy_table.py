@@ -12,11 +12,12 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from corral.core.interpreter import LEGACY_EOL, InterpreterInfo
+from corral.core.pyversion import python_minor
 from corral.creators.virtualenv import VirtualenvCreator
 from corral.infra.environ import virtualenv_environ
 from corral.services.context import Context
 from corral.services.legacy import notice_for_env
-from corral.toolchain.legacy import LEGACY, VIRTUALENV_REQUIREMENTS, VIRTUALENV_VERSION, legacy_notice, parse_minor
+from corral.toolchain.legacy import LEGACY, VIRTUALENV_REQUIREMENTS, VIRTUALENV_VERSION, legacy_notice
 from corral.toolchain.virtualenv_tool import choose_host, find_virtualenv, toolchain_dir
 from support.wheelhouse import require_wheelhouse
 
@@ -106,10 +107,10 @@ def test_legacy_notice_is_one_line_for_legacy_pythons_only(version: str, expecte
     assert legacy_notice(version) == expected
 
 
-def test_parse_minor_reads_pyvenv_cfg_styles() -> None:
-    assert parse_minor("2.7.18.final.0") == (2, 7)
-    assert parse_minor("3.12") == (3, 12)
-    assert parse_minor("3") is None
+def test_python_minor_reads_pyvenv_cfg_styles() -> None:
+    assert python_minor("2.7.18.final.0") == (2, 7)
+    assert python_minor("3.12") == (3, 12)
+    assert python_minor("3") is None
 
 
 def test_host_is_newest_verified_non_legacy_cpython() -> None:

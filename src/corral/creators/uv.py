@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
+from corral.core.env import Env
 from corral.errors import EngineError
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
@@ -50,7 +50,7 @@ class UvCreator:
                 continue
             return
         run([*base, "--clear"], env=request.environ, what="uv venv")
-        python = request.dest / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+        python = Env.at(request.dest).python
         try:
             run([str(python), "-m", "ensurepip", "--default-pip"], env=request.environ, what="ensurepip")
         except EngineError as err:

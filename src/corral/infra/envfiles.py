@@ -31,15 +31,15 @@ def read_pyvenv_cfg(env: Path) -> bytes:
     return read_small(env / "pyvenv.cfg", limit=_CFG_BYTES, what="pyvenv.cfg")
 
 
-def read_env(env: Path, *, limit: int = _CFG_BYTES, strict: bool = False) -> Env:
+def read_env(env: Path, *, limit: int = _CFG_BYTES, strict: bool = False, windows: bool | None = None) -> Env:
     """The env at `env` with its pyvenv.cfg read and parsed (the one reader: doctor, services, inventory).
 
     `limit`: the most bytes a pyvenv.cfg may have. `strict`: bytes that are not UTF-8 raise UnicodeDecodeError
-    (otherwise they read as U+FFFD). Raises OSError when the file is missing or unreadable (UnreadableFile: not a
-    regular file, or larger than `limit`).
+    (otherwise they read as U+FFFD). `windows`: the layout (default: the running OS's). Raises OSError when the
+    file is missing or unreadable (UnreadableFile: not a regular file, or larger than `limit`).
     """
     data = read_small(env / "pyvenv.cfg", limit=limit, what="pyvenv.cfg")
-    return Env.from_cfg(env, data, strict=strict)
+    return Env.from_cfg(env, data, strict=strict, windows=windows)
 
 
 def activate_location(bin_dir: Path) -> str | None:

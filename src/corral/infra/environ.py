@@ -17,6 +17,8 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from corral.core.env import Env
+
 __all__ = [
     "engine_environ",
     "env_environ",
@@ -82,7 +84,7 @@ def virtualenv_environ(base: Mapping[str, str]) -> dict[str, str]:
 
 def env_environ(env: Path, base: Mapping[str, str], *, extra_bins: Sequence[Path] = ()) -> dict[str, str]:
     """`base` with the env's executables (then `extra_bins`) first on PATH, VIRTUAL_ENV set, PYTHONHOME unset."""
-    bin_dir = env / ("Scripts" if os.name == "nt" else "bin")
+    bin_dir = Env.at(env).bin_dir
     environ = {k: v for k, v in base.items() if k not in _IN_ENV_DROP}
     old_path = environ.get("PATH", os.defpath)
     front = [str(bin_dir), *(str(b) for b in extra_bins)]

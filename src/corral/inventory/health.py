@@ -16,14 +16,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from corral.core.interpreter import LEGACY_EOL
-from corral.core.layout import EnvLayout
 from corral.core.provenance import PROVENANCE_FILE
-from corral.core.pyvenv_cfg import PyvenvCfg
-from corral.infra.envfiles import activate_location, read_pyvenv_cfg, script_interpreter
+from corral.core.pyversion import python_minor
+from corral.infra.envfiles import activate_location, read_env, script_interpreter
 from corral.infra.json_file import read_json_cache
+
+if TYPE_CHECKING:
+    from corral.core.env import Env
 
 __all__ = ["DRIFT_NOT_CHECKED", "DriftCheck", "Health", "conda_python_version", "env_health"]
 
@@ -51,33 +53,32 @@ def env_health(  # noqa: PLR0911 - one return per verdict reads best
         return Health("broken", f"{root} is not there")
     if (root / "conda-meta").is_dir() and not (root / "pyvenv.cfg").exists():
         return _conda_health(root, windows=windows)
-    layout = EnvLayout.for_path(root, windows=windows)
     try:
-        cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
+        env = read_env(root, windows=windows)
     except OSError as err:
         return Health("broken", f"pyvenv.cfg unreadable: {err.strerror or err}")
-    broken = _broken(root, layout, cfg)
+    broken = _broken(env)
     if broken:
         return Health("broken", broken)
-    moved = _moved(root, layout, relocatable=cfg.values.get("relocatable", "").lower() == "true")
+    moved = _moved(env, relocatable=env.cfg.values.get("relocatable", "").lower() == "true")
     if moved:
         return Health("moved", moved)
     drift = drift_check(root) if drift_check else None
     drift_text = DRIFT_NOT_CHECKED if drift is None else ("drift" if drift else "in sync")
     if drift:
         return Health("drift", "installed packages differ from the lock", drift_text)
-    if _is_legacy(cfg.version):
-        return Health("legacy", f"Python {cfg.version} is past end of life", drift_text)
+    if _is_legacy(env.version_text):
+        return Health("legacy", f"Python {env.version_text} is past end of life", drift_text)
     return Health("ok", "", drift_text)
 
 
-def _broken(root: Path, layout: EnvLayout, cfg: PyvenvCfg) -> str:
-    python = root / Path(layout.python).relative_to(Path(layout.root))
+def _broken(env: Env) -> str:
+    python = env.python
     if not os.path.lexists(python):
         return f"{python} is missing"
     if not python.exists():
         return f"{python} points to {os.readlink(python)}, which is gone"
-    home = cfg.home
+    home = env.home
     if not home:
         return "pyvenv.cfg has no `home`"
     if not os.path.isdir(home):
@@ -89,13 +90,14 @@ def _same(a: str, b: Path) -> bool:
     return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
 
 
-def _moved(root: Path, layout: EnvLayout, *, relocatable: bool) -> str:
+def _moved(env: Env, *, relocatable: bool) -> str:
+    root = env.root
     location = _provenance_location(root)
     if location and not _same(location, root):
         return f"made at {location}"
     if relocatable:  # uv --relocatable: activate and shebangs are relative on purpose
         return ""
-    bin_dir = root / Path(layout.bin_dir).relative_to(Path(layout.root))
+    bin_dir = env.bin_dir
     activate = activate_location(bin_dir)
     if activate and not _same(activate, root):
         return f"activate sets VIRTUAL_ENV={activate}"
@@ -130,13 +132,7 @@ def _script_pythons(bin_dir: Path) -> list[tuple[Path, str]]:
 
 
 def _is_legacy(version: str | None) -> bool:
-    if not version:
-        return False
-    parts = version.split(".")
-    try:
-        return (int(parts[0]), int(parts[1])) in LEGACY_EOL
-    except (ValueError, IndexError):
-        return False
+    return python_minor(version) in LEGACY_EOL
 
 
 def _conda_health(root: Path, *, windows: bool | None) -> Health:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corral.core.env import Env
 from corral.errors import SafetyRefusal
 from corral.infra.rmtree import OpenedTree, remove_tree
 from corral.kernels.paths import search_dirs
@@ -111,7 +112,7 @@ def _status(spec: KernelSpec, *, check: bool,  # noqa: PLR0911 - one return per 
     if python and data_env is not None and not record and _OWN_PYTHON.match(python):
         # ipykernel's own spec, installed with it into the env: jupyter_client starts its own interpreter for
         # "python", and only a Jupyter running from this env sees this folder, so the kernel starts this env.
-        own = data_env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        own = Env.at(data_env).python
         if not own.exists():
             return data_env, "env-broken", f"{own} is missing (ipykernel's own spec in the env starts it)"
         if check:

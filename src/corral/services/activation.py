@@ -55,10 +55,10 @@ def env_prompt(root: Path, *, windows: bool = False) -> str:
     Characters that a prompt language would interpret (`$`, `%`, `!`, quotes, backslashes...) become `_`.
     """
     from corral.core.pyvenv_cfg import PyvenvCfg
-    from corral.infra.envfiles import read_pyvenv_cfg
+    from corral.infra.envfiles import read_env
 
     try:
-        cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
+        cfg = read_env(root).cfg
     except OSError:
         cfg = PyvenvCfg()
     name = (cfg.values.get("prompt") or "").strip().strip("'\"")

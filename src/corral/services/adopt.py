@@ -152,13 +152,14 @@ def _required(target: Target, changed: set[str], *, extras_asked: list[Any]) -> 
     """
     from packaging.requirements import InvalidRequirement, Requirement
 
+    from corral.core.env import Env
     from corral.core.interpreter import InterpreterInfo
-    from corral.services.inspection import distribution_requires, site_packages_dirs
+    from corral.services.inspection import distribution_requires
 
     identity = target.base_identity
     environment = dict(InterpreterInfo.from_probe(identity, path=str(target.python)).marker_env) if identity else {}
-    requires = {normalize_name(n): rs for n, rs in distribution_requires(site_packages_dirs(target.root,
-                                                                                            target.layout)).items()}
+    site = Env.at(target.root, windows=target.layout.windows).site_packages()
+    requires = {normalize_name(n): rs for n, rs in distribution_requires(site).items()}
     parsed: dict[str, list[Requirement]] = {}
     for owner, texts in requires.items():
         for text in texts:

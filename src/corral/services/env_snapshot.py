@@ -20,11 +20,10 @@ __all__ = ["EnvSnapshot"]
 
 
 def _folders(env: Path) -> list[Path]:
-    from corral.core.layout import EnvLayout
-    from corral.services.inspection import site_packages_dirs
+    from corral.core.env import Env
 
-    layout = EnvLayout.for_path(env)
-    return [*site_packages_dirs(env, layout), env / str(layout.bin_dir.name)]
+    model = Env.at(env)
+    return [*model.site_packages(), model.bin_dir]
 
 
 def _names(folder: Path) -> frozenset[str]:

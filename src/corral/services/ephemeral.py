@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corral.core.env import Env
 from corral.errors import UsageError
 from corral.services.scripts import ScriptEnv, ensure_env, script_key
 
@@ -33,7 +33,7 @@ def with_env(ctx: Context, packages: list[str], *, python: str | None = None,
     """
     reqs = _validated(list(packages))
     if base_env is not None and python is None:
-        python = str(base_env / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+        python = str(Env.at(base_env).python)
     inputs = json.dumps({"with": sorted(reqs), "base": str(base_env or "")})
     key = script_key(inputs, python=python, environ=ctx.environ, kind="with")
     return ensure_env(ctx, kind="with", key=key, requirements=reqs, python=python, overlay_of=base_env)
@@ -49,7 +49,7 @@ def tool_env(ctx: Context, tool: str, *, from_package: str | None = None, python
 
 def tool_executable(env: Path, tool: str) -> Path:
     """The tool's console script inside its env; a clear error listing what the package provides otherwise."""
-    bin_dir = env / ("Scripts" if os.name == "nt" else "bin")
+    bin_dir = Env.at(env).bin_dir
     for name in (tool, f"{tool}.exe"):
         if (bin_dir / name).is_file():
             return bin_dir / name

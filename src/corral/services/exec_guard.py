@@ -22,7 +22,6 @@ Sync and run also never use a project env corral did not make as it is: they reb
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,28 +87,25 @@ def start_refusal(paths: CorralPaths, exe: Path, roots: Iterable[str], *, base: 
 
 def _cfg_home(env: Path) -> str | None:
     """The `home` of `env`'s pyvenv.cfg; "" when the file is not a small regular file (nothing can tell)."""
-    from corral.core.pyvenv_cfg import PyvenvCfg
+    from corral.infra.envfiles import read_env
+    from corral.infra.safe_read import UnreadableFile
 
-    path = env / "pyvenv.cfg"
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _CFG_MAX_BYTES:
-            return ""
-        with open(path, "rb") as handle:
-            text = handle.read(_CFG_MAX_BYTES).decode("utf-8", errors="replace")
+        return read_env(env, limit=_CFG_MAX_BYTES).home
+    except UnreadableFile:
+        return ""
     except OSError:
         return None
-    return PyvenvCfg.parse(text).home
 
 
 def env_refusal(ctx: Context, env: Path) -> str | None:
     """Why corral must not start `env`'s python (its program, or the `home` it runs on, a project's file); else None."""
-    from corral.core.layout import EnvLayout
+    from corral.core.env import Env
 
     roots = project_roots(ctx, env)
     if not roots:
         return None
-    python = Path(str(EnvLayout.for_path(env).python))
+    python = Env.at(env).python
     refusal = start_refusal(ctx.paths, python, roots)
     if refusal is not None:
         return refusal

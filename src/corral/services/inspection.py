@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from corral.core.env import Env
 from corral.core.interpreter import LEGACY_EOL
-from corral.core.layout import EnvLayout
 from corral.core.provenance import PROVENANCE_FILE, Provenance
-from corral.core.pyvenv_cfg import PyvenvCfg
+from corral.core.pyversion import python_minor
 from corral.errors import EnvError
-from corral.infra.envfiles import read_pyvenv_cfg
+from corral.infra.envfiles import read_env
+
+if TYPE_CHECKING:
+    from corral.core.layout import EnvLayout
 
 __all__ = ["EnvInfo", "distribution_requires", "inspect_env", "installed_distributions", "is_environment",
            "site_packages_dirs"]
@@ -40,13 +43,7 @@ class EnvInfo:
     @property
     def legacy(self) -> bool:
         """2.7 / 3.6 / 3.7 env."""
-        if not self.version:
-            return False
-        parts = self.version.split(".")
-        try:
-            return (int(parts[0]), int(parts[1])) in LEGACY_EOL
-        except (ValueError, IndexError):
-            return False
+        return python_minor(self.version) in LEGACY_EOL
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -72,7 +69,7 @@ class EnvInfo:
 
 def is_environment(path: Path) -> bool:
     """A folder holding a pyvenv.cfg (PEP 405)."""
-    return (path / "pyvenv.cfg").is_file()
+    return Env.at(path).is_env()
 
 
 def read_provenance(root: Path) -> Provenance | None:
@@ -87,12 +84,8 @@ def read_provenance(root: Path) -> Provenance | None:
 
 
 def site_packages_dirs(root: Path, layout: EnvLayout) -> list[Path]:
-    """Every site-packages folder in the env (found on disk, no interpreter started)."""
-    if layout.windows:
-        candidates = [root / "Lib" / "site-packages"]
-    else:
-        candidates = sorted((root / "lib").glob("*/site-packages"))
-    return [p for p in candidates if p.is_dir()]
+    """Every site-packages folder in the env (found on disk, no interpreter started): `Env.site_packages`."""
+    return Env.at(root, windows=layout.windows).site_packages()
 
 
 def installed_distributions(site_dirs: list[Path]) -> dict[str, str]:
@@ -156,22 +149,22 @@ def inspect_env(path: Path, *, with_size: bool = True, windows: bool | None = No
     if not is_environment(root):
         msg = f"{root} is not a Python environment (no pyvenv.cfg); create one with `corral venv`"
         raise EnvError(msg)
-    layout = EnvLayout.for_path(root, windows=windows)
     try:
-        cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
+        env = read_env(root, windows=windows)
     except OSError as err:
         msg = f"cannot read {root / 'pyvenv.cfg'}: {err.strerror or err}"
         raise EnvError(msg) from err
+    cfg = env.cfg
     if not cfg.home:
         msg = (f"{root / 'pyvenv.cfg'} is damaged: it has no `home = ...` line naming the base Python; "
                "rebuild the env with `corral recreate` (a project's) or delete it and run `corral venv`")
         raise EnvError(msg)
-    python = Path(str(layout.python))
+    python = env.python
     target = os.readlink(python) if python.is_symlink() else None
     home = cfg.home
     return EnvInfo(
         root=root,
-        layout="Scripts" if layout.windows else "bin",
+        layout=env.bin_name,
         cfg=cfg.values,
         python=str(python),
         python_target=target,
@@ -182,7 +175,7 @@ def inspect_env(path: Path, *, with_size: bool = True, windows: bool | None = No
         system_site_packages=cfg.system_site_packages,
         creator=cfg.creator,
         provenance=read_provenance(root),
-        distributions=installed_distributions(site_packages_dirs(root, layout)),
+        distributions=installed_distributions(env.site_packages()),
         size=_size(root) if with_size else None,
     )
 

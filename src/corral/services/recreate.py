@@ -227,33 +227,33 @@ def _recorded_selection(env: Path, selection_type: type) -> Any:  # noqa: ANN401
 
 
 def _reinstall_from(ctx: Context, new: Path, old: Path) -> int:
+    from corral.core.env import Env
     from corral.core.names import normalize_name as normalize
     from corral.core.plan import SEED_PACKAGES
     from corral.infra.environ import engine_environ
     from corral.infra.proc import run
     from corral.infra.uvbin import uv_binary
-    from corral.services.inspection import installed_distributions, is_environment, site_packages_dirs
+    from corral.services.inspection import installed_distributions
 
-    if not is_environment(old):
+    if not Env.at(old).is_env():
         return 0
-    from corral.core.layout import EnvLayout
-
-    dists = installed_distributions(site_packages_dirs(old, EnvLayout.for_path(old)))
+    dists = installed_distributions(Env.at(old).site_packages())
     project = ctx.project.name if ctx.project else None
     wanted = sorted(f"{n}=={v}" for n, v in dists.items()
                     if normalize(n) not in SEED_PACKAGES and (project is None or normalize(n) != normalize(project)))
     if wanted:
-        python = new / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        python = Env.at(new).python
         run([uv_binary(), "pip", "install", "--python", str(python), "--quiet", *wanted],
             env=engine_environ(ctx.environ), what="uv pip install")
     return len(wanted)
 
 
 def _smoke_test(new: Path) -> None:
+    from corral.core.env import Env
     from corral.infra.environ import isolated_environ
     from corral.infra.proc import run
 
-    python = new / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = Env.at(new).python
     done = run([str(python), "-c", "import sys; print(sys.prefix)"], env=isolated_environ(), check=False,
                what="new env check")
     if done.returncode != 0:

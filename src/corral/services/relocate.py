@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from corral.core.env import Env
 from corral.core.provenance import PROVENANCE_FILE
 from corral.infra.envfiles import read_pyvenv_cfg
 from corral.infra.fs import atomic_write_bytes, atomic_write_text
@@ -32,7 +33,7 @@ def relocate_paths(root: Path, old: str, new: str) -> list[str]:  # noqa: C901 -
     """Make the env at `root`, built or last recorded at `old`, valid at `new`; returns the files changed."""
     changed: list[str] = []
     old_b, new_b = os.fsencode(old), os.fsencode(new)
-    bin_dir = root / ("Scripts" if os.name == "nt" else "bin")
+    bin_dir = Env.at(root).bin_dir
     for entry in sorted(os.scandir(bin_dir), key=lambda e: e.name) if bin_dir.is_dir() else []:
         path = Path(entry.path)
         if entry.is_symlink():

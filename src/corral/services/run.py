@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from corral.core.env import Env
 from corral.infra.environ import env_environ
 
 __all__ = ["Prepared", "execute", "prepare"]
@@ -25,12 +26,12 @@ class Prepared:
 def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str], *,
             extra_bins: Sequence[Path] = ()) -> Prepared | None:
     """Resolve argv[0] against the env's bin and PATH; None when there is no such program."""
-    if not (env / "pyvenv.cfg").is_file():
+    if not Env.at(env).is_env():
         from corral.errors import EnvError
 
         msg = f"{env} is not an environment; run `corral sync` first"
         raise EnvError(msg)
-    python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = Env.at(env).python
     if not python.exists():  # never fall through to another python on PATH
         from corral.errors import EnvError
 

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.env import Env
 from corral.core.script_meta import find_block
 from corral.errors import ConfigError, UsageError
 
@@ -63,7 +64,7 @@ def env_dir(environ: Mapping[str, str], kind: str, key: str) -> Path:
 def ready_env(environ: Mapping[str, str], kind: str, key: str) -> Path | None:
     """The env for `key` when it is complete (its ready file is written last), else None."""
     path = env_dir(environ, kind, key)
-    python = path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = Env.at(path).python
     if (path / READY_FILE).is_file() and python.exists():
         return path
     return None
@@ -152,11 +153,8 @@ def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], py
 
 def _link_overlay(target: Path, base_env: Path) -> None:
     """Make the base env's packages importable behind the overlay's own (a .pth file, like uv's layering)."""
-    from corral.core.layout import EnvLayout
-    from corral.services.inspection import site_packages_dirs
-
-    mine = site_packages_dirs(target, EnvLayout.for_path(target))
-    theirs = site_packages_dirs(base_env, EnvLayout.for_path(base_env))
+    mine = Env.at(target).site_packages()
+    theirs = Env.at(base_env).site_packages()
     if mine and theirs:
         (mine[0] / "_corral_overlay.pth").write_text("".join(f"{p}\n" for p in theirs), encoding="utf-8")
 
@@ -179,7 +177,7 @@ def install_requirements(ctx: Context, env: Path, requirements: list[str]) -> No
     from corral.infra.proc import run
     from corral.infra.uvbin import uv_binary
 
-    python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = Env.at(env).python
     cmd = [uv_binary(), "pip", "install", "--quiet", "--python", str(python), *index_args(ctx), *requirements]
     try:
         run(cmd, env=engine_environ(ctx.environ), what="uv pip install")

@@ -26,10 +26,10 @@ __all__ = ["freshen_pip", "seeded_pip"]
 
 def seeded_pip(env: Path) -> str | None:
     """The version of pip installed in `env`, read from its metadata (no interpreter started); None without pip."""
-    from corral.core.layout import EnvLayout
-    from corral.services.inspection import installed_distributions, site_packages_dirs
+    from corral.core.env import Env
+    from corral.services.inspection import installed_distributions
 
-    found = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
+    found = installed_distributions(Env.at(env).site_packages())
     return next((v for n, v in found.items() if n.lower() == "pip"), None)
 
 

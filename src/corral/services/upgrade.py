@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -10,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.env import Env
 from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.errors import EnvError, UsageError
-from corral.infra.envfiles import read_pyvenv_cfg
+from corral.infra.envfiles import read_env, read_pyvenv_cfg
 from corral.infra.faults import checkpoint
 from corral.infra.safe_read import read_small
 
@@ -81,7 +83,7 @@ def _repoint(bin_dir: Path, root: Path, new: InterpreterInfo) -> None:
 def _rewrite_cfg(cfg_path: Path, new: InterpreterInfo) -> str | None:
     from corral.infra.fs import atomic_write_text
 
-    cfg = PyvenvCfg.parse(read_pyvenv_cfg(cfg_path.parent).decode("utf-8"))
+    cfg = read_env(cfg_path.parent, strict=True).cfg
     values = dict(cfg.values)
     old_version, old_exec = cfg.version, values.get("executable")
     values["home"] = os.path.dirname(new.path)
@@ -129,7 +131,7 @@ def _verify(root: Path, bin_dir: Path, new: InterpreterInfo) -> list[str]:
                 problems.append(f"{entry.name} is a dangling link")
             elif entry.is_symlink() and os.path.realpath(entry.path) != os.path.realpath(new.realpath):
                 problems.append(f"{entry.name} still runs {os.path.realpath(entry.path)}")
-    cfg = PyvenvCfg.parse(read_pyvenv_cfg(root).decode("utf-8", errors="replace"))
+    cfg = read_env(root).cfg
     if cfg.version != new.version:
         problems.append(f"pyvenv.cfg still records {cfg.version}")
     done = run([str(bin_dir / "python"), "-c", _VERIFY], env=isolated_environ(), check=False, what="env check")
@@ -147,8 +149,6 @@ def _verify(root: Path, bin_dir: Path, new: InterpreterInfo) -> list[str]:
 
 def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeReport:
     """Re-point the env at a new build of the same X.Y and keep its packages; verified, rolled back on failure."""
-    from corral.doctor.target import version_tuple
-
     root = env.absolute()
     cfg_path = root / "pyvenv.cfg"
     if not cfg_path.is_file():
@@ -163,13 +163,13 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
     except UnicodeDecodeError as err:
         msg = f"{cfg_path} is damaged (not UTF-8 text); rebuild the env with `corral recreate --python {new.path}`"
         raise EnvError(msg) from err
-    recorded = version_tuple(PyvenvCfg.parse(cfg_text).version)
+    recorded = Env.from_cfg(root, cfg_text).version
     if recorded is None or recorded[:2] != new.version_info[:2]:
         have = ".".join(map(str, recorded)) if recorded else "unknown"
         msg = (f"an in-place upgrade needs the same Python X.Y: the env has {have}, the new interpreter is "
                f"{new.version}; rebuild instead with `corral recreate --python {new.path}`")
         raise UsageError(msg)
-    bin_dir = root / "bin"
+    bin_dir = Env.at(root).bin_dir
     backup = {e.name: (os.readlink(e.path) if e.is_symlink() else None) for e in os.scandir(bin_dir)
               if _PYTHON_NAME.match(e.name)}
     record = root / "corral-env.json"
@@ -224,7 +224,6 @@ def upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
 
 def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
     from corral.core.spec import PythonSpec
-    from corral.doctor.target import version_tuple
     from corral.infra.fs import atomic_write_text
     from corral.services.python import PYTHON_VERSION_FILE
 
@@ -244,13 +243,11 @@ def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
                    f"in {project.pyproject}; choose another version or widen requires-python")
             raise UsageError(msg)
     env = project.env_path
-    old: str | None = None
-    if (env / "pyvenv.cfg").is_file():  # a pyvenv.cfg that is not UTF-8 (damaged) names no version: rebuild
-        try:
-            old = PyvenvCfg.parse(read_pyvenv_cfg(env).decode("utf-8", errors="replace")).version
-        except OSError:  # a fifo or a device in its place: no version, so a rebuild
-            old = None
-    recorded = version_tuple(old)
+    found = Env.at(env)
+    if found.is_env():  # a pyvenv.cfg that is not UTF-8 (damaged) names no version: rebuild
+        with contextlib.suppress(OSError):  # a fifo or a device in its place: no version, so a rebuild
+            found = read_env(env)
+    old, recorded = found.version_text, found.version
     if recorded is not None and recorded[:2] == new.version_info[:2]:
         report = upgrade_in_place(ctx, env, new)
         from corral.services.kernels import refresh_after_rebuild

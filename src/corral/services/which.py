@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.core.pyvenv_cfg import PyvenvCfg
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -71,9 +70,9 @@ def _env_of(program: Path) -> Path | None:
 
 def _cfg_version(env: Path) -> str | None:
     try:
-        from corral.infra.envfiles import read_pyvenv_cfg
+        from corral.infra.envfiles import read_env
 
-        return PyvenvCfg.parse(read_pyvenv_cfg(env).decode("utf-8", errors="replace")).version
+        return read_env(env).version_text
     except OSError:
         return None
 

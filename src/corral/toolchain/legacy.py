@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corral.core.interpreter import LEGACY_EOL
+from corral.core.pyversion import python_minor
 
 __all__ = [
     "LEGACY",
@@ -22,7 +23,6 @@ __all__ = [
     "eol_date",
     "legacy_notice",
     "legacy_python",
-    "parse_minor",
 ]
 
 # The last virtualenv that creates 2.7 and 3.6 envs; it needs Python >= 3.7 to run (hosts 3.11-3.13 verified).
@@ -109,20 +109,9 @@ LEGACY: dict[tuple[int, int], LegacyPython] = {
 }
 
 
-def parse_minor(version: str | tuple[int, ...]) -> tuple[int, int] | None:
-    """(major, minor) from "2.7.18", "3.6" or a version tuple; None when unreadable."""
-    if isinstance(version, tuple):
-        return (int(version[0]), int(version[1])) if len(version) >= 2 else None  # noqa: PLR2004
-    parts = version.strip().split(".")
-    try:
-        return int(parts[0]), int(parts[1])
-    except (ValueError, IndexError):
-        return None
-
-
 def legacy_python(version: str | tuple[int, ...]) -> LegacyPython | None:
     """The table row for a legacy Python, or None for a supported one."""
-    minor = parse_minor(version)
+    minor = python_minor(version)
     return LEGACY.get(minor) if minor else None
 
 
