@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from corral.core.names import normalize_name
 from corral.core.safe_text import NAME_RE
 from corral.errors import ConfigError, InvalidRequirement
 
-__all__ = ["ProjectDeps", "marker_problem", "parse_requirement"]
+__all__ = ["ProjectDeps", "marker_problem", "meant_requirement", "parse_requirement"]
 
 # Marker variables whose value is always a PEP 440 version: compared with anything else, `>`/`<`/`~=` fall back
 # to comparing strings ("3.11" > "3.x" is False), so a marker like that is a typo that silently never matches.
@@ -30,13 +31,33 @@ def parse_requirement(text: str, *, where: str = "") -> Requirement:
     try:
         requirement = Requirement(text)
     except _BadRequirement as err:
-        msg = f"{place}{text!r} is not a valid PEP 508 requirement ({err}); write it like 'name>=1.0' or 'name @ URL'"
+        meant = meant_requirement(text)
+        msg = (f"{place}{text!r} is not a valid PEP 508 requirement: one '=' pins nothing; did you mean {meant!r}?"
+               if meant else
+               f"{place}{text!r} is not a valid PEP 508 requirement ({err}); write it like 'name>=1.0' or 'name @ URL'")
         raise InvalidRequirement(msg) from err
     problem = marker_problem(requirement.marker) if requirement.marker is not None else None
     if problem is not None:
         msg = f"{place}{text!r} has a marker that cannot be evaluated as written: {problem}"
         raise InvalidRequirement(msg)
     return requirement
+
+
+_ONE_EQUALS = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)\s*=\s*([0-9][^=;\s]*)\s*(;.*)?$")
+
+
+def meant_requirement(text: str) -> str | None:
+    """`requests=2.31` (pip's `==` typed once, or conda's pin): the requirement that was meant, when it parses."""
+    found = _ONE_EQUALS.match(text)
+    if found is None:
+        return None
+    name, version, marker = found.groups()
+    candidate = f"{name}=={version}" + (f"; {marker[1:].strip()}" if marker else "")
+    try:
+        Requirement(candidate)
+    except _BadRequirement:
+        return None
+    return candidate
 
 
 def marker_problem(marker: Marker) -> str | None:
