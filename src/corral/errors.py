@@ -2,12 +2,13 @@
 
     CorralError                      exit 1, one line, no traceback unless -v/--debug
     ├── UsageError                   exit 2: bad input or configuration; the user can fix it
-    │   ├── InvalidSpec              a Python spec that does not parse ("3.x", ">=banana")
+    │   ├── InvalidSpec              a Python spec that does not parse ("3.x", ">=banana"); also a ValueError
     │   ├── InterpreterNotFound      no interpreter matches a spec; lists what was found
     │   ├── ProjectNotFound          no pyproject.toml above the working directory
     │   ├── ConfigError              malformed pyproject.toml / config file (names file and line)
-    │   ├── InvalidRequirement       a PEP 508 string that does not parse
-    │   └── UnsafeText               a value with control characters bound for a generated file (core.safe_text)
+    │   ├── InvalidRequirement       a PEP 508 string that does not parse; also a ValueError
+    │   ├── UnsafeText               a value with control characters bound for a generated file (core.safe_text)
+    │   └── ShellError               unknown shell, or activation impossible
     ├── EnvError                     an environment cannot be created/read/used
     │   ├── EnvExists                target exists; never overwritten silently
     │   └── CannotRun                `corral run` found the program but cannot start it (exit 126, as a shell)
@@ -15,8 +16,9 @@
     │   └── LockOutdated             lock is stale for the pyproject (--locked/--check)
     ├── EngineError                  a tool (uv, pip, venv) failed; carries cmd/code/output
     ├── NoSpace                      a tool ran out of disk space (or quota); names the file system that is full
-    ├── ShellError                   unknown shell, or activation impossible
     └── SafetyRefusal                corral will not delete/overwrite something it cannot prove is an env
+
+Anything else that escapes to the CLI is a bug: `internal error`, exit 70, the traceback with -v.
 
 Messages state what happened, the value involved and the next step. They carry no markup.
 """
