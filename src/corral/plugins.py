@@ -9,7 +9,7 @@ row. This module imports nothing but the stdlib's `typing` (a parser's `--help` 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CREATORS",
     "ENGINES",
+    "RESOLVERS",
     "SHELLS",
     "ShellRow",
     "default_engine",
@@ -27,6 +28,7 @@ __all__ = [
     "engine_fallbacks",
     "load_creator",
     "load_engine",
+    "load_resolver",
     "load_shell",
     "one_of",
     "shell_aliases",
@@ -51,16 +53,30 @@ ENGINES: dict[str, str] = {
     "pip": "corral.engines.pip:PipInstaller",
 }
 
+# Resolvers (what turns a project's requirements into pylock.toml's packages): name -> "module:Class", each with
+# `cannot_resolve(interpreter)` and `resolve(request)`. `corral.resolvers.resolver_for` names the one per Python.
+RESOLVERS: dict[str, str] = {
+    "uv": "corral.resolvers.uv:UvResolver",
+    "pip-tools": "corral.resolvers.legacy:PipToolsResolver",
+}
 
-class ShellRow(NamedTuple):
-    """A shell language: its class, and what the command line and detection need to know before loading it."""
 
-    target: str  # "module:Class" (corral.core.protocols.Shell), imported only when chosen
-    usage: str  # how a user of this shell runs corral's output; `{cmd}` is activate or deactivate
-    spellings: tuple[str, ...] = ()  # other names --shell accepts for it
-    programs: tuple[str, ...] = ()  # what `corral shell` looks for on PATH (default: the name)
-    aliases: tuple[str, ...] = ()  # other program or process names detection takes for it
-    hook: bool = True  # `corral hook` prints a cd-hook for it
+class ShellRow:
+    """A shell language: its class, and what the command line and detection need to know before loading it.
+
+    A plain class, not a NamedTuple: building one of those costs ~1 ms at import, on every `corral run`.
+    """
+
+    __slots__ = ("aliases", "hook", "programs", "spellings", "target", "usage")
+
+    def __init__(self, target: str, usage: str, *, spellings: tuple[str, ...] = (), programs: tuple[str, ...] = (),
+                 aliases: tuple[str, ...] = (), hook: bool = True) -> None:
+        self.target = target  # "module:Class" (corral.core.protocols.Shell), imported only when chosen
+        self.usage = usage  # how a user of this shell runs corral's output; `{cmd}` is activate or deactivate
+        self.spellings = spellings  # other names --shell accepts for it
+        self.programs = programs  # what `corral shell` looks for on PATH (default: the name)
+        self.aliases = aliases  # other program or process names detection takes for it
+        self.hook = hook  # `corral hook` prints a cd-hook for it
 
 
 _EVAL = 'eval "$(corral {cmd})"'
@@ -161,6 +177,11 @@ def load_engine(name: str) -> Installer:
     """Instantiate the installer engine called `name`."""
     engine: Installer = _load(ENGINES, "engine", name)  # type: ignore[assignment]
     return engine
+
+
+def load_resolver(name: str) -> object:
+    """Instantiate the resolver called `name` (its request type is its own: resolvers/uv.py, resolvers/legacy.py)."""
+    return _load(RESOLVERS, "resolver", name)
 
 
 def load_shell(name: str) -> Shell:

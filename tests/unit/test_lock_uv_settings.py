@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corral.services.lock import _uv_project
+from corral.resolvers.uv import uv_project
 
 
 def test_uv_resolver_settings_reach_the_resolution_and_nothing_else_does() -> None:
     data = {"project": {"name": "attrs", "dependencies": ["packaging"]},
             "tool": {"uv": {"exclude-newer": "1 week", "resolution": "lowest-direct", "dev-dependencies": ["x"],
                             "index-url": "https://example.invalid/simple"}}}
-    uv = _uv_project(data, Path("/p"), "1.0")["tool"]["uv"]
+    uv = uv_project(data, Path("/p"), "1.0")["tool"]["uv"]
     assert uv["exclude-newer"] == "1 week" and uv["resolution"] == "lowest-direct"
     assert uv["package"] is False
     assert "index-url" not in uv and "dev-dependencies" not in uv

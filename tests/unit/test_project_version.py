@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from corral.services.context import Context
-from corral.services.project_version import UNKNOWN_VERSION, _key, _version_files, resolution_version
+from corral.services.project_version import UNKNOWN_VERSION, _version_files, resolution_version, version_key
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,15 +36,15 @@ def test_project_stating_no_version_resolves_at_zero(tmp_path: Path) -> None:
 def test_key_ignores_requirements_but_not_the_version_file(tmp_path: Path) -> None:
     # given
     root = _project(tmp_path)
-    before = _key(root, HATCH, "/usr/bin/python3")
+    before = version_key(root, HATCH, "/usr/bin/python3")
     # when: only requirements change, the answer still holds
     more = {**HATCH, "project": {**HATCH["project"], "dependencies": ["alpha", "beta"]},
             "dependency-groups": {"dev": ["gamma"]}}
-    assert _key(root, more, "/usr/bin/python3") == before
+    assert version_key(root, more, "/usr/bin/python3") == before
     # then: an edited version file, or another interpreter, asks again
     (root / "src" / "demo" / "__about__.py").write_text('__version__ = "1.1"\n', encoding="utf-8")
-    assert _key(root, HATCH, "/usr/bin/python3") != before
-    assert _key(root, HATCH, "/usr/bin/python3.13") != _key(root, HATCH, "/usr/bin/python3")
+    assert version_key(root, HATCH, "/usr/bin/python3") != before
+    assert version_key(root, HATCH, "/usr/bin/python3.13") != version_key(root, HATCH, "/usr/bin/python3")
 
 
 def test_version_files_outside_the_project_are_not_read(tmp_path: Path) -> None:

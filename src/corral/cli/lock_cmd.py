@@ -1,9 +1,14 @@
-"""`corral lock [--check] [--upgrade | --upgrade-package NAME]`."""
+"""`corral lock [--check] [--upgrade | --upgrade-package NAME]`.
+
+`fast_path` runs before the command context is built and uses only the stdlib (`services.lock_stamp`): a lock
+whose every input is unchanged since corral wrote it is reported unchanged without resolving again.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from corral.render.output import Output
@@ -21,6 +26,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
 
+def fast_path(args: argparse.Namespace) -> int | None:
+    """Answer at once when pylock.toml is what a lock would write now (stdlib only); None: the full path."""
+    if args.script or args.upgrade or args.upgrade_package:
+        return None  # an upgrade asks the index again; a script has its own lock
+    import os
+    import time
+    from pathlib import Path
+
+    from corral.infra.paths import CorralPaths
+    from corral.services.lock_stamp import unchanged
+    from corral.services.sync.stamp import locate
+
+    started = time.monotonic()
+    found = locate(Path(args.directory).absolute() if args.directory else Path.cwd())
+    if found is None:
+        return None
+    pyproject, env = found
+    stamp = unchanged(CorralPaths.from_environment(), pyproject=pyproject, env=env, environ=os.environ)
+    if stamp is None:
+        return None
+    from corral.render.output import Output
+
+    report = {"path": str(pyproject.parent / "pylock.toml"), "written": False, "packages": stamp["packages"],
+              "added": [], "removed": [], "updated": [], "seconds": round(time.monotonic() - started, 3)}
+    return _show(report, args, Output(quiet=args.quiet, verbose=args.verbose))
+
+
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Lock and say what changed."""
     if args.script:
@@ -36,18 +68,24 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     report = lock(ctx, upgrade=args.upgrade, upgrade_packages=args.upgrade_package, check=args.check,
                   progress=lambda stage, detail: out.info(f"{stage}: {detail}"))
+    return _show(report.to_dict(), args, out)
+
+
+def _show(report: dict[str, Any], args: argparse.Namespace, out: Output) -> int:
+    """Say what a lock run did (`LockReport.to_dict()`'s shape)."""
+    path = Path(report["path"])
     if args.json:
-        out.json("lock", report.to_dict())
+        out.json("lock", report)
         return 0
     if args.check:
-        out.info(f"{report.path.name} is up to date ({report.packages} packages)")
+        out.info(f"{path.name} is up to date ({report['packages']} packages)")
         return 0
-    for name, version in report.added:
-        out.info(f"+ {name} {version}")
-    for name, old, new in report.updated:
-        out.info(f"~ {name} {old} -> {new}")
-    for name, version in report.removed:
-        out.info(f"- {name} {version}")
-    verb = "wrote" if report.written else "unchanged:"
-    out.info(f"{verb} {report.path} ({report.packages} packages, {report.seconds:.2f} s)")
+    for item in report["added"]:
+        out.info(f"+ {item['name']} {item['version']}")
+    for item in report["updated"]:
+        out.info(f"~ {item['name']} {item['old']} -> {item['new']}")
+    for item in report["removed"]:
+        out.info(f"- {item['name']} {item['version']}")
+    verb = "wrote" if report["written"] else "unchanged:"
+    out.info(f"{verb} {path} ({report['packages']} packages, {report['seconds']:.2f} s)")
     return 0

@@ -16,9 +16,10 @@ from urllib.parse import unquote
 
 from packaging.markers import Marker
 
-from corral.core.lockinputs import normalize_name, strip_credentials
+from corral.core.lockinputs import strip_credentials
+from corral.core.names import normalize_name
 
-__all__ = ["LockDocument", "Selector", "merge_exports", "render_pylock"]
+__all__ = ["LockDocument", "Selector", "merge_exports", "render_pylock", "toml_string"]
 
 # (kind, name): ("default", ""), ("group", "dev"), ("extra", "fast")
 Selector = tuple[str, str]
@@ -101,7 +102,7 @@ def _quoted(marker: str) -> str:
 
 
 def _version_key(version: str) -> tuple[Any, ...]:
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+    from packaging.version import InvalidVersion, Version
 
     try:
         return (0, Version(version), version)
@@ -126,10 +127,11 @@ _ORDER = ("name", "version", "marker", "requires-python", "index")
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
+    return key if _BARE_KEY.match(key) else toml_string(key)
 
 
-def _string(text: str) -> str:
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string (quotes, backslashes and control characters escaped)."""
     out = ['"']
     for ch in text:
         if ch == '"':
@@ -154,7 +156,7 @@ def _value(value: Any) -> str:  # noqa: ANN401, PLR0911 - one branch per TOML ty
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return _string(value)
+        return toml_string(value)
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, (dt.date, dt.time)):
@@ -205,7 +207,7 @@ def render_pylock(doc: LockDocument) -> str:
     if doc.environments:
         lines.append(f"environments = {_value(list(doc.environments))}")
     if doc.requires_python:
-        lines.append(f"requires-python = {_string(doc.requires_python)}")
+        lines.append(f"requires-python = {toml_string(doc.requires_python)}")
     lines.append(f"extras = {_value(sorted(doc.extras))}")
     lines.append(f"dependency-groups = {_value(sorted(doc.dependency_groups))}")
     lines.append(f"default-groups = {_value(sorted(doc.default_groups))}")
@@ -215,5 +217,5 @@ def render_pylock(doc: LockDocument) -> str:
     for package in doc.packages:
         lines.append("")
         lines += _package_lines(package)
-    lines += ["", "[tool.corral]", f"inputs-hash = {_string(doc.inputs_hash)}", ""]
+    lines += ["", "[tool.corral]", f"inputs-hash = {toml_string(doc.inputs_hash)}", ""]
     return "\n".join(lines)

@@ -32,6 +32,7 @@ def run(
     check: bool = True,
     timeout: float | None = None,
     what: str | None = None,
+    stdin: str | None = None,
 ) -> Completed:
     """Run `cmd` capturing text output; raise EngineError on a non-zero exit when `check`.
 
@@ -42,6 +43,7 @@ def run(
         check: raise on failure.
         timeout: seconds before the child is killed.
         what: short description used in the error message ("uv venv").
+        stdin: text written to the child's standard input (default: none, the child reads end of file).
 
     Raises:
         EngineError: the program is missing, timed out, or failed while `check`.
@@ -53,7 +55,7 @@ def run(
     try:
         proc = subprocess.run(  # noqa: PLW1510 - checked below with a better message
             argv, env=dict(env) if env is not None else None, cwd=cwd, capture_output=True, text=True,
-            timeout=timeout, errors="replace",
+            timeout=timeout, errors="replace", input=stdin,
         )
     except FileNotFoundError as err:
         msg = f"{label}: program not found: {argv[0]}"

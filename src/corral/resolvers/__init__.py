@@ -2,9 +2,12 @@
 
 | name | serves | where |
 |---|---|---|
-| `uv` | Python 3.6+, universal (every platform requires-python admits) | `services/lock.py` (uv lock, uv export) |
+| `uv` | Python 3.6+, universal (every platform requires-python admits) | `resolvers/uv.py` (uv lock, uv export) |
 | `pip-tools` | Python 2.7 (uv: "Python < 3.6 is not supported"), for one environment | `resolvers/legacy.py` |
 
+Each is a row of `corral.plugins.RESOLVERS` (`load_resolver(name)`): `cannot_resolve(interpreter)` gives the reason
+it cannot serve one, `resolve(request)` takes its own request (no Context: `services/lock.py` and
+`services/legacy.py` fill it in) and returns PEP 751 package tables per selection and the dependency graph.
 `resolver_for(version_info)` names the one corral uses for an interpreter; `services/lock.py` asks it before
 locking, so every command that locks (lock, add, remove, sync, run, tree, export, adopt) takes the same road.
 """

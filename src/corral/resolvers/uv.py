@@ -19,15 +19,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.core.lockinputs import normalize_name
+from corral.core.names import normalize_name
 from corral.errors import LockError
 from corral.resolvers import UV_OLDEST
 
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
 
-__all__ = ["UV_RESOLVER_SETTINGS", "Pin", "UvRequest", "UvResult", "UvResolver", "project_entry", "resolve_failure",
-           "uv_project"]
+__all__ = [
+    "UV_RESOLVER_SETTINGS",
+    "Pin",
+    "UvRequest",
+    "UvResolver",
+    "UvResult",
+    "project_entry",
+    "resolve_failure",
+    "uv_project",
+]
 
 Selector = tuple[str, str]
 Exports = list[tuple[Selector, list[dict[str, Any]]]]
@@ -109,7 +117,7 @@ class UvResolver:
                     raise full
                 culprit, reason = resolve_failure(done.stderr, request.candidates)
                 head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
-                raise LockError(head + reason)
+                raise LockError(head + (unknown_project(done.stderr, culprit, urls) or reason))
             _refuse_missing_extras(done.stderr, request.candidates)
             graph = _uv_lock_deps(read_toml(tmp / "uv.lock"))
             exports = _exports(uv, request, tmp)
@@ -135,6 +143,22 @@ def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | No
         if name and (name in lowered or name.replace("-", "_") in lowered):
             return candidate, reason
     return None, reason
+
+
+_NOT_FOUND = re.compile(r"Because ([A-Za-z0-9._-]+) was not found in the package registry")
+
+
+def unknown_project(stderr: str, culprit: str | None, index_urls: list[str]) -> str | None:
+    """For a requested name no index has: that, and the closest names the indexes list (when they answer)."""
+    found = _NOT_FOUND.search(stderr)
+    name = requirement_name(culprit) if culprit else None
+    if found is None or name is None or normalize_name(found.group(1)) != name:
+        return None
+    from corral.infra.simple_index import close_names
+
+    close = close_names(index_urls, name)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "check the name's spelling"
+    return f"no project named {name!r} on {', '.join(index_urls)}; {hint}"
 
 
 def requirement_name(text: str) -> str | None:

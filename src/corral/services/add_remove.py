@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.core.deps import parse_requirement
+from corral.core.deps import meant_requirement, parse_requirement
 from corral.core.names import normalize_name
 from corral.errors import CorralError, InvalidRequirement, LockError, NoSpace, UsageError
 from corral.infra.faults import checkpoint
@@ -82,7 +82,10 @@ def resolve_requirement(ctx: Context, text: str) -> str:
             Requirement(stripped)
         except Bad as err:
             why = str(err).splitlines()[0] if str(err) else "unparsable"
-            msg = f"{text!r} is not a valid requirement ({why}); write it like 'name>=1.0', 'name @ URL' or ./path"
+            meant = meant_requirement(stripped)
+            msg = (f"{text!r} is not a valid requirement: one '=' pins nothing; did you mean {meant!r}?" if meant
+                   else f"{text!r} is not a valid requirement ({why}); write it like 'name>=1.0', 'name @ URL' "
+                        "or ./path")
             raise InvalidRequirement(msg) from err
         parse_requirement(stripped)  # the one door: a marker that cannot be evaluated as written is refused too
         return stripped
@@ -97,22 +100,20 @@ def resolve_requirement(ctx: Context, text: str) -> str:
 
 
 def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
-    import subprocess
-
+    from corral.infra import proc
     from corral.infra.environ import engine_environ
     from corral.infra.uvbin import uv_binary
-    from corral.services.lock import _lock_python
+    from corral.services.lock import lock_python
 
     cmd = [uv_binary(), "pip", "compile", "-", "--no-deps", "--no-header", "--no-annotate", "--quiet"]
-    python = _lock_python(ctx)
+    python = lock_python(ctx)
     if python:
         cmd += ["--python", python]
-    done = subprocess.run(cmd, input=url + "\n", capture_output=True, text=True, env=engine_environ(ctx.environ),
-                          check=False)
+    done = proc.run(cmd, stdin=url + "\n", env=engine_environ(ctx.environ), check=False, what="uv pip compile")
     for line in done.stdout.splitlines():
         if " @ " in line:
             return line.split(" @ ", 1)[0].strip()
-    from corral.services.lock import resolve_failure
+    from corral.resolvers.uv import resolve_failure
 
     _, reason = resolve_failure(done.stderr)
     raise InvalidRequirement(f"cannot read a package name from {shown!r}: {reason}")
@@ -303,12 +304,9 @@ def _with_tool_values(text: str, values: Mapping[str, Any]) -> str:
 
 def _context_seeing(ctx: Context, root: Path, data: dict[str, Any]) -> Context:
     """A context whose project (and so its settings) is the edited pyproject, not the one on disk."""
-    from corral.services.context import Context as Ctx
     from corral.services.project import Project
 
-    fresh = Ctx(cwd=ctx.cwd, environ=ctx.environ, flags=ctx.flags, paths=ctx.paths)
-    fresh.__dict__["project"] = fresh.with_trusted_venv_dir(Project(root=root, data=data))  # fills the cached_property
-    return fresh
+    return ctx.derive(project=Project(root=root, data=data))
 
 
 def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, engine: str | None,
@@ -317,7 +315,7 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
     """Edit each (target, requirements) of `edits`, lock, install, then commit pyproject.toml and pylock.toml."""
     import tomlkit
 
-    from corral.services.lock import LOCK_FILE, _versions, _versions_text, diff_versions, render_lock
+    from corral.services.lock import LOCK_FILE, diff_versions, locked_versions, render_lock, text_versions
     from corral.services.sync.stamp import clear_stamp
     from corral.services.transaction import commit_files, project_lock
 
@@ -341,7 +339,7 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
         data = tomlkit.parse(new_text).unwrap()
         if tool_values:
             ctx = _context_seeing(ctx, root, data)
-        old_versions = _versions(lock_path)
+        old_versions = locked_versions(lock_path)
         new_lock = render_lock(ctx, data, project_root=root, source=str(pyproject), previous=lock_path,
                                candidates=[] if remove else requirements, progress=progress, prefer=prefer)
         checkpoint("add.after-lock")
@@ -367,7 +365,7 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
         finally:
             with contextlib.suppress(OSError):
                 candidate.unlink()
-    added, dropped, updated = diff_versions(old_versions, _versions_text(new_lock))
+    added, dropped, updated = diff_versions(old_versions, text_versions(new_lock))
     lock_info = {"added": [{"name": n, "version": v} for n, v in added],
                  "removed": [{"name": n, "version": v} for n, v in dropped],
                  "updated": [{"name": n, "old": o, "new": v} for n, o, v in updated]}
@@ -474,6 +472,6 @@ def _stamp(ctx: Context, lock_path: Path, selection: Selection, sync_report: dic
 
 
 def _culprit(text: str, requirements: list[str]) -> str | None:
-    from corral.services.lock import resolve_failure
+    from corral.resolvers.uv import resolve_failure
 
     return resolve_failure(text, requirements)[0]

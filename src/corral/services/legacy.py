@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.core.pyvenv_cfg import PyvenvCfg
-from corral.infra.envfiles import read_pyvenv_cfg
+from corral.infra.envfiles import read_env
 from corral.toolchain.legacy import legacy_notice
 
 if TYPE_CHECKING:
@@ -25,10 +24,9 @@ __all__ = ["env_python_version", "environment_mismatch", "environment_specific",
 def env_python_version(env_path: Path) -> str | None:
     """The base Python version pyvenv.cfg records (venv, uv and virtualenv keys), or None."""
     try:
-        text = read_pyvenv_cfg(env_path).decode("utf-8", errors="replace")
+        return read_env(env_path).version_text
     except OSError:
         return None
-    return PyvenvCfg.parse(text).version
 
 
 def notice_for_env(ctx: Context, env_path: Path) -> str | None:
@@ -58,9 +56,9 @@ def legacy_lock_interpreter(ctx: Context, python: str | None) -> InterpreterInfo
     env = Path(python).parent.parent
     recorded = env_python_version(env) if (env / "pyvenv.cfg").is_file() else None
     if recorded is not None:
-        from corral.toolchain.legacy import parse_minor
+        from corral.core.pyversion import python_minor
 
-        minor = parse_minor(recorded)
+        minor = python_minor(recorded)
         if minor is not None and resolver_for(minor) == "uv":
             return None
     info = ctx.finder.from_path(Path(python))
@@ -78,10 +76,10 @@ def environment_mismatch(ctx: Context, lock_path: Path) -> str | None:
     from packaging.markers import InvalidMarker, Marker
 
     from corral.errors import CorralError
-    from corral.services.lock import _lock_python
+    from corral.services.lock import lock_python
 
     try:
-        python = _lock_python(ctx)
+        python = lock_python(ctx)
         info = ctx.finder.from_path(Path(python)) if python else None
         fits = info is None or any(Marker(m).evaluate(dict(info.marker_env)) for m in wanted)
     except (CorralError, InvalidMarker):
@@ -124,8 +122,10 @@ def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: In
     from corral.core.deps import ProjectDeps
     from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
     from corral.errors import LockError
+    from corral.plugins import load_resolver
     from corral.resolvers.legacy import LegacyRequest, PipToolsResolver
-    from corral.services.lock import default_groups, index_urls, lock_inputs_hash, resolve_failure
+    from corral.resolvers.uv import resolve_failure
+    from corral.services.lock import default_groups, index_urls, lock_inputs_hash
 
     deps = ProjectDeps.from_pyproject(data, source=source)
     requirements = [(("default", ""), r) for r in deps.dependencies]
@@ -140,7 +140,8 @@ def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: In
         project_root=project_root, data_dir=ctx.paths.data, cache_dir=ctx.paths.cache / "legacy-lock",
         environ=ctx.environ, make_env=lambda dest: _make_toolchain_env(ctx, interpreter, dest))
     try:
-        result = PipToolsResolver().resolve(request)
+        resolver: PipToolsResolver = load_resolver("pip-tools")  # type: ignore[assignment]  # the table row
+        result = resolver.resolve(request)
     except LockError as err:
         culprit, reason = resolve_failure(str(err), candidates)
         head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "

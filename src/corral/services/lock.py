@@ -1,20 +1,16 @@
-"""`corral lock`: resolve pyproject.toml with uv for every platform requires-python admits; write pylock.toml.
+"""`corral lock`: resolve pyproject.toml for every platform requires-python admits; write pylock.toml.
 
-How: uv resolves a project on disk, so the declarations are copied into a temporary project with
-`[tool.uv] package = false`, at the project's real version (static, or what its build backend states:
-services.project_version), because locked packages may depend back on the project (pytest on pluggy). The pins of
-the current pylock.toml become a minimal uv.lock there, which uv treats as preferences (it keeps those versions
-unless a requirement forbids them; `--upgrade` / `--upgrade-package` drop them). `uv lock` then resolves every
-group and extra together (one consistent set), and `uv export --format pylock.toml` is run once for the plain
-project, once per group and once per extra; the exports are merged into one multi-use pylock (core.pylock_write).
-When a locked package depends on the project, the project itself is recorded too, as PEP 751 allows: a
-`[packages.directory]` entry (path ".", editable, as `corral sync` installs it), so `uv pip sync pylock.toml`
-installs a closed set.
+The use case only: what the lock is resolved from (index URLs, default groups, the interpreter, the project's
+version: services.project_version), which resolver serves that Python (`corral.resolvers`: uv for 3.6+,
+resolvers/uv.py; pip-tools for 2.7, services.legacy), the previous lock's pins to keep (`--upgrade` /
+`--upgrade-package` drop them), and the PEP 751 document (core.pylock_write). When a locked package depends on the
+project, the project itself is recorded too, as PEP 751 allows: a `[packages.directory]` entry (path ".",
+editable, as `corral sync` installs it), so `uv pip sync pylock.toml` installs a closed set. A lock whose inputs
+did not change since corral wrote it is not resolved again (services.lock_stamp; `corral lock`'s fast path).
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,17 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.deps import ProjectDeps
-from corral.core.lockinputs import LOCK_FILE, inputs_hash, normalize_name, stored_inputs_hash
+from corral.core.lockinputs import LOCK_FILE, inputs_hash, stored_inputs_hash
+from corral.core.names import normalize_name
 from corral.core.pylock_check import check_lock
 from corral.errors import ConfigError, LockError, LockOutdated
 from corral.infra.toml_file import parse_toml, read_bytes, read_text, read_toml
+from corral.resolvers.uv import requirement_name
 
 if TYPE_CHECKING:
     from corral.services.context import Context
     from corral.services.project import Project
 
-__all__ = ["LOCK_FILE", "LockReport", "default_groups", "ensure_lock", "index_urls", "is_fresh", "lock",
-           "lock_inputs_hash", "render_lock", "resolve_failure"]
+__all__ = ["LOCK_FILE", "LockReport", "default_groups", "diff_versions", "ensure_lock", "index_urls", "is_fresh",
+           "lock", "lock_inputs_hash", "lock_python", "locked_versions", "render_lock", "text_versions"]
 
 PYPI = "https://pypi.org/simple"
 Progress = Callable[[str, str], None]
@@ -102,7 +100,7 @@ def lock_inputs_hash(ctx: Context, data: Mapping[str, Any]) -> str:
     return inputs_hash(dict(data), default_groups=default_groups(ctx, names), index_urls=index_urls(ctx))
 
 
-def is_fresh(project: Project, lock_path: Path, *, ctx: Context | None = None) -> bool:
+def is_fresh(project: Project, lock_path: Path, *, ctx: Context) -> bool:
     """True when `lock_path` was written for the project's current inputs (stdlib-only comparison)."""
     try:
         stored = stored_inputs_hash(read_text(lock_path))
@@ -110,119 +108,19 @@ def is_fresh(project: Project, lock_path: Path, *, ctx: Context | None = None) -
         return False
     if stored is None:
         return False
-    if ctx is None:
-        from corral.services.context import Context
-
-        ctx = Context(cwd=project.root)
     return stored == lock_inputs_hash(ctx, project.data)
 
 
 # ---------------------------------------------------------------- resolution
 
 
-def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | None, str]:
-    """(the candidate requirement uv's error names, a one-paragraph reason) from uv's stderr."""
-    noise = ("Using ", "WARN", "Resolved", "Building", "Built", "Updated", "Added", "Removed", "Prepared")
-    reasons = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        for prefix in ("error:", "cause:", "hint:", "\u00d7", "\u2570\u2500\u25b6"):
-            line = line.removeprefix(prefix).strip()
-        if line and not line.startswith(noise) and line != "No solution found when resolving dependencies":
-            reasons.append(line)
-    reason = " ".join(reasons[:4]) or "uv gave no reason"
-    lowered = text.lower()
-    for candidate in candidates:
-        name = _req_name(candidate)
-        if name and (name in lowered or name.replace("-", "_") in lowered):
-            return candidate, reason
-    return None, reason
+def lock_python(ctx: Context) -> str | None:
+    """The interpreter a lock is resolved with: the project env's (when corral vouches for it), else the chosen one."""
+    return _python_choice(ctx)[0]
 
 
-def _req_name(text: str) -> str | None:
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    try:
-        return normalize_name(Requirement(text).name)
-    except InvalidRequirement:
-        return None
-
-
-_UV_RESOLVER_SETTINGS = ("exclude-newer", "exclude-newer-package", "prerelease", "resolution",
-                         "override-dependencies", "constraint-dependencies", "conflicts")
-
-
-def _uv_project(data: Mapping[str, Any], root: Path, version: str) -> dict[str, Any]:
-    project = data.get("project", {})
-    name = project.get("name") if isinstance(project.get("name"), str) else "corral-project"
-    body: dict[str, Any] = {"name": name, "version": version}
-    for key in ("requires-python", "dependencies", "optional-dependencies"):
-        if key in project:
-            body[key] = project[key]
-    body.setdefault("dependencies", [])
-    doc: dict[str, Any] = {"project": body}
-    if data.get("dependency-groups"):
-        doc["dependency-groups"] = data["dependency-groups"]
-    uv: dict[str, Any] = {"package": False}
-    declared = data.get("tool", {}).get("uv", {}) or {}
-    # uv's own resolver settings of the project: a lock that ignored them would pick what `uv lock` would not (and
-    # what `uv pip install` run in the project then refuses, e.g. `exclude-newer`).
-    uv.update({key: declared[key] for key in _UV_RESOLVER_SETTINGS if key in declared})
-    sources = declared.get("sources")
-    if isinstance(sources, dict):
-        uv["sources"] = {k: _absolute_source(v, root) for k, v in sources.items()}
-    doc["tool"] = {"uv": uv}
-    return doc
-
-
-def _absolute_source(value: Any, root: Path) -> Any:  # noqa: ANN401
-    if isinstance(value, list):
-        return [_absolute_source(v, root) for v in value]
-    if isinstance(value, dict) and "path" in value:
-        return {**value, "path": str((root / value["path"]).resolve())}
-    return value
-
-
-def _preferences(previous: Path | None, skip: set[str], requires_python: str | None,
-                 prefer: Mapping[str, str] | None = None, index: str = PYPI) -> str | None:
-    """A minimal uv.lock holding the previous pins (registry packages only): uv's preference mechanism.
-
-    `prefer` (name -> version, from `index`) replaces or adds pins: `corral adopt` keeps what is installed.
-    """
-    packages: list[Any] = []
-    if previous is not None and previous.is_file():
-        try:
-            packages = check_lock(read_toml(previous), origin=str(previous)).get("packages", [])
-        except (LockError, ConfigError):
-            packages = []  # a damaged previous lock only costs the kept pins
-    from corral.core.pylock_write import _string
-
-    wanted = {normalize_name(n): (n, v) for n, v in (prefer or {}).items()}
-    packages = [p for p in packages if normalize_name(str(p.get("name"))) not in wanted]
-    packages += [{"name": n, "version": v, "index": index} for n, v in wanted.values()]
-    lines = ["version = 1", "revision = 3", f"requires-python = {_string(requires_python or '>=3')}", ""]
-    for package in packages:
-        name, version, index = package.get("name"), package.get("version"), package.get("index")
-        if not (isinstance(name, str) and isinstance(version, str) and isinstance(index, str)):
-            continue
-        if normalize_name(name) in skip:
-            continue
-        lines += ["[[package]]", f"name = {_string(name)}", f"version = {_string(version)}",
-                  f"source = {{ registry = {_string(index)} }}", ""]
-    return "\n".join(lines) if len(lines) > 4 else None  # noqa: PLR2004
-
-
-def _uv_lock_deps(uv_lock: Path) -> dict[str, list[str]]:
-    graph: dict[str, list[str]] = {}
-    for package in read_toml(uv_lock).get("package", []):
-        names = [d["name"] for d in package.get("dependencies", [])]
-        for deps in (package.get("optional-dependencies") or {}).values():
-            names += [d["name"] for d in deps]
-        graph[normalize_name(package["name"])] = [normalize_name(n) for n in names]
-    return graph
-
-
-def _lock_python(ctx: Context) -> str | None:
+def _python_choice(ctx: Context) -> tuple[str | None, bool]:
+    """(the interpreter, True when it is the project env's own)."""
     from corral.services.exec_guard import vouched_env
 
     project = ctx.project
@@ -231,15 +129,15 @@ def _lock_python(ctx: Context) -> str | None:
 
         exe = EnvLayout.for_path(project.env_path).python
         if Path(exe).exists() and not _env_python_unwanted(ctx, Path(exe)):
-            return str(exe)
+            return str(exe), True
     from corral.services.python import choose_interpreter
 
     try:
-        return choose_interpreter(ctx)[0].path
+        return choose_interpreter(ctx)[0].path, False
     except ConfigError:
         raise  # a project file asks for what corral refuses (a program it ships, a bad spec): uv must not guess
     except Exception:  # noqa: BLE001 - uv can still pick one itself
-        return None
+        return None, False
 
 
 def _env_python_unwanted(ctx: Context, exe: Path) -> bool:
@@ -253,157 +151,80 @@ def _env_python_unwanted(ctx: Context, exe: Path) -> bool:
         return False
 
 
+class _Unset:
+    """`render_lock(python=...)` not given: the service chooses."""
+
+
+_UNSET = _Unset()
+
+
 def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, source: str = "pyproject.toml",
                 previous: Path | None = None, upgrade: bool = False, upgrade_packages: Sequence[str] = (),
                 candidates: Sequence[str] = (), progress: Progress | None = None,
-                prefer: Mapping[str, str] | None = None) -> str:
+                prefer: Mapping[str, str] | None = None, python: str | _Unset | None = _UNSET) -> str:
     """The pylock.toml text for the parsed pyproject `data` (raises LockError naming the failing requirement).
 
     `prefer`: name -> version kept when the requirements allow it, over the previous lock's pin (adopt).
+    `python`: the interpreter to resolve with, when the caller chose it already (else `lock_python`).
     """
-    import tomlkit
-
     from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
-    from corral.infra import proc
     from corral.infra.environ import engine_environ
-    from corral.infra.uvbin import uv_binary
+    from corral.plugins import load_resolver
+    from corral.resolvers.uv import UvRequest, UvResolver, project_entry
+    from corral.services.foreign import check_declarations
+    from corral.services.legacy import legacy_lock_interpreter, render_legacy_lock
     from corral.services.project_version import resolution_version
 
     deps = ProjectDeps.from_pyproject(data, source=source)
-    from corral.services.foreign import check_declarations
-
     check_declarations(data, project_root, source=source)  # Poetry/setup.py dependencies: refused, never ignored
     urls = index_urls(ctx)
-    python = _lock_python(ctx)
-    from corral.services.legacy import legacy_lock_interpreter, render_legacy_lock
-
-    legacy = legacy_lock_interpreter(ctx, python)
+    chosen = lock_python(ctx) if isinstance(python, _Unset) else python
+    legacy = legacy_lock_interpreter(ctx, chosen)
     if legacy is not None:  # Python < 3.6: uv cannot resolve; pip-tools does, in that Python (resolvers/legacy.py)
         return render_legacy_lock(ctx, data, interpreter=legacy, project_root=project_root, source=source,
                                   previous=previous, upgrade=upgrade, upgrade_packages=upgrade_packages,
                                   prefer=prefer, candidates=candidates, progress=progress)
-    version = resolution_version(ctx, project_root, data, python=python, progress=progress)
-    tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
-    try:
-        (tmp / "pyproject.toml").write_text(tomlkit.dumps(_uv_project(data, project_root, version)),
-                                            encoding="utf-8")
-        skip = {normalize_name(n) for n in upgrade_packages}
-        prefs = None if upgrade else _preferences(previous, skip, deps.requires_python, prefer, urls[0])
-        if prefs:
-            (tmp / "uv.lock").write_text(prefs, encoding="utf-8")
-        uv, env = uv_binary(), engine_environ(ctx.environ)
-        cmd = [uv, "lock", "--project", str(tmp), "--index-url", urls[0]]
-        for extra in urls[1:]:
-            cmd += ["--extra-index-url", extra]
-        if python:
-            cmd += ["--python", python]
-        for name in sorted(skip):
-            cmd += ["--upgrade-package", name]
-        if progress:
-            progress("resolving", f"{len(deps.all_requirements())} requirements with uv")
-        done = proc.run(cmd, env=env, check=False, what="uv lock")
-        if done.returncode != 0:
-            full = proc.no_space("uv lock", done.stderr, cmd=cmd)
-            if full is not None:  # a full disk is not a resolution failure
-                raise full
-            culprit, reason = resolve_failure(done.stderr, candidates)
-            head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
-            raise LockError(head + reason)
-        _refuse_missing_extras(done.stderr, candidates)
-        graph = _uv_lock_deps(tmp / "uv.lock")
-        exports = _relocate(_exports(uv, env, tmp, deps), tmp, project_root)
-        exports += _project_entry(data, exports, graph)
-        packages = merge_exports(exports, graph)
-    finally:
-        from corral.infra.rmtree import remove_tree
-
-        remove_tree(tmp, ignore_errors=True)
+    version = resolution_version(ctx, project_root, data, python=chosen, progress=progress)
+    pins = [] if upgrade else _pins(previous, prefer, urls[0])
+    request = UvRequest(data=data, project_root=project_root, version=version, python=chosen, index_urls=urls,
+                        pins=pins, upgrade_packages=upgrade_packages, candidates=candidates,
+                        group_names=deps.group_names, extra_names=deps.extra_names,
+                        requires_python=deps.requires_python, environ=engine_environ(ctx.environ))
+    if progress:
+        progress("resolving", f"{len(deps.all_requirements())} requirements with uv")
+    resolver: UvResolver = load_resolver("uv")  # type: ignore[assignment]  # the table row for "uv"
+    result = resolver.resolve(request)
+    exports = result.exports + project_entry(data, result.exports, result.graph)
     doc = LockDocument(requires_python=deps.requires_python, extras=deps.extra_names,
                        dependency_groups=deps.group_names,
-                       default_groups=default_groups(ctx, deps.group_names), packages=packages,
-                       inputs_hash=lock_inputs_hash(ctx, data))
+                       default_groups=default_groups(ctx, deps.group_names),
+                       packages=merge_exports(exports, result.graph), inputs_hash=lock_inputs_hash(ctx, data))
     return render_pylock(doc)
 
 
-def _exports(uv: str, env: Mapping[str, str], tmp: Path,
-             deps: ProjectDeps) -> list[tuple[tuple[str, str], list[dict[str, Any]]]]:
-    """`uv export` of the resolved temporary project: once plain, once per group, once per extra."""
-    from corral.infra import proc
-
-    selections: list[tuple[tuple[str, str], list[str]]] = [(("default", ""), ["--no-default-groups"])]
-    selections += [(("group", g), ["--only-group", g]) for g in deps.group_names]
-    selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in deps.extra_names]
-    exports = []
-    for selector, flags in selections:
-        out = proc.run([uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen",
-                        "--no-emit-project", "--no-header", *flags], env=env, what="uv export")
-        exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
-    return exports
-
-
-def _project_entry(data: Mapping[str, Any], exports: list[tuple[tuple[str, str], list[dict[str, Any]]]],
-                   graph: Mapping[str, Sequence[str]]) -> list[tuple[tuple[str, str], list[dict[str, Any]]]]:
-    """The project as a PEP 751 directory entry, when a locked package depends on it (else the lock is not closed).
-
-    Editable, as `corral sync` installs it; no marker, as `corral sync` installs it whatever the selection; no
-    version, as PEP 751 wants for a source tree. Only a project with a build system can be installed at all.
-    """
-    project = data.get("project")
-    name = project.get("name") if isinstance(project, dict) else None
-    if not isinstance(name, str) or not isinstance(data.get("build-system"), dict):
-        return []
-    key = normalize_name(name)
-    locked = {normalize_name(p["name"]) for _, packages in exports for p in packages} - {key}
-    if not any(key in graph.get(other, ()) for other in locked):
-        return []
-    return [(("default", ""), [{"name": name, "directory": {"path": ".", "editable": True}}])]
-
-
-def _refuse_missing_extras(stderr: str, candidates: Sequence[str]) -> None:
-    """Uv only warns about an extra a package lacks; a requirement being added with one is an error."""
-    import re
-
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    lacking = {(normalize_name(pkg.split("==")[0]), normalize_name(extra)) for pkg, extra in
-               re.findall(r"package `([^`]+)` does not have an extra named `([^`]+)`", stderr)}
-    for text in candidates:
+def _pins(previous: Path | None, prefer: Mapping[str, str] | None, index: str) -> list[tuple[str, str, str]]:
+    """(name, version, index) of the previous lock's registry packages, `prefer` (adopt) replacing or adding pins."""
+    packages: list[Any] = []
+    if previous is not None and previous.is_file():
         try:
-            req = Requirement(text)
-        except InvalidRequirement:
-            continue
-        for extra in sorted(req.extras):
-            if (normalize_name(req.name), normalize_name(extra)) in lacking:
-                msg = f"cannot add {text!r}: {req.name} has no extra named {extra!r}; drop [{extra}] or check its name"
-                raise LockError(msg)
+            packages = check_lock(read_toml(previous), origin=str(previous)).get("packages", [])
+        except (LockError, ConfigError):
+            packages = []  # a damaged previous lock only costs the kept pins
+    wanted = {normalize_name(n): (n, v) for n, v in (prefer or {}).items()}
+    pins = [(p["name"], p["version"], p["index"]) for p in packages
+            if all(isinstance(p.get(k), str) for k in ("name", "version", "index"))
+            and normalize_name(p["name"]) not in wanted]
+    return pins + [(n, v, index) for n, v in wanted.values()]
 
 
-def _relocate(exports: list[tuple[tuple[str, str], list[dict[str, Any]]]], tmp: Path,
-              root: Path) -> list[tuple[tuple[str, str], list[dict[str, Any]]]]:
-    """Local paths uv wrote relative to the temporary project, made relative to the real one (or absolute)."""
-    import os
-
-    for _, packages in exports:
-        for package in packages:
-            for key in ("directory", "archive", "sdist"):
-                table = package.get(key)
-                if isinstance(table, dict) and isinstance(table.get("path"), str):
-                    target = (tmp / table["path"]).resolve()
-                    try:
-                        table["path"] = Path(os.path.relpath(target, root)).as_posix() \
-                            if target.is_relative_to(root.resolve()) else str(target)
-                    except ValueError:
-                        table["path"] = str(target)
-    return exports
-
-
-def _versions(lock_path: Path | None) -> dict[str, set[str]]:
+def locked_versions(lock_path: Path | None) -> dict[str, set[str]]:
+    """Name -> versions of the lock at `lock_path` ({} when there is none)."""
     if lock_path is None or not lock_path.is_file():
         return {}
     return _by_name(check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", []))
 
 
-def _versions_text(text: str) -> dict[str, set[str]]:
+def text_versions(text: str) -> dict[str, set[str]]:
     """Name -> versions of a lock's text; {} for a damaged lock (the one `corral lock` is replacing)."""
     try:
         packages = check_lock(parse_toml(text, origin=LOCK_FILE), origin=LOCK_FILE).get("packages", [])
@@ -453,21 +274,52 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
             raise LockOutdated(f"{target} does not exist; run `corral lock`")
         if stored_inputs_hash(read_text(target)) != lock_inputs_hash(ctx, data):
             raise LockOutdated(f"{target} is stale: {_what_changed(data, target)}; run `corral lock`")
-        count = sum(len(v) for v in _versions(target).values())
+        count = sum(len(v) for v in locked_versions(target).values())
         return LockReport(path=target, written=False, packages=count, seconds=time.monotonic() - started)
     with project_lock(project.root):
         data = read_toml(pyproject)
         _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
+        python, from_env = _python_choice(ctx)
         text = render_lock(ctx, data, project_root=project.root, source=str(pyproject), previous=target,
-                           upgrade=upgrade, upgrade_packages=upgrade_packages, progress=progress)
+                           upgrade=upgrade, upgrade_packages=upgrade_packages, progress=progress, python=python)
         old_text = read_bytes(target).decode("utf-8", errors="replace") if target.is_file() else None
         written = text != old_text
         if written:
             atomic_write_text(target, text, root=project.root)
-    new = _versions_text(text)
-    added, removed, updated = diff_versions(_versions_text(old_text) if old_text else {}, new)
+        if pyproject == project.pyproject and target == project.root / LOCK_FILE:
+            _stamp(ctx, data, text, python=python, from_env=from_env)
+    new = text_versions(text)
+    added, removed, updated = diff_versions(text_versions(old_text) if old_text else {}, new)
     return LockReport(path=target, written=written, packages=sum(len(v) for v in new.values()), added=added,
                       removed=removed, updated=updated, seconds=time.monotonic() - started)
+
+
+def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | None, from_env: bool) -> None:
+    """Record what this lock was resolved from, so `corral lock` with nothing changed answers from the record."""
+    from corral.services import lock_stamp
+    from corral.services.project_version import version_key
+
+    project = ctx.require_project()
+    packages = check_lock(parse_toml(text, origin=LOCK_FILE), origin=LOCK_FILE).get("packages", [])
+    local = sorted({str(table["path"]) for p in packages for key in ("directory", "archive", "sdist")
+                    if isinstance(table := p.get(key), dict) and isinstance(table.get("path"), str)})
+    own = normalize_name(str((data.get("project") or {}).get("name", "")))
+    depended_on = any(normalize_name(str(d.get("name", ""))) == own for p in packages
+                      for d in p.get("dependencies", []) if isinstance(d, dict))
+    declared = (data.get("project") or {}).get("dynamic")
+    dynamic = isinstance(declared, list) and "version" in declared
+    version_dynamic = depended_on and dynamic  # the version reaches the resolution only then
+    trusted = lock_stamp.env_trusted(ctx.paths, project.env_path) if from_env else None
+    if (from_env and trusted is not True) or (not from_env and (project.env_path / "pyvenv.cfg").exists()):
+        return  # an env corral may come to vouch for (or stop): the next lock chooses its python again
+    inputs = lock_stamp.stamp_inputs(
+        root=project.root, pyproject=project.pyproject, lock_path=project.root / LOCK_FILE, env=project.env_path,
+        python=python, from_env=from_env, user_config=ctx.paths.user_config_file, environ=ctx.environ,
+        version_key=version_key(project.root, data, python) if version_dynamic else None, local_paths=local,
+        trusted=trusted)
+    lock_stamp.write_lock_stamp(ctx.paths, project.root, inputs=inputs, python=python, from_env=from_env,
+                                version_dynamic=version_dynamic, local_paths=local,
+                                packages=sum(len(v) for v in _by_name(packages).values()))
 
 
 def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Sequence[str], *, source: str) -> None:
@@ -476,8 +328,9 @@ def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Se
         return
     from corral.errors import UsageError
 
-    known = set(_versions(lock_path)) if lock_path.is_file() else set()
-    known |= {n for _, r in ProjectDeps.from_pyproject(data, source=source).all_requirements() if (n := _req_name(r))}
+    known = set(locked_versions(lock_path)) if lock_path.is_file() else set()
+    declared = ProjectDeps.from_pyproject(data, source=source).all_requirements()
+    known |= {n for _, r in declared if (n := requirement_name(r))}
     unknown = [n for n in names if normalize_name(n) not in known]
     if unknown:
         listed = ", ".join(repr(n) for n in unknown)
@@ -488,8 +341,8 @@ def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Se
 
 def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
     deps = ProjectDeps.from_pyproject(data)
-    locked = _versions(lock_path)
-    missing = sorted({n for _, r in deps.all_requirements() if (n := _req_name(r)) and n not in locked})
+    locked = locked_versions(lock_path)
+    missing = sorted({n for _, r in deps.all_requirements() if (n := requirement_name(r)) and n not in locked})
     lock_data = check_lock(read_toml(lock_path), origin=str(lock_path))
     notes = []
     if missing:

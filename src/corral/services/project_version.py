@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from corral.services.context import Context
 
-__all__ = ["UNKNOWN_VERSION", "resolution_version"]
+__all__ = ["UNKNOWN_VERSION", "resolution_version", "version_key"]
 
 UNKNOWN_VERSION = "0"  # a project that states no version at all (uv needs one; nothing can depend on it)
 _MAX_READ = 1 << 20  # version files are small; a huge one is fingerprinted by its first MiB
@@ -55,7 +55,7 @@ def resolution_version(ctx: Context, root: Path, data: Mapping[str, Any], *, pyt
         return str(project["version"])
     if not isinstance(dynamic, list) or "version" not in dynamic:
         return UNKNOWN_VERSION
-    cache_file = ctx.paths.cache / "project-versions" / f"{_key(root, data, python)}.json"
+    cache_file = ctx.paths.cache / "project-versions" / f"{version_key(root, data, python)}.json"
     from corral.infra.json_file import read_json_cache
 
     cached = read_json_cache(cache_file)
@@ -106,8 +106,8 @@ def _valid(version: object) -> bool:
     return True
 
 
-def _key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
-    """Everything the version may depend on; requirements left out, so `corral add` keeps the answer."""
+def version_key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
+    """Everything the version may depend on (one `git describe`); requirements left out: `corral add` keeps it."""
     project = {k: v for k, v in _table(data, "project").items() if k not in _REQUIREMENT_KEYS}
     rest = {k: v for k, v in data.items() if k not in {"project", "dependency-groups"}}
     files = {str(p.relative_to(root)): _digest(p) for p in _version_files(root, data)}

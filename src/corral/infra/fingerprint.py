@@ -1,0 +1,36 @@
+"""What a file looks like, cheaply: its stat fingerprint, or the sha256 of its bytes (read through infra.safe_read).
+
+Stdlib only: the no-op paths of `sync`, `run` and `lock` compare these before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from corral.infra.safe_read import read_small
+
+__all__ = ["digest", "fingerprint"]
+
+_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
+
+
+def fingerprint(path: str | os.PathLike[str]) -> list[int] | None:
+    """[size, mtime_ns] of the file `path` resolves to; None when it is missing or unreadable."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def digest(path: str | os.PathLike[str], *, limit: int = _LIMIT, truncate: bool = False) -> str | None:
+    """sha256 hex of a regular file's bytes (at most `limit`; the first `limit` bytes with `truncate`).
+
+    None when it is missing, not a regular file (a fifo is never waited on) or over the limit.
+    """
+    try:
+        data = read_small(path, limit=limit, what=os.path.basename(path), truncate=truncate)
+    except OSError:
+        return None
+    return hashlib.sha256(data).hexdigest()

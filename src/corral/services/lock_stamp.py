@@ -1,0 +1,174 @@
+"""The lock stamp: what pylock.toml was last locked from, so `corral lock` with nothing changed returns at once.
+
+`<cache>/lock-stamps/<hash of the project's real path>.json` (corral's cache, never the project) records the
+sha256 of pyproject.toml and of the pylock.toml corral wrote (a hand-edited or damaged lock is another file),
+every `.python-version` at or above the project, the user config file and uv's, the environment that chooses
+indexes, uv's behaviour or the interpreter (CORRAL_*, UV_*, PIP_*, PYENV_*), the interpreter the lock was
+resolved with (its file; the env's pyvenv.cfg and corral's trust in the env when it was the env's python,
+else every interpreter discovery would choose from), local packages the lock names, and, when a locked
+package depends on the project and its version is dynamic, what that version is derived from
+(services.project_version). Re-resolving with all of that unchanged keeps every pin, so it would write the same
+bytes: `corral lock` says "unchanged" from this record alone (`--upgrade`/`--upgrade-package` always resolve).
+
+Stdlib only, on purpose: `cli/lock_cmd.fast_path` decides with this module before packaging, tomlkit or the
+settings machinery are imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral import __version__
+from corral.core.lockinputs import LOCK_FILE
+from corral.infra.fingerprint import digest, fingerprint
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from corral.infra.paths import CorralPaths
+
+__all__ = ["current_version_key", "env_trusted", "read_lock_stamp", "stamp_inputs", "stamp_path", "unchanged",
+           "write_lock_stamp"]
+
+_SCHEMA = 1
+_ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_")
+_ENV_NAMES = ("XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "HOME")
+_NOT_INPUTS = ("CORRAL_FAULT", "CORRAL_FAULT_LOG")  # crash-test hooks (infra.faults): they change no lock
+_PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def stamp_path(paths: CorralPaths, root: Path) -> Path:
+    """Where the stamp of the project at `root` lives (corral's cache; keyed by the project's real path)."""
+    key = hashlib.sha256(os.fsencode(os.path.realpath(root))).hexdigest()[:32]
+    return paths.cache / "lock-stamps" / f"{key}.json"
+
+
+def _environ_key(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in sorted(environ.items())
+            if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _NOT_INPUTS}
+
+
+def _uv_config_files(environ: Mapping[str, str]) -> list[str]:
+    """The user and system configuration files uv reads for every resolution."""
+    home = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    dirs = (environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
+    return [os.path.join(home, "uv", "uv.toml"), "/etc/uv/uv.toml", *(os.path.join(d, "uv", "uv.toml") for d in dirs)]
+
+
+def _candidates(environ: Mapping[str, str]) -> list[list[Any]]:
+    """Every interpreter discovery would choose from, with its fingerprint (a new or changed one may be chosen)."""
+    from corral.discovery.sources import iter_candidates  # stdlib only
+
+    return [[str(c.path), fingerprint(c.path)] for c in iter_candidates(environ)]
+
+
+def _local(root: Path, folder: str) -> list[Any]:
+    path = Path(folder) if os.path.isabs(folder) else root / folder
+    return [folder, fingerprint(path), [fingerprint(path / name) for name in _PACKAGE_FILES]]
+
+
+def stamp_inputs(*, root: Path, pyproject: Path, lock_path: Path, env: Path, python: str | None, from_env: bool,
+                 version_key: str | None, local_paths: Sequence[str], user_config: Path,
+                 environ: Mapping[str, str], trusted: bool | None) -> dict[str, Any]:
+    """Everything a re-lock would read, as comparable JSON data (the same code builds and checks a stamp)."""
+    from corral.services.sync.stamp import python_pins  # stdlib only
+
+    return {
+        "root": str(root),
+        "pyproject": digest(pyproject),
+        "lock": digest(lock_path),
+        "python_pins": python_pins(root),
+        "config": [fingerprint(p) for p in (str(user_config), *_uv_config_files(environ))],
+        "environ": _environ_key(environ),
+        "env_cfg": fingerprint(env / "pyvenv.cfg"),
+        "python": [python, fingerprint(python) if python else None, from_env, trusted],
+        "candidates": None if from_env else _candidates(environ),
+        "version": version_key,
+        "local": [_local(root, p) for p in local_paths],
+    }
+
+
+def write_lock_stamp(paths: CorralPaths, root: Path, *, inputs: dict[str, Any], python: str | None,
+                     from_env: bool, version_dynamic: bool, local_paths: Sequence[str], packages: int) -> None:
+    """Record a lock's inputs (a failure only costs the next `corral lock` its shortcut)."""
+    import contextlib
+    import secrets
+
+    target = stamp_path(paths, root)
+    stamp = {"schema": _SCHEMA, "corral": __version__, "inputs": inputs, "python": python, "from_env": from_env,
+             "version_dynamic": version_dynamic, "local": list(local_paths), "packages": packages}
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    with contextlib.suppress(OSError):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, target)
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
+
+
+def read_lock_stamp(paths: CorralPaths, root: Path) -> dict[str, Any] | None:
+    """The project's lock stamp, None when missing, unreadable or not of this corral (only a cache)."""
+    from corral.infra.json_file import read_json_cache  # stdlib only
+
+    found = read_json_cache(stamp_path(paths, root), follow=False)
+    if found is None or found.get("schema") != _SCHEMA or found.get("corral") != __version__:
+        return None
+    shaped = (isinstance(found.get("inputs"), dict) and isinstance(found.get("packages"), int)
+              and isinstance(found.get("local"), list) and all(isinstance(p, str) for p in found["local"])
+              and (found.get("python") is None or isinstance(found.get("python"), str)))
+    return found if shaped else None
+
+
+def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """The stamp when pylock.toml is exactly what `corral lock` would write now, else None (lock the full way).
+
+    A journal of unfinished work (a killed `add`) sends the command the full way, which finishes or undoes it.
+    """
+    from corral.infra.journals import pending  # stdlib only
+
+    root = pyproject.parent
+    stamp = read_lock_stamp(paths, root)
+    if stamp is None or pending(paths, root):
+        return None
+    python, from_env = stamp.get("python"), stamp.get("from_env") is True
+    trusted = None
+    if from_env:
+        trusted = env_trusted(paths, env)
+        if trusted is None:
+            return None
+    version_key = None
+    if stamp.get("version_dynamic") is True:
+        version_key = current_version_key(root, pyproject, python)
+        if version_key is None:
+            return None
+    inputs = stamp_inputs(root=root, pyproject=pyproject, lock_path=root / LOCK_FILE, env=env, python=python,
+                          from_env=from_env, version_key=version_key, local_paths=stamp["local"],
+                          user_config=paths.user_config_file, environ=environ, trusted=trusted)
+    return stamp if inputs == stamp["inputs"] else None
+
+
+def env_trusted(paths: CorralPaths, env: Path) -> bool | None:
+    """True when corral's trust record vouches for the env (as the no-op sync asks); None when that cannot be told."""
+    from corral.errors import CorralError
+    from corral.services.trust import check_trust  # stdlib only
+
+    try:
+        return check_trust(paths, env).trusted
+    except CorralError:
+        return None
+
+
+def current_version_key(root: Path, pyproject: Path, python: str | None) -> str | None:
+    """What the project's dynamic version is derived from (services.project_version), None when unreadable."""
+    from corral.errors import CorralError
+    from corral.infra.toml_file import read_toml  # tomllib (or tomli) only
+    from corral.services.project_version import version_key  # stdlib only until it asks a backend
+
+    try:
+        return version_key(root, read_toml(pyproject), python)
+    except (CorralError, OSError):
+        return None
