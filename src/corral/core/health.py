@@ -49,10 +49,6 @@ class Report:
         """No error and no warning."""
         return not any(f.is_problem for f in self.findings)
 
-    def by_severity(self, severity: str) -> list[Finding]:
-        """Findings of one severity."""
-        return [f for f in self.findings if f.severity == severity]
-
     def codes(self) -> list[str]:
         """The codes found, in order."""
         return [f.code for f in self.findings]

@@ -76,11 +76,6 @@ class InterpreterInfo:
         return f"{self.version_info[0]}.{self.version_info[1]}"
 
     @property
-    def architecture(self) -> str:
-        """Machine and word size, e.g. "x86_64" / "64bit"."""
-        return f"{self.machine or '?'} ({self.pointer_bits}-bit)"
-
-    @property
     def key(self) -> str:
         """Short identity used in listings: cpython-3.12.1-x86_64."""
         flavour = "t" if self.free_threaded else ""

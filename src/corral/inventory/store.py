@@ -146,11 +146,6 @@ class Store:
         """(trash folder, env it was) pairs still to finish."""
         return list(self._conn.execute("SELECT path, env FROM trash ORDER BY path").fetchall())
 
-    def schema_version(self) -> int:
-        """The schema version stored in `meta`."""
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0])
-
 
 def _values(record: EnvRecord) -> tuple[object, ...]:
     return (env_key(record.path), record.kind, record.project, record.interpreter, record.version, record.creator,

@@ -70,10 +70,6 @@ def _home(environ: Mapping[str, str], platform: str, home: str | None) -> PurePa
     return PurePosixPath(os.path.realpath(raw) if os.name != "nt" else raw)
 
 
-def _appname(platform: str) -> str:
-    return "Jupyter" if platform in {"win32", "darwin"} else "jupyter"
-
-
 def user_data_dir(environ: Mapping[str, str] | None = None, *, platform: str | None = None,  # noqa: PLR0911
                   home: str | None = None) -> PurePath:
     """jupyter_core's `jupyter_data_dir()`: where `--user` kernels go."""

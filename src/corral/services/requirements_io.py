@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from corral.core.selection import Selection
-    from corral.services.context import Context
     from corral.services.add_remove import ChangeReport
+    from corral.services.context import Context
 
 __all__ = ["ParsedRequirements", "export_lock", "import_requirements", "parse_requirements_file"]
 
@@ -373,16 +373,3 @@ def write_output(text: str, output: Path | None, *, project_root: Path | None = 
         except ValueError:  # another drive
             pass
     atomic_write_text(output, text, root=root)
-
-
-def requirement_names(requirements: Sequence[str]) -> list[str]:
-    """Names of PEP 508 strings (unparsable ones skipped)."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    out = []
-    for text in requirements:
-        try:
-            out.append(Requirement(text).name)
-        except InvalidRequirement:  # noqa: PERF203 - a few lines, clarity first
-            continue
-    return out

@@ -20,12 +20,14 @@ __all__ = [
     "VIRTUALENV_REQUIREMENTS",
     "VIRTUALENV_VERSION",
     "LegacyPython",
-    "eol_date",
     "legacy_notice",
     "legacy_python",
 ]
 
 # The last virtualenv that creates 2.7 and 3.6 envs; it needs Python >= 3.7 to run (hosts 3.11-3.13 verified).
+# virtualenv 20.22.0 dropped creating Python < 3.7 envs (changelog #2548/#2552; verified: it cannot even query 2.7
+# or 3.6 interpreters). 20.21.1 embeds pip 20.3.4 / 21.3.1 / 23.1, setuptools 44.1.1 / 59.6.0 / 67.6.1 and wheel
+# 0.37.1 / 0.40.0, so it seeds offline (--no-download).
 VIRTUALENV_VERSION = "20.21.1"
 # What the toolchain env installs; the bounds are virtualenv 20.21.1's own (platformdirs 4 broke it).
 VIRTUALENV_REQUIREMENTS: tuple[str, ...] = (
@@ -33,12 +35,6 @@ VIRTUALENV_REQUIREMENTS: tuple[str, ...] = (
     "platformdirs>=2.4,<4",
     "distlib>=0.3.6,<1",
     "filelock>=3.4.1,<4",
-)
-VIRTUALENV_REASON = (
-    "virtualenv 20.22.0 dropped creating Python < 3.7 envs (changelog #2548/#2552; verified: it cannot even "
-    "query 2.7 or 3.6 interpreters), so 20.21.1 is the last release that creates 2.7 and 3.6 envs; it embeds "
-    "pip 20.3.4 / 21.3.1 / 23.1, setuptools 44.1.1 / 59.6.0 / 67.6.1 and wheel 0.37.1 / 0.40.0, so it seeds "
-    "offline (--no-download)"
 )
 
 # The 2.7 locker (corral.resolvers.legacy) runs pip-tools in a toolchain env on the project's own 2.7 interpreter.
@@ -113,12 +109,6 @@ def legacy_python(version: str | tuple[int, ...]) -> LegacyPython | None:
     """The table row for a legacy Python, or None for a supported one."""
     minor = python_minor(version)
     return LEGACY.get(minor) if minor else None
-
-
-def eol_date(version: str | tuple[int, ...]) -> str | None:
-    """End-of-life date (ISO) of a legacy Python, else None."""
-    row = legacy_python(version)
-    return row.eol if row else None
 
 
 def legacy_notice(version: str | tuple[int, ...]) -> str | None:
