@@ -147,3 +147,21 @@ def test_normalize_name_agrees_with_packaging(name: str, expected: str) -> None:
     from packaging.utils import canonicalize_name
 
     assert normalize_name(name) == expected == canonicalize_name(name)
+
+
+def test_env_is_immutable_and_compares_by_value(tmp_path: Path) -> None:
+    env = Env.from_cfg(tmp_path, "home = /usr/bin\nversion = 3.12.1\n", windows=False)
+    with pytest.raises(AttributeError):
+        env.root = tmp_path / "other"
+    assert env == Env.from_cfg(tmp_path, "home = /usr/bin\nversion = 3.12.1\n", windows=False)
+    assert env != Env.at(tmp_path, windows=False)
+    assert hash(env) == hash(Env.at(tmp_path, windows=False))
+    assert str(env.layout.python) == str(env.python)
+
+
+def test_env_model_import_is_cheap_for_the_fast_paths() -> None:
+    # the no-op `sync`, warm `run` and cd-hook build an Env: no dataclasses, no packaging at import
+    code = ("import sys, corral.core.env, corral.services.sync.stamp; "
+            "print(sorted(m for m in ('dataclasses', 'packaging', 'corral.core.pyvenv_cfg') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,60 +1,106 @@
 """One PEP 405 environment: where its parts are, what its pyvenv.cfg says, which Python it runs.
 
 The one model of an env's layout (POSIX and macOS `bin/python`, `lib/pythonX.Y/site-packages`; Windows
-`Scripts/python.exe`, `Lib/site-packages`), its parsed pyvenv.cfg and its Python version. Stdlib only and cheap to
-import: the no-op `sync`, the warm `run` and the cd-hook use it before anything heavy is loaded.
+`Scripts/python.exe`, `Lib/site-packages`), its parsed pyvenv.cfg and its Python version. `EnvLayout` is the same
+layout as pure paths, for rendering paths of another OS.
 
-`Env.at(root)` reads nothing; `Env.from_cfg(root, data)` parses pyvenv.cfg bytes that were read elsewhere (the
-one safe reader is `corral.infra.envfiles.read_env`, which returns an Env). Only `site_packages()` and
-`is_env()` look at the disk.
+Cheap to import, stdlib only and no dataclass (importing `dataclasses` costs the no-op `sync`, the warm `run` and
+the cd-hook ~5 ms): those fast paths build an Env. `Env.at(root)` reads nothing; `Env.from_cfg(root, data)` parses
+pyvenv.cfg bytes read elsewhere (the one safe reader is `corral.infra.envfiles.read_env`, which returns an Env).
+Only `is_env()` and `site_packages()` look at the disk.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from corral.core.layout import EnvLayout
-from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.core.pyversion import python_version
 
-__all__ = ["CFG_NAME", "Env"]
+if TYPE_CHECKING:
+    from corral.core.layout import EnvLayout
+    from corral.core.pyvenv_cfg import PyvenvCfg
+
+__all__ = ["CFG_NAME", "Env", "bin_name", "python_name"]
 
 CFG_NAME: Final = "pyvenv.cfg"
 _WINDOWS: Final = os.name == "nt"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Env:
-    """The env rooted at `root`; `cfg` is its pyvenv.cfg as read (empty when not read or missing)."""
+def bin_name(*, windows: bool) -> str:
+    """The folder of an env's executables: `Scripts` on Windows, `bin` elsewhere."""
+    return "Scripts" if windows else "bin"
 
+
+def python_name(*, windows: bool) -> str:
+    """The env's interpreter in that folder: `python.exe` on Windows, `python` elsewhere."""
+    return "python.exe" if windows else "python"
+
+
+class Env:
+    """The env rooted at `root`; `cfg` is its pyvenv.cfg as read (empty when not read or missing). Immutable."""
+
+    __slots__ = ("_cfg", "root", "windows")
     root: Path
-    windows: bool = _WINDOWS
-    cfg: PyvenvCfg = field(default_factory=PyvenvCfg)
+    windows: bool
+    _cfg: PyvenvCfg | None
+
+    def __init__(self, root: str | os.PathLike[str], *, windows: bool | None = None,
+                 cfg: PyvenvCfg | None = None) -> None:
+        object.__setattr__(self, "root", Path(root))
+        object.__setattr__(self, "windows", _WINDOWS if windows is None else windows)
+        object.__setattr__(self, "_cfg", cfg)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = "Env is immutable"
+        raise AttributeError(msg)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Env):
+            return NotImplemented
+        return (self.root, self.windows, self.cfg) == (other.root, other.windows, other.cfg)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.windows))
+
+    def __repr__(self) -> str:
+        return f"Env(root={self.root!r}, windows={self.windows!r}, cfg={self._cfg!r})"
 
     @classmethod
     def at(cls, root: str | os.PathLike[str], *, windows: bool | None = None) -> Env:
         """The env at `root` (nothing is read); `windows` defaults to the running OS."""
-        return cls(root=Path(root), windows=_WINDOWS if windows is None else windows)
+        return cls(root, windows=windows)
 
     @classmethod
     def from_cfg(cls, root: str | os.PathLike[str], data: bytes | str, *, windows: bool | None = None,
                  strict: bool = False) -> Env:
         """The env at `root` with pyvenv.cfg `data` parsed; `strict` raises UnicodeDecodeError on bytes not UTF-8."""
+        from corral.core.pyvenv_cfg import PyvenvCfg
+
         text = data if isinstance(data, str) else data.decode("utf-8", errors="strict" if strict else "replace")
-        return replace(cls.at(root, windows=windows), cfg=PyvenvCfg.parse(text))
+        return cls(root, windows=windows, cfg=PyvenvCfg.parse(text))
+
+    @property
+    def cfg(self) -> PyvenvCfg:
+        """The parsed pyvenv.cfg (empty when it was not read)."""
+        if self._cfg is None:
+            from corral.core.pyvenv_cfg import PyvenvCfg
+
+            return PyvenvCfg()
+        return self._cfg
 
     @property
     def layout(self) -> EnvLayout:
-        """The platform layout (pure paths), for callers that render paths of another OS."""
+        """The same layout as pure paths (`PureWindowsPath` for a Windows env)."""
+        from corral.core.layout import EnvLayout
+
         return EnvLayout.for_path(self.root, windows=self.windows)
 
     @property
     def bin_name(self) -> str:
         """`Scripts` on Windows, `bin` elsewhere."""
-        return self.layout.bin_dir.name
+        return bin_name(windows=self.windows)
 
     @property
     def bin_dir(self) -> Path:
@@ -64,11 +110,11 @@ class Env:
     @property
     def python(self) -> Path:
         """The env's interpreter (`bin/python`, `Scripts/python.exe`)."""
-        return self.bin_dir / self.layout.python.name
+        return self.bin_dir / python_name(windows=self.windows)
 
     def executable(self, name: str) -> Path:
         """A console script or program in the env's bin folder (`.exe` added on Windows)."""
-        return self.bin_dir / self.layout.executable(name).name
+        return self.bin_dir / (f"{name}.exe" if self.windows and not name.endswith(".exe") else name)
 
     @property
     def cfg_path(self) -> Path:
@@ -82,22 +128,22 @@ class Env:
     @property
     def home(self) -> str | None:
         """The base interpreter's folder as pyvenv.cfg records it."""
-        return self.cfg.home
+        return self._cfg.home if self._cfg is not None else None
 
     @property
     def version_text(self) -> str | None:
         """The base Python version as pyvenv.cfg spells it."""
-        return self.cfg.version
+        return self._cfg.version if self._cfg is not None else None
 
     @property
     def version(self) -> tuple[int, ...] | None:
         """(3, 12, 1) from pyvenv.cfg; None when it records none that reads as a version."""
-        return python_version(self.cfg.version)
+        return python_version(self.version_text)
 
     def site_packages(self) -> list[Path]:
         """Every site-packages folder that exists in the env (found on disk, no interpreter started).
 
-        POSIX: `lib/<python|pypy>X.Y[t]/site-packages`, sorted; Windows: `Lib/site-packages`.
+        POSIX and macOS: `lib/<python|pypy>X.Y[t]/site-packages`, sorted; Windows: `Lib/site-packages`.
         """
         if self.windows:
             candidates = [self.root / "Lib" / "site-packages"]
@@ -110,5 +156,6 @@ class Env:
         version = self.version
         if version is None:
             return None
-        relative = self.layout.site_packages((version[0], version[1]), implementation=implementation)
-        return self.root.joinpath(*relative.parts[len(self.layout.root.parts):])
+        layout = self.layout
+        relative = layout.site_packages((version[0], version[1]), implementation=implementation)
+        return self.root.joinpath(*relative.parts[len(layout.root.parts):])

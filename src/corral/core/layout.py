@@ -1,9 +1,11 @@
-"""Where things live inside a PEP 405 environment, on POSIX and on Windows."""
+"""Where things live inside a PEP 405 environment, on POSIX and on Windows, as pure paths (`core.env.Env` on disk)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
+
+from corral.core.env import bin_name, python_name
 
 __all__ = ["EnvLayout"]
 
@@ -33,12 +35,12 @@ class EnvLayout:
     @property
     def bin_dir(self) -> PurePath:
         """Folder of executables and activation scripts."""
-        return self.root / ("Scripts" if self.windows else "bin")
+        return self.root / bin_name(windows=self.windows)
 
     @property
     def python(self) -> PurePath:
         """The env's interpreter."""
-        return self.bin_dir / ("python.exe" if self.windows else "python")
+        return self.bin_dir / python_name(windows=self.windows)
 
     def executable(self, name: str) -> PurePath:
         """A console script or program inside the env."""

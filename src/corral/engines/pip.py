@@ -15,6 +15,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corral.core.env import Env
 from corral.engines._reqfile import (
     apply_plan,
     failing_requirement,
@@ -40,8 +41,7 @@ _QUIET = ["--no-input", "--disable-pip-version-check"]
 
 def has_pip(env: Path) -> bool:
     """True when pip is installed in the env (looked up on disk, nothing started)."""
-    candidates = [env / "Lib" / "site-packages" / "pip", *env.glob("lib/*/site-packages/pip")]
-    return any((c / "__init__.py").is_file() for c in candidates)
+    return any((site / "pip" / "__init__.py").is_file() for site in Env.at(env).site_packages())
 
 
 class PipInstaller:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corral.core.layout import EnvLayout
+from corral.core.env import Env
 from corral.errors import EngineError, EnvError
 from corral.infra.environ import piptools_environ
 from corral.infra.fs import atomic_write_text
@@ -48,7 +48,7 @@ def piptools_dir(data: Path, key: str) -> Path:
 def find_piptools(data: Path, key: str) -> PipToolsTool | None:
     """The ready env (file checks only), or None when it is missing or broken."""
     root = piptools_dir(data, key)
-    python = Path(EnvLayout.for_path(root).python)
+    python = Env.at(root).python
     try:
         record = json.loads((root / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -132,7 +132,7 @@ def _build(root: Path, *, make_env: Callable[[Path], None], environ: Mapping[str
 
 
 def _install(tmp: Path, root: Path, *, environ: Mapping[str, str], index_urls: Sequence[str]) -> None:
-    python = str(EnvLayout.for_path(tmp).python)
+    python = str(Env.at(tmp).python)
     with tempfile.TemporaryDirectory(prefix="corral-piptools-") as folder:
         reqs = Path(folder) / "requirements.txt"
         reqs.write_text("\n".join(PIP_TOOLS_REQUIREMENTS) + "\n", encoding="utf-8")

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corral.core.layout import EnvLayout
+from corral.core.env import Env
+from corral.core.names import normalize_name
 from corral.errors import EngineError, EnvError
 from corral.infra.fs import atomic_write_text
 from corral.infra.proc import run
@@ -64,7 +65,7 @@ def toolchain_dir(data: Path) -> Path:
 def find_virtualenv(data: Path) -> VirtualenvTool | None:
     """The ready toolchain (cheap file checks only), or None when it is missing or broken."""
     root = toolchain_dir(data)
-    python = Path(EnvLayout.for_path(root).python)
+    python = Env.at(root).python
     try:
         record = json.loads((root / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -170,7 +171,7 @@ def _install(tmp: Path, root: Path, *, env: Mapping[str, str], host_path: str, i
     uv = uv_binary()
     run([uv, "venv", str(tmp), "--python", host_path, "--no-python-downloads", "--no-project", "--quiet"],
         env=env, cwd=root.parent, what="uv venv (corral toolchain)")
-    cmd = [uv, "pip", "install", "--python", str(EnvLayout.for_path(tmp).python), "--quiet"]
+    cmd = [uv, "pip", "install", "--python", str(Env.at(tmp).python), "--quiet"]
     if index_url:
         cmd += ["--index-url", index_url]
     for url in extra_index_urls:
@@ -187,12 +188,10 @@ def _install(tmp: Path, root: Path, *, env: Mapping[str, str], host_path: str, i
 
 def _installed(root: Path) -> dict[str, str]:
     found: dict[str, str] = {}
-    for info in root.glob("lib/python*/site-packages/*.dist-info"):
-        name, _, version = info.name[: -len(".dist-info")].partition("-")
-        found[name.lower().replace("_", "-")] = version
-    for info in root.glob("Lib/site-packages/*.dist-info"):
-        name, _, version = info.name[: -len(".dist-info")].partition("-")
-        found[name.lower().replace("_", "-")] = version
+    for site in Env.at(root).site_packages():
+        for info in site.glob("*.dist-info"):
+            name, _, version = info.name[: -len(".dist-info")].partition("-")
+            found[normalize_name(name)] = version
     return found
 
 

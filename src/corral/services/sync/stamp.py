@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 from corral import __version__
+from corral.core.env import Env
 
 __all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "is_noop", "locate",
            "make_stamp", "python_pins", "read_stamp", "selection_key", "write_stamp"]
@@ -68,11 +69,6 @@ def python_pins(project_root: Path) -> list[list[object]]:
             continue
         found.append([str(candidate), st.st_size, st.st_mtime_ns])
     return found
-
-
-def _site_dirs(env: Path) -> list[Path]:
-    candidates = [env / "Lib" / "site-packages"] if os.name == "nt" else sorted((env / "lib").glob("*/site-packages"))
-    return [p for p in candidates if p.is_dir()]
 
 
 def _site_state(site: Path) -> dict[str, Any]:
@@ -145,7 +141,7 @@ def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_
         "selection": selection_key,
         "engine": engine,
         "environ": environ_key(environ),
-        "site": {str(p): _site_state(p) for p in _site_dirs(env)},
+        "site": {str(p): _site_state(p) for p in Env.at(env).site_packages()},
     }
 
 
@@ -261,7 +257,7 @@ def _stamp_shaped(stamp: dict[str, Any]) -> bool:
 
 
 def _site_unchanged(env: Path, recorded: dict[str, Any]) -> bool:
-    dirs = _site_dirs(env)
+    dirs = Env.at(env).site_packages()
     if sorted(str(p) for p in dirs) != sorted(recorded):
         return False
     for site in dirs:
