@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -28,6 +29,10 @@ from corral.services.context import Context
 from corral.services.sync.apply import pick_engine
 from corral.shells.bash import BashShell
 from corral.shells.detect import canonical_name, detect_shell
+
+if TYPE_CHECKING:
+
+    from conftest import Corral
 
 
 class ElvishShell(BashShell):
@@ -68,6 +73,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
 def _choice_options() -> dict[str, list[argparse.Action]]:
     found: dict[str, list[argparse.Action]] = {"--engine": [], "--creator": [], "shell": []}
     for command in COMMANDS:
+        if command == "completion":  # its SHELL is a completion script's language (render.completion.SHELLS)
+            continue
         for action in _actions(_parser(command)):
             for key in ("--engine", "--creator"):
                 if key in action.option_strings:
@@ -124,7 +131,7 @@ def test_a_new_engine_row_is_offered_everywhere(monkeypatch: pytest.MonkeyPatch,
     assert isinstance(pick_engine(ctx, None, env, None), FakeInstaller)
 
 
-def test_a_new_shell_row_is_offered_everywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, corral) -> None:
+def test_a_new_shell_row_is_offered_everywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, corral: Corral) -> None:
     monkeypatch.setitem(SHELLS, "elvish", ELVISH)
     help_text = _parser("activate").format_help()
     assert "elvish/elv" in " ".join(help_text.split())
