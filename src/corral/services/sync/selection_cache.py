@@ -65,11 +65,22 @@ def check_once(lock_path: Path, cache_dir: Path | None) -> None:
     memo = cache_dir / f"{digest[:40]}-{__version__}-{_CHECKED}" if cache_dir else None
     if memo is not None and memo.is_file():
         return
-    check_lock(parse_toml(decode_text(data, origin=str(lock_path)), origin=str(lock_path)), origin=str(lock_path))
+    check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
     if memo is not None:
         with contextlib.suppress(OSError):
             memo.parent.mkdir(parents=True, exist_ok=True)
             memo.touch()
+
+
+_LAST_PARSED: dict[str, dict[str, Any]] = {}
+
+
+def _parsed(data: bytes, digest: str, origin: str) -> dict[str, Any]:
+    """The lock's TOML, parsed once per process: a new env's lock is checked, then chosen from (~100 ms per MB)."""
+    if digest not in _LAST_PARSED:
+        _LAST_PARSED.clear()
+        _LAST_PARSED[digest] = parse_toml(decode_text(data, origin=origin), origin=origin)
+    return _LAST_PARSED[digest]
 
 
 def _machine() -> dict[str, str]:
@@ -98,7 +109,7 @@ def choose(lock_path: Path, *, target: InterpreterInfo, selection: Selection, se
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             rows = json.loads(cache_file.read_text(encoding="utf-8"))
             return [Chosen(**{**{f: row[f] for f in _FIELDS}, "hashes": tuple(row["hashes"])}) for row in rows]
-    lock = parse_toml(decode_text(data, origin=str(lock_path)), origin=str(lock_path))
+    lock = _parsed(data, hashlib.sha256(data).hexdigest(), str(lock_path))
     chosen = select_packages(lock, target=target, selection=selection, lock_dir=lock_path.parent.absolute(),
                              origin=str(lock_path))
     if cache_file is not None:
