@@ -7,8 +7,9 @@ from typing import Any
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 
-from corral.core.lockinputs import inputs_hash, stored_inputs_hash, strip_credentials
+from corral.core.lock_fingerprint import inputs_hash, stored_inputs_hash
 from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
+from corral.core.urls import strip_credentials
 from support.toml import tomllib
 
 WHEEL = {"url": "https://u:pw@files.example/alpha-1.0-py3-none-any.whl", "hashes": {"sha256": "ab" * 32}}

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from packaging.markers import Marker
 
-from corral.core.lockinputs import strip_credentials
+from corral.core.urls import strip_credentials
 from corral.core.names import normalize_name
 
 __all__ = ["LockDocument", "Selector", "merge_exports", "render_pylock", "toml_string"]

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Candidate", "iter_candidates", "pyenv_root", "uv_python_dir"]
+__all__ = ["Candidate", "candidate_folders", "iter_candidates", "pyenv_root", "uv_python_dir"]
 
 _POSIX_NAME = re.compile(r"^(python|pypy)(\d(\.\d+)?t?)?$")
 _WINDOWS_NAME = re.compile(r"^(python|pypy)(\d(\.\d+)?t?)?(\.exe)?$", re.IGNORECASE)
@@ -132,3 +132,23 @@ def iter_candidates(environ: Mapping[str, str] | None = None, *, windows: bool |
         from corral.discovery.windows import iter_windows_candidates
 
         yield from iter_windows_candidates()
+
+
+def candidate_folders(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Every folder `iter_candidates` lists interpreters from, without listing them (POSIX; a few `listdir`s).
+
+    An interpreter added, removed or replaced there changes its folder's mtime: what a cache of a choice compares.
+    """
+    env = os.environ if environ is None else environ
+    folders = [Path(f) for f in env.get("PATH", "").split(os.pathsep) if f]
+    for root in (pyenv_root(env) / "versions", uv_python_dir(env)):
+        folders.append(root)
+        try:
+            names = sorted(os.listdir(root))
+        except OSError:
+            continue
+        folders += [root / name / "bin" for name in names if not name.startswith(".")]
+    folders += [Path(f) for f in _SYSTEM_DIRS_POSIX]
+    if sys.platform == "darwin":
+        folders.append(_MAC_FRAMEWORK)
+    return folders

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from corral.core.lockinputs import strip_credentials
+from corral.core.urls import strip_credentials
 from corral.engines._reqfile import (
     apply_plan,
     failing_requirement,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.core.lockinputs import LOCK_FILE
+from corral.core.lock_fingerprint import LOCK_FILE
 from corral.core.names import normalize_name
 from corral.errors import EnvError
 

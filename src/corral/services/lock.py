@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.deps import ProjectDeps
-from corral.core.lockinputs import LOCK_FILE, inputs_hash, stored_inputs_hash
+from corral.core.lock_fingerprint import LOCK_FILE, inputs_hash, stored_inputs_hash
 from corral.core.names import normalize_name
 from corral.core.pylock_check import check_lock
 from corral.errors import ConfigError, LockError, LockOutdated

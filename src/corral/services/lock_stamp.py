@@ -5,7 +5,7 @@ sha256 of pyproject.toml and of the pylock.toml corral wrote (a hand-edited or d
 every `.python-version` at or above the project, the user config file and uv's, the environment that chooses
 indexes, uv's behaviour or the interpreter (CORRAL_*, UV_*, PIP_*, PYENV_*), the interpreter the lock was
 resolved with (its file; the env's pyvenv.cfg and corral's trust in the env when it was the env's python,
-else every interpreter discovery would choose from), local packages the lock names, and, when a locked
+else the folders discovery chooses one from), local packages the lock names, and, when a locked
 package depends on the project and its version is dynamic, what that version is derived from
 (services.project_version). Re-resolving with all of that unchanged keeps every pin, so it would write the same
 bytes: `corral lock` says "unchanged" from this record alone (`--upgrade`/`--upgrade-package` always resolve).
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral import __version__
-from corral.core.lockinputs import LOCK_FILE
+from corral.core.lock_fingerprint import LOCK_FILE
 from corral.infra.fingerprint import digest, fingerprint
 
 if TYPE_CHECKING:
@@ -59,11 +59,16 @@ def _uv_config_files(environ: Mapping[str, str]) -> list[str]:
     return [os.path.join(home, "uv", "uv.toml"), "/etc/uv/uv.toml", *(os.path.join(d, "uv", "uv.toml") for d in dirs)]
 
 
-def _candidates(environ: Mapping[str, str]) -> list[list[Any]]:
-    """Every interpreter discovery would choose from, with its fingerprint (a new or changed one may be chosen)."""
-    from corral.discovery.sources import iter_candidates  # stdlib only
+def _candidates(environ: Mapping[str, str]) -> list[list[Any]] | None:
+    """The folders discovery chooses an interpreter from, with their fingerprints (a new or replaced one may win).
 
-    return [[str(c.path), fingerprint(c.path)] for c in iter_candidates(environ)]
+    None on Windows (the registry is a source too): no shortcut there unless the env's python was used.
+    """
+    if os.name == "nt":
+        return None
+    from corral.discovery.sources import candidate_folders  # stdlib only
+
+    return [[str(folder), fingerprint(folder)] for folder in candidate_folders(environ)]
 
 
 def _local(root: Path, folder: str) -> list[Any]:
@@ -135,6 +140,8 @@ def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mappin
     if stamp is None or pending(paths, root):
         return None
     python, from_env = stamp.get("python"), stamp.get("from_env") is True
+    if not from_env and os.name == "nt":
+        return None  # discovery reads the registry too, which no folder's mtime tells
     trusted = None
     if from_env:
         trusted = env_trusted(paths, env)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral import __version__
-from corral.core.lockinputs import LOCK_FILE
+from corral.core.lock_fingerprint import LOCK_FILE
 from corral.core.selection import Selection
 from corral.errors import EnvError, InterpreterNotFound, LockError, UsageError
 from corral.infra.faults import checkpoint
@@ -262,7 +262,7 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
     import hashlib
     import json
 
-    from corral.core.lockinputs import stored_inputs_hash
+    from corral.core.lock_fingerprint import stored_inputs_hash
     from corral.infra.toml_file import read_bytes, read_text
 
     try:

@@ -1,5 +1,6 @@
-"""The lock's inputs fingerprint: which parts of pyproject.toml (and settings) a pylock.toml was resolved from.
+"""The lock file and its inputs fingerprint: the parts of pyproject.toml (and settings) a pylock.toml comes from.
 
+`inputs_hash` is what `corral lock` stores in the lock's `[tool.corral]`; `stored_inputs_hash` reads it back.
 Stdlib only (json, hashlib, re): the sync fast path imports this module to decide "nothing to do" without paying
 for `packaging` or a TOML parser.
 """
@@ -10,24 +11,15 @@ import hashlib
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from corral.core.names import normalize_name
+from corral.core.urls import strip_credentials
 
-__all__ = ["LOCK_FILE", "inputs_hash", "normalize_name", "stored_inputs_hash", "strip_credentials"]
+__all__ = ["LOCK_FILE", "inputs_hash", "stored_inputs_hash"]
 
 LOCK_FILE = "pylock.toml"  # the project's lock (PEP 751), beside pyproject.toml
 
 _HASH_LINE = re.compile(r'^inputs-hash\s*=\s*"(sha256:[0-9a-f]{64})"\s*$', re.MULTILINE)
-
-
-def strip_credentials(url: str) -> str:
-    """The URL without `user:password@` (credentials never enter a lock or a fingerprint)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def inputs_hash(pyproject_data: dict[str, Any], *, default_groups: list[str], index_urls: list[str]) -> str:
