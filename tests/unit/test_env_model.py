@@ -10,7 +10,7 @@ import pytest
 
 from corral.core.env import Env
 from corral.core.names import normalize_name
-from corral.core.pyversion import python_minor, python_version, release
+from corral.core.pyversion import python_minor, python_version, release, sort_key
 from corral.infra.envfiles import read_env
 from corral.infra.safe_read import UnreadableFile
 
@@ -165,3 +165,9 @@ def test_env_model_import_is_cheap_for_the_fast_paths() -> None:
             "print(sorted(m for m in ('dataclasses', 'packaging', 'corral.core.pyvenv_cfg') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_sort_key_puts_a_final_release_after_its_pre_releases() -> None:
+    names = ["3.11.9", "3.13.0", "3.11.10", "3.13.0rc1", "3.13.0a2", "3.12-dev", "3.12.1.final.0"]
+    assert sorted(names, key=sort_key) == ["3.11.9", "3.11.10", "3.12-dev", "3.12.1.final.0", "3.13.0a2",
+                                           "3.13.0rc1", "3.13.0"]

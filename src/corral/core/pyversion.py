@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["python_minor", "python_version", "release"]
+__all__ = ["python_minor", "python_version", "release", "sort_key"]
 
 _LEADING_DIGITS: Final = re.compile(r"\d+")
+_FINAL: Final = re.compile(r"\d+(?:\.\d+)*(?:\.final\.\d+)?")
 _MAJOR_MINOR: Final = 2
 _MICRO: Final = 3
 
@@ -32,6 +33,11 @@ def release(text: str | None) -> tuple[int, ...]:
         if match.end() < len(piece):  # "0rc1": a pre-release tag ends the release
             break
     return tuple(parts)
+
+
+def sort_key(text: str) -> tuple[tuple[int, ...], bool, str]:
+    """Orders versions as releases: "3.11.10" after "3.11.9", a final release after its "rc1" / "a2" / "-dev"."""
+    return release(text), _FINAL.fullmatch(text.strip()) is not None, text
 
 
 def python_version(text: str | None) -> tuple[int, ...] | None:

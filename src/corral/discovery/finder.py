@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from corral.core.interpreter import InterpreterInfo
+from corral.core.pyversion import sort_key
 from corral.core.spec import PythonSpec
 from corral.discovery.prober import CachedProber
 from corral.discovery.sources import Candidate, iter_candidates
@@ -102,7 +103,7 @@ class InterpreterFinder:
         raise InterpreterNotFound(msg)
 
     def _not_found_message(self, spec: PythonSpec) -> str:
-        found = ", ".join(sorted({i.version for i in self.all()}, key=_version_key, reverse=True)) or "none"
+        found = ", ".join(sorted({i.version for i in self.all()}, key=sort_key, reverse=True)) or "none"
         return (
             f"no interpreter matches '{spec}' (searched PATH, pyenv, uv-managed and system folders; found: {found}); "
             "install one (e.g. `pyenv install` or `uv python install`) or pass --python /path/to/python"
@@ -115,9 +116,6 @@ def _executable_in(folder: Path) -> Path | None:
             return folder / rel
     return None
 
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) if p.isdigit() else 0 for p in version.replace("rc", ".").replace("a", ".").split("."))
 
 
 def _preference(info: InterpreterInfo) -> tuple[object, ...]:

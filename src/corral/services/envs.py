@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from corral.core.pyversion import sort_key
 from corral.errors import SafetyRefusal, UsageError
 from corral.inventory.health import env_health
 from corral.inventory.model import EnvRecord
@@ -57,13 +58,6 @@ class Listing:
     forgotten: list[str] = field(default_factory=list)
 
 
-def _version_key(version: str | None) -> tuple[int, ...]:
-    try:
-        return tuple(int(p) for p in (version or "").split(".")[:3])
-    except ValueError:
-        return ()
-
-
 # Files that the fast paths of `run`/`x`/`sync` refresh (a stat, no database write) when they use an env.
 _USE_MARKERS: Final = ("corral-ready.json", "corral-sync.json")
 
@@ -103,7 +97,7 @@ def list_envs(ctx: Context, *, sort: str = "used", with_size: bool = True,
     if sort == "size":
         rows.sort(key=lambda r: -(r.size or 0))
     elif sort == "python":
-        rows.sort(key=lambda r: _version_key(r.record.version))
+        rows.sort(key=lambda r: sort_key(r.record.version or ""))
     else:
         rows.sort(key=lambda r: -(r.record.last_used or 0))
     return Listing(rows=rows, total=sum(r.size or 0 for r in rows), forgotten=gone)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corral.core.pyversion import sort_key
 from corral.core.spec import PythonSpec
 from corral.errors import ConfigError
 from corral.infra.fs import atomic_write_text
@@ -170,8 +171,7 @@ def _pyenv_choice(environ: Mapping[str, str], root: Path) -> tuple[Path, str] | 
         return None
     folder = root / "versions" / version
     if not folder.is_dir():  # pyenv 2.3+ takes a prefix ("3.11") as the newest install it names
-        found = sorted((root / "versions").glob(f"{version}.*"),
-                       key=lambda p: [int(x) if x.isdigit() else -1 for x in p.name.split(".")])
+        found = sorted((root / "versions").glob(f"{version}.*"), key=lambda p: sort_key(p.name))
         folder = found[-1] if found else folder
     exe = folder / ("python.exe" if os.name == "nt" else "bin/python3")
     return (exe, f"your `python3` ({source}: {version})") if exe.exists() else None
