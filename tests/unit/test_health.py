@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from corral.core.health import Finding, Report
+from corral.core.pyversion import python_version
 from corral.doctor.interpreter import classify_change
 from corral.doctor.pip import newest_pip_for
 from corral.doctor.relocation import activate_location, script_interpreter
-from corral.doctor.target import version_tuple
 
 
 def test_finding_rejects_an_unknown_severity() -> None:
@@ -34,7 +34,7 @@ def test_report_is_ok_with_info_only_and_sorts_errors_first() -> None:
     ("2.7.18.final.0", "2.7.18", "same"), (None, "3.12.1", "unknown"),
 ])
 def test_version_changes_are_classified(recorded: str | None, current: str, kind: str) -> None:
-    assert classify_change(version_tuple(recorded), version_tuple(current)) == kind
+    assert classify_change(python_version(recorded), python_version(current)) == kind
 
 
 def test_pip_expectations_follow_the_legacy_table() -> None:

@@ -1,19 +1,12 @@
-"""The checks of `corral doctor`: one module per family, each a `check_<family>(target) -> list[Finding]`."""
+"""The checks of `corral doctor`, a plugin family: one module per family of checks.
+
+Each module exports its finding codes (constants), `check_<family>(target) -> list[Finding]` and `FIXES`, the
+repairs of its own codes (`interface.Fix`). A module reads the env through `target.Target` and asks what only
+the service layer knows through `target.host` (`interface.Host`); it imports core, infra, inventory, kernels,
+toolchain and discovery, never the services or the CLI. `services.doctor` lists the families in report order
+(`CHECKS`), runs them all and applies their fixes; adding a check is one module plus one row there.
+"""
 
 from __future__ import annotations
 
-__all__ = ["CHECK_FAMILIES"]
-
-# family -> "module:function"; services.doctor imports each lazily and runs them all.
-CHECK_FAMILIES: dict[str, str] = {
-    "pyvenv": "corral.doctor.pyvenv:check_pyvenv_cfg",
-    "interpreter": "corral.doctor.interpreter:check_interpreter",
-    "relocation": "corral.doctor.relocation:check_relocation",
-    "drift": "corral.doctor.drift:check_drift",
-    "project": "corral.doctor.project:check_project",
-    "pip": "corral.doctor.pip:check_pip",
-    "isolation": "corral.doctor.isolation:check_isolation",
-    "provenance": "corral.doctor.provenance:check_provenance",
-    "kernels": "corral.doctor.kernels:check_kernels",
-    "legacy": "corral.doctor.legacy:check_legacy",
-}
+__all__: list[str] = []

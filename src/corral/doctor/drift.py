@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
+from corral.doctor.interface import Fix
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
     from corral.core.selection import Selection
+    from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["check_drift", "lock_drift"]
+__all__ = ["DRIFT_EXTRA", "DRIFT_MISSING", "DRIFT_VERSION", "FIXES", "check_drift", "lock_drift", "selection_from_key"]
+
+DRIFT_MISSING: Final = "drift-missing"
+DRIFT_EXTRA: Final = "drift-extra"
+DRIFT_VERSION: Final = "drift-version"
 
 NOT_AVAILABLE = "drift: not checked (lock/sync not available)"
 
@@ -97,16 +103,26 @@ def check_drift(target: Target) -> list[Finding]:
     keep = "; to record them instead: corral adopt"
     findings = []
     if missing:
-        findings.append(Finding(code="drift-missing", severity="warning", fix="corral sync",
+        findings.append(Finding(code=DRIFT_MISSING, severity="warning", fix="corral sync",
                                 message=f"locked but not installed: {_names(missing)}",
                                 details={"packages": dict(missing)}))
     if extra:
-        findings.append(Finding(code="drift-extra", severity="warning", fix=fix,
+        findings.append(Finding(code=DRIFT_EXTRA, severity="warning", fix=fix,
                                 message=f"installed but not in the lock: {_names(extra)}{keep}",
                                 details={"packages": dict(extra)}))
     if other:
-        findings.append(Finding(code="drift-version", severity="warning", fix=fix,
+        findings.append(Finding(code=DRIFT_VERSION, severity="warning", fix=fix,
                                 message=f"installed at another version than locked: "
                                         f"{_names([(n, f'{i} (lock: {v})') for n, i, v in other])}{keep}",
                                 details={"packages": {n: {"installed": i, "locked": v} for n, i, v in other}}))
     return findings
+
+
+def _fix_drift(target: Target, finding: Finding, repairs: Repairs) -> str:  # noqa: ARG001 - one sync fixes every drift
+    """Sync the env with the lock (once for every drift finding)."""
+    return repairs.sync()
+
+
+_SYNC: Final = Fix(apply=_fix_drift, covered_by_rebuild=True)
+
+FIXES: Final[dict[str, Fix]] = {DRIFT_MISSING: _SYNC, DRIFT_EXTRA: _SYNC, DRIFT_VERSION: _SYNC}

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 from corral.core.health import Finding
-from corral.doctor.target import version_tuple
+from corral.core.pyversion import python_version
+from corral.doctor.interface import Fix
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["check_interpreter", "classify_change"]
+__all__ = [
+    "BASE_MINOR_UPGRADE", "BASE_MISSING", "BASE_PATCH_UPGRADE", "FIXES", "PYTHON_MISMATCH", "PYTHON_MISSING",
+    "PYTHON_NOT_RUN", "PYTHON_NOT_RUNNABLE", "PYTHON_REQUEST_UNREADABLE", "check_interpreter", "classify_change",
+    "rebuild_python",
+]
+
+PYTHON_MISSING: Final = "python-missing"
+BASE_MISSING: Final = "base-missing"
+PYTHON_NOT_RUN: Final = "python-not-run"  # a program the project ships: never started
+PYTHON_NOT_RUNNABLE: Final = "python-not-runnable"
+BASE_PATCH_UPGRADE: Final = "base-patch-upgrade"
+BASE_MINOR_UPGRADE: Final = "base-minor-upgrade"
+PYTHON_MISMATCH: Final = "python-mismatch"
+PYTHON_REQUEST_UNREADABLE: Final = "python-request-unreadable"
 
 
 def classify_change(recorded: tuple[int, ...] | None, current: tuple[int, ...] | None) -> str:
@@ -39,43 +57,43 @@ def check_interpreter(target: Target) -> list[Finding]:
     rebuild = target.fix_command("corral recreate")
     py = target.python
     if not os.path.lexists(py):
-        return [Finding(code="python-missing", severity="error", fix=rebuild,
+        return [Finding(code=PYTHON_MISSING, severity="error", fix=rebuild,
                         message=f"the env has no interpreter ({py} is missing)")]
     if not os.path.exists(py):
         link = os.readlink(py) if py.is_symlink() else "?"
-        return [Finding(code="python-missing", severity="error", fix=rebuild,
+        return [Finding(code=PYTHON_MISSING, severity="error", fix=rebuild,
                         message=f"{py} points to {link}, which is gone (base Python removed or moved)",
                         details={"link": link})]
     home = target.cfg.home
     findings: list[Finding] = []
     if home and not os.path.isdir(home):
-        findings.append(Finding(code="base-missing", severity="error", fix=rebuild,
+        findings.append(Finding(code=BASE_MISSING, severity="error", fix=rebuild,
                                 message=f"pyvenv.cfg home {home} no longer exists", details={"home": home}))
     ident = target.base_identity
     if ident is None and target.base_refusal is not None:
-        findings.append(Finding(code="python-not-run", severity="error", fix=rebuild,
+        findings.append(Finding(code=PYTHON_NOT_RUN, severity="error", fix=rebuild,
                                 message=f"not run: {target.base_refusal}",
                                 details={"base": str(target.base_executable)}))
         return findings
     if ident is None:
-        findings.append(Finding(code="python-not-runnable", severity="error", fix=rebuild,
+        findings.append(Finding(code=PYTHON_NOT_RUNNABLE, severity="error", fix=rebuild,
                                 message=f"{py} does not run as a Python interpreter"))
         return findings
-    current = version_tuple(str(ident.get("version", "")))
+    current = python_version(str(ident.get("version", "")))
     recorded = target.recorded_version
     change = classify_change(recorded, current)
     base = _stable_base(target)
     old, new = target.cfg.version, ident.get("version")
     if change == "patch":
         findings.append(Finding(
-            code="base-patch-upgrade", severity="warning",
+            code=BASE_PATCH_UPGRADE, severity="warning",
             fix=target.fix_command(f"corral upgrade --python {base}"),
             message=f"base Python changed from {old} to {new} (same {current[0]}.{current[1]}: packages still "  # type: ignore[index]
                     "work); pyvenv.cfg and links should be updated in place",
             details={"recorded": old, "current": new, "base": base}))
     elif change == "minor":
         findings.append(Finding(
-            code="base-minor-upgrade", severity="error",
+            code=BASE_MINOR_UPGRADE, severity="error",
             fix=target.fix_command(f"corral recreate --python {base}"),
             message=f"base Python changed from {old} to {new}: the env starts but every installed package is "
                     "invisible; rebuild it for the new version",
@@ -89,17 +107,43 @@ def _request_findings(target: Target, ident: dict[str, Any]) -> list[Finding]:
         return []
     from corral.core.interpreter import InterpreterInfo
     from corral.errors import CorralError
-    from corral.services.python import unmet_request
 
     try:
         info = InterpreterInfo.from_probe(ident, path=str(target.base_executable))
-        wanted = unmet_request(target.ctx, info)
+        wanted = target.host.unmet_request(info)
     except (CorralError, KeyError, TypeError, ValueError) as err:
-        return [Finding(code="python-request-unreadable", severity="warning",
+        return [Finding(code=PYTHON_REQUEST_UNREADABLE, severity="warning",
                         message=f"cannot tell which Python the project asks for: {err}")]
     if wanted is None:
         return []
-    return [Finding(code="python-mismatch", severity="error", fix="corral recreate",
+    return [Finding(code=PYTHON_MISMATCH, severity="error", fix="corral recreate",
                     message=f"the env runs {info.implementation} {info.version}, but {wanted}: rebuild it from the "
                             "lock on the requested Python (`corral sync` and `corral run` do so too)",
-                    details={"current": info.version, "requested": str(wanted.spec), "source": wanted.source})]
+                    details={"current": info.version, "requested": wanted.spec, "source": wanted.source})]
+
+
+def rebuild_python(findings: Mapping[str, Finding]) -> str | None:
+    """The Python a rebuild takes: the new base after a minor upgrade, unless the project asks for another."""
+    if PYTHON_MISMATCH in findings:
+        return None  # the project asks for another Python: the rebuild takes that one
+    minor = findings.get(BASE_MINOR_UPGRADE)
+    base = minor.details.get("base") if minor is not None else None
+    return str(base) if base else None
+
+
+def _fix_patch(target: Target, finding: Finding, repairs: Repairs) -> str:
+    """Move the env onto the upgraded base in place (same X.Y: packages kept)."""
+    return repairs.upgrade(target.root, Path(str(finding.details["base"])))
+
+
+_REBUILD: Final = Fix(rebuild=True)
+
+FIXES: Final[dict[str, Fix]] = {
+    PYTHON_MISSING: _REBUILD,
+    BASE_MISSING: _REBUILD,
+    PYTHON_NOT_RUNNABLE: _REBUILD,
+    PYTHON_NOT_RUN: _REBUILD,
+    BASE_MINOR_UPGRADE: _REBUILD,
+    PYTHON_MISMATCH: _REBUILD,
+    BASE_PATCH_UPGRADE: Fix(apply=_fix_patch, covered_by_rebuild=True),
+}

@@ -8,11 +8,13 @@ from corral.core.health import Finding
 from corral.toolchain.legacy import legacy_notice, legacy_python
 
 if TYPE_CHECKING:
+    from corral.doctor.interface import Fix
     from corral.doctor.target import Target
 
-__all__ = ["LEGACY_PYTHON", "check_legacy"]
+__all__ = ["FIXES", "LEGACY_PYTHON", "check_legacy"]
 
 LEGACY_PYTHON: Final = "legacy-python"
+FIXES: Final[dict[str, Fix]] = {}  # a fact (the end-of-life date), nothing to repair
 
 
 def check_legacy(target: Target) -> list[Finding]:

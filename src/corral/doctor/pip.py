@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
+from corral.doctor.interface import Fix
 
 if TYPE_CHECKING:
+    from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["LAST_PIP", "MIN_RECENT_PIP", "check_pip", "newest_pip_for"]
+__all__ = ["FIXES", "LAST_PIP", "MIN_RECENT_PIP", "PIP_MISSING", "PIP_OUTDATED", "check_pip", "newest_pip_for"]
+
+PIP_MISSING: Final = "pip-missing"
+PIP_OUTDATED: Final = "pip-outdated"
 
 # The last pip release that supports each old Python (pip NEWS "Drop support" lines; see
 # shared/reference/standards.md §4). corral.toolchain.legacy, when present, is the authority for 2.7/3.6/3.7.
@@ -58,15 +63,29 @@ def check_pip(target: Target) -> list[Finding]:
     py = target.python
     if pip is None:
         seeded = target.provenance.options.get("seed", True) if target.provenance else True
-        return [Finding(code="pip-missing", severity="warning" if seeded else "info",
+        return [Finding(code=PIP_MISSING, severity="warning" if seeded else "info",
                         fix=f"{py} -m ensurepip --upgrade",
                         message="pip is not installed in the env" + ("" if seeded else " (created without seed)"))]
     if version is None:
         return []
     wanted = newest_pip_for(version)
     if _key(pip) < _key(wanted):
-        return [Finding(code="pip-outdated", severity="warning", fix=f"{py} -m pip install -U pip",
+        return [Finding(code=PIP_OUTDATED, severity="warning", fix=f"{py} -m pip install -U pip",
                         message=f"pip {pip} is older than {wanted}, the newest pip corral expects for Python "
                                 f"{version[0]}.{version[1]}",
                         details={"installed": pip, "expected": wanted})]
     return []
+
+
+def _fix_pip(target: Target, finding: Finding, repairs: Repairs) -> str:
+    """Bootstrap pip (ensurepip) or upgrade it, with the env's own python."""
+    from corral.infra.proc import run
+
+    args = ["-m", "ensurepip", "--upgrade"] if finding.code == PIP_MISSING else ["-m", "pip", "install", "-U", "pip"]
+    run([str(target.python), *args], env=repairs.environ(), what="pip upgrade")
+    return f"ran {target.python} {' '.join(args)}"
+
+
+_PIP: Final = Fix(apply=_fix_pip, covered_by_rebuild=True)
+
+FIXES: Final[dict[str, Fix]] = {PIP_MISSING: _PIP, PIP_OUTDATED: _PIP}

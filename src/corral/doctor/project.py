@@ -5,16 +5,23 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
+from corral.doctor.interface import Fix
 
 if TYPE_CHECKING:
+    from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["check_project", "git_root"]
+__all__ = ["ENV_NOT_IGNORED", "ENV_TRACKED", "FIXES", "LOCK_MISSING", "LOCK_STALE", "RECREATE_UNFINISHED",
+           "check_project", "git_root"]
 
-NOT_AVAILABLE = "not checked (lock/sync not available)"
+RECREATE_UNFINISHED: Final = "recreate-unfinished"
+LOCK_MISSING: Final = "lock-missing"
+LOCK_STALE: Final = "lock-stale"
+ENV_TRACKED: Final = "env-tracked"
+ENV_NOT_IGNORED: Final = "env-not-ignored"
 
 
 def git_root(start: Path) -> Path | None:
@@ -40,17 +47,12 @@ def _lock_findings(target: Target) -> list[Finding]:
     assert target.project is not None  # noqa: S101 - caller checked
     assert lock_path is not None  # noqa: S101 - follows from a project
     if not lock_path.is_file():
-        return [Finding(code="lock-missing", severity="info", fix="corral lock",
+        return [Finding(code=LOCK_MISSING, severity="info", fix="corral lock",
                         message=f"the project has no lock ({lock_path.name}); doctor cannot compare the env with it")]
     if target.sync_clean:
         return []  # the sync stamp proves lock and pyproject are unchanged since a sync from a fresh lock
-    try:
-        from corral.services.lock import is_fresh
-    except ImportError:
-        target.skipped.append(f"stale lock: {NOT_AVAILABLE}")
-        return []
-    if not is_fresh(target.project, lock_path, ctx=target.ctx):
-        return [Finding(code="lock-stale", severity="warning", fix="corral lock",
+    if not target.host.lock_is_fresh(lock_path):
+        return [Finding(code=LOCK_STALE, severity="warning", fix="corral lock",
                         message=f"{lock_path.name} is older than pyproject.toml's dependencies (edited since the "
                                 "last lock)")]
     return []
@@ -74,14 +76,14 @@ def _git_findings(target: Target) -> list[Finding]:
     files = [f for f in tracked.stdout.split("\0") if f]
     if files:
         findings.append(Finding(
-            code="env-tracked", severity="error", fix=f"git rm -r --cached --quiet {rel}",
+            code=ENV_TRACKED, severity="error", fix=f"git rm -r --cached --quiet {rel}",
             message=f"{len(files)} file(s) of the env are tracked in git (e.g. {files[0]}); an env is machine-specific",
             details={"count": len(files)}))
     probe = rel / "pyvenv.cfg"
     ignored = _git(["check-ignore", "-q", "--no-index", "--", str(probe)], repo)
     if ignored is not None and ignored.returncode == 1:
         findings.append(Finding(
-            code="env-not-ignored", severity="warning", fix=f"echo '/{rel.as_posix()}/' >> {repo / '.gitignore'}",
+            code=ENV_NOT_IGNORED, severity="warning", fix=f"echo '/{rel.as_posix()}/' >> {repo / '.gitignore'}",
             message=f"git does not ignore the env {rel}/: `git add .` would commit it"))
     return findings
 
@@ -93,10 +95,60 @@ def check_project(target: Target) -> list[Finding]:
     findings: list[Finding] = []
     from corral.infra.journals import pending
 
-    if "recreate" in pending(target.ctx.paths, target.project.root):  # type: ignore[union-attr]
-        findings.append(Finding(code="recreate-unfinished", severity="warning", fix="corral recreate --resume",
+    if "recreate" in pending(target.host.paths, target.project.root):  # type: ignore[union-attr]
+        findings.append(Finding(code=RECREATE_UNFINISHED, severity="warning", fix="corral recreate --resume",
                                 message="a `corral recreate` was interrupted (corral's journal of it remains); the "
                                         "env works, the leftover folder should be cleaned up"))
     findings += _lock_findings(target)
     findings += _git_findings(target)
     return findings
+
+
+def _fix_resume(target: Target, finding: Finding, repairs: Repairs) -> str:  # noqa: ARG001 - the journal says what
+    """Finish the interrupted recreate from corral's journal of it."""
+    assert target.project is not None  # noqa: S101 - only project envs get this finding
+    return repairs.resume_recreate(target.project.root) or "nothing pending"
+
+
+def _fix_lock(target: Target, finding: Finding, repairs: Repairs) -> str:  # noqa: ARG001 - one lock fixes both
+    """Lock the project again."""
+    return repairs.lock()
+
+
+def _repository(target: Target) -> Path:
+    assert target.project is not None  # noqa: S101 - only project envs get git findings
+    return git_root(target.project.root) or target.project.root
+
+
+def _fix_gitignore(target: Target, finding: Finding, repairs: Repairs) -> str:  # noqa: ARG001 - a file edit
+    """Add the env's folder to the repository's .gitignore."""
+    from corral.infra.fs import atomic_write_text
+    from corral.infra.safe_read import read_small
+
+    repo = _repository(target)
+    ignore = repo / ".gitignore"
+    text = read_small(ignore, limit=16 << 20, what=".gitignore").decode("utf-8") if ignore.is_file() else ""
+    line = f"/{target.root.relative_to(repo).as_posix()}/"
+    atomic_write_text(ignore, text + ("" if not text or text.endswith("\n") else "\n") + line + "\n", root=repo)
+    return f"added {line} to {ignore}"
+
+
+def _fix_untrack(target: Target, finding: Finding, repairs: Repairs) -> str:  # noqa: ARG001 - one git command
+    """Untrack the env's files in git (they stay on disk)."""
+    from corral.infra.git import git_command, git_environ
+    from corral.infra.proc import run
+
+    repo = _repository(target)
+    rel = target.root.relative_to(repo)
+    argv = git_command(["rm", "-r", "--cached", "--quiet", "--", str(rel)]) or ["git", "rm", "-r", "--cached"]
+    run(argv, cwd=repo, env=git_environ(os.environ), what="git rm")
+    return f"untracked {rel} (files kept on disk; commit the change)"
+
+
+FIXES: Final[dict[str, Fix]] = {
+    RECREATE_UNFINISHED: Fix(apply=_fix_resume, ask=False),
+    LOCK_MISSING: Fix(apply=_fix_lock),
+    LOCK_STALE: Fix(apply=_fix_lock),
+    ENV_TRACKED: Fix(apply=_fix_untrack),
+    ENV_NOT_IGNORED: Fix(apply=_fix_gitignore),
+}

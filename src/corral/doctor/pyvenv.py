@@ -3,21 +3,26 @@
 pyvenv.cfg sits in the env (a repository may ship one), and `site.py` reads it at every start of the env's
 Python: bytes that are not UTF-8 stop the interpreter before it runs a line. The file alone cannot prove the
 env works, so when it looks damaged the env's own python is started once (`-c pass`) to say whether it can run,
-unless it is a program the project ships (`services.exec_guard`).
+unless it is a program the project ships (the exec guard, asked through the target's host).
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
+from corral.doctor.interface import Fix
+from corral.doctor.interpreter import PYTHON_NOT_RUN, PYTHON_NOT_RUNNABLE
 from corral.infra.envfiles import read_pyvenv_cfg
 
 if TYPE_CHECKING:
     from corral.doctor.target import Target
 
-__all__ = ["check_pyvenv_cfg"]
+__all__ = ["FIXES", "PYVENV_CFG_DAMAGED", "check_pyvenv_cfg"]
+
+PYVENV_CFG_DAMAGED: Final = "pyvenv-cfg-damaged"
+FIXES: Final[dict[str, Fix]] = {PYVENV_CFG_DAMAGED: Fix(rebuild=True)}
 
 _START_TIMEOUT = 20.0
 _BOOL_VALUES = frozenset({"true", "false"})
@@ -89,25 +94,25 @@ def check_pyvenv_cfg(target: Target) -> list[Finding]:
     try:
         data = read_pyvenv_cfg(target.root)
     except OSError as err:  # missing, unreadable, or a fifo, a device or a huge file (infra.safe_read)
-        return [Finding(code="pyvenv-cfg-damaged", severity="error", fix=target.fix_command("corral recreate"),
+        return [Finding(code=PYVENV_CFG_DAMAGED, severity="error", fix=target.fix_command("corral recreate"),
                         message=f"cannot read pyvenv.cfg: {err.strerror}")]
     errors, warnings = _problems(data)
     if not errors and not warnings:
         return []
     rebuild = target.fix_command("corral recreate")
-    findings = [Finding(code="pyvenv-cfg-damaged", severity="error", fix=rebuild,
+    findings = [Finding(code=PYVENV_CFG_DAMAGED, severity="error", fix=rebuild,
                         message=f"{text}: the env is damaged", details={"pyvenv_cfg": str(target.root / "pyvenv.cfg")})
                 for text in errors]
-    findings += [Finding(code="pyvenv-cfg-damaged", severity="warning", fix=rebuild, message=text)
+    findings += [Finding(code=PYVENV_CFG_DAMAGED, severity="warning", fix=rebuild, message=text)
                  for text in warnings]
     if target.python_refusal is not None:
         if target.base_refusal is None:  # a refused base is check_interpreter's finding
-            findings.append(Finding(code="python-not-run", severity="error", fix=rebuild,
+            findings.append(Finding(code=PYTHON_NOT_RUN, severity="error", fix=rebuild,
                                     message=f"not run to see whether it starts: {target.python_refusal}"))
         return findings
     failure = _start_failure(target)
     if failure is not None:
-        findings.append(Finding(code="python-not-runnable", severity="error", fix=rebuild,
+        findings.append(Finding(code=PYTHON_NOT_RUNNABLE, severity="error", fix=rebuild,
                                 message=f"{target.python} cannot start because of its pyvenv.cfg: {failure}",
                                 details={"error": failure}))
     return findings

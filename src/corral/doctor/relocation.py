@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
+from corral.doctor.interface import Fix, InPlace
 from corral.infra.envfiles import activate_location, script_interpreter
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["activate_location", "check_relocation", "script_interpreter"]
+__all__ = ["ACTIVATE_STALE", "ENV_MOVED", "FIXES", "SCRIPTS_FOREIGN", "activate_location", "check_relocation",
+           "script_interpreter"]
+
+ENV_MOVED: Final = "env-moved"
+ACTIVATE_STALE: Final = "activate-stale"
+SCRIPTS_FOREIGN: Final = "scripts-foreign"
+
 
 def _foreign_scripts(target: Target) -> list[tuple[str, str]]:
     """(script, interpreter) for scripts whose interpreter is some `*/bin/python*` outside this env."""
@@ -52,13 +62,13 @@ def check_relocation(target: Target) -> list[Finding]:
     prov = target.provenance
     if prov is not None and prov.location and os.path.realpath(prov.location) != real_root:
         findings.append(Finding(
-            code="env-moved", severity="error", fix=fix,
+            code=ENV_MOVED, severity="error", fix=fix,
             message=f"env was created at {prov.location} but lives at {target.root} (moved or copied)",
             details={"recorded": prov.location, "actual": str(target.root)}))
     recorded = activate_location(target.bin_dir)
     if recorded is not None and os.path.realpath(recorded) != real_root:
         findings.append(Finding(
-            code="activate-stale", severity="error", fix=fix,
+            code=ACTIVATE_STALE, severity="error", fix=fix,
             message=f"bin/activate sets VIRTUAL_ENV={recorded}, not this env: activating it silently uses another "
                     "Python",
             details={"recorded": recorded}))
@@ -66,8 +76,28 @@ def check_relocation(target: Target) -> list[Finding]:
     if foreign:
         names = ", ".join(name for name, _ in foreign[:5]) + (" ..." if len(foreign) > 5 else "")  # noqa: PLR2004
         findings.append(Finding(
-            code="scripts-foreign", severity="error", fix=fix,
+            code=SCRIPTS_FOREIGN, severity="error", fix=fix,
             message=f"{len(foreign)} console script(s) run another env's python ({names}; e.g. {foreign[0][1]}): "
                     "they fail or run the wrong env",
             details={"scripts": dict(foreign)}))
     return findings
+
+
+def _relocate_in_place(target: Target, findings: Mapping[str, Finding], repairs: Repairs) -> str:
+    """Rewrite the old location inside the env's files to where it lives now."""
+    from corral.errors import EnvError
+
+    moved = findings.get(ENV_MOVED)
+    old = (moved.details.get("recorded") if moved else None) or activate_location(target.bin_dir)
+    if not old:
+        msg = f"cannot tell where {target.root} was before it moved"
+        raise EnvError(msg)
+    changed = repairs.relocate(target.root, str(old))
+    return f"rewrote {changed} file(s) from {old} to {target.root}"
+
+
+_MOVED: Final = Fix(rebuild=True, in_place=InPlace(
+    question=lambda target: f"rewrite the old paths inside {target.root} so it works where it is now?",
+    apply=_relocate_in_place))
+
+FIXES: Final[dict[str, Fix]] = {ENV_MOVED: _MOVED, ACTIVATE_STALE: _MOVED, SCRIPTS_FOREIGN: _MOVED}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corral.core.names import normalize_name
 from corral.errors import UsageError
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "is_valid_name",
     "kernel_argv",
     "logo_files",
+    "refreshed_argv",
     "retitled",
     "validate_name",
 ]
@@ -49,7 +51,7 @@ def validate_name(name: str) -> str:
 
 def default_name(project_name: str) -> str:
     """The project name normalised (PEP 503) and cleaned to a valid kernel name."""
-    normal = re.sub(r"[-_.]+", "-", project_name).lower()
+    normal = normalize_name(project_name)
     cleaned = re.sub(r"[^a-z0-9._-]+", "-", normal).strip("-.")
     return cleaned or "python"
 
@@ -73,6 +75,13 @@ def kernel_argv(python: str, version: tuple[int, ...] | None) -> list[str]:
     if version is not None and tuple(version[:2]) >= (3, 11):
         argv.append("-Xfrozen_modules=off")
     return [*argv, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def refreshed_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] | None) -> list[str]:
+    """`argv` starting `python`, with `-Xfrozen_modules=off` exactly when the version is 3.11+; the rest kept."""
+    rest = [a for a in argv[1:] if a != "-Xfrozen_modules=off"]
+    flag = ["-Xfrozen_modules=off"] if version is not None and tuple(version[:2]) >= (3, 11) else []
+    return [python, *flag, *rest]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -123,8 +132,8 @@ class KernelSpec:
     @classmethod
     def from_file(cls, path: Path) -> KernelSpec:
         """Load a kernel.json; ValueError (with the reason) when it is unreadable or malformed."""
-        from corral.errors import ConfigError  # noqa: PLC0415
-        from corral.infra.json_file import read_json_object  # noqa: PLC0415
+        from corral.errors import ConfigError
+        from corral.infra.json_file import read_json_object
 
         try:
             data = read_json_object(path)
@@ -162,7 +171,7 @@ def build_spec(*, python: str, version: tuple[int, ...] | None, display_name: st
     The display name (from `--display-name` or the project's name) and the paths are shown by notebook UIs and
     passed to the kernel's command line: control characters are refused (UnsafeText).
     """
-    from corral.core.safe_text import reject_control_chars  # noqa: PLC0415
+    from corral.core.safe_text import reject_control_chars
 
     reject_control_chars(display_name, "kernel display name", "kernel.json",
                          fix="pass --display-name (or fix [project] name) without it")

@@ -1,32 +1,62 @@
-"""`corral doctor`: run every check on an env and collect all findings; `--fix` applies their fixes."""
+"""`corral doctor`: run every check on an env and collect all findings; `--fix` applies their fixes.
+
+The checks, their finding codes and their fixes live in `corral.doctor`, one module per family
+(`corral.doctor.interface` is the contract). This module orders the families (`CHECKS`) and the fixes
+(`_fix_order`), answers what only a service can for one context (`ContextHost`: the project's Python request,
+lock freshness, the exec guard, the sync stamp, kernels), performs the repairs only a service can
+(`ContextRepairs`: rebuild, sync, lock, relocate, upgrade), and applies the fixes: one rebuild first (it
+covers most others), then the rest in order.
+"""
 
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding, Report
 from corral.errors import CorralError, EnvError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.layout import EnvLayout
+    from corral.core.provenance import Provenance
+    from corral.doctor.interface import Fix, FixAction, Repairs, UnmetRequest
     from corral.doctor.target import Target
+    from corral.infra.paths import CorralPaths
+    from corral.kernels.registry import KernelEntry
     from corral.services.context import Context
+    from corral.services.project import Project
 
-__all__ = ["FixOutcome", "apply_fixes", "diagnose", "make_target", "run_checks"]
+__all__ = ["CHECKS", "ContextHost", "ContextRepairs", "FixOutcome", "apply_fixes", "diagnose", "fix_table",
+           "make_target", "run_checks", "target_for"]
 
-_REBUILD = {"env-moved", "activate-stale", "scripts-foreign", "python-missing", "base-missing",
-            "python-not-runnable", "python-not-run", "base-minor-upgrade", "python-mismatch", "system-site-packages",
-            "pyvenv-cfg-damaged"}
-_COVERED_BY_REBUILD = _REBUILD | {"drift-missing", "drift-extra", "drift-version", "pip-outdated", "pip-missing",
-                                  "not-made-by-corral", "base-patch-upgrade"}
+# family -> "module:function", in report order; each module also exports FIXES for its own codes.
+CHECKS: Final[dict[str, str]] = {
+    "pyvenv": "corral.doctor.pyvenv:check_pyvenv_cfg",
+    "interpreter": "corral.doctor.interpreter:check_interpreter",
+    "relocation": "corral.doctor.relocation:check_relocation",
+    "drift": "corral.doctor.drift:check_drift",
+    "project": "corral.doctor.project:check_project",
+    "pip": "corral.doctor.pip:check_pip",
+    "isolation": "corral.doctor.isolation:check_isolation",
+    "provenance": "corral.doctor.provenance:check_provenance",
+    "kernels": "corral.doctor.kernels:check_kernels",
+    "legacy": "corral.doctor.legacy:check_legacy",
+}
 
 
-_ORDER = ("base-patch-upgrade", "lock-missing", "lock-stale", "drift-missing", "drift-extra", "drift-version",
-          "pip-missing", "pip-outdated", "not-made-by-corral", "env-tracked", "env-not-ignored")
+def _fix_order() -> tuple[str, ...]:
+    """The order fixes are offered in after a rebuild (or without one): cheap and foundational first."""
+    from corral.doctor import drift, interpreter, pip, project, provenance
+
+    return (interpreter.BASE_PATCH_UPGRADE, project.LOCK_MISSING, project.LOCK_STALE, drift.DRIFT_MISSING,
+            drift.DRIFT_EXTRA, drift.DRIFT_VERSION, pip.PIP_MISSING, pip.PIP_OUTDATED, provenance.NOT_MADE_BY_CORRAL,
+            project.ENV_TRACKED, project.ENV_NOT_IGNORED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +68,143 @@ class FixOutcome:
     text: str
 
 
-def make_target(ctx: Context, path: Path | None) -> Target:
-    """The env to examine: PATH, else the project's env."""
+class ContextHost:
+    """What the checks ask the service layer (`corral.doctor.interface.Host`), answered for one context."""
+
+    def __init__(self, ctx: Context, project: Project | None) -> None:
+        self.ctx = ctx
+        self._project = project
+
+    @property
+    def paths(self) -> CorralPaths:
+        """Corral's folders."""
+        return self.ctx.paths
+
+    @property
+    def project(self) -> Project | None:
+        """The project around the env, if any."""
+        return self._project
+
+    def read_provenance(self, env: Path) -> Provenance | None:
+        """Corral's record in `env`."""
+        from corral.services.inspection import read_provenance
+
+        return read_provenance(env)
+
+    def installed(self, env: Path, layout: EnvLayout) -> dict[str, str]:
+        """{name: version} installed in `env`."""
+        from corral.services.inspection import installed_distributions, site_packages_dirs
+
+        return installed_distributions(site_packages_dirs(env, layout))
+
+    def base_refusal(self, exe: Path, env: Path) -> str | None:
+        """Why the base interpreter `exe` is never started (`services.exec_guard`)."""
+        from corral.services.exec_guard import project_roots, start_refusal
+
+        return start_refusal(self.ctx.paths, exe, project_roots(self.ctx, env), base=True)
+
+    def env_refusal(self, env: Path) -> str | None:
+        """Why `env`'s own python is never started (`services.exec_guard`)."""
+        from corral.services.exec_guard import env_refusal
+
+        return env_refusal(self.ctx, env)
+
+    def stamp_selection(self, env: Path) -> str | None:
+        """The selection key of `env`'s sync stamp."""
+        from corral.services.sync.stamp import read_stamp
+
+        key = (read_stamp(env) or {}).get("selection")
+        return key if isinstance(key, str) else None
+
+    def sync_clean(self, env: Path, lock_path: Path, selection_key: str) -> bool:
+        """The sync stamp proves `env` is exactly the current, fresh lock (stdlib only: no lock parsing)."""
+        from corral.services.sync.stamp import is_noop
+
+        assert self._project is not None  # noqa: S101 - the target asks only for the project's env
+        return is_noop(env=env, lock_path=lock_path, pyproject=self._project.pyproject, selection_key=selection_key,
+                       frozen=False, environ=self.ctx.environ)
+
+    def lock_is_fresh(self, lock_path: Path) -> bool:
+        """`lock_path` was written for the project's current inputs."""
+        from corral.services.lock import is_fresh
+
+        assert self._project is not None  # noqa: S101 - the target asks only for the project's env
+        return is_fresh(self._project, lock_path, ctx=self.ctx)
+
+    def unmet_request(self, info: InterpreterInfo) -> UnmetRequest | None:
+        """The project's Python request `info` does not meet."""
+        from corral.doctor.interface import UnmetRequest
+        from corral.services.python import unmet_request
+
+        wanted = unmet_request(self.ctx, info)
+        return None if wanted is None else UnmetRequest(spec=str(wanted.spec), source=wanted.source)
+
+    def kernels(self, env: Path) -> tuple[list[KernelEntry], set[str]]:
+        """(every kernelspec, the resource folders of those that start `env`)."""
+        from corral.services.kernels import kernels_for_env, list_all
+
+        mine = {str(e.resource_dir) for e in kernels_for_env(env, ctx=self.ctx)}
+        return list_all(self.ctx), mine
+
+
+class ContextRepairs:
+    """The repairs only a service can make (`corral.doctor.interface.Repairs`), for one context."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def environ(self) -> dict[str, str]:
+        """The environment an installer program gets."""
+        from corral.infra.environ import engine_environ
+
+        return engine_environ(self.ctx.environ)
+
+    def relocate(self, env: Path, old: str) -> int:
+        """Rewrite `old` to `env` in the env's files; a moved env corral made stays trusted."""
+        from corral.services.relocate import relocate_paths
+        from corral.services.trust import keeping_trust
+
+        with keeping_trust(self.ctx.paths, env, was_at=Path(old)):
+            return len(relocate_paths(env, old, str(env)))
+
+    def upgrade(self, env: Path, base: Path) -> str:
+        """Move `env` onto the base `base` in place."""
+        from corral.services.upgrade import upgrade_in_place
+
+        done = upgrade_in_place(self.ctx, env, self.ctx.finder.from_path(base))
+        return f"upgraded {done.env} in place: Python {done.old_version} -> {done.new_version}, packages kept"
+
+    def sync(self) -> str:
+        """Sync the project's env with its lock."""
+        from corral.services.sync.apply import sync
+
+        done = sync(self.ctx)
+        return f"synced: {len(done.installed)} installed, {len(done.removed)} removed, {len(done.changed)} changed"
+
+    def lock(self) -> str:
+        """Lock the project again."""
+        from corral.services.lock import lock
+
+        lock(self.ctx)
+        return "re-locked"
+
+    def resume_recreate(self, project_root: Path) -> str | None:
+        """Finish or roll back an interrupted recreate."""
+        from corral.services.recreate import recover
+
+        return recover(project_root, self.ctx.paths)
+
+
+def target_for(ctx: Context, root: Path, project: Project | None) -> Target:
+    """The env at `root` as the checks see it, `project` being the project around it."""
     from corral.discovery.prober import CachedProber
     from corral.doctor.target import Target
+
+    return Target(root, host=ContextHost(ctx, project), prober=CachedProber(ctx.paths.interpreter_cache))
+
+
+def make_target(ctx: Context, path: Path | None) -> Target:
+    """The env to examine: PATH, else the project's env."""
     from corral.services.inspection import is_environment
 
     if path is not None:
@@ -58,7 +221,7 @@ def make_target(ctx: Context, path: Path | None) -> Target:
 
         note = missing_env_note(ctx, root)
         raise EnvError(f"{msg}; {note}" if note else msg)
-    return Target(root, ctx=ctx, project=project, prober=CachedProber(ctx.paths.interpreter_cache))
+    return target_for(ctx, root, project)
 
 
 def _refuse_base_interpreter(ctx: Context, root: Path) -> None:
@@ -80,10 +243,8 @@ def _refuse_base_interpreter(ctx: Context, root: Path) -> None:
 
 def run_checks(target: Target) -> Report:
     """Every check family, all run; a check that crashes becomes a finding rather than stopping the others."""
-    from corral.doctor import CHECK_FAMILIES
-
     findings: list[Finding] = []
-    for family, ref in CHECK_FAMILIES.items():
+    for family, ref in CHECKS.items():
         module_name, _, func = ref.partition(":")
         try:
             findings += getattr(importlib.import_module(module_name), func)(target)
@@ -99,49 +260,58 @@ def diagnose(ctx: Context, path: Path | None = None) -> tuple[Report, Target]:
     return run_checks(target), target
 
 
+def fix_table() -> dict[str, Fix]:
+    """Every check family's fixes, by finding code."""
+    table: dict[str, Fix] = {}
+    for ref in CHECKS.values():
+        table.update(importlib.import_module(ref.partition(":")[0]).FIXES)
+    return table
+
+
 def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callable[[str], bool]) -> list[FixOutcome]:
     """Apply each finding's fix (rebuild first: it covers most others), asking `confirm(question)` before each."""
+    table, repairs = fix_table(), ContextRepairs(ctx)
     outcomes: list[FixOutcome] = []
     codes = {f.code: f for f in report.findings}
-    if "recreate-unfinished" in codes and target.project is not None:
-        from corral.services.recreate import recover
-
-        outcomes.append(FixOutcome(("recreate-unfinished",), True,
-                                   recover(target.project.root, ctx.paths) or "nothing pending"))
-    rebuild = [c for c in codes if c in _REBUILD]
+    for code, finding in codes.items():  # corral's own unfinished work: cleaned up without asking
+        fix = table.get(code)
+        if fix is not None and fix.apply is not None and not fix.ask:
+            outcomes.append(FixOutcome((code,), True, fix.apply(target, finding, repairs)))
+    rebuild = tuple(c for c in codes if c in table and table[c].rebuild)
     if rebuild:
-        outcomes.append(_rebuild(ctx, target, codes, tuple(rebuild), confirm))
+        outcomes.append(_rebuild(ctx, target, codes, rebuild, table, repairs, confirm))
         if outcomes[-1].done:
             return outcomes
-    for code, finding in sorted(codes.items(), key=lambda kv: _ORDER.index(kv[0]) if kv[0] in _ORDER else 99):
-        if code in _REBUILD or code == "recreate-unfinished" or (rebuild and code in _COVERED_BY_REBUILD):
+    order = _fix_order()
+    offered: list[FixAction] = []  # one fix serves all its codes (one sync for every drift)
+    for code, finding in sorted(codes.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99):
+        fix = table.get(code)
+        if (fix is None or fix.apply is None or not fix.ask or fix.rebuild or (rebuild and fix.covered_by_rebuild)
+                or not finding.fix or fix.apply in offered):
             continue
-        action = _ACTIONS.get(code)
-        if action is None or not finding.fix:
-            continue
-        if code.startswith("drift-") and any(o.codes[0].startswith("drift-") for o in outcomes):
-            continue
+        offered.append(fix.apply)
         if not confirm(f"{finding.message}\n  fix: {finding.fix}\n  apply it?"):
             outcomes.append(FixOutcome((code,), False, "skipped"))
             continue
         try:
-            outcomes.append(FixOutcome((code,), True, action(ctx, target, finding)))
+            outcomes.append(FixOutcome((code,), True, fix.apply(target, finding, repairs)))
         except CorralError as err:
             outcomes.append(FixOutcome((code,), False, f"failed: {err}"))
     return outcomes
 
 
-def _rebuild(ctx: Context, target: Target, codes: dict[str, Finding], which: tuple[str, ...],
-             confirm: Callable[[str], bool]) -> FixOutcome:
-    base = next((f.details.get("base") for f in codes.values() if f.code == "base-minor-upgrade"), None)
-    if "python-mismatch" in codes:
-        base = None  # the project asks for another Python: the rebuild takes that one
+def _rebuild(ctx: Context, target: Target, codes: Mapping[str, Finding], which: tuple[str, ...],
+             table: Mapping[str, Fix], repairs: Repairs, confirm: Callable[[str], bool]) -> FixOutcome:
+    from corral.doctor.interpreter import rebuild_python
+
+    base = rebuild_python(codes)
     if not target.is_project_env:
-        relocation = [c for c in which if c in {"env-moved", "activate-stale", "scripts-foreign"}]
-        if relocation and len(relocation) == len(which):
-            if not confirm(f"rewrite the old paths inside {target.root} so it works where it is now?"):
+        in_place = {table[c].in_place for c in which}
+        only = in_place.pop() if len(in_place) == 1 else None
+        if only is not None:
+            if not confirm(only.question(target)):
                 return FixOutcome(which, False, "skipped")
-            return FixOutcome(which, True, _relocate_in_place(ctx, target, codes.get("env-moved")))
+            return FixOutcome(which, True, only.apply(target, codes, repairs))
         return FixOutcome(which, False, "this env has no project lock to rebuild from; recreate it with the tool "
                                         "that made it")
     question = f"rebuild {target.root} from the lock ({', '.join(which)})" + (f" with {base}" if base else "") + "?"
@@ -150,126 +320,8 @@ def _rebuild(ctx: Context, target: Target, codes: dict[str, Finding], which: tup
     from corral.services.recreate import recreate
 
     try:
-        done = recreate(ctx, python=str(base) if base else None)
+        done = recreate(ctx, python=base)
     except CorralError as err:
         return FixOutcome(which, False, f"rebuild failed, the old env was kept: {err}")
     return FixOutcome(which, True, f"rebuilt {done.env} with Python {done.python} ({done.packages} packages from "
                                    f"the {done.source})")
-
-
-def _relocate_in_place(ctx: Context, target: Target, moved: Finding | None) -> str:
-    from corral.doctor.relocation import activate_location
-    from corral.services.relocate import relocate_paths
-
-    old = (moved.details.get("recorded") if moved else None) or activate_location(target.bin_dir)
-    if not old:
-        msg = f"cannot tell where {target.root} was before it moved"
-        raise EnvError(msg)
-    from corral.services.trust import keeping_trust
-
-    with keeping_trust(ctx.paths, target.root, was_at=Path(str(old))):  # a moved env corral made stays trusted
-        changed = relocate_paths(target.root, str(old), str(target.root))
-    return f"rewrote {len(changed)} file(s) from {old} to {target.root}"
-
-
-def _fix_patch(ctx: Context, target: Target, finding: Finding) -> str:
-    from corral.services.upgrade import upgrade_in_place
-
-    new = ctx.finder.from_path(Path(str(finding.details["base"])))
-    done = upgrade_in_place(ctx, target.root, new)
-    return f"upgraded {done.env} in place: Python {done.old_version} -> {done.new_version}, packages kept"
-
-
-def _fix_drift(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
-    try:
-        from corral.services.sync.apply import sync
-    except ImportError as err:
-        msg = "sync is not available in this corral build"
-        raise EnvError(msg) from err
-    done = sync(ctx)
-    return f"synced: {len(done.installed)} installed, {len(done.removed)} removed, {len(done.changed)} changed"
-
-
-def _fix_lock(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
-    try:
-        from corral.services.lock import lock
-    except ImportError as err:
-        msg = "lock is not available in this corral build"
-        raise EnvError(msg) from err
-    lock(ctx)
-    return "re-locked"
-
-
-def _fix_pip(ctx: Context, target: Target, finding: Finding) -> str:
-    from corral.infra.environ import engine_environ
-    from corral.infra.proc import run
-
-    args = ["-m", "ensurepip", "--upgrade"] if finding.code == "pip-missing" else ["-m", "pip", "install", "-U", "pip"]
-    run([str(target.python), *args], env=engine_environ(ctx.environ), what="pip upgrade")
-    return f"ran {target.python} {' '.join(args)}"
-
-
-def _fix_record(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
-    import datetime as dt
-    import json
-
-    from corral import __version__
-    from corral.core.provenance import PROVENANCE_FILE, Provenance
-    from corral.infra.fs import atomic_write_text
-
-    ident = target.base_identity or {}
-    record = Provenance(
-        corral_version=__version__, creator=f"adopted ({target.cfg.creator})", location=str(target.root),
-        interpreter=str(target.base_executable or ""), interpreter_realpath=str(target.base_executable or ""),
-        python_version=str(ident.get("version", target.cfg.version or "")),
-        implementation=str(ident.get("implementation", "")),
-        project=str(target.project.root) if target.is_project_env and target.project else None,
-        created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        options={"system_site_packages": target.cfg.system_site_packages, "adopted": True},
-    )
-    atomic_write_text(target.root / PROVENANCE_FILE, json.dumps(record.to_dict(), indent=2) + "\n")
-    return f"wrote {PROVENANCE_FILE} (corral now tracks this env)"
-
-
-def _fix_gitignore(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
-    from corral.doctor.project import git_root
-    from corral.infra.fs import atomic_write_text
-
-    assert target.project is not None  # noqa: S101 - only project envs get this finding
-    repo = git_root(target.project.root) or target.project.root
-    ignore = repo / ".gitignore"
-    from corral.infra.safe_read import read_small
-
-    text = read_small(ignore, limit=16 << 20, what=".gitignore").decode("utf-8") if ignore.is_file() else ""
-    line = f"/{target.root.relative_to(repo).as_posix()}/"
-    atomic_write_text(ignore, text + ("" if not text or text.endswith("\n") else "\n") + line + "\n", root=repo)
-    return f"added {line} to {ignore}"
-
-
-def _fix_untrack(ctx: Context, target: Target, finding: Finding) -> str:  # noqa: ARG001
-    from corral.doctor.project import git_root
-    from corral.infra.proc import run
-
-    assert target.project is not None  # noqa: S101 - only project envs get this finding
-    repo = git_root(target.project.root) or target.project.root
-    rel = target.root.relative_to(repo)
-    from corral.infra.git import git_command, git_environ
-
-    argv = git_command(["rm", "-r", "--cached", "--quiet", "--", str(rel)]) or ["git", "rm", "-r", "--cached"]
-    run(argv, cwd=repo, env=git_environ(os.environ), what="git rm")
-    return f"untracked {rel} (files kept on disk; commit the change)"
-
-
-_ACTIONS: dict[str, Callable[[Context, Target, Finding], str]] = {
-    "base-patch-upgrade": _fix_patch,
-    "drift-missing": _fix_drift,
-    "drift-extra": _fix_drift,
-    "drift-version": _fix_drift,
-    "lock-stale": _fix_lock,
-    "lock-missing": _fix_lock,
-    "pip-outdated": _fix_pip,
-    "pip-missing": _fix_pip,
-    "not-made-by-corral": _fix_record,
-    "env-not-ignored": _fix_gitignore,
-    "env-tracked": _fix_untrack,
-}

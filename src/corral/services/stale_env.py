@@ -31,13 +31,11 @@ def why_stale(ctx: Context, env: Path, identify: Callable[[], InterpreterInfo]) 
 
     `identify` names the env's interpreter (from the probe cache); it is asked only when the files show no move.
     """
-    from corral.discovery.prober import CachedProber
     from corral.doctor.relocation import check_relocation
-    from corral.doctor.target import Target
+    from corral.services.doctor import target_for
     from corral.services.python import unmet_request
 
-    target = Target(env, ctx=ctx, project=ctx.project, prober=CachedProber(ctx.paths.interpreter_cache))
-    moved = check_relocation(target)
+    moved = check_relocation(target_for(ctx, env, ctx.project))
     if moved:
         return moved[0].message
     from corral.services.trust import why_untrusted
