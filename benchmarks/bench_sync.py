@@ -20,7 +20,6 @@ Only the stdlib is used; tool runs are isolated from the machine's pip/uv config
 """
 
 # A standalone script that reports on stdout: printing is its job.
-# ruff: noqa: T201, INP001
 
 from __future__ import annotations
 
@@ -162,8 +161,8 @@ def main() -> None:
     print("\npaired ratios (median of per-round ratios):")
     for a, b in (("corral", "uv-pip-sync"), ("corral", "uv-pip-sync-off"), ("corral-noseed", "uv-sync"),
                  ("corral", "pip")):
-        ratios = [x / y for x, y in zip(times[a], times[b])]
-        diff = statistics.median(x - y for x, y in zip(times[a], times[b])) * 1000
+        ratios = [x / y for x, y in zip(times[a], times[b], strict=True)]
+        diff = statistics.median(x - y for x, y in zip(times[a], times[b], strict=True)) * 1000
         print(f"  {a} / {b}: {statistics.median(ratios):.2f}x ({diff:+.0f} ms)")
     print(f"  corral-noop: {statistics.median(times['corral-noop']) * 1000:.0f} ms (target < 50 ms)")
     if not opts.keep:

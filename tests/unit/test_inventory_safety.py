@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from inventory_fakes import fake_env
 
-from corral.inventory.safety import refusal
+from corral.inventory.safety import build_refusal, half_made, refusal
 
 
 @pytest.fixture
@@ -124,3 +124,28 @@ def test_home_reached_through_a_symlink_is_still_home(world: dict[str, Path]) ->
     alias = world["base"] / "alias"
     os.symlink(world["base"], alias)
     assert "home folder" in (_refuse(alias / "home", world) or "")
+
+
+def test_a_half_made_env_holds_only_what_a_creator_makes(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    (env / "lib" / "python3.12").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (env / ".pyvenv.cfg.corral-1a2b.tmp").write_text("", encoding="utf-8")  # a killed atomic write
+    assert half_made(env)
+    (env / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert not half_made(env)
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    assert not half_made(link)
+    assert not half_made(tmp_path / "missing")
+
+
+def test_only_a_recreate_build_named_with_its_token_may_go(tmp_path: Path) -> None:
+    token = "0123abcd" * 2
+    assert build_refusal(tmp_path / f".venv.corral-new-{token}", token) is None
+    assert build_refusal(tmp_path / f".venv.corral-old-{token}", token) is None
+    assert build_refusal(tmp_path / ".venv", token) is not None
+    assert build_refusal(tmp_path / f"venv.corral-new-{token}", token) is not None  # not a hidden sibling
+    assert build_refusal(tmp_path / ".venv.corral-new-", "") is not None  # no token, no deletion
+    assert build_refusal(tmp_path / ".x-../..", "../..") is not None

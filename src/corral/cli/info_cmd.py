@@ -23,10 +23,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.inspection import inspect_env
     from corral.services.legacy import notice_for_env
 
-    if args.path is not None:
-        target = (ctx.cwd / args.path).absolute()
-    else:
-        target = ctx.require_project().env_path
+    target = (ctx.cwd / args.path).absolute() if args.path is not None else ctx.require_project().env_path
     info = inspect_env(target)
     notice = notice_for_env(ctx, target)
     if args.json:

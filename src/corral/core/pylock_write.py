@@ -16,8 +16,8 @@ from urllib.parse import unquote
 
 from packaging.markers import Marker
 
-from corral.core.urls import strip_credentials
 from corral.core.names import normalize_name
+from corral.core.urls import strip_credentials
 
 __all__ = ["LockDocument", "Selector", "merge_exports", "render_pylock", "toml_string"]
 

@@ -21,7 +21,7 @@ _PY_LIST = re.compile(r"^\s*-(?:V:)?(?P<tag>\S+)\s+(?:\*\s+)?(?P<path>.+?\.exe)\
 
 @dataclass(frozen=True, slots=True)
 class RegistryEntry:
-    """One `HKEY\\Software\\Python\\<Company>\\<Tag>` key (PEP 514)."""
+    r"""One `HKEY\Software\Python\<Company>\<Tag>` key (PEP 514)."""
 
     hive: str
     company: str
@@ -31,7 +31,7 @@ class RegistryEntry:
 
 
 def registry_candidates(entries: Iterable[RegistryEntry]) -> Iterator[Candidate]:
-    """Interpreters named by PEP 514 keys: `ExecutablePath`, else `InstallPath\\python.exe`.
+    r"""Interpreters named by PEP 514 keys: `ExecutablePath`, else `InstallPath\python.exe`.
 
     PEP 514: keys under `PyLauncher` are not interpreters and are skipped.
     """
@@ -94,7 +94,7 @@ def _install_values(wr: object, company_key: object, tag: str) -> tuple[str | No
     for name in ("", "ExecutablePath"):
         try:
             values.append(str(wr.QueryValueEx(key, name)[0]))
-        except OSError:
+        except OSError:  # noqa: PERF203 - two registry values, each may be absent
             values.append(None)
     return values[0], values[1]
 

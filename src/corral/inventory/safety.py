@@ -18,6 +18,10 @@ corral's own record excuses unknown top-level names (and, for recreate, a damage
 row made by corral itself whose folder identity is this folder's (the same path, or a sibling corral renamed
 into place). A file inside the folder (corral-env.json) can be forged by whoever ships the folder; that
 record cannot.
+
+Two narrower rules serve the folders corral is in the middle of making, named by its own journal:
+`half_made(path)` (an env a killed `creating` left: nothing at top level but what a creator makes) and
+`build_refusal(path, token)` (a recreate's sibling build, `.NAME.corral-new-TOKEN` / `-old-TOKEN`).
 """
 
 from __future__ import annotations
@@ -33,12 +37,22 @@ from typing import TYPE_CHECKING, Final
 
 from corral.core.provenance import PROVENANCE_FILE
 from corral.core.pyvenv_cfg import PyvenvCfg
+from corral.infra.journals import TOKEN_RE
 from corral.infra.rmtree import OpenedTree, TreeChanged, identity, mounts_below, open_folder
 
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
-__all__ = ["ENV_NAMES", "PROJECT_MARKERS", "Verdict", "is_corral_temp", "judge", "refusal"]
+__all__ = [
+    "ENV_NAMES",
+    "PROJECT_MARKERS",
+    "Verdict",
+    "build_refusal",
+    "half_made",
+    "is_corral_temp",
+    "judge",
+    "refusal",
+]
 
 PROJECT_MARKERS: Final = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg", "requirements.txt", "Pipfile")
 _MAX_CFG: Final = 64 * 1024
@@ -63,6 +77,33 @@ _LIB_PYTHON: Final = re.compile(r"^(python\d\.\d+|pypy\d*(\.\d+)?)$")
 def is_corral_temp(name: str) -> bool:
     """True for the name of a temporary file corral's atomic writes leave when killed (`.NAME.corral-XXXX.tmp`)."""
     return bool(_CORRAL_TEMP.match(name))
+
+
+def half_made(path: str | os.PathLike[str]) -> bool:
+    """Whether a killed creation's env may go (only for the folder corral's own `creating` journal names).
+
+    It must be a real folder of the current user whose top level holds only what a creator makes (and corral's
+    unfinished writes).
+    """
+    try:
+        st = os.lstat(path)
+        names = os.listdir(path)
+    except OSError:
+        return False
+    geteuid = getattr(os, "geteuid", None)
+    return (stat.S_ISDIR(st.st_mode) and (geteuid is None or st.st_uid == geteuid())
+            and all(name in ENV_NAMES or is_corral_temp(name) for name in names))
+
+
+def build_refusal(path: Path, token: str) -> str | None:
+    """Why `path` is not a sibling folder a recreate made under `token` (None: it is, and it may go).
+
+    The name carries the journal's random token (`.NAME.corral-new-TOKEN`, `.NAME.corral-old-TOKEN`), so no folder
+    corral did not make can match it.
+    """
+    if not TOKEN_RE.match(token) or not path.name.startswith(".") or not path.name.endswith(f"-{token}"):
+        return "it is not a folder `corral recreate` made"
+    return None
 
 
 def _real(path: str) -> str:

@@ -209,7 +209,9 @@ def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str |
     remove = isinstance(env, str) and os.path.isabs(env) and "damaged" not in data
     target = Path(env) if remove else None  # type: ignore[arg-type]
     outcome = None
-    if target is not None and not _finished(target) and _half_made(target):
+    from corral.inventory.safety import half_made
+
+    if target is not None and not _finished(target) and half_made(target):
         from corral.infra.rmtree import remove_tree
 
         remove_tree(target, ignore_errors=True)
@@ -223,22 +225,6 @@ def _finished(target: Path) -> bool:
 
     record = read_json_cache(target / PROVENANCE_FILE, follow=False)
     return record is not None and record.get("location") == str(target)
-
-
-def _half_made(target: Path) -> bool:
-    """A real folder of ours whose top level holds only what a creator makes (and corral's unfinished writes)."""
-    import stat
-
-    from corral.inventory.safety import ENV_NAMES, is_corral_temp
-
-    try:
-        st = os.lstat(target)
-        names = os.listdir(target)
-    except OSError:
-        return False
-    geteuid = getattr(os, "geteuid", None)
-    return (stat.S_ISDIR(st.st_mode) and (geteuid is None or st.st_uid == geteuid())
-            and all(name in ENV_NAMES or is_corral_temp(name) for name in names))
 
 
 def _empty_dir(path: Path) -> None:

@@ -74,8 +74,11 @@ def _remove_tree(path: Path, token: str) -> None:
     """Delete a folder recreate itself made (its exact name carries the journal's random token), nothing else."""
     if not os.path.lexists(path):
         return
-    if not TOKEN_RE.match(token) or not path.name.startswith(".") or not path.name.endswith(f"-{token}"):
-        msg = f"refusing to delete {path}: it is not a folder `corral recreate` made"
+    from corral.inventory.safety import build_refusal
+
+    reason = build_refusal(path, token)
+    if reason is not None:
+        msg = f"refusing to delete {path}: {reason}"
         raise SafetyRefusal(msg)
     if path.is_symlink() or path.is_file():
         path.unlink()

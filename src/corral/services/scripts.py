@@ -235,15 +235,12 @@ def ensure_script_env(ctx: Context, script: Path, *, python: str | None = None) 
 
 
 def _validate(script: Path, data: dict[str, Any]) -> None:
-    from packaging.requirements import InvalidRequirement, Requirement
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+    from corral.core.deps import parse_requirement
+
     for dep in data.get("dependencies", []):
-        try:
-            Requirement(dep)
-        except InvalidRequirement as err:
-            msg = f"{script}: script dependency {dep!r} is not a valid PEP 508 requirement: {str(err).splitlines()[0]}"
-            raise ConfigError(msg) from err
+        parse_requirement(dep, where=f"{script}: script dependency")
     requires = data.get("requires-python")
     if requires is not None:
         try:
