@@ -230,7 +230,8 @@ def test_system_site_packages_without_asking_is_a_warning(tmp_path: Path, indexe
     root = make_project(tmp_path / "proj", ["alpha"])
     lock_and_sync(root)
     cfg = root / ".venv/pyvenv.cfg"
-    cfg.write_text(cfg.read_text().replace("include-system-site-packages = false", "include-system-site-packages = true"))
+    text = cfg.read_text()
+    cfg.write_text(text.replace("include-system-site-packages = false", "include-system-site-packages = true"))
     report, _ = diagnose(Context(cwd=root))
     assert next(f for f in report.findings if f.code == "system-site-packages").severity == "warning"
 

@@ -50,14 +50,14 @@ def test_x_from_package_and_missing_command(index_env: dict[str, str], tmp_path:
     assert "no-such-tool-anywhere" in unknown.stderr
 
 
-SCRIPT = '''# /// script
+SCRIPT = """# /// script
 # requires-python = ">=3.12"
 # dependencies = ["alpha<2"]
 # ///
 import sys
 import alpha
 print(alpha.__version__, sys.prefix, sys.argv[1:])
-'''
+"""
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

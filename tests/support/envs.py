@@ -1,4 +1,4 @@
-"""Real projects with real synced envs, and fake base installations (doctor, recreate, upgrade, inventory, trust tests)."""
+"""Real projects with real synced envs, and fake base installations (doctor, recreate, upgrade, inventory, trust)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def run(cmd: list[str | Path], **kw: object) -> subprocess.CompletedProcess[str]
     return done
 
 
-def corral_cli(*args: str | Path, cwd: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def corral_cli(
+    *args: str | Path, cwd: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **(extra_env or {})}
     return run([sys.executable, "-m", "corral", *args], cwd=cwd, env=env)
 

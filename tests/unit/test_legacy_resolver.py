@@ -43,12 +43,12 @@ def driver_answer() -> dict[str, Any]:
         return found
     return {
         "packages": [
-            {"name": "six", "version": "1.17.0", "index": "https://index.example/simple", "files": files("six", "1.17.0"),
-             "dependencies": []},
+            {"name": "six", "version": "1.17.0", "index": "https://index.example/simple",
+             "files": files("six", "1.17.0"), "dependencies": []},
             {"name": "oldsdist", "version": "1.0", "index": "https://index.example/simple",
              "files": files("oldsdist", "1.0", wheel=False), "dependencies": ["six"]},
-            {"name": "mock", "version": "3.0.5", "index": "https://index.example/simple", "files": files("mock", "3.0.5"),
-             "dependencies": ["six"]},
+            {"name": "mock", "version": "3.0.5", "index": "https://index.example/simple",
+             "files": files("mock", "3.0.5"), "dependencies": ["six"]},
         ],
         "selections": [["default", "", ["oldsdist", "six"]], ["group", "dev", ["mock", "six"]]],
         "marker_env": PY27_ENV, "pip": "20.3.4", "pip_tools": "5.5.0",

@@ -80,7 +80,7 @@ def test_virtualenv_20_21_1_embeds_exactly_the_seeds_the_table_names() -> None:
                   and getattr(node.targets[0], "id", "") == "BUNDLE_SUPPORT")
     for row in LEGACY.values():
         embedded = bundle[row.version]
-        wanted = dict(zip(("pip", "setuptools", "wheel"), row.virtualenv_seed))
+        wanted = dict(zip(("pip", "setuptools", "wheel"), row.virtualenv_seed, strict=True))
         for name, version in wanted.items():
             assert embedded[name].startswith(f"{name}-{version}-"), (row.version, embedded[name])
 

@@ -5,7 +5,7 @@ import pytest
 from corral.core.script_meta import find_block, render_block
 from corral.errors import ConfigError
 
-SCRIPT = '''#!/usr/bin/env python
+SCRIPT = """#!/usr/bin/env python
 # /// script
 # requires-python = ">=3.11"
 # dependencies = [
@@ -14,7 +14,7 @@ SCRIPT = '''#!/usr/bin/env python
 # ]
 # ///
 import alpha
-'''
+"""
 
 
 def test_block_is_found_and_unprefixed() -> None:

@@ -206,17 +206,13 @@ def _populate(ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: b
     """Install the lock into `new` (or, without a lock or sync, the old env's packages by name==version)."""
     notes: list[str] = []
     if lock_path.is_file():
-        try:
-            from corral.core.selection import Selection
-            from corral.services.sync.apply import apply_lock
-        except ImportError:
-            notes.append("lock/sync not available in this build: reinstalled the old env's packages instead")
-        else:
-            report = apply_lock(ctx, new, lock_path, selection=_recorded_selection(old, Selection), offline=offline,
-                                engine=engine)
-            return "lock", len(report.installed) + len(report.changed) + report.unchanged, notes
-    else:
-        notes.append(f"no {lock_path.name}: reinstalled the old env's packages by name==version (run `corral lock`)")
+        from corral.core.selection import Selection
+        from corral.services.sync.apply import apply_lock
+
+        report = apply_lock(ctx, new, lock_path, selection=_recorded_selection(old, Selection), offline=offline,
+                            engine=engine)
+        return "lock", len(report.installed) + len(report.changed) + report.unchanged, notes
+    notes.append(f"no {lock_path.name}: reinstalled the old env's packages by name==version (run `corral lock`)")
     return "installed", _reinstall_from(ctx, new, old), notes
 
 
