@@ -11,6 +11,7 @@ from typing import Any
 
 from corral.errors import EngineError, InterpreterNotFound
 from corral.infra.environ import isolated_environ
+from corral.infra.fingerprint import fingerprint
 from corral.infra.fs import atomic_write_text
 from corral.infra.probe import PROBE_INFO
 from corral.infra.proc import run
@@ -41,19 +42,10 @@ class CachedProber:
         entries = data.get("entries", {})
         return entries if isinstance(entries, dict) else {}
 
-    @staticmethod
-    def fingerprint(path: Path) -> list[int] | None:
-        """(size, mtime_ns) of the file `path` resolves to; None when it is gone."""
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        return [st.st_size, st.st_mtime_ns]
-
     def cached(self, path: Path) -> dict[str, Any] | None:
         """The cached answer for `path` if the file is unchanged, else None (no probe is run)."""
         entry = self._cache.get(str(path))
-        if entry and entry.get("fingerprint") == self.fingerprint(path):
+        if entry and entry.get("fingerprint") == fingerprint(path):
             return dict(entry["info"])
         return None
 
@@ -62,8 +54,8 @@ class CachedProber:
         hit = self.cached(path)
         if hit is not None:
             return hit
-        fingerprint = self.fingerprint(path)
-        if fingerprint is None:
+        identity = fingerprint(path)
+        if identity is None:
             msg = f"no interpreter at {path}"
             raise InterpreterNotFound(msg)
         try:
@@ -74,7 +66,7 @@ class CachedProber:
         except (EngineError, ValueError) as err:
             msg = f"{path} does not run as a Python interpreter ({err})"
             raise InterpreterNotFound(msg) from err
-        self._cache[str(path)] = {"fingerprint": fingerprint, "info": info}
+        self._cache[str(path)] = {"fingerprint": identity, "info": info}
         self._dirty = True
         return dict(info)
 

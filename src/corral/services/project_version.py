@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import __version__
 from corral.errors import CorralError, LockError
+from corral.infra.fingerprint import digest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -110,7 +111,8 @@ def version_key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
     """Everything the version may depend on (one `git describe`); requirements left out: `corral add` keeps it."""
     project = {k: v for k, v in _table(data, "project").items() if k not in _REQUIREMENT_KEYS}
     rest = {k: v for k, v in data.items() if k not in {"project", "dependency-groups"}}
-    files = {str(p.relative_to(root)): _digest(p) for p in _version_files(root, data)}
+    files = {str(p.relative_to(root)): digest(p, limit=_MAX_READ, truncate=True) or ""  # "" when unreadable
+             for p in _version_files(root, data)}
     blob = json.dumps({"root": str(root.resolve()), "project": project, "pyproject": rest, "git": _describe(root),
                        "files": files, "python": python or "", "corral": __version__},
                       sort_keys=True, default=str)
@@ -131,15 +133,6 @@ def _describe(root: Path) -> str:
     except EngineError:  # no git on this machine
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
-
-
-def _digest(path: Path) -> str:
-    from corral.infra.safe_read import read_small
-
-    try:
-        return hashlib.sha256(read_small(path, limit=_MAX_READ, what="version file", truncate=True)).hexdigest()
-    except OSError:  # missing, unreadable, or a fifo or a device in its place
-        return ""
 
 
 def _version_files(root: Path, data: Mapping[str, Any]) -> list[Path]:

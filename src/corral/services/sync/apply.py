@@ -263,6 +263,7 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
     import json
 
     from corral.core.lock_fingerprint import stored_inputs_hash
+    from corral.infra.fingerprint import fingerprint
     from corral.infra.toml_file import read_bytes, read_text
 
     try:
@@ -277,7 +278,7 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
         return None
     config = ctx.paths.user_config_file
     blob = json.dumps({"pyproject": hashlib.sha256(body).hexdigest(), "inputs": stored, "root": str(pyproject),
-                       "environ": sync_stamp.environ_key(ctx.environ), "config": sync_stamp.fingerprint(config),
+                       "environ": sync_stamp.environ_key(ctx.environ), "config": fingerprint(config),
                        "corral": __version__}, sort_keys=True)
     return ctx.paths.cache / "fresh-locks" / hashlib.sha256(blob.encode()).hexdigest()[:32]
 

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 from corral import __version__
 from corral.core.env import Env
+from corral.infra.fingerprint import digest, fingerprint
 
-__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "fingerprint", "is_noop", "locate",
+__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "is_noop", "locate",
            "make_stamp", "python_pins", "read_stamp", "selection_key", "write_stamp"]
 
 STAMP_FILE = "corral-sync.json"
@@ -36,26 +37,6 @@ _ENV_NAMES = ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDE
               "PIP_EXTRA_INDEX_URL")
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 _LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
-
-
-def fingerprint(path: Path) -> list[int] | None:
-    """[size, mtime_ns] of `path`, None when it is missing."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns]
-
-
-def _sha256(path: Path) -> str | None:
-    import hashlib
-
-    from corral.infra.safe_read import read_small
-
-    try:
-        return hashlib.sha256(read_small(path, limit=_LOCK_LIMIT, what=path.name)).hexdigest()
-    except OSError:  # missing, or not a regular file: no shortcut, and the full path says why
-        return None
 
 
 def python_pins(project_root: Path) -> list[list[object]]:
@@ -94,7 +75,7 @@ def selection_key(*, groups: tuple[str, ...] | list[str] | None, extras: tuple[s
     return f"g={named};e={','.join(sorted(extras))};f={flags}"
 
 
-def locate(start: Path) -> tuple[Path, Path] | None:  # noqa: PLR0911 - each doubt sends the command down the full path
+def locate(start: Path) -> tuple[Path, Path] | None:
     """(pyproject.toml, env folder) of the project around `start`, found with the stdlib alone.
 
     The env is `.venv` unless pyproject.toml mentions `venv-dir`, in which case [tool.corral] is read; CORRAL_VENV_DIR
@@ -133,7 +114,7 @@ def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_
         "schema": _SCHEMA,
         "corral": __version__,
         "env": str(env),
-        "lock": {"path": str(lock_path), "stat": fingerprint(lock_path), "sha256": _sha256(lock_path)},
+        "lock": {"path": str(lock_path), "stat": fingerprint(lock_path), "sha256": digest(lock_path)},
         "lock_fresh": lock_fresh,
         "pyproject": {"path": str(pyproject), "stat": fingerprint(pyproject)} if pyproject else None,
         "python_pins": python_pins(pyproject.parent) if pyproject else [],
@@ -221,7 +202,7 @@ def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key
     config = stamp.get("user_config")
     if config and fingerprint(Path(config["path"])) != config.get("stat"):
         return False
-    if fingerprint(lock_path) != lock.get("stat") and _sha256(lock_path) != lock.get("sha256"):
+    if fingerprint(lock_path) != lock.get("stat") and digest(lock_path) != lock.get("sha256"):
         return False
     return _site_unchanged(env, stamp.get("site") or {})
 
