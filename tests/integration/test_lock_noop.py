@@ -7,7 +7,7 @@ through infra.proc), with real uv against the local index.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -41,7 +41,9 @@ def locked(tmp_path: Path, corral: Corral, indexed: str) -> Path:
     return root
 
 
-def lock_resolves(corral: Corral, root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[bool, dict]:
+def lock_resolves(
+    corral: Corral, root: Path, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[bool, dict[str, Any]]:
     """Run `corral lock --json`; (whether uv was asked to resolve, the report)."""
     log = root.parent / "faults.log"
     log.unlink(missing_ok=True)
@@ -55,7 +57,7 @@ def lock_resolves(corral: Corral, root: Path, monkeypatch: pytest.MonkeyPatch, *
 
 def alpha(root: Path) -> str:
     data = tomllib.loads((root / "pylock.toml").read_text(encoding="utf-8"))
-    return next(p["version"] for p in data["packages"] if p["name"] == "alpha")
+    return str(next(p["version"] for p in data["packages"] if p["name"] == "alpha"))
 
 
 def test_an_unchanged_lock_is_not_resolved_again(locked: Path, corral: Corral,
