@@ -6,13 +6,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corral.core.interpreter import InterpreterInfo
 from corral.core.pyversion import sort_key
 from corral.core.spec import PythonSpec
-from corral.discovery.prober import CachedProber
 from corral.discovery.sources import Candidate, iter_candidates
 from corral.errors import InterpreterNotFound
+
+if TYPE_CHECKING:
+    from corral.discovery.prober import CachedProber
 
 __all__ = ["InterpreterFinder"]
 

@@ -84,8 +84,7 @@ class CachedProber:
         if misses:
             workers = min(8, (os.cpu_count() or 2) * 2, len(misses))
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                for p, info in zip(misses, pool.map(self._probe_or_none, misses)):
-                    results[p] = info
+                results.update(zip(misses, pool.map(self._probe_or_none, misses), strict=True))
         return results
 
     def _probe_or_none(self, path: Path) -> dict[str, Any] | None:

@@ -68,7 +68,7 @@ def _with_recent_use(record: EnvRecord) -> EnvRecord:
     for name in _USE_MARKERS:
         try:
             newest = max(newest, os.stat(os.path.join(record.path, name)).st_mtime)
-        except OSError:
+        except OSError:  # noqa: PERF203 - a few marker names, each may be missing
             continue
     return record if newest == (record.last_used or 0.0) else replace(record, last_used=newest)
 
