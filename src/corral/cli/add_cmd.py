@@ -44,8 +44,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         return 0
     from corral.services.add_remove import add
 
-    report = add(ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine,
-                 progress=lambda stage, detail: out.info(f"{stage}: {detail}"))
+    with out.progress() as progress:
+        report = add(ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine,
+                     progress=progress)
     return show(report, args, out)
 
 

@@ -26,8 +26,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Record the user's own choices in pyproject.toml, their dependencies in the lock only; say which went where."""
     from corral.services.adopt import adopt
 
-    report = adopt(ctx, dry_run=args.dry_run, engine=args.engine,
-                   progress=lambda stage, detail: out.info(f"{stage}: {detail}"))
+    with out.progress() as progress:
+        report = adopt(ctx, dry_run=args.dry_run, engine=args.engine, progress=progress)
     if args.json:
         out.json("adopt", report.to_dict())
         return 0

@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     files = [*args.files, *args.more]
     if not files:
         raise UsageError("name a requirements file: corral import requirements.txt")
-    report = import_requirements(ctx, files, group=args.group, optional=args.optional,
-                                 progress=lambda stage, detail: out.info(f"{stage}: {detail}"),
-                                 notes=out.warn)
+    with out.progress() as progress:
+        report = import_requirements(ctx, files, group=args.group, optional=args.optional, progress=progress,
+                                     notes=out.warn)
     return show(report, args, out)

@@ -48,11 +48,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 def _add(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.kernels import add_kernel
 
-    def progress(stage: str, detail: str) -> None:
-        out.info(f"{stage}: {detail}")
-
-    result = add_kernel(ctx, name=args.name, display_name=args.display_name, scope=args.scope,
-                        engine=args.engine, progress=progress)
+    with out.progress() as progress:
+        result = add_kernel(ctx, name=args.name, display_name=args.display_name, scope=args.scope,
+                            engine=args.engine, progress=progress)
     if args.json:
         out.json("kernel add", result.to_dict(), messages=list(result.notes))
         return 0

@@ -66,8 +66,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         return 0
     from corral.services.lock import lock
 
-    report = lock(ctx, upgrade=args.upgrade, upgrade_packages=args.upgrade_package, check=args.check,
-                  progress=lambda stage, detail: out.info(f"{stage}: {detail}"))
+    with out.progress() as progress:
+        report = lock(ctx, upgrade=args.upgrade, upgrade_packages=args.upgrade_package, check=args.check,
+                      progress=progress)
     return _show(report.to_dict(), args, out)
 
 

@@ -31,6 +31,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.cli.add_cmd import show
     from corral.services.add_remove import remove
 
-    report = remove(ctx, args.names, group=args.group, optional=args.optional, engine=args.engine,
-                    progress=lambda stage, detail: out.info(f"{stage}: {detail}"))
+    with out.progress() as progress:
+        report = remove(ctx, args.names, group=args.group, optional=args.optional, engine=args.engine,
+                        progress=progress)
     return show(report, args, out)

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from corral.core.selection import Selection
     from corral.render.output import Output
     from corral.services.context import Context
@@ -110,21 +108,14 @@ def fast_path(args: argparse.Namespace) -> int | None:
     return 0
 
 
-def progress_printer(out: Output) -> Callable[[str, str], None]:
-    """Turn progress events into stderr lines (silenced by -q)."""
-    def show(stage: str, detail: str) -> None:
-        out.info(f"{stage} {detail}")
-
-    return show
-
-
 def run_sync(args: argparse.Namespace, ctx: Context, out: Output, selection: Selection | None, *,
              keep_last: bool = False) -> SyncReport:
     """Call the sync service with the flags (`selection` None: the defaults, or the last one with `keep_last`)."""
     from corral.services.sync.apply import sync
 
-    return sync(ctx, selection=selection, frozen=args.frozen, locked=args.locked, offline=args.offline,
-                engine=args.engine, progress=progress_printer(out), keep_last=keep_last)
+    with out.progress(separator=" ") as progress:
+        return sync(ctx, selection=selection, frozen=args.frozen, locked=args.locked, offline=args.offline,
+                    engine=args.engine, progress=progress, keep_last=keep_last)
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from corral.render.progress import Progress
 
 __all__ = ["JSON_SCHEMA_VERSION", "Output", "error_code", "one_line", "split_fix", "terminal_safe"]
 
@@ -75,26 +78,51 @@ class Output:
                    "error": {"code": code, "message": text, "fix": fix, "exit_code": exit_code}}
         self.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
 
+    def progress(self, *, separator: str = ": ") -> Progress:
+        """A `progress(stage, detail)` for a service; `with` it: a live line on a terminal (render.progress)."""
+        from corral.render.progress import Progress
+
+        return Progress(self.stderr, quiet=self.quiet, separator=separator)
+
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
               footer: str | None = None) -> None:
-        """A table sized to the terminal (rich when on a terminal, aligned text otherwise)."""
+        """A table sized to the terminal (rich when on a terminal, aligned text otherwise).
+
+        No cell is ever cut: a value wider than its column folds onto the next line whole (paths are what people
+        copy). NO_COLOR (https://no-color.org) or TERM=dumb: no escape sequence at all.
+        """
         rows = [[terminal_safe(v) for v in row] for row in rows]
         if self.stdout.isatty():
+            import os
+
+            from rich import box
             from rich.console import Console
             from rich.markup import escape
             from rich.table import Table
 
-            table = Table(*columns, title=title, caption=footer, show_lines=False, header_style="bold")
+            plain = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM", "") == "dumb"
+            table = Table(title=title, caption=footer, show_lines=False, header_style="" if plain else "bold",
+                          box=box.SIMPLE_HEAD)
+            for i, column in enumerate(columns):
+                values = [row[i] for row in rows if i < len(row)]
+                path = any(v.startswith(("/", "~", "\\")) or v[1:3] in {":\\", ":/"} for v in values)
+                # a path is never broken; other text wraps between words, never inside one
+                words = [len(v) for v in values] if path else [len(w) for v in values for w in v.split()]
+                table.add_column(column, no_wrap=path, min_width=max([len(column), *words]))
             for row in rows:
                 table.add_row(*(escape(v) for v in row))  # data is never rich markup
-            Console(file=self.stdout).print(table)
+            console = Console(file=self.stdout, color_system=None if plain else "auto", highlight=False)
+            # wider than the terminal: the terminal wraps the lines, and a copied path is still one piece
+            unbounded = console.options.update_width(1 << 14)
+            console.width = max(console.width, console.measure(table, options=unbounded).minimum)
+            console.print(table)
             return
         widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
         if title:
             self.line(title)
-        self.line("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+        self.line("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())  # noqa: B905 - same length; strict= is 3.10+
         for row in rows:
-            self.line("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+            self.line("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())  # noqa: B905 - as above
         if footer:
             self.line(footer)
 

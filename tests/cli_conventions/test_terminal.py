@@ -1,0 +1,87 @@
+"""Terminal manners, driven through a real pseudo-terminal (pexpect): live progress, NO_COLOR, whole paths."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conftest import pyenv_python
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from support.index import LocalIndex
+
+pexpect = pytest.importorskip("pexpect")
+
+pytestmark = pytest.mark.integration
+
+ESCAPE = "\x1b"
+LIVE = re.compile(r"\(step \d+, \d+\.\d s\)")
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex) -> Path:
+    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
+    monkeypatch.setenv("PIP_INDEX_URL", local_index.simple_url)
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\n'
+                                           "dependencies = []\n[tool.corral]\nseed = false\n", encoding="utf-8")
+    (folder / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
+    return folder
+
+
+def on_terminal(args: list[str], cwd: Path, **environ: str) -> tuple[int, str]:
+    """Run corral in an 80-column pseudo-terminal; its exit code and everything it showed."""
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "40", **environ}
+    child = pexpect.spawn(sys.executable, ["-m", "corral", *args], cwd=str(cwd), env=env, encoding="utf-8",
+                          timeout=120, dimensions=(40, 80))
+    text = child.read()
+    child.close()
+    return int(child.exitstatus or 0), text
+
+
+def test_long_work_on_a_terminal_shows_a_live_line_with_phase_step_and_elapsed_time(root: Path) -> None:
+    # CORRAL_PROGRESS_AFTER=0: the live line from the start (it waits ~1 s otherwise)
+    code, text = on_terminal(["add", "alpha"], root, CORRAL_PROGRESS_AFTER="0")
+    assert code == 0, text
+    assert LIVE.search(text), text
+    assert "+ alpha 2.0" in text
+
+
+def test_without_a_terminal_progress_is_plain_lines(root: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "corral", "add", "alpha"], cwd=root, capture_output=True, text=True,
+                          check=False, env={**os.environ, "CORRAL_PROGRESS_AFTER": "0"})
+    assert done.returncode == 0, done.stderr
+    assert ESCAPE not in done.stderr + done.stdout
+    assert not LIVE.search(done.stderr)
+    assert "resolving: 1 requirements with uv" in done.stderr
+
+
+def test_no_color_means_no_escape_sequences_at_all(root: Path) -> None:
+    code, text = on_terminal(["add", "alpha"], root, CORRAL_PROGRESS_AFTER="0", NO_COLOR="1")
+    assert code == 0, text
+    assert ESCAPE not in text
+    code, text = on_terminal(["python", "list"], root, NO_COLOR="1")
+    assert code == 0, text
+    assert ESCAPE not in text
+
+
+def test_tables_show_whole_paths_on_a_narrow_terminal(tmp_path: Path) -> None:
+    # given an env whose path alone is wider than half the terminal
+    deep = tmp_path / ("a-rather-long-folder-name-" * 2) / "env"
+    made = subprocess.run([sys.executable, "-m", "corral", "venv", str(deep), "--no-seed", "--python",
+                           str(pyenv_python("3.12"))], capture_output=True, text=True, check=False)
+    assert made.returncode == 0, made.stderr
+    # when the inventory is listed in an 80-column terminal
+    code, text = on_terminal(["envs", "list"], tmp_path, NO_COLOR="1")
+    # then the path is there whole, on one line, not cut with an ellipsis
+    assert code == 0, text
+    assert str(deep) in text.replace("\r\n", "\n"), text
+    assert "…" not in text
