@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import pyenv_python
+from support.indexed import indexed_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,14 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex) -> Path:
-    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
-    monkeypatch.setenv("PIP_INDEX_URL", local_index.simple_url)
-    folder = tmp_path / "proj"
-    folder.mkdir()
-    (folder / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\n'
-                                           "dependencies = []\n", encoding="utf-8")
-    (folder / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
-    return folder
+    return indexed_project(tmp_path, monkeypatch, local_index)
 
 
 def test_single_equals_suggests_double(corral: Corral, root: Path) -> None:

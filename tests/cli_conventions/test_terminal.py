@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from conftest import pyenv_python
+from support.indexed import indexed_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,14 +28,7 @@ LIVE = re.compile(r"\(step \d+, \d+\.\d s\)")
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex) -> Path:
-    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
-    monkeypatch.setenv("PIP_INDEX_URL", local_index.simple_url)
-    folder = tmp_path / "proj"
-    folder.mkdir()
-    (folder / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\n'
-                                           "dependencies = []\n[tool.corral]\nseed = false\n", encoding="utf-8")
-    (folder / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
-    return folder
+    return indexed_project(tmp_path, monkeypatch, local_index)
 
 
 def on_terminal(args: list[str], cwd: Path, **environ: str) -> tuple[int, str]:
