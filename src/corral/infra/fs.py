@@ -18,13 +18,11 @@ from typing import Final
 
 from corral.errors import SafetyRefusal, UsageError
 from corral.infra.faults import checkpoint
+from corral.infra.markers import ATOMIC_SUFFIX, TMP_MARK, atomic_prefix
 
 __all__ = ["TMP_MARK", "atomic_write_bytes", "atomic_write_text", "current_umask", "dir_size", "mount_point",
            "new_file_mode", "require_utf8_path", "resolve_write_target", "shown_path"]
 
-# Temporary files of atomic writes are `.NAME.corral-XXXXXXXX.tmp`: a killed writer's leftovers are recognisable,
-# and services.recovery removes them from a project.
-TMP_MARK: Final = "corral-"
 _UMASK_LOCK = threading.Lock()
 _PERMISSIONS: Final = 0o777  # never carry set-user-ID, set-group-ID or sticky bits over to a new file
 
@@ -128,7 +126,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> 
     mode = new_file_mode(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{TMP_MARK}", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=atomic_prefix(target.name), suffix=ATOMIC_SUFFIX)
     except OSError as err:  # name the file the caller wanted written, not a temporary one
         raise type(err)(err.errno, err.strerror, str(path)) from err
     try:

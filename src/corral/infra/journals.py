@@ -13,19 +13,18 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from corral.infra.markers import JOURNAL_KINDS, PARTIAL_WRITE_RE, journal_name
+
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
-__all__ = ["KINDS", "PARTIAL_WRITE_RE", "TOKEN_RE", "journal_dir", "journal_path", "owned_regular_file",
+__all__ = ["journal_dir", "journal_path", "owned_regular_file",
            "partial_writes", "pending", "project_key", "read_journal", "remove_journal", "write_journal"]
 
-KINDS: Final = ("txn", "recreate", "creating")
-TOKEN_RE: Final = re.compile(r"^[0-9a-f]{8,64}$")  # tokens corral generates (secrets.token_hex)
 _MAX_JOURNAL: Final = 1024 * 1024
 
 
@@ -42,10 +41,10 @@ def project_key(project_root: Path) -> str:
 
 def journal_path(paths: CorralPaths, project_root: Path, kind: str) -> Path:
     """The journal of `kind` for the project at `project_root`."""
-    if kind not in KINDS:
+    if kind not in JOURNAL_KINDS:
         msg = f"unknown journal kind {kind!r}"
         raise ValueError(msg)
-    return journal_dir(paths) / f"{project_key(project_root)}.{kind}.json"
+    return journal_dir(paths) / journal_name(project_key(project_root), kind)
 
 
 def owned_regular_file(path: Path, *, max_size: int | None = None) -> bool:
@@ -99,10 +98,6 @@ def remove_journal(path: Path) -> None:
         path.unlink()
 
 
-# The temporaries corral itself writes in a project (atomic writes of the record files, the candidate lock of
-# add/remove); the random part is tempfile's. Only files of exactly these shapes are ever removed from a project.
-PARTIAL_WRITE_RE: Final = re.compile(r"^\.(pyproject\.toml|pylock\.toml|\.python-version)\.corral-[a-z0-9_]{8}\.tmp$"
-                                     r"|^\.pylock\.toml\.corral-candidate-[a-z0-9_]{8}\.tmp$")
 
 
 def partial_writes(project_root: Path) -> list[Path]:
@@ -117,5 +112,5 @@ def partial_writes(project_root: Path) -> list[Path]:
 
 def pending(paths: CorralPaths, project_root: Path) -> list[str]:
     """The kinds of journal left for this project (a few `lstat`s)."""
-    return [kind for kind in KINDS
+    return [kind for kind in JOURNAL_KINDS
             if owned_regular_file(journal_path(paths, project_root, kind), max_size=_MAX_JOURNAL)]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from corral.errors import EnvError, SafetyRefusal
 from corral.infra.faults import checkpoint
+from corral.infra.markers import TRASH_RE, trash_name
 from corral.infra.rmtree import MountInside, OpenedTree, TreeChanged
 from corral.inventory.safety import judge
 from corral.inventory.store import Store, env_key
@@ -22,9 +22,8 @@ from corral.inventory.store import Store, env_key
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
-__all__ = ["TRASH_RE", "finish_trash", "remove_env"]
+__all__ = ["finish_trash", "remove_env"]
 
-TRASH_RE: Final = re.compile(r"^\..+\.corral-trash-[0-9a-f]{8}$")
 _log = logging.getLogger("corral.inventory")
 
 
@@ -54,7 +53,7 @@ def remove_env(
         msg = f"refusing to delete {path}: {verdict.reason}"
         raise SafetyRefusal(msg)
     env = Path(env_key(path))
-    trash = env.parent / f".{env.name}.corral-trash-{secrets.token_hex(4)}"
+    trash = trash_name(env, secrets.token_hex(4))
     try:
         tree = OpenedTree.open(env, expect=verdict.identity)
     except OSError as err:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Final
 
 from corral.core.provenance import PROVENANCE_FILE
 from corral.core.pyvenv_cfg import PyvenvCfg
-from corral.infra.journals import TOKEN_RE
+from corral.infra.markers import CORRAL_TEMP_RE, RECREATE_ID_FILE, TOKEN_RE
 from corral.infra.rmtree import OpenedTree, TreeChanged, identity, mounts_below, open_folder
 
 if TYPE_CHECKING:
@@ -66,17 +66,16 @@ ENV_NAMES: Final[dict[str, str]] = {
     "share": "d", "etc": "d", "man": "d", "local": "d",
     "pyvenv.cfg": "f", ".gitignore": "f", "CACHEDIR.TAG": "f", ".lock": "f", "pip-selfcheck.json": "f",
     "selfcheck.json": "f", ".Python": "lf", ".DS_Store": "f", ".project": "f", ".tox-info.json": "f",
-    "corral-env.json": "f", "corral-sync.json": "f", "corral-ready.json": "f", ".corral-recreate-id": "f",
+    "corral-env.json": "f", "corral-sync.json": "f", "corral-ready.json": "f", RECREATE_ID_FILE: "f",
 }
 _FOLDED: Final = {name.lower() if os.name == "nt" else name: kinds for name, kinds in ENV_NAMES.items()}
-_CORRAL_TEMP: Final = re.compile(r"^\..+\.corral-[\w.]*tmp$")  # a killed atomic write's leftover (a file)
 _PYTHON: Final = re.compile(r"^python(\d(\.\d+)?)?$")
 _LIB_PYTHON: Final = re.compile(r"^(python\d\.\d+|pypy\d*(\.\d+)?)$")
 
 
 def is_corral_temp(name: str) -> bool:
     """True for the name of a temporary file corral's atomic writes leave when killed (`.NAME.corral-XXXX.tmp`)."""
-    return bool(_CORRAL_TEMP.match(name))
+    return bool(CORRAL_TEMP_RE.match(name))
 
 
 def half_made(path: str | os.PathLike[str]) -> bool:
@@ -402,7 +401,7 @@ def _strangers(folder: _Folder, names: list[str]) -> str | None:
             continue
         kind = ("d" if stat.S_ISDIR(st.st_mode) else "l" if stat.S_ISLNK(st.st_mode)
                 else "f" if stat.S_ISREG(st.st_mode) else "?")  # ?: a fifo, socket or device
-        allowed = _FOLDED.get(_fold(name), "f" if _CORRAL_TEMP.match(name) else "")
+        allowed = _FOLDED.get(_fold(name), "f" if CORRAL_TEMP_RE.match(name) else "")
         if kind not in allowed:
             odd.append(name + ("/" if kind == "d" else ""))
     if not odd:

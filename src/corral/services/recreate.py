@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from corral.errors import EnvError, SafetyRefusal
 from corral.infra.faults import checkpoint
 from corral.infra.fs import atomic_write_text
-from corral.infra.journals import TOKEN_RE
+from corral.infra.markers import RECREATE_ID_FILE, TOKEN_RE, recreate_names
 
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RecreateReport", "pending_journal", "recover", "recreate"]
 
-MARKER_FILE = ".corral-recreate-id"
+MARKER_FILE = RECREATE_ID_FILE
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -65,11 +65,6 @@ def pending_journal(project_root: Path, paths: CorralPaths | None = None) -> Pat
     return path if read_journal(path, project_root) is not None else None
 
 
-def _build_names(env: Path, token: str) -> tuple[Path, Path]:
-    """The two sibling folders a recreate with `token` uses: the new build, and the old env during a fallback swap."""
-    return env.parent / f".{env.name}.corral-new-{token}", env.parent / f".{env.name}.corral-old-{token}"
-
-
 def _remove_tree(path: Path, token: str) -> None:
     """Delete a folder recreate itself made (its exact name carries the journal's random token), nothing else."""
     if not os.path.lexists(path):
@@ -102,7 +97,7 @@ def _journal_folders(data: dict[str, Any]) -> tuple[Path, Path, Path, str] | Non
     env, token = data.get("env"), data.get("token")
     if not (isinstance(env, str) and os.path.isabs(env) and isinstance(token, str) and TOKEN_RE.match(token)):
         return None
-    new, old = _build_names(Path(env), token)
+    new, old = recreate_names(Path(env), token)
     if data.get("new") != str(new) or data.get("old") != str(old):
         return None
     return Path(env), new, old, token
@@ -307,7 +302,7 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
     env = project.env_path
     _refuse_unsafe_env(ctx, env)
     token = secrets.token_hex(4)
-    new, old = _build_names(env, token)
+    new, old = recreate_names(env, token)
     journal = _journal(project.root, ctx.paths)
     clear_stamp(env)  # a no-op fast path must not skip the recovery a kill from here on would need
     write_journal(journal, project.root, {"env": str(env), "new": str(new), "old": str(old), "token": token})

@@ -77,7 +77,9 @@ def add_to_script(ctx: Context, script: Path, requirements: list[str]) -> Path:
     updated = _new_source(source, requirements)
     import tempfile
 
-    fd, name = tempfile.mkstemp(dir=script.parent, prefix=f".{script.name}.corral-trial-", suffix=".py")
+    from corral.infra.markers import trial_prefix
+
+    fd, name = tempfile.mkstemp(dir=script.parent, prefix=trial_prefix(script.name), suffix=".py")
     trial = Path(name)  # a fresh name: never a file (or link) someone put there
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -24,20 +24,19 @@ from typing import TYPE_CHECKING, Any
 from corral.errors import LockError
 from corral.infra.faults import checkpoint
 from corral.infra.journals import (
-    TOKEN_RE,
     journal_path,
     owned_regular_file,
     read_journal,
     remove_journal,
     write_journal,
 )
+from corral.infra.markers import NEW_MARK, TOKEN_RE
 
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
-__all__ = ["NEW_MARK", "commit_files", "project_lock", "project_lock_path", "recover"]
+__all__ = ["commit_files", "project_lock", "project_lock_path", "recover"]
 
-NEW_MARK = ".corral-new-"
 _PART_RE = re.compile(r"^[^/\\\x00-\x1f]+$")
 
 

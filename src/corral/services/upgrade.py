@@ -16,6 +16,7 @@ from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.errors import EnvError, UsageError
 from corral.infra.envfiles import read_env, read_pyvenv_cfg
 from corral.infra.faults import checkpoint
+from corral.infra.markers import replace_temp
 from corral.infra.safe_read import read_small
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def _refuse_active(ctx: Context, env: Path) -> None:
 
 
 def _replace_link(path: Path, target: str) -> None:
-    tmp = path.with_name(f".{path.name}.corral-tmp")
+    tmp = path.with_name(replace_temp(path.name))
     if os.path.lexists(tmp):
         tmp.unlink()
     os.symlink(target, tmp)
@@ -72,7 +73,7 @@ def _repoint(bin_dir: Path, root: Path, new: InterpreterInfo) -> None:
             if not (resolved + os.sep).startswith(real_root + os.sep) or not os.path.exists(path):
                 _replace_link(path, new.path)
         elif entry.is_file():
-            tmp = path.with_name(f".{path.name}.corral-tmp")
+            tmp = path.with_name(replace_temp(path.name))
             shutil.copy2(new.realpath, tmp)
             os.replace(tmp, path)
     for name in ("python3", f"python{new.short_version}"):

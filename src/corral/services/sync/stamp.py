@@ -154,8 +154,10 @@ def clear_stamp(env: Path) -> None:
 
 def _maybe_partial_writes(root: Path) -> bool:
     """A name in `root` could be a killed writer's temporary (one listing; the exact test is infra.journals')."""
+    from corral.infra.markers import maybe_partial_write
+
     try:
-        return any(n.startswith(".") and n.endswith(".tmp") and ".corral-" in n for n in os.listdir(root))
+        return any(maybe_partial_write(n) for n in os.listdir(root))
     except OSError:
         return False
 
