@@ -6,7 +6,7 @@
     │   ├── InterpreterNotFound      no interpreter matches a spec; lists what was found
     │   ├── ProjectNotFound          no pyproject.toml above the working directory
     │   ├── ConfigError              malformed pyproject.toml / config file (names file and line)
-    │   ├── InvalidRequirement       a PEP 508 string that does not parse; also a ValueError
+    │   ├── InvalidRequirement       a PEP 508 string that does not parse (core.deps.parse_requirement); a ValueError
     │   ├── UnsafeText               a value with control characters bound for a generated file (core.safe_text)
     │   └── ShellError               unknown shell, or activation impossible
     ├── EnvError                     an environment cannot be created/read/used
@@ -77,7 +77,7 @@ class ConfigError(UsageError):
 
 
 class InvalidRequirement(UsageError, ValueError):
-    """A PEP 508 requirement string that cannot be parsed."""
+    """A requirement that cannot be used; `corral.core.deps.parse_requirement`, the one validator, raises it."""
 
 
 class UnsafeText(UsageError, ValueError):

@@ -25,16 +25,33 @@ _VERSION_VARIABLES = frozenset({"python_version", "python_full_version", "implem
 _STRING_OPS = frozenset({"in", "not in", "==="})
 
 
-def parse_requirement(text: str, *, where: str = "") -> Requirement:
-    """A PEP 508 requirement whose marker can be evaluated as written; InvalidRequirement naming `where` otherwise."""
+_HINT = "write it as PEP 508 says, like 'name>=1.0' or 'name @ URL'"
+
+
+def parse_requirement(text: str, *, where: str = "", hint: str = _HINT) -> Requirement:
+    """The one validator of a requirement string corral is given (command line, pyproject, script block, file).
+
+    Args:
+        text: the PEP 508 string.
+        where: what the message names first (a file and entry, "pyproject.toml: [project].dependencies entry 2").
+        hint: the message's next step when `text` does not parse.
+
+    Returns:
+        The parsed requirement; its marker, if any, can be evaluated as written.
+
+    Raises:
+        InvalidRequirement: (a UsageError and a ValueError) `text` does not parse, or its marker compares a version
+            variable with something that is not a version.
+
+    """
     place = f"{where}: " if where else ""
     try:
         requirement = Requirement(text)
     except _BadRequirement as err:
         meant = meant_requirement(text)
-        msg = (f"{place}{text!r} is not a valid PEP 508 requirement: one '=' pins nothing; did you mean {meant!r}?"
-               if meant else
-               f"{place}{text!r} is not a valid PEP 508 requirement ({err}); write it like 'name>=1.0' or 'name @ URL'")
+        why = str(err).splitlines()[0] if str(err) else "unparsable"
+        msg = (f"{place}{text!r} is not a valid requirement: one '=' pins nothing; did you mean {meant!r}?" if meant
+               else f"{place}{text!r} is not a valid requirement ({why}); {hint}")
         raise InvalidRequirement(msg) from err
     problem = marker_problem(requirement.marker) if requirement.marker is not None else None
     if problem is not None:

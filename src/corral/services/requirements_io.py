@@ -228,18 +228,16 @@ def _itself(base: Path, target: str, project_root: Path | None) -> tuple[str, ..
 
 def _append(result: ParsedRequirements, requirement: str, where: str, *, group: str | None = None,
             comment: str = "") -> None:
-    from packaging.requirements import InvalidRequirement, Requirement
+    from corral.core.deps import parse_requirement
+    from corral.errors import InvalidRequirement
 
     requirement = " ".join(requirement.split())
+    file, _, line = where.rpartition(":")
     try:
-        requirement = str(Requirement(requirement))
-    except InvalidRequirement as err:  # a path or URL: corral add names it (or reports it) later
+        requirement = str(parse_requirement(requirement, where=f"{file}, line {line}"))
+    except InvalidRequirement:  # a path or URL: corral add names it (or reports it) later
         if not re.search(r"[/\\:]", requirement) and not requirement.startswith((".", "~")):
-            from corral.errors import InvalidRequirement as Bad
-
-            why = str(err).splitlines()[0] if str(err) else "unparsable"
-            file, _, line = where.rpartition(":")
-            raise Bad(f"{file}, line {line}: {requirement!r} is not a valid requirement ({why})") from err
+            raise
     listed = result.groups.setdefault(group, []) if group else result.requirements
     if requirement and requirement not in listed:
         listed.append(requirement)

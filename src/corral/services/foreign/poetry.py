@@ -14,7 +14,7 @@ from typing import Any
 
 from corral.core.names import normalize_name
 from corral.core.poetry import PoetryDeps, Unconvertible, convert_poetry
-from corral.errors import UsageError
+from corral.errors import InvalidRequirement, UsageError
 from corral.services.foreign import splice_tables
 
 __all__ = ["POETRY_CORE", "migrate_tables"]
@@ -183,17 +183,17 @@ def _build_system(doc: Any, changes: list[str]) -> None:  # noqa: ANN401
 
 
 def _pdm(doc: Any, new: Any, groups: Mapping[str, Any], source: str, changes: list[str]) -> None:  # noqa: ANN401
-    from packaging.requirements import InvalidRequirement, Requirement
+    from corral.core.deps import parse_requirement
 
     for name, entries in groups.items():
         for entry in entries:
             try:
-                Requirement(str(entry))
+                parse_requirement(str(entry))
             except InvalidRequirement as err:  # noqa: PERF203 - a few entries
                 msg = (f"{source}: cannot move [tool.pdm.dev-dependencies].{name}: {entry!r} is not a PEP 508 "
                        "requirement (an editable path?); move it by hand, then run `corral init` again; nothing was "
                        "changed")
-                raise UsageError(msg) from err
+                raise InvalidRequirement(msg) from err
     lists = {name: [str(e) for e in entries] for name, entries in groups.items()}
     moved = _groups(doc, new, lists, dict.fromkeys(lists, "[tool.pdm.dev-dependencies]"), changes)
     pdm = doc["tool"]["pdm"]
