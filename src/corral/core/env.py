@@ -22,15 +22,16 @@ if TYPE_CHECKING:
     from corral.core.layout import EnvLayout
     from corral.core.pyvenv_cfg import PyvenvCfg
 
-__all__ = ["CFG_NAME", "Env", "bin_name", "python_name"]
+__all__ = ["BIN_NAMES", "CFG_NAME", "Env", "bin_name", "python_name"]
 
 CFG_NAME: Final = "pyvenv.cfg"
+BIN_NAMES: Final = ("bin", "Scripts")  # an env's bin folder on either OS: for judging a path whoever wrote it
 _WINDOWS: Final = os.name == "nt"
 
 
 def bin_name(*, windows: bool) -> str:
     """The folder of an env's executables: `Scripts` on Windows, `bin` elsewhere."""
-    return "Scripts" if windows else "bin"
+    return BIN_NAMES[1] if windows else BIN_NAMES[0]
 
 
 def python_name(*, windows: bool) -> str:

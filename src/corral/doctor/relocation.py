@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from corral.core.env import BIN_NAMES
 from corral.core.health import Finding
 from corral.doctor.interface import Fix, InPlace
 from corral.infra.envfiles import activate_location, script_interpreter
@@ -39,8 +40,8 @@ def _foreign_scripts(target: Target) -> list[tuple[str, str]]:
         if program is None or not os.path.isabs(program):
             continue
         env_of_program = os.path.dirname(os.path.dirname(program))
-        if os.path.realpath(env_of_program) != real_root and os.path.basename(os.path.dirname(program)) in {
-                "bin", "Scripts"} and _looks_like_env_python(env_of_program, target):
+        if os.path.realpath(env_of_program) != real_root and os.path.basename(os.path.dirname(program)) in BIN_NAMES \
+                and _looks_like_env_python(env_of_program, target):
             foreign.append((entry.name, program))
     return sorted(foreign)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from corral.core.env import BIN_NAMES
 from corral.core.interpreter import LEGACY_EOL
 from corral.core.provenance import PROVENANCE_FILE
 from corral.core.pyversion import python_minor
@@ -103,7 +104,7 @@ def _moved(env: Env, *, relocatable: bool) -> str:
         return f"activate sets VIRTUAL_ENV={activate}"
     for script, program in _script_pythons(bin_dir):
         env_of_program = Path(program).parent.parent
-        if Path(program).parent.name in {"bin", "Scripts"} and not _same(str(env_of_program), root):
+        if Path(program).parent.name in BIN_NAMES and not _same(str(env_of_program), root):
             return f"{script.name} runs {program}"
     return ""
 

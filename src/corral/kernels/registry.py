@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corral.core.env import Env
+from corral.core.env import BIN_NAMES, Env
 from corral.errors import SafetyRefusal
 from corral.infra.rmtree import OpenedTree, remove_tree
 from corral.kernels.paths import search_dirs
@@ -33,7 +33,7 @@ __all__ = [
 # interpreter-missing: argv[0] is gone and it was not in an env; no-ipykernel: (check) the env cannot import it;
 # unknown: argv[0] is not an absolute path (found on PATH at start); unreadable: kernel.json is malformed.
 STATUSES = ("ok", "env-missing", "env-broken", "interpreter-missing", "no-ipykernel", "unknown", "unreadable")
-_BIN_DIRS = {"bin", "scripts"}
+_BIN_DIRS = {name.lower() for name in BIN_NAMES}
 # argv[0] that jupyter_client replaces with the running Jupyter's own sys.executable (`format_kernel_cmd`)
 _OWN_PYTHON = re.compile(r"^python(\d(\.\d+)?)?(\.exe)?$", re.IGNORECASE)
 

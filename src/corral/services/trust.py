@@ -29,6 +29,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.env import BIN_NAMES
 from corral.errors import EnvError
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _ownership_problem(real: str) -> str | None:
     me = geteuid()
     root = Path(real)
     checks: list[tuple[str, Path, bool]] = [("folder", root, True), ("pyvenv.cfg", root / "pyvenv.cfg", False)]
-    checks += [(f"{name}/ folder", root / name, True) for name in ("bin", "Scripts") if os.path.lexists(root / name)]
+    checks += [(f"{name}/ folder", root / name, True) for name in BIN_NAMES if os.path.lexists(root / name)]
     for what, path, is_dir in checks:
         try:
             st = os.stat(path) if is_dir else os.lstat(path)
