@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from corral.core.env import Env
 from corral.core.names import normalize_name
 from corral.errors import EngineError, EnvError
+from corral.infra.environ import engine_environ
 from corral.infra.fs import atomic_write_text
 from corral.infra.proc import run
 from corral.infra.rmtree import remove_tree
@@ -141,8 +142,7 @@ def _remove_leftovers(root: Path) -> None:
 def _build(root: Path, *, environ: Mapping[str, str], host_path: str, index_url: str | None,
            extra_index_urls: Sequence[str]) -> None:
     tmp = root.parent / f".{root.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-    env = {k: v for k, v in environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
+    env = engine_environ(environ)  # uv installs virtualenv: the rule for every engine call
     try:
         _install(tmp, root, env=env, host_path=host_path, index_url=index_url, extra_index_urls=extra_index_urls)
         installed = _installed(tmp)
