@@ -21,9 +21,6 @@ DRIFT_MISSING: Final = "drift-missing"
 DRIFT_EXTRA: Final = "drift-extra"
 DRIFT_VERSION: Final = "drift-version"
 
-NOT_AVAILABLE = "drift: not checked (lock/sync not available)"
-
-
 Drift = tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]
 
 
@@ -36,13 +33,9 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
     ident = target.base_identity
     if lock_path is None or not lock_path.is_file() or ident is None:
         return None
-    try:
-        from corral.core.interpreter import InterpreterInfo
-        from corral.core.plan import SEED_PACKAGES, SyncPlan
-        from corral.core.pylock_select import select_packages
-    except ImportError:
-        target.skipped.append(NOT_AVAILABLE)
-        return None
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.plan import SEED_PACKAGES, SyncPlan
+    from corral.core.pylock_select import select_packages
     from corral.errors import CorralError
     from corral.infra.toml_file import read_toml
 

@@ -92,6 +92,9 @@ class Host(Protocol):
 class Repairs(Protocol):
     """What a fix may ask the layer that runs it to do; each returns what it did, in words."""
 
+    def rebuild(self, python: str | None) -> str:
+        """Rebuild the project's env from its lock (on `python`, else the Python the project asks for)."""
+
     def environ(self) -> dict[str, str]:
         """The environment a program corral starts in an env gets."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
+from corral.core.pyversion import release
 from corral.doctor.interface import Fix
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ PIP_MISSING: Final = "pip-missing"
 PIP_OUTDATED: Final = "pip-outdated"
 
 # The last pip release that supports each old Python (pip NEWS "Drop support" lines; see
-# shared/reference/standards.md §4). corral.toolchain.legacy, when present, is the authority for 2.7/3.6/3.7.
+# shared/reference/standards.md §4). corral.toolchain.legacy is the authority for 2.7/3.6/3.7.
 LAST_PIP: dict[tuple[int, int], str] = {
     (2, 7): "20.3.4",
     (3, 6): "21.3.1",
@@ -37,23 +38,10 @@ def newest_pip_for(version: tuple[int, ...]) -> str:
 
     if minor not in LEGACY_EOL:
         return LAST_PIP.get(minor, MIN_RECENT_PIP)
-    try:
-        from corral.toolchain import legacy
+    from corral.toolchain.legacy import LEGACY
 
-        entry = getattr(legacy, "LEGACY", {}).get(minor)
-        if entry is not None and getattr(entry, "pip", None):
-            return str(entry.pip)
-    except ImportError:
-        pass
-    return LAST_PIP.get(minor, MIN_RECENT_PIP)
-
-
-def _key(version: str) -> tuple[int, ...]:
-    parts = []
-    for piece in version.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
+    entry = LEGACY.get(minor)
+    return entry.pip if entry is not None and entry.pip else LAST_PIP.get(minor, MIN_RECENT_PIP)
 
 
 def check_pip(target: Target) -> list[Finding]:
@@ -69,7 +57,7 @@ def check_pip(target: Target) -> list[Finding]:
     if version is None:
         return []
     wanted = newest_pip_for(version)
-    if _key(pip) < _key(wanted):
+    if release(pip) < release(wanted):
         return [Finding(code=PIP_OUTDATED, severity="warning", fix=f"{py} -m pip install -U pip",
                         message=f"pip {pip} is older than {wanted}, the newest pip corral expects for Python "
                                 f"{version[0]}.{version[1]}",

@@ -153,6 +153,13 @@ class ContextRepairs:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    def rebuild(self, python: str | None) -> str:
+        """Rebuild the project's env from the lock through the atomic recreate (the old env kept on failure)."""
+        from corral.services.recreate import recreate
+
+        done = recreate(self.ctx, python=python)
+        return f"rebuilt {done.env} with Python {done.python} ({done.packages} packages from the {done.source})"
+
     def environ(self) -> dict[str, str]:
         """The environment an installer program gets."""
         from corral.infra.environ import engine_environ
@@ -268,9 +275,14 @@ def fix_table() -> dict[str, Fix]:
     return table
 
 
-def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callable[[str], bool]) -> list[FixOutcome]:
-    """Apply each finding's fix (rebuild first: it covers most others), asking `confirm(question)` before each."""
-    table, repairs = fix_table(), ContextRepairs(ctx)
+def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callable[[str], bool],
+                repairs: Repairs | None = None) -> list[FixOutcome]:
+    """Apply each finding's fix (rebuild first: it covers most others), asking `confirm(question)` before each.
+
+    `repairs`: what performs the repairs only a service can (default: `ContextRepairs(ctx)`).
+    """
+    table = fix_table()
+    repairs = repairs or ContextRepairs(ctx)
     outcomes: list[FixOutcome] = []
     codes = {f.code: f for f in report.findings}
     for code, finding in codes.items():  # corral's own unfinished work: cleaned up without asking
@@ -279,7 +291,7 @@ def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callab
             outcomes.append(FixOutcome((code,), True, fix.apply(target, finding, repairs)))
     rebuild = tuple(c for c in codes if c in table and table[c].rebuild)
     if rebuild:
-        outcomes.append(_rebuild(ctx, target, codes, rebuild, table, repairs, confirm))
+        outcomes.append(_rebuild(target, codes, rebuild, table, repairs, confirm))
         if outcomes[-1].done:
             return outcomes
     order = _fix_order()
@@ -300,8 +312,8 @@ def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callab
     return outcomes
 
 
-def _rebuild(ctx: Context, target: Target, codes: Mapping[str, Finding], which: tuple[str, ...],
-             table: Mapping[str, Fix], repairs: Repairs, confirm: Callable[[str], bool]) -> FixOutcome:
+def _rebuild(target: Target, codes: Mapping[str, Finding], which: tuple[str, ...], table: Mapping[str, Fix],
+             repairs: Repairs, confirm: Callable[[str], bool]) -> FixOutcome:
     from corral.doctor.interpreter import rebuild_python
 
     base = rebuild_python(codes)
@@ -317,11 +329,7 @@ def _rebuild(ctx: Context, target: Target, codes: Mapping[str, Finding], which: 
     question = f"rebuild {target.root} from the lock ({', '.join(which)})" + (f" with {base}" if base else "") + "?"
     if not confirm(question):
         return FixOutcome(which, False, "skipped")
-    from corral.services.recreate import recreate
-
     try:
-        done = recreate(ctx, python=base)
+        return FixOutcome(which, True, repairs.rebuild(base))
     except CorralError as err:
         return FixOutcome(which, False, f"rebuild failed, the old env was kept: {err}")
-    return FixOutcome(which, True, f"rebuilt {done.env} with Python {done.python} ({done.packages} packages from "
-                                   f"the {done.source})")
