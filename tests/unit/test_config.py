@@ -107,3 +107,19 @@ def test_a_derived_context_shares_the_command_and_sees_its_own_folder_or_project
                                                                     "tool": {"corral": {"seed": False}}}))
     assert edited.settings.get("seed").value is False
     assert ctx.settings.get("seed").value is True
+
+
+def test_an_engine_from_the_command_line_is_refused_where_the_settings_one_falls_back(tmp_path: Path) -> None:
+    from corral.errors import EnvError, UsageError
+    from corral.services.context import Context
+    from corral.services.sync.apply import pick_engine
+
+    env = tmp_path / "env"  # no pip in it: the pip engine cannot serve
+    env.mkdir()
+    environ = {"CORRAL_ENGINE": "pip", "PATH": "/usr/bin", "CORRAL_HOME": str(tmp_path / "home")}
+    with pytest.raises(UsageError, match="--engine pip cannot serve"):
+        pick_engine(Context(cwd=tmp_path, environ=environ, flags={"engine": "pip"}), None, env, None)
+    with pytest.raises(UsageError, match="--engine pip cannot serve"):
+        pick_engine(Context(cwd=tmp_path, environ=environ), "pip", env, None)  # a library caller's own choice
+    with pytest.raises(EnvError, match="no installer engine can serve"):  # the setting's: the rows after it
+        pick_engine(Context(cwd=tmp_path, environ=environ), None, env, None)
