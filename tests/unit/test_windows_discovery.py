@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corral.discovery.sources import iter_candidates, uv_python_dir
+from corral.discovery.places import uv_python_dir
+from corral.discovery.sources import iter_candidates
 from corral.discovery.windows import RegistryEntry, iter_windows_candidates, parse_py_list_paths
 
 PY_LIST_NEW = """\

@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from corral.core.names import normalize_name
-from corral.core.urls import strip_credentials
 
 __all__ = ["LOCK_FILE", "inputs_hash", "stored_inputs_hash"]
 
@@ -24,6 +23,8 @@ _HASH_LINE = re.compile(r'^inputs-hash\s*=\s*"(sha256:[0-9a-f]{64})"\s*$', re.MU
 
 def inputs_hash(pyproject_data: dict[str, Any], *, default_groups: list[str], index_urls: list[str]) -> str:
     """`sha256:<hex>` over dependencies, extras, groups, requires-python, uv sources, default groups and indexes."""
+    from corral.core.urls import strip_credentials  # urllib.parse: not for the no-op paths, which only read the hash
+
     project = pyproject_data.get("project")
     project = project if isinstance(project, dict) else {}
     tool = pyproject_data.get("tool")

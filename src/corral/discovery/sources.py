@@ -12,12 +12,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Candidate", "candidate_folders", "iter_candidates", "pyenv_root", "uv_python_dir"]
+from corral.discovery.places import MAC_FRAMEWORK, SYSTEM_DIRS_POSIX, pyenv_root, uv_python_dir
+
+__all__ = ["Candidate", "iter_candidates"]
 
 _POSIX_NAME = re.compile(r"^(python|pypy)(\d(\.\d+)?t?)?$")
 _WINDOWS_NAME = re.compile(r"^(python|pypy)(\d(\.\d+)?t?)?(\.exe)?$", re.IGNORECASE)
-_SYSTEM_DIRS_POSIX = ("/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/opt/local/bin")
-_MAC_FRAMEWORK = Path("/Library/Frameworks/Python.framework/Versions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,21 +26,6 @@ class Candidate:
 
     path: Path
     source: str
-
-
-def pyenv_root(environ: Mapping[str, str]) -> Path:
-    """Pyenv's root (`PYENV_ROOT`, default ~/.pyenv)."""
-    return Path(environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-
-
-def uv_python_dir(environ: Mapping[str, str]) -> Path:
-    """Where uv installs managed Pythons (mirrors `uv python dir` without running uv)."""
-    if environ.get("UV_PYTHON_INSTALL_DIR"):
-        return Path(environ["UV_PYTHON_INSTALL_DIR"])
-    if os.name == "nt":
-        return Path(environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "uv" / "data" / "python"
-    data_home = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "uv" / "python"
 
 
 def _is_python_name(name: str, *, windows: bool) -> bool:
@@ -92,16 +77,16 @@ def _from_pyenv(environ: Mapping[str, str], *, windows: bool) -> Iterator[Candid
 def _from_system(*, windows: bool) -> Iterator[Candidate]:
     if windows:
         return
-    for folder in _SYSTEM_DIRS_POSIX:
+    for folder in SYSTEM_DIRS_POSIX:
         for exe in _executables_in(Path(folder), windows=False):
             yield Candidate(exe, "system")
     if sys.platform == "darwin":
         try:
-            versions = sorted(os.listdir(_MAC_FRAMEWORK))
+            versions = sorted(os.listdir(MAC_FRAMEWORK))
         except OSError:
             versions = []
         for version in versions:
-            for exe in _executables_in(_MAC_FRAMEWORK / version / "bin", windows=False):
+            for exe in _executables_in(MAC_FRAMEWORK / version / "bin", windows=False):
                 yield Candidate(exe, "framework")
 
 
@@ -133,22 +118,3 @@ def iter_candidates(environ: Mapping[str, str] | None = None, *, windows: bool |
 
         yield from iter_windows_candidates()
 
-
-def candidate_folders(environ: Mapping[str, str] | None = None) -> list[Path]:
-    """Every folder `iter_candidates` lists interpreters from, without listing them (POSIX; a few `listdir`s).
-
-    An interpreter added, removed or replaced there changes its folder's mtime: what a cache of a choice compares.
-    """
-    env = os.environ if environ is None else environ
-    folders = [Path(f) for f in env.get("PATH", "").split(os.pathsep) if f]
-    for root in (pyenv_root(env) / "versions", uv_python_dir(env)):
-        folders.append(root)
-        try:
-            names = sorted(os.listdir(root))
-        except OSError:
-            continue
-        folders += [root / name / "bin" for name in names if not name.startswith(".")]
-    folders += [Path(f) for f in _SYSTEM_DIRS_POSIX]
-    if sys.platform == "darwin":
-        folders.append(_MAC_FRAMEWORK)
-    return folders

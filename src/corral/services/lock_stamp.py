@@ -66,7 +66,7 @@ def _candidates(environ: Mapping[str, str]) -> list[list[Any]] | None:
     """
     if os.name == "nt":
         return None
-    from corral.discovery.sources import candidate_folders  # stdlib only
+    from corral.discovery.places import candidate_folders  # stdlib only, no dataclasses
 
     return [[str(folder), fingerprint(folder)] for folder in candidate_folders(environ)]
 

@@ -132,7 +132,7 @@ def users_python(ctx: Context) -> tuple[InterpreterInfo, str] | None:
     A pyenv shim is not run (its answer depends on the folder): `PYENV_VERSION`, else pyenv's global `version`
     file, names the version; "system" means the next `python3` on PATH. None when no `python3` is found.
     """
-    from corral.discovery.sources import pyenv_root
+    from corral.discovery.places import pyenv_root
     from corral.errors import InterpreterNotFound
 
     environ = ctx.environ
