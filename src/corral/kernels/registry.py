@@ -79,7 +79,7 @@ def env_of_python(python: str, corral_env: str | None = None) -> Path | None:
         return None
     if path.parent.name.lower() in _BIN_DIRS:
         return path.parent.parent
-    if (path.parent / "pyvenv.cfg").is_file():  # Windows conda-style / python.exe at the root
+    if Env.at(path.parent).is_env():  # Windows conda-style / python.exe at the root
         return path.parent
     return None
 
@@ -120,7 +120,7 @@ def _status(spec: KernelSpec, *, check: bool,  # noqa: PLR0911 - one return per 
         return data_env, "ok", f"ipykernel's own spec: a Jupyter running from {data_env} starts {own}"
     if not python or not os.path.isabs(python):
         return env, "unknown", f"argv[0] {python!r} is looked up on PATH when the kernel starts"
-    venv = env is not None and (env / "pyvenv.cfg").is_file()
+    venv = env is not None and Env.at(env).is_env()
     if not os.path.exists(python):
         if env is not None and not env.exists():
             return env, "env-missing", f"the env {env} no longer exists"

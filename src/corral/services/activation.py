@@ -12,6 +12,7 @@ import os
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING
 
+from corral.core.env import Env
 from corral.core.layout import EnvLayout
 from corral.core.protocols import EnvChange, SubshellPlan
 from corral.errors import EnvError
@@ -41,7 +42,7 @@ _PROMPT_SAFE = "._-+@:,/()[] "
 def resolve_env(ctx: Context, env: Path | None = None) -> Path:
     """`--env PATH` (relative to cwd), else the project's env; EnvError when it is not an env."""
     root = (ctx.cwd / env).absolute() if env is not None else ctx.require_project().env_path
-    if not (root / "pyvenv.cfg").is_file():
+    if not Env.at(root).is_env():
         hint = ("create it with `corral venv`" if env is None else
                 "pass the folder that holds pyvenv.cfg, or create one with `corral venv PATH`")
         msg = f"no environment at {root} (no pyvenv.cfg); {hint}"

@@ -25,6 +25,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corral.core.env import Env
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -55,7 +57,7 @@ def _env_holding(real: str, root: str) -> Path | None:
     for folder in Path(real).parents:
         if not inside(folder, root):
             return None
-        if (folder / "pyvenv.cfg").is_file():
+        if Env.at(folder).is_env():
             return folder
     return None
 
@@ -100,8 +102,6 @@ def _cfg_home(env: Path) -> str | None:
 
 def env_refusal(ctx: Context, env: Path) -> str | None:
     """Why corral must not start `env`'s python (its program, or the `home` it runs on, a project's file); else None."""
-    from corral.core.env import Env
-
     roots = project_roots(ctx, env)
     if not roots:
         return None

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from corral.core.env import Env
 from corral.errors import EnvError
 from corral.services.activation import HOOK_VAR, activate_change, deactivate_change
 
@@ -43,7 +44,7 @@ def project_env(cwd: Path) -> Path | None:
         return None
     if env is None:
         return None
-    return env if (env / "pyvenv.cfg").is_file() else None
+    return env if Env.at(env).is_env() else None
 
 
 def _same_env(a: str | None, b: str | None) -> bool:

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.env import Env
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -64,7 +66,7 @@ class WhichReport:
 def _env_of(program: Path) -> Path | None:
     r"""The env whose bin/ (or Scripts\\) holds `program`, judged by the folder, not the symlink target."""
     root = program.parent.parent
-    return root if (root / "pyvenv.cfg").is_file() else None
+    return root if Env.at(root).is_env() else None
 
 
 def _cfg_version(env: Path) -> str | None:
@@ -184,7 +186,7 @@ def which(ctx: Context, *, environ: Mapping[str, str] | None = None, activate_hi
     env = ctx.environ if environ is None else environ
     search = env.get("PATH", "")
     project = ctx.project
-    proj_env = project.env_path if project and (project.env_path / "pyvenv.cfg").is_file() else None
+    proj_env = project.env_path if project and Env.at(project.env_path).is_env() else None
     report = WhichReport(virtual_env=env.get("VIRTUAL_ENV") or None, project_env=str(proj_env) if proj_env else None,
                          python=_resolve_python(ctx, search), pip=_resolve_pip(search))
     report.problems.extend(_problems(report, activate_hint or 'eval "$(corral activate)"'))

@@ -55,7 +55,7 @@ def find_piptools(data: Path, key: str) -> PipToolsTool | None:
         return None
     if not isinstance(record, dict) or record.get("pip-tools") != PIP_TOOLS_VERSION:
         return None
-    if not python.exists() or not (root / "pyvenv.cfg").is_file():
+    if not python.exists() or not Env.at(root).is_env():
         return None
     return PipToolsTool(root, python, record)
 

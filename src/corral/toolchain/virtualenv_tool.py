@@ -73,7 +73,7 @@ def find_virtualenv(data: Path) -> VirtualenvTool | None:
         return None
     if not isinstance(record, dict) or record.get("virtualenv") != VIRTUALENV_VERSION:
         return None
-    if not python.exists() or not (root / "pyvenv.cfg").is_file():  # exists() follows the link to the base
+    if not python.exists() or not Env.at(root).is_env():  # exists() follows the link to the base
         return None
     return VirtualenvTool(root, python, record)
 
