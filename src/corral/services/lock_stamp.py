@@ -71,9 +71,12 @@ def _candidates(environ: Mapping[str, str]) -> list[list[Any]] | None:
     return [[str(folder), fingerprint(folder)] for folder in candidate_folders(environ)]
 
 
-def _local(root: Path, folder: str) -> list[Any]:
-    path = Path(folder) if os.path.isabs(folder) else root / folder
-    return [folder, fingerprint(path), [fingerprint(path / name) for name in _PACKAGE_FILES]]
+def _local(root: Path, where: str) -> list[Any]:
+    """A local package the lock names: an archive's file, or a source tree's metadata files (not its folder's mtime)."""
+    path = Path(where) if os.path.isabs(where) else root / where
+    if not path.is_dir():
+        return [where, fingerprint(path)]
+    return [where, [fingerprint(path / name) for name in _PACKAGE_FILES]]
 
 
 def stamp_inputs(*, root: Path, pyproject: Path, lock_path: Path, env: Path, python: str | None, from_env: bool,
