@@ -2,10 +2,8 @@
 
 The checks, their finding codes and their fixes live in `corral.doctor`, one module per family
 (`corral.doctor.interface` is the contract). This module orders the families (`CHECKS`) and the fixes
-(`_fix_order`), answers what only a service can for one context (`ContextHost`: the project's Python request,
-lock freshness, the exec guard, the sync stamp, kernels), performs the repairs only a service can
-(`ContextRepairs`: rebuild, sync, lock, relocate, upgrade), and applies the fixes: one rebuild first (it
-covers most others), then the rest in order.
+(`_fix_order`) and applies the fixes: one rebuild first (it covers most others), then the rest in order. What
+only a service can answer or repair reaches the checks through `services.doctor_host`.
 """
 
 from __future__ import annotations
@@ -22,18 +20,12 @@ from corral.errors import CorralError, EnvError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from corral.core.interpreter import InterpreterInfo
-    from corral.core.layout import EnvLayout
-    from corral.core.provenance import Provenance
-    from corral.doctor.interface import Fix, FixAction, Repairs, UnmetRequest
+    from corral.doctor.interface import Fix, FixAction, Repairs
     from corral.doctor.target import Target
-    from corral.infra.paths import CorralPaths
-    from corral.kernels.registry import KernelEntry
     from corral.services.context import Context
     from corral.services.project import Project
 
-__all__ = ["CHECKS", "ContextHost", "ContextRepairs", "FixOutcome", "apply_fixes", "diagnose", "fix_table",
-           "make_target", "run_checks", "target_for"]
+__all__ = ["CHECKS", "FixOutcome", "apply_fixes", "diagnose", "fix_table", "make_target", "run_checks", "target_for"]
 
 # family -> "module:function", in report order; each module also exports FIXES for its own codes.
 CHECKS: Final[dict[str, str]] = {
@@ -68,144 +60,11 @@ class FixOutcome:
     text: str
 
 
-class ContextHost:
-    """What the checks ask the service layer (`corral.doctor.interface.Host`), answered for one context."""
-
-    def __init__(self, ctx: Context, project: Project | None) -> None:
-        self.ctx = ctx
-        self._project = project
-
-    @property
-    def paths(self) -> CorralPaths:
-        """Corral's folders."""
-        return self.ctx.paths
-
-    @property
-    def project(self) -> Project | None:
-        """The project around the env, if any."""
-        return self._project
-
-    def read_provenance(self, env: Path) -> Provenance | None:
-        """Corral's record in `env`."""
-        from corral.services.inspection import read_provenance
-
-        return read_provenance(env)
-
-    def installed(self, env: Path, layout: EnvLayout) -> dict[str, str]:
-        """{name: version} installed in `env`."""
-        from corral.services.inspection import installed_distributions, site_packages_dirs
-
-        return installed_distributions(site_packages_dirs(env, layout))
-
-    def base_refusal(self, exe: Path, env: Path) -> str | None:
-        """Why the base interpreter `exe` is never started (`services.exec_guard`)."""
-        from corral.services.exec_guard import project_roots, start_refusal
-
-        return start_refusal(self.ctx.paths, exe, project_roots(self.ctx, env), base=True)
-
-    def env_refusal(self, env: Path) -> str | None:
-        """Why `env`'s own python is never started (`services.exec_guard`)."""
-        from corral.services.exec_guard import env_refusal
-
-        return env_refusal(self.ctx, env)
-
-    def stamp_selection(self, env: Path) -> str | None:
-        """The selection key of `env`'s sync stamp."""
-        from corral.services.sync.stamp import read_stamp
-
-        key = (read_stamp(env) or {}).get("selection")
-        return key if isinstance(key, str) else None
-
-    def sync_clean(self, env: Path, lock_path: Path, selection_key: str) -> bool:
-        """The sync stamp proves `env` is exactly the current, fresh lock (stdlib only: no lock parsing)."""
-        from corral.services.sync.stamp import is_noop
-
-        assert self._project is not None  # noqa: S101 - the target asks only for the project's env
-        return is_noop(env=env, lock_path=lock_path, pyproject=self._project.pyproject, selection_key=selection_key,
-                       frozen=False, environ=self.ctx.environ)
-
-    def lock_is_fresh(self, lock_path: Path) -> bool:
-        """`lock_path` was written for the project's current inputs."""
-        from corral.services.lock import is_fresh
-
-        assert self._project is not None  # noqa: S101 - the target asks only for the project's env
-        return is_fresh(self._project, lock_path, ctx=self.ctx)
-
-    def unmet_request(self, info: InterpreterInfo) -> UnmetRequest | None:
-        """The project's Python request `info` does not meet."""
-        from corral.doctor.interface import UnmetRequest
-        from corral.services.python import unmet_request
-
-        wanted = unmet_request(self.ctx, info)
-        return None if wanted is None else UnmetRequest(spec=str(wanted.spec), source=wanted.source)
-
-    def kernels(self, env: Path) -> tuple[list[KernelEntry], set[str]]:
-        """(every kernelspec, the resource folders of those that start `env`)."""
-        from corral.services.kernels import kernels_for_env, list_all
-
-        mine = {str(e.resource_dir) for e in kernels_for_env(env, ctx=self.ctx)}
-        return list_all(self.ctx), mine
-
-
-class ContextRepairs:
-    """The repairs only a service can make (`corral.doctor.interface.Repairs`), for one context."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
-    def rebuild(self, python: str | None) -> str:
-        """Rebuild the project's env from the lock through the atomic recreate (the old env kept on failure)."""
-        from corral.services.recreate import recreate
-
-        done = recreate(self.ctx, python=python)
-        return f"rebuilt {done.env} with Python {done.python} ({done.packages} packages from the {done.source})"
-
-    def environ(self) -> dict[str, str]:
-        """The environment an installer program gets."""
-        from corral.infra.environ import engine_environ
-
-        return engine_environ(self.ctx.environ)
-
-    def relocate(self, env: Path, old: str) -> int:
-        """Rewrite `old` to `env` in the env's files; a moved env corral made stays trusted."""
-        from corral.services.relocate import relocate_paths
-        from corral.services.trust import keeping_trust
-
-        with keeping_trust(self.ctx.paths, env, was_at=Path(old)):
-            return len(relocate_paths(env, old, str(env)))
-
-    def upgrade(self, env: Path, base: Path) -> str:
-        """Move `env` onto the base `base` in place."""
-        from corral.services.upgrade import upgrade_in_place
-
-        done = upgrade_in_place(self.ctx, env, self.ctx.finder.from_path(base))
-        return f"upgraded {done.env} in place: Python {done.old_version} -> {done.new_version}, packages kept"
-
-    def sync(self) -> str:
-        """Sync the project's env with its lock."""
-        from corral.services.sync.apply import sync
-
-        done = sync(self.ctx)
-        return f"synced: {len(done.installed)} installed, {len(done.removed)} removed, {len(done.changed)} changed"
-
-    def lock(self) -> str:
-        """Lock the project again."""
-        from corral.services.lock import lock
-
-        lock(self.ctx)
-        return "re-locked"
-
-    def resume_recreate(self, project_root: Path) -> str | None:
-        """Finish or roll back an interrupted recreate."""
-        from corral.services.recreate import recover
-
-        return recover(project_root, self.ctx.paths)
-
-
 def target_for(ctx: Context, root: Path, project: Project | None) -> Target:
     """The env at `root` as the checks see it, `project` being the project around it."""
     from corral.discovery.prober import CachedProber
     from corral.doctor.target import Target
+    from corral.services.doctor_host import ContextHost
 
     return Target(root, host=ContextHost(ctx, project), prober=CachedProber(ctx.paths.interpreter_cache))
 
@@ -281,6 +140,8 @@ def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callab
 
     `repairs`: what performs the repairs only a service can (default: `ContextRepairs(ctx)`).
     """
+    from corral.services.doctor_host import ContextRepairs
+
     table = fix_table()
     repairs = repairs or ContextRepairs(ctx)
     outcomes: list[FixOutcome] = []
