@@ -53,12 +53,12 @@ def freshen_pip(env: Path, interpreter: InterpreterInfo, *, environ: Mapping[str
     have = seeded_pip(env)
     if have is None or not _older(have, wanted):
         return None
-    from corral.core.layout import EnvLayout
+    from corral.core.env import Env
     from corral.infra.proc import run
     from corral.infra.uvbin import uv_binary
 
     pip = f"pip=={wanted}" if interpreter.is_legacy else "pip"  # the last pip for that Python, exactly
-    cmd = [uv_binary(), "pip", "install", "--python", str(EnvLayout.for_path(env).python), "--upgrade", pip,
+    cmd = [uv_binary(), "pip", "install", "--python", str(Env.at(env).python), "--upgrade", pip,
            "--quiet"]
     if index_url:
         cmd += ["--default-index", index_url]

@@ -138,7 +138,7 @@ def build_system(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, Any]) -> CoreMetadata:
     """The project's METADATA from its backend (UsageError naming the backend and its last words on failure)."""
-    from corral.core.layout import EnvLayout
+    from corral.core.env import Env
     from corral.infra.environ import engine_environ
     from corral.infra.probe import BUILD_HOOKS
     from corral.infra.rmtree import remove_tree
@@ -151,7 +151,7 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
     uv, environ = uv_binary(), engine_environ(ctx.environ)
     urls = index_urls(ctx)
     indexes = ["--index-url", urls[0], *(a for u in urls[1:] for a in ("--extra-index-url", u))]
-    env_python = str(EnvLayout.for_path(tmp / "env").python)
+    env_python = str(Env.at(tmp / "env").python)
 
     def install(requirements: list[str]) -> None:
         if requirements:
