@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from corral.core.env import BIN_NAMES
+from corral.core.env import BIN_NAMES, Env
 from corral.core.health import Finding
 from corral.doctor.interface import Fix, InPlace
 from corral.infra.envfiles import activate_location, script_interpreter
@@ -50,7 +50,7 @@ def _looks_like_env_python(env_of_program: str, target: Target) -> bool:
     # A script may legitimately name a base interpreter (e.g. /usr/bin/python3); flag only env pythons and
     # paths that are gone (the usual sign of a moved env), never the env's own base.
     base = target.cfg.home
-    if base and os.path.realpath(os.path.join(env_of_program, "bin")) == os.path.realpath(base):
+    if base and os.path.realpath(Env.at(env_of_program).bin_dir) == os.path.realpath(base):
         return False
     return os.path.isfile(os.path.join(env_of_program, "pyvenv.cfg")) or not os.path.exists(env_of_program)
 
