@@ -16,7 +16,6 @@ settings machinery are imported.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -43,8 +42,9 @@ _PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 def stamp_path(paths: CorralPaths, root: Path) -> Path:
     """Where the stamp of the project at `root` lives (corral's cache; keyed by the project's real path)."""
-    key = hashlib.sha256(os.fsencode(os.path.realpath(root))).hexdigest()[:32]
-    return paths.cache / "lock-stamps" / f"{key}.json"
+    from corral.infra.journals import project_key  # stdlib only
+
+    return paths.cache / "lock-stamps" / f"{project_key(root)}.json"
 
 
 def _environ_key(environ: Mapping[str, str]) -> dict[str, str]:
