@@ -56,12 +56,28 @@ def show(report: object, args: argparse.Namespace, out: Output) -> int:
     if args.json:
         out.json(data["action"], data)
         return 0
-    for item in data["lock"]["added"]:
-        out.info(f"+ {item['name']} {item['version']}")
-    for item in data["lock"]["updated"]:
-        out.info(f"~ {item['name']} {item['old']} -> {item['new']}")
-    for item in data["lock"]["removed"]:
-        out.info(f"- {item['name']} {item['version']}")
+    env = data.get("sync") or {}
+    if env:  # what this env got; a lock for several Pythons may hold more versions of a name (one line below)
+        _changes(out, env.get("installed", []), env.get("changed", []), env.get("removed", []), key="old")
+        locked = [(i["name"], str(i.get("version") or i["new"])) for i in [*data["lock"]["added"],
+                                                                             *data["lock"]["updated"]]]
+        spread = [f"{name} {versions}" for name, versions in locked if ", " in versions]
+        if spread:
+            out.info(f"pylock.toml holds one version per Python it supports: {'; '.join(spread)}")
+    else:
+        lock = data["lock"]
+        _changes(out, [{"name": i["name"], "new": i["version"]} for i in lock["added"]], lock["updated"],
+                 lock["removed"], key="version")
     verb = "added" if data["action"] == "add" else "removed"
     out.info(f"{verb} {', '.join(data['requirements'])} ({data['target']}); pyproject.toml and pylock.toml updated")
     return 0
+
+
+def _changes(out: Output, installed: list[dict[str, str]], changed: list[dict[str, str]],
+             removed: list[dict[str, str]], *, key: str) -> None:
+    for item in installed:
+        out.info(f"+ {item['name']} {item['new']}")
+    for item in changed:
+        out.info(f"~ {item['name']} {item['old']} -> {item['new']}")
+    for item in removed:
+        out.info(f"- {item['name']} {item[key]}")

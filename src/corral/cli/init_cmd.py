@@ -44,6 +44,6 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.warn(f"not recorded: {note}")
     for warning in report.warnings:
         out.warn(warning)
+    out.info(f"project ready in {report.root}")
     out.info("next: `corral add NAME` to record and install a dependency, `corral sync` to install the recorded ones")
-    out.line(str(report.root))
     return 0

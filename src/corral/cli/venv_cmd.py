@@ -48,6 +48,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if notice:
         out.warn(notice)
     if made.recorded_options:
-        out.info(f"recorded {made.recorded_options} in [tool.corral]")
+        import json
+
+        settings = ", ".join(f"{key} = {json.dumps(value)}" for key, value in made.recorded_options.items())
+        out.info(f"recorded {settings} in pyproject.toml's [tool.corral] (a rebuild repeats it)")
     out.line(str(made.path))
     return 0

@@ -18,6 +18,7 @@ from corral.core.lock_fingerprint import LOCK_FILE
 from corral.core.selection import Selection
 from corral.errors import EnvError, InterpreterNotFound, LockError, UsageError
 from corral.infra.faults import checkpoint
+from corral.infra.markers import ENV_LOCK_SUFFIX
 from corral.services.sync import stamp as sync_stamp
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "last_selection", "pick_engine", "stamp_env", "stamp_key", "sync"]
 
-ENV_LOCK = ".corral-sync.lock"
 Progress = Callable[[str, str], None]
 
 
@@ -188,7 +188,9 @@ def apply_lock(
     python, target = _target(ctx, env)
     root = project_root or (ctx.project.root if ctx.project else None)
     is_package, project_name = _declares_build_system(root) if root else (False, None)
-    say("selecting", f"{lock_path.name} for Python {target.version}")
+    # the name users know, not that of the candidate a transaction checks before it replaces pylock.toml
+    say("selecting", f"{'pylock.toml' if lock_path.name.startswith('.') else lock_path.name} for Python "
+                     f"{target.version}")
     chosen = _choose(ctx, lock_path, target, selection or Selection())
     if root is not None:  # the lock lists the project itself when a locked package needs it: installed below
         chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.resolve().as_uri())]
@@ -241,9 +243,9 @@ def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress
     from corral.services import lock as lock_service
 
     if default.is_file() and not locked and not lock_service.is_fresh(project, default, ctx=ctx):
-        progress("resolving", "pyproject.toml changed since the lock was written; updating pylock.toml")
+        progress("updating", "pylock.toml: pyproject.toml changed since it was written")
     elif not default.is_file() and not locked:
-        progress("resolving", "no pylock.toml yet; locking")
+        progress("locking", "the project: there is no pylock.toml yet")
     path = Path(lock_service.ensure_lock(ctx, frozen=False, locked=locked))
     memo = _fresh_memo(ctx, project.pyproject, path)
     if memo is not None:
@@ -296,7 +298,7 @@ def env_lock(env: Path, progress: Progress) -> Iterator[None]:
     from corral.infra.paths import CorralPaths
 
     folder = CorralPaths.from_environment().cache / "env-locks"
-    lock_file = folder / (hashlib.sha256(str(env.absolute()).encode()).hexdigest()[:24] + ENV_LOCK)
+    lock_file = folder / (hashlib.sha256(str(env.absolute()).encode()).hexdigest()[:24] + ENV_LOCK_SUFFIX)
     with file_lock(lock_file, on_wait=lambda: progress("waiting", f"another corral command is changing {env}")):
         yield
 
