@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from corral.core.layout import EnvLayout
     from corral.core.pyvenv_cfg import PyvenvCfg
 
-__all__ = ["BIN_NAMES", "CFG_NAME", "Env", "bin_name", "python_name"]
+__all__ = ["BIN_NAMES", "CFG_NAME", "Env", "bin_name", "executable_name", "python_name"]
 
 CFG_NAME: Final = "pyvenv.cfg"
 BIN_NAMES: Final = ("bin", "Scripts")  # an env's bin folder on either OS: for judging a path whoever wrote it
@@ -36,7 +36,12 @@ def bin_name(*, windows: bool) -> str:
 
 def python_name(*, windows: bool) -> str:
     """The env's interpreter in that folder: `python.exe` on Windows, `python` elsewhere."""
-    return "python.exe" if windows else "python"
+    return executable_name("python", windows=windows)
+
+
+def executable_name(name: str, *, windows: bool) -> str:
+    """A program's file name in an env's bin folder: `name.exe` on Windows (unless it says so already)."""
+    return f"{name}.exe" if windows and not name.endswith(".exe") else name
 
 
 class Env:
@@ -115,7 +120,7 @@ class Env:
 
     def executable(self, name: str) -> Path:
         """A console script or program in the env's bin folder (`.exe` added on Windows)."""
-        return self.bin_dir / (f"{name}.exe" if self.windows and not name.endswith(".exe") else name)
+        return self.bin_dir / executable_name(name, windows=self.windows)
 
     @property
     def cfg_path(self) -> Path:

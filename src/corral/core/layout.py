@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
-from corral.core.env import bin_name, python_name
+from corral.core.env import bin_name, executable_name, python_name
 
 __all__ = ["EnvLayout"]
 
@@ -44,7 +44,7 @@ class EnvLayout:
 
     def executable(self, name: str) -> PurePath:
         """A console script or program inside the env."""
-        return self.bin_dir / (f"{name}.exe" if self.windows and not name.endswith(".exe") else name)
+        return self.bin_dir / executable_name(name, windows=self.windows)
 
     @property
     def cfg(self) -> PurePath:
