@@ -125,10 +125,10 @@ def _python_choice(ctx: Context) -> tuple[str | None, bool]:
 
     project = ctx.project
     if project is not None and vouched_env(ctx, project.env_path):  # else sync rebuilds the env: never started
-        from corral.core.layout import EnvLayout
+        from corral.core.env import Env
 
-        exe = EnvLayout.for_path(project.env_path).python
-        if Path(exe).exists() and not _env_python_unwanted(ctx, Path(exe)):
+        exe = Env.at(project.env_path).python
+        if exe.exists() and not _env_python_unwanted(ctx, exe):
             return str(exe), True
     from corral.services.python import choose_interpreter
 
