@@ -18,8 +18,8 @@ import pytest
 from pylock_helpers import Entry, write_lock, write_project
 
 from conftest import corral_exe, pyenv_python
-from corral.core.layout import EnvLayout
-from corral.services.inspection import installed_distributions, site_packages_dirs
+from corral.core.env import Env
+from corral.services.inspection import installed_distributions
 from support.toml import tomllib
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def installed(root: Path) -> set[str]:
     env = root / ".venv"
-    names = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
+    names = installed_distributions(Env.at(env).site_packages())
     return {n.lower().replace("_", "-") for n in names}
 
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from conftest import pyenv_python
-from corral.core.layout import EnvLayout
+from corral.core.env import Env
 from corral.infra.uvbin import uv_binary
-from corral.services.inspection import installed_distributions, site_packages_dirs
+from corral.services.inspection import installed_distributions
 from support.index import IndexHandler, LocalIndex, serve_index
 from support.wheelhouse import require_wheelhouse
 
@@ -46,7 +46,7 @@ def primed_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
 
 
 def seeded_pip(env: Path) -> str | None:
-    found = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
+    found = installed_distributions(Env.at(env).site_packages())
     return found.get("pip")
 
 

@@ -15,8 +15,8 @@ from pylock_helpers import Entry, write_lock, write_project
 from uv import find_uv_bin
 
 from conftest import RunResult, pyenv_python
-from corral.core.layout import EnvLayout
-from corral.services.inspection import installed_distributions, site_packages_dirs
+from corral.core.env import Env
+from corral.services.inspection import installed_distributions
 from corral.toolchain.legacy import VIRTUALENV_VERSION
 from corral.toolchain.virtualenv_tool import ensure_virtualenv
 from support.fixtures import isolated_environ
@@ -53,7 +53,7 @@ def make_project(tmp_path: Path, **kwargs: object) -> Path:
 def installed(root: Path) -> dict[str, str]:
     """{normalized name: version} in the project's env, read from disk."""
     env = root / ".venv"
-    found = installed_distributions(site_packages_dirs(env, EnvLayout.for_path(env)))
+    found = installed_distributions(Env.at(env).site_packages())
     return {k.lower().replace("_", "-"): v for k, v in found.items()}
 
 
