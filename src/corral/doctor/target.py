@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from corral.discovery.prober import CachedProber
     from corral.doctor.interface import Host, ProjectView
 
-__all__ = ["LOCK_FILE", "Target"]
+__all__ = ["Target"]
 
 
 class Target:
