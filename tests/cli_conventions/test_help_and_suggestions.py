@@ -39,3 +39,24 @@ def test_mistyped_command_suggests_the_close_one(typed: str, meant: str) -> None
     assert done.returncode == 2
     assert f"unknown command '{typed}'; did you mean `corral {meant}`" in done.stderr
     assert "venv" not in done.stderr.split("error:")[1]  # not the whole list
+
+
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["envs", "lst"], "did you mean 'list'?"),
+    (["envs", "list", "--sort", "sz"], "did you mean 'size'?"),
+    (["sync", "--jsn"], "did you mean '--json'?"),
+    (["kernel", "add", "--nmae", "x"], "did you mean '--name'"),
+])
+def test_mistyped_action_choice_or_flag_suggests_the_close_one(argv: list[str], hint: str) -> None:
+    done = run(*argv)
+    assert done.returncode == 2
+    assert done.stderr.rstrip().endswith(hint) or hint in done.stderr, done.stderr
+
+
+def test_mistyped_flag_with_json_puts_the_suggestion_in_fix() -> None:
+    import json
+
+    done = run("sync", "--jsn", "--json")
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert (error["message"], error["fix"]) == ("unrecognized arguments: --jsn", "did you mean '--json'?")

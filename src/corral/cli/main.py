@@ -141,6 +141,7 @@ def _unknown_command(word: str) -> str:
 
 def _refuse(parser: argparse.ArgumentParser, message: str, command: str, *, json: bool) -> int:
     """A command line argparse (or corral) refused: usage and message on stderr, the envelope with --json; exit 2."""
+    message = _with_suggestion(parser, message)
     parser.print_usage(sys.stderr)
     sys.stderr.write(f"{parser.prog}: error: {message}\n")
     if json:
@@ -148,6 +149,34 @@ def _refuse(parser: argparse.ArgumentParser, message: str, command: str, *, json
 
         Output().json_error(command, code="usage-error", message=message, exit_code=2)
     return 2
+
+
+def _with_suggestion(parser: argparse.ArgumentParser, message: str) -> str:
+    """The message argparse gave, plus the close spelling for a mistyped action (`envs lst`) or flag (`--jsn`)."""
+    import difflib
+    import re
+
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    unknown = re.match(r"unrecognized arguments: (-\S+)", message)
+    if choice:
+        typed, known = choice.group(1), re.findall(r"'([^']*)'", choice.group(2)) or choice.group(2).split(", ")
+    elif unknown:
+        typed, known = unknown.group(1).split("=")[0], _option_strings(parser)
+    else:
+        return message
+    close = difflib.get_close_matches(typed, known, n=2, cutoff=0.6)
+    return f"{message}; did you mean {' or '.join(repr(c) for c in close)}?" if close else message
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every flag of `parser` and of its actions' parsers (`kernel add --nme` is refused by `kernel`'s parser)."""
+    found: list[str] = []
+    for action in parser._actions:  # noqa: SLF001 - argparse lists its options nowhere else
+        found.extend(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001 - as above
+            for sub in action.choices.values():
+                found.extend(_option_strings(sub))
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
