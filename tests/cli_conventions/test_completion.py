@@ -173,3 +173,23 @@ def test_unknown_shell_is_a_usage_error(world: tuple[Path, dict[str, str]]) -> N
                           text=True, check=False)
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_names_are_read_from_the_project_minus_c_names(world: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    # given the user is elsewhere and names the project with -C
+    project, environ = world
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "c.bash").write_text(script("bash", environ), encoding="utf-8")
+    (elsewhere / "c.fish").write_text(script("fish", environ), encoding="utf-8")
+    # when bash and fish complete a group name
+    code = (f"source ./c.bash; COMP_WORDS=(corral -C '{project}' sync --group ''); COMP_CWORD=5; "
+            '_corral; printf "%s\\n" "${COMPREPLY[@]}"')
+    bash = subprocess.run([require("bash"), "--norc", "-c", code],
+                          cwd=elsewhere, env=environ, capture_output=True, text=True, check=True)
+    fish = subprocess.run([require("fish"), "--no-config", "-c",
+                           f"source ./c.fish; complete -C 'corral -C {project} sync --group '"],
+                          cwd=elsewhere, env=environ, capture_output=True, text=True, check=True)
+    # then both offer that project's groups
+    assert sorted(bash.stdout.split()) == ["dev", "tests"], bash.stderr
+    assert sorted(row.split("\t")[0] for row in fish.stdout.splitlines()) == ["dev", "tests"], fish.stderr

@@ -62,11 +62,12 @@ def _sh(word: str) -> str:
 # --- bash and zsh share the walk over the words before the cursor (valid in both) ---
 
 _WALK = """\
-__corral_walk() {  # sets key (command path, or -rest-) from the words before the cursor (__corral_args)
-  local w cmd= sub= npos=0 skip=0
+__corral_walk() {  # sets key (command path, or -rest-) and cdir (-C DIR) from the words before the cursor
+  local w cmd= sub= npos=0 skip=0 grab=0
   for w in "${__corral_args[@]}"; do
-    if ((skip)); then skip=0; continue; fi
+    if ((skip)); then skip=0; ((grab)) && cdir=$w; grab=0; continue; fi
     case $w in
+      -C|--directory) skip=1; grab=1 ;;
       VALUE_FLAGS) skip=1 ;;
       -*) ;;
       *) if [[ -z $cmd ]]; then cmd=$w
@@ -111,12 +112,13 @@ __corral_values() {{  # $1: a kind (path, dir, none, =choices, or one corral kno
     dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$2")) ;;
     none) COMPREPLY=() ;;
     '='*) IFS=$' \\t\\n'; COMPREPLY=($(compgen -W "${{1#=}}" -- "$2")) ;;
-    *) COMPREPLY=($(compgen -W "$(command corral __complete "$1" 2>/dev/null)" -- "$2")) ;;
+    *) local -a dir=(); [[ -n $cdir ]] && dir=(-C "$cdir")
+       COMPREPLY=($(compgen -W "$(command corral "${{dir[@]}}" __complete "$1" 2>/dev/null)" -- "$2")) ;;
   esac
 }}
 
 _corral() {{
-  local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD-1]}} key kind= opts= subs= pos=
+  local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD-1]}} key kind= opts= subs= pos= cdir=
   local -a __corral_args=("${{COMP_WORDS[@]:1:COMP_CWORD-1}}")
   __corral_walk
   if [[ $key == -rest- ]]; then compopt -o default 2>/dev/null; COMPREPLY=(); return 0; fi
@@ -156,12 +158,13 @@ __corral_values() {{  # $1: a kind (path, dir, none, =choices, or one corral kno
     dir) _files -/ ;;
     none) return 1 ;;
     '='*) compadd -- ${{=${{1#=}}}} ;;
-    *) local -a found; found=(${{(f)"$(command corral __complete $1 2>/dev/null)"}}); compadd -a found ;;
+    *) local -a found dir; [[ -n $cdir ]] && dir=(-C "$cdir")
+       found=(${{(f)"$(command corral "${{dir[@]}}" __complete $1 2>/dev/null)"}}); compadd -a found ;;
   esac
 }}
 
 _corral() {{
-  local key kind= pos= prev=${{words[CURRENT-1]}}
+  local key kind= pos= cdir= prev=${{words[CURRENT-1]}}
   local -a opts subs
   local -a __corral_args; __corral_args=("${{(@)words[2,CURRENT-1]}}")
   __corral_walk
@@ -206,7 +209,7 @@ def _fish_values(kind: str | None) -> str:
         return " -r -f"
     if kind.startswith("="):
         return f" -r -f -a {_sh(kind[1:])}"
-    return f" -r -f -a {_sh(f'(command corral __complete {kind} 2>/dev/null)')}"
+    return f" -r -f -a {_sh(f'(__corral_values {kind})')}"
 
 
 def _fish(specs: list[CommandSpec], version: str) -> str:
@@ -233,6 +236,13 @@ def _fish(specs: list[CommandSpec], version: str) -> str:
         f'    if test $npos -gt 0; and contains -- "$key" {rest}; echo -- -rest-; else; echo -- "$key"; end',
         "end",
         'function __corral_is; test (__corral_key) = "$argv[1]"; end',
+        "function __corral_values  # names corral knows (groups, extras...), seen from -C DIR when it is given",
+        "    set -l words (commandline -opc); set -l dir",
+        "    for i in (seq (math (count $words) - 1))",
+        "        if contains -- $words[$i] -C --directory; set dir -C $words[(math $i + 1)]; end",
+        "    end",
+        "    command corral $dir __complete $argv[1] 2>/dev/null",
+        "end",
         "complete -c corral -f",
         "complete -c corral -n '__corral_is -rest-' -F",
     ]
