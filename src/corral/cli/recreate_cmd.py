@@ -31,7 +31,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if not confirm(f"rebuild {project.env_path} from the lock (the old env is replaced once the new one works)?"):  # type: ignore[operator]
         out.info("nothing changed")
         return 1
-    done = recreate(ctx, python=args.python)
+    with out.progress() as progress:  # one phase; the live line tells a long rebuild from a hang
+        progress("rebuilding", f"{project.env_path} from the lock, beside the old one")
+        done = recreate(ctx, python=args.python)
     if args.json:
         out.json("recreate", done.to_dict())
         return 0

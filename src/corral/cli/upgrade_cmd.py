@@ -21,7 +21,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Move the project to another interpreter: patch level in place, otherwise a rebuild from the lock."""
     from corral.services.upgrade import upgrade_python
 
-    done = upgrade_python(ctx, args.python)
+    with out.progress() as progress:  # one phase; the live line tells a long rebuild from a hang
+        progress("upgrading", f"the project's env to Python {args.python}")
+        done = upgrade_python(ctx, args.python)
     if args.json:
         out.json("upgrade", done.to_dict())
         return 0
