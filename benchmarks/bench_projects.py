@@ -74,6 +74,14 @@ def steps(path: str, corral_env: dict[str, str], python: str
     return table[path]
 
 
+def lock_all(dirs: dict[str, tuple[Path, Path]], corral_env: dict[str, str], python: str) -> None:
+    """`corral lock` and `uv lock` in every project copy (untimed)."""
+    corral_cmd, env, uv_cmd, _ = steps("lock-noop", corral_env, python)
+    for corral_dir, uv_dir in dirs.values():
+        run(corral_cmd, corral_dir, env)
+        run(uv_cmd, uv_dir, environ())
+
+
 def reset(folder: Path, what: str | None) -> None:
     """Delete the lock files or the env before a fresh-lock or fresh-sync round."""
     if what == "lock":
@@ -99,6 +107,8 @@ def main() -> None:
     corral_env, uv_env = environ(CORRAL_PYTHON=python), environ()
     dirs = {name: (copy_project(name, work / "corral" / name), copy_project(name, work / "uv" / name))
             for name in names}
+    if "lock-fresh" not in paths:  # the sync paths need the locks: made once, untimed
+        lock_all(dirs, corral_env, python)
     times = {(name, path, who): [] for name in names for path in paths for who in ("corral", "uv")}
     for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
         print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
