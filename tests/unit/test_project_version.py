@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from corral.services.context import Context
-from corral.services.project_version import UNKNOWN_VERSION, _version_files, resolution_version, version_key
+from corral.services.project_version import UNKNOWN_VERSION, resolution_version, version_files, version_key
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,5 +53,5 @@ def test_version_files_outside_the_project_are_not_read(tmp_path: Path) -> None:
     data = {"project": {"name": "demo", "dynamic": ["version"]},
             "tool": {"pdm": {"version": {"source": "file", "path": "../secret.py"}},
                      "setuptools": {"dynamic": {"version": {"attr": "demo.__about__.__version__"}}}}}
-    found = [p.relative_to(root).as_posix() for p in _version_files(root, data)]
+    found = [p.relative_to(root).as_posix() for p in version_files(root, data)]
     assert found == ["src/demo/__about__.py"]

@@ -297,7 +297,7 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
 def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | None, from_env: bool) -> None:
     """Record what this lock was resolved from, so `corral lock` with nothing changed answers from the record."""
     from corral.services import lock_stamp
-    from corral.services.project_version import version_key
+    from corral.services.project_version import version_files
 
     project = ctx.require_project()
     packages = check_lock(parse_toml(text, origin=LOCK_FILE), origin=LOCK_FILE).get("packages", [])
@@ -308,17 +308,19 @@ def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | No
                       for d in p.get("dependencies", []) if isinstance(d, dict))
     declared = (data.get("project") or {}).get("dynamic")
     dynamic = isinstance(declared, list) and "version" in declared
-    version_dynamic = depended_on and dynamic  # the version reaches the resolution only then
+    # the version reaches the resolution only when a locked package depends on the project
+    files = [str(p.relative_to(project.root)) for p in version_files(project.root, data)] if depended_on and dynamic \
+        else None
     trusted = lock_stamp.env_trusted(ctx.paths, project.env_path) if from_env else None
     if (from_env and trusted is not True) or (not from_env and (project.env_path / "pyvenv.cfg").exists()):
         return  # an env corral may come to vouch for (or stop): the next lock chooses its python again
     inputs = lock_stamp.stamp_inputs(
         root=project.root, pyproject=project.pyproject, lock_path=project.root / LOCK_FILE, env=project.env_path,
         python=python, from_env=from_env, user_config=ctx.paths.user_config_file, environ=ctx.environ,
-        version_key=version_key(project.root, data, python) if version_dynamic else None, local_paths=local,
+        version=lock_stamp.version_inputs(project.root, files), local_paths=local,
         trusted=trusted)
     lock_stamp.write_lock_stamp(ctx.paths, project.root, inputs=inputs, python=python, from_env=from_env,
-                                version_dynamic=version_dynamic, local_paths=local,
+                                version_files=files, local_paths=local,
                                 packages=sum(len(v) for v in _by_name(packages).values()))
 
 

@@ -5,10 +5,10 @@ sha256 of pyproject.toml and of the pylock.toml corral wrote (a hand-edited or d
 every `.python-version` at or above the project, the user config file and uv's, the environment that chooses
 indexes, uv's behaviour or the interpreter (CORRAL_*, UV_*, PIP_*, PYENV_*), the interpreter the lock was
 resolved with (its file; the env's pyvenv.cfg and corral's trust in the env when it was the env's python,
-else the folders discovery chooses one from), local packages the lock names, and, when a locked
-package depends on the project and its version is dynamic, what that version is derived from
-(services.project_version). Re-resolving with all of that unchanged keeps every pin, so it would write the same
-bytes: `corral lock` says "unchanged" from this record alone (`--upgrade`/`--upgrade-package` always resolve).
+else the folders discovery chooses one from), local packages the lock names, and, when a locked package depends
+on the project and its version is dynamic, what that version is derived from (`git describe` and the version
+files, services.project_version). Re-resolving with all of that unchanged keeps every pin, so it would write the
+same bytes: `corral lock` says "unchanged" from this record alone (`--upgrade`/`--upgrade-package` always resolve).
 
 Stdlib only, on purpose: `cli/lock_cmd.fast_path` decides with this module before packaging, tomlkit or the
 settings machinery are imported.
@@ -30,8 +30,15 @@ if TYPE_CHECKING:
 
     from corral.infra.paths import CorralPaths
 
-__all__ = ["current_version_key", "env_trusted", "read_lock_stamp", "stamp_inputs", "stamp_path", "unchanged",
-           "write_lock_stamp"]
+__all__ = [
+    "env_trusted",
+    "read_lock_stamp",
+    "stamp_inputs",
+    "stamp_path",
+    "unchanged",
+    "version_inputs",
+    "write_lock_stamp",
+]
 
 _SCHEMA = 1
 _ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_")
@@ -80,7 +87,7 @@ def _local(root: Path, where: str) -> list[Any]:
 
 
 def stamp_inputs(*, root: Path, pyproject: Path, lock_path: Path, env: Path, python: str | None, from_env: bool,
-                 version_key: str | None, local_paths: Sequence[str], user_config: Path,
+                 version: list[Any] | None, local_paths: Sequence[str], user_config: Path,
                  environ: Mapping[str, str], trusted: bool | None) -> dict[str, Any]:
     """Everything a re-lock would read, as comparable JSON data (the same code builds and checks a stamp)."""
     from corral.services.sync.stamp import python_pins  # stdlib only
@@ -95,20 +102,22 @@ def stamp_inputs(*, root: Path, pyproject: Path, lock_path: Path, env: Path, pyt
         "env_cfg": fingerprint(env / "pyvenv.cfg"),
         "python": [python, fingerprint(python) if python else None, from_env, trusted],
         "candidates": None if from_env else _candidates(environ),
-        "version": version_key,
+        "version": version,
         "local": [_local(root, p) for p in local_paths],
     }
 
 
 def write_lock_stamp(paths: CorralPaths, root: Path, *, inputs: dict[str, Any], python: str | None,
-                     from_env: bool, version_dynamic: bool, local_paths: Sequence[str], packages: int) -> None:
+                     from_env: bool, version_files: Sequence[str] | None, local_paths: Sequence[str],
+                     packages: int) -> None:
     """Record a lock's inputs (a failure only costs the next `corral lock` its shortcut)."""
     import contextlib
     import secrets
 
     target = stamp_path(paths, root)
     stamp = {"schema": _SCHEMA, "corral": __version__, "inputs": inputs, "python": python, "from_env": from_env,
-             "version_dynamic": version_dynamic, "local": list(local_paths), "packages": packages}
+             "version_files": None if version_files is None else list(version_files), "local": list(local_paths),
+             "packages": packages}
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -150,13 +159,11 @@ def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mappin
         trusted = env_trusted(paths, env)
         if trusted is None:
             return None
-    version_key = None
-    if stamp.get("version_dynamic") is True:
-        version_key = current_version_key(root, pyproject, python)
-        if version_key is None:
-            return None
+    files = stamp.get("version_files")
+    if files is not None and not (isinstance(files, list) and all(isinstance(f, str) for f in files)):
+        return None
     inputs = stamp_inputs(root=root, pyproject=pyproject, lock_path=root / LOCK_FILE, env=env, python=python,
-                          from_env=from_env, version_key=version_key, local_paths=stamp["local"],
+                          from_env=from_env, version=version_inputs(root, files), local_paths=stamp["local"],
                           user_config=paths.user_config_file, environ=environ, trusted=trusted)
     return stamp if inputs == stamp["inputs"] else None
 
@@ -172,13 +179,14 @@ def env_trusted(paths: CorralPaths, env: Path) -> bool | None:
         return None
 
 
-def current_version_key(root: Path, pyproject: Path, python: str | None) -> str | None:
-    """What the project's dynamic version is derived from (services.project_version), None when unreadable."""
-    from corral.errors import CorralError
-    from corral.infra.toml_file import read_toml  # tomllib (or tomli) only
-    from corral.services.project_version import version_key  # stdlib only until it asks a backend
+def version_inputs(root: Path, files: Sequence[str] | None) -> list[Any] | None:
+    """`git describe` and the version files' digests (services.project_version), when the version reaches the lock.
 
-    try:
-        return version_key(root, read_toml(pyproject), python)
-    except (CorralError, OSError):
+    `files` (relative to `root`) are those the full path found; pyproject.toml, which names them, is compared anyway.
+    """
+    if files is None:
         return None
+    from corral.services.project_version import version_state  # stdlib only
+
+    git, digests = version_state(root, [root / f for f in files])
+    return [git, digests]

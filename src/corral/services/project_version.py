@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from corral.services.context import Context
 
-__all__ = ["UNKNOWN_VERSION", "resolution_version", "version_key"]
+__all__ = ["UNKNOWN_VERSION", "git_describe", "resolution_version", "version_files", "version_key", "version_state"]
 
 UNKNOWN_VERSION = "0"  # a project that states no version at all (uv needs one; nothing can depend on it)
 _MAX_READ = 1 << 20  # version files are small; a huge one is fingerprinted by its first MiB
@@ -111,15 +111,20 @@ def version_key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
     """Everything the version may depend on (one `git describe`); requirements left out: `corral add` keeps it."""
     project = {k: v for k, v in _table(data, "project").items() if k not in _REQUIREMENT_KEYS}
     rest = {k: v for k, v in data.items() if k not in {"project", "dependency-groups"}}
-    files = {str(p.relative_to(root)): digest(p, limit=_MAX_READ, truncate=True) or ""  # "" when unreadable
-             for p in _version_files(root, data)}
-    blob = json.dumps({"root": str(root.resolve()), "project": project, "pyproject": rest, "git": _describe(root),
+    git, files = version_state(root, version_files(root, data))
+    blob = json.dumps({"root": str(root.resolve()), "project": project, "pyproject": rest, "git": git,
                        "files": files, "python": python or "", "corral": __version__},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def _describe(root: Path) -> str:
+def version_state(root: Path, files: list[Path]) -> tuple[str, dict[str, str]]:
+    """What the working tree says about the version: `git describe`, and each version file's sha256 ("" unreadable)."""
+    digests = {str(p.relative_to(root)): digest(p, limit=_MAX_READ, truncate=True) or "" for p in files}
+    return git_describe(root), digests
+
+
+def git_describe(root: Path) -> str:
     """Commit, nearest tag and dirty flag: what scm version plugins derive a version from ("" outside git)."""
     from corral.errors import EngineError
     from corral.infra import proc
@@ -135,7 +140,7 @@ def _describe(root: Path) -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
-def _version_files(root: Path, data: Mapping[str, Any]) -> list[Path]:
+def version_files(root: Path, data: Mapping[str, Any]) -> list[Path]:
     """Files a dynamic version is read from (declared by hatch, pdm, setuptools, flit), inside the project only."""
     tool = _table(data, "tool")
     names: list[str] = list(_FIXED_FILES)
