@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.errors import EnvError, SafetyRefusal, UsageError
 from corral.infra.fs import atomic_write_text
+from corral.kernels.spec import refreshed_argv
 
 if TYPE_CHECKING:
     from corral.kernels.registry import KernelEntry
@@ -72,34 +73,25 @@ class KernelResult:
 
 def env_python(env: Path) -> Path:
     """The env's interpreter path as a kernel's argv[0] names it (`<env>/bin/python`, unresolved)."""
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
+    from corral.core.env import Env
 
-    return Path(str(EnvLayout.for_path(env).python))
+    return Env.at(env).python
 
 
 def env_version(env: Path) -> tuple[int, ...] | None:
     """(3, 12, 1) from the env's pyvenv.cfg; None when unreadable."""
-    from corral.core.pyvenv_cfg import PyvenvCfg  # noqa: PLC0415
-    from corral.infra.envfiles import read_pyvenv_cfg  # noqa: PLC0415
+    from corral.infra.envfiles import read_env
 
     try:
-        text = read_pyvenv_cfg(env).decode("utf-8", errors="replace")
+        return read_env(env).version
     except OSError:
         return None
-    parts = []
-    for piece in (PyvenvCfg.parse(text).version or "").split(".")[:3]:
-        digits = "".join(c for c in piece if c.isdigit())
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts) if len(parts) >= 2 else None  # noqa: PLR2004
 
 
 def _site_packages(env: Path) -> list[Path]:
-    from corral.core.layout import EnvLayout  # noqa: PLC0415
-    from corral.services.inspection import site_packages_dirs  # noqa: PLC0415
+    from corral.core.env import Env
 
-    return site_packages_dirs(env, EnvLayout.for_path(env))
+    return Env.at(env).site_packages()
 
 
 def _has_ipykernel(env: Path) -> bool:
@@ -142,14 +134,14 @@ def _env_prefixes(ctx: Context, *extra: Path) -> list[Path]:
 
 def list_all(ctx: Context, *, check: bool = False) -> list[KernelEntry]:
     """Every kernelspec on the machine in Jupyter's precedence (see `corral.kernels.registry.list_kernels`)."""
-    from corral.kernels.registry import list_kernels  # noqa: PLC0415
+    from corral.kernels.registry import list_kernels
 
     return list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx), check=check)
 
 
 def kernels_for_env(env_path: Path, *, ctx: Context | None = None) -> list[KernelEntry]:
     """The kernelspecs whose interpreter lives in `env_path` (for "removing the env offers to remove its kernel")."""
-    from corral.kernels.registry import list_kernels, points_at  # noqa: PLC0415
+    from corral.kernels.registry import list_kernels, points_at
 
     env = Path(os.path.abspath(env_path))
     if ctx is None:
@@ -161,7 +153,7 @@ def kernels_for_env(env_path: Path, *, ctx: Context | None = None) -> list[Kerne
 
 
 def _recorded_in_group(data: dict[str, Any]) -> bool:
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement
 
     groups = data.get("dependency-groups")
     items = groups.get(JUPYTER_GROUP, []) if isinstance(groups, dict) else []
@@ -175,7 +167,7 @@ def _recorded_in_group(data: dict[str, Any]) -> bool:
 def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | None) -> tuple[bool, dict[str, Any]]:
     """Make sure ipykernel is recorded (group + default-groups) and installed; returns (installed now, recorded)."""
     project = ctx.require_project()
-    from corral.services.config import uv_settings  # noqa: PLC0415
+    from corral.services.config import uv_settings
 
     # [tool.corral] default-groups, written below, replaces a [tool.uv] one: start from it so no group is dropped.
     uv_defaults = uv_settings(project.data, project.pyproject).get("default-groups", ["dev"])
@@ -188,7 +180,7 @@ def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | 
         return False, recorded
     if wanted != defaults:
         recorded["default-groups"] = wanted
-    from corral.services import add_remove as deps  # noqa: PLC0415
+    from corral.services import add_remove as deps
 
     # One transaction: the group, default-groups and the lock change together or not at all.
     deps.add(ctx, ["ipykernel"], group=JUPYTER_GROUP, engine=engine, progress=progress,
@@ -198,7 +190,7 @@ def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | 
 
 
 def _target_dir(ctx: Context, scope: str, env: Path) -> tuple[Path, str]:
-    from corral.kernels.paths import sys_prefix_data_dir, user_data_dir  # noqa: PLC0415
+    from corral.kernels.paths import sys_prefix_data_dir, user_data_dir
 
     if scope == "user":
         return Path(str(user_data_dir(ctx.environ))) / "kernels", "user"
@@ -210,7 +202,7 @@ def _target_dir(ctx: Context, scope: str, env: Path) -> tuple[Path, str]:
 
 def _check_free(ctx: Context, kernels_dir: Path, name: str, env: Path) -> str | None:
     """Refuse to overwrite a kernel of the same name that starts another interpreter; its display name if ours."""
-    from corral.kernels.registry import list_kernels, points_at  # noqa: PLC0415
+    from corral.kernels.registry import list_kernels, points_at
 
     spot = kernels_dir / name
     if not os.path.lexists(spot):
@@ -230,8 +222,8 @@ def _check_free(ctx: Context, kernels_dir: Path, name: str, env: Path) -> str | 
 def add_kernel(ctx: Context, *, name: str | None = None, display_name: str | None = None, scope: str = "user",
                engine: str | None = None, progress: Progress | None = None) -> KernelResult:
     """Record + install ipykernel in the project's env, then register a kernelspec that starts that env."""
-    from corral.kernels.registry import write_kernel_dir  # noqa: PLC0415
-    from corral.kernels.spec import build_spec, default_display_name, default_name, logo_files, validate_name  # noqa: PLC0415
+    from corral.kernels.registry import write_kernel_dir
+    from corral.kernels.spec import build_spec, default_display_name, default_name, logo_files, validate_name
 
     project = ctx.require_project()
     env = project.env_path
@@ -268,7 +260,7 @@ def add_kernel(ctx: Context, *, name: str | None = None, display_name: str | Non
 
 def remove_kernel(ctx: Context, name: str) -> Path:
     """Delete the kernelspec Jupyter would use for `name` (only a real folder holding kernel.json, in a kernels dir)."""
-    from corral.kernels.registry import kernels_dirs, remove_kernel_dir  # noqa: PLC0415
+    from corral.kernels.registry import kernels_dirs, remove_kernel_dir
 
     key = name.strip().lower()
     entries = [e for e in list_all(ctx) if e.name == key and not e.shadowed]
@@ -291,17 +283,10 @@ def remove_kernel(ctx: Context, name: str) -> Path:
 # --- refresh after recreate / upgrade --python -----------------------------------------------------------------
 
 
-def refreshed_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] | None) -> list[str]:
-    """`argv` starting `python`, with `-Xfrozen_modules=off` exactly when the version is 3.11+; the rest kept."""
-    rest = [a for a in argv[1:] if a != "-Xfrozen_modules=off"]
-    flag = ["-Xfrozen_modules=off"] if version is not None and tuple(version[:2]) >= (3, 11) else []
-    return [python, *flag, *rest]
-
-
 def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
     """Point every kernelspec of `env_path` at its current interpreter; rewrite lost --sys-prefix ones."""
-    from corral.kernels.registry import list_kernels, points_at, write_kernel_dir  # noqa: PLC0415
-    from corral.kernels.spec import build_spec, logo_files, retitled  # noqa: PLC0415
+    from corral.kernels.registry import list_kernels, points_at, write_kernel_dir
+    from corral.kernels.spec import build_spec, logo_files, retitled
 
     env = Path(os.path.abspath(env_path))
     python, version = str(env_python(env)), env_version(env)
