@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,6 +18,7 @@ from conftest import pyenv_python
 from support.indexed import indexed_project
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from support.index import LocalIndex
@@ -79,3 +84,39 @@ def test_tables_show_whole_paths_on_a_narrow_terminal(tmp_path: Path) -> None:
     assert code == 0, text
     assert str(deep) in text.replace("\r\n", "\n"), text
     assert "…" not in text
+
+
+@pytest.fixture
+def slow_index() -> Iterator[str]:
+    """An index that answers nothing for a minute: the work stays in progress until it is interrupted."""
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(60)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/simple"
+    server.shutdown()
+    server.server_close()
+
+
+def test_ctrl_c_during_live_progress_exits_130_and_gives_the_cursor_back(root: Path, slow_index: str) -> None:
+    # given `corral add` waiting on a slow index, its live line on a terminal
+    env = {**os.environ, "TERM": "xterm-256color", "CORRAL_PROGRESS_AFTER": "0", "UV_INDEX_URL": slow_index}
+    child = pexpect.spawn(sys.executable, ["-m", "corral", "add", "alpha"], cwd=str(root), env=env, encoding="utf-8",
+                          timeout=60, dimensions=(40, 80))
+    child.expect(LIVE)
+    # when the user presses Ctrl-C
+    child.sendintr()
+    rest = child.read()
+    child.wait()  # not close(): that would signal a process still on its way out
+    # then corral stops with 130 (or dies of the SIGINT itself, which a shell reports as 130 too: uv may pass the
+    # Ctrl-C on while corral is already leaving), the live line ends with the cursor shown again, and one line
+    # says what happened
+    assert child.exitstatus == 130 or child.signalstatus == signal.SIGINT, rest
+    assert "\x1b[?25h" in rest
+    assert "error: interrupted; nothing was left half done" in rest

@@ -241,6 +241,10 @@ def _dispatch(module: object, args: argparse.Namespace, name: str) -> int:
             traceback.print_exc()
         return fail(err, str(err), err.exit_code)
     except KeyboardInterrupt as err:
+        import signal
+
+        # the Ctrl-C reached the tools corral ran too, and one may pass it on: a second one must not cut the exit
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         return fail(err, "interrupted; nothing was left half done (run the command again to finish)",
                     _EXIT_INTERRUPTED)
     except OSError as err:  # a full disk, a read-only mount, a permission: the user's to fix, not a bug
