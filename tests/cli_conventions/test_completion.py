@@ -193,3 +193,22 @@ def test_names_are_read_from_the_project_minus_c_names(world: tuple[Path, dict[s
     # then both offer that project's groups
     assert sorted(bash.stdout.split()) == ["dev", "tests"], bash.stderr
     assert sorted(row.split("\t")[0] for row in fish.stdout.splitlines()) == ["dev", "tests"], fish.stderr
+
+
+def test_kernel_names_are_offered_for_kernel_remove(world: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    # given two kernelspecs in the user's Jupyter data folder
+    project, environ = world
+    data = tmp_path / "jupyter"
+    for name in ("proj-a", "proj-b"):
+        (data / "kernels" / name).mkdir(parents=True)
+        (data / "kernels" / name / "kernel.json").write_text('{"argv": ["python"], "display_name": "x"}',
+                                                             encoding="utf-8")
+    env = {**environ, "JUPYTER_DATA_DIR": str(data)}
+    (project / "c.fish").write_text(script("fish", env), encoding="utf-8")
+    # when fish completes `corral kernel remove `
+    line = "source ./c.fish; complete -C 'corral kernel remove '"
+    done = subprocess.run([require("fish"), "--no-config", "-c", line], cwd=project, env=env, capture_output=True,
+                          text=True, check=True)
+    # then the kernels' names are offered (with the machine's own, from /usr/share/jupyter, if it has any)
+    offered = {row.split("\t")[0] for row in done.stdout.splitlines()}
+    assert {"proj-a", "proj-b"} <= offered, done.stderr
