@@ -10,6 +10,7 @@ import pytest
 
 from corral.core.env import Env
 from corral.core.names import normalize_name
+from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.core.pyversion import python_minor, python_version, release, sort_key
 from corral.infra.envfiles import read_env
 from corral.infra.safe_read import UnreadableFile
@@ -171,3 +172,9 @@ def test_sort_key_puts_a_final_release_after_its_pre_releases() -> None:
     names = ["3.11.9", "3.13.0", "3.11.10", "3.13.0rc1", "3.13.0a2", "3.12-dev", "3.12.1.final.0"]
     assert sorted(names, key=sort_key) == ["3.11.9", "3.11.10", "3.12-dev", "3.12.1.final.0", "3.13.0a2",
                                            "3.13.0rc1", "3.13.0"]
+
+
+def test_pyvenv_cfg_odd_lines_are_what_parse_skips() -> None:
+    text = "home = /usr/bin\n\n# a comment\nno equals sign\n = value without key\r\nversion = 3.12.1\n"
+    assert PyvenvCfg.odd_lines(text) == [(4, "no equals sign"), (5, "= value without key")]
+    assert PyvenvCfg.parse(text).values == {"home": "/usr/bin", "version": "3.12.1"}

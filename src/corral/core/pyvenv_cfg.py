@@ -23,6 +23,19 @@ class PyvenvCfg:
                 values[key.strip().lower()] = value.strip()
         return cls(values)
 
+    @staticmethod
+    def odd_lines(text: str) -> list[tuple[int, str]]:
+        """(1-based number, stripped text) of each line `parse` skips that is neither blank nor a `#` comment."""
+        odd: list[tuple[int, str]] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            key, sep, _ = line.partition("=")
+            if not sep or not key.strip():
+                odd.append((number, stripped))
+        return odd
+
     def render(self) -> str:
         """Text for writing back; UnsafeText when a key or value would add a line of its own."""
         from corral.core.safe_text import reject_control_chars

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
+from corral.core.pyvenv_cfg import PyvenvCfg
 from corral.doctor.interface import Fix
 from corral.doctor.interpreter import PYTHON_NOT_RUN, PYTHON_NOT_RUNNABLE
 from corral.infra.envfiles import read_pyvenv_cfg
@@ -36,17 +37,9 @@ def _problems(data: bytes) -> tuple[list[str], list[str]]:
         at = data.count(b"\n", 0, err.start) + 1
         return [f"pyvenv.cfg is not UTF-8 text ({err.reason} at line {at})"], []
     errors: list[str] = []
-    warnings: list[str] = []
-    values: dict[str, str] = {}
-    for number, line in enumerate(text.split("\n"), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            warnings.append(f"pyvenv.cfg line {number} is not `key = value`: {stripped[:40]!r}")
-            continue
-        values[key.strip().lower()] = value.strip()
+    warnings = [f"pyvenv.cfg line {number} is not `key = value`: {stripped[:40]!r}"
+                for number, stripped in PyvenvCfg.odd_lines(text)]
+    values = PyvenvCfg.parse(text).values
     home = values.get("home")
     if not home:
         errors.append("pyvenv.cfg has no `home = ...` line naming the base Python")
