@@ -124,6 +124,17 @@ def test_zsh_completion_on_tab(world: tuple[Path, dict[str, str]]) -> None:
                         ("corral envs sc", "scan ")])
 
 
+def test_zsh_completion_from_a_file_in_fpath(world: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    # given the script written once as `_corral` in a folder on $fpath (no corral run at shell start)
+    _, environ = world
+    functions = tmp_path / "zfunc"
+    functions.mkdir()
+    (functions / "_corral").write_text(script("zsh", environ), encoding="utf-8")
+    # when zsh loads it on the first Tab, then it completes
+    tab_through(["zsh", "-f", "-i"], f"fpath=({functions} $fpath); autoload -Uz compinit && compinit -u -D", world,
+                [("corral upgr", "upgrade "), ("corral sync --group te", "tests ")])
+
+
 FISH_CASES = [
     ("corral upg", ["upgrade"]),
     ("corral sync --group ", ["dev", "tests"]),

@@ -182,7 +182,9 @@ _corral() {{
   else __corral_values "$pos"
   fi
 }}
-if (( $+functions[compdef] )); then compdef _corral corral; fi
+# autoloaded from a file `_corral` in $fpath: complete now; evaluated: register with compinit's compdef
+if [[ ${{funcstack[1]-}} == _corral ]]; then _corral "$@"
+elif (( $+functions[compdef] )); then compdef _corral corral; fi
 """
 
 
