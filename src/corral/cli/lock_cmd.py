@@ -32,8 +32,8 @@ def fast_path(args: argparse.Namespace) -> int | None:
         return None  # an upgrade asks the index again; a script has its own lock
     import os
     import time
-    from pathlib import Path
 
+    from corral.core.lock_fingerprint import LOCK_FILE
     from corral.infra.paths import CorralPaths
     from corral.services.lock_stamp import unchanged
     from corral.services.sync.stamp import locate
@@ -48,7 +48,7 @@ def fast_path(args: argparse.Namespace) -> int | None:
         return None
     from corral.render.output import Output
 
-    report = {"path": str(pyproject.parent / "pylock.toml"), "written": False, "packages": stamp["packages"],
+    report = {"path": str(pyproject.parent / LOCK_FILE), "written": False, "packages": stamp["packages"],
               "added": [], "removed": [], "updated": [], "seconds": round(time.monotonic() - started, 3)}
     return _show(report, args, Output(quiet=args.quiet, verbose=args.verbose))
 
