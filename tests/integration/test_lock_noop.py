@@ -122,3 +122,14 @@ def test_a_hand_edited_or_damaged_lock_is_locked_again(locked: Path, corral: Cor
     resolved, report = lock_resolves(corral, locked, monkeypatch)
     assert resolved and report["written"] is True
     assert lock.read_bytes() == good
+
+
+def test_with_the_project_env_an_unchanged_lock_is_not_resolved_again(locked: Path, corral: Corral,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    synced = corral("sync", cwd=locked)  # the env corral made: its python is the one a lock resolves with now
+    assert synced.exit_code == 0, synced.stderr
+    assert lock_resolves(corral, locked, monkeypatch)[0], "another interpreter than the stamp's: resolve once"
+    assert not lock_resolves(corral, locked, monkeypatch)[0]
+    cfg = locked / ".venv" / "pyvenv.cfg"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the env is not the one vouched for
+    assert lock_resolves(corral, locked, monkeypatch)[0]
