@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.core.deps import meant_requirement, parse_requirement
+from corral.core.deps import parse_requirement
 from corral.core.names import normalize_name
 from corral.errors import CorralError, InvalidRequirement, LockError, NoSpace, UsageError
 from corral.infra.faults import checkpoint
 from corral.infra.journals import pending
+from corral.infra.markers import ATOMIC_SUFFIX, CANDIDATE_PREFIX
 from corral.services.env_snapshot import EnvSnapshot
 
 if TYPE_CHECKING:
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["ChangeReport", "add", "edit_pyproject", "record", "remove", "resolve_requirement", "target_of"]
 
 Progress = Callable[[str, str], None]
-CANDIDATE_PREFIX = ".pylock.toml.corral-candidate-"  # + a random part: never a name a repository can plant
 _URLISH = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -70,24 +70,12 @@ def target_of(group: str | None, optional: str | None) -> str:
 
 def resolve_requirement(ctx: Context, text: str) -> str:
     """A PEP 508 requirement as it will be recorded; paths and bare URLs get their name from uv."""
-    from packaging.requirements import InvalidRequirement as Bad
-    from packaging.requirements import Requirement
-
     stripped = text.strip()
     local = Path(stripped).expanduser()
     looks_local = stripped.startswith((".", "/", "~")) or (not _URLISH.match(stripped) and (ctx.cwd / local).exists()
                                                           and ("/" in stripped or "\\" in stripped))
     if not looks_local and not _URLISH.match(stripped):
-        try:
-            Requirement(stripped)
-        except Bad as err:
-            why = str(err).splitlines()[0] if str(err) else "unparsable"
-            meant = meant_requirement(stripped)
-            msg = (f"{text!r} is not a valid requirement: one '=' pins nothing; did you mean {meant!r}?" if meant
-                   else f"{text!r} is not a valid requirement ({why}); write it like 'name>=1.0', 'name @ URL' "
-                        "or ./path")
-            raise InvalidRequirement(msg) from err
-        parse_requirement(stripped)  # the one door: a marker that cannot be evaluated as written is refused too
+        parse_requirement(stripped, hint="write it like 'name>=1.0', 'name @ URL' or ./path")
         return stripped
     if looks_local:
         path = (ctx.cwd / local).resolve()
@@ -379,7 +367,7 @@ def _write_candidate(root: Path, text: str) -> Path:
     """The lock being tried, written beside pylock.toml (relative paths in it resolve alike) under a fresh name."""
     import tempfile
 
-    fd, name = tempfile.mkstemp(dir=root, prefix=CANDIDATE_PREFIX, suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=root, prefix=CANDIDATE_PREFIX, suffix=ATOMIC_SUFFIX)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     return Path(name)
