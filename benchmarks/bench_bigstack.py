@@ -28,17 +28,41 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_projects import run
 from bench_sync import environ, python_path, tool
 
-STACK = ["jupyterlab", "pandas", "scikit-learn", "matplotlib", "dask[complete]", "seaborn", "statsmodels", "plotly",
-         "xarray", "sympy", "numba", "polars", "fastapi[standard]", "sqlalchemy", "alembic", "boto3", "sphinx",
-         "pytest", "mypy", "black", "ipywidgets", "altair", "streamlit"]
+STACK = [
+    "jupyterlab",
+    "pandas",
+    "scikit-learn",
+    "matplotlib",
+    "dask[complete]",
+    "seaborn",
+    "statsmodels",
+    "plotly",
+    "xarray",
+    "sympy",
+    "numba",
+    "polars",
+    "fastapi[standard]",
+    "sqlalchemy",
+    "alembic",
+    "boto3",
+    "sphinx",
+    "pytest",
+    "mypy",
+    "black",
+    "ipywidgets",
+    "altair",
+    "streamlit",
+]
 
 
 def project(folder: Path, minor: str) -> Path:
     """An empty project (no dependencies yet)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    (folder / "pyproject.toml").write_text(f'[project]\nname = "datastack"\nversion = "0.1.0"\n'
-                                           f'requires-python = ">={minor}"\ndependencies = []\n', encoding="utf-8")
+    (folder / "pyproject.toml").write_text(
+        f'[project]\nname = "datastack"\nversion = "0.1.0"\nrequires-python = ">={minor}"\ndependencies = []\n',
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -72,15 +96,14 @@ def main() -> None:
     paths = {
         "add": ([corral, "add", "-q", *STACK], [uv, "add", "-q", "--python", python, *STACK], "project"),
         "lock-fresh": ([corral, "lock", "-q"], [uv, "lock", "-q", "--python", python], "lock"),
-        "sync-fresh": ([corral, "sync", "-q"], [uv, "sync", "--locked", "--offline", "-q", "--python", python],
-                       "venv"),
+        "sync-fresh": ([corral, "sync", "-q"], [uv, "sync", "--locked", "--offline", "-q", "--python", python], "venv"),
     }
     times: dict[tuple[str, str], list[float]] = {(p, w): [] for p in paths for w in ("corral", "uv")}
     for round_no in range(opts.rounds + 1):
         print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
         for path, (corral_cmd, uv_cmd, reset) in paths.items():
             order = [("corral", corral_cmd, corral_env), ("uv", uv_cmd, uv_env)]
-            for who, cmd, env in (order if round_no % 2 else order[::-1]):
+            for who, cmd, env in order if round_no % 2 else order[::-1]:
                 folder = work / who
                 if reset == "project":
                     project(folder, minor)
@@ -95,15 +118,19 @@ def main() -> None:
     lock = work / "corral" / "pylock.toml"
     count = len(list((work / "uv" / ".venv").glob("lib/*/site-packages/*.dist-info")))
     first, cached = selection_times(lock, python)
-    print(f"\n{count} distributions, pylock.toml {lock.stat().st_size / 1e6:.1f} MB, Python {python}, "
-          f"{opts.rounds} rounds, warm caches\n")
+    print(
+        f"\n{count} distributions, pylock.toml {lock.stat().st_size / 1e6:.1f} MB, Python {python}, "
+        f"{opts.rounds} rounds, warm caches\n"
+    )
     print(f"{'path':<12}{'corral':>10}{'uv':>10}{'ratio':>8}")
     for path in paths:
         mine, theirs = times[path, "corral"], times[path, "uv"]
         ratio = statistics.median(a / b for a, b in zip(mine, theirs, strict=True))
         print(f"{path:<12}{statistics.median(mine):>9.2f}s{statistics.median(theirs):>9.2f}s{ratio:>7.2f}x")
-    print(f"\nselection from pylock.toml: {first * 1000:.0f} ms parsing and choosing, {cached * 1000:.1f} ms "
-          "from the selection cache")
+    print(
+        f"\nselection from pylock.toml: {first * 1000:.0f} ms parsing and choosing, {cached * 1000:.1f} ms "
+        "from the selection cache"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -42,8 +42,10 @@ def main() -> int:
                 print(f"doctor did not find the env healthy:\n{done.stdout}{done.stderr}")
                 return 1
     median = statistics.median(samples)
-    print(f"corral doctor on a healthy env, {args.rounds} fresh processes: median {median * 1000:.0f} ms "
-          f"(fastest {min(samples) * 1000:.0f} ms, slowest {max(samples) * 1000:.0f} ms; target: median < 150 ms)")
+    print(
+        f"corral doctor on a healthy env, {args.rounds} fresh processes: median {median * 1000:.0f} ms "
+        f"(fastest {min(samples) * 1000:.0f} ms, slowest {max(samples) * 1000:.0f} ms; target: median < 150 ms)"
+    )
     return 0
 
 

@@ -57,8 +57,9 @@ def copy_project(name: str, dest: Path) -> Path:
     return dest
 
 
-def steps(path: str, corral_env: dict[str, str], python: str
-          ) -> tuple[list[str], dict[str, str], list[str], str | None]:
+def steps(
+    path: str, corral_env: dict[str, str], python: str
+) -> tuple[list[str], dict[str, str], list[str], str | None]:
     """(corral command, its environment, uv command, what to delete first: 'lock' or 'venv')."""
     corral, uv = tool("corral"), tool("uv")
     uv_sync = [uv, "sync", "--locked", "--offline", "-q", "--python", python]
@@ -68,8 +69,12 @@ def steps(path: str, corral_env: dict[str, str], python: str
         "sync-fresh": ([corral, "sync", "-q"], corral_env, uv_sync, "venv"),
         "sync-noseed": ([corral, "sync", "-q"], dict(corral_env, CORRAL_SEED="0"), uv_sync, "venv"),
         "sync-noop": ([corral, "sync", "-q"], corral_env, uv_sync, None),
-        "run": ([corral, "run", "true"], corral_env, [uv, "run", "--locked", "--offline", "-q", "--python", python,
-                                                      "true"], None),
+        "run": (
+            [corral, "run", "true"],
+            corral_env,
+            [uv, "run", "--locked", "--offline", "-q", "--python", python, "true"],
+            None,
+        ),
     }
     return table[path]
 
@@ -105,8 +110,9 @@ def main() -> None:
     paths = [p for p in PATHS if not opts.paths or p in opts.paths.split(",")]
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-projects-"))
     corral_env, uv_env = environ(CORRAL_PYTHON=python), environ()
-    dirs = {name: (copy_project(name, work / "corral" / name), copy_project(name, work / "uv" / name))
-            for name in names}
+    dirs = {
+        name: (copy_project(name, work / "corral" / name), copy_project(name, work / "uv" / name)) for name in names
+    }
     if "lock-fresh" not in paths:  # the sync paths need the locks: made once, untimed
         lock_all(dirs, corral_env, python)
     times = {(name, path, who): [] for name in names for path in paths for who in ("corral", "uv")}
@@ -116,7 +122,7 @@ def main() -> None:
             for path in paths:
                 corral_cmd, env, uv_cmd, what = steps(path, corral_env, python)
                 order = [("corral", corral_dir, corral_cmd, env), ("uv", uv_dir, uv_cmd, uv_env)]
-                for who, folder, cmd, cmd_env in (order if round_no % 2 else order[::-1]):
+                for who, folder, cmd, cmd_env in order if round_no % 2 else order[::-1]:
                     reset(folder, what)
                     # the warm-up fills uv's cache from the index (corral falls back to it by itself)
                     took = run(cmd if round_no else [c for c in cmd if c != "--offline"], folder, cmd_env)

@@ -42,8 +42,9 @@ CASES = {
 
 def environ(src: Path | None, home: Path) -> dict[str, str]:
     """The caller's environment without pip/uv/corral settings; PYTHONPATH picks the source tree under test."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PIP_", "UV_", "CORRAL_", "VIRTUAL_ENV", "PYTHONPATH"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "CORRAL_", "VIRTUAL_ENV", "PYTHONPATH"))
+    }
     env.update(CORRAL_HOME=str(home), UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never", CORRAL_NAME_CHECK="0")
     if src is not None:
         env["PYTHONPATH"] = str(src)
@@ -53,8 +54,11 @@ def environ(src: Path | None, home: Path) -> dict[str, str]:
 def setup(folder: Path, python: str, env: dict[str, str]) -> None:
     """A project with no dependencies, locked and synced (the no-op paths then have their stamp)."""
     folder.mkdir(parents=True)
-    (folder / "pyproject.toml").write_text(f'[project]\nname = "bench"\nversion = "0"\nrequires-python = ">={python}"\n'
-                                           'dependencies = []\n[tool.corral]\nseed = false\n', encoding="utf-8")
+    (folder / "pyproject.toml").write_text(
+        f'[project]\nname = "bench"\nversion = "0"\nrequires-python = ">={python}"\n'
+        "dependencies = []\n[tool.corral]\nseed = false\n",
+        encoding="utf-8",
+    )
     (folder / ".python-version").write_text(python + "\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "corral", "sync"], cwd=folder, env=env, check=True, capture_output=True)
 

@@ -33,8 +33,17 @@ import tempfile
 import time
 from pathlib import Path
 
-STACK = ["fastapi", "uvicorn[standard]", "sqlalchemy", "httpx", "pydantic", "jinja2", "python-multipart",
-         "alembic", "itsdangerous"]
+STACK = [
+    "fastapi",
+    "uvicorn[standard]",
+    "sqlalchemy",
+    "httpx",
+    "pydantic",
+    "jinja2",
+    "python-multipart",
+    "alembic",
+    "itsdangerous",
+]
 HERE = Path(sys.executable).parent
 
 
@@ -49,10 +58,12 @@ def tool(name: str) -> str:
 
 def environ(**extra: str) -> dict[str, str]:
     """The caller's environment without pip/uv/corral settings (the machine's pip config is ignored)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PIP_", "UV_", "CORRAL_", "VIRTUAL_ENV", "PYTHONPATH"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", UV_NO_CONFIG="1",
-               UV_PYTHON_DOWNLOADS="never")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "CORRAL_", "VIRTUAL_ENV", "PYTHONPATH"))
+    }
+    env.update(
+        PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never"
+    )
     env.update(extra)
     return env
 
@@ -88,8 +99,10 @@ def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
     """Write the projects and their locks (untimed)."""
     code = "import sys; print(sys.version_info[0], sys.version_info[1])"
     minor = ".".join(subprocess.check_output([python, "-c", code], text=True).split())
-    pyproject = (f'[project]\nname = "webstack"\nversion = "0.1.0"\nrequires-python = ">={minor}"\n'
-                 f"dependencies = {STACK!r}\n".replace("'", '"'))
+    pyproject = (
+        f'[project]\nname = "webstack"\nversion = "0.1.0"\nrequires-python = ">={minor}"\n'
+        f"dependencies = {STACK!r}\n".replace("'", '"')
+    )
     dirs = {}
     for name in ("corral", "uvsync", "uvpip", "pip"):
         folder = work / name
@@ -100,8 +113,22 @@ def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
     sh([sys.executable, "-m", "corral", "lock"], dirs["corral"], dict(env, CORRAL_PYTHON=python))
     sh([tool("uv"), "lock", "--python", python], dirs["uvsync"], env)
     shutil.copy(dirs["corral"] / "pylock.toml", dirs["uvpip"] / "pylock.toml")
-    sh([tool("uv"), "export", "--format", "requirements.txt", "--no-emit-project", "-o", "requirements.txt",
-        "--quiet", "--python", python], dirs["uvsync"], env)
+    sh(
+        [
+            tool("uv"),
+            "export",
+            "--format",
+            "requirements.txt",
+            "--no-emit-project",
+            "-o",
+            "requirements.txt",
+            "--quiet",
+            "--python",
+            python,
+        ],
+        dirs["uvsync"],
+        env,
+    )
     shutil.copy(dirs["uvsync"] / "requirements.txt", dirs["pip"] / "requirements.txt")
     return dirs
 
@@ -112,21 +139,48 @@ def ways(dirs: dict[str, Path], python: str) -> dict[str, tuple[Path, list[list[
     corral = [sys.executable, "-m", "corral", "sync", "-q"]
     corral_env = environ(CORRAL_PYTHON=python)
     uvpip_env = dirs["uvpip"] / ".venv"
-    pylock_sync = [uv, "pip", "sync", "--python", str(uvpip_env / "bin" / "python"), "pylock.toml",
-                   "--preview-features", "pylock", "-q"]
+    pylock_sync = [
+        uv,
+        "pip",
+        "sync",
+        "--python",
+        str(uvpip_env / "bin" / "python"),
+        "pylock.toml",
+        "--preview-features",
+        "pylock",
+        "-q",
+    ]
     pip_env = dirs["pip"] / ".venv"
     return {
         "corral": (dirs["corral"], [corral], corral_env, dirs["corral"] / ".venv"),
         "corral-noseed": (dirs["corral"], [corral], dict(corral_env, CORRAL_SEED="0"), dirs["corral"] / ".venv"),
-        "uv-pip-sync": (dirs["uvpip"], [[uv, "venv", "-q", "--seed", "-p", python, str(uvpip_env)], pylock_sync],
-                        env, uvpip_env),
-        "uv-pip-sync-off": (dirs["uvpip"], [[uv, "venv", "-q", "--seed", "--offline", "-p", python, str(uvpip_env)],
-                                            [*pylock_sync, "--offline"]], env, uvpip_env),
-        "uv-sync": (dirs["uvsync"], [[uv, "sync", "--locked", "--offline", "-q", "--python", python]], env,
-                    dirs["uvsync"] / ".venv"),
-        "pip": (dirs["pip"], [[python, "-m", "venv", str(pip_env)],
-                              [str(pip_env / "bin" / "python"), "-m", "pip", "install", "-q", "-r",
-                               "requirements.txt"]], env, pip_env),
+        "uv-pip-sync": (
+            dirs["uvpip"],
+            [[uv, "venv", "-q", "--seed", "-p", python, str(uvpip_env)], pylock_sync],
+            env,
+            uvpip_env,
+        ),
+        "uv-pip-sync-off": (
+            dirs["uvpip"],
+            [[uv, "venv", "-q", "--seed", "--offline", "-p", python, str(uvpip_env)], [*pylock_sync, "--offline"]],
+            env,
+            uvpip_env,
+        ),
+        "uv-sync": (
+            dirs["uvsync"],
+            [[uv, "sync", "--locked", "--offline", "-q", "--python", python]],
+            env,
+            dirs["uvsync"] / ".venv",
+        ),
+        "pip": (
+            dirs["pip"],
+            [
+                [python, "-m", "venv", str(pip_env)],
+                [str(pip_env / "bin" / "python"), "-m", "pip", "install", "-q", "-r", "requirements.txt"],
+            ],
+            env,
+            pip_env,
+        ),
     }
 
 
@@ -159,8 +213,12 @@ def main() -> None:
     for name, values in times.items():
         print(f"{name:<18}{statistics.median(values) * 1000:>8.0f}ms{min(values) * 1000:>8.0f}ms")
     print("\npaired ratios (median of per-round ratios):")
-    for a, b in (("corral", "uv-pip-sync"), ("corral", "uv-pip-sync-off"), ("corral-noseed", "uv-sync"),
-                 ("corral", "pip")):
+    for a, b in (
+        ("corral", "uv-pip-sync"),
+        ("corral", "uv-pip-sync-off"),
+        ("corral-noseed", "uv-sync"),
+        ("corral", "pip"),
+    ):
         ratios = [x / y for x, y in zip(times[a], times[b], strict=True)]
         diff = statistics.median(x - y for x, y in zip(times[a], times[b], strict=True)) * 1000
         print(f"  {a} / {b}: {statistics.median(ratios):.2f}x ({diff:+.0f} ms)")

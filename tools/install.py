@@ -41,8 +41,9 @@ def main() -> int:
     if not args.prefix.exists():
         subprocess.run([sys.executable, "-m", "venv", str(args.prefix)], check=True)
     python = scripts / ("python.exe" if os.name == "nt" else "python")
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-U", str(ROOT)],
-                   check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-U", str(ROOT)], check=True
+    )
     args.bin_dir.mkdir(parents=True, exist_ok=True)
     exe = scripts / ("corral.exe" if os.name == "nt" else "corral")
     link = args.bin_dir / exe.name

@@ -84,10 +84,21 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     build_packages(work / "pkgs", tuple(Package(n, v) for n in PACKAGES for v in ("1.0", "2.0")))
     with serve_index(work / "pkgs") as index:
-        lab = Lab(work / "lab", index_url=index.simple_url, pythons=_pythons(), base_environ=base_environ(),
-                  corral=[sys.executable, "-m", "corral"])
-        plan = plan_trials(lab, names=names, named_per_scenario=args.named, random_per_scenario=args.random,
-                           timer_per_scenario=args.timer, seed=args.seed)
+        lab = Lab(
+            work / "lab",
+            index_url=index.simple_url,
+            pythons=_pythons(),
+            base_environ=base_environ(),
+            corral=[sys.executable, "-m", "corral"],
+        )
+        plan = plan_trials(
+            lab,
+            names=names,
+            named_per_scenario=args.named,
+            random_per_scenario=args.random,
+            timer_per_scenario=args.timer,
+            seed=args.seed,
+        )
         _out(f"{len(plan)} trials planned across {', '.join(names)} (seed {args.seed}); work folder {work}")
 
         def report(outcome: Outcome) -> None:

@@ -69,8 +69,16 @@ class ShellRow:
 
     __slots__ = ("aliases", "hook", "programs", "spellings", "target", "usage")
 
-    def __init__(self, target: str, usage: str, *, spellings: tuple[str, ...] = (), programs: tuple[str, ...] = (),
-                 aliases: tuple[str, ...] = (), hook: bool = True) -> None:
+    def __init__(
+        self,
+        target: str,
+        usage: str,
+        *,
+        spellings: tuple[str, ...] = (),
+        programs: tuple[str, ...] = (),
+        aliases: tuple[str, ...] = (),
+        hook: bool = True,
+    ) -> None:
         self.target = target  # "module:Class" (corral.core.protocols.Shell), imported only when chosen
         self.usage = usage  # how a user of this shell runs corral's output; `{cmd}` is activate or deactivate
         self.spellings = spellings  # other names --shell accepts for it
@@ -90,12 +98,22 @@ SHELLS: dict[str, ShellRow] = {
     "sh": ShellRow("corral.shells.bash:ShShell", _EVAL, aliases=("dash", "ash", "busybox")),
     "fish": ShellRow("corral.shells.fish:FishShell", "corral {cmd} | source"),
     "tcsh": ShellRow("corral.shells.csh:TcshShell", 'eval "`corral {cmd}`"', spellings=("csh",)),
-    "pwsh": ShellRow("corral.shells.powershell:PowerShell", _PWSH, spellings=("powershell",),
-                     programs=("pwsh", "powershell"), aliases=("pwsh-preview",)),
-    "cmd": ShellRow("corral.shells.cmd:CmdShell", "FOR /F \"delims=\" %i IN ('corral {cmd}') DO @%i",
-                    programs=("cmd.exe", "cmd"), hook=False),
-    "nu": ShellRow("corral.shells.nushell:NuShell", "corral-{cmd}  (defined by `corral hook nu`)",
-                   aliases=("nushell",)),
+    "pwsh": ShellRow(
+        "corral.shells.powershell:PowerShell",
+        _PWSH,
+        spellings=("powershell",),
+        programs=("pwsh", "powershell"),
+        aliases=("pwsh-preview",),
+    ),
+    "cmd": ShellRow(
+        "corral.shells.cmd:CmdShell",
+        "FOR /F \"delims=\" %i IN ('corral {cmd}') DO @%i",
+        programs=("cmd.exe", "cmd"),
+        hook=False,
+    ),
+    "nu": ShellRow(
+        "corral.shells.nushell:NuShell", "corral-{cmd}  (defined by `corral hook nu`)", aliases=("nushell",)
+    ),
     "xonsh": ShellRow("corral.shells.xonsh:XonshShell", "execx($(corral {cmd}))"),
 }
 

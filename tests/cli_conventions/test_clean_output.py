@@ -30,9 +30,9 @@ def split_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex
         yield index
 
 
-def test_add_in_a_multi_python_lock_shows_what_this_env_got(corral: Corral, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch,
-                                                            split_index: LocalIndex) -> None:
+def test_add_in_a_multi_python_lock_shows_what_this_env_got(
+    corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_index: LocalIndex
+) -> None:
     root = indexed_project(tmp_path, monkeypatch, split_index)
     done = corral("add", "splitpy", cwd=root)
     assert done.exit_code == 0, done.stderr
@@ -44,8 +44,9 @@ def test_add_in_a_multi_python_lock_shows_what_this_env_got(corral: Corral, tmp_
     assert "corral-candidate" not in done.stderr
 
 
-def test_sync_without_a_lock_says_it_locks_in_words(corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    local_index: LocalIndex) -> None:
+def test_sync_without_a_lock_says_it_locks_in_words(
+    corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex
+) -> None:
     root = indexed_project(tmp_path, monkeypatch, local_index)
     done = corral("sync", cwd=root)
     assert done.exit_code == 0, done.stderr

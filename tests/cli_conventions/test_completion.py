@@ -44,8 +44,9 @@ def world(tmp_path: Path, corral_bin: Path, base_python_dir: Path) -> tuple[Path
 
 
 def script(shell: str, environ: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "corral", "completion", shell], env=environ, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "corral", "completion", shell], env=environ, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
@@ -64,18 +65,22 @@ BASH_CASES = [
 
 
 @pytest.mark.parametrize(("words", "expected"), BASH_CASES, ids=[" ".join(w) for w, _ in BASH_CASES])
-def test_bash_completes_commands_flags_and_project_names(world: tuple[Path, dict[str, str]], words: list[str],
-                                                         expected: list[str]) -> None:
+def test_bash_completes_commands_flags_and_project_names(
+    world: tuple[Path, dict[str, str]], words: list[str], expected: list[str]
+) -> None:
     # given the script loaded in a real bash, in the project folder
     project, environ = world
     bash = require("bash")
     (project / "c.bash").write_text(script("bash", environ), encoding="utf-8")
     words_code = " ".join("'" + w + "'" for w in ["corral", *words])
     # when bash's completion function runs for those words (as readline calls it)
-    code = (f"source ./c.bash; COMP_WORDS=({words_code}); COMP_CWORD={len(words)}; _corral; "
-            'printf "%s\\n" "${COMPREPLY[@]}"')
-    done = subprocess.run([bash, "--norc", "-c", code], cwd=project, env=environ, capture_output=True, text=True,
-                          check=True)
+    code = (
+        f"source ./c.bash; COMP_WORDS=({words_code}); COMP_CWORD={len(words)}; _corral; "
+        'printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    done = subprocess.run(
+        [bash, "--norc", "-c", code], cwd=project, env=environ, capture_output=True, text=True, check=True
+    )
     # then the offers are exactly the expected names
     assert sorted(done.stdout.splitlines()) == sorted(expected), done.stderr
 
@@ -86,19 +91,24 @@ def test_bash_hides_internal_commands_and_leaves_run_arguments_alone(world: tupl
     assert "hook-eval" not in text
     assert "__complete'" not in text.split("_corral()")[1].split("esac")[1]
     (project / "c.bash").write_text(text, encoding="utf-8")
-    code = ("source ./c.bash; COMP_WORDS=(corral run pytest --gr); COMP_CWORD=3; _corral; "
-            'echo "n=${#COMPREPLY[@]}"')
-    done = subprocess.run([require("bash"), "--norc", "-c", code], cwd=project, env=environ, capture_output=True,
-                          text=True, check=True)
+    code = 'source ./c.bash; COMP_WORDS=(corral run pytest --gr); COMP_CWORD=3; _corral; echo "n=${#COMPREPLY[@]}"'
+    done = subprocess.run(
+        [require("bash"), "--norc", "-c", code], cwd=project, env=environ, capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip() == "n=0"  # pytest's own flags are not corral's
 
 
-def tab_through(argv: list[str], setup: str, world: tuple[Path, dict[str, str]],
-                typed: list[tuple[str, str]]) -> None:
+def tab_through(argv: list[str], setup: str, world: tuple[Path, dict[str, str]], typed: list[tuple[str, str]]) -> None:
     """Start an interactive shell, run `setup`, then type each partial line with a Tab and expect its completion."""
     project, environ = world
-    child = pexpect.spawn(require(argv[0]), argv[1:], cwd=str(project),
-                          env={**environ, "PS1": "$ ", "TERM": "dumb"}, encoding="utf-8", timeout=20)
+    child = pexpect.spawn(
+        require(argv[0]),
+        argv[1:],
+        cwd=str(project),
+        env={**environ, "PS1": "$ ", "TERM": "dumb"},
+        encoding="utf-8",
+        timeout=20,
+    )
     try:
         child.sendline(f"{setup}; echo LOAD''ED")  # the echoed input line does not match
         child.expect("LOADED\r\n")
@@ -113,15 +123,22 @@ def tab_through(argv: list[str], setup: str, world: tuple[Path, dict[str, str]],
 def test_bash_completion_on_tab_in_an_interactive_shell(world: tuple[Path, dict[str, str]]) -> None:
     # given an interactive bash with the script evaluated as the README says,
     # when the user types a partial group name and presses Tab, then readline completes it from pyproject.toml
-    tab_through(["bash", "--norc", "--noprofile", "-i"], 'eval "$(corral completion bash)"', world,
-                [("corral sync --group te", "tests "), ("corral kernel li", "list ")])
+    tab_through(
+        ["bash", "--norc", "--noprofile", "-i"],
+        'eval "$(corral completion bash)"',
+        world,
+        [("corral sync --group te", "tests "), ("corral kernel li", "list ")],
+    )
 
 
 def test_zsh_completion_on_tab(world: tuple[Path, dict[str, str]]) -> None:
     # given an interactive zsh with compinit and the script loaded: a command, an extra name, an action
-    tab_through(["zsh", "-f", "-i"], 'autoload -Uz compinit && compinit -u -D; eval "$(corral completion zsh)"',
-                world, [("corral recre", "recreate "), ("corral sync --extra do", "docs "),
-                        ("corral envs sc", "scan ")])
+    tab_through(
+        ["zsh", "-f", "-i"],
+        'autoload -Uz compinit && compinit -u -D; eval "$(corral completion zsh)"',
+        world,
+        [("corral recre", "recreate "), ("corral sync --extra do", "docs "), ("corral envs sc", "scan ")],
+    )
 
 
 def test_zsh_completion_from_a_file_in_fpath(world: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
@@ -131,8 +148,12 @@ def test_zsh_completion_from_a_file_in_fpath(world: tuple[Path, dict[str, str]],
     functions.mkdir()
     (functions / "_corral").write_text(script("zsh", environ), encoding="utf-8")
     # when zsh loads it on the first Tab, then it completes
-    tab_through(["zsh", "-f", "-i"], f"fpath=({functions} $fpath); autoload -Uz compinit && compinit -u -D", world,
-                [("corral upgr", "upgrade "), ("corral sync --group te", "tests ")])
+    tab_through(
+        ["zsh", "-f", "-i"],
+        f"fpath=({functions} $fpath); autoload -Uz compinit && compinit -u -D",
+        world,
+        [("corral upgr", "upgrade "), ("corral sync --group te", "tests ")],
+    )
 
 
 FISH_CASES = [
@@ -145,13 +166,20 @@ FISH_CASES = [
 
 
 @pytest.mark.parametrize(("line", "expected"), FISH_CASES, ids=[c for c, _ in FISH_CASES])
-def test_fish_completes_commands_flags_and_project_names(world: tuple[Path, dict[str, str]], line: str,
-                                                         expected: list[str]) -> None:
+def test_fish_completes_commands_flags_and_project_names(
+    world: tuple[Path, dict[str, str]], line: str, expected: list[str]
+) -> None:
     project, environ = world
     fish = require("fish")
     (project / "c.fish").write_text(script("fish", environ), encoding="utf-8")
-    done = subprocess.run([fish, "--no-config", "-c", f"source ./c.fish; complete -C '{line}'"], cwd=project,
-                          env=environ, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [fish, "--no-config", "-c", f"source ./c.fish; complete -C '{line}'"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     offered = sorted(row.split("\t")[0] for row in done.stdout.splitlines())
     assert offered == sorted(expected), done.stderr
 
@@ -159,15 +187,20 @@ def test_fish_completes_commands_flags_and_project_names(world: tuple[Path, dict
 def test_fish_offers_flags_with_their_help(world: tuple[Path, dict[str, str]]) -> None:
     project, environ = world
     (project / "c.fish").write_text(script("fish", environ), encoding="utf-8")
-    done = subprocess.run([require("fish"), "--no-config", "-c", "source ./c.fish; complete -C 'corral lock --'"],
-                          cwd=project, env=environ, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [require("fish"), "--no-config", "-c", "source ./c.fish; complete -C 'corral lock --'"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = dict(row.split("\t", 1) for row in done.stdout.splitlines())
     assert rows["--upgrade-package"].startswith("release the pin")
     assert "--json" in rows
 
 
-def test_powershell_script_registers_a_native_completer_with_every_command(
-        world: tuple[Path, dict[str, str]]) -> None:
+def test_powershell_script_registers_a_native_completer_with_every_command(world: tuple[Path, dict[str, str]]) -> None:
     # PowerShell cannot run here: the script is checked as text
     _, environ = world
     text = script("powershell", environ)
@@ -180,8 +213,9 @@ def test_powershell_script_registers_a_native_completer_with_every_command(
 
 def test_unknown_shell_is_a_usage_error(world: tuple[Path, dict[str, str]]) -> None:
     _, environ = world
-    done = subprocess.run([sys.executable, "-m", "corral", "completion", "tcsh"], env=environ, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "corral", "completion", "tcsh"], env=environ, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
 
@@ -194,13 +228,21 @@ def test_names_are_read_from_the_project_minus_c_names(world: tuple[Path, dict[s
     (elsewhere / "c.bash").write_text(script("bash", environ), encoding="utf-8")
     (elsewhere / "c.fish").write_text(script("fish", environ), encoding="utf-8")
     # when bash and fish complete a group name
-    code = (f"source ./c.bash; COMP_WORDS=(corral -C '{project}' sync --group ''); COMP_CWORD=5; "
-            '_corral; printf "%s\\n" "${COMPREPLY[@]}"')
-    bash = subprocess.run([require("bash"), "--norc", "-c", code],
-                          cwd=elsewhere, env=environ, capture_output=True, text=True, check=True)
-    fish = subprocess.run([require("fish"), "--no-config", "-c",
-                           f"source ./c.fish; complete -C 'corral -C {project} sync --group '"],
-                          cwd=elsewhere, env=environ, capture_output=True, text=True, check=True)
+    code = (
+        f"source ./c.bash; COMP_WORDS=(corral -C '{project}' sync --group ''); COMP_CWORD=5; "
+        '_corral; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    bash = subprocess.run(
+        [require("bash"), "--norc", "-c", code], cwd=elsewhere, env=environ, capture_output=True, text=True, check=True
+    )
+    fish = subprocess.run(
+        [require("fish"), "--no-config", "-c", f"source ./c.fish; complete -C 'corral -C {project} sync --group '"],
+        cwd=elsewhere,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     # then both offer that project's groups
     assert sorted(bash.stdout.split()) == ["dev", "tests"], bash.stderr
     assert sorted(row.split("\t")[0] for row in fish.stdout.splitlines()) == ["dev", "tests"], fish.stderr
@@ -212,14 +254,16 @@ def test_kernel_names_are_offered_for_kernel_remove(world: tuple[Path, dict[str,
     data = tmp_path / "jupyter"
     for name in ("proj-a", "proj-b"):
         (data / "kernels" / name).mkdir(parents=True)
-        (data / "kernels" / name / "kernel.json").write_text('{"argv": ["python"], "display_name": "x"}',
-                                                             encoding="utf-8")
+        (data / "kernels" / name / "kernel.json").write_text(
+            '{"argv": ["python"], "display_name": "x"}', encoding="utf-8"
+        )
     env = {**environ, "JUPYTER_DATA_DIR": str(data)}
     (project / "c.fish").write_text(script("fish", env), encoding="utf-8")
     # when fish completes `corral kernel remove `
     line = "source ./c.fish; complete -C 'corral kernel remove '"
-    done = subprocess.run([require("fish"), "--no-config", "-c", line], cwd=project, env=env, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [require("fish"), "--no-config", "-c", line], cwd=project, env=env, capture_output=True, text=True, check=True
+    )
     # then the kernels' names are offered (with the machine's own, from /usr/share/jupyter, if it has any)
     offered = {row.split("\t")[0] for row in done.stdout.splitlines()}
     assert {"proj-a", "proj-b"} <= offered, done.stderr

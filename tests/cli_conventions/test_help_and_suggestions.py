@@ -32,8 +32,9 @@ def test_help_groups_commands_with_one_example_each() -> None:
     assert "exit codes: 0 ok, 1 a check found a problem or an operation failed, 2 usage, 130 interrupted" in text
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("ad", "add"), ("snyc", "sync"), ("docter", "doctor"),
-                                              ("recrate", "recreate")])
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("ad", "add"), ("snyc", "sync"), ("docter", "doctor"), ("recrate", "recreate")]
+)
 def test_mistyped_command_suggests_the_close_one(typed: str, meant: str) -> None:
     done = run(typed, "requests")
     assert done.returncode == 2
@@ -41,12 +42,15 @@ def test_mistyped_command_suggests_the_close_one(typed: str, meant: str) -> None
     assert "venv" not in done.stderr.split("error:")[1]  # not the whole list
 
 
-@pytest.mark.parametrize(("argv", "hint"), [
-    (["envs", "lst"], "did you mean 'list'?"),
-    (["envs", "list", "--sort", "sz"], "did you mean 'size'?"),
-    (["sync", "--jsn"], "did you mean '--json'?"),
-    (["kernel", "add", "--nmae", "x"], "did you mean '--name'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["envs", "lst"], "did you mean 'list'?"),
+        (["envs", "list", "--sort", "sz"], "did you mean 'size'?"),
+        (["sync", "--jsn"], "did you mean '--json'?"),
+        (["kernel", "add", "--nmae", "x"], "did you mean '--name'"),
+    ],
+)
 def test_mistyped_action_choice_or_flag_suggests_the_close_one(argv: list[str], hint: str) -> None:
     done = run(*argv)
     assert done.returncode == 2

@@ -27,8 +27,9 @@ def test_every_reporting_command_and_action_takes_json() -> None:
     from corral.cli.completion_cmd import command_specs
 
     leaves = [s for s in command_specs() if s.key and not s.subcommands]
-    missing = [s.key for s in leaves if s.key.split()[0] not in NO_JSON
-               and not any("--json" in o.flags for o in s.options)]
+    missing = [
+        s.key for s in leaves if s.key.split()[0] not in NO_JSON and not any("--json" in o.flags for o in s.options)
+    ]
     assert missing == []
     assert len(leaves) > 30  # the walk saw the actions (envs list, kernel add...) too
 
@@ -60,8 +61,12 @@ def test_a_command_line_argparse_refuses_gives_the_envelope_too(corral: Corral) 
 def test_a_mistyped_command_with_json_names_the_close_one(corral: Corral) -> None:
     done = corral("snyc", "--json")
     data = envelope(done.stdout)
-    assert data["error"] == {"code": "usage-error", "message": "unknown command 'snyc'",
-                             "fix": "did you mean `corral sync`?", "exit_code": 2}
+    assert data["error"] == {
+        "code": "usage-error",
+        "message": "unknown command 'snyc'",
+        "fix": "did you mean `corral sync`?",
+        "exit_code": 2,
+    }
 
 
 def test_success_envelope_says_ok(corral: Corral, tmp_path: Path) -> None:

@@ -32,8 +32,9 @@ def test_single_equals_suggests_double(corral: Corral, root: Path) -> None:
     assert (root / "pyproject.toml").read_bytes() == before
 
 
-def test_unknown_project_names_the_closest_one_the_index_lists(corral: Corral, root: Path,
-                                                               local_index: LocalIndex) -> None:
+def test_unknown_project_names_the_closest_one_the_index_lists(
+    corral: Corral, root: Path, local_index: LocalIndex
+) -> None:
     done = corral("add", "alphaa", "--json", cwd=root)
     assert done.exit_code == 1
     error = json.loads(done.stdout)["error"]

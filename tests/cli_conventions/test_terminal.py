@@ -39,8 +39,15 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: LocalInde
 def on_terminal(args: list[str], cwd: Path, **environ: str) -> tuple[int, str]:
     """Run corral in an 80-column pseudo-terminal; its exit code and everything it showed."""
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "40", **environ}
-    child = pexpect.spawn(sys.executable, ["-m", "corral", *args], cwd=str(cwd), env=env, encoding="utf-8",
-                          timeout=120, dimensions=(40, 80))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "corral", *args],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(40, 80),
+    )
     text = child.read()
     child.close()
     return int(child.exitstatus or 0), text
@@ -55,8 +62,14 @@ def test_long_work_on_a_terminal_shows_a_live_line_with_phase_step_and_elapsed_t
 
 
 def test_without_a_terminal_progress_is_plain_lines(root: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "corral", "add", "alpha"], cwd=root, capture_output=True, text=True,
-                          check=False, env={**os.environ, "CORRAL_PROGRESS_AFTER": "0"})
+    done = subprocess.run(
+        [sys.executable, "-m", "corral", "add", "alpha"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CORRAL_PROGRESS_AFTER": "0"},
+    )
     assert done.returncode == 0, done.stderr
     assert ESCAPE not in done.stderr + done.stdout
     assert not LIVE.search(done.stderr)
@@ -75,8 +88,12 @@ def test_no_color_means_no_escape_sequences_at_all(root: Path) -> None:
 def test_tables_show_whole_paths_on_a_narrow_terminal(tmp_path: Path) -> None:
     # given an env whose path alone is wider than half the terminal
     deep = tmp_path / ("a-rather-long-folder-name-" * 2) / "env"
-    made = subprocess.run([sys.executable, "-m", "corral", "venv", str(deep), "--no-seed", "--python",
-                           str(pyenv_python("3.12"))], capture_output=True, text=True, check=False)
+    made = subprocess.run(
+        [sys.executable, "-m", "corral", "venv", str(deep), "--no-seed", "--python", str(pyenv_python("3.12"))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert made.returncode == 0, made.stderr
     # when the inventory is listed in an 80-column terminal
     code, text = on_terminal(["envs", "list"], tmp_path, NO_COLOR="1")
@@ -89,6 +106,7 @@ def test_tables_show_whole_paths_on_a_narrow_terminal(tmp_path: Path) -> None:
 @pytest.fixture
 def slow_index() -> Iterator[str]:
     """An index that answers nothing for a minute: the work stays in progress until it is interrupted."""
+
     class Slow(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             time.sleep(60)
@@ -107,8 +125,15 @@ def slow_index() -> Iterator[str]:
 def test_ctrl_c_during_live_progress_exits_130_and_gives_the_cursor_back(root: Path, slow_index: str) -> None:
     # given `corral add` waiting on a slow index, its live line on a terminal
     env = {**os.environ, "TERM": "xterm-256color", "CORRAL_PROGRESS_AFTER": "0", "UV_INDEX_URL": slow_index}
-    child = pexpect.spawn(sys.executable, ["-m", "corral", "add", "alpha"], cwd=str(root), env=env, encoding="utf-8",
-                          timeout=60, dimensions=(40, 80))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "corral", "add", "alpha"],
+        cwd=str(root),
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 80),
+    )
     child.expect(LIVE)
     # when the user presses Ctrl-C
     child.sendintr()

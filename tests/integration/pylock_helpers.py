@@ -35,13 +35,22 @@ def _file_table(index: LocalIndex, filename: str, *, bad_hash: bool = False) -> 
     entry = index.files[filename]
     digest = ("0" * 64) if bad_hash else entry.sha256
     size = entry.path.stat().st_size
-    return (f'name = {json.dumps(filename)}\nurl = {json.dumps(f"{index.url}/files/{filename}")}\n'
-            f"size = {size}\nhashes = {{sha256 = {json.dumps(digest)}}}\n")
+    return (
+        f"name = {json.dumps(filename)}\nurl = {json.dumps(f'{index.url}/files/{filename}')}\n"
+        f"size = {size}\nhashes = {{sha256 = {json.dumps(digest)}}}\n"
+    )
 
 
-def pylock_text(index: LocalIndex, entries: list[Entry], *, extras: list[str] | None = None,
-                groups: list[str] | None = None, default_groups: list[str] | None = None,
-                requires_python: str | None = None, inputs_hash: str | None = None) -> str:
+def pylock_text(
+    index: LocalIndex,
+    entries: list[Entry],
+    *,
+    extras: list[str] | None = None,
+    groups: list[str] | None = None,
+    default_groups: list[str] | None = None,
+    requires_python: str | None = None,
+    inputs_hash: str | None = None,
+) -> str:
     """A PEP 751 multi-use lock in the shape corral's lock side writes."""
     lines = ['lock-version = "1.0"', 'created-by = "corral-tests"']
     if requires_python:
@@ -79,18 +88,28 @@ def fresh_hash(root: Path, environ: dict[str, str]) -> str:
 def write_lock(root: Path, index: LocalIndex, entries: list[Entry], environ: dict[str, str], **kwargs: object) -> Path:
     """Write `root/pylock.toml`, fresh for the project's pyproject under `environ`."""
     path = root / "pylock.toml"
-    path.write_text(pylock_text(index, entries, inputs_hash=fresh_hash(root, environ), **kwargs),  # type: ignore[arg-type]
-                    encoding="utf-8")
+    path.write_text(
+        pylock_text(index, entries, inputs_hash=fresh_hash(root, environ), **kwargs),  # type: ignore[arg-type]
+        encoding="utf-8",
+    )
     return path
 
 
-def write_project(root: Path, *, deps: list[str] | None = None, package: bool = False,
-                  groups: dict[str, list[str]] | None = None, extras: dict[str, list[str]] | None = None,
-                  requires_python: str = ">=3.8") -> Path:
+def write_project(
+    root: Path,
+    *,
+    deps: list[str] | None = None,
+    package: bool = False,
+    groups: dict[str, list[str]] | None = None,
+    extras: dict[str, list[str]] | None = None,
+    requires_python: str = ">=3.8",
+) -> Path:
     """A pyproject.toml; `package=True` declares a build system (see add_package_backend)."""
     root.mkdir(parents=True, exist_ok=True)
-    text = (f'[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = "{requires_python}"\n'
-            f"dependencies = {json.dumps(deps or [])}\n")
+    text = (
+        f'[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = "{requires_python}"\n'
+        f"dependencies = {json.dumps(deps or [])}\n"
+    )
     if extras:
         text += "\n[project.optional-dependencies]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in extras.items())
     if groups:

@@ -56,8 +56,12 @@ def root(tmp_path: Path) -> Path:
 
 
 def installed(root: Path) -> dict[str, str]:
-    out = subprocess.run([uv_binary(), "pip", "list", "--format", "json", "--python", str(root / ".venv/bin/python")],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [uv_binary(), "pip", "list", "--format", "json", "--python", str(root / ".venv/bin/python")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {p["name"]: p["version"] for p in json.loads(out.stdout)}
 
 
@@ -101,12 +105,15 @@ def test_add_to_groups_and_extras_then_remove(root: Path, corral: Corral, indexe
     assert missing.exit_code == 2 and "beta not recorded in project" in missing.stderr
 
 
-@pytest.mark.parametrize(("requirement", "expected"), [
-    ("no-such-package", "no-such-package"),
-    ("epsilon", "epsilon"),
-    ("winonly", "winonly"),
-    ("broken", "broken"),
-])
+@pytest.mark.parametrize(
+    ("requirement", "expected"),
+    [
+        ("no-such-package", "no-such-package"),
+        ("epsilon", "epsilon"),
+        ("winonly", "winonly"),
+        ("broken", "broken"),
+    ],
+)
 def test_failed_add_changes_nothing_and_names_the_requirement(
     root: Path, corral: Corral, indexed: str, requirement: str, expected: str
 ) -> None:
@@ -137,8 +144,15 @@ def test_invalid_requirement_exits_2_naming_it(root: Path, corral: Corral, index
     assert snapshot(root) == before
 
 
-@pytest.mark.parametrize("requirement", ['alpha; python_version > "3.x"', "alpha; '3.x' < python_version",
-                                         'alpha; python_full_version >= "three"', 'alpha; python_version ~= "3"'])
+@pytest.mark.parametrize(
+    "requirement",
+    [
+        'alpha; python_version > "3.x"',
+        "alpha; '3.x' < python_version",
+        'alpha; python_full_version >= "three"',
+        'alpha; python_version ~= "3"',
+    ],
+)
 def test_a_marker_comparing_a_version_with_a_non_version_is_refused(
     root: Path, corral: Corral, indexed: str, requirement: str
 ) -> None:
@@ -175,8 +189,13 @@ def test_add_local_path_vcs_url_and_sdist_only(
 
     if shutil.which("git") is None:
         pytest.skip("git not installed")
-    git = {**clean_env, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e"}
+    git = {
+        **clean_env,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "init"]):
         subprocess.run(cmd, cwd=source, check=True, env=git)
     url = f"git+{source.resolve().as_uri()}"
@@ -197,18 +216,30 @@ def _subprocess_env(url: str, **extra: str) -> dict[str, str]:
     return {**os.environ, "UV_INDEX_URL": url, "PIP_INDEX_URL": url, **extra}
 
 
-@pytest.mark.parametrize("point", [
-    "add.after-lock", "add.after-install", "txn.after-write-new", "txn.after-journal", "txn.before-rename-lock",
-    "txn.before-journal-delete",
-])
+@pytest.mark.parametrize(
+    "point",
+    [
+        "add.after-lock",
+        "add.after-install",
+        "txn.after-write-new",
+        "txn.after-journal",
+        "txn.before-rename-lock",
+        "txn.before-journal-delete",
+    ],
+)
 def test_kill_during_add_leaves_old_or_new_pair_and_next_command_recovers(
     root: Path, corral: Corral, indexed: str, point: str
 ) -> None:
     assert corral("add", "beta", cwd=root).exit_code == 0
     old = snapshot(root)
-    done = subprocess.run([*corral_exe(), "add", "--dev", "cowsay-lite"], cwd=root,
-                          env=_subprocess_env(indexed, CORRAL_FAULT=point), capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [*corral_exe(), "add", "--dev", "cowsay-lite"],
+        cwd=root,
+        env=_subprocess_env(indexed, CORRAL_FAULT=point),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == -9, done.stderr
     # the next mutating command finishes or undoes what was left
     assert corral("add", "--group", "docs", "delta", cwd=root).exit_code == 0
@@ -228,9 +259,17 @@ def test_kill_during_add_leaves_old_or_new_pair_and_next_command_recovers(
 def test_concurrent_adds_are_serialized_and_both_recorded(root: Path, corral: Corral, indexed: str) -> None:
     assert corral("add", "beta", cwd=root).exit_code == 0
     env = _subprocess_env(indexed)
-    procs = [subprocess.Popen([*corral_exe(), "add", "--group", group, package], cwd=root, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for group, package in (("one", "cowsay-lite"), ("two", "delta"))]
+    procs = [
+        subprocess.Popen(
+            [*corral_exe(), "add", "--group", group, package],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for group, package in (("one", "cowsay-lite"), ("two", "delta"))
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err

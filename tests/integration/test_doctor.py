@@ -50,8 +50,9 @@ def test_healthy_env_is_ok_and_starts_no_interpreter(tmp_path: Path, indexed: ob
     assert done.returncode == 0 and "healthy" in done.stdout, done.stdout + done.stderr
 
 
-def test_moved_project_is_found_and_rebuilt_so_console_scripts_work(tmp_path: Path, indexed: object,
-                                                                    corral: object) -> None:
+def test_moved_project_is_found_and_rebuilt_so_console_scripts_work(
+    tmp_path: Path, indexed: object, corral: object
+) -> None:
     root = make_project(tmp_path / "proj", ["cowsay-lite"])
     lock_and_sync(root)
     assert run([root / ".venv/bin/cowsay-lite"]).returncode == 0
@@ -69,8 +70,10 @@ def test_moved_project_is_found_and_rebuilt_so_console_scripts_work(tmp_path: Pa
     assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
     assert run([moved / ".venv/bin/cowsay-lite"]).returncode == 0
     assert run([moved / ".venv/bin/pip", "--version"]).returncode == 0
-    assert f"VIRTUAL_ENV='{moved / '.venv'}'" in (moved / ".venv/bin/activate").read_text() or \
-        f'VIRTUAL_ENV="{moved / ".venv"}"' in (moved / ".venv/bin/activate").read_text()
+    assert (
+        f"VIRTUAL_ENV='{moved / '.venv'}'" in (moved / ".venv/bin/activate").read_text()
+        or f'VIRTUAL_ENV="{moved / ".venv"}"' in (moved / ".venv/bin/activate").read_text()
+    )
     assert not list(moved.glob(".venv.corral-*"))
 
 
@@ -96,9 +99,9 @@ def _install_or_skip(fake: FakeInstall, build: tuple[Path, Path] | None, what: s
     fake.install(*build)
 
 
-def test_patch_upgrade_of_the_base_is_fixed_in_place_keeping_packages(tmp_path: Path, indexed: object,
-                                                                      corral: object,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_patch_upgrade_of_the_base_is_fixed_in_place_keeping_packages(
+    tmp_path: Path, indexed: object, corral: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = FakeInstall(tmp_path / "opt-python")
     fake.on_path(monkeypatch)
     debian = (Path("/usr/bin/python3.11"), Path("/usr/lib/python3.11"))
@@ -123,8 +126,9 @@ def test_patch_upgrade_of_the_base_is_fixed_in_place_keeping_packages(tmp_path: 
     assert codes(root) == []
 
 
-def test_minor_upgrade_of_the_base_is_found_and_rebuilt(tmp_path: Path, indexed: object, corral: object,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_minor_upgrade_of_the_base_is_found_and_rebuilt(
+    tmp_path: Path, indexed: object, corral: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = FakeInstall(tmp_path / "opt-python")
     fake.on_path(monkeypatch)
     _install_or_skip(fake, pyenv_minor("3.12"), "pyenv 3.12")
@@ -207,8 +211,9 @@ def test_old_pip_is_flagged_and_upgraded_inside_the_env(tmp_path: Path, indexed:
     assert "pip-outdated" not in codes(root)
 
 
-def test_foreign_env_by_path_is_reported_and_adopted(tmp_path: Path, corral: object, pythons: dict[str, Path],
-                                                     indexed: object) -> None:
+def test_foreign_env_by_path_is_reported_and_adopted(
+    tmp_path: Path, corral: object, pythons: dict[str, Path], indexed: object
+) -> None:
     if "3.12" not in pythons:
         pytest.skip("no pyenv 3.12")
     env = tmp_path / "plain"
@@ -271,7 +276,8 @@ def _locked(root: Path) -> dict[str, str]:
 
 
 def test_adopt_records_only_what_nothing_else_requires_and_keeps_installed_versions(
-        tmp_path: Path, indexed: object, corral: object) -> None:
+    tmp_path: Path, indexed: object, corral: object
+) -> None:
     # given a synced project, then `pip install beta alpha==1.1` by hand (beta requires alpha>=1.1; 2.0 is newest)
     root = make_project(tmp_path / "proj", ["cowsay-lite"])
     lock_and_sync(root)

@@ -33,8 +33,9 @@ def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: object)
 
 def corral(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`corral ARGS` in a subprocess in `root` (`run` replaces its process, so never in-process)."""
-    return subprocess.run([*corral_exe(), *args], cwd=root, capture_output=True, text=True, check=False,
-                          timeout=300, env=dict(os.environ))
+    return subprocess.run(
+        [*corral_exe(), *args], cwd=root, capture_output=True, text=True, check=False, timeout=300, env=dict(os.environ)
+    )
 
 
 def shebang(script: Path) -> str:
@@ -47,8 +48,11 @@ def rebuild_lines(stderr: str) -> list[str]:
 
 def cfg_version(root: Path) -> str:
     cfg = (root / ".venv" / "pyvenv.cfg").read_text(encoding="utf-8")
-    return next(line.split("=", 1)[1].strip() for line in cfg.splitlines()
-                if line.split("=", 1)[0].strip() in {"version", "version_info"})
+    return next(
+        line.split("=", 1)[1].strip()
+        for line in cfg.splitlines()
+        if line.split("=", 1)[0].strip() in {"version", "version_info"}
+    )
 
 
 def test_a_moved_project_is_rebuilt_by_run_and_its_console_script_works(synced: Path, tmp_path: Path) -> None:
@@ -118,7 +122,8 @@ def test_a_copied_project_runs_its_own_python_not_the_original(synced: Path, tmp
 
 
 def test_a_moved_project_rebuilt_offline_uses_no_network_and_keeps_the_old_env_on_failure(
-        synced: Path, tmp_path: Path) -> None:
+    synced: Path, tmp_path: Path
+) -> None:
     moved = tmp_path / "project2"
     shutil.move(synced, moved)
     # when sync is told --offline --frozen, the rebuild honours both (no re-lock, no index)

@@ -45,8 +45,9 @@ def _plain_venv(dest: Path) -> Path:
 
 
 def _virtualenv(dest: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "virtualenv", "-q", "--no-seed", "-p", str(pyenv_python("3.11")),
-                    str(dest)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "virtualenv", "-q", "--no-seed", "-p", str(pyenv_python("3.11")), str(dest)], check=True
+    )
     return dest
 
 
@@ -67,7 +68,8 @@ def _age(path: Path, days: float) -> None:
 
 
 def test_corral_env_is_listed_after_create_then_moved_then_forgotten_when_deleted(
-        corral: Any, project: Path, tmp_path: Path) -> None:
+    corral: Any, project: Path, tmp_path: Path
+) -> None:
     # given an env made by `corral venv` in a project
     env = _corral_venv(corral, project / ".venv", project)
     entry = _listed(corral, tmp_path)[str(env)]
@@ -121,7 +123,8 @@ def test_scan_finds_plain_venv_virtualenv_and_conda_env_read_only(corral: Any, t
 
 
 def test_list_table_is_readable_with_home_abbreviated_and_a_total(
-        corral: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corral: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     _corral_venv(corral, tmp_path / "envs" / "one", tmp_path)
     result = corral("envs", "list", cwd=tmp_path)
@@ -156,11 +159,16 @@ def _gc_world(corral: Any, tmp_path: Path) -> dict[str, Path]:
     (live / "pyproject.toml").write_text("[project]\nname='live'\nversion='0'\n", encoding="utf-8")
     kept_project = _corral_venv(corral, live / ".venv", live)
     foreign = _plain_venv(tmp_path / "foreign")
-    register_env(_paths(), path=foreign, kind="script", project=None, interpreter=None, version="3.12",
-                 creator="venv")
+    register_env(_paths(), path=foreign, kind="script", project=None, interpreter=None, version="3.12", creator="venv")
     _age(foreign, 90)
-    return {"old_script": old_script, "fresh_tool": fresh_tool, "orphan": orphan, "broken": broken,
-            "kept_project": kept_project, "foreign": foreign}
+    return {
+        "old_script": old_script,
+        "fresh_tool": fresh_tool,
+        "orphan": orphan,
+        "broken": broken,
+        "kept_project": kept_project,
+        "foreign": foreign,
+    }
 
 
 def test_gc_dry_run_changes_nothing_then_gc_removes_only_what_is_safe(corral: Any, tmp_path: Path) -> None:
@@ -212,6 +220,7 @@ def test_bad_age_is_one_clear_error(corral: Any, tmp_path: Path) -> None:
 
 
 # ---- the table of paths gc and rm must refuse -----------------------------------------------------------------
+
 
 def _snapshot(path: Path) -> list[str]:
     return sorted(os.listdir(path)) if path.is_dir() else []
@@ -285,8 +294,13 @@ def test_inventory_failure_is_a_warning_not_a_failed_creation(tmp_path: Path) ->
     data.parent.mkdir(parents=True, exist_ok=True)
     data.write_text("not a folder", encoding="utf-8")
     # when an env is created (a real process: the warning goes through logging, which pytest would capture)
-    result = subprocess.run([*corral_exe(), "venv", "--python", "3.12", "--no-seed", str(tmp_path / "env")],
-                            cwd=tmp_path, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [*corral_exe(), "venv", "--python", "3.12", "--no-seed", str(tmp_path / "env")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     # then it exists and the user is warned once
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "env" / "pyvenv.cfg").is_file()

@@ -37,13 +37,26 @@ pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parents[1] / "data" / "projects"
 # Stand-ins for the real projects' dependencies (none of them sets Requires-Python, so every Python resolves).
 STAND_INS = (
-    Package("pygments", "2.17.2"), Package("markdown-it-py", "3.0.0"), Package("ipywidgets", "8.1.5"),
-    Package("typing-extensions", "4.12.2"), Package("pytest", "7.4.4"), Package("black", "22.12.0"),
-    Package("mypy", "1.11.2"), Package("pytest-cov", "3.0.0"), Package("attrs", "21.4.0"),
-    Package("pre-commit", "2.21.0"), Package("importlib-metadata", "6.7.0"),
-    Package("charset-normalizer", "3.4.0"), Package("idna", "3.10"), Package("urllib3", "2.2.3"),
-    Package("certifi", "2024.8.30"), Package("pysocks", "1.7.1"), Package("chardet", "5.2.0"),
-    Package("pytest-httpbin", "2.1.0"), Package("httpbin", "0.10.2"), Package("trustme", "1.2.0"),
+    Package("pygments", "2.17.2"),
+    Package("markdown-it-py", "3.0.0"),
+    Package("ipywidgets", "8.1.5"),
+    Package("typing-extensions", "4.12.2"),
+    Package("pytest", "7.4.4"),
+    Package("black", "22.12.0"),
+    Package("mypy", "1.11.2"),
+    Package("pytest-cov", "3.0.0"),
+    Package("attrs", "21.4.0"),
+    Package("pre-commit", "2.21.0"),
+    Package("importlib-metadata", "6.7.0"),
+    Package("charset-normalizer", "3.4.0"),
+    Package("idna", "3.10"),
+    Package("urllib3", "2.2.3"),
+    Package("certifi", "2024.8.30"),
+    Package("pysocks", "1.7.1"),
+    Package("chardet", "5.2.0"),
+    Package("pytest-httpbin", "2.1.0"),
+    Package("httpbin", "0.10.2"),
+    Package("trustme", "1.2.0"),
 )
 
 
@@ -87,8 +100,12 @@ def in_env(root: Path, code: str) -> None:
 
 def build_metadata(root: Path, out: Path) -> dict[str, list[str]]:
     """`uv build --wheel` of `root` (from the local index) and its METADATA headers."""
-    done = subprocess.run([uv_binary(), "build", "--wheel", "--out-dir", str(out), "--python",
-                           str(pyenv_python("3.12")), str(root)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [uv_binary(), "build", "--wheel", "--out-dir", str(out), "--python", str(pyenv_python("3.12")), str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     wheel = next(out.glob("*.whl"))
     with zipfile.ZipFile(wheel) as archive:
@@ -102,7 +119,9 @@ def build_metadata(root: Path, out: Path) -> dict[str, list[str]]:
 
 
 def test_poetry_project_is_refused_then_moved_by_init_and_still_builds(
-    tmp_path: Path, corral: Runner, indexed: str,
+    tmp_path: Path,
+    corral: Runner,
+    indexed: str,
 ) -> None:
     # given rich, a Poetry project: its dependencies live in [tool.poetry]
     root = copy_project("rich", tmp_path)
@@ -123,9 +142,14 @@ def test_poetry_project_is_refused_then_moved_by_init_and_still_builds(
     assert "'poetry-core>=1.0.0' -> 'poetry-core>=2.0.0'" in done.stderr
     data = tomllib.loads((root / "pyproject.toml").read_text())
     assert data["project"] == {
-        "name": "rich", "version": "14.3.3", "requires-python": ">=3.8.0",
-        "dependencies": ["pygments>=2.13.0,<3.0.0", "markdown-it-py>=2.2.0",
-                         'typing-extensions>=4.0.0,<5.0; python_version < "3.11"'],
+        "name": "rich",
+        "version": "14.3.3",
+        "requires-python": ">=3.8.0",
+        "dependencies": [
+            "pygments>=2.13.0,<3.0.0",
+            "markdown-it-py>=2.2.0",
+            'typing-extensions>=4.0.0,<5.0; python_version < "3.11"',
+        ],
         "optional-dependencies": {"jupyter": ["ipywidgets>=7.5.1,<9"]},
     }
     assert data["dependency-groups"]["dev"][:2] == ["pytest>=7.0.0,<8.0.0", "black>=22.6,<23.0"]
@@ -141,7 +165,9 @@ def test_poetry_project_is_refused_then_moved_by_init_and_still_builds(
 
 
 def test_setup_py_project_gets_project_table_from_setuptools_and_still_builds(
-    tmp_path: Path, corral: Runner, indexed: str,
+    tmp_path: Path,
+    corral: Runner,
+    indexed: str,
 ) -> None:
     # given click 8.1.7: setup.py names it and lists its dependencies, setup.cfg has the rest, no pyproject.toml
     root = copy_project("click-8.1.7", tmp_path)
@@ -157,8 +183,10 @@ def test_setup_py_project_gets_project_table_from_setuptools_and_still_builds(
     assert done.exit_code == 0, done.stderr
     data = tomllib.loads((root / "pyproject.toml").read_text())
     assert data["project"]["name"] == "click"
-    assert data["project"]["dependencies"] == ['colorama; platform_system == "Windows"',
-                                               'importlib-metadata; python_version < "3.8"']
+    assert data["project"]["dependencies"] == [
+        'colorama; platform_system == "Windows"',
+        'importlib-metadata; python_version < "3.8"',
+    ]
     assert data["project"]["requires-python"] == ">=3.7"
     assert "version" in data["project"]["dynamic"] and "authors" not in data["project"]["dynamic"]
     assert data["build-system"] == {"requires": ["setuptools>=61.0"], "build-backend": "setuptools.build_meta"}
@@ -173,7 +201,9 @@ def test_setup_py_project_gets_project_table_from_setuptools_and_still_builds(
 
 
 def test_setup_py_project_with_a_pyproject_lacking_project_table_is_refused_not_broken(
-    tmp_path: Path, corral: Runner, indexed: str,
+    tmp_path: Path,
+    corral: Runner,
+    indexed: str,
 ) -> None:
     # given a setup.py project whose pyproject.toml only configures tools
     root = copy_project("click-8.1.7", tmp_path)
@@ -194,7 +224,9 @@ def test_setup_py_project_with_a_pyproject_lacking_project_table_is_refused_not_
 
 
 def test_import_records_editable_self_with_extra_as_a_self_reference(
-    tmp_path: Path, corral: Runner, indexed: str,
+    tmp_path: Path,
+    corral: Runner,
+    indexed: str,
 ) -> None:
     # given requests' requirements-dev.txt, which starts with `-e .[socks]`
     root = copy_project("requests", tmp_path)
@@ -205,8 +237,15 @@ def test_import_records_editable_self_with_extra_as_a_self_reference(
     assert done.exit_code == 0, done.stderr
     assert "recorded as 'requests[socks]'" in done.stderr
     dev = tomllib.loads((root / "pyproject.toml").read_text())["dependency-groups"]["dev"]
-    assert dev == ["pytest<10,>=2.8.0", "pytest-cov", "pytest-httpbin==2.1.0", "httpbin~=0.10.0", "trustme",
-                   "wheel", "requests[socks]"]
+    assert dev == [
+        "pytest<10,>=2.8.0",
+        "pytest-cov",
+        "pytest-httpbin==2.1.0",
+        "httpbin~=0.10.0",
+        "trustme",
+        "wheel",
+        "requests[socks]",
+    ]
     lock = tomllib.loads((root / "pylock.toml").read_text())
     assert "pysocks" in {p["name"] for p in lock["packages"]}
     assert corral("sync", cwd=root).exit_code == 0
@@ -215,7 +254,9 @@ def test_import_records_editable_self_with_extra_as_a_self_reference(
 
 
 def test_import_into_project_dependencies_skips_the_project_itself_and_says_so(
-    tmp_path: Path, corral: Runner, indexed: str,
+    tmp_path: Path,
+    corral: Runner,
+    indexed: str,
 ) -> None:
     root = tmp_path / "app"
     root.mkdir()
@@ -229,7 +270,9 @@ def test_import_into_project_dependencies_skips_the_project_itself_and_says_so(
 
 
 def test_init_puts_everything_back_when_the_backend_would_build_other_metadata(
-    tmp_path: Path, corral: Runner, indexed: str,
+    tmp_path: Path,
+    corral: Runner,
+    indexed: str,
 ) -> None:
     # given a setup.py that states another summary once a pyproject.toml exists
     root = tmp_path / "odd"
@@ -237,7 +280,8 @@ def test_init_puts_everything_back_when_the_backend_would_build_other_metadata(
     (root / "setup.py").write_text(
         "import os\nfrom setuptools import setup\n\n"
         "setup(name='odd', version='1.0', install_requires=['alpha'], py_modules=[],\n"
-        "      description='with pyproject' if os.path.exists('pyproject.toml') else 'without')\n")
+        "      description='with pyproject' if os.path.exists('pyproject.toml') else 'without')\n"
+    )
     before = files_of(root)
     # when
     done = corral("init", "--run-build-backend", "--python", str(pyenv_python("3.12")), cwd=root)

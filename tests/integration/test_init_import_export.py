@@ -33,8 +33,7 @@ def test_init_creates_pyproject_pin_and_env(tmp_path: Path, corral: Corral, inde
     assert result.exit_code == 0, result.stderr
     root = tmp_path / "My App"
     data = tomllib.loads((root / "pyproject.toml").read_text())
-    assert data["project"] == {"name": "my-app", "version": "0.1.0", "requires-python": ">=3.12",
-                               "dependencies": []}
+    assert data["project"] == {"name": "my-app", "version": "0.1.0", "requires-python": ">=3.12", "dependencies": []}
     assert (root / ".python-version").read_text().strip() == "3.12"
     assert (root / ".venv" / "pyvenv.cfg").is_file()
     assert (root / ".venv" / "corral-env.json").is_file()
@@ -59,7 +58,9 @@ def test_init_adopts_and_overwrites_nothing(tmp_path: Path, corral: Corral, inde
 def test_init_imports_requirements_txt_with_nesting_and_comments(tmp_path: Path, corral: Corral, indexed: str) -> None:
     root = tmp_path / "legacy"
     root.mkdir()
-    (root / "requirements.txt").write_text("# top\nalpha<2  # pinned\n-r more/dev.txt\n--index-url https://x.invalid/\n")
+    (root / "requirements.txt").write_text(
+        "# top\nalpha<2  # pinned\n-r more/dev.txt\n--index-url https://x.invalid/\n"
+    )
     (root / "more").mkdir()
     (root / "more" / "dev.txt").write_text("beta \\\n   >=1.0\n\n-r ../base.txt\n")
     (root / "base.txt").write_text("delta==1.0 --hash=sha256:abc\n")
@@ -199,7 +200,8 @@ def locked_project(tmp_path: Path, indexed: str) -> Path:
     (root / "pyproject.toml").write_text(
         '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.11"\ndependencies = ["alpha<2", "beta"]\n'
         '[project.optional-dependencies]\nfast = ["gamma[fast]"]\n'
-        '[dependency-groups]\ndev = ["cowsay-lite"]\nwin = ["winonly; sys_platform == \'win32\'"]\n')
+        '[dependency-groups]\ndev = ["cowsay-lite"]\nwin = ["winonly; sys_platform == \'win32\'"]\n'
+    )
     (root / ".python-version").write_text(str(pyenv_python("3.12")) + "\n")
     return root
 
@@ -220,9 +222,24 @@ def test_export_requirements_for_a_selection_with_hashes_installs_with_pip(
     assert "--hash=sha256:" in text
     venv = tmp_path / "pipenv"
     subprocess.run([str(pyenv_python("3.12")), "-m", "venv", str(venv)], check=True)
-    done = subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "-q", "--index-url", indexed,
-                           "--require-hashes", "-r", str(locked_project / "req.txt")],
-                          env=clean_env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(venv / "bin/python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--index-url",
+            indexed,
+            "--require-hashes",
+            "-r",
+            str(locked_project / "req.txt"),
+        ],
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     pylock = corral("export", "--format", "pylock.toml", cwd=locked_project)
     assert pylock.stdout == (locked_project / "pylock.toml").read_text()
@@ -239,6 +256,12 @@ def test_tree_and_outdated(locked_project: Path, corral: Corral) -> None:
     result = corral("outdated", "--json", cwd=locked_project)
     assert result.exit_code == 0, result.stderr
     rows = {r["name"]: r for r in json.loads(result.stdout)["data"]}
-    assert rows["alpha"] == {"name": "alpha", "locked": "1.1", "latest_allowed": None, "latest": "2.0",
-                             "allowed": False, "constraint": "<2"}
+    assert rows["alpha"] == {
+        "name": "alpha",
+        "locked": "1.1",
+        "latest_allowed": None,
+        "latest": "2.0",
+        "allowed": False,
+        "constraint": "<2",
+    }
     assert "beta" not in rows

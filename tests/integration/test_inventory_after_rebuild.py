@@ -30,8 +30,9 @@ def indexed(monkeypatch: pytest.MonkeyPatch, local_index: object) -> object:
 
 
 def corral(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*corral_exe(), *args], cwd=root, capture_output=True, text=True, check=False,
-                          timeout=300, env=dict(os.environ))
+    return subprocess.run(
+        [*corral_exe(), *args], cwd=root, capture_output=True, text=True, check=False, timeout=300, env=dict(os.environ)
+    )
 
 
 def listed(cwd: Path) -> tuple[dict[str, dict[str, Any]], str]:
@@ -91,8 +92,9 @@ def test_a_run_that_rebuilds_a_moved_project_lists_the_new_env_once(tmp_path: Pa
     assert "corral-new" not in said, said
 
 
-def test_a_patch_upgrade_in_place_updates_the_listed_version(tmp_path: Path, indexed: object,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_patch_upgrade_in_place_updates_the_listed_version(
+    tmp_path: Path, indexed: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     debian, target = Path("/usr/bin/python3.11"), pyenv_build("3.11.7")
     if not debian.exists() or target is None:
         pytest.skip("needs Debian's python3.11 and pyenv 3.11.7")

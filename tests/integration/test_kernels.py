@@ -29,8 +29,10 @@ from support.wheels import Package, build_packages
 pytestmark = pytest.mark.integration
 
 _OFF_LINUX = (("appnope", "0.1.4"), ("colorama", "0.4.6"), ("cffi", "2.0.0"))
-_PYPROJECT = ('[project]\nname = "Demo_Proj"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = []\n\n'
-              '[dependency-groups]\ndev = []\n')
+_PYPROJECT = (
+    '[project]\nname = "Demo_Proj"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = []\n\n'
+    "[dependency-groups]\ndev = []\n"
+)
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,14 @@ def test_kernel_add_records_ipykernel_in_a_default_jupyter_group(kp: Home) -> No
 def test_kernel_json_has_ipykernels_shape_with_the_env_python_and_corral_metadata(kp: Home) -> None:
     spec = _spec(kp, "demo-proj")  # the default name: the project name, normalised
     env = kp.root / ".venv"
-    assert spec["argv"] == [str(env / "bin" / "python"), "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f",
-                            "{connection_file}"]
+    assert spec["argv"] == [
+        str(env / "bin" / "python"),
+        "-Xfrozen_modules=off",
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+    ]
     assert spec["display_name"] == "Python 3.12 (Demo_Proj)"
     assert spec["language"] == "python"
     assert spec["metadata"] == {"debugger": True, "corral": {"env": str(env), "project": str(kp.root)}}
@@ -195,8 +203,11 @@ def test_kernel_list_shows_ipykernels_own_spec_in_the_env_as_the_envs_kernel(kp:
     env = kp.root / ".venv"
     bundled = env / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
     assert json.loads(bundled.read_text())["argv"][0] == "python"
-    rows = {k["name"]: k for k in json.loads(_corral("kernel", "list", "--json", cwd=kp.root).out)["data"]["kernels"]
-            if k["scope"] == "env"}
+    rows = {
+        k["name"]: k
+        for k in json.loads(_corral("kernel", "list", "--json", cwd=kp.root).out)["data"]["kernels"]
+        if k["scope"] == "env"
+    }
     assert (rows["python3"]["status"], rows["python3"]["env"]) == ("ok", str(env)), rows
     human = _corral("kernel", "list", cwd=kp.root)
     assert "UNKNOWN" not in human.out, human.out
@@ -209,8 +220,7 @@ def test_kernel_list_check_imports_ipykernel(kp: Home) -> None:
 
 
 def test_sys_prefix_kernel_with_custom_names_lives_in_the_env(kp: Home) -> None:
-    done = _corral("kernel", "add", "--name", "Other.K", "--display-name", "Other one", "--sys-prefix",
-                   cwd=kp.root)
+    done = _corral("kernel", "add", "--name", "Other.K", "--display-name", "Other one", "--sys-prefix", cwd=kp.root)
     assert done.code == 0, done.err
     folder = kp.root / ".venv" / "share" / "jupyter" / "kernels" / "other.k"
     assert done.out.strip() == str(folder)
@@ -242,16 +252,19 @@ def test_invalid_kernel_name_is_refused_before_anything_changes(kp: Home) -> Non
     before = (kp.root / "pyproject.toml").read_bytes()
     done = _corral("kernel", "add", "--name", "My Kernel", cwd=kp.root)
     assert done.code == 2
-    assert done.err.strip() == ("error: invalid kernel name 'My Kernel': kernel names may only hold lower-case ASCII "
-                                "letters, digits and the separators - . _; for example --name my-project")
+    assert done.err.strip() == (
+        "error: invalid kernel name 'My Kernel': kernel names may only hold lower-case ASCII "
+        "letters, digits and the separators - . _; for example --name my-project"
+    )
     assert (kp.root / "pyproject.toml").read_bytes() == before
 
 
 def test_a_name_taken_by_another_interpreter_is_refused(kp: Home) -> None:
     other = kp.jupyter / "kernels" / "taken"
     other.mkdir(parents=True)
-    (other / "kernel.json").write_text(json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher"],
-                                                   "display_name": "x", "language": "python"}))
+    (other / "kernel.json").write_text(
+        json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher"], "display_name": "x", "language": "python"})
+    )
     try:
         done = _corral("kernel", "add", "--name", "taken", cwd=kp.root)
         assert done.code == 2
@@ -293,12 +306,24 @@ def test_kill_during_kernel_add_keeps_group_default_groups_and_lock_together(
 
     home = _new_home(tmp_path, jupyter_index, "3.12")
     home.apply(monkeypatch)
-    killed = subprocess.run([sys.executable, "-m", "corral", "kernel", "add"], cwd=home.root,
-                            env=dict(os.environ, CORRAL_FAULT=point), capture_output=True, text=True, check=False)
+    killed = subprocess.run(
+        [sys.executable, "-m", "corral", "kernel", "add"],
+        cwd=home.root,
+        env=dict(os.environ, CORRAL_FAULT=point),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert killed.returncode == -9, killed.stderr
     # the next command finishes or rolls back the switch
-    subprocess.run([sys.executable, "-m", "corral", "lock", "--check"], cwd=home.root, env=dict(os.environ),
-                   capture_output=True, text=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "corral", "lock", "--check"],
+        cwd=home.root,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     data = tomllib.loads((home.root / "pyproject.toml").read_text())
     recorded = "jupyter" in data.get("dependency-groups", {})
     defaults = data.get("tool", {}).get("corral", {}).get("default-groups")
@@ -307,8 +332,14 @@ def test_kill_during_kernel_add_keeps_group_default_groups_and_lock_together(
     lock = home.root / "pylock.toml"
     if recorded:
         assert "jupyter" in tomllib.loads(lock.read_text())["default-groups"]
-    check = subprocess.run([sys.executable, "-m", "corral", "lock", "--check"], cwd=home.root, env=dict(os.environ),
-                           capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        [sys.executable, "-m", "corral", "lock", "--check"],
+        cwd=home.root,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert check.returncode == 0 or not lock.exists(), check.stderr
 
 
@@ -316,7 +347,8 @@ def test_kill_during_kernel_add_keeps_group_default_groups_and_lock_together(
 
 
 def test_kernel_survives_recreate_and_upgrade_then_is_flagged_when_the_env_is_removed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jupyter_index: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jupyter_index: str
+) -> None:
     home = _new_home(tmp_path, jupyter_index, "3.11")
     home.apply(monkeypatch)
     env = home.root / ".venv"
@@ -349,7 +381,8 @@ def test_kernel_survives_recreate_and_upgrade_then_is_flagged_when_the_env_is_re
 
 
 def test_kernel_of_a_removed_env_is_flagged_by_list_and_doctor(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jupyter_index: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jupyter_index: str
+) -> None:
     home = _new_home(tmp_path, jupyter_index, "3.12")
     home.apply(monkeypatch)
     env = home.root / ".venv"
@@ -362,8 +395,10 @@ def test_kernel_of_a_removed_env_is_flagged_by_list_and_doctor(
     assert (row["status"], row["works"]) == ("env-missing", False)
     human = _corral("kernel", "list", cwd=home.root)
     assert "demo-proj  ENV-MISSING" in human.out
-    assert f"warning: kernel 'demo-proj': the env {env} no longer exists; fix: `corral kernel remove demo-proj`" \
+    assert (
+        f"warning: kernel 'demo-proj': the env {env} no longer exists; fix: `corral kernel remove demo-proj`"
         in human.err
+    )
 
     doctor = _corral("doctor", cwd=home.root)
     assert doctor.code != 0

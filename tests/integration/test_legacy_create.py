@@ -20,21 +20,23 @@ from support.index import LocalIndex
 from support.wheelhouse import require_wheelhouse
 
 if TYPE_CHECKING:
-
     from support.index import LocalIndex
 
 pytestmark = pytest.mark.integration
 
-TOOLCHAIN_WHEELS = (f"virtualenv-{VIRTUALENV_VERSION}-*.whl", "platformdirs-3.*.whl", "distlib-*.whl",
-                    "filelock-*.whl")
-SEED_WHEELS = ("pip-21.3.1-*.whl", "pip-24.0-*.whl", "setuptools-59.6.0-*.whl", "setuptools-68.0.0-*.whl",
-               "wheel-0.37.1-*.whl")
+TOOLCHAIN_WHEELS = (f"virtualenv-{VIRTUALENV_VERSION}-*.whl", "platformdirs-3.*.whl", "distlib-*.whl", "filelock-*.whl")
+SEED_WHEELS = (
+    "pip-21.3.1-*.whl",
+    "pip-24.0-*.whl",
+    "setuptools-59.6.0-*.whl",
+    "setuptools-68.0.0-*.whl",
+    "wheel-0.37.1-*.whl",
+)
 NOTICE_27 = "Python 2.7 reached end of life on 2020-01-01: this env is a legacy zone; port to Python 3"
 
 
 def _out(cmd: list[str | Path]) -> str:
-    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=True,
-                          env=isolated_environ())
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=True, env=isolated_environ())
     return (done.stdout + done.stderr).strip()
 
 
@@ -74,7 +76,9 @@ def test_venv_python_27_makes_a_working_env_with_pip_20_3_4(corral: Corral, tmp_
 
 @pytest.mark.usefixtures("shared_home")
 def test_info_on_a_27_env_says_legacy_and_the_setting_silences_the_notice(
-    corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    corral: Corral,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pyenv_python("2.7")
     env = tmp_path / "old"
@@ -91,14 +95,14 @@ def test_info_on_a_27_env_says_legacy_and_the_setting_silences_the_notice(
 
 
 @pytest.mark.usefixtures("shared_home")
-def test_27_options_no_seed_system_site_packages_and_prompt(corral: Corral, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_27_options_no_seed_system_site_packages_and_prompt(
+    corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pyenv_python("2.7")
     monkeypatch.setenv("VIRTUALENV_PROMPT", "from-the-machine")  # the user's virtualenv settings never leak in
     monkeypatch.setenv("VIRTUALENV_SEEDER", "pip")
     env = tmp_path / "opts"
-    result = corral("venv", "--python", "2.7", "--no-seed", "--system-site-packages", "--prompt", "zone27",
-                    str(env))
+    result = corral("venv", "--python", "2.7", "--no-seed", "--system-site-packages", "--prompt", "zone27", str(env))
     assert result.exit_code == 0, result.stderr
     assert not (env / "bin" / "pip").exists()
     assert "include-system-site-packages = true" in (env / "pyvenv.cfg").read_text(encoding="utf-8")
@@ -109,8 +113,7 @@ def test_27_options_no_seed_system_site_packages_and_prompt(corral: Corral, tmp_
 
 @pytest.mark.usefixtures("shared_home")
 @pytest.mark.parametrize(("version", "pip"), [("3.6", "21.3.1"), ("3.7", "24.0")])
-def test_venv_python_36_37_use_uv_and_print_the_notice(corral: Corral, tmp_path: Path,
-                                                       version: str, pip: str) -> None:
+def test_venv_python_36_37_use_uv_and_print_the_notice(corral: Corral, tmp_path: Path, version: str, pip: str) -> None:
     pyenv_python(version)
     env = tmp_path / f"py{version}"
     result = corral("venv", "--python", version, str(env))
@@ -122,8 +125,9 @@ def test_venv_python_36_37_use_uv_and_print_the_notice(corral: Corral, tmp_path:
 
 
 @pytest.mark.usefixtures("shared_home")
-def test_creator_virtualenv_serves_37_offline_with_its_embedded_seed(corral: Corral, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_creator_virtualenv_serves_37_offline_with_its_embedded_seed(
+    corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pyenv_python("3.7")
     monkeypatch.setenv("UV_INDEX_URL", "http://127.0.0.1:9/simple")  # nothing may need the index now
     env = tmp_path / "ve37"
@@ -136,7 +140,10 @@ def test_creator_virtualenv_serves_37_offline_with_its_embedded_seed(corral: Cor
 
 
 def test_toolchain_is_installed_once_then_reused_without_the_index(
-    corral: Corral, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
+    corral: Corral,
+    tmp_path: Path,
+    local_index: LocalIndex,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pyenv_python("2.7")
     require_wheelhouse(*TOOLCHAIN_WHEELS)
@@ -165,7 +172,10 @@ def test_toolchain_is_installed_once_then_reused_without_the_index(
 
 
 def test_toolchain_install_uses_the_projects_index_setting(
-    corral: Corral, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
+    corral: Corral,
+    tmp_path: Path,
+    local_index: LocalIndex,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pyenv_python("2.7")
     require_wheelhouse(*TOOLCHAIN_WHEELS)
@@ -174,14 +184,16 @@ def test_toolchain_install_uses_the_projects_index_setting(
     project = tmp_path / "legacy"
     project.mkdir()
     (project / "pyproject.toml").write_text(
-        f'[project]\nname = "legacy"\nversion = "0"\n\n[tool.corral]\nindex-url = "{local_index.simple_url}"\n')
+        f'[project]\nname = "legacy"\nversion = "0"\n\n[tool.corral]\nindex-url = "{local_index.simple_url}"\n'
+    )
     done = corral("venv", "--python", "2.7", "--no-seed", cwd=project)
     assert done.exit_code == 0, done.stderr
     assert (project / ".venv" / "bin" / "python").exists()
 
 
-def test_offline_without_toolchain_fails_with_one_clear_line(corral: Corral, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_without_toolchain_fails_with_one_clear_line(
+    corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pyenv_python("2.7")
     home = tmp_path / "home"
     monkeypatch.setenv("CORRAL_HOME", str(home))
@@ -211,9 +223,16 @@ def test_two_processes_racing_build_the_toolchain_once(tmp_path: Path, local_ind
     host = str(pyenv_python("3.12"))
     require_wheelhouse(*TOOLCHAIN_WHEELS)
     data = tmp_path / "data"
-    procs = [subprocess.Popen([sys.executable, "-c", _BUILD, str(data), host, local_index.simple_url],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=isolated_environ())
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _BUILD, str(data), host, local_index.simple_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=isolated_environ(),
+        )
+        for _ in range(2)
+    ]
     answers = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), answers
     build_ids = {out.strip() for out, _ in answers}
@@ -223,19 +242,31 @@ def test_two_processes_racing_build_the_toolchain_once(tmp_path: Path, local_ind
 
 
 @pytest.mark.parametrize("host_version", ["3.11", "3.12", "3.13"])
-def test_toolchain_runs_on_modern_hosts_and_creates_27_envs(tmp_path: Path, local_index: LocalIndex,
-                                                           host_version: str, legacy_home: Path) -> None:
+def test_toolchain_runs_on_modern_hosts_and_creates_27_envs(
+    tmp_path: Path, local_index: LocalIndex, host_version: str, legacy_home: Path
+) -> None:
     target = pyenv_python("2.7")
     host = pyenv_python(host_version)
     # the session toolchain already runs on 3.13
     data = legacy_home / "data" if host_version == "3.13" else tmp_path / "data"
-    tool = ensure_virtualenv(data, environ=isolated_environ(), host=lambda: str(host),
-                             index_url=local_index.simple_url)
+    tool = ensure_virtualenv(data, environ=isolated_environ(), host=lambda: str(host), index_url=local_index.simple_url)
     assert tool.record["host"] == str(host)
     env = tmp_path / "env"
-    subprocess.run([*tool.command(), str(env), "-p", str(target), "--no-download", "--no-periodic-update",
-                    "--app-data", str(tmp_path / "app-data")], check=True, capture_output=True,
-                   env={**isolated_environ(), "VIRTUALENV_CONFIG_FILE": os.devnull})
+    subprocess.run(
+        [
+            *tool.command(),
+            str(env),
+            "-p",
+            str(target),
+            "--no-download",
+            "--no-periodic-update",
+            "--app-data",
+            str(tmp_path / "app-data"),
+        ],
+        check=True,
+        capture_output=True,
+        env={**isolated_environ(), "VIRTUALENV_CONFIG_FILE": os.devnull},
+    )
     assert _out([env / "bin" / "python", "-c", "import sys; print(sys.version_info[:2])"]) == "(2, 7)"
     assert _out([env / "bin" / "pip", "--version"]).startswith("pip 20.3.4 ")
 

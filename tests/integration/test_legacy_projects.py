@@ -27,10 +27,23 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
-TOOLCHAIN_WHEELS = (f"virtualenv-{VIRTUALENV_VERSION}-*.whl", "platformdirs-3.*.whl", "distlib-*.whl",
-                    "filelock-*.whl", "pip_tools-5.5.0-*.whl", "click-7.1.2-*.whl")
-SEED_WHEELS = ("pip-20.3.4-*.whl", "setuptools-44.1.1-*.whl", "wheel-0.37.1-*.whl", "pip-21.3.1-*.whl",
-               "pip-24.0-*.whl", "setuptools-59.6.0-*.whl", "setuptools-68.0.0-*.whl")
+TOOLCHAIN_WHEELS = (
+    f"virtualenv-{VIRTUALENV_VERSION}-*.whl",
+    "platformdirs-3.*.whl",
+    "distlib-*.whl",
+    "filelock-*.whl",
+    "pip_tools-5.5.0-*.whl",
+    "click-7.1.2-*.whl",
+)
+SEED_WHEELS = (
+    "pip-20.3.4-*.whl",
+    "setuptools-44.1.1-*.whl",
+    "wheel-0.37.1-*.whl",
+    "pip-21.3.1-*.whl",
+    "pip-24.0-*.whl",
+    "setuptools-59.6.0-*.whl",
+    "setuptools-68.0.0-*.whl",
+)
 
 
 @pytest.fixture(scope="session")
@@ -54,15 +67,29 @@ class User:
             self.environ["UV_INDEX_URL"] = index_url
 
     def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([*corral_exe(), *args], cwd=self.root, env=self.environ, capture_output=True, text=True,
-                              check=False, timeout=600)
+        done = subprocess.run(
+            [*corral_exe(), *args],
+            cwd=self.root,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
         if ok:
             assert done.returncode == 0, f"corral {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         return done
 
     def pip(self, *args: str) -> None:
-        subprocess.run([str(self.root / ".venv" / "bin" / "python"), "-m", "pip", *args], cwd=self.root,
-                       env=self.environ, capture_output=True, text=True, check=True, timeout=600)
+        subprocess.run(
+            [str(self.root / ".venv" / "bin" / "python"), "-m", "pip", *args],
+            cwd=self.root,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
 
     def lock(self) -> dict[str, dict[str, object]]:
         data = read_toml(self.root / "pylock.toml")
@@ -75,7 +102,10 @@ def _dependencies(root: Path) -> list[str]:
 
 @pytest.mark.parametrize("version", ["2.7", "3.6", "3.7"])
 def test_a_legacy_project_records_locks_syncs_runs_and_adopts_through_the_cli(  # noqa: PLR0915 - one user session
-    version: str, tmp_path: Path, toolchain_home: Path, local_index: LocalIndex,
+    version: str,
+    tmp_path: Path,
+    toolchain_home: Path,
+    local_index: LocalIndex,
 ) -> None:
     pyenv_python(version)
     root = tmp_path / f"old{version.replace('.', '')}"
@@ -110,8 +140,10 @@ def test_a_legacy_project_records_locks_syncs_runs_and_adopts_through_the_cli(  
     assert "nothing to do" in corral("sync").stderr
 
     # the env runs the locked packages (the sdist was built by the env's own Python)
-    code = ("import alpha, beta, oldsdist, sys; print('%s %s %d' % (alpha.__version__, oldsdist.__version__, "
-            "sys.version_info[0]))")
+    code = (
+        "import alpha, beta, oldsdist, sys; print('%s %s %d' % (alpha.__version__, oldsdist.__version__, "
+        "sys.version_info[0]))"
+    )
     ran = corral("run", "python", "-c", code)
     assert ran.stdout.split() == ["1.1", "1.0", version[0]]
 

@@ -180,8 +180,9 @@ def test_credentials_never_enter_the_lock(
 ) -> None:
     secret_url = local_index.simple_url.replace("http://", "http://someone:s3cret@")
     monkeypatch.setenv("UV_INDEX_URL", secret_url)
-    root = make_project(tmp_path, '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\n'
-                                  'dependencies = ["alpha"]\n')
+    root = make_project(
+        tmp_path, '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\ndependencies = ["alpha"]\n'
+    )
     assert corral("lock", cwd=root).exit_code == 0
     text = (root / "pylock.toml").read_text()
     assert "s3cret" not in text and "someone" not in text
@@ -196,9 +197,11 @@ def test_unknown_package_names_it(tmp_path: Path, corral: Corral, indexed: str) 
 
 
 def test_lock_for_python_39_keeps_environment_markers(tmp_path: Path, corral: Corral, indexed: str) -> None:
-    text = ('[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.9"\n'
-            "dependencies = [\"alpha; python_version < '3.10'\", \"delta\"]\n"
-            "[dependency-groups]\ndev = [\"cowsay-lite; python_version >= '3.11'\"]\n")
+    text = (
+        '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.9"\n'
+        'dependencies = ["alpha; python_version < \'3.10\'", "delta"]\n'
+        "[dependency-groups]\ndev = [\"cowsay-lite; python_version >= '3.11'\"]\n"
+    )
     root = make_project(tmp_path, text, python="3.9")
     result = corral("lock", cwd=root)
     assert result.exit_code == 0, result.stderr
@@ -225,9 +228,27 @@ def test_uv_pip_sync_of_corral_lock_installs_the_default_selection(
     env = tmp_path / "venv"
     python = pyenv_python("3.12")
     subprocess.run([uv_binary(), "venv", "-q", "--python", str(python), str(env)], check=True, env=clean_env)
-    subprocess.run([uv_binary(), "pip", "sync", "-q", "--preview-features", "pylock", "--python",
-                    str(env / "bin" / "python"), str(root / "pylock.toml")], check=True, env=clean_env)
-    listed = subprocess.run([uv_binary(), "pip", "list", "--format", "json", "--python", str(env / "bin" / "python")],
-                            check=True, env=clean_env, capture_output=True, text=True)
+    subprocess.run(
+        [
+            uv_binary(),
+            "pip",
+            "sync",
+            "-q",
+            "--preview-features",
+            "pylock",
+            "--python",
+            str(env / "bin" / "python"),
+            str(root / "pylock.toml"),
+        ],
+        check=True,
+        env=clean_env,
+    )
+    listed = subprocess.run(
+        [uv_binary(), "pip", "list", "--format", "json", "--python", str(env / "bin" / "python")],
+        check=True,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+    )
     names = {p["name"] for p in json.loads(listed.stdout)}
     assert names == {"alpha", "beta", "cowsay-lite", "delta"}, names

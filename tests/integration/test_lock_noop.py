@@ -60,8 +60,7 @@ def alpha(root: Path) -> str:
     return str(next(p["version"] for p in data["packages"] if p["name"] == "alpha"))
 
 
-def test_an_unchanged_lock_is_not_resolved_again(locked: Path, corral: Corral,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unchanged_lock_is_not_resolved_again(locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch) -> None:
     before = (locked / "pylock.toml").read_bytes()
     resolved, report = lock_resolves(corral, locked, monkeypatch)
     assert not resolved
@@ -73,16 +72,18 @@ def test_an_unchanged_lock_is_not_resolved_again(locked: Path, corral: Corral,
     assert plain.exit_code == 0 and "unchanged:" in plain.stderr
 
 
-def test_upgrade_and_upgrade_package_always_resolve(locked: Path, corral: Corral,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upgrade_and_upgrade_package_always_resolve(
+    locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert lock_resolves(corral, locked, monkeypatch, "--upgrade")[0]
     assert lock_resolves(corral, locked, monkeypatch, "--upgrade-package", "alpha")[0]
     assert not lock_resolves(corral, locked, monkeypatch)[0]  # and the result is the new stamp
 
 
 @pytest.mark.parametrize("change", ["dependency", "requires-python", "tool-uv", "index", "python-pin"])
-def test_every_input_change_resolves_again(locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch,
-                                           indexed: str, change: str) -> None:
+def test_every_input_change_resolves_again(
+    locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, indexed: str, change: str
+) -> None:
     pyproject = locked / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     if change == "dependency":
@@ -108,13 +109,14 @@ def test_every_input_change_resolves_again(locked: Path, corral: Corral, monkeyp
 
 
 @pytest.mark.parametrize("damage", ["hand-edited", "truncated", "deleted"])
-def test_a_hand_edited_or_damaged_lock_is_locked_again(locked: Path, corral: Corral,
-                                                       monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+def test_a_hand_edited_or_damaged_lock_is_locked_again(
+    locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
     lock = locked / "pylock.toml"
     good = lock.read_bytes()
     if damage == "hand-edited":
         at = good.index(b'sha256 = "') + len(b'sha256 = "')  # one hash made wrong: installs would refuse it
-        lock.write_bytes(good[:at] + (b"0" if good[at:at + 1] != b"0" else b"1") + good[at + 1:])
+        lock.write_bytes(good[:at] + (b"0" if good[at : at + 1] != b"0" else b"1") + good[at + 1 :])
     elif damage == "truncated":
         lock.write_bytes(good[: len(good) // 2])
     else:
@@ -124,8 +126,9 @@ def test_a_hand_edited_or_damaged_lock_is_locked_again(locked: Path, corral: Cor
     assert lock.read_bytes() == good
 
 
-def test_with_the_project_env_an_unchanged_lock_is_not_resolved_again(locked: Path, corral: Corral,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_the_project_env_an_unchanged_lock_is_not_resolved_again(
+    locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+) -> None:
     synced = corral("sync", cwd=locked)  # the env corral made: its python is the one a lock resolves with now
     assert synced.exit_code == 0, synced.stderr
     assert lock_resolves(corral, locked, monkeypatch)[0], "another interpreter than the stamp's: resolve once"

@@ -35,9 +35,14 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "projects"
-GIT_IDENTITY = {"GIT_AUTHOR_NAME": "corral tests", "GIT_AUTHOR_EMAIL": "tests@corral.invalid",
-                "GIT_COMMITTER_NAME": "corral tests", "GIT_COMMITTER_EMAIL": "tests@corral.invalid",
-                "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "corral tests",
+    "GIT_AUTHOR_EMAIL": "tests@corral.invalid",
+    "GIT_COMMITTER_NAME": "corral tests",
+    "GIT_COMMITTER_EMAIL": "tests@corral.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 @pytest.fixture
@@ -88,8 +93,13 @@ def uv_lock_versions(root: Path, tmp_path: Path, index: LocalIndex, clean_env: d
     """What `uv lock` picks for a copy of the project (its own project version left out)."""
     oracle = tmp_path / "oracle"
     shutil.copytree(root, oracle, ignore=shutil.ignore_patterns("pylock.toml", ".venv"))
-    subprocess.run([uv_binary(), "lock", "-q", "--python", str(pyenv_python("3.12")), "--index-url",
-                    index.simple_url], cwd=oracle, env=clean_env, check=True, capture_output=True)
+    subprocess.run(
+        [uv_binary(), "lock", "-q", "--python", str(pyenv_python("3.12")), "--index-url", index.simple_url],
+        cwd=oracle,
+        env=clean_env,
+        check=True,
+        capture_output=True,
+    )
     packages = tomllib.loads((oracle / "uv.lock").read_text(encoding="utf-8"))["package"]
     return {p["name"]: p["version"] for p in packages if "version" in p and "editable" not in p["source"]}
 
@@ -104,16 +114,18 @@ def test_lock_resolves_the_project_at_its_scm_version(tmp_path: Path, corral: Ru
     assert lock_entries(root)["pytest-lite"]["version"] == "9.0"
 
 
-def test_lock_picks_what_uv_lock_picks(tmp_path: Path, corral: Runner, indexed: LocalIndex,
-                                       clean_env: dict[str, str]) -> None:
+def test_lock_picks_what_uv_lock_picks(
+    tmp_path: Path, corral: Runner, indexed: LocalIndex, clean_env: dict[str, str]
+) -> None:
     root = pluggy_like(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
     locked = {n: p["version"] for n, p in lock_entries(root).items() if "version" in p}
     assert locked == uv_lock_versions(root, tmp_path, indexed, clean_env) == {"pytest-lite": "9.0"}
 
 
-def test_lock_resolves_a_group_needing_the_project_at_its_file_version(tmp_path: Path, corral: Runner,
-                                                                        indexed: LocalIndex) -> None:
+def test_lock_resolves_a_group_needing_the_project_at_its_file_version(
+    tmp_path: Path, corral: Runner, indexed: LocalIndex
+) -> None:
     # given: smokeshow-lite needs typer-like>=0.12; typer-like's version is in typer_like/__init__.py
     root = copy_project("typer-like", tmp_path)
     # when
@@ -123,8 +135,7 @@ def test_lock_resolves_a_group_needing_the_project_at_its_file_version(tmp_path:
     assert lock_entries(root)["smokeshow-lite"]["version"] == "0.5.0"
 
 
-def test_lock_sees_an_edited_version_file_without_a_commit(tmp_path: Path, corral: Runner,
-                                                           indexed: LocalIndex) -> None:
+def test_lock_sees_an_edited_version_file_without_a_commit(tmp_path: Path, corral: Runner, indexed: LocalIndex) -> None:
     # given: a lock made at 0.24.1 (its version cached)
     root = copy_project("typer-like", tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
@@ -147,8 +158,9 @@ def test_unchanged_project_asks_its_build_backend_once(tmp_path: Path, corral: R
     assert json.loads(again.stdout)["data"]["written"] is False
 
 
-def test_lock_records_the_project_when_a_locked_package_needs_it(tmp_path: Path, corral: Runner,
-                                                                 indexed: LocalIndex) -> None:
+def test_lock_records_the_project_when_a_locked_package_needs_it(
+    tmp_path: Path, corral: Runner, indexed: LocalIndex
+) -> None:
     root = pluggy_like(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
     entry = lock_entries(root)["pluggy-like"]
@@ -157,31 +169,53 @@ def test_lock_records_the_project_when_a_locked_package_needs_it(tmp_path: Path,
     assert "version" not in entry and "marker" not in entry
 
 
-def test_lock_leaves_the_project_out_when_nothing_needs_it(tmp_path: Path, corral: Runner,
-                                                           indexed: LocalIndex) -> None:
+def test_lock_leaves_the_project_out_when_nothing_needs_it(tmp_path: Path, corral: Runner, indexed: LocalIndex) -> None:
     root = copy_project("typer-like", tmp_path)
     pyproject = root / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace('"smokeshow-lite>=0.5.0"', '"alpha"'),
-                         encoding="utf-8")
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('"smokeshow-lite>=0.5.0"', '"alpha"'), encoding="utf-8"
+    )
     assert corral("lock", cwd=root).exit_code == 0
     assert "typer-like" not in lock_entries(root)
 
 
 def test_uv_pip_sync_of_the_lock_installs_the_project_its_dependents_need(
-        tmp_path: Path, corral: Runner, indexed: LocalIndex, clean_env: dict[str, str]) -> None:
+    tmp_path: Path, corral: Runner, indexed: LocalIndex, clean_env: dict[str, str]
+) -> None:
     # given
     root = pluggy_like(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
     env = tmp_path / "venv"
     environ = {**clean_env, "UV_INDEX_URL": indexed.simple_url}  # the project's build requirements
-    subprocess.run([uv_binary(), "venv", "-q", "--python", str(pyenv_python("3.12")), str(env)], check=True,
-                   env=environ)
+    subprocess.run(
+        [uv_binary(), "venv", "-q", "--python", str(pyenv_python("3.12")), str(env)], check=True, env=environ
+    )
     # when
-    subprocess.run([uv_binary(), "pip", "sync", "-q", "--preview-features", "pylock", "--group", "testing",
-                    "--python", str(env / "bin" / "python"), str(root / "pylock.toml")], check=True, env=environ)
+    subprocess.run(
+        [
+            uv_binary(),
+            "pip",
+            "sync",
+            "-q",
+            "--preview-features",
+            "pylock",
+            "--group",
+            "testing",
+            "--python",
+            str(env / "bin" / "python"),
+            str(root / "pylock.toml"),
+        ],
+        check=True,
+        env=environ,
+    )
     # then: a closed set, with the project installed editable from the work tree
-    listed = subprocess.run([uv_binary(), "pip", "list", "--format", "json", "--python", str(env / "bin" / "python")],
-                            check=True, env=environ, capture_output=True, text=True)
+    listed = subprocess.run(
+        [uv_binary(), "pip", "list", "--format", "json", "--python", str(env / "bin" / "python")],
+        check=True,
+        env=environ,
+        capture_output=True,
+        text=True,
+    )
     rows = {p["name"]: p for p in json.loads(listed.stdout)}
     assert set(rows) == {"pluggy-like", "pytest-lite"}, rows
     assert rows["pytest-lite"]["version"] == "9.0"
@@ -189,8 +223,9 @@ def test_uv_pip_sync_of_the_lock_installs_the_project_its_dependents_need(
     assert rows["pluggy-like"].get("editable_project_location") == str(root)
 
 
-def test_corral_sync_installs_the_project_once_from_its_entry(tmp_path: Path, corral: Runner,
-                                                              indexed: LocalIndex) -> None:
+def test_corral_sync_installs_the_project_once_from_its_entry(
+    tmp_path: Path, corral: Runner, indexed: LocalIndex
+) -> None:
     # given
     root = pluggy_like(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
@@ -201,9 +236,17 @@ def test_corral_sync_installs_the_project_once_from_its_entry(tmp_path: Path, co
     report = json.loads(result.stdout)["data"]
     assert report["project_installed"] is True
     assert [row["name"] for row in report["installed"]] == ["pytest-lite"]
-    check = subprocess.run([str(root / ".venv" / "bin" / "python"), "-c",
-                            "import pluggy_like, pytest_lite; print(pluggy_like.__file__, pytest_lite.__version__)"],
-                           capture_output=True, text=True, check=False, timeout=60)
+    check = subprocess.run(
+        [
+            str(root / ".venv" / "bin" / "python"),
+            "-c",
+            "import pluggy_like, pytest_lite; print(pluggy_like.__file__, pytest_lite.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert check.returncode == 0, check.stderr
     assert check.stdout.split() == [str(root / "src" / "pluggy_like" / "__init__.py"), "9.0"]
     again = corral("sync", "--group", "testing", "--json", cwd=root)
@@ -213,33 +256,49 @@ def test_corral_sync_installs_the_project_once_from_its_entry(tmp_path: Path, co
 def _pip_env(tmp_path: Path, index: LocalIndex, clean_env: dict[str, str]) -> tuple[Path, dict[str, str]]:
     env = tmp_path / "pip-venv"
     environ = {**clean_env, "PIP_INDEX_URL": index.simple_url, "UV_INDEX_URL": index.simple_url}
-    subprocess.run([uv_binary(), "venv", "-q", "--python", str(pyenv_python("3.12")), str(env)], check=True,
-                   env=environ)
-    subprocess.run([uv_binary(), "pip", "install", "-q", "--python", str(env / "bin" / "python"), "pip==26.3"],
-                   check=True, env=environ)
+    subprocess.run(
+        [uv_binary(), "venv", "-q", "--python", str(pyenv_python("3.12")), str(env)], check=True, env=environ
+    )
+    subprocess.run(
+        [uv_binary(), "pip", "install", "-q", "--python", str(env / "bin" / "python"), "pip==26.3"],
+        check=True,
+        env=environ,
+    )
     return env / "bin" / "pip", environ
 
 
-def test_pip_26_installs_a_lock_whose_packages_need_no_project(tmp_path: Path, corral: Runner,
-                                                               indexed: LocalIndex,
-                                                               clean_env: dict[str, str]) -> None:
+def test_pip_26_installs_a_lock_whose_packages_need_no_project(
+    tmp_path: Path, corral: Runner, indexed: LocalIndex, clean_env: dict[str, str]
+) -> None:
     root = copy_project("typer-like", tmp_path)
     pyproject = root / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace('"smokeshow-lite>=0.5.0"', '"beta"'),
-                         encoding="utf-8")
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('"smokeshow-lite>=0.5.0"', '"beta"'), encoding="utf-8"
+    )
     assert corral("lock", cwd=root).exit_code == 0
     pip, environ = _pip_env(tmp_path, indexed, clean_env)
-    done = subprocess.run([str(pip), "install", "-q", "--group", f"{root / 'pylock.toml'}:github-actions"],
-                          env=environ, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(pip), "install", "-q", "--group", f"{root / 'pylock.toml'}:github-actions"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.xfail(strict=True, reason="pip 26.3 refuses a directory entry beside hashed ones (pypa/pip#13943)")
-def test_pip_26_installs_the_lock_with_the_project_entry(tmp_path: Path, corral: Runner, indexed: LocalIndex,
-                                                         clean_env: dict[str, str]) -> None:
+def test_pip_26_installs_the_lock_with_the_project_entry(
+    tmp_path: Path, corral: Runner, indexed: LocalIndex, clean_env: dict[str, str]
+) -> None:
     root = pluggy_like(tmp_path)
     assert corral("lock", cwd=root).exit_code == 0
     pip, environ = _pip_env(tmp_path, indexed, clean_env)
-    done = subprocess.run([str(pip), "install", "-q", "--group", f"{root / 'pylock.toml'}:testing"],
-                          env=environ, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(pip), "install", "-q", "--group", f"{root / 'pylock.toml'}:testing"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr

@@ -83,8 +83,14 @@ def test_cache_is_invalidated_when_the_binary_changes(tmp_path: Path, pythons: d
 
 @pytest.mark.parametrize(
     ("spec", "prefix"),
-    [("3.12", "3.12."), ("3", "3.13."), (">=3.9,<3.12", "3.11.7"), ("cpython@3.11", "3.11.7"), ("2.7", "2.7."),
-     ("3.11.2", "3.11.2")],
+    [
+        ("3.12", "3.12."),
+        ("3", "3.13."),
+        (">=3.9,<3.12", "3.11.7"),
+        ("cpython@3.11", "3.11.7"),
+        ("2.7", "2.7."),
+        ("3.11.2", "3.11.2"),
+    ],
 )
 def test_find_picks_the_best_match(corral: Corral, pythons: dict[str, Path], spec: str, prefix: str) -> None:
     if len(pythons) < len(EXPECTED_PYTHONS):

@@ -29,8 +29,9 @@ def _works(root: Path) -> None:
 
 
 def _created_at(root: Path) -> str:
-    return str(json.loads((root / ".venv/corral-env.json").read_text())["created_at"]) + \
-        str((root / ".venv/pyvenv.cfg").stat().st_ino)
+    return str(json.loads((root / ".venv/corral-env.json").read_text())["created_at"]) + str(
+        (root / ".venv/pyvenv.cfg").stat().st_ino
+    )
 
 
 def test_recreate_rebuilds_from_the_lock_and_swaps_atomically(synced: Path, corral: object) -> None:
@@ -50,14 +51,17 @@ def test_recreate_without_tty_or_yes_refuses(synced: Path) -> None:
     assert done.returncode == 2 and "pass --yes" in done.stderr
 
 
-@pytest.mark.parametrize(("point", "fallback"), [
-    ("recreate:created", False),
-    ("recreate:synced", False),
-    ("recreate:before-swap", False),
-    ("recreate:swapped", False),
-    ("recreate:cleaned", False),
-    ("recreate:half-swapped", True),
-])
+@pytest.mark.parametrize(
+    ("point", "fallback"),
+    [
+        ("recreate:created", False),
+        ("recreate:synced", False),
+        ("recreate:before-swap", False),
+        ("recreate:swapped", False),
+        ("recreate:cleaned", False),
+        ("recreate:half-swapped", True),
+    ],
+)
 def test_sigkill_during_recreate_leaves_a_working_env(synced: Path, point: str, fallback: bool) -> None:
     extra = {"CORRAL_FAULT": point}
     if fallback:
@@ -81,8 +85,12 @@ def test_sigkill_during_recreate_leaves_a_working_env(synced: Path, point: str, 
 
 
 def test_half_swapped_fallback_env_path_is_missing_until_recovery(synced: Path) -> None:
-    killed = corral_cli("recreate", "--yes", cwd=synced,
-                        extra_env={"CORRAL_FAULT": "recreate:half-swapped", "CORRAL_NO_RENAME_EXCHANGE": "1"})
+    killed = corral_cli(
+        "recreate",
+        "--yes",
+        cwd=synced,
+        extra_env={"CORRAL_FAULT": "recreate:half-swapped", "CORRAL_NO_RENAME_EXCHANGE": "1"},
+    )
     assert killed.returncode == -signal.SIGKILL
     assert not (synced / ".venv").exists()  # the one window of the two-rename fallback, covered by the journal
     assert corral_cli("doctor", cwd=synced).returncode != 0

@@ -29,15 +29,29 @@ def project_env(local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.Mon
     pyenv_python("3.12")
     root = write_project(tmp_path / "proj", deps=["alpha", "cowsay-lite"])
     (root / ".python-version").write_text("3.12\n", encoding="utf-8")
-    write_lock(root, local_index, [Entry(f"alpha-1.1-{W}"), Entry(f"cowsay_lite-1.0-{W}")], dict(os.environ),
-               extras=[], groups=[], default_groups=[])
+    write_lock(
+        root,
+        local_index,
+        [Entry(f"alpha-1.1-{W}"), Entry(f"cowsay_lite-1.0-{W}")],
+        dict(os.environ),
+        extras=[],
+        groups=[],
+        default_groups=[],
+    )
     return root
 
 
 def run(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`corral run ...` in a subprocess (run replaces its process, so never in-process)."""
-    return subprocess.run([*corral_exe(), "run", *args], cwd=root, capture_output=True, text=True, check=False,
-                          timeout=300, env=env or dict(os.environ))
+    return subprocess.run(
+        [*corral_exe(), "run", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env=env or dict(os.environ),
+    )
 
 
 @pytest.mark.parametrize("engine", ["uv", "pip"])
@@ -59,8 +73,10 @@ def test_run_passes_the_exit_code_through(project_env: Path) -> None:
 
 def test_the_command_environment_drops_pythonhome(project_env: Path) -> None:
     environ = env_environ(project_env / ".venv", {"PYTHONHOME": "/x", "PATH": "/usr/bin", "VIRTUAL_ENV": "/y"})
-    assert environ == {"PATH": f"{project_env / '.venv' / 'bin'}{os.pathsep}/usr/bin",
-                       "VIRTUAL_ENV": str(project_env / ".venv")}
+    assert environ == {
+        "PATH": f"{project_env / '.venv' / 'bin'}{os.pathsep}/usr/bin",
+        "VIRTUAL_ENV": str(project_env / ".venv"),
+    }
 
 
 def test_run_sets_virtual_env_and_puts_bin_first(project_env: Path) -> None:
@@ -78,7 +94,8 @@ def test_run_of_a_missing_command_exits_127_with_one_line(project_env: Path) -> 
     done = run(project_env, "no-such-program-xyz")
     assert done.returncode == 127
     assert done.stderr.strip().splitlines()[-1] == (
-        f"error: command not found: no-such-program-xyz (looked in {project_env / '.venv'} and on PATH)")
+        f"error: command not found: no-such-program-xyz (looked in {project_env / '.venv'} and on PATH)"
+    )
 
 
 def test_run_without_a_command_is_a_usage_error(project_env: Path) -> None:
@@ -89,16 +106,20 @@ def test_run_without_a_command_is_a_usage_error(project_env: Path) -> None:
 
 def test_run_after_a_bare_pip_uninstall_syncs_first(project_env: Path) -> None:
     assert run(project_env, "python", "-c", "import alpha").returncode == 0
-    subprocess.run([str(project_env / ".venv" / "bin" / "python"), "-m", "pip", "uninstall", "-y", "alpha"],
-                   capture_output=True, check=True)
+    subprocess.run(
+        [str(project_env / ".venv" / "bin" / "python"), "-m", "pip", "uninstall", "-y", "alpha"],
+        capture_output=True,
+        check=True,
+    )
     done = run(project_env, "python", "-c", "import alpha; print(alpha.__version__)")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1.1"
     assert "installing 1 package(s): alpha" in done.stderr
 
 
-def test_run_after_add_takes_the_no_op_path(tmp_path: Path, local_index: object, monkeypatch: pytest.MonkeyPatch,
-                                            pythons: dict[str, Path]) -> None:
+def test_run_after_add_takes_the_no_op_path(
+    tmp_path: Path, local_index: object, monkeypatch: pytest.MonkeyPatch, pythons: dict[str, Path]
+) -> None:
     """`add` leaves the env exactly as a plain sync would, so the next `run` starts no resolver (stdlib only)."""
     import sys
 
@@ -106,14 +127,27 @@ def test_run_after_add_takes_the_no_op_path(tmp_path: Path, local_index: object,
     monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)  # type: ignore[attr-defined]
     project = tmp_path / "p"
     project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\nrequires-python = ">=3.12"\n'
-                                            'dependencies = []\n')
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "0"\nrequires-python = ">=3.12"\ndependencies = []\n'
+    )
     (project / ".python-version").write_text("3.12\n")
     env = dict(os.environ)
-    added = subprocess.run([sys.executable, "-m", "corral", "add", "alpha"], cwd=project, env=env,
-                           capture_output=True, text=True, check=False)
+    added = subprocess.run(
+        [sys.executable, "-m", "corral", "add", "alpha"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert added.returncode == 0, added.stderr
-    ran = subprocess.run([sys.executable, "-X", "importtime", "-m", "corral", "run", "python", "-c", "import alpha"],
-                         cwd=project, env=env, capture_output=True, text=True, check=False)
+    ran = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "corral", "run", "python", "-c", "import alpha"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ran.returncode == 0, ran.stderr
     assert "packaging" not in ran.stderr, "run after add should take the stdlib-only fast path"

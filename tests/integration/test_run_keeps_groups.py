@@ -58,8 +58,15 @@ def make_project(tmp_path: Path, index: LocalIndex, *, with_docs: bool = True) -
 
 def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`corral run ...` in a subprocess (run replaces its process)."""
-    return subprocess.run([*corral_exe(), "run", *args], cwd=root, capture_output=True, text=True, check=False,
-                          timeout=300, env=dict(os.environ))
+    return subprocess.run(
+        [*corral_exe(), "run", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env=dict(os.environ),
+    )
 
 
 def installed(root: Path) -> set[str]:
@@ -68,24 +75,35 @@ def installed(root: Path) -> set[str]:
     return {n.lower().replace("_", "-") for n in names}
 
 
-def test_run_keeps_the_group_sync_installed(tmp_path: Path, indexed: LocalIndex,
-                                            corral: Callable[..., RunResult]) -> None:
+def test_run_keeps_the_group_sync_installed(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult]
+) -> None:
     root = make_project(tmp_path, indexed)
     synced = corral("sync", "--group", "docs", cwd=root)
     assert synced.exit_code == 0, synced.stderr
     assert {"alpha", "delta", "cowsay-lite"} <= installed(root)
 
     # the no-op fast path (stdlib only): the stamp's selection is the one run keeps
-    ran = subprocess.run([sys.executable, "-X", "importtime", "-m", "corral", "run", "cowsay-lite", "kept"], cwd=root,
-                         capture_output=True, text=True, check=False, timeout=300, env=dict(os.environ))
+    ran = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "corral", "run", "cowsay-lite", "kept"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env=dict(os.environ),
+    )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "moo kept\n"
     assert [line for line in ran.stderr.splitlines() if not line.startswith("import time:")] == []
     assert [m for m in ("packaging", "tomlkit", "corral.services.context") if f" {m}\n" in ran.stderr] == []
 
     # a change sends run down the full sync: it repairs the env with the same selection, removing nothing
-    subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "pip", "uninstall", "-y", "alpha"],
-                   capture_output=True, check=True)
+    subprocess.run(
+        [str(root / ".venv" / "bin" / "python"), "-m", "pip", "uninstall", "-y", "alpha"],
+        capture_output=True,
+        check=True,
+    )
     ran = run(root, "cowsay-lite", "again")
     assert ran.returncode == 0, ran.stderr
     assert "installing 1 package(s): alpha" in ran.stderr
@@ -94,8 +112,9 @@ def test_run_keeps_the_group_sync_installed(tmp_path: Path, indexed: LocalIndex,
     assert {"alpha", "delta", "cowsay-lite"} <= installed(root)
 
 
-def test_run_flags_replace_the_selection_and_plain_sync_resets_it(tmp_path: Path, indexed: LocalIndex,
-                                                                  corral: Callable[..., RunResult]) -> None:
+def test_run_flags_replace_the_selection_and_plain_sync_resets_it(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult]
+) -> None:
     root = make_project(tmp_path, indexed)
     assert corral("sync", "--group", "docs", cwd=root).exit_code == 0
     ran = run(root, "--no-dev", "python", "-c", "import alpha")
@@ -115,8 +134,9 @@ def test_run_flags_replace_the_selection_and_plain_sync_resets_it(tmp_path: Path
     assert ran.stderr == ""
 
 
-def test_run_forgets_a_remembered_group_the_lock_no_longer_offers(tmp_path: Path, indexed: LocalIndex,
-                                                                 corral: Callable[..., RunResult]) -> None:
+def test_run_forgets_a_remembered_group_the_lock_no_longer_offers(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult]
+) -> None:
     root = make_project(tmp_path, indexed)
     assert corral("sync", "--group", "docs", cwd=root).exit_code == 0
     make_project(tmp_path, indexed, with_docs=False)  # the group left pyproject.toml and the lock
@@ -126,16 +146,27 @@ def test_run_forgets_a_remembered_group_the_lock_no_longer_offers(tmp_path: Path
     assert "unknown dependency group" not in ran.stderr
 
 
-def test_a_failed_sync_keeps_the_selection_for_the_next_run(tmp_path: Path, indexed: LocalIndex,
-                                                           corral: Callable[..., RunResult]) -> None:
+def test_a_failed_sync_keeps_the_selection_for_the_next_run(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult]
+) -> None:
     root = make_project(tmp_path, indexed)
     assert corral("sync", "--group", "docs", cwd=root).exit_code == 0
     lock = root / "pylock.toml"
     good = lock.read_text(encoding="utf-8")
     groups = list(GROUPS)
-    write_lock(root, indexed, [Entry(f"alpha-2.0-{W}", bad_hash=True), Entry(f"delta-1.2-{W}", marker="'dev' in "
-               "dependency_groups"), Entry(f"cowsay_lite-1.0-{W}", marker="'docs' in dependency_groups")],
-               dict(os.environ), extras=[], groups=groups, default_groups=["dev"])
+    write_lock(
+        root,
+        indexed,
+        [
+            Entry(f"alpha-2.0-{W}", bad_hash=True),
+            Entry(f"delta-1.2-{W}", marker="'dev' in dependency_groups"),
+            Entry(f"cowsay_lite-1.0-{W}", marker="'docs' in dependency_groups"),
+        ],
+        dict(os.environ),
+        extras=[],
+        groups=groups,
+        default_groups=["dev"],
+    )
     failed = run(root, "python", "-c", "pass")
     assert failed.returncode != 0
     stamp = json.loads((root / ".venv" / "corral-sync.json").read_text(encoding="utf-8"))
@@ -150,8 +181,9 @@ def test_a_failed_sync_keeps_the_selection_for_the_next_run(tmp_path: Path, inde
 # ---------------------------------------------------------------- [tool.uv] default-groups
 
 
-def test_config_reports_click_s_uv_default_groups_and_their_source(tmp_path: Path,
-                                                                   corral: Callable[..., RunResult]) -> None:
+def test_config_reports_click_s_uv_default_groups_and_their_source(
+    tmp_path: Path, corral: Callable[..., RunResult]
+) -> None:
     """click's own pyproject.toml (8.5.0.dev, tests/data/projects/click-main) sets default-groups in [tool.uv] only."""
     root = tmp_path / "click"
     root.mkdir()
@@ -159,8 +191,10 @@ def test_config_reports_click_s_uv_default_groups_and_their_source(tmp_path: Pat
     shown = corral("config", "--json", cwd=root)
     assert shown.exit_code == 0, shown.stderr
     setting = json.loads(shown.stdout)["data"]["settings"]["default-groups"]
-    assert setting == {"value": ["dev", "pre-commit", "tests", "typing"],
-                       "source": f"{root / 'pyproject.toml'} [tool.uv]"}
+    assert setting == {
+        "value": ["dev", "pre-commit", "tests", "typing"],
+        "source": f"{root / 'pyproject.toml'} [tool.uv]",
+    }
 
     text = (root / "pyproject.toml").read_text(encoding="utf-8")
     (root / "pyproject.toml").write_text(text + '\n[tool.corral]\ndefault-groups = ["tests"]\n', encoding="utf-8")
@@ -177,13 +211,22 @@ def _uv_project(tmp_path: Path, default_groups: str) -> Path:
     return root
 
 
-@pytest.mark.parametrize(("declared", "defaults", "wanted", "unwanted"), [
-    ('["docs"]', ["docs"], {"cowsay-lite"}, {"delta"}),
-    ('"all"', ["dev", "docs"], {"cowsay-lite", "delta"}, set()),
-])
-def test_a_plain_sync_installs_the_uv_default_groups(tmp_path: Path, indexed: LocalIndex,
-                                                     corral: Callable[..., RunResult], declared: str,
-                                                     defaults: list[str], wanted: set[str], unwanted: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("declared", "defaults", "wanted", "unwanted"),
+    [
+        ('["docs"]', ["docs"], {"cowsay-lite"}, {"delta"}),
+        ('"all"', ["dev", "docs"], {"cowsay-lite", "delta"}, set()),
+    ],
+)
+def test_a_plain_sync_installs_the_uv_default_groups(
+    tmp_path: Path,
+    indexed: LocalIndex,
+    corral: Callable[..., RunResult],
+    declared: str,
+    defaults: list[str],
+    wanted: set[str],
+    unwanted: set[str],
+) -> None:
     root = _uv_project(tmp_path, declared)
     synced = corral("sync", cwd=root)  # locks first (real uv, local index), then installs
     assert synced.exit_code == 0, synced.stderr
@@ -199,11 +242,13 @@ def test_a_bad_uv_default_groups_is_one_error_line(tmp_path: Path, corral: Calla
     shown = corral("config", cwd=root)
     assert shown.exit_code == 2
     assert shown.stderr.strip().splitlines() == [
-        f'error: {root / "pyproject.toml"}: [tool.uv] default-groups must be a list of group names or "all", not 3']
+        f'error: {root / "pyproject.toml"}: [tool.uv] default-groups must be a list of group names or "all", not 3'
+    ]
 
 
-def test_add_and_remove_keep_the_groups_sync_installed(tmp_path: Path, indexed: LocalIndex,
-                                                       corral: Callable[..., RunResult]) -> None:
+def test_add_and_remove_keep_the_groups_sync_installed(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult]
+) -> None:
     """`sync --group docs` then `add beta` (and `remove beta`) keep docs, and the next run is a no-op for them."""
     root = make_project(tmp_path, indexed)
     assert corral("sync", "--group", "docs", cwd=root).exit_code == 0

@@ -38,8 +38,10 @@ def primed_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
         monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
         monkeypatch.setenv("UV_INDEX_URL", index.simple_url)
         prime = tmp_path / "prime"
-        for cmd in (["venv", str(prime), "--python", str(python), "--quiet"],
-                    ["pip", "install", "--python", str(prime / "bin" / "python"), "pip==24.0", "--quiet"]):
+        for cmd in (
+            ["venv", str(prime), "--python", str(python), "--quiet"],
+            ["pip", "install", "--python", str(prime / "bin" / "python"), "pip==24.0", "--quiet"],
+        ):
             done = subprocess.run([uv_binary(), *cmd], capture_output=True, text=True, check=False, timeout=120)
             assert done.returncode == 0, done.stderr
         yield index
@@ -53,14 +55,22 @@ def seeded_pip(env: Path) -> str | None:
 def _offline_seed(tmp_path: Path) -> str | None:
     """What `uv venv --seed --offline` alone gives from this cache (the old pip the fix must not keep)."""
     env = tmp_path / "offline-only"
-    subprocess.run([uv_binary(), "venv", str(env), "--python", str(pyenv_python("3.12")), "--seed", "--offline",
-                    "--quiet"], capture_output=True, check=True, timeout=120)
+    subprocess.run(
+        [uv_binary(), "venv", str(env), "--python", str(pyenv_python("3.12")), "--seed", "--offline", "--quiet"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     return seeded_pip(env)
 
 
 @pytest.mark.parametrize("creator", ["uv", "venv"])
 def test_a_fresh_env_gets_the_index_s_newest_pip_and_passes_doctor(
-    creator: str, project: Path, tmp_path: Path, primed_cache: LocalIndex, corral: Callable[..., RunResult],
+    creator: str,
+    project: Path,
+    tmp_path: Path,
+    primed_cache: LocalIndex,
+    corral: Callable[..., RunResult],
 ) -> None:
     assert _offline_seed(tmp_path) == "24.0", "the cache is primed with an old pip"
     made = corral("venv", "--python", "3.12", "--creator", creator, cwd=project)
@@ -71,14 +81,21 @@ def test_a_fresh_env_gets_the_index_s_newest_pip_and_passes_doctor(
 
 
 def test_without_the_index_the_cached_pip_still_makes_a_working_env(
-    project: Path, primed_cache: LocalIndex, corral: Callable[..., RunResult],
+    project: Path,
+    primed_cache: LocalIndex,
+    corral: Callable[..., RunResult],
 ) -> None:
     primed_cache.stop()  # the index is gone: seeding must not fail for want of a newer pip
     made = corral("venv", "--python", "3.12", cwd=project)
     assert made.exit_code == 0, made.stderr
     assert seeded_pip(project / ".venv") == "24.0"
-    pip = subprocess.run([str(project / ".venv" / "bin" / "python"), "-m", "pip", "-V"], capture_output=True,
-                         text=True, check=False, timeout=60)
+    pip = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "-m", "pip", "-V"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert pip.returncode == 0 and "pip 24.0" in pip.stdout
     doctor = corral("doctor", cwd=project)
     assert "pip-outdated" in doctor.stdout, "doctor still says the pip is old, with its fix"

@@ -77,17 +77,30 @@ def multi_lock(root: Path, index: LocalIndex, **overrides: Entry) -> Path:
         "cowsay": Entry(f"cowsay_lite-1.0-{W}", marker="'docs' in dependency_groups"),
     }
     entries.update(overrides)
-    return write_lock(root, index, list(entries.values()), dict(os.environ), extras=["fast"],
-                      groups=["dev", "docs"], default_groups=["dev"])
+    return write_lock(
+        root,
+        index,
+        list(entries.values()),
+        dict(os.environ),
+        extras=["fast"],
+        groups=["dev", "docs"],
+        default_groups=["dev"],
+    )
 
 
-MULTI_PROJECT = {"deps": ["beta"], "groups": {"dev": ["delta"], "docs": ["cowsay-lite"]},
-                 "extras": {"fast": ["gamma[fast]"]}}
+MULTI_PROJECT = {
+    "deps": ["beta"],
+    "groups": {"dev": ["delta"], "docs": ["cowsay-lite"]},
+    "extras": {"fast": ["gamma[fast]"]},
+}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sync_installs_default_groups_then_selected_extras_and_groups(
-    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
+    engine: str,
+    tmp_path: Path,
+    indexed: LocalIndex,
+    corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
@@ -116,13 +129,21 @@ def test_sync_installs_default_groups_then_selected_extras_and_groups(
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sync_removes_a_package_installed_by_hand_and_changes_versions(
-    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
+    engine: str,
+    tmp_path: Path,
+    indexed: LocalIndex,
+    corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
     assert corral("sync", "--engine", engine, cwd=root).exit_code == 0
-    hand = subprocess.run([env_python(root), "-m", "pip", "install", "--no-deps", "cowsay-lite", "alpha==2.0"],
-                          capture_output=True, text=True, check=False, timeout=120)
+    hand = subprocess.run(
+        [env_python(root), "-m", "pip", "install", "--no-deps", "cowsay-lite", "alpha==2.0"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert hand.returncode == 0, hand.stdout + hand.stderr
     assert installed(root)["alpha"] == "2.0"
 
@@ -137,7 +158,10 @@ def test_sync_removes_a_package_installed_by_hand_and_changes_versions(
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_package_that_fails_to_install_is_named_and_the_env_still_works(
-    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
+    engine: str,
+    tmp_path: Path,
+    indexed: LocalIndex,
+    corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
@@ -155,7 +179,10 @@ def test_a_package_that_fails_to_install_is_named_and_the_env_still_works(
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_hash_mismatch_is_refused(
-    engine: str, tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
+    engine: str,
+    tmp_path: Path,
+    indexed: LocalIndex,
+    corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed, alpha=Entry(f"alpha-1.1-{W}", bad_hash=True))
@@ -166,25 +193,38 @@ def test_a_hash_mismatch_is_refused(
     assert "alpha" not in installed(root)
 
 
-def test_unknown_group_is_one_usage_error_line(tmp_path: Path, indexed: LocalIndex,
-                                               corral: Callable[..., RunResult]) -> None:
+def test_unknown_group_is_one_usage_error_line(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult]
+) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
     result = corral("sync", "--group", "tests", cwd=root)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        ("error: unknown dependency group 'tests': the lock offers dev, docs "
-         "(add the group to [dependency-groups] and run `corral lock`)")]
+        (
+            "error: unknown dependency group 'tests': the lock offers dev, docs "
+            "(add the group to [dependency-groups] and run `corral lock`)"
+        )
+    ]
 
 
 def _corral_sync(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-X", "importtime", "-m", "corral", "sync", *extra], cwd=root,
-                          capture_output=True, text=True, check=False, timeout=300, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "corral", "sync", *extra],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env=dict(os.environ),
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_noop_sync_uses_only_the_stdlib_and_a_bare_pip_install_defeats_it(
-    engine: str, tmp_path: Path, indexed: LocalIndex,
+    engine: str,
+    tmp_path: Path,
+    indexed: LocalIndex,
 ) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
@@ -208,8 +248,9 @@ def test_noop_sync_uses_only_the_stdlib_and_a_bare_pip_install_defeats_it(
     assert "beta" in installed(root)
 
 
-def test_pyproject_edit_makes_sync_recheck_the_lock(tmp_path: Path, indexed: LocalIndex,
-                                                   corral: Callable[..., RunResult]) -> None:
+def test_pyproject_edit_makes_sync_recheck_the_lock(
+    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult]
+) -> None:
     root = make_project(tmp_path, **MULTI_PROJECT)
     multi_lock(root, indexed)
     assert corral("sync", cwd=root).exit_code == 0
@@ -222,14 +263,18 @@ def test_pyproject_edit_makes_sync_recheck_the_lock(tmp_path: Path, indexed: Loc
 
 
 def test_frozen_sync_of_a_pylock_written_by_uv_export(
-    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult], clean_env: dict[str, str],
+    tmp_path: Path,
+    indexed: LocalIndex,
+    corral: Callable[..., RunResult],
+    clean_env: dict[str, str],
 ) -> None:
     root = make_project(tmp_path, deps=["beta", "gamma[fast]"], package=True)
     environ = dict(clean_env, UV_INDEX_URL=indexed.simple_url)
     python = str(pyenv_python("3.12"))
     for cmd in (["lock", "--python", python], ["export", "--format", "pylock.toml", "-o", "pylock.toml", "--quiet"]):
-        done = subprocess.run([UV, *cmd], cwd=root, env=environ, capture_output=True, text=True, check=False,
-                              timeout=120)
+        done = subprocess.run(
+            [UV, *cmd], cwd=root, env=environ, capture_output=True, text=True, check=False, timeout=120
+        )
         assert done.returncode == 0, done.stderr
     text = (root / "pylock.toml").read_text(encoding="utf-8")
     assert "default-groups" not in text
@@ -241,7 +286,9 @@ def test_frozen_sync_of_a_pylock_written_by_uv_export(
 
 
 def test_sync_installs_the_project_editable_when_it_is_a_package(
-    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
+    tmp_path: Path,
+    indexed: LocalIndex,
+    corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, package=True, **MULTI_PROJECT)
     multi_lock(root, indexed)
@@ -267,7 +314,9 @@ def build_editable(wheel_directory, config_settings=None, metadata_directory=Non
 
 
 def test_a_new_env_gets_the_project_from_uvs_cache_until_its_build_inputs_change(
-    tmp_path: Path, indexed: LocalIndex, corral: Callable[..., RunResult],
+    tmp_path: Path,
+    indexed: LocalIndex,
+    corral: Callable[..., RunResult],
 ) -> None:
     root = make_project(tmp_path, package=True, **MULTI_PROJECT)
     with (root / "_build" / "demo_backend.py").open("a", encoding="utf-8") as backend:
@@ -315,15 +364,25 @@ def legacy_home(tmp_path_factory: pytest.TempPathFactory, local_index: LocalInde
 
 
 def test_a_python_27_env_is_synced_with_pip_because_uv_cannot_serve_it(
-    tmp_path: Path, indexed: LocalIndex, legacy_home: Path, corral: Callable[..., RunResult],
+    tmp_path: Path,
+    indexed: LocalIndex,
+    legacy_home: Path,
+    corral: Callable[..., RunResult],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pyenv_python("2.7")
     monkeypatch.setenv("CORRAL_HOME", str(legacy_home))
     root = write_project(tmp_path / "proj", deps=["beta"], requires_python=">=2.7")
     (root / ".python-version").write_text("2.7\n", encoding="utf-8")
-    write_lock(root, indexed, [Entry(f"alpha-1.1-{W}"), Entry(f"beta-1.0-{W}")], dict(os.environ), extras=[],
-               groups=[], default_groups=[])
+    write_lock(
+        root,
+        indexed,
+        [Entry(f"alpha-1.1-{W}"), Entry(f"beta-1.0-{W}")],
+        dict(os.environ),
+        extras=[],
+        groups=[],
+        default_groups=[],
+    )
     result = corral("sync", "--json", cwd=root)
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)["data"]

@@ -49,14 +49,24 @@ def _lock(root: Path, index: LocalIndex, alpha: str = "1.1") -> None:
     path_wheel = f"cowsay_lite-1.0-{W}"
     (root / "wheels").mkdir(exist_ok=True)
     shutil.copy(index.files[path_wheel].path, root / "wheels" / path_wheel)
-    entries = [Entry(f"alpha-{alpha}-{W}"), Entry(f"beta-1.0-{W}"), Entry("sdistonly-1.0.tar.gz"),
-               Entry(f"delta-1.2-{W}"), Entry(path_wheel)]
+    entries = [
+        Entry(f"alpha-{alpha}-{W}"),
+        Entry(f"beta-1.0-{W}"),
+        Entry("sdistonly-1.0.tar.gz"),
+        Entry(f"delta-1.2-{W}"),
+        Entry(path_wheel),
+    ]
     lock = write_lock(root, index, entries, isolated_environ())
     text = lock.read_text(encoding="utf-8")
     no_index = re.compile(r"^index = .*\n", re.MULTILINE)
     text = _edit_entry(text, BY_URL, lambda block: no_index.sub("", block))
-    text = _edit_entry(text, BY_PATH, lambda block: re.sub(r"^url = .*$", f'path = "wheels/{path_wheel}"',
-                                                           no_index.sub("", block), flags=re.MULTILINE))
+    text = _edit_entry(
+        text,
+        BY_PATH,
+        lambda block: re.sub(
+            r"^url = .*$", f'path = "wheels/{path_wheel}"', no_index.sub("", block), flags=re.MULTILINE
+        ),
+    )
     lock.write_text(text, encoding="utf-8")
 
 
@@ -68,10 +78,22 @@ def _freeze(root: Path, index: LocalIndex) -> dict[str, dict[str, str]]:
     """{tool: {normalized name: the rest of its freeze line}} as pip and uv print them."""
     python = str(root / ".venv" / "bin" / "python")
     outputs = {
-        "pip": subprocess.run([python, "-m", "pip", "freeze", "--all"], capture_output=True, text=True, check=True,
-                              env=_tools_environ(index), timeout=120).stdout,
-        "uv": subprocess.run([uv_binary(), "pip", "freeze", "--python", python], capture_output=True, text=True,
-                             check=True, env=_tools_environ(index), timeout=120).stdout,
+        "pip": subprocess.run(
+            [python, "-m", "pip", "freeze", "--all"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=_tools_environ(index),
+            timeout=120,
+        ).stdout,
+        "uv": subprocess.run(
+            [uv_binary(), "pip", "freeze", "--python", python],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=_tools_environ(index),
+            timeout=120,
+        ).stdout,
     }
     found: dict[str, dict[str, str]] = {}
     for tool, out in outputs.items():
@@ -83,13 +105,18 @@ def _freeze(root: Path, index: LocalIndex) -> dict[str, dict[str, str]]:
 def _direct_url_records(root: Path) -> dict[str, bool]:
     """{normalized name: whether its dist-info holds a direct_url.json}."""
     (site,) = (root / ".venv" / "lib").glob("python*/site-packages")
-    return {info.name.split("-")[0].lower().replace("_", "-"): (info / "direct_url.json").is_file()
-            for info in site.glob("*.dist-info")}
+    return {
+        info.name.split("-")[0].lower().replace("_", "-"): (info / "direct_url.json").is_file()
+        for info in site.glob("*.dist-info")
+    }
 
 
 @pytest.mark.parametrize("engine", ["uv", "pip"])
 def test_sync_installs_index_packages_as_index_packages_and_urls_as_urls(
-    engine: str, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
+    engine: str,
+    tmp_path: Path,
+    local_index: LocalIndex,
+    monkeypatch: pytest.MonkeyPatch,
     corral: Callable[..., RunResult],
 ) -> None:
     # given: a lock holding index packages (wheels and an sdist), a URL-only entry and a local path entry
@@ -117,15 +144,24 @@ def test_sync_installs_index_packages_as_index_packages_and_urls_as_urls(
     assert records[BY_PATH], records
 
     # and: pip's upgrade check sees the index package (alpha 1.1 installed, 2.0 on the index)
-    outdated = subprocess.run([str(root / ".venv/bin/python"), "-m", "pip", "list", "--outdated", "--format", "json"],
-                              capture_output=True, text=True, check=True, env=_tools_environ(local_index), timeout=120)
+    outdated = subprocess.run(
+        [str(root / ".venv/bin/python"), "-m", "pip", "list", "--outdated", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_tools_environ(local_index),
+        timeout=120,
+    )
     latest = {p["name"].lower(): p["latest_version"] for p in json.loads(outdated.stdout)}
     assert latest.get("alpha") == "2.0", outdated.stdout
 
 
 @pytest.mark.parametrize("engine", ["uv", "pip"])
 def test_a_version_change_from_the_index_stays_an_index_package(
-    engine: str, tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch,
+    engine: str,
+    tmp_path: Path,
+    local_index: LocalIndex,
+    monkeypatch: pytest.MonkeyPatch,
     corral: Callable[..., RunResult],
 ) -> None:
     require_wheelhouse()

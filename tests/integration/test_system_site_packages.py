@@ -25,8 +25,12 @@ BASE_ONLY = ("six", "xmltodict")
 
 
 def _base_site(python: Path) -> Path:
-    out = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return Path(out.stdout.strip())
 
 
@@ -50,8 +54,9 @@ def ssp_project(
     monkeypatch.setenv("PIP_INDEX_URL", local_index.simple_url)
     text = (project / "pyproject.toml").read_text(encoding="utf-8")
     text = text.replace('requires-python = ">=3.8"', 'requires-python = ">=3.11"')
-    (project / "pyproject.toml").write_text(text.replace("dependencies = []", 'dependencies = ["alpha"]'),
-                                            encoding="utf-8")
+    (project / "pyproject.toml").write_text(
+        text.replace("dependencies = []", 'dependencies = ["alpha"]'), encoding="utf-8"
+    )
     (project / ".python-version").write_text(f"{base}\n", encoding="utf-8")  # so recreate rebuilds on this base
     done = corral("venv", "--python", str(base), "--system-site-packages", cwd=project)
     assert done.exit_code == 0, done.stderr
@@ -74,8 +79,9 @@ def test_venv_records_the_choice_in_tool_corral(ssp_project: Path) -> None:
 
 
 @pytest.mark.parametrize("engine", ["uv", "pip"])
-def test_exact_sync_removes_strays_but_never_the_base_packages(ssp_project: Path, base: Path, corral: Corral,
-                                                               engine: str) -> None:
+def test_exact_sync_removes_strays_but_never_the_base_packages(
+    ssp_project: Path, base: Path, corral: Corral, engine: str
+) -> None:
     env = ssp_project / ".venv"
     base_site = _base_site(base)
     before = sorted(p.name for p in base_site.iterdir())
@@ -84,8 +90,11 @@ def test_exact_sync_removes_strays_but_never_the_base_packages(ssp_project: Path
     # a stray in the env's own site-packages: exact sync must remove it, and only it
     from corral.infra.uvbin import uv_binary
 
-    subprocess.run([uv_binary(), "pip", "install", "--python", str(env / "bin" / "python"), "delta"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [uv_binary(), "pip", "install", "--python", str(env / "bin" / "python"), "delta"],
+        check=True,
+        capture_output=True,
+    )
     done = corral("sync", "--engine", engine, "--json", cwd=ssp_project)
     assert done.exit_code == 0, done.stderr
     report = json.loads(done.stdout)["data"]

@@ -22,13 +22,25 @@ def index_env(local_index: object, pythons: dict[str, Path]) -> dict[str, str]:
 
 
 def test_x_runs_a_tool_from_its_own_cached_env(index_env: dict[str, str], tmp_path: Path) -> None:
-    first = subprocess.run([*corral_exe(), "x", "cowsay-lite", "hello", "there"], env=index_env, cwd=tmp_path,
-                           capture_output=True, text=True, check=False)
+    first = subprocess.run(
+        [*corral_exe(), "x", "cowsay-lite", "hello", "there"],
+        env=index_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == "moo hello there"
     assert "built the env" in first.stderr
-    second = subprocess.run([*corral_exe(), "x", "cowsay-lite", "again"], env=index_env, cwd=tmp_path,
-                            capture_output=True, text=True, check=True)
+    second = subprocess.run(
+        [*corral_exe(), "x", "cowsay-lite", "again"],
+        env=index_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert second.stdout.strip() == "moo again"
     assert "built the env" not in second.stderr
     envs = list((Path(index_env["CORRAL_HOME"]) / "cache" / "envs").glob("tool-*"))
@@ -36,15 +48,33 @@ def test_x_runs_a_tool_from_its_own_cached_env(index_env: dict[str, str], tmp_pa
 
 
 def test_x_from_package_and_missing_command(index_env: dict[str, str], tmp_path: Path) -> None:
-    ok = subprocess.run([*corral_exe(), "x", "--from", "cowsay-lite", "cowsay-lite", "x"], env=index_env,
-                        cwd=tmp_path, capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [*corral_exe(), "x", "--from", "cowsay-lite", "cowsay-lite", "x"],
+        env=index_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
-    wrong = subprocess.run([*corral_exe(), "x", "--from", "alpha", "alpha-cli"], env=index_env, cwd=tmp_path,
-                           capture_output=True, text=True, check=False)
+    wrong = subprocess.run(
+        [*corral_exe(), "x", "--from", "alpha", "alpha-cli"],
+        env=index_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert wrong.returncode == 2
     assert "no command named 'alpha-cli'" in wrong.stderr
-    unknown = subprocess.run([*corral_exe(), "x", "no-such-tool-anywhere"], env=index_env, cwd=tmp_path,
-                             capture_output=True, text=True, check=False)
+    unknown = subprocess.run(
+        [*corral_exe(), "x", "no-such-tool-anywhere"],
+        env=index_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert unknown.returncode != 0
     assert "Traceback" not in unknown.stderr
     assert "no-such-tool-anywhere" in unknown.stderr
@@ -109,7 +139,8 @@ def test_run_with_layers_over_the_project_env(index_env: dict[str, str], tmp_pat
     project = tmp_path / "p"
     project.mkdir()
     (project / "pyproject.toml").write_text(
-        '[project]\nname = "p"\nversion = "0"\nrequires-python = ">=3.12"\ndependencies = ["delta==1.0"]\n')
+        '[project]\nname = "p"\nversion = "0"\nrequires-python = ">=3.12"\ndependencies = ["delta==1.0"]\n'
+    )
     code = "import alpha, delta; print(alpha.__version__, delta.__version__)"
     done = _run(["run", "--with", "alpha==1.0", "python", "-c", code], index_env, project)
     assert done.returncode == 0, done.stderr

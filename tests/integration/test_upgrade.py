@@ -35,9 +35,9 @@ def _fake_311(tmp_path: Path) -> FakeInstall:
     return fake
 
 
-def test_patch_upgrade_to_another_path_repoints_links_and_keeps_packages(tmp_path: Path, indexed: object,
-                                                                         corral: object,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_patch_upgrade_to_another_path_repoints_links_and_keeps_packages(
+    tmp_path: Path, indexed: object, corral: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = _fake_311(tmp_path)
     fake.on_path(monkeypatch)
     root = make_project(tmp_path / "proj", ["alpha==1.0"], python=str(fake.python))

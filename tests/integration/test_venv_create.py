@@ -56,8 +56,13 @@ def test_git_ignores_the_env_without_user_action(corral: object, project: Path, 
         missing("pyenv 3.12")
     subprocess.run(["git", "init", "-q", str(project)], check=True)
     assert corral("venv", "--python", "3.12", "--no-seed", cwd=project).exit_code == 0  # type: ignore[operator]
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=project,
-                            capture_output=True, text=True, check=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert ".venv" not in status
 
 
@@ -70,9 +75,7 @@ def test_no_seed_means_no_pip(corral: object, tmp_path: Path, pythons: dict[str,
     assert _python_says(tmp_path / "e", "import sys; print(sys.prefix)") == str(tmp_path / "e")
 
 
-def test_system_site_packages_is_applied_and_recorded(
-    corral: object, project: Path, pythons: dict[str, Path]
-) -> None:
+def test_system_site_packages_is_applied_and_recorded(corral: object, project: Path, pythons: dict[str, Path]) -> None:
     if "3.11" not in pythons:
         missing("pyenv 3.11")
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + "# keep me\n")
@@ -138,8 +141,9 @@ def test_failed_creation_leaves_nothing_behind(corral: object, tmp_path: Path) -
     assert not (tmp_path / "e").exists()
 
 
-def test_info_reads_the_env_from_disk(corral: object, project: Path, pythons: dict[str, Path],
-                                      offline_index: object) -> None:
+def test_info_reads_the_env_from_disk(
+    corral: object, project: Path, pythons: dict[str, Path], offline_index: object
+) -> None:
     if "3.12" not in pythons:
         missing("pyenv 3.12")
     assert corral("venv", "--python", "3.12", cwd=project).exit_code == 0  # type: ignore[operator]

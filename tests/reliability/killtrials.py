@@ -25,13 +25,33 @@ from pathlib import Path
 SCENARIOS = ("sync", "fresh", "add", "remove", "recreate", "upgrade", "gc")
 RECORD_FILES = ("pyproject.toml", "pylock.toml", ".python-version")
 PACKAGES = [f"herd{i}" for i in range(1, 9)]
-LEFTOVER_PATTERNS = (".*.corral-new-*", ".*.tmp", ".*corral-new-*",
-                     ".*corral-old-*", ".*corral-trash-*", ".pylock.toml.corral-candidate.tmp")
+LEFTOVER_PATTERNS = (
+    ".*.corral-new-*",
+    ".*.tmp",
+    ".*corral-new-*",
+    ".*corral-old-*",
+    ".*corral-trash-*",
+    ".pylock.toml.corral-candidate.tmp",
+)
 
 # Points a sample prefers: journal steps, swaps, record writes and installs (not the 9th activation script).
-KEY_POINTS = ("txn.", "recreate:", "remove-env:", "add.", "upgrade:", "sync:", "write:pyproject.toml",
-              "write:pylock.toml", "write:.python-version", "write:corral-sync.json", "engine:uv pip",
-              "engine-done:uv pip", "engine:pip", "engine:uv venv", "engine:uv lock")
+KEY_POINTS = (
+    "txn.",
+    "recreate:",
+    "remove-env:",
+    "add.",
+    "upgrade:",
+    "sync:",
+    "write:pyproject.toml",
+    "write:pylock.toml",
+    "write:.python-version",
+    "write:corral-sync.json",
+    "engine:uv pip",
+    "engine-done:uv pip",
+    "engine:pip",
+    "engine:uv venv",
+    "engine:uv lock",
+)
 
 PYPROJECT = """\
 # the user's own comment
@@ -97,29 +117,55 @@ def _digest(root: Path) -> dict[str, bytes | None]:
 class Lab:
     """A work folder, the pyenv interpreters, the local index URL and the environment for corral subprocesses."""
 
-    def __init__(self, work: Path, *, index_url: str, pythons: Mapping[str, Path], base_environ: Mapping[str, str],
-                 corral: list[str]) -> None:
+    def __init__(
+        self,
+        work: Path,
+        *,
+        index_url: str,
+        pythons: Mapping[str, Path],
+        base_environ: Mapping[str, str],
+        corral: list[str],
+    ) -> None:
         self.work = work
         self.pythons = pythons
         self.corral = corral
         self.environ = dict(base_environ)
-        self.environ.update(UV_INDEX_URL=index_url, PIP_INDEX_URL=index_url,
-                            UV_CACHE_DIR=str(work / "uv-cache"), CORRAL_HOME=str(work / "home"))
+        self.environ.update(
+            UV_INDEX_URL=index_url,
+            PIP_INDEX_URL=index_url,
+            UV_CACHE_DIR=str(work / "uv-cache"),
+            CORRAL_HOME=str(work / "home"),
+        )
         self.environ.pop("CORRAL_FAULT", None)
         self.scenarios = scenarios()
         self._templates: dict[str, tuple[float, dict[str, bytes | None], list[str]]] = {}
 
     # ---------------------------------------------------------------- running corral
-    def corral_run(self, args: list[str], cwd: Path, *, fault: str | None = None, log: Path | None = None,
-                   kill_after: float | None = None, timeout: float = 300) -> tuple[int, str]:
+    def corral_run(
+        self,
+        args: list[str],
+        cwd: Path,
+        *,
+        fault: str | None = None,
+        log: Path | None = None,
+        kill_after: float | None = None,
+        timeout: float = 300,
+    ) -> tuple[int, str]:
         """Run corral in its own process group; SIGKILL the whole group after `kill_after` seconds if given."""
         environ = dict(self.environ)
         if fault:
             environ["CORRAL_FAULT"] = fault
         if log:
             environ["CORRAL_FAULT_LOG"] = str(log)
-        proc = subprocess.Popen([*self.corral, *args], cwd=cwd, env=environ, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            [*self.corral, *args],
+            cwd=cwd,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
             _, err = proc.communicate(timeout=kill_after if kill_after is not None else timeout)
         except subprocess.TimeoutExpired:
@@ -153,8 +199,9 @@ class Lab:
         if scenario.drop_env:
             shutil.rmtree(root / ".venv")
         if scenario.then_deps is not None:
-            (root / "pyproject.toml").write_text(PYPROJECT.format(deps=", ".join(json.dumps(d)
-                                                                                 for d in scenario.then_deps)))
+            (root / "pyproject.toml").write_text(
+                PYPROJECT.format(deps=", ".join(json.dumps(d) for d in scenario.then_deps))
+            )
         template = self._template(scenario)
         shutil.rmtree(template, ignore_errors=True)
         template.parent.mkdir(parents=True, exist_ok=True)
@@ -181,9 +228,11 @@ class Lab:
         shutil.rmtree(gone)
 
     def _register(self, env: Path, project: Path) -> None:
-        code = ("import sys; from corral.infra.paths import CorralPaths; from corral.inventory.record import "
-                "register_env; register_env(CorralPaths.from_environment(), path=sys.argv[1], kind='project', "
-                "project=sys.argv[2], interpreter=None, version=None, creator='uv')")
+        code = (
+            "import sys; from corral.infra.paths import CorralPaths; from corral.inventory.record import "
+            "register_env; register_env(CorralPaths.from_environment(), path=sys.argv[1], kind='project', "
+            "project=sys.argv[2], interpreter=None, version=None, creator='uv')"
+        )
         subprocess.run([sys.executable, "-c", code, str(env), str(project)], env=self.environ, check=True)
 
     def restore(self, scenario: Scenario) -> Path:
@@ -223,8 +272,9 @@ class Lab:
         outcome = Outcome(name, fault if kill_after is None else f"timer:{kill_after:.2f}s")
         log = self.work / "trial.log"
         log.unlink(missing_ok=True)
-        code, err = self.corral_run(scenario.command, root, fault=None if kill_after is not None else fault,
-                                    log=log, kill_after=kill_after)
+        code, err = self.corral_run(
+            scenario.command, root, fault=None if kill_after is not None else fault, log=log, kill_after=kill_after
+        )
         outcome.killed = code == -signal.SIGKILL
         if log.is_file() and log.read_text().strip():
             outcome.died_at = log.read_text().splitlines()[-1].split(" ", 1)[1]
@@ -258,8 +308,12 @@ class Lab:
         return sorted((self.work / "home" / "data" / "journals").glob("*.json"))
 
     def _check_env(self, scenario: Scenario, root: Path, outcome: Outcome) -> None:
-        leftovers = [str(p.relative_to(root.parent)) for pattern in LEFTOVER_PATTERNS
-                     for folder in (root, root.parent) for p in folder.glob(pattern)]
+        leftovers = [
+            str(p.relative_to(root.parent))
+            for pattern in LEFTOVER_PATTERNS
+            for folder in (root, root.parent)
+            for p in folder.glob(pattern)
+        ]
         leftovers += [f"corral's journal {p.name}" for p in self._journals()]
         if leftovers:
             outcome.failures.append("leftovers")
@@ -288,16 +342,26 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def plan_trials(lab: Lab, *, names: list[str], named_per_scenario: int | None, random_per_scenario: int,
-                timer_per_scenario: int, seed: int) -> list[tuple[str, str, float | None]]:
+def plan_trials(
+    lab: Lab,
+    *,
+    names: list[str],
+    named_per_scenario: int | None,
+    random_per_scenario: int,
+    timer_per_scenario: int,
+    seed: int,
+) -> list[tuple[str, str, float | None]]:
     """(scenario, fault, kill_after) for every trial: named points (all or a sample), random points, random times."""
     rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not cryptography
     plan: list[tuple[str, str, float | None]] = []
     for name in names:
         points = lab.points(name)
         key = [p for p in points if p.startswith(KEY_POINTS)] or points
-        chosen = points if named_per_scenario is None else sorted(
-            rng.sample(key, min(named_per_scenario, len(key))), key=points.index)
+        chosen = (
+            points
+            if named_per_scenario is None
+            else sorted(rng.sample(key, min(named_per_scenario, len(key))), key=points.index)
+        )
         plan += [(name, point, None) for point in chosen]
         chance = min(0.5, 2.0 / max(len(points), 1))
         plan += [(name, f"random:{seed}-{name}-{i}:{chance:.3f}", None) for i in range(random_per_scenario)]
@@ -306,8 +370,9 @@ def plan_trials(lab: Lab, *, names: list[str], named_per_scenario: int | None, r
     return plan
 
 
-def run_plan(lab: Lab, plan: list[tuple[str, str, float | None]],
-             report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+def run_plan(
+    lab: Lab, plan: list[tuple[str, str, float | None]], report: Callable[[Outcome], None] | None = None
+) -> list[Outcome]:
     """Run every planned trial."""
     outcomes = []
     for name, fault, kill_after in plan:

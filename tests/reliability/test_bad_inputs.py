@@ -57,8 +57,11 @@ def mounted(kind: str | None, root: Path) -> Iterator[None]:
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip(f"a {kind} project needs root and mount(8) (chmod does not stop root)")
     saved = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
-    steps = ([["mount", "--bind", str(root), str(root)], ["mount", "-o", "remount,ro,bind", str(root)]]
-             if kind == "readonly" else [["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(root)]])
+    steps = (
+        [["mount", "--bind", str(root), str(root)], ["mount", "-o", "remount,ro,bind", str(root)]]
+        if kind == "readonly"
+        else [["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(root)]]
+    )
     done = subprocess.run(steps[0], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         pytest.skip(f"cannot {' '.join(steps[0][:3])} here: {done.stderr.strip()}")

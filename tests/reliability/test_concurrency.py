@@ -39,14 +39,20 @@ def _project(root: Path, deps: list[str] | None = None) -> Path:
     listed = ", ".join(json.dumps(d) for d in deps or [])
     (root / "pyproject.toml").write_text(
         f'[project]\nname = "{root.name}"\nversion = "0.1"\nrequires-python = ">=3.12"\ndependencies = [{listed}]\n'
-        '\n[tool.corral]\nseed = false\n', encoding="utf-8")
+        "\n[tool.corral]\nseed = false\n",
+        encoding="utf-8",
+    )
     (root / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
     return root
 
 
 def _installed(root: Path) -> dict[str, str]:
-    out = subprocess.run([uv_binary(), "pip", "list", "--format", "json", "--python", str(root / ".venv/bin/python")],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [uv_binary(), "pip", "list", "--format", "json", "--python", str(root / ".venv/bin/python")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {p["name"]: p["version"] for p in json.loads(out.stdout)}
 
 
@@ -55,8 +61,10 @@ def _locked(root: Path) -> set[str]:
 
 
 def _all_at_once(commands: list[tuple[list[str], Path]], environ: dict[str, str]) -> list[tuple[int, str]]:
-    procs = [subprocess.Popen(cmd, cwd=cwd, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for cmd, cwd in commands]
+    procs = [
+        subprocess.Popen(cmd, cwd=cwd, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for cmd, cwd in commands
+    ]
     results = []
     for proc in procs:
         _, err = proc.communicate(timeout=300)
@@ -65,11 +73,13 @@ def _all_at_once(commands: list[tuple[list[str], Path]], environ: dict[str, str]
 
 
 def _assert_healthy(root: Path, environ: dict[str, str]) -> None:
-    check = subprocess.run(corral_cmd("lock", "--check"), cwd=root, env=environ, capture_output=True, text=True,
-                           check=False)
+    check = subprocess.run(
+        corral_cmd("lock", "--check"), cwd=root, env=environ, capture_output=True, text=True, check=False
+    )
     assert check.returncode == 0, check.stderr
-    doctor = subprocess.run(corral_cmd("doctor", "--json"), cwd=root, env=environ, capture_output=True, text=True,
-                            check=False)
+    doctor = subprocess.run(
+        corral_cmd("doctor", "--json"), cwd=root, env=environ, capture_output=True, text=True, check=False
+    )
     findings = json.loads(doctor.stdout)["data"].get("findings", [])
     serious = [f for f in findings if f.get("severity") not in {"info", "ok"}]
     assert doctor.returncode == 0, (serious, doctor.stderr)
@@ -96,8 +106,10 @@ def test_sync_racing_run_ends_synced(tmp_path: Path, herd_index: LocalIndex) -> 
     text = (root / "pyproject.toml").read_text().replace('["herd1"]', '["herd1", "herd2==2.0", "herd3"]')
     (root / "pyproject.toml").write_text(text)
     run = ["run", "python", "-c", "import herd2, herd3; assert herd2.__version__ == '2.0'"]
-    results = _all_at_once([(corral_cmd("sync"), root), (corral_cmd(*run), root), (corral_cmd("sync"), root),
-                            (corral_cmd(*run), root)], environ)
+    results = _all_at_once(
+        [(corral_cmd("sync"), root), (corral_cmd(*run), root), (corral_cmd("sync"), root), (corral_cmd(*run), root)],
+        environ,
+    )
     assert [code for code, _ in results] == [0] * 4, results
     assert {"herd1", "herd2", "herd3"} <= set(_installed(root))
     _assert_healthy(root, environ)
@@ -107,8 +119,15 @@ def test_two_projects_share_the_cache_at_once(tmp_path: Path, herd_index: LocalI
     first = _project(tmp_path / "one", ["herd4", "herd5==1.0"])
     second = _project(tmp_path / "two", ["herd5==2.0", "herd6"])
     environ = subprocess_environ(herd_index.simple_url)
-    results = _all_at_once([(corral_cmd("sync"), first), (corral_cmd("sync"), second),
-                            (corral_cmd("add", "herd7"), first), (corral_cmd("add", "herd8"), second)], environ)
+    results = _all_at_once(
+        [
+            (corral_cmd("sync"), first),
+            (corral_cmd("sync"), second),
+            (corral_cmd("add", "herd7"), first),
+            (corral_cmd("add", "herd8"), second),
+        ],
+        environ,
+    )
     assert [code for code, _ in results] == [0] * 4, results
     assert _installed(first)["herd5"] == "1.0"
     assert _installed(second)["herd5"] == "2.0"

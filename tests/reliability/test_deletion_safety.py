@@ -29,11 +29,20 @@ from corral.inventory.store import Store
 from support.reliability import fake_env, tree_digest
 
 if TYPE_CHECKING:
-
     from conftest import Corral
 
-TARGETS = ("root", "home", "project-root", "symlink-to-env", "cfg-and-git", "other-users-env", "dotdot",
-           "cfg-only-data", "env-with-user-files", "mount-inside")
+TARGETS = (
+    "root",
+    "home",
+    "project-root",
+    "symlink-to-env",
+    "cfg-and-git",
+    "other-users-env",
+    "dotdot",
+    "cfg-only-data",
+    "env-with-user-files",
+    "mount-inside",
+)
 
 
 @pytest.fixture
@@ -68,6 +77,7 @@ def guard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         raise AssertionError("safety breach: recreate started building")
 
     monkeypatch.setattr("corral.services.create.create_env", no_build)
+
     def no_swap(*_a: object) -> bool:
         attempts.append("exchange")
         return False
@@ -137,11 +147,25 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "keep.txt").write_text("on another mount\n", encoding="utf-8")
     with _bind_mount(tmp_path / "shared", mounted / "lib" / "python3.11" / "site-packages" / "shared") as ok:
-        yield {"tmp": tmp_path, "home": home, "project": project, "real": real_env, "mount_ok": ok,
-               "targets": {"root": Path("/"), "home": home, "project-root": project, "symlink-to-env": link,
-                           "cfg-and-git": git_env, "other-users-env": foreign,
-                           "dotdot": tmp_path / "envs" / ".." / "envs" / "dd", "cfg-only-data": data,
-                           "env-with-user-files": lookalike, "mount-inside": mounted}}
+        yield {
+            "tmp": tmp_path,
+            "home": home,
+            "project": project,
+            "real": real_env,
+            "mount_ok": ok,
+            "targets": {
+                "root": Path("/"),
+                "home": home,
+                "project-root": project,
+                "symlink-to-env": link,
+                "cfg-and-git": git_env,
+                "other-users-env": foreign,
+                "dotdot": tmp_path / "envs" / ".." / "envs" / "dd",
+                "cfg-only-data": data,
+                "env-with-user-files": lookalike,
+                "mount-inside": mounted,
+            },
+        }
 
 
 def _snapshot(world: World) -> dict[str, dict[str, str]]:
@@ -149,9 +173,16 @@ def _snapshot(world: World) -> dict[str, dict[str, str]]:
 
 
 EXPECTED = {  # target -> a word the refusal must contain
-    "root": "root", "home": "home", "project-root": "project", "symlink-to-env": "symlink",
-    "cfg-and-git": ".git", "other-users-env": "another user", "dotdot": "..", "cfg-only-data": "no interpreter",
-    "env-with-user-files": "src/, thesis.tex at its top level", "mount-inside": "mount point",
+    "root": "root",
+    "home": "home",
+    "project-root": "project",
+    "symlink-to-env": "symlink",
+    "cfg-and-git": ".git",
+    "other-users-env": "another user",
+    "dotdot": "..",
+    "cfg-only-data": "no interpreter",
+    "env-with-user-files": "src/, thesis.tex at its top level",
+    "mount-inside": "mount point",
 }
 
 
@@ -186,8 +217,18 @@ def test_envs_gc_keeps(target: str, corral: Corral, world: World, guard: list[st
     before = _snapshot(world)
     old = time.time() - 400 * 86400
     with Store.open(CorralPaths.from_environment()) as store:  # an inventory row naming the target, its project gone
-        store.upsert(EnvRecord(path=str(path), kind="script", project=str(world["tmp"] / "gone"), interpreter=None,
-                               version=None, creator="uv", created_at=old, last_used=old))
+        store.upsert(
+            EnvRecord(
+                path=str(path),
+                kind="script",
+                project=str(world["tmp"] / "gone"),
+                interpreter=None,
+                version=None,
+                creator="uv",
+                created_at=old,
+                last_used=old,
+            )
+        )
     result = corral("envs", "gc", "--yes", "--older-than", "1d", cwd=world["tmp"])
     assert result.exit_code == 0, result
     assert f"keeping {path}" in result.stderr, result.stderr
@@ -200,7 +241,8 @@ def _recreate_project(world: World, venv_dir: str) -> Path:
     project = world["tmp"] / "victim"
     project.mkdir(exist_ok=True)
     (project / "pyproject.toml").write_text(
-        f'[project]\nname = "victim"\nversion = "0.1"\n[tool.corral]\nvenv-dir = {json.dumps(venv_dir)}\n')
+        f'[project]\nname = "victim"\nversion = "0.1"\n[tool.corral]\nvenv-dir = {json.dumps(venv_dir)}\n'
+    )
     return project
 
 
@@ -253,8 +295,9 @@ def test_kernel_remove_refuses_a_kernelspec_that_is_a_link(
     assert (kernels / "evil").is_symlink()
 
 
-@pytest.mark.parametrize("target", ["home", "symlink-to-env", "cfg-only-data", "env-with-user-files", "dotdot",
-                                    "real-env"])
+@pytest.mark.parametrize(
+    "target", ["home", "symlink-to-env", "cfg-only-data", "env-with-user-files", "dotdot", "real-env"]
+)
 def test_recreate_refuses_a_project_venv_dir_outside(
     target: str, corral: Corral, world: World, guard: list[str]
 ) -> None:

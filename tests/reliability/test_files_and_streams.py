@@ -24,8 +24,16 @@ EXIT_BROKEN_PIPE = 141
 
 
 def _run(*args: str, cwd: Path, index: str | None = None, umask: int = -1) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(corral_cmd(*args), cwd=cwd, env=subprocess_environ(index, CORRAL_SEED="false"),
-                          capture_output=True, text=True, check=False, timeout=300, umask=umask)
+    return subprocess.run(
+        corral_cmd(*args),
+        cwd=cwd,
+        env=subprocess_environ(index, CORRAL_SEED="false"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        umask=umask,
+    )
 
 
 def _mode(path: Path) -> int:
@@ -38,8 +46,12 @@ def test_new_files_get_0666_less_the_umask(tmp_path: Path, local_index: object, 
     url = local_index.simple_url  # type: ignore[attr-defined]
     root = tmp_path / "proj"
     # when: every writer of a project file, and export -o
-    steps = [("init", "--python", str(pyenv_python("3.12")), str(root)), ("python", "pin", "3.12"), ("lock",),
-             ("export", "-o", "requirements.txt")]
+    steps = [
+        ("init", "--python", str(pyenv_python("3.12")), str(root)),
+        ("python", "pin", "3.12"),
+        ("lock",),
+        ("export", "-o", "requirements.txt"),
+    ]
     for step in steps:
         done = _run(*step, cwd=tmp_path if step[0] == "init" else root, index=url, umask=umask)
         assert done.returncode == 0, f"{step}: {done.stderr}"
@@ -64,8 +76,9 @@ def test_a_replaced_file_keeps_its_mode(tmp_path: Path, local_index: object) -> 
     assert _mode(root / ".python-version") == 0o640
 
 
-@pytest.mark.parametrize("argv", [["info"], ["config"], ["export"], ["envs", "list"]],
-                         ids=["info", "config", "export", "envs-list"])
+@pytest.mark.parametrize(
+    "argv", [["info"], ["config"], ["export"], ["envs", "list"]], ids=["info", "config", "export", "envs-list"]
+)
 def test_a_reader_that_left_ends_the_command_quietly(tmp_path: Path, local_index: object, argv: list[str]) -> None:
     # given: a project with an env, and a pipe whose reader is already gone (`corral info | head -0`)
     url = local_index.simple_url  # type: ignore[attr-defined]
@@ -78,8 +91,16 @@ def test_a_reader_that_left_ends_the_command_quietly(tmp_path: Path, local_index
     os.close(read_end)
     # when
     try:
-        done = subprocess.run(corral_cmd(*argv), cwd=root, env=subprocess_environ(url), stdout=write_end,
-                              stderr=subprocess.PIPE, text=True, check=False, timeout=300)
+        done = subprocess.run(
+            corral_cmd(*argv),
+            cwd=root,
+            env=subprocess_environ(url),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=300,
+        )
     finally:
         os.close(write_end)
     # then

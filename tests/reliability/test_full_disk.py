@@ -38,8 +38,10 @@ def _bulky_wheel(dest: Path) -> None:
     noise = random.Random(7)  # noqa: S311 - incompressible filler, not a secret
     files = [("bulky/__init__.py", b'__version__ = "1.0"\n')]
     files += [(f"bulky.libs/libbulky{i}.so", noise.randbytes(MB)) for i in range(6)]
-    files += [(f"{dist_info}/METADATA", b"Metadata-Version: 2.1\nName: bulky\nVersion: 1.0\n\n"),
-              (f"{dist_info}/WHEEL", b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")]
+    files += [
+        (f"{dist_info}/METADATA", b"Metadata-Version: 2.1\nName: bulky\nVersion: 1.0\n\n"),
+        (f"{dist_info}/WHEEL", b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+    ]
     rows = [record_row(name, data) for name, data in files] + [f"{dist_info}/RECORD,,"]
     files.append((f"{dist_info}/RECORD", ("\n".join(rows) + "\n").encode()))
     (dest / "bulky-1.0-py3-none-any.whl").write_bytes(zip_bytes(files, compression=zipfile.ZIP_STORED))
@@ -67,8 +69,9 @@ def tmpfs(where: Path, size: str) -> Iterator[Path]:
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("a real full disk needs root and mount(8)")
     where.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
@@ -133,8 +136,7 @@ def test_add_on_a_full_disk_changes_nothing(corral: Corral, tmp_path: Path, inde
         assert corral("doctor", cwd=root).exit_code == 0
 
 
-def test_add_whose_record_finds_the_disk_full_uninstalls_again(corral: Corral, tmp_path: Path,
-                                                               indexed: None) -> None:
+def test_add_whose_record_finds_the_disk_full_uninstalls_again(corral: Corral, tmp_path: Path, indexed: None) -> None:
     # given: the env on a roomy disk, the project on a full one with one page left (the candidate lock's)
     with tmpfs(tmp_path / "disk", "1m") as disk:
         root = _project(disk / "proj")
@@ -156,8 +158,9 @@ def test_add_whose_record_finds_the_disk_full_uninstalls_again(corral: Corral, t
             assert not [p for p in root.iterdir() if ".corral-" in p.name]
 
 
-def test_sync_on_a_full_disk_blames_the_disk_not_the_index(corral: Corral, tmp_path: Path, indexed: None,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_on_a_full_disk_blames_the_disk_not_the_index(
+    corral: Corral, tmp_path: Path, indexed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # given: a new env to seed with pip (about 10 MB) on a 4 MB disk
     monkeypatch.setenv("CORRAL_SEED", "true")
     with tmpfs(tmp_path / "disk", "4m") as disk:
@@ -175,8 +178,9 @@ def test_sync_on_a_full_disk_blames_the_disk_not_the_index(corral: Corral, tmp_p
         assert not (root / ".venv").exists()
 
 
-def test_recreate_on_a_full_disk_keeps_the_old_env(corral: Corral, tmp_path: Path, indexed: None,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_recreate_on_a_full_disk_keeps_the_old_env(
+    corral: Corral, tmp_path: Path, indexed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with tmpfs(tmp_path / "disk", "30m") as disk:
         root = _project(disk / "proj")
         assert corral("sync", cwd=root).exit_code == 0

@@ -43,12 +43,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """One kill-trial lab per worker: eight packages on a private index, templates built on demand."""
     work = tmp_path_factory.mktemp("killtrials")
     build_packages(work / "pkgs", tuple(Package(n, v) for n in PACKAGES for v in ("1.0", "2.0")))
-    environ = {k: v for k, v in isolated_environ().items()
-               if not k.startswith(("CORRAL_", "PYTHONPATH", "PYTHONHOME", "JUPYTER_"))}
+    environ = {
+        k: v
+        for k, v in isolated_environ().items()
+        if not k.startswith(("CORRAL_", "PYTHONPATH", "PYTHONHOME", "JUPYTER_"))
+    }
     pythons = {v: pyenv_python(v) for v in ("3.12", "3.13")}
     with serve_index(work / "pkgs") as index:
-        yield Lab(work / "lab", index_url=index.simple_url, pythons=pythons, base_environ=environ,
-                  corral=corral_exe())
+        yield Lab(work / "lab", index_url=index.simple_url, pythons=pythons, base_environ=environ, corral=corral_exe())
 
 
 def _explain(outcomes: list[Outcome]) -> str:
@@ -57,16 +59,19 @@ def _explain(outcomes: list[Outcome]) -> str:
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_kill_sample_keeps_record_and_env(scenario: str, lab: Lab) -> None:
-    plan = plan_trials(lab, names=[scenario], named_per_scenario=3, random_per_scenario=1, timer_per_scenario=1,
-                       seed=2026)
+    plan = plan_trials(
+        lab, names=[scenario], named_per_scenario=3, random_per_scenario=1, timer_per_scenario=1, seed=2026
+    )
     outcomes = [lab.trial(name, fault, kill_after=after) for name, fault, after in plan]
     assert all(o.passed for o in outcomes), _explain(outcomes)
     assert sum(o.killed for o in outcomes) >= 3, "the sample must really kill"
 
 
-@pytest.mark.parametrize(("scenario", "point", "why"), [*REGRESSIONS, *((s, p, "key recovery path") for s, p in
-                                                                       KEY_TRIALS)],
-                         ids=[f"{s}-{p}" for s, p, _ in REGRESSIONS] + [f"{s}-{p}" for s, p in KEY_TRIALS])
+@pytest.mark.parametrize(
+    ("scenario", "point", "why"),
+    [*REGRESSIONS, *((s, p, "key recovery path") for s, p in KEY_TRIALS)],
+    ids=[f"{s}-{p}" for s, p, _ in REGRESSIONS] + [f"{s}-{p}" for s, p in KEY_TRIALS],
+)
 def test_kill_regression(scenario: str, point: str, why: str, lab: Lab) -> None:
     if not any(fnmatchcase(passed, point) for passed in lab.points(scenario)):
         pytest.fail(f"{scenario} no longer passes fault point {point}; update the list ({why})")
@@ -77,6 +82,12 @@ def test_kill_regression(scenario: str, point: str, why: str, lab: Lab) -> None:
 
 def test_fault_points_cover_every_write_rename_and_engine_call(lab: Lab) -> None:
     points = {p for name in SCENARIOS for p in lab.points(name)}
-    for needed in ("txn.after-journal", "write:pylock.toml:before-rename", "engine:uv pip install",
-                   "recreate:before-swap", "remove-env:renamed", "sync:applied"):
+    for needed in (
+        "txn.after-journal",
+        "write:pylock.toml:before-rename",
+        "engine:uv pip install",
+        "recreate:before-swap",
+        "remove-env:renamed",
+        "sync:applied",
+    ):
         assert needed in points, sorted(points)

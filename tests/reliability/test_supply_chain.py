@@ -36,8 +36,12 @@ def tampering_index(tmp_path: Path) -> Iterator[tuple[LocalIndex, Path]]:
 
 
 def _installed(root: Path) -> dict[str, str]:
-    out = subprocess.run([uv_binary(), "pip", "list", "--format", "json", "--python", str(root / ".venv/bin/python")],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [uv_binary(), "pip", "list", "--format", "json", "--python", str(root / ".venv/bin/python")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {p["name"]: p["version"] for p in json.loads(out.stdout)}
 
 
@@ -46,7 +50,8 @@ def _project(tmp_path: Path) -> Path:
     root.mkdir()
     (root / "pyproject.toml").write_text(
         '[project]\nname = "demo"\nversion = "0.1"\nrequires-python = ">=3.12"\ndependencies = ["trusty"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
     return root
 

@@ -65,12 +65,20 @@ def swapping(a: Path, b: Path) -> Iterator[list[int]]:
             exchange(a, b)
 
 
-def corral_run(*args: str, cwd: Path, extra_env: dict[str, str] | None = None,
-               timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def corral_run(
+    *args: str, cwd: Path, extra_env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """`python -m corral ARGS` in a subprocess with this test's (isolated) environment."""
     environ = dict(os.environ)
     if OTHER_SRC:
         environ["PYTHONPATH"] = OTHER_SRC
     environ.update(extra_env or {})
-    return subprocess.run([sys.executable, "-m", "corral", *args], cwd=cwd, env=environ, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "corral", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -58,9 +58,15 @@ class World:
 
     def fill(self, text: str) -> str:
         """Expand {root} {tmp} {victim} {home} {py312} {py312dir} {secret} in a case's text."""
-        for key, value in (("{root}", self.root), ("{tmp}", self.tmp), ("{victim}", self.victim),
-                           ("{home}", self.home), ("{py312dir}", self.py312.parent), ("{py312}", self.py312),
-                           ("{secret}", SECRET)):
+        for key, value in (
+            ("{root}", self.root),
+            ("{tmp}", self.tmp),
+            ("{victim}", self.victim),
+            ("{home}", self.home),
+            ("{py312dir}", self.py312.parent),
+            ("{py312}", self.py312),
+            ("{secret}", SECRET),
+        ):
             text = text.replace(key, str(value))
         return text
 
@@ -68,8 +74,16 @@ class World:
 def make_world(tmp: Path, caches: Path) -> World:
     """Create the victim's files and an empty project folder under `tmp`."""
     py312 = pyenv_python("3.12")
-    world = World(tmp=tmp, root=tmp / "proj", victim=tmp / "victim", home=tmp / "home",
-                  corral_home=tmp / "corral-home", jupyter=tmp / "jupyter", caches=caches, py312=py312)
+    world = World(
+        tmp=tmp,
+        root=tmp / "proj",
+        victim=tmp / "victim",
+        home=tmp / "home",
+        corral_home=tmp / "corral-home",
+        jupyter=tmp / "jupyter",
+        caches=caches,
+        py312=py312,
+    )
     files = {
         "victim/notes.txt": "my notes\n",
         "victim/secret.txt": SECRET + "\n",
@@ -143,12 +157,14 @@ def _fake_env(world: World, path: Path, spec: Mapping[str, Any]) -> None:
     """An env a repository ships (made elsewhere): pyvenv.cfg, bin/python, site-packages, maybe a record."""
     (path / "bin").mkdir(parents=True, exist_ok=True)
     (path / "lib" / "python3.12" / "site-packages").mkdir(parents=True, exist_ok=True)
-    (path / "pyvenv.cfg").write_text(world.fill(spec.get("cfg", "home = {py312dir}\nversion = 3.12.1\n")),
-                                     encoding="utf-8")
+    (path / "pyvenv.cfg").write_text(
+        world.fill(spec.get("cfg", "home = {py312dir}\nversion = 3.12.1\n")), encoding="utf-8"
+    )
     python = path / "bin" / "python"
     if spec.get("python") == "script":  # a planted program that leaves a mark in the victim's folder when run
-        python.write_text(world.fill('#!/bin/sh\necho ran >> {victim}/PWNED-by-python\nexec {py312} "$@"\n'),
-                          encoding="utf-8")
+        python.write_text(
+            world.fill('#!/bin/sh\necho ran >> {victim}/PWNED-by-python\nexec {py312} "$@"\n'), encoding="utf-8"
+        )
         python.chmod(0o755)
     else:
         python.symlink_to(world.py312)
@@ -158,11 +174,19 @@ def _fake_env(world: World, path: Path, spec: Mapping[str, Any]) -> None:
     if isinstance(record, str):
         (path / "corral-env.json").write_text(world.fill(record), encoding="utf-8")
     elif isinstance(record, dict):
-        data = {"corral_version": "0.1.0", "creator": "uv", "interpreter": str(world.py312),
-                "interpreter_realpath": str(world.py312), "python_version": "3.12.1", "implementation": "CPython",
-                "project": str(world.root), "created_at": "2026-01-01T00:00:00+00:00",
-                "options": {"system_site_packages": False, "seed": False, "prompt": "demo"}, "kind": "project",
-                "schema": 1}
+        data = {
+            "corral_version": "0.1.0",
+            "creator": "uv",
+            "interpreter": str(world.py312),
+            "interpreter_realpath": str(world.py312),
+            "python_version": "3.12.1",
+            "implementation": "CPython",
+            "project": str(world.root),
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "options": {"system_site_packages": False, "seed": False, "prompt": "demo"},
+            "kind": "project",
+            "schema": 1,
+        }
         data.update({k: world.fill(v) if isinstance(v, str) else v for k, v in record.items()})
         (path / "corral-env.json").write_text(json.dumps(data), encoding="utf-8")
 
@@ -199,8 +223,23 @@ def plant(world: World, spec: Mapping[str, Any]) -> None:  # noqa: C901 - one st
         _chown_tree(root / rel, NOBODY)
     if spec.get("git_track"):  # what a `git pull` of a commit tracking these paths brings (tracked, committed)
         subprocess.run(["git", "-C", str(root), "add", "-f", "--", *spec["git_track"]], check=True, capture_output=True)
-        subprocess.run(["git", "-C", str(root), "-c", "user.name=x", "-c", "user.email=x@example.invalid", "commit",
-                        "-q", "-m", "track"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "-c",
+                "user.name=x",
+                "-c",
+                "user.email=x@example.invalid",
+                "commit",
+                "-q",
+                "-m",
+                "track",
+            ],
+            check=True,
+            capture_output=True,
+        )
 
 
 def _clear(path: Path) -> None:
@@ -223,8 +262,9 @@ def _plant_contents(world: World, spec: Mapping[str, Any]) -> None:
         path.write_bytes(data)
     for edit in spec.get("edits", []):
         path = world.root / edit["file"]
-        text, count = re.subn(edit["find"], world.fill(edit["replace"]).replace("\\", "\\\\"),
-                              path.read_text(encoding="utf-8"), count=1)
+        text, count = re.subn(
+            edit["find"], world.fill(edit["replace"]).replace("\\", "\\\\"), path.read_text(encoding="utf-8"), count=1
+        )
         assert count == 1, f"edit {edit} found nothing in {path}"
         path.write_text(text, encoding="utf-8")
 
@@ -272,8 +312,9 @@ def bind_mounts(world: World, mounts: Mapping[str, str]) -> Iterator[None]:
         for rel, source in mounts.items():
             point = world.root / rel
             point.mkdir(parents=True, exist_ok=True)
-            result = subprocess.run(["mount", "--bind", world.fill(source), str(point)],
-                                    capture_output=True, text=True, check=False)
+            result = subprocess.run(
+                ["mount", "--bind", world.fill(source), str(point)], capture_output=True, text=True, check=False
+            )
             if result.returncode != 0:
                 pytest.skip(f"cannot bind-mount here: {result.stderr.strip()}")
         yield
@@ -306,11 +347,20 @@ class CorralRun:
 def corral_environ(world: World, index_url: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a corral subprocess: the victim's HOME, corral's folders, caches, the local index."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "CORRAL_", "XDG_"))}
-    environ.update(HOME=str(world.home), CORRAL_HOME=str(world.corral_home), JUPYTER_DATA_DIR=str(world.jupyter),
-                   UV_CACHE_DIR=str(world.caches / "uv"), PIP_CACHE_DIR=str(world.caches / "pip"),
-                   XDG_CACHE_HOME=str(world.caches / "xdg"), PIP_CONFIG_FILE=os.devnull, PIP_NO_INPUT="1",
-                   PIP_DISABLE_PIP_VERSION_CHECK="1", UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never",
-                   PYTHONDONTWRITEBYTECODE="1")
+    environ.update(
+        HOME=str(world.home),
+        CORRAL_HOME=str(world.corral_home),
+        JUPYTER_DATA_DIR=str(world.jupyter),
+        UV_CACHE_DIR=str(world.caches / "uv"),
+        PIP_CACHE_DIR=str(world.caches / "pip"),
+        XDG_CACHE_HOME=str(world.caches / "xdg"),
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_NO_INPUT="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        UV_NO_CONFIG="1",
+        UV_PYTHON_DOWNLOADS="never",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     # rustup's proxies write to $HOME/.rustup: not corral's doing, so not on this PATH
     environ["PATH"] = os.pathsep.join(p for p in environ.get("PATH", "").split(os.pathsep) if ".cargo" not in p)
     environ.pop("VIRTUAL_ENV", None)
@@ -322,18 +372,32 @@ def corral_environ(world: World, index_url: str | None, extra: Mapping[str, str]
     return environ
 
 
-def run_corral(world: World, argv: list[str], *, environ: Mapping[str, str], cwd: Path | None = None,
-               timeout: float = 60, memory_mb: int | None = None, stdin: str | None = None) -> CorralRun:
+def run_corral(
+    world: World,
+    argv: list[str],
+    *,
+    environ: Mapping[str, str],
+    cwd: Path | None = None,
+    timeout: float = 60,
+    memory_mb: int | None = None,
+    stdin: str | None = None,
+) -> CorralRun:
     """Run `python -m corral ARGV` in its own session; kill the whole group after `timeout` seconds."""
 
     def limits() -> None:
         if memory_mb:
             resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
 
-    proc = subprocess.Popen([sys.executable, "-m", "corral", *argv], cwd=cwd or world.root, env=dict(environ),
-                            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=limits if memory_mb else None)  # noqa: PLW1509 - setrlimit only
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "corral", *argv],
+        cwd=cwd or world.root,
+        env=dict(environ),
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=limits if memory_mb else None,  # noqa: PLW1509 - setrlimit only
+    )
     try:
         out, err = proc.communicate(input=stdin.encode() if stdin is not None else None, timeout=timeout)
         code: int | None = proc.returncode
@@ -349,13 +413,31 @@ def run_corral(world: World, argv: list[str], *, environ: Mapping[str, str], cwd
 # (bash and zsh run command substitutions found in PS1, ksh expands it, fish runs fish_prompt), then runs `ls`
 # (the first thing a user types after cd; a planted bin/ls of an activated env would run).
 _SHELL_EVAL = {
-    "bash": ["bash", "--norc", "--noprofile", "-c", 'eval "$(cat "$1")"; printf "%s\\n" "${PS1@P}"; ls >/dev/null',
-             "_", "{file}"],
-    "zsh": ["zsh", "-f", "-c", 'setopt prompt_subst; eval "$(cat "$1")"; print -P -- "$PS1"; ls >/dev/null', "_",
-            "{file}"],
+    "bash": [
+        "bash",
+        "--norc",
+        "--noprofile",
+        "-c",
+        'eval "$(cat "$1")"; printf "%s\\n" "${PS1@P}"; ls >/dev/null',
+        "_",
+        "{file}",
+    ],
+    "zsh": [
+        "zsh",
+        "-f",
+        "-c",
+        'setopt prompt_subst; eval "$(cat "$1")"; print -P -- "$PS1"; ls >/dev/null',
+        "_",
+        "{file}",
+    ],
     "ksh": ["ksh", "-c", 'eval "$(cat "$1")"; eval "print -r -- \\"$PS1\\""; ls >/dev/null', "_", "{file}"],
-    "fish": ["fish", "--no-config", "-c",
-             "source $argv[1]; if functions -q fish_prompt; fish_prompt; end; ls >/dev/null", "{file}"],
+    "fish": [
+        "fish",
+        "--no-config",
+        "-c",
+        "source $argv[1]; if functions -q fish_prompt; fish_prompt; end; ls >/dev/null",
+        "{file}",
+    ],
     "tcsh": ["tcsh", "-f", "-c", "set prompt=''; source '{file}'; echo \"$prompt\"; ls >/dev/null"],
 }
 
@@ -372,8 +454,15 @@ def evaluate_in_shell(world: World, shell: str, code: str, environ: Mapping[str,
     argv = [arg.replace("{file}", str(script)) for arg in _SHELL_EVAL[shell]]
     shell_home = world.corral_home / "shell-home"  # the shell's own state (fish writes ~/.config/fish) is not ours
     shell_home.mkdir(exist_ok=True)
-    done = subprocess.run(argv, cwd=world.victim, env={**environ, "HOME": str(shell_home)}, capture_output=True,
-                          text=True, timeout=30, check=False)
+    done = subprocess.run(
+        argv,
+        cwd=world.victim,
+        env={**environ, "HOME": str(shell_home)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     return f"exit {done.returncode}: {done.stdout.strip()} {done.stderr.strip()}"
 
 

@@ -1,4 +1,4 @@
-""""Provably an env": pyvenv.cfg, an interpreter, site-packages, nothing foreign at top level, or corral's record.
+""" "Provably an env": pyvenv.cfg, an interpreter, site-packages, nothing foreign at top level, or corral's record.
 
 Every env a real creator makes must pass (uv, python -m venv of several versions); a data folder holding a
 pyvenv.cfg, or an env-shaped folder holding the user's files, must not. corral's own inventory record (path and
@@ -56,16 +56,19 @@ def test_every_env_a_real_creator_makes_is_provably_one(tmp_path: Path, maker: s
     assert set(os.listdir(env)) <= set(ENV_NAMES)
 
 
-@pytest.mark.parametrize(("shape", "expected"), [
-    ("cfg-only", "no interpreter"),
-    ("no-site-packages", "no site-packages"),
-    ("user-file", "notes.txt at its top level"),
-    ("src-folder", "src/ at its top level"),
-    ("docs-folder", "docs/ at its top level"),
-    ("bin-is-a-file", "no interpreter"),
-    ("cfg-folder-name-as-file", "share at its top level"),
-    ("fifo", "pipe at its top level"),
-])
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ("cfg-only", "no interpreter"),
+        ("no-site-packages", "no site-packages"),
+        ("user-file", "notes.txt at its top level"),
+        ("src-folder", "src/ at its top level"),
+        ("docs-folder", "docs/ at its top level"),
+        ("bin-is-a-file", "no interpreter"),
+        ("cfg-folder-name-as-file", "share at its top level"),
+        ("fifo", "pipe at its top level"),
+    ],
+)
 def test_folders_that_are_not_provably_an_env(tmp_path: Path, shape: str, expected: str) -> None:
     target = tmp_path / "target"
     if shape == "cfg-only":
@@ -126,8 +129,9 @@ def test_a_forged_provenance_file_is_no_record(tmp_path: Path, paths: CorralPath
     assert "data/ at its top level" in (_refuse(env, tmp_path, paths=paths) or "")
 
 
-def test_recreate_may_rebuild_a_damaged_env_only_when_corral_recorded_making_it(tmp_path: Path,
-                                                                              paths: CorralPaths) -> None:
+def test_recreate_may_rebuild_a_damaged_env_only_when_corral_recorded_making_it(
+    tmp_path: Path, paths: CorralPaths
+) -> None:
     env = fake_env(tmp_path / "env")
     shutil.rmtree(env / "bin")  # damaged: no interpreter
     assert "no interpreter" in (_refuse(env, tmp_path, paths=paths, allow_broken_corral_env=True) or "")

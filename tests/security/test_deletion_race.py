@@ -51,8 +51,9 @@ def test_envs_rm_never_deletes_through_a_swapped_parent(tmp_path: Path) -> None:
         _reset(a)
         with swapping(a, b) as swaps:
             done = corral_run("envs", "rm", "--yes", str(a / "env"), cwd=tmp_path)
-        assert tree_digest(refused) == before, (f"trial {trial}: the refused folder changed "
-                                               f"(rc {done.returncode}: {done.stderr.strip()})")
+        assert tree_digest(refused) == before, (
+            f"trial {trial}: the refused folder changed (rc {done.returncode}: {done.stderr.strip()})"
+        )
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
         assert done.returncode in {0, 1}, done.stderr
         if done.returncode == 0:

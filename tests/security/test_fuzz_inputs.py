@@ -46,26 +46,82 @@ from corral.services.trust import check_trust
 
 # CORRAL_FUZZ_SCALE=20 runs twenty times the examples (a deeper hunt than CI's ~30 s).
 _SCALE = int(os.environ.get("CORRAL_FUZZ_SCALE", "1"))
-LIBRARY = settings(max_examples=250 * _SCALE, deadline=None, derandomize=True, database=None,
-                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                          HealthCheck.function_scoped_fixture])
+LIBRARY = settings(
+    max_examples=250 * _SCALE,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 CLI = settings(LIBRARY, max_examples=25 * _SCALE)
 
 # ------------------------------------------------------------------ strategies
 
 # Text as a hostile file holds it: control characters, bidi overrides, NUL, non-BMP, quotes and TOML/JSON syntax.
-_ODD = ["\x00", "\n", "\r", "\t", "\x1b[2J", "\x1b]0;x\x07", "\u202e", "\u2028", "\ufeff", "\U0001f40d", "é", '"',
-        "'", "\\", "=", "[", "]", "{", "}", "#", ";", " ", "-r ", "--index-url ", "../", "/", "~", "$HOME", "%s"]
+_ODD = [
+    "\x00",
+    "\n",
+    "\r",
+    "\t",
+    "\x1b[2J",
+    "\x1b]0;x\x07",
+    "\u202e",
+    "\u2028",
+    "\ufeff",
+    "\U0001f40d",
+    "é",
+    '"',
+    "'",
+    "\\",
+    "=",
+    "[",
+    "]",
+    "{",
+    "}",
+    "#",
+    ";",
+    " ",
+    "-r ",
+    "--index-url ",
+    "../",
+    "/",
+    "~",
+    "$HOME",
+    "%s",
+]
 odd_text = st.one_of(
     st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
     st.lists(st.sampled_from(_ODD) | st.text("abc.-_0123456789", max_size=4), max_size=8).map("".join),
 )
-plausible = st.sampled_from(["demo", "alpha", "alpha>=1", "1.0", ">=3.12", "3.12", ".venv", "dev", "uv", "pip",
-                             "https://127.0.0.1:9/simple", "file:///nonexistent/x.whl", ""])
-scalar = st.one_of(odd_text, plausible, st.integers(-(2**63), 2**63 - 1), st.booleans(),
-                   st.floats(allow_nan=False, allow_infinity=False))
-toml_value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=4)
-                          | st.dictionaries(odd_text | plausible, inner, max_size=4), max_leaves=12)
+plausible = st.sampled_from(
+    [
+        "demo",
+        "alpha",
+        "alpha>=1",
+        "1.0",
+        ">=3.12",
+        "3.12",
+        ".venv",
+        "dev",
+        "uv",
+        "pip",
+        "https://127.0.0.1:9/simple",
+        "file:///nonexistent/x.whl",
+        "",
+    ]
+)
+scalar = st.one_of(
+    odd_text,
+    plausible,
+    st.integers(-(2**63), 2**63 - 1),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+toml_value = st.recursive(
+    scalar,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_text | plausible, inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def _toml_key(key: str) -> str:
@@ -106,85 +162,192 @@ def _maybe(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(values, values, toml_value)
 
 
-requirement = st.one_of(plausible, odd_text.map(lambda t: "alpha" + t), st.sampled_from(
-    ["alpha\n-r ../secret.txt", "alpha @ file:///etc/passwd", "alpha; python_version > '3'", "alpha[fast]",
-     "alpha @ https://127.0.0.1:9/a.whl\n--index-url http://127.0.0.1:9/"]))
-corral_table = st.fixed_dictionaries({}, optional={
-    key: _maybe(values) for key, values in {
-        "venv-dir": st.sampled_from([".venv", "env", "../outside", "/elsewhere", "", ".", "a\nb"]),
-        "default-groups": st.lists(st.sampled_from(["dev", "docs", "x\ny"]), max_size=3),
-        "prompt": odd_text, "engine": st.sampled_from(["uv", "pip", "conda"]), "seed": st.booleans(),
-        "index-url": st.sampled_from(["https://127.0.0.1:9/simple", "ftp://x", "http://a b/"]),
-        "extra-index-urls": st.lists(st.sampled_from(["https://127.0.0.1:9/simple", "x\ny"]), max_size=2),
-        "python": st.sampled_from(["3.12", ">=3.99", "banana", "/bin/sh"]),
-        "creator": st.sampled_from(["uv", "venv", "virtualenv", "docker"]),
-        "system-site-packages": st.booleans(),
-    }.items()})
-pyproject_doc = st.fixed_dictionaries({}, optional={
-    "project": _maybe(st.fixed_dictionaries(
-        {"name": _maybe(st.sampled_from(["demo", "my-app"]))},
-        optional={"version": _maybe(st.just("0.1.0")), "requires-python": _maybe(st.sampled_from([">=3.12", ">=4"])),
-                  "dependencies": _maybe(st.lists(requirement, max_size=3)),
-                  "optional-dependencies": _maybe(st.dictionaries(plausible | odd_text,
-                                                                  st.lists(requirement, max_size=2), max_size=2))})),
-    "dependency-groups": _maybe(st.dictionaries(plausible | odd_text, st.lists(
-        requirement | st.fixed_dictionaries({"include-group": plausible | odd_text}), max_size=2), max_size=2)),
-    "tool": _maybe(st.fixed_dictionaries({}, optional={"corral": _maybe(corral_table)})),
-})
+requirement = st.one_of(
+    plausible,
+    odd_text.map(lambda t: "alpha" + t),
+    st.sampled_from(
+        [
+            "alpha\n-r ../secret.txt",
+            "alpha @ file:///etc/passwd",
+            "alpha; python_version > '3'",
+            "alpha[fast]",
+            "alpha @ https://127.0.0.1:9/a.whl\n--index-url http://127.0.0.1:9/",
+        ]
+    ),
+)
+corral_table = st.fixed_dictionaries(
+    {},
+    optional={
+        key: _maybe(values)
+        for key, values in {
+            "venv-dir": st.sampled_from([".venv", "env", "../outside", "/elsewhere", "", ".", "a\nb"]),
+            "default-groups": st.lists(st.sampled_from(["dev", "docs", "x\ny"]), max_size=3),
+            "prompt": odd_text,
+            "engine": st.sampled_from(["uv", "pip", "conda"]),
+            "seed": st.booleans(),
+            "index-url": st.sampled_from(["https://127.0.0.1:9/simple", "ftp://x", "http://a b/"]),
+            "extra-index-urls": st.lists(st.sampled_from(["https://127.0.0.1:9/simple", "x\ny"]), max_size=2),
+            "python": st.sampled_from(["3.12", ">=3.99", "banana", "/bin/sh"]),
+            "creator": st.sampled_from(["uv", "venv", "virtualenv", "docker"]),
+            "system-site-packages": st.booleans(),
+        }.items()
+    },
+)
+pyproject_doc = st.fixed_dictionaries(
+    {},
+    optional={
+        "project": _maybe(
+            st.fixed_dictionaries(
+                {"name": _maybe(st.sampled_from(["demo", "my-app"]))},
+                optional={
+                    "version": _maybe(st.just("0.1.0")),
+                    "requires-python": _maybe(st.sampled_from([">=3.12", ">=4"])),
+                    "dependencies": _maybe(st.lists(requirement, max_size=3)),
+                    "optional-dependencies": _maybe(
+                        st.dictionaries(plausible | odd_text, st.lists(requirement, max_size=2), max_size=2)
+                    ),
+                },
+            )
+        ),
+        "dependency-groups": _maybe(
+            st.dictionaries(
+                plausible | odd_text,
+                st.lists(requirement | st.fixed_dictionaries({"include-group": plausible | odd_text}), max_size=2),
+                max_size=2,
+            )
+        ),
+        "tool": _maybe(st.fixed_dictionaries({}, optional={"corral": _maybe(corral_table)})),
+    },
+)
 hexes = st.sampled_from(["0" * 64, "a" * 64, "zz", "", "0" * 63 + "\n"])
-file_entry = st.fixed_dictionaries({}, optional={
-    "name": _maybe(st.sampled_from(["alpha-2.0-py3-none-any.whl", "../x.whl", "a b.whl"])),
-    "url": _maybe(st.sampled_from(["https://127.0.0.1:9/alpha-2.0-py3-none-any.whl", "file:///etc/passwd",
-                                   "http://127.0.0.1:9/a.whl\n-r ../secret.txt", "ftp://x/a.whl", "a.whl --pre"])),
-    "path": _maybe(st.sampled_from(["a.whl", "../../x.whl", "/etc/passwd"])),
-    "hashes": _maybe(st.fixed_dictionaries({"sha256": _maybe(hexes)})),
-})
-package = st.fixed_dictionaries({"name": _maybe(st.sampled_from(["alpha", "Alpha_", "al\npha"]))}, optional={
-    "version": _maybe(st.sampled_from(["2.0", "x", ""])), "marker": _maybe(st.sampled_from(
-        ["python_version >= '3'", "'dev' in dependency_groups", "os_name == 'nt' or", "extra == 'x\ny'"])),
-    "requires-python": _maybe(st.sampled_from([">=3.8", ">=9", "junk"])),
-    "index": _maybe(st.sampled_from(["https://127.0.0.1:9/simple", "https://127.0.0.1:9/simple/alpha/", "ftp://x",
-                                     "https://127.0.0.1:9/s\nimple"])),
-    "wheels": _maybe(st.lists(file_entry, max_size=2)), "sdist": _maybe(file_entry), "archive": _maybe(file_entry),
-    "directory": _maybe(st.fixed_dictionaries({"path": _maybe(st.sampled_from([".", "..", "/"])),
-                                               "editable": _maybe(st.booleans())})),
-    "vcs": _maybe(st.fixed_dictionaries({"type": _maybe(st.sampled_from(["git", "cvs"])),
-                                         "url": _maybe(st.sampled_from(["https://127.0.0.1:9/r.git", "ext::sh"])),
-                                         "commit-id": _maybe(st.sampled_from(["abc123", "-c x"]))})),
-})
+file_entry = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": _maybe(st.sampled_from(["alpha-2.0-py3-none-any.whl", "../x.whl", "a b.whl"])),
+        "url": _maybe(
+            st.sampled_from(
+                [
+                    "https://127.0.0.1:9/alpha-2.0-py3-none-any.whl",
+                    "file:///etc/passwd",
+                    "http://127.0.0.1:9/a.whl\n-r ../secret.txt",
+                    "ftp://x/a.whl",
+                    "a.whl --pre",
+                ]
+            )
+        ),
+        "path": _maybe(st.sampled_from(["a.whl", "../../x.whl", "/etc/passwd"])),
+        "hashes": _maybe(st.fixed_dictionaries({"sha256": _maybe(hexes)})),
+    },
+)
+package = st.fixed_dictionaries(
+    {"name": _maybe(st.sampled_from(["alpha", "Alpha_", "al\npha"]))},
+    optional={
+        "version": _maybe(st.sampled_from(["2.0", "x", ""])),
+        "marker": _maybe(
+            st.sampled_from(
+                ["python_version >= '3'", "'dev' in dependency_groups", "os_name == 'nt' or", "extra == 'x\ny'"]
+            )
+        ),
+        "requires-python": _maybe(st.sampled_from([">=3.8", ">=9", "junk"])),
+        "index": _maybe(
+            st.sampled_from(
+                [
+                    "https://127.0.0.1:9/simple",
+                    "https://127.0.0.1:9/simple/alpha/",
+                    "ftp://x",
+                    "https://127.0.0.1:9/s\nimple",
+                ]
+            )
+        ),
+        "wheels": _maybe(st.lists(file_entry, max_size=2)),
+        "sdist": _maybe(file_entry),
+        "archive": _maybe(file_entry),
+        "directory": _maybe(
+            st.fixed_dictionaries(
+                {"path": _maybe(st.sampled_from([".", "..", "/"])), "editable": _maybe(st.booleans())}
+            )
+        ),
+        "vcs": _maybe(
+            st.fixed_dictionaries(
+                {
+                    "type": _maybe(st.sampled_from(["git", "cvs"])),
+                    "url": _maybe(st.sampled_from(["https://127.0.0.1:9/r.git", "ext::sh"])),
+                    "commit-id": _maybe(st.sampled_from(["abc123", "-c x"])),
+                }
+            )
+        ),
+    },
+)
 pylock_doc = st.fixed_dictionaries(
     {"lock-version": _maybe(st.sampled_from(["1.0", "2.0", "1"])), "created-by": _maybe(st.just("corral"))},
-    optional={"requires-python": _maybe(st.sampled_from([">=3.8", "junk"])),
-              "default-groups": _maybe(st.lists(plausible, max_size=2)),
-              "dependency-groups": _maybe(st.lists(plausible, max_size=2)),
-              "extras": _maybe(st.lists(plausible, max_size=2)),
-              "packages": _maybe(st.lists(package, max_size=3))})
+    optional={
+        "requires-python": _maybe(st.sampled_from([">=3.8", "junk"])),
+        "default-groups": _maybe(st.lists(plausible, max_size=2)),
+        "dependency-groups": _maybe(st.lists(plausible, max_size=2)),
+        "extras": _maybe(st.lists(plausible, max_size=2)),
+        "packages": _maybe(st.lists(package, max_size=3)),
+    },
+)
 raw_bytes = st.binary(max_size=200)
-toml_text = st.one_of(pyproject_doc.map(to_toml), st.dictionaries(odd_text, toml_value, max_size=4).map(to_toml),
-                      odd_text)
+toml_text = st.one_of(
+    pyproject_doc.map(to_toml), st.dictionaries(odd_text, toml_value, max_size=4).map(to_toml), odd_text
+)
 cfg_text = st.one_of(
-    st.lists(st.tuples(st.sampled_from(["home", "version", "version_info", "include-system-site-packages", "uv",
-                                        "virtualenv", "prompt", "executable"]) | odd_text, odd_text | plausible),
-             max_size=6).map(lambda pairs: "".join(f"{k} = {v}\n" for k, v in pairs)),
-    odd_text)
-json_value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | odd_text,
-                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_text, inner, max_size=4),
-                          max_leaves=12)
-provenance_doc = st.fixed_dictionaries({}, optional={
-    key: _maybe(values) for key, values in {
-        "corral_version": st.just("0.1.0"), "creator": st.just("uv"),
-        "location": st.sampled_from([".venv", "/", "{env}", "../x"]), "interpreter": st.just(sys.executable),
-        "interpreter_realpath": st.just(sys.executable), "python_version": st.just("3.12.1"),
-        "implementation": st.just("CPython"), "project": st.none() | st.just("{root}"), "created_at": st.just("x"),
-        "options": st.dictionaries(plausible, scalar, max_size=2), "kind": st.sampled_from(["project", "script"]),
-        "schema": st.integers(),
-    }.items()})
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "home",
+                    "version",
+                    "version_info",
+                    "include-system-site-packages",
+                    "uv",
+                    "virtualenv",
+                    "prompt",
+                    "executable",
+                ]
+            )
+            | odd_text,
+            odd_text | plausible,
+        ),
+        max_size=6,
+    ).map(lambda pairs: "".join(f"{k} = {v}\n" for k, v in pairs)),
+    odd_text,
+)
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | odd_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_text, inner, max_size=4),
+    max_leaves=12,
+)
+provenance_doc = st.fixed_dictionaries(
+    {},
+    optional={
+        key: _maybe(values)
+        for key, values in {
+            "corral_version": st.just("0.1.0"),
+            "creator": st.just("uv"),
+            "location": st.sampled_from([".venv", "/", "{env}", "../x"]),
+            "interpreter": st.just(sys.executable),
+            "interpreter_realpath": st.just(sys.executable),
+            "python_version": st.just("3.12.1"),
+            "implementation": st.just("CPython"),
+            "project": st.none() | st.just("{root}"),
+            "created_at": st.just("x"),
+            "options": st.dictionaries(plausible, scalar, max_size=2),
+            "kind": st.sampled_from(["project", "script"]),
+            "schema": st.integers(),
+        }.items()
+    },
+)
 
 
 def as_bytes(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[bytes]:
     """Encoded text, or raw bytes (not UTF-8, NUL, BOM)."""
-    return st.one_of(strategy.map(lambda t: t.encode("utf-8")), raw_bytes,
-                     strategy.map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")))
+    return st.one_of(
+        strategy.map(lambda t: t.encode("utf-8")),
+        raw_bytes,
+        strategy.map(lambda t: b"\xef\xbb\xbf" + t.encode("utf-8")),
+    )
 
 
 pyproject_bytes = as_bytes(toml_text)
@@ -208,13 +371,19 @@ def only_corral_errors(call: Callable[[], Any]) -> Any:
 
 def _target() -> InterpreterInfo:
 
-
-    return InterpreterInfo(path=sys.executable, realpath=sys.executable, implementation="CPython",
-                           version="{}.{}.{}".format(*sys.version_info[:3]),
-                           version_info=(sys.version_info[0], sys.version_info[1], sys.version_info[2]),
-                           machine="x86_64", pointer_bits=64,
-                           platform=sys.platform, prefix=sys.prefix, base_prefix=sys.base_prefix,
-                           marker_env={k: str(v) for k, v in default_environment().items()})
+    return InterpreterInfo(
+        path=sys.executable,
+        realpath=sys.executable,
+        implementation="CPython",
+        version="{}.{}.{}".format(*sys.version_info[:3]),
+        version_info=(sys.version_info[0], sys.version_info[1], sys.version_info[2]),
+        machine="x86_64",
+        pointer_bits=64,
+        platform=sys.platform,
+        prefix=sys.prefix,
+        base_prefix=sys.base_prefix,
+        marker_env={k: str(v) for k, v in default_environment().items()},
+    )
 
 
 def _fake_env(root: Path, cfg: bytes, record: bytes | None = None, stamp: bytes | None = None) -> Path:
@@ -225,8 +394,9 @@ def _fake_env(root: Path, cfg: bytes, record: bytes | None = None, stamp: bytes 
         (env / "bin" / "python").symlink_to(sys.executable)
     (env / "pyvenv.cfg").write_bytes(cfg)
     if record is not None:
-        (env / "corral-env.json").write_bytes(record.replace(b"{env}", os.fsencode(env))
-                                              .replace(b"{root}", os.fsencode(root)))
+        (env / "corral-env.json").write_bytes(
+            record.replace(b"{env}", os.fsencode(env)).replace(b"{root}", os.fsencode(root))
+        )
     if stamp is not None:
         (env / "corral-sync.json").write_bytes(stamp)
     return env
@@ -273,8 +443,9 @@ def test_lock_check_and_selection_never_crash_and_never_inject(document: dict[st
     if checked is None:
         return
     with tempfile.TemporaryDirectory() as tmp:
-        chosen = only_corral_errors(lambda: select_packages(document, target=_target(), selection=Selection(),
-                                                            lock_dir=Path(tmp)))
+        chosen = only_corral_errors(
+            lambda: select_packages(document, target=_target(), selection=Selection(), lock_dir=Path(tmp))
+        )
     for item in chosen or []:
         for line in (item.requirement_line(), *hashed_lines([item])):
             assert not any(c in line for c in "\n\r\x00"), f"an injected line: {line!r}"
@@ -326,15 +497,18 @@ def test_env_readers_never_crash_and_never_trust_a_shipped_record(cfg: bytes, re
         assert reason is None or isinstance(reason, str)
         trust = only_corral_errors(lambda: check_trust(paths, env))
         assert trust is None or not trust.trusted, f"a shipped env is trusted: {trust}"
-        noop = is_noop(env=env, lock_path=root / "pylock.toml", pyproject=None, selection_key=None, frozen=True,
-                       environ={})
+        noop = is_noop(
+            env=env, lock_path=root / "pylock.toml", pyproject=None, selection_key=None, frozen=True, environ={}
+        )
         assert isinstance(noop, bool)
 
 
 # ------------------------------------------------------------------ the real CLI
 
-DEFAULT_PYPROJECT = (b'[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = []\n'
-                     b"[tool.corral]\nseed = false\n")
+DEFAULT_PYPROJECT = (
+    b'[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = []\n'
+    b"[tool.corral]\nseed = false\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -370,15 +544,21 @@ def test_cli_doctor_never_crashes(cli_home: Path, pyproject: bytes, cfg: bytes, 
 @CLI
 @given(pyproject=pyproject_bytes, pylock=pylock_bytes)
 def test_cli_sync_frozen_never_crashes(cli_home: Path, pyproject: bytes, pylock: bytes) -> None:
-    _cli(cli_home, ["sync", "--frozen", "--offline"], {"pyproject.toml": pyproject, "pylock.toml": pylock,
-                                                        ".python-version": b"3.12\n"})
+    _cli(
+        cli_home,
+        ["sync", "--frozen", "--offline"],
+        {"pyproject.toml": pyproject, "pylock.toml": pylock, ".python-version": b"3.12\n"},
+    )
 
 
 @CLI
 @given(pylock=pylock_bytes)
 def test_cli_sync_frozen_with_a_valid_project_never_crashes(cli_home: Path, pylock: bytes) -> None:
-    _cli(cli_home, ["sync", "--frozen", "--offline"], {"pyproject.toml": DEFAULT_PYPROJECT, "pylock.toml": pylock,
-                                                        ".python-version": b"3.12\n"})
+    _cli(
+        cli_home,
+        ["sync", "--frozen", "--offline"],
+        {"pyproject.toml": DEFAULT_PYPROJECT, "pylock.toml": pylock, ".python-version": b"3.12\n"},
+    )
 
 
 @CLI

@@ -25,13 +25,15 @@ PYPROJECT = '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3
 OTHER_UID = 65534  # nobody
 ACTIVATES = "export VIRTUAL_ENV="
 
-needs_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
-                                reason="giving a folder to another user needs root")
+needs_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a folder to another user needs root"
+)
 
 
 def _corral(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(corral_cmd(*args), cwd=cwd, env=subprocess_environ(), capture_output=True, text=True,
-                          check=False, timeout=300)
+    return subprocess.run(
+        corral_cmd(*args), cwd=cwd, env=subprocess_environ(), capture_output=True, text=True, check=False, timeout=300
+    )
 
 
 def _hook(cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -56,8 +58,15 @@ def _corral_venv(project: Path) -> Path:
 def _shipped_env(path: Path, *, location: str) -> Path:
     """What a cloned repository brings: a real venv made elsewhere, a forged record and a planted `ls`."""
     subprocess.run([str(pyenv_python("3.12")), "-m", "venv", "--without-pip", str(path)], check=True)
-    record = {"corral_version": "0.1.0", "creator": "uv", "location": location, "kind": "project",
-              "interpreter": str(pyenv_python("3.12")), "project": str(path.parent), "options": {}}
+    record = {
+        "corral_version": "0.1.0",
+        "creator": "uv",
+        "location": location,
+        "kind": "project",
+        "interpreter": str(pyenv_python("3.12")),
+        "project": str(path.parent),
+        "options": {},
+    }
     (path / "corral-env.json").write_text(json.dumps(record), encoding="utf-8")
     ls = path / "bin" / "ls"
     ls.write_text(f"#!/bin/sh\necho pwned > {path.parent / 'PWNED'}\n", encoding="utf-8")
@@ -90,8 +99,15 @@ def test_the_planted_ls_never_runs_when_bash_enters_the_project(tmp_path: Path) 
     hook = _corral("hook", "bash", cwd=tmp_path)
     assert hook.returncode == 0, hook.stderr
     script = f'{hook.stdout}\ncd "{root}"\n_corral_hook\nls >/dev/null\necho "VE=[${{VIRTUAL_ENV-}}]"\n'
-    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], cwd=tmp_path, env=subprocess_environ(),
-                          capture_output=True, text=True, check=False, timeout=120)
+    done = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", script],
+        cwd=tmp_path,
+        env=subprocess_environ(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert "VE=[]" in done.stdout, done.stdout + done.stderr
     assert not (root / "PWNED").exists(), "the repository's bin/ls ran"
 
@@ -184,8 +200,15 @@ def test_a_hook_activated_env_replaced_meanwhile_is_deactivated_on_the_next_cd(t
     shutil.rmtree(env)
     shutil.copytree(shipped, env, symlinks=True)
     active = {"VIRTUAL_ENV": str(env), "_CORRAL_HOOK_ENV": str(env), "PATH": f"{env}/bin:{os.environ['PATH']}"}
-    done = subprocess.run(corral_cmd("hook-eval", "bash"), cwd=root / "src", env=subprocess_environ(**active),
-                          capture_output=True, text=True, check=False, timeout=120)
+    done = subprocess.run(
+        corral_cmd("hook-eval", "bash"),
+        cwd=root / "src",
+        env=subprocess_environ(**active),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "unset VIRTUAL_ENV" in done.stdout, done.stdout + done.stderr
 
@@ -219,8 +242,9 @@ def test_recreate_swaps_in_a_new_env_that_stays_trusted(tmp_path: Path, indexed:
     assert f"{ACTIVATES}{env}" in _hook(root).stdout
 
 
-def test_a_patch_upgrade_in_place_keeps_the_env_trusted(tmp_path: Path, indexed: object,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_patch_upgrade_in_place_keeps_the_env_trusted(
+    tmp_path: Path, indexed: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from support.envs import FakeInstall, make_project, pyenv_build
 
     debian = Path("/usr/bin/python3.11")

@@ -34,8 +34,10 @@ CASES = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]
 TEMP_NAME = re.compile(r"\.corral-(new|old|trash)-|\.corral-.*\.tmp$")
 
 DEFAULT_FILES = {
-    "pyproject.toml": ('[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.12"\n'
-                       'dependencies = []\n\n[tool.corral]\nseed = false\n'),
+    "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.12"\n'
+        "dependencies = []\n\n[tool.corral]\nseed = false\n"
+    ),
     ".python-version": "{py312}\n",
 }
 
@@ -94,8 +96,7 @@ def test_hostile_project_reaches_nothing_outside(
     keep = case.get("keep", [])
     with bind_mounts(world, case.get("mounts", {})):
         before, kept, temps = outside_digest(world), _keep_digest(world.root, keep), _corral_temps(world.root)
-        run = run_corral(world, argv, environ=environ, timeout=case.get("timeout", 60),
-                         memory_mb=case.get("memory_mb"))
+        run = run_corral(world, argv, environ=environ, timeout=case.get("timeout", 60), memory_mb=case.get("memory_mb"))
         shell = evaluate_in_shell(world, case["eval_in"], run.stdout, environ) if case.get("eval_in") else ""
         after, kept_after = outside_digest(world), _keep_digest(world.root, keep)
         left = sorted(_corral_temps(world.root) - temps)

@@ -73,8 +73,17 @@ class Ran:
 @pytest.fixture
 def corral() -> Callable[..., Ran]:
     def _run(*args: str, cwd: Path) -> Ran:
-        return Ran(subprocess.run(corral_cmd(*args), cwd=cwd, env=subprocess_environ(), capture_output=True,
-                                  text=True, check=False, timeout=300))
+        return Ran(
+            subprocess.run(
+                corral_cmd(*args),
+                cwd=cwd,
+                env=subprocess_environ(),
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=300,
+            )
+        )
 
     return _run
 
@@ -189,8 +198,9 @@ def test_even_corrals_own_recreate_journal_may_name_only_its_sibling_builds(
     corral: Callable[..., Ran], lab: tuple[Path, Path]
 ) -> None:
     root, victim = lab
-    _state_journal(root, "recreate", {"env": str(root / ".venv"), "new": str(victim), "old": str(victim),
-                                      "token": "abcdef01"})
+    _state_journal(
+        root, "recreate", {"env": str(root / ".venv"), "new": str(victim), "old": str(victim), "token": "abcdef01"}
+    )
     before = tree_digest(victim)
     result = corral("recreate", "--resume", cwd=root)
     _clean(result)

@@ -19,8 +19,10 @@ from corral.services.sync import stamp as sync_stamp
 
 pytestmark = pytest.mark.integration
 
-PYPROJECT = ('[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = []\n\n'
-             '[tool.corral]\nseed = false\n')
+PYPROJECT = (
+    '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = []\n\n'
+    "[tool.corral]\nseed = false\n"
+)
 PLANTED_TRUE = {".venv/bin/true": "#!/bin/sh\necho ran >> {victim}/PWNED-by-true\n"}
 
 
@@ -35,8 +37,10 @@ def world(tmp_path: Path, local_index: object) -> tuple[World, dict[str, str]]:
 def _ship_env(world: World, files: dict[str, str] | None = None, cfg: str | None = None) -> Path:
     """A `.venv` the repository ships: made elsewhere, with a planted `bin/true` (and `files`)."""
     spec = {"python": "script"} if cfg is None else {"python": "script", "cfg": cfg}
-    plant(world, {"envs": {".venv": spec}, "files": {**PLANTED_TRUE, **(files or {})},
-                  "modes": {".venv/bin/true": "0755"}})
+    plant(
+        world,
+        {"envs": {".venv": spec}, "files": {**PLANTED_TRUE, **(files or {})}, "modes": {".venv/bin/true": "0755"}},
+    )
     return world.root / ".venv"
 
 
@@ -49,12 +53,20 @@ def test_a_perfectly_forged_sync_stamp_never_takes_the_fast_path(world: tuple[Wo
     assert run_corral(made, ["lock"], environ=environ).exit_code == 0
     env = _ship_env(made)
     pyproject, lock = made.root / "pyproject.toml", made.root / "pylock.toml"
-    forged = sync_stamp.make_stamp(env=env, lock_path=lock, pyproject=pyproject, selection_key="g=*default*;e=;f=",
-                                   engine="uv", lock_fresh=True,
-                                   user_config=made.corral_home / "config" / "config.toml", environ=environ)
+    forged = sync_stamp.make_stamp(
+        env=env,
+        lock_path=lock,
+        pyproject=pyproject,
+        selection_key="g=*default*;e=;f=",
+        engine="uv",
+        lock_fresh=True,
+        user_config=made.corral_home / "config" / "config.toml",
+        environ=environ,
+    )
     sync_stamp.write_stamp(env, forged)
-    assert sync_stamp.is_noop(env=env, lock_path=lock, pyproject=pyproject, selection_key=None, frozen=False,
-                              environ=environ)  # the stamp alone would say "nothing to do"
+    assert sync_stamp.is_noop(
+        env=env, lock_path=lock, pyproject=pyproject, selection_key=None, frozen=False, environ=environ
+    )  # the stamp alone would say "nothing to do"
     done = run_corral(made, ["run", "true"], environ=environ)
     assert done.exit_code == 0, done.shown()
     assert _marks(made) == [], done.shown()
@@ -74,8 +86,7 @@ def test_run_no_sync_refuses_a_shipped_env(world: tuple[World, dict[str, str]]) 
     assert len(errors) == 1 and "--no-sync" in errors[0] and "corral has no record" in errors[0], done.shown()
 
 
-def test_doctor_never_starts_a_shipped_python_to_test_a_damaged_pyvenv_cfg(
-        world: tuple[World, dict[str, str]]) -> None:
+def test_doctor_never_starts_a_shipped_python_to_test_a_damaged_pyvenv_cfg(world: tuple[World, dict[str, str]]) -> None:
     made, environ = world
     _ship_env(made, cfg="home = {py312dir}\nversion = 3.12.1\nnot a key-value line\n")  # doctor would test it
     done = run_corral(made, ["doctor"], environ=environ)
@@ -118,8 +129,14 @@ def test_a_python_version_path_must_be_one_discovery_lists(world: tuple[World, d
 
 def test_the_users_own_python_may_be_a_program_in_the_project(world: tuple[World, dict[str, str]]) -> None:
     made, environ = world
-    plant(made, {"files": {"tools/python3.12": '#!/bin/sh\necho ran >> {root}/ran-by-choice\nexec {py312} "$@"\n'},
-                 "modes": {"tools/python3.12": "0755"}, "remove": [".python-version"]})
+    plant(
+        made,
+        {
+            "files": {"tools/python3.12": '#!/bin/sh\necho ran >> {root}/ran-by-choice\nexec {py312} "$@"\n'},
+            "modes": {"tools/python3.12": "0755"},
+            "remove": [".python-version"],
+        },
+    )
     done = run_corral(made, ["sync"], environ={**environ, "CORRAL_PYTHON": str(made.root / "tools" / "python3.12")})
     assert done.exit_code == 0, done.shown()
     assert (made.root / "ran-by-choice").is_file()  # the user asked for it: it ran

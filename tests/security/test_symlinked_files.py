@@ -80,13 +80,18 @@ def test_add_writes_through_a_symlinked_pyproject_inside_the_project(corral: Cor
     assert "delta" in (root / "conf" / "pyproject.toml").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("name", "argv"), [
-    ("pylock.toml", ["lock"]),
-    (".python-version", ["python", "pin", "3.12"]),
-    ("requirements.txt", ["export", "-o", "requirements.txt"]),
-], ids=["lock", "pin", "export-o"])
-def test_a_link_leading_out_of_the_project_is_refused_with_one_line(corral: Corral, lab: Lab, indexed: None, name: str,
-                                                                  argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "argv"),
+    [
+        ("pylock.toml", ["lock"]),
+        (".python-version", ["python", "pin", "3.12"]),
+        ("requirements.txt", ["export", "-o", "requirements.txt"]),
+    ],
+    ids=["lock", "pin", "export-o"],
+)
+def test_a_link_leading_out_of_the_project_is_refused_with_one_line(
+    corral: Corral, lab: Lab, indexed: None, name: str, argv: list[str]
+) -> None:
     # given: the repository ships NAME -> the user's ~/.bashrc
     root, outside = lab
     if name == "requirements.txt":

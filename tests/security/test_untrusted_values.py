@@ -53,12 +53,20 @@ seed = false
 """
 
 
-def lock_text(url: str = "https://files.example/alpha-1.0-py3-none-any.whl", *, name: str = "alpha",
-              version: str = "1.0", sha: str = SHA, extra: str = "") -> str:
+def lock_text(
+    url: str = "https://files.example/alpha-1.0-py3-none-any.whl",
+    *,
+    name: str = "alpha",
+    version: str = "1.0",
+    sha: str = SHA,
+    extra: str = "",
+) -> str:
     """A one-wheel pylock.toml (TOML basic strings: `url` may hold escapes such as \\n)."""
-    return (f'lock-version = "1.0"\ncreated-by = "corral"\nrequires-python = ">=3.12"\n{extra}'
-            f'[[packages]]\nname = "{name}"\nversion = "{version}"\n[[packages.wheels]]\n'
-            f'name = "alpha-1.0-py3-none-any.whl"\nurl = "{url}"\nhashes = {{ sha256 = "{sha}" }}\n')
+    return (
+        f'lock-version = "1.0"\ncreated-by = "corral"\nrequires-python = ">=3.12"\n{extra}'
+        f'[[packages]]\nname = "{name}"\nversion = "{version}"\n[[packages.wheels]]\n'
+        f'name = "alpha-1.0-py3-none-any.whl"\nurl = "{url}"\nhashes = {{ sha256 = "{sha}" }}\n'
+    )
 
 
 @pytest.fixture
@@ -84,8 +92,15 @@ def one_error(result: RunResult | subprocess.CompletedProcess[str]) -> str:
 
 def run_subprocess(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     """corral as a real process (needed when `corral run` execs, and for the stdlib fast paths)."""
-    return subprocess.run([*corral_exe(), *args], cwd=cwd, env=subprocess_environ(**extra), capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [*corral_exe(), *args],
+        cwd=cwd,
+        env=subprocess_environ(**extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 # ---------------------------------------------------------------- item 5a: lock urls reach the requirements file
@@ -93,9 +108,9 @@ def run_subprocess(args: list[str], cwd: Path, **extra: str) -> subprocess.Compl
 
 @pytest.mark.integration
 @pytest.mark.parametrize("engine", ["pip", "uv"])
-def test_lock_url_with_r_file_is_refused_before_anything_happens(engine: str, corral: Corral, project: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch,
-                                                                 request: pytest.FixtureRequest) -> None:
+def test_lock_url_with_r_file_is_refused_before_anything_happens(
+    engine: str, corral: Corral, project: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """`url = "...whl\\n-r FILE\\n"` made pip read FILE as requirements and print its lines."""
     if engine == "pip":  # the pip engine runs the env's own pip: a seeded env first, as a user would have
         if not WHEELHOUSE.is_dir():
@@ -105,8 +120,9 @@ def test_lock_url_with_r_file_is_refused_before_anything_happens(engine: str, co
         monkeypatch.setenv("PIP_INDEX_URL", index.simple_url)
         assert corral("venv", "--seed", cwd=project).exit_code == 0
     secret = project.parent / "secret.txt"
-    (project / "pylock.toml").write_text(lock_text(f"https://x.invalid/alpha-1.0-py3-none-any.whl\\n-r {secret}\\n"),
-                                         encoding="utf-8")
+    (project / "pylock.toml").write_text(
+        lock_text(f"https://x.invalid/alpha-1.0-py3-none-any.whl\\n-r {secret}\\n"), encoding="utf-8"
+    )
     monkeypatch.setenv("CORRAL_ENGINE", engine)
     before = tree_digest(project.parent)
     result = corral("sync", "--frozen", cwd=project)
@@ -117,13 +133,16 @@ def test_lock_url_with_r_file_is_refused_before_anything_happens(engine: str, co
     assert tree_digest(project.parent) == before
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("https://x.invalid/alpha-1.0-py3-none-any.whl --requirement /etc/passwd", "space"),
-    ("https://x.invalid/a.whl\\r--index-url=https://evil", "carriage return"),
-    ("https://x.invalid/a.whl\\u2028-r /etc/passwd", "U+2028"),
-    ("ftp://x.invalid/alpha-1.0-py3-none-any.whl", "https/http/file URL"),
-    ("-r/etc/passwd", "https/http/file URL"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://x.invalid/alpha-1.0-py3-none-any.whl --requirement /etc/passwd", "space"),
+        ("https://x.invalid/a.whl\\r--index-url=https://evil", "carriage return"),
+        ("https://x.invalid/a.whl\\u2028-r /etc/passwd", "U+2028"),
+        ("ftp://x.invalid/alpha-1.0-py3-none-any.whl", "https/http/file URL"),
+        ("-r/etc/passwd", "https/http/file URL"),
+    ],
+)
 def test_check_lock_refuses_urls_an_engine_would_misread(url: str, why: str) -> None:
     with pytest.raises(LockError, match="run `corral lock`") as caught:
         check_lock(tomllib.loads(lock_text(url)), origin="/p/pylock.toml")
@@ -131,15 +150,18 @@ def test_check_lock_refuses_urls_an_engine_would_misread(url: str, why: str) -> 
     assert why in str(caught.value)
 
 
-@pytest.mark.parametrize(("text", "why"), [
-    (lock_text(name="-r/etc/passwd"), "not a valid package name"),
-    (lock_text(version="1.0 --pre"), "not a valid version"),
-    (lock_text(sha="z" * 64), "not a hexadecimal digest"),
-    (lock_text(sha="a" * 63), "63 hex digits"),
-    (lock_text(extra='default-groups = "dev"\n'), "default-groups"),
-    ('lock-version = "1.0"\ncreated-by = "x"\npackages = 7\n', "packages: must be an array of tables"),
-    ('lock-version = "1.0"\ncreated-by = "x"\npackages = ["alpha"]\n', "packages[0]: must be a table"),
-])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (lock_text(name="-r/etc/passwd"), "not a valid package name"),
+        (lock_text(version="1.0 --pre"), "not a valid version"),
+        (lock_text(sha="z" * 64), "not a hexadecimal digest"),
+        (lock_text(sha="a" * 63), "63 hex digits"),
+        (lock_text(extra='default-groups = "dev"\n'), "default-groups"),
+        ('lock-version = "1.0"\ncreated-by = "x"\npackages = 7\n', "packages: must be an array of tables"),
+        ('lock-version = "1.0"\ncreated-by = "x"\npackages = ["alpha"]\n', "packages[0]: must be a table"),
+    ],
+)
 def test_check_lock_refuses_wrong_names_versions_hashes_and_types(text: str, why: str) -> None:
     with pytest.raises(LockError, match=r"pylock\.toml") as caught:
         check_lock(parse_toml(text, origin="pylock.toml"), origin="pylock.toml")
@@ -147,11 +169,14 @@ def test_check_lock_refuses_wrong_names_versions_hashes_and_types(text: str, why
 
 
 def test_check_lock_accepts_what_pep_751_tools_write() -> None:
-    vcs = ('[[packages]]\nname = "tool"\n[packages.vcs]\ntype = "git"\nurl = "ssh://git@host/tool.git"\n'
-           'commit-id = "0123abcd"\nsubdirectory = "src/tool"\n'
-           '[[packages]]\nname = "demo"\n[packages.directory]\npath = "."\neditable = true\n')
-    data = parse_toml(lock_text("file:///wheels/alpha-1.0-py3-none-any.whl", extra="extras = []\n") + vcs,
-                      origin="pylock.toml")
+    vcs = (
+        '[[packages]]\nname = "tool"\n[packages.vcs]\ntype = "git"\nurl = "ssh://git@host/tool.git"\n'
+        'commit-id = "0123abcd"\nsubdirectory = "src/tool"\n'
+        '[[packages]]\nname = "demo"\n[packages.directory]\npath = "."\neditable = true\n'
+    )
+    data = parse_toml(
+        lock_text("file:///wheels/alpha-1.0-py3-none-any.whl", extra="extras = []\n") + vcs, origin="pylock.toml"
+    )
     assert check_lock(data, origin="pylock.toml")["packages"][1]["vcs"]["type"] == "git"
 
 
@@ -177,8 +202,15 @@ def test_engine_never_gets_an_option_as_a_name_to_uninstall(tmp_path: Path) -> N
 
 @pytest.mark.integration
 def test_prompt_flag_with_newline_writes_no_pyvenv_cfg_key(corral: Corral, tmp_path: Path) -> None:
-    result = corral("venv", str(tmp_path / "env"), "--python", str(pyenv_python("3.12")),
-                    "--prompt", "x\ninclude-system-site-packages = true", cwd=tmp_path)
+    result = corral(
+        "venv",
+        str(tmp_path / "env"),
+        "--python",
+        str(pyenv_python("3.12")),
+        "--prompt",
+        "x\ninclude-system-site-packages = true",
+        cwd=tmp_path,
+    )
     error = one_error(result)
     assert result.exit_code == 2
     assert "prompt" in error and "newline" in error
@@ -187,8 +219,9 @@ def test_prompt_flag_with_newline_writes_no_pyvenv_cfg_key(corral: Corral, tmp_p
 
 @pytest.mark.integration
 @pytest.mark.parametrize("where", ["tool.corral", "environ"])
-def test_prompt_setting_with_newline_is_refused_at_load(where: str, corral: Corral, project: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prompt_setting_with_newline_is_refused_at_load(
+    where: str, corral: Corral, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if where == "environ":
         monkeypatch.setenv("CORRAL_PROMPT", "x\ninclude-system-site-packages = true")
     else:
@@ -217,8 +250,13 @@ def test_pyvenv_cfg_writer_refuses_a_value_that_adds_a_line() -> None:
 
 def test_kernel_display_name_with_newline_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsafeText, match="display name"):
-        build_spec(python="/env/bin/python", version=(3, 12), display_name="Python 3.12\n(evil)", env_path=tmp_path,
-                   project_root=None)
+        build_spec(
+            python="/env/bin/python",
+            version=(3, 12),
+            display_name="Python 3.12\n(evil)",
+            env_path=tmp_path,
+            project_root=None,
+        )
 
 
 @pytest.mark.integration
@@ -251,13 +289,16 @@ def _deep(n: int = 100_000) -> str:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize(("command", "content"), [
-    (["sync"], b'[project]\nname = "d\xe9mo"\n'),
-    (["run", "python", "-V"], b'[project]\nname = "d\xe9mo"\n'),
-    (["sync"], f'[project]\nname = "demo"\nx = {_deep()}\n'.encode()),
-    (["run", "python", "-V"], f'[project]\nname = "demo"\nx = {_deep()}\n'.encode()),
-    (["add", "alpha"], f'[project]\nname = "demo"\nx = {_deep()}\n'.encode()),
-])
+@pytest.mark.parametrize(
+    ("command", "content"),
+    [
+        (["sync"], b'[project]\nname = "d\xe9mo"\n'),
+        (["run", "python", "-V"], b'[project]\nname = "d\xe9mo"\n'),
+        (["sync"], f'[project]\nname = "demo"\nx = {_deep()}\n'.encode()),
+        (["run", "python", "-V"], f'[project]\nname = "demo"\nx = {_deep()}\n'.encode()),
+        (["add", "alpha"], f'[project]\nname = "demo"\nx = {_deep()}\n'.encode()),
+    ],
+)
 def test_damaged_pyproject_is_one_line_from_the_fast_paths(command: list[str], content: bytes, project: Path) -> None:
     """The no-op `sync`/`run` shortcuts run before the CLI's error handling: they must hand over, not crash."""
     (project / "pyproject.toml").write_bytes(content)
@@ -271,14 +312,18 @@ def test_damaged_pyproject_is_one_line_from_the_fast_paths(command: list[str], c
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize(("content", "words"), [
-    (b'lock-version = "1.0"\ncreated-by = "x\xff"\npackages = []\n', ["not UTF-8", "line 2"]),
-    (f'lock-version = "1.0"\ncreated-by = "x"\npackages = []\na = {_deep()}\n'.encode(), ["nested too deeply"]),
-    (b'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = 7\n', ["packages[0]", "corral lock"]),
-])
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'lock-version = "1.0"\ncreated-by = "x\xff"\npackages = []\n', ["not UTF-8", "line 2"]),
+        (f'lock-version = "1.0"\ncreated-by = "x"\npackages = []\na = {_deep()}\n'.encode(), ["nested too deeply"]),
+        (b'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = 7\n', ["packages[0]", "corral lock"]),
+    ],
+)
 @pytest.mark.parametrize("command", [["sync", "--frozen"], ["tree"], ["export", "--frozen"]])
-def test_damaged_lock_is_one_line_naming_it(command: list[str], content: bytes, words: list[str], corral: Corral,
-                                            project: Path) -> None:
+def test_damaged_lock_is_one_line_naming_it(
+    command: list[str], content: bytes, words: list[str], corral: Corral, project: Path
+) -> None:
     (project / "pylock.toml").write_bytes(content)
     before = tree_digest(project)
     result = corral(*command, cwd=project)
@@ -304,8 +349,14 @@ def test_wrong_corral_env_json_is_no_internal_error(record: str, corral: Corral,
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("stamp", ["[1]", ('{"schema": 1, "corral": "%s", "lock": [1], "site": [1], '
-                                           '"user_config": "x", "pyproject": 5}'), '{"schema": 1'])
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "[1]",
+        ('{"schema": 1, "corral": "%s", "lock": [1], "site": [1], "user_config": "x", "pyproject": 5}'),
+        '{"schema": 1',
+    ],
+)
 def test_wrong_corral_sync_json_counts_as_no_stamp(stamp: str, project: Path) -> None:
     assert run_subprocess(["sync"], project).returncode == 0
     (project / ".venv" / "corral-sync.json").write_text(stamp.replace("%s", __version__), encoding="utf-8")
@@ -316,14 +367,18 @@ def test_wrong_corral_sync_json_counts_as_no_stamp(stamp: str, project: Path) ->
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize(("cfg", "code", "runnable"), [
-    (b"\x00\xff\xfe garbage\n", "pyvenv.cfg is not UTF-8", False),
-    (b"", "no `home = ...` line", True),
-    (b"home = {home}\nversion_info = 3.12.1\n=== garbage\n", "line 3 is not `key = value`", True),
-    (b"home = /etc\nversion_info = 3.12.1\n", "holds no Python executable", True),
-])
-def test_doctor_reports_a_damaged_pyvenv_cfg(cfg: bytes, code: str, runnable: bool, corral: Corral,
-                                             project: Path) -> None:
+@pytest.mark.parametrize(
+    ("cfg", "code", "runnable"),
+    [
+        (b"\x00\xff\xfe garbage\n", "pyvenv.cfg is not UTF-8", False),
+        (b"", "no `home = ...` line", True),
+        (b"home = {home}\nversion_info = 3.12.1\n=== garbage\n", "line 3 is not `key = value`", True),
+        (b"home = /etc\nversion_info = 3.12.1\n", "holds no Python executable", True),
+    ],
+)
+def test_doctor_reports_a_damaged_pyvenv_cfg(
+    cfg: bytes, code: str, runnable: bool, corral: Corral, project: Path
+) -> None:
     assert corral("venv", cwd=project).exit_code == 0
     home = str(pyenv_python("3.12").parent).encode()
     (project / ".venv" / "pyvenv.cfg").write_bytes(cfg.replace(b"{home}", home))
@@ -339,15 +394,18 @@ def test_doctor_reports_a_damaged_pyvenv_cfg(cfg: bytes, code: str, runnable: bo
 # ---------------------------------------------------------------- item 6: settings with wrong types or values
 
 
-@pytest.mark.parametrize(("environ", "words"), [
-    ({"CORRAL_PROMPT": "a\nb"}, ["CORRAL_PROMPT", "newline"]),
-    ({"CORRAL_INDEX_URL": "https://x/simple --trusted-host evil"}, ["CORRAL_INDEX_URL", "not a package index URL"]),
-    ({"CORRAL_EXTRA_INDEX_URLS": "ftp://x/simple"}, ["CORRAL_EXTRA_INDEX_URLS"]),
-    ({"CORRAL_DEFAULT_GROUPS": "-r/etc/passwd"}, ["CORRAL_DEFAULT_GROUPS", "not a dependency group name"]),
-    ({"CORRAL_VENV_DIR": "x\ny"}, ["CORRAL_VENV_DIR"]),
-    ({"CORRAL_PYTHON": " "}, ["CORRAL_PYTHON", "empty"]),
-    ({"CORRAL_SEED": "often"}, ["CORRAL_SEED"]),
-])
+@pytest.mark.parametrize(
+    ("environ", "words"),
+    [
+        ({"CORRAL_PROMPT": "a\nb"}, ["CORRAL_PROMPT", "newline"]),
+        ({"CORRAL_INDEX_URL": "https://x/simple --trusted-host evil"}, ["CORRAL_INDEX_URL", "not a package index URL"]),
+        ({"CORRAL_EXTRA_INDEX_URLS": "ftp://x/simple"}, ["CORRAL_EXTRA_INDEX_URLS"]),
+        ({"CORRAL_DEFAULT_GROUPS": "-r/etc/passwd"}, ["CORRAL_DEFAULT_GROUPS", "not a dependency group name"]),
+        ({"CORRAL_VENV_DIR": "x\ny"}, ["CORRAL_VENV_DIR"]),
+        ({"CORRAL_PYTHON": " "}, ["CORRAL_PYTHON", "empty"]),
+        ({"CORRAL_SEED": "often"}, ["CORRAL_SEED"]),
+    ],
+)
 def test_every_setting_source_is_validated_at_load(environ: dict[str, str], words: list[str]) -> None:
     with pytest.raises((ConfigError, UnsafeText)) as caught:
         Settings(environ=environ).validate()
@@ -364,9 +422,9 @@ def test_project_table_values_are_validated_at_load(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_default_groups_variable_naming_no_group_changes_nothing(corral: Corral, project: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch,
-                                                                 local_index: Any) -> None:
+def test_default_groups_variable_naming_no_group_changes_nothing(
+    corral: Corral, project: Path, monkeypatch: pytest.MonkeyPatch, local_index: Any
+) -> None:
     """CORRAL_DEFAULT_GROUPS=5 rewrote the committed lock without its dev group and uninstalled the group."""
     monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
     text = PYPROJECT.replace("[tool.corral]", '[dependency-groups]\ndev = ["alpha"]\n\n[tool.corral]')
@@ -392,9 +450,12 @@ def test_project_and_group_names_are_checked() -> None:
 
 
 def test_toml_reader_turns_every_failure_into_one_config_error(tmp_path: Path) -> None:
-    cases = {"bytes.toml": b'a = "\xff"\n', "deep.toml": f"a = {_deep()}\n".encode(),
-             "tables.toml": ("a = " + "{b = " * 100_000 + "1" + "}" * 100_000 + "\n").encode(),
-             "syntax.toml": b"a = \n"}
+    cases = {
+        "bytes.toml": b'a = "\xff"\n',
+        "deep.toml": f"a = {_deep()}\n".encode(),
+        "tables.toml": ("a = " + "{b = " * 100_000 + "1" + "}" * 100_000 + "\n").encode(),
+        "syntax.toml": b"a = \n",
+    }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         with pytest.raises(ConfigError, match=name):
@@ -415,8 +476,9 @@ def test_provenance_from_dict_rejects_wrong_shapes(data: object) -> None:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("cfg", [b"\x00\xff\xfe garbage\n", b"home = {home}\nversion_info = 3.12.1\n\xff\n"])
-def test_upgrade_of_an_env_with_a_binary_pyvenv_cfg_is_no_internal_error(cfg: bytes, corral: Corral,
-                                                                          project: Path) -> None:
+def test_upgrade_of_an_env_with_a_binary_pyvenv_cfg_is_no_internal_error(
+    cfg: bytes, corral: Corral, project: Path
+) -> None:
     assert corral("venv", cwd=project).exit_code == 0
     home = str(pyenv_python("3.12").parent).encode()
     (project / ".venv" / "pyvenv.cfg").write_bytes(cfg.replace(b"{home}", home))

@@ -41,15 +41,20 @@ def victim(tmp_path: Path) -> Path:
 def _venv_dirs(tmp_path: Path, victim: Path) -> dict[str, str]:
     (tmp_path / "proj").mkdir(exist_ok=True)
     (tmp_path / "proj" / "link").symlink_to(victim.parent, target_is_directory=True)
-    return {"absolute": str(victim), "dotdot": "../victim/data", "through-a-link": "link/data",
-            "new-folder-through-a-link": "link/newenv", "project-itself": "."}
+    return {
+        "absolute": str(victim),
+        "dotdot": "../victim/data",
+        "through-a-link": "link/data",
+        "new-folder-through-a-link": "link/newenv",
+        "project-itself": ".",
+    }
 
 
-@pytest.mark.parametrize("how", ["absolute", "dotdot", "through-a-link", "new-folder-through-a-link",
-                                 "project-itself"])
+@pytest.mark.parametrize("how", ["absolute", "dotdot", "through-a-link", "new-folder-through-a-link", "project-itself"])
 @pytest.mark.parametrize("command", [("recreate", "--yes"), ("sync",), ("venv",), ("run", "true"), ("add", "six")])
-def test_a_project_venv_dir_outside_the_project_is_refused(tmp_path: Path, victim: Path, how: str,
-                                                           command: tuple[str, ...]) -> None:
+def test_a_project_venv_dir_outside_the_project_is_refused(
+    tmp_path: Path, victim: Path, how: str, command: tuple[str, ...]
+) -> None:
     root = _project(tmp_path, _venv_dirs(tmp_path, victim)[how])
     before = tree_digest(tmp_path / "victim")
     done = corral_run(*command, cwd=root)
@@ -102,8 +107,9 @@ def test_corral_venv_dir_outside_the_project_is_created(tmp_path: Path) -> None:
     py312 = pyenv_python("3.12")
     root = _project(tmp_path, None)
     elsewhere = tmp_path / "elsewhere" / "env"
-    done = corral_run("venv", "--python", str(py312), "--no-seed", cwd=root,
-                      extra_env={"CORRAL_VENV_DIR": str(elsewhere)})
+    done = corral_run(
+        "venv", "--python", str(py312), "--no-seed", cwd=root, extra_env={"CORRAL_VENV_DIR": str(elsewhere)}
+    )
     assert done.returncode == 0, done.stderr
     assert (elsewhere / "pyvenv.cfg").is_file()
     assert not (root / ".venv").exists()

@@ -28,55 +28,97 @@ PREFIX = 'python -c "import sys; print(sys.prefix)"'
 
 
 def _posix(env: Path) -> str:
-    return "\n".join([
-        "PS1='PS> '",
-        "echo __STEP_1__", PREFIX,
-        f'eval "$(corral activate --env {posix_quote(str(env))})"',
-        "echo __STEP_2__", PREFIX, 'echo "VE=$VIRTUAL_ENV"', 'echo "PS=$PS1"',
-        'eval "$(corral deactivate)"',
-        "echo __STEP_3__", PREFIX, 'echo "VE=${VIRTUAL_ENV-}"', 'echo "PS=$PS1"', "",
-    ])
+    return "\n".join(
+        [
+            "PS1='PS> '",
+            "echo __STEP_1__",
+            PREFIX,
+            f'eval "$(corral activate --env {posix_quote(str(env))})"',
+            "echo __STEP_2__",
+            PREFIX,
+            'echo "VE=$VIRTUAL_ENV"',
+            'echo "PS=$PS1"',
+            'eval "$(corral deactivate)"',
+            "echo __STEP_3__",
+            PREFIX,
+            'echo "VE=${VIRTUAL_ENV-}"',
+            'echo "PS=$PS1"',
+            "",
+        ]
+    )
 
 
 def _fish(env: Path) -> str:
-    return "\n".join([
-        "echo __STEP_1__", PREFIX,
-        f"corral activate --env {fish_quote(str(env))} | source",
-        "echo __STEP_2__", PREFIX, 'echo "VE=$VIRTUAL_ENV"',
-        "corral deactivate | source",
-        "echo __STEP_3__", PREFIX, 'echo "VE=$VIRTUAL_ENV"', "",
-    ])
+    return "\n".join(
+        [
+            "echo __STEP_1__",
+            PREFIX,
+            f"corral activate --env {fish_quote(str(env))} | source",
+            "echo __STEP_2__",
+            PREFIX,
+            'echo "VE=$VIRTUAL_ENV"',
+            "corral deactivate | source",
+            "echo __STEP_3__",
+            PREFIX,
+            'echo "VE=$VIRTUAL_ENV"',
+            "",
+        ]
+    )
 
 
 def _tcsh(env: Path) -> str:
-    return "\n".join([
-        "echo __STEP_1__", PREFIX,
-        f'eval "`corral activate --env {csh_quote(str(env))}`"',
-        "echo __STEP_2__", PREFIX, 'echo "VE=$VIRTUAL_ENV:q"',
-        'eval "`corral deactivate`"',
-        "echo __STEP_3__", PREFIX, "if ( ! $?VIRTUAL_ENV ) echo VE=", "",
-    ])
+    return "\n".join(
+        [
+            "echo __STEP_1__",
+            PREFIX,
+            f'eval "`corral activate --env {csh_quote(str(env))}`"',
+            "echo __STEP_2__",
+            PREFIX,
+            'echo "VE=$VIRTUAL_ENV:q"',
+            'eval "`corral deactivate`"',
+            "echo __STEP_3__",
+            PREFIX,
+            "if ( ! $?VIRTUAL_ENV ) echo VE=",
+            "",
+        ]
+    )
 
 
 def _xonsh(env: Path) -> str:
-    return "\n".join([
-        "echo __STEP_1__", PREFIX,
-        f"execx($(corral activate --env {xonsh_quote(str(env))}))",
-        "echo __STEP_2__", PREFIX, "print('VE=' + $VIRTUAL_ENV)",
-        "execx($(corral deactivate))",
-        "echo __STEP_3__", PREFIX, "print('VE=' + ${...}.get('VIRTUAL_ENV', ''))", "",
-    ])
+    return "\n".join(
+        [
+            "echo __STEP_1__",
+            PREFIX,
+            f"execx($(corral activate --env {xonsh_quote(str(env))}))",
+            "echo __STEP_2__",
+            PREFIX,
+            "print('VE=' + $VIRTUAL_ENV)",
+            "execx($(corral deactivate))",
+            "echo __STEP_3__",
+            PREFIX,
+            "print('VE=' + ${...}.get('VIRTUAL_ENV', ''))",
+            "",
+        ]
+    )
 
 
 def _nu(env: Path) -> str:
     apply = "load-env $c.set; hide-env -i ...$c.unset"
-    return "\n".join([
-        "print __STEP_1__", f"^{PREFIX}",
-        f"let c = (corral activate --env {nu_quote(str(env))} | from json); {apply}",
-        "print __STEP_2__", f"^{PREFIX}", 'print $"VE=($env.VIRTUAL_ENV)"',
-        f"let c = (corral deactivate | from json); {apply}",
-        "print __STEP_3__", f"^{PREFIX}", 'print $"VE=($env.VIRTUAL_ENV? | default "")"', "",
-    ])
+    return "\n".join(
+        [
+            "print __STEP_1__",
+            f"^{PREFIX}",
+            f"let c = (corral activate --env {nu_quote(str(env))} | from json); {apply}",
+            "print __STEP_2__",
+            f"^{PREFIX}",
+            'print $"VE=($env.VIRTUAL_ENV)"',
+            f"let c = (corral deactivate | from json); {apply}",
+            "print __STEP_3__",
+            f"^{PREFIX}",
+            'print $"VE=($env.VIRTUAL_ENV? | default "")"',
+            "",
+        ]
+    )
 
 
 # shell -> (program, argv before the script, script builder, file suffix)
@@ -104,8 +146,9 @@ def _steps(output: str) -> dict[int, list[str]]:
 
 
 @pytest.mark.parametrize("shell", list(SHELLS))
-def test_activate_then_deactivate_switches_sys_prefix(shell: str, odd_env: Path, corral_bin: Path,
-                                                       base_python_dir: Path, tmp_path: Path) -> None:
+def test_activate_then_deactivate_switches_sys_prefix(
+    shell: str, odd_env: Path, corral_bin: Path, base_python_dir: Path, tmp_path: Path
+) -> None:
     # given
     program, args, build, suffix = SHELLS[shell]
     if shell == "nu":
@@ -117,8 +160,16 @@ def test_activate_then_deactivate_switches_sys_prefix(shell: str, odd_env: Path,
     script.write_text(build(odd_env), encoding="utf-8")
     environ = make_environ(tmp_path, corral_bin, base_python_dir)
     # when
-    done = subprocess.run([exe, *args, str(script)], env=environ, cwd=tmp_path, capture_output=True,
-                          text=True, encoding="utf-8", timeout=60, check=False)
+    done = subprocess.run(
+        [exe, *args, str(script)],
+        env=environ,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
     # then
     steps = _steps(done.stdout)
     assert set(steps) == {1, 2, 3}, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"

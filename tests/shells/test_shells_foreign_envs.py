@@ -46,19 +46,30 @@ def _make(tool: str, dest: Path) -> None:
 
 
 @pytest.mark.parametrize("tool", ["venv", "virtualenv", "uv"])
-def test_envs_from_other_tools_activate_and_deactivate_in_bash(tool: str, tmp_path: Path, corral_bin: Path,
-                                                                base_python_dir: Path) -> None:
+def test_envs_from_other_tools_activate_and_deactivate_in_bash(
+    tool: str, tmp_path: Path, corral_bin: Path, base_python_dir: Path
+) -> None:
     # given
     env = tmp_path / f"made by {tool}"
     _make(tool, env)
-    script = "\n".join([
-        f'eval "$(corral activate --shell bash --env {posix_quote(str(env))})"',
-        'python -c "import sys; print(sys.prefix)"',
-        'eval "$(corral deactivate --shell bash)"',
-        'python -c "import sys; print(sys.prefix)"', ""])
+    script = "\n".join(
+        [
+            f'eval "$(corral activate --shell bash --env {posix_quote(str(env))})"',
+            'python -c "import sys; print(sys.prefix)"',
+            'eval "$(corral deactivate --shell bash)"',
+            'python -c "import sys; print(sys.prefix)"',
+            "",
+        ]
+    )
     # when
-    done = subprocess.run([require("bash"), "--norc", "-c", script], env=make_environ(tmp_path, corral_bin,
-                          base_python_dir), capture_output=True, text=True, check=False, timeout=60)
+    done = subprocess.run(
+        [require("bash"), "--norc", "-c", script],
+        env=make_environ(tmp_path, corral_bin, base_python_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     # then
     lines = done.stdout.splitlines()
     assert len(lines) == 2, done.stderr
@@ -66,18 +77,37 @@ def test_envs_from_other_tools_activate_and_deactivate_in_bash(tool: str, tmp_pa
     assert os.path.realpath(lines[1]) != os.path.realpath(env)
 
 
-TRICKY = ["a b", "it's", 'say "hi"', "$HOME", "`date`", "$(date)", "100%", "ü ñ 中", "back\\slash", "tab\tx",
-          "*?[x]", "~root", "a;b|c&d", "{a,b}", "-n", ""]
+TRICKY = [
+    "a b",
+    "it's",
+    'say "hi"',
+    "$HOME",
+    "`date`",
+    "$(date)",
+    "100%",
+    "ü ñ 中",
+    "back\\slash",
+    "tab\tx",
+    "*?[x]",
+    "~root",
+    "a;b|c&d",
+    "{a,b}",
+    "-n",
+    "",
+]
 
 
-@pytest.mark.parametrize(("shell", "quote", "command"), [
-    ("bash", posix_quote, "printf '%s\\n' {}"),
-    ("zsh", posix_quote, "printf '%s\\n' {}"),
-    ("ksh", posix_quote, "printf '%s\\n' {}"),
-    ("fish", fish_quote, "printf '%s\\n' {}"),
-    ("tcsh", csh_quote, "printf '%s\\n' {}"),
-    ("nu", nu_quote, "print {}"),
-])
+@pytest.mark.parametrize(
+    ("shell", "quote", "command"),
+    [
+        ("bash", posix_quote, "printf '%s\\n' {}"),
+        ("zsh", posix_quote, "printf '%s\\n' {}"),
+        ("ksh", posix_quote, "printf '%s\\n' {}"),
+        ("fish", fish_quote, "printf '%s\\n' {}"),
+        ("tcsh", csh_quote, "printf '%s\\n' {}"),
+        ("nu", nu_quote, "print {}"),
+    ],
+)
 def test_quoting_round_trips_through_the_real_shell(
     shell: str, quote: Callable[[str], str], command: str, tmp_path: Path
 ) -> None:
@@ -88,6 +118,12 @@ def test_quoting_round_trips_through_the_real_shell(
     script = tmp_path / "quote"
     script.write_text("\n".join(command.format(quote(v)) for v in values) + "\n", encoding="utf-8")
     flags = {"bash": ["--norc"], "zsh": ["-f"], "fish": ["--no-config"], "tcsh": ["-f"], "nu": ["--no-config-file"]}
-    done = subprocess.run([exe, *flags.get(shell, []), str(script)], capture_output=True, text=True, check=False,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}, timeout=60)
+    done = subprocess.run(
+        [exe, *flags.get(shell, []), str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"},
+        timeout=60,
+    )
     assert done.stdout.split("\n")[: len(values)] == values, done.stderr

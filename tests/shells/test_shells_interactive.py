@@ -45,8 +45,9 @@ class Session:
         return int(self.child.match.group(1)), self.child.before
 
     def virtual_env(self) -> str:
-        _, text = self.run('echo "VE=[$VIRTUAL_ENV]"' if self.status_var == "$status" else
-                           'echo "VE=[${VIRTUAL_ENV-}]"')
+        _, text = self.run(
+            'echo "VE=[$VIRTUAL_ENV]"' if self.status_var == "$status" else 'echo "VE=[${VIRTUAL_ENV-}]"'
+        )
         found = _VE.findall(text)
         assert found, text
         return str(found[-1])
@@ -89,8 +90,13 @@ def world(tmp_path: Path, corral_bin: Path, base_python_dir: Path) -> World:
 
 def _spawn(shell: str, world: World, *, hook: bool) -> Iterator[Session]:
     exe = require(shell)
-    hook_line = {"bash": 'eval "$(corral hook bash)"', "zsh": 'eval "$(corral hook zsh)"',
-                 "fish": "corral hook fish | source"}[shell] if hook else ""
+    hook_line = (
+        {"bash": 'eval "$(corral hook bash)"', "zsh": 'eval "$(corral hook zsh)"', "fish": "corral hook fish | source"}[
+            shell
+        ]
+        if hook
+        else ""
+    )
     env = dict(world.environ)
     if shell == "bash":
         (world.home / ".bashrc").write_text(f"PS1='PS> '\n{hook_line}\n", encoding="utf-8")
@@ -101,11 +107,13 @@ def _spawn(shell: str, world: World, *, hook: bool) -> Iterator[Session]:
     else:
         config = world.home / ".config" / "fish"
         config.mkdir(parents=True, exist_ok=True)
-        (config / "config.fish").write_text(f"function fish_prompt; echo -n 'PS> '; end\n{hook_line}\n",
-                                            encoding="utf-8")
+        (config / "config.fish").write_text(
+            f"function fish_prompt; echo -n 'PS> '; end\n{hook_line}\n", encoding="utf-8"
+        )
         args = ["-i"]
-    child = pexpect.spawn(exe, args, env=env, cwd=str(world.outside), encoding="utf-8", timeout=30,
-                          dimensions=(40, 250))
+    child = pexpect.spawn(
+        exe, args, env=env, cwd=str(world.outside), encoding="utf-8", timeout=30, dimensions=(40, 250)
+    )
     session = Session(child=child, status_var="$status" if shell == "fish" else "$?")
     try:
         session.run("true")
@@ -147,8 +155,9 @@ def test_hook_activates_on_cd_switches_projects_and_deactivates_on_leaving(hooke
 def test_hook_leaves_a_hand_activated_env_alone(hooked: tuple[Session, World]) -> None:
     session, world = hooked
     session.run(f"cd {_q(world.b)}; cd {_q(world.outside)}")
-    activate = ("corral activate --env {} | source" if session.status_var == "$status"
-                else 'eval "$(corral activate --env {})"')
+    activate = (
+        "corral activate --env {} | source" if session.status_var == "$status" else 'eval "$(corral activate --env {})"'
+    )
     session.run(activate.format(_q(world.b / ".venv")))
     assert session.virtual_env() == str(world.b / ".venv")
     session.run(f"cd {_q(world.a)}")
@@ -190,12 +199,19 @@ def test_corral_shell_in_other_shells(shell: str, exit_code: int, world: World) 
     # xonsh's `exit` takes no status, so it always leaves with 0
     exe = require(shell)
     env = dict(world.environ, PATH=f"{Path(exe).parent}:{world.environ['PATH']}")
-    child = pexpect.spawn("corral", ["shell", "--shell", shell], env=env, cwd=str(world.a), encoding="utf-8",
-                          timeout=30, dimensions=(40, 250))
+    child = pexpect.spawn(
+        "corral",
+        ["shell", "--shell", shell],
+        env=env,
+        cwd=str(world.a),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 250),
+    )
     child.sendline('echo "VE=[$VIRTUAL_ENV]"')
     child.expect(r"VE=\[([^$\]]*)\]")
     assert child.match.group(1) == str(world.a / ".venv")
-    child.sendline('python -c "import sys; print(\'PREFIX=\' + sys.prefix)"')
+    child.sendline("python -c \"import sys; print('PREFIX=' + sys.prefix)\"")
     child.expect(r"PREFIX=([^'\r\n]+)\r\n")
     assert child.match.group(1) == str(world.a / ".venv")
     child.sendline("exit 4")

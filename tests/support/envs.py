@@ -23,7 +23,8 @@ def make_project(root: Path, deps: list[str], python: str = "3.12") -> Path:
     quoted = ", ".join(f'"{d}"' for d in deps)
     (root / "pyproject.toml").write_text(
         f'[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.8"\ndependencies = [{quoted}]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / ".python-version").write_text(python + "\n", encoding="utf-8")
     return root
 
@@ -46,7 +47,8 @@ def run(cmd: list[str | Path], **kw: object) -> subprocess.CompletedProcess[str]
     argv = [str(c) for c in cmd]
     try:
         done: subprocess.CompletedProcess[str] = subprocess.run(  # type: ignore[call-overload]
-            argv, capture_output=True, text=True, check=False, **kw)
+            argv, capture_output=True, text=True, check=False, **kw
+        )
     except OSError as err:  # ENOENT from exec: the shebang names a missing interpreter
         return subprocess.CompletedProcess(argv, 127, "", str(err))
     return done

@@ -20,7 +20,10 @@ def indexed_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index
     monkeypatch.setenv("PIP_INDEX_URL", local_index.simple_url)
     folder = tmp_path / "proj"
     folder.mkdir()
-    (folder / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\n'
-                                           "dependencies = []\n[tool.corral]\nseed = false\n", encoding="utf-8")
+    (folder / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\n'
+        "dependencies = []\n[tool.corral]\nseed = false\n",
+        encoding="utf-8",
+    )
     (folder / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
     return folder

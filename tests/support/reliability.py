@@ -41,8 +41,15 @@ def fake_env(path: Path, *, corral_record: bool = True) -> Path:
     if not link.exists():
         link.symlink_to(sys.executable)
     if corral_record:
-        record: dict[str, object] = {"creator": "uv", "location": str(path), "interpreter": sys.executable,
-                                     "project": None, "options": {}, "kind": "project", "corral_version": "0"}
+        record: dict[str, object] = {
+            "creator": "uv",
+            "location": str(path),
+            "interpreter": sys.executable,
+            "project": None,
+            "options": {},
+            "kind": "project",
+            "corral_version": "0",
+        }
         (path / "corral-env.json").write_text(json.dumps(record), encoding="utf-8")
     return path
 

@@ -44,19 +44,31 @@ def base_python_dir() -> Path:
 
 def make_environ(home: Path, corral_bin: Path, base_python_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for a shell under test: isolated from pip/uv/corral settings, a private HOME and CORRAL_HOME."""
-    env = {k: v for k, v in isolated_environ().items()
-           if not k.startswith(("CORRAL_", "PYTHON", "_CORRAL")) and k not in {"VIRTUAL_ENV_PROMPT", "ENV", "ZDOTDIR"}}
-    env.update(HOME=str(home), CORRAL_HOME=str(home / ".corral"), LANG="C.UTF-8", LC_ALL="C.UTF-8",
-               PATH=os.pathsep.join([str(corral_bin), str(base_python_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
-               TERM="dumb")
+    env = {
+        k: v
+        for k, v in isolated_environ().items()
+        if not k.startswith(("CORRAL_", "PYTHON", "_CORRAL")) and k not in {"VIRTUAL_ENV_PROMPT", "ENV", "ZDOTDIR"}
+    }
+    env.update(
+        HOME=str(home),
+        CORRAL_HOME=str(home / ".corral"),
+        LANG="C.UTF-8",
+        LC_ALL="C.UTF-8",
+        PATH=os.pathsep.join([str(corral_bin), str(base_python_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
+        TERM="dumb",
+    )
     env.update(extra)
     return env
 
 
 def make_env(path: Path, environ: dict[str, str]) -> Path:
     """`corral venv PATH --no-seed` (uv creator, Python 3.12), as a user would run it."""
-    subprocess.run([sys.executable, "-m", "corral", "venv", str(path), "--no-seed", "--python",
-                    str(pyenv_python("3.12"))], env=environ, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "corral", "venv", str(path), "--no-seed", "--python", str(pyenv_python("3.12"))],
+        env=environ,
+        check=True,
+        capture_output=True,
+    )
     return path
 
 

@@ -11,8 +11,13 @@ from corral.services.config import Settings
 def test_precedence_flag_env_project_user_default(tmp_path: Path) -> None:
     user = tmp_path / "config.toml"
     user.write_text('engine = "pip"\nseed = false\nprompt = "from-user"\n')
-    settings = Settings(flags={"prompt": "from-flag"}, environ={"CORRAL_SEED": "yes"},
-                        project_table={"engine": "uv"}, project_file=tmp_path / "pyproject.toml", user_file=user)
+    settings = Settings(
+        flags={"prompt": "from-flag"},
+        environ={"CORRAL_SEED": "yes"},
+        project_table={"engine": "uv"},
+        project_file=tmp_path / "pyproject.toml",
+        user_file=user,
+    )
     assert settings.get("prompt").source == "command line"
     assert settings.get("seed").value is True
     assert settings.get("seed").source == "env CORRAL_SEED"
@@ -103,8 +108,9 @@ def test_a_derived_context_shares_the_command_and_sees_its_own_folder_or_project
     elsewhere = ctx.derive(cwd=tmp_path / "b")
     assert elsewhere.cwd == tmp_path / "b"
     assert elsewhere.project is None
-    edited = ctx.derive(project=Project(root=tmp_path / "a", data={"project": {"name": "a"},
-                                                                    "tool": {"corral": {"seed": False}}}))
+    edited = ctx.derive(
+        project=Project(root=tmp_path / "a", data={"project": {"name": "a"}, "tool": {"corral": {"seed": False}}})
+    )
     assert edited.settings.get("seed").value is False
     assert ctx.settings.get("seed").value is True
 

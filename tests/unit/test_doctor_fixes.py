@@ -130,8 +130,13 @@ def _finding(code: str, **details: Any) -> Finding:
     return Finding(code=code, severity="warning", message=f"{code} found", fix="corral something", details=details)
 
 
-def _fix(tmp_path: Path, *findings: Finding, project_env: bool = True, answer: bool = True,
-         repairs: FakeRepairs | None = None) -> tuple[list[tuple[tuple[str, ...], bool, str]], FakeRepairs]:
+def _fix(
+    tmp_path: Path,
+    *findings: Finding,
+    project_env: bool = True,
+    answer: bool = True,
+    repairs: FakeRepairs | None = None,
+) -> tuple[list[tuple[tuple[str, ...], bool, str]], FakeRepairs]:
     target = _target(tmp_path, project_env=project_env)
     repairs = repairs or FakeRepairs()
     report = Report(env=str(target.root), findings=findings)
@@ -155,52 +160,76 @@ def test_every_code_in_the_fix_order_has_a_fix_that_asks() -> None:
 
 
 def test_lock_comes_before_one_sync_for_every_drift(tmp_path: Path) -> None:
-    outcomes, repairs = _fix(tmp_path, _finding(drift.DRIFT_EXTRA), _finding(drift.DRIFT_MISSING),
-                             _finding(project.LOCK_STALE))
+    outcomes, repairs = _fix(
+        tmp_path, _finding(drift.DRIFT_EXTRA), _finding(drift.DRIFT_MISSING), _finding(project.LOCK_STALE)
+    )
     assert repairs.calls == [("lock",), ("sync",)]
     assert [o[0] for o in outcomes] == [(project.LOCK_STALE,), (drift.DRIFT_MISSING,)]
 
 
 def test_one_rebuild_covers_drift_and_takes_the_upgraded_base(tmp_path: Path) -> None:
-    outcomes, repairs = _fix(tmp_path, _finding(relocation.ENV_MOVED), _finding(drift.DRIFT_EXTRA),
-                             _finding(interpreter.BASE_MINOR_UPGRADE, base="/opt/py3.13/bin/python3"))
+    outcomes, repairs = _fix(
+        tmp_path,
+        _finding(relocation.ENV_MOVED),
+        _finding(drift.DRIFT_EXTRA),
+        _finding(interpreter.BASE_MINOR_UPGRADE, base="/opt/py3.13/bin/python3"),
+    )
     assert repairs.calls == [("rebuild", "/opt/py3.13/bin/python3")]
-    assert outcomes == [((relocation.ENV_MOVED, interpreter.BASE_MINOR_UPGRADE), True,
-                         "did rebuild /opt/py3.13/bin/python3")]
+    assert outcomes == [
+        ((relocation.ENV_MOVED, interpreter.BASE_MINOR_UPGRADE), True, "did rebuild /opt/py3.13/bin/python3")
+    ]
 
 
 def test_a_project_asking_for_another_python_rebuilds_on_that_one(tmp_path: Path) -> None:
-    _, repairs = _fix(tmp_path, _finding(interpreter.BASE_MINOR_UPGRADE, base="/opt/py3.13/bin/python3"),
-                      _finding(interpreter.PYTHON_MISMATCH))
+    _, repairs = _fix(
+        tmp_path,
+        _finding(interpreter.BASE_MINOR_UPGRADE, base="/opt/py3.13/bin/python3"),
+        _finding(interpreter.PYTHON_MISMATCH),
+    )
     assert repairs.calls == [("rebuild", "None")]
 
 
 def test_a_failed_rebuild_still_offers_what_it_would_not_have_fixed(tmp_path: Path) -> None:
-    outcomes, repairs = _fix(tmp_path, _finding(interpreter.PYTHON_MISSING), _finding(drift.DRIFT_EXTRA),
-                             _finding(project.LOCK_STALE), repairs=FakeRepairs("rebuild"))
+    outcomes, repairs = _fix(
+        tmp_path,
+        _finding(interpreter.PYTHON_MISSING),
+        _finding(drift.DRIFT_EXTRA),
+        _finding(project.LOCK_STALE),
+        repairs=FakeRepairs("rebuild"),
+    )
     assert repairs.calls == [("rebuild", "None"), ("lock",)]
     assert outcomes[0] == ((interpreter.PYTHON_MISSING,), False, "rebuild failed, the old env was kept: rebuild broke")
 
 
 def test_an_unfinished_recreate_is_cleaned_up_without_asking(tmp_path: Path) -> None:
-    outcomes, repairs = _fix(tmp_path, _finding(project.RECREATE_UNFINISHED), _finding(project.LOCK_STALE),
-                             answer=False)
+    outcomes, repairs = _fix(
+        tmp_path, _finding(project.RECREATE_UNFINISHED), _finding(project.LOCK_STALE), answer=False
+    )
     assert repairs.calls == [("resume",)]
-    assert outcomes == [((project.RECREATE_UNFINISHED,), True, "nothing pending"),
-                        ((project.LOCK_STALE,), False, "skipped")]
+    assert outcomes == [
+        ((project.RECREATE_UNFINISHED,), True, "nothing pending"),
+        ((project.LOCK_STALE,), False, "skipped"),
+    ]
 
 
 def test_a_moved_env_without_a_project_is_relocated_in_place(tmp_path: Path) -> None:
-    outcomes, repairs = _fix(tmp_path, _finding(relocation.ENV_MOVED, recorded="/old/env"),
-                             _finding(relocation.ACTIVATE_STALE), project_env=False)
+    outcomes, repairs = _fix(
+        tmp_path,
+        _finding(relocation.ENV_MOVED, recorded="/old/env"),
+        _finding(relocation.ACTIVATE_STALE),
+        project_env=False,
+    )
     assert repairs.calls == [("relocate", "/old/env")]
     assert outcomes[0][1] and outcomes[0][2].startswith("rewrote 3 file(s) from /old/env to ")
 
 
 @pytest.mark.parametrize("code", [interpreter.PYTHON_MISSING, relocation.ENV_MOVED])
 def test_an_env_without_a_project_lock_is_not_rebuilt(tmp_path: Path, code: str) -> None:
-    findings = [_finding(code)] if code == interpreter.PYTHON_MISSING else [
-        _finding(code, recorded="/old/env"), _finding(interpreter.PYTHON_MISSING)]
+    findings = (
+        [_finding(code)]
+        if code == interpreter.PYTHON_MISSING
+        else [_finding(code, recorded="/old/env"), _finding(interpreter.PYTHON_MISSING)]
+    )
     outcomes, repairs = _fix(tmp_path, *findings, project_env=False)
     assert repairs.calls == []
     assert outcomes[0][1] is False and "no project lock to rebuild from" in outcomes[0][2]

@@ -38,15 +38,22 @@ def test_env_model_reads_a_real_venv(tmp_path: Path) -> None:
     assert env.version[:2] == sys.version_info[:2]
     assert env.home is not None
     assert Path(env.home).is_dir()
-    completed = subprocess.run([str(env.python), "-c", "import site; print(site.getsitepackages()[0])"],
-                               capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [str(env.python), "-c", "import site; print(site.getsitepackages()[0])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert env.site_packages() == [Path(completed.stdout.strip())]
     assert env.expected_site_packages() == Path(completed.stdout.strip())
 
 
 def test_windows_env_uses_scripts_python_exe_and_lib_site_packages(tmp_path: Path) -> None:
-    root = _tree(tmp_path / "win", ["Scripts/python.exe", "Scripts/pip.exe", "Lib/site-packages/x.py"],
-                 "home = C:\\Python312\r\nversion = 3.12.1\r\ninclude-system-site-packages = false\r\n")
+    root = _tree(
+        tmp_path / "win",
+        ["Scripts/python.exe", "Scripts/pip.exe", "Lib/site-packages/x.py"],
+        "home = C:\\Python312\r\nversion = 3.12.1\r\ninclude-system-site-packages = false\r\n",
+    )
     env = Env.from_cfg(root, (root / "pyvenv.cfg").read_bytes(), windows=True)
     assert env.bin_name == "Scripts"
     assert env.python == root / "Scripts" / "python.exe"
@@ -61,8 +68,11 @@ def test_windows_env_uses_scripts_python_exe_and_lib_site_packages(tmp_path: Pat
 
 def test_macos_framework_env_has_the_posix_layout(tmp_path: Path) -> None:
     framework = "/Library/Frameworks/Python.framework/Versions/3.13/bin"
-    root = _tree(tmp_path / "mac", ["bin/python", "bin/python3.13", "lib/python3.13/site-packages/x.py"],
-                 f"home = {framework}\nimplementation = CPython\nversion_info = 3.13.0rc1\n")
+    root = _tree(
+        tmp_path / "mac",
+        ["bin/python", "bin/python3.13", "lib/python3.13/site-packages/x.py"],
+        f"home = {framework}\nimplementation = CPython\nversion_info = 3.13.0rc1\n",
+    )
     env = Env.from_cfg(root, (root / "pyvenv.cfg").read_bytes(), windows=False)
     assert env.bin_dir == root / "bin"
     assert env.python == root / "bin" / "python"
@@ -107,21 +117,24 @@ def test_read_env_refuses_what_is_not_a_small_utf8_file(tmp_path: Path) -> None:
         read_env(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("3.11.2", (3, 11, 2)),
-    ("3.12.1.final.0", (3, 12, 1)),
-    ("2.7.18.final.0", (2, 7, 18)),
-    ("3.13.0rc1", (3, 13, 0)),
-    ("3.14.0a3", (3, 14, 0)),
-    ("3.12", (3, 12)),
-    ("3.13t", (3, 13)),
-    ("3", None),
-    ("", None),
-    (None, None),
-    ("x.y", None),
-    (" 3.8.10 ", (3, 8, 10)),
-    ("3.10.4.5", (3, 10, 4)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3.11.2", (3, 11, 2)),
+        ("3.12.1.final.0", (3, 12, 1)),
+        ("2.7.18.final.0", (2, 7, 18)),
+        ("3.13.0rc1", (3, 13, 0)),
+        ("3.14.0a3", (3, 14, 0)),
+        ("3.12", (3, 12)),
+        ("3.13t", (3, 13)),
+        ("3", None),
+        ("", None),
+        (None, None),
+        ("x.y", None),
+        (" 3.8.10 ", (3, 8, 10)),
+        ("3.10.4.5", (3, 10, 4)),
+    ],
+)
 def test_python_version_reads_every_recorded_form(text: str | None, expected: tuple[int, ...] | None) -> None:
     assert python_version(text) == expected
 
@@ -137,13 +150,16 @@ def test_release_and_minor() -> None:
     assert python_minor("three") is None
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("Foo.Bar_baz", "foo-bar-baz"),
-    ("zope.interface", "zope-interface"),
-    ("A--B__C..D", "a-b-c-d"),
-    ("requests", "requests"),
-    ("Dev_Tools", "dev-tools"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Foo.Bar_baz", "foo-bar-baz"),
+        ("zope.interface", "zope-interface"),
+        ("A--B__C..D", "a-b-c-d"),
+        ("requests", "requests"),
+        ("Dev_Tools", "dev-tools"),
+    ],
+)
 def test_normalize_name_agrees_with_packaging(name: str, expected: str) -> None:
     from packaging.utils import canonicalize_name
 
@@ -162,16 +178,25 @@ def test_env_is_immutable_and_compares_by_value(tmp_path: Path) -> None:
 
 def test_env_model_import_is_cheap_for_the_fast_paths() -> None:
     # the no-op `sync`, warm `run` and cd-hook build an Env: no dataclasses, no packaging at import
-    code = ("import sys, corral.core.env, corral.services.sync.stamp; "
-            "print(sorted(m for m in ('dataclasses', 'packaging', 'corral.core.pyvenv_cfg') if m in sys.modules))")
+    code = (
+        "import sys, corral.core.env, corral.services.sync.stamp; "
+        "print(sorted(m for m in ('dataclasses', 'packaging', 'corral.core.pyvenv_cfg') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
 def test_sort_key_puts_a_final_release_after_its_pre_releases() -> None:
     names = ["3.11.9", "3.13.0", "3.11.10", "3.13.0rc1", "3.13.0a2", "3.12-dev", "3.12.1.final.0"]
-    assert sorted(names, key=sort_key) == ["3.11.9", "3.11.10", "3.12-dev", "3.12.1.final.0", "3.13.0a2",
-                                           "3.13.0rc1", "3.13.0"]
+    assert sorted(names, key=sort_key) == [
+        "3.11.9",
+        "3.11.10",
+        "3.12-dev",
+        "3.12.1.final.0",
+        "3.13.0a2",
+        "3.13.0rc1",
+        "3.13.0",
+    ]
 
 
 def test_pyvenv_cfg_odd_lines_are_what_parse_skips() -> None:

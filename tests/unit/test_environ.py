@@ -14,15 +14,31 @@ from corral.infra.environ import (
     virtualenv_environ,
 )
 
-_USER = {"PATH": "/usr/bin", "HOME": "/home/u", "VIRTUAL_ENV": "/other", "CONDA_PREFIX": "/conda",
-         "PYTHONPATH": "/lib", "PYTHONHOME": "/home", "__PYVENV_LAUNCHER__": "x", "UV_PYTHON": "3.8",
-         "UV_PROJECT_ENVIRONMENT": "/env", "UV_INDEX_URL": "https://idx/simple", "PIP_INDEX_URL": "https://p/simple",
-         "PIP_CERT": "/ca.pem", "VIRTUALENV_NO_SEED": "1", "UV_PYTHON_DOWNLOADS": "automatic"}
+_USER = {
+    "PATH": "/usr/bin",
+    "HOME": "/home/u",
+    "VIRTUAL_ENV": "/other",
+    "CONDA_PREFIX": "/conda",
+    "PYTHONPATH": "/lib",
+    "PYTHONHOME": "/home",
+    "__PYVENV_LAUNCHER__": "x",
+    "UV_PYTHON": "3.8",
+    "UV_PROJECT_ENVIRONMENT": "/env",
+    "UV_INDEX_URL": "https://idx/simple",
+    "PIP_INDEX_URL": "https://p/simple",
+    "PIP_CERT": "/ca.pem",
+    "VIRTUALENV_NO_SEED": "1",
+    "UV_PYTHON_DOWNLOADS": "automatic",
+}
 
 
 def test_isolated_environ_drops_what_redirects_python_pip_or_uv() -> None:
-    assert isolated_environ(_USER, EXTRA="1") == {"PATH": "/usr/bin", "HOME": "/home/u", "VIRTUALENV_NO_SEED": "1",
-                                                  "EXTRA": "1"}
+    assert isolated_environ(_USER, EXTRA="1") == {
+        "PATH": "/usr/bin",
+        "HOME": "/home/u",
+        "VIRTUALENV_NO_SEED": "1",
+        "EXTRA": "1",
+    }
     assert isolated_environ() == isolated_environ(os.environ)
 
 
@@ -31,8 +47,15 @@ def test_engine_environ_keeps_index_settings_and_never_downloads_a_python() -> N
     assert env["UV_INDEX_URL"] == "https://idx/simple"
     assert env["PIP_INDEX_URL"] == "https://p/simple"
     assert env["UV_PYTHON_DOWNLOADS"] == "never"
-    for gone in ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__", "UV_PYTHON",
-                 "UV_PROJECT_ENVIRONMENT"):
+    for gone in (
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "__PYVENV_LAUNCHER__",
+        "UV_PYTHON",
+        "UV_PROJECT_ENVIRONMENT",
+    ):
         assert gone not in env
     assert "UV_PYTHON_DOWNLOADS" in _USER  # the caller's mapping is not changed
     assert _USER["UV_PYTHON_DOWNLOADS"] == "automatic"
@@ -41,8 +64,13 @@ def test_engine_environ_keeps_index_settings_and_never_downloads_a_python() -> N
 def test_the_legacy_tools_see_no_user_config_and_keep_only_the_certificate() -> None:
     quiet = {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     assert pip_environ(_USER) == {**isolated_environ(_USER), **quiet}
-    assert piptools_environ(_USER) == {**isolated_environ(_USER), **quiet, "PYTHONDONTWRITEBYTECODE": "1",
-                                       "PYTHONIOENCODING": "utf-8", "PIP_CERT": "/ca.pem"}
+    assert piptools_environ(_USER) == {
+        **isolated_environ(_USER),
+        **quiet,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "PIP_CERT": "/ca.pem",
+    }
     assert "PIP_CERT" not in piptools_environ({"PATH": "/bin"})
     venv = virtualenv_environ(_USER)
     assert venv == {"PATH": "/usr/bin", "HOME": "/home/u", **quiet, "VIRTUALENV_CONFIG_FILE": os.devnull}
@@ -51,8 +79,9 @@ def test_the_legacy_tools_see_no_user_config_and_keep_only_the_certificate() -> 
 def test_env_environ_puts_the_env_first_once() -> None:
     env = Path("/p/.venv")
     bin_dir = str(env / ("Scripts" if os.name == "nt" else "bin"))
-    got = env_environ(env, {"PATH": os.pathsep.join([bin_dir, "/usr/bin"]), "PYTHONHOME": "/x"},
-                      extra_bins=[Path("/tools")])
+    got = env_environ(
+        env, {"PATH": os.pathsep.join([bin_dir, "/usr/bin"]), "PYTHONHOME": "/x"}, extra_bins=[Path("/tools")]
+    )
     assert got["PATH"] == os.pathsep.join([bin_dir, "/tools", "/usr/bin"])
     assert got["VIRTUAL_ENV"] == str(env)
     assert "PYTHONHOME" not in got

@@ -91,8 +91,9 @@ def test_a_link_that_is_not_a_file_inside_the_root_is_refused(tmp_path: Path, wh
         atomic_write_bytes(link, b"evil", root=root)
     assert victim.read_bytes() == b"mine"
     assert link.is_symlink()
-    assert sorted(p.name for p in root.iterdir()) == sorted(["sub", "pyproject.toml"] + (["hop"] if where == "chain-out"
-                                                                                          else []))
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        ["sub", "pyproject.toml"] + (["hop"] if where == "chain-out" else [])
+    )
 
 
 def test_without_a_root_a_link_is_replaced_not_followed(tmp_path: Path) -> None:
@@ -113,19 +114,33 @@ def test_a_path_that_is_not_utf8_is_refused_with_its_bytes_shown(tmp_path: Path)
 
 
 # uv wraps long messages, indenting the rest (a path is never cut)
-UV_WRAPPED = ("  Caused by: failed to copy file from\n             /cache/a.so to\n"
-              "             /a/long/env/x.libs/.tmpB: No\n             space left on device (os error 28)")
+UV_WRAPPED = (
+    "  Caused by: failed to copy file from\n             /cache/a.so to\n"
+    "             /a/long/env/x.libs/.tmpB: No\n             space left on device (os error 28)"
+)
 
 
-@pytest.mark.parametrize(("output", "written"), [
-    ("error: failed to copy file from /cache/a.so to /env/lib/x.libs/.tmpA: No space left on device (os error 28)",
-     "/env/lib/x.libs/.tmpA"),
-    ("ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device: '/env/lib/x.py'",
-     "/env/lib/x.py"),
-    ("error: failed to write to file `/home/u/.cache/uv/x`: Disk quota exceeded (os error 122)",
-     "/home/u/.cache/uv/x"),
-    (UV_WRAPPED, "/a/long/env/x.libs/.tmpB"),
-])
+@pytest.mark.parametrize(
+    ("output", "written"),
+    [
+        (
+            (
+                "error: failed to copy file from /cache/a.so to /env/lib/x.libs/.tmpA: "
+                "No space left on device (os error 28)"
+            ),
+            "/env/lib/x.libs/.tmpA",
+        ),
+        (
+            "ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device: '/env/lib/x.py'",
+            "/env/lib/x.py",
+        ),
+        (
+            "error: failed to write to file `/home/u/.cache/uv/x`: Disk quota exceeded (os error 122)",
+            "/home/u/.cache/uv/x",
+        ),
+        (UV_WRAPPED, "/a/long/env/x.libs/.tmpB"),
+    ],
+)
 def test_a_full_disk_in_a_tools_output_names_the_file(output: str, written: str) -> None:
     found = no_space("uv pip install", output, cmd=["uv"])
     assert found is not None

@@ -29,10 +29,16 @@ def test_report_is_ok_with_info_only_and_sorts_errors_first() -> None:
     assert report.to_dict()["findings"][1]["fix"] == "corral sync"
 
 
-@pytest.mark.parametrize(("recorded", "current", "kind"), [
-    ("3.11.2", "3.11.7", "patch"), ("3.12.1", "3.13.0", "minor"), ("3.12.1", "3.12.1", "same"),
-    ("2.7.18.final.0", "2.7.18", "same"), (None, "3.12.1", "unknown"),
-])
+@pytest.mark.parametrize(
+    ("recorded", "current", "kind"),
+    [
+        ("3.11.2", "3.11.7", "patch"),
+        ("3.12.1", "3.13.0", "minor"),
+        ("3.12.1", "3.12.1", "same"),
+        ("2.7.18.final.0", "2.7.18", "same"),
+        (None, "3.12.1", "unknown"),
+    ],
+)
 def test_version_changes_are_classified(recorded: str | None, current: str, kind: str) -> None:
     assert classify_change(python_version(recorded), python_version(current)) == kind
 
@@ -61,7 +67,8 @@ def test_activate_location_skips_computed_values(tmp_path: Path) -> None:
     from corral.infra.envfiles import activate_location
 
     (tmp_path / "activate").write_text(
-        'if [ -n "$X" ]; then\n        VIRTUAL_ENV="$CURRENT_ENV"\nelse\n        VIRTUAL_ENV=/tmp/v21\nfi\n')
+        'if [ -n "$X" ]; then\n        VIRTUAL_ENV="$CURRENT_ENV"\nelse\n        VIRTUAL_ENV=/tmp/v21\nfi\n'
+    )
     assert activate_location(tmp_path) == "/tmp/v21"  # noqa: S108 - a path read from the script, not used
     (tmp_path / "activate").write_text('VIRTUAL_ENV="$(dirname "$SCRIPT_PATH")"\n')
     assert activate_location(tmp_path) is None

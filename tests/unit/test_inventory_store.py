@@ -22,8 +22,16 @@ def paths(tmp_path: Path) -> CorralPaths:
 
 def test_register_touch_forget_round_trip(paths: CorralPaths, tmp_path: Path) -> None:
     env = tmp_path / "envs" / "one"
-    record = register_env(paths, path=env, kind="script", project=None, interpreter="/usr/bin/python3",
-                          version="3.12.1", creator="uv", extra={"hash": "abc"})
+    record = register_env(
+        paths,
+        path=env,
+        kind="script",
+        project=None,
+        interpreter="/usr/bin/python3",
+        version="3.12.1",
+        creator="uv",
+        extra={"hash": "abc"},
+    )
     assert record.path == str(env)
     stored = known(paths, env)
     assert stored is not None
@@ -37,15 +45,15 @@ def test_register_touch_forget_round_trip(paths: CorralPaths, tmp_path: Path) ->
 
 
 def test_paths_are_stored_normalised(paths: CorralPaths, tmp_path: Path) -> None:
-    register_env(paths, path=f"{tmp_path}/a/./b/", kind="project", project=None, interpreter=None, version=None,
-                 creator=None)
+    register_env(
+        paths, path=f"{tmp_path}/a/./b/", kind="project", project=None, interpreter=None, version=None, creator=None
+    )
     assert known(paths, tmp_path / "a" / "b") is not None
 
 
 def test_unknown_kind_is_a_usage_error(paths: CorralPaths, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown env kind 'scratch'"):
-        register_env(paths, path=tmp_path, kind="scratch", project=None, interpreter=None, version=None,
-                     creator=None)
+        register_env(paths, path=tmp_path, kind="scratch", project=None, interpreter=None, version=None, creator=None)
 
 
 def test_database_is_wal_with_schema_version_in_meta(paths: CorralPaths, tmp_path: Path) -> None:
@@ -93,9 +101,16 @@ for i in range(25):
 def test_eight_processes_register_at_once_without_losing_a_record(tmp_path: Path) -> None:
     # given a fresh folder (the first-time schema creation races too) and 8 processes released together
     start = time.time() + 1.5
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(tmp_path), str(n), str(start)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}) for n in range(8)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(tmp_path), str(n), str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        for n in range(8)
+    ]
     results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
     # then every process succeeded and all 200 records are there
     assert [code for code, _ in results] == [0] * 8, results

@@ -28,43 +28,54 @@ def test_linux_user_dir_follows_xdg_data_home_else_local_share() -> None:
     assert user_data_dir({"XDG_DATA_HOME": "/xdg"}, platform="linux", home="/home/u") == PurePosixPath("/xdg/jupyter")
     assert user_data_dir({}, platform="linux", home="/home/u") == PurePosixPath("/home/u/.local/share/jupyter")
     assert user_data_dir({"XDG_DATA_HOME": ""}, platform="linux", home="/home/u") == PurePosixPath(
-        "/home/u/.local/share/jupyter")
+        "/home/u/.local/share/jupyter"
+    )
 
 
 def test_macos_user_dir_is_library_jupyter_and_ignores_xdg() -> None:
     assert user_data_dir({"XDG_DATA_HOME": "/xdg"}, platform="darwin", home="/Users/u") == PurePosixPath(
-        "/Users/u/Library/Jupyter")
+        "/Users/u/Library/Jupyter"
+    )
 
 
 def test_windows_user_dir_is_appdata_jupyter_else_config_dir_data() -> None:
-    assert user_data_dir({"APPDATA": r"C:\Users\u\AppData\Roaming"}, platform="win32", home=r"C:\Users\u") == \
-        PureWindowsPath(r"C:\Users\u\AppData\Roaming\jupyter")
+    assert user_data_dir(
+        {"APPDATA": r"C:\Users\u\AppData\Roaming"}, platform="win32", home=r"C:\Users\u"
+    ) == PureWindowsPath(r"C:\Users\u\AppData\Roaming\jupyter")
     assert user_data_dir({}, platform="win32", home=r"C:\Users\u") == PureWindowsPath(r"C:\Users\u\.jupyter\data")
-    assert user_data_dir({"JUPYTER_CONFIG_DIR": r"E:\cfg"}, platform="win32", home=r"C:\Users\u") == \
-        PureWindowsPath(r"E:\cfg\data")
+    assert user_data_dir({"JUPYTER_CONFIG_DIR": r"E:\cfg"}, platform="win32", home=r"C:\Users\u") == PureWindowsPath(
+        r"E:\cfg\data"
+    )
 
 
 def test_platform_dirs_opt_in_uses_platformdirs_locations() -> None:
     env = {"JUPYTER_PLATFORM_DIRS": "1"}
     assert user_data_dir(env, platform="darwin", home="/Users/u") == PurePosixPath(
-        "/Users/u/Library/Application Support/Jupyter")
-    assert user_data_dir({**env, "LOCALAPPDATA": r"C:\L"}, platform="win32", home=r"C:\Users\u") == \
-        PureWindowsPath(r"C:\L\Jupyter")
-    assert user_data_dir({**env, "JUPYTER_PLATFORM_DIRS": "off"}, platform="darwin", home="/Users/u") == \
-        PurePosixPath("/Users/u/Library/Jupyter")
+        "/Users/u/Library/Application Support/Jupyter"
+    )
+    assert user_data_dir({**env, "LOCALAPPDATA": r"C:\L"}, platform="win32", home=r"C:\Users\u") == PureWindowsPath(
+        r"C:\L\Jupyter"
+    )
+    assert user_data_dir({**env, "JUPYTER_PLATFORM_DIRS": "off"}, platform="darwin", home="/Users/u") == PurePosixPath(
+        "/Users/u/Library/Jupyter"
+    )
 
 
 def test_system_dirs_per_os() -> None:
-    assert system_data_dirs({}, platform="linux") == [PurePosixPath("/usr/local/share/jupyter"),
-                                                      PurePosixPath("/usr/share/jupyter")]
-    assert system_data_dirs({}, platform="darwin") == [PurePosixPath("/usr/local/share/jupyter"),
-                                                       PurePosixPath("/usr/share/jupyter")]
+    assert system_data_dirs({}, platform="linux") == [
+        PurePosixPath("/usr/local/share/jupyter"),
+        PurePosixPath("/usr/share/jupyter"),
+    ]
+    assert system_data_dirs({}, platform="darwin") == [
+        PurePosixPath("/usr/local/share/jupyter"),
+        PurePosixPath("/usr/share/jupyter"),
+    ]
     # jupyter_core >= 5.8 trusts %PROGRAMDATA% only on request
     assert system_data_dirs({"PROGRAMDATA": r"C:\ProgramData"}, platform="win32") == []
-    assert system_data_dirs({"PROGRAMDATA": r"C:\ProgramData", "JUPYTER_USE_PROGRAMDATA": "1"},
-                            platform="win32") == [PureWindowsPath(r"C:\ProgramData\jupyter")]
-    assert system_data_dirs({"PROGRAMDATA": r"C:\ProgramData", "JUPYTER_USE_PROGRAMDATA": "no"},
-                            platform="win32") == []
+    assert system_data_dirs({"PROGRAMDATA": r"C:\ProgramData", "JUPYTER_USE_PROGRAMDATA": "1"}, platform="win32") == [
+        PureWindowsPath(r"C:\ProgramData\jupyter")
+    ]
+    assert system_data_dirs({"PROGRAMDATA": r"C:\ProgramData", "JUPYTER_USE_PROGRAMDATA": "no"}, platform="win32") == []
 
 
 def test_sys_prefix_dir_is_env_share_jupyter() -> None:
@@ -76,10 +87,12 @@ def test_search_order_is_jupyter_path_user_env_system_without_duplicates() -> No
     env = {"JUPYTER_PATH": "/extra/a:/extra/b/:", "XDG_DATA_HOME": "/home/u/.local/share"}
     dirs = search_dirs(env, platform="linux", home="/home/u", env_prefixes=["/p/.venv"])
     assert [(str(d.path), d.scope) for d in dirs] == [
-        ("/extra/a", "JUPYTER_PATH"), ("/extra/b", "JUPYTER_PATH"),
+        ("/extra/a", "JUPYTER_PATH"),
+        ("/extra/b", "JUPYTER_PATH"),
         ("/home/u/.local/share/jupyter", "user"),  # the user base share dir is the same folder: listed once
         ("/p/.venv/share/jupyter", "env"),
-        ("/usr/local/share/jupyter", "system"), ("/usr/share/jupyter", "system"),
+        ("/usr/local/share/jupyter", "system"),
+        ("/usr/share/jupyter", "system"),
     ]
     assert str(dirs[2].kernels) == "/home/u/.local/share/jupyter/kernels"
 
@@ -104,22 +117,33 @@ def test_invalid_names_are_usage_errors_stating_the_rule(raw: str) -> None:
         validate_name(raw)
 
 
-@pytest.mark.parametrize(("project", "want"), [("My_Project", "my-project"), ("a..b__c", "a-b-c"),
-                                               ("Données", "donn-es"), ("___", "python")])
+@pytest.mark.parametrize(
+    ("project", "want"), [("My_Project", "my-project"), ("a..b__c", "a-b-c"), ("Données", "donn-es"), ("___", "python")]
+)
 def test_default_name_is_the_normalised_project_name(project: str, want: str) -> None:
     assert default_name(project) == want
     validate_name(default_name(project))
 
 
 def test_argv_matches_ipykernel_and_adds_frozen_modules_off_on_311() -> None:
-    assert kernel_argv("/e/bin/python", (3, 10)) == ["/e/bin/python", "-m", "ipykernel_launcher", "-f",
-                                                      "{connection_file}"]
+    assert kernel_argv("/e/bin/python", (3, 10)) == [
+        "/e/bin/python",
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+    ]
     assert kernel_argv("/e/bin/python", (3, 12, 1))[1] == "-Xfrozen_modules=off"
 
 
 def test_spec_round_trips_and_keeps_unknown_keys() -> None:
-    spec = build_spec(python="/e/bin/python", version=(3, 12), display_name="Python 3.12 (demo)",
-                      env_path=Path("/e"), project_root=Path("/p"))
+    spec = build_spec(
+        python="/e/bin/python",
+        version=(3, 12),
+        display_name="Python 3.12 (demo)",
+        env_path=Path("/e"),
+        project_root=Path("/p"),
+    )
     data = json.loads(spec.render())
     assert data["language"] == "python"
     assert data["metadata"] == {"debugger": True, "corral": {"env": "/e", "project": "/p"}}
@@ -141,8 +165,11 @@ def _fake_env(root: Path) -> Path:
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return {"JUPYTER_DATA_DIR": str(tmp_path / "jdata"), "HOME": str(tmp_path / "home"),
-            "JUPYTER_PATH": str(tmp_path / "extra")}
+    return {
+        "JUPYTER_DATA_DIR": str(tmp_path / "jdata"),
+        "HOME": str(tmp_path / "home"),
+        "JUPYTER_PATH": str(tmp_path / "extra"),
+    }
 
 
 def _spec(python: Path, env: Path) -> KernelSpec:

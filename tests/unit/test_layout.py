@@ -26,13 +26,17 @@ def test_windows_layout_uses_scripts_and_exe_names() -> None:
 
 
 def test_pyvenv_cfg_parses_every_creator_format() -> None:
-    uv = PyvenvCfg.parse("home = /usr/bin\nimplementation = CPython\nuv = 0.13.9\nversion_info = 3.12.1\n"
-                         "include-system-site-packages = false\n")
+    uv = PyvenvCfg.parse(
+        "home = /usr/bin\nimplementation = CPython\nuv = 0.13.9\nversion_info = 3.12.1\n"
+        "include-system-site-packages = false\n"
+    )
     assert uv.creator == "uv 0.13.9"
     assert uv.version == "3.12.1"
     assert not uv.system_site_packages
-    venv = PyvenvCfg.parse("home = C:\\Python312\ninclude-system-site-packages = true\nversion = 3.12.1\n"
-                           "executable = C:\\Python312\\python.exe\n")
+    venv = PyvenvCfg.parse(
+        "home = C:\\Python312\ninclude-system-site-packages = true\nversion = 3.12.1\n"
+        "executable = C:\\Python312\\python.exe\n"
+    )
     assert venv.creator == "venv"
     assert venv.system_site_packages
     assert venv.home == "C:\\Python312"

@@ -24,10 +24,18 @@ from support.wheelhouse import require_wheelhouse
 
 def _interp(version: str, **kw: object) -> InterpreterInfo:
     parts = tuple(int(p) for p in version.split("."))
-    base = InterpreterInfo(path=f"/py/{version}/bin/python", realpath=f"/py/{version}/bin/python",
-                           implementation="CPython", version=version, version_info=parts,  # type: ignore[arg-type]
-                           machine="x86_64", pointer_bits=64, platform="linux", prefix=f"/py/{version}",
-                           base_prefix=f"/py/{version}")
+    base = InterpreterInfo(
+        path=f"/py/{version}/bin/python",
+        realpath=f"/py/{version}/bin/python",
+        implementation="CPython",
+        version=version,
+        version_info=parts,  # type: ignore[arg-type]
+        machine="x86_64",
+        pointer_bits=64,
+        platform="linux",
+        prefix=f"/py/{version}",
+        base_prefix=f"/py/{version}",
+    )
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -48,7 +56,10 @@ def _requires_python(wheel: Path) -> SpecifierSet:
 def test_table_covers_exactly_the_legacy_pythons_with_their_end_of_life_dates() -> None:
     assert set(LEGACY) == set(LEGACY_EOL)
     assert {v.version: v.eol for v in LEGACY.values()} == {
-        "2.7": "2020-01-01", "3.6": "2021-12-23", "3.7": "2023-06-27"}
+        "2.7": "2020-01-01",
+        "3.6": "2021-12-23",
+        "3.7": "2023-06-27",
+    }
 
 
 def test_last_tools_per_legacy_python() -> None:
@@ -76,8 +87,11 @@ def test_virtualenv_20_21_1_embeds_exactly_the_seeds_the_table_names() -> None:
     with zipfile.ZipFile(_wheel("virtualenv", VIRTUALENV_VERSION)) as zf:
         source = zf.read("virtualenv/seed/wheels/embed/__init__.py").decode()
     tree = ast.parse(source)
-    bundle = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
-                  and getattr(node.targets[0], "id", "") == "BUNDLE_SUPPORT")
+    bundle = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "BUNDLE_SUPPORT"
+    )
     for row in LEGACY.values():
         embedded = bundle[row.version]
         wanted = dict(zip(("pip", "setuptools", "wheel"), row.virtualenv_seed, strict=True))
@@ -96,8 +110,11 @@ def test_toolchain_requirements_pin_virtualenv_and_cap_platformdirs_below_4() ->
         ("2.7.18", "Python 2.7 reached end of life on 2020-01-01: this env is a legacy zone; port to Python 3"),
         ("2.7.18.final.0", "Python 2.7 reached end of life on 2020-01-01: this env is a legacy zone; port to Python 3"),
         ("3.6", "Python 3.6 reached end of life on 2021-12-23: this env is a legacy zone; move to a supported Python"),
-        ((3, 7, 16), "Python 3.7 reached end of life on 2023-06-27: this env is a legacy zone; "  # noqa: ISC004
-                     "move to a supported Python"),
+        (
+            (3, 7, 16),
+            "Python 3.7 reached end of life on 2023-06-27: this env is a legacy zone; "  # noqa: ISC004
+            "move to a supported Python",
+        ),
         ("3.8.18", None),
         ("3.13.0", None),
         ("garbage", None),
@@ -114,8 +131,15 @@ def test_python_minor_reads_pyvenv_cfg_styles() -> None:
 
 
 def test_host_is_newest_verified_non_legacy_cpython() -> None:
-    found = [_interp("3.14.0"), _interp("3.13.0"), _interp("3.13.1", free_threaded=True), _interp("3.12.1"),
-             _interp("3.7.16"), _interp("2.7.18"), _interp("3.13.2", implementation="PyPy")]
+    found = [
+        _interp("3.14.0"),
+        _interp("3.13.0"),
+        _interp("3.13.1", free_threaded=True),
+        _interp("3.12.1"),
+        _interp("3.7.16"),
+        _interp("2.7.18"),
+        _interp("3.13.2", implementation="PyPy"),
+    ]
     host = choose_host(found)
     assert host is not None
     assert host.version == "3.13.0"
@@ -134,8 +158,9 @@ def test_host_prefers_an_interpreter_that_is_not_externally_managed() -> None:
     assert host.path == "/py/3.11.2/bin/python"
 
 
-@pytest.mark.parametrize(("version", "ok"), [("2.7.18", True), ("3.4.10", False), ("3.5.10", True),
-                                             ("3.7.16", True), ("2.6.9", False)])
+@pytest.mark.parametrize(
+    ("version", "ok"), [("2.7.18", True), ("3.4.10", False), ("3.5.10", True), ("3.7.16", True), ("2.6.9", False)]
+)
 def test_virtualenv_creator_serves_27_and_35_up(version: str, ok: bool) -> None:
     reason = VirtualenvCreator().cannot_create(_interp(version))
     assert (reason is None) is ok
@@ -148,8 +173,15 @@ def test_virtualenv_creator_refuses_free_threaded() -> None:
 
 
 def test_virtualenv_environment_drops_user_virtualenv_and_pip_settings() -> None:
-    env = virtualenv_environ({"VIRTUALENV_NO_SEED": "1", "PIP_INDEX_URL": "http://x", "PATH": "/bin",
-                              "PYTHONPATH": "/evil", "VIRTUAL_ENV": "/other"})
+    env = virtualenv_environ(
+        {
+            "VIRTUALENV_NO_SEED": "1",
+            "PIP_INDEX_URL": "http://x",
+            "PATH": "/bin",
+            "PYTHONPATH": "/evil",
+            "VIRTUAL_ENV": "/other",
+        }
+    )
     assert "VIRTUALENV_NO_SEED" not in env
     assert "PYTHONPATH" not in env
     assert "VIRTUAL_ENV" not in env
@@ -187,7 +219,8 @@ def test_notice_for_env_reads_pyvenv_cfg_and_respects_the_setting(tmp_path: Path
 
 def test_notice_is_silenced_by_the_project_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "p"\nversion = "0"\n[tool.corral]\nlegacy-notice = false\n', encoding="utf-8")
+        '[project]\nname = "p"\nversion = "0"\n[tool.corral]\nlegacy-notice = false\n', encoding="utf-8"
+    )
     legacy = _env_with_cfg(tmp_path / ".venv", "3.6.15")
     ctx = Context(cwd=tmp_path, environ={"CORRAL_HOME": str(tmp_path / "home")})
     assert notice_for_env(ctx, legacy) is None

@@ -10,9 +10,19 @@ from corral.services.lock_stamp import stamp_inputs
 
 
 def inputs(root: Path, environ: dict[str, str], *, local: tuple[str, ...] = ()) -> dict[str, Any]:
-    return stamp_inputs(root=root, pyproject=root / "pyproject.toml", lock_path=root / "pylock.toml",
-                        env=root / ".venv", python=None, from_env=False, version=None, local_paths=local,
-                        user_config=root / "no-config.toml", environ=environ, trusted=None)
+    return stamp_inputs(
+        root=root,
+        pyproject=root / "pyproject.toml",
+        lock_path=root / "pylock.toml",
+        env=root / ".venv",
+        python=None,
+        from_env=False,
+        version=None,
+        local_paths=local,
+        user_config=root / "no-config.toml",
+        environ=environ,
+        trusted=None,
+    )
 
 
 def project(tmp_path: Path) -> Path:

@@ -8,9 +8,17 @@ from corral.resolvers.uv import uv_project
 
 
 def test_uv_resolver_settings_reach_the_resolution_and_nothing_else_does() -> None:
-    data = {"project": {"name": "attrs", "dependencies": ["packaging"]},
-            "tool": {"uv": {"exclude-newer": "1 week", "resolution": "lowest-direct", "dev-dependencies": ["x"],
-                            "index-url": "https://example.invalid/simple"}}}
+    data = {
+        "project": {"name": "attrs", "dependencies": ["packaging"]},
+        "tool": {
+            "uv": {
+                "exclude-newer": "1 week",
+                "resolution": "lowest-direct",
+                "dev-dependencies": ["x"],
+                "index-url": "https://example.invalid/simple",
+            }
+        },
+    }
     uv = uv_project(data, Path("/p"), "1.0")["tool"]["uv"]
     assert uv["exclude-newer"] == "1 week" and uv["resolution"] == "lowest-direct"
     assert uv["package"] is False

@@ -8,13 +8,21 @@ from corral.core.pylock_select import Chosen
 
 def chosen(name: str, version: str) -> Chosen:
     """A wheel entry."""
-    return Chosen(name=name, version=version, kind="wheel", url=f"https://x/{name}-{version}.whl", sha256="0" * 64,
-                  filename=f"{name}-{version}.whl")
+    return Chosen(
+        name=name,
+        version=version,
+        kind="wheel",
+        url=f"https://x/{name}-{version}.whl",
+        sha256="0" * 64,
+        filename=f"{name}-{version}.whl",
+    )
 
 
 def test_new_changed_unchanged_and_extraneous_are_told_apart() -> None:
-    plan = SyncPlan.diff([chosen("alpha", "1.1"), chosen("beta", "1.0"), chosen("gamma", "1.0")],
-                         {"alpha": "1.0", "Beta": "1.0", "stray": "3.0"})
+    plan = SyncPlan.diff(
+        [chosen("alpha", "1.1"), chosen("beta", "1.0"), chosen("gamma", "1.0")],
+        {"alpha": "1.0", "Beta": "1.0", "stray": "3.0"},
+    )
     assert [c.name for c in plan.install] == ["gamma"]
     assert [(n, old, c.version) for n, old, c in plan.change] == [("alpha", "1.0", "1.1")]
     assert plan.unchanged == ("beta",)
@@ -30,9 +38,11 @@ def test_names_and_versions_compare_normalized() -> None:
 
 
 def test_seed_packages_and_the_project_are_kept_not_removed() -> None:
-    plan = SyncPlan.diff([chosen("alpha", "1.0")],
-                         {"alpha": "1.0", "pip": "26.3", "setuptools": "80", "demo": "0.1.0", "stray": "1"},
-                         keep=SEED_PACKAGES | {"demo"})
+    plan = SyncPlan.diff(
+        [chosen("alpha", "1.0")],
+        {"alpha": "1.0", "pip": "26.3", "setuptools": "80", "demo": "0.1.0", "stray": "1"},
+        keep=SEED_PACKAGES | {"demo"},
+    )
     assert plan.remove == (("stray", "1"),)
     assert set(plan.kept) == {"pip", "setuptools", "demo"}
 

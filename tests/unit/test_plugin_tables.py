@@ -31,7 +31,6 @@ from corral.shells.bash import BashShell
 from corral.shells.detect import canonical_name, detect_shell
 
 if TYPE_CHECKING:
-
     from conftest import Corral
 
 
@@ -50,8 +49,13 @@ class FakeInstaller:
         return None
 
 
-ELVISH = ShellRow(f"{__name__}:ElvishShell", "eval (corral {cmd} | slurp)", spellings=("elv",),
-                  programs=("elvish", "elvish-nightly"), aliases=("elvish-nightly",))
+ELVISH = ShellRow(
+    f"{__name__}:ElvishShell",
+    "eval (corral {cmd} | slurp)",
+    spellings=("elv",),
+    programs=("elvish", "elvish-nightly"),
+    aliases=("elvish-nightly",),
+)
 
 
 def _actions(parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:

@@ -10,8 +10,10 @@ from corral.services.project_version import UNKNOWN_VERSION, resolution_version,
 if TYPE_CHECKING:
     from pathlib import Path
 
-HATCH: dict[str, Any] = {"project": {"name": "demo", "dynamic": ["version"], "dependencies": ["alpha"]},
-                         "tool": {"hatch": {"version": {"path": "src/demo/__about__.py"}}}}
+HATCH: dict[str, Any] = {
+    "project": {"name": "demo", "dynamic": ["version"], "dependencies": ["alpha"]},
+    "tool": {"hatch": {"version": {"path": "src/demo/__about__.py"}}},
+}
 
 
 def _project(tmp_path: Path) -> Path:
@@ -38,8 +40,11 @@ def test_key_ignores_requirements_but_not_the_version_file(tmp_path: Path) -> No
     root = _project(tmp_path)
     before = version_key(root, HATCH, "/usr/bin/python3")
     # when: only requirements change, the answer still holds
-    more = {**HATCH, "project": {**HATCH["project"], "dependencies": ["alpha", "beta"]},
-            "dependency-groups": {"dev": ["gamma"]}}
+    more = {
+        **HATCH,
+        "project": {**HATCH["project"], "dependencies": ["alpha", "beta"]},
+        "dependency-groups": {"dev": ["gamma"]},
+    }
     assert version_key(root, more, "/usr/bin/python3") == before
     # then: an edited version file, or another interpreter, asks again
     (root / "src" / "demo" / "__about__.py").write_text('__version__ = "1.1"\n', encoding="utf-8")
@@ -50,8 +55,12 @@ def test_key_ignores_requirements_but_not_the_version_file(tmp_path: Path) -> No
 def test_version_files_outside_the_project_are_not_read(tmp_path: Path) -> None:
     root = _project(tmp_path)
     (tmp_path / "secret.py").write_text("x = 1\n", encoding="utf-8")
-    data = {"project": {"name": "demo", "dynamic": ["version"]},
-            "tool": {"pdm": {"version": {"source": "file", "path": "../secret.py"}},
-                     "setuptools": {"dynamic": {"version": {"attr": "demo.__about__.__version__"}}}}}
+    data = {
+        "project": {"name": "demo", "dynamic": ["version"]},
+        "tool": {
+            "pdm": {"version": {"source": "file", "path": "../secret.py"}},
+            "setuptools": {"dynamic": {"version": {"attr": "demo.__about__.__version__"}}},
+        },
+    }
     found = [p.relative_to(root).as_posix() for p in version_files(root, data)]
     assert found == ["src/demo/__about__.py"]

@@ -16,22 +16,45 @@ LINUX = ["manylinux_2_17_x86_64", "manylinux2014_x86_64", "linux_x86_64"]
 WINDOWS = ["win_amd64"]
 
 
-def interp(version: tuple[int, int, int], *, system: str = "Linux", abiflags: str = "",
-           implementation: str = "CPython", soabi: str = "") -> InterpreterInfo:
+def interp(
+    version: tuple[int, int, int],
+    *,
+    system: str = "Linux",
+    abiflags: str = "",
+    implementation: str = "CPython",
+    soabi: str = "",
+) -> InterpreterInfo:
     """A hand-made target (what the probe would report)."""
     windows = system == "Windows"
     short = f"{version[0]}.{version[1]}"
     marker_env = {
-        "implementation_name": implementation.lower(), "implementation_version": ".".join(map(str, version)),
-        "os_name": "nt" if windows else "posix", "platform_machine": "AMD64" if windows else "x86_64",
-        "platform_release": "", "platform_system": system, "platform_version": "",
-        "python_full_version": ".".join(map(str, version)), "platform_python_implementation": implementation,
-        "python_version": short, "sys_platform": "win32" if windows else "linux",
+        "implementation_name": implementation.lower(),
+        "implementation_version": ".".join(map(str, version)),
+        "os_name": "nt" if windows else "posix",
+        "platform_machine": "AMD64" if windows else "x86_64",
+        "platform_release": "",
+        "platform_system": system,
+        "platform_version": "",
+        "python_full_version": ".".join(map(str, version)),
+        "platform_python_implementation": implementation,
+        "python_version": short,
+        "sys_platform": "win32" if windows else "linux",
     }
-    return InterpreterInfo(path="/x/python", realpath="/x/python", implementation=implementation,
-                           version=".".join(map(str, version)), version_info=version, machine="x86_64",
-                           pointer_bits=64, platform=marker_env["sys_platform"], prefix="/x", base_prefix="/x",
-                           marker_env=marker_env, abiflags=abiflags, soabi=soabi)
+    return InterpreterInfo(
+        path="/x/python",
+        realpath="/x/python",
+        implementation=implementation,
+        version=".".join(map(str, version)),
+        version_info=version,
+        machine="x86_64",
+        pointer_bits=64,
+        platform=marker_env["sys_platform"],
+        prefix="/x",
+        base_prefix="/x",
+        marker_env=marker_env,
+        abiflags=abiflags,
+        soabi=soabi,
+    )
 
 
 def wheel(filename: str) -> dict[str, Any]:
@@ -52,11 +75,16 @@ def pkg(name: str, version: str, *files: str, marker: str | None = None, **extra
     return entry
 
 
-def names(data: dict[str, Any], target: InterpreterInfo, selection: Selection | None = None,
-          platforms: list[str] | None = None) -> dict[str, str | None]:
+def names(
+    data: dict[str, Any],
+    target: InterpreterInfo,
+    selection: Selection | None = None,
+    platforms: list[str] | None = None,
+) -> dict[str, str | None]:
     """{name: chosen file name}."""
-    chosen = select_packages(data, target=target, selection=selection or Selection(), lock_dir=Path("/lock"),
-                             platforms=platforms or LINUX)
+    chosen = select_packages(
+        data, target=target, selection=selection or Selection(), lock_dir=Path("/lock"), platforms=platforms or LINUX
+    )
     return {c.name: c.filename for c in chosen}
 
 
@@ -67,7 +95,8 @@ MULTI = lock(
     pkg("delta", "1.2", "delta-1.2-py3-none-any.whl", marker="'fast' in extras"),
     pkg("winpkg", "1.0", "winpkg-1.0-py3-none-any.whl", marker="sys_platform == 'win32'"),
     pkg("old", "1.0", "old-1.0-py3-none-any.whl", marker="python_version < '3.8'"),
-    extras=["fast"], **{"dependency-groups": ["dev", "docs"], "default-groups": ["dev"]},
+    extras=["fast"],
+    **{"dependency-groups": ["dev", "docs"], "default-groups": ["dev"]},
 )
 
 
@@ -86,7 +115,11 @@ def test_groups_add_to_defaults_and_no_dev_drops_dev() -> None:
     assert set(names(MULTI, target, Selection(no_dev=True))) == {"alpha"}
     assert set(names(MULTI, target, Selection(groups=("docs",), only_groups=True))) == {"alpha", "sphinx"}
     assert set(names(MULTI, target, Selection(all_groups=True, all_extras=True))) == {
-        "alpha", "pytest", "sphinx", "delta"}
+        "alpha",
+        "pytest",
+        "sphinx",
+        "delta",
+    }
 
 
 def test_extras_select_their_packages() -> None:
@@ -118,7 +151,8 @@ def test_lock_requires_python_is_checked_against_the_target() -> None:
 
 
 NUMPYISH = pkg(
-    "fast", "1.0",
+    "fast",
+    "1.0",
     "fast-1.0-cp37-cp37m-manylinux_2_17_x86_64.whl",
     "fast-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
     "fast-1.0-cp311-cp311-win_amd64.whl",
@@ -126,13 +160,16 @@ NUMPYISH = pkg(
 )
 
 
-@pytest.mark.parametrize(("target", "platforms", "expected"), [
-    (interp((3, 12, 1)), LINUX, "fast-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"),
-    (interp((3, 7, 16), abiflags="m"), LINUX, "fast-1.0-cp37-cp37m-manylinux_2_17_x86_64.whl"),
-    (interp((3, 11, 7)), LINUX, "fast-1.0-py2.py3-none-any.whl"),
-    (interp((3, 11, 7), system="Windows"), WINDOWS, "fast-1.0-cp311-cp311-win_amd64.whl"),
-    (interp((2, 7, 18), abiflags="mu"), LINUX, "fast-1.0-py2.py3-none-any.whl"),
-])
+@pytest.mark.parametrize(
+    ("target", "platforms", "expected"),
+    [
+        (interp((3, 12, 1)), LINUX, "fast-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"),
+        (interp((3, 7, 16), abiflags="m"), LINUX, "fast-1.0-cp37-cp37m-manylinux_2_17_x86_64.whl"),
+        (interp((3, 11, 7)), LINUX, "fast-1.0-py2.py3-none-any.whl"),
+        (interp((3, 11, 7), system="Windows"), WINDOWS, "fast-1.0-cp311-cp311-win_amd64.whl"),
+        (interp((2, 7, 18), abiflags="mu"), LINUX, "fast-1.0-py2.py3-none-any.whl"),
+    ],
+)
 def test_wheel_is_chosen_by_the_target_tags(target: InterpreterInfo, platforms: list[str], expected: str) -> None:
     assert names(lock(NUMPYISH), target, platforms=platforms)["fast"] == expected
 
@@ -141,8 +178,14 @@ def test_windows_only_wheel_falls_back_to_sdist_or_fails_clearly() -> None:
     only_win = pkg("winonly", "1.0", "winonly-1.0-cp311-cp311-win_amd64.whl")
     with pytest.raises(LockError, match=r"No wheel found matching.*'winonly'"):
         names(lock(only_win), interp((3, 11, 7)))
-    with_sdist = dict(only_win, sdist={"name": "winonly-1.0.tar.gz", "url": "https://files.example/winonly-1.0.tar.gz",
-                                       "hashes": {"sha256": "cd" * 32}})
+    with_sdist = dict(
+        only_win,
+        sdist={
+            "name": "winonly-1.0.tar.gz",
+            "url": "https://files.example/winonly-1.0.tar.gz",
+            "hashes": {"sha256": "cd" * 32},
+        },
+    )
     assert names(lock(with_sdist), interp((3, 11, 7)))["winonly"] == "winonly-1.0.tar.gz"
     chosen = names(lock(only_win), interp((3, 11, 7), system="Windows"), platforms=WINDOWS)["winonly"]
     assert chosen == "winonly-1.0-cp311-cp311-win_amd64.whl"
@@ -156,8 +199,9 @@ def test_windows_tags_prefer_the_exact_abi_then_abi3_then_pure() -> None:
 
 
 def test_cp37m_and_free_threaded_abis_come_from_the_target() -> None:
-    assert "cp37-cp37m-linux_x86_64" in {str(t) for t in target_tags(interp((3, 7, 16), abiflags="m"),
-                                                                      platforms=["linux_x86_64"])}
+    assert "cp37-cp37m-linux_x86_64" in {
+        str(t) for t in target_tags(interp((3, 7, 16), abiflags="m"), platforms=["linux_x86_64"])
+    }
     ft = {str(t) for t in target_tags(interp((3, 13, 0), abiflags="t"), platforms=["linux_x86_64"])}
     assert "cp313-cp313t-linux_x86_64" in ft
     assert "cp313-cp313-linux_x86_64" not in ft
@@ -170,49 +214,90 @@ def test_pypy_tags_use_the_soabi() -> None:
 
 
 def test_requirement_line_carries_the_hash_and_local_paths_become_file_urls() -> None:
-    data = lock({"name": "alpha", "version": "1.0",
-                 "wheels": [{"name": "alpha-1.0-py3-none-any.whl", "path": "wheels/alpha-1.0-py3-none-any.whl",
-                             "hashes": {"sha256": "ef" * 32}}]})
-    (chosen,) = select_packages(data, target=interp((3, 12, 1)), selection=Selection(), lock_dir=Path("/lock"),
-                                platforms=LINUX)
+    data = lock(
+        {
+            "name": "alpha",
+            "version": "1.0",
+            "wheels": [
+                {
+                    "name": "alpha-1.0-py3-none-any.whl",
+                    "path": "wheels/alpha-1.0-py3-none-any.whl",
+                    "hashes": {"sha256": "ef" * 32},
+                }
+            ],
+        }
+    )
+    (chosen,) = select_packages(
+        data, target=interp((3, 12, 1)), selection=Selection(), lock_dir=Path("/lock"), platforms=LINUX
+    )
     assert chosen.requirement_line() == (
-        f"alpha @ file:///lock/wheels/alpha-1.0-py3-none-any.whl --hash=sha256:{'ef' * 32}")
+        f"alpha @ file:///lock/wheels/alpha-1.0-py3-none-any.whl --hash=sha256:{'ef' * 32}"
+    )
 
 
 def test_invalid_lock_is_a_lock_error_naming_the_fix() -> None:
     with pytest.raises(LockError, match="not a valid PEP 751"):
-        select_packages({"lock-version": "1.0", "packages": []}, target=interp((3, 12, 1)), selection=Selection(),
-                        lock_dir=Path("/lock"))
+        select_packages(
+            {"lock-version": "1.0", "packages": []},
+            target=interp((3, 12, 1)),
+            selection=Selection(),
+            lock_dir=Path("/lock"),
+        )
 
 
-@pytest.mark.parametrize(("index", "base"), [
-    ("https://index.example/simple", "https://index.example/simple"),
-    ("https://index.example/simple/", "https://index.example/simple/"),
-    ("https://index.example/simple/Alpha_Pkg/", "https://index.example/simple/"),
-    ("https://mirror.example/py/simple/alpha-pkg", "https://mirror.example/py/simple/"),
-    ("https://mirror.example/alpha-pkg/", "https://mirror.example/alpha-pkg/"),  # not a project page
-    ("https://mirror.example/simple/other/", "https://mirror.example/simple/other/"),
-])
+@pytest.mark.parametrize(
+    ("index", "base"),
+    [
+        ("https://index.example/simple", "https://index.example/simple"),
+        ("https://index.example/simple/", "https://index.example/simple/"),
+        ("https://index.example/simple/Alpha_Pkg/", "https://index.example/simple/"),
+        ("https://mirror.example/py/simple/alpha-pkg", "https://mirror.example/py/simple/"),
+        ("https://mirror.example/alpha-pkg/", "https://mirror.example/alpha-pkg/"),  # not a project page
+        ("https://mirror.example/simple/other/", "https://mirror.example/simple/other/"),
+    ],
+)
 def test_index_base_cuts_only_a_project_page_back_to_its_index(index: str, base: str) -> None:
     assert index_base(index, "alpha-pkg") == base
 
 
 def test_files_from_an_index_carry_it_and_every_hash_of_their_entry() -> None:
     # given: an index entry with two wheels and an sdist, a URL-only entry, a path wheel that names an index
-    sdist = {"name": "alpha-1.0.tar.gz", "url": "https://files.example/alpha-1.0.tar.gz",
-             "hashes": {"sha256": "cd" * 32}}
+    sdist = {
+        "name": "alpha-1.0.tar.gz",
+        "url": "https://files.example/alpha-1.0.tar.gz",
+        "hashes": {"sha256": "cd" * 32},
+    }
     win = {**wheel("alpha-1.0-cp312-cp312-win_amd64.whl"), "hashes": {"sha256": "ef" * 32}}
     data = lock(
-        pkg("alpha", "1.0", "alpha-1.0-py3-none-any.whl", index="https://index.example/simple/alpha/", sdist=sdist,
-            wheels=[wheel("alpha-1.0-py3-none-any.whl"), win]),
+        pkg(
+            "alpha",
+            "1.0",
+            "alpha-1.0-py3-none-any.whl",
+            index="https://index.example/simple/alpha/",
+            sdist=sdist,
+            wheels=[wheel("alpha-1.0-py3-none-any.whl"), win],
+        ),
         pkg("beta", "2.0", "beta-2.0-py3-none-any.whl"),
-        {"name": "gamma", "version": "3.0", "index": "https://index.example/simple",
-         "wheels": [{"name": "gamma-3.0-py3-none-any.whl", "path": "w/gamma-3.0-py3-none-any.whl",
-                     "hashes": {"sha256": "12" * 32}}]},
+        {
+            "name": "gamma",
+            "version": "3.0",
+            "index": "https://index.example/simple",
+            "wheels": [
+                {
+                    "name": "gamma-3.0-py3-none-any.whl",
+                    "path": "w/gamma-3.0-py3-none-any.whl",
+                    "hashes": {"sha256": "12" * 32},
+                }
+            ],
+        },
     )
     # when
-    chosen = {c.name: c for c in select_packages(data, target=interp((3, 12, 1)), selection=Selection(),
-                                                 lock_dir=Path("/lock"), platforms=LINUX)}
+    chosen = {
+        c.name: c
+        for c in select_packages(
+            data, target=interp((3, 12, 1)), selection=Selection(), lock_dir=Path("/lock"), platforms=LINUX
+        )
+    }
     # then
     assert chosen["alpha"].index == "https://index.example/simple/"
     assert chosen["alpha"].hashes == ("ab" * 32, "ef" * 32, "cd" * 32)

@@ -20,9 +20,18 @@ def world(tmp_path: Path) -> tuple[Path, Path]:
     return project, victim
 
 
-@pytest.mark.parametrize("line", ["-r ../victim/secret.txt", "--requirement=../victim/secret.txt",
-                                  "-c ../victim/secret.txt", "-e ../victim/pkg", "../victim/pkg",
-                                  "pkg @ file://{victim}/pkg", "-r sub/secret.txt"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "-r ../victim/secret.txt",
+        "--requirement=../victim/secret.txt",
+        "-c ../victim/secret.txt",
+        "-e ../victim/pkg",
+        "../victim/pkg",
+        "pkg @ file://{victim}/pkg",
+        "-r sub/secret.txt",
+    ],
+)
 def test_what_leaves_the_project_is_refused_naming_the_line(world: tuple[Path, Path], line: str) -> None:
     project, victim = world
     (project / "sub").symlink_to(victim, target_is_directory=True)

@@ -22,7 +22,7 @@ def test_block_is_found_and_unprefixed() -> None:
     assert block is not None
     assert block.toml.startswith('requires-python = ">=3.11"\n')
     assert '  "alpha<2",' in block.toml
-    assert SCRIPT[block.start:block.end].endswith("# ///")
+    assert SCRIPT[block.start : block.end].endswith("# ///")
 
 
 def test_no_block_and_other_block_types() -> None:

@@ -18,7 +18,6 @@ from corral.services.activation import (
 )
 
 if TYPE_CHECKING:
-
     from conftest import Corral
 
 
@@ -58,13 +57,16 @@ def test_nothing_to_deactivate_without_virtual_env() -> None:
     assert deactivate_change({"PATH": "/usr/bin"}) is None
 
 
-@pytest.mark.parametrize(("cfg", "folder", "expected"), [
-    ("prompt = demo\n", "x/.venv", "demo"),
-    ("prompt = 'quoted'\n", "x/.venv", "quoted"),
-    ("home = /usr\n", "my proj/.venv", "my proj"),
-    ("home = /usr\n", "tools/special", "special"),
-    ("prompt = $(rm -rf ~)`x`%n!\n", "x/.venv", "_(rm -rf _)_x__n_"),
-])
+@pytest.mark.parametrize(
+    ("cfg", "folder", "expected"),
+    [
+        ("prompt = demo\n", "x/.venv", "demo"),
+        ("prompt = 'quoted'\n", "x/.venv", "quoted"),
+        ("home = /usr\n", "my proj/.venv", "my proj"),
+        ("home = /usr\n", "tools/special", "special"),
+        ("prompt = $(rm -rf ~)`x`%n!\n", "x/.venv", "_(rm -rf _)_x__n_"),
+    ],
+)
 def test_prompt_name_is_readable_and_inert(tmp_path: Path, cfg: str, folder: str, expected: str) -> None:
     assert env_prompt(_env(tmp_path / folder, cfg)) == expected
 

@@ -11,11 +11,26 @@ import pytest
 from corral.shells.detect import canonical_name, detect_shell
 
 
-@pytest.mark.parametrize(("program", "name"), [
-    ("bash", "bash"), ("-bash", "bash"), ("/usr/bin/zsh", "zsh"), ("ksh93", "ksh"), ("mksh", "ksh"),
-    ("dash", "sh"), ("csh", "tcsh"), ("pwsh.exe", "pwsh"), ("powershell.exe", "pwsh"), ("cmd.exe", "cmd"),
-    ("xonsh --no-rc -", "xonsh"), ("nu", "nu"), ("fish", "fish"), ("zsh-5.9", "zsh"), ("python3", None),
-])
+@pytest.mark.parametrize(
+    ("program", "name"),
+    [
+        ("bash", "bash"),
+        ("-bash", "bash"),
+        ("/usr/bin/zsh", "zsh"),
+        ("ksh93", "ksh"),
+        ("mksh", "ksh"),
+        ("dash", "sh"),
+        ("csh", "tcsh"),
+        ("pwsh.exe", "pwsh"),
+        ("powershell.exe", "pwsh"),
+        ("cmd.exe", "cmd"),
+        ("xonsh --no-rc -", "xonsh"),
+        ("nu", "nu"),
+        ("fish", "fish"),
+        ("zsh-5.9", "zsh"),
+        ("python3", None),
+    ],
+)
 def test_canonical_names(program: str, name: str | None) -> None:
     assert canonical_name(program) == name
 

@@ -59,8 +59,9 @@ def test_a_stray_pip_earlier_on_path_is_flagged(seeded: Path, tmp_path: Path) ->
     report = _report(seeded, f"{env}/bin:{stray}", VIRTUAL_ENV=str(env))
     report_path_first = _report(seeded, f"{stray}:{env}/bin", VIRTUAL_ENV=str(env))
     assert report.ok
-    assert any("installs for /usr/bin/python3" in p.message and "python -m pip" in p.fix
-               for p in report_path_first.problems)
+    assert any(
+        "installs for /usr/bin/python3" in p.message and "python -m pip" in p.fix for p in report_path_first.problems
+    )
 
 
 def test_which_cli_json_and_check_exit_code(corral: Corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,7 +76,8 @@ def test_which_cli_json_and_check_exit_code(corral: Corral, seeded: Path, monkey
 
 
 def test_which_is_a_check_exiting_1_when_the_live_env_is_not_the_projects(
-        corral: Corral, seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corral: Corral, seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     wrong = corral("which", cwd=seeded)
     assert wrong.exit_code == 1, wrong.stdout + wrong.stderr

@@ -43,7 +43,7 @@ def test_powershell_activation_uses_scripts_and_semicolons() -> None:
     lines = text.splitlines()
     assert lines[0] == "$env:VIRTUAL_ENV = " + ps_quote(NASTY)
     path_line = next(line for line in lines if line.startswith("$env:PATH = "))
-    assert ps_unquote(path_line[len("$env:PATH = "):]) == NASTY + r"\Scripts;C:\Windows;C:\Tools"
+    assert ps_unquote(path_line[len("$env:PATH = ") :]) == NASTY + r"\Scripts;C:\Windows;C:\Tools"
     assert "function global:prompt" in text
     assert "\r" not in text
 
@@ -89,16 +89,18 @@ def test_cmd_has_no_hook_and_says_what_to_use() -> None:
 
 
 def test_windows_paths_compare_case_insensitively_on_deactivation() -> None:
-    change = deactivate_change({"VIRTUAL_ENV": r"C:\Proj\.venv", "PATH": r"c:\proj\.VENV\scripts\;C:\Windows"},
-                               windows=True)
+    change = deactivate_change(
+        {"VIRTUAL_ENV": r"C:\Proj\.venv", "PATH": r"c:\proj\.VENV\scripts\;C:\Windows"}, windows=True
+    )
     assert change is not None
     assert change.path == (r"C:\Windows",)
     assert change.path_sep == ";"
 
 
 def test_cmd_subshell_puts_the_prompt_in_the_environment() -> None:
-    plan = load_shell("cmd").subshell(executable="cmd.exe", init="",
-                                      environ={"VIRTUAL_ENV_PROMPT": "demo", "PROMPT": "$P$G"})
+    plan = load_shell("cmd").subshell(
+        executable="cmd.exe", init="", environ={"VIRTUAL_ENV_PROMPT": "demo", "PROMPT": "$P$G"}
+    )
     assert plan.argv == ["cmd.exe", "/k"]
     assert plan.environ["PROMPT"] == "(demo) $P$G"
 

@@ -9,10 +9,19 @@ from corral.errors import InvalidSpec
 
 def info(version: str, impl: str = "CPython", *, ft: bool = False) -> InterpreterInfo:
     major, minor, micro = (int(p) for p in version.split("."))
-    return InterpreterInfo(path=f"/x/python{version}", realpath=f"/x/python{version}", implementation=impl,
-                           version=version, version_info=(major, minor, micro), machine="x86_64", pointer_bits=64,
-                           platform="linux",
-                           prefix="/x", base_prefix="/x", free_threaded=ft)
+    return InterpreterInfo(
+        path=f"/x/python{version}",
+        realpath=f"/x/python{version}",
+        implementation=impl,
+        version=version,
+        version_info=(major, minor, micro),
+        machine="x86_64",
+        pointer_bits=64,
+        platform="linux",
+        prefix="/x",
+        base_prefix="/x",
+        free_threaded=ft,
+    )
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,8 @@ def test_pyenv_versions_are_candidates_and_shims_are_not(tmp_path: Path) -> None
     env = {"PYENV_ROOT": str(root), "PATH": str(root / "shims"), "XDG_DATA_HOME": str(tmp_path / "none")}
     found = [c for c in iter_candidates(env, windows=False) if c.source != "system"]
     assert sorted(str(c.path) for c in found) == sorted(
-        str(root / "versions" / v / "bin" / "python3") for v in ("3.11.7", "3.12.1"))
+        str(root / "versions" / v / "bin" / "python3") for v in ("3.11.7", "3.12.1")
+    )
 
 
 def test_uv_managed_dir_follows_uv_conventions(tmp_path: Path) -> None:

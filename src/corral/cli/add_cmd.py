@@ -17,8 +17,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
     from corral.plugins import ENGINES
 
-    parser.add_argument("requirements", nargs="+", metavar="REQ",
-                        help="PEP 508 requirement ('name>=1', 'name[extra]; marker'), a local path, or a VCS URL")
+    parser.add_argument(
+        "requirements",
+        nargs="+",
+        metavar="REQ",
+        help="PEP 508 requirement ('name>=1', 'name[extra]; marker'), a local path, or a VCS URL",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--group", "-G", metavar="NAME", help="add to [dependency-groups].NAME")
     where.add_argument("--dev", action="store_const", const="dev", dest="group", help="same as --group dev")
@@ -45,8 +49,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.add_remove import add
 
     with out.progress() as progress:
-        report = add(ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine,
-                     progress=progress)
+        report = add(
+            ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine, progress=progress
+        )
     return show(report, args, out)
 
 
@@ -59,22 +64,34 @@ def show(report: object, args: argparse.Namespace, out: Output) -> int:
     env = data.get("sync") or {}
     if env:  # what this env got; a lock for several Pythons may hold more versions of a name (one line below)
         _changes(out, env.get("installed", []), env.get("changed", []), env.get("removed", []), key="old")
-        locked = [(i["name"], str(i.get("version") or i["new"])) for i in [*data["lock"]["added"],
-                                                                             *data["lock"]["updated"]]]
+        locked = [
+            (i["name"], str(i.get("version") or i["new"])) for i in [*data["lock"]["added"], *data["lock"]["updated"]]
+        ]
         spread = [f"{name} {versions}" for name, versions in locked if ", " in versions]
         if spread:
             out.info(f"pylock.toml holds one version per Python it supports: {'; '.join(spread)}")
     else:
         lock = data["lock"]
-        _changes(out, [{"name": i["name"], "new": i["version"]} for i in lock["added"]], lock["updated"],
-                 lock["removed"], key="version")
+        _changes(
+            out,
+            [{"name": i["name"], "new": i["version"]} for i in lock["added"]],
+            lock["updated"],
+            lock["removed"],
+            key="version",
+        )
     verb = "added" if data["action"] == "add" else "removed"
     out.info(f"{verb} {', '.join(data['requirements'])} ({data['target']}); pyproject.toml and pylock.toml updated")
     return 0
 
 
-def _changes(out: Output, installed: list[dict[str, str]], changed: list[dict[str, str]],
-             removed: list[dict[str, str]], *, key: str) -> None:
+def _changes(
+    out: Output,
+    installed: list[dict[str, str]],
+    changed: list[dict[str, str]],
+    removed: list[dict[str, str]],
+    *,
+    key: str,
+) -> None:
     for item in installed:
         out.info(f"+ {item['name']} {item['new']}")
     for item in changed:

@@ -32,8 +32,10 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.json("adopt", report.to_dict())
         return 0
     if report.locked_first:
-        out.info("there was no pylock.toml: " + ("the project would be locked first" if args.dry_run
-                                                 else "locked the project first"))
+        out.info(
+            "there was no pylock.toml: "
+            + ("the project would be locked first" if args.dry_run else "locked the project first")
+        )
     if report.nothing:
         out.line("nothing to adopt: every installed distribution is in the lock")
         return 0
@@ -42,8 +44,10 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.line(f"{verb} {', '.join(requirements)} in {target}")
     if report.lock_only:
         shown = ", ".join(f"{n} {v}" for n, v in report.lock_only)
-        out.line(f"{'would lock' if args.dry_run else 'locked'} at the installed version, not recorded (another "
-                 f"package requires it, or pyproject.toml already does): {shown}")
+        out.line(
+            f"{'would lock' if args.dry_run else 'locked'} at the installed version, not recorded (another "
+            f"package requires it, or pyproject.toml already does): {shown}"
+        )
     for item in report.change.get("lock", {}).get("updated", []):
         out.info(f"~ {item['name']} {item['old']} -> {item['new']}")
     return 0

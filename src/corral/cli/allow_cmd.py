@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    parser.add_argument("path", nargs="?", type=Path,
-                        help="the env, or a project folder (its env); default: this project's env")
+    parser.add_argument(
+        "path", nargs="?", type=Path, help="the env, or a project folder (its env); default: this project's env"
+    )
     parser.add_argument("--revoke", action="store_true", help="forget the allowance instead")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 

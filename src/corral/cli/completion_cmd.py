@@ -27,8 +27,12 @@ _PATHS = {"FILE": "path", "PATH": "path", "DIR": "dir"}
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    parser.add_argument("shell", choices=[*SHELLS, "pwsh"], metavar="SHELL",
-                        help=f"the shell to complete in: {', '.join(SHELLS)} (pwsh = powershell)")
+    parser.add_argument(
+        "shell",
+        choices=[*SHELLS, "pwsh"],
+        metavar="SHELL",
+        help=f"the shell to complete in: {', '.join(SHELLS)} (pwsh = powershell)",
+    )
 
 
 def _kind(key: str, action: argparse.Action) -> str | None:
@@ -58,8 +62,9 @@ def _walk(parser: argparse.ArgumentParser, key: str, text: str) -> list[CommandS
         if action.help == argparse.SUPPRESS:
             continue
         if action.option_strings:
-            options.append(OptionSpec(flags=tuple(action.option_strings), help=str(action.help or ""),
-                                      values=_kind(key, action)))
+            options.append(
+                OptionSpec(flags=tuple(action.option_strings), help=str(action.help or ""), values=_kind(key, action))
+            )
         elif isinstance(action, argparse._SubParsersAction):  # noqa: SLF001 - see above
             helps = {a.dest: str(a.help or "") for a in action._choices_actions}  # noqa: SLF001
             for name, sub in action.choices.items():
@@ -70,8 +75,9 @@ def _walk(parser: argparse.ArgumentParser, key: str, text: str) -> list[CommandS
             positional = positional or "none"
         elif positional is None:
             positional = _kind(key, action)
-    own = CommandSpec(key=key, help=text, options=tuple(options), subcommands=tuple(subs), positional=positional,
-                      rest=rest)
+    own = CommandSpec(
+        key=key, help=text, options=tuple(options), subcommands=tuple(subs), positional=positional, rest=rest
+    )
     return [own, *nested]
 
 
@@ -82,8 +88,11 @@ def command_specs() -> list[CommandSpec]:
 
     top = _walk(_top_parser(), "", "")[0]
     names = [name for name in COMMANDS if name not in HIDDEN]
-    specs = [CommandSpec(key="", help="", options=top.options,
-                         subcommands=tuple((name, COMMANDS[name][1]) for name in names))]
+    specs = [
+        CommandSpec(
+            key="", help="", options=top.options, subcommands=tuple((name, COMMANDS[name][1]) for name in names)
+        )
+    ]
     for name in names:
         specs.extend(_walk(command_parser(name)[1], name, COMMANDS[name][1]))
     return specs

@@ -27,8 +27,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.json("config", {"settings": data, "unknown": unknown, "user_file": str(ctx.paths.user_config_file)})
         return 0
     rows = [[s.name, json.dumps(values[s.name].value), values[s.name].source, s.env_var] for s in SETTINGS]
-    out.table(["setting", "value", "from", "env variable"], rows,
-              footer=f"user config file: {ctx.paths.user_config_file}")
+    out.table(
+        ["setting", "value", "from", "env variable"], rows, footer=f"user config file: {ctx.paths.user_config_file}"
+    )
     for key in unknown:
         out.warn(f"unknown setting {key!r} in [tool.corral] or the user config (typo?)")
     return 0

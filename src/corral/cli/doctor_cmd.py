@@ -46,8 +46,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if confirm is not None and report.findings:
         outcomes = apply_fixes(ctx, report, target, confirm=confirm)  # type: ignore[arg-type]
         for outcome in outcomes:
-            (out.info if outcome.done else out.warn)(f"{'fixed' if outcome.done else 'not fixed'} "
-                                                     f"[{', '.join(outcome.codes)}]: {outcome.text}")
+            (out.info if outcome.done else out.warn)(
+                f"{'fixed' if outcome.done else 'not fixed'} [{', '.join(outcome.codes)}]: {outcome.text}"
+            )
         ctx.__dict__.pop("project", None)  # the fixes may have rewritten pyproject/lock
         report, target = diagnose(ctx, args.path)
     if args.json:

@@ -25,8 +25,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.add_argument("--sort", choices=["size", "used", "python"], default="used", help="row order (default: used)")
     scan = sub.add_parser("scan", help="find envs made by any tool and add them to the inventory (read-only)")
-    scan.add_argument("folders", nargs="*", type=Path, metavar="PATH",
-                      help="folders to search (default: home and the usual tool locations)")
+    scan.add_argument(
+        "folders",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="folders to search (default: home and the usual tool locations)",
+    )
     scan.add_argument("--json", action="store_true", help="machine-readable output")
     gc = sub.add_parser("gc", help="remove unused throwaway envs, envs of vanished projects, broken corral envs")
     gc.add_argument("--dry-run", action="store_true", help="only show what would be removed")
@@ -49,7 +54,7 @@ def tilde(path: str, home: str | None = None) -> str:
     """Abbreviate the home folder to ~."""
     home = home if home is not None else os.path.expanduser("~")
     if home and home != os.sep and (path == home or path.startswith(home.rstrip(os.sep) + os.sep)):
-        return "~" + path[len(home.rstrip(os.sep)):]
+        return "~" + path[len(home.rstrip(os.sep)) :]
     return path
 
 
@@ -58,9 +63,14 @@ def ago(when: float | None, now: float | None = None) -> str:
     if when is None:
         return "never"
     seconds = max(0.0, (now or time.time()) - when)
-    for limit, unit, size in ((_MINUTE, "", 0), (_HOUR, "minute", _MINUTE), (_DAY, "hour", _HOUR),
-                              (14 * _DAY, "day", _DAY), (60 * _DAY, "week", 7 * _DAY),
-                              (730 * _DAY, "month", 30 * _DAY)):
+    for limit, unit, size in (
+        (_MINUTE, "", 0),
+        (_HOUR, "minute", _MINUTE),
+        (_DAY, "hour", _HOUR),
+        (14 * _DAY, "day", _DAY),
+        (60 * _DAY, "week", 7 * _DAY),
+        (730 * _DAY, "month", 30 * _DAY),
+    ):
         if seconds < limit:
             if not unit:
                 return "just now"
@@ -81,17 +91,30 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.json("envs list", {"envs": [r.to_dict() for r in listing.rows], "total": listing.total})
         return 0
     if not listing.rows:
-        out.info("no environments known yet; create one with `corral venv` or find existing ones with "
-                 "`corral envs scan`")
+        out.info(
+            "no environments known yet; create one with `corral venv` or find existing ones with `corral envs scan`"
+        )
         return 0
     home = str(ctx.environ.get("HOME") or os.path.expanduser("~"))
     now = time.time()
-    rows = [[tilde(r.record.path, home), r.record.kind, r.record.version or "?",
-             tilde(r.record.project, home) if r.record.project else "-", human_size(r.size),
-             ago(r.record.last_used, now), r.health] for r in listing.rows]
-    out.table(["PATH", "KIND", "PYTHON", "PROJECT", "SIZE", "LAST USED", "HEALTH"], rows,
-              footer=f"{len(rows)} env{'s' if len(rows) != 1 else ''}, {human_size(listing.total)} on disk "
-                     "(files shared by hard links counted once)")
+    rows = [
+        [
+            tilde(r.record.path, home),
+            r.record.kind,
+            r.record.version or "?",
+            tilde(r.record.project, home) if r.record.project else "-",
+            human_size(r.size),
+            ago(r.record.last_used, now),
+            r.health,
+        ]
+        for r in listing.rows
+    ]
+    out.table(
+        ["PATH", "KIND", "PYTHON", "PROJECT", "SIZE", "LAST USED", "HEALTH"],
+        rows,
+        footer=f"{len(rows)} env{'s' if len(rows) != 1 else ''}, {human_size(listing.total)} on disk "
+        "(files shared by hard links counted once)",
+    )
     for row in listing.rows:
         if row.health != "ok" and row.reason:
             out.info(f"{tilde(row.record.path, home)}: {row.health}: {row.reason}")
@@ -106,16 +129,32 @@ def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     result = scan_envs(ctx, args.folders, progress=progress)
     if args.json:
-        out.json("envs scan", {"roots": result.roots, "added": result.added, "updated": result.updated,
-                               "found": [{"path": str(f.path), "kind": f.kind, "creator": f.creator,
-                                          "version": f.version, "project": f.project, "by_corral": f.by_corral}
-                                         for f in result.found]})
+        out.json(
+            "envs scan",
+            {
+                "roots": result.roots,
+                "added": result.added,
+                "updated": result.updated,
+                "found": [
+                    {
+                        "path": str(f.path),
+                        "kind": f.kind,
+                        "creator": f.creator,
+                        "version": f.version,
+                        "project": f.project,
+                        "by_corral": f.by_corral,
+                    }
+                    for f in result.found
+                ],
+            },
+        )
         return 0
     for found in result.found:
         out.line(f"{found.path}  {found.kind}  {found.creator}  {found.version or '?'}")
-    out.info(f"found {len(result.found)} env(s) under {len(result.roots)} folder(s); "
-             f"{result.added} new to the inventory" + (f", {result.updated} now on another Python" if result.updated
-                                                       else ""))
+    out.info(
+        f"found {len(result.found)} env(s) under {len(result.roots)} folder(s); "
+        f"{result.added} new to the inventory" + (f", {result.updated} now on another Python" if result.updated else "")
+    )
     return 0
 
 
@@ -146,24 +185,38 @@ def _gc(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.line(f"{'would remove' if args.dry_run else 'remove'} {item.path}  {human_size(item.size)}  ({item.why})")
     summary = f"{len(plan.items)} env(s), {human_size(plan.freed)} to free"
     if args.json and args.dry_run:
-        out.json("envs gc", {"dry_run": True, "remove": [i.to_dict() for i in plan.items], "freed": plan.freed,
-                             "refused": [{"path": p, "reason": r} for p, r in plan.refused], "forget": plan.gone})
+        out.json(
+            "envs gc",
+            {
+                "dry_run": True,
+                "remove": [i.to_dict() for i in plan.items],
+                "freed": plan.freed,
+                "refused": [{"path": p, "reason": r} for p, r in plan.refused],
+                "forget": plan.gone,
+            },
+        )
         return 0
     if args.dry_run or not (plan.items or plan.gone or plan.trash):
         out.info(summary + (" (dry run: nothing changed)" if args.dry_run else ""))
         return 0
     if plan.items:
-        answer = _confirm(out, f"remove {summary}?", yes=args.yes,
-                          refusal=f"not removing {summary} without --yes (no terminal to ask on); "
-                                  "run `corral envs gc --yes`, or --dry-run to review")
+        answer = _confirm(
+            out,
+            f"remove {summary}?",
+            yes=args.yes,
+            refusal=f"not removing {summary} without --yes (no terminal to ask on); "
+            "run `corral envs gc --yes`, or --dry-run to review",
+        )
         if not answer:
             out.info("nothing removed")
             return 1
     removed, failed = run_gc(ctx, plan)
     for path, error in failed:
         out.warn(f"{path}: {error}")
-    out.info(f"removed {len(removed)} env(s), freed {human_size(sum(i.size for i in removed))}; "
-             f"forgot {len(plan.gone)} record(s) of vanished folders")
+    out.info(
+        f"removed {len(removed)} env(s), freed {human_size(sum(i.size for i in removed))}; "
+        f"forgot {len(plan.gone)} record(s) of vanished folders"
+    )
     return 1 if failed else 0
 
 
@@ -173,9 +226,13 @@ def _rm(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     path = args.path if args.path.is_absolute() else ctx.cwd / args.path
     freed = check_removal(ctx, path)
-    answer = _confirm(out, f"remove {path} ({human_size(freed)})?", yes=args.yes,
-                      refusal=f"not removing {path} ({human_size(freed)}) without --yes (no terminal to ask on); "
-                              f"run `corral envs rm {args.path} --yes`")
+    answer = _confirm(
+        out,
+        f"remove {path} ({human_size(freed)})?",
+        yes=args.yes,
+        refusal=f"not removing {path} ({human_size(freed)}) without --yes (no terminal to ask on); "
+        f"run `corral envs rm {args.path} --yes`",
+    )
     if not answer:
         out.info("nothing removed")
         return 1
@@ -184,8 +241,10 @@ def _rm(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     kernels = remove_kernels_of_removed_env(ctx, path, remove=args.yes)
     if args.json:
-        out.json("envs rm", {"removed": str(path), "freed": freed,
-                             "kernels": [{"name": name, "what": what} for name, what in kernels]})
+        out.json(
+            "envs rm",
+            {"removed": str(path), "freed": freed, "kernels": [{"name": name, "what": what} for name, what in kernels]},
+        )
         return 0
     out.info(f"removed {path}, freed {human_size(freed)}")
     for name, what in kernels:

@@ -13,17 +13,32 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    parser.add_argument("--format", "-f", dest="fmt", choices=["requirements.txt", "pylock.toml"],
-                        default="requirements.txt", help="output format (default requirements.txt)")
+    parser.add_argument(
+        "--format",
+        "-f",
+        dest="fmt",
+        choices=["requirements.txt", "pylock.toml"],
+        default="requirements.txt",
+        help="output format (default requirements.txt)",
+    )
     parser.add_argument("--hashes", action="store_true", help="add --hash options (pip's hash-checking mode)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write FILE instead of stdout")
-    parser.add_argument("--group", "-G", action="append", default=[], metavar="NAME",
-                        help="include a dependency group besides the default ones (requirements.txt)")
+    parser.add_argument(
+        "--group",
+        "-G",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="include a dependency group besides the default ones (requirements.txt)",
+    )
     parser.add_argument("--no-dev", action="store_true", help="leave out the dev group")
     parser.add_argument("--extra", "-E", action="append", default=[], metavar="NAME", help="include an extra")
     parser.add_argument("--frozen", action="store_true", help="use pylock.toml as it is, even if stale")
-    parser.add_argument("--json", action="store_true",
-                        help="machine-readable: the export's text (or the file written) in the JSON envelope")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="machine-readable: the export's text (or the file written) in the JSON envelope",
+    )
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
@@ -36,8 +51,14 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if args.output:
         write_output(text, ctx.cwd / args.output, project_root=ctx.project.root if ctx.project else None)
     if args.json:
-        out.json("export", {"format": args.fmt, "output": str(ctx.cwd / args.output) if args.output else None,
-                            "text": None if args.output else text})
+        out.json(
+            "export",
+            {
+                "format": args.fmt,
+                "output": str(ctx.cwd / args.output) if args.output else None,
+                "text": None if args.output else text,
+            },
+        )
     elif args.output:
         out.info(f"wrote {ctx.cwd / args.output}")
     else:

@@ -14,8 +14,16 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="requirements files")
-    parser.add_argument("-r", "--requirement", action="append", default=[], type=Path, dest="more",
-                        metavar="FILE", help="another requirements file (repeatable)")
+    parser.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        type=Path,
+        dest="more",
+        metavar="FILE",
+        help="another requirements file (repeatable)",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--group", "-G", metavar="NAME", help="record in [dependency-groups].NAME")
     where.add_argument("--dev", action="store_const", const="dev", dest="group", help="same as --group dev")
@@ -33,6 +41,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if not files:
         raise UsageError("name a requirements file: corral import requirements.txt")
     with out.progress() as progress:
-        report = import_requirements(ctx, files, group=args.group, optional=args.optional, progress=progress,
-                                     notes=out.warn)
+        report = import_requirements(
+            ctx, files, group=args.group, optional=args.optional, progress=progress, notes=out.warn
+        )
     return show(report, args, out)

@@ -38,8 +38,10 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         ("python", f"{info.python} -> {info.python_target or '(file)'}" + ("" if info.python_ok else "  BROKEN")),
         ("base", f"{info.base_home} (Python {info.version})" + ("" if info.base_ok else "  MISSING")),
         ("system site-packages", "visible" if info.system_site_packages else "hidden"),
-        ("created by", info.creator + (f", corral {prov.corral_version} ({prov.creator})" if prov else
-                                        " (not made by corral)")),
+        (
+            "created by",
+            info.creator + (f", corral {prov.corral_version} ({prov.creator})" if prov else " (not made by corral)"),
+        ),
         ("legacy", "yes: Python past end of life" if info.legacy else "no"),
         ("size", human_size(info.size)),
         ("packages", str(len(info.distributions))),

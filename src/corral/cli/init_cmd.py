@@ -16,9 +16,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", type=Path, help="project folder (default: here; created if missing)")
     parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter: 3.12, '>=3.10', cpython@3.11, a path")
     parser.add_argument("--name", help="project name (default: the folder's name)")
-    parser.add_argument("--run-build-backend", action="store_true",
-                        help="a setup.py/setup.cfg project: run its build backend (setup.py) to read the name and "
-                             "dependencies it records in [project]")
+    parser.add_argument(
+        "--run-build-backend",
+        action="store_true",
+        help="a setup.py/setup.cfg project: run its build backend (setup.py) to read the name and "
+        "dependencies it records in [project]",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 

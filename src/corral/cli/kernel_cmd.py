@@ -18,15 +18,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from corral.plugins import ENGINES
 
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = sub.add_parser("add", help="install ipykernel into the project's env (recorded in the `jupyter` group) "
-                                     "and register a kernel for it")
+    add = sub.add_parser(
+        "add",
+        help="install ipykernel into the project's env (recorded in the `jupyter` group) and register a kernel for it",
+    )
     add.add_argument("--name", help="kernel name: lower-case letters, digits, - . _ (default: the project name)")
     add.add_argument("--display-name", metavar="TEXT", help="name shown in Jupyter (default: Python X.Y (project))")
     where = add.add_mutually_exclusive_group()
-    where.add_argument("--user", dest="scope", action="store_const", const="user",
-                       help="in your Jupyter data folder, seen by every Jupyter (default)")
-    where.add_argument("--sys-prefix", dest="scope", action="store_const", const="sys-prefix",
-                       help="inside the env (<env>/share/jupyter), seen only by a Jupyter running from the env")
+    where.add_argument(
+        "--user",
+        dest="scope",
+        action="store_const",
+        const="user",
+        help="in your Jupyter data folder, seen by every Jupyter (default)",
+    )
+    where.add_argument(
+        "--sys-prefix",
+        dest="scope",
+        action="store_const",
+        const="sys-prefix",
+        help="inside the env (<env>/share/jupyter), seen only by a Jupyter running from the env",
+    )
     add.add_argument("--engine", choices=list(ENGINES), help="installer engine for ipykernel")
     add.add_argument("--json", action="store_true", help="machine-readable output")
     add.set_defaults(scope="user")
@@ -49,8 +61,9 @@ def _add(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.kernels import add_kernel
 
     with out.progress() as progress:
-        result = add_kernel(ctx, name=args.name, display_name=args.display_name, scope=args.scope,
-                            engine=args.engine, progress=progress)
+        result = add_kernel(
+            ctx, name=args.name, display_name=args.display_name, scope=args.scope, engine=args.engine, progress=progress
+        )
     if args.json:
         out.json("kernel add", result.to_dict(), messages=list(result.notes))
         return 0
@@ -78,13 +91,16 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         status = "ok" if e.status == "ok" else f"{e.status.upper()}"
         if e.shadowed:
             status += " (shadowed)"
-        rows.append([e.name, status, str(e.env) if e.env else (e.spec.python or "?") if e.spec else "?",
-                     str(e.resource_dir)])
+        rows.append(
+            [e.name, status, str(e.env) if e.env else (e.spec.python or "?") if e.spec else "?", str(e.resource_dir)]
+        )
     out.table(["NAME", "STATUS", "ENV", "SPEC"], rows)
     bad = [e for e in entries if not e.works and not e.shadowed]
     for e in bad:
-        out.warn(f"kernel {e.name!r}: {e.detail}; fix: `corral kernel remove {e.name}`"
-                 + ("" if e.status == "unreadable" else " (or recreate the env, then `corral kernel add`)"))
+        out.warn(
+            f"kernel {e.name!r}: {e.detail}; fix: `corral kernel remove {e.name}`"
+            + ("" if e.status == "unreadable" else " (or recreate the env, then `corral kernel add`)")
+        )
     return 0
 
 

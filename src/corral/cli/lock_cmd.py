@@ -20,8 +20,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true", help="exit 1 (changing nothing) when pylock.toml is stale")
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--upgrade", "-U", action="store_true", help="ignore existing pins: newest allowed versions")
-    how.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME",
-                     help="release the pin of NAME (repeatable)")
+    how.add_argument(
+        "--upgrade-package",
+        "-P",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="release the pin of NAME (repeatable)",
+    )
     parser.add_argument("--script", metavar="FILE", help="lock a PEP 723 script's dependencies to pylock.<name>.toml")
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
@@ -48,8 +54,15 @@ def fast_path(args: argparse.Namespace) -> int | None:
         return None
     from corral.render.output import Output
 
-    report = {"path": str(pyproject.parent / LOCK_FILE), "written": False, "packages": stamp["packages"],
-              "added": [], "removed": [], "updated": [], "seconds": round(time.monotonic() - started, 3)}
+    report = {
+        "path": str(pyproject.parent / LOCK_FILE),
+        "written": False,
+        "packages": stamp["packages"],
+        "added": [],
+        "removed": [],
+        "updated": [],
+        "seconds": round(time.monotonic() - started, 3),
+    }
     return _show(report, args, Output(quiet=args.quiet, verbose=args.verbose))
 
 
@@ -67,8 +80,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.lock import lock
 
     with out.progress() as progress:
-        report = lock(ctx, upgrade=args.upgrade, upgrade_packages=args.upgrade_package, check=args.check,
-                      progress=progress)
+        report = lock(
+            ctx, upgrade=args.upgrade, upgrade_packages=args.upgrade_package, check=args.check, progress=progress
+        )
     return _show(report.to_dict(), args, out)
 
 

@@ -93,8 +93,13 @@ def _top_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"corral {__version__}")
     _add_globals(parser)
-    parser.add_argument("command", nargs="?", choices=sorted(set(COMMANDS) - HIDDEN), metavar="COMMAND",
-                        help="one of the commands below")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=sorted(set(COMMANDS) - HIDDEN),
+        metavar="COMMAND",
+        help="one of the commands below",
+    )
     return parser
 
 
@@ -108,8 +113,15 @@ def command_parser(name: str) -> tuple[object, argparse.ArgumentParser]:
 
 
 def _add_globals(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-v", "--verbose", "--debug", action="count", default=0, dest="verbose",
-                        help="more detail; tracebacks for errors")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        "--debug",
+        action="count",
+        default=0,
+        dest="verbose",
+        help="more detail; tracebacks for errors",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="only results and errors")
     parser.add_argument("-C", "--directory", metavar="DIR", help="act as if started in DIR")
 
@@ -134,8 +146,11 @@ def _unknown_command(word: str) -> str:
 
     visible = sorted(set(COMMANDS) - HIDDEN)
     close = difflib.get_close_matches(word, visible, n=3, cutoff=0.6)
-    hint = (f"did you mean {' or '.join(f'`corral {c}`' for c in close)}?" if close
-            else "`corral --help` lists the commands")
+    hint = (
+        f"did you mean {' or '.join(f'`corral {c}`' for c in close)}?"
+        if close
+        else "`corral --help` lists the commands"
+    )
     return f"unknown command {word!r}; {hint}"
 
 
@@ -245,8 +260,7 @@ def _dispatch(module: object, args: argparse.Namespace, name: str) -> int:
 
         # the Ctrl-C reached the tools corral ran too, and one may pass it on: a second one must not cut the exit
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        return fail(err, "interrupted; nothing was left half done (run the command again to finish)",
-                    _EXIT_INTERRUPTED)
+        return fail(err, "interrupted; nothing was left half done (run the command again to finish)", _EXIT_INTERRUPTED)
     except OSError as err:  # a full disk, a read-only mount, a permission: the user's to fix, not a bug
         if isinstance(err, BrokenPipeError) and _stdout_closed():
             return _quiet_broken_pipe()
@@ -256,8 +270,11 @@ def _dispatch(module: object, args: argparse.Namespace, name: str) -> int:
     except Exception as err:
         if args.verbose:
             raise
-        return fail(err, f"internal error: {type(err).__name__}: {err} (run again with -v for the traceback and "
-                         "report it)", _EXIT_INTERNAL)
+        return fail(
+            err,
+            f"internal error: {type(err).__name__}: {err} (run again with -v for the traceback and report it)",
+            _EXIT_INTERNAL,
+        )
     return code
 
 
@@ -268,8 +285,12 @@ def _fail(out: Output, args: argparse.Namespace, name: str, err: BaseException, 
         from corral.render.output import error_code
 
         action = getattr(args, "action", None)
-        out.json_error(f"{name} {action}" if isinstance(action, str) else name, code=error_code(err),
-                       message=message, exit_code=code)
+        out.json_error(
+            f"{name} {action}" if isinstance(action, str) else name,
+            code=error_code(err),
+            message=message,
+            exit_code=code,
+        )
     return code
 
 
@@ -308,11 +329,13 @@ def _os_error_message(err: OSError) -> str:
         from corral.infra.fs import mount_point
 
         full = f" on {mount_point(err.filename)}"
-    hint = {errno.ENOSPC: f"free some space{full} and run the command again",
-            errno.EROFS: "the folder is on a read-only file system; work on a writable copy",
-            errno.EACCES: "check the permissions (and who owns the folder)",
-            errno.EPERM: "the file is protected (immutable, or owned by someone else)",
-            errno.EDQUOT: f"your disk quota is used up; free some space{full}"}.get(err.errno or 0, "check the path")
+    hint = {
+        errno.ENOSPC: f"free some space{full} and run the command again",
+        errno.EROFS: "the folder is on a read-only file system; work on a writable copy",
+        errno.EACCES: "check the permissions (and who owns the folder)",
+        errno.EPERM: "the file is protected (immutable, or owned by someone else)",
+        errno.EDQUOT: f"your disk quota is used up; free some space{full}",
+    }.get(err.errno or 0, "check the path")
     return f"{where}{err.strerror or err}; {hint} (corral replaces files atomically: nothing was half-written)"
 
 

@@ -33,7 +33,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if not rows:
         out.info("every locked package is at its newest release")
         return 0
-    out.table(["package", "locked", "latest", "allowed", "constraint"],
-              [[r.name, r.locked, r.latest, _allowed(r), r.constraint or "-"] for r in rows],
-              footer="allowed = permitted by pyproject.toml; run `corral lock --upgrade-package NAME` to take it")
+    out.table(
+        ["package", "locked", "latest", "allowed", "constraint"],
+        [[r.name, r.locked, r.latest, _allowed(r), r.constraint or "-"] for r in rows],
+        footer="allowed = permitted by pyproject.toml; run `corral lock --upgrade-package NAME` to take it",
+    )
     return 0

@@ -32,11 +32,19 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         if args.json:
             out.json("python list", [i.to_dict() for i in found])
             return 0
-        rows = [[i.implementation, i.version + ("t" if i.free_threaded else ""), i.machine, i.path,
-                 ", ".join(i.sources) + (" (legacy)" if i.is_legacy else "")
-                 + (" (externally managed)" if i.externally_managed else "")] for i in found]
-        out.table(["implementation", "version", "arch", "path", "found in"], rows,
-                  footer=f"{len(found)} interpreters")
+        rows = [
+            [
+                i.implementation,
+                i.version + ("t" if i.free_threaded else ""),
+                i.machine,
+                i.path,
+                ", ".join(i.sources)
+                + (" (legacy)" if i.is_legacy else "")
+                + (" (externally managed)" if i.externally_managed else ""),
+            ]
+            for i in found
+        ]
+        out.table(["implementation", "version", "arch", "path", "found in"], rows, footer=f"{len(found)} interpreters")
         return 0
     if args.action == "find":
         info = ctx.finder.find(args.spec)

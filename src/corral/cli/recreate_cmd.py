@@ -40,6 +40,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     for note in done.notes:
         out.warn(note)
     swap = "atomic exchange" if done.atomic else "two renames"
-    out.line(f"recreated {done.env} with Python {done.python}: {done.packages} packages from the {done.source} "
-             f"({swap})")
+    out.line(
+        f"recreated {done.env} with Python {done.python}: {done.packages} packages from the {done.source} ({swap})"
+    )
     return 0

@@ -32,6 +32,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.add_remove import remove
 
     with out.progress() as progress:
-        report = remove(ctx, args.names, group=args.group, optional=args.optional, engine=args.engine,
-                        progress=progress)
+        report = remove(
+            ctx, args.names, group=args.group, optional=args.optional, engine=args.engine, progress=progress
+        )
     return show(report, args, out)

@@ -28,8 +28,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options; everything from CMD on belongs to CMD."""
     add_sync_options(parser)
     parser.add_argument("--no-sync", action="store_true", help="run without syncing first")
-    parser.add_argument("--with", dest="with_packages", action="append", default=[], metavar="PKG",
-                        help="run in a cached throwaway env with PKG (repeatable), layered over the project env")
+    parser.add_argument(
+        "--with",
+        dest="with_packages",
+        action="append",
+        default=[],
+        metavar="PKG",
+        help="run in a cached throwaway env with PKG (repeatable), layered over the project env",
+    )
     parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter for a script's or --with's throwaway env")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD [ARGS...]", help="the program and its arguments")
 

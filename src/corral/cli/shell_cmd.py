@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from corral.render.output import Output
     from corral.services.context import Context
 
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
     from corral.cli.activate_cmd import add_shell_options

@@ -25,12 +25,18 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `sync` and `run`."""
     from corral.plugins import ENGINES
 
-    parser.add_argument("--group", action="append", default=[], metavar="NAME",
-                        help="also install this dependency group (repeatable)")
+    parser.add_argument(
+        "--group", action="append", default=[], metavar="NAME", help="also install this dependency group (repeatable)"
+    )
     parser.add_argument("--all-groups", action="store_true", help="install every dependency group")
     parser.add_argument("--no-dev", action="store_true", help="leave out the dev group")
-    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
-                        help="install this optional-dependency extra (repeatable)")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="install this optional-dependency extra (repeatable)",
+    )
     parser.add_argument("--all-extras", action="store_true", help="install every extra")
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--frozen", action="store_true", help="use pylock.toml as it is (no freshness check)")
@@ -49,8 +55,13 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
     """The Selection the flags ask for."""
     from corral.core.selection import Selection
 
-    return Selection(groups=tuple(args.group) or None, extras=tuple(args.extra), all_groups=args.all_groups,
-                     no_dev=args.no_dev, all_extras=args.all_extras)
+    return Selection(
+        groups=tuple(args.group) or None,
+        extras=tuple(args.extra),
+        all_groups=args.all_groups,
+        no_dev=args.no_dev,
+        all_extras=args.all_extras,
+    )
 
 
 def names_selection(args: argparse.Namespace) -> bool:
@@ -70,11 +81,26 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
     if found is None:
         return None
     pyproject, env = found
-    key = None if keep_last and not names_selection(args) else selection_key(
-        groups=tuple(args.group) or None, extras=tuple(args.extra), all_groups=args.all_groups, no_dev=args.no_dev,
-        all_extras=args.all_extras)
-    fresh = is_noop(env=env, lock_path=pyproject.parent / "pylock.toml", pyproject=pyproject, selection_key=key,
-                    frozen=args.frozen, environ=os.environ, engine=args.engine)
+    key = (
+        None
+        if keep_last and not names_selection(args)
+        else selection_key(
+            groups=tuple(args.group) or None,
+            extras=tuple(args.extra),
+            all_groups=args.all_groups,
+            no_dev=args.no_dev,
+            all_extras=args.all_extras,
+        )
+    )
+    fresh = is_noop(
+        env=env,
+        lock_path=pyproject.parent / "pylock.toml",
+        pyproject=pyproject,
+        selection_key=key,
+        frozen=args.frozen,
+        environ=os.environ,
+        engine=args.engine,
+    )
     return env if fresh and _vouched(env) else None
 
 
@@ -108,14 +134,23 @@ def fast_path(args: argparse.Namespace) -> int | None:
     return 0
 
 
-def run_sync(args: argparse.Namespace, ctx: Context, out: Output, selection: Selection | None, *,
-             keep_last: bool = False) -> SyncReport:
+def run_sync(
+    args: argparse.Namespace, ctx: Context, out: Output, selection: Selection | None, *, keep_last: bool = False
+) -> SyncReport:
     """Call the sync service with the flags (`selection` None: the defaults, or the last one with `keep_last`)."""
     from corral.services.sync.apply import sync
 
     with out.progress(separator=" ") as progress:
-        return sync(ctx, selection=selection, frozen=args.frozen, locked=args.locked, offline=args.offline,
-                    engine=args.engine, progress=progress, keep_last=keep_last)
+        return sync(
+            ctx,
+            selection=selection,
+            frozen=args.frozen,
+            locked=args.locked,
+            offline=args.offline,
+            engine=args.engine,
+            progress=progress,
+            keep_last=keep_last,
+        )
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
@@ -132,8 +167,13 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.line(f" - {name} {old}")
     if report.project_installed:
         out.line(f" + {ctx.require_project().name} (editable)")
-    summary = (f"{len(report.installed)} installed, {len(report.changed)} changed, {len(report.removed)} removed, "
-               f"{report.unchanged} unchanged")
-    out.info(f"synced {report.env} with {report.lock.name} using {report.engine}: {summary}"
-             if not report.noop else f"nothing to do: {report.env} already matches {report.lock.name}")
+    summary = (
+        f"{len(report.installed)} installed, {len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{report.unchanged} unchanged"
+    )
+    out.info(
+        f"synced {report.env} with {report.lock.name} using {report.engine}: {summary}"
+        if not report.noop
+        else f"nothing to do: {report.env} already matches {report.lock.name}"
+    )
     return 0

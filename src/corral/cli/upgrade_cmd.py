@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
-    parser.add_argument("--python", metavar="SPEC", required=True,
-                        help="the new interpreter (version like 3.12 or a path)")
+    parser.add_argument(
+        "--python", metavar="SPEC", required=True, help="the new interpreter (version like 3.12 or a path)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -28,6 +29,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.json("upgrade", done.to_dict())
         return 0
     how = "in place, packages kept" if done.mode == "in-place" else "rebuilt from the lock"
-    out.line(f"upgraded {done.env}: Python {done.old_version or 'none'} -> {done.new_version} ({how}); "
-             f".python-version = {done.pinned}")
+    out.line(
+        f"upgraded {done.env}: Python {done.old_version or 'none'} -> {done.new_version} ({how}); "
+        f".python-version = {done.pinned}"
+    )
     return 0

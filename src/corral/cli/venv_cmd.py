@@ -21,8 +21,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("path", nargs="?", type=Path, help="where to create it (default: the project's .venv)")
     parser.add_argument("--python", "-p", metavar="SPEC", help="interpreter: 3.12, '>=3.10', cpython@3.11, a path")
-    parser.add_argument("--system-site-packages", action="store_true", default=None,
-                        help="let the env see the base interpreter's packages (recorded in [tool.corral])")
+    parser.add_argument(
+        "--system-site-packages",
+        action="store_true",
+        default=None,
+        help="let the env see the base interpreter's packages (recorded in [tool.corral])",
+    )
     parser.add_argument("--prompt", metavar="NAME", help="name shown in the shell prompt while active")
     parser.add_argument("--seed", dest="seed", action="store_true", default=None, help="install pip (default)")
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="do not install pip")
@@ -38,13 +42,23 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     made = create_env(ctx, args.path)  # --python, --seed, ...: in ctx.settings (SETTING_FLAGS)
     notice = notice_for_env(ctx, made.path)
     if args.json:
-        out.json("venv", {"path": str(made.path), "python": made.interpreter.to_dict(), "creator": made.creator,
-                          "seeded": made.seeded, "system_site_packages": made.system_site_packages},
-                 messages=[notice] if notice else [])
+        out.json(
+            "venv",
+            {
+                "path": str(made.path),
+                "python": made.interpreter.to_dict(),
+                "creator": made.creator,
+                "seeded": made.seeded,
+                "system_site_packages": made.system_site_packages,
+            },
+            messages=[notice] if notice else [],
+        )
         return 0
     interp = made.interpreter
-    out.info(f"created {made.path} with {interp.implementation} {interp.version} ({interp.path}, "
-             f"chosen by {made.interpreter_reason}) using the {made.creator} creator")
+    out.info(
+        f"created {made.path} with {interp.implementation} {interp.version} ({interp.path}, "
+        f"chosen by {made.interpreter_reason}) using the {made.creator} creator"
+    )
     if notice:
         out.warn(notice)
     if made.recorded_options:

@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options."""
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--check", action="store_true",
-                        help="kept for old scripts: `corral which` always exits 1 when something is not as expected")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="kept for old scripts: `corral which` always exits 1 when something is not as expected",
+    )
     parser.add_argument("--shell", metavar="NAME", help="shell for the suggested fix (default: detected)")
 
 
@@ -33,8 +36,12 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     report = which(ctx, activate_hint=_hint(args, ctx))
     failed = 0 if report.ok else 1  # a check, like doctor: a script can `corral which && ...`
     if args.json:
-        out.json("which", report.to_dict(), status="success" if report.ok else "partial",
-                 messages=[f"{p.message}; fix: {p.fix}" for p in report.problems])
+        out.json(
+            "which",
+            report.to_dict(),
+            status="success" if report.ok else "partial",
+            messages=[f"{p.message}; fix: {p.fix}" for p in report.problems],
+        )
         return failed
     rows = [("VIRTUAL_ENV", report.virtual_env or "(not set)"), ("project env", report.project_env or "(none)")]
     if report.hook is not None:

@@ -50,8 +50,11 @@ def parse_requirement(text: str, *, where: str = "", hint: str = _HINT) -> Requi
     except _BadRequirement as err:
         meant = meant_requirement(text)
         why = str(err).splitlines()[0] if str(err) else "unparsable"
-        msg = (f"{place}{text!r} is not a valid requirement: one '=' pins nothing; did you mean {meant!r}?" if meant
-               else f"{place}{text!r} is not a valid requirement ({why}); {hint}")
+        msg = (
+            f"{place}{text!r} is not a valid requirement: one '=' pins nothing; did you mean {meant!r}?"
+            if meant
+            else f"{place}{text!r} is not a valid requirement ({why}); {hint}"
+        )
         raise InvalidRequirement(msg) from err
     problem = marker_problem(requirement.marker) if requirement.marker is not None else None
     if problem is not None:
@@ -91,8 +94,10 @@ def marker_problem(marker: Marker) -> str | None:
                 Version(value.value)
         except (InvalidSpecifier, InvalidVersion):
             written = f'{lhs.value} {op.value} "{rhs.value}"' if left_var else f'"{lhs.value}" {op.value} {rhs.value}'
-            return (f'{written} compares {variable.value}, a version, with "{value.value}", which is not one; '
-                    'write a version like "3.11" (or "3.*" with == and !=)')
+            return (
+                f'{written} compares {variable.value}, a version, with "{value.value}", which is not one; '
+                'write a version like "3.11" (or "3.*" with == and !=)'
+            )
     try:
         marker.evaluate({"extra": ""})
     except (UndefinedComparison, UndefinedEnvironmentName) as err:
@@ -150,8 +155,9 @@ class ProjectDeps:
             try:
                 SpecifierSet(rp)
             except InvalidSpecifier as err:
-                raise ConfigError(f"{source}: [project].requires-python {rp!r} is not a version specifier "
-                                  "(write it like '>=3.9')") from err
+                raise ConfigError(
+                    f"{source}: [project].requires-python {rp!r} is not a version specifier (write it like '>=3.9')"
+                ) from err
         made = cls(source=source, dependencies=deps, optional=optional, groups=groups, requires_python=rp)
         for group in groups:
             made.expand_group(group)
@@ -198,8 +204,10 @@ def _check_name(name: object, where: str, what: str, *, optional: bool = False) 
     if name is None and optional:
         return
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise ConfigError(f"{where}: {what} {name!r} is not a valid name (letters, digits and - _ . inside, "
-                          "starting and ending with a letter or digit); rename it")
+        raise ConfigError(
+            f"{where}: {what} {name!r} is not a valid name (letters, digits and - _ . inside, "
+            "starting and ending with a letter or digit); rename it"
+        )
 
 
 def _optional_dependencies(raw: Mapping[str, Any], source: str) -> dict[str, tuple[str, ...]]:
@@ -231,6 +239,7 @@ def _group_entries(value: object, where: str) -> tuple[Any, ...]:
         elif isinstance(item, dict) and set(item) == {"include-group"} and isinstance(item["include-group"], str):
             out.append({"include-group": item["include-group"]})
         else:
-            raise ConfigError(f"{where} entry {index + 1} must be a requirement string or "
-                              f'{{include-group = "NAME"}}, not {item!r}')
+            raise ConfigError(
+                f'{where} entry {index + 1} must be a requirement string or {{include-group = "NAME"}}, not {item!r}'
+            )
     return tuple(out)

@@ -52,8 +52,9 @@ class Env:
     windows: bool
     _cfg: PyvenvCfg | None
 
-    def __init__(self, root: str | os.PathLike[str], *, windows: bool | None = None,
-                 cfg: PyvenvCfg | None = None) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, windows: bool | None = None, cfg: PyvenvCfg | None = None
+    ) -> None:
         object.__setattr__(self, "root", Path(root))
         object.__setattr__(self, "windows", _WINDOWS if windows is None else windows)
         object.__setattr__(self, "_cfg", cfg)
@@ -79,8 +80,9 @@ class Env:
         return cls(root, windows=windows)
 
     @classmethod
-    def from_cfg(cls, root: str | os.PathLike[str], data: bytes | str, *, windows: bool | None = None,
-                 strict: bool = False) -> Env:
+    def from_cfg(
+        cls, root: str | os.PathLike[str], data: bytes | str, *, windows: bool | None = None, strict: bool = False
+    ) -> Env:
         """The env at `root` with pyvenv.cfg `data` parsed; `strict` raises UnicodeDecodeError on bytes not UTF-8."""
         from corral.core.pyvenv_cfg import PyvenvCfg
 
@@ -164,4 +166,4 @@ class Env:
             return None
         layout = self.layout
         relative = layout.site_packages((version[0], version[1]), implementation=implementation)
-        return self.root.joinpath(*relative.parts[len(layout.root.parts):])
+        return self.root.joinpath(*relative.parts[len(layout.root.parts) :])

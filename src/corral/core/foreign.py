@@ -57,8 +57,11 @@ def ignored_declarations(data: Mapping[str, Any]) -> list[Ignored]:
     groups = {normalize_name(str(g)) for g in _table(data, "dependency-groups")}
     out = _poetry(data, project, groups)
     pdm = _table(data, "tool", "pdm", "dev-dependencies")
-    out += [Ignored(f"[tool.pdm.dev-dependencies].{name}", "PDM", movable=True)
-            for name in pdm if normalize_name(name) not in groups]
+    out += [
+        Ignored(f"[tool.pdm.dev-dependencies].{name}", "PDM", movable=True)
+        for name in pdm
+        if normalize_name(name) not in groups
+    ]
     flit = _table(data, "tool", "flit", "metadata")
     if flit and not project:
         out.append(Ignored("[tool.flit.metadata]", "flit", movable=False))

@@ -32,8 +32,13 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"code": self.code, "severity": self.severity, "message": self.message, "fix": self.fix,
-                "details": dict(self.details)}
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "fix": self.fix,
+            "details": dict(self.details),
+        }
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,5 +64,9 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"env": self.env, "ok": self.ok, "findings": [f.to_dict() for f in self.sorted()],
-                "skipped": list(self.skipped)}
+        return {
+            "env": self.env,
+            "ok": self.ok,
+            "findings": [f.to_dict() for f in self.sorted()],
+            "skipped": list(self.skipped),
+        }

@@ -72,7 +72,7 @@ class InterpreterInfo:
 
     @property
     def short_version(self) -> str:
-        """"3.12" style."""
+        """ "3.12" style."""
         return f"{self.version_info[0]}.{self.version_info[1]}"
 
     @property

@@ -80,8 +80,13 @@ class SyncPlan:
                 kept.append(name)
             elif key not in wanted:
                 remove.append((name, version))
-        return cls(install=tuple(install), change=tuple(change), remove=tuple(remove),
-                   unchanged=tuple(unchanged), kept=tuple(kept))
+        return cls(
+            install=tuple(install),
+            change=tuple(change),
+            remove=tuple(remove),
+            unchanged=tuple(unchanged),
+            kept=tuple(kept),
+        )
 
     @property
     def to_install(self) -> list[Chosen]:

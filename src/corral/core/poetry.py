@@ -48,7 +48,7 @@ def _bump(release: tuple[int, ...], index: int, precision: int) -> str:
     """The release with segment `index` raised by one and later segments zeroed, keeping `precision` segments."""
     parts = list(release) + [0] * max(0, precision - len(release))
     parts = [*parts[:index], parts[index] + 1, *([0] * (len(parts) - index - 1))]
-    return ".".join(str(p) for p in parts[:max(precision, index + 1)])
+    return ".".join(str(p) for p in parts[: max(precision, index + 1)])
 
 
 def _caret(text: str) -> str:
@@ -137,13 +137,17 @@ def _requirement(name: str, value: object, *, where: str, notes: list[str]) -> t
         return [name + to_specifier(value)], False
     if not isinstance(value, Mapping):
         raise Unconvertible(f"{where}.{name} must be a string or a table, not {type(value).__name__}")
-    notes += [f"{where}.{name}: {key} = {value[key]!r} dropped (only Poetry's installer reads it)"
-              for key in _INSTALLER_ONLY if key in value]
+    notes += [
+        f"{where}.{name}: {key} = {value[key]!r} dropped (only Poetry's installer reads it)"
+        for key in _INSTALLER_ONLY
+        if key in value
+    ]
     extras = value.get("extras") or []
     head = name + (f"[{','.join(extras)}]" if extras else "") + _source(name, value, where)
     platform = f'sys_platform == "{value["platform"]}"' if value.get("platform") else ""
-    marker = _join_markers(python_marker(str(value["python"])) if "python" in value else "",
-                           str(value.get("markers", "")), platform)
+    marker = _join_markers(
+        python_marker(str(value["python"])) if "python" in value else "", str(value.get("markers", "")), platform
+    )
     spaced = " " if "@" in head else ""
     return [head + (f"{spaced}; {marker}" if marker else "")], bool(value.get("optional", False))
 
@@ -151,8 +155,10 @@ def _requirement(name: str, value: object, *, where: str, notes: list[str]) -> t
 def _source(name: str, value: Mapping[str, Any], where: str) -> str:
     """The version specifier, or ` @ URL` for a git or URL dependency."""
     if "path" in value:
-        raise Unconvertible(f"{where}.{name} is a path dependency, which a PEP 508 requirement can only spell as "
-                            "an absolute file:// URL")
+        raise Unconvertible(
+            f"{where}.{name} is a path dependency, which a PEP 508 requirement can only spell as "
+            "an absolute file:// URL"
+        )
     if "git" in value:
         ref = value.get("rev") or value.get("tag") or value.get("branch")
         url = f"git+{value['git']}" + (f"@{ref}" if ref else "")
@@ -172,8 +178,9 @@ def _table(value: object, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _convert_each(deps: Mapping[str, Any], where: str, notes: list[str],
-                  problems: list[str]) -> list[tuple[str, list[str], bool]]:
+def _convert_each(
+    deps: Mapping[str, Any], where: str, notes: list[str], problems: list[str]
+) -> list[tuple[str, list[str], bool]]:
     """(name, requirements, optional?) of every entry but `python`; what cannot be converted goes to `problems`."""
     out = []
     for name, value in deps.items():
@@ -209,8 +216,10 @@ def _main(poetry: Mapping[str, Any], result: PoetryDeps, problems: list[str]) ->
                 continue
             used.add(key)
             result.optional[extra] += optional_by_name[key]
-    result.notes += [f"[tool.poetry.dependencies].{key} is optional but in no extra: dropped (Poetry ignores it as "
-                     "well)" for key in sorted(set(optional_by_name) - used)]
+    result.notes += [
+        f"[tool.poetry.dependencies].{key} is optional but in no extra: dropped (Poetry ignores it as well)"
+        for key in sorted(set(optional_by_name) - used)
+    ]
 
 
 def _groups(poetry: Mapping[str, Any], result: PoetryDeps, problems: list[str]) -> None:
@@ -224,8 +233,9 @@ def _groups(poetry: Mapping[str, Any], result: PoetryDeps, problems: list[str]) 
         where = f"[tool.poetry.group.{name}]"
         group = _table(table, where)
         entries: list[Any] = [{"include-group": g} for g in group.get("include-groups", [])]
-        converted = _convert_each(_table(group.get("dependencies"), f"{where}.dependencies"),
-                                  f"{where}.dependencies", result.notes, problems)
+        converted = _convert_each(
+            _table(group.get("dependencies"), f"{where}.dependencies"), f"{where}.dependencies", result.notes, problems
+        )
         entries += [text for _, texts, _ in converted for text in texts]
         key = "dev" if normalize_name(name) == "dev" else name
         result.groups[key] = [*result.groups.get(key, []), *entries]

@@ -41,10 +41,18 @@ class CreateRequest:
         from corral.core.safe_text import reject_control_chars
 
         if self.prompt is not None:
-            reject_control_chars(self.prompt, "env prompt", "the new env's prompt",
-                                 fix="choose a prompt (--prompt, [tool.corral] prompt or [project] name) without it")
-        reject_control_chars(str(self.dest), "env path", "the new env's folder",
-                             fix="create the env in a folder whose path has no control characters")
+            reject_control_chars(
+                self.prompt,
+                "env prompt",
+                "the new env's prompt",
+                fix="choose a prompt (--prompt, [tool.corral] prompt or [project] name) without it",
+            )
+        reject_control_chars(
+            str(self.dest),
+            "env path",
+            "the new env's folder",
+            fix="create the env in a folder whose path has no control characters",
+        )
 
 
 class Creator(Protocol):
@@ -96,8 +104,9 @@ class Installer(Protocol):
 
         """
 
-    def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
-                         offline: bool = False) -> None:
+    def install_editable(
+        self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None, offline: bool = False
+    ) -> None:
         """Install the project at `project_root` editable, without its dependencies."""
 
 

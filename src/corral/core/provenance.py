@@ -71,7 +71,16 @@ def _int(value: object) -> bool:
 
 
 _TYPES: dict[str, Callable[[object], bool]] = {
-    "corral_version": _str, "creator": _str, "location": _str, "interpreter": _str, "interpreter_realpath": _str,
-    "python_version": _str, "implementation": _str, "created_at": _str, "kind": _str, "project": _str_or_none,
-    "options": _table, "schema": _int,
+    "corral_version": _str,
+    "creator": _str,
+    "location": _str,
+    "interpreter": _str,
+    "interpreter_realpath": _str,
+    "python_version": _str,
+    "implementation": _str,
+    "created_at": _str,
+    "kind": _str,
+    "project": _str_or_none,
+    "options": _table,
+    "schema": _int,
 }

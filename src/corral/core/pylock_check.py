@@ -29,8 +29,18 @@ __all__ = ["check_lock"]
 _HASH_ALGO = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _COMMIT = re.compile(r"^[A-Za-z0-9._-]+$")
-_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128,
-                "blake2b": 128, "blake2s": 64, "sha3_256": 64, "sha3_512": 128}
+_HEX_LENGTHS = {
+    "md5": 32,
+    "sha1": 40,
+    "sha224": 56,
+    "sha256": 64,
+    "sha384": 96,
+    "sha512": 128,
+    "blake2b": 128,
+    "blake2s": 64,
+    "sha3_256": 64,
+    "sha3_512": 128,
+}
 _FILE_SCHEMES = ("https", "http", "file")
 _VCS_SCHEMES = (*_FILE_SCHEMES, "ssh", "git", "svn")
 _VCS_TYPES = ("git", "hg", "svn", "bzr")
@@ -68,8 +78,10 @@ def check_lock(data: Mapping[str, Any], *, origin: str) -> dict[str, Any]:
     if problems.items:
         shown = "; ".join(problems.items[:_MAX_SHOWN])
         more = f" (and {len(problems.items) - _MAX_SHOWN} more)" if len(problems.items) > _MAX_SHOWN else ""
-        msg = (f"{origin} is not a lock corral can install from: {shown}{more}; "
-               "run `corral lock` to regenerate it from pyproject.toml")
+        msg = (
+            f"{origin} is not a lock corral can install from: {shown}{more}; "
+            "run `corral lock` to regenerate it from pyproject.toml"
+        )
         raise LockError(msg)
     return dict(data)
 
@@ -92,7 +104,8 @@ def _check_package(index: int, package: object, problems: _Problems) -> None:
         _check_url(f"{where} index", package["index"], _FILE_SCHEMES, problems)
     dependencies = package.get("dependencies", [])
     if not isinstance(dependencies, list) or not all(
-            isinstance(d, dict) and isinstance(d.get("name", ""), str) for d in dependencies):
+        isinstance(d, dict) and isinstance(d.get("name", ""), str) for d in dependencies
+    ):
         problems.add(where, "dependencies must be an array of tables with a string name")
     _check_sources(where, package, problems)
 
@@ -215,8 +228,14 @@ def _strings(value: object) -> bool:
 
 
 def _kind(value: object) -> str:
-    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean", int: "an integer",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a table",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _short(text: str) -> str:

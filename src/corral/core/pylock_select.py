@@ -124,9 +124,12 @@ def select_packages(
     environment = dict(target.marker_env) or None
     chosen: list[Chosen] = []
     try:
-        for package, source in pylock.select(environment=environment,  # type: ignore[arg-type]
-                                             tags=target_tags(target, platforms=platforms),
-                                             extras=extras, dependency_groups=groups):
+        for package, source in pylock.select(
+            environment=environment,  # type: ignore[arg-type]
+            tags=target_tags(target, platforms=platforms),
+            extras=extras,
+            dependency_groups=groups,
+        ):
             name, version = str(package.name), str(package.version) if package.version else None
             if isinstance(source, (PackageWheel, PackageSdist, PackageArchive)):
                 sha = (source.hashes or {}).get("sha256")
@@ -137,12 +140,29 @@ def select_packages(
                 url = _location(source.url, source.path, lock_dir, name)
                 filename = getattr(source, "filename", None) or url.rsplit("/", 1)[-1]
                 index = index_base(package.index, name) if package.index and source.url else None
-                chosen.append(Chosen(name=name, version=version, kind=kind, url=url, sha256=sha, filename=filename,
-                                     index=index, hashes=_entry_hashes(package) if index else ()))
+                chosen.append(
+                    Chosen(
+                        name=name,
+                        version=version,
+                        kind=kind,
+                        url=url,
+                        sha256=sha,
+                        filename=filename,
+                        index=index,
+                        hashes=_entry_hashes(package) if index else (),
+                    )
+                )
             elif isinstance(source, PackageDirectory):
                 folder = (lock_dir / source.path).resolve()
-                chosen.append(Chosen(name=name, version=version, kind="directory", url=folder.as_uri(),
-                                     editable=bool(source.editable)))
+                chosen.append(
+                    Chosen(
+                        name=name,
+                        version=version,
+                        kind="directory",
+                        url=folder.as_uri(),
+                        editable=bool(source.editable),
+                    )
+                )
             elif isinstance(source, PackageVcs):
                 base = source.url or _location(None, source.path, lock_dir, name)
                 url = f"{source.type}+{base}@{source.commit_id}"

@@ -64,8 +64,10 @@ def _clause(term: str | None, marker: str | None) -> str | None:
     return " and ".join(parts) if parts else None
 
 
-def merge_exports(exports: Iterable[tuple[Selector, Sequence[Mapping[str, Any]]]],
-                  dependencies: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
+def merge_exports(
+    exports: Iterable[tuple[Selector, Sequence[Mapping[str, Any]]]],
+    dependencies: Mapping[str, Sequence[str]] | None = None,
+) -> list[dict[str, Any]]:
     """One package list from per-selection exports; markers carry group/extra terms; credentials stripped."""
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     clauses: dict[tuple[str, str, str], set[str | None]] = {}

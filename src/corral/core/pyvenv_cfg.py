@@ -41,8 +41,9 @@ class PyvenvCfg:
         from corral.core.safe_text import reject_control_chars
 
         for key, value in self.values.items():
-            reject_control_chars(f"{key} = {value}", "pyvenv.cfg line", "pyvenv.cfg",
-                                 fix="recreate the env (corral recreate)")
+            reject_control_chars(
+                f"{key} = {value}", "pyvenv.cfg line", "pyvenv.cfg", fix="recreate the env (corral recreate)"
+            )
         return "".join(f"{k} = {v}\n" for k, v in self.values.items())
 
     @property

@@ -35,7 +35,7 @@ def control_char(value: str) -> tuple[int, str] | None:
 
 
 def describe_char(char: str) -> str:
-    """"a newline", "U+001F"... for an error message."""
+    """ "a newline", "U+001F"... for an error message."""
     return _NAMES.get(char, f"the control character U+{ord(char):04X}")
 
 
@@ -54,6 +54,8 @@ def reject_control_chars(value: str, what: str, where: str, *, fix: str = "") ->
         return value
     index, char = found
     shown = value if len(value) <= 80 else value[:77] + "..."  # noqa: PLR2004 - keep the error on one screen line
-    msg = (f"{where}: the {what} {shown!r} contains {describe_char(char)} (at character {index + 1}), which would "
-           f"inject text into a generated file or command; {fix or 'remove it and run the command again'}")
+    msg = (
+        f"{where}: the {what} {shown!r} contains {describe_char(char)} (at character {index + 1}), which would "
+        f"inject text into a generated file or command; {fix or 'remove it and run the command again'}"
+    )
     raise UnsafeText(msg)

@@ -26,8 +26,11 @@ class LockChoices:
             get = lock.get
             raw = (get("extras"), get("dependency-groups"), get("default-groups"))
         else:
-            raw = (getattr(lock, "extras", None), getattr(lock, "dependency_groups", None),
-                   getattr(lock, "default_groups", None))
+            raw = (
+                getattr(lock, "extras", None),
+                getattr(lock, "dependency_groups", None),
+                getattr(lock, "default_groups", None),
+            )
         extras, groups, defaults = (tuple(str(v) for v in (r or ())) for r in raw)
         return cls(extras=extras, groups=groups, default_groups=defaults)
 
@@ -58,14 +61,18 @@ class Selection:
         unknown_groups = [g for g in (self.groups or ()) if g not in choices.all_groups]
         if unknown_groups:
             valid = ", ".join(choices.all_groups) or "none"
-            msg = (f"unknown dependency group {', '.join(map(repr, unknown_groups))}: the lock offers {valid} "
-                   "(add the group to [dependency-groups] and run `corral lock`)")
+            msg = (
+                f"unknown dependency group {', '.join(map(repr, unknown_groups))}: the lock offers {valid} "
+                "(add the group to [dependency-groups] and run `corral lock`)"
+            )
             raise UsageError(msg)
         unknown_extras = [e for e in self.extras if e not in choices.extras]
         if unknown_extras:
             valid = ", ".join(choices.extras) or "none"
-            msg = (f"unknown extra {', '.join(map(repr, unknown_extras))}: the lock offers {valid} "
-                   "(add it to [project.optional-dependencies] and run `corral lock`)")
+            msg = (
+                f"unknown extra {', '.join(map(repr, unknown_extras))}: the lock offers {valid} "
+                "(add it to [project.optional-dependencies] and run `corral lock`)"
+            )
             raise UsageError(msg)
         return choices
 

@@ -15,8 +15,14 @@ if TYPE_CHECKING:
 
 __all__ = ["PythonSpec"]
 
-_IMPLEMENTATIONS = {"cpython": "CPython", "cp": "CPython", "python": "CPython", "py": "CPython", "pypy": "PyPy",
-                    "graalpy": "GraalVM"}
+_IMPLEMENTATIONS = {
+    "cpython": "CPython",
+    "cp": "CPython",
+    "python": "CPython",
+    "py": "CPython",
+    "pypy": "PyPy",
+    "graalpy": "GraalVM",
+}
 _PREFIX = re.compile(r"^(?P<version>\d+(?:\.\d+){0,2})(?P<ft>t)?$")
 _NAMED = re.compile(r"^(?P<impl>cpython|pypy|graalpy|python|cp|py)[@-]?(?P<rest>.*)$", re.IGNORECASE)
 _COMPACT = re.compile(r"^(?P<major>\d)(?P<minor>\d{1,2})(?P<ft>t)?$")  # cp312 / py311
@@ -52,13 +58,18 @@ class PythonSpec:
             compact = _COMPACT.match(rest)
             if compact and named["impl"].lower() in {"cp", "py"}:
                 ft = True if compact["ft"] else None
-                return cls(text=raw, implementation=impl,
-                           version_prefix=(int(compact["major"]), int(compact["minor"])), free_threaded=ft)
+                return cls(
+                    text=raw,
+                    implementation=impl,
+                    version_prefix=(int(compact["major"]), int(compact["minor"])),
+                    free_threaded=ft,
+                )
         prefix = _PREFIX.match(rest)
         if prefix:
             version = tuple(int(p) for p in prefix["version"].split("."))
-            return cls(text=raw, implementation=impl, version_prefix=version,
-                       free_threaded=True if prefix["ft"] else None)
+            return cls(
+                text=raw, implementation=impl, version_prefix=version, free_threaded=True if prefix["ft"] else None
+            )
         if rest[:1] in "<>=!~":
             _specifier(rest, text)
             return cls(text=raw, implementation=impl, specifier=rest)

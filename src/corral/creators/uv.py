@@ -33,8 +33,16 @@ class UvCreator:
         Seeding needs pip from an index. To stay fast and work offline, try uv's cache first
         (`--offline`), then the index, and finally the interpreter's bundled ensurepip.
         """
-        base = [uv_binary(), "venv", str(request.dest), "--python", request.interpreter.path,
-                "--no-python-downloads", "--no-project", "--quiet"]
+        base = [
+            uv_binary(),
+            "venv",
+            str(request.dest),
+            "--python",
+            request.interpreter.path,
+            "--no-python-downloads",
+            "--no-project",
+            "--quiet",
+        ]
         if request.system_site_packages:
             base.append("--system-site-packages")
         if request.prompt:
@@ -54,6 +62,8 @@ class UvCreator:
         try:
             run([str(python), "-m", "ensurepip", "--default-pip"], env=request.environ, what="ensurepip")
         except EngineError as err:
-            msg = (f"could not install pip into {request.dest}: no package index reachable and "
-                   f"{request.interpreter.path} has no ensurepip; connect to the index or pass --no-seed")
+            msg = (
+                f"could not install pip into {request.dest}: no package index reachable and "
+                f"{request.interpreter.path} has no ensurepip; connect to the index or pass --no-seed"
+            )
             raise EngineError(msg, cmd=err.cmd, code=err.code, output=err.output) from err

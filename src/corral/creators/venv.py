@@ -38,7 +38,9 @@ class VenvCreator:
         except Exception as err:
             hint = getattr(err, "output", "")
             if "ensurepip" in hint:
-                msg = (f"{request.interpreter.path} cannot seed pip (ensurepip is missing; on Debian/Ubuntu "
-                       "install python3-venv), or pass --no-seed or --creator uv")
+                msg = (
+                    f"{request.interpreter.path} cannot seed pip (ensurepip is missing; on Debian/Ubuntu "
+                    "install python3-venv), or pass --no-seed or --creator uv"
+                )
                 raise type(err)(msg) from err
             raise

@@ -41,10 +41,24 @@ class VirtualenvCreator:
 
         environ = dict(os.environ if request.environ is None else request.environ)
         paths = CorralPaths.from_environment(environ)
-        tool = ensure_virtualenv(paths.data, environ=environ, host=lambda: _host_path(paths, environ),
-                                 index_url=request.index_url, extra_index_urls=list(request.extra_index_urls))
-        cmd = [*tool.command(), str(request.dest), "-p", request.interpreter.path, "--no-download",
-               "--no-periodic-update", "--no-vcs-ignore", "--app-data", str(paths.cache / "virtualenv-app-data")]
+        tool = ensure_virtualenv(
+            paths.data,
+            environ=environ,
+            host=lambda: _host_path(paths, environ),
+            index_url=request.index_url,
+            extra_index_urls=list(request.extra_index_urls),
+        )
+        cmd = [
+            *tool.command(),
+            str(request.dest),
+            "-p",
+            request.interpreter.path,
+            "--no-download",
+            "--no-periodic-update",
+            "--no-vcs-ignore",
+            "--app-data",
+            str(paths.cache / "virtualenv-app-data"),
+        ]
         cmd += _seed_args(request)
         if request.system_site_packages:
             cmd.append("--system-site-packages")

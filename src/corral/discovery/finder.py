@@ -120,7 +120,6 @@ def _executable_in(folder: Path) -> Path | None:
     return None
 
 
-
 def _preference(info: InterpreterInfo) -> tuple[object, ...]:
     ranks: Sequence[int] = [_SOURCE_RANK.get(s.split(":")[0], 9) for s in info.sources] or [9]
     return (

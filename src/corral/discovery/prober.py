@@ -60,8 +60,12 @@ class CachedProber:
             raise InterpreterNotFound(msg)
         try:
             # -E -s: ignore PYTHON* variables and the user site, in every Python from 2.7 on.
-            done = run([str(path), "-E", "-s", str(PROBE_INFO)], env=isolated_environ(), timeout=_PROBE_TIMEOUT,
-                       what=f"probe of {path}")
+            done = run(
+                [str(path), "-E", "-s", str(PROBE_INFO)],
+                env=isolated_environ(),
+                timeout=_PROBE_TIMEOUT,
+                what=f"probe of {path}",
+            )
             info = json.loads(done.stdout)
         except (EngineError, ValueError) as err:
             msg = f"{path} does not run as a Python interpreter ({err})"

@@ -117,4 +117,3 @@ def iter_candidates(environ: Mapping[str, str] | None = None, *, windows: bool |
         from corral.discovery.windows import iter_windows_candidates
 
         yield from iter_windows_candidates()
-

@@ -42,8 +42,9 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
     info = InterpreterInfo.from_probe(ident, path=str(target.python))
     try:
         lock = read_toml(lock_path)
-        desired = select_packages(lock, target=info, selection=_selection(target), lock_dir=lock_path.parent,
-                                  origin=str(lock_path))
+        desired = select_packages(
+            lock, target=info, selection=_selection(target), lock_dir=lock_path.parent, origin=str(lock_path)
+        )
     except CorralError as err:
         target.skipped.append(f"drift: not checked ({err})")
         return None
@@ -53,8 +54,9 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
     plan = SyncPlan.diff(desired, target.distributions, keep=keep)
     missing = [(c.name, c.version or "?") for c in plan.install]
     extra = [(name, version) for name, version in plan.remove]
-    other = [(name, installed, c.version or "?") for name, installed, c in plan.change
-             if c.kind not in {"directory", "vcs"}]
+    other = [
+        (name, installed, c.version or "?") for name, installed, c in plan.change if c.kind not in {"directory", "vcs"}
+    ]
     return missing, extra, other
 
 
@@ -65,9 +67,14 @@ def selection_from_key(key: str | None, selection_type: type) -> object:
     parts = dict(p.partition("=")[::2] for p in key.split(";"))
     groups_text, extras_text, flags = parts.get("g", "*default*"), parts.get("e", ""), parts.get("f", "")
     groups = None if groups_text == "*default*" else tuple(g for g in groups_text.split(",") if g)
-    return selection_type(groups=groups, extras=tuple(e for e in extras_text.split(",") if e),
-                          all_groups="G" in flags, no_dev="n" in flags, all_extras="E" in flags,
-                          only_groups="o" in flags)
+    return selection_type(
+        groups=groups,
+        extras=tuple(e for e in extras_text.split(",") if e),
+        all_groups="G" in flags,
+        no_dev="n" in flags,
+        all_extras="E" in flags,
+        only_groups="o" in flags,
+    )
 
 
 def _selection(target: Target) -> Selection:
@@ -96,18 +103,36 @@ def check_drift(target: Target) -> list[Finding]:
     keep = "; to record them instead: corral adopt"
     findings = []
     if missing:
-        findings.append(Finding(code=DRIFT_MISSING, severity="warning", fix="corral sync",
-                                message=f"locked but not installed: {_names(missing)}",
-                                details={"packages": dict(missing)}))
+        findings.append(
+            Finding(
+                code=DRIFT_MISSING,
+                severity="warning",
+                fix="corral sync",
+                message=f"locked but not installed: {_names(missing)}",
+                details={"packages": dict(missing)},
+            )
+        )
     if extra:
-        findings.append(Finding(code=DRIFT_EXTRA, severity="warning", fix=fix,
-                                message=f"installed but not in the lock: {_names(extra)}{keep}",
-                                details={"packages": dict(extra)}))
+        findings.append(
+            Finding(
+                code=DRIFT_EXTRA,
+                severity="warning",
+                fix=fix,
+                message=f"installed but not in the lock: {_names(extra)}{keep}",
+                details={"packages": dict(extra)},
+            )
+        )
     if other:
-        findings.append(Finding(code=DRIFT_VERSION, severity="warning", fix=fix,
-                                message=f"installed at another version than locked: "
-                                        f"{_names([(n, f'{i} (lock: {v})') for n, i, v in other])}{keep}",
-                                details={"packages": {n: {"installed": i, "locked": v} for n, i, v in other}}))
+        findings.append(
+            Finding(
+                code=DRIFT_VERSION,
+                severity="warning",
+                fix=fix,
+                message=f"installed at another version than locked: "
+                f"{_names([(n, f'{i} (lock: {v})') for n, i, v in other])}{keep}",
+                details={"packages": {n: {"installed": i, "locked": v} for n, i, v in other}},
+            )
+        )
     return findings
 
 

@@ -17,8 +17,17 @@ if TYPE_CHECKING:
     from corral.doctor.target import Target
 
 __all__ = [
-    "BASE_MINOR_UPGRADE", "BASE_MISSING", "BASE_PATCH_UPGRADE", "FIXES", "PYTHON_MISMATCH", "PYTHON_MISSING",
-    "PYTHON_NOT_RUN", "PYTHON_NOT_RUNNABLE", "PYTHON_REQUEST_UNREADABLE", "check_interpreter", "classify_change",
+    "BASE_MINOR_UPGRADE",
+    "BASE_MISSING",
+    "BASE_PATCH_UPGRADE",
+    "FIXES",
+    "PYTHON_MISMATCH",
+    "PYTHON_MISSING",
+    "PYTHON_NOT_RUN",
+    "PYTHON_NOT_RUNNABLE",
+    "PYTHON_REQUEST_UNREADABLE",
+    "check_interpreter",
+    "classify_change",
     "rebuild_python",
 ]
 
@@ -33,7 +42,7 @@ PYTHON_REQUEST_UNREADABLE: Final = "python-request-unreadable"
 
 
 def classify_change(recorded: tuple[int, ...] | None, current: tuple[int, ...] | None) -> str:
-    """"same", "patch" (same X.Y, other micro), "minor" (other X.Y) or "unknown"."""
+    """ "same", "patch" (same X.Y, other micro), "minor" (other X.Y) or "unknown"."""
     if recorded is None or current is None:
         return "unknown"
     if recorded[:2] != current[:2]:
@@ -57,27 +66,58 @@ def check_interpreter(target: Target) -> list[Finding]:
     rebuild = target.fix_command("corral recreate")
     py = target.python
     if not os.path.lexists(py):
-        return [Finding(code=PYTHON_MISSING, severity="error", fix=rebuild,
-                        message=f"the env has no interpreter ({py} is missing)")]
+        return [
+            Finding(
+                code=PYTHON_MISSING,
+                severity="error",
+                fix=rebuild,
+                message=f"the env has no interpreter ({py} is missing)",
+            )
+        ]
     if not os.path.exists(py):
         link = os.readlink(py) if py.is_symlink() else "?"
-        return [Finding(code=PYTHON_MISSING, severity="error", fix=rebuild,
-                        message=f"{py} points to {link}, which is gone (base Python removed or moved)",
-                        details={"link": link})]
+        return [
+            Finding(
+                code=PYTHON_MISSING,
+                severity="error",
+                fix=rebuild,
+                message=f"{py} points to {link}, which is gone (base Python removed or moved)",
+                details={"link": link},
+            )
+        ]
     home = target.cfg.home
     findings: list[Finding] = []
     if home and not os.path.isdir(home):
-        findings.append(Finding(code=BASE_MISSING, severity="error", fix=rebuild,
-                                message=f"pyvenv.cfg home {home} no longer exists", details={"home": home}))
+        findings.append(
+            Finding(
+                code=BASE_MISSING,
+                severity="error",
+                fix=rebuild,
+                message=f"pyvenv.cfg home {home} no longer exists",
+                details={"home": home},
+            )
+        )
     ident = target.base_identity
     if ident is None and target.base_refusal is not None:
-        findings.append(Finding(code=PYTHON_NOT_RUN, severity="error", fix=rebuild,
-                                message=f"not run: {target.base_refusal}",
-                                details={"base": str(target.base_executable)}))
+        findings.append(
+            Finding(
+                code=PYTHON_NOT_RUN,
+                severity="error",
+                fix=rebuild,
+                message=f"not run: {target.base_refusal}",
+                details={"base": str(target.base_executable)},
+            )
+        )
         return findings
     if ident is None:
-        findings.append(Finding(code=PYTHON_NOT_RUNNABLE, severity="error", fix=rebuild,
-                                message=f"{py} does not run as a Python interpreter"))
+        findings.append(
+            Finding(
+                code=PYTHON_NOT_RUNNABLE,
+                severity="error",
+                fix=rebuild,
+                message=f"{py} does not run as a Python interpreter",
+            )
+        )
         return findings
     current = python_version(str(ident.get("version", "")))
     recorded = target.recorded_version
@@ -85,19 +125,27 @@ def check_interpreter(target: Target) -> list[Finding]:
     base = _stable_base(target)
     old, new = target.cfg.version, ident.get("version")
     if change == "patch":
-        findings.append(Finding(
-            code=BASE_PATCH_UPGRADE, severity="warning",
-            fix=target.fix_command(f"corral upgrade --python {base}"),
-            message=f"base Python changed from {old} to {new} (same {current[0]}.{current[1]}: packages still "  # type: ignore[index]
-                    "work); pyvenv.cfg and links should be updated in place",
-            details={"recorded": old, "current": new, "base": base}))
+        findings.append(
+            Finding(
+                code=BASE_PATCH_UPGRADE,
+                severity="warning",
+                fix=target.fix_command(f"corral upgrade --python {base}"),
+                message=f"base Python changed from {old} to {new} (same {current[0]}.{current[1]}: packages still "  # type: ignore[index]
+                "work); pyvenv.cfg and links should be updated in place",
+                details={"recorded": old, "current": new, "base": base},
+            )
+        )
     elif change == "minor":
-        findings.append(Finding(
-            code=BASE_MINOR_UPGRADE, severity="error",
-            fix=target.fix_command(f"corral recreate --python {base}"),
-            message=f"base Python changed from {old} to {new}: the env starts but every installed package is "
-                    "invisible; rebuild it for the new version",
-            details={"recorded": old, "current": new, "base": base}))
+        findings.append(
+            Finding(
+                code=BASE_MINOR_UPGRADE,
+                severity="error",
+                fix=target.fix_command(f"corral recreate --python {base}"),
+                message=f"base Python changed from {old} to {new}: the env starts but every installed package is "
+                "invisible; rebuild it for the new version",
+                details={"recorded": old, "current": new, "base": base},
+            )
+        )
     return findings + _request_findings(target, ident)
 
 
@@ -112,14 +160,25 @@ def _request_findings(target: Target, ident: dict[str, Any]) -> list[Finding]:
         info = InterpreterInfo.from_probe(ident, path=str(target.base_executable))
         wanted = target.host.unmet_request(info)
     except (CorralError, KeyError, TypeError, ValueError) as err:
-        return [Finding(code=PYTHON_REQUEST_UNREADABLE, severity="warning",
-                        message=f"cannot tell which Python the project asks for: {err}")]
+        return [
+            Finding(
+                code=PYTHON_REQUEST_UNREADABLE,
+                severity="warning",
+                message=f"cannot tell which Python the project asks for: {err}",
+            )
+        ]
     if wanted is None:
         return []
-    return [Finding(code=PYTHON_MISMATCH, severity="error", fix="corral recreate",
-                    message=f"the env runs {info.implementation} {info.version}, but {wanted}: rebuild it from the "
-                            "lock on the requested Python (`corral sync` and `corral run` do so too)",
-                    details={"current": info.version, "requested": wanted.spec, "source": wanted.source})]
+    return [
+        Finding(
+            code=PYTHON_MISMATCH,
+            severity="error",
+            fix="corral recreate",
+            message=f"the env runs {info.implementation} {info.version}, but {wanted}: rebuild it from the "
+            "lock on the requested Python (`corral sync` and `corral run` do so too)",
+            details={"current": info.version, "requested": wanted.spec, "source": wanted.source},
+        )
+    ]
 
 
 def rebuild_python(findings: Mapping[str, Finding]) -> str | None:

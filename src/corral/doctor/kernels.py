@@ -42,23 +42,38 @@ def check_kernels(target: Target) -> list[Finding]:
         name = entry.name
         if str(entry.resource_dir) in mine or points_at(entry, target.root):
             if entry.status in {"env-broken", "env-missing", "interpreter-missing"}:
-                findings.append(Finding(
-                    code=KERNEL_ENV_BROKEN, severity="warning", fix=target.fix_command("corral recreate"),
-                    message=f"Jupyter kernel {name!r} cannot start: {entry.detail}",
-                    details={"kernel": name, "resource_dir": str(entry.resource_dir)}))
+                findings.append(
+                    Finding(
+                        code=KERNEL_ENV_BROKEN,
+                        severity="warning",
+                        fix=target.fix_command("corral recreate"),
+                        message=f"Jupyter kernel {name!r} cannot start: {entry.detail}",
+                        details={"kernel": name, "resource_dir": str(entry.resource_dir)},
+                    )
+                )
             elif refreshed_argv(entry.spec.argv, python, version) != list(entry.spec.argv):
-                findings.append(Finding(
-                    code=KERNEL_STALE, severity="warning", fix=f"corral kernel add --name {name}",
-                    message=f"Jupyter kernel {name!r} starts {entry.spec.python}, not this env's {python}",
-                    details={"kernel": name, "resource_dir": str(entry.resource_dir)}))
+                findings.append(
+                    Finding(
+                        code=KERNEL_STALE,
+                        severity="warning",
+                        fix=f"corral kernel add --name {name}",
+                        message=f"Jupyter kernel {name!r} starts {entry.spec.python}, not this env's {python}",
+                        details={"kernel": name, "resource_dir": str(entry.resource_dir)},
+                    )
+                )
             continue
         record = entry.spec.corral or {}
         if project_root is None or record.get("project") != project_root or entry.works:
             continue
         env = record.get("env")
         if isinstance(env, str) and os.path.abspath(env) != os.path.abspath(Path(target.root)):
-            findings.append(Finding(
-                code=KERNEL_ENV_MISSING, severity="warning", fix=f"corral kernel remove {name}",
-                message=f"Jupyter kernel {name!r} of this project starts {entry.spec.python}: {entry.detail}",
-                details={"kernel": name, "env": env, "resource_dir": str(entry.resource_dir)}))
+            findings.append(
+                Finding(
+                    code=KERNEL_ENV_MISSING,
+                    severity="warning",
+                    fix=f"corral kernel remove {name}",
+                    message=f"Jupyter kernel {name!r} of this project starts {entry.spec.python}: {entry.detail}",
+                    details={"kernel": name, "env": env, "resource_dir": str(entry.resource_dir)},
+                )
+            )
     return findings

@@ -24,5 +24,11 @@ def check_legacy(target: Target) -> list[Finding]:
     notice = legacy_notice(version) if version else None
     if row is None or notice is None:
         return []
-    return [Finding(code=LEGACY_PYTHON, severity="info", message=notice,
-                    details={"python": row.version, "eol": row.eol, "creator": row.default_creator})]
+    return [
+        Finding(
+            code=LEGACY_PYTHON,
+            severity="info",
+            message=notice,
+            details={"python": row.version, "eol": row.eol, "creator": row.default_creator},
+        )
+    ]

@@ -51,17 +51,28 @@ def check_pip(target: Target) -> list[Finding]:
     py = target.python
     if pip is None:
         seeded = target.provenance.options.get("seed", True) if target.provenance else True
-        return [Finding(code=PIP_MISSING, severity="warning" if seeded else "info",
-                        fix=f"{py} -m ensurepip --upgrade",
-                        message="pip is not installed in the env" + ("" if seeded else " (created without seed)"))]
+        return [
+            Finding(
+                code=PIP_MISSING,
+                severity="warning" if seeded else "info",
+                fix=f"{py} -m ensurepip --upgrade",
+                message="pip is not installed in the env" + ("" if seeded else " (created without seed)"),
+            )
+        ]
     if version is None:
         return []
     wanted = newest_pip_for(version)
     if release(pip) < release(wanted):
-        return [Finding(code=PIP_OUTDATED, severity="warning", fix=f"{py} -m pip install -U pip",
-                        message=f"pip {pip} is older than {wanted}, the newest pip corral expects for Python "
-                                f"{version[0]}.{version[1]}",
-                        details={"installed": pip, "expected": wanted})]
+        return [
+            Finding(
+                code=PIP_OUTDATED,
+                severity="warning",
+                fix=f"{py} -m pip install -U pip",
+                message=f"pip {pip} is older than {wanted}, the newest pip corral expects for Python "
+                f"{version[0]}.{version[1]}",
+                details={"installed": pip, "expected": wanted},
+            )
+        ]
     return []
 
 

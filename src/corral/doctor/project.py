@@ -14,8 +14,16 @@ if TYPE_CHECKING:
     from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["ENV_NOT_IGNORED", "ENV_TRACKED", "FIXES", "LOCK_MISSING", "LOCK_STALE", "RECREATE_UNFINISHED",
-           "check_project", "git_root"]
+__all__ = [
+    "ENV_NOT_IGNORED",
+    "ENV_TRACKED",
+    "FIXES",
+    "LOCK_MISSING",
+    "LOCK_STALE",
+    "RECREATE_UNFINISHED",
+    "check_project",
+    "git_root",
+]
 
 RECREATE_UNFINISHED: Final = "recreate-unfinished"
 LOCK_MISSING: Final = "lock-missing"
@@ -38,8 +46,7 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str] | None:
     argv = git_command(args)
     if argv is None:
         return None
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False,
-                          env=git_environ(os.environ))
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=git_environ(os.environ))
 
 
 def _lock_findings(target: Target) -> list[Finding]:
@@ -47,14 +54,25 @@ def _lock_findings(target: Target) -> list[Finding]:
     assert target.project is not None  # noqa: S101 - caller checked
     assert lock_path is not None  # noqa: S101 - follows from a project
     if not lock_path.is_file():
-        return [Finding(code=LOCK_MISSING, severity="info", fix="corral lock",
-                        message=f"the project has no lock ({lock_path.name}); doctor cannot compare the env with it")]
+        return [
+            Finding(
+                code=LOCK_MISSING,
+                severity="info",
+                fix="corral lock",
+                message=f"the project has no lock ({lock_path.name}); doctor cannot compare the env with it",
+            )
+        ]
     if target.sync_clean:
         return []  # the sync stamp proves lock and pyproject are unchanged since a sync from a fresh lock
     if not target.host.lock_is_fresh(lock_path):
-        return [Finding(code=LOCK_STALE, severity="warning", fix="corral lock",
-                        message=f"{lock_path.name} is older than pyproject.toml's dependencies (edited since the "
-                                "last lock)")]
+        return [
+            Finding(
+                code=LOCK_STALE,
+                severity="warning",
+                fix="corral lock",
+                message=f"{lock_path.name} is older than pyproject.toml's dependencies (edited since the last lock)",
+            )
+        ]
     return []
 
 
@@ -75,16 +93,28 @@ def _git_findings(target: Target) -> list[Finding]:
         return []
     files = [f for f in tracked.stdout.split("\0") if f]
     if files:
-        findings.append(Finding(
-            code=ENV_TRACKED, severity="error", fix=f"git rm -r --cached --quiet {rel}",
-            message=f"{len(files)} file(s) of the env are tracked in git (e.g. {files[0]}); an env is machine-specific",
-            details={"count": len(files)}))
+        findings.append(
+            Finding(
+                code=ENV_TRACKED,
+                severity="error",
+                fix=f"git rm -r --cached --quiet {rel}",
+                message=(
+                    f"{len(files)} file(s) of the env are tracked in git (e.g. {files[0]}); an env is machine-specific"
+                ),
+                details={"count": len(files)},
+            )
+        )
     probe = rel / "pyvenv.cfg"
     ignored = _git(["check-ignore", "-q", "--no-index", "--", str(probe)], repo)
     if ignored is not None and ignored.returncode == 1:
-        findings.append(Finding(
-            code=ENV_NOT_IGNORED, severity="warning", fix=f"echo '/{rel.as_posix()}/' >> {repo / '.gitignore'}",
-            message=f"git does not ignore the env {rel}/: `git add .` would commit it"))
+        findings.append(
+            Finding(
+                code=ENV_NOT_IGNORED,
+                severity="warning",
+                fix=f"echo '/{rel.as_posix()}/' >> {repo / '.gitignore'}",
+                message=f"git does not ignore the env {rel}/: `git add .` would commit it",
+            )
+        )
     return findings
 
 
@@ -96,9 +126,15 @@ def check_project(target: Target) -> list[Finding]:
     from corral.infra.journals import pending
 
     if "recreate" in pending(target.host.paths, target.project.root):  # type: ignore[union-attr]
-        findings.append(Finding(code=RECREATE_UNFINISHED, severity="warning", fix="corral recreate --resume",
-                                message="a `corral recreate` was interrupted (corral's journal of it remains); the "
-                                        "env works, the leftover folder should be cleaned up"))
+        findings.append(
+            Finding(
+                code=RECREATE_UNFINISHED,
+                severity="warning",
+                fix="corral recreate --resume",
+                message="a `corral recreate` was interrupted (corral's journal of it remains); the "
+                "env works, the leftover folder should be cleaned up",
+            )
+        )
     findings += _lock_findings(target)
     findings += _git_findings(target)
     return findings

@@ -42,12 +42,24 @@ def check_provenance(target: Target) -> list[Finding]:
     fix = "corral doctor --fix" if target.is_project_env else f"corral doctor --fix {target.root}"
     damage = _damage(target)
     if damage is not None:
-        return [Finding(code=NOT_MADE_BY_CORRAL, severity="warning", fix=fix,
-                        message=f"{PROVENANCE_FILE} is damaged ({damage}), so corral cannot tell who made the env; "
-                                "fixing rewrites the record")]
-    return [Finding(code=NOT_MADE_BY_CORRAL, severity="info", fix=fix,
-                    message=f"the env was made by {target.cfg.creator}, not corral (no corral-env.json); "
-                            "adopting it writes a record so doctor can spot later moves")]
+        return [
+            Finding(
+                code=NOT_MADE_BY_CORRAL,
+                severity="warning",
+                fix=fix,
+                message=f"{PROVENANCE_FILE} is damaged ({damage}), so corral cannot tell who made the env; "
+                "fixing rewrites the record",
+            )
+        ]
+    return [
+        Finding(
+            code=NOT_MADE_BY_CORRAL,
+            severity="info",
+            fix=fix,
+            message=f"the env was made by {target.cfg.creator}, not corral (no corral-env.json); "
+            "adopting it writes a record so doctor can spot later moves",
+        )
+    ]
 
 
 def _fix_record(target: Target, finding: Finding, repairs: Repairs) -> str:  # noqa: ARG001 - a file of its own
@@ -60,8 +72,11 @@ def _fix_record(target: Target, finding: Finding, repairs: Repairs) -> str:  # n
 
     ident = target.base_identity or {}
     record = Provenance(
-        corral_version=__version__, creator=f"adopted ({target.cfg.creator})", location=str(target.root),
-        interpreter=str(target.base_executable or ""), interpreter_realpath=str(target.base_executable or ""),
+        corral_version=__version__,
+        creator=f"adopted ({target.cfg.creator})",
+        location=str(target.root),
+        interpreter=str(target.base_executable or ""),
+        interpreter_realpath=str(target.base_executable or ""),
         python_version=str(ident.get("version", target.cfg.version or "")),
         implementation=str(ident.get("implementation", "")),
         project=str(target.project.root) if target.is_project_env and target.project else None,

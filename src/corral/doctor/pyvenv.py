@@ -37,8 +37,10 @@ def _problems(data: bytes) -> tuple[list[str], list[str]]:
         at = data.count(b"\n", 0, err.start) + 1
         return [f"pyvenv.cfg is not UTF-8 text ({err.reason} at line {at})"], []
     errors: list[str] = []
-    warnings = [f"pyvenv.cfg line {number} is not `key = value`: {stripped[:40]!r}"
-                for number, stripped in PyvenvCfg.odd_lines(text)]
+    warnings = [
+        f"pyvenv.cfg line {number} is not `key = value`: {stripped[:40]!r}"
+        for number, stripped in PyvenvCfg.odd_lines(text)
+    ]
     values = PyvenvCfg.parse(text).values
     home = values.get("home")
     if not home:
@@ -72,8 +74,13 @@ def _start_failure(target: Target) -> str | None:
     if not os.path.exists(target.python):
         return None  # check_interpreter reports a missing interpreter
     try:
-        done = run([str(target.python), "-c", "pass"], env=isolated_environ(), check=False, timeout=_START_TIMEOUT,
-                   what="python")
+        done = run(
+            [str(target.python), "-c", "pass"],
+            env=isolated_environ(),
+            check=False,
+            timeout=_START_TIMEOUT,
+            what="python",
+        )
     except EngineError as err:
         return str(err)
     if done.returncode == 0:
@@ -87,25 +94,49 @@ def check_pyvenv_cfg(target: Target) -> list[Finding]:
     try:
         data = read_pyvenv_cfg(target.root)
     except OSError as err:  # missing, unreadable, or a fifo, a device or a huge file (infra.safe_read)
-        return [Finding(code=PYVENV_CFG_DAMAGED, severity="error", fix=target.fix_command("corral recreate"),
-                        message=f"cannot read pyvenv.cfg: {err.strerror}")]
+        return [
+            Finding(
+                code=PYVENV_CFG_DAMAGED,
+                severity="error",
+                fix=target.fix_command("corral recreate"),
+                message=f"cannot read pyvenv.cfg: {err.strerror}",
+            )
+        ]
     errors, warnings = _problems(data)
     if not errors and not warnings:
         return []
     rebuild = target.fix_command("corral recreate")
-    findings = [Finding(code=PYVENV_CFG_DAMAGED, severity="error", fix=rebuild,
-                        message=f"{text}: the env is damaged", details={"pyvenv_cfg": str(target.root / "pyvenv.cfg")})
-                for text in errors]
-    findings += [Finding(code=PYVENV_CFG_DAMAGED, severity="warning", fix=rebuild, message=text)
-                 for text in warnings]
+    findings = [
+        Finding(
+            code=PYVENV_CFG_DAMAGED,
+            severity="error",
+            fix=rebuild,
+            message=f"{text}: the env is damaged",
+            details={"pyvenv_cfg": str(target.root / "pyvenv.cfg")},
+        )
+        for text in errors
+    ]
+    findings += [Finding(code=PYVENV_CFG_DAMAGED, severity="warning", fix=rebuild, message=text) for text in warnings]
     if target.python_refusal is not None:
         if target.base_refusal is None:  # a refused base is check_interpreter's finding
-            findings.append(Finding(code=PYTHON_NOT_RUN, severity="error", fix=rebuild,
-                                    message=f"not run to see whether it starts: {target.python_refusal}"))
+            findings.append(
+                Finding(
+                    code=PYTHON_NOT_RUN,
+                    severity="error",
+                    fix=rebuild,
+                    message=f"not run to see whether it starts: {target.python_refusal}",
+                )
+            )
         return findings
     failure = _start_failure(target)
     if failure is not None:
-        findings.append(Finding(code=PYTHON_NOT_RUNNABLE, severity="error", fix=rebuild,
-                                message=f"{target.python} cannot start because of its pyvenv.cfg: {failure}",
-                                details={"error": failure}))
+        findings.append(
+            Finding(
+                code=PYTHON_NOT_RUNNABLE,
+                severity="error",
+                fix=rebuild,
+                message=f"{target.python} cannot start because of its pyvenv.cfg: {failure}",
+                details={"error": failure},
+            )
+        )
     return findings

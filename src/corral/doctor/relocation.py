@@ -17,8 +17,15 @@ if TYPE_CHECKING:
     from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["ACTIVATE_STALE", "ENV_MOVED", "FIXES", "SCRIPTS_FOREIGN", "activate_location", "check_relocation",
-           "script_interpreter"]
+__all__ = [
+    "ACTIVATE_STALE",
+    "ENV_MOVED",
+    "FIXES",
+    "SCRIPTS_FOREIGN",
+    "activate_location",
+    "check_relocation",
+    "script_interpreter",
+]
 
 ENV_MOVED: Final = "env-moved"
 ACTIVATE_STALE: Final = "activate-stale"
@@ -40,8 +47,11 @@ def _foreign_scripts(target: Target) -> list[tuple[str, str]]:
         if program is None or not os.path.isabs(program):
             continue
         env_of_program = os.path.dirname(os.path.dirname(program))
-        if os.path.realpath(env_of_program) != real_root and os.path.basename(os.path.dirname(program)) in BIN_NAMES \
-                and _looks_like_env_python(env_of_program, target):
+        if (
+            os.path.realpath(env_of_program) != real_root
+            and os.path.basename(os.path.dirname(program)) in BIN_NAMES
+            and _looks_like_env_python(env_of_program, target)
+        ):
             foreign.append((entry.name, program))
     return sorted(foreign)
 
@@ -62,25 +72,40 @@ def check_relocation(target: Target) -> list[Finding]:
     fix = target.fix_command("corral recreate")
     prov = target.provenance
     if prov is not None and prov.location and os.path.realpath(prov.location) != real_root:
-        findings.append(Finding(
-            code=ENV_MOVED, severity="error", fix=fix,
-            message=f"env was created at {prov.location} but lives at {target.root} (moved or copied)",
-            details={"recorded": prov.location, "actual": str(target.root)}))
+        findings.append(
+            Finding(
+                code=ENV_MOVED,
+                severity="error",
+                fix=fix,
+                message=f"env was created at {prov.location} but lives at {target.root} (moved or copied)",
+                details={"recorded": prov.location, "actual": str(target.root)},
+            )
+        )
     recorded = activate_location(target.bin_dir)
     if recorded is not None and os.path.realpath(recorded) != real_root:
-        findings.append(Finding(
-            code=ACTIVATE_STALE, severity="error", fix=fix,
-            message=f"bin/activate sets VIRTUAL_ENV={recorded}, not this env: activating it silently uses another "
-                    "Python",
-            details={"recorded": recorded}))
+        findings.append(
+            Finding(
+                code=ACTIVATE_STALE,
+                severity="error",
+                fix=fix,
+                message=f"bin/activate sets VIRTUAL_ENV={recorded}, not this env: activating it silently uses another "
+                "Python",
+                details={"recorded": recorded},
+            )
+        )
     foreign = _foreign_scripts(target)
     if foreign:
         names = ", ".join(name for name, _ in foreign[:5]) + (" ..." if len(foreign) > 5 else "")  # noqa: PLR2004
-        findings.append(Finding(
-            code=SCRIPTS_FOREIGN, severity="error", fix=fix,
-            message=f"{len(foreign)} console script(s) run another env's python ({names}; e.g. {foreign[0][1]}): "
-                    "they fail or run the wrong env",
-            details={"scripts": dict(foreign)}))
+        findings.append(
+            Finding(
+                code=SCRIPTS_FOREIGN,
+                severity="error",
+                fix=fix,
+                message=f"{len(foreign)} console script(s) run another env's python ({names}; e.g. {foreign[0][1]}): "
+                "they fail or run the wrong env",
+                details={"scripts": dict(foreign)},
+            )
+        )
     return findings
 
 
@@ -97,8 +122,12 @@ def _relocate_in_place(target: Target, findings: Mapping[str, Finding], repairs:
     return f"rewrote {changed} file(s) from {old} to {target.root}"
 
 
-_MOVED: Final = Fix(rebuild=True, in_place=InPlace(
-    question=lambda target: f"rewrite the old paths inside {target.root} so it works where it is now?",
-    apply=_relocate_in_place))
+_MOVED: Final = Fix(
+    rebuild=True,
+    in_place=InPlace(
+        question=lambda target: f"rewrite the old paths inside {target.root} so it works where it is now?",
+        apply=_relocate_in_place,
+    ),
+)
 
 FIXES: Final[dict[str, Fix]] = {ENV_MOVED: _MOVED, ACTIVATE_STALE: _MOVED, SCRIPTS_FOREIGN: _MOVED}

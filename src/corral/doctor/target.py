@@ -93,8 +93,11 @@ class Target:
         if not home:
             return None
         version = self.recorded_version
-        names = ["python3", "python"] if version is None else [f"python{version[0]}.{version[1]}",
-                                                                 f"python{version[0]}", "python"]
+        names = (
+            ["python3", "python"]
+            if version is None
+            else [f"python{version[0]}.{version[1]}", f"python{version[0]}", "python"]
+        )
         for name in names:
             candidate = Path(home) / name
             if candidate.exists():

@@ -30,8 +30,15 @@ if TYPE_CHECKING:
     from corral.core.plan import SyncPlan
     from corral.core.pylock_select import Chosen
 
-__all__ = ["apply_plan", "failing_requirement", "hashed_lines", "links_page", "requirement_lines",
-           "requirements_file", "split_hashed"]
+__all__ = [
+    "apply_plan",
+    "failing_requirement",
+    "hashed_lines",
+    "links_page",
+    "requirement_lines",
+    "requirements_file",
+    "split_hashed",
+]
 
 # install(items, hashed) installs lock entries (all hash-checked files, or all unhashed sources);
 # uninstall(names) removes distributions.
@@ -39,15 +46,18 @@ Install = Callable[[Sequence["Chosen"], bool], None]
 Uninstall = Callable[[list[str]], None]
 
 
-def apply_plan(plan: SyncPlan, *, install: Install, uninstall: Uninstall,
-               progress: Callable[[str, str], None] | None) -> None:
+def apply_plan(
+    plan: SyncPlan, *, install: Install, uninstall: Uninstall, progress: Callable[[str, str], None] | None
+) -> None:
     """The order every engine follows: say what, install hash-pinned lines, then unhashed ones, then remove."""
     items = plan.to_install
     names = [name for name, _ in plan.remove]
     bad = [n for n in names if not NAME_RE.match(n)]
     if bad:  # read from the env's metadata: a name like `-r/etc/passwd` would be an option to the engine
-        msg = (f"the env holds a distribution named {bad[0]!r} (from its metadata), which is not a package name; "
-               "nothing was changed; rebuild the env with `corral recreate`")
+        msg = (
+            f"the env holds a distribution named {bad[0]!r} (from its metadata), which is not a package name; "
+            "nothing was changed; rebuild the env with `corral recreate`"
+        )
         raise UnsafeText(msg)
     hashed, unhashed = split_hashed(items)
     if items and progress:
@@ -69,8 +79,12 @@ def split_hashed(items: Sequence[Chosen]) -> tuple[list[Chosen], list[Chosen]]:
 
 def hashed_lines(items: Sequence[Chosen]) -> list[str]:
     """`name==version --hash=...` for files the lock took from an index, `name @ url --hash=...` for the rest."""
-    return [f"{c.name}=={c.version}" + "".join(f" --hash=sha256:{h}" for h in c.hashes or (c.sha256,))
-            if c.from_index else c.requirement_line() for c in items]
+    return [
+        f"{c.name}=={c.version}" + "".join(f" --hash=sha256:{h}" for h in c.hashes or (c.sha256,))
+        if c.from_index
+        else c.requirement_line()
+        for c in items
+    ]
 
 
 def requirement_lines(items: Sequence[Chosen]) -> list[str]:
@@ -90,8 +104,12 @@ def requirements_file(lines: Sequence[str]) -> Iterator[Path]:
     lock's values are validated when it is read (core.pylock_check); this is the second wall.
     """
     for line in lines:
-        reject_control_chars(line, "requirement line", "the requirements file for the installer",
-                             fix="run `corral lock` to regenerate pylock.toml")
+        reject_control_chars(
+            line,
+            "requirement line",
+            "the requirements file for the installer",
+            fix="run `corral lock` to regenerate pylock.toml",
+        )
     with _temp_file("corral-sync-", ".txt", "\n".join(lines) + "\n") as path:
         yield path
 
@@ -121,12 +139,14 @@ def links_page(items: Sequence[Chosen]) -> Iterator[Path]:
 
     anchors = []
     for item in items:
-        reject_control_chars(item.url, "file URL", "the links page for the installer",
-                             fix="run `corral lock` to regenerate pylock.toml")
+        reject_control_chars(
+            item.url, "file URL", "the links page for the installer", fix="run `corral lock` to regenerate pylock.toml"
+        )
         href = f"{item.url.split('#', 1)[0]}#sha256={item.sha256}"
         anchors.append(f'<a href="{html.escape(href)}">{html.escape(item.filename or "")}</a><br/>')
-    with _temp_file("corral-links-", ".html", "<!DOCTYPE html>\n<html><body>\n" + "\n".join(anchors)
-                    + "\n</body></html>\n") as page:
+    with _temp_file(
+        "corral-links-", ".html", "<!DOCTYPE html>\n<html><body>\n" + "\n".join(anchors) + "\n</body></html>\n"
+    ) as page:
         yield page
 
 
@@ -140,20 +160,25 @@ def failing_requirement(err: EngineError, items: Sequence[Chosen], engine: str) 
             at = text.find(needle.lower())
             if 0 <= at < best:
                 best, blamed = at, item
-    what = f"{blamed.name} {blamed.version or ''} ({blamed.filename or blamed.url})".replace("  ", " ") \
-        if blamed else f"{len(items)} package(s)"
+    what = (
+        f"{blamed.name} {blamed.version or ''} ({blamed.filename or blamed.url})".replace("  ", " ")
+        if blamed
+        else f"{len(items)} package(s)"
+    )
     mismatch = _hash_mismatch(err.output)
     if mismatch:
-        msg = (f"{engine} refused {what}: the downloaded file does not match the hash in the lock ({mismatch}); "
-               "it changed after locking (replaced on the index, or corrupted): nothing from it was installed; "
-               "re-lock only if you trust the new file")
+        msg = (
+            f"{engine} refused {what}: the downloaded file does not match the hash in the lock ({mismatch}); "
+            "it changed after locking (replaced on the index, or corrupted): nothing from it was installed; "
+            "re-lock only if you trust the new file"
+        )
     else:
         msg = f"{engine} could not install {what}: {err}"
     return EngineError(msg, cmd=err.cmd, code=err.code, output=err.output)
 
 
 def _hash_mismatch(output: str) -> str | None:
-    """"expected sha256:X, got sha256:Y" when uv's or pip's output reports a hash mismatch."""
+    """ "expected sha256:X, got sha256:Y" when uv's or pip's output reports a hash mismatch."""
     if not re.search(r"hash mismatch|hashes do not match|do not match the hashes", output, re.IGNORECASE):
         return None
     digests = re.findall(r"(?:sha256[:= ]\s*)?\b([0-9a-f]{64})\b", output)

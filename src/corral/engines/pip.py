@@ -65,6 +65,7 @@ class PipInstaller:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         """Install what the plan adds or changes, then uninstall what it removes."""
+
         def install(items: Sequence[Chosen], hashed: bool) -> None:
             if hashed:
                 self._install_hashed(env_python, items, environ, offline=offline)
@@ -72,20 +73,24 @@ class PipInstaller:
                 self._install(env_python, requirement_lines(items), items, environ, ["--no-index"] if offline else [])
 
         def uninstall(names: list[str]) -> None:
-            run([str(env_python), "-m", "pip", "uninstall", "-y", *_QUIET, *names], env=environ,
-                what="pip uninstall")
+            run([str(env_python), "-m", "pip", "uninstall", "-y", *_QUIET, *names], env=environ, what="pip uninstall")
 
         apply_plan(plan, install=install, uninstall=uninstall, progress=progress)
 
-    def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
-                         offline: bool = False) -> None:
+    def install_editable(
+        self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None, offline: bool = False
+    ) -> None:
         """`pip install --no-deps -e <root>`."""
         index = ["--no-index"] if offline else []
-        run([str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *index, "-e", str(project_root)],
-            env=environ, what="pip install -e")
+        run(
+            [str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *index, "-e", str(project_root)],
+            env=environ,
+            what="pip install -e",
+        )
 
-    def _install_hashed(self, env_python: Path, items: Sequence[Chosen], environ: Mapping[str, str] | None, *,
-                        offline: bool) -> None:
+    def _install_hashed(
+        self, env_python: Path, items: Sequence[Chosen], environ: Mapping[str, str] | None, *, offline: bool
+    ) -> None:
         indexed = [c for c in items if c.from_index]
         no_index = offline or all(c.kind == "wheel" for c in items)  # only an sdist's build needs the index
         extra = ["--require-hashes", *(["--no-index"] if no_index else [])]
@@ -94,11 +99,19 @@ class PipInstaller:
             self._install(env_python, hashed_lines(items), items, environ, [*extra, *links])
 
     @staticmethod
-    def _install(env_python: Path, lines: Sequence[str], items: Sequence[Chosen],
-                 environ: Mapping[str, str] | None, extra: list[str]) -> None:
+    def _install(
+        env_python: Path,
+        lines: Sequence[str],
+        items: Sequence[Chosen],
+        environ: Mapping[str, str] | None,
+        extra: list[str],
+    ) -> None:
         with requirements_file(lines) as reqs:
             try:
-                run([str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *extra, "-r", str(reqs)],
-                    env=environ, what="pip install")
+                run(
+                    [str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *extra, "-r", str(reqs)],
+                    env=environ,
+                    what="pip install",
+                )
             except EngineError as err:
                 raise failing_requirement(err, items, "pip") from err

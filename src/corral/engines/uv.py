@@ -69,22 +69,39 @@ class UvInstaller:
 
         def install(items: Sequence[Chosen], hashed: bool) -> None:
             if not hashed:
-                self._install(env_python, requirement_lines(items), items, offline=offline, environ=environ,
-                              extra=[], progress=progress)
+                self._install(
+                    env_python,
+                    requirement_lines(items),
+                    items,
+                    offline=offline,
+                    environ=environ,
+                    extra=[],
+                    progress=progress,
+                )
                 return
             for index, batch in _by_index(items):
-                self._install(env_python, hashed_lines(batch), batch, offline=offline,
-                              environ=_index_environ(environ, index) if index else environ,
-                              extra=["--require-hashes"], progress=progress)
+                self._install(
+                    env_python,
+                    hashed_lines(batch),
+                    batch,
+                    offline=offline,
+                    environ=_index_environ(environ, index) if index else environ,
+                    extra=["--require-hashes"],
+                    progress=progress,
+                )
 
         def uninstall(names: list[str]) -> None:
-            run([uv_binary(), "pip", "uninstall", "--python", str(env_python), *names], env=environ,
-                what="uv pip uninstall")
+            run(
+                [uv_binary(), "pip", "uninstall", "--python", str(env_python), *names],
+                env=environ,
+                what="uv pip uninstall",
+            )
 
         apply_plan(plan, install=install, uninstall=uninstall, progress=progress)
 
-    def install_editable(self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None,
-                         offline: bool = False) -> None:
+    def install_editable(
+        self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None, offline: bool = False
+    ) -> None:
         """`uv pip install --no-deps -r <file holding "-e <root>">`: the editable build comes from uv's cache.
 
         uv rebuilds a directory named on its command line every time (~0.3-2.5 s: a build env and two backend
@@ -94,27 +111,51 @@ class UvInstaller:
         """
         root = str(project_root)
         if not _PLAIN_PATH.fullmatch(root):
-            self._run_install(env_python, ["--no-deps", "-e", root], offline=offline, environ=environ,
-                              what="uv pip install -e")
+            self._run_install(
+                env_python, ["--no-deps", "-e", root], offline=offline, environ=environ, what="uv pip install -e"
+            )
             return
         with requirements_file([f"-e {root}"]) as reqs:
-            self._run_install(env_python, ["--no-deps", "-r", str(reqs)], offline=offline, environ=environ,
-                              what="uv pip install -e")
+            self._run_install(
+                env_python, ["--no-deps", "-r", str(reqs)], offline=offline, environ=environ, what="uv pip install -e"
+            )
 
-    def _install(self, env_python: Path, lines: Sequence[str], items: Sequence[Chosen], *, offline: bool,
-                 environ: Mapping[str, str] | None, extra: list[str],
-                 progress: Callable[[str, str], None] | None) -> None:
+    def _install(
+        self,
+        env_python: Path,
+        lines: Sequence[str],
+        items: Sequence[Chosen],
+        *,
+        offline: bool,
+        environ: Mapping[str, str] | None,
+        extra: list[str],
+        progress: Callable[[str, str], None] | None,
+    ) -> None:
         with requirements_file(lines) as reqs:
             try:
-                self._run_install(env_python, ["--no-deps", *extra, "-r", str(reqs)], offline=offline,
-                                  environ=environ, what="uv pip install", progress=progress,
-                                  count=len(items))
+                self._run_install(
+                    env_python,
+                    ["--no-deps", *extra, "-r", str(reqs)],
+                    offline=offline,
+                    environ=environ,
+                    what="uv pip install",
+                    progress=progress,
+                    count=len(items),
+                )
             except EngineError as err:
                 raise failing_requirement(err, items, "uv") from err
 
     @staticmethod
-    def _run_install(env_python: Path, args: list[str], *, offline: bool, environ: Mapping[str, str] | None,
-                     what: str, progress: Callable[[str, str], None] | None = None, count: int = 1) -> None:
+    def _run_install(
+        env_python: Path,
+        args: list[str],
+        *,
+        offline: bool,
+        environ: Mapping[str, str] | None,
+        what: str,
+        progress: Callable[[str, str], None] | None = None,
+        count: int = 1,
+    ) -> None:
         cmd = [uv_binary(), "pip", "install", "--python", str(env_python), *args]
         try:
             run([*cmd, "--offline"], env=environ, what=what)

@@ -31,8 +31,17 @@ __all__ = [
 _LEAKY_PREFIXES = ("PIP_", "UV_", "PYTHON")
 _LEAKY_NAMES = ("VIRTUAL_ENV", "CONDA_PREFIX", "__PYVENV_LAUNCHER__")
 # What would send a creator or an engine to another Python than the one corral chose.
-_ENGINE_DROP = frozenset({"VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "__PYVENV_LAUNCHER__",
-                          "UV_PYTHON", "UV_PROJECT_ENVIRONMENT"})
+_ENGINE_DROP = frozenset(
+    {
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "PYTHONHOME",
+        "PYTHONPATH",
+        "__PYVENV_LAUNCHER__",
+        "UV_PYTHON",
+        "UV_PROJECT_ENVIRONMENT",
+    }
+)
 # What would make a program in an env run another Python's library (PATH and VIRTUAL_ENV are set instead).
 _IN_ENV_DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
 

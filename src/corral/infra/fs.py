@@ -20,8 +20,18 @@ from corral.errors import SafetyRefusal, UsageError
 from corral.infra.faults import checkpoint
 from corral.infra.markers import ATOMIC_SUFFIX, TMP_MARK, atomic_prefix
 
-__all__ = ["TMP_MARK", "atomic_write_bytes", "atomic_write_text", "current_umask", "dir_size", "mount_point",
-           "new_file_mode", "require_utf8_path", "resolve_write_target", "shown_path"]
+__all__ = [
+    "TMP_MARK",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "current_umask",
+    "dir_size",
+    "mount_point",
+    "new_file_mode",
+    "require_utf8_path",
+    "resolve_write_target",
+    "shown_path",
+]
 
 _UMASK_LOCK = threading.Lock()
 _PERMISSIONS: Final = 0o777  # never carry set-user-ID, set-group-ID or sticky bits over to a new file
@@ -62,9 +72,11 @@ def require_utf8_path(path: Path, what: str) -> None:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError as err:
-        msg = (f"the {what} {shown_path(path)} has a name that is not valid UTF-8; corral records paths as UTF-8 "
-               "text (pyvenv.cfg, pylock.toml, its own records): rename the folder (or choose another name), "
-               "then run the command again")
+        msg = (
+            f"the {what} {shown_path(path)} has a name that is not valid UTF-8; corral records paths as UTF-8 "
+            "text (pyvenv.cfg, pylock.toml, its own records): rename the folder (or choose another name), "
+            "then run the command again"
+        )
         raise UsageError(msg) from err
 
 
@@ -87,9 +99,11 @@ def resolve_write_target(path: Path, root: Path) -> Path:
     real = os.path.realpath(path)
     why = _not_writable_through(real, os.path.realpath(root))
     if why is not None:
-        msg = (f"{shown_path(path)} is a symlink to {shown_path(real)}, {why}; corral writes through a link only "
-               "to a file inside the project: replace the link with a copy of the file (or edit the target "
-               "yourself), then run the command again")
+        msg = (
+            f"{shown_path(path)} is a symlink to {shown_path(real)}, {why}; corral writes through a link only "
+            "to a file inside the project: replace the link with a copy of the file (or edit the target "
+            "yourself), then run the command again"
+        )
         raise SafetyRefusal(msg)
     return Path(real)
 

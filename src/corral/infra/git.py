@@ -35,5 +35,4 @@ def git_command(args: Sequence[str]) -> list[str] | None:
 
 def git_environ(base: Mapping[str, str]) -> dict[str, str]:
     """`base` plus what keeps git quiet and read-only (no prompts, no optional index writes, no pager)."""
-    return {**base, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat",
-            "GIT_EXTERNAL_DIFF": ""}
+    return {**base, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_EXTERNAL_DIFF": ""}

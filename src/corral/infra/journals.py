@@ -22,8 +22,17 @@ from corral.infra.markers import JOURNAL_KINDS, PARTIAL_WRITE_RE, journal_name
 if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
-__all__ = ["journal_dir", "journal_path", "owned_regular_file",
-           "partial_writes", "pending", "project_key", "read_journal", "remove_journal", "write_journal"]
+__all__ = [
+    "journal_dir",
+    "journal_path",
+    "owned_regular_file",
+    "partial_writes",
+    "pending",
+    "project_key",
+    "read_journal",
+    "remove_journal",
+    "write_journal",
+]
 
 _MAX_JOURNAL: Final = 1024 * 1024
 
@@ -54,8 +63,11 @@ def owned_regular_file(path: Path, *, max_size: int | None = None) -> bool:
     except OSError:
         return False
     geteuid = getattr(os, "geteuid", None)
-    return (stat.S_ISREG(st.st_mode) and (max_size is None or st.st_size <= max_size)
-            and (geteuid is None or st.st_uid == geteuid()))
+    return (
+        stat.S_ISREG(st.st_mode)
+        and (max_size is None or st.st_size <= max_size)
+        and (geteuid is None or st.st_uid == geteuid())
+    )
 
 
 def read_journal(path: Path, project_root: Path) -> dict[str, Any] | None:
@@ -98,19 +110,23 @@ def remove_journal(path: Path) -> None:
         path.unlink()
 
 
-
-
 def partial_writes(project_root: Path) -> list[Path]:
     """Regular files of the current user in the project, named as corral names its temporaries (one listing)."""
     try:
         names = os.listdir(project_root)
     except OSError:
         return []
-    return [project_root / name for name in names
-            if PARTIAL_WRITE_RE.match(name) and owned_regular_file(project_root / name)]
+    return [
+        project_root / name
+        for name in names
+        if PARTIAL_WRITE_RE.match(name) and owned_regular_file(project_root / name)
+    ]
 
 
 def pending(paths: CorralPaths, project_root: Path) -> list[str]:
     """The kinds of journal left for this project (a few `lstat`s)."""
-    return [kind for kind in JOURNAL_KINDS
-            if owned_regular_file(journal_path(paths, project_root, kind), max_size=_MAX_JOURNAL)]
+    return [
+        kind
+        for kind in JOURNAL_KINDS
+        if owned_regular_file(journal_path(paths, project_root, kind), max_size=_MAX_JOURNAL)
+    ]

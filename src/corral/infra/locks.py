@@ -67,8 +67,7 @@ else:
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, *, timeout: float | None = None,
-              on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+def file_lock(path: Path, *, timeout: float | None = None, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive lock on `path` (created, with its folder, when missing) for the `with` block.
 
     Args:

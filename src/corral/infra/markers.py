@@ -44,8 +44,10 @@ ATOMIC_SUFFIX: Final = ".tmp"
 CANDIDATE_PREFIX: Final = ".pylock.toml.corral-candidate-"
 # The temporaries corral writes in a project (atomic writes of the record files, the candidate lock); only files of
 # exactly these shapes are ever removed from a project (services.recovery).
-PARTIAL_WRITE_RE: Final = re.compile(r"^\.(pyproject\.toml|pylock\.toml|\.python-version)\.corral-[a-z0-9_]{8}\.tmp$"
-                                     r"|^\.pylock\.toml\.corral-candidate-[a-z0-9_]{8}\.tmp$")
+PARTIAL_WRITE_RE: Final = re.compile(
+    r"^\.(pyproject\.toml|pylock\.toml|\.python-version)\.corral-[a-z0-9_]{8}\.tmp$"
+    r"|^\.pylock\.toml\.corral-candidate-[a-z0-9_]{8}\.tmp$"
+)
 # A killed atomic write's leftover inside an env's top level (inventory.safety tolerates it there).
 CORRAL_TEMP_RE: Final = re.compile(r"^\..+\.corral-[\w.]*tmp$")
 # The new bytes of a pyproject/lock transaction (services.transaction): `.NAME.corral-new-TOKEN`.

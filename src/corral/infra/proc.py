@@ -61,8 +61,14 @@ def run(
     checkpoint(f"engine:{label}")
     try:
         proc = subprocess.run(  # noqa: PLW1510 - checked below with a better message
-            argv, env=dict(env) if env is not None else None, cwd=cwd, capture_output=True, text=True,
-            timeout=timeout, errors="replace", input=stdin,
+            argv,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            errors="replace",
+            input=stdin,
         )
     except FileNotFoundError as err:
         msg = f"{label}: program not found: {argv[0]}"
@@ -86,8 +92,11 @@ def run(
 
 
 # How uv (Rust's io::Error), pip and Python (strerror, [Errno N]) and Windows word a full disk or quota.
-_NO_SPACE = re.compile(r"No space left on device|os error 28\b|\[Errno 28\]|not enough space on the disk"
-                       r"|Disk quota exceeded|os error 122\b|\[Errno 122\]", re.IGNORECASE)
+_NO_SPACE = re.compile(
+    r"No space left on device|os error 28\b|\[Errno 28\]|not enough space on the disk"
+    r"|Disk quota exceeded|os error 122\b|\[Errno 122\]",
+    re.IGNORECASE,
+)
 _QUOTA = re.compile(r"quota|os error 122\b|\[Errno 122\]", re.IGNORECASE)
 _WRAPPED = re.compile(r"\n[ \t]+")
 _PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s`'\"]+")
@@ -108,11 +117,15 @@ def no_space(label: str, output: str, *, cmd: Sequence[str] = ()) -> NoSpace | N
     written = (before[-1] if before else after[0]).rstrip(":.,)") if before or after else None
     what = "your disk quota is used up" if _QUOTA.search(line) else "no space left on device"
     if written:
-        msg = (f"{what}: {label} could not write {written} (on the file system mounted at {mount_point(written)}); "
-               "free some space there and run the command again")
+        msg = (
+            f"{what}: {label} could not write {written} (on the file system mounted at {mount_point(written)}); "
+            "free some space there and run the command again"
+        )
     else:
-        msg = (f"{what} while {label} ran; free some space (on the env's disk, uv's cache or the temporary "
-               "folder) and run the command again")
+        msg = (
+            f"{what} while {label} ran; free some space (on the env's disk, uv's cache or the temporary "
+            "folder) and run the command again"
+        )
     return NoSpace(msg, path=written, cmd=cmd)
 
 

@@ -29,14 +29,24 @@ from typing import TYPE_CHECKING, Any, Final, final
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["FD_DELETE", "MountInside", "OpenedTree", "TreeChanged", "identity", "mount_id", "mounts_below",
-           "open_folder", "remove_tree"]
+__all__ = [
+    "FD_DELETE",
+    "MountInside",
+    "OpenedTree",
+    "TreeChanged",
+    "identity",
+    "mount_id",
+    "mounts_below",
+    "open_folder",
+    "remove_tree",
+]
 
 # Every POSIX system with O_DIRECTORY and O_NOFOLLOW has openat/unlinkat/renameat (decided by name, not by
 # identity in os.supports_dir_fd, so a wrapped os.unlink cannot switch deletion to the path-based fallback).
 FD_DELETE: Final = os.name == "posix" and hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW")
-_DIR_FLAGS: Final = (os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
-                     | getattr(os, "O_CLOEXEC", 0))
+_DIR_FLAGS: Final = (
+    os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 _NOT_A_FOLDER: Final = {errno.ELOOP, errno.ENOTDIR, errno.EMLINK}  # EMLINK: FreeBSD's answer for O_NOFOLLOW
 _MOUNTINFO: Final = "/proc/self/mountinfo"
 _SHOWN: Final = 3  # mount points named in a message
@@ -55,8 +65,10 @@ class MountInside(OSError):
     def __init__(self, path: str, mounts: list[str]) -> None:
         self.mounts = mounts
         shown = ", ".join(mounts[:_SHOWN]) + (f" and {len(mounts) - _SHOWN} more" if len(mounts) > _SHOWN else "")
-        what = (f"a mount point is inside it ({shown}); nothing of the mount was touched: "
-                "unmount it first, then delete again")
+        what = (
+            f"a mount point is inside it ({shown}); nothing of the mount was touched: "
+            "unmount it first, then delete again"
+        )
         super().__init__(errno.EBUSY, what, path)
 
 
@@ -151,8 +163,10 @@ class OpenedTree:
                 parent_fd = open_folder(os.path.realpath(parent))
             except OSError as err:
                 if err.errno in _NOT_A_FOLDER or err.errno == errno.EINVAL:
-                    raise TreeChanged(full, "its parent folder changed while being opened (moved or made a "
-                                            "symlink); nothing was deleted") from err
+                    raise TreeChanged(
+                        full,
+                        "its parent folder changed while being opened (moved or made a symlink); nothing was deleted",
+                    ) from err
                 raise
             try:
                 fd = open_folder(name, dir_fd=parent_fd)
@@ -164,8 +178,9 @@ class OpenedTree:
             tree = cls(full, parent_fd, fd, os.fstat(fd))
         if expect is not None and tree.identity != tuple(expect):
             tree.close()
-            raise TreeChanged(full, "it is no longer the folder that was checked (it was moved or replaced); "
-                                    "nothing was deleted")
+            raise TreeChanged(
+                full, "it is no longer the folder that was checked (it was moved or replaced); nothing was deleted"
+            )
         return tree
 
     def __enter__(self) -> OpenedTree:

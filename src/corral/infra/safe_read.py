@@ -21,8 +21,14 @@ __all__ = ["UnreadableFile", "read_small"]
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _CHUNK = 1 << 20
-_KINDS = ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "character device"),
-          (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"), (stat.S_ISLNK, "symlink"))
+_KINDS = (
+    (stat.S_ISDIR, "folder"),
+    (stat.S_ISFIFO, "fifo"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISLNK, "symlink"),
+)
 
 
 class UnreadableFile(OSError):
@@ -38,8 +44,15 @@ class UnreadableFile(OSError):
         return f"{self.filename}: {self.strerror}"
 
 
-def read_small(path: str | os.PathLike[str], *, limit: int, what: str, follow: bool = True,
-               inside: str | os.PathLike[str] | None = None, truncate: bool = False) -> bytes:
+def read_small(
+    path: str | os.PathLike[str],
+    *,
+    limit: int,
+    what: str,
+    follow: bool = True,
+    inside: str | os.PathLike[str] | None = None,
+    truncate: bool = False,
+) -> bytes:
     """The bytes of the regular file `path`, at most `limit` of them.
 
     `what` names the kind of file in messages ("pyvenv.cfg", "requirements file"). `follow=False` refuses a
@@ -59,8 +72,10 @@ def read_small(path: str | os.PathLike[str], *, limit: int, what: str, follow: b
         fd = os.open(target, _FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
     except OSError as err:
         if err.errno == errno.ELOOP and not follow:
-            raise UnreadableFile(path, f"a symlink where {_article(what)} {what} must be a plain file; "
-                                       "remove it and run the command again") from None
+            raise UnreadableFile(
+                path,
+                f"a symlink where {_article(what)} {what} must be a plain file; remove it and run the command again",
+            ) from None
         raise
     try:
         _require_regular(path, os.fstat(fd).st_mode, what)  # swapped after the check: still never a read
@@ -78,8 +93,11 @@ def read_small(path: str | os.PathLike[str], *, limit: int, what: str, follow: b
         return data
     if truncate:
         return data[:limit]
-    raise UnreadableFile(path, f"larger than {_shown_size(limit)}, too big for {_article(what)} {what}; "
-                               "replace it (or restore it from version control) and run the command again")
+    raise UnreadableFile(
+        path,
+        f"larger than {_shown_size(limit)}, too big for {_article(what)} {what}; "
+        "replace it (or restore it from version control) and run the command again",
+    )
 
 
 def _target(path: str, *, what: str, follow: bool, inside: str | os.PathLike[str] | None) -> str:
@@ -93,9 +111,12 @@ def _target(path: str, *, what: str, follow: bool, inside: str | os.PathLike[str
         within = False
     if not within:
         how = "a symlink to" if os.path.islink(path) else "a path through a symlink to"
-        raise UnreadableFile(path, f"{how} {real}, outside the project {root}; corral follows a link to "
-                                   f"{_article(what)} {what} only within the project: replace the link with a "
-                                   "copy of the file")
+        raise UnreadableFile(
+            path,
+            f"{how} {real}, outside the project {root}; corral follows a link to "
+            f"{_article(what)} {what} only within the project: replace the link with a "
+            "copy of the file",
+        )
     return real
 
 
@@ -106,8 +127,11 @@ def _require_regular(path: str | os.PathLike[str], mode: int, what: str) -> None
     shown = f"{_article(kind)} {kind}"
     if os.path.islink(path) and kind != "symlink":
         shown = f"a symlink to {os.path.realpath(path)}, {shown}"
-    raise UnreadableFile(path, f"{shown}, not a regular file; {_article(what)} {what} must be a plain file: "
-                               "replace it with one (or remove it) and run the command again")
+    raise UnreadableFile(
+        path,
+        f"{shown}, not a regular file; {_article(what)} {what} must be a plain file: "
+        "replace it with one (or remove it) and run the command again",
+    )
 
 
 def _article(word: str) -> str:

@@ -50,8 +50,10 @@ def decode_text(data: bytes, *, origin: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        msg = (f"{origin}: not UTF-8 text ({err.reason} at line {line}, byte {err.start}); "
-               "save it as UTF-8 and run the command again")
+        msg = (
+            f"{origin}: not UTF-8 text ({err.reason} at line {line}, byte {err.start}); "
+            "save it as UTF-8 and run the command again"
+        )
         raise ConfigError(msg) from err
 
 

@@ -47,7 +47,10 @@ class Health:
 
 
 def env_health(  # noqa: PLR0911 - one return per verdict reads best
-    root: Path, *, drift_check: DriftCheck | None = None, windows: bool | None = None,
+    root: Path,
+    *,
+    drift_check: DriftCheck | None = None,
+    windows: bool | None = None,
 ) -> Health:
     """Judge the env at `root` from its files (conda envs: only broken/ok/legacy apply)."""
     if not root.is_dir():

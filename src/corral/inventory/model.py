@@ -36,15 +36,31 @@ class EnvRecord:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "path": self.path, "kind": self.kind, "project": self.project, "interpreter": self.interpreter,
-            "version": self.version, "creator": self.creator, "created_at": self.created_at,
-            "last_used": self.last_used, "source": self.source, "extra": dict(self.extra),
+            "path": self.path,
+            "kind": self.kind,
+            "project": self.project,
+            "interpreter": self.interpreter,
+            "version": self.version,
+            "creator": self.creator,
+            "created_at": self.created_at,
+            "last_used": self.last_used,
+            "source": self.source,
+            "extra": dict(self.extra),
         }
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> EnvRecord:
         """Build from a database row in `COLUMNS` order."""
         path, kind, project, interpreter, version, creator, created, used, source, extra = row
-        return cls(path=path, kind=kind, project=project, interpreter=interpreter, version=version,
-                   creator=creator, created_at=created, last_used=used, source=source,
-                   extra=json.loads(extra) if extra else {})
+        return cls(
+            path=path,
+            kind=kind,
+            project=project,
+            interpreter=interpreter,
+            version=version,
+            creator=creator,
+            created_at=created,
+            last_used=used,
+            source=source,
+            extra=json.loads(extra) if extra else {},
+        )

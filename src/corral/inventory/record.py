@@ -65,9 +65,16 @@ def register_env(
     except OSError:
         details.pop("identity", None)
     record = EnvRecord(
-        path=env_key(path), kind=kind, project=env_key(project) if project else None,
-        interpreter=os.fspath(interpreter) if interpreter else None, version=version, creator=creator,
-        created_at=now, last_used=now, source="corral", extra=details,
+        path=env_key(path),
+        kind=kind,
+        project=env_key(project) if project else None,
+        interpreter=os.fspath(interpreter) if interpreter else None,
+        version=version,
+        creator=creator,
+        created_at=now,
+        last_used=now,
+        source="corral",
+        extra=details,
     )
     with Store.open(paths) as store:
         store.upsert(record)
@@ -79,22 +86,23 @@ def try_register_env(paths: CorralPaths, **fields: Any) -> bool:  # noqa: ANN401
     try:
         register_env(paths, **fields)
     except Exception as err:  # noqa: BLE001 - any inventory problem is only worth a warning here
-        _log.warning("could not record %s in corral's inventory (%s); `corral envs scan` will find it",
-                     fields.get("path"), err)
+        _log.warning(
+            "could not record %s in corral's inventory (%s); `corral envs scan` will find it", fields.get("path"), err
+        )
         return False
     return True
 
 
-def note_python(paths: CorralPaths, path: str | os.PathLike[str], *, version: str,
-                interpreter: str | os.PathLike[str] | None = None) -> bool:
+def note_python(
+    paths: CorralPaths, path: str | os.PathLike[str], *, version: str, interpreter: str | os.PathLike[str] | None = None
+) -> bool:
     """A known env now runs `version` (upgraded in place, rebuilt by hand); False when unknown or on failure.
 
     Never raises: the inventory is a view, and an upgrade must not fail because of it (a logged warning).
     """
     try:
         with Store.open(paths) as store:
-            return store.set_versions([(os.fspath(path), version,
-                                        os.fspath(interpreter) if interpreter else None)]) > 0
+            return store.set_versions([(os.fspath(path), version, os.fspath(interpreter) if interpreter else None)]) > 0
     except Exception as err:  # noqa: BLE001 - any inventory problem is only worth a warning here
         _log.warning("could not record %s's new Python in corral's inventory (%s)", path, err)
         return False

@@ -47,8 +47,7 @@ def remove_env(
         EnvError: the rename or the deletion failed (the env is left whole or as trash).
 
     """
-    verdict = judge(path, home=home, cwd=cwd, project_root=project_root, require_corral=require_corral,
-                    paths=paths)
+    verdict = judge(path, home=home, cwd=cwd, project_root=project_root, require_corral=require_corral, paths=paths)
     if verdict.reason:
         msg = f"refusing to delete {path}: {verdict.reason}"
         raise SafetyRefusal(msg)
@@ -73,8 +72,9 @@ def remove_env(
             if isinstance(err, TreeChanged):
                 msg = f"refusing to delete {path}: {err.strerror}"
                 raise SafetyRefusal(msg) from err
-            msg = (f"cannot remove {env}: renaming it to {trash.name} failed ({err.strerror or err}); "
-                   "nothing was deleted")
+            msg = (
+                f"cannot remove {env}: renaming it to {trash.name} failed ({err.strerror or err}); nothing was deleted"
+            )
             raise EnvError(msg) from err
         checkpoint("remove-env:renamed")
         store.delete(str(env))
@@ -82,10 +82,15 @@ def remove_env(
         try:
             tree.delete()
         except OSError as err:
-            then = ("unmount it, then run `corral envs gc` to finish" if isinstance(err, MountInside)
-                    else "`corral envs gc` will finish the job")
-            msg = (f"{env} was taken out of use (renamed to {trash.name}) but deleting it failed "
-                   f"({err.strerror or err}); {then}")
+            then = (
+                "unmount it, then run `corral envs gc` to finish"
+                if isinstance(err, MountInside)
+                else "`corral envs gc` will finish the job"
+            )
+            msg = (
+                f"{env} was taken out of use (renamed to {trash.name}) but deleting it failed "
+                f"({err.strerror or err}); {then}"
+            )
             raise EnvError(msg) from err
         store.drop_trash(str(trash))
 
@@ -103,8 +108,9 @@ def finish_trash(paths: CorralPaths) -> list[str]:
                 try:
                     _delete_trash(trash)
                 except OSError as err:
-                    _log.warning("could not finish deleting %s (%s); it is kept for the next gc",
-                                 trash, err.strerror or err)
+                    _log.warning(
+                        "could not finish deleting %s (%s); it is kept for the next gc", trash, err.strerror or err
+                    )
                     continue
                 done.append(trash)
             store.drop_trash(trash)

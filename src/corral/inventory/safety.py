@@ -62,11 +62,31 @@ _MAX_CFG: Final = 64 * 1024
 # old pip's selfcheck, macOS .Python and .DS_Store, pipenv's .project, tox's .tox-info.json) and corral's
 # own files. Value: the kinds allowed, d = folder, f = regular file, l = symlink.
 ENV_NAMES: Final[dict[str, str]] = {
-    "bin": "d", "Scripts": "d", "lib": "d", "Lib": "d", "lib64": "ld", "include": "d", "Include": "d",
-    "share": "d", "etc": "d", "man": "d", "local": "d",
-    "pyvenv.cfg": "f", ".gitignore": "f", "CACHEDIR.TAG": "f", ".lock": "f", "pip-selfcheck.json": "f",
-    "selfcheck.json": "f", ".Python": "lf", ".DS_Store": "f", ".project": "f", ".tox-info.json": "f",
-    "corral-env.json": "f", "corral-sync.json": "f", "corral-ready.json": "f", RECREATE_ID_FILE: "f",
+    "bin": "d",
+    "Scripts": "d",
+    "lib": "d",
+    "Lib": "d",
+    "lib64": "ld",
+    "include": "d",
+    "Include": "d",
+    "share": "d",
+    "etc": "d",
+    "man": "d",
+    "local": "d",
+    "pyvenv.cfg": "f",
+    ".gitignore": "f",
+    "CACHEDIR.TAG": "f",
+    ".lock": "f",
+    "pip-selfcheck.json": "f",
+    "selfcheck.json": "f",
+    ".Python": "lf",
+    ".DS_Store": "f",
+    ".project": "f",
+    ".tox-info.json": "f",
+    "corral-env.json": "f",
+    "corral-sync.json": "f",
+    "corral-ready.json": "f",
+    RECREATE_ID_FILE: "f",
 }
 _FOLDED: Final = {name.lower() if os.name == "nt" else name: kinds for name, kinds in ENV_NAMES.items()}
 _PYTHON: Final = re.compile(r"^python(\d(\.\d+)?)?$")
@@ -90,8 +110,11 @@ def half_made(path: str | os.PathLike[str]) -> bool:
     except OSError:
         return False
     geteuid = getattr(os, "geteuid", None)
-    return (stat.S_ISDIR(st.st_mode) and (geteuid is None or st.st_uid == geteuid())
-            and all(name in ENV_NAMES or is_corral_temp(name) for name in names))
+    return (
+        stat.S_ISDIR(st.st_mode)
+        and (geteuid is None or st.st_uid == geteuid())
+        and all(name in ENV_NAMES or is_corral_temp(name) for name in names)
+    )
 
 
 def build_refusal(path: Path, token: str) -> str | None:
@@ -172,8 +195,15 @@ def refusal(
     `allow_broken_corral_env` (recreate) accepts a damaged env when corral's inventory (in `paths`) records
     making this very folder; that record also excuses top-level names no env creator makes.
     """
-    return judge(path, home=home, cwd=cwd, project_root=project_root, require_corral=require_corral,
-                 allow_broken_corral_env=allow_broken_corral_env, paths=paths).reason
+    return judge(
+        path,
+        home=home,
+        cwd=cwd,
+        project_root=project_root,
+        require_corral=require_corral,
+        allow_broken_corral_env=allow_broken_corral_env,
+        paths=paths,
+    ).reason
 
 
 def judge(
@@ -207,8 +237,9 @@ def judge(
         reason = _protected_identity(ident, home=home, cwd=cwd, project_root=project_root)
         if reason:
             return Verdict(reason)
-        rules = _Rules(given=given, real=real, require_corral=require_corral,
-                       allow_broken=allow_broken_corral_env, paths=paths)
+        rules = _Rules(
+            given=given, real=real, require_corral=require_corral, allow_broken=allow_broken_corral_env, paths=paths
+        )
         folder = _Folder(tree.fd, tree.path)
         try:
             reason = _proof(folder, folder.own_stat(), ident, rules)
@@ -237,7 +268,10 @@ def _first_look(raw: str, given: str) -> tuple[str | None, os.stat_result | None
 
 
 def _proof(  # noqa: PLR0911 - one reason per step
-    folder: _Folder, st: os.stat_result, ident: tuple[int, int], rules: _Rules,
+    folder: _Folder,
+    st: os.stat_result,
+    ident: tuple[int, int],
+    rules: _Rules,
 ) -> str | None:
     """Owner, pyvenv.cfg, structure, top-level names and mounts of an opened folder (None: provably an env)."""
     reason = _foreign_owner(st)
@@ -281,8 +315,11 @@ def _protected(real: str, *, home: Path, cwd: Path, project_root: Path | None) -
 
 def _protected_identity(ident: tuple[int, int], *, home: Path, cwd: Path, project_root: Path | None) -> str | None:
     """The opened folder is not home, cwd or the project, nor one of their parents (by identity, not by name)."""
-    for what, folder in (("your home folder", home), ("the current folder", cwd),
-                         ("the current project", project_root)):
+    for what, folder in (
+        ("your home folder", home),
+        ("the current folder", cwd),
+        ("the current project", project_root),
+    ):
         if folder is None:
             continue
         try:
@@ -338,11 +375,15 @@ def _bad_cfg(folder: _Folder) -> str | None:
 
 def _no_structure(folder: _Folder, names: list[str]) -> str | None:
     if not _has_interpreter(folder, names):
-        return ("it has no interpreter (bin/python, python3 or pythonX.Y, or Scripts/python.exe), "
-                "so it is not provably an environment")
+        return (
+            "it has no interpreter (bin/python, python3 or pythonX.Y, or Scripts/python.exe), "
+            "so it is not provably an environment"
+        )
     if not _has_site_packages(folder, names):
-        return ("it has no site-packages folder (lib/pythonX.Y/site-packages or Lib/site-packages), "
-                "so it is not provably an environment")
+        return (
+            "it has no site-packages folder (lib/pythonX.Y/site-packages or Lib/site-packages), "
+            "so it is not provably an environment"
+        )
     return None
 
 
@@ -356,8 +397,11 @@ def _is_folder(st: os.stat_result | None) -> bool:
 
 def _has_interpreter(folder: _Folder, names: list[str]) -> bool:
     for top in names:
-        if _fold(top) == _fold("bin") and _is_folder(folder.lstat(top)) and any(
-                _PYTHON.match(n) and _is_program(folder.lstat(top, n)) for n in folder.names(top)):
+        if (
+            _fold(top) == _fold("bin")
+            and _is_folder(folder.lstat(top))
+            and any(_PYTHON.match(n) and _is_program(folder.lstat(top, n)) for n in folder.names(top))
+        ):
             return True
         if _fold(top) == _fold("Scripts") and _is_program(folder.lstat(top, "python.exe")):
             return True
@@ -399,16 +443,25 @@ def _strangers(folder: _Folder, names: list[str]) -> str | None:
         st = folder.lstat(name)
         if st is None:  # gone meanwhile
             continue
-        kind = ("d" if stat.S_ISDIR(st.st_mode) else "l" if stat.S_ISLNK(st.st_mode)
-                else "f" if stat.S_ISREG(st.st_mode) else "?")  # ?: a fifo, socket or device
+        kind = (
+            "d"
+            if stat.S_ISDIR(st.st_mode)
+            else "l"
+            if stat.S_ISLNK(st.st_mode)
+            else "f"
+            if stat.S_ISREG(st.st_mode)
+            else "?"
+        )  # ?: a fifo, socket or device
         allowed = _FOLDED.get(_fold(name), "f" if CORRAL_TEMP_RE.match(name) else "")
         if kind not in allowed:
             odd.append(name + ("/" if kind == "d" else ""))
     if not odd:
         return None
     shown = ", ".join(odd[:4]) + (f" and {len(odd) - 4} more" if len(odd) > 4 else "")  # noqa: PLR2004
-    return (f"it holds {shown} at its top level, which no environment holds, and corral has no record of making "
-            "this folder; delete it yourself if it really is an env")
+    return (
+        f"it holds {shown} at its top level, which no environment holds, and corral has no record of making "
+        "this folder; delete it yourself if it really is an env"
+    )
 
 
 def _not_corral(folder: _Folder, real: str) -> str | None:
@@ -418,8 +471,10 @@ def _not_corral(folder: _Folder, real: str) -> str | None:
         return f"corral did not make it (no {PROVENANCE_FILE}); remove it yourself or with `corral envs rm`"
     location = data.get("location") if isinstance(data, dict) else None
     if not isinstance(location, str) or _real(location) != real:
-        return (f"its {PROVENANCE_FILE} says it was made at {location}, not here; "
-                "check it and remove it with `corral envs rm`")
+        return (
+            f"its {PROVENANCE_FILE} says it was made at {location}, not here; "
+            "check it and remove it with `corral envs rm`"
+        )
     return None
 
 

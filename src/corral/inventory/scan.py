@@ -25,10 +25,25 @@ from corral.inventory.health import conda_python_version
 __all__ = ["DEFAULT_DEPTH", "FoundEnv", "ScanRoot", "default_roots", "scan"]
 
 DEFAULT_DEPTH: Final = 5
-_PRUNE: Final = frozenset({
-    "node_modules", ".git", ".hg", ".svn", "__pycache__", ".npm", ".cargo", ".rustup", ".gradle", ".m2",
-    "site-packages", ".Trash", ".mypy_cache", ".ruff_cache", ".pytest_cache",
-})
+_PRUNE: Final = frozenset(
+    {
+        "node_modules",
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".npm",
+        ".cargo",
+        ".rustup",
+        ".gradle",
+        ".m2",
+        "site-packages",
+        ".Trash",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+    }
+)
 _PROJECT_FILES: Final = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile")
 
 
@@ -57,8 +72,14 @@ def default_roots(environ: Mapping[str, str], *, home: Path | None = None) -> li
     """The user's home (depth-limited) and the usual tool locations (shallow)."""
     home = home or Path(environ.get("HOME") or environ.get("USERPROFILE") or Path.home())
     roots = [ScanRoot(home, DEFAULT_DEPTH)]
-    shallow = [*_poetry(environ, home), home / ".local/share/virtualenvs", *_hatch(), *_pyenv(environ, home),
-               *_uv(environ, home), *_conda(environ, home)]
+    shallow = [
+        *_poetry(environ, home),
+        home / ".local/share/virtualenvs",
+        *_hatch(),
+        *_pyenv(environ, home),
+        *_uv(environ, home),
+        *_conda(environ, home),
+    ]
     if environ.get("WORKON_HOME"):
         shallow.append(Path(environ["WORKON_HOME"]).expanduser())
     roots += [ScanRoot(p, 1) for p in shallow]
@@ -182,8 +203,12 @@ def _walk(top: Path, depth: int, counter: _Counter) -> Iterator[FoundEnv]:
         yield from _visit(entries, stack, level, depth)
 
 
-def _visit(entries: list[os.DirEntry[str]], stack: list[tuple[str, int]], level: int, depth: int,
-           ) -> Iterator[FoundEnv]:
+def _visit(
+    entries: list[os.DirEntry[str]],
+    stack: list[tuple[str, int]],
+    level: int,
+    depth: int,
+) -> Iterator[FoundEnv]:
     """Yield the envs among `entries`; queue the other folders for the walk."""
     for entry in entries:
         if entry.name in _PRUNE or not entry.is_dir(follow_symlinks=False):
@@ -202,8 +227,15 @@ def _describe(path: Path) -> FoundEnv | None:
     if os.path.isfile(cfg_path) and not os.path.islink(cfg_path):
         return _describe_venv(path, cfg_path)
     if os.path.isdir(path / "conda-meta") and not os.path.islink(path / "conda-meta"):
-        return FoundEnv(path=path, kind="conda", creator="conda", version=conda_python_version(path),
-                        interpreter=None, project=None, by_corral=False)
+        return FoundEnv(
+            path=path,
+            kind="conda",
+            creator="conda",
+            version=conda_python_version(path),
+            interpreter=None,
+            project=None,
+            by_corral=False,
+        )
     return None
 
 
@@ -214,14 +246,26 @@ def _describe_venv(path: Path, cfg_path: Path) -> FoundEnv:
         cfg = PyvenvCfg()
     prov = _provenance(path)
     if prov is not None:
-        return FoundEnv(path=path, kind=str(prov.get("kind") or "project"), creator=str(prov.get("creator")),
-                        version=prov.get("python_version") or _short(cfg.version), interpreter=prov.get("interpreter"),
-                        project=prov.get("project"), by_corral=True)
+        return FoundEnv(
+            path=path,
+            kind=str(prov.get("kind") or "project"),
+            creator=str(prov.get("creator")),
+            version=prov.get("python_version") or _short(cfg.version),
+            interpreter=prov.get("interpreter"),
+            project=prov.get("project"),
+            by_corral=True,
+        )
     parent = path.parent
     is_project = any(os.path.isfile(parent / name) for name in _PROJECT_FILES)
-    return FoundEnv(path=path, kind="project" if is_project else "other", creator=cfg.creator,
-                    version=_short(cfg.version), interpreter=cfg.values.get("executable") or cfg.home,
-                    project=str(parent) if is_project else None, by_corral=False)
+    return FoundEnv(
+        path=path,
+        kind="project" if is_project else "other",
+        creator=cfg.creator,
+        version=_short(cfg.version),
+        interpreter=cfg.values.get("executable") or cfg.home,
+        project=str(parent) if is_project else None,
+        by_corral=False,
+    )
 
 
 def _short(version: str | None) -> str | None:

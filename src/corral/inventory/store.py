@@ -32,9 +32,11 @@ _OPEN_ATTEMPTS: Final = 20
 _COLUMNS: Final = "path, kind, project, interpreter, version, creator, created_at, last_used, source, extra"
 _SCHEMA: Final = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    ("CREATE TABLE IF NOT EXISTS envs ("
-     " path TEXT PRIMARY KEY, kind TEXT NOT NULL, project TEXT, interpreter TEXT, version TEXT, creator TEXT,"
-     " created_at REAL NOT NULL, last_used REAL, source TEXT NOT NULL DEFAULT 'corral', extra TEXT)"),
+    (
+        "CREATE TABLE IF NOT EXISTS envs ("
+        " path TEXT PRIMARY KEY, kind TEXT NOT NULL, project TEXT, interpreter TEXT, version TEXT, creator TEXT,"
+        " created_at REAL NOT NULL, last_used REAL, source TEXT NOT NULL DEFAULT 'corral', extra TEXT)"
+    ),
     # trash folders a removal renamed but may not have finished deleting (gc finishes them)
     "CREATE TABLE IF NOT EXISTS trash (path TEXT PRIMARY KEY, env TEXT NOT NULL, since REAL NOT NULL)",
 )
@@ -84,8 +86,7 @@ class Store:
         """Insert or replace `record`; with keep_existing a known path is left alone. True when written."""
         verb = "INSERT OR IGNORE" if keep_existing else "INSERT OR REPLACE"
         with self.write() as conn:
-            cur = conn.execute(f"{verb} INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                               _values(record))
+            cur = conn.execute(f"{verb} INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", _values(record))
             return cur.rowcount > 0
 
     def upsert_many(self, records: Iterable[EnvRecord], *, keep_existing: bool = True) -> int:
@@ -94,8 +95,7 @@ class Store:
         added = 0
         with self.write() as conn:
             for record in records:
-                cur = conn.execute(f"{verb} INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                                   _values(record))
+                cur = conn.execute(f"{verb} INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", _values(record))
                 added += cur.rowcount
         return added
 
@@ -107,7 +107,8 @@ class Store:
                 cur = conn.execute(
                     "UPDATE envs SET version = ?1, interpreter = COALESCE(?2, interpreter) WHERE path = ?3 "
                     "AND (version IS NOT ?1 OR (?2 IS NOT NULL AND interpreter IS NOT ?2))",
-                    (version, interpreter, env_key(path)))
+                    (version, interpreter, env_key(path)),
+                )
                 changed += cur.rowcount
         return changed
 
@@ -148,8 +149,18 @@ class Store:
 
 
 def _values(record: EnvRecord) -> tuple[object, ...]:
-    return (env_key(record.path), record.kind, record.project, record.interpreter, record.version, record.creator,
-            record.created_at, record.last_used, record.source, json.dumps(record.extra) if record.extra else None)
+    return (
+        env_key(record.path),
+        record.kind,
+        record.project,
+        record.interpreter,
+        record.version,
+        record.creator,
+        record.created_at,
+        record.last_used,
+        record.source,
+        json.dumps(record.extra) if record.extra else None,
+    )
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:
@@ -178,8 +189,9 @@ def _connect(db_path: Path) -> sqlite3.Connection:
             conn.close()
             raise
         return conn
-    msg = (f"cannot open the inventory {db_path}: {last}; "
-           "check the folder's permissions or delete the file to start over")
+    msg = (
+        f"cannot open the inventory {db_path}: {last}; check the folder's permissions or delete the file to start over"
+    )
     raise EnvError(msg)
 
 
@@ -196,8 +208,10 @@ def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
     if row is not None and int(row[0]) == SCHEMA_VERSION:
         return
     if row is not None and int(row[0]) > SCHEMA_VERSION:
-        msg = (f"the inventory {db_path} has schema {row[0]}, newer than this corral understands "
-               f"({SCHEMA_VERSION}); upgrade corral, or point CORRAL_HOME elsewhere")
+        msg = (
+            f"the inventory {db_path} has schema {row[0]}, newer than this corral understands "
+            f"({SCHEMA_VERSION}); upgrade corral, or point CORRAL_HOME elsewhere"
+        )
         raise EnvError(msg)
     conn.execute("BEGIN IMMEDIATE")
     try:

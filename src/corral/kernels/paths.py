@@ -70,8 +70,12 @@ def _home(environ: Mapping[str, str], platform: str, home: str | None) -> PurePa
     return PurePosixPath(os.path.realpath(raw) if os.name != "nt" else raw)
 
 
-def user_data_dir(environ: Mapping[str, str] | None = None, *, platform: str | None = None,  # noqa: PLR0911
-                  home: str | None = None) -> PurePath:
+def user_data_dir(  # noqa: PLR0911
+    environ: Mapping[str, str] | None = None,
+    *,
+    platform: str | None = None,
+    home: str | None = None,
+) -> PurePath:
     """jupyter_core's `jupyter_data_dir()`: where `--user` kernels go."""
     env = os.environ if environ is None else environ
     plat = platform or sys.platform
@@ -96,8 +100,9 @@ def user_data_dir(environ: Mapping[str, str] | None = None, *, platform: str | N
     return pure(env.get("XDG_DATA_HOME") or str(root / ".local" / "share")) / "jupyter"
 
 
-def user_base_data_dir(environ: Mapping[str, str] | None = None, *, platform: str | None = None,
-                       home: str | None = None) -> PurePath | None:
+def user_base_data_dir(
+    environ: Mapping[str, str] | None = None, *, platform: str | None = None, home: str | None = None
+) -> PurePath | None:
     """`site.getuserbase()/share/jupyter` of a non-venv Jupyter (PYTHONUSERBASE, else the OS default)."""
     env = os.environ if environ is None else environ
     plat = platform or sys.platform
@@ -132,8 +137,13 @@ def sys_prefix_data_dir(env_root: str | PurePath, *, platform: str | None = None
     return _pure(platform or sys.platform)(str(env_root)) / "share" / "jupyter"
 
 
-def search_dirs(environ: Mapping[str, str] | None = None, *, platform: str | None = None, home: str | None = None,
-                env_prefixes: Iterable[str | PurePath] = ()) -> list[DataDir]:
+def search_dirs(
+    environ: Mapping[str, str] | None = None,
+    *,
+    platform: str | None = None,
+    home: str | None = None,
+    env_prefixes: Iterable[str | PurePath] = (),
+) -> list[DataDir]:
     """Every data folder, in Jupyter's precedence (JUPYTER_PATH, user, env, system), without duplicates."""
     env = os.environ if environ is None else environ
     plat = platform or sys.platform

@@ -63,11 +63,19 @@ class KernelEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"name": self.name, "resource_dir": str(self.resource_dir), "scope": self.scope,
-                "display_name": self.spec.display_name if self.spec else None,
-                "argv": list(self.spec.argv) if self.spec else None, "env": str(self.env) if self.env else None,
-                "status": self.status, "works": self.works, "detail": self.detail, "managed": self.managed,
-                "shadowed": self.shadowed}
+        return {
+            "name": self.name,
+            "resource_dir": str(self.resource_dir),
+            "scope": self.scope,
+            "display_name": self.spec.display_name if self.spec else None,
+            "argv": list(self.spec.argv) if self.spec else None,
+            "env": str(self.env) if self.env else None,
+            "status": self.status,
+            "works": self.works,
+            "detail": self.detail,
+            "managed": self.managed,
+            "shadowed": self.shadowed,
+        }
 
 
 def env_of_python(python: str, corral_env: str | None = None) -> Path | None:
@@ -103,8 +111,13 @@ def _norm(path: Path) -> str:
     return os.path.normcase(os.path.abspath(path))
 
 
-def _status(spec: KernelSpec, *, check: bool,  # noqa: PLR0911 - one return per status
-            environ: Mapping[str, str] | None, data_env: Path | None = None) -> tuple[Path | None, str, str]:
+def _status(  # noqa: PLR0911 - one return per status
+    spec: KernelSpec,
+    *,
+    check: bool,
+    environ: Mapping[str, str] | None,
+    data_env: Path | None = None,
+) -> tuple[Path | None, str, str]:
     """`data_env`: the env whose `share/jupyter` holds the spec (only a Jupyter running from that env sees it)."""
     python = spec.python
     record = spec.corral or {}
@@ -139,8 +152,13 @@ def _run_check(python: str, environ: Mapping[str, str] | None) -> tuple[str, str
     from corral.infra.proc import run
 
     try:
-        done = run([python, "-c", "import ipykernel_launcher"], env=dict(environ) if environ else None,
-                   check=False, timeout=60, what="checking the kernel's interpreter")
+        done = run(
+            [python, "-c", "import ipykernel_launcher"],
+            env=dict(environ) if environ else None,
+            check=False,
+            timeout=60,
+            what="checking the kernel's interpreter",
+        )
     except EngineError as err:
         return "env-broken", f"{python} does not start: {err}"
     if done.returncode != 0:
@@ -151,14 +169,16 @@ def _run_check(python: str, environ: Mapping[str, str] | None) -> tuple[str, str
     return "ok", "ipykernel_launcher imports"
 
 
-def kernels_dirs(environ: Mapping[str, str] | None = None, *, env_prefixes: Iterable[str | Path] = ()
-                 ) -> list[tuple[Path, str]]:
+def kernels_dirs(
+    environ: Mapping[str, str] | None = None, *, env_prefixes: Iterable[str | Path] = ()
+) -> list[tuple[Path, str]]:
     """(kernels folder, scope) for every data dir, in Jupyter's precedence."""
     return [(Path(str(d.kernels)), d.scope) for d in search_dirs(environ, env_prefixes=env_prefixes)]
 
 
-def list_kernels(environ: Mapping[str, str] | None = None, *, env_prefixes: Iterable[str | Path] = (),
-                 check: bool = False) -> list[KernelEntry]:
+def list_kernels(
+    environ: Mapping[str, str] | None = None, *, env_prefixes: Iterable[str | Path] = (), check: bool = False
+) -> list[KernelEntry]:
     """Every kernelspec folder (valid name + kernel.json), first occurrence of a name wins like jupyter_client."""
     entries: list[KernelEntry] = []
     seen: set[str] = set()
@@ -179,8 +199,18 @@ def list_kernels(environ: Mapping[str, str] | None = None, *, env_prefixes: Iter
                 assert spec is not None  # noqa: S101 - narrowed for the type checker
                 data_env = folder.parents[2] if scope == "env" and len(folder.parents) > 2 else None  # noqa: PLR2004
                 env, status, detail = _status(spec, check=check, environ=environ, data_env=data_env)
-            entries.append(KernelEntry(name=key, resource_dir=child, scope=scope, spec=spec, env=env, status=status,
-                                       detail=detail, shadowed=key in seen))
+            entries.append(
+                KernelEntry(
+                    name=key,
+                    resource_dir=child,
+                    scope=scope,
+                    spec=spec,
+                    env=env,
+                    status=status,
+                    detail=detail,
+                    shadowed=key in seen,
+                )
+            )
             seen.add(key)
     return entries
 
@@ -194,8 +224,10 @@ def write_kernel_dir(kernels_dir: Path, name: str, spec: KernelSpec, resources: 
     """Write `kernels_dir/name` (kernel.json + resources) under a temp name, then rename it into place."""
     target = kernels_dir / name
     if target.is_symlink() or (target.exists() and not (target / KERNEL_JSON).is_file()):
-        msg = (f"{target} exists and is not a kernelspec folder (or is a symlink); corral will not replace it: "
-               "move it away or choose another --name")
+        msg = (
+            f"{target} exists and is not a kernelspec folder (or is a symlink); corral will not replace it: "
+            "move it away or choose another --name"
+        )
         raise SafetyRefusal(msg)
     kernels_dir.mkdir(parents=True, exist_ok=True)
     tmp = _temp_sibling(target, "new")

@@ -143,8 +143,7 @@ class KernelSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The kernel.json content, in ipykernel's key order."""
-        data: dict[str, Any] = {"argv": list(self.argv), "display_name": self.display_name,
-                                "language": self.language}
+        data: dict[str, Any] = {"argv": list(self.argv), "display_name": self.display_name, "language": self.language}
         if self.interrupt_mode:
             data["interrupt_mode"] = self.interrupt_mode
         if self.env:
@@ -159,13 +158,20 @@ class KernelSpec:
 
     def with_argv(self, argv: list[str], display_name: str | None = None) -> KernelSpec:
         """A copy with another argv (after a recreate or a Python upgrade), and display name when given."""
-        return KernelSpec(argv=tuple(argv), display_name=display_name or self.display_name, language=self.language,
-                          interrupt_mode=self.interrupt_mode, env=dict(self.env), metadata=dict(self.metadata),
-                          extra=dict(self.extra))
+        return KernelSpec(
+            argv=tuple(argv),
+            display_name=display_name or self.display_name,
+            language=self.language,
+            interrupt_mode=self.interrupt_mode,
+            env=dict(self.env),
+            metadata=dict(self.metadata),
+            extra=dict(self.extra),
+        )
 
 
-def build_spec(*, python: str, version: tuple[int, ...] | None, display_name: str, env_path: Path,
-               project_root: Path | None) -> KernelSpec:
+def build_spec(
+    *, python: str, version: tuple[int, ...] | None, display_name: str, env_path: Path, project_root: Path | None
+) -> KernelSpec:
     """The spec for an env's interpreter, with `metadata.corral` naming the env and project.
 
     The display name (from `--display-name` or the project's name) and the paths are shown by notebook UIs and
@@ -173,14 +179,18 @@ def build_spec(*, python: str, version: tuple[int, ...] | None, display_name: st
     """
     from corral.core.safe_text import reject_control_chars
 
-    reject_control_chars(display_name, "kernel display name", "kernel.json",
-                         fix="pass --display-name (or fix [project] name) without it")
+    reject_control_chars(
+        display_name, "kernel display name", "kernel.json", fix="pass --display-name (or fix [project] name) without it"
+    )
     reject_control_chars(python, "kernel interpreter path", "kernel.json")
     record: dict[str, Any] = {"env": str(env_path)}
     if project_root is not None:
         record["project"] = str(project_root)
-    return KernelSpec(argv=tuple(kernel_argv(python, version)), display_name=display_name,
-                      metadata={"debugger": True, "corral": record})
+    return KernelSpec(
+        argv=tuple(kernel_argv(python, version)),
+        display_name=display_name,
+        metadata={"debugger": True, "corral": record},
+    )
 
 
 def logo_files(site_packages: list[Path]) -> list[Path]:

@@ -84,8 +84,11 @@ __corral_walk() {  # sets key (command path, or -rest-) and cdir (-C DIR) from t
 
 def _walk(specs: list[CommandSpec]) -> str:
     rest = "|".join(_sh(s.key) for s in specs if s.rest) or "''"
-    return (_WALK.replace("VALUE_FLAGS", "|".join(_value_flags(specs)) or "''")
-            .replace("WITH_SUBS", " ".join(_with_subs(specs))).replace("REST_KEYS", rest))
+    return (
+        _WALK.replace("VALUE_FLAGS", "|".join(_value_flags(specs)) or "''")
+        .replace("WITH_SUBS", " ".join(_with_subs(specs)))
+        .replace("REST_KEYS", rest)
+    )
 
 
 def _optval_case(specs: list[CommandSpec]) -> str:
@@ -101,7 +104,9 @@ def _optval_case(specs: list[CommandSpec]) -> str:
 def _bash(specs: list[CommandSpec], version: str) -> str:
     cases = "\n".join(
         f"    {_sh(s.key)}) opts={_sh(' '.join(f for o in s.options for f in o.flags))}; "
-        f"subs={_sh(' '.join(n for n, _ in s.subcommands))}; pos={_sh(s.positional or 'none')} ;;" for s in specs)
+        f"subs={_sh(' '.join(n for n, _ in s.subcommands))}; pos={_sh(s.positional or 'none')} ;;"
+        for s in specs
+    )
     return f"""\
 # bash completion for corral {version}: eval "$(corral completion bash)" in ~/.bashrc
 {_walk(specs)}
@@ -147,7 +152,9 @@ def _zsh_described(items: list[tuple[str, str]]) -> str:
 def _zsh(specs: list[CommandSpec], version: str) -> str:
     cases = "\n".join(
         f"    {_sh(s.key)}) opts=({_zsh_described([(f, o.help) for o in s.options for f in o.flags])}); "
-        f"subs=({_zsh_described(list(s.subcommands))}); pos={_sh(s.positional or 'none')} ;;" for s in specs)
+        f"subs=({_zsh_described(list(s.subcommands))}); pos={_sh(s.positional or 'none')} ;;"
+        for s in specs
+    )
     return f"""\
 #compdef corral
 # zsh completion for corral {version}: eval "$(corral completion zsh)" in ~/.zshrc (after compinit)
@@ -230,7 +237,7 @@ def _fish(specs: list[CommandSpec], version: str) -> str:
         "            case '-*'",
         "            case '*'",
         '                if test -z "$cmd"; set cmd $w',
-        f"                else if test -z \"$sub\"; and contains -- $cmd {' '.join(_with_subs(specs))}; set sub $w",
+        f'                else if test -z "$sub"; and contains -- $cmd {" ".join(_with_subs(specs))}; set sub $w',
         "                else; set npos (math $npos + 1); end",
         "        end",
         "    end",
@@ -254,8 +261,10 @@ def _fish(specs: list[CommandSpec], version: str) -> str:
             lines.append(f"complete -c corral {when} -a {_sh(name)} -d {_sh(text)}")
         if not spec.subcommands and spec.positional not in {None, "none"}:
             lines.append(f"complete -c corral {when}{_fish_values(spec.positional).replace(' -r', '')}")
-        lines.extend(f"complete -c corral {when} {_fish_flags(option)}{_fish_values(option.values)} "
-                     f"-d {_sh(option.help)}" for option in spec.options)
+        lines.extend(
+            f"complete -c corral {when} {_fish_flags(option)}{_fish_values(option.values)} -d {_sh(option.help)}"
+            for option in spec.options
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -271,9 +280,16 @@ def _powershell(specs: list[CommandSpec], version: str) -> str:
     table = "\n".join(
         f"    {_ps(s.key)} = @{{ opts = {_ps_list([f for o in s.options for f in o.flags])}; "
         f"subs = {_ps_list([n for n, _ in s.subcommands])}; pos = {_ps(s.positional or 'none')}; "
-        f"rest = ${str(s.rest).lower()} }}" for s in specs)
-    optvals = "\n".join(f"    {_ps(s.key + ':' + f)} = {_ps(o.values)}" for s in specs for o in s.options
-                        if o.values is not None for f in o.flags)
+        f"rest = ${str(s.rest).lower()} }}"
+        for s in specs
+    )
+    optvals = "\n".join(
+        f"    {_ps(s.key + ':' + f)} = {_ps(o.values)}"
+        for s in specs
+        for o in s.options
+        if o.values is not None
+        for f in o.flags
+    )
     return f"""\
 # PowerShell completion for corral {version}: corral completion powershell | Out-String | Invoke-Expression
 $__corralSpec = @{{

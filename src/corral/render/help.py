@@ -8,44 +8,54 @@ __all__ = ["GROUPS", "top_epilog"]
 
 # (group title, ((command, example), ...)); a command missing here is listed under "other" so none is lost.
 GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("project", (
-        ("init", "corral init --python 3.12"),
-        ("add", "corral add 'requests>=2.31' --group tests"),
-        ("remove", "corral remove requests"),
-        ("lock", "corral lock --upgrade-package requests"),
-        ("sync", "corral sync --all-groups"),
-        ("run", "corral run pytest -x"),
-        ("tree", "corral tree"),
-        ("outdated", "corral outdated"),
-        ("import", "corral import requirements.txt"),
-        ("export", "corral export --format requirements.txt --hashes -o requirements.txt"),
-        ("adopt", "corral adopt --dry-run"),
-    )),
-    ("envs and shells", (
-        ("venv", "corral venv .venv --python 3.11"),
-        ("info", "corral info .venv"),
-        ("envs", "corral envs list --sort size"),
-        ("shell", "corral shell"),
-        ("activate", 'eval "$(corral activate)"'),
-        ("deactivate", 'eval "$(corral deactivate)"'),
-        ("hook", 'eval "$(corral hook bash)"   (in ~/.bashrc)'),
-        ("allow", "corral allow ../other/.venv"),
-        ("kernel", "corral kernel add --name myproject"),
-        ("completion", 'eval "$(corral completion bash)"   (in ~/.bashrc)'),
-    )),
-    ("health", (
-        ("doctor", "corral doctor --fix"),
-        ("which", "corral which"),
-        ("recreate", "corral recreate --yes"),
-        ("config", "corral config --json"),
-    )),
-    ("Pythons", (
-        ("python", "corral python list"),
-        ("upgrade", "corral upgrade --python 3.13"),
-    )),
-    ("throwaway", (
-        ("x", "corral x ruff check ."),
-    )),
+    (
+        "project",
+        (
+            ("init", "corral init --python 3.12"),
+            ("add", "corral add 'requests>=2.31' --group tests"),
+            ("remove", "corral remove requests"),
+            ("lock", "corral lock --upgrade-package requests"),
+            ("sync", "corral sync --all-groups"),
+            ("run", "corral run pytest -x"),
+            ("tree", "corral tree"),
+            ("outdated", "corral outdated"),
+            ("import", "corral import requirements.txt"),
+            ("export", "corral export --format requirements.txt --hashes -o requirements.txt"),
+            ("adopt", "corral adopt --dry-run"),
+        ),
+    ),
+    (
+        "envs and shells",
+        (
+            ("venv", "corral venv .venv --python 3.11"),
+            ("info", "corral info .venv"),
+            ("envs", "corral envs list --sort size"),
+            ("shell", "corral shell"),
+            ("activate", 'eval "$(corral activate)"'),
+            ("deactivate", 'eval "$(corral deactivate)"'),
+            ("hook", 'eval "$(corral hook bash)"   (in ~/.bashrc)'),
+            ("allow", "corral allow ../other/.venv"),
+            ("kernel", "corral kernel add --name myproject"),
+            ("completion", 'eval "$(corral completion bash)"   (in ~/.bashrc)'),
+        ),
+    ),
+    (
+        "health",
+        (
+            ("doctor", "corral doctor --fix"),
+            ("which", "corral which"),
+            ("recreate", "corral recreate --yes"),
+            ("config", "corral config --json"),
+        ),
+    ),
+    (
+        "Pythons",
+        (
+            ("python", "corral python list"),
+            ("upgrade", "corral upgrade --python 3.13"),
+        ),
+    ),
+    ("throwaway", (("x", "corral x ruff check ."),)),
 )
 
 
@@ -68,6 +78,8 @@ def top_epilog(commands: Mapping[str, str]) -> str:
         lines.append("other:")
         lines.extend(f"  {name:<{width}}{commands[name]}" for name in others)
     lines.append("")
-    lines.append("run `corral COMMAND --help` for a command's options; exit codes: 0 ok, 1 a check found a problem or "
-                 "an operation failed, 2 usage, 130 interrupted")
+    lines.append(
+        "run `corral COMMAND --help` for a command's options; exit codes: 0 ok, 1 a check found a problem or "
+        "an operation failed, 2 usage, 130 interrupted"
+    )
     return "\n".join(lines)

@@ -35,8 +35,9 @@ def one_line(text: str) -> str:
 class Output:
     """Writes results for people (tables, lines) or machines (a versioned JSON envelope)."""
 
-    def __init__(self, *, quiet: bool = False, verbose: int = 0, stdout: TextIO | None = None,
-                 stderr: TextIO | None = None) -> None:
+    def __init__(
+        self, *, quiet: bool = False, verbose: int = 0, stdout: TextIO | None = None, stderr: TextIO | None = None
+    ) -> None:
         self.quiet = quiet
         self.verbose = verbose
         self.stdout = stdout or sys.stdout
@@ -66,16 +67,28 @@ class Output:
 
     def json(self, command: str, data: Any, *, status: str = "success", messages: Sequence[str] = ()) -> None:  # noqa: ANN401
         """The JSON envelope: {"corral_json": "1", "command", "ok", "status", "data", "messages"} (README: JSON)."""
-        payload = {"corral_json": JSON_SCHEMA_VERSION, "command": command, "ok": status == "success",
-                   "status": status, "data": data, "messages": list(messages)}
+        payload = {
+            "corral_json": JSON_SCHEMA_VERSION,
+            "command": command,
+            "ok": status == "success",
+            "status": status,
+            "data": data,
+            "messages": list(messages),
+        }
         self.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
 
     def json_error(self, command: str, *, code: str, message: str, exit_code: int) -> None:
         """The envelope of a command that failed: `ok: false`, `data: null` and `error` {code, message, fix}."""
         text, fix = split_fix(message)
-        payload = {"corral_json": JSON_SCHEMA_VERSION, "command": command, "ok": False, "status": "error",
-                   "data": None, "messages": [],
-                   "error": {"code": code, "message": text, "fix": fix, "exit_code": exit_code}}
+        payload = {
+            "corral_json": JSON_SCHEMA_VERSION,
+            "command": command,
+            "ok": False,
+            "status": "error",
+            "data": None,
+            "messages": [],
+            "error": {"code": code, "message": text, "fix": fix, "exit_code": exit_code},
+        }
         self.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
 
     def progress(self, *, separator: str = ": ") -> Progress:
@@ -84,8 +97,14 @@ class Output:
 
         return Progress(self.stderr, quiet=self.quiet, separator=separator)
 
-    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None,
-              footer: str | None = None) -> None:
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        title: str | None = None,
+        footer: str | None = None,
+    ) -> None:
         """A table sized to the terminal (rich when on a terminal, aligned text otherwise).
 
         No cell is ever cut: a value wider than its column folds onto the next line whole (paths are what people
@@ -101,8 +120,9 @@ class Output:
             from rich.table import Table
 
             plain = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM", "") == "dumb"
-            table = Table(title=title, caption=footer, show_lines=False, header_style="" if plain else "bold",
-                          box=box.SIMPLE_HEAD)
+            table = Table(
+                title=title, caption=footer, show_lines=False, header_style="" if plain else "bold", box=box.SIMPLE_HEAD
+            )
             for i, column in enumerate(columns):
                 values = [row[i] for row in rows if i < len(row)]
                 path = any(v.startswith(("/", "~", "\\")) or v[1:3] in {":\\", ":/"} for v in values)
@@ -149,7 +169,7 @@ def split_fix(message: str) -> tuple[str, str | None]:
         depth += (char in "([{") - (char in ")]}")
         if depth == 0 and message.startswith("; ", i):
             cut = i
-    return (message[:cut], message[cut + 2:]) if 0 < cut < len(message) - 2 else (message, None)
+    return (message[:cut], message[cut + 2 :]) if 0 < cut < len(message) - 2 else (message, None)
 
 
 def attach_logging(out: Output) -> None:

@@ -54,8 +54,9 @@ class Progress:
             self._timer.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         with self._lock:
             self._closed = True
             if self._timer is not None:
@@ -88,8 +89,9 @@ class Progress:
         from rich.text import Text
 
         elapsed = time.monotonic() - self._started
-        text = Text(f"{self._safe(self._phase)}  (step {self._steps}, {elapsed:.1f} s)", no_wrap=True,
-                    overflow="ellipsis")
+        text = Text(
+            f"{self._safe(self._phase)}  (step {self._steps}, {elapsed:.1f} s)", no_wrap=True, overflow="ellipsis"
+        )
         return Spinner("dots", text=text)
 
     def _start_live(self) -> None:
@@ -100,6 +102,13 @@ class Progress:
             if self._closed or self._live is not None:
                 return
             console = Console(file=self._stream, highlight=False)
-            self._live = Live(self._render(), console=console, transient=True, refresh_per_second=8,
-                              get_renderable=self._render, redirect_stdout=False, redirect_stderr=False)
+            self._live = Live(
+                self._render(),
+                console=console,
+                transient=True,
+                refresh_per_second=8,
+                get_renderable=self._render,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
             self._live.start()

@@ -23,5 +23,5 @@ UV_OLDEST: Final = (3, 6)
 
 
 def resolver_for(version_info: tuple[int, ...]) -> str:
-    """"uv" for Python >= 3.6, "pip-tools" below (the legacy locker)."""
+    """ "uv" for Python >= 3.6, "pip-tools" below (the legacy locker)."""
     return "uv" if tuple(version_info[:2]) >= UV_OLDEST else "pip-tools"

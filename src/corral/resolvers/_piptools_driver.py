@@ -19,6 +19,7 @@ handles them: their metadata is built here (setup.py egg_info or PEP 517).
 Plain Python 2.7 on purpose (it runs on the target interpreter); pip and pip-tools are pinned, so the internal
 API used here never changes under it.
 """
+
 from __future__ import absolute_import, print_function
 
 import json
@@ -85,8 +86,9 @@ class Locker(object):
                 continue
             roots.setdefault((kind, name), []).append((key_from_ireq(ireq), tuple(sorted(ireq.extras))))
             constraints.append(ireq)
-        self.resolver = Resolver(constraints, self.repository, cache=self.cache, prereleases=False,
-                                 clear_caches=False, allow_unsafe=True)
+        self.resolver = Resolver(
+            constraints, self.repository, cache=self.cache, prereleases=False, clear_caches=False, allow_unsafe=True
+        )
         results = self.resolver.resolve(max_rounds=20)
         self.pinned = dict((key_from_ireq(ireq), ireq) for ireq in results)
         return roots
@@ -138,9 +140,16 @@ class Locker(object):
                 digest = link.hash
             else:
                 digest = self.pypi._get_file_hash(link).split(":", 1)[1]  # noqa: SLF001 - pinned pip-tools
-            found.append({"filename": link.filename, "url": link.url_without_fragment, "sha256": digest,
-                          "kind": "wheel" if link.is_wheel else "sdist", "yanked": bool(link.is_yanked),
-                          "index": _index_of(link, self.index_urls)})
+            found.append(
+                {
+                    "filename": link.filename,
+                    "url": link.url_without_fragment,
+                    "sha256": digest,
+                    "kind": "wheel" if link.is_wheel else "sdist",
+                    "yanked": bool(link.is_yanked),
+                    "index": _index_of(link, self.index_urls),
+                }
+            )
         usable = [f for f in found if not f["yanked"]] or found
         return sorted(usable, key=lambda f: f["filename"])
 
@@ -155,9 +164,15 @@ class Locker(object):
         if link is not None:
             digest = sorted(self.pypi.get_hashes(ireq))
             entry["version"] = _url_version(ireq)
-            entry["files"] = [{"filename": link.filename, "url": link.url_without_fragment,
-                               "sha256": digest[0].split(":", 1)[1] if digest else None, "kind": "archive",
-                               "index": None}]
+            entry["files"] = [
+                {
+                    "filename": link.filename,
+                    "url": link.url_without_fragment,
+                    "sha256": digest[0].split(":", 1)[1] if digest else None,
+                    "kind": "archive",
+                    "index": None,
+                }
+            ]
             return entry
         entry["version"] = next(iter(ireq.specifier)).version
         entry["files"] = self.files(ireq)
@@ -200,11 +215,17 @@ def lock(request):
             packages.append(locker.package(key, locker.pinned[key], graph[key] - set([key])))
     try:
         import pkg_resources
+
         pip_tools = pkg_resources.get_distribution("pip-tools").version
     except Exception:  # noqa: BLE001 - informational only
         pip_tools = "?"
-    return {"packages": packages, "selections": selections, "marker_env": default_environment(),
-            "pip": pip.__version__, "pip_tools": pip_tools}
+    return {
+        "packages": packages,
+        "selections": selections,
+        "marker_env": default_environment(),
+        "pip": pip.__version__,
+        "pip_tools": pip_tools,
+    }
 
 
 def main(argv):

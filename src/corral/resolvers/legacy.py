@@ -83,16 +83,29 @@ class PipToolsResolver:
         from corral.toolchain.piptools_tool import ensure_piptools
 
         info = request.interpreter
-        tool = ensure_piptools(request.data_dir, key=_interpreter_key(info), make_env=request.make_env,
-                               environ=request.environ, index_urls=request.index_urls)
-        payload = {"requirements": [[kind, name, text] for (kind, name), text in request.requirements],
-                   "index_urls": list(request.index_urls), "pins": dict(request.pins),
-                   "cache_dir": str(request.cache_dir)}
+        tool = ensure_piptools(
+            request.data_dir,
+            key=_interpreter_key(info),
+            make_env=request.make_env,
+            environ=request.environ,
+            index_urls=request.index_urls,
+        )
+        payload = {
+            "requirements": [[kind, name, text] for (kind, name), text in request.requirements],
+            "index_urls": list(request.index_urls),
+            "pins": dict(request.pins),
+            "cache_dir": str(request.cache_dir),
+        }
         with tempfile.TemporaryDirectory(prefix="corral-legacy-lock-") as folder:
             asked, answer = Path(folder) / "request.json", Path(folder) / "result.json"
             asked.write_text(json.dumps(payload), encoding="utf-8")
-            done = run([str(tool.python), str(DRIVER), str(asked), str(answer)], env=piptools_environ(request.environ),
-                       cwd=Path(folder), check=False, what=f"pip-tools {PIP_TOOLS_VERSION}")
+            done = run(
+                [str(tool.python), str(DRIVER), str(asked), str(answer)],
+                env=piptools_environ(request.environ),
+                cwd=Path(folder),
+                check=False,
+                what=f"pip-tools {PIP_TOOLS_VERSION}",
+            )
             try:
                 result = json.loads(answer.read_text(encoding="utf-8"))
             except (OSError, ValueError) as err:
@@ -132,9 +145,12 @@ def _to_pylock(result: Mapping[str, Any], root: Path) -> LegacyResult:
     env = result.get("marker_env") or {}
     where = " ".join(str(env.get(k, "?")) for k in ("platform_python_implementation", "python_full_version"))
     where += " on " + " ".join(str(env.get(k, "?")) for k in ("sys_platform", "platform_machine"))
-    return LegacyResult(exports=exports, graph=graph, environments=[environment_marker(env)],
-                        resolved_by=f"pip-tools {result.get('pip_tools', PIP_TOOLS_VERSION)} "
-                                    f"(pip {result.get('pip', '?')}) in {where}")
+    return LegacyResult(
+        exports=exports,
+        graph=graph,
+        environments=[environment_marker(env)],
+        resolved_by=f"pip-tools {result.get('pip_tools', PIP_TOOLS_VERSION)} (pip {result.get('pip', '?')}) in {where}",
+    )
 
 
 def _package_table(package: Mapping[str, Any], root: Path) -> dict[str, Any]:

@@ -43,8 +43,15 @@ Pin = tuple[str, str, str]  # (name, version, index URL): a version to keep whil
 
 # uv's own resolver settings of a project ([tool.uv]): a lock that ignored them would pick what `uv lock` would not
 # (and what `uv pip install` run in the project then refuses, e.g. `exclude-newer`).
-UV_RESOLVER_SETTINGS = ("exclude-newer", "exclude-newer-package", "prerelease", "resolution",
-                        "override-dependencies", "constraint-dependencies", "conflicts")
+UV_RESOLVER_SETTINGS = (
+    "exclude-newer",
+    "exclude-newer-package",
+    "prerelease",
+    "resolution",
+    "override-dependencies",
+    "constraint-dependencies",
+    "conflicts",
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -209,8 +216,13 @@ def _preferences(pins: Sequence[Pin], skip: set[str], requires_python: str | Non
     for name, version, index in pins:
         if normalize_name(name) in skip:
             continue
-        lines += ["[[package]]", f"name = {toml_string(name)}", f"version = {toml_string(version)}",
-                  f"source = {{ registry = {toml_string(index)} }}", ""]
+        lines += [
+            "[[package]]",
+            f"name = {toml_string(name)}",
+            f"version = {toml_string(version)}",
+            f"source = {{ registry = {toml_string(index)} }}",
+            "",
+        ]
     return "\n".join(lines) if len(lines) > 4 else None  # noqa: PLR2004 - the header's four lines
 
 
@@ -234,8 +246,22 @@ def _exports(uv: str, request: UvRequest, tmp: Path) -> Exports:
     selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in request.extra_names]
     exports: Exports = []
     for selector, flags in selections:
-        out = proc.run([uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen",
-                        "--no-emit-project", "--no-header", *flags], env=request.environ, what="uv export")
+        out = proc.run(
+            [
+                uv,
+                "export",
+                "--project",
+                str(tmp),
+                "--format",
+                "pylock.toml",
+                "--frozen",
+                "--no-emit-project",
+                "--no-header",
+                *flags,
+            ],
+            env=request.environ,
+            what="uv export",
+        )
         exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
     return exports
 
@@ -261,8 +287,10 @@ def _refuse_missing_extras(stderr: str, candidates: Sequence[str]) -> None:
     """Uv only warns about an extra a package lacks; a requirement being added with one is an error."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    lacking = {(normalize_name(pkg.split("==")[0]), normalize_name(extra)) for pkg, extra in
-               re.findall(r"package `([^`]+)` does not have an extra named `([^`]+)`", stderr)}
+    lacking = {
+        (normalize_name(pkg.split("==")[0]), normalize_name(extra))
+        for pkg, extra in re.findall(r"package `([^`]+)` does not have an extra named `([^`]+)`", stderr)
+    }
     for text in candidates:
         try:
             req = Requirement(text)
@@ -283,9 +311,11 @@ def _relocate(exports: Exports, tmp: Path, root: Path) -> Exports:
                 if isinstance(table, dict) and isinstance(table.get("path"), str):
                     target = (tmp / table["path"]).resolve()
                     try:
-                        table["path"] = Path(os.path.relpath(target, root)).as_posix() \
-                            if target.is_relative_to(root.resolve()) else str(target)
+                        table["path"] = (
+                            Path(os.path.relpath(target, root)).as_posix()
+                            if target.is_relative_to(root.resolve())
+                            else str(target)
+                        )
                     except ValueError:
                         table["path"] = str(target)
     return exports
-

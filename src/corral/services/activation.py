@@ -43,8 +43,11 @@ def resolve_env(ctx: Context, env: Path | None = None) -> Path:
     """`--env PATH` (relative to cwd), else the project's env; EnvError when it is not an env."""
     root = (ctx.cwd / env).absolute() if env is not None else ctx.require_project().env_path
     if not Env.at(root).is_env():
-        hint = ("create it with `corral venv`" if env is None else
-                "pass the folder that holds pyvenv.cfg, or create one with `corral venv PATH`")
+        hint = (
+            "create it with `corral venv`"
+            if env is None
+            else "pass the folder that holds pyvenv.cfg, or create one with `corral venv PATH`"
+        )
         msg = f"no environment at {root} (no pyvenv.cfg); {hint}"
         raise EnvError(msg)
     return root
@@ -107,8 +110,9 @@ def _bin_of(root: str, *, windows: bool) -> str:
     return str(EnvLayout.for_path(root, windows=windows).bin_dir)
 
 
-def activate_change(root: Path, environ: Mapping[str, str], *, windows: bool | None = None,
-                    by_hook: bool = False) -> EnvChange:
+def activate_change(
+    root: Path, environ: Mapping[str, str], *, windows: bool | None = None, by_hook: bool = False
+) -> EnvChange:
     r"""What activating the env at `root` changes, given the shell's current `environ`.
 
     Args:

@@ -53,8 +53,14 @@ class ChangeReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"action": self.action, "target": self.target, "requirements": self.requirements,
-                "placed": self.placed or {self.target: self.requirements}, "lock": self.lock, "sync": self.sync}
+        return {
+            "action": self.action,
+            "target": self.target,
+            "requirements": self.requirements,
+            "placed": self.placed or {self.target: self.requirements},
+            "lock": self.lock,
+            "sync": self.sync,
+        }
 
 
 def target_of(group: str | None, optional: str | None) -> str:
@@ -72,8 +78,9 @@ def resolve_requirement(ctx: Context, text: str) -> str:
     """A PEP 508 requirement as it will be recorded; paths and bare URLs get their name from uv."""
     stripped = text.strip()
     local = Path(stripped).expanduser()
-    looks_local = stripped.startswith((".", "/", "~")) or (not _URLISH.match(stripped) and (ctx.cwd / local).exists()
-                                                          and ("/" in stripped or "\\" in stripped))
+    looks_local = stripped.startswith((".", "/", "~")) or (
+        not _URLISH.match(stripped) and (ctx.cwd / local).exists() and ("/" in stripped or "\\" in stripped)
+    )
     if not looks_local and not _URLISH.match(stripped):
         parse_requirement(stripped, hint="write it like 'name>=1.0', 'name @ URL' or ./path")
         return stripped
@@ -107,8 +114,14 @@ def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
     raise InvalidRequirement(f"cannot read a package name from {shown!r}: {reason}")
 
 
-def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remove: bool = False,  # noqa: C901, PLR0912
-                   comments: Mapping[str, str] | None = None) -> str:
+def edit_pyproject(  # noqa: C901, PLR0912
+    text: str,
+    requirements: Sequence[str],
+    *,
+    target: str,
+    remove: bool = False,
+    comments: Mapping[str, str] | None = None,
+) -> str:
     """pyproject.toml text with `requirements` added to (or names removed from) `target`, formatting kept.
 
     `comments`: a comment for an added requirement (what followed it in a requirements file), written after it.
@@ -122,9 +135,11 @@ def edit_pyproject(text: str, requirements: Sequence[str], *, target: str, remov
 
     refuse_ignored(doc.unwrap())  # Poetry/PDM tables, dynamic dependencies: never edited around
     if kind != "group" and "project" not in doc:
-        msg = ("pyproject.toml has no [project] table, and one holding only dependencies would make the project "
-               "unbuildable (a [project] needs a name); run `corral init` first (for a setup.py/setup.cfg project "
-               "it records the metadata setuptools builds); nothing was changed")
+        msg = (
+            "pyproject.toml has no [project] table, and one holding only dependencies would make the project "
+            "unbuildable (a [project] needs a name); run `corral init` first (for a setup.py/setup.cfg project "
+            "it records the metadata setuptools builds); nothing was changed"
+        )
         raise UsageError(msg)
     if kind == "project":
         project = doc.setdefault("project", tomlkit.table())
@@ -187,9 +202,16 @@ def _append(array: Any, requirements: list[str], comments: Mapping[str, str]) ->
         array.add_line(indent="")  # the closing bracket on its own line
 
 
-def add(ctx: Context, requirements: Sequence[str], *, group: str | None = None, optional: str | None = None,
-        engine: str | None = None, progress: Progress | None = None,
-        tool_values: Mapping[str, Any] | None = None) -> ChangeReport:
+def add(
+    ctx: Context,
+    requirements: Sequence[str],
+    *,
+    group: str | None = None,
+    optional: str | None = None,
+    engine: str | None = None,
+    progress: Progress | None = None,
+    tool_values: Mapping[str, Any] | None = None,
+) -> ChangeReport:
     """Record, lock and install `requirements` into project, group or extra; all or nothing.
 
     `tool_values` are `[tool.corral]` keys changed in the same transaction (e.g. `default-groups` for a kernel).
@@ -200,13 +222,18 @@ def add(ctx: Context, requirements: Sequence[str], *, group: str | None = None, 
     resolved = [resolve_requirement(ctx, r) for r in requirements]
     _refuse_duplicates(resolved)
     _refuse_itself(ctx, resolved, target)
-    return _change(ctx, [(target, resolved)], remove=False, engine=engine, progress=progress,
-                   tool_values=tool_values)
+    return _change(ctx, [(target, resolved)], remove=False, engine=engine, progress=progress, tool_values=tool_values)
 
 
-def record(ctx: Context, placed: Mapping[str, Sequence[str]], *, comments: Mapping[str, str] | None = None,
-           prefer: Mapping[str, str] | None = None, engine: str | None = None,
-           progress: Progress | None = None) -> ChangeReport:
+def record(
+    ctx: Context,
+    placed: Mapping[str, Sequence[str]],
+    *,
+    comments: Mapping[str, str] | None = None,
+    prefer: Mapping[str, str] | None = None,
+    engine: str | None = None,
+    progress: Progress | None = None,
+) -> ChangeReport:
     """`add` into several places at once (target -> requirements, targets as `target_of` names them); all or nothing.
 
     Args:
@@ -230,8 +257,13 @@ def record(ctx: Context, placed: Mapping[str, Sequence[str]], *, comments: Mappi
         _refuse_duplicates(resolved)
         _refuse_itself(ctx, resolved, target)
         edits.append((target, resolved))
-        notes.update({new: comments[old] for old, new in zip(requirements, resolved, strict=True)
-                      if comments and comments.get(old)})
+        notes.update(
+            {
+                new: comments[old]
+                for old, new in zip(requirements, resolved, strict=True)
+                if comments and comments.get(old)
+            }
+        )
     return _change(ctx, edits, remove=False, engine=engine, progress=progress, comments=notes, prefer=prefer)
 
 
@@ -264,14 +296,23 @@ def _refuse_itself(ctx: Context, requirements: Sequence[str], target: str) -> No
             continue
         if requirement.extras and target != "project":
             continue
-        msg = (f"{text!r} names this project itself ([project].name = {own!r} in pyproject.toml), so it cannot be "
-               "a dependency: recording it would install nothing and `import` would not find the package from the "
-               f'index; rename the project in pyproject.toml (e.g. name = "{own}-app") to depend on it')
+        msg = (
+            f"{text!r} names this project itself ([project].name = {own!r} in pyproject.toml), so it cannot be "
+            "a dependency: recording it would install nothing and `import` would not find the package from the "
+            f'index; rename the project in pyproject.toml (e.g. name = "{own}-app") to depend on it'
+        )
         raise UsageError(msg)
 
 
-def remove(ctx: Context, names: Sequence[str], *, group: str | None = None, optional: str | None = None,
-           engine: str | None = None, progress: Progress | None = None) -> ChangeReport:
+def remove(
+    ctx: Context,
+    names: Sequence[str],
+    *,
+    group: str | None = None,
+    optional: str | None = None,
+    engine: str | None = None,
+    progress: Progress | None = None,
+) -> ChangeReport:
     """Drop `names` from project, group or extra; re-lock, sync, commit; all or nothing."""
     if not names:
         raise UsageError("name at least one package to remove")
@@ -297,9 +338,17 @@ def _context_seeing(ctx: Context, root: Path, data: dict[str, Any]) -> Context:
     return ctx.derive(project=Project(root=root, data=data))
 
 
-def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, engine: str | None,
-            progress: Progress | None, tool_values: Mapping[str, Any] | None = None,
-            comments: Mapping[str, str] | None = None, prefer: Mapping[str, str] | None = None) -> ChangeReport:
+def _change(
+    ctx: Context,
+    edits: list[tuple[str, list[str]]],
+    *,
+    remove: bool,
+    engine: str | None,
+    progress: Progress | None,
+    tool_values: Mapping[str, Any] | None = None,
+    comments: Mapping[str, str] | None = None,
+    prefer: Mapping[str, str] | None = None,
+) -> ChangeReport:
     """Edit each (target, requirements) of `edits`, lock, install, then commit pyproject.toml and pylock.toml."""
     import tomlkit
 
@@ -328,21 +377,32 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
         if tool_values:
             ctx = _context_seeing(ctx, root, data)
         old_versions = locked_versions(lock_path)
-        new_lock = render_lock(ctx, data, project_root=root, source=str(pyproject), previous=lock_path,
-                               candidates=[] if remove else requirements, progress=progress, prefer=prefer)
+        new_lock = render_lock(
+            ctx,
+            data,
+            project_root=root,
+            source=str(pyproject),
+            previous=lock_path,
+            candidates=[] if remove else requirements,
+            progress=progress,
+            prefer=prefer,
+        )
         checkpoint("add.after-lock")
         candidate = _write_candidate(root, new_lock)
         try:
             before = EnvSnapshot.take(_project_env(ctx, progress))
-            selection, undo_selection = _kept_selection(project.env_path, candidate, lock_path,
-                                                        [t for t, _ in edits])
+            selection, undo_selection = _kept_selection(project.env_path, candidate, lock_path, [t for t, _ in edits])
             try:
-                sync_report = _install(ctx, candidate, selection=selection, engine=engine, progress=progress,
-                                       requirements=requirements)
+                sync_report = _install(
+                    ctx, candidate, selection=selection, engine=engine, progress=progress, requirements=requirements
+                )
                 checkpoint("add.after-install")
-                commit_files(root, {"pyproject.toml": new_text.encode("utf-8"),
-                                    LOCK_FILE: new_lock.encode("utf-8")},
-                             paths=ctx.paths, before_commit=lambda: clear_stamp(project.env_path))
+                commit_files(
+                    root,
+                    {"pyproject.toml": new_text.encode("utf-8"), LOCK_FILE: new_lock.encode("utf-8")},
+                    paths=ctx.paths,
+                    before_commit=lambda: clear_stamp(project.env_path),
+                )
             except BaseException as err:
                 if "txn" not in pending(ctx.paths, root):  # not committed: nothing recorded, so nothing installed
                     _undo_install(ctx, before, lock_path, selection=undo_selection, engine=engine)
@@ -354,13 +414,20 @@ def _change(ctx: Context, edits: list[tuple[str, list[str]]], *, remove: bool, e
             with contextlib.suppress(OSError):
                 candidate.unlink()
     added, dropped, updated = diff_versions(old_versions, text_versions(new_lock))
-    lock_info = {"added": [{"name": n, "version": v} for n, v in added],
-                 "removed": [{"name": n, "version": v} for n, v in dropped],
-                 "updated": [{"name": n, "old": o, "new": v} for n, o, v in updated]}
+    lock_info = {
+        "added": [{"name": n, "version": v} for n, v in added],
+        "removed": [{"name": n, "version": v} for n, v in dropped],
+        "updated": [{"name": n, "old": o, "new": v} for n, o, v in updated],
+    }
     placed = {target: listed for target, listed in edits if listed}
-    return ChangeReport(action="remove" if remove else "add", target=", ".join(placed) or "lock",
-                        requirements=requirements, lock=lock_info, sync=sync_report,
-                        placed=placed if len(placed) > 1 else {})
+    return ChangeReport(
+        action="remove" if remove else "add",
+        target=", ".join(placed) or "lock",
+        requirements=requirements,
+        lock=lock_info,
+        sync=sync_report,
+        placed=placed if len(placed) > 1 else {},
+    )
 
 
 def _write_candidate(root: Path, text: str) -> Path:
@@ -391,8 +458,11 @@ def _project_env(ctx: Context, progress: Progress | None) -> Path:
         from corral.services.recreate import recreate
 
         if progress:
-            progress("rebuilding", f"{env} from the lock first: corral has no record of making it here "
-                     "(`corral allow` keeps an env you made yourself)")
+            progress(
+                "rebuilding",
+                f"{env} from the lock first: corral has no record of making it here "
+                "(`corral allow` keeps an env you made yourself)",
+            )
         recreate(ctx)
     return env
 
@@ -420,27 +490,43 @@ def _kept_selection(env: Path, candidate: Path, old_lock: Path, targets: Sequenc
     return kept, undo
 
 
-def _undo_install(ctx: Context, before: EnvSnapshot, old_lock: Path, *, selection: Selection,
-                  engine: str | None) -> None:
+def _undo_install(
+    ctx: Context, before: EnvSnapshot, old_lock: Path, *, selection: Selection, engine: str | None
+) -> None:
     """Put the env back: delete what the failed change added (half-copied folders too), re-apply the old lock."""
     from corral.services.sync.apply import apply_lock
 
     before.remove_added()
     if old_lock.is_file():
         with contextlib.suppress(Exception):
-            apply_lock(ctx, before.env, old_lock, selection=selection, engine=engine,
-                       project_root=ctx.require_project().root)
+            apply_lock(
+                ctx, before.env, old_lock, selection=selection, engine=engine, project_root=ctx.require_project().root
+            )
 
 
-def _install(ctx: Context, candidate: Path, *, selection: Selection, engine: str | None,
-             progress: Progress | None, requirements: list[str]) -> dict[str, Any]:
+def _install(
+    ctx: Context,
+    candidate: Path,
+    *,
+    selection: Selection,
+    engine: str | None,
+    progress: Progress | None,
+    requirements: list[str],
+) -> dict[str, Any]:
     """Apply the candidate lock to the project env; the caller puts the env back on failure."""
     from corral.services.sync.apply import apply_lock
 
     project = ctx.require_project()
     try:
-        report = apply_lock(ctx, project.env_path, candidate, selection=selection, engine=engine,
-                            project_root=project.root, progress=progress)
+        report = apply_lock(
+            ctx,
+            project.env_path,
+            candidate,
+            selection=selection,
+            engine=engine,
+            project_root=project.root,
+            progress=progress,
+        )
     except BaseException as err:
         if isinstance(err, CorralError) and not isinstance(err, (UsageError, NoSpace)):
             culprit = _culprit(str(err) + getattr(err, "output", ""), requirements)
@@ -455,8 +541,14 @@ def _stamp(ctx: Context, lock_path: Path, selection: Selection, sync_report: dic
     from corral.services.sync.apply import stamp_env
 
     with contextlib.suppress(OSError):
-        stamp_env(ctx, ctx.require_project().env_path, lock_path, selection=selection,
-                  engine=str(sync_report.get("engine", "uv")), lock_fresh=True)
+        stamp_env(
+            ctx,
+            ctx.require_project().env_path,
+            lock_path,
+            selection=selection,
+            engine=str(sync_report.get("engine", "uv")),
+            lock_fresh=True,
+        )
 
 
 def _culprit(text: str, requirements: list[str]) -> str | None:

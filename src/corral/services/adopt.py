@@ -49,8 +49,13 @@ class AdoptReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"recorded": self.recorded, "lock_only": [{"name": n, "version": v} for n, v in self.lock_only],
-                "locked_first": self.locked_first, "dry_run": self.dry_run, "change": self.change}
+        return {
+            "recorded": self.recorded,
+            "lock_only": [{"name": n, "version": v} for n, v in self.lock_only],
+            "locked_first": self.locked_first,
+            "dry_run": self.dry_run,
+            "change": self.change,
+        }
 
 
 def requirement_for(name: str, version: str) -> str:
@@ -64,8 +69,13 @@ def _floor(version: str) -> str:
     return f"=={version}" if "+" in version else f">={version}"
 
 
-def adopt(ctx: Context, *, dry_run: bool = False, engine: str | None = None,
-          progress: Callable[[str, str], None] | None = None) -> AdoptReport:
+def adopt(
+    ctx: Context,
+    *,
+    dry_run: bool = False,
+    engine: str | None = None,
+    progress: Callable[[str, str], None] | None = None,
+) -> AdoptReport:
     """Record the env's hand-installed distributions (see the module docstring for the rule); lock first if needed.
 
     Raises:
@@ -105,8 +115,9 @@ def _first_lock(ctx: Context, scratch: Path | None, progress: Callable[[str, str
     return path
 
 
-def _plan(ctx: Context, target: Target,
-          lock_path: Path) -> tuple[dict[str, list[str]], list[tuple[str, str]], dict[str, str]]:
+def _plan(
+    ctx: Context, target: Target, lock_path: Path
+) -> tuple[dict[str, list[str]], list[tuple[str, str]], dict[str, str]]:
     """(target -> requirements to record, (name, version) locked only, name -> installed version to lock)."""
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
@@ -116,8 +127,10 @@ def _plan(ctx: Context, target: Target,
 
     drift = lock_drift(target, lock_path)
     if drift is None:
-        msg = (f"cannot compare {target.root} with {lock_path.name}: the env's interpreter is missing or does not "
-               "start; run `corral doctor` for the fix")
+        msg = (
+            f"cannot compare {target.root} with {lock_path.name}: the env's interpreter is missing or does not "
+            "start; run `corral doctor` for the fix"
+        )
         raise EnvError(msg)
     _, extra, other = drift
     changed = {normalize_name(n): (n, v) for n, v in extra} | {normalize_name(n): (n, i) for n, i, _ in other}
@@ -168,9 +181,10 @@ def _required(target: Target, changed: set[str], *, extras_asked: list[Any]) -> 
     asked: dict[str, set[str]] = {}  # name -> the extras something asks of it
     for requirement in [*(r for rs in parsed.values() for r in rs), *extras_asked]:
         asked.setdefault(normalize_name(requirement.name), set()).update(requirement.extras)
-    edges: dict[str, set[str]] = {owner: {normalize_name(r.name) for r in rs
-                                          if _applies(r, environment, asked.get(owner, set()))}
-                                  for owner, rs in parsed.items()}
+    edges: dict[str, set[str]] = {
+        owner: {normalize_name(r.name) for r in rs if _applies(r, environment, asked.get(owner, set()))}
+        for owner, rs in parsed.items()
+    }
     needed = {name for owner, names in edges.items() for name in names if name != owner} & changed
     roots = (set(requires) - changed) | (changed - needed)  # the lock's own, and what will be recorded
     reached: set[str] = set()

@@ -131,11 +131,15 @@ class Settings:
             return Value(_valid(setting, self._flags[name] if given is None else given, flag), "command line")
         if setting.env_var in self._environ:
             where = setting.env_var
-            return Value(_valid(setting, _from_env(setting, self._environ[setting.env_var]), where),
-                         f"env {setting.env_var}")
+            return Value(
+                _valid(setting, _from_env(setting, self._environ[setting.env_var]), where), f"env {setting.env_var}"
+            )
         if name in self._project:
-            return Value(checked_file_value(name, self._project[name], self._project_file), str(self._project_file),
-                         from_project=True)
+            return Value(
+                checked_file_value(name, self._project[name], self._project_file),
+                str(self._project_file),
+                from_project=True,
+            )
         if name in self._uv:  # checked by uv_settings()
             return Value(self._uv[name], f"{self._project_file} [tool.uv]", from_project=True)
         if name in self._user:
@@ -231,12 +235,16 @@ def _valid(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - s
             continue
         reject_control_chars(item, f"{setting.name} value", where, fix=f"set {setting.name} without it")
         if setting.name in {"index-url", "extra-index-urls"} and not _index_ok(item):
-            msg = (f"{where}: {item!r} is not a package index URL; use an https://, http:// or file:// URL "
-                   "(or an absolute path) without spaces")
+            msg = (
+                f"{where}: {item!r} is not a package index URL; use an https://, http:// or file:// URL "
+                "(or an absolute path) without spaces"
+            )
             raise ConfigError(msg)
         if setting.name == "default-groups" and not NAME_RE.match(item):
-            msg = (f"{where}: {item!r} is not a dependency group name (letters, digits and - _ . only); "
-                   "name groups defined in [dependency-groups]")
+            msg = (
+                f"{where}: {item!r} is not a dependency group name (letters, digits and - _ . only); "
+                "name groups defined in [dependency-groups]"
+            )
             raise ConfigError(msg)
         if setting.name in {"python", "venv-dir"} and not item.strip():
             msg = f"{where}: {setting.name} is empty; give a value or remove the setting"

@@ -35,8 +35,9 @@ class Context:
         self.flags = {name: value for name, value in (flags or {}).items() if value is not None}
         self._paths = paths
 
-    def derive(self, *, cwd: Path | None = None, flags: Mapping[str, Any] | None = None,
-               project: Project | None = None) -> Context:
+    def derive(
+        self, *, cwd: Path | None = None, flags: Mapping[str, Any] | None = None, project: Project | None = None
+    ) -> Context:
         """The same command's context for another folder, with more command-line values, or seeing another project.
 
         `cwd`: the folder to act in (its project is looked up again); `flags`: values a caller sets as if given on

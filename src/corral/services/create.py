@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CreatedEnv", "create_env", "pick_creator"]
 
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CreatedEnv:
     """The outcome of a creation."""
@@ -72,8 +73,10 @@ def _check_target(dest: Path) -> None:
     require_utf8_path(dest, "environment folder")  # pyvenv.cfg, activate scripts and records spell it in UTF-8
     if dest.is_symlink() or dest.exists():
         if is_environment(dest):
-            msg = (f"{dest} is already an environment; corral never overwrites one silently: "
-                   "use `corral recreate` or remove it first")
+            msg = (
+                f"{dest} is already an environment; corral never overwrites one silently: "
+                "use `corral recreate` or remove it first"
+            )
             raise EnvExists(msg)
         if dest.is_dir() and not any(dest.iterdir()):
             return
@@ -112,15 +115,42 @@ def create_env(
         from corral.services.transaction import project_lock
 
         with project_lock(project.root):
-            return _create_env(ctx, target, python=python, system_site_packages=system_site_packages, prompt=prompt,
-                               seed=seed, creator=creator, kind=kind, journal_root=project.root)
-    return _create_env(ctx, target, python=python, system_site_packages=system_site_packages, prompt=prompt,
-                       seed=seed, creator=creator, kind=kind, journal_root=None)
+            return _create_env(
+                ctx,
+                target,
+                python=python,
+                system_site_packages=system_site_packages,
+                prompt=prompt,
+                seed=seed,
+                creator=creator,
+                kind=kind,
+                journal_root=project.root,
+            )
+    return _create_env(
+        ctx,
+        target,
+        python=python,
+        system_site_packages=system_site_packages,
+        prompt=prompt,
+        seed=seed,
+        creator=creator,
+        kind=kind,
+        journal_root=None,
+    )
 
 
-def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_packages: bool | None,
-                prompt: str | None, seed: bool | None, creator: str | None, kind: str,
-                journal_root: Path | None) -> CreatedEnv:
+def _create_env(
+    ctx: Context,
+    target: Path,
+    *,
+    python: str | None,
+    system_site_packages: bool | None,
+    prompt: str | None,
+    seed: bool | None,
+    creator: str | None,
+    kind: str,
+    journal_root: Path | None,
+) -> CreatedEnv:
     project = ctx.project
     _check_target(target)
     interpreter, why = choose_interpreter(ctx, python)
@@ -134,9 +164,16 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
         prompt = named.value
     else:
         prompt = named.value or (project.name if project and target == project.env_path else None)
-    request = CreateRequest(dest=target, interpreter=interpreter, system_site_packages=ssp, prompt=prompt,
-                            seed=do_seed, environ=engine_environ(ctx.environ), index_url=settings.value("index-url"),
-                            extra_index_urls=tuple(settings.value("extra-index-urls")))
+    request = CreateRequest(
+        dest=target,
+        interpreter=interpreter,
+        system_site_packages=ssp,
+        prompt=prompt,
+        seed=do_seed,
+        environ=engine_environ(ctx.environ),
+        index_url=settings.value("index-url"),
+        extra_index_urls=tuple(settings.value("extra-index-urls")),
+    )
     existed = target.exists()
     journal = journal_path(ctx.paths, journal_root, "creating") if journal_root is not None and not existed else None
     if journal is not None and journal_root is not None:
@@ -146,10 +183,21 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
         if do_seed:  # offline-first seeding may give an old pip: ask the index for the newest (services.seed)
             from corral.services.seed import freshen_pip
 
-            freshen_pip(target, interpreter, environ=request.environ, index_url=request.index_url,
-                        extra_index_urls=request.extra_index_urls)
-        _mark(target, interpreter, chosen.name, project.root if project else None, kind,
-              {"system_site_packages": ssp, "seed": do_seed, "prompt": prompt})
+            freshen_pip(
+                target,
+                interpreter,
+                environ=request.environ,
+                index_url=request.index_url,
+                extra_index_urls=request.extra_index_urls,
+            )
+        _mark(
+            target,
+            interpreter,
+            chosen.name,
+            project.root if project else None,
+            kind,
+            {"system_site_packages": ssp, "seed": do_seed, "prompt": prompt},
+        )
     except BaseException:
         if not existed:
             from corral.infra.rmtree import remove_tree
@@ -162,14 +210,36 @@ def _create_env(ctx: Context, target: Path, *, python: str | None, system_site_p
         if journal is not None:
             remove_journal(journal)
     recorded = _record_options(ctx, target, ssp=ssp, explicit_ssp=ssp if visible.source == "command line" else None)
-    record_made(ctx.paths, target, kind=kind, project=project.root if project else None,
-                interpreter=interpreter.path, version=interpreter.version, creator=chosen.name)
-    return CreatedEnv(path=target, interpreter=interpreter, interpreter_reason=why, creator=chosen.name,
-                      seeded=do_seed, system_site_packages=ssp, recorded_options=recorded)
+    record_made(
+        ctx.paths,
+        target,
+        kind=kind,
+        project=project.root if project else None,
+        interpreter=interpreter.path,
+        version=interpreter.version,
+        creator=chosen.name,
+    )
+    return CreatedEnv(
+        path=target,
+        interpreter=interpreter,
+        interpreter_reason=why,
+        creator=chosen.name,
+        seeded=do_seed,
+        system_site_packages=ssp,
+        recorded_options=recorded,
+    )
 
 
-def record_made(paths: CorralPaths, env: Path, *, kind: str, project: Path | None, interpreter: str | None,
-                version: str | None, creator: str | None) -> None:
+def record_made(
+    paths: CorralPaths,
+    env: Path,
+    *,
+    kind: str,
+    project: Path | None,
+    interpreter: str | None,
+    version: str | None,
+    creator: str | None,
+) -> None:
     """Note in corral's data folder that corral made `env`: the inventory, and for a project's env the cd-hook's proof.
 
     Neither may fail the command that made the env. Both live in the data folder, so when it cannot take them,
@@ -179,8 +249,9 @@ def record_made(paths: CorralPaths, env: Path, *, kind: str, project: Path | Non
     from corral.services.trust import record_created
 
     try:
-        register_env(paths, path=env, kind=kind, project=project, interpreter=interpreter, version=version,
-                     creator=creator)
+        register_env(
+            paths, path=env, kind=kind, project=project, interpreter=interpreter, version=version, creator=creator
+        )
     except Exception as err:  # noqa: BLE001 - the inventory is a view: any failure is only worth a warning
         lost: str | None = str(err)
     else:
@@ -192,7 +263,8 @@ def record_made(paths: CorralPaths, env: Path, *, kind: str, project: Path | Non
 
         hook = "" if trusted else f"; the cd-hook will not activate it until you run `corral allow {env}`"
         logging.getLogger(__name__).warning(
-            "could not record %s in corral's inventory (%s); `corral envs scan` will find it%s", env, lost, hook)
+            "could not record %s in corral's inventory (%s); `corral envs scan` will find it%s", env, lost, hook
+        )
 
 
 def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str | None:
@@ -238,16 +310,29 @@ def _empty_dir(path: Path) -> None:
                 child.unlink()
 
 
-def _mark(target: Path, interpreter: InterpreterInfo, creator: str, project: Path | None, kind: str,
-          options: dict[str, object]) -> None:
+def _mark(
+    target: Path,
+    interpreter: InterpreterInfo,
+    creator: str,
+    project: Path | None,
+    kind: str,
+    options: dict[str, object],
+) -> None:
     gitignore = target / ".gitignore"
     if not gitignore.exists():
         atomic_write_text(gitignore, "# created by corral: this environment is rebuilt from pyproject.toml\n*\n")
     record = Provenance(
-        corral_version=__version__, creator=creator, location=str(target), interpreter=interpreter.path,
-        interpreter_realpath=interpreter.realpath, python_version=interpreter.version,
-        implementation=interpreter.implementation, project=str(project) if project else None,
-        created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), options=options, kind=kind,
+        corral_version=__version__,
+        creator=creator,
+        location=str(target),
+        interpreter=interpreter.path,
+        interpreter_realpath=interpreter.realpath,
+        python_version=interpreter.version,
+        implementation=interpreter.implementation,
+        project=str(project) if project else None,
+        created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        options=options,
+        kind=kind,
     )
     atomic_write_text(target / PROVENANCE_FILE, json.dumps(record.to_dict(), indent=2) + "\n")
 

@@ -46,9 +46,19 @@ def _fix_order() -> tuple[str, ...]:
     """The order fixes are offered in after a rebuild (or without one): cheap and foundational first."""
     from corral.doctor import drift, interpreter, pip, project, provenance
 
-    return (interpreter.BASE_PATCH_UPGRADE, project.LOCK_MISSING, project.LOCK_STALE, drift.DRIFT_MISSING,
-            drift.DRIFT_EXTRA, drift.DRIFT_VERSION, pip.PIP_MISSING, pip.PIP_OUTDATED, provenance.NOT_MADE_BY_CORRAL,
-            project.ENV_TRACKED, project.ENV_NOT_IGNORED)
+    return (
+        interpreter.BASE_PATCH_UPGRADE,
+        project.LOCK_MISSING,
+        project.LOCK_STALE,
+        drift.DRIFT_MISSING,
+        drift.DRIFT_EXTRA,
+        drift.DRIFT_VERSION,
+        pip.PIP_MISSING,
+        pip.PIP_OUTDATED,
+        provenance.NOT_MADE_BY_CORRAL,
+        project.ENV_TRACKED,
+        project.ENV_NOT_IGNORED,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +112,10 @@ def _refuse_base_interpreter(ctx: Context, root: Path) -> None:
     except InterpreterNotFound:
         return
     if info is not None and info.externally_managed and not info.is_venv:
-        msg = (f"{root} is an externally managed Python {info.version} (PEP 668): corral never installs into it; "
-               f"make an env from it instead: corral venv --python {info.path}")
+        msg = (
+            f"{root} is an externally managed Python {info.version} (PEP 668): corral never installs into it; "
+            f"make an env from it instead: corral venv --python {info.path}"
+        )
         raise EnvError(msg)
 
 
@@ -134,8 +146,9 @@ def fix_table() -> dict[str, Fix]:
     return table
 
 
-def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callable[[str], bool],
-                repairs: Repairs | None = None) -> list[FixOutcome]:
+def apply_fixes(
+    ctx: Context, report: Report, target: Target, *, confirm: Callable[[str], bool], repairs: Repairs | None = None
+) -> list[FixOutcome]:
     """Apply each finding's fix (rebuild first: it covers most others), asking `confirm(question)` before each.
 
     `repairs`: what performs the repairs only a service can (default: `ContextRepairs(ctx)`).
@@ -159,8 +172,15 @@ def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callab
     offered: list[FixAction] = []  # one fix serves all its codes (one sync for every drift)
     for code, finding in sorted(codes.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99):
         fix = table.get(code)
-        if (fix is None or fix.apply is None or not fix.ask or fix.rebuild or (rebuild and fix.covered_by_rebuild)
-                or not finding.fix or fix.apply in offered):
+        if (
+            fix is None
+            or fix.apply is None
+            or not fix.ask
+            or fix.rebuild
+            or (rebuild and fix.covered_by_rebuild)
+            or not finding.fix
+            or fix.apply in offered
+        ):
             continue
         offered.append(fix.apply)
         if not confirm(f"{finding.message}\n  fix: {finding.fix}\n  apply it?"):
@@ -173,8 +193,14 @@ def apply_fixes(ctx: Context, report: Report, target: Target, *, confirm: Callab
     return outcomes
 
 
-def _rebuild(target: Target, codes: Mapping[str, Finding], which: tuple[str, ...], table: Mapping[str, Fix],
-             repairs: Repairs, confirm: Callable[[str], bool]) -> FixOutcome:
+def _rebuild(
+    target: Target,
+    codes: Mapping[str, Finding],
+    which: tuple[str, ...],
+    table: Mapping[str, Fix],
+    repairs: Repairs,
+    confirm: Callable[[str], bool],
+) -> FixOutcome:
     from corral.doctor.interpreter import rebuild_python
 
     base = rebuild_python(codes)
@@ -185,8 +211,9 @@ def _rebuild(target: Target, codes: Mapping[str, Finding], which: tuple[str, ...
             if not confirm(only.question(target)):
                 return FixOutcome(which, False, "skipped")
             return FixOutcome(which, True, only.apply(target, codes, repairs))
-        return FixOutcome(which, False, "this env has no project lock to rebuild from; recreate it with the tool "
-                                        "that made it")
+        return FixOutcome(
+            which, False, "this env has no project lock to rebuild from; recreate it with the tool that made it"
+        )
     question = f"rebuild {target.root} from the lock ({', '.join(which)})" + (f" with {base}" if base else "") + "?"
     if not confirm(question):
         return FixOutcome(which, False, "skipped")

@@ -76,8 +76,14 @@ class ContextHost:
         from corral.services.sync.stamp import is_noop
 
         assert self._project is not None  # noqa: S101 - the target asks only for the project's env
-        return is_noop(env=env, lock_path=lock_path, pyproject=self._project.pyproject, selection_key=selection_key,
-                       frozen=False, environ=self.ctx.environ)
+        return is_noop(
+            env=env,
+            lock_path=lock_path,
+            pyproject=self._project.pyproject,
+            selection_key=selection_key,
+            frozen=False,
+            environ=self.ctx.environ,
+        )
 
     def lock_is_fresh(self, lock_path: Path) -> bool:
         """`lock_path` was written for the project's current inputs."""

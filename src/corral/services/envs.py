@@ -24,8 +24,22 @@ if TYPE_CHECKING:
     from corral.inventory.scan import FoundEnv, Progress
     from corral.services.context import Context
 
-__all__ = ["SORTS", "EnvRow", "GcItem", "GcPlan", "Listing", "ScanResult", "check_removal", "list_envs",
-           "parse_age", "plan_gc", "remove", "run_gc", "safety_refusal", "scan_envs"]
+__all__ = [
+    "SORTS",
+    "EnvRow",
+    "GcItem",
+    "GcPlan",
+    "Listing",
+    "ScanResult",
+    "check_removal",
+    "list_envs",
+    "parse_age",
+    "plan_gc",
+    "remove",
+    "run_gc",
+    "safety_refusal",
+    "scan_envs",
+]
 
 SORTS: Final = ("size", "used", "python")
 THROWAWAY_KINDS: Final = ("script", "tool")
@@ -45,8 +59,13 @@ class EnvRow:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {**self.record.to_dict(), "health": self.health, "health_reason": self.reason, "size": self.size,
-                "exclusive_size": self.exclusive}
+        return {
+            **self.record.to_dict(),
+            "health": self.health,
+            "health_reason": self.reason,
+            "size": self.size,
+            "exclusive_size": self.exclusive,
+        }
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,8 +92,9 @@ def _with_recent_use(record: EnvRecord) -> EnvRecord:
     return record if newest == (record.last_used or 0.0) else replace(record, last_used=newest)
 
 
-def list_envs(ctx: Context, *, sort: str = "used", with_size: bool = True,
-              drift_check: DriftCheck | None = None) -> Listing:
+def list_envs(
+    ctx: Context, *, sort: str = "used", with_size: bool = True, drift_check: DriftCheck | None = None
+) -> Listing:
     """Every env in the inventory with health and size; records of folders that no longer exist are forgotten."""
     if sort not in SORTS:
         msg = f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}"
@@ -91,9 +111,15 @@ def list_envs(ctx: Context, *, sort: str = "used", with_size: bool = True,
             continue
         health = env_health(Path(record.path), drift_check=drift_check)
         measured = counter.measure(record.path) if with_size else None
-        rows.append(EnvRow(record=record, health=health.word, reason=health.reason,
-                           size=measured.bytes if measured else None,
-                           exclusive=measured.exclusive if measured else None))
+        rows.append(
+            EnvRow(
+                record=record,
+                health=health.word,
+                reason=health.reason,
+                size=measured.bytes if measured else None,
+                exclusive=measured.exclusive if measured else None,
+            )
+        )
     if sort == "size":
         rows.sort(key=lambda r: -(r.size or 0))
     elif sort == "python":
@@ -130,10 +156,20 @@ def scan_envs(ctx: Context, folders: Sequence[Path] = (), progress: Progress | N
         roots = default_roots(ctx.environ, home=_home(ctx))
     found = scan(roots, progress)
     now = time.time()
-    records = [EnvRecord(path=str(f.path), kind=f.kind if f.kind in {"project", "script", "tool", "conda"}
-                         else "other", project=f.project, interpreter=f.interpreter, version=f.version,
-                         creator=f.creator, created_at=_ctime(f.path, now), last_used=None, source="scan")
-               for f in found]
+    records = [
+        EnvRecord(
+            path=str(f.path),
+            kind=f.kind if f.kind in {"project", "script", "tool", "conda"} else "other",
+            project=f.project,
+            interpreter=f.interpreter,
+            version=f.version,
+            creator=f.creator,
+            created_at=_ctime(f.path, now),
+            last_used=None,
+            source="scan",
+        )
+        for f in found
+    ]
     with Store.open(ctx.paths) as store:
         added = store.upsert_many(records, keep_existing=True)
         # a known env rebuilt or upgraded since it was recorded: its Python as its files now say

@@ -24,8 +24,9 @@ def _validated(requirements: list[str]) -> list[str]:
     return requirements
 
 
-def with_env(ctx: Context, packages: list[str], *, python: str | None = None,
-             base_env: Path | None = None) -> ScriptEnv:
+def with_env(
+    ctx: Context, packages: list[str], *, python: str | None = None, base_env: Path | None = None
+) -> ScriptEnv:
     """An env with `packages`, layered over `base_env` (the project's env) when given.
 
     The layer sees the base env's packages through a .pth file, so a project's code runs with the extra
@@ -53,9 +54,14 @@ def tool_executable(env: Path, tool: str) -> Path:
     for name in (tool, f"{tool}.exe"):
         if (bin_dir / name).is_file():
             return bin_dir / name
-    provided = sorted(p.name for p in bin_dir.iterdir()
-                      if p.is_file() and not p.name.startswith(("python", "activate", "Activate", "deactivate", "pip")))
-    msg = (f"the package installs no command named {tool!r}"
-           + (f"; it provides: {', '.join(provided)}" if provided else "")
-           + "; use `corral x --from PACKAGE COMMAND`")
+    provided = sorted(
+        p.name
+        for p in bin_dir.iterdir()
+        if p.is_file() and not p.name.startswith(("python", "activate", "Activate", "deactivate", "pip"))
+    )
+    msg = (
+        f"the package installs no command named {tool!r}"
+        + (f"; it provides: {', '.join(provided)}" if provided else "")
+        + "; use `corral x --from PACKAGE COMMAND`"
+    )
     raise UsageError(msg)

@@ -118,8 +118,10 @@ def env_refusal(ctx: Context, env: Path) -> str | None:
         except ValueError:  # a NUL byte: no folder has that name, and no python starts on it
             return f"its pyvenv.cfg home {home!r} is not a path"
         if any(inside(real, r) for r in roots):
-            return (f"its pyvenv.cfg home {home} lies inside the project: corral never starts an interpreter on a "
-                    "base a project ships")
+            return (
+                f"its pyvenv.cfg home {home} lies inside the project: corral never starts an interpreter on a "
+                "base a project ships"
+            )
     return None
 
 

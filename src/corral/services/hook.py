@@ -67,8 +67,9 @@ def _tracked_by_git(env: Path) -> str | None:
     if argv is None:
         return None
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=10,
-                              env=git_environ(os.environ))
+        done = subprocess.run(
+            argv, capture_output=True, text=True, check=False, timeout=10, env=git_environ(os.environ)
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     first = done.stdout.split("\0", 1)[0] if done.returncode == 0 else ""
@@ -96,8 +97,10 @@ def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPath
             return HookDecision(change=deactivate_change(environ) if active else None)
         tracked = _tracked_by_git(wanted) if trust.trusted else None
         if tracked is not None:
-            note = (f"corral: not activating {wanted}: git tracks {tracked} inside it, so a pull can put programs "
-                    "there that corral never installed; untrack the env (`corral doctor --fix`), then cd again")
+            note = (
+                f"corral: not activating {wanted}: git tracks {tracked} inside it, so a pull can put programs "
+                "there that corral never installed; untrack the env (`corral doctor --fix`), then cd again"
+            )
             return HookDecision(change=deactivate_change(environ) if active else None, note=note)
         if trust.trusted:
             if _same_env(str(wanted), active):

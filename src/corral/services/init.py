@@ -44,10 +44,19 @@ class InitReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"root": str(self.root), "created": self.created, "kept": self.kept, "imported": self.imported,
-                "skipped": self.skipped, "changed": self.changed, "python": self.python,
-                "python_version": self.python_version, "python_why": self.python_why, "warnings": self.warnings,
-                "env": str(self.env) if self.env else None}
+        return {
+            "root": str(self.root),
+            "created": self.created,
+            "kept": self.kept,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "changed": self.changed,
+            "python": self.python,
+            "python_version": self.python_version,
+            "python_why": self.python_why,
+            "warnings": self.warnings,
+            "env": str(self.env) if self.env else None,
+        }
 
 
 def _project_name(name: str | None, root: Path) -> str:
@@ -57,8 +66,7 @@ def _project_name(name: str | None, root: Path) -> str:
     return chosen
 
 
-def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Sequence[int],
-                   report: InitReport) -> None:
+def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Sequence[int], report: InitReport) -> None:
     """A fresh pyproject.toml; a requirements.txt beside it becomes [project].dependencies."""
     import tomlkit
 
@@ -87,8 +95,13 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
             array.add_line(indent="")
             groups[group] = array
         report.imported = [str(d) for d in deps] + [f"{d} (group {g})" for g, a in groups.items() for d in a]
-        report.skipped = [*parsed.skipped, *(f"{where}: {line} (the project itself: `corral sync` installs it when "
-                                             "it has a [build-system])" for where, line, _ in parsed.itself)]
+        report.skipped = [
+            *parsed.skipped,
+            *(
+                f"{where}: {line} (the project itself: `corral sync` installs it when it has a [build-system])"
+                for where, line, _ in parsed.itself
+            ),
+        ]
     table["dependencies"] = deps
     doc["project"] = table
     if groups:
@@ -112,13 +125,21 @@ def _name_taken(ctx: Context, name: str) -> list[str]:
     index = index_urls(ctx)[0]
     if not lists_project(index, normalize_name(name)):
         return []
-    return [(f"the project is named {name!r}, like the package {name!r} on {index}: a project cannot depend on a "
-             f"package of its own name, so `corral add {name}` will be refused; to use that package, rename the "
-             "project now ([project].name in pyproject.toml)")]
+    return [
+        (
+            f"the project is named {name!r}, like the package {name!r} on {index}: a project cannot depend on a "
+            f"package of its own name, so `corral add {name}` will be refused; to use that package, rename the "
+            "project now ([project].name in pyproject.toml)"
+        )
+    ]
 
 
 def init_project(
-    ctx: Context, path: Path | None = None, *, python: str | None = None, name: str | None = None,
+    ctx: Context,
+    path: Path | None = None,
+    *,
+    python: str | None = None,
+    name: str | None = None,
     run_backend: bool = False,
 ) -> InitReport:
     """Create or adopt the project at `path` (default: the working folder) and its env.
@@ -163,8 +184,9 @@ def init_project(
     from corral.services.inspection import is_environment
 
     if is_environment(project.env_path):
-        report.kept.append(str(project.env_path.relative_to(root)) if project.env_path.is_relative_to(root)
-                           else str(project.env_path))
+        report.kept.append(
+            str(project.env_path.relative_to(root)) if project.env_path.is_relative_to(root) else str(project.env_path)
+        )
         report.env = project.env_path
     else:
         from corral.services.create import create_env

@@ -17,8 +17,14 @@ from corral.infra.envfiles import read_env
 if TYPE_CHECKING:
     from corral.core.layout import EnvLayout
 
-__all__ = ["EnvInfo", "distribution_requires", "inspect_env", "installed_distributions", "is_environment",
-           "site_packages_dirs"]
+__all__ = [
+    "EnvInfo",
+    "distribution_requires",
+    "inspect_env",
+    "installed_distributions",
+    "is_environment",
+    "site_packages_dirs",
+]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -156,8 +162,10 @@ def inspect_env(path: Path, *, with_size: bool = True, windows: bool | None = No
         raise EnvError(msg) from err
     cfg = env.cfg
     if not cfg.home:
-        msg = (f"{root / 'pyvenv.cfg'} is damaged: it has no `home = ...` line naming the base Python; "
-               "rebuild the env with `corral recreate` (a project's) or delete it and run `corral venv`")
+        msg = (
+            f"{root / 'pyvenv.cfg'} is damaged: it has no `home = ...` line naming the base Python; "
+            "rebuild the env with `corral recreate` (a project's) or delete it and run `corral venv`"
+        )
         raise EnvError(msg)
     python = env.python
     target = os.readlink(python) if python.is_symlink() else None

@@ -63,9 +63,17 @@ class KernelResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"name": self.name, "resource_dir": str(self.resource_dir), "scope": self.scope,
-                "display_name": self.display_name, "argv": self.argv, "env": str(self.env),
-                "installed_ipykernel": self.installed, "recorded": self.recorded, "notes": list(self.notes)}
+        return {
+            "name": self.name,
+            "resource_dir": str(self.resource_dir),
+            "scope": self.scope,
+            "display_name": self.display_name,
+            "argv": self.argv,
+            "env": str(self.env),
+            "installed_ipykernel": self.installed,
+            "recorded": self.recorded,
+            "notes": list(self.notes),
+        }
 
 
 # --- the env -----------------------------------------------------------------------------------------------------
@@ -183,8 +191,14 @@ def _record_ipykernel(ctx: Context, *, engine: str | None, progress: Progress | 
     from corral.services import add_remove as deps
 
     # One transaction: the group, default-groups and the lock change together or not at all.
-    deps.add(ctx, ["ipykernel"], group=JUPYTER_GROUP, engine=engine, progress=progress,
-             tool_values={"default-groups": wanted} if wanted != defaults else None)
+    deps.add(
+        ctx,
+        ["ipykernel"],
+        group=JUPYTER_GROUP,
+        engine=engine,
+        progress=progress,
+        tool_values={"default-groups": wanted} if wanted != defaults else None,
+    )
     recorded["dependency-groups"] = {JUPYTER_GROUP: ["ipykernel"]}
     return True, recorded
 
@@ -212,15 +226,24 @@ def _check_free(ctx: Context, kernels_dir: Path, name: str, env: Path) -> str | 
             if points_at(entry, env):
                 return entry.spec.display_name if entry.spec else None
             other = entry.spec.python if entry.spec else "an unreadable kernel.json"
-            msg = (f"a kernel named {name!r} already exists at {spot} and starts {other}; choose another "
-                   f"--name, or remove it first with `corral kernel remove {name}`")
+            msg = (
+                f"a kernel named {name!r} already exists at {spot} and starts {other}; choose another "
+                f"--name, or remove it first with `corral kernel remove {name}`"
+            )
             raise UsageError(msg)
     msg = f"{spot} exists and is not a kernelspec; move it away or choose another --name"
     raise SafetyRefusal(msg)
 
 
-def add_kernel(ctx: Context, *, name: str | None = None, display_name: str | None = None, scope: str = "user",
-               engine: str | None = None, progress: Progress | None = None) -> KernelResult:
+def add_kernel(
+    ctx: Context,
+    *,
+    name: str | None = None,
+    display_name: str | None = None,
+    scope: str = "user",
+    engine: str | None = None,
+    progress: Progress | None = None,
+) -> KernelResult:
     """Record + install ipykernel in the project's env, then register a kernelspec that starts that env."""
     from corral.kernels.registry import write_kernel_dir
     from corral.kernels.spec import build_spec, default_display_name, default_name, logo_files, validate_name
@@ -238,21 +261,41 @@ def add_kernel(ctx: Context, *, name: str | None = None, display_name: str | Non
         raise EnvError(msg)
     version = env_version(env)
     shown = display_name or previous or default_display_name(project.name, version)
-    spec = build_spec(python=str(env_python(env)), version=version, display_name=shown, env_path=env,
-                      project_root=project.root)
+    spec = build_spec(
+        python=str(env_python(env)), version=version, display_name=shown, env_path=env, project_root=project.root
+    )
     if progress:
         progress("kernel", f"writing {kernels_dir / kernel_name}")
     target = write_kernel_dir(kernels_dir, kernel_name, spec, logo_files(_site_packages(env)))
     records = [r for r in _read_records(ctx) if r["resource_dir"] != str(target)]
-    records.append({"name": kernel_name, "resource_dir": str(target), "scope": scope_name, "env": str(env),
-                    "project": str(project.root), "display_name": spec.display_name})
+    records.append(
+        {
+            "name": kernel_name,
+            "resource_dir": str(target),
+            "scope": scope_name,
+            "env": str(env),
+            "project": str(project.root),
+            "display_name": spec.display_name,
+        }
+    )
     _write_records(ctx, records)
     notes: list[str] = []
     if scope_name == "sys-prefix":
-        notes.append(f"a --sys-prefix kernel is seen only by a Jupyter running from {env}; use --user (the "
-                     "default) for a Jupyter installed elsewhere")
-    return KernelResult(name=kernel_name, resource_dir=target, scope=scope_name, display_name=spec.display_name,
-                        argv=list(spec.argv), env=env, installed=installed, recorded=recorded, notes=tuple(notes))
+        notes.append(
+            f"a --sys-prefix kernel is seen only by a Jupyter running from {env}; use --user (the "
+            "default) for a Jupyter installed elsewhere"
+        )
+    return KernelResult(
+        name=kernel_name,
+        resource_dir=target,
+        scope=scope_name,
+        display_name=spec.display_name,
+        argv=list(spec.argv),
+        env=env,
+        installed=installed,
+        recorded=recorded,
+        notes=tuple(notes),
+    )
 
 
 # --- remove ---------------------------------------------------------------------------------------------------
@@ -301,8 +344,9 @@ def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
         if argv == list(entry.spec.argv) and title == entry.spec.display_name:
             continue
         resources = [p for p in entry.resource_dir.iterdir() if p.is_file() and p.name != "kernel.json"]
-        write_kernel_dir(entry.resource_dir.parent, entry.resource_dir.name, entry.spec.with_argv(argv, title),
-                         resources)
+        write_kernel_dir(
+            entry.resource_dir.parent, entry.resource_dir.name, entry.spec.with_argv(argv, title), resources
+        )
         changed.append(entry.resource_dir)
     for record in _read_records(ctx):
         target = Path(record["resource_dir"])
@@ -312,8 +356,13 @@ def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
             continue
         project = record.get("project")
         shown = retitled(record.get("display_name") or target.name, version)
-        spec = build_spec(python=python, version=version, display_name=shown, env_path=env,
-                          project_root=Path(project) if project else None)
+        spec = build_spec(
+            python=python,
+            version=version,
+            display_name=shown,
+            env_path=env,
+            project_root=Path(project) if project else None,
+        )
         write_kernel_dir(target.parent, target.name, spec, logo_files(_site_packages(env)))
         changed.append(target)
     return changed
@@ -323,7 +372,7 @@ def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
 
 
 def missing_env_note(ctx: Context, env_path: Path) -> str:
-    """"kernel 'x' still starts <env>: ..." for messages about a missing env ("" when no kernel points at it)."""
+    """ "kernel 'x' still starts <env>: ..." for messages about a missing env ("" when no kernel points at it)."""
     try:
         names = [e.name for e in kernels_for_env(env_path, ctx=ctx) if not e.shadowed]
     except Exception:  # noqa: BLE001 - a note must never break the message it decorates
@@ -332,8 +381,10 @@ def missing_env_note(ctx: Context, env_path: Path) -> str:
         return ""
     listed = ", ".join(repr(n) for n in names)
     removals = "; ".join(f"`corral kernel remove {n}`" for n in names)
-    return (f"Jupyter kernel {listed} still starts this env: `corral sync` rebuilds the env and the kernel works "
-            f"again, or drop the kernel with {removals}")
+    return (
+        f"Jupyter kernel {listed} still starts this env: `corral sync` rebuilds the env and the kernel works "
+        f"again, or drop the kernel with {removals}"
+    )
 
 
 def remove_kernels_of_removed_env(ctx: Context, env_path: Path, *, remove: bool) -> list[tuple[str, str]]:

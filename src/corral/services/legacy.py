@@ -17,8 +17,14 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
-__all__ = ["env_python_version", "environment_mismatch", "environment_specific", "legacy_lock_interpreter",
-           "notice_for_env", "render_legacy_lock"]
+__all__ = [
+    "env_python_version",
+    "environment_mismatch",
+    "environment_specific",
+    "legacy_lock_interpreter",
+    "notice_for_env",
+    "render_legacy_lock",
+]
 
 
 def env_python_version(env_path: Path) -> str | None:
@@ -111,10 +117,20 @@ def _lock_environments(lock_path: Path) -> list[str]:
     return [str(m) for m in wanted] if isinstance(wanted, list) else []
 
 
-def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: InterpreterInfo, project_root: Path,
-                       source: str, previous: Path | None, upgrade: bool, upgrade_packages: Sequence[str],
-                       candidates: Sequence[str], progress: Callable[[str, str], None] | None,
-                       prefer: Mapping[str, str] | None = None) -> str:
+def render_legacy_lock(
+    ctx: Context,
+    data: Mapping[str, Any],
+    *,
+    interpreter: InterpreterInfo,
+    project_root: Path,
+    source: str,
+    previous: Path | None,
+    upgrade: bool,
+    upgrade_packages: Sequence[str],
+    candidates: Sequence[str],
+    progress: Callable[[str, str], None] | None,
+    prefer: Mapping[str, str] | None = None,
+) -> str:
     """The pylock.toml text for a Python 2.7 project, resolved by pip-tools in that Python (environment-specific).
 
     `prefer` (name -> version) wins over the previous lock's pins while the requirements allow it (adopt).
@@ -132,13 +148,22 @@ def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: In
     requirements += [(("group", g), r) for g in deps.group_names for r in deps.expand_group(g)]
     requirements += [(("extra", e), r) for e in deps.extra_names for r in deps.optional[e]]
     if progress:
-        progress("resolving", f"{len(requirements)} requirements with pip-tools in Python {interpreter.version} "
-                              "(uv cannot resolve for Python < 3.6)")
+        progress(
+            "resolving",
+            f"{len(requirements)} requirements with pip-tools in Python {interpreter.version} "
+            "(uv cannot resolve for Python < 3.6)",
+        )
     request = LegacyRequest(
-        interpreter=interpreter, requirements=requirements, index_urls=index_urls(ctx),
+        interpreter=interpreter,
+        requirements=requirements,
+        index_urls=index_urls(ctx),
         pins=_previous_pins(previous, upgrade=upgrade, skip=upgrade_packages, prefer=prefer),
-        project_root=project_root, data_dir=ctx.paths.data, cache_dir=ctx.paths.cache / "legacy-lock",
-        environ=ctx.environ, make_env=lambda dest: _make_toolchain_env(ctx, interpreter, dest))
+        project_root=project_root,
+        data_dir=ctx.paths.data,
+        cache_dir=ctx.paths.cache / "legacy-lock",
+        environ=ctx.environ,
+        make_env=lambda dest: _make_toolchain_env(ctx, interpreter, dest),
+    )
     try:
         resolver: PipToolsResolver = load_resolver("pip-tools")  # type: ignore[assignment]  # the table row
         result = resolver.resolve(request)
@@ -147,19 +172,31 @@ def render_legacy_lock(ctx: Context, data: Mapping[str, Any], *, interpreter: In
         head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
         raise LockError(head + reason) from err
     if progress:
-        progress("note", f"environment-specific lock, resolved by {result.resolved_by}: it installs only there "
-                         "(`environments` in pylock.toml); lock again on another platform")
-    notes = ["Environment-specific lock: uv cannot resolve for Python < 3.6, so it was resolved by",
-             f"{result.resolved_by}; it installs only where `environments` matches."]
-    doc = LockDocument(requires_python=deps.requires_python, extras=deps.extra_names,
-                       dependency_groups=deps.group_names, default_groups=default_groups(ctx, deps.group_names),
-                       packages=merge_exports(result.exports, result.graph), inputs_hash=lock_inputs_hash(ctx, data),
-                       environments=result.environments, notes=notes)
+        progress(
+            "note",
+            f"environment-specific lock, resolved by {result.resolved_by}: it installs only there "
+            "(`environments` in pylock.toml); lock again on another platform",
+        )
+    notes = [
+        "Environment-specific lock: uv cannot resolve for Python < 3.6, so it was resolved by",
+        f"{result.resolved_by}; it installs only where `environments` matches.",
+    ]
+    doc = LockDocument(
+        requires_python=deps.requires_python,
+        extras=deps.extra_names,
+        dependency_groups=deps.group_names,
+        default_groups=default_groups(ctx, deps.group_names),
+        packages=merge_exports(result.exports, result.graph),
+        inputs_hash=lock_inputs_hash(ctx, data),
+        environments=result.environments,
+        notes=notes,
+    )
     return render_pylock(doc)
 
 
-def _previous_pins(previous: Path | None, *, upgrade: bool, skip: Sequence[str],
-                   prefer: Mapping[str, str] | None) -> dict[str, str]:
+def _previous_pins(
+    previous: Path | None, *, upgrade: bool, skip: Sequence[str], prefer: Mapping[str, str] | None
+) -> dict[str, str]:
     """Versions (name -> version) of the previous lock's index packages (one each), then `prefer` over them."""
     from corral.core.names import normalize_name
     from corral.core.pylock_check import check_lock
@@ -190,6 +227,13 @@ def _make_toolchain_env(ctx: Context, interpreter: InterpreterInfo, dest: Path) 
     from corral.services.lock import index_urls
 
     urls = index_urls(ctx)
-    load_creator("virtualenv").create(CreateRequest(dest=dest, interpreter=interpreter, seed=True,
-                                                    environ=engine_environ(ctx.environ), index_url=urls[0],
-                                                    extra_index_urls=tuple(urls[1:])))
+    load_creator("virtualenv").create(
+        CreateRequest(
+            dest=dest,
+            interpreter=interpreter,
+            seed=True,
+            environ=engine_environ(ctx.environ),
+            index_url=urls[0],
+            extra_index_urls=tuple(urls[1:]),
+        )
+    )

@@ -29,8 +29,21 @@ if TYPE_CHECKING:
     from corral.services.context import Context
     from corral.services.project import Project
 
-__all__ = ["LOCK_FILE", "LockReport", "default_groups", "diff_versions", "ensure_lock", "index_urls", "is_fresh",
-           "lock", "lock_inputs_hash", "lock_python", "locked_versions", "render_lock", "text_versions"]
+__all__ = [
+    "LOCK_FILE",
+    "LockReport",
+    "default_groups",
+    "diff_versions",
+    "ensure_lock",
+    "index_urls",
+    "is_fresh",
+    "lock",
+    "lock_inputs_hash",
+    "lock_python",
+    "locked_versions",
+    "render_lock",
+    "text_versions",
+]
 
 PYPI = "https://pypi.org/simple"
 Progress = Callable[[str, str], None]
@@ -50,11 +63,15 @@ class LockReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"path": str(self.path), "written": self.written, "packages": self.packages,
-                "added": [{"name": n, "version": v} for n, v in self.added],
-                "removed": [{"name": n, "version": v} for n, v in self.removed],
-                "updated": [{"name": n, "old": o, "new": v} for n, o, v in self.updated],
-                "seconds": round(self.seconds, 3)}
+        return {
+            "path": str(self.path),
+            "written": self.written,
+            "packages": self.packages,
+            "added": [{"name": n, "version": v} for n, v in self.added],
+            "removed": [{"name": n, "version": v} for n, v in self.removed],
+            "updated": [{"name": n, "old": o, "new": v} for n, o, v in self.updated],
+            "seconds": round(self.seconds, 3),
+        }
 
 
 # ---------------------------------------------------------------- inputs
@@ -63,8 +80,13 @@ class LockReport:
 def index_urls(ctx: Context) -> list[str]:
     """[primary, *extras]: settings index-url/extra-index-urls, else UV_/PIP_ environment, else PyPI."""
     settings, env = ctx.settings, ctx.environ
-    primary = settings.value("index-url") or env.get("UV_INDEX_URL") or env.get("UV_DEFAULT_INDEX") \
-        or env.get("PIP_INDEX_URL") or PYPI
+    primary = (
+        settings.value("index-url")
+        or env.get("UV_INDEX_URL")
+        or env.get("UV_DEFAULT_INDEX")
+        or env.get("PIP_INDEX_URL")
+        or PYPI
+    )
     extras = list(settings.value("extra-index-urls") or [])
     if not extras:
         raw = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or ""
@@ -87,8 +109,10 @@ def default_groups(ctx: Context, group_names: Iterable[str]) -> list[str]:
     if unknown and (setting.source == "command line" or setting.source.startswith("env ")):
         defined = ", ".join(sorted(existing)) or "none"
         where = setting.source.removeprefix("env ")
-        msg = (f"{where}: default-groups names {', '.join(map(repr, unknown))}, which pyproject.toml does not "
-               f"define (its groups: {defined}); fix the setting or add the group to [dependency-groups]")
+        msg = (
+            f"{where}: default-groups names {', '.join(map(repr, unknown))}, which pyproject.toml does not "
+            f"define (its groups: {defined}); fix the setting or add the group to [dependency-groups]"
+        )
         raise ConfigError(msg)
     return sorted({g for g in wanted if g in existing})
 
@@ -158,10 +182,20 @@ class _Unset:
 _UNSET = _Unset()
 
 
-def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, source: str = "pyproject.toml",
-                previous: Path | None = None, upgrade: bool = False, upgrade_packages: Sequence[str] = (),
-                candidates: Sequence[str] = (), progress: Progress | None = None,
-                prefer: Mapping[str, str] | None = None, python: str | _Unset | None = _UNSET) -> str:
+def render_lock(
+    ctx: Context,
+    data: Mapping[str, Any],
+    *,
+    project_root: Path,
+    source: str = "pyproject.toml",
+    previous: Path | None = None,
+    upgrade: bool = False,
+    upgrade_packages: Sequence[str] = (),
+    candidates: Sequence[str] = (),
+    progress: Progress | None = None,
+    prefer: Mapping[str, str] | None = None,
+    python: str | _Unset | None = _UNSET,
+) -> str:
     """The pylock.toml text for the parsed pyproject `data` (raises LockError naming the failing requirement).
 
     `prefer`: name -> version kept when the requirements allow it, over the previous lock's pin (adopt).
@@ -181,24 +215,48 @@ def render_lock(ctx: Context, data: Mapping[str, Any], *, project_root: Path, so
     chosen = lock_python(ctx) if isinstance(python, _Unset) else python
     legacy = legacy_lock_interpreter(ctx, chosen)
     if legacy is not None:  # Python < 3.6: uv cannot resolve; pip-tools does, in that Python (resolvers/legacy.py)
-        return render_legacy_lock(ctx, data, interpreter=legacy, project_root=project_root, source=source,
-                                  previous=previous, upgrade=upgrade, upgrade_packages=upgrade_packages,
-                                  prefer=prefer, candidates=candidates, progress=progress)
+        return render_legacy_lock(
+            ctx,
+            data,
+            interpreter=legacy,
+            project_root=project_root,
+            source=source,
+            previous=previous,
+            upgrade=upgrade,
+            upgrade_packages=upgrade_packages,
+            prefer=prefer,
+            candidates=candidates,
+            progress=progress,
+        )
     version = resolution_version(ctx, project_root, data, python=chosen, progress=progress)
     pins = [] if upgrade else _pins(previous, prefer, urls[0])
-    request = UvRequest(data=data, project_root=project_root, version=version, python=chosen, index_urls=urls,
-                        pins=pins, upgrade_packages=upgrade_packages, candidates=candidates,
-                        group_names=deps.group_names, extra_names=deps.extra_names,
-                        requires_python=deps.requires_python, environ=engine_environ(ctx.environ))
+    request = UvRequest(
+        data=data,
+        project_root=project_root,
+        version=version,
+        python=chosen,
+        index_urls=urls,
+        pins=pins,
+        upgrade_packages=upgrade_packages,
+        candidates=candidates,
+        group_names=deps.group_names,
+        extra_names=deps.extra_names,
+        requires_python=deps.requires_python,
+        environ=engine_environ(ctx.environ),
+    )
     if progress:
         progress("resolving", f"{len(deps.all_requirements())} requirements with uv")
     resolver: UvResolver = load_resolver("uv")  # type: ignore[assignment]  # the table row for "uv"
     result = resolver.resolve(request)
     exports = result.exports + project_entry(data, result.exports, result.graph)
-    doc = LockDocument(requires_python=deps.requires_python, extras=deps.extra_names,
-                       dependency_groups=deps.group_names,
-                       default_groups=default_groups(ctx, deps.group_names),
-                       packages=merge_exports(exports, result.graph), inputs_hash=lock_inputs_hash(ctx, data))
+    doc = LockDocument(
+        requires_python=deps.requires_python,
+        extras=deps.extra_names,
+        dependency_groups=deps.group_names,
+        default_groups=default_groups(ctx, deps.group_names),
+        packages=merge_exports(exports, result.graph),
+        inputs_hash=lock_inputs_hash(ctx, data),
+    )
     return render_pylock(doc)
 
 
@@ -211,9 +269,12 @@ def _pins(previous: Path | None, prefer: Mapping[str, str] | None, index: str) -
         except (LockError, ConfigError):
             packages = []  # a damaged previous lock only costs the kept pins
     wanted = {normalize_name(n): (n, v) for n, v in (prefer or {}).items()}
-    pins = [(p["name"], p["version"], p["index"]) for p in packages
-            if all(isinstance(p.get(k), str) for k in ("name", "version", "index"))
-            and normalize_name(p["name"]) not in wanted]
+    pins = [
+        (p["name"], p["version"], p["index"])
+        for p in packages
+        if all(isinstance(p.get(k), str) for k in ("name", "version", "index"))
+        and normalize_name(p["name"]) not in wanted
+    ]
     return pins + [(n, v, index) for n, v in wanted.values()]
 
 
@@ -248,17 +309,27 @@ def diff_versions(old: Mapping[str, set[str]], new: Mapping[str, set[str]]) -> t
     """(added, removed, updated) between two name -> versions maps."""
     added = [(n, ", ".join(sorted(new[n]))) for n in sorted(set(new) - set(old))]
     removed = [(n, ", ".join(sorted(old[n]))) for n in sorted(set(old) - set(new))]
-    updated = [(n, ", ".join(sorted(old[n])), ", ".join(sorted(new[n])))
-               for n in sorted(set(old) & set(new)) if old[n] != new[n]]
+    updated = [
+        (n, ", ".join(sorted(old[n])), ", ".join(sorted(new[n])))
+        for n in sorted(set(old) & set(new))
+        if old[n] != new[n]
+    ]
     return added, removed, updated
 
 
 # ---------------------------------------------------------------- commands
 
 
-def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str] = (), check: bool = False,
-         pyproject_path: Path | None = None, lock_path: Path | None = None,
-         progress: Progress | None = None) -> LockReport:
+def lock(
+    ctx: Context,
+    *,
+    upgrade: bool = False,
+    upgrade_packages: Sequence[str] = (),
+    check: bool = False,
+    pyproject_path: Path | None = None,
+    lock_path: Path | None = None,
+    progress: Progress | None = None,
+) -> LockReport:
     """Resolve and write pylock.toml (kept pins unless upgrading); `check` raises LockOutdated when stale."""
     from corral.infra.fs import atomic_write_text
     from corral.services.transaction import project_lock
@@ -280,8 +351,17 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
         data = read_toml(pyproject)
         _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
         python, from_env = _python_choice(ctx)
-        text = render_lock(ctx, data, project_root=project.root, source=str(pyproject), previous=target,
-                           upgrade=upgrade, upgrade_packages=upgrade_packages, progress=progress, python=python)
+        text = render_lock(
+            ctx,
+            data,
+            project_root=project.root,
+            source=str(pyproject),
+            previous=target,
+            upgrade=upgrade,
+            upgrade_packages=upgrade_packages,
+            progress=progress,
+            python=python,
+        )
         old_text = read_bytes(target).decode("utf-8", errors="replace") if target.is_file() else None
         written = text != old_text
         if written:
@@ -290,8 +370,15 @@ def lock(ctx: Context, *, upgrade: bool = False, upgrade_packages: Sequence[str]
             _stamp(ctx, data, text, python=python, from_env=from_env)
     new = text_versions(text)
     added, removed, updated = diff_versions(text_versions(old_text) if old_text else {}, new)
-    return LockReport(path=target, written=written, packages=sum(len(v) for v in new.values()), added=added,
-                      removed=removed, updated=updated, seconds=time.monotonic() - started)
+    return LockReport(
+        path=target,
+        written=written,
+        packages=sum(len(v) for v in new.values()),
+        added=added,
+        removed=removed,
+        updated=updated,
+        seconds=time.monotonic() - started,
+    )
 
 
 def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | None, from_env: bool) -> None:
@@ -301,27 +388,55 @@ def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | No
 
     project = ctx.require_project()
     packages = check_lock(parse_toml(text, origin=LOCK_FILE), origin=LOCK_FILE).get("packages", [])
-    local = sorted({str(table["path"]) for p in packages for key in ("directory", "archive", "sdist")
-                    if isinstance(table := p.get(key), dict) and isinstance(table.get("path"), str)})
+    local = sorted(
+        {
+            str(table["path"])
+            for p in packages
+            for key in ("directory", "archive", "sdist")
+            if isinstance(table := p.get(key), dict) and isinstance(table.get("path"), str)
+        }
+    )
     own = normalize_name(str((data.get("project") or {}).get("name", "")))
-    depended_on = any(normalize_name(str(d.get("name", ""))) == own for p in packages
-                      for d in p.get("dependencies", []) if isinstance(d, dict))
+    depended_on = any(
+        normalize_name(str(d.get("name", ""))) == own
+        for p in packages
+        for d in p.get("dependencies", [])
+        if isinstance(d, dict)
+    )
     declared = (data.get("project") or {}).get("dynamic")
     dynamic = isinstance(declared, list) and "version" in declared
     # the version reaches the resolution only when a locked package depends on the project
-    files = [str(p.relative_to(project.root)) for p in version_files(project.root, data)] if depended_on and dynamic \
+    files = (
+        [str(p.relative_to(project.root)) for p in version_files(project.root, data)]
+        if depended_on and dynamic
         else None
+    )
     trusted = lock_stamp.env_trusted(ctx.paths, project.env_path) if from_env else None
     if (from_env and trusted is not True) or (not from_env and (project.env_path / "pyvenv.cfg").exists()):
         return  # an env corral may come to vouch for (or stop): the next lock chooses its python again
     inputs = lock_stamp.stamp_inputs(
-        root=project.root, pyproject=project.pyproject, lock_path=project.root / LOCK_FILE, env=project.env_path,
-        python=python, from_env=from_env, user_config=ctx.paths.user_config_file, environ=ctx.environ,
-        version=lock_stamp.version_inputs(project.root, files), local_paths=local,
-        trusted=trusted)
-    lock_stamp.write_lock_stamp(ctx.paths, project.root, inputs=inputs, python=python, from_env=from_env,
-                                version_files=files, local_paths=local,
-                                packages=sum(len(v) for v in _by_name(packages).values()))
+        root=project.root,
+        pyproject=project.pyproject,
+        lock_path=project.root / LOCK_FILE,
+        env=project.env_path,
+        python=python,
+        from_env=from_env,
+        user_config=ctx.paths.user_config_file,
+        environ=ctx.environ,
+        version=lock_stamp.version_inputs(project.root, files),
+        local_paths=local,
+        trusted=trusted,
+    )
+    lock_stamp.write_lock_stamp(
+        ctx.paths,
+        project.root,
+        inputs=inputs,
+        python=python,
+        from_env=from_env,
+        version_files=files,
+        local_paths=local,
+        packages=sum(len(v) for v in _by_name(packages).values()),
+    )
 
 
 def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Sequence[str], *, source: str) -> None:
@@ -336,8 +451,10 @@ def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Se
     unknown = [n for n in names if normalize_name(n) not in known]
     if unknown:
         listed = ", ".join(repr(n) for n in unknown)
-        msg = (f"--upgrade-package {listed}: no such package in {lock_path.name} or pyproject.toml, so there is "
-               "no pin to release; check the spelling (`corral tree` lists the locked packages)")
+        msg = (
+            f"--upgrade-package {listed}: no such package in {lock_path.name} or pyproject.toml, so there is "
+            "no pin to release; check the spelling (`corral tree` lists the locked packages)"
+        )
         raise UsageError(msg)
 
 

@@ -55,8 +55,11 @@ def stamp_path(paths: CorralPaths, root: Path) -> Path:
 
 
 def _environ_key(environ: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in sorted(environ.items())
-            if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _NOT_INPUTS}
+    return {
+        k: v
+        for k, v in sorted(environ.items())
+        if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _NOT_INPUTS
+    }
 
 
 def _uv_config_files(environ: Mapping[str, str]) -> list[str]:
@@ -86,9 +89,20 @@ def _local(root: Path, where: str) -> list[Any]:
     return [where, [fingerprint(path / name) for name in _PACKAGE_FILES]]
 
 
-def stamp_inputs(*, root: Path, pyproject: Path, lock_path: Path, env: Path, python: str | None, from_env: bool,
-                 version: list[Any] | None, local_paths: Sequence[str], user_config: Path,
-                 environ: Mapping[str, str], trusted: bool | None) -> dict[str, Any]:
+def stamp_inputs(
+    *,
+    root: Path,
+    pyproject: Path,
+    lock_path: Path,
+    env: Path,
+    python: str | None,
+    from_env: bool,
+    version: list[Any] | None,
+    local_paths: Sequence[str],
+    user_config: Path,
+    environ: Mapping[str, str],
+    trusted: bool | None,
+) -> dict[str, Any]:
     """Everything a re-lock would read, as comparable JSON data (the same code builds and checks a stamp)."""
     from corral.services.sync.stamp import python_pins  # stdlib only
 
@@ -107,17 +121,32 @@ def stamp_inputs(*, root: Path, pyproject: Path, lock_path: Path, env: Path, pyt
     }
 
 
-def write_lock_stamp(paths: CorralPaths, root: Path, *, inputs: dict[str, Any], python: str | None,
-                     from_env: bool, version_files: Sequence[str] | None, local_paths: Sequence[str],
-                     packages: int) -> None:
+def write_lock_stamp(
+    paths: CorralPaths,
+    root: Path,
+    *,
+    inputs: dict[str, Any],
+    python: str | None,
+    from_env: bool,
+    version_files: Sequence[str] | None,
+    local_paths: Sequence[str],
+    packages: int,
+) -> None:
     """Record a lock's inputs (a failure only costs the next `corral lock` its shortcut)."""
     import contextlib
     import secrets
 
     target = stamp_path(paths, root)
-    stamp = {"schema": _SCHEMA, "corral": __version__, "inputs": inputs, "python": python, "from_env": from_env,
-             "version_files": None if version_files is None else list(version_files), "local": list(local_paths),
-             "packages": packages}
+    stamp = {
+        "schema": _SCHEMA,
+        "corral": __version__,
+        "inputs": inputs,
+        "python": python,
+        "from_env": from_env,
+        "version_files": None if version_files is None else list(version_files),
+        "local": list(local_paths),
+        "packages": packages,
+    }
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -134,9 +163,13 @@ def read_lock_stamp(paths: CorralPaths, root: Path) -> dict[str, Any] | None:
     found = read_json_cache(stamp_path(paths, root), follow=False)
     if found is None or found.get("schema") != _SCHEMA or found.get("corral") != __version__:
         return None
-    shaped = (isinstance(found.get("inputs"), dict) and isinstance(found.get("packages"), int)
-              and isinstance(found.get("local"), list) and all(isinstance(p, str) for p in found["local"])
-              and (found.get("python") is None or isinstance(found.get("python"), str)))
+    shaped = (
+        isinstance(found.get("inputs"), dict)
+        and isinstance(found.get("packages"), int)
+        and isinstance(found.get("local"), list)
+        and all(isinstance(p, str) for p in found["local"])
+        and (found.get("python") is None or isinstance(found.get("python"), str))
+    )
     return found if shaped else None
 
 
@@ -162,9 +195,19 @@ def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mappin
     files = stamp.get("version_files")
     if files is not None and not (isinstance(files, list) and all(isinstance(f, str) for f in files)):
         return None
-    inputs = stamp_inputs(root=root, pyproject=pyproject, lock_path=root / LOCK_FILE, env=env, python=python,
-                          from_env=from_env, version=version_inputs(root, files), local_paths=stamp["local"],
-                          user_config=paths.user_config_file, environ=environ, trusted=trusted)
+    inputs = stamp_inputs(
+        root=root,
+        pyproject=pyproject,
+        lock_path=root / LOCK_FILE,
+        env=env,
+        python=python,
+        from_env=from_env,
+        version=version_inputs(root, files),
+        local_paths=stamp["local"],
+        user_config=paths.user_config_file,
+        environ=environ,
+        trusted=trusted,
+    )
     return stamp if inputs == stamp["inputs"] else None
 
 

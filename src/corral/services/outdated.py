@@ -36,8 +36,14 @@ class Outdated:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"name": self.name, "locked": self.locked, "latest_allowed": self.latest_allowed,
-                "latest": self.latest, "allowed": self.allowed, "constraint": self.constraint}
+        return {
+            "name": self.name,
+            "locked": self.locked,
+            "latest_allowed": self.latest_allowed,
+            "latest": self.latest,
+            "allowed": self.allowed,
+            "constraint": self.constraint,
+        }
 
 
 class _Anchors(HTMLParser):
@@ -164,8 +170,14 @@ def outdated(ctx: Context) -> list[Outdated]:
             continue
         spec = constraints.get(key, SpecifierSet())
         allowed = [v for v in newer if spec.contains(v, prereleases=True)]
-        result.append(Outdated(name=key, locked=str(current), latest=str(newer[-1]),
-                               latest_allowed=str(allowed[-1]) if allowed else None,
-                               allowed=bool(allowed) and allowed[-1] == newer[-1],
-                               constraint=", ".join(shown.get(key, [])) or None))
+        result.append(
+            Outdated(
+                name=key,
+                locked=str(current),
+                latest=str(newer[-1]),
+                latest_allowed=str(allowed[-1]) if allowed else None,
+                allowed=bool(allowed) and allowed[-1] == newer[-1],
+                constraint=", ".join(shown.get(key, [])) or None,
+            )
+        )
     return result

@@ -82,13 +82,17 @@ def _inside_project(project: Project, rel: str, *, shipped: bool = False) -> Pat
     if not inside:
         where = "the project folder itself" if real == root else f"{real}, outside the project"
         if shipped:  # the default `.venv` is a symlink (a repository can ship one) leading out of the project
-            msg = (f"refusing {path}: it is a link to {where}, and corral does not follow a link a repository may "
-                   "have shipped; remove the link, or set CORRAL_VENV_DIR (or venv-dir in your user config) to "
-                   "that folder if you made it yourself")
+            msg = (
+                f"refusing {path}: it is a link to {where}, and corral does not follow a link a repository may "
+                "have shipped; remove the link, or set CORRAL_VENV_DIR (or venv-dir in your user config) to "
+                "that folder if you made it yourself"
+            )
             raise ConfigError(msg)
-        msg = (f"{project.pyproject}: refusing [tool.corral] venv-dir = {rel!r}: it names {where}; a project file "
-               'may only place its env in a folder inside the project: use one such as ".venv", or set '
-               "CORRAL_VENV_DIR (or venv-dir in your user config) to keep the env elsewhere")
+        msg = (
+            f"{project.pyproject}: refusing [tool.corral] venv-dir = {rel!r}: it names {where}; a project file "
+            'may only place its env in a folder inside the project: use one such as ".venv", or set '
+            "CORRAL_VENV_DIR (or venv-dir in your user config) to keep the env elsewhere"
+        )
         raise ConfigError(msg)
     return path
 

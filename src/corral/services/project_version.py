@@ -34,8 +34,14 @@ _FIXED_FILES = ("setup.py", "setup.cfg", "PKG-INFO", "VERSION", "version.txt")
 _REQUIREMENT_KEYS = frozenset({"dependencies", "optional-dependencies"})
 
 
-def resolution_version(ctx: Context, root: Path, data: Mapping[str, Any], *, python: str | None,
-                       progress: Callable[[str, str], None] | None = None) -> str:
+def resolution_version(
+    ctx: Context,
+    root: Path,
+    data: Mapping[str, Any],
+    *,
+    python: str | None,
+    progress: Callable[[str, str], None] | None = None,
+) -> str:
     """The version to resolve the project at: static, else its build backend's answer (cached), else "0".
 
     Args:
@@ -85,12 +91,16 @@ def _from_backend(ctx: Context, root: Path, python: str | None) -> str:
     try:
         metadata = read_metadata(ctx, root, python=python, data=read_toml(root / "pyproject.toml"))
     except CorralError as err:
-        msg = (f"the project's version is dynamic and its build backend could not state it ({err}); "
-               "fix the build, or set a static [project] version in pyproject.toml")
+        msg = (
+            f"the project's version is dynamic and its build backend could not state it ({err}); "
+            "fix the build, or set a static [project] version in pyproject.toml"
+        )
         raise LockError(msg) from err
     if not _valid(metadata.version):
-        msg = (f"the project's build backend states version {metadata.version!r}, which is not a PEP 440 version; "
-               "fix the version configuration in pyproject.toml")
+        msg = (
+            f"the project's build backend states version {metadata.version!r}, which is not a PEP 440 version; "
+            "fix the version configuration in pyproject.toml"
+        )
         raise LockError(msg)
     return metadata.version
 
@@ -112,9 +122,19 @@ def version_key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
     project = {k: v for k, v in _table(data, "project").items() if k not in _REQUIREMENT_KEYS}
     rest = {k: v for k, v in data.items() if k not in {"project", "dependency-groups"}}
     git, files = version_state(root, version_files(root, data))
-    blob = json.dumps({"root": str(root.resolve()), "project": project, "pyproject": rest, "git": git,
-                       "files": files, "python": python or "", "corral": __version__},
-                      sort_keys=True, default=str)
+    blob = json.dumps(
+        {
+            "root": str(root.resolve()),
+            "project": project,
+            "pyproject": rest,
+            "git": git,
+            "files": files,
+            "python": python or "",
+            "corral": __version__,
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 

@@ -18,8 +18,18 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
-__all__ = ["PYTHON_VERSION_FILE", "PythonRequest", "choose_interpreter", "find_requested", "interpreter_request",
-           "list_interpreters", "pin", "read_python_version", "unmet_request", "users_python"]
+__all__ = [
+    "PYTHON_VERSION_FILE",
+    "PythonRequest",
+    "choose_interpreter",
+    "find_requested",
+    "interpreter_request",
+    "list_interpreters",
+    "pin",
+    "read_python_version",
+    "unmet_request",
+    "users_python",
+]
 
 PYTHON_VERSION_FILE = ".python-version"
 _PIN_BYTES = 64 * 1024  # a line or a few: pyenv accepts several versions, one per line
@@ -55,8 +65,9 @@ def read_python_version(start: Path) -> tuple[str, Path] | None:
     return None
 
 
-def choose_interpreter(ctx: Context, requested: str | None = None, *,
-                       users_first: bool = False) -> tuple[InterpreterInfo, str]:
+def choose_interpreter(
+    ctx: Context, requested: str | None = None, *, users_first: bool = False
+) -> tuple[InterpreterInfo, str]:
     """The interpreter a command should use, and why (flag, setting, .python-version, requires-python, default).
 
     `users_first` (`corral init`, as uv does): when neither a flag, a setting nor a .python-version asks for one,
@@ -115,13 +126,17 @@ def find_requested(ctx: Context, spec: PythonSpec, source: str, *, folder: Path 
         raise ConfigError(msg) from err
     root = os.path.realpath(ctx.project.root if ctx.project else folder)
     if inside(real, root):
-        msg = (f"{source} names {spec.path}, a program inside the project, and corral never runs one a project "
-               f"ships; name a version there (such as 3.12), or pass --python {spec.path} to use it yourself")
+        msg = (
+            f"{source} names {spec.path}, a program inside the project, and corral never runs one a project "
+            f"ships; name a version there (such as 3.12), or pass --python {spec.path} to use it yourself"
+        )
         raise ConfigError(msg)
     if not ctx.finder.knows(path):
-        msg = (f"{source} names {spec.path}, which is not an interpreter corral found (`corral python list`); a "
-               "project file may name a version (such as 3.12) or a found interpreter: pass --python "
-               f"{spec.path} (or set CORRAL_PYTHON) to use another one yourself")
+        msg = (
+            f"{source} names {spec.path}, which is not an interpreter corral found (`corral python list`); a "
+            "project file may name a version (such as 3.12) or a found interpreter: pass --python "
+            f"{spec.path} (or set CORRAL_PYTHON) to use another one yourself"
+        )
         raise ConfigError(msg)
     return ctx.finder.from_path(path)
 
@@ -208,8 +223,11 @@ def interpreter_request(ctx: Context) -> PythonRequest | None:
     """
     setting = ctx.settings.get("python")
     if setting.value:
-        return PythonRequest(PythonSpec.parse(str(setting.value)), f"the `python` setting ({setting.source})",
-                             _project_folder(ctx) if setting.from_project else None)
+        return PythonRequest(
+            PythonSpec.parse(str(setting.value)),
+            f"the `python` setting ({setting.source})",
+            _project_folder(ctx) if setting.from_project else None,
+        )
     pinned = read_python_version(ctx.project.root if ctx.project else ctx.cwd)
     if pinned is not None:
         text, where = pinned
@@ -219,8 +237,11 @@ def interpreter_request(ctx: Context) -> PythonRequest | None:
             msg = f"{where}: {err}"
             raise ConfigError(msg) from err
     if ctx.project and ctx.project.requires_python:
-        return PythonRequest(PythonSpec.parse(ctx.project.requires_python),
-                             f"requires-python in {ctx.project.pyproject}", ctx.project.root)
+        return PythonRequest(
+            PythonSpec.parse(ctx.project.requires_python),
+            f"requires-python in {ctx.project.pyproject}",
+            ctx.project.root,
+        )
     return None
 
 

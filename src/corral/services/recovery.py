@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ensure_recovered", "pending", "recover_project"]
 
+
 def pending(project_root: Path, paths: CorralPaths | None = None) -> bool:
     """True when a journal of unfinished work or a killed writer's temporary file is left (a few `lstat`s)."""
     from corral.infra.journals import partial_writes
@@ -39,8 +40,12 @@ def recover_project(project_root: Path, paths: CorralPaths | None = None) -> lis
     from corral.services.create import finish_interrupted_creation
 
     paths = _paths(paths)
-    done = [transaction.recover(project_root, paths=paths), recreate.recover(project_root, paths),
-            finish_interrupted_creation(paths, project_root), _remove_partial_writes(project_root)]
+    done = [
+        transaction.recover(project_root, paths=paths),
+        recreate.recover(project_root, paths),
+        finish_interrupted_creation(paths, project_root),
+        _remove_partial_writes(project_root),
+    ]
     return [outcome for outcome in done if outcome]
 
 

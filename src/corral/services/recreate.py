@@ -43,8 +43,14 @@ class RecreateReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"env": str(self.env), "python": self.python, "source": self.source, "packages": self.packages,
-                "atomic_swap": self.atomic, "notes": list(self.notes)}
+        return {
+            "env": str(self.env),
+            "python": self.python,
+            "source": self.source,
+            "packages": self.packages,
+            "atomic_swap": self.atomic,
+            "notes": list(self.notes),
+        }
 
 
 def _journal(project_root: Path, paths: CorralPaths | None) -> Path:
@@ -146,8 +152,16 @@ def recover(project_root: Path, paths: CorralPaths | None = None) -> str | None:
     return outcome
 
 
-def _register_final(paths: CorralPaths, env: Path, build: Path, *, project: Path | None, interpreter: str | None,
-                    version: str | None, creator: str | None) -> None:
+def _register_final(
+    paths: CorralPaths,
+    env: Path,
+    build: Path,
+    *,
+    project: Path | None,
+    interpreter: str | None,
+    version: str | None,
+    creator: str | None,
+) -> None:
     """The inventory knows the rebuilt env at its real place (with its new identity), not the temporary build.
 
     The cd-hook's proof is renewed too: a new folder and pyvenv.cfg stand at the same path.
@@ -157,8 +171,7 @@ def _register_final(paths: CorralPaths, env: Path, build: Path, *, project: Path
 
     with contextlib.suppress(Exception):  # the inventory is a view: a failure must not fail the rebuild
         forget(paths, build)
-    record_made(paths, env, kind="project", project=project, interpreter=interpreter, version=version,
-                creator=creator)
+    record_made(paths, env, kind="project", project=project, interpreter=interpreter, version=version, creator=creator)
 
 
 def _register_recovered(paths: CorralPaths, env: Path, build: Path) -> None:
@@ -166,9 +179,15 @@ def _register_recovered(paths: CorralPaths, env: Path, build: Path) -> None:
     from corral.services.inspection import read_provenance
 
     record = read_provenance(env)
-    _register_final(paths, env, build, project=Path(record.project) if record and record.project else None,
-                    interpreter=record.interpreter if record else None,
-                    version=record.python_version if record else None, creator=record.creator if record else None)
+    _register_final(
+        paths,
+        env,
+        build,
+        project=Path(record.project) if record and record.project else None,
+        interpreter=record.interpreter if record else None,
+        version=record.python_version if record else None,
+        creator=record.creator if record else None,
+    )
 
 
 def _unpinned_note(ctx: Context, created: CreatedEnv) -> list[str]:
@@ -179,8 +198,10 @@ def _unpinned_note(ctx: Context, created: CreatedEnv) -> list[str]:
     if wanted is None:
         return []
     chosen = created.interpreter
-    note = (f"{wanted}, so the next `corral sync` or `corral run` rebuilds the env on that; to keep Python "
-            f"{chosen.version}, pin it: `corral python pin {chosen.short_version}` (or `corral upgrade --python`)")
+    note = (
+        f"{wanted}, so the next `corral sync` or `corral run` rebuilds the env on that; to keep Python "
+        f"{chosen.version}, pin it: `corral python pin {chosen.short_version}` (or `corral upgrade --python`)"
+    )
     return [note]
 
 
@@ -196,16 +217,18 @@ def _refuse_unsafe_env(ctx: Context, env: Path) -> None:
         raise SafetyRefusal(msg)
 
 
-def _populate(ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: bool = False,
-              engine: str | None = None) -> tuple[str, int, list[str]]:
+def _populate(
+    ctx: Context, new: Path, old: Path, lock_path: Path, *, offline: bool = False, engine: str | None = None
+) -> tuple[str, int, list[str]]:
     """Install the lock into `new` (or, without a lock or sync, the old env's packages by name==version)."""
     notes: list[str] = []
     if lock_path.is_file():
         from corral.core.selection import Selection
         from corral.services.sync.apply import apply_lock
 
-        report = apply_lock(ctx, new, lock_path, selection=_recorded_selection(old, Selection), offline=offline,
-                            engine=engine)
+        report = apply_lock(
+            ctx, new, lock_path, selection=_recorded_selection(old, Selection), offline=offline, engine=engine
+        )
         return "lock", len(report.installed) + len(report.changed) + report.unchanged, notes
     notes.append(f"no {lock_path.name}: reinstalled the old env's packages by name==version (run `corral lock`)")
     return "installed", _reinstall_from(ctx, new, old), notes
@@ -233,12 +256,18 @@ def _reinstall_from(ctx: Context, new: Path, old: Path) -> int:
         return 0
     dists = installed_distributions(Env.at(old).site_packages())
     project = ctx.project.name if ctx.project else None
-    wanted = sorted(f"{n}=={v}" for n, v in dists.items()
-                    if normalize(n) not in SEED_PACKAGES and (project is None or normalize(n) != normalize(project)))
+    wanted = sorted(
+        f"{n}=={v}"
+        for n, v in dists.items()
+        if normalize(n) not in SEED_PACKAGES and (project is None or normalize(n) != normalize(project))
+    )
     if wanted:
         python = Env.at(new).python
-        run([uv_binary(), "pip", "install", "--python", str(python), "--quiet", *wanted],
-            env=engine_environ(ctx.environ), what="uv pip install")
+        run(
+            [uv_binary(), "pip", "install", "--python", str(python), "--quiet", *wanted],
+            env=engine_environ(ctx.environ),
+            what="uv pip install",
+        )
     return len(wanted)
 
 
@@ -248,8 +277,9 @@ def _smoke_test(new: Path) -> None:
     from corral.infra.proc import run
 
     python = Env.at(new).python
-    done = run([str(python), "-c", "import sys; print(sys.prefix)"], env=isolated_environ(), check=False,
-               what="new env check")
+    done = run(
+        [str(python), "-c", "import sys; print(sys.prefix)"], env=isolated_environ(), check=False, what="new env check"
+    )
     if done.returncode != 0:
         msg = f"the rebuilt env does not start ({done.stderr.strip()[-300:]}); the old env was kept"
         raise EnvError(msg)
@@ -280,8 +310,9 @@ def _keep_interpreter(ctx: Context, env: Path) -> str | None:
     return record.interpreter if unmet_request(ctx, kept) is None else None
 
 
-def recreate(ctx: Context, *, python: str | None = None, offline: bool = False,
-             engine: str | None = None) -> RecreateReport:
+def recreate(
+    ctx: Context, *, python: str | None = None, offline: bool = False, engine: str | None = None
+) -> RecreateReport:
     """Rebuild the project's env from the lock beside the old one and swap it in (confirmation is the CLI's job).
 
     `offline` and `engine` are sync's (`services.sync.apply` rebuilds a moved, copied or re-pinned env through here).
@@ -337,12 +368,20 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
     checkpoint("recreate:cleaned")
     (env / MARKER_FILE).unlink(missing_ok=True)
     remove_journal(journal)
-    _register_final(ctx.paths, env, new, project=project.root, interpreter=created.interpreter.path,
-                    version=created.interpreter.version, creator=created.creator)
+    _register_final(
+        ctx.paths,
+        env,
+        new,
+        project=project.root,
+        interpreter=created.interpreter.path,
+        version=created.interpreter.version,
+        creator=created.creator,
+    )
     from corral.services.kernels import refresh_after_rebuild
 
     notes += refresh_after_rebuild(ctx, env)
     if python:
         notes += _unpinned_note(ctx, created)
-    return RecreateReport(env=env, python=created.interpreter.version, source=source, packages=count,
-                          atomic=atomic, notes=tuple(notes))
+    return RecreateReport(
+        env=env, python=created.interpreter.version, source=source, packages=count, atomic=atomic, notes=tuple(notes)
+    )

@@ -40,7 +40,7 @@ def relocate_paths(root: Path, old: str, new: str) -> list[str]:  # noqa: C901 -
             target = os.readlink(path)
             if target == old or target.startswith(old + os.sep):
                 tmp = path.with_name(f".{path.name}.relink")
-                os.symlink(new + target[len(old):], tmp)
+                os.symlink(new + target[len(old) :], tmp)
                 os.replace(tmp, path)
                 changed.append(entry.name)
             continue

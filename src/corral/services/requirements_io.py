@@ -22,15 +22,29 @@ if TYPE_CHECKING:
 
 __all__ = ["ParsedRequirements", "export_lock", "import_requirements", "parse_requirements_file"]
 
-_IGNORED_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--trusted-host",
-                    "--pre", "--prefer-binary", "--only-binary", "--no-binary", "--require-hashes", "--no-index",
-                    "-c", "--constraint")
+_IGNORED_OPTIONS = (
+    "--index-url",
+    "-i",
+    "--extra-index-url",
+    "--find-links",
+    "-f",
+    "--trusted-host",
+    "--pre",
+    "--prefer-binary",
+    "--only-binary",
+    "--no-binary",
+    "--require-hashes",
+    "--no-index",
+    "-c",
+    "--constraint",
+)
 
 
 _LOCAL_EXTRAS = re.compile(r"^(?P<path>[.~/\\].*?|[A-Za-z]:[/\\].*?)(?:\[(?P<extras>[^\]]*)\])?$")
 # An included file named for a group: dev-requirements.txt, requirements-dev.txt, requirements_dev.in, ...
-_GROUP_FILE = re.compile(r"^(?:(?P<before>.+?)[-_.]requirements|requirements[-_.](?P<after>.+?))\.(?:txt|in)$",
-                         re.IGNORECASE)
+_GROUP_FILE = re.compile(
+    r"^(?:(?P<before>.+?)[-_.]requirements|requirements[-_.](?P<after>.+?))\.(?:txt|in)$", re.IGNORECASE
+)
 # ... except names that mean "the main requirements": those stay with the file that includes them.
 _MAIN_NAMES = frozenset({"base", "common", "main", "prod", "production", "runtime", "install", "requirements"})
 
@@ -97,9 +111,15 @@ def _logical_lines(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
-def parse_requirements_file(path: Path, *, project_root: Path | None = None, _seen: tuple[Path, ...] = (),  # noqa: C901 - one branch per kind of line
-                            _into: ParsedRequirements | None = None, _group: str | None = None,
-                            _inside: str | None = None) -> ParsedRequirements:
+def parse_requirements_file(  # noqa: C901 - one branch per kind of line
+    path: Path,
+    *,
+    project_root: Path | None = None,
+    _seen: tuple[Path, ...] = (),
+    _into: ParsedRequirements | None = None,
+    _group: str | None = None,
+    _inside: str | None = None,
+) -> ParsedRequirements:
     """Requirements of `path` and every file it includes with `-r`; `--hash` options dropped; cycles are errors.
 
     A line naming `project_root` itself (`-e .[socks]`, `.`) goes to `itself`, not to `requirements`. An included
@@ -121,25 +141,35 @@ def parse_requirements_file(path: Path, *, project_root: Path | None = None, _se
     from corral.infra.toml_file import decode_text
 
     try:
-        text = decode_text(read_small(path, limit=_MAX_FILE, what="requirements file", inside=_inside),
-                           origin=str(path))
+        text = decode_text(
+            read_small(path, limit=_MAX_FILE, what="requirements file", inside=_inside), origin=str(path)
+        )
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from err
     for number, line, comment in _logical_lines(text):
         where = f"{path}:{number}"
         if line.startswith(("-r", "--requirement", "-c", "--constraint")):
             flag = next(f for f in ("--requirement", "--constraint", "-r", "-c") if line.startswith(f))
-            included = path.parent / line[len(flag):].lstrip("= ").strip()
+            included = path.parent / line[len(flag) :].lstrip("= ").strip()
             _refuse_outside(_inside, included, where, line, what="file")
             if flag in {"-c", "--constraint"}:  # not read: corral records no constraints
                 result.skipped.append(f"{where}: {line} (an installer option; set index URLs in [tool.corral])")
                 continue
-            parse_requirements_file(included, project_root=project_root, _seen=(*_seen, real), _into=result,
-                                    _group=group_of_file(included) or _group, _inside=_inside)
+            parse_requirements_file(
+                included,
+                project_root=project_root,
+                _seen=(*_seen, real),
+                _into=result,
+                _group=group_of_file(included) or _group,
+                _inside=_inside,
+            )
             continue
         editable = line.startswith(("-e ", "--editable"))
-        target = line[len("--editable" if line.startswith("--editable") else "-e"):].lstrip("= ").strip() \
-            if editable else line
+        target = (
+            line[len("--editable" if line.startswith("--editable") else "-e") :].lstrip("= ").strip()
+            if editable
+            else line
+        )
         local = _local_path(path.parent, target)
         if local is not None:
             _refuse_outside(_inside, local, where, line, what="package")
@@ -156,8 +186,11 @@ def parse_requirements_file(path: Path, *, project_root: Path | None = None, _se
             _append(result, entry, where, group=_group, comment=comment)
             continue
         if line.startswith("-"):
-            result.skipped.append(f"{where}: {line} (an installer option; set index URLs in [tool.corral])"
-                                  if line.startswith(_IGNORED_OPTIONS) else f"{where}: {line} (unknown option)")
+            result.skipped.append(
+                f"{where}: {line} (an installer option; set index URLs in [tool.corral])"
+                if line.startswith(_IGNORED_OPTIONS)
+                else f"{where}: {line} (unknown option)"
+            )
             continue
         words = shlex.split(line, posix=True) if "--hash" in line else [line]
         requirement = " ".join(w for w in words if not w.startswith("--hash")) if len(words) > 1 else line
@@ -226,8 +259,9 @@ def _itself(base: Path, target: str, project_root: Path | None) -> tuple[str, ..
     return tuple(e.strip() for e in (match.group("extras") or "").split(",") if e.strip())
 
 
-def _append(result: ParsedRequirements, requirement: str, where: str, *, group: str | None = None,
-            comment: str = "") -> None:
+def _append(
+    result: ParsedRequirements, requirement: str, where: str, *, group: str | None = None, comment: str = ""
+) -> None:
     from corral.core.deps import parse_requirement
     from corral.errors import InvalidRequirement
 
@@ -245,9 +279,15 @@ def _append(result: ParsedRequirements, requirement: str, where: str, *, group: 
             result.comments.setdefault(requirement, comment)
 
 
-def import_requirements(ctx: Context, files: Sequence[Path], *, group: str | None = None, optional: str | None = None,
-                        progress: Callable[[str, str], None] | None = None,
-                        notes: Callable[[str], None] | None = None) -> ChangeReport:
+def import_requirements(
+    ctx: Context,
+    files: Sequence[Path],
+    *,
+    group: str | None = None,
+    optional: str | None = None,
+    progress: Callable[[str, str], None] | None = None,
+    notes: Callable[[str], None] | None = None,
+) -> ChangeReport:
     """Record, lock and install every requirement of `files` (one all-or-nothing change); `notes` hears what was not.
 
     The files named go to `group`/`optional` (default `[project].dependencies`); a file they include that is named
@@ -268,8 +308,12 @@ def import_requirements(ctx: Context, files: Sequence[Path], *, group: str | Non
     for name, listed in parsed.groups.items():
         placed.setdefault(f"group:{name}", []).extend(r for r in listed if r not in placed.get(f"group:{name}", []))
     said = [f"not recorded: {note}" for note in parsed.skipped]
-    said += [f"{len(listed)} requirement(s) of included files named for group {name!r} recorded in "
-             f"[dependency-groups].{name}" for name, listed in parsed.groups.items() if listed]
+    said += [
+        f"{len(listed)} requirement(s) of included files named for group {name!r} recorded in "
+        f"[dependency-groups].{name}"
+        for name, listed in parsed.groups.items()
+        if listed
+    ]
     _place_itself(project.data.get("project"), parsed, placed, target, said)
     if notes is not None:
         for note in said:
@@ -280,8 +324,9 @@ def import_requirements(ctx: Context, files: Sequence[Path], *, group: str | Non
     return record(ctx, placed, comments=parsed.comments, progress=progress)
 
 
-def _place_itself(table: object, parsed: ParsedRequirements, placed: dict[str, list[str]], target: str,
-                  said: list[str]) -> None:
+def _place_itself(
+    table: object, parsed: ParsedRequirements, placed: dict[str, list[str]], target: str, said: list[str]
+) -> None:
     """Lines naming the project itself: `name[extra]` in a group or extra, else a note saying they were skipped."""
     name = table.get("name") if isinstance(table, dict) and isinstance(table.get("name"), str) else None
     for where, line, extras in parsed.itself:
@@ -296,8 +341,14 @@ def _place_itself(table: object, parsed: ParsedRequirements, placed: dict[str, l
             said.append(f"not recorded: {where}: {line} (the project itself: `corral sync` installs it{hint})")
 
 
-def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = False,
-                selection: Selection | None = None, frozen: bool = False) -> str:
+def export_lock(
+    ctx: Context,
+    *,
+    fmt: str = "requirements.txt",
+    hashes: bool = False,
+    selection: Selection | None = None,
+    frozen: bool = False,
+) -> str:
     """The locked set as requirements.txt text (for one selection; markers kept) or the pylock.toml text."""
     from corral.services.lock import ensure_lock
 
@@ -314,8 +365,10 @@ def export_lock(ctx: Context, *, fmt: str = "requirements.txt", hashes: bool = F
     from corral.core.selection import Selection
 
     extras, groups = (selection or Selection()).resolve(data)
-    header = (f"# exported by corral from {lock_path.name}; groups: {', '.join(sorted(groups)) or 'none'}; "
-              f"extras: {', '.join(sorted(extras)) or 'none'}")
+    header = (
+        f"# exported by corral from {lock_path.name}; groups: {', '.join(sorted(groups)) or 'none'}; "
+        f"extras: {', '.join(sorted(extras)) or 'none'}"
+    )
     lines = [header]
     for package in data.get("packages", []):
         marker = specialize(package.get("marker"), extras=extras, groups=groups)

@@ -14,6 +14,7 @@ from corral.infra.environ import env_environ
 
 __all__ = ["Prepared", "execute", "prepare"]
 
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A resolved program, its argv and its environment."""
@@ -23,8 +24,9 @@ class Prepared:
     environ: dict[str, str]
 
 
-def prepare(env: Path, argv: Sequence[str], base: Mapping[str, str], *,
-            extra_bins: Sequence[Path] = ()) -> Prepared | None:
+def prepare(
+    env: Path, argv: Sequence[str], base: Mapping[str, str], *, extra_bins: Sequence[Path] = ()
+) -> Prepared | None:
     """Resolve argv[0] against the env's bin and PATH; None when there is no such program."""
     if not Env.at(env).is_env():
         from corral.errors import EnvError
@@ -74,9 +76,11 @@ def _cannot_run(program: str, err: OSError) -> str:
     if err.errno == errno.ENOENT and os.path.isfile(program):
         interpreter = _shebang(program)
         if interpreter:
-            return (f"cannot run {program}: its #! line names {interpreter}, which does not exist (the env was "
-                    "moved or copied, or its Python removed); run `corral sync` to rebuild the env, or `corral "
-                    "doctor` to see why")
+            return (
+                f"cannot run {program}: its #! line names {interpreter}, which does not exist (the env was "
+                "moved or copied, or its Python removed); run `corral sync` to rebuild the env, or `corral "
+                "doctor` to see why"
+            )
     if err.errno == errno.EACCES:
         return f"cannot run {program}: permission denied; make it executable (chmod +x) or check its folder"
     if err.errno == errno.ENOEXEC:

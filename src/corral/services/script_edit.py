@@ -111,10 +111,25 @@ def lock_script(ctx: Context, script: Path) -> Path:
 
     with tempfile.TemporaryDirectory(prefix="corral-lock-") as tmp:
         out = Path(tmp) / target.name
-        cmd = [uv_binary(), "pip", "compile", "-", "--format", "pylock.toml", "--universal", "--quiet",
-               "--no-header", "--python-version", floor, *index_args(ctx), "-o", str(out)]
-        proc = subprocess.run(cmd, input=deps, capture_output=True, text=True, env=engine_environ(ctx.environ),
-                              check=False)
+        cmd = [
+            uv_binary(),
+            "pip",
+            "compile",
+            "-",
+            "--format",
+            "pylock.toml",
+            "--universal",
+            "--quiet",
+            "--no-header",
+            "--python-version",
+            floor,
+            *index_args(ctx),
+            "-o",
+            str(out),
+        ]
+        proc = subprocess.run(
+            cmd, input=deps, capture_output=True, text=True, env=engine_environ(ctx.environ), check=False
+        )
         if proc.returncode != 0:
             from corral.errors import LockError
 

@@ -23,12 +23,27 @@ if TYPE_CHECKING:
 
     from corral.services.context import Context
 
-__all__ = ["ScriptEnv", "ensure_script_env", "fast_script_env", "mark_used", "ready_env", "script_key", "script_lock",
-           "script_lock_path", "script_metadata"]
+__all__ = [
+    "ScriptEnv",
+    "ensure_script_env",
+    "fast_script_env",
+    "mark_used",
+    "ready_env",
+    "script_key",
+    "script_lock",
+    "script_lock_path",
+    "script_metadata",
+]
 
 READY_FILE = "corral-ready.json"
-_KEY_ENV_VARS = ("UV_INDEX_URL", "PIP_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL", "CORRAL_INDEX_URL",
-                 "CORRAL_EXTRA_INDEX_URLS")
+_KEY_ENV_VARS = (
+    "UV_INDEX_URL",
+    "PIP_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "CORRAL_INDEX_URL",
+    "CORRAL_EXTRA_INDEX_URLS",
+)
 _KEY_SCHEMA = "1"
 
 
@@ -45,8 +60,13 @@ class ScriptEnv:
 
 def script_key(block_toml: str, *, python: str | None, environ: Mapping[str, str], kind: str = "script") -> str:
     """Hash of everything that decides the env's contents (stdlib only)."""
-    parts = {"schema": _KEY_SCHEMA, "kind": kind, "block": block_toml, "python": python or "",
-             "index": {k: environ[k] for k in _KEY_ENV_VARS if k in environ}}
+    parts = {
+        "schema": _KEY_SCHEMA,
+        "kind": kind,
+        "block": block_toml,
+        "python": python or "",
+        "index": {k: environ[k] for k in _KEY_ENV_VARS if k in environ},
+    }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -99,8 +119,15 @@ def mark_used(env: Path) -> None:
 
 
 def ensure_env(
-    ctx: Context, *, kind: str, key: str, requirements: list[str], python: str | None,
-    requires_python: str | None = None, overlay_of: Path | None = None, lock: Path | None = None,
+    ctx: Context,
+    *,
+    kind: str,
+    key: str,
+    requirements: list[str],
+    python: str | None,
+    requires_python: str | None = None,
+    overlay_of: Path | None = None,
+    lock: Path | None = None,
 ) -> ScriptEnv:
     """Build (once) the cached env for `key` with `requirements` (or exactly `lock`) installed; reuse it when ready."""
     ready = ready_env(ctx.environ, kind, key)
@@ -118,8 +145,16 @@ def ensure_env(
             from corral.infra.rmtree import remove_tree
 
             remove_tree(target)  # an interrupted build: ours (inside corral's cache), never finished
-        _build(ctx, target, kind=kind, requirements=requirements, python=python, requires_python=requires_python,
-               overlay_of=overlay_of, lock=lock)
+        _build(
+            ctx,
+            target,
+            kind=kind,
+            requirements=requirements,
+            python=python,
+            requires_python=requires_python,
+            overlay_of=overlay_of,
+            lock=lock,
+        )
         record = {"kind": kind, "key": key, "requirements": requirements, "python": python}
         from corral.infra.fs import atomic_write_text
 
@@ -127,15 +162,23 @@ def ensure_env(
     return ScriptEnv(path=target, key=key, created=True)
 
 
-def _build(ctx: Context, target: Path, *, kind: str, requirements: list[str], python: str | None,
-           requires_python: str | None, overlay_of: Path | None, lock: Path | None) -> None:
+def _build(
+    ctx: Context,
+    target: Path,
+    *,
+    kind: str,
+    requirements: list[str],
+    python: str | None,
+    requires_python: str | None,
+    overlay_of: Path | None,
+    lock: Path | None,
+) -> None:
     from corral.services.create import create_env
 
     spec = python or requires_python
     inventory_kind = "script" if kind == "script" else "tool"  # `--with` layers are cached tools, for gc
     try:
-        create_env(ctx, target, python=spec, seed=False, system_site_packages=False, prompt=None,
-                   kind=inventory_kind)
+        create_env(ctx, target, python=spec, seed=False, system_site_packages=False, prompt=None, kind=inventory_kind)
         if overlay_of is not None:
             _link_overlay(target, overlay_of)
         if lock is not None:
@@ -230,8 +273,15 @@ def ensure_script_env(ctx: Context, script: Path, *, python: str | None = None) 
     _validate(script, data)
     key = script_key(_script_inputs(script, block), python=python, environ=ctx.environ)
     requires = data.get("requires-python")
-    return ensure_env(ctx, kind="script", key=key, requirements=list(data.get("dependencies", [])), python=python,
-                      requires_python=str(requires) if requires else None, lock=script_lock(script))
+    return ensure_env(
+        ctx,
+        kind="script",
+        key=key,
+        requirements=list(data.get("dependencies", [])),
+        python=python,
+        requires_python=str(requires) if requires else None,
+        lock=script_lock(script),
+    )
 
 
 def _validate(script: Path, data: dict[str, Any]) -> None:

@@ -42,8 +42,14 @@ def _older(version: str, wanted: str) -> bool:
         return False  # a pip we cannot read is left to doctor
 
 
-def freshen_pip(env: Path, interpreter: InterpreterInfo, *, environ: Mapping[str, str] | None, index_url: str | None,
-                extra_index_urls: Sequence[str] = ()) -> str | None:
+def freshen_pip(
+    env: Path,
+    interpreter: InterpreterInfo,
+    *,
+    environ: Mapping[str, str] | None,
+    index_url: str | None,
+    extra_index_urls: Sequence[str] = (),
+) -> str | None:
     """Upgrade the seeded pip from the index when it is older than doctor expects; the new version, else None."""
     if interpreter.minor < (3, 6):  # uv cannot install into Python 2.7; virtualenv seeded the table's pip
         return None
@@ -58,8 +64,7 @@ def freshen_pip(env: Path, interpreter: InterpreterInfo, *, environ: Mapping[str
     from corral.infra.uvbin import uv_binary
 
     pip = f"pip=={wanted}" if interpreter.is_legacy else "pip"  # the last pip for that Python, exactly
-    cmd = [uv_binary(), "pip", "install", "--python", str(Env.at(env).python), "--upgrade", pip,
-           "--quiet"]
+    cmd = [uv_binary(), "pip", "install", "--python", str(Env.at(env).python), "--upgrade", pip, "--quiet"]
     if index_url:
         cmd += ["--default-index", index_url]
     for url in extra_index_urls:

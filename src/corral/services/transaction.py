@@ -73,8 +73,11 @@ def _relative_target(root: Path, name: str) -> str:
 
 
 def _valid_target(target: object) -> bool:
-    return (isinstance(target, str) and not target.startswith("/")
-            and all(_PART_RE.match(part) and part not in {".", ".."} for part in target.split("/")))
+    return (
+        isinstance(target, str)
+        and not target.startswith("/")
+        and all(_PART_RE.match(part) and part not in {".", ".."} for part in target.split("/"))
+    )
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -100,7 +103,7 @@ def _write_exclusive(path: Path, data: bytes, mode: int | None) -> None:
             os.fchmod(fd, mode)
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     except BaseException:
         os.close(fd)
@@ -118,8 +121,13 @@ def _paths(paths: CorralPaths | None) -> CorralPaths:
     return CorralPaths.from_environment()
 
 
-def commit_files(root: Path, files: Mapping[str, bytes], *, paths: CorralPaths | None = None,
-                 before_commit: Callable[[], None] | None = None) -> None:
+def commit_files(
+    root: Path,
+    files: Mapping[str, bytes],
+    *,
+    paths: CorralPaths | None = None,
+    before_commit: Callable[[], None] | None = None,
+) -> None:
     """Replace each `root/NAME` with its new bytes, all or nothing across a crash.
 
     `before_commit` runs once the new files are written and before the commit point (callers drop the env's
@@ -128,8 +136,10 @@ def commit_files(root: Path, files: Mapping[str, bytes], *, paths: CorralPaths |
     journal = journal_path(_paths(paths), root, "txn")
     token = secrets.token_hex(8)
     targets = [_relative_target(root, name) for name in files]
-    entries = [{"target": target, "new": _new_name(target, token), "sha256": _sha(data)}
-               for target, data in zip(targets, files.values(), strict=True)]
+    entries = [
+        {"target": target, "new": _new_name(target, token), "sha256": _sha(data)}
+        for target, data in zip(targets, files.values(), strict=True)
+    ]
     write_journal(journal, root, {"state": "prepared", "token": token, "files": entries})
     try:
         for entry, data in zip(entries, files.values(), strict=True):
@@ -165,8 +175,12 @@ def _valid_entries(data: dict[str, Any]) -> list[dict[str, str]] | None:
         if not isinstance(entry, dict):
             return None
         target, new, digest = entry.get("target"), entry.get("new"), entry.get("sha256")
-        if not (_valid_target(target) and isinstance(target, str) and new == _new_name(target, token)
-                and isinstance(digest, str)):
+        if not (
+            _valid_target(target)
+            and isinstance(target, str)
+            and new == _new_name(target, token)
+            and isinstance(digest, str)
+        ):
             return None
         valid.append({"target": target, "new": new, "sha256": digest})
     return valid
@@ -191,8 +205,10 @@ def recover(project_root: Path, *, paths: CorralPaths | None = None) -> str | No
         return None
     entries = None if "damaged" in data else _valid_entries(data)
     if entries is None:
-        msg = (f"corral's journal of an interrupted change to {project_root} ({journal}) is damaged; "
-               "check pyproject.toml and pylock.toml by hand, then delete that journal")
+        msg = (
+            f"corral's journal of an interrupted change to {project_root} ({journal}) is damaged; "
+            "check pyproject.toml and pylock.toml by hand, then delete that journal"
+        )
         raise LockError(msg)
     if data.get("state") != "committed":
         _roll_back(project_root, entries)
@@ -201,14 +217,18 @@ def recover(project_root: Path, *, paths: CorralPaths | None = None) -> str | No
     for entry in entries:
         new, target = project_root / entry["new"], project_root / entry["target"]
         if not _inside(project_root, target):
-            msg = (f"corral's journal ({journal}) names {target}, which now lies outside {project_root}; "
-                   "check pyproject.toml and pylock.toml by hand, then delete that journal")
+            msg = (
+                f"corral's journal ({journal}) names {target}, which now lies outside {project_root}; "
+                "check pyproject.toml and pylock.toml by hand, then delete that journal"
+            )
             raise LockError(msg)
         if owned_regular_file(new) and _sha(new.read_bytes()) == entry["sha256"]:
             os.replace(new, target)
         elif not (target.is_file() and _sha(target.read_bytes()) == entry["sha256"]):
-            msg = (f"interrupted change of {target.name} cannot be completed ({new.name} is missing or damaged); "
-                   f"check the file by hand, then delete {journal}")
+            msg = (
+                f"interrupted change of {target.name} cannot be completed ({new.name} is missing or damaged); "
+                f"check the file by hand, then delete {journal}"
+            )
             raise LockError(msg)
     _fsync_dir(project_root)
     remove_journal(journal)
@@ -257,6 +277,7 @@ def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[list[s
     except LockTimeout as err:
         if err.path != lock_path:  # a lock taken inside the block: not ours to explain
             raise
-        msg = (f"another corral command has held the lock on {project_root} for more than {timeout:.0f} s; "
-               "wait or stop it")
+        msg = (
+            f"another corral command has held the lock on {project_root} for more than {timeout:.0f} s; wait or stop it"
+        )
         raise LockError(msg) from err

@@ -25,8 +25,13 @@ class TreeNode:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"name": self.name, "version": self.version, "requirement": self.requirement, "repeat": self.repeat,
-                "children": [c.to_dict() for c in self.children]}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "requirement": self.requirement,
+            "repeat": self.repeat,
+            "children": [c.to_dict() for c in self.children],
+        }
 
 
 def locked_tree(ctx: Context, *, frozen: bool = True) -> list[tuple[str, list[TreeNode]]]:

@@ -37,8 +37,16 @@ if TYPE_CHECKING:
 
     from corral.infra.paths import CorralPaths
 
-__all__ = ["TRUST_FILE", "Trust", "allow_env", "check_trust", "keeping_trust", "record_created", "revoke_env",
-           "why_untrusted"]
+__all__ = [
+    "TRUST_FILE",
+    "Trust",
+    "allow_env",
+    "check_trust",
+    "keeping_trust",
+    "record_created",
+    "revoke_env",
+    "why_untrusted",
+]
 
 TRUST_FILE = "trust.json"
 _VERSION = 2
@@ -63,8 +71,10 @@ class Trust:
         self.recorded = recorded
 
     def __repr__(self) -> str:
-        return (f"Trust(trusted={self.trusted!r}, reason={self.reason!r}, can_allow={self.can_allow!r}, "
-                f"recorded={self.recorded!r})")
+        return (
+            f"Trust(trusted={self.trusted!r}, reason={self.reason!r}, can_allow={self.can_allow!r}, "
+            f"recorded={self.recorded!r})"
+        )
 
 
 def _identity(env: Path) -> tuple[str, dict[str, list[int]]]:
@@ -75,8 +85,10 @@ def _identity(env: Path) -> tuple[str, dict[str, list[int]]]:
     except OSError as err:
         msg = f"{env} is not an environment (cannot read its pyvenv.cfg: {err.strerror})"
         raise EnvError(msg) from err
-    return real, {"folder": [folder.st_dev, folder.st_ino],
-                  "pyvenv_cfg": [cfg.st_dev, cfg.st_ino, cfg.st_mtime_ns, cfg.st_ctime_ns]}
+    return real, {
+        "folder": [folder.st_dev, folder.st_ino],
+        "pyvenv_cfg": [cfg.st_dev, cfg.st_ino, cfg.st_mtime_ns, cfg.st_ctime_ns],
+    }
 
 
 def _writable_by_others(st: os.stat_result) -> bool:
@@ -104,8 +116,10 @@ def _ownership_problem(real: str) -> str | None:
         if st.st_uid != me:
             return f"its {what} belongs to another user (uid {st.st_uid}; you are uid {me})"
         if is_dir and _writable_by_others(st):
-            return (f"its {what} can be written by other users (mode {stat.S_IMODE(st.st_mode):04o}); "
-                    f"fix with `chmod go-w {path}`")
+            return (
+                f"its {what} can be written by other users (mode {stat.S_IMODE(st.st_mode):04o}); "
+                f"fix with `chmod go-w {path}`"
+            )
     return None
 
 
@@ -171,14 +185,21 @@ def check_trust(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> Tr
     if _matches(allowed, ident):
         return Trust(trusted=True, reason="allowed by the user", recorded=True)
     if isinstance(allowed, dict) and "pyvenv_cfg" not in allowed:
-        return Trust(trusted=False, reason="allowed by an older corral, which recorded too little to recognise it",
-                     recorded=True)
+        return Trust(
+            trusted=False, reason="allowed by an older corral, which recorded too little to recognise it", recorded=True
+        )
     if created is not None or allowed is not None:
         verb = "created here by corral" if created is not None else "allowed once"
-        return Trust(trusted=False, reason=f"{verb}, but replaced or changed since (its pyvenv.cfg is not the same "
-                                           "file any more)", recorded=True)
-    return Trust(trusted=False, reason="corral has no record of creating it here or of you allowing it "
-                                       "(a corral-env.json inside an env proves nothing)")
+        return Trust(
+            trusted=False,
+            reason=f"{verb}, but replaced or changed since (its pyvenv.cfg is not the same file any more)",
+            recorded=True,
+        )
+    return Trust(
+        trusted=False,
+        reason="corral has no record of creating it here or of you allowing it "
+        "(a corral-env.json inside an env proves nothing)",
+    )
 
 
 def why_untrusted(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> str | None:
@@ -235,7 +256,11 @@ def record_created(paths: CorralPaths, env: Path, *, warn: bool = True) -> bool:
 
             logging.getLogger(__name__).warning(
                 "could not record %s as made by corral in %s; the cd-hook will not activate it until you run "
-                "`corral allow %s`", env, paths.data / TRUST_FILE, env)
+                "`corral allow %s`",
+                env,
+                paths.data / TRUST_FILE,
+                env,
+            )
         return False
     return True
 

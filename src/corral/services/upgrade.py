@@ -41,15 +41,23 @@ class UpgradeReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"env": str(self.env), "old_version": self.old_version, "new_version": self.new_version,
-                "mode": self.mode, "python": self.python, "pinned": self.pinned}
+        return {
+            "env": str(self.env),
+            "old_version": self.old_version,
+            "new_version": self.new_version,
+            "mode": self.mode,
+            "python": self.python,
+            "pinned": self.pinned,
+        }
 
 
 def _refuse_active(ctx: Context, env: Path) -> None:
     active = ctx.environ.get("VIRTUAL_ENV")
     if active and os.path.realpath(active) == os.path.realpath(env):
-        msg = (f"{env} is the active env in this shell (VIRTUAL_ENV); run `deactivate` first, then repeat the "
-               "upgrade (its interpreter links are replaced)")
+        msg = (
+            f"{env} is the active env in this shell (VIRTUAL_ENV); run `deactivate` first, then repeat the "
+            "upgrade (its interpreter links are replaced)"
+        )
         raise EnvError(msg)
 
 
@@ -116,8 +124,10 @@ def _update_record(root: Path, new: InterpreterInfo) -> None:
     atomic_write_text(record, json.dumps(data, indent=2) + "\n")
 
 
-_VERIFY = ("import json, os, sys, sysconfig; print(json.dumps({'v': '%d.%d.%d' % sys.version_info[:3], "
-           "'prefix': sys.prefix, 'purelib': sysconfig.get_paths()['purelib'], 'path': sys.path}))")
+_VERIFY = (
+    "import json, os, sys, sysconfig; print(json.dumps({'v': '%d.%d.%d' % sys.version_info[:3], "
+    "'prefix': sys.prefix, 'purelib': sysconfig.get_paths()['purelib'], 'path': sys.path}))"
+)
 
 
 def _verify(root: Path, bin_dir: Path, new: InterpreterInfo) -> list[str]:
@@ -167,12 +177,17 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
     recorded = Env.from_cfg(root, cfg_text).version
     if recorded is None or recorded[:2] != new.version_info[:2]:
         have = ".".join(map(str, recorded)) if recorded else "unknown"
-        msg = (f"an in-place upgrade needs the same Python X.Y: the env has {have}, the new interpreter is "
-               f"{new.version}; rebuild instead with `corral recreate --python {new.path}`")
+        msg = (
+            f"an in-place upgrade needs the same Python X.Y: the env has {have}, the new interpreter is "
+            f"{new.version}; rebuild instead with `corral recreate --python {new.path}`"
+        )
         raise UsageError(msg)
     bin_dir = Env.at(root).bin_dir
-    backup = {e.name: (os.readlink(e.path) if e.is_symlink() else None) for e in os.scandir(bin_dir)
-              if _PYTHON_NAME.match(e.name)}
+    backup = {
+        e.name: (os.readlink(e.path) if e.is_symlink() else None)
+        for e in os.scandir(bin_dir)
+        if _PYTHON_NAME.match(e.name)
+    }
     record = root / "corral-env.json"
     try:  # kept to put back on failure; a record that is no file, or damaged, is left alone
         record_text: str | None = read_small(record, limit=16 << 20, what=record.name, follow=False).decode("utf-8")
@@ -188,8 +203,10 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
             _update_record(root, new)
             problems = _verify(root, bin_dir, new)
             if problems:
-                msg = (f"the in-place upgrade of {root} to {new.version} did not verify: {'; '.join(problems)}; "
-                       "rolled back")
+                msg = (
+                    f"the in-place upgrade of {root} to {new.version} did not verify: {'; '.join(problems)}; "
+                    "rolled back"
+                )
                 raise EnvError(msg)  # noqa: TRY301 - raised inside to share the rollback below
         except BaseException:
             _restore(bin_dir, backup, cfg_path, cfg_text, record, record_text)
@@ -200,8 +217,9 @@ def upgrade_in_place(ctx: Context, env: Path, new: InterpreterInfo) -> UpgradeRe
     return UpgradeReport(env=root, old_version=old_version, new_version=new.version, mode="in-place", python=new.path)
 
 
-def _restore(bin_dir: Path, backup: dict[str, str | None], cfg_path: Path, cfg_text: str, record: Path,
-             record_text: str | None) -> None:
+def _restore(
+    bin_dir: Path, backup: dict[str, str | None], cfg_path: Path, cfg_text: str, record: Path, record_text: str | None
+) -> None:
     from corral.infra.fs import atomic_write_text
 
     for entry in os.scandir(bin_dir):
@@ -240,8 +258,10 @@ def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
             msg = f"{project.pyproject}: requires-python {project.requires_python!r} is not valid ({err})"
             raise UsageError(msg) from err
         if not allowed.contains(new.version, prereleases=True):
-            msg = (f"Python {new.version} ({new.path}) does not satisfy requires-python {project.requires_python!r} "
-                   f"in {project.pyproject}; choose another version or widen requires-python")
+            msg = (
+                f"Python {new.version} ({new.path}) does not satisfy requires-python {project.requires_python!r} "
+                f"in {project.pyproject}; choose another version or widen requires-python"
+            )
             raise UsageError(msg)
     env = project.env_path
     found = Env.at(env)
@@ -262,5 +282,11 @@ def _upgrade_python(ctx: Context, spec: str) -> UpgradeReport:
         report = UpgradeReport(env=env, old_version=old, new_version=new.version, mode="rebuild", python=new.path)
     pin_text = new.version if parsed.path is not None else spec
     atomic_write_text(project.root / PYTHON_VERSION_FILE, pin_text + "\n", root=project.root)
-    return UpgradeReport(env=report.env, old_version=report.old_version, new_version=report.new_version,
-                         mode=report.mode, python=report.python, pinned=pin_text)
+    return UpgradeReport(
+        env=report.env,
+        old_version=report.old_version,
+        new_version=report.new_version,
+        mode=report.mode,
+        python=report.python,
+        pinned=pin_text,
+    )

@@ -106,8 +106,12 @@ def _shebang(script: Path) -> str | None:
 
 
 def _pip_version(prefix: Path) -> str | None:
-    patterns = ("lib/python*/site-packages/pip-*.dist-info", "lib/pypy*/site-packages/pip-*.dist-info",
-                "Lib/site-packages/pip-*.dist-info", "lib/python3/dist-packages/pip-*.dist-info")
+    patterns = (
+        "lib/python*/site-packages/pip-*.dist-info",
+        "lib/pypy*/site-packages/pip-*.dist-info",
+        "Lib/site-packages/pip-*.dist-info",
+        "lib/python3/dist-packages/pip-*.dist-info",
+    )
     for pattern in patterns:
         for hit in sorted(prefix.glob(pattern)):
             return hit.name[len("pip-") : -len(".dist-info")]
@@ -129,8 +133,13 @@ def _resolve_python(ctx: Context, search: str) -> Resolved:
         return Resolved(name="python", path=None, realpath=None, version=None, env=None)
     program = Path(found)
     env = _env_of(program)
-    return Resolved(name="python", path=found, realpath=os.path.realpath(found),
-                    version=_python_version(ctx, program, env), env=str(env) if env else None)
+    return Resolved(
+        name="python",
+        path=found,
+        realpath=os.path.realpath(found),
+        version=_python_version(ctx, program, env),
+        env=str(env) if env else None,
+    )
 
 
 def _resolve_pip(search: str) -> Resolved:
@@ -141,8 +150,14 @@ def _resolve_pip(search: str) -> Resolved:
     interp = _shebang(program)
     env = _env_of(Path(interp)) if interp else _env_of(program)
     prefix = env or (Path(interp).parent.parent if interp else program.parent.parent)
-    return Resolved(name="pip", path=found, realpath=os.path.realpath(found), version=_pip_version(prefix),
-                    env=str(env) if env else None, interpreter=interp)
+    return Resolved(
+        name="pip",
+        path=found,
+        realpath=os.path.realpath(found),
+        version=_pip_version(prefix),
+        env=str(env) if env else None,
+        interpreter=interp,
+    )
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -153,12 +168,19 @@ def _problems(report: WhichReport, activate_hint: str) -> list[Problem]:
     found: list[Problem] = []
     venv, proj, py, pip = report.virtual_env, report.project_env, report.python, report.pip
     if venv and not _same(py.env, venv):
-        found.append(Problem(message=f"VIRTUAL_ENV is {venv} but `python` runs {py.path or 'nothing'} "
-                                     "(PATH was changed after activation)",
-                             fix=activate_hint + " (or hash -r / rehash if the shell cached an old location)"))
+        found.append(
+            Problem(
+                message=f"VIRTUAL_ENV is {venv} but `python` runs {py.path or 'nothing'} "
+                "(PATH was changed after activation)",
+                fix=activate_hint + " (or hash -r / rehash if the shell cached an old location)",
+            )
+        )
     if proj and not _same(py.env, proj):
-        found.append(Problem(message=f"`python` on PATH is {py.path or 'missing'}, not this project's env {proj}",
-                             fix=activate_hint))
+        found.append(
+            Problem(
+                message=f"`python` on PATH is {py.path or 'missing'}, not this project's env {proj}", fix=activate_hint
+            )
+        )
     target = proj or venv
     if target and _same(py.env, target) and not _same(pip.env, target):
         where = pip.interpreter or pip.path
@@ -166,8 +188,9 @@ def _problems(report: WhichReport, activate_hint: str) -> list[Problem]:
         if pip.path is None:
             found.append(Problem(message=f"no `pip` in {target} (created without pip)", fix=fix))
         else:
-            found.append(Problem(message=f"`pip` on PATH is {pip.path}, which installs for {where}, not {target}",
-                                 fix=fix))
+            found.append(
+                Problem(message=f"`pip` on PATH is {pip.path}, which installs for {where}, not {target}", fix=fix)
+            )
     return found
 
 
@@ -187,8 +210,12 @@ def which(ctx: Context, *, environ: Mapping[str, str] | None = None, activate_hi
     search = env.get("PATH", "")
     project = ctx.project
     proj_env = project.env_path if project and Env.at(project.env_path).is_env() else None
-    report = WhichReport(virtual_env=env.get("VIRTUAL_ENV") or None, project_env=str(proj_env) if proj_env else None,
-                         python=_resolve_python(ctx, search), pip=_resolve_pip(search))
+    report = WhichReport(
+        virtual_env=env.get("VIRTUAL_ENV") or None,
+        project_env=str(proj_env) if proj_env else None,
+        python=_resolve_python(ctx, search),
+        pip=_resolve_pip(search),
+    )
     report.problems.extend(_problems(report, activate_hint or 'eval "$(corral activate)"'))
     return report if proj_env is None else replace(report, hook=_hook_verdict(ctx, proj_env))
 

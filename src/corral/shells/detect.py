@@ -64,8 +64,9 @@ def _proc_parent(pid: int) -> tuple[int, str, str | None] | None:
 
 def _ps_parent(pid: int) -> tuple[int, str, str | None] | None:
     try:
-        out = subprocess.run(["ps", "-o", "ppid=,comm=", "-p", str(pid)], capture_output=True, text=True,
-                             timeout=2, check=False).stdout.strip()
+        out = subprocess.run(
+            ["ps", "-o", "ppid=,comm=", "-p", str(pid)], capture_output=True, text=True, timeout=2, check=False
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     ppid, _, comm = out.partition(" ")

@@ -66,7 +66,7 @@ class LegacyPython:
 
     @property
     def version(self) -> str:
-        """"2.7" style."""
+        """ "2.7" style."""
         return f"{self.minor[0]}.{self.minor[1]}"
 
     @property
@@ -77,28 +77,42 @@ class LegacyPython:
 
 LEGACY: dict[tuple[int, int], LegacyPython] = {
     (2, 7): LegacyPython(
-        minor=(2, 7), eol=LEGACY_EOL[(2, 7)],
-        pip="20.3.4", pip_reason="pip 21.0 dropped Python 2 (Requires-Python >=3.6)",
-        setuptools="44.1.1", setuptools_reason="setuptools 45.0.0 requires Python >=3.5",
-        wheel="0.37.1", wheel_reason="wheel 0.38.0 requires Python >=3.7",
+        minor=(2, 7),
+        eol=LEGACY_EOL[(2, 7)],
+        pip="20.3.4",
+        pip_reason="pip 21.0 dropped Python 2 (Requires-Python >=3.6)",
+        setuptools="44.1.1",
+        setuptools_reason="setuptools 45.0.0 requires Python >=3.5",
+        wheel="0.37.1",
+        wheel_reason="wheel 0.38.0 requires Python >=3.7",
         uv_creates=False,
         uv_reason="uv refuses 2.7: it probes interpreters with -I, which Python 2 lacks",
         virtualenv_seed=("20.3.4", "44.1.1", "0.37.1"),
     ),
     (3, 6): LegacyPython(
-        minor=(3, 6), eol=LEGACY_EOL[(3, 6)],
-        pip="21.3.1", pip_reason="pip 22.0 requires Python >=3.7",
-        setuptools="59.6.0", setuptools_reason="setuptools 59.7.0 requires Python >=3.7",
-        wheel="0.37.1", wheel_reason="wheel 0.38.0 requires Python >=3.7",
-        uv_creates=True, uv_reason="uv 0.13 creates 3.6 envs and installs into them",
+        minor=(3, 6),
+        eol=LEGACY_EOL[(3, 6)],
+        pip="21.3.1",
+        pip_reason="pip 22.0 requires Python >=3.7",
+        setuptools="59.6.0",
+        setuptools_reason="setuptools 59.7.0 requires Python >=3.7",
+        wheel="0.37.1",
+        wheel_reason="wheel 0.38.0 requires Python >=3.7",
+        uv_creates=True,
+        uv_reason="uv 0.13 creates 3.6 envs and installs into them",
         virtualenv_seed=("21.3.1", "59.6.0", "0.37.1"),
     ),
     (3, 7): LegacyPython(
-        minor=(3, 7), eol=LEGACY_EOL[(3, 7)],
-        pip="24.0", pip_reason="pip 24.1 requires Python >=3.8",
-        setuptools="68.0.0", setuptools_reason="setuptools 68.1.0 requires Python >=3.8",
-        wheel="0.42.0", wheel_reason="wheel 0.43.0 requires Python >=3.8",
-        uv_creates=True, uv_reason="uv 0.13 creates 3.7 envs and installs into them",
+        minor=(3, 7),
+        eol=LEGACY_EOL[(3, 7)],
+        pip="24.0",
+        pip_reason="pip 24.1 requires Python >=3.8",
+        setuptools="68.0.0",
+        setuptools_reason="setuptools 68.1.0 requires Python >=3.8",
+        wheel="0.42.0",
+        wheel_reason="wheel 0.43.0 requires Python >=3.8",
+        uv_creates=True,
+        uv_reason="uv 0.13 creates 3.7 envs and installs into them",
         # virtualenv 20.21.1 predates pip 24.0; its newest embedded seed serves 3.7.
         virtualenv_seed=("23.1", "67.6.1", "0.40.0"),
     ),

@@ -97,8 +97,10 @@ def ensure_piptools(
                 remove_tree(stale, ignore_errors=True)
             _build(root, make_env=make_env, environ=environ, index_urls=index_urls)
     except LockTimeout as err:
-        msg = (f"waited {_LOCK_TIMEOUT:.0f} s for another corral to finish installing {root}; "
-               f"if none is running, delete {lock_file} and retry")
+        msg = (
+            f"waited {_LOCK_TIMEOUT:.0f} s for another corral to finish installing {root}; "
+            f"if none is running, delete {lock_file} and retry"
+        )
         raise EnvError(msg) from err
     built = find_piptools(data, key)
     if built is None:  # pragma: no cover - _build verifies before renaming
@@ -107,8 +109,9 @@ def ensure_piptools(
     return built
 
 
-def _build(root: Path, *, make_env: Callable[[Path], None], environ: Mapping[str, str],
-           index_urls: Sequence[str]) -> None:
+def _build(
+    root: Path, *, make_env: Callable[[Path], None], environ: Mapping[str, str], index_urls: Sequence[str]
+) -> None:
     tmp = root.parent / f".{root.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         make_env(tmp)
@@ -136,15 +139,28 @@ def _install(tmp: Path, root: Path, *, environ: Mapping[str, str], index_urls: S
     with tempfile.TemporaryDirectory(prefix="corral-piptools-") as folder:
         reqs = Path(folder) / "requirements.txt"
         reqs.write_text("\n".join(PIP_TOOLS_REQUIREMENTS) + "\n", encoding="utf-8")
-        cmd = [python, "-m", "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:", "--require-hashes",
-               "--index-url", index_urls[0]]
+        cmd = [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--require-hashes",
+            "--index-url",
+            index_urls[0],
+        ]
         for url in index_urls[1:]:
             cmd += ["--extra-index-url", url]
         try:
             run([*cmd, "-r", str(reqs)], env=piptools_environ(environ), cwd=Path(folder), what="pip install pip-tools")
         except EngineError as err:
             detail = str(err).rstrip(".")
-            msg = (f"corral needs pip-tools {PIP_TOOLS_VERSION} once (into {root}) to lock Python 2.7 projects, and "
-                   f"installing it failed: {detail}. Connect to the network, or point --index-url / UV_INDEX_URL "
-                   f"at an index that has pip-tools {PIP_TOOLS_VERSION} and click 7.1.2, then retry")
+            msg = (
+                f"corral needs pip-tools {PIP_TOOLS_VERSION} once (into {root}) to lock Python 2.7 projects, and "
+                f"installing it failed: {detail}. Connect to the network, or point --index-url / UV_INDEX_URL "
+                f"at an index that has pip-tools {PIP_TOOLS_VERSION} and click 7.1.2, then retry"
+            )
             raise EnvError(msg) from err

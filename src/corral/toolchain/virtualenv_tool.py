@@ -80,8 +80,11 @@ def find_virtualenv(data: Path) -> VirtualenvTool | None:
 
 def choose_host(interpreters: Sequence[InterpreterInfo]) -> InterpreterInfo | None:
     """The newest stable, non-legacy CPython that virtualenv 20.21.1 is verified on (else the newest that runs it)."""
-    usable = [i for i in interpreters if i.implementation == "CPython" and not i.free_threaded
-              and not i.is_legacy and i.minor >= _OLDEST_HOST]
+    usable = [
+        i
+        for i in interpreters
+        if i.implementation == "CPython" and not i.free_threaded and not i.is_legacy and i.minor >= _OLDEST_HOST
+    ]
     usable.sort(key=lambda i: (i.version_info, not i.externally_managed), reverse=True)
     verified = [i for i in usable if i.minor <= _NEWEST_VERIFIED_HOST]
     best = verified or usable
@@ -123,8 +126,10 @@ def ensure_virtualenv(
             _remove_leftovers(root)
             _build(root, environ=environ, host_path=host(), index_url=index_url, extra_index_urls=extra_index_urls)
     except LockTimeout as err:
-        msg = (f"waited {_LOCK_TIMEOUT:.0f} s for another corral to finish installing {root}; "
-               f"if none is running, delete {root.parent / (root.name + '.lock')} and retry")
+        msg = (
+            f"waited {_LOCK_TIMEOUT:.0f} s for another corral to finish installing {root}; "
+            f"if none is running, delete {root.parent / (root.name + '.lock')} and retry"
+        )
         raise EnvError(msg) from err
     built = find_virtualenv(data)
     if built is None:  # pragma: no cover - _build verifies before renaming
@@ -139,8 +144,9 @@ def _remove_leftovers(root: Path) -> None:
         remove_tree(stale, ignore_errors=True)
 
 
-def _build(root: Path, *, environ: Mapping[str, str], host_path: str, index_url: str | None,
-           extra_index_urls: Sequence[str]) -> None:
+def _build(
+    root: Path, *, environ: Mapping[str, str], host_path: str, index_url: str | None, extra_index_urls: Sequence[str]
+) -> None:
     tmp = root.parent / f".{root.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     env = engine_environ(environ)  # uv installs virtualenv: the rule for every engine call
     try:
@@ -165,12 +171,23 @@ def _build(root: Path, *, environ: Mapping[str, str], host_path: str, index_url:
         raise
 
 
-def _install(tmp: Path, root: Path, *, env: Mapping[str, str], host_path: str, index_url: str | None,
-             extra_index_urls: Sequence[str]) -> None:
+def _install(
+    tmp: Path,
+    root: Path,
+    *,
+    env: Mapping[str, str],
+    host_path: str,
+    index_url: str | None,
+    extra_index_urls: Sequence[str],
+) -> None:
     """`uv venv` on the host, then `uv pip install` virtualenv 20.21.1 and its bounded dependencies."""
     uv = uv_binary()
-    run([uv, "venv", str(tmp), "--python", host_path, "--no-python-downloads", "--no-project", "--quiet"],
-        env=env, cwd=root.parent, what="uv venv (corral toolchain)")
+    run(
+        [uv, "venv", str(tmp), "--python", host_path, "--no-python-downloads", "--no-project", "--quiet"],
+        env=env,
+        cwd=root.parent,
+        what="uv venv (corral toolchain)",
+    )
     cmd = [uv, "pip", "install", "--python", str(Env.at(tmp).python), "--quiet"]
     if index_url:
         cmd += ["--index-url", index_url]
@@ -180,9 +197,11 @@ def _install(tmp: Path, root: Path, *, env: Mapping[str, str], host_path: str, i
         run([*cmd, *VIRTUALENV_REQUIREMENTS], env=env, cwd=root.parent, what="uv pip install")
     except EngineError as err:
         detail = str(err).rstrip(".")
-        msg = (f"corral needs to download virtualenv {VIRTUALENV_VERSION} once (into {root}) to create legacy "
-               f"envs, and installing it failed: {detail}. Connect to the network, or point --index-url / "
-               f"UV_INDEX_URL at an index that has virtualenv {VIRTUALENV_VERSION}, then retry")
+        msg = (
+            f"corral needs to download virtualenv {VIRTUALENV_VERSION} once (into {root}) to create legacy "
+            f"envs, and installing it failed: {detail}. Connect to the network, or point --index-url / "
+            f"UV_INDEX_URL at an index that has virtualenv {VIRTUALENV_VERSION}, then retry"
+        )
         raise EnvError(msg) from err
 
 

@@ -1,2 +1,3 @@
 """Benchmark stub."""
+
 __version__ = "0.27.1"

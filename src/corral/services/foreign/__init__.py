@@ -23,8 +23,15 @@ from corral.errors import UsageError
 if TYPE_CHECKING:
     from corral.services.context import Context
 
-__all__ = ["RUN_BACKEND_FLAG", "SETUP_FILES", "adopt", "check_declarations", "refuse_ignored", "setup_files",
-           "splice_tables"]
+__all__ = [
+    "RUN_BACKEND_FLAG",
+    "SETUP_FILES",
+    "adopt",
+    "check_declarations",
+    "refuse_ignored",
+    "setup_files",
+    "splice_tables",
+]
 
 SETUP_FILES = ("setup.py", "setup.cfg")
 
@@ -68,10 +75,12 @@ def check_declarations(data: Mapping[str, Any], root: Path, *, source: str = "py
     found = setup_files(root)
     if "project" not in data and found:
         names = " and ".join(found)
-        msg = (f"{root}: {names} declare{'s' if len(found) == 1 else ''} this project's name and dependencies, which "
-               "corral does not read; run `corral init --run-build-backend` to record them in pyproject.toml's "
-               "[project] (it runs setup.py through setuptools and checks that it builds the same), or keep using "
-               "pip with this project; nothing was changed")
+        msg = (
+            f"{root}: {names} declare{'s' if len(found) == 1 else ''} this project's name and dependencies, which "
+            "corral does not read; run `corral init --run-build-backend` to record them in pyproject.toml's "
+            "[project] (it runs setup.py through setuptools and checks that it builds the same), or keep using "
+            "pip with this project; nothing was changed"
+        )
         raise UsageError(msg)
 
 
@@ -80,14 +89,20 @@ def _refusal(ignored: list[Any], source: str) -> str:
     tools = sorted({i.tool for i in ignored})
     if all(i.movable for i in ignored):
         also = " (Poetry ≥ 2 and poetry-core ≥ 2 read them)" if "Poetry" in tools else ""
-        return (f"{source}: corral does not read {wheres}, so it would lock and install without those dependencies; "
-                f"run `corral init` to move them to [project] and [dependency-groups]{also}, or keep using "
-                f"{' and '.join(tools)} for this project; nothing was changed")
+        return (
+            f"{source}: corral does not read {wheres}, so it would lock and install without those dependencies; "
+            f"run `corral init` to move them to [project] and [dependency-groups]{also}, or keep using "
+            f"{' and '.join(tools)} for this project; nothing was changed"
+        )
     if "flit" in tools:
-        return (f"{source}: {wheres} is flit's format before 3.2, which corral does not read; move it to [project] "
-                "(flit_core ≥ 3.2 reads it), then try again; nothing was changed")
-    return (f"{source}: {wheres}: the build backend computes these dependencies, so corral cannot record or lock "
-            "them; list them in [project] and drop them from dynamic, then try again; nothing was changed")
+        return (
+            f"{source}: {wheres} is flit's format before 3.2, which corral does not read; move it to [project] "
+            "(flit_core ≥ 3.2 reads it), then try again; nothing was changed"
+        )
+    return (
+        f"{source}: {wheres}: the build backend computes these dependencies, so corral cannot record or lock "
+        "them; list them in [project] and drop them from dynamic, then try again; nothing was changed"
+    )
 
 
 RUN_BACKEND_FLAG = "--run-build-backend"
@@ -118,10 +133,12 @@ def adopt(ctx: Context, root: Path, *, python: str, run_backend: bool = False) -
     elif "project" not in data and setup_files(root):
         if not run_backend:
             names = " and ".join(setup_files(root))
-            msg = (f"{root}: {names} declare{'s' if len(setup_files(root)) == 1 else ''} this project's name and "
-                   "dependencies; recording them in pyproject.toml's [project] means running setup.py through "
-                   f"setuptools (the project's own code): run `corral init {RUN_BACKEND_FLAG}` to allow it, or move "
-                   "them to [project] by hand; nothing was changed")
+            msg = (
+                f"{root}: {names} declare{'s' if len(setup_files(root)) == 1 else ''} this project's name and "
+                "dependencies; recording them in pyproject.toml's [project] means running setup.py through "
+                f"setuptools (the project's own code): run `corral init {RUN_BACKEND_FLAG}` to allow it, or move "
+                "them to [project] by hand; nothing was changed"
+            )
             raise UsageError(msg)
         from corral.services.foreign.setuptools import migrate_setuptools
 
@@ -145,8 +162,9 @@ def _runs_project_code(data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _write_checked(ctx: Context, root: Path, old_text: str | None, new_text: str, *, python: str,
-                   run_backend: bool) -> None:
+def _write_checked(
+    ctx: Context, root: Path, old_text: str | None, new_text: str, *, python: str, run_backend: bool
+) -> None:
     """Write pyproject.toml; when [project]/[build-system] changed, the backend must state the same metadata."""
     from corral.infra.fs import atomic_write_text
     from corral.infra.toml_file import parse_toml
@@ -158,8 +176,10 @@ def _write_checked(ctx: Context, root: Path, old_text: str | None, new_text: str
     build_changed = any(old.get(k) != new.get(k) for k in ("project", "build-system"))
     why = (_runs_project_code(old) or _runs_project_code(new)) if build_changed and not run_backend else None
     if why:
-        msg = (f"{pyproject}: checking that the project still builds the same after the move means asking its build "
-               f"backend, and {why}: run `corral init {RUN_BACKEND_FLAG}` to allow it; nothing was changed")
+        msg = (
+            f"{pyproject}: checking that the project still builds the same after the move means asking its build "
+            f"backend, and {why}: run `corral init {RUN_BACKEND_FLAG}` to allow it; nothing was changed"
+        )
         raise UsageError(msg)
     before = read_metadata(ctx, root, python=python, data=old) if build_changed else None
     atomic_write_text(pyproject, new_text, root=root)
@@ -173,8 +193,10 @@ def _write_checked(ctx: Context, root: Path, old_text: str | None, new_text: str
         raise
     if differences:
         _restore(pyproject, old_text, root)
-        msg = (f"{pyproject}: moving the dependencies would change what the build backend builds "
-               f"({'; '.join(differences)}); move them by hand; nothing was changed")
+        msg = (
+            f"{pyproject}: moving the dependencies would change what the build backend builds "
+            f"({'; '.join(differences)}); move them by hand; nothing was changed"
+        )
         raise UsageError(msg)
 
 

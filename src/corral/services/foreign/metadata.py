@@ -24,19 +24,27 @@ if TYPE_CHECKING:
 
 __all__ = ["LEGACY_BUILD_SYSTEM", "CoreMetadata", "build_system", "read_metadata"]
 
-LEGACY_BUILD_SYSTEM: Mapping[str, Any] = {"requires": ["setuptools>=40.8.0"],
-                                          "build-backend": "setuptools.build_meta:__legacy__"}
+LEGACY_BUILD_SYSTEM: Mapping[str, Any] = {
+    "requires": ["setuptools>=40.8.0"],
+    "build-backend": "setuptools.build_meta:__legacy__",
+}
 
 
 _COMPARED_AS_VALUES = frozenset({"name", "version", "requires-python", "requires-dist", "provides-extra"})
 _IGNORED = frozenset({"metadata-version", "dynamic"})  # the format's version; what an sdist may still compute
 # pyproject [project] field -> the METADATA headers (or "entry points:SECTION") a backend fills it into
 _FIELD_SOURCES: Mapping[str, tuple[str, ...]] = {
-    "description": ("summary",), "readme": ("description", "description-content-type"),
-    "license": ("license", "license-expression"), "authors": ("author", "author-email"),
-    "maintainers": ("maintainer", "maintainer-email"), "keywords": ("keywords",), "classifiers": ("classifier",),
-    "urls": ("project-url",), "scripts": ("entry points:console_scripts",),
-    "gui-scripts": ("entry points:gui_scripts",), "entry-points": ("entry points:*",),
+    "description": ("summary",),
+    "readme": ("description", "description-content-type"),
+    "license": ("license", "license-expression"),
+    "authors": ("author", "author-email"),
+    "maintainers": ("maintainer", "maintainer-email"),
+    "keywords": ("keywords",),
+    "classifiers": ("classifier",),
+    "urls": ("project-url",),
+    "scripts": ("entry points:console_scripts",),
+    "gui-scripts": ("entry points:gui_scripts",),
+    "entry-points": ("entry points:*",),
 }
 
 
@@ -61,15 +69,20 @@ class CoreMetadata:
 
         message = Parser().parsestr(text)
         body = message.get_payload()
-        others = tuple((k.lower(), str(v)) for k, v in message.items()
-                       if k.lower() not in _COMPARED_AS_VALUES | _IGNORED)
-        return cls(name=str(message.get("Name", "")), version=str(message.get("Version", "")),
-                   summary=str(message.get("Summary", "") or ""),
-                   requires_python=message.get("Requires-Python"),
-                   requires_dist=tuple(message.get_all("Requires-Dist") or ()),
-                   provides_extra=tuple(message.get_all("Provides-Extra") or ()),
-                   others=others, description=body.strip() if isinstance(body, str) else "",
-                   entry_points=entry_points.strip())
+        others = tuple(
+            (k.lower(), str(v)) for k, v in message.items() if k.lower() not in _COMPARED_AS_VALUES | _IGNORED
+        )
+        return cls(
+            name=str(message.get("Name", "")),
+            version=str(message.get("Version", "")),
+            summary=str(message.get("Summary", "") or ""),
+            requires_python=message.get("Requires-Python"),
+            requires_dist=tuple(message.get_all("Requires-Dist") or ()),
+            provides_extra=tuple(message.get_all("Provides-Extra") or ()),
+            others=others,
+            description=body.strip() if isinstance(body, str) else "",
+            entry_points=entry_points.strip(),
+        )
 
     def stated_fields(self) -> list[str]:
         """The pyproject `[project]` fields (besides name, version and dependencies) this metadata has values for."""
@@ -155,13 +168,24 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
 
     def install(requirements: list[str]) -> None:
         if requirements:
-            _run([uv, "pip", "install", "--python", env_python, "--quiet", *indexes, *requirements],
-                 environ, backend)
+            _run([uv, "pip", "install", "--python", env_python, "--quiet", *indexes, *requirements], environ, backend)
 
     def hook(*args: str) -> Any:  # noqa: ANN401 - JSON
         answer = tmp / "answer.json"
-        _run([env_python, str(BUILD_HOOKS), args[0], backend, json.dumps(system.get("backend-path", [])),
-                    *args[1:], str(answer)], environ, backend, cwd=root)
+        _run(
+            [
+                env_python,
+                str(BUILD_HOOKS),
+                args[0],
+                backend,
+                json.dumps(system.get("backend-path", [])),
+                *args[1:],
+                str(answer),
+            ],
+            environ,
+            backend,
+            cwd=root,
+        )
         return json.loads(answer.read_text(encoding="utf-8"))
 
     try:
@@ -171,9 +195,10 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
         (tmp / "out").mkdir()
         folder = tmp / "out" / str(hook("metadata", str(tmp / "out")))
         entry_points = folder / "entry_points.txt"
-        return CoreMetadata.from_text((folder / "METADATA").read_text(encoding="utf-8"),
-                                      entry_points=entry_points.read_text(encoding="utf-8")
-                                      if entry_points.is_file() else "")
+        return CoreMetadata.from_text(
+            (folder / "METADATA").read_text(encoding="utf-8"),
+            entry_points=entry_points.read_text(encoding="utf-8") if entry_points.is_file() else "",
+        )
     finally:
         remove_tree(tmp, ignore_errors=True)
 

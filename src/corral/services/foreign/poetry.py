@@ -31,16 +31,20 @@ def migrate_tables(text: str, *, source: str) -> tuple[str, list[str]]:
     tool = doc.get("tool", {})
     if isinstance(tool.get("poetry"), Mapping):
         if tool["poetry"].get("package-mode") is False:
-            msg = (f"{source}: [tool.poetry] package-mode = false: a Poetry project that is no package has no "
-                   "[project] table to move its dependencies to (PEP 621 needs a name and builds it); keep using "
-                   "Poetry, or give it a name and version and drop package-mode, then run `corral init` again; "
-                   "nothing was changed")
+            msg = (
+                f"{source}: [tool.poetry] package-mode = false: a Poetry project that is no package has no "
+                "[project] table to move its dependencies to (PEP 621 needs a name and builds it); keep using "
+                "Poetry, or give it a name and version and drop package-mode, then run `corral init` again; "
+                "nothing was changed"
+            )
             raise UsageError(msg)
         try:
             converted = convert_poetry(tool["poetry"])  # a tomlkit Table is a Mapping of plain-acting values
         except Unconvertible as err:
-            raise UsageError(f"{source}: cannot move [tool.poetry] to [project]: {err}; convert it by hand, then "
-                             "run `corral init` again; nothing was changed") from err
+            raise UsageError(
+                f"{source}: cannot move [tool.poetry] to [project]: {err}; convert it by hand, then "
+                "run `corral init` again; nothing was changed"
+            ) from err
         moved = _project(doc, new, tool["poetry"], converted, changes)
         groups = _groups(doc, new, converted.groups, converted.group_origins, changes)
         _prune(tool["poetry"], moved, groups, changes)
@@ -78,13 +82,16 @@ def _project(doc: Any, new: Any, poetry: Any, converted: PoetryDeps, changes: li
             changes.append(f"[project].{key} = {poetry[key]!r} (from [tool.poetry].{key})")
     if converted.requires_python and "requires-python" not in project:
         project["requires-python"] = converted.requires_python
-        changes.append(f"[project].requires-python = {converted.requires_python!r} (from [tool.poetry.dependencies]"
-                       ".python)")
+        changes.append(
+            f"[project].requires-python = {converted.requires_python!r} (from [tool.poetry.dependencies].python)"
+        )
     if "dependencies" not in project:
         project["dependencies"] = _array(converted.dependencies)
         moved.add("dependencies")
-        changes.append(f"[project].dependencies = {converted.dependencies} (from [tool.poetry.dependencies]; "
-                       "^ and ~ written as PEP 440 ranges)")
+        changes.append(
+            f"[project].dependencies = {converted.dependencies} (from [tool.poetry.dependencies]; "
+            "^ and ~ written as PEP 440 ranges)"
+        )
     if "optional-dependencies" not in project:
         moved.add("extras")
         if converted.optional:
@@ -120,12 +127,18 @@ def _prune(poetry: Any, moved: set[str], groups: set[str], changes: list[str]) -
     if "group" in poetry and not poetry["group"]:
         del poetry["group"]
     if removed:
-        changes.append(f"[tool.poetry]: removed {', '.join(removed)} (moved); its other keys stay, poetry-core reads "
-                       "them")
+        changes.append(
+            f"[tool.poetry]: removed {', '.join(removed)} (moved); its other keys stay, poetry-core reads them"
+        )
 
 
-def _groups(doc: Any, new: Any, groups: Mapping[str, list[Any]], origins: Mapping[str, str],  # noqa: ANN401
-            changes: list[str]) -> set[str]:
+def _groups(
+    doc: Any,  # noqa: ANN401
+    new: Any,  # noqa: ANN401
+    groups: Mapping[str, list[Any]],
+    origins: Mapping[str, str],
+    changes: list[str],
+) -> set[str]:
     """Add `groups` to [dependency-groups], except those it has (Poetry ≥ 2 reads those with its own as detail)."""
     import tomlkit
 
@@ -175,8 +188,10 @@ def _build_system(doc: Any, changes: list[str]) -> None:  # noqa: ANN401
         name = normalize_name(req.name)
         if name == "poetry" or (name == "poetry-core" and req.specifier.contains("1.9.1", prereleases=True)):
             system["requires"][index] = POETRY_CORE
-            changes.append(f"[build-system].requires: {text!r} -> {POETRY_CORE!r} (the first poetry-core that "
-                           "builds from [project])")
+            changes.append(
+                f"[build-system].requires: {text!r} -> {POETRY_CORE!r} (the first poetry-core that "
+                "builds from [project])"
+            )
     if not any(str(r).lower().startswith(("poetry-core", "poetry_core")) for r in system.get("requires", [])):
         system["requires"].append(POETRY_CORE)
         changes.append(f"[build-system].requires: added {POETRY_CORE!r}")
@@ -190,9 +205,11 @@ def _pdm(doc: Any, new: Any, groups: Mapping[str, Any], source: str, changes: li
             try:
                 parse_requirement(str(entry))
             except InvalidRequirement as err:  # noqa: PERF203 - a few entries
-                msg = (f"{source}: cannot move [tool.pdm.dev-dependencies].{name}: {entry!r} is not a PEP 508 "
-                       "requirement (an editable path?); move it by hand, then run `corral init` again; nothing was "
-                       "changed")
+                msg = (
+                    f"{source}: cannot move [tool.pdm.dev-dependencies].{name}: {entry!r} is not a PEP 508 "
+                    "requirement (an editable path?); move it by hand, then run `corral init` again; nothing was "
+                    "changed"
+                )
                 raise InvalidRequirement(msg) from err
     lists = {name: [str(e) for e in entries] for name, entries in groups.items()}
     moved = _groups(doc, new, lists, dict.fromkeys(lists, "[tool.pdm.dev-dependencies]"), changes)

@@ -38,9 +38,11 @@ def migrate_setuptools(ctx: Context, root: Path, old_text: str | None, *, python
     data = parse_toml(old_text, origin=str(root / "pyproject.toml")) if old_text is not None else {}
     backend = str(build_system(data)["build-backend"])
     if not backend.startswith("setuptools.build_meta"):
-        msg = (f"{root / 'pyproject.toml'}: the build backend is {backend}, not setuptools; corral can only record a "
-               "setuptools project's metadata in [project]: move it there by hand, then run `corral init` again; "
-               "nothing was changed")
+        msg = (
+            f"{root / 'pyproject.toml'}: the build backend is {backend}, not setuptools; corral can only record a "
+            "setuptools project's metadata in [project]: move it there by hand, then run `corral init` again; "
+            "nothing was changed"
+        )
         raise UsageError(msg)
     metadata = read_metadata(ctx, root, python=python, data=data)
     source = " and ".join(setup_files(root))
@@ -52,8 +54,10 @@ def migrate_setuptools(ctx: Context, root: Path, old_text: str | None, *, python
         project["requires-python"] = metadata.requires_python
         changes.append(f"[project].requires-python = {metadata.requires_python!r} (from {source})")
     project["dependencies"] = _array(dependencies)
-    changes.append(f"[project].dependencies = {dependencies} (from {source}; setuptools now reads them from "
-                   "pyproject.toml: drop install_requires there)")
+    changes.append(
+        f"[project].dependencies = {dependencies} (from {source}; setuptools now reads them from "
+        "pyproject.toml: drop install_requires there)"
+    )
     if optional:
         extras = tomlkit.table()
         for name, requirements in optional.items():
@@ -97,8 +101,10 @@ def _split_extras(metadata: CoreMetadata) -> tuple[list[str], dict[str, list[str
             continue
         match = re.fullmatch(rf"{_EXTRA}|\(?(.*?)\)?\s+and\s+{_EXTRA}", marker)
         if match is None:
-            msg = (f"cannot record {text!r} from setuptools' metadata: its marker names an extra in a way corral "
-                   "does not take apart; move the metadata to [project] by hand; nothing was changed")
+            msg = (
+                f"cannot record {text!r} from setuptools' metadata: its marker names an extra in a way corral "
+                "does not take apart; move the metadata to [project] by hand; nothing was changed"
+            )
             raise UsageError(msg)
         extra, rest = (match.group(1), "") if match.group(1) else (match.group(3), match.group(2))
         requirement.marker = None
@@ -119,8 +125,10 @@ def _build_system(doc: Any, head: Any, changes: list[str]) -> None:  # noqa: ANN
         if system is not None:
             del doc["build-system"]
         head["build-system"] = table
-        changes.append(f"[build-system] = setuptools.build_meta with {SETUPTOOLS!r} (what pip and uv used "
-                       "implicitly, new enough to read [project])")
+        changes.append(
+            f"[build-system] = setuptools.build_meta with {SETUPTOOLS!r} (what pip and uv used "
+            "implicitly, new enough to read [project])"
+        )
         return
     for index, text in enumerate(list(system.get("requires", []))):
         try:

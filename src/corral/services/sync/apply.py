@@ -51,20 +51,35 @@ class SyncReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
+
         def rows(items: list[tuple[str, str | None, str | None]]) -> list[dict[str, str | None]]:
             return [{"name": n, "old": o, "new": v} for n, o, v in items]
 
-        return {"env": str(self.env), "lock": str(self.lock), "engine": self.engine, "noop": self.noop,
-                "created_env": self.created_env, "rebuilt": self.rebuilt, "project_installed": self.project_installed,
-                "installed": rows(self.installed), "changed": rows(self.changed), "removed": rows(self.removed),
-                "unchanged": self.unchanged}
+        return {
+            "env": str(self.env),
+            "lock": str(self.lock),
+            "engine": self.engine,
+            "noop": self.noop,
+            "created_env": self.created_env,
+            "rebuilt": self.rebuilt,
+            "project_installed": self.project_installed,
+            "installed": rows(self.installed),
+            "changed": rows(self.changed),
+            "removed": rows(self.removed),
+            "unchanged": self.unchanged,
+        }
 
 
 def stamp_key(selection: Selection) -> str:
     """The selection as the sync stamp records it."""
-    return sync_stamp.selection_key(groups=selection.groups, extras=selection.extras, all_groups=selection.all_groups,
-                                    no_dev=selection.no_dev, all_extras=selection.all_extras,
-                                    only_groups=selection.only_groups)
+    return sync_stamp.selection_key(
+        groups=selection.groups,
+        extras=selection.extras,
+        all_groups=selection.all_groups,
+        no_dev=selection.no_dev,
+        all_extras=selection.all_extras,
+        only_groups=selection.only_groups,
+    )
 
 
 def last_selection(env: Path, lock_header: Mapping[str, Any]) -> Selection:
@@ -83,8 +98,11 @@ def last_selection(env: Path, lock_header: Mapping[str, Any]) -> Selection:
     assert isinstance(last, Selection)  # noqa: S101 - selection_from_key builds the type it is given
     offered = LockChoices.from_lock(lock_header)
     groups = None if last.groups is None else tuple(g for g in last.groups if g in offered.all_groups)
-    return replace(last, groups=groups if groups or last.only_groups else None,
-                   extras=tuple(e for e in last.extras if e in offered.extras))
+    return replace(
+        last,
+        groups=groups if groups or last.only_groups else None,
+        extras=tuple(e for e in last.extras if e in offered.extras),
+    )
 
 
 def _noop_progress(stage: str, detail: str) -> None:
@@ -189,8 +207,10 @@ def apply_lock(
     root = project_root or (ctx.project.root if ctx.project else None)
     is_package, project_name = _declares_build_system(root) if root else (False, None)
     # the name users know, not that of the candidate a transaction checks before it replaces pylock.toml
-    say("selecting", f"{'pylock.toml' if lock_path.name.startswith('.') else lock_path.name} for Python "
-                     f"{target.version}")
+    say(
+        "selecting",
+        f"{'pylock.toml' if lock_path.name.startswith('.') else lock_path.name} for Python {target.version}",
+    )
     chosen = _choose(ctx, lock_path, target, selection or Selection())
     if root is not None:  # the lock lists the project itself when a locked package needs it: installed below
         chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.resolve().as_uri())]
@@ -198,8 +218,13 @@ def apply_lock(
     plan = SyncPlan.diff(chosen, installed, keep=_keep(env, installed, project_name))
     installer = pick_engine(ctx, engine, env, target)
     environ = engine_environ(ctx.environ)
-    do_project = install_project and is_package and root is not None and project_name is not None \
+    do_project = (
+        install_project
+        and is_package
+        and root is not None
+        and project_name is not None
         and normalize(project_name) not in {normalize(n) for n in installed}
+    )
     if not plan.empty or do_project:
         sync_stamp.clear_stamp(env)
     if not plan.empty:
@@ -214,17 +239,25 @@ def apply_lock(
 def _choose(ctx: Context, lock_path: Path, target: InterpreterInfo, selection: Selection) -> list[Chosen]:
     from corral.services.sync.selection_cache import choose
 
-    return choose(lock_path, target=target, selection=selection, selection_key=stamp_key(selection),
-                  cache_dir=ctx.paths.cache / "lock-choices")
+    return choose(
+        lock_path,
+        target=target,
+        selection=selection,
+        selection_key=stamp_key(selection),
+        cache_dir=ctx.paths.cache / "lock-choices",
+    )
 
 
 def _report(env: Path, lock: Path, engine: str, plan: SyncPlan, *, project_installed: bool) -> SyncReport:
     return SyncReport(
-        env=env, lock=lock, engine=engine,
+        env=env,
+        lock=lock,
+        engine=engine,
         installed=[(c.name, None, c.version) for c in plan.install],
         changed=[(name, old, c.version) for name, old, c in plan.change],
         removed=[(name, version, None) for name, version in plan.remove],
-        unchanged=len(plan.unchanged), noop=plan.empty and not project_installed,
+        unchanged=len(plan.unchanged),
+        noop=plan.empty and not project_installed,
         project_installed=project_installed,
     )
 
@@ -279,9 +312,17 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
     if environment_specific(lock_path):  # a 2.7 lock holds for one interpreter, which these inputs do not name
         return None
     config = ctx.paths.user_config_file
-    blob = json.dumps({"pyproject": hashlib.sha256(body).hexdigest(), "inputs": stored, "root": str(pyproject),
-                       "environ": sync_stamp.environ_key(ctx.environ), "config": fingerprint(config),
-                       "corral": __version__}, sort_keys=True)
+    blob = json.dumps(
+        {
+            "pyproject": hashlib.sha256(body).hexdigest(),
+            "inputs": stored,
+            "root": str(pyproject),
+            "environ": sync_stamp.environ_key(ctx.environ),
+            "config": fingerprint(config),
+            "corral": __version__,
+        },
+        sort_keys=True,
+    )
     return ctx.paths.cache / "fresh-locks" / hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -326,22 +367,47 @@ def sync(
     from corral.services.transaction import project_lock
 
     with project_lock(ctx.require_project().root):  # serialized with add/remove/recreate; recovers a killed one first
-        return _sync(ctx, selection=selection, frozen=frozen, locked=locked, offline=offline, engine=engine,
-                     env_path=env_path, progress=progress, keep_last=keep_last)
+        return _sync(
+            ctx,
+            selection=selection,
+            frozen=frozen,
+            locked=locked,
+            offline=offline,
+            engine=engine,
+            env_path=env_path,
+            progress=progress,
+            keep_last=keep_last,
+        )
 
 
-def stamp_env(ctx: Context, env: Path, lock_path: Path, *, selection: Selection, engine: str,
-              lock_fresh: bool) -> None:
+def stamp_env(ctx: Context, env: Path, lock_path: Path, *, selection: Selection, engine: str, lock_fresh: bool) -> None:
     """Record that `env` now matches `lock_path` for `selection`, so the next no-op sync/run returns at once."""
     project = ctx.require_project()
-    stamp = sync_stamp.make_stamp(env=env, lock_path=lock_path, pyproject=project.pyproject,
-                                  selection_key=stamp_key(selection), engine=engine, lock_fresh=lock_fresh,
-                                  user_config=ctx.paths.user_config_file, environ=ctx.environ)
+    stamp = sync_stamp.make_stamp(
+        env=env,
+        lock_path=lock_path,
+        pyproject=project.pyproject,
+        selection_key=stamp_key(selection),
+        engine=engine,
+        lock_fresh=lock_fresh,
+        user_config=ctx.paths.user_config_file,
+        environ=ctx.environ,
+    )
     sync_stamp.write_stamp(env, stamp)
 
 
-def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bool, offline: bool,
-          engine: str | None, env_path: Path | None, progress: Progress | None, keep_last: bool) -> SyncReport:
+def _sync(
+    ctx: Context,
+    *,
+    selection: Selection | None,
+    frozen: bool,
+    locked: bool,
+    offline: bool,
+    engine: str | None,
+    env_path: Path | None,
+    progress: Progress | None,
+    keep_last: bool,
+) -> SyncReport:
     say = progress or _noop_progress
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
@@ -362,11 +428,22 @@ def _sync(ctx: Context, *, selection: Selection | None, frozen: bool, locked: bo
         say("creating", f"environment {env}")
         create_env(ctx, env)
         created = True
-    rebuilt = _rebuild_if_stale(ctx, env, offline=offline, engine=engine, say=say) \
-        if not created and env == project.env_path else None
+    rebuilt = (
+        _rebuild_if_stale(ctx, env, offline=offline, engine=engine, say=say)
+        if not created and env == project.env_path
+        else None
+    )
     with env_lock(env, say):
-        report = apply_lock(ctx, env, lock_path, selection=chosen, engine=engine, offline=offline,
-                            project_root=project.root, progress=say)
+        report = apply_lock(
+            ctx,
+            env,
+            lock_path,
+            selection=chosen,
+            engine=engine,
+            offline=offline,
+            project_root=project.root,
+            progress=say,
+        )
         checkpoint("sync:applied")
         stamp_env(ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen)
     if created or rebuilt:

@@ -43,8 +43,10 @@ def lock_header(lock_path: Path) -> dict[str, Any]:
     data = parse_toml(head, origin=str(lock_path))
     version = data.get("lock-version")
     if not isinstance(version, str) or version.split(".")[0] != "1":
-        msg = (f"{lock_path}: lock-version {version!r} is not one corral reads (1.x, PEP 751); "
-               "update corral or re-create the lock with `corral lock`")
+        msg = (
+            f"{lock_path}: lock-version {version!r} is not one corral reads (1.x, PEP 751); "
+            "update corral or re-create the lock with `corral lock`"
+        )
         raise LockError(msg)
     if "packages" in data and not isinstance(data["packages"], list):
         msg = f"{lock_path}: `packages` must be an array of tables, not {type(data['packages']).__name__}"
@@ -87,21 +89,38 @@ def _machine() -> dict[str, str]:
     libc = ""
     with contextlib.suppress(AttributeError, ValueError, OSError):
         libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
-    return {"os": os.name, "platform": sys.platform, "machine": platform.machine(), "libc": libc,
-            "maxsize": str(sys.maxsize)}
+    return {
+        "os": os.name,
+        "platform": sys.platform,
+        "machine": platform.machine(),
+        "libc": libc,
+        "maxsize": str(sys.maxsize),
+    }
 
 
 def _key(data: bytes, lock_path: Path, selection_key: str, target: InterpreterInfo) -> str:
-    blob = json.dumps({"lock": hashlib.sha256(data).hexdigest(), "dir": str(lock_path.parent.absolute()),
-                       "selection": selection_key, "marker_env": dict(target.marker_env),
-                       "impl": target.implementation, "version": target.version, "abiflags": target.abiflags,
-                       "soabi": target.soabi, "machine": _machine(), "corral": __version__,
-                       "checked": _CHECKED}, sort_keys=True)
+    blob = json.dumps(
+        {
+            "lock": hashlib.sha256(data).hexdigest(),
+            "dir": str(lock_path.parent.absolute()),
+            "selection": selection_key,
+            "marker_env": dict(target.marker_env),
+            "impl": target.implementation,
+            "version": target.version,
+            "abiflags": target.abiflags,
+            "soabi": target.soabi,
+            "machine": _machine(),
+            "corral": __version__,
+            "checked": _CHECKED,
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def choose(lock_path: Path, *, target: InterpreterInfo, selection: Selection, selection_key: str,
-           cache_dir: Path | None) -> list[Chosen]:
+def choose(
+    lock_path: Path, *, target: InterpreterInfo, selection: Selection, selection_key: str, cache_dir: Path | None
+) -> list[Chosen]:
     """select_packages() for `target`, served from `cache_dir` when the same question was answered before."""
     data = read_bytes(lock_path)
     cache_file = cache_dir / f"{_key(data, lock_path, selection_key, target)}.json" if cache_dir else None
@@ -110,8 +129,9 @@ def choose(lock_path: Path, *, target: InterpreterInfo, selection: Selection, se
             rows = json.loads(cache_file.read_text(encoding="utf-8"))
             return [Chosen(**{**{f: row[f] for f in _FIELDS}, "hashes": tuple(row["hashes"])}) for row in rows]
     lock = _parsed(data, hashlib.sha256(data).hexdigest(), str(lock_path))
-    chosen = select_packages(lock, target=target, selection=selection, lock_dir=lock_path.parent.absolute(),
-                             origin=str(lock_path))
+    chosen = select_packages(
+        lock, target=target, selection=selection, lock_dir=lock_path.parent.absolute(), origin=str(lock_path)
+    )
     if cache_file is not None:
         with contextlib.suppress(OSError):
             atomic_write_text(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))

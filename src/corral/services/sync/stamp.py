@@ -26,15 +26,31 @@ from corral import __version__
 from corral.core.env import Env
 from corral.infra.fingerprint import digest, fingerprint
 
-__all__ = ["STAMP_FILE", "clear_stamp", "environ_key", "is_noop", "locate",
-           "make_stamp", "python_pins", "read_stamp", "selection_key", "write_stamp"]
+__all__ = [
+    "STAMP_FILE",
+    "clear_stamp",
+    "environ_key",
+    "is_noop",
+    "locate",
+    "make_stamp",
+    "python_pins",
+    "read_stamp",
+    "selection_key",
+    "write_stamp",
+]
 
 STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
 # Variables that change which index a lock is resolved from or how corral behaves.
 _ENV_PREFIXES = ("CORRAL_",)
-_ENV_NAMES = ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX", "PIP_INDEX_URL",
-              "PIP_EXTRA_INDEX_URL")
+_ENV_NAMES = (
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_INDEX",
+    "UV_DEFAULT_INDEX",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+)
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 _LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
 
@@ -66,9 +82,15 @@ def environ_key(environ: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in sorted(environ.items()) if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES}
 
 
-def selection_key(*, groups: tuple[str, ...] | list[str] | None, extras: tuple[str, ...] | list[str],
-                  all_groups: bool = False, no_dev: bool = False, all_extras: bool = False,
-                  only_groups: bool = False) -> str:
+def selection_key(
+    *,
+    groups: tuple[str, ...] | list[str] | None,
+    extras: tuple[str, ...] | list[str],
+    all_groups: bool = False,
+    no_dev: bool = False,
+    all_extras: bool = False,
+    only_groups: bool = False,
+) -> str:
     """A stable text form of a sync's group/extra choice (the same for the CLI shortcut and the service)."""
     named = ",".join(sorted(groups)) if groups is not None else "*default*"
     flags = "".join(c for c, on in (("G", all_groups), ("n", no_dev), ("E", all_extras), ("o", only_groups)) if on)
@@ -107,8 +129,17 @@ def locate(start: Path) -> tuple[Path, Path] | None:
     return None
 
 
-def make_stamp(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str, engine: str,
-               lock_fresh: bool, user_config: Path | None, environ: Mapping[str, str]) -> dict[str, Any]:
+def make_stamp(
+    *,
+    env: Path,
+    lock_path: Path,
+    pyproject: Path | None,
+    selection_key: str,
+    engine: str,
+    lock_fresh: bool,
+    user_config: Path | None,
+    environ: Mapping[str, str],
+) -> dict[str, Any]:
     """Record the current state of the env and its inputs (call right after a successful sync)."""
     return {
         "schema": _SCHEMA,
@@ -162,8 +193,16 @@ def _maybe_partial_writes(root: Path) -> bool:
         return False
 
 
-def is_noop(*, env: Path, lock_path: Path, pyproject: Path | None, selection_key: str | None, frozen: bool,  # noqa: PLR0911, C901 - one early exit per input checked
-            environ: Mapping[str, str], engine: str | None = None) -> bool:
+def is_noop(  # noqa: PLR0911, C901 - one early exit per input checked
+    *,
+    env: Path,
+    lock_path: Path,
+    pyproject: Path | None,
+    selection_key: str | None,
+    frozen: bool,
+    environ: Mapping[str, str],
+    engine: str | None = None,
+) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
     `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
@@ -231,12 +270,16 @@ def read_stamp(env: Path) -> dict[str, Any] | None:
 
 def _stamp_shaped(stamp: dict[str, Any]) -> bool:
     """Every field is of the type make_stamp writes (a stamp sits in the env, which a repository may ship)."""
+
     def path_record(value: object) -> bool:
         return value is None or (isinstance(value, dict) and isinstance(value.get("path"), str))
 
     site = stamp.get("site")
-    return (path_record(stamp.get("pyproject")) and path_record(stamp.get("user_config"))
-            and (site is None or (isinstance(site, dict) and all(isinstance(v, dict) for v in site.values()))))
+    return (
+        path_record(stamp.get("pyproject"))
+        and path_record(stamp.get("user_config"))
+        and (site is None or (isinstance(site, dict) and all(isinstance(v, dict) for v in site.values())))
+    )
 
 
 def _site_unchanged(env: Path, recorded: dict[str, Any]) -> bool:

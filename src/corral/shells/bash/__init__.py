@@ -87,8 +87,9 @@ class BashShell(ShShell):
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
         """`bash --rcfile RC -i` where RC sources ~/.bashrc, then activates."""
         rc = read_template(__name__, "rc.bash")
-        return SubshellPlan(argv=[executable, "--rcfile", "{dir}/rc.bash", "-i"], environ=dict(environ),
-                            files={"rc.bash": rc + init})
+        return SubshellPlan(
+            argv=[executable, "--rcfile", "{dir}/rc.bash", "-i"], environ=dict(environ), files={"rc.bash": rc + init}
+        )
 
 
 class ZshShell(ShShell):

@@ -21,8 +21,10 @@ def csh_quote(value: str) -> str:
     ShellError says so and names the value (an env path or a variable holding one).
     """
     if "\n" in value or "\r" in value:
-        msg = (f"tcsh/csh cannot express a value holding a line break: {value!r}; "
-               "move the env to a path without one (or use bash, zsh, fish or PowerShell)")
+        msg = (
+            f"tcsh/csh cannot express a value holding a line break: {value!r}; "
+            "move the env to a path without one (or use bash, zsh, fish or PowerShell)"
+        )
         raise ShellError(msg)
     return "'" + value.replace("'", "'\\''").replace("!", "'\\!'") + "'"
 
@@ -50,8 +52,10 @@ class TcshShell(ShellBase):
         """Save $prompt once and prefix it (guarded by eval: csh expands a whole `if` line before testing)."""
         save = "if ( $?prompt && ! $?_CORRAL_OLD_PROMPT ) eval 'set _CORRAL_OLD_PROMPT=\"$prompt:q\"'"
         # `name` is sanitised by the activation service (no quotes, `$` or `!`), so it sits inside the quotes as is.
-        apply = ("if ( $?_CORRAL_OLD_PROMPT && ! $?VIRTUAL_ENV_DISABLE_PROMPT ) "
-                 f"eval 'set prompt=\"({name}) $_CORRAL_OLD_PROMPT:q\"'")
+        apply = (
+            "if ( $?_CORRAL_OLD_PROMPT && ! $?VIRTUAL_ENV_DISABLE_PROMPT ) "
+            f"eval 'set prompt=\"({name}) $_CORRAL_OLD_PROMPT:q\"'"
+        )
         return [save, apply]
 
     def prompt_off(self) -> list[str]:
@@ -71,5 +75,6 @@ class TcshShell(ShellBase):
         env = dict(environ)
         env["_CORRAL_USER_HOME"] = environ.get("HOME", "")
         env["HOME"] = "{dir}"
-        return SubshellPlan(argv=[executable, "-i"], environ=env,
-                            files={".tcshrc": read_template(__name__, "rc.tcsh") + init})
+        return SubshellPlan(
+            argv=[executable, "-i"], environ=env, files={".tcshrc": read_template(__name__, "rc.tcsh") + init}
+        )

@@ -63,5 +63,6 @@ class FishShell(ShellBase):
 
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
         """`fish -i -C 'source FILE'`: init commands run after config.fish."""
-        return SubshellPlan(argv=[executable, "-i", "-C", "source {dir}/init.fish"], environ=dict(environ),
-                            files={"init.fish": init})
+        return SubshellPlan(
+            argv=[executable, "-i", "-C", "source {dir}/init.fish"], environ=dict(environ), files={"init.fish": init}
+        )

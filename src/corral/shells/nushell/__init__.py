@@ -48,7 +48,10 @@ class NuShell(ShellBase):
 
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
         """`nu -e 'source FILE'` where FILE applies the JSON change (config.nu loads first)."""
-        code = (f"let _corral_change = ({nu_quote(init.strip())} | from json)\n"
-                "load-env $_corral_change.set\nhide-env -i ...$_corral_change.unset\n")
-        return SubshellPlan(argv=[executable, "-e", "source {dir}/init.nu"], environ=dict(environ),
-                            files={"init.nu": code})
+        code = (
+            f"let _corral_change = ({nu_quote(init.strip())} | from json)\n"
+            "load-env $_corral_change.set\nhide-env -i ...$_corral_change.unset\n"
+        )
+        return SubshellPlan(
+            argv=[executable, "-e", "source {dir}/init.nu"], environ=dict(environ), files={"init.nu": code}
+        )

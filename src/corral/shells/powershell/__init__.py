@@ -45,8 +45,10 @@ class PowerShell(ShellBase):
         """Keep the user's prompt as _corral_old_prompt and prefix it."""
         return [
             "if (-not $env:VIRTUAL_ENV_DISABLE_PROMPT) {",
-            ("  if (-not (Test-Path function:global:_corral_old_prompt)) {"
-             " Copy-Item function:global:prompt function:global:_corral_old_prompt }"),
+            (
+                "  if (-not (Test-Path function:global:_corral_old_prompt)) {"
+                " Copy-Item function:global:prompt function:global:_corral_old_prompt }"
+            ),
             f"  function global:prompt {{ Write-Host -NoNewline {self.quote(f'({name}) ')}; _corral_old_prompt }}",
             "}",
         ]
@@ -66,5 +68,8 @@ class PowerShell(ShellBase):
 
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
         """`pwsh -NoExit -Command . FILE`: the profile loads first, then the file."""
-        return SubshellPlan(argv=[executable, "-NoLogo", "-NoExit", "-Command", ". '{dir}/init.ps1'"],
-                            environ=dict(environ), files={"init.ps1": init})
+        return SubshellPlan(
+            argv=[executable, "-NoLogo", "-NoExit", "-Command", ". '{dir}/init.ps1'"],
+            environ=dict(environ),
+            files={"init.ps1": init},
+        )

@@ -48,5 +48,6 @@ class XonshShell(ShellBase):
         home = environ.get("HOME", "~")
         rcs = [p.replace("~", home, 1) for p in _USER_RCS]
         rcs = [p for p in rcs if Path(p).is_file()]
-        return SubshellPlan(argv=[executable, "-i", "--rc", *rcs, "{dir}/init.xsh"], environ=dict(environ),
-                            files={"init.xsh": init})
+        return SubshellPlan(
+            argv=[executable, "-i", "--rc", *rcs, "{dir}/init.xsh"], environ=dict(environ), files={"init.xsh": init}
+        )

@@ -1,2 +1,3 @@
 """Benchmark stub."""
+
 __version__ = "26.4.dev0"
