@@ -267,3 +267,64 @@ def test_kernel_names_are_offered_for_kernel_remove(world: tuple[Path, dict[str,
     # then the kernels' names are offered (with the machine's own, from /usr/share/jupyter, if it has any)
     offered = {row.split("\t")[0] for row in done.stdout.splitlines()}
     assert {"proj-a", "proj-b"} <= offered, done.stderr
+
+
+HOSTILE_PYPROJECT = """\
+[project]
+name = "demo"
+version = "0"
+[dependency-groups]
+dev = ["a"]
+"$(touch {mark}-1)" = ["b"]
+"`touch {mark}-2`" = ["c"]
+"q\\"$(touch {mark}-3)\\"" = ["d"]
+"a;touch {mark}-4" = ["e"]
+"line\\nbreak" = ["f"]
+"""
+
+
+def test_hostile_group_names_never_run_in_any_shell(world: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    # given a cloned project whose group names are shell code, newlines and quotes
+    project, environ = world
+    mark = tmp_path / "pwned"
+    (project / "pyproject.toml").write_text(HOSTILE_PYPROJECT.format(mark=mark), encoding="utf-8")
+    for shell in ("bash", "fish"):
+        (project / f"c.{shell}").write_text(script(shell, environ), encoding="utf-8")
+    # when bash and fish complete `corral sync --group ` there, and corral is asked for the names itself
+    bash = subprocess.run(
+        [
+            require("bash"),
+            "--norc",
+            "-c",
+            (
+                'source ./c.bash; COMP_WORDS=(corral sync --group ""); COMP_CWORD=3; '
+                '_corral; printf "%s\\n" "${COMPREPLY[@]}"'
+            ),
+        ],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    fish = subprocess.run(
+        [require("fish"), "--no-config", "-c", "source ./c.fish; complete -C 'corral sync --group '"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = subprocess.run(
+        [sys.executable, "-m", "corral", "__complete", "groups"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # then nothing ran, and only the plain name is offered
+    assert not list(tmp_path.glob("pwned*")), "a group name ran as shell code"
+    assert bash.stdout.split() == ["dev"], bash.stderr
+    assert [row.split("\t")[0] for row in fish.stdout.splitlines()] == ["dev"], fish.stderr
+    assert names.stdout.split() == ["dev"]

@@ -252,3 +252,31 @@ def test_uv_pip_sync_of_corral_lock_installs_the_default_selection(
     )
     names = {p["name"] for p in json.loads(listed.stdout)}
     assert names == {"alpha", "beta", "cowsay-lite", "delta"}, names
+
+
+def test_check_resolves_so_edits_the_fingerprint_misses_are_stale(tmp_path: Path, corral: Corral, indexed: str) -> None:
+    # given a fresh lock whose alpha is 2.0
+    root = make_project(tmp_path)
+    assert corral("lock", cwd=root).exit_code == 0
+    lock = root / "pylock.toml"
+    good = lock.read_text(encoding="utf-8")
+    assert packages(root)["alpha"]["version"] == "2.0"
+    # when the lock is hand-edited to another version (its fingerprint untouched), --check calls it stale
+    lock.write_text(good.replace('version = "2.0"', 'version = "1.1"', 1), encoding="utf-8")
+    edited = lock.read_bytes()
+    hand = corral("lock", "--check", cwd=root)
+    assert hand.exit_code == 1 and "stale" in hand.stderr, hand.stderr
+    assert lock.read_bytes() == edited
+    # and a [tool.uv] resolver setting the fingerprint does not cover is stale too, changing nothing
+    lock.write_text(good, encoding="utf-8")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.uv]\nconstraint-dependencies = ["alpha<2"]\n', encoding="utf-8"
+    )
+    constrained = corral("lock", "--check", cwd=root)
+    assert constrained.exit_code == 1 and "stale" in constrained.stderr, constrained.stderr
+    assert lock.read_text(encoding="utf-8") == good
+    # then `corral lock` follows the setting, and --check agrees afterwards
+    assert corral("lock", cwd=root).exit_code == 0
+    assert packages(root)["alpha"]["version"] == "1.1"
+    assert corral("lock", "--check", cwd=root).exit_code == 0

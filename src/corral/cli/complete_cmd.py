@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,8 +48,19 @@ def _table_keys(data: dict[str, object], *path: str) -> list[str]:
     return sorted(str(k) for k in node) if isinstance(node, dict) else []
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # PEP 508/735 names; kernel folder names
+
+
 def values(kind: str, start: Path) -> list[str]:
-    """The names of `kind` (one of DYNAMIC) seen from folder `start`."""
+    """The names of `kind` (one of DYNAMIC) seen from folder `start`, only plain ones.
+
+    A pyproject.toml is untrusted: a group named `$(touch x)` or one holding a newline or a quote would be code or
+    two words to the shell that completes it, so only names of letters, digits, `.`, `_` and `-` are offered.
+    """
+    return [name for name in _values(kind, start) if _PLAIN_NAME.fullmatch(name)]
+
+
+def _values(kind: str, start: Path) -> list[str]:
     if kind == "groups":
         return _table_keys(_pyproject(start), "dependency-groups")
     if kind == "extras":

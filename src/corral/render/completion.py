@@ -118,7 +118,9 @@ __corral_values() {{  # $1: a kind (path, dir, none, =choices, or one corral kno
     none) COMPREPLY=() ;;
     '='*) IFS=$' \\t\\n'; COMPREPLY=($(compgen -W "${{1#=}}" -- "$2")) ;;
     *) local -a dir=(); [[ -n $cdir ]] && dir=(-C "$cdir")
-       COMPREPLY=($(compgen -W "$(command corral "${{dir[@]}}" __complete "$1" 2>/dev/null)" -- "$2")) ;;
+       local w; COMPREPLY=()  # literal prefix match: compgen -W would expand $(...) in a name
+       while IFS= read -r w; do [[ $w == "$2"* ]] && COMPREPLY+=("$w"); done \
+         < <(command corral "${{dir[@]}}" __complete "$1" 2>/dev/null) ;;
   esac
 }}
 

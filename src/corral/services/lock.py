@@ -345,6 +345,24 @@ def lock(
             raise LockOutdated(f"{target} does not exist; run `corral lock`")
         if stored_inputs_hash(read_text(target)) != lock_inputs_hash(ctx, data):
             raise LockOutdated(f"{target} is stale: {_what_changed(data, target)}; run `corral lock`")
+        # The fingerprint covers the declarations only: resolve again (pins kept, nothing written) so a hand-edited or
+        # damaged lock, a changed [tool.uv] resolver setting or another Python is not called up to date.
+        check_lock(read_toml(target), origin=str(target))
+        with project_lock(project.root):
+            python, _ = _python_choice(ctx)
+            text = render_lock(
+                ctx,
+                data,
+                project_root=project.root,
+                source=str(pyproject),
+                previous=target,
+                progress=progress,
+                python=python,
+            )
+        if text != read_bytes(target).decode("utf-8", errors="replace"):
+            raise LockOutdated(
+                f"{target} is stale: resolving the project now gives a different lock; run `corral lock`"
+            )
         count = sum(len(v) for v in locked_versions(target).values())
         return LockReport(path=target, written=False, packages=count, seconds=time.monotonic() - started)
     with project_lock(project.root):
