@@ -111,32 +111,21 @@ def create_env(
     """
     project = ctx.project
     target = Path(os.path.abspath(ctx.cwd / dest)) if dest else (project.env_path if project else ctx.cwd / ".venv")
-    if project is not None and target.parent in (project.root, project.env_path.parent):
-        from corral.services.transaction import project_lock
+    owner = project.root if project is not None and target.parent in (project.root, project.env_path.parent) else None
+    from corral.services.transaction import project_lock
 
-        with project_lock(project.root):
-            return _create_env(
-                ctx,
-                target,
-                python=python,
-                system_site_packages=system_site_packages,
-                prompt=prompt,
-                seed=seed,
-                creator=creator,
-                kind=kind,
-                journal_root=project.root,
-            )
-    return _create_env(
-        ctx,
-        target,
-        python=python,
-        system_site_packages=system_site_packages,
-        prompt=prompt,
-        seed=seed,
-        creator=creator,
-        kind=kind,
-        journal_root=None,
-    )
+    with project_lock(owner) if owner is not None else contextlib.nullcontext():
+        return _create_env(
+            ctx,
+            target,
+            python=python,
+            system_site_packages=system_site_packages,
+            prompt=prompt,
+            seed=seed,
+            creator=creator,
+            kind=kind,
+            journal_root=owner,
+        )
 
 
 def _create_env(

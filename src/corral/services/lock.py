@@ -345,29 +345,13 @@ def lock(
             raise LockOutdated(f"{target} does not exist; run `corral lock`")
         if stored_inputs_hash(read_text(target)) != lock_inputs_hash(ctx, data):
             raise LockOutdated(f"{target} is stale: {_what_changed(data, target)}; run `corral lock`")
-        # The fingerprint covers the declarations only: resolve again (pins kept, nothing written) so a hand-edited or
-        # damaged lock, a changed [tool.uv] resolver setting or another Python is not called up to date.
+        # The fingerprint covers the declarations only: resolve again below (pins kept, nothing written) so a
+        # hand-edited or damaged lock, a changed [tool.uv] resolver setting or another Python is not called up to date.
         check_lock(read_toml(target), origin=str(target))
-        with project_lock(project.root):
-            python, _ = _python_choice(ctx)
-            text = render_lock(
-                ctx,
-                data,
-                project_root=project.root,
-                source=str(pyproject),
-                previous=target,
-                progress=progress,
-                python=python,
-            )
-        if text != read_bytes(target).decode("utf-8", errors="replace"):
-            raise LockOutdated(
-                f"{target} is stale: resolving the project now gives a different lock; run `corral lock`"
-            )
-        count = sum(len(v) for v in locked_versions(target).values())
-        return LockReport(path=target, written=False, packages=count, seconds=time.monotonic() - started)
     with project_lock(project.root):
         data = read_toml(pyproject)
-        _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
+        if not check:
+            _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
         python, from_env = _python_choice(ctx)
         text = render_lock(
             ctx,
@@ -375,12 +359,19 @@ def lock(
             project_root=project.root,
             source=str(pyproject),
             previous=target,
-            upgrade=upgrade,
-            upgrade_packages=upgrade_packages,
+            upgrade=upgrade and not check,
+            upgrade_packages=() if check else upgrade_packages,
             progress=progress,
             python=python,
         )
         old_text = read_bytes(target).decode("utf-8", errors="replace") if target.is_file() else None
+        if check:
+            if text != old_text:
+                raise LockOutdated(
+                    f"{target} is stale: resolving the project now gives a different lock; run `corral lock`"
+                )
+            count = sum(len(v) for v in locked_versions(target).values())
+            return LockReport(path=target, written=False, packages=count, seconds=time.monotonic() - started)
         written = text != old_text
         if written:
             atomic_write_text(target, text, root=project.root)
