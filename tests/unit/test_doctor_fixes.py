@@ -60,6 +60,9 @@ class FakeHost:
     def installed(self, env: Path, layout: EnvLayout) -> dict[str, str]:
         return {}
 
+    def seed_packages(self, env: Path, layout: EnvLayout) -> frozenset[str]:
+        return frozenset()
+
     def base_refusal(self, exe: Path, env: Path) -> str | None:
         return None
 

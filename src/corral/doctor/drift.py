@@ -34,7 +34,7 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
     if lock_path is None or not lock_path.is_file() or ident is None:
         return None
     from corral.core.interpreter import InterpreterInfo
-    from corral.core.plan import SEED_PACKAGES, SyncPlan
+    from corral.core.plan import SyncPlan
     from corral.core.pylock_select import select_packages
     from corral.errors import CorralError
     from corral.infra.toml_file import read_toml
@@ -48,7 +48,7 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
     except CorralError as err:
         target.skipped.append(f"drift: not checked ({err})")
         return None
-    keep = set(SEED_PACKAGES)
+    keep = set(target.host.seed_packages(target.root, target.layout))
     if target.project is not None:
         keep.add(target.project.name)
     plan = SyncPlan.diff(desired, target.distributions, keep=keep)

@@ -67,6 +67,9 @@ class Host(Protocol):
     def installed(self, env: Path, layout: EnvLayout) -> dict[str, str]:
         """{name: version} installed in `env`, from metadata on disk."""
 
+    def seed_packages(self, env: Path, layout: EnvLayout) -> frozenset[str]:
+        """The seed packages installed in `env` and what they need (normalised names): never drift."""
+
     def base_refusal(self, exe: Path, env: Path) -> str | None:
         """Why the base interpreter `exe` of `env` must never be started (None: it may)."""
 

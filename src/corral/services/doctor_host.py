@@ -52,6 +52,12 @@ class ContextHost:
 
         return installed_distributions(site_packages_dirs(env, layout))
 
+    def seed_packages(self, env: Path, layout: EnvLayout) -> frozenset[str]:
+        """`services.inspection.seed_closure` of `env`."""
+        from corral.services.inspection import seed_closure, site_packages_dirs
+
+        return seed_closure(site_packages_dirs(env, layout))
+
     def base_refusal(self, exe: Path, env: Path) -> str | None:
         """Why the base interpreter `exe` is never started (`services.exec_guard`)."""
         from corral.services.exec_guard import project_roots, start_refusal

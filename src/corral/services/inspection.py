@@ -23,6 +23,7 @@ __all__ = [
     "inspect_env",
     "installed_distributions",
     "is_environment",
+    "seed_closure",
     "site_packages_dirs",
 ]
 
@@ -120,6 +121,40 @@ def distribution_requires(site_dirs: list[Path]) -> dict[str, list[str]]:
             if name:
                 found[name] = [value for key, value in headers if key == "Requires-Dist"]
     return found
+
+
+def seed_closure(site_dirs: list[Path]) -> frozenset[str]:
+    """The seed packages (pip, setuptools, wheel) and what they need that is installed (normalised names).
+
+    `uv venv --seed` on Python < 3.12 installs wheel, which needs `packaging`: removing it as "not in the lock"
+    would break the wheel the env was seeded with. Only the seed packages' own METADATA is read (a few files),
+    requirements that apply to an extra are left out.
+    """
+    import re
+
+    from corral.core.names import normalize_name
+    from corral.core.plan import SEED_PACKAGES
+
+    metadata: dict[str, Path] = {}
+    for site in site_dirs:
+        try:
+            entries = sorted(site.iterdir())
+        except OSError:
+            continue
+        for meta_dir in entries:
+            if meta_dir.suffix == ".dist-info":
+                metadata.setdefault(normalize_name(meta_dir.name[: -len(".dist-info")].partition("-")[0]), meta_dir)
+    keep, todo = set(SEED_PACKAGES), [name for name in sorted(SEED_PACKAGES) if name in metadata]
+    while todo:
+        for key, value in _metadata_headers(metadata[todo.pop()] / "METADATA"):
+            if key != "Requires-Dist" or "extra" in value.partition(";")[2]:
+                continue
+            found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", value)
+            name = normalize_name(found.group(1)) if found else None
+            if name and name not in keep and name in metadata:
+                keep.add(name)
+                todo.append(name)
+    return frozenset(keep)
 
 
 _METADATA_HEAD = 1 << 20  # the headers come first; the description after them is not read

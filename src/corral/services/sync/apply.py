@@ -151,14 +151,14 @@ def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
 
 
 def _keep(env: Path, installed: dict[str, str], project_name: str | None) -> set[str]:
-    from corral.core.plan import SEED_PACKAGES
-    from corral.services.inspection import read_provenance
+    from corral.core.env import Env
+    from corral.services.inspection import read_provenance, seed_closure
 
     keep = {project_name} if project_name else set()
     record = read_provenance(env)
     seeded = bool(record.options.get("seed", True)) if record else any(n.lower() == "pip" for n in installed)
-    if seeded:
-        keep |= SEED_PACKAGES
+    if seeded:  # pip, setuptools, wheel and what they need (wheel needs packaging): never "not in the lock"
+        keep |= seed_closure(Env.at(env).site_packages())
     return keep
 
 
