@@ -14,15 +14,34 @@ from typing import Any
 
 from corral.core.names import normalize_name
 
-__all__ = ["LOCK_FILE", "inputs_hash", "stored_inputs_hash"]
+__all__ = ["LOCK_FILE", "UV_RESOLVER_SETTINGS", "inputs_hash", "stored_inputs_hash"]
 
 LOCK_FILE = "pylock.toml"  # the project's lock (PEP 751), beside pyproject.toml
+
+# uv's own resolver settings of a project ([tool.uv]): a lock that ignored them would pick what `uv lock` would not
+# (and what `uv pip install` run in the project then refuses, e.g. `exclude-newer`). resolvers.uv copies exactly
+# these into the project it resolves, and the fingerprint covers exactly these (tests/unit/test_lock_fingerprint.py
+# keeps resolvers.uv.UV_RESOLVER_SETTINGS equal to this list: core sits below resolvers, so it cannot import it).
+UV_RESOLVER_SETTINGS = (
+    "exclude-newer",
+    "exclude-newer-package",
+    "prerelease",
+    "resolution",
+    "override-dependencies",
+    "constraint-dependencies",
+    "conflicts",
+)
 
 _HASH_LINE = re.compile(r'^inputs-hash\s*=\s*"(sha256:[0-9a-f]{64})"\s*$', re.MULTILINE)
 
 
 def inputs_hash(pyproject_data: dict[str, Any], *, default_groups: list[str], index_urls: list[str]) -> str:
-    """`sha256:<hex>` over dependencies, extras, groups, requires-python, uv sources, default groups and indexes."""
+    """`sha256:<hex>` over dependencies, extras, groups, requires-python, uv sources and settings, defaults, indexes.
+
+    The payload is canonical JSON (sorted keys, no spaces), so only values count, never TOML formatting or key order.
+    `[tool.uv]` resolver settings enter it only when the project states one: a project without them hashes exactly
+    as before they were covered, so the locks already written stay fresh.
+    """
     from corral.core.urls import strip_credentials  # urllib.parse: not for the no-op paths, which only read the hash
 
     project = pyproject_data.get("project")
@@ -40,6 +59,9 @@ def inputs_hash(pyproject_data: dict[str, Any], *, default_groups: list[str], in
         "index-urls": [strip_credentials(u).rstrip("/") for u in index_urls],
         "format": 1,
     }
+    settings = {key: uv[key] for key in UV_RESOLVER_SETTINGS if key in uv} if isinstance(uv, dict) else {}
+    if settings:
+        payload["uv-settings"] = settings
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
     return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
