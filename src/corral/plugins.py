@@ -40,6 +40,7 @@ __all__ = [
 # Env creators (corral.core.protocols.Creator): name -> "module:Class". The order is the auto order: without
 # --creator or the `creator` setting, the first one that can serve the interpreter makes the env.
 CREATORS: dict[str, str] = {
+    "native": "corral.creators.native:NativeCreator",  # uv's layout written in-process (no process started)
     "uv": "corral.creators.uv:UvCreator",
     "venv": "corral.creators.venv:VenvCreator",
     "virtualenv": "corral.creators.virtualenv:VirtualenvCreator",
