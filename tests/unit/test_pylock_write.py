@@ -8,7 +8,7 @@ from packaging.markers import Marker
 from packaging.pylock import Pylock
 
 from corral.core.lock_fingerprint import inputs_hash, stored_inputs_hash
-from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
+from corral.core.pylock_write import LockDocument, document_data, merge_exports, render_pylock, toml_string
 from corral.core.urls import strip_credentials
 from support.toml import tomllib
 
@@ -135,3 +135,39 @@ def test_a_project_without_dependencies_gets_a_valid_empty_lock() -> None:
     data = tomllib.loads(text)
     assert data["packages"] == []
     Pylock.from_dict(data)
+
+
+def test_document_data_is_what_parsing_the_rendered_lock_gives() -> None:
+    """services.lock checks `document_data(doc)` instead of parsing the text it just rendered: they must agree."""
+    import datetime as dt
+
+    odd = pkg("beta", "sys_platform == 'win32'")
+    odd["wheels"][0].update({"size": 123, "upload-time": dt.datetime(2024, 5, 1, 12, 30, 1, tzinfo=dt.timezone.utc)})
+    odd["sdist"] = {"url": "https://files.example/beta-1.0.tar.gz", "hashes": {"sha256": "cd" * 32}}
+    odd["requires-python"] = '>=3.9, !="3.9.1"'  # a quote and a comma: escaped
+    tree = {"name": "proj", "directory": {"path": "sub dir/\u00e9\\x", "editable": True}}
+    for environments, requires_python in (((), ">=3.9"), (("python_version == '2.7'",), None)):
+        doc = LockDocument(
+            requires_python=requires_python,
+            extras=["fast", "a"],
+            dependency_groups=["dev"],
+            default_groups=["dev"],
+            packages=[*merge_exports([(("default", ""), [pkg("alpha"), odd, tree])], {"beta": ["alpha"]})],
+            inputs_hash="sha256:" + "2" * 64,
+            environments=environments,
+            notes=["a note\nover lines"],
+        )
+        assert tomllib.loads(render_pylock(doc)) == document_data(doc)
+    empty = LockDocument(
+        requires_python=None, extras=[], dependency_groups=[], default_groups=[], packages=[], inputs_hash="h"
+    )
+    assert tomllib.loads(render_pylock(empty)) == document_data(empty)
+
+
+def test_toml_string_escapes_what_toml_needs_and_round_trips() -> None:
+    samples = ["plain", "", 'q"uote', "back\\slash", "tab\there", "new\nline", "\x00\x1f\x7f", "\u00e9\u4e2d", "\r"]
+    for text in samples:
+        rendered = toml_string(text)
+        assert tomllib.loads(f"x = {rendered}")["x"] == text
+    assert toml_string('a"b\\c\n\t\x01') == '"a\\"b\\\\c\\n\\t\\u0001"'
+    assert toml_string("https://files.example/a-1.0.whl") == '"https://files.example/a-1.0.whl"'

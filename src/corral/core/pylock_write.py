@@ -19,7 +19,7 @@ from packaging.markers import Marker
 from corral.core.names import normalize_name
 from corral.core.urls import strip_credentials
 
-__all__ = ["LockDocument", "Selector", "merge_exports", "render_pylock", "toml_string"]
+__all__ = ["LockDocument", "Selector", "document_data", "merge_exports", "render_pylock", "toml_string"]
 
 # (kind, name): ("default", ""), ("group", "dev"), ("extra", "fast")
 Selector = tuple[str, str]
@@ -132,24 +132,22 @@ def _key(key: str) -> str:
     return key if _BARE_KEY.match(key) else toml_string(key)
 
 
+# What a TOML basic string must escape: the quote, the backslash, control characters (\t and \n by their short form).
+_ESCAPES = {
+    **{code: f"\\u{code:04x}" for code in (*range(0x20), 0x7F)},
+    ord('"'): '\\"',
+    ord("\\"): "\\\\",
+    ord("\n"): "\\n",
+    ord("\t"): "\\t",
+}
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
 def toml_string(text: str) -> str:
     """`text` as a TOML basic string (quotes, backslashes and control characters escaped)."""
-    out = ['"']
-    for ch in text:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:  # noqa: PLR2004
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    if _NEEDS_ESCAPE.search(text) is None:  # almost every name, version, URL and hash: nothing to escape
+        return f'"{text}"'
+    return f'"{text.translate(_ESCAPES)}"'
 
 
 def _value(value: Any) -> str:  # noqa: ANN401, PLR0911 - one branch per TOML type
@@ -221,3 +219,18 @@ def render_pylock(doc: LockDocument) -> str:
         lines += _package_lines(package)
     lines += ["", "[tool.corral]", f"inputs-hash = {toml_string(doc.inputs_hash)}", ""]
     return "\n".join(lines)
+
+
+def document_data(doc: LockDocument) -> dict[str, Any]:
+    """What parsing `render_pylock(doc)` gives back (the same keys and values), without rendering and parsing."""
+    data: dict[str, Any] = {"lock-version": "1.0", "created-by": "corral"}
+    if doc.environments:
+        data["environments"] = list(doc.environments)
+    if doc.requires_python:
+        data["requires-python"] = doc.requires_python
+    data["extras"] = sorted(doc.extras)
+    data["dependency-groups"] = sorted(doc.dependency_groups)
+    data["default-groups"] = sorted(doc.default_groups)
+    data["packages"] = [dict(package) for package in doc.packages]
+    data["tool"] = {"corral": {"inputs-hash": doc.inputs_hash}}
+    return data

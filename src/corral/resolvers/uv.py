@@ -5,8 +5,10 @@ How: uv resolves a project on disk, so the declarations are copied into a tempor
 because locked packages may depend back on the project (pytest on pluggy). The pins to keep become a minimal
 uv.lock there, which uv treats as preferences (it keeps those versions unless a requirement forbids them;
 `--upgrade-package` drops one). `uv lock` then resolves every group and extra together (one consistent set), and
-`uv export --format pylock.toml` is run once for the plain project, once per group and once per extra: the
-service merges the exports into one multi-use pylock (core.pylock_write).
+`uv export --format pylock.toml` is run once for the plain project, once per group and once per extra (side by
+side: they only read the finished uv.lock; uv 0.13's pylock export marks no entry with the group or extra that
+brought it, so one export with every group cannot replace them): the service merges the exports into one
+multi-use pylock (core.pylock_write).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,9 +128,9 @@ class UvResolver:
                 head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
                 raise LockError(head + (unknown_project(done.stderr, culprit, urls) or reason))
             _refuse_missing_extras(done.stderr, request.candidates)
-            graph = _uv_lock_deps(read_toml(tmp / "uv.lock"))
-            exports = _exports(uv, request, tmp)
-            return UvResult(exports=_relocate(exports, tmp, request.project_root), graph=graph)
+            # the exports run while this process reads uv.lock's graph (the two do not wait on each other)
+            exports = _exports(uv, request, tmp, meanwhile=lambda: _uv_lock_deps(read_toml(tmp / "uv.lock")))
+            return UvResult(exports=_relocate(exports.exports, tmp, request.project_root), graph=exports.graph)
         finally:
             remove_tree(tmp, ignore_errors=True)
 
@@ -236,34 +238,47 @@ def _uv_lock_deps(uv_lock: Mapping[str, Any]) -> dict[str, list[str]]:
     return graph
 
 
-def _exports(uv: str, request: UvRequest, tmp: Path) -> Exports:
-    """`uv export` of the resolved temporary project: once plain, once per group, once per extra."""
+# At most this many `uv export` processes at once: each is short (tens of ms) and mostly start-up and file I/O.
+_EXPORT_WORKERS = 4
+
+
+def _exports(
+    uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], dict[str, list[str]]]
+) -> UvResult:
+    """`uv export` of the resolved temporary project: once plain, once per group, once per extra.
+
+    The exports only read the finished uv.lock, so they run side by side (threads waiting on processes), while
+    this thread runs `meanwhile` (the graph from uv.lock) and then parses each export in selection order. The
+    result is the same list the exports give one after the other; when one fails, every one is waited for and
+    the first failing selection (in that order) raises its own error, so the message names what failed.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from corral.infra import proc
     from corral.infra.toml_file import parse_toml
 
     selections: list[tuple[Selector, list[str]]] = [(("default", ""), ["--no-default-groups"])]
     selections += [(("group", g), ["--only-group", g]) for g in request.group_names]
     selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in request.extra_names]
-    exports: Exports = []
-    for selector, flags in selections:
-        out = proc.run(
-            [
-                uv,
-                "export",
-                "--project",
-                str(tmp),
-                "--format",
-                "pylock.toml",
-                "--frozen",
-                "--no-emit-project",
-                "--no-header",
-                *flags,
-            ],
-            env=request.environ,
-            what="uv export",
-        )
-        exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
-    return exports
+
+    def export(flags: list[str]) -> proc.Completed:
+        cmd = [uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen", "--no-emit-project"]
+        return proc.run([*cmd, "--no-header", *flags], env=request.environ, what="uv export")
+
+    workers = max(1, min(_EXPORT_WORKERS, len(selections)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
+        futures = [pool.submit(export, flags) for _, flags in selections]
+        try:
+            graph = meanwhile()
+            exports: Exports = []
+            for (selector, _), future in zip(selections, futures, strict=True):
+                out = future.result()
+                exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
+        except BaseException:
+            for future in futures:
+                future.cancel()  # not started yet: never started; running ones finish before the pool closes
+            raise
+    return UvResult(exports=exports, graph=graph)
 
 
 def project_entry(data: Mapping[str, Any], exports: Exports, graph: Mapping[str, Sequence[str]]) -> Exports:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOCK_FILE",
     "LockReport",
+    "checked_lock",
     "default_groups",
     "diff_versions",
     "ensure_lock",
@@ -201,7 +202,7 @@ def render_lock(
     `prefer`: name -> version kept when the requirements allow it, over the previous lock's pin (adopt).
     `python`: the interpreter to resolve with, when the caller chose it already (else `lock_python`).
     """
-    from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
+    from corral.core.pylock_write import LockDocument, document_data, merge_exports, render_pylock
     from corral.infra.environ import engine_environ
     from corral.plugins import load_resolver
     from corral.resolvers.uv import UvRequest, UvResolver, project_entry
@@ -257,7 +258,9 @@ def render_lock(
         packages=merge_exports(exports, result.graph),
         inputs_hash=lock_inputs_hash(ctx, data),
     )
-    return render_pylock(doc)
+    text = render_pylock(doc)
+    _remember(text, check_lock(document_data(doc), origin=LOCK_FILE))  # what it renders, checked once
+    return text
 
 
 def _pins(previous: Path | None, prefer: Mapping[str, str] | None, index: str) -> list[tuple[str, str, str]]:
@@ -265,7 +268,7 @@ def _pins(previous: Path | None, prefer: Mapping[str, str] | None, index: str) -
     packages: list[Any] = []
     if previous is not None and previous.is_file():
         try:
-            packages = check_lock(read_toml(previous), origin=str(previous)).get("packages", [])
+            packages = checked_lock(read_text(previous), origin=str(previous)).get("packages", [])
         except (LockError, ConfigError):
             packages = []  # a damaged previous lock only costs the kept pins
     wanted = {normalize_name(n): (n, v) for n, v in (prefer or {}).items()}
@@ -282,16 +285,39 @@ def locked_versions(lock_path: Path | None) -> dict[str, set[str]]:
     """Name -> versions of the lock at `lock_path` ({} when there is none)."""
     if lock_path is None or not lock_path.is_file():
         return {}
-    return _by_name(check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", []))
+    return _by_name(checked_lock(read_text(lock_path), origin=str(lock_path)).get("packages", []))
 
 
 def text_versions(text: str) -> dict[str, set[str]]:
     """Name -> versions of a lock's text; {} for a damaged lock (the one `corral lock` is replacing)."""
     try:
-        packages = check_lock(parse_toml(text, origin=LOCK_FILE), origin=LOCK_FILE).get("packages", [])
+        packages = checked_lock(text, origin=LOCK_FILE).get("packages", [])
     except (ConfigError, LockError):
         return {}
     return _by_name(packages)
+
+
+# The checked data of the last lock texts seen: a lock is parsed and checked once per content, whoever asks in
+# this process (the previous lock's pins and versions; the new lock's versions and stamp; add's diff). Keyed by
+# the whole text, so no other content can be answered; the values are shared: callers only read them.
+_CHECKED: dict[str, dict[str, Any]] = {}
+_CHECKED_KEEP = 4
+
+
+def checked_lock(text: str, *, origin: str) -> dict[str, Any]:
+    """The parsed data of a lock's `text`, through check_lock (ConfigError / LockError naming `origin`); read only."""
+    found = _CHECKED.get(text)
+    if found is None:
+        found = check_lock(parse_toml(text, origin=origin), origin=origin)
+        _remember(text, found)
+    return found
+
+
+def _remember(text: str, data: dict[str, Any]) -> None:
+    _CHECKED.pop(text, None)
+    _CHECKED[text] = data
+    while len(_CHECKED) > _CHECKED_KEEP:
+        del _CHECKED[next(iter(_CHECKED))]
 
 
 def _by_name(packages: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
@@ -347,7 +373,7 @@ def lock(
             raise LockOutdated(f"{target} is stale: {_what_changed(data, target)}; run `corral lock`")
         # The fingerprint covers the declarations only: resolve again below (pins kept, nothing written) so a
         # hand-edited or damaged lock, a changed [tool.uv] resolver setting or another Python is not called up to date.
-        check_lock(read_toml(target), origin=str(target))
+        checked_lock(read_text(target), origin=str(target))
     with project_lock(project.root):
         data = read_toml(pyproject)
         if not check:
@@ -396,7 +422,7 @@ def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | No
     from corral.services.project_version import version_files
 
     project = ctx.require_project()
-    packages = check_lock(parse_toml(text, origin=LOCK_FILE), origin=LOCK_FILE).get("packages", [])
+    packages = checked_lock(text, origin=LOCK_FILE).get("packages", [])
     local = sorted(
         {
             str(table["path"])
@@ -471,7 +497,7 @@ def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
     deps = ProjectDeps.from_pyproject(data)
     locked = locked_versions(lock_path)
     missing = sorted({n for _, r in deps.all_requirements() if (n := requirement_name(r)) and n not in locked})
-    lock_data = check_lock(read_toml(lock_path), origin=str(lock_path))
+    lock_data = checked_lock(read_text(lock_path), origin=str(lock_path))
     notes = []
     if missing:
         notes.append("not in the lock: " + ", ".join(missing))
