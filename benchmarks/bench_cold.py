@@ -1,0 +1,199 @@
+"""Benchmark: `corral lock` + `corral sync` against `uv lock` + `uv sync` with EMPTY caches (opt-in: real index).
+
+    python benchmarks/bench_cold.py [--python 3.12] [--rounds 3] [--only flask,requests,webstack] [--keep DIR]
+
+Not a test, and it needs the network every round: every run starts with an empty uv cache (a fresh
+UV_CACHE_DIR) and, for corral, an empty corral cache (a fresh CORRAL_HOME), so both tools download what the
+project needs from the real index (PyPI; the machine's pip/uv settings are dropped). Projects: the pyproject files of
+benchmarks/projects/ (stub packages, copied into a tagged git repository as bench_projects.py does, so the
+project's own editable install builds for real) and `webstack`, the ~30-package stack of bench_sync.py (no
+build system: nothing of the project is installed). Per round and project, who goes first alternates between
+
+  corral          `corral lock` then `corral sync` (seeds pip, corral's default)
+  corral-noseed   the same with CORRAL_SEED=0 (no pip, as `uv sync` does)
+  uv              `uv lock` then `uv sync --locked`
+
+It prints the medians (lock, sync, both) and the median of the paired ratios against uv, then what each way
+downloaded that uv did not (or the other way round), read from the uv cache it filled: index pages
+(simple-v*/), wheel metadata (wheels-v*/**/*.msgpack), wheels (wheels-v*/**/*.http) and source archives
+(sdists-v*/, not the project's own editable build), and the cache's size. With the same files downloaded, the
+ratio is the tools' own overhead.
+Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
+"""
+
+# A standalone script that reports on stdout: printing is its job.
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_projects import PROJECTS, copy_project
+from bench_sync import STACK, environ, python_path, tool
+
+WAYS = ("corral", "corral-noseed", "uv")
+DEFAULT_PROJECTS = ("flask", "requests", "webstack")
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall time of `cmd`, failing loudly."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"bench_cold: {' '.join(cmd)} in {cwd} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return took
+
+
+def make_project(name: str, dest: Path, python: str) -> Path:
+    """A fresh copy of project `name` at `dest` (webstack: written here; the others: copied and git-tagged)."""
+    if name != "webstack":
+        return copy_project(name, dest)
+    code = "import sys; print(sys.version_info[0], sys.version_info[1])"
+    minor = ".".join(subprocess.check_output([python, "-c", code], text=True).split())
+    dest.mkdir(parents=True)
+    deps = ", ".join(f'"{d}"' for d in STACK)
+    text = f'[project]\nname = "webstack"\nversion = "0.1.0"\nrequires-python = ">={minor}"\ndependencies = [{deps}]\n'
+    (dest / "pyproject.toml").write_text(text, encoding="utf-8")
+    return dest
+
+
+def commands(way: str, python: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """(lock command, sync command, extra environment) of a way."""
+    if way == "uv":
+        uv = tool("uv")
+        return [uv, "lock", "-q", "--python", python], [uv, "sync", "--locked", "-q", "--python", python], {}
+    corral = tool("corral")
+    extra = {"CORRAL_PYTHON": python} | ({"CORRAL_SEED": "0"} if way == "corral-noseed" else {})
+    return [corral, "lock", "-q"], [corral, "sync", "-q"], extra
+
+
+def downloads(cache: Path) -> dict[str, set[str]]:
+    """What a uv cache holds from the index: pages, wheel metadata, wheels and sdists (by name)."""
+
+    def rel(pattern: str, strip: str = "") -> set[str]:
+        parts = (str(p.relative_to(cache)).split("/", 2) for p in cache.glob(pattern))
+        return {p[-1].removesuffix(strip) for p in parts if p[1] != "editable"}  # the project's own build
+
+    return {
+        "pages": rel("simple-v*/*/*.rkyv", ".rkyv"),
+        "metadata": rel("wheels-v*/*/*/*.msgpack", ".msgpack"),
+        "wheels": rel("wheels-v*/*/*/*.http", ".http"),
+        "sdists": rel("sdists-v*/*/*/*"),
+    }
+
+
+def size_mb(folder: Path) -> float:
+    """Bytes under `folder` (not following links), in MB."""
+    files = (os.path.join(base, name) for base, _dirs, names in os.walk(folder) for name in names)
+    return sum(os.lstat(f).st_size for f in files) / 1e6
+
+
+def one_run(way: str, name: str, folder: Path, python: str) -> tuple[float, float, dict[str, set[str]], float]:
+    """Lock and sync project `name` cold in `folder`: (lock s, sync s, what was downloaded, cache MB)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    project = make_project(name, folder / "project", python)
+    lock, sync, extra = commands(way, python)
+    env = environ(UV_CACHE_DIR=str(folder / "uv-cache"), **extra)
+    if way != "uv":
+        env["CORRAL_HOME"] = str(folder / "corral-home")
+    took_lock = run(lock, project, env)
+    took_sync = run(sync, project, env)
+    return took_lock, took_sync, downloads(folder / "uv-cache"), size_mb(folder / "uv-cache")
+
+
+Times = dict[tuple[str, str], list[tuple[float, float]]]
+Got = dict[tuple[str, str], tuple[dict[str, set[str]], float]]
+
+
+def measure(
+    names: list[str], ways: list[str], rounds: int, python: str, work: Path, *, keep: bool
+) -> tuple[Times, Got]:
+    """Every round, every project, every way (who goes first alternates): the times and the last downloads."""
+    times: Times = {(n, w): [] for n in names for w in ways}
+    got: Got = {}
+    for round_no in range(1, rounds + 1):
+        print(f"round {round_no}/{rounds} ...", file=sys.stderr)
+        for name in names:
+            for way in ways if round_no % 2 else ways[::-1]:
+                folder = work / f"r{round_no}" / way / name
+                took_lock, took_sync, seen, mb = one_run(way, name, folder, python)
+                times[name, way].append((took_lock, took_sync))
+                got[name, way] = (seen, mb)
+                if not keep:
+                    shutil.rmtree(folder, ignore_errors=True)
+    return times, got
+
+
+def report_times(times: Times, names: list[str], ways: list[str]) -> None:
+    """Medians and paired ratios against uv."""
+    print(f"{'project':<10}{'way':<15}{'lock':>8}{'sync':>8}{'both':>8}   {'ratio lock':>10}{'sync':>7}{'both':>7}")
+    for name in names:
+        base = times[name, "uv"]
+        for way in ways:
+            rows = times[name, way]
+            lock, sync = (statistics.median(r[i] for r in rows) * 1000 for i in (0, 1))
+            both = statistics.median(r[0] + r[1] for r in rows) * 1000
+            ratios = [
+                statistics.median(f(r) / f(b) for r, b in zip(rows, base, strict=True))
+                for f in (lambda r: r[0], lambda r: r[1], lambda r: r[0] + r[1])
+            ]
+            cells = "".join(f"{x:>7.2f}x" for x in ratios)
+            print(f"{name:<10}{way:<15}{lock:>8.0f}{sync:>8.0f}{both:>8.0f}  {cells}")
+
+
+def report_downloads(got: Got, names: list[str], ways: list[str]) -> None:
+    """What each way's cache holds that uv's does not, and the other way round."""
+    print("\nwhat each way downloaded against uv (last round; + more than uv, - less than uv):")
+    for name in names:
+        theirs, their_mb = got[name, "uv"]
+        for way in (w for w in ways if w != "uv"):
+            mine, mb = got[name, way]
+            diff = [
+                f"{kind} {sign}{item}"
+                for kind in mine
+                for sign, items in (("+", mine[kind] - theirs[kind]), ("-", theirs[kind] - mine[kind]))
+                for item in sorted(items)
+            ]
+            counts = ", ".join(f"{len(v)} {k}" for k, v in mine.items())
+            print(f"  {name}/{way}: {counts}; cache {mb:.1f} MB vs uv {their_mb:.1f} MB")
+            print("    " + ("; ".join(diff) if diff else "the same files as uv"))
+
+
+def main() -> None:
+    """Run the benchmark and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default="3.12")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", help=f"comma-separated projects (default: {','.join(DEFAULT_PROJECTS)})")
+    parser.add_argument("--ways", help=f"comma-separated ways among {', '.join(WAYS)} (default: all)")
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    opts = parser.parse_args()
+    python = python_path(opts.python)
+    names = opts.only.split(",") if opts.only else list(DEFAULT_PROJECTS)
+    unknown = [n for n in names if n != "webstack" and not (PROJECTS / n).is_dir()]
+    if unknown:
+        known = ", ".join(sorted(os.listdir(PROJECTS)))
+        sys.exit(f"bench_cold: no project {unknown[0]!r} (webstack or one of {known})")
+    ways = [w for w in WAYS if not opts.ways or w in opts.ways.split(",")]
+    ways += [] if "uv" in ways else ["uv"]  # the baseline of every ratio
+    work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-cold-"))
+    times, got = measure(names, ways, opts.rounds, python, work, keep=opts.keep is not None)
+    print(f"\nPython {python}, {opts.rounds} rounds, EMPTY caches each run (real index); medians in ms")
+    print("ratio = median of the paired per-round ratios against uv (lock / sync / lock+sync)\n")
+    report_times(times, names, ways)
+    report_downloads(got, names, ways)
+    if not opts.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
