@@ -32,25 +32,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_projects import PROJECTS, copy_project
+from bench_projects import PROJECTS, copy_project, run
 from bench_sync import STACK, environ, python_path, tool
 
 WAYS = ("corral", "corral-noseed", "uv")
 DEFAULT_PROJECTS = ("flask", "requests", "webstack")
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall time of `cmd`, failing loudly."""
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    took = time.perf_counter() - start
-    if done.returncode:
-        sys.exit(f"bench_cold: {' '.join(cmd)} in {cwd} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return took
 
 
 def make_project(name: str, dest: Path, python: str) -> Path:
