@@ -32,9 +32,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "apply_plan",
+    "check_lines",
     "failing_requirement",
     "hashed_lines",
     "links_page",
+    "removal_names",
+    "remove_names",
     "requirement_lines",
     "requirements_file",
     "split_hashed",
@@ -51,6 +54,19 @@ def apply_plan(
 ) -> None:
     """The order every engine follows: say what, install hash-pinned lines, then unhashed ones, then remove."""
     items = plan.to_install
+    names = removal_names(plan)
+    hashed, unhashed = split_hashed(items)
+    if items and progress:
+        progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
+    if hashed:
+        install(hashed, True)
+    if unhashed:
+        install(unhashed, False)
+    remove_names(names, uninstall=uninstall, progress=progress)
+
+
+def removal_names(plan: SyncPlan) -> list[str]:
+    """The names `plan` removes, each checked to be a package name (UnsafeText) before anything is changed."""
     names = [name for name, _ in plan.remove]
     bad = [n for n in names if not NAME_RE.match(n)]
     if bad:  # read from the env's metadata: a name like `-r/etc/passwd` would be an option to the engine
@@ -59,13 +75,11 @@ def apply_plan(
             "nothing was changed; rebuild the env with `corral recreate`"
         )
         raise UnsafeText(msg)
-    hashed, unhashed = split_hashed(items)
-    if items and progress:
-        progress("installing", f"{len(items)} package(s): {', '.join(c.name for c in items)}")
-    if hashed:
-        install(hashed, True)
-    if unhashed:
-        install(unhashed, False)
+    return names
+
+
+def remove_names(names: list[str], *, uninstall: Uninstall, progress: Callable[[str, str], None] | None) -> None:
+    """Say what is removed, then remove it (`names` from `removal_names`)."""
     if names:
         if progress:
             progress("removing", f"{len(names)} package(s): {', '.join(names)}")
@@ -103,6 +117,16 @@ def requirements_file(lines: Sequence[str]) -> Iterator[Path]:
     own, such as `-r /etc/passwd` or `--index-url`, so it is refused (UnsafeText) before the file exists. The
     lock's values are validated when it is read (core.pylock_check); this is the second wall.
     """
+    check_lines(lines)
+    with _temp_file("corral-sync-", ".txt", "\n".join(lines) + "\n") as path:
+        yield path
+
+
+def check_lines(lines: Sequence[str]) -> None:
+    """Refuse (UnsafeText) a requirement line holding a newline or another control character.
+
+    Such a line would add lines of its own to what the installer reads (`-r /etc/passwd`, `--index-url`).
+    """
     for line in lines:
         reject_control_chars(
             line,
@@ -110,8 +134,6 @@ def requirements_file(lines: Sequence[str]) -> Iterator[Path]:
             "the requirements file for the installer",
             fix="run `corral lock` to regenerate pylock.toml",
         )
-    with _temp_file("corral-sync-", ".txt", "\n".join(lines) + "\n") as path:
-        yield path
 
 
 @contextlib.contextmanager

@@ -20,10 +20,14 @@ from typing import TYPE_CHECKING, Final
 from corral.core.urls import strip_credentials
 from corral.engines._reqfile import (
     apply_plan,
+    check_lines,
     failing_requirement,
     hashed_lines,
+    removal_names,
+    remove_names,
     requirement_lines,
     requirements_file,
+    split_hashed,
 )
 from corral.errors import EngineError
 from corral.infra.proc import run
@@ -90,6 +94,81 @@ class UvInstaller:
                     progress=progress,
                 )
 
+        apply_plan(plan, install=install, uninstall=self._uninstaller(env_python, environ), progress=progress)
+
+    def apply_with(
+        self,
+        env_python: Path,
+        plan: SyncPlan,
+        *,
+        seed: Sequence[str] = (),
+        editable: Path | None = None,
+        offline: bool = False,
+        progress: Callable[[str, str], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> bool:
+        """`apply` the plan, add the `seed` packages and install the project at `editable`: in one uv process.
+
+        One `uv pip install --offline --no-deps -r -` (the lines on stdin, no temporary file) takes the plan's
+        hash-pinned lines, each with its hashes, which uv verifies (its default hash mode, made explicit with
+        `--verify-hashes` and `UV_NO_VERIFY_HASHES` dropped); the seed names (pip: no dependencies, no hashes,
+        from uv's cache as `uv venv --seed --offline` takes it); and `-e <root>` (uv's cached editable build, as
+        `install_editable`). `--require-hashes` cannot be given, since the seed and the project have no file
+        hash, but a line without hashes matches nothing but those. When that one call cannot serve (files from
+        several indexes, sources without a file hash, a project path a requirements line cannot spell, or
+        what the cache lacks), each part takes its own path: `apply`, then `install_editable`.
+
+        Returns:
+            Whether the seed packages were installed (when not, the caller seeds the env its own way).
+
+        """
+        hashed, unhashed = split_hashed(plan.to_install)
+        batches = _by_index(hashed)
+        root = str(editable) if editable is not None else None
+        if unhashed or len(batches) > 1 or (root is not None and not _PLAIN_PATH.fullmatch(root)):
+            self._apply_apart(env_python, plan, editable, offline=offline, progress=progress, environ=environ)
+            return False
+        names = removal_names(plan)
+        index, batch = batches[0]
+        lines = [*hashed_lines(batch), *seed, *([f"-e {root}"] if root is not None else [])]
+        check_lines(lines)
+        env = dict(_index_environ(environ, index) if index else (os.environ if environ is None else environ))
+        env.pop("UV_NO_VERIFY_HASHES", None)
+        if batch and progress:
+            progress("installing", f"{len(batch)} package(s): {', '.join(c.name for c in batch)}")
+        cmd = [uv_binary(), "pip", "install", "--python", str(env_python), "--no-deps", "--verify-hashes"]
+        try:
+            run([*cmd, "-r", "-", "--offline"], env=env, what="uv pip install", stdin="\n".join(lines) + "\n")
+        except EngineError:  # what the cache lacks (or a file it refuses): each part again, the usual way
+            self._apply_apart(
+                env_python, plan, editable, offline=offline, progress=progress, environ=environ, said=True
+            )
+            return False
+        remove_names(names, uninstall=self._uninstaller(env_python, environ), progress=progress)
+        return True
+
+    def _apply_apart(
+        self,
+        env_python: Path,
+        plan: SyncPlan,
+        editable: Path | None,
+        *,
+        offline: bool,
+        progress: Callable[[str, str], None] | None,
+        environ: Mapping[str, str] | None,
+        said: bool = False,
+    ) -> None:
+        """`apply` then `install_editable`; `said`: the "installing" line was already shown."""
+        if not plan.empty:
+            shown = progress
+            if said and progress is not None:
+                shown = lambda stage, detail: None if stage == "installing" else progress(stage, detail)  # noqa: E731
+            self.apply(env_python, plan, offline=offline, progress=shown, environ=environ)
+        if editable is not None:
+            self.install_editable(env_python, editable, environ=environ, offline=offline)
+
+    @staticmethod
+    def _uninstaller(env_python: Path, environ: Mapping[str, str] | None) -> Callable[[list[str]], None]:
         def uninstall(names: list[str]) -> None:
             run(
                 [uv_binary(), "pip", "uninstall", "--python", str(env_python), *names],
@@ -97,7 +176,7 @@ class UvInstaller:
                 what="uv pip uninstall",
             )
 
-        apply_plan(plan, install=install, uninstall=uninstall, progress=progress)
+        return uninstall
 
     def install_editable(
         self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None, offline: bool = False

@@ -41,6 +41,11 @@ class CreatedEnv:
     seeded: bool
     system_site_packages: bool
     recorded_options: dict[str, object]
+    seed_pending: tuple[str, ...] = ()  # seed packages left to the caller (`defer_seed`): not in the env yet
+
+
+# Creators whose own seed differs from uv's cache (ensurepip's bundled pip, virtualenv's legacy table): never deferred.
+_SEEDS_ITSELF = frozenset({"venv", "virtualenv"})
 
 
 def pick_creator(interpreter: InterpreterInfo, requested: str | None) -> Creator:
@@ -99,6 +104,7 @@ def create_env(
     seed: bool | None = None,
     creator: str | None = None,
     kind: str = "project",
+    defer_seed: bool = False,
 ) -> CreatedEnv:
     """Create an env at `dest` (default: the project's `.venv`, else ./.venv) and mark it as corral's.
 
@@ -108,6 +114,11 @@ def create_env(
     The project's own env is made under the project lock, and a journal in corral's state folder (`creating`,
     `infra.journals`) names the env in the making: a kill leaves it, and `services.recovery` removes the half-made
     env.
+
+    `defer_seed`: the caller (a sync) installs the seed with the lock's files in one installer call; when the
+    env is seeded and `services.seed.seed_by_installer` allows it, the creator makes it without pip and
+    `CreatedEnv.seed_pending` names what is left to install (the record still says seeded: a sync that did not
+    finish adds it the next time it installs, `services.sync.apply`).
     """
     project = ctx.project
     target = Path(os.path.abspath(ctx.cwd / dest)) if dest else (project.env_path if project else ctx.cwd / ".venv")
@@ -125,6 +136,7 @@ def create_env(
             creator=creator,
             kind=kind,
             journal_root=owner,
+            defer_seed=defer_seed,
         )
 
 
@@ -139,6 +151,7 @@ def _create_env(
     creator: str | None,
     kind: str,
     journal_root: Path | None,
+    defer_seed: bool = False,
 ) -> CreatedEnv:
     project = ctx.project
     _check_target(target)
@@ -148,6 +161,11 @@ def _create_env(
     ssp = bool(visible.value)
     do_seed = settings.value("seed", seed)
     chosen = pick_creator(interpreter, settings.value("creator", creator or None))
+    pending: tuple[str, ...] = ()
+    if do_seed and defer_seed and chosen.name not in _SEEDS_ITSELF:
+        from corral.services.seed import seed_by_installer
+
+        pending = seed_by_installer(interpreter)
     named = settings.get("prompt", prompt)
     if named.source == "command line":  # as given, even empty
         prompt = named.value
@@ -158,7 +176,7 @@ def _create_env(
         interpreter=interpreter,
         system_site_packages=ssp,
         prompt=prompt,
-        seed=do_seed,
+        seed=do_seed and not pending,
         environ=engine_environ(ctx.environ),
         index_url=settings.value("index-url"),
         extra_index_urls=tuple(settings.value("extra-index-urls")),
@@ -169,7 +187,7 @@ def _create_env(
         write_journal(journal, journal_root, {"env": str(target), "pid": os.getpid()})
     try:
         chosen.create(request)
-        if do_seed:  # offline-first seeding may give an old pip: ask the index for the newest (services.seed)
+        if do_seed and not pending:  # offline-first seeding may give an old pip: the index is asked (services.seed)
             from corral.services.seed import freshen_pip
 
             freshen_pip(
@@ -216,6 +234,7 @@ def _create_env(
         seeded=do_seed,
         system_site_packages=ssp,
         recorded_options=recorded,
+        seed_pending=pending,
     )
 
 

@@ -11,6 +11,7 @@ a 3.6/3.7 env that uv seeded from its cache (which may hold only the 3.6 pip, 21
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
 from corral.errors import EngineError
@@ -21,7 +22,12 @@ if TYPE_CHECKING:
 
     from corral.core.interpreter import InterpreterInfo
 
-__all__ = ["freshen_pip", "seeded_pip"]
+__all__ = ["freshen_pip", "install_seed", "seed_by_installer", "seeded_pip"]
+
+# From Python 3.12 the seed (`uv venv --seed`, `venv`, virtualenv) is pip alone, which needs nothing else: an
+# installer can add it beside the lock's files (`--no-deps`). Below, setuptools and wheel come too, and wheel
+# needs packaging: those envs keep being seeded by their creator.
+_PIP_ONLY_FROM = (3, 12)
 
 
 def seeded_pip(env: Path) -> str | None:
@@ -33,7 +39,65 @@ def seeded_pip(env: Path) -> str | None:
     return next((v for n, v in found.items() if n.lower() == "pip"), None)
 
 
+def seed_by_installer(interpreter: InterpreterInfo) -> tuple[str, ...]:
+    """The seed packages a sync may install beside the lock's files for `interpreter`; () when the creator seeds."""
+    return ("pip",) if interpreter.version_info >= _PIP_ONLY_FROM else ()
+
+
+def install_seed(
+    env: Path,
+    names: Sequence[str],
+    *,
+    environ: Mapping[str, str] | None,
+    index_url: str | None,
+    extra_index_urls: Sequence[str] = (),
+    offline: bool = False,
+) -> None:
+    """Seed `env` (made without pip) the way `creators.uv` seeds: uv's cache, then the index, then ensurepip.
+
+    Raises:
+        EngineError: no cache, no index and no ensurepip could give pip.
+
+    """
+    from corral.core.env import Env
+    from corral.infra.proc import run
+    from corral.infra.uvbin import uv_binary
+
+    python = Env.at(env).python
+    cmd = [uv_binary(), "pip", "install", "--python", str(python), "--no-deps", *names, "--quiet"]
+    online = [*cmd, *(["--default-index", index_url] if index_url else [])]
+    for url in extra_index_urls:
+        online += ["--index", url]
+    for attempt in ([*cmd, "--offline"], *(() if offline else (online,))):
+        try:
+            run(attempt, env=environ, what="uv pip install pip")
+        except EngineError:
+            continue
+        return
+    try:
+        run([str(python), "-m", "ensurepip", "--default-pip"], env=environ, what="ensurepip")
+    except EngineError as err:
+        msg = (
+            f"could not install pip into {env}: no package index reachable and its Python has no ensurepip; "
+            "connect to the index or pass --no-seed"
+        )
+        raise EngineError(msg, cmd=err.cmd, code=err.code, output=err.output) from err
+
+
+_PLAIN_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """`24.0` -> (24,), `21.3.1` -> (21, 3, 1): trailing zeros dropped, as PEP 440 compares releases."""
+    parts = [int(p) for p in version.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
 def _older(version: str, wanted: str) -> bool:
+    if _PLAIN_RELEASE.fullmatch(version) and _PLAIN_RELEASE.fullmatch(wanted):  # pip's own form: no packaging import
+        return _release(version) < _release(wanted)
     from packaging.version import InvalidVersion, Version
 
     try:

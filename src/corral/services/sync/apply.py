@@ -150,16 +150,38 @@ def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
         raise EnvError(msg) from err
 
 
-def _keep(env: Path, installed: dict[str, str], project_name: str | None) -> set[str]:
+def _seeded(env: Path, installed: dict[str, str]) -> bool:
+    """Whether `env` is a seeded env: its record says so, else (no record) it holds pip."""
+    from corral.services.inspection import read_provenance
+
+    record = read_provenance(env)
+    return bool(record.options.get("seed", True)) if record else any(n.lower() == "pip" for n in installed)
+
+
+def _keep(env: Path, seeded: bool, project_name: str | None) -> set[str]:
     from corral.core.env import Env
-    from corral.services.inspection import read_provenance, seed_closure
+    from corral.services.inspection import seed_closure
 
     keep = {project_name} if project_name else set()
-    record = read_provenance(env)
-    seeded = bool(record.options.get("seed", True)) if record else any(n.lower() == "pip" for n in installed)
     if seeded:  # pip, setuptools, wheel and what they need (wheel needs packaging): never "not in the lock"
         keep |= seed_closure(Env.at(env).site_packages())
     return keep
+
+
+def _missing_seed(
+    seeded: bool, installed: dict[str, str], chosen: list[Chosen], target: InterpreterInfo
+) -> tuple[str, ...]:
+    """The seed packages a seeded env lacks because its creation left them to this sync (`create_env(defer_seed=)`).
+
+    Also what a sync killed before it installed them left out. The lock's own version of one wins (not added).
+    """
+    if not seeded:
+        return ()
+    from corral.core.names import normalize_name as normalize
+    from corral.services.seed import seed_by_installer
+
+    have = {normalize(n) for n in installed} | {normalize(c.name) for c in chosen}
+    return tuple(n for n in seed_by_installer(target) if normalize(n) not in have)
 
 
 def _declares_build_system(root: Path) -> tuple[bool, str | None]:
@@ -195,7 +217,6 @@ def apply_lock(
     from corral.core.env import Env
     from corral.core.names import normalize_name as normalize
     from corral.core.plan import SyncPlan
-    from corral.infra.environ import engine_environ
     from corral.services.inspection import installed_distributions
 
     say = progress or _noop_progress
@@ -215,9 +236,10 @@ def apply_lock(
     if root is not None:  # the lock lists the project itself when a locked package needs it: installed below
         chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.resolve().as_uri())]
     installed = installed_distributions(Env.at(env).site_packages())
-    plan = SyncPlan.diff(chosen, installed, keep=_keep(env, installed, project_name))
+    seeded = _seeded(env, installed)
+    plan = SyncPlan.diff(chosen, installed, keep=_keep(env, seeded, project_name))
+    seed = _missing_seed(seeded, installed, chosen, target)
     installer = pick_engine(ctx, engine, env, target)
-    environ = engine_environ(ctx.environ)
     do_project = (
         install_project
         and is_package
@@ -225,15 +247,96 @@ def apply_lock(
         and project_name is not None
         and normalize(project_name) not in {normalize(n) for n in installed}
     )
-    if not plan.empty or do_project:
+    if not plan.empty or do_project or seed:
         sync_stamp.clear_stamp(env)
-    if not plan.empty:
-        installer.apply(python, plan, offline=offline, progress=say, environ=environ)
-    if do_project:
-        assert root is not None  # noqa: S101 - checked in do_project
-        say("installing", f"{project_name} (editable, from {root})")
-        installer.install_editable(python, root, environ=environ, offline=offline)
+    _install(
+        ctx,
+        installer,
+        (env, python),
+        plan,
+        seed=seed,
+        editable=root if do_project else None,
+        note=f"{project_name} (editable, from {root})",
+        target=target,
+        offline=offline,
+        say=say,
+    )
     return _report(env, lock_path, installer.name, plan, project_installed=do_project)
+
+
+def _install(
+    ctx: Context,
+    installer: Installer,
+    where: tuple[Path, Path],
+    plan: SyncPlan,
+    *,
+    seed: tuple[str, ...],
+    editable: Path | None,
+    note: str,
+    target: InterpreterInfo,
+    offline: bool,
+    say: Progress,
+) -> None:
+    """Install the plan, the missing seed and the project (`editable`) into `where` (the env, its python).
+
+    One installer process when the engine can (`apply_with`), else each part apart; the seed goes first then,
+    since the pip engine installs with the env's own pip.
+    """
+    from corral.infra.environ import engine_environ
+
+    env, python = where
+    environ = engine_environ(ctx.environ)
+    together = getattr(installer, "apply_with", None)
+    if together is not None and (seed or editable is not None):  # engines.uv: one `uv pip install`
+        pending = [note] if editable is not None else []
+
+        def said(stage: str, detail: str) -> None:  # the project's line after the packages', as apart
+            say(stage, detail)
+            if stage == "installing" and pending:
+                say("installing", pending.pop())
+
+        if pending and not plan.to_install:
+            said("installing", pending.pop())
+        installer_seeded = together(
+            python, plan, seed=seed, editable=editable, offline=offline, progress=said, environ=environ
+        )
+    else:
+        installer_seeded = False
+        if seed:
+            _install_seed(ctx, env, seed, environ=environ, offline=offline)
+            installer_seeded = True
+        if not plan.empty:
+            installer.apply(python, plan, offline=offline, progress=say, environ=environ)
+        if editable is not None:
+            say("installing", note)
+            installer.install_editable(python, editable, environ=environ, offline=offline)
+    if seed and not installer_seeded:
+        _install_seed(ctx, env, seed, environ=environ, offline=offline)
+    if "pip" in seed:
+        _freshen(ctx, env, target, environ)
+
+
+def _install_seed(
+    ctx: Context, env: Path, names: tuple[str, ...], *, environ: Mapping[str, str], offline: bool
+) -> None:
+    from corral.services.seed import install_seed
+
+    index_url, extra = _indexes(ctx)
+    install_seed(env, names, environ=environ, index_url=index_url, extra_index_urls=extra, offline=offline)
+
+
+def _freshen(ctx: Context, env: Path, target: InterpreterInfo, environ: Mapping[str, str]) -> None:
+    """The seeded pip brought to the newest doctor expects, as `create_env` does for the creator's seed."""
+    from corral.services.seed import freshen_pip
+
+    index_url, extra = _indexes(ctx)
+    freshen_pip(env, target, environ=environ, index_url=index_url, extra_index_urls=extra)
+
+
+def _indexes(ctx: Context) -> tuple[str | None, tuple[str, ...]]:
+    """The `index-url` and `extra-index-urls` settings (where seeding asks for pip)."""
+    settings = ctx.settings
+    return settings.value("index-url"), tuple(settings.value("extra-index-urls"))
 
 
 def _choose(ctx: Context, lock_path: Path, target: InterpreterInfo, selection: Selection) -> list[Chosen]:
@@ -426,7 +529,7 @@ def _sync(
 
         check_once(lock_path, ctx.paths.cache / "lock-checked")  # a lock corral would refuse fails before the env
         say("creating", f"environment {env}")
-        create_env(ctx, env)
+        create_env(ctx, env, defer_seed=_installs_seed(ctx, engine))  # pip with the lock's files (apply_lock)
         created = True
     rebuilt = (
         _rebuild_if_stale(ctx, env, offline=offline, engine=engine, say=say)
@@ -451,6 +554,13 @@ def _sync(
 
         report = replace(report, created_env=created, rebuilt=rebuilt, noop=False)
     return report
+
+
+def _installs_seed(ctx: Context, requested: str | None) -> bool:
+    """Whether the engine a sync will use can add the seed beside the lock's files (the pip engine needs pip first)."""
+    from corral.plugins import load_engine
+
+    return hasattr(load_engine(str(ctx.settings.value("engine", requested or None))), "apply_with")
 
 
 def _rebuild_if_stale(ctx: Context, env: Path, *, offline: bool, engine: str | None, say: Progress) -> str | None:
