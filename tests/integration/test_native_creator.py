@@ -342,3 +342,26 @@ def test_activate_this_and_xonsh_names(odd_native_env: Path) -> None:
         )
         if done.returncode == 0:
             assert done.stdout.strip().splitlines()[-1] == str(env)
+
+
+def test_uv_settings_that_change_the_layout_go_to_uv(
+    corral: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`UV_PREVIEW` may change what `uv venv` writes: uv makes the env then, and the record names it."""
+    monkeypatch.setenv("UV_PREVIEW", "1")
+    assert _corral_venv(corral, tmp_path / "e", "--python", "3.12")["creator"] == "uv"
+
+
+def test_prompt_dot_is_the_folder_name_as_uv_has_it(corral: Any, tmp_path: Path) -> None:
+    here = tmp_path / "where i am"
+    here.mkdir()
+    before = os.getcwd()
+    os.chdir(here)
+    try:
+        record = _corral_venv(corral, here / "e", "--python", "3.12", "--prompt", ".")
+        _uv_venv(here / "u", record["interpreter"], "--prompt", ".")
+    finally:
+        os.chdir(before)
+    assert record["creator"] == "native"
+    assert _cfg(here / "e")["prompt"] == _cfg(here / "u")["prompt"] == "where i am"
+    assert _tree(here / "e") == _tree(here / "u")
