@@ -1,6 +1,6 @@
 """Benchmark: build the same locked web stack several ways and compare (not a test; needs the real index once).
 
-    python benchmarks/bench_sync.py [--python 3.12] [--rounds 5] [--keep DIR]
+    python benchmarks/bench_sync.py [--python 3.12] [--rounds 5] [--keep DIR] [--no-pip] [--baseline PYTHON]
 
 Setup (untimed, needs the network the first time): a project depending on a ~30-package web stack is locked
 by `corral lock` (pylock.toml) and `uv lock` (uv.lock), and exported to requirements.txt; one warm-up round
@@ -13,9 +13,11 @@ fills the uv and pip caches. Each timed round then starts from no env at all and
   uv-sync         `uv sync --locked --offline` from uv.lock (uv's fastest project path; no pip)
   pip             `python -m venv` + `pip install -r requirements.txt`
   corral-noop     `corral sync` again on the synced env (the stamp's fast path)
+  before, before-noseed  with --baseline PYTHON: `corral sync` (and CORRAL_SEED=0) run by another corral's
+                  interpreter (an install of the code before a change), paired in the same rounds
 
-It prints the median of each and the median of the paired ratios. Targets (issue 3): corral within 1.2x of
-uv-pip-sync-off (or +30 ms), corral-noseed within 1.5x of uv-sync, corral-noop under 50 ms.
+It prints the median of each and the median of the paired ratios. Targets (issue 16): corral within 1.1x of
+uv-pip-sync-off (or +20 ms), corral-noseed within 1.5x of uv-sync.
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
 
@@ -133,7 +135,9 @@ def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
     return dirs
 
 
-def ways(dirs: dict[str, Path], python: str) -> dict[str, tuple[Path, list[list[str]], dict[str, str], Path]]:
+def ways(
+    dirs: dict[str, Path], python: str, baseline: str | None = None
+) -> dict[str, tuple[Path, list[list[str]], dict[str, str], Path]]:
     """Name -> (cwd, steps, env, env folder to delete before each round)."""
     uv, env = tool("uv"), environ()
     corral = [sys.executable, "-m", "corral", "sync", "-q"]
@@ -151,9 +155,19 @@ def ways(dirs: dict[str, Path], python: str) -> dict[str, tuple[Path, list[list[
         "-q",
     ]
     pip_env = dirs["pip"] / ".venv"
+    before = [baseline, *corral[1:]] if baseline else None
+    venv = dirs["corral"] / ".venv"
     return {
         "corral": (dirs["corral"], [corral], corral_env, dirs["corral"] / ".venv"),
         "corral-noseed": (dirs["corral"], [corral], dict(corral_env, CORRAL_SEED="0"), dirs["corral"] / ".venv"),
+        **(
+            {
+                "before": (dirs["corral"], [before], corral_env, venv),
+                "before-noseed": (dirs["corral"], [before], dict(corral_env, CORRAL_SEED="0"), venv),
+            }
+            if before
+            else {}
+        ),
         "uv-pip-sync": (
             dirs["uvpip"],
             [[uv, "venv", "-q", "--seed", "-p", python, str(uvpip_env)], pylock_sync],
@@ -190,11 +204,15 @@ def main() -> None:
     parser.add_argument("--python", default="3.12")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    parser.add_argument("--no-pip", action="store_true", help="leave out the pip way (seconds a round)")
+    parser.add_argument("--baseline", help="another corral's python (the code before a change), timed as 'before'")
     opts = parser.parse_args()
     python = python_path(opts.python)
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-"))
     dirs = setup(work, python, environ())
-    table = ways(dirs, python)
+    table = ways(dirs, python, opts.baseline)
+    if opts.no_pip:
+        del table["pip"]
     times: dict[str, list[float]] = {name: [] for name in [*table, "corral-noop"]}
     for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
         for name, (cwd, steps, env, env_dir) in table.items():
@@ -213,12 +231,17 @@ def main() -> None:
     for name, values in times.items():
         print(f"{name:<18}{statistics.median(values) * 1000:>8.0f}ms{min(values) * 1000:>8.0f}ms")
     print("\npaired ratios (median of per-round ratios):")
-    for a, b in (
+    pairs = [
         ("corral", "uv-pip-sync"),
         ("corral", "uv-pip-sync-off"),
         ("corral-noseed", "uv-sync"),
         ("corral", "pip"),
-    ):
+        ("before", "uv-pip-sync-off"),
+        ("before-noseed", "uv-sync"),
+        ("corral", "before"),
+        ("corral-noseed", "before-noseed"),
+    ]
+    for a, b in ((a, b) for a, b in pairs if a in times and b in times):
         ratios = [x / y for x, y in zip(times[a], times[b], strict=True)]
         diff = statistics.median(x - y for x, y in zip(times[a], times[b], strict=True)) * 1000
         print(f"  {a} / {b}: {statistics.median(ratios):.2f}x ({diff:+.0f} ms)")

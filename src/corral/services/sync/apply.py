@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from corral.core.protocols import Installer
     from corral.core.pylock_select import Chosen
     from corral.services.context import Context
+    from corral.services.project import Project
 
 __all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "last_selection", "pick_engine", "stamp_env", "stamp_key", "sync"]
 
@@ -365,8 +366,7 @@ def _report(env: Path, lock: Path, engine: str, plan: SyncPlan, *, project_insta
     )
 
 
-def _ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress) -> Path:
-    project = ctx.require_project()
+def _ensure_lock(ctx: Context, project: Project, *, frozen: bool, locked: bool, progress: Progress) -> Path:
     default = project.root / LOCK_FILE
     if frozen:
         if not default.is_file():
@@ -483,13 +483,24 @@ def sync(
         )
 
 
-def stamp_env(ctx: Context, env: Path, lock_path: Path, *, selection: Selection, engine: str, lock_fresh: bool) -> None:
-    """Record that `env` now matches `lock_path` for `selection`, so the next no-op sync/run returns at once."""
-    project = ctx.require_project()
+def stamp_env(
+    ctx: Context,
+    env: Path,
+    lock_path: Path,
+    *,
+    selection: Selection,
+    engine: str,
+    lock_fresh: bool,
+    project: Project | None = None,
+) -> None:
+    """Record that `env` now matches `lock_path` for `selection`, so the next no-op sync/run returns at once.
+
+    `project`: the project as the caller loaded it under the project lock (default: loaded again).
+    """
     stamp = sync_stamp.make_stamp(
         env=env,
         lock_path=lock_path,
-        pyproject=project.pyproject,
+        pyproject=(project or ctx.require_project()).pyproject,
         selection_key=stamp_key(selection),
         engine=engine,
         lock_fresh=lock_fresh,
@@ -514,7 +525,7 @@ def _sync(
     say = progress or _noop_progress
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
-    lock_path = _ensure_lock(ctx, frozen=frozen, locked=locked, progress=say)
+    lock_path = _ensure_lock(ctx, project, frozen=frozen, locked=locked, progress=say)
     from corral.services.sync.selection_cache import lock_header
 
     header = lock_header(lock_path)
@@ -548,7 +559,9 @@ def _sync(
             progress=say,
         )
         checkpoint("sync:applied")
-        stamp_env(ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen)
+        stamp_env(
+            ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen, project=project
+        )
     if created or rebuilt:
         from dataclasses import replace
 

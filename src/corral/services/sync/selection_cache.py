@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import platform
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -60,13 +59,13 @@ def check_once(lock_path: Path, cache_dir: Path | None) -> None:
     A new env checks its lock first; an unchanged lock (every recreate, every fresh clone of the same
     commit) is not parsed again (~60 ms for a 500 KB lock). Only a lock that passed is remembered.
     """
-    from corral.core.pylock_check import check_lock
-
     data = read_bytes(lock_path)
     digest = hashlib.sha256(data).hexdigest()
     memo = cache_dir / f"{digest[:40]}-{__version__}-{_CHECKED}" if cache_dir else None
     if memo is not None and memo.is_file():
         return
+    from corral.core.pylock_check import check_lock
+
     check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
     if memo is not None:
         with contextlib.suppress(OSError):
@@ -85,6 +84,15 @@ def _parsed(data: bytes, digest: str, origin: str) -> dict[str, Any]:
     return _LAST_PARSED[digest]
 
 
+def _machine_name() -> str:
+    """`platform.machine()` without importing `platform` where `os.uname` answers (POSIX: the same value)."""
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform
+
+    return platform.machine()
+
+
 def _machine() -> dict[str, str]:
     libc = ""
     with contextlib.suppress(AttributeError, ValueError, OSError):
@@ -92,7 +100,7 @@ def _machine() -> dict[str, str]:
     return {
         "os": os.name,
         "platform": sys.platform,
-        "machine": platform.machine(),
+        "machine": _machine_name(),
         "libc": libc,
         "maxsize": str(sys.maxsize),
     }
