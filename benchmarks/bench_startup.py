@@ -1,11 +1,17 @@
 """Start-up of the paths people run most: `corral --version`, no-op `sync`, warm `run` (not a test: timings vary).
 
-    python benchmarks/bench_startup.py [--rounds 30] [--before SRC] [--python 3.12]
+    python benchmarks/bench_startup.py [--rounds 30] [--before SRC] [--python 3.12] [--corral PROGRAM] [--no-uv]
 
-Setup (untimed, no network): a project with no dependencies, synced once, so the stamp's fast path answers.
+Setup (untimed, no network): a project with no dependencies, synced once, left to settle two seconds (the quick
+record is written only for inputs that old) and asked once more, so the quick record answers the no-op paths.
 Each round starts a new process. `--before SRC` also times another corral source tree (say an export of an
 older commit: `git archive HEAD~5 src | tar -x -C /tmp/before`, then `--before /tmp/before/src`) on its own
 project, interleaving the two so machine load hits both alike, and prints the difference of the medians.
+`--corral PROGRAM` times an installed `corral` console script (as users start it) instead of `python -m corral`.
+
+uv is timed in the same rounds on a copy of the project that `uv lock` and `uv sync` set up: `sync (no-op)`
+against `uv sync --locked --offline`, `run true` against `uv run --locked --offline true`; the last column is the
+median of the paired ratios (corral / uv, per round). `--no-uv` leaves uv out.
 
 Recorded for issue 15 (completion, did-you-mean, --json error envelope, live progress, grouped help): before =
 7100f42, after = the working tree with the issue-15 commits (and other helpers' work of the day), on a shared
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,7 +44,14 @@ CASES = {
     "--help": ["--help"],
     "sync (no-op)": ["sync"],
     "run (warm)": ["run", "python", "-c", "pass"],
+    "run true": ["run", "true"],
 }
+# uv doing the same no-op work on the same project (set up by `uv lock` + `uv sync`)
+UV_CASES = {
+    "sync (no-op)": ["sync", "--locked", "--offline"],
+    "run true": ["run", "--locked", "--offline", "true"],
+}
+SETTLE = 2.1  # seconds: services.sync.quick_record records no input younger than two seconds
 
 
 def environ(src: Path | None, home: Path) -> dict[str, str]:
@@ -51,8 +65,8 @@ def environ(src: Path | None, home: Path) -> dict[str, str]:
     return env
 
 
-def setup(folder: Path, python: str, env: dict[str, str]) -> None:
-    """A project with no dependencies, locked and synced (the no-op paths then have their stamp)."""
+def write_project(folder: Path, python: str) -> None:
+    """A project with no dependencies."""
     folder.mkdir(parents=True)
     (folder / "pyproject.toml").write_text(
         f'[project]\nname = "bench"\nversion = "0"\nrequires-python = ">={python}"\n'
@@ -60,44 +74,85 @@ def setup(folder: Path, python: str, env: dict[str, str]) -> None:
         encoding="utf-8",
     )
     (folder / ".python-version").write_text(python + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "corral", "sync"], cwd=folder, env=env, check=True, capture_output=True)
 
 
-def once(args: list[str], folder: Path, env: dict[str, str]) -> float:
+def setup(folder: Path, python: str, env: dict[str, str], program: list[str]) -> None:
+    """The project, locked and synced (the no-op paths then have their stamp)."""
+    write_project(folder, python)
+    subprocess.run([*program, "sync"], cwd=folder, env=env, check=True, capture_output=True)
+
+
+def setup_uv(folder: Path, python: str, uv: str, env: dict[str, str]) -> None:
+    """The same project, locked and synced by uv (uv.lock and uv's .venv)."""
+    write_project(folder, python)
+    for argv in (["lock", "--offline"], ["sync", "--locked", "--offline"]):
+        subprocess.run([uv, *argv, "--python", python], cwd=folder, env=env, check=True, capture_output=True)
+
+
+def once(program: list[str], args: list[str], folder: Path, env: dict[str, str]) -> float:
     """Seconds for one fresh process."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "corral", *args], cwd=folder, env=env, check=True, capture_output=True)
+    subprocess.run([*program, *args], cwd=folder, env=env, check=True, capture_output=True)
     return time.perf_counter() - started
 
 
+def find_uv() -> str | None:
+    """The uv program next to this interpreter (the dev venv has it), else on PATH."""
+    local = Path(sys.executable).parent / "uv"
+    return str(local) if local.exists() else shutil.which("uv")
+
+
 def main() -> int:
-    """Print one row per case: the median (and, with --before, the other tree's median and the difference)."""
+    """Print one row per case: the median (with --before the other tree's and the difference; uv's and the ratio)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--before", type=Path, help="another corral source tree (its `src` folder) to compare")
     parser.add_argument("--python", default="3.12")
+    parser.add_argument("--corral", help="an installed corral program to time instead of `python -m corral`")
+    parser.add_argument("--no-uv", action="store_true", help="do not time uv")
     args = parser.parse_args()
+    program = [args.corral] if args.corral else [sys.executable, "-m", "corral"]
+    uv = None if args.no_uv else find_uv()
     with tempfile.TemporaryDirectory(prefix="corral-bench-") as tmp:
         trees = {"after": None} | ({"before": args.before} if args.before else {})
         worlds = {}
         for label, src in trees.items():
             env = environ(src, Path(tmp) / f"home-{label}")
-            setup(Path(tmp) / label, args.python, env)
-            worlds[label] = (Path(tmp) / label, env)
+            setup(Path(tmp) / label, args.python, env, program if src is None else [sys.executable, "-m", "corral"])
+            worlds[label] = (Path(tmp) / label, env, program if src is None else [sys.executable, "-m", "corral"])
+        if uv is not None:
+            setup_uv(Path(tmp) / "uv", args.python, uv, worlds["after"][1])
+        time.sleep(SETTLE)
+        for folder, env, prog in worlds.values():  # the full no-op path writes the quick record
+            for case in UV_CASES:
+                subprocess.run([*prog, *CASES[case]], cwd=folder, env=env, check=True, capture_output=True)
         times: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.rounds):
             for case, argv in CASES.items():
-                for label, (folder, env) in worlds.items():
-                    times.setdefault((case, label), []).append(once(argv, folder, env))
-        header = f"{'case':<14}" + "".join(f"{label:>12}" for label in worlds)
-        print(header + ("    after-before" if args.before else ""))
-        for case in CASES:
-            medians = {label: statistics.median(times[(case, label)]) * 1000 for label in worlds}
-            row = f"{case:<14}" + "".join(f"{medians[label]:>9.1f} ms" for label in worlds)
-            if args.before:
-                row += f"    {medians['after'] - medians['before']:+.1f} ms"
-            print(row)
+                for label, (folder, env, prog) in worlds.items():
+                    times.setdefault((case, label), []).append(once(prog, argv, folder, env))
+                if uv is not None and case in UV_CASES:
+                    uv_env = worlds["after"][1]
+                    times.setdefault((case, "uv"), []).append(once([uv], UV_CASES[case], Path(tmp) / "uv", uv_env))
+        report(times, [*worlds, *(["uv"] if uv is not None else [])])
     return 0
+
+
+def report(times: dict[tuple[str, str], list[float]], labels: list[str]) -> None:
+    """One row per case: each label's median, after - before, and the median of the paired after/uv ratios."""
+    header = f"{'case':<14}" + "".join(f"{label:>12}" for label in labels)
+    print(header + ("    after-before" if "before" in labels else "") + ("    after/uv" if "uv" in labels else ""))
+    for case in CASES:
+        medians = {label: statistics.median(times[(case, label)]) * 1000 for label in labels if (case, label) in times}
+        row = f"{case:<14}" + "".join(
+            f"{medians[label]:>9.1f} ms" if label in medians else f"{'':>12}" for label in labels
+        )
+        if "before" in medians:
+            row += f"    {medians['after'] - medians['before']:+.1f} ms"
+        if (case, "uv") in times:
+            ratios = [a / b for a, b in zip(times[(case, "after")], times[(case, "uv")], strict=True)]
+            row += f"    x{statistics.median(ratios):.2f}"
+        print(row)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
-"""`python -m corral`."""
+"""`python -m corral`: the quick no-op answers first (`cli.quick`), else the full command line."""
 
 from __future__ import annotations
 
-from corral.cli.main import run
+from corral.cli.quick import run
 
 if __name__ == "__main__":
     run()

@@ -81,6 +81,8 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
     if found is None:
         return None
     pyproject, env = found
+    plain = not names_selection(args) and not args.frozen and args.engine is None
+    before = _observe(pyproject.parent, env) if plain else None  # what the quick record would hold
     key = (
         None
         if keep_last and not names_selection(args)
@@ -101,7 +103,32 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
         environ=os.environ,
         engine=args.engine,
     )
-    return env if fresh and _vouched(env) else None
+    if not (fresh and _vouched(env)):
+        return None
+    if before is not None:
+        _remember(pyproject.parent, env, *before)
+    return env
+
+
+def _observe(project: Path, env: Path) -> tuple[tuple[str, str, str], list[str]] | None:
+    """Corral's folders and the quick record's observation of `project` and `env`, before the no-op check."""
+    from corral.services.sync.quick_record import corral_dirs, observe
+
+    dirs = corral_dirs(os.environ)
+    return None if dirs is None else (dirs, observe(str(project), str(env), dirs, os.environ)[0])
+
+
+def _remember(project: Path, env: Path, dirs: tuple[str, str, str], before: list[str]) -> None:
+    """Record the no-op the stamp and the trust record just proved, for `cli.quick` (never fails the command)."""
+    from corral.infra.paths import CorralPaths
+    from corral.services.sync.quick_record import remember
+    from corral.services.sync.stamp import read_stamp, selection_key
+
+    paths = CorralPaths.from_environment()
+    if (str(paths.data), str(paths.cache), str(paths.config)) != dirs:
+        return  # platformdirs places corral's folders where quick_record would not look
+    default = (read_stamp(env) or {}).get("selection") == selection_key(groups=None, extras=())
+    remember(str(project), str(env), dirs, os.environ, before=before, default_selection=default)
 
 
 def _vouched(env: Path) -> bool:
