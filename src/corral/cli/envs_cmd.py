@@ -24,6 +24,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ls = sub.add_parser("list", help="every known env with size, Python, project, last use and health")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.add_argument("--sort", choices=["size", "used", "python"], default="used", help="row order (default: used)")
+    ls.add_argument(
+        "--refresh",
+        action="store_true",
+        help="measure every env's size again (sizes are cached until an install, uninstall or sync changes the env)",
+    )
     scan = sub.add_parser("scan", help="find envs made by any tool and add them to the inventory (read-only)")
     scan.add_argument(
         "folders",
@@ -84,11 +89,12 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.render.output import human_size
     from corral.services.envs import list_envs
 
-    listing: Listing = list_envs(ctx, sort=args.sort)
+    listing: Listing = list_envs(ctx, sort=args.sort, refresh=args.refresh)
     for path in listing.forgotten:
         out.info(f"forgot {path}: the folder is gone")
+    now = time.time()
     if args.json:
-        out.json("envs list", {"envs": [r.to_dict() for r in listing.rows], "total": listing.total})
+        out.json("envs list", {"envs": [r.to_dict(now) for r in listing.rows], "total": listing.total})
         return 0
     if not listing.rows:
         out.info(
@@ -96,7 +102,6 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         )
         return 0
     home = str(ctx.environ.get("HOME") or os.path.expanduser("~"))
-    now = time.time()
     rows = [
         [
             tilde(r.record.path, home),
@@ -113,12 +118,21 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         ["PATH", "KIND", "PYTHON", "PROJECT", "SIZE", "LAST USED", "HEALTH"],
         rows,
         footer=f"{len(rows)} env{'s' if len(rows) != 1 else ''}, {human_size(listing.total)} on disk "
-        "(files shared by hard links counted once)",
+        "(files shared by hard links counted once)" + _cached_note(listing, now),
     )
     for row in listing.rows:
         if row.health != "ok" and row.reason:
             out.info(f"{tilde(row.record.path, home)}: {row.health}: {row.reason}")
     return 0
+
+
+def _cached_note(listing: Listing, now: float) -> str:
+    """'; sizes of N envs from the cache (oldest measured 3 days ago; --refresh measures again)', or ''."""
+    cached = [r.size_measured_at for r in listing.rows if r.size_cached and r.size_measured_at is not None]
+    if not cached:
+        return ""
+    envs = f"{len(cached)} env{'s' if len(cached) != 1 else ''}"
+    return f"; sizes of {envs} from the cache (oldest measured {ago(min(cached), now)}; --refresh measures again)"
 
 
 def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:

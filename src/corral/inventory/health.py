@@ -90,24 +90,28 @@ def _broken(env: Env) -> str:
     return ""
 
 
-def _same(a: str, b: Path) -> bool:
-    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
-
-
 def _moved(env: Env, *, relocatable: bool) -> str:
     root = env.root
+    real: dict[str, str] = {}  # each folder resolved once (an env's scripts all name the same one)
+
+    def same(path: str) -> bool:
+        for name in (path, str(root)):
+            if name not in real:
+                real[name] = os.path.normcase(os.path.realpath(name))
+        return real[path] == real[str(root)]
+
     location = _provenance_location(root)
-    if location and not _same(location, root):
+    if location and not same(location):
         return f"made at {location}"
     if relocatable:  # uv --relocatable: activate and shebangs are relative on purpose
         return ""
     bin_dir = env.bin_dir
     activate = activate_location(bin_dir)
-    if activate and not _same(activate, root):
+    if activate and not same(activate):
         return f"activate sets VIRTUAL_ENV={activate}"
     for script, program in _script_pythons(bin_dir):
-        env_of_program = Path(program).parent.parent
-        if Path(program).parent.name in BIN_NAMES and not _same(str(env_of_program), root):
+        folder = Path(program).parent
+        if folder.name in BIN_NAMES and not same(str(folder.parent)):
             return f"{script.name} runs {program}"
     return ""
 

@@ -56,15 +56,27 @@ class EnvRow:
     reason: str
     size: int | None
     exclusive: int | None
+    size_cached: bool | None = None
+    size_measured_at: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    def to_dict(self, now: float | None = None) -> dict[str, Any]:
+        """JSON-ready form.
+
+        `size`: bytes on disk not already counted for an env listed before (hard links counted once);
+        `exclusive_size`: bytes of folders and single-link files (what deleting the env surely frees);
+        `size_cached`: true when both come from corral's size cache rather than a walk of the env's files now;
+        `size_measured_at` (epoch seconds) and `size_age` (seconds): when the walk behind them ran.
+        """
+        measured = self.size_measured_at
         return {
             **self.record.to_dict(),
             "health": self.health,
             "health_reason": self.reason,
             "size": self.size,
             "exclusive_size": self.exclusive,
+            "size_cached": self.size_cached,
+            "size_measured_at": measured,
+            "size_age": None if measured is None else round(max(0.0, (now or time.time()) - measured), 1),
         }
 
 
@@ -92,10 +104,60 @@ def _with_recent_use(record: EnvRecord) -> EnvRecord:
     return record if newest == (record.last_used or 0.0) else replace(record, last_used=newest)
 
 
+@dataclass(frozen=True, slots=True)
+class _Size:
+    bytes: int
+    exclusive: int
+    cached: bool
+    measured_at: float | None
+
+
+def _sizes(ctx: Context, paths: list[str], *, refresh: bool) -> dict[str, _Size]:
+    """Each env's size, a file hard-linked into several counted once; footprints from the size cache when valid.
+
+    Envs are taken by real path in order, so an env inside another one (or a second record of the same folder)
+    comes after it and adds nothing, as its files were counted with the outer env.
+    """
+    from corral.inventory.size import Tally
+    from corral.inventory.size_cache import CACHE_NAME, SizeCache
+
+    cache = SizeCache(ctx.paths.cache / CACHE_NAME, refresh=refresh)
+    real = {path: os.path.realpath(path) for path in paths}
+    tally, counted, sizes = Tally(), set[str](), {}
+    for path in sorted(paths, key=lambda p: real[p]):
+        folder = real[path]
+        if folder in counted or _inside(folder, counted):
+            sizes[path] = _Size(0, 0, cached=False, measured_at=None)
+            continue
+        counted.add(folder)
+        footprint, cached = cache.footprint(folder)
+        sizes[path] = _Size(tally.add(footprint, cache.pool), footprint.private, cached, footprint.measured_at)
+    cache.save(keep=counted)
+    return sizes
+
+
+def _inside(folder: str, folders: set[str]) -> bool:
+    parent = os.path.dirname(folder)
+    while parent != folder:
+        if parent in folders:
+            return True
+        folder, parent = parent, os.path.dirname(parent)
+    return False
+
+
 def list_envs(
-    ctx: Context, *, sort: str = "used", with_size: bool = True, drift_check: DriftCheck | None = None
+    ctx: Context,
+    *,
+    sort: str = "used",
+    with_size: bool = True,
+    refresh: bool = False,
+    drift_check: DriftCheck | None = None,
 ) -> Listing:
-    """Every env in the inventory with health and size; records of folders that no longer exist are forgotten."""
+    """Every env in the inventory with health and size; records of folders that no longer exist are forgotten.
+
+    Sizes come from corral's size cache for envs whose install-related files did not change since they were
+    measured (`inventory.size_cache`); `refresh` measures every env again.
+    """
     if sort not in SORTS:
         msg = f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}"
         raise UsageError(msg)
@@ -104,13 +166,13 @@ def list_envs(
         gone = [r.path for r in records if not os.path.lexists(r.path)]
         for path in gone:
             store.delete(path)
-    counter = SizeCounter()
+    dropped = set(gone)
+    records = [r for r in records if r.path not in dropped]
+    sizes = _sizes(ctx, [r.path for r in records], refresh=refresh) if with_size else {}
     rows = []
     for record in records:
-        if record.path in gone:
-            continue
         health = env_health(Path(record.path), drift_check=drift_check)
-        measured = counter.measure(record.path) if with_size else None
+        measured = sizes.get(record.path)
         rows.append(
             EnvRow(
                 record=record,
@@ -118,6 +180,8 @@ def list_envs(
                 reason=health.reason,
                 size=measured.bytes if measured else None,
                 exclusive=measured.exclusive if measured else None,
+                size_cached=measured.cached if measured else None,
+                size_measured_at=measured.measured_at if measured else None,
             )
         )
     if sort == "size":

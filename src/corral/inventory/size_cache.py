@@ -1,0 +1,180 @@
+"""The sizes `envs list` measured, kept in corral's cache so an env that did not change is not walked again.
+
+`<cache>/env-sizes.json` maps each env's real path to the footprint one walk found (`inventory.size`) and the
+identity of the files an install or a sync changes: (st_dev, st_ino, mtime_ns, ctime_ns, size) of the env folder,
+pyvenv.cfg, bin/ (Scripts/), lib/, each lib/python*/ and its site-packages, conda-meta/, corral-env.json and
+corral's sync stamp. pip and uv add and remove dist-info folders in site-packages on every install, upgrade and
+uninstall; corral's sync, add, remove and recreate rewrite the stamp or replace the env. What none of those
+catch (a file inside a package folder edited or replaced by hand) leaves a size that was right when measured:
+`envs list --json` says which sizes came from the cache and when they were measured, and `--refresh` walks
+every env again.
+
+The file lives in the user's cache, never in a project or an env; it is still read as untrusted: anything that
+is not what corral writes (not a regular file, larger than the limit, not JSON, wrong types, a group that is
+missing) is ignored, entry by entry, and measured again. It is written atomically, and only when something was
+measured or dropped; a write that fails only costs the next listing a walk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from corral.infra.safe_read import read_small
+from corral.inventory.size import Footprint, Inodes, walk_footprint
+
+__all__ = ["CACHE_NAME", "SizeCache", "identity"]
+
+CACHE_NAME: Final = "env-sizes.json"
+_SCHEMA: Final = 1
+_LIMIT: Final = 256 << 20
+# What an install, an uninstall or a sync changes (besides lib/<python>/ and its site-packages, found below).
+_WATCHED: Final = (
+    ".",
+    "pyvenv.cfg",
+    "bin",
+    "Scripts",
+    "lib",
+    "Lib",
+    "conda-meta",
+    "corral-env.json",
+    "corral-sync.json",
+)
+_LIB_PREFIXES: Final = ("python", "pypy")
+_FAR: Final = 1 << 63  # no count, inode, size or time corral wrote is this large
+
+Identity = list[list[object]]
+
+
+def identity(root: str) -> Identity:
+    """The stat identity of the files in `root` that installs, uninstalls and syncs change (missing ones too)."""
+    found: Identity = []
+
+    def add(rel: str) -> None:
+        try:
+            st = os.lstat(os.path.join(root, rel))
+        except OSError:
+            found.append([rel])
+            return
+        found.append([rel, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size])
+
+    for rel in _WATCHED:
+        add(rel)
+    if os.path.isdir(os.path.join(root, "Lib")):  # a Windows layout
+        add(os.path.join("Lib", "site-packages"))
+    try:
+        names = sorted(os.listdir(os.path.join(root, "lib")))
+    except OSError:
+        names = []
+    for name in names:
+        if name.startswith(_LIB_PREFIXES):
+            add(os.path.join("lib", name))
+            add(os.path.join("lib", name, "site-packages"))
+    return found
+
+
+class SizeCache:
+    """Footprints by real path, read from and saved to one cache file; `refresh` ignores what the file holds."""
+
+    def __init__(self, path: Path, *, refresh: bool = False) -> None:
+        self.path = path
+        self._entries: dict[str, tuple[Identity, Footprint]] = {}
+        self.pool: dict[str, Inodes] = {}
+        self._linked: dict[tuple[int, int], int] = {}
+        self._dirty = refresh
+        if not refresh:
+            self._load()
+
+    def footprint(self, real: str) -> tuple[Footprint, bool]:
+        """The footprint of the env at real path `real`, and True when it came from the cache (no walk)."""
+        now = identity(real)  # before the walk: a change while walking shows up as a mismatch next time
+        known = self._entries.get(real)
+        if known is not None and known[0] == now:
+            return known[1], True
+        footprint, pool = walk_footprint(real, self._linked)
+        self._entries[real] = (now, footprint)
+        self.pool.update(pool)
+        self._dirty = True
+        return footprint, False
+
+    def save(self, keep: set[str]) -> None:
+        """Write the entries of the envs in `keep` (real paths), when anything changed since the file was read."""
+        dropped = self._entries.keys() - keep
+        for real in dropped:
+            del self._entries[real]
+        if not (self._dirty or dropped):
+            return
+        used = {digest for _, footprint in self._entries.values() for digest, _ in footprint.groups}
+        data = {
+            "schema": _SCHEMA,
+            "envs": {
+                real: {
+                    "id": ident,
+                    "measured_at": fp.measured_at,
+                    "private": fp.private,
+                    "files": fp.files,
+                    "groups": [list(group) for group in fp.groups],
+                }
+                for real, (ident, fp) in sorted(self._entries.items())
+            },
+            "pool": {digest: self.pool[digest] for digest in sorted(used)},
+        }
+        from corral.infra.fs import atomic_write_bytes
+
+        with contextlib.suppress(OSError):  # a cache: the next listing walks again
+            atomic_write_bytes(self.path, json.dumps(data, separators=(",", ":")).encode())
+        self._dirty = False
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(read_small(self.path, limit=_LIMIT, what=CACHE_NAME, follow=False))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, RecursionError, MemoryError):
+            self._dirty = True  # damaged or not a file corral wrote: measured again and replaced
+            return
+        if not isinstance(data, dict) or data.get("schema") != _SCHEMA:
+            self._dirty = True
+            return
+        pool, envs = data.get("pool"), data.get("envs")
+        if not isinstance(pool, dict) or not isinstance(envs, dict):
+            self._dirty = True
+            return
+        self.pool = {digest: flat for digest, flat in pool.items() if _is_inodes(flat)}
+        for real, entry in envs.items():
+            footprint = _footprint(entry, self.pool)
+            if footprint is None:
+                self._dirty = True
+                continue
+            self._entries[real] = (entry["id"], footprint)
+        self._dirty = self._dirty or len(self.pool) != len(pool)
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and 0 <= value < _FAR
+
+
+def _is_inodes(flat: object) -> bool:
+    return isinstance(flat, list) and len(flat) % 3 == 0 and all(_count(number) for number in flat)
+
+
+def _footprint(entry: Any, pool: dict[str, Inodes]) -> Footprint | None:  # noqa: ANN401 - JSON of any shape
+    """The footprint an entry records, None when it is not one corral wrote (or a group it names is missing)."""
+    if not (isinstance(entry, dict) and isinstance(entry.get("id"), list)):
+        return None
+    groups, at = entry.get("groups"), entry.get("measured_at")
+    if not (_count(entry.get("private")) and _count(entry.get("files")) and isinstance(groups, list)):
+        return None
+    if not (isinstance(at, (int, float)) and not isinstance(at, bool) and 0 <= at < _FAR):  # not NaN, Infinity
+        return None
+    named: list[tuple[str, int]] = []
+    for group in groups:
+        if not (isinstance(group, list) and len(group) == 2):  # noqa: PLR2004 - a (digest, bytes) pair
+            return None
+        if not (isinstance(group[0], str) and group[0] in pool and _count(group[1])):
+            return None
+        named.append((group[0], group[1]))
+    return Footprint(entry["private"], entry["files"], tuple(named), float(at))
