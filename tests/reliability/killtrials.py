@@ -50,6 +50,7 @@ KEY_POINTS = (
     "engine-done:uv pip",
     "engine:pip",
     "engine:uv venv",
+    "native:",
     "engine:uv lock",
 )
 

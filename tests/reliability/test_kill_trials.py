@@ -24,7 +24,8 @@ REGRESSIONS = [
     ("recreate", "write:*.recreate.json:before-rename", "the journal's temporary file stayed behind"),
     ("fresh", "write:*.creating.json:after-rename", "a half-made env must be removed from corral's own journal"),
     ("upgrade", "write:.python-version:before-rename", "the new pin's temporary file stayed in the project"),
-    ("fresh", "engine-done:uv venv", "the env stayed without corral's record (doctor unhappy; sync did not repair)"),
+    ("fresh", "native:done", "the env stayed without corral's record (doctor unhappy; sync did not repair)"),
+    ("fresh", "native:before-cfg", "a half-made env (no pyvenv.cfg yet) must be removed from corral's own journal"),
     ("fresh", "write:corral-env.json:before-rename", "as above"),
 ]
 # Recovery paths worth a trial on every CI run (no failure found there; they guard the journals).

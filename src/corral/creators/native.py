@@ -283,6 +283,8 @@ def write_layout(dest: Path, layout: Layout) -> None:
     """Write `layout` into `dest` (created if absent); pyvenv.cfg last, so a half-written env is not an env."""
     import shutil
 
+    from corral.infra.faults import checkpoint
+
     dest.mkdir(parents=True, exist_ok=True)
     for folder in layout.dirs:
         (dest / folder).mkdir(parents=True, exist_ok=True)
@@ -294,9 +296,12 @@ def write_layout(dest: Path, layout: Layout) -> None:
             msg = f"no venv launcher to copy as {name}: looked for {', '.join(sources)}"
             raise FileNotFoundError(msg)
         shutil.copy(source, dest / name)
+    checkpoint("native:folders")
     for name, data in layout.files:
         _write_new(dest / name, data)
+    checkpoint("native:before-cfg")
     _write_new(dest / "pyvenv.cfg", layout.cfg)
+    checkpoint("native:done")
 
 
 def _write_new(path: Path, data: bytes) -> None:

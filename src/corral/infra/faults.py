@@ -9,7 +9,8 @@ killed process died). Unset, a checkpoint costs one dictionary lookup. Stdlib on
 
 Points: `write:NAME:before-rename` / `write:NAME:after-rename` (every atomic write, NAME = the file's name),
 `engine:WHAT` / `engine-done:WHAT` (every external program run through infra.proc, WHAT = its `what=` label),
-`txn.*` (transaction), `add.*`, `recreate:*`, `upgrade:*`, `sync:*`, `remove-env:*` (envs rm/gc).
+`txn.*` (transaction), `add.*`, `recreate:*`, `upgrade:*`, `sync:*`, `remove-env:*` (envs rm/gc), `native:*` (the
+native creator: folders and links made, scripts written, pyvenv.cfg written).
 """
 
 from __future__ import annotations
