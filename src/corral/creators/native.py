@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +221,9 @@ def _uv_version() -> str | None:
     found = sorted(p.name for p in site.glob("uv-*.dist-info"))
     if len(found) != 1:
         return None
-    return found[0][len("uv-") : -len(".dist-info")]
+    version = found[0][len("uv-") : -len(".dist-info")]
+    # It goes into pyvenv.cfg: a folder's name is no evidence, so only a plain version is taken.
+    return version if re.fullmatch(r"[0-9]+(\.[0-9]+)*([a-z]+[0-9]*)?(\.(post|dev)[0-9]+)?", version) else None
 
 
 def _is_standalone(interpreter: InterpreterInfo) -> bool:
