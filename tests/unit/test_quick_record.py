@@ -258,3 +258,18 @@ def test_the_quick_modules_import_only_the_stdlib_they_need() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() in ("[]", "['__future__']"), done.stdout
+
+
+@POSIX
+def test_every_site_packages_folder_the_stamp_checks_is_observed(tmp_path: Path) -> None:
+    from corral.core.env import Env
+
+    project, env = _project(tmp_path)
+    dirs = (str(tmp_path / "data"), str(tmp_path / "cache"), str(tmp_path / "config"))
+    (Path(env) / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
+    before, _ = observe(project, env, dirs, {})
+    (Path(env) / "lib" / ".hidden" / "site-packages").mkdir(parents=True)  # pathlib's glob sees hidden folders
+    after, _ = observe(project, env, dirs, {})
+    assert before != after
+    observed = {line.rsplit(" ", 1)[1] for line in after if line.startswith("site ") and " - " not in line}
+    assert observed == {str(p) for p in Env.at(env).site_packages()}

@@ -161,8 +161,8 @@ class _Observation:
     def stat(self, label: str, path: str, *, follow: bool = True) -> None:
         try:
             st = os.stat(path) if follow else os.lstat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            self.lines.append(f"{label} - {path}")
+        except (FileNotFoundError, NotADirectoryError):  # a dangling link is not an absence (trust's lexists)
+            self.lines.append(f"{label} {'~' if os.path.lexists(path) else '-'} {path}")
             return
         except OSError as err:
             self.lines.append(f"{label} !{err.errno} {path}")
@@ -214,7 +214,7 @@ def observe(
     else:
         lib = os.path.join(env, "lib")
         try:
-            names = sorted(n for n in os.listdir(lib) if not n.startswith("."))
+            names = sorted(os.listdir(lib))  # hidden ones too: pathlib's glob (Env.site_packages) sees them
         except OSError as err:
             lines.append(f"lib !{err.errno}")
             names = []
