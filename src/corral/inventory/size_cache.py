@@ -30,7 +30,8 @@ __all__ = ["CACHE_NAME", "SizeCache", "identity"]
 
 CACHE_NAME: Final = "env-sizes.json"
 _SCHEMA: Final = 1
-_LIMIT: Final = 256 << 20
+_LIMIT: Final = 64 << 20
+_TICK: Final = 2.0  # seconds: the coarsest file system clock (FAT)
 # What an install, an uninstall or a sync changes (besides lib/<python>/ and its site-packages, found below).
 _WATCHED: Final = (
     ".",
@@ -92,7 +93,7 @@ class SizeCache:
         """The footprint of the env at real path `real`, and True when it came from the cache (no walk)."""
         now = identity(real)  # before the walk: a change while walking shows up as a mismatch next time
         known = self._entries.get(real)
-        if known is not None and known[0] == now:
+        if known is not None and known[0] == now and not _racy(now, known[1].measured_at):
             return known[1], True
         footprint, pool = walk_footprint(real, self._linked)
         self._entries[real] = (now, footprint)
@@ -130,6 +131,9 @@ class SizeCache:
 
     def _load(self) -> None:
         try:
+            if os.lstat(self.path).st_size > _LIMIT:  # not read at all (read_small would read up to the limit)
+                self._dirty = True
+                return
             data = json.loads(read_small(self.path, limit=_LIMIT, what=CACHE_NAME, follow=False))
         except FileNotFoundError:
             return
@@ -151,6 +155,16 @@ class SizeCache:
                 continue
             self._entries[real] = (entry["id"], footprint)
         self._dirty = self._dirty or len(self.pool) != len(pool)
+
+
+def _racy(ident: Identity, measured_at: float) -> bool:
+    """True when a file of `ident` changed too close to the walk for its timestamps to prove nothing came after.
+
+    A file system stamps times with a coarse clock (a few ms; 2 s on FAT): a change right after the walk could
+    leave the same mtime. Such an entry is walked again once; the new walk is late enough to be trusted.
+    """
+    limit = int((measured_at - _TICK) * 1e9)
+    return any(isinstance(time_ns, int) and time_ns >= limit for item in ident for time_ns in item[3:5])
 
 
 def _count(value: object) -> bool:

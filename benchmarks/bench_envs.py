@@ -1,0 +1,191 @@
+"""`corral envs list` over 1 000 real envs (cold and warm size cache) and `corral envs scan` of 10 000 folders.
+
+    python benchmarks/bench_envs.py [--envs 1000] [--bases 20] [--rounds 5] [--folders 10000] [--keep DIR]
+
+Setup (untimed, offline): `--bases` real envs made by `uv venv` + `uv pip install` from tests/.wheelhouse (ipython,
+jedi, pygments, jupyter_client, tornado, setuptools, pip in several mixes: 400-8 700 files each, hard-linked from a
+private uv cache as uv installs them), copied with `cp -al` until there are `--envs` of them (bin/ scripts and
+activate rewritten for each copy's path, so every env is healthy and no two are the same folder), registered in
+a private CORRAL_HOME's inventory by `corral envs scan`. `--keep DIR` builds there once and reuses it.
+
+Timed, each a fresh `corral` process, in alternating rounds:
+- `envs list --json` cold: corral's size cache deleted first, so every env is walked (as the first listing after
+  an upgrade of corral, or `--refresh`);
+- `envs list --json` warm: the cache holds every env (the usual case; target: 1 000 envs in under 1 s);
+- `envs scan` of a tree of `--folders` empty folders (100 per level) holding a few envs: wall time and how many
+  progress lines it printed (one a second while the walk lasts).
+Each listing's total is checked against the cold one (the cache must not change a figure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WHEELHOUSE = REPO / "tests" / ".wheelhouse"
+SETS = (
+    ["jedi", "parso"],
+    ["ipython"],
+    ["pygments", "prompt_toolkit"],
+    ["jupyter_client", "tornado"],
+    ["setuptools"],
+    ["pip"],
+)
+
+
+def _uv() -> str:
+    found = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    if not os.path.exists(found):
+        sys.exit("uv not found on PATH or beside this python")
+    return found
+
+
+def _environ(home: Path, tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRAL_", "VIRTUAL_ENV", "UV_"))}
+    env.update(
+        CORRAL_HOME=str(home), UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never", UV_CACHE_DIR=str(tmp / "uv-cache")
+    )
+    return env
+
+
+def _build_bases(tmp: Path, count: int, python: str, env: dict[str, str]) -> list[Path]:
+    uv, bases = _uv(), []
+    for n in range(count):
+        base = tmp / "bases" / f"b{n:02d}"
+        bases.append(base)
+        if (base / "pyvenv.cfg").exists():
+            continue
+        packages = [p for k in range(1 + n // len(SETS) % 3) for p in SETS[(n + k) % len(SETS)]]
+        subprocess.run([uv, "venv", "-q", "--python", python, str(base)], env=env, check=True)
+        install = [uv, "pip", "install", "-q", "--offline", "--no-index", "--find-links", str(WHEELHOUSE)]
+        subprocess.run([*install, "--python", str(base / "bin" / "python"), *packages], env=env, check=True)
+    return bases
+
+
+def _copy(base: Path, dest: Path) -> None:
+    """`cp -al` of `base`, with the files of bin/ that name the base's path rewritten (unlinked first)."""
+    subprocess.run(["cp", "-al", str(base), str(dest)], check=True)
+    old, new = os.fsencode(base), os.fsencode(dest)
+    for entry in os.scandir(dest / "bin"):
+        if entry.is_file(follow_symlinks=False):
+            data = Path(entry.path).read_bytes()
+            if old in data:
+                mode = os.stat(entry.path).st_mode
+                os.unlink(entry.path)
+                Path(entry.path).write_bytes(data.replace(old, new))
+                os.chmod(entry.path, mode)
+
+
+def _build_envs(tmp: Path, bases: list[Path], count: int) -> Path:
+    root = tmp / "envs"
+    root.mkdir(exist_ok=True)
+    for n in range(count):
+        dest = root / f"e{n:04d}"
+        if not dest.exists():
+            _copy(bases[n % len(bases)], dest)
+    return root
+
+
+def _build_tree(tmp: Path, folders: int, bases: list[Path]) -> Path:
+    root = tmp / f"tree-{folders}"
+    if root.exists():
+        return root
+    width = 100
+    for n in range(folders):
+        (root / f"d{n // width:03d}" / f"d{n % width:03d}").mkdir(parents=True)
+    for n, base in enumerate(bases[:5]):
+        _copy(base, root / f"d{n:03d}" / "d000" / ".venv")
+    return root
+
+
+def _corral(env: dict[str, str], *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "corral", *args], env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"corral {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return elapsed, done
+
+
+def _listing(env: dict[str, str], cache: Path, *, cold: bool) -> tuple[float, int, int]:
+    if cold:
+        cache.unlink(missing_ok=True)
+    elapsed, done = _corral(env, "envs", "list", "--json")
+    data = json.loads(done.stdout)["data"]
+    return elapsed, data["total"], sum(bool(e["size_cached"]) for e in data["envs"])
+
+
+def _summary(samples: list[float]) -> str:
+    return (
+        f"median {statistics.median(samples) * 1000:.0f} ms "
+        f"(fastest {min(samples) * 1000:.0f}, slowest {max(samples) * 1000:.0f}; {len(samples)} rounds)"
+    )
+
+
+def main() -> int:
+    """Build (or reuse) the envs, then print the timings."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--envs", type=int, default=1000)
+    parser.add_argument("--bases", type=int, default=20, help="distinct real envs the others are copies of")
+    parser.add_argument("--rounds", type=int, default=5, help="warm rounds; cold rounds are 1 + rounds // 3")
+    parser.add_argument("--folders", type=int, default=10_000, help="folders in the tree `envs scan` walks")
+    parser.add_argument("--python", default=sys.executable, help="interpreter of the envs (default: this one)")
+    parser.add_argument("--keep", type=Path, help="build in (and reuse) this folder instead of a temporary one")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="corral-bench-envs-") as scratch:
+        tmp = args.keep.absolute() if args.keep else Path(scratch)
+        tmp.mkdir(parents=True, exist_ok=True)
+        home = tmp / "home"
+        env = _environ(home, tmp)
+        start = time.perf_counter()
+        bases = _build_bases(tmp, args.bases, args.python, env)
+        root = _build_envs(tmp, bases, args.envs)
+        _corral(env, "envs", "scan", str(root))
+        tree = _build_tree(tmp, args.folders, bases)
+        print(f"setup: {args.envs} envs from {len(bases)} bases in {time.perf_counter() - start:.0f} s")
+        time.sleep(2.5)  # the cache trusts no stat identity newer than 2 s before its walk (coarse fs clocks)
+        cache = home / "cache" / "env-sizes.json"
+        cold, warm, totals = [], [], set()
+        for n in range(args.rounds):
+            if n % 3 == 0:
+                elapsed, total, cached = _listing(env, cache, cold=True)
+                cold.append(elapsed)
+                totals.add(total)
+                if cached:
+                    sys.exit("a cold listing used the cache")
+            elapsed, total, cached = _listing(env, cache, cold=False)
+            warm.append(elapsed)
+            totals.add(total)
+            if cached != args.envs:
+                sys.exit(f"only {cached} of {args.envs} sizes came from the cache")
+        if len(totals) != 1:
+            sys.exit(f"the totals differ between listings: {sorted(totals)}")
+        print(f"envs list, {args.envs} envs, cold (size cache empty): {_summary(cold)}")
+        print(f"envs list, {args.envs} envs, warm (size cache valid): {_summary(warm)}")
+        print(f"  total {totals.pop() / 1e9:.2f} GB on disk, hard links counted once")
+        scan_env = _environ(tmp / "scan-home", tmp)
+        scans, lines = [], []
+        for _ in range(args.rounds):
+            shutil.rmtree(tmp / "scan-home", ignore_errors=True)
+            elapsed, done = _corral(scan_env, "envs", "scan", str(tree), "--json")
+            scans.append(elapsed)
+            lines.append(sum(line.startswith("scanning:") for line in done.stderr.splitlines()))
+            found = len(json.loads(done.stdout)["data"]["found"])
+        print(
+            f"envs scan, {args.folders} folders ({found} envs): {_summary(scans)}; "
+            f"progress lines per scan: {sorted(lines)}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
