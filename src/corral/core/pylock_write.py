@@ -117,7 +117,7 @@ def _scrub(value: Any, key: str = "") -> Any:  # noqa: ANN401 - TOML values are 
         return {k: _scrub(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrub(v, key) for v in value]
-    if isinstance(value, str) and key in {"url", "index"}:
+    if isinstance(value, str) and key in {"url", "index"} and "@" in value:  # no "@": no credentials to strip
         return strip_credentials(value)
     return value
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
 
 __all__ = [
+    "EXPORT_WORKERS",
     "UV_RESOLVER_SETTINGS",
     "Pin",
     "UvRequest",
@@ -239,7 +240,7 @@ def _uv_lock_deps(uv_lock: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 # At most this many `uv export` processes at once: each is short (tens of ms) and mostly start-up and file I/O.
-_EXPORT_WORKERS = 4
+EXPORT_WORKERS = 4
 
 
 def _exports(
@@ -265,7 +266,7 @@ def _exports(
         cmd = [uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen", "--no-emit-project"]
         return proc.run([*cmd, "--no-header", *flags], env=request.environ, what="uv export")
 
-    workers = max(1, min(_EXPORT_WORKERS, len(selections)))
+    workers = max(1, min(EXPORT_WORKERS, len(selections)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
         futures = [pool.submit(export, flags) for _, flags in selections]
         try:
