@@ -19,7 +19,7 @@ import pytest
 from pylock_helpers import Entry, write_lock, write_project
 from test_sync import _COUNTING  # the backend's editable builds, counted
 
-from conftest import pyenv_python
+from conftest import corral_exe, pyenv_python
 from corral.core.env import Env
 from corral.services.inspection import installed_distributions
 from support.index import IndexHandler
@@ -156,3 +156,26 @@ def test_a_tampered_hash_is_refused_though_the_file_is_in_uvs_cache(
         assert "alpha" in result.stderr
         assert "hash" in result.stderr.lower()
         assert "alpha" not in installed(root), "the file whose hash the lock does not name was not installed"
+
+
+@pytest.mark.parametrize("point", ["engine:uv pip install", "engine-done:uv pip install"])
+def test_a_new_env_killed_at_its_install_gets_its_pip_from_the_next_sync(
+    point: str,
+    tmp_path: Path,
+    cached_index: LocalIndex,
+    corral: Callable[..., RunResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = primed(tmp_path, cached_index, corral, monkeypatch)
+    subprocess.run(["rm", "-rf", str(root / ".venv")], check=True)
+    killed = subprocess.run(
+        [*corral_exe(), "sync"], cwd=root, env={**os.environ, "CORRAL_FAULT": point}, capture_output=True, check=False
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert (root / ".venv" / "corral-env.json").is_file(), "the env was made (and recorded as seeded) before"
+    result = corral("sync", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    have = installed(root)
+    assert {"alpha", "beta", "delta", "demo", "pip"} <= set(have), have
+    doctor = corral("doctor", cwd=root)
+    assert "pip-missing" not in doctor.stdout, doctor.stdout
