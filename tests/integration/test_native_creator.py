@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -320,7 +319,7 @@ def test_overlay_use_in_nushell(plain_native_env: Path, tmp_path: Path) -> None:
     _check(out.stdout, env)
 
 
-def test_activate_this_and_xonsh_names(odd_native_env: Path) -> None:
+def test_activate_this_py(odd_native_env: Path) -> None:
     """activate_this.py puts the env's site-packages first for a foreign interpreter (as uv's does)."""
     env = odd_native_env
     code = (
@@ -335,13 +334,8 @@ def test_activate_this_and_xonsh_names(odd_native_env: Path) -> None:
         env=_shell_env(),
     ).stdout.splitlines()
     assert out == [str(env), str(env / "lib" / "python3.12" / "site-packages"), str(env)]
-    if shutil.which("xonsh") is not None:
-        script = f"source {_posix_quote(str(env / 'bin' / 'activate.xsh'))}\nprint($VIRTUAL_ENV)\ndeactivate\n"
-        done = subprocess.run(
-            ["xonsh", "--no-rc", "-c", script], capture_output=True, text=True, env=_shell_env(), check=False
-        )
-        if done.returncode == 0:
-            assert done.stdout.strip().splitlines()[-1] == str(env)
+    # (activate.xsh is uv's too, byte for byte; uv 0.13's fails on this machine's xonsh 0.13, which has no
+    # `__xonsh__.imp`, with uv's env as with this one, so it is not run here)
 
 
 def test_uv_settings_that_change_the_layout_go_to_uv(
