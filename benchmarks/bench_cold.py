@@ -175,8 +175,10 @@ def main() -> None:
     ways = [w for w in WAYS if not opts.ways or w in opts.ways.split(",")]
     ways += [] if "uv" in ways else ["uv"]  # the baseline of every ratio
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-cold-"))
+    load_before = os.getloadavg()[0]
     times, got = measure(names, ways, opts.rounds, python, work, keep=opts.keep is not None)
-    print(f"\nPython {python}, {opts.rounds} rounds, EMPTY caches each run (real index); medians in ms")
+    load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    print(f"\nPython {python}, {opts.rounds} rounds, EMPTY caches each run (real index), {load}; medians in ms")
     print("ratio = median of the paired per-round ratios against uv (lock / sync / lock+sync)\n")
     report_times(times, names, ways)
     report_downloads(got, names, ways)
