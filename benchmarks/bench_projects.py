@@ -15,7 +15,9 @@ each timed round then runs, per project, every path for corral and uv alternatel
   sync-noop    `corral sync` again              vs `uv sync --locked --offline` again
   run          `corral run true`                vs `uv run --locked --offline true`
 
-It prints the median of each and the median of the paired ratios (corral / uv) per path and project.
+It prints the median of each and the median of the paired ratios (corral / uv) per path and project. With
+`--baseline PYTHON` (another corral's interpreter: the code before a change), sync-noseed and sync-fresh are
+also timed with that corral in the same rounds, and a second table gives before/uv and after/before.
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
 
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_sync import environ, python_path, tool
 
 PROJECTS = Path(__file__).parent / "projects"
+FRESH_SYNCS = ("sync-noseed", "sync-fresh")
 PATHS = ("lock-fresh", "lock-noop", "sync-noseed", "sync-fresh", "sync-noop", "run")  # sync-noop follows sync-fresh
 
 
@@ -96,6 +99,33 @@ def reset(folder: Path, what: str | None) -> None:
         shutil.rmtree(folder / ".venv", ignore_errors=True)
 
 
+def runners(
+    path: str, dirs: tuple[Path, Path], envs: tuple[dict[str, str], dict[str, str]], python: str, before: str | None
+) -> tuple[str | None, list[tuple[str, Path, list[str], dict[str, str]]]]:
+    """(what to delete first, [(who, folder, command, environment)]): corral, the baseline corral if any, uv."""
+    corral_cmd, env, uv_cmd, what = steps(path, envs[0], python)
+    order = [("corral", dirs[0], corral_cmd, env), ("uv", dirs[1], uv_cmd, envs[1])]
+    if before and path in FRESH_SYNCS:  # the same corral copy: each run starts from no .venv
+        order.insert(1, ("before", dirs[0], [before, *corral_cmd[1:]], env))
+    return what, order
+
+
+def print_baseline(times: dict[tuple[str, str, str], list[float]], names: list[str], paths: list[str]) -> None:
+    """The fresh-sync paths: before/uv (median ms and ratio) and after/before (paired ratio); none: nothing."""
+    if not paths:
+        return
+    print(f"\n{'project':<11}" + "".join(f"{p + ' before/uv':>26}{'after/before':>14}" for p in paths))
+    for name in names:
+        cells = []
+        for path in paths:
+            old, theirs, new = (times[name, path, who] for who in ("before", "uv", "corral"))
+            vs_uv = statistics.median(a / b for a, b in zip(old, theirs, strict=True))
+            gain = statistics.median(a / b for a, b in zip(new, old, strict=True))
+            cells.append(f"{statistics.median(old) * 1000:.0f}/{statistics.median(theirs) * 1000:.0f} {vs_uv:.2f}x")
+            cells.append(f"{gain:.2f}x")
+        print(f"{name:<11}" + "".join(f"{c:>26}" if i % 2 == 0 else f"{c:>14}" for i, c in enumerate(cells)))
+
+
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -104,6 +134,7 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated project names (default: all)")
     parser.add_argument("--paths", help=f"comma-separated paths among {', '.join(PATHS)} (default: all)")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    parser.add_argument("--baseline", help="another corral's python, timed as 'before' on the fresh-sync paths")
     opts = parser.parse_args()
     python = python_path(opts.python)
     names = opts.only.split(",") if opts.only else sorted(p.name for p in PROJECTS.iterdir() if p.is_dir())
@@ -115,13 +146,15 @@ def main() -> None:
     }
     if "lock-fresh" not in paths:  # the sync paths need the locks: made once, untimed
         lock_all(dirs, corral_env, python)
-    times = {(name, path, who): [] for name in names for path in paths for who in ("corral", "uv")}
+    times: dict[tuple[str, str, str], list[float]] = {
+        (name, path, who): [] for name in names for path in paths for who in ("corral", "uv", "before")
+    }
+    before = opts.baseline and str(Path(opts.baseline).parent / "corral")
     for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
         print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
         for name, (corral_dir, uv_dir) in dirs.items():
             for path in paths:
-                corral_cmd, env, uv_cmd, what = steps(path, corral_env, python)
-                order = [("corral", corral_dir, corral_cmd, env), ("uv", uv_dir, uv_cmd, uv_env)]
+                what, order = runners(path, (corral_dir, uv_dir), (corral_env, uv_env), python, before)
                 for who, folder, cmd, cmd_env in order if round_no % 2 else order[::-1]:
                     reset(folder, what)
                     # the warm-up fills uv's cache from the index (corral falls back to it by itself)
@@ -138,6 +171,7 @@ def main() -> None:
             cells.append(f"{statistics.median(mine) * 1000:.0f}/{statistics.median(theirs) * 1000:.0f} {ratio:.2f}x")
         print(f"{name:<11}" + "".join(f"{c:>24}" for c in cells))
     print("\n(each cell: corral/uv median, then corral/uv ratio)")
+    print_baseline(times, names, [p for p in paths if p in FRESH_SYNCS and times[names[0], p, "before"]])
     if not opts.keep:
         shutil.rmtree(work, ignore_errors=True)
 
