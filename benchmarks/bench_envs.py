@@ -1,6 +1,7 @@
 """`corral envs list` over 1 000 real envs (cold and warm size cache) and `corral envs scan` of 10 000 folders.
 
     python benchmarks/bench_envs.py [--envs 1000] [--bases 20] [--rounds 5] [--folders 10000] [--keep DIR]
+                                    [--before OTHER_PYTHON]
 
 Setup (untimed, offline): `--bases` real envs made by `uv venv` + `uv pip install` from tests/.wheelhouse (ipython,
 jedi, pygments, jupyter_client, tornado, setuptools, pip in several mixes: 400-8 700 files each, hard-linked from a
@@ -14,7 +15,8 @@ Timed, each a fresh `corral` process, in alternating rounds:
 - `envs list --json` warm: the cache holds every env (the usual case; target: 1 000 envs in under 1 s);
 - `envs scan` of a tree of `--folders` empty folders (100 per level) holding a few envs: wall time and how many
   progress lines it printed (one a second while the walk lasts).
-Each listing's total is checked against the cold one (the cache must not change a figure).
+Each listing's total is checked against the cold one (the cache must not change a figure). `--before PYTHON`
+also times `envs list` of the corral installed for that interpreter (e.g. a release without the size cache).
 """
 
 from __future__ import annotations
@@ -107,9 +109,11 @@ def _build_tree(tmp: Path, folders: int, bases: list[Path]) -> Path:
     return root
 
 
-def _corral(env: dict[str, str], *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _corral(
+    env: dict[str, str], *args: str, python: str = sys.executable
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "corral", *args], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([python, "-m", "corral", *args], env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"corral {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
@@ -140,6 +144,7 @@ def main() -> int:
     parser.add_argument("--folders", type=int, default=10_000, help="folders in the tree `envs scan` walks")
     parser.add_argument("--python", default=sys.executable, help="interpreter of the envs (default: this one)")
     parser.add_argument("--keep", type=Path, help="build in (and reuse) this folder instead of a temporary one")
+    parser.add_argument("--before", help="python of another corral install (an older one) to time in the same rounds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="corral-bench-envs-") as scratch:
         tmp = args.keep.absolute() if args.keep else Path(scratch)
@@ -154,8 +159,12 @@ def main() -> int:
         print(f"setup: {args.envs} envs from {len(bases)} bases in {time.perf_counter() - start:.0f} s")
         time.sleep(2.5)  # the cache trusts no stat identity newer than 2 s before its walk (coarse fs clocks)
         cache = home / "cache" / "env-sizes.json"
-        cold, warm, totals = [], [], set()
+        cold, warm, before, totals = [], [], [], set()
         for n in range(args.rounds):
+            if args.before and n % 3 == 1:
+                elapsed, done = _corral(env, "envs", "list", "--json", python=args.before)
+                before.append(elapsed)
+                totals.add(json.loads(done.stdout)["data"]["total"])
             if n % 3 == 0:
                 elapsed, total, cached = _listing(env, cache, cold=True)
                 cold.append(elapsed)
@@ -171,20 +180,23 @@ def main() -> int:
             sys.exit(f"the totals differ between listings: {sorted(totals)}")
         print(f"envs list, {args.envs} envs, cold (size cache empty): {_summary(cold)}")
         print(f"envs list, {args.envs} envs, warm (size cache valid): {_summary(warm)}")
+        if before:
+            print(f"envs list, {args.envs} envs, the corral of {args.before}: {_summary(before)}")
         print(f"  total {totals.pop() / 1e9:.2f} GB on disk, hard links counted once")
-        scan_env = _environ(tmp / "scan-home", tmp)
-        scans, lines = [], []
-        for _ in range(args.rounds):
-            shutil.rmtree(tmp / "scan-home", ignore_errors=True)
-            elapsed, done = _corral(scan_env, "envs", "scan", str(tree), "--json")
-            scans.append(elapsed)
-            lines.append(sum(line.startswith("scanning:") for line in done.stderr.splitlines()))
-            found = len(json.loads(done.stdout)["data"]["found"])
-        print(
-            f"envs scan, {args.folders} folders ({found} envs): {_summary(scans)}; "
-            f"progress lines per scan: {sorted(lines)}"
-        )
+        _time_scan(tmp, tree, args.rounds, args.folders)
     return 0
+
+
+def _time_scan(tmp: Path, tree: Path, rounds: int, folders: int) -> None:
+    scan_env = _environ(tmp / "scan-home", tmp)
+    scans, lines, found = [], [], 0
+    for _ in range(rounds):
+        shutil.rmtree(tmp / "scan-home", ignore_errors=True)
+        elapsed, done = _corral(scan_env, "envs", "scan", str(tree), "--json")
+        scans.append(elapsed)
+        lines.append(sum(line.startswith("scanning:") for line in done.stderr.splitlines()))
+        found = len(json.loads(done.stdout)["data"]["found"])
+    print(f"envs scan, {folders} folders ({found} envs): {_summary(scans)}; progress lines per scan: {sorted(lines)}")
 
 
 if __name__ == "__main__":

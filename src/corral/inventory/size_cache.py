@@ -1,13 +1,13 @@
 """The sizes `envs list` measured, kept in corral's cache so an env that did not change is not walked again.
 
 `<cache>/env-sizes.json` maps each env's real path to the footprint one walk found (`inventory.size`) and the
-identity of the files an install or a sync changes: (st_dev, st_ino, mtime_ns, ctime_ns, size) of the env folder,
-pyvenv.cfg, bin/ (Scripts/), lib/, each lib/python*/ and its site-packages, conda-meta/, corral-env.json and
-corral's sync stamp. pip and uv add and remove dist-info folders in site-packages on every install, upgrade and
-uninstall; corral's sync, add, remove and recreate rewrite the stamp or replace the env. What none of those
-catch (a file inside a package folder edited or replaced by hand) leaves a size that was right when measured:
-`envs list --json` says which sizes came from the cache and when they were measured, and `--refresh` walks
-every env again.
+identity of the files an install or a sync changes: (st_dev, st_ino, mtime_ns, ctime_ns, size) of the env
+folder, pyvenv.cfg, bin/ (Scripts/), lib/, each lib/python*/ (and lib64/python*/ when lib64 is no link) and its
+site-packages, conda-meta/, corral-env.json and corral's sync stamp. pip and uv add and remove dist-info
+folders in site-packages on every install, upgrade and uninstall; corral's sync, add, remove and recreate
+rewrite the stamp or replace the env. What none of those catch (a file inside a package folder edited or
+replaced by hand) leaves a size that was right when measured: `envs list --json` says which sizes came from the
+cache and when they were measured, and `--refresh` walks every env again.
 
 The file lives in the user's cache, never in a project or an env; it is still read as untrusted: anything that
 is not what corral writes (not a regular file, larger than the limit, not JSON, wrong types, a group that is
@@ -39,6 +39,7 @@ _WATCHED: Final = (
     "bin",
     "Scripts",
     "lib",
+    "lib64",
     "Lib",
     "conda-meta",
     "corral-env.json",
@@ -66,14 +67,17 @@ def identity(root: str) -> Identity:
         add(rel)
     if os.path.isdir(os.path.join(root, "Lib")):  # a Windows layout
         add(os.path.join("Lib", "site-packages"))
-    try:
-        names = sorted(os.listdir(os.path.join(root, "lib")))
-    except OSError:
-        names = []
-    for name in names:
-        if name.startswith(_LIB_PREFIXES):
-            add(os.path.join("lib", name))
-            add(os.path.join("lib", name, "site-packages"))
+    for lib in ("lib", "lib64"):
+        if lib == "lib64" and os.path.islink(os.path.join(root, lib)):  # a venv's usual lib64 -> lib
+            continue
+        try:
+            names = sorted(os.listdir(os.path.join(root, lib)))
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(_LIB_PREFIXES):
+                add(os.path.join(lib, name))
+                add(os.path.join(lib, name, "site-packages"))
     return found
 
 
