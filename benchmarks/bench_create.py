@@ -9,8 +9,8 @@ the variants; it prints the median (and minimum) of each and the median of the p
   creator work      the env alone, no pip: `NativeCreator().create` in this process, against the processes
                     `uv venv --no-project` and `python -m venv --without-pip`
   corral venv       `corral venv --no-seed` with `--creator native` against `--creator uv` (whole CLI runs)
-  fresh sync        `corral sync` of a small project (one local wheel, locked) into no env, CORRAL_SEED=0, with
-                    CORRAL_CREATOR=native against CORRAL_CREATOR=uv
+  fresh sync        `corral sync` of a small project (one local wheel, locked) into no env, CORRAL_SEED=0 and
+                    seeded (pip from uv's cache), with CORRAL_CREATOR=native against CORRAL_CREATOR=uv
 
 Offline: the project's one dependency is a wheel built here, named by its file URL.
 Only the stdlib (and corral, for the in-process creator) is used; tool runs are isolated from the machine's
@@ -140,7 +140,11 @@ def bench_cli(python: str, rounds: int, work: Path, env: dict[str, str], corral:
 
 
 def bench_sync(python: str, rounds: int, work: Path, env: dict[str, str], corral: str) -> None:
-    """A fresh `corral sync` of a one-wheel project without pip, by creator."""
+    """A fresh `corral sync` of a one-wheel project, without pip and seeded, by creator.
+
+    Seeded, the sync installs pip with the lock's files (services.seed) and asks the creator for an env without
+    it on Python 3.12+, so the native creator serves there too.
+    """
     wheels = work / "wheels"
     project = work / "proj"
     project.mkdir()
@@ -150,16 +154,18 @@ def bench_sync(python: str, rounds: int, work: Path, env: dict[str, str], corral
         f'dependencies = ["benchdep @ {wheel.as_uri()}"]\n',
         encoding="utf-8",
     )
-    base = {**env, "CORRAL_SEED": "0", "CORRAL_PYTHON": python, "UV_OFFLINE": "1"}
+    base = {**env, "CORRAL_PYTHON": python, "UV_OFFLINE": "1"}
     run([corral, "lock"], base, cwd=project)
-    results: dict[str, list[float]] = {"corral sync native": [], "corral sync uv": []}
-    for i in range(rounds + 1):
-        for creator in ("native", "uv"):
-            spent = timed(lambda creator=creator: run([corral, "sync"], {**base, "CORRAL_CREATOR": creator}, project))
-            if i:
-                results[f"corral sync {creator}"].append(spent)
-            shutil.rmtree(project / ".venv")
-    report("fresh corral sync (CORRAL_SEED=0, one local wheel)", results, "corral sync uv")
+    for seed, title in (("0", "CORRAL_SEED=0"), ("1", "seeded: pip from uv's cache")):
+        results: dict[str, list[float]] = {"corral sync native": [], "corral sync uv": []}
+        for i in range(rounds + 1):
+            for creator in ("native", "uv"):
+                environ = {**base, "CORRAL_CREATOR": creator, "CORRAL_SEED": seed}
+                spent = timed(lambda environ=environ: run([corral, "sync"], environ, project))
+                if i:
+                    results[f"corral sync {creator}"].append(spent)
+                shutil.rmtree(project / ".venv")
+        report(f"fresh corral sync ({title}, one local wheel)", results, "corral sync uv")
 
 
 def main() -> None:
