@@ -129,8 +129,12 @@ class SizeCache:
         }
         from corral.infra.fs import atomic_write_bytes
 
+        payload = json.dumps(data, separators=(",", ":")).encode()
         with contextlib.suppress(OSError):  # a cache: the next listing walks again
-            atomic_write_bytes(self.path, json.dumps(data, separators=(",", ":")).encode())
+            if len(payload) > _LIMIT:  # would never be read back: drop the old file rather than write this one
+                self.path.unlink(missing_ok=True)
+            else:
+                atomic_write_bytes(self.path, payload)
         self._dirty = False
 
     def _load(self) -> None:
