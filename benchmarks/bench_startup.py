@@ -51,7 +51,7 @@ UV_CASES = {
     "sync (no-op)": ["sync", "--locked", "--offline"],
     "run true": ["run", "--locked", "--offline", "true"],
 }
-SETTLE = 2.1  # seconds: services.sync.quick_record records no input younger than two seconds
+SETTLE = 2.1  # seconds: cli.quick records no input younger than two seconds
 
 
 def environ(src: Path | None, home: Path) -> dict[str, str]:

@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 
 from conftest import pyenv_python
+from corral.cli.quick import RECORDS_FOLDER, record_path
 from corral.infra.environ import env_environ
 from corral.infra.paths import CorralPaths
-from corral.services.sync.quick_record import RECORDS_FOLDER, record_path
 from corral.services.trust import revoke_env
 
 pytestmark = pytest.mark.integration
 
-_SETTLE = 2.1  # quick_record._SETTLED_NS, and a little more
+_SETTLE = 2.1  # cli.quick._SETTLED_NS, and a little more
 
 
 def corral(root: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:

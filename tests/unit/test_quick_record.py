@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from corral.cli import quick
+from corral.cli.quick import corral_dirs, observe, record_path, remember
 from corral.infra.environ import env_environ
 from corral.infra.markers import maybe_partial_write
 from corral.infra.paths import CorralPaths
-from corral.services.sync import quick_record, stamp
-from corral.services.sync.quick_record import corral_dirs, observe, record_path, remember
+from corral.services.sync import stamp
 
 POSIX = pytest.mark.skipif(os.name == "nt", reason="owners, modes and execve are POSIX")
 
@@ -97,10 +97,9 @@ def test_the_shared_rules_stay_the_ones_of_the_full_path() -> None:
         ".a.tmp",
         ".a.corral-b",
     ]
-    assert [quick_record.maybe_partial_write(n) for n in names] == [maybe_partial_write(n) for n in names]
-    assert quick_record._STAMP_FILE == stamp.STAMP_FILE
-    environ = {"CORRAL_X": "1", "UV_INDEX_URL": "u", "PIP_INDEX_URL": "p", "UV_CACHE_DIR": "c", "PATH": "/bin"}
-    assert stamp.environ_key(environ) == {"CORRAL_X": "1", "PIP_INDEX_URL": "p", "UV_INDEX_URL": "u"}
+    assert [quick.maybe_partial_write(n) for n in names] == [maybe_partial_write(n) for n in names]
+    assert quick._STAMP_FILE == stamp.STAMP_FILE
+    assert (quick.ENV_PREFIXES, quick.ENV_NAMES) == (stamp._ENV_PREFIXES, stamp._ENV_NAMES)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +136,7 @@ def test_the_record_file_name_is_a_hash_of_the_path() -> None:
     one = record_path("/c", "/home/me/proj")
     assert one == record_path("/c", "/home/me/proj")
     assert one != record_path("/c", "/home/me/proj2")
-    assert os.path.dirname(one) == os.path.join("/c", quick_record.RECORDS_FOLDER)
+    assert os.path.dirname(one) == os.path.join("/c", quick.RECORDS_FOLDER)
 
 
 def _recorded(tmp_path: Path) -> tuple[Path, str]:
@@ -146,7 +145,7 @@ def _recorded(tmp_path: Path) -> tuple[Path, str]:
     path = Path(record_path(str(cache), "/p"))
     path.parent.mkdir(parents=True)
     path.write_text(
-        f"{quick_record._HEADER}\nproject /p\nenv /p/.venv\nselection default\nruntime x\n{quick_record._END}",
+        f"{quick._HEADER}\nproject /p\nenv /p/.venv\nselection default\nruntime x\n{quick._END}",
         encoding="utf-8",
     )
     path.chmod(0o600)
@@ -156,24 +155,24 @@ def _recorded(tmp_path: Path) -> tuple[Path, str]:
 @POSIX
 def test_a_record_is_read_only_when_it_is_the_users_own_regular_file(tmp_path: Path) -> None:
     path, name = _recorded(tmp_path)
-    assert quick_record._read(name) == ["project /p", "env /p/.venv", "selection default", "runtime x"]
+    assert quick._read(name) == ["project /p", "env /p/.venv", "selection default", "runtime x"]
 
     path.chmod(0o620)  # others may write it
-    assert quick_record._read(name) is None
+    assert quick._read(name) is None
     path.chmod(0o600)
 
     link = tmp_path / "link.txt"
     link.symlink_to(path)
-    assert quick_record._read(str(link)) is None
+    assert quick._read(str(link)) is None
 
     if os.geteuid() == 0:  # only root can give a file away
         os.chown(path, 12345, -1)
-        assert quick_record._read(name) is None
+        assert quick._read(name) is None
         os.chown(path, 0, -1)
 
     fifo = tmp_path / "fifo.txt"
     os.mkfifo(fifo)
-    assert quick_record._read(str(fifo)) is None  # never waits for a writer
+    assert quick._read(str(fifo)) is None  # never waits for a writer
 
 
 @pytest.mark.parametrize(
@@ -181,7 +180,7 @@ def test_a_record_is_read_only_when_it_is_the_users_own_regular_file(tmp_path: P
     [
         lambda text: text[:-3],  # cut short: no end mark
         lambda text: text.replace("corral-quick-record 1", "corral-quick-record 0"),
-        lambda text: text.replace(quick_record._HEADER, quick_record._HEADER + ".dev"),  # another version
+        lambda text: text.replace(quick._HEADER, quick._HEADER + ".dev"),  # another version
         lambda _: "",
         lambda text: text.replace("\n", "\r\n"),
     ],
@@ -189,13 +188,13 @@ def test_a_record_is_read_only_when_it_is_the_users_own_regular_file(tmp_path: P
 def test_a_damaged_record_is_none(tmp_path: Path, damage: object) -> None:
     path, name = _recorded(tmp_path)
     path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")  # type: ignore[operator]
-    assert quick_record._read(name) is None
+    assert quick._read(name) is None
 
 
 def test_a_record_that_is_not_utf8_is_none(tmp_path: Path) -> None:
     path, name = _recorded(tmp_path)
     path.write_bytes(path.read_bytes().replace(b"/p\n", b"/\xff\n", 1))
-    assert quick_record._read(name) is None
+    assert quick._read(name) is None
 
 
 def _project(tmp_path: Path) -> tuple[str, str]:
@@ -222,21 +221,21 @@ def test_nothing_is_recorded_when_an_input_changed_during_the_check(
     environ = {"CORRAL_HOME": str(tmp_path)}
     dirs = corral_dirs(environ)
     assert dirs is not None
-    monkeypatch.setattr(quick_record, "_now_ns", lambda: 1 << 62)  # as if every input had settled long ago
+    monkeypatch.setattr(quick, "_now_ns", lambda: 1 << 62)  # as if every input had settled long ago
     before, _ = observe(project, env, dirs, environ)
     Path(project, "pylock.toml").write_text("", encoding="utf-8")
     assert not remember(project, env, dirs, environ, before=before, default_selection=True)
-    assert quick_record.lookup(project, environ) is None
+    assert quick.lookup(project, environ) is None
     before, _ = observe(project, env, dirs, environ)
     assert remember(project, env, dirs, environ, before=before, default_selection=False)
     written = Path(record_path(dirs[1], project))
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     assert [p.name for p in written.parent.iterdir()] == [written.name]  # no temporary left behind
-    assert quick_record.lookup(project, environ) == (env, False)
-    assert quick_record.lookup(os.path.join(project, "sub", "dir"), environ) == (env, False)  # found upwards
-    assert quick_record.lookup(project, {**environ, "UV_INDEX_URL": "http://elsewhere"}) is None
+    assert quick.lookup(project, environ) == (env, False)
+    assert quick.lookup(os.path.join(project, "sub", "dir"), environ) == (env, False)  # found upwards
+    assert quick.lookup(project, {**environ, "UV_INDEX_URL": "http://elsewhere"}) is None
     Path(project, ".pylock.toml.corral-abcd1234.tmp").write_text("", encoding="utf-8")
-    assert quick_record.lookup(project, environ) is None  # a killed writer's temporary
+    assert quick.lookup(project, environ) is None  # a killed writer's temporary
 
 
 def test_a_newline_in_a_path_is_never_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,7 +243,7 @@ def test_a_newline_in_a_path_is_never_recorded(tmp_path: Path, monkeypatch: pyte
     odd = Path(project).with_name("pro\nj")
     Path(project).rename(odd)
     dirs = (str(tmp_path / "data"), str(tmp_path / "cache"), str(tmp_path / "config"))
-    monkeypatch.setattr(quick_record, "_now_ns", lambda: 1 << 62)
+    monkeypatch.setattr(quick, "_now_ns", lambda: 1 << 62)
     before, _ = observe(str(odd), str(odd / ".venv"), dirs, {})
     assert not remember(str(odd), str(odd / ".venv"), dirs, {}, before=before, default_selection=True)
 

@@ -3,30 +3,346 @@
 Only the plain command lines are recognised: `corral sync`, `corral sync -q` (`--quiet`) and `corral run CMD
 [ARGS...]` where CMD is a program name (not an option, not a path, not a `*.py` script). Anything else, and any
 doubt (no record, one input changed, an error of any kind), goes to `corral.cli.main` unchanged, which writes the
-record again when it proves a no-op (`services.sync.quick_record` says what is compared and why it suffices).
+record again when it proves a no-op.
 
 The answers are today's fast path's, to the byte: `sync` prints "nothing to do: ENV already matches pylock.toml"
 on stderr (not with -q) and exits 0; `run` execs CMD with the environment `infra.environ.env_environ` gives it,
 found on PATH as `shutil.which` finds it (`services.run.prepare`). Any failure to start it takes the full path,
 which reports it. `run` is quick on POSIX only (Windows runs a child process instead of an exec).
 
-Stdlib only (os, sys): no argparse, json, re, pathlib, typing or hashlib; start-up is what this saves.
+The quick record lives in corral's own cache (`<cache>/quick-records/<hash of the project's path>.txt`, the full path
+inside), never in a project or an env: nothing there is evidence. The full path writes it only after the stamp's
+no-op check (`services.sync.stamp.is_noop`) and corral's trust record (`services.trust.check_trust`) both said
+yes for the plain command (no group/extra flag, no --frozen, no --engine). It holds an *observation* of every input
+those two checks read, taken by `observe` the same way on both sides, so an equal observation means an equal
+verdict:
+
+- the stat (device, inode, mode, owner, group, size, mtime_ns, ctime_ns) of pyproject.toml, pylock.toml, every
+  `.python-version` at or above the project (and the absence of the others), the user config file, corral's
+  trust.json, the env folder, its pyvenv.cfg, `bin/` and `Scripts/`, the env's sync stamp and each site-packages
+  folder (and which `lib/*` entries exist);
+- the real paths of the project and of the env (trust is keyed by the real path), the user and group ids;
+- the variables that pick an index or change corral (`CORRAL_*`, the pip/uv index names: the stamp's
+  `environ_key`) and those that place corral's folders (HOME, XDG_*, LOCALAPPDATA...);
+- corral's version and the running Python.
+
+A file rewritten within one tick of the file system's clock could keep its stat, so nothing is recorded while any
+observed ctime is less than `_SETTLED_NS` old (git's "racily clean" rule); the next no-op records it. A record
+that is not a regular file owned by the user (a link, another user's file, one others may write), is damaged or
+comes from another version is ignored. Anything that differs sends the command the full way, which writes the
+record again when it proves a no-op (`cli.sync_cmd.synced_env` calls `observe` and `remember`).
+
+Stdlib only (os, sys), one module (each package or module imported costs ~0.1 ms): no argparse, json, re,
+pathlib, typing or hashlib; start-up is what this saves.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
+
+from corral import __version__
 
 TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["answer", "in_env_environ", "run", "which"]
+__all__ = [
+    "RECORDS_FOLDER",
+    "answer",
+    "corral_dirs",
+    "find_project",
+    "in_env_environ",
+    "lookup",
+    "maybe_partial_write",
+    "observe",
+    "record_path",
+    "remember",
+    "run",
+    "which",
+]
 
+RECORDS_FOLDER = "quick-records"
+_HEADER = f"corral-quick-record 1 {__version__}"
+_END = "end"
+_LIMIT = 1 << 18  # a record is a few kB; a bigger file is not one corral wrote
+_SETTLED_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT: 2 s)
+_APP = "corral"
+
+# Variables that change which index a lock is resolved from or how corral behaves (the sync stamp's `environ_key`;
+# services.sync.stamp cannot import the CLI layer, so a unit test keeps the two lists equal).
+ENV_PREFIXES = ("CORRAL_",)
+ENV_NAMES = (
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_INDEX",
+    "UV_DEFAULT_INDEX",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+)
+# Variables platformdirs reads to place corral's folders (user data, cache, config) on any platform.
+_PLACE_NAMES = (
+    "HOME",
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "LOCALAPPDATA",
+    "APPDATA",
+    "USERPROFILE",
+    "ANDROID_DATA",
+    "ANDROID_ROOT",
+)
+_PLACE_PREFIXES = ("WIN_PD_OVERRIDE_",)
+_STAMP_FILE = "corral-sync.json"  # services.sync.stamp.STAMP_FILE (a test keeps the two equal)
 _QUIET: tuple[list[str], ...] = ([], ["-q"], ["--quiet"])
 # What would make a program in an env run another Python's library (infra.environ._IN_ENV_DROP; a test checks).
 _IN_ENV_DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
+
+
+def corral_dirs(  # noqa: PLR0911 - one answer per platform rule
+    environ: Mapping[str, str], platform: str = sys.platform
+) -> tuple[str, str, str] | None:
+    r"""Corral's (data, cache, config) folders as `infra.paths.CorralPaths` finds them, without platformdirs.
+
+    CORRAL_HOME, else the platform's rule (platformdirs with appauthor=False): `$XDG_*_HOME` or `~/.local/share`,
+    `~/.cache`, `~/.config` on Linux; on macOS `$XDG_*_HOME` or `~/Library/Application Support` (data, config) and
+    `~/Library/Caches`; on Windows `%LOCALAPPDATA%\corral` (data, config) and `%LOCALAPPDATA%\corral\Cache`.
+    None when only platformdirs can tell (no absolute HOME, a Windows folder override); the writer of a record
+    also checks the answer equals CorralPaths', so where the two differ no record is ever written.
+    """
+    home = environ.get("CORRAL_HOME")
+    if home:
+        if platform == "win32" or not home.startswith("/"):
+            return None  # relative, `~`, a drive: Path's spelling decides (the full path)
+        return os.path.join(home, "data"), os.path.join(home, "cache"), os.path.join(home, "config")
+    if platform == "win32":
+        import ntpath
+
+        local = environ.get("LOCALAPPDATA", "")
+        if any(k.startswith(_PLACE_PREFIXES) for k in environ) or not ntpath.isabs(local):
+            return None
+        base = ntpath.join(ntpath.normpath(local), _APP)
+        return base, ntpath.join(base, "Cache"), base
+    user = environ.get("HOME", "")
+    if not user.startswith("/"):
+        return None
+    user = user.rstrip("/")
+
+    def xdg(name: str, default: str) -> str:
+        value = environ.get(name, "")
+        return os.path.join(value if value.startswith("/") else user + default, _APP)
+
+    if platform == "darwin":
+        support = "/Library/Application Support"
+        return xdg("XDG_DATA_HOME", support), xdg("XDG_CACHE_HOME", "/Library/Caches"), xdg("XDG_CONFIG_HOME", support)
+    return xdg("XDG_DATA_HOME", "/.local/share"), xdg("XDG_CACHE_HOME", "/.cache"), xdg("XDG_CONFIG_HOME", "/.config")
+
+
+def record_path(cache: str, project: str) -> str:
+    """The record file of `project` in corral's cache (a 64-bit FNV-1a hash of its path; the path is inside)."""
+    value = 0xCBF29CE484222325
+    for byte in project.encode("utf-8", "surrogateescape"):
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return os.path.join(cache, RECORDS_FOLDER, f"{value:016x}.txt")
+
+
+def maybe_partial_write(name: str) -> bool:
+    """`infra.markers.maybe_partial_write` without `re` (a unit test keeps the two equal)."""
+    return name.startswith(".") and name.endswith(".tmp") and ".corral-" in name
+
+
+def find_project(start: str) -> str | None:
+    """The folder of the nearest pyproject.toml at or above `start` (as `stamp.locate` walks); None when in doubt."""
+    folder = start
+    while True:
+        try:
+            os.stat(os.path.join(folder, "pyproject.toml"))
+        except (FileNotFoundError, NotADirectoryError):
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return None
+            folder = parent
+            continue
+        return folder
+
+
+class _Observation:
+    """Lines of `label state path`, and the newest ctime seen (for the settled-time rule)."""
+
+    __slots__ = ("lines", "newest")
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.newest = 0
+
+    def stat(self, label: str, path: str, *, follow: bool = True) -> None:
+        try:
+            st = os.stat(path) if follow else os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):  # a dangling link is not an absence (trust's lexists)
+            self.lines.append(f"{label} {'~' if os.path.lexists(path) else '-'} {path}")
+            return
+        except OSError as err:
+            self.lines.append(f"{label} !{err.errno} {path}")
+            return
+        self.newest = max(self.newest, st.st_ctime_ns)
+        self.lines.append(
+            f"{label} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} "
+            f"{st.st_mtime_ns} {st.st_ctime_ns} {path}"
+        )
+
+
+def observe(
+    project: str, env: str, dirs: tuple[str, str, str], environ: Mapping[str, str]
+) -> tuple[list[str], int]:
+    """Every input of the no-op verdict for `project` and its `env`, as lines; and the newest ctime among them."""
+    data, _, config = dirs
+    seen = _Observation()
+    lines = seen.lines
+    ids = (os.geteuid(), os.getegid()) if hasattr(os, "geteuid") else ("-", "-")
+    lines.append(f"runtime {sys.hexversion} {ids[0]} {ids[1]}")
+    lines.append(f"data {data}")
+    lines.append(f"config {config}")
+    lines.extend(
+        f"environ {k}={v}"
+        for k, v in sorted(environ.items())
+        if k.startswith(ENV_PREFIXES + _PLACE_PREFIXES) or k in ENV_NAMES or k in _PLACE_NAMES
+    )
+    real_env = os.path.realpath(env)
+    lines.append(f"real-project {os.path.realpath(project)}")
+    lines.append(f"real-env {real_env}")
+    seen.stat("pyproject", os.path.join(project, "pyproject.toml"))
+    seen.stat("lock", os.path.join(project, "pylock.toml"))
+    folder = project
+    while True:
+        seen.stat("pin", os.path.join(folder, ".python-version"))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    seen.stat("user-config", os.path.join(config, "config.toml"))
+    seen.stat("trust", os.path.join(data, "trust.json"))
+    seen.stat("env", real_env)
+    seen.stat("pyvenv", os.path.join(real_env, "pyvenv.cfg"), follow=False)
+    for name in ("bin", "Scripts"):
+        seen.stat("bin", os.path.join(real_env, name))
+    seen.stat("stamp", os.path.join(env, _STAMP_FILE), follow=False)
+    if os.name == "nt":
+        seen.stat("site", os.path.join(env, "Lib", "site-packages"))
+    else:
+        lib = os.path.join(env, "lib")
+        try:
+            names = sorted(os.listdir(lib))  # hidden ones too: pathlib's glob (Env.site_packages) sees them
+        except OSError as err:
+            lines.append(f"lib !{err.errno}")
+            names = []
+        for name in names:
+            seen.stat("site", os.path.join(lib, name, "site-packages"))
+    return lines, seen.newest
+
+
+def _read(path: str) -> list[str] | None:  # noqa: PLR0911 - one early exit per reason to ignore it
+    """The record's lines between its header and its end mark; None when it is not one corral wrote for this user."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # no link, no fifo wait
+    try:
+        if not hasattr(os, "O_NOFOLLOW") and stat.S_ISLNK(os.lstat(path).st_mode):
+            return None  # Windows: no O_NOFOLLOW
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _LIMIT:
+            return None
+        # POSIX: the user's own file, which nobody else may write (Windows has no owners or modes to compare)
+        if hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            return None
+        data = os.read(fd, _LIMIT + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        lines = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    if len(lines) < 5 or lines[0] != _HEADER or lines[-1] != _END:  # noqa: PLR2004 - header, 3 fields, end
+        return None
+    return lines[1:-1]
+
+
+def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, bool] | None:  # noqa: PLR0911 - one exit per check
+    """(env, synced with the default selection) when the project around `cwd` is a recorded no-op; else None."""
+    dirs = corral_dirs(environ)
+    if dirs is None:
+        return None
+    project = find_project(cwd)
+    if project is None:
+        return None
+    record = _read(record_path(dirs[1], project))
+    if record is None or record[0] != f"project {project}" or not record[1].startswith("env "):
+        return None
+    env = record[1][4:]
+    if record[2] not in ("selection default", "selection other"):
+        return None
+    if any(maybe_partial_write(n) for n in os.listdir(project)):
+        return None  # a killed writer's temporary: the full path recovers it
+    lines, _ = observe(project, env, dirs, environ)
+    if lines != record[3:]:
+        return None
+    return env, record[2] == "selection default"
+
+
+def remember(
+    project: str,
+    env: str,
+    dirs: tuple[str, str, str],
+    environ: Mapping[str, str],
+    *,
+    before: list[str],
+    default_selection: bool,
+) -> bool:
+    """Write the record after the full no-op check passed; `before` is `observe`'s lines from before that check.
+
+    Nothing is written when anything changed during the check, when an input changed too recently to trust its
+    stat (`_SETTLED_NS`), or when a path or value cannot be written on one line. True when written.
+    """
+    lines, newest = observe(project, env, dirs, environ)
+    now = _now_ns()
+    if lines != before or newest > now - _SETTLED_NS:
+        return False
+    head = [_HEADER, f"project {project}", f"env {env}", f"selection {'default' if default_selection else 'other'}"]
+    text = "\n".join([*head, *lines, _END])
+    if not env.isprintable() or any(c in text for c in "\r\x00") or text.count("\n") != len(head) + len(lines):
+        return False
+    target = record_path(dirs[1], project)
+    folder = os.path.dirname(target)
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.{now}.tmp")
+    try:
+        payload = text.encode("utf-8")  # a path that is not UTF-8 is left to the full path
+    except UnicodeEncodeError:
+        return False
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            os.write(fd, payload)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except OSError:
+        try:  # noqa: SIM105 - contextlib is not loaded on this path
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False
+    return True
+
+
+def _now_ns() -> int:
+    import time
+
+    return time.time_ns()
 
 
 def run() -> None:
@@ -53,8 +369,6 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
 
 
 def _sync(flags: list[str], environ: Mapping[str, str]) -> int | None:
-    from corral.services.sync.quick_record import lookup
-
     found = lookup(os.getcwd(), environ)
     if found is None or not found[1]:  # a no-op for another selection than `sync`'s default
         return None
@@ -70,8 +384,6 @@ def _run(argv: list[str], environ: Mapping[str, str]) -> int | None:  # noqa: PL
     cmd = argv[0]
     if not cmd or cmd.startswith("-") or cmd.endswith(".py") or os.sep in cmd:
         return None  # corral's options, `--`, a script (PEP 723 or not) and paths take the full path
-    from corral.services.sync.quick_record import lookup
-
     found = lookup(os.getcwd(), environ)
     if found is None:
         return None

@@ -112,7 +112,7 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
 
 def _observe(project: Path, env: Path) -> tuple[tuple[str, str, str], list[str]] | None:
     """Corral's folders and the quick record's observation of `project` and `env`, before the no-op check."""
-    from corral.services.sync.quick_record import corral_dirs, observe
+    from corral.cli.quick import corral_dirs, observe
 
     dirs = corral_dirs(os.environ)
     return None if dirs is None else (dirs, observe(str(project), str(env), dirs, os.environ)[0])
@@ -120,13 +120,13 @@ def _observe(project: Path, env: Path) -> tuple[tuple[str, str, str], list[str]]
 
 def _remember(project: Path, env: Path, dirs: tuple[str, str, str], before: list[str]) -> None:
     """Record the no-op the stamp and the trust record just proved, for `cli.quick` (never fails the command)."""
+    from corral.cli.quick import remember
     from corral.infra.paths import CorralPaths
-    from corral.services.sync.quick_record import remember
     from corral.services.sync.stamp import read_stamp, selection_key
 
     paths = CorralPaths.from_environment()
     if (str(paths.data), str(paths.cache), str(paths.config)) != dirs:
-        return  # platformdirs places corral's folders where quick_record would not look
+        return  # platformdirs places corral's folders where cli.quick would not look
     default = (read_stamp(env) or {}).get("selection") == selection_key(groups=None, extras=())
     remember(str(project), str(env), dirs, os.environ, before=before, default_selection=default)
 

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 from corral import __version__
 from corral.core.env import Env
 from corral.infra.fingerprint import digest, fingerprint
-from corral.services.sync.quick_record import ENV_NAMES, ENV_PREFIXES
 
 __all__ = [
     "STAMP_FILE",
@@ -42,8 +41,16 @@ __all__ = [
 
 STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
-# Variables that change which index a lock is resolved from or how corral behaves (one list, the quick record's).
-_ENV_PREFIXES, _ENV_NAMES = ENV_PREFIXES, ENV_NAMES
+# Variables that change which index a lock is resolved from or how corral behaves (cli.quick observes the same ones).
+_ENV_PREFIXES = ("CORRAL_",)
+_ENV_NAMES = (
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_INDEX",
+    "UV_DEFAULT_INDEX",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+)
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 _LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
 
