@@ -353,7 +353,7 @@ def run() -> None:
 
         full()
         return
-    sys.exit(code)
+    os._exit(code)  # the answer is written and flushed: skip the interpreter's teardown (~1.5 ms), as run's exec does
 
 
 def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
@@ -374,7 +374,8 @@ def _sync(flags: list[str], environ: Mapping[str, str]) -> int | None:
         return None
     if not flags:
         sys.stderr.write(f"nothing to do: {found[0]} already matches pylock.toml\n")
-        sys.stderr.flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
     return 0
 
 
