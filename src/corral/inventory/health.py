@@ -93,12 +93,12 @@ def _broken(env: Env) -> str:
 def _moved(env: Env, *, relocatable: bool) -> str:
     root = env.root
     real: dict[str, str] = {}  # each folder resolved once (an env's scripts all name the same one)
+    real_root = os.path.normcase(os.path.realpath(root))
 
     def same(path: str) -> bool:
-        for name in (path, str(root)):
-            if name not in real:
-                real[name] = os.path.normcase(os.path.realpath(name))
-        return real[path] == real[str(root)]
+        if path not in real:
+            real[path] = os.path.normcase(os.path.realpath(path))
+        return real[path] == real_root
 
     location = _provenance_location(root)
     if location and not same(location):

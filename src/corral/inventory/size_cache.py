@@ -180,7 +180,9 @@ def _count(value: object) -> bool:
 
 
 def _is_inodes(flat: object) -> bool:
-    return isinstance(flat, list) and len(flat) % 3 == 0 and all(_count(number) for number in flat)
+    if not (isinstance(flat, list) and len(flat) % 3 == 0):
+        return False
+    return not flat or (set(map(type, flat)) == {int} and min(flat) >= 0 and max(flat) < _FAR)
 
 
 def _footprint(entry: Any, pool: dict[str, Inodes]) -> Footprint | None:  # noqa: ANN401 - JSON of any shape
