@@ -25,6 +25,7 @@ import argparse
 import base64
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -73,11 +74,20 @@ def tiny_wheel(folder: Path) -> Path:
     return wheel
 
 
-def timed(action: Callable[[], object]) -> float:
-    """Milliseconds `action` took."""
+def timed(action: Callable[[], object]) -> tuple[float, float]:
+    """Milliseconds `action` took: wall clock, and CPU (this process's and its children's, user + system).
+
+    The CPU time hardly moves with the machine's load, so it shows what a variant costs when other work shares
+    the cores; the wall clock is what a user waits.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time()
     start = time.perf_counter()
     action()
-    return (time.perf_counter() - start) * 1000
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall * 1000, (time.process_time() - cpu + children) * 1000
 
 
 def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
@@ -87,14 +97,17 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
         sys.exit(f"bench_create: {' '.join(cmd)} failed:\n{done.stdout}{done.stderr}")
 
 
-def report(title: str, results: dict[str, list[float]], base: str) -> None:
-    """Print each variant's median and minimum, and the median of its paired ratios to `base`."""
+def report(title: str, results: dict[str, list[tuple[float, float]]], base: str) -> None:
+    """Print each variant's median and minimum (wall, then CPU), and the medians of its paired ratios to `base`."""
     print(f"\n{title}")
     for name, values in results.items():
-        ratios = [v / b for v, b in zip(values, results[base], strict=True)]
+        wall = [w for w, _ in values]
+        cpu = [c for _, c in values]
+        wall_ratio = statistics.median(w / b for (w, _), (b, _) in zip(values, results[base], strict=True))
+        cpu_ratio = statistics.median(c / b for (_, c), (_, b) in zip(values, results[base], strict=True))
         print(
-            f"  {name:<22} median {statistics.median(values):7.1f} ms  min {min(values):7.1f} ms"
-            f"  x{statistics.median(ratios):.2f} of {base}"
+            f"  {name:<20} wall median {statistics.median(wall):6.1f} ms min {min(wall):6.1f} x{wall_ratio:.2f}"
+            f" | cpu median {statistics.median(cpu):6.1f} ms x{cpu_ratio:.2f}  (ratios to {base})"
         )
 
 
@@ -114,7 +127,7 @@ def bench_creators(python: str, rounds: int, work: Path, env: dict[str, str]) ->
         "uv venv": lambda d: run([uv, "venv", str(d), "--python", python, "--no-project", "-q"], env),
         "python -m venv": lambda d: run([python, "-m", "venv", "--without-pip", str(d)], env),
     }
-    results: dict[str, list[float]] = {name: [] for name in variants}
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
     for i in range(rounds + 1):
         for n, (name, make) in enumerate(variants.items()):
             dest = work / f"c{i}-{n}"
@@ -127,7 +140,7 @@ def bench_creators(python: str, rounds: int, work: Path, env: dict[str, str]) ->
 
 def bench_cli(python: str, rounds: int, work: Path, env: dict[str, str], corral: str) -> None:
     """`corral venv --no-seed`, whole CLI runs, by creator."""
-    results: dict[str, list[float]] = {"corral venv native": [], "corral venv uv": []}
+    results: dict[str, list[tuple[float, float]]] = {"corral venv native": [], "corral venv uv": []}
     for i in range(rounds + 1):
         for creator in ("native", "uv"):
             dest = work / f"v{i}-{creator}"
@@ -157,7 +170,7 @@ def bench_sync(python: str, rounds: int, work: Path, env: dict[str, str], corral
     base = {**env, "CORRAL_PYTHON": python, "UV_OFFLINE": "1"}
     run([corral, "lock"], base, cwd=project)
     for seed, title in (("0", "CORRAL_SEED=0"), ("1", "seeded: pip from uv's cache")):
-        results: dict[str, list[float]] = {"corral sync native": [], "corral sync uv": []}
+        results: dict[str, list[tuple[float, float]]] = {"corral sync native": [], "corral sync uv": []}
         for i in range(rounds + 1):
             for creator in ("native", "uv"):
                 environ = {**base, "CORRAL_CREATOR": creator, "CORRAL_SEED": seed}
