@@ -99,6 +99,19 @@ def test_native_env_is_uv_layout_and_works(corral: Any, tmp_path: Path, version:
         "version_info",
         "include-system-site-packages",
     ]
+    # and against `python -m venv` of the same interpreter, it differs only where uv's layout does
+    venv = tmp_path / "venv" / ".venv"
+    subprocess.run([record["interpreter"], "-m", "venv", "--without-pip", str(venv)], check=True)
+    ours, theirs = set(_tree(env)), set(_tree(venv))
+    assert {n for n in theirs - ours if not n.startswith("include")} <= {"bin/Activate.ps1"}  # (from 3.8)
+    uv_extras = {".gitignore", "CACHEDIR.TAG", "bin/activate_this.py", "bin/activate.nu", "bin/activate.ps1"}
+    uv_extras |= {"bin/activate.xsh", "bin/activate.bat", "bin/deactivate.bat", "bin/pydoc.bat"}
+    assert {n for n in ours - theirs if "_virtualenv" not in n} == uv_extras - theirs  # (venv's .gitignore: 3.13)
+    assert {_tree(env)[n][0] for n in ("bin/python", "bin/python3", f"bin/python{version}", "lib64")} == {"link"}
+    assert (_cfg(env)["home"], _cfg(env)["include-system-site-packages"]) == (
+        _cfg(venv)["home"],
+        _cfg(venv)["include-system-site-packages"],
+    )
     # and the interpreter runs as an env: its prefix is the env, its base the pyenv install
     prefix, base = _run(env / "bin" / "python", "import sys; print(sys.prefix); print(sys.base_prefix)").splitlines()
     assert Path(prefix) == env
