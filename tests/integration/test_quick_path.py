@@ -191,6 +191,13 @@ def test_an_index_variable_goes_the_full_way(synced: Path) -> None:
     assert not was_quick(corral(synced, "sync", CORRAL_ENGINE="pip"))
 
 
+def test_a_new_user_config_goes_the_full_way(synced: Path) -> None:
+    config = CorralPaths.from_environment().user_config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("# nothing set\n", encoding="utf-8")
+    assert not was_quick(corral(synced, "sync"))
+
+
 def test_a_crash_temporary_in_the_project_goes_the_full_way(synced: Path) -> None:
     leftover = synced / ".pylock.toml.corral-abcd1234.tmp"
     leftover.write_text("half a lock", encoding="utf-8")
