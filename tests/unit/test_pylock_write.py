@@ -8,7 +8,14 @@ from packaging.markers import Marker
 from packaging.pylock import Pylock
 
 from corral.core.lock_fingerprint import inputs_hash, stored_inputs_hash
-from corral.core.pylock_write import LockDocument, document_data, merge_exports, render_pylock, toml_string
+from corral.core.pylock_write import (
+    LockDocument,
+    document_data,
+    merge_exports,
+    render_pylock,
+    toml_document,
+    toml_string,
+)
 from corral.core.urls import strip_credentials
 from support.toml import tomllib
 
@@ -171,3 +178,28 @@ def test_toml_string_escapes_what_toml_needs_and_round_trips() -> None:
         assert tomllib.loads(f"x = {rendered}")["x"] == text
     assert toml_string('a"b\\c\n\t\x01') == '"a\\"b\\\\c\\n\\t\\u0001"'
     assert toml_string("https://files.example/a-1.0.whl") == '"https://files.example/a-1.0.whl"'
+
+
+def test_toml_document_writes_what_tomllib_reads_back() -> None:
+    """The resolver's temporary pyproject: every TOML type a pyproject can hold, nested tables, odd keys."""
+    import datetime as dt
+
+    doc: dict[str, Any] = {
+        "project": {
+            "name": "demo",
+            "version": "1.0",
+            "dependencies": ["alpha>=1; python_version < '3.12'", 'beta[x]; sys_platform == "win32"'],
+            "optional-dependencies": {"fast": ["gamma"]},
+        },
+        "dependency-groups": {"dev": ["delta", {"include-group": "test"}], "test": []},
+        "tool": {
+            "uv": {
+                "package": False,
+                "exclude-newer": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+                "sources": {"local": {"path": "/a dir/\u00e9", "editable": True}},
+                "conflicts": [[{"extra": "a"}, {"group": "b"}]],
+            },
+            "odd key": {"a.b": 1.5, "big": -1e300, "day": dt.date(2024, 1, 2), "empty": {}},
+        },
+    }
+    assert tomllib.loads(toml_document(doc)) == doc

@@ -19,7 +19,15 @@ from packaging.markers import Marker
 from corral.core.names import normalize_name
 from corral.core.urls import strip_credentials
 
-__all__ = ["LockDocument", "Selector", "document_data", "merge_exports", "render_pylock", "toml_string"]
+__all__ = [
+    "LockDocument",
+    "Selector",
+    "document_data",
+    "merge_exports",
+    "render_pylock",
+    "toml_document",
+    "toml_string",
+]
 
 # (kind, name): ("default", ""), ("group", "dev"), ("extra", "fast")
 Selector = tuple[str, str]
@@ -155,6 +163,8 @@ def _value(value: Any) -> str:  # noqa: ANN401, PLR0911 - one branch per TOML ty
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):  # not in a pylock; a pyproject setting may hold one (toml_document)
+        return repr(value)  # 1.5, 1e+20, inf, -inf, nan: each TOML as Python writes it
     if isinstance(value, str):
         return toml_string(value)
     if isinstance(value, dt.datetime):
@@ -234,3 +244,19 @@ def document_data(doc: LockDocument) -> dict[str, Any]:
     data["packages"] = [dict(package) for package in doc.packages]
     data["tool"] = {"corral": {"inputs-hash": doc.inputs_hash}}
     return data
+
+
+def toml_document(doc: Mapping[str, Any]) -> str:
+    """Parsed TOML data (tomllib's types) as TOML text: a table per nested table, everything below inline."""
+    lines: list[str] = []
+
+    def table(values: Mapping[str, Any], path: tuple[str, ...]) -> None:
+        if path:
+            lines.append("[" + ".".join(_key(part) for part in path) + "]")
+        lines.extend(f"{_key(k)} = {_value(v)}" for k, v in values.items() if not isinstance(v, dict))
+        for key, value in values.items():
+            if isinstance(value, dict):
+                table(value, (*path, key))
+
+    table(doc, ())
+    return "\n".join(lines) + "\n"

@@ -96,8 +96,7 @@ class UvResolver:
 
     def resolve(self, request: UvRequest) -> UvResult:
         """Resolve in a temporary project; LockError naming the requirement to blame when uv cannot."""
-        import tomlkit
-
+        from corral.core.pylock_write import toml_document
         from corral.infra import proc
         from corral.infra.rmtree import remove_tree
         from corral.infra.toml_file import read_toml
@@ -107,7 +106,7 @@ class UvResolver:
         tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
         try:
             doc = uv_project(request.data, request.project_root, request.version)
-            (tmp / "pyproject.toml").write_text(tomlkit.dumps(doc), encoding="utf-8")
+            (tmp / "pyproject.toml").write_text(toml_document(doc), encoding="utf-8")
             skip = {normalize_name(n) for n in request.upgrade_packages}
             prefs = _preferences(request.pins, skip, request.requires_python)
             if prefs:
