@@ -92,8 +92,8 @@ def _broken(env: Env) -> str:
 
 def _moved(env: Env, *, relocatable: bool) -> str:
     root = env.root
-    real: dict[str, str] = {}  # each folder resolved once (an env's scripts all name the same one)
     real_root = os.path.normcase(os.path.realpath(root))
+    real = {str(root): real_root}  # each folder resolved once (activate and the scripts usually name the root)
 
     def same(path: str) -> bool:
         if path not in real:
