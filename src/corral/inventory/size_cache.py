@@ -6,8 +6,9 @@ folder, pyvenv.cfg, bin/ (Scripts/), lib/, each lib/python*/ (and lib64/python*/
 site-packages, conda-meta/, corral-env.json and corral's sync stamp. pip and uv add and remove dist-info
 folders in site-packages on every install, upgrade and uninstall; corral's sync, add, remove and recreate
 rewrite the stamp or replace the env. What none of those catch (a file inside a package folder edited or
-replaced by hand) leaves a size that was right when measured: `envs list --json` says which sizes came from the
-cache and when they were measured, and `--refresh` walks every env again.
+replaced by hand, bytecode Python writes into a package's __pycache__ on first import in an env installed
+without compiling, as uv does by default) leaves a size that was right when measured: `envs list --json` says
+which sizes came from the cache and when they were measured, and `--refresh` walks every env again.
 
 The file lives in the user's cache, never in a project or an env; it is still read as untrusted: anything that
 is not what corral writes (not a regular file, larger than the limit, not JSON, wrong types, a group that is
