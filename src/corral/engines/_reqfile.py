@@ -40,6 +40,7 @@ __all__ = [
     "remove_names",
     "requirement_lines",
     "requirements_file",
+    "requirements_text",
     "split_hashed",
 ]
 
@@ -117,9 +118,14 @@ def requirements_file(lines: Sequence[str]) -> Iterator[Path]:
     own, such as `-r /etc/passwd` or `--index-url`, so it is refused (UnsafeText) before the file exists. The
     lock's values are validated when it is read (core.pylock_check); this is the second wall.
     """
-    check_lines(lines)
-    with _temp_file("corral-sync-", ".txt", "\n".join(lines) + "\n") as path:
+    with _temp_file("corral-sync-", ".txt", requirements_text(lines)) as path:
         yield path
+
+
+def requirements_text(lines: Sequence[str]) -> str:
+    """`lines` as requirements text (a file's, or what `-r -` reads on stdin), each checked to be one line."""
+    check_lines(lines)
+    return "\n".join(lines) + "\n"
 
 
 def check_lines(lines: Sequence[str]) -> None:

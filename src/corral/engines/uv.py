@@ -1,4 +1,4 @@
-"""UvInstaller: `uv pip install --no-deps --require-hashes` of exact files, `uv pip uninstall`.
+"""UvInstaller: `uv pip install --no-deps --require-hashes -r -` of exact files (stdin), `uv pip uninstall`.
 
 A warm cache never touches the network: each install is tried `--offline` first (uv then serves every
 locked file, and the index pages naming them, from its cache without revalidating) and repeated online only
@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING, Final
 from corral.core.urls import strip_credentials
 from corral.engines._reqfile import (
     apply_plan,
-    check_lines,
     failing_requirement,
     hashed_lines,
     removal_names,
     remove_names,
     requirement_lines,
-    requirements_file,
+    requirements_text,
     split_hashed,
 )
 from corral.errors import EngineError
@@ -130,15 +129,14 @@ class UvInstaller:
             return False
         names = removal_names(plan)
         index, batch = batches[0]
-        lines = [*hashed_lines(batch), *seed, *([f"-e {root}"] if root is not None else [])]
-        check_lines(lines)
+        text = requirements_text([*hashed_lines(batch), *seed, *([f"-e {root}"] if root is not None else [])])
         env = dict(_index_environ(environ, index) if index else (os.environ if environ is None else environ))
         env.pop("UV_NO_VERIFY_HASHES", None)
         if batch and progress:
             progress("installing", f"{len(batch)} package(s): {', '.join(c.name for c in batch)}")
         cmd = [uv_binary(), "pip", "install", "--python", str(env_python), "--no-deps", "--verify-hashes"]
         try:
-            run([*cmd, "-r", "-", "--offline"], env=env, what="uv pip install", stdin="\n".join(lines) + "\n")
+            run([*cmd, "-r", "-", "--offline"], env=env, what="uv pip install", stdin=text)
         except EngineError:  # what the cache lacks (or a file it refuses): each part again, the usual way
             self._apply_apart(
                 env_python, plan, editable, offline=offline, progress=progress, environ=environ, said=True
@@ -181,12 +179,12 @@ class UvInstaller:
     def install_editable(
         self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None, offline: bool = False
     ) -> None:
-        """`uv pip install --no-deps -r <file holding "-e <root>">`: the editable build comes from uv's cache.
+        """`uv pip install --no-deps -r -` reading `-e <root>`: the editable build comes from uv's cache.
 
         uv rebuilds a directory named on its command line every time (~0.3-2.5 s: a build env and two backend
-        calls), but serves one named in a requirements file from its cache, rebuilt when pyproject.toml,
-        setup.py, setup.cfg or the `[tool.uv] cache-keys` change, exactly as `uv sync` installs a project. A
-        path a requirements line cannot spell plainly (spaces, `#`, ...) keeps the command-line form.
+        calls), but serves one named in requirements (a file, or `-r -` on stdin) from its cache, rebuilt when
+        pyproject.toml, setup.py, setup.cfg or the `[tool.uv] cache-keys` change, exactly as `uv sync` installs
+        a project. A path a requirements line cannot spell plainly (spaces, `#`, ...) keeps the command-line form.
         """
         root = str(project_root)
         if not _PLAIN_PATH.fullmatch(root):
@@ -194,10 +192,14 @@ class UvInstaller:
                 env_python, ["--no-deps", "-e", root], offline=offline, environ=environ, what="uv pip install -e"
             )
             return
-        with requirements_file([f"-e {root}"]) as reqs:
-            self._run_install(
-                env_python, ["--no-deps", "-r", str(reqs)], offline=offline, environ=environ, what="uv pip install -e"
-            )
+        self._run_install(
+            env_python,
+            ["--no-deps", "-r", "-"],
+            offline=offline,
+            environ=environ,
+            what="uv pip install -e",
+            stdin=requirements_text([f"-e {root}"]),
+        )
 
     def _install(
         self,
@@ -210,19 +212,20 @@ class UvInstaller:
         extra: list[str],
         progress: Callable[[str, str], None] | None,
     ) -> None:
-        with requirements_file(lines) as reqs:
-            try:
-                self._run_install(
-                    env_python,
-                    ["--no-deps", *extra, "-r", str(reqs)],
-                    offline=offline,
-                    environ=environ,
-                    what="uv pip install",
-                    progress=progress,
-                    count=len(items),
-                )
-            except EngineError as err:
-                raise failing_requirement(err, items, "uv") from err
+        text = requirements_text(lines)
+        try:
+            self._run_install(
+                env_python,
+                ["--no-deps", *extra, "-r", "-"],
+                offline=offline,
+                environ=environ,
+                what="uv pip install",
+                progress=progress,
+                count=len(items),
+                stdin=text,
+            )
+        except EngineError as err:
+            raise failing_requirement(err, items, "uv") from err
 
     @staticmethod
     def _run_install(
@@ -234,16 +237,18 @@ class UvInstaller:
         what: str,
         progress: Callable[[str, str], None] | None = None,
         count: int = 1,
+        stdin: str | None = None,
     ) -> None:
+        """`uv pip install` offline, then (unless `offline`) online; `stdin`: the lines `-r -` reads."""
         cmd = [uv_binary(), "pip", "install", "--python", str(env_python), *args]
         try:
-            run([*cmd, "--offline"], env=environ, what=what)
+            run([*cmd, "--offline"], env=environ, what=what, stdin=stdin)
         except EngineError:
             if offline:
                 raise
             if progress:
                 progress("downloading", f"what uv's cache lacks of {count} package(s)")
-            run(cmd, env=environ, what=what)
+            run(cmd, env=environ, what=what, stdin=stdin)
 
 
 def _by_index(items: Sequence[Chosen]) -> list[tuple[str | None, list[Chosen]]]:

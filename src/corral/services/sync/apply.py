@@ -405,15 +405,17 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
     from corral.infra.toml_file import read_bytes, read_text
 
     try:
-        stored, body = stored_inputs_hash(read_text(lock_path)), read_bytes(pyproject)
+        text, body = read_text(lock_path), read_bytes(pyproject)
     except UsageError:  # unreadable, not a file, not UTF-8: no memo (the lock side names the problem)
         return None
+    stored = stored_inputs_hash(text)
     if stored is None:
         return None
-    from corral.services.legacy import environment_specific
+    if "\nenvironments = " in text:  # services.legacy's own first test: imported only for a lock that may be one
+        from corral.services.legacy import environment_specific
 
-    if environment_specific(lock_path):  # a 2.7 lock holds for one interpreter, which these inputs do not name
-        return None
+        if environment_specific(lock_path):  # a 2.7 lock holds for one interpreter, which these inputs do not name
+            return None
     config = ctx.paths.user_config_file
     blob = json.dumps(
         {
