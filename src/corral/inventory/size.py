@@ -154,7 +154,8 @@ class _Walk:
                 continue
             # a non-folder lives on its folder's device: (dev, d_ino) identifies it without a stat call, which
             # skips most of the work for files hard-linked from a cache and met in an earlier walk
-            key = (dev, entry.inode())
+            ino = entry.inode()
+            key = (dev, ino)
             used = linked.get(key)
             if used is None:
                 try:
@@ -169,7 +170,7 @@ class _Walk:
                 linked[key] = used
             # (a file linked twice inside this env is in its groups twice: Tally counts each inode once)
             files += 1
-            (self.groups.setdefault(entry.path, []) if bucket is None else bucket).append((*key, used))
+            (self.groups.setdefault(entry.path, []) if bucket is None else bucket).append((dev, ino, used))
         self.private += private
         self.files += files
         return below
