@@ -11,13 +11,16 @@ import re
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from conftest import pyenv_python
 from corral.infra.paths import CorralPaths
 from corral.inventory.size import SizeCounter
+
+if TYPE_CHECKING:
+    from support.index import LocalIndex
 
 pytestmark = pytest.mark.integration
 
@@ -178,3 +181,36 @@ def test_the_cache_is_written_in_corrals_cache_only_and_the_json_fields_are_docu
     for row in rows:
         assert row.keys() >= ROW_KEYS
         assert row.keys() <= documented, row.keys() - documented
+
+
+def test_corral_add_and_remove_are_seen_at_the_next_listing(
+    tmp_path: Path, corral: Any, monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex
+) -> None:
+    # given a project synced by `corral add` from the local index, listed twice (the second from the cache)
+    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = []\n'
+        "[tool.corral]\nseed = false\n",
+        encoding="utf-8",
+    )
+    (root / ".python-version").write_text(f"{pyenv_python('3.12')}\n", encoding="utf-8")
+    assert corral("add", "beta", cwd=root).exit_code == 0
+    env = root / ".venv"
+    _settled()
+    assert _row(corral, root, env)["size"] == SizeCounter().measure(env).bytes
+    assert _row(corral, root, env)["size_cached"] is True
+    # a sync with nothing to do keeps the cached size, which is still the true one
+    assert corral("sync", cwd=root).exit_code == 0
+    assert (_row(corral, root, env)["size"], _row(corral, root, env)["size_cached"]) == (
+        SizeCounter().measure(env).bytes,
+        True,
+    )
+    # each change corral makes is measured at the next listing
+    for change in (["add", "cowsay-lite"], ["remove", "beta"]):
+        before = _row(corral, root, env)["size"]
+        assert corral(*change, cwd=root).exit_code == 0
+        row = _row(corral, root, env)
+        assert (row["size_cached"], row["size"]) == (False, SizeCounter().measure(env).bytes), change
+        assert row["size"] != before
