@@ -18,6 +18,7 @@ import pytest
 from conftest import pyenv_python
 from corral.infra.paths import CorralPaths
 from corral.inventory.size import SizeCounter
+from support.indexed import indexed_project
 
 if TYPE_CHECKING:
     from support.index import LocalIndex
@@ -187,15 +188,7 @@ def test_corral_add_and_remove_are_seen_at_the_next_listing(
     tmp_path: Path, corral: Any, monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex
 ) -> None:
     # given a project synced by `corral add` from the local index, listed twice (the second from the cache)
-    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
-    root = tmp_path / "proj"
-    root.mkdir()
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = []\n'
-        "[tool.corral]\nseed = false\n",
-        encoding="utf-8",
-    )
-    (root / ".python-version").write_text(f"{pyenv_python('3.12')}\n", encoding="utf-8")
+    root = indexed_project(tmp_path, monkeypatch, local_index)
     assert corral("add", "beta", cwd=root).exit_code == 0
     env = root / ".venv"
     _settled()
