@@ -24,6 +24,7 @@ __all__ = [
     "Selector",
     "document_data",
     "merge_exports",
+    "package_identity",
     "render_pylock",
     "toml_document",
     "toml_string",
@@ -59,7 +60,8 @@ def _term(selector: Selector) -> str | None:
     return None
 
 
-def _identity(package: Mapping[str, Any]) -> tuple[str, str, str]:
+def package_identity(package: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(normalized name, version, source): one locked package, whichever selection exported it."""
     for key in _SOURCE_KEYS:
         if key in package:
             value = package[key]
@@ -76,12 +78,15 @@ def merge_exports(
     exports: Iterable[tuple[Selector, Sequence[Mapping[str, Any]]]],
     dependencies: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One package list from per-selection exports; markers carry group/extra terms; credentials stripped."""
+    """One package list from per-selection exports; markers carry group/extra terms; credentials stripped.
+
+    A package is taken from the first export that has it; later ones add only their marker (with a selection term).
+    """
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     clauses: dict[tuple[str, str, str], set[str | None]] = {}
     for selector, packages in exports:
         for package in packages:
-            key = _identity(package)
+            key = package_identity(package)
             if key not in merged:
                 entry = {k: v for k, v in package.items() if k != "marker"}
                 for wheel in entry.get("wheels", []):

@@ -35,6 +35,7 @@ __all__ = [
     "UvRequest",
     "UvResolver",
     "UvResult",
+    "export_packages",
     "project_entry",
     "resolve_failure",
     "uv_project",
@@ -255,7 +256,6 @@ def _exports(
     from concurrent.futures import ThreadPoolExecutor
 
     from corral.infra import proc
-    from corral.infra.toml_file import parse_toml
 
     selections: list[tuple[Selector, list[str]]] = [(("default", ""), ["--no-default-groups"])]
     selections += [(("group", g), ["--only-group", g]) for g in request.group_names]
@@ -271,14 +271,49 @@ def _exports(
         try:
             graph = meanwhile()
             exports: Exports = []
+            seen: set[tuple[str, str, str]] = set()
             for (selector, _), future in zip(selections, futures, strict=True):
-                out = future.result()
-                exports.append((selector, parse_toml(out.stdout, origin="uv export").get("packages", [])))
+                exports.append((selector, export_packages(future.result().stdout, seen)))
         except BaseException:
             for future in futures:
                 future.cancel()  # not started yet: never started; running ones finish before the pool closes
             raise
     return UvResult(exports=exports, graph=graph)
+
+
+_ENTRY = "\n[[packages]]\n"
+_HEAD_KEYS = ("name = ", "version = ", "marker = ")
+_FULL_KEYS = ("vcs", "directory", "archive", "[")  # a source (its value is the identity) or a sub-table: parse all
+
+
+def export_packages(text: str, seen: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """The `packages` of one `uv export --format pylock.toml`, each parsed once across the exports of a lock.
+
+    core.pylock_write.merge_exports keeps a package's data from the first export that has it and only the marker
+    of later ones, so a package already in `seen` (its identity, updated here) is read from its name, version and
+    marker lines alone: the files and hashes of a many-group project are parsed once, not once per group. An entry
+    naming a source (vcs, directory, archive) or written in another shape than uv's one line per key is parsed whole.
+    """
+    from corral.core.pylock_write import package_identity
+    from corral.infra.toml_file import parse_toml
+
+    head, *entries = text.split(_ENTRY)
+    if not seen or not all(entry.startswith("name = ") for entry in entries) or _ENTRY.strip() in head:
+        packages: list[dict[str, Any]] = parse_toml(text, origin="uv export").get("packages", [])
+        seen.update(package_identity(p) for p in packages)
+        return packages
+    packages = []
+    for entry in entries:
+        lines = entry.splitlines()
+        if not any(line.startswith(_FULL_KEYS) for line in lines):
+            light = parse_toml("\n".join(ln for ln in lines if ln.startswith(_HEAD_KEYS)), origin="uv export")
+            if package_identity(light) in seen:
+                packages.append(light)
+                continue
+        package = parse_toml("[[packages]]\n" + entry, origin="uv export")["packages"][0]
+        seen.add(package_identity(package))
+        packages.append(package)
+    return packages
 
 
 def project_entry(data: Mapping[str, Any], exports: Exports, graph: Mapping[str, Sequence[str]]) -> Exports:
