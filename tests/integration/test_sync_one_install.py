@@ -21,6 +21,7 @@ from test_sync import _COUNTING  # the backend's editable builds, counted
 
 from conftest import corral_exe, pyenv_python
 from corral.core.env import Env
+from corral.infra.uvbin import uv_binary
 from corral.services.inspection import installed_distributions
 from support.index import IndexHandler
 from support.wheelhouse import require_wheelhouse
@@ -88,6 +89,15 @@ def fresh_sync(root: Path, corral: Callable[..., RunResult], log: Path, *args: s
     return corral("sync", *args, cwd=root)
 
 
+def uv_seeded_cfg(tmp_path: Path) -> str:
+    """The pyvenv.cfg `uv venv --seed` writes for the project's env (its prompt, Python 3.12)."""
+    made = tmp_path / "uv-seeded"
+    cmd = [uv_binary(), "venv", str(made), "--python", str(pyenv_python("3.12")), "--seed", "--quiet"]
+    done = subprocess.run([*cmd, "--prompt", "demo"], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return (made / "pyvenv.cfg").read_text(encoding="utf-8")
+
+
 def builds(root: Path) -> int:
     log = root / "_build" / "builds.log"
     return log.read_text(encoding="utf-8").count("built") if log.exists() else 0
@@ -119,6 +129,7 @@ def test_a_new_env_takes_one_uv_pip_install_for_the_lock_pip_and_the_project(
     assert have.get("pip") == "26.3", "the env is seeded (corral's default), from uv's cache"
     record = json.loads((root / ".venv" / "corral-env.json").read_text(encoding="utf-8"))
     assert record["options"]["seed"] is True
+    assert (root / ".venv" / "pyvenv.cfg").read_text(encoding="utf-8") == uv_seeded_cfg(tmp_path), "as uv seeds"
     assert " + demo (editable)" in again.stdout
     assert builds(root) == 1, "the editable project came from uv's cache"
     stat = (root / "pyproject.toml").stat()

@@ -187,6 +187,8 @@ def _create_env(
         write_journal(journal, journal_root, {"env": str(target), "pid": os.getpid()})
     try:
         chosen.create(request)
+        if pending:
+            _note_seed(target)
         if do_seed and not pending:  # offline-first seeding may give an old pip: the index is asked (services.seed)
             from corral.services.seed import freshen_pip
 
@@ -305,6 +307,23 @@ def _finished(target: Path) -> bool:
 
     record = read_json_cache(target / PROVENANCE_FILE, follow=False)
     return record is not None and record.get("location") == str(target)
+
+
+def _note_seed(target: Path) -> None:
+    """Write uv's `seed = true` into an env whose seed the sync installs (`defer_seed`), as `uv venv --seed` does.
+
+    uv reads a pyvenv.cfg carrying its `uv` key without `seed = true` as made unseeded: `uv pip sync` would then
+    remove pip as extraneous. The line goes where uv writes it (after include-system-site-packages).
+    """
+    cfg = target / "pyvenv.cfg"
+    lines = cfg.read_text(encoding="utf-8").splitlines(keepends=True)
+    keys = [line.partition("=")[0].strip().lower() for line in lines]
+    if "uv" not in keys or "seed" in keys:
+        return
+    at = keys.index("include-system-site-packages") + 1 if "include-system-site-packages" in keys else len(lines)
+    if at and not lines[at - 1].endswith("\n"):
+        lines[at - 1] += "\n"
+    atomic_write_text(cfg, "".join([*lines[:at], "seed = true\n", *lines[at:]]))
 
 
 def _empty_dir(path: Path) -> None:
