@@ -71,3 +71,88 @@ def test_an_export_in_another_shape_is_parsed_whole() -> None:
     seen = {("alpha", "1.0", "index")}
     odd = 'lock-version = "1.0"\n[[packages]]\nversion = "1.0"\nname = "alpha"\nindex = "https://pypi.org/simple"\n'
     assert export_packages(odd, seen) == tomllib.loads(odd)["packages"]
+
+
+UV_LOCK = """\
+version = 1
+revision = 3
+requires-python = ">=3.10"
+resolution-markers = [
+    "python_full_version >= '3.12'",
+    "python_full_version < '3.12'",
+]
+
+[[package]]
+name = "alpha"
+version = "1.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "beta", marker = "sys_platform == 'win32' or extra == ']'" },
+    { name = "Gamma_Two", extra = ["fast"] },
+]
+sdist = { url = "https://files.example/alpha-1.0.tar.gz", hashes = { sha256 = "x" } }
+wheels = [
+    { url = "https://files.example/alpha-1.0-py3-none-any.whl", hashes = { sha256 = "x" } },
+]
+
+[package.optional-dependencies]
+fast = [
+    { name = "delta" },
+]
+slow = [{ name = "epsilon" }]
+
+[[package]]
+name = "beta"
+version = "2.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [{ name = "delta" }]
+wheels = [{ url = "https://files.example/beta-2.0-py3-none-any.whl", hashes = { sha256 = "x" } }]
+
+[[package]]
+name = "demo"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "alpha" },
+]
+
+[package.dev-dependencies]
+dev = [
+    { name = "zeta" },
+]
+
+[package.metadata]
+requires-dist = [{ name = "alpha" }, { name = "omega" }]
+
+[package.metadata.requires-dev]
+dev = [{ name = "zeta" }]
+
+[[package]]
+name = "delta"
+version = "3.0"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+
+def whole_file_graph(text: str) -> dict[str, list[str]]:
+    """The graph read from the whole parsed uv.lock: dependencies, then every extra's, names normalized."""
+    from corral.core.names import normalize_name
+
+    graph = {}
+    for package in tomllib.loads(text)["package"]:
+        deps = [*package.get("dependencies", [])]
+        for extra in package.get("optional-dependencies", {}).values():
+            deps += extra
+        graph[normalize_name(package["name"])] = [normalize_name(d["name"]) for d in deps]
+    return graph
+
+
+def test_uv_lock_graph_is_the_graph_of_the_whole_parsed_file() -> None:
+    from corral.resolvers.uv import uv_lock_graph
+
+    graph = uv_lock_graph(UV_LOCK)
+    assert graph == whole_file_graph(UV_LOCK)
+    assert graph["alpha"] == ["beta", "gamma-two", "delta", "epsilon"]
+    assert graph["demo"] == ["alpha"] and graph["delta"] == []  # not its dev group, not its metadata
+    odd = UV_LOCK.replace('dependencies = [{ name = "delta" }]', 'dependencies = [\n    { name = "delta" }]')
+    assert uv_lock_graph(odd) == whole_file_graph(odd)  # not uv's layout: the whole file is read

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.names import normalize_name
-from corral.errors import LockError
+from corral.errors import ConfigError, LockError
 from corral.resolvers import UV_OLDEST
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ __all__ = [
     "export_packages",
     "project_entry",
     "resolve_failure",
+    "uv_lock_graph",
     "uv_project",
 ]
 
@@ -100,7 +101,7 @@ class UvResolver:
         from corral.core.pylock_write import toml_document
         from corral.infra import proc
         from corral.infra.rmtree import remove_tree
-        from corral.infra.toml_file import read_toml
+        from corral.infra.toml_file import read_text
         from corral.infra.uvbin import uv_binary
 
         urls = list(request.index_urls)
@@ -130,7 +131,7 @@ class UvResolver:
                 raise LockError(head + (unknown_project(done.stderr, culprit, urls) or reason))
             _refuse_missing_extras(done.stderr, request.candidates)
             # the exports run while this process reads uv.lock's graph (the two do not wait on each other)
-            exports = _exports(uv, request, tmp, meanwhile=lambda: _uv_lock_deps(read_toml(tmp / "uv.lock")))
+            exports = _exports(uv, request, tmp, meanwhile=lambda: uv_lock_graph(read_text(tmp / "uv.lock")))
             return UvResult(exports=_relocate(exports.exports, tmp, request.project_root), graph=exports.graph)
         finally:
             remove_tree(tmp, ignore_errors=True)
@@ -227,6 +228,44 @@ def _preferences(pins: Sequence[Pin], skip: set[str], requires_python: str | Non
             "",
         ]
     return "\n".join(lines) if len(lines) > 4 else None  # noqa: PLR2004 - the header's four lines
+
+
+def uv_lock_graph(text: str) -> dict[str, list[str]]:
+    """Name -> the names it depends on (extras' too), from uv.lock's text, parsing only what the graph reads.
+
+    A uv.lock is mostly files and hashes; each `[[package]]` is cut down to its `name`, its `dependencies` array
+    and its `[package.optional-dependencies]` table, copied verbatim, and only that is parsed (the graph
+    `_uv_lock_deps` takes from the whole parsed file, at a fraction of the cost). A package in another shape
+    than uv writes (one key per line, arrays closed by a lone `]`) has the whole file parsed instead.
+    """
+    from corral.infra.toml_file import parse_toml
+
+    kept: list[str] = []
+    for block in text.split("\n[[package]]\n")[1:]:
+        lines = block.split("\n")
+        if not lines[0].startswith("name = "):
+            return _uv_lock_deps(parse_toml(text, origin="uv.lock"))
+        kept += ["[[package]]", lines[0]]
+        section, in_array = "package", False
+        for line in lines[1:]:
+            if in_array:
+                kept.append(line)
+                in_array = line != "]"
+            elif line.startswith("["):
+                section = line
+                if section == "[package.optional-dependencies]":
+                    kept.append(line)
+            elif section == "[package.optional-dependencies]" or (
+                section == "package" and line.startswith("dependencies = ")
+            ):
+                kept.append(line)
+                in_array = line.endswith("[")
+        if in_array:  # an array left open: not uv's layout
+            return _uv_lock_deps(parse_toml(text, origin="uv.lock"))
+    try:
+        return _uv_lock_deps(parse_toml("\n".join(kept), origin="uv.lock"))
+    except (ConfigError, KeyError, TypeError, AttributeError):  # cut where uv's layout was not: read it all
+        return _uv_lock_deps(parse_toml(text, origin="uv.lock"))
 
 
 def _uv_lock_deps(uv_lock: Mapping[str, Any]) -> dict[str, list[str]]:
