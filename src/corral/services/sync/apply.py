@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from corral import __version__
 from corral.core.lock_fingerprint import LOCK_FILE
 from corral.core.selection import Selection
-from corral.errors import EnvError, InterpreterNotFound, LockError, UsageError
+from corral.errors import EnvError, InterpreterNotFound, LockError, NoSpace, UsageError
 from corral.infra.faults import checkpoint
 from corral.infra.markers import ENV_LOCK_SUFFIX
 from corral.services.sync import stamp as sync_stamp
@@ -550,16 +550,21 @@ def _sync(
         else None
     )
     with env_lock(env, say):
-        report = apply_lock(
-            ctx,
-            env,
-            lock_path,
-            selection=chosen,
-            engine=engine,
-            offline=offline,
-            project_root=project.root,
-            progress=say,
-        )
+        try:
+            report = apply_lock(
+                ctx,
+                env,
+                lock_path,
+                selection=chosen,
+                engine=engine,
+                offline=offline,
+                project_root=project.root,
+                progress=say,
+            )
+        except NoSpace:
+            if created:  # as when the creator's seed did not fit: no new env left half filled on a full disk
+                _drop_new_env(ctx, env)
+            raise
         checkpoint("sync:applied")
         stamp_env(
             ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen, project=project
@@ -569,6 +574,16 @@ def _sync(
 
         report = replace(report, created_env=created, rebuilt=rebuilt, noop=False)
     return report
+
+
+def _drop_new_env(ctx: Context, env: Path) -> None:
+    """Delete the env this sync made (and its inventory row): the disk could not take the lock's files."""
+    from corral.infra.rmtree import remove_tree
+    from corral.inventory.record import forget
+
+    remove_tree(env, ignore_errors=True)
+    with contextlib.suppress(Exception):  # the inventory is a view: `corral envs scan` mends it
+        forget(ctx.paths, env)
 
 
 def _installs_seed(ctx: Context, requested: str | None) -> bool:
