@@ -8,7 +8,8 @@ uv.lock there, which uv treats as preferences (it keeps those versions unless a 
 `uv export --format pylock.toml` is run once for the plain project, once per group and once per extra (side by
 side: they only read the finished uv.lock; uv 0.13's pylock export marks no entry with the group or extra that
 brought it, so one export with every group cannot replace them): the service merges the exports into one
-multi-use pylock (core.pylock_write).
+multi-use pylock (core.pylock_write). Meanwhile the dependency graph is read from uv.lock (`uv_lock_graph`), and
+each package's files are parsed from the first export that has it only (`export_packages`).
 """
 
 from __future__ import annotations
