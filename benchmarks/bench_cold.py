@@ -13,7 +13,8 @@ build system: nothing of the project is installed). Per round and project, who g
   corral-noseed   the same with CORRAL_SEED=0 (no pip, as `uv sync` does)
   uv              `uv lock` then `uv sync --locked`
 
-It prints the medians (lock, sync, both) and the median of the paired ratios against uv, then what each way
+It prints the medians (lock, sync, both; wall time) and the CPU time all their processes used (network waits
+do not count, and the machine's load moves it less), the medians of the paired ratios against uv, then what each way
 downloaded that uv did not (or the other way round), read from the uv cache it filled: index pages
 (simple-v*/), wheel metadata (wheels-v*/**/*.msgpack), wheels (wheels-v*/**/*.http) and source archives
 (sdists-v*/, not the project's own editable build), and the cache's size. With the same files downloaded, the
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -86,21 +88,30 @@ def size_mb(folder: Path) -> float:
     return sum(os.lstat(f).st_size for f in files) / 1e6
 
 
-def one_run(way: str, name: str, folder: Path, python: str) -> tuple[float, float, dict[str, set[str]], float]:
-    """Lock and sync project `name` cold in `folder`: (lock s, sync s, what was downloaded, cache MB)."""
+def cpu_seconds() -> float:
+    """User + system CPU time of every finished child process so far (their own children included)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def one_run(way: str, name: str, folder: Path, python: str) -> tuple[tuple[float, float, float], Got1]:
+    """Lock and sync project `name` cold in `folder`: ((lock s, sync s, their CPU s), (downloads, cache MB))."""
     shutil.rmtree(folder, ignore_errors=True)
     project = make_project(name, folder / "project", python)
     lock, sync, extra = commands(way, python)
     env = environ(UV_CACHE_DIR=str(folder / "uv-cache"), **extra)
     if way != "uv":
         env["CORRAL_HOME"] = str(folder / "corral-home")
+    cpu = cpu_seconds()
     took_lock = run(lock, project, env)
     took_sync = run(sync, project, env)
-    return took_lock, took_sync, downloads(folder / "uv-cache"), size_mb(folder / "uv-cache")
+    cpu = cpu_seconds() - cpu
+    return (took_lock, took_sync, cpu), (downloads(folder / "uv-cache"), size_mb(folder / "uv-cache"))
 
 
-Times = dict[tuple[str, str], list[tuple[float, float]]]
-Got = dict[tuple[str, str], tuple[dict[str, set[str]], float]]
+Got1 = tuple[dict[str, set[str]], float]  # what one run downloaded, and its uv cache's size in MB
+Times = dict[tuple[str, str], list[tuple[float, float, float]]]
+Got = dict[tuple[str, str], Got1]
 
 
 def measure(
@@ -114,29 +125,30 @@ def measure(
         for name in names:
             for way in ways if round_no % 2 else ways[::-1]:
                 folder = work / f"r{round_no}" / way / name
-                took_lock, took_sync, seen, mb = one_run(way, name, folder, python)
-                times[name, way].append((took_lock, took_sync))
-                got[name, way] = (seen, mb)
+                times_of_run, got[name, way] = one_run(way, name, folder, python)
+                times[name, way].append(times_of_run)
                 if not keep:
                     shutil.rmtree(folder, ignore_errors=True)
     return times, got
 
 
 def report_times(times: Times, names: list[str], ways: list[str]) -> None:
-    """Medians and paired ratios against uv."""
-    print(f"{'project':<10}{'way':<15}{'lock':>8}{'sync':>8}{'both':>8}   {'ratio lock':>10}{'sync':>7}{'both':>7}")
+    """Medians and paired ratios against uv (wall time, and the CPU time all their processes used)."""
+    head = f"{'project':<10}{'way':<15}{'lock':>8}{'sync':>8}{'both':>8}{'cpu':>8}"
+    print(head + f"   {'ratio lock':>10}{'sync':>7}{'both':>7}{'cpu':>7}")
     for name in names:
         base = times[name, "uv"]
         for way in ways:
             rows = times[name, way]
             lock, sync = (statistics.median(r[i] for r in rows) * 1000 for i in (0, 1))
             both = statistics.median(r[0] + r[1] for r in rows) * 1000
+            cpu = statistics.median(r[2] for r in rows) * 1000
             ratios = [
                 statistics.median(f(r) / f(b) for r, b in zip(rows, base, strict=True))
-                for f in (lambda r: r[0], lambda r: r[1], lambda r: r[0] + r[1])
+                for f in (lambda r: r[0], lambda r: r[1], lambda r: r[0] + r[1], lambda r: r[2])
             ]
             cells = "".join(f"{x:>7.2f}x" for x in ratios)
-            print(f"{name:<10}{way:<15}{lock:>8.0f}{sync:>8.0f}{both:>8.0f}  {cells}")
+            print(f"{name:<10}{way:<15}{lock:>8.0f}{sync:>8.0f}{both:>8.0f}{cpu:>8.0f}  {cells}")
 
 
 def report_downloads(got: Got, names: list[str], ways: list[str]) -> None:
@@ -179,7 +191,8 @@ def main() -> None:
     times, got = measure(names, ways, opts.rounds, python, work, keep=opts.keep is not None)
     load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     print(f"\nPython {python}, {opts.rounds} rounds, EMPTY caches each run (real index), {load}; medians in ms")
-    print("ratio = median of the paired per-round ratios against uv (lock / sync / lock+sync)\n")
+    print("cpu = user+system CPU time of all the processes of lock+sync (less moved by the machine's load)")
+    print("ratio = median of the paired per-round ratios against uv (lock / sync / lock+sync / cpu)\n")
     report_times(times, names, ways)
     report_downloads(got, names, ways)
     if not opts.keep:
