@@ -248,3 +248,55 @@ def test_a_hostile_record_for_another_state_is_ignored(synced: Path) -> None:
     lines[1] = "project /elsewhere"
     record.write_text("\n".join(lines), encoding="utf-8")
     assert not was_quick(corral(synced, "sync"))
+
+
+def test_shell_bookkeeping_variables_keep_the_answer_quick(synced: Path) -> None:
+    """`corral shell` sets CORRAL_SHELL, activation CORRAL_OLD_*: where the user is, not what to install."""
+    done = corral(synced, "sync", CORRAL_SHELL="bash", CORRAL_OLD_PROMPT="$ ", CORRAL_HOOK_ENV=str(synced / ".venv"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert was_quick(done)
+    assert not was_quick(corral(synced, "sync", CORRAL_VENV_DIR=".venv"))  # a variable that does change the answer
+
+
+def test_a_same_size_edit_with_its_old_mtime_is_seen(synced: Path) -> None:
+    """`touch -d`, tar, rsync -a and cp -p give an edited file its old mtime back: size and mtime alone missed it."""
+    pyenv_python("3.13")
+    pin = synced / ".python-version"
+    before = pin.stat()
+    pin.write_text("3.13\n", encoding="utf-8")  # same size as "3.12\n"
+    os.utime(pin, ns=(before.st_atime_ns, before.st_mtime_ns))
+    said = "\n".join(messages(corral(synced, "sync")))  # neither the quick record nor the stamp is fooled
+    assert "nothing to do" not in said
+    ran = corral(synced, "run", "python", "-c", "import sys; print(sys.version_info[:2])")
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.strip() == "(3, 13)"
+
+
+def test_a_pep723_script_in_a_synced_project_gets_its_own_env(synced: Path) -> None:
+    """The project's env is ready, the script's is not: the script must not run in the project's env instead."""
+    pyenv_python("3.13")
+    script = synced / "tool.py"
+    script.write_text(
+        '# /// script\n# requires-python = ">=3.13"\n# dependencies = []\n# ///\n'
+        "import sys\nprint(sys.version_info[:2])\n",
+        encoding="utf-8",
+    )
+    ran = corral(synced, "run", "tool.py")
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.strip() == "(3, 13)"
+
+
+@pytest.mark.parametrize("args", [("sync",), ("sync", "-v"), ("run", "python", "-c", "pass")])
+def test_closed_standard_streams_are_no_crash(synced: Path, args: tuple[str, ...]) -> None:
+    """`corral sync >&-`: Python gives sys.stdout None; no traceback, the same exit code as with it open."""
+    for closed in ("1", "2"):
+        done = subprocess.run(
+            ["sh", "-c", f'"$0" -m corral "$@" {closed}>&-', sys.executable, *args],
+            cwd=synced,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert done.returncode == 0, (closed, done.stdout, done.stderr)
+        assert "Traceback" not in done.stdout + done.stderr

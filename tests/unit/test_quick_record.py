@@ -99,7 +99,11 @@ def test_the_shared_rules_stay_the_ones_of_the_full_path() -> None:
     ]
     assert [quick.maybe_partial_write(n) for n in names] == [maybe_partial_write(n) for n in names]
     assert quick._STAMP_FILE == stamp.STAMP_FILE
-    assert (quick.ENV_PREFIXES, quick.ENV_NAMES) == (stamp._ENV_PREFIXES, stamp._ENV_NAMES)
+    assert (quick.ENV_PREFIXES, quick.ENV_NAMES, quick.ENV_IGNORED) == (
+        stamp._ENV_PREFIXES,
+        stamp._ENV_NAMES,
+        stamp._ENV_IGNORED,
+    )
 
 
 @pytest.mark.parametrize(

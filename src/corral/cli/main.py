@@ -341,6 +341,9 @@ def _os_error_message(err: OSError) -> str:
 
 def run() -> None:
     """Console-script entry point."""
+    from corral.cli.quick import ensure_std_streams
+
+    ensure_std_streams()
     try:
         code = main()
         sys.stdout.flush()  # here, not at exit, so a reader that left early is seen (and not reported)

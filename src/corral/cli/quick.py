@@ -52,6 +52,7 @@ __all__ = [
     "RECORDS_FOLDER",
     "answer",
     "corral_dirs",
+    "ensure_std_streams",
     "find_project",
     "in_env_environ",
     "lookup",
@@ -73,6 +74,16 @@ _APP = "corral"
 # Variables that change which index a lock is resolved from or how corral behaves (the sync stamp's `environ_key`;
 # services.sync.stamp cannot import the CLI layer, so a unit test keeps the two lists equal).
 ENV_PREFIXES = ("CORRAL_",)
+# corral's own shell bookkeeping (`corral shell`, activation, the cd-hook): where the user is, not what to install
+ENV_IGNORED = (
+    "CORRAL_SHELL",
+    "CORRAL_HOOK_ENV",
+    "CORRAL_USER_ENV",
+    "CORRAL_USER_ZDOTDIR",
+    "CORRAL_USER_HOME",
+    "CORRAL_PROGRESS_AFTER",
+    "CORRAL_OLD_",
+)
 ENV_NAMES = (
     "UV_INDEX_URL",
     "UV_EXTRA_INDEX_URL",
@@ -206,7 +217,8 @@ def observe(
     lines.extend(
         f"environ {k}={v}"
         for k, v in sorted(environ.items())
-        if k.startswith(ENV_PREFIXES + _PLACE_PREFIXES) or k in ENV_NAMES or k in _PLACE_NAMES
+        if (k.startswith(ENV_PREFIXES + _PLACE_PREFIXES) or k in ENV_NAMES or k in _PLACE_NAMES)
+        and not k.startswith(ENV_IGNORED)
     )
     real_env = os.path.realpath(env)
     lines.append(f"real-project {os.path.realpath(project)}")
@@ -345,8 +357,19 @@ def _now_ns() -> int:
     return time.time_ns()
 
 
+def ensure_std_streams() -> None:
+    """Started with stdout or stderr closed (`corral sync >&-`): Python gives None; write to the null device instead.
+
+    The lowest free descriptor is taken, so a program `corral run` starts gets the null device there too.
+    """
+    for name in ("stdin", "stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w", encoding="utf-8"))  # noqa: SIM115
+
+
 def run() -> None:
     """Console-script and `python -m corral` entry point: the quick answer, else the full command line."""
+    ensure_std_streams()
     code = answer(sys.argv[1:], os.environ)
     if code is None:
         from corral.cli.main import run as full

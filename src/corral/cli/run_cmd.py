@@ -81,11 +81,13 @@ def fast_path(args: argparse.Namespace) -> int | None:
         return None
     script = _script(argv)
     if script is not None:
-        from corral.services.scripts import fast_script_env
+        from corral.services.scripts import declares_metadata, fast_script_env
 
         ready = fast_script_env(script, python=args.python, environ=os.environ)
         if ready is not None:
             return _exec(ready, ["python", str(script), *argv[1:]], args.quiet)
+        if declares_metadata(script):  # its own env is not ready: never the project's env instead
+            return None
     env = synced_env(args, keep_last=True)
     return None if env is None else _exec(env, _python_for_script(argv), args.quiet)
 

@@ -16,12 +16,16 @@ _LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
 
 
 def fingerprint(path: str | os.PathLike[str]) -> list[int] | None:
-    """[size, mtime_ns] of the file `path` resolves to; None when it is missing or unreadable."""
+    """[size, mtime_ns, inode, ctime_ns] of the file `path` resolves to; None when it is missing or unreadable.
+
+    Not size and mtime alone: `touch -d`, `tar`, `rsync -a` and `cp -p` give an edited file back its old mtime,
+    and a same-size edit then looked unchanged. No program can set a ctime, and a replaced file has a new inode.
+    """
     try:
         st = os.stat(path)
     except (OSError, ValueError):
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
 
 def digest(path: str | os.PathLike[str], *, limit: int = _LIMIT, truncate: bool = False) -> str | None:

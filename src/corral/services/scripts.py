@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ScriptEnv",
+    "declares_metadata",
     "ensure_script_env",
     "fast_script_env",
     "mark_used",
@@ -262,6 +263,14 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
     if env is not None:
         mark_used(env)
     return env
+
+
+def declares_metadata(script: Path) -> bool:
+    """True when `script` has a PEP 723 block, or cannot be read to tell (stdlib only; the full path decides)."""
+    try:
+        return find_block(script.read_text(encoding="utf-8")) is not None
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return True
 
 
 def ensure_script_env(ctx: Context, script: Path, *, python: str | None = None) -> ScriptEnv:

@@ -43,6 +43,16 @@ STAMP_FILE = "corral-sync.json"
 _SCHEMA = 1
 # Variables that change which index a lock is resolved from or how corral behaves (cli.quick observes the same ones).
 _ENV_PREFIXES = ("CORRAL_",)
+# corral's own shell bookkeeping (`corral shell`, activation, the cd-hook): where the user is, not what to install
+_ENV_IGNORED = (
+    "CORRAL_SHELL",
+    "CORRAL_HOOK_ENV",
+    "CORRAL_USER_ENV",
+    "CORRAL_USER_ZDOTDIR",
+    "CORRAL_USER_HOME",
+    "CORRAL_PROGRESS_AFTER",
+    "CORRAL_OLD_",
+)
 _ENV_NAMES = (
     "UV_INDEX_URL",
     "UV_EXTRA_INDEX_URL",
@@ -56,7 +66,10 @@ _LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.tom
 
 
 def python_pins(project_root: Path) -> list[list[object]]:
-    """[path, size, mtime_ns] of every `.python-version` at or above `project_root` (the nearest one is the pin)."""
+    """[path, size, mtime_ns, inode, ctime_ns] of every `.python-version` at or above `project_root`.
+
+    The nearest one is the pin. Not size and mtime alone: an edit given its old mtime back keeps both.
+    """
     found: list[list[object]] = []
     for folder in (project_root, *project_root.parents):
         candidate = folder / ".python-version"
@@ -64,7 +77,7 @@ def python_pins(project_root: Path) -> list[list[object]]:
             st = candidate.stat()
         except OSError:
             continue
-        found.append([str(candidate), st.st_size, st.st_mtime_ns])
+        found.append([str(candidate), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns])
     return found
 
 
@@ -79,7 +92,11 @@ def _site_state(site: Path) -> dict[str, Any]:
 
 def environ_key(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables that change which index is used or how corral behaves."""
-    return {k: v for k, v in sorted(environ.items()) if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES}
+    return {
+        k: v
+        for k, v in sorted(environ.items())
+        if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and not k.startswith(_ENV_IGNORED)
+    }
 
 
 def selection_key(
