@@ -260,7 +260,7 @@ def test_index_base_cuts_only_a_project_page_back_to_its_index(index: str, base:
     assert index_base(index, "alpha-pkg") == base
 
 
-def test_files_from_an_index_carry_it_and_every_hash_of_their_entry() -> None:
+def test_files_from_an_index_carry_it_and_every_wheel_hash_of_their_entry() -> None:
     # given: an index entry with two wheels and an sdist, a URL-only entry, a path wheel that names an index
     sdist = {
         "name": "alpha-1.0.tar.gz",
@@ -300,7 +300,24 @@ def test_files_from_an_index_carry_it_and_every_hash_of_their_entry() -> None:
     }
     # then
     assert chosen["alpha"].index == "https://index.example/simple/"
-    assert chosen["alpha"].hashes == ("ab" * 32, "ef" * 32, "cd" * 32)
+    assert chosen["alpha"].hashes == ("ab" * 32, "ef" * 32), (
+        "a wheel was chosen: the sdist's hash is not offered (a wheel hash that fails must not send uv to build it)"
+    )
     assert chosen["alpha"].from_index
     assert not chosen["beta"].from_index, "no index in the lock: installed by its URL"
     assert not chosen["gamma"].from_index, "a file the lock holds by path is installed from that path"
+
+
+def test_a_chosen_sdist_carries_its_own_hash() -> None:
+    with_sdist = dict(
+        pkg("winonly", "1.0", "winonly-1.0-cp311-cp311-win_amd64.whl", index="https://index.example/simple/"),
+        sdist={
+            "name": "winonly-1.0.tar.gz",
+            "url": "https://files.example/winonly-1.0.tar.gz",
+            "hashes": {"sha256": "cd" * 32},
+        },
+    )
+    chosen = select_packages(
+        lock(with_sdist), target=interp((3, 11, 7)), selection=Selection(), lock_dir=Path("/lock"), platforms=LINUX
+    )
+    assert [(c.kind, "cd" * 32 in c.hashes) for c in chosen] == [("sdist", True)]

@@ -149,7 +149,7 @@ def select_packages(
                         sha256=sha,
                         filename=filename,
                         index=index,
-                        hashes=_entry_hashes(package) if index else (),
+                        hashes=_entry_hashes(package, wheels_only=kind == "wheel") if index else (),
                     )
                 )
             elif isinstance(source, PackageDirectory):
@@ -189,8 +189,14 @@ def index_base(index: str, name: str) -> str:
     return index
 
 
-def _entry_hashes(package: Any) -> tuple[str, ...]:  # noqa: ANN401 - a packaging.pylock.Package
-    files = [*(package.wheels or ()), *((package.sdist,) if package.sdist else ())]
+def _entry_hashes(package: Any, *, wheels_only: bool) -> tuple[str, ...]:  # noqa: ANN401 - a packaging.pylock.Package
+    """The sha256 of each file of `package` the installer may take for it.
+
+    The installer picks among the locked wheels by its own tag order, so every wheel's hash is given; the sdist's only
+    when corral chose the sdist. Were it given beside a chosen wheel, a wheel hash that does not match (a damaged or
+    edited lock) would send the installer to build the sdist instead of refusing.
+    """
+    files = [*(package.wheels or ()), *((package.sdist,) if package.sdist and not wheels_only else ())]
     return tuple(dict.fromkeys(h for f in files if (h := (f.hashes or {}).get("sha256"))))
 
 

@@ -211,5 +211,5 @@ def _hash_mismatch(output: str) -> str | None:
         return None
     digests = re.findall(r"(?:sha256[:= ]\s*)?\b([0-9a-f]{64})\b", output)
     if len(digests) >= 2:  # noqa: PLR2004 - expected, then computed
-        return f"expected sha256:{digests[0][:16]}..., got sha256:{digests[-1][:16]}..."
+        return f"expected sha256:{digests[0]}, got sha256:{digests[-1]}"  # whole: two edits may share a prefix
     return "hash mismatch"
