@@ -111,7 +111,7 @@ def _activator(
     name: str, source: str, *, location: str, prompt: str, bin_name: str, relative: str, windows: bool
 ) -> bytes:
     sep = ";" if windows else ":"
-    virtual_env = _posix_single_quotes(location)
+    virtual_env = location if name == "activate.bat" else _posix_single_quotes(location)  # as uv 0.13.9 writes them
     if name == "activate.nu":
         virtual_env = f"'{virtual_env}'"
     shown_prompt = f'b"{_escape_ascii(prompt.encode())}".decode("utf-8")' if name == "activate.xsh" else prompt
