@@ -143,15 +143,15 @@ def test_native_env_is_uv_layout_and_works(corral: Any, tmp_path: Path, version:
 def test_system_site_packages_and_prompt(corral: Any, tmp_path: Path, version: str) -> None:
     python = pyenv_python(version)
     env = tmp_path / "e"
-    record = _corral_venv(corral, env, "--python", str(python), "--system-site-packages", "--prompt", "it's mine")
+    record = _corral_venv(corral, env, "--python", str(python), "--system-site-packages", "--prompt", "my env (ü)")
     assert record["creator"] == "native"
     cfg = _cfg(env)
-    assert (cfg["include-system-site-packages"], cfg["prompt"]) == ("true", "it's mine")
+    assert (cfg["include-system-site-packages"], cfg["prompt"]) == ("true", "my env (ü)")
     base_site = _run(python, "import sysconfig; print(sysconfig.get_path('purelib'))")
     assert base_site in _run(env / "bin" / "python", "import sys; print(sys.path)")
     twin = tmp_path / "uv" / "e"
     twin.parent.mkdir()
-    _uv_venv(twin, record["interpreter"], "--system-site-packages", "--prompt", "it's mine")
+    _uv_venv(twin, record["interpreter"], "--system-site-packages", "--prompt", "my env (ü)")
     assert _tree(env) == _tree(twin)
     # the prompt reaches the shell
     bash = require("bash")
@@ -161,7 +161,7 @@ def test_system_site_packages_and_prompt(corral: Any, tmp_path: Path, version: s
         text=True,
         check=True,
     ).stdout
-    assert out == "(it's mine) $ |it's mine\n"
+    assert out == "(my env (ü)) $ |my env (ü)\n"
 
 
 def test_unsupported_interpreters_are_refused_with_a_reason(corral: Any, tmp_path: Path) -> None:

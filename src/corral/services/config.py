@@ -28,8 +28,16 @@ __all__ = [
     "StrSetting",
     "Value",
     "checked_file_value",
+    "neutral_prompt",
+    "unsafe_prompt_char",
     "uv_settings",
 ]
+
+# What a prompt may hold besides letters and digits (any script's, `str.isalnum`): the creators paste it unescaped
+# into bin/activate* (bash and zsh between double quotes, then into PS1, which both expand again at every prompt;
+# csh, fish and nu between single quotes; PowerShell, batch, activate_this.py...). None of these characters means
+# anything in any of them. `services.activation.env_prompt` keeps the same ones.
+PROMPT_CHARS = "._-+@:,/()[] "
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +254,35 @@ def _valid(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - s
                 "name groups defined in [dependency-groups]"
             )
             raise ConfigError(msg)
+        if setting.name == "prompt":
+            _check_prompt(item, where)
         if setting.name in {"python", "venv-dir"} and not item.strip():
             msg = f"{where}: {setting.name} is empty; give a value or remove the setting"
             raise ConfigError(msg)
     return value
+
+
+def unsafe_prompt_char(prompt: str) -> str | None:
+    """The first character of `prompt` that an activation script could run or expand, None when it has none."""
+    return next((c for c in prompt if not (c.isalnum() or c in PROMPT_CHARS)), None)
+
+
+def neutral_prompt(name: str) -> str:
+    """`name` (a folder's, a project's) with every character `unsafe_prompt_char` would name turned into `_`."""
+    return "".join(c if c.isalnum() or c in PROMPT_CHARS else "_" for c in name)
+
+
+def _check_prompt(prompt: str, where: str) -> None:
+    """ConfigError naming `where` when `prompt` holds a character an activation script could run or expand."""
+    char = unsafe_prompt_char(prompt)
+    if char is None or prompt == ".":  # "." asks for the folder's name (services.create neutralises it)
+        return
+    msg = (
+        f"{where}: the prompt {prompt!r} holds {char!r}, which a shell's activation script (bin/activate*) could "
+        f"run or expand; a prompt may hold letters, digits, spaces and {' '.join(PROMPT_CHARS.strip())} "
+        "(or be \".\" for the folder's name): set prompt without it"
+    )
+    raise ConfigError(msg)
 
 
 def _index_ok(url: str) -> bool:

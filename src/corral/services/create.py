@@ -18,6 +18,7 @@ from corral.infra.environ import engine_environ
 from corral.infra.fs import atomic_write_text
 from corral.infra.journals import journal_path, read_journal, remove_journal, write_journal
 from corral.plugins import CREATORS, load_creator
+from corral.services.config import neutral_prompt
 from corral.services.inspection import is_environment
 from corral.services.python import choose_interpreter
 
@@ -140,6 +141,25 @@ def create_env(
         )
 
 
+def _prompt(ctx: Context, target: Path, given: str | None) -> str | None:
+    """The prompt the creator writes into bin/activate*, which no shell could run or expand.
+
+    A prompt that is set (`given`, --prompt, CORRAL_PROMPT, [tool.corral] prompt) was refused by the settings when
+    it holds such a character; a folder's name (`prompt = "."`, a project without [project] name) may be `x$(id)`:
+    its other characters become `_` (services.config.neutral_prompt).
+    """
+    project = ctx.project
+    named = ctx.settings.get("prompt", given)
+    prompt: str | None
+    if named.source == "command line":  # as given, even empty
+        prompt = named.value
+    else:
+        prompt = named.value or (neutral_prompt(project.name) if project and target == project.env_path else None)
+    if prompt == ".":  # the folder's name, which the creators would paste as it is
+        prompt = neutral_prompt(os.path.basename(os.getcwd())) or None
+    return prompt
+
+
 def _create_env(
     ctx: Context,
     target: Path,
@@ -166,11 +186,7 @@ def _create_env(
         from corral.services.seed import seed_by_installer
 
         pending = seed_by_installer(interpreter)
-    named = settings.get("prompt", prompt)
-    if named.source == "command line":  # as given, even empty
-        prompt = named.value
-    else:
-        prompt = named.value or (project.name if project and target == project.env_path else None)
+    prompt = _prompt(ctx, target, prompt)
     request = CreateRequest(
         dest=target,
         interpreter=interpreter,

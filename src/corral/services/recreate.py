@@ -338,7 +338,9 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
     clear_stamp(env)  # a no-op fast path must not skip the recovery a kill from here on would need
     write_journal(journal, project.root, {"env": str(env), "new": str(new), "old": str(old), "token": token})
     try:
-        prompt = ctx.settings.value("prompt") or project.name
+        from corral.services.config import neutral_prompt
+
+        prompt = ctx.settings.value("prompt") or neutral_prompt(project.name)  # a folder's name may be `x$(id)`
         created = create_env(ctx, new, python=python or _keep_interpreter(ctx, env), prompt=prompt, kind="project")
         checkpoint("recreate:created")
         source, count, notes = _populate(ctx, new, env, project.root / "pylock.toml", offline=offline, engine=engine)
