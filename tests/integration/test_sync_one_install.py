@@ -190,3 +190,19 @@ def test_a_new_env_killed_at_its_install_gets_its_pip_from_the_next_sync(
     assert {"alpha", "beta", "delta", "demo", "pip"} <= set(have), have
     doctor = corral("doctor", cwd=root)
     assert "pip-missing" not in doctor.stdout, doctor.stdout
+
+
+def test_an_empty_cache_is_filled_by_the_same_one_call_run_online(
+    tmp_path: Path, cached_index: LocalIndex, corral: Callable[..., RunResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cold cache: the one call offline (it finds the cache empty), then the same call online; never the parts
+    apart, which tried each part offline again and built the project a second time."""
+    root = make_project(tmp_path, cached_index)
+    log = tmp_path / "programs.log"
+    monkeypatch.setenv("CORRAL_FAULT_LOG", str(log))
+    done = fresh_sync(root, corral, log)
+    assert done.exit_code == 0, done.stderr
+    assert programs(log).count("uv pip install") == 2, programs(log)  # --offline, then online
+    assert builds(root) == 1
+    have = installed(root)
+    assert {"alpha", "beta", "delta", "demo", "pip"} <= set(have), have

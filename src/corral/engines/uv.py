@@ -115,7 +115,9 @@ class UvInstaller:
         `install_editable`). `--require-hashes` cannot be given, since the seed and the project have no file
         hash, but a line without hashes matches nothing but those. When that one call cannot serve (files from
         several indexes, sources without a file hash, a project path a requirements line cannot spell, or
-        what the cache lacks), each part takes its own path: `apply`, then `install_editable`.
+        one that fails), each part takes its own path: `apply`, then `install_editable`, whose errors name the part.
+        What uv's cache lacks is fetched by the same one call run again online (unless `offline`): on an empty
+        cache the parts apart would build the project twice and try each part offline first.
 
         Returns:
             Whether the seed packages were installed (when not, the caller seeds the env its own way).
@@ -134,10 +136,18 @@ class UvInstaller:
         env.pop("UV_NO_VERIFY_HASHES", None)
         if batch and progress:
             progress("installing", f"{len(batch)} package(s): {', '.join(c.name for c in batch)}")
-        cmd = [uv_binary(), "pip", "install", "--python", str(env_python), "--no-deps", "--verify-hashes"]
         try:
-            run([*cmd, "-r", "-", "--offline"], env=env, what="uv pip install", stdin=text)
-        except EngineError:  # what the cache lacks (or a file it refuses): each part again, the usual way
+            self._run_install(
+                env_python,
+                ["--no-deps", "--verify-hashes", "-r", "-"],
+                offline=offline,
+                environ=env,
+                what="uv pip install",
+                progress=progress,
+                count=len(batch),
+                stdin=text,
+            )
+        except EngineError:  # a file refused, a build that failed: each part again, which names what failed
             self._apply_apart(
                 env_python, plan, editable, offline=offline, progress=progress, environ=environ, said=True
             )
