@@ -203,3 +203,20 @@ def test_toml_document_writes_what_tomllib_reads_back() -> None:
         },
     }
     assert tomllib.loads(toml_document(doc)) == doc
+
+
+def test_check_lock_refuses_every_unicode_space_in_urls_and_paths() -> None:
+    """pylock_check matches whitespace with one regex: the same characters str.isspace() names, not only ' '."""
+    import pytest
+
+    from corral.core.pylock_check import check_lock
+    from corral.errors import LockError
+
+    for space in (" ", "\u00a0", "\u2003", "\u3000", "\u1680", "\x85"):
+        bad = pkg("alpha")
+        bad["wheels"][0]["url"] = f"https://files.example/a{space}b-1.0-py3-none-any.whl"
+        with pytest.raises(LockError):
+            check_lock({"packages": [bad]}, origin="pylock.toml")
+        with pytest.raises(LockError):
+            check_lock({"packages": [{"name": "tree", "directory": {"path": f"a{space}b"}}]}, origin="pylock.toml")
+    check_lock({"packages": [pkg("alpha"), {"name": "tree", "directory": {"path": "a\u00e9b"}}]}, origin="pylock.toml")

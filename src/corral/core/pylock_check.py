@@ -29,6 +29,7 @@ __all__ = ["check_lock"]
 _HASH_ALGO = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _COMMIT = re.compile(r"^[A-Za-z0-9._-]+$")
+_SPACE = re.compile(r"\s")  # what str.isspace() calls whitespace, every code point alike, in one C loop
 _HEX_LENGTHS = {
     "md5": 32,
     "sha1": 40,
@@ -197,7 +198,7 @@ def _check_url(where: str, url: object, schemes: tuple[str, ...], problems: _Pro
     found = control_char(url)
     if found is not None:
         problems.add(where, f"{_short(url)!r} contains {describe_char(found[1])}")
-    elif any(c.isspace() for c in url):
+    elif _SPACE.search(url):
         problems.add(where, f"{_short(url)!r} contains a space")
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme not in schemes:
@@ -208,7 +209,7 @@ def _plain_string(value: object, *, spaces: bool = True) -> bool:
     """A string without control characters (and without whitespace unless `spaces`)."""
     if not isinstance(value, str) or control_char(value) is not None:
         return False
-    return spaces or not any(c.isspace() for c in value)
+    return spaces or _SPACE.search(value) is None
 
 
 def _version_ok(version: object) -> bool:
