@@ -52,28 +52,10 @@ def _same_env(a: str | None, b: str | None) -> bool:
 
 
 def _tracked_by_git(env: Path) -> str | None:
-    """A file inside `env` that the enclosing git work tree tracks (a pull can rewrite it), or None.
+    """A file inside `env` that the enclosing git work tree tracks (a pull can rewrite it), or None."""
+    from corral.services.trust import tracked_in_env
 
-    One `git ls-files` with the repository's program-running settings overridden (infra.git); no git, no
-    work tree or any git failure means None.
-    """
-    import subprocess
-
-    from corral.infra.git import git_command, git_environ
-
-    if not any((folder / ".git").exists() for folder in (env.parent, *env.parent.parents)):
-        return None
-    argv = git_command(["-C", str(env.parent), "ls-files", "-z", "--", env.name])
-    if argv is None:
-        return None
-    try:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, check=False, timeout=10, env=git_environ(os.environ)
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    first = done.stdout.split("\0", 1)[0] if done.returncode == 0 else ""
-    return first or None
+    return tracked_in_env(env)
 
 
 def decide(cwd: Path, environ: Mapping[str, str], paths: Callable[[], CorralPaths]) -> HookDecision:  # noqa: PLR0911 - one return per outcome

@@ -45,6 +45,7 @@ __all__ = [
     "keeping_trust",
     "record_created",
     "revoke_env",
+    "tracked_in_env",
     "why_untrusted",
 ]
 
@@ -214,9 +215,42 @@ def why_untrusted(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> 
     except EnvError as err:
         return str(err)
     if trust.trusted or (trust.can_allow and not trust.recorded and _moved_here(paths, env)):
-        return None
+        tracked = tracked_in_env(env)  # what corral made there, git may have rewritten since
+        if tracked is None:
+            return None
+        return (
+            f"git tracks {tracked} inside it, so a checkout or a pull replaces its files with the repository's; "
+            f"untrack the env with `git rm -r --cached {env.name}` (the files stay on disk)"
+        )
     reason = trust.reason if trust.recorded or not trust.can_allow else "corral has no record of making it here"
     return f"{reason}; `corral allow` keeps an env you made yourself" if trust.can_allow else reason
+
+
+def tracked_in_env(env: Path) -> str | None:
+    """A file inside `env` that the enclosing git work tree tracks (a checkout or a pull rewrites it), or None.
+
+    The env's `.gitignore` (`*`) does not stop git from writing a file a branch force-added, so corral's record
+    that it made the env says nothing about such a file. Asked only when a `.git` is found above the env (a few
+    stats); then one `git ls-files` with the repository's program-running settings overridden (`infra.git`: its
+    `.git/config` is untrusted). No git, no work tree or any git failure means None.
+    """
+    import subprocess
+
+    from corral.infra.git import git_command, git_environ
+
+    if not any((folder / ".git").exists() for folder in (env.parent, *env.parent.parents)):
+        return None
+    argv = git_command(["--literal-pathspecs", "-C", str(env.parent), "ls-files", "-z", "--", env.name])
+    if argv is None:
+        return None
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, check=False, timeout=10, env=git_environ(os.environ)
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = done.stdout.split("\0", 1)[0] if done.returncode == 0 else ""
+    return first or None
 
 
 def _moved_here(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> bool:

@@ -4,7 +4,10 @@
 mtime_ns, sha256), pyproject.toml (size, mtime_ns), every `.python-version` at or above the project (which
 Python the env must run), the selection, the engine, the index-related environment, the user config file and,
 for each site-packages folder, its mtime_ns and the names of its distributions. A bare `pip install` or
-`pip uninstall` in the env changes those, so the next sync acts.
+`pip uninstall` in the env changes those, so the next sync acts. It also records the env's `bin/` (`Scripts`):
+the folder's mtime_ns and each entry's name, inode, size and mtime_ns, so a program put there since (a `git
+checkout` of a branch that force-added `.venv/bin/pip`) sends the command the full way, which asks whether git
+tracks files inside the env (`services.trust.why_untrusted`) and rebuilds it from the lock if so.
 
 Stdlib only, on purpose: `corral sync`/`corral run` decide "nothing to do" with this module alone, before
 packaging, tomlkit or rich are imported.
@@ -90,6 +93,20 @@ def _site_state(site: Path) -> dict[str, Any]:
     return {"mtime_ns": mtime, "dists": names}
 
 
+def _bin_state(env: Path) -> dict[str, Any]:
+    """The env's `bin/` (`Scripts`) as the stamp records it: mtime_ns and [name, inode, size, mtime_ns] per entry."""
+    folder = Env.at(env).bin_dir
+    try:
+        with os.scandir(folder) as entries:
+            rows = []
+            for entry in entries:
+                st = entry.stat(follow_symlinks=False)
+                rows.append([entry.name, st.st_ino, st.st_size, st.st_mtime_ns])
+        return {"path": str(folder), "mtime_ns": folder.stat().st_mtime_ns, "entries": sorted(rows)}
+    except OSError:
+        return {}
+
+
 def environ_key(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables that change which index is used or how corral behaves."""
     return {
@@ -171,6 +188,7 @@ def make_stamp(
         "engine": engine,
         "environ": environ_key(environ),
         "site": {str(p): _site_state(p) for p in Env.at(env).site_packages()},
+        "bin": _bin_state(env),
     }
 
 
@@ -262,6 +280,8 @@ def is_noop(  # noqa: PLR0911, C901 - one early exit per input checked
         return False
     if fingerprint(lock_path) != lock.get("stat") and digest(lock_path) != lock.get("sha256"):
         return False
+    if stamp.get("bin") != _bin_state(env):
+        return False  # a program put in bin/ since (or changed): the full path asks whether git put it there
     return _site_unchanged(env, stamp.get("site") or {})
 
 

@@ -1,0 +1,176 @@
+"""Files that `git checkout` puts inside the project's env are never run: sync and run rebuild the env instead.
+
+`.venv/.gitignore` is `*`, yet git writes a file a branch force-added (`git add -f .venv/bin/pip`). Before the
+fix, after `git checkout evil` the stamp's no-op check (pyvenv.cfg's identity and site-packages only) said
+"nothing to do" and `corral run pip` ran the branch's program. Now the stamp records `bin/`, so the command takes
+the full path, which asks git whether it tracks files inside the env (`services.trust.why_untrusted`), rebuilds
+the env from the lock as it rebuilds a shipped one and says why (and `git rm -r --cached .venv`). The git check
+never runs on the no-op path, and the repository's `.git/config` runs nothing (`infra.git`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import pyenv_python
+from support.fixtures import isolated_environ
+
+PYPROJECT = """\
+[project]
+name = "demo"
+version = "0.1.0"
+requires-python = ">=3.12"
+dependencies = []
+
+[tool.corral]
+seed = false
+"""
+
+
+def _run(argv: list[str], cwd: Path, environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=cwd, env=environ, capture_output=True, text=True, check=False, timeout=300)
+
+
+def _corral(root: Path, environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return _run([sys.executable, "-m", "corral", *args], root, environ)
+
+
+def _git(root: Path, environ: dict[str, str], *args: str) -> None:
+    done = _run(["git", *args], root, environ)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A synced project in a git repository whose branch `evil` force-added `.venv/bin/hello`; on `main`."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (root / ".python-version").write_text(f"{pyenv_python('3.12')}\n", encoding="utf-8")
+    environ = isolated_environ()
+    environ = {k: v for k, v in environ.items() if not k.startswith(("CORRAL_", "GIT_", "VIRTUAL_ENV"))}
+    environ |= {
+        "CORRAL_HOME": str(tmp_path / "corral-home"),
+        "HOME": str(tmp_path),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    _git(root, environ, "init", "-q", "-b", "main")
+    done = _corral(root, environ, "sync")
+    assert done.returncode == 0, done.stderr
+    _git(root, environ, "add", "pyproject.toml", ".python-version", "pylock.toml")
+    _git(root, environ, "commit", "-q", "-m", "init")
+    _git(root, environ, "checkout", "-q", "-b", "evil")
+    planted = root / ".venv" / "bin" / "hello"
+    planted.write_text(f"#!/bin/sh\necho PWNED\ntouch {tmp_path / 'PWNED'}\n", encoding="utf-8")
+    planted.chmod(0o755)
+    _git(root, environ, "add", "-f", ".venv/bin/hello")
+    _git(root, environ, "commit", "-q", "-m", "evil")
+    _git(root, environ, "checkout", "-q", "main")  # removes bin/hello: main does not track it
+    assert not planted.exists()
+    done = _corral(root, environ, "sync")  # bin/ changed: the full path, which stamps the env again
+    assert done.returncode == 0, done.stderr
+    assert _corral(root, environ, "sync").stderr.startswith("nothing to do")
+    return root, environ
+
+
+def _checkout_evil(root: Path, environ: dict[str, str]) -> None:
+    _git(root, environ, "checkout", "-q", "evil")
+    assert (root / ".venv" / "bin" / "hello").is_file()
+
+
+def _assert_rebuilt(root: Path, done: subprocess.CompletedProcess[str]) -> None:
+    out = done.stdout + done.stderr
+    assert "PWNED" not in out
+    assert not (root.parent / "PWNED").exists()
+    assert "git tracks .venv/bin/hello inside it" in done.stderr
+    assert "git rm -r --cached .venv" in done.stderr
+    assert not (root / ".venv" / "bin" / "hello").exists()  # the env was rebuilt from the lock
+
+
+def test_run_rebuilds_an_env_git_planted_a_program_in(repo: tuple[Path, dict[str, str]]) -> None:
+    root, environ = repo
+    _checkout_evil(root, environ)
+    done = _corral(root, environ, "run", "hello")
+    _assert_rebuilt(root, done)
+    assert done.returncode != 0  # no `hello` in the rebuilt env
+
+
+def test_sync_rebuilds_it_rather_than_saying_nothing_to_do(repo: tuple[Path, dict[str, str]]) -> None:
+    root, environ = repo
+    _checkout_evil(root, environ)
+    done = _corral(root, environ, "sync")
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr.startswith("nothing to do")
+    _assert_rebuilt(root, done)
+    assert _corral(root, environ, "sync").stderr.startswith("nothing to do")  # corral's own env from then on
+    # the same branch checked out again plants the file again: rebuilt again
+    _git(root, environ, "checkout", "-q", "-f", "main")
+    _checkout_evil(root, environ)
+    _assert_rebuilt(root, _corral(root, environ, "run", "hello"))
+
+
+def test_the_git_check_runs_nothing_from_git_config_and_never_on_the_no_op_path(
+    repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    root, environ = repo
+    marker = tmp_path / "FSMONITOR-RAN"
+    _git(root, environ, "config", "core.fsmonitor", f"touch {marker}; false")
+    log = tmp_path / "git-calls"
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    real_git = shutil.which("git")
+    assert real_git is not None
+    (shim / "git").write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec {real_git} "$@"\n', encoding="utf-8")
+    (shim / "git").chmod(0o755)
+    watched = environ | {"PATH": f"{shim}{os.pathsep}{environ['PATH']}"}
+    for _ in range(2):  # the full no-op path, then the quick one
+        assert _corral(root, watched, "sync").stderr.startswith("nothing to do")
+    assert not log.exists()  # nothing changed: git is not asked
+    _git(root, environ, "-c", "core.fsmonitor=false", "checkout", "-q", "evil")
+    _assert_rebuilt(root, _corral(root, watched, "sync"))
+    assert "ls-files" in log.read_text(encoding="utf-8")
+    assert not marker.exists()
+
+
+def test_the_stamp_sees_a_program_put_in_bin(repo: tuple[Path, dict[str, str]]) -> None:
+    """Without git too: a new or replaced file in bin/ is no no-op (the full path looks at the env)."""
+    from corral.services.sync.stamp import is_noop
+
+    root, environ = repo
+    env = root / ".venv"
+
+    def noop() -> bool:
+        return is_noop(
+            env=env,
+            lock_path=root / "pylock.toml",
+            pyproject=root / "pyproject.toml",
+            selection_key=None,
+            frozen=False,
+            environ=environ,
+        )
+
+    assert noop()
+    extra = env / "bin" / "extra"
+    extra.write_text("#!/bin/sh\n", encoding="utf-8")
+    assert not noop()
+    extra.unlink()
+    done = _corral(root, environ, "sync")  # the full path stamps the env as it is now
+    assert done.returncode == 0, done.stderr
+    assert noop()
+    activate = env / "bin" / "activate"
+    replaced = activate.with_name("activate.new")
+    replaced.write_bytes(activate.read_bytes())
+    os.replace(replaced, activate)  # same name, same bytes, another file (what git does)
+    assert not noop()
