@@ -75,7 +75,7 @@ def _cfg(env: Path) -> dict[str, str]:
 
 def _run(python: Path, code: str, **kw: Any) -> str:
     done = subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True, **kw)
-    return done.stdout.strip()
+    return str(done.stdout).strip()
 
 
 @pytest.mark.parametrize("version", SERVED)

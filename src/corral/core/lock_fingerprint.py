@@ -20,8 +20,7 @@ LOCK_FILE = "pylock.toml"  # the project's lock (PEP 751), beside pyproject.toml
 
 # uv's own resolver settings of a project ([tool.uv]): a lock that ignored them would pick what `uv lock` would not
 # (and what `uv pip install` run in the project then refuses, e.g. `exclude-newer`). resolvers.uv copies exactly
-# these into the project it resolves, and the fingerprint covers exactly these (tests/unit/test_lock_fingerprint.py
-# keeps resolvers.uv.UV_RESOLVER_SETTINGS equal to this list: core sits below resolvers, so it cannot import it).
+# these into the project it resolves (it imports this list), and the fingerprint covers exactly these.
 UV_RESOLVER_SETTINGS = (
     "exclude-newer",
     "exclude-newer-package",

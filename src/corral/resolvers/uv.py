@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.lock_fingerprint import UV_RESOLVER_SETTINGS  # copied into the temporary project
 from corral.core.names import normalize_name
 from corral.errors import ConfigError, LockError
 from corral.resolvers import UV_OLDEST
@@ -47,17 +48,6 @@ Selector = tuple[str, str]
 Exports = list[tuple[Selector, list[dict[str, Any]]]]
 Pin = tuple[str, str, str]  # (name, version, index URL): a version to keep while the requirements allow it
 
-# uv's own resolver settings of a project ([tool.uv]): a lock that ignored them would pick what `uv lock` would not
-# (and what `uv pip install` run in the project then refuses, e.g. `exclude-newer`).
-UV_RESOLVER_SETTINGS = (
-    "exclude-newer",
-    "exclude-newer-package",
-    "prerelease",
-    "resolution",
-    "override-dependencies",
-    "constraint-dependencies",
-    "conflicts",
-)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
