@@ -174,3 +174,31 @@ def test_the_stamp_sees_a_program_put_in_bin(repo: tuple[Path, dict[str, str]]) 
     replaced.write_bytes(activate.read_bytes())
     os.replace(replaced, activate)  # same name, same bytes, another file (what git does)
     assert not noop()
+
+
+def test_a_pth_file_git_replaced_is_not_run(repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """A `.pth` in site-packages runs at every start of the env's python: git replacing one is seen too.
+
+    git overwrites an ignored file (the env's `.gitignore` is `*`) with the branch's: the same names in
+    site-packages, another file.
+    """
+    root, environ = repo
+    site = root / ".venv" / "lib" / "python3.12" / "site-packages"
+    pth = site / "zz_local.pth"
+    pth.write_text("\n", encoding="utf-8")  # one the env already had (a package's, a user's)
+    marker = tmp_path / "PTH-RAN"
+    _git(root, environ, "checkout", "-q", "-b", "evil-pth")
+    pth.write_text(f"import os; open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    _git(root, environ, "add", "-f", str(pth.relative_to(root)))
+    _git(root, environ, "commit", "-q", "-m", "evil pth")
+    _git(root, environ, "checkout", "-q", "main")  # removes it (and the folders it leaves empty)
+    site.mkdir(parents=True, exist_ok=True)
+    pth.write_text("\n", encoding="utf-8")
+    assert _corral(root, environ, "sync").returncode == 0
+    assert _corral(root, environ, "sync").stderr.startswith("nothing to do")
+    _git(root, environ, "checkout", "-q", "evil-pth")
+    assert "PTH-RAN" in pth.read_text(encoding="utf-8")
+    done = _corral(root, environ, "run", "python", "-c", "print('ok')")
+    assert not marker.exists()
+    assert done.returncode == 0, done.stderr
+    assert "git tracks .venv/lib/python3.12/site-packages/zz_local.pth inside it" in done.stderr

@@ -3,8 +3,9 @@
 `<env>/corral-sync.json` records the env's own path (a moved or copied env names another), the lock file (size,
 mtime_ns, sha256), pyproject.toml (size, mtime_ns), every `.python-version` at or above the project (which
 Python the env must run), the selection, the engine, the index-related environment, the user config file and,
-for each site-packages folder, its mtime_ns and the names of its distributions. A bare `pip install` or
-`pip uninstall` in the env changes those, so the next sync acts. It also records the env's `bin/` (`Scripts`):
+for each site-packages folder, its mtime_ns, the names of its distributions and the identity of the files directly
+in it (a `.pth` runs at every start). A bare `pip install` or `pip uninstall` in the env changes those, so the
+next sync acts. It also records the env's `bin/` (`Scripts`):
 the folder's mtime_ns and each entry's name, inode, size and mtime_ns, so a program put there since (a `git
 checkout` of a branch that force-added `.venv/bin/pip`) sends the command the full way, which asks whether git
 tracks files inside the env (`services.trust.why_untrusted`) and rebuilds it from the lock if so.
@@ -85,12 +86,22 @@ def python_pins(project_root: Path) -> list[list[object]]:
 
 
 def _site_state(site: Path) -> dict[str, Any]:
+    """mtime_ns, the distributions' names and [name, inode, size, mtime_ns] of each file directly in `site`.
+
+    The files: a `.pth` or a module there that `git checkout` replaced (a new file under the same name) is seen.
+    """
     try:
         mtime = site.stat().st_mtime_ns
-        names = sorted(n for n in os.listdir(site) if n.endswith(_DIST_SUFFIXES))
+        with os.scandir(site) as entries:
+            listed = [
+                (entry.name, None if entry.is_dir(follow_symlinks=False) else entry.stat(follow_symlinks=False))
+                for entry in entries
+            ]
     except OSError:
         return {}
-    return {"mtime_ns": mtime, "dists": names}
+    names = sorted(name for name, _ in listed if name.endswith(_DIST_SUFFIXES))
+    files = sorted([name, st.st_ino, st.st_size, st.st_mtime_ns] for name, st in listed if st is not None)
+    return {"mtime_ns": mtime, "dists": names, "files": files}
 
 
 def _bin_state(env: Path) -> dict[str, Any]:
@@ -330,7 +341,8 @@ def _site_unchanged(env: Path, recorded: dict[str, Any]) -> bool:
                 continue
         except OSError:
             return False
-        # The folder changed (a new __pycache__, a temp file): the same distributions still mean no change.
-        if _site_state(site).get("dists") != before.get("dists"):
+        # The folder changed (a new __pycache__): the same distributions and the same files mean no change.
+        now = _site_state(site)
+        if now.get("dists") != before.get("dists") or now.get("files") != before.get("files"):
             return False
     return True
