@@ -154,9 +154,7 @@ def main() -> None:
         head = f"{'reqs':>4}{'dists':>6}{'MB':>5}" + "".join(f"{p:>20}" for p in PATHS) + f"{'select ms':>16}"
         print(head)
         for n, times, count, size, first, cached in rows:
-            cells = "".join(
-                f"{f'{a:.2f}/{b:.2f} {r:.2f}x':>20}" for a, b, r in (medians(times, p) for p in PATHS)
-            )
+            cells = "".join(f"{f'{a:.2f}/{b:.2f} {r:.2f}x':>20}" for a, b, r in (medians(times, p) for p in PATHS))
             print(f"{n:>4}{count:>6}{size:>5.1f}{cells}{f'{first * 1000:.0f} / {cached * 1000:.1f}':>16}")
         print("\n(select ms: parsing and choosing / from the selection cache)")
         return

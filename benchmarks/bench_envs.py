@@ -53,9 +53,7 @@ def _uv() -> str:
 
 def _environ(home: Path, tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRAL_", "VIRTUAL_ENV", "UV_"))}
-    env.update(
-        CORRAL_HOME=str(home), UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never", UV_CACHE_DIR=str(tmp / "uv-cache")
-    )
+    env.update(CORRAL_HOME=str(home), UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never", UV_CACHE_DIR=str(tmp / "uv-cache"))
     return env
 
 

@@ -73,7 +73,12 @@ def test_corral_env_is_listed_after_create_then_moved_then_forgotten_when_delete
     # given an env made by `corral venv` in a project
     env = _corral_venv(corral, project / ".venv", project)
     entry = _listed(corral, tmp_path)[str(env)]
-    assert (entry["kind"], entry["project"], entry["creator"], entry["health"]) == ("project", str(project), "native", "ok")
+    assert (entry["kind"], entry["project"], entry["creator"], entry["health"]) == (
+        "project",
+        str(project),
+        "native",
+        "ok",
+    )
     assert entry["version"].startswith("3.12.")
     assert entry["size"] > 0
     assert entry["last_used"] is not None

@@ -92,13 +92,17 @@ def test_native_env_is_uv_layout_and_works(corral: Any, tmp_path: Path, version:
     twin.parent.mkdir()
     _uv_venv(twin, record["interpreter"])
     assert _tree(env) == _tree(twin)
-    assert list(_cfg(env)) == list(_cfg(twin)) == [
-        "home",
-        "implementation",
-        "uv",
-        "version_info",
-        "include-system-site-packages",
-    ]
+    assert (
+        list(_cfg(env))
+        == list(_cfg(twin))
+        == [
+            "home",
+            "implementation",
+            "uv",
+            "version_info",
+            "include-system-site-packages",
+        ]
+    )
     # and against `python -m venv` of the same interpreter, it differs only where uv's layout does
     venv = tmp_path / "venv" / ".venv"
     subprocess.run([record["interpreter"], "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -321,14 +325,12 @@ def test_overlay_use_in_nushell(plain_native_env: Path, tmp_path: Path) -> None:
         "print $\"ON_PATH=($env.PATH | str join ':')\"\n"
         "print $\"ON_PREFIX=(python -c 'import sys; print(sys.prefix)')\"\n"
         "deactivate\n"
-        'print $"OFF_VE=($env.VIRTUAL_ENV? | default \'\')"\n'
+        "print $\"OFF_VE=($env.VIRTUAL_ENV? | default '')\"\n"
         "print $\"OFF_PATH=($env.PATH | str join ':')\"\n",
         encoding="utf-8",
     )
     environ = _shell_env() | {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    out = subprocess.run(
-        [nu, "--no-config-file", str(script)], capture_output=True, text=True, check=True, env=environ
-    )
+    out = subprocess.run([nu, "--no-config-file", str(script)], capture_output=True, text=True, check=True, env=environ)
     _check(out.stdout, env)
 
 

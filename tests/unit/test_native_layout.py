@@ -128,7 +128,7 @@ def test_posix_layout_by_name() -> None:
 
 
 def test_prompt_and_path_are_escaped_as_uv_does() -> None:
-    prompt = "it's \"q\" é\\"
+    prompt = 'it\'s "q" é\\'
     layout = plan_layout(LINUX, "/w/it's", prompt=prompt, system_site_packages=True, uv_version="0.13.9")
     files = _files(layout)
     assert layout.cfg.endswith(b"include-system-site-packages = true\nprompt = " + prompt.encode() + b"\n")

@@ -203,9 +203,7 @@ class _Observation:
         )
 
 
-def observe(
-    project: str, env: str, dirs: tuple[str, str, str], environ: Mapping[str, str]
-) -> tuple[list[str], int]:
+def observe(project: str, env: str, dirs: tuple[str, str, str], environ: Mapping[str, str]) -> tuple[list[str], int]:
     """Every input of the no-op verdict for `project` and its `env`, as lines; and the newest ctime among them."""
     data, _, config = dirs
     seen = _Observation()

@@ -49,7 +49,6 @@ Exports = list[tuple[Selector, list[dict[str, Any]]]]
 Pin = tuple[str, str, str]  # (name, version, index URL): a version to keep while the requirements allow it
 
 
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class UvRequest:
     """Everything one uv resolution needs (no Context: the service fills it in)."""
@@ -273,9 +272,7 @@ def _uv_lock_deps(uv_lock: Mapping[str, Any]) -> dict[str, list[str]]:
 EXPORT_WORKERS = 4
 
 
-def _exports(
-    uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], dict[str, list[str]]]
-) -> UvResult:
+def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], dict[str, list[str]]]) -> UvResult:
     """`uv export` of the resolved temporary project: once plain, once per group, once per extra.
 
     The exports only read the finished uv.lock, so they run side by side (threads waiting on processes), while

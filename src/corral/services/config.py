@@ -280,7 +280,7 @@ def _check_prompt(prompt: str, where: str) -> None:
     msg = (
         f"{where}: the prompt {prompt!r} holds {char!r}, which a shell's activation script (bin/activate*) could "
         f"run or expand; a prompt may hold letters, digits, spaces and {' '.join(PROMPT_CHARS.strip())} "
-        "(or be \".\" for the folder's name): set prompt without it"
+        '(or be "." for the folder\'s name): set prompt without it'
     )
     raise ConfigError(msg)
 

@@ -566,9 +566,7 @@ def _sync(
                 _drop_new_env(ctx, env)
             raise
         checkpoint("sync:applied")
-        stamp_env(
-            ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen, project=project
-        )
+        stamp_env(ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen, project=project)
     if created or rebuilt:
         from dataclasses import replace
 
