@@ -105,6 +105,7 @@ class UvInstaller:
         offline: bool = False,
         progress: Callable[[str, str], None] | None = None,
         environ: Mapping[str, str] | None = None,
+        cache_first: bool = True,
     ) -> bool:
         """`apply` the plan, add the `seed` packages and install the project at `editable`: in one uv process.
 
@@ -117,7 +118,8 @@ class UvInstaller:
         several indexes, sources without a file hash, a project path a requirements line cannot spell, or
         one that fails), each part takes its own path: `apply`, then `install_editable`, whose errors name the part.
         What uv's cache lacks is fetched by the same one call run again online (unless `offline`): on an empty
-        cache the parts apart would build the project twice and try each part offline first.
+        cache the parts apart would build the project twice and try each part offline first. `cache_first` False
+        skips the offline try (the caller knows this set never went through uv's cache here).
 
         Returns:
             Whether the seed packages were installed (when not, the caller seeds the env its own way).
@@ -146,6 +148,7 @@ class UvInstaller:
                 progress=progress,
                 count=len(batch),
                 stdin=text,
+                cache_first=cache_first,
             )
         except EngineError:  # a file refused, a build that failed: each part again, which names what failed
             self._apply_apart(
@@ -248,17 +251,25 @@ class UvInstaller:
         progress: Callable[[str, str], None] | None = None,
         count: int = 1,
         stdin: str | None = None,
+        cache_first: bool = True,
     ) -> None:
-        """`uv pip install` offline, then (unless `offline`) online; `stdin`: the lines `-r -` reads."""
+        """`uv pip install` offline, then (unless `offline`) online; `stdin`: the lines `-r -` reads.
+
+        `cache_first` False (and not `offline`): straight online, when the caller knows uv's cache is cold (the
+        offline try would build the project's editable install only to fail on a missing file, then build it again).
+        """
         cmd = [uv_binary(), "pip", "install", "--python", str(env_python), *args]
-        try:
-            run([*cmd, "--offline"], env=environ, what=what, stdin=stdin)
-        except EngineError:
-            if offline:
-                raise
-            if progress:
-                progress("downloading", f"what uv's cache lacks of {count} package(s)")
-            run(cmd, env=environ, what=what, stdin=stdin)
+        if cache_first or offline:
+            try:
+                run([*cmd, "--offline"], env=environ, what=what, stdin=stdin)
+            except EngineError:
+                if offline:
+                    raise
+            else:
+                return
+        if progress:
+            progress("downloading", f"what uv's cache lacks of {count} package(s)")
+        run(cmd, env=environ, what=what, stdin=stdin)
 
 
 def _by_index(items: Sequence[Chosen]) -> list[tuple[str | None, list[Chosen]]]:

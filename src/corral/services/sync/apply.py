@@ -298,8 +298,16 @@ def _install(
 
         if pending and not plan.to_install:
             said("installing", pending.pop())
+        served = _served_marker(ctx, plan, editable, environ)
         installer_seeded = together(
-            python, plan, seed=seed, editable=editable, offline=offline, progress=said, environ=environ
+            python,
+            plan,
+            seed=seed,
+            editable=editable,
+            offline=offline,
+            progress=said,
+            environ=environ,
+            cache_first=_mark_served(served),
         )
     else:
         installer_seeded = False
@@ -315,6 +323,37 @@ def _install(
         _install_seed(ctx, env, seed, environ=environ, offline=offline)
     if "pip" in seed:
         _freshen(ctx, env, target, environ)
+
+
+def _served_marker(ctx: Context, plan: SyncPlan, editable: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """Where corral notes that this set of files (and project) went through uv's cache here before.
+
+    Such a set is tried from the cache first (offline, no index round trips); a set never installed here goes to
+    the index at once: on an empty cache the offline try builds the project's editable install only to fail on a
+    missing file, and the project is built a second time online. A wrong guess costs one try, never correctness.
+    """
+    import hashlib
+
+    files = sorted(f"{c.name}=={c.version}#{c.sha256}" for c in plan.to_install)
+    if not files and editable is None:
+        return None
+    key = "\n".join([*files, str(editable), environ.get("UV_CACHE_DIR", ""), ctx.environ.get("XDG_CACHE_HOME", "")])
+    return ctx.paths.cache / "served-installs" / hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _mark_served(marker: Path | None) -> bool:
+    """Whether the set went through uv's cache here before; notes that it does now.
+
+    Noted before the install, so an interrupted one is tried from the cache next time, where its downloaded files
+    are. An empty file; a failure only costs the next sync its offline-first try.
+    """
+    if marker is None:
+        return True
+    seen = marker.exists()
+    with contextlib.suppress(OSError):
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    return seen
 
 
 def _install_seed(
