@@ -202,3 +202,57 @@ def test_a_pth_file_git_replaced_is_not_run(repo: tuple[Path, dict[str, str]], t
     assert not marker.exists()
     assert done.returncode == 0, done.stderr
     assert "git tracks .venv/lib/python3.12/site-packages/zz_local.pth inside it" in done.stderr
+
+
+def test_a_file_git_puts_deep_in_a_package_folder_is_seen(repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """site-packages' own mtime does not change when a file appears inside an existing package folder: the git
+    index (rewritten by every checkout) in the stamp and the quick record sends the command the full way."""
+    root, environ = repo
+    package = root / ".venv" / "lib" / "python3.12" / "site-packages" / "plantedpkg"
+    package.mkdir()
+    (package / "keep.txt").write_text("untracked: keeps the folder when git removes its file\n", encoding="utf-8")
+    _git(root, environ, "checkout", "-q", "-b", "deep")
+    (package / "__init__.py").write_text(f"open({str(tmp_path / 'PWNED')!r}, 'w').close()\n", encoding="utf-8")
+    _git(root, environ, "add", "-f", ".venv/lib/python3.12/site-packages/plantedpkg/__init__.py")
+    _git(root, environ, "commit", "-q", "-m", "deep")
+    _git(root, environ, "checkout", "-q", "main")
+    assert package.is_dir()
+    assert not (package / "__init__.py").exists()
+    assert _corral(root, environ, "sync").returncode == 0  # the new folder: the full way, stamped again
+    assert _corral(root, environ, "sync").stderr.startswith("nothing to do")
+    _git(root, environ, "checkout", "-q", "deep")
+    assert (package / "__init__.py").is_file()
+    done = _corral(root, environ, "run", "python", "-c", "import plantedpkg")
+    assert not (tmp_path / "PWNED").exists(), done.stderr
+    assert "git rm -r --cached .venv" in done.stderr
+
+
+def test_git_is_asked_about_the_folder_a_linked_env_really_is(
+    repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """`.venv` a link to `envs/real`: git does not follow links, so the folder it points to is asked about too."""
+    from corral.services.trust import tracked_in_env
+
+    root, environ = repo
+    real = root / "envs" / "real"
+    real.mkdir(parents=True)
+    (real / "tracked.py").write_text("x = 1\n", encoding="utf-8")
+    _git(root, environ, "add", "-f", "envs/real/tracked.py")
+    _git(root, environ, "commit", "-q", "-m", "tracked")
+    link = root / "linked-env"
+    link.symlink_to(real)
+    assert tracked_in_env(link) == "real/tracked.py"
+    assert tracked_in_env(root / ".venv") is None
+
+
+def test_git_environ_drops_what_points_git_at_another_repository() -> None:
+    from corral.infra.git import git_environ
+
+    env = git_environ(
+        {"GIT_DIR": "/elsewhere/.git", "GIT_WORK_TREE": "/elsewhere", "GIT_INDEX_FILE": "x", "HOME": "/h"}
+    )
+    assert "GIT_DIR" not in env
+    assert "GIT_WORK_TREE" not in env
+    assert "GIT_INDEX_FILE" not in env
+    assert env["HOME"] == "/h"
+    assert env["GIT_OPTIONAL_LOCKS"] == "0"

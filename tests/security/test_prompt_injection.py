@@ -158,3 +158,26 @@ def test_a_hostile_prompt_given_to_corral_venv_is_refused(tmp_path: Path, enviro
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"{how}: the prompt" in done.stderr
     assert not (tmp_path / "env").exists()
+
+
+@pytest.mark.shells
+@pytest.mark.parametrize("creator", ["uv", "native"])
+def test_corral_venv_into_a_hostile_folder_name_without_a_prompt(
+    tmp_path: Path, environ: dict[str, str], creator: str
+) -> None:
+    """No prompt given: the creators take the env folder's own name, which may be hostile too."""
+    target = tmp_path / HOSTILE
+    args = ["venv", "--no-seed", "--creator", creator, "--python", str(pyenv_python("3.12")), str(target)]
+    done = _corral(environ, tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    _check_shown(_shown_prompts(target, tmp_path, environ), NEUTRAL)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("P")) == []
+
+
+def test_a_combining_accent_is_a_letter_of_the_prompt(tmp_path: Path, environ: dict[str, str]) -> None:
+    """`cafe\u0301` (macOS spells folder names so) is an ordinary prompt, not refused as a character that could run."""
+    target = tmp_path / "env"
+    args = ["venv", "--no-seed", "--python", str(pyenv_python("3.12")), str(target), "--prompt", "cafe\u0301"]
+    done = _corral(environ, tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    assert "prompt = cafe\u0301\n" in (target / "pyvenv.cfg").read_text(encoding="utf-8")

@@ -43,6 +43,7 @@ import stat
 import sys
 
 from corral import __version__
+from corral.infra.git_index import git_index_path
 
 TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
@@ -230,6 +231,9 @@ def observe(project: str, env: str, dirs: tuple[str, str, str], environ: Mapping
         if parent == folder:
             break
         folder = parent
+    index = git_index_path(project)  # a checkout rewrites it: the full way then asks git about the env's files
+    if index is not None:
+        seen.stat("git-index", index)
     seen.stat("user-config", os.path.join(config, "config.toml"))
     seen.stat("trust", os.path.join(data, "trust.json"))
     seen.stat("env", real_env)

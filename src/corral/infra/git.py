@@ -33,6 +33,30 @@ def git_command(args: Sequence[str]) -> list[str] | None:
     return [git, *(part for setting in SAFE_OVERRIDES for part in ("-c", setting)), *args]
 
 
+# What points git at another repository than the one around the folder it is asked about (`git rev-parse
+# --local-env-vars`): a hook or a shell that set GIT_DIR would make corral ask the wrong repository.
+_REPOSITORY_VARIABLES = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_GRAFT_FILE",
+    "GIT_INTERNAL_SUPER_PREFIX",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+)
+
+
 def git_environ(base: Mapping[str, str]) -> dict[str, str]:
-    """`base` plus what keeps git quiet and read-only (no prompts, no optional index writes, no pager)."""
-    return {**base, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_EXTERNAL_DIFF": ""}
+    """`base` plus what keeps git quiet and read-only (no prompts, no optional index writes, no pager).
+
+    Without the variables that point git at another repository than the one it finds from the folder.
+    """
+    env = {k: v for k, v in base.items() if k not in _REPOSITORY_VARIABLES}
+    return {**env, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_EXTERNAL_DIFF": ""}

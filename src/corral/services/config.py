@@ -262,14 +262,26 @@ def _valid(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - s
     return value
 
 
+def _prompt_safe(char: str) -> bool:
+    """True for what no shell runs or expands in a prompt.
+
+    A letter or digit (any script), a combining mark (`cafe\u0301`, as macOS spells folder names) or PROMPT_CHARS.
+    """
+    if char.isalnum() or char in PROMPT_CHARS:
+        return True
+    import unicodedata
+
+    return unicodedata.category(char) in {"Mn", "Mc"}
+
+
 def unsafe_prompt_char(prompt: str) -> str | None:
     """The first character of `prompt` that an activation script could run or expand, None when it has none."""
-    return next((c for c in prompt if not (c.isalnum() or c in PROMPT_CHARS)), None)
+    return next((c for c in prompt if not _prompt_safe(c)), None)
 
 
 def neutral_prompt(name: str) -> str:
     """`name` (a folder's, a project's) with every character `unsafe_prompt_char` would name turned into `_`."""
-    return "".join(c if c.isalnum() or c in PROMPT_CHARS else "_" for c in name)
+    return "".join(c if _prompt_safe(c) else "_" for c in name)
 
 
 def _check_prompt(prompt: str, where: str) -> None:

@@ -146,7 +146,8 @@ def _prompt(ctx: Context, target: Path, given: str | None) -> str | None:
 
     A prompt that is set (`given`, --prompt, CORRAL_PROMPT, [tool.corral] prompt) was refused by the settings when
     it holds such a character; a folder's name (`prompt = "."`, a project without [project] name) may be `x$(id)`:
-    its other characters become `_` (services.config.neutral_prompt).
+    its other characters become `_` (services.config.neutral_prompt), as does the env folder's own name, which the
+    creators take when no prompt is given (`corral venv 'x$(id)'`).
     """
     project = ctx.project
     named = ctx.settings.get("prompt", given)
@@ -157,6 +158,8 @@ def _prompt(ctx: Context, target: Path, given: str | None) -> str | None:
         prompt = named.value or (neutral_prompt(project.name) if project and target == project.env_path else None)
     if prompt == ".":  # the folder's name, which the creators would paste as it is
         prompt = neutral_prompt(os.path.basename(os.getcwd())) or None
+    if prompt is None and neutral_prompt(target.name) != target.name:  # the creators' default: the env folder's name
+        prompt = neutral_prompt(target.name) or None
     return prompt
 
 

@@ -238,19 +238,23 @@ def tracked_in_env(env: Path) -> str | None:
 
     from corral.infra.git import git_command, git_environ
 
-    if not any((folder / ".git").exists() for folder in (env.parent, *env.parent.parents)):
-        return None
-    argv = git_command(["--literal-pathspecs", "-C", str(env.parent), "ls-files", "-z", "--", env.name])
-    if argv is None:
-        return None
-    try:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, check=False, timeout=10, env=git_environ(os.environ)
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    first = done.stdout.split("\0", 1)[0] if done.returncode == 0 else ""
-    return first or None
+    # The env as named and where it really is: git does not follow a `.venv` link to the folder it tracks files in.
+    for where in dict.fromkeys((env.absolute(), Path(os.path.realpath(env)))):
+        if not any((folder / ".git").exists() for folder in (where.parent, *where.parent.parents)):
+            continue
+        argv = git_command(["--literal-pathspecs", "-C", str(where.parent), "ls-files", "-z", "--", where.name])
+        if argv is None:
+            return None
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, text=True, check=False, timeout=10, env=git_environ(os.environ)
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        first = done.stdout.split("\0", 1)[0] if done.returncode == 0 else ""
+        if first:
+            return first
+    return None
 
 
 def _moved_here(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> bool:

@@ -34,6 +34,7 @@ __all__ = [
     "STAMP_FILE",
     "clear_stamp",
     "environ_key",
+    "git_index_state",
     "is_noop",
     "locate",
     "make_stamp",
@@ -67,6 +68,14 @@ _ENV_NAMES = (
 )
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 _LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
+
+
+def git_index_state(project_root: Path) -> list[object] | None:
+    """[path, fingerprint] of the git index of the work tree around the project (None outside one)."""
+    from corral.infra.git_index import git_index_path
+
+    index = git_index_path(str(project_root))
+    return None if index is None else [index, fingerprint(index)]
 
 
 def python_pins(project_root: Path) -> list[list[object]]:
@@ -196,6 +205,7 @@ def make_stamp(
         "lock_fresh": lock_fresh,
         "pyproject": {"path": str(pyproject), "stat": fingerprint(pyproject)} if pyproject else None,
         "python_pins": python_pins(pyproject.parent) if pyproject else [],
+        "git_index": git_index_state(pyproject.parent) if pyproject else None,
         "user_config": {"path": str(user_config), "stat": fingerprint(user_config)} if user_config else None,
         "selection": selection_key,
         "engine": engine,
@@ -241,7 +251,7 @@ def _maybe_partial_writes(root: Path) -> bool:
         return False
 
 
-def is_noop(  # noqa: PLR0911, C901 - one early exit per input checked
+def is_noop(  # noqa: PLR0911, PLR0912, C901 - one early exit per input checked
     *,
     env: Path,
     lock_path: Path,
@@ -286,6 +296,8 @@ def is_noop(  # noqa: PLR0911, C901 - one early exit per input checked
             return False
     elif recorded.get("path") != str(pyproject) or fingerprint(pyproject) != recorded.get("stat"):
         return False
+    if stamp.get("git_index") != (git_index_state(pyproject.parent) if pyproject else None):
+        return False  # a checkout, pull or reset: git may have written files into the env (services.trust)
     if stamp.get("python_pins") != (python_pins(pyproject.parent) if pyproject else []):
         return False  # a new pin: the env may have to be rebuilt on another Python (services.stale_env)
     config = stamp.get("user_config")
