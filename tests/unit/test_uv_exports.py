@@ -19,7 +19,7 @@ def entry(name: str, version: str, marker: str | None = None, *, multiline: bool
     if marker:
         lines.append(f'marker = "{marker}"')
     lines += [
-        'index = "https://pypi.org/simple"',
+        'index = "https://index.example/simple"',
         f"sdist = {sdist}",
         f"wheels = [\n    {wheel},\n]" if multiline else f"wheels = [{wheel}]",
     ]
@@ -69,7 +69,9 @@ def test_light_reads_merge_into_the_lock_full_parses_give() -> None:
 
 def test_an_export_in_another_shape_is_parsed_whole() -> None:
     seen = {("alpha", "1.0", "index")}
-    odd = 'lock-version = "1.0"\n[[packages]]\nversion = "1.0"\nname = "alpha"\nindex = "https://pypi.org/simple"\n'
+    odd = (
+        'lock-version = "1.0"\n[[packages]]\nversion = "1.0"\nname = "alpha"\nindex = "https://index.example/simple"\n'
+    )
     assert export_packages(odd, seen) == tomllib.loads(odd)["packages"]
 
 
@@ -85,7 +87,7 @@ resolution-markers = [
 [[package]]
 name = "alpha"
 version = "1.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 dependencies = [
     { name = "beta", marker = "sys_platform == 'win32' or extra == ']'" },
     { name = "Gamma_Two", extra = ["fast"] },
@@ -104,7 +106,7 @@ slow = [{ name = "epsilon" }]
 [[package]]
 name = "beta"
 version = "2.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 dependencies = [{ name = "delta" }]
 wheels = [{ url = "https://files.example/beta-2.0-py3-none-any.whl", hashes = { sha256 = "x" } }]
 
@@ -130,7 +132,7 @@ dev = [{ name = "zeta" }]
 [[package]]
 name = "delta"
 version = "3.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 """
 
 
