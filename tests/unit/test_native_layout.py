@@ -11,7 +11,7 @@ import os
 import pytest
 
 from corral.core.interpreter import InterpreterInfo
-from corral.creators.native import Layout, NativeCreator, plan_layout
+from corral.creators.native import Layout, NativeCreator, env_path_literal, plan_layout
 
 WIN = InterpreterInfo(
     path="C:\\Python312\\python.exe",
@@ -133,13 +133,47 @@ def test_prompt_and_path_are_escaped_as_uv_does() -> None:
     files = _files(layout)
     assert layout.cfg.endswith(b"include-system-site-packages = true\nprompt = " + prompt.encode() + b"\n")
     assert b"VIRTUAL_ENV='/w/it'\"'\"'s'" in files["bin/activate"]
-    assert b"const virtual_env = '/w/it'\"'\"'s'" in files["bin/activate.nu"]
+    assert b"const virtual_env = \"/w/it's\"" in files["bin/activate.nu"], "a nushell '...' cannot hold a quote"
     assert b'@for %%i in ("/w/it\'s") do @set "VIRTUAL_ENV=%%~fi"' in files["bin/activate.bat"], "uv: the path as it is"
     assert (
         b'self.embedded_virtual_prompt = b"it\\\'s \\"q\\" \\xc3\\xa9\\\\".decode("utf-8")' in files["bin/activate.xsh"]
     )
     assert b'self.embedded_bin_name = __import__("os").fsdecode(b"bin")' in files["bin/activate.xsh"]
     assert f'VIRTUAL_ENV_PROMPT="{prompt}"'.encode() in files["bin/activate"]
+
+
+@pytest.mark.parametrize("where", ["C:\\Users\\o'b !c %PATH% ü^&\\proj\\.venv", "C:\\100%\\e"])
+def test_activate_bat_holds_the_path_with_percent_signs_doubled(where: str) -> None:
+    files = _files(plan_layout(WIN, where, prompt=None, system_site_packages=False, uv_version="0.13.9", windows=True))
+    bat = files["Scripts/activate.bat"].decode("utf-8")
+    doubled = where.replace("%", "%%")
+    assert f'@for %%i in ("{doubled}") do @set "VIRTUAL_ENV=%%~fi"\r\n' in bat
+    # `%NAME%` is the one expansion cmd makes between a script's double quotes (no delayed expansion here): every
+    # `%` of the path is doubled, which cmd reads back as one
+    assert "EnableDelayedExpansion".lower() not in bat.lower()
+    # activate.ps1, activate.xsh and activate_this.py find the env from their own location: no path is written there
+    for name in ("Scripts/activate.ps1", "Scripts/activate.xsh", "Scripts/activate_this.py"):
+        text = files[name].decode("utf-8")
+        assert where not in text
+        assert env_path_literal("bat", where) not in text
+
+
+def test_each_shell_reads_its_path_word_back_as_the_path() -> None:
+    """The quoting rules of each shell's word, applied backwards, give the path (the real shells: tests/shells)."""
+    where = "/w/a 'q !b \"d $x `t` \\s \\\\d \\' ü %P%"
+    assert env_path_literal("sh", where) == "'" + where.replace("'", "'\"'\"'") + "'"  # uv's word, right in sh
+    csh = env_path_literal("csh", where)
+    assert "!" not in csh.replace("\\!", "")  # every `!` escaped, else csh reads a history event
+    assert csh.replace("\\!", "!") == env_path_literal("sh", where)
+    fish = env_path_literal("fish", where)
+    assert fish[0] == fish[-1] == "'"
+    assert fish[1:-1].replace("\\\\", "\0").replace("\\'", "'").replace("\0", "\\") == where
+    nu = env_path_literal("nu", where)
+    assert nu[0] == nu[-1] == '"'
+    assert nu[1:-1].replace("\\\\", "\0").replace('\\"', '"').replace("\0", "\\") == where
+    # where uv's word is right, it is kept: the scripts stay uv's byte for byte
+    assert {env_path_literal(shell, "/w/it's") for shell in ("sh", "csh", "fish")} == {"'/w/it'\"'\"'s'"}
+    assert env_path_literal("nu", "/w/plain") == "'/w/plain'"
 
 
 @pytest.mark.skipif(os.name == "nt", reason="the refusal on other platforms")

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.protocols import CreateRequest
 
-__all__ = ["Layout", "NativeCreator", "plan_layout"]
+__all__ = ["Layout", "NativeCreator", "env_path_literal", "plan_layout", "repair_activators"]
 
 _TEMPLATES = Path(__file__).with_name("uv_layout")
 # uv's activators, in the order uv writes them; `.in` marks the Python files (kept out of linters' sight).
@@ -47,6 +47,14 @@ _ACTIVATORS: tuple[tuple[str, str], ...] = (
     ("pydoc.bat", "pydoc.bat"),
     ("activate_this.py", "activate_this.py.in"),
 )
+# The activators that hold the env's path, and whose quoting `env_path_literal` writes it in.
+_ACTIVATOR_SHELLS = {
+    "activate": "sh",
+    "activate.csh": "csh",
+    "activate.fish": "fish",
+    "activate.nu": "nu",
+    "activate.bat": "bat",
+}
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55"
 _OLDEST = (3, 7)
 _NO_DISTUTILS_PATCH = (3, 10)  # uv writes _virtualenv.py/.pth (a distutils hook for old pips) below 3.10
@@ -71,6 +79,69 @@ class Layout:
 def _posix_single_quotes(text: str) -> str:
     """The `escape_posix_for_single_quotes` of uv."""
     return text.replace("'", "'\"'\"'")
+
+
+def env_path_literal(shell: str, location: str) -> str:
+    """The env's path as a quoted word of `shell` ("sh", "csh", "fish", "nu" or "bat"), as its activator holds it.
+
+    uv's own word wherever it reads back as `location` (so the scripts stay uv's byte for byte), a correct one where
+    it does not: uv puts the POSIX single-quote escape in every script, which csh reads a `!` of as a history event,
+    fish a backslash of as an escape, and nushell a `'` of as the string's end; cmd expands a `%` in activate.bat.
+    """
+    if shell == "bat":
+        return location.replace("%", "%%")  # inside the script's own double quotes; a Windows path has no `"`
+    uv_word = _uv_word(shell, location)
+    if shell == "csh" and "!" in location:
+        return uv_word.replace("!", "\\!")  # `\!` is a plain `!` to csh, even between single quotes
+    if shell == "fish" and "\\" in location:
+        return "'" + location.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if shell == "nu" and "'" in location:  # a nushell '...' has no escapes; "..." has backslash escapes only
+        return '"' + location.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return uv_word
+
+
+# Where each activator of uv holds the env's path: the text on either side of the quoted word on that line.
+_PATH_LINES: tuple[tuple[str, str, str, str], ...] = (
+    ("activate.csh", "csh", "setenv VIRTUAL_ENV ", ""),
+    ("activate.fish", "fish", "set -gx VIRTUAL_ENV ", ""),
+    ("activate.nu", "nu", "    const virtual_env = ", ""),
+    ("activate.bat", "bat", '@for %%i in ("', '") do @set "VIRTUAL_ENV=%%~fi"'),
+)
+_MISQUOTED_BY_UV = frozenset("!\\'%")  # the characters some activator of uv spells wrongly (`env_path_literal`)
+
+
+def repair_activators(env: Path, bin_name: str = "bin") -> None:
+    """Rewrite the path line of the activators `uv venv` wrote into `env` where uv's quoting misreads the path.
+
+    Nothing is read unless the env's path holds a character uv misquotes for some shell; a line is rewritten only
+    when its word reads back as the env's own path (so a second pass, or a script that is not uv's, is left as it is).
+    """
+    from corral.infra.fs import atomic_write_bytes
+
+    locations = {os.path.abspath(env), os.path.realpath(env)}
+    if not any(_MISQUOTED_BY_UV.intersection(location) for location in locations):
+        return
+    for name, shell, head, tail in _PATH_LINES:
+        path = Path(env, bin_name, name)
+        try:
+            lines = path.read_bytes().decode("utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for i, line in enumerate(lines):
+            body = line.rstrip("\r")
+            if not (body.startswith(head) and body.endswith(tail)):
+                continue
+            word = body[len(head) : len(body) - len(tail)]
+            location = next((loc for loc in locations if _uv_word(shell, loc) == word), None)
+            if location is not None and env_path_literal(shell, location) != word:
+                lines[i] = head + env_path_literal(shell, location) + tail + line[len(body) :]
+                atomic_write_bytes(path, "\n".join(lines).encode("utf-8"))
+            break
+
+
+def _uv_word(shell: str, location: str) -> str:
+    """The word `uv venv` writes for the env's path into the activator of `shell`."""
+    return location if shell == "bat" else f"'{_posix_single_quotes(location)}'"
 
 
 def _escape_ascii(data: bytes) -> str:
@@ -111,9 +182,8 @@ def _activator(
     name: str, source: str, *, location: str, prompt: str, bin_name: str, relative: str, windows: bool
 ) -> bytes:
     sep = ";" if windows else ":"
-    virtual_env = location if name == "activate.bat" else _posix_single_quotes(location)  # as uv 0.13.9 writes them
-    if name == "activate.nu":
-        virtual_env = f"'{virtual_env}'"
+    shell = _ACTIVATOR_SHELLS.get(name)
+    virtual_env = "" if shell is None else env_path_literal(shell, location)
     shown_prompt = f'b"{_escape_ascii(prompt.encode())}".decode("utf-8")' if name == "activate.xsh" else prompt
     if name == "activate.xsh":
         shown_bin = (
@@ -125,7 +195,8 @@ def _activator(
         shown_bin = bin_name
     text = (
         _template(source)
-        .replace("{{ VIRTUAL_ENV_DIR }}", virtual_env)
+        .replace("'{{ VIRTUAL_ENV_DIR }}'", virtual_env)  # sh, csh, fish: the word replaces uv's quotes too
+        .replace("{{ VIRTUAL_ENV_DIR }}", virtual_env)  # nu (a whole word), bat (between the script's quotes)
         .replace("{{ BIN_NAME }}", shown_bin)
         .replace("{{ VIRTUAL_PROMPT }}", shown_prompt)
         .replace("{{ PATH_SEP }}", sep)

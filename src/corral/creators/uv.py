@@ -28,6 +28,13 @@ class UvCreator:
         return None
 
     def create(self, request: CreateRequest) -> None:
+        """`_run_uv`, then the path line of uv's activators fixed where uv misquotes the env's path."""
+        from corral.creators.native import repair_activators
+
+        self._run_uv(request)
+        repair_activators(request.dest)
+
+    def _run_uv(self, request: CreateRequest) -> None:
         """Run uv venv; seed pip (plus setuptools/wheel below 3.12) unless told not to.
 
         Seeding needs pip from an index. To stay fast and work offline, try uv's cache first
