@@ -39,30 +39,15 @@ def fast_path(args: argparse.Namespace) -> int | None:
     import os
     import time
 
-    from corral.core.lock_fingerprint import LOCK_FILE
-    from corral.infra.paths import CorralPaths
-    from corral.services.lock_stamp import unchanged
-    from corral.services.sync.stamp import locate
+    from corral.cli.lock_quick import unchanged_report
 
     started = time.monotonic()
-    found = locate(Path(args.directory).absolute() if args.directory else Path.cwd())
-    if found is None:
-        return None
-    pyproject, env = found
-    stamp = unchanged(CorralPaths.from_environment(), pyproject=pyproject, env=env, environ=os.environ)
-    if stamp is None:
+    start = Path(args.directory).absolute() if args.directory else Path.cwd()
+    report = unchanged_report(start, os.environ, started)
+    if report is None:
         return None
     from corral.render.output import Output
 
-    report = {
-        "path": str(pyproject.parent / LOCK_FILE),
-        "written": False,
-        "packages": stamp["packages"],
-        "added": [],
-        "removed": [],
-        "updated": [],
-        "seconds": round(time.monotonic() - started, 3),
-    }
     return _show(report, args, Output(quiet=args.quiet, verbose=args.verbose))
 
 
