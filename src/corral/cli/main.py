@@ -342,11 +342,13 @@ def _os_error_message(err: OSError) -> str:
 def run() -> None:
     """Console-script entry point."""
     from corral.cli.quick import ensure_std_streams
+    from corral.cli.streams import guard_streams, unwritten
 
     ensure_std_streams()
+    guard_streams()  # output that cannot be written is no crash (cli.streams)
     try:
         code = main()
         sys.stdout.flush()  # here, not at exit, so a reader that left early is seen (and not reported)
     except BrokenPipeError:
         code = _quiet_broken_pipe()
-    sys.exit(code)
+    sys.exit(unwritten(code))
