@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +85,8 @@ class CachedProber:
             else:
                 results[p] = hit
         if misses:
+            from concurrent.futures import ThreadPoolExecutor  # ~1 ms to import: only when a probe has to run
+
             workers = min(8, (os.cpu_count() or 2) * 2, len(misses))
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 results.update(zip(misses, pool.map(self._probe_or_none, misses), strict=True))

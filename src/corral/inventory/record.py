@@ -7,7 +7,6 @@ is all a throwaway-env service needs; `touch(paths, path)` on every reuse keeps 
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from pathlib import Path
@@ -22,7 +21,13 @@ if TYPE_CHECKING:
 
 __all__ = ["forget", "known", "note_python", "register_env", "touch", "try_register_env"]
 
-_log = logging.getLogger("corral.inventory")
+
+
+def _warn(message: str, *args: object) -> None:
+    """A warning under `corral.inventory` (logging imported only then: ~2 ms the env-creating paths do not pay)."""
+    import logging
+
+    logging.getLogger("corral.inventory").warning(message, *args)
 
 
 def register_env(
@@ -86,7 +91,7 @@ def try_register_env(paths: CorralPaths, **fields: Any) -> bool:  # noqa: ANN401
     try:
         register_env(paths, **fields)
     except Exception as err:  # noqa: BLE001 - any inventory problem is only worth a warning here
-        _log.warning(
+        _warn(
             "could not record %s in corral's inventory (%s); `corral envs scan` will find it", fields.get("path"), err
         )
         return False
@@ -104,7 +109,7 @@ def note_python(
         with Store.open(paths) as store:
             return store.set_versions([(os.fspath(path), version, os.fspath(interpreter) if interpreter else None)]) > 0
     except Exception as err:  # noqa: BLE001 - any inventory problem is only worth a warning here
-        _log.warning("could not record %s's new Python in corral's inventory (%s)", path, err)
+        _warn("could not record %s's new Python in corral's inventory (%s)", path, err)
         return False
 
 

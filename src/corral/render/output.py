@@ -8,6 +8,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
+    from logging import LogRecord
+    from types import ModuleType
+
     from corral.render.progress import Progress
 
 __all__ = ["JSON_SCHEMA_VERSION", "Output", "error_code", "one_line", "split_fix", "terminal_safe"]
@@ -173,11 +178,22 @@ def split_fix(message: str) -> tuple[str, str | None]:
 
 
 def attach_logging(out: Output) -> None:
-    """Send warnings logged under `corral.*` (and debug detail at -v) to `out`."""
-    import logging
+    """Send warnings logged under `corral.*` (and debug detail at -v) to `out`.
 
-    class _ToOutput(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
+    The everyday paths (sync, run, add) log nothing and `logging` costs ~2 ms to import: until something imports
+    it, a finder at the head of `sys.meta_path` waits for that import and attaches the handler as it completes.
+    """
+    sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, _AttachOnImport)]
+    logging = sys.modules.get("logging")
+    if logging is None:
+        sys.meta_path.insert(0, _AttachOnImport(out))
+    else:
+        _attach(out, logging)
+
+
+def _attach(out: Output, logging: ModuleType) -> None:
+    class _ToOutput(logging.Handler):  # type: ignore[name-defined,misc]
+        def emit(self, record: LogRecord) -> None:
             text = record.getMessage()
             if record.levelno >= logging.WARNING:
                 out.warn(text)
@@ -188,6 +204,50 @@ def attach_logging(out: Output) -> None:
     logger.handlers[:] = [_ToOutput()]
     logger.setLevel(logging.DEBUG if out.verbose else logging.WARNING)
     logger.propagate = False
+
+
+class _AttachOnImport:
+    """A meta-path finder that finds nothing itself, but attaches the handler once `logging` is imported.
+
+    The finders after it find and run `logging`; it leaves `sys.meta_path` then, and the module's spec and
+    loader are the real ones.
+    """
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+
+    def find_spec(self, name: str, path: Sequence[str] | None, target: ModuleType | None = None) -> ModuleSpec | None:
+        """None for every module but `logging`; for it, the spec the next finders give, run through `_ThenAttach`."""
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None and spec.loader is not None:
+                spec.loader = _ThenAttach(spec.loader, self.out)
+                return spec  # type: ignore[no-any-return]
+        return None
+
+
+class _ThenAttach:
+    """The loader of `logging`, then `_attach`; puts the real loader back in the module's spec as it runs it."""
+
+    def __init__(self, loader: Loader, out: Output) -> None:
+        self.loader = loader
+        self.out = out
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        """What the real loader creates."""
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Run the module, then attach the handler."""
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        module.__loader__ = self.loader
+        self.loader.exec_module(module)
+        _attach(self.out, module)
 
 
 def human_size(size: int | None) -> str:
