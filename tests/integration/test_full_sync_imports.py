@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 W = "py2.py3-none-any.whl"
-# imported only for what this path never does: probe an interpreter (threads), log a warning, ask `uv.find_uv_bin`
-RARE = ("concurrent.futures", "logging", "uv", "sysconfig")
+# imported only for what this path never does: probe an interpreter (threads), log a warning, ask `uv.find_uv_bin`,
+# size the terminal for a help text (argparse's formatter), make a temporary file with tempfile (both import shutil)
+RARE = ("concurrent.futures", "logging", "uv", "sysconfig", "shutil", "tempfile")
 
 
 def _sync(root: Path) -> subprocess.CompletedProcess[str]:

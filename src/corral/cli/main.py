@@ -14,7 +14,7 @@ from corral import __version__
 
 TYPE_CHECKING = False  # typing itself costs ~2.5 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
     from corral.render.output import Output
 
@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "__complete": ("complete_cmd", "(internal) the values a completion script asks for: groups, extras, kernels"),
 }
 HIDDEN = frozenset({"hook-eval", "__complete"})  # run by corral's own shell code; not in help or completion
+_CHECK_WIDTH = 80  # the formatter argparse checks an option's metavar with never prints
 
 _EXIT_INTERRUPTED = 130
 _EXIT_INTERNAL = 70
@@ -71,8 +72,25 @@ class _Refused(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse that hands its usage errors to _main (so `--json` can answer with the error envelope)."""
 
+    _adding = False
+
     def error(self, message: str) -> NoReturn:
         raise _Refused(self, message)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # noqa: ANN401 - argparse's own signature
+        """argparse's, but its check of the option's metavar gets a formatter of a fixed width (see _get_formatter)."""
+        self._adding = True
+        try:
+            return super().add_argument(*args, **kwargs)
+        finally:
+            self._adding = False
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse builds a formatter for every option added, only to check its metavar; asking the terminal's
+        # width each time (and importing shutil for it) costs a command ~2 ms. Help and usage get the real width.
+        if self._adding:
+            return self.formatter_class(prog=self.prog, width=_CHECK_WIDTH)  # type: ignore[call-arg] # argparse's all take it
+        return super()._get_formatter()
 
 
 class _TopParser(_Parser):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,6 +143,8 @@ def check_lines(lines: Sequence[str]) -> None:
 
 @contextlib.contextmanager
 def _temp_file(prefix: str, suffix: str, text: str) -> Iterator[Path]:
+    import tempfile  # with shutil ~1.5 ms, for the pip engine only: uv reads its lines on stdin
+
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

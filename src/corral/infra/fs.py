@@ -9,9 +9,9 @@ the folder the caller names as `root` (a project): a repository may ship `pyproj
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
-import tempfile
 import threading
 from pathlib import Path
 from typing import Final
@@ -140,7 +140,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> 
     mode = new_file_mode(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=atomic_prefix(target.name), suffix=ATOMIC_SUFFIX)
+        fd, tmp = _new_temp(target.parent, atomic_prefix(target.name), ATOMIC_SUFFIX)
     except OSError as err:  # name the file the caller wanted written, not a temporary one
         raise type(err)(err.errno, err.strerror, str(path)) from err
     try:
@@ -162,6 +162,33 @@ def atomic_write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> 
             raise type(err)(err.errno, err.strerror, str(path)) from err
         raise
     return target
+
+
+_TEMP_CHARS: Final = "abcdefghijklmnopqrstuvwxyz0123456789_"  # tempfile's: markers.PARTIAL_WRITE_RE knows them
+_TEMP_FLAGS: Final = (
+    os.O_RDWR
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _new_temp(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """`tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)` without importing tempfile (and shutil, ~1.5 ms).
+
+    The same file: PREFIX + 8 random characters of tempfile's alphabet + SUFFIX, created exclusively (a file or a
+    link already there is never opened), mode 0600, opened for reading and writing.
+    """
+    for _ in range(100):
+        name = "".join(_TEMP_CHARS[byte % len(_TEMP_CHARS)] for byte in os.urandom(8))
+        path = os.path.abspath(os.path.join(folder, f"{prefix}{name}{suffix}"))
+        try:
+            return os.open(path, _TEMP_FLAGS, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
 
 
 def atomic_write_text(path: Path, text: str, *, root: Path | None = None) -> Path:
