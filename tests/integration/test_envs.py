@@ -30,7 +30,7 @@ def _json(result: Any) -> Any:
 
 
 def _listed(corral: Any, cwd: Path) -> dict[str, dict[str, Any]]:
-    return {e["path"]: e for e in _json(corral("envs", "list", "--json", cwd=cwd))["envs"]}
+    return {e["path"]: e for e in _json(corral("envs", "list", "--json", "--wait", cwd=cwd))["envs"]}
 
 
 def _corral_venv(corral: Any, dest: Path, cwd: Path) -> Path:
@@ -118,7 +118,7 @@ def test_scan_finds_plain_venv_virtualenv_and_conda_env_read_only(corral: Any, t
     assert (plain / "pyvenv.cfg").read_bytes() == cfg_before
     assert not (plain / "corral-env.json").exists()
     # and listed with health and sizes (total = sum of the unique sizes)
-    data = _json(corral("envs", "list", "--json", "--sort", "size", cwd=tmp_path))
+    data = _json(corral("envs", "list", "--json", "--wait", "--sort", "size", cwd=tmp_path))
     by_path = {e["path"]: e for e in data["envs"]}
     assert {by_path[str(p)]["health"] for p in (plain, venv2, conda)} == {"ok"}
     assert by_path[str(area / "mine")]["source"] == "corral"  # the scan did not overwrite corral's record

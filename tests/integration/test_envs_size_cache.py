@@ -45,7 +45,7 @@ def _settled() -> None:
 
 
 def _row(corral: Any, cwd: Path, env: Path, *extra: str) -> dict[str, Any]:
-    result = corral("envs", "list", "--json", *extra, cwd=cwd)
+    result = corral("envs", "list", "--json", "--wait", *extra, cwd=cwd)
     assert result.exit_code == 0, result.stderr
     rows: dict[str, dict[str, Any]] = {e["path"]: e for e in json.loads(result.stdout)["data"]["envs"]}
     return rows[str(env)]

@@ -37,7 +37,7 @@ def corral(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def listed(cwd: Path) -> tuple[dict[str, dict[str, Any]], str]:
     """`corral envs list --json`: {path: record}, and what it said on stderr."""
-    done = corral(cwd, "envs", "list", "--json")
+    done = corral(cwd, "envs", "list", "--json", "--wait")
     assert done.returncode == 0, done.stderr
     return {e["path"]: e for e in json.loads(done.stdout)["data"]["envs"]}, done.stderr
 

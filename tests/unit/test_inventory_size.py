@@ -113,3 +113,35 @@ def test_a_cached_size_is_used_until_an_install_changes_site_packages(
     again, cached = size_cache.SizeCache(path).footprint(env)
     assert not cached
     assert again.private > measured.private
+
+
+def test_a_walk_past_its_deadline_stops_and_counts_nothing(tmp_path: Path) -> None:
+    import time
+
+    import pytest
+
+    env = _site_env(tmp_path / "env")
+    with pytest.raises(TimeoutError):
+        walk_footprint(env, deadline=time.monotonic() - 1)
+    assert walk_footprint(env, deadline=time.monotonic() + 60)[0].private == walk_footprint(env)[0].private
+
+
+def test_a_save_keeps_what_another_process_measured_meanwhile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(size_cache, "_TICK", -1.0)  # the test's envs are made within the file system's clock tick
+    one, two = str(_site_env(tmp_path / "one")), str(_site_env(tmp_path / "two"))
+    path = tmp_path / "cache" / size_cache.CACHE_NAME
+    # given a listing that read the (empty) cache, and a background process that measures `one` and saves
+    listing = size_cache.SizeCache(path)
+    background = size_cache.SizeCache(path)
+    measured_one, _ = background.footprint(one)
+    background.save()
+    # when the listing measures only `two` and saves (keeping both envs)
+    measured_two, _ = listing.footprint(two)
+    listing.save({one, two})
+    # then the file holds both, each as its walk found it
+    again = size_cache.SizeCache(path)
+    assert again.footprint(one) == (measured_one, True)
+    assert again.footprint(two) == (measured_two, True)
+    # and a listing that keeps only `two` drops `one`
+    size_cache.SizeCache(path, refresh=True).save({two})
+    assert size_cache.SizeCache(path).footprint(one)[1] is False

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from corral.services.envs import GcPlan, Listing
 
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
+# seconds `envs list` spends measuring sizes the cache does not hold before it shows the rest as not measured yet
+# (and measures them in the background); CORRAL_SIZE_BUDGET overrides it ("inf": wait for every size)
+_BUDGET = 0.5
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +30,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ls.add_argument(
         "--refresh",
         action="store_true",
-        help="measure every env's size again (sizes are cached until an install, uninstall or sync changes the env)",
+        help="measure every env's size again and wait for all (sizes are cached until an install, uninstall or "
+        "sync changes the env)",
+    )
+    ls.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for every size not in the cache (by default a listing measures for a moment and leaves the rest "
+        "to a background process for the next one)",
     )
     scan = sub.add_parser("scan", help="find envs made by any tool and add them to the inventory (read-only)")
     scan.add_argument(
@@ -89,12 +99,32 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.render.output import human_size
     from corral.services.envs import list_envs
 
-    listing: Listing = list_envs(ctx, sort=args.sort, refresh=args.refresh)
+    wait = args.wait or args.refresh
+
+    def progress(known: int, total: int) -> None:
+        out.info(f"measuring sizes: {known} of {total} envs")
+
+    listing: Listing = list_envs(
+        ctx,
+        sort=args.sort,
+        refresh=args.refresh,
+        budget=None if wait else _budget(ctx),
+        background=not wait,
+        progress=progress,
+    )
     for path in listing.forgotten:
         out.info(f"forgot {path}: the folder is gone")
     now = time.time()
     if args.json:
-        out.json("envs list", {"envs": [r.to_dict(now) for r in listing.rows], "total": listing.total})
+        out.json(
+            "envs list",
+            {
+                "envs": [r.to_dict(now) for r in listing.rows],
+                "total": listing.total,
+                "unmeasured": listing.unmeasured,
+                "measuring": listing.measuring,
+            },
+        )
         return 0
     if not listing.rows:
         out.info(
@@ -114,16 +144,44 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         ]
         for r in listing.rows
     ]
+    measured = f" in the {len(rows) - listing.unmeasured} measured" if listing.unmeasured else ""
     out.table(
         ["PATH", "KIND", "PYTHON", "PROJECT", "SIZE", "LAST USED", "HEALTH"],
         rows,
-        footer=f"{len(rows)} env{'s' if len(rows) != 1 else ''}, {human_size(listing.total)} on disk "
+        footer=f"{len(rows)} env{'s' if len(rows) != 1 else ''}, {human_size(listing.total)} on disk{measured} "
         "(files shared by hard links counted once)" + _cached_note(listing, now),
     )
+    if listing.unmeasured:
+        out.info(_unmeasured_note(listing))
     for row in listing.rows:
         if row.health != "ok" and row.reason:
             out.info(f"{tilde(row.record.path, home)}: {row.health}: {row.reason}")
     return 0
+
+
+def _budget(ctx: Context) -> float | None:
+    """Seconds a listing may spend measuring sizes (None: no limit)."""
+    text = ctx.environ.get("CORRAL_SIZE_BUDGET", "").strip()
+    try:
+        value = float(text) if text else _BUDGET
+    except ValueError:
+        from corral.errors import UsageError
+
+        msg = f"CORRAL_SIZE_BUDGET={text!r} is not a number of seconds; write one (0.5, or inf to wait) or unset it"
+        raise UsageError(msg) from None
+    return None if value == float("inf") else max(0.0, value)
+
+
+def _unmeasured_note(listing: Listing) -> str:
+    """The line that says which sizes are missing from the listing and how to get them."""
+    count = listing.unmeasured
+    envs = f"{count} env{'s' if count != 1 else ''}"
+    then = (
+        "measuring them in the background for the next listing; `corral envs list --wait` waits for them"
+        if listing.measuring
+        else "`corral envs list --wait` measures them"
+    )
+    return f"sizes of {envs} not measured yet (? in SIZE, not in the total): {then}"
 
 
 def _cached_note(listing: Listing, now: float) -> str:

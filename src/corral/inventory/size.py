@@ -101,12 +101,14 @@ class Footprint:
 
 
 def walk_footprint(
-    root: Path | str, linked: dict[tuple[int, int], int] | None = None
+    root: Path | str, linked: dict[tuple[int, int], int] | None = None, *, deadline: float | None = None
 ) -> tuple[Footprint, dict[str, Inodes]]:
     """Walk `root` (symlinks not followed) into a footprint and the inodes of its groups, by digest.
 
     `linked` remembers (st_dev, st_ino) -> bytes of the hard-linked files seen by earlier walks of the same
-    listing, so a file another env links is not stat-ed again (as in SizeCounter).
+    listing, so a file another env links is not stat-ed again (as in SizeCounter); walks in several threads may
+    share it. `deadline` (a time.monotonic() value): TimeoutError when the walk is still going then (checked
+    before each folder; what was counted so far is dropped).
     """
     started = time.time()
     walk = _Walk({} if linked is None else linked)
@@ -115,6 +117,9 @@ def walk_footprint(
     except OSError:
         return Footprint(0, 0, (), started), {}
     while stack:
+        if deadline is not None and time.monotonic() > deadline:
+            msg = f"{os.fspath(root)} was not measured in time"
+            raise TimeoutError(msg)
         stack.extend(walk.folder(*stack.pop()))
     named, pool = _named(walk.groups)
     return Footprint(walk.private, walk.files, named, started), pool

@@ -83,36 +83,60 @@ def identity(root: str) -> Identity:
 
 
 class SizeCache:
-    """Footprints by real path, read from and saved to one cache file; `refresh` ignores what the file holds."""
+    """Footprints by real path, read from and saved to one cache file; `refresh` ignores what the file holds.
+
+    `lookup` and `measure` may run in several threads at once (a listing measures envs in parallel).
+    """
 
     def __init__(self, path: Path, *, refresh: bool = False) -> None:
         self.path = path
         self._entries: dict[str, tuple[Identity, Footprint]] = {}
         self.pool: dict[str, Inodes] = {}
         self._linked: dict[tuple[int, int], int] = {}
+        self._walked: set[str] = set()
         self._dirty = refresh
         if not refresh:
             self._load()
 
     def footprint(self, real: str) -> tuple[Footprint, bool]:
         """The footprint of the env at real path `real`, and True when it came from the cache (no walk)."""
-        now = identity(real)  # before the walk: a change while walking shows up as a mismatch next time
+        now, known = self.lookup(real)
+        if known is not None:
+            return known, True
+        return self.measure(real, now), False
+
+    def lookup(self, real: str) -> tuple[Identity, Footprint | None]:
+        """The stat identity of the env at `real` now, and the cached footprint it vouches for (None: walk it)."""
+        now = identity(real)
         known = self._entries.get(real)
         if known is not None and known[0] == now and not _racy(now, known[1].measured_at):
-            return known[1], True
-        footprint, pool = walk_footprint(real, self._linked)
-        self._entries[real] = (now, footprint)
-        self.pool.update(pool)
-        self._dirty = True
-        return footprint, False
+            return now, known[1]
+        return now, None
 
-    def save(self, keep: set[str]) -> None:
-        """Write the entries of the envs in `keep` (real paths), when anything changed since the file was read."""
-        dropped = self._entries.keys() - keep
+    def measure(self, real: str, ident: Identity, *, deadline: float | None = None) -> Footprint:
+        """Walk the env at `real` and keep its footprint under `ident`; TimeoutError if still walking at `deadline`.
+
+        `ident` is taken before the walk, so a change while walking shows up as a mismatch next time.
+        """
+        footprint, pool = walk_footprint(real, self._linked, deadline=deadline)
+        self.pool.update(pool)
+        self._entries[real] = (ident, footprint)
+        self._walked.add(real)
+        self._dirty = True
+        return footprint
+
+    def save(self, keep: set[str] | None = None) -> None:
+        """Write the entries of the envs in `keep` (real paths; None: all) if anything changed since the file was read.
+
+        What another process wrote meanwhile (a background measurement, another listing) is kept for the envs this
+        one did not walk, when it was measured later than what this one read.
+        """
+        dropped = set() if keep is None else self._entries.keys() - keep
         for real in dropped:
             del self._entries[real]
         if not (self._dirty or dropped):
             return
+        self._merge(keep)
         used = {digest for _, footprint in self._entries.values() for digest, _ in footprint.groups}
         data = {
             "schema": _SCHEMA,
@@ -137,6 +161,19 @@ class SizeCache:
             else:
                 atomic_write_bytes(self.path, payload)
         self._dirty = False
+
+    def _merge(self, keep: set[str] | None) -> None:
+        """Take the file's newer entries for the envs this cache did not walk (and may keep)."""
+        if not os.path.lexists(self.path):
+            return
+        disk = SizeCache(self.path)
+        for real, (ident, footprint) in disk._entries.items():
+            if real in self._walked or (keep is not None and real not in keep):
+                continue
+            mine = self._entries.get(real)
+            if mine is None or mine[1].measured_at < footprint.measured_at:
+                self._entries[real] = (ident, footprint)
+                self.pool.update((digest, disk.pool[digest]) for digest, _ in footprint.groups)
 
     def _load(self) -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
     from corral.inventory.health import DriftCheck
     from corral.inventory.scan import FoundEnv, Progress
+    from corral.inventory.size import Footprint
+    from corral.inventory.size_cache import SizeCache
     from corral.services.context import Context
 
 __all__ = [
@@ -58,6 +61,7 @@ class EnvRow:
     exclusive: int | None
     size_cached: bool | None = None
     size_measured_at: float | None = None
+    size_status: str | None = None
 
     def to_dict(self, now: float | None = None) -> dict[str, Any]:
         """JSON-ready form.
@@ -65,7 +69,9 @@ class EnvRow:
         `size`: bytes on disk not already counted for an env listed before (hard links counted once);
         `exclusive_size`: bytes of folders and single-link files (what deleting the env surely frees);
         `size_cached`: true when both come from corral's size cache rather than a walk of the env's files now;
-        `size_measured_at` (epoch seconds) and `size_age` (seconds): when the walk behind them ran.
+        `size_measured_at` (epoch seconds) and `size_age` (seconds): when the walk behind them ran;
+        `size_status`: "cached", "measured" (walked now) or "missing" (not measured within the listing's time
+        budget: `size`, `exclusive_size` and `size_cached` are null).
         """
         measured = self.size_measured_at
         return {
@@ -77,16 +83,25 @@ class EnvRow:
             "size_cached": self.size_cached,
             "size_measured_at": measured,
             "size_age": None if measured is None else round(max(0.0, (now or time.time()) - measured), 1),
+            "size_status": self.size_status,
         }
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Listing:
-    """Every known env, the real total on disk, and records dropped because their folder is gone."""
+    """Every known env, the real total on disk, and records dropped because their folder is gone.
+
+    `total` adds the sizes of the envs measured; `unmeasured` envs (not measured within the time budget) are not
+    in it. `measuring`: a background process is measuring them for the next listing (`inventory.size_fill`);
+    `filler`: the process id of the one this listing started (None: it started none).
+    """
 
     rows: list[EnvRow]
     total: int
     forgotten: list[str] = field(default_factory=list)
+    unmeasured: int = 0
+    measuring: bool = False
+    filler: int | None = None
 
 
 # Files that the fast paths of `run`/`x`/`sync` refresh (a stat, no database write) when they use an env.
@@ -104,45 +119,115 @@ def _with_recent_use(record: EnvRecord) -> EnvRecord:
     return record if newest == (record.last_used or 0.0) else replace(record, last_used=newest)
 
 
+# threads that measure envs: a walk mostly waits for the disk when the env's folders are not in memory (4 threads
+# took 0.57x the time of one there); when they are, the GIL makes any number about as fast as one
+_WALKERS: Final = 4
+_REPORT_EVERY: Final = 1.0  # seconds between two progress calls
+# progress(envs whose size is known, envs to size), while a listing waits for every size
+SizeProgress = Callable[[int, int], None]
+
+
 @dataclass(frozen=True, slots=True)
 class _Size:
-    bytes: int
-    exclusive: int
-    cached: bool
-    measured_at: float | None
+    bytes: int | None
+    exclusive: int | None
+    status: str  # cached | measured | missing
+    measured_at: float | None = None
+    cached: bool | None = None  # size_cached: None when missing, False for an env counted with another one
+
+    def counted_elsewhere(self) -> _Size:
+        """The size of an env counted with this one (inside it, or a second record of its folder)."""
+        return self if self.bytes is None else _Size(0, 0, self.status, cached=False)
 
 
-def _sizes(ctx: Context, paths: list[str], *, refresh: bool) -> dict[str, _Size]:
+def _sizes(
+    ctx: Context,
+    paths: list[str],
+    *,
+    refresh: bool,
+    deadline: float | None = None,
+    progress: SizeProgress | None = None,
+) -> tuple[dict[str, _Size], list[str]]:
     """Each env's size, a file hard-linked into several counted once; footprints from the size cache when valid.
 
     Envs are taken by real path in order, so an env inside another one (or a second record of the same folder)
-    comes after it and adds nothing, as its files were counted with the outer env.
+    comes after it and adds nothing, as its files were counted with the outer env. They are measured in `paths`
+    order (the most useful first), in threads, until `deadline` (time.monotonic()); the real paths of the envs
+    still unmeasured then are returned with the sizes (their sizes are None and their status "missing").
     """
     from corral.inventory.size import Tally
     from corral.inventory.size_cache import CACHE_NAME, SizeCache
 
     cache = SizeCache(ctx.paths.cache / CACHE_NAME, refresh=refresh)
     real = {path: os.path.realpath(path) for path in paths}
-    tally, counted, sizes = Tally(), set[str](), {}
-    for path in sorted(paths, key=lambda p: real[p]):
-        folder = real[path]
-        if folder in counted or _inside(folder, counted):
-            sizes[path] = _Size(0, 0, cached=False, measured_at=None)
-            continue
-        counted.add(folder)
-        footprint, cached = cache.footprint(folder)
-        sizes[path] = _Size(tally.add(footprint, cache.pool), footprint.private, cached, footprint.measured_at)
-    cache.save(keep=counted)
-    return sizes
+    outer: dict[str, str | None] = {}  # real path -> the real path of the env it is inside (None: it is not)
+    for folder in sorted(set(real.values())):
+        outer[folder] = _inside(folder, outer)
+
+    wanted = list(dict.fromkeys(real[path] for path in paths if outer[real[path]] is None))
+    found = _measure(cache, wanted, deadline, progress)
+    tally, by_folder = Tally(), {}
+    for folder, holder in outer.items():
+        known = found.get(holder or folder)
+        if known is None:
+            by_folder[folder] = _Size(None, None, "missing")
+        elif holder is not None:
+            by_folder[folder] = by_folder[holder].counted_elsewhere()
+        else:
+            footprint, cached = known
+            added = tally.add(footprint, cache.pool)
+            status = "cached" if cached else "measured"
+            by_folder[folder] = _Size(added, footprint.private, status, footprint.measured_at, cached=cached)
+    cache.save(keep={folder for folder, holder in outer.items() if holder is None})
+    seen: set[str] = set()
+    sizes = {}
+    for path in sorted(paths, key=lambda p: real[p]):  # a second record of a folder: counted with the first
+        size = by_folder[real[path]]
+        sizes[path] = size.counted_elsewhere() if real[path] in seen else size
+        seen.add(real[path])
+    return sizes, [folder for folder in wanted if folder not in found]
 
 
-def _inside(folder: str, folders: set[str]) -> bool:
+def _measure(
+    cache: SizeCache, folders: list[str], deadline: float | None, progress: SizeProgress | None
+) -> dict[str, tuple[Footprint, bool]]:
+    """(footprint, from the cache) of each of `folders` found valid in the cache or walked by `deadline`.
+
+    A few threads take the folders in order; a walk still going at the deadline stops and leaves its env out.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    def measure(folder: str) -> tuple[Footprint, bool]:
+        ident, known = cache.lookup(folder)  # a few stat calls: always done, so a valid cached size is always shown
+        if known is not None:
+            return known, True
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(folder)
+        return cache.measure(folder, ident, deadline=deadline), False
+
+    found: dict[str, tuple[Footprint, bool]] = {}
+    report = time.monotonic() + _REPORT_EVERY
+    with ThreadPoolExecutor(_WALKERS) as walkers:
+        futures = {walkers.submit(measure, folder): folder for folder in folders}
+        for future in as_completed(futures):  # each walk stops itself at the deadline
+            try:
+                found[futures[future]] = future.result()
+            except TimeoutError:
+                continue
+            if progress is not None and time.monotonic() >= report:
+                progress(len(found), len(folders))
+                report = time.monotonic() + _REPORT_EVERY
+    return found
+
+
+def _inside(folder: str, folders: dict[str, str | None]) -> str | None:
+    """The real path of the outermost env of `folders` that holds `folder` (None: none does)."""
     parent = os.path.dirname(folder)
     while parent != folder:
         if parent in folders:
-            return True
+            return folders[parent] or parent
         folder, parent = parent, os.path.dirname(parent)
-    return False
+    return None
 
 
 def list_envs(
@@ -151,13 +236,20 @@ def list_envs(
     sort: str = "used",
     with_size: bool = True,
     refresh: bool = False,
+    budget: float | None = None,
+    background: bool = False,
+    progress: SizeProgress | None = None,
     drift_check: DriftCheck | None = None,
 ) -> Listing:
     """Every env in the inventory with health and size; records of folders that no longer exist are forgotten.
 
     Sizes come from corral's size cache for envs whose install-related files did not change since they were
-    measured (`inventory.size_cache`); `refresh` measures every env again.
+    measured (`inventory.size_cache`); `refresh` measures every env again. The others are measured (most
+    recently used first, in threads) for at most `budget` seconds from the call (None: as long as it takes,
+    with `progress` told once a second); those not measured then are left out of the total, and `background`
+    starts a process that measures them into the cache for the next listing (`inventory.size_fill`).
     """
+    deadline = None if budget is None else time.monotonic() + budget
     if sort not in SORTS:
         msg = f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}"
         raise UsageError(msg)
@@ -168,7 +260,19 @@ def list_envs(
             store.delete(path)
     dropped = set(gone)
     records = [r for r in records if r.path not in dropped]
-    sizes = _sizes(ctx, [r.path for r in records], refresh=refresh) if with_size else {}
+    sizes: dict[str, _Size] = {}
+    filler = None
+    measuring = False
+    if with_size:
+        by_use = sorted(records, key=lambda r: -(r.last_used or r.created_at or 0))
+        sizes, pending = _sizes(
+            ctx, [r.path for r in by_use], refresh=refresh, deadline=deadline, progress=progress
+        )
+        if pending and background:
+            from corral.inventory.size_fill import start
+
+            started = start(ctx.paths.cache, pending)
+            measuring, filler = started is not None, started or None
     rows = []
     for record in records:
         health = env_health(Path(record.path), drift_check=drift_check)
@@ -182,6 +286,7 @@ def list_envs(
                 exclusive=measured.exclusive if measured else None,
                 size_cached=measured.cached if measured else None,
                 size_measured_at=measured.measured_at if measured else None,
+                size_status=measured.status if measured else None,
             )
         )
     if sort == "size":
@@ -190,7 +295,14 @@ def list_envs(
         rows.sort(key=lambda r: sort_key(r.record.version or ""))
     else:
         rows.sort(key=lambda r: -(r.record.last_used or 0))
-    return Listing(rows=rows, total=sum(r.size or 0 for r in rows), forgotten=gone)
+    return Listing(
+        rows=rows,
+        total=sum(r.size or 0 for r in rows),
+        forgotten=gone,
+        unmeasured=sum(r.size_status == "missing" for r in rows),
+        measuring=measuring,
+        filler=filler,
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
