@@ -1,6 +1,7 @@
 """Benchmark: `corral lock` + `corral sync` against `uv lock` + `uv sync` with EMPTY caches (opt-in: real index).
 
     python benchmarks/bench_cold.py [--python 3.12] [--rounds 3] [--only flask,requests,webstack] [--keep DIR]
+                                    [--ways corral-noseed,uv] [--before OTHER/bin/corral]
 
 Not a test, and it needs the network every round: every run starts with an empty uv cache (a fresh
 UV_CACHE_DIR) and, for corral, an empty corral cache (a fresh CORRAL_HOME), so both tools download what the
@@ -12,6 +13,7 @@ build system: nothing of the project is installed). Per round and project, who g
   corral          `corral lock` then `corral sync` (seeds pip, corral's default)
   corral-noseed   the same with CORRAL_SEED=0 (no pip, as `uv sync` does)
   uv              `uv lock` then `uv sync --locked`
+  before(-noseed) with --before: the same as corral(-noseed) with another corral (a before/after in one run)
 
 It prints the medians (lock, sync, both; wall time) and the CPU time all their processes used (network waits
 do not count, and the machine's load moves it less), the medians of the paired ratios against uv, then what each way
@@ -41,6 +43,7 @@ from bench_projects import PROJECTS, copy_project, run
 from bench_sync import STACK, environ, python_path, tool
 
 WAYS = ("corral", "corral-noseed", "uv")
+BEFORE_WAYS = ("before", "before-noseed")
 DEFAULT_PROJECTS = ("flask", "requests", "webstack")
 
 
@@ -57,13 +60,13 @@ def make_project(name: str, dest: Path, python: str) -> Path:
     return dest
 
 
-def commands(way: str, python: str) -> tuple[list[str], list[str], dict[str, str]]:
-    """(lock command, sync command, extra environment) of a way."""
+def commands(way: str, python: str, before: str | None = None) -> tuple[list[str], list[str], dict[str, str]]:
+    """(lock command, sync command, extra environment) of a way (`before`: the corral of the before-ways)."""
     if way == "uv":
         uv = tool("uv")
         return [uv, "lock", "-q", "--python", python], [uv, "sync", "--locked", "-q", "--python", python], {}
-    corral = tool("corral")
-    extra = {"CORRAL_PYTHON": python} | ({"CORRAL_SEED": "0"} if way == "corral-noseed" else {})
+    corral = before if way.startswith("before") and before else tool("corral")
+    extra = {"CORRAL_PYTHON": python} | ({"CORRAL_SEED": "0"} if way.endswith("-noseed") else {})
     return [corral, "lock", "-q"], [corral, "sync", "-q"], extra
 
 
@@ -94,11 +97,13 @@ def cpu_seconds() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def one_run(way: str, name: str, folder: Path, python: str) -> tuple[tuple[float, float, float], Got1]:
+def one_run(
+    way: str, name: str, folder: Path, python: str, before: str | None = None
+) -> tuple[tuple[float, float, float], Got1]:
     """Lock and sync project `name` cold in `folder`: ((lock s, sync s, their CPU s), (downloads, cache MB))."""
     shutil.rmtree(folder, ignore_errors=True)
     project = make_project(name, folder / "project", python)
-    lock, sync, extra = commands(way, python)
+    lock, sync, extra = commands(way, python, before)
     env = environ(UV_CACHE_DIR=str(folder / "uv-cache"), **extra)
     if way != "uv":
         env["CORRAL_HOME"] = str(folder / "corral-home")
@@ -115,7 +120,7 @@ Got = dict[tuple[str, str], Got1]
 
 
 def measure(
-    names: list[str], ways: list[str], rounds: int, python: str, work: Path, *, keep: bool
+    names: list[str], ways: list[str], rounds: int, python: str, work: Path, *, keep: bool, before: str | None = None
 ) -> tuple[Times, Got]:
     """Every round, every project, every way (who goes first alternates): the times and the last downloads."""
     times: Times = {(n, w): [] for n in names for w in ways}
@@ -125,7 +130,7 @@ def measure(
         for name in names:
             for way in ways if round_no % 2 else ways[::-1]:
                 folder = work / f"r{round_no}" / way / name
-                times_of_run, got[name, way] = one_run(way, name, folder, python)
+                times_of_run, got[name, way] = one_run(way, name, folder, python, before)
                 times[name, way].append(times_of_run)
                 if not keep:
                     shutil.rmtree(folder, ignore_errors=True)
@@ -177,6 +182,7 @@ def main() -> None:
     parser.add_argument("--only", help=f"comma-separated projects (default: {','.join(DEFAULT_PROJECTS)})")
     parser.add_argument("--ways", help=f"comma-separated ways among {', '.join(WAYS)} (default: all)")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    parser.add_argument("--before", help="another corral executable, measured as the before-ways in the same rounds")
     opts = parser.parse_args()
     python = python_path(opts.python)
     names = opts.only.split(",") if opts.only else list(DEFAULT_PROJECTS)
@@ -184,11 +190,12 @@ def main() -> None:
     if unknown:
         known = ", ".join(sorted(os.listdir(PROJECTS)))
         sys.exit(f"bench_cold: no project {unknown[0]!r} (webstack or one of {known})")
-    ways = [w for w in WAYS if not opts.ways or w in opts.ways.split(",")]
+    known = WAYS + (BEFORE_WAYS if opts.before else ())
+    ways = [w for w in known if not opts.ways or w in opts.ways.split(",")]
     ways += [] if "uv" in ways else ["uv"]  # the baseline of every ratio
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-cold-"))
     load_before = os.getloadavg()[0]
-    times, got = measure(names, ways, opts.rounds, python, work, keep=opts.keep is not None)
+    times, got = measure(names, ways, opts.rounds, python, work, keep=opts.keep is not None, before=opts.before)
     load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     print(f"\nPython {python}, {opts.rounds} rounds, EMPTY caches each run (real index), {load}; medians in ms")
     print("cpu = user+system CPU time of all the processes of lock+sync (less moved by the machine's load)")
