@@ -8,14 +8,17 @@ freeze), every file's hash is checked, and uv's cache is shared with the line in
 # The fixtures come from the support plugin and test_sync_one_install; parameters shadow nothing here.
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 import test_sync_one_install as one_install
+from pylock_helpers import Entry, write_lock, write_project
 from test_sync_one_install import builds, cached_index, fresh_sync, installed, make_project, programs
 
+from conftest import pyenv_python
 from corral.infra.uvbin import uv_binary
 from support.index import IndexHandler
 
@@ -161,3 +164,27 @@ def test_a_file_on_another_host_goes_through_the_index_pages(
     assert {f"/simple/{name}/" for name in LOCKED} <= set(pages(requests)), requests
     assert set(LOCKED) | {"demo"} <= set(installed(root))
     assert not any(direct_url_records(root)[name] for name in LOCKED)
+
+
+def test_an_sdist_is_fetched_directly_and_built_as_an_index_package(
+    tmp_path: Path,
+    cached_index: LocalIndex,
+    requests: list[str],
+    corral: Callable[..., RunResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CORRAL_SEED", "0")
+    pyenv_python("3.12")
+    root = write_project(tmp_path / "proj", package=True, deps=["sdistonly"])
+    (root / ".python-version").write_text("3.12\n", encoding="utf-8")
+    write_lock(root, cached_index, [Entry("sdistonly-1.0.tar.gz")], dict(os.environ))
+    requests.clear()
+
+    done = corral("sync", "--frozen", cwd=root)
+
+    assert done.exit_code == 0, done.stderr
+    assert "/simple/sdistonly/" not in pages(requests), requests
+    assert "/files/sdistonly-1.0.tar.gz" in requests
+    assert {"sdistonly", "demo"} <= set(installed(root))
+    assert not direct_url_records(root)["sdistonly"]
+    assert "sdistonly==1.0" in uv_freeze(root)
