@@ -51,6 +51,7 @@ def test_a_new_env_is_made_without_the_rare_branches_imports(
     tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
+    monkeypatch.setenv("CORRAL_SEED", "0")  # a seeded env's pip is checked after the install (doctor.pip, rmtree)
     pyenv_python("3.12")
     root = write_project(tmp_path / "proj", deps=["beta"])
     (root / ".python-version").write_text("3.12\n", encoding="utf-8")

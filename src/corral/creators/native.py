@@ -355,8 +355,6 @@ class NativeCreator:
 
 def write_layout(dest: Path, layout: Layout) -> None:
     """Write `layout` into `dest` (created if absent); pyvenv.cfg last, so a half-written env is not an env."""
-    import shutil
-
     from corral.infra.faults import checkpoint
 
     dest.mkdir(parents=True, exist_ok=True)
@@ -369,6 +367,8 @@ def write_layout(dest: Path, layout: Layout) -> None:
         if source is None:
             msg = f"no venv launcher to copy as {name}: looked for {', '.join(sources)}"
             raise FileNotFoundError(msg)
+        import shutil  # ~1.5 ms: only Windows layouts copy a launcher
+
         shutil.copy(source, dest / name)
     checkpoint("native:folders")
     for name, data in layout.files:
