@@ -73,6 +73,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 def _show(report: dict[str, Any], args: argparse.Namespace, out: Output) -> int:
     """Say what a lock run did (`LockReport.to_dict()`'s shape)."""
+    from corral.cli.streams import point_of_no_return
+
+    point_of_no_return()  # the lock is written: a Ctrl-C now must not leave `"ok": true` and a death by SIGINT
     path = Path(report["path"])
     if args.json:
         out.json("lock", report)

@@ -5,6 +5,9 @@ EIO, EFBIG, ...) is remembered and the rest of that stream's output is dropped, 
 env and the lock are what it finished, never half of it. Stderr's loss stays silent (there is nowhere to say it);
 stdout's is said on stderr once the command is done, and turns its exit code into 1 (`unwritten`). A pipe whose
 reader left (EPIPE on stdout) is not touched: `cli.main` stops quietly there, as before.
+
+`point_of_no_return` is for a command whose work is done and whose report is all that is left: a Ctrl-C from there
+on is ignored, so the report (`"ok": true`) and exit 0 go out together, never the report and then death by SIGINT.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 import sys
 from typing import IO, Any
 
-__all__ = ["guard_streams", "unwritten"]
+__all__ = ["guard_streams", "point_of_no_return", "unwritten"]
 
 
 class _Guarded:
@@ -82,3 +85,22 @@ def unwritten(code: int) -> int:
     sys.stderr.write(f"error: cannot write output: {reason} (stdout){done}\n")
     sys.stderr.flush()
     return code or 1
+
+
+def point_of_no_return() -> None:
+    """The command's work is done (a lock written, say): a Ctrl-C can no longer change it, so it is ignored now.
+
+    Before this, a Ctrl-C ends the command with 130 and its error envelope; after it, the success report is written
+    and the exit is 0. Without it a Ctrl-C arriving while the report is written (or as Python exits) leaves the
+    report on stdout and the process dead by SIGINT. A Ctrl-C that reached Python just before is dropped with it
+    (the handler is looked up when Python acts on the signal).
+    """
+    import signal
+
+    from corral.infra.faults import checkpoint
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (a library caller's worker): its Ctrl-C is the main thread's business
+        pass
+    checkpoint("report")  # (the Ctrl-C trials pause a command here and interrupt it)
