@@ -95,12 +95,11 @@ def point_of_no_return() -> None:
     report on stdout and the process dead by SIGINT. A Ctrl-C that reached Python just before is dropped with it
     (the handler is looked up when Python acts on the signal).
     """
+    import contextlib
     import signal
 
     from corral.infra.faults import checkpoint
 
-    try:
+    with contextlib.suppress(ValueError):  # not the main thread (a library caller's): its Ctrl-C is not ours
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread (a library caller's worker): its Ctrl-C is the main thread's business
-        pass
     checkpoint("report")  # (the Ctrl-C trials pause a command here and interrupt it)
