@@ -89,20 +89,23 @@ def select_packages(
     lock_dir: Path,
     platforms: Sequence[str] | None = None,
     origin: str | None = None,
+    checked: bool = False,
 ) -> list[Chosen]:
     """The lock's packages for `target` under `selection`, each with the file to install.
 
     `origin` names the lock file in errors (default: `lock_dir/pylock.toml`). The data is validated first
-    (`core.pylock_check`): a lock ships with the repository, and its urls and paths reach the engines.
+    (`core.pylock_check`): a lock ships with the repository, and its urls and paths reach the engines. `checked`:
+    the caller knows this very data passed `check_lock` (corral's cache remembers the digests of locks that did).
 
     Raises:
         UsageError: unknown group or extra names.
         LockError: invalid lock, Python outside requires-python, ambiguous entries, or no usable file.
 
     """
-    from corral.core.pylock_check import check_lock
+    if not checked:
+        from corral.core.pylock_check import check_lock
 
-    lock = check_lock(lock, origin=origin or str(lock_dir / "pylock.toml"))
+        lock = check_lock(lock, origin=origin or str(lock_dir / "pylock.toml"))
     from packaging.pylock import (
         PackageArchive,
         PackageDirectory,

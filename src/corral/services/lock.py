@@ -308,7 +308,10 @@ def checked_lock(text: str, *, origin: str) -> dict[str, Any]:
     """The parsed data of a lock's `text`, through check_lock (ConfigError / LockError naming `origin`); read only."""
     found = _CHECKED.get(text)
     if found is None:
-        found = check_lock(parse_toml(text, origin=origin), origin=origin)
+        from corral.core.pylock_read import read_canonical  # corral's own layout: ~5x faster than tomllib, same data
+
+        parsed = read_canonical(text)
+        found = check_lock(parsed if parsed is not None else parse_toml(text, origin=origin), origin=origin)
         _remember(text, found)
     return found
 
@@ -403,6 +406,7 @@ def lock(
             atomic_write_text(target, text, root=project.root)
         if pyproject == project.pyproject and target == project.root / LOCK_FILE:
             _stamp(ctx, data, text, python=python, from_env=from_env)
+            _prime_selection(ctx, target, text, python=python)
     new = text_versions(text)
     added, removed, updated = diff_versions(text_versions(old_text) if old_text else {}, new)
     return LockReport(
@@ -413,6 +417,35 @@ def lock(
         removed=removed,
         updated=updated,
         seconds=time.monotonic() - started,
+    )
+
+
+def _prime_selection(ctx: Context, lock_path: Path, text: str, *, python: str | None) -> None:
+    """The next `corral sync`'s choice of files from this lock, answered now (services.sync.selection_cache.prime).
+
+    For the interpreter the lock was resolved with (the env's, or the one a new env gets) and the selections a sync
+    takes: the lock's default groups and the env's last selection. A 1 MB lock is not parsed again by that sync.
+    """
+    if python is None:
+        return
+    from corral.core.selection import Selection
+    from corral.errors import CorralError
+    from corral.services.sync.apply import last_selection, stamp_key
+    from corral.services.sync.selection_cache import prime
+
+    project = ctx.require_project()
+    try:
+        target = ctx.finder.from_path(Path(python))
+        last = last_selection(project.env_path, checked_lock(text, origin=str(lock_path)))
+        selections = {stamp_key(s): s for s in (Selection(), last)}
+    except (CorralError, OSError):
+        return
+    prime(
+        text,
+        lock_path,
+        target=target,
+        selections=[(s, k) for k, s in selections.items()],
+        cache_dir=ctx.paths.cache / "lock-choices",
     )
 
 

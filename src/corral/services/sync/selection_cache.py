@@ -17,17 +17,20 @@ from typing import TYPE_CHECKING, Any
 
 from corral import __version__
 from corral.core.pylock_select import Chosen, select_packages
-from corral.errors import LockError
+from corral.errors import CorralError, LockError
 from corral.infra.fs import atomic_write_text
 from corral.infra.toml_file import decode_text, parse_toml, read_bytes, read_text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from corral.core.interpreter import InterpreterInfo
     from corral.core.selection import Selection
 
-__all__ = ["check_once", "choose", "lock_header"]
+__all__ = ["CHECKED_FOLDER", "check_once", "choose", "lock_header", "prime"]
+
+CHECKED_FOLDER = "lock-checked"  # beside the choices folder in corral's cache: the digests of locks that passed
 
 _FIELDS = ("name", "version", "kind", "url", "sha256", "filename", "editable", "index", "hashes")
 # Bumped when what select_packages accepts or answers changes (2: core.pylock_check; 3: each file's index and
@@ -61,26 +64,48 @@ def check_once(lock_path: Path, cache_dir: Path | None) -> None:
     """
     data = read_bytes(lock_path)
     digest = hashlib.sha256(data).hexdigest()
-    memo = cache_dir / f"{digest[:40]}-{__version__}-{_CHECKED}" if cache_dir else None
-    if memo is not None and memo.is_file():
+    if _checked(digest, cache_dir):
         return
     from corral.core.pylock_check import check_lock
 
     check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
-    if memo is not None:
-        with contextlib.suppress(OSError):
-            memo.parent.mkdir(parents=True, exist_ok=True)
-            memo.touch()
+    _remember_checked(digest, cache_dir)
 
 
 _LAST_PARSED: dict[str, dict[str, Any]] = {}
+_CHECKED_HERE: set[str] = set()  # digests of lock bytes whose parsed data passed check_lock in this process
+
+
+def _memo(digest: str, checked_dir: Path) -> Path:
+    return checked_dir / f"{digest[:40]}-{__version__}-{_CHECKED}"
+
+
+def _checked(digest: str, checked_dir: Path | None) -> bool:
+    """True when these bytes passed `check_lock` (in this process, or as corral's cache remembers)."""
+    return digest in _CHECKED_HERE or (checked_dir is not None and _memo(digest, checked_dir).is_file())
+
+
+def _remember_checked(digest: str, checked_dir: Path | None) -> None:
+    _CHECKED_HERE.add(digest)
+    if checked_dir is not None:
+        with contextlib.suppress(OSError):
+            checked_dir.mkdir(parents=True, exist_ok=True)
+            _memo(digest, checked_dir).touch()
 
 
 def _parsed(data: bytes, digest: str, origin: str) -> dict[str, Any]:
-    """The lock's TOML, parsed once per process: a new env's lock is checked, then chosen from (~100 ms per MB)."""
+    """The lock's TOML, parsed once per process: a new env's lock is checked, then chosen from.
+
+    corral's own layout is read by `core.pylock_read` (~20 ms per MB, the same data), anything else by tomllib
+    (~110 ms per MB).
+    """
     if digest not in _LAST_PARSED:
+        from corral.core.pylock_read import read_canonical
+
+        text = decode_text(data, origin=origin)
+        found = read_canonical(text)
         _LAST_PARSED.clear()
-        _LAST_PARSED[digest] = parse_toml(decode_text(data, origin=origin), origin=origin)
+        _LAST_PARSED[digest] = found if found is not None else parse_toml(text, origin=origin)
     return _LAST_PARSED[digest]
 
 
@@ -106,11 +131,11 @@ def _machine() -> dict[str, str]:
     }
 
 
-def _key(data: bytes, lock_path: Path, selection_key: str, target: InterpreterInfo) -> str:
+def _key(digest: str, lock_dir: Path, selection_key: str, target: InterpreterInfo) -> str:
     blob = json.dumps(
         {
-            "lock": hashlib.sha256(data).hexdigest(),
-            "dir": str(lock_path.parent.absolute()),
+            "lock": digest,
+            "dir": str(lock_dir),
             "selection": selection_key,
             "marker_env": dict(target.marker_env),
             "impl": target.implementation,
@@ -131,16 +156,74 @@ def choose(
 ) -> list[Chosen]:
     """select_packages() for `target`, served from `cache_dir` when the same question was answered before."""
     data = read_bytes(lock_path)
-    cache_file = cache_dir / f"{_key(data, lock_path, selection_key, target)}.json" if cache_dir else None
+    digest = hashlib.sha256(data).hexdigest()
+    return _choose(
+        data,
+        digest,
+        lock_path,
+        target=target,
+        selection=selection,
+        selection_key=selection_key,
+        cache_dir=cache_dir,
+    )
+
+
+def _choose(
+    data: bytes,
+    digest: str,
+    lock_path: Path,
+    *,
+    target: InterpreterInfo,
+    selection: Selection,
+    selection_key: str,
+    cache_dir: Path | None,
+) -> list[Chosen]:
+    lock_dir = lock_path.parent.absolute()
+    cache_file = cache_dir / f"{_key(digest, lock_dir, selection_key, target)}.json" if cache_dir else None
     if cache_file is not None:
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             rows = json.loads(cache_file.read_text(encoding="utf-8"))
             return [Chosen(**{**{f: row[f] for f in _FIELDS}, "hashes": tuple(row["hashes"])}) for row in rows]
-    lock = _parsed(data, hashlib.sha256(data).hexdigest(), str(lock_path))
+    lock = _parsed(data, digest, str(lock_path))
+    checked_dir = cache_dir.parent / CHECKED_FOLDER if cache_dir else None
+    checked = _checked(digest, checked_dir)
     chosen = select_packages(
-        lock, target=target, selection=selection, lock_dir=lock_path.parent.absolute(), origin=str(lock_path)
+        lock, target=target, selection=selection, lock_dir=lock_dir, origin=str(lock_path), checked=checked
     )
+    if not checked:
+        _remember_checked(digest, checked_dir)
     if cache_file is not None:
         with contextlib.suppress(OSError):
             atomic_write_text(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))
     return chosen
+
+
+def prime(
+    text: str,
+    lock_path: Path,
+    *,
+    target: InterpreterInfo,
+    selections: Sequence[tuple[Selection, str]],
+    cache_dir: Path,
+) -> None:
+    """Answer, now, what the next sync of the lock corral just wrote (`text`, at `lock_path`) will ask `choose`.
+
+    `selections` are (selection, its stamp key) pairs; `cache_dir` the choices folder. The lock is read back from
+    `text` the way `choose` reads the file and checked, so the next sync (another process) finds its answer in the
+    cache instead of parsing 1 MB of TOML. Nothing is remembered for a lock that does not pass or select.
+    """
+    data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        checked_dir = cache_dir.parent / CHECKED_FOLDER
+        if not _checked(digest, checked_dir):
+            from corral.core.pylock_check import check_lock
+
+            check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
+            _remember_checked(digest, checked_dir)
+        for selection, key in selections:
+            _choose(
+                data, digest, lock_path, target=target, selection=selection, selection_key=key, cache_dir=cache_dir
+            )
+    except CorralError:  # a group the target cannot install, a Python outside requires-python: sync says so
+        return
