@@ -1,0 +1,90 @@
+"""`corral lock` answers the next sync's choice of files at once (selection_cache.prime), in corral's cache only.
+
+The answer must be what choosing from the file gives; a damaged cache entry is ignored; a lock that does not pass
+`check_lock` is never remembered as checked. Real uv locks against the local index; a real interpreter is probed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conftest import Corral, pyenv_python
+from corral.core.pylock_select import select_packages
+from corral.core.selection import Selection
+from corral.errors import LockError
+from corral.services.context import Context
+from corral.services.sync import selection_cache
+from corral.services.sync.apply import stamp_key
+from support.projects import demo_pyproject
+from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from corral.core.interpreter import InterpreterInfo
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def locked(tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, local_index: object) -> Path:
+    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)  # type: ignore[attr-defined]
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(demo_pyproject("alpha>=1.0", requires_python=">=3.11"), encoding="utf-8")
+    (root / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
+    selection_cache._LAST_PARSED.clear()  # noqa: SLF001 - this process's memory: the next sync is another process
+    selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
+    first = corral("lock", cwd=root)
+    assert first.exit_code == 0, first.stderr
+    selection_cache._LAST_PARSED.clear()  # noqa: SLF001
+    selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
+    return root
+
+
+def ask(root: Path, cache: Path | None = None) -> tuple[list[object], Context, InterpreterInfo]:
+    ctx = Context(cwd=root)
+    target = ctx.finder.from_path(pyenv_python("3.12"))
+    chosen = selection_cache.choose(
+        root / "pylock.toml",
+        target=target,
+        selection=Selection(),
+        selection_key=stamp_key(Selection()),
+        cache_dir=cache or ctx.paths.cache / "lock-choices",
+    )
+    return list(chosen), ctx, target
+
+
+def test_the_next_sync_finds_its_choice_without_parsing_the_lock(locked: Path) -> None:
+    chosen, ctx, target = ask(locked)
+    assert not selection_cache._LAST_PARSED  # noqa: SLF001 - answered from the cache: the lock was not parsed
+    data = tomllib.loads((locked / "pylock.toml").read_text(encoding="utf-8"))
+    expected = select_packages(data, target=target, selection=Selection(), lock_dir=locked)
+    assert chosen == expected and [c.name for c in chosen] == ["alpha"]
+    assert ctx.paths.cache in (ctx.paths.cache / "lock-choices").parents  # corral's cache, never the project
+    assert not any(p.name.startswith(("lock-", ".corral")) for p in locked.iterdir())
+
+
+def test_a_damaged_cache_entry_is_ignored(locked: Path) -> None:
+    _, ctx, _ = ask(locked)
+    entries = list((ctx.paths.cache / "lock-choices").glob("*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_text('[{"name": "evil"', encoding="utf-8")
+    chosen, _, _ = ask(locked)
+    assert [c.name for c in chosen] == ["alpha"]
+
+
+def test_a_lock_that_does_not_pass_is_never_remembered_as_checked(locked: Path, tmp_path: Path) -> None:
+    lock = locked / "pylock.toml"
+    text = lock.read_text(encoding="utf-8")
+    at = text.index('url = "') + len('url = "')
+    lock.write_text(text[:at] + "ftp" + text[at + text[at:].index(":") :], encoding="utf-8")  # a scheme corral refuses
+    cache = tmp_path / "cache" / "lock-choices"
+    for _ in range(2):
+        with pytest.raises(LockError, match="not a lock corral can install"):
+            ask(locked, cache)
+    assert not (cache.parent / selection_cache.CHECKED_FOLDER).exists()
+    assert not cache.exists()
