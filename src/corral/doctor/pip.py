@@ -51,6 +51,16 @@ def check_pip(target: Target) -> list[Finding]:
     py = target.python
     if pip is None:
         seeded = target.provenance.options.get("seed", True) if target.provenance else True
+        if seeded and target.is_project_env:  # a sync installs the seed a seeded env lacks (one it was cut off in)
+            return [
+                Finding(
+                    code=PIP_MISSING,
+                    severity="warning",
+                    fix="corral sync",
+                    message="pip is not installed in the env (a sync that did not finish, or pip removed by hand); "
+                    "a sync installs the seed packages again",
+                )
+            ]
         return [
             Finding(
                 code=PIP_MISSING,
@@ -77,9 +87,11 @@ def check_pip(target: Target) -> list[Finding]:
 
 
 def _fix_pip(target: Target, finding: Finding, repairs: Repairs) -> str:
-    """Bootstrap pip (ensurepip) or upgrade it, with the env's own python."""
+    """Sync the project's seeded env (its seed as corral installs it), else bootstrap pip (ensurepip) or upgrade it."""
     from corral.infra.proc import run
 
+    if finding.fix == "corral sync":
+        return repairs.sync()
     args = ["-m", "ensurepip", "--upgrade"] if finding.code == PIP_MISSING else ["-m", "pip", "install", "-U", "pip"]
     run([str(target.python), *args], env=repairs.environ(), what="pip upgrade")
     return f"ran {target.python} {' '.join(args)}"
