@@ -25,6 +25,7 @@ __all__ = ["read_canonical"]
 _KEY = re.compile(r"[A-Za-z0-9_-]+")
 _STRING = r'"[^"\\\x00-\x1f\x7f]*"'  # a basic string without escapes, tabs or control characters
 _PLAIN_STRING = re.compile(_STRING)
+_SHA256 = re.compile(r'\{ sha256 = "([0-9a-f]{64})" \}')
 _INT = re.compile(r"0|[1-9][0-9]*")
 _DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z")
 _SCALAR = rf"(?:{_STRING}|0|[1-9][0-9]*|true|false)"
@@ -57,6 +58,9 @@ def _read(text: str) -> dict[str, Any]:  # noqa: C901, PLR0912, PLR0915 - one lo
     package: dict[str, Any] | None = None
     wheels: list[dict[str, Any]] | None = None  # the current package's array its [[packages.wheels]] headers made
     header_seen = tool_seen = False
+    keys: set[str] = set()
+    times: dict[str, datetime] = {}
+    string, sha256 = _PLAIN_STRING.fullmatch, _SHA256.fullmatch
     for line in text.split("\n"):
         if not line:
             continue
@@ -101,9 +105,22 @@ def _read(text: str) -> dict[str, Any]:  # noqa: C901, PLR0912, PLR0915 - one lo
                 raise _NotCanonical
             continue
         key, sep, raw = line.partition(" = ")
-        if not sep or key in table or not _KEY.fullmatch(key):
+        if key not in keys:  # each distinct key is checked once
+            if not sep or not _KEY.fullmatch(key):
+                raise _NotCanonical
+            keys.add(key)
+        if key in table:
             raise _NotCanonical
-        table[key] = _value(raw)
+        if raw[:1] == '"' and string(raw):  # most values: a name, a version, a URL
+            table[key] = raw[1:-1]
+        elif raw[:1] == "{" and (digest := sha256(raw)):  # then each file's hashes
+            table[key] = {"sha256": digest[1]}
+        elif raw in times:  # many files of one release were uploaded in the same second
+            table[key] = times[raw]
+        else:
+            table[key] = value = _value(raw)
+            if isinstance(value, datetime):
+                times[raw] = value
     return top
 
 
