@@ -1,6 +1,7 @@
 """Benchmark: a 215-package data stack, corral vs uv (not a test; needs the real index once).
 
     python benchmarks/bench_bigstack.py [--python 3.12] [--rounds 2] [--sizes [7,16,19,20,23]]
+    python benchmarks/bench_bigstack.py --select-only PYLOCK [--python 3.12] [--rounds 7]
 
 The stack is `jupyterlab pandas scikit-learn matplotlib "dask[complete]"` and 18 more (STACK: 215 distributions on
 Linux, a 1.1 MB pylock.toml). One warm-up round fills every cache
@@ -11,7 +12,12 @@ and is not counted; each timed round runs, corral and uv alternately, in fresh p
   sync-fresh   `corral sync` into a new .venv (CORRAL_SEED=0) vs `uv sync --locked --offline`
 
 and, in this process, how long corral takes to choose the env's files from the 1+ MB pylock.toml: parsing and
-selecting (a first sync of that lock) and the selection cache's answer (every later one).
+selecting (the first sync of a lock that came by `git pull`), after `corral lock` wrote it (it primes the selection
+cache: `selection_cache.prime`), and the selection cache's answer (every later sync). The lock is also read by
+`core.pylock_read` and by tomllib: the two must give the same data (exactness first).
+
+`--select-only PYLOCK` measures only the selection figures, on a kept lock, medians of --rounds, with the
+first-sync figure also taken with tomllib alone (what corral did before `core.pylock_read`).
 
 `--sizes` measures the same for the first N requirements of STACK, for each N given (default 7,16,19,20,23: about
 30, 60, 100, 150 and 215 distributions), and prints one table of how each path grows with the stack.
@@ -70,27 +76,80 @@ def project(folder: Path, minor: str) -> Path:
     return folder
 
 
-def selection_times(lock: Path, python: str) -> tuple[float, float]:
-    """(parse + select, selection cache hit) in seconds for `lock` and the interpreter `python`."""
+def selection_times(lock: Path, python: str, *, tomllib_only: bool = False) -> tuple[float, float, float]:
+    """(first sync of a pulled lock, first sync after `corral lock` wrote it, selection cache hit) in seconds.
+
+    Each starts from this process's memory cleared, as a new `corral sync` process does.
+    """
+    from corral.core import pylock_read  # noqa: PLC0415
     from corral.core.selection import Selection  # noqa: PLC0415
     from corral.services.context import Context  # noqa: PLC0415
-    from corral.services.sync.selection_cache import choose  # noqa: PLC0415
+    from corral.services.sync import selection_cache  # noqa: PLC0415
+
+    def forget() -> None:
+        selection_cache._LAST_PARSED.clear()  # noqa: SLF001 - a new process remembers nothing
+        selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
+
+    def choose(cache: Path) -> float:
+        start = time.perf_counter()
+        selection_cache.choose(lock, target=target, selection=Selection(), selection_key="bench", cache_dir=cache)
+        return time.perf_counter() - start
 
     target = Context(cwd=lock.parent).finder.from_path(Path(python))
-    with tempfile.TemporaryDirectory() as cache:
-        start = time.perf_counter()
-        choose(lock, target=target, selection=Selection(), selection_key="bench", cache_dir=Path(cache))
-        first = time.perf_counter() - start
-        start = time.perf_counter()
-        choose(lock, target=target, selection=Selection(), selection_key="bench", cache_dir=Path(cache))
-        return first, time.perf_counter() - start
+    fast = pylock_read.read_canonical
+    with tempfile.TemporaryDirectory() as folder:
+        forget()
+        if tomllib_only:
+            pylock_read.read_canonical = lambda _text: None  # type: ignore[assignment]
+        try:
+            first = choose(Path(folder) / "pulled" / "lock-choices")
+        finally:
+            pylock_read.read_canonical = fast
+        cached = choose(Path(folder) / "pulled" / "lock-choices")
+        forget()
+        primed_cache = Path(folder) / "locked" / "lock-choices"
+        text = lock.read_text(encoding="utf-8")
+        selection_cache.prime(text, lock, target=target, selections=[(Selection(), "bench")], cache_dir=primed_cache)
+        forget()
+        primed = choose(primed_cache)
+    return first, primed, cached
+
+
+def same_data(lock: Path) -> bool:
+    """core.pylock_read reads `lock` to exactly tomllib's data."""
+    import tomllib  # noqa: PLC0415
+
+    from corral.core.pylock_read import read_canonical  # noqa: PLC0415
+
+    text = lock.read_text(encoding="utf-8")
+    found = read_canonical(text)
+    expected = tomllib.loads(text)
+    return found is not None and found == expected and repr(found) == repr(expected)
+
+
+def select_only(lock: Path, python: str, rounds: int) -> None:
+    """The selection figures alone, medians of `rounds` (tomllib alone and core.pylock_read alternately)."""
+    if not same_data(lock):
+        sys.exit(f"bench_bigstack: core.pylock_read does not read {lock} to tomllib's data")
+    before: list[float] = []
+    rows: list[tuple[float, float, float]] = []
+    for _ in range(rounds):
+        before.append(selection_times(lock, python, tomllib_only=True)[0])
+        rows.append(selection_times(lock, python))
+    first, primed, cached = (statistics.median(column) * 1000 for column in zip(*rows, strict=True))
+    size = lock.stat().st_size / 1e6
+    print(f"{lock} ({size:.1f} MB), Python {python}, medians of {rounds} rounds, ms:")
+    print(f"  first sync of a pulled lock, tomllib alone     {statistics.median(before) * 1000:7.1f}")
+    print(f"  first sync of a pulled lock (core.pylock_read) {first:7.1f}")
+    print(f"  first sync after `corral lock` wrote it        {primed:7.1f}")
+    print(f"  every later sync (selection cache)             {cached:7.1f}")
 
 
 Times = dict[tuple[str, str], list[float]]
 
 
-def measure(stack: list[str], rounds: int, python: str, minor: str) -> tuple[Times, int, float, float, float]:
-    """(times per (path, who), distributions installed, pylock.toml MB, first selection s, cached selection s)."""
+def measure(stack: list[str], rounds: int, python: str, minor: str) -> tuple[Times, int, float, float, float, float]:
+    """(times per (path, who), distributions, pylock.toml MB, and the selection s: first, after lock, cached)."""
     work = Path(tempfile.mkdtemp(prefix="corral-bench-bigstack-"))
     corral, uv = tool("corral"), tool("uv")
     corral_env, uv_env = environ(CORRAL_PYTHON=python, CORRAL_SEED="0"), environ()
@@ -118,10 +177,12 @@ def measure(stack: list[str], rounds: int, python: str, minor: str) -> tuple[Tim
                     times[path, who].append(took)
     lock = work / "corral" / "pylock.toml"
     count = len(list((work / "uv" / ".venv").glob("lib/*/site-packages/*.dist-info")))
-    first, cached = selection_times(lock, python)
+    if not same_data(lock):
+        sys.exit(f"bench_bigstack: core.pylock_read does not read {lock} to tomllib's data")
+    first, primed, cached = selection_times(lock, python)
     size = lock.stat().st_size / 1e6
     shutil.rmtree(work, ignore_errors=True)
-    return times, count, size, first, cached
+    return times, count, size, first, primed, cached
 
 
 def medians(times: Times, path: str) -> tuple[float, float, float]:
@@ -139,6 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default="3.12")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--select-only", type=Path, metavar="PYLOCK", help="only the selection figures, on this lock")
     parser.add_argument(
         "--sizes",
         nargs="?",
@@ -147,26 +209,30 @@ def main() -> None:
     )
     opts = parser.parse_args()
     python = python_path(opts.python)
+    if opts.select_only:
+        select_only(opts.select_only.absolute(), python, max(opts.rounds, 3))
+        return
     minor = ".".join(opts.python.split(".")[:2])
     if opts.sizes:
         rows = [(n, *measure(STACK[:n], opts.rounds, python, minor)) for n in map(int, opts.sizes.split(","))]
         print(f"\nPython {python}, {opts.rounds} rounds, warm caches; each cell corral/uv seconds, ratio\n")
-        head = f"{'reqs':>4}{'dists':>6}{'MB':>5}" + "".join(f"{p:>20}" for p in PATHS) + f"{'select ms':>16}"
+        head = f"{'reqs':>4}{'dists':>6}{'MB':>5}" + "".join(f"{p:>20}" for p in PATHS) + f"{'select ms':>20}"
         print(head)
-        for n, times, count, size, first, cached in rows:
+        for n, times, count, size, first, primed, cached in rows:
             cells = "".join(f"{f'{a:.2f}/{b:.2f} {r:.2f}x':>20}" for a, b, r in (medians(times, p) for p in PATHS))
-            print(f"{n:>4}{count:>6}{size:>5.1f}{cells}{f'{first * 1000:.0f} / {cached * 1000:.1f}':>16}")
-        print("\n(select ms: parsing and choosing / from the selection cache)")
+            ms = f"{first * 1000:.0f} / {primed * 1000:.1f} / {cached * 1000:.1f}"
+            print(f"{n:>4}{count:>6}{size:>5.1f}{cells}{ms:>20}")
+        print("\n(select ms: a pulled lock's first sync / the first after `corral lock` / from the selection cache)")
         return
-    times, count, size, first, cached = measure(STACK, opts.rounds, python, minor)
+    times, count, size, first, primed, cached = measure(STACK, opts.rounds, python, minor)
     print(f"\n{count} distributions, pylock.toml {size:.1f} MB, Python {python}, {opts.rounds} rounds, warm caches\n")
     print(f"{'path':<12}{'corral':>10}{'uv':>10}{'ratio':>8}")
     for path in PATHS:
         mine, theirs, ratio = medians(times, path)
         print(f"{path:<12}{mine:>9.2f}s{theirs:>9.2f}s{ratio:>7.2f}x")
     print(
-        f"\nselection from pylock.toml: {first * 1000:.0f} ms parsing and choosing, {cached * 1000:.1f} ms "
-        "from the selection cache"
+        f"\nselection from pylock.toml: {first * 1000:.0f} ms for a pulled lock's first sync, {primed * 1000:.1f} ms "
+        f"for the first sync after `corral lock` wrote it, {cached * 1000:.1f} ms from the selection cache"
     )
 
 
