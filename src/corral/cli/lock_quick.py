@@ -40,6 +40,8 @@ def unchanged_report(start: Path, environ: Mapping[str, str], started: float) ->
     if found is None:
         return None
     pyproject, env = found
+    if os.path.islink(pyproject.parent / LOCK_FILE):
+        return None  # a linked lock is judged the full way (refused when the link leads out of the project)
     stamp = unchanged(CorralPaths.from_environment(), pyproject=pyproject, env=env, environ=environ)
     if stamp is None:
         return None

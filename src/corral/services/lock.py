@@ -367,6 +367,7 @@ def lock(
     project = ctx.require_project()
     pyproject = pyproject_path or project.pyproject
     target = lock_path or project.root / LOCK_FILE
+    _refuse_unusable(target, project.root)
     if check:
         data = read_toml(pyproject)
         ProjectDeps.from_pyproject(data, source=str(pyproject))
@@ -447,6 +448,22 @@ def _prime_selection(ctx: Context, lock_path: Path, text: str, *, python: str | 
         selections=[(s, k) for k, s in selections.items()],
         cache_dir=ctx.paths.cache / "lock-choices",
     )
+
+
+def _refuse_unusable(target: Path, root: Path) -> None:
+    """Refuse a lock that no `corral lock` may use, before any work and with `--check` or not.
+
+    A link leading out of the project (README: writes stay in the project) is a SafetyRefusal; a lock that is no
+    regular file (a fifo is never waited on, a folder never replaced) is safe_read's UnreadableFile naming it.
+    """
+    import os
+
+    from corral.infra.fs import resolve_write_target
+    from corral.infra.safe_read import read_small
+
+    real = resolve_write_target(target, root)
+    if os.path.lexists(real) and not os.path.isfile(real):
+        read_small(real, limit=0, what=LOCK_FILE)  # stats first, never opens it: raises for what is not a file
 
 
 def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | None, from_env: bool) -> None:
