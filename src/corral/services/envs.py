@@ -245,7 +245,7 @@ def list_envs(
 
     Sizes come from corral's size cache for envs whose install-related files did not change since they were
     measured (`inventory.size_cache`); `refresh` measures every env again. The others are measured (most
-    recently used first, in threads) for at most `budget` seconds from the call (None: as long as it takes,
+    recently used first, in threads) until `budget` seconds from the call (None: as long as it takes,
     with `progress` told once a second); those not measured then are left out of the total, and `background`
     starts a process that measures them into the cache for the next listing (`inventory.size_fill`).
     """
@@ -260,6 +260,7 @@ def list_envs(
             store.delete(path)
     dropped = set(gone)
     records = [r for r in records if r.path not in dropped]
+    healths = [env_health(Path(r.path), drift_check=drift_check) for r in records]  # first: sizes get what is left
     sizes: dict[str, _Size] = {}
     filler = None
     measuring = False
@@ -274,8 +275,7 @@ def list_envs(
             started = start(ctx.paths.cache, pending)
             measuring, filler = started is not None, started or None
     rows = []
-    for record in records:
-        health = env_health(Path(record.path), drift_check=drift_check)
+    for record, health in zip(records, healths, strict=True):
         measured = sizes.get(record.path)
         rows.append(
             EnvRow(
