@@ -1,6 +1,6 @@
-"""A Ctrl-C during `corral lock -U --json` gives one consistent outcome: exit 130, no `"ok": true`, pylock.toml as
-it was or complete; or, once the lock is written and only the report is left (`cli.streams.point_of_no_return`),
-the report and exit 0. Never the report followed by a death by SIGINT.
+"""A Ctrl-C during `corral lock -U --json` (and `sync --json`) gives one consistent outcome: exit 130, no
+`"ok": true`, pylock.toml as it was or complete; or, once the work is done and only the report is left
+(`cli.streams.point_of_no_return`), the report and exit 0. Never the report followed by a death by SIGINT.
 
 The command is paused at a named checkpoint and interrupted there: CORRAL_FAULT_LOG is a fifo, and a checkpoint's
 open() of it blocks until this test reads it, so SIGINT lands at (or just after) that point, not at a random time.
@@ -81,13 +81,20 @@ def test_a_ctrl_c_before_the_report_is_130_and_no_ok(tmp_path: Path, local_index
     assert (root / "pylock.toml").read_bytes() == before or _locked(root) == [("alpha", "2.0")]
 
 
-def test_a_ctrl_c_during_the_report_is_ignored(tmp_path: Path, local_index: object) -> None:
+@pytest.mark.parametrize("command", ["lock", "sync"])
+def test_a_ctrl_c_during_the_report_is_ignored(tmp_path: Path, local_index: object, command: str) -> None:
     url = local_index.simple_url  # type: ignore[attr-defined]
     root, environ, _ = _locked_project(tmp_path, url)
-    done, seen = _interrupt_at("report", ["lock", "-U", "--json"], cwd=root, environ=environ, fifo=tmp_path / "log")
-    assert "report" in seen, "the lock reaches its point of no return"
+    argv = ["lock", "-U", "--json"] if command == "lock" else ["sync", "--json"]
+    done, seen = _interrupt_at("report", argv, cwd=root, environ=environ, fifo=tmp_path / "log")
+    assert "report" in seen, "the command reaches its point of no return"
     assert (done.returncode, json.loads(done.stdout)["ok"]) == (0, True), done.stderr
-    assert _locked(root) == [("alpha", "2.0")]
+    assert _locked(root) == [("alpha", "2.0" if command == "lock" else "1.1")]  # (a sync keeps the pin)
+    if command == "sync":
+        again = subprocess.run(
+            corral_cmd("sync", "--json"), cwd=root, env=environ, capture_output=True, text=True, check=False
+        )
+        assert json.loads(again.stdout)["data"]["noop"] is True  # the env is complete
 
 
 def _locked_project(tmp_path: Path, url: str) -> tuple[Path, dict[str, str], bytes]:

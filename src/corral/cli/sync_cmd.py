@@ -182,7 +182,10 @@ def run_sync(
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Sync and report what changed."""
+    from corral.cli.streams import point_of_no_return
+
     report = run_sync(args, ctx, out, selection_from_args(args))
+    point_of_no_return()  # the env is synced: a Ctrl-C now must not leave `"ok": true` and a death by SIGINT
     if args.json:
         out.json("sync", report.to_dict())
         return 0
