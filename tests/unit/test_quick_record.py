@@ -159,24 +159,24 @@ def _recorded(tmp_path: Path) -> tuple[Path, str]:
 @POSIX
 def test_a_record_is_read_only_when_it_is_the_users_own_regular_file(tmp_path: Path) -> None:
     path, name = _recorded(tmp_path)
-    assert quick._read(name) == ["project /p", "env /p/.venv", "selection default", "runtime x"]
+    assert quick.read_record(name) == ["project /p", "env /p/.venv", "selection default", "runtime x"]
 
     path.chmod(0o620)  # others may write it
-    assert quick._read(name) is None
+    assert quick.read_record(name) is None
     path.chmod(0o600)
 
     link = tmp_path / "link.txt"
     link.symlink_to(path)
-    assert quick._read(str(link)) is None
+    assert quick.read_record(str(link)) is None
 
     if os.geteuid() == 0:  # only root can give a file away
         os.chown(path, 12345, -1)
-        assert quick._read(name) is None
+        assert quick.read_record(name) is None
         os.chown(path, 0, -1)
 
     fifo = tmp_path / "fifo.txt"
     os.mkfifo(fifo)
-    assert quick._read(str(fifo)) is None  # never waits for a writer
+    assert quick.read_record(str(fifo)) is None  # never waits for a writer
 
 
 @pytest.mark.parametrize(
@@ -192,13 +192,13 @@ def test_a_record_is_read_only_when_it_is_the_users_own_regular_file(tmp_path: P
 def test_a_damaged_record_is_none(tmp_path: Path, damage: object) -> None:
     path, name = _recorded(tmp_path)
     path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")  # type: ignore[operator]
-    assert quick._read(name) is None
+    assert quick.read_record(name) is None
 
 
 def test_a_record_that_is_not_utf8_is_none(tmp_path: Path) -> None:
     path, name = _recorded(tmp_path)
     path.write_bytes(path.read_bytes().replace(b"/p\n", b"/\xff\n", 1))
-    assert quick._read(name) is None
+    assert quick.read_record(name) is None
 
 
 def _project(tmp_path: Path) -> tuple[str, str]:

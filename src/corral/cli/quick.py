@@ -59,10 +59,12 @@ __all__ = [
     "lookup",
     "maybe_partial_write",
     "observe",
+    "read_record",
     "record_path",
     "remember",
     "run",
     "which",
+    "write_record",
 ]
 
 RECORDS_FOLDER = "quick-records"
@@ -204,8 +206,13 @@ class _Observation:
         )
 
 
-def observe(project: str, env: str, dirs: tuple[str, str, str], environ: Mapping[str, str]) -> tuple[list[str], int]:
-    """Every input of the no-op verdict for `project` and its `env`, as lines; and the newest ctime among them."""
+def observe(
+    project: str, env: str, dirs: tuple[str, str, str], environ: Mapping[str, str], *, env_lines: bool = True
+) -> tuple[list[str], int]:
+    """Every input of the no-op verdict for `project` and its `env`, as lines; and the newest ctime among them.
+
+    `env_lines` False leaves out the env's own lines (the rebuild record of `cli.headstart`: the env is absent).
+    """
     data, _, config = dirs
     seen = _Observation()
     lines = seen.lines
@@ -219,9 +226,10 @@ def observe(project: str, env: str, dirs: tuple[str, str, str], environ: Mapping
         if (k.startswith(ENV_PREFIXES + _PLACE_PREFIXES) or k in ENV_NAMES or k in _PLACE_NAMES)
         and not k.startswith(ENV_IGNORED)
     )
-    real_env = os.path.realpath(env)
+    real_env = os.path.realpath(env) if env_lines else ""
     lines.append(f"real-project {os.path.realpath(project)}")
-    lines.append(f"real-env {real_env}")
+    if env_lines:
+        lines.append(f"real-env {real_env}")
     seen.stat("pyproject", os.path.join(project, "pyproject.toml"))
     seen.stat("lock", os.path.join(project, "pylock.toml"))
     folder = project
@@ -236,6 +244,8 @@ def observe(project: str, env: str, dirs: tuple[str, str, str], environ: Mapping
         seen.stat("git-index", index)
     seen.stat("user-config", os.path.join(config, "config.toml"))
     seen.stat("trust", os.path.join(data, "trust.json"))
+    if not env_lines:
+        return lines, seen.newest
     seen.stat("env", real_env)
     seen.stat("pyvenv", os.path.join(real_env, "pyvenv.cfg"), follow=False)
     for name in ("bin", "Scripts"):
@@ -255,7 +265,7 @@ def observe(project: str, env: str, dirs: tuple[str, str, str], environ: Mapping
     return lines, seen.newest
 
 
-def _read(path: str) -> list[str] | None:  # noqa: PLR0911 - one early exit per reason to ignore it
+def read_record(path: str, header: str = _HEADER, limit: int = _LIMIT) -> list[str] | None:  # noqa: PLR0911
     """The record's lines between its header and its end mark; None when it is not one corral wrote for this user."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # no link, no fifo wait
     try:
@@ -266,12 +276,12 @@ def _read(path: str) -> list[str] | None:  # noqa: PLR0911 - one early exit per 
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _LIMIT:
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
         # POSIX: the user's own file, which nobody else may write (Windows has no owners or modes to compare)
         if hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
             return None
-        data = os.read(fd, _LIMIT + 1)
+        data = os.read(fd, limit + 1)
     except OSError:
         return None
     finally:
@@ -280,7 +290,7 @@ def _read(path: str) -> list[str] | None:  # noqa: PLR0911 - one early exit per 
         lines = data.decode("utf-8").split("\n")
     except UnicodeDecodeError:
         return None
-    if len(lines) < 5 or lines[0] != _HEADER or lines[-1] != _END:  # noqa: PLR2004 - header, 3 fields, end
+    if len(lines) < 5 or lines[0] != header or lines[-1] != _END:  # noqa: PLR2004 - header, 3 fields, end
         return None
     return lines[1:-1]
 
@@ -293,7 +303,7 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, bool] | None:  # 
     project = find_project(cwd)
     if project is None:
         return None
-    record = _read(record_path(dirs[1], project))
+    record = read_record(record_path(dirs[1], project))
     if record is None or record[0] != f"project {project}" or not record[1].startswith("env "):
         return None
     env = record[1][4:]
@@ -329,9 +339,13 @@ def remember(
     text = "\n".join([*head, *lines, _END])
     if not env.isprintable() or any(c in text for c in "\r\x00") or text.count("\n") != len(head) + len(lines):
         return False
-    target = record_path(dirs[1], project)
+    return write_record(record_path(dirs[1], project), text)
+
+
+def write_record(target: str, text: str) -> bool:
+    """Write a record file (private to the user, replaced atomically); False when it cannot be."""
     folder = os.path.dirname(target)
-    tmp = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.{now}.tmp")
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.{_now_ns()}.tmp")
     try:
         payload = text.encode("utf-8")  # a path that is not UTF-8 is left to the full path
     except UnicodeEncodeError:
@@ -374,11 +388,31 @@ def run() -> None:
     ensure_std_streams()
     code = answer(sys.argv[1:], os.environ)
     if code is None:
+        _head_start(sys.argv[1:], os.environ)
         from corral.cli.main import run as full
 
         full()
         return
     os._exit(code)  # the answer is written and flushed: skip the interpreter's teardown (~1.5 ms), as run's exec does
+
+
+def _head_start(argv: list[str], environ: Mapping[str, str]) -> None:
+    """A plain `sync` or `run CMD` the full path will take: begin a recorded env rebuild at once (`cli.headstart`)."""
+    if not argv or argv[0] not in ("sync", "run") or (argv[0] == "sync" and argv[1:] not in _QUIET):
+        return
+    if argv[0] == "run" and (len(argv) < 2 or not _plain_program(argv[1])):  # noqa: PLR2004 - run and CMD
+        return
+    try:
+        from corral.cli.headstart import begin
+
+        begin(environ)
+    except Exception:  # noqa: BLE001, S110 - a head start only saves time: the full path does the work anyway
+        pass
+
+
+def _plain_program(cmd: str) -> bool:
+    """CMD of `corral run CMD` is a program name (not an option, `--`, a path or a script)."""
+    return bool(cmd) and not cmd.startswith("-") and not cmd.endswith(".py") and os.sep not in cmd
 
 
 def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
@@ -408,7 +442,7 @@ def _run(argv: list[str], environ: Mapping[str, str]) -> int | None:  # noqa: PL
     if os.name == "nt" or not argv:
         return None
     cmd = argv[0]
-    if not cmd or cmd.startswith("-") or cmd.endswith(".py") or os.sep in cmd:
+    if not _plain_program(cmd):
         return None  # corral's options, `--`, a script (PEP 723 or not) and paths take the full path
     found = lookup(os.getcwd(), environ)
     if found is None:

@@ -28,6 +28,7 @@ from corral.engines._reqfile import (
     requirements_text,
     split_hashed,
 )
+from corral.engines.uv_input import pylock_args
 from corral.errors import EngineError
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
@@ -133,7 +134,8 @@ class UvInstaller:
             return False
         names = removal_names(plan)
         index, batch = batches[0]
-        text = requirements_text([*hashed_lines(batch), *seed, *([f"-e {root}"] if root is not None else [])])
+        direct = None if seed else pylock_args(batch, root, environ)  # uv_input: no index page per package
+        text = None if direct else requirements_text([*hashed_lines(batch), *seed, *([f"-e {root}"] if root else [])])
         env = dict(_index_environ(environ, index) if index else (os.environ if environ is None else environ))
         env.pop("UV_NO_VERIFY_HASHES", None)
         if batch and progress:
@@ -141,7 +143,7 @@ class UvInstaller:
         try:
             self._run_install(
                 env_python,
-                ["--no-deps", "--verify-hashes", "-r", "-"],
+                ["--no-deps", "--verify-hashes", *(direct or ["-r", "-"])],
                 offline=offline,
                 environ=env,
                 what="uv pip install",
@@ -261,7 +263,7 @@ class UvInstaller:
         cmd = [uv_binary(), "pip", "install", "--python", str(env_python), *args]
         if cache_first or offline:
             try:
-                run([*cmd, "--offline"], env=environ, what=what, stdin=stdin)
+                _run_first([*cmd, "--offline"], environ=environ, what=what, stdin=stdin)
             except EngineError:
                 if offline:
                     raise
@@ -269,7 +271,24 @@ class UvInstaller:
                 return
         if progress:
             progress("downloading", f"what uv's cache lacks of {count} package(s)")
-        run(cmd, env=environ, what=what, stdin=stdin)
+        _run_first(cmd, environ=environ, what=what, stdin=stdin)
+
+
+def _run_first(argv: list[str], *, environ: Mapping[str, str] | None, what: str, stdin: str | None) -> None:
+    """`infra.proc.run`, or the outcome of the head start's uv when it is this very command (`infra.headstart`).
+
+    A head start that ran another command is waited for, and `headstart.Mismatch` raised: the sync removes its env
+    and builds it again. The command of a sync that creates the env is noted for the next head start.
+    """
+    from corral.infra import headstart
+    from corral.infra.proc import settle
+
+    headstart.note_command(argv, environ, stdin, what)
+    done = headstart.claim(argv, environ, stdin)
+    if done is None:
+        run(argv, env=environ, what=what, stdin=stdin)
+        return
+    settle(argv, *done, what=what)
 
 
 def _by_index(items: Sequence[Chosen]) -> list[tuple[str | None, list[Chosen]]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from corral.errors import EngineError, NoSpace
 from corral.infra.faults import checkpoint
 
-__all__ = ["Completed", "no_space", "run"]
+__all__ = ["Completed", "no_space", "run", "settle"]
 
 
 class Completed:
@@ -79,15 +79,20 @@ def run(
     except subprocess.TimeoutExpired as err:
         msg = f"{label}: no answer after {timeout} s: {' '.join(argv)}"
         raise EngineError(msg, cmd=argv) from err
-    checkpoint(f"engine-done:{label}")
-    result = Completed(argv, proc.returncode, proc.stdout, proc.stderr)
-    if check and proc.returncode != 0:
-        full = no_space(label, proc.stderr + proc.stdout, cmd=argv)
+    return settle(argv, proc.returncode, proc.stdout, proc.stderr, what=label, check=check)
+
+
+def settle(argv: list[str], returncode: int, stdout: str, stderr: str, *, what: str, check: bool = True) -> Completed:
+    """The outcome of a finished `argv` as `run` gives it (and raises it); also for one started elsewhere."""
+    checkpoint(f"engine-done:{what}")
+    result = Completed(argv, returncode, stdout, stderr)
+    if check and returncode != 0:
+        full = no_space(what, stderr + stdout, cmd=argv)
         if full is not None:
             raise full
-        detail = _last_lines(proc.stderr or proc.stdout)
-        msg = f"{label} failed (exit {proc.returncode}): {detail}"
-        raise EngineError(msg, cmd=argv, code=proc.returncode, output=proc.stderr + proc.stdout)
+        detail = _last_lines(stderr or stdout)
+        msg = f"{what} failed (exit {returncode}): {detail}"
+        raise EngineError(msg, cmd=argv, code=returncode, output=stderr + stdout)
     return result
 
 

@@ -141,6 +141,56 @@ def create_env(
         )
 
 
+def _checked_target(target: Path) -> bool:
+    """`_check_target`, unless the target is the env this process's head start laid out a moment ago (True then)."""
+    from corral.infra import headstart
+
+    if headstart.live_env(target):  # it was absent (an lstat) when the head start made it
+        return True
+    _check_target(target)
+    return False
+
+
+def _adopt(
+    target: Path, chosen: Creator, request: CreateRequest, *, head: bool
+) -> tuple[tuple[object, ...] | None, bool]:
+    """The native layout (for a live head start, or for the record of the next), and whether the head start's is it.
+
+    A head start whose layout is not what this creator writes is waited for and removed (`infra.headstart`).
+    """
+    from corral.infra import headstart
+
+    planned = _native_plan(chosen, request) if head or headstart.armed() else None
+    if head and not (planned is not None and headstart.claim_layout(target, planned)):
+        headstart.discard()
+        _check_target(target)
+        return planned, False
+    return planned, head
+
+
+def _native_plan(chosen: Creator, request: CreateRequest) -> tuple[object, ...] | None:
+    """What the native creator writes for `request` (`creators.native.NativeCreator.create`), as a plain tuple.
+
+    None when another creator serves it (or the native one hands it to uv). `infra.headstart` compares it with the
+    head start's layout, and notes it for the next one.
+    """
+    if chosen.name != "native":
+        return None
+    from corral.creators import native
+
+    version = native._uv_version()  # noqa: SLF001 - the creator's own steps, kept identical
+    if request.seed or native._uv_settings(request.environ) or version is None:  # noqa: SLF001
+        return None
+    dest = os.path.abspath(request.dest)
+    prompt = request.prompt or None
+    if prompt == ".":
+        prompt = os.path.basename(os.getcwd()) or None
+    layout = native.plan_layout(
+        request.interpreter, dest, prompt=prompt, system_site_packages=request.system_site_packages, uv_version=version
+    )
+    return (dest, layout.dirs, layout.files, layout.links, layout.copies, layout.cfg)
+
+
 def _prompt(ctx: Context, target: Path, given: str | None) -> str | None:
     """The prompt the creator writes into bin/activate*, which no shell could run or expand.
 
@@ -177,7 +227,9 @@ def _create_env(
     defer_seed: bool = False,
 ) -> CreatedEnv:
     project = ctx.project
-    _check_target(target)
+    from corral.infra import headstart
+
+    head = _checked_target(target)
     interpreter, why = choose_interpreter(ctx, python)
     settings = ctx.settings
     visible = settings.get("system-site-packages", system_site_packages)
@@ -200,12 +252,15 @@ def _create_env(
         index_url=settings.value("index-url"),
         extra_index_urls=tuple(settings.value("extra-index-urls")),
     )
-    existed = target.exists()
+    planned, head = _adopt(target, chosen, request, head=head)
+    existed = False if head else target.exists()
     journal = journal_path(ctx.paths, journal_root, "creating") if journal_root is not None and not existed else None
     if journal is not None and journal_root is not None:
         write_journal(journal, journal_root, {"env": str(target), "pid": os.getpid()})
     try:
-        chosen.create(request)
+        if not head:  # else the head start laid out exactly what the creator would
+            chosen.create(request)
+        headstart.note_layout(target, (interpreter.path, interpreter.realpath), planned)
         if pending:
             _note_seed(target)
         if do_seed and not pending:  # offline-first seeding may give an old pip: the index is asked (services.seed)
@@ -227,6 +282,7 @@ def _create_env(
             {"system_site_packages": ssp, "seed": do_seed, "prompt": prompt},
         )
     except BaseException:
+        headstart.wait_for(target)  # a head start's uv may still be writing into the env: waited for first
         if not existed:
             from corral.infra.rmtree import remove_tree
 
@@ -307,6 +363,10 @@ def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str |
     if data is None:
         return None
     env = data.get("env")
+    from corral.infra import headstart
+
+    if headstart.owns(env) and data.get("pid") == os.getpid():
+        return None  # this process's own head start, alive: the sync adopts or undoes it
     remove = isinstance(env, str) and os.path.isabs(env) and "damaged" not in data
     target = Path(env) if remove else None  # type: ignore[arg-type]
     outcome = None

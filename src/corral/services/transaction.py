@@ -267,6 +267,17 @@ def project_lock(project_root: Path, *, timeout: float = 600) -> Iterator[list[s
     from corral.infra.locks import LockTimeout, file_lock
 
     lock_path = project_lock_path(project_root)
+    from corral.infra.headstart import take_lock
+
+    held = take_lock(lock_path)  # this process's head start took it (`cli.headstart`): a second flock would wait
+    if held is not None:
+        _HELD[key] = 1
+        try:
+            yield recover_project(project_root)
+        finally:
+            _HELD.pop(key, None)
+            os.close(held)  # releases the lock
+        return
     try:
         with file_lock(lock_path, timeout=timeout):
             _HELD[key] = 1

@@ -236,11 +236,16 @@ def apply_lock(
     chosen = _choose(ctx, lock_path, target, selection or Selection())
     if root is not None:  # the lock lists the project itself when a locked package needs it: installed below
         chosen = [c for c in chosen if not (c.kind == "directory" and c.url == root.resolve().as_uri())]
-    installed = installed_distributions(Env.at(env).site_packages())
+    from corral.infra import headstart
+
+    # the env this sync just laid out holds nothing yet but what the head start's uv is installing (`_install`)
+    installed = {} if headstart.pending_install(env) else installed_distributions(Env.at(env).site_packages())
     seeded = _seeded(env, installed)
     plan = SyncPlan.diff(chosen, installed, keep=_keep(env, seeded, project_name))
     seed = _missing_seed(seeded, installed, chosen, target)
     installer = pick_engine(ctx, engine, env, target)
+    if installer.name != "uv":  # the head start's uv command is engines.uv's, compared in its first call
+        headstart.mismatch(env)
     do_project = (
         install_project
         and is_package
@@ -484,6 +489,17 @@ def env_lock(env: Path, progress: Progress) -> Iterator[None]:
 
     folder = CorralPaths.from_environment().cache / "env-locks"
     lock_file = folder / (hashlib.sha256(str(env.absolute()).encode()).hexdigest()[:24] + ENV_LOCK_SUFFIX)
+    from corral.infra.headstart import take_lock
+
+    held = take_lock(lock_file)  # this process's head start took it (`cli.headstart`): a second flock would wait
+    if held is not None:
+        import os
+
+        try:
+            yield
+        finally:
+            os.close(held)  # releases the lock
+        return
     with file_lock(lock_file, on_wait=lambda: progress("waiting", f"another corral command is changing {env}")):
         yield
 
@@ -551,7 +567,18 @@ def stamp_env(
     sync_stamp.write_stamp(env, stamp)
 
 
-def _sync(
+def _sync(ctx: Context, **options: Any) -> SyncReport:  # noqa: ANN401 - `_sync_once`'s
+    """`_sync_once`; when the head start's uv command was not this sync's, its env is removed and built again."""
+    from corral.infra import headstart
+
+    try:
+        return _sync_once(ctx, **options)
+    except headstart.Mismatch as mismatch:
+        _drop_new_env(ctx, Path(mismatch.args[0]))  # laid out by this process a moment ago, where nothing was
+        return _sync_once(ctx, **options)
+
+
+def _sync_once(
     ctx: Context,
     *,
     selection: Selection | None,
@@ -563,6 +590,8 @@ def _sync(
     progress: Progress | None,
     keep_last: bool,
 ) -> SyncReport:
+    from corral.infra import headstart
+
     say = progress or _noop_progress
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
@@ -575,7 +604,7 @@ def _sync(
     created = False
     from corral.services.inspection import is_environment
 
-    if not is_environment(env):
+    if headstart.live_env(env) or not is_environment(env):  # the head start's env is this sync's to create
         from corral.services.create import create_env
         from corral.services.sync.selection_cache import check_once
 
@@ -604,8 +633,10 @@ def _sync(
             if created:  # as when the creator's seed did not fit: no new env left half filled on a full disk
                 _drop_new_env(ctx, env)
             raise
+        headstart.mismatch(env)  # a head start this sync did not run: undone, built again
         checkpoint("sync:applied")
         stamp_env(ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen, project=project)
+    headstart.synced(env, created=created)
     if created or rebuilt:
         from dataclasses import replace
 

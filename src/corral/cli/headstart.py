@@ -1,0 +1,452 @@
+"""The head start of `corral sync` (and `corral run CMD`) after the env was deleted: the rebuild's uv begun at once.
+
+The full path spends ~70 ms in Python before its one `uv pip install` (imports, settings, the interpreter, the
+selection). When the env folder is absent, this module, run by `cli.quick` before it hands over to `cli.main`,
+replays the last rebuild of this project from corral's *rebuild record*: it takes the project and env locks as the
+full path does (at once, or not at all), writes the same `creating` journal, lays out the env byte for byte as the
+native creator laid it out, and starts the same uv command (argv, environment, input) with its output kept in
+memory files. Then the full path runs as always and judges (`infra.headstart`): it adopts the layout only when its
+creator would write exactly that, the process only when it would run exactly that command; anything else is
+waited for and undone, and the env built the ordinary way. The head start never decides anything, it saves time.
+
+The record lives beside the quick records (`<cache>/quick-records/<hash>.rebuild.txt`), never in a project or an
+env, under the quick records' rules (a regular file of the user that nobody else may write, size-limited, this
+version's header). It holds `cli.quick.observe`'s observation of every input (pyproject, pylock, the
+`.python-version` chain, the user config, trust.json, the git index, the variables, corral's version and Python)
+taken before the sync that built the env, and is written only when nothing changed during that sync and every
+input had settled; the base interpreter's identity (path, real path, stat); the layout; the uv command. A head
+start is taken only when the observation is equal now, the interpreter is the same file, the env folder is absent
+(lstat), no journal of unfinished work and no leftover of corral's (a recreate's or a removal's sibling, a killed
+writer's temporary) is there, and `CORRAL_FAULT` is unset (the crash tests' points run the ordinary way).
+Values of variables that could hold credentials (`@`) are never written: no record then.
+
+Stdlib only; Linux only (the native creator's platform, `memfd_create`, `posix_spawn`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from corral import __version__
+from corral.cli.quick import corral_dirs, find_project, maybe_partial_write, observe, read_record, record_path
+from corral.infra import headstart as live
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "ENV_LOCK_SUFFIX",
+    "JOURNAL_KINDS",
+    "begin",
+    "env_lock_file",
+    "journal_file",
+    "json_string",
+    "project_lock_file",
+    "rebuild_record_path",
+    "write_creating_journal",
+]
+
+_HEADER = f"corral-rebuild-record 1 {__version__}"
+# (env, folders, files, links, copies, pyvenv.cfg): services.create's `_native_plan`
+_Layout = tuple[
+    str, tuple[str, ...], tuple[tuple[str, bytes], ...], tuple[tuple[str, str], ...], tuple[object, ...], bytes
+]
+_LIMIT = 1 << 21  # the lock's lines and the activation scripts, hex-encoded
+_SETTLED_NS = 2_000_000_000  # cli.quick's rule
+JOURNAL_KINDS = ("txn", "recreate", "creating")  # infra.markers.JOURNAL_KINDS (a test keeps them equal)
+ENV_LOCK_SUFFIX = ".corral-sync.lock"  # infra.markers.ENV_LOCK_SUFFIX
+
+
+def rebuild_record_path(cache: str, project: str) -> str:
+    """The rebuild record of `project` in corral's cache."""
+    return record_path(cache, project)[: -len(".txt")] + ".rebuild.txt"
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(os.fsencode(text)).hexdigest()
+
+
+def project_lock_file(cache: str, project: str) -> str:
+    """`services.transaction.project_lock_path` of `project`."""
+    return os.path.join(cache, "project-locks", f"{_sha(os.path.realpath(project))[:24]}.lock")
+
+
+def env_lock_file(cache: str, env: str) -> str:
+    """The lock file `services.sync.apply.env_lock` takes for `env`."""
+    return os.path.join(cache, "env-locks", _sha(env)[:24] + ENV_LOCK_SUFFIX)
+
+
+def journal_file(data: str, project: str, kind: str) -> str:
+    """`infra.journals.journal_path` of `project`."""
+    return os.path.join(data, "journals", f"{_sha(os.path.realpath(project))[:32]}.{kind}.json")
+
+
+def begin(environ: Mapping[str, str]) -> None:
+    """Arm the rebuild record for this command, and take the head start its record allows (cli.quick)."""
+    if not live.platform_ok() or environ.get("CORRAL_FAULT"):
+        return
+    dirs = corral_dirs(environ)
+    if dirs is None:
+        return
+    project = find_project(os.getcwd())
+    if project is None:
+        return
+    before, _ = observe(project, "", dirs, environ, env_lines=False)
+    live.arm(_write, project=project, dirs=dirs, before=before)
+    record = read_record(rebuild_record_path(dirs[1], project), _HEADER, _LIMIT)
+    facts = _parse(record) if record is not None else None
+    if facts is None or facts.project != project or facts.observed != before:
+        return
+    _start(facts, project, dirs, environ)
+
+
+class _Record:
+    """A rebuild record's facts (what `_write` writes)."""
+
+    __slots__ = ("argv", "cfg", "dirs", "env", "files", "inputs", "links", "observed", "project", "python", "set",
+                 "stdin", "unset", "what")
+
+    def __init__(self) -> None:
+        self.project = self.env = self.what = self.stdin = ""
+        self.cfg = b""
+        self.python: tuple[str, str, str] = ("", "", "")
+        self.argv: list[str] = []
+        self.unset: list[str] = []
+        self.set: dict[str, str] = {}
+        self.dirs: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self.files: list[tuple[str, bytes]] = []
+        self.inputs: dict[str, bytes] = {}
+        self.observed: list[str] | None = None
+
+    def layout(self) -> tuple[object, ...]:
+        """The layout as `services.create` plans it (`infra.headstart.claim_layout` compares the two)."""
+        return (self.env, tuple(self.dirs), tuple(self.files), tuple(self.links), (), self.cfg)
+
+
+def _text(word: str) -> str:
+    return bytes.fromhex(word).decode("utf-8")
+
+
+def _parse(record: list[str]) -> _Record | None:  # noqa: C901, PLR0912 - one rule per line kind
+    """The record's facts; None when a line is not what `_write` writes."""
+    facts = _Record()
+    seen = set()
+    try:
+        at = 0
+        while at < len(record):
+            kind, _, rest = record[at].partition(" ")
+            at += 1
+            words = rest.split(" ")
+            seen.add(kind)
+            if kind == "observed":
+                facts.observed = record[at : at + int(rest)]
+                at += int(rest)
+                if at != len(record):
+                    return None
+            elif kind in ("project", "env", "what", "stdin") and len(words) == 1:
+                setattr(facts, kind, _text(rest))
+            elif kind == "cfg" and len(words) == 1:
+                facts.cfg = bytes.fromhex(rest)
+            elif kind == "python" and len(words) == 3:  # noqa: PLR2004 - path, real path, stat
+                facts.python = (_text(words[0]), _text(words[1]), words[2])
+            elif kind == "argv" and len(words) == 1:
+                facts.argv = _text(rest).split("\0")
+            elif kind == "unset" and len(words) == 1:
+                facts.unset.append(_text(rest))
+            elif kind == "set" and len(words) == 2:  # noqa: PLR2004
+                facts.set[_text(words[0])] = _text(words[1])
+            elif kind == "dir" and len(words) == 1:
+                facts.dirs.append(_text(rest))
+            elif kind == "link" and len(words) == 2:  # noqa: PLR2004
+                facts.links.append((_text(words[0]), _text(words[1])))
+            elif kind == "file" and len(words) == 2:  # noqa: PLR2004
+                facts.files.append((_text(words[0]), bytes.fromhex(words[1])))
+            elif kind == "input" and len(words) == 2:  # noqa: PLR2004
+                facts.inputs[_text(words[0])] = bytes.fromhex(words[1])
+            else:
+                return None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not seen.issuperset(("project", "env", "what", "stdin", "cfg", "python", "argv", "observed")):
+        return None
+    return facts
+
+
+def _stat_line(path: str) -> str:
+    st = os.stat(path)
+    fields = (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return ",".join(map(str, fields))
+
+
+def _clean(facts: _Record, project: str, dirs: tuple[str, str, str]) -> bool:  # noqa: PLR0911 - one exit per doubt
+    """The env is absent and nothing of corral's unfinished work is there; the interpreter is the recorded one."""
+    env = facts.env
+    if not os.path.isabs(env) or os.path.normpath(env) != env:
+        return False
+    try:
+        os.lstat(env)
+    except FileNotFoundError:
+        pass
+    else:
+        return False
+    parent, name = os.path.split(env)
+    if any(n.startswith(f".{name}.corral-") for n in os.listdir(parent)):
+        return False  # a recreate's build or old env, an env being removed: the full path recovers or refuses
+    if any(maybe_partial_write(n) for n in os.listdir(project)):
+        return False
+    if any(os.path.lexists(journal_file(dirs[0], project, kind)) for kind in JOURNAL_KINDS):
+        return False
+    if set(live.input_files(facts.argv)) != set(facts.inputs):
+        return False
+    if any(live.read_input(path) != data for path, data in facts.inputs.items()):
+        return False  # a file uv would read is not as the last rebuild left it
+    path, real, identity = facts.python
+    return os.path.realpath(path) == real and _stat_line(real) == identity
+
+
+def _try_lock(path: str) -> int | None:
+    import fcntl
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _take_locks(paths: tuple[str, ...]) -> list[int] | None:
+    """Each lock at once, or none."""
+    locks: list[int] = []
+    for path in paths:
+        fd = _try_lock(path)
+        if fd is None:
+            for held in locks:
+                os.close(held)
+            return None
+        locks.append(fd)
+    return locks
+
+
+def _start(facts: _Record, project: str, dirs: tuple[str, str, str], environ: Mapping[str, str]) -> None:
+    env = facts.env
+    if not _clean(facts, project, dirs):
+        return
+    locks = _take_locks((project_lock_file(dirs[1], project), env_lock_file(dirs[1], env)))
+    if locks is None:  # another corral command holds one: no head start (the full path waits its turn)
+        return
+    journal = journal_file(dirs[0], project, "creating")
+    layout = facts.layout()
+    made = noted = False
+    try:
+        if not _clean(facts, project, dirs):  # again, under the locks
+            for held in locks:
+                os.close(held)
+            return
+        write_creating_journal(journal, project, env)
+        noted = True
+        os.mkdir(env)
+        made = True
+        _lay_out(facts)
+    except BaseException:
+        if made:
+            import shutil
+
+            shutil.rmtree(env, ignore_errors=True)
+        if noted:
+            os.unlink(journal)
+        for held in locks:
+            os.close(held)
+        raise
+    started = live.start(env, journal, layout, locks)
+    live.log("headstart:layout")
+    try:
+        _spawn(started, facts, environ)
+    except BaseException:
+        live.discard()
+        raise
+
+
+def json_string(text: str) -> str:
+    """`json.dumps(text)` (ASCII, escapes) without importing json."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:  # noqa: PLR2004 - printable ASCII
+            out.append(char)
+        elif code in (8, 9, 10, 12, 13):
+            out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}[code])
+        elif code > 0xFFFF:  # noqa: PLR2004 - a surrogate pair
+            code -= 0x10000
+            out.append(f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    out.append('"')
+    return "".join(out)
+
+
+def write_creating_journal(path: str, project: str, env: str) -> None:
+    """`infra.journals.write_journal` of the `creating` journal `services.create` writes (same JSON)."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    real = os.path.realpath(project)
+    fields = (("env", json_string(env)), ("pid", str(os.getpid())), ("project", json_string(real)), ("version", "2"))
+    body = "{\n" + ",\n".join(f' "{key}": {value}' for key, value in fields) + "\n}\n"  # json.dumps(indent=1)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.corral-{os.getpid():x}h.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        os.write(fd, body.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _lay_out(facts: _Record) -> None:
+    """`creators.native.write_layout` of the recorded layout: folders, links, files, pyvenv.cfg last."""
+    env = facts.env
+    for folder in facts.dirs:
+        os.makedirs(os.path.join(env, folder), exist_ok=True)
+    for name, target in facts.links:
+        os.symlink(target, os.path.join(env, name))
+    for name, data in facts.files:
+        _write_new(os.path.join(env, name), data)
+    _write_new(os.path.join(env, "pyvenv.cfg"), facts.cfg)
+
+
+def _spawn(started: live.Live, facts: _Record, environ: Mapping[str, str]) -> None:
+    """Start the recorded uv command: input from a memory file, output into two (read by `infra.headstart.claim`)."""
+    import io
+    import signal
+
+    argv = facts.argv
+    if not os.path.isabs(argv[0]) or not os.access(argv[0], os.X_OK):
+        raise FileNotFoundError(argv[0])
+    child = dict(environ)
+    for key in facts.unset:
+        child.pop(key, None)
+    child.update(facts.set)
+    stdin = facts.stdin
+    encoding = io.TextIOWrapper(io.BytesIO(), errors="replace").encoding  # subprocess's text mode
+    fin = os.memfd_create("corral-uv-input")
+    out = os.memfd_create("corral-uv-stdout")
+    err = os.memfd_create("corral-uv-stderr")
+    try:
+        os.write(fin, stdin.encode(encoding, "replace"))
+        os.lseek(fin, 0, os.SEEK_SET)
+        live.log(f"engine:{facts.what}")
+        pid = os.posix_spawn(
+            argv[0],
+            argv,
+            child,
+            file_actions=[(os.POSIX_SPAWN_DUP2, fin, 0), (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)],
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # as subprocess's restore_signals
+        )
+    except BaseException:
+        os.close(out)
+        os.close(err)
+        raise
+    finally:
+        os.close(fin)
+    started.argv, started.environ, started.stdin, started.files = argv, child, stdin, dict(facts.inputs)
+    started.streams, started.pid = (out, err), pid
+    live.log("headstart:started")
+
+
+def _newest(lines: list[str]) -> int:
+    """The newest ctime in `observe`'s stat lines (`label dev ino mode uid gid size mtime ctime path`)."""
+    newest = 0
+    for line in lines:
+        parts = line.split(" ", 9)
+        if len(parts) == 10 and parts[1].isdigit():  # noqa: PLR2004 - the fields of a stat line
+            newest = max(newest, int(parts[8]))
+    return newest
+
+
+def _write(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - one refusal per reason
+    """Write the rebuild record after a sync created the env (`infra.headstart.synced`; errors are swallowed there)."""
+    from typing import cast
+
+    from corral.infra.paths import CorralPaths
+
+    project, dirs, before = str(facts["project"]), cast("tuple[str, str, str]", facts["dirs"]), facts["before"]
+    paths = CorralPaths.from_environment()
+    if (str(paths.data), str(paths.cache), str(paths.config)) != dirs:
+        return  # platformdirs places corral's folders where the head start would not look
+    lines, _ = observe(project, "", dirs, os.environ, env_lines=False)
+    import time
+
+    # The sync itself rewrote trust.json (corral's record of the env it made, atomically: a new inode): the record
+    # holds it as it is now. Any other input that changed during the sync, or too recently, gives no record.
+    inputs = [line for line in lines if not line.startswith("trust ")]
+    if inputs != [line for line in cast("list[str]", before) if not line.startswith("trust ")]:
+        return
+    if _newest(inputs) > time.time_ns() - _SETTLED_NS:
+        return
+    path, real = cast("tuple[str, str]", facts["interpreter"])
+    if os.path.realpath(path) != real:
+        return
+    argv = cast("list[str]", facts["argv"])
+    environ = cast("dict[str, str]", facts["environ"])
+    if not os.path.isabs(argv[0]) or any("\0" in a for a in argv):
+        return
+    unset = sorted(k for k in os.environ if k not in environ)
+    changed = sorted((k, v) for k, v in environ.items() if os.environ.get(k) != v)
+    if any("@" in v for _, v in changed):
+        return  # maybe an index URL with credentials: never written to a file
+    env, folders, files, links, copies, cfg = cast("_Layout", facts["layout"])
+    if copies or env != facts["env"]:
+        return
+    read = cast("dict[str, bytes | None]", facts["files"])
+    if any(data is None for data in read.values()):
+        return
+
+    def hexed(text: str) -> str:
+        return text.encode("utf-8").hex()
+
+    body = [
+        f"project {hexed(project)}",
+        f"env {hexed(env)}",
+        f"what {hexed(str(facts['what']))}",
+        f"python {hexed(path)} {hexed(real)} {_stat_line(real)}",
+        f"argv {hexed(chr(0).join(argv))}",
+        f"stdin {hexed(str(facts['stdin']))}",
+        *(f"unset {hexed(k)}" for k in unset),
+        *(f"set {hexed(k)} {hexed(v)}" for k, v in changed),
+        *(f"dir {hexed(d)}" for d in folders),
+        *(f"link {hexed(n)} {hexed(t)}" for n, t in links),
+        *(f"file {hexed(n)} {d.hex()}" for n, d in files),
+        *(f"input {hexed(n)} {d.hex()}" for n, d in read.items() if d is not None),
+        f"cfg {cfg.hex()}",
+        f"observed {len(lines)}",
+        *lines,
+    ]
+    text = "\n".join([_HEADER, *body, "end"])
+    if any(c in text for c in "\r\x00") or text.count("\n") != len(body) + 1 or len(text) > _LIMIT:
+        return
+    from corral.cli.quick import write_record
+
+    write_record(rebuild_record_path(str(paths.cache), project), text)
