@@ -1,14 +1,33 @@
 """The no-op `corral lock`: pylock.toml is what a lock would write now, told before argparse or the context.
 
-`unchanged_report(start)` is the one answer: the lock stamp's verdict (`services.lock_stamp.unchanged`, stdlib only)
-for the project around `start`, as `LockReport.to_dict()`'s shape, or None (lock the full way). `cli.lock_cmd`'s
-`fast_path` asks it after parsing the command line; `answer` asks it for the plain command lines only (`corral
-lock`, `corral lock -q` / `--quiet`), before `cli.main` imports argparse and builds the parser (~10 ms), so
-`cli.quick` can hand those to it first. Anything else, and any doubt or error, is None: the full command line,
-which asks the same question again and reports what is wrong.
+`unchanged_report(start)` is the one verdict: the lock stamp's (`services.lock_stamp.unchanged`, stdlib only) for
+the project around `start`, as `LockReport.to_dict()`'s shape, or None (lock the full way). `cli.lock_cmd`'s
+`fast_path` asks it after parsing the command line. `answer` takes the plain command lines only (`corral lock`,
+`corral lock -q` / `--quiet`) for `cli.quick`, before `cli.main` imports argparse: from the quick lock record when
+it matches, else from `unchanged_report`. Anything else, any doubt or error, is None: the full command line, which
+asks the same question again and reports what is wrong.
 
-It prints what `lock_cmd` prints for the same report, to the byte (`unchanged: PATH (N packages, S s)` on stderr,
-nothing with -q).
+The quick lock record (`<cache>/quick-lock-records/<hash of the project's path>.txt`, corral's cache, never a
+project) is `cli.quick`'s idea applied to the lock stamp: written by `unchanged_report` right after the stamp said
+"unchanged", it holds an *observation* of every input that verdict read, taken the same way before and after it
+(equal, and every observed ctime settled for `cli.quick`'s 2 s, or nothing is written):
+
+- `cli.quick.observe`'s lines (pyproject.toml, pylock.toml, every `.python-version` up the tree, the git index,
+  corral's user config and trust record, the env, its pyvenv.cfg, bin/, sync stamp and site-packages, the real
+  paths, corral's CORRAL_* variables and folders, the running Python and ids);
+- the variables the stamp reads or that choose its paths (CORRAL_*, UV_*, PIP_*, PYENV_*, XDG_*, PATH, HOME...);
+- the stat of the lock stamp, the project's journal paths, uv's config files, the env's pyvenv.cfg (followed), the
+  interpreter the lock was resolved with, every folder discovery lists interpreters from, the local packages'
+  files, the version files;
+- and, when the project's version reaches the lock, what `git describe` says now (git runs on every answer: an
+  edit of a tracked file changes the version an SCM plugin derives).
+
+The paths to observe are those the stamp's own functions name (the record's `fact` lines); what chose them (the
+variables, the project's real path, the folders whose listing chose the candidates) is observed itself. A changed
+observation, or a record that is not the user's own private file, is damaged or is another corral's: the full way.
+
+Stdlib only (os, sys, and `cli.quick`); an answer from a record imports nothing else but `infra.git`'s settings (a
+`git describe` is started with `os.posix_spawn`). POSIX only: Windows always takes the stamp's way.
 """
 
 from __future__ import annotations
@@ -16,35 +35,55 @@ from __future__ import annotations
 import os
 import sys
 
+from corral import __version__
+
 TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
     from typing import Any
 
-__all__ = ["PLAIN", "answer", "unchanged_report"]
+    from corral.infra.paths import CorralPaths
+
+__all__ = ["PLAIN", "RECORDS_FOLDER", "answer", "lookup", "unchanged_report"]
 
 PLAIN = (["lock"], ["lock", "-q"], ["lock", "--quiet"])  # the command lines `answer` takes
+RECORDS_FOLDER = "quick-lock-records"
+_HEADER = f"corral-quick-lock-record 1 {__version__}"
+_ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_", "XDG_")  # CORRAL_*: all of them, as the stamp (quick: fewer)
+_ENV_NAMES = ("PATH", "HOME", "APPDATA", "LOCALAPPDATA")
+_FACTS = ("stamp", "journal", "config", "env-cfg", "python", "folder", "local", "version", "git")
+_LSTAT = ("stamp", "journal")  # read without following a link (read_lock_stamp, journals.pending)
+_HEAD = 3  # project, env, packages
+
+# (project, env, corral's (data, cache, config) folders, [(kind, path)]): what a record observes
+Record = tuple[str, str, tuple[str, str, str], list[tuple[str, str]]]
 
 
 def unchanged_report(start: Path, environ: Mapping[str, str], started: float) -> dict[str, Any] | None:
-    """What `corral lock` reports when its stamp says pylock.toml is current (`started`: monotonic), else None."""
+    """What `corral lock` reports when its stamp says pylock.toml is current (`started`: monotonic), else None.
+
+    When it is, the quick lock record is written too (see the module's text).
+    """
     import time
 
     from corral.core.lock_fingerprint import LOCK_FILE
     from corral.infra.paths import CorralPaths
-    from corral.services.lock_stamp import unchanged
+    from corral.services.lock_stamp import read_lock_stamp, unchanged
     from corral.services.sync.stamp import locate
 
     found = locate(start)
     if found is None:
         return None
     pyproject, env = found
-    if os.path.islink(pyproject.parent / LOCK_FILE):
-        return None  # a linked lock is judged the full way (refused when the link leads out of the project)
-    stamp = unchanged(CorralPaths.from_environment(), pyproject=pyproject, env=env, environ=environ)
+    paths = CorralPaths.from_environment()
+    record = _record(paths, pyproject.parent, env, read_lock_stamp(paths, pyproject.parent), environ)
+    before = _observe(record, environ) if record is not None else None
+    stamp = unchanged(paths, pyproject=pyproject, env=env, environ=environ)
     if stamp is None:
         return None
+    if record is not None and before is not None:
+        _remember(record, before, environ, stamp["packages"])
     return {
         "path": str(pyproject.parent / LOCK_FILE),
         "written": False,
@@ -62,18 +101,174 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
         return None
     try:
         import time
-        from pathlib import Path
 
-        report = unchanged_report(Path(os.getcwd()), environ, time.monotonic())
-        if report is None:
-            return None
+        started = time.monotonic()
+        found = lookup(os.getcwd(), environ)
+        if found is not None:
+            path, packages = found
+        else:
+            from pathlib import Path
+
+            report = unchanged_report(Path(os.getcwd()), environ, started)
+            if report is None:
+                return None
+            path, packages = report["path"], report["packages"]
         if len(argv) == 1:
-            from corral.render.output import terminal_safe
+            line = f"unchanged: {path} ({packages} packages, {time.monotonic() - started:.2f} s)"
+            if not (line.isascii() and line.isprintable()):
+                from corral.render.output import terminal_safe
 
-            line = f"unchanged: {report['path']} ({report['packages']} packages, {report['seconds']:.2f} s)"
-            sys.stderr.write(terminal_safe(line) + "\n")
+                line = terminal_safe(line)
+            sys.stderr.write(line + "\n")
         sys.stdout.flush()
         sys.stderr.flush()
     except Exception:  # noqa: BLE001 - any doubt goes the full way, which reports what is wrong
         return None
     return 0
+
+
+def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # noqa: PLR0911 - one exit per doubt
+    """(pylock.toml's path, its package count) when the project around `cwd` is a recorded no-op lock; else None."""
+    from corral.cli import quick
+
+    dirs = quick.corral_dirs(environ)
+    project = quick.find_project(cwd)
+    if dirs is None or project is None or os.name == "nt":
+        return None
+    lines = quick.read_record(_record_path(dirs[1], project), header=_HEADER)
+    if lines is None or len(lines) <= _HEAD or lines[0] != f"project {project}" or not lines[1].startswith("env "):
+        return None
+    label, _, packages = lines[2].partition(" ")
+    if label != "packages" or not packages.isdigit():
+        return None
+    facts = [line[5:].split(" ", 1) for line in lines[_HEAD:] if line.startswith("fact ")]
+    if any(len(fact) != 2 or fact[0] not in _FACTS for fact in facts):  # noqa: PLR2004 - kind and path
+        return None
+    if any(quick.maybe_partial_write(n) for n in os.listdir(project)):
+        return None  # a killed writer's temporary: the full path recovers it
+    observed = _observe((project, lines[1][4:], dirs, [(kind, path) for kind, path in facts]), environ)
+    if observed is None or observed[0] != lines[_HEAD + len(facts) :]:
+        return None
+    return os.path.join(project, "pylock.toml"), int(packages)
+
+
+def _record_path(cache: str, project: str) -> str:
+    from corral.cli import quick
+
+    return os.path.join(cache, RECORDS_FOLDER, os.path.basename(quick.record_path(cache, project)))
+
+
+def _record(
+    paths: CorralPaths, root: Path, env: Path, stamp: Mapping[str, Any] | None, environ: Mapping[str, str]
+) -> Record | None:
+    """What the stamp's verdict reads for the project at `root`: the paths its own functions name."""
+    from corral.cli import quick
+    from corral.discovery.places import candidate_folders
+    from corral.infra.journals import journal_path
+    from corral.infra.markers import JOURNAL_KINDS
+    from corral.services.lock_stamp import stamp_path, uv_config_files
+
+    dirs = quick.corral_dirs(environ)
+    if stamp is None or dirs is None or os.name == "nt":
+        return None
+    if dirs != (str(paths.data), str(paths.cache), str(paths.config)):
+        return None  # where the two spellings of corral's folders differ, no record is written
+    facts = [("stamp", str(stamp_path(paths, root)))]
+    facts += [("journal", str(journal_path(paths, root, kind))) for kind in JOURNAL_KINDS]
+    facts += [("config", path) for path in uv_config_files(environ)]
+    facts.append(("env-cfg", str(env / "pyvenv.cfg")))  # the stamp follows a link here (quick.observe does not)
+    if stamp.get("python"):
+        facts.append(("python", str(stamp["python"])))
+    facts += [("folder", str(folder)) for folder in candidate_folders(environ)]
+    for where in stamp["local"]:
+        path = where if os.path.isabs(where) else os.path.join(root, where)
+        facts.append(("local", path))
+        facts += [("local", os.path.join(path, name)) for name in ("pyproject.toml", "setup.py", "setup.cfg")]
+    files = stamp.get("version_files")
+    if files is not None:
+        from corral.infra.git import git_command
+
+        cmd = git_command(["describe"])
+        if cmd is None:
+            return None
+        facts += [("version", os.path.join(root, name)) for name in files]
+        facts.append(("git", cmd[0]))
+    if any(not path.isprintable() or not os.path.isabs(path) for _, path in facts):
+        return None
+    return str(root), str(env), dirs, facts
+
+
+def _observe(record: Record, environ: Mapping[str, str]) -> tuple[list[str], int] | None:
+    """The observation lines and the newest ctime among them; None when git cannot say."""
+    from corral.cli import quick
+
+    project, env, dirs, facts = record
+    lines, newest = quick.observe(project, env, dirs, environ)
+    lines += [f"environ {k}={v}" for k, v in sorted(environ.items()) if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES]
+    for kind, path in facts:
+        if kind == "git":
+            described = _git_describe(path, project, environ)
+            if described is None:
+                return None
+            lines.append(f"git {described}")
+            continue
+        try:
+            st = os.lstat(path) if kind in _LSTAT else os.stat(path)
+        except OSError as err:
+            lines.append(f"{kind} !{err.errno} {path}")
+            continue
+        newest = max(newest, st.st_ctime_ns)
+        lines.append(
+            f"{kind} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} "
+            f"{st.st_mtime_ns} {st.st_ctime_ns} {path}"
+        )
+    return lines, newest
+
+
+def _git_describe(git: str, project: str, environ: Mapping[str, str]) -> str | None:
+    """What `services.project_version.git_describe` gets from git for `project` ("" outside git); None: unknown."""
+    from corral.infra.git import SAFE_OVERRIDES, git_environ
+
+    argv = [git, *(part for setting in SAFE_OVERRIDES for part in ("-c", setting))]
+    argv += ["-C", project, "describe", "--tags", "--long", "--always", "--dirty", "--abbrev=40"]
+    read, write = os.pipe()
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            actions = [
+                (os.POSIX_SPAWN_DUP2, null, 0),
+                (os.POSIX_SPAWN_DUP2, write, 1),
+                (os.POSIX_SPAWN_DUP2, null, 2),
+                (os.POSIX_SPAWN_CLOSE, read),
+            ]
+            pid = os.posix_spawn(git, argv, git_environ(environ), file_actions=actions)
+        finally:
+            os.close(null)
+            os.close(write)
+        chunks = []
+        while chunk := os.read(read, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(read)
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status):
+        return None
+    text = b"".join(chunks).decode("utf-8", "replace").strip()
+    if not text.isprintable():
+        return None
+    return text if os.WEXITSTATUS(status) == 0 else ""
+
+
+def _remember(record: Record, before: tuple[list[str], int], environ: Mapping[str, str], packages: int) -> None:
+    """Write the record when nothing changed while the stamp was compared and every input has settled."""
+    from corral.cli import quick
+
+    project, env, dirs, facts = record
+    after = _observe(record, environ)
+    if after is None or after[0] != before[0] or after[1] > quick._now_ns() - quick._SETTLED_NS:  # noqa: SLF001
+        return
+    head = [_HEADER, f"project {project}", f"env {env}", f"packages {packages}"]
+    text = "\n".join([*head, *(f"fact {kind} {path}" for kind, path in facts), *after[0], "end"])
+    if any(c in text for c in "\r\x00") or not env.isprintable():
+        return
+    quick.write_record(_record_path(dirs[1], project), text)

@@ -36,6 +36,7 @@ __all__ = [
     "stamp_inputs",
     "stamp_path",
     "unchanged",
+    "uv_config_files",
     "version_inputs",
     "write_lock_stamp",
 ]
@@ -62,7 +63,7 @@ def _environ_key(environ: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _uv_config_files(environ: Mapping[str, str]) -> list[str]:
+def uv_config_files(environ: Mapping[str, str]) -> list[str]:
     """The user and system configuration files uv reads for every resolution."""
     home = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     dirs = (environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
@@ -111,7 +112,7 @@ def stamp_inputs(
         "pyproject": digest(pyproject),
         "lock": digest(lock_path),
         "python_pins": python_pins(root),
-        "config": [fingerprint(p) for p in (str(user_config), *_uv_config_files(environ))],
+        "config": [fingerprint(p) for p in (str(user_config), *uv_config_files(environ))],
         "environ": _environ_key(environ),
         "env_cfg": fingerprint(env / "pyvenv.cfg"),
         "python": [python, fingerprint(python) if python else None, from_env, trusted],
