@@ -127,14 +127,32 @@ def measure(
     got: Got = {}
     for round_no in range(1, rounds + 1):
         print(f"round {round_no}/{rounds} ...", file=sys.stderr)
-        for name in names:
-            for way in ways if round_no % 2 else ways[::-1]:
-                folder = work / f"r{round_no}" / way / name
-                times_of_run, got[name, way] = one_run(way, name, folder, python, before)
-                times[name, way].append(times_of_run)
+        try:
+            done = dict(_one_round(round_no, names, ways, python, work, keep=keep, before=before))
+        except SystemExit as failed:  # a run failed (the network, a full disk): report the rounds done so far
+            print(f"{failed}\nround {round_no} failed: reporting the rounds before it", file=sys.stderr)
+            if round_no == 1:
+                raise
+            break
+        for key, (times_of_run, got[key]) in done.items():
+            times[key].append(times_of_run)
+    return times, got
+
+
+def _one_round(
+    round_no: int, names: list[str], ways: list[str], python: str, work: Path, *, keep: bool, before: str | None
+) -> list[tuple[tuple[str, str], tuple[tuple[float, float, float], Got1]]]:
+    """One round: every project, every way (who goes first alternates with the round)."""
+    done = []
+    for name in names:
+        for way in ways if round_no % 2 else ways[::-1]:
+            folder = work / f"r{round_no}" / way / name
+            try:
+                done.append(((name, way), one_run(way, name, folder, python, before)))
+            finally:
                 if not keep:
                     shutil.rmtree(folder, ignore_errors=True)
-    return times, got
+    return done
 
 
 def report_times(times: Times, names: list[str], ways: list[str]) -> None:
@@ -190,8 +208,8 @@ def main() -> None:
     if unknown:
         known = ", ".join(sorted(os.listdir(PROJECTS)))
         sys.exit(f"bench_cold: no project {unknown[0]!r} (webstack or one of {known})")
-    known = WAYS + (BEFORE_WAYS if opts.before else ())
-    ways = [w for w in known if not opts.ways or w in opts.ways.split(",")]
+    offered = WAYS + (BEFORE_WAYS if opts.before else ())
+    ways = [w for w in offered if not opts.ways or w in opts.ways.split(",")]
     ways += [] if "uv" in ways else ["uv"]  # the baseline of every ratio
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-cold-"))
     load_before = os.getloadavg()[0]
