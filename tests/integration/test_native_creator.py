@@ -4,7 +4,6 @@ and its activation scripts work in real shells."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -181,11 +180,11 @@ def test_unsupported_interpreters_are_refused_with_a_reason(corral: Any, tmp_pat
     # what the native creator does not lay out (variants of a real 3.12's identity)
     real = _identify(pyenv_python("3.12"))
     assert "CPython envs only, not PyPy" in (
-        creator.cannot_create(dataclasses.replace(real, implementation="PyPy")) or ""
+        creator.cannot_create(real.replace(implementation="PyPy")) or ""
     )
-    assert "free-threaded" in (creator.cannot_create(dataclasses.replace(real, free_threaded=True)) or "")
-    assert "standalone" in (creator.cannot_create(dataclasses.replace(real, sources=("uv",))) or "")
-    shim = dataclasses.replace(real, realpath=str(tmp_path / "elsewhere" / "python3.12"))
+    assert "free-threaded" in (creator.cannot_create(real.replace(free_threaded=True)) or "")
+    assert "standalone" in (creator.cannot_create(real.replace(sources=("uv",))) or "")
+    shim = real.replace(realpath=str(tmp_path / "elsewhere" / "python3.12"))
     assert "not the interpreter it ran as" in (creator.cannot_create(shim) or "")
     # a 3.6 env still gets made (by uv), and `--creator native` refuses it with the reason
     assert _corral_venv(corral, tmp_path / "old", "--python", "3.6")["creator"] == "uv"

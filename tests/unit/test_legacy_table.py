@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +35,7 @@ def _interp(version: str, **kw: object) -> InterpreterInfo:
         prefix=f"/py/{version}",
         base_prefix=f"/py/{version}",
     )
-    return replace(base, **kw)  # type: ignore[arg-type]
+    return base.replace(**kw)
 
 
 def _wheel(name: str, version: str) -> Path:

@@ -5,7 +5,6 @@ byte for byte in tests/integration/test_native_creator.py."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import pytest
@@ -31,8 +30,7 @@ WIN = InterpreterInfo(
         "platform_python_implementation": "CPython",
     },
 )
-LINUX = dataclasses.replace(
-    WIN,
+LINUX = WIN.replace(
     path="/opt/py/bin/python3.9",
     realpath="/opt/py/bin/python3.9",
     version="3.9.18",
@@ -100,7 +98,7 @@ def test_windows_layout_by_name() -> None:
 
 
 def test_windows_layout_below_3_10_has_the_distutils_hook() -> None:
-    old = dataclasses.replace(WIN, version="3.9.13", version_info=(3, 9, 13))
+    old = WIN.replace(version="3.9.13", version_info=(3, 9, 13))
     files = _files(plan_layout(old, "C:\\e", prompt="p", system_site_packages=True, uv_version="0.13.9", windows=True))
     assert files["Lib/site-packages/_virtualenv.pth"] == b"import _virtualenv"
     assert files["Lib/site-packages/_virtualenv.py"].startswith(b'"""Patches that are applied at runtime')
@@ -118,10 +116,10 @@ def test_posix_layout_by_name() -> None:
     )
     assert layout.copies == ()
     assert "lib/python3.9/site-packages/_virtualenv.pth" in files  # uv writes the hook below 3.10 ...
-    newer = dataclasses.replace(LINUX, version_info=(3, 10, 13))
+    newer = LINUX.replace(version_info=(3, 10, 13))
     newer_files = _files(plan_layout(newer, "/w", prompt=None, system_site_packages=False, uv_version="0.13.9"))
     assert not any("_virtualenv" in name for name in newer_files)  # ... and not from 3.10
-    thirty_two = dataclasses.replace(LINUX, pointer_bits=32)
+    thirty_two = LINUX.replace(pointer_bits=32)
     assert ("lib64", "lib") not in plan_layout(
         thirty_two, "/w", prompt=None, system_site_packages=False, uv_version="0.13.9"
     ).links

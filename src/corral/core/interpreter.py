@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from corral.core.frozen import Frozen
 
 __all__ = ["LEGACY_EOL", "InterpreterInfo"]
 
@@ -16,10 +17,30 @@ LEGACY_EOL: dict[tuple[int, int], str] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class InterpreterInfo:
+class InterpreterInfo(Frozen):
     """An identified interpreter: what its own `sys`/`platform` said, plus where corral found it."""
 
+    __slots__ = (
+        "abiflags",
+        "aliases",
+        "base_prefix",
+        "externally_managed",
+        "free_threaded",
+        "implementation",
+        "is_venv",
+        "machine",
+        "marker_env",
+        "path",
+        "platform",
+        "pointer_bits",
+        "prefix",
+        "purelib",
+        "realpath",
+        "soabi",
+        "sources",
+        "version",
+        "version_info",
+    )
     path: str
     realpath: str
     implementation: str
@@ -30,15 +51,61 @@ class InterpreterInfo:
     platform: str
     prefix: str
     base_prefix: str
-    is_venv: bool = False
-    free_threaded: bool = False
-    externally_managed: bool = False
-    purelib: str = ""
-    marker_env: Mapping[str, str] = field(default_factory=dict)
-    soabi: str = ""
-    abiflags: str = ""
-    sources: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
+    is_venv: bool
+    free_threaded: bool
+    externally_managed: bool
+    purelib: str
+    marker_env: Mapping[str, str]
+    soabi: str
+    abiflags: str
+    sources: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        realpath: str,
+        implementation: str,
+        version: str,
+        version_info: tuple[int, int, int],
+        machine: str,
+        pointer_bits: int,
+        platform: str,
+        prefix: str,
+        base_prefix: str,
+        is_venv: bool = False,
+        free_threaded: bool = False,
+        externally_managed: bool = False,
+        purelib: str = "",
+        marker_env: Mapping[str, str] | None = None,
+        soabi: str = "",
+        abiflags: str = "",
+        sources: tuple[str, ...] = (),
+        aliases: tuple[str, ...] = (),
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(
+            path=path,
+            realpath=realpath,
+            implementation=implementation,
+            version=version,
+            version_info=version_info,
+            machine=machine,
+            pointer_bits=pointer_bits,
+            platform=platform,
+            prefix=prefix,
+            base_prefix=base_prefix,
+            is_venv=is_venv,
+            free_threaded=free_threaded,
+            externally_managed=externally_managed,
+            purelib=purelib,
+            marker_env={} if marker_env is None else marker_env,
+            soabi=soabi,
+            abiflags=abiflags,
+            sources=sources,
+            aliases=aliases,
+        )
 
     @classmethod
     def from_probe(cls, data: Mapping[str, Any], *, path: str, source: str = "") -> InterpreterInfo:

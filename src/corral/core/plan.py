@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from corral.core.frozen import Frozen
 from corral.core.names import normalize_name as normalize
 
 if TYPE_CHECKING:
@@ -28,15 +28,27 @@ def _same_version(locked: str | None, installed: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SyncPlan:
+class SyncPlan(Frozen):
     """The difference between the desired packages and the installed ones."""
 
-    install: tuple[Chosen, ...] = ()
-    change: tuple[tuple[str, str, Chosen], ...] = ()  # (name, installed version, chosen)
-    remove: tuple[tuple[str, str], ...] = ()  # (name as installed, version)
-    unchanged: tuple[str, ...] = ()
-    kept: tuple[str, ...] = field(default=())  # installed, not in the lock, deliberately kept
+    __slots__ = ("change", "install", "kept", "remove", "unchanged")
+    install: tuple[Chosen, ...]
+    change: tuple[tuple[str, str, Chosen], ...]  # (name, installed version, chosen)
+    remove: tuple[tuple[str, str], ...]  # (name as installed, version)
+    unchanged: tuple[str, ...]
+    kept: tuple[str, ...]  # installed, not in the lock, deliberately kept
+
+    def __init__(
+        self,
+        *,
+        install: tuple[Chosen, ...] = (),
+        change: tuple[tuple[str, str, Chosen], ...] = (),
+        remove: tuple[tuple[str, str], ...] = (),
+        unchanged: tuple[str, ...] = (),
+        kept: tuple[str, ...] = (),
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(install=install, change=change, remove=remove, unchanged=unchanged, kept=kept)
 
     @classmethod
     def diff(

@@ -5,9 +5,10 @@ Each plugin answers a capability question with a *reason* (`None` means "I can")
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from corral.core.frozen import Frozen
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -18,20 +19,54 @@ if TYPE_CHECKING:
 __all__ = ["CreateRequest", "Creator", "EnvChange", "Installer", "Shell", "SubshellPlan"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CreateRequest:
+class CreateRequest(Frozen):
     """Everything a creator needs; the interpreter is the exact one corral chose."""
 
+    __slots__ = (
+        "dest",
+        "environ",
+        "extra_index_urls",
+        "index_url",
+        "interpreter",
+        "prompt",
+        "seed",
+        "system_site_packages",
+    )
     dest: Path
     interpreter: InterpreterInfo
-    system_site_packages: bool = False
-    prompt: str | None = None
-    seed: bool = True
-    environ: Mapping[str, str] | None = None
-    index_url: str | None = None
-    extra_index_urls: tuple[str, ...] = ()
+    system_site_packages: bool
+    prompt: str | None
+    seed: bool
+    environ: Mapping[str, str] | None
+    index_url: str | None
+    extra_index_urls: tuple[str, ...]
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        dest: Path,
+        interpreter: InterpreterInfo,
+        system_site_packages: bool = False,
+        prompt: str | None = None,
+        seed: bool = True,
+        environ: Mapping[str, str] | None = None,
+        index_url: str | None = None,
+        extra_index_urls: tuple[str, ...] = (),
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`), then `_check`."""
+        self._set(
+            dest=dest,
+            interpreter=interpreter,
+            system_site_packages=system_site_packages,
+            prompt=prompt,
+            seed=seed,
+            environ=environ,
+            index_url=index_url,
+            extra_index_urls=extra_index_urls,
+        )
+        self._check()
+
+    def _check(self) -> None:
         """Refuse a prompt or path that would add lines to pyvenv.cfg or the activation scripts (UnsafeText).
 
         The prompt may come from `--prompt`, `[tool.corral] prompt` or the project's name; the path from the
@@ -110,30 +145,46 @@ class Installer(Protocol):
         """Install the project at `project_root` editable, without its dependencies."""
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EnvChange:
+class EnvChange(Frozen):
     """What (de)activating an env does to a shell, computed in Python; a Shell only renders it.
 
     `path` is the complete new PATH (entries in order), `prompt` the env name to show (None: restore the prompt).
     """
 
+    __slots__ = ("path", "path_sep", "prompt", "set_vars", "unset_vars")
     set_vars: dict[str, str]
-    unset_vars: tuple[str, ...] = ()
-    path: tuple[str, ...] = ()
-    path_sep: str = ":"
-    prompt: str | None = None
+    unset_vars: tuple[str, ...]
+    path: tuple[str, ...]
+    path_sep: str
+    prompt: str | None
+
+    def __init__(
+        self,
+        *,
+        set_vars: dict[str, str],
+        unset_vars: tuple[str, ...] = (),
+        path: tuple[str, ...] = (),
+        path_sep: str = ":",
+        prompt: str | None = None,
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(set_vars=set_vars, unset_vars=unset_vars, path=path, path_sep=path_sep, prompt=prompt)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SubshellPlan:
+class SubshellPlan(Frozen):
     """How to start an interactive shell that runs `init` code after the user's own rc files.
 
     `files` (name -> text) are written to a private folder first; `{dir}` in argv and environ values is that folder.
     """
 
+    __slots__ = ("argv", "environ", "files")
     argv: list[str]
     environ: dict[str, str]
     files: dict[str, str]
+
+    def __init__(self, *, argv: list[str], environ: dict[str, str], files: dict[str, str]) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(argv=argv, environ=environ, files=files)
 
 
 class Shell(Protocol):

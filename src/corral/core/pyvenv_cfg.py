@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from corral.core.frozen import Frozen
 
 __all__ = ["PyvenvCfg"]
 
 
-@dataclass(frozen=True, slots=True)
-class PyvenvCfg:
+class PyvenvCfg(Frozen):
     """Key/value pairs of pyvenv.cfg, in file order (keys lower-cased as `site.py` reads them)."""
 
-    values: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("values",)
+    values: dict[str, str]
+
+    def __init__(self, values: dict[str, str] | None = None) -> None:
+        """The pairs (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(values={} if values is None else values)
 
     @classmethod
     def parse(cls, text: str) -> PyvenvCfg:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from corral.core.frozen import Frozen
 from corral.errors import InvalidSpec
 
 if TYPE_CHECKING:
@@ -28,16 +28,36 @@ _NAMED = re.compile(r"^(?P<impl>cpython|pypy|graalpy|python|cp|py)[@-]?(?P<rest>
 _COMPACT = re.compile(r"^(?P<major>\d)(?P<minor>\d{1,2})(?P<ft>t)?$")  # cp312 / py311
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PythonSpec:
+class PythonSpec(Frozen):
     """A parsed interpreter request; `matches()` decides if an interpreter satisfies it."""
 
+    __slots__ = ("free_threaded", "implementation", "path", "specifier", "text", "version_prefix")
     text: str
-    path: str | None = None
-    implementation: str | None = None
-    version_prefix: tuple[int, ...] = ()
-    specifier: str | None = None
-    free_threaded: bool | None = None
+    path: str | None
+    implementation: str | None
+    version_prefix: tuple[int, ...]
+    specifier: str | None
+    free_threaded: bool | None
+
+    def __init__(
+        self,
+        *,
+        text: str,
+        path: str | None = None,
+        implementation: str | None = None,
+        version_prefix: tuple[int, ...] = (),
+        specifier: str | None = None,
+        free_threaded: bool | None = None,
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(
+            text=text,
+            path=path,
+            implementation=implementation,
+            version_prefix=version_prefix,
+            specifier=specifier,
+            free_threaded=free_threaded,
+        )
 
     @classmethod
     def parse(cls, text: str) -> PythonSpec:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,13 +54,12 @@ class InterpreterFinder:
             sources = tuple(dict.fromkeys(c.source for c in group))
             if ident in folded:
                 known = folded[ident]
-                folded[ident] = replace(
-                    known,
+                folded[ident] = known.replace(
                     aliases=tuple(dict.fromkeys(known.aliases + names)),
                     sources=tuple(dict.fromkeys(known.sources + sources)),
                 )
             else:
-                folded[ident] = replace(info, aliases=names[1:], sources=sources)
+                folded[ident] = info.replace(aliases=names[1:], sources=sources)
         return sorted(folded.values(), key=_preference)
 
     def find(self, spec: PythonSpec | str) -> InterpreterInfo:

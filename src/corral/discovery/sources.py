@@ -9,9 +9,9 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from corral.core.frozen import Frozen
 from corral.discovery.places import MAC_FRAMEWORK, SYSTEM_DIRS_POSIX, pyenv_root, uv_python_dir
 
 __all__ = ["Candidate", "iter_candidates"]
@@ -20,12 +20,16 @@ _POSIX_NAME = re.compile(r"^(python|pypy)(\d(\.\d+)?t?)?$")
 _WINDOWS_NAME = re.compile(r"^(python|pypy)(\d(\.\d+)?t?)?(\.exe)?$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(Frozen):
     """A file that may be a Python interpreter, and the source that named it."""
 
+    __slots__ = ("path", "source")
     path: Path
     source: str
+
+    def __init__(self, path: Path, source: str) -> None:
+        """The file and its source (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(path=path, source=source)
 
 
 def _is_python_name(name: str, *, windows: bool) -> bool:

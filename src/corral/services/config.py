@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from corral.core.frozen import Frozen
 from corral.core.safe_text import NAME_RE, reject_control_chars
 from corral.errors import ConfigError
 from corral.infra.toml_file import read_toml
@@ -40,14 +40,18 @@ __all__ = [
 PROMPT_CHARS = "._-+@:,/()[] "
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(Frozen):
     """A known setting: its name in TOML, its type and default, and what it does."""
 
+    __slots__ = ("default", "help", "kind", "name")
     name: str
     kind: type
     default: Any
     help: str
+
+    def __init__(self, name: str, kind: type, default: Any, help: str) -> None:  # noqa: A002, ANN401 - the field's name; any default
+        """The fields (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(name=name, kind=kind, default=default, help=help)
 
     @property
     def env_var(self) -> str:
@@ -80,17 +84,21 @@ _CHOICES: dict[str, Mapping[str, object]] = {"engine": ENGINES, "creator": CREAT
 _INDEX_SCHEMES = ("https://", "http://", "file://")
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(Frozen):
     """A setting's effective value and its origin (flag, env, project, user, default).
 
     `from_project` is True when a project file set it (`[tool.corral]`, `[tool.uv]`): untrusted input, which may
     not name what the user's own flag, environment or config file may (a program to run, a folder outside).
     """
 
+    __slots__ = ("from_project", "source", "value")
     value: Any
     source: str
-    from_project: bool = False
+    from_project: bool
+
+    def __init__(self, value: Any, source: str, from_project: bool = False) -> None:  # noqa: ANN401 - any value
+        """The fields (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(value=value, source=source, from_project=from_project)
 
 
 class Settings:

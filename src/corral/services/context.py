@@ -77,13 +77,11 @@ class Context:
         The project's `[tool.corral] venv-dir` outranks only the user config (the settings' precedence); it is
         untrusted and must stay inside the project (Project.env_path).
         """
-        from dataclasses import replace
-
         mine = Settings(flags=self.flags, environ=self.environ, user_file=self.paths.user_config_file).get("venv-dir")
         outranked = mine.source != "command line" and not mine.source.startswith("env ") and "venv-dir" in project.tool
         if mine.source == "default" or outranked or not mine.value:
             return project
-        return replace(project, trusted_venv_dir=str(mine.value))
+        return project.replace(trusted_venv_dir=str(mine.value))
 
     @cached_property
     def settings(self) -> Settings:

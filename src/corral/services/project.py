@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corral.core.frozen import Frozen
 from corral.errors import ConfigError, ProjectNotFound
 from corral.infra.toml_file import read_toml
 
@@ -14,14 +14,18 @@ __all__ = ["PYPROJECT", "Project", "find_project_root", "load_project"]
 PYPROJECT = "pyproject.toml"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Project:
+class Project(Frozen):
     """A folder with a pyproject.toml."""
 
+    __slots__ = ("data", "root", "trusted_venv_dir")
     root: Path
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any]
     # venv-dir from a source the user controls (command line, CORRAL_VENV_DIR, user config): may point anywhere
-    trusted_venv_dir: str | None = None
+    trusted_venv_dir: str | None
+
+    def __init__(self, *, root: Path, data: dict[str, Any] | None = None, trusted_venv_dir: str | None = None) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(root=root, data={} if data is None else data, trusted_venv_dir=trusted_venv_dir)
 
     @property
     def pyproject(self) -> Path:
