@@ -19,6 +19,7 @@ from support.reliability import corral_cmd, subprocess_environ
 pytestmark = pytest.mark.integration
 
 FORMS = [["lock", "--check"], ["lock"], ["lock", "-q"], ["lock", "--check", "--json"]]
+READERS = [["sync", "--locked"], ["sync"]]  # they read the lock (a link out is read); `sync --frozen`: not yet
 
 
 def _corral(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -39,7 +40,7 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("argv", FORMS, ids=" ".join)
+@pytest.mark.parametrize("argv", FORMS + READERS, ids=" ".join)
 @pytest.mark.parametrize("kind", ["fifo", "folder"])
 def test_a_lock_that_is_no_file_is_refused(project: Path, argv: list[str], kind: str) -> None:
     lock = project / "pylock.toml"

@@ -76,6 +76,8 @@ def unchanged_report(start: Path, environ: Mapping[str, str], started: float) ->
     if found is None:
         return None
     pyproject, env = found
+    if os.path.islink(pyproject.parent / LOCK_FILE):
+        return None  # a linked lock is judged the full way (refused when the link leads out of the project)
     paths = CorralPaths.from_environment()
     record = _record(paths, pyproject.parent, env, read_lock_stamp(paths, pyproject.parent), environ)
     before = _observe(record, environ) if record is not None else None
@@ -146,6 +148,8 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
         return None
     if any(quick.maybe_partial_write(n) for n in os.listdir(project)):
         return None  # a killed writer's temporary: the full path recovers it
+    if os.path.islink(os.path.join(project, "pylock.toml")):
+        return None  # a linked lock is judged the full way (refused when the link leads out of the project)
     observed = _observe((project, lines[1][4:], dirs, [(kind, path) for kind, path in facts]), environ)
     if observed is None or observed[0] != lines[_HEAD + len(facts) :]:
         return None

@@ -560,8 +560,12 @@ def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
 
 def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
     """The lock path, re-locked first when missing or stale (unless `frozen`: as is; `locked`: LockOutdated)."""
+    import os
+
     project = ctx.require_project()
     target = project.root / LOCK_FILE
+    if os.path.lexists(target) and not os.path.isfile(target):
+        _refuse_unusable(target, project.root)  # a fifo or a folder is named as such, not as a missing lock
     if frozen:
         if not target.is_file():
             raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")
