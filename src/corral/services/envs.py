@@ -20,8 +20,9 @@ from corral.inventory.store import Store
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from concurrent.futures import Executor
 
-    from corral.inventory.health import DriftCheck
+    from corral.inventory.health import DriftCheck, Health
     from corral.inventory.scan import FoundEnv, Progress
     from corral.inventory.size import Footprint
     from corral.inventory.size_cache import SizeCache
@@ -119,9 +120,10 @@ def _with_recent_use(record: EnvRecord) -> EnvRecord:
     return record if newest == (record.last_used or 0.0) else replace(record, last_used=newest)
 
 
-# threads that measure envs: a walk mostly waits for the disk when the env's folders are not in memory (4 threads
-# took 0.57x the time of one there); when they are, the GIL makes any number about as fast as one
-_WALKERS: Final = 4
+# threads that look at envs (health, cached sizes, walks): each mostly waits for the disk when the env's files are not
+# in memory (after a reboot: 4 threads took 0.57x the time of one there); when they are, the GIL makes any number
+# about as fast as one
+_WORKERS: Final = 4
 _REPORT_EVERY: Final = 1.0  # seconds between two progress calls
 # progress(envs whose size is known, envs to size), while a listing waits for every size
 SizeProgress = Callable[[int, int], None]
@@ -143,6 +145,7 @@ class _Size:
 def _sizes(
     ctx: Context,
     paths: list[str],
+    workers: Executor,
     *,
     refresh: bool,
     deadline: float | None = None,
@@ -165,7 +168,7 @@ def _sizes(
         outer[folder] = _inside(folder, outer)
 
     wanted = list(dict.fromkeys(real[path] for path in paths if outer[real[path]] is None))
-    found = _measure(cache, wanted, deadline, progress)
+    found = _measure(cache, wanted, workers, deadline, progress)
     tally, by_folder = Tally(), {}
     for folder, holder in outer.items():
         known = found.get(holder or folder)
@@ -189,13 +192,13 @@ def _sizes(
 
 
 def _measure(
-    cache: SizeCache, folders: list[str], deadline: float | None, progress: SizeProgress | None
+    cache: SizeCache, folders: list[str], workers: Executor, deadline: float | None, progress: SizeProgress | None
 ) -> dict[str, tuple[Footprint, bool]]:
     """(footprint, from the cache) of each of `folders` found valid in the cache or walked by `deadline`.
 
     A few threads take the folders in order; a walk still going at the deadline stops and leaves its env out.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
     def measure(folder: str) -> tuple[Footprint, bool]:
         ident, known = cache.lookup(folder)  # a few stat calls: always done, so a valid cached size is always shown
@@ -207,16 +210,15 @@ def _measure(
 
     found: dict[str, tuple[Footprint, bool]] = {}
     report = time.monotonic() + _REPORT_EVERY
-    with ThreadPoolExecutor(_WALKERS) as walkers:
-        futures = {walkers.submit(measure, folder): folder for folder in folders}
-        for future in as_completed(futures):  # each walk stops itself at the deadline
-            try:
-                found[futures[future]] = future.result()
-            except TimeoutError:
-                continue
-            if progress is not None and time.monotonic() >= report:
-                progress(len(found), len(folders))
-                report = time.monotonic() + _REPORT_EVERY
+    futures = {workers.submit(measure, folder): folder for folder in folders}
+    for future in as_completed(futures):  # each walk stops itself at the deadline
+        try:
+            found[futures[future]] = future.result()
+        except TimeoutError:
+            continue
+        if progress is not None and time.monotonic() >= report:
+            progress(len(found), len(folders))
+            report = time.monotonic() + _REPORT_EVERY
     return found
 
 
@@ -247,35 +249,43 @@ def list_envs(
     measured (`inventory.size_cache`); `refresh` measures every env again. The others are measured (most
     recently used first, in threads) until `budget` seconds from the call (None: as long as it takes,
     with `progress` told once a second); those not measured then are left out of the total, and `background`
-    starts a process that measures them into the cache for the next listing (`inventory.size_fill`).
+    starts a process that measures them into the cache for the next listing (`inventory.size_fill`). Health
+    checks come first, in the same threads (`drift_check` may be called from several at once).
     """
     deadline = None if budget is None else time.monotonic() + budget
     if sort not in SORTS:
         msg = f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}"
         raise UsageError(msg)
+    from concurrent.futures import ThreadPoolExecutor
+
     with Store.open(ctx.paths) as store:
-        records = [_with_recent_use(r) for r in store.all()]
+        records = store.all()
         gone = [r.path for r in records if not os.path.lexists(r.path)]
         for path in gone:
             store.delete(path)
     dropped = set(gone)
-    records = [r for r in records if r.path not in dropped]
-    healths = [env_health(Path(r.path), drift_check=drift_check) for r in records]  # first: sizes get what is left
+
+    def judge(record: EnvRecord) -> tuple[EnvRecord, Health]:
+        return _with_recent_use(record), env_health(Path(record.path), drift_check=drift_check)
+
     sizes: dict[str, _Size] = {}
+    pending: list[str] = []
+    with ThreadPoolExecutor(_WORKERS) as workers:  # health first: sizes get what is left of the budget
+        judged = list(workers.map(judge, [r for r in records if r.path not in dropped]))
+        if with_size:
+            by_use = sorted((r for r, _ in judged), key=lambda r: -(r.last_used or r.created_at or 0))
+            sizes, pending = _sizes(
+                ctx, [r.path for r in by_use], workers, refresh=refresh, deadline=deadline, progress=progress
+            )
     filler = None
     measuring = False
-    if with_size:
-        by_use = sorted(records, key=lambda r: -(r.last_used or r.created_at or 0))
-        sizes, pending = _sizes(
-            ctx, [r.path for r in by_use], refresh=refresh, deadline=deadline, progress=progress
-        )
-        if pending and background:
-            from corral.inventory.size_fill import start
+    if pending and background:
+        from corral.inventory.size_fill import start
 
-            started = start(ctx.paths.cache, pending)
-            measuring, filler = started is not None, started or None
+        started = start(ctx.paths.cache, pending)
+        measuring, filler = started is not None, started or None
     rows = []
-    for record, health in zip(records, healths, strict=True):
+    for record, health in judged:
         measured = sizes.get(record.path)
         rows.append(
             EnvRow(
