@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 from test_sync_one_install import cached_index, installed, make_project, programs  # noqa: F401 - a fixture
 
-from corral.cli.headstart import rebuild_record_path
+from corral.cli.headstart import inputs, rebuild_record_path
 from corral.infra.journals import journal_path, write_journal
 from corral.infra.paths import CorralPaths
 
@@ -63,7 +63,11 @@ def rebuild(root: Path, log: Path, *args: str, **extra: str) -> list[str]:
 
 
 def record_of(root: Path) -> Path:
-    return Path(rebuild_record_path(str(CorralPaths.from_environment().cache), str(root)))
+    from corral.cli.quick import corral_dirs
+
+    dirs = corral_dirs(os.environ)
+    assert dirs is not None
+    return Path(rebuild_record_path(dirs[1], str(root), inputs(str(root), dirs, os.environ)))
 
 
 @pytest.fixture
@@ -159,11 +163,6 @@ def _config(root: Path, env: dict[str, str]) -> None:
     (config / "config.toml").write_text("# nothing\n", encoding="utf-8")
 
 
-def _trust(root: Path, env: dict[str, str]) -> None:
-    trust = Path(os.environ["CORRAL_HOME"]) / "data" / "trust.json"
-    trust.write_bytes(trust.read_bytes())
-
-
 def _variable(root: Path, env: dict[str, str]) -> None:
     env["CORRAL_PROGRESS"] = "0"
 
@@ -180,7 +179,7 @@ def _interpreter(root: Path, env: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "change", [_touch_pyproject, _touch_lock, _pin, _config, _trust, _variable, _interpreter], ids=lambda f: f.__name__
+    "change", [_touch_pyproject, _touch_lock, _pin, _config, _variable, _interpreter], ids=lambda f: f.__name__
 )
 def test_a_changed_input_gives_no_head_start(recorded: tuple[Path, Path], change: object) -> None:
     root, log = recorded
@@ -295,7 +294,9 @@ def test_the_head_start_imports_no_argparse_json_or_packaging() -> None:
     assert not modules & {"argparse", "json", "packaging", "subprocess", "pathlib", "typing", "re"}, modules
 
 
-def test_an_input_file_of_uv_is_part_of_the_record(recorded: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_input_file_of_uv_is_part_of_the_record(
+    recorded: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without pip, the project's files go to uv as a pylock.toml in corral's cache (`engines.uv_input`)."""
     root, log = recorded
     monkeypatch.setenv("CORRAL_SEED", "0")
@@ -312,3 +313,15 @@ def test_an_input_file_of_uv_is_part_of_the_record(recorded: tuple[Path, Path], 
     assert not took_head_start(seen), "uv would read another file than the last rebuild's"
     assert {"alpha", "beta", "delta", "demo"} <= set(installed(root))
     assert "pip" not in installed(root)
+
+
+def test_a_sync_with_other_settings_keeps_the_record(recorded: tuple[Path, Path]) -> None:
+    """Each set of variables has its record; trust.json, rewritten by every env corral makes, is not an input."""
+    root, log = recorded
+    trust = Path(os.environ["CORRAL_HOME"]) / "data" / "trust.json"
+    before = trust.stat()
+    assert not took_head_start(rebuild(root, log, CORRAL_SEED="0"))
+    after = trust.stat()
+    assert (after.st_ino, after.st_mtime_ns) != (before.st_ino, before.st_mtime_ns)
+    assert "headstart:adopted" in rebuild(root, log)
+    assert "pip" in installed(root)

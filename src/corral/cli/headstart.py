@@ -12,9 +12,10 @@ waited for and undone, and the env built the ordinary way. The head start never 
 The record lives beside the quick records (`<cache>/quick-records/<hash>.rebuild.txt`), never in a project or an
 env, under the quick records' rules (a regular file of the user that nobody else may write, size-limited, this
 version's header). It holds `cli.quick.observe`'s observation of every input (pyproject, pylock, the
-`.python-version` chain, the user config, trust.json, the git index, the variables, corral's version and Python)
-taken before the sync that built the env, and is written only when nothing changed during that sync and every
-input had settled; the base interpreter's identity (path, real path, stat); the layout; the uv command. A head
+`.python-version` chain, the user config, the git index, the variables, corral's version and Python; not
+trust.json, `inputs` says why) taken before the sync that built the env (one record per set of variables), and is
+written only when nothing changed during that sync and every input had settled; the base interpreter's identity
+(path, real path, stat); the layout; the uv command and the bytes of any file it reads (`-r FILE`). A head
 start is taken only when the observation is equal now, the interpreter is the same file, the env folder is absent
 (lstat), no journal of unfinished work and no leftover of corral's (a recreate's or a removal's sibling, a killed
 writer's temporary) is there, and `CORRAL_FAULT` is unset (the crash tests' points run the ordinary way).
@@ -40,6 +41,7 @@ __all__ = [
     "JOURNAL_KINDS",
     "begin",
     "env_lock_file",
+    "inputs",
     "journal_file",
     "json_string",
     "project_lock_file",
@@ -58,9 +60,24 @@ JOURNAL_KINDS = ("txn", "recreate", "creating")  # infra.markers.JOURNAL_KINDS (
 ENV_LOCK_SUFFIX = ".corral-sync.lock"  # infra.markers.ENV_LOCK_SUFFIX
 
 
-def rebuild_record_path(cache: str, project: str) -> str:
-    """The rebuild record of `project` in corral's cache."""
-    return record_path(cache, project)[: -len(".txt")] + ".rebuild.txt"
+def rebuild_record_path(cache: str, project: str, observed: list[str]) -> str:
+    """The rebuild record of `project` in corral's cache, one per set of the variables `observe` notes.
+
+    So syncs with other settings (`CORRAL_SEED=0` or not, another index) each keep theirs.
+    """
+    variables = "\n".join(line for line in observed if line.startswith("environ "))
+    return record_path(cache, f"{project}\n{variables}")[: -len(".txt")] + ".rebuild.txt"
+
+
+def inputs(project: str, dirs: tuple[str, str, str], environ: Mapping[str, str]) -> list[str]:
+    """`cli.quick.observe` of the project's inputs without the env (absent) and without corral's trust.json.
+
+    trust.json changes whenever corral makes any env; it decides which programs inside a project corral may start
+    (`services.exec_guard`), and the head start starts none: only the recorded base interpreter, found outside
+    the project (`_clean`). Everything else the full path reads from it, it judges itself.
+    """
+    lines, _ = observe(project, "", dirs, environ, env_lines=False)
+    return [line for line in lines if not line.startswith("trust ")]
 
 
 def _sha(text: str) -> str:
@@ -94,9 +111,9 @@ def begin(environ: Mapping[str, str]) -> None:
     project = find_project(os.getcwd())
     if project is None:
         return
-    before, _ = observe(project, "", dirs, environ, env_lines=False)
+    before = inputs(project, dirs, environ)
     live.arm(_write, project=project, dirs=dirs, before=before)
-    record = read_record(rebuild_record_path(dirs[1], project), _HEADER, _LIMIT)
+    record = read_record(rebuild_record_path(dirs[1], project, before), _HEADER, _LIMIT)
     facts = _parse(record) if record is not None else None
     if facts is None or facts.project != project or facts.observed != before:
         return
@@ -187,6 +204,8 @@ def _clean(facts: _Record, project: str, dirs: tuple[str, str, str]) -> bool:  #
     env = facts.env
     if not os.path.isabs(env) or os.path.normpath(env) != env:
         return False
+    if os.path.realpath(env) != env:  # a link on the way (a project's `envs -> elsewhere`): the full path judges it
+        return False
     try:
         os.lstat(env)
     except FileNotFoundError:
@@ -205,6 +224,8 @@ def _clean(facts: _Record, project: str, dirs: tuple[str, str, str]) -> bool:  #
     if any(live.read_input(path) != data for path, data in facts.inputs.items()):
         return False  # a file uv would read is not as the last rebuild left it
     path, real, identity = facts.python
+    if real.startswith(os.path.realpath(project) + os.sep):
+        return False  # corral never starts an interpreter a project ships (services.exec_guard)
     return os.path.realpath(path) == real and _stat_line(real) == identity
 
 
@@ -386,7 +407,7 @@ def _newest(lines: list[str]) -> int:
     return newest
 
 
-def _write(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - one refusal per reason
+def _write(facts: dict[str, object]) -> None:  # noqa: PLR0911 - one refusal per reason
     """Write the rebuild record after a sync created the env (`infra.headstart.synced`; errors are swallowed there)."""
     from typing import cast
 
@@ -396,15 +417,11 @@ def _write(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - one refus
     paths = CorralPaths.from_environment()
     if (str(paths.data), str(paths.cache), str(paths.config)) != dirs:
         return  # platformdirs places corral's folders where the head start would not look
-    lines, _ = observe(project, "", dirs, os.environ, env_lines=False)
+    lines = inputs(project, dirs, os.environ)
     import time
 
-    # The sync itself rewrote trust.json (corral's record of the env it made, atomically: a new inode): the record
-    # holds it as it is now. Any other input that changed during the sync, or too recently, gives no record.
-    inputs = [line for line in lines if not line.startswith("trust ")]
-    if inputs != [line for line in cast("list[str]", before) if not line.startswith("trust ")]:
-        return
-    if _newest(inputs) > time.time_ns() - _SETTLED_NS:
+    # an input that changed during the sync, or too recently to trust its stat, gives no record
+    if lines != before or _newest(lines) > time.time_ns() - _SETTLED_NS:
         return
     path, real = cast("tuple[str, str]", facts["interpreter"])
     if os.path.realpath(path) != real:
@@ -449,4 +466,4 @@ def _write(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - one refus
         return
     from corral.cli.quick import write_record
 
-    write_record(rebuild_record_path(str(paths.cache), project), text)
+    write_record(rebuild_record_path(str(paths.cache), project, lines), text)
