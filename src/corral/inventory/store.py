@@ -173,6 +173,11 @@ def _connect(db_path: Path) -> sqlite3.Connection:
     last: sqlite3.OperationalError | None = None
     for attempt in range(_OPEN_ATTEMPTS):
         conn = sqlite3.connect(str(db_path), timeout=_BUSY_MS / 1000, isolation_level=None)
+        setconfig = getattr(conn, "setconfig", None)  # Python 3.12+
+        if setconfig is not None:
+            # Closing the last connection would copy the WAL into the file and sync it (1-10 ms for every env made,
+            # a `corral sync` waits for it before uv starts); a later commit's automatic checkpoint does it instead.
+            setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)  # type: ignore[attr-defined,unused-ignore]
         try:
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
             _set_wal(conn)
