@@ -212,6 +212,8 @@ def _clean(facts: _Record, project: str, dirs: tuple[str, str, str]) -> bool:  #
         pass
     else:
         return False
+    if os.path.realpath(env) != env:
+        return False  # a link on the way to the env (one a repository can swap): the full path resolves it
     parent, name = os.path.split(env)
     if any(n.startswith(f".{name}.corral-") for n in os.listdir(parent)):
         return False  # a recreate's build or old env, an env being removed: the full path recovers or refuses
