@@ -221,10 +221,15 @@ def _clean(facts: _Record, project: str, dirs: tuple[str, str, str]) -> bool:  #
         return False
     if any(os.path.lexists(journal_file(dirs[0], project, kind)) for kind in JOURNAL_KINDS):
         return False
+    return _same_tools(facts, project)
+
+
+def _same_tools(facts: _Record, project: str) -> bool:
+    """The files uv would read are as the last rebuild left them; the base interpreter is the same file."""
     if set(live.input_files(facts.argv)) != set(facts.inputs):
         return False
     if any(live.read_input(path) != data for path, data in facts.inputs.items()):
-        return False  # a file uv would read is not as the last rebuild left it
+        return False
     path, real, identity = facts.python
     if real.startswith(os.path.realpath(project) + os.sep):
         return False  # corral never starts an interpreter a project ships (services.exec_guard)
