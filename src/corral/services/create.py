@@ -372,6 +372,8 @@ def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str |
     outcome = None
     from corral.inventory.safety import half_made
 
+    if target is not None:
+        _wait_for_installer(target)
     if target is not None and not _finished(target) and half_made(target):
         from corral.infra.rmtree import remove_tree
 
@@ -379,6 +381,37 @@ def finish_interrupted_creation(paths: CorralPaths, project_root: Path) -> str |
         outcome = f"removed {target}, an env a killed command left half made"
     remove_journal(journal)
     return outcome
+
+
+def _wait_for_installer(target: Path, timeout: float = 600) -> None:
+    """Wait while a uv the killed command started still installs into `target` (it holds the env's `.lock`).
+
+    A kill ends corral, not the uv it started: removing the env under it leaves what uv writes after (a folder
+    that is no env, which the next sync refuses). The lock is only tried: a link, a fifo or another file is no wait.
+    """
+    if os.name == "nt":
+        return
+    import fcntl
+    import stat
+    import time
+
+    try:
+        fd = os.open(target / ".lock", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:  # noqa: PERF203 - a poll, until uv ends
+                time.sleep(0.05)
+            else:
+                return
+    finally:
+        os.close(fd)
 
 
 def _finished(target: Path) -> bool:
