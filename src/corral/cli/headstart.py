@@ -204,8 +204,6 @@ def _clean(facts: _Record, project: str, dirs: tuple[str, str, str]) -> bool:  #
     env = facts.env
     if not os.path.isabs(env) or os.path.normpath(env) != env:
         return False
-    if os.path.realpath(env) != env:  # a link on the way (a project's `envs -> elsewhere`): the full path judges it
-        return False
     try:
         os.lstat(env)
     except FileNotFoundError:
