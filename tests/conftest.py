@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,30 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 EXPECTED_PYTHONS = ("2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
 
 _LEAKY = ("PIP_", "UV_", "CORRAL_", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "JUPYTER_")
+
+# One uv cache for the whole run, shared by the xdist workers (they inherit the variable), removed at the end. The
+# local indexes listen on a new port each run, so every wheel they serve is a new cache entry: in the developer's
+# own ~/.cache/uv they piled up by the gigabyte (3 000 unpacked copies of pip after a day of runs).
+_RUN_UV_CACHE = "CORRAL_TESTS_UV_CACHE"
+_uv_cache_key = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or a run without xdist) makes the run's uv cache before any worker starts."""
+    if hasattr(config, "workerinput") or os.environ.get(_RUN_UV_CACHE):
+        return
+    folder = tempfile.mkdtemp(prefix="corral-tests-uv-cache-")
+    os.environ[_RUN_UV_CACHE] = folder
+    os.environ["UV_CACHE_DIR"] = folder  # session fixtures run before the per-test isolation below
+    config.stash[_uv_cache_key] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's uv cache (only the process that made it)."""
+    folder = config.stash.get(_uv_cache_key, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(_RUN_UV_CACHE, None)
 
 
 def missing(reason: str) -> NoReturn:
@@ -60,6 +86,7 @@ def pythons() -> dict[str, Path]:
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Shield every test from the machine's pip/uv/corral settings and from an active env; check hygiene."""
+    run_uv_cache = os.environ.get(_RUN_UV_CACHE)
     for key in list(os.environ):
         if key.startswith(_LEAKY):
             monkeypatch.delenv(key)
@@ -70,6 +97,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
     monkeypatch.setenv("PIP_NO_INPUT", "1")
     monkeypatch.setenv("UV_NO_CONFIG", "1")
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+    if run_uv_cache:  # never the developer's ~/.cache/uv
+        monkeypatch.setenv("UV_CACHE_DIR", run_uv_cache)
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / "jupyter"))
     monkeypatch.setenv("CORRAL_NAME_CHECK", "0")  # `corral init` would ask PyPI about the name; a test asks its index
     cwd = Path.cwd()
