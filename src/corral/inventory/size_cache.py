@@ -105,6 +105,10 @@ class SizeCache:
             return known, True
         return self.measure(real, now), False
 
+    def holds(self, real: str) -> bool:
+        """True when the cache has a footprint for `real` (valid or not: `lookup` tells)."""
+        return real in self._entries
+
     def lookup(self, real: str) -> tuple[Identity, Footprint | None]:
         """The stat identity of the env at `real` now, and the cached footprint it vouches for (None: walk it)."""
         now = identity(real)

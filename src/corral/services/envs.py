@@ -201,10 +201,13 @@ def _measure(
     from concurrent.futures import as_completed
 
     def measure(folder: str) -> tuple[Footprint, bool]:
+        late = deadline is not None and time.monotonic() > deadline
+        if late and not cache.holds(folder):  # nothing to look up, no time to walk
+            raise TimeoutError(folder)
         ident, known = cache.lookup(folder)  # a few stat calls: always done, so a valid cached size is always shown
         if known is not None:
             return known, True
-        if deadline is not None and time.monotonic() > deadline:
+        if late:
             raise TimeoutError(folder)
         return cache.measure(folder, ident, deadline=deadline), False
 
