@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 from corral.core.pyversion import sort_key
 from corral.errors import SafetyRefusal, UsageError
@@ -20,12 +23,11 @@ from corral.inventory.store import Store
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from concurrent.futures import Executor
 
     from corral.inventory.health import DriftCheck, Health
     from corral.inventory.scan import FoundEnv, Progress
     from corral.inventory.size import Footprint
-    from corral.inventory.size_cache import SizeCache
+    from corral.inventory.size_cache import Identity, SizeCache
     from corral.services.context import Context
 
 __all__ = [
@@ -124,6 +126,10 @@ def _with_recent_use(record: EnvRecord) -> EnvRecord:
 # in memory (after a reboot: 4 threads took 0.57x the time of one there); when they are, the GIL makes any number
 # about as fast as one
 _WORKERS: Final = 4
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+_SLOW: Final = 0.001  # seconds an env takes to judge when its files are read from the disk (0.2 ms from memory)
+_BATCH: Final = 50  # envs a thread judges or looks up in one task (a task has its own cost)
 _REPORT_EVERY: Final = 1.0  # seconds between two progress calls
 # progress(envs whose size is known, envs to size), while a listing waits for every size
 SizeProgress = Callable[[int, int], None]
@@ -196,33 +202,70 @@ def _measure(
 ) -> dict[str, tuple[Footprint, bool]]:
     """(footprint, from the cache) of each of `folders` found valid in the cache or walked by `deadline`.
 
-    A few threads take the folders in order; a walk still going at the deadline stops and leaves its env out.
+    The cache is asked first (a few stat calls an env, always done, so a valid cached size is always shown), in
+    batches; then a few threads walk the others in order, and a walk still going at the deadline stops and
+    leaves its env out.
     """
-    from concurrent.futures import as_completed
-
-    def measure(folder: str) -> tuple[Footprint, bool]:
-        late = deadline is not None and time.monotonic() > deadline
-        if late and not cache.holds(folder):  # nothing to look up, no time to walk
-            raise TimeoutError(folder)
-        ident, known = cache.lookup(folder)  # a few stat calls: always done, so a valid cached size is always shown
-        if known is not None:
-            return known, True
-        if late:
-            raise TimeoutError(folder)
-        return cache.measure(folder, ident, deadline=deadline), False
+    from functools import partial
 
     found: dict[str, tuple[Footprint, bool]] = {}
-    report = time.monotonic() + _REPORT_EVERY
-    futures = {workers.submit(measure, folder): folder for folder in folders}
-    for future in as_completed(futures):  # each walk stops itself at the deadline
-        try:
-            found[futures[future]] = future.result()
-        except TimeoutError:
-            continue
-        if progress is not None and time.monotonic() >= report:
+    walk: list[tuple[str, Identity]] = []
+    for folder, ident, known in chain.from_iterable(workers.map(partial(_look, cache, deadline), _batches(folders))):
+        if known is not None:
+            found[folder] = known, True
+        elif ident is not None:
+            walk.append((folder, ident))
+
+    report = [time.monotonic() + _REPORT_EVERY]
+
+    def measure(folder: str, ident: Identity) -> None:  # in the calling thread or a worker
+        if deadline is not None and time.monotonic() > deadline:
+            return
+        with contextlib.suppress(TimeoutError):  # a walk stops itself at the deadline
+            found[folder] = cache.measure(folder, ident, deadline=deadline), False
+        if progress is not None and time.monotonic() >= report[0]:
+            report[0] = time.monotonic() + _REPORT_EVERY
             progress(len(found), len(folders))
-            report = time.monotonic() + _REPORT_EVERY
+
+    for future in [workers.submit(measure, folder, ident) for folder, ident in walk]:
+        future.result()
     return found
+
+
+def _look(
+    cache: SizeCache, deadline: float | None, batch: list[str]
+) -> list[tuple[str, Identity | None, Footprint | None]]:
+    """(folder, identity, valid cached footprint) of each; past `deadline` only the folders the cache holds."""
+    late = deadline is not None and time.monotonic() > deadline
+    return [(f, *cache.lookup(f)) if not late or cache.holds(f) else (f, None, None) for f in batch]
+
+
+def _workers(seconds: float, envs: int) -> Executor:
+    """Threads when judging `envs` took `seconds`, as long as reading from the disk takes; else the calling thread.
+
+    Files not in memory (as after a reboot): the threads wait for the disk together (0.6x the time of one). Files in
+    memory: threads only add GIL contention (1.5x the time of one thread on 2 busy cores).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(_WORKERS) if seconds > _SLOW * envs else _Inline()
+
+
+class _Inline(Executor):
+    """Runs each task at once, in the calling thread."""
+
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        """Run `fn` now; its result or its exception in a finished future."""
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - handed to the caller through the future, as a thread pool does
+            future.set_exception(error)
+        return future
+
+
+def _batches(items: list[_T], size: int = _BATCH) -> list[list[_T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _inside(folder: str, folders: dict[str, str | None]) -> str | None:
@@ -250,17 +293,16 @@ def list_envs(
 
     Sizes come from corral's size cache for envs whose install-related files did not change since they were
     measured (`inventory.size_cache`); `refresh` measures every env again. The others are measured (most
-    recently used first, in threads) until `budget` seconds from the call (None: as long as it takes,
-    with `progress` told once a second); those not measured then are left out of the total, and `background`
-    starts a process that measures them into the cache for the next listing (`inventory.size_fill`). Health
-    checks come first, in the same threads (`drift_check` may be called from several at once).
+    recently used first) until `budget` seconds from the call (None: as long as it takes, with `progress` told
+    once a second, maybe from a worker thread); those not measured then are left out of the total, and
+    `background` starts a process that measures them into the cache for the next listing (`inventory.size_fill`).
+    Health checks come first. When the first envs' files had to be read from the disk, the rest of the work runs
+    in a few threads (`drift_check` may then be called from several at once).
     """
     deadline = None if budget is None else time.monotonic() + budget
     if sort not in SORTS:
         msg = f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}"
         raise UsageError(msg)
-    from concurrent.futures import ThreadPoolExecutor
-
     with Store.open(ctx.paths) as store:
         records = store.all()
         gone = [r.path for r in records if not os.path.lexists(r.path)]
@@ -268,13 +310,16 @@ def list_envs(
             store.delete(path)
     dropped = set(gone)
 
-    def judge(record: EnvRecord) -> tuple[EnvRecord, Health]:
-        return _with_recent_use(record), env_health(Path(record.path), drift_check=drift_check)
+    def judge(batch: list[EnvRecord]) -> list[tuple[EnvRecord, Health]]:
+        return [(_with_recent_use(r), env_health(Path(r.path), drift_check=drift_check)) for r in batch]
 
     sizes: dict[str, _Size] = {}
     pending: list[str] = []
-    with ThreadPoolExecutor(_WORKERS) as workers:  # health first: sizes get what is left of the budget
-        judged = list(workers.map(judge, [r for r in records if r.path not in dropped]))
+    batches = _batches([r for r in records if r.path not in dropped])
+    started = time.monotonic()
+    judged = judge(batches[0]) if batches else []  # health first: sizes get what is left of the budget
+    with _workers(time.monotonic() - started, len(judged)) as workers:
+        judged += [pair for part in workers.map(judge, batches[1:]) for pair in part]
         if with_size:
             by_use = sorted((r for r, _ in judged), key=lambda r: -(r.last_used or r.created_at or 0))
             sizes, pending = _sizes(
@@ -285,8 +330,8 @@ def list_envs(
     if pending and background:
         from corral.inventory.size_fill import start
 
-        started = start(ctx.paths.cache, pending)
-        measuring, filler = started is not None, started or None
+        spawned = start(ctx.paths.cache, pending)
+        measuring, filler = spawned is not None, spawned or None
     rows = []
     for record, health in judged:
         measured = sizes.get(record.path)
