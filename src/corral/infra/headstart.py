@@ -225,6 +225,8 @@ def claim(argv: Sequence[str], environ: Mapping[str, str] | None, stdin: str | N
         log("headstart:mismatch")
         raise Mismatch(live.env)
     log("headstart:adopted")
+    if _capture:
+        _capture["adopted"] = True  # the record it replayed holds as it is: not written again
     return code, _text(out), _text(err)
 
 
@@ -343,7 +345,7 @@ def synced(env: object, *, created: bool) -> None:
     facts = dict(_capture)
     _capture.clear()
     writer = facts.get("writer")
-    if not created or writer is None or "argv" not in facts:
+    if not created or writer is None or "argv" not in facts or facts.get("adopted"):
         return
     if facts.get("env") != os.path.abspath(str(env)):
         return
