@@ -64,7 +64,8 @@ def test_a_new_env_is_made_without_the_rare_branches_imports(
     assert again.returncode == 0, again.stderr[-3000:]
     assert "installing 2 package(s): alpha, beta" in again.stderr
     modules = _imported(again)
-    assert {"corral.services.create", "corral.services.sync.apply", "subprocess"} <= modules, "the detector sees the path"
+    seen = {"corral.services.create", "corral.services.sync.apply", "subprocess"}
+    assert seen <= modules, "the detector sees the path"
     assert [m for m in RARE if m in modules] == []
 
 
