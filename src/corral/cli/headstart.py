@@ -387,8 +387,8 @@ def _lay_out(facts: _Record) -> None:
 
 def _spawn(started: live.Live, facts: _Record, environ: Mapping[str, str]) -> None:
     """Start the recorded uv command: input from a memory file, output into two (read by `infra.headstart.claim`)."""
+    import _signal  # type: ignore[import-not-found]  # signal's constants without its enum import (1-8 ms)
     import io
-    import signal
 
     argv = facts.argv
     if not os.path.isabs(argv[0]) or not os.access(argv[0], os.X_OK):
@@ -411,7 +411,7 @@ def _spawn(started: live.Live, facts: _Record, environ: Mapping[str, str]) -> No
             argv,
             child,
             file_actions=[(os.POSIX_SPAWN_DUP2, fin, 0), (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)],
-            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # as subprocess's restore_signals
+            setsigdef=(_signal.SIGPIPE, _signal.SIGXFSZ),  # as subprocess's restore_signals
         )
     except BaseException:
         os.close(out)
