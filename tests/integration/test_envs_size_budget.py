@@ -171,3 +171,26 @@ def test_a_second_measurement_exits_at_once_while_one_holds_the_lock(tmp_path: P
             assert not (cache / CACHE_NAME).exists()
     finally:
         assert _wait(pid) == 0
+
+
+def test_a_record_turned_into_a_link_to_a_folder_that_is_no_env_is_not_walked(corral: Any, tmp_path: Path) -> None:
+    """`.venv -> /usr` after the env was recorded: the listing does not measure /usr (nor hand it to the filler)."""
+    area = tmp_path / "area"
+    area.mkdir()
+    (env,) = _venvs(corral, area, 1)
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "big.bin").write_bytes(b"x" * 300_000)
+    subprocess.run(["rm", "-rf", str(env)], check=True)
+    env.symlink_to(outside, target_is_directory=True)
+    data = _listing(corral, tmp_path, "--wait")
+    (row,) = [e for e in data["envs"] if e["path"] == str(env)]
+    assert row["size"] is None
+    assert row["size_status"] == "missing"
+    assert data["measuring"] is False
+    # the same folder with an env's marker in it is measured
+    (outside / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    data = _listing(corral, tmp_path, "--wait")
+    (row,) = [e for e in data["envs"] if e["path"] == str(env)]
+    assert row["size"] is not None
+    assert row["size"] >= 300_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -173,7 +174,7 @@ def _sizes(
     for folder in sorted(set(real.values())):
         outer[folder] = _inside(folder, outer)
 
-    wanted = list(dict.fromkeys(real[path] for path in paths if outer[real[path]] is None))
+    wanted = list(dict.fromkeys(real[path] for path in paths if outer[real[path]] is None and _env_marked(real[path])))
     found = _measure(cache, wanted, workers, deadline, progress)
     tally, by_folder = Tally(), {}
     for folder, holder in outer.items():
@@ -195,6 +196,20 @@ def _sizes(
         sizes[path] = size.counted_elsewhere() if real[path] in seen else size
         seen.add(real[path])
     return sizes, [folder for folder in wanted if folder not in found]
+
+
+def _env_marked(folder: str) -> bool:
+    """Whether `folder` holds an env's own marker (a regular pyvenv.cfg, or conda-meta/): only such folders are walked.
+
+    A record's path can have become a link to anything (`.venv -> /usr`, or `/`): without the marker the walk would
+    measure that, here and in the background filler, at every listing.
+    """
+    try:
+        return stat.S_ISREG(os.lstat(os.path.join(folder, "pyvenv.cfg")).st_mode)
+    except OSError:
+        return os.path.isdir(os.path.join(folder, "conda-meta")) and not os.path.islink(
+            os.path.join(folder, "conda-meta")
+        )
 
 
 def _measure(
