@@ -136,3 +136,16 @@ def test_with_the_project_env_an_unchanged_lock_is_not_resolved_again(
     cfg = locked / ".venv" / "pyvenv.cfg"
     cfg.write_text(cfg.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the env is not the one vouched for
     assert lock_resolves(corral, locked, monkeypatch)[0]
+
+
+def test_the_env_rebuilt_the_same_keeps_the_lock_unchanged(
+    locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    assert corral("sync", cwd=locked).exit_code == 0
+    assert lock_resolves(corral, locked, monkeypatch)[0], "another interpreter than the stamp's: resolve once"
+    shutil.rmtree(locked / ".venv")  # `rm -rf .venv && corral sync`: the same interpreter, a new pyvenv.cfg file
+    synced = corral("sync", cwd=locked)
+    assert synced.exit_code == 0, synced.stderr
+    assert not lock_resolves(corral, locked, monkeypatch)[0], "the same env again: nothing to resolve"

@@ -4,7 +4,7 @@
 sha256 of pyproject.toml and of the pylock.toml corral wrote (a hand-edited or damaged lock is another file),
 every `.python-version` at or above the project, the user config file and uv's, the environment that chooses
 indexes, uv's behaviour or the interpreter (CORRAL_*, UV_*, PIP_*, PYENV_*), the interpreter the lock was
-resolved with (its file; the env's pyvenv.cfg and corral's trust in the env when it was the env's python,
+resolved with (its file; the env's pyvenv.cfg's bytes and corral's trust in the env when it was the env's python,
 else the folders discovery chooses one from), local packages the lock names, and, when a locked package depends
 on the project and its version is dynamic, what that version is derived from (`git describe` and the version
 files, services.project_version). Re-resolving with all of that unchanged keeps every pin, so it would write the
@@ -114,7 +114,9 @@ def stamp_inputs(
         "python_pins": python_pins(root),
         "config": [fingerprint(p) for p in (str(user_config), *uv_config_files(environ))],
         "environ": _environ_key(environ),
-        "env_cfg": fingerprint(env / "pyvenv.cfg"),
+        # its bytes, not its stat: `rm -rf .venv && corral sync` rebuilds the same env (same interpreter, same
+        # words), which must not cost the next `corral lock` a resolution; trust and the python's stat still count
+        "env_cfg": digest(env / "pyvenv.cfg"),
         "python": [python, fingerprint(python) if python else None, from_env, trusted],
         "candidates": None if from_env else _candidates(environ),
         "version": version,
