@@ -149,3 +149,16 @@ def test_the_env_rebuilt_the_same_keeps_the_lock_unchanged(
     synced = corral("sync", cwd=locked)
     assert synced.exit_code == 0, synced.stderr
     assert not lock_resolves(corral, locked, monkeypatch)[0], "the same env again: nothing to resolve"
+
+
+def test_after_add_and_remove_the_lock_is_unchanged(
+    locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert corral("sync", cwd=locked).exit_code == 0
+    for command in (("add", "beta"), ("remove", "beta")):
+        changed = corral(*command, cwd=locked)
+        assert changed.exit_code == 0, changed.stderr
+        before = (locked / "pylock.toml").read_bytes()
+        resolved, report = lock_resolves(corral, locked, monkeypatch)
+        assert not resolved, f"`corral {command[0]}` locked already: nothing to resolve"
+        assert report["written"] is False and (locked / "pylock.toml").read_bytes() == before

@@ -352,7 +352,15 @@ def _change(
     """Edit each (target, requirements) of `edits`, lock, install, then commit pyproject.toml and pylock.toml."""
     import tomlkit
 
-    from corral.services.lock import LOCK_FILE, diff_versions, locked_versions, render_lock, text_versions
+    from corral.services.lock import (
+        LOCK_FILE,
+        diff_versions,
+        locked_versions,
+        python_choice,
+        record_stamp,
+        render_lock,
+        text_versions,
+    )
     from corral.services.sync.stamp import clear_stamp
     from corral.services.transaction import commit_files, project_lock
 
@@ -377,6 +385,7 @@ def _change(
         if tool_values:
             ctx = _context_seeing(ctx, root, data)
         old_versions = locked_versions(lock_path)
+        python, from_env = python_choice(ctx)
         new_lock = render_lock(
             ctx,
             data,
@@ -386,6 +395,7 @@ def _change(
             candidates=[] if remove else requirements,
             progress=progress,
             prefer=prefer,
+            python=python,
         )
         checkpoint("add.after-lock")
         candidate = _write_candidate(root, new_lock)
@@ -410,6 +420,7 @@ def _change(
                     raise type(err)(err.errno, err.strerror, str(root)) from err
                 raise
             _stamp(ctx, lock_path, selection, sync_report)
+            record_stamp(ctx, data, new_lock, python=python, from_env=from_env)  # `corral lock` next: unchanged
         finally:
             with contextlib.suppress(OSError):
                 candidate.unlink()

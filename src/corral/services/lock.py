@@ -21,7 +21,7 @@ from corral.core.deps import ProjectDeps
 from corral.core.lock_fingerprint import LOCK_FILE, inputs_hash, stored_inputs_hash
 from corral.core.names import normalize_name
 from corral.core.pylock_check import check_lock
-from corral.errors import ConfigError, LockError, LockOutdated
+from corral.errors import ConfigError, CorralError, LockError, LockOutdated
 from corral.infra.toml_file import parse_toml, read_bytes, read_text, read_toml
 from corral.resolvers.uv import requirement_name
 
@@ -42,6 +42,8 @@ __all__ = [
     "lock_inputs_hash",
     "lock_python",
     "locked_versions",
+    "python_choice",
+    "record_stamp",
     "render_lock",
     "text_versions",
 ]
@@ -163,6 +165,22 @@ def _python_choice(ctx: Context) -> tuple[str | None, bool]:
         raise  # a project file asks for what corral refuses (a program it ships, a bad spec): uv must not guess
     except Exception:  # noqa: BLE001 - uv can still pick one itself
         return None, False
+
+
+def python_choice(ctx: Context) -> tuple[str | None, bool]:
+    """The interpreter a lock is resolved with and whether it is the project env's own (for `record_stamp`)."""
+    return _python_choice(ctx)
+
+
+def record_stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | None, from_env: bool) -> None:
+    """The stamp `corral lock` writes, after add/remove/adopt committed `text` (resolved from `data` with `python`).
+
+    So the next `corral lock` does not resolve it again. Only a cache: a failure here fails nothing.
+    """
+    import contextlib
+
+    with contextlib.suppress(CorralError, OSError):
+        _stamp(ctx, data, text, python=python, from_env=from_env)
 
 
 def _env_python_unwanted(ctx: Context, exe: Path) -> bool:
