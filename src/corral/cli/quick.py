@@ -85,6 +85,7 @@ ENV_IGNORED = (
     "CORRAL_USER_ZDOTDIR",
     "CORRAL_USER_HOME",
     "CORRAL_PROGRESS_AFTER",
+    "CORRAL_SIZE_BUDGET",
     "CORRAL_OLD_",
 )
 ENV_NAMES = (
@@ -417,6 +418,10 @@ def _plain_program(cmd: str) -> bool:
 
 def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
     """The exit code of a recognised no-op (a ready `run` does not return); None: take the full path."""
+    if argv[:1] == ["lock"]:  # the no-op lock: its own record (cli.lock_quick)
+        from corral.cli.lock_quick import answer as lock_answer
+
+        return lock_answer(argv, environ)
     if len(argv) < 1 or argv[0] not in ("sync", "run"):
         return None
     try:

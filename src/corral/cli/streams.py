@@ -18,6 +18,11 @@ from typing import IO, Any
 
 __all__ = ["guard_streams", "point_of_no_return", "unwritten"]
 
+# Whether this process is corral's own command (the console script, which guards its streams first): only then is
+# the Ctrl-C handler corral's to change. A library caller or a test running `cli.main.main` in-process keeps its own,
+# or every program it starts later would inherit an ignored SIGINT.
+_console = False
+
 
 class _Guarded:
     """A text stream that drops its output after the first write or flush that fails (`failure` says why)."""
@@ -66,7 +71,9 @@ class _Guarded:
 
 
 def guard_streams() -> None:
-    """Put the guard around `sys.stdout` and `sys.stderr` (once)."""
+    """Put the guard around `sys.stdout` and `sys.stderr` (once); the process is a corral command from here."""
+    global _console  # noqa: PLW0603 - one flag for the process, set once by the console script
+    _console = True
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if not isinstance(stream, _Guarded):
@@ -93,13 +100,15 @@ def point_of_no_return() -> None:
     Before this, a Ctrl-C ends the command with 130 and its error envelope; after it, the success report is written
     and the exit is 0. Without it a Ctrl-C arriving while the report is written (or as Python exits) leaves the
     report on stdout and the process dead by SIGINT. A Ctrl-C that reached Python just before is dropped with it
-    (the handler is looked up when Python acts on the signal).
+    (the handler is looked up when Python acts on the signal). Only in corral's own process (`guard_streams`): an
+    in-process caller's handler is left as it is.
     """
     import contextlib
     import signal
 
     from corral.infra.faults import checkpoint
 
-    with contextlib.suppress(ValueError):  # not the main thread (a library caller's): its Ctrl-C is not ours
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _console:
+        with contextlib.suppress(ValueError):  # not the main thread: its Ctrl-C is not ours
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     checkpoint("report")  # (the Ctrl-C trials pause a command here and interrupt it)
