@@ -293,7 +293,7 @@ def _install(
     env, python = where
     environ = engine_environ(ctx.environ)
     together = getattr(installer, "apply_with", None)
-    if together is not None and (seed or editable is not None):  # engines.uv: one `uv pip install`
+    if together is not None and (seed or editable is not None or plan.to_install):  # engines.uv: one `uv pip install`
         pending = [note] if editable is not None else []
 
         def said(stage: str, detail: str) -> None:  # the project's line after the packages', as apart
