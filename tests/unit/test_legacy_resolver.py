@@ -215,3 +215,34 @@ def test_outdated_skips_releases_the_projects_python_cannot_install(
     requires: str | None, python: str | None, expected: bool
 ) -> None:
     assert _runs_on(requires, python) is expected
+
+
+def test_a_name_pip_tools_spells_otherwise_is_locked_normalized(tmp_path: Path) -> None:
+    # pytest 4.6 on 2.7 asks for backports.functools-lru-cache; pip-tools keeps that spelling (PEP 751: normalized)
+    answer = driver_answer()
+    wheel = "backports.functools_lru_cache-1.6.6-py2.py3-none-any.whl"
+    answer["packages"][0] = {
+        "name": "Backports.Functools_LRU-Cache",
+        "version": "1.6.6",
+        "index": "https://index.example/simple",
+        "files": [{"filename": wheel, "url": f"https://files.example/{wheel}", "sha256": SHA, "kind": "wheel"}],
+        "dependencies": [],
+    }
+    answer["packages"][1]["dependencies"] = ["Backports.Functools_LRU-Cache"]
+    answer["selections"] = [["default", "", ["oldsdist", "Backports.Functools_LRU-Cache"]]]
+    result = _to_pylock(answer, tmp_path)
+    doc = LockDocument(
+        requires_python=">=2.7",
+        extras=[],
+        dependency_groups=[],
+        default_groups=[],
+        packages=merge_exports(result.exports, result.graph),
+        inputs_hash="sha256:x",
+        environments=result.environments,
+    )
+    lock = parse_toml(render_pylock(doc), origin="pylock.toml")
+    assert {p["name"] for p in lock["packages"]} == {"backports-functools-lru-cache", "oldsdist"}
+    chosen = select_packages(  # the checker accepts it: an install of this lock no longer fails
+        lock, target=target((2, 7, 18), PY27_ENV), selection=Selection(), lock_dir=tmp_path, platforms=["linux_x86_64"]
+    )
+    assert {c.name for c in chosen} == {"backports-functools-lru-cache", "oldsdist"}

@@ -155,7 +155,11 @@ def _to_pylock(result: Mapping[str, Any], root: Path) -> LegacyResult:
 
 def _package_table(package: Mapping[str, Any], root: Path) -> dict[str, Any]:
     """One PEP 751 `[[packages]]` table: index files as sdist/wheels, a URL as an archive, a folder as a directory."""
-    table: dict[str, Any] = {"name": package["name"]}
+    from corral.core.names import normalize_name
+
+    # pip-tools names a package as its requirement spelled it ("backports.functools_lru_cache", "MarkupSafe"):
+    # PEP 751 wants the normalized name, and the lock checker refuses any other
+    table: dict[str, Any] = {"name": normalize_name(package["name"])}
     if package.get("directory"):
         folder = Path(package["directory"]).resolve()
         inside = folder.is_relative_to(root.resolve())
