@@ -360,7 +360,7 @@ def _os_error_message(err: OSError) -> str:
 def run() -> None:
     """Console-script entry point."""
     from corral.cli.quick import ensure_std_streams
-    from corral.cli.streams import guard_streams, unwritten
+    from corral.cli.streams import guard_streams, leave, unwritten
 
     ensure_std_streams()
     guard_streams()  # output that cannot be written is no crash (cli.streams)
@@ -369,4 +369,4 @@ def run() -> None:
         sys.stdout.flush()  # here, not at exit, so a reader that left early is seen (and not reported)
     except BrokenPipeError:
         code = _quiet_broken_pipe()
-    sys.exit(unwritten(code))
+    leave(unwritten(code))

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
-__all__ = ["guard_streams", "point_of_no_return", "unwritten"]
+__all__ = ["guard_streams", "leave", "point_of_no_return", "unwritten"]
 
 # Whether this process is corral's own command (the console script, which guards its streams first): only then is
 # the Ctrl-C handler corral's to change. A library caller or a test running `cli.main.main` in-process keeps its own,
@@ -112,3 +112,26 @@ def point_of_no_return() -> None:
         with contextlib.suppress(ValueError):  # not the main thread: its Ctrl-C is not ours
             signal.signal(signal.SIGINT, signal.SIG_IGN)
     checkpoint("report")  # (the Ctrl-C trials pause a command here and interrupt it)
+
+
+def leave(code: int) -> NoReturn:
+    """End corral's own process with `code`, without the interpreter's teardown once nothing is left to do.
+
+    Freeing the ~220 modules a full command imports takes the interpreter 12-30 ms after the last line is out (seen
+    with strace: no system call in between). The exit handlers still run first (a head start not adopted is undone
+    there, `logging` flushes), then the standard streams are flushed, then `os._exit`. With another thread still
+    running, or an exit handler that fails, the ordinary exit is taken instead.
+    """
+    import atexit
+
+    threading = sys.modules.get("threading")
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if (threading is not None and threading.active_count() > 1) or run_exit_handlers is None:
+        sys.exit(code)
+    try:
+        run_exit_handlers()  # (it forgets them as it runs them: a sys.exit below does not run them twice)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - any doubt: the ordinary exit, which reports what it can
+        sys.exit(code)
+    os._exit(code)
