@@ -35,8 +35,12 @@ def locked(tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, loca
 
 def ask(where: Path, argv: list[str]) -> int | None:
     """`lock_quick.answer` as `cli.quick` asks it, started in `where`."""
-    with contextlib.chdir(where):
+    before = os.getcwd()
+    os.chdir(where)  # (contextlib.chdir is 3.11+; the suite runs on 3.10 too)
+    try:
         return answer(argv, os.environ)
+    finally:
+        os.chdir(before)
 
 
 def test_the_plain_no_op_lock_says_what_the_full_path_says(

@@ -179,9 +179,7 @@ def test_unsupported_interpreters_are_refused_with_a_reason(corral: Any, tmp_pat
     assert "is itself a virtual env" in (creator.cannot_create(inner) or "")
     # what the native creator does not lay out (variants of a real 3.12's identity)
     real = _identify(pyenv_python("3.12"))
-    assert "CPython envs only, not PyPy" in (
-        creator.cannot_create(real.replace(implementation="PyPy")) or ""
-    )
+    assert "CPython envs only, not PyPy" in (creator.cannot_create(real.replace(implementation="PyPy")) or "")
     assert "free-threaded" in (creator.cannot_create(real.replace(free_threaded=True)) or "")
     assert "standalone" in (creator.cannot_create(real.replace(sources=("uv",))) or "")
     shim = real.replace(realpath=str(tmp_path / "elsewhere" / "python3.12"))

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from corral.core.interpreter import InterpreterInfo
+    from corral.core.pylock_select import Chosen
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +45,7 @@ def locked(tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, loca
     return root
 
 
-def ask(root: Path, cache: Path | None = None) -> tuple[list[object], Context, InterpreterInfo]:
+def ask(root: Path, cache: Path | None = None) -> tuple[list[Chosen], Context, InterpreterInfo]:
     ctx = Context(cwd=root)
     target = ctx.finder.from_path(pyenv_python("3.12"))
     chosen = selection_cache.choose(

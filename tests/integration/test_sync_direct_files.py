@@ -62,9 +62,7 @@ def pages(seen: list[str]) -> list[str]:
 
 def direct_url_records(root: Path) -> dict[str, bool]:
     (site,) = (root / ".venv" / "lib").glob("python*/site-packages")
-    return {
-        info.name.split("-")[0].lower(): (info / "direct_url.json").is_file() for info in site.glob("*.dist-info")
-    }
+    return {info.name.split("-")[0].lower(): (info / "direct_url.json").is_file() for info in site.glob("*.dist-info")}
 
 
 def uv_freeze(root: Path) -> list[str]:

@@ -18,20 +18,20 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from conftest import pyenv_python
 from support.projects import demo_pyproject
 from support.reliability import corral_cmd, subprocess_environ
+from support.toml import tomllib
 
 pytestmark = pytest.mark.integration
 
 EXIT_INTERRUPTED = 130
 
 
-def _interrupt_at(point: str, argv: list[str], *, cwd: Path, environ: dict[str, str], fifo: Path) -> tuple[
-    subprocess.CompletedProcess[str], list[str]
-]:
+def _interrupt_at(
+    point: str, argv: list[str], *, cwd: Path, environ: dict[str, str], fifo: Path
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Run corral, send it SIGINT as it passes checkpoint `point`; the result and the checkpoints seen."""
     os.mkfifo(fifo)
     proc = subprocess.Popen(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -31,13 +32,15 @@ def _project(tmp_path: Path) -> Path:
     return root
 
 
-def _run(*args: str, cwd: Path, url: str, stdout: object, stderr: object) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str, cwd: Path, url: str, stdout: int | IO[str], stderr: int | IO[str]
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         corral_cmd(*args),
         cwd=cwd,
         env=subprocess_environ(url, CORRAL_SEED="false"),
-        stdout=stdout,  # type: ignore[arg-type]
-        stderr=stderr,  # type: ignore[arg-type]
+        stdout=stdout,
+        stderr=stderr,
         text=True,
         check=False,
         timeout=300,

@@ -53,7 +53,7 @@ def test_a_lock_that_is_no_file_is_refused(project: Path, argv: list[str], kind:
     assert "does not exist" not in error
     if "--json" in argv:
         assert json.loads(done.stdout)["ok"] is False
-    assert (lock.is_dir() if kind == "folder" else lock.is_fifo())  # left as it was
+    assert lock.is_dir() if kind == "folder" else lock.is_fifo()  # left as it was
 
 
 @pytest.mark.parametrize("argv", FORMS, ids=" ".join)

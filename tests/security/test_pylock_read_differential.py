@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 
 import pytest
-import tomllib
 
 from corral.core.pylock_read import read_canonical
+from support.toml import tomllib
 
 _KEYS = (
     # keys corral writes, then deviations

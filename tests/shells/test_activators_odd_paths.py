@@ -58,9 +58,9 @@ def _nu_quote(text: str) -> str:
 
 _POSIX = (
     "source {act}\n"
-    "printf 'VE=%s\\nPY=%s\\n' \"$VIRTUAL_ENV\" \"$(command -v python)\"\n"
+    'printf \'VE=%s\\nPY=%s\\n\' "$VIRTUAL_ENV" "$(command -v python)"\n'
     "deactivate\n"
-    "printf 'OFF=%s|%s\\n' \"${{VIRTUAL_ENV-}}\" \"$PATH\"\n"
+    'printf \'OFF=%s|%s\\n\' "${{VIRTUAL_ENV-}}" "$PATH"\n'
 )
 _FISH = (
     "source {act}\n"

@@ -131,7 +131,7 @@ def test_prompt_and_path_are_escaped_as_uv_does() -> None:
     files = _files(layout)
     assert layout.cfg.endswith(b"include-system-site-packages = true\nprompt = " + prompt.encode() + b"\n")
     assert b"VIRTUAL_ENV='/w/it'\"'\"'s'" in files["bin/activate"]
-    assert b"const virtual_env = \"/w/it's\"" in files["bin/activate.nu"], "a nushell '...' cannot hold a quote"
+    assert b'const virtual_env = "/w/it\'s"' in files["bin/activate.nu"], "a nushell '...' cannot hold a quote"
     assert b'@for %%i in ("/w/it\'s") do @set "VIRTUAL_ENV=%%~fi"' in files["bin/activate.bat"], "uv: the path as it is"
     assert (
         b'self.embedded_virtual_prompt = b"it\\\'s \\"q\\" \\xc3\\xa9\\\\".decode("utf-8")' in files["bin/activate.xsh"]

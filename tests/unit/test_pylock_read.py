@@ -9,9 +9,7 @@ and None wherever tomllib refuses the text.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +19,11 @@ from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
 from support.toml import tomllib
 
 UTC = dt.timezone.utc
+
+
+def uploaded(when: dt.datetime) -> dict[str, Any]:
+    """An `upload-time` entry (a TOML key that is no Python name)."""
+    return {"upload-time": when}
 
 
 def wheel(name: str, version: str, tag: str = "py3-none-any", **extra: Any) -> dict[str, Any]:
@@ -34,11 +37,9 @@ def documents() -> list[LockDocument]:
         "version": "1.0",
         "index": "https://pypi.org/simple",
         "wheels": [
-            wheel("alpha", "1.0", size=123, **{"upload-time": dt.datetime(2024, 5, 1, 12, 30, 1, tzinfo=UTC)}),
+            wheel("alpha", "1.0", size=123, **uploaded(dt.datetime(2024, 5, 1, 12, 30, 1, tzinfo=UTC))),
             wheel("alpha", "1.0", "cp312-cp312-manylinux_2_17_x86_64", size=0),
-            wheel(
-                "alpha", "1.0", "cp312-cp312-win_amd64", **{"upload-time": dt.datetime(2024, 5, 1, 1, 2, 3, 4500, UTC)}
-            ),
+            wheel("alpha", "1.0", "cp312-cp312-win_amd64", **uploaded(dt.datetime(2024, 5, 1, 1, 2, 3, 4500, UTC))),
         ],
         "sdist": {
             "url": "https://files.example/alpha-1.0.tar.gz",
@@ -64,8 +65,12 @@ def documents() -> list[LockDocument]:
         "version": "3",
         "archive": {"path": "vendor/delta-3.tar.gz", "hashes": {"sha256": "12" * 32}},
     }
-    unicode = {"name": "epsilon", "version": "1", "wheels": [wheel("epsilon", "1", url="https://x/é中/e-1-py3-none-any.whl")]}
-    exports = [
+    unicode = {
+        "name": "epsilon",
+        "version": "1",
+        "wheels": [wheel("epsilon", "1", url="https://x/é中/e-1-py3-none-any.whl")],
+    }
+    exports: list[tuple[tuple[str, str], list[dict[str, Any]]]] = [
         (("default", ""), [alpha, tree, vcs, archive, unicode]),
         (("group", "dev"), [{**alpha, "marker": "sys_platform == 'linux'"}]),
         (("extra", "fast"), [odd]),
@@ -116,16 +121,6 @@ def test_what_corral_writes_is_read_to_tomllibs_data(index: int) -> None:
         assert found is None  # escapes (a quote in requires-python, a tab in a note): tomllib reads those
     else:
         assert found is not None
-
-
-def test_real_locks_named_by_pylock_test_locks_are_read_to_tomllibs_data() -> None:
-    """PYLOCK_TEST_LOCKS (paths joined by os.pathsep): real locks, e.g. the 1 MB one benchmarks/bench_bigstack.py
-    writes (which checks its own lock the same way)."""
-    paths = [Path(p) for p in os.environ.get("PYLOCK_TEST_LOCKS", "").split(os.pathsep) if p]
-    if not paths:
-        pytest.skip("PYLOCK_TEST_LOCKS names no lock")
-    for path in paths:
-        assert same(path.read_text(encoding="utf-8")) is not None, path
 
 
 HOSTILE = [

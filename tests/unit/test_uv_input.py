@@ -63,8 +63,12 @@ def test_a_file_uv_may_not_fetch_directly_keeps_the_lines(url: str, index: str |
 
 
 def test_the_index_host_itself_and_pypis_file_host_are_trusted() -> None:
-    assert pylock_text([wheel("https://mirror.example/files/idna-3.10-py3-none-any.whl", index="https://mirror.example/simple/")])
-    assert pylock_text([wheel("http://127.0.0.1:8000/files/idna-3.10-py3-none-any.whl", index="http://127.0.0.1:8000/simple/")])
+    assert pylock_text(
+        [wheel("https://mirror.example/files/idna-3.10-py3-none-any.whl", index="https://mirror.example/simple/")]
+    )
+    assert pylock_text(
+        [wheel("http://127.0.0.1:8000/files/idna-3.10-py3-none-any.whl", index="http://127.0.0.1:8000/simple/")]
+    )
     test_pypi = "https://test-files.pythonhosted.org/p/idna-3.10-py3-none-any.whl"
     assert pylock_text([wheel(test_pypi, index="https://test.pypi.org/simple/")])
 

@@ -145,8 +145,22 @@ def begin(environ: Mapping[str, str]) -> None:
 class _Record:
     """A rebuild record's facts (what `_write` writes)."""
 
-    __slots__ = ("argv", "cfg", "dirs", "env", "files", "inputs", "links", "observed", "project", "python", "set",
-                 "stdin", "unset", "what")
+    __slots__ = (
+        "argv",
+        "cfg",
+        "dirs",
+        "env",
+        "files",
+        "inputs",
+        "links",
+        "observed",
+        "project",
+        "python",
+        "set",
+        "stdin",
+        "unset",
+        "what",
+    )
 
     def __init__(self) -> None:
         self.project = self.env = self.what = self.stdin = ""

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["forget", "known", "note_python", "register_env", "touch", "try_register_env"]
 
 
-
 def _warn(message: str, *args: object) -> None:
     """A warning under `corral.inventory` (logging imported only then: ~2 ms the env-creating paths do not pay)."""
     import logging

@@ -222,8 +222,6 @@ def prime(
             check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
             _remember_checked(digest, checked_dir)
         for selection, key in selections:
-            _choose(
-                data, digest, lock_path, target=target, selection=selection, selection_key=key, cache_dir=cache_dir
-            )
+            _choose(data, digest, lock_path, target=target, selection=selection, selection_key=key, cache_dir=cache_dir)
     except Exception:  # noqa: BLE001 - only a cache: whatever fails here (a Python outside requires-python...), sync says
         return
