@@ -55,13 +55,16 @@ def _reduce(node: Any, extras: set[str], groups: set[str]) -> Any:  # noqa: ANN4
         elif item != "and":
             chains[-1].append(_reduce(item, extras, groups))
     kept_chains: list[list[Any]] = []
+    seen: set[str] = set()
     for chain in chains:
         if any(part is False for part in chain):
             continue
         rest = [part for part in chain if part is not True]
         if not rest:
             return True
-        kept_chains.append(rest)
+        if repr(rest) not in seen:  # `('a' in groups and X) or ('b' in groups and X)` for a and b is X, not X or X
+            seen.add(repr(rest))
+            kept_chains.append(rest)
     if not kept_chains:
         return False
     out: list[Any] = []
