@@ -63,3 +63,37 @@ def test_a_local_tree_counts_by_its_metadata_not_its_folder(tmp_path: Path) -> N
     assert inputs(root, environ, local=(".",)) == before
     (root / "setup.cfg").write_text("[metadata]\n", encoding="utf-8")
     assert inputs(root, environ, local=(".",)) != before
+
+
+def test_an_env_python_copied_again_the_same_keeps_the_inputs(tmp_path: Path) -> None:
+    # virtualenv copies python into a 2.7 env: `rm -rf .venv && corral sync` made a new file of the same bytes
+    root = project(tmp_path)
+    environ = {"PATH": "", "HOME": str(tmp_path)}
+    exe = root / ".venv" / "bin" / "python"
+    exe.parent.mkdir(parents=True)
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /base/bin\nversion_info = 2.7.18.final.0\n", encoding="utf-8")
+
+    def with_python(from_env: bool) -> dict[str, Any]:
+        return stamp_inputs(
+            root=root,
+            pyproject=root / "pyproject.toml",
+            lock_path=root / "pylock.toml",
+            env=root / ".venv",
+            python=str(exe),
+            from_env=from_env,
+            version=None,
+            local_paths=(),
+            user_config=root / "no-config.toml",
+            environ=environ,
+            trusted=True if from_env else None,
+        )
+
+    exe.write_bytes(b"\x7fELF launcher")
+    before, base_before = with_python(True), with_python(False)
+    exe.unlink()
+    exe.write_bytes(b"\x7fELF launcher")  # a new file (new inode, new times), the same program
+    os.utime(exe, ns=(1, 1))
+    assert with_python(True) == before
+    assert with_python(False) != base_before  # a base interpreter is compared by its stat
+    exe.write_bytes(b"\x7fELF another launcher")
+    assert with_python(True) != before

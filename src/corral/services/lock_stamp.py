@@ -46,6 +46,7 @@ _ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_")
 _ENV_NAMES = ("XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "HOME")
 _NOT_INPUTS = ("CORRAL_FAULT", "CORRAL_FAULT_LOG")  # crash-test hooks (infra.faults): they change no lock
 _PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_COPY_LIMIT = 1 << 20  # a copied interpreter is a small launcher (2.7: 18 KB); a larger file is compared by stat
 
 
 def stamp_path(paths: CorralPaths, root: Path) -> Path:
@@ -90,6 +91,20 @@ def _local(root: Path, where: str) -> list[Any]:
     return [where, [fingerprint(path / name) for name in _PACKAGE_FILES]]
 
 
+def _interpreter(python: str, *, in_env: bool) -> list[int] | str | None:
+    """The interpreter's stat (a link: its target's), or the bytes of a small copy the env holds.
+
+    virtualenv copies python into a 2.7 env (and venv python.exe on Windows): every rebuild of the same env made a
+    new file, and the next `corral lock` resolved again. A copy's bytes, with the env's pyvenv.cfg (its home and
+    version), name the same program. A base interpreter (not the env's) is always compared by stat.
+    """
+    if in_env and not os.path.islink(python):
+        copied = digest(python, limit=_COPY_LIMIT)
+        if copied is not None:
+            return copied
+    return fingerprint(python)
+
+
 def stamp_inputs(
     *,
     root: Path,
@@ -117,7 +132,7 @@ def stamp_inputs(
         # its bytes, not its stat: `rm -rf .venv && corral sync` rebuilds the same env (same interpreter, same
         # words), which must not cost the next `corral lock` a resolution; trust and the python's stat still count
         "env_cfg": digest(env / "pyvenv.cfg"),
-        "python": [python, fingerprint(python) if python else None, from_env, trusted],
+        "python": [python, _interpreter(python, in_env=from_env) if python else None, from_env, trusted],
         "candidates": None if from_env else _candidates(environ),
         "version": version,
         "local": [_local(root, p) for p in local_paths],
