@@ -63,6 +63,10 @@ def test_a_local_tree_counts_by_its_metadata_not_its_folder(tmp_path: Path) -> N
     assert inputs(root, environ, local=(".",)) == before
     (root / "setup.cfg").write_text("[metadata]\n", encoding="utf-8")
     assert inputs(root, environ, local=(".",)) != before
+    before = inputs(root, environ, local=(".",))
+    for name in ("pyproject.toml", "setup.cfg"):  # `touch`, an editor's save, a checkout of the same text
+        os.utime(root / name, ns=(1, 1))
+    assert inputs(root, environ, local=(".",)) == before
 
 
 def test_an_env_python_copied_again_the_same_keeps_the_inputs(tmp_path: Path) -> None:

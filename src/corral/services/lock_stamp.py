@@ -84,11 +84,15 @@ def _candidates(environ: Mapping[str, str]) -> list[list[Any]] | None:
 
 
 def _local(root: Path, where: str) -> list[Any]:
-    """A local package the lock names: an archive's file, or a source tree's metadata files (not its folder's mtime)."""
+    """A local package the lock names: an archive's file, or a source tree's metadata files (not its folder's mtime).
+
+    The metadata files by their bytes: the project itself is one when a locked package depends on it (pluggy), and
+    a `touch pyproject.toml`, an editor's save or a `git checkout` of the same text cost a resolution.
+    """
     path = Path(where) if os.path.isabs(where) else root / where
     if not path.is_dir():
         return [where, fingerprint(path)]
-    return [where, [fingerprint(path / name) for name in _PACKAGE_FILES]]
+    return [where, [digest(path / name) for name in _PACKAGE_FILES]]
 
 
 def _interpreter(python: str, *, in_env: bool) -> list[int] | str | None:
