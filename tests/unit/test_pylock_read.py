@@ -1,9 +1,9 @@
 """core.pylock_read: corral's own lock layout read fast, to exactly what tomllib reads; anything else is None.
 
-Compared with tomllib on locks corral writes (every kind of entry, escapes, notes, empty locks), on the locks the
-benchmarks keep when they are on this machine, on hand-made deviations and on thousands of seeded random edits of a
-real lock: the reader answers tomllib's data (same keys, order, values and types) or None, never something else,
-and None wherever tomllib refuses the text.
+Compared with tomllib on locks corral writes (every kind of entry, escapes, notes, empty locks), on hand-made
+deviations and on thousands of seeded random edits of a real lock: the reader answers tomllib's data (same keys,
+order, values and types) or None, never something else, and None wherever tomllib refuses the text. Text only: the
+index URLs in these locks are never contacted.
 """
 
 from __future__ import annotations

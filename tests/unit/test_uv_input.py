@@ -1,4 +1,8 @@
-"""engines.uv_input: the minimal pylock.toml that lets uv fetch the locked files without their index pages."""
+"""engines.uv_input: the minimal pylock.toml that lets uv fetch the locked files without their index pages.
+
+Text only: the PyPI URLs below are what a lock names; no index is contacted (the install through uv is tested
+against the loopback index in tests/integration/test_sync_direct_files.py).
+"""
 
 from __future__ import annotations
 
