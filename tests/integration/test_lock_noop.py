@@ -7,6 +7,7 @@ through infra.proc), with real uv against the local index.
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -131,7 +132,7 @@ def test_with_the_project_env_an_unchanged_lock_is_not_resolved_again(
 ) -> None:
     synced = corral("sync", cwd=locked)  # the env corral made: its python is the one a lock resolves with now
     assert synced.exit_code == 0, synced.stderr
-    assert lock_resolves(corral, locked, monkeypatch)[0], "another interpreter than the stamp's: resolve once"
+    assert not lock_resolves(corral, locked, monkeypatch)[0], "the env's python is the stamp's interpreter"
     assert not lock_resolves(corral, locked, monkeypatch)[0]
     cfg = locked / ".venv" / "pyvenv.cfg"
     cfg.write_text(cfg.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the env is not the one vouched for
@@ -144,7 +145,7 @@ def test_the_env_rebuilt_the_same_keeps_the_lock_unchanged(
     import shutil
 
     assert corral("sync", cwd=locked).exit_code == 0
-    assert lock_resolves(corral, locked, monkeypatch)[0], "another interpreter than the stamp's: resolve once"
+    assert not lock_resolves(corral, locked, monkeypatch)[0], "the env's python is the stamp's interpreter"
     shutil.rmtree(locked / ".venv")  # `rm -rf .venv && corral sync`: the same interpreter, a new pyvenv.cfg file
     synced = corral("sync", cwd=locked)
     assert synced.exit_code == 0, synced.stderr
@@ -162,3 +163,19 @@ def test_after_add_and_remove_the_lock_is_unchanged(
         resolved, report = lock_resolves(corral, locked, monkeypatch)
         assert not resolved, f"`corral {command[0]}` locked already: nothing to resolve"
         assert report["written"] is False and (locked / "pylock.toml").read_bytes() == before
+
+
+def test_an_env_whose_python_is_another_interpreter_than_the_stamps_resolves(
+    locked: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert corral("sync", cwd=locked).exit_code == 0
+    assert not lock_resolves(corral, locked, monkeypatch)[0]
+    link = locked / ".venv" / "bin" / "python"
+    target = os.readlink(link)
+    link.unlink()
+    link.symlink_to(pyenv_python("3.11"))  # the env's python now another program than the one the lock used
+    try:
+        assert lock_resolves(corral, locked, monkeypatch)[0]
+    finally:
+        link.unlink()
+        link.symlink_to(target)

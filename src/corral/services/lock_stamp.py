@@ -230,7 +230,21 @@ def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mappin
         environ=environ,
         trusted=trusted,
     )
+    if inputs != stamp["inputs"] and not from_env and isinstance(python, str) and _env_made_from(paths, env, python):
+        # `corral lock` chose the interpreter itself, then `corral sync` made the env from that very interpreter:
+        # a lock now resolves with the env's python, which is the same program, so the env's arrival changes nothing
+        inputs["env_cfg"] = stamp["inputs"].get("env_cfg")
     return stamp if inputs == stamp["inputs"] else None
+
+
+def _env_made_from(paths: CorralPaths, env: Path, python: str) -> bool:
+    """The project's env is corral's own (its trust record) and its python links to the interpreter `python` is."""
+    link = env / "bin" / "python"
+    if os.name == "nt" or not link.is_symlink():
+        return False  # a copied interpreter (virtualenv's 2.7, Windows): resolved once with the env's python
+    if os.path.realpath(link) != os.path.realpath(python):
+        return False
+    return env_trusted(paths, env) is True
 
 
 def env_trusted(paths: CorralPaths, env: Path) -> bool | None:
