@@ -90,5 +90,6 @@ def _show(report: dict[str, Any], args: argparse.Namespace, out: Output) -> int:
     for item in report["removed"]:
         out.info(f"- {item['name']} {item['version']}")
     verb = "wrote" if report["written"] else "unchanged:"
-    out.info(f"{verb} {path} ({report['packages']} packages, {report['seconds']:.2f} s)")
+    count = report["packages"]
+    out.info(f"{verb} {path} ({count} package{'' if count == 1 else 's'}, {report['seconds']:.2f} s)")
     return 0

@@ -116,7 +116,8 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
                 return None
             path, packages = report["path"], report["packages"]
         if len(argv) == 1:
-            line = f"unchanged: {path} ({packages} packages, {time.monotonic() - started:.2f} s)"
+            counted = f"{packages} package{'' if packages == 1 else 's'}"
+            line = f"unchanged: {path} ({counted}, {time.monotonic() - started:.2f} s)"
             if not (line.isascii() and line.isprintable()):
                 from corral.render.output import terminal_safe
 
