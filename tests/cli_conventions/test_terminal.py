@@ -73,7 +73,7 @@ def test_without_a_terminal_progress_is_plain_lines(root: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert ESCAPE not in done.stderr + done.stdout
     assert not LIVE.search(done.stderr)
-    assert "resolving: 1 requirements with uv" in done.stderr
+    assert "resolving: 1 requirement with uv" in done.stderr
 
 
 def test_no_color_means_no_escape_sequences_at_all(root: Path) -> None:

@@ -150,7 +150,8 @@ def render_legacy_lock(
     if progress:
         progress(
             "resolving",
-            f"{len(requirements)} requirements with pip-tools in Python {interpreter.version} "
+            f"{len(requirements)} requirement{'' if len(requirements) == 1 else 's'} with pip-tools"
+            f" in Python {interpreter.version} "
             "(uv cannot resolve for Python < 3.6)",
         )
     request = LegacyRequest(

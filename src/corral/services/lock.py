@@ -264,7 +264,8 @@ def render_lock(
         environ=engine_environ(ctx.environ),
     )
     if progress:
-        progress("resolving", f"{len(deps.all_requirements())} requirements with uv")
+        count = len(deps.all_requirements())
+        progress("resolving", f"{count} requirement{'' if count == 1 else 's'} with uv")
     resolver: UvResolver = load_resolver("uv")  # type: ignore[assignment]  # the table row for "uv"
     result = resolver.resolve(request)
     exports = result.exports + project_entry(data, result.exports, result.graph)
