@@ -19,7 +19,7 @@ from support.reliability import corral_cmd, subprocess_environ
 pytestmark = pytest.mark.integration
 
 FORMS = [["lock", "--check"], ["lock"], ["lock", "-q"], ["lock", "--check", "--json"]]
-READERS = [["sync", "--locked"], ["sync"]]  # they read the lock (a link out is read); `sync --frozen`: not yet
+READERS = [["sync", "--locked"], ["sync"], ["sync", "--frozen"]]  # they read the lock (a link out is read)
 
 
 def _corral(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

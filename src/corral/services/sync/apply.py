@@ -414,6 +414,10 @@ def _ensure_lock(ctx: Context, project: Project, *, frozen: bool, locked: bool, 
     default = project.root / LOCK_FILE
     if frozen:
         if not default.is_file():
+            if default.exists():  # there but no regular file (a fifo, a folder): say what it is
+                from corral.infra.safe_read import read_small
+
+                read_small(default, limit=0, what=LOCK_FILE)  # stats first, never opens it: raises, naming the kind
             msg = f"--frozen needs {default}, which does not exist; run `corral lock` first"
             raise LockError(msg)
         return default
