@@ -1,5 +1,6 @@
 """The lock's inputs-hash: `[tool.uv]` resolver settings count by value, and every lock written before they did
-stays fresh (golden values computed by the fingerprint that ignored them)."""
+stays fresh (golden values computed by the fingerprint that ignored them). Text only: the index URLs are hashed as
+words, never contacted."""
 
 from __future__ import annotations
 
