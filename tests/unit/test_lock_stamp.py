@@ -101,3 +101,15 @@ def test_an_env_python_copied_again_the_same_keeps_the_inputs(tmp_path: Path) ->
     assert with_python(False) != base_before  # a base interpreter is compared by its stat
     exe.write_bytes(b"\x7fELF another launcher")
     assert with_python(True) != before
+
+
+def test_the_file_uv_config_file_names_is_an_input(tmp_path: Path) -> None:
+    """uv reads UV_CONFIG_FILE's file for every resolution (even with UV_NO_CONFIG): its edit must resolve again."""
+    root = project(tmp_path)
+    named = tmp_path / "uv-settings.toml"
+    named.write_text('resolution = "highest"\n', encoding="utf-8")
+    environ = {"PATH": "", "HOME": str(tmp_path), "UV_CONFIG_FILE": str(named), "UV_NO_CONFIG": "1"}
+    before = inputs(root, environ)
+    assert inputs(root, environ) == before
+    named.write_text('resolution = "lowest"\n', encoding="utf-8")
+    assert inputs(root, environ) != before

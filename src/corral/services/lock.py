@@ -487,6 +487,7 @@ def _refuse_unusable(target: Path, root: Path) -> None:
 
 def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | None, from_env: bool) -> None:
     """Record what this lock was resolved from, so `corral lock` with nothing changed answers from the record."""
+    from corral.core.lock_view import view_digest
     from corral.services import lock_stamp
     from corral.services.project_version import version_files
 
@@ -531,6 +532,10 @@ def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | No
         local_paths=local,
         trusted=trusted,
     )
+    reaches = files is not None
+    view = lock_stamp.pyproject_view(project.pyproject, inputs["pyproject"] or "", version_reaches_lock=reaches)
+    if view is None or view != view_digest(dict(data), version_reaches_lock=reaches):
+        return  # pyproject.toml is not what was locked (edited meanwhile, or add's data): the next lock resolves
     lock_stamp.write_lock_stamp(
         ctx.paths,
         project.root,
@@ -540,6 +545,7 @@ def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | No
         version_files=files,
         local_paths=local,
         packages=sum(len(v) for v in _by_name(packages).values()),
+        view=view,
     )
 
 

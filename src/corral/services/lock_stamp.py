@@ -10,6 +10,11 @@ on the project and its version is dynamic, what that version is derived from (`g
 files, services.project_version). Re-resolving with all of that unchanged keeps every pin, so it would write the
 same bytes: `corral lock` says "unchanged" from this record alone (`--upgrade`/`--upgrade-package` always resolve).
 
+pyproject.toml counts twice: by its bytes (a match needs no TOML parser), and by `view`, the digest of what of it
+can change a lock (core.lock_view: no comment, layout, key order, description or linter's table). When only its
+bytes differ, `unchanged` parses it once and compares the view; equal, the lock is unchanged and the stamp is
+written again with the new bytes (corral's cache only), so the next `corral lock` matches by bytes.
+
 Stdlib only, on purpose: `cli/lock_cmd.fast_path` decides with this module before packaging, tomlkit or the
 settings machinery are imported.
 """
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "env_trusted",
+    "pyproject_view",
     "read_lock_stamp",
     "stamp_inputs",
     "stamp_path",
@@ -41,11 +47,12 @@ __all__ = [
     "write_lock_stamp",
 ]
 
-_SCHEMA = 1
+_SCHEMA = 2  # 2: the pyproject's lock view
 _ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_")
 _ENV_NAMES = ("XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "HOME")
 _NOT_INPUTS = ("CORRAL_FAULT", "CORRAL_FAULT_LOG")  # crash-test hooks (infra.faults): they change no lock
 _PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_PYPROJECT_LIMIT = 64 << 20  # as infra.fingerprint.digest reads it
 _COPY_LIMIT = 1 << 20  # a copied interpreter is a small launcher (2.7: 18 KB); a larger file is compared by stat
 
 
@@ -65,10 +72,15 @@ def _environ_key(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def uv_config_files(environ: Mapping[str, str]) -> list[str]:
-    """The user and system configuration files uv reads for every resolution."""
+    """The user and system configuration files uv reads for every resolution, and the one `UV_CONFIG_FILE` names.
+
+    uv reads `UV_CONFIG_FILE` even with `UV_NO_CONFIG` set (uv 0.13.9), relative to the working directory.
+    """
     home = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     dirs = (environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
-    return [os.path.join(home, "uv", "uv.toml"), "/etc/uv/uv.toml", *(os.path.join(d, "uv", "uv.toml") for d in dirs)]
+    named = environ.get("UV_CONFIG_FILE")
+    found = [os.path.join(home, "uv", "uv.toml"), "/etc/uv/uv.toml", *(os.path.join(d, "uv", "uv.toml") for d in dirs)]
+    return [*found, os.path.abspath(named)] if named else found
 
 
 def _candidates(environ: Mapping[str, str]) -> list[list[Any]] | None:
@@ -153,12 +165,12 @@ def write_lock_stamp(
     version_files: Sequence[str] | None,
     local_paths: Sequence[str],
     packages: int,
+    view: str | None,
 ) -> None:
-    """Record a lock's inputs (a failure only costs the next `corral lock` its shortcut)."""
-    import contextlib
-    import secrets
+    """Record a lock's inputs (a failure only costs the next `corral lock` its shortcut).
 
-    target = stamp_path(paths, root)
+    `view`: `pyproject_view` of the pyproject whose digest `inputs` holds (None: its bytes alone count).
+    """
     stamp = {
         "schema": _SCHEMA,
         "corral": __version__,
@@ -168,7 +180,16 @@ def write_lock_stamp(
         "version_files": None if version_files is None else list(version_files),
         "local": list(local_paths),
         "packages": packages,
+        "view": view,
     }
+    _write(paths, root, stamp)
+
+
+def _write(paths: CorralPaths, root: Path, stamp: Mapping[str, Any]) -> None:
+    import contextlib
+    import secrets
+
+    target = stamp_path(paths, root)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +212,7 @@ def read_lock_stamp(paths: CorralPaths, root: Path) -> dict[str, Any] | None:
         and isinstance(found.get("local"), list)
         and all(isinstance(p, str) for p in found["local"])
         and (found.get("python") is None or isinstance(found.get("python"), str))
+        and (found.get("view") is None or isinstance(found.get("view"), str))
     )
     return found if shaped else None
 
@@ -234,7 +256,49 @@ def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mappin
         # `corral lock` chose the interpreter itself, then `corral sync` made the env from that very interpreter:
         # a lock now resolves with the env's python, which is the same program, so the env's arrival changes nothing
         inputs["env_cfg"] = stamp["inputs"].get("env_cfg")
-    return stamp if inputs == stamp["inputs"] else None
+    if inputs != stamp["inputs"]:
+        if not _same_view(stamp, inputs, pyproject):
+            return None
+        _write(paths, root, {**stamp, "inputs": inputs})  # matched by its bytes next time (corral's cache only)
+    return stamp
+
+
+def _same_view(stamp: Mapping[str, Any], inputs: Mapping[str, Any], pyproject: Path) -> bool:
+    """Only pyproject.toml's bytes differ from the stamp's inputs, and what of it a lock reads does not."""
+    recorded = stamp["inputs"]
+    if set(inputs) != set(recorded) or any(inputs[k] != recorded[k] for k in inputs if k != "pyproject"):
+        return False
+    view, now = stamp.get("view"), inputs["pyproject"]
+    if view is None or now is None:
+        return False
+    reaches = stamp.get("version_files") is not None
+    return bool(pyproject_view(pyproject, now, version_reaches_lock=reaches) == view)
+
+
+def pyproject_view(pyproject: Path, expected: str, *, version_reaches_lock: bool) -> str | None:
+    """`core.lock_view.view_digest` of the pyproject whose bytes have the sha256 `expected`; None: not those bytes.
+
+    The bytes are read once: the ones parsed are the ones the stamp's digest names (an edit in between is None).
+    None too when it cannot be read or is not UTF-8 TOML (the full path says what is wrong).
+    """
+    import hashlib
+
+    from corral.core.lock_view import view_digest
+    from corral.errors import ConfigError
+    from corral.infra.safe_read import read_small
+    from corral.infra.toml_file import decode_text, parse_toml
+
+    try:
+        data = read_small(pyproject, limit=_PYPROJECT_LIMIT, what=pyproject.name)
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != expected:
+        return None
+    try:
+        parsed = parse_toml(decode_text(data, origin=str(pyproject)), origin=str(pyproject))
+    except ConfigError:
+        return None
+    return view_digest(parsed, version_reaches_lock=version_reaches_lock)
 
 
 def _env_made_from(paths: CorralPaths, env: Path, python: str) -> bool:

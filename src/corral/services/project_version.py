@@ -5,8 +5,8 @@ version, or the resolver picks a pytest old enough not to ask for it (or fails).
 used as is. A dynamic one (setuptools-scm, hatch-vcs, pdm-backend or hatch file versions, setuptools `attr:`) is
 what the project's build backend states (`services.foreign.metadata`: the PEP 517 metadata hook in a throwaway
 build env, about a second). That answer is cached under everything it depends on: pyproject.toml but its
-requirements, the git commit, nearest tag and dirty flag (`git describe`), the files a version is commonly read
-from, and the interpreter, so an unchanged project costs one `git describe` per lock.
+requirements and linters' tables, the git commit, nearest tag and dirty flag (`git describe`), the files a version
+is commonly read from, and the interpreter, so an unchanged project costs one `git describe` per lock.
 """
 
 from __future__ import annotations
@@ -118,9 +118,15 @@ def _valid(version: object) -> bool:
 
 
 def version_key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
-    """Everything the version may depend on (one `git describe`); requirements left out: `corral add` keeps it."""
+    """Everything the version may depend on (one `git describe`); requirements left out: `corral add` keeps it.
+
+    A linter's table is left out too (core.lock_view.UNREAD_TOOLS: no build backend reads it), as the no-op lock's
+    view leaves it out: editing `[tool.ruff]` asks the backend nothing.
+    """
+    from corral.core.lock_view import without_unread_tools
+
     project = {k: v for k, v in _table(data, "project").items() if k not in _REQUIREMENT_KEYS}
-    rest = {k: v for k, v in data.items() if k not in {"project", "dependency-groups"}}
+    rest = {k: v for k, v in without_unread_tools(dict(data)).items() if k not in {"project", "dependency-groups"}}
     git, files = version_state(root, version_files(root, data))
     blob = json.dumps(
         {
