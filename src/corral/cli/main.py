@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("import_cmd", "record a requirements.txt's contents in pyproject.toml"),
     "export": ("export_cmd", "print the locked set as requirements.txt or pylock.toml"),
     "envs": ("envs_cmd", "every environment on this machine: list, scan, gc, rm"),
+    "cache": ("cache_cmd", "corral's own cache folder: dir, info, prune (what is stale), clean (all)"),
     "x": ("x_cmd", "run a command-line tool from a package in its own cached env (like pipx run / uvx)"),
     "sync": ("sync_cmd", "make the env exactly the lock (install, change, remove)"),
     "run": ("run_cmd", "run a command in the project's env (syncing first if needed)"),

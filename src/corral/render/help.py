@@ -46,6 +46,7 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("which", "corral which"),
             ("recreate", "corral recreate --yes"),
             ("config", "corral config --json"),
+            ("cache", "corral cache prune"),
         ),
     ),
     (
