@@ -85,3 +85,18 @@ def test_env_environ_puts_the_env_first_once() -> None:
     assert got["PATH"] == os.pathsep.join([bin_dir, "/tools", "/usr/bin"])
     assert got["VIRTUAL_ENV"] == str(env)
     assert "PYTHONHOME" not in got
+
+
+def test_a_project_lock_gets_uvs_resolution_settings_but_not_its_workflow_switches() -> None:
+    from corral.infra.environ import RESOLVER_IGNORED, resolver_environ
+
+    base = {"UV_RESOLUTION": "lowest", "UV_INDEX": "https://example.invalid/simple", "UV_NO_BINARY": "1"}
+    base |= dict.fromkeys(RESOLVER_IGNORED, "1")
+    env = resolver_environ(base)
+    assert {k: env[k] for k in ("UV_RESOLUTION", "UV_INDEX", "UV_NO_BINARY")} == {
+        "UV_RESOLUTION": "lowest",
+        "UV_INDEX": "https://example.invalid/simple",
+        "UV_NO_BINARY": "1",
+    }
+    assert not set(env) & set(RESOLVER_IGNORED)
+    assert env["UV_PYTHON_DOWNLOADS"] == "never"

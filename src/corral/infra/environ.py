@@ -6,6 +6,10 @@ anything about a project. Stdlib only: the no-op `run` fast path uses `env_envir
 - `isolated_environ`: interpreter probes and checks; nothing that redirects Python, pip or uv survives.
 - `engine_environ`: creators and engines (uv, pip); the user's index and credential settings survive, what would
   point them at another Python does not, and uv never downloads a Python.
+- `resolver_environ`: `uv lock` and `uv export` for a project lock: `engine_environ`, so every uv setting that
+  changes a resolution reaches it (UV_RESOLUTION, UV_PRERELEASE, UV_EXCLUDE_NEWER, indexes, UV_FIND_LINKS,
+  UV_NO_BINARY, UV_NO_BUILD, UV_CONFIG_FILE...; the lock stamp keys on every UV_* value), less `RESOLVER_IGNORED`:
+  what would make uv refuse corral's temporary project or drop what the record declares from the lock.
 - `pip_environ`, `piptools_environ`, `virtualenv_environ`: corral's pinned legacy tools (pip 20.3.4, pip-tools,
   virtualenv 20.21.1): isolated, with the user's config files shut out.
 - `env_environ`: a command run inside an env (`corral run`, `shell`): its executables first on PATH.
@@ -20,11 +24,13 @@ from pathlib import Path
 from corral.core.env import Env
 
 __all__ = [
+    "RESOLVER_IGNORED",
     "engine_environ",
     "env_environ",
     "isolated_environ",
     "pip_environ",
     "piptools_environ",
+    "resolver_environ",
     "virtualenv_environ",
 ]
 
@@ -42,6 +48,20 @@ _ENGINE_DROP = frozenset(
         "UV_PROJECT_ENVIRONMENT",
     }
 )
+# uv's project-workflow switches a project lock does not take from the environment, each with the reason
+# (the lock is a function of the record: every group, extra and source it declares; corral chooses the Python).
+RESOLVER_IGNORED = {
+    "UV_PYTHON": "corral chooses the interpreter (--python, .python-version, [tool.corral] python)",
+    "UV_PROJECT_ENVIRONMENT": "corral chooses the env ([tool.corral] venv-dir)",
+    "UV_FROZEN": "corral always resolves its own temporary project",
+    "UV_LOCKED": "corral always resolves its own temporary project",
+    "UV_NO_DEV": "the lock holds every group (choose at install: corral sync --no-dev)",
+    "UV_NO_DEFAULT_GROUPS": "the lock holds every group (default-groups chooses at install)",
+    "UV_NO_SOURCES": "[tool.uv.sources] is part of the record",
+    "UV_NO_EDITABLE": "the lock records sources as the project declares them",
+    "UV_PROJECT": "corral names its temporary project",
+    "UV_WORKING_DIR": "corral names its temporary project",
+}
 # What would make a program in an env run another Python's library (PATH and VIRTUAL_ENV are set instead).
 _IN_ENV_DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
 
@@ -63,6 +83,11 @@ def engine_environ(base: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in base.items() if k not in _ENGINE_DROP}
     env["UV_PYTHON_DOWNLOADS"] = "never"
     return env
+
+
+def resolver_environ(base: Mapping[str, str]) -> dict[str, str]:
+    """For uv resolving a project lock: `engine_environ` less `RESOLVER_IGNORED` (services.lock says which were set)."""
+    return {k: v for k, v in engine_environ(base).items() if k not in RESOLVER_IGNORED}
 
 
 def pip_environ(base: Mapping[str, str]) -> dict[str, str]:

@@ -221,7 +221,7 @@ def render_lock(
     `python`: the interpreter to resolve with, when the caller chose it already (else `lock_python`).
     """
     from corral.core.pylock_write import LockDocument, document_data, merge_exports, render_pylock
-    from corral.infra.environ import engine_environ
+    from corral.infra.environ import resolver_environ
     from corral.plugins import load_resolver
     from corral.resolvers.uv import UvRequest, UvResolver, project_entry
     from corral.services.foreign import check_declarations
@@ -261,9 +261,10 @@ def render_lock(
         group_names=deps.group_names,
         extra_names=deps.extra_names,
         requires_python=deps.requires_python,
-        environ=engine_environ(ctx.environ),
+        environ=resolver_environ(ctx.environ),
     )
     if progress:
+        _note_ignored(ctx.environ, progress)
         count = len(deps.all_requirements())
         progress("resolving", f"{count} requirement{'' if count == 1 else 's'} with uv")
     resolver: UvResolver = load_resolver("uv")  # type: ignore[assignment]  # the table row for "uv"
@@ -280,6 +281,15 @@ def render_lock(
     text = render_pylock(doc)
     _remember(text, check_lock(document_data(doc), origin=LOCK_FILE))  # what it renders, checked once
     return text
+
+
+def _note_ignored(environ: Mapping[str, str], progress: Progress) -> None:
+    """Say which of uv's variables that are set the lock does not take (infra.environ.RESOLVER_IGNORED), and why."""
+    from corral.infra.environ import RESOLVER_IGNORED
+
+    for name, why in RESOLVER_IGNORED.items():
+        if environ.get(name):
+            progress("note", f"{name} is not used for the lock: {why}")
 
 
 def _pins(previous: Path | None, prefer: Mapping[str, str] | None, index: str) -> list[tuple[str, str, str]]:
