@@ -9,8 +9,8 @@ import pytest
 from corral.core.health import Finding, Report
 from corral.core.pyversion import python_version
 from corral.doctor.interpreter import classify_change
-from corral.doctor.pip import newest_pip_for
 from corral.doctor.relocation import activate_location, script_interpreter
+from corral.toolchain.pip_floor import newest_pip_for
 
 
 def test_finding_rejects_an_unknown_severity() -> None:

@@ -1,4 +1,4 @@
-"""pip missing or older than the newest pip for the env's Python."""
+"""pip missing or older than the newest pip for the env's Python (`toolchain.pip_floor`)."""
 
 from __future__ import annotations
 
@@ -7,41 +7,16 @@ from typing import TYPE_CHECKING, Final
 from corral.core.health import Finding
 from corral.core.pyversion import release
 from corral.doctor.interface import Fix
+from corral.toolchain.pip_floor import newest_pip_for
 
 if TYPE_CHECKING:
     from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["FIXES", "LAST_PIP", "MIN_RECENT_PIP", "PIP_MISSING", "PIP_OUTDATED", "check_pip", "newest_pip_for"]
+__all__ = ["FIXES", "PIP_MISSING", "PIP_OUTDATED", "check_pip"]
 
 PIP_MISSING: Final = "pip-missing"
 PIP_OUTDATED: Final = "pip-outdated"
-
-# The last pip release that supports each old Python (pip NEWS "Drop support" lines; see
-# shared/reference/standards.md §4). corral.toolchain.legacy is the authority for 2.7/3.6/3.7.
-LAST_PIP: dict[tuple[int, int], str] = {
-    (2, 7): "20.3.4",
-    (3, 6): "21.3.1",
-    (3, 7): "24.0",
-    (3, 8): "25.0.1",
-    (3, 9): "26.0.1",
-}
-# For Python 3.10+: pip 26.1 is the first pip that installs from pylock.toml (`pip install -r pylock.toml`, PEP 751),
-# which corral's lock relies on; older pips still work for ad-hoc installs but are flagged as out of date.
-MIN_RECENT_PIP = "26.1"
-
-
-def newest_pip_for(version: tuple[int, ...]) -> str:
-    """The pip version an env of this Python should have at least."""
-    minor = (version[0], version[1])
-    from corral.core.interpreter import LEGACY_EOL
-
-    if minor not in LEGACY_EOL:
-        return LAST_PIP.get(minor, MIN_RECENT_PIP)
-    from corral.toolchain.legacy import LEGACY
-
-    entry = LEGACY.get(minor)
-    return entry.pip if entry is not None and entry.pip else LAST_PIP.get(minor, MIN_RECENT_PIP)
 
 
 def check_pip(target: Target) -> list[Finding]:

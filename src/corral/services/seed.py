@@ -2,8 +2,8 @@
 
 Creators seed offline-first (uv's cache: fast, and it works without a network), but a cache can hold an old
 pip (one fetched for a Python 3.7 env: 24.0; for 3.6: 21.3.1), and ensurepip bundles one (`--creator venv`).
-When the seeded pip is older than `doctor.pip.newest_pip_for(python)`, the index is asked for the newest pip the
-interpreter supports. Without an index the env keeps the pip it has; doctor then reports `pip-outdated` with its
+When the seeded pip is older than `toolchain.pip_floor.newest_pip_for(python)`, the index is asked for the newest
+pip the interpreter supports. Without an index the env keeps the pip it has; doctor then reports `pip-outdated` with its
 fix. Legacy Pythons get the exact pip of corral's legacy table, which doctor expects: virtualenv seeds 2.7 with it;
 a 3.6/3.7 env that uv seeded from its cache (which may hold only the 3.6 pip, 21.3.1) is brought to that pin.
 """
@@ -117,7 +117,7 @@ def freshen_pip(
     """Upgrade the seeded pip from the index when it is older than doctor expects; the new version, else None."""
     if interpreter.minor < (3, 6):  # uv cannot install into Python 2.7; virtualenv seeded the table's pip
         return None
-    from corral.doctor.pip import newest_pip_for
+    from corral.toolchain.pip_floor import newest_pip_for
 
     wanted = newest_pip_for(interpreter.version_info)
     have = seeded_pip(env)
