@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-__all__ = ["CorralPaths"]
+TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["CorralPaths", "xdg_dirs"]
 
 _APP = "corral"
+# The XDG base directories and platformdirs' default under HOME for each (Linux, the user's folders).
+_XDG = (("XDG_DATA_HOME", ".local/share"), ("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"))
+
+
+def xdg_dirs(environ: Mapping[str, str], platform: str = sys.platform) -> tuple[str, str, str] | None:
+    """Corral's (data, cache, config) folders on Linux as platformdirs places them, without importing it (~6 ms).
+
+    Each is `$XDG_*_HOME/corral` when the variable is absolute, else `$HOME/.local/share/corral`, `~/.cache/corral`,
+    `~/.config/corral`. None (platformdirs decides) on any other platform, without an absolute HOME, or with a
+    non-empty relative XDG variable (platformdirs versions differ on those).
+    """
+    home = environ.get("HOME", "")
+    if platform != "linux" or not home.startswith("/"):
+        return None
+    found: list[str] = []
+    for name, default in _XDG:
+        value = environ.get(name, "")
+        if value and not value.startswith("/"):
+            return None
+        found.append(os.path.join(value or (home.rstrip("/") + "/" + default), _APP))
+    return found[0], found[1], found[2]
 
 
 class CorralPaths:
@@ -45,13 +71,16 @@ class CorralPaths:
         return f"CorralPaths(data={self.data!r}, cache={self.cache!r}, config={self.config!r})"
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> CorralPaths:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> CorralPaths:
         """Build from `CORRAL_HOME` or the platform's user folders."""
         env = os.environ if environ is None else environ
         home = env.get("CORRAL_HOME")
         if home:
             root = Path(home).expanduser().absolute()
             return cls(data=root / "data", cache=root / "cache", config=root / "config")
+        found = xdg_dirs(os.environ)  # what platformdirs reads
+        if found is not None:
+            return cls(data=Path(found[0]), cache=Path(found[1]), config=Path(found[2]))
         import platformdirs
 
         return cls(
