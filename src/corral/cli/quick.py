@@ -48,6 +48,7 @@ from corral.infra.git_index import git_index_path
 TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import NoReturn
 
 __all__ = [
     "RECORDS_FOLDER",
@@ -387,14 +388,34 @@ def ensure_std_streams() -> None:
 def run() -> None:
     """Console-script and `python -m corral` entry point: the quick answer, else the full command line."""
     ensure_std_streams()
-    code = answer(sys.argv[1:], os.environ)
-    if code is None:
-        _head_start(sys.argv[1:], os.environ)
-        from corral.cli.main import run as full
+    try:
+        code = answer(sys.argv[1:], os.environ)
+        if code is None:
+            _head_start(sys.argv[1:], os.environ)
+            from corral.cli.main import run as full
 
-        full()
-        return
+            full()
+            return
+    except KeyboardInterrupt:
+        _interrupted()
     os._exit(code)  # the answer is written and flushed: skip the interpreter's teardown (~1.5 ms), as run's exec does
+
+
+def _interrupted() -> NoReturn:
+    """A Ctrl-C before `cli.main` took over (during a head start, or main's imports): main's one line, exit 130.
+
+    Not the traceback of whatever import it cut. The exit handlers run (`sys.exit`): they undo a head start the
+    full path never adopted (`infra.headstart`); a second Ctrl-C must not cut them, as in main.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        sys.stderr.write("error: interrupted; nothing was left half done (run the command again to finish)\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(130)
 
 
 def _head_start(argv: list[str], environ: Mapping[str, str]) -> None:
