@@ -1,15 +1,16 @@
 """UvResolver: resolve a project with uv for every platform its requires-python admits (Python 3.6+).
 
 How: uv resolves a project on disk, so the declarations are copied into a temporary project with
-`[tool.uv] package = false`, at the project's real version (the service states it: services.project_version),
-because locked packages may depend back on the project (pytest on pluggy). The pins to keep become a minimal
-uv.lock there, which uv treats as preferences (it keeps those versions unless a requirement forbids them;
-`--upgrade-package` drops one). `uv lock` then resolves every group and extra together (one consistent set), and
-`uv export --format pylock.toml` is run once for the plain project, once per group and once per extra (side by
-side: they only read the finished uv.lock; uv 0.13's pylock export marks no entry with the group or extra that
-brought it, so one export with every group cannot replace them): the service merges the exports into one
-multi-use pylock (core.pylock_write). Meanwhile the dependency graph is read from uv.lock (`uv_lock_graph`), and
-each package's files are parsed from the first export that has it only (`export_packages`).
+`[tool.uv] package = false` (its own workspace root: nothing above the temporary folder is read), at the project's
+real version (the service states it: services.project_version), because locked packages may depend back on the
+project (pytest on pluggy). The pins to keep become a minimal uv.lock there, which uv treats as preferences (it
+keeps those versions unless a requirement forbids them; `--upgrade-package` drops one). `uv lock` then resolves
+every group and extra together (one consistent set), and `uv export --format pylock.toml` is run once for the plain
+project, once per group and once per extra (side by side: they only read the finished uv.lock; uv 0.13's pylock
+export marks no entry with the group or extra that brought it, so one export with every group cannot replace them):
+the service merges the exports into one multi-use pylock (core.pylock_write). Meanwhile the dependency graph is read
+from uv.lock (`uv_lock_graph`), and each package's files are parsed from the first export that has it only
+(`export_packages`).
 """
 
 from __future__ import annotations
@@ -184,7 +185,9 @@ def uv_project(data: Mapping[str, Any], root: Path, version: str) -> dict[str, A
     doc: dict[str, Any] = {"project": body}
     if data.get("dependency-groups"):
         doc["dependency-groups"] = data["dependency-groups"]
-    uv: dict[str, Any] = {"package": False}
+    # its own workspace root: else uv looks for one above the temporary folder, and a pyproject.toml there (in a
+    # shared /tmp, anyone's) naming it a member would lend it that workspace's indexes, sources and settings
+    uv: dict[str, Any] = {"package": False, "workspace": {"members": []}}
     declared = data.get("tool", {}).get("uv", {}) or {}
     uv.update({key: declared[key] for key in UV_RESOLVER_SETTINGS if key in declared})
     sources = declared.get("sources")
