@@ -370,3 +370,44 @@ def test_a_cache_folder_corral_cannot_own_is_refused(
     assert "corral's cache folder" in done.stderr
     assert mine.is_file()
     assert stat.S_ISDIR(os.stat("/").st_mode)
+
+
+# --- the automatic prune --------------------------------------------------------------------------------------------
+
+
+def test_the_automatic_prune_runs_once_a_day_in_the_background(tmp_path: Path) -> None:
+    from corral.services.cache_auto import INTERVAL, STAMP, prune_if_due
+
+    # given: a record of a gone project
+    root = make_project(tmp_path)
+    record = quick_record(root)
+    (root / "pyproject.toml").unlink()
+    # when: due (no stamp yet)
+    pid = prune_if_due(cache())
+    # then
+    assert pid is not None
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not record.exists()
+    stamp = cache() / STAMP
+    assert time.time() - stamp.stat().st_mtime < 60
+    # and not again within the interval, even with something stale; due again once it passed
+    record = quick_record(make_project(tmp_path, "other"))
+    (tmp_path / "other" / "pyproject.toml").unlink()
+    assert prune_if_due(cache()) is None
+    assert record.exists()
+    pid = prune_if_due(cache(), now=time.time() + INTERVAL + 1)
+    assert pid is not None
+    os.waitpid(pid, 0)
+    assert not record.exists()
+
+
+def test_the_automatic_prune_never_follows_a_stamp_that_is_a_link(tmp_path: Path) -> None:
+    from corral.services.cache_auto import STAMP, prune_if_due
+
+    cache().mkdir(parents=True)
+    target = tmp_path / "elsewhere"
+    (cache() / STAMP).symlink_to(target)
+    os.utime(cache() / STAMP, (_OLD, _OLD), follow_symlinks=False)  # due by its own time
+    assert prune_if_due(cache()) is None
+    assert not target.exists()

@@ -71,6 +71,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind("interpreters.json", "interpreter identities"),
     Kind("env-sizes.json", "sizes `envs list` measured"),
     Kind("env-sizes.todo.json", "sizes to measure in the background"),
+    Kind("cache-pruned", "when the automatic prune last ran (services.cache_auto)"),
     Kind(
         "legacy-lock",
         "pip's and pip-tools' caches (Python 2.7 locks)",

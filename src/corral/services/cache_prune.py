@@ -88,7 +88,7 @@ class _Pruner:
         self.now = now
         self.removed: list[Removal] = []
         self.kept: list[str] = []
-        self.replayed: set[str] = set()  # uv inputs a kept rebuild record names
+        self.replayed: set[str] = set()  # the uv-input folders a kept rebuild record names (`<digest>`)
 
     def remove(self, kind: str, fd: int, name: str, st: os.stat_result, why: str, project: str | None = None) -> None:
         """Remove the entry (under `project`'s lock when there is one), when it is still the one judged."""
@@ -238,7 +238,7 @@ def _record(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result) 
     if why is not None:
         pruner.remove(kind, fd, name, st, why, project)
     elif rebuild:
-        pruner.replayed.update(_inputs(lines))
+        pruner.replayed.update(_uv_inputs(lines))
 
 
 def _project(line: str, *, rebuild: bool) -> str | None:
@@ -307,12 +307,14 @@ def _observed_changes(lines: list[str]) -> Iterator[str]:
             yield path
 
 
-def _inputs(lines: list[str]) -> Iterator[str]:
-    """The files a rebuild record's uv command reads (`input <hex path> <hex bytes>`)."""
+def _uv_inputs(lines: list[str]) -> Iterator[str]:
+    """The uv-input folders (`<digest>`) of the files a rebuild record's uv command reads (`input <hex path> ...`)."""
     for line in lines:
         if line.startswith("input "):
             with contextlib.suppress(ValueError, IndexError):
-                yield os.path.normpath(bytes.fromhex(line.split(" ")[1]).decode("utf-8"))
+                folder, file = os.path.split(os.path.normpath(bytes.fromhex(line.split(" ")[1]).decode("utf-8")))
+                if file == "pylock.toml" and os.path.basename(os.path.dirname(folder)) == "uv-input":
+                    yield os.path.basename(folder)
 
 
 def _json_record(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result) -> None:
@@ -351,7 +353,7 @@ def _uv_input(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result
     if not stat.S_ISDIR(st.st_mode):
         pruner.remove(kind, fd, name, st, "a file where corral writes a folder")
         return
-    if any(p.endswith(os.sep.join(("", kind, name, "pylock.toml"))) for p in pruner.replayed):
+    if name in pruner.replayed:
         return
     newest = max(st.st_mtime, *(max(s.st_mtime, s.st_atime) for s in _inside(fd, name)))
     if pruner.now - newest > _GRACE:
