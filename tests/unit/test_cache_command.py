@@ -269,6 +269,66 @@ def test_clean_keeps_what_corral_never_writes(corral: Corral) -> None:
     assert len(data["kept"]) == 4
 
 
+def test_prune_judges_lock_stamps_and_versions_by_their_project(corral: Corral, tmp_path: Path) -> None:
+    # given: a stamp and a version of a live project, of a gone one, and an old version of the live one
+    from corral.infra.journals import project_key
+
+    live, gone = make_project(tmp_path, "live"), make_project(tmp_path, "gone")
+    (cache() / "lock-stamps").mkdir(parents=True)
+    (cache() / "project-versions").mkdir()
+    files = {}
+    for root in (live, gone):
+        stamp = cache() / "lock-stamps" / f"{project_key(root)}.json"
+        stamp.write_text(json.dumps({"corral": __version__, "inputs": {"root": str(root)}}), encoding="utf-8")
+        version = cache() / "project-versions" / (root.name.encode().hex().ljust(64, "0") + ".json")
+        version.write_text(json.dumps({"version": "1.0", "root": str(root)}), encoding="utf-8")
+        files[root.name] = (stamp, version)
+    old_version = cache() / "project-versions" / ("e" * 64 + ".json")
+    old_version.write_text(json.dumps({"version": "0.9", "root": str(live)}), encoding="utf-8")
+    os.utime(old_version, (_OLD, _OLD))
+    (gone / "pyproject.toml").unlink()
+    # when
+    data = run_json(corral, "prune")
+    # then
+    assert removed(data) == {*map(str, files["gone"]), str(old_version)}
+    assert all(path.is_file() for path in files["live"])
+
+
+def test_prune_leaves_another_corrals_records_until_they_are_old(corral: Corral, tmp_path: Path) -> None:
+    # given: records in a format this corral does not read (a newer one's), one of them old
+    folder = cache() / "quick-records"
+    folder.mkdir(parents=True)
+    young, old = folder / ("1" * 16 + ".txt"), folder / ("2" * 16 + ".txt")
+    for path in (young, old):
+        path.write_text("corral-quick-record 2 9.9\nproject /x\nend", encoding="utf-8")
+    os.utime(old, (_OLD, _OLD))
+    damaged = folder / ("3" * 16 + ".txt")
+    damaged.write_text("\x00garbage", encoding="utf-8")
+    # when
+    data = run_json(corral, "prune")
+    # then
+    assert removed(data) == {str(old), str(damaged)}
+    assert young.is_file()
+
+
+def test_info_counts_a_hard_linked_file_once_and_survives_a_deep_tree(corral: Corral) -> None:
+    # given
+    folder = cache() / "legacy-lock" / "pip"
+    folder.mkdir(parents=True)
+    (folder / "a").write_bytes(b"x" * 100_000)
+    os.link(folder / "a", folder / "b")
+    deep = folder
+    for _ in range(300):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    # when
+    kinds = {k["kind"]: k for k in run_json(corral, "info")["kinds"]}
+    # then
+    assert 100_000 <= kinds["legacy-lock"]["bytes"] < 200_000 + 40 * 4096
+    assert run_json(corral, "clean")["freed"] > 0
+    assert not (cache() / "legacy-lock").exists()
+
+
 # --- hostile contents -------------------------------------------------------------------------------------------
 
 

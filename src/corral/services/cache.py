@@ -238,14 +238,26 @@ def _require_own(given: Path, real: Path, st: os.stat_result, ctx: Context) -> N
 
 
 def usage(root: CacheRoot, name: str, dir_fd: int | None = None) -> tuple[int, int]:
-    """(bytes on disk, files) of the entry `name`: links and fifos by their own size, no mount crossed."""
-    parent = root.fd if dir_fd is None else dir_fd
+    """(bytes on disk, files) of the entry `name`: links and fifos by their own size, no mount crossed.
+
+    A file hard-linked twice counts once; folders deeper than `_DEPTH` are not walked (nothing corral writes is).
+    """
+    return _usage(root, name, root.fd if dir_fd is None else dir_fd, 0, set())
+
+
+_DEPTH: Final = 32
+
+
+def _usage(root: CacheRoot, name: str, parent: int, depth: int, seen: set[tuple[int, int]]) -> tuple[int, int]:
     st = root.lstat(name, parent)
-    if st is None:
+    if st is None or (st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode) and identity(st) in seen):
         return 0, 0
+    seen.add(identity(st))
     size = _disk(st)
     if not stat.S_ISDIR(st.st_mode):
         return size, 1
+    if depth >= _DEPTH:
+        return size, 0
     files = 0
     try:
         fd = open_folder(name, dir_fd=parent)
@@ -255,7 +267,7 @@ def usage(root: CacheRoot, name: str, dir_fd: int | None = None) -> tuple[int, i
         if os.fstat(fd).st_dev != st.st_dev:
             return size, 0
         for child in _names(fd):
-            child_size, child_files = usage(root, child, fd)
+            child_size, child_files = _usage(root, child, fd, depth + 1, seen)
             size, files = size + child_size, files + child_files
     finally:
         os.close(fd)

@@ -133,6 +133,11 @@ class _Pruner:
         except LockTimeout:
             yield False
 
+    @property
+    def days(self) -> str:
+        """The age, in days, for messages."""
+        return f"{self.older_than / 86400:g}"
+
     def age(self, st: os.stat_result) -> float:
         """Seconds since the entry was last written or read (atime: read at most a day ago under relatime)."""
         return self.now - max(st.st_mtime, st.st_atime)
@@ -182,13 +187,12 @@ def _each(pruner: _Pruner, kind: str, judge: Any) -> None:  # noqa: ANN401 - one
 
 
 def _aged(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result) -> None:
-    days = pruner.older_than / 86400
     if stat.S_ISDIR(st.st_mode):
         return  # a folder where corral writes a file: not provably corral's
     if not stat.S_ISREG(st.st_mode):
         pruner.remove(kind, fd, name, st, "not a regular file: no corral reads it")
     elif pruner.age(st) > pruner.older_than:
-        pruner.remove(kind, fd, name, st, f"unused for more than {days:g} days")
+        pruner.remove(kind, fd, name, st, f"unused for more than {pruner.days} days")
 
 
 def _read(fd: int, name: str) -> tuple[bytes | None, str | None]:  # noqa: PLR0911 - one answer per reason
@@ -228,7 +232,10 @@ def _record(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result) 
     lines = data.decode("utf-8", "replace").split("\n")
     header = _HEADERS[(kind, rebuild)]
     if len(lines) < 3 or not lines[0].startswith(header) or lines[-1] != "end":  # noqa: PLR2004 - header, project, end
-        pruner.remove(kind, fd, name, st, "damaged: no corral reads it")
+        if not lines[0].startswith("corral-"):
+            pruner.remove(kind, fd, name, st, "damaged: no corral reads it")
+        elif pruner.now - st.st_mtime > pruner.older_than:  # another corral's format (or damaged): by its age
+            pruner.remove(kind, fd, name, st, f"not this corral's format, written {pruner.days} days ago or more")
         return
     project = _project(lines[1], rebuild=rebuild)
     if project is None or not os.path.isabs(project):
@@ -270,7 +277,7 @@ def _stale_record(
     if changed is not None:
         return f"{changed} changed since: the record can never match again"
     if lines[0].rsplit(" ", 1)[-1] != __version__ and pruner.now - st.st_mtime > pruner.older_than:
-        return f"another corral version's, written more than {pruner.older_than / 86400:g} days ago"
+        return f"another corral version's, written {pruner.days} days ago or more"
     return None
 
 
@@ -328,19 +335,35 @@ def _json_record(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_res
     try:
         found = json.loads(data)
     except ValueError:
+        found = None
+    if not isinstance(found, dict):
         pruner.remove(kind, fd, name, st, "damaged: no corral reads it")
         return
-    root = found.get("root") if kind == "project-versions" else (found.get("inputs") or {}).get("root")
+    why, project = _judge_json(pruner, kind, name, st, found)
+    if why is not None:
+        pruner.remove(kind, fd, name, st, why, project)
+
+
+def _judge_json(
+    pruner: _Pruner, kind: str, name: str, st: os.stat_result, found: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """(why the stamp or version is stale or None, its project)."""
+    inputs = found.get("inputs")
+    root = found.get("root") if kind == "project-versions" else inputs.get("root") if isinstance(inputs, dict) else None
+    ours = found.get("corral", __version__) == __version__
+    unused = pruner.age(st) > pruner.older_than
     if not isinstance(root, str) or not os.path.isabs(root):
-        pruner.remove(kind, fd, name, st, "damaged: no corral reads it")
-        return
+        if ours:
+            return "damaged: no corral reads it", None
+        return (f"another corral version's, unused for {pruner.days} days" if unused else None), None
     gone = _project_gone(root)
     if gone is not None:
-        pruner.remove(kind, fd, name, st, gone, root)
-    elif kind == "lock-stamps" and name != f"{_project_key(root)}.json":
-        pruner.remove(kind, fd, name, st, "not at the name its project gives: no corral reads it", root)
-    elif found.get("corral", __version__) != __version__ and pruner.age(st) > pruner.older_than:
-        pruner.remove(kind, fd, name, st, f"another corral version's, unused for {pruner.older_than / 86400:g} days")
+        return gone, root
+    if kind == "lock-stamps" and name != f"{_project_key(root)}.json":
+        return "not at the name its project gives: no corral reads it", root
+    if unused and (kind == "project-versions" or not ours):  # a version is cached per commit: old ones pile up
+        return f"unused for more than {pruner.days} days", root
+    return None, root
 
 
 def _project_key(root: str) -> str:
