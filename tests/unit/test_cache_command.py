@@ -403,7 +403,7 @@ def test_a_cache_folder_that_is_a_link_is_followed_and_kept(corral: Corral, tmp_
     assert real.is_dir()
 
 
-@pytest.mark.parametrize("where", ["home", "root", "shared"])
+@pytest.mark.parametrize("where", ["home", "root", "shared", "file"])
 def test_a_cache_folder_corral_cannot_own_is_refused(
     corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
@@ -418,15 +418,19 @@ def test_a_cache_folder_corral_cannot_own_is_refused(
         cache().symlink_to(home)
     elif where == "root":
         cache().symlink_to("/")
-    else:
+    elif where == "shared":
         cache().mkdir()
         cache().chmod(0o777)
+    else:
+        cache().write_text("a file where the cache folder belongs", encoding="utf-8")
     # when
     done = corral("cache", "clean")
     pruned = corral("cache", "prune", "--older-than", "0s")
     # then
     assert done.exit_code == 2, done.stderr
     assert pruned.exit_code == 2
+    assert corral("cache", "info").exit_code == 2
+    assert corral("cache", "dir").exit_code == 0
     assert "corral's cache folder" in done.stderr
     assert mine.is_file()
     assert stat.S_ISDIR(os.stat("/").st_mode)

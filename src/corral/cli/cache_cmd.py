@@ -101,7 +101,7 @@ def _report(command: str, report: CleanReport | PruneReport, args: argparse.Name
         return 0
     verb = "would remove" if report.dry_run else "removed"
     for removal in report.removed:
-        out.info(f"{verb} {removal.path}  {human_size(removal.bytes)}  ({removal.why})")
+        out.line(f"{verb} {removal.path}  {human_size(removal.bytes)}  ({removal.why})")
     if out.verbose:
         for note in report.kept:
             out.info(f"kept {note}")
