@@ -151,3 +151,30 @@ def test_prune_removes_the_records_of_a_project_that_moved(recorded: Path, tmp_p
     assert "alpha" in cli(moved, "sync").stderr
     noop(moved, stamped=False)  # a lock stamp is kept per project path: the moved project resolves once
     noop(moved)
+
+
+def test_hostile_cache_contents_are_cleaned_and_the_commands_go_on(recorded: Path, tmp_path: Path) -> None:
+    # given: files and fifos where corral keeps folders, links out of the cache, a fifo at a record's name
+    cache = Path(os.environ["CORRAL_HOME"]) / "cache"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.json").write_text("keep", encoding="utf-8")
+    for kind in ("lock-choices", "uv-input", "served-installs"):
+        shutil.rmtree(cache / kind, ignore_errors=True)
+    (cache / "lock-choices").write_text("a file where a folder belongs", encoding="utf-8")
+    os.mkfifo(cache / "uv-input")
+    (cache / "served-installs").symlink_to(outside)
+    for record in (cache / "quick-records").iterdir():
+        record.unlink()
+        os.mkfifo(record)
+    # when
+    pruned = cache_json(recorded, "prune")
+    cleaned = cache_json(recorded, "clean")
+    # then: nothing outside was touched, and every command works, rebuilds and is a no-op again
+    assert {Path(r["path"]).parent.name for r in pruned["removed"]} >= {"quick-records"}
+    assert {Path(r["path"]).name for r in cleaned["removed"]} >= {"lock-choices", "uv-input", "served-installs"}
+    assert (outside / "keep.json").read_text(encoding="utf-8") == "keep"
+    noop(recorded, stamped=False)
+    shutil.rmtree(recorded / ".venv")
+    assert "alpha" in cli(recorded, "sync").stderr
+    noop(recorded)
