@@ -89,6 +89,7 @@ def selection_times(lock: Path, python: str, *, tomllib_only: bool = False) -> t
     def forget() -> None:
         selection_cache._LAST_PARSED.clear()  # noqa: SLF001 - a new process remembers nothing
         selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
+        selection_cache._LAST_SCANNED.clear()  # noqa: SLF001
 
     def choose(cache: Path) -> float:
         start = time.perf_counter()

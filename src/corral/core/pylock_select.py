@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from corral.core.names import normalize_name as normalize
-from corral.errors import LockError
+from corral.errors import LockError, UsageError
 
 if TYPE_CHECKING:
     from packaging.tags import Tag
 
     from corral.core.interpreter import InterpreterInfo
+    from corral.core.pylock_scan import ScannedLock, ScannedWheel
     from corral.core.selection import Selection
 
-__all__ = ["Chosen", "index_base", "select_packages", "target_tags"]
+__all__ = ["Chosen", "index_base", "select_packages", "select_scanned", "target_tags"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -176,6 +177,127 @@ def select_packages(
         msg = f"the lock cannot be installed into Python {target.version} ({target.path}): {err}"
         raise LockError(msg) from err
     return chosen
+
+
+def select_scanned(
+    lock: ScannedLock, *, target: InterpreterInfo, selection: Selection, platforms: Sequence[str] | None = None
+) -> list[Chosen] | None:
+    """What `select_packages` answers for a lock `core.pylock_scan` read, or None where it would refuse the lock.
+
+    packaging decides what it decides in `select_packages` (the header, every distinct marker and requires-python,
+    the extras and groups), on a lock of one stand-in package per distinct pair; the wheel ranking is packaging's
+    (the best tag's rank, the first wheel of the best rank), over the file names' tags. At any refusal (an unknown
+    group, a package for another Python, two entries of one name selected, no usable file) the answer is None: the
+    caller asks `select_packages`, which says why.
+    """
+    try:
+        extras, groups = selection.resolve(lock.header)
+        wanted = _wanted(lock, target, extras, groups)
+    except (UsageError, LockError):
+        return None
+    if wanted is None:
+        return None
+    ranks, worst = _ranks(target, platforms)
+    chosen: list[Chosen] = []
+    seen: set[str] = set()
+    bases: dict[str, str] = {}
+    for package in lock.packages:
+        if (package.marker, package.requires_python) not in wanted:
+            continue
+        name = package.name
+        if name in seen:
+            return None
+        seen.add(name)
+        wheels = package.wheels
+        source = _best_wheel(wheels, ranks, worst)
+        kind = "wheel"
+        hashes = tuple(dict.fromkeys(wheel[3] for wheel in wheels))
+        if source is None:
+            source, kind = package.sdist, "sdist"
+            if source is None:
+                return None
+            hashes = tuple(dict.fromkeys((*hashes, source[2])))
+        index = package.index_url
+        base = bases.get(index) if "/simple/" not in index else None  # a project page is cut per name
+        if base is None:
+            base = bases[index] = index_base(index, name)
+        filename, url, sha256 = source
+        chosen.append(
+            Chosen(
+                name=name,
+                version=package.version,
+                kind=kind,
+                url=url,
+                sha256=sha256,
+                filename=filename,
+                index=base,
+                hashes=hashes,
+            )
+        )
+    return chosen
+
+
+def _ranks(target: InterpreterInfo, platforms: Sequence[str] | None) -> tuple[dict[str, int], int]:
+    """Each wheel tag `target` accepts (as `interpreter-abi-platform`) and its rank, best 0; and a rank past all."""
+    tags = target_tags(target, platforms=platforms)
+    ranks: dict[str, int] = {}
+    for rank, tag in enumerate(tags):
+        ranks.setdefault(str(tag), rank)
+    return ranks, len(tags)
+
+
+def _wanted(
+    lock: ScannedLock, target: InterpreterInfo, extras: frozenset[str], groups: frozenset[str]
+) -> set[tuple[str | None, str | None]] | None:
+    """The (marker, requires-python) pairs of the lock packaging selects for `target`; None where it refuses."""
+    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
+    from packaging.pylock import Pylock, PylockSelectError, PylockValidationError
+    from packaging.tags import Tag
+
+    pairs = list(dict.fromkeys((p.marker, p.requires_python) for p in lock.packages))
+    stand_ins = [
+        {
+            "name": f"p{number}",
+            "directory": {"path": "."},
+            **({"marker": marker} if marker is not None else {}),
+            **({"requires-python": python} if python is not None else {}),
+        }
+        for number, (marker, python) in enumerate(pairs)
+    ]
+    environment = dict(target.marker_env) or None
+    try:
+        pylock = Pylock.from_dict({**lock.header, "packages": stand_ins})
+        picked = pylock.select(
+            environment=environment,  # type: ignore[arg-type]
+            tags=[Tag("py3", "none", "any")],
+            extras=extras,
+            dependency_groups=groups,
+        )
+        return {pairs[int(package.name[1:])] for package, _source in picked}
+    except (PylockValidationError, PylockSelectError, UndefinedComparison, UndefinedEnvironmentName, ValueError):
+        return None  # what select_packages raises again, or says as a LockError
+
+
+def _best_wheel(wheels: tuple[ScannedWheel, ...], ranks: dict[str, int], worst: int) -> tuple[str, str, str] | None:
+    """The wheel packaging chooses: the one whose best tag ranks first among the target's, the first such in the lock.
+
+    `ranks` holds each tag's rank and learns each compressed tag set's (`py2.py3-none-any`: the best of its tags).
+    """
+    best, best_rank = None, worst
+    for wheel in wheels:
+        tags = wheel[1]
+        rank = ranks.get(tags)
+        if rank is None:  # a compressed tag set or capitals (or a tag the target does not take): each of its tags
+            interpreters, abis, platforms = tags.lower().split("-")
+            rank = ranks[tags] = min(
+                ranks.get(f"{interpreter}-{abi}-{platform}", worst)
+                for interpreter in interpreters.split(".")
+                for abi in abis.split(".")
+                for platform in platforms.split(".")
+            )
+        if rank < best_rank:
+            best, best_rank = wheel, rank
+    return None if best is None else (best[0], best[2], best[3])
 
 
 def index_base(index: str, name: str) -> str:

@@ -16,7 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from corral import __version__
-from corral.core.pylock_select import Chosen, select_packages
+from corral.core.pylock_select import Chosen, select_packages, select_scanned
 from corral.errors import LockError
 from corral.infra.fs import atomic_write_text
 from corral.infra.toml_file import decode_text, parse_toml, read_bytes, read_text
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from corral.core.interpreter import InterpreterInfo
+    from corral.core.pylock_scan import ScannedLock
     from corral.core.selection import Selection
 
 __all__ = ["CHECKED_FOLDER", "check_once", "choose", "lock_header", "prime"]
@@ -66,13 +67,15 @@ def check_once(lock_path: Path, cache_dir: Path | None) -> None:
     digest = hashlib.sha256(data).hexdigest()
     if _checked(digest, cache_dir):
         return
-    from corral.core.pylock_check import check_lock
+    if _scanned(data, digest, str(lock_path)) is None:  # a lock that was scanned passes check_lock
+        from corral.core.pylock_check import check_lock
 
-    check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
+        check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
     _remember_checked(digest, cache_dir)
 
 
 _LAST_PARSED: dict[str, dict[str, Any]] = {}
+_LAST_SCANNED: dict[str, ScannedLock | None] = {}
 _CHECKED_HERE: set[str] = set()  # digests of lock bytes whose parsed data passed check_lock in this process
 
 
@@ -107,6 +110,16 @@ def _parsed(data: bytes, digest: str, origin: str) -> dict[str, Any]:
         _LAST_PARSED.clear()
         _LAST_PARSED[digest] = found if found is not None else parse_toml(text, origin=origin)
     return _LAST_PARSED[digest]
+
+
+def _scanned(data: bytes, digest: str, origin: str) -> ScannedLock | None:
+    """The lock read by `core.pylock_scan` (corral's own layout, ~10x faster than parsing), once per process."""
+    if digest not in _LAST_SCANNED:
+        from corral.core.pylock_scan import scan
+
+        _LAST_SCANNED.clear()
+        _LAST_SCANNED[digest] = scan(decode_text(data, origin=origin))
+    return _LAST_SCANNED[digest]
 
 
 def _machine_name() -> str:
@@ -184,13 +197,16 @@ def _choose(
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             rows = json.loads(cache_file.read_text(encoding="utf-8"))
             return [Chosen(**{**{f: row[f] for f in _FIELDS}, "hashes": tuple(row["hashes"])}) for row in rows]
-    lock = _parsed(data, digest, str(lock_path))
     checked_dir = cache_dir.parent / CHECKED_FOLDER if cache_dir else None
-    checked = _checked(digest, checked_dir)
-    chosen = select_packages(
-        lock, target=target, selection=selection, lock_dir=lock_dir, origin=str(lock_path), checked=checked
-    )
-    if not checked:
+    scanned = _scanned(data, digest, str(lock_path))
+    chosen = select_scanned(scanned, target=target, selection=selection) if scanned is not None else None
+    if chosen is None:
+        lock = _parsed(data, digest, str(lock_path))
+        checked = _checked(digest, checked_dir)
+        chosen = select_packages(
+            lock, target=target, selection=selection, lock_dir=lock_dir, origin=str(lock_path), checked=checked
+        )
+    if not _checked(digest, checked_dir):  # a lock that was scanned passes check_lock (core.pylock_scan)
         _remember_checked(digest, checked_dir)
     if cache_file is not None:
         with contextlib.suppress(OSError):
@@ -217,9 +233,10 @@ def prime(
     try:
         checked_dir = cache_dir.parent / CHECKED_FOLDER
         if not _checked(digest, checked_dir):
-            from corral.core.pylock_check import check_lock
+            if _scanned(data, digest, str(lock_path)) is None:  # a lock that was scanned passes check_lock
+                from corral.core.pylock_check import check_lock
 
-            check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
+                check_lock(_parsed(data, digest, str(lock_path)), origin=str(lock_path))
             _remember_checked(digest, checked_dir)
         for selection, key in selections:
             _choose(data, digest, lock_path, target=target, selection=selection, selection_key=key, cache_dir=cache_dir)

@@ -1,0 +1,189 @@
+"""corral's own pylock.toml layout scanned straight to what choosing files needs, or None at any deviation.
+
+A pulled lock (no selection cached for it) used to be parsed to dicts (`core.pylock_read`: ~50 ms per MB here),
+checked (`core.pylock_check`: ~25 ms) and turned into `packaging.pylock` objects (~170 ms: every wheel file name
+parsed twice). `scan` reads only the layout `core.pylock_write.render_pylock` writes for index packages (a table of
+`name`, `version`, optional `marker` / `requires-python`, `index`, optional `dependencies`, then an optional
+`[packages.sdist]` and `[[packages.wheels]]` tables of `name`, `url`, `size`, `upload-time`, `hashes`), with regular
+expressions over the text: printable ASCII only, no escapes, canonical versions, file names that are valid wheel or
+sdist names of their package and version, https/http/file URLs without `%?#;`, sha256 digests. Whatever it accepts,
+tomllib reads to the same values and `check_lock` and `packaging.pylock.Pylock.from_dict` accept (the packages'
+markers and requires-python aside: `core.pylock_select.select_scanned` has packaging read those). Anything else
+(another tool's lock, a hand edit, a comment, CRLF, an escape, a path, a VCS or directory source, a local version...)
+gives None, and the caller takes the general path, which reads or refuses the lock exactly as before.
+
+Stdlib only (re, datetime).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final, NamedTuple
+
+from corral.core.pylock_read import read_canonical
+
+__all__ = ["ScannedFile", "ScannedLock", "ScannedPackage", "ScannedWheel", "scan"]
+
+_TEXT: Final = r"[ !#-\[\]-~]*"  # printable ASCII without `"` and `\`: a TOML basic string's exact value
+_NAME: Final = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # a normalized project name
+_NUMBER: Final = r"(?:0|[1-9][0-9]*)"
+# A version in its normal form (str(Version(v)) == v): no epoch, no local part, no leading zeros.
+_VERSION: Final = rf"{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?(?:\.dev{_NUMBER})?"
+_URL_CHARS: Final = r"[A-Za-z0-9._~:@!$&'()*+,=-]"  # no `%?#;`: the last path segment is the file name as it is
+_URL: Final = rf"(?:https?://{_URL_CHARS}+|file://{_URL_CHARS}*)/[A-Za-z0-9._~:/@!$&'()*+,=-]*"
+_TAG_PART: Final = r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*"
+_INTERPRETERS: Final = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+# A wheel file name packaging parses: name part, version, optional build tag (a digit first), then the three tags.
+_WHEEL: Final = (
+    rf"([A-Za-z0-9_.]+)-([A-Za-z0-9_.!+]+)(?:-[0-9][A-Za-z0-9_.]*)?-({_INTERPRETERS}-{_TAG_PART}-{_TAG_PART})\.whl"
+)
+_SDIST: Final = r"[A-Za-z0-9_.-]+(?:\.tar\.gz|\.zip)"
+_LEAP_YEAR: Final = r"[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00"
+_DAY: Final = (  # a day that exists (tomllib refuses 2025-02-30)
+    r"(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31"
+)
+_TIME: Final = (
+    rf"(?:(?!0000)[0-9]{{4}}-(?:{_DAY})|(?:{_LEAP_YEAR})-02-29)"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z"
+)
+_FILE_TAIL: Final = (
+    rf'url = "({_URL})"\n(?:size = {_NUMBER}\n)?(?:upload-time = {_TIME}\n)?'
+    r'hashes = \{ sha256 = "([0-9a-f]{64})" \}\n'
+)
+_DEPENDENCIES: Final = rf'\[(?:\{{ name = "{_TEXT}" \}}(?:, \{{ name = "{_TEXT}" \}})*)?\]'
+# One table of a package, each a line of its own after a blank one: the package's own keys (groups 1-5), its sdist
+# (6-8) or one of its wheels (9-14).
+_TABLE: Final = re.compile(
+    rf'\n\[\[packages\]\]\nname = "({_NAME})"\nversion = "({_VERSION})"\n(?:marker = "({_TEXT})"\n)?'
+    rf'(?:requires-python = "({_TEXT})"\n)?index = "({_URL})"\n(?:dependencies = {_DEPENDENCIES}\n)?'
+    rf'|\n\[packages\.sdist\]\n(?:name = "({_SDIST})"\n)?{_FILE_TAIL}'
+    rf'|\n\[\[packages\.wheels\]\]\nname = "({_WHEEL})"\n{_FILE_TAIL}'
+)
+_PACKAGE_KEYS: Final = 5
+_SDIST_KEYS: Final = 8
+_TAIL: Final = re.compile(rf'\n\[tool\.corral\]\ninputs-hash = "{_TEXT}"\n')
+_SEPARATORS: Final = re.compile(r"[-_.]+")
+_HEADER_STRINGS: Final = ("lock-version", "created-by", "requires-python")
+_HEADER_LISTS: Final = ("extras", "dependency-groups", "default-groups", "environments")
+
+ScannedFile = tuple[str, str, str]  # an sdist: its file name (as PEP 751 derives it), URL and sha256
+ScannedWheel = tuple[str, str, str, str]  # a wheel: its file name, its tags (`py3-none-any`), URL and sha256
+
+
+class ScannedPackage(NamedTuple):
+    """One `[[packages]]` entry of an index package."""
+
+    name: str
+    version: str
+    marker: str | None
+    requires_python: str | None
+    index_url: str
+    sdist: ScannedFile | None
+    wheels: tuple[ScannedWheel, ...]
+
+
+class ScannedLock(NamedTuple):
+    """The lock's top-level keys (tomllib's values, `packages` and `tool` left out) and its packages."""
+
+    header: dict[str, Any]
+    packages: tuple[ScannedPackage, ...]
+
+
+def scan(text: str) -> ScannedLock | None:
+    """The lock in `text` when it is in the layout this module reads (see the module's docstring), else None."""
+    start = text.find("\n[[packages]]\n")
+    tail = _TAIL.search(text, max(start, 0))
+    if start < 0 or tail is None or tail.end() != len(text):
+        return None
+    header = read_canonical(text[: start + 1])
+    if header is None or not _plain_header(header):
+        return None
+    packages = _packages(text, start, tail.start())
+    return None if packages is None else ScannedLock(header, packages)
+
+
+def _plain_header(header: dict[str, Any]) -> bool:
+    """Only the keys corral writes above the packages, each of the type `check_lock` asks for."""
+    for key, value in header.items():
+        if key in _HEADER_STRINGS:
+            if not isinstance(value, str):
+                return False
+        elif key not in _HEADER_LISTS or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return False
+    return "lock-version" in header and "created-by" in header
+
+
+class _Entry:
+    """The package being read: its keys, then its files."""
+
+    __slots__ = ("keys", "prefix", "sdist", "wheels")
+
+    def __init__(self, keys: tuple[str, str, str | None, str | None, str]) -> None:
+        self.keys = keys
+        self.prefix = keys[0].replace("-", "_")  # the name part of its wheels' file names, as corral's locker writes it
+        self.sdist: ScannedFile | None = None
+        self.wheels: list[ScannedWheel] = []
+
+    def package(self) -> ScannedPackage | None:
+        if self.sdist is None and not self.wheels:  # PEP 751: an index package has at least one file
+            return None
+        return ScannedPackage(*self.keys, self.sdist, tuple(self.wheels))
+
+
+def _packages(text: str, start: int, end: int) -> tuple[ScannedPackage, ...] | None:  # noqa: C901, PLR0911 - refusals
+    """Every table from `start` to `end`, each right after the last; None at anything else."""
+    packages: list[ScannedPackage] = []
+    entry: _Entry | None = None
+    match = _TABLE.match
+    position = start
+    while position < end:
+        found = match(text, position, end)
+        if found is None:
+            return None
+        position = found.end()
+        kind = found.lastindex
+        if kind == _PACKAGE_KEYS:
+            if entry is not None:
+                package = entry.package()
+                if package is None:
+                    return None
+                packages.append(package)
+            name, version, marker, python, index = found.group(1, 2, 3, 4, 5)
+            entry = _Entry((name, version, marker, python, index))
+        elif entry is None:
+            return None
+        elif kind == _SDIST_KEYS:
+            if entry.sdist is not None or entry.wheels:
+                return None
+            entry.sdist = _sdist(entry.keys[0], entry.keys[1], *found.group(6, 7, 8))
+            if entry.sdist is None:
+                return None
+        else:
+            filename, name_part, version, tags, url, sha256 = found.group(9, 10, 11, 12, 13, 14)
+            if version != entry.keys[1] or (name_part != entry.prefix and not _wheel_name(name_part, entry.keys[0])):
+                return None
+            entry.wheels.append((filename, tags, url, sha256))
+    if entry is None or (package := entry.package()) is None:
+        return None
+    packages.append(package)
+    return tuple(packages)
+
+
+def _wheel_name(name_part: str, name: str) -> bool:
+    """A wheel file name's name part (valid by the pattern) that is `name`'s (`PyYAML` for pyyaml)."""
+    return "__" not in name_part and _SEPARATORS.sub("-", name_part).lower() == name
+
+
+def _sdist(name: str, version: str, filename: str | None, url: str, sha256: str) -> ScannedFile | None:
+    """The sdist when its file name (the `name` key, else the URL's last part) is `name`'s at `version`."""
+    file_name = filename or url.rsplit("/", 1)[-1]
+    if file_name.endswith(".tar.gz"):
+        stem = file_name[: -len(".tar.gz")]
+    elif file_name.endswith(".zip"):
+        stem = file_name[: -len(".zip")]
+    else:
+        return None
+    name_part, _, version_part = stem.rpartition("-")
+    if not name_part or version_part != version or _SEPARATORS.sub("-", name_part).lower() != name:
+        return None
+    return (file_name, url, sha256)
