@@ -47,9 +47,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 
 def _dir(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.services.cache import cache_dir
-
-    path = cache_dir(ctx)
+    path = ctx.paths.cache  # services.cache.cache_dir without its imports (dataclasses, rmtree: ~30 ms)
     if args.json:
         out.json("cache dir", {"path": str(path)})
     else:
