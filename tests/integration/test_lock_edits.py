@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from test_lock_noop import PYPROJECT, lock_resolves
+from test_lock_project import indexed, pluggy_like  # noqa: F401 - a fixture
 
 from conftest import Corral, pyenv_python
 from support.toml import tomllib
@@ -138,3 +139,35 @@ def test_an_edit_that_breaks_the_toml_is_an_error_not_unchanged(locked: Path, co
     pyproject.write_text(pyproject.read_text(encoding="utf-8") + "\n[broken\n", encoding="utf-8")
     result = corral("lock", cwd=locked)
     assert result.exit_code != 0 and "invalid TOML" in result.stderr
+
+
+@pytest.mark.usefixtures("indexed")
+def test_a_project_a_locked_package_depends_on_keeps_its_edits_no_ops(
+    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest-lite needs the project: the lock records it (a local tree '.'), its pyproject read by its lock view."""
+    root = pluggy_like(tmp_path)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('dynamic = ["version"]', 'version = "1.6.0"'), encoding="utf-8"
+    )
+    assert lock_resolves(corral, root, monkeypatch)[0]
+    assert "pluggy-like" in {p["name"] for p in tomllib.loads((root / "pylock.toml").read_text())["packages"]}
+    edit(root, "[project]\n", "# a comment\n[project]\n")
+    assert not lock_resolves(corral, root, monkeypatch)[0], "a comment in the project's own pyproject"
+    edit(root, 'version = "1.6.0"', 'version = "1.7.0"')
+    assert lock_resolves(corral, root, monkeypatch)[0]
+
+
+@pytest.mark.usefixtures("indexed")
+def test_with_a_dynamic_version_in_the_lock_a_linters_table_is_a_no_op_a_description_is_not(
+    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build backend states the version from every [project] field; none reads [tool.ruff]."""
+    root = pluggy_like(tmp_path)
+    (root / "CHANGELOG").write_text("edited\n", encoding="utf-8")  # a dirty tree: git describe says so from now on
+    assert lock_resolves(corral, root, monkeypatch)[0]
+    edit(root, "[tool.setuptools_scm]", "[tool.ruff]\nline-length = 99\n\n[tool.setuptools_scm]")
+    assert not lock_resolves(corral, root, monkeypatch)[0], "a linter's table"
+    edit(root, "plugin and hook calling", "hooks")
+    assert lock_resolves(corral, root, monkeypatch)[0], "a [project] field the build backend reads"

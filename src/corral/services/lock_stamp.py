@@ -52,6 +52,7 @@ _ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_")
 _ENV_NAMES = ("XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "HOME")
 _NOT_INPUTS = ("CORRAL_FAULT", "CORRAL_FAULT_LOG")  # crash-test hooks (infra.faults): they change no lock
 _PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_PROJECT = "the project's pyproject.toml"  # a local tree that is the project: its pyproject is the `pyproject` input
 _PYPROJECT_LIMIT = 64 << 20  # as infra.fingerprint.digest reads it
 _COPY_LIMIT = 1 << 20  # a copied interpreter is a small launcher (2.7: 18 KB); a larger file is compared by stat
 
@@ -99,12 +100,15 @@ def _local(root: Path, where: str) -> list[Any]:
     """A local package the lock names: an archive's file, or a source tree's metadata files (not its folder's mtime).
 
     The metadata files by their bytes: the project itself is one when a locked package depends on it (pluggy), and
-    a `touch pyproject.toml`, an editor's save or a `git checkout` of the same text cost a resolution.
+    a `touch pyproject.toml`, an editor's save or a `git checkout` of the same text cost a resolution. The project's
+    own pyproject.toml is the stamp's `pyproject` input already (by its bytes, then by its lock view): not again here,
+    or a comment added to it would resolve again.
     """
     path = Path(where) if os.path.isabs(where) else root / where
     if not path.is_dir():
         return [where, fingerprint(path)]
-    return [where, [digest(path / name) for name in _PACKAGE_FILES]]
+    itself = os.path.realpath(path) == os.path.realpath(root)
+    return [where, [_PROJECT if itself and n == "pyproject.toml" else digest(path / n) for n in _PACKAGE_FILES]]
 
 
 def _interpreter(python: str, *, in_env: bool) -> list[int] | str | None:
