@@ -447,7 +447,7 @@ def test_the_automatic_prune_runs_once_a_day_in_the_background(tmp_path: Path) -
     record = quick_record(root)
     (root / "pyproject.toml").unlink()
     # when: due (no stamp yet)
-    pid = prune_if_due(cache())
+    pid = prune_if_due(cache(), delay=0)
     # then
     assert pid is not None
     _, status = os.waitpid(pid, 0)
@@ -458,9 +458,9 @@ def test_the_automatic_prune_runs_once_a_day_in_the_background(tmp_path: Path) -
     # and not again within the interval, even with something stale; due again once it passed
     record = quick_record(make_project(tmp_path, "other"))
     (tmp_path / "other" / "pyproject.toml").unlink()
-    assert prune_if_due(cache()) is None
+    assert prune_if_due(cache(), delay=0) is None
     assert record.exists()
-    pid = prune_if_due(cache(), now=time.time() + INTERVAL + 1)
+    pid = prune_if_due(cache(), now=time.time() + INTERVAL + 1, delay=0)
     assert pid is not None
     os.waitpid(pid, 0)
     assert not record.exists()

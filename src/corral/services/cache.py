@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from corral.errors import UsageError
 from corral.infra.locks import LockTimeout, file_lock
-from corral.infra.rmtree import OpenedTree, identity, open_folder
+from corral.infra.rmtree import FD_DELETE, OpenedTree, identity, open_folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -206,6 +206,9 @@ class CacheRoot:
 def open_root(ctx: Context) -> Iterator[CacheRoot | None]:
     """The cache folder opened (None when it does not exist); UsageError when it cannot be corral's."""
     given = ctx.paths.cache
+    if not FD_DELETE:
+        msg = f"corral cache info/prune/clean need directory descriptors (POSIX); remove {given} by hand"
+        raise UsageError(msg)
     real = Path(os.path.realpath(given))
     try:
         fd = open_folder(str(real))

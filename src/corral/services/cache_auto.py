@@ -21,12 +21,18 @@ __all__ = ["INTERVAL", "STAMP", "main", "prune_if_due"]
 STAMP: Final = "cache-pruned"  # in corral's cache: its mtime is when the last automatic prune began
 INTERVAL: Final = 86400.0
 _CODE: Final = (
-    "import sys; sys.path.insert(0, sys.argv[1]); from corral.services.cache_auto import main; main(sys.argv[2])"
+    "import sys; sys.path.insert(0, sys.argv[1]); from corral.services.cache_auto import main; "
+    "main(sys.argv[2], float(sys.argv[3]))"
 )
+DELAY: Final = 10.0  # seconds the background prune waits: the command that started it lets go of its locks first
 
 
-def prune_if_due(cache: Path, *, now: float | None = None) -> int | None:
-    """Start a background prune of `cache` when none began within `INTERVAL`; its process id, else None."""
+def prune_if_due(cache: Path, *, now: float | None = None, delay: float = DELAY) -> int | None:
+    """Start a background prune of `cache` when none began within `INTERVAL`; its process id, else None.
+
+    The prune begins `delay` seconds later (a project or env lock the caller still holds would keep it from uv's
+    inputs).
+    """
     stamp = cache / STAMP
     now = time.time() if now is None else now
     try:
@@ -44,16 +50,16 @@ def prune_if_due(cache: Path, *, now: float | None = None) -> int | None:
             os.close(fd)
     except OSError:
         return None
-    return _spawn(cache)
+    return _spawn(cache, delay)
 
 
-def _spawn(cache: Path) -> int | None:
+def _spawn(cache: Path, delay: float) -> int | None:
     import corral
 
     if not sys.executable or not hasattr(os, "posix_spawn"):
         return None  # Windows: `corral cache prune` by hand
     where = os.path.dirname(os.path.dirname(os.path.abspath(corral.__file__)))
-    argv = [sys.executable, "-I", "-c", _CODE, where, os.fspath(cache)]
+    argv = [sys.executable, "-I", "-c", _CODE, where, os.fspath(cache), repr(float(delay))]
     null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
     try:
         return os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=null, setsid=True)
@@ -61,13 +67,14 @@ def _spawn(cache: Path) -> int | None:
         return None
 
 
-def main(cache: str) -> None:
-    """The background process: prune corral's cache when it is still the folder the command meant."""
+def main(cache: str, delay: float = 0.0) -> None:
+    """The background process: after `delay` s, prune corral's cache when it is still the folder the command meant."""
     from corral.services.cache_prune import prune
     from corral.services.context import Context
 
     with contextlib.suppress(AttributeError, OSError):
         os.nice(19)
+    time.sleep(max(0.0, delay))
     ctx = Context(cwd=Path(cache))
     if os.path.realpath(ctx.paths.cache) != os.path.realpath(cache):
         return
