@@ -25,12 +25,14 @@ _NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x00": "
 
 # Unicode category Cc (C0, DEL, C1) and the line separators above; one search instead of a loop over characters
 # (a requirements file of a big lock holds ~100 KB of hash-pinned lines).
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(_SEPARATORS)) + "]")
+_CONTROL = "[\x00-\x1f\x7f-\x9f" + "".join(sorted(_SEPARATORS)) + "]"
 
 
 def control_char(value: str) -> tuple[int, str] | None:
     """(index, character) of the first control character or line separator in `value`, None when it has none."""
-    found = _CONTROL_RE.search(value)
+    if value.isascii() and value.isprintable():  # ASCII's unprintables are exactly C0 and DEL: none here
+        return None
+    found = re.search(_CONTROL, value)  # compiled on first use (~1 ms), then re's cache
     return (found.start(), found.group()) if found else None
 
 

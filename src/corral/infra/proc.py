@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from corral.errors import EngineError, NoSpace
 from corral.infra.faults import checkpoint
+
+TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
+if TYPE_CHECKING:
+    import re
 
 __all__ = ["Completed", "no_space", "run", "settle"]
 
@@ -56,6 +59,8 @@ def run(
         EngineError: the program is missing, timed out, or failed while `check`.
 
     """
+    import subprocess  # here: the modules that run programs are imported by paths that may start none (~5 ms)
+
     argv = [str(c) for c in cmd]
     label = what or Path(argv[0]).name
     checkpoint(f"engine:{label}")
@@ -96,31 +101,39 @@ def settle(argv: list[str], returncode: int, stdout: str, stderr: str, *, what: 
     return result
 
 
-# How uv (Rust's io::Error), pip and Python (strerror, [Errno N]) and Windows word a full disk or quota.
-_NO_SPACE = re.compile(
-    r"No space left on device|os error 28\b|\[Errno 28\]|not enough space on the disk"
-    r"|Disk quota exceeded|os error 122\b|\[Errno 122\]",
-    re.IGNORECASE,
-)
-_QUOTA = re.compile(r"quota|os error 122\b|\[Errno 122\]", re.IGNORECASE)
-_WRAPPED = re.compile(r"\n[ \t]+")
-_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s`'\"]+")
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(no space, quota, wrapped line, path), compiled when a failure is read, not by every command importing this."""
+    import re
+
+    return (
+        # How uv (Rust's io::Error), pip and Python (strerror, [Errno N]) and Windows word a full disk or quota.
+        re.compile(
+            r"No space left on device|os error 28\b|\[Errno 28\]|not enough space on the disk"
+            r"|Disk quota exceeded|os error 122\b|\[Errno 122\]",
+            re.IGNORECASE,
+        ),
+        re.compile(r"quota|os error 122\b|\[Errno 122\]", re.IGNORECASE),
+        re.compile(r"\n[ \t]+"),
+        re.compile(r"(?:[A-Za-z]:)?[/\\][^\s`'\"]+"),
+    )
 
 
 def no_space(label: str, output: str, *, cmd: Sequence[str] = ()) -> NoSpace | None:
     """NoSpace naming the full file system when a tool's `output` says the disk or quota ran out, else None."""
+    no_space_re, quota_re, wrapped_re, path_re = _patterns()
     # uv wraps long messages, indenting the continuation (never inside a path): one logical line per message
-    lines = _WRAPPED.sub(" ", output).splitlines()
-    found = next((m for m in map(_NO_SPACE.search, lines) if m is not None), None)
+    lines = wrapped_re.sub(" ", output).splitlines()
+    found = next((m for m in map(no_space_re.search, lines) if m is not None), None)
     if found is None:
         return None
     from corral.infra.fs import mount_point
 
     line, at = found.string, found.start()
     # uv: "failed to copy file from A to B: No space ..." (the last path before); pip: "No space ...: 'B'" (after)
-    before, after = _PATH.findall(line[:at]), _PATH.findall(line[at:])
+    before, after = path_re.findall(line[:at]), path_re.findall(line[at:])
     written = (before[-1] if before else after[0]).rstrip(":.,)") if before or after else None
-    what = "your disk quota is used up" if _QUOTA.search(line) else "no space left on device"
+    what = "your disk quota is used up" if quota_re.search(line) else "no space left on device"
     if written:
         msg = (
             f"{what}: {label} could not write {written} (on the file system mounted at {mount_point(written)}); "

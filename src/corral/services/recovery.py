@@ -35,17 +35,29 @@ def _paths(paths: CorralPaths | None) -> CorralPaths:
 
 
 def recover_project(project_root: Path, paths: CorralPaths | None = None) -> list[str]:
-    """Run every recovery for the project (the caller holds its lock); returns what was done."""
-    from corral.services import recreate, transaction
-    from corral.services.create import finish_interrupted_creation
+    """Run every recovery for the project (the caller holds its lock); returns what was done.
+
+    Each recovery reads only its own journal and does nothing without one, so only those of the journals left
+    are imported (a sync that holds the lock without any pays a few `lstat`s, not the modules that undo work).
+    """
+    from corral.infra.journals import pending as pending_journals
 
     paths = _paths(paths)
-    done = [
-        transaction.recover(project_root, paths=paths),
-        recreate.recover(project_root, paths),
-        finish_interrupted_creation(paths, project_root),
-        _remove_partial_writes(project_root),
-    ]
+    left = pending_journals(paths, project_root)
+    done: list[str | None] = []
+    if "txn" in left:
+        from corral.services import transaction
+
+        done.append(transaction.recover(project_root, paths=paths))
+    if "recreate" in left:
+        from corral.services import recreate
+
+        done.append(recreate.recover(project_root, paths))
+    if "creating" in left:
+        from corral.services.create import finish_interrupted_creation
+
+        done.append(finish_interrupted_creation(paths, project_root))
+    done.append(_remove_partial_writes(project_root))
     return [outcome for outcome in done if outcome]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -332,7 +331,7 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
     project = ctx.require_project()
     env = project.env_path
     _refuse_unsafe_env(ctx, env)
-    token = secrets.token_hex(4)
+    token = os.urandom(4).hex()  # secrets.token_hex's bytes, without importing secrets (hmac, random)
     new, old = recreate_names(env, token)
     journal = _journal(project.root, ctx.paths)
     clear_stamp(env)  # a no-op fast path must not skip the recovery a kill from here on would need

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import os
 import re
-import secrets
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -134,7 +133,7 @@ def commit_files(
     sync stamp there, so no-op fast paths yield to a pending journal).
     """
     journal = journal_path(_paths(paths), root, "txn")
-    token = secrets.token_hex(8)
+    token = os.urandom(8).hex()  # secrets.token_hex's bytes, without importing secrets (hmac, random)
     targets = [_relative_target(root, name) for name in files]
     entries = [
         {"target": target, "new": _new_name(target, token), "sha256": _sha(data)}
