@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
+
+from corral.core.frozen import Frozen
 
 __all__ = ["KINDS", "EnvRecord"]
 
@@ -13,10 +14,21 @@ __all__ = ["KINDS", "EnvRecord"]
 KINDS = ("project", "script", "tool", "conda", "other")
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EnvRecord:
+class EnvRecord(Frozen):
     """What the inventory knows about one env (times are POSIX timestamps)."""
 
+    __slots__ = (
+        "created_at",
+        "creator",
+        "extra",
+        "interpreter",
+        "kind",
+        "last_used",
+        "path",
+        "project",
+        "source",
+        "version",
+    )
     path: str
     kind: str
     project: str | None
@@ -25,8 +37,36 @@ class EnvRecord:
     creator: str | None
     created_at: float
     last_used: float | None
-    source: str = "corral"
-    extra: dict[str, Any] = field(default_factory=dict)
+    source: str
+    extra: dict[str, Any]
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        kind: str,
+        project: str | None,
+        interpreter: str | None,
+        version: str | None,
+        creator: str | None,
+        created_at: float,
+        last_used: float | None,
+        source: str = "corral",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`); `extra` defaults to a new {}."""
+        self._set(
+            path=path,
+            kind=kind,
+            project=project,
+            interpreter=interpreter,
+            version=version,
+            creator=creator,
+            created_at=created_at,
+            last_used=last_used,
+            source=source,
+            extra={} if extra is None else extra,
+        )
 
     @property
     def made_by_corral(self) -> bool:

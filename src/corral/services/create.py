@@ -6,11 +6,11 @@ import contextlib
 import datetime as dt
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corral import __version__
+from corral.core.frozen import Frozen
 from corral.core.protocols import CreateRequest
 from corral.core.provenance import PROVENANCE_FILE, Provenance
 from corral.errors import EnvError, EnvExists, UsageError
@@ -31,10 +31,19 @@ if TYPE_CHECKING:
 __all__ = ["CreatedEnv", "create_env", "pick_creator"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CreatedEnv:
+class CreatedEnv(Frozen):
     """The outcome of a creation."""
 
+    __slots__ = (
+        "creator",
+        "interpreter",
+        "interpreter_reason",
+        "path",
+        "recorded_options",
+        "seed_pending",
+        "seeded",
+        "system_site_packages",
+    )
     path: Path
     interpreter: InterpreterInfo
     interpreter_reason: str
@@ -42,7 +51,31 @@ class CreatedEnv:
     seeded: bool
     system_site_packages: bool
     recorded_options: dict[str, object]
-    seed_pending: tuple[str, ...] = ()  # seed packages left to the caller (`defer_seed`): not in the env yet
+    seed_pending: tuple[str, ...]  # seed packages left to the caller (`defer_seed`): not in the env yet
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        interpreter: InterpreterInfo,
+        interpreter_reason: str,
+        creator: str,
+        seeded: bool,
+        system_site_packages: bool,
+        recorded_options: dict[str, object],
+        seed_pending: tuple[str, ...] = (),
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(
+            path=path,
+            interpreter=interpreter,
+            interpreter_reason=interpreter_reason,
+            creator=creator,
+            seeded=seeded,
+            system_site_packages=system_site_packages,
+            recorded_options=recorded_options,
+            seed_pending=seed_pending,
+        )
 
 
 # Creators whose own seed differs from uv's cache (ensurepip's bundled pip, virtualenv's legacy table): never deferred.

@@ -9,7 +9,7 @@ import stat
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
@@ -120,7 +120,7 @@ def _with_recent_use(record: EnvRecord) -> EnvRecord:
             newest = max(newest, os.stat(os.path.join(record.path, name)).st_mtime)
         except OSError:  # noqa: PERF203 - a few marker names, each may be missing
             continue
-    return record if newest == (record.last_used or 0.0) else replace(record, last_used=newest)
+    return record if newest == (record.last_used or 0.0) else record.replace(last_used=newest)
 
 
 # threads that look at envs (health, cached sizes, walks): each mostly waits for the disk when the env's files are not

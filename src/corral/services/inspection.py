@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.env import Env
+from corral.core.frozen import Frozen
 from corral.core.interpreter import LEGACY_EOL
 from corral.core.provenance import PROVENANCE_FILE, Provenance
 from corral.core.pyversion import python_minor
@@ -28,10 +28,25 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EnvInfo:
+class EnvInfo(Frozen):
     """Everything `corral info` shows about one env."""
 
+    __slots__ = (
+        "base_home",
+        "base_ok",
+        "cfg",
+        "creator",
+        "distributions",
+        "layout",
+        "provenance",
+        "python",
+        "python_ok",
+        "python_target",
+        "root",
+        "size",
+        "system_site_packages",
+        "version",
+    )
     root: Path
     layout: str
     cfg: dict[str, str]
@@ -44,8 +59,44 @@ class EnvInfo:
     system_site_packages: bool
     creator: str
     provenance: Provenance | None
-    distributions: dict[str, str] = field(default_factory=dict)
-    size: int | None = None
+    distributions: dict[str, str]
+    size: int | None
+
+    def __init__(
+        self,
+        *,
+        root: Path,
+        layout: str,
+        cfg: dict[str, str],
+        python: str,
+        python_target: str | None,
+        python_ok: bool,
+        base_home: str | None,
+        base_ok: bool,
+        version: str | None,
+        system_site_packages: bool,
+        creator: str,
+        provenance: Provenance | None,
+        distributions: dict[str, str] | None = None,
+        size: int | None = None,
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`); `distributions` defaults to a new {}."""
+        self._set(
+            root=root,
+            layout=layout,
+            cfg=cfg,
+            python=python,
+            python_target=python_target,
+            python_ok=python_ok,
+            base_home=base_home,
+            base_ok=base_ok,
+            version=version,
+            system_site_packages=system_site_packages,
+            creator=creator,
+            provenance=provenance,
+            distributions={} if distributions is None else distributions,
+            size=size,
+        )
 
     @property
     def legacy(self) -> bool:

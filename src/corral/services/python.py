@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corral.core.frozen import Frozen
 from corral.core.pyversion import sort_key
 from corral.core.spec import PythonSpec
 from corral.errors import ConfigError
@@ -203,13 +203,17 @@ def pin(ctx: Context, spec_text: str) -> tuple[Path, InterpreterInfo]:
     return target, found
 
 
-@dataclass(frozen=True, slots=True)
-class PythonRequest:
+class PythonRequest(Frozen):
     """What a project asks its env's interpreter to be, and where it asks."""
 
+    __slots__ = ("folder", "source", "spec")
     spec: PythonSpec
     source: str  # "/p/.python-version", "requires-python in /p/pyproject.toml", "the `python` setting (env ...)"
-    folder: Path | None = None  # where the project file that asks lies; None: the user's own (`find_requested`)
+    folder: Path | None  # where the project file that asks lies; None: the user's own (`find_requested`)
+
+    def __init__(self, spec: PythonSpec, source: str, folder: Path | None = None) -> None:
+        """The fields in order (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(spec=spec, source=source, folder=folder)
 
     def __str__(self) -> str:
         return f"{self.source} asks for {self.spec}"
