@@ -175,7 +175,7 @@ def _each(pruner: _Pruner, kind: str, judge: Any) -> None:  # noqa: ANN401 - one
     with pruner.root.folder(kind) as fd:
         if fd is None:
             return
-        names = sorted(os.listdir(fd), key=lambda n: not n.endswith(".rebuild.txt"))  # rebuild records first
+        names = sorted(os.listdir(fd))
         for name in names:
             st = pruner.root.lstat(name, fd)
             if st is None:
@@ -285,7 +285,7 @@ def _project_gone(project: str) -> str | None:
     try:
         os.stat(os.path.join(project, "pyproject.toml"))
     except (FileNotFoundError, NotADirectoryError):
-        return f"its project is gone (no {os.path.join(project, 'pyproject.toml')})"
+        return f"its project is gone: {os.path.join(project, 'pyproject.toml')} does not exist"
     except OSError:
         return None
     return None
