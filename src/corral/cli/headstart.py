@@ -19,7 +19,8 @@ written only when nothing changed during that sync and every input had settled; 
 start is taken only when the observation is equal now, the interpreter is the same file, the env folder is absent
 (lstat), no journal of unfinished work and no leftover of corral's (a recreate's or a removal's sibling, a killed
 writer's temporary) is there, and `CORRAL_FAULT` is unset (the crash tests' points run the ordinary way).
-Values of variables that could hold credentials (`@`) are never written: no record then.
+Values of variables that could hold credentials (`@`) are never written: the observation holds their SHA-256
+(`cli.quick.observe`), and a command whose own environment sets one gives no record.
 
 Stdlib only; Linux only (the native creator's platform, `memfd_create`, `posix_spawn`).
 """

@@ -23,7 +23,8 @@ verdict:
   folder (and which `lib/*` entries exist);
 - the real paths of the project and of the env (trust is keyed by the real path), the user and group ids;
 - the variables that pick an index or change corral (`CORRAL_*`, the pip/uv index names: the stamp's
-  `environ_key`) and those that place corral's folders (HOME, XDG_*, LOCALAPPDATA...);
+  `environ_key`) and those that place corral's folders (HOME, XDG_*, LOCALAPPDATA...); a value with an `@` (an
+  index URL's credentials) by its SHA-256 only;
 - corral's version and the running Python.
 
 A file rewritten within one tick of the file system's clock could keep its stat, so nothing is recorded while any
@@ -223,7 +224,7 @@ def observe(
     lines.append(f"data {data}")
     lines.append(f"config {config}")
     lines.extend(
-        f"environ {k}={v}"
+        f"environ {k}={_secretless(v)}"
         for k, v in sorted(environ.items())
         if (k.startswith(ENV_PREFIXES + _PLACE_PREFIXES) or k in ENV_NAMES or k in _PLACE_NAMES)
         and not k.startswith(ENV_IGNORED)
@@ -265,6 +266,24 @@ def observe(
         for name in names:
             seen.stat("site", os.path.join(lib, name, "site-packages"))
     return lines, seen.newest
+
+
+def _secretless(value: str) -> str:
+    """`value` as a record may hold it: by its SHA-256 when it could carry credentials (an `@`).
+
+    `https://user:token@host/simple`: an equal value still compares equal, and no token is ever written to a file.
+    """
+    if "@" not in value:
+        return value
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # CPython 3.12+ (hashlib: ~2 ms)
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]  # 3.11 and older
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment, unused-ignore]
+    digest: str = sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+    return "sha256:" + digest
 
 
 def read_record(path: str, header: str = _HEADER, limit: int = _LIMIT) -> list[str] | None:  # noqa: PLR0911
