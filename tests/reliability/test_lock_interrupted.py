@@ -47,8 +47,12 @@ def _interrupt_at(
     while proc.poll() is None and time.monotonic() < deadline:
         fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a checkpoint's open() waits for this
         try:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            data = os.read(fd, 65536) if ready else b""
+            data = b""
+            # Kept open until a line came: closing it between a checkpoint's open() and its write() would lose
+            # the line (the writer's EPIPE is swallowed), which a loaded machine made happen (a CI failure).
+            while not data and proc.poll() is None and time.monotonic() < deadline:
+                ready, _, _ = select.select([fd], [], [], 0.05)
+                data = os.read(fd, 65536) if ready else b""
         finally:
             os.close(fd)  # the next checkpoint waits again, until the next round
         for line in data.decode().splitlines():
