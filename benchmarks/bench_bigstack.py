@@ -1,7 +1,7 @@
 """Benchmark: a 215-package data stack, corral vs uv (not a test; needs the real index once).
 
     python benchmarks/bench_bigstack.py [--python 3.12] [--rounds 2] [--sizes [7,16,19,20,23]]
-    python benchmarks/bench_bigstack.py --select-only PYLOCK [--python 3.12] [--rounds 7]
+    python benchmarks/bench_bigstack.py --select-only PYLOCK [--python 3.12] [--rounds 7] [--baseline PYTHON]
 
 The stack is `jupyterlab pandas scikit-learn matplotlib "dask[complete]"` and 18 more (STACK: 215 distributions on
 Linux, a 1.1 MB pylock.toml). One warm-up round fills every cache
@@ -16,8 +16,10 @@ selecting (the first sync of a lock that came by `git pull`), after `corral lock
 cache: `selection_cache.prime`), and the selection cache's answer (every later sync). The lock is also read by
 `core.pylock_read` and by tomllib: the two must give the same data (exactness first).
 
-`--select-only PYLOCK` measures only the selection figures, on a kept lock, medians of --rounds, with the
-first-sync figure also taken with tomllib alone (what corral did before `core.pylock_read`).
+`--select-only PYLOCK` measures only the selection figures, on a kept lock (a new process per round, medians of
+--rounds): the three above, and the first choice in a new process with its imports (wall and CPU time). It first
+checks that the fast path (`core.pylock_scan`) chooses from the lock exactly what tomllib + `select_packages` choose.
+`--baseline PYTHON` (another corral's interpreter: the code before a change) runs the same rounds alternately.
 
 `--sizes` measures the same for the first N requirements of STACK, for each N given (default 7,16,19,20,23: about
 30, 60, 100, 150 and 215 distributions), and prints one table of how each path grows with the stack.
@@ -26,8 +28,10 @@ first-sync figure also taken with tomllib alone (what corral did before `core.py
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,36 +80,31 @@ def project(folder: Path, minor: str) -> Path:
     return folder
 
 
-def selection_times(lock: Path, python: str, *, tomllib_only: bool = False) -> tuple[float, float, float]:
+def selection_times(lock: Path, python: str, cpu_times: list[float] | None = None) -> tuple[float, float, float]:
     """(first sync of a pulled lock, first sync after `corral lock` wrote it, selection cache hit) in seconds.
 
-    Each starts from this process's memory cleared, as a new `corral sync` process does.
+    Each starts from this process's memory cleared, as a new `corral sync` process does. `cpu_times` receives the
+    CPU time of each (pulled, cached, primed).
     """
-    from corral.core import pylock_read  # noqa: PLC0415
+    cpu_times = [] if cpu_times is None else cpu_times
     from corral.core.selection import Selection  # noqa: PLC0415
     from corral.services.context import Context  # noqa: PLC0415
     from corral.services.sync import selection_cache  # noqa: PLC0415
 
-    def forget() -> None:
-        selection_cache._LAST_PARSED.clear()  # noqa: SLF001 - a new process remembers nothing
-        selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
-        selection_cache._LAST_SCANNED.clear()  # noqa: SLF001
+    def forget() -> None:  # a new process remembers nothing (a baseline corral may lack some of these)
+        for memo in ("_LAST_PARSED", "_CHECKED_HERE", "_LAST_SCANNED"):
+            getattr(selection_cache, memo, {}).clear()
 
     def choose(cache: Path) -> float:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         selection_cache.choose(lock, target=target, selection=Selection(), selection_key="bench", cache_dir=cache)
+        cpu_times.append(time.process_time() - cpu)
         return time.perf_counter() - start
 
     target = Context(cwd=lock.parent).finder.from_path(Path(python))
-    fast = pylock_read.read_canonical
     with tempfile.TemporaryDirectory() as folder:
         forget()
-        if tomllib_only:
-            pylock_read.read_canonical = lambda _text: None  # type: ignore[assignment]
-        try:
-            first = choose(Path(folder) / "pulled" / "lock-choices")
-        finally:
-            pylock_read.read_canonical = fast
+        first = choose(Path(folder) / "pulled" / "lock-choices")
         cached = choose(Path(folder) / "pulled" / "lock-choices")
         forget()
         primed_cache = Path(folder) / "locked" / "lock-choices"
@@ -128,22 +127,81 @@ def same_data(lock: Path) -> bool:
     return found is not None and found == expected and repr(found) == repr(expected)
 
 
-def select_only(lock: Path, python: str, rounds: int) -> None:
-    """The selection figures alone, medians of `rounds` (tomllib alone and core.pylock_read alternately)."""
+def same_choice(lock: Path, python: str) -> bool:
+    """core.pylock_scan + select_scanned choose from `lock` exactly what tomllib + select_packages choose."""
+    import tomllib  # noqa: PLC0415
+
+    from corral.core.pylock_scan import scan  # noqa: PLC0415
+    from corral.core.pylock_select import select_packages, select_scanned  # noqa: PLC0415
+    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.services.context import Context  # noqa: PLC0415
+
+    text = lock.read_text(encoding="utf-8")
+    target = Context(cwd=lock.parent).finder.from_path(Path(python))
+    scanned = scan(text)
+    fast = scanned and select_scanned(scanned, target=target, selection=Selection())
+    slow = select_packages(tomllib.loads(text), target=target, selection=Selection(), lock_dir=lock.parent)
+    return fast == slow
+
+
+def select_round(lock: Path, python: str) -> None:
+    """One process's figures as JSON: the first choice in a new process (imports included), then the in-process ones."""
+    start = time.perf_counter()
+    cpu = time.process_time()
+    from corral.core.selection import Selection  # noqa: PLC0415
+    from corral.services.context import Context  # noqa: PLC0415
+    from corral.services.sync import selection_cache  # noqa: PLC0415
+
+    target = Context(cwd=lock.parent).finder.from_path(Path(python))
+    setup, setup_cpu = time.perf_counter() - start, time.process_time() - cpu
+    with tempfile.TemporaryDirectory() as folder:
+        start, cpu = time.perf_counter(), time.process_time()
+        cache = Path(folder) / "lock-choices"
+        selection_cache.choose(lock, target=target, selection=Selection(), selection_key="bench", cache_dir=cache)
+        cold, cold_cpu = time.perf_counter() - start, time.process_time() - cpu
+    selection_times(lock, python)  # a warm-up: the imports and the interpreter's own caches
+    cpu: list[float] = []
+    first, primed, cached = selection_times(lock, python, cpu)
+    row = {"cold": cold, "cold_cpu": cold_cpu, "setup": setup, "setup_cpu": setup_cpu}
+    row |= {"first": first, "primed": primed, "cached": cached}
+    row |= {"first_cpu": cpu[0], "cached_cpu": cpu[1], "primed_cpu": cpu[2]}
+    print(json.dumps(row))
+
+
+def select_only(lock: Path, python: str, rounds: int, baseline: str | None) -> None:
+    """The selection figures alone, medians of `rounds` (a new process per round; the baseline's alternately)."""
     if not same_data(lock):
         sys.exit(f"bench_bigstack: core.pylock_read does not read {lock} to tomllib's data")
-    before: list[float] = []
-    rows: list[tuple[float, float, float]] = []
-    for _ in range(rounds):
-        before.append(selection_times(lock, python, tomllib_only=True)[0])
-        rows.append(selection_times(lock, python))
-    first, primed, cached = (statistics.median(column) * 1000 for column in zip(*rows, strict=True))
+    if not same_choice(lock, python):
+        sys.exit(f"bench_bigstack: the fast path does not choose from {lock} what the general path chooses")
+    runners = {"after": sys.executable, **({"before": baseline} if baseline else {})}
+    rows: dict[str, list[dict[str, float]]] = {who: [] for who in runners}
+    for number in range(rounds):
+        order = list(runners.items())
+        for who, interpreter in order if number % 2 else order[::-1]:
+            cmd = [interpreter, __file__, "--select-round", str(lock), "--python", python]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            rows[who].append(json.loads(done.stdout.splitlines()[-1]))
     size = lock.stat().st_size / 1e6
-    print(f"{lock} ({size:.1f} MB), Python {python}, medians of {rounds} rounds, ms:")
-    print(f"  first sync of a pulled lock, tomllib alone     {statistics.median(before) * 1000:7.1f}")
-    print(f"  first sync of a pulled lock (core.pylock_read) {first:7.1f}")
-    print(f"  first sync after `corral lock` wrote it        {primed:7.1f}")
-    print(f"  every later sync (selection cache)             {cached:7.1f}")
+    print(f"{lock} ({size:.2f} MB), Python {python}, medians of {rounds} rounds (a process each), ms:")
+    print(f"{'':54}" + "".join(f"{who:>10}" for who in rows) + ("     ratio" if baseline else ""))
+    labels = {
+        "first": "first sync of a pulled lock (cold selection cache)",
+        "first_cpu": "  the same, CPU time",
+        "primed": "first sync after `corral lock` wrote it",
+        "primed_cpu": "  the same, CPU time",
+        "cached": "every later sync (selection cache)",
+        "cached_cpu": "  the same, CPU time",
+        "cold": "pulled lock, first choice in a new process (imports)",
+        "cold_cpu": "  the same, CPU time",
+    }
+    for key, label in labels.items():
+        values = {who: statistics.median(r[key] for r in rows[who]) * 1000 for who in rows}
+        cells = "".join(f"{v:>10.1f}" for v in values.values())
+        if baseline:
+            ratio = statistics.median(a[key] / b[key] for a, b in zip(rows["after"], rows["before"], strict=True))
+            cells += f"{ratio:>9.2f}x"
+        print(f"  {label:<52}{cells}")
 
 
 Times = dict[tuple[str, str], list[float]]
@@ -202,6 +260,8 @@ def main() -> None:
     parser.add_argument("--python", default="3.12")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--select-only", type=Path, metavar="PYLOCK", help="only the selection figures, on this lock")
+    parser.add_argument("--baseline", metavar="PYTHON", help="with --select-only: another corral's python, as 'before'")
+    parser.add_argument("--select-round", type=Path, help=argparse.SUPPRESS)  # one round's process
     parser.add_argument(
         "--sizes",
         nargs="?",
@@ -210,8 +270,11 @@ def main() -> None:
     )
     opts = parser.parse_args()
     python = python_path(opts.python)
+    if opts.select_round:
+        select_round(opts.select_round, python)
+        return
     if opts.select_only:
-        select_only(opts.select_only.absolute(), python, max(opts.rounds, 3))
+        select_only(opts.select_only.absolute(), python, max(opts.rounds, 3), opts.baseline)
         return
     minor = ".".join(opts.python.split(".")[:2])
     if opts.sizes:

@@ -20,8 +20,6 @@ from __future__ import annotations
 import re
 from typing import Any, Final, NamedTuple
 
-from corral.core.pylock_read import read_canonical
-
 __all__ = ["ScannedFile", "ScannedLock", "ScannedPackage", "ScannedWheel", "scan"]
 
 _TEXT: Final = r"[ !#-\[\]-~]*"  # printable ASCII without `"` and `\`: a TOML basic string's exact value
@@ -51,20 +49,23 @@ _FILE_TAIL: Final = (
     r'hashes = \{ sha256 = "([0-9a-f]{64})" \}\n'
 )
 _DEPENDENCIES: Final = rf'\[(?:\{{ name = "{_TEXT}" \}}(?:, \{{ name = "{_TEXT}" \}})*)?\]'
-# One table of a package, each a line of its own after a blank one: the package's own keys (groups 1-5), its sdist
-# (6-8) or one of its wheels (9-14).
+# One table of a package, each a line of its own after a blank one: the package's own keys (groups 1-5), or a file:
+# its sdist's name (6) or its wheel's (7: name part 8, version 9, tags 10), then its URL (11) and sha256 (12).
 _TABLE: Final = re.compile(
     rf'\n\[\[packages\]\]\nname = "({_NAME})"\nversion = "({_VERSION})"\n(?:marker = "({_TEXT})"\n)?'
     rf'(?:requires-python = "({_TEXT})"\n)?index = "({_URL})"\n(?:dependencies = {_DEPENDENCIES}\n)?'
-    rf'|\n\[packages\.sdist\]\n(?:name = "({_SDIST})"\n)?{_FILE_TAIL}'
-    rf'|\n\[\[packages\.wheels\]\]\nname = "({_WHEEL})"\n{_FILE_TAIL}'
+    rf'|\n(?:\[packages\.sdist\]\n(?:name = "({_SDIST})"\n)?|\[\[packages\.wheels\]\]\nname = "({_WHEEL})"\n)'
+    rf"{_FILE_TAIL}"
 )
 _PACKAGE_KEYS: Final = 5
-_SDIST_KEYS: Final = 8
+_STRINGS: Final = rf'\[(?:"{_TEXT}"(?:, "{_TEXT}")*)?\]'
+_HEADER: Final = re.compile(  # comment lines, then the top-level keys as corral writes them
+    rf'(?:#[ -~]*\n)*lock-version = "({_TEXT})"\ncreated-by = "({_TEXT})"\n(?:requires-python = "({_TEXT})"\n)?'
+    rf"extras = ({_STRINGS})\ndependency-groups = ({_STRINGS})\ndefault-groups = ({_STRINGS})\n"
+)
+_STRING: Final = re.compile(rf'"({_TEXT})"')
 _TAIL: Final = re.compile(rf'\n\[tool\.corral\]\ninputs-hash = "{_TEXT}"\n')
 _SEPARATORS: Final = re.compile(r"[-_.]+")
-_HEADER_STRINGS: Final = ("lock-version", "created-by", "requires-python")
-_HEADER_LISTS: Final = ("extras", "dependency-groups", "default-groups", "environments")
 
 ScannedFile = tuple[str, str, str]  # an sdist: its file name (as PEP 751 derives it), URL and sha256
 ScannedWheel = tuple[str, str, str, str]  # a wheel: its file name, its tags (`py3-none-any`), URL and sha256
@@ -95,22 +96,18 @@ def scan(text: str) -> ScannedLock | None:
     tail = _TAIL.search(text, max(start, 0))
     if start < 0 or tail is None or tail.end() != len(text):
         return None
-    header = read_canonical(text[: start + 1])
-    if header is None or not _plain_header(header):
+    found = _HEADER.fullmatch(text, 0, start)
+    if found is None:
         return None
+    version, created_by, python, extras, groups, defaults = found.groups()
+    header: dict[str, Any] = {"lock-version": version, "created-by": created_by}
+    if python is not None:
+        header["requires-python"] = python
+    header["extras"] = _STRING.findall(extras)
+    header["dependency-groups"] = _STRING.findall(groups)
+    header["default-groups"] = _STRING.findall(defaults)
     packages = _packages(text, start, tail.start())
     return None if packages is None else ScannedLock(header, packages)
-
-
-def _plain_header(header: dict[str, Any]) -> bool:
-    """Only the keys corral writes above the packages, each of the type `check_lock` asks for."""
-    for key, value in header.items():
-        if key in _HEADER_STRINGS:
-            if not isinstance(value, str):
-                return False
-        elif key not in _HEADER_LISTS or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return False
-    return "lock-version" in header and "created-by" in header
 
 
 class _Entry:
@@ -152,14 +149,14 @@ def _packages(text: str, start: int, end: int) -> tuple[ScannedPackage, ...] | N
             entry = _Entry((name, version, marker, python, index))
         elif entry is None:
             return None
-        elif kind == _SDIST_KEYS:
+        elif found.group(7) is None:  # an sdist: before the wheels, once
             if entry.sdist is not None or entry.wheels:
                 return None
-            entry.sdist = _sdist(entry.keys[0], entry.keys[1], *found.group(6, 7, 8))
+            entry.sdist = _sdist(entry.keys[0], entry.keys[1], *found.group(6, 11, 12))
             if entry.sdist is None:
                 return None
         else:
-            filename, name_part, version, tags, url, sha256 = found.group(9, 10, 11, 12, 13, 14)
+            filename, name_part, version, tags, url, sha256 = found.group(7, 8, 9, 10, 11, 12)
             if version != entry.keys[1] or (name_part != entry.prefix and not _wheel_name(name_part, entry.keys[0])):
                 return None
             entry.wheels.append((filename, tags, url, sha256))

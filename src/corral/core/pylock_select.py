@@ -8,6 +8,7 @@ never those of the Python corral runs on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.pylock_scan import ScannedLock, ScannedWheel
     from corral.core.selection import Selection
+
+_NORMAL_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # packaging's normalized name: canonicalizing keeps it
 
 __all__ = ["Chosen", "index_base", "select_packages", "select_scanned", "target_tags"]
 
@@ -249,33 +252,43 @@ def _ranks(target: InterpreterInfo, platforms: Sequence[str] | None) -> tuple[di
 def _wanted(
     lock: ScannedLock, target: InterpreterInfo, extras: frozenset[str], groups: frozenset[str]
 ) -> set[tuple[str | None, str | None]] | None:
-    """The (marker, requires-python) pairs of the lock packaging selects for `target`; None where it refuses."""
-    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
-    from packaging.pylock import Pylock, PylockSelectError, PylockValidationError
-    from packaging.tags import Tag
+    """The (marker, requires-python) pairs of the lock `packaging.pylock` selects for `target`; None where it refuses.
 
-    pairs = list(dict.fromkeys((p.marker, p.requires_python) for p in lock.packages))
-    stand_ins = [
-        {
-            "name": f"p{number}",
-            "directory": {"path": "."},
-            **({"marker": marker} if marker is not None else {}),
-            **({"requires-python": python} if python is not None else {}),
-        }
-        for number, (marker, python) in enumerate(pairs)
-    ]
-    environment = dict(target.marker_env) or None
+    What `Pylock.from_dict` and `Pylock.select` check and evaluate, each distinct marker and specifier once, and only
+    where every packaging corral takes (26.1+) agrees: lock-version 1.0, no `environments`, extras and groups in their
+    normal form, a target Python version without a `+`.
+    """
+    header = lock.header
+    environment = dict(target.marker_env)
+    full = environment.get("python_full_version", "+")
+    names = (*header["extras"], *extras, *groups)
+    if header["lock-version"] != "1.0" or full.endswith("+") or not all(map(_NORMAL_NAME.fullmatch, names)):
+        return None
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    lock_env: dict[str, Any] = {**environment, "extras": extras, "dependency_groups": groups}
+    wanted: set[tuple[str | None, str | None]] = set()
     try:
-        pylock = Pylock.from_dict({**lock.header, "packages": stand_ins})
-        picked = pylock.select(
-            environment=environment,  # type: ignore[arg-type]
-            tags=[Tag("py3", "none", "any")],
-            extras=extras,
-            dependency_groups=groups,
-        )
-        return {pairs[int(package.name[1:])] for package, _source in picked}
-    except (PylockValidationError, PylockSelectError, UndefinedComparison, UndefinedEnvironmentName, ValueError):
-        return None  # what select_packages raises again, or says as a LockError
+        parsed = {
+            pair: (
+                Marker(pair[0]) if pair[0] is not None else None,
+                SpecifierSet(pair[1]) if pair[1] is not None else None,
+            )
+            for pair in dict.fromkeys((p.marker, p.requires_python) for p in lock.packages)
+        }
+        python = header.get("requires-python")
+        if python is not None and not SpecifierSet(python).contains(full):
+            return None
+        for pair, (marker, specifiers) in parsed.items():
+            if marker is not None and not marker.evaluate(lock_env, context="lock_file"):
+                continue
+            if specifiers is not None and not specifiers.contains(full):
+                return None
+            wanted.add(pair)
+    except (InvalidMarker, InvalidSpecifier, UndefinedComparison, UndefinedEnvironmentName, ValueError):
+        return None  # what select_packages says as a LockError, or raises again
+    return wanted
 
 
 def _best_wheel(wheels: tuple[ScannedWheel, ...], ranks: dict[str, int], worst: int) -> tuple[str, str, str] | None:
