@@ -19,7 +19,7 @@ from corral import __version__
 from corral.cli import quick
 from corral.cli.headstart import inputs, rebuild_record_path
 from corral.infra.locks import file_lock
-from corral.services.cache_prune import record_name
+from corral.services.cache_records import record_name
 from corral.services.transaction import project_lock_path
 
 if TYPE_CHECKING:

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from corral.errors import UsageError
 from corral.infra.locks import LockTimeout, file_lock
-from corral.infra.rmtree import FD_DELETE, OpenedTree, identity, open_folder
+from corral.infra.own_folder import OwnFolder, names, open_own_folder, usage
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,10 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KINDS",
+    "TEMP",
     "CacheInfo",
-    "CacheRoot",
     "Kind",
     "KindUsage",
+    "OwnFolder",
     "Removal",
     "busy_locks",
     "cache_dir",
@@ -57,7 +57,7 @@ class Kind:
     tops: frozenset[str] = frozenset()  # a "tree": the only top-level names it may hold to be provably corral's
 
 
-_TEMP: Final = re.compile(r"\..+\.tmp")  # a writer's temporary (atomic writes, records, stamps), replaced or left
+TEMP: Final = re.compile(r"\..+\.tmp")  # a writer's temporary (atomic writes, records, stamps), replaced or left
 KINDS: Final[tuple[Kind, ...]] = (
     Kind("quick-records", "no-op records of sync/run, rebuild records", re.compile(r"[0-9a-f]{16}(\.rebuild)?\.txt")),
     Kind("quick-lock-records", "no-op records of lock", re.compile(r"[0-9a-f]{16}\.txt")),
@@ -154,139 +154,12 @@ def cache_dir(ctx: Context) -> Path:
     return ctx.paths.cache
 
 
-class CacheRoot:
-    """corral's cache folder, opened once: a descriptor for each kind's folder, entries removed through them."""
-
-    def __init__(self, path: Path, fd: int) -> None:
-        self.path = path  # its real path
-        self.fd = fd
-
-    @contextlib.contextmanager
-    def folder(self, name: str) -> Iterator[int | None]:
-        """The descriptor of the kind folder `name` (None: absent, or not a folder: a link, a file, a fifo)."""
-        try:
-            fd = open_folder(name, dir_fd=self.fd)
-        except OSError:
-            yield None
-            return
-        try:
-            yield fd
-        finally:
-            os.close(fd)
-
-    def lstat(self, name: str, dir_fd: int | None = None) -> os.stat_result | None:
-        """The entry's own stat (a link's, not its target's), None when absent or unreadable."""
-        try:
-            return os.stat(name, dir_fd=self.fd if dir_fd is None else dir_fd, follow_symlinks=False)
-        except OSError:
-            return None
-
-    def unlink(self, name: str, dir_fd: int, expect: os.stat_result) -> bool:
-        """Unlink the non-folder `name` in `dir_fd` when it is still the entry that was judged (never followed)."""
-        now = self.lstat(name, dir_fd)
-        if now is None or identity(now) != identity(expect) or stat.S_ISDIR(now.st_mode):
-            return False
-        try:
-            os.unlink(name, dir_fd=dir_fd)
-        except OSError:
-            return False
-        return True
-
-    def remove_folder(self, relative: str, expect: os.stat_result) -> bool:
-        """Remove the folder at `relative` (under the real cache path) through `infra.rmtree` when still `expect`."""
-        try:
-            with OpenedTree.open(self.path / relative, expect=identity(expect)) as tree:
-                tree.delete()
-        except OSError:
-            return False
-        return True
-
-
 @contextlib.contextmanager
-def open_root(ctx: Context) -> Iterator[CacheRoot | None]:
-    """The cache folder opened (None when it does not exist); UsageError when it cannot be corral's."""
-    given = ctx.paths.cache
-    if not FD_DELETE:
-        msg = f"corral cache info/prune/clean need directory descriptors (POSIX); remove {given} by hand"
-        raise UsageError(msg)
-    real = Path(os.path.realpath(given))
-    try:
-        fd = open_folder(str(real))
-    except FileNotFoundError:
-        yield None
-        return
-    except OSError as err:
-        msg = f"corral's cache folder {given} cannot be opened as a folder ({err.strerror}); remove it by hand"
-        raise UsageError(msg) from None
-    try:
-        _require_own(given, real, os.fstat(fd), ctx)
-        yield CacheRoot(real, fd)
-    finally:
-        os.close(fd)
-
-
-def _require_own(given: Path, real: Path, st: os.stat_result, ctx: Context) -> None:
-    """The cache folder is the user's, others cannot write it, and it is no root or home folder."""
+def open_root(ctx: Context) -> Iterator[OwnFolder | None]:
+    """Corral's cache folder opened (None when it does not exist); UsageError when it cannot be corral's."""
     home = ctx.environ.get("HOME") or os.path.expanduser("~")
-    homes = {os.path.realpath(home)} if home else set()
-    if real.parent == real or str(real) in homes or any(h.startswith(str(real) + os.sep) for h in homes):
-        msg = f"corral's cache folder {given} is {real}, a root or home folder; set CORRAL_HOME or XDG_CACHE_HOME"
-        raise UsageError(msg)
-    if hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_mode & stat.S_IWOTH):
-        msg = (
-            f"corral's cache folder {given} ({real}) is not yours alone (owner {st.st_uid}, mode "
-            f"{stat.S_IMODE(st.st_mode):o}); corral removes nothing there: check it and remove it by hand"
-        )
-        raise UsageError(msg)
-
-
-def usage(root: CacheRoot, name: str, dir_fd: int | None = None) -> tuple[int, int]:
-    """(bytes on disk, files) of the entry `name`: links and fifos by their own size, no mount crossed.
-
-    A file hard-linked twice counts once; folders deeper than `_DEPTH` are not walked (nothing corral writes is).
-    """
-    return _usage(root, name, root.fd if dir_fd is None else dir_fd, 0, set())
-
-
-_DEPTH: Final = 32
-
-
-def _usage(root: CacheRoot, name: str, parent: int, depth: int, seen: set[tuple[int, int]]) -> tuple[int, int]:
-    st = root.lstat(name, parent)
-    if st is None or (st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode) and identity(st) in seen):
-        return 0, 0
-    seen.add(identity(st))
-    size = _disk(st)
-    if not stat.S_ISDIR(st.st_mode):
-        return size, 1
-    if depth >= _DEPTH:
-        return size, 0
-    files = 0
-    try:
-        fd = open_folder(name, dir_fd=parent)
-    except OSError:
-        return size, 0
-    try:
-        if os.fstat(fd).st_dev != st.st_dev:
-            return size, 0
-        for child in _names(fd):
-            child_size, child_files = _usage(root, child, fd, depth + 1, seen)
-            size, files = size + child_size, files + child_files
-    finally:
-        os.close(fd)
-    return size, files
-
-
-def _disk(st: os.stat_result) -> int:
-    blocks = getattr(st, "st_blocks", None)
-    return blocks * 512 if blocks is not None else st.st_size
-
-
-def _names(fd: int) -> list[str]:
-    try:
-        return sorted(os.listdir(fd))
-    except OSError:
-        return []
+    with open_own_folder(ctx.paths.cache, home=home or None, what="corral's cache folder") as root:
+        yield root
 
 
 def info(ctx: Context) -> CacheInfo:
@@ -295,12 +168,12 @@ def info(ctx: Context) -> CacheInfo:
         if root is None:
             return CacheInfo(ctx.paths.cache, exists=False, kinds=[], other=[], total=0)
         kinds = [_kind_usage(root, kind) for kind in KINDS]
-        other = [name for name in _names(root.fd) if name not in _BY_NAME]
+        other = [name for name in names(root.fd) if name not in _BY_NAME]
         total = sum(k.bytes for k in kinds) + sum(usage(root, name)[0] for name in other)
         return CacheInfo(ctx.paths.cache, exists=True, kinds=kinds, other=other, total=total)
 
 
-def _kind_usage(root: CacheRoot, kind: Kind) -> KindUsage:
+def _kind_usage(root: OwnFolder, kind: Kind) -> KindUsage:
     found = KindUsage(kind.name, kind.what)
     st = root.lstat(kind.name)
     if st is None:
@@ -310,20 +183,20 @@ def _kind_usage(root: CacheRoot, kind: Kind) -> KindUsage:
         found.entries = 1
         return found
     with root.folder(kind.name) as fd:
-        names = _names(fd) if fd is not None else []
-    found.entries = sum(1 for n in names if kind.entries.fullmatch(n))
-    found.foreign = [n for n in names if not kind.entries.fullmatch(n) and not _TEMP.fullmatch(n)]
+        inside = names(fd) if fd is not None else []
+    found.entries = sum(1 for n in inside if kind.entries.fullmatch(n))
+    found.foreign = [n for n in inside if not kind.entries.fullmatch(n) and not TEMP.fullmatch(n)]
     return found
 
 
-def busy_locks(root: CacheRoot) -> int:
+def busy_locks(root: OwnFolder) -> int:
     """How many project and env locks another process holds now (each tried at once, then let go)."""
     busy = 0
     for kind in ("project-locks", "env-locks"):
         with root.folder(kind) as fd:
             if fd is None:
                 continue
-            for name in _names(fd):
+            for name in names(fd):
                 st = root.lstat(name, fd)
                 if st is None or not stat.S_ISREG(st.st_mode) or not name.endswith(".lock"):
                     continue
@@ -382,11 +255,11 @@ def clean(ctx: Context, *, dry_run: bool = False) -> CleanReport:
                     kept.append(f"{kind.name}: in use by {busy} running corral command(s)")
                 continue
             _clean_kind(root, kind, removed, kept, dry_run=dry_run)
-        kept.extend(f"{name}: not corral's" for name in _names(root.fd) if name not in _BY_NAME)
+        kept.extend(f"{name}: not corral's" for name in names(root.fd) if name not in _BY_NAME)
     return CleanReport(removed, kept, dry_run)
 
 
-def _clean_kind(root: CacheRoot, kind: Kind, removed: list[Removal], kept: list[str], *, dry_run: bool) -> None:
+def _clean_kind(root: OwnFolder, kind: Kind, removed: list[Removal], kept: list[str], *, dry_run: bool) -> None:
     st = root.lstat(kind.name)
     if st is None:
         return
@@ -399,7 +272,7 @@ def _clean_kind(root: CacheRoot, kind: Kind, removed: list[Removal], kept: list[
     with root.folder(kind.name) as fd:
         if fd is None:
             return
-        for name in _names(fd):
+        for name in names(fd):
             entry = _clean_entry(root, kind, fd, name, dry_run=dry_run)
             if entry is None:
                 kept.append(f"{kind.name}/{name}: not corral's")
@@ -413,16 +286,16 @@ def _clean_kind(root: CacheRoot, kind: Kind, removed: list[Removal], kept: list[
 
 
 def _clean_whole(
-    root: CacheRoot, kind: Kind, st: os.stat_result, removed: list[Removal], kept: list[str], *, dry_run: bool
+    root: OwnFolder, kind: Kind, st: os.stat_result, removed: list[Removal], kept: list[str], *, dry_run: bool
 ) -> None:
     """A kind that is one file, or one opaque tree; or a file, link or fifo where corral keeps a folder."""
     size = usage(root, kind.name)[0]
     path = str(root.path / kind.name)
     if stat.S_ISDIR(st.st_mode):
         with root.folder(kind.name) as fd:
-            names = _names(fd) if fd is not None else []
-        if not set(names) <= kind.tops:
-            kept.append(f"{kind.name}: holds {', '.join(sorted(set(names) - kind.tops))}, which corral never writes")
+            inside = set(names(fd) if fd is not None else [])
+        if not inside <= kind.tops:
+            kept.append(f"{kind.name}: holds {', '.join(sorted(inside - kind.tops))}, which corral never writes")
             return
         done = dry_run or root.remove_folder(kind.name, st)
     else:  # never opened: unlinked
@@ -433,18 +306,18 @@ def _clean_whole(
         kept.append(f"{kind.name}: could not be removed (in whole or in part)")
 
 
-def _clean_entry(root: CacheRoot, kind: Kind, fd: int, name: str, *, dry_run: bool) -> Removal | None:
+def _clean_entry(root: OwnFolder, kind: Kind, fd: int, name: str, *, dry_run: bool) -> Removal | None:
     """The entry removed; None when it is not corral's; bytes -1 when it could not be removed."""
     st = root.lstat(name, fd)
     if st is None or kind.entries is None:
         return None
-    ours = kind.entries.fullmatch(name) or _TEMP.fullmatch(name)
+    ours = kind.entries.fullmatch(name) or TEMP.fullmatch(name)
     if not ours:
         return None
     size = usage(root, name, fd)[0]
     path = f"{root.path / kind.name / name}"
     is_dir = stat.S_ISDIR(st.st_mode)
-    if is_dir and (kind.shape != "folder" or _TEMP.fullmatch(name)):
+    if is_dir and (kind.shape != "folder" or TEMP.fullmatch(name)):
         return None  # a folder where corral writes a file: not provably corral's
     if dry_run:
         return Removal(kind.name, path, size, "corral's cache")

@@ -1,11 +1,8 @@
 """`corral cache prune`: remove from corral's cache what is provably stale, never what is in use.
 
 Provably stale, by kind:
-- a record (`quick-records`, `quick-lock-records`, rebuild records) that no corral reads (not a regular file of
-  the user's own that others cannot write, damaged, not at the name its project's path gives), whose project is
-  gone (no pyproject.toml), or that can never match again: a file it observed by device, inode and ctime is now
-  another file or gone (a ctime never goes back). Another corral version's record: once older than the age;
-- a lock stamp or a dynamic version whose project is gone, or not at its project's name;
+- records, lock stamps and cached versions as `services.cache_records` judges them (no corral reads them, their
+  project is gone, they can never match again; another corral's, and old cached versions, by age);
 - uv's input files (`uv-input/<digest>`) no kept rebuild record replays, unused for an hour, and only while no
   project or env lock is held (a running uv may be reading one);
 - caches keyed by a hash of their inputs (`lock-choices`, `lock-checked`, `fresh-locks`, `served-installs`),
@@ -27,25 +24,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from corral import __version__
 from corral.infra.locks import LockTimeout, file_lock
-from corral.services.cache import _TEMP, CacheRoot, Removal, busy_locks, open_root, usage
+from corral.infra.own_folder import OwnFolder, usage
+from corral.services.cache import TEMP, Removal, busy_locks, open_root
+from corral.services.cache_records import DAMAGED, Ages, Verdict, judge_record, judge_stamp, read_private
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from corral.services.context import Context
 
-__all__ = ["DEFAULT_AGE", "PruneReport", "prune", "record_name"]
+__all__ = ["DEFAULT_AGE", "PruneReport", "prune"]
 
 DEFAULT_AGE: Final = 30 * 86400.0
 _GRACE: Final = 3600.0  # a writer's temporary, an unreferenced uv input: an hour is longer than any write
-_RECORD_LIMIT: Final = 1 << 22
-_HEADERS: Final = {  # (kind, is a rebuild record) -> header without the version
-    ("quick-records", False): "corral-quick-record 1 ",
-    ("quick-records", True): "corral-rebuild-record 1 ",
-    ("quick-lock-records", False): "corral-quick-lock-record 1 ",
-}
 _AGED: Final = ("lock-choices", "lock-checked", "fresh-locks", "served-installs")
 
 
@@ -72,16 +64,8 @@ class PruneReport:
         }
 
 
-def record_name(project: str) -> str:
-    """`cli.quick.record_path`'s file name for `project` (64-bit FNV-1a of its path; a test keeps the two equal)."""
-    value = 0xCBF29CE484222325
-    for byte in project.encode("utf-8", "surrogateescape"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return f"{value:016x}.txt"
-
-
 class _Pruner:
-    def __init__(self, root: CacheRoot, *, older_than: float, dry_run: bool, now: float) -> None:
+    def __init__(self, root: OwnFolder, *, older_than: float, dry_run: bool, now: float) -> None:
         self.root = root
         self.older_than = older_than
         self.dry_run = dry_run
@@ -138,6 +122,10 @@ class _Pruner:
         """The age, in days, for messages."""
         return f"{self.older_than / 86400:g}"
 
+    def ages(self, st: os.stat_result) -> Ages:
+        """How old the entry is against the age limit."""
+        return Ages(self.older_than, self.now - st.st_mtime, self.age(st))
+
     def age(self, st: os.stat_result) -> float:
         """Seconds since the entry was last written or read (atime: read at most a day ago under relatime)."""
         return self.now - max(st.st_mtime, st.st_atime)
@@ -180,7 +168,7 @@ def _each(pruner: _Pruner, kind: str, judge: Any) -> None:  # noqa: ANN401 - one
             st = pruner.root.lstat(name, fd)
             if st is None:
                 continue
-            if _TEMP.fullmatch(name) and not stat.S_ISDIR(st.st_mode):
+            if TEMP.fullmatch(name) and not stat.S_ISDIR(st.st_mode):
                 pruner.temporary(kind, fd, name, st)
             elif pattern.fullmatch(name):
                 judge(pruner, kind, fd, name, st)
@@ -195,181 +183,30 @@ def _aged(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result) ->
         pruner.remove(kind, fd, name, st, f"unused for more than {pruner.days} days")
 
 
-def _read(fd: int, name: str) -> tuple[bytes | None, str | None]:  # noqa: PLR0911 - one answer per reason
-    """(the bytes, None) of a file corral would read, else (None, why no corral reads it)."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-        if not stat.S_ISREG(st.st_mode):
-            return None, "not a regular file: no corral reads it"
-        own = os.open(name, flags, dir_fd=fd)
-    except PermissionError:
-        return None, "unreadable: no corral reads it"
-    except OSError:
-        return None, None
-    try:
-        st = os.fstat(own)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _RECORD_LIMIT:
-            return None, "not a record corral writes (too big, or not a regular file)"
-        if hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
-            return None, "not the user's own private file: no corral reads it"
-        return os.read(own, _RECORD_LIMIT + 1), None
-    except OSError:
-        return None, "unreadable: no corral reads it"
-    finally:
-        os.close(own)
-
-
 def _record(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
         return
-    data, why = _read(fd, name)
-    if data is None:
-        if why is not None:
-            pruner.remove(kind, fd, name, st, why)
-        return
-    rebuild = name.endswith(".rebuild.txt")
-    lines = data.decode("utf-8", "replace").split("\n")
-    header = _HEADERS[(kind, rebuild)]
-    if len(lines) < 3 or not lines[0].startswith(header) or lines[-1] != "end":  # noqa: PLR2004 - header, project, end
-        if not lines[0].startswith("corral-"):
-            pruner.remove(kind, fd, name, st, "damaged: no corral reads it")
-        elif pruner.now - st.st_mtime > pruner.older_than:  # another corral's format (or damaged): by its age
-            pruner.remove(kind, fd, name, st, f"not this corral's format, written {pruner.days} days ago or more")
-        return
-    project = _project(lines[1], rebuild=rebuild)
-    if project is None or not os.path.isabs(project):
-        pruner.remove(kind, fd, name, st, "damaged: no corral reads it")
-        return
-    why = _stale_record(pruner, lines, project, name, st, rebuild=rebuild)
-    if why is not None:
-        pruner.remove(kind, fd, name, st, why, project)
-    elif rebuild:
-        pruner.replayed.update(_uv_inputs(lines))
-
-
-def _project(line: str, *, rebuild: bool) -> str | None:
-    if not line.startswith("project "):
-        return None
-    text = line[len("project ") :]
-    if not rebuild:
-        return text
-    try:
-        return bytes.fromhex(text).decode("utf-8")
-    except ValueError:
-        return None
-
-
-def _stale_record(
-    pruner: _Pruner, lines: list[str], project: str, name: str, st: os.stat_result, *, rebuild: bool
-) -> str | None:
-    """Why the parsed record is stale, or None."""
-    variables = "\n".join(line for line in lines if line.startswith("environ "))
-    expected = record_name(f"{project}\n{variables}" if rebuild else project)
-    if rebuild:
-        expected = expected[: -len(".txt")] + ".rebuild.txt"
-    if name != expected:
-        return "not at the name its project gives: no corral reads it"
-    gone = _project_gone(project)
-    if gone is not None:
-        return gone
-    changed = next((path for path in _observed_changes(lines)), None)
-    if changed is not None:
-        return f"{changed} changed since: the record can never match again"
-    if lines[0].rsplit(" ", 1)[-1] != __version__ and pruner.now - st.st_mtime > pruner.older_than:
-        return f"another corral version's, written {pruner.days} days ago or more"
-    return None
-
-
-def _project_gone(project: str) -> str | None:
-    try:
-        os.stat(os.path.join(project, "pyproject.toml"))
-    except (FileNotFoundError, NotADirectoryError):
-        return f"its project is gone: {os.path.join(project, 'pyproject.toml')} does not exist"
-    except OSError:
-        return None
-    return None
-
-
-def _observed_changes(lines: list[str]) -> Iterator[str]:
-    """Paths a record observed by (device, inode, ctime) that are now another file or gone."""
-    for line in lines:
-        parts = line.split(" ", 9)
-        if len(parts) != 10 or not all(p.isdigit() for p in parts[1:9]):  # noqa: PLR2004 - label, 8 fields, path
-            continue
-        recorded = (int(parts[1]), int(parts[2]), int(parts[8]))
-        path = parts[9]
-        seen: list[tuple[int, int, int]] = []
-        unknown = False
-        for follow in (True, False):
-            try:
-                now = os.stat(path, follow_symlinks=follow)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            except OSError:
-                unknown = True
-                continue
-            seen.append((now.st_dev, now.st_ino, now.st_ctime_ns))
-        if not unknown and recorded not in seen:
-            yield path
-
-
-def _uv_inputs(lines: list[str]) -> Iterator[str]:
-    """The uv-input folders (`<digest>`) of the files a rebuild record's uv command reads (`input <hex path> ...`)."""
-    for line in lines:
-        if line.startswith("input "):
-            with contextlib.suppress(ValueError, IndexError):
-                folder, file = os.path.split(os.path.normpath(bytes.fromhex(line.split(" ")[1]).decode("utf-8")))
-                if file == "pylock.toml" and os.path.basename(os.path.dirname(folder)) == "uv-input":
-                    yield os.path.basename(folder)
+    data, why = read_private(fd, name)
+    verdict = Verdict(why) if data is None else judge_record(kind, name, data, pruner.ages(st))
+    if verdict.why is not None:
+        pruner.remove(kind, fd, name, st, verdict.why, verdict.project)
+    pruner.replayed.update(verdict.replayed)
 
 
 def _json_record(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
         return
-    data, why = _read(fd, name)
+    data, why = read_private(fd, name)
     if data is None:
-        if why is not None:
-            pruner.remove(kind, fd, name, st, why)
-        return
-    try:
-        found = json.loads(data)
-    except ValueError:
-        found = None
-    if not isinstance(found, dict):
-        pruner.remove(kind, fd, name, st, "damaged: no corral reads it")
-        return
-    why, project = _judge_json(pruner, kind, name, st, found)
-    if why is not None:
-        pruner.remove(kind, fd, name, st, why, project)
-
-
-def _judge_json(
-    pruner: _Pruner, kind: str, name: str, st: os.stat_result, found: dict[str, Any]
-) -> tuple[str | None, str | None]:
-    """(why the stamp or version is stale or None, its project)."""
-    inputs = found.get("inputs")
-    root = found.get("root") if kind == "project-versions" else inputs.get("root") if isinstance(inputs, dict) else None
-    ours = found.get("corral", __version__) == __version__
-    unused = pruner.age(st) > pruner.older_than
-    if not isinstance(root, str) or not os.path.isabs(root):
-        if ours:
-            return "damaged: no corral reads it", None
-        return (f"another corral version's, unused for {pruner.days} days" if unused else None), None
-    gone = _project_gone(root)
-    if gone is not None:
-        return gone, root
-    if kind == "lock-stamps" and name != f"{_project_key(root)}.json":
-        return "not at the name its project gives: no corral reads it", root
-    if unused and (kind == "project-versions" or not ours):  # a version is cached per commit: old ones pile up
-        return f"unused for more than {pruner.days} days", root
-    return None, root
-
-
-def _project_key(root: str) -> str:
-    from corral.infra.journals import project_key
-
-    return project_key(Path(root))
+        verdict = Verdict(why)
+    else:
+        try:
+            found = json.loads(data)
+        except ValueError:
+            found = None
+        verdict = judge_stamp(kind, name, found, pruner.ages(st)) if isinstance(found, dict) else Verdict(DAMAGED)
+    if verdict.why is not None:
+        pruner.remove(kind, fd, name, st, verdict.why, verdict.project)
 
 
 def _uv_input(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result) -> None:
