@@ -88,6 +88,13 @@ def noop(root: Path, *, stamped: bool = True) -> None:
     assert (root / "pylock.toml").read_bytes() == lock
 
 
+def test_info_knows_every_kind_of_entry_corral_wrote(recorded: Path) -> None:
+    data = cache_json(recorded, "info")
+    assert data["other"] == [], "a folder corral writes that services.cache.KINDS does not name"
+    assert [k["kind"] for k in data["kinds"] if k["foreign"]] == []
+    assert data["total"] >= sum(k["bytes"] for k in data["kinds"]) > 0
+
+
 def test_prune_keeps_what_a_live_project_uses(recorded: Path) -> None:
     # given
     cache = Path(os.environ["CORRAL_HOME"]) / "cache"
