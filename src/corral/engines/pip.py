@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corral.core.env import Env
+from corral.engines._build_output import backend_failed, summary
 from corral.engines._reqfile import (
     apply_plan,
     failing_requirement,
@@ -80,13 +81,19 @@ class PipInstaller:
     def install_editable(
         self, env_python: Path, project_root: Path, *, environ: Mapping[str, str] | None = None, offline: bool = False
     ) -> None:
-        """`pip install --no-deps -e <root>`."""
+        """`pip install --no-deps -e <root>`; a build that fails is named with the backend's own last lines."""
         index = ["--no-index"] if offline else []
-        run(
-            [str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *index, "-e", str(project_root)],
-            env=environ,
-            what="pip install -e",
-        )
+        try:
+            run(
+                [str(env_python), "-m", "pip", "install", *_QUIET, "--no-deps", *index, "-e", str(project_root)],
+                env=environ,
+                what="pip install -e",
+            )
+        except EngineError as err:
+            if not backend_failed(err.output):
+                raise
+            msg = f"the project at {project_root} did not build, so it is not installed: {summary(err.output)}"
+            raise EngineError(msg, cmd=err.cmd, code=err.code, output=err.output) from err
 
     def _install_hashed(
         self, env_python: Path, items: Sequence[Chosen], environ: Mapping[str, str] | None, *, offline: bool

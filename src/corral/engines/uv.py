@@ -12,12 +12,14 @@ index with credentials, that value is the one passed on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from corral.core.urls import strip_credentials
+from corral.engines._build_output import backend_failed, built_project, summary
 from corral.engines._reqfile import (
     apply_plan,
     failing_requirement,
@@ -120,7 +122,9 @@ class UvInstaller:
         one that fails), each part takes its own path: `apply`, then `install_editable`, whose errors name the part.
         What uv's cache lacks is fetched by the same one call run again online (unless `offline`): on an empty
         cache the parts apart would build the project twice and try each part offline first. `cache_first` False
-        skips the offline try (the caller knows this set never went through uv's cache here).
+        skips the offline try (the caller knows this set never went through uv's cache here). A build backend that
+        ran and failed is not run again (online, or apart): for the project, the plan and the seed go in without
+        it and the build's own error is raised (`_build_output.summary`).
 
         Returns:
             Whether the seed packages were installed (when not, the caller seeds the env its own way).
@@ -152,13 +156,40 @@ class UvInstaller:
                 stdin=text,
                 cache_first=cache_first,
             )
-        except EngineError:  # a file refused, a build that failed: each part again, which names what failed
+        except EngineError as err:
+            if editable is not None and built_project(err.output, editable):  # built once: not again apart
+                self._without_project(env_python, plan, seed, offline=offline, environ=environ, cache_first=cache_first)
+                raise _build_error(err, editable) from err
+            if backend_failed(err.output):  # a locked sdist's backend failed: apart, it would be built again
+                raise failing_requirement(_summarized(err), batch, "uv") from err
+            # a file refused, a download that failed: each part again, which names what failed
             self._apply_apart(
                 env_python, plan, editable, offline=offline, progress=progress, environ=environ, said=True
             )
             return False
         remove_names(names, uninstall=self._uninstaller(env_python, environ), progress=progress)
         return True
+
+    def _without_project(
+        self,
+        env_python: Path,
+        plan: SyncPlan,
+        seed: Sequence[str],
+        *,
+        offline: bool,
+        environ: Mapping[str, str] | None,
+        cache_first: bool,
+    ) -> None:
+        """The plan and the seed without the project whose build failed: the env stays usable, nothing is built.
+
+        What fails here is not reported: the build's error is, and the next sync (its stamp cleared) tries all again.
+        """
+        if plan.empty and not seed:
+            return
+        with contextlib.suppress(EngineError):
+            self.apply_with(
+                env_python, plan, seed=seed, offline=offline, progress=None, environ=environ, cache_first=cache_first
+            )
 
     def _apply_apart(
         self,
@@ -202,19 +233,20 @@ class UvInstaller:
         a project. A path a requirements line cannot spell plainly (spaces, `#`, ...) keeps the command-line form.
         """
         root = str(project_root)
-        if not _PLAIN_PATH.fullmatch(root):
+        plain = _PLAIN_PATH.fullmatch(root) is not None
+        try:
             self._run_install(
-                env_python, ["--no-deps", "-e", root], offline=offline, environ=environ, what="uv pip install -e"
+                env_python,
+                ["--no-deps", "-r", "-"] if plain else ["--no-deps", "-e", root],
+                offline=offline,
+                environ=environ,
+                what="uv pip install -e",
+                stdin=requirements_text([f"-e {root}"]) if plain else None,
             )
-            return
-        self._run_install(
-            env_python,
-            ["--no-deps", "-r", "-"],
-            offline=offline,
-            environ=environ,
-            what="uv pip install -e",
-            stdin=requirements_text([f"-e {root}"]),
-        )
+        except EngineError as err:
+            if backend_failed(err.output):
+                raise _build_error(err, project_root) from err
+            raise
 
     def _install(
         self,
@@ -261,16 +293,24 @@ class UvInstaller:
         offline try would build the project's editable install only to fail on a missing file, then build it again).
         """
         cmd = [uv_binary(), "pip", "install", "--python", str(env_python), *args]
+        environ = _unwrapped(environ)
         if cache_first or offline:
             try:
                 _run_first([*cmd, "--offline"], environ=environ, what=what, stdin=stdin)
-            except EngineError:
-                if offline:
+            except EngineError as err:
+                # a build backend that ran (its requirements were in the cache) fails online alike: not run twice
+                if offline or backend_failed(err.output):
                     raise
             else:
                 return
+        else:  # the set goes through uv's cache now: the next rebuild's first try is offline, its head start too
+            from corral.infra import headstart
+
+            headstart.note_command([*cmd, "--offline"], environ, stdin, what)
         if progress:
-            progress("downloading", f"what uv's cache lacks of {count} package(s)")
+            progress(
+                "downloading", f"what uv's cache lacks of {count} package(s)" if count else "what uv's cache lacks"
+            )
         _run_first(cmd, environ=environ, what=what, stdin=stdin)
 
 
@@ -289,6 +329,31 @@ def _run_first(argv: list[str], *, environ: Mapping[str, str] | None, what: str,
         run(argv, env=environ, what=what, stdin=stdin)
         return
     settle(argv, *done, what=what)
+
+
+def _unwrapped(environ: Mapping[str, str] | None) -> dict[str, str]:
+    """`environ` without `COLUMNS`: uv wraps its messages (and a build backend's output) at that width, else not.
+
+    Its output is read for what failed (`_build_output`, `failing_requirement`), one line per line.
+    """
+    env = dict(os.environ if environ is None else environ)
+    env.pop("COLUMNS", None)
+    return env
+
+
+def _summarized(err: EngineError) -> EngineError:
+    """`err` worded with the failed build's own lines (`_build_output.summary`) rather than its last three."""
+    msg = f"uv pip install failed (exit {err.code}): {summary(err.output)}"
+    return EngineError(msg, cmd=err.cmd, code=err.code, output=err.output)
+
+
+def _build_error(err: EngineError, root: Path) -> EngineError:
+    """The project at `root` did not build: what uv and its build backend said, and what to do."""
+    msg = (
+        f"the project at {root} did not build, so it is not installed: {summary(err.output)}; "
+        "the env holds the lock's packages without it: run `corral sync` again once the project builds"
+    )
+    return EngineError(msg, cmd=err.cmd, code=err.code, output=err.output)
 
 
 def _by_index(items: Sequence[Chosen]) -> list[tuple[str | None, list[Chosen]]]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from corral import __version__
 from corral.core.lock_fingerprint import LOCK_FILE
 from corral.core.selection import Selection
-from corral.errors import EnvError, InterpreterNotFound, LockError, NoSpace, UsageError
+from corral.errors import EngineError, EnvError, InterpreterNotFound, LockError, NoSpace, UsageError
 from corral.infra.faults import checkpoint
 from corral.infra.markers import ENV_LOCK_SUFFIX
 from corral.services.sync import stamp as sync_stamp
@@ -304,15 +304,18 @@ def _install(
         if pending and not plan.to_install:
             said("installing", pending.pop())
         served = _served_marker(ctx, plan, editable, environ)
-        installer_seeded = together(
-            python,
-            plan,
-            seed=seed,
-            editable=editable,
-            offline=offline,
-            progress=said,
-            environ=environ,
-            cache_first=_mark_served(served),
+        installer_seeded = _served_install(
+            served,
+            lambda cache_first: together(
+                python,
+                plan,
+                seed=seed,
+                editable=editable,
+                offline=offline,
+                progress=said,
+                environ=environ,
+                cache_first=cache_first,
+            ),
         )
     else:
         installer_seeded = False
@@ -359,6 +362,21 @@ def _mark_served(marker: Path | None) -> bool:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
     return seen
+
+
+def _served_install(marker: Path | None, install: Callable[[bool], bool]) -> bool:
+    """`install(cache_first)`, cache first when `marker` says so; a set whose install failed goes online first next.
+
+    A build backend that failed offline is not run again online in the same sync (engines.uv); the next sync's
+    first try then resolves its build requirements from the index, not from what uv's cache last held.
+    """
+    try:
+        return install(_mark_served(marker))
+    except EngineError:
+        if marker is not None:
+            with contextlib.suppress(OSError):
+                marker.unlink()
+        raise
 
 
 def _install_seed(
