@@ -103,14 +103,14 @@ def point_of_no_return() -> None:
     (the handler is looked up when Python acts on the signal). Only in corral's own process (`guard_streams`): an
     in-process caller's handler is left as it is.
     """
+    import _signal  # type: ignore[import-not-found]  # signal's functions without building its enums (~1 ms)
     import contextlib
-    import signal
 
     from corral.infra.faults import checkpoint
 
     if _console:
         with contextlib.suppress(ValueError):  # not the main thread: its Ctrl-C is not ours
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
     checkpoint("report")  # (the Ctrl-C trials pause a command here and interrupt it)
 
 

@@ -16,7 +16,6 @@ native creator: folders and links made, scripts written, pyvenv.cfg written).
 from __future__ import annotations
 
 import os
-import signal
 from typing import Any
 
 __all__ = ["FAULT_LOG_VARIABLE", "FAULT_VARIABLE", "checkpoint"]
@@ -71,4 +70,6 @@ def checkpoint(name: str) -> None:
             pass
     wanted = environ.get(FAULT_VARIABLE)
     if wanted and _selected(name, wanted):
+        import signal  # here: its enums cost every command ~1 ms, and only a crash test comes this far
+
         os.kill(os.getpid(), signal.SIGKILL)

@@ -8,11 +8,11 @@ the folder the caller names as `root` (a project): a repository may ship `pyproj
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import errno
 import os
 import stat
-import threading
 from pathlib import Path
 from typing import Final
 
@@ -33,7 +33,7 @@ __all__ = [
     "shown_path",
 ]
 
-_UMASK_LOCK = threading.Lock()
+_UMASK_LOCK = _thread.allocate_lock()  # threading's Lock, without importing threading
 _PERMISSIONS: Final = 0o777  # never carry set-user-ID, set-group-ID or sticky bits over to a new file
 
 

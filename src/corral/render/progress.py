@@ -8,12 +8,13 @@ nothing more than its lines). rich is imported only when the live line starts.
 
 from __future__ import annotations
 
+import _thread
 import os
-import threading
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from threading import Timer
     from types import TracebackType
 
 __all__ = ["AFTER", "Progress", "live_allowed"]
@@ -41,13 +42,15 @@ class Progress:
         self._started = time.monotonic()
         self._steps = 0
         self._phase = ""
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()  # threading's Lock; threading is imported for a live line only
         self._live: Any = None
-        self._timer: threading.Timer | None = None
+        self._timer: Timer | None = None
         self._closed = False
 
     def __enter__(self) -> Progress:  # noqa: PYI034 - typing.Self is 3.11+, corral runs on 3.9
         if not self._quiet and live_allowed(self._stream):
+            import threading
+
             after = float(os.environ.get("CORRAL_PROGRESS_AFTER", AFTER) or AFTER)
             self._timer = threading.Timer(max(after, 0.0), self._start_live)
             self._timer.daemon = True

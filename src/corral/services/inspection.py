@@ -22,6 +22,7 @@ __all__ = [
     "distribution_requires",
     "inspect_env",
     "installed_distributions",
+    "installed_version",
     "is_environment",
     "seed_closure",
     "site_packages_dirs",
@@ -159,6 +160,28 @@ def installed_distributions(site_dirs: list[Path]) -> dict[str, str]:
                 stem = meta_dir.name[: -len(meta_dir.suffix)]
                 name, _, version = stem.partition("-")
             found[name] = version or "?"
+    return found
+
+
+def installed_version(site_dirs: list[Path], name: str) -> str | None:
+    """The version of the distribution `name` (lower case) as `installed_distributions` reads it, else None.
+
+    Only the metadata folders named for it are read (a new env's sync asks for pip's among ~30 others).
+    """
+    found = None
+    for site in site_dirs:
+        for meta_dir in sorted(site.iterdir()):
+            if meta_dir.suffix not in {".dist-info", ".egg-info"}:
+                continue
+            stem = meta_dir.name[: -len(meta_dir.suffix)]
+            if stem.partition("-")[0].lower().replace("_", "-").replace(".", "-") != name:
+                continue
+            headers = _metadata_headers(meta_dir / ("METADATA" if meta_dir.suffix == ".dist-info" else "PKG-INFO"))
+            spelled, version = _first(headers, "Name"), _first(headers, "Version")
+            if spelled is None:
+                spelled, _, version = stem.partition("-")
+            if spelled.lower() == name:
+                found = version or "?"
     return found
 
 

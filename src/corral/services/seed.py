@@ -33,10 +33,9 @@ _PIP_ONLY_FROM = (3, 12)
 def seeded_pip(env: Path) -> str | None:
     """The version of pip installed in `env`, read from its metadata (no interpreter started); None without pip."""
     from corral.core.env import Env
-    from corral.services.inspection import installed_distributions
+    from corral.services.inspection import installed_version
 
-    found = installed_distributions(Env.at(env).site_packages())
-    return next((v for n, v in found.items() if n.lower() == "pip"), None)
+    return installed_version(Env.at(env).site_packages(), "pip")
 
 
 def seed_by_installer(interpreter: InterpreterInfo) -> tuple[str, ...]:
