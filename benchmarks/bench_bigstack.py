@@ -160,11 +160,11 @@ def select_round(lock: Path, python: str) -> None:
         selection_cache.choose(lock, target=target, selection=Selection(), selection_key="bench", cache_dir=cache)
         cold, cold_cpu = time.perf_counter() - start, time.process_time() - cpu
     selection_times(lock, python)  # a warm-up: the imports and the interpreter's own caches
-    cpu: list[float] = []
-    first, primed, cached = selection_times(lock, python, cpu)
+    cpu_times: list[float] = []
+    first, primed, cached = selection_times(lock, python, cpu_times)
     row = {"cold": cold, "cold_cpu": cold_cpu, "setup": setup, "setup_cpu": setup_cpu}
     row |= {"first": first, "primed": primed, "cached": cached}
-    row |= {"first_cpu": cpu[0], "cached_cpu": cpu[1], "primed_cpu": cpu[2]}
+    row |= {"first_cpu": cpu_times[0], "cached_cpu": cpu_times[1], "primed_cpu": cpu_times[2]}
     print(json.dumps(row))
 
 

@@ -8,7 +8,7 @@ corral's own writer from seeded random packages (markers, requires-python, group
 platform, build tags, capitals, sdists, indexes and project pages) and chosen for several targets and selections;
 then each is bent the ways a hand edit or another tool could (CRLF, comments, escapes, spacing, order, a duplicate
 key, an impossible date, a percent-encoded URL, other file names...). The index URLs are text only: nothing is
-fetched.
+fetched. A lock the fast path reads also passes `check_lock` (the cache then remembers it as checked).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pytest
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 
 from corral.core.interpreter import InterpreterInfo
+from corral.core.pylock_check import check_lock
 from corral.core.pylock_scan import scan
 from corral.core.pylock_select import Chosen, select_packages, select_scanned
 from corral.core.pylock_write import LockDocument, render_pylock
@@ -197,6 +198,8 @@ def _slow(text: str, target: InterpreterInfo, platforms: list[str], selection: S
 def _compare(text: str, *, every: int = 1) -> tuple[int, int]:
     """(fast answers, general answers) over every `every`th target and selection; fails at any answer that differs."""
     scanned = scan(text)
+    if scanned is not None:  # the cache then remembers the lock as checked
+        check_lock(tomllib.loads(text), origin="pylock.toml")
     answered = cases = 0
     for number, (target, platforms, selection) in enumerate(CASES):
         if number % every == 0:
