@@ -187,11 +187,11 @@ def select_scanned(
 ) -> list[Chosen] | None:
     """What `select_packages` answers for a lock `core.pylock_scan` read, or None where it would refuse the lock.
 
-    packaging decides what it decides in `select_packages` (the header, every distinct marker and requires-python,
-    the extras and groups), on a lock of one stand-in package per distinct pair; the wheel ranking is packaging's
-    (the best tag's rank, the first wheel of the best rank), over the file names' tags. At any refusal (an unknown
-    group, a package for another Python, two entries of one name selected, no usable file) the answer is None: the
-    caller asks `select_packages`, which says why.
+    packaging evaluates each distinct marker and requires-python once, as `Pylock.select` does (`_wanted`); the
+    wheel is packaging's choice (the best tag's rank, the first wheel of that rank), ranked by the file names' tags
+    against `target_tags`. At any refusal (an unknown group, a package for another Python, two entries of one name
+    selected, no usable file, a marker packaging cannot evaluate) the answer is None: the caller asks
+    `select_packages`, which says why.
     """
     try:
         extras, groups = selection.resolve(lock.header)
