@@ -227,7 +227,23 @@ def _parse(record: list[str]) -> _Record | None:  # noqa: C901, PLR0912 - one ru
         return None
     if not seen.issuperset(("project", "env", "what", "stdin", "cfg", "python", "argv", "observed")):
         return None
-    return facts
+    return facts if _names_inside(facts) else None
+
+
+def _names_inside(facts: _Record) -> bool:
+    """Every folder, link and file the layout names lies inside the env, through no link the layout makes.
+
+    Relative, no `.` or `..` part, no NUL; and no name below one of the layout's links (`lib64/x` would be
+    written wherever `lib64` points). The native layout's names always are; a damaged record's might not be.
+    """
+    links = {name for name, _ in facts.links}
+    for name in [*facts.dirs, *links, *(name for name, _ in facts.files)]:
+        parts = name.split("/")
+        if name.startswith("/") or "\0" in name or any(part in ("", ".", "..") for part in parts):
+            return False
+        if any("/".join(parts[:end]) in links for end in range(1, len(parts))):
+            return False
+    return True
 
 
 def _stat_line(path: str) -> str:
