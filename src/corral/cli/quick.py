@@ -65,6 +65,7 @@ __all__ = [
     "record_path",
     "remember",
     "run",
+    "secretless",
     "which",
     "write_record",
 ]
@@ -224,7 +225,7 @@ def observe(
     lines.append(f"data {data}")
     lines.append(f"config {config}")
     lines.extend(
-        f"environ {k}={_secretless(v)}"
+        f"environ {k}={secretless(v)}"
         for k, v in sorted(environ.items())
         if (k.startswith(ENV_PREFIXES + _PLACE_PREFIXES) or k in ENV_NAMES or k in _PLACE_NAMES)
         and not k.startswith(ENV_IGNORED)
@@ -268,7 +269,7 @@ def observe(
     return lines, seen.newest
 
 
-def _secretless(value: str) -> str:
+def secretless(value: str) -> str:
     """`value` as a record may hold it: by its SHA-256 when it could carry credentials (an `@`).
 
     `https://user:token@host/simple`: an equal value still compares equal, and no token is ever written to a file.
