@@ -74,13 +74,15 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
 
     `keep_last` (`corral run`): without group/extra flags, any selection the last sync made counts.
     """
-    from corral.services.sync.stamp import is_noop, locate, selection_key
+    from corral.services.sync.stamp import STAMP_FILE, is_noop, locate, selection_key
 
     start = Path(args.directory).absolute() if args.directory else Path.cwd()
     found = locate(start)
     if found is None:
         return None
     pyproject, env = found
+    if not os.path.lexists(env / STAMP_FILE):  # no stamp, no no-op (`is_noop` reads it first): a new env's sync
+        return None
     plain = not names_selection(args) and not args.frozen and args.engine is None
     before = _observe(pyproject.parent, env) if plain else None  # what the quick record would hold
     key = (

@@ -21,9 +21,10 @@ import functools
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from corral.core.frozen import Frozen
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -62,18 +63,30 @@ _NO_DISTUTILS_PATCH = (3, 10)  # uv writes _virtualenv.py/.pth (a distutils hook
 _UV_VENV_VARS = ("UV_PREVIEW", "UV_PREVIEW_FEATURES", "UV_VENV_SEED", "UV_VENV_CLEAR", "UV_VENV_RELOCATABLE")
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(Frozen):
     """Everything an env holds, relative to its folder (`/`-separated), in the order it is written.
 
     `copies` (Windows only) are (name, candidate sources): the first source that exists is copied.
     """
 
+    __slots__ = ("cfg", "copies", "dirs", "files", "links")
     dirs: tuple[str, ...]
     files: tuple[tuple[str, bytes], ...]
     links: tuple[tuple[str, str], ...]
     copies: tuple[tuple[str, tuple[str, ...]], ...]
     cfg: bytes
+
+    def __init__(
+        self,
+        *,
+        dirs: tuple[str, ...],
+        files: tuple[tuple[str, bytes], ...],
+        links: tuple[tuple[str, str], ...],
+        copies: tuple[tuple[str, tuple[str, ...]], ...],
+        cfg: bytes,
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(dirs=dirs, files=files, links=links, copies=copies, cfg=cfg)
 
 
 def _posix_single_quotes(text: str) -> str:
