@@ -1,7 +1,9 @@
 """`corral lock` answers the next sync's choice of files at once (selection_cache.prime), in corral's cache only.
 
 The answer must be what choosing from the file gives; a damaged cache entry is ignored; a lock that does not pass
-`check_lock` is never remembered as checked. Real uv locks against the local index; a real interpreter is probed.
+`check_lock` is never remembered as checked. A lock that came another way (`git pull`: nothing cached for it) in
+corral's own layout is read by `core.pylock_scan`, without a TOML parser, to the same choice; bent by a hand edit,
+it is parsed, to the same choice again. Real uv locks against the local index; a real interpreter is probed.
 """
 
 from __future__ import annotations
@@ -36,13 +38,18 @@ def locked(tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, loca
     root.mkdir()
     (root / "pyproject.toml").write_text(demo_pyproject("alpha>=1.0", requires_python=">=3.11"), encoding="utf-8")
     (root / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
-    selection_cache._LAST_PARSED.clear()  # noqa: SLF001 - this process's memory: the next sync is another process
-    selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
+    forget()
     first = corral("lock", cwd=root)
     assert first.exit_code == 0, first.stderr
-    selection_cache._LAST_PARSED.clear()  # noqa: SLF001
-    selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
+    forget()
     return root
+
+
+def forget() -> None:
+    """This process's memory of locks read and checked: the next sync is another process."""
+    selection_cache._LAST_PARSED.clear()  # noqa: SLF001
+    selection_cache._LAST_SCANNED.clear()  # noqa: SLF001
+    selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
 
 
 def ask(root: Path, cache: Path | None = None) -> tuple[list[Chosen], Context, InterpreterInfo]:
@@ -89,3 +96,27 @@ def test_a_lock_that_does_not_pass_is_never_remembered_as_checked(locked: Path, 
             ask(locked, cache)
     assert not (cache.parent / selection_cache.CHECKED_FOLDER).exists()
     assert not cache.exists()
+
+
+def test_a_pulled_lock_is_scanned_to_the_same_choice_and_remembered_as_checked(locked: Path, tmp_path: Path) -> None:
+    # given: the lock corral wrote, with nothing cached for it (another clone's cache)
+    cache = tmp_path / "other-cache" / "lock-choices"
+    # when
+    chosen, _, target = ask(locked, cache)
+    # then: no TOML parser read it, the choice is the general path's, and the lock is remembered as checked
+    assert not selection_cache._LAST_PARSED  # noqa: SLF001 - the fast path answered
+    data = tomllib.loads((locked / "pylock.toml").read_text(encoding="utf-8"))
+    assert chosen == select_packages(data, target=target, selection=Selection(), lock_dir=locked)
+    assert [c.name for c in chosen] == ["alpha"]
+    assert list((cache.parent / selection_cache.CHECKED_FOLDER).iterdir())
+
+
+def test_a_hand_edited_lock_is_parsed_to_the_same_choice(locked: Path, tmp_path: Path) -> None:
+    lock = locked / "pylock.toml"
+    text = lock.read_text(encoding="utf-8")
+    lock.write_text(text.replace("\n[[packages]]\n", "\n# pinned by hand\n[[packages]]\n", 1), encoding="utf-8")
+    chosen, _, target = ask(locked, tmp_path / "other-cache" / "lock-choices")
+    assert selection_cache._LAST_PARSED  # noqa: SLF001 - a comment where corral writes none: tomllib read it
+    data = tomllib.loads(lock.read_text(encoding="utf-8"))
+    assert chosen == select_packages(data, target=target, selection=Selection(), lock_dir=locked)
+    assert [c.name for c in chosen] == ["alpha"]
