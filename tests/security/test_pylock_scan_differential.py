@@ -247,6 +247,8 @@ def _bends(text: str, rng: random.Random) -> list[str]:
         text.replace("upload-time = 2024-02-2", "upload-time = 2024-02-3", 1),
         text.replace("size = ", "size = 0", 1),
         text.replace("size = ", "size = -", 1),
+        text.replace("size = ", "size = " + "9" * 5000, 1),  # past int's digit limit: tomllib refuses it
+        text.replace('version = "', 'version = "' + "9" * 5000 + ".", 1),  # and packaging's Version
         text.replace("size = ", 'size = "1', 1).replace("\nupload-time", '"\nupload-time', 1),
         text.replace(".whl", "%2B.whl", 1),
         text.replace(".whl", ".WHL", 1),

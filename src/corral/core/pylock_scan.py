@@ -27,7 +27,7 @@ __all__ = ["ScannedFile", "ScannedLock", "ScannedPackage", "ScannedWheel", "scan
 
 _TEXT: Final = r"[ !#-\[\]-~]*"  # printable ASCII without `"` and `\`: a TOML basic string's exact value
 _NAME: Final = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # a normalized project name
-_NUMBER: Final = r"(?:0|[1-9][0-9]*)"
+_NUMBER: Final = r"(?:0|[1-9][0-9]{0,17})"  # bounded: int() refuses 4300 digits (tomllib on a size, packaging)
 # A version in its normal form (str(Version(v)) == v): no epoch, no local part, no leading zeros.
 _VERSION: Final = rf"{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?(?:\.dev{_NUMBER})?"
 _URL_CHARS: Final = r"[A-Za-z0-9._~:@!$&'()*+,=-]"  # no `%?#;`: the last path segment is the file name as it is
