@@ -80,7 +80,9 @@ _INDEXES = ("https://pypi.org/simple", "https://mirror.example/simple/{name}/", 
 _TIME = dt.datetime(2024, 2, 29, 12, 30, 5, tzinfo=dt.timezone.utc)
 
 
-def interp(version: tuple[int, int, int], *, system: str = "Linux", implementation: str = "CPython") -> InterpreterInfo:
+def interp(
+    version: tuple[int, int, int], *, system: str = "Linux", implementation: str = "CPython", abiflags: str = ""
+) -> InterpreterInfo:
     """A hand-made target (what the probe would report)."""
     windows, mac = system == "Windows", system == "Darwin"
     full = ".".join(map(str, version))
@@ -111,6 +113,8 @@ def interp(version: tuple[int, int, int], *, system: str = "Linux", implementati
         base_prefix="/x",
         marker_env=marker_env,
         soabi=f"pypy{version[0]}{version[1]}-pp73-x86_64-linux-gnu" if pypy else "",
+        abiflags=abiflags,
+        free_threaded="t" in abiflags,
     )
 
 
@@ -121,6 +125,8 @@ TARGETS = [
     (interp((3, 12, 4), system="Windows"), WINDOWS),
     (interp((3, 12, 4), system="Darwin"), MAC),
     (interp((3, 10, 14), implementation="PyPy"), LINUX),
+    (interp((3, 13, 1), abiflags="t"), LINUX),  # free-threaded
+    (interp((3, 12, 1)), ["musllinux_1_2_x86_64", "linux_x86_64"]),
 ]
 SELECTIONS = [
     Selection(),
