@@ -5,14 +5,16 @@
 Not a test; needs the real index for the first locks. The projects of benchmarks/projects/ (bench_projects.py's),
 one git copy each for this corral, the baseline corral and uv, each locked once. Each round then applies, per
 project and per kind of edit, a new edit to every copy's pyproject.toml and times the lock right after it, the
-three tools in alternating order (round 0 warms up and is not counted):
+three tools in alternating order (round 0 warms up and is not counted). The edits accumulate: each step changes
+one of them, the others stay as they were.
 
-  comment       a comment line appended (a new one each round)
-  ruff          `[tool.ruff] cache-dir` set to a new value
+  comment       the appended comment line says another number
+  ruff          `[tool.ruff] cache-dir` set to a new value (the table added when the file has no `[tool.ruff]` line)
   description   `[project] description` set to a new value
 
-A project whose version is dynamic and reaches its lock (pluggy, typer: a locked package depends on the project)
-resolves on the first edit of a clean checkout (`git describe --dirty` changes); the warm-up round takes that one.
+A project whose version is dynamic and reaches its lock (pluggy, typer, packaging: a locked package depends on the
+project) resolves on the first edit of a clean checkout (`git describe --dirty` changes; the warm-up round takes
+that one) and on every description edit (the build backend states the version from the whole `[project]` table).
 It prints medians (ms) and the median paired ratios after/uv and after/before. Only the stdlib.
 """
 
@@ -34,13 +36,16 @@ EDITS = ("comment", "ruff", "description")
 WHO = ("after", "before", "uv")
 
 
-def edited(text: str, kind: str, n: int) -> str:
-    """`text` with edit number `n` of `kind` (each n gives other bytes; no value a lock reads changes)."""
-    if kind == "comment":
-        return text + f"\n# edit {n}\n"
-    if kind == "ruff":
-        return text.replace("[tool.ruff]\n", f'[tool.ruff]\ncache-dir = ".ruff-cache-{n}"\n', 1)
-    return re.sub(r'(?m)^description = ".*"$', f'description = "edited {n}"', text, count=1)
+def edited(text: str, marks: dict[str, int]) -> str:
+    """`text` with the current edit of each kind (`marks`: kind -> its number); no value a lock reads changes."""
+    text += f"\n# edit {marks['comment']}\n"
+    ruff = f'cache-dir = ".ruff-cache-{marks["ruff"]}"\n'
+    text = (
+        text.replace("[tool.ruff]\n", "[tool.ruff]\n" + ruff, 1)
+        if "[tool.ruff]\n" in text
+        else text + "[tool.ruff]\n" + ruff
+    )
+    return re.sub(r'(?m)^description = ".*"$', f'description = "edited {marks["description"]}"', text, count=1)
 
 
 def main() -> None:
@@ -66,15 +71,17 @@ def main() -> None:
         run(commands[who][0], folder, commands[who][1])
     times: dict[tuple[str, str, str], list[float]] = {}
     n = 0
+    marks = dict.fromkeys(EDITS, 0)
     for round_no in range(opts.rounds + 1):
         print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
         for name in names:
             for kind in EDITS:
                 n += 1
+                marks[kind] = n  # only this kind's edit changes: the others stay as they were
                 order = WHO if (round_no + n) % 2 else WHO[::-1]
                 for who in order:
                     folder = dirs[name, who]
-                    (folder / "pyproject.toml").write_text(edited(texts[name], kind, n), encoding="utf-8")
+                    (folder / "pyproject.toml").write_text(edited(texts[name], marks), encoding="utf-8")
                     took = run(commands[who][0], folder, commands[who][1])
                     if round_no:
                         times.setdefault((name, kind, who), []).append(took)
