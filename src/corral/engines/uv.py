@@ -105,6 +105,7 @@ class UvInstaller:
         *,
         seed: Sequence[str] = (),
         editable: Path | None = None,
+        editable_name: str | None = None,
         offline: bool = False,
         progress: Callable[[str, str], None] | None = None,
         environ: Mapping[str, str] | None = None,
@@ -122,7 +123,8 @@ class UvInstaller:
         one that fails), each part takes its own path: `apply`, then `install_editable`, whose errors name the part.
         What uv's cache lacks is fetched by the same one call run again online (unless `offline`): on an empty
         cache the parts apart would build the project twice and try each part offline first. `cache_first` False
-        skips the offline try (the caller knows this set never went through uv's cache here). A build backend that
+        skips the offline try (the caller knows this set never went through uv's cache here). `editable_name`: the
+        project's `[project] name` as the caller read it (else `uv_input` reads it). A build backend that
         ran and failed is not run again (online, or apart): for the project, the plan and the seed go in without
         it and the build's own error is raised (`_build_output.summary`).
 
@@ -138,7 +140,7 @@ class UvInstaller:
             return False
         names = removal_names(plan)
         index, batch = batches[0]
-        direct = None if seed else pylock_args(batch, root, environ)  # uv_input: no index page per package
+        direct = None if seed else pylock_args(batch, root, environ, name=editable_name)  # no index page per package
         text = None if direct else requirements_text([*hashed_lines(batch), *seed, *([f"-e {root}"] if root else [])])
         env = dict(_index_environ(environ, index) if index else (os.environ if environ is None else environ))
         env.pop("UV_NO_VERIFY_HASHES", None)

@@ -43,8 +43,11 @@ _PLAIN_WORD: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!-]*")
 _HEX: Final = re.compile(r"[0-9a-f]{64}")
 
 
-def pylock_text(items: Sequence[Chosen], editable: str | None = None) -> str | None:
-    """A pylock.toml installing exactly `items` (and the project at `editable`), or None when one cannot go in."""
+def pylock_text(items: Sequence[Chosen], editable: str | None = None, *, name: str | None = None) -> str | None:
+    """A pylock.toml installing exactly `items` (and the project at `editable`), or None when one cannot go in.
+
+    `name`: the project's `[project] name` as the caller read it; else read from its pyproject.toml.
+    """
     if not items and editable is None:
         return None
     lines = ['lock-version = "1.0"', 'created-by = "corral"', ""]
@@ -56,7 +59,7 @@ def pylock_text(items: Sequence[Chosen], editable: str | None = None) -> str | N
     if editable is not None:
         if not _PLAIN_PATH.fullmatch(editable):
             return None
-        name = _project_name(Path(editable))
+        name = _project_name(Path(editable)) if name is None else name if _PLAIN_WORD.fullmatch(name) else None
         if name is None:
             return None
         lines += ["[[packages]]", f'name = "{name}"', f'directory = {{ path = "{editable}", editable = true }}', ""]
@@ -64,10 +67,14 @@ def pylock_text(items: Sequence[Chosen], editable: str | None = None) -> str | N
 
 
 def pylock_args(
-    items: Sequence[Chosen], editable: str | None = None, environ: Mapping[str, str] | None = None
+    items: Sequence[Chosen],
+    editable: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    name: str | None = None,
 ) -> list[str] | None:
     """`--preview-features pylock -r <pylock.toml>` for uv, the file written in corral's cache; None: keep the lines."""
-    text = pylock_text(items, editable)
+    text = pylock_text(items, editable, name=name)
     if text is None:
         return None
     import hashlib

@@ -185,10 +185,12 @@ def _missing_seed(
     return tuple(n for n in seed_by_installer(target) if normalize(n) not in have)
 
 
-def _declares_build_system(root: Path) -> tuple[bool, str | None]:
-    from corral.infra.toml_file import read_toml
+def _declares_build_system(root: Path, data: Mapping[str, Any] | None = None) -> tuple[bool, str | None]:
+    """Whether the project at `root` declares a build system, and its name; `data`: its pyproject as already read."""
+    if data is None:
+        from corral.infra.toml_file import read_toml
 
-    data = read_toml(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else {}
+        data = read_toml(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else {}
     table = data.get("project")
     project: dict[str, Any] = table if isinstance(table, dict) else {}
     name = project.get("name") if isinstance(project.get("name"), str) else None
@@ -205,9 +207,12 @@ def apply_lock(
     offline: bool = False,
     install_project: bool = True,
     project_root: Path | None = None,
+    project_data: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> SyncReport:
     """Make the env at `env_path` exactly what `lock_path` selects for its interpreter.
+
+    `project_data`: the pyproject.toml of `project_root` as the caller read it (else it is read here).
 
     Raises:
         UsageError: unknown group/extra, or an engine that cannot serve the env.
@@ -227,7 +232,7 @@ def apply_lock(
         raise LockError(msg)
     python, target = _target(ctx, env)
     root = project_root or (ctx.project.root if ctx.project else None)
-    is_package, project_name = _declares_build_system(root) if root else (False, None)
+    is_package, project_name = _declares_build_system(root, project_data) if root else (False, None)
     # the name users know, not that of the candidate a transaction checks before it replaces pylock.toml
     say(
         "selecting",
@@ -261,7 +266,7 @@ def apply_lock(
         (env, python),
         plan,
         seed=seed,
-        editable=root if do_project else None,
+        editable=(root, project_name) if do_project and root is not None and project_name else None,
         note=f"{project_name} (editable, from {root})",
         target=target,
         offline=offline,
@@ -277,13 +282,13 @@ def _install(
     plan: SyncPlan,
     *,
     seed: tuple[str, ...],
-    editable: Path | None,
+    editable: tuple[Path, str] | None,
     note: str,
     target: InterpreterInfo,
     offline: bool,
     say: Progress,
 ) -> None:
-    """Install the plan, the missing seed and the project (`editable`) into `where` (the env, its python).
+    """Install the plan, the missing seed and the project (`editable`: its root and name) into `where` (env, python).
 
     One installer process when the engine can (`apply_with`), else each part apart; the seed goes first then,
     since the pip engine installs with the env's own pip.
@@ -303,14 +308,15 @@ def _install(
 
         if pending and not plan.to_install:
             said("installing", pending.pop())
-        served = _served_marker(ctx, plan, editable, environ)
+        served = _served_marker(ctx, plan, editable and editable[0], environ)
         installer_seeded = _served_install(
             served,
             lambda cache_first: together(
                 python,
                 plan,
                 seed=seed,
-                editable=editable,
+                editable=editable and editable[0],
+                editable_name=editable and editable[1],
                 offline=offline,
                 progress=said,
                 environ=environ,
@@ -326,7 +332,7 @@ def _install(
             installer.apply(python, plan, offline=offline, progress=say, environ=environ)
         if editable is not None:
             say("installing", note)
-            installer.install_editable(python, editable, environ=environ, offline=offline)
+            installer.install_editable(python, editable[0], environ=environ, offline=offline)
     if seed and not installer_seeded:
         _install_seed(ctx, env, seed, environ=environ, offline=offline)
     if "pip" in seed:
@@ -548,7 +554,8 @@ def sync(
         raise UsageError(msg)
     from corral.services.transaction import project_lock
 
-    with project_lock(ctx.require_project().root):  # serialized with add/remove/recreate; recovers a killed one first
+    root = (ctx.project or ctx.require_project()).root  # the settings' project: read once (loaded again under the lock)
+    with project_lock(root):  # serialized with add/remove/recreate; recovers a killed one first
         return _sync(
             ctx,
             selection=selection,
@@ -649,6 +656,7 @@ def _sync_once(
                 engine=engine,
                 offline=offline,
                 project_root=project.root,
+                project_data=project.data,
                 progress=say,
             )
         except NoSpace:
