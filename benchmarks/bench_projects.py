@@ -22,7 +22,10 @@ path a command takes right after a sync; `--paths sync-noop,run` measures the se
 
 It prints the median of each and the median of the paired ratios (corral / uv) per path and project. With
 `--baseline PYTHON` (another corral's interpreter: the code before a change), sync-noseed and sync-fresh are
-also timed with that corral in the same rounds, and a second table gives before/uv and after/before.
+also timed with that corral in the same rounds, and a second table gives before/uv and after/before. The baseline
+syncs a copy of its own: corral keeps a rebuild record and a served-set marker per project folder, and each
+install runs its own uv binary, so two corrals syncing one folder would replay each other's records (a head start
+that mismatches, and uv run twice) and time that instead.
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
 
@@ -87,12 +90,25 @@ def steps(
     return table[path]
 
 
-def lock_all(dirs: dict[str, tuple[Path, Path]], corral_env: dict[str, str], python: str) -> None:
-    """`corral lock` and `uv lock` in every project copy (untimed)."""
+def lock_all(
+    dirs: dict[str, tuple[Path, Path, Path | None]],
+    corral_env: dict[str, str],
+    python: str,
+    before: str | None,
+    *,
+    baseline_only: bool,
+) -> None:
+    """`corral lock` and `uv lock` in every project copy, the baseline's with the baseline corral (untimed).
+
+    `baseline_only`: the rounds lock the other copies themselves (lock-fresh); the baseline's syncs need theirs.
+    """
     corral_cmd, env, uv_cmd, _ = steps("lock-noop", corral_env, python)
-    for corral_dir, uv_dir in dirs.values():
-        run(corral_cmd, corral_dir, env)
-        run(uv_cmd, uv_dir, environ())
+    for corral_dir, uv_dir, before_dir in dirs.values():
+        if not baseline_only:
+            run(corral_cmd, corral_dir, env)
+            run(uv_cmd, uv_dir, environ())
+        if before and before_dir:
+            run([before, *corral_cmd[1:]], before_dir, env)
 
 
 def reset(folder: Path, what: str | None) -> None:
@@ -105,13 +121,17 @@ def reset(folder: Path, what: str | None) -> None:
 
 
 def runners(
-    path: str, dirs: tuple[Path, Path], envs: tuple[dict[str, str], dict[str, str]], python: str, before: str | None
+    path: str,
+    dirs: tuple[Path, Path, Path | None],
+    envs: tuple[dict[str, str], dict[str, str]],
+    python: str,
+    before: str | None,
 ) -> tuple[str | None, list[tuple[str, Path, list[str], dict[str, str]]]]:
     """(what to delete first, [(who, folder, command, environment)]): corral, the baseline corral if any, uv."""
     corral_cmd, env, uv_cmd, what = steps(path, envs[0], python)
     order = [("corral", dirs[0], corral_cmd, env), ("uv", dirs[1], uv_cmd, envs[1])]
-    if before and path in FRESH_SYNCS:  # the same corral copy: each run starts from no .venv
-        order.insert(1, ("before", dirs[0], [before, *corral_cmd[1:]], env))
+    if before and dirs[2] and path in FRESH_SYNCS:  # its own copy (see the docstring); each run starts from no .venv
+        order.insert(1, ("before", dirs[2], [before, *corral_cmd[1:]], env))
     return what, order
 
 
@@ -146,20 +166,24 @@ def main() -> None:
     paths = [p for p in PATHS if not opts.paths or p in opts.paths.split(",")]
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-projects-"))
     corral_env, uv_env = environ(CORRAL_PYTHON=python), environ()
+    before = opts.baseline and str(Path(opts.baseline).parent / "corral")
     dirs = {
-        name: (copy_project(name, work / "corral" / name), copy_project(name, work / "uv" / name)) for name in names
+        name: (
+            copy_project(name, work / "corral" / name),
+            copy_project(name, work / "uv" / name),
+            copy_project(name, work / "before" / name) if before else None,
+        )
+        for name in names
     }
-    if "lock-fresh" not in paths:  # the sync paths need the locks: made once, untimed
-        lock_all(dirs, corral_env, python)
+    lock_all(dirs, corral_env, python, before, baseline_only="lock-fresh" in paths)
     times: dict[tuple[str, str, str], list[float]] = {
         (name, path, who): [] for name in names for path in paths for who in ("corral", "uv", "before")
     }
-    before = opts.baseline and str(Path(opts.baseline).parent / "corral")
     for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
         print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
-        for name, (corral_dir, uv_dir) in dirs.items():
+        for name, folders in dirs.items():
             for path in paths:
-                what, order = runners(path, (corral_dir, uv_dir), (corral_env, uv_env), python, before)
+                what, order = runners(path, folders, (corral_env, uv_env), python, before)
                 for who, folder, cmd, cmd_env in order if round_no % 2 else order[::-1]:
                     reset(folder, what)
                     # the warm-up fills uv's cache from the index (corral falls back to it by itself)
