@@ -156,7 +156,12 @@ class Env:
         if self.windows:
             candidates = [self.root / "Lib" / "site-packages"]
         else:
-            candidates = sorted((self.root / "lib").glob("*/site-packages"))
+            lib = self.root / "lib"
+            try:
+                names = sorted(os.listdir(lib))  # every entry, hidden ones too, as pathlib's glob("*/site-packages")
+            except OSError:
+                names = []
+            candidates = [lib / name / "site-packages" for name in names]
         return [path for path in candidates if path.is_dir()]
 
     def expected_site_packages(self, *, implementation: str = "CPython") -> Path | None:

@@ -302,7 +302,10 @@ def _uv_version() -> str | None:
     if spec is None or spec.origin is None:
         return None
     site = Path(spec.origin).parent.parent
-    found = sorted(p.name for p in site.glob("uv-*.dist-info"))
+    try:  # glob("uv-*.dist-info") without compiling a pattern
+        found = sorted(name for name in os.listdir(site) if name.startswith("uv-") and name.endswith(".dist-info"))
+    except OSError:
+        return None
     if len(found) != 1:
         return None
     version = found[0][len("uv-") : -len(".dist-info")]
@@ -315,10 +318,11 @@ def _is_standalone(interpreter: InterpreterInfo) -> bool:
     if any(source.startswith("uv") for source in interpreter.sources):
         return True
     stdlib = Path(interpreter.base_prefix) / "lib" / f"python{interpreter.short_version}"
-    try:
-        candidates = list(stdlib.glob("_sysconfigdata_*.py"))
+    try:  # glob("_sysconfigdata_*.py") without compiling a pattern
+        names = os.listdir(stdlib)
     except OSError:
         return True
+    candidates = [stdlib / name for name in names if name.startswith("_sysconfigdata_") and name.endswith(".py")]
     if not candidates:
         return True  # not the layout this creator knows: let uv judge
     try:
