@@ -71,17 +71,17 @@ def main() -> None:
         run(commands[who][0], folder, commands[who][1])
     times: dict[tuple[str, str, str], list[float]] = {}
     n = 0
-    marks = dict.fromkeys(EDITS, 0)
+    marks = {name: dict.fromkeys(EDITS, 0) for name in names}  # each project's current edits
     for round_no in range(opts.rounds + 1):
         print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
         for name in names:
             for kind in EDITS:
                 n += 1
-                marks[kind] = n  # only this kind's edit changes: the others stay as they were
+                marks[name][kind] = n  # only this kind's edit changes: the others stay as they were
                 order = WHO if (round_no + n) % 2 else WHO[::-1]
                 for who in order:
                     folder = dirs[name, who]
-                    (folder / "pyproject.toml").write_text(edited(texts[name], marks), encoding="utf-8")
+                    (folder / "pyproject.toml").write_text(edited(texts[name], marks[name]), encoding="utf-8")
                     took = run(commands[who][0], folder, commands[who][1])
                     if round_no:
                         times.setdefault((name, kind, who), []).append(took)
