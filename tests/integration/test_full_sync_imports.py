@@ -28,8 +28,8 @@ pytestmark = pytest.mark.integration
 W = "py2.py3-none-any.whl"
 # imported only for what this path never does: probe an interpreter (threads), log a warning, ask `uv.find_uv_bin`,
 # size the terminal for a help text (argparse's formatter), make a temporary file with tempfile (both import shutil),
-# parse a TOML text parsed before (infra.toml_file remembers it), check the doctor's findings (doctor.pip)
-RARE = ("concurrent.futures", "logging", "uv", "sysconfig", "shutil", "tempfile", "tomllib", "corral.doctor")
+# check the doctor's findings (doctor.pip)
+RARE = ("concurrent.futures", "logging", "uv", "sysconfig", "shutil", "tempfile", "corral.doctor")
 
 
 def _sync(root: Path) -> subprocess.CompletedProcess[str]:
