@@ -23,11 +23,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engines/uv.py install_editable passes such a path on uv's command line (H6's report: the proposed "
-    "diff gives it to uv as a pylock.toml directory entry); remove this mark with that change",
-)
 @pytest.mark.parametrize("folder", ["my project #2", "a ;b"])
 def test_a_package_project_in_a_folder_with_a_hash_is_installed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: object, folder: str

@@ -39,11 +39,6 @@ def site_names(root: Path) -> set[str]:
     return {p.name.split("-")[0].lower() for p in site.iterdir() if p.name.endswith(".dist-info")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/sync/apply.py stamps the inputs as they are after the install (H6's report: the proposed diff);"
-    " remove this mark with that change",
-)
 def test_a_lock_replaced_during_the_install_is_not_stamped(
     tmp_path: Path, local_index: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,11 +25,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="infra/environ.py engine_environ does not yet set UV_WORKING_DIR (H6's report: the proposed diff); "
-    "remove this mark with that change",
-)
 @pytest.mark.parametrize("where", ["uv.toml", "pyproject.toml"])
 def test_a_projects_uv_target_does_not_take_the_envs_packages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: object, where: str

@@ -209,7 +209,11 @@ def _observe(record: Record, environ: Mapping[str, str]) -> tuple[list[str], int
 
     project, env, dirs, facts = record
     lines, newest = quick.observe(project, env, dirs, environ)
-    lines += [f"environ {k}={v}" for k, v in sorted(environ.items()) if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES]
+    lines += [
+        f"environ {k}={quick.secretless(v)}"
+        for k, v in sorted(environ.items())
+        if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES
+    ]
     for kind, path in facts:
         if kind == "git":
             described = _git_describe(path, project, environ)

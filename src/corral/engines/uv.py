@@ -232,14 +232,17 @@ class UvInstaller:
         uv rebuilds a directory named on its command line every time (~0.3-2.5 s: a build env and two backend
         calls), but serves one named in requirements (a file, or `-r -` on stdin) from its cache, rebuilt when
         pyproject.toml, setup.py, setup.cfg or the `[tool.uv] cache-keys` change, exactly as `uv sync` installs
-        a project. A path a requirements line cannot spell plainly (spaces, `#`, ...) keeps the command-line form.
+        a project. A path a requirements line cannot spell plainly (spaces, `#`, ...) is a `[packages.directory]`
+        entry of a pylock.toml (`uv_input`; uv parsed ` #` on its command line as a comment), else on the command line.
         """
         root = str(project_root)
         plain = _PLAIN_PATH.fullmatch(root) is not None
+        # a path a requirements line cannot spell (`dir #1`: a comment) is an entry of a pylock.toml input
+        entry = None if plain else pylock_args([], root, environ)
         try:
             self._run_install(
                 env_python,
-                ["--no-deps", "-r", "-"] if plain else ["--no-deps", "-e", root],
+                ["--no-deps", "-r", "-"] if plain else ["--no-deps", *(entry or ["-e", root])],
                 offline=offline,
                 environ=environ,
                 what="uv pip install -e",

@@ -38,7 +38,6 @@ __all__ = ["pylock_args", "pylock_text"]
 _FILE_HOSTS: Final = {"pypi.org": "files.pythonhosted.org", "test.pypi.org": "test-files.pythonhosted.org"}
 # A URL a TOML basic string holds as it is: no quote, backslash, space or control character.
 _PLAIN_URL: Final = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]!$&'()*+,;=%@-]+")
-_PLAIN_PATH: Final = re.compile(r"/[A-Za-z0-9_.+@=,~/-]*")
 _PLAIN_WORD: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!-]*")
 _HEX: Final = re.compile(r"[0-9a-f]{64}")
 
@@ -57,12 +56,11 @@ def pylock_text(items: Sequence[Chosen], editable: str | None = None, *, name: s
             return None
         lines += entry
     if editable is not None:
-        if not _PLAIN_PATH.fullmatch(editable):
-            return None
+        path = _toml_path(editable)
         name = _project_name(Path(editable)) if name is None else name if _PLAIN_WORD.fullmatch(name) else None
-        if name is None:
+        if path is None or name is None:
             return None
-        lines += ["[[packages]]", f'name = "{name}"', f'directory = {{ path = "{editable}", editable = true }}', ""]
+        lines += ["[[packages]]", f'name = "{name}"', f"directory = {{ path = {path}, editable = true }}", ""]
     return "\n".join(lines)
 
 
@@ -96,6 +94,22 @@ def pylock_args(
         except OSError:
             return None
     return ["--preview-features", "pylock", "-r", str(path)]
+
+
+def _toml_path(path: str) -> str | None:
+    """An absolute path as a TOML basic string (JSON's escapes are TOML's); None when it is not UTF-8 text.
+
+    A path a requirements line cannot spell (` #` starts a comment there, ` ;` a marker) is a plain value here.
+    """
+    import json
+
+    if not path.startswith("/"):
+        return None
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return json.dumps(path, ensure_ascii=False)
 
 
 def _entry(item: Chosen) -> list[str] | None:

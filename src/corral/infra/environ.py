@@ -82,6 +82,11 @@ def engine_environ(base: Mapping[str, str]) -> dict[str, str]:
     """For creators and engines: `base` minus what would redirect them to another Python; no Python downloads."""
     env = {k: v for k, v in base.items() if k not in _ENGINE_DROP}
     env["UV_PYTHON_DOWNLOADS"] = "never"
+    # uv reads the uv.toml or pyproject.toml ([tool.uv]) of its working folder and of every folder above it: a
+    # repository's `[pip] target = "..."` sent the env's packages anywhere the user may write (the env left empty,
+    # the sync stamped). uv starts in the root, whose files only an administrator writes (corral gives uv absolute
+    # paths only; the user's and the system's uv.toml still count). The resolver names its own folder.
+    env["UV_WORKING_DIR"] = os.sep
     return env
 
 

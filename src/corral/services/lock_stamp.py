@@ -65,8 +65,11 @@ def stamp_path(paths: CorralPaths, root: Path) -> Path:
 
 
 def _environ_key(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables a lock depends on; a value with an `@` (credentials) by its digest (`sync.stamp.secretless`)."""
+    from corral.services.sync.stamp import secretless
+
     return {
-        k: v
+        k: secretless(v)
         for k, v in sorted(environ.items())
         if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _NOT_INPUTS
     }

@@ -578,12 +578,15 @@ def stamp_env(
     engine: str,
     lock_fresh: bool,
     project: Project | None = None,
+    inputs: dict[str, Any] | None = None,
 ) -> None:
     """Record that `env` now matches `lock_path` for `selection`, so the next no-op sync/run returns at once.
 
-    `project`: the project as the caller loaded it under the project lock (default: loaded again).
+    `project`: the project as the caller loaded it under the project lock (default: loaded again); `inputs`: the
+    input files as `sync_stamp.input_state` saw them before the sync read them (default: now).
     """
     stamp = sync_stamp.make_stamp(
+        inputs=inputs,
         env=env,
         lock_path=lock_path,
         pyproject=(project or ctx.require_project()).pyproject,
@@ -625,6 +628,10 @@ def _sync_once(
     project = ctx.require_project()
     env = (ctx.cwd / env_path).absolute() if env_path else project.env_path
     lock_path = _ensure_lock(ctx, project, frozen=frozen, locked=locked, progress=say)
+    # before anything reads them: an edit while uv runs must not be recorded as what the env matches
+    inputs = sync_stamp.input_state(
+        lock_path=lock_path, pyproject=project.pyproject, user_config=ctx.paths.user_config_file
+    )
     from corral.services.sync.selection_cache import lock_header
 
     header = lock_header(lock_path)
@@ -665,7 +672,16 @@ def _sync_once(
             raise
         headstart.mismatch(env)  # a head start this sync did not run: undone, built again
         checkpoint("sync:applied")
-        stamp_env(ctx, env, lock_path, selection=chosen, engine=report.engine, lock_fresh=not frozen, project=project)
+        stamp_env(
+            ctx,
+            env,
+            lock_path,
+            selection=chosen,
+            engine=report.engine,
+            lock_fresh=not frozen,
+            project=project,
+            inputs=inputs,
+        )
     headstart.synced(env, created=created)
     if created or rebuilt:
         from dataclasses import replace

@@ -131,12 +131,25 @@ def _bin_state(env: Path) -> dict[str, Any]:
 
 
 def environ_key(environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables that change which index is used or how corral behaves."""
+    """The variables that change which index is used or how corral behaves.
+
+    A value with an `@` (an index URL's credentials) by its SHA-256 (`cli.quick.secretless`'s rule): the stamp
+    is a file in the env, readable by whoever may read the env.
+    """
     return {
-        k: v
+        k: secretless(v)
         for k, v in sorted(environ.items())
         if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and not k.startswith(_ENV_IGNORED)
     }
+
+
+def secretless(value: str) -> str:
+    """`value`, or `sha256:<hex>` of it when it could carry credentials (an `@`)."""
+    if "@" not in value:
+        return value
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def selection_key(
@@ -186,6 +199,21 @@ def locate(start: Path) -> tuple[Path, Path] | None:
     return None
 
 
+def input_state(*, lock_path: Path, pyproject: Path | None, user_config: Path | None) -> dict[str, Any]:
+    """The stamp's record of the sync's input files, taken before the sync reads them (`make_stamp(inputs=)`).
+
+    Taken after the install, an edit made while uv ran (a checkout, an editor, another corral) was recorded as
+    what the env matches: the next sync was a no-op over the packages of the old lock.
+    """
+    return {
+        "lock": {"path": str(lock_path), "stat": fingerprint(lock_path), "sha256": digest(lock_path)},
+        "pyproject": {"path": str(pyproject), "stat": fingerprint(pyproject)} if pyproject else None,
+        "python_pins": python_pins(pyproject.parent) if pyproject else [],
+        "git_index": git_index_state(pyproject.parent) if pyproject else None,
+        "user_config": {"path": str(user_config), "stat": fingerprint(user_config)} if user_config else None,
+    }
+
+
 def make_stamp(
     *,
     env: Path,
@@ -196,18 +224,17 @@ def make_stamp(
     lock_fresh: bool,
     user_config: Path | None,
     environ: Mapping[str, str],
+    inputs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Record the current state of the env and its inputs (call right after a successful sync)."""
+    """Record the state of the env now and of its inputs as `inputs` saw them before the sync (default: now)."""
+    if inputs is None:
+        inputs = input_state(lock_path=lock_path, pyproject=pyproject, user_config=user_config)
     return {
         "schema": _SCHEMA,
         "corral": __version__,
         "env": str(env),
-        "lock": {"path": str(lock_path), "stat": fingerprint(lock_path), "sha256": digest(lock_path)},
+        **inputs,
         "lock_fresh": lock_fresh,
-        "pyproject": {"path": str(pyproject), "stat": fingerprint(pyproject)} if pyproject else None,
-        "python_pins": python_pins(pyproject.parent) if pyproject else [],
-        "git_index": git_index_state(pyproject.parent) if pyproject else None,
-        "user_config": {"path": str(user_config), "stat": fingerprint(user_config)} if user_config else None,
         "selection": selection_key,
         "engine": engine,
         "environ": environ_key(environ),
