@@ -60,7 +60,7 @@ RESOLVER_IGNORED = {
     "UV_NO_SOURCES": "[tool.uv.sources] is part of the record",
     "UV_NO_EDITABLE": "the lock records sources as the project declares them",
     "UV_PROJECT": "corral names its temporary project",
-    "UV_WORKING_DIR": "corral names its temporary project",
+    "UV_WORKING_DIR": "uv starts in the root folder (engine_environ)",
 }
 # What would make a program in an env run another Python's library (PATH and VIRTUAL_ENV are set instead).
 _IN_ENV_DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
@@ -91,8 +91,8 @@ def engine_environ(base: Mapping[str, str]) -> dict[str, str]:
 
 
 def resolver_environ(base: Mapping[str, str]) -> dict[str, str]:
-    """For uv resolving a project lock: `engine_environ` less `RESOLVER_IGNORED` (services.lock says which were set)."""
-    return {k: v for k, v in engine_environ(base).items() if k not in RESOLVER_IGNORED}
+    """For uv resolving a project lock: `engine_environ` of `base` less the user's `RESOLVER_IGNORED` values."""
+    return engine_environ({k: v for k, v in base.items() if k not in RESOLVER_IGNORED})
 
 
 def pip_environ(base: Mapping[str, str]) -> dict[str, str]:
