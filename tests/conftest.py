@@ -100,6 +100,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
     if run_uv_cache:  # never the developer's ~/.cache/uv
         monkeypatch.setenv("UV_CACHE_DIR", run_uv_cache)
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / "jupyter"))
+    monkeypatch.setenv("CORRAL_AUTO_PRUNE", "0")  # no detached prune outliving a test (test_cache_command's own)
     monkeypatch.setenv("CORRAL_NAME_CHECK", "0")  # `corral init` would ask PyPI about the name; a test asks its index
     cwd = Path.cwd()
     yield

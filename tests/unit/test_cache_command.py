@@ -439,8 +439,13 @@ def test_a_cache_folder_corral_cannot_own_is_refused(
 # --- the automatic prune --------------------------------------------------------------------------------------------
 
 
-def test_the_automatic_prune_runs_once_a_day_in_the_background(tmp_path: Path) -> None:
-    from corral.services.cache_auto import INTERVAL, STAMP, prune_if_due
+def test_the_automatic_prune_runs_once_a_day_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from corral.services.cache_auto import INTERVAL, OPT_OUT, STAMP, prune_if_due
+
+    monkeypatch.setenv(OPT_OUT, "0")
+    assert prune_if_due(cache(), delay=0) is None, "the user's opt-out (and the suite's) starts nothing"
+    assert not (cache() / STAMP).exists()
+    monkeypatch.delenv(OPT_OUT)
 
     # given: a record of a gone project
     root = make_project(tmp_path)
@@ -466,8 +471,12 @@ def test_the_automatic_prune_runs_once_a_day_in_the_background(tmp_path: Path) -
     assert not record.exists()
 
 
-def test_the_automatic_prune_never_follows_a_stamp_that_is_a_link(tmp_path: Path) -> None:
-    from corral.services.cache_auto import STAMP, prune_if_due
+def test_the_automatic_prune_never_follows_a_stamp_that_is_a_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.services.cache_auto import OPT_OUT, STAMP, prune_if_due
+
+    monkeypatch.delenv(OPT_OUT)
 
     cache().mkdir(parents=True)
     target = tmp_path / "elsewhere"

@@ -284,11 +284,16 @@ def _gc(args: argparse.Namespace, ctx: Context, out: Output) -> int:
             out.info("nothing removed")
             return 1
     removed, failed = run_gc(ctx, plan)
+    from corral.services.cache_prune import prune
+
+    cache = prune(ctx)  # the records and caches of the projects whose envs just went, and anything else stale
     for path, error in failed:
         out.warn(f"{path}: {error}")
     out.info(
         f"removed {len(removed)} env(s), freed {human_size(sum(i.size for i in removed))}; "
-        f"forgot {len(plan.gone)} record(s) of vanished folders"
+        f"forgot {len(plan.gone)} record(s) of vanished folders; "
+        f"pruned {len(cache.removed)} stale cache entr{'y' if len(cache.removed) == 1 else 'ies'} "
+        f"({human_size(cache.freed)})"
     )
     return 1 if failed else 0
 

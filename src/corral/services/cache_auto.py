@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Final
 
-__all__ = ["INTERVAL", "STAMP", "main", "prune_if_due"]
+__all__ = ["INTERVAL", "OPT_OUT", "STAMP", "main", "prune_if_due"]
 
 STAMP: Final = "cache-pruned"  # in corral's cache: its mtime is when the last automatic prune began
 INTERVAL: Final = 86400.0
@@ -24,6 +24,7 @@ _CODE: Final = (
     "import sys; sys.path.insert(0, sys.argv[1]); from corral.services.cache_auto import main; "
     "main(sys.argv[2], float(sys.argv[3]))"
 )
+OPT_OUT: Final = "CORRAL_AUTO_PRUNE"  # "0" (or false/no/off): never start one (`corral cache prune` by hand)
 DELAY: Final = 10.0  # seconds the background prune waits: the command that started it lets go of its locks first
 
 
@@ -33,6 +34,8 @@ def prune_if_due(cache: Path, *, now: float | None = None, delay: float = DELAY)
     The prune begins `delay` seconds later (a project or env lock the caller still holds would keep it from uv's
     inputs).
     """
+    if os.environ.get(OPT_OUT, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
     stamp = cache / STAMP
     now = time.time() if now is None else now
     try:

@@ -260,6 +260,9 @@ def apply_lock(
     )
     if not plan.empty or do_project or seed:
         sync_stamp.clear_stamp(env)
+        from corral.services.cache_auto import prune_if_due
+
+        prune_if_due(ctx.paths.cache)  # at most once a day, detached, 10 s on: this sync installs anyway
     _install(
         ctx,
         installer,
