@@ -33,10 +33,12 @@ __all__ = [
     "KINDS",
     "TEMP",
     "CacheInfo",
+    "CleanReport",
     "Kind",
     "KindUsage",
     "OwnFolder",
     "Removal",
+    "RemovalReport",
     "busy_locks",
     "cache_dir",
     "clean",
@@ -211,8 +213,8 @@ def busy_locks(root: OwnFolder) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class CleanReport:
-    """What `clean` removed (or would), and what it kept and why."""
+class RemovalReport:
+    """What `clean` or `prune` removed (or would), and what it kept and why."""
 
     removed: list[Removal]
     kept: list[str]
@@ -231,6 +233,9 @@ class CleanReport:
             "freed": self.freed,
             "kept": self.kept,
         }
+
+
+CleanReport = RemovalReport  # `clean`'s name for it
 
 
 def clean(ctx: Context, *, dry_run: bool = False) -> CleanReport:

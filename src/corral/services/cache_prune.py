@@ -20,13 +20,12 @@ import json
 import os
 import stat
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from corral.infra.locks import LockTimeout, file_lock
 from corral.infra.own_folder import OwnFolder, usage
-from corral.services.cache import TEMP, Removal, busy_locks, open_root
+from corral.services.cache import TEMP, Removal, RemovalReport, busy_locks, open_root
 from corral.services.cache_records import DAMAGED, Ages, Verdict, judge_record, judge_stamp, read_private
 
 if TYPE_CHECKING:
@@ -41,27 +40,7 @@ _GRACE: Final = 3600.0  # a writer's temporary, an unreferenced uv input: an hou
 _AGED: Final = ("lock-choices", "lock-checked", "fresh-locks", "served-installs")
 
 
-@dataclass(frozen=True, slots=True)
-class PruneReport:
-    """What `prune` removed (or would), and what it kept and why."""
-
-    removed: list[Removal]
-    kept: list[str]
-    dry_run: bool
-
-    @property
-    def freed(self) -> int:
-        """Bytes removed."""
-        return sum(r.bytes for r in self.removed)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "dry_run": self.dry_run,
-            "removed": [r.to_dict() for r in self.removed],
-            "freed": self.freed,
-            "kept": self.kept,
-        }
+PruneReport = RemovalReport  # `prune`'s name for it
 
 
 class _Pruner:
