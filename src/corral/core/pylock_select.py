@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from corral.core.frozen import Frozen
 from corral.core.names import normalize_name as normalize
 from corral.errors import LockError, UsageError
 
@@ -30,19 +30,45 @@ _NORMAL_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # packaging's normalized
 __all__ = ["Chosen", "index_base", "select_packages", "select_scanned", "target_tags"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Chosen:
+class Chosen(Frozen):
     """One package to install and the file (or source) chosen for it."""
 
+    __slots__ = ("editable", "filename", "hashes", "index", "kind", "name", "sha256", "url", "version")
     name: str  # normalized
     version: str | None
     kind: str  # "wheel" | "sdist" | "archive" | "directory" | "vcs"
     url: str  # a URL the engine can fetch (file:// for local paths)
-    sha256: str | None = None
-    filename: str | None = None
-    editable: bool = False
-    index: str | None = None  # the simple index the lock took the file from (base URL, no project part)
-    hashes: tuple[str, ...] = ()  # sha256 of every file of this entry (all its wheels and its sdist)
+    sha256: str | None
+    filename: str | None
+    editable: bool
+    index: str | None  # the simple index the lock took the file from (base URL, no project part)
+    hashes: tuple[str, ...]  # sha256 of every file of this entry (all its wheels and its sdist)
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        version: str | None,
+        kind: str,
+        url: str,
+        sha256: str | None = None,
+        filename: str | None = None,
+        editable: bool = False,
+        index: str | None = None,
+        hashes: tuple[str, ...] = (),
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(
+            name=name,
+            version=version,
+            kind=kind,
+            url=url,
+            sha256=sha256,
+            filename=filename,
+            editable=editable,
+            index=index,
+            hashes=hashes,
+        )
 
     def requirement_line(self) -> str:
         """`name @ url --hash=sha256:...` for a hash-checked requirements file."""

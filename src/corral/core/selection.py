@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from corral.core.frozen import Frozen
 from corral.errors import UsageError
 
 __all__ = ["LockChoices", "Selection"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LockChoices:
+class LockChoices(Frozen):
     """What a lock lets an installer choose: its extras, dependency groups and default groups."""
 
-    extras: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    default_groups: tuple[str, ...] = ()
+    __slots__ = ("default_groups", "extras", "groups")
+    extras: tuple[str, ...]
+    groups: tuple[str, ...]
+    default_groups: tuple[str, ...]
+
+    def __init__(
+        self, *, extras: tuple[str, ...] = (), groups: tuple[str, ...] = (), default_groups: tuple[str, ...] = ()
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(extras=extras, groups=groups, default_groups=default_groups)
 
     @classmethod
     def from_lock(cls, lock: Mapping[str, Any] | object) -> LockChoices:
@@ -40,20 +46,40 @@ class LockChoices:
         return tuple(dict.fromkeys((*self.default_groups, *self.groups)))
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Selection:
+class Selection(Frozen):
     """A sync's choice of groups and extras.
 
     `groups=None` means the lock's `default-groups`; named groups are added to those (as `uv sync --group`
     does) unless `only_groups` is set. `no_dev` drops the `dev` group; `all_groups`/`all_extras` take all.
     """
 
-    groups: tuple[str, ...] | None = None
-    extras: tuple[str, ...] = ()
-    all_groups: bool = False
-    no_dev: bool = False
-    all_extras: bool = False
-    only_groups: bool = False
+    __slots__ = ("all_extras", "all_groups", "extras", "groups", "no_dev", "only_groups")
+    groups: tuple[str, ...] | None
+    extras: tuple[str, ...]
+    all_groups: bool
+    no_dev: bool
+    all_extras: bool
+    only_groups: bool
+
+    def __init__(
+        self,
+        *,
+        groups: tuple[str, ...] | None = None,
+        extras: tuple[str, ...] = (),
+        all_groups: bool = False,
+        no_dev: bool = False,
+        all_extras: bool = False,
+        only_groups: bool = False,
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        self._set(
+            groups=groups,
+            extras=extras,
+            all_groups=all_groups,
+            no_dev=no_dev,
+            all_extras=all_extras,
+            only_groups=only_groups,
+        )
 
     def validate(self, lock: Mapping[str, Any] | object) -> LockChoices:
         """Check every named group/extra exists in `lock`; UsageError listing the valid names otherwise."""

@@ -484,8 +484,6 @@ def _kept_selection(env: Path, candidate: Path, old_lock: Path, targets: Sequenc
     Both are the groups/extras the env was last synced with (so `sync --group X` then `add` keeps X, as `run`
     does), plus the groups/extras being changed.
     """
-    from dataclasses import replace
-
     from corral.core.selection import Selection
     from corral.services.sync.apply import last_selection
     from corral.services.sync.selection_cache import lock_header
@@ -495,9 +493,9 @@ def _kept_selection(env: Path, candidate: Path, old_lock: Path, targets: Sequenc
     for target in targets:
         kind, _, name = target.partition(":")
         if kind == "group":
-            kept = replace(kept, groups=tuple(dict.fromkeys([*(kept.groups or ()), name])))
+            kept = kept.replace(groups=tuple(dict.fromkeys([*(kept.groups or ()), name])))
         elif kind == "extra":
-            kept = replace(kept, extras=tuple(dict.fromkeys([*kept.extras, name])))
+            kept = kept.replace(extras=tuple(dict.fromkeys([*kept.extras, name])))
     return kept, undo
 
 

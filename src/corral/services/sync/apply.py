@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral import __version__
+from corral.core.frozen import Frozen
 from corral.core.lock_fingerprint import LOCK_FILE
 from corral.core.selection import Selection
 from corral.errors import EngineError, EnvError, InterpreterNotFound, LockError, NoSpace, UsageError
@@ -34,21 +34,63 @@ __all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "last_selection", "pick_engi
 Progress = Callable[[str, str], None]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SyncReport:
+class SyncReport(Frozen):
     """What a sync did; each change is (name, old version or None, new version or None)."""
 
+    __slots__ = (
+        "changed",
+        "created_env",
+        "engine",
+        "env",
+        "installed",
+        "lock",
+        "noop",
+        "project_installed",
+        "rebuilt",
+        "removed",
+        "unchanged",
+    )
     env: Path
     lock: Path
     engine: str
-    installed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-    removed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-    changed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-    unchanged: int = 0
-    noop: bool = False
-    created_env: bool = False
-    project_installed: bool = False
-    rebuilt: str | None = None  # why the env was rebuilt from the lock first (moved, copied, another Python asked)
+    installed: list[tuple[str, str | None, str | None]]
+    removed: list[tuple[str, str | None, str | None]]
+    changed: list[tuple[str, str | None, str | None]]
+    unchanged: int
+    noop: bool
+    created_env: bool
+    project_installed: bool
+    rebuilt: str | None  # why the env was rebuilt from the lock first (moved, copied, another Python asked)
+
+    def __init__(
+        self,
+        *,
+        env: Path,
+        lock: Path,
+        engine: str,
+        installed: list[tuple[str, str | None, str | None]] | None = None,
+        removed: list[tuple[str, str | None, str | None]] | None = None,
+        changed: list[tuple[str, str | None, str | None]] | None = None,
+        unchanged: int = 0,
+        noop: bool = False,
+        created_env: bool = False,
+        project_installed: bool = False,
+        rebuilt: str | None = None,
+    ) -> None:
+        """The fields by name (a plain class, not a dataclass: `core.frozen`); the lists default to new ones."""
+        self._set(
+            env=env,
+            lock=lock,
+            engine=engine,
+            installed=[] if installed is None else installed,
+            removed=[] if removed is None else removed,
+            changed=[] if changed is None else changed,
+            unchanged=unchanged,
+            noop=noop,
+            created_env=created_env,
+            project_installed=project_installed,
+            rebuilt=rebuilt,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -89,8 +131,6 @@ def last_selection(env: Path, lock_header: Mapping[str, Any]) -> Selection:
     `corral run` syncs with it, so a run never takes away what `sync --group`/`--extra` installed. Without a
     stamp (an env never synced, or one a failed sync left) it is the lock's default groups.
     """
-    from dataclasses import replace
-
     from corral.core.selection import LockChoices
     from corral.doctor.drift import selection_from_key
 
@@ -99,8 +139,7 @@ def last_selection(env: Path, lock_header: Mapping[str, Any]) -> Selection:
     assert isinstance(last, Selection)  # noqa: S101 - selection_from_key builds the type it is given
     offered = LockChoices.from_lock(lock_header)
     groups = None if last.groups is None else tuple(g for g in last.groups if g in offered.all_groups)
-    return replace(
-        last,
+    return last.replace(
         groups=groups if groups or last.only_groups else None,
         extras=tuple(e for e in last.extras if e in offered.extras),
     )
@@ -687,9 +726,7 @@ def _sync_once(
         )
     headstart.synced(env, created=created)
     if created or rebuilt:
-        from dataclasses import replace
-
-        report = replace(report, created_env=created, rebuilt=rebuilt, noop=False)
+        report = report.replace(created_env=created, rebuilt=rebuilt, noop=False)
     return report
 
 

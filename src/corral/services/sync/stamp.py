@@ -245,10 +245,8 @@ def make_stamp(
 
 def write_stamp(env: Path, stamp: dict[str, Any]) -> None:
     """Write the stamp atomically (a failure only costs the next sync its shortcut)."""
-    import secrets
-
     target = env / STAMP_FILE
-    tmp = env / f".{STAMP_FILE}.{secrets.token_hex(4)}.tmp"
+    tmp = env / f".{STAMP_FILE}.{os.urandom(4).hex()}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)  # never through a planted link
     with contextlib.suppress(OSError):
         fd = os.open(tmp, flags, 0o644)
