@@ -157,13 +157,19 @@ def ways(
     pip_env = dirs["pip"] / ".venv"
     before = [baseline, *corral[1:]] if baseline else None
     venv = dirs["corral"] / ".venv"
+    # The baseline keeps corral's folders apart (uv's cache shared): the rebuild record names the uv of the corral
+    # that wrote it, so with one record `corral` and `before` would each undo the other's head start every round.
+    uv_cache = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv")
+    home = dirs["corral"].parent / "before-home"
+    apart = {f"XDG_{k}_HOME": str(home / k.lower()) for k in ("DATA", "CACHE", "CONFIG")}
+    before_env = dict(corral_env, UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR") or uv_cache, **apart)
     return {
         "corral": (dirs["corral"], [corral], corral_env, dirs["corral"] / ".venv"),
         "corral-noseed": (dirs["corral"], [corral], dict(corral_env, CORRAL_SEED="0"), dirs["corral"] / ".venv"),
         **(
             {
-                "before": (dirs["corral"], [before], corral_env, venv),
-                "before-noseed": (dirs["corral"], [before], dict(corral_env, CORRAL_SEED="0"), venv),
+                "before": (dirs["corral"], [before], before_env, venv),
+                "before-noseed": (dirs["corral"], [before], dict(before_env, CORRAL_SEED="0"), venv),
             }
             if before
             else {}
