@@ -38,6 +38,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     clean.add_argument("--dry-run", action="store_true", help="only show what would be removed")
     clean.add_argument("--json", action="store_true", help="machine-readable output")
+    for action in (where, info, prune, clean):
+        _add_verbosity(action)
+
+
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """-v and -q after the action too (`corral cache clean -v`, as the summary advises); unset, the command's own."""
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, dest="verbose", help="also say what was kept"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only results and errors")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
@@ -56,7 +66,7 @@ def _dir(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 
 def _info(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    from corral.render.output import human_size
+    from corral.render.output import human_size, one_line
     from corral.services.cache import info
 
     found = info(ctx)
@@ -72,7 +82,7 @@ def _info(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         if kind.foreign:
             out.info(f"{kind.kind}: {len(kind.foreign)} entr{'y' if len(kind.foreign) == 1 else 'ies'} not corral's")
     if found.other:
-        out.info(f"not corral's (left alone): {', '.join(found.other)}")
+        out.info(f"not corral's (left alone): {', '.join(one_line(name) for name in found.other)}")
     return 0
 
 
@@ -92,17 +102,17 @@ def _clean(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
 
 def _report(command: str, report: CleanReport | PruneReport, args: argparse.Namespace, out: Output) -> int:
-    from corral.render.output import human_size
+    from corral.render.output import human_size, one_line
 
     if args.json:
         out.json(command, report.to_dict())
         return 0
     verb = "would remove" if report.dry_run else "removed"
     for removal in report.removed:
-        out.line(f"{verb} {removal.path}  {human_size(removal.bytes)}  ({removal.why})")
+        out.line(f"{verb} {one_line(removal.path)}  {human_size(removal.bytes)}  ({one_line(removal.why)})")
     if out.verbose:
-        for note in report.kept:
-            out.info(f"kept {note}")
+        for note in report.kept:  # a name in the cache may hold a newline: one entry, one line
+            out.info(f"kept {one_line(note)}")
     count = len(report.removed)
     out.info(
         f"{verb} {count} entr{'y' if count == 1 else 'ies'}, {human_size(report.freed)}"
