@@ -4,7 +4,8 @@ Provably stale, by kind:
 - records, lock stamps and cached versions as `services.cache_records` judges them (no corral reads them, their
   project is gone, they can never match again; another corral's, and old cached versions, by age);
 - uv's input files (`uv-input/<digest>`) no kept rebuild record replays, unused for an hour, and only while no
-  project or env lock is held (a running uv may be reading one);
+  project or env lock is held (a running uv may be reading one): looked at before the first and again right before
+  each removal (a sync that began meanwhile may have found its input there, and its uv not opened it yet);
 - caches keyed by a hash of their inputs (`lock-choices`, `lock-checked`, `fresh-locks`, `served-installs`),
   where nothing tells whose they are: unused (neither written nor read) for the age;
 - a writer's temporary left for an hour.
@@ -195,8 +196,13 @@ def _uv_input(pruner: _Pruner, kind: str, fd: int, name: str, st: os.stat_result
     if name in pruner.replayed:
         return
     newest = max(st.st_mtime, *(max(s.st_mtime, s.st_atime) for s in _inside(fd, name)))
-    if pruner.now - newest > _GRACE:
-        pruner.remove(kind, fd, name, st, "no rebuild record replays it")
+    if pruner.now - newest <= _GRACE:
+        return
+    busy = busy_locks(pruner.root)  # again: a command that began since the last look may have just checked this file
+    if busy:
+        pruner.kept.append(f"{pruner.root.path / kind / name}: {busy} corral command(s) began meanwhile")
+        return
+    pruner.remove(kind, fd, name, st, "no rebuild record replays it")
 
 
 def _inside(fd: int, name: str) -> list[os.stat_result]:
