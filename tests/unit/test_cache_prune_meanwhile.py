@@ -74,3 +74,29 @@ def test_a_command_that_begins_during_the_prune_keeps_the_uv_inputs_after(corral
     # and once it is done, the next prune removes it
     after = json.loads(corral("cache", "prune", "--json").stdout)["data"]
     assert str(last) in {entry["path"] for entry in after["removed"]}
+
+
+def test_clean_keeps_the_uv_inputs_once_a_command_began(corral: Corral, tmp_path: Path) -> None:
+    # given: as above, for `corral cache clean` (which removes uv inputs of any age)
+    cache = Path(os.environ["CORRAL_HOME"]) / "cache"
+    first = uv_input(cache, "0" * 32)
+    for number in range(1, 600):
+        uv_input(cache, f"{number:032x}")
+    last = uv_input(cache, "f" * 32)
+    lock = cache / "env-locks" / ("e" * 24 + ".corral-sync.lock")
+    lock.parent.mkdir()
+    held, stop = tmp_path / "held", tmp_path / "stop"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(first), str(lock), str(held), str(stop)])
+    try:
+        # when
+        done = corral("cache", "clean", "--json")
+        # then
+        assert held.exists(), "the lock holder was too slow for the test to mean anything"
+        assert done.exit_code == 0, done.stderr
+        data = json.loads(done.stdout)["data"]
+        assert str(first) in {entry["path"] for entry in data["removed"]}
+        assert last.is_dir()
+        assert any("began meanwhile" in note for note in data["kept"])
+    finally:
+        stop.touch()
+        holder.wait(timeout=30)

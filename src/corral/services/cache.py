@@ -242,20 +242,22 @@ def clean(ctx: Context, *, dry_run: bool = False) -> CleanReport:
     """Remove every entry of corral's own in its cache (not lock files, not throwaway envs, nothing foreign).
 
     uv's input files and the 2.7 tools' caches are kept while another corral command holds a project or env lock
-    (a running uv or pip may be reading them).
+    (a running uv or pip may be reading them): looked at right before each is removed, not once at the start.
     """
     removed: list[Removal] = []
     kept: list[str] = []
     with open_root(ctx) as root:
         if root is None:
             return CleanReport([], [], dry_run)
-        busy = busy_locks(root)
         for kind in KINDS:
             if not kind.cleaned:
                 if root.lstat(kind.name) is not None:
                     kept.append(f"{kind.name}: {kind.what}")
                 continue
-            if busy and kind.name in _BUSY_KINDS:
+            # looked at right before each such kind (a command that began during the clean may be reading it), and
+            # before each uv input (`_clean_entry`)
+            busy = busy_locks(root) if kind.name in _BUSY_KINDS else 0
+            if busy:
                 if root.lstat(kind.name) is not None:
                     kept.append(f"{kind.name}: in use by {busy} running corral command(s)")
                 continue
@@ -282,7 +284,7 @@ def _clean_kind(root: OwnFolder, kind: Kind, removed: list[Removal], kept: list[
             if entry is None:
                 kept.append(f"{kind.name}/{name}: not corral's")
             elif entry.bytes < 0:
-                kept.append(f"{kind.name}/{name}: could not be removed")
+                kept.append(f"{kind.name}/{name}: {entry.why}")
             else:
                 removed.append(entry)
         if not dry_run:
@@ -312,7 +314,7 @@ def _clean_whole(
 
 
 def _clean_entry(root: OwnFolder, kind: Kind, fd: int, name: str, *, dry_run: bool) -> Removal | None:
-    """The entry removed; None when it is not corral's; bytes -1 when it could not be removed."""
+    """The entry removed; None when it is not corral's; bytes -1 when it could not be removed (`why` says why)."""
     st = root.lstat(name, fd)
     if st is None or kind.entries is None:
         return None
@@ -326,5 +328,11 @@ def _clean_entry(root: OwnFolder, kind: Kind, fd: int, name: str, *, dry_run: bo
         return None  # a folder where corral writes a file: not provably corral's
     if dry_run:
         return Removal(kind.name, path, size, "corral's cache")
+    if kind.name in _BUSY_KINDS and busy_locks(root):
+        return Removal(kind.name, path, -1, "a corral command began meanwhile")
     done = root.remove_folder(f"{kind.name}/{name}", st) if is_dir else root.unlink(name, fd, st)
-    return Removal(kind.name, path, size if done else -1, "corral's cache")
+    return (
+        Removal(kind.name, path, size, "corral's cache")
+        if done
+        else Removal(kind.name, path, -1, "could not be removed")
+    )
