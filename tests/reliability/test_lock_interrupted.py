@@ -48,11 +48,16 @@ def _interrupt_at(
         fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a checkpoint's open() waits for this
         try:
             data = b""
-            # Kept open until a line came: closing it between a checkpoint's open() and its write() would lose
-            # the line (the writer's EPIPE is swallowed), which a loaded machine made happen (a CI failure).
-            while not data and proc.poll() is None and time.monotonic() < deadline:
-                ready, _, _ = select.select([fd], [], [], 0.05)
-                data = os.read(fd, 65536) if ready else b""
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            while ready:  # all that came (a writer whose line this close would drop retries: infra.faults)
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:  # readable by the last writer's hang-up, and a new writer not written yet
+                    chunk = b""
+                if not chunk:
+                    break
+                data += chunk
+                ready, _, _ = select.select([fd], [], [], 0)
         finally:
             os.close(fd)  # the next checkpoint waits again, until the next round
         for line in data.decode().splitlines():
