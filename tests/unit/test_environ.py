@@ -101,3 +101,33 @@ def test_a_project_lock_gets_uvs_resolution_settings_but_not_its_workflow_switch
     assert not {k for k in RESOLVER_IGNORED if env.get(k) == "1"}, "none of the user's values survives"
     assert env["UV_PYTHON_DOWNLOADS"] == "never"
     assert env["UV_WORKING_DIR"] == os.sep  # corral's own, as engine_environ sets it
+
+
+def test_uvs_relative_path_settings_are_anchored_where_the_user_stands(tmp_path: Path) -> None:
+    """uv starts in the root (UV_WORKING_DIR): a relative UV_CACHE_DIR made /relcache, a relative UV_CONFIG_FILE
+    was not found; each relative path is made absolute against corral's working folder, URLs are left alone."""
+    before = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        env = engine_environ(
+            {
+                "UV_CACHE_DIR": "relcache",
+                "UV_CONFIG_FILE": "conf/uv.toml",
+                "UV_INDEX_URL": "https://idx/simple",
+                "UV_EXTRA_INDEX_URL": "https://a/simple idx/simple",
+                "UV_FIND_LINKS": "wheels,file:///w,/abs",
+                "UV_INDEX": "mine=local/simple",
+                "SSL_CERT_FILE": "~/ca.pem",
+            }
+        )
+    finally:
+        os.chdir(before)
+    here = str(tmp_path)
+    assert env["UV_WORKING_DIR"] == os.sep
+    assert env["UV_CACHE_DIR"] == os.path.join(here, "relcache")
+    assert env["UV_CONFIG_FILE"] == os.path.join(here, "conf/uv.toml")
+    assert env["UV_INDEX_URL"] == "https://idx/simple"
+    assert env["UV_EXTRA_INDEX_URL"] == f"https://a/simple {os.path.join(here, 'idx/simple')}"
+    assert env["UV_FIND_LINKS"] == f"{os.path.join(here, 'wheels')},file:///w,/abs"
+    assert env["UV_INDEX"] == f"mine={os.path.join(here, 'local/simple')}"
+    assert env["SSL_CERT_FILE"] == "~/ca.pem"

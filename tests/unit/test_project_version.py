@@ -64,3 +64,13 @@ def test_version_files_outside_the_project_are_not_read(tmp_path: Path) -> None:
     }
     found = [p.relative_to(root).as_posix() for p in version_files(root, data)]
     assert found == ["src/demo/__about__.py"]
+
+
+def test_key_changes_with_a_version_plugins_variables(tmp_path: Path) -> None:
+    """SETUPTOOLS_SCM_PRETEND_VERSION states the version (a cached 3.0 kept `lock --upgrade` from seeing 1.0)."""
+    root = _project(tmp_path)
+    plain = version_key(root, HATCH, "/usr/bin/python3", {"HOME": "/home/u"})
+    assert version_key(root, HATCH, "/usr/bin/python3", {"HOME": "/elsewhere"}) == plain
+    pretend = version_key(root, HATCH, "/usr/bin/python3", {"SETUPTOOLS_SCM_PRETEND_VERSION": "3.0"})
+    assert pretend != plain
+    assert version_key(root, HATCH, "/usr/bin/python3", {"PDM_BUILD_SCM_VERSION": "3.0"}) not in (plain, pretend)

@@ -93,7 +93,7 @@ def _changes(
     key: str,
 ) -> None:
     for item in installed:
-        out.info(f"+ {item['name']} {item['new']}")
+        out.info(f"+ {item['name']} {item['new'] or ''}".rstrip())
     for item in changed:
         out.info(f"~ {item['name']} {item['old']} -> {item['new']}")
     for item in removed:

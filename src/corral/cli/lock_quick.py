@@ -50,7 +50,15 @@ __all__ = ["PLAIN", "RECORDS_FOLDER", "answer", "lookup", "unchanged_report"]
 PLAIN = (["lock"], ["lock", "-q"], ["lock", "--quiet"])  # the command lines `answer` takes
 RECORDS_FOLDER = "quick-lock-records"
 _HEADER = f"corral-quick-lock-record 1 {__version__}"
-_ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_", "XDG_")  # CORRAL_*: all of them, as the stamp (quick: fewer)
+_ENV_PREFIXES = (
+    "CORRAL_",
+    "UV_",
+    "PIP_",
+    "PYENV_",
+    "XDG_",
+    "SETUPTOOLS_SCM_",
+    "PDM_BUILD_SCM_",
+)  # CORRAL_*: all of them, as the stamp (quick: fewer)
 _ENV_NAMES = ("PATH", "HOME", "APPDATA", "LOCALAPPDATA")
 _FACTS = ("stamp", "journal", "config", "env-cfg", "python", "folder", "local", "version", "git")
 _LSTAT = ("stamp", "journal")  # read without following a link (read_lock_stamp, journals.pending)

@@ -24,7 +24,11 @@ import hashlib
 import json
 from typing import Any
 
-__all__ = ["UNREAD_TOOLS", "lock_view", "view_digest", "without_unread_tools"]
+__all__ = ["UNREAD_TOOLS", "VERSION_PLUGIN_PREFIXES", "lock_view", "view_digest", "without_unread_tools"]
+
+# Variables a dynamic version's build plugin reads (setuptools-scm and hatch-vcs: SETUPTOOLS_SCM_PRETEND_VERSION...;
+# pdm-backend): the project's version, so the lock, may change with them (`cli.lock_quick` spells them out too)
+VERSION_PLUGIN_PREFIXES = ("SETUPTOOLS_SCM_", "PDM_BUILD_SCM_")
 
 # PEP 621 fields that describe the project to people and indexes: no resolution, no lock entry reads them
 _DESCRIPTIVE = frozenset(

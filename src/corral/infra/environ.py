@@ -87,7 +87,53 @@ def engine_environ(base: Mapping[str, str]) -> dict[str, str]:
     # the sync stamped). uv starts in the root, whose files only an administrator writes (corral gives uv absolute
     # paths only; the user's and the system's uv.toml still count). The resolver names its own folder.
     env["UV_WORKING_DIR"] = os.sep
+    env.update(_anchored(env, os.getcwd()))
     return env
+
+
+# uv settings that hold paths (or URLs that may be paths): uv reads a relative one against its working folder,
+# which is now the root, so each is made absolute against corral's, where the user meant it (the separator of a
+# list, or None: one value)
+_UV_PATHS: dict[str, str | None] = {
+    "UV_CACHE_DIR": None,
+    "UV_CONFIG_FILE": None,
+    "UV_PYTHON_INSTALL_DIR": None,
+    "UV_TOOL_DIR": None,
+    "UV_TOOL_BIN_DIR": None,
+    "UV_PYTHON_BIN_DIR": None,
+    "SSL_CERT_FILE": None,
+    "SSL_CERT_DIR": None,
+    "UV_INDEX_URL": None,
+    "UV_DEFAULT_INDEX": None,
+    "UV_EXTRA_INDEX_URL": " ",
+    "UV_INDEX": " ",
+    "UV_FIND_LINKS": ",",
+    "UV_CONSTRAINT": " ",
+    "UV_BUILD_CONSTRAINT": " ",
+    "UV_OVERRIDE": " ",
+}
+
+
+def _anchored(env: Mapping[str, str], cwd: str) -> dict[str, str]:
+    """The `_UV_PATHS` values of `env` holding a relative path, with that path made absolute against `cwd`."""
+    changed = {}
+    for name, separator in _UV_PATHS.items():
+        value = env.get(name)
+        if not value:
+            continue
+        parts = value.split(separator) if separator else [value]
+        anchored = [_anchor(part, cwd, named=name == "UV_INDEX") for part in parts]
+        if anchored != parts:
+            changed[name] = (separator or "").join(anchored)
+    return changed
+
+
+def _anchor(part: str, cwd: str, *, named: bool) -> str:
+    label, sep, where = part.partition("=") if named and "=" in part else ("", "", part)
+    text = where.strip()
+    if not text or os.path.isabs(text) or "://" in text or text.startswith("~") or text[:5].lower() == "file:":
+        return part
+    return f"{label}{sep}{os.path.join(cwd, text)}"
 
 
 def resolver_environ(base: Mapping[str, str]) -> dict[str, str]:

@@ -11,6 +11,7 @@ did not change since corral wrote it is not resolved again (services.lock_stamp;
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,7 +95,14 @@ def index_urls(ctx: Context) -> list[str]:
     if not extras:
         raw = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or ""
         extras = raw.split()
-    return [str(primary), *(str(e) for e in extras)]
+    return [_located(str(primary)), *(_located(str(e)) for e in extras)]
+
+
+def _located(index: str) -> str:
+    """An index given as a relative path, absolute against the working folder (uv starts in the root)."""
+    if not index or "://" in index or index.startswith(("/", "~")) or index[:5].lower() == "file:":
+        return index
+    return os.path.abspath(index)
 
 
 def default_groups(ctx: Context, group_names: Iterable[str]) -> list[str]:

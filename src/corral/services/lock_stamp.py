@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral import __version__
 from corral.core.lock_fingerprint import LOCK_FILE
+from corral.core.lock_view import VERSION_PLUGIN_PREFIXES
 from corral.infra.fingerprint import digest, fingerprint
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ __all__ = [
 ]
 
 _SCHEMA = 2  # 2: the pyproject's lock view
-_ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_")
+# + what a dynamic version's build plugin reads (setuptools-scm, hatch-vcs: SETUPTOOLS_SCM_PRETEND_VERSION; pdm)
+_ENV_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_", *VERSION_PLUGIN_PREFIXES)
 _ENV_NAMES = ("XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "HOME")
 _NOT_INPUTS = ("CORRAL_FAULT", "CORRAL_FAULT_LOG")  # crash-test hooks (infra.faults): they change no lock
 _PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")

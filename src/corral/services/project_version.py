@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral import __version__
+from corral.core.lock_view import VERSION_PLUGIN_PREFIXES
 from corral.errors import CorralError, LockError
 from corral.infra.fingerprint import digest
 
@@ -62,7 +63,8 @@ def resolution_version(
         return str(project["version"])
     if not isinstance(dynamic, list) or "version" not in dynamic:
         return UNKNOWN_VERSION
-    cache_file = ctx.paths.cache / "project-versions" / f"{version_key(root, data, python)}.json"
+    key = version_key(root, data, python, ctx.environ)
+    cache_file = ctx.paths.cache / "project-versions" / f"{key}.json"
     from corral.infra.json_file import read_json_cache
 
     cached = read_json_cache(cache_file)
@@ -117,7 +119,9 @@ def _valid(version: object) -> bool:
     return True
 
 
-def version_key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
+def version_key(
+    root: Path, data: Mapping[str, Any], python: str | None, environ: Mapping[str, str] | None = None
+) -> str:
     """Everything the version may depend on (one `git describe`); requirements left out: `corral add` keeps it.
 
     A linter's table is left out too (core.lock_view.UNREAD_TOOLS: no build backend reads it), as the no-op lock's
@@ -137,6 +141,7 @@ def version_key(root: Path, data: Mapping[str, Any], python: str | None) -> str:
             "files": files,
             "python": python or "",
             "corral": __version__,
+            "environ": {k: v for k, v in sorted((environ or {}).items()) if k.startswith(VERSION_PLUGIN_PREFIXES)},
         },
         sort_keys=True,
         default=str,
