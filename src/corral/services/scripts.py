@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ScriptEnv",
+    "anchor_requirement",
     "declares_metadata",
     "ensure_script_env",
     "fast_script_env",
@@ -214,6 +215,25 @@ def index_args(ctx: Context) -> list[str]:
     return args
 
 
+# `name[extras] @ where rest`: a direct reference (PEP 508), `where` a URL or a path
+_DIRECT = re.compile(r"(\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\]\s*)?@\s*)(\S+)(.*)", re.DOTALL)
+
+
+def anchor_requirement(requirement: str, base: str) -> str:
+    """`requirement` with a relative path in it (`./pkg`, `six @ ../six.whl`) made absolute against `base`.
+
+    uv starts in the root (`infra.environ.engine_environ`): a relative path there meant `/../six.whl`. URLs, absolute
+    paths, `~` and names are left as they are.
+    """
+    direct = _DIRECT.fullmatch(requirement)
+    head, where, tail = direct.groups() if direct else ("", requirement.strip(), "")
+    if not direct and not where.startswith((".", "/")) and os.sep not in where:
+        return requirement  # a name and its specifiers
+    if not where or "://" in where or where.lower().startswith("file:") or where.startswith(("/", "~")):
+        return requirement
+    return f"{head}{os.path.normpath(os.path.join(base, where))}{tail}"
+
+
 def install_requirements(ctx: Context, env: Path, requirements: list[str]) -> None:
     """Resolve and install `requirements` into a throwaway env with uv (resolution on: nothing is locked here)."""
     from corral.errors import EngineError
@@ -222,7 +242,8 @@ def install_requirements(ctx: Context, env: Path, requirements: list[str]) -> No
     from corral.infra.uvbin import uv_binary
 
     python = Env.at(env).python
-    cmd = [uv_binary(), "pip", "install", "--quiet", "--python", str(python), *index_args(ctx), *requirements]
+    anchored = [anchor_requirement(r, str(ctx.cwd)) for r in requirements]
+    cmd = [uv_binary(), "pip", "install", "--quiet", "--python", str(python), *index_args(ctx), *anchored]
     try:
         run(cmd, env=engine_environ(ctx.environ), what="uv pip install")
     except EngineError as err:
