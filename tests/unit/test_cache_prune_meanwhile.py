@@ -7,6 +7,7 @@ inputs after that sync began: the one the sync had just checked went before its 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from conftest import Corral
 
 _OLD = time.time() - 7200  # past the hour an unreplayed uv input is given
@@ -44,9 +47,10 @@ def uv_input(cache: Path, digest: str) -> Path:
     return folder
 
 
-def test_a_command_that_begins_during_the_prune_keeps_the_uv_inputs_after(corral: Corral, tmp_path: Path) -> None:
-    # given: stale uv inputs, the first and last far apart (each removal takes a while), and a process that takes
-    # an env lock as soon as the first is gone
+@contextlib.contextmanager
+def a_command_begins_after_the_first(tmp_path: Path) -> Iterator[tuple[Path, Path, Path]]:
+    """Stale uv inputs, the first and last far apart (each removal takes a while), and a process that takes an env
+    lock as soon as the first is gone; (first, last, the file it touches once it holds the lock)."""
     cache = Path(os.environ["CORRAL_HOME"]) / "cache"
     first = uv_input(cache, "0" * 32)
     for number in range(1, 600):
@@ -57,6 +61,14 @@ def test_a_command_that_begins_during_the_prune_keeps_the_uv_inputs_after(corral
     held, stop = tmp_path / "held", tmp_path / "stop"
     holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(first), str(lock), str(held), str(stop)])
     try:
+        yield first, last, held
+    finally:
+        stop.touch()
+        holder.wait(timeout=30)
+
+
+def test_a_command_that_begins_during_the_prune_keeps_the_uv_inputs_after(corral: Corral, tmp_path: Path) -> None:
+    with a_command_begins_after_the_first(tmp_path) as (first, last, held):
         # when
         done = corral("cache", "prune", "--json")
         # then: the command began before the last was looked at: the last stays
@@ -68,9 +80,6 @@ def test_a_command_that_begins_during_the_prune_keeps_the_uv_inputs_after(corral
         assert last.is_dir()
         assert str(last) not in removed
         assert any("began meanwhile" in note for note in data["kept"])
-    finally:
-        stop.touch()
-        holder.wait(timeout=30)
     # and once it is done, the next prune removes it
     after = json.loads(corral("cache", "prune", "--json").stdout)["data"]
     assert str(last) in {entry["path"] for entry in after["removed"]}
@@ -78,16 +87,7 @@ def test_a_command_that_begins_during_the_prune_keeps_the_uv_inputs_after(corral
 
 def test_clean_keeps_the_uv_inputs_once_a_command_began(corral: Corral, tmp_path: Path) -> None:
     # given: as above, for `corral cache clean` (which removes uv inputs of any age)
-    cache = Path(os.environ["CORRAL_HOME"]) / "cache"
-    first = uv_input(cache, "0" * 32)
-    for number in range(1, 600):
-        uv_input(cache, f"{number:032x}")
-    last = uv_input(cache, "f" * 32)
-    lock = cache / "env-locks" / ("e" * 24 + ".corral-sync.lock")
-    lock.parent.mkdir()
-    held, stop = tmp_path / "held", tmp_path / "stop"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(first), str(lock), str(held), str(stop)])
-    try:
+    with a_command_begins_after_the_first(tmp_path) as (first, last, held):
         # when
         done = corral("cache", "clean", "--json")
         # then
@@ -97,6 +97,3 @@ def test_clean_keeps_the_uv_inputs_once_a_command_began(corral: Corral, tmp_path
         assert str(first) in {entry["path"] for entry in data["removed"]}
         assert last.is_dir()
         assert any("began meanwhile" in note for note in data["kept"])
-    finally:
-        stop.touch()
-        holder.wait(timeout=30)
