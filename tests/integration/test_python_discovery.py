@@ -130,3 +130,21 @@ def test_pin_writes_python_version(corral: Corral, project: Path, pythons: dict[
     nothing = corral("python", "pin", "3.99", cwd=project)
     assert nothing.exit_code == 2
     assert (project / ".python-version").read_text() == "3.12\n"
+
+
+def test_an_activated_venv_does_not_hide_its_base_interpreter(tmp_path: Path, pythons: dict[str, Path]) -> None:
+    """A venv's python links to its base; first on PATH (an activated env), it must not fold the base away."""
+    if "3.12" not in pythons:
+        missing("pyenv 3.12")
+    venv = tmp_path / "active"
+    subprocess.run([str(pythons["3.12"]), "-m", "venv", "--without-pip", str(venv)], check=True)
+    env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", VIRTUAL_ENV=str(venv))
+    env["CORRAL_HOME"] = str(tmp_path / "home")  # nothing probed before: the group's first member is the venv's
+    found = subprocess.run(
+        [*corral_exe(), "python", "find", "3.12"], env=env, capture_output=True, text=True, check=False
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith(os.path.realpath(pythons["3.12"]).rsplit("/bin/", 1)[0]), found.stdout
+    assert str(venv) not in found.stdout
+    listing = subprocess.run([*corral_exe(), "python", "list"], env=env, capture_output=True, text=True, check=True)
+    assert str(venv) not in listing.stdout

@@ -21,6 +21,12 @@ __all__ = ["InterpreterFinder"]
 _SOURCE_RANK = {"pyenv": 0, "uv": 1, "path": 2, "framework": 3, "system": 4}
 
 
+def in_venv(exe: str | os.PathLike[str]) -> bool:
+    """True when `exe` runs as an environment's interpreter: a pyvenv.cfg beside it or one folder up (PEP 405)."""
+    folder = os.path.dirname(os.path.abspath(exe))
+    return any(os.path.isfile(os.path.join(place, "pyvenv.cfg")) for place in (folder, os.path.dirname(folder)))
+
+
 class InterpreterFinder:
     """Discovery over all sources with duplicates (symlinks, copies of one install) folded."""
 
@@ -36,7 +42,9 @@ class InterpreterFinder:
         return self._all
 
     def _discover(self) -> list[InterpreterInfo]:
-        candidates = list(iter_candidates(self._environ))
+        # a venv's python (an activated env's bin on PATH) links to its base: were it first in the base's group,
+        # the group's probe would say "venv" and the installation itself would vanish from the listing
+        candidates = [cand for cand in iter_candidates(self._environ) if not in_venv(cand.path)]
         by_real: dict[str, list[Candidate]] = {}
         for cand in candidates:
             by_real.setdefault(os.path.realpath(cand.path), []).append(cand)
