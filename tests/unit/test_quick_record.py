@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,24 @@ def test_every_site_packages_folder_the_stamp_checks_is_observed(tmp_path: Path)
     assert before != after
     observed = {line.rsplit(" ", 1)[1] for line in after if line.startswith("site ") and " - " not in line}
     assert observed == {str(p) for p in Env.at(env).site_packages()}
+
+
+def test_the_settle_margin_follows_the_file_systems_clock() -> None:
+    """Nanosecond stamps settle in 50 ms (the clock ticks every 1-10 ms); rounded ones (FAT, ext3) in 2 s."""
+    fine = 1_796_127_125_061_693_934
+    assert quick.settle_margin(fine) == (50_000_000 if os.name == "posix" else 2_000_000_000)
+    assert quick.settle_margin(1_796_127_125_000_000_000) == 2_000_000_000  # whole seconds
+    assert quick.settle_margin(1_796_127_125_061_000_000) == 2_000_000_000  # whole milliseconds
+
+
+def test_a_record_is_written_once_the_inputs_are_a_few_ticks_old(tmp_path: Path) -> None:
+    project, env = _project(tmp_path)
+    dirs = (str(tmp_path / "data"), str(tmp_path / "cache"), str(tmp_path / "config"))
+    before, settled = observe(project, env, dirs, {})
+    ctimes = [os.stat(p).st_ctime_ns for p in (project, env, os.path.join(project, "pyproject.toml"))]
+    if any(c % 1_000_000 == 0 for c in ctimes):
+        pytest.skip("this file system rounds its stamps: the 2 s margin applies (tested above)")
+    assert settled <= time.time_ns() + 50_000_000  # not the 2 s margin
+    time.sleep(max(0, settled - time.time_ns()) / 1e9 + 0.01)
+    assert remember(project, env, dirs, {}, before=before, default_selection=True)
+    assert os.path.exists(record_path(dirs[1], project))

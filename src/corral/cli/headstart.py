@@ -30,7 +30,15 @@ from __future__ import annotations
 import os
 
 from corral import __version__
-from corral.cli.quick import corral_dirs, find_project, maybe_partial_write, observe, read_record, record_path
+from corral.cli.quick import (
+    corral_dirs,
+    find_project,
+    maybe_partial_write,
+    observe,
+    read_record,
+    record_path,
+    settle_margin,
+)
 from corral.infra import headstart as live
 
 TYPE_CHECKING = False
@@ -56,7 +64,6 @@ _Layout = tuple[
     str, tuple[str, ...], tuple[tuple[str, bytes], ...], tuple[tuple[str, str], ...], tuple[object, ...], bytes
 ]
 _LIMIT = 1 << 21  # the lock's lines and the activation scripts, hex-encoded
-_SETTLED_NS = 2_000_000_000  # cli.quick's rule
 JOURNAL_KINDS = ("txn", "recreate", "creating")  # infra.markers.JOURNAL_KINDS (a test keeps them equal)
 ENV_LOCK_SUFFIX = ".corral-sync.lock"  # infra.markers.ENV_LOCK_SUFFIX
 
@@ -455,13 +462,14 @@ def _spawn(started: live.Live, facts: _Record, environ: Mapping[str, str]) -> No
     live.log("headstart:started")
 
 
-def _newest(lines: list[str]) -> int:
-    """The newest ctime in `observe`'s stat lines (`label dev ino mode uid gid size mtime ctime path`)."""
+def _settled_at(lines: list[str]) -> int:
+    """When every stat in `observe`'s lines (`label dev ino mode uid gid size mtime ctime path`) has settled."""
     newest = 0
     for line in lines:
         parts = line.split(" ", 9)
         if len(parts) == 10 and parts[1].isdigit():  # noqa: PLR2004 - the fields of a stat line
-            newest = max(newest, int(parts[8]))
+            ctime = int(parts[8])
+            newest = max(newest, ctime + settle_margin(ctime))
     return newest
 
 
@@ -479,7 +487,7 @@ def _write(facts: dict[str, object]) -> None:  # noqa: PLR0911 - one refusal per
     import time
 
     # an input that changed during the sync, or too recently to trust its stat, gives no record
-    if lines != before or _newest(lines) > time.time_ns() - _SETTLED_NS:
+    if lines != before or _settled_at(lines) > time.time_ns():
         return
     path, real = cast("tuple[str, str]", facts["interpreter"])
     if os.path.realpath(path) != real:

@@ -212,7 +212,7 @@ def _record(
 
 
 def _observe(record: Record, environ: Mapping[str, str]) -> tuple[list[str], int] | None:
-    """The observation lines and the newest ctime among them; None when git cannot say."""
+    """The observation lines and when every input has settled (`quick.settle_margin`); None when git cannot say."""
     from corral.cli import quick
 
     project, env, dirs, facts = record
@@ -234,7 +234,7 @@ def _observe(record: Record, environ: Mapping[str, str]) -> tuple[list[str], int
         except OSError as err:
             lines.append(f"{kind} !{err.errno} {path}")
             continue
-        newest = max(newest, st.st_ctime_ns)
+        newest = max(newest, st.st_ctime_ns + quick.settle_margin(st.st_ctime_ns))
         lines.append(
             f"{kind} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} "
             f"{st.st_mtime_ns} {st.st_ctime_ns} {path}"
@@ -282,7 +282,7 @@ def _remember(record: Record, before: tuple[list[str], int], environ: Mapping[st
 
     project, env, dirs, facts = record
     after = _observe(record, environ)
-    if after is None or after[0] != before[0] or after[1] > quick._now_ns() - quick._SETTLED_NS:  # noqa: SLF001
+    if after is None or after[0] != before[0] or after[1] > quick._now_ns():  # noqa: SLF001
         return
     head = [_HEADER, f"project {project}", f"env {env}", f"packages {packages}"]
     text = "\n".join([*head, *(f"fact {kind} {path}" for kind, path in facts), *after[0], "end"])

@@ -28,7 +28,8 @@ verdict:
 - corral's version and the running Python.
 
 A file rewritten within one tick of the file system's clock could keep its stat, so nothing is recorded while any
-observed ctime is less than `_SETTLED_NS` old (git's "racily clean" rule); the next no-op records it. A record
+observed ctime is younger than its `settle_margin` (git's "racily clean" rule): 50 ms for a file system with
+nanosecond stamps, 2 s otherwise; the next no-op records it. A record
 that is not a regular file owned by the user (a link, another user's file, one others may write), is damaged or
 comes from another version is ignored. Anything that differs sends the command the full way, which writes the
 record again when it proves a no-op (`cli.sync_cmd.synced_env` calls `observe` and `remember`).
@@ -66,6 +67,7 @@ __all__ = [
     "remember",
     "run",
     "secretless",
+    "settle_margin",
     "which",
     "write_record",
 ]
@@ -75,6 +77,7 @@ _HEADER = f"corral-quick-record 1 {__version__}"
 _END = "end"
 _LIMIT = 1 << 18  # a record is a few kB; a bigger file is not one corral wrote
 _SETTLED_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT: 2 s)
+_FINE_SETTLED_NS = 50_000_000  # nanosecond stamps (ext4, xfs, btrfs, tmpfs, APFS): the clock ticks every 1-10 ms
 _APP = "corral"
 
 # Variables that change which index a lock is resolved from or how corral behaves (the sync stamp's `environ_key`;
@@ -185,14 +188,25 @@ def find_project(start: str) -> str | None:
         return folder
 
 
+def settle_margin(ctime_ns: int) -> int:
+    """How long after `ctime_ns` a stat is trusted to show the next write (git's "racily clean" rule).
+
+    A ctime with sub-millisecond digits comes from a file system with nanosecond stamps, written from a clock that
+    ticks at least every 10 ms (Linux's coarse clock, APFS): 50 ms is five ticks. A rounded one (FAT, HFS+, ext3,
+    some network file systems; one in a million fine stamps, which only costs time) may hide a write for up to 2 s.
+    Windows keeps the long margin (NTFS may update a time lazily).
+    """
+    return _FINE_SETTLED_NS if os.name == "posix" and ctime_ns % 1_000_000 else _SETTLED_NS
+
+
 class _Observation:
-    """Lines of `label state path`, and the newest ctime seen (for the settled-time rule)."""
+    """Lines of `label state path`, and when every stat seen has settled (`settle_margin` after its ctime)."""
 
     __slots__ = ("lines", "newest")
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.newest = 0
+        self.newest = 0  # the settled time: ctime + its margin, at the latest
 
     def stat(self, label: str, path: str, *, follow: bool = True) -> None:
         try:
@@ -203,7 +217,7 @@ class _Observation:
         except OSError as err:
             self.lines.append(f"{label} !{err.errno} {path}")
             return
-        self.newest = max(self.newest, st.st_ctime_ns)
+        self.newest = max(self.newest, st.st_ctime_ns + settle_margin(st.st_ctime_ns))
         self.lines.append(
             f"{label} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} "
             f"{st.st_mtime_ns} {st.st_ctime_ns} {path}"
@@ -213,7 +227,7 @@ class _Observation:
 def observe(
     project: str, env: str, dirs: tuple[str, str, str], environ: Mapping[str, str], *, env_lines: bool = True
 ) -> tuple[list[str], int]:
-    """Every input of the no-op verdict for `project` and its `env`, as lines; and the newest ctime among them.
+    """Every input of the no-op verdict for `project` and its `env`, as lines; and when they have all settled (ns).
 
     `env_lines` False leaves out the env's own lines (the rebuild record of `cli.headstart`: the env is absent).
     """
@@ -351,11 +365,11 @@ def remember(
     """Write the record after the full no-op check passed; `before` is `observe`'s lines from before that check.
 
     Nothing is written when anything changed during the check, when an input changed too recently to trust its
-    stat (`_SETTLED_NS`), or when a path or value cannot be written on one line. True when written.
+    stat (`settle_margin`), or when a path or value cannot be written on one line. True when written.
     """
-    lines, newest = observe(project, env, dirs, environ)
+    lines, newest = observe(project, env, dirs, environ)  # newest: when every input has settled
     now = _now_ns()
-    if lines != before or newest > now - _SETTLED_NS:
+    if lines != before or newest > now:
         return False
     head = [_HEADER, f"project {project}", f"env {env}", f"selection {'default' if default_selection else 'other'}"]
     text = "\n".join([*head, *lines, _END])
