@@ -245,12 +245,21 @@ def test_export_requirements_for_a_selection_with_hashes_installs_with_pip(
     assert pylock.stdout == (locked_project / "pylock.toml").read_text()
 
 
+def test_tree_without_marks_prints_no_legend(project: Path, corral: Corral) -> None:
+    assert corral("lock", cwd=project).exit_code == 0
+    tree = corral("tree", cwd=project)
+    assert tree.exit_code == 0, tree.stderr
+    assert tree.stdout.startswith("project\n")
+    assert "(*)" not in tree.stdout + tree.stderr
+
+
 def test_tree_and_outdated(locked_project: Path, corral: Corral) -> None:
     assert corral("lock", cwd=locked_project).exit_code == 0
     tree = corral("tree", cwd=locked_project)
     assert tree.exit_code == 0, tree.stderr
     assert "project\n├── alpha 1.1  [alpha<2]\n└── beta 1.0\n    └── alpha 1.1 (*)" in tree.stdout
     assert "extra fast\n└── gamma 1.0  [gamma[fast]]\n    └── delta 1.2" in tree.stdout
+    assert "(*) shown above" in tree.stdout + tree.stderr  # the legend of the mark on alpha
     data = json.loads(corral("tree", "--json", cwd=locked_project).stdout)["data"]
     assert [s["section"] for s in data] == ["project", "extra fast", "group dev", "group win"]
     result = corral("outdated", "--json", cwd=locked_project)

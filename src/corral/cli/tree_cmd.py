@@ -38,12 +38,15 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if args.json:
         out.json("tree", [{"section": title, "roots": [r.to_dict() for r in roots]} for title, roots in sections])
         return 0
+    marked = False
     for title, roots in sections:
         if not roots and title != "project":
             continue
         out.line(title)
         for i, root in enumerate(roots):
             for line in _lines(root, "", i == len(roots) - 1):
+                marked = marked or line.endswith(" (*)")
                 out.line(line)
-    out.info("(*) shown above")
+    if marked:  # the legend explains a mark; with none it only puzzles
+        out.info("(*) shown above")
     return 0
