@@ -1,9 +1,15 @@
 """Running git on a project corral did not write: its `.git/config` is untrusted input.
 
-A repository (a zip, a copied checkout) can ship a `.git/config` whose `core.fsmonitor`, `core.pager` or hooks
-name a program; git runs it on an ordinary `status`/`check-ignore`/`describe`. Every git call corral makes goes
-through `git_command`, which overrides those settings on the command line (the highest-priority source) and
-keeps git from prompting or writing the index.
+A repository (a zip, a copied checkout) can ship a `.git/config` whose `core.fsmonitor`, `core.pager`, hooks or
+filter drivers name a program; git runs it on an ordinary `status`/`check-ignore`/`describe`. Every git call corral
+makes goes through `git_command` (or, on the stdlib-only quick path, `safe_options`), which overrides those
+settings on the command line (the highest-priority source) and keeps git from prompting or writing the index.
+
+A filter driver (`filter.<name>.clean`, `.smudge`, `.process`) has a name the repository chooses, so no fixed
+override reaches it: for a command that reads the work tree's files (`describe --dirty`, `status`, `rm --cached`)
+git is first asked which settings it would read there (`git config --list --name-only`: every scope, includes
+followed; it starts no program), and each driver it names is emptied (an empty command is none) and made not
+required. A name the command line cannot spell (an `=` in it) makes the call refused: `None`, as without git.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 
-__all__ = ["SAFE_OVERRIDES", "git_command", "git_environ"]
+__all__ = ["SAFE_OVERRIDES", "git_command", "git_environ", "safe_options"]
 
 SAFE_OVERRIDES: tuple[str, ...] = (
     "core.fsmonitor=false",
@@ -20,17 +26,133 @@ SAFE_OVERRIDES: tuple[str, ...] = (
     f"core.hooksPath={os.devnull}",
     "core.pager=cat",
     "core.sshCommand=ssh",
+    "core.askPass=",
+    "core.alternateRefsCommand=",
+    "credential.helper=",
     "protocol.ext.allow=never",
     "diff.external=",
+    "gpg.program=false",
+    "log.showSignature=false",
+    "submodule.recurse=false",
+    "maintenance.auto=false",
+    "gc.auto=0",
 )
 
+# Commands that never read a tracked file's bytes through a filter (nor spawn a submodule's status)
+_CONTENT_BLIND = frozenset({"ls-files", "check-ignore", "rev-parse", "config", "symbolic-ref", "show-ref"})
+_VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace"})  # global options taking a value
+_DRIVER_KEYS = ("clean", "smudge", "process")
+_LIST_MAX_BYTES = 1 << 20  # a config listing is a few KB; more is not a config corral reads on
 
-def git_command(args: Sequence[str]) -> list[str] | None:
-    """The argv for `git ARGS` with the repository's program-running settings overridden; None without git."""
+
+def git_command(args: Sequence[str], *, cwd: str | os.PathLike[str] | None = None) -> list[str] | None:
+    """The argv for `git ARGS` with the repository's program-running settings overridden; None without git.
+
+    `cwd`: the folder git will run in (default: a `-C` in `args`, else the current folder); for a command that reads
+    the work tree, its repository's filter drivers are emptied too (`safe_options`). None also when a driver
+    cannot be overridden.
+    """
     git = shutil.which("git")
     if git is None:
         return None
-    return [git, *(part for setting in SAFE_OVERRIDES for part in ("-c", setting)), *args]
+    folder = os.fspath(cwd) if cwd is not None else _folder_of(args)
+    options = safe_options(git, folder, os.environ, reads_files=_reads_files(args))
+    return None if options is None else [git, "--no-pager", *options, *args]
+
+
+def safe_options(git: str, folder: str, environ: Mapping[str, str], *, reads_files: bool = True) -> list[str] | None:
+    """The `-c` options that keep git in `folder` from starting a program its repository's settings name.
+
+    `reads_files`: the command may read tracked files (their clean filter runs); then git lists the settings
+    it would read there first. None when that listing fails or names a driver `-c` cannot override. Stdlib `os`
+    only (the quick lock path calls it).
+    """
+    fixed = [part for setting in SAFE_OVERRIDES for part in ("-c", setting)]
+    if not reads_files:
+        return fixed
+    names = _config_names(git, folder, fixed, environ)
+    if names is None:
+        return None
+    drivers: dict[str, None] = {}
+    for name in names:
+        section, _, rest = name.partition(".")
+        sub, _, key = rest.rpartition(".")
+        if section.lower() == "filter" and sub and key.lower() in _DRIVER_KEYS:
+            if "=" in sub or not sub.isprintable():
+                return None  # `-c` splits at the first "=": such a driver cannot be emptied
+            drivers[sub] = None
+    for sub in drivers:
+        for key in _DRIVER_KEYS:
+            fixed += ["-c", f"filter.{sub}.{key}="]
+        fixed += ["-c", f"filter.{sub}.required=false"]
+    return fixed
+
+
+def _reads_files(args: Sequence[str]) -> bool:
+    """The git subcommand in `args` (past global options) may read tracked files' contents."""
+    rest = list(args)
+    while rest:
+        head = rest.pop(0)
+        if head in _VALUED:
+            rest = rest[1:]
+        elif not head.startswith("-"):
+            return head not in _CONTENT_BLIND
+    return True
+
+
+def _folder_of(args: Sequence[str]) -> str:
+    """The folder `git ARGS` runs in: the last `-C` before the subcommand (relative ones chain), else here."""
+    folder = os.getcwd()
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        head, rest = rest[0], rest[1:]
+        if head == "-C" and rest:
+            folder = os.path.join(folder, rest[0])
+        if head in _VALUED:
+            rest = rest[1:]
+    return folder
+
+
+def _config_names(git: str, folder: str, fixed: list[str], environ: Mapping[str, str]) -> list[str] | None:
+    """Every setting name git reads in `folder` (`git config --list --name-only -z`), None when git fails."""
+    argv = [git, "--no-pager", *fixed, "-C", folder, "config", "--list", "--name-only", "-z"]
+    if not hasattr(os, "posix_spawn"):  # Windows
+        import subprocess
+
+        try:
+            done = subprocess.run(argv, capture_output=True, env=git_environ(environ), check=False, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if done.returncode != 0 or len(done.stdout) > _LIST_MAX_BYTES:
+            return None
+        return [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    read, write = os.pipe()
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            actions = [
+                (os.POSIX_SPAWN_DUP2, null, 0),
+                (os.POSIX_SPAWN_DUP2, write, 1),
+                (os.POSIX_SPAWN_DUP2, null, 2),
+                (os.POSIX_SPAWN_CLOSE, read),
+            ]
+            pid = os.posix_spawn(git, argv, git_environ(environ), file_actions=actions)
+        finally:
+            os.close(null)
+            os.close(write)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(read, 1 << 16):
+            size += len(chunk)
+            if size <= _LIST_MAX_BYTES:
+                chunks.append(chunk)
+    finally:
+        os.close(read)
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or size > _LIST_MAX_BYTES:
+        return None
+    text = b"".join(chunks).decode("utf-8", "surrogateescape")
+    return [name for name in text.split("\0") if name]
 
 
 # What points git at another repository than the one around the folder it is asked about (`git rev-parse
