@@ -48,8 +48,13 @@ def _repo(tmp_path: Path, kind: str, name: str = "evil") -> tuple[Path, Path]:
 
 
 def _stale(root: Path) -> None:
-    """The work tree's file no longer matches its index entry's stat: git re-reads it (through the filter)."""
-    os.utime(root / "a.txt", (1_000_000_000, 1_000_000_000))
+    """The work tree's file no longer matches its index entry's stat: git re-reads it (through the filter).
+
+    A new time each call: `describe --dirty` writes the refreshed stat into the index.
+    """
+    path = root / "a.txt"
+    when = path.stat().st_mtime_ns - 3_600 * 10**9
+    os.utime(path, ns=(when, when))
 
 
 @pytest.mark.parametrize("kind", ["clean", "process"])
