@@ -118,3 +118,39 @@ def test_an_include_the_repository_config_names_is_followed(tmp_path: Path) -> N
     _stale(root)
     subprocess.run(argv, env=git_environ(dict(os.environ)), capture_output=True, check=False, timeout=60)
     assert not marker.exists()
+
+
+def _with_submodule(tmp_path: Path, *, registered: bool) -> tuple[Path, Path, Path]:
+    """A repository holding a checked-out submodule whose own config plants a clean filter (`registered`: with
+    `.gitmodules`, else an embedded repository `git add` took as a gitlink)."""
+    inner, marker = _repo(tmp_path, "clean", name="inner")
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    assert _git(outer, "init", "-q", ".").returncode == 0
+    (outer / "top.txt").write_text("top\n", encoding="utf-8")
+    if registered:
+        done = _git(outer, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "sm")
+        assert done.returncode == 0, done.stderr
+        sub = outer / "sm"
+        assert _git(sub, "config", "filter.inner.clean", f"sh -c 'echo ran >> {marker}; cat'").returncode == 0
+    else:
+        sub = outer / "sm"
+        inner.rename(sub)
+    assert _git(outer, "add", ".").returncode == 0
+    assert _git(outer, "commit", "-qm", "outer").returncode == 0
+    return outer, sub, marker
+
+
+@pytest.mark.parametrize("registered", [True, False], ids=["submodule", "embedded"])
+def test_a_submodules_own_filter_runs_nothing(tmp_path: Path, registered: bool) -> None:
+    """`describe --dirty` starts `git status` in each checked-out submodule, which reads that repository's config."""
+    from corral.services.project_version import git_describe
+
+    outer, sub, marker = _with_submodule(tmp_path, registered=registered)
+    _stale(sub)
+    _git(outer, "describe", "--always", "--dirty")
+    assert marker.exists(), "the submodule's filter did not run under plain git: the test proves nothing"
+    marker.unlink()
+    _stale(sub)
+    assert git_describe(outer)
+    assert not marker.exists(), "the submodule's filter ran"

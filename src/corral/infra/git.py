@@ -42,7 +42,10 @@ SAFE_OVERRIDES: tuple[str, ...] = (
 _CONTENT_BLIND = frozenset({"ls-files", "check-ignore", "rev-parse", "config", "symbolic-ref", "show-ref"})
 _VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace"})  # global options taking a value
 _DRIVER_KEYS = ("clean", "smudge", "process")
-_LIST_MAX_BYTES = 1 << 20  # a config listing is a few KB; more is not a config corral reads on
+_LIST_MAX_BYTES = 64 << 20  # a config listing is a few KB, an index listing ~100 bytes a file
+_MAX_SUBMODULE_DEPTH = 4
+_MAX_SUBMODULES = 64
+_GITLINK_MODE = (0o160000).to_bytes(4, "big")
 
 
 def git_command(args: Sequence[str], *, cwd: str | os.PathLike[str] | None = None) -> list[str] | None:
@@ -63,29 +66,95 @@ def git_command(args: Sequence[str], *, cwd: str | os.PathLike[str] | None = Non
 def safe_options(git: str, folder: str, environ: Mapping[str, str], *, reads_files: bool = True) -> list[str] | None:
     """The `-c` options that keep git in `folder` from starting a program its repository's settings name.
 
-    `reads_files`: the command may read tracked files (their clean filter runs); then git lists the settings
-    it would read there first. None when that listing fails or names a driver `-c` cannot override. Stdlib `os`
-    only (the quick lock path calls it).
+    `reads_files`: the command may read tracked files (their clean filter runs, and a checked-out submodule's
+    `git status`, which reads the submodule's own settings: git passes `-c` settings on to it); then git lists
+    the settings it would read there, and in each such submodule, first. None when a listing fails, names a driver
+    `-c` cannot override, or the submodules nest deeper or more than corral looks. Stdlib `os` only (the quick lock
+    path calls it).
     """
     fixed = [part for setting in SAFE_OVERRIDES for part in ("-c", setting)]
     if not reads_files:
         return fixed
-    names = _config_names(git, folder, fixed, environ)
-    if names is None:
-        return None
     drivers: dict[str, None] = {}
-    for name in names:
-        section, _, rest = name.partition(".")
-        sub, _, key = rest.rpartition(".")
-        if section.lower() == "filter" and sub and key.lower() in _DRIVER_KEYS:
-            if "=" in sub or not sub.isprintable():
-                return None  # `-c` splits at the first "=": such a driver cannot be emptied
-            drivers[sub] = None
+    todo, seen = [(folder, 0)], 0
+    while todo:
+        where, depth = todo.pop()
+        seen += 1
+        names = _git_output(git, [*fixed, "-C", where, "config", "--list", "--name-only", "-z"], environ)
+        nested = _checked_out_submodules(git, where, fixed, environ)
+        if names is None or nested is None or depth > _MAX_SUBMODULE_DEPTH or seen > _MAX_SUBMODULES:
+            return None
+        for name in names:
+            section, _, rest = name.partition(".")
+            sub, _, key = rest.rpartition(".")
+            if section.lower() == "filter" and sub and key.lower() in _DRIVER_KEYS:
+                if "=" in sub or not sub.isprintable():
+                    return None  # `-c` splits at the first "=": such a driver cannot be emptied
+                drivers[sub] = None
+        todo += [(path, depth + 1) for path in nested]
     for sub in drivers:
-        for key in _DRIVER_KEYS:
-            fixed += ["-c", f"filter.{sub}.{key}="]
+        fixed += [part for key in _DRIVER_KEYS for part in ("-c", f"filter.{sub}.{key}=")]
         fixed += ["-c", f"filter.{sub}.required=false"]
     return fixed
+
+
+def _checked_out_submodules(git: str, folder: str, fixed: list[str], environ: Mapping[str, str]) -> list[str] | None:
+    """The checked-out submodules (gitlinks with a `.git`) of the work tree around `folder`; None when unknown.
+
+    Its index file is read first: a gitlink entry holds its mode's four bytes (0o160000), so an index without
+    them has none and no `git ls-files` is started.
+    """
+    from corral.infra.git_index import git_index_path
+
+    index = git_index_path(folder)
+    top = _work_tree_top(folder)
+    if index is None or top is None:
+        return []
+    try:
+        has_gitlink = _holds_gitlink(index)
+        split = any(name.startswith("sharedindex.") for name in os.listdir(os.path.dirname(index)))
+    except OSError:
+        return []  # no index: nothing is tracked, no submodule status runs
+    if not has_gitlink and not split:  # a split index keeps its entries in a shared file
+        return []
+    listed = _git_output(git, [*fixed, "-C", folder, "ls-files", "--stage", "--full-name", "-z"], environ)
+    if listed is None:
+        return None
+    found = []
+    for line in listed:
+        head, _, path = line.partition("\t")
+        if head.startswith("160000 ") and os.path.lexists(os.path.join(top, path, ".git")):
+            found.append(os.path.join(top, path))
+    return found
+
+
+def _holds_gitlink(index: str) -> bool:
+    """The index file holds a gitlink's mode (or is no regular file: not judged here). Raises OSError."""
+    import stat
+
+    fd = os.open(index, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a planted fifo is no wait
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return True
+        tail = b""
+        while chunk := os.read(fd, 1 << 20):
+            if _GITLINK_MODE in tail + chunk:
+                return True
+            tail = chunk[-3:]
+        return False
+    finally:
+        os.close(fd)
+
+
+def _work_tree_top(folder: str) -> str | None:
+    """The folder holding the nearest `.git` (a folder or a file) at or above `folder`, or None."""
+    current = os.path.abspath(folder)
+    while not os.path.lexists(os.path.join(current, ".git")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return current
 
 
 def _reads_files(args: Sequence[str]) -> bool:
@@ -113,9 +182,9 @@ def _folder_of(args: Sequence[str]) -> str:
     return folder
 
 
-def _config_names(git: str, folder: str, fixed: list[str], environ: Mapping[str, str]) -> list[str] | None:
-    """Every setting name git reads in `folder` (`git config --list --name-only -z`), None when git fails."""
-    argv = [git, "--no-pager", *fixed, "-C", folder, "config", "--list", "--name-only", "-z"]
+def _git_output(git: str, args: list[str], environ: Mapping[str, str]) -> list[str] | None:
+    """`git ARGS`'s NUL-separated output (`-z`), None when git fails or says too much."""
+    argv = [git, "--no-pager", *args]
     if not hasattr(os, "posix_spawn"):  # Windows
         import subprocess
 
