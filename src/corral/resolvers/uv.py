@@ -7,10 +7,11 @@ project (pytest on pluggy). The pins to keep become a minimal uv.lock there, whi
 keeps those versions unless a requirement forbids them; `--upgrade-package` drops one). `uv lock` then resolves
 every group and extra together (one consistent set), and `uv export --format pylock.toml` is run once for the plain
 project, once per group and once per extra (side by side: they only read the finished uv.lock; uv 0.13's pylock
-export marks no entry with the group or extra that brought it, so one export with every group cannot replace them):
-the service merges the exports into one multi-use pylock (core.pylock_write). Meanwhile the dependency graph is read
-from uv.lock (`uv_lock_graph`), and each package's files are parsed from the first export that has it only
-(`export_packages`).
+export marks no entry with the group or extra that brought it, so one export with every group cannot replace them;
+`--offline`, without the variables that only name certificates: `export_environ`): the service merges the exports
+into one multi-use pylock (core.pylock_write). Meanwhile the dependency graph is read from uv.lock
+(`uv_lock_graph`), and each package's files are parsed from the first export that has it only (`export_packages`,
+through core.uv_export_read, else tomllib).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "UvRequest",
     "UvResolver",
     "UvResult",
+    "export_environ",
     "export_packages",
     "project_entry",
     "resolve_failure",
@@ -271,6 +273,17 @@ def _uv_lock_deps(uv_lock: Mapping[str, Any]) -> dict[str, list[str]]:
     return graph
 
 
+# What only tells uv whom to trust on the network: an export reads the finished uv.lock (`--frozen`) and never
+# connects (`--offline`), yet uv loads every certificate these name when it starts (SSL_CERT_DIR: one file per
+# authority, ~20 ms of each export's ~60 ms here), once per selection.
+_TLS_ONLY = ("SSL_CERT_FILE", "SSL_CERT_DIR", "UV_NATIVE_TLS", "UV_SYSTEM_CERTS")
+
+
+def export_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a `uv export --frozen --offline`: the resolver's, less what only serves the network."""
+    return {k: v for k, v in environ.items() if k not in _TLS_ONLY}
+
+
 # At most this many `uv export` processes at once: each is short (tens of ms) and mostly start-up and file I/O.
 EXPORT_WORKERS = 4
 
@@ -291,9 +304,11 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
     selections += [(("group", g), ["--only-group", g]) for g in request.group_names]
     selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in request.extra_names]
 
+    environ = export_environ(request.environ if request.environ is not None else os.environ)
+
     def export(flags: list[str]) -> proc.Completed:
-        cmd = [uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen", "--no-emit-project"]
-        return proc.run([*cmd, "--no-header", *flags], env=request.environ, what="uv export")
+        cmd = [uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen", "--offline"]
+        return proc.run([*cmd, "--no-emit-project", "--no-header", *flags], env=environ, what="uv export")
 
     workers = max(1, min(EXPORT_WORKERS, len(selections)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
@@ -311,7 +326,6 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
     return UvResult(exports=exports, graph=graph)
 
 
-_ENTRY = "\n[[packages]]\n"
 _HEAD_KEYS = ("name = ", "version = ", "marker = ")
 _FULL_KEYS = ("vcs", "directory", "archive", "[")  # a source (its value is the identity) or a sub-table: parse all
 
@@ -323,24 +337,32 @@ def export_packages(text: str, seen: set[tuple[str, str, str]]) -> list[dict[str
     of later ones, so a package already in `seen` (its identity, updated here) is read from its name, version and
     marker lines alone: the files and hashes of a many-group project are parsed once, not once per group. An entry
     naming a source (vcs, directory, archive) or written in another shape than uv's one line per key is parsed whole.
+    Each part is read by core.uv_export_read (uv's own layout, several times faster), else by tomllib.
     """
     from corral.core.pylock_write import package_identity
+    from corral.core.uv_export_read import PACKAGE_HEADER, read_export, read_package
     from corral.infra.toml_file import parse_toml
 
-    head, *entries = text.split(_ENTRY)
-    if not seen or not all(entry.startswith("name = ") for entry in entries) or _ENTRY.strip() in head:
-        packages: list[dict[str, Any]] = parse_toml(text, origin="uv export").get("packages", [])
+    head, *entries = text.split(PACKAGE_HEADER)
+    if not seen or not all(entry.startswith("name = ") for entry in entries) or PACKAGE_HEADER.strip() in head:
+        whole = read_export(text)
+        packages: list[dict[str, Any]] = (whole or parse_toml(text, origin="uv export")).get("packages", [])
         seen.update(package_identity(p) for p in packages)
         return packages
     packages = []
     for entry in entries:
         lines = entry.splitlines()
         if not any(line.startswith(_FULL_KEYS) for line in lines):
-            light = parse_toml("\n".join(ln for ln in lines if ln.startswith(_HEAD_KEYS)), origin="uv export")
+            heads = "\n".join(ln for ln in lines if ln.startswith(_HEAD_KEYS))
+            light = read_package(heads)
+            if light is None:
+                light = parse_toml(heads, origin="uv export")
             if package_identity(light) in seen:
                 packages.append(light)
                 continue
-        package = parse_toml("[[packages]]\n" + entry, origin="uv export")["packages"][0]
+        package = read_package(entry)
+        if package is None:
+            package = parse_toml("[[packages]]\n" + entry, origin="uv export")["packages"][0]
         seen.add(package_identity(package))
         packages.append(package)
     return packages
