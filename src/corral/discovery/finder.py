@@ -30,9 +30,13 @@ def in_venv(exe: str | os.PathLike[str]) -> bool:
 class InterpreterFinder:
     """Discovery over all sources with duplicates (symlinks, copies of one install) folded."""
 
-    def __init__(self, prober: CachedProber, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, prober: CachedProber, environ: Mapping[str, str] | None = None, *, untrusted: Sequence[str] = ()
+    ) -> None:
+        """`untrusted`: real paths of folders (projects) whose programs are never candidates, even on PATH."""
         self._prober = prober
         self._environ = os.environ if environ is None else environ
+        self._untrusted = tuple(root.rstrip(os.sep) + os.sep for root in untrusted)
         self._all: list[InterpreterInfo] | None = None
 
     def all(self) -> list[InterpreterInfo]:
@@ -47,7 +51,9 @@ class InterpreterFinder:
         candidates = [cand for cand in iter_candidates(self._environ) if not in_venv(cand.path)]
         by_real: dict[str, list[Candidate]] = {}
         for cand in candidates:
-            by_real.setdefault(os.path.realpath(cand.path), []).append(cand)
+            real = os.path.realpath(cand.path)
+            if not real.startswith(self._untrusted):  # a program a repository ships is never started
+                by_real.setdefault(real, []).append(cand)
         firsts = {real: group[0].path for real, group in by_real.items()}
         answers = self._prober.probe_many(firsts.values())
         self._prober.save()

@@ -39,7 +39,7 @@ def candidate_folders(environ: Mapping[str, str] | None = None) -> list[Path]:
     An interpreter added, removed or replaced there changes its folder's mtime: what a cache of a choice compares.
     """
     env = os.environ if environ is None else environ
-    folders = [Path(f) for f in env.get("PATH", "").split(os.pathsep) if f]
+    folders = [Path(f) for f in env.get("PATH", "").split(os.pathsep) if os.path.isabs(f)]  # as sources reads it
     for root in (pyenv_root(env) / "versions", uv_python_dir(env)):
         folders.append(root)
         try:

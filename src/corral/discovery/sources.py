@@ -53,8 +53,8 @@ def _executables_in(folder: Path, *, windows: bool) -> Iterator[Path]:
 def _from_path(environ: Mapping[str, str], *, windows: bool) -> Iterator[Candidate]:
     shims = pyenv_root(environ) / "shims"
     for folder in environ.get("PATH", "").split(os.pathsep):
-        if not folder:
-            continue
+        if not os.path.isabs(folder):
+            continue  # "" or "." or "bin": the folder corral runs in, where a repository can ship a `python3`
         # pyenv shims dispatch on the current folder, so probing them would give an answer that
         # depends on where corral runs; pyenv's versions are listed directly instead.
         if Path(folder) == shims or "/pyenv-virtualenv/shims" in folder:
