@@ -21,12 +21,12 @@ sync-noseed in the same run, each round rebuilds the env first, so sync-noop and
 path a command takes right after a sync; `--paths sync-noop,run` measures the settled state.
 
 It prints the median of each and the median of the paired ratios (corral / uv) per path and project. With
-`--baseline PYTHON` (another corral's interpreter: the code before a change), sync-noseed and sync-fresh are
-also timed with that corral in the same rounds, and a second table gives before/uv and after/before. The baseline
-syncs a copy of its own: corral keeps a rebuild record and a served-set marker per project folder, and each
-install runs its own uv binary, so two corrals syncing one folder would replay each other's records (a head start
-that mismatches, and uv run twice) and time that instead.
-Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
+`--baseline PYTHON` (another corral's interpreter: the code before a change), sync-noseed, sync-fresh and lock-fresh
+are also timed with that corral in the same rounds, and a second table gives before/uv and after/before. The
+baseline syncs (and locks) a copy of its own: corral keeps a rebuild record and a served-set marker per project
+folder, and each install runs its own uv binary, so two corrals syncing one folder would replay each other's records
+(a head start that mismatches, and uv run twice) and time that instead. Only the stdlib is used; tool runs are
+isolated from the machine's pip/uv configuration.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from bench_sync import environ, python_path, tool
 
 PROJECTS = Path(__file__).parent / "projects"
 FRESH_SYNCS = ("sync-noseed", "sync-fresh")
+BASELINE_PATHS = (*FRESH_SYNCS, "lock-fresh")  # the paths `--baseline` times with the other corral too
 PATHS = ("lock-fresh", "lock-noop", "sync-noseed", "sync-fresh", "sync-noop", "run")  # sync-noop follows sync-fresh
 
 
@@ -130,13 +131,13 @@ def runners(
     """(what to delete first, [(who, folder, command, environment)]): corral, the baseline corral if any, uv."""
     corral_cmd, env, uv_cmd, what = steps(path, envs[0], python)
     order = [("corral", dirs[0], corral_cmd, env), ("uv", dirs[1], uv_cmd, envs[1])]
-    if before and dirs[2] and path in FRESH_SYNCS:  # its own copy (see the docstring); each run starts from no .venv
+    if before and dirs[2] and path in BASELINE_PATHS:  # its own copy (see the docstring); each run starts afresh
         order.insert(1, ("before", dirs[2], [before, *corral_cmd[1:]], env))
     return what, order
 
 
 def print_baseline(times: dict[tuple[str, str, str], list[float]], names: list[str], paths: list[str]) -> None:
-    """The fresh-sync paths: before/uv (median ms and ratio) and after/before (paired ratio); none: nothing."""
+    """The baseline's paths: before/uv (median ms and ratio) and after/before (paired ratio); none: nothing."""
     if not paths:
         return
     print(f"\n{'project':<11}" + "".join(f"{p + ' before/uv':>26}{'after/before':>14}" for p in paths))
@@ -159,7 +160,7 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated project names (default: all)")
     parser.add_argument("--paths", help=f"comma-separated paths among {', '.join(PATHS)} (default: all)")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
-    parser.add_argument("--baseline", help="another corral's python, timed as 'before' on the fresh-sync paths")
+    parser.add_argument("--baseline", help="another corral's python, timed as 'before' on the fresh sync/lock paths")
     opts = parser.parse_args()
     python = python_path(opts.python)
     names = opts.only.split(",") if opts.only else sorted(p.name for p in PROJECTS.iterdir() if p.is_dir())
@@ -202,7 +203,7 @@ def main() -> None:
             cells.append(f"{statistics.median(mine) * 1000:.0f}/{statistics.median(theirs) * 1000:.0f} {ratio:.2f}x")
         print(f"{name:<11}" + "".join(f"{c:>24}" for c in cells))
     print("\n(each cell: corral/uv median, then corral/uv ratio)")
-    print_baseline(times, names, [p for p in paths if p in FRESH_SYNCS and times[names[0], p, "before"]])
+    print_baseline(times, names, [p for p in paths if p in BASELINE_PATHS and times[names[0], p, "before"]])
     if not opts.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -38,21 +38,33 @@ _INT = re.compile(r"0|[1-9][0-9]*")
 _DATETIME_RE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z",
 )
-_INLINE_RE = re.compile(_INLINE)
-_PAIRS = re.compile(rf"({_KEY}) = ({_SCALAR}|{_INNER})")
-_INNER_PAIRS = re.compile(rf"({_KEY}) = ({_STRING})")
-_ARRAY = re.compile(rf"\[(?:(?:{_STRING}|{_INLINE})(?:, (?:{_STRING}|{_INLINE}))*)?\]")
-_ITEMS = re.compile(rf"{_STRING}|{_INLINE}")
-_ITEM_LINE = re.compile(rf"    ({_STRING}|{_INLINE}),")  # one item of an array written one item a line
-# uv's file table, by far the most common value (alone, or as a line of `wheels = [`): read with one match
+# uv's file table, by far the most common value (alone, alone in `wheels = [...]`, or as a line of `wheels = [`):
+# read with one match; the other shapes' patterns are compiled at their first use (~25 ms of compiling otherwise)
 _FILE_TABLE = (
     rf'\{{ url = "([^"\\\x00-\x1f\x7f]*)", upload-time = ({_DATETIME}), size = (0|[1-9][0-9]*), '
     r'hashes = \{ sha256 = "([0-9a-f]{64})" \} \}'
 )
 _FILE = re.compile(_FILE_TABLE)
 _FILE_LINE = re.compile(rf"    {_FILE_TABLE},")
+_ONE_FILE = re.compile(rf"\[{_FILE_TABLE}\]")
+_RARE = {
+    "inline": _INLINE,
+    "pairs": rf"({_KEY}) = ({_SCALAR}|{_INNER})",
+    "inner_pairs": rf"({_KEY}) = ({_STRING})",
+    "array": rf"\[(?:(?:{_STRING}|{_INLINE})(?:, (?:{_STRING}|{_INLINE}))*)?\]",
+    "items": rf"{_STRING}|{_INLINE}",
+    "item_line": rf"    ({_STRING}|{_INLINE}),",  # one item of an array written one item a line
+}
+_COMPILED: dict[str, re.Pattern[str]] = {}
 _TIMES: dict[str, datetime] = {}  # date-times read (many files of a release share a second; exports repeat files)
 _TIMES_KEEP = 1 << 16
+
+
+def _rare(name: str) -> re.Pattern[str]:
+    found = _COMPILED.get(name)
+    if found is None:
+        found = _COMPILED[name] = re.compile(_RARE[name])
+    return found
 
 
 class _NotUvLayout(Exception):
@@ -116,7 +128,7 @@ def _item_line(line: str, times: dict[str, datetime]) -> Any:  # noqa: ANN401 - 
     file = _FILE_LINE.fullmatch(line)
     if file is not None:
         return _file(file, times)
-    found = _ITEM_LINE.fullmatch(line)
+    found = _rare("item_line").fullmatch(line)
     if found is None:
         raise _NotUvLayout
     return _item(found[1], times)
@@ -130,8 +142,11 @@ def _value(raw: str, times: dict[str, datetime]) -> Any:  # noqa: ANN401, PLR091
     elif first == "{":
         return _inline(raw, times)
     elif first == "[":
-        if _ARRAY.fullmatch(raw):
-            return [_item(item, times) for item in _ITEMS.findall(raw)]
+        file = _ONE_FILE.fullmatch(raw)
+        if file is not None:
+            return [_file(file, times)]
+        if _rare("array").fullmatch(raw):
+            return [_item(item, times) for item in _rare("items").findall(raw)]
     elif raw == "true":
         return True
     elif raw == "false":
@@ -151,10 +166,10 @@ def _inline(raw: str, times: dict[str, datetime]) -> dict[str, Any]:
     found = _FILE.fullmatch(raw)
     if found is not None:
         return _file(found, times)
-    if not _INLINE_RE.fullmatch(raw):
+    if not _rare("inline").fullmatch(raw):
         raise _NotUvLayout
     table: dict[str, Any] = {}
-    for key, value in _PAIRS.findall(raw):
+    for key, value in _rare("pairs").findall(raw):
         if key in table:
             raise _NotUvLayout
         table[key] = _inner(value) if value[0] == "{" else _scalar(value, times)
@@ -168,7 +183,7 @@ def _file(found: re.Match[str], times: dict[str, datetime]) -> dict[str, Any]:
 
 def _inner(raw: str) -> dict[str, str]:
     table: dict[str, str] = {}
-    for key, value in _INNER_PAIRS.findall(raw):
+    for key, value in _rare("inner_pairs").findall(raw):
         if key in table:
             raise _NotUvLayout
         table[key] = value[1:-1]

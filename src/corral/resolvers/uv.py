@@ -289,7 +289,7 @@ EXPORT_WORKERS = 4
 
 
 def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], dict[str, list[str]]]) -> UvResult:
-    """`uv export` of the resolved temporary project: once plain, once per group, once per extra.
+    """`uv export` of the resolved temporary project: once plain (when it has dependencies), per group, per extra.
 
     The exports only read the finished uv.lock, so they run side by side (threads waiting on processes), while
     this thread runs `meanwhile` (the graph from uv.lock) and then parses each export in selection order. The
@@ -310,20 +310,32 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
         cmd = [uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen", "--offline"]
         return proc.run([*cmd, "--no-emit-project", "--no-header", *flags], env=environ, what="uv export")
 
-    workers = max(1, min(EXPORT_WORKERS, len(selections)))
+    plain = not _declares_dependencies(request.data)  # the plain project's export: nothing, no process asked
+    run = selections[1:] if plain else selections
+    workers = max(1, min(EXPORT_WORKERS, len(run)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
-        futures = [pool.submit(export, flags) for _, flags in selections]
+        futures = [pool.submit(export, flags) for _, flags in run]
         try:
             graph = meanwhile()
-            exports: Exports = []
+            exports: Exports = [(("default", ""), [])] if plain else []
             seen: set[tuple[str, str, str]] = set()
-            for (selector, _), future in zip(selections, futures, strict=True):
+            for (selector, _), future in zip(run, futures, strict=True):
                 exports.append((selector, export_packages(future.result().stdout, seen)))
         except BaseException:
             for future in futures:
                 future.cancel()  # not started yet: never started; running ones finish before the pool closes
             raise
     return UvResult(exports=exports, graph=graph)
+
+
+def _declares_dependencies(data: Mapping[str, Any]) -> bool:
+    """The project has requirements of its own: else its plain export (no group, no extra) is empty.
+
+    The temporary project is never built (`package = false`) and is not emitted; of the uv settings it carries,
+    overrides and constraints only narrow what is required, and no legacy `dev-dependencies` is copied.
+    """
+    project = data.get("project")
+    return not isinstance(project, dict) or project.get("dependencies", []) != []
 
 
 _HEAD_KEYS = ("name = ", "version = ", "marker = ")

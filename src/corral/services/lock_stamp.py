@@ -235,7 +235,8 @@ def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mappin
 
     root = pyproject.parent
     stamp = read_lock_stamp(paths, root)
-    if stamp is None or pending(paths, root):
+    # another lock than the stamp's, or none (a fresh lock): told before any git describe or fingerprint
+    if stamp is None or digest(root / LOCK_FILE) != stamp["inputs"].get("lock") or pending(paths, root):
         return None
     python, from_env = stamp.get("python"), stamp.get("from_env") is True
     if not from_env and os.name == "nt":
