@@ -14,7 +14,9 @@ project) is `cli.quick`'s idea applied to the lock stamp: written by `unchanged_
 
 - `cli.quick.observe`'s lines (pyproject.toml, pylock.toml, every `.python-version` up the tree, the git index,
   corral's user config and trust record, the env, its pyvenv.cfg, bin/, sync stamp and site-packages, the real
-  paths, corral's CORRAL_* variables and folders, the running Python and ids);
+  paths, corral's CORRAL_* variables and folders, the running Python and ids), and the env's own entries in the
+  trust record (`cli.quick.trust_entry`: when another env's entry changed trust.json, they are compared instead,
+  and the record written again with trust.json's new stat: `cli.quick.compare`);
 - the variables the stamp reads or that choose its paths (CORRAL_*, UV_*, PIP_*, PYENV_*, XDG_*, PATH, HOME...);
 - the stat of the lock stamp, the project's journal paths, uv's config files, the env's pyvenv.cfg (followed), the
   interpreter the lock was resolved with, every folder discovery lists interpreters from, the local packages'
@@ -159,9 +161,13 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
         return None  # a killed writer's temporary: the full path recovers it
     if os.path.islink(os.path.join(project, "pylock.toml")):
         return None  # a linked lock is judged the full way (refused when the link leads out of the project)
-    observed = _observe((project, lines[1][4:], dirs, [(kind, path) for kind, path in facts]), environ)
-    if observed is None or observed[0] != lines[_HEAD + len(facts) :]:
+    record = (project, lines[1][4:], dirs, [(kind, path) for kind, path in facts])
+    observed = _observe(record, environ)
+    verdict = None if observed is None else quick.compare(lines[_HEAD + len(facts) :], observed[0], dirs[0])
+    if verdict is None or observed is None:
         return None
+    if verdict:  # only trust.json's stat moved (another env's entry): record the new one, a stat check next time
+        _remember(record, observed, environ, int(packages))
     return os.path.join(project, "pylock.toml"), int(packages)
 
 
@@ -284,8 +290,11 @@ def _remember(record: Record, before: tuple[list[str], int], environ: Mapping[st
     after = _observe(record, environ)
     if after is None or after[0] != before[0] or after[1] > quick._now_ns():  # noqa: SLF001
         return
+    entry = quick.trust_entry(after[0], dirs[0])  # trust.json as settled and observed: what the stamp read
+    if entry is None:
+        return
     head = [_HEADER, f"project {project}", f"env {env}", f"packages {packages}"]
-    text = "\n".join([*head, *(f"fact {kind} {path}" for kind, path in facts), *after[0], "end"])
+    text = "\n".join([*head, *(f"fact {kind} {path}" for kind, path in facts), *after[0], entry, "end"])
     if any(c in text for c in "\r\x00") or not env.isprintable():
         return
     quick.write_record(_record_path(dirs[1], project), text)

@@ -21,6 +21,9 @@ verdict:
   `.python-version` at or above the project (and the absence of the others), the user config file, corral's
   trust.json, the env folder, its pyvenv.cfg, `bin/` and `Scripts/`, the env's sync stamp and each site-packages
   folder (and which `lib/*` entries exist);
+- this env's own entries in trust.json (`trust_entry`: made here, allowed), the only part of that file the trust
+  verdict reads. trust.json changes whenever corral makes an env anywhere: when only its stat differs, the entries
+  are read again (json), compared, and the record is written again with the new stat (`compare`);
 - the real paths of the project and of the env (trust is keyed by the real path), the user and group ids;
 - the variables that pick an index or change corral (`CORRAL_*`, the pip/uv index names: the stamp's
   `environ_key`) and those that place corral's folders (HOME, XDG_*, LOCALAPPDATA...); a value with an `@` (an
@@ -54,7 +57,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECORDS_FOLDER",
+    "TRUST_ENTRY",
+    "TRUST_FILE",
     "answer",
+    "compare",
     "corral_dirs",
     "ensure_std_streams",
     "find_project",
@@ -68,17 +74,22 @@ __all__ = [
     "run",
     "secretless",
     "settle_margin",
+    "trust_entry",
     "which",
     "write_record",
 ]
 
 RECORDS_FOLDER = "quick-records"
-_HEADER = f"corral-quick-record 1 {__version__}"
+_HEADER = f"corral-quick-record 1 {__version__}"  # an older record (no trust-entry): no match
 _END = "end"
 _LIMIT = 1 << 18  # a record is a few kB; a bigger file is not one corral wrote
 _SETTLED_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT: 2 s)
 _FINE_SETTLED_NS = 50_000_000  # nanosecond stamps (ext4, xfs, btrfs, tmpfs, APFS): the clock ticks every 1-10 ms
 _APP = "corral"
+TRUST_FILE = "trust.json"  # services.trust.TRUST_FILE (a test keeps the two equal)
+_TRUST_KEYS = ("created", "envs")  # services.trust's kinds of entry: made here by corral, allowed by the user
+_TRUST_LINE = "trust "
+TRUST_ENTRY = "trust-entry "
 
 # Variables that change which index a lock is resolved from or how corral behaves (the sync stamp's `environ_key`;
 # services.sync.stamp cannot import the CLI layer, so a unit test keeps the two lists equal).
@@ -218,10 +229,14 @@ class _Observation:
             self.lines.append(f"{label} !{err.errno} {path}")
             return
         self.newest = max(self.newest, st.st_ctime_ns + settle_margin(st.st_ctime_ns))
-        self.lines.append(
-            f"{label} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} "
-            f"{st.st_mtime_ns} {st.st_ctime_ns} {path}"
-        )
+        self.lines.append(_stat_line(label, st, path))
+
+
+def _stat_line(label: str, st: os.stat_result, path: str) -> str:
+    return (
+        f"{label} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} "
+        f"{st.st_mtime_ns} {st.st_ctime_ns} {path}"
+    )
 
 
 def observe(
@@ -261,7 +276,7 @@ def observe(
     if index is not None:
         seen.stat("git-index", index)
     seen.stat("user-config", os.path.join(config, "config.toml"))
-    seen.stat("trust", os.path.join(data, "trust.json"))
+    seen.stat("trust", os.path.join(data, TRUST_FILE))
     if not env_lines:
         return lines, seen.newest
     seen.stat("env", real_env)
@@ -348,9 +363,80 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, bool] | None:  # 
     if any(maybe_partial_write(n) for n in os.listdir(project)):
         return None  # a killed writer's temporary: the full path recovers it
     lines, _ = observe(project, env, dirs, environ)
-    if lines != record[3:]:
+    verdict = compare(record[3:], lines, dirs[0])
+    if verdict is None:
         return None
-    return env, record[2] == "selection default"
+    default = record[2] == "selection default"
+    if verdict:  # only trust.json's stat moved (another env's entry): record the new one, a stat check next time
+        remember(project, env, dirs, environ, before=lines, default_selection=default)
+    return env, default
+
+
+def compare(recorded: list[str], lines: list[str], data: str) -> bool | None:
+    """Whether observation `lines` matches a record's `recorded` lines (the last one its `trust-entry`).
+
+    None: it does not. False: it does. True: it does, though trust.json's stat differs: this env's entries, read
+    again, are the recorded ones (another env's entry changed), so the record may be written again.
+    """
+    if recorded == lines:
+        return False  # a record without the entry (written before it was kept): trust.json's stat decides
+    if len(recorded) != len(lines) + 1 or not recorded[-1].startswith(TRUST_ENTRY):
+        return None
+    if recorded[:-1] == lines:
+        return False
+    differ = [i for i, line in enumerate(lines) if line != recorded[i]]
+    if len(differ) != 1 or not lines[differ[0]].startswith(_TRUST_LINE):
+        return None
+    return True if trust_entry(lines, data) == recorded[-1] else None
+
+
+def trust_entry(lines: list[str], data: str) -> str | None:
+    """The `trust-entry` line of observation `lines`: the env's entries in corral's trust record; None: unknown.
+
+    `services.trust.check_trust`'s verdict reads the entries under the env's real path (made here by corral,
+    allowed by the user) and the env's identity and owners, which other lines observe. The store is read as
+    `trust._load` reads it (not the user's own file, unreadable or damaged: no entries), and only from the very
+    file `lines`' trust line saw: its stat is taken again on the open file, and any difference is None.
+    """
+    real_env = next((line[len("real-env ") :] for line in lines if line.startswith("real-env ")), None)
+    seen = next((line for line in lines if line.startswith(_TRUST_LINE)), None)
+    if real_env is None or seen is None:
+        return None
+    raw = _read_store(os.path.join(data, TRUST_FILE), seen)
+    if raw is None:
+        return None
+    store = None
+    if raw:
+        import json  # ~2 ms (pip's console script has loaded re already); only when trust.json changed
+
+        try:
+            store = json.loads(raw)
+        except (ValueError, RecursionError):
+            store = None  # damaged: trust._load reads no entries
+    kinds = [store.get(key) if isinstance(store, dict) else None for key in _TRUST_KEYS]
+    return TRUST_ENTRY + repr(tuple(kind.get(real_env) if isinstance(kind, dict) else None for kind in kinds))
+
+
+def _read_store(path: str, seen: str) -> bytes | None:
+    """trust.json's bytes (b"": none to read, as trust._load finds), from the file `seen` observed; None: not it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # never a wait on a fifo
+    except OSError:
+        return b"" if seen.split(" ", 2)[1][:1] in ("-", "~", "!") else None  # gone since it was seen: None
+    try:
+        st = os.fstat(fd)
+        if _stat_line("trust", st, path) != seen or not stat.S_ISREG(st.st_mode):
+            return None
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            return b""  # not the user's own file: trust._load reads no entries
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def remember(
@@ -371,6 +457,10 @@ def remember(
     now = _now_ns()
     if lines != before or newest > now:
         return False
+    entry = trust_entry(lines, dirs[0])  # trust.json as settled and observed: what the check read
+    if entry is None:
+        return False
+    lines.append(entry)
     head = [_HEADER, f"project {project}", f"env {env}", f"selection {'default' if default_selection else 'other'}"]
     text = "\n".join([*head, *lines, _END])
     if not env.isprintable() or any(c in text for c in "\r\x00") or text.count("\n") != len(head) + len(lines):
