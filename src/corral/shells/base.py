@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,13 +12,25 @@ if TYPE_CHECKING:
 
     from corral.core.protocols import EnvChange, SubshellPlan
 
-__all__ = ["ShellBase", "read_template"]
+__all__ = ["ShellBase", "read_template", "running_corral"]
 
 
 def read_template(module: str, name: str) -> str:
     """The template file `name` stored next to the module `module`."""
     folder = Path(sys.modules[module].__file__ or ".").parent
     return (folder / name).read_text(encoding="utf-8")
+
+
+def running_corral() -> list[str]:
+    """The command that runs this corral again: the `corral` program that started it, else `python -m corral`.
+
+    What a `deactivate` defined by an activation calls: by its path, not `corral` as PATH (or the cd-hook's
+    wrapper function, which makes the hook look again at the next prompt) would find it.
+    """
+    program = sys.argv[0] if sys.argv else ""
+    if os.path.basename(program) in {"corral", "corral.exe"} and os.path.isfile(program):
+        return [os.path.abspath(program)]
+    return [sys.executable, "-m", "corral"]
 
 
 class ShellBase:
@@ -56,13 +69,22 @@ class ShellBase:
         """Statements that forget cached command locations."""
         return []
 
+    def deactivate_on(self, corral: Sequence[str]) -> list[str]:  # noqa: ARG002 - shells without one
+        """Statements that define `deactivate` (as a venv's activate script does), running `corral deactivate`."""
+        return []
+
+    def deactivate_off(self) -> list[str]:
+        """Statements that remove the `deactivate` that deactivate_on defined (and no other)."""
+        return []
+
     def render(self, change: EnvChange) -> str:
-        """Code applying `change`."""
+        """Code applying `change`; an activation also defines `deactivate`, a deactivation removes it."""
         lines = [self.set_var(k, v) for k, v in change.set_vars.items()]
         if change.path:
             lines.append(self.set_path(change.path, change.path_sep))
         lines += [self.unset_var(k) for k in change.unset_vars]
         lines += self.prompt_on(change.prompt) if change.prompt is not None else self.prompt_off()
+        lines += self.deactivate_on(running_corral()) if change.prompt is not None else self.deactivate_off()
         lines += self.rehash()
         return "".join(f"{line}{self.terminator}\n" for line in lines)
 

@@ -8,7 +8,7 @@ from corral.core.protocols import SubshellPlan
 from corral.shells.base import ShellBase, read_template
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["BashShell", "KshShell", "ShShell", "ZshShell", "posix_quote"]
 
@@ -54,6 +54,15 @@ class ShShell(ShellBase):
     def rehash(self) -> list[str]:
         """`hash -r` (ignored where unsupported)."""
         return ["hash -r 2>/dev/null || true"]
+
+    def deactivate_on(self, corral: Sequence[str]) -> list[str]:
+        """`deactivate() { eval "$(corral deactivate --shell NAME)"; }`, marked as corral's by `_corral_deactivate`."""
+        run = self.command([*corral, "deactivate", "--shell", self.name])
+        return [f'deactivate() {{ eval "$({run})"; }}', "_corral_deactivate=1"]
+
+    def deactivate_off(self) -> list[str]:
+        """Remove corral's `deactivate` (a venv script's own, or the user's, stays)."""
+        return ['if [ -n "${_corral_deactivate-}" ]; then unset -f deactivate; unset _corral_deactivate; fi']
 
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
         """Sh reads `$ENV` when interactive: point it at a file that sources the user's one first."""

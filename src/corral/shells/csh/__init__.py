@@ -66,6 +66,23 @@ class TcshShell(ShellBase):
         """`rehash`."""
         return ["rehash"]
 
+    def deactivate_on(self, corral: Sequence[str]) -> list[str]:
+        """An alias `deactivate` evaluating `corral deactivate --shell tcsh`.
+
+        The command sits in a list variable, as the hook keeps its own: no quoting nested in the alias.
+        """
+        return [
+            f"set _corral_deactivate = ( {self.command(corral)} )",
+            "alias deactivate 'eval \"`$_corral_deactivate:q deactivate --shell tcsh`\"'",
+        ]
+
+    def deactivate_off(self) -> list[str]:
+        """Remove corral's `deactivate` alias (a venv script's own, or the user's, stays)."""
+        return [
+            "if ( $?_corral_deactivate ) unalias deactivate",
+            "if ( $?_corral_deactivate ) unset _corral_deactivate",
+        ]
+
     def command(self, argv: Sequence[str]) -> str:
         """Argv for the hook's alias (stored in a list variable, so no nested quoting)."""
         return " ".join(self.quote(a) for a in argv)

@@ -61,6 +61,15 @@ class FishShell(ShellBase):
             "end",
         ]
 
+    def deactivate_on(self, corral: Sequence[str]) -> list[str]:
+        """A global `deactivate` function that sources `corral deactivate --shell fish`, marked as corral's."""
+        run = self.command([*corral, "deactivate", "--shell", "fish"])
+        return [f"function deactivate; {run} | source; end", "set -g _corral_deactivate 1"]
+
+    def deactivate_off(self) -> list[str]:
+        """Remove corral's `deactivate` (a venv script's own, or the user's, stays)."""
+        return ["if set -q _corral_deactivate", "    functions -e deactivate", "    set -e _corral_deactivate", "end"]
+
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
         """`fish -i -C 'source FILE'`: init commands run after config.fish."""
         return SubshellPlan(

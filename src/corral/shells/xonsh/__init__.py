@@ -43,6 +43,22 @@ class XonshShell(ShellBase):
         """`$PATH = [...]`."""
         return "$PATH = [" + ", ".join(self.quote(e) for e in entries) + "]"
 
+    def deactivate_on(self, corral: Sequence[str]) -> list[str]:
+        """An alias `deactivate`: a function (its name marks it as corral's) running `corral deactivate`."""
+        argv = "[" + ", ".join(self.quote(a) for a in corral) + "]"
+        return [
+            "def _corral_deactivate(args=None, stdin=None):",
+            f"    execx($(@({argv}) deactivate --shell xonsh))",
+            "aliases['deactivate'] = _corral_deactivate",
+        ]
+
+    def deactivate_off(self) -> list[str]:
+        """Remove corral's `deactivate` alias (a venv script's own, or the user's, stays)."""
+        return [
+            "if getattr(aliases.get('deactivate'), '__name__', '') == '_corral_deactivate':",
+            "    del aliases['deactivate']",
+        ]
+
     def subshell(self, *, executable: str, init: str, environ: Mapping[str, str]) -> SubshellPlan:
         """`xonsh -i --rc USER_RCS... INIT`: --rc replaces the default list, so the user's files come first."""
         home = environ.get("HOME", "~")
