@@ -65,9 +65,12 @@ def test_a_relative_path_entry_is_not_searched(tmp_path: Path, entry: str) -> No
 def test_an_absolute_entry_inside_an_untrusted_project_is_not_probed(tmp_path: Path) -> None:
     root, marker = _project_shipping_python(tmp_path)
     environ = _environ(f"{root / 'bin'}{os.pathsep}{pyenv_python('3.12').parent}", tmp_path)
-    guarded = InterpreterFinder(CachedProber(None), environ, untrusted=[os.path.realpath(root)]).all()
+    finder = InterpreterFinder(CachedProber(None), environ, untrusted=[os.path.realpath(root)])
+    guarded = finder.all()
     assert not marker.exists()
     assert guarded
+    assert not finder.knows(root / "bin" / "python3")  # a project file naming it is refused (services.python)
+    assert finder.knows(pyenv_python("3.12"))
     assert all(not os.path.realpath(i.path).startswith(os.path.realpath(root) + os.sep) for i in guarded)
     InterpreterFinder(CachedProber(None), environ).all()
     assert marker.exists(), "without the project named, the program is probed: the check above proves something"

@@ -95,6 +95,8 @@ class InterpreterFinder:
         if exe is None:
             return False
         real = os.path.realpath(exe)
+        if real.startswith(self._untrusted):
+            return False
         return any(os.path.realpath(c.path) == real for c in iter_candidates(self._environ))
 
     def from_path(self, path: Path) -> InterpreterInfo:
