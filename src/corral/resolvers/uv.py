@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXPORT_WORKERS",
     "UV_RESOLVER_SETTINGS",
+    "CacheUnanswered",
     "Pin",
     "UvRequest",
     "UvResolver",
@@ -68,6 +69,11 @@ class UvRequest:
     extra_names: Sequence[str] = ()
     requires_python: str | None = None
     environ: Mapping[str, str] | None = None
+    offline: bool = False  # from uv's cache only (`--offline`): a failure is CacheUnanswered, never the user's error
+
+
+class CacheUnanswered(LockError):
+    """An offline resolution (`UvRequest.offline`) failed: uv's cache lacks what it needs; resolve online instead."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -114,11 +120,15 @@ class UvResolver:
                 cmd += ["--python", request.python]
             for name in sorted(skip):
                 cmd += ["--upgrade-package", name]
+            if request.offline:
+                cmd.append("--offline")
             done = proc.run(cmd, env=request.environ, check=False, what="uv lock")
             if done.returncode != 0:
                 full = proc.no_space("uv lock", done.stderr, cmd=cmd)
                 if full is not None:  # a full disk is not a resolution failure
                     raise full
+                if request.offline:
+                    raise CacheUnanswered(resolve_failure(done.stderr)[1])
                 culprit, reason = resolve_failure(done.stderr, request.candidates)
                 head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
                 raise LockError(head + (unknown_project(done.stderr, culprit, urls) or reason))

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -222,11 +223,13 @@ def render_lock(
     progress: Progress | None = None,
     prefer: Mapping[str, str] | None = None,
     python: str | _Unset | None = _UNSET,
+    offline: bool = False,
 ) -> str:
     """The pylock.toml text for the parsed pyproject `data` (raises LockError naming the failing requirement).
 
     `prefer`: name -> version kept when the requirements allow it, over the previous lock's pin (adopt).
     `python`: the interpreter to resolve with, when the caller chose it already (else `lock_python`).
+    `offline`: uv resolves from its cache only (resolvers.uv.CacheUnanswered when it cannot); Python 3.6+ only.
     """
     from corral.core.pylock_write import LockDocument, document_data, merge_exports, render_pylock
     from corral.infra.environ import resolver_environ
@@ -270,8 +273,9 @@ def render_lock(
         extra_names=deps.extra_names,
         requires_python=deps.requires_python,
         environ=resolver_environ(ctx.environ),
+        offline=offline,
     )
-    if progress:
+    if progress and not offline:
         _note_ignored(ctx.environ, progress)
         count = len(deps.all_requirements())
         progress("resolving", f"{count} requirement{'' if count == 1 else 's'} with uv")
@@ -420,18 +424,19 @@ def lock(
         if not check:
             _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
         python, from_env = _python_choice(ctx)
-        text = render_lock(
-            ctx,
-            data,
-            project_root=project.root,
-            source=str(pyproject),
-            previous=target,
+        old_text = read_bytes(target).decode("utf-8", errors="replace") if target.is_file() else None
+        resolve = partial(render_lock, ctx, data, project_root=project.root, source=str(pyproject), previous=target)
+        kept = (
+            None
+            if check or upgrade or upgrade_packages
+            else _kept_offline(ctx, data, old_text, resolve, python, progress)
+        )
+        text = kept or resolve(
             upgrade=upgrade and not check,
             upgrade_packages=() if check else upgrade_packages,
             progress=progress,
             python=python,
         )
-        old_text = read_bytes(target).decode("utf-8", errors="replace") if target.is_file() else None
         if check:
             if text != old_text:
                 raise LockOutdated(
@@ -456,6 +461,37 @@ def lock(
         updated=updated,
         seconds=time.monotonic() - started,
     )
+
+
+def _kept_offline(
+    ctx: Context,
+    data: Mapping[str, Any],
+    old_text: str | None,
+    resolve: Callable[..., str],
+    python: str | None,
+    progress: Progress | None,
+) -> str | None:
+    """`old_text` when resolving the project again from uv's cache alone gives exactly it, else None (resolve online).
+
+    For a lock that declares the inputs it was made from (its inputs-hash) and no stamp vouches for: a fresh clone,
+    a new commit that moves a dynamic version, another corral. The same resolution as online (every pin kept, the
+    interpreter, the version, uv's settings), with `--offline`: uv answers from the index pages it cached, or fails.
+    Equal to the byte, the lock is what `corral lock` would keep; as `uv lock` with a satisfied uv.lock, the index is
+    not asked again for files a pinned release gained since (`--upgrade` does). Anything else, and any failure
+    (a cache without those pages), is None: the online resolution decides, as before.
+    """
+    if old_text is None or stored_inputs_hash(old_text) != lock_inputs_hash(ctx, data):
+        return None
+    from corral.resolvers.uv import CacheUnanswered
+    from corral.services.legacy import legacy_lock_interpreter
+
+    if legacy_lock_interpreter(ctx, python) is not None:
+        return None  # pip-tools resolves for one environment, online: once is enough
+    try:
+        text = resolve(python=python, offline=True, progress=progress)  # render_lock, as online it is asked
+    except CacheUnanswered:
+        return None
+    return text if text == old_text else None
 
 
 def _prime_selection(ctx: Context, lock_path: Path, text: str, *, python: str | None) -> None:
