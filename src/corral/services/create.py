@@ -185,15 +185,17 @@ def _checked_target(target: Path) -> bool:
 
 
 def _adopt(
-    target: Path, chosen: Creator, request: CreateRequest, *, head: bool
+    target: Path, chosen: Creator, request: CreateRequest, *, head: bool, seed_note: bool
 ) -> tuple[tuple[object, ...] | None, bool]:
     """The native layout (for a live head start, or for the record of the next), and whether the head start's is it.
 
+    `seed_note`: the sync installs the seed (`_note_seed` marks pyvenv.cfg), so the layout is that of a marked env.
     A head start whose layout is not what this creator writes is waited for and removed (`infra.headstart`).
     """
     from corral.infra import headstart
 
     planned = _native_plan(chosen, request) if head or headstart.armed() else None
+    planned = _planned_seed_note(planned) if seed_note else planned
     if head and not (planned is not None and headstart.claim_layout(target, planned)):
         headstart.discard()
         _check_target(target)
@@ -222,6 +224,20 @@ def _native_plan(chosen: Creator, request: CreateRequest) -> tuple[object, ...] 
         request.interpreter, dest, prompt=prompt, system_site_packages=request.system_site_packages, uv_version=version
     )
     return (dest, layout.dirs, layout.files, layout.links, layout.copies, layout.cfg)
+
+
+def _note_creating(journal: Path, root: Path, target: Path, *, head: bool) -> None:
+    """Write the `creating` journal naming `target`, unless this process's head start already wrote that very one.
+
+    The head start (`cli.headstart.write_creating_journal`) wrote and synced it under the locks this process now
+    holds, before it made the env; written again, it would cost two fsyncs on the way to the user's prompt.
+    """
+    wanted = {"env": str(target), "pid": os.getpid()}
+    if head:
+        written = read_journal(journal, root)
+        if written is not None and all(written.get(k) == v for k, v in {**wanted, "version": 2}.items()):
+            return
+    write_journal(journal, root, wanted)
 
 
 def _prompt(ctx: Context, target: Path, given: str | None) -> str | None:
@@ -285,11 +301,11 @@ def _create_env(
         index_url=settings.value("index-url"),
         extra_index_urls=tuple(settings.value("extra-index-urls")),
     )
-    planned, head = _adopt(target, chosen, request, head=head)
+    planned, head = _adopt(target, chosen, request, head=head, seed_note=bool(pending))
     existed = False if head else target.exists()
     journal = journal_path(ctx.paths, journal_root, "creating") if journal_root is not None and not existed else None
     if journal is not None and journal_root is not None:
-        write_journal(journal, journal_root, {"env": str(target), "pid": os.getpid()})
+        _note_creating(journal, journal_root, target, head=head)
     try:
         if not head:  # else the head start laid out exactly what the creator would
             chosen.create(request)
@@ -461,14 +477,35 @@ def _note_seed(target: Path) -> None:
     remove pip as extraneous. The line goes where uv writes it (after include-system-site-packages).
     """
     cfg = target / "pyvenv.cfg"
-    lines = cfg.read_text(encoding="utf-8").splitlines(keepends=True)
+    noted = _seed_noted(cfg.read_text(encoding="utf-8"))
+    if noted is not None:
+        atomic_write_text(cfg, noted)
+
+
+def _seed_noted(text: str) -> str | None:
+    """`text` (a pyvenv.cfg uv's way) with `seed = true` where uv writes it; None when it needs no such line."""
+    lines = text.splitlines(keepends=True)
     keys = [line.partition("=")[0].strip().lower() for line in lines]
     if "uv" not in keys or "seed" in keys:
-        return
+        return None
     at = keys.index("include-system-site-packages") + 1 if "include-system-site-packages" in keys else len(lines)
     if at and not lines[at - 1].endswith("\n"):
         lines[at - 1] += "\n"
-    atomic_write_text(cfg, "".join([*lines[:at], "seed = true\n", *lines[at:]]))
+    return "".join([*lines[:at], "seed = true\n", *lines[at:]])
+
+
+def _planned_seed_note(planned: tuple[object, ...] | None) -> tuple[object, ...] | None:
+    """The native layout as it stands once `_note_seed` ran: what the next head start lays out at once.
+
+    So a rebuild whose seed the sync installs (`defer_seed`) writes pyvenv.cfg once, not twice (an atomic write
+    with its fsync, while uv runs).
+    """
+    if planned is None:
+        return None
+    cfg = planned[-1]
+    assert isinstance(cfg, bytes)  # noqa: S101 - `_native_plan` puts pyvenv.cfg's bytes last
+    noted = _seed_noted(cfg.decode("utf-8"))
+    return planned if noted is None else (*planned[:-1], noted.encode("utf-8"))
 
 
 def _empty_dir(path: Path) -> None:
