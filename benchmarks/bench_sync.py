@@ -16,7 +16,9 @@ fills the uv and pip caches. Each timed round then starts from no env at all and
   before, before-noseed  with --baseline PYTHON: `corral sync` (and CORRAL_SEED=0) run by another corral's
                   interpreter (an install of the code before a change), paired in the same rounds
 
-It prints the median of each and the median of the paired ratios. Targets (issue 16): corral within 1.1x of
+The ways run in one order in odd rounds and in the reverse order in even ones. Each corral keeps its own folders
+(XDG_*_HOME under the work folder, uv's cache shared), so corral commands run elsewhere meanwhile change none of
+its records. It prints the median of each and the median of the paired ratios. Targets (issue 16): corral within 1.1x of
 uv-pip-sync-off (or +20 ms), corral-noseed within 1.5x of uv-sync.
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
@@ -157,12 +159,18 @@ def ways(
     pip_env = dirs["pip"] / ".venv"
     before = [baseline, *corral[1:]] if baseline else None
     venv = dirs["corral"] / ".venv"
-    # The baseline keeps corral's folders apart (uv's cache shared): the rebuild record names the uv of the corral
-    # that wrote it, so with one record `corral` and `before` would each undo the other's head start every round.
+    # Each corral keeps its folders apart (uv's cache shared): the rebuild record names the uv of the corral that
+    # wrote it, so with one record `corral` and `before` would each undo the other's head start every round; and
+    # corral commands run elsewhere on the machine meanwhile (their interpreter cache, trust record, inventory)
+    # change neither.
     uv_cache = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv")
-    home = dirs["corral"].parent / "before-home"
-    apart = {f"XDG_{k}_HOME": str(home / k.lower()) for k in ("DATA", "CACHE", "CONFIG")}
-    before_env = dict(corral_env, UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR") or uv_cache, **apart)
+    shared = {"UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR") or uv_cache}
+
+    def apart(home: Path) -> dict[str, str]:
+        return {**shared, **{f"XDG_{k}_HOME": str(home / k.lower()) for k in ("DATA", "CACHE", "CONFIG")}}
+
+    before_env = dict(corral_env, **apart(dirs["corral"].parent / "before-home"))
+    corral_env = dict(corral_env, **apart(dirs["corral"].parent / "corral-home"))
     return {
         "corral": (dirs["corral"], [corral], corral_env, dirs["corral"] / ".venv"),
         "corral-noseed": (dirs["corral"], [corral], dict(corral_env, CORRAL_SEED="0"), dirs["corral"] / ".venv"),
@@ -221,7 +229,7 @@ def main() -> None:
         del table["pip"]
     times: dict[str, list[float]] = {name: [] for name in [*table, "corral-noop"]}
     for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
-        for name, (cwd, steps, env, env_dir) in table.items():
+        for name, (cwd, steps, env, env_dir) in list(table.items())[:: 1 if round_no % 2 else -1]:  # alternating
             shutil.rmtree(env_dir, ignore_errors=True)
             took = timed(steps, cwd, env)
             if round_no:
