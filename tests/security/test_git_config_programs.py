@@ -154,3 +154,18 @@ def test_a_submodules_own_filter_runs_nothing(tmp_path: Path, registered: bool) 
     _stale(sub)
     assert git_describe(outer)
     assert not marker.exists(), "the submodule's filter ran"
+
+
+def test_a_config_include_naming_a_fifo_is_no_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`[include] path = fifo` makes git wait for a writer for ever: the listing gives up and the call is refused."""
+    import time
+
+    import corral.infra.git as infra_git
+
+    root, _ = _repo(tmp_path, "clean")
+    os.mkfifo(root / ".git" / "waits")
+    assert _git(root, "config", "include.path", "waits").returncode == 0
+    monkeypatch.setattr(infra_git, "_TIMEOUT", 1)
+    began = time.monotonic()
+    assert git_command(["-C", str(root), "describe", "--dirty"]) is None
+    assert time.monotonic() - began < 10

@@ -43,6 +43,7 @@ _CONTENT_BLIND = frozenset({"ls-files", "check-ignore", "rev-parse", "config", "
 _VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace"})  # global options taking a value
 _DRIVER_KEYS = ("clean", "smudge", "process")
 _LIST_MAX_BYTES = 64 << 20  # a config listing is a few KB, an index listing ~100 bytes a file
+_TIMEOUT = 10  # seconds: a listing takes milliseconds; one that waits (a planted fifo) refuses the call
 _MAX_SUBMODULE_DEPTH = 4
 _MAX_SUBMODULES = 64
 _GITLINK_MODE = (0o160000).to_bytes(4, "big")
@@ -189,12 +190,16 @@ def _git_output(git: str, args: list[str], environ: Mapping[str, str]) -> list[s
         import subprocess
 
         try:
-            done = subprocess.run(argv, capture_output=True, env=git_environ(environ), check=False, timeout=30)
+            done = subprocess.run(argv, capture_output=True, env=git_environ(environ), check=False, timeout=_TIMEOUT)
         except (OSError, subprocess.SubprocessError):
             return None
         if done.returncode != 0 or len(done.stdout) > _LIST_MAX_BYTES:
             return None
         return [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    import select
+    import signal
+    import time
+
     read, write = os.pipe()
     try:
         null = os.open(os.devnull, os.O_RDWR)
@@ -211,7 +216,16 @@ def _git_output(git: str, args: list[str], environ: Mapping[str, str]) -> list[s
             os.close(write)
         chunks: list[bytes] = []
         size = 0
-        while chunk := os.read(read, 1 << 16):
+        deadline = time.monotonic() + _TIMEOUT
+        while True:
+            ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:  # a planted `include.path` naming a fifo: git waits on it for ever
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+            chunk = os.read(read, 1 << 16)
+            if not chunk:
+                break
             size += len(chunk)
             if size <= _LIST_MAX_BYTES:
                 chunks.append(chunk)
