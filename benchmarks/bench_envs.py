@@ -1,7 +1,8 @@
 """`corral envs list` over 1 000 real envs (cold and warm size cache) and `corral envs scan` of 10 000 folders.
 
     python benchmarks/bench_envs.py [--envs 1000] [--bases 20] [--rounds 5] [--folders 10000] [--keep DIR]
-                                    [--before OTHER_PYTHON] [--drop-caches]
+                                    [--before OTHER_PYTHON] [--baseline OTHER_PYTHON] [--drop-caches]
+                                    [--warm-only] [--no-scan]
 
 Setup (untimed, offline): `--bases` real envs made by `uv venv` + `uv pip install` from tests/.wheelhouse (ipython,
 jedi, pygments, jupyter_client, tornado, setuptools, pip in several mixes: 400-8 700 files each, hard-linked from a
@@ -10,19 +11,22 @@ activate rewritten for each copy's path, so every env is healthy and no two are 
 a private CORRAL_HOME's inventory by `corral envs scan`. `--keep DIR` builds there once and reuses it.
 
 Timed, each a fresh `corral` process, in alternating rounds:
-- `envs list --json` cold: corral's size cache deleted first (as the first listing after `envs scan` found the
-  envs, or after an upgrade of corral): it measures for its time budget, shows the rest as missing and leaves them
+- `envs list --json` cold: corral's size and health caches deleted first (as the first listing after `envs scan` found
+  the envs, or after an upgrade of corral): it measures for its time budget, shows the rest as missing and leaves them
   to a background process; the bench then waits (untimed) until that process has filled the cache and reports how
   long that took (target: 1 000 envs in about 1 s, honestly: how many sizes were missing is printed too);
 - `envs list --json --wait` cold: the same, waiting for every size (what every cold listing did before);
-- `envs list --json` warm: the cache holds every env (the usual case; target: 1 000 envs in under 1 s);
+- `envs list --json` warm: the caches hold every env (the usual case; target: 1 000 envs in under 1 s); with
+  `--baseline PYTHON`, the corral installed for that interpreter (the tree before a change) lists warm in the same
+  rounds, alternately, and the median of the paired ratios is printed;
 - `envs scan` of a tree of `--folders` empty folders (100 per level) holding a few envs: wall time and how many
   progress lines it printed (one a second while the walk lasts).
 Each complete listing's total is checked against the others (the cache must not change a figure; a listing with
 missing sizes adds up to less). `--before PYTHON` also times `envs list` of the corral installed for that
 interpreter (e.g. a release without the budget) with an empty size cache. `--drop-caches` (root, Linux) empties the
 kernel's page cache before each cold round and each warm one, as after a reboot (it slows everything else running
-on the machine for a while).
+on the machine for a while). `--warm-only` times only the warm listings (the cache filled by a run before, with
+--keep), `--no-scan` skips `envs scan`.
 """
 
 from __future__ import annotations
@@ -131,6 +135,7 @@ def _listing(
     """(seconds, total, sizes from the cache, sizes missing) of one `envs list --json`."""
     if cold:
         cache.unlink(missing_ok=True)
+        cache.with_name("env-health.json").unlink(missing_ok=True)
     if drop:
         _drop_caches()
     elapsed, done = _corral(env, "envs", "list", "--json", *args, python=python)
@@ -181,6 +186,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build in (and reuse) this folder instead of a temporary one")
     parser.add_argument("--before", help="python of another corral install (an older one) to time in the same rounds")
     parser.add_argument("--drop-caches", action="store_true", help="empty the page cache before cold and warm rounds")
+    parser.add_argument("--baseline", help="python of another corral install to time warm listings against, paired")
+    parser.add_argument("--no-scan", action="store_true", help="do not time `envs scan`")
+    parser.add_argument("--warm-only", action="store_true", help="only warm listings (a cache filled before)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="corral-bench-envs-") as scratch:
         tmp = args.keep.absolute() if args.keep else Path(scratch)
@@ -195,51 +203,75 @@ def main() -> int:
         print(f"setup: {args.envs} envs from {len(bases)} bases in {time.perf_counter() - start:.0f} s")
         time.sleep(2.5)  # the cache trusts no stat identity newer than 2 s before its walk (coarse fs clocks)
         _time_listings(args, env, home / "cache" / "env-sizes.json")
-        _time_scan(tmp, tree, args.rounds, args.folders)
+        if not args.no_scan:
+            _time_scan(tmp, tree, args.rounds, args.folders)
     return 0
 
 
 def _time_listings(args: argparse.Namespace, env: dict[str, str], cache: Path) -> None:
     """Cold (budget), cold --wait, --before (cold) and warm `envs list` in alternating rounds; print the medians."""
-    times: dict[str, list[float]] = {"cold": [], "wait": [], "warm": [], "before": [], "fill": []}
+    times: dict[str, list[float]] = {"cold": [], "wait": [], "warm": [], "before": [], "fill": [], "baseline": []}
     missing: list[int] = []
     totals: set[int] = set()
     partial: list[int] = []
     drop = args.drop_caches
     for n in range(args.rounds):
-        if args.before and n % 3 == 1:
+        if args.warm_only:
+            pass
+        elif args.before and n % 3 == 1:
             elapsed, total, _, _ = _listing(env, cache, cold=True, python=args.before, drop=drop)
             times["before"].append(elapsed)
             totals.add(total)
-        if n % 3 == 0:
+        if n % 3 == 0 and not args.warm_only:
             elapsed, total, _, unmeasured = _listing(env, cache, cold=True, drop=drop)
             times["cold"].append(elapsed)
             missing.append(unmeasured)
             (partial.append(total) if unmeasured else totals.add(total))
             times["fill"].append(_filled(cache))
-        if n % 3 == 2:  # noqa: PLR2004 - the third of every three rounds
+        if n % 3 == 2 and not args.warm_only:  # noqa: PLR2004 - the third of every three rounds
             elapsed, total, _, unmeasured = _listing(env, cache, "--wait", cold=True, drop=drop)
             times["wait"].append(elapsed)
             totals.add(total)
             if unmeasured:
                 sys.exit("a cold --wait listing left sizes out")
-        elapsed, total, cached, _ = _listing(env, cache, cold=False, drop=drop)
-        times["warm"].append(elapsed)
-        totals.add(total)
-        if cached != args.envs:
-            sys.exit(f"only {cached} of {args.envs} sizes came from the cache")
+        totals |= _warm_round(args, env, cache, times, first=n % 2 == 0)
     if len(totals) != 1 or any(total > min(totals) for total in partial):
         sys.exit(f"the totals differ between listings: {sorted(totals)}, partial {partial}")
+    _print_listings(args, times, missing, totals.pop())
+
+
+def _print_listings(args: argparse.Namespace, times: dict[str, list[float]], missing: list[int], total: int) -> None:
+    drop = args.drop_caches
     page = " and page cache" if drop else ""
     what = f"envs list, {args.envs} envs"
-    print(f"{what}, cold (size cache{page} empty): {_summary(times['cold'])}; sizes missing: {missing}")
-    print(f"  the background measurement then filled the cache in {_summary(times['fill'])}")
+    if times["cold"]:
+        print(f"{what}, cold (size cache{page} empty): {_summary(times['cold'])}; sizes missing: {missing}")
+    if times["fill"]:
+        print(f"  the background measurement then filled the cache in {_summary(times['fill'])}")
     if times["wait"]:
         print(f"{what} --wait, cold (size cache{page} empty): {_summary(times['wait'])}")
     print(f"{what}, warm (size cache valid{'; page cache empty' if drop else ''}): {_summary(times['warm'])}")
+    if times["baseline"]:
+        ratio = statistics.median(a / b for a, b in zip(times["warm"], times["baseline"], strict=True))
+        print(f"{what}, warm, the corral of {args.baseline}: {_summary(times['baseline'])}; paired ratio {ratio:.2f}x")
     if times["before"]:
         print(f"{what}, cold (size cache{page} empty), the corral of {args.before}: {_summary(times['before'])}")
-    print(f"  total {totals.pop() / 1e9:.2f} GB on disk, hard links counted once")
+    print(f"  total {total / 1e9:.2f} GB on disk, hard links counted once")
+
+
+def _warm_round(
+    args: argparse.Namespace, env: dict[str, str], cache: Path, times: dict[str, list[float]], *, first: bool
+) -> set[int]:
+    """One warm listing of this corral and, with --baseline, of that one (`first`: which goes first); their totals."""
+    totals = set()
+    warm = [("warm", sys.executable), *([("baseline", args.baseline)] if args.baseline else [])]
+    for who, python in warm[::-1] if first else warm:
+        elapsed, total, cached, _ = _listing(env, cache, cold=False, python=python, drop=args.drop_caches)
+        times[who].append(elapsed)
+        totals.add(total)
+        if cached != args.envs:
+            sys.exit(f"only {cached} of {args.envs} sizes came from the cache")
+    return totals
 
 
 def _time_scan(tmp: Path, tree: Path, rounds: int, folders: int) -> None:

@@ -324,9 +324,14 @@ def list_envs(
         for path in gone:
             store.delete(path)
     dropped = set(gone)
+    from corral.inventory.health_cache import CACHE_NAME, HealthCache
+
+    told = HealthCache(ctx.paths.cache / CACHE_NAME)  # what each env's files said, while they are unchanged
 
     def judge(batch: list[EnvRecord]) -> list[tuple[EnvRecord, Health]]:
-        return [(_with_recent_use(r), env_health(Path(r.path), drift_check=drift_check)) for r in batch]
+        return [
+            (_with_recent_use(r), env_health(Path(r.path), drift_check=drift_check, reader=told.said)) for r in batch
+        ]
 
     sizes: dict[str, _Size] = {}
     pending: list[str] = []
@@ -335,6 +340,7 @@ def list_envs(
     judged = judge(batches[0]) if batches else []  # health first: sizes get what is left of the budget
     with _workers(time.monotonic() - started, len(judged)) as workers:
         judged += [pair for part in workers.map(judge, batches[1:]) for pair in part]
+        told.save(keep={os.fspath(Path(r.path)) for r, _ in judged})
         if with_size:
             by_use = sorted((r for r, _ in judged), key=lambda r: -(r.last_used or r.created_at or 0))
             sizes, pending = _sizes(
