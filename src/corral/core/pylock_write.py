@@ -96,19 +96,29 @@ def merge_exports(
                 clauses[key] = set()
             clauses[key].add(_clause(_term(selector), package.get("marker")))
     result = []
+    normal: dict[str, str] = {}  # marker text -> its normal form: many packages share one selection's clauses
     for key in sorted(merged, key=lambda k: (k[0], _version_key(k[1]), k[2])):
         entry = merged[key]
-        found = clauses[key]
-        if None not in found:
-            ordered = sorted(c for c in found if c is not None)
-            text = ordered[0] if len(ordered) == 1 else " or ".join(f"({c})" for c in ordered)
-            entry["marker"] = _quoted(str(Marker(text)))
+        marker = _merged_marker(clauses[key], normal)
+        if marker is not None:
+            entry["marker"] = marker
         if dependencies and key[0] in dependencies and "dependencies" not in entry:
             names = sorted(set(dependencies[key[0]]))
             if names:
                 entry["dependencies"] = [{"name": n} for n in names]
         result.append(entry)
     return result
+
+
+def _merged_marker(found: set[str | None], normal: dict[str, str]) -> str | None:
+    """The OR of a package's clauses, normalised (`normal` remembers each text's form); None: always installed."""
+    if None in found:
+        return None
+    ordered = sorted(c for c in found if c is not None)
+    text = ordered[0] if len(ordered) == 1 else " or ".join(f"({c})" for c in ordered)
+    if text not in normal:
+        normal[text] = _quoted(str(Marker(text)))
+    return normal[text]
 
 
 def _quoted(marker: str) -> str:
@@ -125,14 +135,23 @@ def _version_key(version: str) -> tuple[Any, ...]:
         return (1, version, version)
 
 
+_CREDENTIAL_KEYS = frozenset({"url", "index"})
+
+
 def _scrub(value: Any, key: str = "") -> Any:  # noqa: ANN401 - TOML values are heterogeneous
+    """A copy of `value` (tables and arrays copied) with credentials stripped from its `url` and `index` strings."""
     if isinstance(value, dict):
-        return {k: _scrub(v, k) for k, v in value.items()}
+        return {k: _scrub(v, k) if _touched(v, k) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, key) for v in value]
-    if isinstance(value, str) and key in {"url", "index"} and "@" in value:  # no "@": no credentials to strip
+        return [_scrub(v, key) if _touched(v, key) else v for v in value]
+    if isinstance(value, str) and key in _CREDENTIAL_KEYS and "@" in value:  # no "@": no credentials to strip
         return strip_credentials(value)
     return value
+
+
+def _touched(value: Any, key: str) -> bool:  # noqa: ANN401 - TOML values are heterogeneous
+    """`_scrub(value, key)` is not `value` itself: a table or array (copied), or a URL that may hold credentials."""
+    return isinstance(value, (dict, list)) or (key in _CREDENTIAL_KEYS and isinstance(value, str) and "@" in value)
 
 
 # ---------------------------------------------------------------- rendering
@@ -141,8 +160,16 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _ORDER = ("name", "version", "marker", "requires-python", "index")
 
 
+_KEYS: dict[str, str] = {}  # a key as TOML writes it: a few distinct keys, written thousands of times
+
+
 def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else toml_string(key)
+    found = _KEYS.get(key)
+    if found is None:
+        found = key if _BARE_KEY.match(key) else toml_string(key)
+        if len(_KEYS) < 1024:  # noqa: PLR2004 - a bound: keys come from the data (a pyproject's settings)
+            _KEYS[key] = found
+    return found
 
 
 # What a TOML basic string must escape: the quote, the backslash, control characters (\t and \n by their short form).
@@ -158,20 +185,20 @@ _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
 
 def toml_string(text: str) -> str:
     """`text` as a TOML basic string (quotes, backslashes and control characters escaped)."""
-    if _NEEDS_ESCAPE.search(text) is None:  # almost every name, version, URL and hash: nothing to escape
-        return f'"{text}"'
+    if ('"' not in text and "\\" not in text and text.isprintable()) or _NEEDS_ESCAPE.search(text) is None:
+        return f'"{text}"'  # almost every name, version, URL and hash: nothing to escape
     return f'"{text.translate(_ESCAPES)}"'
 
 
 def _value(value: Any) -> str:  # noqa: ANN401, PLR0911 - one branch per TOML type
+    if isinstance(value, str):  # the most common value first
+        return toml_string(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):  # not in a pylock; a pyproject setting may hold one (toml_document)
         return repr(value)  # 1.5, 1e+20, inf, -inf, nan: each TOML as Python writes it
-    if isinstance(value, str):
-        return toml_string(value)
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, (dt.date, dt.time)):
