@@ -96,3 +96,33 @@ def test_python_list_with_dot_on_path_runs_nothing_the_project_ships(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
     assert "3.12" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("path_head", "argv"),
+    [
+        ("{root}/bin", ["python", "list"]),  # direnv's PATH_add bin: an absolute entry inside the project
+        (".", ["init", "--name", "shipped"]),  # `corral init` picks the user's python3 from PATH
+    ],
+)
+def test_the_cli_runs_nothing_the_project_ships(tmp_path: Path, path_head: str, argv: list[str]) -> None:
+    root, marker = _project_shipping_python(tmp_path)
+    if argv[0] == "init":
+        (root / "pyproject.toml").unlink()  # init makes one
+    environ = isolated_environ()
+    head = path_head.format(root=root)
+    environ |= {
+        "PATH": f"{head}{os.pathsep}{pyenv_python('3.12').parent}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "CORRAL_HOME": str(tmp_path / "home"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "corral", *argv],
+        cwd=root,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists(), f"corral {' '.join(argv)} ran the repository's python3"

@@ -100,8 +100,11 @@ class Context:
 
     @cached_property
     def finder(self) -> InterpreterFinder:
-        """Interpreter discovery with the on-disk identity cache."""
+        """Interpreter discovery with the on-disk identity cache; no program inside the project is a candidate."""
         from corral.discovery.finder import InterpreterFinder
         from corral.discovery.prober import CachedProber
+        from corral.services.project import find_project_root
 
-        return InterpreterFinder(CachedProber(self.paths.interpreter_cache), self.environ)
+        root = find_project_root(self.cwd)  # a PATH entry inside it (direnv's PATH_add bin) names shipped programs
+        untrusted = [os.path.realpath(root)] if root is not None else []
+        return InterpreterFinder(CachedProber(self.paths.interpreter_cache), self.environ, untrusted=untrusted)

@@ -154,7 +154,7 @@ def users_python(ctx: Context) -> tuple[InterpreterInfo, str] | None:
     name = "python.exe" if os.name == "nt" else "python3"
     shims = pyenv_root(environ) / "shims"
     for folder in environ.get("PATH", "").split(os.pathsep):
-        candidate = Path(folder) / name if folder else None
+        candidate = Path(folder) / name if os.path.isabs(folder) else None  # ".", "bin": a repository's own files
         if candidate is None or not candidate.is_file() or not os.access(candidate, os.X_OK):
             continue
         exe, why = candidate, f"the `{name}` on your PATH"
