@@ -43,7 +43,7 @@ def git_root(start: Path) -> Path | None:
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str] | None:
     from corral.infra.git import git_command, git_environ
 
-    argv = git_command(args)
+    argv = git_command(args, cwd=cwd)
     if argv is None:
         return None
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=git_environ(os.environ))
@@ -176,7 +176,9 @@ def _fix_untrack(target: Target, finding: Finding, repairs: Repairs) -> str:  # 
 
     repo = _repository(target)
     rel = target.root.relative_to(repo)
-    argv = git_command(["rm", "-r", "--cached", "--quiet", "--", str(rel)]) or ["git", "rm", "-r", "--cached"]
+    argv = git_command(["rm", "-r", "--cached", "--quiet", "--", str(rel)], cwd=repo)
+    if argv is None:  # no git, or a filter driver `-c` cannot switch off: never plain git on this repository
+        return f"not untracked: run `git rm -r --cached -- {rel}` in {repo} yourself"
     run(argv, cwd=repo, env=git_environ(os.environ), what="git rm")
     return f"untracked {rel} (files kept on disk; commit the change)"
 
