@@ -1,6 +1,6 @@
 """Benchmark: a 215-package data stack, corral vs uv (not a test; needs the real index once).
 
-    python benchmarks/bench_bigstack.py [--python 3.12] [--rounds 2] [--sizes [7,16,19,20,23]]
+    python benchmarks/bench_bigstack.py [--python 3.12] [--rounds 2] [--sizes [7,16,19,20,23]] [--cache-dir DIR]
     python benchmarks/bench_bigstack.py --select-only PYLOCK [--python 3.12] [--rounds 7] [--baseline PYTHON]
 
 The stack is `jupyterlab pandas scikit-learn matplotlib "dask[complete]"` and 18 more (STACK: 215 distributions on
@@ -23,6 +23,8 @@ checks that the fast path (`core.pylock_scan`) chooses from the lock exactly wha
 
 `--sizes` measures the same for the first N requirements of STACK, for each N given (default 7,16,19,20,23: about
 30, 60, 100, 150 and 215 distributions), and prints one table of how each path grows with the stack.
+`--cache-dir DIR` gives both tools a uv cache of their own there (UV_CACHE_DIR) and corral a CORRAL_HOME beside it,
+so the warm-up's downloads (about 1 GB) do not land in the user's caches; delete DIR afterwards.
 """
 
 from __future__ import annotations
@@ -208,11 +210,15 @@ def select_only(lock: Path, python: str, rounds: int, baseline: str | None) -> N
 Times = dict[tuple[str, str], list[float]]
 
 
-def measure(stack: list[str], rounds: int, python: str, minor: str) -> tuple[Times, int, float, float, float, float]:
+def measure(
+    stack: list[str], rounds: int, python: str, minor: str, cache_dir: Path | None = None
+) -> tuple[Times, int, float, float, float, float]:
     """(times per (path, who), distributions, pylock.toml MB, and the selection s: first, after lock, cached)."""
     work = Path(tempfile.mkdtemp(prefix="corral-bench-bigstack-"))
     corral, uv = tool("corral"), tool("uv")
-    corral_env, uv_env = environ(CORRAL_PYTHON=python, CORRAL_SEED="0"), environ()
+    own = {} if cache_dir is None else {"UV_CACHE_DIR": str(cache_dir / "uv")}
+    home = {} if cache_dir is None else {"CORRAL_HOME": str(cache_dir / "corral-home")}
+    corral_env, uv_env = environ(CORRAL_PYTHON=python, CORRAL_SEED="0", **own, **home), environ(**own)
     paths = {
         "add": ([corral, "add", "-q", *stack], [uv, "add", "-q", "--python", python, *stack], "project"),
         "lock-fresh": ([corral, "lock", "-q"], [uv, "lock", "-q", "--python", python], "lock"),
@@ -263,6 +269,7 @@ def main() -> None:
     parser.add_argument("--select-only", type=Path, metavar="PYLOCK", help="only the selection figures, on this lock")
     parser.add_argument("--baseline", metavar="PYTHON", help="with --select-only: another corral's python, as 'before'")
     parser.add_argument("--select-round", type=Path, help=argparse.SUPPRESS)  # one round's process
+    parser.add_argument("--cache-dir", type=Path, help="a uv cache and CORRAL_HOME of the benchmark's own, here")
     parser.add_argument(
         "--sizes",
         nargs="?",
@@ -279,7 +286,9 @@ def main() -> None:
         return
     minor = ".".join(opts.python.split(".")[:2])
     if opts.sizes:
-        rows = [(n, *measure(STACK[:n], opts.rounds, python, minor)) for n in map(int, opts.sizes.split(","))]
+        cache_dir = opts.cache_dir and opts.cache_dir.absolute()
+        sizes = map(int, opts.sizes.split(","))
+        rows = [(n, *measure(STACK[:n], opts.rounds, python, minor, cache_dir)) for n in sizes]
         print(f"\nPython {python}, {opts.rounds} rounds, warm caches; each cell corral/uv seconds, ratio\n")
         head = f"{'reqs':>4}{'dists':>6}{'MB':>5}" + "".join(f"{p:>20}" for p in PATHS) + f"{'select ms':>20}"
         print(head)
@@ -289,7 +298,8 @@ def main() -> None:
             print(f"{n:>4}{count:>6}{size:>5.1f}{cells}{ms:>20}")
         print("\n(select ms: a pulled lock's first sync / the first after `corral lock` / from the selection cache)")
         return
-    times, count, size, first, primed, cached = measure(STACK, opts.rounds, python, minor)
+    cache_dir = opts.cache_dir and opts.cache_dir.absolute()
+    times, count, size, first, primed, cached = measure(STACK, opts.rounds, python, minor, cache_dir)
     print(f"\n{count} distributions, pylock.toml {size:.1f} MB, Python {python}, {opts.rounds} rounds, warm caches\n")
     print(f"{'path':<12}{'corral':>10}{'uv':>10}{'ratio':>8}")
     for path in PATHS:
