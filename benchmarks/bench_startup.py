@@ -1,6 +1,7 @@
-"""Start-up of the paths people run most: `corral --version`, no-op `sync`, warm `run` (not a test: timings vary).
+"""Start-up of the paths people run most: `corral --version`, no-op `sync`, `run`, `lock` (not a test: timings vary).
 
     python benchmarks/bench_startup.py [--rounds 30] [--before SRC] [--python 3.12] [--corral PROGRAM] [--no-uv]
+        [--baseline PROGRAM]
 
 Setup (untimed, no network): a project with no dependencies, synced once, left to settle two seconds (the quick
 record is written only for inputs that old) and asked once more, so the quick record answers the no-op paths.
@@ -8,6 +9,15 @@ Each round starts a new process. `--before SRC` also times another corral source
 older commit: `git archive HEAD~5 src | tar -x -C /tmp/before`, then `--before /tmp/before/src`) on its own
 project, interleaving the two so machine load hits both alike, and prints the difference of the medians.
 `--corral PROGRAM` times an installed `corral` console script (as users start it) instead of `python -m corral`.
+`--baseline PROGRAM` times another installed corral (say one of the commit before a change) the same way, on a
+project and in a corral home of its own, in the same rounds (`before`).
+
+Install the corrals to time with a current pip (or uv): an older pip (23.2.1, ensurepip's in 3.12.1) writes a
+console script that imports `re` first (~10 ms of CPU here, 38% of a quick no-op's instructions: 64 M against
+40 M in callgrind); pip 26.3 and uv write one without it. The benchmark says so when it times such a script.
+
+`sync (trust moved)` is a no-op `sync` right after corral allowed another env (untimed, each round): trust.json is
+rewritten, this env's entry is not. `lock (no-op)` is a plain `corral lock` against `uv lock --offline`.
 
 uv is timed in the same rounds on a copy of the project that `uv lock` and `uv sync` set up: `sync (no-op)`
 against `uv sync --locked --offline`, `run true` against `uv run --locked --offline true`; the last column is the
@@ -45,13 +55,18 @@ CASES = {
     "sync (no-op)": ["sync"],
     "run (warm)": ["run", "python", "-c", "pass"],
     "run true": ["run", "true"],
+    "lock (no-op)": ["lock"],
+    "sync (trust moved)": ["sync"],
 }
+# an untimed step before a case, each round: another env allowed (trust.json rewritten)
+BEFORE_CASE = {"sync (trust moved)": ["allow", "{other}"]}
 # uv doing the same no-op work on the same project (set up by `uv lock` + `uv sync`)
 UV_CASES = {
     "sync (no-op)": ["sync", "--locked", "--offline"],
     "run true": ["run", "--locked", "--offline", "true"],
+    "lock (no-op)": ["lock", "--offline"],
 }
-SETTLE = 2.1  # seconds: cli.quick records no input younger than two seconds
+SETTLE = 2.1  # seconds: cli.quick records no input younger than its settle margin (2 s where stamps are rounded)
 
 
 def environ(src: Path | None, home: Path) -> dict[str, str]:
@@ -77,9 +92,12 @@ def write_project(folder: Path, python: str) -> None:
 
 
 def setup(folder: Path, python: str, env: dict[str, str], program: list[str]) -> None:
-    """The project, locked and synced (the no-op paths then have their stamp)."""
+    """The project, locked and synced (the no-op paths then have their stamp); and another env to allow."""
     write_project(folder, python)
     subprocess.run([*program, "sync"], cwd=folder, env=env, check=True, capture_output=True)
+    other = folder.parent / f"{folder.name}-other"
+    (other / "bin").mkdir(parents=True)
+    (other / "pyvenv.cfg").write_text("home = /nowhere\n", encoding="utf-8")
 
 
 def setup_uv(folder: Path, python: str, uv: str, env: dict[str, str]) -> None:
@@ -110,32 +128,57 @@ def main() -> int:
     parser.add_argument("--python", default="3.12")
     parser.add_argument("--corral", help="an installed corral program to time instead of `python -m corral`")
     parser.add_argument("--no-uv", action="store_true", help="do not time uv")
+    parser.add_argument("--baseline", help="another installed corral program, timed as 'before'")
     args = parser.parse_args()
+    if args.before and args.baseline:
+        parser.error("--before and --baseline both name the 'before' corral: pick one")
     program = [args.corral] if args.corral else [sys.executable, "-m", "corral"]
+    for script in (args.corral, args.baseline):
+        if script and "\nimport re\n" in Path(script).read_text(encoding="utf-8", errors="replace")[:500]:
+            print(f"note: {script} imports re first (an old pip's console script): ~10 ms more", file=sys.stderr)
     uv = None if args.no_uv else find_uv()
     with tempfile.TemporaryDirectory(prefix="corral-bench-") as tmp:
-        trees = {"after": None} | ({"before": args.before} if args.before else {})
+        trees = {"after": (None, program)}
+        if args.before:
+            trees["before"] = (args.before, [sys.executable, "-m", "corral"])
+        elif args.baseline:
+            trees["before"] = (None, [args.baseline])
         worlds = {}
-        for label, src in trees.items():
+        for label, (src, prog) in trees.items():
             env = environ(src, Path(tmp) / f"home-{label}")
-            setup(Path(tmp) / label, args.python, env, program if src is None else [sys.executable, "-m", "corral"])
-            worlds[label] = (Path(tmp) / label, env, program if src is None else [sys.executable, "-m", "corral"])
+            setup(Path(tmp) / label, args.python, env, prog)
+            worlds[label] = (Path(tmp) / label, env, prog)
         if uv is not None:
             setup_uv(Path(tmp) / "uv", args.python, uv, worlds["after"][1])
         time.sleep(SETTLE)
-        for folder, env, prog in worlds.values():  # the full no-op path writes the quick record
+        for folder, env, prog in worlds.values():  # the full no-op paths write the quick records
             for case in UV_CASES:
                 subprocess.run([*prog, *CASES[case]], cwd=folder, env=env, check=True, capture_output=True)
-        times: dict[tuple[str, str], list[float]] = {}
-        for _ in range(args.rounds):
-            for case, argv in CASES.items():
-                for label, (folder, env, prog) in worlds.items():
-                    times.setdefault((case, label), []).append(once(prog, argv, folder, env))
-                if uv is not None and case in UV_CASES:
-                    uv_env = worlds["after"][1]
-                    times.setdefault((case, "uv"), []).append(once([uv], UV_CASES[case], Path(tmp) / "uv", uv_env))
+        times = timed_rounds(args.rounds, worlds, uv, Path(tmp) / "uv")
         report(times, [*worlds, *(["uv"] if uv is not None else [])])
     return 0
+
+
+World = tuple[Path, dict[str, str], list[str]]  # the project folder, the environment, the corral program
+
+
+def timed_rounds(
+    rounds: int, worlds: dict[str, World], uv: str | None, uv_folder: Path
+) -> dict[tuple[str, str], list[float]]:
+    """Seconds per (case, label): each round runs every case once per corral (who goes first alternates), then uv."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for round_no in range(rounds):
+        for case, argv in CASES.items():
+            order = list(worlds.items()) if round_no % 2 else list(worlds.items())[::-1]
+            for label, (folder, env, prog) in order:
+                if case in BEFORE_CASE:
+                    other = str(folder.parent / f"{folder.name}-other")
+                    step = [arg.replace("{other}", other) for arg in BEFORE_CASE[case]]
+                    subprocess.run([*prog, *step], cwd=folder, env=env, check=True, capture_output=True)
+                times.setdefault((case, label), []).append(once(prog, argv, folder, env))
+            if uv is not None and case in UV_CASES:
+                times.setdefault((case, "uv"), []).append(once([uv], UV_CASES[case], uv_folder, worlds["after"][1]))
+    return times
 
 
 def report(times: dict[tuple[str, str], list[float]], labels: list[str]) -> None:
