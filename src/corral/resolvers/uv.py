@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from corral.core.lock_fingerprint import UV_RESOLVER_SETTINGS  # copied into the temporary project
 from corral.core.names import normalize_name
@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 Selector = tuple[str, str]
+T = TypeVar("T")
 Exports = list[tuple[Selector, list[dict[str, Any]]]]
 Pin = tuple[str, str, str]  # (name, version, index URL): a version to keep while the requirements allow it
 
@@ -70,6 +71,9 @@ class UvRequest:
     requires_python: str | None = None
     environ: Mapping[str, str] | None = None
     offline: bool = False  # from uv's cache only (`--offline`): a failure is CacheUnanswered, never the user's error
+    # the caller's own work done while `uv lock` runs (the imports the rest of its lock needs): in another thread,
+    # joined before resolve() goes on; what it raises is ignored (it is only done earlier than it would be)
+    meanwhile: Callable[[], object] | None = None
 
 
 class CacheUnanswered(LockError):
@@ -122,7 +126,9 @@ class UvResolver:
                 cmd += ["--upgrade-package", name]
             if request.offline:
                 cmd.append("--offline")
-            done = proc.run(cmd, env=request.environ, check=False, what="uv lock")
+            done = _while_running(
+                request.meanwhile, lambda: proc.run(cmd, env=request.environ, check=False, what="uv lock")
+            )
             if done.returncode != 0:
                 full = proc.no_space("uv lock", done.stderr, cmd=cmd)
                 if full is not None:  # a full disk is not a resolution failure
@@ -138,6 +144,29 @@ class UvResolver:
             return UvResult(exports=_relocate(exports.exports, tmp, request.project_root), graph=exports.graph)
         finally:
             remove_tree(tmp, ignore_errors=True)
+
+
+def _while_running(meanwhile: Callable[[], object] | None, run: Callable[[], T]) -> T:
+    """`run()` (a process: this thread waits, the interpreter is free) with `meanwhile()` in a thread alongside.
+
+    The process stays this thread's, so a Ctrl-C stops it as before; the helper is joined before anything else
+    happens here (no two threads importing at once).
+    """
+    if meanwhile is None:
+        return run()
+    import contextlib
+    import threading
+
+    def quietly() -> None:
+        with contextlib.suppress(Exception):  # only work done early: the caller does it again when it needs it
+            meanwhile()
+
+    helper = threading.Thread(target=quietly, name="corral-lock-meanwhile", daemon=True)
+    helper.start()
+    try:
+        return run()
+    finally:
+        helper.join()
 
 
 def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | None, str]:
