@@ -6,7 +6,9 @@ resolvers/uv.py; pip-tools for 2.7, services.legacy), the previous lock's pins t
 `--upgrade-package` drop them), and the PEP 751 document (core.pylock_write). When a locked package depends on the
 project, the project itself is recorded too, as PEP 751 allows: a `[packages.directory]` entry (path ".",
 editable, as `corral sync` installs it), so `uv pip sync pylock.toml` installs a closed set. A lock whose inputs
-did not change since corral wrote it is not resolved again (services.lock_stamp; `corral lock`'s fast path).
+did not change since corral wrote it is not resolved again (services.lock_stamp; `corral lock`'s fast path); one no
+stamp vouches for (a fresh clone) whose inputs-hash still matches is first resolved from uv's cache alone, and kept
+when that gives it to the byte (`_kept_offline`).
 """
 
 from __future__ import annotations
