@@ -213,7 +213,7 @@ def _visit(
     for entry in entries:
         if entry.name in _PRUNE or not entry.is_dir(follow_symlinks=False):
             continue
-        env = _describe(Path(entry.path))
+        env = _describe(entry.path)
         if env is None:
             stack.append((entry.path, level + 1))
             continue
@@ -222,11 +222,15 @@ def _visit(
             stack.append((os.path.join(entry.path, "envs"), depth - 1))
 
 
-def _describe(path: Path) -> FoundEnv | None:
-    cfg_path = path / "pyvenv.cfg"
+def _describe(folder: Path | str) -> FoundEnv | None:
+    """The env at `folder`, None when it is none (two stats of plain strings: every folder of a walk comes here)."""
+    top = os.fspath(folder)
+    cfg_path = os.path.join(top, "pyvenv.cfg")
     if os.path.isfile(cfg_path) and not os.path.islink(cfg_path):
-        return _describe_venv(path, cfg_path)
-    if os.path.isdir(path / "conda-meta") and not os.path.islink(path / "conda-meta"):
+        return _describe_venv(Path(top), Path(cfg_path))
+    meta = os.path.join(top, "conda-meta")
+    if os.path.isdir(meta) and not os.path.islink(meta):
+        path = Path(top)
         return FoundEnv(
             path=path,
             kind="conda",
