@@ -239,8 +239,9 @@ def render_lock(
     from corral.resolvers.uv import UvRequest, UvResolver, project_entry
     from corral.services.foreign import check_declarations
     from corral.services.legacy import legacy_lock_interpreter, render_legacy_lock
-    from corral.services.project_version import resolution_version
+    from corral.services.project_version import forget_read_states, resolution_version
 
+    forget_read_states()  # the stamp of this lock takes what this resolution read, or asks again
     deps = ProjectDeps.from_pyproject(data, source=source)
     check_declarations(data, project_root, source=source)  # Poetry/setup.py dependencies: refused, never ignored
     urls = index_urls(ctx)
@@ -560,7 +561,7 @@ def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | No
     """Record what this lock was resolved from, so `corral lock` with nothing changed answers from the record."""
     from corral.core.lock_view import view_digest
     from corral.services import lock_stamp
-    from corral.services.project_version import version_files
+    from corral.services.project_version import read_state, version_files
 
     project = ctx.require_project()
     packages = checked_lock(text, origin=LOCK_FILE).get("packages", [])
@@ -599,7 +600,8 @@ def _stamp(ctx: Context, data: Mapping[str, Any], text: str, *, python: str | No
         from_env=from_env,
         user_config=ctx.paths.user_config_file,
         environ=ctx.environ,
-        version=lock_stamp.version_inputs(project.root, files),
+        version=(files is not None and read_state(project.root, files))
+        or lock_stamp.version_inputs(project.root, files),
         local_paths=local,
         trusted=trusted,
     )

@@ -23,16 +23,28 @@ from corral.errors import CorralError, LockError
 from corral.infra.fingerprint import digest
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from corral.services.context import Context
 
-__all__ = ["UNKNOWN_VERSION", "git_describe", "resolution_version", "version_files", "version_key", "version_state"]
+__all__ = [
+    "UNKNOWN_VERSION",
+    "forget_read_states",
+    "git_describe",
+    "read_state",
+    "resolution_version",
+    "version_files",
+    "version_key",
+    "version_state",
+]
 
 UNKNOWN_VERSION = "0"  # a project that states no version at all (uv needs one; nothing can depend on it)
 _MAX_READ = 1 << 20  # version files are small; a huge one is fingerprinted by its first MiB
 _FIXED_FILES = ("setup.py", "setup.cfg", "PKG-INFO", "VERSION", "version.txt")
 _REQUIREMENT_KEYS = frozenset({"dependencies", "optional-dependencies"})
+# What the last `version_key` of each project root read (this process): the state the version was derived from,
+# which the lock stamp of that same lock records (services.lock) instead of asking git again after resolving.
+_READ: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {}
 
 
 def resolution_version(
@@ -132,6 +144,7 @@ def version_key(
     project = {k: v for k, v in _table(data, "project").items() if k not in _REQUIREMENT_KEYS}
     rest = {k: v for k, v in without_unread_tools(dict(data)).items() if k not in {"project", "dependency-groups"}}
     git, files = version_state(root, version_files(root, data))
+    _READ[str(root)] = (tuple(files), git, files)
     blob = json.dumps(
         {
             "root": str(root.resolve()),
@@ -147,6 +160,23 @@ def version_key(
         default=str,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def read_state(root: Path, files: Sequence[str]) -> list[Any] | None:
+    """`[git describe, the version files' digests]` as the last `version_key` of `root` read them, taken once.
+
+    None when none was read since `forget_read_states`, or for other files (relative to `root`, in `version_files`'
+    order). The state a version was derived from, not one read after resolving: a commit made meanwhile is a change.
+    """
+    found = _READ.pop(str(root), None)
+    if found is None or found[0] != tuple(files):
+        return None
+    return [found[1], found[2]]
+
+
+def forget_read_states() -> None:
+    """Forget what `version_key` read (a resolution starts: only what it reads may be taken)."""
+    _READ.clear()
 
 
 def version_state(root: Path, files: list[Path]) -> tuple[str, dict[str, str]]:
