@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any, Final
 
@@ -55,24 +56,27 @@ Identity = list[list[object]]
 def identity(root: str) -> Identity:
     """The stat identity of the files in `root` that installs, uninstalls and syncs change (missing ones too)."""
     found: Identity = []
+    modes: dict[str, int] = {}  # what lstat said of each name looked at (the folders below need no second look)
+    prefix = root + os.sep
 
     def add(rel: str) -> None:
         try:
-            st = os.lstat(os.path.join(root, rel))
+            st = os.lstat(prefix + rel)
         except OSError:
             found.append([rel])
             return
+        modes[rel] = st.st_mode
         found.append([rel, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size])
 
     for rel in _WATCHED:
         add(rel)
-    if os.path.isdir(os.path.join(root, "Lib")):  # a Windows layout
+    if _is_dir(prefix, "Lib", modes):  # a Windows layout
         add(os.path.join("Lib", "site-packages"))
     for lib in ("lib", "lib64"):
-        if lib == "lib64" and os.path.islink(os.path.join(root, lib)):  # a venv's usual lib64 -> lib
+        if lib not in modes or (lib == "lib64" and stat.S_ISLNK(modes[lib])):  # missing; a venv's usual lib64 -> lib
             continue
         try:
-            names = sorted(os.listdir(os.path.join(root, lib)))
+            names = sorted(os.listdir(prefix + lib))
         except OSError:
             continue
         for name in names:
@@ -80,6 +84,14 @@ def identity(root: str) -> Identity:
                 add(os.path.join(lib, name))
                 add(os.path.join(lib, name, "site-packages"))
     return found
+
+
+def _is_dir(prefix: str, rel: str, modes: dict[str, int]) -> bool:
+    """os.path.isdir of `rel`, from its lstat when that was no link."""
+    mode = modes.get(rel)
+    if mode is not None and not stat.S_ISLNK(mode):
+        return stat.S_ISDIR(mode)
+    return mode is not None and os.path.isdir(prefix + rel)
 
 
 class SizeCache:
