@@ -60,6 +60,8 @@ CASES = {
 }
 # an untimed step before a case, each round: another env allowed (trust.json rewritten)
 BEFORE_CASE = {"sync (trust moved)": ["allow", "{other}"]}
+# an untimed step after a case, each round: the lock record follows trust.json too (lock (no-op) measures its own path)
+AFTER_CASE = {"sync (trust moved)": ["lock", "-q"]}
 # uv doing the same no-op work on the same project (set up by `uv lock` + `uv sync`)
 UV_CASES = {
     "sync (no-op)": ["sync", "--locked", "--offline"],
@@ -176,6 +178,8 @@ def timed_rounds(
                     step = [arg.replace("{other}", other) for arg in BEFORE_CASE[case]]
                     subprocess.run([*prog, *step], cwd=folder, env=env, check=True, capture_output=True)
                 times.setdefault((case, label), []).append(once(prog, argv, folder, env))
+                if case in AFTER_CASE:
+                    subprocess.run([*prog, *AFTER_CASE[case]], cwd=folder, env=env, check=True, capture_output=True)
             if uv is not None and case in UV_CASES:
                 times.setdefault((case, "uv"), []).append(once([uv], UV_CASES[case], uv_folder, worlds["after"][1]))
     return times

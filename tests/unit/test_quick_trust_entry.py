@@ -148,3 +148,45 @@ def test_any_other_difference_is_no_match(recorded: tuple[str, str, dict[str, st
     assert compare([*old[:-1], old[-1] + " "], lines, dirs[0]) is False  # the entry is compared only when needed
     edited = [line + "x" if line.startswith("pyproject ") else line for line in lines]
     assert compare(old, edited, dirs[0]) is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"created": {"/p/.venv": {"folder": [1, 2], "pyvenv_cfg": [1, 3, 4, 5]}}, "envs": {}, "version": 2}\n',
+        b'{\n  "a": [1, 2.5, -3e2, true, false, null, "x\\u00e9\\n", {"b": {}}],\n  "a": "last wins"\n}  \r\n\t',
+        '{"caf\u00e9": "\u2603", "n": NaN, "i": -Infinity}'.encode(),
+        b"{}",
+        b'{"a": 1} x',  # extra data
+        b'{"a": 1,}',
+        b'{"a": "tab\tinside"}',  # a control character: strict
+        b'{"a": "\xed\xa0\x80"}',  # a lone surrogate, UTF-8 encoded: json.loads reads it (surrogatepass)
+        b'{\x00"\x00a\x00"\x00:\x001\x00}\x00',  # UTF-16-LE without a BOM: json.loads detects it
+        b"\xef\xbb\xbf{}",  # a UTF-8 BOM
+        b"[1]",
+        b"  {}",
+        b"{" * 5_000 + b"}" * 5_000,  # too deep
+        b"",
+        b"\xff{",
+    ],
+)
+def test_json_loads_is_json_loads(raw: bytes) -> None:
+    def outcome(load: object) -> tuple[str, str]:
+        try:
+            return "value", repr(load(raw))  # type: ignore[operator]
+        except (ValueError, RecursionError) as err:
+            return "error", type(err).__name__
+
+    assert outcome(quick.json_loads) == outcome(json.loads)
+
+
+def test_json_loads_imports_neither_json_nor_re() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from corral.cli.quick import json_loads; "
+        "v = json_loads(b'{\"a\": [1, {\"b\": null}]}'); print(v, sorted({'json', 're'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "{'a': [1, {'b': None}]} []"
