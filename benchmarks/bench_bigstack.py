@@ -10,6 +10,8 @@ and is not counted; each timed round runs, corral and uv alternately, in fresh p
   add          `corral add <stack>` into an empty project   vs `uv add <stack>`    (lock + install)
   lock-fresh   `corral lock` with no lock file               vs `uv lock`
   sync-fresh   `corral sync` into a new .venv (CORRAL_SEED=0) vs `uv sync --locked --offline`
+  add-one      `corral add humanize` to the locked and synced stack vs `uv add humanize` (each round then removes it
+               again, untimed, with the same tool)
 
 and, in this process, how long corral takes to choose the env's files from the 1+ MB pylock.toml: parsing and
 selecting (the first sync of a lock that came by `git pull`), after `corral lock` wrote it (it primes the selection
@@ -70,6 +72,7 @@ STACK = [  # ordered so that its prefixes make the --sizes steps (first N: about
     "streamlit",
 ]
 SIZES = (7, 16, 19, 20, 23)
+ONE = "humanize"  # in none of STACK's locks: `add-one` adds it to a locked, synced stack
 
 
 def project(folder: Path, minor: str) -> Path:
@@ -223,6 +226,7 @@ def measure(
         "add": ([corral, "add", "-q", *stack], [uv, "add", "-q", "--python", python, *stack], "project"),
         "lock-fresh": ([corral, "lock", "-q"], [uv, "lock", "-q", "--python", python], "lock"),
         "sync-fresh": ([corral, "sync", "-q"], [uv, "sync", "--locked", "--offline", "-q", "--python", python], "venv"),
+        "add-one": ([corral, "add", "-q", ONE], [uv, "add", "-q", "--python", python, ONE], "remove-one"),
     }
     times: Times = {(p, w): [] for p in paths for w in ("corral", "uv")}
     for round_no in range(rounds + 1):
@@ -231,16 +235,12 @@ def measure(
             order = [("corral", corral_cmd, corral_env), ("uv", uv_cmd, uv_env)]
             for who, cmd, env in order if round_no % 2 else order[::-1]:
                 folder = work / who
-                if reset == "project":
-                    project(folder, minor)
-                elif reset == "lock":
-                    for name in ("pylock.toml", "uv.lock"):
-                        (folder / name).unlink(missing_ok=True)
-                else:
-                    shutil.rmtree(folder / ".venv", ignore_errors=True)
+                _reset(folder, reset, minor)
                 took = run(cmd if round_no else [c for c in cmd if c != "--offline"], folder, env)
                 if round_no:
                     times[path, who].append(took)
+                if reset == "remove-one":  # back to the stack alone for the next round
+                    run([cmd[0], "remove", "-q", ONE, *cmd[cmd.index(ONE) + 1 :]], folder, env)
     lock = work / "corral" / "pylock.toml"
     count = len(list((work / "uv" / ".venv").glob("lib/*/site-packages/*.dist-info")))
     if not same_data(lock):
@@ -251,6 +251,17 @@ def measure(
     return times, count, size, first, primed, cached
 
 
+def _reset(folder: Path, reset: str, minor: str) -> None:
+    """The state a path starts from: an empty project, no lock, no .venv (or, for add-one, as it is)."""
+    if reset == "project":
+        project(folder, minor)
+    elif reset == "lock":
+        for name in ("pylock.toml", "uv.lock"):
+            (folder / name).unlink(missing_ok=True)
+    elif reset == "venv":
+        shutil.rmtree(folder / ".venv", ignore_errors=True)
+
+
 def medians(times: Times, path: str) -> tuple[float, float, float]:
     """(corral median s, uv median s, median of the paired ratios)."""
     mine, theirs = times[path, "corral"], times[path, "uv"]
@@ -258,7 +269,7 @@ def medians(times: Times, path: str) -> tuple[float, float, float]:
     return statistics.median(mine), statistics.median(theirs), ratio
 
 
-PATHS = ("add", "lock-fresh", "sync-fresh")
+PATHS = ("add", "lock-fresh", "sync-fresh", "add-one")
 
 
 def main() -> None:
