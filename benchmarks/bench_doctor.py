@@ -4,8 +4,10 @@
 
 Setup (untimed; needs the package index once, for `six`): a project made by `corral init`, with `six` added, so
 the env is synced and stamped. Each round then runs `corral doctor` in a new process and times it. On a healthy env
-doctor reads files only and starts no interpreter (tests/integration/test_doctor.py checks that part); target:
-median under 150 ms on an idle machine.
+doctor reads files only and starts no interpreter (tests/integration/test_doctor.py checks that part); target
+(issue 16): median under 100 ms. Measured 2026-12-01 (load 3, 2 cores): 114 ms median, 115 ms of CPU, against
+43 ms for `corral --version` and 15 ms for a quick no-op sync: imports dominate (dataclasses+inspect ~15 ms, the
+kernels check's registry and services ~35 M of 348 M instructions, argparse, tomllib, pathlib).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def main() -> int:
     median = statistics.median(samples)
     print(
         f"corral doctor on a healthy env, {args.rounds} fresh processes: median {median * 1000:.0f} ms "
-        f"(fastest {min(samples) * 1000:.0f} ms, slowest {max(samples) * 1000:.0f} ms; target: median < 150 ms)"
+        f"(fastest {min(samples) * 1000:.0f} ms, slowest {max(samples) * 1000:.0f} ms; target: median < 100 ms)"
     )
     return 0
 
