@@ -151,13 +151,13 @@ def installed_distributions(site_dirs: list[Path]) -> dict[str, str]:
     """{name: version} from `*.dist-info`/`*.egg-info` metadata (names as their METADATA spells them)."""
     found: dict[str, str] = {}
     for site in site_dirs:
-        for meta_dir in sorted(site.iterdir()):
-            if meta_dir.suffix not in {".dist-info", ".egg-info"}:
+        for entry in sorted(os.listdir(site)):  # names, not Paths: a big env has hundreds of entries
+            stem, dot, suffix = entry.rpartition(".")
+            if not (dot and stem) or suffix not in {"dist-info", "egg-info"}:
                 continue
-            headers = _metadata_headers(meta_dir / ("METADATA" if meta_dir.suffix == ".dist-info" else "PKG-INFO"))
+            headers = _metadata_headers(site / entry / ("METADATA" if suffix == "dist-info" else "PKG-INFO"))
             name, version = _first(headers, "Name"), _first(headers, "Version")
             if name is None:
-                stem = meta_dir.name[: -len(meta_dir.suffix)]
                 name, _, version = stem.partition("-")
             found[name] = version or "?"
     return found
@@ -246,11 +246,18 @@ def _metadata_headers(meta: Path) -> list[tuple[str, str]]:
     except OSError:
         return []
     headers = []
-    for line in data.decode("utf-8", errors="replace").split("\n"):
+    text = data.decode("utf-8", errors="replace")
+    start = 0
+    while True:  # line by line up to the first blank one: the description after it is never split
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
         if not line.strip():
             break  # the headers end at the first blank line; the description follows
         key, _, value = line.partition(":")
         headers.append((key, value.strip()))
+        if end < 0:
+            break
+        start = end + 1
     return headers
 
 
