@@ -141,8 +141,11 @@ def begin(environ: Mapping[str, str]) -> None:
     project = find_project(os.getcwd())
     if project is None:
         return
+    import time
+
+    observed_ns = time.time_ns()  # read before the stats: an input settled by then cannot change unseen
     before = inputs(project, dirs, environ)
-    live.arm(_write, project=project, dirs=dirs, before=before)
+    live.arm(_write, project=project, dirs=dirs, before=before, observed_ns=observed_ns)
     record = read_record(rebuild_record_path(dirs[1], project, before), _HEADER, _LIMIT)
     facts = _parse(record) if record is not None else None
     if facts is None or facts.project != project or facts.observed != before:
@@ -462,6 +465,13 @@ def _spawn(started: live.Live, facts: _Record, environ: Mapping[str, str]) -> No
     live.log("headstart:started")
 
 
+def _names_a_user(text: str) -> bool:
+    """`text` holds a URL with a user part (`scheme://user[:password]@host`), which may be a credential."""
+    import re
+
+    return re.search(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s\"'@]*@", text) is not None
+
+
 def _settled_at(lines: list[str]) -> int:
     """When every stat in `observe`'s lines (`label dev ino mode uid gid size mtime ctime path`) has settled."""
     newest = 0
@@ -473,7 +483,7 @@ def _settled_at(lines: list[str]) -> int:
     return newest
 
 
-def _write(facts: dict[str, object]) -> None:  # noqa: PLR0911 - one refusal per reason
+def _write(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - one refusal per reason
     """Write the rebuild record after a sync created the env (`infra.headstart.synced`; errors are swallowed there)."""
     from typing import cast
 
@@ -484,10 +494,8 @@ def _write(facts: dict[str, object]) -> None:  # noqa: PLR0911 - one refusal per
     if (str(paths.data), str(paths.cache), str(paths.config)) != dirs:
         return  # platformdirs places corral's folders where the head start would not look
     lines = inputs(project, dirs, os.environ)
-    import time
-
-    # an input that changed during the sync, or too recently to trust its stat, gives no record
-    if lines != before or _settled_at(lines) > time.time_ns():
+    # an input that changed during the sync, or had not settled when first observed, gives no record
+    if lines != before or _settled_at(lines) > cast("int", facts["observed_ns"]):
         return
     path, real = cast("tuple[str, str]", facts["interpreter"])
     if os.path.realpath(path) != real:
@@ -506,6 +514,9 @@ def _write(facts: dict[str, object]) -> None:  # noqa: PLR0911 - one refusal per
     read = cast("dict[str, bytes | None]", facts["files"])
     if any(data is None for data in read.values()):
         return
+    texts = [*argv, str(facts["stdin"]), *(data.decode("utf-8", "replace") for data in read.values() if data)]
+    if any(_names_a_user(text) for text in texts):
+        return  # `name @ https://user:token@host/...` (a lock written elsewhere): no token is written to a file
 
     def hexed(text: str) -> str:
         return text.encode("utf-8").hex()

@@ -208,10 +208,16 @@ def _choose(
         )
     if not _checked(digest, checked_dir):  # a lock that was scanned passes check_lock (core.pylock_scan)
         _remember_checked(digest, checked_dir)
-    if cache_file is not None:
-        with contextlib.suppress(OSError):
+    if cache_file is not None and not any(_names_a_user(c.url) or _names_a_user(c.index) for c in chosen):
+        with contextlib.suppress(OSError):  # (a lock written elsewhere may hold `https://user:token@...`: not cached)
             atomic_write_text(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))
     return chosen
+
+
+def _names_a_user(url: str | None) -> bool:
+    """`scheme://user[:secret]@host/...`: a URL whose authority holds a user part, which may be a credential."""
+    _, sep, rest = (url or "").partition("://")
+    return bool(sep) and "@" in rest.split("/", 1)[0]
 
 
 def prime(
