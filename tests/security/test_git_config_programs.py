@@ -169,3 +169,19 @@ def test_a_config_include_naming_a_fifo_is_no_wait(tmp_path: Path, monkeypatch: 
     began = time.monotonic()
     assert git_command(["-C", str(root), "describe", "--dirty"]) is None
     assert time.monotonic() - began < 10
+
+
+def test_the_quick_lock_describe_runs_no_filter(tmp_path: Path) -> None:
+    """`cli.lock_quick` asks git the same question on the no-op path (stdlib only: `safe_options`)."""
+    from corral.cli.lock_quick import _git_describe
+
+    root, marker = _repo(tmp_path, "clean")
+    git = shutil.which("git")
+    assert git is not None
+    _stale(root)
+    _git(root, "describe", "--always", "--dirty")
+    assert marker.exists()
+    marker.unlink()
+    _stale(root)
+    assert _git_describe(git, str(root), os.environ)
+    assert not marker.exists()

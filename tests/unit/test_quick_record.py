@@ -215,7 +215,7 @@ def test_nothing_is_recorded_while_an_input_is_fresh(tmp_path: Path) -> None:
     dirs = (str(tmp_path / "data"), str(tmp_path / "cache"), str(tmp_path / "config"))
     before, newest = observe(project, env, dirs, {})
     assert newest > 0
-    assert not remember(project, env, dirs, {}, before=before, default_selection=True)
+    assert not remember(project, env, dirs, {}, before=before, observed_ns=time.time_ns(), default_selection=True)
     assert not os.path.exists(record_path(dirs[1], project))
 
 
@@ -229,10 +229,10 @@ def test_nothing_is_recorded_when_an_input_changed_during_the_check(
     monkeypatch.setattr(quick, "_now_ns", lambda: 1 << 62)  # as if every input had settled long ago
     before, _ = observe(project, env, dirs, environ)
     Path(project, "pylock.toml").write_text("", encoding="utf-8")
-    assert not remember(project, env, dirs, environ, before=before, default_selection=True)
+    assert not remember(project, env, dirs, environ, before=before, observed_ns=1 << 62, default_selection=True)
     assert quick.lookup(project, environ) is None
     before, _ = observe(project, env, dirs, environ)
-    assert remember(project, env, dirs, environ, before=before, default_selection=False)
+    assert remember(project, env, dirs, environ, before=before, observed_ns=1 << 62, default_selection=False)
     written = Path(record_path(dirs[1], project))
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     assert [p.name for p in written.parent.iterdir()] == [written.name]  # no temporary left behind
@@ -250,7 +250,9 @@ def test_a_newline_in_a_path_is_never_recorded(tmp_path: Path, monkeypatch: pyte
     dirs = (str(tmp_path / "data"), str(tmp_path / "cache"), str(tmp_path / "config"))
     monkeypatch.setattr(quick, "_now_ns", lambda: 1 << 62)
     before, _ = observe(str(odd), str(odd / ".venv"), dirs, {})
-    assert not remember(str(odd), str(odd / ".venv"), dirs, {}, before=before, default_selection=True)
+    assert not remember(
+        str(odd), str(odd / ".venv"), dirs, {}, before=before, observed_ns=1 << 62, default_selection=True
+    )
 
 
 def test_the_quick_modules_import_only_the_stdlib_they_need() -> None:
@@ -296,5 +298,21 @@ def test_a_record_is_written_once_the_inputs_are_a_few_ticks_old(tmp_path: Path)
         pytest.skip("this file system rounds its stamps: the 2 s margin applies (tested above)")
     assert settled <= time.time_ns() + 50_000_000  # not the 2 s margin
     time.sleep(max(0, settled - time.time_ns()) / 1e9 + 0.01)
-    assert remember(project, env, dirs, {}, before=before, default_selection=True)
+    started = time.time_ns()
+    before, _ = observe(project, env, dirs, {})
+    assert remember(project, env, dirs, {}, before=before, observed_ns=started, default_selection=True)
     assert os.path.exists(record_path(dirs[1], project))
+
+
+def test_an_input_unsettled_when_observed_gives_no_record_however_long_the_check(tmp_path: Path) -> None:
+    """The check reads the files after `before` is observed: a same-size rewrite in the clock tick of an input's
+    last change keeps its stat, so what settles is judged when `before` was taken, not when the check ends (a check
+    slower than the 50 ms margin, on a loaded machine, recorded what it may never have read)."""
+    project, env = _project(tmp_path)
+    dirs = (str(tmp_path / "data"), str(tmp_path / "cache"), str(tmp_path / "config"))
+    started = time.time_ns()
+    before, settled = observe(project, env, dirs, {})
+    assert settled > started  # just written: not settled when observed
+    time.sleep(max(0, settled - time.time_ns()) / 1e9 + 0.05)  # the check took longer than the margin
+    assert not remember(project, env, dirs, {}, before=before, observed_ns=started, default_selection=True)
+    assert not os.path.exists(record_path(dirs[1], project))

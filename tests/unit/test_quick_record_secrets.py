@@ -42,7 +42,7 @@ def test_a_credential_is_recorded_by_its_digest_only(
     assert not any(_TOKEN in line for line in inputs(project, dirs, environ))
     assert _TOKEN not in rebuild_record_path(dirs[1], project, inputs(project, dirs, environ))
 
-    assert remember(project, env, dirs, environ, before=before, default_selection=True)
+    assert remember(project, env, dirs, environ, before=before, observed_ns=1 << 62, default_selection=True)
 
     assert _TOKEN not in Path(record_path(dirs[1], project)).read_text(encoding="utf-8")
     assert quick.lookup(project, environ) == (env, True), "the same credentials: the same no-op"

@@ -45,7 +45,7 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str,
     dirs = corral_dirs(environ)
     assert dirs is not None
     before, _ = observe(str(root), str(env), dirs, environ)
-    assert remember(str(root), str(env), dirs, environ, before=before, default_selection=True)
+    assert remember(str(root), str(env), dirs, environ, before=before, observed_ns=1 << 62, default_selection=True)
     assert quick.lookup(str(root), environ) == (str(env), True)
     return str(root), str(env), environ, paths
 

@@ -88,14 +88,19 @@ def unchanged_report(start: Path, environ: Mapping[str, str], started: float) ->
     pyproject, env = found
     if os.path.islink(pyproject.parent / LOCK_FILE):
         return None  # a linked lock is judged the full way (refused when the link leads out of the project)
+    if not os.path.isfile(pyproject.parent / LOCK_FILE):
+        return None  # no lock (a fresh `corral lock`): nothing is unchanged; no record observed, no git describe
     paths = CorralPaths.from_environment()
     record = _record(paths, pyproject.parent, env, read_lock_stamp(paths, pyproject.parent), environ)
+    from corral.cli.quick import _now_ns
+
+    observed_ns = _now_ns()  # read before the stats: what settled by then cannot change unseen
     before = _observe(record, environ) if record is not None else None
     stamp = unchanged(paths, pyproject=pyproject, env=env, environ=environ)
     if stamp is None:
         return None
     if record is not None and before is not None:
-        _remember(record, before, environ, stamp["packages"])
+        _remember(record, before, environ, stamp["packages"], observed_ns)
     return {
         "path": str(pyproject.parent / LOCK_FILE),
         "written": False,
@@ -162,12 +167,13 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
     if os.path.islink(os.path.join(project, "pylock.toml")):
         return None  # a linked lock is judged the full way (refused when the link leads out of the project)
     record = (project, lines[1][4:], dirs, [(kind, path) for kind, path in facts])
+    observed_ns = quick._now_ns()  # noqa: SLF001 - read before the stats: what settled by then cannot change unseen
     observed = _observe(record, environ)
     verdict = None if observed is None else quick.compare(lines[_HEAD + len(facts) :], observed[0], dirs[0])
     if verdict is None or observed is None:
         return None
     if verdict:  # only trust.json's stat moved (another env's entry): record the new one, a stat check next time
-        _remember(record, observed, environ, int(packages))
+        _remember(record, observed, environ, int(packages), observed_ns)
     return os.path.join(project, "pylock.toml"), int(packages)
 
 
@@ -205,13 +211,13 @@ def _record(
         facts += [("local", os.path.join(path, name)) for name in ("pyproject.toml", "setup.py", "setup.cfg")]
     files = stamp.get("version_files")
     if files is not None:
-        from corral.infra.git import git_command
+        import shutil
 
-        cmd = git_command(["describe"])
-        if cmd is None:
+        git = shutil.which("git")
+        if git is None:
             return None
         facts += [("version", os.path.join(root, name)) for name in files]
-        facts.append(("git", cmd[0]))
+        facts.append(("git", git))
     if any(not path.isprintable() or not os.path.isabs(path) for _, path in facts):
         return None
     return str(root), str(env), dirs, facts
@@ -250,10 +256,13 @@ def _observe(record: Record, environ: Mapping[str, str]) -> tuple[list[str], int
 
 def _git_describe(git: str, project: str, environ: Mapping[str, str]) -> str | None:
     """What `services.project_version.git_describe` gets from git for `project` ("" outside git); None: unknown."""
-    from corral.infra.git import SAFE_OVERRIDES, git_environ
+    from corral.infra.git import git_environ, safe_options
 
-    argv = [git, *(part for setting in SAFE_OVERRIDES for part in ("-c", setting))]
-    argv += ["-C", project, "describe", "--tags", "--long", "--always", "--dirty", "--abbrev=40"]
+    options = safe_options(git, project, environ)  # the repository's own filter drivers emptied
+    if options is None:
+        return None
+    argv = [git, "--no-pager", *options, "-C", project]
+    argv += ["describe", "--tags", "--long", "--always", "--dirty", "--abbrev=40"]
     read, write = os.pipe()
     try:
         null = os.open(os.devnull, os.O_RDWR)
@@ -282,13 +291,18 @@ def _git_describe(git: str, project: str, environ: Mapping[str, str]) -> str | N
     return text if os.WEXITSTATUS(status) == 0 else ""
 
 
-def _remember(record: Record, before: tuple[list[str], int], environ: Mapping[str, str], packages: int) -> None:
-    """Write the record when nothing changed while the stamp was compared and every input has settled."""
+def _remember(
+    record: Record, before: tuple[list[str], int], environ: Mapping[str, str], packages: int, observed_ns: int
+) -> None:
+    """Write the record when nothing changed while the stamp was compared and every input had settled before it.
+
+    `observed_ns`: the clock read right before `before` (`cli.quick.remember` says why not now).
+    """
     from corral.cli import quick
 
     project, env, dirs, facts = record
     after = _observe(record, environ)
-    if after is None or after[0] != before[0] or after[1] > quick._now_ns():  # noqa: SLF001
+    if after is None or after[0] != before[0] or after[1] > observed_ns:
         return
     entry = quick.trust_entry(after[0], dirs[0])  # trust.json as settled and observed: what the stamp read
     if entry is None:

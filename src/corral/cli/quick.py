@@ -363,13 +363,14 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, bool] | None:  # 
         return None
     if any(maybe_partial_write(n) for n in os.listdir(project)):
         return None  # a killed writer's temporary: the full path recovers it
+    started = _now_ns()  # read before the stats: what settled by then cannot change unseen
     lines, _ = observe(project, env, dirs, environ)
     verdict = compare(record[3:], lines, dirs[0])
     if verdict is None:
         return None
     default = record[2] == "selection default"
     if verdict:  # only trust.json's stat moved (another env's entry): record the new one, a stat check next time
-        remember(project, env, dirs, environ, before=lines, default_selection=default)
+        remember(project, env, dirs, environ, before=lines, observed_ns=started, default_selection=default)
     return env, default
 
 
@@ -481,16 +482,19 @@ def remember(
     environ: Mapping[str, str],
     *,
     before: list[str],
+    observed_ns: int,
     default_selection: bool,
 ) -> bool:
     """Write the record after the full no-op check passed; `before` is `observe`'s lines from before that check.
 
-    Nothing is written when anything changed during the check, when an input changed too recently to trust its
-    stat (`settle_margin`), or when a path or value cannot be written on one line. True when written.
+    `observed_ns`: the clock (`_now_ns`) read right before `before` was observed. Nothing is written when anything
+    changed during the check, when an input had not settled (`settle_margin`) by then, or when a path or value
+    cannot be written on one line. True when written. Settled when `before` was taken, not by now: the check read
+    the files after that, and a same-size rewrite in the clock tick of their last change keeps their stat, however
+    long the check then took (50 ms is a slow check on a loaded machine).
     """
     lines, newest = observe(project, env, dirs, environ)  # newest: when every input has settled
-    now = _now_ns()
-    if lines != before or newest > now:
+    if lines != before or newest > observed_ns:
         return False
     entry = trust_entry(lines, dirs[0])  # trust.json as settled and observed: what the check read
     if entry is None:

@@ -112,15 +112,18 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
     return env
 
 
-def _observe(project: Path, env: Path) -> tuple[tuple[str, str, str], list[str]] | None:
-    """Corral's folders and the quick record's observation of `project` and `env`, before the no-op check."""
-    from corral.cli.quick import corral_dirs, observe
+def _observe(project: Path, env: Path) -> tuple[tuple[str, str, str], list[str], int] | None:
+    """Corral's folders, the quick record's observation of `project` and `env` before the no-op check, and when."""
+    from corral.cli.quick import _now_ns, corral_dirs, observe
 
     dirs = corral_dirs(os.environ)
-    return None if dirs is None else (dirs, observe(str(project), str(env), dirs, os.environ)[0])
+    if dirs is None:
+        return None
+    started = _now_ns()  # read before the stats: what settled by then cannot change unseen
+    return dirs, observe(str(project), str(env), dirs, os.environ)[0], started
 
 
-def _remember(project: Path, env: Path, dirs: tuple[str, str, str], before: list[str]) -> None:
+def _remember(project: Path, env: Path, dirs: tuple[str, str, str], before: list[str], observed_ns: int) -> None:
     """Record the no-op the stamp and the trust record just proved, for `cli.quick` (never fails the command)."""
     from corral.cli.quick import remember
     from corral.infra.paths import CorralPaths
@@ -130,7 +133,9 @@ def _remember(project: Path, env: Path, dirs: tuple[str, str, str], before: list
     if (str(paths.data), str(paths.cache), str(paths.config)) != dirs:
         return  # platformdirs places corral's folders where cli.quick would not look
     default = (read_stamp(env) or {}).get("selection") == selection_key(groups=None, extras=())
-    remember(str(project), str(env), dirs, os.environ, before=before, default_selection=default)
+    remember(
+        str(project), str(env), dirs, os.environ, before=before, observed_ns=observed_ns, default_selection=default
+    )
 
 
 def _vouched(env: Path) -> bool:
