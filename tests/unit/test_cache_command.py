@@ -484,3 +484,18 @@ def test_the_automatic_prune_never_follows_a_stamp_that_is_a_link(
     os.utime(cache() / STAMP, (_OLD, _OLD), follow_symlinks=False)  # due by its own time
     assert prune_if_due(cache()) is None
     assert not target.exists()
+
+
+def test_prune_keeps_a_record_whose_trust_json_was_replaced(corral: Corral, tmp_path: Path) -> None:
+    """Another env allowed rewrites trust.json (a new inode): the quick path compares this env's entries again."""
+    trust = Path(dirs()[0]) / "trust.json"
+    trust.parent.mkdir(parents=True, exist_ok=True)
+    trust.write_text("{}", encoding="utf-8")
+    root = make_project(tmp_path)
+    record = quick_record(root)
+    assert any(line.startswith("trust ") and line.split(" ")[1].isdigit() for line in record.read_text().split("\n"))
+    replacement = trust.with_name("trust.json.new")
+    replacement.write_text('{"other": {}}', encoding="utf-8")
+    os.replace(replacement, trust)
+    assert str(record) not in removed(run_json(corral, "prune"))
+    assert record.is_file()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +11,6 @@ from typing import Any
 
 from corral.core.env import BIN_NAMES, Env
 from corral.errors import SafetyRefusal
-from corral.infra.rmtree import OpenedTree, remove_tree
 from corral.kernels.paths import search_dirs
 from corral.kernels.spec import KERNEL_JSON, KernelSpec, is_valid_name
 
@@ -216,12 +213,18 @@ def list_kernels(
 
 
 def _temp_sibling(target: Path, tag: str) -> Path:
+    import secrets  # here, not at the top: `corral doctor` imports this module and seldom writes a kernel
+
     # "~" makes the name invalid for Jupyter, so a half-written folder is never listed as a kernel
     return target.parent / f".{target.name}~{tag}~{secrets.token_hex(4)}"
 
 
 def write_kernel_dir(kernels_dir: Path, name: str, spec: KernelSpec, resources: Sequence[Path] = ()) -> Path:
     """Write `kernels_dir/name` (kernel.json + resources) under a temp name, then rename it into place."""
+    import shutil
+
+    from corral.infra.rmtree import remove_tree
+
     target = kernels_dir / name
     if target.is_symlink() or (target.exists() and not (target / KERNEL_JSON).is_file()):
         msg = (
@@ -254,6 +257,8 @@ def write_kernel_dir(kernels_dir: Path, name: str, spec: KernelSpec, resources: 
 
 def remove_kernel_dir(resource_dir: Path, allowed_kernels_dirs: Iterable[Path]) -> None:
     """Delete one kernelspec folder: refuses symlinks, folders without kernel.json and anything outside `allowed`."""
+    from corral.infra.rmtree import OpenedTree
+
     path = Path(os.path.abspath(resource_dir))
     if path.is_symlink():
         msg = f"{path} is a symlink; corral removes only real kernelspec folders (remove the link yourself)"

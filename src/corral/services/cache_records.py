@@ -155,7 +155,8 @@ def _observed_changes(lines: list[str]) -> Iterator[str]:
     """Paths a record observed by (device, inode, ctime) that are now another file or gone."""
     for line in lines:
         parts = line.split(" ", 9)
-        if len(parts) != 10 or not all(p.isdigit() for p in parts[1:9]):  # noqa: PLR2004 - label, 8 fields, path
+        # a quick record's trust line can match again: a new trust.json is compared by the env's own entries
+        if len(parts) != 10 or parts[0] == "trust" or not all(p.isdigit() for p in parts[1:9]):  # noqa: PLR2004
             continue
         recorded = (int(parts[1]), int(parts[2]), int(parts[8]))
         path = parts[9]
