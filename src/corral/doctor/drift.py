@@ -35,16 +35,22 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
         return None
     from corral.core.interpreter import InterpreterInfo
     from corral.core.plan import SyncPlan
-    from corral.core.pylock_select import select_packages
+    from corral.core.pylock_scan import scan
+    from corral.core.pylock_select import select_packages, select_scanned
     from corral.errors import CorralError
-    from corral.infra.toml_file import read_toml
+    from corral.infra.toml_file import parse_toml, read_text
 
     info = InterpreterInfo.from_probe(ident, path=str(target.python))
+    selection = _selection(target)
     try:
-        lock = read_toml(lock_path)
-        desired = select_packages(
-            lock, target=info, selection=_selection(target), lock_dir=lock_path.parent, origin=str(lock_path)
-        )
+        text = read_text(lock_path)
+        scanned = scan(text)  # corral's own layout without a TOML parse (as a sync chooses); else the full way
+        desired = select_scanned(scanned, target=info, selection=selection) if scanned is not None else None
+        if desired is None:
+            lock = parse_toml(text, origin=str(lock_path))
+            desired = select_packages(
+                lock, target=info, selection=selection, lock_dir=lock_path.parent, origin=str(lock_path)
+            )
     except CorralError as err:
         target.skipped.append(f"drift: not checked ({err})")
         return None
