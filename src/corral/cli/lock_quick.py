@@ -256,39 +256,20 @@ def _observe(record: Record, environ: Mapping[str, str]) -> tuple[list[str], int
 
 def _git_describe(git: str, project: str, environ: Mapping[str, str]) -> str | None:
     """What `services.project_version.git_describe` gets from git for `project` ("" outside git); None: unknown."""
-    from corral.infra.git import git_environ, safe_options
+    from corral.infra.git import git_environ, safe_options, spawn_output
 
     options = safe_options(git, project, environ)  # the repository's own filter drivers emptied
     if options is None:
         return None
     argv = [git, "--no-pager", *options, "-C", project]
     argv += ["describe", "--tags", "--long", "--always", "--dirty", "--abbrev=40"]
-    read, write = os.pipe()
-    try:
-        null = os.open(os.devnull, os.O_RDWR)
-        try:
-            actions = [
-                (os.POSIX_SPAWN_DUP2, null, 0),
-                (os.POSIX_SPAWN_DUP2, write, 1),
-                (os.POSIX_SPAWN_DUP2, null, 2),
-                (os.POSIX_SPAWN_CLOSE, read),
-            ]
-            pid = os.posix_spawn(git, argv, git_environ(environ), file_actions=actions)
-        finally:
-            os.close(null)
-            os.close(write)
-        chunks = []
-        while chunk := os.read(read, 1 << 16):
-            chunks.append(chunk)
-    finally:
-        os.close(read)
-    _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status):
+    ran = spawn_output(git, argv, git_environ(environ), limit=1 << 16)
+    if ran is None:
         return None
-    text = b"".join(chunks).decode("utf-8", "replace").strip()
+    text = ran[1].decode("utf-8", "replace").strip()
     if not text.isprintable():
         return None
-    return text if os.WEXITSTATUS(status) == 0 else ""
+    return text if ran[0] == 0 else ""
 
 
 def _remember(

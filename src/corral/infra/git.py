@@ -18,7 +18,7 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 
-__all__ = ["SAFE_OVERRIDES", "git_command", "git_environ", "safe_options"]
+__all__ = ["SAFE_OVERRIDES", "git_command", "git_environ", "safe_options", "spawn_output"]
 
 SAFE_OVERRIDES: tuple[str, ...] = (
     "core.fsmonitor=false",
@@ -196,6 +196,21 @@ def _git_output(git: str, args: list[str], environ: Mapping[str, str]) -> list[s
         if done.returncode != 0 or len(done.stdout) > _LIST_MAX_BYTES:
             return None
         return [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    ran = spawn_output(git, argv, git_environ(environ), limit=_LIST_MAX_BYTES)
+    if ran is None or ran[0] != 0:
+        return None
+    return [name for name in ran[1].decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def spawn_output(
+    program: str, argv: list[str], environ: Mapping[str, str], *, limit: int, timeout: float | None = None
+) -> tuple[int, bytes] | None:
+    """(exit status, output) of `argv` run by `program` (POSIX: os.posix_spawn; stdin and stderr the null device).
+
+    None when it did not exit normally, wrote more than `limit` bytes, or ran past `timeout` seconds (default
+    `_TIMEOUT`; then it is killed: a planted `include.path` naming a fifo makes git wait for ever). Stdlib `os`,
+    `select`, `signal`, `time` only: `cli.lock_quick` runs `git describe` through it before anything else.
+    """
     import select
     import signal
     import time
@@ -210,16 +225,16 @@ def _git_output(git: str, args: list[str], environ: Mapping[str, str]) -> list[s
                 (os.POSIX_SPAWN_DUP2, null, 2),
                 (os.POSIX_SPAWN_CLOSE, read),
             ]
-            pid = os.posix_spawn(git, argv, git_environ(environ), file_actions=actions)
+            pid = os.posix_spawn(program, argv, dict(environ), file_actions=actions)
         finally:
             os.close(null)
             os.close(write)
         chunks: list[bytes] = []
         size = 0
-        deadline = time.monotonic() + _TIMEOUT
+        deadline = time.monotonic() + (_TIMEOUT if timeout is None else timeout)
         while True:
             ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:  # a planted `include.path` naming a fifo: git waits on it for ever
+            if not ready:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 return None
@@ -227,15 +242,14 @@ def _git_output(git: str, args: list[str], environ: Mapping[str, str]) -> list[s
             if not chunk:
                 break
             size += len(chunk)
-            if size <= _LIST_MAX_BYTES:
+            if size <= limit:
                 chunks.append(chunk)
     finally:
         os.close(read)
     _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or size > _LIST_MAX_BYTES:
+    if not os.WIFEXITED(status) or size > limit:
         return None
-    text = b"".join(chunks).decode("utf-8", "surrogateescape")
-    return [name for name in text.split("\0") if name]
+    return os.WEXITSTATUS(status), b"".join(chunks)
 
 
 # What points git at another repository than the one around the folder it is asked about (`git rev-parse
