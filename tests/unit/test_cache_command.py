@@ -499,3 +499,14 @@ def test_prune_keeps_a_record_whose_trust_json_was_replaced(corral: Corral, tmp_
     os.replace(replacement, trust)
     assert str(record) not in removed(run_json(corral, "prune"))
     assert record.is_file()
+
+
+def test_the_caches_envs_list_writes_are_corrals_kinds(corral: Corral) -> None:
+    """`envs list` writes its size and health caches at the cache's top: `cache info` counts them as corral's."""
+    cache().mkdir(parents=True)
+    for name in ("env-health.json", "env-sizes.json"):
+        (cache() / name).write_text("{}", encoding="utf-8")
+    data = run_json(corral, "info")
+    kinds = {k["kind"] for k in data["kinds"]}
+    assert {"env-health.json", "env-sizes.json"} <= kinds
+    assert data["other"] == []

@@ -72,6 +72,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind("uv-input", "uv's input files (pylock.toml per install)", re.compile(r"[0-9a-f]{32}"), shape="folder"),
     Kind("interpreters.json", "interpreter identities"),
     Kind("env-sizes.json", "sizes `envs list` measured"),
+    Kind("env-health.json", "what `envs list` read of each env's files for its health"),
     Kind("env-sizes.todo.json", "sizes to measure in the background"),
     Kind("cache-pruned", "when the automatic prune last ran (services.cache_auto)"),
     Kind(
