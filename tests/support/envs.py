@@ -93,10 +93,9 @@ class FakeInstall:
         for old in (self.folder / "lib").glob("python3.*"):
             old.unlink()
         dest = self.folder / "bin" / minor
-        try:
-            os.link(binary, dest)
-        except OSError:
-            shutil.copy2(binary, dest)
+        # a copy, never a hard link: a link changes the shared binary's ctime, and every stamp and quick record of
+        # the tests running beside this one names that interpreter by its stat (test_lock_quick failed in CI)
+        shutil.copy2(binary, dest)
         (self.folder / "lib" / minor).symlink_to(stdlib)
         link = self.folder / "bin" / "python3"
         if link.is_symlink():
