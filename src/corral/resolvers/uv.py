@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from corral.core.lock_fingerprint import UV_RESOLVER_SETTINGS  # copied into the temporary project
 from corral.core.names import normalize_name
@@ -31,6 +31,7 @@ from corral.resolvers import UV_OLDEST
 
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
+    from corral.infra.proc import Completed
 
 __all__ = [
     "EXPORT_WORKERS",
@@ -49,7 +50,6 @@ __all__ = [
 ]
 
 Selector = tuple[str, str]
-T = TypeVar("T")
 Exports = list[tuple[Selector, list[dict[str, Any]]]]
 Pin = tuple[str, str, str]  # (name, version, index URL): a version to keep while the requirements allow it
 
@@ -126,9 +126,7 @@ class UvResolver:
                 cmd += ["--upgrade-package", name]
             if request.offline:
                 cmd.append("--offline")
-            done = _while_running(
-                request.meanwhile, lambda: proc.run(cmd, env=request.environ, check=False, what="uv lock")
-            )
+            done = _run_while(cmd, request.environ, request.meanwhile)
             if done.returncode != 0:
                 full = proc.no_space("uv lock", done.stderr, cmd=cmd)
                 if full is not None:  # a full disk is not a resolution failure
@@ -146,27 +144,56 @@ class UvResolver:
             remove_tree(tmp, ignore_errors=True)
 
 
-def _while_running(meanwhile: Callable[[], object] | None, run: Callable[[], T]) -> T:
-    """`run()` (a process: this thread waits, the interpreter is free) with `meanwhile()` in a thread alongside.
+def _run_while(cmd: list[str], environ: Mapping[str, str] | None, meanwhile: Callable[[], object] | None) -> Completed:
+    """`uv lock` as infra.proc.run runs it (`check=False`), with `meanwhile()` in a thread once uv has started.
 
-    The process stays this thread's, so a Ctrl-C stops it as before; the helper is joined before anything else
-    happens here (no two threads importing at once).
+    uv is started first: a helper thread started before it holds the interpreter while this thread is still
+    spawning, and uv began ~30-60 ms later on a loaded 2-core machine. The process stays this thread's, so a
+    Ctrl-C stops it as before (killed, then waited for); the helper is joined before anything else happens here
+    (no two threads importing at once).
     """
+    from corral.infra import proc
+
     if meanwhile is None:
-        return run()
+        return proc.run(cmd, env=environ, check=False, what="uv lock")
     import contextlib
+    import subprocess
     import threading
+
+    from corral.errors import EngineError
+    from corral.infra.faults import checkpoint
+
+    checkpoint("engine:uv lock")  # as proc.run marks it (the reliability suite kills the process here)
+    try:
+        child = subprocess.Popen(
+            cmd,
+            env=dict(environ) if environ is not None else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+    except FileNotFoundError as err:
+        raise EngineError(f"uv lock: program not found: {cmd[0]}", cmd=cmd) from err
+    except OSError as err:  # not executable, not a program (ENOEXEC), ...
+        raise EngineError(f"uv lock: cannot run {cmd[0]}: {err.strerror or err}", cmd=cmd) from err
 
     def quietly() -> None:
         with contextlib.suppress(Exception):  # only work done early: the caller does it again when it needs it
             meanwhile()
 
     helper = threading.Thread(target=quietly, name="corral-lock-meanwhile", daemon=True)
-    helper.start()
-    try:
-        return run()
-    finally:
-        helper.join()
+    with child:
+        try:
+            helper.start()
+            stdout, stderr = child.communicate()
+        except BaseException:  # a Ctrl-C included: uv does not outlive the command
+            child.kill()
+            raise
+        finally:
+            if helper.ident is not None:
+                helper.join()
+    return proc.settle(cmd, child.returncode, stdout, stderr, what="uv lock", check=False)
 
 
 def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | None, str]:

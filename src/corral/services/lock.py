@@ -304,11 +304,12 @@ def _imports_after_resolving() -> None:
 
     Run while `uv lock` runs, when this process has nothing else to do (~50 ms on a loaded 2-core machine).
     """
-    import concurrent.futures  # noqa: F401 - imported for later
+    import concurrent.futures.thread  # noqa: F401 - imported for later
     import secrets  # noqa: F401 - imported for later
 
     import corral.core.selection
     import corral.core.uv_export_read
+    import corral.doctor.drift  # the next sync's choice reads the env's last selection through it
     import corral.services.sync.apply
     import corral.services.sync.selection_cache  # noqa: F401 - imported for later
 
