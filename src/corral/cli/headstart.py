@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 
 from corral import __version__
+from corral.cli import rebuild_replay
 from corral.cli.quick import (
     corral_dirs,
     find_project,
@@ -146,11 +147,24 @@ def begin(environ: Mapping[str, str]) -> None:
     observed_ns = time.time_ns()  # read before the stats: an input settled by then cannot change unseen
     before = inputs(project, dirs, environ)
     live.arm(_write, project=project, dirs=dirs, before=before, observed_ns=observed_ns)
+    rebuild_replay.capture()  # what a rebuild prints, for the replay its record may hold
     record = read_record(rebuild_record_path(dirs[1], project, before), _HEADER, _LIMIT)
     facts = _parse(record) if record is not None else None
     if facts is None or facts.project != project or facts.observed != before:
         return
     _start(facts, project, dirs, environ)
+    replay = rebuild_replay.parse(facts.replay)
+    if replay is not None and live.pending_install(facts.env):
+        rebuild_replay.answer(
+            replay,
+            project=project,
+            env=facts.env,
+            dirs=dirs,
+            journal=journal_file(dirs[0], project, "creating"),
+            uv=facts.argv[0],
+            environ=environ,
+            sha=_sha,
+        )
 
 
 class _Record:
@@ -167,6 +181,7 @@ class _Record:
         "observed",
         "project",
         "python",
+        "replay",
         "set",
         "stdin",
         "unset",
@@ -185,6 +200,7 @@ class _Record:
         self.files: list[tuple[str, bytes]] = []
         self.inputs: dict[str, bytes] = {}
         self.observed: list[str] | None = None
+        self.replay: list[tuple[str, str]] = []  # `replay-*` lines: cli.rebuild_replay's
 
     def layout(self) -> tuple[object, ...]:
         """The layout as `services.create` plans it (`infra.headstart.claim_layout` compares the two)."""
@@ -231,6 +247,8 @@ def _parse(record: list[str]) -> _Record | None:  # noqa: C901, PLR0912 - one ru
                 facts.files.append((_text(words[0]), bytes.fromhex(words[1])))
             elif kind == "input" and len(words) == 2:  # noqa: PLR2004
                 facts.inputs[_text(words[0])] = bytes.fromhex(words[1])
+            elif kind.startswith("replay-"):
+                facts.replay.append((kind, rest))
             else:
                 return None
     except (ValueError, UnicodeDecodeError):
@@ -483,8 +501,25 @@ def _settled_at(lines: list[str]) -> int:
     return newest
 
 
-def _write(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - one refusal per reason
-    """Write the rebuild record after a sync created the env (`infra.headstart.synced`; errors are swallowed there)."""
+def _write(facts: dict[str, object]) -> None:
+    """Write the rebuild record once the sync that created the env has printed its report (at exit)."""
+    import atexit
+
+    atexit.register(_write_at_exit, facts)
+
+
+def _write_at_exit(facts: dict[str, object]) -> None:
+    try:  # noqa: SIM105 - contextlib is not loaded on this path
+        _write_record(facts)
+    except Exception:  # noqa: BLE001, S110 - a record only saves time
+        pass
+
+
+def _write_record(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - one refusal per reason
+    """The rebuild record of the sync that created the env, and its replay when it has one (`cli.rebuild_replay`).
+
+    After a rebuild that adopted the head start, the record is written again only with a replay.
+    """
     from typing import cast
 
     from corral.infra.paths import CorralPaths
@@ -538,6 +573,10 @@ def _write(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - one refus
         f"observed {len(lines)}",
         *lines,
     ]
+    replay = rebuild_replay.section(facts, project, dirs, rebuild_replay.captured(), _sha)
+    if facts.get("adopted") and not replay:
+        return  # the record holds as it is
+    body[-len(lines) - 1 : -len(lines) - 1] = replay  # before `observed`, which ends the record
     text = "\n".join([_HEADER, *body, "end"])
     if any(c in text for c in "\r\x00") or text.count("\n") != len(body) + 1 or len(text) > _LIMIT:
         return

@@ -63,7 +63,20 @@ class Mismatch(Exception):  # not an error the user sees: the sync builds the en
 class Live:
     """A head start in this process: what it made and holds."""
 
-    __slots__ = ("argv", "env", "environ", "files", "journal", "layout", "locks", "made", "pid", "stdin", "streams")
+    __slots__ = (
+        "argv",
+        "env",
+        "environ",
+        "files",
+        "journal",
+        "layout",
+        "locks",
+        "made",
+        "outcome",
+        "pid",
+        "stdin",
+        "streams",
+    )
 
     def __init__(self, env: str, journal: str, layout: tuple[object, ...]) -> None:
         self.env = env
@@ -77,6 +90,7 @@ class Live:
         self.stdin = ""
         self.files: dict[str, bytes] = {}  # the files uv reads (`-r FILE`), as they were when it started
         self.streams: tuple[int, int] = (-1, -1)
+        self.outcome: tuple[int, bytes, bytes] | None = None  # the process's, once waited for (`wait_outcome`)
 
 
 _live: list[Live] = []
@@ -158,24 +172,57 @@ def claim_layout(env: object, layout: tuple[object, ...]) -> bool:
 
 
 def pending_install(env: object) -> bool:
-    """The head start's uv process for `env` still awaits the full path's verdict."""
+    """The head start's uv process for `env` (or its outcome) still awaits the full path's verdict."""
     live = _current(env)
-    return live is not None and live.pid is not None
+    return live is not None and _pending(live)
+
+
+def _pending(live: Live) -> bool:
+    return live.pid is not None or live.outcome is not None
+
+
+def wait_outcome() -> tuple[int, bytes, bytes] | None:
+    """Wait for the live head start's uv process; its (exit code, stdout, stderr), kept for the full path's `claim`.
+
+    `cli.rebuild_replay` waits here; when it does not answer the command itself, the full path claims this outcome
+    as if it had waited for the process (it judges the command it would run as before).
+    """
+    if not _live or not _pending(_live[0]):
+        return None
+    return _wait(_live[0])
+
+
+def replayed() -> None:
+    """`cli.rebuild_replay` answered the command: the head start is adopted whole (kept, its locks released)."""
+    if _live:
+        live = _live.pop()
+        live.made = True
+        live.outcome = None
+        _release(live)
+        log("headstart:replayed")
 
 
 def _wait(live: Live) -> tuple[int, bytes, bytes]:
-    pid, live.pid = live.pid, None
+    if live.outcome is not None:
+        return live.outcome
+    pid = live.pid
     if pid is None:
         return 0, b"", b""
     while True:
         try:
-            _, status = os.waitpid(pid, 0)
+            _, status = os.waitpid(pid, 0)  # a Ctrl-C here keeps `pid`: the exit handler waits for it again
             break
         except InterruptedError:  # pragma: no cover - PEP 475 retries it
             continue
         except ChildProcessError:  # pragma: no cover - reaped elsewhere
             status = 1 << 8
             break
+    live.pid = None
+    live.outcome = (os.waitstatus_to_exitcode(status), *_read_streams(live))
+    return live.outcome
+
+
+def _read_streams(live: Live) -> tuple[bytes, bytes]:
     out = []
     for fd in live.streams:
         chunks = []
@@ -195,7 +242,7 @@ def _wait(live: Live) -> tuple[int, bytes, bytes]:
                 pass
         out.append(b"".join(chunks))
     live.streams = (-1, -1)
-    return os.waitstatus_to_exitcode(status), out[0], out[1]
+    return out[0], out[1]
 
 
 def _text(data: bytes) -> str:
@@ -212,7 +259,7 @@ def claim(argv: Sequence[str], environ: Mapping[str, str] | None, stdin: str | N
         Mismatch: a head start is pending for this env with another command (it was waited for first).
 
     """
-    if not _live or _live[0].pid is None:
+    if not _live or not _pending(_live[0]):
         return None
     live = _live.pop()
     given = dict(os.environ if environ is None else environ)
@@ -226,14 +273,14 @@ def claim(argv: Sequence[str], environ: Mapping[str, str] | None, stdin: str | N
         raise Mismatch(live.env)
     log("headstart:adopted")
     if _capture:
-        _capture["adopted"] = True  # the record it replayed holds as it is: not written again
+        _capture["adopted"] = True  # the record's base holds as it is (cli.headstart renews only its replay part)
     return code, _text(out), _text(err)
 
 
 def mismatch(env: object) -> None:
     """The full path will not run the head start's command for `env` (another engine, nothing left): wait, raise."""
     live = _current(env)
-    if live is not None and live.pid is not None:
+    if live is not None and _pending(live):
         _live.remove(live)
         _wait(live)
         _release(live)
@@ -329,6 +376,8 @@ def read_input(path: str) -> bytes | None:
 
 def note_command(argv: Sequence[str], environ: Mapping[str, str] | None, stdin: str | None, what: str) -> None:
     """The first uv command of the sync (`what`: its label in messages), once the layout is noted."""
+    if _capture and "layout" in _capture:
+        _capture["commands"] = int(str(_capture.get("commands", 0))) + 1  # a second one: no replay (cli.headstart)
     if _capture and "layout" in _capture and "argv" not in _capture:
         files = {path: read_input(path) for path in input_files(argv)}
         _capture.update(
@@ -345,7 +394,7 @@ def synced(env: object, *, created: bool) -> None:
     facts = dict(_capture)
     _capture.clear()
     writer = facts.get("writer")
-    if not created or writer is None or "argv" not in facts or facts.get("adopted"):
+    if not created or writer is None or "argv" not in facts:
         return
     if facts.get("env") != os.path.abspath(str(env)):
         return

@@ -1,0 +1,465 @@
+"""The replay of a rebuild the head start began: `rm -rf .venv && corral sync` answered without the full path.
+
+`cli.headstart` begins a rebuild at once from its rebuild record (the env laid out, the recorded `uv pip install`
+started); the full path (`cli.main`: ~60 ms of imports and ~35 ms of choices on a small project) then adopts that
+work and writes its records, and on a small project that Python, not uv, is what the user waits for. When the
+record also holds a *replay* (written by `section` at the end of a rebuild that went the full path), `answer`
+finishes the command itself once uv has exited 0, writing what the full path writes, in its order:
+
+- `.gitignore` (when the layout has none) and `corral-env.json` (the recorded bytes with this creation's time), as
+  `services.create._mark` does; then the `creating` journal goes;
+- the inventory row (`inventory.record.register_env`) and the trust entry (`services.trust.record_created`), as
+  `services.create.record_made`; the daily cache prune (`services.cache_auto.prune_if_due`);
+- the sync stamp (`services.sync.stamp.make_stamp`, the input files as seen before uv's outcome was read);
+- the report: the recorded output of that rebuild, chunk by chunk on the same streams.
+
+The replay is taken only when all the full path decides from is as it was; else the full path runs as before and
+claims uv's outcome (`infra.headstart.wait_outcome`). Beyond the head start's own proofs (the observation of every
+input `cli.quick.observe` notes, the base interpreter, the files uv reads): the same command line (`sync`,
+`sync -q`), stdout and stderr each a terminal or not as then, the same working folder, the whole environment equal
+(its SHA-256: PATH, every uv variable, the terminal's), uv's binary the same file, every folder interpreter
+discovery lists (`discovery.places.candidate_folders`) unchanged, uv's exit code 0, and, when the sync installs
+the seed, the env's pip the version that rebuild ended with (so `services.seed.freshen_pip` has nothing to do).
+`section` writes a replay only for a rebuild that ran one uv command and printed only the sync's progress and
+report lines, whose stamp is what `make_stamp` gives from the facts recorded (checked at its end).
+
+A kill during the replay leaves what a kill in the full path's creation leaves: before `corral-env.json` is
+written, the journal (the next command removes the half-made env); after it, an env without a stamp or trust entry
+(the next sync completes or rebuilds it). A Ctrl-C before uv's outcome is read ends the command as today (the head
+start undone at exit); from then on the work is finished and reported (as `cli.streams.point_of_no_return`). A
+write that fails sends the command down the full path, which writes everything again.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from corral import __version__
+from corral.infra import headstart as live
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
+
+__all__ = ["FLAGS", "Replay", "answer", "capture", "captured", "parse", "section"]
+
+FLAGS = (["sync"], ["sync", "-q"], ["sync", "--quiet"])  # the command lines a replay answers
+_PROGRESS = ("creating environment ", "selecting ", "installing ", "synced ")  # the sync's own lines on stderr
+_CREATED_AT = '"created_at": '
+_BROKEN_PIPE = 141  # cli.main's exit code when the reader of stdout left
+
+
+class Replay:
+    """The replay part of a rebuild record (`replay-*` lines)."""
+
+    __slots__ = (
+        "cwd",
+        "engine",
+        "environ",
+        "flags",
+        "folders",
+        "gitignore",
+        "out",
+        "pip",
+        "provenance",
+        "selection",
+        "terminals",
+    )
+
+    def __init__(self) -> None:
+        self.flags: list[str] = []
+        self.cwd = self.environ = self.selection = self.engine = self.pip = self.terminals = ""
+        self.folders: list[tuple[str, str]] = []  # discovery's folders (and uv's binary), each with its state
+        self.provenance = self.gitignore = b""
+        self.out: list[tuple[int, str]] = []  # (1 stdout | 2 stderr, text), in the order written
+
+
+class _Copied:
+    """A text stream that keeps a copy of what is written through it (`capture`); anything else is the stream's."""
+
+    def __init__(self, stream: object, fd: int) -> None:
+        self._stream = stream
+        self._fd = fd
+
+    def write(self, text: str) -> int:
+        try:
+            written: int = self._stream.write(text)  # type: ignore[attr-defined]
+        except BaseException:
+            _captured.clear()
+            _captured.append((0, ""))  # a failed write: no replay of this output
+            raise
+        _captured.append((self._fd, text))
+        return written
+
+    def writelines(self, lines: Sequence[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()  # type: ignore[attr-defined]
+        except BaseException:
+            _captured.clear()
+            _captured.append((0, ""))
+            raise
+
+    def __getattr__(self, name: str) -> object:  # isatty, fileno, encoding, buffer, ... of the real stream
+        return getattr(self._stream, name)
+
+
+_captured: list[tuple[int, str]] = []
+_freshened: list[bool] = []  # the replay was declined for pip: a record written again would be declined alike
+_capturing: list[bool] = []  # (the streams get other wrappers around ours: cli.streams' guard)
+
+
+def capture() -> None:
+    """Keep a copy of this command's output (a plain `sync`, which may rebuild the env) for `section`."""
+    if sys.argv[1:] in FLAGS and not _capturing:
+        _capturing.append(True)
+        sys.stdout = _Copied(sys.stdout, 1)  # type: ignore[assignment, unused-ignore]  # a text stream's duck
+        sys.stderr = _Copied(sys.stderr, 2)  # type: ignore[assignment, unused-ignore]
+
+
+def captured() -> list[tuple[int, str]] | None:
+    """What `capture` kept; None when nothing was captured or a write failed."""
+    if not _capturing or any(fd == 0 for fd, _ in _captured):
+        return None
+    return list(_captured)
+
+
+def _hex(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").hex()
+
+
+def _text(word: str) -> str:
+    return bytes.fromhex(word).decode("utf-8", "surrogateescape")
+
+
+def _state(path: str) -> str:
+    """A path's stat (device, inode, mode, owners, size, mtime, ctime), `-` when absent, `!errno` when unreadable."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "-"
+    except OSError as err:
+        return f"!{err.errno}"
+    fields = (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return ",".join(map(str, fields))
+
+
+def _environ_digest(environ: Mapping[str, str], sha: Callable[[str], str]) -> str:
+    return sha("\0".join(f"{key}={value}" for key, value in sorted(environ.items())))
+
+
+def _terminals() -> str:
+    def tty(stream: object) -> str:
+        try:
+            return "1" if stream.isatty() else "0"  # type: ignore[attr-defined]
+        except (AttributeError, ValueError):
+            return "0"
+
+    return tty(sys.stdout) + tty(sys.stderr)
+
+
+def _tools(uv: str, environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The real path of uv's binary and every folder interpreter discovery lists, each with its state."""
+    from corral.discovery.places import candidate_folders
+
+    real = os.path.realpath(uv)
+    return [(real, _state(real)), *((str(folder), _state(str(folder))) for folder in candidate_folders(environ))]
+
+
+def _paths(dirs: tuple[str, str, str]) -> tuple[Path, Path, Path]:
+    from pathlib import Path
+
+    return Path(dirs[0]), Path(dirs[1]), Path(dirs[2])
+
+
+def _stamp(project: str, env: str, dirs: tuple[str, str, str], replay: Replay, inputs: object) -> dict[str, object]:
+    """`services.sync.apply.stamp_env`'s stamp of a plain sync of `project` into `env` (make_stamp's own code)."""
+    from pathlib import Path
+
+    from corral.services.sync.stamp import make_stamp
+
+    return make_stamp(
+        inputs=inputs,  # type: ignore[arg-type]  # input_state's dict
+        env=Path(env),
+        lock_path=Path(project, "pylock.toml"),
+        pyproject=Path(project, "pyproject.toml"),
+        selection_key=replay.selection,
+        engine=replay.engine,
+        lock_fresh=True,
+        user_config=_paths(dirs)[2] / "config.toml",
+        environ=os.environ,
+    )
+
+
+def _inputs(project: str, dirs: tuple[str, str, str]) -> object:
+    from pathlib import Path
+
+    from corral.services.sync.stamp import input_state
+
+    return input_state(
+        lock_path=Path(project, "pylock.toml"),
+        pyproject=Path(project, "pyproject.toml"),
+        user_config=_paths(dirs)[2] / "config.toml",
+    )
+
+
+def _shaped(out: Sequence[tuple[int, str]], flags: list[str], env: str) -> bool:
+    """The output holds only the sync's report (` + ` lines) and, without -q, its progress and summary lines."""
+    text = {1: "", 2: ""}
+    for fd, chunk in out:
+        text[fd] += chunk
+    if any(c in chunk for _, chunk in out for c in "\x1b\r\0"):
+        return False  # a live progress line (a terminal, a slow rebuild): not replayed
+    stdout, stderr = text[1], text[2]
+    if stdout and (not stdout.endswith("\n") or not all(line.startswith(" + ") for line in stdout[:-1].split("\n"))):
+        return False
+    if len(flags) > 1:  # -q: no message at all
+        return not stderr
+    lines = stderr[:-1].split("\n") if stderr.endswith("\n") else [""]
+    return all(line.startswith(_PROGRESS) for line in lines) and lines[-1].startswith(f"synced {env} with ")
+
+
+def _pip_seeded(stdin: str) -> bool:
+    """The sync's uv command installs the seed's pip (a bare `pip` line): `services.seed.freshen_pip` runs after."""
+    return "pip" in stdin.split("\n")
+
+
+def _env_pip(env: str) -> str:
+    from pathlib import Path
+
+    from corral.services.seed import seeded_pip
+
+    return seeded_pip(Path(env)) or "-"
+
+
+def section(  # noqa: PLR0911 - one refusal per reason
+    facts: Mapping[str, object],
+    project: str,
+    dirs: tuple[str, str, str],
+    out: Sequence[tuple[int, str]] | None,
+    sha: Callable[[str], str],
+) -> list[str]:
+    """The record's replay lines for the rebuild that just ended (`cli.headstart`, at exit); [] when not replayable."""
+    import json
+    from pathlib import Path
+
+    from corral.services.sync.stamp import read_stamp
+
+    env = str(facts["env"])
+    flags = sys.argv[1:]
+    if out is None or flags not in FLAGS or facts.get("commands") != 1 or _freshened or not _shaped(out, flags, env):
+        return []
+    stamp = read_stamp(Path(env))
+    if stamp is None or not isinstance(stamp.get("selection"), str) or not isinstance(stamp.get("engine"), str):
+        return []
+    replay = Replay()
+    replay.selection, replay.engine = stamp["selection"], stamp["engine"]
+    if json.loads(json.dumps(_stamp(project, env, dirs, replay, _inputs(project, dirs)))) != stamp:
+        return []  # the stamp is not what the replay would write from these facts
+    provenance = live.read_input(os.path.join(env, "corral-env.json"))
+    gitignore = live.read_input(os.path.join(env, ".gitignore"))
+    if provenance is None or gitignore is None or provenance.count(_CREATED_AT.encode()) != 1:
+        return []
+    record = json.loads(provenance)
+    interpreter = facts["interpreter"]
+    assert isinstance(interpreter, tuple)  # noqa: S101 - infra.headstart.note_layout's (path, real path)
+    path, real = interpreter
+    expected = {"location": env, "kind": "project", "creator": "native", "project": project, "interpreter": path}
+    if not isinstance(record, dict) or any(record.get(key) != value for key, value in expected.items()):
+        return []  # corral-env.json is not what the full path wrote for this rebuild
+    if record.get("interpreter_realpath") != real or record.get("corral_version") != __version__:
+        return []
+    pip = _env_pip(env) if _pip_seeded(str(facts["stdin"])) else ""
+    argv = facts["argv"]
+    assert isinstance(argv, list)  # noqa: S101 - infra.headstart.note_command's list
+    return [
+        f"replay-flags {_hex(chr(0).join(flags))}",
+        f"replay-terminals {_terminals()}",
+        f"replay-cwd {_hex(os.getcwd())}",
+        f"replay-environ {_environ_digest(os.environ, sha)}",
+        *(f"replay-folder {_hex(path)} {state}" for path, state in _tools(str(argv[0]), os.environ)),
+        f"replay-selection {_hex(replay.selection)}",
+        f"replay-engine {_hex(replay.engine)}",
+        f"replay-pip {_hex(pip)}",
+        f"replay-provenance {provenance.hex()}",
+        f"replay-gitignore {gitignore.hex()}",
+        *(f"replay-out {fd} {_hex(chunk)}" for fd, chunk in out if chunk),
+    ]
+
+
+def parse(lines: Sequence[tuple[str, str]]) -> Replay | None:  # noqa: C901 - one rule per line kind
+    """The replay of a record's `replay-*` lines ((kind, rest) pairs); None when there is none or one is damaged."""
+    if not lines:
+        return None
+    replay = Replay()
+    try:
+        for kind, rest in lines:
+            words = rest.split(" ")
+            if kind == "replay-flags":
+                replay.flags = _text(rest).split("\0")
+            elif kind in ("replay-cwd", "replay-selection", "replay-engine", "replay-pip"):
+                setattr(replay, kind[len("replay-") :], _text(rest))
+            elif kind == "replay-environ":
+                replay.environ = rest
+            elif kind == "replay-terminals":
+                replay.terminals = rest
+            elif kind == "replay-folder" and len(words) == 2:  # noqa: PLR2004 - path, state
+                replay.folders.append((_text(words[0]), words[1]))
+            elif kind == "replay-provenance":
+                replay.provenance = bytes.fromhex(rest)
+            elif kind == "replay-gitignore":
+                replay.gitignore = bytes.fromhex(rest)
+            elif kind == "replay-out" and len(words) == 2 and words[0] in ("1", "2"):  # noqa: PLR2004
+                replay.out.append((int(words[0]), _text(words[1])))
+            else:
+                return None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return replay if replay.flags and replay.environ and replay.folders and replay.provenance else None
+
+
+def _same(replay: Replay, uv: str, environ: Mapping[str, str], sha: Callable[[str], str]) -> bool:
+    """Whether this is the recorded command, in the same terminal, folder, environment, uv and Pythons."""
+    return (
+        sys.argv[1:] == replay.flags
+        and _terminals() == replay.terminals
+        and os.getcwd() == replay.cwd
+        and _environ_digest(environ, sha) == replay.environ
+        and _tools(uv, environ) == replay.folders
+    )
+
+
+def answer(
+    replay: Replay,
+    *,
+    project: str,
+    env: str,
+    dirs: tuple[str, str, str],
+    journal: str,
+    uv: str,
+    environ: Mapping[str, str],
+    sha: Callable[[str], str],
+) -> None:
+    """Finish the head start's rebuild as the full path would and end the process; returns when it cannot.
+
+    Returning leaves the head start live, with uv's outcome kept when it was waited for: the full path then runs
+    as before (and writes again whatever was written here).
+    """
+    if not _same(replay, uv, environ, sha):
+        live.log("headstart:replay-declined")
+        return
+    # imported while uv runs (what the writes need), and the input files' state before uv's outcome is read
+    inputs = _inputs(project, dirs)
+    import corral.infra.fs
+    import corral.inventory.record
+    import corral.services.cache_auto
+    import corral.services.trust  # noqa: F401 - the writers, imported while uv runs
+
+    outcome = live.wait_outcome()
+    if outcome is None or outcome[0] != 0:
+        live.log("headstart:replay-declined")
+        return  # uv failed: the full path reports it, or tries online
+    if replay.pip and _env_pip(env) != replay.pip:
+        _freshened.append(True)  # the full path freshens pip, as the rebuild that wrote the record did
+        live.log("headstart:replay-declined")
+        return
+    import _signal  # type: ignore[import-not-found]  # signal's functions without its enums
+
+    previous = _signal.getsignal(_signal.SIGINT)
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # the env is built: finished and reported from here on
+    try:
+        done = _write(replay, project=project, env=env, dirs=dirs, journal=journal, inputs=inputs)
+    except Exception:  # noqa: BLE001 - any failure: the full path writes everything again, and reports
+        done = False
+    if not done:
+        _signal.signal(_signal.SIGINT, previous)
+        live.log("headstart:replay-declined")
+        return
+    live.replayed()
+    _report(replay.out)
+
+
+def _created_now(provenance: bytes) -> str:
+    """The recorded `corral-env.json` with this creation's time (`services.create._mark`'s UTC, to the second)."""
+    import time
+
+    from corral.cli.quick import json_loads
+
+    text = provenance.decode("utf-8")
+    record = json_loads(provenance)
+    assert isinstance(record, dict)  # noqa: S101 - checked when the replay was recorded
+    old = f'{_CREATED_AT}"{record["created_at"]}"'
+    new = f'{_CREATED_AT}"{time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}"'
+    if text.count(old) != 1:
+        msg = "corral-env.json's creation time"
+        raise ValueError(msg)
+    return text.replace(old, new)
+
+
+def _write(replay: Replay, *, project: str, env: str, dirs: tuple[str, str, str], journal: str, inputs: object) -> bool:
+    """What the full path writes once the env is installed, in its order; False: one failed (the full path runs)."""
+    from pathlib import Path
+
+    from corral.cli.quick import json_loads
+    from corral.infra.fs import atomic_write_text
+    from corral.infra.paths import CorralPaths
+    from corral.inventory.record import register_env
+    from corral.services.cache_auto import prune_if_due
+    from corral.services.sync.stamp import write_stamp
+    from corral.services.trust import record_created
+
+    target = Path(env)
+    marked = _created_now(replay.provenance)
+    if not (target / ".gitignore").exists():  # services.create._mark
+        atomic_write_text(target / ".gitignore", replay.gitignore.decode("utf-8"))
+    atomic_write_text(target / "corral-env.json", marked)
+    live.log("headstart:replay-marked")
+    try:  # noqa: SIM105 - infra.journals.remove_journal
+        os.unlink(journal)
+    except FileNotFoundError:
+        pass
+    record = json_loads(replay.provenance)
+    assert isinstance(record, dict)  # noqa: S101 - checked when the replay was recorded
+    data, cache, config = _paths(dirs)
+    paths = CorralPaths(data=data, cache=cache, config=config)
+    register_env(  # services.create.record_made
+        paths,
+        path=target,
+        kind=record["kind"],
+        project=record["project"],
+        interpreter=record["interpreter"],
+        version=record["python_version"],
+        creator=record["creator"],
+    )
+    if not record_created(paths, target, warn=False):
+        return False  # the full path says why (a warning), and tries again
+    live.log("headstart:replay-recorded")
+    prune_if_due(cache)
+    write_stamp(target, _stamp(project, env, dirs, replay, inputs))
+    live.log("headstart:replay-stamped")
+    return True
+
+
+def _report(out: Sequence[tuple[int, str]]) -> None:
+    """Write the recorded report as `cli.main` writes a sync's, and end the process as it does (`cli.streams`)."""
+    from corral.cli.streams import guard_streams, leave, unwritten
+
+    guard_streams()
+    try:
+        for fd, text in out:
+            (sys.stdout if fd == 1 else sys.stderr).write(text)
+        code = unwritten(0)
+    except BrokenPipeError:  # cli.main's `_quiet_broken_pipe`
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+        code = _BROKEN_PIPE
+    leave(code)
