@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from test_headstart import events, snapshot
+from test_headstart import events, record_of, snapshot
 from test_sync_one_install import cached_index, installed, make_project  # noqa: F401 - a fixture
 
 from corral.infra.paths import CorralPaths
@@ -281,3 +281,46 @@ def test_a_ctrl_c_once_the_env_is_built_waits_for_the_report(recorded: tuple[Pat
     assert " + alpha" in out
     log.unlink()
     assert "nothing to do" in cli(root, "sync").stderr
+
+
+def test_a_link_the_project_put_where_the_env_was_is_never_replayed(
+    recorded: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, log = recorded
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine\n", encoding="utf-8")
+    shutil.rmtree(root / ".venv")
+    (root / ".venv").symlink_to(elsewhere)
+    log.unlink(missing_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "corral", "sync"], cwd=root, capture_output=True, check=False, timeout=300, env=environ()
+    )
+    seen = events(log)
+    assert not any(line.startswith("headstart:") for line in seen), seen
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.txt"]
+    assert (root / ".venv").is_symlink()
+
+
+def test_another_projects_record_is_not_replayed(
+    recorded: tuple[Path, Path],
+    tmp_path: Path,
+    cached_index: LocalIndex,  # noqa: F811
+) -> None:
+    root, log = recorded
+    other = make_project(tmp_path / "other", cached_index)
+    cli(other, "sync")
+    mine = record_of(root)
+    theirs = record_of(other)
+    theirs.parent.mkdir(parents=True, exist_ok=True)
+    theirs.write_bytes(mine.read_bytes())  # the record of `root`, where `other`'s would be
+    seen, done = rebuild(other, log)
+    assert not any(line.startswith("headstart:") for line in seen), seen
+    assert str(other / ".venv") in done.stderr
+    assert str(root) not in done.stdout + done.stderr
+    theirs.unlink()
+    theirs.symlink_to(mine)  # a link: never read (the user's own regular file only)
+    seen, _ = rebuild(root, log)
+    assert replayed(seen), "the project's own record"
+    seen, _ = rebuild(other, log)
+    assert not any(line.startswith("headstart:") for line in seen), seen
