@@ -7,6 +7,11 @@ another folder, and the stamp records `.python-version`, pyproject.toml (require
 user config and `CORRAL_*` (`services.sync.stamp`). The evidence is doctor's own, so `doctor` reports the same
 thing: `doctor.relocation.check_relocation` (files only) and `services.python.unmet_request`.
 
+An env whose interpreter is gone (the base Python removed or moved) or now runs another X.Y than the env was built
+for (`/usr/bin/python3` or Homebrew's `python3` re-pointed by an upgrade: the env starts, and every package in
+`lib/pythonX.Y/site-packages` is invisible to it) is rebuilt too: doctor's `python-missing` and
+`base-minor-upgrade`, whose fix is the same rebuild.
+
 An env corral's own record does not vouch for (`services.trust.why_untrusted`: one a repository ships, or one
 replaced since corral made it) is rebuilt before its python is ever started; `corral allow` keeps an env the user
 made. Its stamp sits in the env, so the fast path asks the record too (`cli.sync_cmd.synced_env`).
@@ -14,6 +19,7 @@ made. Its stamp sits in the env, so the fast path asks the record too (`cli.sync
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -43,6 +49,41 @@ def why_stale(ctx: Context, env: Path, identify: Callable[[], InterpreterInfo]) 
     shipped = why_untrusted(ctx.paths, env)  # an env a repository ships: its python is never started
     if shipped is not None:
         return shipped
+    gone = _python_gone(env)
+    if gone is not None:
+        return gone
     info = identify()
     wanted = unmet_request(ctx, info)
-    return None if wanted is None else f"it runs {info.implementation} {info.version}, but {wanted}"
+    if wanted is not None:
+        return f"it runs {info.implementation} {info.version}, but {wanted}"
+    return _built_for_another_minor(env, info)
+
+
+def _python_gone(env: Path) -> str | None:
+    """The env's python is missing or a link to nothing (doctor's `python-missing`); None when it exists."""
+    from corral.core.env import Env
+
+    python = Env.at(env).python
+    if os.path.exists(python):
+        return None
+    if os.path.islink(python):
+        return f"its python links to {os.readlink(python)}, which is gone (the base Python was removed or moved)"
+    return f"it has no interpreter ({python} is missing)"
+
+
+def _built_for_another_minor(env: Path, info: InterpreterInfo) -> str | None:
+    """The env's python runs another X.Y than pyvenv.cfg records (doctor's `base-minor-upgrade`); None when not."""
+    from corral.core.pyversion import python_version
+    from corral.doctor.interpreter import classify_change
+    from corral.infra.envfiles import read_env
+
+    try:
+        recorded = read_env(env)
+    except OSError:
+        return None  # doctor's pyvenv checks say what is wrong with the file
+    if classify_change(recorded.version, python_version(info.version)) != "minor":
+        return None
+    return (
+        f"it runs {info.implementation} {info.version}, but it was built for {recorded.version_text} (its base "
+        "Python was upgraded in place): every package in it is invisible to that Python"
+    )
