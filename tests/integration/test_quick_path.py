@@ -63,11 +63,13 @@ def record_of(root: Path) -> Path:
 
 
 def settle_and_record(root: Path, *args: str) -> None:
-    """Wait until the inputs settle, let the full no-op path write the record, and check the next run is quick."""
+    """Wait until the inputs settle, let the no-op check write the record, and check the next run is quick.
+
+    (A sync writes the record itself when the user's files had settled before it: the first may be quick already.)
+    """
     time.sleep(_SETTLE)
     first = corral(root, *args)
     assert first.returncode == 0, first.stderr[-2000:]
-    assert not was_quick(first)
     again = corral(root, *args)
     assert again.returncode == 0, again.stderr[-2000:]
     assert was_quick(again), "the record written by the full path answers"

@@ -20,7 +20,7 @@ verdict:
 - the stat (device, inode, mode, owner, group, size, mtime_ns, ctime_ns) of pyproject.toml, pylock.toml, every
   `.python-version` at or above the project (and the absence of the others), the user config file, corral's
   trust.json, the env folder, its pyvenv.cfg, `bin/` and `Scripts/`, the env's sync stamp and each site-packages
-  folder (and which `lib/*` entries exist);
+  folder (and which `lib/*` entries exist); the SHA-256 of the stamp's bytes and of bin/'s [name, inode] listing;
 - this env's own entries in trust.json (`trust_entry`: made here, allowed), the only part of that file the trust
   verdict reads. trust.json changes whenever corral makes an env anywhere: when only its stat differs, the entries
   are read again (json), compared, and the record is written again with the new stat (`compare`);
@@ -32,8 +32,12 @@ verdict:
 
 A file rewritten within one tick of the file system's clock could keep its stat, so nothing is recorded while any
 observed ctime is younger than its `settle_margin` (git's "racily clean" rule): 50 ms for a file system with
-nanosecond stamps, 2 s otherwise; the next no-op records it. A record
-that is not a regular file owned by the user (a link, another user's file, one others may write), is damaged or
+nanosecond stamps, 2 s otherwise; the next no-op records it. The env's own files (its folder, pyvenv.cfg, bin/,
+site-packages, the stamp) and trust.json are exempt when the writer hands `remember` the stamp's bytes its check
+judged and the record holds what the verdict reads of them besides their stats (the stamp's bytes, bin/'s listing,
+this env's trust entries, read again on every answer while trust.json is young; `_own_inputs_proved`): so a sync
+records the next no-op at once (`cli.sync_cmd.record_noop`). The user's files must have settled whatever the proof.
+A record that is not a regular file owned by the user (a link, another user's file, one others may write), is damaged or
 comes from another version is ignored. Anything that differs sends the command the full way, which writes the
 record again when it proves a no-op (`cli.sync_cmd.synced_env` calls `observe` and `remember`).
 
@@ -91,6 +95,7 @@ TRUST_FILE = "trust.json"  # services.trust.TRUST_FILE (a test keeps the two equ
 _TRUST_KEYS = ("created", "envs")  # services.trust's kinds of entry: made here by corral, allowed by the user
 _TRUST_LINE = "trust "
 TRUST_ENTRY = "trust-entry "
+TRUST_ENTRY_READ = "trust-entry-read "  # trust.json had not settled: its entries are read on every answer
 
 # Variables that change which index a lock is resolved from or how corral behaves (the sync stamp's `environ_key`;
 # services.sync.stamp cannot import the CLI layer, so a unit test keeps the two lists equal).
@@ -128,6 +133,7 @@ _PLACE_NAMES = (
 )
 _PLACE_PREFIXES = ("WIN_PD_OVERRIDE_",)
 _STAMP_FILE = "corral-sync.json"  # services.sync.stamp.STAMP_FILE (a test keeps the two equal)
+_STAMP_LIMIT = 16 << 20  # infra.json_file reads the stamp up to this size (a test keeps the two equal)
 _QUIET: tuple[list[str], ...] = ([], ["-q"], ["--quiet"])
 # What would make a program in an env run another Python's library (infra.environ._IN_ENV_DROP; a test checks).
 _IN_ENV_DROP = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "CONDA_PREFIX")
@@ -212,13 +218,22 @@ def settle_margin(ctime_ns: int) -> int:
 
 
 class _Observation:
-    """Lines of `label state path`, and when every stat seen has settled (`settle_margin` after its ctime)."""
+    """Lines of `label state path`, and when the stats of each label have settled (`settle_margin` after ctime)."""
 
-    __slots__ = ("lines", "newest")
+    __slots__ = ("lines", "settled")
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.newest = 0  # the settled time: ctime + its margin, at the latest
+        self.settled: dict[str, int] = {}  # label: ctime + its margin, at the latest (ns)
+
+    @property
+    def newest(self) -> int:
+        """When every stat seen has settled."""
+        return max(self.settled.values(), default=0)
+
+    def settled_by(self, observed_ns: int, exempt: tuple[str, ...] = ()) -> bool:
+        """Every stat seen, but those of the `exempt` labels, had settled at `observed_ns`."""
+        return all(when <= observed_ns for label, when in self.settled.items() if label not in exempt)
 
     def stat(self, label: str, path: str, *, follow: bool = True) -> None:
         try:
@@ -229,7 +244,8 @@ class _Observation:
         except OSError as err:
             self.lines.append(f"{label} !{err.errno} {path}")
             return
-        self.newest = max(self.newest, st.st_ctime_ns + settle_margin(st.st_ctime_ns))
+        settled = st.st_ctime_ns + settle_margin(st.st_ctime_ns)
+        self.settled[label] = max(self.settled.get(label, 0), settled)
         self.lines.append(_stat_line(label, st, path))
 
 
@@ -247,6 +263,13 @@ def observe(
 
     `env_lines` False leaves out the env's own lines (the rebuild record of `cli.headstart`: the env is absent).
     """
+    seen = _observe(project, env, dirs, environ, env_lines=env_lines)
+    return seen.lines, seen.newest
+
+
+def _observe(
+    project: str, env: str, dirs: tuple[str, str, str], environ: Mapping[str, str], *, env_lines: bool = True
+) -> _Observation:
     data, _, config = dirs
     seen = _Observation()
     lines = seen.lines
@@ -279,12 +302,16 @@ def observe(
     seen.stat("user-config", os.path.join(config, "config.toml"))
     seen.stat("trust", os.path.join(data, TRUST_FILE))
     if not env_lines:
-        return lines, seen.newest
+        return seen
     seen.stat("env", real_env)
     seen.stat("pyvenv", os.path.join(real_env, "pyvenv.cfg"), follow=False)
     for name in ("bin", "Scripts"):
         seen.stat("bin", os.path.join(real_env, name))
-    seen.stat("stamp", os.path.join(env, _STAMP_FILE), follow=False)
+    bin_dir = os.path.join(real_env, "Scripts" if os.name == "nt" else "bin")
+    lines.append(f"bin-entries {_entries_digest(bin_dir)} {bin_dir}")  # what the stamp's `_bin_state` lists
+    stamp_file = os.path.join(env, _STAMP_FILE)
+    seen.stat("stamp", stamp_file, follow=False)
+    lines.append(f"stamp-bytes {_file_digest(stamp_file)}")  # what the stamp's verdict reads: its bytes
     if os.name == "nt":
         seen.stat("site", os.path.join(env, "Lib", "site-packages"))
     else:
@@ -296,7 +323,65 @@ def observe(
             names = []
         for name in names:
             seen.stat("site", os.path.join(lib, name, "site-packages"))
-    return lines, seen.newest
+    return seen
+
+
+def bin_entries(folder: str) -> list[list[object]] | None:
+    """[name, inode] of each entry of `folder`, sorted: the stamp's `_bin_state` entries; None when unreadable."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted([entry.name, entry.inode()] for entry in entries)
+    except OSError:
+        return None
+
+
+def entries_digest(rows: list[list[object]]) -> str:
+    """The SHA-256 of [name, inode] rows, each spelled with its length (no two listings spell alike)."""
+    text = "".join(f"{len(str(name))}:{name}:{ino};" for name, ino in rows)
+    return _sha256_hex(text.encode("utf-8", "surrogateescape"))
+
+
+def _entries_digest(folder: str) -> str:
+    rows = bin_entries(folder)
+    return "-" if rows is None else entries_digest(rows)
+
+
+def _file_digest(path: str) -> str:
+    """The SHA-256 of the regular file `path` (never through a link, never a wait on a fifo); `!...`: none."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        if not hasattr(os, "O_NOFOLLOW") and stat.S_ISLNK(os.lstat(path).st_mode):
+            return "!link"  # Windows: no O_NOFOLLOW
+        fd = os.open(path, flags)
+    except OSError as err:
+        return f"!{err.errno}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "!type"
+        chunks, size = [], 0
+        while size <= _STAMP_LIMIT:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as err:
+        return f"!{err.errno}"
+    finally:
+        os.close(fd)
+    return "!size" if size > _STAMP_LIMIT else _sha256_hex(b"".join(chunks))
+
+
+def _sha256_hex(data: bytes) -> str:
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # CPython 3.12+ (hashlib: ~2 ms)
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]  # 3.11 and older
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment, unused-ignore]
+    digest: str = sha256(data).hexdigest()
+    return digest
 
 
 def secretless(value: str) -> str:
@@ -306,15 +391,7 @@ def secretless(value: str) -> str:
     """
     if "@" not in value:
         return value
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # CPython 3.12+ (hashlib: ~2 ms)
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]  # 3.11 and older
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment, unused-ignore]
-    digest: str = sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
-    return "sha256:" + digest
+    return "sha256:" + _sha256_hex(value.encode("utf-8", "surrogateescape"))
 
 
 def read_record(path: str, header: str = _HEADER, limit: int = _LIMIT) -> list[str] | None:  # noqa: PLR0911
@@ -364,12 +441,12 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, bool] | None:  # 
     if any(maybe_partial_write(n) for n in os.listdir(project)):
         return None  # a killed writer's temporary: the full path recovers it
     started = _now_ns()  # read before the stats: what settled by then cannot change unseen
-    lines, _ = observe(project, env, dirs, environ)
+    lines, newest = observe(project, env, dirs, environ)
     verdict = compare(record[3:], lines, dirs[0])
     if verdict is None:
         return None
     default = record[2] == "selection default"
-    if verdict:  # only trust.json's stat moved (another env's entry): record the new one, a stat check next time
+    if verdict and newest <= started:  # trust.json's stat moved, or it was read again: a stat check next time
         remember(project, env, dirs, environ, before=lines, observed_ns=started, default_selection=default)
     return env, default
 
@@ -377,29 +454,30 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, bool] | None:  # 
 def compare(recorded: list[str], lines: list[str], data: str) -> bool | None:
     """Whether observation `lines` matches a record's `recorded` lines (the last one its `trust-entry`).
 
-    None: it does not. False: it does. True: it does, though trust.json's stat differs: this env's entries, read
-    again, are the recorded ones (another env's entry changed), so the record may be written again.
+    None: it does not. False: it does. True: it does, though this env's entries in trust.json had to be read again
+    (its stat differs: another env's entry changed; or the record says to, `trust-entry-read`: trust.json had not
+    settled when it was written) and are the recorded ones, so the record may be written again.
     """
     if recorded == lines:
         return False  # a record without the entry (written before it was kept): trust.json's stat decides
-    if len(recorded) != len(lines) + 1 or not recorded[-1].startswith(TRUST_ENTRY):
+    if len(recorded) != len(lines) + 1:
         return None
-    if recorded[:-1] == lines:
+    entry = recorded[-1]
+    read_again = entry.startswith(TRUST_ENTRY_READ)
+    if read_again:
+        entry = TRUST_ENTRY + entry[len(TRUST_ENTRY_READ) :]
+    elif not entry.startswith(TRUST_ENTRY):
+        return None
+    if recorded[:-1] == lines and not read_again:
         return False
     differ = [i for i, line in enumerate(lines) if line != recorded[i]]
-    if len(differ) != 1 or not lines[differ[0]].startswith(_TRUST_LINE):
+    if len(differ) > 1 or (differ and not lines[differ[0]].startswith(_TRUST_LINE)):
         return None
-    return True if trust_entry(lines, data) == recorded[-1] else None
+    return True if trust_entry(lines, data) == entry else None
 
 
-def trust_entry(lines: list[str], data: str) -> str | None:
-    """The `trust-entry` line of observation `lines`: the env's entries in corral's trust record; None: unknown.
-
-    `services.trust.check_trust`'s verdict reads the entries under the env's real path (made here by corral,
-    allowed by the user) and the env's identity and owners, which other lines observe. The store is read as
-    `trust._load` reads it (not the user's own file, unreadable or damaged: no entries), and only from the very
-    file `lines`' trust line saw: its stat is taken again on the open file, and any difference is None.
-    """
+def trust_entries(lines: list[str], data: str) -> tuple[object, object] | None:
+    """The env's entries in corral's trust record (made here, allowed), as `trust_entry` reads them; None: unknown."""
     real_env = next((line[len("real-env ") :] for line in lines if line.startswith("real-env ")), None)
     seen = next((line for line in lines if line.startswith(_TRUST_LINE)), None)
     if real_env is None or seen is None:
@@ -413,8 +491,23 @@ def trust_entry(lines: list[str], data: str) -> str | None:
             store = json_loads(raw)
         except (ValueError, RecursionError):
             store = None  # damaged: trust._load reads no entries
-    kinds = [store.get(key) if isinstance(store, dict) else None for key in _TRUST_KEYS]
-    return TRUST_ENTRY + repr(tuple(kind.get(real_env) if isinstance(kind, dict) else None for kind in kinds))
+    made, allowed = (store.get(key) if isinstance(store, dict) else None for key in _TRUST_KEYS)
+    return (
+        made.get(real_env) if isinstance(made, dict) else None,
+        allowed.get(real_env) if isinstance(allowed, dict) else None,
+    )
+
+
+def trust_entry(lines: list[str], data: str) -> str | None:
+    """The `trust-entry` line of observation `lines`: the env's entries in corral's trust record; None: unknown.
+
+    `services.trust.check_trust`'s verdict reads the entries under the env's real path (made here by corral,
+    allowed by the user) and the env's identity and owners, which other lines observe. The store is read as
+    `trust._load` reads it (not the user's own file, unreadable or damaged: no entries), and only from the very
+    file `lines`' trust line saw: its stat is taken again on the open file, and any difference is None.
+    """
+    entries = trust_entries(lines, data)
+    return None if entries is None else TRUST_ENTRY + repr(entries)
 
 
 class _ScanContext:
@@ -484,6 +577,7 @@ def remember(
     before: list[str],
     observed_ns: int,
     default_selection: bool,
+    stamp_bytes: bytes | None = None,
 ) -> bool:
     """Write the record after the full no-op check passed; `before` is `observe`'s lines from before that check.
 
@@ -492,19 +586,128 @@ def remember(
     cannot be written on one line. True when written. Settled when `before` was taken, not by now: the check read
     the files after that, and a same-size rewrite in the clock tick of their last change keeps their stat, however
     long the check then took (50 ms is a slow check on a loaded machine).
+
+    `stamp_bytes`: the sync stamp's bytes the check judged (`cli.sync_cmd`). With them, the env's own inputs need
+    not have settled (right after a sync they never have): see `_own_inputs_proved`. The user's files (pyproject,
+    lock, pins, git index, config) must have, whatever the proof.
     """
-    lines, newest = observe(project, env, dirs, environ)  # newest: when every input has settled
-    if lines != before or newest > observed_ns:
+    seen = _observe(project, env, dirs, environ)
+    lines = seen.lines
+    if lines != before:
         return False
-    entry = trust_entry(lines, dirs[0])  # trust.json as settled and observed: what the check read
-    if entry is None:
+    entries = trust_entries(lines, dirs[0])  # trust.json as observed: what the check read
+    if entries is None:
         return False
-    lines.append(entry)
+    proved = stamp_bytes is not None and _own_inputs_proved(lines, stamp_bytes, entries)
+    if not seen.settled_by(observed_ns, _OWN_LABELS if proved else ()):
+        return False
+    read_again = seen.settled.get("trust", 0) > observed_ns  # only with the proof: trust.json read on every answer
+    lines.append((TRUST_ENTRY_READ if read_again else TRUST_ENTRY) + repr(entries))
     head = [_HEADER, f"project {project}", f"env {env}", f"selection {'default' if default_selection else 'other'}"]
     text = "\n".join([*head, *lines, _END])
     if not env.isprintable() or any(c in text for c in "\r\x00") or text.count("\n") != len(head) + len(lines):
         return False
     return write_record(record_path(dirs[1], project), text)
+
+
+# The env's own inputs, written by every sync (the stamp's rename touches the env folder): once proved, they need not
+# have settled. trust.json too (a sync that made the env wrote it): its entries are then read on every answer.
+_OWN_LABELS = ("env", "pyvenv", "bin", "stamp", "site", "trust")
+
+
+def _own_inputs_proved(lines: list[str], stamp_bytes: bytes, entries: tuple[object, object]) -> bool:
+    """The verdict on the env's own inputs follows from `lines` alone, however young they are (POSIX).
+
+    A stat cannot show a same-size rewrite within the clock tick of the last change, so an input the verdict reads
+    more of than its stat must have settled before a record may stand for it (git's "racily clean" rule). The
+    env's own inputs need not, once this holds:
+    - the stamp's verdict reads its bytes: the record holds their SHA-256 (`stamp-bytes`), read on every answer,
+      and they are `stamp_bytes`, the very bytes the check judged (not a copy read before or after it);
+    - it reads bin/'s times and listing ([name, inode]): they are the stamp's, and the listing is read on every
+      answer (`bin-entries`); site-packages' mtimes: they are the stamp's, so it reads no listing there;
+    - trust (`services.trust.check_trust`) reads the stats of the env folder, pyvenv.cfg and bin/ (which the record
+      holds) and this env's entries in trust.json (`entries`, read on every answer while trust.json is young):
+      `trusted` says from `lines` that they vouch for the env.
+    Nothing here is taken from what the check read in between: a rewrite and a rewrite back during the check (the
+    same stat within one tick) cannot leave a record of a state the check did not prove.
+    """
+    if os.name != "posix" or f"stamp-bytes {_sha256_hex(stamp_bytes)}" not in lines:
+        return False
+    try:
+        recorded = json_loads(stamp_bytes)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(recorded, dict) or not trusted(lines, entries):
+        return False
+    stats: dict[str, list[list[str]]] = {}
+    for line in lines:
+        parts = line.split(" ", 9)
+        if len(parts) == 10 and parts[1].isdigit():  # noqa: PLR2004 - a stat line
+            stats.setdefault(parts[0], []).append(parts)
+    return _bin_proved(lines, stats.get("bin", []), recorded.get("bin")) and _site_proved(
+        stats.get("site", []), recorded.get("site")
+    )
+
+
+def _bin_proved(lines: list[str], bins: list[list[str]], recorded: object) -> bool:
+    """The stamp's `bin` (times, [name, inode] rows) is what `lines` observed of the env's bin/."""
+    real_env = next((line[len("real-env ") :] for line in lines if line.startswith("real-env ")), "")
+    bin_dir = os.path.join(real_env, "bin")
+    seen = next((parts for parts in bins if parts[9] == bin_dir), None)
+    if seen is None or not isinstance(recorded, dict) or not isinstance(recorded.get("entries"), list):
+        return False
+    rows = recorded["entries"]
+    if not all(isinstance(row, list) and len(row) == 2 and isinstance(row[0], str) for row in rows):  # noqa: PLR2004
+        return False
+    if (recorded.get("mtime_ns"), recorded.get("ctime_ns")) != (int(seen[7]), int(seen[8])):
+        return False
+    return f"bin-entries {entries_digest(rows)} {bin_dir}" in lines
+
+
+def _site_proved(sites: list[list[str]], recorded: object) -> bool:
+    """The stamp's site-packages folders are those observed, with the mtimes observed (it then reads no listing)."""
+    folders = [parts for parts in sites if stat.S_ISDIR(int(parts[3]))]
+    if not isinstance(recorded, dict) or sorted(recorded) != sorted(parts[9] for parts in folders):
+        return False
+    return all(
+        isinstance(recorded[parts[9]], dict) and recorded[parts[9]].get("mtime_ns") == int(parts[7])
+        for parts in folders
+    )
+
+
+def trusted(lines: list[str], entries: tuple[object, object]) -> bool:
+    """`services.trust.check_trust(env).trusted`, told from observation `lines` and this env's trust `entries`.
+
+    POSIX: the env folder, its pyvenv.cfg (a regular file) and each bin/ or Scripts/ there are the user's own, the
+    folders writable by no one else (group-writable only for the user's own group), and an entry (made here,
+    allowed) names the env folder's and pyvenv.cfg's identity. A unit test keeps the two verdicts equal.
+    """
+    if not hasattr(os, "geteuid"):
+        return False
+    me, group = os.geteuid(), os.getegid()
+    found: dict[str, list[list[str]]] = {}
+    for line in lines:
+        label = line.split(" ", 1)[0]
+        if label in ("env", "pyvenv", "bin"):
+            found.setdefault(label, []).append(line.split(" ", 9))
+    if len(found.get("env", [])) != 1 or len(found.get("pyvenv", [])) != 1:
+        return False
+    folder, cfg = found["env"][0], found["pyvenv"][0]
+    checked = [(folder, True), (cfg, False)]
+    checked += [(p, True) for p in found.get("bin", []) if p[1] != "-"]  # absent: not checked (lexists)
+    for parts, is_dir in checked:
+        if len(parts) != 10 or not parts[1].isdigit():  # noqa: PLR2004 - unreadable, a dangling link: a problem
+            return False
+        mode, uid, gid = int(parts[3]), int(parts[4]), int(parts[5])
+        if uid != me or (not is_dir and not stat.S_ISREG(mode)):
+            return False
+        if is_dir and (mode & stat.S_IWOTH or (mode & stat.S_IWGRP and gid != group)):
+            return False
+    ident = {
+        "folder": [int(folder[1]), int(folder[2])],
+        "pyvenv_cfg": [int(cfg[1]), int(cfg[2]), int(cfg[7]), int(cfg[8])],
+    }
+    return any(isinstance(entry, dict) and all(entry.get(k) == v for k, v in ident.items()) for entry in entries)
 
 
 def write_record(target: str, text: str) -> bool:

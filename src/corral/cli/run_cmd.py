@@ -10,7 +10,14 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
-from corral.cli.sync_cmd import add_sync_options, names_selection, run_sync, selection_from_args, synced_env
+from corral.cli.sync_cmd import (
+    add_sync_options,
+    names_selection,
+    record_noop,
+    run_sync,
+    selection_from_args,
+    synced_env,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -151,6 +158,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     project = ctx.require_project()
     if not args.no_sync:
         _sync_first(args, ctx, out)
+        record_noop(args, keep_last=True)  # the next plain `corral run CMD` is then answered from the quick record
     else:
         _refuse_unvouched(ctx, project.env_path)
     return _exec(project.env_path, _python_for_script(argv), args.quiet)

@@ -74,7 +74,7 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
 
     `keep_last` (`corral run`): without group/extra flags, any selection the last sync made counts.
     """
-    from corral.services.sync.stamp import STAMP_FILE, is_noop, locate, selection_key
+    from corral.services.sync.stamp import STAMP_FILE, is_noop, locate, parse_stamp, read_stamp_bytes, selection_key
 
     start = Path(args.directory).absolute() if args.directory else Path.cwd()
     found = locate(start)
@@ -85,6 +85,9 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
         return None
     plain = not names_selection(args) and not args.frozen and args.engine is None
     before = _observe(pyproject.parent, env) if plain else None  # what the quick record would hold
+    judged = read_stamp_bytes(env)  # read once: the bytes judged are the ones the quick record may name
+    if judged is None:
+        return None
     key = (
         None
         if keep_last and not names_selection(args)
@@ -104,12 +107,28 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
         frozen=args.frozen,
         environ=os.environ,
         engine=args.engine,
+        stamp_bytes=judged,
     )
     if not (fresh and _vouched(env)):
         return None
     if before is not None:
-        _remember(pyproject.parent, env, *before)
+        default = (parse_stamp(judged) or {}).get("selection") == selection_key(groups=None, extras=())
+        _remember(pyproject.parent, env, *before, stamp_bytes=judged, default_selection=default)
     return env
+
+
+def record_noop(args: argparse.Namespace, *, keep_last: bool = False) -> None:
+    """After a sync: the no-op check, now, so that the quick record answers the next plain command at once.
+
+    The check writes the record only when it proves a no-op (`synced_env`); right after a sync the env's own files
+    are young, and `cli.quick.remember` takes them on the proof the stamp's bytes give. Never fails the command.
+    """
+    if names_selection(args) or args.frozen or args.engine is not None:
+        return  # no record for another selection or engine than the plain command's
+    import contextlib
+
+    with contextlib.suppress(Exception):  # a record only saves the next command time
+        synced_env(args, keep_last=keep_last)
 
 
 def _observe(project: Path, env: Path) -> tuple[tuple[str, str, str], list[str], int] | None:
@@ -123,18 +142,32 @@ def _observe(project: Path, env: Path) -> tuple[tuple[str, str, str], list[str],
     return dirs, observe(str(project), str(env), dirs, os.environ)[0], started
 
 
-def _remember(project: Path, env: Path, dirs: tuple[str, str, str], before: list[str], observed_ns: int) -> None:
+def _remember(
+    project: Path,
+    env: Path,
+    dirs: tuple[str, str, str],
+    before: list[str],
+    observed_ns: int,
+    *,
+    stamp_bytes: bytes,
+    default_selection: bool,
+) -> None:
     """Record the no-op the stamp and the trust record just proved, for `cli.quick` (never fails the command)."""
     from corral.cli.quick import remember
     from corral.infra.paths import CorralPaths
-    from corral.services.sync.stamp import read_stamp, selection_key
 
     paths = CorralPaths.from_environment()
     if (str(paths.data), str(paths.cache), str(paths.config)) != dirs:
         return  # platformdirs places corral's folders where cli.quick would not look
-    default = (read_stamp(env) or {}).get("selection") == selection_key(groups=None, extras=())
     remember(
-        str(project), str(env), dirs, os.environ, before=before, observed_ns=observed_ns, default_selection=default
+        str(project),
+        str(env),
+        dirs,
+        os.environ,
+        before=before,
+        observed_ns=observed_ns,
+        default_selection=default_selection,
+        stamp_bytes=stamp_bytes,
     )
 
 
@@ -193,9 +226,15 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     report = run_sync(args, ctx, out, selection_from_args(args))
     point_of_no_return()  # the env is synced: a Ctrl-C now must not leave `"ok": true` and a death by SIGINT
+    _report(args, ctx, out, report)
+    record_noop(args)  # the next plain `corral sync` or `corral run CMD` is then answered from the quick record
+    return 0
+
+
+def _report(args: argparse.Namespace, ctx: Context, out: Output, report: SyncReport) -> None:
     if args.json:
         out.json("sync", report.to_dict())
-        return 0
+        return
     for name, _, new in report.installed:
         out.line(f" + {name} {new or ''}".rstrip())
     for name, old, new in report.changed:
@@ -213,4 +252,3 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         if not report.noop
         else f"nothing to do: {report.env} already matches {report.lock.name}"
     )
-    return 0

@@ -32,14 +32,17 @@ from corral.infra.fingerprint import digest, fingerprint
 
 __all__ = [
     "STAMP_FILE",
+    "STAMP_LIMIT",
     "clear_stamp",
     "environ_key",
     "git_index_state",
     "is_noop",
     "locate",
     "make_stamp",
+    "parse_stamp",
     "python_pins",
     "read_stamp",
+    "read_stamp_bytes",
     "selection_key",
     "write_stamp",
 ]
@@ -69,6 +72,7 @@ _ENV_NAMES = (
 )
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 _LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
+STAMP_LIMIT = 16 << 20  # as infra.json_file reads corral's records (cli.quick hashes the stamp up to it too)
 
 
 def git_index_state(project_root: Path) -> list[object] | None:
@@ -286,11 +290,13 @@ def is_noop(  # noqa: PLR0911, PLR0912, C901 - one early exit per input checked
     frozen: bool,
     environ: Mapping[str, str],
     engine: str | None = None,
+    stamp_bytes: bytes | None = None,
 ) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
     `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
     `selection_key` None accepts the selection the stamp records (`corral run` without group/extra flags).
+    `stamp_bytes`: the stamp as the caller read it (`read_stamp_bytes`), judged instead of reading it again.
     """
     # A journal of unfinished work (in corral's state folder) is never pending behind a valid stamp: every
     # journaled change drops the stamp before its commit point (services.transaction, services.recreate).
@@ -300,7 +306,7 @@ def is_noop(  # noqa: PLR0911, PLR0912, C901 - one early exit per input checked
 
         if partial_writes(pyproject.parent):
             return False
-    stamp = read_stamp(env)
+    stamp = read_stamp(env) if stamp_bytes is None else parse_stamp(stamp_bytes)
     if stamp is None or stamp.get("schema") != _SCHEMA or stamp.get("corral") != __version__:
         return False
     lock = stamp.get("lock")
@@ -351,9 +357,27 @@ def _venv_dir_setting(text: str) -> object:
 
 def read_stamp(env: Path) -> dict[str, Any] | None:
     """The env's sync stamp; None when it is missing, unreadable, not a file or not a JSON object (only a cache)."""
-    from corral.infra.json_file import read_json_cache
+    data = read_stamp_bytes(env)
+    return None if data is None else parse_stamp(data)
 
-    return read_json_cache(env / STAMP_FILE, follow=False)  # corral writes it, never as a link
+
+def read_stamp_bytes(env: Path) -> bytes | None:
+    """The stamp's bytes as `read_stamp` reads them (never through a link); None when it cannot be read."""
+    from corral.infra.safe_read import read_small
+
+    try:  # corral writes it, never as a link
+        return read_small(env / STAMP_FILE, limit=STAMP_LIMIT, what=STAMP_FILE, follow=False)
+    except OSError:
+        return None
+
+
+def parse_stamp(data: bytes) -> dict[str, Any] | None:
+    """`read_stamp`'s answer for a stamp holding `data`."""
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _stamp_shaped(stamp: dict[str, Any]) -> bool:
