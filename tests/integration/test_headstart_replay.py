@@ -324,3 +324,14 @@ def test_another_projects_record_is_not_replayed(
     assert replayed(seen), "the project's own record"
     seen, _ = rebuild(other, log)
     assert not any(line.startswith("headstart:") for line in seen), seen
+
+
+def test_run_writes_the_rebuild_record_at_once(recorded: tuple[Path, Path]) -> None:
+    """`corral run CMD` ends in an exec, which runs no exit handler: its record is written when the env is synced."""
+    root, log = recorded
+    record_of(root).unlink()
+    shutil.rmtree(root / ".venv")
+    cli(root, "run", "true")
+    assert record_of(root).is_file()
+    seen, _ = rebuild(root, log)
+    assert "headstart:started" in seen

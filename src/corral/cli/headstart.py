@@ -502,7 +502,13 @@ def _settled_at(lines: list[str]) -> int:
 
 
 def _write(facts: dict[str, object]) -> None:
-    """Write the rebuild record once the sync that created the env has printed its report (at exit)."""
+    """Write the rebuild record: now, or for a plain `sync` at exit, once its report (the replay's) is printed.
+
+    Not at exit for `corral run CMD`, which ends in an exec that runs no exit handler.
+    """
+    if rebuild_replay.captured() is None:
+        _write_record(facts)
+        return
     import atexit
 
     atexit.register(_write_at_exit, facts)
