@@ -1,6 +1,6 @@
 """Benchmark: corral and uv on real projects' pyproject files (not a test; needs the real index once).
 
-    python benchmarks/bench_projects.py [--python 3.12] [--rounds 3] [--only click,flask] [--paths sync,noop]
+    python benchmarks/bench_projects.py [--python 3.12] [--rounds 3] [--only click,flask] [--paths ...] [--offline]
 
 The projects in benchmarks/projects/ are the pyproject.toml files of click, flask, attrs, pluggy, requests,
 packaging and typer with stub packages (an `__init__.py` holding what the build backend reads), so their
@@ -161,12 +161,19 @@ def main() -> None:
     parser.add_argument("--paths", help=f"comma-separated paths among {', '.join(PATHS)} (default: all)")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
     parser.add_argument("--baseline", help="another corral's python, timed as 'before' on the fresh sync/lock paths")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="UV_OFFLINE=1 for every tool: uv answers from its cache (run once without it to fill the cache), so "
+        "lock-fresh times corral's own work beside `uv lock` without the index's round trips",
+    )
     opts = parser.parse_args()
     python = python_path(opts.python)
     names = opts.only.split(",") if opts.only else sorted(p.name for p in PROJECTS.iterdir() if p.is_dir())
     paths = [p for p in PATHS if not opts.paths or p in opts.paths.split(",")]
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-projects-"))
-    corral_env, uv_env = environ(CORRAL_PYTHON=python), environ()
+    offline = {"UV_OFFLINE": "1"} if opts.offline else {}
+    corral_env, uv_env = environ(CORRAL_PYTHON=python, **offline), environ(**offline)
     before = opts.baseline and str(Path(opts.baseline).parent / "corral")
     dirs = {
         name: (
@@ -193,7 +200,8 @@ def main() -> None:
                         times[name, path, who].append(took)
         # after the warm-up, let the inputs settle: the quick record is written only for files two seconds old
         time.sleep(2.1 if not round_no and {"sync-noop", "run"} & set(paths) else 0)
-    print(f"\nPython {python}, {opts.rounds} rounds, warm caches; medians in ms, ratio = median of paired ratios\n")
+    cache = "warm caches, offline (UV_OFFLINE=1)" if opts.offline else "warm caches"
+    print(f"\nPython {python}, {opts.rounds} rounds, {cache}; medians in ms, ratio = median of paired ratios\n")
     print(f"{'project':<11}" + "".join(f"{p:>24}" for p in paths))
     for name in names:
         cells = []

@@ -8,8 +8,10 @@ keeps those versions unless a requirement forbids them; `--upgrade-package` drop
 every group and extra together (one consistent set), and `uv export --format pylock.toml` is run once for the plain
 project, once per group and once per extra (side by side: they only read the finished uv.lock; uv 0.13's pylock
 export marks no entry with the group or extra that brought it, so one export with every group cannot replace them;
-`--offline`, without the variables that only name certificates: `export_environ`): the service merges the exports
-into one multi-use pylock (core.pylock_write). Meanwhile the dependency graph is read from uv.lock
+`--offline`, without the variables that only name certificates: `export_environ`; from `MARKERS_ONLY_FROM`
+selections on, each from a copy of uv.lock without its files, for its markers, and every package's tables from one
+export of all of them: `_marker_exports`): the service merges the exports into one multi-use pylock
+(core.pylock_write). Meanwhile the dependency graph is read from uv.lock
 (`uv_lock_graph`), and each package's files are parsed from the first export that has it only (`export_packages`,
 through core.uv_export_read, else tomllib).
 """
@@ -30,11 +32,14 @@ from corral.errors import ConfigError, LockError
 from corral.resolvers import UV_OLDEST
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from corral.core.interpreter import InterpreterInfo
     from corral.infra.proc import Completed
 
 __all__ = [
     "EXPORT_WORKERS",
+    "MARKERS_ONLY_FROM",
     "UV_RESOLVER_SETTINGS",
     "CacheUnanswered",
     "Pin",
@@ -46,6 +51,7 @@ __all__ = [
     "project_entry",
     "resolve_failure",
     "uv_lock_graph",
+    "uv_lock_without_files",
     "uv_project",
 ]
 
@@ -361,29 +367,28 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
     this thread runs `meanwhile` (the graph from uv.lock) and then parses each export in selection order. The
     result is the same list the exports give one after the other; when one fails, every one is waited for and
     the first failing selection (in that order) raises its own error, so the message names what failed.
+    From `MARKERS_ONLY_FROM` selections on, the selections are exported from a copy of uv.lock without its files
+    (`_marker_exports`), which gives the same list for less; anything unexpected there, and this way decides.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from corral.infra import proc
-
     selections: list[tuple[Selector, list[str]]] = [(("default", ""), ["--no-default-groups"])]
     selections += [(("group", g), ["--only-group", g]) for g in request.group_names]
     selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in request.extra_names]
 
     environ = export_environ(request.environ if request.environ is not None else os.environ)
-
-    def export(flags: list[str]) -> proc.Completed:
-        cmd = [uv, "export", "--project", str(tmp), "--format", "pylock.toml", "--frozen", "--offline"]
-        return proc.run([*cmd, "--no-emit-project", "--no-header", *flags], env=environ, what="uv export")
-
     plain = not _declares_dependencies(request.data)  # the plain project's export: nothing, no process asked
     run = selections[1:] if plain else selections
+    exports: Exports = [(("default", ""), [])] if plain else []
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(run) >= MARKERS_ONLY_FROM:
+        found = _marker_exports(uv, tmp, run, environ, meanwhile)
+        if found is not None:
+            return UvResult(exports=exports + found.exports, graph=found.graph)
     workers = max(1, min(EXPORT_WORKERS, len(run)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
-        futures = [pool.submit(export, flags) for _, flags in run]
+        futures = [pool.submit(_export, uv, tmp, flags, environ) for _, flags in run]
         try:
             graph = meanwhile()
-            exports: Exports = [(("default", ""), [])] if plain else []
             seen: set[tuple[str, str, str]] = set()
             for (selector, _), future in zip(run, futures, strict=True):
                 exports.append((selector, export_packages(future.result().stdout, seen)))
@@ -392,6 +397,170 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
                 future.cancel()  # not started yet: never started; running ones finish before the pool closes
             raise
     return UvResult(exports=exports, graph=graph)
+
+
+def _export(uv: str, project: Path, flags: list[str], environ: Mapping[str, str], *, check: bool = True) -> Completed:
+    from corral.infra import proc
+
+    cmd = [uv, "export", "--project", str(project), "--format", "pylock.toml", "--frozen", "--offline"]
+    return proc.run([*cmd, "--no-emit-project", "--no-header", *flags], env=environ, what="uv export", check=check)
+
+
+# From this many selections to export on, `_marker_exports`: one more process, each of the others lighter.
+MARKERS_ONLY_FROM = 4
+
+
+def _marker_exports(
+    uv: str,
+    tmp: Path,
+    run: Sequence[tuple[Selector, list[str]]],
+    environ: Mapping[str, str],
+    meanwhile: Callable[[], dict[str, list[str]]],
+) -> UvResult | None:
+    """The exports of `run`, each package's tables from one export of every selection; None: export each as before.
+
+    What `uv export --format pylock.toml` writes for a package is a function of its uv.lock entry alone, except its
+    `marker`, which is the selection's reachability through the dependency graph (uv's `PylockToml::from_lock` and
+    `ExportableRequirements::from_lock`): the graph reads the packages' dependencies and markers, never their files.
+    So one export of every group and extra (`--all-groups --all-extras`) from uv.lock states every package's tables,
+    and each selection is exported from a copy of uv.lock whose packages keep only their first wheel
+    (`uv_lock_without_files`: a megabyte of files parsed and written once instead of once per selection), for its
+    markers alone. A package is taken whole, with the marker of the first selection that has it, as
+    merge_exports takes the first export's. Anything else (another layout, a source other than the registry, a
+    failed export, a package the full export lacks) is None, and the exports run as before, which decide.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from corral.core.pylock_write import package_identity
+    from corral.core.uv_export_read import read_export
+    from corral.infra.rmtree import remove_tree
+    from corral.infra.toml_file import parse_toml, read_bytes, read_text
+
+    bare_lock = uv_lock_without_files(read_text(tmp / "uv.lock"))
+    if bare_lock is None:
+        return None
+    bare = Path(tempfile.mkdtemp(prefix="corral-lock-"))  # beside tmp: its own project, its own workspace root
+    try:
+        (bare / "pyproject.toml").write_bytes(read_bytes(tmp / "pyproject.toml"))
+        (bare / "uv.lock").write_text(bare_lock, encoding="utf-8")
+        workers = max(1, min(EXPORT_WORKERS, len(run) + 1))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
+            whole = pool.submit(_export, uv, tmp, ["--all-groups", "--all-extras"], environ, check=False)
+            futures = [pool.submit(_export, uv, bare, flags, environ, check=False) for _, flags in run]
+            try:
+                graph = meanwhile()
+                done = whole.result()
+                if done.returncode != 0:
+                    _cancelled(futures)
+                    return None
+                parsed = read_export(done.stdout) or parse_toml(done.stdout, origin="uv export")
+                tables = {package_identity(p): p for p in parsed.get("packages", [])}
+                exports: Exports = []
+                taken: set[tuple[str, str, str]] = set()
+                for (selector, _), future in zip(run, futures, strict=True):
+                    each = future.result()
+                    packages = None if each.returncode != 0 else _marked_packages(each.stdout, tables, taken)
+                    if packages is None:
+                        _cancelled(futures)
+                        return None
+                    exports.append((selector, packages))
+            except BaseException:
+                _cancelled(futures)
+                raise
+    finally:
+        remove_tree(bare, ignore_errors=True)
+    return UvResult(exports=exports, graph=graph)
+
+
+def _cancelled(futures: Iterable[Future[Completed]]) -> None:
+    for future in futures:
+        future.cancel()  # not started yet: never started; running ones finish before the pool closes
+
+
+def _marked_packages(
+    text: str, tables: Mapping[tuple[str, str, str], Mapping[str, Any]], taken: set[tuple[str, str, str]]
+) -> list[dict[str, Any]] | None:
+    """A marker-only export's packages: whole from `tables` the first time (`taken`), else name, version, marker.
+
+    None when an entry is not a registry package in uv's layout, or `tables` lacks it.
+    """
+    from corral.core.pylock_write import package_identity
+    from corral.core.uv_export_read import PACKAGE_HEADER, read_package
+    from corral.infra.toml_file import parse_toml
+
+    head, *entries = text.split(PACKAGE_HEADER)
+    if PACKAGE_HEADER.strip() in head:
+        return None
+    packages: list[dict[str, Any]] = []
+    for entry in entries:
+        lines = entry.splitlines()
+        if not entry.startswith("name = ") or any(line.startswith(_FULL_KEYS) for line in lines):
+            return None
+        heads = "\n".join(ln for ln in lines if ln.startswith(_HEAD_KEYS))
+        light = read_package(heads)
+        if light is None:
+            light = parse_toml(heads, origin="uv export")
+        key = package_identity(light)
+        if key not in tables:
+            return None
+        if key in taken:
+            packages.append(light)
+            continue
+        taken.add(key)
+        package = {k: v for k, v in tables[key].items() if k != "marker"}
+        if "marker" in light:
+            package["marker"] = light["marker"]
+        packages.append(package)
+    return packages
+
+
+_SOURCES_KEPT = ("source = { registry = ", 'source = { virtual = "." }')  # the registry's, the project itself
+
+
+def uv_lock_without_files(text: str) -> str | None:
+    """uv.lock's text with each package's `wheels` array cut to its first wheel; None for any other layout.
+
+    Only a lock of registry packages (and the temporary project itself) in uv's layout: `wheels = [` alone on a
+    line at the package's own level, one wheel a line, `]` alone to close it. The graph (dependencies, markers,
+    forks, the manifest) is kept byte for byte; a package keeps a file, as uv wants one of each.
+    """
+    head, *blocks = text.split("\n[[package]]\n")
+    if "[[package]]" in head:
+        return None
+    kept = [head]
+    for block in blocks:
+        cut = _package_without_files(block.split("\n"))
+        if cut is None:
+            return None
+        kept.append("\n".join(cut))
+    return "\n[[package]]\n".join(kept)
+
+
+def _package_without_files(lines: list[str]) -> list[str] | None:
+    """One `[[package]]` block's lines (after the header), its wheels cut to the first; None: not as expected."""
+    if not lines[0].startswith("name = "):
+        return None
+    out: list[str] = []
+    own_level, cutting, first = True, False, False
+    for line in lines:
+        if cutting:
+            if line == "]":
+                cutting = False
+                out.append(line)
+            elif not line.startswith("    { "):
+                return None
+            elif first:
+                out.append(line)
+                first = False
+            continue
+        if line.startswith("["):
+            own_level = False
+        elif own_level and line.startswith("source = ") and not line.startswith(_SOURCES_KEPT):
+            return None
+        elif own_level and line == "wheels = [":
+            cutting, first = True, True
+        out.append(line)
+    return None if cutting else out
 
 
 def _declares_dependencies(data: Mapping[str, Any]) -> bool:
