@@ -1,11 +1,15 @@
 """`corral doctor` on a healthy env: wall time of a fresh process (not a test: timings vary with the machine's load).
 
-    python benchmarks/bench_doctor.py [--python 3.12] [--rounds 15]
+    python benchmarks/bench_doctor.py [--python 3.12] [--rounds 15] [--corral PY] [--baseline PY] [--git]
 
 Setup (untimed; needs the package index once, for `six`): a project made by `corral init`, with `six` added, so
 the env is synced and stamped. Each round then runs `corral doctor` in a new process and times it. On a healthy env
 doctor reads files only and starts no interpreter (tests/integration/test_doctor.py checks that part); target
-(issue 16): median under 100 ms. Measured 2026-12-01 (load 3, 2 cores): 114 ms median, 115 ms of CPU, against
+(issue 16): median under 100 ms. `--corral PY` times `PY -m corral` (an installed corral; default: this
+interpreter's); `--baseline PY` also times another corral (say the commit before a change) on a project and home of
+its own, alternating rounds, and prints the median of the paired ratios. `--git`: the projects are git repositories
+(doctor asks git whether the env's files are tracked and ignored).
+Measured 2026-12-01 (load 3, 2 cores): 114 ms median, 115 ms of CPU, against
 43 ms for `corral --version` and 15 ms for a quick no-op sync: imports dominate (dataclasses+inspect ~15 ms, the
 kernels check's registry and services ~35 M of 348 M instructions, argparse, tomllib, pathlib).
 """
@@ -22,32 +26,61 @@ import time
 from pathlib import Path
 
 
+def setup(corral: list[str], tmp: Path, name: str, python: str, *, git: bool) -> tuple[Path, dict[str, str]]:
+    """A project made by `corral init` with `six` added (synced and stamped), and the environment to run it in."""
+    root = tmp / name
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRAL_", "VIRTUAL_ENV"))}
+    env["CORRAL_HOME"] = str(tmp / f"{name}-home")
+    for step in (["init", "--python", python, str(root)], ["-C", str(root), "add", "six"]):
+        subprocess.run([*corral, *step], env=env, cwd=tmp, check=True, capture_output=True)
+    if git:
+        for step in (["init", "-q"], ["add", "pyproject.toml"]):
+            subprocess.run(["git", *step], cwd=root, check=True, capture_output=True)
+    return root, env
+
+
+def timed(corral: list[str], root: Path, env: dict[str, str]) -> float | None:
+    """Wall time of `corral doctor` in a new process; None when it did not find the env healthy."""
+    start = time.perf_counter()
+    done = subprocess.run([*corral, "doctor"], env=env, cwd=root, check=False, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        print(f"doctor did not find the env healthy:\n{done.stdout}{done.stderr}")
+        return None
+    return took
+
+
 def main() -> int:
-    """Print the median, the fastest and the slowest round."""
+    """Print the median, the fastest and the slowest round (and the paired ratio against `--baseline`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default="3.12", help="interpreter spec for the project (default 3.12)")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--corral", default=sys.executable, help="the Python whose corral is timed")
+    parser.add_argument("--baseline", help="another corral's Python, timed in the same rounds")
+    parser.add_argument("--git", action="store_true", help="make the projects git repositories")
     args = parser.parse_args()
-    corral = [sys.executable, "-m", "corral"]
+    tools = {"after": [args.corral, "-m", "corral"]}
+    if args.baseline:
+        tools["before"] = [args.baseline, "-m", "corral"]
+    samples: dict[str, list[float]] = {name: [] for name in tools}
     with tempfile.TemporaryDirectory(prefix="corral-bench-") as tmp:
-        root = Path(tmp) / "proj"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRAL_", "VIRTUAL_ENV"))}
-        env["CORRAL_HOME"] = str(Path(tmp) / "home")
-        for step in (["init", "--python", args.python, str(root)], ["-C", str(root), "add", "six"]):
-            subprocess.run([*corral, *step], env=env, cwd=tmp, check=True, capture_output=True)
-        samples = []
-        for _ in range(args.rounds):
-            start = time.perf_counter()
-            done = subprocess.run([*corral, "doctor"], env=env, cwd=root, check=False, capture_output=True, text=True)
-            samples.append(time.perf_counter() - start)
-            if done.returncode != 0:
-                print(f"doctor did not find the env healthy:\n{done.stdout}{done.stderr}")
-                return 1
-    median = statistics.median(samples)
-    print(
-        f"corral doctor on a healthy env, {args.rounds} fresh processes: median {median * 1000:.0f} ms "
-        f"(fastest {min(samples) * 1000:.0f} ms, slowest {max(samples) * 1000:.0f} ms; target: median < 100 ms)"
-    )
+        places = {name: setup(cmd, Path(tmp), name, args.python, git=args.git) for name, cmd in tools.items()}
+        for round_no in range(args.rounds):
+            order = list(tools) if round_no % 2 == 0 else list(reversed(tools))
+            for name in order:
+                took = timed(tools[name], *places[name])
+                if took is None:
+                    return 1
+                samples[name].append(took)
+    for name, values in samples.items():
+        median = statistics.median(values)
+        print(
+            f"{name}: corral doctor on a healthy env, {args.rounds} fresh processes: median {median * 1000:.0f} ms "
+            f"(fastest {min(values) * 1000:.0f} ms, slowest {max(values) * 1000:.0f} ms; target: median < 100 ms)"
+        )
+    if "before" in samples:
+        ratios = [a / b for a, b in zip(samples["after"], samples["before"], strict=True)]
+        print(f"after/before: median of the paired ratios {statistics.median(ratios):.2f}")
     return 0
 
 

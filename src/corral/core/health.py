@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from corral.core.frozen import Frozen
 
 __all__ = ["SEVERITIES", "Finding", "Report"]
 
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Finding:
-    """One problem (or fact) found by a check; `fix` is the exact command a user would run ("" when none)."""
+class Finding(Frozen):
+    """One problem (or fact) found by a check; `fix` is the exact command a user would run ("" when none).
 
+    Immutable (`core.frozen`: no dataclasses import on doctor's path).
+    """
+
+    __slots__ = ("code", "details", "fix", "message", "severity")
     code: str
     severity: str
     message: str
-    fix: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    fix: str
+    details: dict[str, Any]
 
-    def __post_init__(self) -> None:
-        if self.severity not in SEVERITIES:
-            msg = f"severity must be one of {', '.join(SEVERITIES)}, not {self.severity!r}"
+    def __init__(
+        self, *, code: str, severity: str, message: str, fix: str = "", details: dict[str, Any] | None = None
+    ) -> None:
+        if severity not in SEVERITIES:
+            msg = f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}"
             raise ValueError(msg)
+        self._set(code=code, severity=severity, message=message, fix=fix, details={} if details is None else details)
 
     @property
     def is_problem(self) -> bool:
@@ -41,13 +48,16 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Report:
+class Report(Frozen):
     """Every finding for one env (checks never stop at the first problem)."""
 
+    __slots__ = ("env", "findings", "skipped")
     env: str
-    findings: tuple[Finding, ...] = ()
-    skipped: tuple[str, ...] = ()
+    findings: tuple[Finding, ...]
+    skipped: tuple[str, ...]
+
+    def __init__(self, *, env: str, findings: tuple[Finding, ...] = (), skipped: tuple[str, ...] = ()) -> None:
+        self._set(env=env, findings=findings, skipped=skipped)
 
     @property
     def ok(self) -> bool:

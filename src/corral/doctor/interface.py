@@ -10,8 +10,9 @@ lock, relocate) reaches it through `Host` and `Repairs`, which `services.doctor`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from corral.core.frozen import Frozen
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,12 +43,15 @@ class ProjectView(Protocol):
     def env_path(self) -> Path: ...  # noqa: D102 - where its env lives
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class UnmetRequest:
+class UnmetRequest(Frozen):
     """The project asks for a Python the env does not run: what it asks (`spec`), and where (`source`)."""
 
+    __slots__ = ("source", "spec")
     spec: str
     source: str
+
+    def __init__(self, *, spec: str, source: str) -> None:
+        self._set(spec=spec, source=source)
 
     def __str__(self) -> str:
         return f"{self.source} asks for {self.spec}"
@@ -121,16 +125,20 @@ FixAction = Callable[["Target", "Finding", Repairs], str]
 """Repair one finding; returns what was done (a CorralError when it fails)."""
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class InPlace:
+class InPlace(Frozen):
     """A repair of an env where it is, for an env without a project lock to rebuild it from."""
 
+    __slots__ = ("apply", "question")
     question: Callable[[Target], str]
     apply: Callable[[Target, Mapping[str, Finding], Repairs], str]
 
+    def __init__(
+        self, *, question: Callable[[Target], str], apply: Callable[[Target, Mapping[str, Finding], Repairs], str]
+    ) -> None:
+        self._set(question=question, apply=apply)
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Fix:
+
+class Fix(Frozen):
     """How `doctor --fix` repairs one finding code.
 
     `rebuild`: the repair is rebuilding the env from the lock (one rebuild serves every such code, first).
@@ -140,8 +148,20 @@ class Fix:
     found offers the same one).
     """
 
-    apply: FixAction | None = None
-    rebuild: bool = False
-    covered_by_rebuild: bool = False
-    ask: bool = True
-    in_place: InPlace | None = None
+    __slots__ = ("apply", "ask", "covered_by_rebuild", "in_place", "rebuild")
+    apply: FixAction | None
+    rebuild: bool
+    covered_by_rebuild: bool
+    ask: bool
+    in_place: InPlace | None
+
+    def __init__(
+        self,
+        *,
+        apply: FixAction | None = None,
+        rebuild: bool = False,
+        covered_by_rebuild: bool = False,
+        ask: bool = True,
+        in_place: InPlace | None = None,
+    ) -> None:
+        self._set(apply=apply, rebuild=rebuild, covered_by_rebuild=covered_by_rebuild, ask=ask, in_place=in_place)

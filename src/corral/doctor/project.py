@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -23,6 +23,7 @@ __all__ = [
     "RECREATE_UNFINISHED",
     "check_project",
     "git_root",
+    "ignores_everything",
 ]
 
 RECREATE_UNFINISHED: Final = "recreate-unfinished"
@@ -40,13 +41,50 @@ def git_root(start: Path) -> Path | None:
     return None
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str] | None:
-    from corral.infra.git import git_command, git_environ
+def _git(args: list[str], cwd: Path) -> tuple[int, str] | None:
+    """(exit status, output) of `git ARGS` in `cwd` (`infra.git`'s settings; a 10 s bound); None: git cannot say."""
+    from corral.infra.git import git_command, git_environ, spawn_output
 
     argv = git_command(args, cwd=cwd)
     if argv is None:
         return None
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=git_environ(os.environ))
+    if os.name == "nt" or not hasattr(os, "posix_spawn"):
+        import subprocess
+
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, check=False, env=git_environ(os.environ))
+        return done.returncode, done.stdout.decode("utf-8", "surrogateescape")
+    ran = spawn_output(argv[0], [*argv[:1], "-C", str(cwd), *argv[1:]], git_environ(os.environ), limit=64 << 20)
+    return None if ran is None else (ran[0], ran[1].decode("utf-8", "surrogateescape"))
+
+
+_IGNORE_ALL_LIMIT = 4096
+
+
+def ignores_everything(env: Path) -> bool:
+    """The env's own `.gitignore` ignores every file directly in it, whatever git's other ignore sources say.
+
+    Git asks the `.gitignore` of the folder holding a path first (the deepest wins, then the parent folders',
+    `.git/info/exclude`, `core.excludesFile`), and the first file with a matching pattern decides by its last match.
+    A regular file (git does not follow a linked `.gitignore`) of only blank lines, `#` comments and `*` lines
+    matches every name with `*`: nothing elsewhere can un-ignore pyvenv.cfg then (`check-ignore --no-index` reads no
+    index, so no skip-worktree copy of it counts). Anything else (a negation, another pattern, a CR, a BOM): False.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(env / ".gitignore", flags)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _IGNORE_ALL_LIMIT:
+            return False
+        data = os.read(fd, _IGNORE_ALL_LIMIT + 1)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    lines = data.split(b"\n")
+    return b"*" in lines and all(line in (b"", b"*") or line.startswith(b"#") for line in lines)
 
 
 def _lock_findings(target: Target) -> list[Finding]:
@@ -91,7 +129,7 @@ def _git_findings(target: Target) -> list[Finding]:
     if tracked is None:
         target.skipped.append("git checks: git is not installed")
         return []
-    files = [f for f in tracked.stdout.split("\0") if f]
+    files = [f for f in tracked[1].split("\0") if f]
     if files:
         findings.append(
             Finding(
@@ -104,9 +142,11 @@ def _git_findings(target: Target) -> list[Finding]:
                 details={"count": len(files)},
             )
         )
+    if ignores_everything(env):
+        return findings  # git would say "ignored": no second git process (~5-10 ms)
     probe = rel / "pyvenv.cfg"
     ignored = _git(["check-ignore", "-q", "--no-index", "--", str(probe)], repo)
-    if ignored is not None and ignored.returncode == 1:
+    if ignored is not None and ignored[0] == 1:
         findings.append(
             Finding(
                 code=ENV_NOT_IGNORED,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from corral.core.frozen import Frozen
 from corral.core.health import Finding, Report
 from corral.errors import CorralError, EnvError
 
@@ -61,13 +61,16 @@ def _fix_order() -> tuple[str, ...]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FixOutcome:
+class FixOutcome(Frozen):
     """One fix: what it was for, whether it ran, and what happened."""
 
+    __slots__ = ("codes", "done", "text")
     codes: tuple[str, ...]
     done: bool
     text: str
+
+    def __init__(self, codes: tuple[str, ...], done: bool, text: str) -> None:
+        self._set(codes=codes, done=done, text=text)
 
 
 def target_for(ctx: Context, root: Path, project: Project | None) -> Target:
