@@ -437,18 +437,21 @@ def _marker_exports(
     from corral.infra.rmtree import remove_tree
     from corral.infra.toml_file import parse_toml, read_bytes, read_text
 
-    bare_lock = uv_lock_without_files(read_text(tmp / "uv.lock"))
-    if bare_lock is None:
-        return None
     bare = Path(tempfile.mkdtemp(prefix="corral-lock-"))  # beside tmp: its own project, its own workspace root
     try:
-        (bare / "pyproject.toml").write_bytes(read_bytes(tmp / "pyproject.toml"))
-        (bare / "uv.lock").write_text(bare_lock, encoding="utf-8")
         workers = max(1, min(EXPORT_WORKERS, len(run) + 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
+            # the full export first (the longest), while the copy is cut and written
             whole = pool.submit(_export, uv, tmp, ["--all-groups", "--all-extras"], environ, check=False)
-            futures = [pool.submit(_export, uv, bare, flags, environ, check=False) for _, flags in run]
+            futures: list[Future[Completed]] = []
             try:
+                bare_lock = uv_lock_without_files(read_text(tmp / "uv.lock"))
+                if bare_lock is None:
+                    _cancelled([whole])
+                    return None
+                (bare / "pyproject.toml").write_bytes(read_bytes(tmp / "pyproject.toml"))
+                (bare / "uv.lock").write_text(bare_lock, encoding="utf-8")
+                futures = [pool.submit(_export, uv, bare, flags, environ, check=False) for _, flags in run]
                 graph = meanwhile()
                 done = whole.result()
                 if done.returncode != 0:
@@ -466,7 +469,7 @@ def _marker_exports(
                         return None
                     exports.append((selector, packages))
             except BaseException:
-                _cancelled(futures)
+                _cancelled([whole, *futures])
                 raise
     finally:
         remove_tree(bare, ignore_errors=True)
