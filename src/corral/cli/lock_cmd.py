@@ -68,7 +68,27 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         report = lock(
             ctx, upgrade=args.upgrade, upgrade_packages=args.upgrade_package, check=args.check, progress=progress
         )
-    return _show(report.to_dict(), args, out)
+    code = _show(report.to_dict(), args, out)
+    if not args.check:
+        _record_unchanged(args)
+    return code
+
+
+def _record_unchanged(args: argparse.Namespace) -> None:
+    """After a lock: the stamp's no-op check, now, so that the next plain `corral lock` is answered at once.
+
+    It writes the quick lock record only when the stamp says unchanged (`lock_quick.unchanged_report`); the lock and
+    the stamp just written are young, and it takes them on the bytes the check judged. Never fails the command.
+    """
+    import contextlib
+    import os
+    import time
+
+    from corral.cli.lock_quick import unchanged_report
+
+    start = Path(args.directory).absolute() if args.directory else Path.cwd()
+    with contextlib.suppress(Exception):  # a record only saves the next command time
+        unchanged_report(start, os.environ, time.monotonic())
 
 
 def _show(report: dict[str, Any], args: argparse.Namespace, out: Output) -> int:

@@ -10,7 +10,9 @@ asks the same question again and reports what is wrong.
 The quick lock record (`<cache>/quick-lock-records/<hash of the project's path>.txt`, corral's cache, never a
 project) is `cli.quick`'s idea applied to the lock stamp: written by `unchanged_report` right after the stamp said
 "unchanged", it holds an *observation* of every input that verdict read, taken the same way before and after it
-(equal, and every observed ctime settled for `cli.quick`'s 2 s, or nothing is written):
+(equal, and every observed ctime settled for `cli.quick.settle_margin`, or nothing is written; pylock.toml and the
+lock stamp file may be young when the verdict judged the very bytes the record names: `_remember`; `cli.lock_cmd`
+runs this check right after a lock, so the next `corral lock` is answered from the record at once):
 
 - `cli.quick.observe`'s lines (pyproject.toml, pylock.toml, every `.python-version` up the tree, the git index,
   corral's user config and trust record, the env, its pyvenv.cfg, bin/, sync stamp and site-packages, the real
@@ -18,9 +20,9 @@ project) is `cli.quick`'s idea applied to the lock stamp: written by `unchanged_
   trust record (`cli.quick.trust_entry`: when another env's entry changed trust.json, they are compared instead,
   and the record written again with trust.json's new stat: `cli.quick.compare`);
 - the variables the stamp reads or that choose its paths (CORRAL_*, UV_*, PIP_*, PYENV_*, XDG_*, PATH, HOME...);
-- the stat of the lock stamp, the project's journal paths, uv's config files, the env's pyvenv.cfg (followed), the
-  interpreter the lock was resolved with, every folder discovery lists interpreters from, the local packages'
-  files, the version files;
+- the stat of the lock stamp (and the SHA-256 of its bytes), the project's journal paths, uv's config files, the
+  env's pyvenv.cfg (followed), the interpreter the lock was resolved with, every folder discovery lists interpreters
+  from, the local packages' files, the version files;
 - and, when the project's version reaches the lock, what `git describe` says now (git runs on every answer: an
   edit of a tracked file changes the version an SCM plugin derives).
 
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
+    from corral.cli.quick import _Observation
     from corral.infra.paths import CorralPaths
 
 __all__ = ["PLAIN", "RECORDS_FOLDER", "answer", "lookup", "unchanged_report"]
@@ -65,6 +68,10 @@ _ENV_NAMES = ("PATH", "HOME", "APPDATA", "LOCALAPPDATA")
 _FACTS = ("stamp", "journal", "config", "env-cfg", "python", "folder", "local", "version", "git")
 _LSTAT = ("stamp", "journal")  # read without following a link (read_lock_stamp, journals.pending)
 _HEAD = 3  # project, env, packages
+_LOCK_BYTES = "lock-bytes "
+# pylock.toml's stat line (cli.quick.observe) and the lock stamp file's: taken young when the verdict judged the
+# bytes the record holds (`_remember`)
+_JUDGED_LABELS = ("lock", "fact-stamp")
 
 # (project, env, corral's (data, cache, config) folders, [(kind, path)]): what a record observes
 Record = tuple[str, str, tuple[str, str, str], list[tuple[str, str]]]
@@ -78,8 +85,9 @@ def unchanged_report(start: Path, environ: Mapping[str, str], started: float) ->
     import time
 
     from corral.core.lock_fingerprint import LOCK_FILE
+    from corral.infra.fingerprint import digest
     from corral.infra.paths import CorralPaths
-    from corral.services.lock_stamp import read_lock_stamp, unchanged
+    from corral.services.lock_stamp import parse_lock_stamp, read_lock_stamp_bytes, unchanged
     from corral.services.sync.stamp import locate
 
     found = locate(start)
@@ -91,16 +99,21 @@ def unchanged_report(start: Path, environ: Mapping[str, str], started: float) ->
     if not os.path.isfile(pyproject.parent / LOCK_FILE):
         return None  # no lock (a fresh `corral lock`): nothing is unchanged; no record observed, no git describe
     paths = CorralPaths.from_environment()
-    record = _record(paths, pyproject.parent, env, read_lock_stamp(paths, pyproject.parent), environ)
+    judged = read_lock_stamp_bytes(paths, pyproject.parent)  # read once: the bytes judged are the ones recorded
+    stamp_data = None if judged is None else parse_lock_stamp(judged)
+    record = _record(paths, pyproject.parent, env, stamp_data, environ)
     from corral.cli.quick import _now_ns
 
     observed_ns = _now_ns()  # read before the stats: what settled by then cannot change unseen
-    before = _observe(record, environ) if record is not None else None
-    stamp = unchanged(paths, pyproject=pyproject, env=env, environ=environ)
+    before = _observe(record, environ, lock_bytes=True) if record is not None else None
+    lock_digest = digest(pyproject.parent / LOCK_FILE)
+    stamp = unchanged(
+        paths, pyproject=pyproject, env=env, environ=environ, stamp_bytes=judged or b"", lock_digest=lock_digest
+    )
     if stamp is None:
         return None
-    if record is not None and before is not None:
-        _remember(record, before, environ, stamp["packages"], observed_ns)
+    if record is not None and before is not None and judged is not None:
+        _remember(record, before, environ, stamp["packages"], observed_ns, judged=(judged, lock_digest))
     return {
         "path": str(pyproject.parent / LOCK_FILE),
         "written": False,
@@ -168,12 +181,13 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
         return None  # a linked lock is judged the full way (refused when the link leads out of the project)
     record = (project, lines[1][4:], dirs, [(kind, path) for kind, path in facts])
     observed_ns = quick._now_ns()  # noqa: SLF001 - read before the stats: what settled by then cannot change unseen
-    observed = _observe(record, environ)
+    young = any(line.startswith(_LOCK_BYTES) for line in lines)  # recorded young: pylock.toml read every time
+    observed = _observe(record, environ, lock_bytes=young)
     verdict = None if observed is None else quick.compare(lines[_HEAD + len(facts) :], observed[0], dirs[0])
     if verdict is None or observed is None:
         return None
-    if verdict:  # only trust.json's stat moved (another env's entry): record the new one, a stat check next time
-        _remember(record, observed, environ, int(packages), observed_ns)
+    if (verdict or young) and observed[1].settled_by(observed_ns):  # a stat check next time
+        _remember(record, (observed[0], observed[1]), environ, int(packages), observed_ns, judged=None)
     return os.path.join(project, "pylock.toml"), int(packages)
 
 
@@ -223,17 +237,25 @@ def _record(
     return str(root), str(env), dirs, facts
 
 
-def _observe(record: Record, environ: Mapping[str, str]) -> tuple[list[str], int] | None:
-    """The observation lines and when every input has settled (`quick.settle_margin`); None when git cannot say."""
+def _observe(
+    record: Record, environ: Mapping[str, str], *, lock_bytes: bool = False
+) -> tuple[list[str], _Observation] | None:
+    """The observation lines, and when each kind of input settled (`quick.settle_margin`); None when git cannot say.
+
+    `lock_bytes`: also the SHA-256 of pylock.toml's bytes (a record written while it was young holds them).
+    """
     from corral.cli import quick
 
     project, env, dirs, facts = record
-    lines, newest = quick.observe(project, env, dirs, environ)
+    seen = quick._observe(project, env, dirs, environ)  # noqa: SLF001 - the shared observation, with its settle times
+    lines = seen.lines
     lines += [
         f"environ {k}={quick.secretless(v)}"
         for k, v in sorted(environ.items())
         if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES
     ]
+    if lock_bytes:
+        lines.append(f"{_LOCK_BYTES}{quick._file_digest(os.path.join(project, 'pylock.toml'))}")  # noqa: SLF001
     for kind, path in facts:
         if kind == "git":
             described = _git_describe(path, project, environ)
@@ -246,12 +268,15 @@ def _observe(record: Record, environ: Mapping[str, str]) -> tuple[list[str], int
         except OSError as err:
             lines.append(f"{kind} !{err.errno} {path}")
             continue
-        newest = max(newest, st.st_ctime_ns + quick.settle_margin(st.st_ctime_ns))
+        label = f"fact-{kind}"
+        seen.settled[label] = max(seen.settled.get(label, 0), st.st_ctime_ns + quick.settle_margin(st.st_ctime_ns))
         lines.append(
             f"{kind} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} "
             f"{st.st_mtime_ns} {st.st_ctime_ns} {path}"
         )
-    return lines, newest
+        if kind == "stamp":  # what the verdict reads of it: its bytes
+            lines.append(f"stamp-file-bytes {quick._file_digest(path)}")  # noqa: SLF001
+    return lines, seen
 
 
 def _git_describe(git: str, project: str, environ: Mapping[str, str]) -> str | None:
@@ -273,23 +298,41 @@ def _git_describe(git: str, project: str, environ: Mapping[str, str]) -> str | N
 
 
 def _remember(
-    record: Record, before: tuple[list[str], int], environ: Mapping[str, str], packages: int, observed_ns: int
+    record: Record,
+    before: tuple[list[str], _Observation],
+    environ: Mapping[str, str],
+    packages: int,
+    observed_ns: int,
+    *,
+    judged: tuple[bytes, str | None] | None,
 ) -> None:
     """Write the record when nothing changed while the stamp was compared and every input had settled before it.
 
-    `observed_ns`: the clock read right before `before` (`cli.quick.remember` says why not now).
+    `observed_ns`: the clock read right before `before` (`cli.quick.remember` says why not now). `judged`: the
+    stamp file's bytes and pylock.toml's sha256 the verdict judged; when they are the observed ones, those two need
+    not have settled (right after a lock they never have): the record holds their SHA-256 and the lock's is read
+    on every answer until it is written again settled. Everything else must have settled.
     """
     from corral.cli import quick
 
     project, env, dirs, facts = record
-    after = _observe(record, environ)
-    if after is None or after[0] != before[0] or after[1] > observed_ns:
+    after = _observe(record, environ, lock_bytes=any(line.startswith(_LOCK_BYTES) for line in before[0]))
+    if after is None or after[0] != before[0]:
         return
-    entry = quick.trust_entry(after[0], dirs[0])  # trust.json as settled and observed: what the stamp read
+    lines, seen = after
+    exempt: tuple[str, ...] = ()
+    stamp_seen = judged is not None and f"stamp-file-bytes {quick._sha256_hex(judged[0])}" in lines  # noqa: SLF001
+    if stamp_seen and judged is not None and judged[1] is not None and f"{_LOCK_BYTES}{judged[1]}" in lines:
+        exempt = _JUDGED_LABELS
+    if not seen.settled_by(observed_ns, exempt):
+        return
+    if seen.settled_by(observed_ns):
+        lines = [line for line in lines if not line.startswith(_LOCK_BYTES)]  # settled: its stat tells
+    entry = quick.trust_entry(lines, dirs[0])  # trust.json as settled and observed: what the stamp read
     if entry is None:
         return
     head = [_HEADER, f"project {project}", f"env {env}", f"packages {packages}"]
-    text = "\n".join([*head, *(f"fact {kind} {path}" for kind, path in facts), *after[0], entry, "end"])
+    text = "\n".join([*head, *(f"fact {kind} {path}" for kind, path in facts), *lines, entry, "end"])
     if any(c in text for c in "\r\x00") or not env.isprintable():
         return
     quick.write_record(_record_path(dirs[1], project), text)

@@ -38,8 +38,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "env_trusted",
+    "parse_lock_stamp",
     "pyproject_view",
     "read_lock_stamp",
+    "read_lock_stamp_bytes",
     "stamp_inputs",
     "stamp_path",
     "unchanged",
@@ -143,14 +145,18 @@ def stamp_inputs(
     user_config: Path,
     environ: Mapping[str, str],
     trusted: bool | None,
+    lock_digest: str | None = None,
 ) -> dict[str, Any]:
-    """Everything a re-lock would read, as comparable JSON data (the same code builds and checks a stamp)."""
+    """Everything a re-lock would read, as comparable JSON data (the same code builds and checks a stamp).
+
+    `lock_digest`: pylock.toml's sha256 as the caller read it (else read here).
+    """
     from corral.services.sync.stamp import python_pins  # stdlib only
 
     return {
         "root": str(root),
         "pyproject": digest(pyproject),
-        "lock": digest(lock_path),
+        "lock": digest(lock_path) if lock_digest is None else lock_digest,
         "python_pins": python_pins(root),
         "config": [fingerprint(p) for p in (str(user_config), *uv_config_files(environ))],
         "environ": _environ_key(environ),
@@ -210,10 +216,29 @@ def _write(paths: CorralPaths, root: Path, stamp: Mapping[str, Any]) -> None:
 
 def read_lock_stamp(paths: CorralPaths, root: Path) -> dict[str, Any] | None:
     """The project's lock stamp, None when missing, unreadable or not of this corral (only a cache)."""
-    from corral.infra.json_file import read_json_cache  # stdlib only
+    data = read_lock_stamp_bytes(paths, root)
+    return None if data is None else parse_lock_stamp(data)
 
-    found = read_json_cache(stamp_path(paths, root), follow=False)
-    if found is None or found.get("schema") != _SCHEMA or found.get("corral") != __version__:
+
+def read_lock_stamp_bytes(paths: CorralPaths, root: Path) -> bytes | None:
+    """The stamp file's bytes as `read_lock_stamp` reads them (never through a link); None: it cannot be read."""
+    from corral.infra.safe_read import read_small  # stdlib only
+    from corral.services.sync.stamp import STAMP_LIMIT
+
+    path = stamp_path(paths, root)
+    try:
+        return read_small(path, limit=STAMP_LIMIT, what=path.name, follow=False)
+    except OSError:
+        return None
+
+
+def parse_lock_stamp(data: bytes) -> dict[str, Any] | None:
+    """`read_lock_stamp`'s answer for a stamp file holding `data`."""
+    try:
+        found = json.loads(data)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    if not isinstance(found, dict) or found.get("schema") != _SCHEMA or found.get("corral") != __version__:
         return None
     shaped = (
         isinstance(found.get("inputs"), dict)
@@ -226,17 +251,30 @@ def read_lock_stamp(paths: CorralPaths, root: Path) -> dict[str, Any] | None:
     return found if shaped else None
 
 
-def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mapping[str, str]) -> dict[str, Any] | None:
+def unchanged(
+    paths: CorralPaths,
+    *,
+    pyproject: Path,
+    env: Path,
+    environ: Mapping[str, str],
+    stamp_bytes: bytes | None = None,
+    lock_digest: str | None = None,
+) -> dict[str, Any] | None:
     """The stamp when pylock.toml is exactly what `corral lock` would write now, else None (lock the full way).
 
     A journal of unfinished work (a killed `add`) sends the command the full way, which finishes or undoes it.
+    `stamp_bytes` / `lock_digest`: the stamp file's bytes and pylock.toml's sha256 as the caller read them
+    (`read_lock_stamp_bytes`, `infra.fingerprint.digest`), judged instead of reading them again (`cli.lock_quick`
+    records what it judged).
     """
     from corral.infra.journals import pending  # stdlib only
 
     root = pyproject.parent
-    stamp = read_lock_stamp(paths, root)
+    stamp = read_lock_stamp(paths, root) if stamp_bytes is None else parse_lock_stamp(stamp_bytes)
+    if lock_digest is None:
+        lock_digest = digest(root / LOCK_FILE)
     # another lock than the stamp's, or none (a fresh lock): told before any git describe or fingerprint
-    if stamp is None or digest(root / LOCK_FILE) != stamp["inputs"].get("lock") or pending(paths, root):
+    if stamp is None or lock_digest is None or lock_digest != stamp["inputs"].get("lock") or pending(paths, root):
         return None
     python, from_env = stamp.get("python"), stamp.get("from_env") is True
     if not from_env and os.name == "nt":
@@ -261,6 +299,7 @@ def unchanged(paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mappin
         user_config=paths.user_config_file,
         environ=environ,
         trusted=trusted,
+        lock_digest=lock_digest,
     )
     if inputs != stamp["inputs"] and not from_env and isinstance(python, str) and _env_made_from(paths, env, python):
         # `corral lock` chose the interpreter itself, then `corral sync` made the env from that very interpreter:
