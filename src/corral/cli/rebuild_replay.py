@@ -353,13 +353,11 @@ def answer(
     if not _same(replay, uv, environ, sha):
         live.log("headstart:replay-declined")
         return
-    # imported while uv runs (what the writes need), and the input files' state before uv's outcome is read
-    inputs = _inputs(project, dirs)
-    import corral.infra.fs
-    import corral.inventory.record
-    import corral.services.cache_auto
-    import corral.services.trust  # noqa: F401 - the writers, imported while uv runs
-
+    inputs = _inputs(project, dirs)  # the input files as seen before uv's outcome is read (the stamp's)
+    # what the full path writes while uv installs (services.create, then apply_lock's prune), in its order
+    if not _uninterrupted(lambda: _create(replay, env=env, dirs=dirs, journal=journal)):
+        live.log("headstart:replay-declined")
+        return
     outcome = live.wait_outcome()
     if outcome is None or outcome[0] != 0:
         live.log("headstart:replay-declined")
@@ -368,20 +366,33 @@ def answer(
         _freshened.append(True)  # the full path freshens pip, as the rebuild that wrote the record did
         live.log("headstart:replay-declined")
         return
-    import _signal  # type: ignore[import-not-found]  # signal's functions without its enums
+    live.log("headstart:replay-installed")
+    import _signal  # type: ignore[import-not-found, unused-ignore]  # signal's functions without its enums
 
-    previous = _signal.getsignal(_signal.SIGINT)
-    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # the env is built: finished and reported from here on
-    try:
-        done = _write(replay, project=project, env=env, dirs=dirs, journal=journal, inputs=inputs)
-    except Exception:  # noqa: BLE001 - any failure: the full path writes everything again, and reports
-        done = False
-    if not done:
+    previous = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # the env is built: finished and reported from here
+    if not _uninterrupted(lambda: _stamped(replay, project=project, env=env, dirs=dirs, inputs=inputs)):
         _signal.signal(_signal.SIGINT, previous)
         live.log("headstart:replay-declined")
         return
     live.replayed()
     _report(replay.out)
+
+
+def _uninterrupted(write: Callable[[], bool]) -> bool:
+    """`write()` with a Ctrl-C held until it is done (not cut in the middle); False when it failed.
+
+    A Ctrl-C that came meanwhile is delivered after: the command then ends with 130 and the env is kept, as the
+    full path leaves one whose install was interrupted (`keep` was called in `write`).
+    """
+    import _signal  # type: ignore[import-not-found, unused-ignore]
+
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGINT})
+    try:
+        return write()
+    except Exception:  # noqa: BLE001 - any failure: the full path writes everything again, and reports
+        return False
+    finally:
+        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {_signal.SIGINT})
 
 
 def _created_now(provenance: bytes) -> str:
@@ -401,8 +412,8 @@ def _created_now(provenance: bytes) -> str:
     return text.replace(old, new)
 
 
-def _write(replay: Replay, *, project: str, env: str, dirs: tuple[str, str, str], journal: str, inputs: object) -> bool:
-    """What the full path writes once the env is installed, in its order; False: one failed (the full path runs)."""
+def _create(replay: Replay, *, env: str, dirs: tuple[str, str, str], journal: str) -> bool:
+    """`services.create`'s records of a new env and `apply_lock`'s cache prune; False: one failed (the full path)."""
     from pathlib import Path
 
     from corral.cli.quick import json_loads
@@ -410,7 +421,6 @@ def _write(replay: Replay, *, project: str, env: str, dirs: tuple[str, str, str]
     from corral.infra.paths import CorralPaths
     from corral.inventory.record import register_env
     from corral.services.cache_auto import prune_if_due
-    from corral.services.sync.stamp import write_stamp
     from corral.services.trust import record_created
 
     target = Path(env)
@@ -440,7 +450,17 @@ def _write(replay: Replay, *, project: str, env: str, dirs: tuple[str, str, str]
         return False  # the full path says why (a warning), and tries again
     live.log("headstart:replay-recorded")
     prune_if_due(cache)
-    write_stamp(target, _stamp(project, env, dirs, replay, inputs))
+    live.keep()  # a created env from here, as the full path leaves one whose install is cut short
+    return True
+
+
+def _stamped(replay: Replay, *, project: str, env: str, dirs: tuple[str, str, str], inputs: object) -> bool:
+    """`services.sync.apply.stamp_env` once uv is done."""
+    from pathlib import Path
+
+    from corral.services.sync.stamp import write_stamp
+
+    write_stamp(Path(env), _stamp(project, env, dirs, replay, inputs))
     live.log("headstart:replay-stamped")
     return True
 

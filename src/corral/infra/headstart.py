@@ -40,6 +40,7 @@ __all__ = [
     "claim_layout",
     "discard",
     "input_files",
+    "keep",
     "live_env",
     "mismatch",
     "note_command",
@@ -190,6 +191,12 @@ def wait_outcome() -> tuple[int, bytes, bytes] | None:
     if not _live or not _pending(_live[0]):
         return None
     return _wait(_live[0])
+
+
+def keep() -> None:
+    """The live head start's env now carries corral's records (`cli.rebuild_replay`): kept at exit, not undone."""
+    if _live:
+        _live[0].made = True
 
 
 def replayed() -> None:
