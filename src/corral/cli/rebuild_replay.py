@@ -4,14 +4,14 @@
 started); the full path (`cli.main`: ~60 ms of imports and ~35 ms of choices on a small project) then adopts that
 work and writes its records, and on a small project that Python, not uv, is what the user waits for. When the
 record also holds a *replay* (written by `section` at the end of a rebuild that went the full path), `answer`
-finishes the command itself once uv has exited 0, writing what the full path writes, in its order:
+finishes the command itself, writing what the full path writes, in its order:
 
-- `.gitignore` (when the layout has none) and `corral-env.json` (the recorded bytes with this creation's time), as
-  `services.create._mark` does; then the `creating` journal goes;
-- the inventory row (`inventory.record.register_env`) and the trust entry (`services.trust.record_created`), as
-  `services.create.record_made`; the daily cache prune (`services.cache_auto.prune_if_due`);
-- the sync stamp (`services.sync.stamp.make_stamp`, the input files as seen before uv's outcome was read);
-- the report: the recorded output of that rebuild, chunk by chunk on the same streams.
+- while uv runs: `.gitignore` (when the layout has none) and `corral-env.json` (the recorded bytes with this
+  creation's time), as `services.create._mark` does; the `creating` journal removed; the inventory row
+  (`inventory.record.register_env`) and the trust entry (`services.trust.record_created`), as
+  `services.create.record_made`; the daily cache prune (`services.cache_auto.prune_if_due`), as `apply_lock`;
+- once uv has exited 0: the sync stamp (`services.sync.stamp.make_stamp`, the input files as seen before uv's
+  outcome was read); then the report: the recorded output of that rebuild, chunk by chunk on the same streams.
 
 The replay is taken only when all the full path decides from is as it was; else the full path runs as before and
 claims uv's outcome (`infra.headstart.wait_outcome`). Beyond the head start's own proofs (the observation of every
@@ -23,11 +23,13 @@ the seed, the env's pip the version that rebuild ended with (so `services.seed.f
 `section` writes a replay only for a rebuild that ran one uv command and printed only the sync's progress and
 report lines, whose stamp is what `make_stamp` gives from the facts recorded (checked at its end).
 
-A kill during the replay leaves what a kill in the full path's creation leaves: before `corral-env.json` is
-written, the journal (the next command removes the half-made env); after it, an env without a stamp or trust entry
-(the next sync completes or rebuilds it). A Ctrl-C before uv's outcome is read ends the command as today (the head
-start undone at exit); from then on the work is finished and reported (as `cli.streams.point_of_no_return`). A
-write that fails sends the command down the full path, which writes everything again.
+A kill during the replay leaves what a kill in the full path leaves at the same step: before `corral-env.json` is
+written, the journal (the next command removes the half-made env); after it, an env without a trust entry or stamp
+(the next sync completes or rebuilds it). A Ctrl-C is held while the records are written, then ends the command
+with 130: before them the head start is undone at exit, after them the env is kept (as the full path leaves one
+whose install was interrupted); once uv has exited 0 the work is finished and reported (as
+`cli.streams.point_of_no_return`). A write that fails sends the command down the full path, which writes
+everything again.
 """
 
 from __future__ import annotations
