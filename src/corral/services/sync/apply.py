@@ -29,7 +29,17 @@ if TYPE_CHECKING:
     from corral.services.context import Context
     from corral.services.project import Project
 
-__all__ = ["LOCK_FILE", "SyncReport", "apply_lock", "last_selection", "pick_engine", "stamp_env", "stamp_key", "sync"]
+__all__ = [
+    "LOCK_FILE",
+    "SyncReport",
+    "apply_lock",
+    "last_selection",
+    "pick_engine",
+    "remember_fresh_lock",
+    "stamp_env",
+    "stamp_key",
+    "sync",
+]
 
 Progress = Callable[[str, str], None]
 
@@ -173,8 +183,13 @@ def pick_engine(ctx: Context, requested: str | None, env: Path, interpreter: Int
     raise EnvError(msg)
 
 
-def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
-    """The env's python and what it is; never started when it is a program the project ships (`exec_guard`)."""
+def _target(ctx: Context, env: Path, made_from: InterpreterInfo | None = None) -> tuple[Path, InterpreterInfo]:
+    """The env's python and what it is; never started when it is a program the project ships (`exec_guard`).
+
+    `made_from`: the interpreter this very process just made the env from. Its python is that program, so what
+    choosing, planning and seeding ask of it (version, tags, marker values) is `made_from`'s, and the probe of a
+    path never probed before (a new project's first env, a fresh cache: a Python start, 30-70 ms) is not run.
+    """
     from corral.core.env import Env
     from corral.services.exec_guard import env_refusal
 
@@ -183,6 +198,8 @@ def _target(ctx: Context, env: Path) -> tuple[Path, InterpreterInfo]:
     if refusal is not None:
         msg = f"not starting the python of {env}: {refusal}; rebuild the env from the lock with `corral recreate`"
         raise EnvError(msg)
+    if made_from is not None:
+        return python, made_from
     try:
         return python, ctx.finder.from_path(python)
     except InterpreterNotFound as err:
@@ -248,10 +265,13 @@ def apply_lock(
     project_root: Path | None = None,
     project_data: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    made_from: InterpreterInfo | None = None,
 ) -> SyncReport:
     """Make the env at `env_path` exactly what `lock_path` selects for its interpreter.
 
     `project_data`: the pyproject.toml of `project_root` as the caller read it (else it is read here).
+    `made_from`: the interpreter the caller just made the env from (`create_env`): its facts stand for the env's
+    python (`_target`).
 
     Raises:
         UsageError: unknown group/extra, or an engine that cannot serve the env.
@@ -269,7 +289,7 @@ def apply_lock(
     if not lock_path.is_file():
         msg = f"no lock file at {lock_path}; run `corral lock` to create it"
         raise LockError(msg)
-    python, target = _target(ctx, env)
+    python, target = _target(ctx, env, made_from)
     root = project_root or (ctx.project.root if ctx.project else None)
     is_package, project_name = _declares_build_system(root, project_data) if root else (False, None)
     # the name users know, not that of the candidate a transaction checks before it replaces pylock.toml
@@ -497,12 +517,39 @@ def _ensure_lock(ctx: Context, project: Project, *, frozen: bool, locked: bool, 
     elif not default.is_file() and not locked:
         progress("locking", "the project: there is no pylock.toml yet")
     path = Path(lock_service.ensure_lock(ctx, frozen=False, locked=locked))
-    memo = _fresh_memo(ctx, project.pyproject, path)
-    if memo is not None:
-        with contextlib.suppress(OSError):
-            memo.parent.mkdir(parents=True, exist_ok=True)
-            memo.touch()
+    remember_fresh_lock(ctx, project.pyproject, path)
     return path
+
+
+def remember_fresh_lock(ctx: Context, pyproject: Path, lock_path: Path) -> bool:
+    """Note that `lock_path` is fresh for `pyproject` as it is now, so the next sync skips the lock side's check.
+
+    For the lock side, right after it wrote or kept the lock (`corral lock`, a sync's own lock step): the next
+    `corral sync` then finds the memo (`_fresh_memo`) instead of importing the resolver side (packaging's markers
+    and specifiers, ~50 ms) only to compare the same inputs-hash. The memo names the pyproject's bytes it read
+    here, and is written only when the inputs-hash of exactly those bytes is the one the lock stores, so an edit
+    made after the lock read the pyproject is never remembered as fresh. Whether the memo was written.
+    """
+    found = _fresh_memo_parts(ctx, pyproject, lock_path)
+    if found is None:
+        return False
+    memo, body, stored = found
+    from corral.errors import CorralError
+    from corral.infra.toml_file import decode_text, parse_toml
+    from corral.services.lock import lock_inputs_hash  # the caller's own module: already imported
+
+    try:
+        data = parse_toml(decode_text(body, origin=str(pyproject)), origin=str(pyproject))
+        if lock_inputs_hash(ctx, data) != stored:
+            return False
+    except CorralError:  # only a cache: the next sync asks the lock side
+        return False
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        memo.touch()
+    except OSError:
+        return False
+    return True
 
 
 def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
@@ -511,6 +558,12 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
     Keyed by the pyproject's bytes, the lock's inputs-hash, the index/corral environment and the user config
     file: everything the lock side's freshness check reads. It spares a sync the import of the resolver side.
     """
+    found = _fresh_memo_parts(ctx, pyproject, lock_path)
+    return None if found is None else found[0]
+
+
+def _fresh_memo_parts(ctx: Context, pyproject: Path, lock_path: Path) -> tuple[Path, bytes, str] | None:
+    """(`_fresh_memo`'s path, the pyproject's bytes it names, the lock's inputs-hash), or None (no memo)."""
     import hashlib
     import json
 
@@ -542,7 +595,7 @@ def _fresh_memo(ctx: Context, pyproject: Path, lock_path: Path) -> Path | None:
         },
         sort_keys=True,
     )
-    return ctx.paths.cache / "fresh-locks" / hashlib.sha256(blob.encode()).hexdigest()[:32]
+    return ctx.paths.cache / "fresh-locks" / hashlib.sha256(blob.encode()).hexdigest()[:32], body, stored
 
 
 @contextlib.contextmanager
@@ -680,6 +733,7 @@ def _sync_once(
     chosen = selection or (last_selection(env, header) if keep_last else Selection())
     chosen.validate(header)  # bad group/extra names fail before an env is made
     created = False
+    made_from = None
     from corral.services.inspection import is_environment
 
     if headstart.live_env(env) or not is_environment(env):  # the head start's env is this sync's to create
@@ -688,8 +742,8 @@ def _sync_once(
 
         check_once(lock_path, ctx.paths.cache / "lock-checked")  # a lock corral would refuse fails before the env
         say("creating", f"environment {env}")
-        create_env(ctx, env, defer_seed=_installs_seed(ctx, engine))  # pip with the lock's files (apply_lock)
-        created = True
+        made = create_env(ctx, env, defer_seed=_installs_seed(ctx, engine))  # pip with the lock's files (apply_lock)
+        created, made_from = True, made.interpreter
     rebuilt = (
         _rebuild_if_stale(ctx, env, offline=offline, engine=engine, say=say)
         if not created and env == project.env_path
@@ -707,6 +761,7 @@ def _sync_once(
                 project_root=project.root,
                 project_data=project.data,
                 progress=say,
+                made_from=made_from,
             )
         except NoSpace:
             if created:  # as when the creator's seed did not fit: no new env left half filled on a full disk
