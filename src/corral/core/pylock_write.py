@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from packaging.markers import Marker
-
 from corral.core.names import normalize_name
 from corral.core.urls import strip_credentials
 
@@ -117,6 +115,8 @@ def _merged_marker(found: set[str | None], normal: dict[str, str]) -> str | None
     ordered = sorted(c for c in found if c is not None)
     text = ordered[0] if len(ordered) == 1 else " or ".join(f"({c})" for c in ordered)
     if text not in normal:
+        from packaging.markers import Marker  # here: the temporary project is written before, uv lock starting sooner
+
         normal[text] = _quoted(str(Marker(text)))
     return normal[text]
 

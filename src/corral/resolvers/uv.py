@@ -32,6 +32,7 @@ from corral.errors import ConfigError, LockError
 from corral.resolvers import UV_OLDEST
 
 if TYPE_CHECKING:
+    import threading
     from concurrent.futures import Future
 
     from corral.core.interpreter import InterpreterInfo
@@ -43,6 +44,7 @@ __all__ = [
     "UV_RESOLVER_SETTINGS",
     "CacheUnanswered",
     "Pin",
+    "Resolving",
     "UvRequest",
     "UvResolver",
     "UvResult",
@@ -107,10 +109,12 @@ class UvResolver:
 
     def resolve(self, request: UvRequest) -> UvResult:
         """Resolve in a temporary project; LockError naming the requirement to blame when uv cannot."""
+        return self.start(request).finish()
+
+    def start(self, request: UvRequest) -> Resolving:
+        """Start `uv lock` in a temporary project: the caller may work while it runs, then `finish` (or `stop`)."""
         from corral.core.pylock_write import toml_document
-        from corral.infra import proc
         from corral.infra.rmtree import remove_tree
-        from corral.infra.toml_file import read_text
         from corral.infra.uvbin import uv_binary
 
         urls = list(request.index_urls)
@@ -132,7 +136,71 @@ class UvResolver:
                 cmd += ["--upgrade-package", name]
             if request.offline:
                 cmd.append("--offline")
-            done = _run_while(cmd, request.environ, request.meanwhile)
+            return Resolving(request, tmp, uv, cmd)
+        except BaseException:
+            remove_tree(tmp, ignore_errors=True)
+            raise
+
+
+class Resolving:
+    """A `uv lock` under way (`UvResolver.start`): the caller works while it runs, then `finish` or `stop` it.
+
+    `finish` runs the request's `meanwhile` in a thread, waits for uv and exports; `stop` ends it (killed, waited
+    for) and leaves nothing. Either removes the temporary project, and must be called once. uv is started before
+    the helper thread: one started first held the interpreter while this thread was still spawning, and uv began
+    ~30-60 ms later on a loaded 2-core machine. The process stays this thread's, so a Ctrl-C in `finish` stops it
+    as before (killed, then waited for); the helper starts once this thread only waits and is joined before
+    anything else happens here (never two threads importing at once).
+    """
+
+    def __init__(self, request: UvRequest, tmp: Path, uv: str, cmd: list[str]) -> None:
+        import subprocess
+
+        from corral.errors import EngineError
+        from corral.infra.faults import checkpoint
+
+        self._request, self._tmp, self._uv, self._cmd = request, tmp, uv, cmd
+        checkpoint("engine:uv lock")  # as infra.proc.run marks it (the reliability suite kills the process here)
+        try:
+            self._child = subprocess.Popen(
+                cmd,
+                env=dict(request.environ) if request.environ is not None else None,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+            )
+        except FileNotFoundError as err:
+            raise EngineError(f"uv lock: program not found: {cmd[0]}", cmd=cmd) from err
+        except OSError as err:  # not executable, not a program (ENOEXEC), ...
+            raise EngineError(f"uv lock: cannot run {cmd[0]}: {err.strerror or err}", cmd=cmd) from err
+        self._helper: threading.Thread | None = None
+
+    def finish(self, *, group_names: Sequence[str] | None = None, extra_names: Sequence[str] | None = None) -> UvResult:
+        """The resolution: the exports of the request's selections (or of these names); LockError naming the culprit."""
+        from dataclasses import replace
+
+        from corral.infra import proc
+        from corral.infra.rmtree import remove_tree
+        from corral.infra.toml_file import read_text
+
+        request, tmp, cmd = self._request, self._tmp, self._cmd
+        if group_names is not None or extra_names is not None:
+            request = replace(
+                request,
+                group_names=request.group_names if group_names is None else group_names,
+                extra_names=request.extra_names if extra_names is None else extra_names,
+            )
+        try:
+            if request.meanwhile is not None:  # from here: what the caller did since `start` is done (one importer)
+                import threading
+
+                self._helper = threading.Thread(
+                    target=_quietly, args=(request.meanwhile,), name="corral-lock-meanwhile"
+                )
+                self._helper.daemon = True
+                self._helper.start()
+            done = self._wait()
             if done.returncode != 0:
                 full = proc.no_space("uv lock", done.stderr, cmd=cmd)
                 if full is not None:  # a full disk is not a resolution failure
@@ -141,65 +209,47 @@ class UvResolver:
                     raise CacheUnanswered(resolve_failure(done.stderr)[1])
                 culprit, reason = resolve_failure(done.stderr, request.candidates)
                 head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
+                urls = list(request.index_urls)
                 raise LockError(head + (unknown_project(done.stderr, culprit, urls) or reason))
             _refuse_missing_extras(done.stderr, request.candidates)
             # the exports run while this process reads uv.lock's graph (the two do not wait on each other)
-            exports = _exports(uv, request, tmp, meanwhile=lambda: uv_lock_graph(read_text(tmp / "uv.lock")))
+            exports = _exports(self._uv, request, tmp, meanwhile=lambda: uv_lock_graph(read_text(tmp / "uv.lock")))
             return UvResult(exports=_relocate(exports.exports, tmp, request.project_root), graph=exports.graph)
         finally:
             remove_tree(tmp, ignore_errors=True)
 
+    def stop(self) -> None:
+        """End `uv lock` (killed when still running) and remove the temporary project: the caller gives up."""
+        from corral.infra.rmtree import remove_tree
 
-def _run_while(cmd: list[str], environ: Mapping[str, str] | None, meanwhile: Callable[[], object] | None) -> Completed:
-    """`uv lock` as infra.proc.run runs it (`check=False`), with `meanwhile()` in a thread once uv has started.
-
-    uv is started first: a helper thread started before it holds the interpreter while this thread is still
-    spawning, and uv began ~30-60 ms later on a loaded 2-core machine. The process stays this thread's, so a
-    Ctrl-C stops it as before (killed, then waited for); the helper is joined before anything else happens here
-    (no two threads importing at once).
-    """
-    from corral.infra import proc
-
-    if meanwhile is None:
-        return proc.run(cmd, env=environ, check=False, what="uv lock")
-    import contextlib
-    import subprocess
-    import threading
-
-    from corral.errors import EngineError
-    from corral.infra.faults import checkpoint
-
-    checkpoint("engine:uv lock")  # as proc.run marks it (the reliability suite kills the process here)
-    try:
-        child = subprocess.Popen(
-            cmd,
-            env=dict(environ) if environ is not None else None,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
-    except FileNotFoundError as err:
-        raise EngineError(f"uv lock: program not found: {cmd[0]}", cmd=cmd) from err
-    except OSError as err:  # not executable, not a program (ENOEXEC), ...
-        raise EngineError(f"uv lock: cannot run {cmd[0]}: {err.strerror or err}", cmd=cmd) from err
-
-    def quietly() -> None:
-        with contextlib.suppress(Exception):  # only work done early: the caller does it again when it needs it
-            meanwhile()
-
-    helper = threading.Thread(target=quietly, name="corral-lock-meanwhile", daemon=True)
-    with child:
         try:
-            helper.start()
-            stdout, stderr = child.communicate()
-        except BaseException:  # a Ctrl-C included: uv does not outlive the command
-            child.kill()
-            raise
+            self._child.kill()
+            self._wait()
         finally:
-            if helper.ident is not None:
-                helper.join()
-    return proc.settle(cmd, child.returncode, stdout, stderr, what="uv lock", check=False)
+            remove_tree(self._tmp, ignore_errors=True)
+
+    def _wait(self) -> Completed:
+        from corral.infra import proc
+
+        child = self._child
+        with child:
+            try:
+                stdout, stderr = child.communicate()
+            except BaseException:  # a Ctrl-C included: uv does not outlive the command
+                child.kill()
+                raise
+            finally:
+                if self._helper is not None:
+                    self._helper.join()
+                    self._helper = None
+        return proc.settle(self._cmd, child.returncode, stdout, stderr, what="uv lock", check=False)
+
+
+def _quietly(meanwhile: Callable[[], object]) -> None:
+    import contextlib
+
+    with contextlib.suppress(Exception):  # only work done early: the caller does it again when it needs it
+        meanwhile()
 
 
 def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | None, str]:

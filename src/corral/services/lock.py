@@ -21,7 +21,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.core.deps import ProjectDeps
 from corral.core.lock_fingerprint import LOCK_FILE, inputs_hash, stored_inputs_hash
 from corral.core.names import normalize_name
 from corral.core.pylock_check import check_lock
@@ -30,6 +29,7 @@ from corral.infra.toml_file import parse_toml, read_bytes, read_text, read_toml
 from corral.resolvers.uv import requirement_name
 
 if TYPE_CHECKING:
+    from corral.core.deps import ProjectDeps
     from corral.services.context import Context
     from corral.services.project import Project
 
@@ -242,49 +242,61 @@ def render_lock(
     from corral.services.project_version import forget_read_states, resolution_version
 
     forget_read_states()  # the stamp of this lock takes what this resolution read, or asks again
-    deps = ProjectDeps.from_pyproject(data, source=source)
-    check_declarations(data, project_root, source=source)  # Poetry/setup.py dependencies: refused, never ignored
-    urls = index_urls(ctx)
-    chosen = lock_python(ctx) if isinstance(python, _Unset) else python
-    legacy = legacy_lock_interpreter(ctx, chosen)
-    if legacy is not None:  # Python < 3.6: uv cannot resolve; pip-tools does, in that Python (resolvers/legacy.py)
-        return render_legacy_lock(
-            ctx,
-            data,
-            interpreter=legacy,
+    try:
+        check_declarations(data, project_root, source=source)  # Poetry/setup.py dependencies: refused, never ignored
+        urls = index_urls(ctx)
+        chosen = lock_python(ctx) if isinstance(python, _Unset) else python
+        legacy = legacy_lock_interpreter(ctx, chosen)
+        if legacy is not None:  # Python < 3.6: uv cannot resolve; pip-tools does, in that Python (resolvers/legacy.py)
+            _declarations(data, source=source)
+            return render_legacy_lock(
+                ctx,
+                data,
+                interpreter=legacy,
+                project_root=project_root,
+                source=source,
+                previous=previous,
+                upgrade=upgrade,
+                upgrade_packages=upgrade_packages,
+                prefer=prefer,
+                candidates=candidates,
+                progress=progress,
+            )
+        version = resolution_version(ctx, project_root, data, python=chosen, progress=progress)
+        pins = [] if upgrade else _pins(previous, prefer, urls[0])
+        declared = data.get("project")
+        requires_python = declared.get("requires-python") if isinstance(declared, dict) else None
+        request = UvRequest(
+            data=data,
             project_root=project_root,
-            source=source,
-            previous=previous,
-            upgrade=upgrade,
+            version=version,
+            python=chosen,
+            index_urls=urls,
+            pins=pins,
             upgrade_packages=upgrade_packages,
-            prefer=prefer,
             candidates=candidates,
-            progress=progress,
+            requires_python=requires_python if isinstance(requires_python, str) else None,
+            environ=resolver_environ(ctx.environ),
+            offline=offline,
+            meanwhile=_imports_after_resolving,
         )
-    version = resolution_version(ctx, project_root, data, python=chosen, progress=progress)
-    pins = [] if upgrade else _pins(previous, prefer, urls[0])
-    request = UvRequest(
-        data=data,
-        project_root=project_root,
-        version=version,
-        python=chosen,
-        index_urls=urls,
-        pins=pins,
-        upgrade_packages=upgrade_packages,
-        candidates=candidates,
-        group_names=deps.group_names,
-        extra_names=deps.extra_names,
-        requires_python=deps.requires_python,
-        environ=resolver_environ(ctx.environ),
-        offline=offline,
-        meanwhile=_imports_after_resolving,
-    )
+        if progress and not offline:
+            _note_ignored(ctx.environ, progress)
+        resolver: UvResolver = load_resolver("uv")  # type: ignore[assignment]  # the table row for "uv"
+        running = resolver.start(request)
+    except Exception:
+        _declarations(data, source=source)  # a broken declaration is named first, as before
+        raise
+    try:
+        # read and checked while uv resolves: the requirement parser's imports (~30-50 ms) no longer delay uv
+        deps = _declarations(data, source=source)
+    except BaseException:
+        running.stop()  # a broken declaration: uv's answer would not be used
+        raise
     if progress and not offline:
-        _note_ignored(ctx.environ, progress)
         count = len(deps.all_requirements())
         progress("resolving", f"{count} requirement{'' if count == 1 else 's'} with uv")
-    resolver: UvResolver = load_resolver("uv")  # type: ignore[assignment]  # the table row for "uv"
-    result = resolver.resolve(request)
+    result = running.finish(group_names=deps.group_names, extra_names=deps.extra_names)
     exports = result.exports + project_entry(data, result.exports, result.graph)
     doc = LockDocument(
         requires_python=deps.requires_python,
@@ -297,6 +309,13 @@ def render_lock(
     text = render_pylock(doc)
     _remember(text, check_lock(document_data(doc), origin=LOCK_FILE))  # what it renders, checked once
     return text
+
+
+def _declarations(data: Mapping[str, Any], *, source: str = "pyproject.toml") -> ProjectDeps:
+    """core.deps.ProjectDeps of `data`: every requirement read and checked (imported here: packaging's parsers)."""
+    from corral.core.deps import ProjectDeps
+
+    return ProjectDeps.from_pyproject(data, source=source)
 
 
 def _imports_after_resolving() -> None:
@@ -430,7 +449,7 @@ def lock(
     _refuse_unusable(target, project.root)
     if check:
         data = read_toml(pyproject)
-        ProjectDeps.from_pyproject(data, source=str(pyproject))
+        _declarations(data, source=str(pyproject))
         if not target.is_file():
             raise LockOutdated(f"{target} does not exist; run `corral lock`")
         if stored_inputs_hash(read_text(target)) != lock_inputs_hash(ctx, data):
@@ -630,7 +649,7 @@ def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Se
     from corral.errors import UsageError
 
     known = set(locked_versions(lock_path)) if lock_path.is_file() else set()
-    declared = ProjectDeps.from_pyproject(data, source=source).all_requirements()
+    declared = _declarations(data, source=source).all_requirements()
     known |= {n for _, r in declared if (n := requirement_name(r))}
     unknown = [n for n in names if normalize_name(n) not in known]
     if unknown:
@@ -643,7 +662,7 @@ def _refuse_unknown_upgrades(data: Mapping[str, Any], lock_path: Path, names: Se
 
 
 def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
-    deps = ProjectDeps.from_pyproject(data)
+    deps = _declarations(data)
     locked = locked_versions(lock_path)
     missing = sorted({n for _, r in deps.all_requirements() if (n := requirement_name(r)) and n not in locked})
     lock_data = checked_lock(read_text(lock_path), origin=str(lock_path))
