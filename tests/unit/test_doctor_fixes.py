@@ -25,7 +25,6 @@ from corral.services.doctor import CHECKS, _fix_order, apply_fixes, fix_table
 
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
-    from corral.core.layout import EnvLayout
     from corral.core.provenance import Provenance
     from corral.doctor.interface import UnmetRequest
     from corral.infra.paths import CorralPaths
@@ -57,10 +56,10 @@ class FakeHost:
     def read_provenance(self, env: Path) -> Provenance | None:
         return None
 
-    def installed(self, env: Path, layout: EnvLayout) -> dict[str, str]:
+    def installed(self, env: Path, *, windows: bool) -> dict[str, str]:
         return {}
 
-    def seed_packages(self, env: Path, layout: EnvLayout) -> frozenset[str]:
+    def seed_packages(self, env: Path, *, windows: bool) -> frozenset[str]:
         return frozenset()
 
     def base_refusal(self, exe: Path, env: Path) -> str | None:
@@ -236,3 +235,11 @@ def test_an_env_without_a_project_lock_is_not_rebuilt(tmp_path: Path, code: str)
     outcomes, repairs = _fix(tmp_path, *findings, project_env=False)
     assert repairs.calls == []
     assert outcomes[0][1] is False and "no project lock to rebuild from" in outcomes[0][2]
+
+
+def test_the_legacy_check_knows_the_newest_legacy_python() -> None:
+    """doctor.legacy leaves the table unimported for a newer Python: its bound is the table's newest row."""
+    from corral.doctor.legacy import NEWEST_LEGACY
+    from corral.toolchain.legacy import LEGACY
+
+    assert max(LEGACY) == NEWEST_LEGACY

@@ -54,7 +54,7 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
     except CorralError as err:
         target.skipped.append(f"drift: not checked ({err})")
         return None
-    keep = set(target.host.seed_packages(target.root, target.layout))
+    keep = set(target.host.seed_packages(target.root, windows=target.env.windows))
     if target.project is not None:
         keep.add(target.project.name)
     plan = SyncPlan.diff(desired, target.distributions, keep=keep)

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
     from corral.core.health import Finding
     from corral.core.interpreter import InterpreterInfo
-    from corral.core.layout import EnvLayout
     from corral.core.provenance import Provenance
     from corral.doctor.target import Target
     from corral.infra.paths import CorralPaths
@@ -68,10 +67,10 @@ class Host(Protocol):
     def read_provenance(self, env: Path) -> Provenance | None:
         """Corral's record in `env` (None when missing or damaged)."""
 
-    def installed(self, env: Path, layout: EnvLayout) -> dict[str, str]:
-        """{name: version} installed in `env`, from metadata on disk."""
+    def installed(self, env: Path, *, windows: bool) -> dict[str, str]:
+        """{name: version} installed in `env` (a Windows env's layout with `windows`), from metadata on disk."""
 
-    def seed_packages(self, env: Path, layout: EnvLayout) -> frozenset[str]:
+    def seed_packages(self, env: Path, *, windows: bool) -> frozenset[str]:
         """The seed packages installed in `env` and what they need (normalised names): never drift."""
 
     def base_refusal(self, exe: Path, env: Path) -> str | None:

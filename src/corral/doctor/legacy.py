@@ -5,23 +5,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
-from corral.toolchain.legacy import legacy_notice, legacy_python
 
 if TYPE_CHECKING:
     from corral.doctor.interface import Fix
     from corral.doctor.target import Target
 
-__all__ = ["FIXES", "LEGACY_PYTHON", "check_legacy"]
+__all__ = ["FIXES", "LEGACY_PYTHON", "NEWEST_LEGACY", "check_legacy"]
 
 LEGACY_PYTHON: Final = "legacy-python"
 FIXES: Final[dict[str, Fix]] = {}  # a fact (the end-of-life date), nothing to repair
+NEWEST_LEGACY: Final = (3, 7)  # toolchain.legacy.LEGACY's newest row (a test keeps the two equal)
 
 
 def check_legacy(target: Target) -> list[Finding]:
     """One info finding (never a failure) naming the end-of-life date, read from pyvenv.cfg only."""
     version = target.recorded_version
-    row = legacy_python(version) if version else None
-    notice = legacy_notice(version) if version else None
+    if not version or tuple(version[:2]) > NEWEST_LEGACY:
+        return []  # a supported Python: the legacy table (and its dataclass) is not even imported
+    from corral.toolchain.legacy import legacy_notice, legacy_python
+
+    row = legacy_python(version)
+    notice = legacy_notice(version)
     if row is None or notice is None:
         return []
     return [

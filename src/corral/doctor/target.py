@@ -66,7 +66,7 @@ class Target:
     @cached_property
     def distributions(self) -> dict[str, str]:
         """{name: version} installed in the env (from metadata on disk)."""
-        return self.host.installed(self.root, self.layout)
+        return self.host.installed(self.root, windows=self.env.windows)
 
     @property
     def is_project_env(self) -> bool:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
-    from corral.core.layout import EnvLayout
     from corral.core.provenance import Provenance
     from corral.doctor.interface import UnmetRequest
     from corral.infra.paths import CorralPaths
@@ -46,17 +45,19 @@ class ContextHost:
 
         return read_provenance(env)
 
-    def installed(self, env: Path, layout: EnvLayout) -> dict[str, str]:
+    def installed(self, env: Path, *, windows: bool) -> dict[str, str]:
         """{name: version} installed in `env`."""
-        from corral.services.inspection import installed_distributions, site_packages_dirs
+        from corral.core.env import Env
+        from corral.services.inspection import installed_distributions
 
-        return installed_distributions(site_packages_dirs(env, layout))
+        return installed_distributions(Env.at(env, windows=windows).site_packages())
 
-    def seed_packages(self, env: Path, layout: EnvLayout) -> frozenset[str]:
+    def seed_packages(self, env: Path, *, windows: bool) -> frozenset[str]:
         """`services.inspection.seed_closure` of `env`."""
-        from corral.services.inspection import seed_closure, site_packages_dirs
+        from corral.core.env import Env
+        from corral.services.inspection import seed_closure
 
-        return seed_closure(site_packages_dirs(env, layout))
+        return seed_closure(Env.at(env, windows=windows).site_packages())
 
     def base_refusal(self, exe: Path, env: Path) -> str | None:
         """Why the base interpreter `exe` is never started (`services.exec_guard`)."""
