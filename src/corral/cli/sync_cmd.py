@@ -6,12 +6,13 @@ unchanged project returns before packaging, tomlkit, rich or the settings machin
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from corral.core.selection import Selection
     from corral.render.output import Output
     from corral.services.context import Context
@@ -74,20 +75,9 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
 
     `keep_last` (`corral run`): without group/extra flags, any selection the last sync made counts.
     """
-    from corral.services.sync.stamp import STAMP_FILE, is_noop, locate, parse_stamp, read_stamp_bytes, selection_key
+    from corral.services.sync.stamp import selection_key
 
     start = Path(args.directory).absolute() if args.directory else Path.cwd()
-    found = locate(start)
-    if found is None:
-        return None
-    pyproject, env = found
-    if not os.path.lexists(env / STAMP_FILE):  # no stamp, no no-op (`is_noop` reads it first): a new env's sync
-        return None
-    plain = not names_selection(args) and not args.frozen and args.engine is None
-    before = _observe(pyproject.parent, env) if plain else None  # what the quick record would hold
-    judged = read_stamp_bytes(env)  # read once: the bytes judged are the ones the quick record may name
-    if judged is None:
-        return None
     key = (
         None
         if keep_last and not names_selection(args)
@@ -99,14 +89,36 @@ def synced_env(args: argparse.Namespace, *, keep_last: bool = False) -> Path | N
             all_extras=args.all_extras,
         )
     )
+    plain = not names_selection(args) and not args.frozen and args.engine is None
+    return noop_env(start, selection=key, frozen=args.frozen, engine=args.engine, record=plain)
+
+
+def noop_env(start: Path, *, selection: str | None, frozen: bool, engine: str | None, record: bool) -> Path | None:
+    """`synced_env` for the project around `start`: the env when the stamp and trust prove a no-op, else None.
+
+    `selection`: the stamp's selection key to require (None: any). `record`: write the quick record when they do
+    (only for the plain command lines `cli.quick` answers: no group/extra flag, no --frozen, no --engine).
+    """
+    from corral.services.sync.stamp import STAMP_FILE, is_noop, locate, parse_stamp, read_stamp_bytes, selection_key
+
+    found = locate(start)
+    if found is None:
+        return None
+    pyproject, env = found
+    if not os.path.lexists(env / STAMP_FILE):  # no stamp, no no-op (`is_noop` reads it first): a new env's sync
+        return None
+    before = _observe(pyproject.parent, env) if record else None  # what the quick record would hold
+    judged = read_stamp_bytes(env)  # read once: the bytes judged are the ones the quick record may name
+    if judged is None:
+        return None
     fresh = is_noop(
         env=env,
         lock_path=pyproject.parent / "pylock.toml",
         pyproject=pyproject,
-        selection_key=key,
-        frozen=args.frozen,
+        selection_key=selection,
+        frozen=frozen,
         environ=os.environ,
-        engine=args.engine,
+        engine=engine,
         stamp_bytes=judged,
     )
     if not (fresh and _vouched(env)):
@@ -129,6 +141,17 @@ def record_noop(args: argparse.Namespace, *, keep_last: bool = False) -> None:
 
     with contextlib.suppress(Exception):  # a record only saves the next command time
         synced_env(args, keep_last=keep_last)
+
+
+def record_plain_noop(start: Path) -> None:
+    """`record_noop` of a plain `corral sync` / `corral run CMD` in `start`, without argparse.
+
+    For a head start's replay (`cli.rebuild_replay`), which finishes a sync without the full path. Never fails.
+    """
+    import contextlib
+
+    with contextlib.suppress(Exception):  # a record only saves the next command time
+        noop_env(start, selection=None, frozen=False, engine=None, record=True)
 
 
 def _observe(project: Path, env: Path) -> tuple[tuple[str, str, str], list[str], int] | None:
