@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import pytest
 from packaging.markers import Marker
 from packaging.pylock import Pylock
 
@@ -220,3 +222,45 @@ def test_check_lock_refuses_every_unicode_space_in_urls_and_paths() -> None:
         with pytest.raises(LockError):
             check_lock({"packages": [{"name": "tree", "directory": {"path": f"a{space}b"}}]}, origin="pylock.toml")
     check_lock({"packages": [pkg("alpha"), {"name": "tree", "directory": {"path": "a\u00e9b"}}]}, origin="pylock.toml")
+
+
+UV_WHEEL: dict[str, Any] = {
+    "name": "alpha-1.0-py3-none-any.whl",
+    "url": "https://files.example/alpha-1.0-py3-none-any.whl",
+    "size": 123,
+    "upload-time": dt.datetime(2026, 11, 19, 17, 49, 9, tzinfo=dt.timezone.utc),
+    "hashes": {"sha256": "ab" * 32},
+}
+
+
+@pytest.mark.parametrize(
+    "wheel",
+    [
+        UV_WHEEL,  # uv's own shape: the direct lines
+        {**UV_WHEEL, "upload-time": dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=dt.timezone.utc)},
+        {**UV_WHEEL, "url": 'https://files.example/a"b\\c.whl'},  # escapes
+        {**UV_WHEEL, "size": True},  # a bool is no size: the general path
+        {**UV_WHEEL, "upload-time": "2026-11-19T17:49:09Z"},
+        {**UV_WHEEL, "hashes": {"sha256": "ab" * 32, "sha512": "cd" * 64}},
+        {**UV_WHEEL, "hashes": {"blake2b": "cd" * 32}},
+        {**UV_WHEEL, "path": "dist/alpha.whl"},
+        {k: v for k, v in UV_WHEEL.items() if k != "size"},
+    ],
+)
+def test_uv_shaped_wheels_render_as_the_general_path_renders_them(
+    wheel: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.core import pylock_write
+
+    doc = LockDocument(
+        requires_python=">=3.12",
+        extras=[],
+        dependency_groups=[],
+        default_groups=[],
+        packages=[{"name": "alpha", "version": "1.0", "wheels": [wheel]}],
+        inputs_hash="sha256:" + "0" * 64,
+    )
+    fast = render_pylock(doc)
+    monkeypatch.setattr(pylock_write, "_uv_file_lines", lambda _table: None)
+    assert fast == render_pylock(doc)
+    assert tomllib.loads(fast)["packages"][0]["wheels"] == [wheel]

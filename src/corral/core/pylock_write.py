@@ -220,6 +220,37 @@ def _file_keys(table: Mapping[str, Any]) -> list[str]:
     return [k for k in _FILE_ORDER if k in table] + sorted(k for k in table if k not in _FILE_ORDER)
 
 
+_UV_FILE_KEYS = frozenset({"name", "url", "size", "upload-time", "hashes"})
+
+
+def _uv_file_lines(table: Mapping[str, Any]) -> list[str] | None:
+    """The lines of a wheel as uv exports it (nearly every file of a lock), as the general path writes them; else None.
+
+    The same text `_file_keys` and `_value` give (name, url, size, upload-time, hashes; one sha256), without their
+    dispatch per value: a big stack's thousands of wheels were most of rendering its lock.
+    """
+    if table.keys() != _UV_FILE_KEYS:
+        return None
+    name, url, size, time, hashes = (table[k] for k in ("name", "url", "size", "upload-time", "hashes"))
+    if not (
+        type(name) is str
+        and type(url) is str
+        and type(size) is int
+        and type(time) is dt.datetime
+        and type(hashes) is dict
+        and len(hashes) == 1
+        and type(sha256 := hashes.get("sha256")) is str
+    ):
+        return None
+    return [
+        f"name = {toml_string(name)}",
+        f"url = {toml_string(url)}",
+        f"size = {size}",
+        f"upload-time = {_value(time)}",
+        f"hashes = {{ sha256 = {toml_string(sha256)} }}",
+    ]
+
+
 def _package_lines(package: Mapping[str, Any]) -> list[str]:
     lines = ["[[packages]]"]
     keys = [k for k in _ORDER if k in package] + sorted(k for k in package if k not in _ORDER)
@@ -235,7 +266,8 @@ def _package_lines(package: Mapping[str, Any]) -> list[str]:
         value = package[key]
         if key == "wheels":
             for wheel in value:
-                lines += ["", "[[packages.wheels]]"] + [f"{_key(k)} = {_value(wheel[k])}" for k in _file_keys(wheel)]
+                lines += ["", "[[packages.wheels]]"]
+                lines += _uv_file_lines(wheel) or [f"{_key(k)} = {_value(wheel[k])}" for k in _file_keys(wheel)]
         else:
             lines += ["", f"[packages.{key}]"] + [f"{_key(k)} = {_value(value[k])}" for k in _file_keys(value)]
     return lines
