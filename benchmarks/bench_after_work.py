@@ -1,0 +1,115 @@
+"""Benchmark: the first no-op right after work (not a test): `sync`/`run true` after a sync, `lock` after a lock.
+
+    python benchmarks/bench_after_work.py --corral PROGRAM [--baseline PROGRAM] [--only requests,click] [--rounds 5]
+
+The projects are benchmarks/projects' (copied into git repositories tagged 1.0.0, as bench_projects.py does). Each
+round, per project and per corral (alternating who goes first): `rm -rf .venv && corral sync -q` (untimed), then
+`corral sync -q` and `corral run true` timed at once; `rm pylock.toml && corral lock -q` (untimed), then `corral
+lock -q` timed at once. uv does the same in the same rounds (`uv sync --locked --offline`, `uv run --locked
+--offline true`, `uv lock --offline` right after `uv sync` / `uv lock`). These are the commands a user runs right after
+the work; before issue 16's sixth round each took corral's full path (the files just written were younger than the
+quick records' settle margin). Prints medians and the median of the paired ratios against the baseline. The index
+is asked by the untimed fresh locks (warm caches: run bench_projects.py once first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_projects import copy_project
+from bench_sync import environ, tool
+
+CASES = ("sync after sync", "run after sync", "lock after lock")
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall time of `cmd` in ms, failing loudly."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    took = (time.perf_counter() - start) * 1000
+    if done.returncode:
+        sys.exit(f"bench_after_work: {' '.join(cmd)} in {cwd} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return took
+
+
+def corral_round(corral: str, root: Path, env: dict[str, str]) -> list[float]:
+    """A new env, then the no-ops at once; a fresh lock, then the no-op lock at once (ms, in CASES' order)."""
+    shutil.rmtree(root / ".venv", ignore_errors=True)
+    run([corral, "sync", "-q"], root, env)
+    times = [run([corral, "sync", "-q"], root, env), run([corral, "run", "true"], root, env)]
+    (root / "pylock.toml").unlink()
+    run([corral, "lock", "-q"], root, env)
+    return [*times, run([corral, "lock", "-q"], root, env)]
+
+
+def uv_round(uv: str, python: str, root: Path, env: dict[str, str]) -> list[float]:
+    """The same with uv (ms, in CASES' order)."""
+    shutil.rmtree(root / ".venv", ignore_errors=True)
+    run([uv, "sync", "--locked", "--offline", "-q", "--python", python], root, env)
+    times = [
+        run([uv, "sync", "--locked", "--offline", "-q", "--python", python], root, env),
+        run([uv, "run", "--locked", "--offline", "-q", "--python", python, "true"], root, env),
+    ]
+    (root / "uv.lock").unlink()
+    run([uv, "lock", "-q", "--python", python], root, env)
+    return [*times, run([uv, "lock", "--offline", "-q", "--python", python], root, env)]
+
+
+def main() -> int:
+    """Time every case, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corral", required=True, help="the corral program to time")
+    parser.add_argument("--baseline", help="another corral program, timed in the same rounds")
+    parser.add_argument("--only", default="requests,click", help="projects (benchmarks/projects)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--python", default="/root/.pyenv/versions/3.12.1/bin/python3.12")
+    args = parser.parse_args()
+    names = args.only.split(",")
+    tools = {"after": args.corral, **({"before": args.baseline} if args.baseline else {})}
+    uv = tool("uv")
+    times: dict[tuple[str, str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="corral-after-work-") as tmp:
+        places = {}
+        for name in names:
+            for who in (*tools, "uv"):
+                root = copy_project(name, Path(tmp) / who / name)
+                env = environ(CORRAL_HOME=str(Path(tmp) / who / "home"), UV_PYTHON_DOWNLOADS="never")
+                if who == "uv":
+                    run([uv, "lock", "-q", "--python", args.python], root, env)
+                else:
+                    (root / ".python-version").write_text(args.python + "\n", encoding="utf-8")
+                    run([tools[who], "lock", "-q"], root, env)
+                places[name, who] = (root, env)
+        for round_no in range(args.rounds):
+            for name in names:
+                order = [*tools, "uv"] if round_no % 2 == 0 else ["uv", *reversed(tools)]
+                for who in order:
+                    root, env = places[name, who]
+                    got = uv_round(uv, args.python, root, env) if who == "uv" else corral_round(tools[who], root, env)
+                    for case, took in zip(CASES, got, strict=True):
+                        times.setdefault((name, case, who), []).append(took)
+    print(f"{'project':<10} {'case':<17}" + "".join(f"{w:>10}" for w in (*tools, "uv")) + "  after/uv  after/before")
+    for name in names:
+        for case in CASES:
+            row = {w: times[name, case, w] for w in (*tools, "uv")}
+            cells = "".join(f"{statistics.median(v):>8.1f}ms" for v in row.values())
+            vs_uv = statistics.median(a / b for a, b in zip(row["after"], row["uv"], strict=True))
+            vs_before = (
+                f"{statistics.median(a / b for a, b in zip(row['after'], row['before'], strict=True)):>12.2f}"
+                if "before" in row
+                else ""
+            )
+            print(f"{name:<10} {case:<17}{cells}  {vs_uv:>8.2f}{vs_before}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
