@@ -129,3 +129,36 @@ def test_anything_else_is_exported_the_full_way(old: str, new: str) -> None:
     """Text only: the example's URLs are never contacted."""
     assert old in LOCK
     assert uv_lock_without_files(LOCK.replace(old, new, 1)) is None
+
+
+def test_a_failing_full_export_sends_the_selections_the_full_way(
+    tmp_path: Path, corral: Corral, indexed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv refusing the export of every selection at once (as with conflicting groups): each is exported whole."""
+    real = uvbin.uv_binary()
+    log = tmp_path / "exports.log"
+    wrapper = tmp_path / "bin" / "uv"
+    wrapper.parent.mkdir()
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = "export" ]; then echo "$@" >> "{log}"; fi\n'
+        'for arg in "$@"; do\n'
+        '  if [ "$arg" = "--all-groups" ]; then echo "error: conflicting groups" >&2; exit 2; fi\n'
+        "done\n"
+        f'exec "{real}" "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(uvbin, "uv_binary", lambda: str(wrapper))
+    monkeypatch.setattr(uv_resolver, "MARKERS_ONLY_FROM", 1)
+    root = make_project(tmp_path)
+    result = corral("lock", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    runs = log.read_text(encoding="utf-8").splitlines()
+    projects = {run.split("--project ")[1].split()[0] for run in runs}
+    assert len(projects) == 2 and any("--all-groups" in run for run in runs)  # tried, then the full way
+    monkeypatch.setattr(uv_resolver, "MARKERS_ONLY_FROM", 10**6)
+    monkeypatch.setattr(uvbin, "uv_binary", lambda: real)
+    (root / "pylock.toml").rename(root / "first.toml")
+    assert corral("lock", cwd=root).exit_code == 0
+    assert (root / "first.toml").read_text(encoding="utf-8") == (root / "pylock.toml").read_text(encoding="utf-8")
