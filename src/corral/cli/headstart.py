@@ -410,11 +410,18 @@ def write_creating_journal(path: str, project: str, env: str) -> None:
     tmp = os.path.join(folder, f".{os.path.basename(path)}.corral-{os.getpid():x}h.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
-        os.write(fd, body.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            os.write(fd, body.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:  # a Ctrl-C lands in the fsync above all: nothing would ever remove the temporary
+        try:  # noqa: SIM105 - contextlib is not loaded on this path
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

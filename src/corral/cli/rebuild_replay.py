@@ -377,7 +377,7 @@ def answer(
         live.log("headstart:replay-declined")
         return
     live.replayed()
-    _report(replay.out)
+    _report(replay.out, project)
 
 
 def _uninterrupted(write: Callable[[], bool]) -> bool:
@@ -467,15 +467,22 @@ def _stamped(replay: Replay, *, project: str, env: str, dirs: tuple[str, str, st
     return True
 
 
-def _report(out: Sequence[tuple[int, str]]) -> None:
-    """Write the recorded report as `cli.main` writes a sync's, and end the process as it does (`cli.streams`)."""
+def _report(out: Sequence[tuple[int, str]], project: str) -> None:
+    """Write the recorded report as `cli.main` writes a sync's, and end the process as it does (`cli.streams`).
+
+    As a full sync does after its report, the next no-op is recorded for `cli.quick` (`sync_cmd.record_plain_noop`).
+    """
+    from pathlib import Path
+
     from corral.cli.streams import guard_streams, leave, unwritten
+    from corral.cli.sync_cmd import record_plain_noop
 
     guard_streams()
     try:
         for fd, text in out:
             (sys.stdout if fd == 1 else sys.stderr).write(text)
         code = unwritten(0)
+        record_plain_noop(Path(project))
     except BrokenPipeError:  # cli.main's `_quiet_broken_pipe`
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
