@@ -138,3 +138,23 @@ def test_a_young_pyproject_still_gives_no_record(locked: Path, corral: Corral) -
     done = corral("lock", cwd=locked)  # the stamp says unchanged (a comment), the pyproject is young
     assert done.exit_code == 0, done.stderr
     assert lookup(str(locked), os.environ) is None
+
+
+def test_a_local_source_trees_folder_need_not_settle(tmp_path: Path) -> None:
+    """The stamp judges a local source tree (the project itself, when a locked package depends on it) by its
+    metadata files' bytes and by being a folder: every lock written into the project moves the folder's times, which
+    must not keep the record from being written (click's lock named the project: no record after a lock)."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n', encoding="utf-8")
+    time.sleep(0.12)  # the metadata file settles
+    (root / "pylock.toml").write_text("", encoding="utf-8")  # a lock written just now: the folder is young
+    dirs = quick.corral_dirs(os.environ)
+    assert dirs is not None
+    facts = [("local", str(root)), ("local", str(root / "pyproject.toml"))]
+    seen = lock_quick._observe((str(root), str(root / ".venv"), dirs, facts), os.environ)
+    assert seen is not None
+    assert any(line.startswith("local ") and line.endswith(f" {root}") for line in seen[0]), "still observed"
+    started = time.time_ns()
+    young = [label for label, when in seen[1].settled.items() if when > started]
+    assert "fact-local" not in young, young

@@ -37,6 +37,7 @@ Stdlib only (os, sys, and `cli.quick`); an answer from a record imports nothing 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
 from corral import __version__
@@ -268,8 +269,12 @@ def _observe(
         except OSError as err:
             lines.append(f"{kind} !{err.errno} {path}")
             continue
-        label = f"fact-{kind}"
-        seen.settled[label] = max(seen.settled.get(label, 0), st.st_ctime_ns + quick.settle_margin(st.st_ctime_ns))
+        if not (kind == "local" and stat.S_ISDIR(st.st_mode)):
+            # a local source tree counts by its metadata files (their own `local` facts) and by being a folder, which
+            # the line's mode shows: its times (every lock written into the project moves them) need not settle
+            label = f"fact-{kind}"
+            settled = st.st_ctime_ns + quick.settle_margin(st.st_ctime_ns)
+            seen.settled[label] = max(seen.settled.get(label, 0), settled)
         lines.append(
             f"{kind} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} "
             f"{st.st_mtime_ns} {st.st_ctime_ns} {path}"
