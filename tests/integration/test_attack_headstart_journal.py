@@ -3,9 +3,9 @@
 `cli.headstart.write_creating_journal` writes `.<key>.creating.json.corral-<pid>h.tmp`, fsyncs it, then renames it
 over the journal. Python delivers a Ctrl-C as KeyboardInterrupt at the first bytecode after the system call it
 arrived in: the fsync (milliseconds on a busy disk) is where random Ctrl-Cs of `rm -rf .venv && corral sync` landed
-(5 of ~60 in H5's runs), and each left its temporary behind for good (nothing removes it: it is not a journal, and
-`infra.fs.atomic_write_bytes`, the full path's writer, removes its own on any exception). The interrupt is raised
-here exactly where Python raises it, right after the fsync returns.
+(5 of ~60 in H5's runs), and each left its temporary behind for good (nothing removes it: it is not a journal);
+it is now removed on any exception, as `infra.fs.atomic_write_bytes`, the full path's writer, removes its own. The
+interrupt is raised here exactly where Python raises it, right after the fsync returns.
 """
 
 from __future__ import annotations
@@ -20,11 +20,6 @@ from corral.cli import headstart
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/headstart.py write_creating_journal removes its temporary on no exception (H1's file; diff in "
-    "H5's report)",
-)
 def test_a_ctrl_c_during_the_journal_write_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "data" / "journals"
     journal = folder / "0123abcd.creating.json"
