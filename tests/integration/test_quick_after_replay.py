@@ -2,7 +2,7 @@
 
 `cli.rebuild_replay` finishes a recorded rebuild without the full path, so `cli.sync_cmd.record_noop` (which a full
 sync runs after its report) never ran: the first no-op after a replay took the full way. The replay has to call
-`cli.sync_cmd.record_plain_noop` after it wrote the stamp (a one-line change in H1's file, in H2's report).
+`cli.sync_cmd.record_plain_noop` after its report (it does since ae1ac48).
 Real uv against the local index, as tests/integration/test_headstart.py replays.
 """
 
@@ -19,10 +19,6 @@ from test_sync_one_install import cached_index  # noqa: F401 - a fixture
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/rebuild_replay.py (H1's) does not call cli.sync_cmd.record_plain_noop after the replay yet",
-)
 def test_the_no_op_right_after_a_replayed_rebuild_is_quick(recorded: tuple[Path, Path]) -> None:  # noqa: F811
     root, log = recorded
     seen, _ = rebuild(root, log)
