@@ -9,9 +9,9 @@ invisible to it, and doctor says so (`base-minor-upgrade`, `python-missing`: fix
 - The full sync path (an input changed since the last sync) rebuilds such an env from the lock, as it rebuilds a
   moved or re-pinned one (`services.stale_env`): it used to say "nothing to do" over the upgraded env, and to stop at
   "no working interpreter; rebuild it with `corral recreate`" over the removed one.
-- The no-op paths (the sync stamp, `cli.quick`'s record) observe nothing of the base interpreter: right after the
-  change, `corral sync` still says "nothing to do: .venv already matches pylock.toml" and `corral run` runs the
-  broken env. Marked xfail (strict) until the stamp and the quick record observe the env's python (H2's files).
+- The no-op paths (the sync stamp, `cli.quick`'s record) observe the interpreter the env's python resolves to (its
+  real path and identity): right after the change, `corral sync` goes the full way too (it said "nothing to do:
+  .venv already matches pylock.toml" and `corral run` ran the broken env).
 """
 
 from __future__ import annotations
@@ -28,11 +28,6 @@ pytestmark = pytest.mark.integration
 
 _SETTLE = 0.3  # past cli.quick's settle margin (50 ms on a file system with nanosecond stamps)
 _NOOP = "nothing to do"
-_STALE_NOOP = pytest.mark.xfail(
-    strict=True,
-    reason="the sync stamp and cli.quick's record observe nothing of the env's base interpreter (H2: "
-    "services/sync/stamp.py `_bin_state`, cli/quick.py `observe`)",
-)
 
 
 @pytest.fixture
@@ -122,7 +117,6 @@ def test_a_removed_base_is_rebuilt_by_the_full_sync(tmp_path: Path, indexed: obj
     assert _alpha_runs(root)
 
 
-@_STALE_NOOP
 def test_the_no_op_sync_does_not_vouch_for_an_env_whose_base_changed_minor(
     tmp_path: Path, indexed: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,7 +126,6 @@ def test_the_no_op_sync_does_not_vouch_for_an_env_whose_base_changed_minor(
     assert _alpha_runs(root)
 
 
-@_STALE_NOOP
 def test_the_no_op_sync_does_not_vouch_for_an_env_whose_base_is_gone(tmp_path: Path, indexed: object) -> None:
     root = _removed(tmp_path)
     done = corral_cli("sync", cwd=root)

@@ -21,6 +21,7 @@ verdict:
   `.python-version` at or above the project (and the absence of the others), the user config file, corral's
   trust.json, the env folder, its pyvenv.cfg, `bin/` and `Scripts/`, the env's sync stamp and each site-packages
   folder (and which `lib/*` entries exist); the SHA-256 of the stamp's bytes and of bin/'s [name, inode] listing;
+  the real path and identity of the interpreter the env's python resolves to (the stamp's `interpreter_state`);
 - this env's own entries in trust.json (`trust_entry`: made here, allowed), the only part of that file the trust
   verdict reads. trust.json changes whenever corral makes an env anywhere: when only its stat differs, the entries
   are read again (json), compared, and the record is written again with the new stat (`compare`);
@@ -309,6 +310,7 @@ def _observe(
         seen.stat("bin", os.path.join(real_env, name))
     bin_dir = os.path.join(real_env, "Scripts" if os.name == "nt" else "bin")
     lines.append(f"bin-entries {_entries_digest(bin_dir)} {bin_dir}")  # what the stamp's `_bin_state` lists
+    lines.append(_interpreter_line(env))
     stamp_file = os.path.join(env, _STAMP_FILE)
     seen.stat("stamp", stamp_file, follow=False)
     lines.append(f"stamp-bytes {_file_digest(stamp_file)}")  # what the stamp's verdict reads: its bytes
@@ -324,6 +326,17 @@ def _observe(
         for name in names:
             seen.stat("site", os.path.join(lib, name, "site-packages"))
     return seen
+
+
+def _interpreter_line(env: str) -> str:
+    """The stamp's `interpreter_state`: what the env's python resolves to now, and that file's identity."""
+    python = os.path.join(env, "Scripts", "python.exe") if os.name == "nt" else os.path.join(env, "bin", "python")
+    real = os.path.realpath(python)
+    try:
+        st = os.stat(real)
+    except OSError:
+        return f"interpreter - {real}"
+    return f"interpreter {st.st_ino} {st.st_size} {st.st_mtime_ns} {real}"
 
 
 def bin_entries(folder: str) -> list[list[object]] | None:

@@ -5,7 +5,9 @@ mtime_ns, sha256), pyproject.toml (size, mtime_ns), every `.python-version` at o
 Python the env must run), the selection, the engine, the index-related environment, the user config file and,
 for each site-packages folder, its mtime_ns, the names of its distributions and the identity of the files directly
 in it (a `.pth` runs at every start). A bare `pip install` or `pip uninstall` in the env changes those, so the
-next sync acts. It also records the env's `bin/` (`Scripts`):
+next sync acts. It also records the interpreter the env's python resolves to (its real path and identity: a base
+upgraded in place to another X.Y, or removed, sends the command the full way, which rebuilds the env) and the env's
+`bin/` (`Scripts`):
 the folder's mtime and ctime and each entry's name and inode, so a program put there since (a `git
 checkout` of a branch that force-added `.venv/bin/pip`) sends the command the full way, which asks whether git
 tracks files inside the env (`services.trust.why_untrusted`) and rebuilds it from the lock if so.
@@ -36,6 +38,7 @@ __all__ = [
     "clear_stamp",
     "environ_key",
     "git_index_state",
+    "interpreter_state",
     "is_noop",
     "locate",
     "make_stamp",
@@ -97,6 +100,21 @@ def python_pins(project_root: Path) -> list[list[object]]:
             continue
         found.append([str(candidate), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns])
     return found
+
+
+def interpreter_state(env: Path) -> list[object]:
+    """[real path, inode, size, mtime_ns] of the interpreter the env's python resolves to now ([path, None]: gone).
+
+    The base under a venv can change in place: `brew upgrade python` / a Debian release re-point `python3` to another
+    X.Y (the env starts, every package invisible), or the installation is removed (a dangling link). `cli.quick`
+    observes the same facts.
+    """
+    real = os.path.realpath(Env.at(env).python)
+    try:
+        st = os.stat(real)
+    except OSError:
+        return [real, None]
+    return [real, st.st_ino, st.st_size, st.st_mtime_ns]
 
 
 def _site_state(site: Path) -> dict[str, Any]:
@@ -244,6 +262,7 @@ def make_stamp(
         "environ": environ_key(environ),
         "site": {str(p): _site_state(p) for p in Env.at(env).site_packages()},
         "bin": _bin_state(env),
+        "interpreter": interpreter_state(env),
     }
 
 
@@ -339,6 +358,8 @@ def is_noop(  # noqa: PLR0911, PLR0912, C901 - one early exit per input checked
         return False
     if stamp.get("bin") != _bin_state(env):
         return False  # a program put in bin/ since (or changed): the full path asks whether git put it there
+    if stamp.get("interpreter") != interpreter_state(env):
+        return False  # the base Python changed under the env (upgraded to another X.Y, removed): services.stale_env
     return _site_unchanged(env, stamp.get("site") or {})
 
 
