@@ -249,3 +249,36 @@ def test_the_stamp_is_read_as_the_full_path_reads_it() -> None:
     from corral.services.sync import stamp
 
     assert quick._STAMP_LIMIT == stamp.STAMP_LIMIT == json_file._LIMIT
+
+
+def test_the_interpreter_line_is_the_stamps_interpreter_state(tmp_path: Path) -> None:
+    """Both no-op checks observe what the env's python resolves to: a base re-pointed to another X.Y, or removed."""
+    from corral.services.sync.stamp import interpreter_state
+
+    base = tmp_path / "opt" / "bin"
+    base.mkdir(parents=True)
+    for minor in ("3.12", "3.13"):
+        (base / f"python{minor}").write_text(minor, encoding="utf-8")
+    (base / "python3").symlink_to("python3.12")
+    env = tmp_path / "proj" / ".venv"
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").symlink_to(base / "python3")
+
+    def both() -> tuple[str, list[object]]:
+        return quick._interpreter_line(str(env)), interpreter_state(env)
+
+    def agree(line: str, state: list[object]) -> bool:
+        if state[1] is None:
+            return line == f"interpreter - {state[0]}"
+        return line == f"interpreter {state[1]} {state[2]} {state[3]} {state[0]}"
+
+    first = both()
+    assert agree(*first) and str(first[1][0]).endswith("python3.12")
+    (base / "python3").unlink()
+    (base / "python3").symlink_to("python3.13")  # `brew upgrade python`: the same python3, another X.Y
+    upgraded = both()
+    assert agree(*upgraded) and upgraded != first
+    for path in base.iterdir():
+        path.unlink()  # the installation removed: a dangling link
+    gone = both()
+    assert agree(*gone) and gone[1][1] is None
