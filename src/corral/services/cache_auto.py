@@ -72,12 +72,13 @@ def _spawn(cache: Path, delay: float) -> int | None:
 
 def main(cache: str, delay: float = 0.0) -> None:
     """The background process: after `delay` s, prune corral's cache when it is still the folder the command meant."""
-    from corral.services.cache_prune import prune
-    from corral.services.context import Context
-
     with contextlib.suppress(AttributeError, OSError):
         os.nice(19)
     time.sleep(max(0.0, delay))
+    # imported after the wait, at the lowest priority: not beside the install of the sync that started it
+    from corral.services.cache_prune import prune
+    from corral.services.context import Context
+
     ctx = Context(cwd=Path(cache))
     if os.path.realpath(ctx.paths.cache) != os.path.realpath(cache):
         return
