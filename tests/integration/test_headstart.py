@@ -55,10 +55,14 @@ def events(log: Path) -> list[str]:
 
 
 def rebuild(root: Path, log: Path, *args: str, **extra: str) -> list[str]:
-    """`rm -rf .venv && corral sync`; the checkpoints it reached."""
+    """`rm -rf .venv && corral sync`; the checkpoints it reached.
+
+    A new value of a variable no record observes each time: the whole environment differs from the last rebuild's,
+    so the replay (`cli.rebuild_replay`) stands aside and these tests see the full path adopt the head start.
+    """
     shutil.rmtree(root / ".venv", ignore_errors=True)
     log.unlink(missing_ok=True)
-    cli(root, "sync", *args, **extra)
+    cli(root, "sync", *args, **{"HEADSTART_TEST_ROUND": str(time.monotonic_ns()), **extra})
     return events(log)
 
 
