@@ -20,12 +20,6 @@ from support.full_disk import fill, tmpfs
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/add_remove.py `_write_candidate` leaves its partial temporary when the write fails "
-    "(not H5's file; "
-    "proposed diff in H5's report)",
-)
 def test_add_that_cannot_write_its_candidate_lock_leaves_nothing_behind(
     corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: object
 ) -> None:

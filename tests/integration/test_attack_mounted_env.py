@@ -21,11 +21,6 @@ from support.full_disk import tmpfs
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/recreate.py swaps a mount point (EBUSY) and leaves its build and journal (not H5's file; diff in "
-    "H5's report)",
-)
 def test_a_rebuild_of_an_env_that_is_a_mount_point_is_refused_in_one_line(
     corral: Corral, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: object
 ) -> None:

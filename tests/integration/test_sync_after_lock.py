@@ -116,3 +116,12 @@ def test_the_first_sync_of_a_new_env_starts_no_probe_of_its_python(locked: Path)
     again, _ = sync(locked)  # and the env it made is one the next sync finds in order
     assert again.returncode == 0, again.stderr[-3000:]
     assert "nothing to do" in again.stderr
+
+
+def test_corral_lock_itself_remembers_the_lock_it_wrote(locked: Path) -> None:
+    """`corral lock` then `corral sync`: the sync never imports the lock side."""
+    assert len(memos(locked)) == 1
+    done, modules = sync(locked)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "corral.services.lock" not in modules
+    assert installed(locked) == {"alpha": "2.0"}

@@ -446,8 +446,15 @@ def _write_candidate(root: Path, text: str) -> Path:
     import tempfile
 
     fd, name = tempfile.mkstemp(dir=root, prefix=CANDIDATE_PREFIX, suffix=ATOMIC_SUFFIX)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except BaseException as err:  # a full disk, a Ctrl-C: no partial candidate left in the project
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        if isinstance(err, OSError) and err.errno is not None:  # name the lock, as infra.fs's writer does
+            raise type(err)(err.errno, err.strerror, str(root / "pylock.toml")) from err
+        raise
     return Path(name)
 
 
