@@ -187,8 +187,10 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
     verdict = None if observed is None else quick.compare(lines[_HEAD + len(facts) :], observed[0], dirs[0])
     if verdict is None or observed is None:
         return None
-    if (verdict or young) and observed[1].settled_by(observed_ns):  # a stat check next time
+    if verdict and observed[1].settled_by(observed_ns):  # trust.json's stat moved: a stat check next time
         _remember(record, (observed[0], observed[1]), environ, int(packages), observed_ns, judged=None)
+    # a record written young keeps reading pylock.toml's bytes: writing it again settled would observe (and run
+    # `git describe`) twice in this answer, more than hashing the lock costs in the next ones
     return os.path.join(project, "pylock.toml"), int(packages)
 
 
