@@ -6,11 +6,8 @@ as they were (no half-copied `bulky.libs/` behind), `sync`/`recreate` blame the 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +16,7 @@ from typing import Any
 import pytest
 
 from conftest import pyenv_python
+from support.full_disk import fill, tmpfs
 from support.index import serve_index
 from support.projects import demo_pyproject
 from support.wheelhouse import WHEELHOUSE
@@ -61,37 +59,6 @@ def index_url(built_packages: dict[str, list[Path]], tmp_path_factory: pytest.Te
 def indexed(monkeypatch: pytest.MonkeyPatch, index_url: str) -> None:
     monkeypatch.setenv("UV_INDEX_URL", index_url)
     monkeypatch.setenv("PIP_INDEX_URL", index_url)
-
-
-@contextlib.contextmanager
-def tmpfs(where: Path, size: str) -> Iterator[Path]:
-    """A tmpfs of `size` mounted at `where` for the duration."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("a real full disk needs root and mount(8)")
-    where.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
-
-
-def fill(disk: Path, *, leave: int = 0) -> None:
-    """Fill the file system at `disk` completely, then give back `leave` bytes."""
-    fd = os.open(disk / ".filler", os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        for size in (MB, 64 * 1024, PAGE):
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"\0" * size)
-        if leave:
-            os.ftruncate(fd, os.fstat(fd).st_size - leave)
-    finally:
-        os.close(fd)
 
 
 def _project(root: Path) -> Path:

@@ -1,6 +1,6 @@
 """A real full disk for a test: a small tmpfs mounted for its duration, and filled up (root and mount(8) needed).
 
-The same helpers as `tests/reliability/test_full_disk.py`'s, for tests outside that file.
+Used by `tests/reliability/test_full_disk.py` and the attack tests.
 """
 
 from __future__ import annotations
