@@ -189,8 +189,11 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
         return None
     if verdict and observed[1].settled_by(observed_ns):  # trust.json's stat moved: a stat check next time
         _remember(record, (observed[0], observed[1]), environ, int(packages), observed_ns, judged=None)
-    # a record written young keeps reading pylock.toml's bytes: writing it again settled would observe (and run
-    # `git describe`) twice in this answer, more than hashing the lock costs in the next ones
+    elif young and observed[1].settled_by(observed_ns):
+        # written young, settled now: this very observation (its stats settled before it began, pylock.toml's bytes
+        # the recorded ones) is recorded without the lock's bytes; a later change of any input moves its stat
+        settled = [line for line in observed[0] if not line.startswith(_LOCK_BYTES)]
+        _write(record, settled, int(packages))
     return os.path.join(project, "pylock.toml"), int(packages)
 
 
@@ -322,7 +325,6 @@ def _remember(
     """
     from corral.cli import quick
 
-    project, env, dirs, facts = record
     after = _observe(record, environ, lock_bytes=any(line.startswith(_LOCK_BYTES) for line in before[0]))
     if after is None or after[0] != before[0]:
         return
@@ -335,6 +337,14 @@ def _remember(
         return
     if seen.settled_by(observed_ns):
         lines = [line for line in lines if not line.startswith(_LOCK_BYTES)]  # settled: its stat tells
+    _write(record, lines, packages)
+
+
+def _write(record: Record, lines: list[str], packages: int) -> None:
+    """The record file of observation `lines` (with this env's trust entries, read from the trust.json observed)."""
+    from corral.cli import quick
+
+    project, env, dirs, facts = record
     entry = quick.trust_entry(lines, dirs[0])  # trust.json as settled and observed: what the stamp read
     if entry is None:
         return
