@@ -190,6 +190,14 @@ def test_a_changed_input_goes_the_full_path(recorded: tuple[Path, Path], change:
     assert "nothing to do" in cli(root, "sync", **extra).stderr
 
 
+def test_a_shells_bookkeeping_variables_do_not_stop_the_replay(recorded: tuple[Path, Path]) -> None:
+    """A `cd` (OLDPWD), a nested shell (SHLVL) and the last command (`_`) change no input: still replayed."""
+    root, log = recorded
+    seen, _ = rebuild(root, log, OLDPWD="/somewhere/else", SHLVL="7", _="/usr/bin/env")
+    assert replayed(seen), seen
+    assert {"alpha", "beta", "delta", "demo"} <= set(installed(root))
+
+
 def test_a_failed_uv_hands_over_to_the_full_path(recorded: tuple[Path, Path]) -> None:
     """uv's cache emptied: the replayed offline install fails, the full path takes its outcome and goes online."""
     root, log = recorded

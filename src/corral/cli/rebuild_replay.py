@@ -151,8 +151,14 @@ def _state(path: str) -> str:
     return ",".join(map(str, fields))
 
 
+# a shell's own bookkeeping, which neither corral nor uv reads: a `cd` (OLDPWD), a nested shell (SHLVL), the last
+# command's path (`_`) do not send the next rebuild the full way (the working folder is compared on its own)
+_SHELL_BOOKKEEPING = frozenset({"OLDPWD", "SHLVL", "_"})
+
+
 def _environ_digest(environ: Mapping[str, str], sha: Callable[[str], str]) -> str:
-    return sha("\0".join(f"{key}={value}" for key, value in sorted(environ.items())))
+    kept = sorted((key, value) for key, value in environ.items() if key not in _SHELL_BOOKKEEPING)
+    return sha("\0".join(f"{key}={value}" for key, value in kept))
 
 
 def _terminals() -> str:
