@@ -20,8 +20,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+
+from corral.core.frozen import Frozen
 
 __all__ = [
     "KERNELS",
@@ -38,12 +39,15 @@ KERNELS = "kernels"
 _FALSE = {"no", "n", "false", "off", "0", "0.0"}
 
 
-@dataclass(frozen=True, slots=True)
-class DataDir:
+class DataDir(Frozen):
     """One Jupyter data folder and why it is searched: "JUPYTER_PATH", "user", "env" or "system"."""
 
+    __slots__ = ("path", "scope")
     path: PurePath
     scope: str
+
+    def __init__(self, path: PurePath, scope: str) -> None:
+        self._set(path=path, scope=scope)
 
     @property
     def kernels(self) -> PurePath:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from corral.core.env import BIN_NAMES, Env
+from corral.core.frozen import Frozen
 from corral.errors import SafetyRefusal
 from corral.kernels.paths import search_dirs
 from corral.kernels.spec import KERNEL_JSON, KernelSpec, is_valid_name
@@ -35,18 +35,41 @@ _BIN_DIRS = {name.lower() for name in BIN_NAMES}
 _OWN_PYTHON = re.compile(r"^python(\d(\.\d+)?)?(\.exe)?$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class KernelEntry:
+class KernelEntry(Frozen):
     """One kernelspec folder found on disk."""
 
+    __slots__ = ("detail", "env", "name", "resource_dir", "scope", "shadowed", "spec", "status")
     name: str
     resource_dir: Path
     scope: str
     spec: KernelSpec | None
     env: Path | None
     status: str
-    detail: str = ""
-    shadowed: bool = False
+    detail: str
+    shadowed: bool
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        resource_dir: Path,
+        scope: str,
+        spec: KernelSpec | None,
+        env: Path | None,
+        status: str,
+        detail: str = "",
+        shadowed: bool = False,
+    ) -> None:
+        self._set(
+            name=name,
+            resource_dir=resource_dir,
+            scope=scope,
+            spec=spec,
+            env=env,
+            status=status,
+            detail=detail,
+            shadowed=shadowed,
+        )
 
     @property
     def managed(self) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corral.core.frozen import Frozen
 from corral.core.names import normalize_name
 from corral.errors import UsageError
 
@@ -84,17 +84,38 @@ def refreshed_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] 
     return [python, *flag, *rest]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class KernelSpec:
+class KernelSpec(Frozen):
     """A kernel.json; keys corral does not model are kept verbatim in `extra`."""
 
+    __slots__ = ("argv", "display_name", "env", "extra", "interrupt_mode", "language", "metadata")
     argv: tuple[str, ...]
     display_name: str
-    language: str = "python"
-    interrupt_mode: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
-    metadata: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    language: str
+    interrupt_mode: str | None
+    env: dict[str, str]
+    metadata: dict[str, Any]
+    extra: dict[str, Any]
+
+    def __init__(
+        self,
+        *,
+        argv: tuple[str, ...],
+        display_name: str,
+        language: str = "python",
+        interrupt_mode: str | None = None,
+        env: dict[str, str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self._set(
+            argv=argv,
+            display_name=display_name,
+            language=language,
+            interrupt_mode=interrupt_mode,
+            env={} if env is None else env,
+            metadata={} if metadata is None else metadata,
+            extra={} if extra is None else extra,
+        )
 
     @property
     def python(self) -> str | None:

@@ -13,10 +13,10 @@ import contextlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.frozen import Frozen
 from corral.errors import EnvError, SafetyRefusal, UsageError
 from corral.infra.fs import atomic_write_text
 from corral.kernels.spec import refreshed_argv
@@ -47,10 +47,10 @@ SCOPES = ("user", "sys-prefix")
 Progress = Callable[[str, str], None]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class KernelResult:
+class KernelResult(Frozen):
     """What `add_kernel` did."""
 
+    __slots__ = ("argv", "display_name", "env", "installed", "name", "notes", "recorded", "resource_dir", "scope")
     name: str
     resource_dir: Path
     scope: str
@@ -58,8 +58,33 @@ class KernelResult:
     argv: list[str]
     env: Path
     installed: bool
-    recorded: dict[str, Any] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    recorded: dict[str, Any]
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        resource_dir: Path,
+        scope: str,
+        display_name: str,
+        argv: list[str],
+        env: Path,
+        installed: bool,
+        recorded: dict[str, Any] | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self._set(
+            name=name,
+            resource_dir=resource_dir,
+            scope=scope,
+            display_name=display_name,
+            argv=argv,
+            env=env,
+            installed=installed,
+            recorded={} if recorded is None else recorded,
+            notes=notes,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
