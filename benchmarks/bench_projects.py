@@ -25,13 +25,18 @@ It prints the median of each and the median of the paired ratios (corral / uv) p
 are also timed with that corral in the same rounds, and a second table gives before/uv and after/before. The
 baseline syncs (and locks) a copy of its own: corral keeps a rebuild record and a served-set marker per project
 folder, and each install runs its own uv binary, so two corrals syncing one folder would replay each other's records
-(a head start that mismatches, and uv run twice) and time that instead. Only the stdlib is used; tool runs are
-isolated from the machine's pip/uv configuration.
+(a head start that mismatches, and uv run twice) and time that instead; it keeps corral's folders of its own too
+(XDG_*_HOME under the work folder, uv's cache shared), as its rebuilds rewrite trust.json, which every quick and
+rebuild record observes. sync-noseed and sync-fresh in one run take turns with one rebuild record (each round's
+head start is the other's command): `--paths sync-noseed` alone measures what a user who keeps one setting sees,
+the rebuild replayed (`cli.rebuild_replay`). Only the stdlib is used; tool runs are isolated from the machine's
+pip/uv configuration.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -91,6 +96,13 @@ def steps(
     return table[path]
 
 
+def apart(env: dict[str, str], home: Path | None) -> dict[str, str]:
+    """`env` with corral's folders under `home` (the baseline's own: see the module's docstring); None: `env`."""
+    if home is None:
+        return env
+    return {**env, **{f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("DATA", "CACHE", "CONFIG")}}
+
+
 def lock_all(
     dirs: dict[str, tuple[Path, Path, Path | None]],
     corral_env: dict[str, str],
@@ -98,6 +110,7 @@ def lock_all(
     before: str | None,
     *,
     baseline_only: bool,
+    before_home: Path | None = None,
 ) -> None:
     """`corral lock` and `uv lock` in every project copy, the baseline's with the baseline corral (untimed).
 
@@ -109,7 +122,7 @@ def lock_all(
             run(corral_cmd, corral_dir, env)
             run(uv_cmd, uv_dir, environ())
         if before and before_dir:
-            run([before, *corral_cmd[1:]], before_dir, env)
+            run([before, *corral_cmd[1:]], before_dir, apart(env, before_home))
 
 
 def reset(folder: Path, what: str | None) -> None:
@@ -127,12 +140,13 @@ def runners(
     envs: tuple[dict[str, str], dict[str, str]],
     python: str,
     before: str | None,
+    before_home: Path | None = None,
 ) -> tuple[str | None, list[tuple[str, Path, list[str], dict[str, str]]]]:
     """(what to delete first, [(who, folder, command, environment)]): corral, the baseline corral if any, uv."""
     corral_cmd, env, uv_cmd, what = steps(path, envs[0], python)
     order = [("corral", dirs[0], corral_cmd, env), ("uv", dirs[1], uv_cmd, envs[1])]
     if before and dirs[2] and path in BASELINE_PATHS:  # its own copy (see the docstring); each run starts afresh
-        order.insert(1, ("before", dirs[2], [before, *corral_cmd[1:]], env))
+        order.insert(1, ("before", dirs[2], [before, *corral_cmd[1:]], apart(env, before_home)))
     return what, order
 
 
@@ -183,7 +197,12 @@ def main() -> None:
         )
         for name in names
     }
-    lock_all(dirs, corral_env, python, before, baseline_only="lock-fresh" in paths)
+    # the baseline keeps corral's folders of its own (uv's cache shared): its rebuilds rewrite trust.json, which
+    # every quick and rebuild record observes, and would send the corral under test the full way every round
+    before_home = work / "before-home" if before else None
+    uv_cache = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv")
+    corral_env.setdefault("UV_CACHE_DIR", os.environ.get("UV_CACHE_DIR") or uv_cache)
+    lock_all(dirs, corral_env, python, before, baseline_only="lock-fresh" in paths, before_home=before_home)
     times: dict[tuple[str, str, str], list[float]] = {
         (name, path, who): [] for name in names for path in paths for who in ("corral", "uv", "before")
     }
@@ -191,7 +210,7 @@ def main() -> None:
         print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
         for name, folders in dirs.items():
             for path in paths:
-                what, order = runners(path, folders, (corral_env, uv_env), python, before)
+                what, order = runners(path, folders, (corral_env, uv_env), python, before, before_home)
                 for who, folder, cmd, cmd_env in order if round_no % 2 else order[::-1]:
                     reset(folder, what)
                     # the warm-up fills uv's cache from the index (corral falls back to it by itself)
