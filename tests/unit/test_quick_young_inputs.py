@@ -189,6 +189,10 @@ def test_a_young_trust_record_is_read_on_every_answer(young: Young) -> None:
     text = young.record().read_text(encoding="utf-8")
     assert f"\n{quick.TRUST_ENTRY_READ}" in text, "trust.json was young: its entries are read on every answer"
     assert young.lookup() == (str(young.env), True)
+    if quick.TRUST_ENTRY_READ not in young.record().read_text(encoding="utf-8"):
+        # that answer came after the margin and wrote the record again as settled (a loaded machine): the case
+        # this test is about (a young record) is gone
+        pytest.skip("the machine took longer than the margin between the record and its first answer")
     assert revoke_env(young.paths, young.env)
     young.restat("trust", young.paths.data / "trust.json")
     assert young.lookup() is None, "the entry is gone, though trust.json's stat is the recorded one"
