@@ -26,11 +26,9 @@ are also timed with that corral in the same rounds, and a second table gives bef
 baseline syncs (and locks) a copy of its own: corral keeps a rebuild record and a served-set marker per project
 folder, and each install runs its own uv binary, so two corrals syncing one folder would replay each other's records
 (a head start that mismatches, and uv run twice) and time that instead; it keeps corral's folders of its own too
-(XDG_*_HOME under the work folder, uv's cache shared), as its rebuilds rewrite trust.json, which every quick and
-rebuild record observes. sync-noseed and sync-fresh in one run take turns with one rebuild record (each round's
-head start is the other's command): `--paths sync-noseed` alone measures what a user who keeps one setting sees,
-the rebuild replayed (`cli.rebuild_replay`). Only the stdlib is used; tool runs are isolated from the machine's
-pip/uv configuration.
+(XDG_*_HOME under the work folder, uv's cache shared), so neither corral writes the other's records and caches
+(trust, inventory, interpreter cache, cache prune). Only the stdlib is used; tool runs are isolated from the
+machine's pip/uv configuration.
 """
 
 from __future__ import annotations
@@ -197,8 +195,7 @@ def main() -> None:
         )
         for name in names
     }
-    # the baseline keeps corral's folders of its own (uv's cache shared): its rebuilds rewrite trust.json, which
-    # every quick and rebuild record observes, and would send the corral under test the full way every round
+    # the baseline keeps corral's folders of its own (uv's cache shared): see the module's docstring
     before_home = work / "before-home" if before else None
     uv_cache = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv")
     corral_env.setdefault("UV_CACHE_DIR", os.environ.get("UV_CACHE_DIR") or uv_cache)

@@ -16,10 +16,9 @@ fills the uv and pip caches. Each timed round then starts from no env at all and
   before, before-noseed  with --baseline PYTHON: `corral sync` (and CORRAL_SEED=0) run by another corral's
                   interpreter (an install of the code before a change), paired in the same rounds
 
-The ways run in one order in odd rounds and in the reverse order in even ones. Each corral way keeps its own folders
-(XDG_*_HOME under the work folder, uv's cache shared; seeded and CORRAL_SEED=0 apart, as a user keeps one setting),
-so corral commands run elsewhere meanwhile change none of its records and each way's rebuild record is its own.
-It prints the median of each and the median of the paired ratios. Targets (issue 16): corral within 1.1x of
+The ways run in one order in odd rounds and in the reverse order in even ones. Each corral keeps its own folders
+(XDG_*_HOME under the work folder, uv's cache shared), so corral commands run elsewhere meanwhile change none of
+its records. It prints the median of each and the median of the paired ratios. Targets (issue 16): corral within 1.1x of
 uv-pip-sync-off (or +20 ms), corral-noseed within 1.5x of uv-sync.
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
@@ -170,20 +169,15 @@ def ways(
     def apart(home: Path) -> dict[str, str]:
         return {**shared, **{f"XDG_{k}_HOME": str(home / k.lower()) for k in ("DATA", "CACHE", "CONFIG")}}
 
-    # Seeded and CORRAL_SEED=0 apart too: a user keeps one setting, so each way's rebuild record is its own last
-    # rebuild (one record shared would make every head start mismatch: the other way's command).
-    top = dirs["corral"].parent
-    before_env = dict(corral_env, **apart(top / "before-home"))
-    before_noseed = dict(corral_env, CORRAL_SEED="0", **apart(top / "before-noseed-home"))
-    noseed_env = dict(corral_env, CORRAL_SEED="0", **apart(top / "noseed-home"))
-    corral_env = dict(corral_env, **apart(top / "corral-home"))
+    before_env = dict(corral_env, **apart(dirs["corral"].parent / "before-home"))
+    corral_env = dict(corral_env, **apart(dirs["corral"].parent / "corral-home"))
     return {
         "corral": (dirs["corral"], [corral], corral_env, dirs["corral"] / ".venv"),
-        "corral-noseed": (dirs["corral"], [corral], noseed_env, dirs["corral"] / ".venv"),
+        "corral-noseed": (dirs["corral"], [corral], dict(corral_env, CORRAL_SEED="0"), dirs["corral"] / ".venv"),
         **(
             {
                 "before": (dirs["corral"], [before], before_env, venv),
-                "before-noseed": (dirs["corral"], [before], before_noseed, venv),
+                "before-noseed": (dirs["corral"], [before], dict(before_env, CORRAL_SEED="0"), venv),
             }
             if before
             else {}
