@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -69,20 +68,12 @@ def ignores_everything(env: Path) -> bool:
     matches every name with `*`: nothing elsewhere can un-ignore pyvenv.cfg then (`check-ignore --no-index` reads no
     index, so no skip-worktree copy of it counts). Anything else (a negation, another pattern, a CR, a BOM): False.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(env / ".gitignore", flags)
+    from corral.infra.safe_read import read_small
+
+    try:  # a link, a fifo, a device or a larger file: UnreadableFile, an OSError
+        data = read_small(env / ".gitignore", limit=_IGNORE_ALL_LIMIT, what=".gitignore", follow=False)
     except OSError:
         return False
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _IGNORE_ALL_LIMIT:
-            return False
-        data = os.read(fd, _IGNORE_ALL_LIMIT + 1)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
     lines = data.split(b"\n")
     return b"*" in lines and all(line in (b"", b"*") or line.startswith(b"#") for line in lines)
 
