@@ -208,18 +208,18 @@ def _refuse_unsafe_env(ctx: Context, env: Path) -> None:
     """The env path must be provably an env (or absent): recreate swaps it out and deletes what was there."""
     if not os.path.lexists(env):
         return
+    from corral.services.envs import safety_refusal
+
+    reason = safety_refusal(ctx, env, project_env=True)  # first: `/`, home, the project itself are never an env
+    if reason:
+        msg = f"refusing to recreate {env}: {reason}; check [tool.corral] venv-dir"
+        raise SafetyRefusal(msg)
     if os.path.ismount(env):  # a volume of its own (a devcontainer's, Docker's): the swap cannot move it (EBUSY)
         msg = (
             f"{env} is a mount point: corral rebuilds an env beside it and swaps the two, which a mount point "
             f"cannot take part in; empty it (`find {env} -mindepth 1 -delete`) and run `corral sync`, which makes "
             "the env inside it"
         )
-        raise SafetyRefusal(msg)
-    from corral.services.envs import safety_refusal
-
-    reason = safety_refusal(ctx, env, project_env=True)
-    if reason:
-        msg = f"refusing to recreate {env}: {reason}; check [tool.corral] venv-dir"
         raise SafetyRefusal(msg)
 
 
