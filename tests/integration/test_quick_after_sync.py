@@ -12,27 +12,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from test_quick_trust import corral  # `python -X importtime -m corral ARGS`
 
 from conftest import pyenv_python
 
 pytestmark = pytest.mark.integration
-
-
-def corral(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`python -X importtime -m corral ARGS` in `root`: stderr also lists every module the process imported."""
-    return subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "corral", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
 
 
 def was_quick(done: subprocess.CompletedProcess[str]) -> bool:
