@@ -9,6 +9,7 @@ or init refuses with every file unchanged. A requirements.txt next to a new pypr
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from corral.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
 __all__ = ["InitReport", "init_project"]
@@ -39,6 +41,7 @@ class InitReport:
     python: str | None = None
     python_version: str | None = None
     python_why: str | None = None  # why that interpreter: --python, .python-version, your python3, ...
+    python_via: str | None = None  # the virtual env's python that was chosen, when `python` is that env's base
     warnings: list[str] = field(default_factory=list)
     env: Path | None = None
 
@@ -54,6 +57,7 @@ class InitReport:
             "python": self.python,
             "python_version": self.python_version,
             "python_why": self.python_why,
+            "python_via": self.python_via,
             "warnings": self.warnings,
             "env": str(self.env) if self.env else None,
         }
@@ -188,10 +192,55 @@ def init_project(
             str(project.env_path.relative_to(root)) if project.env_path.is_relative_to(root) else str(project.env_path)
         )
         report.env = project.env_path
+        report.warnings += _kept_env_notes(local, project.env_path)
     else:
         from corral.services.create import create_env
 
         made = create_env(local, None, python=interpreter.path)
         report.env = made.path
         report.created.append(made.path.name)
+        _name_base(report, interpreter, made.path)
     return report
+
+
+def _name_base(report: InitReport, interpreter: InterpreterInfo, env: Path) -> None:
+    """Name the base interpreter the new env is built on, when the chosen python is itself a virtual env's.
+
+    A venv's python (another project's, activated or first on PATH) is not what the env runs: the creator builds
+    the env on that venv's base interpreter, which the new env's python links to.
+    """
+    if not (interpreter.is_venv or interpreter.prefix != interpreter.base_prefix):
+        return
+    from corral.core.env import Env
+
+    python = Env.at(env).python
+    try:
+        base = os.path.join(python.parent, os.readlink(python))  # an absolute link target stays as it is
+    except OSError:  # a copy, not a link: the base's prefix is what its interpreter said
+        base = interpreter.base_prefix
+    report.python_via = interpreter.path
+    report.python = os.path.normpath(base)
+    report.python_why = (
+        f"{report.python_why}; {interpreter.path} is in the virtual env {interpreter.prefix}, so {env.name} is "
+        "built on its base Python"
+    )
+
+
+def _kept_env_notes(ctx: Context, env: Path) -> list[str]:
+    """What the next `corral sync` will do to the env init kept, when that is a rebuild (`services.stale_env`).
+
+    An env corral has no record of making (a hand-made `.venv`, one a repository ships), one on another Python than
+    the project now asks for, or a moved one is rebuilt from the lock by the next sync: "kept" alone would say the
+    opposite. The env's python is started only when corral's record vouches for the env (`why_stale`'s order).
+    """
+    from corral.core.env import Env
+    from corral.errors import InterpreterNotFound
+    from corral.services.stale_env import why_stale
+
+    try:
+        reason = why_stale(ctx, env, lambda: ctx.finder.from_path(Env.at(env).python))
+    except InterpreterNotFound as err:
+        reason = f"its python does not start ({err})"
+    if reason is None:
+        return []
+    return [f"the existing {env.name} is kept for now, but `corral sync` will rebuild it from the lock: {reason}"]
