@@ -199,8 +199,8 @@ def test_git_describe_is_asked_on_every_answer(tmp_path: Path) -> None:
     dirs = corral_dirs(os.environ)
     assert cmd is not None and dirs is not None
     record = (str(root), str(root / ".venv"), dirs, [("git", cmd[0])])
-    clean = _observe(record, os.environ)
+    clean = _observe(record, os.environ, time.time_ns())
     assert clean is not None and any(line.startswith("git 1.0-0-g") for line in clean[0])
     (root / "pyproject.toml").write_text('[project]\nname = "y"\ndynamic = ["version"]\n', encoding="utf-8")
-    dirty = _observe(record, os.environ)
+    dirty = _observe(record, os.environ, time.time_ns())
     assert dirty is not None and any(line.startswith("git 1.0-0-g") and line.endswith("-dirty") for line in dirty[0])

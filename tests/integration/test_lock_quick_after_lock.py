@@ -119,7 +119,7 @@ def test_bytes_other_than_those_observed_prove_nothing(locked: Path) -> None:
     record = lock_quick._record(paths, locked, locked / ".venv", {"local": [], "python": None}, os.environ)
     assert record is not None
     started = quick._now_ns()
-    before = lock_quick._observe(record, os.environ, lock_bytes=True)
+    before = lock_quick._observe(record, os.environ, started, lock_bytes=True)
     assert before is not None
     if before[1].settled_by(started):
         pytest.skip("the machine took longer than the margin: nothing is young")
@@ -155,7 +155,7 @@ def test_a_local_source_trees_folder_need_not_settle(tmp_path: Path) -> None:
     dirs = quick.corral_dirs(os.environ)
     assert dirs is not None
     facts = [("local", str(root)), ("local", str(root / "pyproject.toml"))]
-    seen = lock_quick._observe((str(root), str(root / ".venv"), dirs, facts), os.environ)
+    seen = lock_quick._observe((str(root), str(root / ".venv"), dirs, facts), os.environ, time.time_ns())
     assert seen is not None
     assert any(line.startswith("local ") and line.endswith(f" {root}") for line in seen[0]), "still observed"
     started = time.time_ns()

@@ -70,6 +70,7 @@ _FACTS = ("stamp", "journal", "config", "env-cfg", "python", "folder", "local", 
 _LSTAT = ("stamp", "journal")  # read without following a link (read_lock_stamp, journals.pending)
 _HEAD = 3  # project, env, packages
 _LOCK_BYTES = "lock-bytes "
+_GIT_STATE = "git-state "  # the digest of `git describe`'s inputs (infra.git_state) when they prove its answer, or `-`
 # pylock.toml's stat line (cli.quick.observe) and the lock stamp file's: taken young when the verdict judged the
 # bytes the record holds (`_remember`)
 _JUDGED_LABELS = ("lock", "fact-stamp")
@@ -106,7 +107,7 @@ def unchanged_report(start: Path, environ: Mapping[str, str], started: float) ->
     from corral.cli.quick import _now_ns
 
     observed_ns = _now_ns()  # read before the stats: what settled by then cannot change unseen
-    before = _observe(record, environ, lock_bytes=True) if record is not None else None
+    before = _observe(record, environ, observed_ns, lock_bytes=True) if record is not None else None
     lock_digest = digest(pyproject.parent / LOCK_FILE)
     stamp = unchanged(
         paths, pyproject=pyproject, env=env, environ=environ, stamp_bytes=judged or b"", lock_digest=lock_digest
@@ -181,13 +182,17 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
     if os.path.islink(os.path.join(project, "pylock.toml")):
         return None  # a linked lock is judged the full way (refused when the link leads out of the project)
     record = (project, lines[1][4:], dirs, [(kind, path) for kind, path in facts])
+    recorded = lines[_HEAD + len(facts) :]
+    unproven = _adopt_git_answer(recorded)
     observed_ns = quick._now_ns()  # noqa: SLF001 - read before the stats: what settled by then cannot change unseen
     young = any(line.startswith(_LOCK_BYTES) for line in lines)  # recorded young: pylock.toml read every time
-    observed = _observe(record, environ, lock_bytes=young)
-    verdict = None if observed is None else quick.compare(lines[_HEAD + len(facts) :], observed[0], dirs[0])
+    proof: dict[str, str] = {}
+    observed = _observe(record, environ, observed_ns, lock_bytes=young, unproven=unproven, proof=proof)
+    verdict = None if observed is None else quick.compare(recorded, observed[0], dirs[0])
     if verdict is None or observed is None:
         return None
-    if verdict and observed[1].settled_by(observed_ns):  # trust.json's stat moved: a stat check next time
+    observed = _with_proof(observed, proof)
+    if (verdict or proof) and observed[1].settled_by(observed_ns):  # trust.json's stat moved: a stat check next time
         _remember(record, (observed[0], observed[1]), environ, int(packages), observed_ns, judged=None)
     elif young and observed[1].settled_by(observed_ns):
         # written young, settled now: this very observation (its stats settled before it began, pylock.toml's bytes
@@ -195,6 +200,32 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
         settled = [line for line in observed[0] if not line.startswith(_LOCK_BYTES)]
         _write(record, settled, int(packages))
     return os.path.join(project, "pylock.toml"), int(packages)
+
+
+def _with_proof(observed: tuple[list[str], _Observation], proof: dict[str, str]) -> tuple[list[str], _Observation]:
+    """The observation of a record whose `git describe` answer was unproven, with the proof found now (if any)."""
+    if not proof:
+        return observed
+    lines = [f"{_GIT_STATE}{proof['digest']}" if line == f"{_GIT_STATE}-" else line for line in observed[0]]
+    return lines, observed[1]
+
+
+def _adopt_git_answer(recorded: list[str]) -> bool:
+    """Hand the record's proven `git describe` answer to `infra.git_state`; True when the record has an unproven one.
+
+    The record holds it only for describe inputs that had settled and did not move while git answered
+    (`_observe`), so it is git's answer whenever they are equal again (also for the full path of this process:
+    `services.project_version.git_describe` recalls it, where a fresh lock would start git before uv).
+    """
+    for index, line in enumerate(recorded[:-1]):
+        if line.startswith(_GIT_STATE) and recorded[index + 1].startswith("git "):
+            digest = line[len(_GIT_STATE) :]
+            if digest == "-":
+                return True
+            from corral.infra import git_state
+
+            git_state.adopt(digest, recorded[index + 1][4:])
+    return False
 
 
 def _record_path(cache: str, project: str) -> str:
@@ -244,11 +275,21 @@ def _record(
 
 
 def _observe(
-    record: Record, environ: Mapping[str, str], *, lock_bytes: bool = False
+    record: Record,
+    environ: Mapping[str, str],
+    observed_ns: int,
+    *,
+    lock_bytes: bool = False,
+    unproven: bool = False,
+    proof: dict[str, str] | None = None,
 ) -> tuple[list[str], _Observation] | None:
     """The observation lines, and when each kind of input settled (`quick.settle_margin`); None when git cannot say.
 
-    `lock_bytes`: also the SHA-256 of pylock.toml's bytes (a record written while it was young holds them).
+    `observed_ns`: the clock read before it. `lock_bytes`: also the SHA-256 of pylock.toml's bytes (a record written
+    while it was young holds them). What `git describe` says comes with the digest of its inputs when they had
+    settled by then and did not move while git answered (`infra.git_state`: then an equal digest is that answer,
+    and git is not asked), else `-`; `unproven`: `-` whatever they are (the record's line), the digest, if any,
+    put in `proof`.
     """
     from corral.cli import quick
 
@@ -264,10 +305,12 @@ def _observe(
         lines.append(f"{_LOCK_BYTES}{quick._file_digest(os.path.join(project, 'pylock.toml'))}")  # noqa: SLF001
     for kind, path in facts:
         if kind == "git":
-            described = _git_describe(path, project, environ)
+            described = _described(path, project, environ, observed_ns)
             if described is None:
                 return None
-            lines.append(f"git {described}")
+            if unproven and described[1] != "-" and proof is not None:
+                proof["digest"] = described[1]
+            lines += [f"{_GIT_STATE}{'-' if unproven else described[1]}", f"git {described[0]}"]
             continue
         try:
             st = os.lstat(path) if kind in _LSTAT else os.stat(path)
@@ -287,6 +330,25 @@ def _observe(
         if kind == "stamp":  # what the verdict reads of it: its bytes
             lines.append(f"stamp-file-bytes {quick._file_digest(path)}")  # noqa: SLF001
     return lines, seen
+
+
+def _described(git: str, project: str, environ: Mapping[str, str], observed_ns: int) -> tuple[str, str] | None:
+    """(what git describe says, the digest of its settled inputs or `-`); None: git cannot say."""
+    from corral.infra import git_state
+
+    found = git_state.state(project, git, environ)
+    known = None if found is None else git_state.recall(found, observed_ns)
+    if known is not None and found is not None:
+        return known, found.digest
+    described = _git_describe(git, project, environ)
+    if described is None:
+        return None
+    if found is not None and found.settled_ns <= observed_ns:
+        after = git_state.state(project, git, environ)
+        if after is not None and after.digest == found.digest:  # nothing moved while git answered
+            git_state.remember(found, observed_ns, described)
+            return described, found.digest
+    return described, "-"
 
 
 def _git_describe(git: str, project: str, environ: Mapping[str, str]) -> str | None:
@@ -325,7 +387,7 @@ def _remember(
     """
     from corral.cli import quick
 
-    after = _observe(record, environ, lock_bytes=any(line.startswith(_LOCK_BYTES) for line in before[0]))
+    after = _observe(record, environ, observed_ns, lock_bytes=any(line.startswith(_LOCK_BYTES) for line in before[0]))
     if after is None or after[0] != before[0]:
         return
     lines, seen = after

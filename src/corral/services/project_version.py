@@ -186,7 +186,57 @@ def version_state(root: Path, files: list[Path]) -> tuple[str, dict[str, str]]:
 
 
 def git_describe(root: Path) -> str:
-    """Commit, nearest tag and dirty flag: what scm version plugins derive a version from ("" outside git)."""
+    """Commit, nearest tag and dirty flag: what scm version plugins derive a version from ("" outside git).
+
+    git is not asked again while the repository's describe inputs (`infra.git_state`) are those of an answer
+    already had, all settled: this process's (an earlier call, the quick lock record's: `cli.lock_quick`), else the
+    project's last one, kept in corral's cache beside its versions (`_described_file`; a fresh lock asked git
+    before starting uv).
+    """
+    import shutil
+    import time
+
+    from corral.infra import git_state
+
+    git = shutil.which("git")
+    observed_ns = time.time_ns()  # read before the stats: what settled by then cannot change unseen
+    found = None if git is None else git_state.state(str(root), git, os.environ)
+    if found is None or found.settled_ns > observed_ns:
+        return _run_describe(root)
+    known = git_state.recall(found, observed_ns)
+    memo = _described_file(root)
+    if known is None:
+        from corral.infra.json_file import read_json_cache
+
+        kept = read_json_cache(memo, follow=False)
+        if kept is not None and kept.get("state") == found.digest and isinstance(kept.get("describe"), str):
+            known = str(kept["describe"])
+            git_state.remember(found, observed_ns, known)
+    if known is not None:
+        return known
+    text = _run_describe(root)
+    after = None if git is None else git_state.state(str(root), git, os.environ)
+    if after is not None and after.digest == found.digest:  # nothing moved while git answered
+        git_state.remember(found, observed_ns, text)
+        import contextlib
+
+        from corral.infra.fs import atomic_write_text
+
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
+            kept_text = json.dumps({"root": str(root), "state": found.digest, "describe": text, "corral": __version__})
+            atomic_write_text(memo, kept_text)
+    return text
+
+
+def _described_file(root: Path) -> Path:
+    """Where the project's last proven `git describe` answer is kept (a cached version's kind: `root` names it)."""
+    from corral.infra.paths import CorralPaths
+
+    name = hashlib.sha256(f"git-describe\0{root.resolve()}".encode("utf-8", "surrogateescape")).hexdigest()
+    return CorralPaths.from_environment().cache / "project-versions" / f"{name}.json"
+
+
+def _run_describe(root: Path) -> str:
     from corral.errors import EngineError
     from corral.infra import proc
     from corral.infra.git import git_command, git_environ
