@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
 
     from corral.core.interpreter import InterpreterInfo
     from corral.infra.proc import Completed
+    from corral.resolvers.uv_workdir import Workdir
 
 __all__ = [
     "EXPORT_WORKERS",
@@ -114,11 +114,12 @@ class UvResolver:
     def start(self, request: UvRequest) -> Resolving:
         """Start `uv lock` in a temporary project: the caller may work while it runs, then `finish` (or `stop`)."""
         from corral.core.pylock_write import toml_document
-        from corral.infra.rmtree import remove_tree
         from corral.infra.uvbin import uv_binary
+        from corral.resolvers import uv_workdir
 
         urls = list(request.index_urls)
-        tmp = Path(tempfile.mkdtemp(prefix="corral-lock-"))
+        workdir = uv_workdir.make()
+        tmp = workdir.path
         try:
             doc = uv_project(request.data, request.project_root, request.version)
             (tmp / "pyproject.toml").write_text(toml_document(doc), encoding="utf-8")
@@ -136,9 +137,9 @@ class UvResolver:
                 cmd += ["--upgrade-package", name]
             if request.offline:
                 cmd.append("--offline")
-            return Resolving(request, tmp, uv, cmd)
+            return Resolving(request, workdir, uv, cmd)
         except BaseException:
-            remove_tree(tmp, ignore_errors=True)
+            workdir.remove()
             raise
 
 
@@ -153,13 +154,13 @@ class Resolving:
     anything else happens here (never two threads importing at once).
     """
 
-    def __init__(self, request: UvRequest, tmp: Path, uv: str, cmd: list[str]) -> None:
+    def __init__(self, request: UvRequest, workdir: Workdir, uv: str, cmd: list[str]) -> None:
         import subprocess
 
         from corral.errors import EngineError
         from corral.infra.faults import checkpoint
 
-        self._request, self._tmp, self._uv, self._cmd = request, tmp, uv, cmd
+        self._request, self._workdir, self._uv, self._cmd = request, workdir, uv, cmd
         checkpoint("engine:uv lock")  # as infra.proc.run marks it (the reliability suite kills the process here)
         try:
             self._child = subprocess.Popen(
@@ -181,10 +182,9 @@ class Resolving:
         from dataclasses import replace
 
         from corral.infra import proc
-        from corral.infra.rmtree import remove_tree
         from corral.infra.toml_file import read_text
 
-        request, tmp, cmd = self._request, self._tmp, self._cmd
+        request, tmp, cmd = self._request, self._workdir.path, self._cmd
         if group_names is not None or extra_names is not None:
             request = replace(
                 request,
@@ -192,14 +192,12 @@ class Resolving:
                 extra_names=request.extra_names if extra_names is None else extra_names,
             )
         try:
-            if request.meanwhile is not None:  # from here: what the caller did since `start` is done (one importer)
-                import threading
+            # from here: what the caller did since `start` is done (one importer); then killed locks' leftovers go
+            import threading
 
-                self._helper = threading.Thread(
-                    target=_quietly, args=(request.meanwhile,), name="corral-lock-meanwhile"
-                )
-                self._helper.daemon = True
-                self._helper.start()
+            self._helper = threading.Thread(target=_meanwhile, args=(request.meanwhile,), name="corral-lock-meanwhile")
+            self._helper.daemon = True
+            self._helper.start()
             done = self._wait()
             if done.returncode != 0:
                 full = proc.no_space("uv lock", done.stderr, cmd=cmd)
@@ -216,17 +214,15 @@ class Resolving:
             exports = _exports(self._uv, request, tmp, meanwhile=lambda: uv_lock_graph(read_text(tmp / "uv.lock")))
             return UvResult(exports=_relocate(exports.exports, tmp, request.project_root), graph=exports.graph)
         finally:
-            remove_tree(tmp, ignore_errors=True)
+            self._workdir.remove()
 
     def stop(self) -> None:
         """End `uv lock` (killed when still running) and remove the temporary project: the caller gives up."""
-        from corral.infra.rmtree import remove_tree
-
         try:
             self._child.kill()
             self._wait()
         finally:
-            remove_tree(self._tmp, ignore_errors=True)
+            self._workdir.remove()
 
     def _wait(self) -> Completed:
         from corral.infra import proc
@@ -245,11 +241,17 @@ class Resolving:
         return proc.settle(self._cmd, child.returncode, stdout, stderr, what="uv lock", check=False)
 
 
-def _quietly(meanwhile: Callable[[], object]) -> None:
+def _meanwhile(meanwhile: Callable[[], object] | None) -> None:
+    """The caller's early work, then the temporary projects killed locks left (`uv_workdir.remove_leftovers`)."""
     import contextlib
 
     with contextlib.suppress(Exception):  # only work done early: the caller does it again when it needs it
-        meanwhile()
+        if meanwhile is not None:
+            meanwhile()
+    with contextlib.suppress(Exception):  # only tidying
+        from corral.resolvers.uv_workdir import remove_leftovers
+
+        remove_leftovers()
 
 
 def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | None, str]:
@@ -434,19 +436,38 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
         found = _marker_exports(uv, tmp, run, environ, meanwhile)
         if found is not None:
             return UvResult(exports=exports + found.exports, graph=found.graph)
-    workers = max(1, min(EXPORT_WORKERS, len(run)))
+    empty = _empty_extras(request.data)  # each exports what the plain project does: not asked again
+    asked = [(selector, flags) for selector, flags in run if not (selector[0] == "extra" and selector[1] in empty)]
+    workers = max(1, min(EXPORT_WORKERS, len(asked)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
-        futures = [pool.submit(_export, uv, tmp, flags, environ) for _, flags in run]
+        futures = {selector: pool.submit(_export, uv, tmp, flags, environ) for selector, flags in asked}
         try:
             graph = meanwhile()
             seen: set[tuple[str, str, str]] = set()
-            for (selector, _), future in zip(run, futures, strict=True):
-                exports.append((selector, export_packages(future.result().stdout, seen)))
+            for selector, _ in run:
+                future = futures.get(selector, None if plain else futures[("default", "")])
+                exports.append((selector, [] if future is None else export_packages(future.result().stdout, seen)))
         except BaseException:
-            for future in futures:
+            for future in futures.values():
                 future.cancel()  # not started yet: never started; running ones finish before the pool closes
             raise
     return UvResult(exports=exports, graph=graph)
+
+
+def _empty_extras(data: Mapping[str, Any]) -> set[str]:
+    """The extras declared empty (`security = []`): `--extra NAME` exports the plain project's very text.
+
+    An extra adds its own requirements to the project's, and an empty one adds no edge to the graph uv exports
+    from, so every package and marker is the plain export's. Not with `[tool.uv] conflicts` (uv forks the
+    resolution on extras there, and its markers may name them).
+    """
+    project = data.get("project")
+    optional = project.get("optional-dependencies") if isinstance(project, dict) else None
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    if not isinstance(optional, dict) or (isinstance(uv, dict) and "conflicts" in uv):
+        return set()
+    return {normalize_name(name) for name, requirements in optional.items() if requirements == []}
 
 
 def _export(uv: str, project: Path, flags: list[str], environ: Mapping[str, str], *, check: bool = True) -> Completed:
@@ -484,10 +505,11 @@ def _marker_exports(
 
     from corral.core.pylock_write import package_identity
     from corral.core.uv_export_read import read_export
-    from corral.infra.rmtree import remove_tree
     from corral.infra.toml_file import parse_toml, read_bytes, read_text
+    from corral.resolvers import uv_workdir
 
-    bare = Path(tempfile.mkdtemp(prefix="corral-lock-"))  # beside tmp: its own project, its own workspace root
+    workdir = uv_workdir.make()  # beside tmp: its own project, its own workspace root
+    bare = workdir.path
     try:
         workers = max(1, min(EXPORT_WORKERS, len(run) + 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
@@ -522,7 +544,7 @@ def _marker_exports(
                 _cancelled([whole, *futures])
                 raise
     finally:
-        remove_tree(bare, ignore_errors=True)
+        workdir.remove()
     return UvResult(exports=exports, graph=graph)
 
 
