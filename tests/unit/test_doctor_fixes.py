@@ -26,6 +26,8 @@ from corral.services.doctor import CHECKS, _fix_order, apply_fixes, fix_table
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.provenance import Provenance
+    from corral.core.pylock_select import Chosen
+    from corral.core.selection import Selection
     from corral.doctor.interface import UnmetRequest
     from corral.infra.paths import CorralPaths
     from corral.kernels.registry import KernelEntry
@@ -76,6 +78,9 @@ class FakeHost:
 
     def lock_is_fresh(self, lock_path: Path) -> bool:
         return True
+
+    def locked_packages(self, lock_path: Path, info: InterpreterInfo, selection: Selection) -> list[Chosen]:
+        return []
 
     def unmet_request(self, info: InterpreterInfo) -> UnmetRequest | None:
         return None

@@ -259,3 +259,17 @@ def test_a_folder_git_would_normalise_is_left_to_git(tmp_path: Path, folder: str
 
 def test_outside_any_work_tree_there_is_no_answer(tmp_path: Path) -> None:
     assert tracked_under(str(tmp_path), ".venv") is None
+
+
+def test_the_checksum_is_the_same_with_or_without_hashlib_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before hashlib (OpenSSL) is imported, CPython's own `_sha1` checks an index of up to 1 MiB."""
+    import hashlib
+    import sys
+
+    from corral.infra import git_index
+
+    data = bytes(range(256)) * 5000  # over 1 MiB: hashlib's
+    expected = {n: hashlib.sha1(data[:n], usedforsecurity=False).digest() for n in (0, 3, 1 << 20, len(data))}
+    monkeypatch.delitem(sys.modules, "hashlib")
+    for size, digest in expected.items():
+        assert git_index._sha1(memoryview(data)[:size]) == digest  # noqa: SLF001 - the checksum alone

@@ -35,22 +35,11 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
         return None
     from corral.core.interpreter import InterpreterInfo
     from corral.core.plan import SyncPlan
-    from corral.core.pylock_scan import scan
-    from corral.core.pylock_select import select_packages, select_scanned
     from corral.errors import CorralError
-    from corral.infra.toml_file import parse_toml, read_text
 
     info = InterpreterInfo.from_probe(ident, path=str(target.python))
-    selection = _selection(target)
-    try:
-        text = read_text(lock_path)
-        scanned = scan(text)  # corral's own layout without a TOML parse (as a sync chooses); else the full way
-        desired = select_scanned(scanned, target=info, selection=selection) if scanned is not None else None
-        if desired is None:
-            lock = parse_toml(text, origin=str(lock_path))
-            desired = select_packages(
-                lock, target=info, selection=selection, lock_dir=lock_path.parent, origin=str(lock_path)
-            )
+    try:  # the sync's own choice (its cache: no TOML parse, no `packaging` when a sync or a lock made it before)
+        desired = target.host.locked_packages(lock_path, info, _selection(target))
     except CorralError as err:
         target.skipped.append(f"drift: not checked ({err})")
         return None

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from corral.core.health import Finding
     from corral.core.interpreter import InterpreterInfo
     from corral.core.provenance import Provenance
+    from corral.core.pylock_select import Chosen
+    from corral.core.selection import Selection
     from corral.doctor.target import Target
     from corral.infra.paths import CorralPaths
     from corral.kernels.registry import KernelEntry
@@ -87,6 +89,9 @@ class Host(Protocol):
 
     def lock_is_fresh(self, lock_path: Path) -> bool:
         """`lock_path` was written for the project's current inputs."""
+
+    def locked_packages(self, lock_path: Path, info: InterpreterInfo, selection: Selection) -> list[Chosen]:
+        """The entries of `lock_path` a sync chooses for `info` and `selection` (CorralError: the lock says no)."""
 
     def unmet_request(self, info: InterpreterInfo) -> UnmetRequest | None:
         """The project's Python request when `info` does not meet it (None: met, or nothing asks)."""

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.core.provenance import Provenance
+    from corral.core.pylock_select import Chosen
+    from corral.core.selection import Selection
     from corral.doctor.interface import UnmetRequest
     from corral.infra.paths import CorralPaths
     from corral.kernels.registry import KernelEntry
@@ -94,10 +96,33 @@ class ContextHost:
 
     def lock_is_fresh(self, lock_path: Path) -> bool:
         """`lock_path` was written for the project's current inputs."""
-        from corral.services.lock import is_fresh
+        from corral.services.lock_inputs import is_fresh  # not services.lock: no resolver, no dataclasses
 
         assert self._project is not None  # noqa: S101 - the target asks only for the project's env
         return is_fresh(self._project, lock_path, ctx=self.ctx)
+
+    def locked_packages(self, lock_path: Path, info: InterpreterInfo, selection: Selection) -> list[Chosen]:
+        """What a sync of `selection` chooses from `lock_path` for `info`: the sync's own answer.
+
+        From corral's cache when a sync or a lock gave it before (`services.sync.selection_cache`: no TOML, no
+        `packaging` then).
+        """
+        from corral.services.sync.selection_cache import choose
+        from corral.services.sync.stamp import selection_key
+
+        key = selection_key(
+            groups=selection.groups,
+            extras=selection.extras,
+            all_groups=selection.all_groups,
+            no_dev=selection.no_dev,
+            all_extras=selection.all_extras,
+            only_groups=selection.only_groups,
+        )
+        return choose(lock_path, target=info, selection=selection, selection_key=key, cache_dir=self._choices)
+
+    @property
+    def _choices(self) -> Path:
+        return self.ctx.paths.cache / "lock-choices"  # the folder `services.sync.apply` chooses through
 
     def unmet_request(self, info: InterpreterInfo) -> UnmetRequest | None:
         """The project's Python request `info` does not meet."""
@@ -108,11 +133,20 @@ class ContextHost:
         return None if wanted is None else UnmetRequest(spec=str(wanted.spec), source=wanted.source)
 
     def kernels(self, env: Path) -> tuple[list[KernelEntry], set[str]]:
-        """(every kernelspec, the resource folders of those that start `env`)."""
+        """(every kernelspec, the resource folders of those that start `env`).
+
+        The project's own env is one of the folders every listing searches, so its kernels are picked from the one
+        listing (`kernels_for_env` would list the same folders again); any other env's share is searched too.
+        """
+        import os
+
+        from corral.kernels.registry import points_at
         from corral.services.kernels import kernels_for_env, list_all
 
-        mine = {str(e.resource_dir) for e in kernels_for_env(env, ctx=self.ctx)}
-        return list_all(self.ctx), mine
+        entries = list_all(self.ctx)
+        if self._project is not None and Path(os.path.abspath(env)) == self._project.env_path:
+            return entries, {str(e.resource_dir) for e in entries if points_at(e, env)}
+        return entries, {str(e.resource_dir) for e in kernels_for_env(env, ctx=self.ctx)}
 
 
 class ContextRepairs:
