@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,15 +40,20 @@ def setup(corral: list[str], tmp: Path, name: str, python: str, *, git: bool) ->
     return root, env
 
 
-def timed(corral: list[str], root: Path, env: dict[str, str]) -> float | None:
-    """Wall time of `corral doctor` in a new process; None when it did not find the env healthy."""
+def timed(corral: list[str], root: Path, env: dict[str, str]) -> tuple[float, float] | None:
+    """(wall, CPU) time of `corral doctor` in a new process; None when it did not find the env healthy.
+
+    CPU: the process's and its children's user + system time, which a loaded machine stretches less than the wall.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([*corral, "doctor"], env=env, cwd=root, check=False, capture_output=True, text=True)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         print(f"doctor did not find the env healthy:\n{done.stdout}{done.stderr}")
         return None
-    return took
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
@@ -63,6 +69,7 @@ def main() -> int:
     if args.baseline:
         tools["before"] = [args.baseline, "-m", "corral"]
     samples: dict[str, list[float]] = {name: [] for name in tools}
+    cpu: dict[str, list[float]] = {name: [] for name in tools}
     with tempfile.TemporaryDirectory(prefix="corral-bench-") as tmp:
         places = {name: setup(cmd, Path(tmp), name, args.python, git=args.git) for name, cmd in tools.items()}
         for round_no in range(args.rounds):
@@ -71,16 +78,19 @@ def main() -> int:
                 took = timed(tools[name], *places[name])
                 if took is None:
                     return 1
-                samples[name].append(took)
+                samples[name].append(took[0])
+                cpu[name].append(took[1])
     for name, values in samples.items():
         median = statistics.median(values)
         print(
             f"{name}: corral doctor on a healthy env, {args.rounds} fresh processes: median {median * 1000:.0f} ms "
-            f"(fastest {min(values) * 1000:.0f} ms, slowest {max(values) * 1000:.0f} ms; target: median < 100 ms)"
+            f"(fastest {min(values) * 1000:.0f} ms, slowest {max(values) * 1000:.0f} ms; target: median < 100 ms); "
+            f"CPU median {statistics.median(cpu[name]) * 1000:.0f} ms"
         )
     if "before" in samples:
-        ratios = [a / b for a, b in zip(samples["after"], samples["before"], strict=True)]
-        print(f"after/before: median of the paired ratios {statistics.median(ratios):.2f}")
+        for what, series in (("wall", samples), ("CPU", cpu)):
+            ratios = [a / b for a, b in zip(series["after"], series["before"], strict=True)]
+            print(f"after/before ({what}): median of the paired ratios {statistics.median(ratios):.2f}")
     return 0
 
 
