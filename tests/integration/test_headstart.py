@@ -206,8 +206,8 @@ def _edit_record(root: Path, kind: str, edit: object) -> None:
 def test_another_command_is_waited_for_and_its_env_rebuilt(recorded: tuple[Path, Path]) -> None:
     root, log = recorded
     ordinary = snapshot(root / ".venv")
-    # the head start installs alpha alone: the full path's command differs
-    _edit_record(root, "stdin", lambda text: b"\n".join(line for line in text.split(b"\n") if b"alpha" in line))
+    # the head start runs uv without `--verify-hashes`: the full path's command differs
+    _edit_record(root, "argv", lambda argv: argv.replace(b"\0--verify-hashes", b""))
     seen = rebuild(root, log)
     assert took_head_start(seen)
     assert "headstart:mismatch" in seen

@@ -31,6 +31,7 @@ from corral.engines._reqfile import (
     split_hashed,
 )
 from corral.engines.uv_input import pylock_args
+from corral.engines.uv_seed import forget, remember_installed, seed_entries
 from corral.errors import EngineError
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
@@ -113,12 +114,15 @@ class UvInstaller:
     ) -> bool:
         """`apply` the plan, add the `seed` packages and install the project at `editable`: in one uv process.
 
-        One `uv pip install --offline --no-deps -r -` (the lines on stdin, no temporary file) takes the plan's
-        hash-pinned lines, each with its hashes, which uv verifies (its default hash mode, made explicit with
-        `--verify-hashes` and `UV_NO_VERIFY_HASHES` dropped); the seed names (pip: no dependencies, no hashes,
-        from uv's cache as `uv venv --seed --offline` takes it); and `-e <root>` (uv's cached editable build, as
-        `install_editable`). `--require-hashes` cannot be given, since the seed and the project have no file
-        hash, but a line without hashes matches nothing but those. When that one call cannot serve (files from
+        One `uv pip install --offline --no-deps` takes the plan's files as a pylock.toml of their URLs and hashes
+        (`uv_input`: no index page per package), the seed as an entry of it (`uv_seed`: the wheel uv's cache seeds,
+        learned once) and the project as its editable directory entry. When an entry cannot go in (a file or seed
+        `uv_input`/`uv_seed` cannot vouch for), `-r -` reads lines on stdin instead (no temporary file): the plan's
+        hash-pinned lines, each with its hashes; the seed names (pip: no dependencies, no hashes, from uv's cache as
+        `uv venv --seed --offline` takes it); and `-e <root>` (uv's cached editable build, as `install_editable`).
+        uv verifies every hash given (its default hash mode, made explicit with `--verify-hashes` and
+        `UV_NO_VERIFY_HASHES` dropped); `--require-hashes` cannot be given, since the project (and a seed line) has
+        no file hash, but a line without hashes matches nothing but those. When that one call cannot serve (files from
         several indexes, sources without a file hash, a project path a requirements line cannot spell, or
         one that fails), each part takes its own path: `apply`, then `install_editable`, whose errors name the part.
         What uv's cache lacks is fetched by the same one call run again online (unless `offline`): on an empty
@@ -140,10 +144,16 @@ class UvInstaller:
             return False
         names = removal_names(plan)
         index, batch = batches[0]
-        direct = None if seed else pylock_args(batch, root, environ, name=editable_name)  # no index page per package
-        text = None if direct else requirements_text([*hashed_lines(batch), *seed, *([f"-e {root}"] if root else [])])
         env = dict(_index_environ(environ, index) if index else (os.environ if environ is None else environ))
         env.pop("UV_NO_VERIFY_HASHES", None)
+        uv_env = _unwrapped(env)
+        learned = seed_entries(seed, env_python, index, uv_env, online=not (cache_first or offline)) if seed else None
+        seeds = learned[0] if learned else None if seed else []
+        direct = None if seeds is None else pylock_args([*batch, *seeds], root, environ, name=editable_name)
+        lines = requirements_text([*hashed_lines(batch), *seed, *([f"-e {root}"] if root else [])])
+        text = None if direct else lines
+        # online, the seed is the index's newest pip as before (its entry is what uv's cache held): the lines then
+        online = (["--no-deps", "--verify-hashes", "-r", "-"], lines) if direct and seed else None
         if batch and progress:
             progress("installing", f"{len(batch)} package(s): {', '.join(c.name for c in batch)}")
         try:
@@ -157,8 +167,11 @@ class UvInstaller:
                 count=len(batch),
                 stdin=text,
                 cache_first=cache_first,
+                online=online,
             )
         except EngineError as err:
+            if learned and direct:  # maybe the seed's entry (a wheel uv no longer has, a record gone wrong)
+                forget(learned[1])
             if editable is not None and built_project(err.output, editable):  # built once: not again apart
                 self._without_project(env_python, plan, seed, offline=offline, environ=environ, cache_first=cache_first)
                 raise _build_error(err, editable) from err
@@ -169,6 +182,8 @@ class UvInstaller:
                 env_python, plan, editable, offline=offline, progress=progress, environ=environ, said=True
             )
             return False
+        if learned and direct:
+            remember_installed(learned, env_python, uv_env)  # what uv's cache holds of pip now (an online install)
         remove_names(names, uninstall=self._uninstaller(env_python, environ), progress=progress)
         return True
 
@@ -291,13 +306,16 @@ class UvInstaller:
         count: int = 1,
         stdin: str | None = None,
         cache_first: bool = True,
+        online: tuple[list[str], str | None] | None = None,
     ) -> None:
         """`uv pip install` offline, then (unless `offline`) online; `stdin`: the lines `-r -` reads.
 
         `cache_first` False (and not `offline`): straight online, when the caller knows uv's cache is cold (the
         offline try would build the project's editable install only to fail on a missing file, then build it again).
+        `online`: the arguments and stdin of the online try, when they are not those of the offline one.
         """
-        cmd = [uv_binary(), "pip", "install", "--python", str(env_python), *args]
+        base = [uv_binary(), "pip", "install", "--python", str(env_python)]
+        cmd = [*base, *args]
         environ = _unwrapped(environ)
         if cache_first or offline:
             try:
@@ -316,6 +334,8 @@ class UvInstaller:
             progress(
                 "downloading", f"what uv's cache lacks of {count} package(s)" if count else "what uv's cache lacks"
             )
+        if online is not None:
+            cmd, stdin = [*base, *online[0]], online[1]
         _run_first(cmd, environ=environ, what=what, stdin=stdin)
 
 

@@ -8,7 +8,8 @@ the hashes given), installs it as an index package (no PEP 610 `direct_url.json`
 `name==version`), and shares its cache with index installs (the wheel cache is keyed by the index, so an offline
 try finds what `uv sync` or a line install left, and they find what this one left). An editable project is a
 `[packages.directory]` entry, built once and served from uv's cache like `-e <root>` in a requirements file.
-uv refuses other requirements beside a pylock.toml, so a batch with seed packages keeps the lines.
+uv refuses other requirements beside a pylock.toml, so a seed goes in as an entry too (`uv_seed`: pip's
+wheel as uv's cache seeds it), or the batch keeps the lines.
 
 A lock is untrusted input: an entry's file goes in only when the index and the file are https (or http) URLs
 without credentials, on the index's own host or, for PyPI's and TestPyPI's indexes, on the host their pages

@@ -1,0 +1,294 @@
+"""The seed (pip) as an entry of uv's pylock input: the very wheel uv's cache would seed, learned once, then recorded.
+
+A bare `pip` requirement beside hashed lines is the only way uv 0.13.9 takes a seed in the same call (it refuses any
+requirement beside a pylock.toml), and lines cost uv an index page per package (~30 ms of uv's CPU on a 31-package
+stack, against the pylock input of `uv_input`). A pylock entry needs pip's version, wheel URL and sha256, which no
+lock holds. They are learned once from uv itself: `uv pip compile --offline --no-deps --format pylock.toml` of `pip`,
+with the install's own interpreter, environment and index, reads the same cache the offline install reads and picks
+the same version (the newest the cached page lists whose wheel uv holds). The answer is recorded in corral's cache
+(`seed-wheels/<digest>.json`) under a key of everything that choice depends on: uv's binary, the interpreter, every
+`UV_*` value and the folders uv's settings come from, the stats of uv's configuration files, and the stats of what
+uv's cache holds of pip (its index pages, its wheels' folders). When uv fetches a page again or caches another pip,
+the key changes and the next seeded sync learns again. A cache folder uv does not report as its own (`uv cache dir`),
+no cached page, or an answer that is not one plain `py3-none-any` wheel on a host `uv_input` trusts records nothing:
+the caller keeps the lines. The entry goes only into uv's input file, never into the user's pylock.toml; uv verifies
+its sha256 like every locked file's, and `services.seed`'s version rules (the pip floor) run after the install as
+before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from corral.core.pylock_select import Chosen
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+__all__ = ["forget", "remember_installed", "seed_entries"]
+
+_FORMAT: Final = 1  # of the record file (in its key, so a new format never reads an old one)
+_WHEEL: Final = re.compile(r"https?://[^\s\"'\\]+/pip-([0-9][0-9A-Za-z.+!]*)-py3-none-any\.whl")
+_HEX: Final = re.compile(r"[0-9a-f]{64}")
+# Where uv reads its settings from, besides `UV_*` (uv's own config discovery; it runs in `/`: engine_environ).
+_SETTING_ROOTS: Final = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_CACHE_HOME")
+
+
+def seed_entries(
+    names: Sequence[str], env_python: Path, index: str | None, environ: Mapping[str, str], *, online: bool = False
+) -> tuple[list[Chosen], Path] | None:
+    """The pylock entries installing `names` (only `("pip",)`) as uv's cache would seed them, and their record.
+
+    None: keep the lines. `index`: the lock's index the batch is installed from (the entry's `index`), `environ`:
+    uv's environment for that install (its `UV_DEFAULT_INDEX` the same index). Learns and records the entry when no
+    record holds; an install that fails with it `forget`s the record, so the next seeded sync learns it again.
+    `online`: the install goes to the index at once (a set never installed here); when uv's cache holds no page of
+    pip, uv may fetch it for the lesson (the install would fetch it a moment later), so the offline command the next
+    rebuild's head start runs is the one its sync runs.
+    """
+    if tuple(names) != ("pip",) or not index:
+        return None
+    key = _key(env_python, environ)
+    if key is not None:
+        found = _read(_record_path(environ, key, index), index)
+        if found is not None:
+            return [found], _record_path(environ, key, index)
+    elif not online:
+        return None
+    learned = _learn(env_python, index, environ, key)
+    if learned is None:
+        return None
+    entry, key = learned
+    record = _record_path(environ, key, index)
+    _write(record, entry)
+    return [entry], record
+
+
+def remember_installed(found: tuple[list[Chosen], Path], env_python: Path, environ: Mapping[str, str]) -> None:
+    """After an install that went to the index: the entry again, under what uv's cache now holds of pip.
+
+    The online install of the seed's line picked the newest pip of the page it read, which uv's cache now holds: the
+    same version the next offline lesson would give, when it is the entry's. Spares the next seeded sync that lesson.
+    """
+    (entry,), record = found
+    key = _key(env_python, environ)
+    if key is None or entry.index is None or _installed_pip(env_python) != entry.version:
+        return
+    again = _record_path(environ, key, entry.index)
+    if again != record and _read(again, entry.index) != entry:
+        _write(again, entry)
+
+
+def _installed_pip(env_python: Path) -> str | None:
+    """The version of the pip in the env of `env_python` (its dist-info folder's name)."""
+    from corral.core.env import Env
+
+    try:
+        names = [n for folder in Env.at(env_python.parent.parent).site_packages() for n in os.listdir(folder)]
+    except OSError:
+        return None
+    found = [n[4 : -len(".dist-info")] for n in names if n.startswith("pip-") and n.endswith(".dist-info")]
+    return found[0] if len(found) == 1 else None
+
+
+def forget(record: Path) -> None:
+    """Remove a record whose entry went into an install that failed (a wrong hash, a wheel gone): learned again."""
+    with contextlib.suppress(OSError):
+        record.unlink()
+
+
+def _uv_cache(environ: Mapping[str, str]) -> Path | None:
+    """The cache folder uv picks from the environment (its configuration files may name another: checked)."""
+    if environ.get("UV_NO_CACHE", "").lower() in {"1", "true", "yes", "on"}:
+        return None
+    named = environ.get("UV_CACHE_DIR")
+    if named:
+        return Path(named)
+    xdg = environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "uv"
+    home = environ.get("HOME")
+    return Path(home) / ".cache" / "uv" if home else None
+
+
+def _config_files(environ: Mapping[str, str]) -> list[str]:
+    """The files uv may read settings from when it runs in `/` (user, system, and `/`'s own)."""
+    home = environ.get("HOME", "")
+    user = environ.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
+    system = [d for d in environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":") if d]
+    files = [os.path.join(user, "uv", "uv.toml")] if user else []
+    files += [os.path.join(d, "uv", "uv.toml") for d in system]
+    files += ["/etc/uv/uv.toml", "/uv.toml", "/pyproject.toml"]
+    named = environ.get("UV_CONFIG_FILE")
+    return [named, *files] if named else files
+
+
+def _stat(path: str) -> str:
+    """A file's identity for the key (`-` when it is absent)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{st.st_dev},{st.st_ino},{st.st_size},{st.st_mtime_ns},{st.st_ctime_ns}"
+
+
+def _cache_state(cache: Path) -> list[str]:
+    """What uv's cache knows of pip, each with its stat: its index pages, and the folders of its cached wheels.
+
+    uv offline picks the newest version the page lists whose wheel (or metadata) it holds: a page fetched again, or a
+    wheel added or removed (a rename in its folder), changes the answer's key. [] when uv holds no page of pip.
+    """
+    import glob
+
+    def found(bucket: str, name: str) -> list[str]:  # PyPI's entries under `pypi`, another index's under `index/<id>`
+        at = os.path.join(glob.escape(str(cache)), bucket)
+        return sorted(glob.glob(os.path.join(at, "pypi", name)) + glob.glob(os.path.join(at, "index", "*", name)))
+
+    pages = found("simple-v*", "pip.rkyv")
+    if not pages:
+        return []
+    return [f"{path} {_stat(path)}" for path in [*pages, *found("wheels-v*", "pip")]]
+
+
+def _key(env_python: Path, environ: Mapping[str, str]) -> str | None:
+    """The digest of everything uv's choice of pip depends on; None when uv's cache holds no page of pip."""
+    from corral.infra.uvbin import uv_binary
+
+    cache = _uv_cache(environ)
+    if cache is None:
+        return None
+    known = _cache_state(cache)
+    if not known:
+        return None
+    uv = uv_binary()
+    python = os.path.realpath(env_python)
+    parts = [
+        f"format {_FORMAT}",
+        f"uv {uv} {_stat(uv)}",
+        f"python {python} {_stat(python)}",
+        *(f"env {k}={v}" for k, v in sorted(environ.items()) if k.startswith("UV_") or k in _SETTING_ROOTS),
+        *(f"config {path} {_stat(path)}" for path in _config_files(environ)),
+        f"cache {cache}",
+        *(f"known {entry}" for entry in known),
+    ]
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def _record_path(environ: Mapping[str, str], key: str, index: str) -> Path:
+    from corral.infra.paths import CorralPaths
+
+    name = hashlib.sha256(f"{key}\n{index}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return CorralPaths.from_environment(environ).cache / "seed-wheels" / f"{name}.json"
+
+
+def _entry(version: str, url: str, sha256: str, index: str) -> Chosen | None:
+    """The lock entry of pip's wheel, or None when `uv_input` would not put it in (or it is not pip's wheel)."""
+    from corral.engines.uv_input import pylock_text
+
+    match = _WHEEL.fullmatch(url)
+    if match is None or match.group(1) != version or not _HEX.fullmatch(sha256):
+        return None
+    chosen = Chosen(
+        name="pip",
+        version=version,
+        kind="wheel",
+        url=url,
+        sha256=sha256,
+        filename=url.rsplit("/", 1)[-1],
+        index=index,
+        hashes=(sha256,),
+    )
+    return chosen if pylock_text([chosen]) is not None else None
+
+
+def _read(path: Path, index: str) -> Chosen | None:
+    """The recorded entry at `path`; None when there is none, or it is not one corral wrote for `index`."""
+    try:
+        with open(path, "rb") as file:
+            data = json.loads(file.read(4096))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("index") != index:
+        return None
+    version, url, sha256 = data.get("version"), data.get("url"), data.get("sha256")
+    if not (isinstance(version, str) and isinstance(url, str) and isinstance(sha256, str)):
+        return None
+    return _entry(version, url, sha256, index)
+
+
+def _write(path: Path, entry: Chosen) -> None:
+    """Record `entry` (atomically; a failure only costs the next seeded sync the same lesson)."""
+    from corral.infra.fs import atomic_write_text
+
+    data = {"index": entry.index, "version": entry.version, "url": entry.url, "sha256": entry.sha256}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(data, sort_keys=True) + "\n")
+
+
+def _learn(env_python: Path, index: str, environ: Mapping[str, str], key: str | None) -> tuple[Chosen, str] | None:
+    """Ask uv which pip wheel a seed line installs from its cache, and the key it holds under; None: it cannot say.
+
+    Offline when `key` names what uv's cache holds (the answer must be given under that same key: nothing changed
+    while uv read it); else online (uv fetches pip's page, no retries), keyed by what its cache holds afterwards.
+    """
+    import subprocess
+
+    from corral.infra.uvbin import uv_binary
+
+    uv = uv_binary()
+    env = dict(environ)
+    compile_cmd = [uv, "pip", "compile", "--no-deps", "--format", "pylock.toml", "--no-header", "--quiet"]
+    compile_cmd += ["--python", str(env_python), "-", *(["--offline"] if key is not None else [])]
+    if key is None:
+        env.setdefault("UV_HTTP_RETRIES", "0")  # a lesson: no ~6 s of retries before the install's own
+    try:
+        where = subprocess.Popen(
+            [uv, "cache", "dir"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        chose = subprocess.run(
+            compile_cmd, env=env, input="pip\n", capture_output=True, text=True, check=False, timeout=60
+        )
+        cache_dir = where.communicate(timeout=60)[0].strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    expected = _uv_cache(environ)
+    if chose.returncode != 0 or where.returncode != 0 or expected is None:
+        return None
+    if os.path.realpath(cache_dir) != os.path.realpath(expected):
+        return None  # uv's settings name another cache
+    after = _key(env_python, environ)
+    if after is None or (key is not None and after != key):
+        return None  # a page changed while uv read it, or uv keeps no page of pip (the next sync could not learn)
+    entry = _parse(chose.stdout, index)
+    return None if entry is None else (entry, after)
+
+
+def _parse(text: str, index: str) -> Chosen | None:
+    """The one wheel of pip in `uv pip compile --format pylock.toml`'s output, as an entry of `index`."""
+    from corral.errors import CorralError
+    from corral.infra.toml_file import parse_toml
+
+    try:
+        data = parse_toml(text, origin="uv pip compile")
+    except CorralError:
+        return None
+    packages = data.get("packages")
+    if not (isinstance(packages, list) and len(packages) == 1 and isinstance(packages[0], dict)):
+        return None
+    package = packages[0]
+    wheels = package.get("wheels")
+    if package.get("name") != "pip" or not (isinstance(wheels, list) and len(wheels) == 1):
+        return None
+    wheel, version = wheels[0], package.get("version")
+    hashes = wheel.get("hashes") if isinstance(wheel, dict) else None
+    url, sha256 = (wheel.get("url"), hashes.get("sha256")) if isinstance(hashes, dict) else (None, None)
+    if not (isinstance(version, str) and isinstance(url, str) and isinstance(sha256, str)):
+        return None
+    return _entry(version, url, sha256, index)
