@@ -68,9 +68,9 @@ class Target:
         """{name: version} installed in the env (from metadata on disk)."""
         return self.host.installed(self.root, windows=self.env.windows)
 
-    @property
+    @cached_property
     def is_project_env(self) -> bool:
-        """The env is the project's own env (so the lock and [tool.corral] apply)."""
+        """The env is the project's own env (so the lock and [tool.corral] apply); asked by most checks, found once."""
         return self.project is not None and os.path.realpath(self.project.env_path) == os.path.realpath(self.root)
 
     @property
