@@ -52,8 +52,15 @@ def _lines() -> list[tuple[str, str]]:
         ("replay-environ", "ab" * 32),
         ("replay-folder", f"{b'/usr/bin'.hex()} 1,2,3"),
         ("replay-provenance", b"{}".hex()),
+        ("replay-inputs", _INPUTS.hex()),
         ("replay-out", "2 " + b"synced\n".hex()),
     ]
+
+
+_INPUTS = (
+    b'{"git_index": null, "lock": {"path": "/p/pylock.toml"}, "pyproject": null, "python_pins": [], '
+    b'"user_config": null}'
+)
 
 
 def test_a_replay_is_read_back() -> None:
@@ -62,6 +69,13 @@ def test_a_replay_is_read_back() -> None:
     assert replay.flags == ["sync"]
     assert replay.folders == [("/usr/bin", "1,2,3")]
     assert replay.out == [(2, "synced\n")]
+    assert replay.inputs == {
+        "git_index": None,
+        "lock": {"path": "/p/pylock.toml"},
+        "pyproject": None,
+        "python_pins": [],
+        "user_config": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -71,6 +85,9 @@ def test_a_replay_is_read_back() -> None:
         ("replay-out", "2 zz"),  # not hex
         ("replay-folder", "2f"),  # no state
         ("replay-other", "00"),  # a kind this version does not write
+        ("replay-inputs", b"[]".hex()),  # the stamp's inputs are an object
+        ("replay-inputs", b'{"lock": {}}'.hex()),  # with every key input_state gives
+        ("replay-inputs", b"{".hex()),  # not JSON
     ],
 )
 def test_a_damaged_line_makes_the_replay_unreadable(damage: tuple[str, str]) -> None:
@@ -80,3 +97,4 @@ def test_a_damaged_line_makes_the_replay_unreadable(damage: tuple[str, str]) -> 
 def test_no_replay_lines_no_replay() -> None:
     assert parse([]) is None
     assert parse([line for line in _lines() if line[0] != "replay-environ"]) is None
+    assert parse([line for line in _lines() if line[0] != "replay-inputs"]) is None, "a record of an older version"

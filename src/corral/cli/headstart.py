@@ -587,6 +587,8 @@ def _write_record(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - on
         *lines,
     ]
     replay = rebuild_replay.section(facts, project, dirs, rebuild_replay.captured(), _sha)
+    if replay and inputs(project, dirs, os.environ) != lines:
+        return  # an input changed while the replay's stamp inputs were taken: they may not be what `lines` saw
     if facts.get("adopted") and not replay:
         return  # the record holds as it is
     body[-len(lines) - 1 : -len(lines) - 1] = replay  # before `observed`, which ends the record

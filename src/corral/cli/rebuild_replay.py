@@ -10,8 +10,17 @@ finishes the command itself, writing what the full path writes, in its order:
   creation's time), as `services.create._mark` does; the `creating` journal removed; the inventory row
   (`inventory.record.register_env`) and the trust entry (`services.trust.record_created`), as
   `services.create.record_made`; the daily cache prune (`services.cache_auto.prune_if_due`), as `apply_lock`;
-- once uv has exited 0: the sync stamp (`services.sync.stamp.make_stamp`, the input files as seen before uv's
-  outcome was read); then the report: the recorded output of that rebuild, chunk by chunk on the same streams.
+- once uv has exited 0: the sync stamp (`services.sync.stamp.make_stamp`); then the report: the recorded output of
+  that rebuild, chunk by chunk on the same streams.
+
+The stamp's record of the input files (`services.sync.stamp.input_state`: the stats of pyproject, pylock and the
+user config, the `.python-version` chain, the git index, the lock's SHA-256) is the one the record holds
+(`replay-inputs`), not taken again: `section` takes it between two observations of those very files that equal the
+record's (`cli.headstart._write_record`), and the head start replays only when its own observation, taken before uv
+starts, is equal again, every file settled (`cli.quick`'s rule: an equal stat, an equal file). So it is what
+`input_state` would give at that observation, without hashing the lock (nor importing hashlib): the state of the
+inputs the replayed uv input was made from. An edit after that observation is newer than the stamp, and the next
+sync acts on it.
 
 The replay is taken only when all the full path decides from is as it was; else the full path runs as before and
 claims uv's outcome (`infra.headstart.wait_outcome`). Beyond the head start's own proofs (the observation of every
@@ -51,6 +60,7 @@ FLAGS = (["sync"], ["sync", "-q"], ["sync", "--quiet"])  # the command lines a r
 _PROGRESS = ("creating environment ", "selecting ", "installing ", "synced ")  # the sync's own lines on stderr
 _CREATED_AT = '"created_at": '
 _BROKEN_PIPE = 141  # cli.main's exit code when the reader of stdout left
+_INPUT_KEYS = ("lock", "pyproject", "python_pins", "git_index", "user_config")  # services.sync.stamp.input_state's
 
 
 class Replay:
@@ -63,6 +73,7 @@ class Replay:
         "flags",
         "folders",
         "gitignore",
+        "inputs",
         "out",
         "pip",
         "provenance",
@@ -75,6 +86,7 @@ class Replay:
         self.cwd = self.environ = self.selection = self.engine = self.pip = self.terminals = ""
         self.folders: list[tuple[str, str]] = []  # discovery's folders (and uv's binary), each with its state
         self.provenance = self.gitignore = b""
+        self.inputs: dict[str, object] | None = None  # the stamp's input part (`_recorded_inputs`)
         self.out: list[tuple[int, str]] = []  # (1 stdout | 2 stderr, text), in the order written
 
 
@@ -267,7 +279,8 @@ def section(  # noqa: PLR0911 - one refusal per reason
         return []
     replay = Replay()
     replay.selection, replay.engine = stamp["selection"], stamp["engine"]
-    if json.loads(json.dumps(_stamp(project, env, dirs, replay, _inputs(project, dirs)))) != stamp:
+    inputs = _inputs(project, dirs)
+    if json.loads(json.dumps(_stamp(project, env, dirs, replay, inputs))) != stamp:
         return []  # the stamp is not what the replay would write from these facts
     provenance = live.read_input(os.path.join(env, "corral-env.json"))
     gitignore = live.read_input(os.path.join(env, ".gitignore"))
@@ -296,11 +309,12 @@ def section(  # noqa: PLR0911 - one refusal per reason
         f"replay-pip {_hex(pip)}",
         f"replay-provenance {provenance.hex()}",
         f"replay-gitignore {gitignore.hex()}",
+        f"replay-inputs {json.dumps(inputs, sort_keys=True).encode('utf-8', 'surrogateescape').hex()}",
         *(f"replay-out {fd} {_hex(chunk)}" for fd, chunk in out if chunk),
     ]
 
 
-def parse(lines: Sequence[tuple[str, str]]) -> Replay | None:  # noqa: C901 - one rule per line kind
+def parse(lines: Sequence[tuple[str, str]]) -> Replay | None:  # noqa: C901, PLR0912 - one rule per line kind
     """The replay of a record's `replay-*` lines ((kind, rest) pairs); None when there is none or one is damaged."""
     if not lines:
         return None
@@ -322,13 +336,27 @@ def parse(lines: Sequence[tuple[str, str]]) -> Replay | None:  # noqa: C901 - on
                 replay.provenance = bytes.fromhex(rest)
             elif kind == "replay-gitignore":
                 replay.gitignore = bytes.fromhex(rest)
+            elif kind == "replay-inputs":
+                replay.inputs = _recorded_inputs(bytes.fromhex(rest))
             elif kind == "replay-out" and len(words) == 2 and words[0] in ("1", "2"):  # noqa: PLR2004
                 replay.out.append((int(words[0]), _text(words[1])))
             else:
                 return None
     except (ValueError, UnicodeDecodeError):
         return None
-    return replay if replay.flags and replay.environ and replay.folders and replay.provenance else None
+    whole = replay.flags and replay.environ and replay.folders and replay.provenance and replay.inputs is not None
+    return replay if whole else None
+
+
+def _recorded_inputs(raw: bytes) -> dict[str, object]:
+    """The `replay-inputs` line's object: `services.sync.stamp.input_state`'s keys (ValueError: damaged)."""
+    from corral.cli.quick import json_loads
+
+    value = json_loads(raw)
+    if not isinstance(value, dict) or set(value) != set(_INPUT_KEYS):
+        msg = "replay-inputs"
+        raise ValueError(msg)
+    return value
 
 
 def _same(replay: Replay, uv: str, environ: Mapping[str, str], sha: Callable[[str], str]) -> bool:
@@ -361,11 +389,12 @@ def answer(
     if not _same(replay, uv, environ, sha):
         live.log("headstart:replay-declined")
         return
-    inputs = _inputs(project, dirs)  # the input files as seen before uv's outcome is read (the stamp's)
+    inputs = replay.inputs  # the input files as the head start observed them (`_recorded_inputs`): the stamp's
     # what the full path writes while uv installs (services.create, then apply_lock's prune), in its order
     if not _uninterrupted(lambda: _create(replay, env=env, dirs=dirs, journal=journal)):
         live.log("headstart:replay-declined")
         return
+    _load_the_rest()
     outcome = live.wait_outcome()
     if outcome is None or outcome[0] != 0:
         live.log("headstart:replay-declined")
@@ -384,6 +413,13 @@ def answer(
         return
     live.replayed()
     _report(replay.out, project)
+
+
+def _load_the_rest() -> None:
+    """Import, while uv installs, the modules the stamp and the report need once it has exited (the critical path)."""
+    import corral.cli.streams
+    import corral.cli.sync_cmd
+    import corral.services.sync.stamp  # noqa: F401 - loaded, not used here
 
 
 def _uninterrupted(write: Callable[[], bool]) -> bool:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+
+TYPE_CHECKING = False  # typing and collections are not imported (the rebuild replay's `_tools` runs this)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Final
 
 __all__ = ["MAC_FRAMEWORK", "SYSTEM_DIRS_POSIX", "candidate_folders", "pyenv_root", "uv_python_dir"]
 
