@@ -178,6 +178,16 @@ def _python_choice(ctx: Context) -> tuple[str | None, bool]:
         return None, False
 
 
+def _recorded_choice(ctx: Context, pyproject: Path) -> tuple[str | None, bool] | None:
+    """The last lock's interpreter when everything that chose it is as then (services.lock_stamp.recorded_python)."""
+    from corral.services import lock_stamp
+
+    project = ctx.require_project()
+    if pyproject != project.pyproject:
+        return None
+    return lock_stamp.recorded_python(ctx.paths, pyproject=pyproject, env=project.env_path, environ=ctx.environ)
+
+
 def python_choice(ctx: Context) -> tuple[str | None, bool]:
     """The interpreter a lock is resolved with and whether it is the project env's own (for `record_stamp`)."""
     return _python_choice(ctx)
@@ -461,7 +471,7 @@ def lock(
         data = read_toml(pyproject)
         if not check:
             _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
-        python, from_env = _python_choice(ctx)
+        python, from_env = _recorded_choice(ctx, pyproject) or _python_choice(ctx)
         old_text = read_bytes(target).decode("utf-8", errors="replace") if target.is_file() else None
         resolve = partial(render_lock, ctx, data, project_root=project.root, source=str(pyproject), previous=target)
         kept = (

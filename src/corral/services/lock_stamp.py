@@ -42,6 +42,7 @@ __all__ = [
     "pyproject_view",
     "read_lock_stamp",
     "read_lock_stamp_bytes",
+    "recorded_python",
     "stamp_inputs",
     "stamp_path",
     "unchanged",
@@ -310,6 +311,52 @@ def unchanged(
             return None
         _write(paths, root, {**stamp, "inputs": inputs})  # matched by its bytes next time (corral's cache only)
     return stamp
+
+
+# what chooses the interpreter a lock resolves with (`services.lock.python_choice`): every input but the lock's
+# bytes, the version's and the local packages', which the choice never reads
+_CHOICE_INPUTS = ("root", "pyproject", "python_pins", "config", "environ", "env_cfg", "python", "candidates")
+
+
+def recorded_python(
+    paths: CorralPaths, *, pyproject: Path, env: Path, environ: Mapping[str, str]
+) -> tuple[str | None, bool] | None:
+    """(the interpreter, from the env?) the last lock was resolved with, when everything that chose it is as then.
+
+    The stamp's own premise (`unchanged`): with the same pyproject.toml bytes, `.python-version` files, settings
+    files, environment, env (its pyvenv.cfg's bytes and corral's trust in it), interpreter file and discovery
+    folders, choosing again gives the same interpreter; a fresh lock (pylock.toml removed) need not pay for the
+    choice (discovery, packaging's specifiers) before uv starts. None: choose (no stamp, another corral's, any
+    difference, a journal of unfinished work, Windows, whose registry no folder's stat tells).
+    """
+    from corral.infra.journals import pending  # stdlib only
+
+    root = pyproject.parent
+    stamp = read_lock_stamp(paths, root)
+    if stamp is None or os.name == "nt" or pending(paths, root):
+        return None
+    python, from_env = stamp.get("python"), stamp.get("from_env") is True
+    trusted = env_trusted(paths, env) if from_env else None
+    if from_env and trusted is not True:
+        return None
+    inputs = stamp_inputs(
+        root=root,
+        pyproject=pyproject,
+        lock_path=root / LOCK_FILE,
+        env=env,
+        python=python,
+        from_env=from_env,
+        version=None,
+        local_paths=(),
+        user_config=paths.user_config_file,
+        environ=environ,
+        trusted=trusted,
+        lock_digest="",
+    )
+    recorded = stamp["inputs"]
+    if any(key not in recorded or inputs[key] != recorded[key] for key in _CHOICE_INPUTS):
+        return None
+    return python, from_env
 
 
 def _same_view(stamp: Mapping[str, Any], inputs: Mapping[str, Any], pyproject: Path) -> bool:
