@@ -18,8 +18,9 @@ fills the uv and pip caches. Each timed round then starts from no env at all and
 
 The ways run in one order in odd rounds and in the reverse order in even ones. Each corral keeps its own folders
 (XDG_*_HOME under the work folder, uv's cache shared), so corral commands run elsewhere meanwhile change none of
-its records. It prints the median of each and the median of the paired ratios. Targets (issue 16): corral within 1.1x of
-uv-pip-sync-off (or +20 ms), corral-noseed within 1.5x of uv-sync.
+its records. It prints the median of each and the median of the paired ratios, of the wall time and of the CPU
+time (user + system of the processes, which a loaded machine stretches less). Targets (issue 16): corral within
+1.1x of uv-pip-sync-off (or +20 ms), corral-noseed within 1.5x of uv-sync.
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -81,10 +83,21 @@ def sh(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 def timed(steps: list[list[str]], cwd: Path, env: dict[str, str]) -> float:
     """Wall time of running `steps` one after the other."""
+    return timed_cpu(steps, cwd, env)[0]
+
+
+def timed_cpu(steps: list[list[str]], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) time of running `steps`: CPU is user + system of the processes and what they waited for.
+
+    A loaded machine stretches the wall more than the CPU; a detached process (the daily cache prune) is not counted.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for step in steps:
         sh(step, cwd, env)
-    return time.perf_counter() - start
+    took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def python_path(spec: str) -> str:
@@ -228,12 +241,14 @@ def main() -> None:
     if opts.no_pip:
         del table["pip"]
     times: dict[str, list[float]] = {name: [] for name in [*table, "corral-noop"]}
+    cpu: dict[str, list[float]] = {name: [] for name in table}
     for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
         for name, (cwd, steps, env, env_dir) in list(table.items())[:: 1 if round_no % 2 else -1]:  # alternating
             shutil.rmtree(env_dir, ignore_errors=True)
-            took = timed(steps, cwd, env)
+            took, used = timed_cpu(steps, cwd, env)
             if round_no:
                 times[name].append(took)
+                cpu[name].append(used)
         cwd, steps, env, _ = table["corral"]
         sh(steps[0], cwd, env)
         noop = min(timed(steps, cwd, env) for _ in range(5))
@@ -241,9 +256,10 @@ def main() -> None:
             times["corral-noop"].append(noop)
     count = len(list((dirs["uvsync"] / ".venv").glob("lib/*/site-packages/*.dist-info")))
     print(f"\n{count} distributions in the env, Python {python}, {opts.rounds} rounds, warm caches\n")
-    print(f"{'way':<18}{'median':>10}{'min':>10}")
+    print(f"{'way':<18}{'median':>10}{'min':>10}{'CPU':>10}")
     for name, values in times.items():
-        print(f"{name:<18}{statistics.median(values) * 1000:>8.0f}ms{min(values) * 1000:>8.0f}ms")
+        spent = f"{statistics.median(cpu[name]) * 1000:>8.0f}ms" if name in cpu else ""
+        print(f"{name:<18}{statistics.median(values) * 1000:>8.0f}ms{min(values) * 1000:>8.0f}ms{spent}")
     print("\npaired ratios (median of per-round ratios):")
     pairs = [
         ("corral", "uv-pip-sync"),
@@ -258,7 +274,12 @@ def main() -> None:
     for a, b in ((a, b) for a, b in pairs if a in times and b in times):
         ratios = [x / y for x, y in zip(times[a], times[b], strict=True)]
         diff = statistics.median(x - y for x, y in zip(times[a], times[b], strict=True)) * 1000
-        print(f"  {a} / {b}: {statistics.median(ratios):.2f}x ({diff:+.0f} ms)")
+        cpu_ratios = [x / y for x, y in zip(cpu[a], cpu[b], strict=True)]
+        cpu_diff = statistics.median(x - y for x, y in zip(cpu[a], cpu[b], strict=True)) * 1000
+        print(
+            f"  {a} / {b}: {statistics.median(ratios):.2f}x ({diff:+.0f} ms); "
+            f"CPU {statistics.median(cpu_ratios):.2f}x ({cpu_diff:+.0f} ms)"
+        )
     print(f"  corral-noop: {statistics.median(times['corral-noop']) * 1000:.0f} ms (target < 50 ms)")
     if not opts.keep:
         shutil.rmtree(work, ignore_errors=True)

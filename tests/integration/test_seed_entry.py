@@ -140,6 +140,7 @@ def test_a_pip_page_uv_fetches_again_is_learned_again(
     assert {r["version"] for r in records().values()} == {"24.0"}
     assert installed(root).get("pip") == "24.0" == uv_line_seed(tmp_path)
     assert programs(log) == ["uv pip install", "uv pip install pip"], "the seed, then the index asked for a newer pip"
+    assert not inputs_with_pip(), "a pip below doctor's floor keeps its seed line (a replay checks its version)"
     # when: pip 26.3 is published and uv fetches pip's page again (another uv command, as a user's)
     monkeypatch.setitem(cacheable_index.files, newest, held)
     scratch = tmp_path / "scratch"

@@ -163,3 +163,32 @@ def test_the_key_follows_what_uvs_cache_holds_of_pip(tmp_path: Path) -> None:
     config.parent.mkdir(parents=True)
     config.write_text("exclude-newer = '2024-01-01'\n", encoding="utf-8")
     assert uv_seed._key(python, environ) != third, "uv's own settings file"  # noqa: SLF001
+
+
+@pytest.mark.parametrize(
+    ("python", "pip", "kept"),
+    [
+        ("3.12.1", "26.3", True),
+        ("3.12.1", "26.1", True),
+        ("3.12.1", "26.1.0", True),
+        ("3.12.1", "26.0.1", False),
+        ("3.12.1", "24.0", False),
+        ("3.12.1", "26.3rc1", False),
+        ("3.8.18", "25.0.1", True),
+        ("3.8.18", "24.0", False),
+    ],
+)
+def test_a_pip_below_doctors_floor_is_never_an_entry(tmp_path: Path, python: str, pip: str, kept: bool) -> None:
+    """Its seed line stays (and the upgrade after it), which a replayed rebuild checks the version of."""
+    env = tmp_path / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {python}\n", encoding="utf-8")
+    entry = uv_seed._parse(compiled(), INDEX)  # noqa: SLF001
+    assert entry is not None
+    assert uv_seed._meets_floor(entry.replace(version=pip), env / "bin" / "python") is kept  # noqa: SLF001
+
+
+def test_an_env_without_a_recorded_version_gets_no_entry(tmp_path: Path) -> None:
+    entry = uv_seed._parse(compiled(), INDEX)  # noqa: SLF001
+    assert entry is not None
+    assert not uv_seed._meets_floor(entry, tmp_path / "env" / "bin" / "python")  # noqa: SLF001

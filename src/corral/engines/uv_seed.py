@@ -13,7 +13,7 @@ the key changes and the next seeded sync learns again. A cache folder uv does no
 no cached page, or an answer that is not one plain `py3-none-any` wheel on a host `uv_input` trusts records nothing:
 the caller keeps the lines. The entry goes only into uv's input file, never into the user's pylock.toml; uv verifies
 its sha256 like every locked file's, and `services.seed`'s version rules (the pip floor) run after the install as
-before.
+before. A pip below that floor is never an entry: its seed line stays, and the upgrade after it.
 """
 
 from __future__ import annotations
@@ -56,9 +56,10 @@ def seed_entries(
         return None
     key = _key(env_python, environ)
     if key is not None:
-        found = _read(_record_path(environ, key, index), index)
+        record = _record_path(environ, key, index)
+        found = _read(record, index)
         if found is not None:
-            return [found], _record_path(environ, key, index)
+            return ([found], record) if _meets_floor(found, env_python) else None
     elif not online:
         return None
     learned = _learn(env_python, index, environ, key)
@@ -67,7 +68,29 @@ def seed_entries(
     entry, key = learned
     record = _record_path(environ, key, index)
     _write(record, entry)
-    return [entry], record
+    return ([entry], record) if _meets_floor(entry, env_python) else None
+
+
+def _meets_floor(entry: Chosen, env_python: Path) -> bool:
+    """Whether the entry's pip is one `services.seed.freshen_pip` leaves alone (not below `toolchain.pip_floor`'s).
+
+    A pip below it keeps the seed line, and the upgrade after it, as before: the rebuild replay (`cli.rebuild_replay`)
+    checks the seeded pip's version for a seed line, so a replay never skips the upgrade the full path makes.
+    """
+    from corral.infra.envfiles import read_env
+    from corral.toolchain.pip_floor import newest_pip_for
+
+    try:
+        python = read_env(env_python.parent.parent).version
+    except OSError:
+        return False
+    if python is None or entry.version is None:
+        return False
+    have, wanted = entry.version.split("."), newest_pip_for(python).split(".")
+    if not all(part.isdigit() for part in (*have, *wanted)):
+        return False  # not a plain release (pip's own form): the line, as before
+    width = max(len(have), len(wanted))  # 26.1 == 26.1.0, as PEP 440 compares releases
+    return [*map(int, have), *[0] * (width - len(have))] >= [*map(int, wanted), *[0] * (width - len(wanted))]
 
 
 def remember_installed(found: tuple[list[Chosen], Path], env_python: Path, environ: Mapping[str, str]) -> None:
