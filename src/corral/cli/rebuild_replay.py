@@ -394,7 +394,7 @@ def answer(
     if not _uninterrupted(lambda: _create(replay, env=env, dirs=dirs, journal=journal)):
         live.log("headstart:replay-declined")
         return
-    _load_the_rest()
+    _load_the_rest(seeded=bool(replay.pip))
     outcome = live.wait_outcome()
     if outcome is None or outcome[0] != 0:
         live.log("headstart:replay-declined")
@@ -415,11 +415,16 @@ def answer(
     _report(replay.out, project)
 
 
-def _load_the_rest() -> None:
-    """Import, while uv installs, the modules the stamp and the report need once it has exited (the critical path)."""
-    import corral.cli.streams
-    import corral.cli.sync_cmd
-    import corral.services.sync.stamp  # noqa: F401 - loaded, not used here
+def _load_the_rest(*, seeded: bool) -> None:
+    """Import, while uv installs, what the end needs once it has exited (the critical path from there).
+
+    The stamp and the report; and with the seed, the reader of pip's version (`_env_pip`: ~5 M instructions).
+    """
+    from corral.cli import streams, sync_cmd  # noqa: F401 - loaded now, used after uv
+    from corral.services.sync import stamp  # noqa: F401
+
+    if seeded:
+        from corral.services import inspection, seed  # noqa: F401
 
 
 def _uninterrupted(write: Callable[[], bool]) -> bool:
