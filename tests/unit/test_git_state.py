@@ -96,6 +96,7 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "another branch checked out": lambda r: git(r, "checkout", "-q", "-b", "other"),
     "an untracked .gitattributes beside tracked files": _nested_attributes,
     "a repository setting": lambda r: git(r, "config", "core.filemode", "false"),
+    "the work tree made another user's": lambda r: os.chown(r, 12345, -1),
 }
 
 
@@ -171,5 +172,12 @@ def test_project_version_asks_git_once_while_nothing_moves(
     git(repo, "tag", "2.0")
     time.sleep(SETTLE)
     assert git_describe(repo).startswith("2.0-0-g") and runs() == 2
-    _edit_in_place(repo)
+    (repo / "src" / "pkg" / "__init__.py").write_text("x = 10\n", encoding="utf-8")  # another size: git sees it too
     assert git_describe(repo).endswith("-dirty") and runs() == 3
+
+
+def test_an_answer_that_is_not_one_printable_line_is_never_kept(repo: Path) -> None:
+    observed_ns = time.time_ns()
+    found = state(repo)
+    git_state.remember(found, observed_ns, "1.0-0-gabc\nfact git /bin/sh")
+    assert git_state.recall(found, observed_ns) is None

@@ -77,12 +77,16 @@ def state(folder: str, git: str, environ: Mapping[str, str]) -> State | None:
 def remember(found: State, observed_ns: int, text: str) -> None:
     """Keep `text`, git's answer, for `found` when it had settled by `observed_ns` (read before its stats)."""
     if found.settled_ns <= observed_ns:
-        _MEMO[found.digest] = text
+        adopt(found.digest, text)
 
 
 def adopt(digest: str, text: str) -> None:
-    """Keep `text` for the state of `digest`, proven by a record corral wrote (the quick lock record's pair)."""
-    _MEMO[digest] = text
+    """Keep `text` for the state of `digest`, proven by a record corral wrote (the quick lock record's pair).
+
+    Only one line of printable text (what git describe prints): nothing else is ever handed out as its answer.
+    """
+    if text.isprintable():
+        _MEMO[digest] = text
 
 
 def recall(found: State, observed_ns: int) -> str | None:
@@ -117,6 +121,9 @@ def _git_folder(git_dir: str, git: str, environ: Mapping[str, str], lines: list[
     settings, others = _settings_files(git, environ)
     if any(_unfollowed(path) for path in [os.path.join(git_dir, "config"), *settings]):
         return None
+    for folder in (os.path.dirname(git_dir), git_dir):  # their owner decides whether git reads the repository
+        st = os.lstat(folder)  # (their times move with every file written there: not compared)
+        lines.append(f"owner {st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {folder}")
     newest = 0
     for path in [*paths, *settings, *others]:
         line, settled = _stat_line(path)
