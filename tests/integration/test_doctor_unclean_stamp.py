@@ -89,3 +89,33 @@ def test_drift_and_a_stale_lock_are_found_as_before(project: Path, remembered: b
     text = (project / "pyproject.toml").read_text(encoding="utf-8").replace('"alpha"', '"alpha", "delta"')
     (project / "pyproject.toml").write_text(text, encoding="utf-8")
     assert "lock-stale" in codes(project)
+
+
+def test_doctor_checks_with_the_collector_off_and_gives_it_back(
+    project: Path, corral: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Doctor without --fix runs its checks with the cyclic collector off (it only reads); an in-process caller gets
+    the collector back as it was."""
+    import gc
+
+    import corral.services.doctor as service
+
+    checked = service.run_checks
+    during: list[bool] = []
+
+    def run_checks(target: object) -> object:
+        during.append(gc.isenabled())
+        return checked(target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "run_checks", run_checks)
+    assert gc.isenabled()
+    done = corral("doctor", cwd=project)  # type: ignore[operator]
+    assert "drift-" not in done.stdout, done.stdout
+    assert during == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        corral("doctor", cwd=project)  # type: ignore[operator]
+        assert not gc.isenabled()  # nor switched on behind a caller that had it off
+    finally:
+        gc.enable()
