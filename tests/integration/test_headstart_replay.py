@@ -12,6 +12,7 @@ in `open`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -306,6 +307,27 @@ def test_a_ctrl_c_once_the_env_is_built_waits_for_the_report(recorded: tuple[Pat
     assert "synced" in err
     assert " + alpha" in out
     log.unlink()
+    assert "nothing to do" in cli(root, "sync").stderr
+
+
+def test_a_lock_edited_while_uv_installs_is_not_stamped_as_installed(recorded: tuple[Path, Path]) -> None:
+    """The stamp holds the inputs as the head start saw them before uv started, not as they are after the edit.
+
+    uv installs what the recorded input says (the lock as it was): a stamp of the edited lock would make the next
+    sync a no-op over packages of the old one.
+    """
+    root, log = recorded
+    lock = root / "pylock.toml"
+    old = lock.read_bytes()
+    child = paused_at(root, log, "headstart:started")
+    lock.write_bytes(old + b"# edited while uv installs\n")
+    _, err = _release(log, child)
+    assert child.returncode == 0, err
+    stamp = json.loads((root / ".venv" / "corral-sync.json").read_text(encoding="utf-8"))
+    assert stamp["lock"]["sha256"] == hashlib.sha256(old).hexdigest()
+    assert stamp["lock"]["stat"][2] != lock.stat().st_ino or stamp["lock"]["stat"][3] != lock.stat().st_ctime_ns
+    log.unlink()
+    assert "selecting" in cli(root, "sync").stderr, "the edited lock is read again, not taken as synced"
     assert "nothing to do" in cli(root, "sync").stderr
 
 
