@@ -569,10 +569,11 @@ def _fresh_memo_parts(ctx: Context, pyproject: Path, lock_path: Path) -> tuple[P
 
     from corral.core.lock_fingerprint import stored_inputs_hash
     from corral.infra.fingerprint import fingerprint
-    from corral.infra.toml_file import read_bytes, read_text
+    from corral.infra.toml_file import read_bytes
+    from corral.services.sync.lock_bytes import lock_text
 
     try:
-        text, body = read_text(lock_path), read_bytes(pyproject)
+        text, body = lock_text(lock_path), read_bytes(pyproject)
     except UsageError:  # unreadable, not a file, not UTF-8: no memo (the lock side names the problem)
         return None
     stored = stored_inputs_hash(text)

@@ -19,7 +19,8 @@ from corral import __version__
 from corral.core.pylock_select import Chosen, select_packages, select_scanned
 from corral.errors import LockError
 from corral.infra.fs import atomic_write_text
-from corral.infra.toml_file import decode_text, parse_toml, read_bytes, read_text
+from corral.infra.toml_file import decode_text, parse_toml
+from corral.services.sync.lock_bytes import lock_bytes, lock_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,7 +42,7 @@ _CHECKED = 3
 
 def lock_header(lock_path: Path) -> dict[str, Any]:
     """The lock's top-level keys only (extras, groups, requires-python...), parsed without its packages."""
-    text = read_text(lock_path)
+    text = lock_text(lock_path)
     head = text.split("\n[[packages]]", 1)[0].split("\n[tool", 1)[0]
     data = parse_toml(head, origin=str(lock_path))
     version = data.get("lock-version")
@@ -63,8 +64,7 @@ def check_once(lock_path: Path, cache_dir: Path | None) -> None:
     A new env checks its lock first; an unchanged lock (every recreate, every fresh clone of the same
     commit) is not parsed again (~60 ms for a 500 KB lock). Only a lock that passed is remembered.
     """
-    data = read_bytes(lock_path)
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest = lock_bytes(lock_path)
     if _checked(digest, cache_dir):
         return
     if _scanned(data, digest, str(lock_path)) is None:  # a lock that was scanned passes check_lock
@@ -168,8 +168,7 @@ def choose(
     lock_path: Path, *, target: InterpreterInfo, selection: Selection, selection_key: str, cache_dir: Path | None
 ) -> list[Chosen]:
     """select_packages() for `target`, served from `cache_dir` when the same question was answered before."""
-    data = read_bytes(lock_path)
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest = lock_bytes(lock_path)
     return _choose(
         data,
         digest,

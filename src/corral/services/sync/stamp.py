@@ -227,8 +227,10 @@ def input_state(*, lock_path: Path, pyproject: Path | None, user_config: Path | 
     Taken after the install, an edit made while uv ran (a checkout, an editor, another corral) was recorded as
     what the env matches: the next sync was a no-op over the packages of the old lock.
     """
+    from corral.services.sync.lock_bytes import lock_digest  # read once per sync (its other readers find it kept)
+
     return {
-        "lock": {"path": str(lock_path), "stat": fingerprint(lock_path), "sha256": digest(lock_path)},
+        "lock": {"path": str(lock_path), "stat": fingerprint(lock_path), "sha256": lock_digest(lock_path)},
         "pyproject": {"path": str(pyproject), "stat": fingerprint(pyproject)} if pyproject else None,
         "python_pins": python_pins(pyproject.parent) if pyproject else [],
         "git_index": git_index_state(pyproject.parent) if pyproject else None,
