@@ -31,7 +31,6 @@ from corral.engines._reqfile import (
     split_hashed,
 )
 from corral.engines.uv_input import pylock_args
-from corral.engines.uv_seed import forget, remember_installed, seed_entries
 from corral.errors import EngineError
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
@@ -147,7 +146,7 @@ class UvInstaller:
         env = dict(_index_environ(environ, index) if index else (os.environ if environ is None else environ))
         env.pop("UV_NO_VERIFY_HASHES", None)
         uv_env = _unwrapped(env)
-        learned = seed_entries(seed, env_python, index, uv_env, online=not (cache_first or offline)) if seed else None
+        learned = _seed_entries(seed, env_python, index, uv_env, online=not (cache_first or offline)) if seed else None
         seeds = learned[0] if learned else None if seed else []
         direct = None if seeds is None else pylock_args([*batch, *seeds], root, environ, name=editable_name)
         lines = requirements_text([*hashed_lines(batch), *seed, *([f"-e {root}"] if root else [])])
@@ -171,6 +170,8 @@ class UvInstaller:
             )
         except EngineError as err:
             if learned and direct:  # maybe the seed's entry (a wheel uv no longer has, a record gone wrong)
+                from corral.engines.uv_seed import forget
+
                 forget(learned[1])
             if editable is not None and built_project(err.output, editable):  # built once: not again apart
                 self._without_project(env_python, plan, seed, offline=offline, environ=environ, cache_first=cache_first)
@@ -183,6 +184,8 @@ class UvInstaller:
             )
             return False
         if learned and direct:
+            from corral.engines.uv_seed import remember_installed
+
             remember_installed(learned, env_python, uv_env)  # what uv's cache holds of pip now (an online install)
         remove_names(names, uninstall=self._uninstaller(env_python, environ), progress=progress)
         return True
@@ -337,6 +340,15 @@ class UvInstaller:
         if online is not None:
             cmd, stdin = [*base, *online[0]], online[1]
         _run_first(cmd, environ=environ, what=what, stdin=stdin)
+
+
+def _seed_entries(
+    seed: Sequence[str], env_python: Path, index: str | None, environ: Mapping[str, str], *, online: bool
+) -> tuple[list[Chosen], Path] | None:
+    """`uv_seed.seed_entries`, imported only by a sync that installs a seed."""
+    from corral.engines.uv_seed import seed_entries
+
+    return seed_entries(seed, env_python, index, environ, online=online)
 
 
 def _run_first(argv: list[str], *, environ: Mapping[str, str] | None, what: str, stdin: str | None) -> None:

@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["forget", "remember_installed", "seed_entries"]
 
 _FORMAT: Final = 1  # of the record file (in its key, so a new format never reads an old one)
-_WHEEL: Final = re.compile(r"https?://[^\s\"'\\]+/pip-([0-9][0-9A-Za-z.+!]*)-py3-none-any\.whl")
-_HEX: Final = re.compile(r"[0-9a-f]{64}")
+_WHEEL: Final = r"https?://[^\s\"'\\]+/pip-([0-9][0-9A-Za-z.+!]*)-py3-none-any\.whl"  # (compiled when used)
 # Where uv reads its settings from, besides `UV_*` (uv's own config discovery; it runs in `/`: engine_environ).
 _SETTING_ROOTS: Final = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_CACHE_HOME")
 
@@ -214,9 +213,9 @@ def _entry(version: str, url: str, sha256: str, index: str) -> Chosen | None:
     """The lock entry of pip's wheel, or None when `uv_input` would not put it in (or it is not pip's wheel)."""
     from corral.engines.uv_input import pylock_text
 
-    match = _WHEEL.fullmatch(url)
-    if match is None or match.group(1) != version or not _HEX.fullmatch(sha256):
-        return None
+    match = re.fullmatch(_WHEEL, url)
+    if match is None or match.group(1) != version:
+        return None  # (the sha256 is checked by `uv_input`, as every entry's)
     chosen = Chosen(
         name="pip",
         version=version,
