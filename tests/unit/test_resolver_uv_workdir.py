@@ -1,7 +1,7 @@
 """resolvers.uv_workdir: a killed lock's temporary project is removed by the next lock, and nothing else is.
 
 Real folders in a temporary folder of the test's own, a real process holding a live lock's `.corral-in-use`, and a
-real `corral lock` killed at its `engine:uv lock` point (CORRAL_FAULT), its leftover removed by the next one.
+real `corral lock` killed at its `engine:uv lock` point: test_lock_leftovers.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 lock on its `.corral-in-use` file for as long as the folder is used (`Workdir.remove` removes the folder, then lets
 go). A lock killed meanwhile (SIGKILL, a power cut) leaves the folder, and nothing else ever removes it: each lock
 first removes such leftovers (`remove_leftovers`), each one proven corral's own and unused: its exact name shape,
-a folder (no link) of this user, mode 0700, untouched for `_IDLE_SECONDS`, holding only the files a lock writes
+a folder (no link) of this user, mode 0700, untouched for a minute, holding only the files a lock writes
 there, and its `.corral-in-use` unlocked (the lock dies with its process). A folder without that file (an older
 corral's) must have been left for a day. Deletion goes through `infra.rmtree` (no link followed, no mount crossed).
 """
@@ -24,7 +24,7 @@ IN_USE = ".corral-in-use"
 _RANDOM = 8  # the characters tempfile.mkdtemp adds to the prefix
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # tempfile's alphabet
 _WRITTEN = frozenset({"pyproject.toml", "uv.lock", IN_USE})  # all a lock puts there (uv writes uv.lock)
-_IDLE_SECONDS = 600  # a leftover is older: a live lock's folder is locked anyway, this only spares its first moments
+_IDLE_SECONDS = 60  # a leftover is older: a live lock's folder is locked anyway, this only spares its first moments
 _UNMARKED_IDLE_SECONDS = 86_400  # an older corral's folder has no lock file to tell whether it is used
 
 
