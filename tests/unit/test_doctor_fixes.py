@@ -79,7 +79,9 @@ class FakeHost:
     def lock_is_fresh(self, lock_path: Path) -> bool:
         return True
 
-    def locked_packages(self, lock_path: Path, info: InterpreterInfo, selection: Selection) -> list[Chosen]:
+    def locked_packages(
+        self, lock_path: Path, info: InterpreterInfo, selection: Selection, key: str | None
+    ) -> list[Chosen]:
         return []
 
     def unmet_request(self, info: InterpreterInfo) -> UnmetRequest | None:

@@ -39,7 +39,7 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
 
     info = InterpreterInfo.from_probe(ident, path=str(target.python))
     try:  # the sync's own choice (its cache: no TOML parse, no `packaging` when a sync or a lock made it before)
-        desired = target.host.locked_packages(lock_path, info, _selection(target))
+        desired = target.host.locked_packages(lock_path, info, _selection(target), target.stamp_selection)
     except CorralError as err:
         target.skipped.append(f"drift: not checked ({err})")
         return None

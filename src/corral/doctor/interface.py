@@ -90,8 +90,13 @@ class Host(Protocol):
     def lock_is_fresh(self, lock_path: Path) -> bool:
         """`lock_path` was written for the project's current inputs."""
 
-    def locked_packages(self, lock_path: Path, info: InterpreterInfo, selection: Selection) -> list[Chosen]:
-        """The entries of `lock_path` a sync chooses for `info` and `selection` (CorralError: the lock says no)."""
+    def locked_packages(
+        self, lock_path: Path, info: InterpreterInfo, selection: Selection, key: str | None
+    ) -> list[Chosen]:
+        """The entries of `lock_path` a sync chooses for `info` and `selection` (CorralError: the lock says no).
+
+        `key`: the selection as the sync stamp records it (None: the lock's defaults).
+        """
 
     def unmet_request(self, info: InterpreterInfo) -> UnmetRequest | None:
         """The project's Python request when `info` does not meet it (None: met, or nothing asks)."""

@@ -101,23 +101,18 @@ class ContextHost:
         assert self._project is not None  # noqa: S101 - the target asks only for the project's env
         return is_fresh(self._project, lock_path, ctx=self.ctx)
 
-    def locked_packages(self, lock_path: Path, info: InterpreterInfo, selection: Selection) -> list[Chosen]:
-        """What a sync of `selection` chooses from `lock_path` for `info`: the sync's own answer.
+    def locked_packages(
+        self, lock_path: Path, info: InterpreterInfo, selection: Selection, key: str | None
+    ) -> list[Chosen]:
+        """What a sync of `selection` (its stamp's `key`; None: the defaults) chooses from `lock_path` for `info`.
 
-        From corral's cache when a sync or a lock gave it before (`services.sync.selection_cache`: no TOML, no
-        `packaging` then).
+        The sync's own answer, from corral's cache when a sync or a lock gave it before
+        (`services.sync.selection_cache`: no TOML, no `packaging` then).
         """
         from corral.services.sync.selection_cache import choose
         from corral.services.sync.stamp import selection_key
 
-        key = selection_key(
-            groups=selection.groups,
-            extras=selection.extras,
-            all_groups=selection.all_groups,
-            no_dev=selection.no_dev,
-            all_extras=selection.all_extras,
-            only_groups=selection.only_groups,
-        )
+        key = key if key is not None else selection_key(groups=None, extras=())
         return choose(lock_path, target=info, selection=selection, selection_key=key, cache_dir=self._choices)
 
     @property
