@@ -64,3 +64,42 @@ def test_the_wal_is_folded_in_by_later_commits(tmp_path: Path) -> None:
     alone = tmp_path / "alone.sqlite3"  # the database file without its WAL: what the checkpoints folded in
     shutil.copyfile(tmp_path / "data" / "inventory.sqlite3", alone)
     assert int(_python(_READ, str(alone))) > 0
+
+
+_GROW = """
+import os, sqlite3, sys
+from pathlib import Path
+from corral.infra.paths import CorralPaths
+from corral.inventory.record import register_env
+root = Path(sys.argv[1])
+paths = CorralPaths(data=root / "data", cache=root / "cache", config=root / "config")
+register_env(paths, path=root / "env0", kind="script", project=None, interpreter=None, version="3.12.1", creator="uv")
+db = str(root / "data" / "inventory.sqlite3")
+
+
+def connect():  # as corral's own connections: closing one leaves the WAL (infra: inventory.store)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
+    return conn
+
+
+conn, reader = connect(), connect()  # a burst of writes while a reader holds the WAL: no checkpoint, it grows
+conn.execute("CREATE TABLE filler (x TEXT)")
+reader.execute("BEGIN")
+reader.execute("SELECT count(*) FROM envs").fetchone()
+for _ in range(4000):
+    conn.execute("INSERT INTO filler VALUES (?)", ("x" * 1000,))
+reader.execute("COMMIT")
+reader.close()
+conn.execute("DROP TABLE filler")
+conn.close()
+grown = os.path.getsize(db + "-wal")
+register_env(paths, path=root / "env1", kind="script", project=None, interpreter=None, version="3.12.1", creator="uv")
+print(grown, os.path.getsize(db + "-wal"))
+"""
+
+
+def test_the_wal_a_burst_grew_is_cut_back_after_a_checkpoint(tmp_path: Path) -> None:
+    grown, after = (int(n) for n in _python(_GROW, str(tmp_path)).split())
+    assert grown > 4_000_000  # the burst did grow it
+    assert after <= 4 << 20  # corral's next connection cut it back

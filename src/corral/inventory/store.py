@@ -28,6 +28,10 @@ DB_NAME: Final = "inventory.sqlite3"
 SCHEMA_VERSION: Final = 1
 _BUSY_MS: Final = 30_000
 _OPEN_ATTEMPTS: Final = 20
+# The WAL keeps its largest size once a checkpoint has folded it in (SQLite reuses the file, and corral's connections
+# leave it at close); many corral processes at once (a parallel test run, a CI) grew it to 13 MB here. A connection
+# that finds it larger folds it in and truncates it, unless a reader holds it (then a later connection does).
+_WAL_LIMIT_BYTES: Final = 4 << 20
 
 _COLUMNS: Final = "path, kind, project, interpreter, version, creator, created_at, last_used, source, extra"
 _SCHEMA: Final = (
@@ -183,6 +187,7 @@ def _connect(db_path: Path) -> sqlite3.Connection:
             _set_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             _migrate(conn, db_path)
+            _cut_wal(conn, db_path)
         except sqlite3.OperationalError as err:
             conn.close()
             last = err
@@ -198,6 +203,21 @@ def _connect(db_path: Path) -> sqlite3.Connection:
         f"cannot open the inventory {db_path}: {last}; check the folder's permissions or delete the file to start over"
     )
     raise EnvError(msg)
+
+
+def _cut_wal(conn: sqlite3.Connection, db_path: Path) -> None:
+    """Fold a WAL grown past `_WAL_LIMIT_BYTES` into the database and truncate it, without waiting for anyone."""
+    try:
+        if os.stat(f"{db_path}-wal").st_size <= _WAL_LIMIT_BYTES:
+            return
+    except OSError:
+        return
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:  # busy (a reader or writer holds it): left as it is, for a later connection
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
