@@ -451,6 +451,8 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, bool] | None:  # 
     env = record[1][4:]
     if record[2] not in ("selection default", "selection other"):
         return None
+    if not os.path.lexists(env):
+        return None  # no env, no no-op (the record names one it stat'ed): a rebuild, which cli.headstart may begin
     if any(maybe_partial_write(n) for n in os.listdir(project)):
         return None  # a killed writer's temporary: the full path recovers it
     started = _now_ns()  # read before the stats: what settled by then cannot change unseen
