@@ -186,6 +186,9 @@ def main() -> None:
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-projects-"))
     offline = {"UV_OFFLINE": "1"} if opts.offline else {}
     corral_env, uv_env = environ(CORRAL_PYTHON=python, **offline), environ(**offline)
+    # corral's folders of its own, as the baseline's: the machine's own inventory and trust record grow with every env
+    # made there (tests, other benchmarks), and a rebuild writes both (+10-20 ms against a fresh home's)
+    corral_env = apart(corral_env, work / "corral-home")
     before = opts.baseline and str(Path(opts.baseline).parent / "corral")
     dirs = {
         name: (
