@@ -267,6 +267,9 @@ def _dispatch(module: object, args: argparse.Namespace, name: str) -> int:
 
     try:
         ctx = Context(cwd=Path(args.directory) if args.directory else None, flags=_setting_flags(module, args))
+        from corral.cli.quick import resume_collector
+
+        resume_collector()  # start-up is over (cli.quick paused the collector): the command collects as before
         code: int = module.handle(args, ctx, out)  # type: ignore[attr-defined]
     except CorralError as err:
         if args.verbose:

@@ -766,8 +766,35 @@ def ensure_std_streams() -> None:
             setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w", encoding="utf-8"))  # noqa: SIM115
 
 
+_COLLECTOR_PAUSED: list[bool] = []  # `run` paused the cyclic collector for start-up; `resume_collector` resumes it
+
+
+def pause_collector() -> None:
+    """Switch the cyclic collector off for start-up (imports, parsing: `resume_collector` switches it back on).
+
+    Imports make thousands of objects that live as long as the process; the collector would sweep them 10-20 times
+    before a command begins (3-9 ms of a `corral doctor`) and free nothing.
+    """
+    import gc
+
+    if gc.isenabled():
+        gc.disable()
+        _COLLECTOR_PAUSED.append(True)
+
+
+def resume_collector() -> None:
+    """Once the command's own work begins: start-up's objects into the permanent generation, the collector on."""
+    if _COLLECTOR_PAUSED:
+        import gc
+
+        _COLLECTOR_PAUSED.clear()
+        gc.freeze()
+        gc.enable()
+
+
 def run() -> None:
     """Console-script and `python -m corral` entry point: the quick answer, else the full command line."""
+    pause_collector()
     ensure_std_streams()
     try:
         code = answer(sys.argv[1:], os.environ)

@@ -9,11 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from corral.errors import EngineError, InterpreterNotFound
-from corral.infra.environ import isolated_environ
 from corral.infra.fingerprint import fingerprint
 from corral.infra.fs import atomic_write_text
-from corral.infra.probe import PROBE_INFO
-from corral.infra.proc import run
 
 __all__ = ["CachedProber"]
 
@@ -57,6 +54,10 @@ class CachedProber:
         if identity is None:
             msg = f"no interpreter at {path}"
             raise InterpreterNotFound(msg)
+        from corral.infra.environ import isolated_environ  # here: a cached answer (doctor's) starts nothing
+        from corral.infra.probe import PROBE_INFO
+        from corral.infra.proc import run
+
         try:
             # -E -s: ignore PYTHON* variables and the user site, in every Python from 2.7 on.
             done = run(
