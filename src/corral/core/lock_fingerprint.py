@@ -7,7 +7,6 @@ for `packaging` or a TOML parser.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import Any
@@ -62,6 +61,8 @@ def inputs_hash(pyproject_data: dict[str, Any], *, default_groups: list[str], in
     if settings:
         payload["uv-settings"] = settings
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    import hashlib  # here: importing it loads OpenSSL (~4 ms); LOCK_FILE and stored_inputs_hash need none
+
     return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -5,7 +5,6 @@ Stdlib only: the no-op paths of `sync`, `run` and `lock` compare these before an
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from corral.infra.safe_read import read_small
@@ -37,4 +36,6 @@ def digest(path: str | os.PathLike[str], *, limit: int = _LIMIT, truncate: bool 
         data = read_small(path, limit=limit, what=os.path.basename(path), truncate=truncate)
     except OSError:
         return None
+    import hashlib  # here: its OpenSSL start costs ~4 ms on the paths that start uv, which hash nothing
+
     return hashlib.sha256(data).hexdigest()

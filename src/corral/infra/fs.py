@@ -14,11 +14,15 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Final
 
 from corral.errors import SafetyRefusal, UsageError
 from corral.infra.faults import checkpoint
 from corral.infra.markers import ATOMIC_SUFFIX, TMP_MARK, atomic_prefix
+
+TYPE_CHECKING = False  # typing itself is not imported: ~6 ms on the paths that start uv
+if TYPE_CHECKING:
+    from typing import Final
+
 
 __all__ = [
     "TMP_MARK",

@@ -10,7 +10,6 @@ the current user; anything else there is ignored. Stdlib only: the no-op paths o
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
@@ -44,6 +43,8 @@ def journal_dir(paths: CorralPaths) -> Path:
 
 def project_key(project_root: Path) -> str:
     """A stable key for a project: its real path (a moved or renamed checkout gets a new key)."""
+    import hashlib  # here: importing it loads OpenSSL (~4 ms); `pending` with no journal at all needs none
+
     real = os.path.realpath(project_root)
     return hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
 
@@ -124,7 +125,12 @@ def partial_writes(project_root: Path) -> list[Path]:
 
 
 def pending(paths: CorralPaths, project_root: Path) -> list[str]:
-    """The kinds of journal left for this project (a few `lstat`s)."""
+    """The kinds of journal left for this project (a listing of the journals' folder, then a few `lstat`s)."""
+    try:
+        if not os.listdir(journal_dir(paths)):
+            return []  # no journal of any project: nothing to hash the project's path for
+    except FileNotFoundError:
+        return []  # no folder: no journal at all
     return [
         kind
         for kind in JOURNAL_KINDS

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING
 
 from corral.errors import EngineError
 
+TYPE_CHECKING = False  # typing itself is not imported: ~6 ms on the paths that start uv
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from corral.core.interpreter import InterpreterInfo
+
 
 __all__ = ["freshen_pip", "install_seed", "seed_by_installer", "seeded_pip"]
 
