@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from test_sync_one_install import builds, fresh_sync, installed, make_project, programs
+from test_sync_one_install import builds, fresh_sync, installed, primed, programs
 
 from conftest import pyenv_python
 from corral.core.env import Env
@@ -81,10 +81,7 @@ def test_a_seeded_env_takes_pip_as_an_entry_of_uvs_input_never_of_the_lock(
     tmp_path: Path, cacheable_index: LocalIndex, corral: Callable[..., RunResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: a project synced once (uv's cache now holds the lock's files, pip and pip's page)
-    root = make_project(tmp_path, cacheable_index)
-    log = tmp_path / "programs.log"
-    monkeypatch.setenv("CORRAL_FAULT_LOG", str(log))
-    assert fresh_sync(root, corral, log).exit_code == 0
+    root, log = primed(tmp_path, cacheable_index, corral, monkeypatch)
     lock_before = (root / "pylock.toml").read_bytes()
     learned = records()
     # when: a new env is synced offline, twice
@@ -131,10 +128,7 @@ def test_a_pip_page_uv_fetches_again_is_learned_again(
     newest = "pip-26.3-py3-none-any.whl"
     held = cacheable_index.files[newest]
     monkeypatch.delitem(cacheable_index.files, newest)
-    root = make_project(tmp_path, cacheable_index)
-    log = tmp_path / "programs.log"
-    monkeypatch.setenv("CORRAL_FAULT_LOG", str(log))
-    assert fresh_sync(root, corral, log).exit_code == 0
+    root, log = primed(tmp_path, cacheable_index, corral, monkeypatch)
     again = fresh_sync(root, corral, log, "--offline")
     assert again.exit_code == 0, again.stderr
     assert {r["version"] for r in records().values()} == {"24.0"}
@@ -162,10 +156,7 @@ def test_a_tampered_record_is_not_used(
     tmp_path: Path, cacheable_index: LocalIndex, corral: Callable[..., RunResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A record naming a file on another host, or a hash that is not the wheel's, never installs that file."""
-    root = make_project(tmp_path, cacheable_index)
-    log = tmp_path / "programs.log"
-    monkeypatch.setenv("CORRAL_FAULT_LOG", str(log))
-    assert fresh_sync(root, corral, log).exit_code == 0
+    root, log = primed(tmp_path, cacheable_index, corral, monkeypatch)
     assert fresh_sync(root, corral, log, "--offline").exit_code == 0
     entry = next(iter(records().values()))
     folder = corral_cache() / "seed-wheels"
