@@ -7,7 +7,6 @@ turns the shortcut off: only the inputs-hash, which covers that setting, may dif
 
 from __future__ import annotations
 
-import stat
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from corral.core.pylock_write import toml_document
 from corral.infra import uvbin
 from corral.resolvers.uv import uv_project
 from support.toml import tomllib
+from support.uv_wrapper import logging_uv
 
 if TYPE_CHECKING:
     from conftest import Corral
@@ -60,15 +60,9 @@ def test_the_empty_extra_is_not_exported_and_the_lock_is_the_same(
     tmp_path: Path, corral: Corral, indexed: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: uv behind a wrapper that writes down each export's selection flags
-    real = uvbin.uv_binary()
     log = tmp_path / "exports.log"
-    wrapper = tmp_path / "bin" / "uv"
-    wrapper.parent.mkdir()
-    wrapper.write_text(
-        f'#!/bin/sh\nif [ "$1" = "export" ]; then echo "$@" >> "{log}"; fi\nexec "{real}" "$@"\n', encoding="utf-8"
-    )
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(uvbin, "uv_binary", lambda: str(wrapper))
+    wrapper = logging_uv(tmp_path, log)
+    monkeypatch.setattr(uvbin, "uv_binary", lambda: wrapper)
     root = make_project(tmp_path, EMPTY_EXTRA)
     (tmp_path / "other").mkdir()
     other = make_project(tmp_path / "other", EMPTY_EXTRA + "\n[tool.uv]\nconflicts = []\n")

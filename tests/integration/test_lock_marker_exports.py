@@ -16,23 +16,13 @@ from test_lock import indexed, make_project  # the five-selection demo project a
 from corral.infra import uvbin
 from corral.resolvers import uv as uv_resolver
 from corral.resolvers.uv import uv_lock_without_files
+from support.uv_wrapper import logging_uv
 
 if TYPE_CHECKING:
     from conftest import Corral
 
 pytestmark = pytest.mark.integration
 __all__ = ["indexed"]  # a fixture: imported to be used
-
-
-def _logging_uv(tmp_path: Path, log: Path) -> str:
-    real = uvbin.uv_binary()
-    wrapper = tmp_path / "bin" / "uv"
-    wrapper.parent.mkdir(exist_ok=True)
-    wrapper.write_text(
-        f'#!/bin/sh\nif [ "$1" = "export" ]; then echo "$@" >> "{log}"; fi\nexec "{real}" "$@"\n', encoding="utf-8"
-    )
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    return str(wrapper)
 
 
 def test_marker_only_exports_give_the_lock_full_exports_give(
@@ -44,7 +34,7 @@ def test_marker_only_exports_give_the_lock_full_exports_give(
         folder = tmp_path / f"from-{least}"
         folder.mkdir()
         log = folder / "exports.log"
-        wrapper = _logging_uv(folder, log)
+        wrapper = logging_uv(folder, log)
         monkeypatch.setattr(uvbin, "uv_binary", lambda wrapper=wrapper: wrapper)
         root = make_project(folder)
         result = corral("lock", cwd=root)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from corral.core.pylock_write import toml_document
 from corral.infra import uvbin
 from corral.resolvers.uv import uv_project
 from support.toml import tomllib
+from support.uv_wrapper import logging_uv
 
 if TYPE_CHECKING:
     from conftest import Corral
@@ -58,15 +58,9 @@ def test_the_plain_export_is_not_run_and_the_lock_holds_every_selection(
     tmp_path: Path, corral: Corral, indexed: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: uv behind a wrapper that writes down each export's selection flags
-    real = uvbin.uv_binary()
     log = tmp_path / "exports.log"
-    wrapper = tmp_path / "bin" / "uv"
-    wrapper.parent.mkdir()
-    wrapper.write_text(
-        f'#!/bin/sh\nif [ "$1" = "export" ]; then echo "$@" >> "{log}"; fi\nexec "{real}" "$@"\n', encoding="utf-8"
-    )
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(uvbin, "uv_binary", lambda: str(wrapper))
+    wrapper = logging_uv(tmp_path, log)
+    monkeypatch.setattr(uvbin, "uv_binary", lambda: wrapper)
     root = make_project(tmp_path, GROUPS_ONLY)
     # when
     result = corral("lock", cwd=root)
