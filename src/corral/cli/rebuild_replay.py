@@ -244,9 +244,14 @@ def _shaped(out: Sequence[tuple[int, str]], flags: list[str], env: str) -> bool:
     return all(line.startswith(_PROGRESS) for line in lines) and lines[-1].startswith(f"synced {env} with ")
 
 
-def _pip_seeded(stdin: str) -> bool:
-    """The sync's uv command installs the seed's pip (a bare `pip` line): `services.seed.freshen_pip` runs after."""
-    return "pip" in stdin.split("\n")
+def _pip_seeded(stdin: str, files: Mapping[str, bytes | None]) -> bool:
+    """The sync's uv command installs the seed's pip: `services.seed.freshen_pip` runs after.
+
+    A bare `pip` line on stdin, or a `pip` entry of its pylock input (`engines.uv_seed`; `uv_input` writes each
+    entry as `[[packages]]` then its `name` line).
+    """
+    entry = b'\n[[packages]]\nname = "pip"\n'
+    return "pip" in stdin.split("\n") or any(data is not None and entry in data for data in files.values())
 
 
 def _env_pip(env: str) -> str:
@@ -295,7 +300,8 @@ def section(  # noqa: PLR0911 - one refusal per reason
         return []  # corral-env.json is not what the full path wrote for this rebuild
     if record.get("interpreter_realpath") != real or record.get("corral_version") != __version__:
         return []
-    pip = _env_pip(env) if _pip_seeded(str(facts["stdin"])) else ""
+    files = facts.get("files")
+    pip = _env_pip(env) if _pip_seeded(str(facts["stdin"]), files if isinstance(files, dict) else {}) else ""
     argv = facts["argv"]
     assert isinstance(argv, list)  # noqa: S101 - infra.headstart.note_command's list
     return [

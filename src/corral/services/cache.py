@@ -70,6 +70,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind("fresh-locks", "locks found fresh for their pyproject", re.compile(r"[0-9a-f]{32}")),
     Kind("served-installs", "sets of files uv installed here before", re.compile(r"[0-9a-f]{32}")),
     Kind("uv-input", "uv's input files (pylock.toml per install)", re.compile(r"[0-9a-f]{32}"), shape="folder"),
+    Kind("seed-wheels", "the pip wheel uv's cache seeds (engines.uv_seed)", re.compile(r"[0-9a-f]{32}\.json")),
     Kind("interpreters.json", "interpreter identities"),
     Kind("env-sizes.json", "sizes `envs list` measured"),
     Kind("env-health.json", "what `envs list` read of each env's files for its health"),
