@@ -140,3 +140,23 @@ def test_the_users_own_python_may_be_a_program_in_the_project(world: tuple[World
     done = run_corral(made, ["sync"], environ={**environ, "CORRAL_PYTHON": str(made.root / "tools" / "python3.12")})
     assert done.exit_code == 0, done.shown()
     assert (made.root / "ran-by-choice").is_file()  # the user asked for it: it ran
+
+
+def test_doctor_never_starts_a_base_outside_the_project_an_unvouched_env_links_to(
+    world: tuple[World, dict[str, str]],
+) -> None:
+    """A monorepo's subproject: its shipped `.venv/bin/python` links to `../../tools/python3` of the same checkout."""
+    made, environ = world
+    tools = made.root.parent / "tools"
+    tools.mkdir()
+    base = tools / "python3"
+    base.write_text(made.fill('#!/bin/sh\necho ran >> {victim}/PWNED-by-base\nexec {py312} "$@"\n'), encoding="utf-8")
+    base.chmod(0o755)
+    env = made.root / ".venv"
+    (env / "bin").mkdir(parents=True)
+    (env / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text(f"home = {tools}\nversion = 3.12.1\n", encoding="utf-8")
+    (env / "bin" / "python").symlink_to(os.path.relpath(base, env / "bin"))
+    done = run_corral(made, ["doctor"], environ=environ)
+    assert _marks(made) == [], done.shown()
+    assert "is not an interpreter corral found" in done.stdout, done.shown()

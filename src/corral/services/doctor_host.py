@@ -63,9 +63,10 @@ class ContextHost:
 
     def base_refusal(self, exe: Path, env: Path) -> str | None:
         """Why the base interpreter `exe` is never started (`services.exec_guard`)."""
-        from corral.services.exec_guard import project_roots, start_refusal
+        from corral.services.exec_guard import project_roots, start_refusal, unlisted_base
 
-        return start_refusal(self.ctx.paths, exe, project_roots(self.ctx, env), base=True)
+        roots = project_roots(self.ctx, env)
+        return start_refusal(self.ctx.paths, exe, roots, base=True) or unlisted_base(self.ctx, exe, env)
 
     def env_refusal(self, env: Path) -> str | None:
         """Why `env`'s own python is never started (`services.exec_guard`)."""

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
     from corral.services.context import Context
 
-__all__ = ["env_refusal", "inside", "project_roots", "start_refusal", "vouched_env"]
+__all__ = ["env_refusal", "inside", "project_roots", "start_refusal", "unlisted_base", "vouched_env"]
 
 _CFG_MAX_BYTES = 64 * 1024  # a pyvenv.cfg is a few lines; anything bigger is not read
 
@@ -123,6 +123,31 @@ def env_refusal(ctx: Context, env: Path) -> str | None:
                 "base a project ships"
             )
     return None
+
+
+def unlisted_base(ctx: Context, exe: Path, env: Path) -> str | None:
+    """Why `exe`, the base an env's python links to, is not started (an unvouched env, an unlisted exe); else None.
+
+    Not started when no record vouches for `env` and discovery does not list `exe`.
+    The project folder is not the repository: a monorepo's subproject, or a folder unpacked beside others, can
+    ship a `.venv` whose python links to `../../tools/python3`, a program outside the project that the same
+    checkout wrote. As for a path a project file names (`services.python.find_requested`), only an interpreter
+    `corral python list` finds, or the base of an env corral made or the user allowed, is started.
+    """
+    from corral.errors import EnvError
+    from corral.services.trust import check_trust
+
+    try:
+        if check_trust(ctx.paths, env).trusted:
+            return None
+    except EnvError:
+        pass
+    if ctx.finder.knows(exe):
+        return None
+    return (
+        f"{exe} is not an interpreter corral found (`corral python list`), and corral did not make this env: "
+        "corral never starts a program an env it has no record of links to"
+    )
 
 
 def vouched_env(ctx: Context, env: Path) -> bool:
