@@ -270,6 +270,9 @@ def _report(args: argparse.Namespace, ctx: Context, out: Output, report: SyncRep
         f"{len(report.installed)} installed, {len(report.changed)} changed, {len(report.removed)} removed, "
         f"{report.unchanged} unchanged"
     )
+    if report.rebuilt:  # made again from the lock before the comparison (services.stale_env): all of it is new
+        summary = f"rebuilt from the lock, {report.unchanged + len(report.installed) + len(report.changed)} installed"
+        summary += f", {len(report.removed)} removed" if report.removed else ""
     out.info(
         f"synced {report.env} with {report.lock.name} using {report.engine}: {summary}"
         if not report.noop

@@ -119,7 +119,11 @@ def _check_target(dest: Path) -> None:
             raise EnvExists(msg)
         if dest.is_dir() and not any(dest.iterdir()):
             return
-        msg = f"{dest} exists and is not an environment; choose another path or move it away"
+        from corral.services.inspection import partly_deleted_env
+
+        msg = (
+            partly_deleted_env(dest) or f"{dest} exists and is not an environment; choose another path or move it away"
+        )
         raise EnvExists(msg)
     parent = dest.parent
     parent.mkdir(parents=True, exist_ok=True) if not parent.exists() else None

@@ -94,8 +94,10 @@ def make_target(ctx: Context, path: Path | None) -> Target:
         root = project.env_path
     if not is_environment(root):
         _refuse_base_interpreter(ctx, root)
+        from corral.services.inspection import partly_deleted_env
+
         hint = "create it with `corral sync`" if path is None else "pass the folder of an env (it holds pyvenv.cfg)"
-        msg = f"{root} is not a Python environment (no pyvenv.cfg); {hint}"
+        msg = partly_deleted_env(root) or f"{root} is not a Python environment (no pyvenv.cfg); {hint}"
         from corral.services.kernels import missing_env_note
 
         note = missing_env_note(ctx, root)

@@ -27,6 +27,7 @@ __all__ = [
     "installed_distributions",
     "installed_version",
     "is_environment",
+    "partly_deleted_env",
     "seed_closure",
     "site_packages_dirs",
 ]
@@ -132,6 +133,29 @@ class EnvInfo(Frozen):
 def is_environment(path: Path) -> bool:
     """A folder holding a pyvenv.cfg (PEP 405)."""
     return Env.at(path).is_env()
+
+
+# What an env holds beside pyvenv.cfg (venv, virtualenv, uv, corral's records): found without pyvenv.cfg, a
+# deletion stopped part-way (`rm -rf` interrupted, a file manager's delete, a disk error) left them
+_ENV_LEFTOVERS = ("corral-env.json", "corral-sync.json", "CACHEDIR.TAG", "bin", "Scripts", "lib", "Lib", "include")
+
+
+def partly_deleted_env(path: Path) -> str | None:
+    """What to say of the folder `path` when it looks like an env partly deleted (no pyvenv.cfg); None otherwise.
+
+    Nothing is started or removed: only names are looked at (a link is no env's folder).
+    """
+    if path.is_symlink() or not path.is_dir() or is_environment(path):
+        return None
+    left = [name for name in _ENV_LEFTOVERS if os.path.lexists(path / name)]
+    if not left:
+        return None
+    import shlex
+
+    return (
+        f"{path} looks like a partly deleted environment: it has {', '.join(left)} but no pyvenv.cfg; remove what "
+        f"is left (`rm -rf {shlex.quote(str(path))}`) and run the command again"
+    )
 
 
 def read_provenance(root: Path) -> Provenance | None:
