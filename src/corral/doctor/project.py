@@ -31,7 +31,7 @@ LOCK_MISSING: Final = "lock-missing"
 LOCK_STALE: Final = "lock-stale"
 ENV_TRACKED: Final = "env-tracked"
 ENV_NOT_IGNORED: Final = "env-not-ignored"
-_NO_GIT: Final = "git checks: git is not installed"
+_NO_GIT: Final = "git checks: git is not installed, or could not read this repository"
 
 
 def git_root(start: Path) -> Path | None:

@@ -18,7 +18,14 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 
-__all__ = ["SAFE_OVERRIDES", "git_command", "git_environ", "safe_options", "spawn_output"]
+__all__ = [
+    "SAFE_OVERRIDES",
+    "git_command",
+    "git_environ",
+    "plain_git_folder",
+    "safe_options",
+    "spawn_output",
+]
 
 SAFE_OVERRIDES: tuple[str, ...] = (
     "core.fsmonitor=false",
@@ -71,8 +78,10 @@ def safe_options(git: str, folder: str, environ: Mapping[str, str], *, reads_fil
     `git status`, which reads the submodule's own settings: git passes `-c` settings on to it); then git lists
     the settings it would read there, and in each such submodule, first. None when a listing fails, names a driver
     `-c` cannot override, or the submodules nest deeper or more than corral looks. Stdlib `os` only (the quick lock
-    path calls it).
+    path calls it). None also when the repository holds anything but a regular file where git reads first.
     """
+    if not plain_git_folder(folder):
+        return None  # git would wait on a fifo its repository holds
     fixed = [part for setting in SAFE_OVERRIDES for part in ("-c", setting)]
     if not reads_files:
         return fixed
@@ -145,6 +154,43 @@ def _holds_gitlink(index: str) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+# Files git opens in its folder before it answers anything; one that is there but no regular file (a fifo a
+# repository shipped: git blocks on it until corral's time limit) means git is not asked at all.
+_READ_FIRST = ("HEAD", "config", "index", "packed-refs", "commondir", "shallow", "info/attributes", "info/grafts")
+
+
+def plain_git_folder(folder: str) -> bool:  # noqa: PLR0911 - one answer per kind of file
+    """The repository around `folder` holds only regular files where git reads first (`.git` a folder or a file).
+
+    False for a `.git` that is neither (a fifo, a device) and for a fifo, device or folder in place of one of
+    `_READ_FIRST` (links are followed, as git does). True without a repository (git finds none, or another above).
+    """
+    import stat
+
+    top = _work_tree_top(folder)
+    if top is None:
+        return True
+    dot_git = os.path.join(top, ".git")
+    try:
+        mode = os.stat(dot_git).st_mode
+    except OSError:
+        return True  # a dangling link: git fails at once
+    if stat.S_ISREG(mode):
+        return True  # a linked work tree's or submodule's pointer file: its folder is elsewhere
+    if not stat.S_ISDIR(mode):
+        return False
+    for name in _READ_FIRST:
+        try:
+            mode = os.stat(os.path.join(dot_git, name)).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        if not stat.S_ISREG(mode):
+            return False
+    return True
 
 
 def _work_tree_top(folder: str) -> str | None:
