@@ -51,6 +51,7 @@ def test_a_lock_that_is_no_file_is_refused(project: Path, argv: list[str], kind:
     [error] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert f"pylock.toml: a {kind}, not a regular file" in error
     assert "does not exist" not in error
+    assert "there is no pylock.toml yet" not in done.stderr  # a sync's progress line said so before the error
     if "--json" in argv:
         assert json.loads(done.stdout)["ok"] is False
     assert lock.is_dir() if kind == "folder" else lock.is_fifo()  # left as it was
@@ -84,3 +85,16 @@ def test_a_lock_linked_inside_the_project_is_followed(project: Path) -> None:
         done = _corral(*argv, cwd=project)
         assert done.returncode == 0, done.stderr
     assert lock.is_symlink()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_doctor_names_a_lock_that_is_no_file(project: Path, kind: str) -> None:
+    synced = _corral("sync", "-q", cwd=project)
+    assert synced.returncode == 0, synced.stderr
+    lock = project / "pylock.toml"
+    lock.unlink()
+    os.mkfifo(lock) if kind == "fifo" else lock.mkdir()
+    done = _corral("doctor", cwd=project)  # the timeout fails a wait on the fifo
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "lock-unreadable:" in done.stdout and "is not a regular file" in done.stdout, done.stdout
+    assert "lock-missing" not in done.stdout  # "no lock: run corral lock", which fails on it

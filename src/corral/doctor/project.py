@@ -19,6 +19,7 @@ __all__ = [
     "FIXES",
     "LOCK_MISSING",
     "LOCK_STALE",
+    "LOCK_UNREADABLE",
     "RECREATE_UNFINISHED",
     "check_project",
     "git_root",
@@ -28,6 +29,7 @@ __all__ = [
 
 RECREATE_UNFINISHED: Final = "recreate-unfinished"
 LOCK_MISSING: Final = "lock-missing"
+LOCK_UNREADABLE: Final = "lock-unreadable"
 LOCK_STALE: Final = "lock-stale"
 ENV_TRACKED: Final = "env-tracked"
 ENV_NOT_IGNORED: Final = "env-not-ignored"
@@ -105,6 +107,17 @@ def _lock_findings(target: Target) -> list[Finding]:
     lock_path = target.lock_path
     assert target.project is not None  # noqa: S101 - caller checked
     assert lock_path is not None  # noqa: S101 - follows from a project
+    if not lock_path.is_file() and os.path.lexists(lock_path):
+        return [
+            Finding(
+                code=LOCK_UNREADABLE,
+                severity="error",
+                message=(
+                    f"{lock_path} is not a regular file (a fifo, a folder, a device or a link to one); corral never "
+                    "reads it: remove it and run `corral lock`"
+                ),
+            )
+        ]
     if not lock_path.is_file():
         return [
             Finding(

@@ -8,6 +8,7 @@ of a seeded env and the project itself (installed editable when it declares a bu
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -514,7 +515,7 @@ def _ensure_lock(ctx: Context, project: Project, *, frozen: bool, locked: bool, 
 
     if default.is_file() and not locked and not lock_service.is_fresh(project, default, ctx=ctx):
         progress("updating", "pylock.toml: pyproject.toml changed since it was written")
-    elif not default.is_file() and not locked:
+    elif not os.path.lexists(default) and not locked:  # a fifo or a folder there: the lock step says what it is
         progress("locking", "the project: there is no pylock.toml yet")
     path = Path(lock_service.ensure_lock(ctx, frozen=False, locked=locked))
     remember_fresh_lock(ctx, project.pyproject, path)
