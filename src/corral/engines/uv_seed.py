@@ -4,16 +4,21 @@ A bare `pip` requirement beside hashed lines is the only way uv 0.13.9 takes a s
 requirement beside a pylock.toml), and lines cost uv an index page per package (~30 ms of uv's CPU on a 31-package
 stack, against the pylock input of `uv_input`). A pylock entry needs pip's version, wheel URL and sha256, which no
 lock holds. They are learned once from uv itself: `uv pip compile --offline --no-deps --format pylock.toml` of `pip`,
-with the install's own interpreter, environment and index, reads the same cache the offline install reads and picks
-the same version (the newest the cached page lists whose wheel uv holds). The answer is recorded in corral's cache
-(`seed-wheels/<digest>.json`) under a key of everything that choice depends on: uv's binary, the interpreter, every
-`UV_*` value and the folders uv's settings come from, the stats of uv's configuration files, and the stats of what
-uv's cache holds of pip (its index pages, its wheels' folders). When uv fetches a page again or caches another pip,
-the key changes and the next seeded sync learns again. A cache folder uv does not report as its own (`uv cache dir`),
-no cached page, or an answer that is not one plain `py3-none-any` wheel on a host `uv_input` trusts records nothing:
-the caller keeps the lines. The entry goes only into uv's input file, never into the user's pylock.toml; uv verifies
-its sha256 like every locked file's, and `services.seed`'s version rules (the pip floor) run after the install as
-before. A pip below that floor is never an entry: its seed line stays, and the upgrade after it.
+with the install's own interpreter, environment and index, reads the same cached page the offline install reads and
+picks the same version: the newest the page lists for that interpreter, not yanked (with `--no-deps` uv reads no
+wheel or metadata for it: which wheels uv holds changes nothing; a seed line whose wheel uv lacks fails offline as the
+entry does, and both go to the index). The answer is recorded in corral's cache (`seed-wheels/<digest>.json`) under
+a key of everything that choice depends on: uv's binary (device, inode, size, mtime: not its ctime, which moves
+whenever any env links the same file from uv's cache), the interpreter, every `UV_*` value and the folders uv's
+settings come from, the stats of uv's configuration files, and the payload of each cached page of pip uv may read
+(`_page_state`: PyPI's page alone when the index is PyPI's, as uv files it). The payload is the page as uv stored it
+from the index; uv's revalidation (a 304) rewrites only the HTTP policy after it, so a page fetched again unchanged
+keeps the key, and a page that changed (a new pip, a yank) changes it: the next seeded sync learns again. A cache
+folder uv does not report as its own (`uv cache dir`), no cached page, `UV_FIND_LINKS` (other files uv may choose
+from), or an answer that is not one plain `py3-none-any` wheel on a host `uv_input` trusts records nothing: the
+caller keeps the lines. The entry goes only into uv's input file, never into the user's pylock.toml; uv verifies its
+sha256 like every locked file's, and `services.seed`'s version rules (the pip floor) run after the install as before.
+A pip below that floor is never an entry: its seed line stays, and the upgrade after it.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["forget", "remember_installed", "seed_entries"]
 
-_FORMAT: Final = 1  # of the record file (in its key, so a new format never reads an old one)
+_FORMAT: Final = 2  # of the record file (in its key, so a new format never reads an old one)
 _WHEEL: Final = r"https?://[^\s\"'\\]+/pip-([0-9][0-9A-Za-z.+!]*)-py3-none-any\.whl"  # (compiled when used)
 # Where uv reads its settings from, besides `UV_*` (uv's own config discovery; it runs in `/`: engine_environ).
 _SETTING_ROOTS: Final = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_CACHE_HOME")
@@ -160,22 +165,66 @@ def _stat(path: str) -> str:
     return f"{st.st_dev},{st.st_ino},{st.st_size},{st.st_mtime_ns},{st.st_ctime_ns}"
 
 
-def _cache_state(cache: Path) -> list[str]:
-    """What uv's cache knows of pip, each with its stat: its index pages, and the folders of its cached wheels.
+def _binary(path: str) -> str:
+    """The binary of uv for the key: the file (device, inode) and its content's stamp (size, mtime); `-` when absent.
 
-    uv offline picks the newest version the page lists whose wheel (or metadata) it holds: a page fetched again, or a
-    wheel added or removed (a rename in its folder), changes the answer's key. [] when uv holds no page of pip.
+    Not its ctime: pip and uv install uv's wheel by hard links from uv's cache, so the binary is one inode shared by
+    every env that holds uv, and each link made or removed anywhere moves its ctime. Another uv is another file
+    (an install writes a new one) or new content (a new mtime).
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{st.st_dev},{st.st_ino},{st.st_size},{st.st_mtime_ns}"
+
+
+_PAGE_LIMIT: Final = 64 << 20  # a cached page of pip is ~80 KB
+_FOOTER: Final = 12  # uv's cache entry ends with the CRC-32 of its tail (4 bytes) and the payload's length (8)
+_ENTRY_ID: Final = 16  # the random id uv writes after the payload of each new response
+
+
+def _page_state(path: str) -> str:
+    """The identity of a cached page: the SHA-256 of its payload, or the file's stat when that cannot be read.
+
+    uv (0.13.9) stores a response as its payload, a 16-byte entry id, the HTTP cache policy, the CRC-32 of
+    (id, policy, payload length) and the payload length. A new response replaces the file; a 304 (the page
+    unchanged) rewrites only what follows the payload. The payload is what an offline command reads of the page;
+    a file that does not check out as that layout (another uv's format, a write under way) is taken by its stat,
+    which any write changes.
+    """
+    import struct
+    import zlib
+
+    try:
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            data = file.read(size) if size <= _PAGE_LIMIT else b""
+    except OSError:
+        return f"stat {_stat(path)}"
+    if len(data) >= _FOOTER + _ENTRY_ID:
+        checksum, length = struct.unpack("<IQ", data[-_FOOTER:])
+        tail = data[length:-_FOOTER] if length <= len(data) - _FOOTER - _ENTRY_ID else b""
+        if tail and zlib.crc32(tail + data[-8:]) == checksum:
+            return f"payload {length} {hashlib.sha256(data[:length]).hexdigest()}"
+    return f"stat {_stat(path)}"
+
+
+_PYPI: Final = "https://pypi.org/simple"  # uv files this index's pages under `pypi` (any other spelling: `index/<id>`)
+
+
+def _cache_state(cache: Path, index: str | None) -> list[str]:
+    """Each cached page of pip uv may read for `index`, with its payload's identity; [] when uv holds none.
+
+    The pages under `simple-v*`: PyPI's (`pypi/pip.rkyv`) for PyPI's index, else every index's, since which
+    `index/<id>` is this index's is uv's own digest.
     """
     import glob
 
-    def found(bucket: str, name: str) -> list[str]:  # PyPI's entries under `pypi`, another index's under `index/<id>`
-        at = os.path.join(glob.escape(str(cache)), bucket)
-        return sorted(glob.glob(os.path.join(at, "pypi", name)) + glob.glob(os.path.join(at, "index", "*", name)))
-
-    pages = found("simple-v*", "pip.rkyv")
-    if not pages:
-        return []
-    return [f"{path} {_stat(path)}" for path in [*pages, *found("wheels-v*", "pip")]]
+    buckets = ["pypi"] if index == _PYPI else ["pypi", os.path.join("index", "*")]
+    at = os.path.join(glob.escape(str(cache)), "simple-v*")
+    pages = sorted(path for bucket in buckets for path in glob.glob(os.path.join(at, bucket, "pip.rkyv")))
+    return [f"{path} {_page_state(path)}" for path in pages]
 
 
 def _key(env_python: Path, environ: Mapping[str, str]) -> str | None:
@@ -183,16 +232,16 @@ def _key(env_python: Path, environ: Mapping[str, str]) -> str | None:
     from corral.infra.uvbin import uv_binary
 
     cache = _uv_cache(environ)
-    if cache is None:
+    if cache is None or environ.get("UV_FIND_LINKS"):
         return None
-    known = _cache_state(cache)
+    known = _cache_state(cache, environ.get("UV_DEFAULT_INDEX"))
     if not known:
         return None
     uv = uv_binary()
     python = os.path.realpath(env_python)
     parts = [
         f"format {_FORMAT}",
-        f"uv {uv} {_stat(uv)}",
+        f"uv {uv} {_binary(uv)}",
         f"python {python} {_stat(python)}",
         *(f"env {k}={v}" for k, v in sorted(environ.items()) if k.startswith("UV_") or k in _SETTING_ROOTS),
         *(f"config {path} {_stat(path)}" for path in _config_files(environ)),
