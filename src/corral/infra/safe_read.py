@@ -17,7 +17,7 @@ import errno
 import os
 import stat
 
-__all__ = ["UnreadableFile", "read_small"]
+__all__ = ["TooLarge", "UnreadableFile", "read_small"]
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _CHUNK = 1 << 20
@@ -44,6 +44,14 @@ class UnreadableFile(OSError):
         return f"{self.filename}: {self.strerror}"
 
 
+class TooLarge(UnreadableFile):
+    """A regular file larger than the reader's limit: `size` (its size when it was read, in bytes) and `limit`."""
+
+    def __init__(self, path: str | os.PathLike[str], why: str, *, size: int, limit: int) -> None:
+        super().__init__(path, why)
+        self.size, self.limit = size, limit
+
+
 def read_small(
     path: str | os.PathLike[str],
     *,
@@ -62,7 +70,7 @@ def read_small(
 
     Raises:
         FileNotFoundError, PermissionError, ...: as `open()` would.
-        UnreadableFile: not a regular file, a refused link, or larger than `limit`.
+        UnreadableFile: not a regular file, a refused link, or larger than `limit` (then a TooLarge).
 
     """
     target = _target(os.fspath(path), what=what, follow=follow, inside=inside)
@@ -78,7 +86,8 @@ def read_small(
             ) from None
         raise
     try:
-        _require_regular(path, os.fstat(fd).st_mode, what)  # swapped after the check: still never a read
+        opened = os.fstat(fd)
+        _require_regular(path, opened.st_mode, what)  # swapped after the check: still never a read
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
@@ -93,10 +102,12 @@ def read_small(
         return data
     if truncate:
         return data[:limit]
-    raise UnreadableFile(
+    raise TooLarge(
         path,
         f"larger than {_shown_size(limit)}, too big for {_article(what)} {what}; "
         "replace it (or restore it from version control) and run the command again",
+        size=max(size, opened.st_size),
+        limit=limit,
     )
 
 

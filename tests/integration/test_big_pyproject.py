@@ -1,0 +1,89 @@
+"""A pyproject.toml of a megabyte: parsed once per process, and one that no real project reaches is refused.
+
+A 1.4 MB pyproject took 45 s per `corral sync` (tomllib parsed it five times, ~0.6 s of CPU per MB each) and a
+58 MB one ran past 300 s. Now a process parses a given text once (`infra.toml_file`'s memo, keyed by the whole
+text) and a pyproject.toml over `PYPROJECT_LIMIT` (1 MiB, ten times the largest real one found) is one error that
+names the file, its size and the limit, before anything is written.
+
+Real CLI in-process, a real interpreter and uv (a project without dependencies: nothing to download). The parses
+are counted by wrapping the TOML library's `loads` (the real one still parses).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conftest import Corral, pyenv_python
+from corral.infra.toml_file import PYPROJECT_LIMIT
+from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+
+_HEAD = '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\ndependencies = []\n'
+
+
+def _project(tmp_path: Path, body: str) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(body, encoding="utf-8")
+    (root / ".python-version").write_text("3.12\n", encoding="utf-8")
+    return root
+
+
+def test_sync_lock_and_doctor_parse_the_pyproject_once(
+    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    pyenv_python("3.12")
+    rows = "".join(f'key_{i} = {{ a = "value {i}", b = [1, 2, 3] }}\n' for i in range(2000))  # ~80 kB
+    body = f"# {uuid.uuid4()}\n{_HEAD}[tool.corral]\nseed = false\n[tool.other]\n{rows}"
+    root = _project(tmp_path, body)
+    parsed: list[str] = []
+    real = tomllib.loads
+
+    def counted(text: str, **options: Any) -> dict[str, Any]:
+        parsed.append(text)
+        data: dict[str, Any] = real(text, **options)
+        return data
+
+    monkeypatch.setattr(tomllib, "loads", counted)
+    done = corral("sync", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    assert parsed.count(body) == 1, "a fresh sync (lock, create, install) parses the pyproject once"
+    os.utime(root / "pyproject.toml")  # the full no-op check, not the stamp's stat shortcut
+    for command in (("sync",), ("lock",), ("doctor",)):
+        done = corral(*command, cwd=root)
+        assert done.exit_code in (0, 1), done.stderr
+    assert parsed.count(body) == 1, "and nothing after it in the same process parses the same bytes again"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("sync",), ("lock",), ("doctor",), ("add", "attrs"), ("remove", "attrs"), ("run", "true")],
+    ids=lambda c: c[0],
+)
+def test_a_pyproject_over_the_limit_is_one_error_and_nothing_is_written(
+    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    pyenv_python("3.12")
+    pad = PYPROJECT_LIMIT + 1 - len(_HEAD) - 1
+    root = _project(tmp_path, _HEAD + "#" * pad + "\n")  # valid TOML, fast to parse: only the size is wrong
+    before = (root / "pyproject.toml").read_bytes()
+    assert len(before) == PYPROJECT_LIMIT + 1
+    done = corral(*command, cwd=root)
+    assert done.exit_code == 2, done.stderr
+    assert done.stderr.strip() == (
+        f"error: {root / 'pyproject.toml'} is 1.0 MiB ({PYPROJECT_LIMIT + 1} bytes), over corral's 1 MiB limit "
+        "for a pyproject.toml (real ones stay under ~100 kB); move bulky data out of it into files of its own "
+        "(or restore it from version control) and run the command again"
+    )
+    assert sorted(p.name for p in root.iterdir()) == [".python-version", "pyproject.toml"]
+    assert (root / "pyproject.toml").read_bytes() == before

@@ -1,0 +1,135 @@
+"""`infra.toml_file`: a process parses a given document once, never serves it stale, and caps a pyproject.toml.
+
+Real files under a temporary folder. The parses are counted by wrapping the TOML library's `loads` (the real one
+still parses); each test's document holds a marker of its own, so what other tests parsed in this process (the
+memo lives as long as the process) cannot answer for it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from corral.errors import ConfigError
+from corral.infra import toml_file
+from corral.infra.toml_edit import set_tool_values
+from corral.infra.toml_file import PYPROJECT_LIMIT, parse_toml, read_toml
+from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _document(extra: str = "") -> str:
+    return (
+        f"# {uuid.uuid4()}\n"
+        '[project]\nname = "demo"\nversion = "0.1.0"\ndependencies = ["a>=1", "b"]\n'
+        f"[tool.corral]\nseed = false\n{extra}"
+    )
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the TOML library parsed from now on."""
+    seen: list[str] = []
+    real = tomllib.loads
+
+    def counted(text: str, **options: Any) -> dict[str, Any]:
+        seen.append(text)
+        data: dict[str, Any] = real(text, **options)
+        return data
+
+    monkeypatch.setattr(tomllib, "loads", counted)
+    return seen
+
+
+def test_the_same_text_is_parsed_once(parses: list[str]) -> None:
+    text = _document()
+    first = parse_toml(text, origin="a")
+    assert parse_toml(text, origin="b") == first
+    assert parse_toml(str(text.encode().decode()), origin="c") == first  # another string object, same content
+    assert parses == [text]
+
+
+def test_each_caller_gets_tables_and_arrays_of_its_own(parses: list[str]) -> None:
+    text = _document()
+    first = parse_toml(text, origin="a")
+    first["project"]["dependencies"].append("planted")
+    first["tool"]["corral"]["seed"] = True
+    first["added"] = {}
+    again = parse_toml(text, origin="a")
+    assert again["project"]["dependencies"] == ["a>=1", "b"]
+    assert again["tool"]["corral"] == {"seed": False}
+    assert "added" not in again
+    again["project"]["dependencies"].clear()
+    assert parse_toml(text, origin="a")["project"]["dependencies"] == ["a>=1", "b"]
+    assert len(parses) == 1
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_read(tmp_path: Path, parses: list[str]) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(_document(), encoding="utf-8")
+    assert read_toml(path)["tool"]["corral"] == {"seed": False}
+    st = path.stat()
+    text = path.read_text(encoding="utf-8").replace("seed = false", "seed = 12345")  # the same size
+    with path.open("r+b") as handle:
+        handle.write(text.encode())
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    assert read_toml(path)["tool"]["corral"] == {"seed": 12345}
+    assert read_toml(path)["tool"]["corral"] == {"seed": 12345}
+    assert len(parses) == 2  # each content once
+
+
+def test_an_edit_written_by_corral_is_read_in_the_same_process(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(_document(), encoding="utf-8")
+    assert read_toml(path)["tool"]["corral"] == {"seed": False}
+    assert set_tool_values(path, {"seed": True, "prompt": "p"})
+    assert read_toml(path)["tool"]["corral"] == {"seed": True, "prompt": "p"}
+    path.write_text(_document(), encoding="utf-8")  # and back, as `corral remove` puts a file back
+    assert read_toml(path)["tool"]["corral"] == {"seed": False}
+
+
+def test_a_syntax_error_is_raised_every_time(parses: list[str]) -> None:
+    text = _document("broken = [\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"x\.toml: invalid TOML"):
+            parse_toml(text, origin="x.toml")
+    assert len(parses) == 2  # nothing kept of a document that does not parse
+
+
+def test_the_memo_holds_a_few_small_documents(parses: list[str]) -> None:
+    texts = [_document() for _ in range(6)]
+    for text in texts:
+        parse_toml(text, origin="t")
+    parse_toml(texts[-1], origin="t")
+    assert len(parses) == 6
+    parse_toml(texts[0], origin="t")  # the oldest is gone: parsed again
+    assert len(parses) == 7
+    assert len(toml_file._MEMO) <= 4  # noqa: SLF001 - the bound itself
+    big = _document("# " + "x" * PYPROJECT_LIMIT + "\n")
+    parse_toml(big, origin="big")
+    parse_toml(big, origin="big")
+    assert parses[-2:] == [big, big]  # a document over the pyproject limit (a lock of many MB) is not held
+
+
+def test_a_pyproject_over_the_limit_is_one_error_naming_file_size_and_limit(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    head = '[project]\nname = "demo"\nversion = "0"\n'
+    path.write_text(head + "#" * (PYPROJECT_LIMIT - len(head) - 1) + "\n", encoding="utf-8")
+    assert path.stat().st_size == PYPROJECT_LIMIT
+    assert read_toml(path)["project"]["name"] == "demo"  # at the limit: read
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("#" * 500_000 + "\n")
+    with pytest.raises(ConfigError) as caught:
+        read_toml(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path} is 1.5 MiB ({PYPROJECT_LIMIT + 500_001} bytes), over corral's 1 MiB limit")
+    assert "move bulky data out of it" in message
+    other = tmp_path / "pylock.toml"  # any other TOML file keeps the 64 MiB limit
+    os.replace(path, other)
+    assert read_toml(other)["project"]["name"] == "demo"
