@@ -96,13 +96,24 @@ def make_target(ctx: Context, path: Path | None) -> Target:
         _refuse_base_interpreter(ctx, root)
         from corral.services.inspection import partly_deleted_env
 
-        hint = "create it with `corral sync`" if path is None else "pass the folder of an env (it holds pyvenv.cfg)"
-        msg = partly_deleted_env(root) or f"{root} is not a Python environment (no pyvenv.cfg); {hint}"
+        msg = partly_deleted_env(root) or _not_an_env(root, project=path is None)
         from corral.services.kernels import missing_env_note
 
         note = missing_env_note(ctx, root)
         raise EnvError(f"{msg}; {note}" if note else msg)
     return target_for(ctx, root, project)
+
+
+def _not_an_env(root: Path, *, project: bool) -> str:
+    """Why there is nothing to check at `root` (the project's env when `project`), and what to do."""
+    import os
+
+    if not os.path.lexists(root):
+        if project:
+            return f"the project has no environment yet ({root} does not exist); `corral sync` creates it"
+        return f"{root} does not exist; pass the folder of an env (it holds pyvenv.cfg)"
+    hint = "create it with `corral sync`" if project else "pass the folder of an env (it holds pyvenv.cfg)"
+    return f"{root} is not a Python environment (no pyvenv.cfg); {hint}"
 
 
 def _refuse_base_interpreter(ctx: Context, root: Path) -> None:
@@ -134,7 +145,19 @@ def run_checks(target: Target) -> Report:
         except CorralError as err:
             findings.append(Finding(code=f"{family}-unchecked", severity="warning", message=str(err)))
     target.prober.save()
-    return Report(env=str(target.root), findings=tuple(findings), skipped=tuple(target.skipped))
+    report = Report(env=str(target.root), findings=tuple(findings), skipped=tuple(target.skipped))
+    if not report.findings and not report.skipped:
+        _remember_healthy(target)
+    return report
+
+
+def _remember_healthy(target: Target) -> None:
+    """A healthy project env the sync stamp vouched for in all but git's index: `services.doctor_record` keeps it."""
+    from corral.services.doctor_host import ContextHost
+
+    lock, key = target.lock_path, target.stamp_selection if target.is_project_env else None
+    if isinstance(target.host, ContextHost) and lock is not None and key is not None:
+        target.host.remember_healthy(target.root, lock, key)
 
 
 def diagnose(ctx: Context, path: Path | None = None) -> tuple[Report, Target]:

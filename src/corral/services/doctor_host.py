@@ -30,6 +30,8 @@ class ContextHost:
     def __init__(self, ctx: Context, project: Project | None) -> None:
         self.ctx = ctx
         self._project = project
+        self._packages_read = False  # the env's metadata was read (an observation taken later proves nothing)
+        self._unrecorded: list[list[object]] | None = None  # the observation a healthy report records
 
     @property
     def paths(self) -> CorralPaths:
@@ -52,6 +54,7 @@ class ContextHost:
         from corral.core.env import Env
         from corral.services.inspection import installed_distributions
 
+        self._packages_read = True
         return installed_distributions(Env.at(env, windows=windows).site_packages())
 
     def seed_packages(self, env: Path, *, windows: bool) -> frozenset[str]:
@@ -59,6 +62,7 @@ class ContextHost:
         from corral.core.env import Env
         from corral.services.inspection import seed_closure
 
+        self._packages_read = True
         return seed_closure(Env.at(env, windows=windows).site_packages())
 
     def base_refusal(self, exe: Path, env: Path) -> str | None:
@@ -82,18 +86,67 @@ class ContextHost:
         return key if isinstance(key, str) else None
 
     def sync_clean(self, env: Path, lock_path: Path, selection_key: str) -> bool:
-        """The sync stamp proves `env` is exactly the current, fresh lock (stdlib only: no lock parsing)."""
-        from corral.services.sync.stamp import is_noop
+        """The sync stamp proves `env` is exactly the current, fresh lock (stdlib only: no lock parsing).
+
+        Or it holds in all but git's index, and doctor's record of the last healthy check proves the rest
+        (`services.doctor_record`); when it does not, the observation is kept for `remember_healthy`.
+        """
+        from corral.services.sync.stamp import STAMP_FILE, read_stamp_bytes
+
+        stamp = env / STAMP_FILE
+        data = read_stamp_bytes(env)
+        if data is None:
+            return False
+        if self._stamp_holds(env, lock_path, selection_key, data):
+            return True
+        if self._packages_read or not self._stamp_holds(env, lock_path, selection_key, data, git=False):
+            return False
+        from corral.services import doctor_record
+
+        rows = doctor_record.observe(env, stamp)
+        if rows is None or read_stamp_bytes(env) != data:
+            return False
+        if doctor_record.matches(self.ctx.paths.cache, env, rows):
+            return True
+        self._unrecorded = rows
+        return False
+
+    def _stamp_holds(self, env: Path, lock_path: Path, key: str, data: bytes, *, git: bool = True) -> bool:
+        """`stamp.is_noop` on the stamp's bytes `data`; `git=False`: as if git's index were the one it records."""
+        from corral.services.sync.stamp import git_index_state, is_noop, parse_stamp
 
         assert self._project is not None  # noqa: S101 - the target asks only for the project's env
+        if not git:
+            import json
+
+            stamp = parse_stamp(data)
+            if stamp is None:
+                return False
+            stamp["git_index"] = git_index_state(self._project.root)
+            data = json.dumps(stamp).encode("utf-8")
         return is_noop(
             env=env,
             lock_path=lock_path,
             pyproject=self._project.pyproject,
-            selection_key=selection_key,
+            selection_key=key,
             frozen=False,
             environ=self.ctx.environ,
+            stamp_bytes=data,
         )
+
+    def remember_healthy(self, env: Path, lock_path: Path, selection_key: str) -> None:
+        """Record the observation `sync_clean` kept, after a report without a finding, if the stamp still holds."""
+        rows, self._unrecorded = self._unrecorded, None
+        if rows is None:
+            return
+        from corral.services import doctor_record
+        from corral.services.sync.stamp import STAMP_FILE, read_stamp_bytes
+
+        data = read_stamp_bytes(env)
+        if data is None or not self._stamp_holds(env, lock_path, selection_key, data, git=False):
+            return
+        if doctor_record.observe(env, env / STAMP_FILE) == rows:
+            doctor_record.write(self.ctx.paths.cache, env, rows)
 
     def lock_is_fresh(self, lock_path: Path) -> bool:
         """`lock_path` was written for the project's current inputs."""
