@@ -30,8 +30,14 @@ The paths to observe are those the stamp's own functions name (the record's `fac
 variables, the project's real path, the folders whose listing chose the candidates) is observed itself. A changed
 observation, or a record that is not the user's own private file, is damaged or is another corral's: the full way.
 
-Stdlib only (os, sys, and `cli.quick`); an answer from a record imports nothing else but `infra.git`'s settings (a
-`git describe` is started with `os.posix_spawn`). POSIX only: Windows always takes the stamp's way.
+A plain `corral lock` that is no no-op (no pylock.toml at all, or the verdict's None) goes to the full path with its
+`uv lock` already begun when the last lock's recorded plan still fits (`_head_start`: pyproject.toml's bytes and
+pylock.toml's state as recorded; `resolvers.uv_headstart`, whose process the resolver takes only for its very
+command).
+
+Stdlib only (os, sys, and `cli.quick`; a head start imports what starting uv needs); an answer from a record imports
+nothing else but `infra.git`'s settings (a `git describe` is started with `os.posix_spawn`). POSIX only: Windows
+always takes the stamp's way.
 """
 
 from __future__ import annotations
@@ -135,6 +141,12 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
         import time
 
         started = time.monotonic()
+        from corral.cli.quick import find_project
+
+        project = find_project(os.getcwd())
+        if project is not None and not os.path.lexists(os.path.join(project, "pylock.toml")):
+            _head_start(environ, project)  # no lock, nothing unchanged (both verdicts below need one): lock now
+            return None
         found = lookup(os.getcwd(), environ)
         if found is not None:
             path, packages = found
@@ -143,6 +155,8 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
 
             report = unchanged_report(Path(os.getcwd()), environ, started)
             if report is None:
+                if project is not None:
+                    _head_start(environ, project)
                 return None
             path, packages = report["path"], report["packages"]
         if len(argv) == 1:
@@ -158,6 +172,60 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
     except Exception:  # noqa: BLE001 - any doubt goes the full way, which reports what is wrong
         return None
     return 0
+
+
+def _head_start(environ: Mapping[str, str], project: str) -> None:
+    """A plain lock of `project` that is no no-op: its `uv lock` begun now when the last lock's plan still fits it.
+
+    That is when pyproject.toml's bytes and pylock.toml's state (absent, or its bytes) are the recorded ones
+    (`resolvers.uv_headstart`); the full path takes the process only when its own plan is that very command.
+    """
+    from corral.cli import quick
+
+    dirs = quick.corral_dirs(environ)
+    if dirs is None or os.name != "posix":
+        return
+    from corral.resolvers import uv_headstart
+
+    lines = quick.read_record(uv_headstart.record_path(dirs[1], project), header=uv_headstart.HEADER, limit=1 << 20)
+    found = None if lines is None else uv_headstart.parse(lines, project)
+    if found is None:
+        return
+    pyproject_sha, state, plan = found
+    pyproject = _regular_bytes(os.path.join(project, "pyproject.toml"))
+    lock = os.path.join(project, "pylock.toml")
+    lock_bytes = None if not os.path.lexists(lock) else _regular_bytes(lock)
+    if pyproject is None or (lock_bytes is None and os.path.lexists(lock)):
+        return  # a link, a fifo, anything but a regular file: the full path judges it
+    import hashlib
+
+    if hashlib.sha256(pyproject).hexdigest() != pyproject_sha or uv_headstart.lock_state(lock_bytes) != state:
+        return
+    import contextlib
+
+    with contextlib.suppress(Exception):  # a head start only saves time: the full path resolves anyway
+        uv_headstart.begin(plan, environ)
+
+
+def _regular_bytes(path: str, limit: int = 1 << 24) -> bytes | None:
+    """The bytes of the regular file at `path` (no link followed, never a fifo waited on); None for anything else."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # noqa: PLR0911 - one exit per doubt

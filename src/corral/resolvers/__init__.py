@@ -14,7 +14,9 @@ locking, so every command that locks (lock, add, remove, sync, run, tree, export
 
 from __future__ import annotations
 
-from typing import Final
+TYPE_CHECKING = False  # typing itself (~20 ms) is not imported before a lock's head start; mypy reads this as typing's
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["UV_OLDEST", "resolver_for"]
 

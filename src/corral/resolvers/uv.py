@@ -33,10 +33,15 @@ from corral.resolvers import UV_OLDEST
 if TYPE_CHECKING:
     import threading
     from concurrent.futures import Future
+    from subprocess import Popen
 
     from corral.core.interpreter import InterpreterInfo
     from corral.infra.proc import Completed
     from corral.resolvers.uv_workdir import Workdir
+
+    # what `uv lock` is given: the temporary project's pyproject.toml and uv.lock (preferences) texts, and its argv
+    # without the temporary project's folder (resolvers.uv_headstart)
+    Plan = tuple[str, str | None, list[str]]
 
 __all__ = [
     "EXPORT_WORKERS",
@@ -82,6 +87,8 @@ class UvRequest:
     # the caller's own work done while `uv lock` runs (the imports the rest of its lock needs): in another thread,
     # joined before resolve() goes on; what it raises is ignored (it is only done earlier than it would be)
     meanwhile: Callable[[], object] | None = None
+    # told the plan (`Plan`) once `uv lock` resolved it online: what a later lock's head start may begin with
+    on_resolved: Callable[[Plan], object] | None = None
 
 
 class CacheUnanswered(LockError):
@@ -115,29 +122,35 @@ class UvResolver:
         """Start `uv lock` in a temporary project: the caller may work while it runs, then `finish` (or `stop`)."""
         from corral.core.pylock_write import toml_document
         from corral.infra.uvbin import uv_binary
-        from corral.resolvers import uv_workdir
+        from corral.resolvers import uv_headstart, uv_workdir
 
         urls = list(request.index_urls)
+        text = toml_document(uv_project(request.data, request.project_root, request.version))
+        skip = {normalize_name(n) for n in request.upgrade_packages}
+        prefs = _preferences(request.pins, skip, request.requires_python)
+        uv = uv_binary()
+        head = [uv, "lock", "--project"]  # then the temporary project (uv_headstart.PROJECT_AT)
+        tail = ["--index-url", urls[0]]
+        for extra in urls[1:]:
+            tail += ["--extra-index-url", extra]
+        if request.python:
+            tail += ["--python", request.python]
+        for name in sorted(skip):
+            tail += ["--upgrade-package", name]
+        if request.offline:
+            tail.append("--offline")
+        plan = (text, prefs, [*head, *tail])
+        taken = uv_headstart.take(*plan, request.environ)
+        if taken is not None:  # the very command, begun before the command line was parsed
+            workdir, child, cmd = taken
+            return Resolving(request, workdir, uv, cmd, child=child, plan=plan)
         workdir = uv_workdir.make()
         tmp = workdir.path
         try:
-            doc = uv_project(request.data, request.project_root, request.version)
-            (tmp / "pyproject.toml").write_text(toml_document(doc), encoding="utf-8")
-            skip = {normalize_name(n) for n in request.upgrade_packages}
-            prefs = _preferences(request.pins, skip, request.requires_python)
+            (tmp / "pyproject.toml").write_text(text, encoding="utf-8")
             if prefs:
                 (tmp / "uv.lock").write_text(prefs, encoding="utf-8")
-            uv = uv_binary()
-            cmd = [uv, "lock", "--project", str(tmp), "--index-url", urls[0]]
-            for extra in urls[1:]:
-                cmd += ["--extra-index-url", extra]
-            if request.python:
-                cmd += ["--python", request.python]
-            for name in sorted(skip):
-                cmd += ["--upgrade-package", name]
-            if request.offline:
-                cmd.append("--offline")
-            return Resolving(request, workdir, uv, cmd)
+            return Resolving(request, workdir, uv, [*head, str(tmp), *tail], plan=plan)
         except BaseException:
             workdir.remove()
             raise
@@ -154,13 +167,27 @@ class Resolving:
     anything else happens here (never two threads importing at once).
     """
 
-    def __init__(self, request: UvRequest, workdir: Workdir, uv: str, cmd: list[str]) -> None:
+    def __init__(
+        self,
+        request: UvRequest,
+        workdir: Workdir,
+        uv: str,
+        cmd: list[str],
+        *,
+        child: Popen[str] | None = None,
+        plan: Plan | None = None,
+    ) -> None:
         import subprocess
 
         from corral.errors import EngineError
         from corral.infra.faults import checkpoint
 
         self._request, self._workdir, self._uv, self._cmd = request, workdir, uv, cmd
+        self._plan = plan
+        self._helper: threading.Thread | None = None
+        if child is not None:  # a head start's (resolvers.uv_headstart.take): this very command, already running
+            self._child = child
+            return
         checkpoint("engine:uv lock")  # as infra.proc.run marks it (the reliability suite kills the process here)
         try:
             self._child = subprocess.Popen(
@@ -175,7 +202,6 @@ class Resolving:
             raise EngineError(f"uv lock: program not found: {cmd[0]}", cmd=cmd) from err
         except OSError as err:  # not executable, not a program (ENOEXEC), ...
             raise EngineError(f"uv lock: cannot run {cmd[0]}: {err.strerror or err}", cmd=cmd) from err
-        self._helper: threading.Thread | None = None
 
     def finish(self, *, group_names: Sequence[str] | None = None, extra_names: Sequence[str] | None = None) -> UvResult:
         """The resolution: the exports of the request's selections (or of these names); LockError naming the culprit."""
@@ -210,6 +236,8 @@ class Resolving:
                 urls = list(request.index_urls)
                 raise LockError(head + (unknown_project(done.stderr, culprit, urls) or reason))
             _refuse_missing_extras(done.stderr, request.candidates)
+            if request.on_resolved is not None and self._plan is not None and not request.offline:
+                request.on_resolved(self._plan)
             # the exports run while this process reads uv.lock's graph (the two do not wait on each other)
             exports = _exports(self._uv, request, tmp, meanwhile=lambda: uv_lock_graph(read_text(tmp / "uv.lock")))
             return UvResult(exports=_relocate(exports.exports, tmp, request.project_root), graph=exports.graph)

@@ -30,6 +30,7 @@ from corral.services.lock_inputs import default_groups, index_urls, is_fresh, lo
 
 if TYPE_CHECKING:
     from corral.core.deps import ProjectDeps
+    from corral.resolvers.uv import Plan
     from corral.services.context import Context
 
 __all__ = [
@@ -172,12 +173,14 @@ def render_lock(
     prefer: Mapping[str, str] | None = None,
     python: str | _Unset | None = _UNSET,
     offline: bool = False,
+    on_resolved: Callable[[Plan], object] | None = None,
 ) -> str:
     """The pylock.toml text for the parsed pyproject `data` (raises LockError naming the failing requirement).
 
     `prefer`: name -> version kept when the requirements allow it, over the previous lock's pin (adopt).
     `python`: the interpreter to resolve with, when the caller chose it already (else `lock_python`).
     `offline`: uv resolves from its cache only (resolvers.uv.CacheUnanswered when it cannot); Python 3.6+ only.
+    `on_resolved`: told what `uv lock` was given once it resolved (resolvers.uv.UvRequest.on_resolved).
     """
     from corral.core.pylock_write import LockDocument, document_data, merge_exports, render_pylock
     from corral.infra.environ import resolver_environ
@@ -225,6 +228,7 @@ def render_lock(
             environ=resolver_environ(ctx.environ),
             offline=offline,
             meanwhile=_imports_after_resolving,
+            on_resolved=on_resolved,
         )
         if progress and not offline:
             _note_ignored(ctx.environ, progress)
@@ -408,18 +412,18 @@ def lock(
         if not check:
             _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
         python, from_env = _recorded_choice(ctx, pyproject) or _python_choice(ctx)
-        old_text = read_bytes(target).decode("utf-8", errors="replace") if target.is_file() else None
+        old_bytes = read_bytes(target) if target.is_file() else None
+        old_text = old_bytes.decode("utf-8", errors="replace") if old_bytes is not None else None
         resolve = partial(render_lock, ctx, data, project_root=project.root, source=str(pyproject), previous=target)
-        kept = (
-            None
-            if check or upgrade or upgrade_packages
-            else _kept_offline(ctx, data, old_text, resolve, python, progress)
-        )
+        plain = not (check or upgrade or upgrade_packages)
+        kept = _kept_offline(ctx, data, old_text, resolve, python, progress) if plain else None
+        own = pyproject == project.pyproject and target == project.root / LOCK_FILE
         text = kept or resolve(
             upgrade=upgrade and not check,
             upgrade_packages=() if check else upgrade_packages,
             progress=progress,
             python=python,
+            on_resolved=partial(_remember_plan, ctx, pyproject, old_bytes) if plain and own else None,
         )
         if check:
             if text != old_text:
@@ -431,7 +435,7 @@ def lock(
         written = text != old_text
         if written:
             atomic_write_text(target, text, root=project.root)
-        if pyproject == project.pyproject and target == project.root / LOCK_FILE:
+        if own:
             _stamp(ctx, data, text, python=python, from_env=from_env)
             _prime_selection(ctx, target, text, python=python)
             _remember_fresh(ctx, pyproject, target)
@@ -477,6 +481,22 @@ def _kept_offline(
     except CacheUnanswered:
         return None
     return text if text == old_text else None
+
+
+def _remember_plan(ctx: Context, pyproject: Path, lock_bytes: bytes | None, plan: Plan) -> None:
+    """Record what `uv lock` was given, for the next plain lock's head start (resolvers.uv_headstart); never fails."""
+    import contextlib
+
+    from corral.resolvers import uv_headstart
+
+    with contextlib.suppress(CorralError, OSError):
+        uv_headstart.remember(
+            str(ctx.paths.cache),
+            str(ctx.require_project().root),
+            pyproject_bytes=read_bytes(pyproject),
+            lock_bytes=lock_bytes,
+            plan=plan,
+        )
 
 
 def _prime_selection(ctx: Context, lock_path: Path, text: str, *, python: str | None) -> None:

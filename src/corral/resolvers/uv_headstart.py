@@ -1,0 +1,215 @@
+"""A fresh `corral lock`'s `uv lock`, begun before the command line is parsed, from the last lock's plan.
+
+The plan of a plain lock (`remember`, once its `uv lock` succeeded) is what `UvResolver.start` gave uv: the
+temporary project's pyproject.toml and preferences (uv.lock) texts and uv's argv (its `--project` folder left
+out). It is recorded in corral's cache (`<cache>/lock-headstarts/<hash of the project's path>.txt`, the user's own
+private file, replaced atomically) beside the SHA-256 of pyproject.toml's bytes and the state of pylock.toml
+(absent, or the SHA-256 of its bytes) that lock started from. `cli.lock_quick.answer`, when a plain `corral lock`
+is no no-op, finds both as recorded and calls `begin`: a temporary project (`uv_workdir.make`) with the recorded
+texts, and the recorded `uv lock` started there with the environment the resolver gives uv
+(`infra.environ.resolver_environ`), while this process goes on importing and parsing.
+
+The full path stays the judge: `UvResolver.start` builds its own plan and `take`s the live head start only when its
+texts, its argv (but the folder) and its environment are the very ones (then uv's outcome is the one its own `uv
+lock` would give, as the same command in an identical folder); anything else is discarded (uv killed and waited
+for, its folder removed) before it makes its own. One never taken is discarded at exit. A recorded plan only
+decides what is started early, never what is locked.
+"""
+
+from __future__ import annotations
+
+import os
+
+from corral import __version__
+
+TYPE_CHECKING = False  # typing is not imported on this path; mypy reads this name as typing's
+if TYPE_CHECKING:
+    import subprocess
+    from collections.abc import Mapping, Sequence
+
+    from corral.resolvers.uv_workdir import Workdir
+
+__all__ = ["HEADER", "PROJECT_AT", "RECORDS_FOLDER", "begin", "lock_state", "record_path", "remember", "take"]
+
+RECORDS_FOLDER = "lock-headstarts"
+HEADER = f"corral-lock-headstart 1 {__version__}"
+PROJECT_AT = 3  # uv's argv: [uv, "lock", "--project", FOLDER, ...]
+_ABSENT = "absent"
+_LIMIT = 1 << 20  # a record holds a pyproject and the pins: never a megabyte
+
+
+class _Live:
+    """A head start under way: its folder, its process and the plan it was started from."""
+
+    __slots__ = ("argv", "child", "environ", "preferences", "pyproject", "workdir")
+
+    def __init__(
+        self,
+        workdir: Workdir,
+        child: subprocess.Popen[str],
+        plan: tuple[str, str | None, list[str]],
+        environ: dict[str, str],
+    ) -> None:
+        self.workdir, self.child, self.environ = workdir, child, environ
+        self.pyproject, self.preferences, self.argv = plan
+
+
+_live: list[_Live] = []  # at most one
+
+
+def record_path(cache: str, project: str) -> str:
+    """The record of the project at `project` (its path as the lock's context spells it)."""
+    import hashlib
+
+    name = hashlib.sha256(project.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return os.path.join(cache, RECORDS_FOLDER, f"{name}.txt")
+
+
+def lock_state(lock_bytes: bytes | None) -> str:
+    """How a record names pylock.toml's state: `absent`, or the SHA-256 of its bytes."""
+    if lock_bytes is None:
+        return _ABSENT
+    import hashlib
+
+    return hashlib.sha256(lock_bytes).hexdigest()
+
+
+def remember(
+    cache: str,
+    project: str,
+    *,
+    pyproject_bytes: bytes,
+    lock_bytes: bytes | None,
+    plan: tuple[str, str | None, Sequence[str]],
+) -> None:
+    """Record `plan` (pyproject text, preferences text, argv) of a plain lock of `project`; never fails."""
+    import hashlib
+    import json
+
+    pyproject, preferences, argv = plan
+    body = json.dumps({"pyproject": pyproject, "preferences": preferences, "argv": [*argv]}, ensure_ascii=True)
+    lines = [
+        HEADER,
+        f"project {project}",
+        f"pyproject {hashlib.sha256(pyproject_bytes).hexdigest()}",
+        f"lock {lock_state(lock_bytes)}",
+        body,
+        "end",
+    ]
+    text = "\n".join(lines)
+    if len(text) > _LIMIT or not project.isprintable():
+        return
+    _write(record_path(cache, project), text)
+
+
+def _write(target: str, text: str) -> None:
+    folder = os.path.dirname(target)
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.corral-.tmp")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, text.encode("utf-8", "surrogateescape"))
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except (OSError, UnicodeEncodeError):
+        try:  # noqa: SIM105 - contextlib is not loaded on this path
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def parse(lines: Sequence[str], project: str) -> tuple[str, str, tuple[str, str | None, list[str]]] | None:
+    """(pyproject's SHA-256, pylock.toml's state, the plan) of a record's lines (its header and end taken off)."""
+    import json
+
+    if len(lines) != 4 or lines[0] != f"project {project}":  # noqa: PLR2004 - project, pyproject, lock, plan
+        return None
+    pyproject_sha = lines[1].removeprefix("pyproject ")
+    state = lines[2].removeprefix("lock ")
+    try:
+        body = json.loads(lines[3])
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    text, preferences, argv = body.get("pyproject"), body.get("preferences"), body.get("argv")
+    if not isinstance(text, str) or not (preferences is None or isinstance(preferences, str)):
+        return None
+    if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv) or len(argv) < PROJECT_AT:
+        return None
+    return pyproject_sha, state, (text, preferences, argv)
+
+
+def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str]) -> bool:
+    """Start the recorded `uv lock` of `plan` in a new temporary project; False when not started (uv's not ours)."""
+    import subprocess
+
+    from corral.infra.environ import resolver_environ
+    from corral.infra.faults import checkpoint
+    from corral.infra.uvbin import uv_binary
+    from corral.resolvers import uv_workdir
+
+    pyproject, preferences, argv = plan
+    if _live or argv[:PROJECT_AT] != [uv_binary(), "lock", "--project"]:
+        return False  # only corral's own uv, as the resolver starts it
+    env = resolver_environ(environ)
+    workdir = uv_workdir.make()
+    try:
+        (workdir.path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+        if preferences is not None:
+            (workdir.path / "uv.lock").write_text(preferences, encoding="utf-8")
+        cmd = [*argv[:PROJECT_AT], str(workdir.path), *argv[PROJECT_AT:]]
+        checkpoint("engine:uv lock")  # as the resolver marks it (the reliability suite kills the process here)
+        child = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
+        )
+    except BaseException:
+        workdir.remove()
+        raise
+    _live.append(_Live(workdir, child, (pyproject, preferences, cmd), env))
+    import atexit
+
+    atexit.register(discard)
+    return True
+
+
+def take(
+    pyproject: str, preferences: str | None, argv: Sequence[str], environ: Mapping[str, str] | None
+) -> tuple[Workdir, subprocess.Popen[str], list[str]] | None:
+    """The live head start when it runs exactly this plan (`argv` without the folder): its folder, process, argv.
+
+    Else None, and a live one is discarded first (its uv killed and waited for, its folder removed).
+    """
+    if not _live:
+        return None
+    live = _live[0]
+    own = [*live.argv[:PROJECT_AT], *live.argv[PROJECT_AT + 1 :]]
+    if (
+        environ is not None
+        and live.pyproject == pyproject
+        and live.preferences == preferences
+        and own == [*argv]
+        and live.environ == dict(environ)
+    ):
+        _live.clear()
+        from corral.infra.headstart import log
+
+        log("lock-headstart:adopted")
+        return live.workdir, live.child, live.argv
+    discard()
+    return None
+
+
+def discard() -> None:
+    """End a head start no one took: uv killed and waited for, its temporary project removed."""
+    while _live:
+        live = _live.pop()
+        try:
+            live.child.kill()
+            live.child.communicate()
+        except OSError:
+            pass
+        finally:
+            live.workdir.remove()

@@ -1,0 +1,124 @@
+"""A fresh `corral lock` begins the last lock's `uv lock` before its command line is parsed (resolvers.uv_headstart).
+
+Real corral processes (the console script's entry, `cli.quick`), real uv against the local index, in a temporary
+folder of the test's own (TMPDIR): the full path takes the head start only for its very command, and the lock is
+the one it writes without one; a head start it does not take is undone (uv ended, its folder removed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import TYPE_CHECKING
+
+import pytest
+from test_lock import indexed, make_project  # the local index
+
+from conftest import pyenv_python
+from corral.infra.uvbin import uv_binary
+from corral.resolvers import uv_headstart, uv_workdir
+from support.projects import demo_pyproject
+from support.reliability import corral_cmd, subprocess_environ
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+__all__ = ["indexed"]  # a fixture: imported to be used
+
+
+def _lock(root: Path, environ: dict[str, str], log: Path) -> list[str]:
+    """Run `corral lock -q` in `root`; the fault log's names (the checkpoints and head start marks it reached)."""
+    log.unlink(missing_ok=True)
+    done = subprocess.run(
+        corral_cmd("lock", "-q"),
+        cwd=root,
+        env=environ | {"CORRAL_FAULT_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [line.split(" ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def _project(tmp_path: Path, indexed: str) -> tuple[Path, dict[str, str], Path]:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    root = make_project(tmp_path, demo_pyproject("alpha>=1.0", requires_python=">=3.11"))
+    return root, subprocess_environ(indexed, TMPDIR=str(shared)), shared
+
+
+def test_a_fresh_lock_takes_the_head_start_and_writes_the_same_lock(tmp_path: Path, indexed: str) -> None:
+    # given: a project locked once (the plan recorded), its lock removed
+    root, environ, shared = _project(tmp_path, indexed)
+    log = tmp_path / "faults.log"
+    first = _lock(root, environ, log)
+    assert "lock-headstart:adopted" not in first  # nothing recorded yet: the full path's own uv
+    written = (root / "pylock.toml").read_bytes()
+    (root / "pylock.toml").unlink()
+    # when
+    again = _lock(root, environ, log)
+    # then: uv started once, before the full path, which took it; the same lock, nothing left behind
+    assert again.count("engine:uv lock") == 1
+    assert again.index("engine:uv lock") < again.index("lock-headstart:adopted")
+    assert (root / "pylock.toml").read_bytes() == written
+    assert list(shared.iterdir()) == []
+
+
+def test_a_head_start_whose_command_the_full_path_would_not_run_is_undone(tmp_path: Path, indexed: str) -> None:
+    # given: a recorded plan, then the project asks for another Python (not part of what the record compares)
+    root, environ, shared = _project(tmp_path, indexed)
+    log = tmp_path / "faults.log"
+    _lock(root, environ, log)
+    (root / "pylock.toml").unlink()
+    (root / ".python-version").write_text(str(pyenv_python("3.11")) + "\n", encoding="utf-8")
+    # when
+    names = _lock(root, environ, log)
+    # then: the head start began, was not taken, and the full path ran its own uv; nothing left behind
+    assert names.count("engine:uv lock") == 2
+    assert "lock-headstart:adopted" not in names
+    assert list(shared.iterdir()) == []
+    # and the next fresh lock takes the head start of that new plan, to the same lock
+    written = (root / "pylock.toml").read_bytes()
+    (root / "pylock.toml").unlink()
+    assert "lock-headstart:adopted" in _lock(root, environ, log)
+    assert (root / "pylock.toml").read_bytes() == written
+
+
+def test_an_edited_pyproject_or_a_lock_from_elsewhere_starts_no_head_start(tmp_path: Path, indexed: str) -> None:
+    root, environ, _ = _project(tmp_path, indexed)
+    log = tmp_path / "faults.log"
+    _lock(root, environ, log)
+    lock = root / "pylock.toml"
+    lock.unlink()
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert _lock(root, environ, log).count("engine:uv lock") == 1  # the full path's own
+    # the record now says: this pyproject, no lock; a lock that is there, hand-edited, is not that state
+    lock.write_bytes(lock.read_bytes() + b"# edited\n")
+    names = _lock(root, environ, log)
+    assert "lock-headstart:adopted" not in names
+    assert names.count("engine:uv lock") <= 2
+
+
+def test_a_record_naming_another_program_starts_nothing(tmp_path: Path) -> None:
+    started = uv_headstart.begin(("", None, ["/bin/sh", "lock", "--project"]), {"PATH": "/usr/bin"})
+    assert started is False
+    assert uv_headstart.take("", None, [uv_binary(), "lock", "--project"], {}) is None
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(uv_workdir.PREFIX)]
+
+
+def test_a_record_is_read_back_and_refuses_other_projects(tmp_path: Path) -> None:
+    plan = ("[project]\n", "version = 1\n", [uv_binary(), "lock", "--project", "--python", "/x"])
+    uv_headstart.remember(str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=None, plan=plan)
+    lines = (tmp_path / uv_headstart.RECORDS_FOLDER).glob("*.txt")
+    (record,) = list(lines)
+    body = record.read_text(encoding="utf-8").split("\n")
+    assert body[0] == uv_headstart.HEADER
+    assert body[-1] == "end"
+    found = uv_headstart.parse(body[1:-1], "/p")
+    assert found is not None
+    assert found[1] == "absent"
+    assert found[2] == (plan[0], plan[1], plan[2])
+    assert uv_headstart.parse(body[1:-1], "/q") is None
+    assert record.stat().st_mode & 0o077 == 0
