@@ -1,6 +1,7 @@
 """Benchmark: corral and uv on real projects' pyproject files (not a test; needs the real index once).
 
     python benchmarks/bench_projects.py [--python 3.12] [--rounds 3] [--only click,flask] [--paths ...] [--offline]
+                                        [--baseline PYTHON] [--fates]
 
 The projects in benchmarks/projects/ are the pyproject.toml files of click, flask, attrs, pluggy, requests,
 packaging and typer with stub packages (an `__init__.py` holding what the build backend reads), so their
@@ -29,6 +30,13 @@ folder, and each install runs its own uv binary, so two corrals syncing one fold
 (XDG_*_HOME under the work folder, uv's cache shared), so neither corral writes the other's records and caches
 (trust, inventory, interpreter cache, cache prune). Only the stdlib is used; tool runs are isolated from the
 machine's pip/uv configuration.
+
+`--fates` says what each timed rebuild of a corral was (sync-noseed, sync-fresh), read from its fault log
+(`CORRAL_FAULT_LOG`, the `headstart:*` checkpoints): `replayed` (answered by `cli.rebuild_replay`), `declined(why)`
+(a replay was recorded but not taken, `headstart:replay-declined-why:` says why; the full path adopted uv's
+outcome), `adopted` (a head start without a replay), `mismatch`, or `full` (no head start at all). A rebuild that is
+not replayed takes ~2x as long. The first timed round is `adopted`: the warm-up's rebuild ran uv twice (offline,
+then online), and only a rebuild of one uv command records a replay.
 """
 
 from __future__ import annotations
@@ -50,6 +58,24 @@ PROJECTS = Path(__file__).parent / "projects"
 FRESH_SYNCS = ("sync-noseed", "sync-fresh")
 BASELINE_PATHS = (*FRESH_SYNCS, "lock-fresh")  # the paths `--baseline` times with the other corral too
 PATHS = ("lock-fresh", "lock-noop", "sync-noseed", "sync-fresh", "sync-noop", "run")  # sync-noop follows sync-fresh
+
+
+def fate(log: Path) -> str:
+    """What a rebuild was, from its fault log's `headstart:*` lines (see `--fates`)."""
+    try:
+        names = [line.split(" ", 1)[-1] for line in log.read_text().splitlines()]
+    except FileNotFoundError:
+        names = []
+    why = [name.rsplit(":", 1)[1] for name in names if name.startswith("headstart:replay-declined-why:")]
+    for mark, word in (
+        ("headstart:replayed", "replayed"),
+        ("headstart:replay-declined", "declined" + "".join(f"({w})" for w in why)),
+        ("headstart:mismatch", "mismatch"),
+        ("headstart:adopted", "adopted"),
+    ):
+        if mark in names:
+            return word
+    return "full"
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -123,6 +149,23 @@ def lock_all(
             run([before, *corral_cmd[1:]], before_dir, apart(env, before_home))
 
 
+def timed(cmd: list[str], folder: Path, env: dict[str, str], log: Path | None, *, warm_up: bool) -> tuple[float, str]:
+    """`run`, online in the warm-up (it fills uv's cache from the index); with a fault log, what the rebuild was."""
+    if log is not None:
+        log.unlink(missing_ok=True)
+        env = {**env, "CORRAL_FAULT_LOG": str(log)}
+    took = run([c for c in cmd if c != "--offline"] if warm_up else cmd, folder, env)
+    return took, fate(log) if log is not None else ""
+
+
+def print_fates(fates: dict[tuple[str, str, str], list[str]]) -> None:
+    """What each timed rebuild was (`--fates`); none watched: nothing."""
+    if fates:
+        print("\nwhat each timed rebuild was, round by round (--fates):")
+        for (name, path, who), seen in fates.items():
+            print(f"  {name:<11}{path:<13}{who:<8}{' '.join(seen)}")
+
+
 def reset(folder: Path, what: str | None) -> None:
     """Delete the lock files or the env before a fresh-lock or fresh-sync round."""
     if what == "lock":
@@ -179,6 +222,7 @@ def main() -> None:
         help="UV_OFFLINE=1 for every tool: uv answers from its cache (run once without it to fill the cache), so "
         "lock-fresh times corral's own work beside `uv lock` without the index's round trips",
     )
+    parser.add_argument("--fates", action="store_true", help="say what each timed rebuild was (replayed or not)")
     opts = parser.parse_args()
     python = python_path(opts.python)
     names = opts.only.split(",") if opts.only else sorted(p.name for p in PROJECTS.iterdir() if p.is_dir())
@@ -206,6 +250,7 @@ def main() -> None:
     times: dict[tuple[str, str, str], list[float]] = {
         (name, path, who): [] for name in names for path in paths for who in ("corral", "uv", "before")
     }
+    fates: dict[tuple[str, str, str], list[str]] = {}
     for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
         print(f"round {round_no}/{opts.rounds} ...", file=sys.stderr)
         for name, folders in dirs.items():
@@ -213,10 +258,13 @@ def main() -> None:
                 what, order = runners(path, folders, (corral_env, uv_env), python, before, before_home)
                 for who, folder, cmd, cmd_env in order if round_no % 2 else order[::-1]:
                     reset(folder, what)
-                    # the warm-up fills uv's cache from the index (corral falls back to it by itself)
-                    took = run(cmd if round_no else [c for c in cmd if c != "--offline"], folder, cmd_env)
+                    # the same variable in every round (the replay compares the whole environment)
+                    log = work / "fault.log" if opts.fates and who != "uv" and path in FRESH_SYNCS else None
+                    took, seen = timed(cmd, folder, cmd_env, log, warm_up=not round_no)
                     if round_no:
                         times[name, path, who].append(took)
+                    if round_no and seen:
+                        fates.setdefault((name, path, who), []).append(seen)
         # after the warm-up, let the inputs settle: the quick record is written only for files two seconds old
         time.sleep(2.1 if not round_no and {"sync-noop", "run"} & set(paths) else 0)
     cache = "warm caches, offline (UV_OFFLINE=1)" if opts.offline else "warm caches"
@@ -231,6 +279,7 @@ def main() -> None:
         print(f"{name:<11}" + "".join(f"{c:>24}" for c in cells))
     print("\n(each cell: corral/uv median, then corral/uv ratio)")
     print_baseline(times, names, [p for p in paths if p in BASELINE_PATHS and times[names[0], p, "before"]])
+    print_fates(fates)
     if not opts.keep:
         shutil.rmtree(work, ignore_errors=True)
 

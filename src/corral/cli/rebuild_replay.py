@@ -151,16 +151,19 @@ def _text(word: str) -> str:
     return bytes.fromhex(word).decode("utf-8", "surrogateescape")
 
 
-def _state(path: str) -> str:
-    """A path's stat (device, inode, mode, owners, size, mtime, ctime), `-` when absent, `!errno` when unreadable."""
+def _state(path: str, *, ctime: bool = True) -> str:
+    """A path's stat (device, inode, mode, owners, size, mtime, ctime), `-` when absent, `!errno` when unreadable.
+
+    Without `ctime`: a file's content identity, which a new hard link to it does not change (`_tools`).
+    """
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return "-"
     except OSError as err:
         return f"!{err.errno}"
-    fields = (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    return ",".join(map(str, fields))
+    fields = (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns)
+    return ",".join(map(str, (*fields, st.st_ctime_ns) if ctime else fields))
 
 
 # a shell's own bookkeeping, which neither corral nor uv reads: a `cd` (OLDPWD), a nested shell (SHLVL), the last
@@ -184,11 +187,19 @@ def _terminals() -> str:
 
 
 def _tools(uv: str, environ: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The real path of uv's binary and every folder interpreter discovery lists, each with its state."""
+    """The real path of uv's binary and every folder interpreter discovery lists, each with its state.
+
+    uv's binary without its ctime: installed by uv, it is a hard link to the file in uv's cache, shared by every env
+    that installed that uv (51 links on this machine), and each new link or removed one moves the ctime of all of
+    them. A new uv is another file (installers write a new one: another inode) or other bytes (a new mtime).
+    """
     from corral.discovery.places import candidate_folders
 
     real = os.path.realpath(uv)
-    return [(real, _state(real)), *((str(folder), _state(str(folder))) for folder in candidate_folders(environ))]
+    return [
+        (real, _state(real, ctime=False)),
+        *((str(folder), _state(str(folder))) for folder in candidate_folders(environ)),
+    ]
 
 
 def _paths(dirs: tuple[str, str, str]) -> tuple[Path, Path, Path]:
@@ -365,15 +376,22 @@ def _recorded_inputs(raw: bytes) -> dict[str, object]:
     return value
 
 
-def _same(replay: Replay, uv: str, environ: Mapping[str, str], sha: Callable[[str], str]) -> bool:
-    """Whether this is the recorded command, in the same terminal, folder, environment, uv and Pythons."""
-    return (
-        sys.argv[1:] == replay.flags
-        and _terminals() == replay.terminals
-        and os.getcwd() == replay.cwd
-        and _environ_digest(environ, sha) == replay.environ
-        and _tools(uv, environ) == replay.folders
+def _differs(replay: Replay, uv: str, environ: Mapping[str, str], sha: Callable[[str], str]) -> str:
+    """What differs from the recorded command, terminal, folder, environment, uv and Pythons; "" when nothing."""
+    checks: tuple[tuple[str, Callable[[], bool]], ...] = (
+        ("flags", lambda: sys.argv[1:] == replay.flags),
+        ("terminals", lambda: _terminals() == replay.terminals),
+        ("cwd", lambda: os.getcwd() == replay.cwd),
+        ("environ", lambda: _environ_digest(environ, sha) == replay.environ),
+        ("tools", lambda: _tools(uv, environ) == replay.folders),
     )
+    return next((what for what, same in checks if not same()), "")
+
+
+def _declined(why: str) -> None:
+    """The replay stands aside (the full path answers); the fault log says why, for a benchmark's `--fates`."""
+    live.log("headstart:replay-declined")
+    live.log(f"headstart:replay-declined-why:{why}")
 
 
 def answer(
@@ -392,22 +410,23 @@ def answer(
     Returning leaves the head start live, with uv's outcome kept when it was waited for: the full path then runs
     as before (and writes again whatever was written here).
     """
-    if not _same(replay, uv, environ, sha):
-        live.log("headstart:replay-declined")
+    differs = _differs(replay, uv, environ, sha)
+    if differs:
+        _declined(differs)
         return
     inputs = replay.inputs  # the input files as the head start observed them (`_recorded_inputs`): the stamp's
     # what the full path writes while uv installs (services.create, then apply_lock's prune), in its order
     if not _uninterrupted(lambda: _create(replay, env=env, dirs=dirs, journal=journal)):
-        live.log("headstart:replay-declined")
+        _declined("records")
         return
     _load_the_rest(seeded=bool(replay.pip))
     outcome = live.wait_outcome()
     if outcome is None or outcome[0] != 0:
-        live.log("headstart:replay-declined")
+        _declined("uv")
         return  # uv failed: the full path reports it, or tries online
     if replay.pip and _env_pip(env) != replay.pip:
         _freshened.append(True)  # the full path freshens pip, as the rebuild that wrote the record did
-        live.log("headstart:replay-declined")
+        _declined("pip")
         return
     live.log("headstart:replay-installed")
     import _signal  # type: ignore[import-not-found, unused-ignore]  # signal's functions without its enums
@@ -415,7 +434,7 @@ def answer(
     previous = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # the env is built: finished and reported from here
     if not _uninterrupted(lambda: _stamped(replay, project=project, env=env, dirs=dirs, inputs=inputs)):
         _signal.signal(_signal.SIGINT, previous)
-        live.log("headstart:replay-declined")
+        _declined("stamp")
         return
     live.replayed()
     _report(replay.out, project)

@@ -1,0 +1,50 @@
+"""The rebuild replay (`cli.rebuild_replay`) holds where nothing the full path decides from has changed.
+
+Each test runs the real CLI on a package project locked against the local index (the `recorded` fixture of
+test_headstart_replay: the record and its replay written by a full rebuild), and reads what the process did from
+its checkpoint log (`headstart:*`).
+"""
+
+# The fixtures come from the support plugin, test_sync_one_install and test_headstart_replay.
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_headstart_replay import rebuild, recorded, replayed  # noqa: F401 - a fixture
+from test_sync_one_install import cached_index, installed  # noqa: F401 - a fixture
+
+from corral.infra.uvbin import uv_binary
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_new_hard_link_to_uvs_binary_keeps_the_replay(recorded: tuple[Path, Path], tmp_path: Path) -> None:  # noqa: F811
+    """uv installed by uv is a hard link to the file in uv's cache, shared by every env that installed that uv.
+
+    Each env made or removed with it moves the binary's ctime (a link count is metadata), so a replay that compared
+    the ctime stood aside for any other env's install on the machine: a benchmark's every timed rebuild went the
+    full way (`headstart:replay-declined-why:tools`).
+    """
+    root, log = recorded
+    uv = os.path.realpath(uv_binary())
+    before = os.stat(uv).st_ctime_ns
+    try:
+        os.link(uv, tmp_path / "uv-elsewhere")  # another env's install of the same uv
+    except OSError:  # another file system than the tests' folder: a mode set again moves the ctime alike
+        os.chmod(uv, os.stat(uv).st_mode)
+    assert os.stat(uv).st_ctime_ns != before, "the binary's ctime moved"
+    seen, done = rebuild(root, log)
+    assert replayed(seen), seen
+    assert "synced" in done.stderr
+    assert {"alpha", "beta", "delta", "demo"} <= set(installed(root))
+
+
+def test_a_declined_replay_says_why(recorded: tuple[Path, Path]) -> None:  # noqa: F811
+    """The fault log names what differed (`bench_projects.py --fates` prints it)."""
+    root, log = recorded
+    seen, _ = rebuild(root, log, SOME_TOOL_SETTING="1")  # the whole environment differs
+    assert not replayed(seen), seen
+    assert "headstart:replay-declined" in seen
+    assert "headstart:replay-declined-why:environ" in seen
