@@ -378,7 +378,7 @@ def write_layout(dest: Path, layout: Layout) -> None:
     for folder in layout.dirs:
         (dest / folder).mkdir(parents=True, exist_ok=True)
     for name, target in layout.links:
-        os.symlink(target, dest / name)
+        _link(target, dest / name)
     for name, sources in layout.copies:
         source = next((s for s in sources if os.path.isfile(s)), None)
         if source is None:
@@ -403,8 +403,23 @@ def _write_new(path: Path, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+    except OSError as err:  # os.write names no file: a full disk said only "No space left on device"
+        raise _naming(err, path) from err
     finally:
         os.close(fd)
+
+
+def _link(target: str, path: Path) -> None:
+    """`os.symlink`, whose error names the link's target first: the error names the link being made."""
+    try:
+        os.symlink(target, path)
+    except OSError as err:
+        raise _naming(err, path) from err
+
+
+def _naming(err: OSError, path: Path) -> OSError:
+    """`err` naming `path`, the file or link that could not be written (the CLI then names its disk and the fix)."""
+    return type(err)(err.errno, err.strerror, str(path))
 
 
 def _refusal(interpreter: InterpreterInfo, platform: str) -> str | None:
