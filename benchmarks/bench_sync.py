@@ -1,6 +1,6 @@
 """Benchmark: build the same locked web stack several ways and compare (not a test; needs the real index once).
 
-    python benchmarks/bench_sync.py [--python 3.12] [--rounds 5] [--keep DIR] [--no-pip] [--baseline PYTHON]
+    python benchmarks/bench_sync.py [--python 3.12] [--rounds 5] [--keep DIR] [--no-pip] [--baseline PYTHON] [--fates]
 
 Setup (untimed, needs the network the first time): a project depending on a ~30-package web stack is locked
 by `corral lock` (pylock.toml) and `uv lock` (uv.lock), and exported to requirements.txt; one warm-up round
@@ -21,6 +21,8 @@ The ways run in one order in odd rounds and in the reverse order in even ones. E
 its records. It prints the median of each and the median of the paired ratios, of the wall time and of the CPU
 time (user + system of the processes, which a loaded machine stretches less). Targets (issue 16): corral within
 1.1x of uv-pip-sync-off (or +20 ms), corral-noseed within 1.5x of uv-sync.
+`--fates` says what each timed run of a corral was (replayed, declined and why, adopted, full), read from its fault
+log (`bench_projects.fate`): a replay declined in some rounds makes the medians bimodal.
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
 
@@ -51,6 +53,8 @@ STACK = [
     "itsdangerous",
 ]
 HERE = Path(sys.executable).parent
+CORRALS = ("corral", "before")  # the ways a corral runs (`--fates` watches them)
+Table = dict[str, tuple[Path, list[list[str]], dict[str, str], Path]]  # way -> (cwd, steps, env, env folder)
 
 
 def tool(name: str) -> str:
@@ -150,9 +154,7 @@ def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
     return dirs
 
 
-def ways(
-    dirs: dict[str, Path], python: str, baseline: str | None = None
-) -> dict[str, tuple[Path, list[list[str]], dict[str, str], Path]]:
+def ways(dirs: dict[str, Path], python: str, baseline: str | None = None) -> Table:
     """Name -> (cwd, steps, env, env folder to delete before each round)."""
     uv, env = tool("uv"), environ()
     corral = [sys.executable, "-m", "corral", "sync", "-q"]
@@ -225,37 +227,49 @@ def ways(
     }
 
 
-def main() -> None:
-    """Run the benchmark and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--python", default="3.12")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
-    parser.add_argument("--no-pip", action="store_true", help="leave out the pip way (seconds a round)")
-    parser.add_argument("--baseline", help="another corral's python (the code before a change), timed as 'before'")
-    opts = parser.parse_args()
-    python = python_path(opts.python)
-    work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-"))
-    dirs = setup(work, python, environ())
-    table = ways(dirs, python, opts.baseline)
-    if opts.no_pip:
-        del table["pip"]
+def fate(log: Path) -> str:
+    """What a corral's rebuild was, from its fault log (`bench_projects.fate`; that module imports this one)."""
+    from bench_projects import fate as read  # noqa: PLC0415 - imported here: bench_projects imports this module
+
+    return read(log)
+
+
+def watched(table: Table, log: Path) -> Table:
+    """The corrals' ways with `CORRAL_FAULT_LOG`, the same value every round (a replay compares the environment)."""
+    return {
+        name: (cwd, steps, dict(env, CORRAL_FAULT_LOG=str(log)) if name.startswith(CORRALS) else env, env_dir)
+        for name, (cwd, steps, env, env_dir) in table.items()
+    }
+
+
+def measure(
+    table: Table, rounds: int, log: Path | None
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[str]]]:
+    """(wall times, CPU times, fates) of each way over `rounds` timed rounds, after one that warms the caches."""
     times: dict[str, list[float]] = {name: [] for name in [*table, "corral-noop"]}
     cpu: dict[str, list[float]] = {name: [] for name in table}
-    for round_no in range(opts.rounds + 1):  # round 0 warms every cache and is not counted
+    fates: dict[str, list[str]] = {name: [] for name in table if log is not None and name.startswith(CORRALS)}
+    for round_no in range(rounds + 1):  # round 0 warms every cache and is not counted
         for name, (cwd, steps, env, env_dir) in list(table.items())[:: 1 if round_no % 2 else -1]:  # alternating
             shutil.rmtree(env_dir, ignore_errors=True)
+            if log is not None:
+                log.unlink(missing_ok=True)
             took, used = timed_cpu(steps, cwd, env)
             if round_no:
                 times[name].append(took)
                 cpu[name].append(used)
+                if name in fates and log is not None:
+                    fates[name].append(fate(log))
         cwd, steps, env, _ = table["corral"]
         sh(steps[0], cwd, env)
         noop = min(timed(steps, cwd, env) for _ in range(5))
         if round_no:
             times["corral-noop"].append(noop)
-    count = len(list((dirs["uvsync"] / ".venv").glob("lib/*/site-packages/*.dist-info")))
-    print(f"\n{count} distributions in the env, Python {python}, {opts.rounds} rounds, warm caches\n")
+    return times, cpu, fates
+
+
+def report(times: dict[str, list[float]], cpu: dict[str, list[float]], fates: dict[str, list[str]]) -> None:
+    """The medians, the paired ratios and (`--fates`) what each corral's run was."""
     print(f"{'way':<18}{'median':>10}{'min':>10}{'CPU':>10}")
     for name, values in times.items():
         spent = f"{statistics.median(cpu[name]) * 1000:>8.0f}ms" if name in cpu else ""
@@ -281,6 +295,35 @@ def main() -> None:
             f"CPU {statistics.median(cpu_ratios):.2f}x ({cpu_diff:+.0f} ms)"
         )
     print(f"  corral-noop: {statistics.median(times['corral-noop']) * 1000:.0f} ms (target < 50 ms)")
+    if fates:
+        print("\nwhat each timed run was, round by round (--fates):")
+        for name, seen in fates.items():
+            print(f"  {name:<16}{' '.join(seen)}")
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default="3.12")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    parser.add_argument("--no-pip", action="store_true", help="leave out the pip way (seconds a round)")
+    parser.add_argument("--baseline", help="another corral's python (the code before a change), timed as 'before'")
+    parser.add_argument(
+        "--fates", action="store_true", help="say what each timed run of a corral was (replayed or not)"
+    )
+    opts = parser.parse_args()
+    python = python_path(opts.python)
+    work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-"))
+    dirs = setup(work, python, environ())
+    table = ways(dirs, python, opts.baseline)
+    if opts.no_pip:
+        del table["pip"]
+    log = work / "fault.log" if opts.fates else None
+    times, cpu, fates = measure(watched(table, log) if log is not None else table, opts.rounds, log)
+    count = len(list((dirs["uvsync"] / ".venv").glob("lib/*/site-packages/*.dist-info")))
+    print(f"\n{count} distributions in the env, Python {python}, {opts.rounds} rounds, warm caches\n")
+    report(times, cpu, fates)
     if not opts.keep:
         shutil.rmtree(work, ignore_errors=True)
 
