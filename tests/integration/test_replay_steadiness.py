@@ -9,12 +9,15 @@ its checkpoint log (`headstart:*`).
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 from pathlib import Path
 
 import pytest
-from test_headstart_replay import rebuild, recorded, replayed  # noqa: F401 - a fixture
+from test_headstart_replay import _release, cli, paused_at, rebuild, recorded, replayed  # noqa: F401 - a fixture
 from test_sync_one_install import cached_index, installed  # noqa: F401 - a fixture
 
+from corral.core.env import Env
 from corral.infra.uvbin import uv_binary
 
 pytestmark = pytest.mark.integration
@@ -48,3 +51,30 @@ def test_a_declined_replay_says_why(recorded: tuple[Path, Path]) -> None:  # noq
     assert not replayed(seen), seen
     assert "headstart:replay-declined" in seen
     assert "headstart:replay-declined-why:environ" in seen
+
+
+def test_a_ctrl_c_once_the_records_are_written_says_what_is_left(recorded: tuple[Path, Path]) -> None:  # noqa: F811
+    """The env is kept with corral's records and no stamp: not "nothing was left half done", but what is left.
+
+    In a terminal the Ctrl-C reaches uv too, and the env lacks packages until the next sync installs them.
+    """
+    root, log = recorded
+    child = paused_at(root, log, "headstart:replay-recorded")  # it stops at its next line, once uv has exited
+    child.send_signal(signal.SIGINT)
+    _, err = _release(log, child)
+    assert child.returncode == 130, err
+    assert "nothing was left half done" not in err
+    assert f"interrupted; {root / '.venv'} was made but may lack packages of the lock" in err
+    assert "run the command again to finish" in err
+    assert "Traceback" not in err
+    assert (root / ".venv" / "corral-env.json").is_file(), "the env is kept"
+    assert not (root / ".venv" / "corral-sync.json").exists(), "and has no stamp"
+    site = Env.at(root / ".venv").site_packages()[0]
+    for path in site.glob("alpha*"):  # the package and its dist-info: what a uv cut short leaves out
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    assert "alpha" not in installed(root)
+    log.unlink()
+    done = cli(root, "sync")
+    assert "synced" in done.stderr, "the next sync installs it"
+    assert {"alpha", "beta", "delta", "demo"} <= set(installed(root))
+    assert "nothing to do" in cli(root, "sync").stderr

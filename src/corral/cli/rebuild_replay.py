@@ -35,10 +35,10 @@ report lines, whose stamp is what `make_stamp` gives from the facts recorded (ch
 A kill during the replay leaves what a kill in the full path leaves at the same step: before `corral-env.json` is
 written, the journal (the next command removes the half-made env); after it, an env without a trust entry or stamp
 (the next sync completes or rebuilds it). A Ctrl-C is held while the records are written, then ends the command
-with 130: before them the head start is undone at exit, after them the env is kept (as the full path leaves one
-whose install was interrupted); once uv has exited 0 the work is finished and reported (as
-`cli.streams.point_of_no_return`). A write that fails sends the command down the full path, which writes
-everything again.
+with 130: before them the head start is undone at exit ("nothing was left half done"), after them the env is kept
+(as the full path leaves one whose install was interrupted) and the line says it may lack packages the next sync
+installs; once uv has exited 0 the work is finished and reported (as `cli.streams.point_of_no_return`). A write
+that fails sends the command down the full path, which writes everything again.
 """
 
 from __future__ import annotations
@@ -415,20 +415,13 @@ def answer(
         _declined(differs)
         return
     inputs = replay.inputs  # the input files as the head start observed them (`_recorded_inputs`): the stamp's
-    # what the full path writes while uv installs (services.create, then apply_lock's prune), in its order
-    if not _uninterrupted(lambda: _create(replay, env=env, dirs=dirs, journal=journal)):
-        _declined("records")
-        return
-    _load_the_rest(seeded=bool(replay.pip))
-    outcome = live.wait_outcome()
-    if outcome is None or outcome[0] != 0:
-        _declined("uv")
-        return  # uv failed: the full path reports it, or tries online
-    if replay.pip and _env_pip(env) != replay.pip:
-        _freshened.append(True)  # the full path freshens pip, as the rebuild that wrote the record did
-        _declined("pip")
-        return
-    live.log("headstart:replay-installed")
+    try:
+        if not _installed(replay, env=env, dirs=dirs, journal=journal):
+            return
+    except KeyboardInterrupt:
+        if live.kept():
+            _interrupted_install(env)
+        raise  # before the records: the head start is undone at exit, nothing was left half done
     import _signal  # type: ignore[import-not-found, unused-ignore]  # signal's functions without its enums
 
     previous = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # the env is built: finished and reported from here
@@ -438,6 +431,45 @@ def answer(
         return
     live.replayed()
     _report(replay.out, project)
+
+
+def _installed(replay: Replay, *, env: str, dirs: tuple[str, str, str], journal: str) -> bool:
+    """The records of a new env written while uv installs, then uv's outcome: True when it is the recorded one."""
+    # what the full path writes while uv installs (services.create, then apply_lock's prune), in its order
+    if not _uninterrupted(lambda: _create(replay, env=env, dirs=dirs, journal=journal)):
+        _declined("records")
+        return False
+    _load_the_rest(seeded=bool(replay.pip))
+    outcome = live.wait_outcome()
+    if outcome is None or outcome[0] != 0:
+        _declined("uv")
+        return False  # uv failed: the full path reports it, or tries online
+    if replay.pip and _env_pip(env) != replay.pip:
+        _freshened.append(True)  # the full path freshens pip, as the rebuild that wrote the record did
+        _declined("pip")
+        return False
+    live.log("headstart:replay-installed")
+    return True
+
+
+def _interrupted_install(env: str) -> None:
+    """A Ctrl-C once the new env carries corral's records, before uv's install was seen to finish: exit 130.
+
+    The env is kept (as the full path keeps one whose install was cut short) and has no stamp, so it may lack
+    packages the lock names: the next sync installs them. `cli.quick`'s line ("nothing was left half done") would
+    not be true here. The exit handlers wait for uv; a second Ctrl-C must not cut them.
+    """
+    import _signal  # type: ignore[import-not-found, unused-ignore]
+
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+    try:
+        sys.stderr.write(
+            f"error: interrupted; {env} was made but may lack packages of the lock (run the command again to finish)\n"
+        )
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(130)
 
 
 def _load_the_rest(*, seeded: bool) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "discard",
     "input_files",
     "keep",
+    "kept",
     "live_env",
     "mismatch",
     "note_command",
@@ -197,6 +198,11 @@ def keep() -> None:
     """The live head start's env now carries corral's records (`cli.rebuild_replay`): kept at exit, not undone."""
     if _live:
         _live[0].made = True
+
+
+def kept() -> bool:
+    """Whether the live head start's env is kept at exit (`keep` was called, or the full path adopted its layout)."""
+    return bool(_live) and _live[0].made
 
 
 def replayed() -> None:
