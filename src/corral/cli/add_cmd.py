@@ -6,6 +6,8 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from corral.render.output import Output
     from corral.services.context import Context
 
@@ -52,7 +54,54 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         report = add(
             ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine, progress=progress
         )
-    return show(report, args, out)
+    return shown_and_recorded(report, args, ctx, out)
+
+
+def shown_and_recorded(report: object, args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """After add/remove committed: the report, then the lock's no-op check, so that `corral lock` next is at once.
+
+    As after `corral lock` (`cli.lock_cmd`): the stamp's check (`lock_quick.unchanged_report`) writes the quick lock
+    record only when the stamp says the lock add/remove wrote is what `corral lock` would write now. Never fails
+    the command; a Ctrl-C from here on waits for the report (the change is committed).
+    """
+    import contextlib
+    import os
+    import time
+
+    from corral.cli.lock_quick import unchanged_report
+    from corral.cli.streams import point_of_no_return
+
+    point_of_no_return()
+    code = show(report, args, out)
+    with contextlib.suppress(Exception):  # a record only saves the next command time
+        project = ctx.require_project()
+        _settle([project.pyproject, project.env_path, project.env_path / "corral-sync.json"])
+        unchanged_report(project.root, os.environ, time.monotonic())
+    return code
+
+
+def _settle(paths: list[Path], longest: float = 0.1) -> None:
+    """Wait (`longest` at most) until what the change just wrote has settled for the quick lock record.
+
+    pyproject.toml and the env's sync stamp were written a few ms ago; the record observes them by their stat, and
+    is written only once those stats are proof against a write in the same clock tick (`cli.quick.settle_margin`:
+    50 ms). A coarse file system's 2 s margin is not waited for: no record then.
+    """
+    import os
+    import time
+
+    from corral.cli.quick import settle_margin
+
+    newest = 0
+    for path in paths:
+        try:
+            changed = os.stat(path).st_ctime_ns
+        except OSError:
+            continue
+        newest = max(newest, changed + settle_margin(changed))
+    wait = (newest - time.time_ns()) / 1e9
+    if 0 < wait <= longest:
+        time.sleep(wait)
 
 
 def show(report: object, args: argparse.Namespace, out: Output) -> int:

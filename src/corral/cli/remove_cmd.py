@@ -28,11 +28,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Drop, re-lock, sync; all or nothing."""
-    from corral.cli.add_cmd import show
+    from corral.cli.add_cmd import shown_and_recorded
     from corral.services.add_remove import remove
 
     with out.progress() as progress:
         report = remove(
             ctx, args.names, group=args.group, optional=args.optional, engine=args.engine, progress=progress
         )
-    return show(report, args, out)
+    return shown_and_recorded(report, args, ctx, out)

@@ -420,6 +420,7 @@ def _change(
                     raise type(err)(err.errno, err.strerror, str(root)) from err
                 raise
             _stamp(ctx, lock_path, selection, sync_report)
+            python, from_env = _python_now(ctx, python, from_env)
             record_stamp(ctx, data, new_lock, python=python, from_env=from_env)  # `corral lock` next: unchanged
         finally:
             with contextlib.suppress(OSError):
@@ -439,6 +440,25 @@ def _change(
         sync=sync_report,
         placed=placed if len(placed) > 1 else {},
     )
+
+
+def _python_now(ctx: Context, python: str | None, from_env: bool) -> tuple[str | None, bool]:
+    """The interpreter `corral lock` resolves with now that the change is installed, given the one it resolved with.
+
+    When there was no env, the lock was resolved with the chosen interpreter and the install made the env from it:
+    a lock now takes the env's python, the same program (`services.lock_stamp.env_made_from`, the premise the
+    stamp's check grants after `corral sync` made the env). Recorded as the env's, the stamp is written (one
+    resolved with a base interpreter beside an env is not: `services.lock`) and the next `corral lock` is a no-op.
+    """
+    if from_env or python is None:
+        return python, from_env
+    from corral.core.env import Env
+    from corral.services.lock_stamp import env_made_from
+
+    env = ctx.require_project().env_path
+    if not env_made_from(ctx.paths, env, python):
+        return python, from_env
+    return str(Env.at(env).python), True
 
 
 def _write_candidate(root: Path, text: str) -> Path:

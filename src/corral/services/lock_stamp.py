@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from corral.infra.paths import CorralPaths
 
 __all__ = [
+    "env_made_from",
     "env_trusted",
     "parse_lock_stamp",
     "pyproject_view",
@@ -295,14 +296,14 @@ def unchanged(
         env=env,
         python=python,
         from_env=from_env,
-        version=version_inputs(root, files),
+        version=version_inputs(root, files, git=_asks_git(stamp["inputs"].get("version"))),
         local_paths=stamp["local"],
         user_config=paths.user_config_file,
         environ=environ,
         trusted=trusted,
         lock_digest=lock_digest,
     )
-    if inputs != stamp["inputs"] and not from_env and isinstance(python, str) and _env_made_from(paths, env, python):
+    if inputs != stamp["inputs"] and not from_env and isinstance(python, str) and env_made_from(paths, env, python):
         # `corral lock` chose the interpreter itself, then `corral sync` made the env from that very interpreter:
         # a lock now resolves with the env's python, which is the same program, so the env's arrival changes nothing
         inputs["env_cfg"] = stamp["inputs"].get("env_cfg")
@@ -397,7 +398,7 @@ def pyproject_view(pyproject: Path, expected: str, *, version_reaches_lock: bool
     return view_digest(parsed, version_reaches_lock=version_reaches_lock)
 
 
-def _env_made_from(paths: CorralPaths, env: Path, python: str) -> bool:
+def env_made_from(paths: CorralPaths, env: Path, python: str) -> bool:
     """The project's env is corral's own (its trust record) and its python links to the interpreter `python` is."""
     link = env / "bin" / "python"
     if os.name == "nt" or not link.is_symlink():
@@ -418,14 +419,25 @@ def env_trusted(paths: CorralPaths, env: Path) -> bool | None:
         return None
 
 
-def version_inputs(root: Path, files: Sequence[str] | None) -> list[Any] | None:
+def version_inputs(root: Path, files: Sequence[str] | None, *, git: bool = True) -> list[Any] | None:
     """`git describe` and the version files' digests (services.project_version), when the version reaches the lock.
 
     `files` (relative to `root`) are those the full path found; pyproject.toml, which names them, is compared anyway.
+    `git=False`: the version was found to come from files alone (`services.version_source`), so git is not asked
+    (None in its place), as the full path recorded it.
     """
     if files is None:
         return None
     from corral.services.project_version import version_state  # stdlib only
 
-    git, digests = version_state(root, [root / f for f in files])
-    return [git, digests]
+    described, digests = version_state(root, [root / f for f in files], git=git)
+    return [described, digests]
+
+
+def _asks_git(recorded: object) -> bool:
+    """Whether the stamp's version input holds `git describe` (else the full path found it no input, see below).
+
+    The full path judged git no input from pyproject.toml's lock view and the bytes of the version files, every
+    one of which this stamp compares too: while they are equal, so is that judgement.
+    """
+    return not (isinstance(recorded, list) and len(recorded) == 2 and recorded[0] is None)  # noqa: PLR2004

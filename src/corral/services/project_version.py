@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from corral import __version__
 from corral.core.lock_view import VERSION_PLUGIN_PREFIXES
 from corral.errors import CorralError, LockError
-from corral.infra.fingerprint import digest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +43,7 @@ _FIXED_FILES = ("setup.py", "setup.cfg", "PKG-INFO", "VERSION", "version.txt")
 _REQUIREMENT_KEYS = frozenset({"dependencies", "optional-dependencies"})
 # What the last `version_key` of each project root read (this process): the state the version was derived from,
 # which the lock stamp of that same lock records (services.lock) instead of asking git again after resolving.
-_READ: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {}
+_READ: dict[str, tuple[tuple[str, ...], str | None, dict[str, str]]] = {}
 
 
 def resolution_version(
@@ -137,14 +136,16 @@ def version_key(
     """Everything the version may depend on (one `git describe`); requirements left out: `corral add` keeps it.
 
     A linter's table is left out too (core.lock_view.UNREAD_TOOLS: no build backend reads it), as the no-op lock's
-    view leaves it out: editing `[tool.ruff]` asks the backend nothing.
+    view leaves it out: editing `[tool.ruff]` asks the backend nothing. git is left out where the version is
+    proven to come from files alone (services.version_source): an edit, commit or tag then asks nothing again.
     """
     from corral.core.lock_view import without_unread_tools
 
     project = {k: v for k, v in _table(data, "project").items() if k not in _REQUIREMENT_KEYS}
     rest = {k: v for k, v in without_unread_tools(dict(data)).items() if k not in {"project", "dependency-groups"}}
-    git, files = version_state(root, version_files(root, data))
-    _READ[str(root)] = (tuple(files), git, files)
+    paths = version_files(root, data)
+    git, files = version_state(root, paths, git=lambda contents: _reads_git(root, data, paths, contents))
+    _READ[str(root)] = (tuple(str(p.relative_to(root)) for p in paths), git, files)
     blob = json.dumps(
         {
             "root": str(root.resolve()),
@@ -162,11 +163,30 @@ def version_key(
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+def _reads_git(
+    root: Path, data: Mapping[str, Any], paths: Sequence[Path], contents: Sequence[bytes | str | None]
+) -> bool:
+    """services.version_source.reads_git, judged from the very bytes the version files' digests are of.
+
+    A file that is not a regular one, or longer than what is read of it, is left out: unknown, so git counts.
+    """
+    from corral.services.version_source import reads_git
+
+    read = {
+        str(p.relative_to(root)): c
+        for p, c in zip(paths, contents, strict=True)
+        if not isinstance(c, str) and (c is None or len(c) < _MAX_READ)
+    }
+    return reads_git(data, read)
+
+
 def read_state(root: Path, files: Sequence[str]) -> list[Any] | None:
     """`[git describe, the version files' digests]` as the last `version_key` of `root` read them, taken once.
 
     None when none was read since `forget_read_states`, or for other files (relative to `root`, in `version_files`'
     order). The state a version was derived from, not one read after resolving: a commit made meanwhile is a change.
+    `git describe` is None where git was no input of the version (`version_key`): `version_inputs` of the lock stamp
+    then reads no git either.
     """
     found = _READ.pop(str(root), None)
     if found is None or found[0] != tuple(files):
@@ -179,10 +199,37 @@ def forget_read_states() -> None:
     _READ.clear()
 
 
-def version_state(root: Path, files: list[Path]) -> tuple[str, dict[str, str]]:
-    """What the working tree says about the version: `git describe`, and each version file's sha256 ("" unreadable)."""
-    digests = {str(p.relative_to(root)): digest(p, limit=_MAX_READ, truncate=True) or "" for p in files}
-    return git_describe(root), digests
+_UNREAD = "unread"  # a file that is there but was not read (not a regular file)
+
+
+def version_state(
+    root: Path, files: Sequence[Path], *, git: bool | Callable[[list[bytes | str | None]], bool] = True
+) -> tuple[str | None, dict[str, str]]:
+    """What the working tree says about the version: `git describe`, and each version file's sha256.
+
+    A file's digest is "" when it is absent, "!" when it is there but not a regular file, else the sha256 of its
+    bytes (of its first MiB: a longer one). `git`: whether to ask git (None in the answer when not), or a judge of
+    the files' bytes as read here (None: absent; `_UNREAD`), so that the decision and the digests are of one reading.
+    """
+    import hashlib
+
+    contents = [_contents(p) for p in files]
+    digests = {
+        str(p.relative_to(root)): "" if c is None else "!" if isinstance(c, str) else hashlib.sha256(c).hexdigest()
+        for p, c in zip(files, contents, strict=True)
+    }
+    asks = git if isinstance(git, bool) else git(contents)
+    return (git_describe(root) if asks else None), digests
+
+
+def _contents(path: Path) -> bytes | str | None:
+    """A version file's bytes (its first MiB), None when absent, `_UNREAD` when there but not a regular file."""
+    from corral.infra.safe_read import read_small
+
+    try:
+        return read_small(path, limit=_MAX_READ, what=path.name, truncate=True)
+    except OSError:
+        return None if not os.path.lexists(path) else _UNREAD
 
 
 def git_describe(root: Path) -> str:
@@ -272,12 +319,15 @@ def version_files(root: Path, data: Mapping[str, Any]) -> list[Path]:
     for dotted in modules:
         stem = dotted.replace(".", "/")
         names += [f"{base}{stem}{tail}" for base in ("", "src/") for tail in ("/__init__.py", ".py", "/_version.py")]
+    from corral.services.version_source import watched_files
+
+    watched = watched_files(data)  # present or not: their absence is what the version's source was judged by
     real_root = root.resolve()
     found = []
-    for name in dict.fromkeys(names):
+    for name in dict.fromkeys([*names, *watched]):
         path = root / name
         try:
-            inside = path.resolve().is_relative_to(real_root) and path.is_file()
+            inside = path.resolve().is_relative_to(real_root) and (name in watched or path.is_file())
         except (OSError, ValueError):
             inside = False
         if inside:
