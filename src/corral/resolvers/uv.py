@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from corral.core.interpreter import InterpreterInfo
     from corral.infra.proc import Completed
+    from corral.resolvers.uv_export_cache import ExportMemo
     from corral.resolvers.uv_workdir import Workdir
 
     # what `uv lock` is given: the temporary project's pyproject.toml and uv.lock (preferences) texts, and its argv
@@ -89,6 +90,9 @@ class UvRequest:
     meanwhile: Callable[[], object] | None = None
     # told the plan (`Plan`) once `uv lock` resolved it online: what a later lock's head start may begin with
     on_resolved: Callable[[Plan], object] | None = None
+    # (corral's folder of export records, uv's configuration files): a resolution to the same bytes recalls its
+    # exports (resolvers.uv_export_cache); None: every export runs
+    export_memo: tuple[Path, tuple[str, ...]] | None = None
 
 
 class CacheUnanswered(LockError):
@@ -460,15 +464,18 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
     exports: Exports = [(("default", ""), [])] if plain else []
     from concurrent.futures import ThreadPoolExecutor
 
+    memo = _memo(uv, request, tmp, environ)
     if len(run) >= MARKERS_ONLY_FROM:
-        found = _marker_exports(uv, tmp, run, environ, meanwhile)
+        found = _marker_exports(uv, tmp, run, environ, meanwhile, memo)
         if found is not None:
+            if memo is not None:
+                memo.save()
             return UvResult(exports=exports + found.exports, graph=found.graph)
     empty = _empty_extras(request.data)  # each exports what the plain project does: not asked again
     asked = [(selector, flags) for selector, flags in run if not (selector[0] == "extra" and selector[1] in empty)]
     workers = max(1, min(EXPORT_WORKERS, len(asked)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
-        futures = {selector: pool.submit(_export, uv, tmp, flags, environ) for selector, flags in asked}
+        futures = {selector: pool.submit(_recalled, memo, "", uv, tmp, flags, environ) for selector, flags in asked}
         try:
             graph = meanwhile()
             seen: set[tuple[str, str, str]] = set()
@@ -479,7 +486,35 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
             for future in futures.values():
                 future.cancel()  # not started yet: never started; running ones finish before the pool closes
             raise
+    if memo is not None:
+        memo.save()
     return UvResult(exports=exports, graph=graph)
+
+
+def _memo(uv: str, request: UvRequest, tmp: Path, environ: Mapping[str, str]) -> ExportMemo | None:
+    """The exports recorded for this very resolution (resolvers.uv_export_cache), when the request keeps them."""
+    if request.export_memo is None:
+        return None
+    from corral.resolvers.uv_export_cache import ExportMemo
+
+    folder, files = request.export_memo
+    return ExportMemo.open(folder, request.project_root, uv=uv, tmp=tmp, environ=environ, files=files)
+
+
+def _recalled(
+    memo: ExportMemo | None,
+    where: str,
+    uv: str,
+    project: Path,
+    flags: list[str],
+    environ: Mapping[str, str],
+    *,
+    check: bool = True,
+) -> Completed:
+    """`_export`, or what it printed for this very resolution (`memo`); `where` names the folder ("", "bare")."""
+    if memo is None:
+        return _export(uv, project, flags, environ, check=check)
+    return memo.export(where, flags, lambda: _export(uv, project, flags, environ, check=check), [uv, "export", *flags])
 
 
 def _empty_extras(data: Mapping[str, Any]) -> set[str]:
@@ -516,6 +551,7 @@ def _marker_exports(
     run: Sequence[tuple[Selector, list[str]]],
     environ: Mapping[str, str],
     meanwhile: Callable[[], dict[str, list[str]]],
+    memo: ExportMemo | None = None,
 ) -> UvResult | None:
     """The exports of `run`, each package's tables from one export of every selection; None: export each as before.
 
@@ -542,7 +578,7 @@ def _marker_exports(
         workers = max(1, min(EXPORT_WORKERS, len(run) + 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
             # the full export first (the longest), while the copy is cut and written
-            whole = pool.submit(_export, uv, tmp, ["--all-groups", "--all-extras"], environ, check=False)
+            whole = pool.submit(_recalled, memo, "", uv, tmp, ["--all-groups", "--all-extras"], environ, check=False)
             futures: list[Future[Completed]] = []
             try:
                 bare_lock = uv_lock_without_files(read_text(tmp / "uv.lock"))
@@ -551,7 +587,9 @@ def _marker_exports(
                     return None
                 (bare / "pyproject.toml").write_bytes(read_bytes(tmp / "pyproject.toml"))
                 (bare / "uv.lock").write_text(bare_lock, encoding="utf-8")
-                futures = [pool.submit(_export, uv, bare, flags, environ, check=False) for _, flags in run]
+                futures = [
+                    pool.submit(_recalled, memo, "bare", uv, bare, flags, environ, check=False) for _, flags in run
+                ]
                 graph = meanwhile()
                 done = whole.result()
                 if done.returncode != 0:

@@ -229,6 +229,7 @@ def render_lock(
             offline=offline,
             meanwhile=_imports_after_resolving,
             on_resolved=on_resolved,
+            export_memo=_export_memo(ctx),
         )
         if progress and not offline:
             _note_ignored(ctx.environ, progress)
@@ -259,6 +260,14 @@ def render_lock(
     text = render_pylock(doc)
     _remember(text, check_lock(document_data(doc), origin=LOCK_FILE))  # what it renders, checked once
     return text
+
+
+def _export_memo(ctx: Context) -> tuple[Path, tuple[str, ...]]:
+    """Where resolutions keep their exports, and the uv configuration files those read (resolvers.uv_export_cache)."""
+    from corral.resolvers.uv_export_cache import FOLDER
+    from corral.services.lock_stamp import uv_config_files
+
+    return ctx.paths.cache / FOLDER, tuple(uv_config_files(ctx.environ))
 
 
 def _declarations(data: Mapping[str, Any], *, source: str = "pyproject.toml") -> ProjectDeps:

@@ -1,0 +1,181 @@
+"""What `uv export` printed for a lock's resolution, kept for the next lock that resolves the project to the same bytes.
+
+`uv export --frozen --offline` reads nothing but the temporary project (its pyproject.toml and uv.lock), uv's
+configuration files and its environment, and is uv's own deterministic function of them (it never connects and
+never resolves). So when a lock's `uv lock` wrote exactly the uv.lock of the last lock of the same project, in a
+folder beside the same parent, from the same pyproject text, with the same uv binary (path and stat), the same
+environment and configuration files, every export of it prints what it printed then: the outputs are taken from
+the record instead of starting the processes again. Anything else (another byte anywhere in the key, a record
+that is not the user's own private regular file, unreadable or damaged) runs the exports as before. The outputs
+are parsed as a process's would be, so the lock is the one the processes give.
+
+One record per project (`<cache>/lock-exports/<hash of the project's path>.bin`, zlib-compressed JSON, replaced
+atomically), written only when every export of the lock succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
+
+    from corral.infra.proc import Completed
+
+__all__ = ["FOLDER", "ExportMemo"]
+
+FOLDER = "lock-exports"
+_FORMAT = "corral-lock-exports 1"
+_LIMIT = 1 << 26  # compressed; the exports of a 200-package stack are a few megabytes before compression
+# besides the configuration files the caller names: what uv reads in its working folder (engines start it in `/`)
+_ROOT_FILES = ("/uv.toml", "/pyproject.toml")
+
+
+class ExportMemo:
+    """The exports of one resolution: recalled when recorded under the same key, else run and recorded."""
+
+    def __init__(self, record: Path, key: str, recorded: dict[str, str]) -> None:
+        self._record, self._key, self._recorded = record, key, recorded
+        self._ran: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls, folder: Path, project_root: Path, *, uv: str, tmp: Path, environ: Mapping[str, str], files: Sequence[str]
+    ) -> ExportMemo | None:
+        """The memo of `project_root`'s lock resolved in `tmp`; None when the key cannot be read (then no memo)."""
+        import hashlib
+
+        if os.name != "posix":
+            return None  # the record's owner and mode are what make it the user's own
+
+        try:
+            key = _key(uv, tmp, environ, [*files, *_ROOT_FILES])
+        except OSError:
+            return None
+        name = hashlib.sha256(str(project_root).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        record = folder / f"{name}.bin"
+        return cls(record, key, _read(record, key))
+
+    def export(self, where: str, flags: Sequence[str], run: Callable[[], Completed], cmd: list[str]) -> Completed:
+        """The export of `flags` in the folder `where` names: recalled, else `run` (its output kept on success)."""
+        from corral.infra.proc import Completed
+
+        name = f"{where}\0{chr(31).join(flags)}"
+        recalled = self._recorded.get(name)
+        if recalled is not None:
+            with self._lock:
+                self._ran[name] = recalled
+            return Completed(cmd, 0, recalled, "")
+        done = run()
+        if done.returncode == 0:
+            with self._lock:
+                self._ran[name] = done.stdout
+        return done
+
+    def save(self) -> None:
+        """Record this resolution's exports (all of them succeeded); a failure only costs the next lock time."""
+        import json
+        import zlib
+
+        if self._ran == self._recorded:
+            return
+        payload = zlib.compress(json.dumps({"format": _FORMAT, "key": self._key, "exports": self._ran}).encode(), 1)
+        folder = self._record.parent
+        tmp = folder / f".{self._record.name}.{os.getpid()}.corral-.tmp"
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            try:
+                os.write(fd, payload)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self._record)
+        except OSError:
+            try:  # noqa: SIM105 - no contextlib needed for one unlink
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _key(uv: str, tmp: Path, environ: Mapping[str, str], files: Sequence[str]) -> str:
+    """The SHA-256 of everything an export reads (see the module's text), each part length-prefixed."""
+    import hashlib
+
+    digest = hashlib.sha256()
+
+    def feed(part: str | bytes) -> None:
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+        digest.update(f"{len(data)}:".encode())
+        digest.update(data)
+
+    feed(_FORMAT)
+    st = os.stat(uv)
+    feed(f"{uv}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}")
+    feed(str(tmp.parent))
+    for name in ("pyproject.toml", "uv.lock"):
+        feed(_regular(tmp / name, required=True) or b"")
+    for name, value in sorted(environ.items()):
+        feed(f"{name}={value}")
+    for path in files:
+        found = _regular(path, required=False)
+        feed(f"{path}\0" + ("absent" if found is None else "present"))
+        feed(found or b"")
+    return digest.hexdigest()
+
+
+def _regular(path: str | os.PathLike[str], *, required: bool) -> bytes | None:
+    """The bytes of a regular file (followed, as uv does), None when absent; OSError for anything unreadable."""
+    from corral.infra.safe_read import read_small
+
+    try:
+        return read_small(path, limit=_LIMIT, what="file uv reads")
+    except FileNotFoundError:
+        if required:
+            raise
+        return None
+    except ValueError as err:  # not a regular file, too large: no key
+        raise OSError(str(err)) from err
+
+
+def _read(record: Path, key: str) -> dict[str, str]:
+    """The recorded exports under `key`; {} for anything else (absent, foreign, damaged, another key)."""
+    import json
+    import zlib
+
+    raw = _own_bytes(record)
+    try:
+        data = json.loads(zlib.decompress(raw)) if raw is not None else None
+    except (zlib.error, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("key") != key:
+        return {}
+    exports = data.get("exports")
+    if not isinstance(exports, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in exports.items()):
+        return {}
+    return exports
+
+
+def _own_bytes(record: Path) -> bytes | None:
+    """The bytes of `record` when it is the user's own regular file nobody else may write (no link, no fifo)."""
+    import stat
+
+    try:
+        fd = os.open(record, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _LIMIT or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

@@ -1,0 +1,98 @@
+"""A lock that resolves the project to the very uv.lock of its last lock recalls that lock's exports.
+
+resolvers.uv_export_cache: real corral processes, real uv against the local index. The exports recalled give the
+lock the processes give, to the byte; any other key (here: an environment variable uv would see), and a damaged or
+foreign record, runs them again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import TYPE_CHECKING
+
+import pytest
+from test_lock import indexed, make_project  # the local index
+
+from corral.resolvers import uv_export_cache
+from support.reliability import corral_cmd, subprocess_environ
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+__all__ = ["indexed"]  # a fixture: imported to be used
+
+PYPROJECT = """\
+[project]
+name = "demo"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["alpha>=1.0"]
+
+[project.optional-dependencies]
+more = ["beta"]
+
+[dependency-groups]
+dev = ["alpha"]
+"""
+
+
+def _fresh_lock(root: Path, environ: dict[str, str], log: Path) -> tuple[bytes, int]:
+    """(pylock.toml's bytes, how many `uv export` processes ran) of a `corral lock` with no lock to start from."""
+    (root / "pylock.toml").unlink(missing_ok=True)
+    log.unlink(missing_ok=True)
+    done = subprocess.run(
+        corral_cmd("lock", "-q"),
+        cwd=root,
+        env=environ | {"CORRAL_FAULT_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    names = [line.split(" ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
+    return (root / "pylock.toml").read_bytes(), names.count("engine:uv export")
+
+
+def _records(environ: dict[str, str]) -> list[Path]:
+    from pathlib import Path
+
+    return sorted(Path(environ["CORRAL_HOME"]).rglob(f"{uv_export_cache.FOLDER}/*.bin"))  # conftest's own home
+
+
+def test_the_same_resolution_recalls_its_exports_and_writes_the_same_lock(tmp_path: Path, indexed: str) -> None:
+    root = make_project(tmp_path, PYPROJECT)
+    environ = subprocess_environ(indexed)
+    log = tmp_path / "faults.log"
+    # when: locked afresh twice
+    first, ran = _fresh_lock(root, environ, log)
+    again, ran_again = _fresh_lock(root, environ, log)
+    # then: the exports ran once (plain, the group, the extra), the lock is the same
+    assert ran == 3
+    assert ran_again == 0
+    assert again == first
+    # when: uv would see another environment
+    changed, ran_changed = _fresh_lock(root, environ | {"UV_CONCURRENT_DOWNLOADS": "3"}, log)
+    assert ran_changed == 3
+    assert changed == first
+
+
+@pytest.mark.parametrize("damage", ["garbage", "group-writable", "a link"])
+def test_a_damaged_or_foreign_record_runs_the_exports(tmp_path: Path, indexed: str, damage: str) -> None:
+    root = make_project(tmp_path, PYPROJECT)
+    environ = subprocess_environ(indexed)
+    log = tmp_path / "faults.log"
+    first, _ = _fresh_lock(root, environ, log)
+    (record,) = _records(environ)
+    if damage == "garbage":
+        record.write_bytes(b"not zlib")
+    elif damage == "group-writable":
+        record.chmod(0o664)
+    else:
+        target = tmp_path / "elsewhere.bin"
+        target.write_bytes(record.read_bytes())
+        record.unlink()
+        record.symlink_to(target)
+    again, ran = _fresh_lock(root, environ, log)
+    assert ran == 3
+    assert again == first
