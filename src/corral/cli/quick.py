@@ -48,17 +48,58 @@ pathlib, typing or hashlib; start-up is what this saves.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # signal's functions without building its enums (~1 ms)
 import os
 import stat
 import sys
 
-from corral import __version__
-from corral.infra.git_index import git_index_path
-
 TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from types import FrameType
     from typing import NoReturn
+
+_INTERRUPTED = "error: interrupted; nothing was left half done (run the command again to finish)\n"
+
+
+# A Ctrl-C while corral's entry is still importing this module (or about to call `run`): main's one line, exit 130.
+# Python's own handler would raise KeyboardInterrupt in whatever import it cut and print that traceback. Nothing has
+# started yet (a head start begins in `run`): nothing to undo. In a process that imports this module otherwise (a
+# test, a library caller) it acts as Python's. (Comments, not docstrings: less .pyc to load at each start.)
+def _interrupted_at_start(signum: int, frame: FrameType | None) -> None:
+    if not _at_entry(frame):
+        _signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
+    try:
+        sys.stderr.write(_INTERRUPTED)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):  # no stderr at all: the exit code says it
+        pass
+    os._exit(130)
+
+
+# Whether what imports this module (or calls `run`) is a program's top level: corral's console script, `-m corral`.
+# Every frame around this module's own body (around `frame` once the body is done) must be a module body or the import
+# system's (runpy's); a function frame there (pytest, a library caller) is another program importing it.
+def _at_entry(frame: FrameType | None) -> bool:
+    outer = frame
+    while outer is not None:  # the frames inside this module's import (git_index's body, a finder) do not count
+        if outer.f_code.co_name == "<module>" and outer.f_globals.get("__name__") == __name__:
+            frame = outer.f_back
+            break
+        outer = outer.f_back
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name != "<module>" and not code.co_filename.startswith("<frozen "):
+            return False
+        frame = frame.f_back
+    return True
+
+
+if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:  # not when started with SIGINT ignored
+    _signal.signal(_signal.SIGINT, _interrupted_at_start)  # `run` (or the end of this module) puts Python's back
+
+from corral import __version__  # noqa: E402 - after the handler: a Ctrl-C from here on is corral's
+from corral.infra.git_index import git_index_path  # noqa: E402
 
 __all__ = [
     "RECORDS_FOLDER",
@@ -794,9 +835,10 @@ def resume_collector() -> None:
 
 def run() -> None:
     """Console-script and `python -m corral` entry point: the quick answer, else the full command line."""
-    pause_collector()
-    ensure_std_streams()
     try:
+        _restore_interrupt()
+        pause_collector()
+        ensure_std_streams()
         code = answer(sys.argv[1:], os.environ)
         if code is None:
             _head_start(sys.argv[1:], os.environ)
@@ -819,11 +861,16 @@ def _interrupted() -> NoReturn:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        sys.stderr.write("error: interrupted; nothing was left half done (run the command again to finish)\n")
+        sys.stderr.write(_INTERRUPTED)
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
     sys.exit(130)
+
+
+def _restore_interrupt() -> None:  # Python's own SIGINT handler again: a Ctrl-C is KeyboardInterrupt from here on
+    if _signal.getsignal(_signal.SIGINT) is _interrupted_at_start:
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
 
 
 def _head_start(argv: list[str], environ: Mapping[str, str]) -> None:
@@ -918,3 +965,7 @@ def which(cmd: str, path: str) -> str | None:
         if os.path.exists(name) and os.access(name, os.F_OK | os.X_OK) and not os.path.isdir(name):
             return name
     return None
+
+
+if not _at_entry(sys._getframe()):  # noqa: SLF001 - imported by another program: Python's handler at once
+    _restore_interrupt()
