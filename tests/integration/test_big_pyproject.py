@@ -24,9 +24,30 @@ from support.toml import tomllib
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from support.index import LocalIndex
+
 pytestmark = pytest.mark.integration
 
 _HEAD = '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\ndependencies = []\n'
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the TOML library parses from now on."""
+    seen: list[str] = []
+    real = tomllib.loads
+
+    def counted(text: str, **options: Any) -> dict[str, Any]:
+        seen.append(text)
+        data: dict[str, Any] = real(text, **options)
+        return data
+
+    monkeypatch.setattr(tomllib, "loads", counted)
+    return seen
+
+
+def _rows(count: int) -> str:
+    return "".join(f'key_{i} = {{ a = "value {i}", b = [1, 2, 3] }}\n' for i in range(count))
 
 
 def _project(tmp_path: Path, body: str) -> Path:
@@ -38,22 +59,12 @@ def _project(tmp_path: Path, body: str) -> Path:
 
 
 def test_sync_lock_and_doctor_parse_the_pyproject_once(
-    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
 ) -> None:
     monkeypatch.setenv("UV_OFFLINE", "1")
     pyenv_python("3.12")
-    rows = "".join(f'key_{i} = {{ a = "value {i}", b = [1, 2, 3] }}\n' for i in range(2000))  # ~80 kB
-    body = f"# {uuid.uuid4()}\n{_HEAD}[tool.corral]\nseed = false\n[tool.other]\n{rows}"
+    body = f"# {uuid.uuid4()}\n{_HEAD}[tool.corral]\nseed = false\n[tool.other]\n{_rows(2000)}"  # ~80 kB
     root = _project(tmp_path, body)
-    parsed: list[str] = []
-    real = tomllib.loads
-
-    def counted(text: str, **options: Any) -> dict[str, Any]:
-        parsed.append(text)
-        data: dict[str, Any] = real(text, **options)
-        return data
-
-    monkeypatch.setattr(tomllib, "loads", counted)
     done = corral("sync", cwd=root)
     assert done.exit_code == 0, done.stderr
     assert parsed.count(body) == 1, "a fresh sync (lock, create, install) parses the pyproject once"
@@ -62,6 +73,25 @@ def test_sync_lock_and_doctor_parse_the_pyproject_once(
         done = corral(*command, cwd=root)
         assert done.exit_code in (0, 1), done.stderr
     assert parsed.count(body) == 1, "and nothing after it in the same process parses the same bytes again"
+
+
+def test_add_and_remove_parse_each_text_of_the_pyproject_once(
+    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex, parsed: list[str]
+) -> None:
+    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
+    pyenv_python("3.12")
+    body = f"# {uuid.uuid4()}\n{_HEAD}[tool.corral]\nseed = false\n[tool.other]\n{_rows(2000)}"
+    root = _project(tmp_path, body)
+    pyproject = root / "pyproject.toml"
+    for command in (("add", "alpha"), ("remove", "alpha")):
+        before = pyproject.read_text(encoding="utf-8")
+        done = corral(*command, cwd=root)
+        assert done.exit_code == 0, done.stderr
+        after = pyproject.read_text(encoding="utf-8")
+        assert after != before
+        assert parsed.count(before) <= 1, f"{command[0]}: the pyproject it edits is parsed once"
+        assert parsed.count(after) <= 1, f"{command[0]}: the pyproject it writes is parsed once, not again when read"
+    assert tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"] == []
 
 
 @pytest.mark.parametrize(

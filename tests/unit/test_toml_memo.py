@@ -102,19 +102,24 @@ def test_a_syntax_error_is_raised_every_time(parses: list[str]) -> None:
     assert len(parses) == 2  # nothing kept of a document that does not parse
 
 
-def test_the_memo_holds_a_few_small_documents(parses: list[str]) -> None:
-    texts = [_document() for _ in range(6)]
-    for text in texts:
-        parse_toml(text, origin="t")
-    parse_toml(texts[-1], origin="t")
-    assert len(parses) == 6
-    parse_toml(texts[0], origin="t")  # the oldest is gone: parsed again
-    assert len(parses) == 7
-    assert len(toml_file._MEMO) <= 4  # noqa: SLF001 - the bound itself
-    big = _document("# " + "x" * PYPROJECT_LIMIT + "\n")
-    parse_toml(big, origin="big")
-    parse_toml(big, origin="big")
-    assert parses[-2:] == [big, big]  # a document over the pyproject limit (a lock of many MB) is not held
+def test_the_memo_is_bounded_and_small_documents_do_not_push_a_big_one_out(parses: list[str]) -> None:
+    pad = "# " + "x" * (PYPROJECT_LIMIT - 1000) + "\n"
+    big = _document(pad)
+    parse_toml(big, origin="pyproject.toml")
+    for _ in range(8):  # the small locks an edit writes and reads
+        parse_toml(_document(), origin="pylock.toml")
+    parse_toml(big, origin="pyproject.toml")
+    assert parses.count(big) == 1
+    for _ in range(4):  # four more documents of a megabyte: the memo holds four megabytes, the oldest goes
+        parse_toml(_document(pad), origin="pyproject.toml")
+    parse_toml(big, origin="pyproject.toml")
+    assert parses.count(big) == 2
+    assert len(toml_file._MEMO) <= 16  # noqa: SLF001 - the bounds themselves
+    assert sum(map(len, toml_file._MEMO)) <= 4 * PYPROJECT_LIMIT  # noqa: SLF001
+    huge = _document("# " + "x" * PYPROJECT_LIMIT + "\n")
+    parse_toml(huge, origin="huge")
+    parse_toml(huge, origin="huge")
+    assert parses[-2:] == [huge, huge]  # a document over the pyproject limit (a lock of many MB) is not held
 
 
 def test_a_pyproject_over_the_limit_is_one_error_naming_file_size_and_limit(tmp_path: Path) -> None:

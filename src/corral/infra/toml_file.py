@@ -29,7 +29,10 @@ _LIMIT = 64 << 20
 # ~10x slower) within a minute, where 58 MB ran past 300 s.
 PYPROJECT_LIMIT = 1 << 20
 _PYPROJECT = "pyproject.toml"
-_MEMO_ENTRIES = 4  # pyproject.toml, the user's config.toml, a lock: the documents one command reads again
+# What one command reads again: pyproject.toml before and after an edit, the user's config.toml, the locks a sync
+# or an edit writes and reads (small ones must not push a big pyproject out: `add` read it twice more).
+_MEMO_ENTRIES = 16
+_MEMO_CHARS = 4 * PYPROJECT_LIMIT  # the documents held, together
 _MEMO_MAX_CHARS = PYPROJECT_LIMIT  # a bigger document (a lock of many MB) is parsed each time, never held
 _MEMO: dict[str, dict[str, Any]] = {}
 
@@ -61,9 +64,9 @@ def parse_toml(text: str, *, origin: str) -> dict[str, Any]:
         mine: dict[str, Any] = _copied(data)
     except RecursionError:  # nested near the interpreter's limit (tomllib's frames per level are more): not kept
         return data
-    if len(_MEMO) >= _MEMO_ENTRIES:
-        del _MEMO[next(iter(_MEMO))]  # the oldest
     _MEMO[text] = data
+    while len(_MEMO) > _MEMO_ENTRIES or sum(map(len, _MEMO)) > _MEMO_CHARS:
+        del _MEMO[next(iter(_MEMO))]  # the oldest
     return mine
 
 
