@@ -37,8 +37,8 @@ dev = ["alpha"]
 """
 
 
-def _fresh_lock(root: Path, environ: dict[str, str], log: Path) -> tuple[bytes, int]:
-    """(pylock.toml's bytes, how many `uv export` processes ran) of a `corral lock` with no lock to start from."""
+def _fresh_lock(root: Path, environ: dict[str, str], log: Path) -> tuple[bytes, int, bool]:
+    """(pylock.toml's bytes, how many `uv export` processes ran, whether the recorded ones were parsed early)."""
     (root / "pylock.toml").unlink(missing_ok=True)
     log.unlink(missing_ok=True)
     done = subprocess.run(
@@ -51,7 +51,7 @@ def _fresh_lock(root: Path, environ: dict[str, str], log: Path) -> tuple[bytes, 
     )
     assert done.returncode == 0, done.stderr
     names = [line.split(" ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
-    return (root / "pylock.toml").read_bytes(), names.count("engine:uv export")
+    return (root / "pylock.toml").read_bytes(), names.count("engine:uv export"), "lock-exports:preparsed" in names
 
 
 def _records(environ: dict[str, str]) -> list[Path]:
@@ -65,14 +65,16 @@ def test_the_same_resolution_recalls_its_exports_and_writes_the_same_lock(tmp_pa
     environ = subprocess_environ(indexed)
     log = tmp_path / "faults.log"
     # when: locked afresh twice
-    first, ran = _fresh_lock(root, environ, log)
-    again, ran_again = _fresh_lock(root, environ, log)
-    # then: the exports ran once (plain, the group, the extra), the lock is the same
+    first, ran, early = _fresh_lock(root, environ, log)
+    again, ran_again, early_again = _fresh_lock(root, environ, log)
+    # then: the exports ran once (plain, the group, the extra), then were parsed while uv resolved; the same lock
+    assert not early
+    assert early_again
     assert ran == 3
     assert ran_again == 0
     assert again == first
     # when: uv would see another environment
-    changed, ran_changed = _fresh_lock(root, environ | {"UV_CONCURRENT_DOWNLOADS": "3"}, log)
+    changed, ran_changed, _ = _fresh_lock(root, environ | {"UV_CONCURRENT_DOWNLOADS": "3"}, log)
     assert ran_changed == 3
     assert changed == first
 
@@ -82,7 +84,7 @@ def test_a_damaged_or_foreign_record_runs_the_exports(tmp_path: Path, indexed: s
     root = make_project(tmp_path, PYPROJECT)
     environ = subprocess_environ(indexed)
     log = tmp_path / "faults.log"
-    first, _ = _fresh_lock(root, environ, log)
+    first, _, _ = _fresh_lock(root, environ, log)
     (record,) = _records(environ)
     if damage == "garbage":
         record.write_bytes(b"not zlib")
@@ -93,6 +95,7 @@ def test_a_damaged_or_foreign_record_runs_the_exports(tmp_path: Path, indexed: s
         target.write_bytes(record.read_bytes())
         record.unlink()
         record.symlink_to(target)
-    again, ran = _fresh_lock(root, environ, log)
+    again, ran, early = _fresh_lock(root, environ, log)
+    assert not early
     assert ran == 3
     assert again == first

@@ -188,6 +188,7 @@ class Resolving:
 
         self._request, self._workdir, self._uv, self._cmd = request, workdir, uv, cmd
         self._plan = plan
+        self._preparsed: tuple[str, Exports] | None = None
         self._helper: threading.Thread | None = None
         if child is not None:  # a head start's (resolvers.uv_headstart.take): this very command, already running
             self._child = child
@@ -225,7 +226,7 @@ class Resolving:
             # from here: what the caller did since `start` is done (one importer); then killed locks' leftovers go
             import threading
 
-            self._helper = threading.Thread(target=_meanwhile, args=(request.meanwhile,), name="corral-lock-meanwhile")
+            self._helper = threading.Thread(target=self._early, args=(request,), name="corral-lock-meanwhile")
             self._helper.daemon = True
             self._helper.start()
             done = self._wait()
@@ -243,10 +244,21 @@ class Resolving:
             if request.on_resolved is not None and self._plan is not None and not request.offline:
                 request.on_resolved(self._plan)
             # the exports run while this process reads uv.lock's graph (the two do not wait on each other)
-            exports = _exports(self._uv, request, tmp, meanwhile=lambda: uv_lock_graph(read_text(tmp / "uv.lock")))
+            exports = _exports(
+                self._uv,
+                request,
+                tmp,
+                meanwhile=lambda: uv_lock_graph(read_text(tmp / "uv.lock")),
+                preparsed=self._preparsed,
+            )
             return UvResult(exports=_relocate(exports.exports, tmp, request.project_root), graph=exports.graph)
         finally:
             self._workdir.remove()
+
+    def _early(self, request: UvRequest) -> None:
+        """The helper thread's work while uv resolves: `_meanwhile`, then the recorded exports parsed (`_preparse`)."""
+        _meanwhile(request.meanwhile)
+        self._preparsed = _preparse(request)
 
     def stop(self) -> None:
         """End `uv lock` (killed when still running) and remove the temporary project: the caller gives up."""
@@ -444,7 +456,14 @@ def export_environ(environ: Mapping[str, str]) -> dict[str, str]:
 EXPORT_WORKERS = 4
 
 
-def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], dict[str, list[str]]]) -> UvResult:
+def _exports(
+    uv: str,
+    request: UvRequest,
+    tmp: Path,
+    *,
+    meanwhile: Callable[[], dict[str, list[str]]],
+    preparsed: tuple[str, Exports] | None = None,
+) -> UvResult:
     """`uv export` of the resolved temporary project: once plain (when it has dependencies), per group, per extra.
 
     The exports only read the finished uv.lock, so they run side by side (threads waiting on processes), while
@@ -454,13 +473,8 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
     From `MARKERS_ONLY_FROM` selections on, the selections are exported from a copy of uv.lock without its files
     (`_marker_exports`), which gives the same list for less; anything unexpected there, and this way decides.
     """
-    selections: list[tuple[Selector, list[str]]] = [(("default", ""), ["--no-default-groups"])]
-    selections += [(("group", g), ["--only-group", g]) for g in request.group_names]
-    selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in request.extra_names]
-
+    run, plain, asked = _selections(request)
     environ = export_environ(request.environ if request.environ is not None else os.environ)
-    plain = not _declares_dependencies(request.data)  # the plain project's export: nothing, no process asked
-    run = selections[1:] if plain else selections
     exports: Exports = [(("default", ""), [])] if plain else []
     from concurrent.futures import ThreadPoolExecutor
 
@@ -471,17 +485,18 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
             if memo is not None:
                 memo.save()
             return UvResult(exports=exports + found.exports, graph=found.graph)
-    empty = _empty_extras(request.data)  # each exports what the plain project does: not asked again
-    asked = [(selector, flags) for selector, flags in run if not (selector[0] == "extra" and selector[1] in empty)]
+    if memo is not None and preparsed is not None and memo.key == preparsed[0]:
+        # recorded for this very key: the texts these exports print, already parsed while uv resolved
+        from corral.infra.headstart import log
+
+        log("lock-exports:preparsed")
+        return UvResult(exports=exports + preparsed[1], graph=meanwhile())
     workers = max(1, min(EXPORT_WORKERS, len(asked)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
         futures = {selector: pool.submit(_recalled, memo, "", uv, tmp, flags, environ) for selector, flags in asked}
         try:
             graph = meanwhile()
-            seen: set[tuple[str, str, str]] = set()
-            for selector, _ in run:
-                future = futures.get(selector, None if plain else futures[("default", "")])
-                exports.append((selector, [] if future is None else export_packages(future.result().stdout, seen)))
+            exports += _parsed(run, list(futures), lambda selector: futures[selector].result().stdout)
         except BaseException:
             for future in futures.values():
                 future.cancel()  # not started yet: never started; running ones finish before the pool closes
@@ -489,6 +504,61 @@ def _exports(uv: str, request: UvRequest, tmp: Path, *, meanwhile: Callable[[], 
     if memo is not None:
         memo.save()
     return UvResult(exports=exports, graph=graph)
+
+
+def _selections(request: UvRequest) -> tuple[list[tuple[Selector, list[str]]], bool, list[tuple[Selector, list[str]]]]:
+    """(the selections exported, in order; True when the plain project has none; those asked of uv)."""
+    selections: list[tuple[Selector, list[str]]] = [(("default", ""), ["--no-default-groups"])]
+    selections += [(("group", g), ["--only-group", g]) for g in request.group_names]
+    selections += [(("extra", e), ["--extra", e, "--no-default-groups"]) for e in request.extra_names]
+    plain = not _declares_dependencies(request.data)  # the plain project's export: nothing, no process asked
+    run = selections[1:] if plain else selections
+    empty = _empty_extras(request.data)  # each exports what the plain project does: not asked again
+    asked = [(selector, flags) for selector, flags in run if not (selector[0] == "extra" and selector[1] in empty)]
+    return run, plain, asked
+
+
+def _parsed(
+    run: Sequence[tuple[Selector, list[str]]], asked: Sequence[Selector], output: Callable[[Selector], str]
+) -> Exports:
+    """Each selection's packages, parsed in order from `output`; one not `asked` (an empty extra): the plain one's.
+
+    That is: the plain project's export's packages, or none when the plain project exports nothing (`_selections`).
+    """
+    exports: Exports = []
+    seen: set[tuple[str, str, str]] = set()
+    for selector, _ in run:
+        if selector in asked:
+            exports.append((selector, export_packages(output(selector), seen)))
+        elif ("default", "") in asked:
+            exports.append((selector, export_packages(output(("default", "")), seen)))
+        else:
+            exports.append((selector, []))
+    return exports
+
+
+def _preparse(request: UvRequest) -> tuple[str, Exports] | None:
+    """(the key, the exports) the project's record holds for this request's selections, parsed; None when it cannot.
+
+    Done while `uv lock` runs: when uv then writes the very uv.lock that key names, these are the exports
+    (`_exports`), parsed from the same texts in the same order as the recalled processes' outputs would be.
+    """
+    if request.export_memo is None:
+        return None
+    try:
+        from corral.resolvers.uv_export_cache import entry_name, recorded
+
+        run, _, asked = _selections(request)
+        found = recorded(request.export_memo[0], request.project_root)
+        if found is None or len(run) >= MARKERS_ONLY_FROM:
+            return None
+        key, texts = found
+        outputs = {selector: texts.get(entry_name("", flags)) for selector, flags in asked}
+        if any(text is None for text in outputs.values()):
+            return None
+        return key, _parsed(run, list(outputs), lambda selector: outputs[selector] or "")
+    except Exception:  # noqa: BLE001 - only work done early: the exports decide as before
+        return None
 
 
 def _memo(uv: str, request: UvRequest, tmp: Path, environ: Mapping[str, str]) -> ExportMemo | None:

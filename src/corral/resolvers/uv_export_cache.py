@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from corral.infra.proc import Completed
 
-__all__ = ["FOLDER", "ExportMemo"]
+__all__ = ["FOLDER", "ExportMemo", "entry_name", "recorded"]
 
 FOLDER = "lock-exports"
 _FORMAT = "corral-lock-exports 1"
@@ -47,8 +47,6 @@ class ExportMemo:
         cls, folder: Path, project_root: Path, *, uv: str, tmp: Path, environ: Mapping[str, str], files: Sequence[str]
     ) -> ExportMemo | None:
         """The memo of `project_root`'s lock resolved in `tmp`; None when the key cannot be read (then no memo)."""
-        import hashlib
-
         if os.name != "posix":
             return None  # the record's owner and mode are what make it the user's own
 
@@ -56,15 +54,20 @@ class ExportMemo:
             key = _key(uv, tmp, environ, [*files, *_ROOT_FILES])
         except OSError:
             return None
-        name = hashlib.sha256(str(project_root).encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        record = folder / f"{name}.bin"
-        return cls(record, key, _read(record, key))
+        record = _record(folder, project_root)
+        found = _read(record)
+        return cls(record, key, found[1] if found is not None and found[0] == key else {})
+
+    @property
+    def key(self) -> str:
+        """The digest of everything this resolution's exports read."""
+        return self._key
 
     def export(self, where: str, flags: Sequence[str], run: Callable[[], Completed], cmd: list[str]) -> Completed:
         """The export of `flags` in the folder `where` names: recalled, else `run` (its output kept on success)."""
         from corral.infra.proc import Completed
 
-        name = f"{where}\0{chr(31).join(flags)}"
+        name = entry_name(where, flags)
         recalled = self._recorded.get(name)
         if recalled is not None:
             with self._lock:
@@ -99,6 +102,25 @@ class ExportMemo:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def entry_name(where: str, flags: Sequence[str]) -> str:
+    """How a record names the export of `flags` in the folder `where` names ("": the temporary project)."""
+    return f"{where}\0{chr(31).join(flags)}"
+
+
+def recorded(folder: Path, project_root: Path) -> tuple[str, dict[str, str]] | None:
+    """(the key, the exports) of `project_root`'s record, whatever resolution it was; None when there is none."""
+    if os.name != "posix":
+        return None
+    return _read(_record(folder, project_root))
+
+
+def _record(folder: Path, project_root: Path) -> Path:
+    import hashlib
+
+    name = hashlib.sha256(str(project_root).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return folder / f"{name}.bin"
 
 
 def _key(uv: str, tmp: Path, environ: Mapping[str, str], files: Sequence[str]) -> str:
@@ -141,8 +163,8 @@ def _regular(path: str | os.PathLike[str], *, required: bool) -> bytes | None:
         raise OSError(str(err)) from err
 
 
-def _read(record: Path, key: str) -> dict[str, str]:
-    """The recorded exports under `key`; {} for anything else (absent, foreign, damaged, another key)."""
+def _read(record: Path) -> tuple[str, dict[str, str]] | None:
+    """(the key, the exports) recorded; None for anything else (absent, foreign, damaged)."""
     import json
     import zlib
 
@@ -150,13 +172,13 @@ def _read(record: Path, key: str) -> dict[str, str]:
     try:
         data = json.loads(zlib.decompress(raw)) if raw is not None else None
     except (zlib.error, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("key") != key:
-        return {}
+        return None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("key"), str):
+        return None
     exports = data.get("exports")
     if not isinstance(exports, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in exports.items()):
-        return {}
-    return exports
+        return None
+    return data["key"], exports
 
 
 def _own_bytes(record: Path) -> bytes | None:
