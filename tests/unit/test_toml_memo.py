@@ -138,3 +138,32 @@ def test_a_pyproject_over_the_limit_is_one_error_naming_file_size_and_limit(tmp_
     other = tmp_path / "pylock.toml"  # any other TOML file keeps the 64 MiB limit
     os.replace(path, other)
     assert read_toml(other)["project"]["name"] == "demo"
+
+
+def test_threads_parsing_at_once_share_the_memo_safely() -> None:
+    """A lock's helper thread parses uv's output while the main thread reads the project: no error, right data."""
+    import sys
+    import threading
+
+    errors: list[BaseException] = []
+    texts = [_document(f"n = {i}\n") for i in range(40)]
+
+    def work(offset: int) -> None:
+        try:
+            for round_ in range(120):
+                i = (offset + round_) % len(texts)
+                assert parse_toml(texts[i], origin="t")["tool"]["corral"]["n"] == i
+        except BaseException as err:  # noqa: BLE001 - any failure in a thread is the test's
+            errors.append(err)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can: the races show
+    try:
+        threads = [threading.Thread(target=work, args=(k * 5,)) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == []

@@ -12,6 +12,7 @@ each caller its own copy of the tables and arrays. A sync reads pyproject.toml i
 
 from __future__ import annotations
 
+import _thread
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ _PYPROJECT = "pyproject.toml"
 _MEMO_ENTRIES = 16
 _MEMO_CHARS = 4 * PYPROJECT_LIMIT  # the documents held, together
 _MEMO_MAX_CHARS = PYPROJECT_LIMIT  # a bigger document (a lock of many MB) is parsed each time, never held
-_MEMO: dict[str, dict[str, Any]] = {}
+_MEMO: dict[str, dict[str, Any]] = {}  # text -> its parse, never handed out itself (callers get `_copied`)
+_MEMO_LOCK = _thread.allocate_lock()  # a lock's helper thread parses uv's output while the main thread reads too
 
 
 def _tomllib() -> Any:  # noqa: ANN401 - tomllib or tomli
@@ -64,9 +66,10 @@ def parse_toml(text: str, *, origin: str) -> dict[str, Any]:
         mine: dict[str, Any] = _copied(data)
     except RecursionError:  # nested near the interpreter's limit (tomllib's frames per level are more): not kept
         return data
-    _MEMO[text] = data
-    while len(_MEMO) > _MEMO_ENTRIES or sum(map(len, _MEMO)) > _MEMO_CHARS:
-        del _MEMO[next(iter(_MEMO))]  # the oldest
+    with _MEMO_LOCK:
+        _MEMO[text] = data
+        while len(_MEMO) > _MEMO_ENTRIES or sum(map(len, _MEMO)) > _MEMO_CHARS:
+            del _MEMO[next(iter(_MEMO))]  # the oldest
     return mine
 
 
