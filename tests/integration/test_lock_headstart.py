@@ -102,10 +102,41 @@ def test_an_edited_pyproject_or_a_lock_from_elsewhere_starts_no_head_start(tmp_p
 
 
 def test_a_record_naming_another_program_starts_nothing(tmp_path: Path) -> None:
-    started = uv_headstart.begin(("", None, ["/bin/sh", "lock", "--project"]), {"PATH": "/usr/bin"})
+    started = uv_headstart.begin(("", None, ["/bin/sh", "lock", "--project"]), {"PATH": "/usr/bin"}, str(tmp_path))
     assert started is False
     assert uv_headstart.take("", None, [uv_binary(), "lock", "--project"], {}) is None
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(uv_workdir.PREFIX)]
+
+
+@pytest.mark.parametrize("where", ["the project's env", "an env elsewhere", "a link into the project", "none"])
+def test_a_record_naming_an_env_python_or_one_in_the_project_starts_nothing(tmp_path: Path, where: str) -> None:
+    """uv runs the interpreter it is given: only the full path may judge a program the project could ship."""
+    project = tmp_path / "proj"
+    (project / ".venv" / "bin").mkdir(parents=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    python = project / ".venv" / "bin" / "python"
+    python.write_text("#!/bin/sh\ntouch PWNED\n", encoding="utf-8")
+    other = tmp_path / "elsewhere" / "bin"
+    other.mkdir(parents=True)
+    (other.parent / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    link = tmp_path / "python-link"
+    link.symlink_to(python)
+    given = {
+        "the project's env": [str(python)],
+        "an env elsewhere": [str(other / "python")],
+        "a link into the project": [str(link)],
+        "none": [],
+    }[where]
+    argv = [
+        uv_binary(),
+        "lock",
+        "--project",
+        "--index-url",
+        "http://x/simple",
+        *(["--python", *given] if given else []),
+    ]
+    assert uv_headstart.begin(("", None, argv), {"PATH": "/usr/bin"}, str(project)) is False
+    assert uv_headstart.take("", None, [*argv[:3], *argv[3:]], {}) is None
 
 
 def test_a_record_is_read_back_and_refuses_other_projects(tmp_path: Path) -> None:

@@ -204,7 +204,7 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
     import contextlib
 
     with contextlib.suppress(Exception):  # a head start only saves time: the full path resolves anyway
-        uv_headstart.begin(plan, environ)
+        uv_headstart.begin(plan, environ, project)
 
 
 def _regular_bytes(path: str, limit: int = 1 << 24) -> bytes | None:

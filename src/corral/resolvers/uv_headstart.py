@@ -142,8 +142,12 @@ def parse(lines: Sequence[str], project: str) -> tuple[str, str, tuple[str, str 
     return pyproject_sha, state, (text, preferences, argv)
 
 
-def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str]) -> bool:
-    """Start the recorded `uv lock` of `plan` in a new temporary project; False when not started (uv's not ours)."""
+def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], project: str) -> bool:
+    """Start the recorded `uv lock` of `plan` in a new temporary project; False when not started.
+
+    Not started: another program than corral's own uv, or an interpreter that is not a base one outside `project`
+    (`_base_outside`: uv runs the one it is given, and only the full path may judge an env's, `services.exec_guard`).
+    """
     import subprocess
 
     from corral.infra.environ import resolver_environ
@@ -152,8 +156,8 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str]) -
     from corral.resolvers import uv_workdir
 
     pyproject, preferences, argv = plan
-    if _live or argv[:PROJECT_AT] != [uv_binary(), "lock", "--project"]:
-        return False  # only corral's own uv, as the resolver starts it
+    if _live or argv[:PROJECT_AT] != [uv_binary(), "lock", "--project"] or not _base_outside(argv, project):
+        return False  # only corral's own uv, as the resolver starts it, with a base interpreter outside the project
     env = resolver_environ(environ)
     workdir = uv_workdir.make()
     try:
@@ -172,6 +176,19 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str]) -
     import atexit
 
     atexit.register(discard)
+    return True
+
+
+def _base_outside(argv: Sequence[str], project: str) -> bool:
+    """The argv names its interpreter (`--python PATH`), a base one (no pyvenv.cfg above it) outside `project`."""
+    paths = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--python"]
+    if len(paths) != 1 or not os.path.isabs(paths[0]):
+        return False
+    root = os.path.realpath(project)
+    for path in (paths[0], os.path.realpath(paths[0])):
+        inside = os.path.commonpath([root, path]) == root
+        if inside or os.path.lexists(os.path.join(os.path.dirname(os.path.dirname(path)), "pyvenv.cfg")):
+            return False
     return True
 
 
