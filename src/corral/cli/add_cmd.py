@@ -60,48 +60,41 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 def shown_and_recorded(report: object, args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """After add/remove committed: the report, then the lock's no-op check, so that `corral lock` next is at once.
 
-    As after `corral lock` (`cli.lock_cmd`): the stamp's check (`lock_quick.unchanged_report`) writes the quick lock
-    record only when the stamp says the lock add/remove wrote is what `corral lock` would write now. Never fails
-    the command; a Ctrl-C from here on waits for the report (the change is committed).
+    A Ctrl-C from here on waits for the report (the change is committed).
+    """
+    from corral.cli.streams import point_of_no_return
+
+    point_of_no_return()
+    code = show(report, args, out)
+    project = ctx.require_project()
+    record_lock_noop(project.root, project.env_path)
+    return code
+
+
+def record_lock_noop(root: Path, env: Path, longest: float = 0.1) -> None:
+    """The no-op check of `corral lock` for the project at `root`, run now: its quick lock record is then written.
+
+    As after `corral lock` (`cli.lock_cmd`): the stamp's check (`lock_quick.unchanged_report`) writes the record
+    only when the stamp says pylock.toml is what `corral lock` would write now. The files the work just wrote
+    (pyproject.toml, the env's, its sync stamp) are observed by their stat (`cli.quick.observe`), and a record
+    is written only once every such stat is proof against a write in the same clock tick
+    (`cli.quick.settle_margin`: 50 ms): that is waited for first, `longest` at most (a coarse file system's 2 s
+    margin is not: no record then). Never fails the command: a record only saves the next command time.
     """
     import contextlib
     import os
     import time
 
+    from corral.cli import quick
     from corral.cli.lock_quick import unchanged_report
-    from corral.cli.streams import point_of_no_return
 
-    point_of_no_return()
-    code = show(report, args, out)
-    with contextlib.suppress(Exception):  # a record only saves the next command time
-        project = ctx.require_project()
-        _settle([project.pyproject, project.env_path, project.env_path / "corral-sync.json"])
-        unchanged_report(project.root, os.environ, time.monotonic())
-    return code
-
-
-def _settle(paths: list[Path], longest: float = 0.1) -> None:
-    """Wait (`longest` at most) until what the change just wrote has settled for the quick lock record.
-
-    pyproject.toml and the env's sync stamp were written a few ms ago; the record observes them by their stat, and
-    is written only once those stats are proof against a write in the same clock tick (`cli.quick.settle_margin`:
-    50 ms). A coarse file system's 2 s margin is not waited for: no record then.
-    """
-    import os
-    import time
-
-    from corral.cli.quick import settle_margin
-
-    newest = 0
-    for path in paths:
-        try:
-            changed = os.stat(path).st_ctime_ns
-        except OSError:
-            continue
-        newest = max(newest, changed + settle_margin(changed))
-    wait = (newest - time.time_ns()) / 1e9
-    if 0 < wait <= longest:
-        time.sleep(wait)
+    with contextlib.suppress(Exception):
+        dirs = quick.corral_dirs(os.environ)
+        if dirs is not None:
+            wait = (quick.observe(str(root), str(env), dirs, os.environ)[1] - time.time_ns()) / 1e9
+            if 0 < wait <= longest:
+                time.sleep(wait)
+        unchanged_report(root, os.environ, time.monotonic())
 
 
 def show(report: object, args: argparse.Namespace, out: Output) -> int:
