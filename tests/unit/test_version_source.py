@@ -130,6 +130,13 @@ def test_setuptools_otherwise_reads_git(name: str, source: bytes) -> None:
     assert reads_git(SETUPTOOLS, contents) is True
 
 
+def test_setuptools_with_command_classes_of_the_project_reads_git() -> None:
+    contents: dict[str, bytes | None] = dict.fromkeys(watched_files(SETUPTOOLS))
+    contents["typer_like/__init__.py"] = STATIC
+    ours = with_(SETUPTOOLS, ("tool", "setuptools", "cmdclass"), {"egg_info": "typer_like.build.EggInfo"})
+    assert reads_git(ours, contents) is True
+
+
 def test_setuptools_with_scm_or_a_module_in_two_places_reads_git() -> None:
     contents: dict[str, bytes | None] = dict.fromkeys(watched_files(SETUPTOOLS))
     contents["typer_like/__init__.py"] = STATIC

@@ -13,7 +13,7 @@ project run and no plugin but the backend itself in the build env:
   holding `__version__ = "..."` at its top level (flit parses it instead of importing the module);
 - setuptools, `[tool.setuptools.dynamic] version = {attr = "pkg.__version__"}` whose module's first top-level
   assignment to that name is a literal (setuptools' static reading; else it imports the module), or
-  `{file = ...}`, with neither setup.py nor setup.cfg.
+  `{file = ...}`, with neither setup.py nor setup.cfg nor `cmdclass`.
 
 Anything else (setuptools-scm, hatch-vcs, a setup.py, a backend from the project's tree or a URL, another
 plugin in `build-system.requires`, a file that cannot be read whole) is True: git counts, as before.
@@ -183,6 +183,8 @@ def _setuptools_reads_git(data: Mapping[str, Any], contents: Mapping[str, bytes 
     """setuptools: `attr:` read statically from the module, or `file:`; setup.py and setup.cfg run or add plugins."""
     if contents.get("setup.py") is not None or contents.get("setup.cfg") is not None or _dynamic(data) != ["version"]:
         return True
+    if "cmdclass" in _table(data, "tool", "setuptools"):
+        return True  # the project's own command classes, imported and run by the metadata build
     version = _table(data, "tool", "setuptools", "dynamic", "version")
     if set(version) == {"file"}:
         declared = version["file"]
