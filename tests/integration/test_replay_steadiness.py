@@ -18,7 +18,10 @@ from test_headstart_replay import _release, cli, paused_at, rebuild, recorded, r
 from test_sync_one_install import cached_index, installed  # noqa: F401 - a fixture
 
 from corral.core.env import Env
+from corral.infra.paths import CorralPaths
 from corral.infra.uvbin import uv_binary
+from corral.inventory.pending import FOLDER
+from corral.inventory.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -78,3 +81,21 @@ def test_a_ctrl_c_once_the_records_are_written_says_what_is_left(recorded: tuple
     assert "synced" in done.stderr, "the next sync installs it"
     assert {"alpha", "beta", "delta", "demo"} <= set(installed(root))
     assert "nothing to do" in cli(root, "sync").stderr
+
+
+def test_the_replays_inventory_row_is_what_every_reader_sees(recorded: tuple[Path, Path]) -> None:  # noqa: F811
+    """Noted as a file while uv installs (no sqlite3 on that path), folded in by the inventory's next connection."""
+    root, log = recorded
+    seen, _ = rebuild(root, log)
+    assert replayed(seen), seen
+    paths = CorralPaths.from_environment()
+    assert any((paths.data / FOLDER).iterdir()), "noted, not yet written into the database"
+    env = root / ".venv"
+    with Store.open(paths) as store:
+        record = store.get(str(env))
+    assert record is not None
+    assert record.extra["identity"] == [env.stat().st_dev, env.stat().st_ino], "the new folder's"
+    assert (record.kind, record.creator, record.project) == ("project", "native", str(root))
+    assert not any((paths.data / FOLDER).iterdir()), "folded in"
+    listed = cli(root, "envs", "list", "--json").stdout
+    assert str(env) in listed

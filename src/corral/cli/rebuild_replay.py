@@ -8,7 +8,8 @@ finishes the command itself, writing what the full path writes, in its order:
 
 - while uv runs: `.gitignore` (when the layout has none) and `corral-env.json` (the recorded bytes with this
   creation's time), as `services.create._mark` does; the `creating` journal removed; the inventory row
-  (`inventory.record.register_env`) and the trust entry (`services.trust.record_created`), as
+  (`inventory.record.register_env`'s, noted as a file the inventory's next connection folds in:
+  `inventory.pending`, without sqlite3) and the trust entry (`services.trust.record_created`), as
   `services.create.record_made`; the daily cache prune (`services.cache_auto.prune_if_due`), as `apply_lock`;
 - once uv has exited 0: the sync stamp (`services.sync.stamp.make_stamp`); then the report: the recorded output of
   that rebuild, chunk by chunk on the same streams.
@@ -525,7 +526,7 @@ def _create(replay: Replay, *, env: str, dirs: tuple[str, str, str], journal: st
     from corral.cli.quick import json_loads
     from corral.infra.fs import atomic_write_text
     from corral.infra.paths import CorralPaths
-    from corral.inventory.record import register_env
+    from corral.inventory.pending import note_made
     from corral.services.cache_auto import prune_if_due
     from corral.services.trust import record_created
 
@@ -543,9 +544,9 @@ def _create(replay: Replay, *, env: str, dirs: tuple[str, str, str], journal: st
     assert isinstance(record, dict)  # noqa: S101 - checked when the replay was recorded
     data, cache, config = _paths(dirs)
     paths = CorralPaths(data=data, cache=cache, config=config)
-    register_env(  # services.create.record_made
-        paths,
-        path=target,
+    note_made(  # services.create.record_made's row, folded in by the inventory's next connection
+        str(data),
+        path=env,
         kind=record["kind"],
         project=record["project"],
         interpreter=record["interpreter"],

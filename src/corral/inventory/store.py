@@ -17,6 +17,7 @@ from pathlib import Path
 
 from corral.errors import EnvError
 from corral.inventory.model import EnvRecord
+from corral.inventory.pending import pending_rows
 
 TYPE_CHECKING = False  # typing itself is not imported: ~6 ms on the paths that start uv
 if TYPE_CHECKING:
@@ -195,6 +196,7 @@ def _connect(db_path: Path) -> sqlite3.Connection:
             conn.execute("PRAGMA synchronous = NORMAL")
             _migrate(conn, db_path)
             _cut_wal(conn, db_path)
+            _fold_pending(conn, db_path)
         except sqlite3.OperationalError as err:
             conn.close()
             last = err
@@ -225,6 +227,34 @@ def _cut_wal(conn: sqlite3.Connection, db_path: Path) -> None:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+
+
+def _fold_pending(conn: sqlite3.Connection, db_path: Path) -> None:
+    """The rows noted as files (`inventory.pending`, the rebuild replay's) written in, in their order; files removed.
+
+    Before the connection serves anyone, so every reader and writer sees them. A file whose row is not to be folded
+    (its folder gone or another now, or not a row) is removed too. Removed only after the commit: a kill between
+    leaves files whose rows the next connection writes again, the same.
+    """
+    found = pending_rows(str(db_path.parent))
+    if not found:
+        return
+    rows = [row for _, row in found if row is not None]
+    if rows:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for row in rows:
+                conn.execute(
+                    f"INSERT OR REPLACE INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",  # noqa: S608 - constant
+                    _values(EnvRecord(**row)),
+                )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    for path, _ in found:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:

@@ -167,9 +167,10 @@ def _gone(real: str) -> bool:
 
 
 def _now() -> str:
-    from datetime import datetime, timezone
+    """`datetime.now(timezone.utc).isoformat(timespec="seconds")`, without datetime (the rebuild replay's path)."""
+    import time
 
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
 def check_trust(paths: CorralPaths | Callable[[], CorralPaths], env: Path) -> Trust:
