@@ -240,21 +240,32 @@ def _fold_pending(conn: sqlite3.Connection, db_path: Path) -> None:
     if not found:
         return
     rows = [row for _, row in found if row is not None]
-    if rows:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for row in rows:
-                conn.execute(
-                    f"INSERT OR REPLACE INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",  # noqa: S608 - constant
-                    _values(EnvRecord(**row)),
-                )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    try:
+        _write_rows(conn, rows)
+    except sqlite3.OperationalError as err:
+        if "locked" in str(err) or "busy" in str(err):
+            raise  # `_connect` tries again
+        return  # a database this process cannot write (read-only): the rows wait for a connection that can
     for path, _ in found:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+def _write_rows(conn: sqlite3.Connection, rows: list[dict[str, object]]) -> None:
+    """Insert or replace `rows` (`pending.note_made`'s fields) in one transaction; none: nothing."""
+    if not rows:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for row in rows:
+            conn.execute(
+                f"INSERT OR REPLACE INTO envs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",  # noqa: S608 - constant
+                _values(EnvRecord(**row)),  # type: ignore[arg-type]  # checked by pending._shaped
+            )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
