@@ -8,7 +8,10 @@ project, the project itself is recorded too, as PEP 751 allows: a `[packages.dir
 editable, as `corral sync` installs it), so `uv pip sync pylock.toml` installs a closed set. A lock whose inputs
 did not change since corral wrote it is not resolved again (services.lock_stamp; `corral lock`'s fast path); one no
 stamp vouches for (a fresh clone) whose inputs-hash still matches is first resolved from uv's cache alone, and kept
-when that gives it to the byte (`_kept_offline`).
+when that gives it to the byte (`_kept_offline`). A plain lock records what it gave `uv lock`, so that the next
+one (no lock, or this one, and the same pyproject.toml) begins uv before its command line is parsed
+(`_remember_plan`, resolvers.uv_headstart); a resolution to the very uv.lock of the project's last lock recalls its
+exports (`_export_memo`, resolvers.uv_export_cache).
 """
 
 from __future__ import annotations
