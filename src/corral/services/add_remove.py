@@ -183,13 +183,15 @@ def edit_pyproject(  # noqa: C901, PLR0912
 
 
 def _append(array: Any, requirements: list[str], comments: Mapping[str, str]) -> None:  # noqa: ANN401 - tomlkit Array
-    """Append to a tomlkit array; with comments, one requirement per line (a comment needs its own line)."""
+    """Append to a tomlkit array; with comments, one requirement per line (a comment needs its own line).
+
+    A plain append follows the array's own layout (its indent, one line or several, its comments); tomlkit's
+    `multiline(True)` would re-render every item at its own indent (2 spaces became 4, a comment moved).
+    """
     multiline = "\n" in array.as_string()
     if not any(comments.get(r) for r in requirements):
         for requirement in requirements:
             array.append(requirement)
-        if multiline:
-            array.multiline(True)
         return
     if not multiline:  # a one-line array: put what it holds on lines of their own first
         kept = list(array)
