@@ -146,8 +146,40 @@ def test_setuptools_with_scm_or_a_module_in_two_places_reads_git() -> None:
     assert reads_git(SETUPTOOLS, contents) is True
 
 
+HATCH: dict[str, Any] = {
+    "build-system": {"requires": ["hatchling"], "build-backend": "hatchling.build"},
+    "project": {"name": "demo", "dynamic": ["version"]},
+    "tool": {"hatch": {"version": {"path": "src/demo/__about__.py"}}},
+}
+
+
+def test_hatchling_regex_source_reads_no_git() -> None:
+    assert watched_files(HATCH) == ["hatch.toml", "src/demo/__about__.py"]
+    assert reads_git(HATCH, {"hatch.toml": None, "src/demo/__about__.py": STATIC}) is False
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (("tool", "hatch", "version", "source"), "vcs"),
+        (("build-system", "requires"), ["hatchling", "hatch-vcs"]),
+        (("tool", "hatch", "metadata"), {"hooks": {"custom": {}}}),
+        (("project", "dynamic"), ["version", "readme"]),
+    ],
+)
+def test_hatchling_otherwise_reads_git(change: tuple[tuple[str, ...], object]) -> None:
+    data = with_(HATCH, *change)
+    contents: dict[str, bytes | None] = {"hatch.toml": None, "src/demo/__about__.py": STATIC}
+    assert reads_git(data, contents) is True
+
+
+def test_a_hatch_toml_lets_git_count() -> None:
+    contents = {"hatch.toml": b"[version]\nsource = 'vcs'\n", "src/demo/__about__.py": STATIC}
+    assert reads_git(HATCH, contents) is True
+
+
 def test_no_build_system_or_an_unknown_backend_reads_git() -> None:
     assert reads_git({"project": {"name": "x", "dynamic": ["version"]}}, {}) is True
-    hatch = with_(PDM, ("build-system",), {"requires": ["hatchling"], "build-backend": "hatchling.build"})
-    assert watched_files(hatch) == []
-    assert reads_git(hatch, {}) is True
+    maturin = with_(PDM, ("build-system",), {"requires": ["maturin"], "build-backend": "maturin"})
+    assert watched_files(maturin) == []
+    assert reads_git(maturin, {}) is True

@@ -11,6 +11,7 @@ project run and no plugin but the backend itself in the build env:
 - pdm-backend, `[tool.pdm.version] source = "file"` (a regular expression over `path`), no custom hook file;
 - flit_core, a `[project]` whose only dynamic field is the version, the module's `__init__.py` (or module file)
   holding `__version__ = "..."` at its top level (flit parses it instead of importing the module);
+- hatchling, `[tool.hatch.version] path = ...` read by its `regex` source, no metadata hook, no hatch.toml;
 - setuptools, `[tool.setuptools.dynamic] version = {attr = "pkg.__version__"}` whose module's first top-level
   assignment to that name is a literal (setuptools' static reading; else it imports the module), or
   `{file = ...}`, with neither setup.py nor setup.cfg nor `cmdclass`.
@@ -30,7 +31,12 @@ __all__ = ["reads_git", "watched_files"]
 
 # build-system.requires entries: a name and version specifiers, nothing else (no URL, extra or marker)
 _PLAIN_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[<>=!~][<>=!~0-9A-Za-z.*+,\s]*)?$")
-_KNOWN = {"pdm.backend": {"pdm-backend"}, "flit_core.buildapi": {"flit-core"}, "setuptools.build_meta": {"setuptools"}}
+_KNOWN = {
+    "pdm.backend": {"pdm-backend"},
+    "flit_core.buildapi": {"flit-core"},
+    "setuptools.build_meta": {"setuptools"},
+    "hatchling.build": {"hatchling"},
+}
 _HARMLESS = {"setuptools.build_meta": {"wheel"}}  # installed beside the backend, no hook of it reads a version
 _FLIT_VERSION_FILES = ("__init__.py", "version.py", "_version.py", "__version__.py")  # flit 3.12+: all parsed
 
@@ -117,6 +123,9 @@ def watched_files(data: Mapping[str, Any]) -> list[str]:
         return [
             f"{base}{stem}{tail}" for base in ("", "src/") for tail in (".py", *(f"/{n}" for n in _FLIT_VERSION_FILES))
         ]
+    if backend == "hatchling.build":
+        path = _table(data, "tool", "hatch", "version").get("path")
+        return ["hatch.toml", *([path] if isinstance(path, str) else [])]
     if backend == "setuptools.build_meta":
         found = _setuptools_module(data)
         files = ["setup.py", "setup.cfg"]
@@ -142,7 +151,22 @@ def reads_git(data: Mapping[str, Any], contents: Mapping[str, bytes | None]) -> 
         return _pdm_reads_git(data, contents)
     if backend == "flit_core.buildapi":
         return _flit_reads_git(data, contents)
+    if backend == "hatchling.build":
+        return _hatch_reads_git(data, contents)
     return _setuptools_reads_git(data, contents)
+
+
+def _hatch_reads_git(data: Mapping[str, Any], contents: Mapping[str, bytes | None]) -> bool:
+    """hatchling: the `regex` version source reads `path`; a metadata hook or hatch.toml may bring anything."""
+    version = _table(data, "tool", "hatch", "version")
+    path = version.get("path")
+    if contents.get("hatch.toml") is not None or _dynamic(data) != ["version"] or not isinstance(path, str):
+        return True
+    if version.get("source", "regex") != "regex" or set(version) - {"path", "pattern", "source"}:
+        return True
+    if "hooks" in _table(data, "tool", "hatch", "metadata"):
+        return True
+    return contents.get(path) is None
 
 
 def _pdm_reads_git(data: Mapping[str, Any], contents: Mapping[str, bytes | None]) -> bool:
