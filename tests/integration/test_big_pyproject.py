@@ -117,3 +117,19 @@ def test_a_pyproject_over_the_limit_is_one_error_and_nothing_is_written(
     )
     assert sorted(p.name for p in root.iterdir()) == [".python-version", "pyproject.toml"]
     assert (root / "pyproject.toml").read_bytes() == before
+
+
+def test_an_oversized_pyproject_naming_venv_dir_is_never_parsed(
+    tmp_path: Path, corral: Corral, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    """The no-op sync's stdlib fast path (`stamp.locate`) parsed a pyproject that mentions venv-dir at any size up to
+    64 MiB before the full path refused it: 58 MB took 60 s."""
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    pyenv_python("3.12")
+    body = f'{_HEAD}[tool.corral]\nvenv-dir = ".venv"\n[tool.other]\n{_rows(40000)}'  # ~1.6 MB
+    assert len(body) > PYPROJECT_LIMIT
+    root = _project(tmp_path, body)
+    done = corral("sync", cwd=root)
+    assert done.exit_code == 2, done.stderr
+    assert "over corral's 1 MiB limit" in done.stderr
+    assert body not in parsed

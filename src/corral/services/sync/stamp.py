@@ -76,7 +76,8 @@ _ENV_NAMES = (
     "PIP_EXTRA_INDEX_URL",
 )
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
-_LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pyproject.toml and pylock.toml
+_LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pylock.toml
+_PYPROJECT_LIMIT = 1 << 20  # infra.toml_file.PYPROJECT_LIMIT: a bigger one is the full path's error, never parsed
 STAMP_LIMIT = 16 << 20  # as infra.json_file reads corral's records (cli.quick hashes the stamp up to it too)
 
 
@@ -203,7 +204,7 @@ def locate(start: Path) -> tuple[Path, Path] | None:
     for folder in (start, *start.parents):
         pyproject = folder / "pyproject.toml"
         try:
-            text = read_small(pyproject, limit=_LOCK_LIMIT, what="pyproject.toml").decode("utf-8")
+            text = read_small(pyproject, limit=_PYPROJECT_LIMIT, what="pyproject.toml").decode("utf-8")
         except (FileNotFoundError, NotADirectoryError):
             continue
         except (OSError, ValueError):  # unreadable, a fifo, not UTF-8: the full path reports it
