@@ -50,9 +50,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: object
 
 
 def check(root: Path) -> tuple[list[str], bool]:
-    """(the finding codes, whether the stamp or doctor's record vouched for the env)."""
+    """(the codes of the comparisons with the lock, whether the stamp or doctor's record vouched for the env).
+
+    Other checks' findings (a seeded pip older than corral expects, where the test wheelhouse is not filled) do not
+    keep a record from being written: it proves only what the two comparisons read.
+    """
     report, target = diagnose(Context(cwd=root))
-    return report.codes(), target.sync_clean
+    return [c for c in report.codes() if c.startswith(("drift-", "lock-"))], target.sync_clean
 
 
 def record(root: Path) -> Path:
@@ -96,7 +100,6 @@ def test_the_second_healthy_check_skips_the_comparison(project: Path) -> None:
         [sys.executable, "-c", _IMPORTED], cwd=project, capture_output=True, text=True, check=False, timeout=300
     )
     answer = json.loads(done.stdout.strip().splitlines()[-1])
-    assert answer["code"] == 0, done.stdout
     assert "corral.services.sync.selection_cache" not in answer["modules"]
     assert "corral.services.lock_inputs" not in answer["modules"]
     assert "corral.doctor.drift" in answer["modules"]  # the check ran; the record answered it
@@ -160,7 +163,7 @@ def test_a_metadata_file_replaced_by_a_link_is_not_vouched_for_by_its_old_identi
     assert "drift-version" in found and not clean, found
 
 
-def test_a_report_with_a_finding_records_nothing(project: Path) -> None:
+def test_a_comparison_that_finds_drift_records_nothing(project: Path) -> None:
     meta = metadata(project, "cowsay_lite")
     meta.write_text(with_version(meta, "99.0"), encoding="utf-8")
     settled(project)
@@ -195,3 +198,15 @@ def test_no_environment_yet_says_so_and_how_to_make_it(tmp_path: Path, corral: o
     done = corral("doctor", str(tmp_path / "nowhere"), cwd=root)  # type: ignore[operator]
     assert done.exit_code == 1
     assert "does not exist; pass the folder of an env" in done.stderr, done.stderr
+
+
+def test_another_checks_finding_does_not_keep_the_comparisons_from_being_recorded(project: Path) -> None:
+    """The record proves what drift and lock-stale read; a finding of another check (here: no corral-env.json,
+    not-made-by-corral) is found again each time, and the comparisons are still skipped."""
+    (project / ".venv" / "corral-env.json").unlink()
+    settled(project)
+    report, target = diagnose(Context(cwd=project))
+    assert "not-made-by-corral" in report.codes() and not target.sync_clean
+    assert record(project).is_file()
+    report, target = diagnose(Context(cwd=project))
+    assert "not-made-by-corral" in report.codes() and target.sync_clean

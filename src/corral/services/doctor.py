@@ -146,13 +146,21 @@ def run_checks(target: Target) -> Report:
             findings.append(Finding(code=f"{family}-unchecked", severity="warning", message=str(err)))
     target.prober.save()
     report = Report(env=str(target.root), findings=tuple(findings), skipped=tuple(target.skipped))
-    if not report.findings and not report.skipped:
+    if not report.skipped and not any(
+        code.startswith(_COMPARED) or code.endswith("-unchecked") for code in report.codes()
+    ):
         _remember_healthy(target)
     return report
 
 
+_COMPARED: Final = ("drift-", "lock-")  # the codes of the comparisons with the lock (a failed check: `*-unchecked`)
+
+
 def _remember_healthy(target: Target) -> None:
-    """A healthy project env the sync stamp vouched for in all but git's index: `services.doctor_record` keeps it."""
+    """Keep what proves a project env matched its fresh lock, the stamp holding in all but git's index.
+
+    `services.doctor_record` keeps it; the host records only when both comparisons ran (and found nothing).
+    """
     from corral.services.doctor_host import ContextHost
 
     lock, key = target.lock_path, target.stamp_selection if target.is_project_env else None

@@ -32,6 +32,7 @@ class ContextHost:
         self._project = project
         self._packages_read = False  # the env's metadata was read (an observation taken later proves nothing)
         self._unrecorded: list[list[object]] | None = None  # the observation a healthy report records
+        self._compared = self._fresh = False  # this check chose the lock's packages / found the lock fresh
 
     @property
     def paths(self) -> CorralPaths:
@@ -135,9 +136,13 @@ class ContextHost:
         )
 
     def remember_healthy(self, env: Path, lock_path: Path, selection_key: str) -> None:
-        """Record the observation `sync_clean` kept, after a report without a finding, if the stamp still holds."""
+        """Record the observation `sync_clean` kept, if the stamp still holds.
+
+        Only when this check compared the env with the lock and found the lock fresh (and the caller saw neither
+        comparison find anything).
+        """
         rows, self._unrecorded = self._unrecorded, None
-        if rows is None:
+        if rows is None or not (self._compared and self._fresh):
             return
         from corral.services import doctor_record
         from corral.services.sync.stamp import STAMP_FILE, read_stamp_bytes
@@ -153,7 +158,8 @@ class ContextHost:
         from corral.services.lock_inputs import is_fresh  # not services.lock: no resolver, no dataclasses
 
         assert self._project is not None  # noqa: S101 - the target asks only for the project's env
-        return is_fresh(self._project, lock_path, ctx=self.ctx)
+        self._fresh = is_fresh(self._project, lock_path, ctx=self.ctx)
+        return self._fresh
 
     def locked_packages(
         self, lock_path: Path, info: InterpreterInfo, selection: Selection, key: str | None
@@ -167,7 +173,9 @@ class ContextHost:
         from corral.services.sync.stamp import selection_key
 
         key = key if key is not None else selection_key(groups=None, extras=())
-        return choose(lock_path, target=info, selection=selection, selection_key=key, cache_dir=self._choices)
+        chosen = choose(lock_path, target=info, selection=selection, selection_key=key, cache_dir=self._choices)
+        self._compared = True
+        return chosen
 
     @property
     def _choices(self) -> Path:

@@ -13,13 +13,13 @@ stamp compares (the lock, pyproject.toml, the selection, the settings' variables
 listings, the interpreter the env's python resolves to), or the base's identity in corral's probe cache, or
 pyvenv.cfg, which is observed here too.
 
-So after a check that found the env healthy while the stamp held in all but git's index, doctor records the
-stamp's identity and each of those files' (`observe`: device, inode, mode, size, mtime and, but for the metadata,
-ctime of the file a read reaches, or its absence), taken before the checks read them and again after. A later
-doctor for which the stamp holds in all but git's index, and whose observation is the recorded one, skips both
-checks: each of their inputs is what it was when they found nothing. Anything else runs them: another
-observation, a file changed within a clock tick of the observation (its stat could hide the next write), a file
-that cannot be stat'ed, another corral.
+So after a check whose comparisons found nothing (other checks' findings, a pip to upgrade, do not count) while
+the stamp held in all but git's index, doctor records the stamp's identity and each of those files' (`observe`:
+device, inode, mode, size, mtime and, but for the metadata, ctime of the file a read reaches, or its absence),
+taken before the checks read them and again after. A later doctor for which the stamp holds in all but git's
+index, and whose observation is the recorded one, skips both checks: each of their inputs is what it was when
+they found nothing. Anything else runs them: another observation, a file changed within a clock tick of the
+observation (its stat could hide the next write), a file that cannot be stat'ed, another corral.
 
 The record lives in corral's cache (`doctor-records/<64-bit FNV-1a of the env's path>.json`, the path inside).
 """
