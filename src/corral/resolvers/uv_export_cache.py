@@ -9,8 +9,9 @@ the record instead of starting the processes again. Anything else (another byte 
 that is not the user's own private regular file, unreadable or damaged) runs the exports as before. The outputs
 are parsed as a process's would be, so the lock is the one the processes give.
 
-One record per project (`<cache>/lock-exports/<hash of the project's path>.bin`, zlib-compressed JSON, replaced
-atomically), written only when every export of the lock succeeded.
+One record per project (`<cache>/lock-exports/<hash of the project's path>.bin`: a JSON line naming the key and each
+export's size in bytes, then the outputs, UTF-8; replaced atomically), written only when every export of the lock
+succeeded.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ __all__ = ["FOLDER", "ExportMemo", "entry_name", "recorded"]
 
 FOLDER = "lock-exports"
 _FORMAT = "corral-lock-exports 1"
-_LIMIT = 1 << 26  # compressed; the exports of a 200-package stack are a few megabytes before compression
+_LIMIT = 1 << 26  # the exports of a 200-package stack are a few megabytes
 # besides the configuration files the caller names: what uv reads in its working folder (engines start it in `/`)
 _ROOT_FILES = ("/uv.toml", "/pyproject.toml")
 
@@ -82,18 +83,20 @@ class ExportMemo:
     def save(self) -> None:
         """Record this resolution's exports (all of them succeeded); a failure only costs the next lock time."""
         import json
-        import zlib
 
         if self._ran == self._recorded:
             return
-        payload = zlib.compress(json.dumps({"format": _FORMAT, "key": self._key, "exports": self._ran}).encode(), 1)
+        names = sorted(self._ran)
+        texts = [self._ran[name].encode("utf-8", "surrogateescape") for name in names]
+        sizes = [[name, len(text)] for name, text in zip(names, texts, strict=True)]
+        head = json.dumps({"format": _FORMAT, "key": self._key, "sizes": sizes}, ensure_ascii=True).encode()
         folder = self._record.parent
         tmp = folder / f".{self._record.name}.{os.getpid()}.corral-.tmp"
         try:
             os.makedirs(folder, mode=0o700, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
-                os.write(fd, payload)
+                os.write(fd, b"".join([head, b"\n", *texts]))
             finally:
                 os.close(fd)
             os.replace(tmp, self._record)
@@ -166,19 +169,40 @@ def _regular(path: str | os.PathLike[str], *, required: bool) -> bytes | None:
 def _read(record: Path) -> tuple[str, dict[str, str]] | None:
     """(the key, the exports) recorded; None for anything else (absent, foreign, damaged)."""
     import json
-    import zlib
 
     raw = _own_bytes(record)
+    head, _, body = (raw or b"").partition(b"\n")
     try:
-        data = json.loads(zlib.decompress(raw)) if raw is not None else None
-    except (zlib.error, ValueError):
+        data = json.loads(head) if raw is not None else None
+    except ValueError:
         return None
     if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("key"), str):
         return None
-    exports = data.get("exports")
-    if not isinstance(exports, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in exports.items()):
+    sizes = data.get("sizes")
+    if not isinstance(sizes, list) or not all(_size_entry(entry) for entry in sizes):
+        return None
+    if sum(size for _, size in sizes) != len(body):
+        return None
+    exports: dict[str, str] = {}
+    start = 0
+    try:
+        for name, size in sizes:
+            exports[name] = body[start : start + size].decode("utf-8")
+            start += size
+    except UnicodeDecodeError:
         return None
     return data["key"], exports
+
+
+def _size_entry(entry: object) -> bool:
+    """[name, size] of a record's header: a text and a count of bytes."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 2  # noqa: PLR2004 - name and size
+        and isinstance(entry[0], str)
+        and type(entry[1]) is int
+        and entry[1] >= 0
+    )
 
 
 def _own_bytes(record: Path) -> bytes | None:
