@@ -71,6 +71,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind("served-installs", "sets of files uv installed here before", re.compile(r"[0-9a-f]{32}")),
     Kind("uv-input", "uv's input files (pylock.toml per install)", re.compile(r"[0-9a-f]{32}"), shape="folder"),
     Kind("seed-wheels", "the pip wheel uv's cache seeds (engines.uv_seed)", re.compile(r"[0-9a-f]{32}\.json")),
+    Kind("doctor-records", "healthy envs doctor vouches for beside git's index", re.compile(r"[0-9a-f]{16}\.json")),
     Kind("interpreters.json", "interpreter identities"),
     Kind("env-sizes.json", "sizes `envs list` measured"),
     Kind("env-health.json", "what `envs list` read of each env's files for its health"),

@@ -114,17 +114,9 @@ class ContextHost:
 
     def _stamp_holds(self, env: Path, lock_path: Path, key: str, data: bytes, *, git: bool = True) -> bool:
         """`stamp.is_noop` on the stamp's bytes `data`; `git=False`: as if git's index were the one it records."""
-        from corral.services.sync.stamp import git_index_state, is_noop, parse_stamp
+        from corral.services.sync.stamp import is_noop
 
         assert self._project is not None  # noqa: S101 - the target asks only for the project's env
-        if not git:
-            import json
-
-            stamp = parse_stamp(data)
-            if stamp is None:
-                return False
-            stamp["git_index"] = git_index_state(self._project.root)
-            data = json.dumps(stamp).encode("utf-8")
         return is_noop(
             env=env,
             lock_path=lock_path,
@@ -133,6 +125,7 @@ class ContextHost:
             frozen=False,
             environ=self.ctx.environ,
             stamp_bytes=data,
+            git_index=git,
         )
 
     def remember_healthy(self, env: Path, lock_path: Path, selection_key: str) -> None:

@@ -235,15 +235,24 @@ def tracked_in_env(env: Path) -> str | None:
     The env's `.gitignore` (`*`) does not stop git from writing a file a branch force-added, so corral's record
     that it made the env says nothing about such a file. Asked only when a `.git` is found above the env (a few
     stats); then one `git ls-files` with the repository's program-running settings overridden (`infra.git`: its
-    `.git/config` is untrusted). No git, no work tree or any git failure means None.
+    `.git/config` is untrusted). No git, no work tree or any git failure means None. The index file is read
+    without git when `infra.git_index.tracked_under` reads it in full (a plain version 2/3 index: no process);
+    git is asked only otherwise.
     """
     import subprocess
 
     from corral.infra.git import git_command, git_environ
+    from corral.infra.git_index import tracked_under
 
     # The env as named and where it really is: git does not follow a `.venv` link to the folder it tracks files in.
     for where in dict.fromkeys((env.absolute(), Path(os.path.realpath(env)))):
-        if not any((folder / ".git").exists() for folder in (where.parent, *where.parent.parents)):
+        repo = next((f for f in (where.parent, *where.parent.parents) if (f / ".git").exists()), None)
+        if repo is None:
+            continue
+        listed = tracked_under(str(repo), where.relative_to(repo).as_posix())
+        if listed is not None:  # the index's own answer; paths as `ls-files` run in the env's parent gives them
+            if listed:
+                return os.path.relpath(repo / listed[0], where.parent)
             continue
         argv = git_command(["--literal-pathspecs", "-C", str(where.parent), "ls-files", "-z", "--", where.name])
         if argv is None:

@@ -315,12 +315,15 @@ def is_noop(  # noqa: PLR0911, PLR0912, C901 - one early exit per input checked
     environ: Mapping[str, str],
     engine: str | None = None,
     stamp_bytes: bytes | None = None,
+    git_index: bool = True,
 ) -> bool:
     """True when the env was synced from exactly these inputs and nobody changed its packages since.
 
     `engine` is compared only when given (an explicit --engine); the installed set does not depend on it.
     `selection_key` None accepts the selection the stamp records (`corral run` without group/extra flags).
     `stamp_bytes`: the stamp as the caller read it (`read_stamp_bytes`), judged instead of reading it again.
+    `git_index=False`: git's index is not compared (doctor, whose own record proves what it guards:
+    `services.doctor_record`).
     """
     # A journal of unfinished work (in corral's state folder) is never pending behind a valid stamp: every
     # journaled change drops the stamp before its commit point (services.transaction, services.recreate).
@@ -352,7 +355,7 @@ def is_noop(  # noqa: PLR0911, PLR0912, C901 - one early exit per input checked
             return False
     elif recorded.get("path") != str(pyproject) or fingerprint(pyproject) != recorded.get("stat"):
         return False
-    if stamp.get("git_index") != (git_index_state(pyproject.parent) if pyproject else None):
+    if git_index and stamp.get("git_index") != (git_index_state(pyproject.parent) if pyproject else None):
         return False  # a checkout, pull or reset: git may have written files into the env (services.trust)
     if stamp.get("python_pins") != (python_pins(pyproject.parent) if pyproject else []):
         return False  # a new pin: the env may have to be rebuilt on another Python (services.stale_env)
