@@ -153,3 +153,28 @@ def test_a_record_is_read_back_and_refuses_other_projects(tmp_path: Path) -> Non
     assert found[2] == (plan[0], plan[1], plan[2])
     assert uv_headstart.parse(body[1:-1], "/q") is None
     assert record.stat().st_mode & 0o077 == 0
+
+
+def test_an_index_url_with_credentials_is_never_written_to_the_plan_record(tmp_path: Path, indexed: str) -> None:
+    """uv's argv carries `--index-url` as corral was given it: a token in it must not land in corral's cache (found
+    by H7: `lock-headstarts/<digest>.txt` held it in plain text). No record then: the full path's lock, as before."""
+    import os
+    from pathlib import Path as RealPath
+
+    # given: the local index reached through a URL with a user and a token (the test server ignores both)
+    secret = "SECRET-TOKEN-123"  # noqa: S105 - a made-up token the test looks for
+    with_token = indexed.replace("http://", f"http://__token__:{secret}@", 1)
+    root = make_project(tmp_path, demo_pyproject("alpha>=1.0", requires_python=">=3.11"))
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    environ = subprocess_environ(with_token, TMPDIR=str(shared))
+    log = tmp_path / "faults.log"
+    # when: locked, the lock removed, locked again
+    _lock(root, environ, log)
+    (root / "pylock.toml").unlink()
+    names = _lock(root, environ, log)
+    # then: no head start (nothing recorded), and no file of corral's home holds the token
+    assert "lock-headstart:adopted" not in names
+    home = RealPath(os.environ["CORRAL_HOME"])
+    holding = [p for p in home.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+    assert holding == []

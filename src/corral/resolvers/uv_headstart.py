@@ -97,8 +97,8 @@ def remember(
         "end",
     ]
     text = "\n".join(lines)
-    if len(text) > _LIMIT or not project.isprintable():
-        return
+    if len(text) > _LIMIT or not project.isprintable() or any("@" in arg for arg in argv):
+        return  # an index URL with credentials (user:token@host) is never written to a file (cli.quick.secretless)
     _write(record_path(cache, project), text)
 
 
