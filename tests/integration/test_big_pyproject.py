@@ -133,3 +133,25 @@ def test_an_oversized_pyproject_naming_venv_dir_is_never_parsed(
     assert done.exit_code == 2, done.stderr
     assert "over corral's 1 MiB limit" in done.stderr
     assert body not in parsed
+
+
+def test_a_plain_lock_of_an_oversized_pyproject_is_the_limit_error_not_unchanged(tmp_path: Path) -> None:
+    """A pyproject grown past the limit by a comment after a lock: the plain `corral lock` is the limit error, the lock
+    untouched. `lock_stamp.pyproject_view` (the no-op lock's stamp check) read a pyproject up to 64 MiB and parsed it
+    before the full path refused it (a 2.5 MB one: ~10 s at load 10, found by H7); it now stops at the same limit."""
+    import subprocess
+
+    from support.reliability import corral_cmd, subprocess_environ
+
+    pyenv_python("3.12")
+    root = _project(tmp_path, _HEAD)
+    environ = subprocess_environ(UV_OFFLINE="1")
+    first = subprocess.run(corral_cmd("lock"), cwd=root, env=environ, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    lock = (root / "pylock.toml").read_bytes()
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as handle:  # a comment: nothing a lock reads
+        handle.write("# padding\n" * (PYPROJECT_LIMIT // 10 + 1))
+    done = subprocess.run(corral_cmd("lock"), cwd=root, env=environ, capture_output=True, text=True, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "over corral's 1 MiB limit" in done.stderr
+    assert (root / "pylock.toml").read_bytes() == lock

@@ -183,3 +183,12 @@ def test_no_build_system_or_an_unknown_backend_reads_git() -> None:
     maturin = with_(PDM, ("build-system",), {"requires": ["maturin"], "build-backend": "maturin"})
     assert watched_files(maturin) == []
     assert reads_git(maturin, {}) is True
+
+
+def test_setuptools_with_a_find_directive_reads_git() -> None:
+    """`packages.find.where` fills package-dir as setuptools builds: the module it reads may be another folder's
+    (found by H7: a stale root copy with a literal version, the real one under lib/; the lock said unchanged)."""
+    found = with_(SETUPTOOLS, ("tool", "setuptools", "packages"), {"find": {"where": ["lib"]}})
+    contents: dict[str, bytes | None] = dict.fromkeys(watched_files(found))
+    contents["typer_like/__init__.py"] = STATIC  # a stale root copy; setuptools reads lib/typer_like
+    assert reads_git(found, contents) is True

@@ -23,7 +23,7 @@ runs this check right after a lock, so the next `corral lock` is answered from t
 - the stat of the lock stamp (and the SHA-256 of its bytes), the project's journal paths, uv's config files, the
   env's pyvenv.cfg (followed), the interpreter the lock was resolved with, every folder discovery lists interpreters
   from, the local packages' files, the version files;
-- and, when the project's version reaches the lock, what `git describe` says now (git runs on every answer: an
+- and, when the project's version may come from git, what `git describe` says now (git runs on every answer: an
   edit of a tracked file changes the version an SCM plugin derives).
 
 The paths to observe are those the stamp's own functions name (the record's `fact` lines); what chose them (the
@@ -330,13 +330,15 @@ def _record(
         facts += [("local", os.path.join(path, name)) for name in ("pyproject.toml", "setup.py", "setup.cfg")]
     files = stamp.get("version_files")
     if files is not None:
-        import shutil
-
-        git = shutil.which("git")
-        if git is None:
-            return None
         facts += [("version", os.path.join(root, name)) for name in files]
-        facts.append(("git", git))
+        described = stamp["inputs"].get("version")
+        if not (isinstance(described, list) and len(described) == 2 and described[0] is None):  # noqa: PLR2004
+            import shutil  # the version may come from git (else the stamp holds None: `lock_stamp.version_inputs`)
+
+            git = shutil.which("git")
+            if git is None:
+                return None
+            facts.append(("git", git))
     if any(not path.isprintable() or not os.path.isabs(path) for _, path in facts):
         return None
     return str(root), str(env), dirs, facts

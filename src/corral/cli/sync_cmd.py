@@ -247,11 +247,27 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Sync and report what changed."""
     from corral.cli.streams import point_of_no_return
 
+    lock_before = _lock_identity(ctx)
     report = run_sync(args, ctx, out, selection_from_args(args))
     point_of_no_return()  # the env is synced: a Ctrl-C now must not leave `"ok": true` and a death by SIGINT
     _report(args, ctx, out, report)
     record_noop(args)  # the next plain `corral sync` or `corral run CMD` is then answered from the quick record
+    if _lock_identity(ctx) != lock_before:  # the sync locked (seconds): the no-op check costs it little more
+        from corral.cli.add_cmd import record_lock_noop
+
+        record_lock_noop(ctx.require_project().root, report.env)  # the next plain `corral lock` is answered at once
     return 0
+
+
+def _lock_identity(ctx: Context) -> tuple[int, int, int] | None:
+    """pylock.toml's (inode, size, mtime), None without one: whether the sync wrote it."""
+    from corral.errors import CorralError
+
+    try:
+        st = os.stat(ctx.require_project().root / "pylock.toml")
+    except (OSError, CorralError):
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _report(args: argparse.Namespace, ctx: Context, out: Output, report: SyncReport) -> None:

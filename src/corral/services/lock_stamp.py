@@ -59,7 +59,6 @@ _ENV_NAMES = ("XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "HOME")
 _NOT_INPUTS = ("CORRAL_FAULT", "CORRAL_FAULT_LOG")  # crash-test hooks (infra.faults): they change no lock
 _PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _PROJECT = "the project's pyproject.toml"  # a local tree that is the project: its pyproject is the `pyproject` input
-_PYPROJECT_LIMIT = 64 << 20  # as infra.fingerprint.digest reads it
 _COPY_LIMIT = 1 << 20  # a copied interpreter is a small launcher (2.7: 18 KB); a larger file is compared by stat
 
 
@@ -383,10 +382,10 @@ def pyproject_view(pyproject: Path, expected: str, *, version_reaches_lock: bool
     from corral.core.lock_view import view_digest
     from corral.errors import ConfigError
     from corral.infra.safe_read import read_small
-    from corral.infra.toml_file import decode_text, parse_toml
+    from corral.infra.toml_file import PYPROJECT_LIMIT, decode_text, parse_toml
 
     try:
-        data = read_small(pyproject, limit=_PYPROJECT_LIMIT, what=pyproject.name)
+        data = read_small(pyproject, limit=PYPROJECT_LIMIT, what=pyproject.name)  # over it: the full path's error
     except OSError:
         return None
     if hashlib.sha256(data).hexdigest() != expected:

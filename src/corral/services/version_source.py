@@ -96,7 +96,10 @@ def _setuptools_module(data: Mapping[str, Any]) -> tuple[tuple[str, ...], str, s
     if not isinstance(attr, str) or "." not in attr.strip():
         return None
     module, _, name = attr.strip().rpartition(".")
-    package_dir = _table(data, "tool", "setuptools").get("package-dir")
+    setuptools = _table(data, "tool", "setuptools")
+    if isinstance(setuptools.get("packages"), dict):
+        return None  # a `find` directive's `where` fills package-dir as setuptools builds (expand.find_packages)
+    package_dir = setuptools.get("package-dir")
     if package_dir is None or package_dir == {}:
         bases: tuple[str, ...] = ("", "src/")
     elif package_dir == {"": "src"}:
