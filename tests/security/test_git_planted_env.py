@@ -140,6 +140,14 @@ def test_the_git_check_runs_nothing_from_git_config_and_never_on_the_no_op_path(
     assert not log.exists()  # nothing changed: git is not asked
     _git(root, environ, "-c", "core.fsmonitor=false", "checkout", "-q", "evil")
     _assert_rebuilt(root, _corral(root, watched, "sync"))
+    calls = log.read_text(encoding="utf-8") if log.exists() else ""
+    assert "ls-files" not in calls  # a plain index: read in-process (infra.git_index.tracked_under), no git started
+    # an index corral does not read itself (version 4): git is asked, its program-running settings switched off
+    _git(root, environ, "-c", "core.fsmonitor=false", "checkout", "-q", "-f", "main")
+    _git(root, environ, "-c", "core.fsmonitor=false", "update-index", "--index-version", "4")
+    _git(root, environ, "-c", "core.fsmonitor=false", "checkout", "-q", "evil")
+    assert (root / ".venv" / "bin" / "hello").is_file()
+    _assert_rebuilt(root, _corral(root, watched, "sync"))
     assert "ls-files" in log.read_text(encoding="utf-8")
     assert not marker.exists()
 

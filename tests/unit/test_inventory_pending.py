@@ -70,9 +70,9 @@ def test_a_folder_gone_or_replaced_since_is_not_folded(paths: CorralPaths, tmp_p
     for env in (gone, replaced):
         env.mkdir(parents=True)
         note_made(str(paths.data), path=str(env), **_fields(env.parent))
-    gone.rmdir()
+    (replaced.parent / "other").mkdir()  # made while the env still exists: never its inode again (a reused one
+    gone.rmdir()  # would be the same identity, as for `register_env`'s rows)
     replaced.rmdir()
-    (replaced.parent / "other").mkdir()
     (replaced.parent / "other").rename(replaced)  # another folder where the env was
     with Store.open(paths) as store:
         assert store.all() == []
