@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conftest import Corral, pyenv_python
 from corral.infra.toml_file import PYPROJECT_LIMIT
-from support.toml import tomllib
+from support.toml import count_parses, tomllib
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,16 +34,7 @@ _HEAD = '[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\nde
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every text the TOML library parses from now on."""
-    seen: list[str] = []
-    real = tomllib.loads
-
-    def counted(text: str, **options: Any) -> dict[str, Any]:
-        seen.append(text)
-        data: dict[str, Any] = real(text, **options)
-        return data
-
-    monkeypatch.setattr(tomllib, "loads", counted)
-    return seen
+    return count_parses(monkeypatch)
 
 
 def _rows(count: int) -> str:

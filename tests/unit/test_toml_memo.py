@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,7 +17,7 @@ from corral.errors import ConfigError
 from corral.infra import toml_file
 from corral.infra.toml_edit import set_tool_values
 from corral.infra.toml_file import PYPROJECT_LIMIT, parse_toml, read_toml
-from support.toml import tomllib
+from support.toml import count_parses
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,16 +34,7 @@ def _document(extra: str = "") -> str:
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every text the TOML library parsed from now on."""
-    seen: list[str] = []
-    real = tomllib.loads
-
-    def counted(text: str, **options: Any) -> dict[str, Any]:
-        seen.append(text)
-        data: dict[str, Any] = real(text, **options)
-        return data
-
-    monkeypatch.setattr(tomllib, "loads", counted)
-    return seen
+    return count_parses(monkeypatch)
 
 
 def test_the_same_text_is_parsed_once(parses: list[str]) -> None:

@@ -3,6 +3,7 @@
 A folder laid out as uv's cache, its page of pip written in uv 0.13.9's layout of a cached response (payload, entry
 id, HTTP policy, CRC-32, payload length); no uv runs and no index is contacted (the real uv's pages are read by
 tests/integration/test_seed_entry_key.py). uv's binary is a file under a temporary folder, as `uv_binary` names it.
+`https://pypi.org/simple` appears only as text: the index URL whose pages the key reads (nothing is fetched from it).
 """
 
 from __future__ import annotations
