@@ -1,15 +1,20 @@
 """A project's core metadata as its own build backend states it (PEP 517 `prepare_metadata_for_build_wheel`).
 
-The backend runs the way a build frontend runs it: in a throwaway env (made by uv for the chosen interpreter) that
-holds only `[build-system].requires` and what `get_requires_for_build_wheel` asks for, from the project's index
-settings. Without `[build-system]` the backend is the one pip and uv fall back to (`setuptools.build_meta:__legacy__`
-with `setuptools>=40.8.0`). This runs the project's own build code (setup.py): `corral init` calls it, on the
-user's request to adopt the project, and `corral lock` for a dynamic version (services.project_version, cached),
-as uv's own lock and the editable install `corral sync` makes run that code too.
+The backend runs the way a build frontend runs it: in a build env (made by uv for the chosen interpreter) that
+holds only `[build-system].requires` and what `get_requires_for_build_wheel` asks for, resolved from the project's
+index settings to exact, hashed pins; `build_env` keeps such an env in corral's cache and reuses it only while it
+holds exactly what corral installed. Without `[build-system]` the backend is the one pip and uv fall back to
+(`setuptools.build_meta:__legacy__` with `setuptools>=40.8.0`). Both hooks run in one process
+(`infra/probe/build_hook_server.py`: the backend imported once, each hook in a forked child, as a fresh process
+would run it); the metadata hook in a second one only when the first asked for more. This runs the project's own
+build code (setup.py): `corral init` calls it, on the user's request to adopt the project, and `corral lock` for a
+dynamic version (services.project_version, cached), as uv's own lock and the editable install `corral sync` makes
+run that code too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections.abc import Mapping
@@ -20,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from corral.errors import UsageError
 
 if TYPE_CHECKING:
+    from corral.infra.proc import Completed
     from corral.services.context import Context
 
 __all__ = ["LEGACY_BUILD_SYSTEM", "CoreMetadata", "build_system", "read_metadata"]
@@ -151,11 +157,11 @@ def build_system(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, Any]) -> CoreMetadata:
     """The project's METADATA from its backend (UsageError naming the backend and its last words on failure)."""
-    from corral.core.env import Env
     from corral.infra.environ import engine_environ
     from corral.infra.probe import BUILD_HOOKS
     from corral.infra.rmtree import remove_tree
     from corral.infra.uvbin import uv_binary
+    from corral.services.foreign.build_env import build_env, pinned
     from corral.services.lock import index_urls
 
     system = build_system(data)
@@ -164,36 +170,34 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
     uv, environ = uv_binary(), engine_environ(ctx.environ)
     urls = index_urls(ctx)
     indexes = ["--index-url", urls[0], *(a for u in urls[1:] for a in ("--extra-index-url", u))]
-    env_python = str(Env.at(tmp / "env").python)
+    requires = _requirements(system.get("requires", []), backend, "[build-system] requires")
 
-    def install(requirements: list[str]) -> None:
-        if requirements:
-            _run([uv, "pip", "install", "--python", env_python, "--quiet", *indexes, *requirements], environ, backend)
+    def run(cmd: list[str], stdin: str | None = None) -> Completed:
+        return _run(cmd, environ, backend, stdin=stdin)
 
-    def hook(*args: str) -> Any:  # noqa: ANN401 - JSON
-        answer = tmp / "answer.json"
-        _run(
-            [
-                env_python,
-                str(BUILD_HOOKS),
-                args[0],
-                backend,
-                json.dumps(system.get("backend-path", [])),
-                *args[1:],
-                str(answer),
-            ],
-            environ,
-            backend,
-            cwd=root,
-        )
-        return json.loads(answer.read_text(encoding="utf-8"))
+    def env_for(requirements: list[str]) -> contextlib.AbstractContextManager[str]:
+        pins = pinned(requirements, uv=uv, python=python, indexes=indexes, run=run)
+        return build_env(ctx.paths.cache, uv=uv, python=python, pins=pins, indexes=indexes, run=run)
+
+    def hooks(env_python: str, mode: str) -> dict[str, Any]:
+        answer, out = tmp / f"{mode}.json", tmp / "out"
+        out.mkdir(exist_ok=True)
+        paths = json.dumps(system.get("backend-path", []))
+        server = BUILD_HOOKS.with_name("build_hook_server.py")  # both hooks, one backend import (its header)
+        cmd = [env_python, "-B", str(server), mode, backend, paths, str(out), str(answer)]
+        _run(cmd, environ, backend, cwd=root)
+        found = json.loads(answer.read_text(encoding="utf-8"))
+        return found if isinstance(found, dict) else {}
 
     try:
-        _run([uv, "venv", "--quiet", "--no-project", "--python", python, str(tmp / "env")], environ, backend)
-        install([str(r) for r in system.get("requires", [])])
-        install([str(r) for r in hook("requires")])
-        (tmp / "out").mkdir()
-        folder = tmp / "out" / str(hook("metadata", str(tmp / "out")))
+        with env_for(requires) as env_python:
+            answer = hooks(env_python, "both")
+        name = answer.get("metadata")
+        if not isinstance(name, str):  # the backend asks for more than its requires (or could not fork)
+            more = _requirements(answer.get("requires") or [], backend, "get_requires_for_build_wheel")
+            with env_for([*requires, *more]) as env_python:
+                name = str(hooks(env_python, "metadata").get("metadata"))
+        folder = tmp / "out" / name
         entry_points = folder / "entry_points.txt"
         return CoreMetadata.from_text(
             (folder / "METADATA").read_text(encoding="utf-8"),
@@ -203,12 +207,29 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
         remove_tree(tmp, ignore_errors=True)
 
 
-def _run(cmd: list[str], environ: dict[str, str], backend: str, cwd: Path | None = None) -> None:
+def _requirements(given: object, backend: str, where: str) -> list[str]:
+    """Build requirements as their normal form (each parsed: none can become an option of uv)."""
+    from corral.core.deps import parse_requirement
+    from corral.errors import InvalidRequirement
+
+    if not isinstance(given, list):
+        msg = f"cannot read the project's metadata through its build backend {backend}: {where} is not a list"
+        raise UsageError(msg)
+    try:
+        return [str(parse_requirement(str(text), where=where)) for text in given]
+    except InvalidRequirement as err:
+        msg = f"cannot read the project's metadata through its build backend {backend}: {err}"
+        raise UsageError(msg) from err
+
+
+def _run(
+    cmd: list[str], environ: dict[str, str], backend: str, cwd: Path | None = None, stdin: str | None = None
+) -> Completed:
     from corral.errors import EngineError
     from corral.infra import proc
 
     try:
-        proc.run(cmd, env=environ, cwd=cwd, what="build backend")
+        return proc.run(cmd, env=environ, cwd=cwd, what="build backend", stdin=stdin)
     except EngineError as err:
         lines = [line.strip() for line in (err.output or str(err)).splitlines() if line.strip()]
         last = lines[-1] if lines else str(err)
