@@ -58,6 +58,11 @@ def _handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.doctor import apply_fixes, diagnose
 
     confirm = confirmer(args, out, "corral doctor --fix") if args.fix else None
+    watch = None
+    if not (args.fix or args.json or args.path or args.directory):  # what `cli.doctor_quick` may answer next time
+        from corral.cli.doctor_quick import Watch
+
+        watch = Watch.begin(ctx)
     report, target = diagnose(ctx, args.path)
     if confirm is not None and report.findings:
         outcomes = apply_fixes(ctx, report, target, confirm=confirm)  # type: ignore[arg-type]
@@ -71,7 +76,12 @@ def _handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.json("doctor", report.to_dict(), status="success" if report.ok else "error")
         return 0 if report.ok else 1
     if not report.findings:
-        out.line(f"ok: {report.env} is healthy")
+        healthy = f"ok: {report.env} is healthy"
+        out.line(healthy)
+        if watch is not None and not report.skipped:
+            from corral.render.output import terminal_safe
+
+            watch.healthy(ctx, target, terminal_safe(healthy) + "\n")  # what out.line wrote
     for finding in report.sorted():
         fix = f"  fix: {finding.fix}" if finding.fix else ""
         out.line(f"{finding.severity:<7} {finding.code}: {finding.message}{fix}")

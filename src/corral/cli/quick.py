@@ -898,6 +898,10 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
         from corral.cli.lock_quick import answer as lock_answer
 
         return lock_answer(argv, environ)
+    if argv[:1] == ["doctor"]:  # a healthy env: its own record (cli.doctor_quick)
+        from corral.cli.doctor_quick import answer as doctor_answer
+
+        return doctor_answer(argv, environ)
     if len(argv) < 1 or argv[0] not in ("sync", "run"):
         return None
     try:

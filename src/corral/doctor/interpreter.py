@@ -21,6 +21,7 @@ __all__ = [
     "BASE_MISSING",
     "BASE_PATCH_UPGRADE",
     "FIXES",
+    "PYTHON_LINK_MISSING",
     "PYTHON_MISMATCH",
     "PYTHON_MISSING",
     "PYTHON_NOT_RUN",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 PYTHON_MISSING: Final = "python-missing"
+PYTHON_LINK_MISSING: Final = "python-link-missing"  # bin/python3 or python3.X gone: another Python has the name
 BASE_MISSING: Final = "base-missing"
 PYTHON_NOT_RUN: Final = "python-not-run"  # a program the project ships: never started
 PYTHON_NOT_RUNNABLE: Final = "python-not-runnable"
@@ -86,7 +88,7 @@ def check_interpreter(target: Target) -> list[Finding]:
             )
         ]
     home = target.cfg.home
-    findings: list[Finding] = []
+    findings: list[Finding] = _link_findings(target)
     if home and not os.path.isdir(home):
         findings.append(
             Finding(
@@ -149,6 +151,38 @@ def check_interpreter(target: Target) -> list[Finding]:
     return findings + _request_findings(target, ident)
 
 
+def _link_findings(target: Target) -> list[Finding]:
+    """`bin/pythonX` and `bin/pythonX.Y` beside `bin/python`, as `python -m venv`, uv and corral make them (POSIX).
+
+    With the env active, a name that is gone is found further down PATH: `python3.12` then starts the base or
+    another Python, without the env's packages. Only for CPython (PyPy's envs name their programs `pypy*`), and only
+    when the base's identity is known (otherwise another finding says what is wrong with the interpreter).
+    """
+    version = target.recorded_version
+    ident = target.base_identity
+    if target.env.windows or version is None or len(version) < 2 or not ident:  # noqa: PLR2004 - X.Y
+        return []
+    if ident.get("implementation") != "CPython":
+        return []
+    findings = []
+    for name in (f"python{version[0]}", f"python{version[0]}.{version[1]}"):
+        path = target.bin_dir / name
+        if os.path.exists(path):
+            continue
+        gone = f"{path} points to {os.readlink(path)}, which is gone" if path.is_symlink() else f"{path} is missing"
+        findings.append(
+            Finding(
+                code=PYTHON_LINK_MISSING,
+                severity="error",
+                fix=target.fix_command("corral recreate"),
+                message=f"{gone} (an env has python, python{version[0]} and python{version[0]}.{version[1]}): with "
+                f"the env active, `{name}` starts another Python, without the env's packages",
+                details={"link": str(path)},
+            )
+        )
+    return findings
+
+
 def _request_findings(target: Target, ident: dict[str, Any]) -> list[Finding]:
     """The project's env must run what the project asks for: its `python` setting, .python-version, requires-python."""
     if not target.is_project_env:
@@ -199,6 +233,7 @@ _REBUILD: Final = Fix(rebuild=True)
 
 FIXES: Final[dict[str, Fix]] = {
     PYTHON_MISSING: _REBUILD,
+    PYTHON_LINK_MISSING: _REBUILD,
     BASE_MISSING: _REBUILD,
     PYTHON_NOT_RUNNABLE: _REBUILD,
     PYTHON_NOT_RUN: _REBUILD,

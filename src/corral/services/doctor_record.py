@@ -38,9 +38,13 @@ from corral.infra.safe_read import read_small
 
 TYPE_CHECKING = False  # typing itself is not imported here
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Final
 
-__all__ = ["RECORDS_FOLDER", "matches", "observe", "record_file", "write"]
+    from corral.services.context import Context
+    from corral.services.project import Project
+
+__all__ = ["RECORDS_FOLDER", "matches", "observe", "quick_probes", "record_file", "write"]
 
 RECORDS_FOLDER: Final = "doctor-records"
 _SCHEMA: Final = 1
@@ -128,3 +132,170 @@ def write(cache: Path, env: Path, rows: list[list[object]]) -> None:
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, text)
+
+
+def quick_probes(ctx: Context, project: Project, env: Path) -> list[tuple[str, str]] | None:
+    """What `cli.doctor_quick` must find unchanged, beside `cli.quick.observe`'s lines, to answer a healthy doctor.
+
+    Probes (`cli.doctor_quick.probe`: `s` stat, `l` lstat, `m` a metadata file's stat without ctime, `k` readlink,
+    `r` realpath) of every file a check reads that the sync's observation does not cover, and of the links on the
+    way to those a check reads only inside the project. A folder's stat stands for its listing, so the probes of
+    its entries are complete while it holds. None when a check reads what no stat shows: git asked about the env
+    (its `.gitignore` is not `*`, or an index `infra.git_index` does not read), a Python request naming a path
+    (discovery answers), an env outside its project.
+    """
+    if os.name != "posix":
+        return None
+    from corral.infra.journals import journal_dir, journal_path
+    from corral.services.python import interpreter_request
+
+    probes: list[tuple[str, str]] = []
+
+    def add(op: str, path: object) -> None:
+        probes.append((op, str(path)))
+
+    wanted = interpreter_request(ctx)
+    if wanted is not None and wanted.spec.path is not None:
+        return None
+    if not (_project_probes(project, env, add) and _git_probes(project.root, env, add)):
+        return None
+    _env_probes(ctx, env, add)
+    add("s", journal_dir(ctx.paths))
+    add("l", journal_path(ctx.paths, project.root, "recreate"))
+    _kernel_probes(ctx, add)
+    return probes
+
+
+def _project_probes(project: Project, env: Path, add: Callable[[str, object], None]) -> bool:
+    """The project's files a link may lead out of it, and the folders the exec guard finds the project from."""
+    from corral.services.project import find_project_root
+
+    root = project.root
+    if env.parent != root and root not in env.parents:
+        return False  # the exec guard looks for the project around the env's folder too
+    for folder in (env.parent, *env.parent.parents):  # find_project_root(env.parent): nothing between it and root
+        if folder == root:
+            break
+        add("l", folder / "pyproject.toml")
+    if find_project_root(env.parent) != root:
+        return False
+    for name in ("pyproject.toml", "pylock.toml"):
+        add("l", root / name)
+        add("r", root / name)
+    for folder in (root, *root.parents):  # the Python request's `.python-version`, read only within its folder
+        pin = folder / ".python-version"
+        if os.path.lexists(pin):
+            add("l", pin)
+            add("r", pin)
+        add("s", folder / ".git")  # doctor's git_root: the first that exists
+    return True
+
+
+def _git_probes(root: Path, env: Path, add: Callable[[str, object], None]) -> bool:
+    """Git's index, when doctor reads it in-process and need not ask git whether the env is ignored; else False."""
+    from corral.doctor.project import git_root, ignores_everything
+    from corral.infra.git_index import git_index_path, tracked_under
+
+    repo = git_root(root)
+    if repo is None or (repo != env and repo not in env.parents):
+        return True
+    index = git_index_path(str(repo))
+    if index is None or tracked_under(str(repo), env.relative_to(repo).as_posix()) is None:
+        return False  # git itself would be asked
+    add("s", index)
+    return ignores_everything(env)  # else `git check-ignore`: git's config and every ignore file decide
+
+
+def _env_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> None:
+    """The env's own files the checks read, its base's, and the distributions' metadata."""
+    from corral.infra.envfiles import read_env
+    from corral.services.inspection import read_provenance
+
+    add("s", env / "pyvenv.cfg")
+    add("l", env / "corral-env.json")
+    add("l", env / ".gitignore")
+    provenance = read_provenance(env)
+    if provenance is not None and provenance.location:
+        add("r", provenance.location)
+    layout = Env.at(env)
+    add("s", os.path.realpath(layout.python))  # the base's identity in the probe cache: size, mtime, inode, ctime
+    add("s", ctx.paths.interpreter_cache)
+    _bin_probes(layout.bin_dir, os.path.realpath(env), add)
+    home = read_env(env).home
+    if home:  # pyvenv's `home` holds a python; the base's program found there; the exec guard's real path
+        add("s", home)
+        add("r", home)
+        try:
+            names = sorted(os.listdir(home))
+        except OSError:
+            names = []
+        for name in names:
+            if name.startswith("python"):
+                add("s", os.path.join(home, name))
+                add("r", os.path.join(home, name))
+    for site in layout.site_packages():
+        for name in sorted(os.listdir(site)):
+            stem, dot, suffix = name.rpartition(".")
+            if dot and stem and suffix in _METADATA:
+                add("m", site / name / _METADATA[suffix])
+
+
+def _bin_probes(bin_dir: Path, real_root: str, add: Callable[[str, object], None]) -> None:
+    """Each entry of bin/ (activate, the python links, console scripts) and the folder each script's python is in."""
+    from corral.infra.envfiles import script_interpreter
+
+    for name in sorted(os.listdir(bin_dir)):
+        path = bin_dir / name
+        add("l", path)
+        if path.is_symlink():
+            add("k", path)
+            add("s", path)
+        elif not name.startswith(("activate", "python")) and path.is_file():
+            program = script_interpreter(path)
+            if program is not None and os.path.isabs(program):
+                other = os.path.dirname(os.path.dirname(program))  # relocation: is it another env's python
+                add("r", other)
+                if os.path.realpath(other) != real_root:
+                    add("s", other)
+                    add("s", os.path.join(other, "pyvenv.cfg"))
+                    add("r", Env.at(other).bin_dir)
+
+
+def _kernel_probes(ctx: Context, add: Callable[[str, object], None]) -> None:
+    """Every folder Jupyter searches for kernels, each kernelspec in it, and what its status is told from."""
+    from corral.kernels.registry import env_of_python, kernels_dirs
+    from corral.kernels.spec import KERNEL_JSON, KernelSpec
+    from corral.services.kernels import RECORD_FILE
+    from corral.services.kernels import _env_prefixes as kernel_env_prefixes  # list_all's folders, as it finds them
+
+    add("s", ctx.paths.data / RECORD_FILE)  # the envs whose `share/jupyter` corral wrote kernels into
+    home = ctx.environ.get("HOME")
+    if home:
+        add("r", home)  # jupyter_core resolves ~
+    for folder, scope in kernels_dirs(ctx.environ, env_prefixes=kernel_env_prefixes(ctx)):
+        add("s", folder)
+        try:
+            children = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        if scope == "env" and len(folder.parents) > 2:  # noqa: PLR2004 - <env>/share/jupyter/kernels
+            add("s", Env.at(folder.parents[2]).python)  # ipykernel's own spec there starts the env's python
+        for name in children:
+            spec_file = folder / name / KERNEL_JSON
+            add("s", folder / name)
+            add("s", spec_file)
+            try:
+                spec = KernelSpec.from_file(spec_file) if spec_file.is_file() else None
+            except ValueError:
+                continue
+            python = spec.python if spec is not None else None
+            if spec is None or not python:
+                continue
+            record = spec.corral or {}
+            env = env_of_python(python, record.get("env") if isinstance(record.get("env"), str) else None)
+            if os.path.isabs(python):
+                add("s", python)
+                add("s", os.path.join(os.path.dirname(python), "pyvenv.cfg"))
+            if env is not None:
+                add("s", env)
+                add("s", env / "pyvenv.cfg")
