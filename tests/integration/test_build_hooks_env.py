@@ -1,0 +1,184 @@
+"""The PEP 517 hooks corral calls for a project's metadata (services.foreign.metadata, .build_env).
+
+Real interpreters, real uv, a real in-tree backend (`probe_backend.py`, written here) that logs what each hook saw
+and in which process. What must hold: both hooks run from one backend import, yet neither sees the other's changes
+to the process and each process ends as a fresh interpreter does (its exit handlers run once); the build env lives
+in corral's cache and is reused only while its tree is what corral made (a file added or changed there: made
+anew); a lock held elsewhere means a throwaway env; no requirement from the project becomes an option of uv; a
+backend asking for more gets a second env holding it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conftest import pyenv_python
+from corral.errors import UsageError
+from corral.infra.uvbin import uv_binary
+from support.toml import tomllib
+from support.wheelhouse import require_wheelhouse
+
+if TYPE_CHECKING:
+    from corral.infra.proc import Completed
+    from support.index import LocalIndex
+
+pytestmark = pytest.mark.integration
+
+BACKEND = textwrap.dedent(
+    """
+    import atexit, json, os, sys
+    HERE = os.path.dirname(os.path.abspath(__file__))
+    def _log(line):
+        with open(os.path.join(HERE, "log.txt"), "a") as handle:
+            handle.write(line + "\\n")
+    _log("import %d" % os.getpid())
+    atexit.register(lambda: _log("exit %d" % os.getpid()))
+    STATE = []
+    def get_requires_for_build_wheel(config_settings=None):
+        _log("requires %d" % os.getpid())
+        os.environ["PROBE_LEAK"] = "1"
+        STATE.append("requires")
+        sys.argv.append("--leak")
+        os.chdir("/")
+        with open(os.path.join(HERE, "requires.json")) as handle:
+            return json.load(handle)
+    def prepare_metadata_for_build_wheel(directory, config_settings=None):
+        _log("metadata %d" % os.getpid())
+        leaked = os.environ.get("PROBE_LEAK") or STATE or "--leak" in sys.argv or os.getcwd() == "/"
+        try:
+            import setuptools_scm  # noqa: F401
+            scm = "scm"
+        except ImportError:
+            scm = "no-scm"
+        folder = os.path.join(directory, "probe-1.0.dist-info")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "METADATA"), "w") as handle:
+            handle.write("Metadata-Version: 2.1\\nName: probe\\nVersion: 1.0\\nSummary: %s %s\\n"
+                         % ("leaked" if leaked else "clean", scm))
+        return "probe-1.0.dist-info"
+    """
+)
+
+
+def probe_project(tmp_path: Path, requires: list[str], *, build_requires: list[str] | None = None) -> Path:
+    """A project whose in-tree backend answers `requires` to get_requires_for_build_wheel."""
+    root = tmp_path / "probe"
+    root.mkdir()
+    (root / "probe_backend.py").write_text(BACKEND, encoding="utf-8")
+    (root / "requires.json").write_text(json.dumps(requires), encoding="utf-8")
+    system = {"requires": build_requires or [], "build-backend": "probe_backend", "backend-path": ["."]}
+    text = f"[build-system]\nrequires = {json.dumps(system['requires'])}\n"
+    text += (
+        'build-backend = "probe_backend"\nbackend-path = ["."]\n\n[project]\nname = "probe"\ndynamic = ["version"]\n'
+    )
+    (root / "pyproject.toml").write_text(text, encoding="utf-8")
+    return root
+
+
+def read(root: Path) -> tuple[str, list[list[str]]]:
+    """The metadata's Summary through corral, and the backend's log lines (split), the log then emptied."""
+    from corral.services.context import Context
+    from corral.services.foreign.metadata import read_metadata
+
+    data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    metadata = read_metadata(Context(cwd=root), root, python=str(pyenv_python("3.12")), data=data)
+    log = root / "log.txt"
+    lines = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    log.unlink()
+    return metadata.summary, lines
+
+
+def build_envs() -> Path:
+    from corral.infra.paths import CorralPaths
+
+    return CorralPaths.from_environment().cache / "build-envs"
+
+
+def test_both_hooks_run_from_one_import_each_as_a_fresh_process_would(tmp_path: Path) -> None:
+    root = probe_project(tmp_path, [])
+    summary, log = read(root)
+    # then: the metadata hook saw nothing the requires hook changed (environment, module state, argv, folder)
+    assert summary == "clean no-scm"
+    events = [kind for kind, _ in log]
+    assert events.count("import") == 1, log
+    pids = {kind: pid for kind, pid in log if kind in ("import", "requires", "metadata")}
+    assert len(set(pids.values())) == 3  # the importing process and one child per hook
+    # each hook's process ran the exit handler registered at import, once; the importing process did not
+    exits = sorted(pid for kind, pid in log if kind == "exit")
+    assert exits == sorted([pids["requires"], pids["metadata"]])
+
+
+def test_the_build_env_is_reused_while_it_holds_what_corral_made(tmp_path: Path) -> None:
+    root = probe_project(tmp_path, [])
+    read(root)
+    (record,) = build_envs().glob("*.json")
+    env = build_envs() / record.stem / "env"
+    made = record.read_bytes()
+    read(root)
+    assert record.read_bytes() == made  # reused: nothing made again
+    # when: a file is added to the env (a .pth would run at every start)
+    (site,) = env.glob("lib/python3.12/site-packages")
+    (site / "planted.pth").write_text("import os\n", encoding="utf-8")
+    read(root)
+    # then: the env was made anew, without it
+    assert not (site / "planted.pth").exists()
+    assert record.read_bytes() != made
+    # when: a file corral made is changed in place (this one would let the base's packages in)
+    remade = record.read_bytes()
+    config = env / "pyvenv.cfg"
+    config.write_text(config.read_text(encoding="utf-8") + "include-system-site-packages = true\n", encoding="utf-8")
+    read(root)
+    assert "include-system-site-packages = true" not in config.read_text(encoding="utf-8")
+    assert record.read_bytes() != remade
+
+
+def test_an_env_another_process_holds_is_not_used_a_throwaway_one_is(tmp_path: Path) -> None:
+    from corral.infra.locks import file_lock
+    from corral.services.foreign.build_env import build_env
+
+    uv, python = uv_binary(), str(pyenv_python("3.12"))
+
+    def run(cmd: list[str], stdin: str | None = None) -> Completed:
+        from corral.infra import proc
+
+        return proc.run(cmd, stdin=stdin)
+
+    cache = tmp_path / "cache"
+    with build_env(cache, uv=uv, python=python, pins="", indexes=[], run=run) as cached:
+        assert Path(cached).is_relative_to(cache)
+    (lock,) = (cache / "build-envs").glob("*.lock")
+    with file_lock(lock), build_env(cache, uv=uv, python=python, pins="", indexes=[], run=run) as other:
+        assert not Path(other).is_relative_to(cache)
+        assert os.path.lexists(other)
+    assert not os.path.lexists(other)  # the throwaway env is removed
+
+
+@pytest.mark.parametrize(
+    ("build_requires", "hook_requires"),
+    [(["--index-url=http://127.0.0.1:9/simple"], []), ([], ["-r/etc/passwd"]), ([], ["--python=/bin/sh"])],
+)
+def test_no_requirement_of_the_project_becomes_an_option(
+    tmp_path: Path, build_requires: list[str], hook_requires: list[str]
+) -> None:
+    root = probe_project(tmp_path, hook_requires, build_requires=build_requires)
+    with pytest.raises(UsageError, match="is not a valid requirement"):
+        read(root)
+
+
+def test_a_backend_asking_for_more_gets_an_env_holding_it(
+    tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_wheelhouse("setuptools-84.*.whl", "setuptools_scm-*.whl", "vcs_versioning-*.whl")
+    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
+    root = probe_project(tmp_path, ["setuptools-scm>=8.0"])
+    summary, log = read(root)
+    # then: the metadata hook ran in a new process whose env holds what the requires hook asked for
+    assert summary == "clean scm"
+    assert [kind for kind, _ in log].count("import") == 2
+    assert len([p for p in build_envs().iterdir() if p.is_dir()]) == 2  # the requires' env and the bigger one
