@@ -49,6 +49,7 @@ __all__ = [
     "MARKERS_ONLY_FROM",
     "UV_RESOLVER_SETTINGS",
     "CacheUnanswered",
+    "Exports",
     "Pin",
     "Resolving",
     "UvRequest",
@@ -101,10 +102,29 @@ class CacheUnanswered(LockError):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class UvResult:
-    """PEP 751 package tables per selection (one `uv export` each) and the dependency graph (name -> names)."""
+    """PEP 751 package tables per selection (one `uv export` each) and the dependency graph (name -> names).
+
+    `composed`: what `Resolving.finish`'s `compose` returned for these very exports and graph, when it ran while uv
+    resolved (None: the caller composes them itself).
+    """
 
     exports: Exports
     graph: dict[str, list[str]]
+    composed: object = None
+
+
+@dataclass(kw_only=True, slots=True)
+class _Early:
+    """What the helper thread read while uv resolved, under the record's key.
+
+    The recorded exports (parsed and relocated, as `_exports` gives them), the recorded graph (None: none recorded),
+    and `compose`'s result for them (None: not run, or it failed).
+    """
+
+    key: str
+    exports: Exports
+    graph: dict[str, list[str]] | None
+    composed: object = None
 
 
 class UvResolver:
@@ -164,11 +184,13 @@ class Resolving:
     """A `uv lock` under way (`UvResolver.start`): the caller works while it runs, then `finish` or `stop` it.
 
     `finish` runs the request's `meanwhile` in a thread, waits for uv and exports; `stop` ends it (killed, waited
-    for) and leaves nothing. Either removes the temporary project, and must be called once. uv is started before
-    the helper thread: one started first held the interpreter while this thread was still spawning, and uv began
-    ~30-60 ms later on a loaded 2-core machine. The process stays this thread's, so a Ctrl-C in `finish` stops it
-    as before (killed, then waited for); the helper starts once this thread only waits and is joined before
-    anything else happens here (never two threads importing at once).
+    for) and leaves nothing. Either removes the temporary project, and must be called once. When the project's
+    export record (resolvers.uv_export_cache) holds the exports and the graph of a resolution, that thread also
+    parses them and runs `finish`'s `compose` on them while uv runs (taken only when uv then writes the very uv.lock
+    the record's key names). uv is started before the helper thread: one started first held the interpreter while
+    this thread was still spawning, and uv began ~30-60 ms later on a loaded 2-core machine. The process stays this
+    thread's, so a Ctrl-C in `finish` stops it as before (killed, then waited for); the helper starts once this
+    thread only waits and is joined before anything else happens here (never two threads importing at once).
     """
 
     def __init__(
@@ -188,8 +210,9 @@ class Resolving:
 
         self._request, self._workdir, self._uv, self._cmd = request, workdir, uv, cmd
         self._plan = plan
-        self._preparsed: tuple[str, Exports] | None = None
+        self._early_found: _Early | None = None
         self._helper: threading.Thread | None = None
+        self._uv_done: threading.Event | None = None
         if child is not None:  # a head start's (resolvers.uv_headstart.take): this very command, already running
             self._child = child
             return
@@ -208,8 +231,19 @@ class Resolving:
         except OSError as err:  # not executable, not a program (ENOEXEC), ...
             raise EngineError(f"uv lock: cannot run {cmd[0]}: {err.strerror or err}", cmd=cmd) from err
 
-    def finish(self, *, group_names: Sequence[str] | None = None, extra_names: Sequence[str] | None = None) -> UvResult:
-        """The resolution: the exports of the request's selections (or of these names); LockError naming the culprit."""
+    def finish(
+        self,
+        *,
+        group_names: Sequence[str] | None = None,
+        extra_names: Sequence[str] | None = None,
+        compose: Callable[[Exports, dict[str, list[str]]], object] | None = None,
+    ) -> UvResult:
+        """The resolution: the exports of the request's selections (or of these names); LockError naming the culprit.
+
+        `compose`: the caller's own work on the result (exports, graph), which it does after anyway; run while uv
+        resolves on the recorded exports (see the class's text), its result is the UvResult's `composed` when those
+        are this resolution's. What it raises there is ignored (the caller composes again and meets it itself).
+        """
         from dataclasses import replace
 
         from corral.infra import proc
@@ -226,7 +260,8 @@ class Resolving:
             # from here: what the caller did since `start` is done (one importer); then killed locks' leftovers go
             import threading
 
-            self._helper = threading.Thread(target=self._early, args=(request,), name="corral-lock-meanwhile")
+            self._uv_done = threading.Event()
+            self._helper = threading.Thread(target=self._early, args=(request, compose), name="corral-lock-meanwhile")
             self._helper.daemon = True
             self._helper.start()
             done = self._wait()
@@ -244,21 +279,31 @@ class Resolving:
             if request.on_resolved is not None and self._plan is not None and not request.offline:
                 request.on_resolved(self._plan)
             # the exports run while this process reads uv.lock's graph (the two do not wait on each other)
-            exports = _exports(
+            return _exports(
                 self._uv,
                 request,
                 tmp,
                 meanwhile=lambda: uv_lock_graph(read_text(tmp / "uv.lock")),
-                preparsed=self._preparsed,
+                early=self._early_found,
             )
-            return UvResult(exports=_relocate(exports.exports, tmp, request.project_root), graph=exports.graph)
         finally:
             self._workdir.remove()
 
-    def _early(self, request: UvRequest) -> None:
-        """The helper thread's work while uv resolves: `_meanwhile`, then the recorded exports parsed (`_preparse`)."""
+    def _early(self, request: UvRequest, compose: Callable[[Exports, dict[str, list[str]]], object] | None) -> None:
+        """The helper thread's work while uv resolves: `_meanwhile`, then the recorded exports parsed (`_preparse`).
+
+        Then `compose` on them and the recorded graph, unless uv has exited by then (the caller then composes).
+        """
+        import contextlib
+
         _meanwhile(request.meanwhile)
-        self._preparsed = _preparse(request)
+        early = _preparse(request, self._workdir.path)
+        if early is not None and early.graph is not None and compose is not None:
+            done = self._uv_done
+            if done is None or not done.is_set():
+                with contextlib.suppress(Exception):  # only work done early: the caller composes again and decides
+                    early.composed = compose(early.exports, early.graph)
+        self._early_found = early
 
     def stop(self) -> None:
         """End `uv lock` (killed when still running) and remove the temporary project: the caller gives up."""
@@ -279,6 +324,8 @@ class Resolving:
                 child.kill()
                 raise
             finally:
+                if self._uv_done is not None:
+                    self._uv_done.set()  # the helper composes nothing after this
                 if self._helper is not None:
                     self._helper.join()
                     self._helper = None
@@ -462,7 +509,7 @@ def _exports(
     tmp: Path,
     *,
     meanwhile: Callable[[], dict[str, list[str]]],
-    preparsed: tuple[str, Exports] | None = None,
+    early: _Early | None = None,
 ) -> UvResult:
     """`uv export` of the resolved temporary project: once plain (when it has dependencies), per group, per extra.
 
@@ -472,6 +519,9 @@ def _exports(
     the first failing selection (in that order) raises its own error, so the message names what failed.
     From `MARKERS_ONLY_FROM` selections on, the selections are exported from a copy of uv.lock without its files
     (`_marker_exports`), which gives the same list for less; anything unexpected there, and this way decides.
+    Local paths are made relative to the real project (`_relocate`). When the memo's key is the one the helper
+    thread's recorded exports were read under (`early`), they are the exports (with the graph and what was composed
+    from both, when recorded).
     """
     run, plain, asked = _selections(request)
     environ = export_environ(request.environ if request.environ is not None else os.environ)
@@ -483,14 +533,18 @@ def _exports(
         found = _marker_exports(uv, tmp, run, environ, meanwhile, memo)
         if found is not None:
             if memo is not None:
-                memo.save()
-            return UvResult(exports=exports + found.exports, graph=found.graph)
-    if memo is not None and preparsed is not None and memo.key == preparsed[0]:
+                memo.save(found.graph)
+            return UvResult(exports=_relocate(exports + found.exports, tmp, request.project_root), graph=found.graph)
+    if memo is not None and early is not None and memo.key == early.key:
         # recorded for this very key: the texts these exports print, already parsed while uv resolved
         from corral.infra.headstart import log
 
         log("lock-exports:preparsed")
-        return UvResult(exports=exports + preparsed[1], graph=meanwhile())
+        if early.graph is None:
+            return UvResult(exports=early.exports, graph=meanwhile())
+        if early.composed is not None:
+            log("lock-exports:composed")
+        return UvResult(exports=early.exports, graph=early.graph, composed=early.composed)
     workers = max(1, min(EXPORT_WORKERS, len(asked)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
         futures = {selector: pool.submit(_recalled, memo, "", uv, tmp, flags, environ) for selector, flags in asked}
@@ -502,8 +556,8 @@ def _exports(
                 future.cancel()  # not started yet: never started; running ones finish before the pool closes
             raise
     if memo is not None:
-        memo.save()
-    return UvResult(exports=exports, graph=graph)
+        memo.save(graph)
+    return UvResult(exports=_relocate(exports, tmp, request.project_root), graph=graph)
 
 
 def _selections(request: UvRequest) -> tuple[list[tuple[Selector, list[str]]], bool, list[tuple[Selector, list[str]]]]:
@@ -537,18 +591,19 @@ def _parsed(
     return exports
 
 
-def _preparse(request: UvRequest) -> tuple[str, Exports] | None:
-    """(the key, the exports) the project's record holds for this request's selections, parsed; None when it cannot.
+def _preparse(request: UvRequest, tmp: Path) -> _Early | None:
+    """The key, the exports and the graph the project's record holds for this request's selections; None: it cannot.
 
-    Done while `uv lock` runs: when uv then writes the very uv.lock that key names, these are the exports
-    (`_exports`), parsed from the same texts in the same order as the recalled processes' outputs would be.
+    Done while `uv lock` runs in `tmp`: when uv then writes the very uv.lock that key names, these are the exports
+    (`_exports`), parsed from the same texts in the same order as the recalled processes' outputs would be, their
+    local paths made relative to the real project as `_exports` makes them.
     """
     if request.export_memo is None:
         return None
     try:
-        from corral.resolvers.uv_export_cache import entry_name, recorded
+        from corral.resolvers.uv_export_cache import entry_name, graph_of, recorded
 
-        run, _, asked = _selections(request)
+        run, plain, asked = _selections(request)
         found = recorded(request.export_memo[0], request.project_root)
         if found is None or len(run) >= MARKERS_ONLY_FROM:
             return None
@@ -556,7 +611,9 @@ def _preparse(request: UvRequest) -> tuple[str, Exports] | None:
         outputs = {selector: texts.get(entry_name("", flags)) for selector, flags in asked}
         if any(text is None for text in outputs.values()):
             return None
-        return key, _parsed(run, list(outputs), lambda selector: outputs[selector] or "")
+        exports: Exports = [(("default", ""), [])] if plain else []
+        exports += _parsed(run, list(outputs), lambda selector: outputs[selector] or "")
+        return _Early(key=key, exports=_relocate(exports, tmp, request.project_root), graph=graph_of(texts))
     except Exception:  # noqa: BLE001 - only work done early: the exports decide as before
         return None
 

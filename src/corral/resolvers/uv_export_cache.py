@@ -11,7 +11,9 @@ are parsed as a process's would be, so the lock is the one the processes give.
 
 One record per project (`<cache>/lock-exports/<hash of the project's path>.bin`: a JSON line naming the key and each
 export's size in bytes, then the outputs, UTF-8; replaced atomically), written only when every export of the lock
-succeeded.
+succeeded. It also holds the dependency graph read from that uv.lock (`GRAPH`, as JSON: a function of uv.lock's
+bytes, which the key covers), so a lock that expects the same resolution can build its whole document while uv
+runs (resolvers.uv: `Resolving.finish`'s `compose`).
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ if TYPE_CHECKING:
 
     from corral.infra.proc import Completed
 
-__all__ = ["FOLDER", "ExportMemo", "entry_name", "recorded"]
+__all__ = ["FOLDER", "GRAPH", "ExportMemo", "entry_name", "graph_of", "recorded"]
 
 FOLDER = "lock-exports"
-_FORMAT = "corral-lock-exports 1"
+_FORMAT = "corral-lock-exports 2"
 _LIMIT = 1 << 26  # the exports of a 200-package stack are a few megabytes
 # besides the configuration files the caller names: what uv reads in its working folder (engines start it in `/`)
 _ROOT_FILES = ("/uv.toml", "/pyproject.toml")
@@ -80,10 +82,15 @@ class ExportMemo:
                 self._ran[name] = done.stdout
         return done
 
-    def save(self) -> None:
-        """Record this resolution's exports (all of them succeeded); a failure only costs the next lock time."""
+    def save(self, graph: Mapping[str, Sequence[str]] | None = None) -> None:
+        """Record this resolution's exports (all of them succeeded) and `graph`, read from its uv.lock (`GRAPH`).
+
+        A failure only costs the next lock time.
+        """
         import json
 
+        if graph is not None:
+            self._ran[GRAPH] = json.dumps(graph, ensure_ascii=True)
         if self._ran == self._recorded:
             return
         names = sorted(self._ran)
@@ -110,6 +117,26 @@ class ExportMemo:
 def entry_name(where: str, flags: Sequence[str]) -> str:
     """How a record names the export of `flags` in the folder `where` names ("": the temporary project)."""
     return f"{where}\0{chr(31).join(flags)}"
+
+
+GRAPH = entry_name("graph", ())  # the graph's entry: no export is run in a folder named so
+
+
+def graph_of(texts: Mapping[str, str]) -> dict[str, list[str]] | None:
+    """The dependency graph a record holds (name -> the names it depends on); None: it holds none, or another shape."""
+    import json
+
+    text = texts.get(GRAPH)
+    try:
+        graph = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    if not isinstance(graph, dict):
+        return None
+    for names in graph.values():
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            return None
+    return graph
 
 
 def recorded(folder: Path, project_root: Path) -> tuple[str, dict[str, str]] | None:

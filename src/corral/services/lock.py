@@ -33,7 +33,7 @@ from corral.services.lock_inputs import default_groups, index_urls, is_fresh, lo
 
 if TYPE_CHECKING:
     from corral.core.deps import ProjectDeps
-    from corral.resolvers.uv import Plan
+    from corral.resolvers.uv import Exports, Plan
     from corral.services.context import Context
 
 __all__ = [
@@ -250,19 +250,31 @@ def render_lock(
     if progress and not offline:
         count = len(deps.all_requirements())
         progress("resolving", f"{count} requirement{'' if count == 1 else 's'} with uv")
-    result = running.finish(group_names=deps.group_names, extra_names=deps.extra_names)
-    exports = result.exports + project_entry(data, result.exports, result.graph)
-    doc = LockDocument(
-        requires_python=deps.requires_python,
-        extras=deps.extra_names,
-        dependency_groups=deps.group_names,
-        default_groups=default_groups(ctx, deps.group_names),
-        packages=merge_exports(exports, result.graph),
-        inputs_hash=lock_inputs_hash(ctx, data),
-    )
-    text = render_pylock(doc)
-    _remember(text, check_lock(document_data(doc), origin=LOCK_FILE))  # what it renders, checked once
+
+    def compose(exports: Exports, graph: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, Any]]:
+        """The lock's text and its checked data, from the exports and uv.lock's graph."""
+        doc = LockDocument(
+            requires_python=deps.requires_python,
+            extras=deps.extra_names,
+            dependency_groups=deps.group_names,
+            default_groups=default_groups(ctx, deps.group_names),
+            packages=merge_exports(exports + project_entry(data, exports, graph), graph),
+            inputs_hash=lock_inputs_hash(ctx, data),
+        )
+        return render_pylock(doc), check_lock(document_data(doc), origin=LOCK_FILE)  # what it renders, checked once
+
+    # composed while uv resolves when the export record expects this resolution (resolvers.uv.Resolving), else now
+    result = running.finish(group_names=deps.group_names, extra_names=deps.extra_names, compose=compose)
+    text, checked = _composed(result.composed) or compose(result.exports, result.graph)
+    _remember(text, checked)
     return text
+
+
+def _composed(value: object) -> tuple[str, dict[str, Any]] | None:
+    """`render_lock`'s compose result as the resolver hands it back (an object), or None when it did not run."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], dict):  # noqa: PLR2004
+        return value[0], value[1]
+    return None
 
 
 def _export_memo(ctx: Context) -> tuple[Path, tuple[str, ...]]:
