@@ -2,7 +2,7 @@
 
 Real uv, real local index (its pages cacheable, as PyPI's), a private uv cache per test. uv stores each response it
 fetches as a new file (or rewrites the HTTP policy after the payload, on a 304); what its offline choice of pip reads
-is the payload, so the entry is not learned again (`engines.uv_seed._page_state`). A page that changed is learned
+is the payload, so the entry is not learned again (`engines.uv_seed_key.page_state`). A page that changed is learned
 again: tests/integration/test_seed_entry.py.
 """
 
@@ -19,7 +19,7 @@ from test_seed_entry import cacheable_index, records, uv_line_seed  # noqa: F401
 from test_sync_one_install import fresh_sync, installed, primed, programs
 
 from conftest import pyenv_python
-from corral.engines.uv_seed import _page_state
+from corral.engines.uv_seed_key import page_state
 from corral.infra.uvbin import uv_binary
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def test_a_page_uv_fetches_again_unchanged_keeps_the_entry(
         assert done.returncode == 0, done.stderr
     after = page.stat()
     assert (after.st_ino, after.st_mtime_ns) != (before.st_ino, before.st_mtime_ns), "uv stored the page again"
-    assert _page_state(str(page)).startswith("payload "), "uv's layout of a cached response, read"
+    assert page_state(str(page)).startswith("payload "), "uv's layout of a cached response, read"
     # then: the next new env takes the recorded entry, learns nothing, and holds the pip a seed line installs
     again = fresh_sync(root, corral, log, "--offline")
     assert again.exit_code == 0, again.stderr

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from corral.engines import uv_seed
+from corral.engines import uv_seed, uv_seed_key
 from corral.infra import uvbin
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def test_a_page_in_another_layout_is_taken_by_its_stat(cache: Path) -> None:
     data = bytearray(page(cache).read_bytes())
     data[-9] ^= 1  # in the payload's length, which the CRC covers
     page(cache).write_bytes(bytes(data))
-    assert uv_seed._page_state(str(page(cache))).startswith("stat ")  # noqa: SLF001
+    assert uv_seed_key.page_state(str(page(cache))).startswith("stat ")
     before = key(cache)
     again = page(cache).with_name("again")
     again.write_bytes(bytes(data))

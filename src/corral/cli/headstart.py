@@ -152,9 +152,9 @@ def begin(environ: Mapping[str, str]) -> None:
     facts = _parse(record) if record is not None else None
     if facts is None or facts.project != project or facts.observed != before:
         return
-    _start(facts, project, dirs, environ)
+    started = _start(facts, project, dirs, environ)
     replay = rebuild_replay.parse(facts.replay)
-    if replay is not None and live.pending_install(facts.env):
+    if started is not None and replay is not None and live.pending_install(facts.env):
         rebuild_replay.answer(
             replay,
             project=project,
@@ -164,6 +164,7 @@ def begin(environ: Mapping[str, str]) -> None:
             uv=facts.argv[0],
             environ=environ,
             sha=_sha,
+            seeded=started.environ if rebuild_replay.pip_entry(dict(facts.inputs)) else None,
         )
 
 
@@ -341,13 +342,14 @@ def _take_locks(paths: tuple[str, ...]) -> list[int] | None:
     return locks
 
 
-def _start(facts: _Record, project: str, dirs: tuple[str, str, str], environ: Mapping[str, str]) -> None:
+def _start(facts: _Record, project: str, dirs: tuple[str, str, str], environ: Mapping[str, str]) -> live.Live | None:
+    """The head start the record allows (its uv started), or None."""
     env = facts.env
     if not _clean(facts, project, dirs):
-        return
+        return None
     locks = _take_locks((project_lock_file(dirs[1], project), env_lock_file(dirs[1], env)))
     if locks is None:  # another corral command holds one: no head start (the full path waits its turn)
-        return
+        return None
     journal = journal_file(dirs[0], project, "creating")
     layout = facts.layout()
     made = noted = False
@@ -355,7 +357,7 @@ def _start(facts: _Record, project: str, dirs: tuple[str, str, str], environ: Ma
         if not _clean(facts, project, dirs):  # again, under the locks
             for held in locks:
                 os.close(held)
-            return
+            return None
         write_creating_journal(journal, project, env)
         noted = True
         os.mkdir(env)
@@ -378,6 +380,7 @@ def _start(facts: _Record, project: str, dirs: tuple[str, str, str], environ: Ma
     except BaseException:
         live.discard()
         raise
+    return started
 
 
 def json_string(text: str) -> str:

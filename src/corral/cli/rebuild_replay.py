@@ -78,13 +78,14 @@ class Replay:
         "out",
         "pip",
         "provenance",
+        "seed_key",
         "selection",
         "terminals",
     )
 
     def __init__(self) -> None:
         self.flags: list[str] = []
-        self.cwd = self.environ = self.selection = self.engine = self.pip = self.terminals = ""
+        self.cwd = self.environ = self.selection = self.engine = self.pip = self.terminals = self.seed_key = ""
         self.folders: list[tuple[str, str]] = []  # discovery's folders (and uv's binary), each with its state
         self.provenance = self.gitignore = b""
         self.inputs: dict[str, object] | None = None  # the stamp's input part (`_recorded_inputs`)
@@ -256,14 +257,22 @@ def _shaped(out: Sequence[tuple[int, str]], flags: list[str], env: str) -> bool:
     return all(line.startswith(_PROGRESS) for line in lines) and lines[-1].startswith(f"synced {env} with ")
 
 
-def _pip_seeded(stdin: str, files: Mapping[str, bytes | None]) -> bool:
-    """The sync's uv command installs the seed's pip: `services.seed.freshen_pip` runs after.
+def _pip_line(stdin: str) -> bool:
+    """The sync's uv command installs the seed's pip from a bare `pip` line: whichever pip uv's cache offers.
 
-    A bare `pip` line on stdin, or a `pip` entry of its pylock input (`engines.uv_seed`; `uv_input` writes each
-    entry as `[[packages]]` then its `name` line).
+    `services.seed.freshen_pip` then runs after the install: the replay checks the pip it got (`replay-pip`).
+    """
+    return "pip" in stdin.split("\n")
+
+
+def pip_entry(files: Mapping[str, bytes | None]) -> bool:
+    """The sync's uv command installs the seed's pip as an entry of its pylock input (`engines.uv_seed`).
+
+    `uv_input` writes each entry as `[[packages]]` then its `name` line. The entry was chosen under a seed key
+    (`engines.uv_seed_key`): the replay computes it again (`replay-seed-key`).
     """
     entry = b'\n[[packages]]\nname = "pip"\n'
-    return "pip" in stdin.split("\n") or any(data is not None and entry in data for data in files.values())
+    return any(data is not None and entry in data for data in files.values())
 
 
 def _env_pip(env: str) -> str:
@@ -313,7 +322,10 @@ def section(  # noqa: PLR0911 - one refusal per reason
     if record.get("interpreter_realpath") != real or record.get("corral_version") != __version__:
         return []
     files = facts.get("files")
-    pip = _env_pip(env) if _pip_seeded(str(facts["stdin"]), files if isinstance(files, dict) else {}) else ""
+    pip = _env_pip(env) if _pip_line(str(facts["stdin"])) else ""
+    seed_key = str(facts.get("seed_key", "-")) if pip_entry(files if isinstance(files, dict) else {}) else ""
+    if seed_key == "-":
+        return []  # an entry whose key was not noted: the replay could not tell that the full path would choose it
     argv = facts["argv"]
     assert isinstance(argv, list)  # noqa: S101 - infra.headstart.note_command's list
     return [
@@ -325,6 +337,7 @@ def section(  # noqa: PLR0911 - one refusal per reason
         f"replay-selection {_hex(replay.selection)}",
         f"replay-engine {_hex(replay.engine)}",
         f"replay-pip {_hex(pip)}",
+        *([f"replay-seed-key {seed_key}"] if seed_key else []),
         f"replay-provenance {provenance.hex()}",
         f"replay-gitignore {gitignore.hex()}",
         f"replay-inputs {json.dumps(inputs, sort_keys=True).encode('utf-8', 'surrogateescape').hex()}",
@@ -348,6 +361,8 @@ def parse(lines: Sequence[tuple[str, str]]) -> Replay | None:  # noqa: C901, PLR
                 replay.environ = rest
             elif kind == "replay-terminals":
                 replay.terminals = rest
+            elif kind == "replay-seed-key" and len(rest) == 32 and all(c in "0123456789abcdef" for c in rest):  # noqa: PLR2004
+                replay.seed_key = rest
             elif kind == "replay-folder" and len(words) == 2:  # noqa: PLR2004 - path, state
                 replay.folders.append((_text(words[0]), words[1]))
             elif kind == "replay-provenance":
@@ -377,14 +392,37 @@ def _recorded_inputs(raw: bytes) -> dict[str, object]:
     return value
 
 
-def _differs(replay: Replay, uv: str, environ: Mapping[str, str], sha: Callable[[str], str]) -> str:
-    """What differs from the recorded command, terminal, folder, environment, uv and Pythons; "" when nothing."""
+def _same_seed(replay: Replay, uv: str, env: str, seeded: Mapping[str, str] | None) -> bool:
+    """The seed entry in uv's input is the one the full path would choose now: its key is the recorded one.
+
+    `seeded`: uv's environment when its input holds a pip entry (`pip_entry`), else None. The key
+    (`engines.uv_seed_key.seed_key`) covers uv's cached page of pip: after uv fetched a changed page (a new pip, a
+    yank), the full path learns another entry, so the replay stands aside.
+    """
+    if seeded is None:
+        return not replay.seed_key
+    from corral.engines.uv_seed_key import seed_key
+
+    python = os.path.realpath(os.path.join(env, "bin", "python"))  # engines.uv_seed._key's, of the laid-out env
+    return bool(replay.seed_key) and seed_key(uv, python, seeded) == replay.seed_key
+
+
+def _differs(
+    replay: Replay,
+    uv: str,
+    environ: Mapping[str, str],
+    sha: Callable[[str], str],
+    env: str,
+    seeded: Mapping[str, str] | None,
+) -> str:
+    """What differs from the recorded command, terminal, folder, environment, uv, Pythons and seed; "" when nothing."""
     checks: tuple[tuple[str, Callable[[], bool]], ...] = (
         ("flags", lambda: sys.argv[1:] == replay.flags),
         ("terminals", lambda: _terminals() == replay.terminals),
         ("cwd", lambda: os.getcwd() == replay.cwd),
         ("environ", lambda: _environ_digest(environ, sha) == replay.environ),
         ("tools", lambda: _tools(uv, environ) == replay.folders),
+        ("seed", lambda: _same_seed(replay, uv, env, seeded)),
     )
     return next((what for what, same in checks if not same()), "")
 
@@ -405,13 +443,15 @@ def answer(
     uv: str,
     environ: Mapping[str, str],
     sha: Callable[[str], str],
+    seeded: Mapping[str, str] | None = None,
 ) -> None:
     """Finish the head start's rebuild as the full path would and end the process; returns when it cannot.
 
-    Returning leaves the head start live, with uv's outcome kept when it was waited for: the full path then runs
-    as before (and writes again whatever was written here).
+    `seeded`: uv's environment when its input holds the seed's pip entry (`pip_entry`). Returning leaves the head
+    start live, with uv's outcome kept when it was waited for: the full path then runs as before (and writes again
+    whatever was written here).
     """
-    differs = _differs(replay, uv, environ, sha)
+    differs = _differs(replay, uv, environ, sha, env, seeded)
     if differs:
         _declined(differs)
         return

@@ -8,17 +8,17 @@ with the install's own interpreter, environment and index, reads the same cached
 picks the same version: the newest the page lists for that interpreter, not yanked (with `--no-deps` uv reads no
 wheel or metadata for it: which wheels uv holds changes nothing; a seed line whose wheel uv lacks fails offline as the
 entry does, and both go to the index). The answer is recorded in corral's cache (`seed-wheels/<digest>.json`) under
-a key of everything that choice depends on: uv's binary (device, inode, size, mtime: not its ctime, which moves
-whenever any env links the same file from uv's cache), the interpreter, every `UV_*` value and the folders uv's
-settings come from, the stats of uv's configuration files, and the payload of each cached page of pip uv may read
-(`_page_state`: PyPI's page alone when the index is PyPI's, as uv files it). The payload is the page as uv stored it
-from the index; uv's revalidation (a 304) rewrites only the HTTP policy after it, so a page fetched again unchanged
-keeps the key, and a page that changed (a new pip, a yank) changes it: the next seeded sync learns again. A cache
-folder uv does not report as its own (`uv cache dir`), no cached page, `UV_FIND_LINKS` (other files uv may choose
-from), or an answer that is not one plain `py3-none-any` wheel on a host `uv_input` trusts records nothing: the
-caller keeps the lines. The entry goes only into uv's input file, never into the user's pylock.toml; uv verifies its
-sha256 like every locked file's, and `services.seed`'s version rules (the pip floor) run after the install as before.
-A pip below that floor is never an entry: its seed line stays, and the upgrade after it.
+a key of everything that choice depends on: uv's binary (device, inode, size, mtime: not its ctime, which moves whenever
+any env links the same file from uv's cache), the interpreter, every `UV_*` value and the folders uv's settings come
+from, the stats of uv's configuration files, and the payload of each cached page of pip uv may read (`uv_seed_key`,
+which the rebuild replay computes again: PyPI's page alone when the index is PyPI's, as uv files it). The payload is the
+page as uv stored it from the index; uv's revalidation (a 304) rewrites only the HTTP policy after it, so a page fetched
+again unchanged keeps the key, and a page that changed (a new pip, a yank) changes it: the next seeded sync learns
+again. A cache folder uv does not report as its own (`uv cache dir`), no cached page, `UV_FIND_LINKS` (other files uv
+may choose from), or an answer that is not one plain `py3-none-any` wheel on a host `uv_input` trusts records nothing:
+the caller keeps the lines. The entry goes only into uv's input file, never into the user's pylock.toml; uv verifies
+its sha256 like every locked file's, and `services.seed`'s version rules (the pip floor) run after the install as
+before. A pip below that floor is never an entry: its seed line stays, and the upgrade after it.
 """
 
 from __future__ import annotations
@@ -38,10 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["forget", "remember_installed", "seed_entries"]
 
-_FORMAT: Final = 2  # of the record file (in its key, so a new format never reads an old one)
 _WHEEL: Final = r"https?://[^\s\"'\\]+/pip-([0-9][0-9A-Za-z.+!]*)-py3-none-any\.whl"  # (compiled when used)
-# Where uv reads its settings from, besides `UV_*` (uv's own config discovery; it runs in `/`: engine_environ).
-_SETTING_ROOTS: Final = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_CACHE_HOME")
 
 
 def seed_entries(
@@ -59,6 +56,7 @@ def seed_entries(
     if tuple(names) != ("pip",) or not index:
         return None
     key = _key(env_python, environ)
+    _note(key)
     if key is not None:
         record = _record_path(environ, key, index)
         found = _read(record, index)
@@ -70,9 +68,17 @@ def seed_entries(
     if learned is None:
         return None
     entry, key = learned
+    _note(key)
     record = _record_path(environ, key, index)
     _write(record, entry)
     return ([entry], record) if _meets_floor(entry, env_python) else None
+
+
+def _note(key: str | None) -> None:
+    """The key this sync's seed entry is found under, for the rebuild record (`infra.headstart.note_seed_key`)."""
+    from corral.infra import headstart
+
+    headstart.note_seed_key(key)
 
 
 def _meets_floor(entry: Chosen, env_python: Path) -> bool:
@@ -132,123 +138,22 @@ def forget(record: Path) -> None:
 
 def _uv_cache(environ: Mapping[str, str]) -> Path | None:
     """The cache folder uv picks from the environment (its configuration files may name another: checked)."""
-    if environ.get("UV_NO_CACHE", "").lower() in {"1", "true", "yes", "on"}:
-        return None
-    named = environ.get("UV_CACHE_DIR")
-    if named:
-        return Path(named)
-    xdg = environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "uv"
-    home = environ.get("HOME")
-    return Path(home) / ".cache" / "uv" if home else None
+    from corral.engines.uv_seed_key import uv_cache
 
-
-def _config_files(environ: Mapping[str, str]) -> list[str]:
-    """The files uv may read settings from when it runs in `/` (user, system, and `/`'s own)."""
-    home = environ.get("HOME", "")
-    user = environ.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
-    system = [d for d in environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":") if d]
-    files = [os.path.join(user, "uv", "uv.toml")] if user else []
-    files += [os.path.join(d, "uv", "uv.toml") for d in system]
-    files += ["/etc/uv/uv.toml", "/uv.toml", "/pyproject.toml"]
-    named = environ.get("UV_CONFIG_FILE")
-    return [named, *files] if named else files
-
-
-def _stat(path: str) -> str:
-    """A file's identity for the key (`-` when it is absent)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "-"
-    return f"{st.st_dev},{st.st_ino},{st.st_size},{st.st_mtime_ns},{st.st_ctime_ns}"
-
-
-def _binary(path: str) -> str:
-    """The binary of uv for the key: the file (device, inode) and its content's stamp (size, mtime); `-` when absent.
-
-    Not its ctime: pip and uv install uv's wheel by hard links from uv's cache, so the binary is one inode shared by
-    every env that holds uv, and each link made or removed anywhere moves its ctime. Another uv is another file
-    (an install writes a new one) or new content (a new mtime).
-    """
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "-"
-    return f"{st.st_dev},{st.st_ino},{st.st_size},{st.st_mtime_ns}"
-
-
-_PAGE_LIMIT: Final = 64 << 20  # a cached page of pip is ~80 KB
-_FOOTER: Final = 12  # uv's cache entry ends with the CRC-32 of its tail (4 bytes) and the payload's length (8)
-_ENTRY_ID: Final = 16  # the random id uv writes after the payload of each new response
-
-
-def _page_state(path: str) -> str:
-    """The identity of a cached page: the SHA-256 of its payload, or the file's stat when that cannot be read.
-
-    uv (0.13.9) stores a response as its payload, a 16-byte entry id, the HTTP cache policy, the CRC-32 of
-    (id, policy, payload length) and the payload length. A new response replaces the file; a 304 (the page
-    unchanged) rewrites only what follows the payload. The payload is what an offline command reads of the page;
-    a file that does not check out as that layout (another uv's format, a write under way) is taken by its stat,
-    which any write changes.
-    """
-    import struct
-    import zlib
-
-    try:
-        with open(path, "rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            data = file.read(size) if size <= _PAGE_LIMIT else b""
-    except OSError:
-        return f"stat {_stat(path)}"
-    if len(data) >= _FOOTER + _ENTRY_ID:
-        checksum, length = struct.unpack("<IQ", data[-_FOOTER:])
-        tail = data[length:-_FOOTER] if length <= len(data) - _FOOTER - _ENTRY_ID else b""
-        if tail and zlib.crc32(tail + data[-8:]) == checksum:
-            return f"payload {length} {hashlib.sha256(data[:length]).hexdigest()}"
-    return f"stat {_stat(path)}"
-
-
-_PYPI: Final = "https://pypi.org/simple"  # uv files this index's pages under `pypi` (any other spelling: `index/<id>`)
-
-
-def _cache_state(cache: Path, index: str | None) -> list[str]:
-    """Each cached page of pip uv may read for `index`, with its payload's identity; [] when uv holds none.
-
-    The pages under `simple-v*`: PyPI's (`pypi/pip.rkyv`) for PyPI's index, else every index's, since which
-    `index/<id>` is this index's is uv's own digest.
-    """
-    import glob
-
-    buckets = ["pypi"] if index == _PYPI else ["pypi", os.path.join("index", "*")]
-    at = os.path.join(glob.escape(str(cache)), "simple-v*")
-    pages = sorted(path for bucket in buckets for path in glob.glob(os.path.join(at, bucket, "pip.rkyv")))
-    return [f"{path} {_page_state(path)}" for path in pages]
+    found = uv_cache(environ)
+    return None if found is None else Path(found)
 
 
 def _key(env_python: Path, environ: Mapping[str, str]) -> str | None:
-    """The digest of everything uv's choice of pip depends on; None when uv's cache holds no page of pip."""
+    """The digest of everything uv's choice of pip depends on (`uv_seed_key.seed_key`); None: uv holds no page of pip.
+
+    Noted for the rebuild record (`infra.headstart.note_seed_key`): its replay computes it again (`cli.rebuild_replay`)
+    and stands aside when it differs, since the full path would then learn another entry.
+    """
+    from corral.engines.uv_seed_key import seed_key
     from corral.infra.uvbin import uv_binary
 
-    cache = _uv_cache(environ)
-    if cache is None or environ.get("UV_FIND_LINKS"):
-        return None
-    known = _cache_state(cache, environ.get("UV_DEFAULT_INDEX"))
-    if not known:
-        return None
-    uv = uv_binary()
-    python = os.path.realpath(env_python)
-    parts = [
-        f"format {_FORMAT}",
-        f"uv {uv} {_binary(uv)}",
-        f"python {python} {_stat(python)}",
-        *(f"env {k}={v}" for k, v in sorted(environ.items()) if k.startswith("UV_") or k in _SETTING_ROOTS),
-        *(f"config {path} {_stat(path)}" for path in _config_files(environ)),
-        f"cache {cache}",
-        *(f"known {entry}" for entry in known),
-    ]
-    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return seed_key(uv_binary(), os.path.realpath(env_python), environ)
 
 
 def _record_path(environ: Mapping[str, str], key: str, index: str) -> Path:

@@ -46,6 +46,7 @@ __all__ = [
     "mismatch",
     "note_command",
     "note_layout",
+    "note_seed_key",
     "owns",
     "pending_install",
     "read_input",
@@ -400,6 +401,16 @@ def note_command(argv: Sequence[str], environ: Mapping[str, str] | None, stdin: 
             what=what,
             files=files,
         )
+
+
+def note_seed_key(key: str | None) -> None:
+    """The key (`engines.uv_seed_key.seed_key`) under which the first uv command's seed entry was chosen; None: none.
+
+    Before that command is noted (the entry goes into its input). The replay computes the key again and stands
+    aside when it differs: the full path would then learn another entry (`cli.rebuild_replay`).
+    """
+    if _capture and "layout" in _capture and "argv" not in _capture:
+        _capture["seed_key"] = key or "-"
 
 
 def synced(env: object, *, created: bool) -> None:
