@@ -178,3 +178,36 @@ def test_an_index_url_with_credentials_is_never_written_to_the_plan_record(tmp_p
     home = RealPath(os.environ["CORRAL_HOME"])
     holding = [p for p in home.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
     assert holding == []
+
+
+def test_a_record_gives_back_every_text_and_argument_exactly_and_refuses_damage(tmp_path: Path) -> None:
+    """The plan's texts and arguments are written one escaped ASCII line each (no json on the head start's path)."""
+    pyproject = '[project]\nname = "d\\\\n\u00e9\\u00e9"\n\t# \\n is not a newline; "\u2603" \udcff\r\n'
+    preferences = 'version = 1\n\n[[package]]\nname = "x\\\\"\n'
+    argv = [uv_binary(), "lock", "--project", "--python", "/x y/\u00e9\npython", "\\n"]
+    uv_headstart.remember(str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=b"b", plan=(pyproject, None, argv))
+    (record,) = list((tmp_path / uv_headstart.RECORDS_FOLDER).glob("*.txt"))
+    lines = record.read_text(encoding="utf-8").split("\n")
+    assert all(line.isascii() and line.isprintable() for line in lines)
+    found = uv_headstart.parse(lines[1:-1], "/p")
+    assert found is not None
+    assert found[1] == uv_headstart.lock_state(b"b")
+    assert found[2] == (pyproject, None, argv)
+    uv_headstart.remember(
+        str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=None, plan=(pyproject, preferences, argv)
+    )
+    lines = record.read_text(encoding="utf-8").split("\n")
+    assert uv_headstart.parse(lines[1:-1], "/p") == (
+        uv_headstart.lock_state(b"a"),
+        "absent",
+        (pyproject, preferences, argv),
+    )
+    body = lines[1:-1]
+    damaged = [
+        body[:-4],  # argv cut below uv, lock, --project
+        [*body[:3], "text \\x", *body[4:]],  # an escape cut short
+        [*body[:3], "text \u00e9", *body[4:]],  # not what the writer writes
+        [*body[:4], "preference x", *body[5:]],
+        [*body, "python /x"],
+    ]
+    assert [uv_headstart.parse(lines, "/p") for lines in damaged] == [None] * len(damaged)

@@ -197,9 +197,9 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
     lock_bytes = None if not os.path.lexists(lock) else _regular_bytes(lock)
     if pyproject is None or (lock_bytes is None and os.path.lexists(lock)):
         return  # a link, a fifo, anything but a regular file: the full path judges it
-    import hashlib
+    from corral.infra.sha256 import hexdigest
 
-    if hashlib.sha256(pyproject).hexdigest() != pyproject_sha or uv_headstart.lock_state(lock_bytes) != state:
+    if hexdigest(pyproject) != pyproject_sha or uv_headstart.lock_state(lock_bytes) != state:
         return
     import contextlib
 

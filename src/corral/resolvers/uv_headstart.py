@@ -4,10 +4,12 @@ The plan of a plain lock (`remember`, once its `uv lock` succeeded) is what `UvR
 temporary project's pyproject.toml and preferences (uv.lock) texts and uv's argv (its `--project` folder left
 out). It is recorded in corral's cache (`<cache>/lock-headstarts/<hash of the project's path>.txt`, the user's own
 private file, replaced atomically) beside the SHA-256 of pyproject.toml's bytes and the state of pylock.toml
-(absent, or the SHA-256 of its bytes) that lock started from. `cli.lock_quick.answer`, when a plain `corral lock`
-is no no-op, finds both as recorded and calls `begin`: a temporary project (`uv_workdir.make`) with the recorded
-texts, and the recorded `uv lock` started there with the environment the resolver gives uv
-(`infra.environ.resolver_environ`), while this process goes on importing and parsing.
+(absent, or the SHA-256 of its bytes) that lock started from: one line each, the texts and every argument
+written with Python's `unicode_escape` (one ASCII line each, read back exactly without importing json).
+`cli.lock_quick.answer`, when a plain `corral lock` is no no-op, finds both as recorded and calls `begin`: a
+temporary project (`uv_workdir.make`) with the recorded texts, and the recorded `uv lock` started there with the
+environment the resolver gives uv (`infra.environ.resolver_environ`), while this process goes on importing and
+parsing.
 
 The full path stays the judge: `UvResolver.start` builds its own plan and `take`s the live head start only when its
 texts, its argv (but the folder) and its environment are the very ones (then uv's outcome is the one its own `uv
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["HEADER", "PROJECT_AT", "RECORDS_FOLDER", "begin", "lock_state", "record_path", "remember", "take"]
 
 RECORDS_FOLDER = "lock-headstarts"
-HEADER = f"corral-lock-headstart 1 {__version__}"
+HEADER = f"corral-lock-headstart 2 {__version__}"
 PROJECT_AT = 3  # uv's argv: [uv, "lock", "--project", FOLDER, ...]
 _ABSENT = "absent"
 _LIMIT = 1 << 20  # a record holds a pyproject and the pins: never a megabyte
@@ -59,9 +61,9 @@ _live: list[_Live] = []  # at most one
 
 def record_path(cache: str, project: str) -> str:
     """The record of the project at `project` (its path as the lock's context spells it)."""
-    import hashlib
+    from corral.infra.sha256 import hexdigest
 
-    name = hashlib.sha256(project.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    name = hexdigest(project.encode("utf-8", "surrogateescape"))[:32]
     return os.path.join(cache, RECORDS_FOLDER, f"{name}.txt")
 
 
@@ -69,9 +71,9 @@ def lock_state(lock_bytes: bytes | None) -> str:
     """How a record names pylock.toml's state: `absent`, or the SHA-256 of its bytes."""
     if lock_bytes is None:
         return _ABSENT
-    import hashlib
+    from corral.infra.sha256 import hexdigest
 
-    return hashlib.sha256(lock_bytes).hexdigest()
+    return hexdigest(lock_bytes)
 
 
 def remember(
@@ -83,17 +85,17 @@ def remember(
     plan: tuple[str, str | None, Sequence[str]],
 ) -> None:
     """Record `plan` (pyproject text, preferences text, argv) of a plain lock of `project`; never fails."""
-    import hashlib
-    import json
+    from corral.infra.sha256 import hexdigest
 
     pyproject, preferences, argv = plan
-    body = json.dumps({"pyproject": pyproject, "preferences": preferences, "argv": [*argv]}, ensure_ascii=True)
     lines = [
         HEADER,
         f"project {project}",
-        f"pyproject {hashlib.sha256(pyproject_bytes).hexdigest()}",
+        f"pyproject {hexdigest(pyproject_bytes)}",
         f"lock {lock_state(lock_bytes)}",
-        body,
+        f"text {_escaped(pyproject)}",
+        _NO_PREFERENCES if preferences is None else f"preferences {_escaped(preferences)}",
+        *(f"argv {_escaped(arg)}" for arg in argv),
         "end",
     ]
     text = "\n".join(lines)
@@ -120,24 +122,38 @@ def _write(target: str, text: str) -> None:
             pass
 
 
+def _escaped(text: str) -> str:
+    """`text` as one line of printable ASCII (`unicode_escape`: backslashes, newlines, all but ASCII escaped)."""
+    return text.encode("unicode_escape").decode("ascii")
+
+
+def _unescaped(line: str) -> str:
+    """What `_escaped` wrote (UnicodeError for anything it cannot have written)."""
+    return line.encode("ascii").decode("unicode_escape")
+
+
+_NO_PREFERENCES = "no-preferences"
+
+
 def parse(lines: Sequence[str], project: str) -> tuple[str, str, tuple[str, str | None, list[str]]] | None:
     """(pyproject's SHA-256, pylock.toml's state, the plan) of a record's lines (its header and end taken off)."""
-    import json
-
-    if len(lines) != 4 or lines[0] != f"project {project}":  # noqa: PLR2004 - project, pyproject, lock, plan
+    head = ("project ", "pyproject ", "lock ", "text ")
+    if len(lines) < len(head) + 1 + PROJECT_AT or lines[0] != f"project {project}":
+        return None
+    if not all(line.startswith(label) for line, label in zip(lines, head, strict=False)):
         return None
     pyproject_sha = lines[1].removeprefix("pyproject ")
     state = lines[2].removeprefix("lock ")
+    given = lines[4]
+    if given != _NO_PREFERENCES and not given.startswith("preferences "):
+        return None
+    if not all(line.startswith("argv ") for line in lines[5:]):
+        return None
     try:
-        body = json.loads(lines[3])
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    text, preferences, argv = body.get("pyproject"), body.get("preferences"), body.get("argv")
-    if not isinstance(text, str) or not (preferences is None or isinstance(preferences, str)):
-        return None
-    if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv) or len(argv) < PROJECT_AT:
+        text = _unescaped(lines[3].removeprefix("text "))
+        preferences = None if given == _NO_PREFERENCES else _unescaped(given.removeprefix("preferences "))
+        argv = [_unescaped(line.removeprefix("argv ")) for line in lines[5:]]
+    except UnicodeError:
         return None
     return pyproject_sha, state, (text, preferences, argv)
 
