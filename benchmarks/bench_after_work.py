@@ -3,7 +3,7 @@
 `sync`/`run true` after a sync, `lock` after a lock, `lock` after `add` and after `remove`:
 
     python benchmarks/bench_after_work.py --corral PROGRAM [--baseline PROGRAM] [--only requests,click] [--rounds 5]
-                                          [--cases "lock after add,lock after remove"]
+                                          [--cases "lock after add,lock after remove"] [--drop-versions]
 
 The projects are benchmarks/projects' (copied into git repositories tagged 1.0.0, as bench_projects.py does). Each
 round, per project and per corral (alternating who goes first): `rm -rf .venv && corral sync -q` (untimed), then
@@ -17,8 +17,10 @@ of the project's lock, so nothing new is resolved), `corral lock -q` timed, `cor
 Each round's add starts from the committed pyproject.toml (`git checkout`), so `git describe --dirty` turns dirty:
 before the fix of the version's git input, typer's and packaging's lock then asked the build backend and resolved
 again. The dirty version is cached after the first round: the medians show a resolution from uv's cache, not the
-build backend's seconds (the first add's). Prints medians and the median of the paired ratios against the
-baseline. The index is asked by the untimed fresh locks and adds (warm caches: run bench_projects.py once first).
+build backend's seconds (the first add's), unless `--drop-versions`: then corral's cached project versions are removed
+before each timed lock after add/remove, so every round asks the build backend as the first lock of a new state
+does (pluggy, attrs: what services.foreign.metadata costs). Prints medians and the median of the paired ratios against
+the baseline. The index is asked by the untimed fresh locks and adds (warm caches: run bench_projects.py once first).
 """
 
 from __future__ import annotations
@@ -66,8 +68,16 @@ def restore(root: Path, env: dict[str, str]) -> None:
     run(["git", "checkout", "-q", "--", "pyproject.toml"], root, env)
 
 
-def corral_round(corral: str, root: Path, env: dict[str, str], name: str | None) -> list[float]:
-    """A new env, then the no-ops at once; a fresh lock, then the no-op lock at once; add/remove, then the lock."""
+def corral_round(corral: str, root: Path, env: dict[str, str], name: str | None, *, drop: bool = False) -> list[float]:
+    """A new env, then the no-ops at once; a fresh lock, then the no-op lock at once; add/remove, then the lock.
+
+    `drop`: corral's cached project versions are removed before each timed lock after add/remove.
+    """
+
+    def dropped() -> None:
+        if drop:
+            shutil.rmtree(Path(env["CORRAL_HOME"]) / "cache" / "project-versions", ignore_errors=True)
+
     shutil.rmtree(root / ".venv", ignore_errors=True)
     run([corral, "sync", "-q"], root, env)
     times = [run([corral, "sync", "-q"], root, env), run([corral, "run", "true"], root, env)]
@@ -77,8 +87,10 @@ def corral_round(corral: str, root: Path, env: dict[str, str], name: str | None)
     if name is not None:  # then the lock after add and after remove, from a clean tree (`git describe` flips)
         restore(root, env)
         run([corral, "add", "-q", "--group", "bench", name], root, env)
+        dropped()
         times.append(run([corral, "lock", "-q"], root, env))
         run([corral, "remove", "-q", "--group", "bench", name], root, env)
+        dropped()
         times.append(run([corral, "lock", "-q"], root, env))
     return times
 
@@ -112,6 +124,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--python", default="/root/.pyenv/versions/3.12.1/bin/python3.12")
     parser.add_argument("--cases", default=",".join(CASES), help="which rows to print (add/remove only when asked)")
+    parser.add_argument(
+        "--drop-versions", action="store_true", help="remove corral's cached project versions before each edit's lock"
+    )
     args = parser.parse_args()
     cases = tuple(CASES if not args.cases else [c for c in CASES if c in args.cases.split(",")])
     timed = CASES if any(c in cases for c in _EDITS) else CASES[: -len(_EDITS)]
@@ -141,7 +156,7 @@ def main() -> int:
                     got = (
                         uv_round(uv, args.python, root, env, added[name])
                         if who == "uv"
-                        else corral_round(tools[who], root, env, added[name])
+                        else corral_round(tools[who], root, env, added[name], drop=args.drop_versions)
                     )
                     for case, took in zip(timed, got, strict=True):
                         times.setdefault((name, case, who), []).append(took)

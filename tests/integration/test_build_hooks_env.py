@@ -42,6 +42,10 @@ BACKEND = textwrap.dedent(
     STATE = []
     def get_requires_for_build_wheel(config_settings=None):
         _log("requires %d" % os.getpid())
+        if os.path.exists(os.path.join(HERE, "plant")):  # a hook writing into its build env
+            import sysconfig
+            with open(os.path.join(sysconfig.get_paths()["purelib"], "planted.pth"), "w") as handle:
+                handle.write("import os\\n")
         os.environ["PROBE_LEAK"] = "1"
         STATE.append("requires")
         sys.argv.append("--leak")
@@ -136,6 +140,14 @@ def test_the_build_env_is_reused_while_it_holds_what_corral_made(tmp_path: Path)
     read(root)
     assert "include-system-site-packages = true" not in config.read_text(encoding="utf-8")
     assert record.read_bytes() != remade
+    # when: a hook writes into its build env
+    (root / "plant").touch()
+    read(root)
+    assert (site / "planted.pth").exists()
+    (root / "plant").unlink()
+    read(root)
+    # then: the next use made it anew
+    assert not (site / "planted.pth").exists()
 
 
 def test_an_env_another_process_holds_is_not_used_a_throwaway_one_is(tmp_path: Path) -> None:
@@ -182,3 +194,8 @@ def test_a_backend_asking_for_more_gets_an_env_holding_it(
     assert summary == "clean scm"
     assert [kind for kind, _ in log].count("import") == 2
     assert len([p for p in build_envs().iterdir() if p.is_dir()]) == 2  # the requires' env and the bigger one
+    # and: its bytecode was compiled beside the hooks and put in place, the env recorded with it
+    envs = [build_envs() / r.stem / "env" for r in build_envs().glob("*.json")]
+    (scm_env,) = (e for e in envs if any(e.glob("lib/python3.12/site-packages/setuptools_scm")))
+    assert json.loads((scm_env.parent.parent / f"{scm_env.parent.name}.json").read_text())["compiled"] is True
+    assert any(scm_env.glob("lib/python3.12/site-packages/setuptools_scm/__pycache__/__init__.cpython-312.pyc"))

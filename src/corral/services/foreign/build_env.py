@@ -1,20 +1,23 @@
 """The build env a PEP 517 hook runs in: made by corral from exact, hashed pins, kept in corral's cache, reused.
 
 A project's `[build-system].requires` (and what its backend's `get_requires_for_build_wheel` adds) are first
-resolved to exact pins with their hashes by `uv pip compile --generate-hashes` (`pinned`: online, as the install a
-throwaway env got, so a new release of a build requirement is picked up as before). The env for those pins is keyed
-by the interpreter's real path, the pins' text and uv's binary, and lives in corral's cache (`build-envs/KEY`). It is
-made by `uv venv` and `uv pip install --require-hashes --no-deps --link-mode copy --compile-bytecode` of the pins, and
-before any project code runs in it corral records every entry of its tree (kind, mode, size, inode, mtime, ctime,
-link text) and the base interpreter's identity (`KEY.json`). Each reuse first walks the tree again under the env's
-lock: an entry added, removed or changed (no process can set a ctime back; `--link-mode copy` shares no inode with
-uv's cache, whose links would move it), or another base interpreter, and the env is removed and made again. Hooks
-run with `-B`, so a hook that behaves writes nothing there, and one that does not only costs the next lock a new
-env: a project cannot leave anything in an env another project's hook will import. Nothing from the project
-becomes an option of uv: each requirement is parsed (`core.deps.parse_requirement`) and given as its normal form on
-uv's standard input. Pins holding a URL or a path (no hash proves what they are), a lock another process holds, or
-a cache folder that cannot be written: a throwaway env, as before. At most `_KEEP` envs are kept, the least
-recently used are removed.
+resolved to exact pins with their hashes by `uv pip compile --generate-hashes` (`pinned`: online, as the install
+into a throwaway env was, so a new release of a build requirement is picked up as before). The env for those pins
+is keyed by the interpreter's real path, the pins' text and uv's binary, and lives in corral's cache
+(`build-envs/KEY`). It is made by `uv venv` and `uv pip install --require-hashes --no-deps --link-mode copy` of the
+pins, and before any project code runs in it corral records every entry of its tree (kind, mode, size, inode,
+mtime, ctime, link text) and the base interpreter's identity (`KEY.json`). Each reuse first walks the tree again
+under the env's lock: an entry added, removed or changed (no process can set a ctime back; `--link-mode copy`
+shares no inode with uv's cache, whose links would move it), or another base interpreter, and the env is removed
+and made again. Hooks run with `-B`, so a hook that behaves writes nothing there, and one that does not only costs
+the next lock a new env: a project cannot leave anything in an env another project's hook will import. The
+bytecode of a new env is compiled beside its first hooks by the env's interpreter with `-S -I` (the standard
+library only) and put in place by corral only if the tree was still untouched once both ended (`_Compiling`).
+
+Nothing from the project becomes an option of uv: each requirement is parsed (`core.deps.parse_requirement`, by
+the caller) and given as its normal form on uv's standard input. Pins holding a URL or a path (no hash proves what
+they are), a lock another process holds, or a cache folder that cannot be written: a throwaway env, as before. At
+most `_KEEP` envs are kept, the least recently used are removed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +43,7 @@ _FOLDER = "build-envs"
 _KEEP = 4  # envs kept (a few backends and Pythons; ~10-20 MB each)
 _FORMAT = 1  # of the record; another one is remade
 _KEY_LENGTH = 32  # hex digits of a key
+_COMPILE_WAIT = 60  # seconds the compiler may still take once the hooks are done
 
 
 def pinned(requirements: Sequence[str], *, uv: str, python: str, indexes: Sequence[str], run: Run) -> str:
@@ -60,13 +64,21 @@ def build_env(cache: Path, *, uv: str, python: str, pins: str, indexes: Sequence
         _make(env, uv=uv, python=python, pins=pins, indexes=indexes, run=run)
 
     with contextlib.ExitStack() as stack:
-        env = _cached(stack, cache / _FOLDER, _key(python, pins, uv), make) if _hashed(pins) else None
-        if env is None:
+        found = _cached(stack, cache / _FOLDER, _key(python, pins, uv), make) if _hashed(pins) else None
+        if found is None:
             tmp = Path(tempfile.mkdtemp(prefix="corral-build-env-"))
             stack.callback(remove_tree, tmp, ignore_errors=True)
             env = tmp / "env"
             make(env)
+            yield str(Env.at(env).python)
+            return
+        env, record, compiled = found
+        compiling = None if compiled else _Compiling(env)
+        if compiling is not None:
+            stack.callback(compiling.stop)
         yield str(Env.at(env).python)
+        if compiling is not None:
+            compiling.finish(record)
 
 
 def _make(env: Path, *, uv: str, python: str, pins: str, indexes: Sequence[str], run: Run) -> None:
@@ -80,7 +92,7 @@ def _make(env: Path, *, uv: str, python: str, pins: str, indexes: Sequence[str],
     try:
         hashes = ["--require-hashes"] if _hashed(pins) else []
         install = [uv, "pip", "install", "--python", str(Env.at(env).python), "--quiet", "--no-deps", *hashes]
-        run([*install, "--link-mode", "copy", "--compile-bytecode", *indexes, "-r", str(pins_file)])
+        run([*install, "--link-mode", "copy", *indexes, "-r", str(pins_file)])
     finally:
         pins_file.unlink()
 
@@ -108,10 +120,13 @@ def _key(python: str, pins: str, uv: str) -> str:
     return hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:_KEY_LENGTH]
 
 
-def _cached(stack: contextlib.ExitStack, home: Path, key: str, make: Callable[[Path], None]) -> Path | None:
+def _cached(
+    stack: contextlib.ExitStack, home: Path, key: str, make: Callable[[Path], None]
+) -> tuple[Path, Path, bool] | None:
     """The env of `key` under its lock (held by `stack`): reused when it holds what was recorded, else made anew.
 
-    None when another process holds the lock or the cache cannot be written: the caller makes a throwaway env.
+    Returns the env, its record and whether its bytecode is compiled (`_Compiling`); None when another process holds
+    the lock or the cache cannot be written: the caller makes a throwaway env.
     """
     from corral.infra.locks import LockTimeout, file_lock
 
@@ -121,10 +136,11 @@ def _cached(stack: contextlib.ExitStack, home: Path, key: str, make: Callable[[P
         return None
     place, record = home / key, home / f"{key}.json"
     env = place / "env"
-    if _holds(record, env):
+    held = _holds(record, env)
+    if held is not None:
         with contextlib.suppress(OSError):
             os.utime(record)  # recently used: kept by `_prune`
-        return env
+        return env, record, held
     from corral.infra.fs import atomic_write_text
     from corral.infra.rmtree import remove_tree
 
@@ -138,35 +154,37 @@ def _cached(stack: contextlib.ExitStack, home: Path, key: str, make: Callable[[P
         return None
     try:
         make(env)
-        atomic_write_text(record, json.dumps(_observed(env)))
+        atomic_write_text(record, json.dumps(_observed(env, compiled=False)))
     except BaseException:
         with contextlib.suppress(OSError):
             record.unlink()
         remove_tree(place, ignore_errors=True)
         raise
     _prune(home, keep=key)
-    return env
+    return env, record, False
 
 
-def _holds(record: Path, env: Path) -> bool:
-    """The env's tree and base interpreter are what the record says corral made."""
+def _holds(record: Path, env: Path) -> bool | None:
+    """Whether the env's bytecode is compiled, if its tree and base interpreter are what the record says; else None."""
     from corral.infra.json_file import read_json_cache
 
     kept = read_json_cache(record, follow=False)
-    if kept is None or kept.get("format") != _FORMAT:
-        return False
+    if kept is None or kept.get("format") != _FORMAT or not isinstance(kept.get("compiled"), bool):
+        return None
     try:
-        return bool(kept == json.loads(json.dumps(_observed(env))))
+        same = kept == json.loads(json.dumps(_observed(env, compiled=kept["compiled"])))
     except OSError:
-        return False
+        return None
+    return bool(kept["compiled"]) if same else None
 
 
-def _observed(env: Path) -> dict[str, Any]:
+def _observed(env: Path, *, compiled: bool) -> dict[str, Any]:
     """The record of an env: every entry of its tree, links not followed, and its interpreter's identity."""
     from corral.core.env import Env
 
     st = os.stat(Env.at(env).python)  # the base interpreter, through the env's link
-    return {"format": _FORMAT, "python": [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns], "tree": _tree(str(env))}
+    python = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+    return {"format": _FORMAT, "compiled": compiled, "python": python, "tree": _tree(str(env))}
 
 
 def _tree(top: str) -> list[list[object]]:
@@ -190,6 +208,118 @@ def _tree(top: str) -> list[list[object]]:
                 link = os.readlink(item.path) if stat.S_ISLNK(st.st_mode) else ""
                 entries.append([path, st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, link])
     return entries
+
+
+# Run by the env's interpreter with -S -I: the standard library only, nothing of the env imported or run. It reads
+# each .py file of the env and writes (its path, the timestamp-based .pyc of its bytes) to stdout, length-prefixed,
+# after the interpreter's cache tag; corral writes them into place (`_Compiling.finish`) only when the env's tree
+# still is what was recorded after this ended, so no file it read changed meanwhile (a write moves the ctime).
+_COMPILER = """
+import importlib._bootstrap_external as b, os, struct, sys
+out, top, tag = sys.stdout.buffer, sys.argv[1], sys.implementation.cache_tag
+pack = getattr(b, "_code_to_timestamp_pyc", None) or getattr(b, "_code_to_bytecode", None)
+def put(data):
+    out.write(struct.pack(">I", len(data)))
+    out.write(data)
+if tag and pack:
+    put(tag.encode())
+    for root, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            if not name.endswith(".py") or os.path.islink(path):
+                continue
+            try:
+                st = os.stat(path)
+                with open(path, "rb") as handle:
+                    code = compile(handle.read(), path, "exec", dont_inherit=True)
+            except Exception:
+                continue
+            put(os.path.relpath(path, top).encode("utf-8", "surrogateescape"))
+            put(pack(code, st.st_mtime, st.st_size))
+"""
+
+
+class _Compiling:
+    """The bytecode of a new env, compiled while the first hooks run (-B: they compile in memory meanwhile).
+
+    uv's `--compile-bytecode` at install took ~1.5 s of CPU before any hook could start; this runs beside them.
+    """
+
+    def __init__(self, env: Path) -> None:
+        import subprocess
+        import threading
+
+        from corral.core.env import Env
+
+        self.env = env
+        self.chunks: list[bytes] = []
+        cmd = [str(Env.at(env).python), "-S", "-I", "-c", _COMPILER, str(env)]
+        try:
+            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            self.process = None
+            return
+        self.reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
+        self.reader.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        with stream:
+            for chunk in iter(lambda: stream.read(1 << 16), b""):
+                self.chunks.append(chunk)
+
+    def stop(self) -> None:
+        """End the compiler if it still runs (the hooks failed, or `finish` gave up on it)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def finish(self, record: Path) -> None:
+        """Put the bytecode in place and record the env as compiled, if the env is still what was recorded."""
+        import subprocess
+
+        from corral.infra.fs import atomic_write_text
+
+        if self.process is None:
+            return
+        try:
+            code = self.process.wait(timeout=_COMPILE_WAIT)
+        except subprocess.TimeoutExpired:
+            return  # left uncompiled: the next use compiles again
+        self.reader.join()
+        if code != 0 or _holds(record, self.env) is not False:
+            return  # the env changed while hooks ran: the next use remakes it
+        with contextlib.suppress(OSError, ValueError):
+            for relative, data in _pycs(b"".join(self.chunks)):
+                target = self.env / relative
+                target.parent.mkdir(exist_ok=True)
+                target.write_bytes(data)
+            atomic_write_text(record, json.dumps(_observed(self.env, compiled=True)))
+
+
+def _pycs(output: bytes) -> Iterator[tuple[str, bytes]]:
+    """(the .pyc's path in the env, its bytes) from `_COMPILER`'s output; ValueError for anything malformed."""
+    import re
+    import struct
+
+    items, at = [], 0
+    while at < len(output):
+        (size,) = struct.unpack_from(">I", output, at)
+        items.append(output[at + 4 : at + 4 + size])
+        at += 4 + size
+    if at != len(output) or len(items) % 2 != 1:
+        raise ValueError
+    tag = items[0].decode("ascii")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", tag):
+        raise ValueError
+    for i in range(1, len(items), 2):
+        source = items[i].decode("utf-8", "surrogateescape")
+        parts = source.split("/")
+        if not source.endswith(".py") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError
+        yield "/".join([*parts[:-1], "__pycache__", f"{parts[-1][:-3]}.{tag}.pyc"]), items[i + 1]
 
 
 def _prune(home: Path, *, keep: str) -> None:
