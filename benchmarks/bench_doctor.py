@@ -1,6 +1,6 @@
 """`corral doctor` on a healthy env: wall time of a fresh process (not a test: timings vary with the machine's load).
 
-    python benchmarks/bench_doctor.py [--python 3.12] [--rounds 15] [--corral PY] [--baseline PY] [--git]
+    python benchmarks/bench_doctor.py [--python 3.12] [--rounds 15] [--corral PY] [--baseline PY] [--git] [--full]
 
 Setup (untimed; needs the package index once, for `six`): a project made by `corral init`, with `six` added, so
 the env is synced and stamped. Each round then runs `corral doctor` in a new process and times it. On a healthy env
@@ -28,6 +28,9 @@ context, the output) 91 M, the project's pyproject.toml (tomllib) 29 M, the targ
 (kernels 8, interpreter 4, relocation 2.5, pip 2). Over `re`, which the path needs anyway, typing costs ~14 M and
 pathlib ~22 M; a doctor without argparse at all measured only 5 M less. What would take it far below: a doctor
 record answered before these imports (every input of every check, observed as stats, like cli.quick's record).
+2026-12-01, fifth session: that record (`cli.doctor_quick`). The first round's doctor takes the full path and
+records; the others are answered before argparse. `--full` times `corral doctor -v` instead, which the quick path
+leaves to the full one (the full path's own cost, the recorder's observations included).
 """
 
 from __future__ import annotations
@@ -56,14 +59,15 @@ def setup(corral: list[str], tmp: Path, name: str, python: str, *, git: bool) ->
     return root, env
 
 
-def timed(corral: list[str], root: Path, env: dict[str, str]) -> tuple[float, float] | None:
+def timed(corral: list[str], root: Path, env: dict[str, str], *, full: bool = False) -> tuple[float, float] | None:
     """(wall, CPU) time of `corral doctor` in a new process; None when it did not find the env healthy.
 
     CPU: the process's and its children's user + system time, which a loaded machine stretches less than the wall.
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([*corral, "doctor"], env=env, cwd=root, check=False, capture_output=True, text=True)
+    argv = [*corral, "doctor", *(["-v"] if full else [])]
+    done = subprocess.run(argv, env=env, cwd=root, check=False, capture_output=True, text=True)
     took = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -80,6 +84,7 @@ def main() -> int:
     parser.add_argument("--corral", default=sys.executable, help="the Python whose corral is timed")
     parser.add_argument("--baseline", help="another corral's Python, timed in the same rounds")
     parser.add_argument("--git", action="store_true", help="make the projects git repositories")
+    parser.add_argument("--full", action="store_true", help="time `corral doctor -v`: always the full path")
     args = parser.parse_args()
     tools = {"after": [args.corral, "-m", "corral"]}
     if args.baseline:
@@ -91,7 +96,7 @@ def main() -> int:
         for round_no in range(args.rounds):
             order = list(tools) if round_no % 2 == 0 else list(reversed(tools))
             for name in order:
-                took = timed(tools[name], *places[name])
+                took = timed(tools[name], *places[name], full=args.full)
                 if took is None:
                     return 1
                 samples[name].append(took[0])

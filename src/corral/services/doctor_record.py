@@ -22,6 +22,10 @@ they found nothing. Anything else runs them: another observation, a file changed
 observation (its stat could hide the next write), a file that cannot be stat'ed, another corral.
 
 The record lives in corral's cache (`doctor-records/<64-bit FNV-1a of the env's path>.json`, the path inside).
+
+`quick_probes` serves the other record kept there, `cli.doctor_quick`'s (keyed by the project's path), which answers
+a whole healthy `corral doctor` before argparse: it chooses what of every check's input the sync's quick observation
+does not cover, to be stat'ed again on every answer, and says None where a check reads what no stat shows.
 """
 
 from __future__ import annotations
