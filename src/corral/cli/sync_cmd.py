@@ -274,6 +274,8 @@ def _report(args: argparse.Namespace, ctx: Context, out: Output, report: SyncRep
     if args.json:
         out.json("sync", report.to_dict())
         return
+    if out.quiet:  # -q: errors and warnings only, as `uv sync -q` and `pip install -q` (and add/remove -q here)
+        return
     for name, _, new in report.installed:
         out.line(f" + {name} {new or ''}".rstrip())
     for name, old, new in report.changed:
