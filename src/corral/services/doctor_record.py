@@ -164,8 +164,10 @@ def quick_probes(ctx: Context, project: Project, env: Path) -> list[tuple[str, s
     if not (_project_probes(project, env, add) and _git_probes(project.root, env, add)):
         return None
     _env_probes(ctx, env, add)
-    add("s", journal_dir(ctx.paths))
-    add("l", journal_path(ctx.paths, project.root, "recreate"))
+    journals = journal_dir(ctx.paths)
+    add("s", journals)  # an empty folder (or none): no journal to name (`journals.pending` hashes no path then)
+    if os.path.isdir(journals) and os.listdir(journals):
+        add("l", journal_path(ctx.paths, project.root, "recreate"))
     _kernel_probes(ctx, add)
     return probes
 
