@@ -201,10 +201,10 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
 
     if hexdigest(pyproject) != pyproject_sha or uv_headstart.lock_state(lock_bytes) != state:
         return
-    import contextlib
-
-    with contextlib.suppress(Exception):  # a head start only saves time: the full path resolves anyway
+    try:  # noqa: SIM105 - contextlib is not loaded on this path
         uv_headstart.begin(plan, environ, project)
+    except Exception:  # noqa: BLE001, S110 - a head start only saves time: the full path resolves anyway
+        pass
 
 
 def _regular_bytes(path: str, limit: int = 1 << 24) -> bytes | None:

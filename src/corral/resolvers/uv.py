@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from corral.core.interpreter import InterpreterInfo
     from corral.infra.proc import Completed
     from corral.resolvers.uv_export_cache import ExportMemo
+    from corral.resolvers.uv_headstart import Spawned
     from corral.resolvers.uv_workdir import Workdir
 
     # what `uv lock` is given: the temporary project's pyproject.toml and uv.lock (preferences) texts, and its argv
@@ -200,7 +201,7 @@ class Resolving:
         uv: str,
         cmd: list[str],
         *,
-        child: Popen[str] | None = None,
+        child: Popen[str] | Spawned | None = None,
         plan: Plan | None = None,
     ) -> None:
         import subprocess
@@ -329,7 +330,7 @@ class Resolving:
                 if self._helper is not None:
                     self._helper.join()
                     self._helper = None
-        return proc.settle(self._cmd, child.returncode, stdout, stderr, what="uv lock", check=False)
+        return proc.settle(self._cmd, child.wait(), stdout, stderr, what="uv lock", check=False)  # waited for
 
 
 def _meanwhile(meanwhile: Callable[[], object] | None) -> None:

@@ -9,7 +9,8 @@ written with Python's `unicode_escape` (one ASCII line each, read back exactly w
 `cli.lock_quick.answer`, when a plain `corral lock` is no no-op, finds both as recorded and calls `begin`: a
 temporary project (`uv_workdir.make`) with the recorded texts, and the recorded `uv lock` started there with the
 environment the resolver gives uv (`infra.environ.resolver_environ`), while this process goes on importing and
-parsing.
+parsing. On Linux uv is started with `os.posix_spawn`, its output in memory files (`Spawned`: what the resolver
+needs of a Popen, without importing subprocess, contextlib, locale and re before uv starts); elsewhere by Popen.
 
 The full path stays the judge: `UvResolver.start` builds its own plan and `take`s the live head start only when its
 texts, its argv (but the folder) and its environment are the very ones (then uv's outcome is the one its own `uv
@@ -21,6 +22,7 @@ decides what is started early, never what is locked.
 from __future__ import annotations
 
 import os
+import sys
 
 from corral import __version__
 
@@ -31,7 +33,17 @@ if TYPE_CHECKING:
 
     from corral.resolvers.uv_workdir import Workdir
 
-__all__ = ["HEADER", "PROJECT_AT", "RECORDS_FOLDER", "begin", "lock_state", "record_path", "remember", "take"]
+__all__ = [
+    "HEADER",
+    "PROJECT_AT",
+    "RECORDS_FOLDER",
+    "Spawned",
+    "begin",
+    "lock_state",
+    "record_path",
+    "remember",
+    "take",
+]
 
 RECORDS_FOLDER = "lock-headstarts"
 HEADER = f"corral-lock-headstart 2 {__version__}"
@@ -48,7 +60,7 @@ class _Live:
     def __init__(
         self,
         workdir: Workdir,
-        child: subprocess.Popen[str],
+        child: subprocess.Popen[str] | Spawned,
         plan: tuple[str, str | None, list[str]],
         environ: dict[str, str],
     ) -> None:
@@ -164,8 +176,6 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], p
     Not started: another program than corral's own uv, or an interpreter that is not a base one outside `project`
     (`_base_outside`: uv runs the one it is given, and only the full path may judge an env's, `services.exec_guard`).
     """
-    import subprocess
-
     from corral.infra.environ import resolver_environ
     from corral.infra.faults import checkpoint
     from corral.infra.uvbin import uv_binary
@@ -182,9 +192,7 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], p
             (workdir.path / "uv.lock").write_text(preferences, encoding="utf-8")
         cmd = [*argv[:PROJECT_AT], str(workdir.path), *argv[PROJECT_AT:]]
         checkpoint("engine:uv lock")  # as the resolver marks it (the reliability suite kills the process here)
-        child = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
-        )
+        child = _start(cmd, env)
     except BaseException:
         workdir.remove()
         raise
@@ -193,6 +201,122 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], p
 
     atexit.register(discard)
     return True
+
+
+def _start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[str] | Spawned:
+    """`cmd` started as the resolver starts uv (its output captured as text); `Spawned` on Linux, else a Popen."""
+    if sys.platform.startswith("linux") and hasattr(os, "memfd_create") and os.path.isabs(cmd[0]):
+        return Spawned.start(cmd, env)
+    import subprocess
+
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+
+
+# Linux's numbers (`Spawned` runs there only; the signal module would import enum before uv starts)
+_SIGKILL = 9
+_SIGPIPE = 13
+_SIGXFSZ = 25
+
+
+class Spawned:
+    """A program started by `os.posix_spawn`, its stdout and stderr in memory files, used as a text-mode Popen.
+
+    The subset of `Popen(stdout=PIPE, stderr=PIPE, text=True, errors="replace")` that `resolvers.uv.Resolving` and
+    `discard` use. As Popen does for it: SIGPIPE and SIGXFSZ back to their default in the child (Python ignores
+    both), no file descriptor but 0, 1 and 2 inherited (close_fds), the output decoded with the locale's encoding and
+    universal newlines. A memory file never fills, so nothing has to be read while the program runs; `communicate`
+    waits for it, then reads both. `kill` signals only a process not yet waited for (whose pid cannot have been reused).
+    """
+
+    __slots__ = ("_streams", "args", "pid", "returncode")
+
+    def __init__(self, args: list[str], pid: int, streams: tuple[int, int]) -> None:
+        self.args, self.pid, self._streams = args, pid, streams
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls, args: list[str], env: dict[str, str]) -> Spawned:
+        """`args` started with `env`, in this process's folder, stdin inherited (OSError when it cannot start)."""
+        out = os.memfd_create("corral-uv-stdout")
+        err = -1
+        try:
+            err = os.memfd_create("corral-uv-stderr")
+            actions: list[tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)]
+            actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited_fds()]
+            pid = os.posix_spawn(args[0], args, env, file_actions=actions, setsigdef=(_SIGPIPE, _SIGXFSZ))
+        except BaseException:
+            os.close(out)
+            if err != -1:
+                os.close(err)
+            raise
+        return cls(args, pid, (out, err))
+
+    def wait(self) -> int:
+        """The exit code (a signal's as its negative number), once the program ended."""
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def communicate(self) -> tuple[str, str]:
+        """(stdout, stderr) once the program ended, as text."""
+        self.wait()
+        return self._text(0), self._text(1)
+
+    def kill(self) -> None:
+        """SIGKILL, unless the program was waited for already."""
+        if self.returncode is None:
+            try:  # noqa: SIM105 - contextlib is not loaded on this path
+                os.kill(self.pid, _SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _text(self, which: int) -> str:
+        fd = self._streams[which]
+        if fd == -1:
+            return ""
+        chunks = []
+        os.lseek(fd, 0, os.SEEK_SET)
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        import locale
+
+        text = b"".join(chunks).decode(locale.getpreferredencoding(False), "replace")  # as Popen decodes
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def close(self) -> None:
+        """Let go of the memory files."""
+        out, err = self._streams
+        self._streams = (-1, -1)
+        for fd in (out, err):
+            if fd != -1:
+                os.close(fd)
+
+    def __enter__(self) -> Spawned:  # noqa: PYI034 - typing is not loaded on this path
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.wait()
+        finally:
+            self.close()
+
+
+def _inherited_fds() -> list[int]:
+    """The file descriptors above 2 a program started now would inherit (Popen's close_fds closes them)."""
+    found = []
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return []
+    for name in names:
+        fd = int(name)
+        try:
+            if fd > 2 and os.get_inheritable(fd):  # noqa: PLR2004 - past stdin, stdout, stderr
+                found.append(fd)
+        except OSError:  # the listing's own descriptor, closed since
+            continue
+    return found
 
 
 def _base_outside(argv: Sequence[str], project: str) -> bool:
@@ -210,7 +334,7 @@ def _base_outside(argv: Sequence[str], project: str) -> bool:
 
 def take(
     pyproject: str, preferences: str | None, argv: Sequence[str], environ: Mapping[str, str] | None
-) -> tuple[Workdir, subprocess.Popen[str], list[str]] | None:
+) -> tuple[Workdir, subprocess.Popen[str] | Spawned, list[str]] | None:
     """The live head start when it runs exactly this plan (`argv` without the folder): its folder, process, argv.
 
     Else None, and a live one is discarded first (its uv killed and waited for, its folder removed).
@@ -245,4 +369,6 @@ def discard() -> None:
         except OSError:
             pass
         finally:
+            if isinstance(live.child, Spawned):
+                live.child.close()
             live.workdir.remove()
