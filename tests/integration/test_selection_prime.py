@@ -120,3 +120,59 @@ def test_a_hand_edited_lock_is_parsed_to_the_same_choice(locked: Path, tmp_path:
     data = tomllib.loads(lock.read_text(encoding="utf-8"))
     assert chosen == select_packages(data, target=target, selection=Selection(), lock_dir=locked)
     assert [c.name for c in chosen] == ["alpha"]
+
+
+_CHOOSE_IN_A_NEW_PROCESS = """
+import sys
+from pathlib import Path
+from corral.core.selection import Selection
+from corral.services.context import Context
+from corral.services.sync import selection_cache
+from corral.services.sync.apply import stamp_key
+root, python = Path(sys.argv[1]), Path(sys.argv[2])
+ctx = Context(cwd=root)
+target = ctx.finder.from_path(python)
+before = "packaging.markers" in sys.modules or "packaging.tags" in sys.modules
+chosen = selection_cache.choose(
+    root / "pylock.toml", target=target, selection=Selection(), selection_key=stamp_key(Selection()),
+    cache_dir=ctx.paths.cache / "lock-choices",
+)
+print(before, "packaging.markers" in sys.modules, "packaging.tags" in sys.modules, [c.url for c in chosen])
+"""
+
+
+def _with_marker(lock: Path, marker: str, created_by: str) -> None:
+    """The lock as a `git pull` could bring it: corral's layout, a marker on its package, bytes never seen."""
+    text = lock.read_text(encoding="utf-8")
+    text = text.replace('created-by = "corral"', f'created-by = "{created_by}"', 1)
+    at = text.index("\nindex = ")
+    lock.write_text(text[:at] + f'\nmarker = "{marker}"' + text[at:], encoding="utf-8")
+
+
+def test_a_pulled_lock_whose_markers_were_met_is_chosen_without_packaging(locked: Path) -> None:
+    """The target's facts (tags' ranks, marker verdicts) are kept beside the choices: packaging's answers, reused."""
+    import subprocess
+    import sys
+
+    lock = locked / "pylock.toml"
+    original = lock.read_text(encoding="utf-8")
+    python = str(pyenv_python("3.12"))
+
+    def choose_anew(marker: str, created_by: str) -> tuple[list[str], list[str]]:
+        lock.write_text(original, encoding="utf-8")
+        _with_marker(lock, marker, created_by)
+        argv = [sys.executable, "-c", _CHOOSE_IN_A_NEW_PROCESS, str(locked), python]
+        done = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=120)
+        *flags, urls = done.stdout.strip().split(" ", 3)
+        data = tomllib.loads(lock.read_text(encoding="utf-8"))
+        _, _, target = ask(locked, locked.parent / "throwaway-cache")  # the interpreter's facts, probed here
+        expected = select_packages(data, target=target, selection=Selection(), lock_dir=locked)
+        assert urls == repr([c.url for c in expected])
+        return flags, [c.url for c in expected]
+
+    flags, urls = choose_anew("sys_platform != 'win32'", "corral, a first pull")
+    assert flags == ["False", "True", "True"] and urls  # nothing known yet: packaging read the marker and the tags
+    flags, urls = choose_anew("sys_platform != 'win32'", "corral, a second pull")
+    assert flags == ["False", "False", "False"] and urls  # the same marker on new bytes: packaging not imported
+    flags, urls = choose_anew("sys_platform == 'win32'", "corral, a third pull")
+    assert flags[:2] == ["False", "True"] and not urls  # a marker never met: packaging evaluates it (False)

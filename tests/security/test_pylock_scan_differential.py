@@ -14,6 +14,7 @@ fetched. A lock the fast path reads also passes `check_lock` (the cache then rem
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from corral.core.interpreter import InterpreterInfo
 from corral.core.pylock_check import check_lock
 from corral.core.pylock_scan import scan
-from corral.core.pylock_select import Chosen, select_packages, select_scanned
+from corral.core.pylock_select import Chosen, TargetFacts, select_packages, select_scanned
 from corral.core.pylock_write import LockDocument, render_pylock
 from corral.core.selection import Selection
 from corral.errors import CorralError
@@ -201,6 +202,9 @@ def _slow(text: str, target: InterpreterInfo, platforms: list[str], selection: S
         return err
 
 
+_FACTS: dict[int, TargetFacts] = {}  # per case: what select_scanned learned from the locks before (as a machine does)
+
+
 def _compare(text: str, *, every: int = 1) -> tuple[int, int]:
     """(fast answers, general answers) over every `every`th target and selection; fails at any answer that differs."""
     scanned = scan(text)
@@ -216,6 +220,15 @@ def _compare(text: str, *, every: int = 1) -> tuple[int, int]:
                 if scanned is None
                 else select_scanned(scanned, target=target, selection=selection, platforms=platforms)
             )
+            if scanned is not None:  # what packaging answered for the earlier locks, kept as a sync keeps it
+                kept = _FACTS.get(number)
+                facts = TargetFacts.from_json(json.loads(json.dumps(kept.to_json()))) if kept else TargetFacts()
+                assert facts is not None, "the facts read back what they wrote"
+                remembered = select_scanned(
+                    scanned, target=target, selection=selection, platforms=platforms, facts=facts
+                )
+                assert remembered == fast, f"the kept facts chose otherwise: {target.version} {platforms} {selection}"
+                _FACTS[number] = facts
             if fast is not None:
                 answered += 1
                 assert not isinstance(slow, Exception), f"the general path refuses ({slow}); the fast one chose {fast}"

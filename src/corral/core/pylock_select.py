@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 _NORMAL_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # packaging's normalized name: canonicalizing keeps it
 
-__all__ = ["Chosen", "index_base", "select_packages", "select_scanned", "target_tags"]
+__all__ = ["Chosen", "TargetFacts", "index_base", "select_packages", "select_scanned", "target_tags"]
 
 
 class Chosen(Frozen):
@@ -84,6 +84,61 @@ class Chosen(Frozen):
     def from_index(self) -> bool:
         """True when the lock took this wheel or sdist from an index: it is installed as `name==version`."""
         return bool(self.index and self.version and self.sha256 and self.kind in ("wheel", "sdist"))
+
+
+class TargetFacts:
+    """What `select_scanned` asks packaging about one target, kept so that a later choice need not import it.
+
+    `ranks`: each wheel tag the target accepts (`interpreter-abi-platform`, and compressed tag sets once met) and its
+    rank, best 0, with `worst` a rank past all (`_ranks`); `markers`: a marker's verdict under a selection
+    (`marker_key`); `specifiers`: whether a requires-python specifier contains the target's full version. Each is
+    exactly what packaging answered for this target (the caller keys the facts by the target, the platforms and
+    packaging's version); only answers are kept, never a refusal, which packaging is asked for again and says why.
+    `changed`: something was learned since the facts were read (the caller writes them back).
+    """
+
+    __slots__ = ("changed", "markers", "ranks", "specifiers", "worst")
+
+    def __init__(
+        self,
+        *,
+        ranks: dict[str, int] | None = None,
+        worst: int = 0,
+        markers: dict[str, bool] | None = None,
+        specifiers: dict[str, bool] | None = None,
+    ) -> None:
+        """The facts as read back (`from_json`), or none yet."""
+        self.ranks = ranks
+        self.worst = worst
+        self.markers: dict[str, bool] = {} if markers is None else markers
+        self.specifiers: dict[str, bool] = {} if specifiers is None else specifiers
+        self.changed = False
+
+    @staticmethod
+    def marker_key(marker: str, extras: frozenset[str], groups: frozenset[str]) -> str:
+        """The key of `marker`'s verdict under a selection (extras and groups are normalized names: no `;` or `,`)."""
+        return f"{','.join(sorted(extras))};{','.join(sorted(groups))};{marker}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The facts as JSON data (`from_json` reads them back)."""
+        return {"ranks": self.ranks, "worst": self.worst, "markers": self.markers, "specifiers": self.specifiers}
+
+    @classmethod
+    def from_json(cls, data: object) -> TargetFacts | None:
+        """The facts `to_json` wrote, or None for anything else (a damaged or foreign file: packaging is asked)."""
+        if not isinstance(data, dict):
+            return None
+        ranks, worst, markers, specifiers = (data.get(k) for k in ("ranks", "worst", "markers", "specifiers"))
+        if not (
+            (ranks is None or isinstance(ranks, dict))
+            and type(worst) is int
+            and isinstance(markers, dict)
+            and isinstance(specifiers, dict)
+            and all(type(v) is int and 0 <= v <= worst for v in (ranks or {}).values())
+            and all(type(v) is bool for v in (*markers.values(), *specifiers.values()))
+        ):
+            return None
+        return cls(ranks=ranks, worst=worst, markers=markers, specifiers=specifiers)
 
 
 def target_tags(info: InterpreterInfo, *, platforms: Sequence[str] | None = None) -> list[Tag]:
@@ -209,7 +264,12 @@ def select_packages(
 
 
 def select_scanned(
-    lock: ScannedLock, *, target: InterpreterInfo, selection: Selection, platforms: Sequence[str] | None = None
+    lock: ScannedLock,
+    *,
+    target: InterpreterInfo,
+    selection: Selection,
+    platforms: Sequence[str] | None = None,
+    facts: TargetFacts | None = None,
 ) -> list[Chosen] | None:
     """What `select_packages` answers for a lock `core.pylock_scan` read, or None where it would refuse the lock.
 
@@ -217,16 +277,21 @@ def select_scanned(
     wheel is packaging's choice (the best tag's rank, the first wheel of that rank), ranked by the file names' tags
     against `target_tags`. At any refusal (an unknown group, a package for another Python, two entries of one name
     selected, no usable file, a marker packaging cannot evaluate) the answer is None: the caller asks
-    `select_packages`, which says why.
+    `select_packages`, which says why. `facts`: what packaging answered for this target and `platforms` before
+    (`TargetFacts`): used where they hold the answer, packaging asked (and the facts taught) where not.
     """
+    facts = TargetFacts() if facts is None else facts
     try:
         extras, groups = selection.resolve(lock.header)
-        wanted = _wanted(lock, target, extras, groups)
+        wanted = _wanted(lock, target, extras, groups, facts)
     except (UsageError, LockError):
         return None
     if wanted is None:
         return None
-    ranks, worst = _ranks(target, platforms)
+    if facts.ranks is None:
+        facts.ranks, facts.worst = _ranks(target, platforms)
+        facts.changed = True
+    ranks, worst, known = facts.ranks, facts.worst, len(facts.ranks)
     chosen: list[Chosen] = []
     seen: set[str] = set()
     bases: dict[str, str] = {}
@@ -263,6 +328,7 @@ def select_scanned(
                 hashes=hashes,
             )
         )
+    facts.changed = facts.changed or len(ranks) != known  # `_best_wheel` learned a compressed tag set's rank
     return chosen
 
 
@@ -276,13 +342,14 @@ def _ranks(target: InterpreterInfo, platforms: Sequence[str] | None) -> tuple[di
 
 
 def _wanted(
-    lock: ScannedLock, target: InterpreterInfo, extras: frozenset[str], groups: frozenset[str]
+    lock: ScannedLock, target: InterpreterInfo, extras: frozenset[str], groups: frozenset[str], facts: TargetFacts
 ) -> set[tuple[str | None, str | None]] | None:
     """The (marker, requires-python) pairs of the lock `packaging.pylock` selects for `target`; None where it refuses.
 
     What `Pylock.from_dict` and `Pylock.select` check and evaluate, each distinct marker and specifier once, and only
     where every packaging corral takes (26.1+) agrees: lock-version 1.0, no `environments`, extras and groups in their
-    normal form, a target Python version without a `+`.
+    normal form, a target Python version without a `+`. A marker or specifier `facts` holds packaging's answer to is
+    not given to packaging again (`_Verdicts`: the rest, which `facts` learns).
     """
     header = lock.header
     environment = dict(target.marker_env)
@@ -290,31 +357,80 @@ def _wanted(
     names = (*header["extras"], *extras, *groups)
     if header["lock-version"] != "1.0" or full.endswith("+") or not all(map(_NORMAL_NAME.fullmatch, names)):
         return None
-    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    lock_env: dict[str, Any] = {**environment, "extras": extras, "dependency_groups": groups}
+    pairs = dict.fromkeys((p.marker, p.requires_python) for p in lock.packages)
+    python = header.get("requires-python")
+    ask = _Verdicts(facts, {**environment, "extras": extras, "dependency_groups": groups}, full)
     wanted: set[tuple[str | None, str | None]] = set()
     try:
-        parsed = {
-            pair: (
-                Marker(pair[0]) if pair[0] is not None else None,
-                SpecifierSet(pair[1]) if pair[1] is not None else None,
-            )
-            for pair in dict.fromkeys((p.marker, p.requires_python) for p in lock.packages)
-        }
-        python = header.get("requires-python")
-        if python is not None and not SpecifierSet(python).contains(full):
+        ask.read([m for m, _ in pairs], [python, *(p for _, p in pairs)])
+        if python is not None and not ask.contains(python):
             return None
-        for pair, (marker, specifiers) in parsed.items():
-            if marker is not None and not marker.evaluate(lock_env, context="lock_file"):
+        for pair in pairs:
+            marker, specifier = pair
+            if marker is not None and not ask.evaluate(marker):
                 continue
-            if specifiers is not None and not specifiers.contains(full):
+            if specifier is not None and not ask.contains(specifier):
                 return None
             wanted.add(pair)
-    except (InvalidMarker, InvalidSpecifier, UndefinedComparison, UndefinedEnvironmentName, ValueError):
+    except ValueError:  # packaging's InvalidMarker, InvalidSpecifier, UndefinedComparison, UndefinedEnvironmentName
         return None  # what select_packages says as a LockError, or raises again
     return wanted
+
+
+class _Verdicts:
+    """packaging's answers for one target and selection, from `facts` where it holds them, else asked (and learned).
+
+    packaging is imported only when a marker or specifier is not in `facts`. Each answer is packaging's own for the
+    same text and environment; a refusal (ValueError: an invalid marker or specifier, a comparison packaging cannot
+    make) is raised, never learned.
+    """
+
+    __slots__ = ("_parsed", "_selection", "facts", "full", "lock_env", "markers", "specifiers")
+
+    def __init__(self, facts: TargetFacts, lock_env: dict[str, Any], full: str) -> None:
+        self.facts, self.lock_env, self.full = facts, lock_env, full
+        extras, groups = lock_env["extras"], lock_env["dependency_groups"]
+        self.markers: dict[str, str] = {}  # marker text -> its key in facts.markers
+        self.specifiers: dict[str, Any] = {}  # specifier text -> packaging's SpecifierSet, where facts lack it
+        self._parsed: dict[str, Any] = {}  # marker key -> packaging's Marker, where facts lack it
+        self._selection = (extras, groups)
+
+    def read(self, markers: list[str | None], specifiers: list[str | None]) -> None:
+        """Every marker and specifier read before any is evaluated (as `Pylock.from_dict`): raises at an invalid one."""
+        extras, groups = self._selection
+        for text in markers:
+            if text is not None and text not in self.markers:
+                key = self.markers[text] = TargetFacts.marker_key(text, extras, groups)
+                if key not in self.facts.markers:
+                    from packaging.markers import Marker
+
+                    self._parsed[key] = Marker(text)
+        for text in specifiers:
+            if text is not None and text not in self.facts.specifiers and text not in self.specifiers:
+                from packaging.specifiers import SpecifierSet
+
+                self.specifiers[text] = SpecifierSet(text)
+
+    def evaluate(self, text: str) -> bool:
+        """The marker's verdict (read first)."""
+        key = self.markers[text]
+        found = self.facts.markers.get(key)
+        if found is None:
+            try:
+                found = bool(self._parsed[key].evaluate(self.lock_env, context="lock_file"))
+            except KeyError as err:  # packaging's UndefinedEnvironmentName: a refusal like the others
+                raise ValueError(str(err)) from err
+            self.facts.markers[key] = found
+            self.facts.changed = True
+        return found
+
+    def contains(self, text: str) -> bool:
+        """Whether the specifier (read first) contains the target's full Python version."""
+        found = self.facts.specifiers.get(text)
+        if found is None:
+            found = self.facts.specifiers[text] = bool(self.specifiers[text].contains(self.full))
+            self.facts.changed = True
+        return found
 
 
 def _best_wheel(wheels: tuple[ScannedWheel, ...], ranks: dict[str, int], worst: int) -> tuple[str, str, str] | None:

@@ -16,7 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from corral import __version__
-from corral.core.pylock_select import Chosen, select_packages, select_scanned
+from corral.core.pylock_select import Chosen, TargetFacts, select_packages, select_scanned
 from corral.errors import LockError
 from corral.infra.fs import atomic_write_text
 from corral.infra.toml_file import decode_text, parse_toml
@@ -198,7 +198,13 @@ def _choose(
             return [Chosen(**{**{f: row[f] for f in _FIELDS}, "hashes": tuple(row["hashes"])}) for row in rows]
     checked_dir = cache_dir.parent / CHECKED_FOLDER if cache_dir else None
     scanned = _scanned(data, digest, str(lock_path))
-    chosen = select_scanned(scanned, target=target, selection=selection) if scanned is not None else None
+    chosen = None
+    if scanned is not None:
+        facts_file, facts = _target_facts(cache_dir, target)
+        chosen = select_scanned(scanned, target=target, selection=selection, facts=facts)
+        if facts_file is not None and facts.changed:
+            with contextlib.suppress(OSError):  # only a cache: the next pulled lock asks packaging again
+                atomic_write_text(facts_file, json.dumps(facts.to_json(), sort_keys=True))
     if chosen is None:
         lock = _parsed(data, digest, str(lock_path))
         checked = _checked(digest, checked_dir)
@@ -211,6 +217,41 @@ def _choose(
         with contextlib.suppress(OSError):  # (a lock written elsewhere may hold `https://user:token@...`: not cached)
             atomic_write_text(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))
     return chosen
+
+
+def _target_facts(cache_dir: Path | None, target: InterpreterInfo) -> tuple[Path | None, TargetFacts]:
+    """Where the target's facts are kept in `cache_dir` (beside the choices), and what is kept there.
+
+    `core.pylock_select.TargetFacts`: packaging's answers for this target (its wheel tags' ranks, the verdicts of the
+    markers and specifiers of the locks chosen from before), so that a lock never chosen from (a `git pull`, a
+    fresh clone) is chosen from without importing packaging's markers, specifiers and tags (~30-60 ms) when its
+    markers were met before. Keyed by everything the answers depend on: the target as `_key` names it, this machine,
+    corral's and packaging's versions.
+    """
+    if cache_dir is None:
+        return None, TargetFacts()
+    import packaging  # its version only (packaging/__init__: no submodule)
+
+    blob = json.dumps(
+        {
+            "kind": "target-facts",
+            "marker_env": dict(target.marker_env),
+            "impl": target.implementation,
+            "version": target.version,
+            "version_info": list(target.version_info),
+            "abiflags": target.abiflags,
+            "soabi": target.soabi,
+            "machine": _machine(),
+            "corral": __version__,
+            "packaging": packaging.__version__,
+        },
+        sort_keys=True,
+    )
+    path = cache_dir / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.json"
+    facts = None
+    with contextlib.suppress(OSError, ValueError):
+        facts = TargetFacts.from_json(json.loads(path.read_text(encoding="utf-8")))
+    return path, facts or TargetFacts()
 
 
 def _names_a_user(url: str | None) -> bool:
