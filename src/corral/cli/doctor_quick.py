@@ -284,7 +284,8 @@ class Watch:
         if self.before is None or str(target.root) != self.before["env"]:
             return False
         try:
-            after = _observed(ctx)
+            planned = [(op, path) for op, path, _ in self.before["probes"]]  # type: ignore[attr-defined]
+            after = _observed(ctx, planned)  # the same probes: while their stats hold, so does what chose them
         except Exception:  # noqa: BLE001 - as in `begin`
             return False
         if after is None or after != self.before or not isinstance(after["settled"], int):
@@ -298,8 +299,11 @@ class Watch:
         return write_record(record_file(str(ctx.paths.cache), str(after["project"])), json.dumps(record))
 
 
-def _observed(ctx: Context) -> dict[str, object] | None:
-    """Every input of the checks on the project's env, as `answer` observes them; None: nothing can vouch."""
+def _observed(ctx: Context, planned: list[tuple[str, str]] | None = None) -> dict[str, object] | None:
+    """Every input of the checks on the project's env, as `answer` observes them; None: nothing can vouch.
+
+    `planned`: the probes to take (`quick_probes` chooses them when None).
+    """
     if os.name != "posix":
         return None
     dirs = corral_dirs(ctx.environ)
@@ -314,8 +318,9 @@ def _observed(ctx: Context) -> dict[str, object] | None:
 
     loaded = ctx.require_project()
     env = str(loaded.env_path)
-    planned = quick_probes(ctx, loaded, loaded.env_path) if str(loaded.root) == project else None
-    if planned is None:
+    if planned is None and str(loaded.root) == project:
+        planned = quick_probes(ctx, loaded, loaded.env_path)
+    if planned is None or str(loaded.root) != project:
         return None
     lines, settled = observe(project, env, dirs, ctx.environ)
     entries = trust_entries(lines, dirs[0])
