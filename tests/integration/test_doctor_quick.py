@@ -318,3 +318,22 @@ def test_a_record_of_another_unhealthy_state_never_answers(project: Path) -> Non
     done = doctor(project)
     assert not was_quick(done)
     assert "drift-extra" in done.stdout, done.stdout
+
+
+def test_only_this_envs_entry_in_the_probe_cache_counts(project: Path) -> None:
+    """Another interpreter probed anywhere rewrites the probe cache: doctor stays quick; this env's base's entry not."""
+    from corral.discovery import prober
+
+    assert doctor_quick._PROBE_SCHEMA == prober._CACHE_SCHEMA  # noqa: SLF001 - the two readers of one file
+    recorded(project)
+    cache = CorralPaths.from_environment().interpreter_cache
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    data["entries"]["/elsewhere/bin/python3"] = {"fingerprint": [1, 2, 3, 4], "info": {"version": "3.12.0"}}
+    cache.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    assert was_quick(doctor(project))
+    base = os.path.realpath(project / ".venv" / "bin" / "python")
+    del data["entries"][base]
+    cache.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    done = doctor(project)
+    assert not was_quick(done)
+    assert done.returncode == 0, done.stdout  # the base probed again: the same healthy report

@@ -19,9 +19,10 @@ the full path (`cli.doctor_cmd`) after such a report, and holds an observation o
   a distribution's metadata without ctime, as `services.doctor_record` keeps it; link targets; real paths) of the
   files each check reads: each bin/ entry (activate, the python links, console scripts and the folder of the
   python each names), the metadata of each distribution, pyvenv.cfg's `home` and its python* programs, the base
-  and its entry in the probe cache, corral-env.json, the env's .gitignore, each `.git` above the project, every
-  kernels folder Jupyter searches and each kernelspec's interpreter, corral's journal of a recreate, and the
-  project's files a link could lead out of the project. A folder's stat stands for its listing (an entry added,
+  and its entry in the probe cache (not the file's stat: another interpreter probed elsewhere leaves the entry
+  alone), corral-env.json, the env's .gitignore, each `.git` above the project, every kernels folder Jupyter
+  searches and each kernelspec's interpreter, corral's journal of a recreate, and the project's files a link could
+  lead out of the project. A folder's stat stands for its listing (an entry added,
   removed or renamed moves its mtime), so the probes of its entries are complete while it holds.
 
 The full path writes nothing when a check reads what no stat can show: git asked whether it ignores the env (the
@@ -72,7 +73,8 @@ _LIMIT = 16 << 20  # ~100 bytes a probe: an env of 100 000 distributions; a bigg
 _QUIET: tuple[list[str], ...] = ([], ["-q"], ["--quiet"])
 _JUPYTER_PREFIXES = ("JUPYTER_",)  # kernels.paths: where Jupyter's data folders are
 _JUPYTER_NAMES = ("PYTHONUSERBASE", "XDG_DATA_DIRS", "PROGRAMDATA")
-_OPS = ("s", "l", "m", "k", "r")  # stat, lstat, stat of a metadata file (no ctime), readlink, realpath
+_OPS = ("s", "l", "m", "k", "r", "p")  # stat, lstat, a metadata file's stat (no ctime), readlink, realpath, probe cache
+_PROBE_SCHEMA = 3  # discovery.prober._CACHE_SCHEMA (a test keeps the two equal)
 
 
 def record_file(cache: str, project: str) -> str:
@@ -117,10 +119,13 @@ def probe(op: str, path: str) -> tuple[str, int]:
 
     `s`/`l`: the stat through links or of the link itself; `m`: the stat a metadata file's reader reaches, without
     its ctime (uv links these from its cache: every env made from it moves their ctime, which still settles); `k`:
-    the link's target; `r`: the real path. `-`: nothing there; `!errno`: an error.
+    the link's target; `r`: the real path; `p` (the cache file, a NUL, the interpreter): the interpreter's entry in
+    the probe cache. `-`: nothing there; `!errno`: an error.
     """
     if op == "r":
         return os.path.realpath(path), 0
+    if op == "p":
+        return _probe_entry(*path.split("\0", 1)), 0
     try:
         if op == "k":
             return "=" + os.readlink(path), 0
@@ -131,6 +136,34 @@ def probe(op: str, path: str) -> tuple[str, int]:
         return f"!{err.errno}", 0
     seen = f"{st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} {st.st_mtime_ns}"
     return (seen if op == "m" else f"{seen} {st.st_ctime_ns}"), st.st_ctime_ns + settle_margin(st.st_ctime_ns)
+
+
+def _probe_entry(cache: str, key: str) -> str:
+    """The entry `discovery.prober.CachedProber` finds for the interpreter `key` in its cache file `cache`, spelled.
+
+    As it reads the file: anything but a JSON object of its schema holds no entry. Its other entries (every
+    interpreter corral probed anywhere) are not this check's input, so a probe elsewhere sends no doctor the full way.
+    """
+    try:
+        fd = os.open(cache, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # never a wait on a fifo
+    except OSError as err:
+        return f"!{err.errno}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "!type"
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    except OSError as err:
+        return f"!{err.errno}"
+    finally:
+        os.close(fd)
+    try:
+        data = json_loads(b"".join(chunks))
+    except (ValueError, RecursionError):
+        return "-"
+    entries = data.get("entries") if isinstance(data, dict) and data.get("schema") == _PROBE_SCHEMA else None
+    return "=" + repr(entries.get(key)) if isinstance(entries, dict) else "-"
 
 
 def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:

@@ -142,11 +142,11 @@ def quick_probes(ctx: Context, project: Project, env: Path) -> list[tuple[str, s
     """What `cli.doctor_quick` must find unchanged, beside `cli.quick.observe`'s lines, to answer a healthy doctor.
 
     Probes (`cli.doctor_quick.probe`: `s` stat, `l` lstat, `m` a metadata file's stat without ctime, `k` readlink,
-    `r` realpath) of every file a check reads that the sync's observation does not cover, and of the links on the
-    way to those a check reads only inside the project. A folder's stat stands for its listing, so the probes of
-    its entries are complete while it holds. None when a check reads what no stat shows: git asked about the env
-    (its `.gitignore` is not `*`, or an index `infra.git_index` does not read), a Python request naming a path
-    (discovery answers), an env outside its project.
+    `r` realpath, `p` an interpreter's entry in the probe cache) of every file a check reads that the sync's
+    observation does not cover, and of the links on the way to those a check reads only inside the project. A
+    folder's stat stands for its listing, so the probes of its entries are complete while it holds. None when a
+    check reads what no stat shows: git asked about the env (its `.gitignore` is not `*`, or an index
+    `infra.git_index` does not read), a Python request naming a path (discovery answers), an env outside its project.
     """
     if os.name != "posix":
         return None
@@ -224,8 +224,7 @@ def _env_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> 
     if provenance is not None and provenance.location:
         add("r", provenance.location)
     layout = Env.at(env)
-    add("s", os.path.realpath(layout.python))  # the base's identity in the probe cache: size, mtime, inode, ctime
-    add("s", ctx.paths.interpreter_cache)
+    bases = [os.path.realpath(layout.python)]  # the base's identity in the probe cache: size, mtime, inode, ctime
     _bin_probes(layout.bin_dir, os.path.realpath(env), add)
     home = read_env(env).home
     if home:  # pyvenv's `home` holds a python; the base's program found there; the exec guard's real path
@@ -239,6 +238,10 @@ def _env_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> 
             if name.startswith("python"):
                 add("s", os.path.join(home, name))
                 add("r", os.path.join(home, name))
+                bases.append(os.path.realpath(os.path.join(home, name)))
+    for base in dict.fromkeys(bases):  # the base the checks start from (the link's, else `home`'s python)
+        add("s", base)
+        add("p", f"{ctx.paths.interpreter_cache}\0{base}")  # its entry in the probe cache (`discovery.prober`)
     for site in layout.site_packages():
         for name in sorted(os.listdir(site)):
             stem, dot, suffix = name.rpartition(".")
