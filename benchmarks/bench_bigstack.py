@@ -1,6 +1,7 @@
 """Benchmark: a 215-package data stack, corral vs uv (not a test; needs the real index once).
 
     python benchmarks/bench_bigstack.py [--python 3.12] [--rounds 2] [--sizes [7,16,19,20,23]] [--cache-dir DIR]
+                                        [--baseline PYTHON]
     python benchmarks/bench_bigstack.py --select-only PYLOCK [--python 3.12] [--rounds 7] [--baseline PYTHON]
 
 The stack is `jupyterlab pandas scikit-learn matplotlib "dask[complete]"` and 18 more (STACK: 215 distributions on
@@ -13,15 +14,23 @@ and is not counted; each timed round runs, corral and uv alternately, in fresh p
   add-one      `corral add humanize` to the locked and synced stack vs `uv add humanize` (each round then removes it
                again, untimed, with the same tool)
 
-and, in this process, how long corral takes to choose the env's files from the 1+ MB pylock.toml: parsing and
-selecting (the first sync of a lock that came by `git pull`), after `corral lock` wrote it (it primes the selection
-cache: `selection_cache.prime`), and the selection cache's answer (every later sync). The lock is also read by
-`core.pylock_read` and by tomllib: the two must give the same data (exactness first).
+Each figure is the wall time; the CPU time (user + system of the command and the processes it waited for) is shown
+beside it. `--baseline PYTHON` (another corral's interpreter: the code before a change; its `corral` beside it, with a
+CORRAL_HOME of its own) runs every path too, in the same rounds, alternately.
 
-`--select-only PYLOCK` measures only the selection figures, on a kept lock (a new process per round, medians of
---rounds): the three above, and the first choice in a new process with its imports (wall and CPU time). It first
-checks that the fast path (`core.pylock_scan`) chooses from the lock exactly what tomllib + `select_packages` choose.
-`--baseline PYTHON` (another corral's interpreter: the code before a change) runs the same rounds alternately.
+Selection, as a user sees it: after the rounds, in the synced stack, `corral sync` of a lock that came by `git pull`
+(bytes no sync here has chosen from: the same packages under another `created-by`, so nothing is installed and only
+the choosing differs) against the same sync once the selection cache holds the answer (the stamp removed, so the sync
+goes the whole way again): both real processes, medians of --rounds (at least 5). Their difference is what choosing
+from the 1+ MB lock costs a user's `corral sync` after a pull, imports included. A pull whose lock brings a marker no
+lock here had (rare) pays packaging's import on top (~30-60 ms; see `core.pylock_select.TargetFacts`).
+
+`--select-only PYLOCK` measures only that, on a kept lock and the pyproject.toml beside it (copied to a new project,
+synced once per corral), and also the in-process figures (a new process per round, imports warm before it starts, so
+they leave out what a user's sync pays for imports): parsing and selecting, after `corral lock` wrote it (primed), the
+selection cache's answer, and the first choice in a new process with its imports. It first checks that the fast path
+(`core.pylock_scan`) chooses from the lock exactly what tomllib + `select_packages` choose, and that
+`core.pylock_read` reads it to tomllib's data. `--baseline PYTHON` runs the same rounds alternately.
 
 `--sizes` measures the same for the first N requirements of STACK, for each N given (default 7,16,19,20,23: about
 30, 60, 100, 150 and 215 distributions), and prints one table of how each path grows with the stack.
@@ -34,6 +43,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,7 +55,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_projects import run
 from bench_sync import environ, python_path, tool
 
 STACK = [  # ordered so that its prefixes make the --sizes steps (first N: about 30, 60, 100, 150, 215 distributions)
@@ -174,13 +185,84 @@ def select_round(lock: Path, python: str) -> None:
     print(json.dumps(row))
 
 
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of `cmd`, failing loudly; CPU: user + system of it and the processes it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        sys.exit(f"bench_bigstack: {' '.join(cmd)} in {cwd} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+STAMP = (
+    ".venv/corral-sync.json"  # the env's sync stamp (services.sync.stamp.STAMP_FILE): gone, a sync goes the whole way
+)
+Pair = tuple[float, float]  # (wall, CPU) seconds
+
+
+def pulled_syncs(folder: Path, corral: str, env: dict[str, str], rounds: int, tag: str) -> list[tuple[Pair, Pair]]:
+    """(a pulled lock's `corral sync`, the same sync with its choice cached) per round, in the synced `folder`.
+
+    The pulled lock: the same packages under a `created-by` no lock here had (bytes nothing was chosen from). The
+    cached one: the same bytes again, the stamp removed so that the sync goes the whole way, as the pulled one did.
+    """
+    lock = folder / "pylock.toml"
+    text = lock.read_text(encoding="utf-8")
+    rows = []
+    for number in range(rounds):
+        bent = re.sub(
+            r'(?m)^created-by = "[^"]*"$', f'created-by = "corral, {tag} {number} {time.time_ns()}"', text, count=1
+        )
+        lock.write_text(bent, encoding="utf-8")
+        pulled = run([corral, "sync", "-q"], folder, env)
+        (folder / STAMP).unlink()
+        rows.append((pulled, run([corral, "sync", "-q"], folder, env)))
+    lock.write_text(text, encoding="utf-8")
+    return rows
+
+
+def selection_table(rows: dict[str, list[tuple[Pair, Pair]]]) -> None:
+    """The user-visible selection: medians of the pulled and cached syncs, and of their paired difference (ms)."""
+    print("selection as a user's `corral sync` pays it (real processes; medians, ms; wall / CPU):")
+    for who, pairs in rows.items():
+        cells = []
+        for index in (0, 1):
+            pulled = statistics.median(p[index] for p, _ in pairs) * 1000
+            cached = statistics.median(c[index] for _, c in pairs) * 1000
+            extra = statistics.median(p[index] - c[index] for p, c in pairs) * 1000
+            cells.append(f"pulled {pulled:.0f}, cached {cached:.0f}, selection {extra:.1f}")
+        print(f"  {who:<8} wall: {cells[0]}\n  {'':<8} CPU:  {cells[1]}")
+
+
 def select_only(lock: Path, python: str, rounds: int, baseline: str | None) -> None:
-    """The selection figures alone, medians of `rounds` (a new process per round; the baseline's alternately)."""
+    """The selection figures alone: real syncs of a pulled lock, then the in-process ones (medians of `rounds`)."""
     if not same_data(lock):
         sys.exit(f"bench_bigstack: core.pylock_read does not read {lock} to tomllib's data")
     if not same_choice(lock, python):
         sys.exit(f"bench_bigstack: the fast path does not choose from {lock} what the general path chooses")
     runners = {"after": sys.executable, **({"before": baseline} if baseline else {})}
+    work = Path(tempfile.mkdtemp(prefix="corral-bench-select-"))
+    try:
+        synced: dict[str, list[tuple[Pair, Pair]]] = {who: [] for who in runners}
+        envs = {
+            who: environ(CORRAL_PYTHON=python, CORRAL_SEED="0", CORRAL_HOME=str(work / f"{who}-home"))
+            for who in runners
+        }
+        for who, interpreter in runners.items():
+            shutil.copytree(lock.parent, work / who, ignore=shutil.ignore_patterns(".venv", ".git"))
+            run([corral_of(interpreter), "sync", "-q"], work / who, envs[who])
+        for number in range(rounds):
+            order = list(runners.items())
+            for who, interpreter in order if number % 2 else order[::-1]:
+                synced[who] += pulled_syncs(work / who, corral_of(interpreter), envs[who], 1, f"{who} {number}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    size = lock.stat().st_size / 1e6
+    print(f"{lock} ({size:.2f} MB), Python {python}, medians of {rounds} rounds, load {os.getloadavg()[0]:.1f}\n")
+    selection_table(synced)
     rows: dict[str, list[dict[str, float]]] = {who: [] for who in runners}
     for number in range(rounds):
         order = list(runners.items())
@@ -188,11 +270,10 @@ def select_only(lock: Path, python: str, rounds: int, baseline: str | None) -> N
             cmd = [interpreter, __file__, "--select-round", str(lock), "--python", python]
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
             rows[who].append(json.loads(done.stdout.splitlines()[-1]))
-    size = lock.stat().st_size / 1e6
-    print(f"{lock} ({size:.2f} MB), Python {python}, medians of {rounds} rounds (a process each), ms:")
+    print("\nin-process (a new process per round; imports warm before each but the last row), ms:")
     print(f"{'':54}" + "".join(f"{who:>10}" for who in rows) + ("     ratio" if baseline else ""))
     labels = {
-        "first": "first sync of a pulled lock (cold selection cache)",
+        "first": "a pulled lock (cold selection cache)",
         "first_cpu": "  the same, CPU time",
         "primed": "first sync after `corral lock` wrote it",
         "primed_cpu": "  the same, CPU time",
@@ -210,45 +291,66 @@ def select_only(lock: Path, python: str, rounds: int, baseline: str | None) -> N
         print(f"  {label:<52}{cells}")
 
 
-Times = dict[tuple[str, str], list[float]]
+def corral_of(interpreter: str) -> str:
+    """The `corral` beside an interpreter (a venv corral is installed in)."""
+    return str(Path(interpreter).parent / "corral")
+
+
+Times = dict[tuple[str, str], list[Pair]]
+WHO = ("corral", "before", "uv")
 
 
 def measure(
-    stack: list[str], rounds: int, python: str, minor: str, cache_dir: Path | None = None
-) -> tuple[Times, int, float, float, float, float]:
-    """(times per (path, who), distributions, pylock.toml MB, and the selection s: first, after lock, cached)."""
+    stack: list[str], rounds: int, python: str, minor: str, cache_dir: Path | None = None, baseline: str | None = None
+) -> tuple[Times, int, float, dict[str, list[tuple[Pair, Pair]]]]:
+    """(times per (path, who), distributions, pylock.toml MB, the user-visible selection per corral)."""
     work = Path(tempfile.mkdtemp(prefix="corral-bench-bigstack-"))
     corral, uv = tool("corral"), tool("uv")
     own = {} if cache_dir is None else {"UV_CACHE_DIR": str(cache_dir / "uv")}
-    home = {} if cache_dir is None else {"CORRAL_HOME": str(cache_dir / "corral-home")}
-    corral_env, uv_env = environ(CORRAL_PYTHON=python, CORRAL_SEED="0", **own, **home), environ(**own)
+    homes = {"corral": (cache_dir or work) / "corral-home", "before": (cache_dir or work) / "before-home"}
+    envs = {
+        "corral": environ(CORRAL_PYTHON=python, CORRAL_SEED="0", **own, CORRAL_HOME=str(homes["corral"])),
+        "before": environ(CORRAL_PYTHON=python, CORRAL_SEED="0", **own, CORRAL_HOME=str(homes["before"])),
+        "uv": environ(**own),
+    }
+    if cache_dir is None:  # the user's own corral folders, as before --baseline (the baseline's: its own, apart)
+        del envs["corral"]["CORRAL_HOME"]
+    programs = {"corral": corral, "before": corral_of(baseline) if baseline else "", "uv": uv}
+    who_runs = [w for w in WHO if w != "before" or baseline]
     paths = {
         "add": ([corral, "add", "-q", *stack], [uv, "add", "-q", "--python", python, *stack], "project"),
         "lock-fresh": ([corral, "lock", "-q"], [uv, "lock", "-q", "--python", python], "lock"),
         "sync-fresh": ([corral, "sync", "-q"], [uv, "sync", "--locked", "--offline", "-q", "--python", python], "venv"),
         "add-one": ([corral, "add", "-q", ONE], [uv, "add", "-q", "--python", python, ONE], "remove-one"),
     }
-    times: Times = {(p, w): [] for p in paths for w in ("corral", "uv")}
+    times: Times = {(p, w): [] for p in paths for w in who_runs}
     for round_no in range(rounds + 1):
-        print(f"{len(stack)} requirements: round {round_no}/{rounds} ...", file=sys.stderr)
+        print(
+            f"{len(stack)} requirements: round {round_no}/{rounds}, load {os.getloadavg()[0]:.1f} ...", file=sys.stderr
+        )
         for path, (corral_cmd, uv_cmd, reset) in paths.items():
-            order = [("corral", corral_cmd, corral_env), ("uv", uv_cmd, uv_env)]
-            for who, cmd, env in order if round_no % 2 else order[::-1]:
+            order = list(who_runs)
+            for who in order if round_no % 2 else order[::-1]:
+                cmd = uv_cmd if who == "uv" else [programs[who], *corral_cmd[1:]]
                 folder = work / who
                 _reset(folder, reset, minor)
-                took = run(cmd if round_no else [c for c in cmd if c != "--offline"], folder, env)
+                took = run(cmd if round_no else [c for c in cmd if c != "--offline"], folder, envs[who])
                 if round_no:
                     times[path, who].append(took)
                 if reset == "remove-one":  # back to the stack alone for the next round
-                    run([cmd[0], "remove", "-q", ONE, *cmd[cmd.index(ONE) + 1 :]], folder, env)
+                    run([cmd[0], "remove", "-q", ONE, *cmd[cmd.index(ONE) + 1 :]], folder, envs[who])
     lock = work / "corral" / "pylock.toml"
     count = len(list((work / "uv" / ".venv").glob("lib/*/site-packages/*.dist-info")))
     if not same_data(lock):
         sys.exit(f"bench_bigstack: core.pylock_read does not read {lock} to tomllib's data")
-    first, primed, cached = selection_times(lock, python)
+    selection: dict[str, list[tuple[Pair, Pair]]] = {w: [] for w in who_runs if w != "uv"}
+    for number in range(max(rounds, 5)):
+        order = list(selection)
+        for who in order if number % 2 else order[::-1]:
+            selection[who] += pulled_syncs(work / who, programs[who], envs[who], 1, f"{who} {number}")
     size = lock.stat().st_size / 1e6
     shutil.rmtree(work, ignore_errors=True)
-    return times, count, size, first, primed, cached
+    return times, count, size, selection
 
 
 def _reset(folder: Path, reset: str, minor: str) -> None:
@@ -262,9 +364,11 @@ def _reset(folder: Path, reset: str, minor: str) -> None:
         shutil.rmtree(folder / ".venv", ignore_errors=True)
 
 
-def medians(times: Times, path: str) -> tuple[float, float, float]:
-    """(corral median s, uv median s, median of the paired ratios)."""
-    mine, theirs = times[path, "corral"], times[path, "uv"]
+def medians(
+    times: Times, path: str, who: str = "corral", other: str = "uv", index: int = 0
+) -> tuple[float, float, float]:
+    """(`who`'s median s, `other`'s median s, median of the paired ratios); `index` 0: wall, 1: CPU."""
+    mine, theirs = [t[index] for t in times[path, who]], [t[index] for t in times[path, other]]
     ratio = statistics.median(a / b for a, b in zip(mine, theirs, strict=True))
     return statistics.median(mine), statistics.median(theirs), ratio
 
@@ -278,7 +382,7 @@ def main() -> None:
     parser.add_argument("--python", default="3.12")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--select-only", type=Path, metavar="PYLOCK", help="only the selection figures, on this lock")
-    parser.add_argument("--baseline", metavar="PYTHON", help="with --select-only: another corral's python, as 'before'")
+    parser.add_argument("--baseline", metavar="PYTHON", help="another corral's python, run alongside as 'before'")
     parser.add_argument("--select-round", type=Path, help=argparse.SUPPRESS)  # one round's process
     parser.add_argument("--cache-dir", type=Path, help="a uv cache and CORRAL_HOME of the benchmark's own, here")
     parser.add_argument(
@@ -293,33 +397,51 @@ def main() -> None:
         select_round(opts.select_round, python)
         return
     if opts.select_only:
-        select_only(opts.select_only.absolute(), python, max(opts.rounds, 3), opts.baseline)
+        select_only(opts.select_only.absolute(), python, max(opts.rounds, 5), opts.baseline)
         return
     minor = ".".join(opts.python.split(".")[:2])
-    if opts.sizes:
-        cache_dir = opts.cache_dir and opts.cache_dir.absolute()
-        sizes = map(int, opts.sizes.split(","))
-        rows = [(n, *measure(STACK[:n], opts.rounds, python, minor, cache_dir)) for n in sizes]
-        print(f"\nPython {python}, {opts.rounds} rounds, warm caches; each cell corral/uv seconds, ratio\n")
-        head = f"{'reqs':>4}{'dists':>6}{'MB':>5}" + "".join(f"{p:>20}" for p in PATHS) + f"{'select ms':>20}"
-        print(head)
-        for n, times, count, size, first, primed, cached in rows:
-            cells = "".join(f"{f'{a:.2f}/{b:.2f} {r:.2f}x':>20}" for a, b, r in (medians(times, p) for p in PATHS))
-            ms = f"{first * 1000:.0f} / {primed * 1000:.1f} / {cached * 1000:.1f}"
-            print(f"{n:>4}{count:>6}{size:>5.1f}{cells}{ms:>20}")
-        print("\n(select ms: a pulled lock's first sync / the first after `corral lock` / from the selection cache)")
-        return
     cache_dir = opts.cache_dir and opts.cache_dir.absolute()
-    times, count, size, first, primed, cached = measure(STACK, opts.rounds, python, minor, cache_dir)
-    print(f"\n{count} distributions, pylock.toml {size:.1f} MB, Python {python}, {opts.rounds} rounds, warm caches\n")
-    print(f"{'path':<12}{'corral':>10}{'uv':>10}{'ratio':>8}")
-    for path in PATHS:
-        mine, theirs, ratio = medians(times, path)
-        print(f"{path:<12}{mine:>9.2f}s{theirs:>9.2f}s{ratio:>7.2f}x")
+    load = os.getloadavg()[0]
+    if opts.sizes:
+        sizes = map(int, opts.sizes.split(","))
+        rows = [(n, *measure(STACK[:n], opts.rounds, python, minor, cache_dir, opts.baseline)) for n in sizes]
+        print(f"\nPython {python}, {opts.rounds} rounds, warm caches, load {load:.1f} -> {os.getloadavg()[0]:.1f}")
+        print("each cell: corral/uv wall seconds, paired ratio (CPU ratio); select: the pulled sync's extra, ms\n")
+        head = f"{'reqs':>4}{'dists':>6}{'MB':>5}" + "".join(f"{p:>26}" for p in PATHS) + f"{'select ms':>12}"
+        print(head)
+        for n, times, count, size, selection in rows:
+            cells = ""
+            for path in PATHS:
+                mine, theirs, ratio = medians(times, path)
+                cpu = medians(times, path, index=1)[2]
+                cells += f"{f'{mine:.2f}/{theirs:.2f} {ratio:.2f}x ({cpu:.2f}x)':>26}"
+            extra = statistics.median(p[0] - c[0] for p, c in selection["corral"]) * 1000
+            print(f"{n:>4}{count:>6}{size:>5.1f}{cells}{extra:>12.1f}")
+        return
+    times, count, size, selection = measure(STACK, opts.rounds, python, minor, cache_dir, opts.baseline)
+    print(f"\n{count} distributions, pylock.toml {size:.1f} MB, Python {python}, {opts.rounds} rounds, warm caches")
+    print(f"load {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; wall (CPU) medians, paired ratios\n")
+    columns = ["corral", *(["before"] if opts.baseline else []), "uv"]
     print(
-        f"\nselection from pylock.toml: {first * 1000:.0f} ms for a pulled lock's first sync, {primed * 1000:.1f} ms "
-        f"for the first sync after `corral lock` wrote it, {cached * 1000:.1f} ms from the selection cache"
+        f"{'path':<12}"
+        + "".join(f"{c:>18}" for c in columns)
+        + f"{'corral/uv':>18}"
+        + (f"{'corral/before':>18}" if opts.baseline else "")
     )
+    for path in PATHS:
+        cells = ""
+        for who in columns:
+            wall = statistics.median(t[0] for t in times[path, who])
+            cpu = statistics.median(t[1] for t in times[path, who])
+            cells += f"{f'{wall:.2f}s ({cpu:.2f}s)':>18}"
+        ratio, cpu_ratio = medians(times, path)[2], medians(times, path, index=1)[2]
+        cells += f"{f'{ratio:.2f}x ({cpu_ratio:.2f}x)':>18}"
+        if opts.baseline:
+            ratio, cpu_ratio = medians(times, path, other="before")[2], medians(times, path, other="before", index=1)[2]
+            cells += f"{f'{ratio:.2f}x ({cpu_ratio:.2f}x)':>18}"
+        print(f"{path:<12}{cells}")
+    print()
+    selection_table(selection)
 
 
 if __name__ == "__main__":
