@@ -1,7 +1,7 @@
 """Benchmark: `corral lock` + `corral sync` against `uv lock` + `uv sync` with EMPTY caches (opt-in: real index).
 
     python benchmarks/bench_cold.py [--python 3.12] [--rounds 3] [--only flask,requests,webstack] [--keep DIR]
-                                    [--ways corral-noseed,uv] [--before OTHER/bin/corral]
+                                    [--ways corral-noseed,uv] [--before OTHER/bin/corral] [--timeline]
 
 Not a test, and it needs the network every round: every run starts with an empty uv cache (a fresh
 UV_CACHE_DIR) and, for corral, an empty corral cache (a fresh CORRAL_HOME), so both tools download what the
@@ -21,6 +21,9 @@ downloaded that uv did not (or the other way round), read from the uv cache it f
 (simple-v*/), wheel metadata (wheels-v*/**/*.msgpack), wheels (wheels-v*/**/*.http) and source archives
 (sdists-v*/, not the project's own editable build), and the cache's size. With the same files downloaded, the
 ratio is the tools' own overhead.
+`--timeline` instead runs each way once per project under `strace -f` (execve and exit only: seccomp-filtered,
+little overhead) and prints every process lock and sync started, from when to when: which uv commands, interpreter
+probes and build hooks run, in what order, and where a tool waits on one step before the next.
 Only the stdlib is used; tool runs are isolated from the machine's pip/uv configuration.
 """
 
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -37,6 +41,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_projects import PROJECTS, copy_project, run
@@ -98,20 +106,90 @@ def cpu_seconds() -> float:
 
 
 def one_run(
-    way: str, name: str, folder: Path, python: str, before: str | None = None
+    way: str, name: str, folder: Path, python: str, before: str | None = None, *, trace: Path | None = None
 ) -> tuple[tuple[float, float, float], Got1]:
-    """Lock and sync project `name` cold in `folder`: ((lock s, sync s, their CPU s), (downloads, cache MB))."""
+    """Lock and sync project `name` cold in `folder`: ((lock s, sync s, their CPU s), (downloads, cache MB)).
+
+    `trace`: run both under strace, its logs written to `trace`.lock and `trace`.sync.
+    """
     shutil.rmtree(folder, ignore_errors=True)
     project = make_project(name, folder / "project", python)
     lock, sync, extra = commands(way, python, before)
+    if trace is not None:
+        lock, sync = (_straced(cmd, Path(f"{trace}.{step}")) for cmd, step in ((lock, "lock"), (sync, "sync")))
     env = environ(UV_CACHE_DIR=str(folder / "uv-cache"), **extra)
     if way != "uv":
         env["CORRAL_HOME"] = str(folder / "corral-home")
+        # a fresh corral home is due its daily background prune, which starts 10 s after the sync: during the next
+        # way's run (at low priority, but still CPU on a 2-core machine) and in a folder this script removes
+        env["CORRAL_AUTO_PRUNE"] = "0"
     cpu = cpu_seconds()
     took_lock = run(lock, project, env)
     took_sync = run(sync, project, env)
     cpu = cpu_seconds() - cpu
     return (took_lock, took_sync, cpu), (downloads(folder / "uv-cache"), size_mb(folder / "uv-cache"))
+
+
+def _straced(cmd: list[str], log: Path) -> list[str]:
+    """`cmd` under strace: every process's execve and exit, with absolute timestamps, into `log`."""
+    strace = shutil.which("strace") or sys.exit("bench_cold: --timeline needs strace")
+    flags = ["-f", "-qq", "--seccomp-bpf", "-ttt", "-s", "120", "-e", "trace=execve,exit_group", "-e", "signal=none"]
+    return [strace, *flags, "-o", str(log), *cmd]
+
+
+_EXEC = re.compile(r'(\d+) +([0-9.]+) execve\("[^"]*", \[(.*?)\](?:, 0x| \.\.\.)')
+_EXIT = re.compile(r"(\d+) +([0-9.]+) (?:exit_group\(|\+\+\+ exited)")
+
+
+def timeline(log: Path) -> list[str]:
+    """The processes of a strace log: start and end (s from the first start), and a short argv, in start order."""
+    started: dict[str, tuple[float, str]] = {}
+    ended: dict[str, float] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if "execve(" in line and " = -1 " not in line:
+            found = _EXEC.match(line)
+            if found:  # a process's last exec is what it ran (a script's interpreter after its launcher)
+                args = re.findall(r'"((?:[^"\\]|\\.)*)"', found.group(3))
+                started[found.group(1)] = (float(found.group(2)), _short(args))
+        elif (gone := _EXIT.match(line)) is not None:
+            ended.setdefault(gone.group(1), float(gone.group(2)))
+    if not started:
+        return []
+    zero = min(t for t, _ in started.values())
+    rows = sorted((t, ended.get(pid, t), what) for pid, (t, what) in started.items())
+    return [f"{t - zero:8.3f} {end - zero:8.3f} {end - t:7.3f}  {what}" for t, end, what in rows]
+
+
+_PATH_PARTS = 2  # a path argument is shown by its last parts
+_ARG_WIDTH = 60
+
+
+def _short(args: list[str]) -> str:
+    """An argv as one short line: each path by its last two parts, `-c` code by its first words."""
+    out = []
+    for arg in args[:12]:
+        text = arg.replace("\\n", " ")
+        if text.startswith("/") and " " not in text and text.count("/") > _PATH_PARTS:
+            text = "…/" + "/".join(text.rsplit("/", _PATH_PARTS)[-_PATH_PARTS:])
+        out.append(text if len(text) <= _ARG_WIDTH else text[: _ARG_WIDTH - 3] + "...")
+    return " ".join(out)[:200]
+
+
+def report_timelines(names: list[str], ways: list[str], python: str, work: Path, before: str | None) -> None:
+    """One run per project and way under strace: each one's processes, lock then sync."""
+    for name in names:
+        for way in ways:
+            folder = work / "timeline" / way / name
+            trace = work / f"trace-{way}-{name}"
+            try:
+                (took_lock, took_sync, cpu), _got = one_run(way, name, folder, python, before, trace=trace)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            print(f"\n{name} / {way}: lock {took_lock:.2f} s, sync {took_sync:.2f} s, cpu {cpu:.2f} s (under strace)")
+            print(f"{'start':>8} {'end':>8} {'took':>7}  process")
+            for step in ("lock", "sync"):
+                print(f"  -- {step}")
+                print("\n".join(timeline(Path(f"{trace}.{step}"))))
 
 
 Got1 = tuple[dict[str, set[str]], float]  # what one run downloaded, and its uv cache's size in MB
@@ -156,9 +234,16 @@ def _one_round(
 
 
 def report_times(times: Times, names: list[str], ways: list[str]) -> None:
-    """Medians and paired ratios against uv (wall time, and the CPU time all their processes used)."""
+    """Medians and paired ratios against uv (wall time, and the CPU time all their processes used), then the spread."""
     head = f"{'project':<10}{'way':<15}{'lock':>8}{'sync':>8}{'both':>8}{'cpu':>8}"
     print(head + f"   {'ratio lock':>10}{'sync':>7}{'both':>7}{'cpu':>7}")
+    parts: tuple[Callable[[tuple[float, float, float]], float], ...] = (
+        lambda r: r[0],
+        lambda r: r[1],
+        lambda r: r[0] + r[1],
+        lambda r: r[2],
+    )
+    spread = []
     for name in names:
         base = times[name, "uv"]
         for way in ways:
@@ -166,12 +251,19 @@ def report_times(times: Times, names: list[str], ways: list[str]) -> None:
             lock, sync = (statistics.median(r[i] for r in rows) * 1000 for i in (0, 1))
             both = statistics.median(r[0] + r[1] for r in rows) * 1000
             cpu = statistics.median(r[2] for r in rows) * 1000
-            ratios = [
-                statistics.median(f(r) / f(b) for r, b in zip(rows, base, strict=True))
-                for f in (lambda r: r[0], lambda r: r[1], lambda r: r[0] + r[1], lambda r: r[2])
-            ]
-            cells = "".join(f"{x:>7.2f}x" for x in ratios)
+            paired = [sorted(f(r) / f(b) for r, b in zip(rows, base, strict=True)) for f in parts]
+            cells = "".join(f"{statistics.median(x):>7.2f}x" for x in paired)
             print(f"{name:<10}{way:<15}{lock:>8.0f}{sync:>8.0f}{both:>8.0f}{cpu:>8.0f}  {cells}")
+            if way != "uv":
+                ranges = "  ".join(f"{label} {x[0]:.2f}-{x[-1]:.2f}" for label, x in zip(_PARTS, paired, strict=True))
+                walls = ", ".join(f"{r[0]:.2f}+{r[1]:.2f}" for r in rows)
+                spread.append(f"  {name}/{way}: {ranges}; lock+sync s per round {walls}")
+        spread.append(f"  {name}/uv: lock+sync s per round " + ", ".join(f"{r[0]:.2f}+{r[1]:.2f}" for r in base))
+    print("\nspread of the paired ratios (lowest-highest round) and each round's seconds:")
+    print("\n".join(spread))
+
+
+_PARTS = ("lock", "sync", "both", "cpu")
 
 
 def report_downloads(got: Got, names: list[str], ways: list[str]) -> None:
@@ -201,6 +293,7 @@ def main() -> None:
     parser.add_argument("--ways", help=f"comma-separated ways among {', '.join(WAYS)} (default: all)")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
     parser.add_argument("--before", help="another corral executable, measured as the before-ways in the same rounds")
+    parser.add_argument("--timeline", action="store_true", help="one run per way under strace: its processes")
     opts = parser.parse_args()
     python = python_path(opts.python)
     names = opts.only.split(",") if opts.only else list(DEFAULT_PROJECTS)
@@ -212,6 +305,14 @@ def main() -> None:
     ways = [w for w in offered if not opts.ways or w in opts.ways.split(",")]
     ways += [] if "uv" in ways else ["uv"]  # the baseline of every ratio
     work = opts.keep or Path(tempfile.mkdtemp(prefix="corral-bench-cold-"))
+    if opts.timeline:
+        print(f"load average {os.getloadavg()[0]:.1f}; times in s from the first process of each step")
+        try:
+            report_timelines(names, ways, python, work, opts.before)
+        finally:
+            if not opts.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        return
     load_before = os.getloadavg()[0]
     times, got = measure(names, ways, opts.rounds, python, work, keep=opts.keep is not None, before=opts.before)
     load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
