@@ -165,6 +165,7 @@ def begin(environ: Mapping[str, str]) -> None:
             environ=environ,
             sha=_sha,
             seeded=started.environ if rebuild_replay.pip_entry(dict(facts.inputs)) else None,
+            observed=before,
         )
 
 

@@ -53,7 +53,6 @@ from corral.infra import headstart as live
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
-    from pathlib import Path
 
 __all__ = ["FLAGS", "Replay", "answer", "capture", "captured", "parse", "section"]
 
@@ -195,41 +194,22 @@ def _tools(uv: str, environ: Mapping[str, str]) -> list[tuple[str, str]]:
     that installed that uv (51 links on this machine), and each new link or removed one moves the ctime of all of
     them. A new uv is another file (installers write a new one: another inode) or other bytes (a new mtime).
     """
-    from corral.discovery.places import candidate_folders
+    from corral.cli.replay_io import candidate_folders  # discovery.places' without pathlib
 
     real = os.path.realpath(uv)
-    return [
-        (real, _state(real, ctime=False)),
-        *((str(folder), _state(str(folder))) for folder in candidate_folders(environ)),
-    ]
+    return [(real, _state(real, ctime=False)), *((folder, _state(folder)) for folder in candidate_folders(environ))]
 
 
-def _paths(dirs: tuple[str, str, str]) -> tuple[Path, Path, Path]:
-    from pathlib import Path
+def _stamp_text(env: str, replay: Replay, inputs: Mapping[str, object]) -> str:
+    """`services.sync.apply.stamp_env`'s stamp of a plain sync into `env`, as written (`stamp_state.stamp_text`)."""
+    from corral.services.sync.stamp_state import stamp_text
 
-    return Path(dirs[0]), Path(dirs[1]), Path(dirs[2])
-
-
-def _stamp(project: str, env: str, dirs: tuple[str, str, str], replay: Replay, inputs: object) -> dict[str, object]:
-    """`services.sync.apply.stamp_env`'s stamp of a plain sync of `project` into `env` (make_stamp's own code)."""
-    from pathlib import Path
-
-    from corral.services.sync.stamp import make_stamp
-
-    return make_stamp(
-        inputs=inputs,  # type: ignore[arg-type]  # input_state's dict
-        env=Path(env),
-        lock_path=Path(project, "pylock.toml"),
-        pyproject=Path(project, "pyproject.toml"),
-        selection_key=replay.selection,
-        engine=replay.engine,
-        lock_fresh=True,
-        user_config=_paths(dirs)[2] / "config.toml",
-        environ=os.environ,
+    return stamp_text(
+        env=env, inputs=inputs, selection=replay.selection, engine=replay.engine, lock_fresh=True, environ=os.environ
     )
 
 
-def _inputs(project: str, dirs: tuple[str, str, str]) -> object:
+def _inputs(project: str, dirs: tuple[str, str, str]) -> dict[str, object]:
     from pathlib import Path
 
     from corral.services.sync.stamp import input_state
@@ -237,7 +217,7 @@ def _inputs(project: str, dirs: tuple[str, str, str]) -> object:
     return input_state(
         lock_path=Path(project, "pylock.toml"),
         pyproject=Path(project, "pyproject.toml"),
-        user_config=_paths(dirs)[2] / "config.toml",
+        user_config=Path(dirs[2], "config.toml"),
     )
 
 
@@ -306,7 +286,7 @@ def section(  # noqa: PLR0911 - one refusal per reason
     replay = Replay()
     replay.selection, replay.engine = stamp["selection"], stamp["engine"]
     inputs = _inputs(project, dirs)
-    if json.loads(json.dumps(_stamp(project, env, dirs, replay, inputs))) != stamp:
+    if json.loads(_stamp_text(env, replay, inputs)) != stamp:
         return []  # the stamp is not what the replay would write from these facts
     provenance = live.read_input(os.path.join(env, "corral-env.json"))
     gitignore = live.read_input(os.path.join(env, ".gitignore"))
@@ -444,18 +424,21 @@ def answer(
     environ: Mapping[str, str],
     sha: Callable[[str], str],
     seeded: Mapping[str, str] | None = None,
+    observed: list[str] | None = None,
 ) -> None:
     """Finish the head start's rebuild as the full path would and end the process; returns when it cannot.
 
-    `seeded`: uv's environment when its input holds the seed's pip entry (`pip_entry`). Returning leaves the head
-    start live, with uv's outcome kept when it was waited for: the full path then runs as before (and writes again
-    whatever was written here).
+    `seeded`: uv's environment when its input holds the seed's pip entry (`pip_entry`). `observed`: the head start's
+    observation of the inputs (`cli.headstart.inputs`), which the stamp's input part stands for. Returning leaves
+    the head start live, with uv's outcome kept when it was waited for: the full path then runs as before (and
+    writes again whatever was written here).
     """
     differs = _differs(replay, uv, environ, sha, env, seeded)
     if differs:
         _declined(differs)
         return
-    inputs = replay.inputs  # the input files as the head start observed them (`_recorded_inputs`): the stamp's
+    inputs = replay.inputs or {}  # the input files as the head start observed them (`_recorded_inputs`): the stamp's
+    written: list[bytes] = []
     try:
         if not _installed(replay, env=env, dirs=dirs, journal=journal):
             return
@@ -466,12 +449,12 @@ def answer(
     import _signal  # type: ignore[import-not-found, unused-ignore]  # signal's functions without its enums
 
     previous = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # the env is built: finished and reported from here
-    if not _uninterrupted(lambda: _stamped(replay, project=project, env=env, dirs=dirs, inputs=inputs)):
+    if not _uninterrupted(lambda: _stamped(replay, env=env, inputs=inputs, written=written)):
         _signal.signal(_signal.SIGINT, previous)
         _declined("stamp")
         return
     live.replayed()
-    _report(replay.out, project)
+    _report(replay.out, lambda: _record_noop(replay, project, env, dirs, observed, written[0]))
 
 
 def _installed(replay: Replay, *, env: str, dirs: tuple[str, str, str], journal: str) -> bool:
@@ -516,10 +499,11 @@ def _interrupted_install(env: str) -> None:
 def _load_the_rest(*, seeded: bool) -> None:
     """Import, while uv installs, what the end needs once it has exited (the critical path from there).
 
-    The stamp and the report; and with the seed, the reader of pip's version (`_env_pip`: ~5 M instructions).
+    The stamp and the report; and with a seed line, the reader of pip's version (`_env_pip`: ~5 M instructions).
     """
-    from corral.cli import streams, sync_cmd  # noqa: F401 - loaded now, used after uv
-    from corral.services.sync import stamp  # noqa: F401
+    from corral.cli import streams  # noqa: F401 - loaded now, used after uv
+    from corral.infra import json_text  # noqa: F401
+    from corral.services.sync import stamp_state  # noqa: F401
 
     if seeded:
         from corral.services import inspection, seed  # noqa: F401
@@ -561,20 +545,14 @@ def _created_now(provenance: bytes) -> str:
 
 def _create(replay: Replay, *, env: str, dirs: tuple[str, str, str], journal: str) -> bool:
     """`services.create`'s records of a new env and `apply_lock`'s cache prune; False: one failed (the full path)."""
-    from pathlib import Path
-
     from corral.cli.quick import json_loads
-    from corral.infra.fs import atomic_write_text
-    from corral.infra.paths import CorralPaths
+    from corral.cli.replay_io import prune_due, record_created, write_atomic
     from corral.inventory.pending import note_made
-    from corral.services.cache_auto import prune_if_due
-    from corral.services.trust import record_created
 
-    target = Path(env)
     marked = _created_now(replay.provenance)
-    if not (target / ".gitignore").exists():  # services.create._mark
-        atomic_write_text(target / ".gitignore", replay.gitignore.decode("utf-8"))
-    atomic_write_text(target / "corral-env.json", marked)
+    if not os.path.exists(os.path.join(env, ".gitignore")):  # services.create._mark
+        write_atomic(os.path.join(env, ".gitignore"), replay.gitignore)
+    write_atomic(os.path.join(env, "corral-env.json"), marked.encode("utf-8"))
     live.log("headstart:replay-marked")
     try:  # noqa: SIM105 - infra.journals.remove_journal
         os.unlink(journal)
@@ -582,10 +560,9 @@ def _create(replay: Replay, *, env: str, dirs: tuple[str, str, str], journal: st
         pass
     record = json_loads(replay.provenance)
     assert isinstance(record, dict)  # noqa: S101 - checked when the replay was recorded
-    data, cache, config = _paths(dirs)
-    paths = CorralPaths(data=data, cache=cache, config=config)
+    data, cache, _ = dirs
     note_made(  # services.create.record_made's row, folded in by the inventory's next connection
-        str(data),
+        data,
         path=env,
         kind=record["kind"],
         project=record["project"],
@@ -593,41 +570,94 @@ def _create(replay: Replay, *, env: str, dirs: tuple[str, str, str], journal: st
         version=record["python_version"],
         creator=record["creator"],
     )
-    if not record_created(paths, target, warn=False):
+    if not record_created(data, env):  # services.trust.record_created's entry
         return False  # the full path says why (a warning), and tries again
     live.log("headstart:replay-recorded")
-    prune_if_due(cache)
+    if prune_due(cache, os.environ):  # apply_lock's `services.cache_auto.prune_if_due`, imported only when due
+        from pathlib import Path
+
+        from corral.services.cache_auto import prune_if_due
+
+        prune_if_due(Path(cache))
     live.keep()  # a created env from here, as the full path leaves one whose install is cut short
     return True
 
 
-def _stamped(replay: Replay, *, project: str, env: str, dirs: tuple[str, str, str], inputs: object) -> bool:
-    """`services.sync.apply.stamp_env` once uv is done."""
-    from pathlib import Path
+def _stamped(replay: Replay, *, env: str, inputs: Mapping[str, object], written: list[bytes]) -> bool:
+    """`services.sync.apply.stamp_env` once uv is done; `written` gets the stamp's bytes."""
+    from corral.services.sync.stamp_state import write_stamp_text
 
-    from corral.services.sync.stamp import write_stamp
-
-    write_stamp(Path(env), _stamp(project, env, dirs, replay, inputs))
+    text = _stamp_text(env, replay, inputs)
+    if not write_stamp_text(env, text):
+        return False
+    written.append(text.encode("utf-8"))
     live.log("headstart:replay-stamped")
     return True
 
 
-def _report(out: Sequence[tuple[int, str]], project: str) -> None:
+_ENV_LABELS = frozenset(("real-env", "trust", "env", "pyvenv", "bin", "bin-entries", "interpreter", "stamp"))
+_ENV_LABELS |= {"stamp-bytes", "site", "lib"}  # cli.quick.observe's lines of the env (and trust.json)
+
+
+def _record_noop(
+    replay: Replay, project: str, env: str, dirs: tuple[str, str, str], observed: list[str] | None, stamp: bytes
+) -> None:
+    """`cli.sync_cmd.record_plain_noop`, from what the replay proved rather than the whole no-op check again.
+
+    The check (`services.sync.stamp.is_noop`) compares the stamp with the inputs and the env. The stamp was made
+    here: its input part stands for the head start's observation `observed`, so an observation now whose input
+    lines are those says the inputs are as recorded; the env's own part (bin/, site-packages, the interpreter) was
+    read after uv exited, and `cli.quick.remember` takes the stamp's bytes, bin/ and site-packages from its own
+    observation only as they are in the stamp, and the trust record's verdict from it too (`trusted`). The
+    interpreter is compared here. Nothing is written on any doubt (the next sync runs the check).
+    """
+    import time
+
+    from corral.cli.quick import json_loads, maybe_partial_write, observe, remember
+    from corral.services.sync.stamp_state import selection_key
+
+    if observed is None or any(maybe_partial_write(name) for name in os.listdir(project)):
+        return  # a killed writer's temporary: the full path removes it (`stamp.is_noop`)
+    observed_ns = time.time_ns()  # read before the stats: what settled by then cannot change unseen
+    lines, _ = observe(project, env, dirs, os.environ)
+    if [line for line in lines if line.split(" ", 1)[0] not in _ENV_LABELS] != observed:
+        return
+    recorded = json_loads(stamp)
+    interpreter = recorded.get("interpreter") if isinstance(recorded, dict) else None
+    if not isinstance(interpreter, list) or len(interpreter) != 4 or None in interpreter:  # noqa: PLR2004
+        return
+    real, ino, size, mtime = interpreter
+    if f"interpreter {ino} {size} {mtime} {real}" not in lines:
+        return  # the base interpreter moved since the stamp read it
+    default = replay.selection == selection_key(groups=None, extras=())
+    remember(
+        project,
+        env,
+        dirs,
+        os.environ,
+        before=lines,
+        observed_ns=observed_ns,
+        default_selection=default,
+        stamp_bytes=stamp,
+    )
+
+
+def _report(out: Sequence[tuple[int, str]], record_noop: Callable[[], None]) -> None:
     """Write the recorded report as `cli.main` writes a sync's, and end the process as it does (`cli.streams`).
 
-    As a full sync does after its report, the next no-op is recorded for `cli.quick` (`sync_cmd.record_plain_noop`).
+    As a full sync does after its report, the next no-op is recorded for `cli.quick` (`record_noop`: never fails).
     """
-    from pathlib import Path
-
     from corral.cli.streams import guard_streams, leave, unwritten
-    from corral.cli.sync_cmd import record_plain_noop
 
     guard_streams()
     try:
         for fd, text in out:
             (sys.stdout if fd == 1 else sys.stderr).write(text)
         code = unwritten(0)
-        record_plain_noop(Path(project))
+        try:  # noqa: SIM105 - contextlib is not loaded on this path
+            record_noop()
+        except Exception:  # noqa: BLE001, S110 - a record only saves the next command time
+            pass
     except BrokenPipeError:  # cli.main's `_quiet_broken_pipe`
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)

@@ -12,14 +12,16 @@ been written at once. A row whose folder is gone or is another folder now (remov
 folded; a file the fold cannot read as a row of this shape is removed (it is corral's own name in corral's own
 folder). A kill after a fold's commit leaves files whose rows are in; the next fold writes them again, the same.
 
-Stdlib only (os, json, time): the replay imports it while uv installs.
+Stdlib only (os, time; json's C encoder through `infra.json_text`, json itself only to fold): the replay imports it
+while uv installs.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
+
+from corral.infra.json_text import dumps
 
 TYPE_CHECKING = False  # typing itself is not imported: ~6 ms on the paths that start uv
 if TYPE_CHECKING:
@@ -70,7 +72,7 @@ def note_made(
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         try:
-            os.write(fd, json.dumps(row).encode("utf-8"))
+            os.write(fd, dumps(row).encode("utf-8"))
         finally:
             os.close(fd)
         os.replace(tmp, os.path.join(folder, name))
@@ -92,6 +94,7 @@ def _named_by_note(name: str) -> bool:
 
 def _read(path: str) -> dict[str, Any] | None:
     """The row in `path`: a regular file of at most `_LIMIT` bytes holding an object of `note_made`'s shape."""
+    import json
     import stat
 
     try:

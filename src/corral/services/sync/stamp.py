@@ -27,12 +27,8 @@ from pathlib import Path
 from corral import __version__
 from corral.core.env import Env
 from corral.infra.fingerprint import digest, fingerprint
-
-TYPE_CHECKING = False  # typing itself is not imported: ~6 ms on the paths that start uv
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from typing import Any
-
+from corral.services.sync import stamp_state
+from corral.services.sync.stamp_state import STAMP_FILE, environ_key, secretless, selection_key
 
 __all__ = [
     "STAMP_FILE",
@@ -48,34 +44,21 @@ __all__ = [
     "python_pins",
     "read_stamp",
     "read_stamp_bytes",
+    "secretless",
     "selection_key",
     "write_stamp",
 ]
 
-STAMP_FILE = "corral-sync.json"
-_SCHEMA = 1
-# Variables that change which index a lock is resolved from or how corral behaves (cli.quick observes the same ones).
-_ENV_PREFIXES = ("CORRAL_",)
-# corral's own shell bookkeeping (`corral shell`, activation, the cd-hook): where the user is, not what to install
-_ENV_IGNORED = (
-    "CORRAL_SHELL",
-    "CORRAL_HOOK_ENV",
-    "CORRAL_USER_ENV",
-    "CORRAL_USER_ZDOTDIR",
-    "CORRAL_USER_HOME",
-    "CORRAL_PROGRESS_AFTER",
-    "CORRAL_SIZE_BUDGET",
-    "CORRAL_OLD_",
-)
-_ENV_NAMES = (
-    "UV_INDEX_URL",
-    "UV_EXTRA_INDEX_URL",
-    "UV_INDEX",
-    "UV_DEFAULT_INDEX",
-    "PIP_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-)
-_DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
+TYPE_CHECKING = False  # typing itself is not imported: ~6 ms on the paths that start uv
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+
+_SCHEMA = stamp_state.SCHEMA
+_ENV_PREFIXES = stamp_state.ENV_PREFIXES  # (cli.quick observes the same variables: a unit test keeps them equal)
+_ENV_IGNORED = stamp_state.ENV_IGNORED
+_ENV_NAMES = stamp_state.ENV_NAMES
 _LOCK_LIMIT = 64 << 20  # as infra.toml_file reads pylock.toml
 _PYPROJECT_LIMIT = 1 << 20  # infra.toml_file.PYPROJECT_LIMIT: a bigger one is the full path's error, never parsed
 STAMP_LIMIT = 16 << 20  # as infra.json_file reads corral's records (cli.quick hashes the stamp up to it too)
@@ -112,84 +95,17 @@ def interpreter_state(env: Path) -> list[object]:
     X.Y (the env starts, every package invisible), or the installation is removed (a dangling link). `cli.quick`
     observes the same facts.
     """
-    real = os.path.realpath(Env.at(env).python)
-    try:
-        st = os.stat(real)
-    except OSError:
-        return [real, None]
-    return [real, st.st_ino, st.st_size, st.st_mtime_ns]
+    return stamp_state.interpreter_state(str(Env.at(env).python))
 
 
 def _site_state(site: Path) -> dict[str, Any]:
-    """mtime_ns, the distributions' names and [name, inode, size, mtime_ns] of each file directly in `site`.
-
-    The files: a `.pth` or a module there that `git checkout` replaced (a new file under the same name) is seen.
-    """
-    try:
-        mtime = site.stat().st_mtime_ns
-        with os.scandir(site) as entries:
-            listed = [
-                (entry.name, None if entry.is_dir(follow_symlinks=False) else entry.stat(follow_symlinks=False))
-                for entry in entries
-            ]
-    except OSError:
-        return {}
-    names = sorted(name for name, _ in listed if name.endswith(_DIST_SUFFIXES))
-    files = sorted([name, st.st_ino, st.st_size, st.st_mtime_ns] for name, st in listed if st is not None)
-    return {"mtime_ns": mtime, "dists": names, "files": files}
+    """`stamp_state.site_state` of `site`."""
+    return stamp_state.site_state(str(site))
 
 
 def _bin_state(env: Path) -> dict[str, Any]:
-    """The env's `bin/` (`Scripts`) as the stamp records it: its mtime_ns and ctime_ns, [name, inode] per entry.
-
-    A file put there or replaced (git writes a new file, never in place) changes the folder's times and names a
-    new inode. From the listing alone (no stat per entry): ~40 us for 70 entries on the no-op path.
-    """
-    folder = Env.at(env).bin_dir
-    try:
-        with os.scandir(folder) as entries:
-            rows = sorted([entry.name, entry.inode()] for entry in entries)
-        st = folder.stat()
-    except OSError:
-        return {}
-    return {"path": str(folder), "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "entries": rows}
-
-
-def environ_key(environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables that change which index is used or how corral behaves.
-
-    A value with an `@` (an index URL's credentials) by its SHA-256 (`cli.quick.secretless`'s rule): the stamp
-    is a file in the env, readable by whoever may read the env.
-    """
-    return {
-        k: secretless(v)
-        for k, v in sorted(environ.items())
-        if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and not k.startswith(_ENV_IGNORED)
-    }
-
-
-def secretless(value: str) -> str:
-    """`value`, or `sha256:<hex>` of it when it could carry credentials (an `@`)."""
-    if "@" not in value:
-        return value
-    import hashlib
-
-    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def selection_key(
-    *,
-    groups: tuple[str, ...] | list[str] | None,
-    extras: tuple[str, ...] | list[str],
-    all_groups: bool = False,
-    no_dev: bool = False,
-    all_extras: bool = False,
-    only_groups: bool = False,
-) -> str:
-    """A stable text form of a sync's group/extra choice (the same for the CLI shortcut and the service)."""
-    named = ",".join(sorted(groups)) if groups is not None else "*default*"
-    flags = "".join(c for c, on in (("G", all_groups), ("n", no_dev), ("E", all_extras), ("o", only_groups)) if on)
-    return f"g={named};e={','.join(sorted(extras))};f={flags}"
+    """`stamp_state.bin_state` of the env's `bin/` (`Scripts`)."""
+    return stamp_state.bin_state(str(Env.at(env).bin_dir))
 
 
 def locate(start: Path) -> tuple[Path, Path] | None:
@@ -273,14 +189,9 @@ def make_stamp(
 
 def write_stamp(env: Path, stamp: dict[str, Any]) -> None:
     """Write the stamp atomically (a failure only costs the next sync its shortcut)."""
-    target = env / STAMP_FILE
-    tmp = env / f".{STAMP_FILE}.{os.urandom(4).hex()}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)  # never through a planted link
-    with contextlib.suppress(OSError):
-        fd = os.open(tmp, flags, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(stamp, sort_keys=True))
-        os.replace(tmp, target)
+    from corral.infra.json_text import dumps
+
+    stamp_state.write_stamp_text(str(env), dumps(stamp, sort_keys=True))
 
 
 def clear_stamp(env: Path) -> None:
