@@ -337,3 +337,48 @@ def test_only_this_envs_entry_in_the_probe_cache_counts(project: Path) -> None:
     done = doctor(project)
     assert not was_quick(done)
     assert done.returncode == 0, done.stdout  # the base probed again: the same healthy report
+
+
+def never_recorded(root: Path) -> None:
+    """Healthy, yet a check read what no stat shows: every doctor takes the full path."""
+    for _ in range(3):
+        done = doctor(root)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert not was_quick(done)
+        time.sleep(0.1)
+
+
+def test_a_python_request_naming_a_path_is_never_recorded(project: Path) -> None:
+    """Whether a named interpreter is the env's base is discovery's answer, which no stat shows."""
+    recorded(project)
+    base = os.path.realpath(project / ".venv" / "bin" / "python")
+    (project / ".python-version").write_text(base + "\n", encoding="utf-8")
+    never_recorded(project)
+
+
+def test_an_env_trust_does_not_vouch_for_is_never_recorded(project: Path) -> None:
+    """The exec guard then asks discovery whether the env's base is an interpreter it knows."""
+    from corral.services.trust import revoke_env
+
+    recorded(project)
+    revoke_env(CorralPaths.from_environment(), project / ".venv")
+    never_recorded(project)
+
+
+def test_git_asked_about_the_env_is_never_recorded(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An env `.gitignore` that is not `*` alone: `git check-ignore` decides, with git's config and ignore files."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    for key in [k for k in os.environ if k.startswith("GIT_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("HOME", str(project.parent))
+    for args in (["init", "-q"], ["add", "pyproject.toml"]):  # an index git's `ls-files` need not be asked about
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    recorded(project)
+    (project / ".venv" / ".gitignore").write_text("# mine\n*\n", encoding="utf-8")  # still everything
+    assert not was_quick(doctor(project))
+    recorded(project)
+    (project / ".gitignore").write_text(".venv/\n", encoding="utf-8")
+    (project / ".venv" / ".gitignore").write_text("*.pyc\n", encoding="utf-8")
+    never_recorded(project)
