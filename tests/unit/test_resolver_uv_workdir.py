@@ -116,3 +116,44 @@ def test_an_older_corrals_unmarked_folder_waits_a_day(shared: Path) -> None:
     (path / ".corral-in-use").unlink()
     assert uv_workdir.remove_leftovers(str(shared), now=time.time() + 3600) == []
     assert uv_workdir.remove_leftovers(str(shared), now=LATER) == [str(path)]
+
+
+ROOTS = (
+    "import sys; from corral.resolvers import uv_workdir; assert 'tempfile' not in sys.modules, 'loaded already'; "
+    "ours = uv_workdir.temp_root(); w = uv_workdir.make(); import tempfile, stat, os; "
+    "print(ours); print(tempfile.gettempdir()); print(os.path.dirname(w.folder)); "
+    "print(oct(stat.S_IMODE(os.stat(w.folder).st_mode))); print(os.path.basename(w.folder)); w.remove()"
+)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["nothing set", "a folder", "a missing folder", "a file", "a relative folder", "only TEMP", "a folder and TMP"],
+)
+def test_the_temporary_folder_is_the_one_tempfile_gives(tmp_path: Path, setting: str) -> None:
+    """make() finds tempfile.gettempdir()'s folder by its rule without importing it (a fresh interpreter each)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    (tmp_path / "rel").mkdir()
+    environ = {k: v for k, v in os.environ.items() if k not in {"TMPDIR", "TEMP", "TMP"}}
+    environ.update(
+        {
+            "nothing set": {},
+            "a folder": {"TMPDIR": str(folder)},
+            "a missing folder": {"TMPDIR": str(tmp_path / "missing"), "TEMP": str(folder)},
+            "a file": {"TMPDIR": str(tmp_path / "a-file")},
+            "a relative folder": {"TMPDIR": "rel"},
+            "only TEMP": {"TEMP": str(folder)},
+            "a folder and TMP": {"TMPDIR": str(folder), "TMP": "/nonexistent"},
+        }[setting]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", ROOTS], cwd=tmp_path, env=environ, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    ours, theirs, parent, mode, name = done.stdout.splitlines()
+    assert ours == theirs == parent
+    assert mode == "0o700"
+    assert name.startswith(uv_workdir.PREFIX)
+    assert uv_workdir._named_as_ours(name)  # noqa: SLF001 - the shape remove_leftovers accepts

@@ -187,10 +187,11 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], p
     env = resolver_environ(environ)
     workdir = uv_workdir.make()
     try:
-        (workdir.path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
-        if preferences is not None:
-            (workdir.path / "uv.lock").write_text(preferences, encoding="utf-8")
-        cmd = [*argv[:PROJECT_AT], str(workdir.path), *argv[PROJECT_AT:]]
+        for name, text in (("pyproject.toml", pyproject), ("uv.lock", preferences)):
+            if text is not None:  # as Path.write_text writes them (the resolver's way), without importing pathlib
+                with open(os.path.join(workdir.folder, name), "w", encoding="utf-8") as handle:
+                    handle.write(text)
+        cmd = [*argv[:PROJECT_AT], workdir.folder, *argv[PROJECT_AT:]]
         checkpoint("engine:uv lock")  # as the resolver marks it (the reliability suite kills the process here)
         child = _start(cmd, env)
     except BaseException:

@@ -1,11 +1,13 @@
 """The temporary projects `corral lock` has uv resolve: made in use, removed after, and leftovers of killed locks.
 
-`make()` creates `<tmp>/corral-lock-XXXXXXXX` (tempfile.mkdtemp: the user's own, mode 0700) and holds an exclusive
-lock on its `.corral-in-use` file for as long as the folder is used (`Workdir.remove` removes the folder, then lets
-go). A lock killed meanwhile (SIGKILL, a power cut) leaves the folder, and nothing else ever removes it: each lock
-first removes such leftovers (`remove_leftovers`), each one proven corral's own and unused: its exact name shape,
-a folder (no link) of this user, mode 0700, untouched for a minute, holding only the files a lock writes
-there, and its `.corral-in-use` unlocked (the lock dies with its process). A folder without that file (an older
+`make()` creates `<tmp>/corral-lock-XXXXXXXX` (as tempfile.mkdtemp does: the user's own, mode 0700, in the folder
+`tempfile.gettempdir()` names, `temp_root`) and holds an exclusive lock on its `.corral-in-use` file for as long as
+the folder is used (`Workdir.remove` removes the folder, then lets go). Neither tempfile nor pathlib is imported
+for it (shutil, random, re: 5-50 ms before a lock's head start can start uv, `resolvers.uv_headstart`). A lock
+killed meanwhile (SIGKILL, a power cut) leaves the folder, and nothing else ever removes it: each lock first removes
+such leftovers (`remove_leftovers`), each one proven corral's own and unused: its exact name shape, a folder (no
+link) of this user, mode 0700, untouched for a minute, holding only the files a lock writes there, and its
+`.corral-in-use` unlocked (the lock dies with its process). A folder without that file (an older
 corral's) must have been left for a day. Deletion goes through `infra.rmtree` (no link followed, no mount crossed).
 """
 
@@ -13,11 +15,14 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
+import sys
 import time
-from pathlib import Path
 
-__all__ = ["IN_USE", "PREFIX", "Workdir", "make", "remove_leftovers"]
+TYPE_CHECKING = False  # typing is not imported on the head start's path; mypy reads this name as typing's
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["IN_USE", "PREFIX", "Workdir", "make", "remove_leftovers", "temp_root"]
 
 PREFIX = "corral-lock-"
 IN_USE = ".corral-in-use"
@@ -31,11 +36,21 @@ _UNMARKED_IDLE_SECONDS = 86_400  # an older corral's folder has no lock file to 
 class Workdir:
     """A temporary project folder held in use (its `.corral-in-use` locked) until `remove`."""
 
-    __slots__ = ("_fd", "path")
+    __slots__ = ("_fd", "_path", "folder")
 
-    def __init__(self, path: Path, fd: int | None) -> None:
-        self.path = path
+    def __init__(self, path: str | os.PathLike[str], fd: int | None) -> None:
+        self.folder = os.fspath(path)
+        self._path: Path | None = None
         self._fd = fd
+
+    @property
+    def path(self) -> Path:
+        """The folder as a Path."""
+        if self._path is None:
+            from pathlib import Path
+
+            self._path = Path(self.folder)
+        return self._path
 
     def remove(self) -> None:
         """Remove the folder (never through a link), then let go of it; never raises."""
@@ -51,14 +66,14 @@ class Workdir:
 
 def make() -> Workdir:
     """A new temporary project folder, locked as in use (on POSIX; elsewhere it is only made)."""
-    path = Path(tempfile.mkdtemp(prefix=PREFIX))
+    path = _new_folder(temp_root())
     fd = None
     try:
         if os.name == "posix":
             import fcntl
 
             flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-            fd = os.open(path / IN_USE, flags, 0o600)  # not inherited by uv (PEP 446): the lock is this process's
+            fd = os.open(os.path.join(path, IN_USE), flags, 0o600)  # not inherited by uv (PEP 446): this process's
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BaseException:
         Workdir(path, fd).remove()
@@ -66,11 +81,78 @@ def make() -> Workdir:
     return Workdir(path, fd)
 
 
+def _new_folder(parent: str) -> str:
+    """`tempfile.mkdtemp(prefix=PREFIX, dir=parent)`: a new folder of mode 0700 under a random name, its path."""
+    for _ in range(_ATTEMPTS):
+        path = os.path.join(parent, PREFIX + _random_name())
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return os.path.abspath(path)
+    raise FileExistsError(f"no free name for a temporary project in {parent}")
+
+
+_ATTEMPTS = 10_000  # tempfile's TMP_MAX
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"  # tempfile's
+_root: list[str] = []  # the folder temp_root found (tempfile keeps its answer for the process too)
+
+
+def _random_name() -> str:
+    return "".join(_ALPHABET[byte % len(_ALPHABET)] for byte in os.urandom(_RANDOM))
+
+
+def temp_root() -> str:
+    """The folder `tempfile.gettempdir()` gives, by its rule, without importing tempfile where it is not loaded yet.
+
+    Loaded (or not POSIX): its own answer. Else the first of $TMPDIR, $TEMP, $TMP, /tmp, /var/tmp, /usr/tmp and the
+    working folder (made absolute) where a new file can be created, written and removed, as tempfile tries them.
+    """
+    loaded = sys.modules.get("tempfile")
+    if loaded is not None or os.name != "posix":
+        import tempfile
+
+        return tempfile.gettempdir()
+    if not _root:
+        _root.append(_first_usable())
+    return _root[0]
+
+
+def _first_usable() -> str:
+    """What tempfile's `_get_default_tempdir` finds on POSIX."""
+    candidates = [value for name in ("TMPDIR", "TEMP", "TMP") if (value := os.environ.get(name))]
+    candidates += ["/tmp", "/var/tmp", "/usr/tmp"]  # noqa: S108 - tempfile's own list
+    try:
+        candidates.append(os.getcwd())
+    except OSError:
+        candidates.append(os.curdir)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for candidate in candidates:
+        folder = candidate if candidate == os.curdir else os.path.abspath(candidate)
+        for _ in range(100):
+            probe = os.path.join(folder, _random_name())
+            try:
+                fd = os.open(probe, flags, 0o600)
+                try:
+                    try:
+                        os.write(fd, b"blat")
+                    finally:
+                        os.close(fd)
+                finally:
+                    os.unlink(probe)
+            except FileExistsError:
+                continue
+            except OSError:
+                break  # tempfile tries no other name in this folder
+            return folder
+    raise FileNotFoundError(f"no usable temporary folder among {candidates}")
+
+
 def remove_leftovers(folder: str | None = None, *, now: float | None = None) -> list[str]:
     """Remove killed locks' temporary projects from `folder` (default: the temporary folder); the paths removed."""
     if os.name != "posix":
         return []
-    parent = folder or tempfile.gettempdir()
+    parent = folder or temp_root()
     when = time.time() if now is None else now
     removed = []
     try:
