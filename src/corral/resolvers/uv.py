@@ -529,14 +529,8 @@ def _exports(
     exports: Exports = [(("default", ""), [])] if plain else []
     from concurrent.futures import ThreadPoolExecutor
 
-    memo = _memo(uv, request, tmp, environ)
-    if len(run) >= MARKERS_ONLY_FROM:
-        found = _marker_exports(uv, tmp, run, environ, meanwhile, memo)
-        if found is not None:
-            if memo is not None:
-                memo.save(found.graph)
-            return UvResult(exports=_relocate(exports + found.exports, tmp, request.project_root), graph=found.graph)
-    if memo is not None and early is not None and memo.key == early.key:
+    key = _memo_key(uv, request, tmp, environ)
+    if key is not None and early is not None and key == early.key:
         # recorded for this very key: the texts these exports print, already parsed while uv resolved
         from corral.infra.headstart import log
 
@@ -546,6 +540,13 @@ def _exports(
         if early.composed is not None:
             log("lock-exports:composed")
         return UvResult(exports=early.exports, graph=early.graph, composed=early.composed)
+    memo = _memo(uv, request, tmp, environ, key)
+    if len(run) >= MARKERS_ONLY_FROM:
+        found = _marker_exports(uv, tmp, run, environ, meanwhile, memo)
+        if found is not None:
+            if memo is not None:
+                memo.save(found.graph)
+            return UvResult(exports=_relocate(exports + found.exports, tmp, request.project_root), graph=found.graph)
     workers = max(1, min(EXPORT_WORKERS, len(asked)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
         futures = {selector: pool.submit(_recalled, memo, "", uv, tmp, flags, environ) for selector, flags in asked}
@@ -619,14 +620,23 @@ def _preparse(request: UvRequest, tmp: Path) -> _Early | None:
         return None
 
 
-def _memo(uv: str, request: UvRequest, tmp: Path, environ: Mapping[str, str]) -> ExportMemo | None:
-    """The exports recorded for this very resolution (resolvers.uv_export_cache), when the request keeps them."""
+def _memo_key(uv: str, request: UvRequest, tmp: Path, environ: Mapping[str, str]) -> str | None:
+    """The key of this resolution's exports (resolvers.uv_export_cache), when the request keeps them."""
     if request.export_memo is None:
         return None
     from corral.resolvers.uv_export_cache import ExportMemo
 
+    return ExportMemo.key_for(uv=uv, tmp=tmp, environ=environ, files=request.export_memo[1])
+
+
+def _memo(uv: str, request: UvRequest, tmp: Path, environ: Mapping[str, str], key: str | None) -> ExportMemo | None:
+    """The exports recorded for this very resolution (`key`: `_memo_key`'s), when the request keeps them."""
+    if request.export_memo is None or key is None:
+        return None
+    from corral.resolvers.uv_export_cache import ExportMemo
+
     folder, files = request.export_memo
-    return ExportMemo.open(folder, request.project_root, uv=uv, tmp=tmp, environ=environ, files=files)
+    return ExportMemo.open(folder, request.project_root, uv=uv, tmp=tmp, environ=environ, files=files, key=key)
 
 
 def _recalled(

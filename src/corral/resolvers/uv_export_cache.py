@@ -45,17 +45,32 @@ class ExportMemo:
         self._ran: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    @classmethod
-    def open(
-        cls, folder: Path, project_root: Path, *, uv: str, tmp: Path, environ: Mapping[str, str], files: Sequence[str]
-    ) -> ExportMemo | None:
-        """The memo of `project_root`'s lock resolved in `tmp`; None when the key cannot be read (then no memo)."""
+    @staticmethod
+    def key_for(*, uv: str, tmp: Path, environ: Mapping[str, str], files: Sequence[str]) -> str | None:
+        """The key of the resolution in `tmp` (what its exports read); None when it cannot be read (then no memo)."""
         if os.name != "posix":
             return None  # the record's owner and mode are what make it the user's own
-
         try:
-            key = _key(uv, tmp, environ, [*files, *_ROOT_FILES])
+            return _key(uv, tmp, environ, [*files, *_ROOT_FILES])
         except OSError:
+            return None
+
+    @classmethod
+    def open(
+        cls,
+        folder: Path,
+        project_root: Path,
+        *,
+        uv: str,
+        tmp: Path,
+        environ: Mapping[str, str],
+        files: Sequence[str],
+        key: str | None = None,
+    ) -> ExportMemo | None:
+        """The memo of `project_root`'s lock resolved in `tmp` (`key`: its `key_for`, when known); None: no memo."""
+        if key is None:
+            key = cls.key_for(uv=uv, tmp=tmp, environ=environ, files=files)
+        if key is None:
             return None
         record = _record(folder, project_root)
         found = _read(record)
