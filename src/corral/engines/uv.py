@@ -235,7 +235,7 @@ class UvInstaller:
     def _uninstaller(env_python: Path, environ: Mapping[str, str] | None) -> Callable[[list[str]], None]:
         def uninstall(names: list[str]) -> None:
             run(
-                [uv_binary(), "pip", "uninstall", "--python", str(env_python), *names],
+                [uv_binary(), "pip", "uninstall", "--quiet", "--python", str(env_python), *names],
                 env=environ,
                 what="uv pip uninstall",
             )
@@ -317,7 +317,9 @@ class UvInstaller:
         offline try would build the project's editable install only to fail on a missing file, then build it again).
         `online`: the arguments and stdin of the online try, when they are not those of the offline one.
         """
-        base = [uv_binary(), "pip", "install", "--python", str(env_python)]
+        # --quiet: errors and warnings only (what fails is read from them); uv's list of what it installed is one
+        # write per word (~2400 for the data stack's 215 packages), each waking the reader, at the end of the install
+        base = [uv_binary(), "pip", "install", "--quiet", "--python", str(env_python)]
         cmd = [*base, *args]
         environ = _unwrapped(environ)
         if cache_first or offline:
