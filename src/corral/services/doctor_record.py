@@ -227,18 +227,8 @@ def _env_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> 
     bases = [os.path.realpath(layout.python)]  # the base's identity in the probe cache: size, mtime, inode, ctime
     _bin_probes(layout.bin_dir, os.path.realpath(env), add)
     home = read_env(env).home
-    if home:  # pyvenv's `home` holds a python; the base's program found there; the exec guard's real path
-        add("s", home)
-        add("r", home)
-        try:
-            names = sorted(os.listdir(home))
-        except OSError:
-            names = []
-        for name in names:
-            if name.startswith("python"):
-                add("s", os.path.join(home, name))
-                add("r", os.path.join(home, name))
-                bases.append(os.path.realpath(os.path.join(home, name)))
+    if home:
+        bases += _home_probes(home, add)
     for base in dict.fromkeys(bases):  # the base the checks start from (the link's, else `home`'s python)
         add("s", base)
         add("p", f"{ctx.paths.interpreter_cache}\0{base}")  # its entry in the probe cache (`discovery.prober`)
@@ -249,20 +239,39 @@ def _env_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> 
                 add("m", site / name / _METADATA[suffix])
 
 
+def _home_probes(home: str, add: Callable[[str, object], None]) -> list[str]:
+    """pyvenv.cfg's `home`: it must hold a python, the exec guard's real path; the base programs found there."""
+    add("s", home)
+    add("r", home)
+    try:
+        names = sorted(os.listdir(home))
+    except OSError:
+        names = []
+    bases = []
+    for name in names:
+        if name.startswith("python"):
+            add("s", os.path.join(home, name))
+            add("r", os.path.join(home, name))
+            if not name[len("python") :].replace(".", "").strip("0123456789"):  # python, python3, python3.12
+                bases.append(os.path.realpath(os.path.join(home, name)))  # Target.base_executable's candidates
+    return bases
+
+
 def _bin_probes(bin_dir: Path, real_root: str, add: Callable[[str, object], None]) -> None:
     """Each entry of bin/ (activate, the python links, console scripts) and the folder each script's python is in."""
     from corral.infra.envfiles import script_interpreter
 
-    for name in sorted(os.listdir(bin_dir)):
-        path = bin_dir / name
-        add("l", path)
-        if path.is_symlink():
-            add("k", path)
-            add("s", path)
-        elif not name.startswith(("activate", "python")) and path.is_file():
-            program = script_interpreter(path)
+    with os.scandir(bin_dir) as found:
+        entries = sorted(found, key=lambda entry: entry.name)
+    for entry in entries:
+        add("l", entry.path)
+        if entry.is_symlink():
+            add("k", entry.path)
+            add("s", entry.path)
+        elif not entry.name.startswith(("activate", "python")) and entry.is_file(follow_symlinks=False):
+            program = script_interpreter(Path(entry.path))  # relocation: does it run another env's python
             if program is not None and os.path.isabs(program):
-                other = os.path.dirname(os.path.dirname(program))  # relocation: is it another env's python
+                other = os.path.dirname(os.path.dirname(program))
                 add("r", other)
                 if os.path.realpath(other) != real_root:
                     add("s", other)
