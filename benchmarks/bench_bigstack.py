@@ -55,6 +55,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_projects import fate
 from bench_sync import environ, python_path, tool
 
 STACK = [  # ordered so that its prefixes make the --sizes steps (first N: about 30, 60, 100, 150, 215 distributions)
@@ -300,12 +301,8 @@ Times = dict[tuple[str, str], list[Pair]]
 WHO = ("corral", "before", "uv")
 
 
-def measure(
-    stack: list[str], rounds: int, python: str, minor: str, cache_dir: Path | None = None, baseline: str | None = None
-) -> tuple[Times, int, float, dict[str, list[tuple[Pair, Pair]]]]:
-    """(times per (path, who), distributions, pylock.toml MB, the user-visible selection per corral)."""
-    work = Path(tempfile.mkdtemp(prefix="corral-bench-bigstack-"))
-    corral, uv = tool("corral"), tool("uv")
+def _environs(python: str, work: Path, cache_dir: Path | None) -> tuple[dict[str, dict[str, str]], dict[str, Path]]:
+    """Each tool's environment, and each corral's fault log (what its sync-fresh was: `bench_projects.fate`)."""
     own = {} if cache_dir is None else {"UV_CACHE_DIR": str(cache_dir / "uv")}
     homes = {"corral": (cache_dir or work) / "corral-home", "before": (cache_dir or work) / "before-home"}
     envs = {
@@ -315,6 +312,19 @@ def measure(
     }
     if cache_dir is None:  # the user's own corral folders, as before --baseline (the baseline's: its own, apart)
         del envs["corral"]["CORRAL_HOME"]
+    logs = {who: work / f"fault-{who}.log" for who in ("corral", "before")}  # what each sync-fresh was (`fate`)
+    for who, log in logs.items():
+        envs[who]["CORRAL_FAULT_LOG"] = str(log)  # the same in every run: a replay's environment holds
+    return envs, logs
+
+
+def measure(
+    stack: list[str], rounds: int, python: str, minor: str, cache_dir: Path | None = None, baseline: str | None = None
+) -> tuple[Times, int, float, dict[str, list[tuple[Pair, Pair]]]]:
+    """(times per (path, who), distributions, pylock.toml MB, the user-visible selection per corral)."""
+    work = Path(tempfile.mkdtemp(prefix="corral-bench-bigstack-"))
+    corral, uv = tool("corral"), tool("uv")
+    envs, logs = _environs(python, work, cache_dir)
     programs = {"corral": corral, "before": corral_of(baseline) if baseline else "", "uv": uv}
     who_runs = [w for w in WHO if w != "before" or baseline]
     paths = {
@@ -324,6 +334,7 @@ def measure(
         "add-one": ([corral, "add", "-q", ONE], [uv, "add", "-q", "--python", python, ONE], "remove-one"),
     }
     times: Times = {(p, w): [] for p in paths for w in who_runs}
+    fates: dict[str, list[str]] = {w: [] for w in who_runs if w != "uv"}
     for round_no in range(rounds + 1):
         print(
             f"{len(stack)} requirements: round {round_no}/{rounds}, load {os.getloadavg()[0]:.1f} ...", file=sys.stderr
@@ -334,23 +345,35 @@ def measure(
                 cmd = uv_cmd if who == "uv" else [programs[who], *corral_cmd[1:]]
                 folder = work / who
                 _reset(folder, reset, minor)
+                if who in logs:
+                    logs[who].write_text("", encoding="utf-8")
                 took = run(cmd if round_no else [c for c in cmd if c != "--offline"], folder, envs[who])
                 if round_no:
                     times[path, who].append(took)
+                    if path == "sync-fresh" and who in fates:
+                        fates[who].append(fate(logs[who]))
                 if reset == "remove-one":  # back to the stack alone for the next round
                     run([cmd[0], "remove", "-q", ONE, *cmd[cmd.index(ONE) + 1 :]], folder, envs[who])
     lock = work / "corral" / "pylock.toml"
     count = len(list((work / "uv" / ".venv").glob("lib/*/site-packages/*.dist-info")))
     if not same_data(lock):
         sys.exit(f"bench_bigstack: core.pylock_read does not read {lock} to tomllib's data")
-    selection: dict[str, list[tuple[Pair, Pair]]] = {w: [] for w in who_runs if w != "uv"}
-    for number in range(max(rounds, 5)):
-        order = list(selection)
-        for who in order if number % 2 else order[::-1]:
-            selection[who] += pulled_syncs(work / who, programs[who], envs[who], 1, f"{who} {number}")
+    selection = _selections(work, programs, envs, [w for w in who_runs if w != "uv"], max(rounds, 5))
     size = lock.stat().st_size / 1e6
     shutil.rmtree(work, ignore_errors=True)
+    print(f"sync-fresh, what each timed corral run was: {fates}", file=sys.stderr)
     return times, count, size, selection
+
+
+def _selections(
+    work: Path, programs: dict[str, str], envs: dict[str, dict[str, str]], corrals: list[str], rounds: int
+) -> dict[str, list[tuple[Pair, Pair]]]:
+    """`pulled_syncs` of each corral in its synced stack, alternately, `rounds` each."""
+    selection: dict[str, list[tuple[Pair, Pair]]] = {who: [] for who in corrals}
+    for number in range(rounds):
+        for who in corrals if number % 2 else corrals[::-1]:
+            selection[who] += pulled_syncs(work / who, programs[who], envs[who], 1, f"{who} {number}")
+    return selection
 
 
 def _reset(folder: Path, reset: str, minor: str) -> None:
