@@ -16,7 +16,7 @@ from test_lock import indexed, make_project  # the local index
 
 from corral.core.pylock_write import toml_document
 from corral.infra import uvbin
-from corral.resolvers.uv import uv_project
+from corral.resolvers.uv_project import uv_project
 from support.toml import tomllib
 from support.uv_wrapper import logging_uv
 

@@ -11,7 +11,7 @@ import pytest
 from test_lock import indexed, make_project  # the five-selection demo project against the local index
 
 from corral.infra import uvbin
-from corral.resolvers import uv as uv_resolver
+from corral.resolvers import uv_exports as uv_resolver
 
 if TYPE_CHECKING:
     from conftest import Corral

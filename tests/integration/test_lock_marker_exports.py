@@ -14,8 +14,8 @@ import pytest
 from test_lock import indexed, make_project  # the five-selection demo project against the local index
 
 from corral.infra import uvbin
-from corral.resolvers import uv as uv_resolver
-from corral.resolvers.uv import uv_lock_without_files
+from corral.resolvers import uv_exports as uv_resolver
+from corral.resolvers.uv_lock_read import uv_lock_without_files
 from support.uv_wrapper import logging_uv
 
 if TYPE_CHECKING:

@@ -105,9 +105,9 @@ def before_settings(data: dict[str, Any], *, default_groups: list[str], index_ur
 
 
 def test_the_resolver_uses_exactly_the_settings_the_fingerprint_covers() -> None:
-    from corral.resolvers import uv
+    from corral.resolvers import uv_project
 
-    assert uv.UV_RESOLVER_SETTINGS == UV_RESOLVER_SETTINGS
+    assert uv_project.UV_RESOLVER_SETTINGS == UV_RESOLVER_SETTINGS
     assert set(SETTINGS) == set(OTHER) == set(UV_RESOLVER_SETTINGS)
 
 

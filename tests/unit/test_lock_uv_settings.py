@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corral.resolvers.uv import uv_project
+from corral.resolvers.uv_project import uv_project
 
 
 def test_uv_resolver_settings_reach_the_resolution_and_nothing_else_does() -> None:

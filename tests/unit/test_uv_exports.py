@@ -1,9 +1,9 @@
-"""resolvers.uv.export_packages: a package an earlier export gave is read from its marker alone, same merged lock."""
+"""uv_exports.export_packages: a package an earlier export gave is read from its marker alone, same merged lock."""
 
 from __future__ import annotations
 
 from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
-from corral.resolvers.uv import export_packages
+from corral.resolvers.uv_exports import export_packages
 from support.toml import tomllib
 
 HASH = "ab" * 32
@@ -150,7 +150,7 @@ def whole_file_graph(text: str) -> dict[str, list[str]]:
 
 
 def test_uv_lock_graph_is_the_graph_of_the_whole_parsed_file() -> None:
-    from corral.resolvers.uv import uv_lock_graph
+    from corral.resolvers.uv_lock_read import uv_lock_graph
 
     graph = uv_lock_graph(UV_LOCK)
     assert graph == whole_file_graph(UV_LOCK)

@@ -188,7 +188,8 @@ def render_lock(
     from corral.core.pylock_write import LockDocument, document_data, merge_exports, render_pylock
     from corral.infra.environ import resolver_environ
     from corral.plugins import load_resolver
-    from corral.resolvers.uv import UvRequest, UvResolver, project_entry
+    from corral.resolvers.uv import UvRequest, UvResolver
+    from corral.resolvers.uv_exports import project_entry
     from corral.services.foreign import check_declarations
     from corral.services.legacy import legacy_lock_interpreter, render_legacy_lock
     from corral.services.project_version import forget_read_states, resolution_version
