@@ -88,10 +88,12 @@ def probe_project(tmp_path: Path, requires: list[str], *, build_requires: list[s
 def read(root: Path) -> tuple[str, list[list[str]]]:
     """The metadata's Summary through corral, and the backend's log lines (split), the log then emptied."""
     from corral.services.context import Context
+    from corral.services.foreign.build_env import settle_compiles
     from corral.services.foreign.metadata import read_metadata
 
     data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     metadata = read_metadata(Context(cwd=root), root, python=str(pyenv_python("3.12")), data=data)
+    settle_compiles()  # what the process's exit does
     log = root / "log.txt"
     lines = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
     log.unlink()
@@ -152,7 +154,7 @@ def test_the_build_env_is_reused_while_it_holds_what_corral_made(tmp_path: Path)
 
 def test_an_env_another_process_holds_is_not_used_a_throwaway_one_is(tmp_path: Path) -> None:
     from corral.infra.locks import file_lock
-    from corral.services.foreign.build_env import build_env
+    from corral.services.foreign.build_env import build_env, settle_compiles
 
     uv, python = uv_binary(), str(pyenv_python("3.12"))
 
@@ -164,6 +166,7 @@ def test_an_env_another_process_holds_is_not_used_a_throwaway_one_is(tmp_path: P
     cache = tmp_path / "cache"
     with build_env(cache, uv=uv, python=python, pins="", indexes=[], run=run) as cached:
         assert Path(cached).is_relative_to(cache)
+    settle_compiles()  # what the process's exit does: the env's lock let go
     (lock,) = (cache / "build-envs").glob("*.lock")
     with file_lock(lock), build_env(cache, uv=uv, python=python, pins="", indexes=[], run=run) as other:
         assert not Path(other).is_relative_to(cache)
@@ -199,3 +202,31 @@ def test_a_backend_asking_for_more_gets_an_env_holding_it(
     (scm_env,) = (e for e in envs if any(e.glob("lib/python3.12/site-packages/setuptools_scm")))
     assert json.loads((scm_env.parent.parent / f"{scm_env.parent.name}.json").read_text())["compiled"] is True
     assert any(scm_env.glob("lib/python3.12/site-packages/setuptools_scm/__pycache__/__init__.cpython-312.pyc"))
+
+
+def test_the_env_recalled_while_pins_resolve_runs_hooks_only_when_it_is_the_pinned_one(
+    tmp_path: Path, local_index: LocalIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_wheelhouse("setuptools-84.*.whl", "setuptools_scm-*.whl", "vcs_versioning-*.whl")
+    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
+    root = probe_project(tmp_path, [], build_requires=["setuptools-scm>=8.0"])
+    assert read(root)[0] == "clean scm"
+    (memo,) = build_envs().glob("*.last")
+    (scm_key,) = (r.stem for r in build_envs().glob("*.json"))
+    # when: the same requirements again: the recalled env is the pinned one
+    summary, log = read(root)
+    assert summary == "clean scm"
+    assert [kind for kind, _ in log].count("import") == 1
+    # when: the recalled env is another one (an env without setuptools-scm)
+    (tmp_path / "other").mkdir()
+    other = probe_project(tmp_path / "other", [])
+    read(other)
+    (empty_key,) = (r.stem for r in build_envs().glob("*.json") if r.stem != scm_key)
+    memo.write_text(empty_key, encoding="utf-8")
+    summary, log = read(root)
+    # then: its backend may have been imported meanwhile (it is stopped when the pins are known), but the hooks ran
+    # once, in the pinned env only
+    assert summary == "clean scm"
+    assert [kind for kind, _ in log].count("import") in (1, 2)
+    assert [kind for kind, _ in log if kind in ("requires", "metadata")] == ["requires", "metadata"]
+    assert memo.read_text(encoding="utf-8") == scm_key

@@ -9,6 +9,8 @@
 #       subprocess" asks for, without importing the backend twice. The metadata hook runs only when the requires
 #       hook asked for nothing more (else "metadata" is null: the caller installs those and asks again). Without
 #       os.fork, or when importing the backend started a thread, the requires hook runs here and "metadata" is null.
+#       Once the backend is imported, no hook runs before a line "go" comes on standard input (anything else, or
+#       its end: exit 0, no answer): the caller may start this while it still checks that the env is the right one.
 #   build_hook_server.py requires BACKEND BACKEND_PATH_JSON OUT_JSON        -> {"requires": [...], "metadata": null}
 #   build_hook_server.py metadata BACKEND BACKEND_PATH_JSON DIR OUT_JSON    -> {"requires": null, "metadata": "..."}
 import importlib
@@ -94,6 +96,8 @@ def main() -> int:
     if mode == "both":
         import threading
 
+        if sys.stdin.readline().strip() != "go":
+            return 0
         if hasattr(os, "fork") and threading.active_count() == 1:
             return _forked(backend, folder, out)
         mode = "requires"

@@ -37,13 +37,17 @@ if TYPE_CHECKING:
 
     Run = Callable[..., Completed]  # (cmd, stdin=None) -> Completed; failures raised as the caller words them
 
-__all__ = ["build_env", "pinned"]
+__all__ = ["build_env", "env_key", "guess_name", "pinned", "recalled", "settle_compiles"]
 
 _FOLDER = "build-envs"
 _KEEP = 4  # envs kept (a few backends and Pythons; ~10-20 MB each)
 _FORMAT = 1  # of the record; another one is remade
 _KEY_LENGTH = 32  # hex digits of a key
-_COMPILE_WAIT = 60  # seconds the compiler may still take once the hooks are done
+_COMPILE_WAIT = 60  # seconds a compile still running may take when the env is wanted again in this process
+_EXIT_WAIT = 5  # seconds it may still take when the process ends (then it is stopped: the next use compiles again)
+# Compiles left running past `build_env`'s block (the env's lock with them) while the command goes on: resolving
+# with uv, mostly. `settle_compiles` finishes them: at the next `build_env`, and at the process's exit.
+_PENDING: list[tuple[contextlib.ExitStack, _Compiling, Path]] = []
 
 
 def pinned(requirements: Sequence[str], *, uv: str, python: str, indexes: Sequence[str], run: Run) -> str:
@@ -54,15 +58,65 @@ def pinned(requirements: Sequence[str], *, uv: str, python: str, indexes: Sequen
     return str(run([*cmd, *indexes, "-"], stdin="".join(f"{r}\n" for r in requirements)).stdout)
 
 
+def guess_name(python: str, requires: Sequence[str], indexes: Sequence[str]) -> str:
+    """The name under which the key of the env last used for these build requirements is kept (`recalled`)."""
+    import hashlib
+
+    blob = json.dumps([_FORMAT, os.path.realpath(python), list(requires), list(indexes)])
+    return hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:_KEY_LENGTH]
+
+
+def recalled(stack: contextlib.ExitStack, cache: Path, guess: str) -> tuple[str, str] | None:
+    """(python, key) of the compiled env last used under `guess`, held (its lock, by `stack`) and checked; or None.
+
+    A guess, to start the backend's import while `pinned` still runs: only the pins' `env_key` says it is the env.
+    """
+    import re
+
+    from corral.core.env import Env
+    from corral.infra.locks import LockTimeout, file_lock
+    from corral.infra.safe_read import read_small
+
+    home = cache / _FOLDER
+    try:
+        key = read_small(home / f"{guess}.last", limit=_KEY_LENGTH, what="build env", follow=False).decode()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not re.fullmatch(f"[0-9a-f]{{{_KEY_LENGTH}}}", key):
+        return None
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(file_lock(home / f"{key}.lock", timeout=0))
+        except (LockTimeout, OSError):
+            return None
+        env = home / key / "env"
+        if _holds(home / f"{key}.json", env) is not True:
+            return None
+        stack.enter_context(held.pop_all())
+        return str(Env.at(env).python), key
+    return None  # pragma: no cover - mypy: the with block returns
+
+
+def env_key(python: str, pins: str, uv: str) -> str:
+    """The key of the env holding `pins` for `python` (`recalled`'s answer is that env when the keys are equal)."""
+    return _key(python, pins, uv)
+
+
 @contextlib.contextmanager
-def build_env(cache: Path, *, uv: str, python: str, pins: str, indexes: Sequence[str], run: Run) -> Iterator[str]:
-    """The python of a build env holding exactly `pins` for `python`: reused from the cache, else made there."""
+def build_env(
+    cache: Path, *, uv: str, python: str, pins: str, indexes: Sequence[str], run: Run, guess: str | None = None
+) -> Iterator[str]:
+    """The python of a build env holding exactly `pins` for `python`: reused from the cache, else made there.
+
+    `guess`: the name (`guess_name`) under which this env's key is kept for `recalled`.
+    """
     from corral.core.env import Env
     from corral.infra.rmtree import remove_tree
 
     def make(env: Path) -> None:
         _make(env, uv=uv, python=python, pins=pins, indexes=indexes, run=run)
 
+    settle_compiles()
     with contextlib.ExitStack() as stack:
         found = _cached(stack, cache / _FOLDER, _key(python, pins, uv), make) if _hashed(pins) else None
         if found is None:
@@ -73,12 +127,29 @@ def build_env(cache: Path, *, uv: str, python: str, pins: str, indexes: Sequence
             yield str(Env.at(env).python)
             return
         env, record, compiled = found
+        if guess is not None:
+            with contextlib.suppress(OSError):
+                from corral.infra.fs import atomic_write_text
+
+                atomic_write_text(cache / _FOLDER / f"{guess}.last", record.stem)
         compiling = None if compiled else _Compiling(env)
         if compiling is not None:
             stack.callback(compiling.stop)
         yield str(Env.at(env).python)
         if compiling is not None:
-            compiling.finish(record)
+            if not _PENDING:
+                import atexit
+
+                atexit.register(settle_compiles, _EXIT_WAIT)
+            _PENDING.append((stack.pop_all(), compiling, record))
+
+
+def settle_compiles(wait: float = _COMPILE_WAIT) -> None:
+    """Finish the bytecode compiles still running (`_Compiling.finish`), each then stopped and its env's lock let go."""
+    while _PENDING:
+        stack, compiling, record = _PENDING.pop()
+        with stack:
+            compiling.finish(record, wait=wait)
 
 
 def _make(env: Path, *, uv: str, python: str, pins: str, indexes: Sequence[str], run: Run) -> None:
@@ -241,9 +312,10 @@ if tag and pack:
 
 
 class _Compiling:
-    """The bytecode of a new env, compiled while the first hooks run (-B: they compile in memory meanwhile).
+    """The bytecode of a new env, compiled beside its first hooks (-B: they compile in memory meanwhile).
 
-    uv's `--compile-bytecode` at install took ~1.5 s of CPU before any hook could start; this runs beside them.
+    It may run on while the command goes on (`settle_compiles`). uv's `--compile-bytecode` at install took ~1.5 s
+    of CPU before any hook could start; this runs beside them.
     """
 
     def __init__(self, env: Path) -> None:
@@ -276,7 +348,7 @@ class _Compiling:
             self.process.kill()
             self.process.wait()
 
-    def finish(self, record: Path) -> None:
+    def finish(self, record: Path, *, wait: float) -> None:
         """Put the bytecode in place and record the env as compiled, if the env is still what was recorded."""
         import subprocess
 
@@ -285,7 +357,7 @@ class _Compiling:
         if self.process is None:
             return
         try:
-            code = self.process.wait(timeout=_COMPILE_WAIT)
+            code = self.process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             return  # left uncompiled: the next use compiles again
         self.reader.join()

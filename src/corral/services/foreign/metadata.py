@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from corral.errors import UsageError
 
 if TYPE_CHECKING:
+    from corral.errors import EngineError
     from corral.infra.proc import Completed
     from corral.services.context import Context
 
@@ -161,7 +162,7 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
     from corral.infra.probe import BUILD_HOOKS
     from corral.infra.rmtree import remove_tree
     from corral.infra.uvbin import uv_binary
-    from corral.services.foreign.build_env import build_env, pinned
+    from corral.services.foreign.build_env import build_env, env_key, guess_name, pinned, recalled
     from corral.services.lock import index_urls
 
     system = build_system(data)
@@ -175,28 +176,33 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
     def run(cmd: list[str], stdin: str | None = None) -> Completed:
         return _run(cmd, environ, backend, stdin=stdin)
 
-    def env_for(requirements: list[str]) -> contextlib.AbstractContextManager[str]:
-        pins = pinned(requirements, uv=uv, python=python, indexes=indexes, run=run)
-        return build_env(ctx.paths.cache, uv=uv, python=python, pins=pins, indexes=indexes, run=run)
-
-    def hooks(env_python: str, mode: str) -> dict[str, Any]:
-        answer, out = tmp / f"{mode}.json", tmp / "out"
-        out.mkdir(exist_ok=True)
+    def start(env_python: str, mode: str) -> _Hooks:
+        (tmp / "out").mkdir(exist_ok=True)
         paths = json.dumps(system.get("backend-path", []))
         server = BUILD_HOOKS.with_name("build_hook_server.py")  # both hooks, one backend import (its header)
-        cmd = [env_python, "-B", str(server), mode, backend, paths, str(out), str(answer)]
-        _run(cmd, environ, backend, cwd=root)
-        found = json.loads(answer.read_text(encoding="utf-8"))
-        return found if isinstance(found, dict) else {}
+        cmd = [env_python, "-B", str(server), mode, backend, paths, str(tmp / "out"), str(tmp / f"{mode}.json")]
+        return _Hooks(cmd, environ, root, backend)
 
     try:
-        with env_for(requires) as env_python:
-            answer = hooks(env_python, "both")
+        answer = None
+        guess = guess_name(python, requires, indexes)
+        with contextlib.ExitStack() as early:  # the env these requires had last time: its backend imports meanwhile
+            found = recalled(early, ctx.paths.cache, guess) if requires else None
+            started = None if found is None else early.enter_context(start(found[0], "both"))
+            pins = pinned(requires, uv=uv, python=python, indexes=indexes, run=run)
+            if found is not None and started is not None and found[1] == env_key(python, pins, uv):
+                answer = started.answer()
+        if answer is None:
+            made = build_env(ctx.paths.cache, uv=uv, python=python, pins=pins, indexes=indexes, run=run, guess=guess)
+            with made as env, start(env, "both") as hooks:
+                answer = hooks.answer()
         name = answer.get("metadata")
         if not isinstance(name, str):  # the backend asks for more than its requires (or could not fork)
             more = _requirements(answer.get("requires") or [], backend, "get_requires_for_build_wheel")
-            with env_for([*requires, *more]) as env_python:
-                name = str(hooks(env_python, "metadata").get("metadata"))
+            pins = pinned([*requires, *more], uv=uv, python=python, indexes=indexes, run=run)
+            made = build_env(ctx.paths.cache, uv=uv, python=python, pins=pins, indexes=indexes, run=run)
+            with made as env, start(env, "metadata") as hooks:
+                name = str(hooks.answer().get("metadata"))
         folder = tmp / "out" / name
         entry_points = folder / "entry_points.txt"
         return CoreMetadata.from_text(
@@ -222,6 +228,46 @@ def _requirements(given: object, backend: str, where: str) -> list[str]:
         raise UsageError(msg) from err
 
 
+class _Hooks:
+    """`build_hook_server.py` started in a build env: its backend imports until `answer` says "go" (`cancel`: ends it).
+
+    A context manager: leaving the block ends a server still running (an error, or a Ctrl-C while it waited).
+    """
+
+    def __init__(self, cmd: list[str], environ: dict[str, str], cwd: Path, backend: str) -> None:
+        import subprocess
+
+        self.cmd, self.backend, self.out = cmd, backend, Path(cmd[-1])
+        try:
+            self.process = subprocess.Popen(
+                cmd, env=environ, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        except OSError as err:
+            raise _failed(backend, str(err)) from err
+
+    def __enter__(self) -> _Hooks:  # noqa: PYI034 - typing.Self is 3.11+, corral runs on 3.9
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def answer(self) -> dict[str, Any]:
+        """The hooks' answers ({"requires": [...] | None, "metadata": NAME | None}); UsageError when they failed."""
+        from corral.errors import EngineError
+        from corral.infra import proc
+
+        out, err = self.process.communicate(b"go\n")
+        text = [part.decode("utf-8", "replace") for part in (out, err)]
+        try:
+            proc.settle(self.cmd, self.process.returncode, *text, what="build backend")
+        except EngineError as error:
+            raise _engine_failed(self.backend, error) from error
+        found = json.loads(self.out.read_text(encoding="utf-8"))
+        return found if isinstance(found, dict) else {}
+
+
 def _run(
     cmd: list[str], environ: dict[str, str], backend: str, cwd: Path | None = None, stdin: str | None = None
 ) -> Completed:
@@ -231,7 +277,13 @@ def _run(
     try:
         return proc.run(cmd, env=environ, cwd=cwd, what="build backend", stdin=stdin)
     except EngineError as err:
-        lines = [line.strip() for line in (err.output or str(err)).splitlines() if line.strip()]
-        last = lines[-1] if lines else str(err)
-        msg = f"cannot read the project's metadata through its build backend {backend}: {last}"
-        raise UsageError(msg) from err
+        raise _engine_failed(backend, err) from err
+
+
+def _engine_failed(backend: str, err: EngineError) -> UsageError:
+    lines = [line.strip() for line in (err.output or str(err)).splitlines() if line.strip()]
+    return _failed(backend, lines[-1] if lines else str(err))
+
+
+def _failed(backend: str, last: str) -> UsageError:
+    return UsageError(f"cannot read the project's metadata through its build backend {backend}: {last}")
