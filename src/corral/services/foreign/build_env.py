@@ -28,7 +28,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -320,33 +320,25 @@ class _Compiling:
 
     def __init__(self, env: Path) -> None:
         import subprocess
-        import threading
 
         from corral.core.env import Env
 
         self.env = env
-        self.chunks: list[bytes] = []
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by `stop`; a file, not a pipe: no reader thread
         cmd = [str(Env.at(env).python), "-S", "-I", "-c", _COMPILER, str(env)]
         try:
             self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+                cmd, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.DEVNULL
             )
         except OSError:
             self.process = None
-            return
-        self.reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
-        self.reader.start()
-
-    def _read(self, stream: IO[bytes]) -> None:
-        with stream:
-            for chunk in iter(lambda: stream.read(1 << 16), b""):
-                self.chunks.append(chunk)
 
     def stop(self) -> None:
         """End the compiler if it still runs (the hooks failed, or `finish` gave up on it)."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self.output.close()
 
     def finish(self, record: Path, *, wait: float) -> None:
         """Put the bytecode in place and record the env as compiled, if the env is still what was recorded."""
@@ -360,11 +352,12 @@ class _Compiling:
             code = self.process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             return  # left uncompiled: the next use compiles again
-        self.reader.join()
+        self.output.seek(0)
+        output = self.output.read()
         if code != 0 or _holds(record, self.env) is not False:
             return  # the env changed while hooks ran: the next use remakes it
         with contextlib.suppress(OSError, ValueError):
-            for relative, data in _pycs(b"".join(self.chunks)):
+            for relative, data in _pycs(output):
                 target = self.env / relative
                 target.parent.mkdir(exist_ok=True)
                 target.write_bytes(data)
