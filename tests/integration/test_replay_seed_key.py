@@ -10,14 +10,16 @@ did is read from the checkpoint log.
 # The fixtures come from the support plugin and the modules imported; parameters shadow nothing here.
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from typing import TYPE_CHECKING
 
 import pytest
+from pylock_helpers import Entry, write_lock
 from test_headstart_replay import cli, rebuild, replayed
 from test_seed_entry import cacheable_index, records  # noqa: F401 - a fixture
-from test_sync_one_install import installed, make_project
+from test_sync_one_install import W, installed, make_project
 
 from conftest import pyenv_python
 from corral.infra.uvbin import uv_binary
@@ -75,3 +77,30 @@ def test_a_changed_page_of_pip_stops_the_replay_of_the_old_entry(
     seen, _ = rebuild(root, log)
     assert replayed(seen), seen
     assert installed(root).get("pip") == "26.3"
+
+
+def test_a_lock_that_holds_pip_itself_is_replayed_without_the_seed(
+    tmp_path: Path,
+    cacheable_index: LocalIndex,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pip locked as a package of the project (packaging's dev group does): an entry of uv's input, no seed's."""
+    monkeypatch.setenv("CORRAL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CORRAL_SEED", "0")
+    root = make_project(tmp_path, cacheable_index)
+    entries = [
+        Entry(f"alpha-1.1-{W}"),
+        Entry(f"beta-1.0-{W}"),
+        Entry(f"delta-1.2-{W}", marker="'dev' in dependency_groups"),
+        Entry("pip-26.3-py3-none-any.whl", marker="'dev' in dependency_groups"),
+    ]
+    write_lock(root, cacheable_index, entries, dict(os.environ), groups=["dev"], default_groups=["dev"])
+    log = tmp_path / "events.log"
+    monkeypatch.setenv("CORRAL_FAULT_LOG", str(log))
+    cli(root, "sync")
+    time.sleep(2.1)
+    seen, _ = rebuild(root, log)
+    assert not replayed(seen)
+    seen, _ = rebuild(root, log)
+    assert replayed(seen), seen
+    assert installed(root).get("pip") == "26.3", "the lock's own pip"

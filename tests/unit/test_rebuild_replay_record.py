@@ -53,6 +53,7 @@ def _lines() -> list[tuple[str, str]]:
         ("replay-folder", f"{b'/usr/bin'.hex()} 1,2,3"),
         ("replay-provenance", b"{}".hex()),
         ("replay-inputs", _INPUTS.hex()),
+        ("replay-seed-key", "none"),
         ("replay-out", "2 " + b"synced\n".hex()),
     ]
 
@@ -88,6 +89,7 @@ def test_a_replay_is_read_back() -> None:
         ("replay-inputs", b"[]".hex()),  # the stamp's inputs are an object
         ("replay-inputs", b'{"lock": {}}'.hex()),  # with every key input_state gives
         ("replay-inputs", b"{".hex()),  # not JSON
+        ("replay-seed-key", "0" * 31),  # not a seed key's digest
     ],
 )
 def test_a_damaged_line_makes_the_replay_unreadable(damage: tuple[str, str]) -> None:
@@ -98,3 +100,4 @@ def test_no_replay_lines_no_replay() -> None:
     assert parse([]) is None
     assert parse([line for line in _lines() if line[0] != "replay-environ"]) is None
     assert parse([line for line in _lines() if line[0] != "replay-inputs"]) is None, "a record of an older version"
+    assert parse([line for line in _lines() if line[0] != "replay-seed-key"]) is None, "one that checked no seed's key"

@@ -164,7 +164,7 @@ def begin(environ: Mapping[str, str]) -> None:
             uv=facts.argv[0],
             environ=environ,
             sha=_sha,
-            seeded=started.environ if rebuild_replay.pip_entry(dict(facts.inputs)) else None,
+            uv_environ=started.environ,
             observed=before,
         )
 

@@ -60,6 +60,7 @@ FLAGS = (["sync"], ["sync", "-q"], ["sync", "--quiet"])  # the command lines a r
 _PROGRESS = ("creating environment ", "selecting ", "installing ", "synced ")  # the sync's own lines on stderr
 _CREATED_AT = '"created_at": '
 _BROKEN_PIPE = 141  # cli.main's exit code when the reader of stdout left
+_NO_SEED = "none"  # `replay-seed-key` of a rebuild that chose no seed
 _INPUT_KEYS = ("lock", "pyproject", "python_pins", "git_index", "user_config")  # services.sync.stamp.input_state's
 
 
@@ -245,16 +246,6 @@ def _pip_line(stdin: str) -> bool:
     return "pip" in stdin.split("\n")
 
 
-def pip_entry(files: Mapping[str, bytes | None]) -> bool:
-    """The sync's uv command installs the seed's pip as an entry of its pylock input (`engines.uv_seed`).
-
-    `uv_input` writes each entry as `[[packages]]` then its `name` line. The entry was chosen under a seed key
-    (`engines.uv_seed_key`): the replay computes it again (`replay-seed-key`).
-    """
-    entry = b'\n[[packages]]\nname = "pip"\n'
-    return any(data is not None and entry in data for data in files.values())
-
-
 def _env_pip(env: str) -> str:
     from pathlib import Path
 
@@ -301,11 +292,8 @@ def section(  # noqa: PLR0911 - one refusal per reason
         return []  # corral-env.json is not what the full path wrote for this rebuild
     if record.get("interpreter_realpath") != real or record.get("corral_version") != __version__:
         return []
-    files = facts.get("files")
     pip = _env_pip(env) if _pip_line(str(facts["stdin"])) else ""
-    seed_key = str(facts.get("seed_key", "-")) if pip_entry(files if isinstance(files, dict) else {}) else ""
-    if seed_key == "-":
-        return []  # an entry whose key was not noted: the replay could not tell that the full path would choose it
+    seed_key = str(facts.get("seed_key", _NO_SEED))  # noted when the seed was chosen (`engines.uv_seed`), "-": no page
     argv = facts["argv"]
     assert isinstance(argv, list)  # noqa: S101 - infra.headstart.note_command's list
     return [
@@ -317,7 +305,7 @@ def section(  # noqa: PLR0911 - one refusal per reason
         f"replay-selection {_hex(replay.selection)}",
         f"replay-engine {_hex(replay.engine)}",
         f"replay-pip {_hex(pip)}",
-        *([f"replay-seed-key {seed_key}"] if seed_key else []),
+        f"replay-seed-key {seed_key}",
         f"replay-provenance {provenance.hex()}",
         f"replay-gitignore {gitignore.hex()}",
         f"replay-inputs {json.dumps(inputs, sort_keys=True).encode('utf-8', 'surrogateescape').hex()}",
@@ -341,7 +329,7 @@ def parse(lines: Sequence[tuple[str, str]]) -> Replay | None:  # noqa: C901, PLR
                 replay.environ = rest
             elif kind == "replay-terminals":
                 replay.terminals = rest
-            elif kind == "replay-seed-key" and len(rest) == 32 and all(c in "0123456789abcdef" for c in rest):  # noqa: PLR2004
+            elif kind == "replay-seed-key" and (rest in ("-", _NO_SEED) or _digest(rest)):
                 replay.seed_key = rest
             elif kind == "replay-folder" and len(words) == 2:  # noqa: PLR2004 - path, state
                 replay.folders.append((_text(words[0]), words[1]))
@@ -358,7 +346,14 @@ def parse(lines: Sequence[tuple[str, str]]) -> Replay | None:  # noqa: C901, PLR
     except (ValueError, UnicodeDecodeError):
         return None
     whole = replay.flags and replay.environ and replay.folders and replay.provenance and replay.inputs is not None
+    if not replay.seed_key:  # a record of an older corral, which checked no seed's key
+        return None
     return replay if whole else None
+
+
+def _digest(text: str) -> bool:
+    """`engines.uv_seed_key.seed_key`'s form: 32 lowercase hex digits."""
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)  # noqa: PLR2004
 
 
 def _recorded_inputs(raw: bytes) -> dict[str, object]:
@@ -372,19 +367,22 @@ def _recorded_inputs(raw: bytes) -> dict[str, object]:
     return value
 
 
-def _same_seed(replay: Replay, uv: str, env: str, seeded: Mapping[str, str] | None) -> bool:
-    """The seed entry in uv's input is the one the full path would choose now: its key is the recorded one.
+def _same_seed(replay: Replay, uv: str, env: str, uv_environ: Mapping[str, str] | None) -> bool:
+    """The seed the full path would choose now is the one in uv's input: its key is the recorded one.
 
-    `seeded`: uv's environment when its input holds a pip entry (`pip_entry`), else None. The key
-    (`engines.uv_seed_key.seed_key`) covers uv's cached page of pip: after uv fetched a changed page (a new pip, a
-    yank), the full path learns another entry, so the replay stands aside.
+    `uv_environ`: uv's environment (the seed's choice reads it). The key (`engines.uv_seed_key.seed_key`, recorded
+    when the rebuild chose its seed: `replay-seed-key`) covers uv's cached page of pip: after uv fetched a changed
+    page (a new pip, a yank), the full path learns another entry (or takes an entry where it kept a seed line), so
+    the replay stands aside. `none`: that rebuild chose no seed (`CORRAL_SEED=0`).
     """
-    if seeded is None:
-        return not replay.seed_key
+    if replay.seed_key == _NO_SEED:
+        return True
+    if uv_environ is None:
+        return False
     from corral.engines.uv_seed_key import seed_key
 
     python = os.path.realpath(os.path.join(env, "bin", "python"))  # engines.uv_seed._key's, of the laid-out env
-    return bool(replay.seed_key) and seed_key(uv, python, seeded) == replay.seed_key
+    return (seed_key(uv, python, uv_environ) or "-") == replay.seed_key
 
 
 def _differs(
@@ -393,7 +391,7 @@ def _differs(
     environ: Mapping[str, str],
     sha: Callable[[str], str],
     env: str,
-    seeded: Mapping[str, str] | None,
+    uv_environ: Mapping[str, str] | None,
 ) -> str:
     """What differs from the recorded command, terminal, folder, environment, uv, Pythons and seed; "" when nothing."""
     checks: tuple[tuple[str, Callable[[], bool]], ...] = (
@@ -402,7 +400,7 @@ def _differs(
         ("cwd", lambda: os.getcwd() == replay.cwd),
         ("environ", lambda: _environ_digest(environ, sha) == replay.environ),
         ("tools", lambda: _tools(uv, environ) == replay.folders),
-        ("seed", lambda: _same_seed(replay, uv, env, seeded)),
+        ("seed", lambda: _same_seed(replay, uv, env, uv_environ)),
     )
     return next((what for what, same in checks if not same()), "")
 
@@ -423,17 +421,17 @@ def answer(
     uv: str,
     environ: Mapping[str, str],
     sha: Callable[[str], str],
-    seeded: Mapping[str, str] | None = None,
+    uv_environ: Mapping[str, str] | None = None,
     observed: list[str] | None = None,
 ) -> None:
     """Finish the head start's rebuild as the full path would and end the process; returns when it cannot.
 
-    `seeded`: uv's environment when its input holds the seed's pip entry (`pip_entry`). `observed`: the head start's
+    `uv_environ`: the environment uv was started with (`_same_seed`). `observed`: the head start's
     observation of the inputs (`cli.headstart.inputs`), which the stamp's input part stands for. Returning leaves
     the head start live, with uv's outcome kept when it was waited for: the full path then runs as before (and
     writes again whatever was written here).
     """
-    differs = _differs(replay, uv, environ, sha, env, seeded)
+    differs = _differs(replay, uv, environ, sha, env, uv_environ)
     if differs:
         _declined(differs)
         return
