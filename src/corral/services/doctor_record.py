@@ -185,9 +185,8 @@ def _project_probes(project: Project, env: Path, add: Callable[[str, object], No
         add("l", folder / "pyproject.toml")
     if find_project_root(env.parent) != root:
         return False
-    for name in ("pyproject.toml", "pylock.toml"):
+    for name in ("pyproject.toml", "pylock.toml"):  # read through any link (`infra.toml_file`): their stat tells
         add("l", root / name)
-        add("r", root / name)
     for folder in (root, *root.parents):  # the Python request's `.python-version`, read only within its folder
         pin = folder / ".python-version"
         if os.path.lexists(pin):
@@ -249,11 +248,11 @@ def _home_probes(home: str, add: Callable[[str, object], None]) -> list[str]:
         names = []
     bases = []
     for name in names:
-        if name.startswith("python"):
+        if name.startswith("python"):  # pyvenv: one of them a program
             add("s", os.path.join(home, name))
-            add("r", os.path.join(home, name))
             if not name[len("python") :].replace(".", "").strip("0123456789"):  # python, python3, python3.12
-                bases.append(os.path.realpath(os.path.join(home, name)))  # Target.base_executable's candidates
+                add("r", os.path.join(home, name))  # Target.base_executable's candidates
+                bases.append(os.path.realpath(os.path.join(home, name)))
     return bases
 
 
