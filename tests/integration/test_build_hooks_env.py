@@ -123,8 +123,8 @@ def test_both_hooks_run_from_one_import_each_as_a_fresh_process_would(tmp_path: 
 def test_the_build_env_is_reused_while_it_holds_what_corral_made(tmp_path: Path) -> None:
     root = probe_project(tmp_path, [])
     read(root)
-    (record,) = build_envs().glob("*.json")
-    env = build_envs() / record.stem / "env"
+    (record,) = build_envs().glob("*/record.json")
+    env = record.parent / "env"
     made = record.read_bytes()
     read(root)
     assert record.read_bytes() == made  # reused: nothing made again
@@ -167,7 +167,7 @@ def test_an_env_another_process_holds_is_not_used_a_throwaway_one_is(tmp_path: P
     with build_env(cache, uv=uv, python=python, pins="", indexes=[], run=run) as cached:
         assert Path(cached).is_relative_to(cache)
     settle_compiles()  # what the process's exit does: the env's lock let go
-    (lock,) = (cache / "build-envs").glob("*.lock")
+    (lock,) = (cache / "build-env-locks").glob("*.lock")
     with file_lock(lock), build_env(cache, uv=uv, python=python, pins="", indexes=[], run=run) as other:
         assert not Path(other).is_relative_to(cache)
         assert os.path.lexists(other)
@@ -198,9 +198,9 @@ def test_a_backend_asking_for_more_gets_an_env_holding_it(
     assert [kind for kind, _ in log].count("import") == 2
     assert len([p for p in build_envs().iterdir() if p.is_dir()]) == 2  # the requires' env and the bigger one
     # and: its bytecode was compiled beside the hooks and put in place, the env recorded with it
-    envs = [build_envs() / r.stem / "env" for r in build_envs().glob("*.json")]
+    envs = [r.parent / "env" for r in build_envs().glob("*/record.json")]
     (scm_env,) = (e for e in envs if any(e.glob("lib/python3.12/site-packages/setuptools_scm")))
-    assert json.loads((scm_env.parent.parent / f"{scm_env.parent.name}.json").read_text())["compiled"] is True
+    assert json.loads((scm_env.parent / "record.json").read_text())["compiled"] is True
     assert any(scm_env.glob("lib/python3.12/site-packages/setuptools_scm/__pycache__/__init__.cpython-312.pyc"))
 
 
@@ -211,8 +211,8 @@ def test_the_env_recalled_while_pins_resolve_runs_hooks_only_when_it_is_the_pinn
     monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
     root = probe_project(tmp_path, [], build_requires=["setuptools-scm>=8.0"])
     assert read(root)[0] == "clean scm"
-    (memo,) = build_envs().glob("*.last")
-    (scm_key,) = (r.stem for r in build_envs().glob("*.json"))
+    (memo,) = build_envs().with_name("build-env-guesses").glob("*.txt")
+    (scm_key,) = (r.parent.name for r in build_envs().glob("*/record.json"))
     # when: the same requirements again: the recalled env is the pinned one
     summary, log = read(root)
     assert summary == "clean scm"
@@ -221,7 +221,7 @@ def test_the_env_recalled_while_pins_resolve_runs_hooks_only_when_it_is_the_pinn
     (tmp_path / "other").mkdir()
     other = probe_project(tmp_path / "other", [])
     read(other)
-    (empty_key,) = (r.stem for r in build_envs().glob("*.json") if r.stem != scm_key)
+    (empty_key,) = (r.parent.name for r in build_envs().glob("*/record.json") if r.parent.name != scm_key)
     memo.write_text(empty_key, encoding="utf-8")
     summary, log = read(root)
     # then: its backend may have been imported meanwhile (it is stopped when the pins are known), but the hooks ran

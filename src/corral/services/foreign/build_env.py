@@ -4,9 +4,9 @@ A project's `[build-system].requires` (and what its backend's `get_requires_for_
 resolved to exact pins with their hashes by `uv pip compile --generate-hashes` (`pinned`: online, as the install
 into a throwaway env was, so a new release of a build requirement is picked up as before). The env for those pins
 is keyed by the interpreter's real path, the pins' text and uv's binary, and lives in corral's cache
-(`build-envs/KEY`). It is made by `uv venv` and `uv pip install --require-hashes --no-deps --link-mode copy` of the
+(`build-envs/KEY/env`). It is made by `uv venv` and `uv pip install --require-hashes --no-deps --link-mode copy` of the
 pins, and before any project code runs in it corral records every entry of its tree (kind, mode, size, inode,
-mtime, ctime, link text) and the base interpreter's identity (`KEY.json`). Each reuse first walks the tree again
+mtime, ctime, link text) and the base interpreter's identity (`KEY/record.json`). Each reuse first walks the tree again
 under the env's lock: an entry added, removed or changed (no process can set a ctime back; `--link-mode copy`
 shares no inode with uv's cache, whose links would move it), or another base interpreter, and the env is removed
 and made again. Hooks run with `-B`, so a hook that behaves writes nothing there, and one that does not only costs
@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 
 __all__ = ["build_env", "env_key", "guess_name", "pinned", "recalled", "settle_compiles"]
 
-_FOLDER = "build-envs"
+_FOLDER = "build-envs"  # KEY/env, KEY/record.json
+_LOCKS = "build-env-locks"  # KEY.lock (kept: infra.locks)
+_GUESSES = "build-env-guesses"  # GUESS.txt: the key of the env last used for some build requirements
 _KEEP = 4  # envs kept (a few backends and Pythons; ~10-20 MB each)
 _FORMAT = 1  # of the record; another one is remade
 _KEY_LENGTH = 32  # hex digits of a key
@@ -77,20 +79,19 @@ def recalled(stack: contextlib.ExitStack, cache: Path, guess: str) -> tuple[str,
     from corral.infra.locks import LockTimeout, file_lock
     from corral.infra.safe_read import read_small
 
-    home = cache / _FOLDER
     try:
-        key = read_small(home / f"{guess}.last", limit=_KEY_LENGTH, what="build env", follow=False).decode()
+        key = read_small(cache / _GUESSES / f"{guess}.txt", limit=_KEY_LENGTH, what="build env", follow=False).decode()
     except (OSError, UnicodeDecodeError):
         return None
     if not re.fullmatch(f"[0-9a-f]{{{_KEY_LENGTH}}}", key):
         return None
     with contextlib.ExitStack() as held:
         try:
-            held.enter_context(file_lock(home / f"{key}.lock", timeout=0))
+            held.enter_context(file_lock(cache / _LOCKS / f"{key}.lock", timeout=0))
         except (LockTimeout, OSError):
             return None
-        env = home / key / "env"
-        if _holds(home / f"{key}.json", env) is not True:
+        env = cache / _FOLDER / key / "env"
+        if _holds(env.parent / "record.json", env) is not True:
             return None
         stack.enter_context(held.pop_all())
         return str(Env.at(env).python), key
@@ -118,7 +119,7 @@ def build_env(
 
     settle_compiles()
     with contextlib.ExitStack() as stack:
-        found = _cached(stack, cache / _FOLDER, _key(python, pins, uv), make) if _hashed(pins) else None
+        found = _cached(stack, cache, _key(python, pins, uv), make) if _hashed(pins) else None
         if found is None:
             tmp = Path(tempfile.mkdtemp(prefix="corral-build-env-"))
             stack.callback(remove_tree, tmp, ignore_errors=True)
@@ -131,7 +132,7 @@ def build_env(
             with contextlib.suppress(OSError):
                 from corral.infra.fs import atomic_write_text
 
-                atomic_write_text(cache / _FOLDER / f"{guess}.last", record.stem)
+                atomic_write_text(cache / _GUESSES / f"{guess}.txt", record.parent.name)
         compiling = None if compiled else _Compiling(env)
         if compiling is not None:
             stack.callback(compiling.stop)
@@ -192,7 +193,7 @@ def _key(python: str, pins: str, uv: str) -> str:
 
 
 def _cached(
-    stack: contextlib.ExitStack, home: Path, key: str, make: Callable[[Path], None]
+    stack: contextlib.ExitStack, cache: Path, key: str, make: Callable[[Path], None]
 ) -> tuple[Path, Path, bool] | None:
     """The env of `key` under its lock (held by `stack`): reused when it holds what was recorded, else made anew.
 
@@ -202,11 +203,11 @@ def _cached(
     from corral.infra.locks import LockTimeout, file_lock
 
     try:
-        stack.enter_context(file_lock(home / f"{key}.lock", timeout=0))
+        stack.enter_context(file_lock(cache / _LOCKS / f"{key}.lock", timeout=0))
     except (LockTimeout, OSError):
         return None
-    place, record = home / key, home / f"{key}.json"
-    env = place / "env"
+    place = cache / _FOLDER / key
+    record, env = place / "record.json", place / "env"
     held = _holds(record, env)
     if held is not None:
         with contextlib.suppress(OSError):
@@ -216,10 +217,9 @@ def _cached(
     from corral.infra.rmtree import remove_tree
 
     try:
-        with contextlib.suppress(FileNotFoundError):
-            record.unlink()
         if os.path.lexists(place):
             remove_tree(place)
+        place.parent.mkdir(parents=True, exist_ok=True)
         place.mkdir(mode=0o700)
     except OSError:
         return None
@@ -227,11 +227,9 @@ def _cached(
         make(env)
         atomic_write_text(record, json.dumps(_observed(env, compiled=False)))
     except BaseException:
-        with contextlib.suppress(OSError):
-            record.unlink()
         remove_tree(place, ignore_errors=True)
         raise
-    _prune(home, keep=key)
+    _prune(cache, keep=key)
     return env, record, False
 
 
@@ -387,19 +385,19 @@ def _pycs(output: bytes) -> Iterator[tuple[str, bytes]]:
         yield "/".join([*parts[:-1], "__pycache__", f"{parts[-1][:-3]}.{tag}.pyc"]), items[i + 1]
 
 
-def _prune(home: Path, *, keep: str) -> None:
+def _prune(cache: Path, *, keep: str) -> None:
     """Remove the least recently used envs beyond `_KEEP` (each under its lock; a busy one is left)."""
     from corral.infra.locks import LockTimeout, file_lock
     from corral.infra.rmtree import remove_tree
 
     used = []
-    with contextlib.suppress(OSError), os.scandir(home) as listing:
+    with contextlib.suppress(OSError), os.scandir(cache / _FOLDER) as listing:
         for item in listing:
-            key, dot, kind = item.name.partition(".")
-            if dot and kind == "json" and key != keep and len(key) == _KEY_LENGTH:
-                with contextlib.suppress(OSError):
-                    used.append((item.stat(follow_symlinks=False).st_mtime_ns, key))
+            if item.name != keep and len(item.name) == _KEY_LENGTH and item.is_dir(follow_symlinks=False):
+                try:
+                    used.append((os.stat(os.path.join(item.path, "record.json")).st_mtime_ns, item.name))
+                except OSError:
+                    used.append((0, item.name))  # no record: a make that was cut short
     for _, key in sorted(used, reverse=True)[_KEEP - 1 :]:
-        with contextlib.suppress(LockTimeout, OSError), file_lock(home / f"{key}.lock", timeout=0):
-            (home / f"{key}.json").unlink()
-            remove_tree(home / key, ignore_errors=True)
+        with contextlib.suppress(LockTimeout, OSError), file_lock(cache / _LOCKS / f"{key}.lock", timeout=0):
+            remove_tree(cache / _FOLDER / key, ignore_errors=True)
