@@ -30,7 +30,10 @@ pathlib ~22 M; a doctor without argparse at all measured only 5 M less. What wou
 record answered before these imports (every input of every check, observed as stats, like cli.quick's record).
 2026-12-01, fifth session: that record (`cli.doctor_quick`). The first round's doctor takes the full path and
 records; the others are answered before argparse. `--full` times `corral doctor -v` instead, which the quick path
-leaves to the full one (the full path's own cost, the recorder's observations included).
+leaves to the full one (the full path's own cost, the recorder's observations included). Against dc68ad7, load
+6-19 (wall times mean little there): CPU 99-124 -> 27-33 ms (paired 0.26-0.28x), plain and `--git` alike; wall
+151 -> 44 ms and 180 -> 41 ms at load 6. Callgrind, one run each: doctor 209.5 -> 51.2 M instructions (a quick
+no-op sync: 46.0 M); the full path (`doctor -v`) 210.1 -> 232.1 M (the recorder observes before and after).
 """
 
 from __future__ import annotations
