@@ -1,7 +1,7 @@
 """Benchmark: `corral lock` + `corral sync` against `uv lock` + `uv sync` with EMPTY caches (opt-in: real index).
 
     python benchmarks/bench_cold.py [--python 3.12] [--rounds 3] [--only flask,requests,webstack] [--keep DIR]
-                                    [--ways corral-noseed,uv] [--before OTHER/bin/corral] [--timeline]
+                                    [--ways corral-noseed,uv] [--before OTHER/bin/corral] [--timeline | --sync-only]
 
 Not a test, and it needs the network every round: every run starts with an empty uv cache (a fresh
 UV_CACHE_DIR) and, for corral, an empty corral cache (a fresh CORRAL_HOME), so both tools download what the
@@ -21,6 +21,9 @@ downloaded that uv did not (or the other way round), read from the uv cache it f
 (simple-v*/), wheel metadata (wheels-v*/**/*.msgpack), wheels (wheels-v*/**/*.http) and source archives
 (sdists-v*/, not the project's own editable build), and the cache's size. With the same files downloaded, the
 ratio is the tools' own overhead.
+`--sync-only` times the sync alone: each way locks once (untimed), then every round restores the uv cache and
+corral home that lock left (pages and metadata, no wheels; the project in place, no `.venv`) and times the sync, so
+rounds repeat no lock, its network time and its noise, yet download every wheel again.
 `--timeline` instead runs each way once per project under `strace -f` (execve and exit only: seccomp-filtered,
 little overhead) and prints every process lock and sync started, from when to when: which uv commands, interpreter
 probes and build hooks run, in what order, and where a tool waits on one step before the next.
@@ -114,15 +117,9 @@ def one_run(
     """
     shutil.rmtree(folder, ignore_errors=True)
     project = make_project(name, folder / "project", python)
-    lock, sync, extra = commands(way, python, before)
+    lock, sync, env = _way_setup(way, python, before, folder)
     if trace is not None:
         lock, sync = (_straced(cmd, Path(f"{trace}.{step}")) for cmd, step in ((lock, "lock"), (sync, "sync")))
-    env = environ(UV_CACHE_DIR=str(folder / "uv-cache"), **extra)
-    if way != "uv":
-        env["CORRAL_HOME"] = str(folder / "corral-home")
-        # a fresh corral home is due its daily background prune, which starts 10 s after the sync: during the next
-        # way's run (at low priority, but still CPU on a 2-core machine) and in a folder this script removes
-        env["CORRAL_AUTO_PRUNE"] = "0"
     cpu = cpu_seconds()
     took_lock = run(lock, project, env)
     took_sync = run(sync, project, env)
@@ -190,6 +187,87 @@ def report_timelines(names: list[str], ways: list[str], python: str, work: Path,
             for step in ("lock", "sync"):
                 print(f"  -- {step}")
                 print("\n".join(timeline(Path(f"{trace}.{step}"))))
+
+
+_CACHES = ("uv-cache", "corral-home")  # what a lock fills besides the project's own files
+
+
+SyncTimes = dict[tuple[str, str], list[tuple[float, float]]]
+
+
+def sync_only(names: list[str], ways: list[str], rounds: int, python: str, work: Path, before: str | None) -> None:
+    """The sync alone, from the state a cold lock leaves: each way locks once, then every round restores that state.
+
+    The state: the uv cache and corral home as the lock left them (index pages and metadata, no wheels), the project
+    untouched in place (its files' stats are what corral's lock stamp vouches for) and no `.venv`. Each round
+    restores copies of the caches and times the sync, so the rounds repeat no lock (its network time and noise) and
+    still download every wheel. Prints medians, paired ratios against uv and their spread.
+    """
+    times: SyncTimes = {}
+    for name in names:
+        folders = {way: _locked_once(way, name, python, before, work / "sync-only" / way / name) for way in ways}
+        try:
+            for round_no in range(rounds):
+                print(f"{name}: sync round {round_no + 1}/{rounds} ...", file=sys.stderr)
+                for way in ways if round_no % 2 == 0 else ways[::-1]:
+                    times.setdefault((name, way), []).append(_restored_sync(*folders[way]))
+        finally:
+            for folder, _sync, _env in folders.values():
+                shutil.rmtree(folder, ignore_errors=True)
+    report_sync_only(times, names, ways, rounds)
+
+
+def _locked_once(
+    way: str, name: str, python: str, before: str | None, folder: Path
+) -> tuple[Path, list[str], dict[str, str]]:
+    """Project `name` locked by `way` in `folder`, its caches kept as `pristine/`; (folder, sync command, env)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    project = make_project(name, folder / "project", python)
+    lock, sync, env = _way_setup(way, python, before, folder)
+    run(lock, project, env)
+    for part in (p for p in _CACHES if (folder / p).exists()):
+        shutil.copytree(folder / part, folder / "pristine" / part, symlinks=True)
+    return folder, sync, env
+
+
+def _restored_sync(folder: Path, sync: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall s, CPU s) of `sync` after the caches are restored to what the lock left and `.venv` is removed."""
+    for part in (*_CACHES, "project/.venv"):
+        shutil.rmtree(folder / part, ignore_errors=True)
+    for part in (p for p in _CACHES if (folder / "pristine" / p).exists()):
+        shutil.copytree(folder / "pristine" / part, folder / part, symlinks=True)
+    cpu = cpu_seconds()
+    took = run(sync, folder / "project", env)
+    return took, cpu_seconds() - cpu
+
+
+def report_sync_only(times: SyncTimes, names: list[str], ways: list[str], rounds: int) -> None:
+    """Medians, paired ratios against uv and their spread (lowest-highest round) of `sync_only`'s times."""
+    print(
+        f"\n{rounds} rounds, sync only from a cold lock's state, load average {os.getloadavg()[0]:.1f}; medians in ms"
+    )
+    print(f"{'project':<10}{'way':<15}{'sync':>8}{'cpu':>8}   {'ratio sync':>10}{'cpu':>7}   spread sync / cpu")
+    for name in names:
+        base = times[name, "uv"]
+        for way in ways:
+            rows = times[name, way]
+            sync_ms, cpu_ms = (statistics.median(r[i] for r in rows) * 1000 for i in (0, 1))
+            paired = [sorted(r[i] / b[i] for r, b in zip(rows, base, strict=True)) for i in (0, 1)]
+            cells = "".join(f"{statistics.median(x):>7.2f}x" for x in paired)
+            ranges = " / ".join(f"{x[0]:.2f}-{x[-1]:.2f}" for x in paired)
+            print(f"{name:<10}{way:<15}{sync_ms:>8.0f}{cpu_ms:>8.0f}  {cells}    {ranges}")
+
+
+def _way_setup(way: str, python: str, before: str | None, folder: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """(lock command, sync command, environment) of `way` with its caches in `folder`."""
+    lock, sync, extra = commands(way, python, before)
+    env = environ(UV_CACHE_DIR=str(folder / "uv-cache"), **extra)
+    if way != "uv":
+        env["CORRAL_HOME"] = str(folder / "corral-home")
+        # a fresh corral home is due its daily background prune, which starts 10 s after the sync: during the next
+        # way's run (at low priority, but still CPU on a 2-core machine) and in a folder this script removes
+        env["CORRAL_AUTO_PRUNE"] = "0"
+    return lock, sync, env
 
 
 Got1 = tuple[dict[str, set[str]], float]  # what one run downloaded, and its uv cache's size in MB
@@ -294,6 +372,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
     parser.add_argument("--before", help="another corral executable, measured as the before-ways in the same rounds")
     parser.add_argument("--timeline", action="store_true", help="one run per way under strace: its processes")
+    parser.add_argument("--sync-only", action="store_true", help="time the sync alone, from a cold lock's state")
     opts = parser.parse_args()
     python = python_path(opts.python)
     names = opts.only.split(",") if opts.only else list(DEFAULT_PROJECTS)
@@ -309,6 +388,13 @@ def main() -> None:
         print(f"load average {os.getloadavg()[0]:.1f}; times in s from the first process of each step")
         try:
             report_timelines(names, ways, python, work, opts.before)
+        finally:
+            if not opts.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        return
+    if opts.sync_only:
+        try:
+            sync_only(names, ways, opts.rounds, python, work, opts.before)
         finally:
             if not opts.keep:
                 shutil.rmtree(work, ignore_errors=True)
