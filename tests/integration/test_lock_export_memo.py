@@ -135,22 +135,31 @@ def _in_process_lock(corral: Corral, root: Path, log: Path) -> tuple[bytes, list
     return (root / "pylock.toml").read_bytes(), names
 
 
+@pytest.mark.parametrize("way", ["an export per selection", "marker-only exports"])
 def test_the_lock_composed_while_uv_runs_is_the_one_composed_after_it(
-    tmp_path: Path, corral: Corral, indexed: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, corral: Corral, indexed: str, monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
     import json
 
     from corral.infra import uvbin
+    from corral.resolvers import uv_exports
 
-    # given: uv that takes a second to start resolving
+    # given: uv that takes a second to start resolving; the lock the exports give, one per selection
     slow = _slow_uv(tmp_path)
     monkeypatch.setattr(uvbin, "uv_binary", lambda: slow)
     log = tmp_path / "faults.log"
     monkeypatch.setenv("CORRAL_FAULT_LOG", str(log))
     root = make_project(tmp_path, PYPROJECT)
+    monkeypatch.setattr(uv_exports, "MARKERS_ONLY_FROM", 10**6)
+    expected, _ = _in_process_lock(corral, root, log)
+    (root.parent / "corral-home-other").mkdir()
+    monkeypatch.setenv("CORRAL_HOME", str(root.parent / "corral-home-other"))  # no record of that lock's
+    if way == "marker-only exports":
+        monkeypatch.setattr(uv_exports, "MARKERS_ONLY_FROM", 1)
     # when: locked afresh twice
     first, names = _in_process_lock(corral, root, log)
     again, names_again = _in_process_lock(corral, root, log)
+    assert first == expected
     # then: the second lock was composed from the record (exports and graph) while uv resolved, to the same bytes
     assert "lock-exports:composed" not in names
     assert "lock-exports:composed" in names_again

@@ -193,14 +193,21 @@ def preparse(request: UvRequest, tmp: Path) -> Early | None:
 
         run, plain, asked = _selections(request)
         found = recorded(request.export_memo[0], request.project_root)
-        if found is None or len(run) >= MARKERS_ONLY_FROM:
+        if found is None:
             return None
         key, texts = found
-        outputs = {selector: texts.get(entry_name("", flags)) for selector, flags in asked}
-        if any(text is None for text in outputs.values()):
+        if len(run) >= MARKERS_ONLY_FROM:  # as `_marker_exports` reads its processes' outputs
+            whole = texts.get(entry_name("", _ALL_SELECTIONS))
+            each = [texts.get(entry_name("bare", flags)) for _, flags in run]
+            selected = None if whole is None or None in each else _marker_parsed(run, whole, [t or "" for t in each])
+        else:
+            outputs = {selector: texts.get(entry_name("", flags)) for selector, flags in asked}
+            complete = None not in outputs.values()
+            selected = _parsed(run, list(outputs), lambda selector: outputs[selector] or "") if complete else None
+        if selected is None:
             return None
         exports: Exports = [(("default", ""), [])] if plain else []
-        exports += _parsed(run, list(outputs), lambda selector: outputs[selector] or "")
+        exports += selected
         return Early(key=key, exports=_relocate(exports, tmp, request.project_root), graph=graph_of(texts))
     except Exception:  # noqa: BLE001 - only work done early: the exports decide as before
         return None
@@ -291,9 +298,7 @@ def _marker_exports(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from corral.core.pylock_write import package_identity
-    from corral.core.uv_export_read import read_export
-    from corral.infra.toml_file import parse_toml, read_bytes, read_text
+    from corral.infra.toml_file import read_bytes, read_text
     from corral.resolvers import uv_workdir
 
     workdir = uv_workdir.make()  # beside tmp: its own project, its own workspace root
@@ -302,7 +307,7 @@ def _marker_exports(
         workers = max(1, min(EXPORT_WORKERS, len(run) + 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
             # the full export first (the longest), while the copy is cut and written
-            whole = pool.submit(_recalled, memo, "", uv, tmp, ["--all-groups", "--all-extras"], environ, check=False)
+            whole = pool.submit(_recalled, memo, "", uv, tmp, _ALL_SELECTIONS, environ, check=False)
             futures: list[Future[Completed]] = []
             try:
                 bare_lock = uv_lock_without_files(read_text(tmp / "uv.lock"))
@@ -319,8 +324,7 @@ def _marker_exports(
                 if done.returncode != 0:
                     _cancelled(futures)
                     return None
-                parsed = read_export(done.stdout) or parse_toml(done.stdout, origin="uv export")
-                tables = {package_identity(p): p for p in parsed.get("packages", [])}
+                tables = _whole_tables(done.stdout)
                 exports: Exports = []
                 taken: set[tuple[str, str, str]] = set()
                 for (selector, _), future in zip(run, futures, strict=True):
@@ -336,6 +340,32 @@ def _marker_exports(
     finally:
         workdir.remove()
     return UvResult(exports=exports, graph=graph)
+
+
+_ALL_SELECTIONS = ["--all-groups", "--all-extras"]  # the one full export of the marker-only way
+
+
+def _whole_tables(text: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Each package's tables in the export of every selection, by identity (`_marker_exports`)."""
+    from corral.core.pylock_write import package_identity
+    from corral.core.uv_export_read import read_export
+    from corral.infra.toml_file import parse_toml
+
+    parsed = read_export(text) or parse_toml(text, origin="uv export")
+    return {package_identity(p): p for p in parsed.get("packages", [])}
+
+
+def _marker_parsed(run: Sequence[tuple[Selector, list[str]]], whole: str, each: Sequence[str]) -> Exports | None:
+    """`_marker_exports`'s reading of the full export's text and of each selection's marker-only one, in order."""
+    tables: dict[tuple[str, str, str], dict[str, Any]] = _whole_tables(whole)
+    taken: set[tuple[str, str, str]] = set()
+    exports: Exports = []
+    for (selector, _), text in zip(run, each, strict=True):
+        packages = _marked_packages(text, tables, taken)
+        if packages is None:
+            return None
+        exports.append((selector, packages))
+    return exports
 
 
 def _cancelled(futures: Iterable[Future[Completed]]) -> None:
