@@ -144,22 +144,11 @@ def _probe_entry(cache: str, key: str) -> str:
     As it reads the file: anything but a JSON object of its schema holds no entry. Its other entries (every
     interpreter corral probed anywhere) are not this check's input, so a probe elsewhere sends no doctor the full way.
     """
+    raw = _read_bytes(cache, private=False)
+    if isinstance(raw, str):
+        return raw
     try:
-        fd = os.open(cache, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # never a wait on a fifo
-    except OSError as err:
-        return f"!{err.errno}"
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return "!type"
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-    except OSError as err:
-        return f"!{err.errno}"
-    finally:
-        os.close(fd)
-    try:
-        data = json_loads(b"".join(chunks))
+        data = json_loads(raw)
     except (ValueError, RecursionError):
         return "-"
     entries = data.get("entries") if isinstance(data, dict) and data.get("schema") == _PROBE_SCHEMA else None
@@ -238,46 +227,60 @@ class _Record:
         self.probes: list[list[str]] = data["probes"]  # type: ignore[assignment]  # as above, rows of 3
 
 
-def _read(path: str) -> _Record | None:  # noqa: C901, PLR0911 - one exit per doubt
-    """The record at `path` when corral wrote it for this user, in this version; None otherwise."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # no link, no fifo wait
+def _read_bytes(path: str, *, private: bool) -> bytes | str:
+    """The bytes of the regular file `path` (never a wait on a fifo); `!why` when there are none to read.
+
+    `private`: corral's own record: never through a link, the user's own file that nobody else may write, at most
+    `_LIMIT` bytes. Otherwise as `discovery.prober` reads its cache: through links, whatever its size.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (getattr(os, "O_NOFOLLOW", 0) if private else 0)
     try:
         fd = os.open(path, flags)
-    except OSError:
-        return None
+    except OSError as err:
+        return f"!{err.errno}"
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _LIMIT:
-            return None
-        if st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return None
+        if not stat.S_ISREG(st.st_mode) or (private and st.st_size > _LIMIT):
+            return "!type"
+        if private and (st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            return "!owner"
         chunks, size = [], 0
-        while size <= _LIMIT and (chunk := os.read(fd, 1 << 20)):
+        while (not private or size <= _LIMIT) and (chunk := os.read(fd, 1 << 20)):
             chunks.append(chunk)
             size += len(chunk)
-    except OSError:
-        return None
+    except OSError as err:
+        return f"!{err.errno}"
     finally:
         os.close(fd)
-    if size > _LIMIT:
+    return "!size" if private and size > _LIMIT else b"".join(chunks)
+
+
+def _read(path: str) -> _Record | None:
+    """The record at `path` when corral wrote it for this user, in this version; None otherwise."""
+    raw = _read_bytes(path, private=True)
+    if isinstance(raw, str):
         return None
     try:
-        data = json_loads(b"".join(chunks))
+        data = json_loads(raw)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or data.get("schema") != _SCHEMA or data.get("corral") != __version__:
-        return None
-    if not all(isinstance(data.get(key), str) for key in ("project", "env", "cwd", "text")):
-        return None
-    if not all(_strings(data.get(key)) for key in ("lines", "environ")):
-        return None
+    return _Record(data) if isinstance(data, dict) and _well_formed(data) else None
+
+
+def _well_formed(data: dict[str, object]) -> bool:
+    """A record of this schema and this corral, every field of its type."""
     probes = data.get("probes")
-    if not isinstance(probes, list) or not all(
-        isinstance(row, list) and len(row) == 3 and _strings(row) and row[0] in _OPS  # noqa: PLR2004
-        for row in probes
-    ):
-        return None
-    return _Record(data)
+    return (
+        data.get("schema") == _SCHEMA
+        and data.get("corral") == __version__
+        and all(isinstance(data.get(key), str) for key in ("project", "env", "cwd", "text"))
+        and all(_strings(data.get(key)) for key in ("lines", "environ"))
+        and isinstance(probes, list)
+        and all(
+            isinstance(row, list) and len(row) == 3 and _strings(row) and row[0] in _OPS  # noqa: PLR2004
+            for row in probes
+        )
+    )
 
 
 def _strings(value: object) -> bool:

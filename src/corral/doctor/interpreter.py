@@ -29,6 +29,7 @@ __all__ = [
     "PYTHON_REQUEST_UNREADABLE",
     "check_interpreter",
     "classify_change",
+    "link_findings",
     "rebuild_python",
 ]
 
@@ -88,7 +89,7 @@ def check_interpreter(target: Target) -> list[Finding]:
             )
         ]
     home = target.cfg.home
-    findings: list[Finding] = _link_findings(target)
+    findings: list[Finding] = link_findings(target)
     if home and not os.path.isdir(home):
         findings.append(
             Finding(
@@ -151,7 +152,7 @@ def check_interpreter(target: Target) -> list[Finding]:
     return findings + _request_findings(target, ident)
 
 
-def _link_findings(target: Target) -> list[Finding]:
+def link_findings(target: Target) -> list[Finding]:
     """`bin/pythonX` and `bin/pythonX.Y` beside `bin/python`, as `python -m venv`, uv and corral make them (POSIX).
 
     With the env active, a name that is gone is found further down PATH: `python3.12` then starts the base or
