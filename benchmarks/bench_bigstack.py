@@ -14,6 +14,10 @@ and is not counted; each timed round runs, corral and uv alternately, in fresh p
   add-one      `corral add humanize` to the locked and synced stack vs `uv add humanize` (each round then removes it
                again, untimed, with the same tool)
 
+`add` makes its project anew each round (a folder of its own); the other paths work in one project per tool that
+keeps the stack's pyproject.toml, as a user's does: `rm -rf .venv && corral sync` there is what corral's rebuild
+replay (`cli.headstart`) serves, and what each timed sync-fresh was (replayed, declined and why, full) is printed.
+
 Each figure is the wall time; the CPU time (user + system of the command and the processes it waited for) is shown
 beside it. `--baseline PYTHON` (another corral's interpreter: the code before a change; its `corral` beside it, with a
 CORRAL_HOME of its own) runs every path too, in the same rounds, alternately.
@@ -343,7 +347,7 @@ def measure(
             order = list(who_runs)
             for who in order if round_no % 2 else order[::-1]:
                 cmd = uv_cmd if who == "uv" else [programs[who], *corral_cmd[1:]]
-                folder = work / who
+                folder = work / (f"{who}-add" if path == "add" else who)  # `add` makes its project anew each round
                 _reset(folder, reset, minor)
                 if who in logs:
                     logs[who].write_text("", encoding="utf-8")
@@ -354,6 +358,9 @@ def measure(
                         fates[who].append(fate(logs[who]))
                 if reset == "remove-one":  # back to the stack alone for the next round
                     run([cmd[0], "remove", "-q", ONE, *cmd[cmd.index(ONE) + 1 :]], folder, envs[who])
+                if path == "add" and not (work / who).exists():  # the other paths' project: the stack, kept
+                    (work / who).mkdir()
+                    shutil.copy2(folder / "pyproject.toml", work / who / "pyproject.toml")
     lock = work / "corral" / "pylock.toml"
     count = len(list((work / "uv" / ".venv").glob("lib/*/site-packages/*.dist-info")))
     if not same_data(lock):
