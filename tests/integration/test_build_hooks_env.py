@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,16 +89,30 @@ def probe_project(tmp_path: Path, requires: list[str], *, build_requires: list[s
 def read(root: Path) -> tuple[str, list[list[str]]]:
     """The metadata's Summary through corral, and the backend's log lines (split), the log then emptied."""
     from corral.services.context import Context
-    from corral.services.foreign.build_env import settle_compiles
     from corral.services.foreign.metadata import read_metadata
 
     data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     metadata = read_metadata(Context(cwd=root), root, python=str(pyenv_python("3.12")), data=data)
-    settle_compiles()  # what the process's exit does
+    settled(build_envs())
     log = root / "log.txt"
     lines = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
     log.unlink()
     return metadata.summary, lines
+
+
+def settled(home: Path) -> None:
+    """Wait until no env under `home` is still to be compiled (the detached `compile_env`): compiled, or not valid."""
+    from corral.infra.locks import file_lock
+    from corral.services.foreign.build_env import _holds
+
+    def to_compile(record: Path) -> bool:
+        with file_lock(home.with_name("build-env-locks") / f"{record.parent.name}.lock", timeout=60):
+            return _holds(record, record.parent / "env") is False  # read as corral reads it: under the env's lock
+
+    deadline = time.monotonic() + 120
+    while any(to_compile(r) for r in home.glob("*/record.json")):
+        assert time.monotonic() < deadline, "the detached compile did not finish"
+        time.sleep(0.1)
 
 
 def build_envs() -> Path:
@@ -154,7 +169,7 @@ def test_the_build_env_is_reused_while_it_holds_what_corral_made(tmp_path: Path)
 
 def test_an_env_another_process_holds_is_not_used_a_throwaway_one_is(tmp_path: Path) -> None:
     from corral.infra.locks import file_lock
-    from corral.services.foreign.build_env import build_env, settle_compiles
+    from corral.services.foreign.build_env import build_env
 
     uv, python = uv_binary(), str(pyenv_python("3.12"))
 
@@ -166,8 +181,8 @@ def test_an_env_another_process_holds_is_not_used_a_throwaway_one_is(tmp_path: P
     cache = tmp_path / "cache"
     with build_env(cache, uv=uv, python=python, pins="", indexes=[], run=run) as cached:
         assert Path(cached).is_relative_to(cache)
-    settle_compiles()  # what the process's exit does: the env's lock let go
-    (lock,) = (cache / "build-env-locks").glob("*.lock")
+    settled(cache / "build-envs")
+    (lock,) = (p for p in (cache / "build-env-locks").glob("*.lock") if ".compile" not in p.name)
     with file_lock(lock), build_env(cache, uv=uv, python=python, pins="", indexes=[], run=run) as other:
         assert not Path(other).is_relative_to(cache)
         assert os.path.lexists(other)

@@ -11,8 +11,9 @@ under the env's lock: an entry added, removed or changed (no process can set a c
 shares no inode with uv's cache, whose links would move it), or another base interpreter, and the env is removed
 and made again. Hooks run with `-B`, so a hook that behaves writes nothing there, and one that does not only costs
 the next lock a new env: a project cannot leave anything in an env another project's hook will import. The
-bytecode of a new env is compiled beside its first hooks by the env's interpreter with `-S -I` (the standard
-library only) and put in place by corral only if the tree was still untouched once both ended (`_Compiling`).
+bytecode of a new env is compiled by a detached corral process (`compile_env`), beside its first hooks: the env's
+interpreter with `-S -I` (the standard library only) reads every .py file, and the .pyc files are put in place
+only if the env's record and tree were still the very ones of before once it ended (no file it read changed).
 
 Nothing from the project becomes an option of uv: each requirement is parsed (`core.deps.parse_requirement`, by
 the caller) and given as its normal form on uv's standard input. Pins holding a URL or a path (no hash proves what
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     Run = Callable[..., Completed]  # (cmd, stdin=None) -> Completed; failures raised as the caller words them
 
-__all__ = ["build_env", "env_key", "guess_name", "pinned", "recalled", "settle_compiles"]
+__all__ = ["build_env", "compile_env", "env_key", "guess_name", "pinned", "recalled"]
 
 _FOLDER = "build-envs"  # KEY/env, KEY/record.json
 _LOCKS = "build-env-locks"  # KEY.lock (kept: infra.locks)
@@ -45,11 +46,8 @@ _GUESSES = "build-env-guesses"  # GUESS.txt: the key of the env last used for so
 _KEEP = 4  # envs kept (a few backends and Pythons; ~10-20 MB each)
 _FORMAT = 1  # of the record; another one is remade
 _KEY_LENGTH = 32  # hex digits of a key
-_COMPILE_WAIT = 60  # seconds a compile still running may take when the env is wanted again in this process
-_EXIT_WAIT = 5  # seconds it may still take when the process ends (then it is stopped: the next use compiles again)
-# Compiles left running past `build_env`'s block (the env's lock with them) while the command goes on: resolving
-# with uv, mostly. `settle_compiles` finishes them: at the next `build_env`, and at the process's exit.
-_PENDING: list[tuple[contextlib.ExitStack, _Compiling, Path]] = []
+_COMPILE_TIMEOUT = 600  # seconds the detached compile may take
+_PUT_WAIT = 60  # seconds it waits for the env's lock (hooks running there) to put the bytecode in place
 
 
 def pinned(requirements: Sequence[str], *, uv: str, python: str, indexes: Sequence[str], run: Run) -> str:
@@ -117,7 +115,6 @@ def build_env(
     def make(env: Path) -> None:
         _make(env, uv=uv, python=python, pins=pins, indexes=indexes, run=run)
 
-    settle_compiles()
     with contextlib.ExitStack() as stack:
         found = _cached(stack, cache, _key(python, pins, uv), make) if _hashed(pins) else None
         if found is None:
@@ -133,24 +130,9 @@ def build_env(
                 from corral.infra.fs import atomic_write_text
 
                 atomic_write_text(cache / _GUESSES / f"{guess}.txt", record.parent.name)
-        compiling = None if compiled else _Compiling(env)
-        if compiling is not None:
-            stack.callback(compiling.stop)
+        if not compiled:
+            _start_compile(cache, record.parent.name)
         yield str(Env.at(env).python)
-        if compiling is not None:
-            if not _PENDING:
-                import atexit
-
-                atexit.register(settle_compiles, _EXIT_WAIT)
-            _PENDING.append((stack.pop_all(), compiling, record))
-
-
-def settle_compiles(wait: float = _COMPILE_WAIT) -> None:
-    """Finish the bytecode compiles still running (`_Compiling.finish`), each then stopped and its env's lock let go."""
-    while _PENDING:
-        stack, compiling, record = _PENDING.pop()
-        with stack:
-            compiling.finish(record, wait=wait)
 
 
 def _make(env: Path, *, uv: str, python: str, pins: str, indexes: Sequence[str], run: Run) -> None:
@@ -197,7 +179,7 @@ def _cached(
 ) -> tuple[Path, Path, bool] | None:
     """The env of `key` under its lock (held by `stack`): reused when it holds what was recorded, else made anew.
 
-    Returns the env, its record and whether its bytecode is compiled (`_Compiling`); None when another process holds
+    Returns the env, its record and whether its bytecode is compiled (`compile_env`); None when another process holds
     the lock or the cache cannot be written: the caller makes a throwaway env.
     """
     from corral.infra.locks import LockTimeout, file_lock
@@ -281,8 +263,8 @@ def _tree(top: str) -> list[list[object]]:
 
 # Run by the env's interpreter with -S -I: the standard library only, nothing of the env imported or run. It reads
 # each .py file of the env and writes (its path, the timestamp-based .pyc of its bytes) to stdout, length-prefixed,
-# after the interpreter's cache tag; corral writes them into place (`_Compiling.finish`) only when the env's tree
-# still is what was recorded after this ended, so no file it read changed meanwhile (a write moves the ctime).
+# after the interpreter's cache tag; `compile_env` writes them into place only when the env's record and tree are
+# still the very ones of before it ran, so no file it read changed meanwhile (a write moves the ctime).
 _COMPILER = """
 import importlib._bootstrap_external as b, os, struct, sys
 out, top, tag = sys.stdout.buffer, sys.argv[1], sys.implementation.cache_tag
@@ -307,59 +289,69 @@ if tag and pack:
             put(os.path.relpath(path, top).encode("utf-8", "surrogateescape"))
             put(pack(code, st.st_mtime, st.st_size))
 """
+_DETACHED = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from {0} import compile_env; compile_env(sys.argv[2], sys.argv[3])"
+)
 
 
-class _Compiling:
-    """The bytecode of a new env, compiled beside its first hooks (-B: they compile in memory meanwhile).
+def _start_compile(cache: Path, key: str) -> None:
+    """Start `compile_env` for the env of `key` in a new interpreter of corral's, detached (its own session).
 
-    It may run on while the command goes on (`settle_compiles`). uv's `--compile-bytecode` at install took ~1.5 s
-    of CPU before any hook could start; this runs beside them.
+    uv's `--compile-bytecode` at install took ~1.5 s of CPU before any hook could start; this runs beside them, and
+    on while the command resolves, never waited for (the hooks run with -B: they compile in memory meanwhile).
     """
+    import subprocess
+    import sys
 
-    def __init__(self, env: Path) -> None:
-        import subprocess
+    import corral
 
-        from corral.core.env import Env
+    if not sys.executable:
+        return
+    where = os.path.dirname(os.path.dirname(os.path.abspath(corral.__file__)))
+    argv = [sys.executable, "-I", "-c", _DETACHED.format(__name__), where, str(cache), key]
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=os.sep,
+            start_new_session=os.name != "nt",
+        )
 
-        self.env = env
-        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by `stop`; a file, not a pipe: no reader thread
-        cmd = [str(Env.at(env).python), "-S", "-I", "-c", _COMPILER, str(env)]
-        try:
-            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.DEVNULL
-            )
-        except OSError:
-            self.process = None
 
-    def stop(self) -> None:
-        """End the compiler if it still runs (the hooks failed, or `finish` gave up on it)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.output.close()
+def compile_env(cache_dir: str, key: str) -> None:
+    """Compile the bytecode of the env of `key` and put it in place (the detached process `_start_compile` starts).
 
-    def finish(self, record: Path, *, wait: float) -> None:
-        """Put the bytecode in place and record the env as compiled, if the env is still what was recorded."""
-        import subprocess
+    One at a time per env (its own lock, not the env's: hooks may use the env meanwhile); the env's lock is taken
+    only to put the .pyc files in place, and only if its record and tree are still the very ones read before.
+    """
+    import subprocess
 
-        from corral.infra.fs import atomic_write_text
+    from corral.core.env import Env
+    from corral.infra.fs import atomic_write_text
+    from corral.infra.locks import LockTimeout, file_lock
 
-        if self.process is None:
+    cache = Path(cache_dir)
+    place = cache / _FOLDER / key
+    record, env = place / "record.json", place / "env"
+    failures = (LockTimeout, OSError, ValueError, subprocess.TimeoutExpired)  # each: left uncompiled, tried again
+    with contextlib.suppress(*failures), file_lock(cache / _LOCKS / f"{key}.compile.lock", timeout=0):
+        before = record.read_bytes()
+        if _holds(record, env) is not False:
             return
-        try:
-            code = self.process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            return  # left uncompiled: the next use compiles again
-        self.output.seek(0)
-        output = self.output.read()
-        if code != 0 or _holds(record, self.env) is not False:
-            return  # the env changed while hooks ran: the next use remakes it
-        with contextlib.suppress(OSError, ValueError):
-            for relative, data in _pycs(output):
-                target = self.env / relative
+        cmd = [str(Env.at(env).python), "-S", "-I", "-c", _COMPILER, str(env)]
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=_COMPILE_TIMEOUT, check=False)
+        if done.returncode != 0:
+            return
+        with file_lock(cache / _LOCKS / f"{key}.lock", timeout=_PUT_WAIT):
+            if record.read_bytes() != before or _holds(record, env) is not False:
+                return  # remade, changed or compiled meanwhile: what was read may not be what is there
+            for relative, data in _pycs(done.stdout):
+                target = env / relative
                 target.parent.mkdir(exist_ok=True)
                 target.write_bytes(data)
-            atomic_write_text(record, json.dumps(_observed(self.env, compiled=True)))
+            atomic_write_text(record, json.dumps(_observed(env, compiled=True)))
 
 
 def _pycs(output: bytes) -> Iterator[tuple[str, bytes]]:
