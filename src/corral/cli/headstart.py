@@ -378,6 +378,7 @@ def _start(facts: _Record, project: str, dirs: tuple[str, str, str], environ: Ma
     live.log("headstart:layout")
     try:
         _spawn(started, facts, environ)
+        _write_files(facts)  # while uv starts: it reads none of them
     except BaseException:
         live.discard()
         raise
@@ -444,15 +445,25 @@ def _write_new(path: str, data: bytes) -> None:
 
 
 def _lay_out(facts: _Record) -> None:
-    """`creators.native.write_layout` of the recorded layout: folders, links, files, pyvenv.cfg last."""
+    """`creators.native.write_layout` of the recorded layout, but its files: folders, links, pyvenv.cfg.
+
+    What uv reads of the env: the files (the activation scripts, CACHEDIR.TAG, .gitignore; ~half the writes) are
+    written once uv has started (`_write_files`). The native creator writes pyvenv.cfg last so that a half-written
+    env is not an env; here the `creating` journal is there from before the folder, as while uv installs into it:
+    a kill leaves what the next command removes, with or without those files.
+    """
     env = facts.env
     for folder in facts.dirs:
         os.makedirs(os.path.join(env, folder), exist_ok=True)
     for name, target in facts.links:
         os.symlink(target, os.path.join(env, name))
-    for name, data in facts.files:
-        _write_new(os.path.join(env, name), data)
     _write_new(os.path.join(env, "pyvenv.cfg"), facts.cfg)
+
+
+def _write_files(facts: _Record) -> None:
+    """The layout's files, which nothing uv does reads: written while it starts, before anything is adopted."""
+    for name, data in facts.files:
+        _write_new(os.path.join(facts.env, name), data)
 
 
 def _spawn(started: live.Live, facts: _Record, environ: Mapping[str, str]) -> None:
