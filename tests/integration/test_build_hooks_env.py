@@ -40,6 +40,9 @@ BACKEND = textwrap.dedent(
             handle.write(line + "\\n")
     _log("import %d" % os.getpid())
     atexit.register(lambda: _log("exit %d" % os.getpid()))
+    if os.path.exists(os.path.join(HERE, "thread")):  # a backend whose import starts a thread: no fork then
+        import threading, time
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
     STATE = []
     def get_requires_for_build_wheel(config_settings=None):
         _log("requires %d" % os.getpid())
@@ -133,6 +136,16 @@ def test_both_hooks_run_from_one_import_each_as_a_fresh_process_would(tmp_path: 
     # each hook's process ran the exit handler registered at import, once; the importing process did not
     exits = sorted(pid for kind, pid in log if kind == "exit")
     assert exits == sorted([pids["requires"], pids["metadata"]])
+
+
+def test_a_backend_whose_import_starts_a_thread_gets_a_process_per_hook(tmp_path: Path) -> None:
+    root = probe_project(tmp_path, [])
+    (root / "thread").touch()
+    summary, log = read(root)
+    assert summary == "clean no-scm"
+    assert [kind for kind, _ in log].count("import") == 2
+    pids = {kind: pid for kind, pid in log if kind in ("requires", "metadata")}
+    assert pids["requires"] != pids["metadata"]
 
 
 def test_the_build_env_is_reused_while_it_holds_what_corral_made(tmp_path: Path) -> None:

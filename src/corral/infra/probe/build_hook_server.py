@@ -7,8 +7,8 @@
 #       interpreter ends (exit handlers, flushed streams), so a hook's changes to the process (sys.argv, the working
 #       folder, the environment, modules) never reach the next one: what PEP 517's "each hook in a fresh
 #       subprocess" asks for, without importing the backend twice. The metadata hook runs only when the requires
-#       hook asked for nothing more (else "metadata" is null: the caller installs those and asks again). Without
-#       os.fork, or when importing the backend started a thread, the requires hook runs here and "metadata" is null.
+#       hook asked for nothing more (else "metadata" is null: the caller installs those and asks again). Off Linux,
+#       or when importing the backend started a thread, the requires hook runs here and "metadata" is null.
 #       Once the backend is imported, no hook runs before a line "go" comes on standard input (anything else, or
 #       its end: exit 0, no answer): the caller may start this while it still checks that the env is the right one.
 #   build_hook_server.py requires BACKEND BACKEND_PATH_JSON OUT_JSON        -> {"requires": [...], "metadata": null}
@@ -98,7 +98,7 @@ def main() -> int:
 
         if sys.stdin.readline().strip() != "go":
             return 0
-        if hasattr(os, "fork") and threading.active_count() == 1:
+        if sys.platform.startswith("linux") and threading.active_count() == 1:  # macOS: fork without exec is unsafe
             return _forked(backend, folder, out)
         mode = "requires"
     if mode == "requires":

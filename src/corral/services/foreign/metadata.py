@@ -199,7 +199,7 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
         name = answer.get("metadata")
         if not isinstance(name, str):  # the backend asks for more than its requires (or could not fork)
             more = _requirements(answer.get("requires") or [], backend, "get_requires_for_build_wheel")
-            pins = pinned([*requires, *more], uv=uv, python=python, indexes=indexes, run=run)
+            pins = pinned([*requires, *more], uv=uv, python=python, indexes=indexes, run=run) if more else pins
             made = build_env(ctx.paths.cache, uv=uv, python=python, pins=pins, indexes=indexes, run=run)
             with made as env, start(env, "metadata") as hooks:
                 name = str(hooks.answer().get("metadata"))
