@@ -235,6 +235,20 @@ def test_a_missing_python_link_is_an_error_on_both_paths(project: Path, versione
     assert shown(again) == shown(done)
 
 
+def test_sync_rebuilds_an_env_missing_its_versioned_python_link(project: Path) -> None:
+    """The sync's stale-env check says what doctor says and rebuilds, so the link is back and doctor is healthy."""
+    bin_dir = project / ".venv" / "bin"
+    link = next(p for p in bin_dir.iterdir() if p.name.startswith("python3."))
+    link.unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "corral", "sync"], cwd=project, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{link} is missing" in done.stdout + done.stderr, done.stdout + done.stderr
+    assert link.is_file(), "the rebuilt env has python3.X again"
+    assert doctor(project).returncode == 0
+
+
 def test_a_dangling_python_link_is_reported(project: Path) -> None:
     recorded(project)
     link = next(p for p in (project / ".venv" / "bin").iterdir() if p.name.startswith("python3."))

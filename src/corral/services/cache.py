@@ -71,7 +71,11 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind("served-installs", "sets of files uv installed here before", re.compile(r"[0-9a-f]{32}")),
     Kind("uv-input", "uv's input files (pylock.toml per install)", re.compile(r"[0-9a-f]{32}"), shape="folder"),
     Kind("seed-wheels", "the pip wheel uv's cache seeds (engines.uv_seed)", re.compile(r"[0-9a-f]{32}\.json")),
-    Kind("doctor-records", "healthy envs doctor vouches for beside git's index", re.compile(r"[0-9a-f]{16}\.json")),
+    Kind(
+        "doctor-records",
+        "healthy envs doctor vouches for (beside git's index; whole reports: cli.doctor_quick)",
+        re.compile(r"[0-9a-f]{16}\.json"),
+    ),
     Kind("lock-headstarts", "the last lock's uv plan (resolvers.uv_headstart)", re.compile(r"[0-9a-f]{32}\.txt")),
     Kind("lock-exports", "the last lock's uv exports (resolvers.uv_export_cache)", re.compile(r"[0-9a-f]{32}\.bin")),
     Kind("interpreters.json", "interpreter identities"),

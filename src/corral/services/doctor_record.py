@@ -283,7 +283,7 @@ def _kernel_probes(ctx: Context, add: Callable[[str, object], None]) -> None:
     from corral.kernels.registry import env_of_python, kernels_dirs
     from corral.kernels.spec import KERNEL_JSON, KernelSpec
     from corral.services.kernels import RECORD_FILE
-    from corral.services.kernels import _env_prefixes as kernel_env_prefixes  # list_all's folders, as it finds them
+    from corral.services.kernels import env_prefixes as kernel_env_prefixes  # list_all's folders, as it finds them
 
     add("s", ctx.paths.data / RECORD_FILE)  # the envs whose `share/jupyter` corral wrote kernels into
     home = ctx.environ.get("HOME")

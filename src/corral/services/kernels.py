@@ -29,6 +29,7 @@ __all__ = [
     "JUPYTER_GROUP",
     "KernelResult",
     "add_kernel",
+    "env_prefixes",
     "env_python",
     "env_version",
     "kernels_for_env",
@@ -152,7 +153,7 @@ def _write_records(ctx: Context, records: list[dict[str, str]]) -> None:
     atomic_write_text(_record_path(ctx), json.dumps({"version": 1, "kernels": records}, indent=2) + "\n")
 
 
-def _env_prefixes(ctx: Context, *extra: Path) -> list[Path]:
+def env_prefixes(ctx: Context, *extra: Path) -> list[Path]:
     """Envs whose `share/jupyter` is searched: the project's env, envs corral wrote kernels for, `extra`."""
     found: list[Path] = list(extra)
     project = ctx.project
@@ -169,7 +170,7 @@ def list_all(ctx: Context, *, check: bool = False) -> list[KernelEntry]:
     """Every kernelspec on the machine in Jupyter's precedence (see `corral.kernels.registry.list_kernels`)."""
     from corral.kernels.registry import list_kernels
 
-    return list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx), check=check)
+    return list_kernels(ctx.environ, env_prefixes=env_prefixes(ctx), check=check)
 
 
 def kernels_for_env(env_path: Path, *, ctx: Context | None = None) -> list[KernelEntry]:
@@ -179,7 +180,7 @@ def kernels_for_env(env_path: Path, *, ctx: Context | None = None) -> list[Kerne
     env = Path(os.path.abspath(env_path))
     if ctx is None:
         return [e for e in list_kernels(None, env_prefixes=[env]) if points_at(e, env)]
-    return [e for e in list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx, env)) if points_at(e, env)]
+    return [e for e in list_kernels(ctx.environ, env_prefixes=env_prefixes(ctx, env)) if points_at(e, env)]
 
 
 # --- add -------------------------------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ def _check_free(ctx: Context, kernels_dir: Path, name: str, env: Path) -> str | 
     spot = kernels_dir / name
     if not os.path.lexists(spot):
         return None
-    for entry in list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx, env)):
+    for entry in list_kernels(ctx.environ, env_prefixes=env_prefixes(ctx, env)):
         if Path(os.path.abspath(entry.resource_dir)) == Path(os.path.abspath(spot)):
             if points_at(entry, env):
                 return entry.spec.display_name if entry.spec else None
@@ -336,7 +337,7 @@ def remove_kernel(ctx: Context, name: str) -> Path:
         msg = f"no kernel named {name!r}; `corral kernel list` shows the names"
         raise UsageError(msg)
     entry = entries[0]
-    allowed = [d for d, _ in kernels_dirs(ctx.environ, env_prefixes=_env_prefixes(ctx))]
+    allowed = [d for d, _ in kernels_dirs(ctx.environ, env_prefixes=env_prefixes(ctx))]
     try:
         remove_kernel_dir(entry.resource_dir, allowed)
     except PermissionError as err:
@@ -360,7 +361,7 @@ def refresh_kernels_for_env(ctx: Context, env_path: Path) -> list[Path]:
     python, version = str(env_python(env)), env_version(env)
     changed: list[Path] = []
     seen: set[str] = set()
-    for entry in list_kernels(ctx.environ, env_prefixes=_env_prefixes(ctx, env)):
+    for entry in list_kernels(ctx.environ, env_prefixes=env_prefixes(ctx, env)):
         if entry.spec is None or not points_at(entry, env):
             continue
         seen.add(str(entry.resource_dir))

@@ -41,7 +41,8 @@ def why_stale(ctx: Context, env: Path, identify: Callable[[], InterpreterInfo]) 
     from corral.services.doctor import target_for
     from corral.services.python import unmet_request
 
-    moved = check_relocation(target_for(ctx, env, ctx.project))
+    target = target_for(ctx, env, ctx.project)
+    moved = check_relocation(target)
     if moved:
         return moved[0].message
     from corral.services.trust import why_untrusted
@@ -56,7 +57,13 @@ def why_stale(ctx: Context, env: Path, identify: Callable[[], InterpreterInfo]) 
     wanted = unmet_request(ctx, info)
     if wanted is not None:
         return f"it runs {info.implementation} {info.version}, but {wanted}"
-    return _built_for_another_minor(env, info)
+    other = _built_for_another_minor(env, info)
+    if other is not None:
+        return other
+    from corral.doctor.interpreter import link_findings
+
+    missing = link_findings(target)  # bin/python3 or python3.X gone: doctor's `python-link-missing`
+    return missing[0].message if missing else None
 
 
 def _python_gone(env: Path) -> str | None:
