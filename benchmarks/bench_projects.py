@@ -21,7 +21,8 @@ The no-op rows measure corral's quick path (`corral.cli.quick`) only once the pr
 sync-noseed in the same run, each round rebuilds the env first, so sync-noop and run then measure the full no-op
 path a command takes right after a sync; `--paths sync-noop,run` measures the settled state.
 
-It prints the median of each and the median of the paired ratios (corral / uv) per path and project. With
+It prints the median of each and the median of the paired ratios (corral / uv) per path and project, in wall time
+and in CPU time (user + system of the processes, which a loaded machine stretches less). With
 `--baseline PYTHON` (another corral's interpreter: the code before a change), sync-noseed, sync-fresh and lock-fresh
 are also timed with that corral in the same rounds, and a second table gives before/uv and after/before. The
 baseline syncs (and locks) a copy of its own: corral keeps a rebuild record and a served-set marker per project
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -78,11 +80,20 @@ def fate(log: Path) -> str:
     return "full"
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall time of `cmd`, failing loudly."""
+class Took(float):
+    """A run's wall time, with its CPU time (user + system of the processes it waited for) as `cpu`."""
+
+    cpu = 0.0
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> Took:
+    """Wall time of `cmd` (and its CPU time), failing loudly."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    took = time.perf_counter() - start
+    took = Took(time.perf_counter() - start)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    took.cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if done.returncode:
         sys.exit(f"bench_projects: {' '.join(cmd)} in {cwd} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return took
@@ -149,7 +160,7 @@ def lock_all(
             run([before, *corral_cmd[1:]], before_dir, apart(env, before_home))
 
 
-def timed(cmd: list[str], folder: Path, env: dict[str, str], log: Path | None, *, warm_up: bool) -> tuple[float, str]:
+def timed(cmd: list[str], folder: Path, env: dict[str, str], log: Path | None, *, warm_up: bool) -> tuple[Took, str]:
     """`run`, online in the warm-up (it fills uv's cache from the index); with a fault log, what the rebuild was."""
     if log is not None:
         log.unlink(missing_ok=True)
@@ -191,7 +202,19 @@ def runners(
     return what, order
 
 
-def print_baseline(times: dict[tuple[str, str, str], list[float]], names: list[str], paths: list[str]) -> None:
+def print_cpu(times: dict[tuple[str, str, str], list[Took]], names: list[str], paths: list[str]) -> None:
+    """The same table in CPU time (user + system of the processes), which a loaded machine stretches less."""
+    print(f"\nCPU time:\n{'project':<11}" + "".join(f"{p:>24}" for p in paths))
+    for name in names:
+        cells = []
+        for path in paths:
+            mine, theirs = ([t.cpu for t in times[name, path, who]] for who in ("corral", "uv"))
+            ratio = statistics.median(a / b for a, b in zip(mine, theirs, strict=True) if b)
+            cells.append(f"{statistics.median(mine) * 1000:.0f}/{statistics.median(theirs) * 1000:.0f} {ratio:.2f}x")
+        print(f"{name:<11}" + "".join(f"{c:>24}" for c in cells))
+
+
+def print_baseline(times: dict[tuple[str, str, str], list[Took]], names: list[str], paths: list[str]) -> None:
     """The baseline's paths: before/uv (median ms and ratio) and after/before (paired ratio); none: nothing."""
     if not paths:
         return
@@ -205,6 +228,15 @@ def print_baseline(times: dict[tuple[str, str, str], list[float]], names: list[s
             cells.append(f"{statistics.median(old) * 1000:.0f}/{statistics.median(theirs) * 1000:.0f} {vs_uv:.2f}x")
             cells.append(f"{gain:.2f}x")
         print(f"{name:<11}" + "".join(f"{c:>26}" if i % 2 == 0 else f"{c:>14}" for i, c in enumerate(cells)))
+    print(f"\nCPU time, after/before:\n{'project':<11}" + "".join(f"{p:>26}" for p in paths))
+    for name in names:
+        gains = [
+            statistics.median(
+                a.cpu / b.cpu for a, b in zip(times[name, p, "corral"], times[name, p, "before"], strict=True)
+            )
+            for p in paths
+        ]
+        print(f"{name:<11}" + "".join(f"{g:>25.2f}x" for g in gains))
 
 
 def main() -> None:
@@ -247,7 +279,7 @@ def main() -> None:
     uv_cache = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv")
     corral_env.setdefault("UV_CACHE_DIR", os.environ.get("UV_CACHE_DIR") or uv_cache)
     lock_all(dirs, corral_env, python, before, baseline_only="lock-fresh" in paths, before_home=before_home)
-    times: dict[tuple[str, str, str], list[float]] = {
+    times: dict[tuple[str, str, str], list[Took]] = {
         (name, path, who): [] for name in names for path in paths for who in ("corral", "uv", "before")
     }
     fates: dict[tuple[str, str, str], list[str]] = {}
@@ -278,6 +310,7 @@ def main() -> None:
             cells.append(f"{statistics.median(mine) * 1000:.0f}/{statistics.median(theirs) * 1000:.0f} {ratio:.2f}x")
         print(f"{name:<11}" + "".join(f"{c:>24}" for c in cells))
     print("\n(each cell: corral/uv median, then corral/uv ratio)")
+    print_cpu(times, names, paths)
     print_baseline(times, names, [p for p in paths if p in BASELINE_PATHS and times[names[0], p, "before"]])
     print_fates(fates)
     if not opts.keep:
