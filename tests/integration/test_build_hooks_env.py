@@ -258,3 +258,34 @@ def test_the_env_recalled_while_pins_resolve_runs_hooks_only_when_it_is_the_pinn
     assert [kind for kind, _ in log].count("import") in (1, 2)
     assert [kind for kind, _ in log if kind in ("requires", "metadata")] == ["requires", "metadata"]
     assert memo.read_text(encoding="utf-8") == scm_key
+
+
+def test_the_detached_compile_puts_bytecode_only_into_the_env_it_read(tmp_path: Path) -> None:
+    from corral.infra import proc
+    from corral.services.foreign.build_env import _observed, build_env, compile_env
+
+    def run(cmd: list[str], stdin: str | None = None) -> Completed:
+        return proc.run(cmd, stdin=stdin)
+
+    cache = tmp_path / "cache"
+    with build_env(cache, uv=uv_binary(), python=str(pyenv_python("3.12")), pins="", indexes=[], run=run):
+        pass
+    settled(cache / "build-envs")
+    (record,) = (cache / "build-envs").glob("*/record.json")
+    env, key = record.parent / "env", record.parent.name
+    (site,) = env.glob("lib/python3.12/site-packages")
+    module = site / "installed.py"
+    pyc = site / "__pycache__" / "installed.cpython-312.pyc"
+    # given: an env recorded with a module and no bytecode yet, whose module then changes
+    module.write_text("VALUE = 1\n", encoding="utf-8")
+    record.write_text(json.dumps(_observed(env, compiled=False)), encoding="utf-8")
+    module.write_text("VALUE = 22\n", encoding="utf-8")  # another size: timestamps may not have moved yet
+    compile_env(str(cache), key)
+    # then: nothing is put in place, and the env is not recorded as compiled
+    assert not pyc.exists()
+    assert json.loads(record.read_text(encoding="utf-8"))["compiled"] is False
+    # given: the env as recorded
+    record.write_text(json.dumps(_observed(env, compiled=False)), encoding="utf-8")
+    compile_env(str(cache), key)
+    assert pyc.exists()
+    assert json.loads(record.read_text(encoding="utf-8"))["compiled"] is True
