@@ -289,3 +289,19 @@ def test_the_detached_compile_puts_bytecode_only_into_the_env_it_read(tmp_path: 
     compile_env(str(cache), key)
     assert pyc.exists()
     assert json.loads(record.read_text(encoding="utf-8"))["compiled"] is True
+
+
+@pytest.mark.parametrize("entry", ["../outside", "/usr/lib", "inner/../../outside", "link"])
+def test_a_backend_path_leading_out_of_the_project_is_refused_before_any_hook(tmp_path: Path, entry: str) -> None:
+    """PEP 517: backend-path entries are relative paths inside the source tree (uv refuses others too)."""
+    root = probe_project(tmp_path, [])
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "probe_backend.py").write_text(f"open({str(tmp_path / 'IMPORTED')!r}, 'w').close()\n", encoding="utf-8")
+    (root / "link").symlink_to(outside)
+    (root / "probe_backend.py").unlink()  # only the backend outside could answer
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    (root / "pyproject.toml").write_text(text.replace('backend-path = ["."]', f"backend-path = [{entry!r}]"))
+    with pytest.raises(UsageError, match="leads out of the project"):
+        read(root)
+    assert not (tmp_path / "IMPORTED").exists()

@@ -58,11 +58,6 @@ def _settled(cache: Path, record: Path) -> None:
         time.sleep(0.1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compile_env writes each .pyc in place and, on an OSError (ENOSPC/EFBIG) part-way, leaves what it wrote: "
-    "the cache stays full and the env, no longer as recorded, is remade by every later use (H8's report)",
-)
 def test_a_put_that_fails_part_way_leaves_no_bytecode_behind(tmp_path: Path) -> None:
     from corral.infra import proc
     from corral.services.foreign.build_env import _holds, _observed, build_env

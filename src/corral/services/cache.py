@@ -78,6 +78,8 @@ KINDS: Final[tuple[Kind, ...]] = (
     ),
     Kind("lock-headstarts", "the last lock's uv plan (resolvers.uv_headstart)", re.compile(r"[0-9a-f]{32}\.txt")),
     Kind("lock-exports", "the last lock's uv exports (resolvers.uv_export_cache)", re.compile(r"[0-9a-f]{32}\.bin")),
+    Kind("build-envs", "PEP 517 build envs (services.foreign.build_env)", re.compile(r"[0-9a-f]{32}"), shape="folder"),
+    Kind("build-env-guesses", "the build env last used per build requirements", re.compile(r"[0-9a-f]{32}\.txt")),
     Kind("interpreters.json", "interpreter identities"),
     Kind("env-sizes.json", "sizes `envs list` measured"),
     Kind("env-health.json", "what `envs list` read of each env's files for its health"),
@@ -97,11 +99,12 @@ KINDS: Final[tuple[Kind, ...]] = (
     ),
     Kind("project-locks", "project locks (kept)", re.compile(r"[0-9a-f]{24}\.lock"), cleaned=False),
     Kind("env-locks", "env locks (kept)", re.compile(r"[0-9a-f]{24}\.corral-sync\.lock"), cleaned=False),
+    Kind("build-env-locks", "build env locks (kept)", re.compile(r"[0-9a-f]{32}(\.compile)?\.lock"), cleaned=False),
     Kind("env-sizes.lock", "the background measurement's lock (kept)", cleaned=False),
     Kind("envs", "throwaway envs (`corral envs gc` removes unused ones)", shape="tree", cleaned=False),
 )
 _BY_NAME: Final = {kind.name: kind for kind in KINDS}
-_BUSY_KINDS: Final = frozenset({"uv-input", "legacy-lock", "virtualenv-app-data"})  # read by a running uv/pip
+_BUSY_KINDS: Final = frozenset({"uv-input", "legacy-lock", "virtualenv-app-data", "build-envs"})  # used by uv/pip/hooks
 
 
 @dataclass(slots=True)
@@ -201,9 +204,9 @@ def _kind_usage(root: OwnFolder, kind: Kind) -> KindUsage:
 
 
 def busy_locks(root: OwnFolder) -> int:
-    """How many project and env locks another process holds now (each tried at once, then let go)."""
+    """How many project, env and build env locks another process holds now (each tried at once, then let go)."""
     busy = 0
-    for kind in ("project-locks", "env-locks"):
+    for kind in ("project-locks", "env-locks", "build-env-locks"):
         with root.folder(kind) as fd:
             if fd is None:
                 continue

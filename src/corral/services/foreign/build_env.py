@@ -195,6 +195,7 @@ def _cached(
         with contextlib.suppress(OSError):
             os.utime(record)  # recently used: kept by `_prune`
         return env, record, held
+    from corral.errors import CorralError
     from corral.infra.fs import atomic_write_text
     from corral.infra.rmtree import remove_tree
 
@@ -208,6 +209,9 @@ def _cached(
     try:
         make(env)
         atomic_write_text(record, json.dumps(_observed(env, compiled=False)))
+    except (OSError, CorralError):  # a full or failing cache disk: a throwaway env, as the docstring says (a pin
+        remove_tree(place, ignore_errors=True)  # uv cannot have fails there again, in its words)
+        return None
     except BaseException:
         remove_tree(place, ignore_errors=True)
         raise
@@ -347,11 +351,17 @@ def compile_env(cache_dir: str, key: str) -> None:
         with file_lock(cache / _LOCKS / f"{key}.lock", timeout=_PUT_WAIT):
             if record.read_bytes() != before or _holds(record, env) is not False:
                 return  # remade, changed or compiled meanwhile: what was read may not be what is there
-            for relative, data in _pycs(done.stdout):
-                target = env / relative
-                target.parent.mkdir(exist_ok=True)
-                target.write_bytes(data)
-            atomic_write_text(record, json.dumps(_observed(env, compiled=True)))
+            try:
+                for relative, data in _pycs(done.stdout):
+                    target = env / relative
+                    target.parent.mkdir(exist_ok=True)
+                    target.write_bytes(data)
+                atomic_write_text(record, json.dumps(_observed(env, compiled=True)))
+            except OSError:
+                from corral.infra.rmtree import remove_tree
+
+                remove_tree(place, ignore_errors=True)  # no longer the recorded tree: space back now, made anew next
+                raise
 
 
 def _pycs(output: bytes) -> Iterator[tuple[str, bytes]]:

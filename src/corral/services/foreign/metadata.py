@@ -156,10 +156,30 @@ def build_system(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return table
 
 
+def _backend_path(system: Mapping[str, Any], root: Path) -> list[str]:
+    """`backend-path`'s entries, each a relative path that stays inside the project (PEP 517; uv refuses others too).
+
+    An entry leading out (`../outside`, an absolute path, a link to elsewhere) would import a backend from outside
+    the project the user asked corral to lock: one UsageError naming the entry, before any process starts.
+    """
+    entries = system.get("backend-path", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
+        raise UsageError(f"{root / 'pyproject.toml'}: [build-system] backend-path must be a list of strings")
+    real_root = root.resolve()
+    for entry in entries:
+        where = (root / entry).resolve()
+        if Path(entry).is_absolute() or (where != real_root and real_root not in where.parents):
+            raise UsageError(
+                f"{root / 'pyproject.toml'}: [build-system] backend-path entry {entry!r} leads out of the project "
+                "(PEP 517: a relative path inside the source tree); fix the entry"
+            )
+    return list(entries)
+
+
 def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, Any]) -> CoreMetadata:
     """The project's METADATA from its backend (UsageError naming the backend and its last words on failure)."""
     from corral.infra.environ import engine_environ
-    from corral.infra.probe import BUILD_HOOKS
+    from corral.infra.probe import BUILD_HOOK_SERVER
     from corral.infra.rmtree import remove_tree
     from corral.infra.uvbin import uv_binary
     from corral.services.foreign.build_env import build_env, env_key, guess_name, pinned, recalled
@@ -167,6 +187,7 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
 
     system = build_system(data)
     backend = str(system["build-backend"])
+    backend_path = json.dumps(_backend_path(system, root))
     tmp = Path(tempfile.mkdtemp(prefix="corral-metadata-"))
     uv, environ = uv_binary(), engine_environ(ctx.environ)
     urls = index_urls(ctx)
@@ -178,9 +199,9 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
 
     def start(env_python: str, mode: str) -> _Hooks:
         (tmp / "out").mkdir(exist_ok=True)
-        paths = json.dumps(system.get("backend-path", []))
-        server = BUILD_HOOKS.with_name("build_hook_server.py")  # both hooks, one backend import (its header)
-        cmd = [env_python, "-B", str(server), mode, backend, paths, str(tmp / "out"), str(tmp / f"{mode}.json")]
+        paths = backend_path
+        out, answer = str(tmp / "out"), str(tmp / f"{mode}.json")
+        cmd = [env_python, "-B", str(BUILD_HOOK_SERVER), mode, backend, paths, out, answer]
         return _Hooks(cmd, environ, root, backend)
 
     try:
