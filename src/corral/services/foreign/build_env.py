@@ -10,7 +10,9 @@ mtime, ctime, link text) and the base interpreter's identity (`KEY/record.json`)
 under the env's lock: an entry added, removed or changed (no process can set a ctime back; `--link-mode copy`
 shares no inode with uv's cache, whose links would move it), or another base interpreter, and the env is removed
 and made again. Hooks run with `-B`, so a hook that behaves writes nothing there, and one that does not only costs
-the next lock a new env: a project cannot leave anything in an env another project's hook will import. The
+the next lock a new env: what a hook writes there is seen before another project's hook imports anything. (A
+process a hook leaves running, or one writing corral's cache itself, runs as the user and is beyond any record:
+the hook is the project's code, which a lock of a dynamic version must run, as any frontend does.) The
 bytecode of a new env is compiled by a detached corral process (`compile_env`), beside its first hooks: the env's
 interpreter with `-S -I` (the standard library only) reads every .py file, and the .pyc files are put in place
 only if the env's record and tree were still the very ones of before once it ended (no file it read changed).
