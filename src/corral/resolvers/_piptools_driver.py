@@ -3,8 +3,9 @@
 
     python _piptools_driver.py REQUEST.json RESULT.json
 
-REQUEST: {"requirements": [[kind, name, requirement], ...], "index_urls": [primary, *extras],
-          "pins": {name: version}, "cache_dir": folder}
+REQUEST: {"requirements": [[kind, name, requirement], ...], "pins": {name: version}, "cache_dir": folder}
+          (the indexes [primary, *extras]: PIP_INDEX_URL and the space-separated PIP_EXTRA_INDEX_URL, never a file,
+          as a URL may hold a credential)
 RESULT:  {"packages": [{"name", "version", "index", "files": [{"filename", "url", "sha256", "kind"}],
           "directory": path, "dependencies": [names]}], "selections": [[kind, name, [names]]],
           "marker_env": {...}, "pip": version, "pip_tools": version}  or  {"error": text}
@@ -52,7 +53,7 @@ class Locker(object):
         from piptools.cache import DependencyCache
         from piptools.repositories import LocalRequirementsRepository, PyPIRepository
 
-        self.index_urls = request["index_urls"]
+        self.index_urls = [os.environ["PIP_INDEX_URL"]] + os.environ.get("PIP_EXTRA_INDEX_URL", "").split()
         pip_args = ["--index-url", self.index_urls[0]]
         for url in self.index_urls[1:]:
             pip_args += ["--extra-index-url", url]
