@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import os
 import shutil
 import subprocess
+import tarfile
 import threading
 import uuid
 from pathlib import Path
@@ -112,7 +114,11 @@ def setup(tmp_path: Path, local_index: LocalIndex) -> Iterator[tuple[Watch, dict
     for entry in local_index.files.values():
         if entry.project == "alpha":
             shutil.copy(entry.path, alpha)
-    primary_index, extra_index = watching(list(local_index.dirs), watch, "primary"), watching([alpha], watch, "extra")
+    sdists = tmp_path / "pep517-sdist"  # a build that needs its requirements from the index (pip: a child pip)
+    sdists.mkdir()
+    pep517_sdist(sdists)
+    primary_index = watching([*local_index.dirs, sdists], watch, "primary")
+    extra_index = watching([alpha], watch, "extra")
     with primary_index as primary, extra_index as extra:
         environ = isolated_environ() | {
             "CORRAL_HOME": str(home),
@@ -122,6 +128,22 @@ def setup(tmp_path: Path, local_index: LocalIndex) -> Iterator[tuple[Watch, dict
             "UV_CACHE_DIR": str(tmp_path / "uv-cache"),  # empty: every uv goes to the indexes
         }
         yield watch, environ
+
+
+def pep517_sdist(folder: Path) -> None:
+    """`pep517dep` 1.0: an sdist whose PEP 517 build (setuptools, from the index) its installer must set up."""
+    files = {
+        "PKG-INFO": "Metadata-Version: 1.1\nName: pep517dep\nVersion: 1.0\n",
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+        "setup.py": 'from setuptools import setup\nsetup(name="pep517dep", version="1.0", py_modules=["pep517dep"])\n',
+        "pep517dep.py": "",
+    }
+    with tarfile.open(folder / "pep517dep-1.0.tar.gz", "w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"pep517dep-1.0/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
 
 
 def corral(cwd: Path, environ: dict[str, str], *args: str) -> str:
@@ -187,12 +209,14 @@ def test_a_python_27_lock_gives_pip_and_pip_tools_the_token_in_their_environment
     # given: a 2.7 project, and no toolchain yet (virtualenv and pip-tools are installed from the indexes)
     if "2.7" not in pythons:
         pytest.skip("needs pyenv's Python 2.7")
-    require_wheelhouse("virtualenv-20.21.1-*.whl", "pip_tools-5.5.0-*.whl", "click-7.1.2-*.whl", "pip-20.3.4-*.whl")
+    wheels = ("virtualenv-20.21.1-*.whl", "pip_tools-5.5.0-*.whl", "click-7.1.2-*.whl", "pip-20.3.4-*.whl")
+    require_wheelhouse(*wheels, "setuptools-44.1.1-*.whl", "wheel-0.37.1-*.whl")
     watch, environ = setup
-    root = project(tmp_path, demo_pyproject("alpha", requires_python=">=2.7"), python="2.7")
+    root = project(tmp_path, demo_pyproject("alpha", "pep517dep", requires_python=">=2.7"), python="2.7")
     # when
     corral(root, environ, "lock")
-    # then: pip-tools' pip asked with the token; no command line, no file (its request included) held it
+    # then: pip-tools' pip (and the pip it starts for pep517dep's build) asked with the token; no command line, no
+    # file (its request included) held it
     assert watch.authorized.get("primary", 0) > 0
     watch.assert_kept(root)
 
