@@ -117,6 +117,7 @@ def setup(tmp_path: Path, local_index: LocalIndex) -> Iterator[tuple[Watch, dict
     sdists = tmp_path / "pep517-sdist"  # a build that needs its requirements from the index (pip: a child pip)
     sdists.mkdir()
     pep517_sdist(sdists)
+    leaky_sdist(sdists)
     primary_index = watching([*local_index.dirs, sdists], watch, "primary")
     extra_index = watching([alpha], watch, "extra")
     with primary_index as primary, extra_index as extra:
@@ -142,6 +143,27 @@ def pep517_sdist(folder: Path) -> None:
         for name, text in files.items():
             data = text.encode()
             info = tarfile.TarInfo(f"pep517dep-1.0/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def leaky_sdist(folder: Path) -> None:
+    """`leaky` 1.0: an sdist whose build backend fails, printing uv's index variable (where the token now is)."""
+    backend = (
+        "import os, sys\n\n\ndef get_requires_for_build_wheel(config_settings=None):\n"
+        '    sys.stderr.write("my index: %s\\n" % os.environ.get("UV_INDEX_URL"))\n'
+        '    raise RuntimeError("cannot build from %s" % os.environ.get("UV_INDEX_URL"))\n\n\n'
+        "build_wheel = build_sdist = get_requires_for_build_wheel\n"
+    )
+    files = {
+        "PKG-INFO": "Metadata-Version: 1.1\nName: leaky\nVersion: 1.0\n",
+        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "leaky_backend"\nbackend-path = ["."]\n',
+        "leaky_backend.py": backend,
+    }
+    with tarfile.open(folder / "leaky-1.0.tar.gz", "w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"leaky-1.0/{name}")
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
 
@@ -221,6 +243,23 @@ def test_a_python_27_lock_gives_pip_and_pip_tools_the_token_in_their_environment
     watch.assert_kept(root)
 
 
+def test_an_error_echoing_a_build_backend_shows_no_token(tmp_path: Path, setup: tuple[Watch, dict[str, str]]) -> None:
+    # given: a script needing `leaky`, whose build backend fails printing the index URL uv was given
+    watch, environ = setup
+    root = project(tmp_path, demo_pyproject())
+    script = root / "tool.py"
+    script.write_text('# /// script\n# dependencies = ["leaky"]\n# ///\nprint("ran")\n', encoding="utf-8")
+    # when
+    done = subprocess.run(
+        [*corral_exe(), "run", str(script)], cwd=root, env=environ, capture_output=True, text=True, check=False
+    )
+    # then: the backend's words are shown (the error names it), the token is not
+    assert done.returncode != 0
+    assert "cannot build from http://****@127.0.0.1" in done.stderr
+    assert SECRET not in done.stdout + done.stderr
+    watch.assert_kept(root)
+
+
 @pytest.mark.parametrize(
     ("argv", "tool", "expected"),
     [
@@ -251,3 +290,12 @@ def test_index_flags_become_the_variables_that_mean_the_same(
     assert all(not a.startswith("--") or "index" not in a for a in rest)
     assert {k: env[k] for k in expected} == expected
     assert env["HOME"] == "/h"
+
+
+def test_redacted_hides_every_url_s_user_part_but_ssh_s_git() -> None:
+    from corral.core.urls import redacted
+
+    text = "at https://__token__:s3cret@host/simple and http://TOKEN@h:1/x, git+ssh://git@github.com/a, a@b.c, x @ https://h/a"
+    assert redacted(text) == (
+        "at https://****@host/simple and http://****@h:1/x, git+ssh://git@github.com/a, a@b.c, x @ https://h/a"
+    )
