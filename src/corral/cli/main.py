@@ -302,6 +302,9 @@ def _dispatch(module: object, args: argparse.Namespace, name: str) -> int:
 
 def _fail(out: Output, args: argparse.Namespace, name: str, err: BaseException, message: str, code: int) -> int:
     """One error line on stderr; with --json also the error envelope on stdout. Returns `code`."""
+    from corral.core.urls import redacted
+
+    message = redacted(message)  # a tool's words may hold an index URL's credential (its environment's)
     out.error(message)
     if getattr(args, "json", False):
         from corral.render.output import error_code

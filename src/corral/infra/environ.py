@@ -13,6 +13,8 @@ anything about a project. Stdlib only: the no-op `run` fast path uses `env_envir
 - `pip_environ`, `piptools_environ`, `virtualenv_environ`: corral's pinned legacy tools (pip 20.3.4, pip-tools,
   virtualenv 20.21.1): isolated, with the user's config files shut out.
 - `env_environ`: a command run inside an env (`corral run`, `shell`): its executables first on PATH.
+- `indexes_in_environ`: uv's and pip's index flags moved into the variables that mean the same (no credential on a
+  command line).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "RESOLVER_IGNORED",
     "engine_environ",
     "env_environ",
+    "indexes_in_environ",
     "isolated_environ",
     "pip_environ",
     "piptools_environ",
@@ -176,3 +179,50 @@ def env_environ(env: Path, base: Mapping[str, str], *, extra_bins: Sequence[Path
     environ["PATH"] = os.pathsep.join([*front, *(p for p in old_path.split(os.pathsep) if p and p not in front)])
     environ["VIRTUAL_ENV"] = str(env)
     return environ
+
+
+# corral's index flags for uv and pip, and the variable each reads as the same setting (with a list's separator).
+# uv (clap) reads a variable only when its flag is absent, so the flags' values in the variables (the caller's own
+# values replaced) are the very settings the flags were, above uv's configuration files as before. pip's
+# `--extra-index-url` adds to what its variable (or else a configuration file) says: there the values are added to
+# the variable (corral's pips read no configuration file: `pip_environ`).
+_INDEX_FLAGS: dict[str, dict[str, tuple[str, str | None]]] = {
+    "uv": {
+        "--index-url": ("UV_INDEX_URL", None),
+        "--extra-index-url": ("UV_EXTRA_INDEX_URL", " "),
+        "--default-index": ("UV_DEFAULT_INDEX", None),
+        "--index": ("UV_INDEX", " "),
+    },
+    "pip": {"--index-url": ("PIP_INDEX_URL", None), "--extra-index-url": ("PIP_EXTRA_INDEX_URL", " ")},
+}
+
+
+def indexes_in_environ(
+    argv: Sequence[str | Path], environ: Mapping[str, str] | None, *, tool: str = "uv"
+) -> tuple[list[str], dict[str, str]]:
+    """`argv` without its index flags, and `environ` (None: ours) with their values in the variables meaning the same.
+
+    An index URL may hold a credential (`https://__token__:SECRET@host/simple`): every local user may read a
+    process's command line (/proc/PID/cmdline), only its owner its environment. `tool`: "uv" or "pip".
+    """
+    flags = _INDEX_FLAGS[tool]
+    env = dict(os.environ if environ is None else environ)
+    rest: list[str] = []
+    given: dict[str, list[str]] = {}
+    args = [str(a) for a in argv]
+    at = 0
+    while at < len(args):
+        if args[at] in flags and at + 1 < len(args):
+            given.setdefault(args[at], []).append(args[at + 1])
+            at += 2
+        else:
+            rest.append(args[at])
+            at += 1
+    for flag, values in given.items():
+        name, separator = flags[flag]
+        if separator is None:
+            env[name] = values[-1]
+        else:
+            kept = [env[name]] if tool == "pip" and env.get(name) else []
+            env[name] = separator.join([*kept, *values])
+    return rest, env

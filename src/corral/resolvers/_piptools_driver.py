@@ -3,8 +3,9 @@
 
     python _piptools_driver.py REQUEST.json RESULT.json
 
-REQUEST: {"requirements": [[kind, name, requirement], ...], "index_urls": [primary, *extras],
-          "pins": {name: version}, "cache_dir": folder}
+REQUEST: {"requirements": [[kind, name, requirement], ...], "pins": {name: version}, "cache_dir": folder}
+          (the indexes [primary, *extras]: PIP_INDEX_URL and the space-separated PIP_EXTRA_INDEX_URL, never a file,
+          as a URL may hold a credential)
 RESULT:  {"packages": [{"name", "version", "index", "files": [{"filename", "url", "sha256", "kind"}],
           "directory": path, "dependencies": [names]}], "selections": [[kind, name, [names]]],
           "marker_env": {...}, "pip": version, "pip_tools": version}  or  {"error": text}
@@ -45,6 +46,31 @@ def _index_of(link, index_urls):
     return None
 
 
+def _build_indexes_from_environment():
+    """A build's isolated pip gets its indexes from the environment, not `-i URL` on its command line.
+
+    pip 20.3.4 starts that pip with `-i URL --extra-index-url URL`, which every local user may read
+    (/proc/PID/cmdline) and a URL may hold a credential. The child inherits this process's PIP_INDEX_URL and
+    PIP_EXTRA_INDEX_URL, which hold the very indexes the finder was given (`Locker`), so it reads the same.
+    """
+    from pip._internal import build_env
+
+    plain = build_env.call_subprocess
+
+    def call_subprocess(cmd, *args, **kwargs):
+        kept, at = [], 0
+        end = cmd.index("--") if "--" in cmd else len(cmd)  # the requirements follow
+        while at < len(cmd):
+            if at < end and cmd[at] in ("-i", "--extra-index-url") and at + 1 < end:
+                at += 2
+                continue
+            kept.append(cmd[at])
+            at += 1
+        return plain(kept, *args, **kwargs)
+
+    build_env.call_subprocess = call_subprocess
+
+
 class Locker(object):
     """One resolution: pins, files and the dependency graph with extras."""
 
@@ -52,11 +78,9 @@ class Locker(object):
         from piptools.cache import DependencyCache
         from piptools.repositories import LocalRequirementsRepository, PyPIRepository
 
-        self.index_urls = request["index_urls"]
-        pip_args = ["--index-url", self.index_urls[0]]
-        for url in self.index_urls[1:]:
-            pip_args += ["--extra-index-url", url]
-        pip_args += ["--cache-dir", os.path.join(request["cache_dir"], "pip")]
+        self.index_urls = [os.environ["PIP_INDEX_URL"]] + os.environ.get("PIP_EXTRA_INDEX_URL", "").split()
+        # no index flags: pip's parser reads both variables (a flag as well would give an extra index twice)
+        pip_args = ["--cache-dir", os.path.join(request["cache_dir"], "pip")]
         self.pypi = PyPIRepository(pip_args, cache_dir=os.path.join(request["cache_dir"], "pip-tools"))
         self.repository = self.pypi
         pins = request.get("pins") or {}
@@ -198,6 +222,7 @@ def lock(request):
     from piptools.logging import log
 
     log.verbosity = -1  # only errors reach stderr; corral reports what happened
+    _build_indexes_from_environment()
     locker = Locker(request)
     roots = locker.resolve(request["requirements"])
     selections = []

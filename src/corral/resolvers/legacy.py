@@ -79,7 +79,7 @@ class PipToolsResolver:
 
     def resolve(self, request: LegacyRequest) -> LegacyResult:
         """Resolve in the target interpreter; raise LockError with pip-tools' reason when it cannot."""
-        from corral.infra.environ import piptools_environ
+        from corral.infra.environ import indexes_in_environ, piptools_environ
         from corral.toolchain.piptools_tool import ensure_piptools
 
         info = request.interpreter
@@ -90,18 +90,20 @@ class PipToolsResolver:
             environ=request.environ,
             index_urls=request.index_urls,
         )
-        payload = {
+        payload = {  # the index URLs go in the driver's environment (PIP_INDEX_URL...): a credential in no file
             "requirements": [[kind, name, text] for (kind, name), text in request.requirements],
-            "index_urls": list(request.index_urls),
             "pins": dict(request.pins),
             "cache_dir": str(request.cache_dir),
         }
+        urls = list(request.index_urls)
+        flags = ["--index-url", urls[0], *(a for u in urls[1:] for a in ("--extra-index-url", u))]
+        environ = indexes_in_environ(flags, piptools_environ(request.environ), tool="pip")[1]
         with tempfile.TemporaryDirectory(prefix="corral-legacy-lock-") as folder:
             asked, answer = Path(folder) / "request.json", Path(folder) / "result.json"
             asked.write_text(json.dumps(payload), encoding="utf-8")
             done = run(
                 [str(tool.python), str(DRIVER), str(asked), str(answer)],
-                env=piptools_environ(request.environ),
+                env=environ,
                 cwd=Path(folder),
                 check=False,
                 what=f"pip-tools {PIP_TOOLS_VERSION}",

@@ -167,8 +167,11 @@ class Resolving:
         import subprocess
 
         from corral.errors import EngineError
+        from corral.infra.environ import indexes_in_environ
         from corral.infra.faults import checkpoint
 
+        # the index URLs (a credential in one) go in uv's environment, not on its command line: the plan keeps them
+        cmd, environ = indexes_in_environ(cmd, request.environ)
         self._request, self._workdir, self._uv, self._cmd = request, workdir, uv, cmd
         self._plan = plan
         self._early_found: Early | None = None
@@ -181,7 +184,7 @@ class Resolving:
         try:
             self._child = subprocess.Popen(
                 cmd,
-                env=dict(request.environ) if request.environ is not None else None,
+                env=environ,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,

@@ -39,11 +39,12 @@ def unknown_project(stderr: str, culprit: str | None, index_urls: list[str]) -> 
     name = requirement_name(culprit) if culprit else None
     if found is None or name is None or normalize_name(found.group(1)) != name:
         return None
+    from corral.core.urls import strip_credentials
     from corral.infra.simple_index import close_names
 
     close = close_names(index_urls, name)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "check the name's spelling"
-    return f"no project named {name!r} on {', '.join(index_urls)}; {hint}"
+    return f"no project named {name!r} on {', '.join(map(strip_credentials, index_urls))}; {hint}"
 
 
 def requirement_name(text: str) -> str | None:

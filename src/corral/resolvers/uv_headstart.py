@@ -176,7 +176,7 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], p
     Not started: another program than corral's own uv, or an interpreter that is not a base one outside `project`
     (`_base_outside`: uv runs the one it is given, and only the full path may judge an env's, `services.exec_guard`).
     """
-    from corral.infra.environ import resolver_environ
+    from corral.infra.environ import indexes_in_environ, resolver_environ
     from corral.infra.faults import checkpoint
     from corral.infra.uvbin import uv_binary
     from corral.resolvers import uv_workdir
@@ -193,7 +193,7 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], p
                     handle.write(text)
         cmd = [*argv[:PROJECT_AT], workdir.folder, *argv[PROJECT_AT:]]
         checkpoint("engine:uv lock")  # as the resolver marks it (the reliability suite kills the process here)
-        child = _start(cmd, env)
+        child = _start(*indexes_in_environ(cmd, env))  # as the resolver starts it: index URLs in the environment
     except BaseException:
         workdir.remove()
         raise

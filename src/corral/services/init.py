@@ -129,6 +129,9 @@ def _name_taken(ctx: Context, name: str) -> list[str]:
     index = index_urls(ctx)[0]
     if not lists_project(index, normalize_name(name)):
         return []
+    from corral.core.urls import strip_credentials
+
+    index = strip_credentials(index)  # a warning shows no credential
     return [
         (
             f"the project is named {name!r}, like the package {name!r} on {index}: a project cannot depend on a "

@@ -93,7 +93,7 @@ def add_to_script(ctx: Context, script: Path, requirements: list[str]) -> Path:
 
 def lock_script(ctx: Context, script: Path) -> Path:
     """Resolve the script's dependencies for every platform and write `pylock.<name>.toml` beside it."""
-    from corral.infra.environ import engine_environ
+    from corral.infra.environ import engine_environ, indexes_in_environ
     from corral.infra.fs import atomic_write_text
     from corral.infra.uvbin import uv_binary
     from corral.services.python import choose_interpreter
@@ -127,9 +127,8 @@ def lock_script(ctx: Context, script: Path) -> Path:
             "-o",
             str(out),
         ]
-        proc = subprocess.run(
-            cmd, input=deps, capture_output=True, text=True, env=engine_environ(ctx.environ), check=False
-        )
+        cmd, environ = indexes_in_environ(cmd, engine_environ(ctx.environ))  # no index URL on the command line
+        proc = subprocess.run(cmd, input=deps, capture_output=True, text=True, env=environ, check=False)
         if proc.returncode != 0:
             from corral.errors import LockError
 

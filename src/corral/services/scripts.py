@@ -205,7 +205,10 @@ def _link_overlay(target: Path, base_env: Path) -> None:
 
 
 def index_args(ctx: Context) -> list[str]:
-    """uv/pip index flags from corral's settings (environment variables are read by uv/pip themselves)."""
+    """uv/pip index flags from corral's settings (environment variables are read by uv/pip themselves).
+
+    They go to uv through its environment (`infra.environ.indexes_in_environ`): a credential on no command line.
+    """
     args: list[str] = []
     index = ctx.settings.value("index-url")
     if index:
@@ -237,15 +240,18 @@ def anchor_requirement(requirement: str, base: str) -> str:
 def install_requirements(ctx: Context, env: Path, requirements: list[str]) -> None:
     """Resolve and install `requirements` into a throwaway env with uv (resolution on: nothing is locked here)."""
     from corral.errors import EngineError
-    from corral.infra.environ import engine_environ
+    from corral.infra.environ import engine_environ, indexes_in_environ
     from corral.infra.proc import run
     from corral.infra.uvbin import uv_binary
 
     python = Env.at(env).python
     anchored = [anchor_requirement(r, str(ctx.cwd)) for r in requirements]
-    cmd = [uv_binary(), "pip", "install", "--quiet", "--python", str(python), *index_args(ctx), *anchored]
+    cmd, environ = indexes_in_environ(
+        [uv_binary(), "pip", "install", "--quiet", "--python", str(python), *index_args(ctx)],
+        engine_environ(ctx.environ),
+    )
     try:
-        run(cmd, env=engine_environ(ctx.environ), what="uv pip install")
+        run([*cmd, *anchored], env=environ, what="uv pip install")
     except EngineError as err:
         msg = f"could not install {', '.join(requirements)}: {err}"
         raise EngineError(msg, cmd=err.cmd, code=err.code, output=err.output) from err

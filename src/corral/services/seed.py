@@ -10,7 +10,6 @@ a 3.6/3.7 env that uv seeded from its cache (which may hold only the 3.6 pip, 21
 
 from __future__ import annotations
 
-import os
 import re
 
 from corral.errors import EngineError
@@ -60,6 +59,7 @@ def install_seed(
 
     """
     from corral.core.env import Env
+    from corral.infra.environ import indexes_in_environ
     from corral.infra.proc import run
     from corral.infra.uvbin import uv_binary
 
@@ -69,8 +69,9 @@ def install_seed(
     for url in extra_index_urls:
         online += ["--index", url]
     for attempt in ([*cmd, "--offline"], *(() if offline else (online,))):
+        argv, uv_env = indexes_in_environ(attempt, environ)  # the index URLs in uv's environment, on no command line
         try:
-            run(attempt, env=environ, what="uv pip install pip")
+            run(argv, env=uv_env, what="uv pip install pip")
         except EngineError:
             continue
         return
@@ -124,6 +125,7 @@ def freshen_pip(
     if have is None or not _older(have, wanted):
         return None
     from corral.core.env import Env
+    from corral.infra.environ import indexes_in_environ
     from corral.infra.proc import run
     from corral.infra.uvbin import uv_binary
 
@@ -134,7 +136,7 @@ def freshen_pip(
     for url in extra_index_urls:
         cmd += ["--index", url]
     # Best effort, so no retries (unless the user asks for them): without a network uv would retry for ~6 s.
-    quick = {**(environ if environ is not None else os.environ)}
+    cmd, quick = indexes_in_environ(cmd, environ)  # the index URLs in uv's environment, on no command line
     quick.setdefault("UV_HTTP_RETRIES", "0")
     try:
         run(cmd, env=quick, what="uv pip install pip")

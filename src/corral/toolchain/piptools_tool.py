@@ -19,7 +19,7 @@ from pathlib import Path
 
 from corral.core.env import Env
 from corral.errors import EngineError, EnvError
-from corral.infra.environ import piptools_environ
+from corral.infra.environ import indexes_in_environ, piptools_environ
 from corral.infra.fs import atomic_write_text
 from corral.infra.proc import run
 from corral.infra.rmtree import remove_tree
@@ -154,8 +154,9 @@ def _install(tmp: Path, root: Path, *, environ: Mapping[str, str], index_urls: S
         ]
         for url in index_urls[1:]:
             cmd += ["--extra-index-url", url]
+        cmd, env = indexes_in_environ(cmd, piptools_environ(environ), tool="pip")  # in pip's environment, not argv
         try:
-            run([*cmd, "-r", str(reqs)], env=piptools_environ(environ), cwd=Path(folder), what="pip install pip-tools")
+            run([*cmd, "-r", str(reqs)], env=env, cwd=Path(folder), what="pip install pip-tools")
         except EngineError as err:
             detail = str(err).rstrip(".")
             msg = (

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from corral.core.env import Env
 from corral.core.names import normalize_name
 from corral.errors import EngineError, EnvError
-from corral.infra.environ import engine_environ
+from corral.infra.environ import engine_environ, indexes_in_environ
 from corral.infra.fs import atomic_write_text
 from corral.infra.proc import run
 from corral.infra.rmtree import remove_tree
@@ -193,8 +193,9 @@ def _install(
         cmd += ["--index-url", index_url]
     for url in extra_index_urls:
         cmd += ["--extra-index-url", url]
+    cmd, indexed = indexes_in_environ(cmd, env)  # the index URLs in uv's environment, on no command line
     try:
-        run([*cmd, *VIRTUALENV_REQUIREMENTS], env=env, cwd=root.parent, what="uv pip install")
+        run([*cmd, *VIRTUALENV_REQUIREMENTS], env=indexed, cwd=root.parent, what="uv pip install")
     except EngineError as err:
         detail = str(err).rstrip(".")
         msg = (

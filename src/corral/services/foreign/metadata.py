@@ -178,7 +178,7 @@ def _backend_path(system: Mapping[str, Any], root: Path) -> list[str]:
 
 def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, Any]) -> CoreMetadata:
     """The project's METADATA from its backend (UsageError naming the backend and its last words on failure)."""
-    from corral.infra.environ import engine_environ
+    from corral.infra.environ import engine_environ, indexes_in_environ
     from corral.infra.probe import BUILD_HOOK_SERVER
     from corral.infra.rmtree import remove_tree
     from corral.infra.uvbin import uv_binary
@@ -194,8 +194,8 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
     indexes = ["--index-url", urls[0], *(a for u in urls[1:] for a in ("--extra-index-url", u))]
     requires = _requirements(system.get("requires", []), backend, "[build-system] requires")
 
-    def run(cmd: list[str], stdin: str | None = None) -> Completed:
-        return _run(cmd, environ, backend, stdin=stdin)
+    def run(cmd: list[str], stdin: str | None = None) -> Completed:  # uv's: index URLs in its environment, not argv
+        return _run(*indexes_in_environ(cmd, environ), backend, stdin=stdin)
 
     def start(env_python: str, mode: str) -> _Hooks:
         (tmp / "out").mkdir(exist_ok=True)
