@@ -300,3 +300,20 @@ def test_redacted_hides_every_url_s_user_part_but_ssh_s_git() -> None:
     assert redacted(text) == (
         "at https://****@host/simple and http://****@h:1/x, git+ssh://git@github.com/a, a@b.c, x @ https://h/a"
     )
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_corral_config_shows_an_index_url_without_its_credentials(tmp_path: Path, as_json: bool) -> None:
+    """`corral config` prints where each setting came from; a token in `index-url` is the user's secret, not output."""
+    secret = uuid.uuid4().hex
+    environ = {
+        **isolated_environ(),
+        "CORRAL_INDEX_URL": f"https://__token__:{secret}@example.invalid/simple",
+        "CORRAL_EXTRA_INDEX_URLS": f"https://user:{secret}@other.invalid/simple",
+    }
+    args = [*corral_exe(), "config", *(["--json"] if as_json else [])]
+    done = subprocess.run(args, cwd=tmp_path, env=environ, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert secret not in done.stdout + done.stderr
+    assert "https://****@example.invalid/simple" in done.stdout
+    assert "https://****@other.invalid/simple" in done.stdout
