@@ -46,7 +46,15 @@ __all__ = ["UvInstaller"]
 
 # Where a caller names indexes for uv or pip; the first three would add indexes beside the lock's own.
 _OTHER_INDEXES: Final = ("UV_INDEX_URL", "UV_INDEX", "UV_EXTRA_INDEX_URL")
-_CONFIGURED: Final = ("UV_DEFAULT_INDEX", *_OTHER_INDEXES, "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL")
+# corral's own settings travel in the same place (services.sync.apply puts them there: the user config file's too).
+_CONFIGURED: Final = (
+    "UV_DEFAULT_INDEX",
+    *_OTHER_INDEXES,
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "CORRAL_INDEX_URL",
+    "CORRAL_EXTRA_INDEX_URLS",
+)
 # A project path a requirements line holds as it is (no whitespace, `#` comment or quoting to get wrong).
 _PLAIN_PATH: Final = re.compile(r"/[A-Za-z0-9_.+@=,~/-]*")
 
@@ -410,7 +418,7 @@ def _index_environ(environ: Mapping[str, str] | None, index: str) -> dict[str, s
     """`environ` with `index` as uv's only index (the caller's spelling of it when it holds credentials)."""
     env = dict(os.environ if environ is None else environ)
     wanted = strip_credentials(index).rstrip("/")
-    for entry in (e for key in _CONFIGURED for e in env.get(key, "").split()):
+    for entry in (e for key in _CONFIGURED for e in env.get(key, "").replace(",", " ").split()):
         url = entry.split("=", 1)[1] if "=" in entry.split("://", 1)[0] else entry  # UV_INDEX allows name=url
         if strip_credentials(url).rstrip("/") == wanted:
             index = entry

@@ -356,10 +356,8 @@ def _install(
     One installer process when the engine can (`apply_with`), else each part apart; the seed goes first then,
     since the pip engine installs with the env's own pip.
     """
-    from corral.infra.environ import engine_environ
-
     env, python = where
-    environ = engine_environ(ctx.environ)
+    environ = _engine_environ(ctx)
     together = getattr(installer, "apply_with", None)
     if together is not None and (seed or editable is not None or plan.to_install):  # engines.uv: one `uv pip install`
         pending = [note] if editable is not None else []
@@ -463,6 +461,23 @@ def _freshen(ctx: Context, env: Path, target: InterpreterInfo, environ: Mapping[
 
     index_url, extra = _indexes(ctx)
     freshen_pip(env, target, environ=environ, index_url=index_url, extra_index_urls=extra)
+
+
+def _engine_environ(ctx: Context) -> dict[str, str]:
+    """The installer's environment, with corral's index settings where the engine looks for credentials.
+
+    The lock holds its indexes without credentials; the engine finds their spelling with them where the user gave
+    it: uv's and pip's variables, and corral's settings, set here when one holds any (the user config file's too).
+    """
+    from corral.infra.environ import engine_environ
+
+    environ = engine_environ(ctx.environ)
+    index_url, extra = _indexes(ctx)
+    if index_url and "@" in index_url:
+        environ["CORRAL_INDEX_URL"] = index_url
+    if any("@" in url for url in extra):
+        environ["CORRAL_EXTRA_INDEX_URLS"] = " ".join(extra)
+    return environ
 
 
 def _indexes(ctx: Context) -> tuple[str | None, tuple[str, ...]]:
