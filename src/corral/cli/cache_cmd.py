@@ -47,7 +47,13 @@ def _add_verbosity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", action="count", default=argparse.SUPPRESS, dest="verbose", help="also say what was kept"
     )
-    parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only results and errors")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="errors and warnings only (a listing still prints its rows)",
+    )
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:

@@ -141,7 +141,9 @@ def _add_globals(parser: argparse.ArgumentParser) -> None:
         dest="verbose",
         help="more detail; tracebacks for errors",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="only results and errors")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="errors and warnings only (a listing still prints its rows)"
+    )
     parser.add_argument("-C", "--directory", metavar="DIR", help="act as if started in DIR")
 
 
