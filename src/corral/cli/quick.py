@@ -427,15 +427,9 @@ def _file_digest(path: str) -> str:
 
 
 def _sha256_hex(data: bytes) -> str:
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # CPython 3.12+ (hashlib: ~2 ms)
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]  # 3.11 and older
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment, unused-ignore]
-    digest: str = sha256(data).hexdigest()
-    return digest
+    from corral.infra.sha256 import hexdigest  # _sha2 before hashlib is loaded (small data), OpenSSL's after
+
+    return hexdigest(data)
 
 
 def secretless(value: str) -> str:

@@ -20,10 +20,12 @@ anything about a project. Stdlib only: the no-op `run` fast path uses `env_envir
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from corral.core.env import Env
+TYPE_CHECKING = False  # typing is not imported on the lock head start's path; mypy reads this name as typing's
+
+if TYPE_CHECKING:  # not loaded at run time: `uv lock`'s head start computes its environment before uv starts
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
 
 __all__ = [
     "RESOLVER_IGNORED",
@@ -172,6 +174,8 @@ def virtualenv_environ(base: Mapping[str, str]) -> dict[str, str]:
 
 def env_environ(env: Path, base: Mapping[str, str], *, extra_bins: Sequence[Path] = ()) -> dict[str, str]:
     """`base` with the env's executables (then `extra_bins`) first on PATH, VIRTUAL_ENV set, PYTHONHOME unset."""
+    from corral.core.env import Env  # pathlib: loaded only here
+
     bin_dir = Env.at(env).bin_dir
     environ = {k: v for k, v in base.items() if k not in _IN_ENV_DROP}
     old_path = environ.get("PATH", os.defpath)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
-from corral.errors import EngineError
-
 __all__ = ["uv_binary"]
 
+_found: list[str] = []  # the answer, once found (functools.cache's imports cost the lock head start ~3-20 ms)
 
-@functools.cache
+
 def uv_binary() -> str:
     """Path of uv: the one from corral's own `uv` dependency, else `uv` on PATH."""
+    if not _found:
+        _found.append(_find())
+    return _found[0]
+
+
+def _find() -> str:
     beside = _venv_scripts_uv()
     if beside is not None:
         return beside
@@ -27,6 +31,8 @@ def uv_binary() -> str:
         found = shutil.which("uv")
         if found:
             return found
+    from corral.errors import EngineError
+
     msg = "uv is not installed alongside corral; reinstall corral (pip install corral) or put uv on PATH"
     raise EngineError(msg)
 
