@@ -96,14 +96,9 @@ def _sha(text: str) -> str:
     """The SHA-256 of `text` (its file system bytes) in hex; hashlib's OpenSSL import costs ~2 ms, _sha2 a tenth."""
     if text in _DIGESTS:
         return _DIGESTS[text]
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # CPython 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]  # 3.11 and older
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment, unused-ignore]
-    _DIGESTS[text] = sha256(os.fsencode(text)).hexdigest()
+    from corral.infra.sha256 import hexdigest
+
+    _DIGESTS[text] = hexdigest(os.fsencode(text))
     return _DIGESTS[text]
 
 

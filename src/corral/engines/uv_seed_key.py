@@ -4,8 +4,9 @@ uv's binary (device, inode, size, mtime: not its ctime, which moves whenever any
 cache), the interpreter, every `UV_*` value and the folders uv's settings come from, the stats of uv's configuration
 files, and the payload of each cached page of pip uv may read (`page_state`: PyPI's page alone when the index is
 PyPI's, as uv files it). `engines.uv_seed` records an entry under it; the rebuild replay (`cli.rebuild_replay`)
-computes it again to know that the full path would find the same entry. Only os, zlib and the SHA-256 of `_sha2`
-are imported (no pathlib, glob, re or hashlib): the replay runs it while uv installs.
+computes it again to know that the full path would find the same entry. Only os, zlib and `infra.sha256` (`_sha2`
+for pages under 256 KiB: pip's is ~77 KB) are imported (no pathlib, glob, re or hashlib): the replay runs it
+while uv installs.
 """
 
 from __future__ import annotations
@@ -28,14 +29,9 @@ _PYPI = "https://pypi.org/simple"  # uv files this index's pages under `pypi` (a
 
 
 def _sha256_hex(data: bytes) -> str:
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # CPython 3.12+: no OpenSSL load
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]  # 3.11 and older
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment, unused-ignore]
-    return str(sha256(data).hexdigest())
+    from corral.infra.sha256 import hexdigest  # no OpenSSL load for small data
+
+    return hexdigest(data)
 
 
 def uv_cache(environ: Mapping[str, str]) -> str | None:

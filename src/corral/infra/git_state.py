@@ -325,8 +325,6 @@ def _skippable_extensions(data: bytes, offset: int, end: int) -> bool:
 
 
 def _sha256_hex(data: bytes) -> str:
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # CPython 3.12+ (hashlib: ~2 ms)
-    except ImportError:
-        from hashlib import sha256
-    return str(sha256(data).hexdigest())
+    from corral.infra.sha256 import hexdigest  # no OpenSSL load for small data (hashlib's import: ~2 ms)
+
+    return hexdigest(data)
