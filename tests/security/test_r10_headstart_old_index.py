@@ -4,7 +4,9 @@
 pylock.toml are as the last lock left them, and the recorded argv holds that lock's `--index-url`. When the user
 then moves corral to another index (`CORRAL_INDEX_URL`, the config file: a mirror given up, a host no longer
 trusted, a name that expired), the next `corral lock` is no no-op, so the recorded plan is started: uv asks the old
-index for the project's dependency names before the full path discards it. Real corral, real uv, two local indexes
+index for the project's dependency names before the full path discards it, and builds what only an sdist there
+offers: by hand, an sdist-only package on the old index had its build backend run (`get_requires_for_build_wheel`)
+during a lock against the new index, which serves a wheel. Real corral, real uv, two local indexes
 that count the requests they get.
 """
 
