@@ -50,6 +50,19 @@ BACKEND = textwrap.dedent(
             import sysconfig
             with open(os.path.join(sysconfig.get_paths()["purelib"], "planted.pth"), "w") as handle:
                 handle.write("import os\\n")
+        if os.path.exists(os.path.join(HERE, "daemon")):  # a hook leaving a process that holds its stdout/stderr
+            import subprocess, time
+            code = ("import os, signal, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN)\\n"
+                    "with open(sys.argv[1] + '.tmp', 'w') as handle: handle.write(str(os.getpid()))\\n"
+                    "os.rename(sys.argv[1] + '.tmp', sys.argv[1]); time.sleep(120)\\n")
+            subprocess.Popen([sys.executable, "-c", code, os.path.join(HERE, "daemon.pid")])
+            while not os.path.exists(os.path.join(HERE, "daemon.pid")):
+                time.sleep(0.01)
+        if os.path.exists(os.path.join(HERE, "hang")):
+            time.sleep(120)
+        if os.path.exists(os.path.join(HERE, "fail")):
+            sys.stderr.write("probe backend: the requires hook gives up\\n")
+            raise SystemExit(3)
         os.environ["PROBE_LEAK"] = "1"
         STATE.append("requires")
         sys.argv.append("--leak")
@@ -305,3 +318,83 @@ def test_a_backend_path_leading_out_of_the_project_is_refused_before_any_hook(tm
     with pytest.raises(UsageError, match="leads out of the project"):
         read(root)
     assert not (tmp_path / "IMPORTED").exists()
+
+
+def gone(pid: int) -> bool:
+    """The process `pid` has ended (gone, or a zombie no one reaped yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+def test_a_process_a_hook_leaves_running_neither_holds_the_answer_nor_outlives_it(tmp_path: Path) -> None:
+    """A daemon holding the hook server's output used to keep corral waiting (`communicate()`) until it ended."""
+    root = probe_project(tmp_path, [])
+    (root / "daemon").touch()
+    from corral.services.context import Context
+    from corral.services.foreign.metadata import read_metadata
+
+    data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    started = time.monotonic()
+    metadata = read_metadata(Context(cwd=root), root, python=str(pyenv_python("3.12")), data=data)
+    # then: the answer came when the hooks returned, not after the daemon's 120 s
+    assert time.monotonic() - started < 60
+    assert metadata.summary == "clean no-scm"
+    settled(build_envs())
+    # and: the process the hook left was ended with the hook server's process group
+    pid = int((root / "daemon.pid").read_text(encoding="utf-8"))
+    deadline = time.monotonic() + 10
+    while not gone(pid):
+        assert time.monotonic() < deadline, f"the hook's process {pid} is still running"
+        time.sleep(0.05)
+
+
+def test_a_failing_hook_is_named_with_its_last_words(tmp_path: Path) -> None:
+    root = probe_project(tmp_path, [])
+    (root / "fail").touch()
+    with pytest.raises(UsageError, match="probe_backend: probe backend: the requires hook gives up"):
+        read(root)
+
+
+def test_a_ctrl_c_while_a_hook_runs_ends_the_hook_and_what_it_left_running(tmp_path: Path) -> None:
+    """Ctrl-C reaches the terminal's foreground group: corral, whose hook server has a session of its own."""
+    import signal
+    import subprocess
+    import sys
+
+    root = probe_project(tmp_path, [])
+    (root / "daemon").touch()
+    (root / "hang").touch()
+    script = (
+        "import sys; from pathlib import Path; from support.toml import tomllib\n"
+        "from corral.services.context import Context\n"
+        "from corral.services.foreign.metadata import read_metadata\n"
+        "root = Path(sys.argv[1]); data = tomllib.loads((root / 'pyproject.toml').read_text())\n"
+        "read_metadata(Context(cwd=root), root, python=sys.argv[2], data=data)\n"
+    )
+    import corral
+
+    paths = [Path(__file__).parents[1], Path(corral.__file__).parents[1]]  # support's and this corral
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, paths))}
+    argv = [sys.executable, "-c", script, str(root), str(pyenv_python("3.12"))]
+    reader = subprocess.Popen(argv, env=environ, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (root / "daemon.pid").exists():
+            assert reader.poll() is None, reader.communicate()[1]
+            assert time.monotonic() < deadline, "the hook did not start"
+            time.sleep(0.05)
+        os.killpg(reader.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+        _, err = reader.communicate(timeout=30)
+    finally:
+        if reader.poll() is None:
+            os.killpg(reader.pid, signal.SIGKILL)
+            reader.wait()
+    assert b"KeyboardInterrupt" in err
+    pid = int((root / "daemon.pid").read_text(encoding="utf-8"))
+    deadline = time.monotonic() + 10
+    while not gone(pid):
+        assert time.monotonic() < deadline, f"the hook's process {pid} outlived the Ctrl-C"
+        time.sleep(0.05)

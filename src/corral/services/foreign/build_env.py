@@ -10,12 +10,14 @@ mtime, ctime, link text) and the base interpreter's identity (`KEY/record.json`)
 under the env's lock: an entry added, removed or changed (no process can set a ctime back; `--link-mode copy`
 shares no inode with uv's cache, whose links would move it), or another base interpreter, and the env is removed
 and made again. Hooks run with `-B`, so a hook that behaves writes nothing there, and one that does not only costs
-the next lock a new env: what a hook writes there is seen before another project's hook imports anything. (A
-process a hook leaves running, or one writing corral's cache itself, runs as the user and is beyond any record:
-the hook is the project's code, which a lock of a dynamic version must run, as any frontend does.) The
-bytecode of a new env is compiled by a detached corral process (`compile_env`), beside its first hooks: the env's
-interpreter with `-S -I` (the standard library only) reads every .py file, and the .pyc files are put in place
-only if the env's record and tree were still the very ones of before once it ended (no file it read changed).
+the next lock a new env: what a hook writes there is seen before another project's hook imports anything. A
+process a hook leaves running is killed with the hook server's process group once the hooks have answered
+(`metadata._Hooks`); one that leaves the group (a session of its own), or one writing corral's cache itself, runs as
+the user and is beyond any record: the hook is the project's code, which a lock of a dynamic version must run, as any
+frontend does. The bytecode of a new env is compiled by a detached corral process (`compile_env`), beside its first
+hooks: the env's interpreter with `-S -I` (the standard library only) reads every .py file, and the .pyc files are
+put in place only if the env's record and tree were still the very ones of before once it ended (no file it read
+changed).
 
 Nothing from the project becomes an option of uv: each requirement is parsed (`core.deps.parse_requirement`, by
 the caller) and given as its normal form on uv's standard input. Pins holding a URL or a path (no hash proves what

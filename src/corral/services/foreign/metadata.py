@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from corral.errors import UsageError
 
@@ -37,6 +37,7 @@ LEGACY_BUILD_SYSTEM: Mapping[str, Any] = {
 }
 
 
+_OUTPUT_KEPT = 1 << 20  # bytes of a hook's output kept for its error message (its end)
 _COMPARED_AS_VALUES = frozenset({"name", "version", "requires-python", "requires-dist", "provides-extra"})
 _IGNORED = frozenset({"metadata-version", "dynamic"})  # the format's version; what an sdist may still compute
 # pyproject [project] field -> the METADATA headers (or "entry points:SECTION") a backend fills it into
@@ -250,43 +251,103 @@ def _requirements(given: object, backend: str, where: str) -> list[str]:
 
 
 class _Hooks:
-    """`build_hook_server.py` started in a build env: its backend imports until `answer` says "go" (`cancel`: ends it).
+    """`build_hook_server.py` started in a build env: its backend imports until `answer` says "go".
 
-    A context manager: leaving the block ends a server still running (an error, or a Ctrl-C while it waited).
+    A context manager: leaving the block ends a server still running (an error, or a Ctrl-C while it waited). The
+    server leads a process group of its own (a new session) and writes its output to files, not pipes: the answer
+    is there once the server has ended, even when a hook left a process running that still holds those files (a
+    daemon waited for through a pipe's end would hold the lock forever); the group, with whatever a hook left in it,
+    is killed once the server has ended or the block is left. A process that makes a session of its own escapes the
+    group: it runs as the user, as the hook's code itself does (see build_env).
     """
 
     def __init__(self, cmd: list[str], environ: dict[str, str], cwd: Path, backend: str) -> None:
+        import os
         import subprocess
 
         self.cmd, self.backend, self.out = cmd, backend, Path(cmd[-1])
+        self.logs = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]  # noqa: SIM115 - closed by __exit__
         try:
             self.process = subprocess.Popen(
-                cmd, env=environ, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                cmd,
+                env=environ,
+                cwd=cwd,
+                stdin=subprocess.PIPE,
+                stdout=self.logs[0],
+                stderr=self.logs[1],
+                start_new_session=os.name != "nt",
             )
         except OSError as err:
+            for log in self.logs:
+                log.close()
             raise _failed(backend, str(err)) from err
 
     def __enter__(self) -> _Hooks:  # noqa: PYI034 - typing.Self is 3.11+, corral runs on 3.9
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
+        try:
+            self._end_group()
+            if self.process.poll() is None:
+                self.process.kill()
             self.process.wait()
+        finally:
+            if self.process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self.process.stdin.close()
+            for log in self.logs:
+                log.close()
+
+    def _end_group(self) -> None:
+        """Kill the server's process group (what its hooks left running), before the server is reaped.
+
+        A group lives while any member does and its leader's id is not reused before the leader is reaped, so the
+        signal cannot reach another process.
+        """
+        import os
+        import signal
+
+        if os.name != "nt" and self.process.returncode is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def _wait(self) -> None:
+        """Wait until the server ends, without reaping it (it stays the group's leader until `_end_group` ran)."""
+        import os
+
+        if os.name == "nt" or not hasattr(os, "waitid"):
+            self.process.wait()
+            return
+        with contextlib.suppress(ChildProcessError):  # reaped already: nothing left to wait for
+            os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOWAIT)  # EINTR: retried (PEP 475)
 
     def answer(self) -> dict[str, Any]:
         """The hooks' answers ({"requires": [...] | None, "metadata": NAME | None}); UsageError when they failed."""
         from corral.errors import EngineError
         from corral.infra import proc
 
-        out, err = self.process.communicate(b"go\n")
-        text = [part.decode("utf-8", "replace") for part in (out, err)]
+        stdin = self.process.stdin
+        if stdin is not None:
+            with contextlib.suppress(BrokenPipeError):  # ended before "go": its output says why
+                stdin.write(b"go\n")
+                stdin.close()
+        self._wait()
+        self._end_group()
+        self.process.wait()
+        text = [_tail(log) for log in self.logs]
         try:
             proc.settle(self.cmd, self.process.returncode, *text, what="build backend")
         except EngineError as error:
             raise _engine_failed(self.backend, error) from error
         found = json.loads(self.out.read_text(encoding="utf-8"))
         return found if isinstance(found, dict) else {}
+
+
+def _tail(log: IO[bytes]) -> str:
+    """The end of a hook's output file (its last words are what an error shows)."""
+    size = log.seek(0, 2)
+    log.seek(max(0, size - _OUTPUT_KEPT))
+    return log.read().decode("utf-8", "replace")
 
 
 def _run(
