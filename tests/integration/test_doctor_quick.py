@@ -396,3 +396,89 @@ def test_git_asked_about_the_env_is_never_recorded(project: Path, monkeypatch: p
     (project / ".gitignore").write_text(".venv/\n", encoding="utf-8")
     (project / ".venv" / ".gitignore").write_text("*.pyc\n", encoding="utf-8")
     never_recorded(project)
+
+
+def _metadata(root: Path, name: str = "alpha") -> Path:
+    return next((root / ".venv" / "lib").glob(f"python3.*/site-packages/{name}-*.dist-info/METADATA"))
+
+
+def _own_copy(meta: Path) -> None:
+    """Give the env its own inode of the file (uv links it from the run's shared cache, which an edit would change)."""
+    data = meta.read_bytes()
+    meta.unlink()
+    meta.write_bytes(data)
+
+
+def test_a_distribution_without_its_metadata_is_damaged_on_both_paths(project: Path) -> None:
+    """The sync stamp holds (it lists site-packages, not the files inside each distribution's folder)."""
+    recorded(project)
+    meta = _metadata(project)
+    meta.unlink()
+    done = doctor(project)
+    assert not was_quick(done)
+    assert done.returncode == 1, done.stdout
+    assert f"error   drift-damaged: installed distributions without their metadata file: {meta.parent.name}" in (
+        done.stdout
+    ), done.stdout
+    assert "fix: corral recreate" in done.stdout
+    time.sleep(0.1)
+    again = doctor(project)
+    assert not was_quick(again)  # an unhealthy report records nothing
+    assert shown(again) == shown(done)
+
+
+def test_metadata_edited_in_place_with_its_mtime_given_back_is_seen(project: Path) -> None:
+    """Same inode, size and mtime: only the ctime tells (no process can set it back)."""
+    meta = _metadata(project)
+    _own_copy(meta)
+    recorded(project)
+    text = meta.read_text(encoding="utf-8")
+    version = next(line for line in text.splitlines() if line.startswith("Version: "))
+    other = "Version: 9" + version[len("Version: 9") :]  # the same length
+    assert other != version
+    before = meta.stat()
+    with meta.open("r+", encoding="utf-8") as handle:  # in place: the same inode
+        handle.write(text.replace(version, other, 1))
+    os.utime(meta, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = meta.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    done = doctor(project)
+    assert not was_quick(done)
+    assert done.returncode == 1, done.stdout
+    assert "drift-version: installed at another version than locked: alpha 9" in done.stdout, done.stdout
+
+
+def test_another_link_to_the_metadata_keeps_doctor_quick_and_healthy(project: Path, tmp_path: Path) -> None:
+    """uv links metadata from its cache: an env made from it elsewhere moves the ctime, not the bytes."""
+    meta = _metadata(project)
+    _own_copy(meta)
+    recorded(project)
+    os.link(meta, tmp_path / "another-env-METADATA")  # the link count, hence the ctime, moves
+    done = doctor(project)
+    assert was_quick(done)
+    assert done.returncode == 0
+    full = doctor(project, "-v")  # and the full path, which compares the env with the lock for real
+    assert full.returncode == 0
+    assert "drift" not in full.stdout, full.stdout
+
+
+def test_metadata_rewritten_since_the_sync_is_compared_with_the_lock(project: Path) -> None:
+    """A new file (another inode), written as an installer or `git checkout` would: the stamp never saw it."""
+    recorded(project)
+    meta = _metadata(project)
+    text = meta.read_text(encoding="utf-8")
+    meta.unlink()
+    meta.write_text(text.replace("\nVersion: ", "\nVersion: 9", 1), encoding="utf-8")
+    done = doctor(project)
+    assert not was_quick(done)
+    assert "drift-version: installed at another version than locked: alpha 9" in done.stdout, done.stdout
+
+
+def test_doctor_fix_rebuilds_an_env_with_a_damaged_distribution(project: Path) -> None:
+    meta = _metadata(project)
+    meta.unlink()
+    fixed = doctor(project, "--fix", "--yes")
+    assert "fixed [drift-damaged]" in "\n".join(messages(fixed)) + fixed.stdout, messages(fixed)
+    assert _metadata(project).is_file()
+    done = doctor(project)
+    assert done.returncode == 0, done.stdout

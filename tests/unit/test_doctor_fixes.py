@@ -250,3 +250,10 @@ def test_the_legacy_check_knows_the_newest_legacy_python() -> None:
     from corral.toolchain.legacy import LEGACY
 
     assert max(LEGACY) == NEWEST_LEGACY
+
+
+def test_the_drift_check_names_the_sync_stamp_as_the_sync_writes_it() -> None:
+    """doctor may not import services: the name is kept twice, equal."""
+    from corral.services.sync import stamp_state
+
+    assert drift.STAMP_FILE == stamp_state.STAMP_FILE

@@ -16,7 +16,9 @@ the full path (`cli.doctor_cmd`) after such a report, and holds an observation o
 - the working folder (an index URL given as a relative path is made absolute against it) and the variables that
   place Jupyter's kernels (`JUPYTER_*`, `PYTHONUSERBASE`, `XDG_DATA_DIRS`, `PROGRAMDATA`);
 - probes `services.doctor_record.quick_probes` chose (stats: device, inode, mode, owner, group, size, mtime, ctime;
-  a distribution's metadata without ctime, as `services.doctor_record` keeps it; link targets; real paths) of the
+  a distribution's metadata also by its bytes' SHA-256, read again only when its ctime alone moved: uv links these
+  files from its cache, so every env made or removed from there moves their ctime, as an edit in place that gives
+  the mtime back does; link targets; real paths) of the
   files each check reads: each bin/ entry (activate, the python links, console scripts and the folder of the
   python each names), the metadata of each distribution, pyvenv.cfg's `home` and its python* programs, the base
   and its entry in the probe cache (not the file's stat: another interpreter probed elsewhere leaves the entry
@@ -68,12 +70,12 @@ if TYPE_CHECKING:
 __all__ = ["RECORDS_FOLDER", "Watch", "answer", "environ_lines", "find_project", "probe", "record_file"]
 
 RECORDS_FOLDER = "doctor-records"  # services.doctor_record.RECORDS_FOLDER (a test keeps the two equal)
-_SCHEMA = "doctor-quick 1"
+_SCHEMA = "doctor-quick 2"
 _LIMIT = 16 << 20  # ~100 bytes a probe: an env of 100 000 distributions; a bigger file is not one corral wrote
 _QUIET: tuple[list[str], ...] = ([], ["-q"], ["--quiet"])
 _JUPYTER_PREFIXES = ("JUPYTER_",)  # kernels.paths: where Jupyter's data folders are
 _JUPYTER_NAMES = ("PYTHONUSERBASE", "XDG_DATA_DIRS", "PROGRAMDATA")
-_OPS = ("s", "l", "m", "k", "r", "p")  # stat, lstat, a metadata file's stat (no ctime), readlink, realpath, probe cache
+_OPS = ("s", "l", "m", "k", "r", "p")  # stat, lstat, a metadata file's stat and digest, readlink, realpath, probe cache
 _PROBE_SCHEMA = 3  # discovery.prober._CACHE_SCHEMA (a test keeps the two equal)
 
 
@@ -114,13 +116,13 @@ def environ_lines(environ: Mapping[str, str]) -> list[str]:
     ]
 
 
-def probe(op: str, path: str) -> tuple[str, int]:
+def probe(op: str, path: str, known: str | None = None) -> tuple[str, int]:
     """What `op` sees at `path`, and when that settled (ns; 0: nothing to settle).
 
-    `s`/`l`: the stat through links or of the link itself; `m`: the stat a metadata file's reader reaches, without
-    its ctime (uv links these from its cache: every env made from it moves their ctime, which still settles); `k`:
-    the link's target; `r`: the real path; `p` (the cache file, a NUL, the interpreter): the interpreter's entry in
-    the probe cache. `-`: nothing there; `!errno`: an error.
+    `s`/`l`: the stat through links or of the link itself; `m`: the stat a metadata file's reader reaches and the
+    SHA-256 of its bytes (`known`: an earlier `m` of it, whose digest stands while the stat is the same); `k`: the
+    link's target; `r`: the real path; `p` (the cache file, a NUL, the interpreter): the interpreter's entry in the
+    probe cache. `-`: nothing there; `!errno`: an error.
     """
     if op == "r":
         return os.path.realpath(path), 0
@@ -134,8 +136,42 @@ def probe(op: str, path: str) -> tuple[str, int]:
         return "-", 0
     except OSError as err:
         return f"!{err.errno}", 0
-    seen = f"{st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} {st.st_mtime_ns}"
-    return (seen if op == "m" else f"{seen} {st.st_ctime_ns}"), st.st_ctime_ns + settle_margin(st.st_ctime_ns)
+    seen = f"{_stat_text(st)} {st.st_ctime_ns}"
+    if op == "m":
+        seen += " " + (known.rsplit(" ", 1)[1] if known and known.rsplit(" ", 1)[0] == seen else _digest(path))
+    return seen, st.st_ctime_ns + settle_margin(st.st_ctime_ns)
+
+
+def _stat_text(st: os.stat_result) -> str:
+    return f"{st.st_dev} {st.st_ino} {st.st_mode} {st.st_uid} {st.st_gid} {st.st_size} {st.st_mtime_ns}"
+
+
+def _digest(path: str) -> str:
+    """The SHA-256 of the regular file `path` (at most `_LIMIT` bytes), else `!why`."""
+    raw = _read_bytes(path, private=False, limit=_LIMIT)
+    if isinstance(raw, str):
+        return raw
+    from corral.infra.sha256 import hexdigest
+
+    return hexdigest(raw)
+
+
+def _metadata_holds(path: str, seen: str) -> bool:
+    """The metadata file at `path` is what the `m` probe `seen` recorded.
+
+    Its stat alone when that is the same to the ctime; when only the ctime moved, its bytes' digest: uv links these
+    files from its cache, and every env made or removed from there moves their ctime (the link count), while an
+    edit in place, even one that gives the mtime back, moves it too. So the file is read only after such a change.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    recorded_stat, _, rest = seen.rpartition(" ")  # "<stat> <ctime>" and the digest
+    ctime_stat, _, ctime = recorded_stat.rpartition(" ")
+    if ctime_stat != _stat_text(st):
+        return False
+    return ctime == str(st.st_ctime_ns) or _digest(path) == rest
 
 
 def _probe_entry(cache: str, key: str) -> str:
@@ -186,7 +222,7 @@ def _vouched(environ: Mapping[str, str]) -> str | None:  # noqa: PLR0911 - one e
     if compare(record.lines, lines, dirs[0]) is None or environ_lines(environ) != record.environ:
         return None
     for op, path, seen in record.probes:
-        if probe(op, path)[0] != seen:
+        if not (_metadata_holds(path, seen) if op == "m" else probe(op, path)[0] == seen):
             return None
     return record.text
 
@@ -227,12 +263,15 @@ class _Record:
         self.probes: list[list[str]] = data["probes"]  # type: ignore[assignment]  # as above, rows of 3
 
 
-def _read_bytes(path: str, *, private: bool) -> bytes | str:
+def _read_bytes(path: str, *, private: bool, limit: int | None = None) -> bytes | str:
     """The bytes of the regular file `path` (never a wait on a fifo); `!why` when there are none to read.
 
     `private`: corral's own record: never through a link, the user's own file that nobody else may write, at most
-    `_LIMIT` bytes. Otherwise as `discovery.prober` reads its cache: through links, whatever its size.
+    `_LIMIT` bytes. Otherwise as `discovery.prober` reads its cache: through links, whatever its size (`limit`: at
+    most that many bytes).
     """
+    if private:
+        limit = _LIMIT
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (getattr(os, "O_NOFOLLOW", 0) if private else 0)
     try:
         fd = os.open(path, flags)
@@ -240,19 +279,19 @@ def _read_bytes(path: str, *, private: bool) -> bytes | str:
         return f"!{err.errno}"
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or (private and st.st_size > _LIMIT):
+        if not stat.S_ISREG(st.st_mode) or (limit is not None and st.st_size > limit):
             return "!type"
         if private and (st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
             return "!owner"
         chunks, size = [], 0
-        while (not private or size <= _LIMIT) and (chunk := os.read(fd, 1 << 20)):
+        while (limit is None or size <= limit) and (chunk := os.read(fd, 1 << 20)):
             chunks.append(chunk)
             size += len(chunk)
     except OSError as err:
         return f"!{err.errno}"
     finally:
         os.close(fd)
-    return "!size" if private and size > _LIMIT else b"".join(chunks)
+    return "!size" if limit is not None and size > limit else b"".join(chunks)
 
 
 def _read(path: str) -> _Record | None:
@@ -320,7 +359,7 @@ class Watch:
         if self.before is None or str(target.root) != self.before["env"]:
             return False
         try:
-            planned = [(op, path) for op, path, _ in self.before["probes"]]  # type: ignore[attr-defined]
+            planned = [(op, path, seen) for op, path, seen in self.before["probes"]]  # type: ignore[attr-defined]
             after = _observed(ctx, planned)  # the same probes: while their stats hold, so does what chose them
         except Exception:  # noqa: BLE001 - as in `begin`
             return False
@@ -335,10 +374,10 @@ class Watch:
         return write_record(record_file(str(ctx.paths.cache), str(after["project"])), json.dumps(record))
 
 
-def _observed(ctx: Context, planned: list[tuple[str, str]] | None = None) -> dict[str, object] | None:
+def _observed(ctx: Context, planned: list[tuple[str, str, str | None]] | None = None) -> dict[str, object] | None:
     """Every input of the checks on the project's env, as `answer` observes them; None: nothing can vouch.
 
-    `planned`: the probes to take (`quick_probes` chooses them when None).
+    `planned`: the probes to take, each with what an earlier observation saw (`quick_probes` chooses them when None).
     """
     if os.name != "posix":
         return None
@@ -355,7 +394,8 @@ def _observed(ctx: Context, planned: list[tuple[str, str]] | None = None) -> dic
     loaded = ctx.require_project()
     env = str(loaded.env_path)
     if planned is None and str(loaded.root) == project:
-        planned = quick_probes(ctx, loaded, loaded.env_path)
+        chosen = quick_probes(ctx, loaded, loaded.env_path)
+        planned = None if chosen is None else [(op, path, None) for op, path in dict.fromkeys(chosen)]
     if planned is None or str(loaded.root) != project:
         return None
     lines, settled = observe(project, env, dirs, ctx.environ)
@@ -363,8 +403,8 @@ def _observed(ctx: Context, planned: list[tuple[str, str]] | None = None) -> dic
     if entries is None or not trusted(lines, entries):
         return None  # an env no record vouches for: the exec guard asks discovery whether its base is known
     probes = []
-    for op, path in dict.fromkeys(planned):
-        seen, when = probe(op, path)
+    for op, path, known in planned:
+        seen, when = probe(op, path, known)
         probes.append([op, path, seen])
         settled = max(settled, when)
     return {

@@ -1,7 +1,19 @@
-"""Drift: installed distributions that differ from the lock entries selected for the env's interpreter."""
+"""Drift: installed distributions that differ from the lock entries selected for the env's interpreter.
+
+Also, in any env, a distribution whose metadata is gone (`drift-damaged`: a `*.dist-info` folder without its
+`METADATA`, an `*.egg-info` folder without its `PKG-INFO`): installers and importlib.metadata then no longer see
+it, and its files stay behind.
+
+A sync stamp that holds proves the env is the lock (`Target.sync_clean`), but it records the site-packages
+folders, not the files inside each distribution's folder. A metadata file whose ctime is not older than the stamp
+(edited in place since the sync, even with its mtime given back: no process can set a ctime back) therefore sends
+the check to compare for real. uv links these files from its cache, so another env made or removed from that cache
+moves their ctime too: that only costs this comparison.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
@@ -15,11 +27,26 @@ if TYPE_CHECKING:
     from corral.doctor.interface import Repairs
     from corral.doctor.target import Target
 
-__all__ = ["DRIFT_EXTRA", "DRIFT_MISSING", "DRIFT_VERSION", "FIXES", "check_drift", "lock_drift", "selection_from_key"]
+__all__ = [
+    "DRIFT_DAMAGED",
+    "DRIFT_EXTRA",
+    "DRIFT_MISSING",
+    "DRIFT_VERSION",
+    "FIXES",
+    "STAMP_FILE",
+    "check_drift",
+    "lock_drift",
+    "metadata_scan",
+    "selection_from_key",
+]
 
 DRIFT_MISSING: Final = "drift-missing"
 DRIFT_EXTRA: Final = "drift-extra"
 DRIFT_VERSION: Final = "drift-version"
+DRIFT_DAMAGED: Final = "drift-damaged"  # a distribution's folder without its metadata file
+
+STAMP_FILE: Final = "corral-sync.json"  # services.sync.stamp_state.STAMP_FILE (a test keeps the two equal)
+_METADATA: Final = {"dist-info": "METADATA", "egg-info": "PKG-INFO"}
 
 Drift = tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]
 
@@ -86,17 +113,79 @@ def _names(items: Sequence[tuple[str, ...]]) -> str:
     return shown + (f" and {len(items) - 6} more" if len(items) > 6 else "")  # noqa: PLR2004
 
 
-def check_drift(target: Target) -> list[Finding]:
-    """Compare what is installed with the lock (project env only)."""
-    if not target.is_project_env or target.sync_clean:
+def metadata_scan(target: Target) -> tuple[list[str], int]:
+    """(the distribution folders whose metadata file is gone or no regular file, the newest ctime of the others).
+
+    One stat per distribution, through links as the readers open them.
+    """
+    import stat
+
+    damaged: list[str] = []
+    newest = 0
+    for site in target.env.site_packages():
+        try:
+            names = sorted(os.listdir(site))
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if not (dot and stem) or suffix not in _METADATA:
+                continue
+            folder = os.path.join(site, name)
+            try:
+                if not stat.S_ISDIR(os.stat(folder).st_mode):
+                    continue  # an egg-info file is the metadata itself (distutils): `ctime` below does not count it
+                st = os.stat(os.path.join(folder, _METADATA[suffix]))
+            except OSError:
+                damaged.append(folder)
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                damaged.append(folder)
+                continue
+            newest = max(newest, st.st_ctime_ns)
+    return damaged, newest
+
+
+def _vouched_by_stamp(target: Target, newest_metadata: int) -> bool:
+    """The sync stamp holds, and no metadata file changed since it was written (so the stamp saw them all)."""
+    if not target.sync_clean:
+        return False
+    try:
+        written = os.stat(target.root / STAMP_FILE).st_mtime_ns
+    except OSError:
+        return False
+    return newest_metadata < written
+
+
+def _damaged_findings(target: Target, damaged: list[str]) -> list[Finding]:
+    if not damaged:
         return []
+    names = [(os.path.basename(folder),) for folder in damaged]
+    return [
+        Finding(
+            code=DRIFT_DAMAGED,
+            severity="error",
+            fix="corral recreate" if target.is_project_env else "",
+            message=f"installed distributions without their metadata file: {_names(names)} (a damaged install: "
+            "pip, uv and importlib.metadata no longer see them, their files stay behind)"
+            + ("" if target.is_project_env else "; reinstall them with the tool that made the env"),
+            details={"folders": damaged},
+        )
+    ]
+
+
+def check_drift(target: Target) -> list[Finding]:
+    """Distributions whose metadata is gone (any env); what is installed against the lock (the project's env)."""
+    damaged, newest = metadata_scan(target)
+    findings = _damaged_findings(target, damaged)
+    if not target.is_project_env or _vouched_by_stamp(target, newest):
+        return findings
     drift = lock_drift(target)
     if drift is None:
-        return []
+        return findings
     missing, extra, other = drift
     fix = "corral sync"
     keep = "; to record them instead: corral adopt"
-    findings = []
     if missing:
         findings.append(
             Finding(
@@ -138,4 +227,9 @@ def _fix_drift(target: Target, finding: Finding, repairs: Repairs) -> str:  # no
 
 _SYNC: Final = Fix(apply=_fix_drift, covered_by_rebuild=True)
 
-FIXES: Final[dict[str, Fix]] = {DRIFT_MISSING: _SYNC, DRIFT_EXTRA: _SYNC, DRIFT_VERSION: _SYNC}
+FIXES: Final[dict[str, Fix]] = {
+    DRIFT_MISSING: _SYNC,
+    DRIFT_EXTRA: _SYNC,
+    DRIFT_VERSION: _SYNC,
+    DRIFT_DAMAGED: Fix(rebuild=True),  # the stamp still holds: a sync would find nothing to do
+}

@@ -19,7 +19,9 @@ device, inode, mode, size, mtime and, but for the metadata, ctime of the file a 
 taken before the checks read them and again after. A later doctor for which the stamp holds in all but git's
 index, and whose observation is the recorded one, skips both checks: each of their inputs is what it was when
 they found nothing. Anything else runs them: another observation, a file changed within a clock tick of the
-observation (its stat could hide the next write), a file that cannot be stat'ed, another corral.
+observation (its stat could hide the next write), a file that cannot be stat'ed, another corral. (A metadata file
+edited in place with its mtime given back keeps these rows; its ctime, newer than the sync stamp, sends the drift
+check to compare for real all the same: `doctor.drift.check_drift`.)
 
 The record lives in corral's cache (`doctor-records/<64-bit FNV-1a of the env's path>.json`, the path inside).
 
@@ -141,7 +143,7 @@ def write(cache: Path, env: Path, rows: list[list[object]]) -> None:
 def quick_probes(ctx: Context, project: Project, env: Path) -> list[tuple[str, str]] | None:
     """What `cli.doctor_quick` must find unchanged, beside `cli.quick.observe`'s lines, to answer a healthy doctor.
 
-    Probes (`cli.doctor_quick.probe`: `s` stat, `l` lstat, `m` a metadata file's stat without ctime, `k` readlink,
+    Probes (`cli.doctor_quick.probe`: `s` stat, `l` lstat, `m` a metadata file's stat and digest, `k` readlink,
     `r` realpath, `p` an interpreter's entry in the probe cache) of every file a check reads that the sync's
     observation does not cover, and of the links on the way to those a check reads only inside the project. A
     folder's stat stands for its listing, so the probes of its entries are complete while it holds. None when a
