@@ -34,6 +34,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
 
+def fast_path(args: argparse.Namespace) -> None:
+    """Before the context is built: a plain add's `uv lock` begun from the recorded plan (`lock_quick.add_head_start`).
+
+    Plain: requirements into the project's dependencies (no group, extra or script). Never answers the command.
+    """
+    if not (args.group or args.optional or args.script):
+        import os
+
+        from corral.cli.lock_quick import add_head_start
+
+        cwd = os.path.abspath(args.directory) if args.directory else os.getcwd()
+        add_head_start(list(args.requirements), cwd, os.environ)
+
+
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Record, lock, install; all or nothing."""
     if args.script:

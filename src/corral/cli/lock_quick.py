@@ -33,7 +33,14 @@ observation, or a record that is not the user's own private file, is damaged or 
 A plain `corral lock` that is no no-op (no pylock.toml at all, or the verdict's None) goes to the full path with its
 `uv lock` already begun when the last lock's recorded plan still fits (`_head_start`: pyproject.toml's bytes and
 pylock.toml's state as recorded; `resolvers.uv_headstart`, whose process the resolver takes only for its very
-command).
+command). An interpreter inside the project (the env's python, what a lock beside a synced env resolves with) is
+begun only when the quick lock record vouches for it (`_vouched_python`: the record matches, pylock.toml's lines
+aside when a fresh lock removed it, and its stamp's interpreter is that python).
+
+`add_head_start` does the same for a plain `corral add REQ...` (from `cli.add_cmd.fast_path`, before the context is
+built; `add_argv_head_start` takes the command line itself): the upcoming plan (`resolvers.uv_headstart`: what a lock
+of pyproject.toml and pylock.toml as the last lock, add or remove left them gives uv) with REQ... appended to its
+temporary project's dependencies, when both files hold the recorded bytes.
 
 Stdlib only (os, sys, and `cli.quick`; a head start imports what starting uv needs); an answer from a record imports
 nothing else but `infra.git`'s settings (a `git describe` is started with `os.posix_spawn`). POSIX only: Windows
@@ -57,7 +64,7 @@ if TYPE_CHECKING:
     from corral.cli.quick import _Observation
     from corral.infra.paths import CorralPaths
 
-__all__ = ["PLAIN", "RECORDS_FOLDER", "answer", "lookup", "unchanged_report"]
+__all__ = ["PLAIN", "RECORDS_FOLDER", "add_argv_head_start", "add_head_start", "answer", "lookup", "unchanged_report"]
 
 PLAIN = (["lock"], ["lock", "-q"], ["lock", "--quiet"])  # the command lines `answer` takes
 RECORDS_FOLDER = "quick-lock-records"
@@ -76,6 +83,7 @@ _FACTS = ("stamp", "journal", "config", "env-cfg", "python", "folder", "local", 
 _LSTAT = ("stamp", "journal")  # read without following a link (read_lock_stamp, journals.pending)
 _HEAD = 3  # project, env, packages
 _LOCK_BYTES = "lock-bytes "
+_LOCK_LINES = ("lock ", _LOCK_BYTES)  # what an observation says of pylock.toml: its stat, its bytes
 _GIT_STATE = "git-state "  # the digest of `git describe`'s inputs (infra.git_state) when they prove its answer, or `-`
 # pylock.toml's stat line (cli.quick.observe) and the lock stamp file's: taken young when the verdict judged the
 # bytes the record holds (`_remember`)
@@ -201,10 +209,149 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
 
     if hexdigest(pyproject) != pyproject_sha or uv_headstart.lock_state(lock_bytes) != state:
         return
-    try:  # noqa: SIM105 - contextlib is not loaded on this path
-        uv_headstart.begin(plan, environ, project)
+    try:
+        vouched = _vouched_python(plan[2], project, os.getcwd(), environ, lock_gone=lock_bytes is None)
+        uv_headstart.begin(plan, environ, project, vouched=vouched or None)
     except Exception:  # noqa: BLE001, S110 - a head start only saves time: the full path resolves anyway
         pass
+
+
+def _vouched_python(argv: list[str], project: str, cwd: str, environ: Mapping[str, str], *, lock_gone: bool) -> str:
+    """The project env's python `argv` names (`--python`), when the quick lock record vouches for it; else "".
+
+    That is when `_lookup` matches (with `lock_gone`: all but pylock.toml, which a fresh lock removed), its project is
+    `project` and its stamp's interpreter is that python, `bin/python` of its env: `corral lock` resolves with it
+    (`services.lock_stamp.recorded_python`), and every input of that choice, the env and corral's trust in it among
+    them, is as when it was recorded.
+    """
+    pythons = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--python"]
+    if len(pythons) != 1 or not os.path.isabs(pythons[0]) or not _inside(pythons[0], project):
+        return ""  # a base interpreter outside the project needs no voucher (`uv_headstart.begin`)
+    matched = _lookup(cwd, environ, lock_gone=lock_gone)
+    if matched is None:
+        return ""
+    root, env, _, facts = matched[2]
+    python = pythons[0]
+    if root != project or ("python", python) not in facts or os.path.dirname(python) != os.path.join(env, "bin"):
+        return ""
+    return python
+
+
+def add_head_start(requirements: list[str], cwd: str, environ: Mapping[str, str]) -> bool:
+    """A plain `corral add REQ...` in `cwd`: its `uv lock` begun now when the project's upcoming plan fits; never fails.
+
+    The upcoming plan (`resolvers.uv_headstart`, recorded by the last lock, add or remove) is what a lock of
+    pyproject.toml and pylock.toml as they are now gives uv. While both files hold the recorded bytes, the add's
+    lock gives uv that plan with REQ... appended to the temporary project's dependencies (`_with_requirements`:
+    requirements recorded as written, none of whose names is declared there already). An interpreter inside the
+    project (the env's python) is started only when the quick lock record vouches for it (`_lookup` matches:
+    pylock.toml is what `corral lock` would write now, resolved with that very python, and every input of that
+    verdict, the env and corral's trust in it among them, is as observed then), as `corral lock` itself would
+    resolve with it. The full path takes the process only for its very command (`uv_headstart.take`). True when
+    uv was started.
+    """
+    if os.name != "posix" or not requirements or not all(_plain_requirement(r) for r in requirements):
+        return False
+    try:
+        from corral.resolvers import uv_headstart
+
+        return not uv_headstart.running() and _add_head_start(requirements, cwd, environ)
+    except Exception:  # noqa: BLE001 - a head start only saves time: the full path resolves anyway
+        return False
+
+
+def add_argv_head_start(argv: list[str], environ: Mapping[str, str]) -> bool:
+    """`add_head_start` for a command line `corral add [-q] REQ...` (`cli.quick`, before argparse); else False."""
+    if argv[:1] != ["add"]:
+        return False
+    requirements = [arg for arg in argv[1:] if arg not in ("-q", "--quiet")]
+    if any(arg.startswith("-") for arg in requirements):
+        return False  # another option (a group, an extra, a script, -C): the full path's head start, if any
+    return add_head_start(requirements, os.getcwd(), environ)
+
+
+# what a requirement `add_head_start` takes may hold: a name, extras and version clauses, without a space, quote,
+# marker, URL or path (`services.add_remove.resolve_requirement` records such a string exactly as written)
+_REQUIREMENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-[],<>=!~*+")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def _plain_requirement(text: str) -> bool:
+    return bool(text) and text[0].isascii() and text[0].isalnum() and set(text) <= _REQUIREMENT_CHARS
+
+
+def _name_key(requirement: str) -> str:
+    """The normalized name a requirement string begins with (PEP 503: lower case, runs of `-_.` as one `-`)."""
+    text = requirement.lstrip()
+    end = next((i for i, char in enumerate(text) if char not in _NAME_CHARS), len(text))
+    out: list[str] = []
+    for char in text[:end].lower():
+        if char in "-_.":
+            if out and out[-1] != "-":
+                out.append("-")
+        else:
+            out.append(char)
+    return "".join(out).strip("-")
+
+
+def _with_requirements(text: str, requirements: list[str]) -> str | None:
+    """The temporary project's text (`resolvers.uv_project`) with `requirements` appended to [project]'s dependencies.
+
+    As `core.pylock_write.toml_document` writes it: `[project]` first, its `dependencies = ["a", "b"]` on one line.
+    None when it is not that simple: another layout, an escaped string, a name declared there already (add then
+    replaces that entry), or the same name twice (add refuses).
+    """
+    head, found, rest = text.partition("\ndependencies = [")
+    if not found or not (head == "[project]" or head.startswith("[project]\n")) or "\n[" in head:
+        return None
+    line, newline, tail = rest.partition("\n")
+    if not newline or not line.endswith("]") or "\\" in line:
+        return None
+    listed = line[:-1]
+    if listed and not (listed.startswith('"') and listed.endswith('"')):
+        return None
+    present = [_name_key(entry) for entry in listed[1:-1].split('", "')] if listed else []
+    added = [_name_key(r) for r in requirements]
+    if not all(added) or len(set(added)) != len(added) or set(added) & set(present):
+        return None
+    appended = ", ".join(f'"{requirement}"' for requirement in requirements)
+    return f"{head}{found}{listed}{', ' if listed else ''}{appended}]\n{tail}"
+
+
+def _add_head_start(requirements: list[str], cwd: str, environ: Mapping[str, str]) -> bool:
+    from corral.cli import quick
+
+    dirs = quick.corral_dirs(environ)
+    project = quick.find_project(cwd)
+    if dirs is None or project is None:
+        return False
+    from corral.resolvers import uv_headstart
+
+    record = uv_headstart.record_path(dirs[1], project, upcoming=True)
+    lines = quick.read_record(record, header=uv_headstart.HEADER, limit=1 << 20)
+    found = None if lines is None else uv_headstart.parse(lines, project)
+    if found is None:
+        return False
+    pyproject_sha, state, (text, preferences, argv) = found
+    pyproject = _regular_bytes(os.path.join(project, "pyproject.toml"))
+    lock = _regular_bytes(os.path.join(project, "pylock.toml"))
+    if pyproject is None or lock is None:
+        return False  # no lock (add's lock then has no preferences), a link, a fifo: the full path's way
+    from corral.infra.sha256 import hexdigest
+
+    if hexdigest(pyproject) != pyproject_sha or uv_headstart.lock_state(lock) != state:
+        return False
+    edited = _with_requirements(text, requirements)
+    if edited is None:
+        return False
+    vouched = _vouched_python(argv, project, cwd, environ, lock_gone=False)
+    return uv_headstart.begin((edited, preferences, argv), environ, project, vouched=vouched or None)
+
+
+def _inside(path: str, folder: str) -> bool:
+    """`path`, as named or followed, lies in `folder` (followed)."""
+    root = os.path.realpath(folder)
+    return any(os.path.commonpath([root, p]) == root for p in (os.path.abspath(path), os.path.realpath(path)))
 
 
 def _regular_bytes(path: str, limit: int = 1 << 24) -> bytes | None:
@@ -228,8 +375,20 @@ def _regular_bytes(path: str, limit: int = 1 << 24) -> bytes | None:
         os.close(fd)
 
 
-def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # noqa: PLR0911 - one exit per doubt
+def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:
     """(pylock.toml's path, its package count) when the project around `cwd` is a recorded no-op lock; else None."""
+    found = _lookup(cwd, environ)
+    return None if found is None else found[:2]
+
+
+def _lookup(  # noqa: C901, PLR0911 - one exit per doubt
+    cwd: str, environ: Mapping[str, str], *, lock_gone: bool = False
+) -> tuple[str, int, Record] | None:
+    """`lookup`'s answer, and the record that matched (its project, env and facts).
+
+    `lock_gone`: pylock.toml was removed since (a fresh lock), and every other input is compared, nothing written:
+    what chose the interpreter and vouched for the env is as then (`services.lock_stamp.recorded_python`'s premise).
+    """
     from corral.cli import quick
 
     dirs = quick.corral_dirs(environ)
@@ -247,7 +406,9 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
         return None
     if any(quick.maybe_partial_write(n) for n in os.listdir(project)):
         return None  # a killed writer's temporary: the full path recovers it
-    if os.path.islink(os.path.join(project, "pylock.toml")):
+    if os.path.lexists(os.path.join(project, "pylock.toml")) == lock_gone or (
+        os.path.islink(os.path.join(project, "pylock.toml"))
+    ):
         return None  # a linked lock is judged the full way (refused when the link leads out of the project)
     record = (project, lines[1][4:], dirs, [(kind, path) for kind, path in facts])
     recorded = lines[_HEAD + len(facts) :]
@@ -255,7 +416,13 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
     observed_ns = quick._now_ns()  # noqa: SLF001 - read before the stats: what settled by then cannot change unseen
     young = any(line.startswith(_LOCK_BYTES) for line in lines)  # recorded young: pylock.toml read every time
     proof: dict[str, str] = {}
-    observed = _observe(record, environ, observed_ns, lock_bytes=young, unproven=unproven, proof=proof)
+    observed = _observe(
+        record, environ, observed_ns, lock_bytes=young and not lock_gone, unproven=unproven, proof=proof
+    )
+    if lock_gone and observed is not None:
+        recorded = [line for line in recorded if not line.startswith(_LOCK_LINES)]
+        verdict = quick.compare(recorded, [line for line in observed[0] if not line.startswith(_LOCK_LINES)], dirs[0])
+        return None if verdict is None else (os.path.join(project, "pylock.toml"), int(packages), record)
     verdict = None if observed is None else quick.compare(recorded, observed[0], dirs[0])
     if verdict is None or observed is None:
         return None
@@ -267,7 +434,7 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:  # n
         # the recorded ones) is recorded without the lock's bytes; a later change of any input moves its stat
         settled = [line for line in observed[0] if not line.startswith(_LOCK_BYTES)]
         _write(record, settled, int(packages))
-    return os.path.join(project, "pylock.toml"), int(packages)
+    return os.path.join(project, "pylock.toml"), int(packages), record
 
 
 def _with_proof(observed: tuple[list[str], _Observation], proof: dict[str, str]) -> tuple[list[str], _Observation]:

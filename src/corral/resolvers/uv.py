@@ -82,6 +82,9 @@ class UvRequest:
     # (corral's folder of export records, uv's configuration files): a resolution to the same bytes recalls its
     # exports (resolvers.uv_export_cache); None: every export runs
     export_memo: tuple[Path, tuple[str, ...]] | None = None
+    # the recorded exports read (and composed) while uv resolves: False when this resolution cannot be the recorded
+    # one (an add or a remove changed the requirements since it was recorded); they are still recorded afterwards
+    early_exports: bool = True
 
 
 class CacheUnanswered(LockError):
@@ -261,7 +264,7 @@ class Resolving:
         import contextlib
 
         _meanwhile(request.meanwhile)
-        early = preparse(request, self._workdir.path)
+        early = preparse(request, self._workdir.path) if request.early_exports else None
         if early is not None and early.graph is not None and compose is not None:
             done = self._uv_done
             if done is None or not done.is_set():

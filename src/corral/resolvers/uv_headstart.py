@@ -9,8 +9,11 @@ written with Python's `unicode_escape` (one ASCII line each, read back exactly w
 `cli.lock_quick.answer`, when a plain `corral lock` is no no-op, finds both as recorded and calls `begin`: a
 temporary project (`uv_workdir.make`) with the recorded texts, and the recorded `uv lock` started there with the
 environment the resolver gives uv (`infra.environ.resolver_environ`), while this process goes on importing and
-parsing. On Linux uv is started with `os.posix_spawn`, its output in memory files (`Spawned`: what the resolver
-needs of a Popen, without importing subprocess, contextlib, locale and re before uv starts); elsewhere by Popen.
+parsing. The upcoming record (`remember(upcoming=True)`, a file of its own beside it) holds the plan a lock of the
+project as the last lock, add or remove left it gives uv (the preferences of the lock just written), with the
+SHA-256 of both files as written: `cli.lock_quick.add_head_start` begins a plain `corral add`'s lock from it.
+On Linux uv is started with `os.posix_spawn`, its output in memory files (`Spawned`: what the resolver needs of a
+Popen, without importing subprocess, contextlib, locale and re before uv starts); elsewhere by Popen.
 
 The full path stays the judge: `UvResolver.start` builds its own plan and `take`s the live head start only when its
 texts, its argv (but the folder) and its environment are the very ones (then uv's outcome is the one its own `uv
@@ -42,6 +45,7 @@ __all__ = [
     "lock_state",
     "record_path",
     "remember",
+    "running",
     "take",
 ]
 
@@ -71,12 +75,19 @@ class _Live:
 _live: list[_Live] = []  # at most one
 
 
-def record_path(cache: str, project: str) -> str:
-    """The record of the project at `project` (its path as the lock's context spells it)."""
+def record_path(cache: str, project: str, *, upcoming: bool = False) -> str:
+    """The record of the project at `project` (its path as the lock's context spells it).
+
+    `upcoming`: the record of the plan a lock of the project as it is now would give uv (`remember`'s `upcoming`).
+    """
     from corral.infra.sha256 import hexdigest
 
-    name = hexdigest(project.encode("utf-8", "surrogateescape"))[:32]
+    key = f"{_UPCOMING}{project}" if upcoming else project
+    name = hexdigest(key.encode("utf-8", "surrogateescape"))[:32]
     return os.path.join(cache, RECORDS_FOLDER, f"{name}.txt")
+
+
+_UPCOMING = "upcoming\0"  # the upcoming plan's record is named from this and the project's path
 
 
 def lock_state(lock_bytes: bytes | None) -> str:
@@ -95,8 +106,14 @@ def remember(
     pyproject_bytes: bytes,
     lock_bytes: bytes | None,
     plan: tuple[str, str | None, Sequence[str]],
+    upcoming: bool = False,
 ) -> None:
-    """Record `plan` (pyproject text, preferences text, argv) of a plain lock of `project`; never fails."""
+    """Record `plan` (pyproject text, preferences text, argv) of a plain lock of `project`; never fails.
+
+    `pyproject_bytes` and `lock_bytes` are the project's files the plan is for: those a plain lock started from, or
+    with `upcoming`, those a lock, add or remove just committed, the plan then being what a lock of them gives uv
+    (the preferences of the lock just written): what `corral add` begins from (`cli.lock_quick.add_head_start`).
+    """
     from corral.infra.sha256 import hexdigest
 
     pyproject, preferences, argv = plan
@@ -113,7 +130,7 @@ def remember(
     text = "\n".join(lines)
     if len(text) > _LIMIT or not project.isprintable() or any("@" in arg for arg in argv):
         return  # an index URL with credentials (user:token@host) is never written to a file (cli.quick.secretless)
-    _write(record_path(cache, project), text)
+    _write(record_path(cache, project, upcoming=upcoming), text)
 
 
 def _write(target: str, text: str) -> None:
@@ -170,11 +187,19 @@ def parse(lines: Sequence[str], project: str) -> tuple[str, str, tuple[str, str 
     return pyproject_sha, state, (text, preferences, argv)
 
 
-def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], project: str) -> bool:
+def begin(
+    plan: tuple[str, str | None, list[str]],
+    environ: Mapping[str, str],
+    project: str,
+    *,
+    vouched: str | None = None,
+) -> bool:
     """Start the recorded `uv lock` of `plan` in a new temporary project; False when not started.
 
     Not started: another program than corral's own uv, or an interpreter that is not a base one outside `project`
-    (`_base_outside`: uv runs the one it is given, and only the full path may judge an env's, `services.exec_guard`).
+    (`_base_outside`: uv runs the one it is given, and only the full path may judge an env's, `services.exec_guard`),
+    unless it is `vouched`: the project env's python, which the caller proved the full path chooses and may start
+    (`cli.lock_quick.add_head_start`: the quick lock record's verdict, as `corral lock` takes it).
     """
     from corral.infra.environ import indexes_in_environ, resolver_environ
     from corral.infra.faults import checkpoint
@@ -182,8 +207,10 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], p
     from corral.resolvers import uv_workdir
 
     pyproject, preferences, argv = plan
-    if _live or argv[:PROJECT_AT] != [uv_binary(), "lock", "--project"] or not _base_outside(argv, project):
-        return False  # only corral's own uv, as the resolver starts it, with a base interpreter outside the project
+    if _live or argv[:PROJECT_AT] != [uv_binary(), "lock", "--project"]:
+        return False  # only corral's own uv, as the resolver starts it
+    if not (_base_outside(argv, project) or (vouched is not None and _pythons(argv) == [vouched])):
+        return False  # a base interpreter outside the project, or the env's python the caller vouched for
     env = resolver_environ(environ)
     workdir = uv_workdir.make()
     try:
@@ -202,6 +229,11 @@ def begin(plan: tuple[str, str | None, list[str]], environ: Mapping[str, str], p
 
     atexit.register(discard)
     return True
+
+
+def running() -> bool:
+    """A head start was begun in this process and not yet taken or discarded."""
+    return bool(_live)
 
 
 def _start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[str] | Spawned:
@@ -322,7 +354,7 @@ def _inherited_fds() -> list[int]:
 
 def _base_outside(argv: Sequence[str], project: str) -> bool:
     """The argv names its interpreter (`--python PATH`), a base one (no pyvenv.cfg above it) outside `project`."""
-    paths = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--python"]
+    paths = _pythons(argv)
     if len(paths) != 1 or not os.path.isabs(paths[0]):
         return False
     root = os.path.realpath(project)
@@ -331,6 +363,11 @@ def _base_outside(argv: Sequence[str], project: str) -> bool:
         if inside or os.path.lexists(os.path.join(os.path.dirname(os.path.dirname(path)), "pyvenv.cfg")):
             return False
     return True
+
+
+def _pythons(argv: Sequence[str]) -> list[str]:
+    """The interpreters the argv names (`--python PATH`)."""
+    return [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--python"]
 
 
 def take(

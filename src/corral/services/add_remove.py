@@ -32,6 +32,7 @@ from corral.services.env_snapshot import EnvSnapshot
 
 if TYPE_CHECKING:
     from corral.core.selection import Selection
+    from corral.resolvers.uv import Plan
     from corral.services.context import Context
 
 __all__ = ["ChangeReport", "add", "edit_pyproject", "record", "remove", "resolve_requirement", "target_of"]
@@ -357,7 +358,6 @@ def _change(
         diff_versions,
         locked_versions,
         python_choice,
-        record_stamp,
         render_lock,
         text_versions,
     )
@@ -386,6 +386,7 @@ def _change(
             ctx = _context_seeing(ctx, root, data)
         old_versions = locked_versions(lock_path)
         python, from_env = python_choice(ctx)
+        resolved: list[Plan] = []  # what `uv lock` was given: the upcoming plan's, once committed
         new_lock = render_lock(
             ctx,
             data,
@@ -396,6 +397,8 @@ def _change(
             progress=progress,
             prefer=prefer,
             python=python,
+            on_resolved=resolved.append,
+            changed=True,
         )
         checkpoint("add.after-lock")
         candidate = _write_candidate(root, new_lock)
@@ -420,8 +423,7 @@ def _change(
                     raise type(err)(err.errno, err.strerror, str(root)) from err
                 raise
             _stamp(ctx, lock_path, selection, sync_report)
-            python, from_env = _python_now(ctx, python, from_env)
-            record_stamp(ctx, data, new_lock, python=python, from_env=from_env)  # `corral lock` next: unchanged
+            _records(ctx, data, new_text, new_lock, resolved=[] if prefer else resolved, python=python, env=from_env)
         finally:
             with contextlib.suppress(OSError):
                 candidate.unlink()
@@ -440,6 +442,29 @@ def _change(
         sync=sync_report,
         placed=placed if len(placed) > 1 else {},
     )
+
+
+def _records(
+    ctx: Context,
+    data: dict[str, Any],
+    new_text: str,
+    new_lock: str,
+    *,
+    resolved: list[Plan],
+    python: str | None,
+    env: bool,
+) -> None:
+    """Once committed: the lock stamp (`corral lock` next: unchanged) and the upcoming plan (the next add's head start).
+
+    `resolved`: the plan `uv lock` was given (services.lock.remember_upcoming), if any. `python` resolved the lock,
+    the env's own (`env`) or a base interpreter.
+    """
+    from corral.services.lock import record_stamp, remember_upcoming
+
+    if resolved:
+        remember_upcoming(ctx, pyproject_bytes=new_text.encode("utf-8"), text=new_lock, data=data, plan=resolved[0])
+    python, from_env = _python_now(ctx, python, env)
+    record_stamp(ctx, data, new_lock, python=python, from_env=from_env)
 
 
 def _python_now(ctx: Context, python: str | None, from_env: bool) -> tuple[str | None, bool]:

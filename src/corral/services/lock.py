@@ -52,6 +52,7 @@ __all__ = [
     "locked_versions",
     "python_choice",
     "record_stamp",
+    "remember_upcoming",
     "render_lock",
     "text_versions",
 ]
@@ -178,6 +179,7 @@ def render_lock(
     python: str | _Unset | None = _UNSET,
     offline: bool = False,
     on_resolved: Callable[[Plan], object] | None = None,
+    changed: bool = False,
 ) -> str:
     """The pylock.toml text for the parsed pyproject `data` (raises LockError naming the failing requirement).
 
@@ -185,6 +187,8 @@ def render_lock(
     `python`: the interpreter to resolve with, when the caller chose it already (else `lock_python`).
     `offline`: uv resolves from its cache only (resolvers.uv.CacheUnanswered when it cannot); Python 3.6+ only.
     `on_resolved`: told what `uv lock` was given once it resolved (resolvers.uv.UvRequest.on_resolved).
+    `changed`: `data` is the project's requirements changed since its last lock (add, remove), so the resolution
+    cannot be the recorded one whose exports a lock reads while uv resolves (resolvers.uv.UvRequest.early_exports).
     """
     from corral.core.pylock_write import LockDocument, document_data, merge_exports, render_pylock
     from corral.infra.environ import resolver_environ
@@ -235,6 +239,7 @@ def render_lock(
             meanwhile=_imports_after_resolving,
             on_resolved=on_resolved,
             export_memo=_export_memo(ctx),
+            early_exports=not changed,
         )
         if progress and not offline:
             _note_ignored(ctx.environ, progress)
@@ -332,6 +337,13 @@ def _pins(previous: Path | None, prefer: Mapping[str, str] | None, index: str) -
             )
         except (LockError, ConfigError):
             packages = []  # a damaged previous lock only costs the kept pins
+    return _kept_pins(packages, prefer, index)
+
+
+def _kept_pins(
+    packages: Iterable[Mapping[str, Any]], prefer: Mapping[str, str] | None, index: str
+) -> list[tuple[str, str, str]]:
+    """`_pins` of a lock's packages (its registry ones: a name, version and index each)."""
     wanted = {normalize_name(n): (n, v) for n, v in (prefer or {}).items()}
     pins = [
         (p["name"], p["version"], p["index"])
@@ -473,12 +485,13 @@ def lock(
         plain = not (check or upgrade or upgrade_packages)
         kept = _kept_offline(ctx, data, old_text, resolve, python, progress) if plain else None
         own = pyproject == project.pyproject and target == project.root / LOCK_FILE
+        resolved: list[tuple[Plan, bytes]] = []  # the plan and the pyproject.toml it was for (`_remember_plan`)
         text = kept or resolve(
             upgrade=upgrade and not check,
             upgrade_packages=() if check else upgrade_packages,
             progress=progress,
             python=python,
-            on_resolved=partial(_remember_plan, ctx, pyproject, old_bytes) if plain and own else None,
+            on_resolved=partial(_remember_plan, ctx, pyproject, old_bytes, resolved) if plain and own else None,
         )
         if check:
             if text != old_text:
@@ -491,6 +504,8 @@ def lock(
         if written:
             atomic_write_text(target, text, root=project.root)
         if own:
+            if resolved and not kept:
+                remember_upcoming(ctx, pyproject_bytes=resolved[0][1], text=text, data=data, plan=resolved[0][0])
             _stamp(ctx, data, text, python=python, from_env=from_env)
             _prime_selection(ctx, target, text, python=python)
             _remember_fresh(ctx, pyproject, target)
@@ -538,20 +553,78 @@ def _kept_offline(
     return text if text == old_text else None
 
 
-def _remember_plan(ctx: Context, pyproject: Path, lock_bytes: bytes | None, plan: Plan) -> None:
-    """Record what `uv lock` was given, for the next plain lock's head start (resolvers.uv_headstart); never fails."""
+def _remember_plan(
+    ctx: Context, pyproject: Path, lock_bytes: bytes | None, resolved: list[tuple[Plan, bytes]], plan: Plan
+) -> None:
+    """Record what `uv lock` was given, for the next plain lock's head start (resolvers.uv_headstart); never fails.
+
+    `resolved` is given the plan and the bytes of pyproject.toml it was recorded for (`remember_upcoming`'s).
+    """
     import contextlib
 
     from corral.resolvers import uv_headstart
 
     with contextlib.suppress(CorralError, OSError):
+        pyproject_bytes = read_bytes(pyproject)
+        resolved.append((plan, pyproject_bytes))
         uv_headstart.remember(
             str(ctx.paths.cache),
             str(ctx.require_project().root),
-            pyproject_bytes=read_bytes(pyproject),
+            pyproject_bytes=pyproject_bytes,
             lock_bytes=lock_bytes,
             plan=plan,
         )
+
+
+def remember_upcoming(ctx: Context, *, pyproject_bytes: bytes, text: str, data: Mapping[str, Any], plan: Plan) -> None:
+    """Record the plan a lock of the project as just committed would give uv; never fails (only a head start's).
+
+    `pyproject_bytes` and the lock `text` are the files just written, resolved from `data` with `plan` (a plain one:
+    no `--upgrade-package`, not offline). A lock of them gives uv the same temporary project and argv, with the
+    preferences of `text` (`_pins` of it as the previous lock, `resolvers.uv_project.preferences`): what
+    `corral add`'s head start begins from (resolvers.uv_headstart's upcoming record, `cli.lock_quick.add_head_start`).
+    """
+    import contextlib
+
+    from corral.resolvers import uv_headstart
+    from corral.resolvers.uv_project import preferences
+
+    project_text, _, argv = plan
+    if "--upgrade-package" in argv or "--offline" in argv:
+        return
+    with contextlib.suppress(CorralError, OSError):
+        declared = data.get("project")
+        requires_python = declared.get("requires-python") if isinstance(declared, dict) else None
+        pins = _kept_pins(_registry_packages(text), None, "")
+        uv_headstart.remember(
+            str(ctx.paths.cache),
+            str(ctx.require_project().root),
+            pyproject_bytes=pyproject_bytes,
+            lock_bytes=text.encode("utf-8"),
+            plan=(
+                project_text,
+                preferences(pins, set(), requires_python if isinstance(requires_python, str) else None),
+                argv,
+            ),
+            upcoming=True,
+        )
+
+
+def _registry_packages(text: str) -> list[Mapping[str, Any]]:
+    """A lock text's packages as `_pins` reads them when it is the previous lock: checked already, or scanned.
+
+    The checked data (a lock this process composed or read: no scan) holds the very packages a scan of the text
+    gives, in its order, with the same name, version and index strings, when the scan can read it; else `_pins`
+    reads that data itself.
+    """
+    checked = _CHECKED.get(text)
+    if checked is None:
+        scanned = _scanned(text)
+        if scanned is not None:
+            return [{"name": p.name, "version": p.version, "index": p.index_url} for p in scanned.packages]
+        checked = checked_lock(text, origin=LOCK_FILE)
+    packages = checked.get("packages", [])
+    return packages if isinstance(packages, list) else []
 
 
 def _prime_selection(ctx: Context, lock_path: Path, text: str, *, python: str | None) -> None:
