@@ -152,6 +152,17 @@ def test_a_pip_page_uv_fetches_again_is_learned_again(
     assert {r["version"] for r in records().values()} == {"24.0", "26.3"}
 
 
+def pages_cached(tmp_path: Path, *pins: str) -> None:
+    """The index pages of `pins` in uv's cache (an install into a scratch env fetches them)."""
+    scratch = tmp_path / "pages"
+    for cmd in (
+        ["venv", str(scratch), "--python", str(pyenv_python("3.12")), "--quiet"],
+        ["pip", "install", "--python", str(scratch / "bin" / "python"), "--no-deps", *pins, "--quiet"],
+    ):
+        done = subprocess.run([uv_binary(), *cmd], capture_output=True, text=True, check=False, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+
 def test_a_tampered_record_is_not_used(
     tmp_path: Path, cacheable_index: LocalIndex, corral: Callable[..., RunResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -172,7 +183,9 @@ def test_a_tampered_record_is_not_used(
     assert programs(log) == ["uv pip install"], programs(log)
     assert installed(root).get("pip") == "26.3"
     assert entry in records().values()
-    # a wrong hash: uv refuses the file, the record is dropped, each part goes apart and the env is whole
+    # a wrong hash: uv refuses the file, the record is dropped, each part goes apart and the env is whole; the parts'
+    # lines read the index pages, which the pylock inputs never fetched (a lock on this machine does): cached here
+    pages_cached(tmp_path, "alpha==1.1", "beta==1.0", "delta==1.2")
     tamper(sha256="0" * 64)
     kept = set(records())
     result = fresh_sync(root, corral, log, "--offline")

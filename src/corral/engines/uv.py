@@ -154,13 +154,15 @@ class UvInstaller:
         env = dict(_index_environ(environ, index) if index else (os.environ if environ is None else environ))
         env.pop("UV_NO_VERIFY_HASHES", None)
         uv_env = _unwrapped(env)
-        learned = _seed_entries(seed, env_python, index, uv_env, online=not (cache_first or offline)) if seed else None
+        cold = not (cache_first or offline)  # straight to the index: the seed's entry is learned from it too
+        learned = _seed_entries(seed, env_python, index, uv_env, online=cold) if seed else None
         seeds = learned[0] if learned else None if seed else []
         direct = None if seeds is None else pylock_args([*batch, *seeds], root, environ, name=editable_name)
         lines = requirements_text([*hashed_lines(batch), *seed, *([f"-e {root}"] if root else [])])
         text = None if direct else lines
-        # online, the seed is the index's newest pip as before (its entry is what uv's cache held): the lines then
-        online = (["--no-deps", "--verify-hashes", "-r", "-"], lines) if direct and seed else None
+        # online after an offline try, the seed is the index's newest pip as before (its entry is what uv's cache
+        # held): the lines then. Straight online, the entry was just learned from the index's page: that very pip
+        online = (["--no-deps", "--verify-hashes", "-r", "-"], lines) if direct and seed and not cold else None
         if batch and progress:
             progress("installing", f"{len(batch)} package(s): {', '.join(c.name for c in batch)}")
         try:

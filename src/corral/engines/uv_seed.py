@@ -49,22 +49,24 @@ def seed_entries(
     None: keep the lines. `index`: the lock's index the batch is installed from (the entry's `index`), `environ`:
     uv's environment for that install (its `UV_DEFAULT_INDEX` the same index). Learns and records the entry when no
     record holds; an install that fails with it `forget`s the record, so the next seeded sync learns it again.
-    `online`: the install goes to the index at once (a set never installed here); when uv's cache holds no page of
-    pip, uv may fetch it for the lesson (the install would fetch it a moment later), so the offline command the next
-    rebuild's head start runs is the one its sync runs.
+    `online`: the install goes to the index at once (a set never installed here): the lesson asks the index for pip's
+    page (one request, whatever uv's cache holds), so the entry is the index's newest pip, the one a seed line online
+    would install, and the install takes the pylock input online too: lines would cost it a request per package (uv
+    revalidates each cached page). The offline command the next rebuild's head start runs is then the one its sync
+    ran.
     """
     if tuple(names) != ("pip",) or not index:
         return None
     key = _key(env_python, environ)
     _note(key)
-    if key is not None:
+    if key is not None and not online:
         record = _record_path(environ, key, index)
         found = _read(record, index)
         if found is not None:
             return ([found], record) if _meets_floor(found, env_python) else None
     elif not online:
         return None
-    learned = _learn(env_python, index, environ, key)
+    learned = _learn(env_python, index, environ, None if online else key)
     if learned is None:
         return None
     entry, key = learned
@@ -212,7 +214,8 @@ def _learn(env_python: Path, index: str, environ: Mapping[str, str], key: str | 
     """Ask uv which pip wheel a seed line installs from its cache, and the key it holds under; None: it cannot say.
 
     Offline when `key` names what uv's cache holds (the answer must be given under that same key: nothing changed
-    while uv read it); else online (uv fetches pip's page, no retries), keyed by what its cache holds afterwards.
+    while uv read it); else online (uv fetches pip's page, or revalidates the one it holds; no retries), keyed by what
+    its cache holds afterwards.
     """
     import subprocess
 
