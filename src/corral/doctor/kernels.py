@@ -30,7 +30,7 @@ def _version(target: Target) -> tuple[int, ...] | None:
 def check_kernels(target: Target) -> list[Finding]:
     """A kernelspec that starts this env must start its current interpreter; a project's kernel must have an env."""
     from corral.kernels.registry import points_at
-    from corral.kernels.spec import refreshed_argv
+    from corral.kernels.spec import stale_argv
 
     findings: list[Finding] = []
     entries, mine = target.host.kernels(target.root)
@@ -51,13 +51,13 @@ def check_kernels(target: Target) -> list[Finding]:
                         details={"kernel": name, "resource_dir": str(entry.resource_dir)},
                     )
                 )
-            elif refreshed_argv(entry.spec.argv, python, version) != list(entry.spec.argv):
+            elif (stale := stale_argv(entry.spec.argv, python, version)) is not None:
                 findings.append(
                     Finding(
                         code=KERNEL_STALE,
                         severity="warning",
                         fix=f"corral kernel add --name {name}",
-                        message=f"Jupyter kernel {name!r} starts {entry.spec.python}, not this env's {python}",
+                        message=f"Jupyter kernel {name!r} starts {stale}",
                         details={"kernel": name, "resource_dir": str(entry.resource_dir)},
                     )
                 )

@@ -24,6 +24,7 @@ __all__ = [
     "logo_files",
     "refreshed_argv",
     "retitled",
+    "stale_argv",
     "validate_name",
 ]
 
@@ -33,6 +34,7 @@ NAME_RULE = "kernel names may only hold lower-case ASCII letters, digits and the
 _NAME = re.compile(r"^[a-z0-9._-]+$")
 _KNOWN_KEYS = ("argv", "display_name", "language", "interrupt_mode", "env", "metadata")
 _VERSIONED_TITLE = re.compile(r"^Python \d+\.\d+(?= |$)")
+_FROZEN_OFF = "-Xfrozen_modules=off"  # ipykernel's spec on Python 3.11+: its debugger needs the modules unfrozen
 
 
 def is_valid_name(name: str) -> bool:
@@ -71,17 +73,37 @@ def retitled(display_name: str, version: tuple[int, ...] | None) -> str:
 
 def kernel_argv(python: str, version: tuple[int, ...] | None) -> list[str]:
     """Ipykernel's argv: the env's python (absolute, unresolved), `-Xfrozen_modules=off` on 3.11+ for the debugger."""
-    argv = [python]
-    if version is not None and tuple(version[:2]) >= (3, 11):
-        argv.append("-Xfrozen_modules=off")
-    return [*argv, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    flag = [_FROZEN_OFF] if _wants_frozen_off(version) else []
+    return [python, *flag, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 
 def refreshed_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] | None) -> list[str]:
     """`argv` starting `python`, with `-Xfrozen_modules=off` exactly when the version is 3.11+; the rest kept."""
-    rest = [a for a in argv[1:] if a != "-Xfrozen_modules=off"]
-    flag = ["-Xfrozen_modules=off"] if version is not None and tuple(version[:2]) >= (3, 11) else []
-    return [python, *flag, *rest]
+    rest = [a for a in argv[1:] if a != _FROZEN_OFF]
+    return [python, *([_FROZEN_OFF] if _wants_frozen_off(version) else []), *rest]
+
+
+def stale_argv(argv: tuple[str, ...], python: str, version: tuple[int, ...] | None) -> str | None:
+    """How `argv` differs from `refreshed_argv`'s, as a phrase after "the kernel starts"; None when it does not.
+
+    The interpreter first (another one than `python`), else the debugger's flag, else the whole command line.
+    """
+    wanted = refreshed_argv(argv, python, version)
+    if wanted == list(argv):
+        return None
+    if not argv or argv[0] != python:
+        return f"{argv[0] if argv else 'nothing'}, not this env's {python}"
+    has, needs = _FROZEN_OFF in argv[1:], _wants_frozen_off(version)
+    if needs and not has:
+        return f"this env's {python} without {_FROZEN_OFF}, which ipykernel's debugger needs on Python 3.11+"
+    if has and not needs:
+        shown = ".".join(map(str, version[:2])) if version else "an unknown version"
+        return f"this env's {python} with {_FROZEN_OFF}, an option of Python 3.11+ (this env runs {shown})"
+    return f"this env's {python} as `{' '.join(argv)}`, not `{' '.join(wanted)}`"
+
+
+def _wants_frozen_off(version: tuple[int, ...] | None) -> bool:
+    return version is not None and tuple(version[:2]) >= (3, 11)
 
 
 class KernelSpec(Frozen):
