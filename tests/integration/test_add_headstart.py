@@ -123,3 +123,16 @@ def test_a_fresh_lock_beside_the_env_takes_the_head_start(tmp_path: Path, indexe
     assert names.index("engine:uv lock") < names.index("lock-headstart:adopted")
     assert lock.read_bytes() == written
     assert list(shared.iterdir()) == []
+
+
+def test_an_add_right_after_the_env_was_rebuilt_takes_the_head_start(tmp_path: Path, indexed: str) -> None:
+    """`rm -rf .venv && corral sync` made a new env the lock's record never saw: the no-op sync's record vouches."""
+    import shutil
+
+    root, environ, shared, log = _synced(tmp_path, indexed)
+    shutil.rmtree(root / ".venv")
+    _corral(root, environ, log, "sync", "-q")
+    names = _corral(root, environ, log, "add", "-q", "beta")
+    assert names.count("engine:uv lock") == 1
+    assert names.index("engine:uv lock") < names.index("lock-headstart:adopted")
+    assert list(shared.iterdir()) == []

@@ -217,24 +217,32 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
 
 
 def _vouched_python(argv: list[str], project: str, cwd: str, environ: Mapping[str, str], *, lock_gone: bool) -> str:
-    """The project env's python `argv` names (`--python`), when the quick lock record vouches for it; else "".
+    """The project env's python `argv` names (`--python`), when a quick record vouches for it; else "".
 
     That is when `_lookup` matches (with `lock_gone`: all but pylock.toml, which a fresh lock removed), its project is
     `project` and its stamp's interpreter is that python, `bin/python` of its env: `corral lock` resolves with it
     (`services.lock_stamp.recorded_python`), and every input of that choice, the env and corral's trust in it among
-    them, is as when it was recorded.
+    them, is as when it was recorded. Else (pylock.toml in place), when the no-op sync's record matches
+    (`cli.quick.lookup`: `corral run` starts the env's programs on that verdict) and that python is its env's
+    `bin/python`: right after `rm -rf .venv && corral sync`, which made a new env, the lock's record observed the old.
     """
     pythons = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--python"]
     if len(pythons) != 1 or not os.path.isabs(pythons[0]) or not _inside(pythons[0], project):
         return ""  # a base interpreter outside the project needs no voucher (`uv_headstart.begin`)
-    matched = _lookup(cwd, environ, lock_gone=lock_gone)
-    if matched is None:
-        return ""
-    root, env, _, facts = matched[2]
     python = pythons[0]
-    if root != project or ("python", python) not in facts or os.path.dirname(python) != os.path.join(env, "bin"):
+    matched = _lookup(cwd, environ, lock_gone=lock_gone)
+    if matched is not None:
+        root, env, _, facts = matched[2]
+        own = root == project and ("python", python) in facts
+        return python if own and os.path.dirname(python) == os.path.join(env, "bin") else ""
+    if lock_gone:
         return ""
-    return python
+    from corral.cli import quick
+
+    synced = quick.lookup(cwd, environ)  # the no-op sync's record: the env as `corral run` may start its programs
+    if synced is None or quick.find_project(cwd) != project:
+        return ""
+    return python if os.path.dirname(python) == os.path.join(synced[0], "bin") else ""
 
 
 def add_head_start(requirements: list[str], cwd: str, environ: Mapping[str, str]) -> bool:
