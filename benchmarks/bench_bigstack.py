@@ -114,7 +114,7 @@ def selection_times(lock: Path, python: str, cpu_times: list[float] | None = Non
     from corral.services.sync import selection_cache  # noqa: PLC0415
 
     def forget() -> None:  # a new process remembers nothing (a baseline corral may lack some of these)
-        for memo in ("_LAST_PARSED", "_CHECKED_HERE", "_LAST_SCANNED"):
+        for memo in ("_LAST_PARSED", "_CHECKED_HERE", "_LAST_SCANNED", "_LAST_SPLIT"):
             getattr(selection_cache, memo, {}).clear()
 
     def choose(cache: Path) -> float:

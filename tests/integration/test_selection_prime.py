@@ -49,6 +49,7 @@ def forget() -> None:
     """This process's memory of locks read and checked: the next sync is another process."""
     selection_cache._LAST_PARSED.clear()  # noqa: SLF001
     selection_cache._LAST_SCANNED.clear()  # noqa: SLF001
+    selection_cache._LAST_SPLIT.clear()  # noqa: SLF001
     selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
 
 

@@ -29,6 +29,7 @@ from corral.core.pylock_select import Chosen, TargetFacts, select_packages, sele
 from corral.core.pylock_write import LockDocument, render_pylock
 from corral.core.selection import Selection
 from corral.errors import CorralError
+from corral.services.sync import selection_cache
 from support.toml import tomllib
 
 LINUX = ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", "linux_x86_64"]
@@ -304,6 +305,27 @@ def _bends(text: str, rng: random.Random) -> list[str]:
         text.replace('marker = "', 'marker = "\t', 1),
         text.replace("\n[[packages]]\n", "\n[[packages]]\nextra-key = 1\n", 1),
         text.replace('\n[[packages]]\nname = "', '\n[[packages]]\nname = "x', 1),
+        # the header and the tail, which `split` reads line by line
+        text[: text.rindex('inputs-hash = "')] + 'inputs-hash = "\n',  # one quote: no string
+        text[: text.rindex('inputs-hash = "')] + 'inputs-hash = ""\n',
+        text.replace("\n[tool.corral]\n", '\n[tool.corral]\ninputs-hash = "a"\n\n[tool.corral]\n', 1),
+        text.replace("\n[[packages]]\n", "\n[[packages]]\n[[packages]]\n", 1),
+        text.replace("\n[[packages]]\n", "\n\n[[packages]]\n", 1),
+        text.replace("extras = [", 'extras = ["fast","docs", ', 1),
+        text.replace("extras = [", 'extras = ["", ', 1),
+        text.replace("extras = []", 'extras = ["]', 1),
+        text.replace("extras = []", "extras = [ ]", 1),
+        text.replace("default-groups = [", "default-groups = [\n", 1),
+        text.replace('created-by = "corral"', 'created-by = "corral\\u00e9"', 1),
+        text.replace('created-by = "corral"', 'created-by = "corral\u00e9"', 1),
+        text.replace('created-by = "corral"', 'created-by = "corral', 1),
+        text.replace('created-by = "corral"', 'created-by  = "corral"', 1),
+        "# a comment \u00e9\n" + text,
+        "# a comment\n#\n" + text,
+        "#\t\n" + text,
+        text.replace("lock-version", "\nlock-version", 1),
+        text.replace('created-by = "corral"\n', "", 1),
+        text.replace("dependency-groups = [", 'requires-python = ">=3"\ndependency-groups = [', 1),
     ]
     return [b for b in bent if b != text]
 
@@ -348,3 +370,55 @@ def test_the_big_stack_lock_layout_is_scanned_and_chooses_the_same() -> None:
     )
     answered, cases = _compare(text)
     assert answered == cases == len(TARGETS) * (len(SELECTIONS) - 1)  # all but the unknown group's
+
+
+def _choose_through_cache(text: str, lock: Path, cache: Path, target: InterpreterInfo, selection: Selection) -> Any:
+    """`selection_cache.choose` of `text` written at `lock` (a new process each time), or the error it raises."""
+    lock.write_text(text, encoding="utf-8")
+    for memo in (selection_cache._LAST_PARSED, selection_cache._LAST_SCANNED, selection_cache._LAST_SPLIT):  # noqa: SLF001
+        memo.clear()
+    try:
+        key = repr(selection)  # the choice file is keyed by the selection (a sync's `stamp_key`)
+        return selection_cache.choose(lock, target=target, selection=selection, selection_key=key, cache_dir=cache)
+    except (ValueError, CorralError, UndefinedComparison, UndefinedEnvironmentName) as err:
+        return err
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_bent_locks_whose_packages_were_read_before_choose_what_the_general_path_chooses(
+    seed: int, tmp_path: Path
+) -> None:
+    """The selection cache keeps each package's row by its text's digest: a bent lock is the general path's choice.
+
+    The original lock is chosen from first (its packages' rows kept), then each bent text: a package whose text
+    changed is read again, so every refusal of the general path holds, and every answer is its answer.
+    """
+    locks = _Locks(seed)
+    rng = random.Random(seed)  # noqa: S311 - seeded test data
+    lock = tmp_path / "project" / "pylock.toml"
+    lock.parent.mkdir()
+    cache = tmp_path / "cache" / "lock-choices"
+    target, _ = TARGETS[0]  # this machine's platforms: `choose` ranks the tags of the machine it runs on
+    answered = refused = 0
+    while refused < 40:  # bent locks the general path refuses, their originals chosen from
+        original = locks.text()
+        for selection in SELECTIONS[:4]:
+            answer = _choose_through_cache(original, lock, cache, target, selection)
+            if isinstance(answer, Exception) or selection_cache._LAST_PARSED:  # noqa: SLF001 - the general path's
+                continue  # (a lock for another Python, two entries of one name...): the tests above compare its bends
+            for text in _bends(original, rng):
+                _choose_through_cache(original, lock, cache, target, selection)  # its rows kept: as a pull finds them
+                fast = _choose_through_cache(text, lock, cache, target, selection)
+                try:
+                    slow: Any = select_packages(
+                        tomllib.loads(text), target=target, selection=selection, lock_dir=lock.parent
+                    )
+                except (tomllib.TOMLDecodeError, ValueError, CorralError, UndefinedComparison) as err:
+                    slow = err
+                if isinstance(slow, Exception):
+                    assert isinstance(fast, Exception), f"the general path refuses ({slow}); the cache chose {fast}"
+                    refused += 1
+                else:
+                    assert fast == slow, f"{selection}:\n{text}"
+                    answered += 1
+    assert answered

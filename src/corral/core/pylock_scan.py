@@ -20,6 +20,7 @@ Stdlib only (re).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
@@ -54,21 +55,17 @@ _FILE_TAIL: Final = (
 _DEPENDENCIES: Final = rf'\[(?:\{{ name = "{_TEXT}" \}}(?:, \{{ name = "{_TEXT}" \}})*)?\]'
 # One table of a package, each a line of its own after a blank one: the package's own keys (groups 1-5), or a file:
 # its sdist's name (6) or its wheel's (7: name part 8, version 9, tags 10), then its URL (11) and sha256 (12).
-_TABLE: Final = re.compile(
+_TABLE: Final = (
     rf'\n\[\[packages\]\]\nname = "({_NAME})"\nversion = "({_VERSION})"\n(?:marker = "({_TEXT})"\n)?'
     rf'(?:requires-python = "({_TEXT})"\n)?index = "({_URL})"\n(?:dependencies = {_DEPENDENCIES}\n)?'
     rf'|\n(?:\[packages\.sdist\]\n(?:name = "({_SDIST})"\n)?|\[\[packages\.wheels\]\]\nname = "({_WHEEL})"\n)'
     rf"{_FILE_TAIL}"
 )
 _PACKAGE_KEYS: Final = 5
-_STRINGS: Final = rf'\[(?:"{_TEXT}"(?:, "{_TEXT}")*)?\]'
-_HEADER: Final = re.compile(  # comment lines, then the top-level keys as corral writes them
-    rf'(?:#[ -~]*\n)*lock-version = "({_TEXT})"\ncreated-by = "({_TEXT})"\n(?:requires-python = "({_TEXT})"\n)?'
-    rf"extras = ({_STRINGS})\ndependency-groups = ({_STRINGS})\ndefault-groups = ({_STRINGS})\n"
-)
-_STRING: Final = re.compile(rf'"({_TEXT})"')
-_TAIL: Final = re.compile(rf'\n\[tool\.corral\]\ninputs-hash = "{_TEXT}"\n')
 _SEPARATORS: Final = re.compile(r"[-_.]+")
+PACKAGE_TABLE: Final = "\n[[packages]]\n"  # where each package's text begins (no value holds a line break)
+_TAIL: Final = '\n[tool.corral]\ninputs-hash = "'  # the last table, its one key, to the end of the text
+_HEADER_KEYS: Final = ("lock-version", "created-by", "requires-python", "extras", "dependency-groups", "default-groups")
 
 ScannedFile = tuple[str, str, str]  # an sdist: its file name (as PEP 751 derives it), URL and sha256
 ScannedWheel = tuple[str, str, str, str]  # a wheel: its file name, its tags (`py3-none-any`), URL and sha256
@@ -104,22 +101,109 @@ else:  # the same, as plain named tuples: typing's NamedTuple compiles each anno
 
 def scan(text: str) -> ScannedLock | None:
     """The lock in `text` when it is in the layout this module reads (see the module's docstring), else None."""
-    start = text.find("\n[[packages]]\n")
-    tail = _TAIL.search(text, max(start, 0))
-    if start < 0 or tail is None or tail.end() != len(text):
-        return None
-    found = _HEADER.fullmatch(text, 0, start)
+    found = split(text)
     if found is None:
         return None
-    version, created_by, python, extras, groups, defaults = found.groups()
-    header: dict[str, Any] = {"lock-version": version, "created-by": created_by}
-    if python is not None:
-        header["requires-python"] = python
-    header["extras"] = _STRING.findall(extras)
-    header["dependency-groups"] = _STRING.findall(groups)
-    header["default-groups"] = _STRING.findall(defaults)
-    packages = _packages(text, start, tail.start())
-    return None if packages is None else ScannedLock(header, packages)
+    packages = []
+    for start, end in found[1]:
+        package = scan_package(text, start, end)
+        if package is None:
+            return None
+        packages.append(package)
+    return ScannedLock(found[0], tuple(packages))
+
+
+def split(text: str) -> tuple[dict[str, Any], list[tuple[int, int]]] | None:
+    """The lock's top-level keys (as `scan` reads them) and where each package is, or None where `scan` refuses them.
+
+    A package's text (`text[start:end]`) is its `[[packages]]` table and the tables up to the next one (or to
+    `[tool.corral]`): `scan_package` reads it. `scan(text)` is the lock of these keys and of every package's
+    `scan_package`, or None where any of them is None: the same text read in parts, so that a caller may keep what
+    a part's text was read to (a text read before need not be read again).
+    """
+    start = text.find(PACKAGE_TABLE)
+    tail = text.rfind(_TAIL)
+    value = tail + len(_TAIL)  # where the inputs hash begins: its closing quote and a line break end the text
+    if start < 0 or tail < start or len(text) < value + 2 or not text.endswith('"\n'):
+        return None
+    if not _is_text(text[value:-2]):
+        return None
+    header = _header(text[:start])
+    if header is None:
+        return None
+    spans = []
+    while start < tail:
+        end = text.find(PACKAGE_TABLE, start + 1)
+        end = tail if end < 0 or end > tail else end
+        spans.append((start, end))
+        start = end
+    return header, spans
+
+
+def scan_package(text: str, start: int = 0, end: int | None = None) -> ScannedPackage | None:
+    """One package's text (`text[start:end]`, as `split` finds it) read as `scan` reads it, or None."""
+    end = len(text) if end is None else end
+    if not text.startswith(PACKAGE_TABLE, start, end):
+        return None
+    return _package(text, start, end)
+
+
+def _is_text(value: str) -> bool:
+    """A TOML basic string's value without escapes: printable ASCII without a quote or a backslash (`_TEXT`)."""
+    return value.isascii() and value.isprintable() and '"' not in value and "\\" not in value
+
+
+def _header(text: str) -> dict[str, Any] | None:
+    """The top-level keys before the first package, as corral writes them (after comment lines), or None.
+
+    Each line is `key = "string"` or `key = ["string", ...]` (`, ` between, no other spacing), in `_HEADER_KEYS`' order,
+    `requires-python` optional; a comment line is `#` and printable ASCII. `text` ends with a line break.
+    """
+    if not text.endswith("\n"):
+        return None
+    lines = text[:-1].split("\n")
+    first = 0
+    while first < len(lines) and lines[first].startswith("#"):
+        if not (lines[first].isascii() and lines[first].isprintable()):
+            return None
+        first += 1
+    keys = _HEADER_KEYS if len(lines) - first == len(_HEADER_KEYS) else _HEADER_KEYS[:2] + _HEADER_KEYS[3:]
+    if len(lines) - first != len(keys):
+        return None
+    header: dict[str, Any] = {}
+    for key, line in zip(keys, lines[first:], strict=True):
+        prefix = f"{key} = "
+        if not line.startswith(prefix):
+            return None
+        value = line[len(prefix) :]
+        found = _strings(value) if key in _HEADER_KEYS[3:] else _string(value)
+        if found is None:
+            return None
+        header[key] = found
+    return header
+
+
+def _string(value: str) -> str | None:
+    """The value of `"text"` (`_TEXT` between the quotes), or None."""
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"' or not _is_text(value[1:-1]):  # noqa: PLR2004 - quotes
+        return None
+    return value[1:-1]
+
+
+def _strings(value: str) -> list[str] | None:
+    """The values of `[]` or `["text", "text", ...]` (`, ` between), or None."""
+    if value == "[]":
+        return []
+    if len(value) < 4 or not value.startswith('["') or not value.endswith('"]'):  # noqa: PLR2004 - the brackets
+        return None
+    found = value[2:-2].split('", "')  # no value holds a quote: each `", "` is a separator
+    return found if all(map(_is_text, found)) else None
+
+
+@functools.cache
+def _table() -> re.Pattern[str]:
+    """`_TABLE` compiled, once and only when a package is read (~3-8 ms: a lock read before in parts needs none)."""
+    return re.compile(_TABLE)
 
 
 class _Entry:
@@ -148,13 +232,11 @@ class _Entry:
         return ScannedPackage(*self.keys, self.sdist, tuple(self.wheels))
 
 
-def _packages(text: str, start: int, end: int) -> tuple[ScannedPackage, ...] | None:  # noqa: C901, PLR0911 - refusals
-    """Every table from `start` to `end`, each right after the last; None at anything else."""
-    packages: list[ScannedPackage] = []
+def _package(text: str, position: int, end: int) -> ScannedPackage | None:
+    """The one package whose tables make up `text[position:end]`, each right after the last."""
     entry: _Entry | None = None
     wheels: list[ScannedWheel] = []
-    match = _TABLE.match
-    position = start
+    match = _table().match
     while position < end:
         found = match(text, position, end)
         if found is None:
@@ -165,11 +247,8 @@ def _packages(text: str, start: int, end: int) -> tuple[ScannedPackage, ...] | N
                 return None
             wheels.append(cast("ScannedWheel", wheel))  # four strings: the pattern's groups matched
         elif found.lastindex == _PACKAGE_KEYS:
-            if entry is not None:
-                package = entry.package(text, position)
-                if package is None:
-                    return None
-                packages.append(package)
+            if entry is not None:  # a second package: not one package's text
+                return None
             name, version, marker, python, index = found.group(1, 2, 3, 4, 5)
             entry = _Entry((name, version, marker, python, index), position)
             wheels = entry.wheels
@@ -180,10 +259,7 @@ def _packages(text: str, start: int, end: int) -> tuple[ScannedPackage, ...] | N
             if entry.sdist is None:
                 return None
         position = found.end()
-    if entry is None or (package := entry.package(text, end)) is None:
-        return None
-    packages.append(package)
-    return tuple(packages)
+    return None if entry is None else entry.package(text, end)
 
 
 def _wheel_name(name_part: str, name: str) -> bool:

@@ -22,12 +22,23 @@ if TYPE_CHECKING:
     from packaging.tags import Tag
 
     from corral.core.interpreter import InterpreterInfo
-    from corral.core.pylock_scan import ScannedLock, ScannedWheel
+    from corral.core.pylock_scan import ScannedLock, ScannedPackage, ScannedWheel
     from corral.core.selection import Selection
 
 _NORMAL_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # packaging's normalized name: canonicalizing keeps it
 
-__all__ = ["Chosen", "TargetFacts", "index_base", "select_packages", "select_scanned", "target_tags"]
+__all__ = [
+    "Chosen",
+    "FileChooser",
+    "PackageRow",
+    "TargetFacts",
+    "index_base",
+    "package_row",
+    "select_packages",
+    "select_rows",
+    "select_scanned",
+    "target_tags",
+]
 
 
 class Chosen(Frozen):
@@ -281,29 +292,43 @@ def select_scanned(
     (`TargetFacts`): used where they hold the answer, packaging asked (and the facts taught) where not.
     """
     facts = TargetFacts() if facts is None else facts
-    try:
-        extras, groups = selection.resolve(lock.header)
-        wanted = _wanted(lock, target, extras, groups, facts)
-    except (UsageError, LockError):
-        return None
-    if wanted is None:
-        return None
-    if facts.ranks is None:
-        facts.ranks, facts.worst = _ranks(target, platforms)
-        facts.changed = True
-    ranks, worst, known = facts.ranks, facts.worst, len(facts.ranks)
-    chosen: list[Chosen] = []
-    seen: set[str] = set()
-    bases: dict[str, str] = {}
-    for package in lock.packages:
-        if (package.marker, package.requires_python) not in wanted:
-            continue
-        name = package.name
-        if name in seen:
-            return None
-        seen.add(name)
+    files = FileChooser(target, platforms, facts)
+    rows = [package_row(package, files) for package in lock.packages]
+    return select_rows(lock.header, rows, target=target, selection=selection, facts=facts)
+
+
+PackageRow = tuple[str, "str | None", "str | None", "Chosen | None"]  # name, marker, requires-python, file chosen
+
+
+def package_row(package: ScannedPackage, files: FileChooser) -> PackageRow:
+    """What `select_rows` needs of one scanned package: its name, marker, requires-python and `files.choose`'s file.
+
+    The row depends on the package's text and the target alone (not on the selection or the other packages), so a
+    caller may keep it for that text and target (`services.sync.selection_cache` does).
+    """
+    return (package.name, package.marker, package.requires_python, files.choose(package))
+
+
+class FileChooser:
+    """The file packaging installs for a scanned package on one target, whatever the markers (`choose`)."""
+
+    __slots__ = ("_bases", "facts", "platforms", "target")
+
+    def __init__(self, target: InterpreterInfo, platforms: Sequence[str] | None, facts: TargetFacts) -> None:
+        self.target, self.platforms, self.facts = target, platforms, facts
+        self._bases: dict[str, str] = {}  # index URL -> its base (`index_base`), for URLs that are no project page
+
+    def choose(self, package: ScannedPackage) -> Chosen | None:
+        """The best wheel for the target's tags (`_best_wheel`), else the sdist; None: no file packaging would take."""
+        facts = self.facts
+        if facts.ranks is None:
+            facts.ranks, facts.worst = _ranks(self.target, self.platforms)
+            facts.changed = True
+        ranks = facts.ranks
+        known = len(ranks)
         wheels = package.wheels
-        source = _best_wheel(wheels, ranks, worst)
+        source = _best_wheel(wheels, ranks, facts.worst)
+        facts.changed = facts.changed or len(ranks) != known  # `_best_wheel` learned a compressed tag set's rank
         kind = "wheel"
         hashes = tuple(dict.fromkeys(wheel[3] for wheel in wheels))
         if source is None:
@@ -311,24 +336,48 @@ def select_scanned(
             if source is None:
                 return None
             hashes = tuple(dict.fromkeys((*hashes, source[2])))
-        index = package.index_url
-        base = bases.get(index) if "/simple/" not in index else None  # a project page is cut per name
+        name, index = package.name, package.index_url
+        base = self._bases.get(index) if "/simple/" not in index else None  # a project page is cut per name
         if base is None:
-            base = bases[index] = index_base(index, name)
+            base = self._bases[index] = index_base(index, name)
         filename, url, sha256 = source
-        chosen.append(
-            Chosen(
-                name=name,
-                version=package.version,
-                kind=kind,
-                url=url,
-                sha256=sha256,
-                filename=filename,
-                index=base,
-                hashes=hashes,
-            )
+        return Chosen(
+            name=name,
+            version=package.version,
+            kind=kind,
+            url=url,
+            sha256=sha256,
+            filename=filename,
+            index=base,
+            hashes=hashes,
         )
-    facts.changed = facts.changed or len(ranks) != known  # `_best_wheel` learned a compressed tag set's rank
+
+
+def select_rows(
+    header: Mapping[str, Any],
+    rows: Sequence[PackageRow],
+    *,
+    target: InterpreterInfo,
+    selection: Selection,
+    facts: TargetFacts,
+) -> list[Chosen] | None:
+    """`select_scanned`'s answer from the lock's top-level keys (`header`) and each package's row (`package_row`)."""
+    try:
+        extras, groups = selection.resolve(header)
+        wanted = _wanted(header, [(row[1], row[2]) for row in rows], target, extras, groups, facts)
+    except (UsageError, LockError):
+        return None
+    if wanted is None:
+        return None
+    chosen: list[Chosen] = []
+    seen: set[str] = set()
+    for name, marker, python, choice in rows:
+        if (marker, python) not in wanted:
+            continue
+        if name in seen or choice is None:
+            return None
+        seen.add(name)
+        chosen.append(choice)
     return chosen
 
 
@@ -342,7 +391,12 @@ def _ranks(target: InterpreterInfo, platforms: Sequence[str] | None) -> tuple[di
 
 
 def _wanted(
-    lock: ScannedLock, target: InterpreterInfo, extras: frozenset[str], groups: frozenset[str], facts: TargetFacts
+    header: Mapping[str, Any],
+    markers: list[tuple[str | None, str | None]],
+    target: InterpreterInfo,
+    extras: frozenset[str],
+    groups: frozenset[str],
+    facts: TargetFacts,
 ) -> set[tuple[str | None, str | None]] | None:
     """The (marker, requires-python) pairs of the lock `packaging.pylock` selects for `target`; None where it refuses.
 
@@ -351,13 +405,12 @@ def _wanted(
     normal form, a target Python version without a `+`. A marker or specifier `facts` holds packaging's answer to is
     not given to packaging again (`_Verdicts`: the rest, which `facts` learns).
     """
-    header = lock.header
     environment = dict(target.marker_env)
     full = environment.get("python_full_version", "+")
     names = (*header["extras"], *extras, *groups)
     if header["lock-version"] != "1.0" or full.endswith("+") or not all(map(_NORMAL_NAME.fullmatch, names)):
         return None
-    pairs = dict.fromkeys((p.marker, p.requires_python) for p in lock.packages)
+    pairs = dict.fromkeys(markers)
     python = header.get("requires-python")
     ask = _Verdicts(facts, {**environment, "extras": extras, "dependency_groups": groups}, full)
     wanted: set[tuple[str | None, str | None]] = set()

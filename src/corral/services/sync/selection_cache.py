@@ -16,9 +16,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from corral import __version__
-from corral.core.pylock_select import Chosen, TargetFacts, select_packages, select_scanned
+from corral.core.pylock_select import Chosen, FileChooser, TargetFacts, package_row, select_packages, select_rows
 from corral.errors import LockError
-from corral.infra.fs import atomic_write_text
 from corral.infra.toml_file import decode_text, parse_toml
 from corral.services.sync.lock_bytes import lock_bytes, lock_text
 
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
 
     from corral.core.interpreter import InterpreterInfo
     from corral.core.pylock_scan import ScannedLock
+    from corral.core.pylock_select import PackageRow
     from corral.core.selection import Selection
 
 __all__ = ["CHECKED_FOLDER", "check_once", "choose", "lock_header", "prime"]
@@ -36,8 +36,9 @@ CHECKED_FOLDER = "lock-checked"  # beside the choices folder in corral's cache: 
 
 _FIELDS = ("name", "version", "kind", "url", "sha256", "filename", "editable", "index", "hashes")
 # Bumped when what select_packages accepts or answers changes (2: core.pylock_check; 3: each file's index and
-# its entry's hashes), so no older answer is reused.
-_CHECKED = 3
+# its entry's hashes; 4: the files framed by their digest, `_write_entry`), so no older answer is reused.
+_CHECKED = 4
+_FRAME = b"corral-cache-entry sha256="  # the first line of a file `_write_entry` writes: then the rest's digest
 
 
 def lock_header(lock_path: Path) -> dict[str, Any]:
@@ -74,8 +75,10 @@ def check_once(lock_path: Path, cache_dir: Path | None) -> None:
     _remember_checked(digest, cache_dir)
 
 
+_Parts = tuple[str, dict[str, Any], list[tuple[int, int]], list[str]]  # text, header, packages' spans, their digests
 _LAST_PARSED: dict[str, dict[str, Any]] = {}
 _LAST_SCANNED: dict[str, ScannedLock | None] = {}
+_LAST_SPLIT: dict[str, _Parts | None] = {}
 _CHECKED_HERE: set[str] = set()  # digests of lock bytes whose parsed data passed check_lock in this process
 
 
@@ -120,6 +123,26 @@ def _scanned(data: bytes, digest: str, origin: str) -> ScannedLock | None:
         _LAST_SCANNED.clear()
         _LAST_SCANNED[digest] = scan(decode_text(data, origin=origin))
     return _LAST_SCANNED[digest]
+
+
+def _split(data: bytes, digest: str) -> _Parts | None:
+    """The lock's text, header and packages (`core.pylock_scan.split`): each one's span and digest; once per process.
+
+    None: not corral's own layout (which is ASCII: the digests are of the bytes, at the text's offsets).
+    """
+    if digest not in _LAST_SPLIT:
+        from corral.core.pylock_scan import split
+
+        _LAST_SPLIT.clear()
+        text = data.decode("ascii") if data.isascii() else ""
+        found = split(text) if text else None
+        if found is None:
+            _LAST_SPLIT[digest] = None
+        else:
+            view = memoryview(data)
+            keys = [hashlib.sha256(view[start:end]).hexdigest()[:32] for start, end in found[1]]
+            _LAST_SPLIT[digest] = (text, found[0], found[1], keys)
+    return _LAST_SPLIT[digest]
 
 
 def _machine_name() -> str:
@@ -194,17 +217,10 @@ def _choose(
     cache_file = cache_dir / f"{_key(digest, lock_dir, selection_key, target)}.json" if cache_dir else None
     if cache_file is not None:
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-            rows = json.loads(cache_file.read_text(encoding="utf-8"))
+            rows = json.loads(_read_entry(cache_file))
             return [Chosen(**{**{f: row[f] for f in _FIELDS}, "hashes": tuple(row["hashes"])}) for row in rows]
     checked_dir = cache_dir.parent / CHECKED_FOLDER if cache_dir else None
-    scanned = _scanned(data, digest, str(lock_path))
-    chosen = None
-    if scanned is not None:
-        facts_file, facts = _target_facts(cache_dir, target)
-        chosen = select_scanned(scanned, target=target, selection=selection, facts=facts)
-        if facts_file is not None and facts.changed:
-            with contextlib.suppress(OSError):  # only a cache: the next pulled lock asks packaging again
-                atomic_write_text(facts_file, json.dumps(facts.to_json(), sort_keys=True))
+    chosen = _choose_scanned(data, digest, lock_path, target=target, selection=selection, cache_dir=cache_dir)
     if chosen is None:
         lock = _parsed(data, digest, str(lock_path))
         checked = _checked(digest, checked_dir)
@@ -213,23 +229,121 @@ def _choose(
         )
     if not _checked(digest, checked_dir):  # a lock that was scanned passes check_lock (core.pylock_scan)
         _remember_checked(digest, checked_dir)
-    if cache_file is not None and not any(_names_a_user(c.url) or _names_a_user(c.index) for c in chosen):
-        with contextlib.suppress(OSError):  # (a lock written elsewhere may hold `https://user:token@...`: not cached)
-            atomic_write_text(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))
+    if cache_file is not None and not any(map(_holds_a_user, chosen)):
+        # (a lock written elsewhere may hold `https://user:token@...`: not cached)
+        _write_entry(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))
     return chosen
 
 
-def _target_facts(cache_dir: Path | None, target: InterpreterInfo) -> tuple[Path | None, TargetFacts]:
-    """Where the target's facts are kept in `cache_dir` (beside the choices), and what is kept there.
+def _choose_scanned(
+    data: bytes, digest: str, lock_path: Path, *, target: InterpreterInfo, selection: Selection, cache_dir: Path | None
+) -> list[Chosen] | None:
+    """`select_rows`' choice from a lock in corral's own layout (`core.pylock_scan`), None for any other lock.
+
+    Each package's row (`package_row`) is kept in corral's cache under its text's digest, for this target and
+    project (`_target_files`): a lock whose packages were read before (a `git pull` that changed a few, a lock
+    rewritten with another header) has only its new packages read, and no pattern compiled when there is none.
+    """
+    parts = _split(data, digest)
+    if parts is None:
+        return None
+    text, header, spans, keys = parts
+    facts_file, facts, rows_file = _target_files(cache_dir, target, lock_path.parent.absolute())
+    kept = _read_rows(rows_file)
+    whole = _LAST_SCANNED.get(digest)  # the whole lock, when `check_once` scanned it in this process
+    files = FileChooser(target, None, facts)
+    rows: list[PackageRow] = []
+    new = 0
+    for number, ((start, end), key) in enumerate(zip(spans, keys, strict=True)):
+        row = kept.get(key)
+        if row is None:
+            from corral.core.pylock_scan import scan_package
+
+            package = whole.packages[number] if whole is not None else scan_package(text, start, end)
+            if package is None:
+                return None
+            row = package_row(package, files)
+            new += 1
+        rows.append(row)
+    chosen = select_rows(header, rows, target=target, selection=selection, facts=facts)
+    if facts_file is not None and facts.changed:  # only a cache: the next pulled lock asks packaging again
+        _write_entry(facts_file, json.dumps(facts.to_json(), sort_keys=True))
+    if rows_file is not None and new and not any(row[3] is not None and _holds_a_user(row[3]) for row in rows):
+        entries = {key: [*row[:3], _row_fields(row[3])] for key, row in zip(keys, rows, strict=True)}
+        _write_entry(rows_file, json.dumps({"rows": entries}))
+    return chosen
+
+
+def _row_fields(chosen: Chosen | None) -> list[Any] | None:
+    return None if chosen is None else [getattr(chosen, f) for f in _FIELDS]
+
+
+def _read_rows(path: Path | None) -> dict[str, PackageRow]:
+    """The package rows `_choose_scanned` kept at `path`, by their text's digest; {} when none or not readable."""
+    if path is None:
+        return {}
+    try:
+        found = json.loads(_read_entry(path))["rows"]
+        return {
+            key: (name, marker, python, None if row is None else _chosen(row))
+            for key, (name, marker, python, row) in found.items()
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _chosen(row: list[Any]) -> Chosen:
+    fields = dict(zip(_FIELDS, row, strict=True))
+    fields["hashes"] = tuple(fields["hashes"])
+    return Chosen(**fields)
+
+
+def _write_entry(path: Path, text: str) -> None:
+    """Replace an entry of corral's cache with `text`: a temporary beside it, renamed over it; nothing if that fails.
+
+    The file is not synced: a cache needs no durability. A reader sees the old file or the new one, and after a
+    crash a file renamed before its data reached the disk (empty, or torn) is refused by `_read_entry`, which proves
+    the text by the digest in the first line; the answer is then computed again.
+    """
+    data = text.encode("utf-8")
+    framed = b"%s%s\n%s" % (_FRAME, hashlib.sha256(data).hexdigest().encode(), data)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        try:
+            os.write(fd, framed)  # one write: a regular file takes all of it or raises
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _read_entry(path: Path) -> str:
+    """The text `_write_entry` wrote at `path`. Raises OSError (none), ValueError (not that text whole)."""
+    data = path.read_bytes()
+    head, _, text = data.partition(b"\n")
+    if head != _FRAME + hashlib.sha256(text).hexdigest().encode():
+        msg = f"{path}: not a whole cache entry"
+        raise ValueError(msg)
+    return text.decode("utf-8")
+
+
+def _target_files(
+    cache_dir: Path | None, target: InterpreterInfo, lock_dir: Path
+) -> tuple[Path | None, TargetFacts, Path | None]:
+    """Where the target's facts are kept in `cache_dir` (beside the choices), what is kept there, and its rows' file.
 
     `core.pylock_select.TargetFacts`: packaging's answers for this target (its wheel tags' ranks, the verdicts of the
     markers and specifiers of the locks chosen from before), so that a lock never chosen from (a `git pull`, a
     fresh clone) is chosen from without importing packaging's markers, specifiers and tags (~30-60 ms) when its
     markers were met before. Keyed by everything the answers depend on: the target as `_key` names it, this machine,
-    corral's and packaging's versions.
+    corral's and packaging's versions. The rows' file (`_choose_scanned`) is keyed by the same and the lock's folder.
     """
     if cache_dir is None:
-        return None, TargetFacts()
+        return None, TargetFacts(), None
     import packaging  # its version only (packaging/__init__: no submodule)
 
     blob = json.dumps(
@@ -248,10 +362,17 @@ def _target_facts(cache_dir: Path | None, target: InterpreterInfo) -> tuple[Path
         sort_keys=True,
     )
     path = cache_dir / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.json"
+    rows_key = hashlib.sha256(json.dumps([blob, "package-rows", str(lock_dir)]).encode()).hexdigest()[:32]
+    rows = cache_dir / f"{rows_key}.json"
     facts = None
     with contextlib.suppress(OSError, ValueError):
-        facts = TargetFacts.from_json(json.loads(path.read_text(encoding="utf-8")))
-    return path, facts or TargetFacts()
+        facts = TargetFacts.from_json(json.loads(_read_entry(path)))
+    return path, facts or TargetFacts(), rows
+
+
+def _holds_a_user(chosen: Chosen) -> bool:
+    """A file or index URL of `chosen` with a user part (`_names_a_user`)."""
+    return _names_a_user(chosen.url) or _names_a_user(chosen.index)
 
 
 def _names_a_user(url: str | None) -> bool:
