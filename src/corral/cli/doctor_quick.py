@@ -165,8 +165,10 @@ def _metadata_holds(path: str, seen: str) -> bool:
     """
     try:
         st = os.stat(path)
-    except OSError:
-        return False
+    except (FileNotFoundError, NotADirectoryError):  # as `probe` spells it (an egg-info file has no PKG-INFO inside)
+        return seen == "-"
+    except OSError as err:
+        return seen == f"!{err.errno}"
     recorded_stat, _, rest = seen.rpartition(" ")  # "<stat> <ctime>" and the digest
     ctime_stat, _, ctime = recorded_stat.rpartition(" ")
     if ctime_stat != _stat_text(st):
