@@ -141,13 +141,13 @@ def test_sync_quiet_replays_its_own_report(recorded: tuple[Path, Path]) -> None:
 
 def _touch_pyproject(root: Path) -> dict[str, str]:
     path = root / "pyproject.toml"
-    path.write_bytes(path.read_bytes())  # the same bytes, another stat
+    path.write_bytes(path.read_bytes() + b"# edited\n")  # other bytes (the same ones: test_replay_after_relock.py)
     return {}
 
 
 def _touch_lock(root: Path) -> dict[str, str]:
     path = root / "pylock.toml"
-    path.write_bytes(path.read_bytes())
+    path.write_bytes(path.read_bytes() + b"# edited\n")
     return {}
 
 

@@ -74,7 +74,9 @@ def test_a_user_file_edited_right_after_the_sync_is_seen(locked: Path) -> None:
     pyproject.write_text(text.replace('version = "0"', 'version = "1"'), encoding="utf-8")  # same size, in place
     assert not was_quick(corral(locked, "sync")), "a change to the pyproject right after the sync"
     lock = locked / "pylock.toml"
-    lock.write_bytes(lock.read_bytes())  # the same bytes, a new stat
+    lock.write_bytes(lock.read_bytes())  # the same bytes, a new stat: the stamp's SHA-256 holds (cli.quick_relock)
+    assert was_quick(corral(locked, "run", "true"))
+    lock.write_bytes(lock.read_bytes() + b"# edited\n")  # other bytes
     assert not was_quick(corral(locked, "run", "true"))
 
 

@@ -141,7 +141,9 @@ def test_editing_the_pyproject_or_the_lock_goes_the_full_way(synced: Path) -> No
     settle_and_record(synced, "sync")  # the full path proved a no-op again: the record answers again
     lock = synced / "pylock.toml"
     text = lock.read_text(encoding="utf-8")
-    lock.write_text(text, encoding="utf-8")  # the same bytes, a new stat
+    lock.write_text(text, encoding="utf-8")  # the same bytes, a new stat: the stamp's SHA-256 holds (cli.quick_relock)
+    assert was_quick(corral(synced, "sync"))
+    lock.write_text(text + "# edited\n", encoding="utf-8")  # other bytes
     assert not was_quick(corral(synced, "sync"))
 
 

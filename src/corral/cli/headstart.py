@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 
 from corral import __version__
-from corral.cli import rebuild_replay
 from corral.cli.quick import (
     corral_dirs,
     find_project,
@@ -128,7 +127,10 @@ def journal_file(data: str, project: str, kind: str) -> str:
 
 
 def begin(environ: Mapping[str, str]) -> None:
-    """Arm the rebuild record for this command, and take the head start its record allows (cli.quick)."""
+    """Arm the rebuild record for this command, and take the head start its record allows (cli.quick).
+
+    `cli.rebuild_replay` is imported once uv has started (or no head start is taken): nothing prints before.
+    """
     if not live.platform_ok() or environ.get("CORRAL_FAULT"):
         return
     dirs = corral_dirs(environ)
@@ -142,14 +144,16 @@ def begin(environ: Mapping[str, str]) -> None:
     observed_ns = time.time_ns()  # read before the stats: an input settled by then cannot change unseen
     before = inputs(project, dirs, environ)
     live.arm(_write, project=project, dirs=dirs, before=before, observed_ns=observed_ns)
-    rebuild_replay.capture()  # what a rebuild prints, for the replay its record may hold
-    record = read_record(rebuild_record_path(dirs[1], project, before), _HEADER, _LIMIT)
-    facts = _parse(record) if record is not None else None
-    if facts is None or facts.project != project or facts.observed != before:
+    try:
+        facts, started, restat = _begin(project, dirs, environ, before, observed_ns)
+    finally:
+        from corral.cli import rebuild_replay
+
+        rebuild_replay.capture()  # what a rebuild prints, for the replay its record may hold
+    if facts is None or started is None or not live.pending_install(facts.env):
         return
-    started = _start(facts, project, dirs, environ)
     replay = rebuild_replay.parse(facts.replay)
-    if started is not None and replay is not None and live.pending_install(facts.env):
+    if replay is not None and rebuild_replay.restat(replay, restat, facts.digests):
         rebuild_replay.answer(
             replay,
             project=project,
@@ -164,12 +168,103 @@ def begin(environ: Mapping[str, str]) -> None:
         )
 
 
+def _begin(
+    project: str, dirs: tuple[str, str, str], environ: Mapping[str, str], before: list[str], observed_ns: int
+) -> tuple[_Record | None, live.Live | None, dict[str, list[int]]]:
+    """(the record's facts, the head start they allow, the new stats of inputs rewritten with the recorded bytes)."""
+    record = read_record(rebuild_record_path(dirs[1], project, before), _HEADER, _LIMIT)
+    facts = _parse(record) if record is not None else None
+    if facts is None or facts.project != project or facts.observed is None:
+        return None, None, {}
+    restat = {} if facts.observed == before else _same_bytes(facts.observed, before, facts.digests, observed_ns)
+    if restat is None:
+        return None, None, {}
+    return facts, _start(facts, project, dirs, environ), restat
+
+
+# The inputs whose bytes, not only their stat, the record keeps (`digest` lines): a relock that writes the same lock
+# again (`corral add X` then `corral remove X`), or an editor that saves pyproject.toml unchanged, gives them another
+# stat (a new file: inode, times) and the same bytes. The sync reads nothing else of them.
+_BY_BYTES = ("pyproject", "lock")
+_STAT_FIELDS = 10  # `label dev ino mode uid gid size mtime ctime path` (cli.quick's stat lines)
+_BYTES_LIMIT = 64 << 20  # as infra.toml_file reads pylock.toml
+
+
+def _observed_sha(parts: list[str]) -> str | None:
+    """The SHA-256 of the regular file a stat line (split) observed, read from that very file; None: not it now."""
+    import stat
+
+    try:
+        fd = os.open(parts[9], os.O_RDONLY | os.O_NONBLOCK)  # followed as `observe` stats it; never a fifo's wait
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        seen = (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _BYTES_LIMIT or list(map(str, seen)) != parts[1:9]:
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        if os.fstat(fd).st_ctime_ns != st.st_ctime_ns or len(data) != st.st_size:
+            return None  # written while read
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    from corral.infra.sha256 import hexdigest
+
+    return hexdigest(data)
+
+
+def _digest_lines(lines: list[str]) -> list[str]:
+    """`digest LABEL SHA256` of each input the record keeps by its bytes too, read from the file `lines` observed."""
+    found = []
+    for line in lines:
+        parts = line.split(" ", _STAT_FIELDS - 1)
+        if parts[0] in _BY_BYTES and len(parts) == _STAT_FIELDS and parts[1].isdigit():
+            sha = _observed_sha(parts)
+            if sha is not None:
+                found.append(f"digest {parts[0]} {sha}")
+    return found
+
+
+def _same_bytes(
+    recorded: list[str], lines: list[str], digests: Mapping[str, str], observed_ns: int
+) -> dict[str, list[int]] | None:
+    """The new stats ([size, mtime_ns, inode, ctime_ns]) of the inputs that differ only by their stat; None: others.
+
+    Every other line is equal; a differing one is the stat of the same file (`pyproject`, `lock`), which had
+    settled when `lines` were taken (`observed_ns`: so a same-size rewrite cannot hide behind the new stat, which
+    the replay's stamp records) and holds the bytes the record keeps (`digest`). A changed lock never passes.
+    """
+    if len(recorded) != len(lines):
+        return None
+    restat: dict[str, list[int]] = {}
+    for old, new in zip(recorded, lines, strict=True):
+        if old == new:
+            continue
+        was, now = old.split(" ", _STAT_FIELDS - 1), new.split(" ", _STAT_FIELDS - 1)
+        label = now[0]
+        if label not in _BY_BYTES or label in restat or label not in digests or was[0] != label:
+            return None
+        if len(now) != _STAT_FIELDS or len(was) != _STAT_FIELDS or not now[1].isdigit() or now[9] != was[9]:
+            return None
+        ctime = int(now[8])
+        if ctime + settle_margin(ctime) > observed_ns or _observed_sha(now) != digests[label]:
+            return None
+        restat[label] = [int(now[6]), int(now[7]), int(now[2]), ctime]  # infra.fingerprint's order
+    return restat
+
+
 class _Record:
     """A rebuild record's facts (what `_write` writes)."""
 
     __slots__ = (
         "argv",
         "cfg",
+        "digests",
         "dirs",
         "env",
         "files",
@@ -196,6 +291,7 @@ class _Record:
         self.links: list[tuple[str, str]] = []
         self.files: list[tuple[str, bytes]] = []
         self.inputs: dict[str, bytes] = {}
+        self.digests: dict[str, str] = {}  # SHA-256 of the inputs kept by their bytes too (`_BY_BYTES`)
         self.observed: list[str] | None = None
         self.replay: list[tuple[str, str]] = []  # `replay-*` lines: cli.rebuild_replay's
 
@@ -244,6 +340,8 @@ def _parse(record: list[str]) -> _Record | None:  # noqa: C901, PLR0912 - one ru
                 facts.files.append((_text(words[0]), bytes.fromhex(words[1])))
             elif kind == "input" and len(words) == 2:  # noqa: PLR2004
                 facts.inputs[_text(words[0])] = bytes.fromhex(words[1])
+            elif kind == "digest" and len(words) == 2 and words[0] in _BY_BYTES and _sha_hex(words[1]):  # noqa: PLR2004
+                facts.digests[words[0]] = words[1]
             elif kind.startswith("replay-"):
                 facts.replay.append((kind, rest))
             else:
@@ -253,6 +351,10 @@ def _parse(record: list[str]) -> _Record | None:  # noqa: C901, PLR0912 - one ru
     if not seen.issuperset(("project", "env", "what", "stdin", "cfg", "python", "argv", "observed")):
         return None
     return facts if _names_inside(facts) else None
+
+
+def _sha_hex(word: str) -> bool:
+    return len(word) == 64 and all(c in "0123456789abcdef" for c in word)  # noqa: PLR2004 - SHA-256 in hex
 
 
 def _names_inside(facts: _Record) -> bool:
@@ -523,6 +625,8 @@ def _write(facts: dict[str, object]) -> None:
 
     Not at exit for `corral run CMD`, which ends in an exec that runs no exit handler.
     """
+    from corral.cli import rebuild_replay
+
     if rebuild_replay.captured() is None:
         _write_record(facts)
         return
@@ -545,6 +649,7 @@ def _write_record(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - on
     """
     from typing import cast
 
+    from corral.cli import rebuild_replay
     from corral.infra.paths import CorralPaths
 
     project, dirs, before = str(facts["project"]), cast("tuple[str, str, str]", facts["dirs"]), facts["before"]
@@ -593,6 +698,7 @@ def _write_record(facts: dict[str, object]) -> None:  # noqa: C901, PLR0911 - on
         *(f"file {hexed(n)} {d.hex()}" for n, d in files),
         *(f"input {hexed(n)} {d.hex()}" for n, d in read.items() if d is not None),
         f"cfg {cfg.hex()}",
+        *_digest_lines(lines),
         f"observed {len(lines)}",
         *lines,
     ]

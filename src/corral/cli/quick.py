@@ -458,7 +458,7 @@ def read_record(path: str, header: str = _HEADER, limit: int = _LIMIT) -> list[s
         # POSIX: the user's own file, which nobody else may write (Windows has no owners or modes to compare)
         if hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
             return None
-        data = os.read(fd, limit + 1)
+        data = os.read(fd, st.st_size + 1)  # not `limit`: a 2 MB buffer for a 90 kB record (mmap, page faults)
     except OSError:
         return None
     finally:
@@ -493,6 +493,10 @@ def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, bool] | None:  # 
     started = _now_ns()  # read before the stats: what settled by then cannot change unseen
     lines, newest = observe(project, env, dirs, environ)
     verdict = compare(record[3:], lines, dirs[0])
+    if verdict is None:  # the lock written again with the same bytes? (a relock: its own module, rarely loaded)
+        from corral.cli.quick_relock import relocked
+
+        verdict = relocked(record[3:], lines, dirs[0], env)
     if verdict is None:
         return None
     default = record[2] == "selection default"
@@ -628,6 +632,7 @@ def remember(
     observed_ns: int,
     default_selection: bool,
     stamp_bytes: bytes | None = None,
+    judged: _Observation | None = None,
 ) -> bool:
     """Write the record after the full no-op check passed; `before` is `observe`'s lines from before that check.
 
@@ -640,8 +645,11 @@ def remember(
     `stamp_bytes`: the sync stamp's bytes the check judged (`cli.sync_cmd`). With them, the env's own inputs need
     not have settled (right after a sync they never have): see `_own_inputs_proved`. The user's files (pyproject,
     lock, pins, git index, config) must have, whatever the proof.
+
+    `judged`: the observation the verdict was told from, with nothing else read (`cli.rebuild_replay`, whose
+    check compares its lines with what the replay proved): no second look is needed to see nothing moved between.
     """
-    seen = _observe(project, env, dirs, environ)
+    seen = _observe(project, env, dirs, environ) if judged is None else judged
     lines = seen.lines
     if lines != before:
         return False

@@ -54,7 +54,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-__all__ = ["FLAGS", "Replay", "answer", "capture", "captured", "parse", "section"]
+__all__ = ["FLAGS", "Replay", "answer", "capture", "captured", "parse", "restat", "section"]
 
 FLAGS = (["sync"], ["sync", "-q"], ["sync", "--quiet"])  # the command lines a replay answers
 _PROGRESS = ("creating environment ", "selecting ", "installing ", "synced ")  # the sync's own lines on stderr
@@ -351,6 +351,23 @@ def parse(lines: Sequence[tuple[str, str]]) -> Replay | None:  # noqa: C901, PLR
     return replay if whole else None
 
 
+def restat(replay: Replay, stats: Mapping[str, list[int]], digests: Mapping[str, str]) -> bool:
+    """The stamp's input part with the new stats of inputs rewritten with the recorded bytes; False: no replay.
+
+    `stats`: `cli.headstart`'s proof that the file holding the recorded bytes (`digests`) now has this stat
+    (settled). `input_state` would record exactly that: the new stat and, for the lock, the same SHA-256.
+    """
+    inputs = replay.inputs or {}
+    for label, stat in stats.items():
+        entry = inputs.get(label) if label in ("lock", "pyproject") else None  # input_state's keys
+        if not isinstance(entry, dict) or not isinstance(entry.get("stat"), list):
+            return False
+        if label == "lock" and entry.get("sha256") != digests.get("lock"):
+            return False  # the stamp's lock is not the bytes proved
+        entry["stat"] = list(stat)
+    return True
+
+
 def _digest(text: str) -> bool:
     """`engines.uv_seed_key.seed_key`'s form: 32 lowercase hex digits."""
     return len(text) == 32 and all(c in "0123456789abcdef" for c in text)  # noqa: PLR2004
@@ -605,19 +622,21 @@ def _record_noop(
     The check (`services.sync.stamp.is_noop`) compares the stamp with the inputs and the env. The stamp was made
     here: its input part stands for the head start's observation `observed`, so an observation now whose input
     lines are those says the inputs are as recorded; the env's own part (bin/, site-packages, the interpreter) was
-    read after uv exited, and `cli.quick.remember` takes the stamp's bytes, bin/ and site-packages from its own
+    read after uv exited, and `cli.quick.remember` takes the stamp's bytes, bin/ and site-packages from that one
     observation only as they are in the stamp, and the trust record's verdict from it too (`trusted`). The
-    interpreter is compared here. Nothing is written on any doubt (the next sync runs the check).
+    interpreter is compared here. The verdict is told from that observation alone, so it is not taken twice
+    (`judged`). Nothing is written on any doubt (the next sync runs the check).
     """
     import time
 
-    from corral.cli.quick import json_loads, maybe_partial_write, observe, remember
+    from corral.cli.quick import _observe, json_loads, maybe_partial_write, remember
     from corral.services.sync.stamp_state import selection_key
 
     if observed is None or any(maybe_partial_write(name) for name in os.listdir(project)):
         return  # a killed writer's temporary: the full path removes it (`stamp.is_noop`)
     observed_ns = time.time_ns()  # read before the stats: what settled by then cannot change unseen
-    lines, _ = observe(project, env, dirs, os.environ)
+    seen = _observe(project, env, dirs, os.environ)  # the one observation the verdict below is told from
+    lines = seen.lines
     if [line for line in lines if line.split(" ", 1)[0] not in _ENV_LABELS] != observed:
         return
     recorded = json_loads(stamp)
@@ -637,6 +656,7 @@ def _record_noop(
         observed_ns=observed_ns,
         default_selection=default,
         stamp_bytes=stamp,
+        judged=seen,
     )
 
 
