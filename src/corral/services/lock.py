@@ -236,7 +236,7 @@ def render_lock(
             requires_python=requires_python if isinstance(requires_python, str) else None,
             environ=resolver_environ(ctx.environ),
             offline=offline,
-            meanwhile=_imports_after_resolving,
+            meanwhile=partial(_imports_after_resolving, install=changed),
             on_resolved=on_resolved,
             export_memo=_export_memo(ctx),
             early_exports=not changed,
@@ -299,10 +299,11 @@ def _declarations(data: Mapping[str, Any], *, source: str = "pyproject.toml") ->
     return ProjectDeps.from_pyproject(data, source=source)
 
 
-def _imports_after_resolving() -> None:
+def _imports_after_resolving(*, install: bool = False) -> None:
     """Import what a lock needs once uv has resolved (the exports' reader, the stamp, the next sync's choice).
 
     Run while `uv lock` runs, when this process has nothing else to do (~50 ms on a loaded 2-core machine).
+    `install`: also what installing the lock into the env imports (add, remove: `services.sync.apply.apply_lock`).
     """
     import concurrent.futures.thread  # noqa: F401 - imported for later
     import secrets  # noqa: F401 - imported for later
@@ -311,7 +312,15 @@ def _imports_after_resolving() -> None:
     import corral.core.uv_export_read
     import corral.doctor.drift  # the next sync's choice reads the env's last selection through it
     import corral.services.sync.apply
-    import corral.services.sync.selection_cache  # noqa: F401 - imported for later
+    import corral.services.sync.selection_cache
+
+    if install:
+        import tempfile  # noqa: F401 - imported for later
+
+        import corral.core.plan
+        import corral.engines.uv
+        import corral.services.cache_auto
+        import corral.services.inspection  # noqa: F401 - imported for later
 
 
 def _note_ignored(environ: Mapping[str, str], progress: Progress) -> None:
