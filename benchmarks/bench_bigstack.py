@@ -229,9 +229,31 @@ def pulled_syncs(folder: Path, corral: str, env: dict[str, str], rounds: int, ta
     return rows
 
 
-def selection_table(rows: dict[str, list[tuple[Pair, Pair]]]) -> None:
+def new_package_syncs(folder: Path, corral: str, env: dict[str, str], tag: str) -> list[tuple[Pair, Pair]]:
+    """`pulled_syncs`' pair for a pulled lock whose every package is new here (its text read by no sync before).
+
+    The same packages, each file's `size` changed (nothing a choice or an install reads), under a new `created-by`:
+    what a sync pays on a lock no sync here chose from, as after a fresh clone (the selection cache keeps each
+    package's row by its text; the target's facts are kept). An untimed sync of the lock's own packages then puts
+    their rows back, so that the next `pulled_syncs` round finds them as before.
+    """
+    lock = folder / "pylock.toml"
+    text = lock.read_text(encoding="utf-8")
+    stamp = time.time_ns()
+    bent = re.sub(r"(?m)^size = ([0-9]+)$", lambda m: f"size = {int(m[1]) + 1}", text)
+    lock.write_text(bent.replace('created-by = "', f'created-by = "new {tag} {stamp} ', 1), encoding="utf-8")
+    new = run([corral, "sync", "-q"], folder, env)
+    (folder / STAMP).unlink()
+    cached = run([corral, "sync", "-q"], folder, env)
+    lock.write_text(text.replace('created-by = "', f'created-by = "back {tag} {stamp} ', 1), encoding="utf-8")
+    run([corral, "sync", "-q"], folder, env)
+    lock.write_text(text, encoding="utf-8")
+    return [(new, cached)]
+
+
+def selection_table(rows: dict[str, list[tuple[Pair, Pair]]], what: str = "a pulled lock") -> None:
     """The user-visible selection: medians of the pulled and cached syncs, and of their paired difference (ms)."""
-    print("selection as a user's `corral sync` pays it (real processes; medians, ms; wall / CPU):")
+    print(f"selection from {what}, as a user's `corral sync` pays it (real processes; medians, ms; wall / CPU):")
     for who, pairs in rows.items():
         cells = []
         for index in (0, 1):
@@ -252,6 +274,7 @@ def select_only(lock: Path, python: str, rounds: int, baseline: str | None) -> N
     work = Path(tempfile.mkdtemp(prefix="corral-bench-select-"))
     try:
         synced: dict[str, list[tuple[Pair, Pair]]] = {who: [] for who in runners}
+        fresh: dict[str, list[tuple[Pair, Pair]]] = {who: [] for who in runners}
         envs = {
             who: environ(CORRAL_PYTHON=python, CORRAL_SEED="0", CORRAL_HOME=str(work / f"{who}-home"))
             for who in runners
@@ -263,11 +286,13 @@ def select_only(lock: Path, python: str, rounds: int, baseline: str | None) -> N
             order = list(runners.items())
             for who, interpreter in order if number % 2 else order[::-1]:
                 synced[who] += pulled_syncs(work / who, corral_of(interpreter), envs[who], 1, f"{who} {number}")
+                fresh[who] += new_package_syncs(work / who, corral_of(interpreter), envs[who], f"{who} {number}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     size = lock.stat().st_size / 1e6
     print(f"{lock} ({size:.2f} MB), Python {python}, medians of {rounds} rounds, load {os.getloadavg()[0]:.1f}\n")
-    selection_table(synced)
+    selection_table(synced, "a pulled lock whose packages were read here before (another `created-by`)")
+    selection_table(fresh, "a pulled lock whose every package is new here (each file's size changed)")
     rows: dict[str, list[dict[str, float]]] = {who: [] for who in runners}
     for number in range(rounds):
         order = list(runners.items())

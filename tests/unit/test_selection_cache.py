@@ -105,7 +105,7 @@ def _forget() -> None:
     for memo in (selection_cache._LAST_PARSED, selection_cache._LAST_SCANNED, selection_cache._LAST_SPLIT):  # noqa: SLF001
         memo.clear()
     selection_cache._CHECKED_HERE.clear()  # noqa: SLF001
-    pylock_scan._table.cache_clear()  # noqa: SLF001 - to see whether a package's text was read
+    pylock_scan._patterns.cache_clear()  # noqa: SLF001 - to see whether a package's text was read
 
 
 def _choose(lock: Path, text: str, cache: Path) -> list[Chosen]:
@@ -120,7 +120,7 @@ def _general(lock: Path) -> list[Chosen]:
 
 
 def _packages_read() -> int:
-    info = pylock_scan._table.cache_info()  # noqa: SLF001 - each package read asks for the compiled pattern
+    info = pylock_scan._patterns.cache_info()  # noqa: SLF001 - each package read asks for the compiled patterns
     return info.hits + info.misses
 
 
@@ -138,7 +138,7 @@ def test_a_lock_whose_packages_were_read_before_is_chosen_without_reading_them(l
     pulled = _choose(lock, _lock_text("corral, pulled"), cache)
     # then: no package read, no pattern compiled, the general path's choice
     assert _packages_read() == 0
-    assert pylock_scan._table.cache_info().currsize == 0  # noqa: SLF001
+    assert pylock_scan._patterns.cache_info().currsize == 0  # noqa: SLF001
     assert pulled == first == _general(lock)
     assert [c.name for c in pulled] == ["alpha", "beta"]
 

@@ -6,14 +6,16 @@ wheel file name parsed twice). `scan` reads only the layout `core.pylock_write.r
 packages: comment lines, then `lock-version`, `created-by`, `requires-python`, `extras`, `dependency-groups`,
 `default-groups`; per package `name`, `version`, optional `marker` / `requires-python`, `index`, optional
 `dependencies`, an optional `[packages.sdist]` and `[[packages.wheels]]` tables of `name`, `url`, `size`,
-`upload-time`, `hashes`; `[tool.corral]` with the inputs hash last. One anchored pattern per table (~10 ms for that
-lock): printable ASCII strings without escapes, normalized names, versions in their normal form (no epoch, no local
-part), wheel and sdist file names of their package's name and version that packaging parses, https/http/file URLs
-without `%?#;`, sha256 digests, sizes and date-times tomllib reads. Whatever it accepts, tomllib reads to the same
-values, and `check_lock` and `packaging.pylock.Pylock.from_dict` accept (markers and requires-python aside:
-`core.pylock_select.select_scanned` has packaging read those). Anything else (another tool's lock, a hand edit, a
-comment below the header, CRLF, an escape, a path, a VCS, directory or archive source, `environments`, a local
-version...) gives None, and the caller reads the lock the general way, which reads or refuses it as before.
+`upload-time`, `hashes`; `[tool.corral]` with the inputs hash last. The header and the tail are read line by
+line, each package's text (`split`: from its `[[packages]]` to the next) by two anchored patterns (~10 ms for that
+lock; compiled only when a package is read): printable ASCII strings without escapes, normalized names, versions in
+their normal form (no epoch, no local part), wheel and sdist file names of their package's name and version that
+packaging parses, https/http/file URLs without `%?#;`, sha256 digests, sizes and date-times tomllib reads.
+Whatever it accepts, tomllib reads to the same values, and `check_lock` and `packaging.pylock.Pylock.from_dict`
+accept (markers and requires-python aside: `core.pylock_select.select_scanned` has packaging read those). Anything
+else (another tool's lock, a hand edit, a comment below the header, CRLF, an escape, a path, a VCS, directory or
+archive source, `environments`, a local version...) gives None, and the caller reads the lock the general way, which
+reads or refuses it as before.
 
 Stdlib only (re).
 """
@@ -36,8 +38,8 @@ _URL: Final = rf"(?:https?://{_URL_CHARS}+|file://{_URL_CHARS}*)/[A-Za-z0-9._~:/
 _TAG_PART: Final = r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*"
 _INTERPRETERS: Final = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 # A wheel file name packaging parses: name part, version, optional build tag (a digit first), then the three tags.
-_WHEEL: Final = (
-    rf"([A-Za-z0-9_.]+)-([A-Za-z0-9_.!+]+)(?:-[0-9][A-Za-z0-9_.]*)?-({_INTERPRETERS}-{_TAG_PART}-{_TAG_PART})\.whl"
+_WHEEL: Final = (  # its tags a group
+    rf"[A-Za-z0-9_.]+-[A-Za-z0-9_.!+]+(?:-[0-9][A-Za-z0-9_.]*)?-({_INTERPRETERS}-{_TAG_PART}-{_TAG_PART})\.whl"
 )
 _SDIST: Final = r"[A-Za-z0-9_.-]+(?:\.tar\.gz|\.zip)"
 _LEAP_YEAR: Final = r"[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00"
@@ -53,15 +55,15 @@ _FILE_TAIL: Final = (
     r'hashes = \{ sha256 = "([0-9a-f]{64})" \}\n'
 )
 _DEPENDENCIES: Final = rf'\[(?:\{{ name = "{_TEXT}" \}}(?:, \{{ name = "{_TEXT}" \}})*)?\]'
-# One table of a package, each a line of its own after a blank one: the package's own keys (groups 1-5), or a file:
-# its sdist's name (6) or its wheel's (7: name part 8, version 9, tags 10), then its URL (11) and sha256 (12).
-_TABLE: Final = (
+# A package's tables, each a line of its own after a blank one. First its own keys (groups 1-5), then its sdist's
+# name, URL and sha256 (6-8), when it has one:
+_HEAD: Final = (
     rf'\n\[\[packages\]\]\nname = "({_NAME})"\nversion = "({_VERSION})"\n(?:marker = "({_TEXT})"\n)?'
     rf'(?:requires-python = "({_TEXT})"\n)?index = "({_URL})"\n(?:dependencies = {_DEPENDENCIES}\n)?'
-    rf'|\n(?:\[packages\.sdist\]\n(?:name = "({_SDIST})"\n)?|\[\[packages\.wheels\]\]\nname = "({_WHEEL})"\n)'
-    rf"{_FILE_TAIL}"
+    rf'(?:\n\[packages\.sdist\]\n(?:name = "({_SDIST})"\n)?{_FILE_TAIL})?'
 )
-_PACKAGE_KEYS: Final = 5
+# Then each wheel: the whole table (group 1, to prove the tables follow each other), its file name, tags, URL, sha256.
+_WHEEL_TABLE: Final = rf'(\n\[\[packages\.wheels\]\]\nname = "({_WHEEL})"\n{_FILE_TAIL})'
 _SEPARATORS: Final = re.compile(r"[-_.]+")
 PACKAGE_TABLE: Final = "\n[[packages]]\n"  # where each package's text begins (no value holds a line break)
 _TAIL: Final = '\n[tool.corral]\ninputs-hash = "'  # the last table, its one key, to the end of the text
@@ -142,10 +144,7 @@ def split(text: str) -> tuple[dict[str, Any], list[tuple[int, int]]] | None:
 
 def scan_package(text: str, start: int = 0, end: int | None = None) -> ScannedPackage | None:
     """One package's text (`text[start:end]`, as `split` finds it) read as `scan` reads it, or None."""
-    end = len(text) if end is None else end
-    if not text.startswith(PACKAGE_TABLE, start, end):
-        return None
-    return _package(text, start, end)
+    return _package(text, start, len(text) if end is None else end)
 
 
 def _is_text(value: str) -> bool:
@@ -201,65 +200,42 @@ def _strings(value: str) -> list[str] | None:
 
 
 @functools.cache
-def _table() -> re.Pattern[str]:
-    """`_TABLE` compiled, once and only when a package is read (~3-8 ms: a lock read before in parts needs none)."""
-    return re.compile(_TABLE)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """`_HEAD` and `_WHEEL_TABLE` compiled: once, and only when a package is read (a lock read before needs none)."""
+    return re.compile(_HEAD), re.compile(_WHEEL_TABLE)
 
 
-class _Entry:
-    """The package being read: its keys, then its files."""
+def _package(text: str, start: int, end: int) -> ScannedPackage | None:
+    """The one package whose tables make up `text[start:end]`: its keys, its sdist if any, then its wheels.
 
-    __slots__ = ("keys", "sdist", "start", "wheels")
-
-    def __init__(self, keys: tuple[str, str, str | None, str | None, str], start: int) -> None:
-        self.keys = keys
-        self.start = start  # where its tables start in the text
-        self.sdist: ScannedFile | None = None
-        self.wheels: list[ScannedWheel] = []
-
-    def package(self, text: str, end: int) -> ScannedPackage | None:
-        """The package, when it has a file and each wheel is of its name and version."""
-        name, version = self.keys[0], self.keys[1]
-        if self.sdist is None and not self.wheels:  # PEP 751: an index package has at least one file
+    Each table right after the last; the package has a file (PEP 751: an index package has at least one), its sdist
+    is of its name and version, and so is each wheel.
+    """
+    head_pattern, wheel_pattern = _patterns()
+    head = head_pattern.match(text, start, end)
+    if head is None:
+        return None
+    name, version, marker, python, index, sdist_name, sdist_url, sdist_sha256 = head.groups()
+    position = head.end()
+    found = wheel_pattern.findall(text, position, end)
+    if sum(len(table) for table, *_ in found) != end - position:  # something between or after the wheels
+        return None
+    wheels = tuple(cast("ScannedWheel", wheel[1:]) for wheel in found)  # four strings: the pattern's groups
+    sdist = None
+    if sdist_url is not None:
+        sdist = _sdist(name, version, sdist_name, sdist_url, sdist_sha256)
+        if sdist is None:
             return None
-        # As corral's locker names them, every wheel's name starts so (the name part ends at the first dash):
-        usual = f'\n[[packages.wheels]]\nname = "{name.replace("-", "_")}-{version}-'
-        if text.count(usual, self.start, end) != len(self.wheels):
-            for filename, *_ in self.wheels:
-                name_part, _, rest = filename.partition("-")
-                if not rest.startswith(f"{version}-") or not _wheel_name(name_part, name):
-                    return None
-        return ScannedPackage(*self.keys, self.sdist, tuple(self.wheels))
-
-
-def _package(text: str, position: int, end: int) -> ScannedPackage | None:
-    """The one package whose tables make up `text[position:end]`, each right after the last."""
-    entry: _Entry | None = None
-    wheels: list[ScannedWheel] = []
-    match = _table().match
-    while position < end:
-        found = match(text, position, end)
-        if found is None:
-            return None
-        wheel = found.group(7, 10, 11, 12)
-        if wheel[0] is not None:
-            if entry is None:
+    elif not wheels:
+        return None
+    # As corral's locker names them, every wheel's name starts so (the name part ends at the first dash):
+    usual = f'\n[[packages.wheels]]\nname = "{name.replace("-", "_")}-{version}-'
+    if text.count(usual, position, end) != len(wheels):
+        for filename, *_ in wheels:
+            name_part, _, rest = filename.partition("-")
+            if not rest.startswith(f"{version}-") or not _wheel_name(name_part, name):
                 return None
-            wheels.append(cast("ScannedWheel", wheel))  # four strings: the pattern's groups matched
-        elif found.lastindex == _PACKAGE_KEYS:
-            if entry is not None:  # a second package: not one package's text
-                return None
-            name, version, marker, python, index = found.group(1, 2, 3, 4, 5)
-            entry = _Entry((name, version, marker, python, index), position)
-            wheels = entry.wheels
-        elif entry is None or entry.sdist is not None or wheels:  # an sdist: before the wheels, once
-            return None
-        else:
-            entry.sdist = _sdist(entry.keys[0], entry.keys[1], *found.group(6, 11, 12))
-            if entry.sdist is None:
-                return None
-        position = found.end()
-    return None if entry is None else entry.package(text, end)
+    return ScannedPackage(name, version, marker, python, index, sdist, wheels)
 
 
 def _wheel_name(name_part: str, name: str) -> bool:

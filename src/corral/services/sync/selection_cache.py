@@ -255,7 +255,7 @@ def _choose_scanned(
     rows: list[PackageRow] = []
     new = 0
     for number, ((start, end), key) in enumerate(zip(spans, keys, strict=True)):
-        row = kept.get(key)
+        row = _kept_row(kept.get(key))
         if row is None:
             from corral.core.pylock_scan import scan_package
 
@@ -278,18 +278,27 @@ def _row_fields(chosen: Chosen | None) -> list[Any] | None:
     return None if chosen is None else [getattr(chosen, f) for f in _FIELDS]
 
 
-def _read_rows(path: Path | None) -> dict[str, PackageRow]:
-    """The package rows `_choose_scanned` kept at `path`, by their text's digest; {} when none or not readable."""
+def _read_rows(path: Path | None) -> dict[str, Any]:
+    """The package rows `_choose_scanned` kept at `path` (as written: `_kept_row` reads one), by their text's digest.
+
+    {} when there are none, or the file is not one `_write_entry` wrote whole.
+    """
     if path is None:
         return {}
     try:
         found = json.loads(_read_entry(path))["rows"]
-        return {
-            key: (name, marker, python, None if row is None else _chosen(row))
-            for key, (name, marker, python, row) in found.items()
-        }
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError):
         return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _kept_row(kept: Any) -> PackageRow | None:  # noqa: ANN401 - JSON data, checked here
+    """A row as `_choose_scanned` wrote it, read back only when a package's text asks for it; None: not such a row."""
+    try:
+        name, marker, python, fields = kept
+        return (name, marker, python, None if fields is None else _chosen(fields))
+    except (TypeError, ValueError):
+        return None
 
 
 def _chosen(row: list[Any]) -> Chosen:
