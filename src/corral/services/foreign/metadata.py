@@ -266,8 +266,9 @@ class _Hooks:
         import subprocess
 
         self.cmd, self.backend, self.out = cmd, backend, Path(cmd[-1])
-        self.logs = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]  # noqa: SIM115 - closed by __exit__
+        self.logs: list[IO[bytes]] = []  # its stdout and stderr: files without a name, closed by __exit__
         try:
+            self.logs += [tempfile.TemporaryFile(), tempfile.TemporaryFile()]  # noqa: SIM115 - closed by __exit__
             self.process = subprocess.Popen(
                 cmd,
                 env=environ,
