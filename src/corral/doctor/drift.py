@@ -1,8 +1,8 @@
 """Drift: installed distributions that differ from the lock entries selected for the env's interpreter.
 
 Also, in any env, a distribution whose metadata is gone (`drift-damaged`: a `*.dist-info` folder without its
-`METADATA`, an `*.egg-info` folder without its `PKG-INFO`): installers and importlib.metadata then no longer see
-it, and its files stay behind.
+`METADATA`, an `*.egg-info` folder without its `PKG-INFO`): importlib.metadata and pip then read no name or
+version for it (uv goes by the folder's name), so what the env holds is no longer what its tools say.
 
 A sync stamp that holds proves the env is the lock (`Target.sync_clean`), but it records the site-packages
 folders, not the files inside each distribution's folder. A metadata file whose ctime is not older than the stamp
@@ -167,7 +167,7 @@ def _damaged_findings(target: Target, damaged: list[str]) -> list[Finding]:
             severity="error",
             fix="corral recreate" if target.is_project_env else "",
             message=f"installed distributions without their metadata file: {_names(names)} (a damaged install: "
-            "pip, uv and importlib.metadata no longer see them, their files stay behind)"
+            "importlib.metadata and pip read no name or version for them)"
             + ("" if target.is_project_env else "; reinstall them with the tool that made the env"),
             details={"folders": damaged},
         )
