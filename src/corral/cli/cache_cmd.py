@@ -38,22 +38,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     clean.add_argument("--dry-run", action="store_true", help="only show what would be removed")
     clean.add_argument("--json", action="store_true", help="machine-readable output")
-    for action in (where, info, prune, clean):
-        _add_verbosity(action)
+    from corral.cli.main import add_verbosity
 
-
-def _add_verbosity(parser: argparse.ArgumentParser) -> None:
-    """-v and -q after the action too (`corral cache clean -v`, as the summary advises); unset, the command's own."""
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=argparse.SUPPRESS, dest="verbose", help="also say what was kept"
-    )
-    parser.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="errors and warnings only (a listing still prints its rows)",
-    )
+    for action in (where, info, prune, clean):  # -v and -q after the action too (`corral cache clean -v`)
+        add_verbosity(action, verbose_help="also say what was kept")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from corral.render.output import Output
 
-__all__ = ["COMMANDS", "HIDDEN", "command_parser", "main", "run"]
+__all__ = ["COMMANDS", "HIDDEN", "add_verbosity", "command_parser", "main", "run"]
 
 # name -> (module under corral.cli, one-line help). Each module has configure(parser) and handle(args, ctx, out).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -128,7 +128,31 @@ def command_parser(name: str) -> tuple[object, argparse.ArgumentParser]:
     parser = _Parser(prog=f"corral {name}", description=COMMANDS[name][1])
     _add_globals(parser)
     module.configure(parser)
+    for action in parser._actions:  # noqa: SLF001 - argparse lists its subparsers nowhere else
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001 - as above
+            for sub in action.choices.values():
+                add_verbosity(sub)
     return module, parser
+
+
+def add_verbosity(parser: argparse.ArgumentParser, *, verbose_help: str = "more detail; tracebacks for errors") -> None:
+    """-v and -q after a command's action too (`corral kernel list -q`); unset, they keep the values given before it.
+
+    `command_parser` adds them to every action of every command; a command may add them first for its own help text.
+    """
+    taken = parser._option_string_actions  # noqa: SLF001 - an action's own -v (if any) wins
+    if not {"-v", "--verbose", "--debug"} & taken.keys():
+        parser.add_argument(
+            "-v", "--verbose", "--debug", action="count", default=argparse.SUPPRESS, dest="verbose", help=verbose_help
+        )
+    if not {"-q", "--quiet"} & taken.keys():
+        parser.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="errors and warnings only (a listing still prints its rows)",
+        )
 
 
 def _add_globals(parser: argparse.ArgumentParser) -> None:
@@ -200,7 +224,8 @@ def _with_suggestion(parser: argparse.ArgumentParser, message: str) -> str:
         typed, known = unknown.group(1).split("=")[0], _option_strings(parser)
     else:
         return message
-    close = difflib.get_close_matches(typed, known, n=2, cutoff=0.6)
+    others = [k for k in dict.fromkeys(known) if k != typed]  # never the word typed (`-q` refused where it is known)
+    close = difflib.get_close_matches(typed, others, n=2, cutoff=0.6)
     return f"{message}; did you mean {' or '.join(repr(c) for c in close)}?" if close else message
 
 
