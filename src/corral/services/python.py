@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from corral.core.frozen import Frozen
 from corral.core.pyversion import sort_key
 from corral.core.spec import PythonSpec
-from corral.errors import ConfigError
+from corral.errors import ConfigError, UsageError
 from corral.infra.fs import atomic_write_text
 
 if TYPE_CHECKING:
@@ -193,9 +193,25 @@ def _pyenv_choice(environ: Mapping[str, str], root: Path) -> tuple[Path, str] | 
 
 
 def pin(ctx: Context, spec_text: str) -> tuple[Path, InterpreterInfo]:
-    """Write `.python-version` in the project root (or cwd) after checking the spec matches something."""
+    """Write `.python-version` in the project root (or cwd) after checking the spec matches something.
+
+    In a project, the interpreter found must be one its requires-python admits (as `uv python pin` checks): a pin
+    outside it would make every later command refuse the env. Raises UsageError, naming requires-python, when not.
+    """
     spec = PythonSpec.parse(spec_text)
     found = ctx.finder.find(spec)
+    required = ctx.project.requires_python if ctx.project else None
+    if ctx.project and required:
+        try:
+            admitted = PythonSpec.parse(required).matches(found)
+        except ValueError:  # an unreadable requires-python: the commands that use it say so
+            admitted = True
+        if not admitted:
+            msg = (
+                f"{spec_text} ({found.implementation} {found.version}) is outside requires-python {required!r} in "
+                f"{ctx.project.pyproject}; pin a version it admits, or change requires-python first"
+            )
+            raise UsageError(msg)
     text = found.version if spec.path is not None else spec.text
     folder = ctx.project.root if ctx.project else ctx.cwd
     target = folder / PYTHON_VERSION_FILE
