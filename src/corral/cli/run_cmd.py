@@ -113,7 +113,7 @@ def _python_for_script(argv: list[str]) -> list[str]:
 def _run_script(args: argparse.Namespace, ctx: Context, out: Output, script: Path, argv: list[str]) -> int:
     from corral.services.scripts import ensure_script_env
 
-    built = ensure_script_env(ctx, script, python=args.python)
+    built = ensure_script_env(ctx, script, python=args.python, locked=args.locked, frozen=args.frozen)
     if built.created:
         out.info(f"built the env for {script.name} in {built.path}")
     return _exec(built.path, ["python", str(script), *argv[1:]], args.quiet)

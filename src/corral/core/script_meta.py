@@ -1,12 +1,16 @@
-"""PEP 723 inline script metadata: find, parse and rewrite the `# /// script` block."""
+"""PEP 723 inline script metadata: find, parse and rewrite the `# /// script` block; what a script lock is made of."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from corral.errors import ConfigError
 
-__all__ = ["ScriptBlock", "find_block", "render_block"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["ScriptBlock", "find_block", "render_block", "script_inputs_hash"]
 
 # The reference regular expression from the PEP 723 specification.
 _BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
@@ -50,3 +54,25 @@ def render_block(toml: str) -> str:
     """A `# /// script` block holding `toml`."""
     body = "".join(f"# {line}".rstrip() + "\n" for line in toml.rstrip("\n").splitlines())
     return f"# /// script\n{body}# ///"
+
+
+def script_inputs_hash(data: Mapping[str, Any], *, index_urls: list[str]) -> str:
+    """`sha256:<hex>` of what a script's lock is resolved from: its block's dependencies and requires-python, indexes.
+
+    `data` is the parsed block. Canonical JSON, so only values count (never the block's formatting); stored in the
+    script lock's `[tool.corral]` as a project lock stores `core.lock_fingerprint.inputs_hash`.
+    """
+    import hashlib
+    import json
+
+    from corral.core.urls import strip_credentials
+
+    payload = {
+        "kind": "script",
+        "dependencies": data.get("dependencies", []),
+        "requires-python": data.get("requires-python"),
+        "index-urls": [strip_credentials(u).rstrip("/") for u in index_urls],
+        "format": 1,
+    }
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()

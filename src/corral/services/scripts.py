@@ -28,13 +28,17 @@ __all__ = [
     "anchor_requirement",
     "declares_metadata",
     "ensure_script_env",
+    "env_for_block",
     "fast_script_env",
     "mark_used",
     "ready_env",
     "script_key",
     "script_lock",
+    "script_lock_is_fresh",
     "script_lock_path",
     "script_metadata",
+    "shown_script",
+    "validate_metadata",
 ]
 
 READY_FILE = "corral-ready.json"
@@ -269,12 +273,36 @@ def script_lock(script: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def _script_inputs(script: Path, block: str) -> str:
-    """What the env depends on: the block, plus the bytes of the script's lock when it has one."""
-    lock = script_lock(script)
+def _script_inputs(block: str, lock: Path | None) -> str:
+    """What the env depends on: the block, plus the bytes of the lock it is made from when there is one."""
     if lock is None:
         return block
     return block + "\n#lock:" + hashlib.sha256(lock.read_bytes()).hexdigest()
+
+
+def script_lock_is_fresh(ctx: Context, lock: Path, data: Mapping[str, Any]) -> bool:
+    """True when `lock` records (its `[tool.corral]` inputs-hash) that it was made from the parsed block `data`.
+
+    A lock without the record (hand-made, or written before corral kept one) is not fresh: it is made again.
+    """
+    from corral.core.lock_fingerprint import stored_inputs_hash
+    from corral.core.script_meta import script_inputs_hash
+    from corral.infra.toml_file import read_text
+    from corral.services.lock_inputs import index_urls
+
+    try:
+        stored = stored_inputs_hash(read_text(lock))
+    except ConfigError:  # gone, not a file, not UTF-8: not fresh (locking again names the problem)
+        return False
+    return stored is not None and stored == script_inputs_hash(data, index_urls=index_urls(ctx))
+
+
+def shown_script(ctx: Context, script: Path) -> str:
+    """`script` as a user would type it from the working folder (relative under it, else absolute)."""
+    try:
+        return str(script.relative_to(ctx.cwd))
+    except ValueError:
+        return str(script)
 
 
 def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, str]) -> Path | None:
@@ -286,7 +314,9 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
         return None
     if block is None:
         return None
-    env = ready_env(environ, "script", script_key(_script_inputs(script, block.toml), python=python, environ=environ))
+    env = ready_env(
+        environ, "script", script_key(_script_inputs(block.toml, script_lock(script)), python=python, environ=environ)
+    )
     if env is not None:
         mark_used(env)
     return env
@@ -300,14 +330,38 @@ def declares_metadata(script: Path) -> bool:
         return True
 
 
-def ensure_script_env(ctx: Context, script: Path, *, python: str | None = None) -> ScriptEnv:
+def ensure_script_env(
+    ctx: Context, script: Path, *, python: str | None = None, locked: bool = False, frozen: bool = False
+) -> ScriptEnv:
     """The cached env for a PEP 723 script (exactly its dependencies, on a Python its requires-python admits).
 
-    With a `pylock.<name>.toml` beside the script (`corral lock --script`), the env is exactly that lock.
+    With a `pylock.<name>.toml` beside the script (`corral lock --script`), the env is exactly that lock. A lock
+    that was not made from the block as it is now (its inputs-hash) is made again first, old pins kept where the
+    block allows them; `locked` refuses instead (LockOutdated naming the command), `frozen` takes it as it is.
     """
     block, data = script_metadata(script)
-    _validate(script, data)
-    key = script_key(_script_inputs(script, block), python=python, environ=ctx.environ)
+    validate_metadata(script, data)
+    lock = script_lock(script)
+    if lock is not None and not frozen and not script_lock_is_fresh(ctx, lock, data):
+        if locked:
+            from corral.errors import LockOutdated
+
+            msg = (
+                f"{lock.name} is stale: {script.name}'s script block changed since it was locked; "
+                f"run `corral lock --script {shown_script(ctx, script)}`"
+            )
+            raise LockOutdated(msg)
+        from corral.services.script_edit import lock_script
+
+        lock_script(ctx, script)
+    return env_for_block(ctx, block, data, python=python, lock=lock)
+
+
+def env_for_block(
+    ctx: Context, block: str, data: Mapping[str, Any], *, python: str | None, lock: Path | None
+) -> ScriptEnv:
+    """The cached env for a script's `block` (parsed: `data`), exactly `lock` when given (its bytes are in the key)."""
+    key = script_key(_script_inputs(block, lock), python=python, environ=ctx.environ)
     requires = data.get("requires-python")
     return ensure_env(
         ctx,
@@ -316,11 +370,12 @@ def ensure_script_env(ctx: Context, script: Path, *, python: str | None = None) 
         requirements=list(data.get("dependencies", [])),
         python=python,
         requires_python=str(requires) if requires else None,
-        lock=script_lock(script),
+        lock=lock,
     )
 
 
-def _validate(script: Path, data: dict[str, Any]) -> None:
+def validate_metadata(script: Path, data: Mapping[str, Any]) -> None:
+    """Every dependency a valid requirement, requires-python a valid specifier (ConfigError naming the script)."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     from corral.core.deps import parse_requirement
