@@ -393,9 +393,10 @@ def _clean(facts: _Record, project: str, dirs: tuple[str, str, str]) -> bool:  #
     if os.path.realpath(env) != env:
         return False  # a link on the way to the env (one a repository can swap): the full path resolves it
     parent, name = os.path.split(env)
-    if any(n.startswith(f".{name}.corral-") for n in os.listdir(parent)):
+    siblings = os.listdir(parent)
+    if any(n.startswith(f".{name}.corral-") for n in siblings):
         return False  # a recreate's build or old env, an env being removed: the full path recovers or refuses
-    if any(maybe_partial_write(n) for n in os.listdir(project)):
+    if any(maybe_partial_write(n) for n in (siblings if parent == project else os.listdir(project))):
         return False
     if any(os.path.lexists(journal_file(dirs[0], project, kind)) for kind in JOURNAL_KINDS):
         return False
@@ -443,8 +444,8 @@ def _take_locks(paths: tuple[str, ...]) -> list[int] | None:
 def _start(facts: _Record, project: str, dirs: tuple[str, str, str], environ: Mapping[str, str]) -> live.Live | None:
     """The head start the record allows (its uv started), or None."""
     env = facts.env
-    if not _clean(facts, project, dirs):
-        return None
+    if not os.path.isabs(env) or os.path.normpath(env) != env or os.path.lexists(env):
+        return None  # an env there: no rebuild (the whole check, `_clean`, is made once, under the locks)
     locks = _take_locks((project_lock_file(dirs[1], project), env_lock_file(dirs[1], env)))
     if locks is None:  # another corral command holds one: no head start (the full path waits its turn)
         return None
@@ -452,7 +453,7 @@ def _start(facts: _Record, project: str, dirs: tuple[str, str, str], environ: Ma
     layout = facts.layout()
     made = noted = False
     try:
-        if not _clean(facts, project, dirs):  # again, under the locks
+        if not _clean(facts, project, dirs):  # under the locks: no other corral command changes it meanwhile
             for held in locks:
                 os.close(held)
             return None
