@@ -136,3 +136,30 @@ def test_an_add_right_after_the_env_was_rebuilt_takes_the_head_start(tmp_path: P
     assert names.count("engine:uv lock") == 1
     assert names.index("engine:uv lock") < names.index("lock-headstart:adopted")
     assert list(shared.iterdir()) == []
+
+
+def test_an_add_reads_the_recorded_exports_early_only_when_it_resolves_the_recorded_project(
+    tmp_path: Path, indexed: str
+) -> None:
+    """An add changes the requirements, so its resolution is the recorded one only when the same change is made
+    again (the same stack added to a new project at the same path): then the lock is composed while uv resolves."""
+    import shutil
+
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    environ = subprocess_environ(indexed, TMPDIR=str(shared))
+    log = tmp_path / "faults.log"
+    root = make_project(tmp_path, demo_pyproject(requires_python=">=3.11"))
+    empty = (root / "pyproject.toml").read_bytes()
+    assert "lock-exports:preparsed" not in _corral(root, environ, log, "add", "-q", "beta")
+    added = (root / "pylock.toml").read_bytes()
+    names = _corral(root, environ, log, "add", "-q", "delta")  # another change: nothing recorded for it
+    assert "lock-exports:preparsed" not in names
+    _corral(root, environ, log, "remove", "-q", "delta")
+    # the same project made anew, the same add
+    shutil.rmtree(root)
+    root.mkdir()
+    (root / "pyproject.toml").write_bytes(empty)
+    names = _corral(root, environ, log, "add", "-q", "beta")
+    assert "lock-exports:composed" in names
+    assert (root / "pylock.toml").read_bytes() == added

@@ -82,8 +82,9 @@ class UvRequest:
     # (corral's folder of export records, uv's configuration files): a resolution to the same bytes recalls its
     # exports (resolvers.uv_export_cache); None: every export runs
     export_memo: tuple[Path, tuple[str, ...]] | None = None
-    # the recorded exports read (and composed) while uv resolves: False when this resolution cannot be the recorded
-    # one (an add or a remove changed the requirements since it was recorded); they are still recorded afterwards
+    # the recorded exports read (and composed) while uv resolves; False: an add or a remove changed the requirements,
+    # so only when the project's upcoming plan (resolvers.uv_headstart) holds this very temporary project (the same
+    # change made again, e.g. the same stack added to a new project at the same path); they are recorded afterwards
     early_exports: bool = True
 
 
@@ -108,6 +109,8 @@ class UvResolver:
 
     def start(self, request: UvRequest) -> Resolving:
         """Start `uv lock` in a temporary project: the caller may work while it runs, then `finish` (or `stop`)."""
+        from dataclasses import replace
+
         from corral.core.pylock_write import toml_document
         from corral.infra.uvbin import uv_binary
         from corral.resolvers import uv_headstart, uv_workdir
@@ -128,6 +131,10 @@ class UvResolver:
         if request.offline:
             tail.append("--offline")
         plan = (text, prefs, [*head, *tail])
+        if not request.early_exports and request.export_memo is not None:
+            upcoming = uv_headstart.upcoming_text(str(request.export_memo[0].parent), str(request.project_root))
+            if upcoming == text:  # resolved to exports the record may hold: read them while uv resolves
+                request = replace(request, early_exports=True)
         taken = uv_headstart.take(*plan, request.environ)
         if taken is not None:  # the very command, begun before the command line was parsed
             workdir, child, cmd = taken

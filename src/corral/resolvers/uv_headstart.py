@@ -47,6 +47,7 @@ __all__ = [
     "remember",
     "running",
     "take",
+    "upcoming_text",
 ]
 
 RECORDS_FOLDER = "lock-headstarts"
@@ -363,6 +364,32 @@ def _base_outside(argv: Sequence[str], project: str) -> bool:
         if inside or os.path.lexists(os.path.join(os.path.dirname(os.path.dirname(path)), "pyvenv.cfg")):
             return False
     return True
+
+
+def upcoming_text(cache: str, project: str) -> str | None:
+    """The temporary project's text in `project`'s upcoming record (what its last lock, add or remove resolved).
+
+    None when there is none or it cannot be read. Only a hint: it decides no lock (`resolvers.uv`).
+    """
+    path = record_path(cache, project, upcoming=True)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, _LIMIT + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        lines = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    if len(data) > _LIMIT or len(lines) < 3 or lines[0] != HEADER or lines[-1] != "end":  # noqa: PLR2004
+        return None
+    found = parse(lines[1:-1], project)
+    return None if found is None else found[2][0]
 
 
 def _pythons(argv: Sequence[str]) -> list[str]:
