@@ -20,7 +20,8 @@ do not count, and the machine's load moves it less), the medians of the paired r
 downloaded that uv did not (or the other way round), read from the uv cache it filled: index pages
 (simple-v*/), wheel metadata (wheels-v*/**/*.msgpack), wheels (wheels-v*/**/*.http) and source archives
 (sdists-v*/, not the project's own editable build), and the cache's size. With the same files downloaded, the
-ratio is the tools' own overhead.
+ratio is the tools' own overhead. Last, the SHA-256 of each corral way's pylock.toml: a before/after run must
+write the same bytes.
 `--sync-only` times the sync alone: each way locks once (untimed), then every round restores the uv cache and
 corral home that lock left (pages and metadata, no wheels; the project in place, no `.venv`) and times the sync, so
 rounds repeat no lock, its network time and its noise, yet download every wheel again.
@@ -35,6 +36,7 @@ Only the stdlib is used; tool runs are isolated from the machine's pip/uv config
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import resource
@@ -111,7 +113,9 @@ def cpu_seconds() -> float:
 def one_run(
     way: str, name: str, folder: Path, python: str, before: str | None = None, *, trace: Path | None = None
 ) -> tuple[tuple[float, float, float], Got1]:
-    """Lock and sync project `name` cold in `folder`: ((lock s, sync s, their CPU s), (downloads, cache MB)).
+    """Lock and sync project `name` cold in `folder`: ((lock s, sync s, their CPU s), (downloads, cache MB, lock)).
+
+    lock: the SHA-256 of the pylock.toml corral wrote (uv's way: of its uv.lock), so the ways' locks can be compared.
 
     `trace`: run both under strace, its logs written to `trace`.lock and `trace`.sync.
     """
@@ -124,7 +128,9 @@ def one_run(
     took_lock = run(lock, project, env)
     took_sync = run(sync, project, env)
     cpu = cpu_seconds() - cpu
-    return (took_lock, took_sync, cpu), (downloads(folder / "uv-cache"), size_mb(folder / "uv-cache"))
+    written = project / ("uv.lock" if way == "uv" else "pylock.toml")
+    digest = hashlib.sha256(written.read_bytes()).hexdigest() if written.is_file() else "-"
+    return (took_lock, took_sync, cpu), (downloads(folder / "uv-cache"), size_mb(folder / "uv-cache"), digest)
 
 
 def _straced(cmd: list[str], log: Path) -> list[str]:
@@ -270,7 +276,7 @@ def _way_setup(way: str, python: str, before: str | None, folder: Path) -> tuple
     return lock, sync, env
 
 
-Got1 = tuple[dict[str, set[str]], float]  # what one run downloaded, and its uv cache's size in MB
+Got1 = tuple[dict[str, set[str]], float, str]  # what one run downloaded, its uv cache's size in MB, its lock's digest
 Times = dict[tuple[str, str], list[tuple[float, float, float]]]
 Got = dict[tuple[str, str], Got1]
 
@@ -348,9 +354,9 @@ def report_downloads(got: Got, names: list[str], ways: list[str]) -> None:
     """What each way's cache holds that uv's does not, and the other way round."""
     print("\nwhat each way downloaded against uv (last round; + more than uv, - less than uv):")
     for name in names:
-        theirs, their_mb = got[name, "uv"]
+        theirs, their_mb, _ = got[name, "uv"]
         for way in (w for w in ways if w != "uv"):
-            mine, mb = got[name, way]
+            mine, mb, _ = got[name, way]
             diff = [
                 f"{kind} {sign}{item}"
                 for kind in mine
@@ -360,6 +366,15 @@ def report_downloads(got: Got, names: list[str], ways: list[str]) -> None:
             counts = ", ".join(f"{len(v)} {k}" for k, v in mine.items())
             print(f"  {name}/{way}: {counts}; cache {mb:.1f} MB vs uv {their_mb:.1f} MB")
             print("    " + ("; ".join(diff) if diff else "the same files as uv"))
+
+
+def report_locks(got: Got, names: list[str], ways: list[str]) -> None:
+    """The SHA-256 of each corral way's pylock.toml (last round): every way of one project must write the same bytes."""
+    print("\nSHA-256 of the pylock.toml each corral way wrote (last round):")
+    for name in names:
+        digests = {way: got[name, way][2] for way in ways if way != "uv"}
+        same = "the same" if len(set(digests.values())) == 1 else "DIFFERENT"
+        print(f"  {name}: {same}: " + ", ".join(f"{way} {digest[:16]}" for way, digest in digests.items()))
 
 
 def main() -> None:
@@ -407,6 +422,7 @@ def main() -> None:
     print("ratio = median of the paired per-round ratios against uv (lock / sync / lock+sync / cpu)\n")
     report_times(times, names, ways)
     report_downloads(got, names, ways)
+    report_locks(got, names, ways)
     if not opts.keep:
         shutil.rmtree(work, ignore_errors=True)
 
