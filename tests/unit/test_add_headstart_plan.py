@@ -55,3 +55,25 @@ def test_another_layout_is_none() -> None:
 
 def test_names_are_normalized_as_pep_503_does() -> None:
     assert [_name_key(t) for t in ("Foo__Bar.baz>=1", "a[x]", " b ; c", "x-._y")] == ["foo-bar-baz", "a", "b", "x-y"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["lock"],
+        ["add", "--dev", "x"],
+        ["add", "-C", "d", "x"],
+        ["add", "x y"],
+        ["add", "./pkg"],
+        ["add"],
+        ["add", "-q"],
+    ],
+)
+def test_a_command_line_that_is_no_plain_add_starts_nothing(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from corral.cli import lock_quick
+
+    def fail(*_: object) -> bool:
+        raise AssertionError("looked for a plan")
+
+    monkeypatch.setattr(lock_quick, "_add_head_start", fail)
+    assert lock_quick.add_argv_head_start(argv, {}) is False
