@@ -122,10 +122,11 @@ def _run_script(args: argparse.Namespace, ctx: Context, out: Output, script: Pat
 def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[str]) -> int:
     """A cached layer with the --with packages, over the project env when there is a project."""
     from corral.core.env import Env
-    from corral.services.ephemeral import with_env
+    from corral.services.ephemeral import refuse_legacy_layer, with_env
 
     base = None
     if ctx.project is not None:
+        refuse_legacy_layer(ctx, base_env=ctx.project.env_path, will_sync=not args.no_sync)
         if not args.no_sync:
             _sync_first(args, ctx, out)
         else:

@@ -13,7 +13,7 @@ from corral.services.scripts import ScriptEnv, ensure_env, script_key
 if TYPE_CHECKING:
     from corral.services.context import Context
 
-__all__ = ["tool_env", "tool_executable", "with_env"]
+__all__ = ["refuse_legacy_layer", "tool_env", "tool_executable", "with_env"]
 
 
 def _validated(requirements: list[str]) -> list[str]:
@@ -22,6 +22,52 @@ def _validated(requirements: list[str]) -> list[str]:
     for text in requirements:
         parse_requirement(text)
     return requirements
+
+
+def _refusal(version: tuple[int, ...]) -> UsageError:
+    shown = ".".join(map(str, version[:2]))
+    return UsageError(
+        f"`corral run --with` is not served for Python {shown} (this project's Python): its layer is installed by "
+        "uv, which cannot install for it; add the package to the project instead (`corral add PKG`)"
+    )
+
+
+def _uv_serves(version: tuple[int, ...]) -> bool:
+    from corral.resolvers import UV_OLDEST
+
+    return tuple(version[:2]) >= UV_OLDEST
+
+
+def refuse_legacy_layer(ctx: Context, *, base_env: Path | None, will_sync: bool) -> None:
+    """Refuse `run --with` at once (UsageError, nothing built) when the project's Python is one uv cannot serve (2.7).
+
+    `will_sync`: the env is synced first, so the Python that sync chooses counts (`choose_interpreter`), else the
+    env's own (its pyvenv.cfg). One that cannot be chosen is left to sync to name.
+    """
+    if ctx.project is None:
+        return
+    if will_sync:
+        from corral.errors import CorralError
+        from corral.services.python import choose_interpreter
+
+        try:
+            version: tuple[int, ...] | None = tuple(choose_interpreter(ctx)[0].version_info)
+        except CorralError:
+            return  # sync says why no interpreter serves the project
+    else:
+        version = _env_minor(base_env)
+    if version is not None and not _uv_serves(version):
+        raise _refusal(version)
+
+
+def _env_minor(env: Path | None) -> tuple[int, int] | None:
+    """(major, minor) of the env's base Python as its pyvenv.cfg records it, None when it has none."""
+    if env is None or not (env / "pyvenv.cfg").is_file():
+        return None
+    from corral.core.pyversion import python_minor
+    from corral.services.legacy import env_python_version
+
+    return python_minor(env_python_version(env))
 
 
 def with_env(
@@ -33,6 +79,9 @@ def with_env(
     tools without touching the project's recorded env.
     """
     reqs = _validated(list(packages))
+    version = _env_minor(base_env)
+    if version is not None and not _uv_serves(version):
+        raise _refusal(version)  # a layer uv cannot install into, over an env whose packages it could not run
     if base_env is not None and python is None:
         python = str(Env.at(base_env).python)
     inputs = json.dumps({"with": sorted(reqs), "base": str(base_env or "")})
