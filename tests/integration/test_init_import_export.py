@@ -249,7 +249,7 @@ def test_tree_without_marks_prints_no_legend(project: Path, corral: Corral) -> N
     assert corral("lock", cwd=project).exit_code == 0
     tree = corral("tree", cwd=project)
     assert tree.exit_code == 0, tree.stderr
-    assert tree.stdout.startswith("project\n")
+    assert tree.stdout.startswith("demo 0.1.0\n")  # the project's name and version, as `uv tree` roots it
     assert "(*)" not in tree.stdout + tree.stderr
 
 
@@ -257,7 +257,7 @@ def test_tree_and_outdated(locked_project: Path, corral: Corral) -> None:
     assert corral("lock", cwd=locked_project).exit_code == 0
     tree = corral("tree", cwd=locked_project)
     assert tree.exit_code == 0, tree.stderr
-    assert "project\n├── alpha 1.1  [alpha<2]\n└── beta 1.0\n    └── alpha 1.1 (*)" in tree.stdout
+    assert "demo 0\n├── alpha 1.1  [alpha<2]\n└── beta 1.0\n    └── alpha 1.1 (*)" in tree.stdout
     assert "extra fast\n└── gamma 1.0  [gamma[fast]]\n    └── delta 1.2" in tree.stdout
     assert "(*) shown above" in tree.stdout + tree.stderr  # the legend of the mark on alpha
     data = json.loads(corral("tree", "--json", cwd=locked_project).stdout)["data"]

@@ -30,6 +30,16 @@ def _lines(node: TreeNode, prefix: str, last: bool) -> list[str]:
     return out
 
 
+def _root_label(ctx: Context) -> str:
+    """The project's name and its version when pyproject states it (`httpx`, `demo 0.1.0`), as `uv tree` roots it."""
+    from corral.render.output import one_line
+
+    project = ctx.require_project()
+    table = project.data.get("project")
+    version = table.get("version") if isinstance(table, dict) else None
+    return one_line(f"{project.name} {version}" if isinstance(version, str) else project.name)
+
+
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Print the locked tree per section."""
     from corral.services.tree import locked_tree
@@ -42,7 +52,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     for title, roots in sections:
         if not roots and title != "project":
             continue
-        out.line(title)
+        out.line(_root_label(ctx) if title == "project" else title)
         for i, root in enumerate(roots):
             for line in _lines(root, "", i == len(roots) - 1):
                 marked = marked or line.endswith(" (*)")

@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from corral.core.names import normalize_name
-from corral.errors import EngineError
+from corral.errors import EngineError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from packaging.version import Version
 
     from corral.services.context import Context
 
-__all__ = ["Outdated", "index_versions", "outdated"]
+__all__ = ["Outdated", "fetch_all", "index_versions", "offline_refusal", "outdated"]
 
 _ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 
@@ -127,8 +129,65 @@ def index_versions(index_url: str, name: str, *, timeout: float = 15, python: st
     return sorted(versions)
 
 
+_WORKERS = 8  # index requests in flight at once: a page is ~1 round trip, so a few hide the latency; bounded
+
+
+def offline_refusal(environ: Mapping[str, str]) -> str | None:
+    """Why the index may not be asked (uv's UV_OFFLINE set true), else None."""
+    if environ.get("UV_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        return "`corral outdated` asks the index, and UV_OFFLINE is set (no network); unset it to ask"
+    return None
+
+
+def fetch_all(tasks: Sequence[tuple[str, str]], python: str | None, *, workers: int = _WORKERS) -> list[list[Version]]:
+    """`index_versions(url, name, python=python)` for each (url, name), `workers` at a time; answers in task order.
+
+    Daemon threads: Ctrl-C (or an error) does not wait for requests in flight. The first failing task (in task
+    order) raises its EngineError once every started request has ended; no new request starts after a failure.
+    """
+    import threading
+
+    answers: list[list[Version] | None] = [None] * len(tasks)
+    errors: dict[int, BaseException] = {}
+    lock = threading.Lock()
+    pending = iter(range(len(tasks)))
+
+    def work() -> None:
+        while True:
+            with lock:
+                if errors:
+                    return
+                index = next(pending, None)
+            if index is None:
+                return
+            url, name = tasks[index]
+            try:
+                answers[index] = index_versions(url, name, python=python)
+            except Exception as err:  # noqa: BLE001 - handed to the caller's thread, which raises it
+                with lock:
+                    errors[index] = err
+                return
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(workers, len(tasks)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[min(errors)]
+    return [answer if answer is not None else [] for answer in answers]
+
+
 def outdated(ctx: Context) -> list[Outdated]:
-    """Locked registry packages whose index has a newer final release (pre-releases only if locked one is)."""
+    """Locked registry packages whose index has a newer final release (pre-releases only if locked one is).
+
+    The entries judged are those the env holds (`services.env_lock_entries`: one per name, each marker judged for
+    the env's Python), each name asked once per index, `_WORKERS` requests at a time. Raises UsageError under
+    UV_OFFLINE (nothing is asked).
+    """
+    refusal = offline_refusal(ctx.environ)
+    if refusal is not None:
+        raise UsageError(refusal)
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
@@ -136,6 +195,7 @@ def outdated(ctx: Context) -> list[Outdated]:
     from corral.core.deps import ProjectDeps
     from corral.core.pylock_check import check_lock
     from corral.infra.toml_file import read_toml
+    from corral.services.env_lock_entries import applying_entries, env_target
     from corral.services.lock import LOCK_FILE, ensure_lock, index_urls
 
     project = ctx.require_project()
@@ -152,19 +212,24 @@ def outdated(ctx: Context) -> list[Outdated]:
         if str(req.specifier):
             shown.setdefault(key, []).append(str(req.specifier))
     urls = index_urls(ctx)
+    target = env_target(ctx)
+    # what the env runs: its interpreter, else pyvenv.cfg's record
     from corral.services.legacy import env_python_version
 
-    python = env_python_version(project.env_path)  # what the env runs (pyvenv.cfg), if it exists
+    python = target.version if target is not None else env_python_version(project.env_path)
+    packages = check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", [])
+    locked: dict[str, Version] = {}
+    for package in applying_entries(ctx, lock_path, packages, target=target):
+        if "index" in package and "version" in package:
+            locked.setdefault(normalize_name(package["name"]), Version(package["version"]))
+    tasks = [(url, key) for key in locked for url in urls]
+    answers = fetch_all(tasks, python)
+    available: dict[str, set[Version]] = {key: set() for key in locked}
+    for (_, key), versions in zip(tasks, answers, strict=True):
+        available[key].update(versions)
     result = []
-    for package in check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", []):
-        if "index" not in package or "version" not in package:
-            continue
-        key = normalize_name(package["name"])
-        current = Version(package["version"])
-        available: set[Version] = set()
-        for url in urls:
-            available.update(index_versions(url, key, python=python))
-        candidates = [v for v in available if current.is_prerelease or not v.is_prerelease]
+    for key, current in locked.items():
+        candidates = [v for v in available[key] if current.is_prerelease or not v.is_prerelease]
         newer = sorted(v for v in candidates if v > current)
         if not newer:
             continue

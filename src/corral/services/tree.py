@@ -1,4 +1,8 @@
-"""`corral tree`: the locked dependency tree, rooted at the project's requirements, groups and extras."""
+"""`corral tree`: the locked dependency tree, rooted at the project's requirements, groups and extras.
+
+The versions are those of the lock entries the env holds (`services.env_lock_entries`): one per name, each
+marker judged for the env's Python, as `uv tree` shows them.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ def locked_tree(ctx: Context, *, frozen: bool = True) -> list[tuple[str, list[Tr
     from corral.core.deps import ProjectDeps
     from corral.core.pylock_check import check_lock
     from corral.infra.toml_file import read_toml
+    from corral.services.env_lock_entries import applying_entries, env_target
     from corral.services.lock import LOCK_FILE, ensure_lock
 
     project = ctx.require_project()
@@ -48,13 +53,13 @@ def locked_tree(ctx: Context, *, frozen: bool = True) -> list[tuple[str, list[Tr
     if not (frozen and lock_path.is_file()):
         lock_path = ensure_lock(ctx, frozen=False, locked=False)
     packages = check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", [])
-    versions: dict[str, str | None] = {}
+    # the entries the env holds (one per name, markers judged for its Python), not the first entry of each name
+    applying = applying_entries(ctx, lock_path, packages, target=env_target(ctx))
+    versions: dict[str, str | None] = {normalize_name(p["name"]): p.get("version") for p in applying}
     edges: dict[str, list[str]] = {}
-    for package in packages:
-        key = normalize_name(package["name"])
-        versions.setdefault(key, package.get("version"))
-        edges.setdefault(key, [])
-        edges[key] += [normalize_name(d["name"]) for d in package.get("dependencies", []) if "name" in d]
+    for package in applying:  # a dependency the target's markers exclude has no entry here: no child
+        children = (normalize_name(d["name"]) for d in package.get("dependencies", []) if "name" in d)
+        edges[normalize_name(package["name"])] = [child for child in children if child in versions]
     deps = ProjectDeps.from_pyproject(project.data, source=str(project.pyproject))
     sections = [("project", list(deps.dependencies))]
     sections += [(f"extra {e}", list(deps.optional[e])) for e in deps.extra_names]
