@@ -27,7 +27,9 @@ Selection, as a user sees it: after the rounds, in the synced stack, `corral syn
 the choosing differs) against the same sync once the selection cache holds the answer (the stamp removed, so the sync
 goes the whole way again): both real processes, medians of --rounds (at least 5). Their difference is what choosing
 from the 1+ MB lock costs a user's `corral sync` after a pull, imports included. A pull whose lock brings a marker no
-lock here had (rare) pays packaging's import on top (~30-60 ms; see `core.pylock_select.TargetFacts`).
+lock here had (rare) pays packaging's import on top (~30-60 ms; see `core.pylock_select.TargetFacts`). The selection
+cache keeps each package's row by its text, so that pull reads no package; `--select-only` also times a pulled lock
+whose every package is new here (each file's `size` changed: as after a fresh clone, the target's facts kept).
 
 `--select-only PYLOCK` measures only that, on a kept lock and the pyproject.toml beside it (copied to a new project,
 synced once per corral), and also the in-process figures (a new process per round, imports warm before it starts, so

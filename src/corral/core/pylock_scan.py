@@ -218,9 +218,12 @@ def _package(text: str, start: int, end: int) -> ScannedPackage | None:
     name, version, marker, python, index, sdist_name, sdist_url, sdist_sha256 = head.groups()
     position = head.end()
     found = wheel_pattern.findall(text, position, end)
-    if sum(len(table) for table, *_ in found) != end - position:  # something between or after the wheels
+    tables, *fields = zip(*found, strict=True) if found else [()]  # the whole tables, then each group's values
+    if sum(map(len, tables)) != end - position:  # something between or after the wheels
         return None
-    wheels = tuple(cast("ScannedWheel", wheel[1:]) for wheel in found)  # four strings: the pattern's groups
+    wheels = cast(
+        "tuple[ScannedWheel, ...]", tuple(zip(*fields, strict=True))
+    )  # four strings each: the pattern's groups
     sdist = None
     if sdist_url is not None:
         sdist = _sdist(name, version, sdist_name, sdist_url, sdist_sha256)
