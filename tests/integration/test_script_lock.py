@@ -205,3 +205,17 @@ def test_cli_lock_script_upgrade_package(index_env: dict[str, str], tmp_path: Pa
     upgraded = _run(["lock", "--script", "a.py", "--upgrade-package", "alpha"], index_env, tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     assert _pins(tmp_path / "pylock.a.toml") == {"alpha": "2.0"}
+
+
+@pytest.mark.xfail(strict=True, reason="needs remove_cmd diff")
+def test_cli_remove_script_relocks(index_env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "a.py"
+    script.write_text(SCRIPT.replace('["alpha<2"]', '["alpha<2", "delta==1.0"]'))
+    assert _run(["lock", "--script", "a.py"], index_env, tmp_path).returncode == 0
+    removed = _run(["remove", "--script", "a.py", "delta"], index_env, tmp_path)
+    assert removed.returncode == 0, removed.stderr
+    assert "delta" not in script.read_text()
+    assert _pins(tmp_path / "pylock.a.toml") == {"alpha": "1.1"}
+    ran = _run(["run", "--locked", "a.py"], index_env, tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "1.1"
