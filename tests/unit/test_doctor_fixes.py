@@ -76,6 +76,9 @@ class FakeHost:
     def sync_clean(self, env: Path, lock_path: Path, selection_key: str) -> bool:
         return False
 
+    def lock_stale_reason(self, lock_path: Path) -> str:
+        raise AssertionError
+
     def lock_is_fresh(self, lock_path: Path) -> bool:
         return True
 

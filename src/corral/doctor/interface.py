@@ -90,6 +90,9 @@ class Host(Protocol):
     def lock_is_fresh(self, lock_path: Path) -> bool:
         """`lock_path` was written for the project's current inputs."""
 
+    def lock_stale_reason(self, lock_path: Path) -> str:
+        """Why the stale `lock_path` is stale, in words (the index it was made from, or the project's inputs)."""
+
     def locked_packages(
         self, lock_path: Path, info: InterpreterInfo, selection: Selection, key: str | None
     ) -> list[Chosen]:

@@ -135,7 +135,7 @@ def _lock_findings(target: Target) -> list[Finding]:
                 code=LOCK_STALE,
                 severity="warning",
                 fix="corral lock",
-                message=f"{lock_path.name} is older than pyproject.toml's dependencies (edited since the last lock)",
+                message=target.host.lock_stale_reason(lock_path),
             )
         ]
     return []

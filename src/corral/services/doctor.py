@@ -145,26 +145,12 @@ def run_checks(target: Target) -> Report:
         except CorralError as err:
             findings.append(Finding(code=f"{family}-unchecked", severity="warning", message=str(err)))
     target.prober.save()
-    findings = [_worded(target, finding) for finding in findings]
     report = Report(env=str(target.root), findings=tuple(findings), skipped=tuple(target.skipped))
     if not report.skipped and not any(
         code.startswith(_COMPARED) or code.endswith("-unchecked") for code in report.codes()
     ):
         _remember_healthy(target)
     return report
-
-
-def _worded(target: Target, finding: Finding) -> Finding:
-    """`finding` with the cause only the service layer can tell: what made the lock stale (its index, or not)."""
-    from corral.doctor.project import LOCK_STALE
-    from corral.services.doctor_host import ContextHost
-
-    host, lock = target.host, target.lock_path
-    if finding.code != LOCK_STALE or not isinstance(host, ContextHost) or host.project is None or lock is None:
-        return finding
-    from corral.services.lock_staleness import stale_lock_message
-
-    return finding.replace(message=stale_lock_message(host.ctx, host.project, lock))
 
 
 _COMPARED: Final = ("drift-", "lock-")  # the codes of the comparisons with the lock (a failed check: `*-unchecked`)

@@ -154,6 +154,13 @@ class ContextHost:
         self._fresh = is_fresh(self._project, lock_path, ctx=self.ctx)
         return self._fresh
 
+    def lock_stale_reason(self, lock_path: Path) -> str:
+        """`services.lock_staleness.stale_lock_message` for the project's lock."""
+        from corral.services.lock_staleness import stale_lock_message
+
+        assert self._project is not None  # noqa: S101 - the target asks only for the project's env
+        return stale_lock_message(self.ctx, self._project, lock_path)
+
     def locked_packages(
         self, lock_path: Path, info: InterpreterInfo, selection: Selection, key: str | None
     ) -> list[Chosen]:
