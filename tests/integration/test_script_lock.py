@@ -16,7 +16,7 @@ from corral.core.env import Env
 from corral.errors import LockOutdated, UsageError
 from corral.services.context import Context
 from corral.services.script_edit import add_to_script, lock_script, remove_from_script
-from corral.services.scripts import ensure_script_env
+from corral.services.scripts import ensure_script_env, env_for_block, script_metadata
 
 pytestmark = pytest.mark.integration
 
@@ -175,7 +175,6 @@ def test_relock_keeps_old_pins_unless_upgrading(index_env: dict[str, str], tmp_p
     assert _pins(lock) == {"alpha": "2.0"}
 
 
-@pytest.mark.xfail(strict=True, reason="needs lock_cmd diff")
 def test_cli_lock_script_check_exits_1_and_writes_nothing(index_env: dict[str, str], tmp_path: Path) -> None:
     script = tmp_path / "a.py"
     script.write_text(SCRIPT)
@@ -193,7 +192,6 @@ def test_cli_lock_script_check_exits_1_and_writes_nothing(index_env: dict[str, s
     assert (tmp_path / "pylock.a.toml").read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="needs lock_cmd diff")
 def test_cli_lock_script_upgrade_package(index_env: dict[str, str], tmp_path: Path) -> None:
     script = tmp_path / "a.py"
     script.write_text(SCRIPT)
@@ -207,7 +205,6 @@ def test_cli_lock_script_upgrade_package(index_env: dict[str, str], tmp_path: Pa
     assert _pins(tmp_path / "pylock.a.toml") == {"alpha": "2.0"}
 
 
-@pytest.mark.xfail(strict=True, reason="needs remove_cmd diff")
 def test_cli_remove_script_relocks(index_env: dict[str, str], tmp_path: Path) -> None:
     script = tmp_path / "a.py"
     script.write_text(SCRIPT.replace('["alpha<2"]', '["alpha<2", "delta==1.0"]'))
@@ -219,3 +216,38 @@ def test_cli_remove_script_relocks(index_env: dict[str, str], tmp_path: Path) ->
     ran = _run(["run", "--locked", "a.py"], index_env, tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "1.1"
+
+
+def test_a_lock_without_a_record_is_not_taken_by_runs_fast_path(index_env: dict[str, str], tmp_path: Path) -> None:
+    """A lock written before script locks recorded their inputs, whose (stale) env is ready, is locked again."""
+    script = tmp_path / "a.py"
+    script.write_text(SCRIPT)
+    ctx = Context(cwd=tmp_path)
+    lock = lock_script(ctx, script).path
+    lock.write_text(lock.read_text().split("\n[tool.corral]\n")[0] + "\n")  # as corral wrote it before
+    script.write_text(SCRIPT.replace('["alpha<2"]', '["alpha<2", "delta==1.0"]') + "import delta\n")
+    block, data = script_metadata(script)
+    env_for_block(ctx, block, data, python=None, lock=lock)  # what `corral run a.py` built from it then
+    ran = _run(["run", "a.py"], index_env, tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "1.1"
+    assert _pins(lock) == {"alpha": "1.1", "delta": "1.0"}
+    assert "inputs-hash" in lock.read_text()
+
+
+def test_run_refuses_a_damaged_lock_it_would_make_again_and_lock_script_remakes_it(
+    index_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A stale lock that is no lock (from a repository) is named, not overwritten unread; lock --script remakes it."""
+    script = tmp_path / "a.py"
+    script.write_text(SCRIPT)
+    lock = tmp_path / "pylock.a.toml"
+    lock.write_text('lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = 3\n')
+    damaged = lock.read_bytes()
+    ran = _run(["run", "a.py"], index_env, tmp_path)
+    assert ran.returncode == 1
+    assert "pylock.a.toml is not a lock corral can install from" in ran.stderr
+    assert "corral lock --script a.py" in ran.stderr
+    assert lock.read_bytes() == damaged
+    assert _run(["lock", "--script", "a.py"], index_env, tmp_path).returncode == 0
+    assert _pins(lock) == {"alpha": "1.1"}

@@ -56,11 +56,23 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if args.script:
         from corral.services.script_edit import lock_script
 
-        target = lock_script(ctx, (ctx.cwd / args.script).absolute())
+        done = lock_script(
+            ctx,
+            (ctx.cwd / args.script).absolute(),
+            check=args.check,
+            upgrade=args.upgrade,
+            upgrade_packages=args.upgrade_package,
+        )
+        count = f"{done.packages} package{'' if done.packages == 1 else 's'}"
         if args.json:
-            out.json("lock", {"script": args.script, "path": str(target)})
+            out.json(
+                "lock",
+                {"script": args.script, "path": str(done.path), "written": done.written, "packages": done.packages},
+            )
+        elif args.check:
+            out.info(f"{done.path.name} is up to date ({count})")
         else:
-            out.info(f"wrote {target}")
+            out.info(f"{'wrote' if done.written else 'unchanged:'} {done.path} ({count})")
         return 0
     from corral.services.lock import lock
 
@@ -101,7 +113,8 @@ def _show(report: dict[str, Any], args: argparse.Namespace, out: Output) -> int:
         out.json("lock", report)
         return 0
     if args.check:
-        out.info(f"{path.name} is up to date ({report['packages']} packages)")
+        count = report["packages"]
+        out.info(f"{path.name} is up to date ({count} package{'' if count == 1 else 's'})")
         return 0
     for item in report["added"]:
         out.info(f"+ {item['name']} {item['version']}")

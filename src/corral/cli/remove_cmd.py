@@ -1,4 +1,4 @@
-"""`corral remove NAME... [--group NAME | --dev | --optional EXTRA]`."""
+"""`corral remove NAME... [--group NAME | --dev | --optional EXTRA | --script FILE]`."""
 
 from __future__ import annotations
 
@@ -22,12 +22,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--group", "-G", metavar="NAME", help="remove from [dependency-groups].NAME")
     where.add_argument("--dev", action="store_const", const="dev", dest="group", help="same as --group dev")
     where.add_argument("--optional", metavar="EXTRA", help="remove from [project.optional-dependencies].EXTRA")
+    where.add_argument("--script", metavar="FILE", help="remove from FILE's own PEP 723 `# /// script` block instead")
     parser.add_argument("--engine", choices=list(ENGINES), help="installer used for the env")
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Drop, re-lock, sync; all or nothing."""
+    if args.script:
+        from pathlib import Path
+
+        from corral.services.script_edit import remove_from_script
+
+        script = (ctx.cwd / args.script).absolute()
+        env = remove_from_script(ctx, script, args.names)
+        if args.json:
+            out.json("remove", {"script": str(script), "names": args.names, "env": str(env)})
+        else:
+            out.info(f"removed {', '.join(args.names)} from {Path(args.script)}'s script block (env: {env})")
+        return 0
     from corral.cli.add_cmd import shown_and_recorded
     from corral.services.add_remove import remove
 

@@ -150,11 +150,12 @@ def _edit(ctx: Context, script: Path, updated: str) -> Path:
     """
     import tempfile
 
-    from corral.infra.fs import atomic_write_text
+    from corral.infra.fs import atomic_write_bytes, atomic_write_text
     from corral.infra.markers import trial_prefix
     from corral.services.scripts import env_for_block, script_lock, script_metadata, validate_metadata
 
     old_lock = script_lock(script)
+    old_bytes = old_lock.read_bytes() if old_lock is not None else b""  # what is put back if the script write fails
     fd, name = tempfile.mkstemp(dir=script.parent, prefix=trial_prefix(script.name), suffix=".py")
     trial = Path(name)  # a fresh name: never a file (or link) someone put there
     try:
@@ -175,12 +176,11 @@ def _edit(ctx: Context, script: Path, updated: str) -> Path:
     if old_lock is None or lock_text is None:
         atomic_write_text(script, updated, root=script.parent)
         return env.path
-    old_bytes = old_lock.read_bytes()
     atomic_write_text(old_lock, lock_text, root=script.parent)
     try:
         atomic_write_text(script, updated, root=script.parent)
     except BaseException:
-        atomic_write_text(old_lock, old_bytes.decode("utf-8"), root=script.parent)
+        atomic_write_bytes(old_lock, old_bytes, root=script.parent)
         raise
     return env.path
 
@@ -235,6 +235,19 @@ def lock_script(
     return ScriptLockReport(path=target, written=written, packages=_count(text))
 
 
+def _installable(lock: Path) -> bool:
+    """True when `lock` is a lock corral could install from: only such a file's pins are handed to uv to keep."""
+    from corral.core.pylock_check import check_lock
+    from corral.errors import ConfigError
+    from corral.infra.toml_file import read_toml
+
+    try:
+        check_lock(read_toml(lock), origin=str(lock))
+    except (ConfigError, LockError):
+        return False
+    return True
+
+
 def _count(text: str) -> int:
     """How many packages a lock lists."""
     return sum(1 for line in text.splitlines() if line.strip() == "[[packages]]")
@@ -286,7 +299,7 @@ def render_script_lock(
     deps = "\n".join(data.get("dependencies", [])) + "\n"
     with tempfile.TemporaryDirectory(prefix="corral-lock-") as tmp:
         out = Path(tmp) / script_lock_path(script).name
-        if previous is not None and not upgrade:
+        if previous is not None and not upgrade and _installable(previous):
             shutil.copyfile(previous, out)  # uv keeps the pins of the output file it is given (preferences)
         cmd = [
             uv_binary(),

@@ -297,6 +297,21 @@ def script_lock_is_fresh(ctx: Context, lock: Path, data: Mapping[str, Any]) -> b
     return stored is not None and stored == script_inputs_hash(data, index_urls=index_urls(ctx))
 
 
+def refuse_damaged_lock(ctx: Context, script: Path, lock: Path) -> None:
+    """LockError naming `lock` and the command that makes it again, when it is no lock corral can install from."""
+    from corral.core.pylock_check import check_lock
+    from corral.errors import LockError
+    from corral.infra.toml_file import read_toml
+
+    try:
+        check_lock(read_toml(lock), origin=str(lock))
+    except (ConfigError, LockError) as error:
+        problem = str(error).split("; run `corral lock`", 1)[0]
+        again = f"run `corral lock --script {shown_script(ctx, script)}` to make it again from the script block"
+        msg = f"{problem}; {again}"
+        raise LockError(msg) from error
+
+
 def shown_script(ctx: Context, script: Path) -> str:
     """`script` as a user would type it from the working folder (relative under it, else absolute)."""
     try:
@@ -314,9 +329,13 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
         return None
     if block is None:
         return None
-    env = ready_env(
-        environ, "script", script_key(_script_inputs(block.toml, script_lock(script)), python=python, environ=environ)
-    )
+    lock = script_lock(script)
+    try:
+        if lock is not None and b"\ninputs-hash = " not in lock.read_bytes():
+            return None  # a lock that records no inputs (written before corral kept them): the full path judges it
+    except OSError:
+        return None
+    env = ready_env(environ, "script", script_key(_script_inputs(block.toml, lock), python=python, environ=environ))
     if env is not None:
         mark_used(env)
     return env
@@ -353,6 +372,7 @@ def ensure_script_env(
             raise LockOutdated(msg)
         from corral.services.script_edit import lock_script
 
+        refuse_damaged_lock(ctx, script, lock)  # a file a repository shipped is never overwritten unread
         lock_script(ctx, script)
     return env_for_block(ctx, block, data, python=python, lock=lock)
 
