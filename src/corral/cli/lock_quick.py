@@ -362,6 +362,7 @@ def _observe(
     put in `proof`.
     """
     from corral.cli import quick
+    from corral.infra.credential_vars import is_credential
 
     project, env, dirs, facts = record
     seen = quick._observe(project, env, dirs, environ)  # noqa: SLF001 - the shared observation, with its settle times
@@ -369,7 +370,7 @@ def _observe(
     lines += [
         f"environ {k}={quick.secretless(v)}"
         for k, v in sorted(environ.items())
-        if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES
+        if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and not is_credential(k)
     ]
     if lock_bytes:
         lines.append(f"{_LOCK_BYTES}{quick._file_digest(os.path.join(project, 'pylock.toml'))}")  # noqa: SLF001
