@@ -87,10 +87,6 @@ def _project(tmp_path: Path, pin: str) -> Path:
     return root
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="r10 H7 F2: the lock head start runs the recorded argv, whose --index-url is the old index's",
-)
 def test_a_lock_after_the_index_moved_begins_no_uv_for_the_old_index(tmp_path: Path, local_index: LocalIndex) -> None:
     # given: a project locked against index A (the head start's record written)
     old, new = _Counted(), _Counted()
@@ -112,10 +108,6 @@ def test_a_lock_after_the_index_moved_begins_no_uv_for_the_old_index(tmp_path: P
     assert extra == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="r10 H7 F2: the lock head start runs the recorded --python, an interpreter the settings no longer name",
-)
 def test_a_lock_after_the_interpreter_setting_is_dropped_starts_the_old_interpreter_not(
     tmp_path: Path, local_index: LocalIndex
 ) -> None:

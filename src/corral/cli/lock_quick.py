@@ -31,9 +31,9 @@ variables, the project's real path, the folders whose listing chose the candidat
 observation, or a record that is not the user's own private file, is damaged or is another corral's: the full way.
 
 A plain `corral lock` that is no no-op (no pylock.toml at all, or the verdict's None) goes to the full path with its
-`uv lock` already begun when the last lock's recorded plan still fits (`_head_start`: pyproject.toml's bytes and
-pylock.toml's state as recorded; `resolvers.uv_headstart`, whose process the resolver takes only for its very
-command).
+`uv lock` already begun when the last lock's recorded plan still fits (`_head_start`: pyproject.toml's bytes,
+pylock.toml's state and the settings that chose the index and interpreter as recorded; `resolvers.uv_headstart`,
+whose process the resolver takes only for its very command).
 
 Stdlib only (os, sys, and `cli.quick`; a head start imports what starting uv needs); an answer from a record imports
 nothing else but `infra.git`'s settings (a `git describe` is started with `os.posix_spawn`). POSIX only: Windows
@@ -177,8 +177,9 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
 def _head_start(environ: Mapping[str, str], project: str) -> None:
     """A plain lock of `project` that is no no-op: its `uv lock` begun now when the last lock's plan still fits it.
 
-    That is when pyproject.toml's bytes and pylock.toml's state (absent, or its bytes) are the recorded ones
-    (`resolvers.uv_headstart`); the full path takes the process only when its own plan is that very command.
+    That is when pyproject.toml's bytes, pylock.toml's state (absent, or its bytes) and the settings that chose its
+    index and interpreter (`uv_headstart.settings_digest`) are the recorded ones (`resolvers.uv_headstart`); the full
+    path takes the process only when its own plan is that very command.
     """
     from corral.cli import quick
 
@@ -191,7 +192,7 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
     found = None if lines is None else uv_headstart.parse(lines, project)
     if found is None:
         return
-    pyproject_sha, state, plan = found
+    pyproject_sha, state, settings, plan = found
     pyproject = _regular_bytes(os.path.join(project, "pyproject.toml"))
     lock = os.path.join(project, "pylock.toml")
     lock_bytes = None if not os.path.lexists(lock) else _regular_bytes(lock)
@@ -201,6 +202,8 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
 
     if hexdigest(pyproject) != pyproject_sha or uv_headstart.lock_state(lock_bytes) != state:
         return
+    if uv_headstart.settings_digest(project, os.path.join(dirs[2], "config.toml"), environ) != settings:
+        return  # another index or interpreter than the plan's may be chosen now: the full path's own uv
     try:  # noqa: SIM105 - contextlib is not loaded on this path
         uv_headstart.begin(plan, environ, project)
     except Exception:  # noqa: BLE001, S110 - a head start only saves time: the full path resolves anyway

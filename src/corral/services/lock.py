@@ -463,6 +463,7 @@ def lock(
         # hand-edited or damaged lock, a changed [tool.uv] resolver setting or another Python is not called up to date.
         checked_lock(read_text(target), origin=str(target))
     with project_lock(project.root):
+        settings = _plan_settings(ctx)  # before the index and the interpreter are chosen from them
         data = read_toml(pyproject)
         if not check:
             _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
@@ -478,7 +479,7 @@ def lock(
             upgrade_packages=() if check else upgrade_packages,
             progress=progress,
             python=python,
-            on_resolved=partial(_remember_plan, ctx, pyproject, old_bytes) if plain and own else None,
+            on_resolved=partial(_remember_plan, ctx, pyproject, old_bytes, settings) if plain and own else None,
         )
         if check:
             if text != old_text:
@@ -538,18 +539,31 @@ def _kept_offline(
     return text if text == old_text else None
 
 
-def _remember_plan(ctx: Context, pyproject: Path, lock_bytes: bytes | None, plan: Plan) -> None:
-    """Record what `uv lock` was given, for the next plain lock's head start (resolvers.uv_headstart); never fails."""
+def _plan_settings(ctx: Context) -> str:
+    """The digest of the settings that choose a plain lock's index URLs and interpreter (`uv_headstart`'s)."""
+    from corral.resolvers.uv_headstart import settings_digest
+
+    return settings_digest(str(ctx.require_project().root), str(ctx.paths.user_config_file), ctx.environ)
+
+
+def _remember_plan(ctx: Context, pyproject: Path, lock_bytes: bytes | None, settings: str, plan: Plan) -> None:
+    """Record what `uv lock` was given, for the next plain lock's head start (resolvers.uv_headstart); never fails.
+
+    `settings`: `_plan_settings` as the lock began; none when they moved since (the plan may be the old ones').
+    """
     import contextlib
 
     from corral.resolvers import uv_headstart
 
     with contextlib.suppress(CorralError, OSError):
+        if _plan_settings(ctx) != settings:
+            return
         uv_headstart.remember(
             str(ctx.paths.cache),
             str(ctx.require_project().root),
             pyproject_bytes=read_bytes(pyproject),
             lock_bytes=lock_bytes,
+            settings=settings,
             plan=plan,
         )
 
