@@ -84,8 +84,8 @@ def test_the_upcoming_plan_holds_the_preferences_the_next_lock_gives_uv(tmp_path
     pins = _pins(root / "pylock.toml", None, "")
     assert pins  # alpha, from the index
     assert found[1] == uv_headstart.lock_state((root / "pylock.toml").read_bytes())
-    assert found[2][1] == preferences(pins, set(), ">=3.11")
-    assert found[2][2][found[2][2].index("--python") + 1] == str(root / ".venv" / "bin" / "python")
+    assert found[3][1] == preferences(pins, set(), ">=3.11")
+    assert found[3][2][found[3][2].index("--python") + 1] == str(root / ".venv" / "bin" / "python")
 
 
 def test_an_env_the_quick_lock_record_does_not_vouch_for_starts_nothing_early(tmp_path: Path, indexed: str) -> None:

@@ -7,6 +7,7 @@ the one it writes without one; a head start it does not take is undone (uv ended
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -65,20 +66,66 @@ def test_a_fresh_lock_takes_the_head_start_and_writes_the_same_lock(tmp_path: Pa
     assert list(shared.iterdir()) == []
 
 
+def _record_file(root: Path) -> Path:
+    """The plain lock's record of `root` (not the upcoming one, `corral add`'s)."""
+    from pathlib import Path as RealPath
+
+    return RealPath(uv_headstart.record_path(str(RealPath(os.environ["CORRAL_HOME"]) / "cache"), str(root)))
+
+
 def test_a_head_start_whose_command_the_full_path_would_not_run_is_undone(tmp_path: Path, indexed: str) -> None:
-    # given: a recorded plan, then the project asks for another Python (not part of what the record compares)
+    # given: a recorded plan whose `--python` is another one than the full path chooses (as when a new interpreter
+    # appeared where discovery looks: what the record compares is unchanged)
     root, environ, shared = _project(tmp_path, indexed)
     log = tmp_path / "faults.log"
     _lock(root, environ, log)
+    written = (root / "pylock.toml").read_bytes()
     (root / "pylock.toml").unlink()
-    (root / ".python-version").write_text(str(pyenv_python("3.11")) + "\n", encoding="utf-8")
+    record = _record_file(root)
+    lines = record.read_text(encoding="utf-8").split("\n")
+    at = lines.index("argv --python") + 1
+    assert lines[at] != f"argv {pyenv_python('3.11')}"
+    lines[at] = f"argv {pyenv_python('3.11')}"
+    record.write_text("\n".join(lines), encoding="utf-8")
     # when
     names = _lock(root, environ, log)
     # then: the head start began, was not taken, and the full path ran its own uv; nothing left behind
     assert names.count("engine:uv lock") == 2
     assert "lock-headstart:adopted" not in names
     assert list(shared.iterdir()) == []
-    # and the next fresh lock takes the head start of that new plan, to the same lock
+    assert (root / "pylock.toml").read_bytes() == written
+    # and the next fresh lock takes the head start of the plan recorded again, to the same lock
+    (root / "pylock.toml").unlink()
+    assert "lock-headstart:adopted" in _lock(root, environ, log)
+    assert (root / "pylock.toml").read_bytes() == written
+
+
+@pytest.mark.parametrize("change", ["a .python-version", "an index variable", "corral's config file"])
+def test_a_lock_after_a_setting_changed_begins_no_head_start(tmp_path: Path, indexed: str, change: str) -> None:
+    """What chose the recorded plan's index and interpreter changed: its uv would ask the old index, or start the old
+    interpreter (r10 H7 F2), before the full path discards it. The next fresh lock takes the new plan's head start."""
+    # given: a recorded plan, then one of the settings that choose the index or the interpreter changed
+    root, environ, shared = _project(tmp_path, indexed)
+    log = tmp_path / "faults.log"
+    _lock(root, environ, log)
+    (root / "pylock.toml").unlink()
+    if change == "a .python-version":
+        (root / ".python-version").write_text(str(pyenv_python("3.11")) + "\n", encoding="utf-8")
+    elif change == "an index variable":
+        environ["UV_INDEX_URL"] = environ["UV_INDEX_URL"].rstrip("/") + "/"
+    else:
+        from pathlib import Path as RealPath
+
+        config = RealPath(os.environ["CORRAL_HOME"]) / "config" / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("[corral]\nseed = true\n", encoding="utf-8")
+    # when
+    names = _lock(root, environ, log)
+    # then: only the full path's own uv ran
+    assert names.count("engine:uv lock") == 1
+    assert "lock-headstart:adopted" not in names
+    assert list(shared.iterdir()) == []
+    # and the next fresh lock takes the head start of the new plan, to the same lock
     written = (root / "pylock.toml").read_bytes()
     (root / "pylock.toml").unlink()
     assert "lock-headstart:adopted" in _lock(root, environ, log)
@@ -141,7 +188,7 @@ def test_a_record_naming_an_env_python_or_one_in_the_project_starts_nothing(tmp_
 
 def test_a_record_is_read_back_and_refuses_other_projects(tmp_path: Path) -> None:
     plan = ("[project]\n", "version = 1\n", [uv_binary(), "lock", "--project", "--python", "/x"])
-    uv_headstart.remember(str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=None, plan=plan)
+    uv_headstart.remember(str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=None, settings="s", plan=plan)
     lines = (tmp_path / uv_headstart.RECORDS_FOLDER).glob("*.txt")
     (record,) = list(lines)
     body = record.read_text(encoding="utf-8").split("\n")
@@ -150,7 +197,8 @@ def test_a_record_is_read_back_and_refuses_other_projects(tmp_path: Path) -> Non
     found = uv_headstart.parse(body[1:-1], "/p")
     assert found is not None
     assert found[1] == "absent"
-    assert found[2] == (plan[0], plan[1], plan[2])
+    assert found[2] == "s"
+    assert found[3] == (plan[0], plan[1], plan[2])
     assert uv_headstart.parse(body[1:-1], "/q") is None
     assert record.stat().st_mode & 0o077 == 0
 
@@ -185,29 +233,33 @@ def test_a_record_gives_back_every_text_and_argument_exactly_and_refuses_damage(
     pyproject = '[project]\nname = "d\\\\n\u00e9\\u00e9"\n\t# \\n is not a newline; "\u2603" \udcff\r\n'
     preferences = 'version = 1\n\n[[package]]\nname = "x\\\\"\n'
     argv = [uv_binary(), "lock", "--project", "--python", "/x y/\u00e9\npython", "\\n"]
-    uv_headstart.remember(str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=b"b", plan=(pyproject, None, argv))
+    uv_headstart.remember(
+        str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=b"b", settings="s", plan=(pyproject, None, argv)
+    )
     (record,) = list((tmp_path / uv_headstart.RECORDS_FOLDER).glob("*.txt"))
     lines = record.read_text(encoding="utf-8").split("\n")
     assert all(line.isascii() and line.isprintable() for line in lines)
     found = uv_headstart.parse(lines[1:-1], "/p")
     assert found is not None
     assert found[1] == uv_headstart.lock_state(b"b")
-    assert found[2] == (pyproject, None, argv)
+    assert found[3] == (pyproject, None, argv)
     uv_headstart.remember(
-        str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=None, plan=(pyproject, preferences, argv)
+        str(tmp_path), "/p", pyproject_bytes=b"a", lock_bytes=None, settings="t", plan=(pyproject, preferences, argv)
     )
     lines = record.read_text(encoding="utf-8").split("\n")
     assert uv_headstart.parse(lines[1:-1], "/p") == (
         uv_headstart.lock_state(b"a"),
         "absent",
+        "t",
         (pyproject, preferences, argv),
     )
     body = lines[1:-1]
     damaged = [
         body[:-4],  # argv cut below uv, lock, --project
-        [*body[:3], "text \\x", *body[4:]],  # an escape cut short
-        [*body[:3], "text \u00e9", *body[4:]],  # not what the writer writes
-        [*body[:4], "preference x", *body[5:]],
+        [*body[:4], "text \\x", *body[5:]],  # an escape cut short
+        [*body[:4], "text \u00e9", *body[5:]],  # not what the writer writes
+        [*body[:5], "preference x", *body[6:]],
+        [*body[:3], *body[4:]],  # no settings' digest (a record of corral-lock-headstart 2)
         [*body, "python /x"],
     ]
     assert [uv_headstart.parse(lines, "/p") for lines in damaged] == [None] * len(damaged)

@@ -35,10 +35,6 @@ def _holders(secret: str, folders: list[Path]) -> list[str]:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="r10 H7 F1: the lock stamp and the quick lock record write UV_INDEX_<NAME>_PASSWORD in plain text",
-)
 def test_a_named_index_password_in_the_environment_is_written_to_no_file(
     tmp_path: Path, local_index: LocalIndex
 ) -> None:

@@ -49,11 +49,11 @@ def _counting(index: LocalIndex, counter: _Counted) -> None:
     index.server.RequestHandlerClass = Counting
 
 
-def _uv_locks_begun(root: Path, environ: dict[str, str], log: Path) -> int:
-    """`corral lock` in `root` (it must succeed); how many `uv lock` it began (infra.faults' checkpoints)."""
+def _uv_locks_begun(root: Path, environ: dict[str, str], log: Path, argv: tuple[str, ...] = ("lock",)) -> int:
+    """`corral ARGV` in `root` (it must succeed); how many `uv lock` it began (infra.faults' checkpoints)."""
     environ = environ | {"CORRAL_FAULT_LOG": str(log)}
     log.write_text("", encoding="utf-8")
-    done = subprocess.run([*corral_exe(), "lock"], cwd=root, env=environ, capture_output=True, text=True, check=False)
+    done = subprocess.run([*corral_exe(), *argv], cwd=root, env=environ, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     steps = [line.split(" ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
     return 0 if "lock-headstart:adopted" in steps else steps.count("engine:uv lock")
@@ -87,10 +87,6 @@ def _project(tmp_path: Path, pin: str) -> Path:
     return root
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="r10 H7 F2: the lock head start runs the recorded argv, whose --index-url is the old index's",
-)
 def test_a_lock_after_the_index_moved_begins_no_uv_for_the_old_index(tmp_path: Path, local_index: LocalIndex) -> None:
     # given: a project locked against index A (the head start's record written)
     old, new = _Counted(), _Counted()
@@ -112,10 +108,6 @@ def test_a_lock_after_the_index_moved_begins_no_uv_for_the_old_index(tmp_path: P
     assert extra == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="r10 H7 F2: the lock head start runs the recorded --python, an interpreter the settings no longer name",
-)
 def test_a_lock_after_the_interpreter_setting_is_dropped_starts_the_old_interpreter_not(
     tmp_path: Path, local_index: LocalIndex
 ) -> None:
@@ -131,3 +123,36 @@ def test_a_lock_after_the_interpreter_setting_is_dropped_starts_the_old_interpre
     extra = _old_plans_begun(tmp_path, root, base | {"CORRAL_PYTHON": str(wrapper)}, base)
     # then: no `uv lock` of the old plan was begun, which starts the wrapper at once (to ask what it is)
     assert extra == 0
+
+
+def test_an_add_after_the_index_moved_begins_no_uv_for_the_old_index(tmp_path: Path, local_index: LocalIndex) -> None:
+    # given: a project locked against index A (the upcoming plan, what `corral add` begins from, recorded)
+    old, new = _Counted(), _Counted()
+    root = _project(tmp_path, str(pyenv_python("3.12")))
+    base = isolated_environ() | {"CORRAL_HOME": os.environ["CORRAL_HOME"]}
+    home, log = Path(os.environ["CORRAL_HOME"]), tmp_path / "checkpoints.log"
+    with serve_index(*local_index.dirs) as index_a, serve_index(*local_index.dirs) as index_b:
+        _counting(index_a, old)
+        _counting(index_b, new)
+        before = base | {"CORRAL_INDEX_URL": index_a.simple_url}
+        after = base | {"CORRAL_INDEX_URL": index_b.simple_url}
+        _uv_locks_begun(root, before | {"UV_CACHE_DIR": str(tmp_path / "uv-cache-1")}, log)
+        _uv_locks_begun(root, before | {"UV_CACHE_DIR": str(tmp_path / "uv-cache-2")}, log)
+        files = {name: (root / name).read_bytes() for name in ("pyproject.toml", "pylock.toml")}
+        records = {path: path.read_bytes() for path in (home / "cache" / RECORDS).iterdir()}
+        assert len(records) == 2  # the plain lock's plan and the upcoming one
+        for path in records:
+            path.unlink()
+        # when: the user moves corral to index B and adds a package (control: the same add without a record)
+        add = ("add", "beta")
+        control = _uv_locks_begun(root, after | {"UV_CACHE_DIR": str(tmp_path / "uv-cache-3")}, log, add)
+        for name, data in files.items():
+            (root / name).write_bytes(data)
+        for path, data in records.items():
+            path.write_bytes(data)
+        asked_a = old.requests
+        extra = _uv_locks_begun(root, after | {"UV_CACHE_DIR": str(tmp_path / "uv-cache-4")}, log, add) - control
+    # then: B answered, A was asked nothing more, and no `uv lock` of the old plan was begun
+    assert new.requests > 0
+    assert extra == 0
+    assert old.requests == asked_a

@@ -59,6 +59,7 @@ from corral.cli.quick import (
     trusted,
     write_record,
 )
+from corral.infra.credential_vars import is_credential
 
 TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def environ_lines(environ: Mapping[str, str]) -> list[str]:
     return [
         f"environ {k}={secretless(v)}"
         for k, v in sorted(environ.items())
-        if k.startswith(_JUPYTER_PREFIXES) or k in _JUPYTER_NAMES
+        if (k.startswith(_JUPYTER_PREFIXES) or k in _JUPYTER_NAMES) and not is_credential(k)  # JUPYTER_TOKEN
     ]
 
 

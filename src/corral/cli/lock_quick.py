@@ -31,16 +31,17 @@ variables, the project's real path, the folders whose listing chose the candidat
 observation, or a record that is not the user's own private file, is damaged or is another corral's: the full way.
 
 A plain `corral lock` that is no no-op (no pylock.toml at all, or the verdict's None) goes to the full path with its
-`uv lock` already begun when the last lock's recorded plan still fits (`_head_start`: pyproject.toml's bytes and
-pylock.toml's state as recorded; `resolvers.uv_headstart`, whose process the resolver takes only for its very
-command). An interpreter inside the project (the env's python, what a lock beside a synced env resolves with) is
-begun only when the quick lock record vouches for it (`_vouched_python`: the record matches, pylock.toml's lines
-aside when a fresh lock removed it, and its stamp's interpreter is that python).
+`uv lock` already begun when the last lock's recorded plan still fits (`_head_start`: pyproject.toml's bytes,
+pylock.toml's state and the settings that chose the index and interpreter as recorded; `resolvers.uv_headstart`,
+whose process the resolver takes only for its very command). An interpreter inside the project (the env's python,
+what a lock beside a synced env resolves with) is begun only when the quick lock record vouches for it
+(`_vouched_python`: the record matches, pylock.toml's lines aside when a fresh lock removed it, and its stamp's
+interpreter is that python).
 
 `add_head_start` does the same for a plain `corral add REQ...` (from `cli.add_cmd.fast_path`, before the context is
 built; `add_argv_head_start` takes the command line itself): the upcoming plan (`resolvers.uv_headstart`: what a lock
 of pyproject.toml and pylock.toml as the last lock, add or remove left them gives uv) with REQ... appended to its
-temporary project's dependencies, when both files hold the recorded bytes.
+temporary project's dependencies, when both files hold the recorded bytes and the settings are the recorded ones.
 
 Stdlib only (os, sys, and `cli.quick`; a head start imports what starting uv needs); an answer from a record imports
 nothing else but `infra.git`'s settings (a `git describe` is started with `os.posix_spawn`). POSIX only: Windows
@@ -185,8 +186,9 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
 def _head_start(environ: Mapping[str, str], project: str) -> None:
     """A plain lock of `project` that is no no-op: its `uv lock` begun now when the last lock's plan still fits it.
 
-    That is when pyproject.toml's bytes and pylock.toml's state (absent, or its bytes) are the recorded ones
-    (`resolvers.uv_headstart`); the full path takes the process only when its own plan is that very command.
+    That is when pyproject.toml's bytes, pylock.toml's state (absent, or its bytes) and the settings that chose its
+    index and interpreter (`uv_headstart.settings_digest`) are the recorded ones (`resolvers.uv_headstart`); the full
+    path takes the process only when its own plan is that very command.
     """
     from corral.cli import quick
 
@@ -199,7 +201,7 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
     found = None if lines is None else uv_headstart.parse(lines, project)
     if found is None:
         return
-    pyproject_sha, state, plan = found
+    pyproject_sha, state, settings, plan = found
     pyproject = _regular_bytes(os.path.join(project, "pyproject.toml"))
     lock = os.path.join(project, "pylock.toml")
     lock_bytes = None if not os.path.lexists(lock) else _regular_bytes(lock)
@@ -209,6 +211,8 @@ def _head_start(environ: Mapping[str, str], project: str) -> None:
 
     if hexdigest(pyproject) != pyproject_sha or uv_headstart.lock_state(lock_bytes) != state:
         return
+    if uv_headstart.settings_digest(project, os.path.join(dirs[2], "config.toml"), environ) != settings:
+        return  # another index or interpreter than the plan's may be chosen now: the full path's own uv
     try:
         vouched = _vouched_python(plan[2], project, os.getcwd(), environ, lock_gone=lock_bytes is None)
         uv_headstart.begin(plan, environ, project, vouched=vouched or None)
@@ -326,7 +330,7 @@ def _with_requirements(text: str, requirements: list[str]) -> str | None:
     return f"{head}{found}{listed}{', ' if listed else ''}{appended}]\n{tail}"
 
 
-def _add_head_start(requirements: list[str], cwd: str, environ: Mapping[str, str]) -> bool:
+def _add_head_start(requirements: list[str], cwd: str, environ: Mapping[str, str]) -> bool:  # noqa: PLR0911 - a return per unmet condition
     from corral.cli import quick
 
     dirs = quick.corral_dirs(environ)
@@ -340,7 +344,7 @@ def _add_head_start(requirements: list[str], cwd: str, environ: Mapping[str, str
     found = None if lines is None else uv_headstart.parse(lines, project)
     if found is None:
         return False
-    pyproject_sha, state, (text, preferences, argv) = found
+    pyproject_sha, state, settings, (text, preferences, argv) = found
     pyproject = _regular_bytes(os.path.join(project, "pyproject.toml"))
     lock = _regular_bytes(os.path.join(project, "pylock.toml"))
     if pyproject is None or lock is None:
@@ -349,6 +353,8 @@ def _add_head_start(requirements: list[str], cwd: str, environ: Mapping[str, str
 
     if hexdigest(pyproject) != pyproject_sha or uv_headstart.lock_state(lock) != state:
         return False
+    if uv_headstart.settings_digest(project, os.path.join(dirs[2], "config.toml"), environ) != settings:
+        return False  # another index or interpreter than the plan's may be chosen now: the full path's own uv
     edited = _with_requirements(text, requirements)
     if edited is None:
         return False
@@ -537,6 +543,7 @@ def _observe(
     put in `proof`.
     """
     from corral.cli import quick
+    from corral.infra.credential_vars import is_credential
 
     project, env, dirs, facts = record
     seen = quick._observe(project, env, dirs, environ)  # noqa: SLF001 - the shared observation, with its settle times
@@ -544,7 +551,7 @@ def _observe(
     lines += [
         f"environ {k}={quick.secretless(v)}"
         for k, v in sorted(environ.items())
-        if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES
+        if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and not is_credential(k)
     ]
     if lock_bytes:
         lines.append(f"{_LOCK_BYTES}{quick._file_digest(os.path.join(project, 'pylock.toml'))}")  # noqa: SLF001

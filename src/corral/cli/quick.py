@@ -28,7 +28,8 @@ verdict:
 - the real paths of the project and of the env (trust is keyed by the real path), the user and group ids;
 - the variables that pick an index or change corral (`CORRAL_*`, the pip/uv index names: the stamp's
   `environ_key`) and those that place corral's folders (HOME, XDG_*, LOCALAPPDATA...); a value with an `@` (an
-  index URL's credentials) by its SHA-256 only;
+  index URL's credentials) by its SHA-256 only, a variable that holds a credential not at all
+  (`infra.credential_vars`);
 - corral's version and the running Python.
 
 A file rewritten within one tick of the file system's clock could keep its stat, so nothing is recorded while any
@@ -99,6 +100,7 @@ if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:  # not when
     _signal.signal(_signal.SIGINT, _interrupted_at_start)  # `run` (or the end of this module) puts Python's back
 
 from corral import __version__  # noqa: E402 - after the handler: a Ctrl-C from here on is corral's
+from corral.infra.credential_vars import is_credential  # noqa: E402
 from corral.infra.git_index import git_index_path  # noqa: E402
 
 __all__ = [
@@ -324,6 +326,7 @@ def _observe(
         for k, v in sorted(environ.items())
         if (k.startswith(ENV_PREFIXES + _PLACE_PREFIXES) or k in ENV_NAMES or k in _PLACE_NAMES)
         and not k.startswith(ENV_IGNORED)
+        and not is_credential(k)  # never written to a file, and no input (infra.credential_vars)
     )
     real_env = os.path.realpath(env) if env_lines else ""
     lines.append(f"real-project {os.path.realpath(project)}")

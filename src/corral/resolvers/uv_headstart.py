@@ -4,9 +4,10 @@ The plan of a plain lock (`remember`, once its `uv lock` succeeded) is what `UvR
 temporary project's pyproject.toml and preferences (uv.lock) texts and uv's argv (its `--project` folder left
 out). It is recorded in corral's cache (`<cache>/lock-headstarts/<hash of the project's path>.txt`, the user's own
 private file, replaced atomically) beside the SHA-256 of pyproject.toml's bytes and the state of pylock.toml
-(absent, or the SHA-256 of its bytes) that lock started from: one line each, the texts and every argument
-written with Python's `unicode_escape` (one ASCII line each, read back exactly without importing json).
-`cli.lock_quick.answer`, when a plain `corral lock` is no no-op, finds both as recorded and calls `begin`: a
+(absent, or the SHA-256 of its bytes) that lock started from, and the digest of the settings that chose its index
+URLs and interpreter (`settings_digest`): one line each, the texts and every argument written with Python's
+`unicode_escape` (one ASCII line each, read back exactly without importing json). `cli.lock_quick.answer`, when a
+plain `corral lock` is no no-op, finds all three as recorded and calls `begin`: a
 temporary project (`uv_workdir.make`) with the recorded texts, and the recorded `uv lock` started there with the
 environment the resolver gives uv (`infra.environ.resolver_environ`), while this process goes on importing and
 parsing. The upcoming record (`remember(upcoming=True)`, a file of its own beside it) holds the plan a lock of the
@@ -46,15 +47,21 @@ __all__ = [
     "record_path",
     "remember",
     "running",
+    "settings_digest",
     "take",
     "upcoming_text",
 ]
 
 RECORDS_FOLDER = "lock-headstarts"
-HEADER = f"corral-lock-headstart 2 {__version__}"
+HEADER = f"corral-lock-headstart 3 {__version__}"  # 3: the settings' digest
 PROJECT_AT = 3  # uv's argv: [uv, "lock", "--project", FOLDER, ...]
 _ABSENT = "absent"
 _LIMIT = 1 << 20  # a record holds a pyproject and the pins: never a megabyte
+# What chooses a plain lock's index URLs and interpreter besides pyproject.toml (`settings_digest`): corral's settings,
+# uv's and pip's variables (the index URLs: services.lock_inputs), discovery's (PATH, pyenv's, uv's and XDG folders)
+_SETTINGS_PREFIXES = ("CORRAL_", "UV_", "PIP_", "PYENV_", "XDG_")
+_SETTINGS_NAMES = ("PATH", "HOME")
+_NOT_SETTINGS = ("CORRAL_FAULT", "CORRAL_FAULT_LOG")  # crash-test hooks (infra.faults): they choose nothing
 
 
 class _Live:
@@ -100,12 +107,51 @@ def lock_state(lock_bytes: bytes | None) -> str:
     return hexdigest(lock_bytes)
 
 
+def settings_digest(project: str, config_file: str, environ: Mapping[str, str]) -> str:
+    """The SHA-256 of what chooses a plain lock's `--index-url`s and `--python` besides pyproject.toml.
+
+    The variables corral's settings, uv's and pip's indexes and discovery read (none that holds a credential:
+    `infra.credential_vars`), the stat of corral's config file `config_file` and of every `.python-version` at or
+    above `project` (or their absence). A head start is begun only when it equals the record's: else the recorded
+    `uv lock` would ask the index the user moved away from (and build its sdists there) or start the interpreter the
+    settings no longer name, before the full path discards it.
+    """
+    from corral.infra.credential_vars import is_credential
+    from corral.infra.sha256 import hexdigest
+
+    parts = [
+        f"environ {k}={v}"
+        for k, v in sorted(environ.items())
+        if (k.startswith(_SETTINGS_PREFIXES) or k in _SETTINGS_NAMES)
+        and k not in _NOT_SETTINGS
+        and not is_credential(k)
+    ]
+    parts.append(_stat_part("config", config_file))
+    folder = project
+    while True:
+        parts.append(_stat_part("pin", os.path.join(folder, ".python-version")))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return hexdigest("\0".join(parts).encode("utf-8", "surrogateescape"))
+
+
+def _stat_part(label: str, path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        return f"{label} !{err.errno} {path}"
+    return f"{label} {st.st_dev} {st.st_ino} {st.st_mode} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {path}"
+
+
 def remember(
     cache: str,
     project: str,
     *,
     pyproject_bytes: bytes,
     lock_bytes: bytes | None,
+    settings: str,
     plan: tuple[str, str | None, Sequence[str]],
     upcoming: bool = False,
 ) -> None:
@@ -114,6 +160,7 @@ def remember(
     `pyproject_bytes` and `lock_bytes` are the project's files the plan is for: those a plain lock started from, or
     with `upcoming`, those a lock, add or remove just committed, the plan then being what a lock of them gives uv
     (the preferences of the lock just written): what `corral add` begins from (`cli.lock_quick.add_head_start`).
+    `settings`: the `settings_digest` the lock was planned with.
     """
     from corral.infra.sha256 import hexdigest
 
@@ -123,6 +170,7 @@ def remember(
         f"project {project}",
         f"pyproject {hexdigest(pyproject_bytes)}",
         f"lock {lock_state(lock_bytes)}",
+        f"settings {settings}",
         f"text {_escaped(pyproject)}",
         _NO_PREFERENCES if preferences is None else f"preferences {_escaped(preferences)}",
         *(f"argv {_escaped(arg)}" for arg in argv),
@@ -165,27 +213,31 @@ def _unescaped(line: str) -> str:
 _NO_PREFERENCES = "no-preferences"
 
 
-def parse(lines: Sequence[str], project: str) -> tuple[str, str, tuple[str, str | None, list[str]]] | None:
-    """(pyproject's SHA-256, pylock.toml's state, the plan) of a record's lines (its header and end taken off)."""
-    head = ("project ", "pyproject ", "lock ", "text ")
+def parse(lines: Sequence[str], project: str) -> tuple[str, str, str, tuple[str, str | None, list[str]]] | None:
+    """(pyproject's SHA-256, pylock.toml's state, the settings' digest, the plan) of a record's lines.
+
+    Its header and end taken off.
+    """
+    head = ("project ", "pyproject ", "lock ", "settings ", "text ")
     if len(lines) < len(head) + 1 + PROJECT_AT or lines[0] != f"project {project}":
         return None
     if not all(line.startswith(label) for line, label in zip(lines, head, strict=False)):
         return None
     pyproject_sha = lines[1].removeprefix("pyproject ")
     state = lines[2].removeprefix("lock ")
-    given = lines[4]
+    settings = lines[3].removeprefix("settings ")
+    given = lines[5]
     if given != _NO_PREFERENCES and not given.startswith("preferences "):
         return None
-    if not all(line.startswith("argv ") for line in lines[5:]):
+    if not all(line.startswith("argv ") for line in lines[6:]):
         return None
     try:
-        text = _unescaped(lines[3].removeprefix("text "))
+        text = _unescaped(lines[4].removeprefix("text "))
         preferences = None if given == _NO_PREFERENCES else _unescaped(given.removeprefix("preferences "))
-        argv = [_unescaped(line.removeprefix("argv ")) for line in lines[5:]]
+        argv = [_unescaped(line.removeprefix("argv ")) for line in lines[6:]]
     except UnicodeError:
         return None
-    return pyproject_sha, state, (text, preferences, argv)
+    return pyproject_sha, state, settings, (text, preferences, argv)
 
 
 def begin(
@@ -389,7 +441,7 @@ def upcoming_text(cache: str, project: str) -> str | None:
     if len(data) > _LIMIT or len(lines) < 3 or lines[0] != HEADER or lines[-1] != "end":  # noqa: PLR2004
         return None
     found = parse(lines[1:-1], project)
-    return None if found is None else found[2][0]
+    return None if found is None else found[3][0]
 
 
 def _pythons(argv: Sequence[str]) -> list[str]:

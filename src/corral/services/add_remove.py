@@ -357,6 +357,7 @@ def _change(
         LOCK_FILE,
         diff_versions,
         locked_versions,
+        plan_settings,
         python_choice,
         render_lock,
         text_versions,
@@ -367,6 +368,7 @@ def _change(
     project = ctx.require_project()
     root = project.root
     with project_lock(root):
+        settings = plan_settings(ctx)  # before the index and the interpreter are chosen from them (the head start's)
         pyproject, lock_path = root / "pyproject.toml", root / LOCK_FILE
         from corral.infra.fs import resolve_write_target
 
@@ -423,7 +425,16 @@ def _change(
                     raise type(err)(err.errno, err.strerror, str(root)) from err
                 raise
             _stamp(ctx, lock_path, selection, sync_report)
-            _records(ctx, data, new_text, new_lock, resolved=[] if prefer else resolved, python=python, env=from_env)
+            _records(
+                ctx,
+                data,
+                new_text,
+                new_lock,
+                resolved=[] if prefer else resolved,
+                settings=settings,
+                python=python,
+                env=from_env,
+            )
         finally:
             with contextlib.suppress(OSError):
                 candidate.unlink()
@@ -451,18 +462,27 @@ def _records(
     new_lock: str,
     *,
     resolved: list[Plan],
+    settings: str,
     python: str | None,
     env: bool,
 ) -> None:
     """Once committed: the lock stamp (`corral lock` next: unchanged) and the upcoming plan (the next add's head start).
 
-    `resolved`: the plan `uv lock` was given (services.lock.remember_upcoming), if any. `python` resolved the lock,
+    `resolved`: the plan `uv lock` was given (services.lock.remember_upcoming), if any, under `settings` (the
+    head start's digest as the change began). `python` resolved the lock,
     the env's own (`env`) or a base interpreter.
     """
     from corral.services.lock import record_stamp, remember_upcoming
 
     if resolved:
-        remember_upcoming(ctx, pyproject_bytes=new_text.encode("utf-8"), text=new_lock, data=data, plan=resolved[0])
+        remember_upcoming(
+            ctx,
+            pyproject_bytes=new_text.encode("utf-8"),
+            text=new_lock,
+            data=data,
+            plan=resolved[0],
+            settings=settings,
+        )
     python, from_env = _python_now(ctx, python, env)
     record_stamp(ctx, data, new_lock, python=python, from_env=from_env)
 

@@ -50,6 +50,7 @@ __all__ = [
     "lock_inputs_hash",
     "lock_python",
     "locked_versions",
+    "plan_settings",
     "python_choice",
     "record_stamp",
     "remember_upcoming",
@@ -484,6 +485,7 @@ def lock(
         # hand-edited or damaged lock, a changed [tool.uv] resolver setting or another Python is not called up to date.
         checked_lock(read_text(target), origin=str(target))
     with project_lock(project.root):
+        settings = plan_settings(ctx)  # before the index and the interpreter are chosen from them
         data = read_toml(pyproject)
         if not check:
             _refuse_unknown_upgrades(data, target, upgrade_packages, source=str(pyproject))
@@ -500,7 +502,9 @@ def lock(
             upgrade_packages=() if check else upgrade_packages,
             progress=progress,
             python=python,
-            on_resolved=partial(_remember_plan, ctx, pyproject, old_bytes, resolved) if plain and own else None,
+            on_resolved=(
+                partial(_remember_plan, ctx, pyproject, old_bytes, settings, resolved) if plain and own else None
+            ),
         )
         if check:
             if text != old_text:
@@ -514,7 +518,14 @@ def lock(
             atomic_write_text(target, text, root=project.root)
         if own:
             if resolved and not kept:
-                remember_upcoming(ctx, pyproject_bytes=resolved[0][1], text=text, data=data, plan=resolved[0][0])
+                remember_upcoming(
+                    ctx,
+                    pyproject_bytes=resolved[0][1],
+                    text=text,
+                    data=data,
+                    plan=resolved[0][0],
+                    settings=settings,
+                )
             _stamp(ctx, data, text, python=python, from_env=from_env)
             _prime_selection(ctx, target, text, python=python)
             _remember_fresh(ctx, pyproject, target)
@@ -562,18 +573,33 @@ def _kept_offline(
     return text if text == old_text else None
 
 
+def plan_settings(ctx: Context) -> str:
+    """The digest of the settings that choose a plain lock's index URLs and interpreter (`uv_headstart`'s)."""
+    from corral.resolvers.uv_headstart import settings_digest
+
+    return settings_digest(str(ctx.require_project().root), str(ctx.paths.user_config_file), ctx.environ)
+
+
 def _remember_plan(
-    ctx: Context, pyproject: Path, lock_bytes: bytes | None, resolved: list[tuple[Plan, bytes]], plan: Plan
+    ctx: Context,
+    pyproject: Path,
+    lock_bytes: bytes | None,
+    settings: str,
+    resolved: list[tuple[Plan, bytes]],
+    plan: Plan,
 ) -> None:
     """Record what `uv lock` was given, for the next plain lock's head start (resolvers.uv_headstart); never fails.
 
-    `resolved` is given the plan and the bytes of pyproject.toml it was recorded for (`remember_upcoming`'s).
+    `settings`: `plan_settings` as the lock began; none is recorded when they moved since (the plan may be the old
+    ones'). `resolved` is given the plan and the bytes of pyproject.toml it was recorded for (`remember_upcoming`'s).
     """
     import contextlib
 
     from corral.resolvers import uv_headstart
 
     with contextlib.suppress(CorralError, OSError):
+        if plan_settings(ctx) != settings:
+            return
         pyproject_bytes = read_bytes(pyproject)
         resolved.append((plan, pyproject_bytes))
         uv_headstart.remember(
@@ -581,16 +607,20 @@ def _remember_plan(
             str(ctx.require_project().root),
             pyproject_bytes=pyproject_bytes,
             lock_bytes=lock_bytes,
+            settings=settings,
             plan=plan,
         )
 
 
-def remember_upcoming(ctx: Context, *, pyproject_bytes: bytes, text: str, data: Mapping[str, Any], plan: Plan) -> None:
+def remember_upcoming(
+    ctx: Context, *, pyproject_bytes: bytes, text: str, data: Mapping[str, Any], plan: Plan, settings: str
+) -> None:
     """Record the plan a lock of the project as just committed would give uv; never fails (only a head start's).
 
     `pyproject_bytes` and the lock `text` are the files just written, resolved from `data` with `plan` (a plain one:
-    no `--upgrade-package`, not offline). A lock of them gives uv the same temporary project and argv, with the
-    preferences of `text` (`_pins` of it as the previous lock, `resolvers.uv_project.preferences`): what
+    no `--upgrade-package`, not offline) under `settings` (`plan_settings` as the change began: nothing is recorded
+    when they moved since, the plan may be the old ones'). A lock of them gives uv the same temporary project and
+    argv, with the preferences of `text` (`_pins` of it as the previous lock, `resolvers.uv_project.preferences`): what
     `corral add`'s head start begins from (resolvers.uv_headstart's upcoming record, `cli.lock_quick.add_head_start`).
     """
     import contextlib
@@ -602,6 +632,8 @@ def remember_upcoming(ctx: Context, *, pyproject_bytes: bytes, text: str, data: 
     if "--upgrade-package" in argv or "--offline" in argv:
         return
     with contextlib.suppress(CorralError, OSError):
+        if plan_settings(ctx) != settings:
+            return
         declared = data.get("project")
         requires_python = declared.get("requires-python") if isinstance(declared, dict) else None
         pins = _kept_pins(_registry_packages(text), None, "")
@@ -610,6 +642,7 @@ def remember_upcoming(ctx: Context, *, pyproject_bytes: bytes, text: str, data: 
             str(ctx.require_project().root),
             pyproject_bytes=pyproject_bytes,
             lock_bytes=text.encode("utf-8"),
+            settings=settings,
             plan=(
                 project_text,
                 preferences(pins, set(), requires_python if isinstance(requires_python, str) else None),

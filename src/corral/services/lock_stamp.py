@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from corral import __version__
 from corral.core.lock_fingerprint import LOCK_FILE
 from corral.core.lock_view import VERSION_PLUGIN_PREFIXES
+from corral.infra.credential_vars import is_credential
 from corral.infra.fingerprint import digest, fingerprint
 
 if TYPE_CHECKING:
@@ -70,13 +71,16 @@ def stamp_path(paths: CorralPaths, root: Path) -> Path:
 
 
 def _environ_key(environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables a lock depends on; a value with an `@` (credentials) by its digest (`sync.stamp.secretless`)."""
+    """The variables a lock depends on; a value with an `@` (credentials) by its digest (`sync.stamp.secretless`).
+
+    A variable that holds a credential (`UV_INDEX_<NAME>_PASSWORD`: `infra.credential_vars`) is no input at all.
+    """
     from corral.services.sync.stamp import secretless
 
     return {
         k: secretless(v)
         for k, v in sorted(environ.items())
-        if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _NOT_INPUTS
+        if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _NOT_INPUTS and not is_credential(k)
     }
 
 
@@ -208,8 +212,11 @@ def _write(paths: CorralPaths, root: Path, stamp: Mapping[str, Any]) -> None:
     target = stamp_path(paths, root)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     with contextlib.suppress(OSError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # the user's own private file, as every record in corral's cache (it names the project and its settings)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(stamp, sort_keys=True))
         os.replace(tmp, target)
     with contextlib.suppress(OSError):
         tmp.unlink(missing_ok=True)

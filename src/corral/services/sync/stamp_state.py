@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from corral import __version__
+from corral.infra.credential_vars import is_credential
 from corral.infra.json_text import dumps
 
 TYPE_CHECKING = False  # typing itself is not imported: ~6 ms on the paths that start uv
@@ -66,12 +67,13 @@ def environ_key(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables that change which index is used or how corral behaves.
 
     A value with an `@` (an index URL's credentials) by its SHA-256 (`cli.quick.secretless`'s rule): the stamp
-    is a file in the env, readable by whoever may read the env.
+    is a file in the env, readable by whoever may read the env. A variable that holds a credential
+    (`infra.credential_vars`) is left out.
     """
     return {
         k: secretless(v)
         for k, v in sorted(environ.items())
-        if (k.startswith(ENV_PREFIXES) or k in ENV_NAMES) and not k.startswith(ENV_IGNORED)
+        if (k.startswith(ENV_PREFIXES) or k in ENV_NAMES) and not k.startswith(ENV_IGNORED) and not is_credential(k)
     }
 
 
