@@ -150,13 +150,17 @@ def edit_pyproject(  # noqa: C901, PLR0912
         tables = project.setdefault("optional-dependencies", tomlkit.table())
         key = next((k for k in tables if normalize_name(k) == name), name)
         if remove and key not in tables:
-            raise UsageError(f"there is no extra {name!r} in [project.optional-dependencies]")
+            raise UsageError(
+                f"there is no extra {name!r} in [project.optional-dependencies]" + _elsewhere(doc, requirements)
+            )
         array = tables.setdefault(key, tomlkit.array())
     else:
         groups = doc.setdefault("dependency-groups", tomlkit.table())
         key = next((k for k in groups if normalize_name(k) == name), name)
         if remove and key not in groups:
-            raise UsageError(f"there is no dependency group {name!r} in [dependency-groups]")
+            raise UsageError(
+                f"there is no dependency group {name!r} in [dependency-groups]" + _elsewhere(doc, requirements)
+            )
         array = groups.setdefault(key, tomlkit.array())
     names = {normalize_name(r if remove else Requirement(r).name): r for r in requirements}
 
@@ -171,7 +175,8 @@ def edit_pyproject(  # noqa: C901, PLR0912
     if remove:
         missing = [r for n, r in names.items() if n not in found]
         if missing:
-            raise UsageError(f"{', '.join(missing)} not recorded in {target}; nothing to remove there")
+            where = _elsewhere(doc, missing) or "; nothing to remove there"
+            raise UsageError(f"{', '.join(missing)} not recorded in {target}{where}")
     for index in reversed(range(len(array))):
         if entry_name(array[index]) in names:
             if remove:
@@ -181,6 +186,45 @@ def edit_pyproject(  # noqa: C901, PLR0912
     if not remove:
         _append(array, list(names.values()), comments or {})
     return tomlkit.dumps(doc)
+
+
+def _elsewhere(doc: Any, names: Sequence[str]) -> str:  # noqa: ANN401 - tomlkit document
+    """Where else the pyproject records `names`, as the `corral remove` that would drop each; "" when nowhere.
+
+    A package added with `--dev` or `--optional` is easily removed without it: the bare refusal left the user
+    to search the file for it.
+    """
+    import shlex
+
+    from packaging.requirements import InvalidRequirement as BadRequirement
+    from packaging.requirements import Requirement
+
+    data = doc.unwrap()
+    project = data.get("project")
+    project = project if isinstance(project, dict) else {}
+    extras = project.get("optional-dependencies")
+    groups = data.get("dependency-groups")
+    arrays: list[tuple[str, str, Any]] = [("[project].dependencies", "", project.get("dependencies"))]
+    for table, label, flag in (
+        (extras, "[project.optional-dependencies]", "--optional"),
+        (groups, "[dependency-groups]", "--group"),
+    ):
+        if isinstance(table, dict):
+            arrays += [(f"{label}.{key}", f"{flag} {shlex.quote(key)} ", array) for key, array in table.items()]
+    hints = []
+    for wanted in names:
+        places, commands = [], []
+        for label, flag, array in arrays:
+            for item in array if isinstance(array, list) else []:
+                with contextlib.suppress(BadRequirement):
+                    if isinstance(item, str) and normalize_name(Requirement(item).name) == normalize_name(wanted):
+                        places.append(label)
+                        commands.append(f"`corral remove {flag}{shlex.quote(wanted)}`")
+                        break
+        if places:
+            who = "it" if len(names) == 1 else wanted
+            hints.append(f"{who} is in {' and '.join(places)}: use {' or '.join(commands)}")
+    return "; " + "; ".join(hints) if hints else ""
 
 
 def _append(array: Any, requirements: list[str], comments: Mapping[str, str]) -> None:  # noqa: ANN401 - tomlkit Array
