@@ -21,7 +21,7 @@ from typing import Final
 from corral.core.env import BIN_NAMES, bin_name, python_name
 from corral.core.interpreter import LEGACY_EOL
 from corral.core.provenance import PROVENANCE_FILE
-from corral.core.pyversion import python_minor
+from corral.core.pyversion import python_minor, python_version
 from corral.infra.envfiles import activate_location, read_env, script_interpreter
 from corral.infra.json_file import read_json_cache
 
@@ -108,7 +108,7 @@ def env_health(  # noqa: PLR0911 - one return per verdict reads best
     if drift:
         return Health("drift", "installed packages differ from the lock", drift_text)
     if _is_legacy(said.version):
-        return Health("legacy", f"Python {said.version} is past end of life", drift_text)
+        return Health("legacy", _past_end_of_life(said.version), drift_text)
     return Health("ok", "", drift_text)
 
 
@@ -200,6 +200,12 @@ def _is_legacy(version: str | None) -> bool:
     return python_minor(version) in LEGACY_EOL
 
 
+def _past_end_of_life(version: str | None) -> str:
+    """The legacy reason, naming the release alone: virtualenv's pyvenv.cfg says "2.7.18.final.0"."""
+    release = python_version(version)
+    return f"Python {'.'.join(map(str, release)) if release else version} is past end of life"
+
+
 def _conda_health(root: Path, *, windows: bool | None) -> Health:
     win = os.name == "nt" if windows is None else windows
     python = root / ("python.exe" if win else "bin/python")
@@ -207,7 +213,7 @@ def _conda_health(root: Path, *, windows: bool | None) -> Health:
         return Health("broken", f"{python} is missing")
     version = conda_python_version(root)
     if _is_legacy(version):
-        return Health("legacy", f"Python {version} is past end of life")
+        return Health("legacy", _past_end_of_life(version))
     return Health("ok")
 
 
