@@ -145,12 +145,10 @@ def _list(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         ]
         for r in listing.rows
     ]
-    measured = f" in the {len(rows) - listing.unmeasured} measured" if listing.unmeasured else ""
     out.table(
         ["PATH", "KIND", "PYTHON", "PROJECT", "SIZE", "LAST USED", "HEALTH"],
         rows,
-        footer=f"{len(rows)} env{'s' if len(rows) != 1 else ''}, {human_size(listing.total)} on disk{measured} "
-        "(files shared by hard links counted once)" + _cached_note(listing, now),
+        footer=f"{len(rows)} env{'s' if len(rows) != 1 else ''}" + _size_note(listing) + _cached_note(listing, now),
     )
     if listing.unmeasured:
         out.info(_unmeasured_note(listing))
@@ -171,6 +169,17 @@ def _budget(ctx: Context) -> float | None:
         msg = f"CORRAL_SIZE_BUDGET={text!r} is not a number of seconds; write one (0.5, or inf to wait) or unset it"
         raise UsageError(msg) from None
     return None if value == float("inf") else max(0.0, value)
+
+
+def _size_note(listing: Listing) -> str:
+    """', 7.9 MB on disk (files shared...)' for the footer; '' when no size was measured (not "0 B in the 0")."""
+    measured = len(listing.rows) - listing.unmeasured
+    if not measured:
+        return ""  # the unmeasured note below says why and how to get them
+    from corral.render.output import human_size
+
+    of = f" in the {measured} measured" if listing.unmeasured else ""
+    return f", {human_size(listing.total)} on disk{of} (files shared by hard links counted once)"
 
 
 def _unmeasured_note(listing: Listing) -> str:
