@@ -310,8 +310,9 @@ def unchanged(
         lock_digest=lock_digest,
     )
     if inputs != stamp["inputs"] and not from_env and isinstance(python, str) and env_made_from(paths, env, python):
-        # `corral lock` chose the interpreter itself, then `corral sync` made the env from that very interpreter:
-        # a lock now resolves with the env's python, which is the same program, so the env's arrival changes nothing
+        # `corral lock` chose the interpreter itself, then `corral sync` made the env from that very interpreter
+        # (a link to it, or virtualenv's copy for 2.7): a lock now resolves with the env's python, which is the same
+        # program, so the env's arrival changes nothing
         inputs["env_cfg"] = stamp["inputs"].get("env_cfg")
     if inputs != stamp["inputs"]:
         if not _same_view(stamp, inputs, pyproject):
@@ -405,13 +406,37 @@ def pyproject_view(pyproject: Path, expected: str, *, version_reaches_lock: bool
 
 
 def env_made_from(paths: CorralPaths, env: Path, python: str) -> bool:
-    """The project's env is corral's own (its trust record) and its python links to the interpreter `python` is."""
-    link = env / "bin" / "python"
-    if os.name == "nt" or not link.is_symlink():
-        return False  # a copied interpreter (virtualenv's 2.7, Windows): resolved once with the env's python
-    if os.path.realpath(link) != os.path.realpath(python):
+    """The project's env is corral's own (its trust record) and its python is the interpreter `python` is.
+
+    That is a link to it (venv, uv), or a copy of its file (virtualenv's 2.7 env) in an env made from its folder.
+    """
+    exe = env / "bin" / "python"
+    if os.name == "nt":
+        return False  # python.exe is venv's or uv's launcher, not the base's file: resolved once with the env's
+    made = os.path.realpath(exe) == os.path.realpath(python) if exe.is_symlink() else _copied_from(env, exe, python)
+    return made and env_trusted(paths, env) is True
+
+
+def _copied_from(env: Path, exe: Path, python: str) -> bool:
+    """`exe`, a file of the env, has the bytes of `python`'s file and pyvenv.cfg's `home` is that file's folder.
+
+    virtualenv copies the interpreter into a 2.7 env; the copy runs the base installation `home` names (its stdlib,
+    its libpython). Equal bytes alone could be another installation's launcher (a 2.7 launcher is 18 KB that links
+    libpython), hence the folder too; the base's own file is still the stamp's `python` input, compared by stat.
+    """
+    from corral.infra.envfiles import read_env  # stdlib only
+
+    real = os.path.realpath(python)
+    try:
+        home = read_env(env).home
+    except OSError:
         return False
-    return env_trusted(paths, env) is True
+    folders = {os.path.dirname(real), os.path.realpath(os.path.dirname(python))}
+    # pyvenv.cfg is the project's file (trust vouches for it only after this): a NUL would make realpath raise
+    if not home or "\0" in home or not os.path.isabs(home) or os.path.realpath(home) not in folders:
+        return False
+    copied = digest(exe, limit=_COPY_LIMIT)
+    return copied is not None and copied == digest(real, limit=_COPY_LIMIT)
 
 
 def env_trusted(paths: CorralPaths, env: Path) -> bool | None:
