@@ -77,11 +77,12 @@ def _handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         return 0 if report.ok else 1
     if not report.findings:
         healthy = f"ok: {report.env} is healthy"
-        out.line(healthy)
+        if not out.quiet:  # -q: nothing on a healthy env (findings are still printed, the exit code says which)
+            out.line(healthy)
         if watch is not None and not report.skipped:
             from corral.render.output import terminal_safe
 
-            watch.healthy(ctx, target, terminal_safe(healthy) + "\n")  # what out.line wrote
+            watch.healthy(ctx, target, terminal_safe(healthy) + "\n")  # what out.line writes without -q
     for finding in report.sorted():
         fix = f"  fix: {finding.fix}" if finding.fix else ""
         out.line(f"{finding.severity:<7} {finding.code}: {finding.message}{fix}")

@@ -2,7 +2,8 @@
 
 `cli.quick` hands it `corral doctor` and `corral doctor -q` (`--quiet`); any other word, flag or option (a PATH,
 `--json`, `--fix`, `-C`, `-v`) goes to `cli.main` unchanged, and so does Windows. The answer is the full path's,
-to the byte: "ok: ENV is healthy" on stdout, exit 0; it exists only for a report without a single finding or note.
+to the byte: "ok: ENV is healthy" on stdout (nothing with -q), exit 0; it exists only for a report without a
+single finding or note.
 
 The record (`<cache>/doctor-records/<64-bit FNV-1a of the project's path>.json`, the kind `corral cache` already
 lists and prunes; `services.doctor_record` keeps its other records there, keyed by the env's path) is written by
@@ -202,7 +203,7 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
         text = _vouched(environ)
         if text is None:
             return None
-        return _write(text)
+        return _write(text) if not argv[1:] else 0  # -q/--quiet: a healthy env prints nothing, as the full path
     except Exception:  # noqa: BLE001 - any doubt goes the full way, which reports what is wrong
         return None
 
