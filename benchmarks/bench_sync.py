@@ -133,6 +133,8 @@ def setup(work: Path, python: str, env: dict[str, str]) -> dict[str, Path]:
     print("setup: corral lock, uv lock, exports (network on first use) ...", file=sys.stderr)
     sh([sys.executable, "-m", "corral", "lock"], dirs["corral"], dict(env, CORRAL_PYTHON=python))
     sh([tool("uv"), "lock", "--python", python], dirs["uvsync"], env)
+    sh([tool("uv"), "sync", "--locked", "-q", "--python", python], dirs["uvsync"], env)  # the wheels into uv's cache
+    shutil.rmtree(dirs["uvsync"] / ".venv")
     shutil.copy(dirs["corral"] / "pylock.toml", dirs["uvpip"] / "pylock.toml")
     sh(
         [
