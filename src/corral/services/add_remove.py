@@ -132,6 +132,9 @@ def edit_pyproject(  # noqa: C901, PLR0912
 
     doc = tomlkit.parse(text)
     kind, _, name = target.partition(":")
+    new_table = not remove and _adds_table(doc, kind)
+    if new_table and not text.endswith("\n"):
+        doc = tomlkit.parse(text + "\n")  # else tomlkit writes the new table's header right after the last line
     from corral.services.foreign import refuse_ignored
 
     refuse_ignored(doc.unwrap())  # Poetry/PDM tables, dynamic dependencies: never edited around
@@ -185,7 +188,29 @@ def edit_pyproject(  # noqa: C901, PLR0912
                 array[index] = names.pop(entry_name(array[index]) or "")
     if not remove:
         _append(array, list(names.values()), comments or {})
+    if new_table:
+        _set_apart(doc, tables if kind == "extra" else groups)
     return tomlkit.dumps(doc)
+
+
+def _adds_table(doc: Any, kind: str) -> bool:  # noqa: ANN401 - tomlkit document
+    """True when adding to `kind` adds the [dependency-groups] or [project.optional-dependencies] table itself."""
+    if kind == "group":
+        return "dependency-groups" not in doc
+    project = doc.get("project")
+    return kind == "extra" and isinstance(project, dict) and "optional-dependencies" not in project
+
+
+def _set_apart(doc: Any, table: Any) -> None:  # noqa: ANN401 - tomlkit document and table
+    """A blank line after `table`, just added, when another table follows it.
+
+    tomlkit writes the next header right below a table it adds: `corral kernel add` left [tool.corral] touching the
+    [dependency-groups] after it.
+    """
+    import tomlkit
+
+    if not tomlkit.dumps(doc).endswith(table.as_string()):
+        table.add(tomlkit.nl())
 
 
 def _elsewhere(doc: Any, names: Sequence[str]) -> str:  # noqa: ANN401 - tomlkit document
@@ -370,11 +395,14 @@ def remove(
 def _with_tool_values(text: str, values: Mapping[str, Any]) -> str:
     import tomlkit
 
-    doc = tomlkit.parse(text)
+    doc = tomlkit.parse(text if text.endswith("\n") else text + "\n")  # as edit_pyproject: a new table's own line
     tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
+    new_table = "corral" not in tool
     table = tool.setdefault("corral", tomlkit.table())
     for key, value in values.items():
         table[key] = value
+    if new_table:
+        _set_apart(doc, table)
     return tomlkit.dumps(doc)
 
 
