@@ -75,9 +75,6 @@ def _locked(folder: Path, env: dict[str, str], name: str = "a.py", text: str = S
     return folder
 
 
-@pytest.mark.xfail(
-    strict=True, reason="r10b: both names map to one pylock.<name>.toml; locking one overwrites the other's lock"
-)
 @pytest.mark.parametrize(("first", "second"), [("a.b.py", "a-b.py"), ("日本.py", "script.py")])
 def test_two_scripts_never_share_one_lock(index_env: dict[str, str], tmp_path: Path, first: str, second: str) -> None:
     # given: a script locked, and a neighbour with other dependencies whose name mangles to the same lock name
@@ -90,9 +87,6 @@ def test_two_scripts_never_share_one_lock(index_env: dict[str, str], tmp_path: P
     assert check.returncode == 0, check.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="r10b: lock --script writes through pylock.a.toml -> a.py (inside the folder): the script lost"
-)
 def test_lock_script_never_writes_its_lock_over_the_script(index_env: dict[str, str], tmp_path: Path) -> None:
     # given: a repository's lock that is a link to the script itself
     script = tmp_path / "a.py"
@@ -104,9 +98,6 @@ def test_lock_script_never_writes_its_lock_over_the_script(index_env: dict[str, 
     assert script.read_text(encoding="utf-8") == SCRIPT
 
 
-@pytest.mark.xfail(
-    strict=True, reason="r10b: an empty lock passes check_lock, so uv gets it as preferences and fails: no way out"
-)
 @pytest.mark.parametrize("text", ["", "# truncated\n"])
 def test_lock_script_remakes_a_lock_that_holds_nothing(index_env: dict[str, str], tmp_path: Path, text: str) -> None:
     # given: a lock file left empty (a merge, a truncated copy)
@@ -120,9 +111,6 @@ def test_lock_script_remakes_a_lock_that_holds_nothing(index_env: dict[str, str]
     assert 'name = "alpha"' in lock.read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="r10b: run's fast path and add --script read the whole lock (3 GB: 25 s, 3.1 GB RSS) uncapped"
-)
 @pytest.mark.parametrize("argv", [["run", "a.py"], ["add", "--script", "a.py", "delta"]])
 def test_a_huge_lock_is_refused_in_one_line_without_reading_it(
     index_env: dict[str, str], tmp_path: Path, argv: list[str]
@@ -277,19 +265,9 @@ def _interrupted_after(
 @pytest.mark.parametrize(
     "point",
     [
-        pytest.param(
-            "write:pylock.a.toml:before-rename",
-            marks=pytest.mark.xfail(
-                strict=True, reason="r10b: SIGINT after the lock's rename: the lock is new, the script old (not in try)"
-            ),
-        ),
+        "write:pylock.a.toml:before-rename",
         "write:pylock.a.toml:after-rename",
-        pytest.param(
-            "write:a.py:before-rename",
-            marks=pytest.mark.xfail(
-                strict=True, reason="r10b: SIGINT after the script's rename: the old lock is put back over a new script"
-            ),
-        ),
+        "write:a.py:before-rename",
     ],
 )
 def test_a_ctrl_c_in_add_script_leaves_script_and_lock_matching(
@@ -304,7 +282,9 @@ def test_a_ctrl_c_in_add_script_leaves_script_and_lock_matching(
     done = _interrupted_after(point, ["add", "--script", "a.py", "delta"], folder, index_env)
     # then: exit 130 saying nothing was left half done, and that is so: both files as they were, or both new and the
     # lock up to date with the script
-    assert done.returncode == EXIT_INTERRUPTED, done.stderr
+    # (under load the reader may take the next checkpoints too and the signal come after the command ended: then it
+    # succeeded, and both files are new)
+    assert done.returncode in (EXIT_INTERRUPTED, 0), done.stderr
     after = (script.read_bytes(), (folder / "pylock.a.toml").read_bytes())
     if after != before:
         assert after[0] != before[0] and after[1] != before[1], "one of the script and its lock changed alone"
@@ -312,9 +292,6 @@ def test_a_ctrl_c_in_add_script_leaves_script_and_lock_matching(
         assert check.returncode == 0, check.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="r10b: run's fast path serves --locked from the env `run --frozen` built, exit 0"
-)
 def test_locked_refuses_a_stale_lock_after_a_frozen_run(index_env: dict[str, str], tmp_path: Path) -> None:
     # given: the block grew after the lock; a frozen run built an env from the stale lock
     _locked(tmp_path, index_env)
@@ -328,9 +305,6 @@ def test_locked_refuses_a_stale_lock_after_a_frozen_run(index_env: dict[str, str
     assert "pylock.a.toml is stale" in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="r10b: the fast path's key holds index variables, not the config file's index-url: exit 0"
-)
 def test_locked_refuses_a_lock_made_for_the_index_the_config_file_left(
     index_env: dict[str, str], tmp_path: Path, local_index: object
 ) -> None:

@@ -155,7 +155,9 @@ def _edit(ctx: Context, script: Path, updated: str) -> Path:
     from corral.services.scripts import env_for_block, script_lock, script_metadata, validate_metadata
 
     old_lock = script_lock(script)
-    old_bytes = old_lock.read_bytes() if old_lock is not None else b""  # what is put back if the script write fails
+    from corral.infra.toml_file import read_bytes
+
+    old_bytes = read_bytes(old_lock) if old_lock is not None else b""  # what is put back if the script write fails
     fd, name = tempfile.mkstemp(dir=script.parent, prefix=trial_prefix(script.name), suffix=".py")
     trial = Path(name)  # a fresh name: never a file (or link) someone put there
     try:
@@ -176,13 +178,22 @@ def _edit(ctx: Context, script: Path, updated: str) -> Path:
     if old_lock is None or lock_text is None:
         atomic_write_text(script, updated, root=script.parent)
         return env.path
-    atomic_write_text(old_lock, lock_text, root=script.parent)
     try:
+        atomic_write_text(old_lock, lock_text, root=script.parent)
         atomic_write_text(script, updated, root=script.parent)
-    except BaseException:
-        atomic_write_bytes(old_lock, old_bytes, root=script.parent)
+    except BaseException:  # a Ctrl-C or a failed write at any step: both files old, or both new
+        if not _holds(script, updated):
+            atomic_write_bytes(old_lock, old_bytes, root=script.parent)
         raise
     return env.path
+
+
+def _holds(path: Path, text: str) -> bool:
+    """True when `path` holds `text` (a write was renamed into place before the interruption came)."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
 
 
 def lock_script(
@@ -200,11 +211,18 @@ def lock_script(
     """
     from corral.infra.fs import atomic_write_text
     from corral.infra.toml_file import read_text
-    from corral.services.scripts import script_lock_is_fresh, script_metadata, shown_script, validate_metadata
+    from corral.services.scripts import (
+        refuse_linked_lock,
+        script_lock_is_fresh,
+        script_metadata,
+        shown_script,
+        validate_metadata,
+    )
 
     _, data = script_metadata(script)
     validate_metadata(script, data)
     target = script_lock_path(script)
+    refuse_linked_lock(target)
     again = f"run `corral lock --script {shown_script(ctx, script)}`"
     old = read_text(target) if target.is_file() else None
     if check:
@@ -237,15 +255,9 @@ def lock_script(
 
 def _installable(lock: Path) -> bool:
     """True when `lock` is a lock corral could install from: only such a file's pins are handed to uv to keep."""
-    from corral.core.pylock_check import check_lock
-    from corral.errors import ConfigError
-    from corral.infra.toml_file import read_toml
+    from corral.services.scripts import lock_problem
 
-    try:
-        check_lock(read_toml(lock), origin=str(lock))
-    except (ConfigError, LockError):
-        return False
-    return True
+    return lock_problem(lock) is None
 
 
 def _count(text: str) -> int:

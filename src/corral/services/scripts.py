@@ -12,7 +12,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from corral.core.env import Env
 from corral.core.script_meta import find_block
@@ -30,8 +30,11 @@ __all__ = [
     "ensure_script_env",
     "env_for_block",
     "fast_script_env",
+    "lock_problem",
     "mark_used",
     "ready_env",
+    "refuse_damaged_lock",
+    "refuse_linked_lock",
     "script_key",
     "script_lock",
     "script_lock_is_fresh",
@@ -262,22 +265,46 @@ def install_requirements(ctx: Context, env: Path, requirements: list[str]) -> No
 
 
 def script_lock_path(script: Path) -> Path:
-    """`pylock.<name>.toml` beside the script (PEP 751: the name may not contain dots)."""
+    """`pylock.<name>.toml` beside the script, `<name>` its file name without `.py`.
+
+    PEP 751's name holds no dot: a name with other characters than letters, digits, `_` and `-` has each run of
+    them replaced by `-` and a short hash of the file name appended, so `a.b.py` and `a-b.py` never share a lock.
+    """
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", script.stem).strip("-") or "script"
+    if name != script.stem:
+        digest = hashlib.sha256(script.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+        name = f"{name}-{digest}"
     return script.with_name(f"pylock.{name}.toml")
 
 
 def script_lock(script: Path) -> Path | None:
-    """The script's own lock, when `corral lock --script` wrote one."""
+    """The script's own lock, when `corral lock --script` wrote one (a link is refused: `refuse_linked_lock`)."""
     path = script_lock_path(script)
+    refuse_linked_lock(path)
     return path if path.is_file() else None
 
 
-def _script_inputs(block: str, lock: Path | None) -> str:
+def refuse_linked_lock(path: Path) -> None:
+    """SafetyRefusal when the script lock at `path` is a symbolic link: corral writes its own file, never through one.
+
+    A repository could link `pylock.a.toml` to `a.py` itself (writing the lock would replace the script) or to a
+    file another script owns.
+    """
+    if path.is_symlink():
+        from corral.errors import SafetyRefusal
+
+        msg = f"{path} is a symbolic link; a script's lock is a file of its own: remove the link and lock again"
+        raise SafetyRefusal(msg)
+
+
+def _script_inputs(block: str, lock_bytes: bytes | None) -> str:
     """What the env depends on: the block, plus the bytes of the lock it is made from when there is one."""
-    if lock is None:
+    if lock_bytes is None:
         return block
-    return block + "\n#lock:" + hashlib.sha256(lock.read_bytes()).hexdigest()
+    return block + "\n#lock:" + hashlib.sha256(lock_bytes).hexdigest()
+
+
+_LOCK_LIMIT = 64 << 20  # infra.toml_file's cap for a TOML file other than pyproject.toml
 
 
 def script_lock_is_fresh(ctx: Context, lock: Path, data: Mapping[str, Any]) -> bool:
@@ -297,19 +324,29 @@ def script_lock_is_fresh(ctx: Context, lock: Path, data: Mapping[str, Any]) -> b
     return stored is not None and stored == script_inputs_hash(data, index_urls=index_urls(ctx))
 
 
-def refuse_damaged_lock(ctx: Context, script: Path, lock: Path) -> None:
-    """LockError naming `lock` and the command that makes it again, when it is no lock corral can install from."""
+def lock_problem(lock: Path) -> str | None:
+    """What makes `lock` no lock corral can install from (unreadable, not TOML, no lock-version, a bad entry); None."""
     from corral.core.pylock_check import check_lock
     from corral.errors import LockError
     from corral.infra.toml_file import read_toml
 
     try:
-        check_lock(read_toml(lock), origin=str(lock))
+        data = check_lock(read_toml(lock), origin=str(lock))
     except (ConfigError, LockError) as error:
-        problem = str(error).split("; run `corral lock`", 1)[0]
+        return str(error).split("; run `corral lock`", 1)[0]
+    if "lock-version" not in data:
+        return f"{lock} is not a lock corral can install from: it holds no lock-version (PEP 751)"
+    return None
+
+
+def refuse_damaged_lock(ctx: Context, script: Path, lock: Path) -> None:
+    """LockError naming `lock` and the command that makes it again, when it is no lock corral can install from."""
+    problem = lock_problem(lock)
+    if problem is not None:
+        from corral.errors import LockError
+
         again = f"run `corral lock --script {shown_script(ctx, script)}` to make it again from the script block"
-        msg = f"{problem}; {again}"
-        raise LockError(msg) from error
+        raise LockError(f"{problem}; {again}")
 
 
 def shown_script(ctx: Context, script: Path) -> str:
@@ -329,16 +366,33 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
         return None
     if block is None:
         return None
-    lock = script_lock(script)
-    try:
-        if lock is not None and b"\ninputs-hash = " not in lock.read_bytes():
-            return None  # a lock that records no inputs (written before corral kept them): the full path judges it
-    except OSError:
+    lock_bytes = _fast_lock_bytes(script_lock_path(script))
+    if lock_bytes is False:
         return None
-    env = ready_env(environ, "script", script_key(_script_inputs(block.toml, lock), python=python, environ=environ))
+    inputs = _script_inputs(block.toml, lock_bytes)
+    env = ready_env(environ, "script", script_key(inputs, python=python, environ=environ))
     if env is not None:
         mark_used(env)
     return env
+
+
+def _fast_lock_bytes(lock: Path) -> bytes | Literal[False] | None:
+    """The bytes of the script's lock for the fast path (None: there is none); False: the full path judges it.
+
+    That is a link (refused), a file over the cap, one that cannot be read, and one that records no inputs (written
+    before corral kept them: it may be stale).
+    """
+    try:
+        if lock.is_symlink():
+            return False
+        if not lock.is_file():
+            return None
+        if lock.stat().st_size > _LOCK_LIMIT:
+            return False
+        data = lock.read_bytes()
+    except OSError:
+        return False
+    return data if b"\ninputs-hash = " in data else False
 
 
 def declares_metadata(script: Path) -> bool:
@@ -381,7 +435,9 @@ def env_for_block(
     ctx: Context, block: str, data: Mapping[str, Any], *, python: str | None, lock: Path | None
 ) -> ScriptEnv:
     """The cached env for a script's `block` (parsed: `data`), exactly `lock` when given (its bytes are in the key)."""
-    key = script_key(_script_inputs(block, lock), python=python, environ=ctx.environ)
+    from corral.infra.toml_file import read_bytes
+
+    key = script_key(_script_inputs(block, read_bytes(lock) if lock else None), python=python, environ=ctx.environ)
     requires = data.get("requires-python")
     return ensure_env(
         ctx,
