@@ -49,13 +49,18 @@ def _counting(index: LocalIndex, counter: _Counted) -> None:
     index.server.RequestHandlerClass = Counting
 
 
-def _uv_locks_begun(root: Path, environ: dict[str, str], log: Path, argv: tuple[str, ...] = ("lock",)) -> int:
-    """`corral ARGV` in `root` (it must succeed); how many `uv lock` it began (infra.faults' checkpoints)."""
+def _steps(root: Path, environ: dict[str, str], log: Path, argv: tuple[str, ...] = ("lock",)) -> list[str]:
+    """`corral ARGV` in `root` (it must succeed); the checkpoints it passed (infra.faults')."""
     environ = environ | {"CORRAL_FAULT_LOG": str(log)}
     log.write_text("", encoding="utf-8")
     done = subprocess.run([*corral_exe(), *argv], cwd=root, env=environ, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    steps = [line.split(" ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
+    return [line.split(" ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def _uv_locks_begun(root: Path, environ: dict[str, str], log: Path, argv: tuple[str, ...] = ("lock",)) -> int:
+    """`corral ARGV` in `root` (it must succeed); how many `uv lock` it began."""
+    steps = _steps(root, environ, log, argv)
     return 0 if "lock-headstart:adopted" in steps else steps.count("engine:uv lock")
 
 
@@ -126,32 +131,40 @@ def test_a_lock_after_the_interpreter_setting_is_dropped_starts_the_old_interpre
 
 
 def test_an_add_after_the_index_moved_begins_no_uv_for_the_old_index(tmp_path: Path, local_index: LocalIndex) -> None:
-    # given: a project locked against index A (the upcoming plan, what `corral add` begins from, recorded)
+    # given: a project locked against index A (the upcoming plan, what `corral add` begins from, recorded); one uv
+    # cache throughout (its folder is one of the settings the record compares)
     old, new = _Counted(), _Counted()
     root = _project(tmp_path, str(pyenv_python("3.12")))
-    base = isolated_environ() | {"CORRAL_HOME": os.environ["CORRAL_HOME"]}
+    base = isolated_environ() | {"CORRAL_HOME": os.environ["CORRAL_HOME"], "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
     home, log = Path(os.environ["CORRAL_HOME"]), tmp_path / "checkpoints.log"
+    add = ("add", "beta")
     with serve_index(*local_index.dirs) as index_a, serve_index(*local_index.dirs) as index_b:
         _counting(index_a, old)
         _counting(index_b, new)
         before = base | {"CORRAL_INDEX_URL": index_a.simple_url}
         after = base | {"CORRAL_INDEX_URL": index_b.simple_url}
-        _uv_locks_begun(root, before | {"UV_CACHE_DIR": str(tmp_path / "uv-cache-1")}, log)
-        _uv_locks_begun(root, before | {"UV_CACHE_DIR": str(tmp_path / "uv-cache-2")}, log)
+        _uv_locks_begun(root, before, log)
+        _uv_locks_begun(root, before, log)
         files = {name: (root / name).read_bytes() for name in ("pyproject.toml", "pylock.toml")}
         records = {path: path.read_bytes() for path in (home / "cache" / RECORDS).iterdir()}
         assert len(records) == 2  # the plain lock's plan and the upcoming one
+
+        def restore() -> None:
+            for name, data in files.items():
+                (root / name).write_bytes(data)
+            for path, data in records.items():
+                path.write_bytes(data)
+
+        # the control of the control: with the same settings, the add takes the head start
+        assert "lock-headstart:adopted" in _steps(root, before, log, add)
+        restore()
         for path in records:
             path.unlink()
         # when: the user moves corral to index B and adds a package (control: the same add without a record)
-        add = ("add", "beta")
-        control = _uv_locks_begun(root, after | {"UV_CACHE_DIR": str(tmp_path / "uv-cache-3")}, log, add)
-        for name, data in files.items():
-            (root / name).write_bytes(data)
-        for path, data in records.items():
-            path.write_bytes(data)
+        control = _uv_locks_begun(root, after, log, add)
+        restore()
         asked_a = old.requests
-        extra = _uv_locks_begun(root, after | {"UV_CACHE_DIR": str(tmp_path / "uv-cache-4")}, log, add) - control
+        extra = _uv_locks_begun(root, after, log, add) - control
     # then: B answered, A was asked nothing more, and no `uv lock` of the old plan was begun
     assert new.requests > 0
     assert extra == 0
