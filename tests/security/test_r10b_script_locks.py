@@ -328,9 +328,6 @@ def _add(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, env=env, cwd=folder, capture_output=True, text=True, check=False)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="r10b: the BOM hides the block; add puts a new block above it, the BOM mid-file: SyntaxError"
-)
 def test_add_script_keeps_a_script_with_a_byte_order_mark_runnable(index_env: dict[str, str], tmp_path: Path) -> None:
     # given
     script = tmp_path / "a.py"
@@ -346,7 +343,6 @@ def test_add_script_keeps_a_script_with_a_byte_order_mark_runnable(index_env: di
     assert b"alpha<2" in text
 
 
-@pytest.mark.xfail(strict=True, reason="r10b: add --script rewrites every CRLF line of the script with LF")
 def test_add_script_keeps_the_scripts_line_endings(index_env: dict[str, str], tmp_path: Path) -> None:
     # given
     script = tmp_path / "a.py"

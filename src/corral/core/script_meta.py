@@ -37,8 +37,12 @@ class ScriptBlock:
 
 
 def find_block(source: str, *, filename: str = "<script>") -> ScriptBlock | None:
-    """The `script` block, None when there is none; two blocks are an error (PEP 723)."""
-    blocks = [m for m in _BLOCK.finditer(source) if m["type"] == "script"]
+    """The `script` block, None when there is none; two blocks are an error (PEP 723).
+
+    A byte order mark before the first line is no part of it (Python reads such a file as if it were not there).
+    """
+    skip = 1 if source.startswith("\ufeff") else 0
+    blocks = [m for m in _BLOCK.finditer(source[skip:]) if m["type"] == "script"]
     if len(blocks) > 1:
         msg = f"{filename}: more than one `# /// script` block; PEP 723 allows exactly one"
         raise ConfigError(msg)
@@ -47,7 +51,7 @@ def find_block(source: str, *, filename: str = "<script>") -> ScriptBlock | None
     match = blocks[0]
     lines = match["content"].splitlines(keepends=True)
     toml = "".join(line[2:] if line.startswith("# ") else line[1:] for line in lines)
-    return ScriptBlock(toml=toml, start=match.start(), end=match.end())
+    return ScriptBlock(toml=toml, start=match.start() + skip, end=match.end() + skip)
 
 
 def render_block(toml: str) -> str:

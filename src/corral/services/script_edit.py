@@ -128,8 +128,8 @@ def add_to_script(ctx: Context, script: Path, requirements: list[str]) -> Path:
         msg = f"no script at {script}"
         raise UsageError(msg)
     _requirements(requirements)
-    source = script.read_text(encoding="utf-8")
-    return _edit(ctx, script, _new_source(source, requirements))
+    source = _ScriptText(script)
+    return _edit(ctx, script, source.restored(_new_source(source.text, requirements)))
 
 
 def remove_from_script(ctx: Context, script: Path, names: list[str]) -> Path:
@@ -137,8 +137,26 @@ def remove_from_script(ctx: Context, script: Path, names: list[str]) -> Path:
     if not script.is_file():
         msg = f"no script at {script}"
         raise UsageError(msg)
-    source = script.read_text(encoding="utf-8")
-    return _edit(ctx, script, _without(source, names, script=script))
+    source = _ScriptText(script)
+    return _edit(ctx, script, source.restored(_without(source.text, names, script=script)))
+
+
+class _ScriptText:
+    """A script's text to edit (`text`: no byte order mark, lines ending in LF) and how to write it back as it was.
+
+    `restored` gives an edited text its byte order mark back, and CRLF line ends when every line of the file had
+    them (a file mixing both is written with LF, as Python reads it).
+    """
+
+    def __init__(self, script: Path) -> None:
+        raw = script.read_bytes().decode("utf-8")
+        self.bom = "\ufeff" if raw.startswith("\ufeff") else ""
+        body = raw[len(self.bom) :]
+        self.crlf = "\r\n" in body and body.count("\r\n") == body.count("\n") and "\r" not in body.replace("\r\n", "")
+        self.text = body.replace("\r\n", "\n").replace("\r", "\n")
+
+    def restored(self, text: str) -> str:
+        return self.bom + (text.replace("\n", "\r\n") if self.crlf else text)
 
 
 def _edit(ctx: Context, script: Path, updated: str) -> Path:
