@@ -115,8 +115,11 @@ def test_run_relocks_a_lock_the_block_outgrew_and_locked_refuses(index_env: dict
     ran = _run(["run", "a.py"], index_env, tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "1.1"
+    assert "locked a.py again: pylock.a.toml was made from another script block" in ran.stderr
     assert _pins(lock) == {"alpha": "1.1", "delta": "1.0"}
-    assert _run(["run", "--locked", "a.py"], index_env, tmp_path).returncode == 0
+    again = _run(["run", "--locked", "a.py"], index_env, tmp_path)
+    assert again.returncode == 0
+    assert "locked" not in again.stderr
 
 
 def test_ensure_script_env_installs_what_the_relocked_lock_pins(index_env: dict[str, str], tmp_path: Path) -> None:

@@ -116,6 +116,8 @@ def _run_script(args: argparse.Namespace, ctx: Context, out: Output, script: Pat
     from corral.services.scripts import ensure_script_env
 
     built = ensure_script_env(ctx, script, python=args.python, locked=args.locked, frozen=args.frozen)
+    if built.relocked is not None:
+        out.info(f"locked {script.name} again: {built.relocked.name} was made from another script block or index")
     if built.created:
         out.info(f"built the env for {script.name} in {built.path}")
     return _exec(built.path, ["python", str(script), *argv[1:]], args.quiet)

@@ -59,12 +59,13 @@ _KEY_SCHEMA = "1"
 class ScriptEnv:
     """A cached env for one set of inputs (a plain class: no dataclasses import on the warm path)."""
 
-    __slots__ = ("created", "key", "path")
+    __slots__ = ("created", "key", "path", "relocked")
 
     def __init__(self, *, path: Path, key: str, created: bool) -> None:
         self.path = path
         self.key = key
         self.created = created
+        self.relocked: Path | None = None  # the script lock made again first (it was stale), for the user to hear
 
 
 def script_key(block_toml: str, *, python: str | None, environ: Mapping[str, str], kind: str = "script") -> str:
@@ -428,6 +429,9 @@ def ensure_script_env(
 
         refuse_damaged_lock(ctx, script, lock)  # a file a repository shipped is never overwritten unread
         lock_script(ctx, script)
+        built = env_for_block(ctx, block, data, python=python, lock=lock)
+        built.relocked = lock
+        return built
     return env_for_block(ctx, block, data, python=python, lock=lock)
 
 
