@@ -54,3 +54,53 @@ def test_uv_offline_refuses(value: str, *, refused: bool) -> None:
 
     assert (offline_refusal({"UV_OFFLINE": value}) is not None) is refused
     assert offline_refusal({}) is None
+
+
+@pytest.mark.parametrize("kind", ["json", "html"])
+def test_a_yanked_release_is_no_upgrade(kind: str) -> None:
+    """PEP 592: installers skip a yanked file unless pinned exactly, so `outdated` never offers one (sphinx 8.3.0)."""
+    import http.server
+    import json
+    import threading
+
+    from corral.services.outdated import index_versions
+
+    files = [("demo-1.0-py3-none-any.whl", None), ("demo-2.0-py3-none-any.whl", "Bad release")]
+    if kind == "json":
+        body = json.dumps(
+            {
+                "meta": {"api-version": "1.0"},
+                "name": "demo",
+                "files": [
+                    {"filename": name, "url": name, "hashes": {}, "yanked": reason or False} for name, reason in files
+                ],
+            }
+        ).encode()
+        content_type = "application/vnd.pypi.simple.v1+json"
+    else:
+        anchors = "".join(
+            f'<a href="{name}"{f" data-yanked={chr(34)}{reason}{chr(34)}" if reason else ""}>{name}</a>'
+            for name, reason in files
+        )
+        body = f"<html><body>{anchors}</body></html>".encode()
+        content_type = "text/html"
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        versions = index_versions(f"http://127.0.0.1:{server.server_address[1]}/simple/", "demo")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [str(v) for v in versions] == ["1.0"]

@@ -56,6 +56,8 @@ class _Anchors(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
             found = dict(attrs)
+            if "data-yanked" in found:
+                return  # PEP 592: a yanked file is no upgrade (installers skip it unless pinned exactly)
             href = found.get("href") or ""
             self.files.append((href.split("#", 1)[0].rsplit("/", 1)[-1], found.get("data-requires-python")))
 
@@ -86,7 +88,7 @@ def _auth_request(url: str) -> urllib.request.Request:
 
 
 def index_versions(index_url: str, name: str, *, timeout: float = 15, python: str | None = None) -> list[Version]:
-    """Every release of `name` on a PEP 503/691 index (yanked files included; unparsable names skipped).
+    """Every release of `name` on a PEP 503/691 index (yanked files and unparsable names skipped).
 
     With `python` ("2.7.18"), only releases with a file whose Requires-Python admits it: a release the project's
     Python cannot install is no upgrade for it (requests 2.28 for a 2.7 project).
@@ -110,7 +112,11 @@ def index_versions(index_url: str, name: str, *, timeout: float = 15, python: st
         shown = urlunsplit(urlsplit(url)._replace(netloc=urlsplit(url).netloc.rsplit("@", 1)[-1]))
         raise EngineError(f"cannot ask the index about {name} ({shown}): {err}") from err
     if "json" in kind:
-        files = [(f["filename"], f.get("requires-python")) for f in json.loads(body).get("files", [])]
+        files = [
+            (f["filename"], f.get("requires-python"))
+            for f in json.loads(body).get("files", [])
+            if not f.get("yanked")  # PEP 592/691: false, or true / the reason when yanked
+        ]
     else:
         parser = _Anchors()
         parser.feed(body)
