@@ -1,4 +1,4 @@
-"""`corral export --format requirements.txt|pylock.toml [--hashes] [-o FILE]`."""
+"""`corral export --format requirements.txt|pylock.toml [--hashes] [--no-emit-project] [-o FILE]`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="output format (default requirements.txt)",
     )
     parser.add_argument("--hashes", action="store_true", help="add --hash options (pip's hash-checking mode)")
+    parser.add_argument(
+        "--no-emit-project",
+        dest="emit_project",
+        action="store_false",
+        help="leave out the project itself (else `-e .` when it has a [build-system], as uv writes it)",
+    )
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write FILE instead of stdout")
     parser.add_argument(
         "--group",
@@ -47,7 +53,15 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.services.requirements_io import export_lock, write_output
 
     selection = Selection(groups=tuple(args.group) or None, extras=tuple(args.extra), no_dev=args.no_dev)
-    text = export_lock(ctx, fmt=args.fmt, hashes=args.hashes, selection=selection, frozen=args.frozen)
+    text = export_lock(
+        ctx,
+        fmt=args.fmt,
+        hashes=args.hashes,
+        selection=selection,
+        frozen=args.frozen,
+        emit_project=args.emit_project,
+        notes=out.warn,
+    )
     if args.output:
         write_output(text, ctx.cwd / args.output, project_root=ctx.project.root if ctx.project else None)
     if args.json:

@@ -348,8 +348,18 @@ def export_lock(
     hashes: bool = False,
     selection: Selection | None = None,
     frozen: bool = False,
+    emit_project: bool = True,
+    notes: Callable[[str], None] | None = None,
 ) -> str:
-    """The locked set as requirements.txt text (for one selection; markers kept) or the pylock.toml text."""
+    """The locked set as requirements.txt text (for one selection; markers kept) or the pylock.toml text.
+
+    The project itself is the line `-e .` when `corral sync` installs it (it declares a [build-system]; `uv export`
+    writes the same line), and no line with `emit_project=False` (`uv export --no-emit-project`). `.` is the
+    project's folder whatever the output file: pip takes a path in a requirements file from its working directory,
+    so the file is for a pip run from the project root (as uv's). The lock's own entry for the project (a locked
+    package that needs it) is that line, never `name @ file:///abs`, which works on one machine only. `notes` hears
+    that pip's hash-checking mode refuses the line (uv's installer does not).
+    """
     from corral.services.lock import ensure_lock
 
     lock_path = ensure_lock(ctx, frozen=frozen, locked=False)
@@ -370,7 +380,18 @@ def export_lock(
         f"extras: {', '.join(sorted(extras)) or 'none'}"
     )
     lines = [header]
+    if emit_project and _installs_itself(ctx):
+        lines.append(_PROJECT_LINE)
+        if hashes and notes is not None:
+            notes(
+                f"pip's hash-checking mode refuses `{_PROJECT_LINE}` (a folder has no single file to hash): for pip, "
+                "export with --no-emit-project, then run `pip install --no-deps -r FILE` and `pip install --no-deps "
+                "-e .` (--no-deps: pip would look for the project on the index for a package that needs it)"
+            )
+    root = (ctx.project.root if ctx.project else lock_path.parent).resolve()
     for package in data.get("packages", []):
+        if "directory" in package and (lock_path.parent / package["directory"]["path"]).resolve() == root:
+            continue  # the project itself: the line above, or none
         marker = specialize(package.get("marker"), extras=extras, groups=groups)
         if marker is False:
             continue
@@ -382,6 +403,18 @@ def export_lock(
             line += "".join(f" \\\n    --hash=sha256:{d}" for d in digests)
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+_PROJECT_LINE = "-e ."
+
+
+def _installs_itself(ctx: Context) -> bool:
+    """Whether `corral sync` installs the project (editable): it declares a build system and a name, as sync asks."""
+    if ctx.project is None:
+        return False
+    table = ctx.project.data.get("project")
+    named = isinstance(table, dict) and isinstance(table.get("name"), str)
+    return named and isinstance(ctx.project.data.get("build-system"), dict)
 
 
 def _files(package: dict[str, Any]) -> list[dict[str, Any]]:
