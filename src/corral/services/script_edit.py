@@ -226,9 +226,13 @@ def lock_script(
 
     The previous lock's pins are kept where the block allows them, unless `upgrade` (all) or `upgrade_packages`
     (those names). `check` writes nothing: LockOutdated naming the lock when locking now would change it.
+    A lock that corral's record says it wrote from the same block and settings is answered without uv.
     """
+    from corral.core.script_meta import script_inputs_hash
     from corral.infra.fs import atomic_write_text
-    from corral.infra.toml_file import read_text
+    from corral.infra.toml_file import decode_text, read_bytes
+    from corral.services.lock_inputs import index_urls
+    from corral.services.script_lock_stamp import record_script_lock, recorded_unchanged, resolution_settings
     from corral.services.scripts import (
         refuse_linked_lock,
         script_lock_is_fresh,
@@ -242,7 +246,8 @@ def lock_script(
     target = script_lock_path(script)
     refuse_linked_lock(target)
     again = f"run `corral lock --script {shown_script(ctx, script)}`"
-    old = read_text(target) if target.is_file() else None
+    old_bytes = read_bytes(target) if target.is_file() else None
+    old = None if old_bytes is None else decode_text(old_bytes, origin=str(target))
     if check:
         if old is None:
             msg = f"{target} does not exist; {again}"
@@ -252,6 +257,18 @@ def lock_script(
             raise LockOutdated(msg)
     else:
         _refuse_unknown_upgrades(data, old, upgrade_packages, target=target)
+    # the record of the lock corral last wrote (services.script_lock_stamp): with the same bytes, block and
+    # settings, resolving again would give the same lock, so uv is not asked (an upgrade always asks it)
+    inputs = script_inputs_hash(data, index_urls=index_urls(ctx))
+    settings = resolution_settings(ctx, data)
+    plain = check or not (upgrade or upgrade_packages)
+    if (
+        plain
+        and old is not None
+        and old_bytes is not None
+        and recorded_unchanged(ctx.paths, target, old_bytes, inputs_hash=inputs, settings=settings)
+    ):
+        return ScriptLockReport(path=target, written=False, packages=_count(old))
     text = render_script_lock(
         ctx,
         data,
@@ -264,10 +281,12 @@ def lock_script(
         if text != old:
             msg = f"{target} is stale: resolving {script.name}'s script block now gives a different lock; {again}"
             raise LockOutdated(msg)
+        record_script_lock(ctx.paths, target, text.encode("utf-8"), inputs_hash=inputs, settings=settings)
         return ScriptLockReport(path=target, written=False, packages=_count(text))
     written = text != old
     if written:
         atomic_write_text(target, text, root=script.parent)
+    record_script_lock(ctx.paths, target, text.encode("utf-8"), inputs_hash=inputs, settings=settings)
     return ScriptLockReport(path=target, written=written, packages=_count(text))
 
 
