@@ -68,6 +68,8 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: Any) 
     time.sleep(_SETTLE)
     cli(root, "sync")  # the quick record
     cli(root, "lock")  # the quick lock record
+    (root / "tool.py").write_text('# /// script\n# dependencies = ["alpha"]\n# ///\n', encoding="utf-8")
+    cli(root, "lock", "--script", "tool.py")  # the script lock's stamp
     cache = Path(os.environ["CORRAL_HOME"]) / "cache"
     found = entries(cache)
     assert any(n.endswith(".rebuild.txt") for n in found["quick-records"]), found
@@ -75,6 +77,7 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: Any) 
     assert found["quick-lock-records"], found
     assert found["lock-stamps"], found
     assert found["uv-input"], found
+    assert found["script-lock-stamps"], found
     return root
 
 

@@ -78,6 +78,11 @@ KINDS: Final[tuple[Kind, ...]] = (
     ),
     Kind("lock-headstarts", "the last lock's uv plan (resolvers.uv_headstart)", re.compile(r"[0-9a-f]{32}\.txt")),
     Kind("lock-exports", "the last lock's uv exports (resolvers.uv_export_cache)", re.compile(r"[0-9a-f]{32}\.bin")),
+    Kind(
+        "script-lock-stamps",
+        "what each script lock was made from (services.script_lock_stamp)",
+        re.compile(r"[0-9a-f]{64}\.json"),
+    ),
     Kind("build-envs", "PEP 517 build envs (services.foreign.build_env)", re.compile(r"[0-9a-f]{32}"), shape="folder"),
     Kind("build-env-guesses", "the build env last used per build requirements", re.compile(r"[0-9a-f]{32}\.txt")),
     Kind("interpreters.json", "interpreter identities"),
