@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from corral.core.pylock_select import PackageRow
+
 _TIME = "2024-02-29T12:30:05+00:00"
 
 
@@ -199,3 +201,82 @@ def test_cache_entries_are_written_whole_and_left_no_temporary(lock: Path, tmp_p
         head, _, text = entry.read_bytes().partition(b"\n")
         assert head.startswith(b"corral-cache-entry sha256=")
         assert text.startswith((b"[", b"{"))
+
+
+def _chosen_file(**changes: Any) -> Chosen:
+    fields: dict[str, Any] = {
+        "name": "alpha",
+        "version": "1.0",
+        "kind": "wheel",
+        "url": "https://files.example/packages/ab/alpha-1.0-py3-none-any.whl",
+        "sha256": "0" * 64,
+        "filename": "alpha-1.0-py3-none-any.whl",
+        "index": "https://pypi.org/simple",
+        "hashes": ("0" * 64, "1" * 64),
+    }
+    return Chosen(**{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("alpha", None, None, _chosen_file()),
+        ("alpha", "", "", _chosen_file(version=None, sha256=None, filename=None, index=None)),
+        ("alpha", "sys_platform == 'win32' and extra == 'x'", ">=3.10", _chosen_file(kind="sdist", hashes=("2" * 64,))),
+        ("alpha", "python_version < '3.11'", None, None),
+        ("alpha", None, "", None),
+        ("alpha", None, None, _chosen_file(kind="directory", url="file:///p/alpha", editable=True, hashes=())),
+    ],
+)
+def test_a_kept_row_reads_back_to_the_same_row(row: PackageRow) -> None:
+    text = selection_cache._row_text(row)  # noqa: SLF001
+    assert text is not None
+    assert selection_cache._kept_row(text) == row  # noqa: SLF001
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("alpha", "os_name == '\x7f'", None, None),  # the separator in a value
+        ("alpha", None, None, _chosen_file(url="https://files.example/\x7f/alpha-1.0-py3-none-any.whl")),
+        ("alpha", None, None, _chosen_file(hashes=("0" * 64 + " " + "1" * 64,))),  # a hash the spaces would split
+        ("alpha", None, None, _chosen_file(hashes=("",))),
+        ("beta", None, None, _chosen_file()),  # another package's file
+    ],
+)
+def test_a_row_its_text_could_not_give_back_is_not_kept(row: PackageRow) -> None:
+    assert selection_cache._row_text(row) is None  # noqa: SLF001
+
+
+@pytest.mark.parametrize("kept", [None, ["alpha", None, None, None], "alpha", "alpha\x7f\x7f\x7f", 3])
+def test_a_kept_row_of_another_form_is_read_again(kept: object) -> None:
+    assert selection_cache._kept_row(kept) is None  # noqa: SLF001
+
+
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        _chosen_file(),
+        _chosen_file(version=None, sha256=None, filename=None, index=None, hashes=()),
+        _chosen_file(kind="directory", url="file:///home/\u00e9/alpha", editable=True),
+        _chosen_file(kind="vcs", url="git+https://example.org/alpha.git@0123abc", hashes=("=x",)),
+    ],
+)
+def test_a_file_chosen_reads_back_from_its_text(chosen: Chosen) -> None:
+    text = selection_cache._chosen_text(chosen)  # noqa: SLF001
+    assert text is not None
+    assert selection_cache._chosen_list([text, text]) == [chosen, chosen]  # noqa: SLF001
+
+
+@pytest.mark.parametrize("found", [None, {"a": 1}, [3], ["alpha"], [{"name": "alpha"}]])
+def test_a_choice_of_another_form_is_made_again(found: object) -> None:
+    assert selection_cache._chosen_list(found) is None  # noqa: SLF001
+
+
+def test_a_choice_is_read_back_and_one_its_text_could_not_give_back_is_not_kept(lock: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache" / "lock-choices"
+    assert selection_cache._chosen_text(_chosen_file(url="file:///a\x7fb")) is None  # noqa: SLF001
+    assert selection_cache._chosen_text(_chosen_file(hashes=("a b",))) is None  # noqa: SLF001
+    expected = _choose(lock, _lock_text(), cache)
+    assert _choose(lock, _lock_text(), cache) == expected == _general(lock)
+    assert _packages_read() == 0  # the choice read back: no package read

@@ -34,11 +34,13 @@ __all__ = ["CHECKED_FOLDER", "check_once", "choose", "lock_header", "prime"]
 
 CHECKED_FOLDER = "lock-checked"  # beside the choices folder in corral's cache: the digests of locks that passed
 
-_FIELDS = ("name", "version", "kind", "url", "sha256", "filename", "editable", "index", "hashes")
 # Bumped when what select_packages accepts or answers changes (2: core.pylock_check; 3: each file's index and
-# its entry's hashes; 4: the files framed by their digest, `_write_entry`), so no older answer is reused.
-_CHECKED = 4
+# its entry's hashes; 4: the files framed by their digest, `_write_entry`; 5: a file chosen written as one string,
+# `_chosen_text`), so no older answer is reused.
+_CHECKED = 5
 _FRAME = b"corral-cache-entry sha256="  # the first line of a file `_write_entry` writes: then the rest's digest
+_SEPARATOR = "\x7f"  # between the fields of a file chosen (`_chosen_text`): JSON writes it raw (ensure_ascii off)
+_CHOSEN_FIELDS = 9  # a file chosen: name, version, kind, URL, sha256, file name, editable, index, hashes
 
 
 def lock_header(lock_path: Path) -> dict[str, Any]:
@@ -217,8 +219,9 @@ def _choose(
     cache_file = cache_dir / f"{_key(digest, lock_dir, selection_key, target)}.json" if cache_dir else None
     if cache_file is not None:
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-            rows = json.loads(_read_entry(cache_file))
-            return [Chosen(**{**{f: row[f] for f in _FIELDS}, "hashes": tuple(row["hashes"])}) for row in rows]
+            found = _chosen_list(json.loads(_read_entry(cache_file)))
+            if found is not None:
+                return found
     checked_dir = cache_dir.parent / CHECKED_FOLDER if cache_dir else None
     chosen = _choose_scanned(data, digest, lock_path, target=target, selection=selection, cache_dir=cache_dir)
     if chosen is None:
@@ -231,7 +234,9 @@ def _choose(
         _remember_checked(digest, checked_dir)
     if cache_file is not None and not any(map(_holds_a_user, chosen)):
         # (a lock written elsewhere may hold `https://user:token@...`: not cached)
-        _write_entry(cache_file, json.dumps([{f: getattr(c, f) for f in _FIELDS} for c in chosen]))
+        texts = [*map(_chosen_text, chosen)]
+        if None not in texts:
+            _write_entry(cache_file, json.dumps(texts, ensure_ascii=False))  # the separators kept raw
     return chosen
 
 
@@ -269,17 +274,99 @@ def _choose_scanned(
     if facts_file is not None and facts.changed:  # only a cache: the next pulled lock asks packaging again
         _write_entry(facts_file, json.dumps(facts.to_json(), sort_keys=True))
     if rows_file is not None and new and not any(row[3] is not None and _holds_a_user(row[3]) for row in rows):
-        entries = {key: [*row[:3], _row_fields(row[3])] for key, row in zip(keys, rows, strict=True)}
-        _write_entry(rows_file, json.dumps({"rows": entries}))
+        entries = dict(zip(keys, map(_row_text, rows), strict=True))
+        if None not in entries.values():
+            _write_entry(rows_file, json.dumps({"rows": entries}, ensure_ascii=False))  # the separators kept raw
     return chosen
 
 
-def _row_fields(chosen: Chosen | None) -> list[Any] | None:
-    return None if chosen is None else [getattr(chosen, f) for f in _FIELDS]
+def _row_text(row: PackageRow) -> str | None:
+    """A package row as one string `_kept_row` reads back: its marker, requires-python and file chosen (`_chosen_text`).
+
+    A row without a file has its name in the file's place. None: a row that cannot be (see `_chosen_text`).
+    """
+    name, marker, python, chosen = row
+    if chosen is None:
+        return _joined([_field(marker), _field(python), name])
+    fields = _chosen_fields(chosen)
+    return None if fields is None or chosen.name != name else _joined([_field(marker), _field(python), *fields])
+
+
+def _chosen_text(chosen: Chosen) -> str | None:
+    """A file chosen as one string `_chosen_of` reads back: its fields between `_SEPARATOR`s; None if it cannot be.
+
+    One string per file, not a JSON object of its fields and a list of its hashes: JSON reads and writes a few long
+    strings several times faster than thousands of short ones (the 1.1 MB lock's 221 packages hold 2556 hashes),
+    which every pulled lock pays writing its choice and its rows, and every later sync reading the choice. A value
+    that may be None is `=` and the value, or empty (`_field`); the hashes are joined by spaces. A scanned lock's
+    values are printable ASCII (`core.pylock_scan`); a file whose values hold the separator, or a hash that is empty
+    or holds a space (no lock corral writes has one), is not kept: its choice is computed again.
+    """
+    fields = _chosen_fields(chosen)
+    return None if fields is None else _joined(fields)
+
+
+def _chosen_fields(chosen: Chosen) -> list[str] | None:
+    if "" in chosen.hashes or " " in "".join(chosen.hashes):  # (`in`: a memchr, where count reads each character)
+        return None
+    return [
+        chosen.name,
+        _field(chosen.version),
+        chosen.kind,
+        chosen.url,
+        _field(chosen.sha256),
+        _field(chosen.filename),
+        "1" if chosen.editable else "",
+        _field(chosen.index),
+        " ".join(chosen.hashes),
+    ]
+
+
+def _joined(fields: list[str]) -> str | None:
+    return None if _SEPARATOR in "".join(fields) else _SEPARATOR.join(fields)
+
+
+def _field(value: str | None) -> str:
+    return "" if value is None else f"={value}"
+
+
+def _value(field: str) -> str | None:
+    return field[1:] if field else None
+
+
+def _chosen_of(fields: list[str]) -> Chosen | None:
+    """The file `_chosen_fields` wrote as `fields`, or None where they are not such fields."""
+    if len(fields) != _CHOSEN_FIELDS or fields[6] not in {"", "1"}:
+        return None
+    name, version, kind, url, sha256, filename, editable, index, hashes = fields
+    return Chosen(
+        name=name,
+        version=_value(version),
+        kind=kind,
+        url=url,
+        sha256=_value(sha256),
+        filename=_value(filename),
+        editable=editable == "1",
+        index=_value(index),
+        hashes=tuple(hashes.split(" ")) if hashes else (),
+    )
+
+
+def _chosen_list(found: Any) -> list[Chosen] | None:  # noqa: ANN401 - JSON data, checked here
+    """The choice `_choose` wrote (a JSON list of `_chosen_text`s), or None where `found` is not one."""
+    if not isinstance(found, list):
+        return None
+    chosen = []
+    for text in found:
+        one = _chosen_of(text.split(_SEPARATOR)) if isinstance(text, str) else None
+        if one is None:
+            return None
+        chosen.append(one)
+    return chosen
 
 
 def _read_rows(path: Path | None) -> dict[str, Any]:
-    """The package rows `_choose_scanned` kept at `path` (as written: `_kept_row` reads one), by their text's digest.
+    """The package rows `_choose_scanned` kept at `path` (`_row_text`: `_kept_row` reads one), by their text's digest.
 
     {} when there are none, or the file is not one `_write_entry` wrote whole.
     """
@@ -293,18 +380,14 @@ def _read_rows(path: Path | None) -> dict[str, Any]:
 
 
 def _kept_row(kept: Any) -> PackageRow | None:  # noqa: ANN401 - JSON data, checked here
-    """A row as `_choose_scanned` wrote it, read back only when a package's text asks for it; None: not such a row."""
-    try:
-        name, marker, python, fields = kept
-        return (name, marker, python, None if fields is None else _chosen(fields))
-    except (TypeError, ValueError):
+    """A row as `_row_text` wrote it, read back only when a package's text asks for it; None: not such a row."""
+    if not isinstance(kept, str):
         return None
-
-
-def _chosen(row: list[Any]) -> Chosen:
-    fields = dict(zip(_FIELDS, row, strict=True))
-    fields["hashes"] = tuple(fields["hashes"])
-    return Chosen(**fields)
+    fields = kept.split(_SEPARATOR)
+    if len(fields) == 3:  # noqa: PLR2004 - a row without a file: marker, requires-python, name
+        return (fields[2], _value(fields[0]), _value(fields[1]), None)
+    chosen = _chosen_of(fields[2:])
+    return None if chosen is None else (chosen.name, _value(fields[0]), _value(fields[1]), chosen)
 
 
 def _write_entry(path: Path, text: str) -> None:
@@ -314,7 +397,10 @@ def _write_entry(path: Path, text: str) -> None:
     crash a file renamed before its data reached the disk (empty, or torn) is refused by `_read_entry`, which proves
     the text by the digest in the first line; the answer is then computed again.
     """
-    data = text.encode("utf-8")
+    try:
+        data = text.encode("utf-8")  # UnicodeEncodeError (a ValueError): a lone surrogate, nothing written
+    except ValueError:
+        return
     framed = b"%s%s\n%s" % (_FRAME, hashlib.sha256(data).hexdigest().encode(), data)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
@@ -371,7 +457,7 @@ def _target_files(
         sort_keys=True,
     )
     path = cache_dir / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.json"
-    rows_key = hashlib.sha256(json.dumps([blob, "package-rows", str(lock_dir)]).encode()).hexdigest()[:32]
+    rows_key = hashlib.sha256(json.dumps([blob, "package-rows-2", str(lock_dir)]).encode()).hexdigest()[:32]
     rows = cache_dir / f"{rows_key}.json"
     facts = None
     with contextlib.suppress(OSError, ValueError):
