@@ -17,8 +17,9 @@ exports (`_export_memo`, resolvers.uv_export_cache).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from corral.services.lock_inputs import default_groups, index_urls, is_fresh, lo
 if TYPE_CHECKING:
     from corral.core.deps import ProjectDeps
     from corral.core.pylock_scan import ScannedLock
-    from corral.resolvers.uv import Exports, Plan
+    from corral.resolvers.uv import Exports, Plan, Resolving, UvRequest
     from corral.services.context import Context
 
 __all__ = [
@@ -198,7 +199,7 @@ def render_lock(
     from corral.resolvers.uv_exports import project_entry
     from corral.services.foreign import check_declarations
     from corral.services.legacy import legacy_lock_interpreter, render_legacy_lock
-    from corral.services.project_version import forget_read_states, resolution_version
+    from corral.services.project_version import UNKNOWN_VERSION, forget_read_states, resolution_version
 
     forget_read_states()  # the stamp of this lock takes what this resolution read, or asks again
     try:
@@ -221,14 +222,13 @@ def render_lock(
                 candidates=candidates,
                 progress=progress,
             )
-        version = resolution_version(ctx, project_root, data, python=chosen, progress=progress)
         pins = [] if upgrade else _pins(previous, prefer, urls[0])
         declared = data.get("project")
         requires_python = declared.get("requires-python") if isinstance(declared, dict) else None
         request = UvRequest(
             data=data,
             project_root=project_root,
-            version=version,
+            version=UNKNOWN_VERSION,  # the project's own, set below
             python=chosen,
             index_urls=urls,
             pins=pins,
@@ -242,10 +242,19 @@ def render_lock(
             export_memo=_export_memo(ctx),
             early_exports=not changed,
         )
-        if progress and not offline:
-            _note_ignored(ctx.environ, progress)
-        resolver: UvResolver = load_resolver("uv")  # type: ignore[assignment]  # the table row for "uv"
-        running = resolver.start(request)
+        guessed = _GuessedStart(request)
+        try:
+            version = resolution_version(
+                ctx, project_root, data, python=chosen, progress=progress, while_building=guessed.building
+            )
+            request = replace(request, version=version)
+            if progress and not offline:
+                _note_ignored(ctx.environ, progress)
+            resolver: UvResolver = load_resolver("uv")  # type: ignore[assignment]  # the table row for "uv"
+            running = guessed.take(version) or resolver.start(request)
+        except BaseException:
+            guessed.discard()
+            raise
     except Exception:
         _declarations(data, source=source)  # a broken declaration is named first, as before
         raise
@@ -276,6 +285,73 @@ def render_lock(
     text, checked = _composed(result.composed) or compose(result.exports, result.graph)
     _remember(text, checked)
     return text
+
+
+class _GuessedStart:
+    """`uv lock` begun at the version the project's files suggest, while its build backend states the real one.
+
+    A dynamic version not in corral's cache is asked of the build backend first (services.project_version: a build
+    env made, then its hooks run, ~2 s on a cold cache), and `uv lock` needs its answer (packages may depend back on
+    the project), whereas uv alone builds the project while it resolves: on a cold cache corral's lock took ~0.5-0.8 s
+    longer (benchmarks/bench_cold.py --timeline, requests), most of it uv asking the index (a warm uv cache does not
+    spare that: uv revalidates each page). So the very request, at the version a version file states
+    (`project_version.guessed_version`), begins once the build env is ready and its hooks run (foreign.metadata's
+    `hooks_go`: begun beside the env's own `uv pip compile`, one of the two uv processes waited 5 s for a host name
+    in ~1 run of 4 here); it is taken when the backend states exactly that version (the same temporary project,
+    command and settings: what is locked is unchanged), else ended (killed, its temporary project removed) and uv
+    begins at the real one, as before. Never offline (it begins no sooner than a cached answer), nor beside a live
+    head start (resolvers.uv_headstart: starting another `uv lock` discards it); one that cannot begin is only no
+    head start.
+    """
+
+    def __init__(self, request: UvRequest) -> None:
+        self._request = request
+        self._version: str | None = None
+        self._running: Resolving | None = None
+
+    @contextmanager
+    def building(self) -> Iterator[Callable[[], None]]:
+        """While the build backend is asked: gives `begin` for its hooks' start; ends what began when it failed."""
+        try:
+            yield self._begin
+        except BaseException:
+            self.discard()
+            raise
+
+    def _begin(self) -> None:
+        """Begin `uv lock` at the guessed version (once; nothing when there is no guess)."""
+        import contextlib
+
+        from corral.resolvers import uv_headstart
+        from corral.resolvers.uv import UvResolver
+        from corral.services.project_version import guessed_version
+
+        request = self._request
+        if self._version is not None or request.offline or uv_headstart.running():
+            return
+        with contextlib.suppress(CorralError, OSError):  # the real `uv lock` meets the same cause and names it
+            version = guessed_version(request.project_root, request.data)
+            if version is not None:
+                self._version = version
+                self._running = UvResolver().start(replace(request, version=version))
+
+    def take(self, version: str) -> Resolving | None:
+        """The resolution begun when it was at `version`, else None (one begun at another version is ended)."""
+        running, self._running = self._running, None
+        if running is not None and self._version == version:
+            return running
+        self._running = running
+        self.discard()
+        return None
+
+    def discard(self) -> None:
+        """End a resolution begun and not taken (killed, waited for, its temporary project removed)."""
+        import contextlib
+
+        running, self._running = self._running, None
+        if running is not None:
+            with contextlib.suppress(OSError):
+                running.stop()
 
 
 def _composed(value: object) -> tuple[str, dict[str, Any]] | None:

@@ -23,6 +23,7 @@ from corral.errors import CorralError, LockError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from contextlib import AbstractContextManager
 
     from corral.services.context import Context
 
@@ -53,6 +54,7 @@ def resolution_version(
     *,
     python: str | None,
     progress: Callable[[str, str], None] | None = None,
+    while_building: Callable[[], AbstractContextManager[Callable[[], object]]] | None = None,
 ) -> str:
     """The version to resolve the project at: static, else its build backend's answer (cached), else "0".
 
@@ -62,6 +64,9 @@ def resolution_version(
         data: the parsed pyproject (what is being locked, which may differ from disk only in requirements).
         python: the interpreter the build env is made for (None: the one corral chooses).
         progress: told when the build backend is asked (it takes a second or more).
+        while_building: entered while the build backend is asked, left once it answered or failed; what it gives
+            is told when the backend's hooks are asked (foreign.metadata's `hooks_go`): services.lock begins
+            `uv lock` then.
 
     Raises:
         LockError: the version is dynamic and the build backend could not state it.
@@ -83,8 +88,10 @@ def resolution_version(
         return str(cached["version"])
     if progress:
         progress("resolving", "the project's dynamic version, from its build backend")
-    version = _from_backend(ctx, root, python)
     import contextlib
+
+    with while_building() if while_building is not None else contextlib.nullcontext(None) as hooks_go:
+        version = _from_backend(ctx, root, python, hooks_go)
 
     from corral.infra.fs import atomic_write_text
 
@@ -93,7 +100,7 @@ def resolution_version(
     return version
 
 
-def _from_backend(ctx: Context, root: Path, python: str | None) -> str:
+def _from_backend(ctx: Context, root: Path, python: str | None, hooks_go: Callable[[], object] | None) -> str:
     from corral.infra.toml_file import read_toml
     from corral.services.foreign.metadata import read_metadata
 
@@ -102,7 +109,7 @@ def _from_backend(ctx: Context, root: Path, python: str | None) -> str:
 
         python = choose_interpreter(ctx)[0].path
     try:
-        metadata = read_metadata(ctx, root, python=python, data=read_toml(root / "pyproject.toml"))
+        metadata = read_metadata(ctx, root, python=python, data=read_toml(root / "pyproject.toml"), hooks_go=hooks_go)
     except CorralError as err:
         msg = (
             f"the project's version is dynamic and its build backend could not state it ({err}); "
@@ -296,6 +303,37 @@ def _run_describe(root: Path) -> str:
     except EngineError:  # no git on this machine
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def guessed_version(root: Path, data: Mapping[str, Any]) -> str | None:
+    """The version the project's version files state as text, in its normal form; None when none does.
+
+    Only a guess, read without running anything of the project: the first `__version__ = "..."` at a line's start
+    in a version file (`version_files`), or a VERSION / version.txt holding one version. A lock begins `uv lock` at
+    it while the build backend states the real version, and keeps that resolution only when the two are equal
+    (services.lock); a wrong guess costs nothing but the resolution begun.
+    """
+    import re
+
+    from packaging.version import InvalidVersion, Version
+
+    stated = re.compile(r"""^__version__\s*(?::\s*str\s*)?=\s*(['"])([^'"\\\n]{1,64})\1\s*(?:#.*)?$""", re.MULTILINE)
+    for path in version_files(root, data):
+        contents = _contents(path)
+        if not isinstance(contents, bytes):  # absent, or not a regular file (`_UNREAD`)
+            continue
+        text = contents.decode("utf-8", errors="replace")
+        if path.name in ("VERSION", "version.txt"):
+            found = text.strip() if len(text.strip().splitlines()) == 1 else None
+        else:
+            match = stated.search(text) if path.suffix == ".py" else None
+            found = match.group(2) if match else None
+        if found:
+            try:
+                return str(Version(found))
+            except InvalidVersion:
+                continue
+    return None
 
 
 def version_files(root: Path, data: Mapping[str, Any]) -> list[Path]:

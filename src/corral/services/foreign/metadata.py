@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -177,8 +177,15 @@ def _backend_path(system: Mapping[str, Any], root: Path) -> list[str]:
     return list(entries)
 
 
-def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, Any]) -> CoreMetadata:
-    """The project's METADATA from its backend (UsageError naming the backend and its last words on failure)."""
+def read_metadata(
+    ctx: Context, root: Path, *, python: str, data: Mapping[str, Any], hooks_go: Callable[[], object] | None = None
+) -> CoreMetadata:
+    """The project's METADATA from its backend (UsageError naming the backend and its last words on failure).
+
+    `hooks_go`: told once the build env is ready and its hooks are asked (corral downloads nothing more unless the
+    backend asks for more requirements): a caller's own downloads may begin then without racing the env's (a lock
+    begins `uv lock` there: services.lock).
+    """
     from corral.infra.environ import engine_environ, indexes_in_environ
     from corral.infra.probe import BUILD_HOOK_SERVER
     from corral.infra.rmtree import remove_tree
@@ -213,10 +220,12 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
             started = None if found is None else early.enter_context(start(found[0], "both"))
             pins = pinned(requires, uv=uv, python=python, indexes=indexes, run=run)
             if found is not None and started is not None and found[1] == env_key(python, pins, uv):
+                _tell(hooks_go)
                 answer = started.answer()
         if answer is None:
             made = build_env(ctx.paths.cache, uv=uv, python=python, pins=pins, indexes=indexes, run=run, guess=guess)
             with made as env, start(env, "both") as hooks:
+                _tell(hooks_go)
                 answer = hooks.answer()
         name = answer.get("metadata")
         if not isinstance(name, str):  # the backend asks for more than its requires (or could not fork)
@@ -233,6 +242,11 @@ def read_metadata(ctx: Context, root: Path, *, python: str, data: Mapping[str, A
         )
     finally:
         remove_tree(tmp, ignore_errors=True)
+
+
+def _tell(hooks_go: Callable[[], object] | None) -> None:
+    if hooks_go is not None:
+        hooks_go()
 
 
 def _requirements(given: object, backend: str, where: str) -> list[str]:
