@@ -370,23 +370,9 @@ def _inside(path: str, folder: str) -> bool:
 
 def _regular_bytes(path: str, limit: int = 1 << 24) -> bytes | None:
     """The bytes of the regular file at `path` (no link followed, never a fifo waited on); None for anything else."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    from corral.cli.quick import regular_bytes
+
+    return regular_bytes(path, limit)
 
 
 def lookup(cwd: str, environ: Mapping[str, str]) -> tuple[str, int] | None:

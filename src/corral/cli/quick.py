@@ -56,7 +56,7 @@ import sys
 
 TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from types import FrameType
     from typing import NoReturn
 
@@ -443,6 +443,36 @@ def secretless(value: str) -> str:
     if "@" not in value:
         return value
     return "sha256:" + _sha256_hex(value.encode("utf-8", "surrogateescape"))
+
+
+def regular_bytes(
+    path: str, limit: int, *, follow: bool = False, accept: Callable[[os.stat_result], bool] | None = None
+) -> bytes | None:
+    """The bytes of the regular file at `path` (at most `limit`), never a fifo waited on; None for anything else.
+
+    No link is followed unless `follow`; `accept` judges the opened file's stat (a record's observation of it). A file
+    whose size changed while it was read is None too. POSIX only (None on Windows: the callers' full path judges).
+    """
+    if not hasattr(os, "O_NOFOLLOW"):
+        return None
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit or (accept is not None and not accept(st)):
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    return data if len(data) == st.st_size else None
 
 
 def read_record(path: str, header: str = _HEADER, limit: int = _LIMIT) -> list[str] | None:  # noqa: PLR0911

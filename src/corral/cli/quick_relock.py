@@ -11,9 +11,16 @@ taken again on the open file). Imported only when a record does not match. Stdli
 from __future__ import annotations
 
 import os
-import stat
 
-from corral.cli.quick import _STAMP_FILE, _STAMP_LIMIT, _sha256_hex, _stat_line, compare, json_loads
+from corral.cli.quick import (
+    _STAMP_FILE,
+    _STAMP_LIMIT,
+    _sha256_hex,
+    _stat_line,
+    compare,
+    json_loads,
+    regular_bytes,
+)
 
 __all__ = ["relocked"]
 
@@ -64,25 +71,7 @@ def _read(path: str, limit: int, parts: list[str] | None) -> bytes | None:
     Without `parts` (the stamp) never through a link; with them, only from the file that stat line (split) observed
     (`observe` follows links): the stat is taken again on the open file, and any difference is None.
     """
-    if not hasattr(os, "O_NOFOLLOW"):
-        return None  # Windows: the full path
-    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if parts else os.O_NOFOLLOW)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        if parts is not None and _stat_line(parts[0], st, path) != " ".join(parts):
-            return None
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    return data if len(data) == st.st_size else None
+    if parts is None:
+        return regular_bytes(path, limit)
+    observed = " ".join(parts)
+    return regular_bytes(path, limit, follow=True, accept=lambda st: _stat_line(parts[0], st, path) == observed)
