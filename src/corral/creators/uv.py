@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from corral.core.env import Env
 from corral.errors import EngineError
+from corral.infra.environ import offline_environ
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
 
@@ -59,8 +61,10 @@ class UvCreator:
             return
         attempts = ([*base, "--seed", "--offline"], [*base, "--seed", "--clear"])
         for cmd in attempts:
+            offline = "--offline" in cmd  # the seed's wheels: no build backend runs
+            environ = offline_environ(os.environ if request.environ is None else request.environ)
             try:
-                run(cmd, env=request.environ, what="uv venv")
+                run(cmd, env=environ if offline else request.environ, what="uv venv")
             except EngineError:
                 continue
             return

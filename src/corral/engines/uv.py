@@ -32,6 +32,7 @@ from corral.engines._reqfile import (
 )
 from corral.engines.uv_input import pylock_args
 from corral.errors import EngineError
+from corral.infra.environ import offline_environ
 from corral.infra.proc import run
 from corral.infra.uvbin import uv_binary
 
@@ -334,7 +335,7 @@ class UvInstaller:
         environ = _unwrapped(environ)
         if cache_first or offline:
             try:
-                _run_first([*cmd, "--offline"], environ=environ, what=what, stdin=stdin)
+                _offline_first([*cmd, "--offline"], environ=environ, what=what, stdin=stdin)
             except EngineError as err:
                 # a build backend that ran (its requirements were in the cache) fails online alike: not run twice
                 if offline or backend_failed(err.output):
@@ -344,7 +345,7 @@ class UvInstaller:
         else:  # the set goes through uv's cache now: the next rebuild's first try is offline, its head start too
             from corral.infra import headstart
 
-            headstart.note_command([*cmd, "--offline"], environ, stdin, what)
+            headstart.note_command([*cmd, "--offline"], offline_environ(environ), stdin, what)
         if progress:
             progress(
                 "downloading", f"what uv's cache lacks of {count} package(s)" if count else "what uv's cache lacks"
@@ -361,6 +362,21 @@ def _seed_entries(
     from corral.engines.uv_seed import seed_entries
 
     return seed_entries(seed, env_python, index, environ, online=online)
+
+
+def _offline_first(argv: list[str], *, environ: Mapping[str, str], what: str, stdin: str | None) -> None:
+    """`_run_first` of an `--offline` command without what only serves the network (`infra.environ.TLS_ONLY`).
+
+    A build backend that failed is run once more with the whole environment when that held such settings: uv never
+    connects offline, but a backend may by itself (a file it downloads while it builds).
+    """
+    quiet = offline_environ(environ)
+    try:
+        _run_first(argv, environ=quiet, what=what, stdin=stdin)
+    except EngineError as err:
+        if len(quiet) == len(environ) or not backend_failed(err.output):
+            raise
+        _run_first(argv, environ=environ, what=what, stdin=stdin)
 
 
 def _run_first(argv: list[str], *, environ: Mapping[str, str] | None, what: str, stdin: str | None) -> None:

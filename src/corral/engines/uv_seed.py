@@ -219,10 +219,11 @@ def _learn(env_python: Path, index: str, environ: Mapping[str, str], key: str | 
     """
     import subprocess
 
+    from corral.infra.environ import offline_environ
     from corral.infra.uvbin import uv_binary
 
     uv = uv_binary()
-    env = dict(environ)
+    env = dict(environ) if key is None else offline_environ(environ)  # offline: pip's page, no build
     compile_cmd = [uv, "pip", "compile", "--no-deps", "--format", "pylock.toml", "--no-header", "--quiet"]
     compile_cmd += ["--python", str(env_python), "-", *(["--offline"] if key is not None else [])]
     if key is None:

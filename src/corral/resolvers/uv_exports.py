@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.names import normalize_name
+from corral.infra.environ import offline_environ
 from corral.resolvers.uv_lock_read import uv_lock_without_files
 
 if TYPE_CHECKING:
@@ -75,15 +76,12 @@ class Early:
     composed: object = None
 
 
-# What only tells uv whom to trust on the network: an export reads the finished uv.lock (`--frozen`) and never
-# connects (`--offline`), yet uv loads every certificate these name when it starts (SSL_CERT_DIR: one file per
-# authority, ~20 ms of each export's ~60 ms here), once per selection.
-_TLS_ONLY = ("SSL_CERT_FILE", "SSL_CERT_DIR", "UV_NATIVE_TLS", "UV_SYSTEM_CERTS")
-
-
 def export_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of a `uv export --frozen --offline`: the resolver's, less what only serves the network."""
-    return {k: v for k, v in environ.items() if k not in _TLS_ONLY}
+    """The environment of a `uv export --frozen --offline`: the resolver's, less what only serves the network.
+
+    An export reads the finished uv.lock and never connects, nor runs a build backend (`infra.environ.TLS_ONLY`).
+    """
+    return offline_environ(environ)
 
 
 # At most this many `uv export` processes at once: each is short (tens of ms) and mostly start-up and file I/O.

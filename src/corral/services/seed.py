@@ -59,7 +59,7 @@ def install_seed(
 
     """
     from corral.core.env import Env
-    from corral.infra.environ import indexes_in_environ
+    from corral.infra.environ import indexes_in_environ, offline_environ
     from corral.infra.proc import run
     from corral.infra.uvbin import uv_binary
 
@@ -70,6 +70,8 @@ def install_seed(
         online += ["--index", url]
     for attempt in ([*cmd, "--offline"], *(() if offline else (online,))):
         argv, uv_env = indexes_in_environ(attempt, environ)  # the index URLs in uv's environment, on no command line
+        if "--offline" in attempt:
+            uv_env = offline_environ(uv_env)  # pip is a wheel: no build backend runs
         try:
             run(argv, env=uv_env, what="uv pip install pip")
         except EngineError:
