@@ -962,8 +962,12 @@ def _run(argv: list[str], environ: Mapping[str, str]) -> int | None:  # noqa: PL
     if os.name == "nt" or not argv:
         return None
     cmd = argv[0]
+    if cmd.endswith(".py"):  # a PEP 723 script whose env is ready (cli.script_quick); others take the full path
+        from corral.cli.script_quick import answer as script_answer
+
+        return script_answer(argv, environ)
     if not _plain_program(cmd):
-        return None  # corral's options, `--`, a script (PEP 723 or not) and paths take the full path
+        return None  # corral's options, `--`, a path and a script without its own env take the full path
     found = lookup(os.getcwd(), environ)
     if found is None:
         return None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from corral.core.env import Env
+from corral.core.script_key import LOCK_LIMIT, READY_FILE, inputs_text, key_text
 from corral.core.script_meta import find_block
 from corral.errors import ConfigError, UsageError
 
@@ -44,17 +45,6 @@ __all__ = [
     "validate_metadata",
 ]
 
-READY_FILE = "corral-ready.json"
-_KEY_ENV_VARS = (
-    "UV_INDEX_URL",
-    "PIP_INDEX_URL",
-    "UV_EXTRA_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "CORRAL_INDEX_URL",
-    "CORRAL_EXTRA_INDEX_URLS",
-)
-_KEY_SCHEMA = "1"
-
 
 class ScriptEnv:
     """A cached env for one set of inputs (a plain class: no dataclasses import on the warm path)."""
@@ -70,14 +60,7 @@ class ScriptEnv:
 
 def script_key(block_toml: str, *, python: str | None, environ: Mapping[str, str], kind: str = "script") -> str:
     """Hash of everything that decides the env's contents (stdlib only)."""
-    parts = {
-        "schema": _KEY_SCHEMA,
-        "kind": kind,
-        "block": block_toml,
-        "python": python or "",
-        "index": {k: environ[k] for k in _KEY_ENV_VARS if k in environ},
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(key_text(block_toml, python=python, environ=environ, kind=kind).encode()).hexdigest()
 
 
 def _cache_root(environ: Mapping[str, str]) -> Path:
@@ -300,12 +283,7 @@ def refuse_linked_lock(path: Path) -> None:
 
 def _script_inputs(block: str, lock_bytes: bytes | None) -> str:
     """What the env depends on: the block, plus the bytes of the lock it is made from when there is one."""
-    if lock_bytes is None:
-        return block
-    return block + "\n#lock:" + hashlib.sha256(lock_bytes).hexdigest()
-
-
-_LOCK_LIMIT = 64 << 20  # infra.toml_file's cap for a TOML file other than pyproject.toml
+    return inputs_text(block, None if lock_bytes is None else hashlib.sha256(lock_bytes).hexdigest())
 
 
 def script_lock_is_fresh(ctx: Context, lock: Path, data: Mapping[str, Any]) -> bool:
@@ -388,7 +366,7 @@ def _fast_lock_bytes(lock: Path) -> bytes | Literal[False] | None:
             return False
         if not lock.is_file():
             return None
-        if lock.stat().st_size > _LOCK_LIMIT:
+        if lock.stat().st_size > LOCK_LIMIT:
             return False
         data = lock.read_bytes()
     except OSError:
