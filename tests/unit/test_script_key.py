@@ -1,16 +1,19 @@
-"""core.script_key.key_text spells exactly the JSON the script env key was the SHA-256 of (json.dumps, sorted keys).
+"""A script env's key is the SHA-256 of json.dumps of its parts, sorted keys, however corral spells that JSON.
 
-A different byte would give every script env already built a new name: each would be built again, once.
+`services.scripts.script_key` and `cli.script_quick` both write it with `infra.json_text.dumps`; a different byte
+would give every script env already built a new name (each built again, once) or the two a different one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 
 import pytest
 
-from corral.core.script_key import KEY_ENV_VARS, inputs_text, key_text
+from corral.core.script_key import KEY_ENV_VARS, inputs_text
+from corral.services.scripts import script_key
 
 _ALPHABET = 'ab"\\/\n\r\t\x00\x1f\x7f\u00e9\u2028\ud83d\ude00\udcff{}:, #=[]'
 
@@ -31,7 +34,7 @@ def text(chooser: random.Random) -> str:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_key_text_is_the_json_of_its_parts(seed: int) -> None:
+def test_the_key_is_the_sha256_of_the_json_of_its_parts(seed: int) -> None:
     chooser = random.Random(seed)  # noqa: S311 - reproducible sampling, not cryptography
     for _ in range(2000):
         environ = {name: text(chooser) for name in KEY_ENV_VARS if chooser.random() < 0.4}
@@ -39,7 +42,8 @@ def test_key_text_is_the_json_of_its_parts(seed: int) -> None:
         python = chooser.choice((None, "", "3.12", text(chooser)))
         kind = chooser.choice(("script", "with", "tool"))
         block = text(chooser)
-        assert key_text(block, python=python, environ=environ, kind=kind) == as_json(block, python, environ, kind)
+        expected = hashlib.sha256(as_json(block, python, environ, kind).encode()).hexdigest()
+        assert script_key(block, python=python, environ=environ, kind=kind) == expected
 
 
 def test_inputs_text_adds_the_lock_digest_only_when_there_is_a_lock() -> None:

@@ -9,8 +9,9 @@ and corral's start-up-light modules only (no argparse, pathlib, re, json or hash
 - its lock `pylock.<stem>.toml` beside it (`services.scripts.script_lock_path`; a stem with other characters than
   letters, digits, `_` and `-` inside, whose lock name carries a hash, goes the full way), its bytes when it records
   its inputs (a link, one over the cap, one without `inputs-hash` or unreadable: the full way, which judges it);
-- the env's key (`core.script_key`: the same text, SHA-256 without OpenSSL) and folder in corral's cache, ready when
-  its ready mark and python are there; the mark's mtime bumped (`services.scripts.mark_used`);
+- the env's key (`core.script_key`'s parts as `infra.json_text` spells them, SHA-256 without OpenSSL) and its
+  folder in corral's cache, ready when its ready mark and python are there; the mark's mtime bumped
+  (`services.scripts.mark_used`);
 - exec of the env's python with the script's absolute path (`Path.absolute()`'s spelling: a path that `normpath`
   would change goes the full way) and the environment `infra.environ.env_environ` gives (`cli.quick.in_env_environ`).
 
@@ -24,8 +25,9 @@ import os
 import sys
 
 from corral.cli.quick import corral_dirs, in_env_environ, which
-from corral.core.script_key import LOCK_LIMIT, READY_FILE, inputs_text, key_text
+from corral.core.script_key import LOCK_LIMIT, READY_FILE, inputs_text, key_parts
 from corral.core.script_meta import find_block
+from corral.infra.json_text import dumps
 from corral.infra.sha256 import hexdigest
 
 TYPE_CHECKING = False
@@ -82,7 +84,7 @@ def _ready_env(script: str, environ: Mapping[str, str]) -> str | None:
     if cache is None:
         return None
     inputs = inputs_text(block.toml, None if lock is None else hexdigest(lock))
-    key = hexdigest(key_text(inputs, python=None, environ=environ).encode())
+    key = hexdigest(dumps(key_parts(inputs, python=None, environ=environ), sort_keys=True).encode())
     env = os.path.join(cache, "envs", f"script-{key[:20]}")
     ready = os.path.join(env, READY_FILE)
     if not os.path.isfile(ready) or not os.path.exists(os.path.join(env, "bin", "python")):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from corral.core.env import Env
-from corral.core.script_key import LOCK_LIMIT, READY_FILE, inputs_text, key_text
+from corral.core.script_key import LOCK_LIMIT, READY_FILE, inputs_text, key_parts
 from corral.core.script_meta import find_block
 from corral.errors import ConfigError, UsageError
 
@@ -60,7 +60,10 @@ class ScriptEnv:
 
 def script_key(block_toml: str, *, python: str | None, environ: Mapping[str, str], kind: str = "script") -> str:
     """Hash of everything that decides the env's contents (stdlib only)."""
-    return hashlib.sha256(key_text(block_toml, python=python, environ=environ, kind=kind).encode()).hexdigest()
+    from corral.infra.json_text import dumps
+
+    parts = key_parts(block_toml, python=python, environ=environ, kind=kind)
+    return hashlib.sha256(dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def _cache_root(environ: Mapping[str, str]) -> Path:
