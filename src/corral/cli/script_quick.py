@@ -51,8 +51,8 @@ def answer(argv: list[str], environ: Mapping[str, str]) -> int | None:
         return None
     child = in_env_environ(env, environ)
     program = which("python", child["PATH"])
-    if program is None:
-        return None
+    if program != os.path.join(env, "bin", "python"):
+        return None  # not the env's own (one that cannot run): never another python on PATH (the full path judges)
     sys.stdout.flush()
     sys.stderr.flush()
     try:
