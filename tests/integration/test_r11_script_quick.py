@@ -102,15 +102,12 @@ def test_an_env_python_that_cannot_run_is_never_swapped_for_another_on_path(fold
     assert not was_quick(ran), "the quick path execs the env's own python or nothing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.run.prepare checks bin/python exists, then shutil.which passes over a non-executable one and "
-    "runs the next python on PATH with VIRTUAL_ENV set to the env (run -v, and the full path after script_quick)",
-)
 def test_the_full_path_never_runs_another_python_than_the_envs(folder: Path, tmp_path: Path) -> None:
     prefix, path = unrunnable_python(folder, tmp_path)
     ran = corral(folder, "run", "-v", "tool.py", **path)
     assert ran.returncode != 3 or json.loads(ran.stdout)[0] == str(prefix), "ran a python outside the env"
+    assert ran.returncode == 1, ran.stderr[-1500:]
+    assert f"{prefix} is broken: {prefix / 'bin' / 'python'} is missing, points nowhere or cannot run" in ran.stderr
 
 
 @pytest.mark.parametrize(
@@ -134,18 +131,20 @@ def test_a_script_that_is_not_utf8_goes_the_full_way(folder: Path) -> None:
     ran = corral(folder, "run", "tool.py")
     assert not was_quick(ran)
     assert ran.returncode != 3, "nothing runs"
+    said = [line for line in messages(ran) if line.startswith("error: ")]
+    expected = (
+        f"error: {folder / 'tool.py'}: byte {len(_BLOCK) + 5} is not UTF-8 and no coding line says what the file is; "
+        "save it as UTF-8 (or declare its encoding, PEP 263)"
+    )
+    assert said == [expected], ran.stderr[-1500:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.scripts.script_metadata lets UnicodeDecodeError through: `internal error`, exit 70, instead of "
-    "one precise message (a latin-1 script with a coding cookie is valid Python)",
-)
-def test_a_script_that_is_not_utf8_gets_one_precise_message(folder: Path) -> None:
+def test_a_script_with_a_coding_line_runs_in_its_env(folder: Path) -> None:
     (folder / "tool.py").write_bytes(("# -*- coding: latin-1 -*-\n" + _BLOCK + "# caf\xe9\n" + _SHOW).encode("latin-1"))
     ran = corral(folder, "run", "tool.py")
     assert "internal error" not in ran.stderr
-    assert ran.returncode in (1, 2, 3), ran.stderr[-1500:]
+    assert ran.returncode == 3, ran.stderr[-1500:]  # Python reads it as latin-1, and so does corral
+    assert json.loads(ran.stdout)[1] == [str(folder / "tool.py")]
 
 
 def test_an_ignored_sigint_stays_ignored_in_the_script(folder: Path) -> None:

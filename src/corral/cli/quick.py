@@ -972,8 +972,8 @@ def _run(argv: list[str], environ: Mapping[str, str]) -> int | None:  # noqa: PL
     if found is None:
         return None
     env = found[0]
-    if not os.path.exists(os.path.join(env, "bin", "python")):
-        return None  # a broken env: the full path says so and runs nothing
+    if not os.access(os.path.join(env, "bin", "python"), os.X_OK):
+        return None  # a broken env (no python, or one that cannot run): the full path says so and runs nothing
     child = in_env_environ(env, environ)
     program = which(cmd, child["PATH"])
     if program is None:

@@ -34,10 +34,10 @@ def prepare(
         msg = f"{env} is not an environment; run `corral sync` first"
         raise EnvError(msg)
     python = Env.at(env).python
-    if not python.exists():  # never fall through to another python on PATH
+    if not os.access(python, os.X_OK):  # missing, dangling or not executable: never another python on PATH
         from corral.errors import EnvError
 
-        msg = f"{env} is broken: {python} is missing or points nowhere; rebuild it with `corral recreate`"
+        msg = f"{env} is broken: {python} is missing, points nowhere or cannot run; rebuild it with `corral recreate`"
         raise EnvError(msg)
     environ = env_environ(env, base, extra_bins=extra_bins)
     program = shutil.which(argv[0], path=environ["PATH"])

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corral.core.script_meta import find_block, render_block
-from corral.errors import LockError, LockOutdated, UsageError
+from corral.errors import ConfigError, LockError, LockOutdated, UsageError
 from corral.services.scripts import script_lock_path
 
 if TYPE_CHECKING:
@@ -149,7 +149,11 @@ class _ScriptText:
     """
 
     def __init__(self, script: Path) -> None:
-        raw = script.read_bytes().decode("utf-8")
+        try:
+            raw = script.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as err:
+            msg = f"{script}: byte {err.start} is not UTF-8; corral edits a script saved as UTF-8 (save it so first)"
+            raise ConfigError(msg) from None
         self.bom = "\ufeff" if raw.startswith("\ufeff") else ""
         body = raw[len(self.bom) :]
         self.crlf = "\r\n" in body and body.count("\r\n") == body.count("\n") and "\r" not in body.replace("\r\n", "")

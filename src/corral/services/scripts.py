@@ -41,6 +41,7 @@ __all__ = [
     "script_lock_is_fresh",
     "script_lock_path",
     "script_metadata",
+    "script_source",
     "shown_script",
     "validate_metadata",
 ]
@@ -88,12 +89,7 @@ def ready_env(environ: Mapping[str, str], kind: str, key: str) -> Path | None:
 
 def script_metadata(script: Path) -> tuple[str, dict[str, Any]]:
     """The script's block text and parsed table ({} when it has no block)."""
-    try:
-        source = script.read_text(encoding="utf-8")
-    except OSError as err:
-        msg = f"cannot read {script}: {err.strerror}"
-        raise UsageError(msg) from err
-    block = find_block(source, filename=str(script))
+    block = find_block(script_source(script), filename=str(script))
     if block is None:
         return "", {}
     from corral.infra.toml_file import parse_toml
@@ -104,6 +100,35 @@ def script_metadata(script: Path) -> tuple[str, dict[str, Any]]:
         msg = f"{script}: `dependencies` in the script block must be a list of strings"
         raise ConfigError(msg)
     return block.toml, data
+
+
+def script_source(script: Path) -> str:
+    """The script's text as Python reads it: UTF-8, else the encoding its coding line declares (PEP 263).
+
+    Line ends as `Path.read_text` gives them (CRLF and CR read as LF). A script Python could not read either is one
+    error naming the first byte that is not UTF-8.
+    """
+    try:
+        data = script.read_bytes()
+    except OSError as err:
+        msg = f"cannot read {script}: {err.strerror}"
+        raise UsageError(msg) from err
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        import io
+        import tokenize
+
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            text = data.decode(encoding)
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            msg = (
+                f"{script}: byte {err.start} is not UTF-8 and no coding line says what the file is; "
+                "save it as UTF-8 (or declare its encoding, PEP 263)"
+            )
+            raise ConfigError(msg) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def mark_used(env: Path) -> None:
