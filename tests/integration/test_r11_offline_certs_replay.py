@@ -56,11 +56,6 @@ def test_a_rebuild_with_certificate_files_is_replayed_twice(
     replayed_twice(tmp_path, cached_index, monkeypatch, seed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with UV_NATIVE_TLS=1 a seeded rebuild is never replayed (headstart:replay-declined-why:seed); the same "
-    "at e5adc2f^, so not that commit's (cause not traced)",
-)
 def test_a_seeded_rebuild_with_native_tls_is_replayed_twice(
     tmp_path: Path,
     cached_index: LocalIndex,  # noqa: F811 - the fixture

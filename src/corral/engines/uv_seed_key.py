@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+from corral.infra.environ import TLS_ONLY
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -142,6 +144,15 @@ def _cache_state(cache: str, index: str | None) -> list[str]:
     return [f"{path} {page_state(path)}" for path in sorted(pages)]
 
 
+def _chooses(name: str) -> bool:
+    """A variable that may change uv's choice of pip: its settings, not what only says whom to trust online.
+
+    uv runs the seed's install `--offline` without the certificate settings (`infra.environ.TLS_ONLY`), while the
+    seed is chosen with the caller's environment: counting them would tell the two apart (a replay declined).
+    """
+    return (name.startswith("UV_") or name in _SETTING_ROOTS) and name not in TLS_ONLY
+
+
 def seed_key(uv: str, python: str, environ: Mapping[str, str]) -> str | None:
     """The digest of everything uv's choice of pip depends on; None when uv's cache holds no page of pip.
 
@@ -158,7 +169,7 @@ def seed_key(uv: str, python: str, environ: Mapping[str, str]) -> str | None:
         f"format {FORMAT}",
         f"uv {uv} {binary_state(uv)}",
         f"python {python} {_stat(python)}",
-        *(f"env {k}={v}" for k, v in sorted(environ.items()) if k.startswith("UV_") or k in _SETTING_ROOTS),
+        *(f"env {k}={v}" for k, v in sorted(environ.items()) if _chooses(k)),
         *(f"config {path} {_stat(path)}" for path in _config_files(environ)),
         f"cache {cache}",
         *(f"known {entry}" for entry in known),
