@@ -2,9 +2,10 @@
 
 uv loads every certificate SSL_CERT_FILE and SSL_CERT_DIR name when it starts, even offline (~7 ms of a small
 `uv pip install`'s 33 here), so corral leaves them out of its offline tries (`infra.environ.offline_environ`). A
-build backend gets uv's environment, and one may connect by itself: when it fails, the offline try is run once more
-with the whole environment. The project's backend (tests/integration/pylock_helpers.py) logs what it saw and fails
-without SSL_CERT_FILE, as one that downloads through a company's certificate authority would.
+build backend gets uv's environment, and one may connect by itself: when it fails over a certificate, the offline
+try is run once more with the whole environment (any other failed build runs once). The project's backend
+(tests/integration/pylock_helpers.py) logs what it saw and fails without SSL_CERT_FILE, as one that downloads
+through a company's certificate authority would.
 """
 
 # The fixtures come from the support plugin; parameters shadow nothing here.
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from test_sync_build_failure import break_backend
+from test_sync_build_failure import attempts, break_backend
 from test_sync_one_install import builds, cached_index, fresh_sync, installed, primed, programs
 
 from corral.infra.environ import TLS_ONLY, offline_environ
@@ -35,7 +36,7 @@ def get_requires_for_build_editable(config_settings=None):
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "certs.log"), "a") as log:
         log.write(seen + "\\n")
     if seen == "-":
-        raise RuntimeError("this backend downloads a file and needs the company's certificate authority")
+        raise OSError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer")
     return []
 """
 
@@ -85,6 +86,20 @@ def test_without_certificate_settings_a_failed_build_is_not_run_twice(
         monkeypatch.delenv(name, raising=False)
     result = fresh_sync(root, corral, log)
     assert result.exit_code == 1, result.stdout
-    assert "company's certificate authority" in result.stderr
+    assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
     assert seen_by_backend(root) == ["-"], "the backend ran once: nothing differs in a second try"
     assert {"alpha", "beta"} <= set(installed(root)), "the lock's packages are in the env without the project"
+
+
+def test_with_tls_settings_a_build_failing_for_another_reason_runs_once(
+    tmp_path: Path, cached_index: LocalIndex, corral: Callable[..., RunResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, log = primed(tmp_path, cached_index, corral, monkeypatch)
+    break_backend(root)  # a RuntimeError that names no certificate
+    bundle = tmp_path / "company-ca.pem"
+    bundle.write_text("not a certificate: uv only warns\n", encoding="utf-8")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    result = fresh_sync(root, corral, log)
+    assert result.exit_code == 1, result.stdout
+    assert "the demo backend broke on purpose" in result.stderr
+    assert attempts(root) == 1, programs(log)

@@ -367,16 +367,39 @@ def _seed_entries(
 def _offline_first(argv: list[str], *, environ: Mapping[str, str], what: str, stdin: str | None) -> None:
     """`_run_first` of an `--offline` command without what only serves the network (`infra.environ.TLS_ONLY`).
 
-    A build backend that failed is run once more with the whole environment when that held such settings: uv never
-    connects offline, but a backend may by itself (a file it downloads while it builds).
+    uv never connects offline, but a build backend may by itself (a file it downloads while it builds): one that
+    failed over a certificate is run once more with the whole environment, when that held such settings. Any other
+    failed build is not run twice (it would fail alike).
     """
     quiet = offline_environ(environ)
     try:
         _run_first(argv, environ=quiet, what=what, stdin=stdin)
     except EngineError as err:
-        if len(quiet) == len(environ) or not backend_failed(err.output):
+        if len(quiet) == len(environ) or not backend_failed(err.output) or not _over_a_certificate(err.output):
             raise
         _run_first(argv, environ=environ, what=what, stdin=stdin)
+
+
+def _over_a_certificate(output: str) -> bool:
+    """A failed build's output holds a TLS library's words for a certificate it could not verify (`_UNVERIFIED`).
+
+    Then it may have lacked the certificate settings. (Words, not the bare "certificate": a path may hold that.)
+    """
+    text = output.lower()
+    return any(words in text for words in _UNVERIFIED)
+
+
+# How OpenSSL (Python's ssl, curl, pip), rustls and Go say a server's certificate was not trusted.
+_UNVERIFIED = (
+    "certificate_verify_failed",
+    "certificate verify failed",
+    "ssl certificate problem",
+    "unable to get local issuer certificate",
+    "self-signed certificate",
+    "self signed certificate",
+    "unknownissuer",
+    "certificate signed by unknown authority",
+)
 
 
 def _run_first(argv: list[str], *, environ: Mapping[str, str] | None, what: str, stdin: str | None) -> None:
