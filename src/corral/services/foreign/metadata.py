@@ -378,8 +378,17 @@ def _run(
 
 
 def _engine_failed(backend: str, err: EngineError) -> UsageError:
-    lines = [line.strip() for line in (err.output or str(err)).splitlines() if line.strip()]
-    return _failed(backend, lines[-1] if lines else str(err))
+    """The backend's failure in its own words: the last lines it wrote to stderr (`infra.proc.settle`'s detail).
+
+    Not the last line of its whole output: that is stdout's, where setuptools writes its progress ("writing
+    top-level names to ..."), after the error on stderr.
+    """
+    prefix = f"build backend failed (exit {err.code}): "
+    message = str(err)
+    if message.startswith(prefix):
+        return _failed(backend, message[len(prefix) :])
+    lines = [line.strip() for line in (err.output or message).splitlines() if line.strip()]
+    return _failed(backend, lines[-1] if lines else message)
 
 
 def _failed(backend: str, last: str) -> UsageError:
