@@ -108,7 +108,7 @@ def offline_environ(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment of a uv command run `--offline`: `environ` less what only serves the network (`TLS_ONLY`).
 
     A build backend that uv runs gets this environment too; one that connects by itself (not uv's business) may need
-    them: `engines.uv` repeats a failed build with the whole environment.
+    them: `engines.uv` repeats a build that failed over an unverified certificate with the whole environment.
     """
     return {k: v for k, v in environ.items() if k not in TLS_ONLY}
 
