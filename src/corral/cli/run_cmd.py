@@ -88,11 +88,14 @@ def fast_path(args: argparse.Namespace) -> int | None:
         return None
     script = _script(argv)
     if script is not None:
+        from pathlib import Path
+
         from corral.services.scripts import declares_metadata, fast_script_env
 
         # --locked asks whether the lock is stale, which only the full path judges (an env `run --frozen` built from
-        # a stale lock, or one made for the index the config file named before, is ready all the same)
-        ready = None if args.locked else fast_script_env(script, python=args.python, environ=os.environ)
+        # a stale lock is ready all the same)
+        cwd = Path(args.directory or ".")
+        ready = None if args.locked else fast_script_env(script, python=args.python, environ=os.environ, cwd=cwd)
         if ready is not None:
             return _exec(ready, ["python", str(script), *argv[1:]], args.quiet)
         if declares_metadata(script):  # its own env is not ready: never the project's env instead

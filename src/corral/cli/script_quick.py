@@ -9,6 +9,8 @@ and corral's start-up-light modules only (no argparse, pathlib, re, json or hash
 - its lock `pylock.<stem>.toml` beside it (`services.scripts.script_lock_path`; a stem with other characters than
   letters, digits, `_` and `-` inside, whose lock name carries a hash, goes the full way), its bytes when it records
   its inputs (a link, one over the cap, one without `inputs-hash` or unreadable: the full way, which judges it);
+- the interpreter request `CORRAL_PYTHON` makes, where no file can state one or an index (`infra.script_request`:
+  the user config, the project's pyproject.toml, a `.python-version`; else the full way, which reads them);
 - the env's key (`core.script_key`'s parts as `infra.json_text` spells them, SHA-256 without OpenSSL) and its
   folder in corral's cache, ready when its ready mark and python are there; the mark's mtime bumped
   (`services.scripts.mark_used`);
@@ -28,6 +30,7 @@ from corral.cli.quick import corral_dirs, in_env_environ, which
 from corral.core.script_key import LOCK_LIMIT, READY_FILE, inputs_text, key_parts
 from corral.core.script_meta import find_block
 from corral.infra.json_text import dumps
+from corral.infra.script_request import environ_only_request
 from corral.infra.sha256 import hexdigest
 
 TYPE_CHECKING = False
@@ -80,11 +83,15 @@ def _ready_env(script: str, environ: Mapping[str, str]) -> str | None:
     lock = _lock_bytes(script)
     if lock is False:
         return None
-    cache = _cache_dir(environ)
-    if cache is None:
+    dirs = _dirs(environ)
+    if dirs is None:
         return None
+    cache, config = dirs
+    request = environ_only_request(environ, os.getcwd(), os.path.join(config, "config.toml"))
+    if request is None:
+        return None  # a file may state the interpreter or an index: `services.scripts.env_request` reads it
     inputs = inputs_text(block.toml, None if lock is None else hexdigest(lock))
-    key = hexdigest(dumps(key_parts(inputs, python=None, environ=environ), sort_keys=True).encode())
+    key = hexdigest(dumps(key_parts(inputs, python=request, environ=environ), sort_keys=True).encode())
     env = os.path.join(cache, "envs", f"script-{key[:20]}")
     ready = os.path.join(env, READY_FILE)
     if not os.path.isfile(ready) or not os.path.exists(os.path.join(env, "bin", "python")):
@@ -114,12 +121,12 @@ def _lock_bytes(script: str) -> bytes | Literal[False] | None:
     return data if b"\ninputs-hash = " in data else False
 
 
-def _cache_dir(environ: Mapping[str, str]) -> str | None:
-    """The cache folder `infra.paths.CorralPaths` gives corral, or None where only it can tell."""
+def _dirs(environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The cache and config folders `infra.paths.CorralPaths` gives corral, or None where only it can tell."""
     relative = any(environ.get(name, "/")[:1] not in ("/", "") for name in _XDG)
     if not environ.get("CORRAL_HOME") and (sys.platform != "linux" or relative):
         return None  # platformdirs decides off Linux; `infra.paths.xdg_dirs` leaves a relative XDG folder to it
     found = corral_dirs(environ)
     if found is None or found[1] != os.path.normpath(found[1]) or found[1].startswith("//"):
         return None  # Path's spelling of it (a doubled or trailing separator, `..`) is not this one
-    return found[1]
+    return found[1], found[2]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing is not imported on `corral run script.py`'s quick path
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["KEY_ENV_VARS", "LOCK_LIMIT", "READY_FILE", "inputs_text", "key_parts"]
 
@@ -22,6 +22,8 @@ KEY_ENV_VARS = (
     "PIP_EXTRA_INDEX_URL",
     "CORRAL_INDEX_URL",
     "CORRAL_EXTRA_INDEX_URLS",
+    "UV_INDEX",
+    "UV_DEFAULT_INDEX",
 )
 LOCK_LIMIT = 64 << 20  # infra.toml_file's cap for a TOML file other than pyproject.toml: a bigger lock is refused
 _KEY_SCHEMA = "1"
@@ -33,13 +35,27 @@ def inputs_text(block: str, lock_digest: str | None) -> str:
 
 
 def key_parts(
-    block_toml: str, *, python: str | None, environ: Mapping[str, str], kind: str = "script"
+    block_toml: str,
+    *,
+    python: str | None,
+    environ: Mapping[str, str],
+    kind: str = "script",
+    file_index: Sequence[str] = (),
 ) -> dict[str, object]:
-    """Everything that decides a script env's contents: the key is the SHA-256 of its JSON (sorted keys)."""
-    return {
+    """Everything that decides a script env's contents: the key is the SHA-256 of its JSON (sorted keys).
+
+    `python`: the interpreter the user asks for (`--python`, the `python` setting, a `.python-version`; None or ""
+    when none does: the block's requires-python, which `block_toml` holds, then the newest). `file_index`: the index
+    settings a file states (the project's `[tool.corral]`, the user config), `--index-url` / `--extra-index-url`
+    arguments as `services.scripts.index_args` gives them; the environment's are read here.
+    """
+    parts: dict[str, object] = {
         "schema": _KEY_SCHEMA,
         "kind": kind,
         "block": block_toml,
         "python": python or "",
         "index": {k: environ[k] for k in KEY_ENV_VARS if k in environ},
     }
+    if file_index:
+        parts["file-index"] = list(file_index)
+    return parts

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from corral.core.env import Env
 from corral.errors import UsageError
-from corral.services.scripts import ScriptEnv, ensure_env, script_key
+from corral.services.scripts import ScriptEnv, ensure_env, env_request, script_key
 
 if TYPE_CHECKING:
     from corral.services.context import Context
@@ -85,7 +85,8 @@ def with_env(
     if base_env is not None and python is None:
         python = str(Env.at(base_env).python)
     inputs = json.dumps({"with": sorted(reqs), "base": str(base_env or "")})
-    key = script_key(inputs, python=python, environ=ctx.environ, kind="with")
+    request, file_index = env_request(ctx, python)
+    key = script_key(inputs, python=request, environ=ctx.environ, kind="with", file_index=file_index)
     return ensure_env(ctx, kind="with", key=key, requirements=reqs, python=python, overlay_of=base_env)
 
 
@@ -93,7 +94,10 @@ def tool_env(ctx: Context, tool: str, *, from_package: str | None = None, python
     """The cached env providing command `tool` (from `from_package`, default a package named like the tool)."""
     package = from_package or tool
     reqs = _validated([package])
-    key = script_key(json.dumps({"tool": package}), python=python, environ=ctx.environ, kind="tool")
+    request, file_index = env_request(ctx, python)
+    key = script_key(
+        json.dumps({"tool": package}), python=request, environ=ctx.environ, kind="tool", file_index=file_index
+    )
     return ensure_env(ctx, kind="tool", key=key, requirements=reqs, python=python)
 
 

@@ -1,8 +1,11 @@
 """Throwaway envs for PEP 723 scripts: built once per distinct block, cached, reused instantly.
 
-The cache key is a hash of the script's metadata block, the interpreter request and the index settings
-from the environment, so editing the block gives a new env and a warm re-run needs only the stdlib
-(`ready_env`) before exec'ing the env's Python.
+The cache key is a hash of the script's metadata block, the interpreter request (`--python`, the `python`
+setting, a `.python-version`: `env_request`) and the index settings (the environment's and those a file states),
+so editing the block, asking for another Python or moving to another index gives a new env, and a warm re-run
+needs only the stdlib (`ready_env`, with `infra.script_request` where no file states a setting) before exec'ing
+the env's Python. The interpreter is the one the user asks for, else the newest the block's requires-python
+admits; one the block does not admit is refused (`script_interpreter`).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from corral.core.script_meta import find_block
 from corral.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
+    from corral.core.interpreter import InterpreterInfo
     from corral.services.context import Context
 
 __all__ = [
@@ -30,6 +34,7 @@ __all__ = [
     "declares_metadata",
     "ensure_script_env",
     "env_for_block",
+    "env_request",
     "fast_script_env",
     "lock_problem",
     "mark_used",
@@ -59,12 +64,45 @@ class ScriptEnv:
         self.relocked: Path | None = None  # the script lock made again first (it was stale), for the user to hear
 
 
-def script_key(block_toml: str, *, python: str | None, environ: Mapping[str, str], kind: str = "script") -> str:
-    """Hash of everything that decides the env's contents (stdlib only)."""
+def script_key(
+    block_toml: str,
+    *,
+    python: str | None,
+    environ: Mapping[str, str],
+    kind: str = "script",
+    file_index: Sequence[str] = (),
+) -> str:
+    """Hash of everything that decides the env's contents (stdlib only): `core.script_key.key_parts`'s."""
     from corral.infra.json_text import dumps
 
-    parts = key_parts(block_toml, python=python, environ=environ, kind=kind)
+    parts = key_parts(block_toml, python=python, environ=environ, kind=kind, file_index=file_index)
     return hashlib.sha256(dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def env_request(ctx: Context, python: str | None) -> tuple[str, list[str]]:
+    """(the interpreter the user asks for, the index settings a file states) for a throwaway env's key.
+
+    The request: `python` (`--python`), else the `python` setting (CORRAL_PYTHON, the project's `[tool.corral]`,
+    the user config), else the nearest `.python-version` (above the project, or the working folder), else "" (the
+    block's requires-python chooses, then the newest). The index: `index_args` when the project or the user config
+    states the setting (the environment's are part of the key anyway).
+    """
+    from corral.services.python import read_python_version
+
+    request = python or ""
+    if not request:
+        setting = ctx.settings.get("python")
+        if setting.value:
+            request = str(setting.value)
+        else:
+            pinned = read_python_version(ctx.project.root if ctx.project else ctx.cwd)
+            request = pinned[0] if pinned is not None else ""
+    from_files = any(
+        ctx.settings.get(name).source not in ("default", "command line")
+        and not ctx.settings.get(name).source.startswith("env ")
+        for name in ("index-url", "extra-index-urls")
+    )
+    return request, index_args(ctx) if from_files else []
 
 
 def _cache_root(environ: Mapping[str, str]) -> Path:
@@ -196,10 +234,10 @@ def _build(
 ) -> None:
     from corral.services.create import create_env
 
-    spec = python or requires_python
+    chosen = str(script_interpreter(ctx, python, requires_python).path)
     inventory_kind = "script" if kind == "script" else "tool"  # `--with` layers are cached tools, for gc
     try:
-        create_env(ctx, target, python=spec, seed=False, system_site_packages=False, prompt=None, kind=inventory_kind)
+        create_env(ctx, target, python=chosen, seed=False, system_site_packages=False, prompt=None, kind=inventory_kind)
         if overlay_of is not None:
             _link_overlay(target, overlay_of)
         if lock is not None:
@@ -213,6 +251,30 @@ def _build(
 
         remove_tree(target, ignore_errors=True)
         raise
+
+
+def script_interpreter(ctx: Context, python: str | None, requires_python: str | None) -> InterpreterInfo:
+    """A throwaway env's interpreter: the one the user asks for (`env_request`), else the newest requires-python admits.
+
+    `python`: the caller's `--python`. A request `requires_python` does not admit is refused (ConfigError naming
+    both), as a project's is: the script says it cannot run there.
+    """
+    request, _ = env_request(ctx, python)
+    if not request:
+        return ctx.finder.find(requires_python) if requires_python else ctx.finder.default()
+    from corral.services.python import choose_interpreter
+
+    found, source = choose_interpreter(ctx, python)
+    if requires_python:
+        from packaging.specifiers import SpecifierSet
+
+        if not SpecifierSet(requires_python).contains(found.version, prereleases=True):
+            msg = (
+                f"{source} asks for {request!r}, which is Python {found.version} ({found.path}); the script's "
+                f"requires-python {requires_python!r} does not admit it: ask for a Python it admits (`--python`)"
+            )
+            raise ConfigError(msg)
+    return found
 
 
 def _link_overlay(target: Path, base_env: Path) -> None:
@@ -364,8 +426,19 @@ def shown_script(ctx: Context, script: Path) -> str:
         return str(script)
 
 
-def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, str]) -> Path | None:
-    """The ready env for `script` using only the stdlib (None: take the full path, which builds it)."""
+def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """The ready env for `script` using only the stdlib (None: take the full path, which builds it).
+
+    `cwd`: the folder the command acts in (its settings' and `.python-version`'s); where a file there or the user
+    config might state the interpreter or an index (`infra.script_request`), the full path finds the key.
+    """
+    from corral.infra.paths import CorralPaths
+    from corral.infra.script_request import environ_only_request
+
+    config_file = CorralPaths.from_environment(dict(environ)).user_config_file
+    request = environ_only_request(environ, str(cwd.absolute()), str(config_file))
+    if request is None:
+        return None
     try:
         source = script.read_text(encoding="utf-8")
         block = find_block(source)
@@ -377,7 +450,7 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
     if lock_bytes is False:
         return None
     inputs = _script_inputs(block.toml, lock_bytes)
-    env = ready_env(environ, "script", script_key(inputs, python=python, environ=environ))
+    env = ready_env(environ, "script", script_key(inputs, python=python or request, environ=environ))
     if env is not None:
         mark_used(env)
     return env
@@ -447,7 +520,9 @@ def env_for_block(
     """The cached env for a script's `block` (parsed: `data`), exactly `lock` when given (its bytes are in the key)."""
     from corral.infra.toml_file import read_bytes
 
-    key = script_key(_script_inputs(block, read_bytes(lock) if lock else None), python=python, environ=ctx.environ)
+    request, file_index = env_request(ctx, python)
+    inputs = _script_inputs(block, read_bytes(lock) if lock else None)
+    key = script_key(inputs, python=request, environ=ctx.environ, file_index=file_index)
     requires = data.get("requires-python")
     return ensure_env(
         ctx,

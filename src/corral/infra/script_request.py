@@ -1,0 +1,71 @@
+"""A script env's interpreter request when no file can state one: the quick paths' half of its key.
+
+A cached script, `--with` or tool env's key holds, besides what it is made of, what chooses its interpreter and
+index (`core.script_key.key_parts`): the interpreter the user asks for (`--python`, the `python` setting from
+`CORRAL_PYTHON`, the project's `[tool.corral]` or the user config, else the nearest `.python-version`) and the
+index settings a file states. `services.scripts.env_request` reads them from every source. The quick paths
+(`cli.script_quick`, `services.scripts.fast_script_env`) load no TOML: `environ_only_request` gives the same
+request only where it can prove no file states any of them, and None (the full path decides) wherever a file might:
+a user config file or the project's pyproject.toml holding a word such a setting needs (`python`, `index`,
+`corral`) or a TOML unicode escape (a quoted key may spell any letter as one), any `.python-version` at or above
+the working folder, a file that is not a small regular file. A wrong None costs the full path's time, never a wrong env.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+TYPE_CHECKING = False  # typing is not imported on `corral run script.py`'s quick path
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["environ_only_request"]
+
+_LIMIT = 1 << 20  # more than any config file or pyproject.toml holds: a bigger one is left to the full path
+_ESCAPES = (b"\\u", b"\\U")  # a TOML key or value may spell any word with these
+_USER_WORDS = (b"python", b"index", *_ESCAPES)  # the user config's `python`, `index-url`, `extra-index-urls`
+_PROJECT_WORDS = (b"corral", *_ESCAPES)  # the project states settings only in `[tool.corral]`
+
+
+def environ_only_request(environ: Mapping[str, str], cwd: str, config_file: str) -> str | None:
+    """`CORRAL_PYTHON`'s value, or "" when it is unset, where no file can state a request or an index; else None.
+
+    `cwd`: the working folder (absolute); `config_file`: the user config file's path.
+    """
+    python = environ.get("CORRAL_PYTHON")
+    if python is not None and not python.strip():
+        return None  # a blank setting is the full path's error
+    if _may_state(config_file, _USER_WORDS):
+        return None
+    folder, project_seen = os.path.normpath(cwd), False
+    while True:
+        if python is None and os.path.lexists(os.path.join(folder, ".python-version")):
+            return None  # the nearest one at or above the project (or here) is a request (the setting ranks above)
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if not project_seen and os.path.lexists(pyproject):
+            project_seen = True  # the nearest pyproject.toml is the project's: its settings rank above the user's
+            if _may_state(pyproject, _PROJECT_WORDS):
+                return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return python or ""
+        folder = parent
+
+
+def _may_state(path: str, words: tuple[bytes, ...]) -> bool:
+    """False when `path` is absent, or a small regular file holding none of `words`; True when it might state one."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _LIMIT:
+        return True  # a link, a fifo, a folder, a huge file: the full path reads it (and names what is wrong)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_LIMIT + 1)
+    except OSError:
+        return True
+    return any(word in data for word in words)
