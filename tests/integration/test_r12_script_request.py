@@ -128,3 +128,28 @@ def test_corral_python_keys_a_tool_env_too(folder: Path, local_index: object) ->
     assert len(tools) == 2, "one env per Python asked for, each reused"
     found = {(p / "pyvenv.cfg").read_text(encoding="utf-8").split("version_info = ")[1][:4] for p in tools}
     assert found == {"3.11", "3.12"}
+
+
+def test_a_plain_run_after_run_frozen_locks_again_and_never_runs_the_frozen_env(
+    folder: Path, local_index: object
+) -> None:
+    index = {"UV_INDEX_URL": local_index.simple_url, "UV_OFFLINE": "0"}  # type: ignore[attr-defined]
+    show = "try:\n    import alpha\n    print('alpha', alpha.__version__)\nexcept ImportError:\n    print('none')\n"
+    path = folder / "s.py"
+    path.write_text(_ADMITS_311 + show, encoding="utf-8")
+    locked = corral(folder, "lock", "--script", "s.py", **index)
+    assert locked.returncode == 0, locked.stderr[-2000:]
+    lock = (folder / "pylock.s.toml").read_bytes()
+    path.write_text(_ADMITS_311.replace("[]", '["alpha==1.0"]') + show, encoding="utf-8")
+    frozen = corral(folder, "run", "--frozen", "s.py", **index)
+    assert frozen.returncode == 0, frozen.stderr[-2000:]
+    assert frozen.stdout.strip() == "none", "--frozen takes the stale lock as it is"
+    assert (folder / "pylock.s.toml").read_bytes() == lock
+    for _ in range(2):  # the first locks again; the second finds the env of the new lock (quick)
+        plain = corral(folder, "run", "s.py", **index)
+        assert plain.returncode == 0, plain.stderr[-2000:]
+        assert plain.stdout.strip() == "alpha 1.0", messages(plain)
+    assert was_quick(plain)
+    assert (folder / "pylock.s.toml").read_bytes() != lock
+    again = corral(folder, "run", "--frozen", "s.py", **index)
+    assert again.stdout.strip() == "alpha 1.0", "the lock is fresh now: --frozen runs what it pins"

@@ -20,7 +20,7 @@ _ALPHABET = 'ab"\\/\n\r\t\x00\x1f\x7f\u00e9\u2028\ud83d\ude00\udcff{}:, #=[]'
 
 def as_json(block: str, python: str | None, environ: dict[str, str], kind: str) -> str:
     parts = {
-        "schema": "1",
+        "schema": "2",
         "kind": kind,
         "block": block,
         "python": python or "",

@@ -26,7 +26,7 @@ KEY_ENV_VARS = (
     "UV_DEFAULT_INDEX",
 )
 LOCK_LIMIT = 64 << 20  # infra.toml_file's cap for a TOML file other than pyproject.toml: a bigger lock is refused
-_KEY_SCHEMA = "1"
+_KEY_SCHEMA = "2"  # 2: the request, the file index, a stale lock's mark; envs made under 1 may be for another Python
 
 
 def inputs_text(block: str, lock_digest: str | None) -> str:

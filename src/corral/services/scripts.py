@@ -490,12 +490,17 @@ def ensure_script_env(
 
     With a `pylock.<name>.toml` beside the script (`corral lock --script`), the env is exactly that lock. A lock
     that was not made from the block as it is now (its inputs-hash) is made again first, old pins kept where the
-    block allows them; `locked` refuses instead (LockOutdated naming the command), `frozen` takes it as it is.
+    block allows them; `locked` refuses instead (LockOutdated naming the command), `frozen` takes it as it is, in
+    an env of its own: a plain run (its quick path knows the block and the lock's bytes, not whether one was made from
+    the other) never meets an env made from a lock that is stale for the block.
     """
     block, data = script_metadata(script)
     validate_metadata(script, data)
     lock = script_lock(script)
-    if lock is not None and not frozen and not script_lock_is_fresh(ctx, lock, data):
+    stale = lock is not None and not script_lock_is_fresh(ctx, lock, data)
+    if frozen:
+        return env_for_block(ctx, block, data, python=python, lock=lock, stale_lock=stale)
+    if lock is not None and stale:
         if locked:
             from corral.errors import LockOutdated
 
@@ -515,13 +520,24 @@ def ensure_script_env(
 
 
 def env_for_block(
-    ctx: Context, block: str, data: Mapping[str, Any], *, python: str | None, lock: Path | None
+    ctx: Context,
+    block: str,
+    data: Mapping[str, Any],
+    *,
+    python: str | None,
+    lock: Path | None,
+    stale_lock: bool = False,
 ) -> ScriptEnv:
-    """The cached env for a script's `block` (parsed: `data`), exactly `lock` when given (its bytes are in the key)."""
+    """The cached env for a script's `block` (parsed: `data`), exactly `lock` when given (its bytes are in the key).
+
+    `stale_lock`: `lock` was not made from this block (`run --frozen` takes it all the same): the key says so.
+    """
     from corral.infra.toml_file import read_bytes
 
     request, file_index = env_request(ctx, python)
     inputs = _script_inputs(block, read_bytes(lock) if lock else None)
+    if stale_lock:
+        inputs += "\n#stale-lock"
     key = script_key(inputs, python=request, environ=ctx.environ, file_index=file_index)
     requires = data.get("requires-python")
     return ensure_env(
