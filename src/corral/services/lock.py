@@ -222,7 +222,7 @@ def render_lock(
                 candidates=candidates,
                 progress=progress,
             )
-        pins = [] if upgrade else _pins(previous, prefer, urls[0])
+        pins = [] if upgrade else _pins(previous, prefer, urls[0], project_root=project_root, progress=progress)
         declared = data.get("project")
         requires_python = declared.get("requires-python") if isinstance(declared, dict) else None
         request = UvRequest(
@@ -409,10 +409,29 @@ def _note_ignored(environ: Mapping[str, str], progress: Progress) -> None:
             progress("note", f"{name} is not used for the lock: {why}")
 
 
-def _pins(previous: Path | None, prefer: Mapping[str, str] | None, index: str) -> list[tuple[str, str, str]]:
-    """(name, version, index) of the previous lock's registry packages, `prefer` (adopt) replacing or adding pins."""
+def _pins(
+    previous: Path | None,
+    prefer: Mapping[str, str] | None,
+    index: str,
+    *,
+    project_root: Path | None = None,
+    progress: Progress | None = None,
+) -> list[tuple[str, str, str]]:
+    """(name, version, index) of the previous lock's registry packages, `prefer` (adopt) replacing or adding pins.
+
+    With no previous lock, those of the project's uv.lock (`services.uv_lock_pins`): a first lock keeps the
+    versions its maintainers locked with uv, as `uv lock` would (`progress` hears how many).
+    """
     packages: list[Any] = []
-    if previous is not None and previous.is_file():
+    if (previous is None or not previous.exists()) and project_root is not None:
+        from corral.services.uv_lock_pins import UV_LOCK, registry_pins
+
+        packages = registry_pins(project_root)
+        if packages and progress is not None:
+            progress(
+                "note", f"keeping the versions {UV_LOCK} pins ({len(packages)} packages) where the requirements allow"
+            )
+    elif previous is not None and previous.is_file():
         try:
             text = read_text(previous)
             scanned = _scanned(text)  # corral's own layout (index packages only): no parse, no check
