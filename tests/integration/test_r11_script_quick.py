@@ -164,9 +164,9 @@ def test_an_ignored_sigint_stays_ignored_in_the_script(folder: Path) -> None:
         assert (done.stdout, done.returncode) == ("True\n", 3), (verbose, done.stderr[-1500:])
 
 
-def test_a_stale_lock_is_locked_again_unless_an_env_was_built_from_it(folder: Path) -> None:
-    """A lock put back to an older one is made again first by the full path; both paths only skip that for an env
-    `run --frozen` built from that very lock (as `cli.run_cmd.fast_path` did before the quick path)."""
+def test_a_stale_lock_is_locked_again_even_after_run_frozen_built_an_env_from_it(folder: Path) -> None:
+    """A lock put back to an older one is made again first by the full path, and an env `run --frozen` built from
+    that stale lock (under a key of its own since round 12) is never what a plain run takes, quick or full."""
     path = script(folder)
     assert corral(folder, "lock", "--script", "tool.py").returncode == 0
     lock = folder / "pylock.tool.toml"
@@ -185,7 +185,13 @@ def test_a_stale_lock_is_locked_again_unless_an_env_was_built_from_it(folder: Pa
     lock.write_bytes(old)
     frozen = corral(folder, "run", "--frozen", "tool.py")
     assert frozen.returncode == 3
+    assert lock.read_bytes() == old, "--frozen takes the stale lock as it is"
+    plain = corral(folder, "run", "tool.py")
+    assert not was_quick(plain)
+    assert plain.returncode == 3
+    assert "locked tool.py again" in plain.stderr
+    assert lock.read_bytes() == new
+    assert json.loads(plain.stdout)[0] != json.loads(frozen.stdout)[0], "not the env built from the stale lock"
     quick, ran = same_answer(folder, "tool.py")
     assert quick
-    assert ran[0] == json.loads(frozen.stdout)[0], "the env --frozen built from the stale lock, on both paths"
-    assert lock.read_bytes() == old
+    assert ran[0] == json.loads(plain.stdout)[0]

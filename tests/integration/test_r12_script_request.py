@@ -153,3 +153,53 @@ def test_a_plain_run_after_run_frozen_locks_again_and_never_runs_the_frozen_env(
     assert (folder / "pylock.s.toml").read_bytes() != lock
     again = corral(folder, "run", "--frozen", "s.py", **index)
     assert again.stdout.strip() == "alpha 1.0", "the lock is fresh now: --frozen runs what it pins"
+
+
+def test_a_relative_python_or_index_path_names_the_one_in_the_folder_it_is_run_from(folder: Path) -> None:
+    (folder / "s.py").write_text(_NO_REQUIRES + _SHOW, encoding="utf-8")
+    for name, version in (("x", "3.10"), ("y", "3.12")):
+        (folder / name).mkdir()
+        (folder / name / "py").symlink_to(pyenv_python(version))
+    assert ran(folder / "x", "--python", "./py", "../s.py")[1] == [3, 10]
+    assert ran(folder / "y", "--python", "./py", "../s.py")[1] == [3, 12], "another ./py: another env"
+    assert ran(folder / "x", "../s.py", quick=False, CORRAL_PYTHON="./py")[1] == [3, 10]
+    assert ran(folder / "y", "../s.py", quick=False, CORRAL_PYTHON="./py")[1] == [3, 12]
+    in_x = ran(folder / "x", "../s.py", quick=False, UV_FIND_LINKS="wheels")[0]
+    in_y = ran(folder / "y", "../s.py", quick=False, UV_FIND_LINKS="wheels")[0]
+    assert in_x != in_y, "x/wheels and y/wheels are two places packages may come from"
+
+
+def test_find_links_and_uvs_own_config_files_are_part_of_the_key(folder: Path, tmp_path: Path) -> None:
+    (folder / "s.py").write_text(_NO_REQUIRES + _SHOW, encoding="utf-8")
+    plain = ran(folder, "s.py")[0]
+    linked = ran(folder, "s.py", UV_FIND_LINKS=str(tmp_path / "wheels"))[0]
+    assert linked != plain
+    assert ran(folder, "s.py", quick=True, UV_FIND_LINKS=str(tmp_path / "wheels"))[0] == linked
+    xdg = tmp_path / "xdg"
+    (xdg / "uv").mkdir(parents=True)
+    (xdg / "uv" / "uv.toml").write_text('index-url = "http://127.0.0.1:9/simple"\n', encoding="utf-8")
+    configured = ran(folder, "s.py", XDG_CONFIG_HOME=str(xdg))[0]
+    assert configured not in (plain, linked), "uv reads its user config for the install: another env"
+    assert ran(folder, "s.py", quick=True, XDG_CONFIG_HOME=str(xdg))[0] == configured
+    assert ran(folder, "s.py", quick=True)[0] == plain
+
+
+def test_a_with_layer_follows_the_projects_env_to_another_python_and_refuses_a_mismatched_one(
+    folder: Path, local_index: object
+) -> None:
+    index = {"UV_INDEX_URL": local_index.simple_url, "UV_OFFLINE": "0"}  # type: ignore[attr-defined]
+    pyproject = folder / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "p"\nversion = "1"\ndependencies = ["alpha"]\n\n[tool.corral]\npython = "3.11"\n',
+        encoding="utf-8",
+    )
+    code = "import sys, alpha, beta; print(list(sys.version_info[:2]))"
+    for version in ("3.11", "3.12"):
+        done = corral(folder, "run", "--with", "beta", "python", "-c", code, **index)
+        assert done.returncode == 0, messages(done)
+        assert done.stdout.strip() == f"[3, {version[2:]}]", "the layer sees the project's packages on its Python"
+        pyproject.write_text(pyproject.read_text(encoding="utf-8").replace('"3.11"', '"3.12"'), encoding="utf-8")
+    mixed = corral(folder, "run", "--python", "3.10", "--with", "beta", "python", "-c", code, **index)
+    assert mixed.returncode == 2
+    assert "--python 3.10 is Python 3.10." in mixed.stderr
+    assert "is Python 3.12: a --with layer runs on the env's own Python" in mixed.stderr

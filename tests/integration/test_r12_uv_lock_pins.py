@@ -56,7 +56,7 @@ def test_a_first_lock_keeps_what_uv_lock_pins_and_says_so(root: Path, corral: Co
     done = corral("lock", cwd=root)
     assert done.exit_code == 0, done.stderr
     assert versions(root) == {"alpha": "1.0"}, "uv lock would keep 1.0: so does corral"
-    assert "keeping the versions uv.lock pins (1 packages) where the requirements allow" in done.stderr
+    assert "note: no pylock.toml yet: uv prefers the 1 version uv.lock pins where the requirements allow" in done.stderr
     assert (root / "uv.lock").read_bytes() == uv_lock, "uv.lock is read, never written"
     again = corral("lock", "--upgrade", cwd=root)
     assert again.exit_code == 0, again.stderr
@@ -105,3 +105,23 @@ def test_a_uv_lock_linked_from_outside_the_project_is_not_read(root: Path, corra
     done = corral("lock", cwd=root)
     assert done.exit_code == 0, done.stderr
     assert versions(root) == {"alpha": "2.0"}
+
+
+def test_sync_without_a_lock_keeps_them_too_and_says_so(root: Path, corral: Corral) -> None:
+    done = corral("sync", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    assert "note: no pylock.toml yet: uv prefers the 1 version uv.lock pins where the requirements allow" in done.stderr
+    assert versions(root) == {"alpha": "1.0"}
+
+
+def test_a_credential_in_a_registry_url_reaches_no_record(root: Path, corral: Corral, local_index: LocalIndex) -> None:
+    text = (root / "uv.lock").read_text(encoding="utf-8")
+    secret = local_index.simple_url.replace("http://", "http://alice:hunter2secret@")
+    (root / "uv.lock").write_text(text.replace(f'registry = "{local_index.simple_url}"', f'registry = "{secret}"'))
+    assert "hunter2secret" in (root / "uv.lock").read_text(encoding="utf-8")
+    done = corral("lock", "-v", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    home = Path(os.environ["CORRAL_HOME"])
+    for path in [root / "pylock.toml", *(p for p in home.rglob("*") if p.is_file())]:
+        assert b"hunter2secret" not in path.read_bytes(), path
+    assert "hunter2secret" not in done.stdout + done.stderr

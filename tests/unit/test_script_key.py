@@ -13,6 +13,7 @@ import random
 import pytest
 
 from corral.core.script_key import KEY_ENV_VARS, inputs_text
+from corral.infra.environ import anchored
 from corral.services.scripts import script_key
 
 _ALPHABET = 'ab"\\/\n\r\t\x00\x1f\x7f\u00e9\u2028\ud83d\ude00\udcff{}:, #=[]'
@@ -39,10 +40,13 @@ def test_the_key_is_the_sha256_of_the_json_of_its_parts(seed: int) -> None:
     for _ in range(2000):
         environ = {name: text(chooser) for name in KEY_ENV_VARS if chooser.random() < 0.4}
         environ["PATH"] = "/bin"  # not a key variable: never part of the key
+        environ["XDG_CONFIG_HOME"] = "/nonexistent"  # no uv config file: none in the key
+        environ["XDG_CONFIG_DIRS"] = "/nonexistent"
+        environ.pop("UV_CONFIG_FILE", None)  # a file by that name (relative: in the working folder) would count
         python = chooser.choice((None, "", "3.12", text(chooser)))
         kind = chooser.choice(("script", "with", "tool"))
         block = text(chooser)
-        expected = hashlib.sha256(as_json(block, python, environ, kind).encode()).hexdigest()
+        expected = hashlib.sha256(as_json(block, python, anchored(environ), kind).encode()).hexdigest()
         assert script_key(block, python=python, environ=environ, kind=kind) == expected
 
 

@@ -32,6 +32,7 @@ from corral.core.script_meta import find_block
 from corral.infra.json_text import dumps
 from corral.infra.script_request import environ_only_request
 from corral.infra.sha256 import hexdigest
+from corral.infra.uv_config import digests
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -91,7 +92,8 @@ def _ready_env(script: str, environ: Mapping[str, str]) -> str | None:
     if request is None:
         return None  # a file may state the interpreter or an index: `services.scripts.env_request` reads it
     inputs = inputs_text(block.toml, None if lock is None else hexdigest(lock))
-    key = hexdigest(dumps(key_parts(inputs, python=request, environ=environ), sort_keys=True).encode())
+    parts = key_parts(inputs, python=request, environ=environ, uv_config=digests(environ))
+    key = hexdigest(dumps(parts, sort_keys=True).encode())
     env = os.path.join(cache, "envs", f"script-{key[:20]}")
     ready = os.path.join(env, READY_FILE)
     if not os.path.isfile(ready) or not os.path.exists(os.path.join(env, "bin", "python")):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # not loaded at run time: `uv lock`'s head start computes its
 __all__ = [
     "RESOLVER_IGNORED",
     "TLS_ONLY",
+    "anchored",
     "engine_environ",
     "env_environ",
     "indexes_in_environ",
@@ -134,6 +135,11 @@ _UV_PATHS: dict[str, str | None] = {
     "UV_BUILD_CONSTRAINT": " ",
     "UV_OVERRIDE": " ",
 }
+
+
+def anchored(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` with its relative path settings made absolute against the working folder, as `engine_environ` gives uv."""
+    return {**env, **_anchored(env, os.getcwd())}
 
 
 def _anchored(env: Mapping[str, str], cwd: str) -> dict[str, str]:

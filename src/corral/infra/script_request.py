@@ -16,11 +16,13 @@ from __future__ import annotations
 import os
 import stat
 
+from corral.core.script_key import PATH_ENV_VARS
+
 TYPE_CHECKING = False  # typing is not imported on `corral run script.py`'s quick path
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["environ_only_request"]
+__all__ = ["environ_only_request", "relative_index", "relative_path"]
 
 _LIMIT = 1 << 20  # more than any config file or pyproject.toml holds: a bigger one is left to the full path
 _ESCAPES = (b"\\u", b"\\U")  # a TOML key or value may spell any word with these
@@ -34,8 +36,10 @@ def environ_only_request(environ: Mapping[str, str], cwd: str, config_file: str)
     `cwd`: the working folder (absolute); `config_file`: the user config file's path.
     """
     python = environ.get("CORRAL_PYTHON")
-    if python is not None and not python.strip():
-        return None  # a blank setting is the full path's error
+    if python is not None and (not python.strip() or relative_path(python)):
+        return None  # a blank setting is the full path's error; a relative path, the full path's to make absolute
+    if any(relative_index(environ[name]) for name in PATH_ENV_VARS if name in environ):
+        return None  # an index or find-links folder named from the working folder: the full path names it whole
     if _may_state(config_file, _USER_WORDS):
         return None
     folder, project_seen = os.path.normpath(cwd), False
@@ -51,6 +55,17 @@ def environ_only_request(environ: Mapping[str, str], cwd: str, config_file: str)
         if parent == folder:
             return python or ""
         folder = parent
+
+
+def relative_path(request: str) -> bool:
+    """True when an interpreter request names a file by a relative path (`./py`, `../bin/python`, `venv/bin/python`)."""
+    looks_like_path = "/" in request or "\\" in request or request.startswith((".", "~"))
+    return looks_like_path and not os.path.isabs(request)
+
+
+def relative_index(value: str) -> bool:
+    """True when an index or find-links setting (one or more, space-separated) names a folder by a relative path."""
+    return any("://" not in item and not os.path.isabs(item) for item in value.split())
 
 
 def _may_state(path: str, words: tuple[bytes, ...]) -> bool:

@@ -121,19 +121,20 @@ class Settings:
         self._project_file = project_file
         self._uv = dict(uv_table or {})
         self._user_file = user_file
-        self._user = self._read_user(user_file)
+        self._user, self._user_table = self._read_user(user_file)
 
     def validate(self) -> None:
         """Check every setting now (ConfigError naming file and key), so a command fails before it changes anything."""
         self.effective()
 
     @staticmethod
-    def _read_user(path: Path | None) -> dict[str, Any]:
+    def _read_user(path: Path | None) -> tuple[dict[str, Any], bool]:
+        """The user config's settings, and whether they are in a `[corral]` table (else at its top level)."""
         if path is None or not path.is_file():
-            return {}
+            return {}, False
         data = read_toml(path)
         table = data.get("corral", data)
-        return dict(table) if isinstance(table, dict) else {}
+        return (dict(table) if isinstance(table, dict) else {}), "corral" in data
 
     def get(self, name: str, given: object = None) -> Value:
         """The effective value of `name`, validated against its declared type.
@@ -159,7 +160,8 @@ class Settings:
         if name in self._uv:  # checked by uv_settings()
             return Value(self._uv[name], f"{self._project_file} [tool.uv]", from_project=True)
         if name in self._user:
-            return Value(checked_file_value(name, self._user[name], self._user_file), str(self._user_file))
+            where = "[corral] " if self._user_table else ""
+            return Value(checked_file_value(name, self._user[name], self._user_file, table=where), str(self._user_file))
         return Value(setting.default, "default")
 
     @overload
@@ -216,10 +218,19 @@ def _one_of(setting: Setting, value: Any, where: str) -> Any:  # noqa: ANN401 - 
     return value
 
 
-def checked_file_value(name: str, value: Any, origin: Path | None) -> Any:  # noqa: ANN401 - see Settings.value
-    """`value` of setting `name` read from `origin`'s [tool.corral], checked as Settings checks it (ConfigError)."""
+def checked_file_value(
+    name: str,
+    value: Any,  # noqa: ANN401 - see Settings.value
+    origin: Path | None,
+    *,
+    table: str = "[tool.corral] ",
+) -> Any:  # noqa: ANN401 - see Settings.value
+    """`value` of setting `name` read from `origin`'s `table`, checked as Settings checks it (ConfigError).
+
+    `table`: how a message names where the key is, before its name ("" for the user config's own keys).
+    """
     setting = _BY_NAME[name]
-    return _valid(setting, _checked(setting, value, origin), f"{origin}: [tool.corral] {name}")
+    return _valid(setting, _checked(setting, value, origin), f"{origin}: {table}{name}")
 
 
 def uv_settings(data: Mapping[str, Any], origin: Path | None) -> dict[str, Any]:

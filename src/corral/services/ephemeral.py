@@ -82,12 +82,42 @@ def with_env(
     version = _env_minor(base_env)
     if version is not None and not _uv_serves(version):
         raise _refusal(version)  # a layer uv cannot install into, over an env whose packages it could not run
-    if base_env is not None and python is None:
-        python = str(Env.at(base_env).python)
-    inputs = json.dumps({"with": sorted(reqs), "base": str(base_env or "")})
+    base: dict[str, object] = {}
+    if base_env is not None:
+        base = _base_identity(ctx, base_env, python, version)
+        python = str(base["python"])
+    inputs = json.dumps({"with": sorted(reqs), "base": str(base_env or ""), **base}, sort_keys=True)
     request, file_index = env_request(ctx, python)
     key = script_key(inputs, python=request, environ=ctx.environ, kind="with", file_index=file_index)
     return ensure_env(ctx, kind="with", key=key, requirements=reqs, python=python, overlay_of=base_env)
+
+
+def _base_identity(
+    ctx: Context, base_env: Path, python: str | None, version: tuple[int, int] | None
+) -> dict[str, object]:
+    """What a layer over `base_env` is made for: the env's interpreter (its real path) and the folders it imports from.
+
+    The env's own python path stays the same when the env is rebuilt on another Python, so the layer's key holds
+    the interpreter it leads to and the site-packages its .pth names: a layer made over the old env is never taken.
+    `python` (`--python`) must be the env's own Python: a layer imports the env's packages, built for that one.
+    """
+    import os
+
+    env = Env.at(base_env)
+    if python is not None:
+        asked = ctx.finder.find(python)
+        if version is not None and asked.minor != version:
+            msg = (
+                f"--python {python} is Python {asked.version}, but the project's env {base_env} is Python "
+                f"{version[0]}.{version[1]}: a --with layer runs on the env's own Python, whose packages it imports "
+                "(leave out --python, or pin the project to that Python and sync)"
+            )
+            raise UsageError(msg)
+    return {
+        "python": str(env.python),
+        "interpreter": os.path.realpath(env.python),
+        "site": [str(p) for p in env.site_packages()],
+    }
 
 
 def tool_env(ctx: Context, tool: str, *, from_package: str | None = None, python: str | None = None) -> ScriptEnv:

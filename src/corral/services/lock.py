@@ -428,9 +428,8 @@ def _pins(
 
         packages = registry_pins(project_root)
         if packages and progress is not None:
-            progress(
-                "note", f"keeping the versions {UV_LOCK} pins ({len(packages)} packages) where the requirements allow"
-            )
+            shown = f"{len(packages)} version{'s' if len(packages) != 1 else ''}"
+            progress("note", f"no pylock.toml yet: uv prefers the {shown} {UV_LOCK} pins where the requirements allow")
     elif previous is not None and previous.is_file():
         try:
             text = read_text(previous)
@@ -919,8 +918,11 @@ def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
     return "; ".join(notes) or "pyproject.toml's requirements, requires-python or index settings changed"
 
 
-def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
-    """The lock path, re-locked first when missing or stale (unless `frozen`: as is; `locked`: LockOutdated)."""
+def ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress | None = None) -> Path:
+    """The lock path, re-locked first when missing or stale (unless `frozen`: as is; `locked`: LockOutdated).
+
+    `progress` hears the lock's notes (what the caller's user must know of the lock it did not ask for), no more.
+    """
     import os
 
     project = ctx.require_project()
@@ -943,5 +945,6 @@ def ensure_lock(ctx: Context, *, frozen: bool, locked: bool) -> Path:
             raise LockOutdated(f"--locked: {target} does not exist; run `corral lock`")
         why = mismatch or f"is stale: {_what_changed(project.data, target)}"
         raise LockOutdated(f"--locked: {target} {why}; run `corral lock`")
-    lock(ctx)
+    notes = None if progress is None else (lambda kind, text: progress(kind, text) if kind == "note" else None)
+    lock(ctx, progress=notes)
     return target

@@ -31,6 +31,7 @@ from corral.core.lock_fingerprint import LOCK_FILE
 from corral.core.lock_view import VERSION_PLUGIN_PREFIXES
 from corral.infra.credential_vars import is_credential
 from corral.infra.fingerprint import digest, fingerprint
+from corral.infra.uv_config import uv_config_files
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -82,18 +83,6 @@ def _environ_key(environ: Mapping[str, str]) -> dict[str, str]:
         for k, v in sorted(environ.items())
         if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _NOT_INPUTS and not is_credential(k)
     }
-
-
-def uv_config_files(environ: Mapping[str, str]) -> list[str]:
-    """The user and system configuration files uv reads for every resolution, and the one `UV_CONFIG_FILE` names.
-
-    uv reads `UV_CONFIG_FILE` even with `UV_NO_CONFIG` set (uv 0.13.9), relative to the working directory.
-    """
-    home = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    dirs = (environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
-    named = environ.get("UV_CONFIG_FILE")
-    found = [os.path.join(home, "uv", "uv.toml"), "/etc/uv/uv.toml", *(os.path.join(d, "uv", "uv.toml") for d in dirs)]
-    return [*found, os.path.abspath(named)] if named else found
 
 
 def _candidates(environ: Mapping[str, str]) -> list[list[Any]] | None:

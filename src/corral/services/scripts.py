@@ -72,10 +72,23 @@ def script_key(
     kind: str = "script",
     file_index: Sequence[str] = (),
 ) -> str:
-    """Hash of everything that decides the env's contents (stdlib only): `core.script_key.key_parts`'s."""
-    from corral.infra.json_text import dumps
+    """Hash of everything that decides the env's contents (stdlib only): `core.script_key.key_parts`'s.
 
-    parts = key_parts(block_toml, python=python, environ=environ, kind=kind, file_index=file_index)
+    The environment's relative paths (an index folder) count as the absolute ones uv is given; uv's own config
+    files by their digests.
+    """
+    from corral.infra.environ import anchored
+    from corral.infra.json_text import dumps
+    from corral.infra.uv_config import digests
+
+    parts = key_parts(
+        block_toml,
+        python=python,
+        environ=anchored(environ),
+        kind=kind,
+        file_index=file_index,
+        uv_config=digests(environ),
+    )
     return hashlib.sha256(dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -87,16 +100,20 @@ def env_request(ctx: Context, python: str | None) -> tuple[str, list[str]]:
     block's requires-python chooses, then the newest). The index: `index_args` when the project or the user config
     states the setting (the environment's are part of the key anyway).
     """
+    from corral.infra.script_request import relative_path
     from corral.services.python import read_python_version
 
-    request = python or ""
+    request, folder = python or "", ctx.cwd
     if not request:
         setting = ctx.settings.get("python")
         if setting.value:
             request = str(setting.value)
+            folder = ctx.project.root if setting.from_project and ctx.project else ctx.cwd
         else:
             pinned = read_python_version(ctx.project.root if ctx.project else ctx.cwd)
-            request = pinned[0] if pinned is not None else ""
+            request, folder = (pinned[0], pinned[1].parent) if pinned is not None else ("", ctx.cwd)
+    if relative_path(request):  # `./py` here is another interpreter than `./py` in another folder
+        request = os.path.abspath(os.path.join(folder, os.path.expanduser(request)))
     from_files = any(
         ctx.settings.get(name).source not in ("default", "command line")
         and not ctx.settings.get(name).source.startswith("env ")
@@ -433,8 +450,10 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
     config might state the interpreter or an index (`infra.script_request`), the full path finds the key.
     """
     from corral.infra.paths import CorralPaths
-    from corral.infra.script_request import environ_only_request
+    from corral.infra.script_request import environ_only_request, relative_path
 
+    if python is not None and relative_path(python):
+        return None  # the full path names it whole
     config_file = CorralPaths.from_environment(dict(environ)).user_config_file
     request = environ_only_request(environ, str(cwd.absolute()), str(config_file))
     if request is None:

@@ -6,7 +6,8 @@ that ignored it resolved everything anew (flask: 70 of 97 versions newer than it
 a previous pylock.toml's, so uv prefers those versions wherever the requirements allow them, as `uv lock` keeps
 its own lock. Only versions carry over: uv resolves again against the index corral is set to and records the files
 it finds, so nothing but a preference comes from the file (untrusted input: read by `infra.safe_read`, a link out
-of the project not followed, each entry checked as a lock entry is, a bad one skipped, a damaged file none).
+of the project not followed, each entry checked as a lock entry is, a bad one skipped, a damaged file none; a
+registry URL's `user:password@` is left out, so no credential reaches uv's preferences or corral's records).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _LIMIT = 64 << 20  # infra.toml_file's cap for a TOML file other than pyproject.
 def registry_pins(project_root: Path) -> list[dict[str, str]]:
     """`{"name", "version", "index"}` of each registry package in the project's uv.lock; [] when it has none."""
     from corral.core.pylock_check import check_lock
+    from corral.core.urls import strip_credentials
     from corral.errors import ConfigError, LockError
     from corral.infra.safe_read import read_small
     from corral.infra.toml_file import decode_text, parse_toml
@@ -44,6 +46,8 @@ def registry_pins(project_root: Path) -> list[dict[str, str]]:
             continue
         source = package.get("source")
         registry = source.get("registry") if isinstance(source, dict) else None
+        if isinstance(registry, str):
+            registry = strip_credentials(registry)  # never into the preferences, the plan's record or a message
         pin = {"name": package.get("name"), "version": package.get("version"), "index": registry}
         if not all(isinstance(value, str) for value in pin.values()):
             continue  # the project itself, a path, git or URL source: no registry pin

@@ -532,7 +532,8 @@ def _ensure_lock(ctx: Context, project: Project, *, frozen: bool, locked: bool, 
         progress("updating", "pylock.toml: pyproject.toml changed since it was written")
     elif not os.path.lexists(default) and not locked:  # a fifo or a folder there: the lock step says what it is
         progress("locking", "the project: there is no pylock.toml yet")
-    path = Path(lock_service.ensure_lock(ctx, frozen=False, locked=locked))
+    notes = lambda kind, text: progress(f"{kind}:", text)  # noqa: E731 - sync's lines say `stage detail`
+    path = Path(lock_service.ensure_lock(ctx, frozen=False, locked=locked, progress=notes))
     remember_fresh_lock(ctx, project.pyproject, path)
     return path
 
