@@ -52,22 +52,33 @@ def _argv(args: argparse.Namespace) -> list[str]:
     return argv[1:] if argv and argv[0] == "--" else argv
 
 
-def _script(argv: list[str]) -> Path | None:
-    """argv[0] when it is a Python script file (`corral run tool.py ARGS`)."""
+def _where(args: argparse.Namespace) -> str | None:
+    """The folder the command acts in and runs CMD in (`-C DIR`), absolute; None: the working folder."""
+    return os.path.abspath(args.directory) if args.directory else None
+
+
+def _script(argv: list[str], where: str | None = None) -> Path | None:
+    """argv[0] when it is a Python script file (`corral run tool.py ARGS`), found from `where` (`-C DIR`)."""
     from pathlib import Path
 
-    if argv and argv[0].endswith(".py") and Path(argv[0]).is_file():
-        return Path(argv[0]).absolute()
-    return None
+    if not argv or not argv[0].endswith(".py"):
+        return None
+    path = Path(where or "", argv[0])
+    return path.absolute() if path.is_file() else None
 
 
-def _exec(env: Path, argv: list[str], quiet: bool, *, extra_bins: tuple[Path, ...] = ()) -> int:
-    """Exec CMD in the env; a command that cannot start is one error line (the fast path has no error handler)."""
+def _exec(
+    env: Path, argv: list[str], quiet: bool, *, extra_bins: tuple[Path, ...] = (), where: str | None = None
+) -> int:
+    """Exec CMD in the env, in `where` (`-C DIR`); a command that cannot start is one error line.
+
+    (The fast path has no error handler.)
+    """
     from corral.errors import CorralError
     from corral.services.run import execute, prepare
 
     try:
-        prepared = prepare(env, argv, os.environ, extra_bins=extra_bins)
+        prepared = prepare(env, argv, os.environ, extra_bins=extra_bins, cwd=where)
         if prepared is None:
             msg = f"command not found: {argv[0]} (looked in {env} and on PATH)"
             code = EXIT_NOT_FOUND
@@ -86,7 +97,8 @@ def fast_path(args: argparse.Namespace) -> int | None:
     argv = _argv(args)
     if not argv or args.with_packages:
         return None
-    script = _script(argv)
+    where = _where(args)
+    script = _script(argv, where)
     if script is not None:
         from pathlib import Path
 
@@ -97,11 +109,11 @@ def fast_path(args: argparse.Namespace) -> int | None:
         cwd = Path(args.directory or ".")
         ready = None if args.locked else fast_script_env(script, python=args.python, environ=os.environ, cwd=cwd)
         if ready is not None:
-            return _exec(ready, ["python", str(script), *argv[1:]], args.quiet)
+            return _exec(ready, ["python", str(script), *argv[1:]], args.quiet, where=where)
         if declares_metadata(script):  # its own env is not ready: never the project's env instead
             return None
     env = synced_env(args, keep_last=True)
-    return None if env is None else _exec(env, _python_for_script(argv), args.quiet)
+    return None if env is None else _exec(env, _python_for_script(argv, where), args.quiet, where=where)
 
 
 def _sync_first(args: argparse.Namespace, ctx: Context, out: Output) -> None:
@@ -109,9 +121,9 @@ def _sync_first(args: argparse.Namespace, ctx: Context, out: Output) -> None:
     run_sync(args, ctx, out, selection_from_args(args) if names_selection(args) else None, keep_last=True)
 
 
-def _python_for_script(argv: list[str]) -> list[str]:
+def _python_for_script(argv: list[str], where: str | None) -> list[str]:
     """`corral run tool.py ARGS` means `python tool.py ARGS` in the env (as `uv run` does)."""
-    script = _script(argv)
+    script = _script(argv, where)
     return ["python", str(script), *argv[1:]] if script is not None else argv
 
 
@@ -123,7 +135,7 @@ def _run_script(args: argparse.Namespace, ctx: Context, out: Output, script: Pat
         out.info(f"locked {script.name} again: {built.relocked.name} was made from another script block or index")
     if built.created:
         out.info(f"built the env for {script.name} in {built.path}")
-    return _exec(built.path, ["python", str(script), *argv[1:]], args.quiet)
+    return _exec(built.path, ["python", str(script), *argv[1:]], args.quiet, where=_where(args))
 
 
 def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[str]) -> int:
@@ -143,7 +155,8 @@ def _run_with(args: argparse.Namespace, ctx: Context, out: Output, argv: list[st
     if layer.created:
         out.info(f"built the env with {', '.join(args.with_packages)} in {layer.path}")
     extra = (Env.at(base).bin_dir,) if base is not None else ()
-    return _exec(layer.path, _python_for_script(argv), args.quiet, extra_bins=extra)
+    where = _where(args)
+    return _exec(layer.path, _python_for_script(argv, where), args.quiet, extra_bins=extra, where=where)
 
 
 def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
@@ -156,7 +169,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         raise UsageError(msg)
     if args.with_packages:
         return _run_with(args, ctx, out, argv)
-    script = _script(argv)
+    where = _where(args)
+    script = _script(argv, where)
     if script is not None:
         from corral.services.scripts import script_metadata
 
@@ -169,7 +183,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         record_noop(args, keep_last=True)  # the next plain `corral run CMD` is then answered from the quick record
     else:
         _refuse_unvouched(ctx, project.env_path)
-    return _exec(project.env_path, _python_for_script(argv), args.quiet)
+    return _exec(project.env_path, _python_for_script(argv, where), args.quiet, where=where)
 
 
 def _refuse_unvouched(ctx: Context, env: Path) -> None:

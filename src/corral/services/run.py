@@ -22,12 +22,21 @@ class Prepared:
     program: str
     argv: list[str]
     environ: dict[str, str]
+    cwd: str | None = None  # the folder it runs in (`-C DIR`); None: this process's
 
 
 def prepare(
-    env: Path, argv: Sequence[str], base: Mapping[str, str], *, extra_bins: Sequence[Path] = ()
+    env: Path,
+    argv: Sequence[str],
+    base: Mapping[str, str],
+    *,
+    extra_bins: Sequence[Path] = (),
+    cwd: str | None = None,
 ) -> Prepared | None:
-    """Resolve argv[0] against the env's bin and PATH; None when there is no such program."""
+    """Resolve argv[0] against the env's bin and PATH; None when there is no such program.
+
+    `cwd`: the folder the program runs in (`corral -C DIR run ...`), where a relative argv[0] (`./tool`) is.
+    """
     if not Env.at(env).is_env():
         from corral.errors import EnvError
 
@@ -40,10 +49,13 @@ def prepare(
         msg = f"{env} is broken: {python} is missing, points nowhere or cannot run; rebuild it with `corral recreate`"
         raise EnvError(msg)
     environ = env_environ(env, base, extra_bins=extra_bins)
-    program = shutil.which(argv[0], path=environ["PATH"])
+    name = argv[0]
+    if cwd is not None and os.sep in name and not os.path.isabs(name):
+        name = os.path.join(cwd, name)  # a path, not a name PATH resolves: from the folder it runs in
+    program = shutil.which(name, path=environ["PATH"])
     if program is None:
         return None
-    return Prepared(program, list(argv), environ)
+    return Prepared(program, list(argv), environ, cwd)
 
 
 def execute(prepared: Prepared) -> int:
@@ -60,7 +72,9 @@ def execute(prepared: Prepared) -> int:
         if os.name == "nt":
             import subprocess
 
-            return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ)
+            return subprocess.call([prepared.program, *prepared.argv[1:]], env=prepared.environ, cwd=prepared.cwd)
+        if prepared.cwd is not None:
+            os.chdir(prepared.cwd)
         os.execve(prepared.program, prepared.argv, prepared.environ)  # noqa: S606 - argv list, no shell
     except OSError as err:
         from corral.errors import CannotRun
