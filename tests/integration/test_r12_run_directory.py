@@ -57,3 +57,11 @@ def test_a_pep723_script_under_dir_runs_there_in_its_own_env(outside: Path) -> N
         where, prefix = json.loads(done.stdout)
         assert where == str((outside / "p1").resolve())
         assert Path(prefix).parent.name == "envs", "the script's cached env"
+
+
+def test_x_runs_its_tool_in_dir_too(outside: Path, local_index: object) -> None:
+    index = {"UV_INDEX_URL": local_index.simple_url, "UV_OFFLINE": "0"}  # type: ignore[attr-defined]
+    code = "import os; print(os.getcwd())"
+    done = corral(outside, "-C", "p1", "x", "--from", "cowsay-lite", "python", "-c", code, **index)
+    assert done.returncode == 0, messages(done)
+    assert done.stdout.strip() == str((outside / "p1").resolve())

@@ -28,6 +28,7 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if env.created:
         out.info(f"built the env for {args.from_package or args.tool} in {env.path}")
     exe = tool_executable(env.path, args.tool)
-    prepared = prepare(env.path, [str(exe), *args.args], os.environ)
+    where = os.path.abspath(args.directory) if args.directory else None  # `-C DIR`: the tool runs there
+    prepared = prepare(env.path, [str(exe), *args.args], os.environ, cwd=where)
     assert prepared is not None  # noqa: S101 - tool_executable proved the file exists
     return execute(prepared)
