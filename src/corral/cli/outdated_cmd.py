@@ -36,6 +36,9 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     out.table(
         ["package", "locked", "latest", "allowed", "constraint"],
         [[r.name, r.locked, r.latest, _allowed(r), r.constraint or "-"] for r in rows],
-        footer="allowed = permitted by pyproject.toml; run `corral lock --upgrade-package NAME` to take it",
+        footer=(
+            "allowed = permitted by pyproject.toml and the locked packages that require it; "
+            "run `corral lock --upgrade-package NAME` to take it"
+        ),
     )
     return 0

@@ -1,4 +1,8 @@
-"""`corral outdated`: locked packages with newer releases on the index, and whether pyproject allows them."""
+"""`corral outdated`: locked packages with newer releases on the index, and whether they are allowed.
+
+Allowed: pyproject.toml's constraints and those of the locked packages that require it (`outdated_requirers`: read
+from the env's installed metadata) admit the newest release.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from corral.errors import EngineError, UsageError
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
     from corral.services.context import Context
@@ -233,22 +238,37 @@ def outdated(ctx: Context) -> list[Outdated]:
     available: dict[str, set[Version]] = {key: set() for key in locked}
     for (_, key), versions in zip(tasks, answers, strict=True):
         available[key].update(versions)
+    from corral.services.outdated_requirers import requirers
+
+    asked = requirers(project.env_path, target.marker_env if target is not None else None)
     result = []
     for key, current in locked.items():
         candidates = [v for v in available[key] if current.is_prerelease or not v.is_prerelease]
         newer = sorted(v for v in candidates if v > current)
-        if not newer:
-            continue
-        spec = constraints.get(key, SpecifierSet())
-        allowed = [v for v in newer if spec.contains(v, prereleases=True)]
-        result.append(
-            Outdated(
-                name=key,
-                locked=str(current),
-                latest=str(newer[-1]),
-                latest_allowed=str(allowed[-1]) if allowed else None,
-                allowed=bool(allowed) and allowed[-1] == newer[-1],
-                constraint=", ".join(shown.get(key, [])) or None,
-            )
-        )
+        if newer:
+            holding = [(who, wants) for who, wants in asked.get(key, []) if normalize_name(who) in locked]
+            result.append(_judged(key, current, newer, constraints.get(key, SpecifierSet()), shown.get(key), holding))
     return result
+
+
+def _judged(
+    key: str,
+    current: Version,
+    newer: list[Version],
+    spec: SpecifierSet,
+    shown: list[str] | None,
+    holding: list[tuple[str, SpecifierSet]],
+) -> Outdated:
+    """The row of a package with `newer` releases: `spec` is pyproject's, `holding` what locked packages ask of it."""
+    for _, wants in holding:
+        spec &= wants
+    allowed = [v for v in newer if spec.contains(v, prereleases=True)]
+    blockers = [f"{who} needs {wants}" for who, wants in holding if not wants.contains(newer[-1], prereleases=True)]
+    return Outdated(
+        name=key,
+        locked=str(current),
+        latest=str(newer[-1]),
+        latest_allowed=str(allowed[-1]) if allowed else None,
+        allowed=bool(allowed) and allowed[-1] == newer[-1],
+        constraint="; ".join(([", ".join(shown)] if shown else []) + blockers) or None,
+    )
