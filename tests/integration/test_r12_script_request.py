@@ -76,6 +76,9 @@ def test_a_request_the_block_does_not_admit_is_refused_and_builds_nothing(folder
         assert "requires-python '>=3.11' does not admit it" in said[0]
     after = sorted(p for p in envs.glob("script-*") if p.suffix != ".lock") if envs.is_dir() else []
     assert after == [p for p in before if p.suffix != ".lock"], "no env was built"
+    (folder / ".python-version").write_text("3.10\n", encoding="utf-8")  # a file, written for something else
+    assert ran(folder, "s.py")[1] != [3, 10], "passed over for the newest Python requires-python admits"
+    assert ran(folder, "s.py", quick=False)[1] != [3, 10]
 
 
 def test_a_python_version_file_or_the_projects_setting_chooses_and_the_full_path_reads_them(folder: Path) -> None:

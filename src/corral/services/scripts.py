@@ -273,8 +273,10 @@ def _build(
 def script_interpreter(ctx: Context, python: str | None, requires_python: str | None) -> InterpreterInfo:
     """A throwaway env's interpreter: the one the user asks for (`env_request`), else the newest requires-python admits.
 
-    `python`: the caller's `--python`. A request `requires_python` does not admit is refused (ConfigError naming
-    both), as a project's is: the script says it cannot run there.
+    `python`: the caller's `--python`. A request `requires_python` does not admit is refused when the user made it
+    for this command (`--python`, `CORRAL_PYTHON`: ConfigError naming both, as a project's is); one a file makes (a
+    project's `.python-version` or `[tool.corral] python`, the user config) is passed over for the newest Python
+    `requires_python` admits: the script says it cannot run there, and the file was written for something else.
     """
     request, _ = env_request(ctx, python)
     if not request:
@@ -286,6 +288,8 @@ def script_interpreter(ctx: Context, python: str | None, requires_python: str | 
         from packaging.specifiers import SpecifierSet
 
         if not SpecifierSet(requires_python).contains(found.version, prereleases=True):
+            if source != "--python" and not source.startswith("env "):
+                return ctx.finder.find(requires_python)
             msg = (
                 f"{source} asks for {request!r}, which is Python {found.version} ({found.path}); the script's "
                 f"requires-python {requires_python!r} does not admit it: ask for a Python it admits (`--python`)"
