@@ -5,7 +5,8 @@ setting, a `.python-version`: `env_request`) and the index settings (the environ
 so editing the block, asking for another Python or moving to another index gives a new env, and a warm re-run
 needs only the stdlib (`ready_env`, with `infra.script_request` where no file states a setting) before exec'ing
 the env's Python. The interpreter is the one the user asks for, else the newest the block's requires-python
-admits; one the block does not admit is refused (`script_interpreter`).
+admits; a `--python` or `CORRAL_PYTHON` the block does not admit is refused, a file's request passed over
+(`script_interpreter`).
 """
 
 from __future__ import annotations
@@ -114,11 +115,8 @@ def env_request(ctx: Context, python: str | None) -> tuple[str, list[str]]:
             request, folder = (pinned[0], pinned[1].parent) if pinned is not None else ("", ctx.cwd)
     if relative_path(request):  # `./py` here is another interpreter than `./py` in another folder
         request = os.path.abspath(os.path.join(folder, os.path.expanduser(request)))
-    from_files = any(
-        ctx.settings.get(name).source not in ("default", "command line")
-        and not ctx.settings.get(name).source.startswith("env ")
-        for name in ("index-url", "extra-index-urls")
-    )
+    sources = [ctx.settings.get(name).source for name in ("index-url", "extra-index-urls")]
+    from_files = any(s not in ("default", "command line") and not s.startswith("env ") for s in sources)
     return request, index_args(ctx) if from_files else []
 
 
