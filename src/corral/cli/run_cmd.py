@@ -106,7 +106,7 @@ def fast_path(args: argparse.Namespace) -> int | None:
 
         # --locked asks whether the lock is stale, which only the full path judges (an env `run --frozen` built from
         # a stale lock is ready all the same)
-        cwd = Path(args.directory or ".")
+        cwd = Path(where or ".")
         ready = None if args.locked else fast_script_env(script, python=args.python, environ=os.environ, cwd=cwd)
         if ready is not None:
             return _exec(ready, ["python", str(script), *argv[1:]], args.quiet, where=where)
