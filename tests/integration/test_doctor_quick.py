@@ -482,3 +482,52 @@ def test_doctor_fix_rebuilds_an_env_with_a_damaged_distribution(project: Path) -
     assert _metadata(project).is_file()
     done = doctor(project)
     assert done.returncode == 0, done.stdout
+
+
+def _site(root: Path) -> Path:
+    return next((root / ".venv" / "lib").glob("python3.*/site-packages"))
+
+
+def test_a_file_removed_from_an_installed_distribution_is_seen_on_both_paths(project: Path) -> None:
+    """Its metadata still says installed (the stamp, uv and pip agree): only its RECORD tells the file is gone."""
+    recorded(project)
+    module = _site(project) / "alpha.py"
+    module.unlink()
+    done = doctor(project)
+    assert not was_quick(done)  # the folder's stat moved
+    assert done.returncode == 1, done.stdout
+    dist = next(_site(project).glob("alpha-*.dist-info")).name
+    version = dist[len("alpha-") : -len(".dist-info")]
+    assert f"error   drift-files: installed distributions with files missing: alpha {version} (alpha.py)" in (
+        done.stdout
+    ), done.stdout
+    assert "fix: corral recreate" in done.stdout
+    detail = json.loads(doctor(project, "--json").stdout)["data"]["findings"]
+    assert [f["details"]["missing"] for f in detail if f["code"] == "drift-files"] == [{dist: ["alpha.py"]}]
+    time.sleep(0.1)
+    assert not was_quick(doctor(project))  # an unhealthy report records nothing
+    fixed = doctor(project, "--fix", "--yes")
+    assert "fixed [drift-files]" in "\n".join(messages(fixed)) + fixed.stdout, messages(fixed)
+    assert module.is_file()
+    assert doctor(project).returncode == 0
+
+
+def test_a_removed_console_script_is_named_from_the_env(project: Path) -> None:
+    recorded(project)
+    scripts = [p for p in (project / ".venv" / "bin").iterdir() if p.name.startswith("cowsay")]
+    assert scripts, "cowsay-lite installs a console script"
+    scripts[0].unlink()
+    done = doctor(project)
+    assert done.returncode == 1, done.stdout
+    assert f"(bin/{scripts[0].name})" in done.stdout, done.stdout
+
+
+def test_bytecode_removed_is_not_a_missing_file(project: Path) -> None:
+    """Python writes it again, and clean-up tools remove every `__pycache__`: a RECORD's .pyc rows do not count."""
+    site = _site(project)
+    record = next(site.glob("alpha-*.dist-info/RECORD"))
+    text = record.read_text(encoding="utf-8")
+    record.unlink()  # uv links it from the shared cache
+    record.write_text(text + "__pycache__/alpha.cpython-312.pyc,,\nalpha_old.pyc,,\n", encoding="utf-8")
+    done = doctor(project)
+    assert done.returncode == 0, done.stdout

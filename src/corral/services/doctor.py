@@ -33,6 +33,7 @@ CHECKS: Final[dict[str, str]] = {
     "interpreter": "corral.doctor.interpreter:check_interpreter",
     "relocation": "corral.doctor.relocation:check_relocation",
     "drift": "corral.doctor.drift:check_drift",
+    "files": "corral.doctor.files:check_files",
     "project": "corral.doctor.project:check_project",
     "pip": "corral.doctor.pip:check_pip",
     "isolation": "corral.doctor.isolation:check_isolation",

@@ -214,7 +214,7 @@ def _git_probes(root: Path, env: Path, add: Callable[[str, object], None]) -> bo
 
 
 def _env_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> None:
-    """The env's own files the checks read, its base's, and the distributions' metadata."""
+    """The env's own files the checks read, its base's, the distributions' metadata and their RECORDs' folders."""
     from corral.infra.envfiles import read_env
     from corral.services.inspection import read_provenance
 
@@ -238,6 +238,21 @@ def _env_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> 
             stem, dot, suffix = name.rpartition(".")
             if dot and stem and suffix in _METADATA:
                 add("m", site / name / _METADATA[suffix])
+    _record_probes(layout, env, add)
+
+
+def _record_probes(layout: Env, env: Path, add: Callable[[str, object], None]) -> None:
+    """Each RECORD the files check reads, and each folder it lists (a file removed there moves the folder's stat)."""
+    from corral.doctor.files import listed_files
+
+    root = os.path.normpath(str(env))
+    folders: dict[str, None] = {}
+    for site in layout.site_packages():
+        for _name, record, listed in listed_files(site, root):
+            add("s", record)
+            folders.update(dict.fromkeys(listed or ()))
+    for folder in folders:
+        add("s", folder)
 
 
 def _home_probes(home: str, add: Callable[[str, object], None]) -> list[str]:

@@ -1,0 +1,172 @@
+"""`doctor.files`: the files each installed distribution's RECORD lists, looked for in the env.
+
+The env here is folders and files on disk in the layout a venv has (no interpreter is needed to list files);
+the RECORDs are written as installers write them, and as a hostile repository could.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
+
+import pytest
+
+from corral.discovery.prober import CachedProber
+from corral.doctor import files
+from corral.doctor.files import check_files, missing_files
+from corral.doctor.target import Target
+
+if TYPE_CHECKING:
+    from corral.doctor.interface import Host
+
+
+def _target(project: Path, *, project_env: bool) -> Target:
+    """The env `project/.venv`, the project's own env or not (the check asks nothing else of its host)."""
+    env = project / ".venv"
+    owner = SimpleNamespace(root=project, env_path=env if project_env else project / "elsewhere")
+    return Target(env, host=cast("Host", SimpleNamespace(project=owner)), prober=CachedProber(None))
+
+
+def _site(root: Path) -> Path:
+    site = root / "lib" / "python3.12" / "site-packages"
+    site.mkdir(parents=True, exist_ok=True)
+    (root / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n", encoding="utf-8")
+    return site
+
+
+def _install(site: Path, name: str, version: str, rows: list[str], *, create: bool = True) -> Path:
+    """A distribution whose RECORD holds `rows` (paths; the file is made unless it leads out or `create` is off)."""
+    dist = site / f"{name}-{version}.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    lines = []
+    for row in rows:
+        lines.append(f'"{row}",,' if "," in row else f"{row},sha256=x,1")
+        path = (site / row).resolve()
+        if create and str(path).startswith(str(site.parents[2])) and not row.endswith(".pyc"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("", encoding="utf-8")
+    lines += [f"{dist.name}/METADATA,,", f"{dist.name}/RECORD,,"]
+    (dist / "RECORD").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dist
+
+
+def test_a_whole_env_is_found_whole(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    _install(site, "six", "1.16.0", ["six.py"])
+    _install(site, "pkg", "2.0", ["pkg/__init__.py", "pkg/sub/deep.py", "pkg/data,with,commas.txt", "../../../bin/pkg"])
+    assert (tmp_path / "bin" / "pkg").is_file()
+    assert missing_files(tmp_path) == ({}, [])
+
+
+def test_each_missing_file_is_named_by_its_distribution(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    _install(site, "six", "1.16.0", ["six.py"])
+    _install(site, "pkg", "2.0", ["pkg/__init__.py", "pkg/sub/deep.py", "pkg/a,b.txt", "../../../bin/pkg"])
+    (site / "six.py").unlink()
+    (site / "pkg" / "sub" / "deep.py").unlink()
+    (site / "pkg" / "a,b.txt").unlink()
+    (tmp_path / "bin" / "pkg").unlink()
+    missing, unreadable = missing_files(tmp_path)
+    assert unreadable == []
+    assert missing == {
+        "six-1.16.0.dist-info": ["six.py"],
+        "pkg-2.0.dist-info": ["bin/pkg", "pkg/a,b.txt", "pkg/sub/deep.py"],
+    }
+
+
+def test_a_removed_folder_misses_every_file_in_it(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    _install(site, "pkg", "2.0", ["pkg/__init__.py", "pkg/sub/a.py", "pkg/sub/b.py"])
+    for name in ("a.py", "b.py"):
+        (site / "pkg" / "sub" / name).unlink()
+    (site / "pkg" / "sub").rmdir()
+    assert missing_files(tmp_path)[0] == {"pkg-2.0.dist-info": ["pkg/sub/a.py", "pkg/sub/b.py"]}
+
+
+def test_bytecode_rows_never_count(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    _install(site, "six", "1.16.0", ["six.py", "__pycache__/six.cpython-312.pyc", "old.pyc", "legacy.pyo"])
+    assert missing_files(tmp_path) == ({}, [])
+
+
+def test_rows_leading_out_of_the_env_are_not_looked_at(tmp_path: Path) -> None:
+    """A hostile RECORD names files elsewhere: corral neither vouches for them nor reports them."""
+    env = tmp_path / "env"
+    site = _site(env)
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    rows = ["../../../../secret/nope", "/etc/corral-nope", "../../../../../../../../etc/corral-nope"]
+    _install(site, "evil", "1.0", ["evil.py", *rows], create=False)
+    (site / "evil.py").write_text("", encoding="utf-8")
+    assert missing_files(env) == ({}, [])
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "outside", "folder"])
+def test_a_record_that_is_no_regular_file_in_the_env_is_not_read(tmp_path: Path, kind: str) -> None:
+    env = tmp_path / "env"
+    site = _site(env)
+    dist = _install(site, "evil", "1.0", ["evil.py"])
+    record = dist / "RECORD"
+    record.unlink()
+    if kind == "fifo":
+        os.mkfifo(record)
+    elif kind == "dev-zero":
+        record.symlink_to("/dev/zero")
+    elif kind == "outside":
+        (tmp_path / "elsewhere").write_text("missing.py,,\n", encoding="utf-8")
+        record.symlink_to(tmp_path / "elsewhere")
+    else:
+        record.mkdir()
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(missing_files(env)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert result == [({}, [str(record)])], "not read, never blocks, reported as skipped"
+
+
+def test_a_record_larger_than_the_limit_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path)
+    dist = _install(site, "big", "1.0", ["big.py", "gone.py"], create=False)
+    monkeypatch.setattr(files, "_LIMIT", 10)
+    assert missing_files(tmp_path) == ({}, [str(dist / "RECORD")])
+
+
+def test_a_distribution_without_metadata_is_left_to_drift_damaged(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    dist = _install(site, "six", "1.16.0", ["six.py"])
+    (dist / "METADATA").unlink()
+    (site / "six.py").unlink()
+    assert missing_files(tmp_path) == ({}, [])
+
+
+def test_the_finding_names_a_few_and_counts_the_rest(tmp_path: Path) -> None:
+    site = _site(tmp_path / ".venv")
+    _install(site, "pkg", "2.0", [f"pkg/m{i}.py" for i in range(5)], create=False)
+    for i in range(7):
+        _install(site, f"d{i}", "1.0", [f"d{i}.py"], create=False)
+    (site / "pkg").mkdir()
+    target = _target(tmp_path, project_env=False)
+    [finding] = check_files(target)
+    assert finding.code == "drift-files"
+    assert finding.severity == "error"
+    assert finding.message.startswith(
+        "installed distributions with files missing: d0 1.0 (d0.py); d1 1.0 (d1.py); d2 1.0 (d2.py); "
+        "d3 1.0 (d3.py); d4 1.0 (d4.py); d5 1.0 (d5.py); and 2 more distributions"
+    ), finding.message
+    assert finding.message.endswith("; reinstall them with the tool that made the env")
+    assert finding.fix == ""
+    assert finding.details["missing"]["pkg-2.0.dist-info"] == [f"pkg/m{i}.py" for i in range(5)]
+
+
+def test_in_a_project_env_the_fix_is_a_rebuild(tmp_path: Path) -> None:
+    site = _site(tmp_path / ".venv")
+    _install(site, "pkg", "2.0", [f"pkg/m{i}.py" for i in range(5)], create=False)
+    target = _target(tmp_path, project_env=True)
+    [finding] = check_files(target)
+    assert "pkg 2.0 (pkg/m0.py, pkg/m1.py, pkg/m2.py and 2 more)" in finding.message
+    assert finding.fix == "corral recreate"
+    assert files.FIXES[files.DRIFT_FILES].rebuild
