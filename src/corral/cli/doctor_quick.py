@@ -21,7 +21,8 @@ the full path (`cli.doctor_cmd`) after such a report, and holds an observation o
   files from its cache, so every env made or removed from there moves their ctime, as an edit in place that gives
   the mtime back does; link targets; real paths) of the
   files each check reads: each bin/ entry (activate, the python links, console scripts and the folder of the
-  python each names), the metadata of each distribution, pyvenv.cfg's `home` and its python* programs, the base
+  python each names), the metadata of each distribution, its RECORD and, in one digest, every folder the RECORDs
+  list files in (a file removed by hand moves its folder's stat), pyvenv.cfg's `home` and its python* programs, the base
   and its entry in the probe cache (not the file's stat: another interpreter probed elsewhere leaves the entry
   alone), corral-env.json, the env's .gitignore, each `.git` above the project, every kernels folder Jupyter
   searches and each kernelspec's interpreter, corral's journal of a recreate, and the project's files a link could
@@ -118,18 +119,20 @@ def environ_lines(environ: Mapping[str, str]) -> list[str]:
     ]
 
 
-def probe(op: str, path: str, known: str | None = None) -> tuple[str, int]:
+def probe(op: str, path: str, known: str | None = None) -> tuple[str, int]:  # noqa: PLR0911 - one exit per op
     """What `op` sees at `path`, and when that settled (ns; 0: nothing to settle).
 
     `s`/`l`: the stat through links or of the link itself; `m`: the stat a metadata file's reader reaches and the
     SHA-256 of its bytes (`known`: an earlier `m` of it, whose digest stands while the stat is the same); `k`: the
     link's target; `r`: the real path; `p` (the cache file, a NUL, the interpreter): the interpreter's entry in the
-    probe cache. `-`: nothing there; `!errno`: an error.
+    probe cache; `d` (folders, NUL-separated): the digest of their stats. `-`: nothing there; `!errno`: an error.
     """
     if op == "r":
         return os.path.realpath(path), 0
     if op == "p":
         return _probe_entry(*path.split("\0", 1)), 0
+    if op == "d":
+        return _folders_probe(path)
     try:
         if op == "k":
             return "=" + os.readlink(path), 0
@@ -142,6 +145,30 @@ def probe(op: str, path: str, known: str | None = None) -> tuple[str, int]:
     if op == "m":
         seen += " " + (known.rsplit(" ", 1)[1] if known and known.rsplit(" ", 1)[0] == seen else _digest(path))
     return seen, st.st_ctime_ns + settle_margin(st.st_ctime_ns)
+
+
+def _folders_probe(paths: str) -> tuple[str, int]:
+    """The `d` probe: the stats of many folders (NUL-separated), as one digest, and when the last one settled.
+
+    The files check lists each folder a RECORD names (~1 300 for a web stack's dev env): one probe keeps the record
+    small and the answer's comparisons few. A folder's stat stands for its listing.
+    """
+    rows = []
+    settled = 0
+    for folder in paths.split("\0"):
+        try:
+            st = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            rows.append("-")
+            continue
+        except OSError as err:
+            rows.append(f"!{err.errno}")
+            continue
+        rows.append(f"{st.st_dev} {st.st_ino} {st.st_mode} {st.st_mtime_ns} {st.st_ctime_ns}")
+        settled = max(settled, st.st_ctime_ns + settle_margin(st.st_ctime_ns))
+    from corral.infra.sha256 import hexdigest
+
+    return hexdigest("\n".join(rows).encode("utf-8", "surrogateescape")), settled
 
 
 def _stat_text(st: os.stat_result) -> str:

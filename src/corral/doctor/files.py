@@ -50,40 +50,58 @@ def listed_files(site: Path, env_root: str) -> Iterator[tuple[str, str, dict[str
         yield name, record, _record_folders(str(site), record, env_root)
 
 
+_PARSED: dict[str, tuple[tuple[int, ...], dict[str, set[str]]]] = {}  # RECORD path -> (its stat, its folders)
+
+
 def _record_folders(site: str, record: str, env_root: str) -> dict[str, set[str]] | None:
+    """The RECORD's folders (read once per process while its stat holds: the check and doctor's recorder read it)."""
     from corral.infra.safe_read import read_small
 
     try:
+        st = os.stat(record)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        known = _PARSED.get(record)
+        if known is not None and known[0] == key:
+            return known[1]
         text = read_small(record, limit=_LIMIT, what="RECORD", inside=env_root).decode("utf-8", "replace")
     except OSError:
         return None
+    folders = _folders(site, text, os.path.normpath(env_root))
+    _PARSED[record] = (key, folders)
+    return folders
+
+
+def _folders(site: str, text: str, root: str) -> dict[str, set[str]]:
+    """{absolute folder: names} of the RECORD `text`'s rows, bytecode and paths out of the env `root` left out."""
     windows = os.name == "nt"
     raw: dict[str, set[str]] = {}
     for line in text.splitlines():
-        path = _first_field(line)
+        path = _first_field(line) if '"' in line else line.partition(",")[0]
         if windows:
             path = path.replace("\\", "/")
-        if not path or path.startswith("/") or "__pycache__" in path or path.endswith((".pyc", ".pyo")):
+        if not path or path[0] == "/" or "__pycache__" in path or path.endswith((".pyc", ".pyo")):
             continue
         head, _, leaf = path.rpartition("/")
-        if leaf and leaf not in {".", ".."}:
-            raw.setdefault(head, set()).add(leaf)
+        if leaf and leaf != "." and leaf != "..":  # noqa: PLR1714 - two compares beat a set's hash here
+            leaves = raw.get(head)
+            if leaves is None:
+                raw[head] = {leaf}
+            else:
+                leaves.add(leaf)
     folders: dict[str, set[str]] = {}
-    root = os.path.normpath(env_root)
+    inside = root + os.sep
     for head, leaves in raw.items():
         if os.path.isabs(head) or os.path.splitdrive(head)[0]:
             continue
         folder = os.path.normpath(os.path.join(site, head))
-        if folder != root and not folder.startswith(root + os.sep):
+        if folder != root and not folder.startswith(inside):
             continue  # a path out of the env: not this env's to vouch for
         folders.setdefault(folder, set()).update(leaves)
     return folders
 
 
 def _first_field(line: str) -> str:
-    """The path field of one RECORD row (CSV: quoted when it holds a comma or a quote)."""
-    if '"' not in line:
-        return line.partition(",")[0]
+    """The path field of a RECORD row that holds a quote (CSV: a path with a comma or a quote is quoted)."""
     import csv
 
     try:

@@ -144,9 +144,9 @@ def quick_probes(ctx: Context, project: Project, env: Path) -> list[tuple[str, s
     """What `cli.doctor_quick` must find unchanged, beside `cli.quick.observe`'s lines, to answer a healthy doctor.
 
     Probes (`cli.doctor_quick.probe`: `s` stat, `l` lstat, `m` a metadata file's stat and digest, `k` readlink,
-    `r` realpath, `p` an interpreter's entry in the probe cache) of every file a check reads that the sync's
-    observation does not cover, and of the links on the way to those a check reads only inside the project. A
-    folder's stat stands for its listing, so the probes of its entries are complete while it holds. None when a
+    `r` realpath, `p` an interpreter's entry in the probe cache, `d` many folders' stats as one digest) of every
+    file a check reads that the sync's observation does not cover, and of the links on the way to those a check
+    reads only inside the project. A folder's stat stands for its listing, so the probes of its entries are complete while it holds. None when a
     check reads what no stat shows: git asked about the env (its `.gitignore` is not `*`, or an index
     `infra.git_index` does not read), a Python request naming a path (discovery answers), an env outside its project.
     """
@@ -251,8 +251,8 @@ def _record_probes(layout: Env, env: Path, add: Callable[[str, object], None]) -
         for _name, record, listed in listed_files(site, root):
             add("s", record)
             folders.update(dict.fromkeys(listed or ()))
-    for folder in folders:
-        add("s", folder)
+    if folders:
+        add("d", "\0".join(folders))  # one digest of their stats (`cli.doctor_quick._folders_probe`)
 
 
 def _home_probes(home: str, add: Callable[[str, object], None]) -> list[str]:
