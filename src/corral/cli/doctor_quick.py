@@ -73,12 +73,12 @@ if TYPE_CHECKING:
 __all__ = ["RECORDS_FOLDER", "Watch", "answer", "environ_lines", "find_project", "probe", "record_file"]
 
 RECORDS_FOLDER = "doctor-records"  # services.doctor_record.RECORDS_FOLDER (a test keeps the two equal)
-_SCHEMA = "doctor-quick 2"
+_SCHEMA = "doctor-quick 3"  # 3: the RECORDs and their folders are probed (a record without them vouches too much)
 _LIMIT = 16 << 20  # ~100 bytes a probe: an env of 100 000 distributions; a bigger file is not one corral wrote
 _QUIET: tuple[list[str], ...] = ([], ["-q"], ["--quiet"])
 _JUPYTER_PREFIXES = ("JUPYTER_",)  # kernels.paths: where Jupyter's data folders are
 _JUPYTER_NAMES = ("PYTHONUSERBASE", "XDG_DATA_DIRS", "PROGRAMDATA")
-_OPS = ("s", "l", "m", "k", "r", "p")  # stat, lstat, a metadata file's stat and digest, readlink, realpath, probe cache
+_OPS = ("s", "l", "m", "k", "r", "p", "d")  # stat, lstat, metadata's stat+digest, readlink, realpath, probe cache, dirs
 _PROBE_SCHEMA = 3  # discovery.prober._CACHE_SCHEMA (a test keeps the two equal)
 
 

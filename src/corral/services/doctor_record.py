@@ -146,9 +146,10 @@ def quick_probes(ctx: Context, project: Project, env: Path) -> list[tuple[str, s
     Probes (`cli.doctor_quick.probe`: `s` stat, `l` lstat, `m` a metadata file's stat and digest, `k` readlink,
     `r` realpath, `p` an interpreter's entry in the probe cache, `d` many folders' stats as one digest) of every
     file a check reads that the sync's observation does not cover, and of the links on the way to those a check
-    reads only inside the project. A folder's stat stands for its listing, so the probes of its entries are complete while it holds. None when a
-    check reads what no stat shows: git asked about the env (its `.gitignore` is not `*`, or an index
-    `infra.git_index` does not read), a Python request naming a path (discovery answers), an env outside its project.
+    reads only inside the project. A folder's stat stands for its listing, so the probes of its entries are complete
+    while it holds. None when a check reads what no stat shows: git asked about the env (its `.gitignore` is not
+    `*`, or an index `infra.git_index` does not read), a Python request naming a path (discovery answers), an env
+    outside its project.
     """
     if os.name != "posix":
         return None
