@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, cast
@@ -18,6 +19,7 @@ from corral.discovery.prober import CachedProber
 from corral.doctor import files
 from corral.doctor.files import check_files, missing_files
 from corral.doctor.target import Target
+from corral.infra.paths import CorralPaths
 
 if TYPE_CHECKING:
     from corral.doctor.interface import Host
@@ -27,7 +29,8 @@ def _target(project: Path, *, project_env: bool) -> Target:
     """The env `project/.venv`, the project's own env or not (the check asks nothing else of its host)."""
     env = project / ".venv"
     owner = SimpleNamespace(root=project, env_path=env if project_env else project / "elsewhere")
-    return Target(env, host=cast("Host", SimpleNamespace(project=owner)), prober=CachedProber(None))
+    host = SimpleNamespace(project=owner, paths=CorralPaths.from_environment())
+    return Target(env, host=cast("Host", host), prober=CachedProber(None))
 
 
 def _site(root: Path) -> Path:
@@ -35,6 +38,11 @@ def _site(root: Path) -> Path:
     site.mkdir(parents=True, exist_ok=True)
     (root / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n", encoding="utf-8")
     return site
+
+
+def _found(env: Path) -> tuple[dict[str, list[str]], list[str]]:
+    scan = missing_files(env)
+    return scan.missing, scan.unreadable
 
 
 def _install(site: Path, name: str, version: str, rows: list[str], *, create: bool = True) -> Path:
@@ -59,7 +67,7 @@ def test_a_whole_env_is_found_whole(tmp_path: Path) -> None:
     _install(site, "six", "1.16.0", ["six.py"])
     _install(site, "pkg", "2.0", ["pkg/__init__.py", "pkg/sub/deep.py", "pkg/data,with,commas.txt", "../../../bin/pkg"])
     assert (tmp_path / "bin" / "pkg").is_file()
-    assert missing_files(tmp_path) == ({}, [])
+    assert _found(tmp_path) == ({}, [])
 
 
 def test_each_missing_file_is_named_by_its_distribution(tmp_path: Path) -> None:
@@ -70,7 +78,7 @@ def test_each_missing_file_is_named_by_its_distribution(tmp_path: Path) -> None:
     (site / "pkg" / "sub" / "deep.py").unlink()
     (site / "pkg" / "a,b.txt").unlink()
     (tmp_path / "bin" / "pkg").unlink()
-    missing, unreadable = missing_files(tmp_path)
+    missing, unreadable = _found(tmp_path)
     assert unreadable == []
     assert missing == {
         "six-1.16.0.dist-info": ["six.py"],
@@ -84,13 +92,13 @@ def test_a_removed_folder_misses_every_file_in_it(tmp_path: Path) -> None:
     for name in ("a.py", "b.py"):
         (site / "pkg" / "sub" / name).unlink()
     (site / "pkg" / "sub").rmdir()
-    assert missing_files(tmp_path)[0] == {"pkg-2.0.dist-info": ["pkg/sub/a.py", "pkg/sub/b.py"]}
+    assert _found(tmp_path)[0] == {"pkg-2.0.dist-info": ["pkg/sub/a.py", "pkg/sub/b.py"]}
 
 
 def test_bytecode_rows_never_count(tmp_path: Path) -> None:
     site = _site(tmp_path)
     _install(site, "six", "1.16.0", ["six.py", "__pycache__/six.cpython-312.pyc", "old.pyc", "legacy.pyo"])
-    assert missing_files(tmp_path) == ({}, [])
+    assert _found(tmp_path) == ({}, [])
 
 
 def test_rows_leading_out_of_the_env_are_not_looked_at(tmp_path: Path) -> None:
@@ -102,7 +110,7 @@ def test_rows_leading_out_of_the_env_are_not_looked_at(tmp_path: Path) -> None:
     rows = ["../../../../secret/nope", "/etc/corral-nope", "../../../../../../../../etc/corral-nope"]
     _install(site, "evil", "1.0", ["evil.py", *rows], create=False)
     (site / "evil.py").write_text("", encoding="utf-8")
-    assert missing_files(env) == ({}, [])
+    assert _found(env) == ({}, [])
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "outside", "folder"])
@@ -122,7 +130,7 @@ def test_a_record_that_is_no_regular_file_in_the_env_is_not_read(tmp_path: Path,
     else:
         record.mkdir()
     result: list[object] = []
-    worker = threading.Thread(target=lambda: result.append(missing_files(env)), daemon=True)
+    worker = threading.Thread(target=lambda: result.append(_found(env)), daemon=True)
     worker.start()
     worker.join(10)
     assert result == [({}, [str(record)])], "not read, never blocks, reported as skipped"
@@ -132,7 +140,7 @@ def test_a_record_larger_than_the_limit_is_not_read(tmp_path: Path, monkeypatch:
     site = _site(tmp_path)
     dist = _install(site, "big", "1.0", ["big.py", "gone.py"], create=False)
     monkeypatch.setattr(files, "_LIMIT", 10)
-    assert missing_files(tmp_path) == ({}, [str(dist / "RECORD")])
+    assert _found(tmp_path) == ({}, [str(dist / "RECORD")])
 
 
 def test_a_distribution_without_metadata_is_left_to_drift_damaged(tmp_path: Path) -> None:
@@ -140,7 +148,7 @@ def test_a_distribution_without_metadata_is_left_to_drift_damaged(tmp_path: Path
     dist = _install(site, "six", "1.16.0", ["six.py"])
     (dist / "METADATA").unlink()
     (site / "six.py").unlink()
-    assert missing_files(tmp_path) == ({}, [])
+    assert _found(tmp_path) == ({}, [])
 
 
 def test_the_finding_names_a_few_and_counts_the_rest(tmp_path: Path) -> None:
@@ -170,3 +178,49 @@ def test_in_a_project_env_the_fix_is_a_rebuild(tmp_path: Path) -> None:
     assert "pkg 2.0 (pkg/m0.py, pkg/m1.py, pkg/m2.py and 2 more)" in finding.message
     assert finding.fix == "corral recreate"
     assert files.FIXES[files.DRIFT_FILES].rebuild
+
+
+def _scan_after_a_whole_one(tmp_path: Path) -> tuple[Target, Path]:
+    site = _site(tmp_path / ".venv")
+    _install(site, "pkg", "2.0", ["pkg/__init__.py", "pkg/sub/a.py", "../../../bin/pkg"])
+    _install(site, "other", "1.0", ["pkg/sub/b.py", "other.py"])
+    time.sleep(0.1)  # older than the clock's grain when the whole scan begins
+    target = _target(tmp_path, project_env=True)
+    assert check_files(target) == []
+    return target, site
+
+
+def test_a_whole_scan_vouches_for_the_folders_whose_stat_has_not_moved(tmp_path: Path) -> None:
+    target, site = _scan_after_a_whole_one(tmp_path)
+    earlier = files._read_record(target.host.paths.cache / files.RECORDS_FOLDER, target.root)  # noqa: SLF001
+    assert earlier is not None
+    again = missing_files(target.root, earlier)
+    assert (again.missing, again.listed) == ({}, 0), "nothing moved: nothing listed"
+    (site / "pkg" / "sub" / "a.py").unlink()
+    after = missing_files(target.root, earlier)
+    assert (after.missing, after.listed) == ({"pkg-2.0.dist-info": ["pkg/sub/a.py"]}, 1)
+    [finding] = check_files(target)
+    assert "pkg 2.0 (pkg/sub/a.py)" in finding.message
+
+
+def test_a_record_whose_key_moved_has_every_folder_listed(tmp_path: Path) -> None:
+    """A RECORD now naming a file in a folder whose stat has not moved (the other RECORD vouches for that folder)."""
+    target, site = _scan_after_a_whole_one(tmp_path)
+    record = next(site.glob("other-1.0.dist-info/RECORD"))
+    record.write_text(record.read_text(encoding="utf-8") + "pkg/sub/never.py,,\n", encoding="utf-8")
+    [finding] = check_files(target)
+    assert "other 1.0 (pkg/sub/never.py)" in finding.message
+
+
+def test_a_damaged_or_foreign_record_of_the_scan_is_ignored(tmp_path: Path) -> None:
+    target, site = _scan_after_a_whole_one(tmp_path)
+    stored = files._record_file(target.host.paths.cache / files.RECORDS_FOLDER, target.root)  # noqa: SLF001
+    good = stored.read_text(encoding="utf-8")
+    (site / "other.py").unlink()
+    for text in ("{", "[]", good.replace(str(target.root), "/elsewhere"), '{"began": "x"}'):
+        stored.write_text(text, encoding="utf-8")
+        [finding] = check_files(target)
+        assert "other 1.0 (other.py)" in finding.message
+    stored.unlink()
+    stored.symlink_to(tmp_path / "elsewhere.json")
+    assert len(check_files(target)) == 1

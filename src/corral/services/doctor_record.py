@@ -249,7 +249,7 @@ def _record_probes(layout: Env, env: Path, add: Callable[[str, object], None]) -
     root = os.path.normpath(str(env))
     folders: dict[str, None] = {}
     for site in layout.site_packages():
-        for _name, record, listed in listed_files(site, root):
+        for _name, record, _key, listed in listed_files(site, root):
             add("s", record)
             folders.update(dict.fromkeys(listed or ()))
     if folders:
