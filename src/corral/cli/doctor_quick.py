@@ -153,22 +153,28 @@ def _folders_probe(paths: str) -> tuple[str, int]:
     The files check lists each folder a RECORD names (~1 300 for a web stack's dev env): one probe keeps the record
     small and the answer's comparisons few. A folder's stat stands for its listing.
     """
-    rows = []
+    rows: list[object] = []
+    add = rows.append
+    stat_of = os.stat
     settled = 0
     for folder in paths.split("\0"):
         try:
-            st = os.stat(folder)
+            st = stat_of(folder)
         except (FileNotFoundError, NotADirectoryError):
-            rows.append("-")
+            add("-")
             continue
         except OSError as err:
-            rows.append(f"!{err.errno}")
+            add(f"!{err.errno}")
             continue
-        rows.append(f"{st.st_dev} {st.st_ino} {st.st_mode} {st.st_mtime_ns} {st.st_ctime_ns}")
+        add(st.st_dev)
+        add(st.st_ino)
+        add(st.st_mode)
+        add(st.st_mtime_ns)
+        add(st.st_ctime_ns)
         settled = max(settled, st.st_ctime_ns + settle_margin(st.st_ctime_ns))
     from corral.infra.sha256 import hexdigest
 
-    return hexdigest("\n".join(rows).encode("utf-8", "surrogateescape")), settled
+    return hexdigest(repr(rows).encode("utf-8", "surrogateescape")), settled
 
 
 def _stat_text(st: os.stat_result) -> str:
