@@ -78,7 +78,7 @@ def test_a_request_the_block_does_not_admit_is_refused_and_builds_nothing(folder
     assert after == [p for p in before if p.suffix != ".lock"], "no env was built"
     (folder / ".python-version").write_text("3.10\n", encoding="utf-8")  # a file, written for something else
     assert ran(folder, "s.py")[1] != [3, 10], "passed over for the newest Python requires-python admits"
-    assert ran(folder, "s.py", quick=False)[1] != [3, 10]
+    assert ran(folder, "s.py", quick=True)[1] != [3, 10], "the quick path finds the env the full one built"
 
 
 def test_a_python_version_file_or_the_projects_setting_chooses_and_the_full_path_reads_them(folder: Path) -> None:
@@ -89,7 +89,11 @@ def test_a_python_version_file_or_the_projects_setting_chooses_and_the_full_path
     pinned, version = ran(folder, "s.py")
     assert version == [3, 10]
     assert pinned != plain
-    assert ran(folder, "s.py", quick=False) == (pinned, [3, 10]), "a .python-version: the full path reads it"
+    assert ran(folder, "s.py", quick=True) == (pinned, [3, 10]), "a .python-version: the quick path reads it too"
+    (folder / ".python-version").write_text("3.11\n", encoding="utf-8")
+    assert ran(folder, "s.py", quick=False)[1] == [3, 11], "another pin: another key, no env yet"
+    (folder / ".python-version").write_text("3.10\n", encoding="utf-8")
+    assert ran(folder, "s.py", quick=True) == (pinned, [3, 10])
     (folder / ".python-version").unlink()
     assert ran(folder, "s.py", quick=True) == (plain, newest)
     project = folder / "proj"

@@ -66,16 +66,71 @@ def test_the_projects_pyproject_may_state_settings_only_with_corral_in_it(tree: 
     assert ask(tree) == "", "the nearest pyproject.toml is the project: a parent's settings are not its"
 
 
-def test_any_python_version_at_or_above_goes_the_full_way_unless_the_setting_ranks_above(
-    tree: tuple[Path, Path],
-) -> None:
+def test_the_nearest_python_version_is_the_request_unless_the_setting_ranks_above(tree: tuple[Path, Path]) -> None:
     work = tree[0]
-    (work.parent.parent / ".python-version").write_text("3.10\n", encoding="utf-8")
-    assert ask(tree) is None
+    (work.parent.parent / ".python-version").write_text("# pinned\n\n 3.10 \n3.9\n", encoding="utf-8")
+    assert ask(tree) == "3.10", "its first request, as pyenv and uv read it"
     assert ask(tree, CORRAL_PYTHON="3.12") == "3.12"
-    (work.parent.parent / ".python-version").unlink()
+    (work / ".python-version").write_text("# nothing here\n", encoding="utf-8")
+    assert ask(tree) == "3.10", "a file without a request: the next one above"
+    (work / ".python-version").unlink()
     (work / ".python-version").symlink_to("nowhere")  # dangling: the full path says what it makes of it
     assert ask(tree) is None
+    (work / ".python-version").unlink()
+    (work / ".python-version").symlink_to(work.parent.parent / ".python-version")  # out of its folder: refused
+    assert ask(tree) is None
+    (work / ".python-version").unlink()
+    (work / ".python-version").write_text("./venv/bin/python\n", encoding="utf-8")
+    assert ask(tree) is None, "a relative path: the full path makes it absolute from the file's folder"
+
+
+def test_in_a_project_the_pins_below_its_folder_are_not_read(tree: tuple[Path, Path]) -> None:
+    """`services.python.read_python_version` starts at the project's folder."""
+    work = tree[0]
+    (work.parent / "pyproject.toml").write_text('[project]\nname = "p"\n', encoding="utf-8")
+    (work / ".python-version").write_text("3.9\n", encoding="utf-8")
+    assert ask(tree) == ""
+    (work.parent.parent / ".python-version").write_text("3.10\n", encoding="utf-8")
+    assert ask(tree) == "3.10"
+    (work.parent / ".python-version").write_text("3.11\n", encoding="utf-8")
+    assert ask(tree) == "3.11"
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {},
+        {"a/.python-version": "3.10\n"},
+        {"a/b/.python-version": "3.9\n", "a/.python-version": "3.11\n"},
+        {"a/pyproject.toml": '[project]\nname = "p"\n', "a/b/.python-version": "3.9\n"},
+        {"a/pyproject.toml": '[project]\nname = "p"\n', ".python-version": "#x\n3.12  # comment\n"},
+        {"a/b/pyproject.toml": '[project]\nname = "p"\n', "a/.python-version": "pypy3.10\n"},
+        {"a/.python-version": "\n\n", ".python-version": "cpython@3.11\n"},
+    ],
+)
+def test_the_quick_request_is_the_full_paths(tmp_path: Path, layout: dict[str, str]) -> None:
+    """Where the quick path answers, `services.scripts.env_request` gives the same request (the same env key)."""
+    from corral.services.context import Context
+    from corral.services.scripts import env_request
+
+    root = tmp_path / "top"
+    work = root / "a" / "b"
+    work.mkdir(parents=True)
+    for name, text in layout.items():
+        (root / name).write_text(text, encoding="utf-8")
+    config = tmp_path / "config" / "config.toml"
+    environ = {"CORRAL_HOME": str(tmp_path / "home")}
+    quick = environ_only_request(environ, str(work), str(config))
+    assert quick is not None
+    assert (root.parent / ".python-version").exists() is False
+    assert env_request(Context(cwd=work, environ=environ), None)[0] == quick
+
+
+def test_the_pin_size_bound_is_the_full_paths() -> None:
+    from corral.infra import script_request
+    from corral.services import python
+
+    assert script_request._PIN_BYTES == python._PIN_BYTES  # noqa: SLF001 - two readers of one file
 
 
 def test_a_file_that_is_not_a_small_regular_one_goes_the_full_way(tree: tuple[Path, Path]) -> None:

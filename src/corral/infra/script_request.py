@@ -7,8 +7,11 @@ index settings a file states. `services.scripts.env_request` reads them from eve
 (`cli.script_quick`, `services.scripts.fast_script_env`) load no TOML: `environ_only_request` gives the same
 request only where it can prove no file states any of them, and None (the full path decides) wherever a file might:
 a user config file or the project's pyproject.toml holding a word such a setting needs (`python`, `index`,
-`corral`) or a TOML unicode escape (a quoted key may spell any letter as one), any `.python-version` at or above
-the working folder, a file that is not a small regular file. A wrong None costs the full path's time, never a wrong env.
+`corral`) or a TOML unicode escape (a quoted key may spell any letter as one), a pyproject.toml that is not a
+regular file, a file that is not a small regular file. The nearest `.python-version` at or above the project (or
+the working folder, outside a project) is read as the full path reads it (`services.python.read_python_version`,
+through `infra.safe_read`); one it cannot read, or that names a relative path, goes the full way too. A wrong None
+costs the full path's time, never a wrong env.
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ if TYPE_CHECKING:
 __all__ = ["environ_only_request", "relative_index", "relative_path"]
 
 _LIMIT = 1 << 20  # more than any config file or pyproject.toml holds: a bigger one is left to the full path
+_PIN_BYTES = 64 * 1024  # services.python._PIN_BYTES (a test keeps the two equal)
 _ESCAPES = (b"\\u", b"\\U")  # a TOML key or value may spell any word with these
 _USER_WORDS = (b"python", b"index", *_ESCAPES)  # the user config's `python`, `index-url`, `extra-index-urls`
 _PROJECT_WORDS = (b"corral", *_ESCAPES)  # the project states settings only in `[tool.corral]`
 
 
-def environ_only_request(environ: Mapping[str, str], cwd: str, config_file: str) -> str | None:
+def environ_only_request(environ: Mapping[str, str], cwd: str, config_file: str) -> str | None:  # noqa: PLR0911
     """`CORRAL_PYTHON`'s value, or "" when it is unset, where no file can state a request or an index; else None.
 
     `cwd`: the working folder (absolute); `config_file`: the user config file's path.
@@ -42,18 +46,48 @@ def environ_only_request(environ: Mapping[str, str], cwd: str, config_file: str)
         return None  # an index or find-links folder named from the working folder: the full path names it whole
     if _may_state(config_file, _USER_WORDS):
         return None
-    folder, project_seen = os.path.normpath(cwd), False
+    folder, project = os.path.normpath(cwd), None
     while True:
-        if python is None and os.path.lexists(os.path.join(folder, ".python-version")):
-            return None  # the nearest one at or above the project (or here) is a request (the setting ranks above)
         pyproject = os.path.join(folder, "pyproject.toml")
-        if not project_seen and os.path.lexists(pyproject):
-            project_seen = True  # the nearest pyproject.toml is the project's: its settings rank above the user's
+        if os.path.lexists(pyproject):
+            if not _regular(pyproject):
+                return None  # a link, a folder, a fifo: whether it is the project is the full path's to say
             if _may_state(pyproject, _PROJECT_WORDS):
-                return None
+                return None  # the nearest pyproject.toml is the project's: its settings rank above the user's
+            project = folder
+            break
         parent = os.path.dirname(folder)
         if parent == folder:
-            return python or ""
+            break
+        folder = parent
+    if python is not None:
+        return python
+    return _pinned(project or os.path.normpath(cwd))
+
+
+def _pinned(start: str) -> str | None:
+    """The request of the nearest `.python-version` at or above `start` ("" when there is none).
+
+    As `services.python.read_python_version` reads it; None when one cannot be read here or names a relative path
+    (the full path says what is wrong, or makes the path absolute).
+    """
+    from corral.infra.safe_read import read_small
+
+    folder = start
+    while True:
+        pin = os.path.join(folder, ".python-version")
+        if os.path.lexists(pin):
+            try:
+                data = read_small(pin, limit=_PIN_BYTES, what=".python-version", inside=folder)
+            except OSError:
+                return None  # the full path names what is wrong with it
+            for line in data.decode("utf-8", errors="replace").splitlines():
+                text = line.split("#", 1)[0].strip()
+                if text:
+                    return None if relative_path(text) else text
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return ""
         folder = parent
 
 
@@ -66,6 +100,13 @@ def relative_path(request: str) -> bool:
 def relative_index(value: str) -> bool:
     """True when an index or find-links setting (one or more, space-separated) names a folder by a relative path."""
     return any("://" not in item and not os.path.isabs(item) for item in value.split())
+
+
+def _regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _may_state(path: str, words: tuple[bytes, ...]) -> bool:
