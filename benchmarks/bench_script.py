@@ -1,6 +1,6 @@
 """Warm `corral run script.py` (PEP 723) against `uv run script.py` and the script env's own python, in one run.
 
-Usage: python benchmarks/bench_script.py [--rounds N] [--python 3.12] [--baseline PYTHON]
+Usage: python benchmarks/bench_script.py [--rounds N] [--python 3.12] [--baseline PYTHON] [--pinned]
 
 The script has one real dependency (six, from the package index: the first, cold run of each tool needs the network
 or a warm uv cache; it is not timed). Then every round runs, alternately (who goes first alternates), the script
@@ -9,6 +9,8 @@ and, with `--baseline PYTHON` (another corral's interpreter: the code before a c
 the medians (wall and CPU time) and the median of the paired ratios against uv. A warm re-run must add little over
 `python s.py` (target: within 60 ms) and be no slower than uv's. corral keeps its folders under the work folder
 (CORRAL_HOME) and the machine's pip/uv settings are dropped; uv's cache is the user's (a warm one saves the download).
+`--pinned`: the work folder holds a `.python-version` naming the Python (as a pyenv user's project does) instead of
+CORRAL_PYTHON naming it; uv reads that file too.
 """
 
 from __future__ import annotations
@@ -49,17 +51,25 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--python", default="3.12")
     parser.add_argument("--baseline", help="another corral's python, timed as 'before'")
+    parser.add_argument("--pinned", action="store_true", help="a .python-version names the Python, not CORRAL_PYTHON")
     args = parser.parse_args()
     python = python_path(args.python)
     with tempfile.TemporaryDirectory(prefix="corral-bench-script-") as tmp:
         root = Path(tmp)
         (root / "s.py").write_text(SCRIPT)
-        corral_env = environ(CORRAL_HOME=str(root / "home"), CORRAL_PYTHON=python)
+        chosen = {} if args.pinned else {"CORRAL_PYTHON": python}
+        if args.pinned:
+            version = subprocess.run(
+                [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], check=True, capture_output=True, text=True
+            )
+            (root / ".python-version").write_text(version.stdout)
+        corral_env = environ(CORRAL_HOME=str(root / "home"), **chosen)
         ways = {"corral": ([tool("corral"), "run", "s.py"], corral_env)}
         if args.baseline:
-            before_env = environ(CORRAL_HOME=str(root / "before-home"), CORRAL_PYTHON=python)
+            before_env = environ(CORRAL_HOME=str(root / "before-home"), **chosen)
             ways["before"] = ([str(Path(args.baseline).parent / "corral"), "run", "s.py"], before_env)
-        ways["uv"] = ([tool("uv"), "run", "-q", "--python", python, "s.py"], environ())
+        pick = [] if args.pinned else ["--python", python]
+        ways["uv"] = ([tool("uv"), "run", "-q", *pick, "s.py"], environ())
         for cmd, env in ways.values():  # cold: each builds its env (not timed)
             subprocess.run(cmd, env=env, cwd=root, check=True, stdout=subprocess.DEVNULL)
         built = next(e for e in (root / "home" / "cache" / "envs").glob("script-*") if e.is_dir())
