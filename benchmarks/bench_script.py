@@ -59,9 +59,8 @@ def main() -> int:
         (root / "s.py").write_text(SCRIPT)
         chosen = {} if args.pinned else {"CORRAL_PYTHON": python}
         if args.pinned:
-            version = subprocess.run(
-                [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], check=True, capture_output=True, text=True
-            )
+            probe = [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+            version = subprocess.run(probe, check=True, capture_output=True, text=True)
             (root / ".python-version").write_text(version.stdout)
         corral_env = environ(CORRAL_HOME=str(root / "home"), **chosen)
         ways = {"corral": ([tool("corral"), "run", "s.py"], corral_env)}
