@@ -516,8 +516,10 @@ def ensure_script_env(
     the other) never meets an env made from a lock that is stale for the block.
     """
     block, data = script_metadata(script)
-    validate_metadata(script, data)
     lock = script_lock(script)
+    if lock is None:  # the block is checked only when an env is built from it (a ready one was built from it)
+        return env_for_block(ctx, block, data, python=python, lock=None, script=script)
+    validate_metadata(script, data)
     stale = lock is not None and not script_lock_is_fresh(ctx, lock, data)
     if frozen:
         return env_for_block(ctx, block, data, python=python, lock=lock, stale_lock=stale)
@@ -548,10 +550,13 @@ def env_for_block(
     python: str | None,
     lock: Path | None,
     stale_lock: bool = False,
+    script: Path | None = None,
 ) -> ScriptEnv:
     """The cached env for a script's `block` (parsed: `data`), exactly `lock` when given (its bytes are in the key).
 
     `stale_lock`: `lock` was not made from this block (`run --frozen` takes it all the same): the key says so.
+    `script`: the block is not checked yet (`validate_metadata`, which imports `packaging`): it is checked before an
+    env is built, not when the env its key names is ready (the block's text is in the key: it was checked then).
     """
     from corral.infra.toml_file import read_bytes
 
@@ -560,6 +565,8 @@ def env_for_block(
     if stale_lock:
         inputs += "\n#stale-lock"
     key = script_key(inputs, python=request, environ=ctx.environ, file_index=file_index)
+    if script is not None and ready_env(ctx.environ, "script", key) is None:
+        validate_metadata(script, data)
     requires = data.get("requires-python")
     return ensure_env(
         ctx,
