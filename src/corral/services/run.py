@@ -6,23 +6,26 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from corral.core.env import Env
+from corral.core.frozen import Frozen
 from corral.infra.environ import env_environ
 
 __all__ = ["Prepared", "execute", "prepare"]
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A resolved program, its argv and its environment."""
+class Prepared(Frozen):
+    """A resolved program, its argv and its environment (`core.frozen`: no dataclasses import on `run`'s path)."""
 
+    __slots__ = ("argv", "cwd", "environ", "program")
     program: str
     argv: list[str]
     environ: dict[str, str]
-    cwd: str | None = None  # the folder it runs in (`-C DIR`); None: this process's
+    cwd: str | None  # the folder it runs in (`-C DIR`); None: this process's
+
+    def __init__(self, program: str, argv: list[str], environ: dict[str, str], cwd: str | None = None) -> None:
+        self._set(program=program, argv=argv, environ=environ, cwd=cwd)
 
 
 def prepare(
