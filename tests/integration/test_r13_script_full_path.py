@@ -1,10 +1,12 @@
-"""A warm `corral run s.py` that the quick path leaves to the full one stays light (round 13).
+"""A warm `corral run s.py` in a project with a `[tool.corral]` table is quick, or at least light (round 13).
 
-The quick path (`cli.script_quick`) declines where a file may state the interpreter or an index: a project whose
-pyproject.toml has a `[tool.corral]` table, a user config naming `python`. Before, every such warm run checked the
-script block again (`packaging`, ~60 ms) and imported `dataclasses` with `inspect` (`services.run.Prepared`),
-~270 ms against uv's ~95 ms. The block's text is in the env's key, so a ready env was made from a block that was
-checked then. Each test runs the real CLI with a real interpreter and a script without dependencies.
+The quick path (`cli.script_quick`) declined every project whose pyproject.toml holds the word `corral`: its table
+may state the interpreter or an index, which the env's key holds. It now parses such a file
+(`services.script_project`) and answers when the table is valid and states neither. Where it still declines (the
+table names an index), the full path no longer checks the script block again (`packaging`, ~60 ms) nor imports
+`dataclasses` with `inspect` (`services.run.Prepared`): before, ~270 ms against uv's ~95 ms. The block's text is in
+the env's key, so a ready env was made from a block that was checked then. Each test runs the real CLI with a real
+interpreter and a script without dependencies.
 """
 
 from __future__ import annotations
@@ -35,12 +37,29 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def test_a_table_that_names_no_python_and_no_index_is_answered_quickly_in_the_same_env(project: Path) -> None:
+    first = corral(project, "run", "s.py")
+    assert first.returncode == 0, messages(first)
+    again = corral(project, "run", "s.py")
+    assert (again.returncode, again.stdout) == (0, first.stdout), messages(again)
+    assert was_quick(again)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace("false", '"maybe"'), encoding="utf-8")
+    bad = corral(project, "run", "s.py")
+    assert bad.returncode == 2, "a wrong value fails the command, as the full path says"
+    assert "seed" in "\n".join(messages(bad)), messages(bad)
+
+
 def test_a_warm_full_path_run_imports_neither_packaging_nor_dataclasses(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8") + 'extra-index-urls = ["http://127.0.0.1:9/simple"]\n', encoding="utf-8"
+    )
     first = corral(project, "run", "s.py")
     assert first.returncode == 0, messages(first)
     again = corral(project, "run", "s.py")
     assert again.returncode == 0, messages(again)
-    assert not was_quick(again), "a [tool.corral] table: the full path reads it"
+    assert not was_quick(again), "an index named in [tool.corral]: the full path reads it"
     assert again.stdout == first.stdout, "the same env"
     modules = imported(again)
     assert not {"packaging", "packaging.requirements", "packaging.specifiers"} & modules

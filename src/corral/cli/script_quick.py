@@ -88,7 +88,7 @@ def _ready_env(script: str, environ: Mapping[str, str]) -> str | None:
     if dirs is None:
         return None
     cache, config = dirs
-    request = environ_only_request(environ, os.getcwd(), os.path.join(config, "config.toml"))
+    request = environ_only_request(environ, os.getcwd(), os.path.join(config, "config.toml"), _states_no_request)
     if request is None:
         return None  # a file may state the interpreter or an index: `services.scripts.env_request` reads it
     inputs = inputs_text(block.toml, None if lock is None else hexdigest(lock))
@@ -132,3 +132,10 @@ def _dirs(environ: Mapping[str, str]) -> tuple[str, str] | None:
     if found is None or found[1] != os.path.normpath(found[1]) or found[1].startswith("//"):
         return None  # Path's spelling of it (a doubled or trailing separator, `..`) is not this one
     return found[1], found[2]
+
+
+def _states_no_request(pyproject: str) -> bool:
+    """A pyproject.toml naming corral: parsed (`services.script_project`), only when the quick path meets one."""
+    from corral.services.script_project import states_no_request
+
+    return states_no_request(pyproject)

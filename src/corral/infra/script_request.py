@@ -23,7 +23,7 @@ from corral.core.script_key import PATH_ENV_VARS
 
 TYPE_CHECKING = False  # typing is not imported on `corral run script.py`'s quick path
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = ["environ_only_request", "relative_index", "relative_path"]
 
@@ -34,10 +34,14 @@ _USER_WORDS = (b"python", b"index", *_ESCAPES)  # the user config's `python`, `i
 _PROJECT_WORDS = (b"corral", *_ESCAPES)  # the project states settings only in `[tool.corral]`
 
 
-def environ_only_request(environ: Mapping[str, str], cwd: str, config_file: str) -> str | None:  # noqa: PLR0911
+def environ_only_request(  # noqa: PLR0911
+    environ: Mapping[str, str], cwd: str, config_file: str, project_check: Callable[[str], bool] | None = None
+) -> str | None:
     """`CORRAL_PYTHON`'s value, or "" when it is unset, where no file can state a request or an index; else None.
 
-    `cwd`: the working folder (absolute); `config_file`: the user config file's path.
+    `cwd`: the working folder (absolute); `config_file`: the user config file's path. `project_check`: asked about
+    a pyproject.toml holding one of the words (`services.script_project.states_no_request`: it parses the file);
+    True when it states no request and no index after all.
     """
     python = environ.get("CORRAL_PYTHON")
     if python is not None and (not python.strip() or relative_path(python)):
@@ -52,7 +56,7 @@ def environ_only_request(environ: Mapping[str, str], cwd: str, config_file: str)
         if os.path.lexists(pyproject):
             if not _regular(pyproject):
                 return None  # a link, a folder, a fifo: whether it is the project is the full path's to say
-            if _may_state(pyproject, _PROJECT_WORDS):
+            if _may_state(pyproject, _PROJECT_WORDS) and not (project_check and project_check(pyproject)):
                 return None  # the nearest pyproject.toml is the project's: its settings rank above the user's
             project = folder
             break

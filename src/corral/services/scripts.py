@@ -457,7 +457,9 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
     if python is not None and relative_path(python):
         return None  # the full path names it whole
     config_file = CorralPaths.from_environment(dict(environ)).user_config_file
-    request = environ_only_request(environ, str(cwd.absolute()), str(config_file))
+    from corral.services.script_project import states_no_request
+
+    request = environ_only_request(environ, str(cwd.absolute()), str(config_file), states_no_request)
     if request is None:
         return None
     try:
