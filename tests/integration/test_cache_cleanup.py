@@ -70,8 +70,12 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: Any) 
     cli(root, "lock")  # the quick lock record
     (root / "tool.py").write_text('# /// script\n# dependencies = ["alpha"]\n# ///\n', encoding="utf-8")
     cli(root, "lock", "--script", "tool.py")  # the script lock's stamp
+    cli(root, "run", "tool.py")  # the quick path's record of the project's [tool.corral] (no python, no index)
+    cli(root, "doctor")  # doctor's records (its quick record, the files check's)
     cache = Path(os.environ["CORRAL_HOME"]) / "cache"
     found = entries(cache)
+    assert found["script-projects"], found
+    assert any(n.endswith(".files.json") for n in found["doctor-records"]), found
     assert any(n.endswith(".rebuild.txt") for n in found["quick-records"]), found
     assert any(not n.endswith(".rebuild.txt") for n in found["quick-records"]), found
     assert found["quick-lock-records"], found
@@ -125,9 +129,9 @@ def test_after_clean_every_command_works_and_rebuilds_its_caches(recorded: Path)
     cache = Path(os.environ["CORRAL_HOME"]) / "cache"
     # when
     data = cache_json(recorded, "clean")
-    # then: only lock files are left
+    # then: only lock files are left, and the throwaway envs (`corral envs gc` is theirs)
     assert data["freed"] > 0
-    assert set(entries(cache)) <= {"project-locks", "env-locks"}
+    assert set(entries(cache)) <= {"project-locks", "env-locks", "envs"}
     noop(recorded, stamped=False)  # the lock stamp was the cache: the first lock resolves again, to the same lock
     noop(recorded)
     shutil.rmtree(recorded / ".venv")

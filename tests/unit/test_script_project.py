@@ -6,11 +6,12 @@ path would read an interpreter or an index from the file, or would fail on it.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from corral.infra.script_request import environ_only_request
+from corral.infra.script_request import PROJECTS_FOLDER, environ_only_request, remembered
 from corral.services.script_project import states_no_request
 
 _HEAD = '[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3.9"\n\n'
@@ -60,3 +61,65 @@ def test_the_quick_request_asks_only_about_a_pyproject_naming_corral(tmp_path: P
     pyproject.write_text(_HEAD + '[tool.corral]\npython = "3.12"\n', encoding="utf-8")
     assert environ_only_request({}, str(work), config, check) is None
     assert environ_only_request({}, str(work), config) is None, "no check: every such file goes the full way"
+
+
+class _Counting:
+    """A project check that says `answer` and counts how often it was asked."""
+
+    def __init__(self, answer: bool) -> None:
+        self.answer = answer
+        self.asked = 0
+
+    def __call__(self, _path: str) -> bool:
+        self.asked += 1
+        return self.answer
+
+
+def _settled_project(tmp_path: Path) -> Path:
+    pyproject = tmp_path / "proj" / "pyproject.toml"
+    pyproject.parent.mkdir()
+    pyproject.write_text(_HEAD + "[tool.corral]\nseed = false\n", encoding="utf-8")
+    time.sleep(0.1)  # older than the settling margin (50 ms)
+    return pyproject
+
+
+def test_a_yes_is_remembered_while_the_file_stays_the_same(tmp_path: Path) -> None:
+    pyproject = _settled_project(tmp_path)
+    cache = str(tmp_path / "cache")
+    check = _Counting(answer=True)
+    assert remembered(cache, str(pyproject), check)
+    assert remembered(cache, str(pyproject), check)
+    assert check.asked == 1, "the second answer came from the record"
+    [record] = (tmp_path / "cache" / PROJECTS_FOLDER).iterdir()
+    assert str(pyproject) in record.read_text(encoding="utf-8")
+    with pyproject.open("a", encoding="utf-8") as handle:  # an edit, even one that gives the mtime back
+        handle.write("\n")
+    assert remembered(cache, str(pyproject), check)
+    assert check.asked == 2
+
+
+def test_a_no_a_young_file_and_a_foreign_record_are_not_trusted(tmp_path: Path) -> None:
+    pyproject = _settled_project(tmp_path)
+    cache = str(tmp_path / "cache")
+    no = _Counting(answer=False)
+    assert not remembered(cache, str(pyproject), no)
+    assert not remembered(cache, str(pyproject), no)
+    assert no.asked == 2, "a no is never recorded"
+    assert not (tmp_path / "cache" / PROJECTS_FOLDER).exists()
+    young = tmp_path / "young" / "pyproject.toml"
+    young.parent.mkdir()
+    young.write_text(_HEAD, encoding="utf-8")
+    yes = _Counting(answer=True)
+    assert remembered(cache, str(young), yes)
+    assert not (tmp_path / "cache" / PROJECTS_FOLDER).exists(), "not settled: its stat may hide the next write"
+    assert remembered(cache, str(pyproject), yes)
+    [record] = (tmp_path / "cache" / PROJECTS_FOLDER).iterdir()
+    text = record.read_text(encoding="utf-8")
+    for change in (
+        lambda: record.write_text("0.0.0" + text[text.index("\n") :], encoding="utf-8"),
+        lambda: record.chmod(0o666),
+    ):
+        change()
+        asked = yes.asked
+        assert remembered(cache, str(pyproject), yes)
+        assert yes.asked == asked + 1, "another corral's record, or one others may write, vouches for nothing"

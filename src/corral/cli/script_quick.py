@@ -30,7 +30,7 @@ from corral.cli.quick import corral_dirs, in_env_environ, which
 from corral.core.script_key import LOCK_LIMIT, READY_FILE, inputs_text, key_parts
 from corral.core.script_meta import find_block
 from corral.infra.json_text import dumps
-from corral.infra.script_request import environ_only_request
+from corral.infra.script_request import environ_only_request, remembered
 from corral.infra.sha256 import hexdigest
 from corral.infra.uv_config import digests
 
@@ -88,7 +88,8 @@ def _ready_env(script: str, environ: Mapping[str, str]) -> str | None:
     if dirs is None:
         return None
     cache, config = dirs
-    request = environ_only_request(environ, os.getcwd(), os.path.join(config, "config.toml"), _states_no_request)
+    project_check = _ProjectCheck(cache)
+    request = environ_only_request(environ, os.getcwd(), os.path.join(config, "config.toml"), project_check)
     if request is None:
         return None  # a file may state the interpreter or an index: `services.scripts.env_request` reads it
     inputs = inputs_text(block.toml, None if lock is None else hexdigest(lock))
@@ -134,8 +135,19 @@ def _dirs(environ: Mapping[str, str]) -> tuple[str, str] | None:
     return found[1], found[2]
 
 
+class _ProjectCheck:
+    """A pyproject.toml naming corral: parsed (`services.script_project`) unless corral's cache remembers it."""
+
+    __slots__ = ("cache",)
+
+    def __init__(self, cache: str) -> None:
+        self.cache = cache
+
+    def __call__(self, pyproject: str) -> bool:
+        return remembered(self.cache, pyproject, _states_no_request)
+
+
 def _states_no_request(pyproject: str) -> bool:
-    """A pyproject.toml naming corral: parsed (`services.script_project`), only when the quick path meets one."""
     from corral.services.script_project import states_no_request
 
     return states_no_request(pyproject)

@@ -25,13 +25,16 @@ TYPE_CHECKING = False  # typing is not imported on `corral run script.py`'s quic
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["environ_only_request", "relative_index", "relative_path"]
+__all__ = ["PROJECTS_FOLDER", "environ_only_request", "relative_index", "relative_path", "remembered"]
 
 _LIMIT = 1 << 20  # more than any config file or pyproject.toml holds: a bigger one is left to the full path
 _PIN_BYTES = 64 * 1024  # services.python._PIN_BYTES (a test keeps the two equal)
 _ESCAPES = (b"\\u", b"\\U")  # a TOML key or value may spell any word with these
 _USER_WORDS = (b"python", b"index", *_ESCAPES)  # the user config's `python`, `index-url`, `extra-index-urls`
 _PROJECT_WORDS = (b"corral", *_ESCAPES)  # the project states settings only in `[tool.corral]`
+PROJECTS_FOLDER = "script-projects"  # in corral's cache: `remembered`'s records
+_FINE_NS = 50_000_000  # cli.quick.settle_margin: five ticks of a nanosecond clock
+_COARSE_NS = 2_000_000_000  # a file system that rounds times to the second
 
 
 def environ_only_request(  # noqa: PLR0911
@@ -129,3 +132,59 @@ def _may_state(path: str, words: tuple[bytes, ...]) -> bool:
     except OSError:
         return True
     return any(word in data for word in words)
+
+
+def remembered(cache: str, pyproject: str, check: Callable[[str], bool]) -> bool:
+    """`check(pyproject)`, remembered while the file is what it was when `check` said True.
+
+    `check` (`services.script_project.states_no_request`) parses the file and imports what the quick path spares
+    (pathlib, the settings, ~35 ms). Its True is recorded in corral's cache (`script-projects/<64-bit FNV-1a of
+    the path>.txt`: corral's version, the path and the file's device, inode, size, mtime and ctime, which no
+    process can set back), once the file had settled as it was checked; a later run whose stat is the recorded one
+    needs no parse. A False is not recorded (the full path reads the file anyway).
+    """
+    import time
+
+    from corral import __version__
+
+    try:
+        st = os.stat(pyproject)
+    except OSError:
+        return False
+    text = f"{__version__}\n{pyproject}\n{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}\n"
+    value = 0xCBF29CE484222325
+    for byte in pyproject.encode("utf-8", "surrogateescape"):
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    record = os.path.join(cache, PROJECTS_FOLDER, f"{value:016x}.txt")
+    if _own_record(record) == text:
+        return True
+    if not check(pyproject):
+        return False
+    margin = _FINE_NS if os.name == "posix" and st.st_ctime_ns % 1_000_000 else _COARSE_NS
+    if time.time_ns() > st.st_ctime_ns + margin:  # settled before the check read it: its stat shows any later write
+        _write_record(record, text)
+    return True
+
+
+def _own_record(path: str) -> str | None:
+    """The text of a record this user wrote (a regular file no one else may write), else None."""
+    from corral.infra.safe_read import read_small
+
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022 or info.st_uid != getattr(os, "getuid", lambda: 0)():
+            return None
+        return read_small(path, limit=1 << 16, what="record", follow=False).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _write_record(path: str, text: str) -> None:
+    import contextlib
+    from pathlib import Path
+
+    from corral.infra.fs import atomic_write_text
+
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write_text(Path(path), text)

@@ -73,8 +73,8 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind("seed-wheels", "the pip wheel uv's cache seeds (engines.uv_seed)", re.compile(r"[0-9a-f]{32}\.json")),
     Kind(
         "doctor-records",
-        "healthy envs doctor vouches for (beside git's index; whole reports: cli.doctor_quick)",
-        re.compile(r"[0-9a-f]{16}\.json"),
+        "healthy envs doctor vouches for (beside git's index; whole reports: cli.doctor_quick; files: doctor.files)",
+        re.compile(r"[0-9a-f]{16}(\.files)?\.json"),
     ),
     Kind("lock-headstarts", "the last lock's uv plan (resolvers.uv_headstart)", re.compile(r"[0-9a-f]{32}\.txt")),
     Kind("lock-exports", "the last lock's uv exports (resolvers.uv_export_cache)", re.compile(r"[0-9a-f]{32}\.bin")),
@@ -82,6 +82,11 @@ KINDS: Final[tuple[Kind, ...]] = (
         "script-lock-stamps",
         "what each script lock was made from (services.script_lock_stamp)",
         re.compile(r"[0-9a-f]{64}\.json"),
+    ),
+    Kind(
+        "script-projects",
+        "projects whose pyproject states no script env's interpreter or index (infra.script_request)",
+        re.compile(r"[0-9a-f]{16}\.txt"),
     ),
     Kind("build-envs", "PEP 517 build envs (services.foreign.build_env)", re.compile(r"[0-9a-f]{32}"), shape="folder"),
     Kind("build-env-guesses", "the build env last used per build requirements", re.compile(r"[0-9a-f]{32}\.txt")),

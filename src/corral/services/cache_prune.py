@@ -7,7 +7,7 @@ Provably stale, by kind:
   project or env lock is held (a running uv may be reading one): looked at before the first and again right before
   each removal (a sync that began meanwhile may have found its input there, and its uv not opened it yet);
 - caches keyed by a hash of their inputs (`lock-choices`, `lock-checked`, `fresh-locks`, `served-installs`,
-  `seed-wheels`, `doctor-records`, `lock-headstarts`, `lock-exports`, `script-lock-stamps`),
+  `seed-wheels`, `doctor-records`, `lock-headstarts`, `lock-exports`, `script-lock-stamps`, `script-projects`),
   where nothing tells whose they are: unused (neither written nor read) for the age;
 - a writer's temporary left for an hour.
 A record is removed under its project's lock (taken at once or it is kept: a command is running there), and only
@@ -49,6 +49,7 @@ _AGED: Final = (
     "lock-headstarts",
     "lock-exports",
     "script-lock-stamps",
+    "script-projects",
 )
 
 

@@ -452,14 +452,19 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
     config might state the interpreter or an index (`infra.script_request`), the full path finds the key.
     """
     from corral.infra.paths import CorralPaths
-    from corral.infra.script_request import environ_only_request, relative_path
+    from corral.infra.script_request import environ_only_request, relative_path, remembered
 
     if python is not None and relative_path(python):
         return None  # the full path names it whole
-    config_file = CorralPaths.from_environment(dict(environ)).user_config_file
     from corral.services.script_project import states_no_request
 
-    request = environ_only_request(environ, str(cwd.absolute()), str(config_file), states_no_request)
+    paths = CorralPaths.from_environment(dict(environ))
+    cache = str(paths.cache)
+
+    def project_check(pyproject: str) -> bool:
+        return remembered(cache, pyproject, states_no_request)
+
+    request = environ_only_request(environ, str(cwd.absolute()), str(paths.user_config_file), project_check)
     if request is None:
         return None
     try:
