@@ -1,6 +1,6 @@
 """Warm `corral run script.py` (PEP 723) against `uv run script.py` and the script env's own python, in one run.
 
-Usage: python benchmarks/bench_script.py [--rounds N] [--python 3.12] [--baseline PYTHON] [--pinned]
+Usage: python benchmarks/bench_script.py [--rounds N] [--python 3.12] [--baseline PYTHON] [--pinned] [--table]
 
 The script has one real dependency (six, from the package index: the first, cold run of each tool needs the network
 or a warm uv cache; it is not timed). Then every round runs, alternately (who goes first alternates), the script
@@ -10,7 +10,8 @@ the medians (wall and CPU time) and the median of the paired ratios against uv. 
 `python s.py` (target: within 60 ms) and be no slower than uv's. corral keeps its folders under the work folder
 (CORRAL_HOME) and the machine's pip/uv settings are dropped; uv's cache is the user's (a warm one saves the download).
 `--pinned`: the work folder holds a `.python-version` naming the Python (as a pyenv user's project does) instead of
-CORRAL_PYTHON naming it; uv reads that file too.
+CORRAL_PYTHON naming it; uv reads that file too. `--table`: the work folder is a project whose pyproject.toml has a
+`[tool.corral]` table (`seed = false`), which the quick path must read to know it names no interpreter or index.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ import six
 """
 
 
+PROJECT = '[project]\nname = "bench"\nversion = "1"\nrequires-python = ">=3.9"\n\n[tool.corral]\nseed = false\n'
+
+
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
     """(wall, CPU) seconds of one run; CPU is user + system of the process and what it waited for."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -52,11 +56,14 @@ def main() -> int:
     parser.add_argument("--python", default="3.12")
     parser.add_argument("--baseline", help="another corral's python, timed as 'before'")
     parser.add_argument("--pinned", action="store_true", help="a .python-version names the Python, not CORRAL_PYTHON")
+    parser.add_argument("--table", action="store_true", help="a project with a [tool.corral] table around the script")
     args = parser.parse_args()
     python = python_path(args.python)
     with tempfile.TemporaryDirectory(prefix="corral-bench-script-") as tmp:
         root = Path(tmp)
         (root / "s.py").write_text(SCRIPT)
+        if args.table:
+            (root / "pyproject.toml").write_text(PROJECT)
         chosen = {} if args.pinned else {"CORRAL_PYTHON": python}
         if args.pinned:
             probe = [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
