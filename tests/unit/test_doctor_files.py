@@ -7,6 +7,7 @@ the RECORDs are written as installers write them, and as a hostile repository co
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -224,3 +225,96 @@ def test_a_damaged_or_foreign_record_of_the_scan_is_ignored(tmp_path: Path) -> N
     stored.unlink()
     stored.symlink_to(tmp_path / "elsewhere.json")
     assert len(check_files(target)) == 1
+
+
+def test_rows_that_name_no_file_are_skipped_without_a_crash(tmp_path: Path) -> None:
+    """A NUL byte (no file name holds one), a row longer than PATH_MAX."""
+    site = _site(tmp_path)
+    _install(site, "pkg", "1.0", ["pkg.py"])
+    record = next(site.glob("pkg-1.0.dist-info/RECORD"))
+    with record.open("a", encoding="utf-8") as handle:
+        handle.write("pkg\0dir/x.py,,\npkg/nu\0l.py,,\n" + "p/" * 3000 + "x.py,,\n")
+    assert _found(tmp_path) == ({}, [])
+
+
+@pytest.mark.parametrize("limit", ["_MAX_ROWS", "_MAX_FOLDERS"])
+def test_a_record_naming_more_than_an_installer_writes_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    """Each row and each folder costs time and memory: a hostile RECORD must not make doctor take minutes."""
+    site = _site(tmp_path)
+    dist = _install(site, "big", "1.0", [f"d{i}/f.py" for i in range(6)], create=False)
+    monkeypatch.setattr(files, limit, 5)
+    assert _found(tmp_path) == ({}, [str(dist / "RECORD")])
+
+
+def test_a_folder_a_link_leads_out_of_the_env_is_not_listed(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    site = _site(env)
+    outside = tmp_path / "outside" / "secret"
+    outside.mkdir(parents=True)
+    (outside / "present.txt").write_text("", encoding="utf-8")
+    _install(site, "pkg", "1.0", ["pkg/__init__.py"])
+    (site / "pkg" / "ext").symlink_to(tmp_path / "outside")
+    (site / "pkg" / "inner").symlink_to(site / "pkg")  # a link that stays inside is followed
+    record = next(site.glob("pkg-1.0.dist-info/RECORD"))
+    with record.open("a", encoding="utf-8") as handle:
+        handle.write("pkg/ext/secret/present.txt,,\npkg/ext/secret/absent.txt,,\npkg/inner/gone.py,,\n")
+    assert _found(env) == ({"pkg-1.0.dist-info": ["pkg/inner/gone.py"]}, [])
+
+
+def test_a_file_replaced_by_a_folder_or_a_dangling_link_is_missing(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    _install(site, "pkg", "1.0", ["pkg/a.py", "pkg/b.py", "pkg/c.py"])
+    (site / "pkg" / "a.py").unlink()
+    (site / "pkg" / "a.py").mkdir()
+    (site / "pkg" / "b.py").unlink()
+    (site / "pkg" / "b.py").symlink_to(tmp_path / "nowhere")
+    (site / "pkg" / "c.py").unlink()
+    (site / "pkg" / "c.py").symlink_to(site / "pkg" / "__init__.py")  # nowhere either: no __init__.py here
+    (site / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    assert _found(tmp_path) == ({"pkg-1.0.dist-info": ["pkg/a.py", "pkg/b.py"]}, [])
+
+
+def test_a_removed_record_is_named(tmp_path: Path) -> None:
+    """pip and uv cannot uninstall a distribution without its RECORD."""
+    site = _site(tmp_path)
+    dist = _install(site, "pkg", "1.0", ["pkg.py"])
+    (dist / "RECORD").unlink()
+    assert _found(tmp_path) == ({"pkg-1.0.dist-info": ["pkg-1.0.dist-info/RECORD"]}, [])
+
+
+def test_names_as_installers_spell_them_are_found(tmp_path: Path) -> None:
+    """A name that is no UTF-8, and quoted names holding a line break, a form feed or U+2028 (as csv.writer writes)."""
+    site = _site(tmp_path)
+    dist = _install(site, "pkg", "1.0", ["pkg/plain.py"])
+    odd = ["pkg/line\nbreak.txt", "pkg/form\x0cfeed.txt", "pkg/sep\u2028arator.txt"]
+    for name in odd:
+        (site / name).write_text("", encoding="utf-8")
+    raw = os.fsencode(site / "pkg") + b"/bad\xff\xfe.py"
+    with open(raw, "wb"):
+        pass
+    record = dist / "RECORD"
+    text = record.read_bytes() + b"".join(b'"' + n.encode() + b'",,\n' for n in odd) + b"pkg/bad\xff\xfe.py,,\n"
+    record.write_bytes(text)
+    assert _found(tmp_path) == ({}, [])
+    (site / odd[0]).unlink()
+    assert _found(tmp_path) == ({"pkg-1.0.dist-info": [odd[0]]}, [])
+
+
+def test_a_folder_swapped_for_an_older_copy_is_listed_again(tmp_path: Path) -> None:
+    """Its ctime is older than the whole scan, but it is another folder (device and inode)."""
+    target, site = _scan_after_a_whole_one(tmp_path)
+    copy = tmp_path / "copy"
+    shutil.copytree(site / "pkg", copy, symlinks=True)
+    (copy / "sub" / "a.py").unlink()
+    time.sleep(0.1)
+    os.utime(site)  # site-packages is listed again, so the scan records when it began: after the copy was made
+    assert check_files(target) == []
+    earlier = files._read_record(target.host.paths.cache / files.RECORDS_FOLDER, target.root)  # noqa: SLF001
+    assert earlier is not None
+    assert earlier[0] > (copy / "sub").stat().st_ctime_ns
+    shutil.rmtree(site / "pkg")
+    copy.rename(site / "pkg")
+    [finding] = check_files(target)
+    assert "pkg 2.0 (pkg/sub/a.py)" in finding.message

@@ -3,19 +3,24 @@
 A file removed by hand (`rm .venv/lib/python3.12/site-packages/six.py`, a clean-up script, a disk tool) leaves the
 distribution's metadata in place: pip, uv and importlib.metadata still report it installed at its version, a sync
 stamp still holds, and only an import fails. The installer's RECORD (`*.dist-info/RECORD`, PEP 376/627) lists every
-file it wrote, so each listed file is looked for here.
+file it wrote, so each listed file is looked for here; a RECORD that is gone is named too (pip and uv cannot
+uninstall the distribution then).
 
 The RECORD is untrusted text: it is read by `read_small` (a regular file, at most `_LIMIT` bytes, inside the env),
-a listed path that is absolute or leads out of the env is not looked at, and nothing is ever opened or removed;
-each folder the RECORD names is listed once (`os.listdir`, through links as an import follows them), which is
-cheaper than one stat per file. Bytecode (`__pycache__/`, `*.pyc`) is left out: Python writes it again, and clean-up
-tools remove it. An `*.egg-info` (no RECORD) is not checked.
+one naming more rows or folders than an installer writes is not read (each folder costs a listing), a row that is
+absolute, leads out of the env or names no file (a NUL, longer than PATH_MAX) is skipped, a folder some link on the
+way leads out of the env is neither listed nor vouched for, and nothing is ever opened or removed. Each folder is
+listed once (`os.scandir`: a folder, or a link leading nowhere, where a file was counts as missing), which is
+cheaper than one stat per file; one that cannot be listed (no permission) is unknown, not missing. Bytecode
+(`__pycache__/`, `*.pyc`) is left out: Python writes it again, and clean-up tools remove it. An `*.egg-info` (no
+RECORD) is not checked.
 
 A dev env of a web project lists ~1 300 folders (~50 ms). So a scan that found every file records in corral's cache
-(`doctor-records/<64-bit FNV-1a of the env's path>.files.json`) when it began and each RECORD's stat key; the next
-scan lists only the folders whose stat moved since (mtime, and on POSIX ctime, which no process can set back: a
-removed entry moves both), and every folder of a RECORD whose key moved. A folder shared by two distributions is
-listed once (but again for a RECORD whose key moved). A scan that found every file, and listed something, records.
+(`doctor-records/<64-bit FNV-1a of the env's path>.files.json`) when it began, each RECORD's stat key and each
+folder's device and inode; the next scan lists only the folders that are another folder now, or whose stat moved
+since (mtime, and on POSIX ctime, which no process can set back: a removed entry moves both), and every folder of a
+RECORD whose key moved. A folder shared by two distributions is listed once (but again for a RECORD whose key
+moved). A scan that found every file, and listed something, records.
 """
 
 from __future__ import annotations
@@ -36,18 +41,28 @@ __all__ = ["DRIFT_FILES", "FIXES", "RECORDS_FOLDER", "Scan", "check_files", "lis
 
 DRIFT_FILES: Final = "drift-files"
 _LIMIT: Final = 32 << 20  # the largest real RECORDs (plotly, botocore) are a few MB
+_MAX_ROWS: Final = 200_000  # plotly's RECORD has ~20 000 rows; more is not an installer's record
+_MAX_FOLDERS: Final = 20_000  # folders one RECORD may name (each is listed: ~40 us)
+_MAX_PATH: Final = 4096  # PATH_MAX: a longer row names no file
 _SHOWN: Final = 3
 _FINE_NS: Final = 50_000_000  # a nanosecond clock ticks at least every 10 ms: five ticks
 _COARSE_NS: Final = 2_000_000_000  # times rounded to the second (or Windows' lazy updates)
 RECORDS_FOLDER: Final = "doctor-records"  # services.doctor_record.RECORDS_FOLDER, in corral's cache
 
+Folders = dict[str, set[str]]
+Earlier = tuple[int, dict[str, list[int]], dict[str, list[int]]]  # (began, RECORD keys, folder identities)
 
-def listed_files(site: Path, env_root: str) -> Iterator[tuple[str, str, list[int], dict[str, set[str]] | None]]:
+
+class _TooMany(ValueError):
+    """A RECORD naming more rows or folders than an installer writes."""
+
+
+def listed_files(site: Path, env_root: str) -> Iterator[tuple[str, str, list[int], Folders | None]]:
     """(distribution folder, its RECORD's path, the RECORD's stat key, {folder: names it lists there}) in `site`.
 
     One row for each `*.dist-info`. The mapping is None when the RECORD cannot be read (gone, not a regular file,
-    too large, a link out of the env; the key is then empty). Folders are absolute and normalised; only those
-    inside `env_root` are kept.
+    too large, a link out of the env, more rows or folders than an installer writes; the key is then empty).
+    Folders are absolute and normalised; only those inside `env_root` are kept.
     """
     try:
         names = sorted(os.listdir(site))
@@ -61,10 +76,10 @@ def listed_files(site: Path, env_root: str) -> Iterator[tuple[str, str, list[int
         yield name, record, key, folders
 
 
-_PARSED: dict[str, tuple[list[int], dict[str, set[str]]]] = {}  # RECORD path -> (its stat key, its folders)
+_PARSED: dict[str, tuple[list[int], Folders]] = {}  # RECORD path -> (its stat key, its folders)
 
 
-def _record_folders(site: str, record: str, env_root: str) -> tuple[list[int], dict[str, set[str]] | None]:
+def _record_folders(site: str, record: str, env_root: str) -> tuple[list[int], Folders | None]:
     """The RECORD's stat key and folders (parsed once per process while the key holds: the check and the recorder)."""
     from corral.infra.safe_read import read_small
 
@@ -74,32 +89,44 @@ def _record_folders(site: str, record: str, env_root: str) -> tuple[list[int], d
         known = _PARSED.get(record)
         if known is not None and known[0] == key:
             return key, known[1]
-        text = read_small(record, limit=_LIMIT, what="RECORD", inside=env_root).decode("utf-8", "replace")
-    except OSError:
+        # surrogateescape: a name that is no UTF-8 reads as os.listdir reads it
+        text = read_small(record, limit=_LIMIT, what="RECORD", inside=env_root).decode("utf-8", "surrogateescape")
+        folders = _folders(site, text, os.path.normpath(env_root))
+    except (OSError, ValueError):
         return [], None
-    folders = _folders(site, text, os.path.normpath(env_root))
     _PARSED[record] = (key, folders)
     return key, folders
 
 
-def _folders(site: str, text: str, root: str) -> dict[str, set[str]]:
-    """{absolute folder: names} of the RECORD `text`'s rows, bytecode and paths out of the env `root` left out."""
-    windows = os.name == "nt"
-    raw: dict[str, set[str]] = {}
-    for line in text.splitlines():
-        path = _first_field(line) if '"' in line else line.partition(",")[0]
-        if windows:
-            path = path.replace("\\", "/")
-        if not path or path[0] == "/" or "__pycache__" in path or path.endswith((".pyc", ".pyo")):
-            continue
-        head, _, leaf = path.rpartition("/")
-        if leaf and leaf != "." and leaf != "..":  # noqa: PLR1714 - two compares beat a set's hash here
-            leaves = raw.get(head)
-            if leaves is None:
-                raw[head] = {leaf}
-            else:
-                leaves.add(leaf)
-    folders: dict[str, set[str]] = {}
+def _paths(text: str) -> Iterator[str]:
+    """The path field of each RECORD row (CSV: a path holding a comma, a quote or a line break is quoted)."""
+    if '"' in text:
+        import csv
+        import io
+
+        for row in csv.reader(io.StringIO(text, newline="")):
+            if row:
+                yield row[0]
+        return
+    for line in text.split("\n"):
+        yield line.partition(",")[0].rstrip("\r")
+
+
+def _folders(site: str, text: str, root: str) -> Folders:
+    """{absolute folder: names} of the RECORD `text`'s rows, bytecode and paths out of the env `root` left out.
+
+    Raises _TooMany for more rows or folders than an installer writes (each folder costs a listing).
+    """
+    raw: Folders = {}
+    for head, leaf in _rows(text):
+        leaves = raw.get(head)
+        if leaves is None:
+            if len(raw) >= _MAX_FOLDERS:
+                raise _TooMany(len(raw))
+            raw[head] = {leaf}
+        else:
+            leaves.add(leaf)
+    folders: Folders = {}
     inside = root + os.sep
     for head, leaves in raw.items():
         if os.path.isabs(head) or os.path.splitdrive(head)[0]:
@@ -111,42 +138,133 @@ def _folders(site: str, text: str, root: str) -> dict[str, set[str]]:
     return folders
 
 
-def _first_field(line: str) -> str:
-    """The path field of a RECORD row that holds a quote (CSV: a path with a comma or a quote is quoted)."""
-    import csv
-
-    try:
-        row = next(csv.reader([line]), [])
-    except csv.Error:
-        return ""
-    return row[0] if row else ""
+def _rows(text: str) -> Iterator[tuple[str, str]]:
+    """(folder as written, file name) of each row naming a file that is not bytecode; _TooMany past `_MAX_ROWS`."""
+    windows = os.name == "nt"
+    for rows, path in enumerate(_paths(text)):
+        if rows >= _MAX_ROWS:
+            raise _TooMany(rows)
+        if windows:
+            path = path.replace("\\", "/")  # noqa: PLW2901 - the row's path, spelt as the others
+        if not path or path[0] == "/" or len(path) > _MAX_PATH or "\0" in path:
+            continue  # absolute, or no file's name
+        if "__pycache__" in path or path.endswith((".pyc", ".pyo")):
+            continue
+        head, _, leaf = path.rpartition("/")
+        if leaf and leaf != "." and leaf != "..":  # noqa: PLR1714 - two compares beat a set's hash here
+            yield head, leaf
 
 
 class Scan:
-    """What one look at an env's files found: the missing ones, the RECORDs not read, and the RECORDs' stat keys."""
+    """What one look at an env's files found, and what a later scan may take from it."""
 
-    __slots__ = ("keys", "listed", "missing", "unreadable")
+    __slots__ = ("identities", "keys", "listed", "missing", "unreadable")
 
     def __init__(self) -> None:
         self.missing: dict[str, list[str]] = {}  # distribution folder -> its files that are gone
         self.unreadable: list[str] = []
         self.keys: dict[str, list[int]] = {}  # RECORD path -> its stat key
+        self.identities: dict[str, list[int]] = {}  # folder -> [device, inode] (the folder a later scan must meet)
         self.listed = 0  # folders listed (the others were vouched for by an earlier whole scan)
 
 
-def missing_files(env_root: Path, earlier: tuple[int, dict[str, list[int]]] | None = None) -> Scan:
+class _Folders:
+    """Each folder's state, looked at once for every RECORD that names it."""
+
+    __slots__ = ("earlier", "proven", "real_root", "root", "scan", "seen")
+
+    def __init__(self, root: str, earlier: Earlier | None, scan: Scan) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.earlier = earlier
+        self.scan = scan
+        self.seen: dict[str, frozenset[str] | None] = {}
+        self.proven: dict[str, bool] = {root: True}
+
+    def present(self, folder: str, *, vouched: bool) -> frozenset[str] | None:
+        """The names of the files in `folder`; `_UNMOVED` (nothing to look for), `_GONE` or None (unreadable).
+
+        `vouched`: the RECORD naming it kept its key since the earlier whole scan, so an unmoved folder holds what
+        it held then. A folder some link leads out of the env is not this env's: `_UNMOVED`.
+        """
+        found = self.seen.get(folder, _UNSEEN)
+        if found is _UNSEEN or (found is _UNMOVED and not vouched):
+            found = self.seen[folder] = self._look(folder, vouched=vouched)
+        return found
+
+    def _look(self, folder: str, *, vouched: bool) -> frozenset[str] | None:
+        try:
+            st = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return _GONE
+        except (OSError, ValueError):
+            return None
+        identity = [st.st_dev, st.st_ino]
+        if not self._inside(folder):
+            return _UNMOVED
+        self.scan.identities[folder] = identity
+        if vouched and self.earlier is not None and self.earlier[2].get(folder) == identity:
+            changed = max(st.st_mtime_ns, st.st_ctime_ns) if os.name == "posix" else st.st_mtime_ns
+            margin = _FINE_NS if changed % 1_000_000 else _COARSE_NS
+            if changed + margin < self.earlier[0]:
+                return _UNMOVED  # the same folder, and no entry added, removed or renamed since
+        self.scan.listed += 1
+        return _files_in(folder)
+
+    def _inside(self, folder: str) -> bool:
+        """No link on the way from the env's folder to `folder` leads out of the env (one lstat per folder)."""
+        known = self.proven.get(folder)
+        if known is not None:
+            return known
+        parent = os.path.dirname(folder)
+        result = parent != folder and self._inside(parent)
+        if result:
+            try:
+                link = os.path.islink(folder)
+            except ValueError:
+                link = True
+            if link:
+                real = os.path.realpath(folder)
+                result = real == self.real_root or real.startswith(self.real_root + os.sep)
+        self.proven[folder] = result
+        return result
+
+
+def _files_in(folder: str) -> frozenset[str] | None:
+    """The names of the files (through links, as an import opens them) in `folder`; None when it cannot be listed.
+
+    A folder, or a link leading nowhere, where a file was is no file.
+    """
+    fold = os.path.normcase if os.name == "nt" else None
+    try:
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in entries if entry.is_file()]
+    except (FileNotFoundError, NotADirectoryError):
+        return _GONE
+    except OSError:
+        return None
+    return frozenset(fold(name) for name in names) if fold else frozenset(names)
+
+
+_UNMOVED: Final = frozenset({"\0unmoved"})  # nothing to look for: unmoved since an earlier whole scan, or not ours
+_UNSEEN: Final = frozenset({"\0unseen"})
+_GONE: Final = frozenset[str]()
+
+
+def missing_files(env_root: Path, earlier: Earlier | None = None) -> Scan:
     """Each installed distribution's files that its RECORD lists and the env no longer holds.
 
-    A file is named from its site-packages folder (`six.py`), one outside it from the env (`bin/tool`).
-    `earlier`: (when a scan that found every file began, the RECORDs' keys then). A folder of a RECORD that kept
-    its key, whose stat has not moved since then (a removed entry moves its folder's mtime and ctime), still holds
-    every file it held, so it is not listed again.
+    A file is named from its site-packages folder (`six.py`), one outside it from the env (`bin/tool`); a
+    distribution's missing RECORD is named too (pip and uv cannot uninstall it). `earlier`: (when a scan that found
+    every file began, the RECORDs' keys then, the folders' device and inode then). A folder of a RECORD that kept
+    its key, still the same folder, whose stat has not moved since then (a removed entry moves its folder's mtime
+    and ctime), holds every file it held, so it is not listed again.
     """
     from corral.core.env import Env
 
     root = os.path.normpath(str(env_root))
-    listings: dict[str, frozenset[str] | None] = {}
     scan = Scan()
+    looked = _Folders(root, earlier, scan)
     for site in Env.at(env_root).site_packages():
         for name, record, key, folders in listed_files(site, root):
             if not os.path.isfile(os.path.join(site, name, "METADATA")):
@@ -154,33 +272,23 @@ def missing_files(env_root: Path, earlier: tuple[int, dict[str, list[int]]] | No
             if folders is None:
                 if os.path.lexists(record):
                     scan.unreadable.append(record)
+                else:
+                    scan.missing[name] = [_relative(record, str(site), root)]
                 continue
             scan.keys[record] = key
-            since = earlier[0] if earlier is not None and earlier[1].get(record) == key else None
-            gone = _gone(folders, listings, since, scan)
+            vouched = earlier is not None and earlier[1].get(record) == key
+            gone: list[str] = []
+            for folder, leaves in sorted(folders.items()):
+                present = looked.present(folder, vouched=vouched)
+                if present is _UNMOVED:
+                    continue
+                if present is None:  # cannot be listed (no permission): unknown, not missing
+                    continue
+                fold = os.path.normcase if os.name == "nt" else None
+                gone += [os.path.join(folder, x) for x in sorted(leaves) if (fold(x) if fold else x) not in present]
             if gone:
                 scan.missing[name] = [_relative(path, str(site), root) for path in gone]
     return scan
-
-
-def _gone(
-    folders: dict[str, set[str]], listings: dict[str, frozenset[str] | None], since: int | None, scan: Scan
-) -> list[str]:
-    """The files of one RECORD's `folders` that are gone (`listings`: each folder listed once for all RECORDs)."""
-    fold = os.path.normcase if os.name == "nt" else None
-    gone: list[str] = []
-    for folder, leaves in sorted(folders.items()):
-        present = listings.get(folder, _UNSEEN)
-        if present is _UNSEEN or (present is _UNMOVED and since is None):  # another RECORD's key may have vouched
-            present = listings[folder] = _listing(folder, fold, since)
-            scan.listed += present is not _UNMOVED
-        if present is _UNMOVED:
-            continue
-        if present is None:
-            gone += [os.path.join(folder, leaf) for leaf in sorted(leaves)]
-        else:
-            gone += [os.path.join(folder, x) for x in sorted(leaves) if (fold(x) if fold else x) not in present]
-    return gone
 
 
 def _relative(path: str, site: str, root: str) -> str:
@@ -189,31 +297,6 @@ def _relative(path: str, site: str, root: str) -> str:
     if path.startswith(site + os.sep):
         return path[len(site) + 1 :]
     return os.path.relpath(path, root)
-
-
-_UNMOVED: Final = frozenset({"\0unmoved"})  # a folder whose stat shows no change since an earlier whole scan
-_UNSEEN: Final = frozenset({"\0unseen"})
-
-
-def _listing(folder: str, fold: object, since: int | None) -> frozenset[str] | None:
-    """The names in `folder` (case-folded on Windows); empty when it is gone; None when it cannot be listed.
-
-    `_UNMOVED` when its last change (mtime, and on POSIX ctime, which no process can set back) is older than
-    `since` by more than the clock's grain.
-    """
-    try:
-        if since is not None:
-            st = os.stat(folder)
-            changed = max(st.st_mtime_ns, st.st_ctime_ns) if os.name == "posix" else st.st_mtime_ns
-            margin = _FINE_NS if changed % 1_000_000 else _COARSE_NS
-            if changed + margin < since:
-                return _UNMOVED
-        names = os.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
-        return frozenset()
-    except OSError:
-        return None
-    return frozenset(os.path.normcase(n) for n in names) if fold else frozenset(names)
 
 
 def _shown(folder: str, files: list[str]) -> str:
@@ -233,10 +316,13 @@ def check_files(target: Target) -> list[Finding]:
     earlier = _read_record(records, target.root)
     scan = missing_files(target.root, earlier)
     for record in scan.unreadable:
-        target.skipped.append(f"files: {record} not read (not a regular file inside the env, or too large)")
+        target.skipped.append(
+            f"files: {record} not read (not a regular file inside the env, too large, or more rows than an installer "
+            "writes)"
+        )
     if not scan.missing:
         if not scan.unreadable and (earlier is None or scan.listed or earlier[1] != scan.keys):
-            _write_record(records, target.root, started, scan.keys)
+            _write_record(records, target.root, started, scan)
         return []
     items = sorted(scan.missing.items())
     shown = "; ".join(_shown(folder, files) for folder, files in items[:6])
@@ -263,8 +349,11 @@ def _record_file(records: Path, env: Path) -> Path:
     return records / f"{value:016x}.files.json"
 
 
-def _read_record(records: Path, env: Path) -> tuple[int, dict[str, list[int]]] | None:
-    """(when the last whole scan of `env` that found every file began, its RECORDs' keys), if this corral wrote it."""
+def _read_record(records: Path, env: Path) -> Earlier | None:
+    """(when the last whole scan of `env` that found every file began, its RECORDs' keys, its folders' identities).
+
+    None unless this corral wrote it, for this env.
+    """
     import json
 
     from corral import __version__
@@ -276,13 +365,13 @@ def _read_record(records: Path, env: Path) -> tuple[int, dict[str, list[int]]] |
         return None
     if not isinstance(data, dict) or data.get("corral") != __version__ or data.get("env") != str(env):
         return None
-    began, keys = data.get("began"), data.get("keys")
-    if not isinstance(began, int) or not isinstance(keys, dict):
+    began, keys, identities = data.get("began"), data.get("keys"), data.get("folders")
+    if not isinstance(began, int) or not isinstance(keys, dict) or not isinstance(identities, dict):
         return None
-    return began, keys
+    return began, keys, identities
 
 
-def _write_record(records: Path, env: Path, began: int, keys: dict[str, list[int]]) -> None:
+def _write_record(records: Path, env: Path, began: int, scan: Scan) -> None:
     """Record a whole scan that found every file (atomically; a failure only costs the next doctor the listing)."""
     import contextlib
     import json
@@ -290,7 +379,9 @@ def _write_record(records: Path, env: Path, began: int, keys: dict[str, list[int
     from corral import __version__
     from corral.infra.fs import atomic_write_text
 
-    text = json.dumps({"corral": __version__, "env": str(env), "began": began, "keys": keys})
+    text = json.dumps(
+        {"corral": __version__, "env": str(env), "began": began, "keys": scan.keys, "folders": scan.identities}
+    )
     with contextlib.suppress(OSError):
         records.mkdir(parents=True, exist_ok=True)
         atomic_write_text(_record_file(records, env), text)
