@@ -240,6 +240,20 @@ def _populate(
     return "installed", _reinstall_from(ctx, new, old), notes
 
 
+def _keep_selection(old: Path, new: Path) -> None:
+    """Carry the groups/extras the old env was synced with into the new one (a stamp of the selection alone).
+
+    Without it, the new env had no stamp: `corral run` and doctor took the lock's defaults, so a rebuild of an env
+    synced with `--all-groups` was then called drift (its groups' packages "installed but not in the lock"), and the
+    `corral sync` that doctor offered removed them. A selection alone proves nothing (no fast path trusts it).
+    """
+    from corral.services.sync.stamp import read_stamp, write_stamp
+
+    selection = (read_stamp(old) or {}).get("selection")
+    if isinstance(selection, str):
+        write_stamp(new, {"selection": selection})
+
+
 def _recorded_selection(env: Path, selection_type: type) -> Any:  # noqa: ANN401
     """The groups/extras the old env was synced with (its sync stamp), so the rebuild installs the same set."""
     from corral.doctor.drift import selection_from_key
@@ -350,6 +364,7 @@ def _recreate(ctx: Context, *, python: str | None, offline: bool, engine: str | 
         created = create_env(ctx, new, python=python or _keep_interpreter(ctx, env), prompt=prompt, kind="project")
         checkpoint("recreate:created")
         source, count, notes = _populate(ctx, new, env, project.root / "pylock.toml", offline=offline, engine=engine)
+        _keep_selection(env, new)
         checkpoint("recreate:synced")
         relocate_paths(new, str(new), str(env))
         _smoke_test(new)
