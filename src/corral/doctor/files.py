@@ -200,14 +200,15 @@ class _Folders:
         except (OSError, ValueError):
             return None
         identity = [st.st_dev, st.st_ino]
-        if not self._inside(folder):
-            return _UNMOVED
-        self.scan.identities[folder] = identity
         if vouched and self.earlier is not None and self.earlier[2].get(folder) == identity:
             changed = max(st.st_mtime_ns, st.st_ctime_ns) if os.name == "posix" else st.st_mtime_ns
             margin = _FINE_NS if changed % 1_000_000 else _COARSE_NS
-            if changed + margin < self.earlier[0]:
+            if changed + margin < self.earlier[0]:  # the folder the earlier scan proved inside, listed and recorded
+                self.scan.identities[folder] = identity
                 return _UNMOVED  # the same folder, and no entry added, removed or renamed since
+        if not self._inside(folder):
+            return _UNMOVED
+        self.scan.identities[folder] = identity
         self.scan.listed += 1
         return _files_in(folder)
 
