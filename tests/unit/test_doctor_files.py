@@ -318,3 +318,25 @@ def test_a_folder_swapped_for_an_older_copy_is_listed_again(tmp_path: Path) -> N
     copy.rename(site / "pkg")
     [finding] = check_files(target)
     assert "pkg 2.0 (pkg/sub/a.py)" in finding.message
+
+
+def test_an_unmoved_record_is_not_read_again(tmp_path: Path) -> None:
+    """The whole scan's record holds each RECORD's folders: while its key and folders hold, no parse is needed."""
+    target, site = _scan_after_a_whole_one(tmp_path)
+    cache = target.host.paths.cache
+    earlier = files._read_record(cache / files.RECORDS_FOLDER, target.root)  # noqa: SLF001
+    files._PARSED.clear()  # noqa: SLF001 - what this process read
+    assert missing_files(target.root, earlier).missing == {}
+    assert files._PARSED == {}  # noqa: SLF001
+    stored = {record: sorted(folders) for record, folders in files.record_folders(cache, target.root)}
+    other = [str(site), str(site / "other-1.0.dist-info"), str(site / "pkg" / "sub")]
+    pkg = [str(site / "pkg"), str(site / "pkg" / "sub"), str(site / "pkg-2.0.dist-info"), str(target.root / "bin")]
+    assert stored == {
+        str(site / "other-1.0.dist-info" / "RECORD"): sorted(other),
+        str(site / "pkg-2.0.dist-info" / "RECORD"): sorted(pkg),
+    }
+    assert files._PARSED == {}  # noqa: SLF001
+    record = site / "other-1.0.dist-info" / "RECORD"
+    record.write_text(record.read_text(encoding="utf-8") + "other_data.txt,,\n", encoding="utf-8")
+    assert missing_files(target.root, earlier).missing == {"other-1.0.dist-info": ["other_data.txt"]}
+    assert str(record) in files._PARSED  # noqa: SLF001 - (and pkg's, which shares pkg/sub, listed again for it)

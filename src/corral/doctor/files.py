@@ -15,12 +15,14 @@ cheaper than one stat per file; one that cannot be listed (no permission) is unk
 (`__pycache__/`, `*.pyc`) is left out: Python writes it again, and clean-up tools remove it. An `*.egg-info` (no
 RECORD) is not checked.
 
-A dev env of a web project lists ~1 300 folders (~50 ms). So a scan that found every file records in corral's cache
-(`doctor-records/<64-bit FNV-1a of the env's path>.files.json`) when it began, each RECORD's stat key and each
-folder's device and inode; the next scan lists only the folders that are another folder now, or whose stat moved
-since (mtime, and on POSIX ctime, which no process can set back: a removed entry moves both), and every folder of a
-RECORD whose key moved. A folder shared by two distributions is listed once (but again for a RECORD whose key
-moved). A scan that found every file, and listed something, records.
+A dev env of a web project lists ~1 300 folders (~50 ms) named by ~9 000 rows (~50 ms to read). So a scan that
+found every file records in corral's cache (`doctor-records/<64-bit FNV-1a of the env's path>.files.json`) when it
+began, each RECORD's stat key and folders, and each folder's device and inode; the next scan reads only the RECORDs
+whose key moved or one of whose folders moved, and lists only the folders that are another folder now, or whose
+stat moved since (mtime, and on POSIX ctime, which no process can set back: a removed entry moves both), and every
+folder of a RECORD whose key moved. Doctor's quick record takes its probes from the same (`record_folders`). A
+folder shared by two distributions is listed once (but again for a RECORD whose key moved). A scan that found every
+file, and listed something, records.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
     from corral.doctor.target import Target
 
-__all__ = ["DRIFT_FILES", "FIXES", "RECORDS_FOLDER", "Scan", "check_files", "listed_files", "missing_files"]
+__all__ = ["DRIFT_FILES", "FIXES", "RECORDS_FOLDER", "Scan", "check_files", "missing_files", "record_folders"]
 
 DRIFT_FILES: Final = "drift-files"
 _LIMIT: Final = 32 << 20  # the largest real RECORDs (plotly, botocore) are a few MB
@@ -50,30 +52,12 @@ _COARSE_NS: Final = 2_000_000_000  # times rounded to the second (or Windows' la
 RECORDS_FOLDER: Final = "doctor-records"  # services.doctor_record.RECORDS_FOLDER, in corral's cache
 
 Folders = dict[str, set[str]]
-Earlier = tuple[int, dict[str, list[int]], dict[str, list[int]]]  # (began, RECORD keys, folder identities)
+# (began, RECORD keys, folder identities, each RECORD's folders) of the last whole scan that found every file
+Earlier = tuple[int, dict[str, list[int]], dict[str, list[int]], dict[str, list[str]]]
 
 
 class _TooMany(ValueError):
     """A RECORD naming more rows or folders than an installer writes."""
-
-
-def listed_files(site: Path, env_root: str) -> Iterator[tuple[str, str, list[int], Folders | None]]:
-    """(distribution folder, its RECORD's path, the RECORD's stat key, {folder: names it lists there}) in `site`.
-
-    One row for each `*.dist-info`. The mapping is None when the RECORD cannot be read (gone, not a regular file,
-    too large, a link out of the env, more rows or folders than an installer writes; the key is then empty).
-    Folders are absolute and normalised; only those inside `env_root` are kept.
-    """
-    try:
-        names = sorted(os.listdir(site))
-    except OSError:
-        return
-    for name in names:
-        if not name.endswith(".dist-info"):
-            continue
-        record = os.path.join(site, name, "RECORD")
-        key, folders = _record_folders(str(site), record, env_root)
-        yield name, record, key, folders
 
 
 _PARSED: dict[str, tuple[list[int], Folders]] = {}  # RECORD path -> (its stat key, its folders)
@@ -158,12 +142,13 @@ def _rows(text: str) -> Iterator[tuple[str, str]]:
 class Scan:
     """What one look at an env's files found, and what a later scan may take from it."""
 
-    __slots__ = ("identities", "keys", "listed", "missing", "unreadable")
+    __slots__ = ("identities", "keys", "listed", "lists", "missing", "unreadable")
 
     def __init__(self) -> None:
         self.missing: dict[str, list[str]] = {}  # distribution folder -> its files that are gone
         self.unreadable: list[str] = []
         self.keys: dict[str, list[int]] = {}  # RECORD path -> its stat key
+        self.lists: dict[str, list[str]] = {}  # RECORD path -> the folders it names (a later scan need not parse it)
         self.identities: dict[str, list[int]] = {}  # folder -> [device, inode] (the folder a later scan must meet)
         self.listed = 0  # folders listed (the others were vouched for by an earlier whole scan)
 
@@ -267,29 +252,94 @@ def missing_files(env_root: Path, earlier: Earlier | None = None) -> Scan:
     scan = Scan()
     looked = _Folders(root, earlier, scan)
     for site in Env.at(env_root).site_packages():
-        for name, record, key, folders in listed_files(site, root):
+        for name in _dist_infos(site):
             if not os.path.isfile(os.path.join(site, name, "METADATA")):
                 continue  # `drift-damaged` (doctor.drift) names it
+            record = os.path.join(site, name, "RECORD")
+            if _unmoved(record, earlier, looked, scan):
+                continue
+            key, folders = _record_folders(str(site), record, root)
             if folders is None:
                 if os.path.lexists(record):
                     scan.unreadable.append(record)
                 else:
                     scan.missing[name] = [_relative(record, str(site), root)]
                 continue
-            scan.keys[record] = key
-            vouched = earlier is not None and earlier[1].get(record) == key
-            gone: list[str] = []
-            for folder, leaves in sorted(folders.items()):
-                present = looked.present(folder, vouched=vouched)
-                if present is _UNMOVED:
-                    continue
-                if present is None:  # cannot be listed (no permission): unknown, not missing
-                    continue
-                fold = os.path.normcase if os.name == "nt" else None
-                gone += [os.path.join(folder, x) for x in sorted(leaves) if (fold(x) if fold else x) not in present]
+            scan.keys[record], scan.lists[record] = key, sorted(folders)
+            gone = _gone(folders, looked, vouched=earlier is not None and earlier[1].get(record) == key)
             if gone:
                 scan.missing[name] = [_relative(path, str(site), root) for path in gone]
     return scan
+
+
+def _gone(folders: Folders, looked: _Folders, *, vouched: bool) -> list[str]:
+    """The files of one RECORD's `folders` that are not there (a folder that cannot be listed: unknown, not gone)."""
+    fold = os.path.normcase if os.name == "nt" else None
+    gone: list[str] = []
+    for folder, leaves in sorted(folders.items()):
+        present = looked.present(folder, vouched=vouched)
+        if present is _UNMOVED or present is None:
+            continue
+        gone += [os.path.join(folder, x) for x in sorted(leaves) if (fold(x) if fold else x) not in present]
+    return gone
+
+
+def _dist_infos(site: Path) -> list[str]:
+    try:
+        return sorted(name for name in os.listdir(site) if name.endswith(".dist-info"))
+    except OSError:
+        return []
+
+
+def _stat_key(path: str) -> list[int]:
+    """[device, inode, size, mtime, ctime] of the file `path` leads to; [] when it cannot be stat'ed."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return []
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _stored_folders(record: str, earlier: Earlier | None) -> list[str] | None:
+    """The folders the earlier scan read in `record`, while its key is the same (None: it must be read)."""
+    if earlier is None:
+        return None
+    key = _stat_key(record)
+    stored = earlier[3].get(record)
+    if not key or earlier[1].get(record) != key or not isinstance(stored, list):
+        return None
+    return stored if all(isinstance(folder, str) for folder in stored) else None
+
+
+def _unmoved(record: str, earlier: Earlier | None, looked: _Folders, scan: Scan) -> bool:
+    """The RECORD kept its key and each of its folders is unmoved: it holds its files, and is not read again."""
+    stored = _stored_folders(record, earlier)
+    if stored is None or not all(looked.present(folder, vouched=True) is _UNMOVED for folder in stored):
+        return False
+    assert earlier is not None  # noqa: S101 - _stored_folders found it
+    scan.keys[record], scan.lists[record] = earlier[1][record], stored
+    return True
+
+
+def record_folders(cache: Path, env: Path) -> list[tuple[str, list[str]]]:
+    """(each RECORD's path, the folders it names), as the files check reads them: the probes of doctor's record.
+
+    From the last whole scan's record (`cache`: corral's cache) while a RECORD's key holds, else read.
+    """
+    from corral.core.env import Env
+
+    root = os.path.normpath(str(env))
+    earlier = _read_record(cache / RECORDS_FOLDER, env)
+    found = []
+    for site in Env.at(env).site_packages():
+        for name in _dist_infos(site):
+            record = os.path.join(site, name, "RECORD")
+            stored = _stored_folders(record, earlier)
+            if stored is None:
+                folders = _record_folders(str(site), record, root)[1]
+                stored = sorted(folders or ())
+            found.append((record, stored))
+    return found
 
 
 def _relative(path: str, site: str, root: str) -> str:
@@ -351,7 +401,7 @@ def _record_file(records: Path, env: Path) -> Path:
 
 
 def _read_record(records: Path, env: Path) -> Earlier | None:
-    """(when the last whole scan of `env` that found every file began, its RECORDs' keys, its folders' identities).
+    """(when the last whole scan of `env` that found every file began, its RECORDs' keys and folders, and identities).
 
     None unless this corral wrote it, for this env.
     """
@@ -366,10 +416,10 @@ def _read_record(records: Path, env: Path) -> Earlier | None:
         return None
     if not isinstance(data, dict) or data.get("corral") != __version__ or data.get("env") != str(env):
         return None
-    began, keys, identities = data.get("began"), data.get("keys"), data.get("folders")
-    if not isinstance(began, int) or not isinstance(keys, dict) or not isinstance(identities, dict):
-        return None
-    return began, keys, identities
+    began, keys, identities, lists = data.get("began"), data.get("keys"), data.get("folders"), data.get("lists")
+    if isinstance(began, int) and isinstance(keys, dict) and isinstance(identities, dict) and isinstance(lists, dict):
+        return began, keys, identities, lists
+    return None
 
 
 def _write_record(records: Path, env: Path, began: int, scan: Scan) -> None:
@@ -381,7 +431,14 @@ def _write_record(records: Path, env: Path, began: int, scan: Scan) -> None:
     from corral.infra.fs import atomic_write_text
 
     text = json.dumps(
-        {"corral": __version__, "env": str(env), "began": began, "keys": scan.keys, "folders": scan.identities}
+        {
+            "corral": __version__,
+            "env": str(env),
+            "began": began,
+            "keys": scan.keys,
+            "folders": scan.identities,
+            "lists": scan.lists,
+        }
     )
     with contextlib.suppress(OSError):
         records.mkdir(parents=True, exist_ok=True)

@@ -239,19 +239,17 @@ def _env_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> 
             stem, dot, suffix = name.rpartition(".")
             if dot and stem and suffix in _METADATA:
                 add("m", site / name / _METADATA[suffix])
-    _record_probes(layout, env, add)
+    _record_probes(ctx, env, add)
 
 
-def _record_probes(layout: Env, env: Path, add: Callable[[str, object], None]) -> None:
+def _record_probes(ctx: Context, env: Path, add: Callable[[str, object], None]) -> None:
     """Each RECORD the files check reads, and each folder it lists (a file removed there moves the folder's stat)."""
-    from corral.doctor.files import listed_files
+    from corral.doctor.files import record_folders
 
-    root = os.path.normpath(str(env))
     folders: dict[str, None] = {}
-    for site in layout.site_packages():
-        for _name, record, _key, listed in listed_files(site, root):
-            add("s", record)
-            folders.update(dict.fromkeys(listed or ()))
+    for record, listed in record_folders(ctx.paths.cache, env):
+        add("s", record)
+        folders.update(dict.fromkeys(listed))
     if folders:
         add("d", "\0".join(folders))  # one digest of their stats (`cli.doctor_quick._folders_probe`)
 
