@@ -79,3 +79,24 @@ def test_a_bad_block_is_still_refused_before_an_env_is_built(project: Path) -> N
     assert "requires-python" in "\n".join(messages(bad)), messages(bad)
     envs = CorralPaths.from_environment().cache / "envs"
     assert not list(envs.glob("script-*")), "no env was built from either block"
+
+
+def test_a_malformed_pyproject_or_user_config_fails_the_run_as_the_full_path_does(project: Path) -> None:
+    """Before, a file without the word `corral` was not read on the quick path: a warm run hid the error."""
+    first = corral(project, "run", "s.py")
+    assert first.returncode == 0, messages(first)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text('[project\nname = "p"\n', encoding="utf-8")
+    bad = corral(project, "run", "s.py")
+    assert bad.returncode == 2, messages(bad)
+    assert "invalid TOML" in "\n".join(messages(bad)), messages(bad)
+    pyproject.write_text('[project]\nname = "p"\nversion = "1"\n', encoding="utf-8")
+    config = CorralPaths.from_environment().user_config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("seed = \n", encoding="utf-8")
+    worse = corral(project, "run", "s.py")
+    assert worse.returncode == 2, messages(worse)
+    assert str(config) in "\n".join(messages(worse)), messages(worse)
+    config.write_text("seed = false\n", encoding="utf-8")
+    fine = corral(project, "run", "s.py")
+    assert (fine.returncode, fine.stdout) == (0, first.stdout), messages(fine)

@@ -6,13 +6,14 @@ path would read an interpreter or an index from the file, or would fail on it.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import pytest
 
 from corral.infra.script_request import PROJECTS_FOLDER, environ_only_request, remembered
-from corral.services.script_project import states_no_request
+from corral.services.script_project import config_states_no_request, states_no_request
 
 _HEAD = '[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3.9"\n\n'
 
@@ -40,27 +41,54 @@ def test_only_a_valid_table_without_python_or_index_states_no_request(tmp_path: 
     assert states_no_request(str(pyproject)) is answer
 
 
-def test_the_quick_request_asks_only_about_a_pyproject_naming_corral(tmp_path: Path) -> None:
+def test_the_quick_request_asks_the_checks_about_the_project_and_the_user_config(tmp_path: Path) -> None:
+    """Every pyproject.toml and user config is checked (a malformed one fails the full path), not only those naming
+    corral; without the checks, the words decide."""
     asked: list[str] = []
 
     def check(path: str) -> bool:
         asked.append(path)
         return states_no_request(path)
 
+    def config_check(path: str) -> bool:
+        asked.append(path)
+        return config_states_no_request(path)
+
     work = tmp_path / "proj"
     work.mkdir()
     pyproject = work / "pyproject.toml"
     pyproject.write_text(_HEAD, encoding="utf-8")
-    config = str(tmp_path / "config.toml")
-    assert environ_only_request({}, str(work), config, check) == ""
-    assert asked == []
+    config = tmp_path / "config.toml"
+    assert environ_only_request({}, str(work), str(config), check, config_check) == ""
+    assert asked == [str(pyproject)], "no user config: nothing to ask about it"
     pyproject.write_text(_HEAD + "[tool.corral]\nseed = false\n", encoding="utf-8")
     (work / ".python-version").write_text("3.11\n", encoding="utf-8")
-    assert environ_only_request({}, str(work), config, check) == "3.11"
-    assert asked == [str(pyproject)]
+    config.write_text("seed = false\n", encoding="utf-8")
+    assert environ_only_request({}, str(work), str(config), check, config_check) == "3.11"
+    assert asked[1:] == [str(config), str(pyproject)]
     pyproject.write_text(_HEAD + '[tool.corral]\npython = "3.12"\n', encoding="utf-8")
-    assert environ_only_request({}, str(work), config, check) is None
-    assert environ_only_request({}, str(work), config) is None, "no check: every such file goes the full way"
+    assert environ_only_request({}, str(work), str(config), check, config_check) is None
+    assert environ_only_request({}, str(work), str(config)) is None, "no check: a file naming corral goes the full way"
+    pyproject.write_text("[project\n", encoding="utf-8")
+    assert environ_only_request({}, str(work), str(config), check, config_check) is None, "malformed: the full path"
+    assert environ_only_request({}, str(work), str(config)) == "3.11", "the words alone cannot tell"
+    pyproject.write_text(_HEAD, encoding="utf-8")
+    for text in ("x = \n", 'python = "3.12"\n', '[corral]\nindex-url = "http://x/simple"\n', "seed = 7\n"):
+        config.write_text(text, encoding="utf-8")
+        assert environ_only_request({}, str(work), str(config), check, config_check) is None, text
+    config.write_text('[corral]\nseed = false\nvenv-dir = ".env"\n', encoding="utf-8")
+    assert environ_only_request({}, str(work), str(config), check, config_check) == "3.11"
+
+
+def test_a_project_folder_whose_name_is_no_utf8_is_the_full_paths_to_refuse(tmp_path: Path) -> None:
+    folder = os.fsdecode(os.fsencode(tmp_path) + b"/bad\xff")
+    os.mkdir(folder)
+    pyproject = os.path.join(folder, "pyproject.toml")
+    with open(pyproject, "w", encoding="utf-8") as handle:
+        handle.write(_HEAD + "[tool.corral]\nseed = false\n")
+    time.sleep(0.1)
+    assert not states_no_request(pyproject)
+    assert not remembered(str(tmp_path / "cache"), pyproject, lambda _path: True), "never recorded, never a crash"
 
 
 class _Counting:

@@ -36,7 +36,7 @@ from corral.infra.uv_config import digests
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Literal
 
 __all__ = ["answer"]
@@ -88,8 +88,13 @@ def _ready_env(script: str, environ: Mapping[str, str]) -> str | None:
     if dirs is None:
         return None
     cache, config = dirs
-    project_check = _ProjectCheck(cache)
-    request = environ_only_request(environ, os.getcwd(), os.path.join(config, "config.toml"), project_check)
+    request = environ_only_request(
+        environ,
+        os.getcwd(),
+        os.path.join(config, "config.toml"),
+        _Remembered(cache, _states_no_request),
+        _Remembered(cache, _config_states_no_request),
+    )
     if request is None:
         return None  # a file may state the interpreter or an index: `services.scripts.env_request` reads it
     inputs = inputs_text(block.toml, None if lock is None else hexdigest(lock))
@@ -135,19 +140,28 @@ def _dirs(environ: Mapping[str, str]) -> tuple[str, str] | None:
     return found[1], found[2]
 
 
-class _ProjectCheck:
-    """A pyproject.toml naming corral: parsed (`services.script_project`) unless corral's cache remembers it."""
+class _Remembered:
+    """A check of a project's pyproject.toml or of the user config (`services.script_project`), remembered.
 
-    __slots__ = ("cache",)
+    Corral's cache remembers a file that was fine as it is now (`infra.script_request.remembered`).
+    """
 
-    def __init__(self, cache: str) -> None:
-        self.cache = cache
+    __slots__ = ("cache", "check")
 
-    def __call__(self, pyproject: str) -> bool:
-        return remembered(self.cache, pyproject, _states_no_request)
+    def __init__(self, cache: str, check: Callable[[str], bool]) -> None:
+        self.cache, self.check = cache, check
+
+    def __call__(self, path: str) -> bool:
+        return remembered(self.cache, path, self.check)
 
 
 def _states_no_request(pyproject: str) -> bool:
     from corral.services.script_project import states_no_request
 
     return states_no_request(pyproject)
+
+
+def _config_states_no_request(config_file: str) -> bool:
+    from corral.services.script_project import config_states_no_request
+
+    return config_states_no_request(config_file)

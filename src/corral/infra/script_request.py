@@ -37,21 +37,26 @@ _FINE_NS = 50_000_000  # cli.quick.settle_margin: five ticks of a nanosecond clo
 _COARSE_NS = 2_000_000_000  # a file system that rounds times to the second
 
 
-def environ_only_request(  # noqa: PLR0911
-    environ: Mapping[str, str], cwd: str, config_file: str, project_check: Callable[[str], bool] | None = None
+def environ_only_request(  # noqa: PLR0911 - one exit per doubt
+    environ: Mapping[str, str],
+    cwd: str,
+    config_file: str,
+    project_check: Callable[[str], bool] | None = None,
+    config_check: Callable[[str], bool] | None = None,
 ) -> str | None:
     """`CORRAL_PYTHON`'s value, or "" when it is unset, where no file can state a request or an index; else None.
 
-    `cwd`: the working folder (absolute); `config_file`: the user config file's path. `project_check`: asked about
-    a pyproject.toml holding one of the words (`services.script_project.states_no_request`: it parses the file);
-    True when it states no request and no index after all.
+    `cwd`: the working folder (absolute); `config_file`: the user config file's path. `project_check` and
+    `config_check`: asked about the project's pyproject.toml and the user config, when there is one, instead of
+    looking for the words (`services.script_project`: each parses the file and checks it as the full path would);
+    True when it is valid and states no request and no index.
     """
     python = environ.get("CORRAL_PYTHON")
     if python is not None and (not python.strip() or relative_path(python)):
         return None  # a blank setting is the full path's error; a relative path, the full path's to make absolute
     if any(relative_index(environ[name]) for name in PATH_ENV_VARS if name in environ):
         return None  # an index or find-links folder named from the working folder: the full path names it whole
-    if _may_state(config_file, _USER_WORDS):
+    if not _plain(config_file, config_check, _USER_WORDS):
         return None
     folder, project = os.path.normpath(cwd), None
     while True:
@@ -59,7 +64,7 @@ def environ_only_request(  # noqa: PLR0911
         if os.path.lexists(pyproject):
             if not _regular(pyproject):
                 return None  # a link, a folder, a fifo: whether it is the project is the full path's to say
-            if _may_state(pyproject, _PROJECT_WORDS) and not (project_check and project_check(pyproject)):
+            if not _plain(pyproject, project_check, _PROJECT_WORDS):
                 return None  # the nearest pyproject.toml is the project's: its settings rank above the user's
             project = folder
             break
@@ -70,6 +75,17 @@ def environ_only_request(  # noqa: PLR0911
     if python is not None:
         return python
     return _pinned(project or os.path.normpath(cwd))
+
+
+def _plain(path: str, check: Callable[[str], bool] | None, words: tuple[bytes, ...]) -> bool:
+    """`path` (absent, or a regular file) states no request and no index.
+
+    `check` says so, else none of `words` is in it. A link, a fifo or a folder is the full path's to read (it names
+    what is wrong).
+    """
+    if check is None:
+        return not _may_state(path, words)
+    return not os.path.lexists(path) or (_regular(path) and check(path))
 
 
 def _pinned(start: str) -> str | None:
@@ -137,19 +153,20 @@ def _may_state(path: str, words: tuple[bytes, ...]) -> bool:
 def remembered(cache: str, pyproject: str, check: Callable[[str], bool]) -> bool:
     """`check(pyproject)`, remembered while the file is what it was when `check` said True.
 
-    `check` (`services.script_project.states_no_request`) parses the file and imports what the quick path spares
-    (pathlib, the settings, ~35 ms). Its True is recorded in corral's cache (`script-projects/<64-bit FNV-1a of
-    the path>.txt`: corral's version, the path and the file's device, inode, size, mtime and ctime, which no
-    process can set back), once the file had settled as it was checked; a later run whose stat is the recorded one
-    needs no parse. A False is not recorded (the full path reads the file anyway).
+    `pyproject`: a project's pyproject.toml or the user config. `check` (`services.script_project`) parses the file
+    and imports what the quick path spares (pathlib, the settings, ~35 ms). Its True is recorded in corral's cache
+    (`script-projects/<64-bit FNV-1a of the path>.txt`: corral's version, the path and the file's device, inode,
+    size, mtime and ctime, which no process can set back), once the file had settled as it was checked; a later run
+    whose stat is the recorded one needs no parse. A False is not recorded (the full path reads the file anyway).
     """
     import time
 
     from corral import __version__
 
     try:
+        pyproject.encode("utf-8")  # a name that is no UTF-8: the full path refuses it (corral records UTF-8)
         st = os.stat(pyproject)
-    except OSError:
+    except (OSError, UnicodeError):
         return False
     text = f"{__version__}\n{pyproject}\n{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}\n"
     value = 0xCBF29CE484222325
@@ -185,6 +202,6 @@ def _write_record(path: str, text: str) -> None:
 
     from corral.infra.fs import atomic_write_text
 
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, UnicodeError):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         atomic_write_text(Path(path), text)

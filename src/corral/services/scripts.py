@@ -456,7 +456,7 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
 
     if python is not None and relative_path(python):
         return None  # the full path names it whole
-    from corral.services.script_project import states_no_request
+    from corral.services.script_project import config_states_no_request, states_no_request
 
     paths = CorralPaths.from_environment(dict(environ))
     cache = str(paths.cache)
@@ -464,7 +464,12 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
     def project_check(pyproject: str) -> bool:
         return remembered(cache, pyproject, states_no_request)
 
-    request = environ_only_request(environ, str(cwd.absolute()), str(paths.user_config_file), project_check)
+    def config_check(config_file: str) -> bool:
+        return remembered(cache, config_file, config_states_no_request)
+
+    request = environ_only_request(
+        environ, str(cwd.absolute()), str(paths.user_config_file), project_check, config_check
+    )
     if request is None:
         return None
     try:
