@@ -9,40 +9,29 @@ back to the defaults. Real uv, a real env, the local index.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from support.envs import corral_cli
+from support.indexed import indexed_project
+
 pytestmark = pytest.mark.integration
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corral", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-        env=dict(os.environ),
-    )
+    return corral_cli(*args, cwd=root)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: Any) -> Path:
-    monkeypatch.setenv("UV_INDEX_URL", local_index.simple_url)
-    root = tmp_path / "proj"
-    root.mkdir()
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.8"\ndependencies = ["alpha"]\n\n'
-        '[dependency-groups]\ndocs = ["cowsay-lite"]\n\n[tool.corral]\nseed = false\n',
-        encoding="utf-8",
-    )
-    (root / ".python-version").write_text("3.12\n", encoding="utf-8")
+    """Synced with `--all-groups`: alpha, and its `docs` group's cowsay-lite."""
+    root = indexed_project(tmp_path, monkeypatch, local_index)
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8").replace("dependencies = []", 'dependencies = ["alpha"]')
+    pyproject.write_text(text + '\n[dependency-groups]\ndocs = ["cowsay-lite"]\n', encoding="utf-8")
     done = cli(root, "sync", "--all-groups")
     assert done.returncode == 0, done.stderr
     return root

@@ -62,6 +62,7 @@ from corral.cli.quick import (
     write_record,
 )
 from corral.infra.credential_vars import is_credential
+from corral.infra.fnv import path_hash
 
 TYPE_CHECKING = False  # typing itself costs ~2 ms at start-up; mypy reads this name as typing's
 if TYPE_CHECKING:
@@ -84,10 +85,7 @@ _PROBE_SCHEMA = 3  # discovery.prober._CACHE_SCHEMA (a test keeps the two equal)
 
 def record_file(cache: str, project: str) -> str:
     """The quick doctor record of `project` in corral's cache folder `cache` (the path is inside)."""
-    value = 0xCBF29CE484222325
-    for byte in b"doctor-quick\0" + project.encode("utf-8", "surrogateescape"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(cache, RECORDS_FOLDER, f"{value:016x}.json")
+    return os.path.join(cache, RECORDS_FOLDER, f"{path_hash(project, prefix=b'doctor-quick' + bytes(1))}.json")
 
 
 def find_project(start: str) -> str | None:

@@ -101,6 +101,7 @@ if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:  # not when
 
 from corral import __version__  # noqa: E402 - after the handler: a Ctrl-C from here on is corral's
 from corral.infra.credential_vars import is_credential  # noqa: E402
+from corral.infra.fnv import path_hash  # noqa: E402
 from corral.infra.git_index import git_index_path  # noqa: E402
 
 __all__ = [
@@ -224,10 +225,7 @@ def corral_dirs(  # noqa: PLR0911 - one answer per platform rule
 
 def record_path(cache: str, project: str) -> str:
     """The record file of `project` in corral's cache (a 64-bit FNV-1a hash of its path; the path is inside)."""
-    value = 0xCBF29CE484222325
-    for byte in project.encode("utf-8", "surrogateescape"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(cache, RECORDS_FOLDER, f"{value:016x}.txt")
+    return os.path.join(cache, RECORDS_FOLDER, f"{path_hash(project)}.txt")
 
 
 def maybe_partial_write(name: str) -> bool:

@@ -394,10 +394,9 @@ def check_files(target: Target) -> list[Finding]:
 
 def _record_file(records: Path, env: Path) -> Path:
     """`<cache>/doctor-records/<64-bit FNV-1a of the env's path>.files.json`."""
-    value = 0xCBF29CE484222325
-    for byte in str(env).encode("utf-8", "surrogateescape"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return records / f"{value:016x}.files.json"
+    from corral.infra.fnv import path_hash
+
+    return records / f"{path_hash(str(env))}.files.json"
 
 
 def _read_record(records: Path, env: Path) -> Earlier | None:

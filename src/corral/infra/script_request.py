@@ -169,10 +169,9 @@ def remembered(cache: str, pyproject: str, check: Callable[[str], bool]) -> bool
     except (OSError, UnicodeError):
         return False
     text = f"{__version__}\n{pyproject}\n{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}\n"
-    value = 0xCBF29CE484222325
-    for byte in pyproject.encode("utf-8", "surrogateescape"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    record = os.path.join(cache, PROJECTS_FOLDER, f"{value:016x}.txt")
+    from corral.infra.fnv import path_hash
+
+    record = os.path.join(cache, PROJECTS_FOLDER, f"{path_hash(pyproject)}.txt")
     if _own_record(record) == text:
         return True
     if not check(pyproject):

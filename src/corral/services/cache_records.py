@@ -59,10 +59,9 @@ class Verdict:
 
 def record_name(project: str) -> str:
     """`cli.quick.record_path`'s file name for `project` (64-bit FNV-1a of its path; a test keeps the two equal)."""
-    value = 0xCBF29CE484222325
-    for byte in project.encode("utf-8", "surrogateescape"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return f"{value:016x}.txt"
+    from corral.infra.fnv import path_hash
+
+    return f"{path_hash(project)}.txt"
 
 
 def read_private(fd: int, name: str) -> tuple[bytes | None, str | None]:  # noqa: PLR0911 - one answer per reason

@@ -62,10 +62,9 @@ _METADATA: Final = {"dist-info": "METADATA", "egg-info": "PKG-INFO"}
 
 def record_file(cache: Path, env: Path) -> Path:
     """The record of `env` in corral's cache folder `cache`."""
-    value = 0xCBF29CE484222325
-    for byte in str(env).encode("utf-8", "surrogateescape"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return cache / RECORDS_FOLDER / f"{value:016x}.json"
+    from corral.infra.fnv import path_hash
+
+    return cache / RECORDS_FOLDER / f"{path_hash(str(env))}.json"
 
 
 def _row(path: Path, now: int, *, ctime: bool = True) -> list[object] | None:
