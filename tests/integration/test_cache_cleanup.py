@@ -71,10 +71,14 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_index: Any) 
     (root / "tool.py").write_text('# /// script\n# dependencies = ["alpha"]\n# ///\n', encoding="utf-8")
     cli(root, "lock", "--script", "tool.py")  # the script lock's stamp
     cli(root, "run", "tool.py")  # the quick path's record of the project's [tool.corral] (no python, no index)
+    monkeypatch.setenv("CORRAL_LEGACY_NOTICE", "0")
+    cli(root, "run", "tool.py")  # its record of the settings' variables found valid
+    monkeypatch.delenv("CORRAL_LEGACY_NOTICE")
     cli(root, "doctor")  # doctor's records (its quick record, the files check's)
     cache = Path(os.environ["CORRAL_HOME"]) / "cache"
     found = entries(cache)
-    assert found["script-projects"], found
+    assert any(n.startswith("settings-") for n in found["script-projects"]), found
+    assert any(not n.startswith("settings-") for n in found["script-projects"]), found
     assert any(n.endswith(".files.json") for n in found["doctor-records"]), found
     assert any(n.endswith(".rebuild.txt") for n in found["quick-records"]), found
     assert any(not n.endswith(".rebuild.txt") for n in found["quick-records"]), found

@@ -100,3 +100,22 @@ def test_a_malformed_pyproject_or_user_config_fails_the_run_as_the_full_path_doe
     config.write_text("seed = false\n", encoding="utf-8")
     fine = corral(project, "run", "s.py")
     assert (fine.returncode, fine.stdout) == (0, first.stdout), messages(fine)
+
+
+def test_a_bad_settings_variable_fails_a_warm_run_as_it_fails_the_full_path(project: Path) -> None:
+    first = corral(project, "run", "s.py")
+    assert first.returncode == 0, messages(first)
+    for name, value, said in (
+        ("CORRAL_SEED", "maybe", "not a boolean"),
+        ("CORRAL_ENGINE", "bogus", "use one of"),
+        ("CORRAL_PROMPT", "a$(id)", "prompt"),
+    ):
+        bad = corral(project, "run", "s.py", **{name: value})
+        assert bad.returncode == 2, (name, messages(bad))
+        assert said in "\n".join(messages(bad)) and name in "\n".join(messages(bad)), messages(bad)
+    fine = corral(project, "run", "s.py", CORRAL_SEED="0")
+    assert (fine.returncode, fine.stdout) == (0, first.stdout), messages(fine)
+    again = corral(project, "run", "s.py", CORRAL_SEED="0")
+    assert (again.returncode, again.stdout) == (0, first.stdout), messages(again)
+    assert was_quick(again), "a valid value is remembered: the quick path answers"
+    assert "corral.services.config" not in imported(again)

@@ -149,3 +149,61 @@ def test_a_file_that_is_not_a_small_regular_one_goes_the_full_way(tree: tuple[Pa
     config.unlink()
     (work / "pyproject.toml").mkdir()
     assert ask(tree) is None
+
+
+def test_the_checked_variables_with_the_keyed_ones_are_every_settings_variable() -> None:
+    from corral.core.script_key import KEY_ENV_VARS
+    from corral.infra.script_request import CHECKED_VARS
+    from corral.services.config import SETTINGS
+
+    every = {setting.env_var for setting in SETTINGS}
+    keyed = every & set(KEY_ENV_VARS) | {"CORRAL_PYTHON"}
+    assert keyed == {"CORRAL_PYTHON", "CORRAL_INDEX_URL", "CORRAL_EXTRA_INDEX_URLS"}
+    assert set(CHECKED_VARS) == every - keyed, "a setting's variable neither in the key nor checked"
+    assert len(CHECKED_VARS) == len(set(CHECKED_VARS))
+
+
+def test_a_settings_variable_is_asked_about_and_without_a_check_goes_the_full_way(tree: tuple[Path, Path]) -> None:
+    work, config = tree
+    asked: list[dict[str, str]] = []
+
+    def check(answer: bool) -> object:
+        def asks(settings: dict[str, str]) -> bool:
+            asked.append(settings)
+            return answer
+
+        return asks
+
+    environ = {"CORRAL_SEED": "0", "CORRAL_PYTHON": "3.11", "CORRAL_SHELL": "bash"}
+    assert environ_only_request(environ, str(work), str(config)) is None, "no check: the full path checks them"
+    assert environ_only_request(environ, str(work), str(config), settings_check=check(False)) is None  # type: ignore[arg-type]
+    assert environ_only_request(environ, str(work), str(config), settings_check=check(True)) == "3.11"  # type: ignore[arg-type]
+    assert asked == [{"CORRAL_SEED": "0"}, {"CORRAL_SEED": "0"}], "only the settings' variables not in the key"
+    assert environ_only_request({"CORRAL_SHELL": "bash"}, str(work), str(config)) == "", "nothing to check"
+
+
+def test_a_valid_setting_is_remembered_by_its_digest_and_an_invalid_one_is_not(tmp_path: Path) -> None:
+    from corral.infra.script_request import PROJECTS_FOLDER, remembered_settings
+    from corral.services.script_project import settings_valid
+
+    calls: list[dict[str, str]] = []
+
+    def check(settings: dict[str, str]) -> bool:
+        calls.append(settings)
+        return settings_valid(settings)
+
+    cache = str(tmp_path)
+    good = {"CORRAL_SEED": "0", "CORRAL_PROMPT": "my env"}
+    assert remembered_settings(cache, good, check)
+    assert remembered_settings(cache, dict(reversed(good.items())), check), "the order does not matter"
+    assert len(calls) == 1, "the second answer came from the record"
+    (record,) = (tmp_path / PROJECTS_FOLDER).iterdir()
+    assert "my env" not in record.read_text(encoding="utf-8"), "the record holds a digest, not the values"
+    for bad in ({"CORRAL_SEED": "maybe"}, {"CORRAL_ENGINE": "bogus"}, {"CORRAL_PROMPT": "a$(id)"}):
+        assert not remembered_settings(cache, bad, check)
+        assert not remembered_settings(cache, bad, check)
+    assert len(calls) == 7, "a False is asked again each time"
+    assert len(list((tmp_path / PROJECTS_FOLDER).iterdir())) == 1
+    record.write_text(record.read_text(encoding="utf-8").replace("\nsettings\n", "\nsettings \n"), encoding="utf-8")
+    assert remembered_settings(cache, good, check)
+    assert len(calls) == 8, "a record that is not the one written is not trusted"

@@ -10,7 +10,8 @@ and corral's start-up-light modules only (no argparse, pathlib, re, json or hash
   letters, digits, `_` and `-` inside, whose lock name carries a hash, goes the full way), its bytes when it records
   its inputs (a link, one over the cap, one without `inputs-hash` or unreadable: the full way, which judges it);
 - the interpreter request `CORRAL_PYTHON` makes, where no file can state one or an index (`infra.script_request`:
-  the user config, the project's pyproject.toml, a `.python-version`; else the full way, which reads them);
+  the user config, the project's pyproject.toml, a `.python-version`; else the full way, which reads them), and the
+  other settings' variables checked as the full path checks them (`CORRAL_SEED=maybe` fails there);
 - the env's key (`core.script_key`'s parts as `infra.json_text` spells them, SHA-256 without OpenSSL) and its
   folder in corral's cache, ready when its ready mark and python are there; the mark's mtime bumped
   (`services.scripts.mark_used`);
@@ -30,7 +31,7 @@ from corral.cli.quick import corral_dirs, in_env_environ, which
 from corral.core.script_key import LOCK_LIMIT, READY_FILE, inputs_text, key_parts
 from corral.core.script_meta import find_block
 from corral.infra.json_text import dumps
-from corral.infra.script_request import environ_only_request, remembered
+from corral.infra.script_request import environ_only_request, remembered, remembered_settings
 from corral.infra.sha256 import hexdigest
 from corral.infra.uv_config import digests
 
@@ -94,6 +95,7 @@ def _ready_env(script: str, environ: Mapping[str, str]) -> str | None:
         os.path.join(config, "config.toml"),
         _Remembered(cache, _states_no_request),
         _Remembered(cache, _config_states_no_request),
+        lambda settings: remembered_settings(cache, settings, _settings_valid),
     )
     if request is None:
         return None  # a file may state the interpreter or an index: `services.scripts.env_request` reads it
@@ -159,6 +161,12 @@ def _states_no_request(pyproject: str) -> bool:
     from corral.services.script_project import states_no_request
 
     return states_no_request(pyproject)
+
+
+def _settings_valid(settings: dict[str, str]) -> bool:
+    from corral.services.script_project import settings_valid
+
+    return settings_valid(settings)
 
 
 def _config_states_no_request(config_file: str) -> bool:

@@ -10,8 +10,10 @@ a user config file or the project's pyproject.toml holding a word such a setting
 `corral`) or a TOML unicode escape (a quoted key may spell any letter as one), a pyproject.toml that is not a
 regular file, a file that is not a small regular file. The nearest `.python-version` at or above the project (or
 the working folder, outside a project) is read as the full path reads it (`services.python.read_python_version`,
-through `infra.safe_read`); one it cannot read, or that names a relative path, goes the full way too. A wrong None
-costs the full path's time, never a wrong env.
+through `infra.safe_read`); one it cannot read, or that names a relative path, goes the full way too. The settings'
+variables whose value is not in the key (`CHECKED_VARS`: `CORRAL_SEED`, `CORRAL_ENGINE`, ...) are checked as the full
+path checks them, which fails on a bad one (`remembered_settings` keeps a True). A wrong None costs the full path's
+time, never a wrong env.
 """
 
 from __future__ import annotations
@@ -25,7 +27,16 @@ TYPE_CHECKING = False  # typing is not imported on `corral run script.py`'s quic
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["PROJECTS_FOLDER", "environ_only_request", "relative_index", "relative_path", "remembered"]
+__all__ = [
+    "CHECKED_VARS",
+    "PROJECTS_FOLDER",
+    "checked_settings",
+    "environ_only_request",
+    "relative_index",
+    "relative_path",
+    "remembered",
+    "remembered_settings",
+]
 
 _LIMIT = 1 << 20  # more than any config file or pyproject.toml holds: a bigger one is left to the full path
 _PIN_BYTES = 64 * 1024  # services.python._PIN_BYTES (a test keeps the two equal)
@@ -35,27 +46,43 @@ _PROJECT_WORDS = (b"corral", *_ESCAPES)  # the project states settings only in `
 PROJECTS_FOLDER = "script-projects"  # in corral's cache: `remembered`'s records
 _FINE_NS = 50_000_000  # cli.quick.settle_margin: five ticks of a nanosecond clock
 _COARSE_NS = 2_000_000_000  # a file system that rounds times to the second
+# The settings' variables (`services.config.SETTINGS`' `env_var`s) whose value is not in the env's key: the full path
+# checks them (`Settings.validate`) and fails on a bad one, so a quick path must too. CORRAL_PYTHON and the index
+# variables are in the key (`core.script_key.KEY_ENV_VARS`): a value the full path refuses never built an env.
+# tests/unit/test_script_request.py keeps the three sets together equal to the settings' variables.
+CHECKED_VARS = (
+    "CORRAL_CREATOR",
+    "CORRAL_ENGINE",
+    "CORRAL_VENV_DIR",
+    "CORRAL_SEED",
+    "CORRAL_SYSTEM_SITE_PACKAGES",
+    "CORRAL_PROMPT",
+    "CORRAL_DEFAULT_GROUPS",
+    "CORRAL_LEGACY_NOTICE",
+    "CORRAL_NAME_CHECK",
+)
 
 
-def environ_only_request(  # noqa: PLR0911 - one exit per doubt
+def environ_only_request(
     environ: Mapping[str, str],
     cwd: str,
     config_file: str,
     project_check: Callable[[str], bool] | None = None,
     config_check: Callable[[str], bool] | None = None,
+    settings_check: Callable[[dict[str, str]], bool] | None = None,
 ) -> str | None:
     """`CORRAL_PYTHON`'s value, or "" when it is unset, where no file can state a request or an index; else None.
 
     `cwd`: the working folder (absolute); `config_file`: the user config file's path. `project_check` and
     `config_check`: asked about the project's pyproject.toml and the user config, when there is one, instead of
     looking for the words (`services.script_project`: each parses the file and checks it as the full path would);
-    True when it is valid and states no request and no index.
+    True when it is valid and states no request and no index. `settings_check`: asked about the `CHECKED_VARS` that
+    are set (`checked_settings`) when any is; True when the full path accepts each. Without it, any of them set goes
+    the full way.
     """
+    if not _environ_plain(environ, settings_check):
+        return None
     python = environ.get("CORRAL_PYTHON")
-    if python is not None and (not python.strip() or relative_path(python)):
-        return None  # a blank setting is the full path's error; a relative path, the full path's to make absolute
-    if any(relative_index(environ[name]) for name in PATH_ENV_VARS if name in environ):
-        return None  # an index or find-links folder named from the working folder: the full path names it whole
     if not _plain(config_file, config_check, _USER_WORDS):
         return None
     folder, project = os.path.normpath(cwd), None
@@ -75,6 +102,18 @@ def environ_only_request(  # noqa: PLR0911 - one exit per doubt
     if python is not None:
         return python
     return _pinned(project or os.path.normpath(cwd))
+
+
+def _environ_plain(environ: Mapping[str, str], settings_check: Callable[[dict[str, str]], bool] | None) -> bool:
+    """The environment's settings are the full path's to take as they are (see `environ_only_request`)."""
+    settings = checked_settings(environ)
+    if settings and (settings_check is None or not settings_check(settings)):
+        return False  # a bad value fails the full path (exit 2): it must not run here
+    python = environ.get("CORRAL_PYTHON")
+    if python is not None and (not python.strip() or relative_path(python)):
+        return False  # a blank setting is the full path's error; a relative path, the full path's to make absolute
+    # an index or find-links folder named from the working folder: the full path names it whole
+    return not any(relative_index(environ[name]) for name in PATH_ENV_VARS if name in environ)
 
 
 def _plain(path: str, check: Callable[[str], bool] | None, words: tuple[bytes, ...]) -> bool:
@@ -112,6 +151,11 @@ def _pinned(start: str) -> str | None:
         if parent == folder:
             return ""
         folder = parent
+
+
+def checked_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """The `CHECKED_VARS` that are set, with their values."""
+    return {name: environ[name] for name in CHECKED_VARS if name in environ}
 
 
 def relative_path(request: str) -> bool:
@@ -172,12 +216,40 @@ def remembered(cache: str, pyproject: str, check: Callable[[str], bool]) -> bool
     from corral.infra.fnv import path_hash
 
     record = os.path.join(cache, PROJECTS_FOLDER, f"{path_hash(pyproject)}.txt")
+    margin = _FINE_NS if os.name == "posix" and st.st_ctime_ns % 1_000_000 else _COARSE_NS
+    settled = time.time_ns() > st.st_ctime_ns + margin  # before the check read it: its stat shows any later write
+    return _recalled(record, text, lambda: check(pyproject), keep=settled)
+
+
+def remembered_settings(cache: str, settings: dict[str, str], check: Callable[[dict[str, str]], bool]) -> bool:
+    """`check(settings)` (`checked_settings`' answer), its True remembered in corral's cache.
+
+    `check` (`services.script_project.settings_valid`) imports the settings (~35 ms), which a user who exports
+    `CORRAL_SEED=0` would pay on every script run. The record (`script-projects/settings-<64-bit FNV-1a>.txt`) holds
+    corral's version and the SHA-256 of `NAME=value` NUL-terminated (no variable holds a NUL), not the values. A False
+    is not recorded.
+    """
+    from corral import __version__
+    from corral.infra.fnv import path_hash
+    from corral.infra.sha256 import hexdigest
+
+    joined = "".join(f"{name}={value}\0" for name, value in sorted(settings.items()))
+    try:
+        data = joined.encode("utf-8")
+    except UnicodeError:
+        return False  # a value that is no UTF-8 (a surrogate escape): the full path judges it
+    text = f"{__version__}\nsettings\n{hexdigest(data)}\n"
+    record = os.path.join(cache, PROJECTS_FOLDER, f"settings-{path_hash(joined)}.txt")
+    return _recalled(record, text, lambda: check(settings), keep=True)
+
+
+def _recalled(record: str, text: str, check: Callable[[], bool], *, keep: bool) -> bool:
+    """True when `record` holds `text`, else `check()`, whose True is recorded when `keep`."""
     if _own_record(record) == text:
         return True
-    if not check(pyproject):
+    if not check():
         return False
-    margin = _FINE_NS if os.name == "posix" and st.st_ctime_ns % 1_000_000 else _COARSE_NS
-    if time.time_ns() > st.st_ctime_ns + margin:  # settled before the check read it: its stat shows any later write
+    if keep:
         _write_record(record, text)
     return True
 

@@ -85,8 +85,9 @@ KINDS: Final[tuple[Kind, ...]] = (
     ),
     Kind(
         "script-projects",
-        "projects whose pyproject states no script env's interpreter or index (infra.script_request)",
-        re.compile(r"[0-9a-f]{16}\.txt"),
+        "projects whose pyproject states no script env's interpreter or index, settings variables found valid"
+        " (infra.script_request)",
+        re.compile(r"(settings-)?[0-9a-f]{16}\.txt"),
     ),
     Kind("build-envs", "PEP 517 build envs (services.foreign.build_env)", re.compile(r"[0-9a-f]{32}"), shape="folder"),
     Kind("build-env-guesses", "the build env last used per build requirements", re.compile(r"[0-9a-f]{32}\.txt")),

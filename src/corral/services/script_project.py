@@ -10,13 +10,15 @@ one, which fails the full path, was never reported. `states_no_request` parses t
 honours, every value checked) and answers True only when it is valid and states none of the three: the full path
 would then make the same key, and would not have failed. `config_states_no_request` does the same for the user
 config. The quick paths remember a True while the file's stat holds (`infra.script_request.remembered`).
+`settings_valid` checks the settings' variables whose value is not in the env's key (`CORRAL_SEED`, ...), as the
+full path does; the quick paths remember a True for those values (`infra.script_request.remembered_settings`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["config_states_no_request", "states_no_request"]
+__all__ = ["config_states_no_request", "settings_valid", "states_no_request"]
 
 _KEYED = ("python", "index-url", "extra-index-urls")  # what `services.scripts.env_request` reads from the project
 
@@ -56,5 +58,17 @@ def config_states_no_request(config_file: str) -> bool:
             return False
         Settings(user_file=path, environ={}).validate()
     except (CorralError, OSError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def settings_valid(settings: dict[str, str]) -> bool:
+    """True when the full path accepts each of these `CORRAL_*` variables' values (`Settings.validate`)."""
+    from corral.errors import CorralError
+    from corral.services.config import Settings
+
+    try:
+        Settings(environ=settings).validate()
+    except (CorralError, ValueError):
         return False
     return True

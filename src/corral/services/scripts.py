@@ -452,11 +452,11 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
     config might state the interpreter or an index (`infra.script_request`), the full path finds the key.
     """
     from corral.infra.paths import CorralPaths
-    from corral.infra.script_request import environ_only_request, relative_path, remembered
+    from corral.infra.script_request import environ_only_request, relative_path, remembered, remembered_settings
 
     if python is not None and relative_path(python):
         return None  # the full path names it whole
-    from corral.services.script_project import config_states_no_request, states_no_request
+    from corral.services.script_project import config_states_no_request, settings_valid, states_no_request
 
     paths = CorralPaths.from_environment(dict(environ))
     cache = str(paths.cache)
@@ -467,8 +467,11 @@ def fast_script_env(script: Path, *, python: str | None, environ: Mapping[str, s
     def config_check(config_file: str) -> bool:
         return remembered(cache, config_file, config_states_no_request)
 
+    def settings_check(settings: dict[str, str]) -> bool:
+        return remembered_settings(cache, settings, settings_valid)
+
     request = environ_only_request(
-        environ, str(cwd.absolute()), str(paths.user_config_file), project_check, config_check
+        environ, str(cwd.absolute()), str(paths.user_config_file), project_check, config_check, settings_check
     )
     if request is None:
         return None
