@@ -182,10 +182,15 @@ def test_add_local_path_vcs_url_and_sdist_only(
     source = _local_source(tmp_path, built_packages)
     result = corral("add", str(source), cwd=root)
     assert result.exit_code == 0, result.stderr
-    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert f"sdistonly @ {source.resolve().as_uri()}" in deps
+    recorded = tomllib.loads((root / "pyproject.toml").read_text())
+    assert "sdistonly" in recorded["project"]["dependencies"], "a local path: the bare name, as uv records it"
+    relative = Path(os.path.relpath(source.resolve(), root.resolve())).as_posix()
+    assert recorded["tool"]["uv"]["sources"]["sdistonly"] == {"path": relative}
+    lock = tomllib.loads((root / "pylock.toml").read_text())
+    assert next(p for p in lock["packages"] if p["name"] == "sdistonly")["directory"]["path"] == relative
     assert installed(root)["sdistonly"] == "1.0"
     assert corral("remove", "sdistonly", cwd=root).exit_code == 0
+    assert "uv" not in tomllib.loads((root / "pyproject.toml").read_text())["tool"], "the source went with the name"
 
     if shutil.which("git") is None:
         pytest.skip("git not installed")

@@ -8,6 +8,7 @@ sends it the full way, however the file spells or hides it.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,7 @@ def test_a_valid_setting_is_remembered_by_its_digest_and_an_invalid_one_is_not(t
     assert len(calls) == 1, "the second answer came from the record"
     (record,) = (tmp_path / PROJECTS_FOLDER).iterdir()
     assert "my env" not in record.read_text(encoding="utf-8"), "the record holds a digest, not the values"
+    assert sys.version in record.read_text(encoding="utf-8"), "another Python's Unicode tables may judge a prompt apart"
     for bad in ({"CORRAL_SEED": "maybe"}, {"CORRAL_ENGINE": "bogus"}, {"CORRAL_PROMPT": "a$(id)"}):
         assert not remembered_settings(cache, bad, check)
         assert not remembered_settings(cache, bad, check)

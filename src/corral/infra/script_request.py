@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 
 from corral.core.script_key import PATH_ENV_VARS
 
@@ -199,9 +200,10 @@ def remembered(cache: str, pyproject: str, check: Callable[[str], bool]) -> bool
 
     `pyproject`: a project's pyproject.toml or the user config. `check` (`services.script_project`) parses the file
     and imports what the quick path spares (pathlib, the settings, ~35 ms). Its True is recorded in corral's cache
-    (`script-projects/<64-bit FNV-1a of the path>.txt`: corral's version, the path and the file's device, inode,
-    size, mtime and ctime, which no process can set back), once the file had settled as it was checked; a later run
-    whose stat is the recorded one needs no parse. A False is not recorded (the full path reads the file anyway).
+    (`script-projects/<64-bit FNV-1a of the path>.txt`: corral's and Python's versions, as a check's answer may depend
+    on Python's Unicode tables (a prompt's letters); the path and the file's device, inode, size, mtime and ctime,
+    which no process can set back), once the file had settled as it was checked; a later run whose stat is the
+    recorded one needs no parse. A False is not recorded (the full path reads the file anyway).
     """
     import time
 
@@ -212,7 +214,10 @@ def remembered(cache: str, pyproject: str, check: Callable[[str], bool]) -> bool
         st = os.stat(pyproject)
     except (OSError, UnicodeError):
         return False
-    text = f"{__version__}\n{pyproject}\n{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}\n"
+    text = (
+        f"{__version__} {sys.version}\n{pyproject}\n"
+        f"{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}\n"
+    )
     from corral.infra.fnv import path_hash
 
     record = os.path.join(cache, PROJECTS_FOLDER, f"{path_hash(pyproject)}.txt")
@@ -226,8 +231,8 @@ def remembered_settings(cache: str, settings: dict[str, str], check: Callable[[d
 
     `check` (`services.script_project.settings_valid`) imports the settings (~35 ms), which a user who exports
     `CORRAL_SEED=0` would pay on every script run. The record (`script-projects/settings-<64-bit FNV-1a>.txt`) holds
-    corral's version and the SHA-256 of `NAME=value` NUL-terminated (no variable holds a NUL), not the values. A False
-    is not recorded.
+    corral's and Python's versions and the SHA-256 of `NAME=value` NUL-terminated (no variable holds a NUL), not the
+    values. A False is not recorded.
     """
     from corral import __version__
     from corral.infra.fnv import path_hash
@@ -238,7 +243,7 @@ def remembered_settings(cache: str, settings: dict[str, str], check: Callable[[d
         data = joined.encode("utf-8")
     except UnicodeError:
         return False  # a value that is no UTF-8 (a surrogate escape): the full path judges it
-    text = f"{__version__}\nsettings\n{hexdigest(data)}\n"
+    text = f"{__version__} {sys.version}\nsettings\n{hexdigest(data)}\n"
     record = os.path.join(cache, PROJECTS_FOLDER, f"settings-{path_hash(joined)}.txt")
     return _recalled(record, text, lambda: check(settings), keep=True)
 

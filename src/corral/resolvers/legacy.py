@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -163,9 +162,9 @@ def _package_table(package: Mapping[str, Any], root: Path) -> dict[str, Any]:
     # PEP 751 wants the normalized name, and the lock checker refuses any other
     table: dict[str, Any] = {"name": normalize_name(package["name"])}
     if package.get("directory"):
-        folder = Path(package["directory"]).resolve()
-        inside = folder.is_relative_to(root.resolve())
-        table["directory"] = {"path": Path(os.path.relpath(folder, root)).as_posix() if inside else str(folder)}
+        from corral.core.local_paths import relative_to_folder
+
+        table["directory"] = {"path": relative_to_folder(Path(package["directory"]).resolve(), root.resolve())}
         return table
     if package.get("version"):
         table["version"] = str(package["version"])

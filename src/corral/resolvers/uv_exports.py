@@ -480,19 +480,13 @@ def project_entry(data: Mapping[str, Any], exports: Exports, graph: Mapping[str,
 
 
 def _relocate(exports: Exports, tmp: Path, root: Path) -> Exports:
-    """Local paths uv wrote relative to the temporary project, made relative to the real one (or absolute)."""
+    """Local paths uv wrote relative to the temporary project, made relative to the real one (`core.local_paths`)."""
+    from corral.core.local_paths import relative_to_folder
+
     for _, packages in exports:
         for package in packages:
             for key in ("directory", "archive", "sdist"):
                 table = package.get(key)
                 if isinstance(table, dict) and isinstance(table.get("path"), str):
-                    target = (tmp / table["path"]).resolve()
-                    try:
-                        table["path"] = (
-                            Path(os.path.relpath(target, root)).as_posix()
-                            if target.is_relative_to(root.resolve())
-                            else str(target)
-                        )
-                    except ValueError:
-                        table["path"] = str(target)
+                    table["path"] = relative_to_folder((tmp / table["path"]).resolve(), root.resolve())
     return exports

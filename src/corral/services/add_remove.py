@@ -8,8 +8,10 @@ Order of work (nothing installed goes unrecorded; the configuration is sacred):
 5. replace pyproject.toml and pylock.toml together (`services.transaction`).
 Any failure or Ctrl-C before 5 leaves both files byte-identical; if 4 failed halfway, the old lock is re-applied.
 
-Local paths are recorded as `name @ file:///absolute/path`: the one PEP 508 spelling that pip, uv and build
-backends all accept (a relative path is not a valid PEP 508 URL, and `[tool.uv.sources]` is read by uv only).
+A local path (`corral add ../lib`) is recorded as uv records it: the bare name in the dependencies and
+`lib = { path = "../lib" }` in `[tool.uv.sources]`, relative to the project (a PEP 508 URL cannot be relative, and
+`name @ file:///absolute/path` held only on the machine that added it). `remove` drops the source of a name no
+requirement names any more. `name @ URL` given as such is recorded as written.
 """
 
 from __future__ import annotations
@@ -35,7 +37,18 @@ if TYPE_CHECKING:
     from corral.resolvers.uv import Plan
     from corral.services.context import Context
 
-__all__ = ["ChangeReport", "add", "edit_pyproject", "record", "remove", "resolve_requirement", "target_of"]
+__all__ = [
+    "ChangeReport",
+    "add",
+    "edit_pyproject",
+    "path_sources",
+    "record",
+    "remove",
+    "resolve_local",
+    "resolve_requirement",
+    "target_of",
+    "with_sources",
+]
 
 Progress = Callable[[str, str], None]
 _URLISH = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -77,6 +90,11 @@ def target_of(group: str | None, optional: str | None) -> str:
 
 def resolve_requirement(ctx: Context, text: str) -> str:
     """A PEP 508 requirement as it will be recorded; paths and bare URLs get their name from uv."""
+    return resolve_local(ctx, text)[0]
+
+
+def resolve_local(ctx: Context, text: str) -> tuple[str, Path | None]:
+    """`resolve_requirement`'s answer, and the local file or folder `text` names as a path (else None)."""
     stripped = text.strip()
     local = Path(stripped).expanduser()
     looks_local = stripped.startswith((".", "/", "~")) or (
@@ -84,7 +102,8 @@ def resolve_requirement(ctx: Context, text: str) -> str:
     )
     if not looks_local and not _URLISH.match(stripped):
         parse_requirement(stripped, hint="write it like 'name>=1.0', 'name @ URL' or ./path")
-        return stripped
+        return stripped, None
+    path = None
     if looks_local:
         path = (ctx.cwd / local).resolve()
         if not path.exists():
@@ -92,7 +111,7 @@ def resolve_requirement(ctx: Context, text: str) -> str:
         url = path.as_uri()
     else:
         url = stripped
-    return f"{_name_from_uv(ctx, url, text)} @ {url}"
+    return f"{_name_from_uv(ctx, url, text)} @ {url}", path
 
 
 def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
@@ -291,10 +310,96 @@ def add(
     if not requirements:
         raise UsageError("name at least one requirement to add")
     target = target_of(group, optional)
-    resolved = [resolve_requirement(ctx, r) for r in requirements]
+    found = [resolve_local(ctx, r) for r in requirements]
+    resolved = [requirement for requirement, _ in found]
     _refuse_duplicates(resolved)
     _refuse_itself(ctx, resolved, target)
-    return _change(ctx, [(target, resolved)], remove=False, engine=engine, progress=progress, tool_values=tool_values)
+    recorded, sources = path_sources(found, ctx.require_project().root)
+    return _change(
+        ctx,
+        [(target, recorded)],
+        remove=False,
+        engine=engine,
+        progress=progress,
+        tool_values=tool_values,
+        sources=sources,
+    )
+
+
+def path_sources(found: Sequence[tuple[str, Path | None]], root: Path) -> tuple[list[str], dict[str, str]]:
+    """The requirements to record, and the `[tool.uv.sources]` paths of those given as local paths.
+
+    A local path is recorded as uv records it: the bare name, and `name = { path = "../lib" }` relative to the
+    project (`core.local_paths`), so a checkout can move; `name @ file:///absolute` named the folder on this machine
+    only (a clone elsewhere installed the first checkout's sibling). Both lockers read the source (uv, and the
+    Python 2.7 lock's pip-tools through `services.legacy`).
+    """
+    from corral.core.local_paths import relative_to_folder
+
+    recorded, sources = [], {}
+    for requirement, path in found:
+        if path is None:
+            recorded.append(requirement)
+            continue
+        name = requirement.split(" @ ", 1)[0].strip()
+        recorded.append(name)
+        sources[name] = relative_to_folder(path, root.resolve())
+    return recorded, sources
+
+
+def with_sources(text: str, sources: Mapping[str, str]) -> str:
+    """pyproject.toml text with `name = { path = "..." }` in `[tool.uv.sources]` for each of `sources`."""
+    import tomlkit
+
+    doc = tomlkit.parse(text if text.endswith("\n") else text + "\n")  # as edit_pyproject: a new table's own line
+    tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
+    uv = tool.setdefault("uv", tomlkit.table(is_super_table=True))
+    new_table = "sources" not in uv
+    table = uv.setdefault("sources", tomlkit.table())
+    for name, path in sources.items():
+        for key in [k for k in table if normalize_name(k) == normalize_name(name)]:
+            del table[key]
+        entry = tomlkit.inline_table()
+        entry["path"] = path
+        table[name] = entry
+    if new_table:
+        _set_apart(doc, table)
+    return tomlkit.dumps(doc)
+
+
+def _without_sources(text: str, names: Sequence[str]) -> str:
+    """pyproject.toml text without the `[tool.uv.sources]` entries of `names` that no requirement names any more."""
+    import tomlkit
+    from packaging.requirements import InvalidRequirement as BadRequirement
+    from packaging.requirements import Requirement
+
+    doc = tomlkit.parse(text)
+    tool = doc.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    if not isinstance(uv, dict) or not isinstance(uv.get("sources"), dict):
+        return text
+    table = uv["sources"]
+    data = doc.unwrap()
+    declared = data.get("project")
+    project: dict[str, Any] = declared if isinstance(declared, dict) else {}
+    arrays = [project.get("dependencies")]
+    for tables in (project.get("optional-dependencies"), data.get("dependency-groups")):
+        arrays += list(tables.values()) if isinstance(tables, dict) else []
+    still = set()
+    for array in arrays:
+        for item in array if isinstance(array, list) else []:
+            with contextlib.suppress(BadRequirement, TypeError):
+                still.add(normalize_name(Requirement(item).name))
+    gone = {normalize_name(n) for n in names} - still
+    stale = [key for key in table if normalize_name(key) in gone]
+    if not stale:
+        return text
+    for key in stale:
+        del table[key]
+    if not table:
+        del uv["sources"]
+    edited = tomlkit.dumps(doc)
+    return edited.rstrip("\n") + "\n" if text.endswith("\n") and not text.endswith("\n\n") else edited
 
 
 def record(
@@ -323,20 +428,25 @@ def record(
         UsageError: a requirement is invalid, names the project itself, or appears twice in one place.
 
     """
-    edits, notes = [], {}
+    edits, notes, sources = [], {}, {}
     for target, requirements in placed.items():
-        resolved = [resolve_requirement(ctx, r) for r in requirements]
+        found = [resolve_local(ctx, r) for r in requirements]
+        resolved = [requirement for requirement, _ in found]
         _refuse_duplicates(resolved)
         _refuse_itself(ctx, resolved, target)
-        edits.append((target, resolved))
+        written, paths = path_sources(found, ctx.require_project().root)
+        sources.update(paths)
+        edits.append((target, written))
         notes.update(
             {
                 new: comments[old]
-                for old, new in zip(requirements, resolved, strict=True)
+                for old, new in zip(requirements, written, strict=True)
                 if comments and comments.get(old)
             }
         )
-    return _change(ctx, edits, remove=False, engine=engine, progress=progress, comments=notes, prefer=prefer)
+    return _change(
+        ctx, edits, remove=False, engine=engine, progress=progress, comments=notes, prefer=prefer, sources=sources
+    )
 
 
 def _refuse_duplicates(requirements: Sequence[str]) -> None:
@@ -392,6 +502,27 @@ def remove(
     return _change(ctx, [(target, list(names))], remove=True, engine=engine, progress=progress)
 
 
+def _edited(
+    text: str,
+    edits: list[tuple[str, list[str]]],
+    *,
+    remove: bool,
+    comments: Mapping[str, str] | None,
+    sources: Mapping[str, str] | None,
+    tool_values: Mapping[str, Any] | None,
+) -> str:
+    """pyproject.toml's text with every change of one `add`/`remove` made (`_change`'s arguments)."""
+    for target, listed in edits:
+        text = edit_pyproject(text, listed, target=target, remove=remove, comments=comments)
+    if sources:
+        text = with_sources(text, sources)
+    if remove:
+        text = _without_sources(text, [r for _, listed in edits for r in listed])
+    if tool_values:
+        text = _with_tool_values(text, tool_values)
+    return text
+
+
 def _with_tool_values(text: str, values: Mapping[str, Any]) -> str:
     import tomlkit
 
@@ -423,8 +554,12 @@ def _change(
     tool_values: Mapping[str, Any] | None = None,
     comments: Mapping[str, str] | None = None,
     prefer: Mapping[str, str] | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> ChangeReport:
-    """Edit each (target, requirements) of `edits`, lock, install, then commit pyproject.toml and pylock.toml."""
+    """Edit each (target, requirements) of `edits`, lock, install, then commit pyproject.toml and pylock.toml.
+
+    `sources`: name -> the local path `[tool.uv.sources]` records for it (`path_sources`).
+    """
     from corral.services.lock import (
         LOCK_FILE,
         diff_versions,
@@ -449,12 +584,8 @@ def _change(
         from corral.infra.toml_file import parse_toml, read_text
 
         old_text = read_text(pyproject)
-        new_text = old_text
-        for target, listed in edits:
-            new_text = edit_pyproject(new_text, listed, target=target, remove=remove, comments=comments)
+        new_text = _edited(old_text, edits, remove=remove, comments=comments, sources=sources, tool_values=tool_values)
         requirements = [r for _, listed in edits for r in listed]
-        if tool_values:
-            new_text = _with_tool_values(new_text, tool_values)
         data = parse_toml(new_text, origin=str(pyproject))  # tomllib: ~10x tomlkit; and the text committed next
         if tool_values:
             ctx = _context_seeing(ctx, root, data)

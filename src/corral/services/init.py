@@ -82,20 +82,26 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
     table["version"] = "0.1.0"
     table["requires-python"] = f">={version_info[0]}.{version_info[1]}"
     deps, groups = tomlkit.array(), tomlkit.table()
+    sources: dict[str, str] = {}  # local paths, as `corral add` records them (`add_remove.path_sources`)
     requirements = root / "requirements.txt"
     if requirements.is_file():
-        from corral.services.add_remove import resolve_requirement
+        from corral.services.add_remove import path_sources, resolve_local
         from corral.services.requirements_io import parse_requirements_file
+
+        def recorded(text: str) -> str:
+            (requirement,), found = path_sources([resolve_local(ctx, text)], root)
+            sources.update(found)
+            return requirement
 
         parsed = parse_requirements_file(requirements, project_root=root)
         for text in parsed.requirements:
-            deps.add_line(resolve_requirement(ctx, text), comment=parsed.comments.get(text) or None)
+            deps.add_line(recorded(text), comment=parsed.comments.get(text) or None)
         if parsed.requirements:
             deps.add_line(indent="")
         for group, listed in parsed.groups.items():  # included files named for a group: -r dev-requirements.txt
             array = tomlkit.array()
             for text in listed:
-                array.add_line(resolve_requirement(ctx, text), comment=parsed.comments.get(text) or None)
+                array.add_line(recorded(text), comment=parsed.comments.get(text) or None)
             array.add_line(indent="")
             groups[group] = array
         report.imported = [str(d) for d in deps] + [f"{d} (group {g})" for g, a in groups.items() for d in a]
@@ -110,7 +116,12 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
     doc["project"] = table
     if groups:
         doc["dependency-groups"] = groups
-    atomic_write_text(root / "pyproject.toml", tomlkit.dumps(doc), root=root)
+    text = tomlkit.dumps(doc)
+    if sources:
+        from corral.services.add_remove import with_sources
+
+        text = with_sources(text, sources)
+    atomic_write_text(root / "pyproject.toml", text, root=root)
     report.created.append("pyproject.toml")
 
 

@@ -147,6 +147,7 @@ def render_legacy_lock(
     requirements = [(("default", ""), r) for r in deps.dependencies]
     requirements += [(("group", g), r) for g in deps.group_names for r in deps.expand_group(g)]
     requirements += [(("extra", e), r) for e in deps.extra_names for r in deps.optional[e]]
+    requirements = [(where, with_path_source(r, data, project_root, source)) for where, r in requirements]
     if progress:
         progress(
             "resolving",
@@ -193,6 +194,38 @@ def render_legacy_lock(
         notes=notes,
     )
     return render_pylock(doc)
+
+
+def with_path_source(requirement: str, data: Mapping[str, Any], root: Path, source: str) -> str:
+    """`requirement` as pip-tools must be given it: `name @ file:///...` where `[tool.uv.sources]` names its path.
+
+    uv reads the sources itself; pip-tools does not, and would look the package up on the index. A source of
+    another kind (git, url, index, workspace) for a required package is refused: this lock cannot honour it.
+    """
+    from packaging.requirements import Requirement
+
+    from corral.core.names import normalize_name
+    from corral.errors import LockError
+
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    sources = uv.get("sources") if isinstance(uv, dict) else None
+    if not isinstance(sources, dict):
+        return requirement
+    parsed = Requirement(requirement)
+    found = [v for k, v in sources.items() if normalize_name(k) == normalize_name(parsed.name)]
+    if not found:
+        return requirement
+    entry = found[0]
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) or parsed.url:
+        msg = (
+            f"{source}: [tool.uv.sources].{parsed.name} is not a plain `path` source, which a Python 2.7 lock "
+            f"(pip-tools) cannot honour; write the requirement as `{parsed.name} @ URL` instead"
+        )
+        raise LockError(msg)
+    parsed.url = (root / entry["path"]).resolve().as_uri()
+    parsed.specifier = type(parsed.specifier)("")
+    return str(parsed)
 
 
 def _previous_pins(

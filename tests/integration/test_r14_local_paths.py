@@ -1,0 +1,73 @@
+"""A project with a local sibling (a monorepo) can move: its records name the sibling relative to the project.
+
+`corral add ../lib` recorded `lib @ file:///absolute/path` and the lock held that absolute path, so a clone at
+another place installed the first checkout's sibling (or failed where it did not exist), and its next lock
+rewrote the path. Now the pyproject records `lib` with `[tool.uv.sources] lib = { path = "../lib" }` (as uv does)
+and the lock `path = "../lib"` (PEP 751: relative to the lock file). Real uv, a real interpreter, a sibling built
+by its own (stdlib) backend; the local index serves nothing here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from support.indexed import indexed_project
+from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from conftest import Corral
+    from support.index import LocalIndex
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def mono(
+    tmp_path: Path, built_packages: dict[str, list[Path]], monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex
+) -> Path:
+    """tmp/mono/proj (a project) beside tmp/mono/sdistonly-1.0 (a source tree without build requirements)."""
+    folder = tmp_path / "mono"
+    with tarfile.open(built_packages["sdistonly"][0]) as archive:
+        archive.extractall(folder, filter="data")
+    app = indexed_project(folder, monkeypatch, local_index)
+    monkeypatch.setenv("UV_OFFLINE", "1")  # nothing comes from an index
+    return app
+
+
+def installed_from(app: Path) -> str:
+    (found,) = (app / ".venv").glob("lib/python*/site-packages/sdistonly-1.0.dist-info/direct_url.json")
+    url = json.loads(found.read_text(encoding="utf-8"))["url"]
+    assert isinstance(url, str)
+    return url
+
+
+def test_a_moved_monorepo_installs_its_own_sibling_and_keeps_its_lock(mono: Path, corral: Corral) -> None:
+    added = corral("add", "../sdistonly-1.0", cwd=mono)
+    assert added.exit_code == 0, added.stderr
+    data = tomllib.loads((mono / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["dependencies"] == ["sdistonly"]
+    assert data["tool"]["uv"]["sources"] == {"sdistonly": {"path": "../sdistonly-1.0"}}
+    lock = (mono / "pylock.toml").read_bytes()
+    assert b'path = "../sdistonly-1.0"' in lock and str(mono.parent).encode() not in lock, "nothing absolute"
+    assert installed_from(mono) == (mono.parent / "sdistonly-1.0").as_uri()
+
+    moved = mono.parent.parent / "moved"
+    shutil.copytree(mono.parent, moved, symlinks=True)
+    app = moved / "proj"
+    shutil.rmtree(app / ".venv")
+    synced = corral("sync", cwd=app)
+    assert synced.exit_code == 0, synced.stderr
+    assert installed_from(app) == (moved / "sdistonly-1.0").as_uri(), "the clone's own sibling"
+    relocked = corral("lock", cwd=app)
+    assert relocked.exit_code == 0, relocked.stderr
+    assert (app / "pylock.toml").read_bytes() == lock, "the same lock at any place"
+
+    removed = corral("remove", "sdistonly", cwd=app)
+    assert removed.exit_code == 0, removed.stderr
+    assert "uv" not in tomllib.loads((app / "pyproject.toml").read_text(encoding="utf-8"))["tool"]

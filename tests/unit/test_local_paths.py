@@ -1,0 +1,76 @@
+"""Local paths as corral records them (`core.local_paths`, `services.add_remove.path_sources`, the 2.7 lock's
+`services.legacy.with_path_source`): relative to the project, so a checkout can move with its siblings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corral.core.local_paths import relative_to_folder
+from corral.errors import LockError
+from corral.services.add_remove import _without_sources, path_sources, with_sources
+from corral.services.legacy import with_path_source
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/w/mono/lib", "../lib"),
+        ("/w/mono/app/vendor/x-1.0.whl", "vendor/x-1.0.whl"),
+        ("/w/mono/app", "."),
+        ("/opt/wheels/x.whl", "../../../opt/wheels/x.whl"),
+    ],
+)
+def test_a_local_path_is_relative_to_the_folder_with_slashes(target: str, expected: str) -> None:
+    assert relative_to_folder(target, "/w/mono/app") == expected
+
+
+def test_paths_given_as_paths_become_bare_names_and_sources() -> None:
+    root = Path("/w/mono/app")
+    found = [("lib @ file:///w/mono/lib", Path("/w/mono/lib")), ("alpha>=1", None), ("b @ https://h/b.whl", None)]
+    assert path_sources(found, root) == (["lib", "alpha>=1", "b @ https://h/b.whl"], {"lib": "../lib"})
+
+
+_PYPROJECT = """\
+# top comment
+[project]
+name = "app"
+version = "1"
+dependencies = ["lib", "other"]  # keep me
+
+[tool.uv]
+package = true
+
+[tool.uv.sources]
+Other = { git = "https://example.org/other" }
+"""
+
+
+def test_a_source_is_added_beside_the_users_and_the_formatting_survives() -> None:
+    text = with_sources(_PYPROJECT, {"lib": "../lib"})
+    assert text.startswith(_PYPROJECT.rstrip("\n")), "only appended"
+    assert text.endswith('lib = {path = "../lib"}\n')
+    assert with_sources(text, {"LIB": "../lib2"}).count("path =") == 1, "one source per normalized name"
+
+
+def test_remove_drops_the_source_only_when_no_requirement_names_it() -> None:
+    text = with_sources(_PYPROJECT, {"lib": "../lib"})
+    assert _without_sources(text, ["lib"]) == text, "lib is still a dependency: its source stays"
+    gone = text.replace('dependencies = ["lib", "other"]', 'dependencies = ["other"]')
+    assert _without_sources(gone, ["lib"]) == gone.replace('lib = {path = "../lib"}\n', "")
+    none = gone.replace('["other"]', "[]")
+    kept = _without_sources(_without_sources(none, ["lib"]), ["other"])
+    assert "[tool.uv.sources]" not in kept and "package = true" in kept and kept.endswith("package = true\n")
+    assert _without_sources("[project]\nname = 'a'\n", ["lib"]) == "[project]\nname = 'a'\n"
+
+
+def test_the_legacy_lock_is_given_the_path_a_source_names() -> None:
+    data = {"tool": {"uv": {"sources": {"Lib": {"path": "../lib"}, "g": {"git": "https://h/g"}}}}}
+    root, where = Path("/w/mono/app"), "pyproject.toml"
+    assert with_path_source("lib[x]>=1; python_version<'3'", data, root, where) == (
+        'lib[x] @ file:///w/mono/lib ; python_version < "3"'
+    )
+    assert with_path_source("alpha", data, root, where) == "alpha"
+    with pytest.raises(LockError, match=r"\[tool.uv.sources\].g is not a plain `path` source"):
+        with_path_source("g", data, root, where)
