@@ -71,3 +71,58 @@ def test_a_moved_monorepo_installs_its_own_sibling_and_keeps_its_lock(mono: Path
     removed = corral("remove", "sdistonly", cwd=app)
     assert removed.exit_code == 0, removed.stderr
     assert "uv" not in tomllib.loads((app / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+
+
+def test_a_changed_folder_is_installed_again_and_doctor_says_so_first(mono: Path, corral: Corral) -> None:
+    assert corral("add", "../sdistonly-1.0", cwd=mono).exit_code == 0
+    shutil.copytree(mono.parent / "sdistonly-1.0", mono.parent / "other")
+    pyproject = mono / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('"../sdistonly-1.0"', '"../other"'), encoding="utf-8"
+    )
+    assert corral("lock", cwd=mono).exit_code == 0
+    assert b'path = "../other"' in (mono / "pylock.toml").read_bytes()
+    doctor = corral("doctor", cwd=mono)
+    assert doctor.exit_code != 0 and "drift-version" in doctor.stdout + doctor.stderr, doctor.stdout
+    synced = corral("sync", cwd=mono)
+    assert synced.exit_code == 0, synced.stderr
+    assert "1 changed" in synced.stdout + synced.stderr, "the same version from another folder: installed again"
+    assert installed_from(mono) == (mono.parent / "other").as_uri()
+    assert corral("doctor", cwd=mono).exit_code == 0
+
+
+def test_a_sibling_of_a_sibling_a_link_and_an_absolute_url_are_each_recorded_as_named(
+    mono: Path, corral: Corral
+) -> None:
+    inner = mono.parent / "sdistonly-1.0"
+    outer = mono.parent / "outer"
+    outer.mkdir()
+    shutil.copy(inner / "tinybackend.py", outer / "tinybackend.py")
+    (outer / "outer.py").write_text("VALUE = 1\n", encoding="utf-8")
+    (outer / "PKG-INFO").write_text(
+        "Metadata-Version: 2.1\nName: outer\nVersion: 1.0\nRequires-Dist: sdistonly\n", encoding="utf-8"
+    )
+    (outer / "pyproject.toml").write_text(
+        '[project]\nname = "outer"\nversion = "1.0"\ndependencies = ["sdistonly"]\n\n'
+        '[tool.uv.sources]\nsdistonly = { path = "../sdistonly-1.0" }\n\n'
+        '[build-system]\nrequires = []\nbuild-backend = "tinybackend"\nbackend-path = ["."]\n',
+        encoding="utf-8",
+    )
+    added = corral("add", "../outer", cwd=mono)
+    assert added.exit_code == 0, added.stderr  # uv wrote the inner path relative to its working folder, not the project
+    lock = (mono / "pylock.toml").read_text(encoding="utf-8")
+    assert 'path = "../outer"' in lock and 'path = "../sdistonly-1.0"' in lock, lock
+    assert installed_from(mono) == inner.as_uri()
+    assert corral("remove", "outer", cwd=mono).exit_code == 0
+
+    (mono.parent / "linked").symlink_to(inner)
+    assert corral("add", "../linked", cwd=mono).exit_code == 0
+    data = tomllib.loads((mono / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["tool"]["uv"]["sources"] == {"sdistonly": {"path": "../linked"}}, "the link, as the user named it"
+    assert 'path = "../linked"' in (mono / "pylock.toml").read_text(encoding="utf-8")
+    assert corral("remove", "sdistonly", cwd=mono).exit_code == 0
+
+    assert corral("add", f"sdistonly @ {inner.as_uri()}", cwd=mono).exit_code == 0
+    data = tomllib.loads((mono / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["dependencies"] == [f"sdistonly @ {inner.as_uri()}"], "written as given"
+    assert f'path = "{inner}"' in (mono / "pylock.toml").read_text(encoding="utf-8"), "the very folder, absolute"

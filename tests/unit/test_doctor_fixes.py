@@ -64,6 +64,9 @@ class FakeHost:
     def seed_packages(self, env: Path, *, windows: bool) -> frozenset[str]:
         return frozenset()
 
+    def moved_folders(self, env: Path, chosen: list[Chosen], installed: dict[str, str], *, windows: bool) -> list[str]:
+        return []
+
     def base_refusal(self, exe: Path, env: Path) -> str | None:
         return None
 

@@ -50,7 +50,7 @@ Other = { git = "https://example.org/other" }
 def test_a_source_is_added_beside_the_users_and_the_formatting_survives() -> None:
     text = with_sources(_PYPROJECT, {"lib": "../lib"})
     assert text.startswith(_PYPROJECT.rstrip("\n")), "only appended"
-    assert text.endswith('lib = {path = "../lib"}\n')
+    assert text.endswith('lib = { path = "../lib" }\n')
     assert with_sources(text, {"LIB": "../lib2"}).count("path =") == 1, "one source per normalized name"
 
 
@@ -58,7 +58,7 @@ def test_remove_drops_the_source_only_when_no_requirement_names_it() -> None:
     text = with_sources(_PYPROJECT, {"lib": "../lib"})
     assert _without_sources(text, ["lib"]) == text, "lib is still a dependency: its source stays"
     gone = text.replace('dependencies = ["lib", "other"]', 'dependencies = ["other"]')
-    assert _without_sources(gone, ["lib"]) == gone.replace('lib = {path = "../lib"}\n', "")
+    assert _without_sources(gone, ["lib"]) == gone.replace('lib = { path = "../lib" }\n', "")
     none = gone.replace('["other"]', "[]")
     kept = _without_sources(_without_sources(none, ["lib"]), ["other"])
     assert "[tool.uv.sources]" not in kept and "package = true" in kept and kept.endswith("package = true\n")
@@ -74,3 +74,16 @@ def test_the_legacy_lock_is_given_the_path_a_source_names() -> None:
     assert with_path_source("alpha", data, root, where) == "alpha"
     with pytest.raises(LockError, match=r"\[tool.uv.sources\].g is not a plain `path` source"):
         with_path_source("g", data, root, where)
+
+
+def test_an_exported_local_file_names_the_file_not_only_a_version(tmp_path: Path) -> None:
+    from corral.services.requirements_io import _requirement
+
+    wheel = {"name": "w", "version": "2.0", "wheels": [{"path": "vendor/w-2.0-py3-none-any.whl", "hashes": {}}]}
+    assert _requirement(wheel, tmp_path) == f"w @ {(tmp_path / 'vendor/w-2.0-py3-none-any.whl').as_uri()}", (
+        "`w==2.0` would take any file of that name from the index"
+    )
+    archive = {"name": "a", "version": "1", "archive": {"path": "../a.tar.gz", "hashes": {}}}
+    assert _requirement(archive, tmp_path / "p") == f"a @ {(tmp_path / 'a.tar.gz').as_uri()}"
+    indexed = {"name": "i", "version": "1", "wheels": [{"url": "https://h/i-1-py3-none-any.whl", "hashes": {}}]}
+    assert _requirement(indexed, tmp_path) == "i==1"

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
-__all__ = ["relative_to_folder"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["named_absolutely", "relative_to_folder"]
 
 
 def relative_to_folder(target: str | PurePath, folder: str | PurePath) -> str:
@@ -23,3 +27,39 @@ def relative_to_folder(target: str | PurePath, folder: str | PurePath) -> str:
         return Path(os.path.relpath(target, folder)).as_posix()
     except ValueError:
         return str(target)
+
+
+def named_absolutely(data: Mapping[str, object]) -> set[str]:
+    """The local paths a pyproject names absolutely (normalized), which a lock keeps absolute outside the project.
+
+    `name @ file:///abs` requirements and absolute `path`s in `[tool.uv.sources]`: the user chose that very folder.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    named: set[str] = set()
+    for requirement in _requirements(data):
+        _, at, url = requirement.partition("@")
+        parts = urlsplit(url.split(";", 1)[0].strip()) if at else None
+        if parts is not None and parts.scheme == "file" and parts.netloc in ("", "localhost"):
+            named.add(os.path.normpath(unquote(parts.path)))
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    sources = uv.get("sources") if isinstance(uv, dict) else None
+    for entry in sources.values() if isinstance(sources, dict) else ():
+        for one in entry if isinstance(entry, list) else [entry]:
+            path = one.get("path") if isinstance(one, dict) else None
+            if isinstance(path, str) and os.path.isabs(path):
+                named.add(os.path.normpath(path))
+    return named
+
+
+def _requirements(data: Mapping[str, object]) -> list[str]:
+    project = data.get("project")
+    arrays = []
+    if isinstance(project, dict):
+        arrays.append(project.get("dependencies"))
+        optional = project.get("optional-dependencies")
+        arrays += list(optional.values()) if isinstance(optional, dict) else []
+    groups = data.get("dependency-groups")
+    arrays += list(groups.values()) if isinstance(groups, dict) else []
+    return [item for array in arrays if isinstance(array, list) for item in array if isinstance(item, str)]

@@ -73,11 +73,14 @@ def lock_drift(target: Target, lock_path: Path | None = None) -> Drift | None:
     keep = set(target.host.seed_packages(target.root, windows=target.env.windows))
     if target.project is not None:
         keep.add(target.project.name)
-    plan = SyncPlan.diff(desired, target.distributions, keep=keep)
+    moved = target.host.moved_folders(target.root, desired, target.distributions, windows=target.env.windows)
+    plan = SyncPlan.diff(desired, target.distributions, keep=keep, reinstall=moved)
     missing = [(c.name, c.version or "?") for c in plan.install]
     extra = [(name, version) for name, version in plan.remove]
     other = [
-        (name, installed, c.version or "?") for name, installed, c in plan.change if c.kind not in {"directory", "vcs"}
+        (name, installed, c.version or f"from {c.url}")
+        for name, installed, c in plan.change
+        if c.kind not in {"directory", "vcs"} or name in moved
     ]
     return missing, extra, other
 

@@ -75,6 +75,9 @@ class Host(Protocol):
     def seed_packages(self, env: Path, *, windows: bool) -> frozenset[str]:
         """The seed packages installed in `env` and what they need (normalised names): never drift."""
 
+    def moved_folders(self, env: Path, chosen: list[Chosen], installed: dict[str, str], *, windows: bool) -> list[str]:
+        """The locked folders of `chosen` that `env` holds from another folder than the lock's (a sync reinstalls)."""
+
     def base_refusal(self, exe: Path, env: Path) -> str | None:
         """Why the base interpreter `exe` of `env` must never be started (None: it may)."""
 

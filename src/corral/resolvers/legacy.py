@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class LegacyRequest:
     cache_dir: Path
     environ: Mapping[str, str]
     make_env: Callable[[Path], None]  # creates a seeded 2.7 env (virtualenv 20.21.1) at a path
+    absolute: frozenset[str] = frozenset()  # local paths the pyproject names absolutely (core.local_paths)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -115,7 +117,7 @@ class PipToolsResolver:
                 raise EngineError(msg) from err
         if "error" in result:
             raise LockError(_reason(str(result["error"])))
-        return _to_pylock(result, request.project_root)
+        return _to_pylock(result, request.project_root, request.absolute)
 
 
 def _interpreter_key(info: InterpreterInfo) -> str:
@@ -130,14 +132,14 @@ def _reason(text: str) -> str:
     return " ".join(lines[:4]) or "pip-tools gave no reason"
 
 
-def _to_pylock(result: Mapping[str, Any], root: Path) -> LegacyResult:
+def _to_pylock(result: Mapping[str, Any], root: Path, absolute: frozenset[str] = frozenset()) -> LegacyResult:
     from corral.core.names import normalize_name
 
     tables: dict[str, dict[str, Any]] = {}
     graph: dict[str, list[str]] = {}
     for package in result.get("packages", []):
         key = normalize_name(package["name"])
-        tables[key] = _package_table(package, root)
+        tables[key] = _package_table(package, root, absolute)
         graph[key] = sorted({normalize_name(d) for d in package.get("dependencies", [])})
     exports: list[tuple[Selector, list[dict[str, Any]]]] = []
     for kind, name, keys in result.get("selections", []):
@@ -154,7 +156,7 @@ def _to_pylock(result: Mapping[str, Any], root: Path) -> LegacyResult:
     )
 
 
-def _package_table(package: Mapping[str, Any], root: Path) -> dict[str, Any]:
+def _package_table(package: Mapping[str, Any], root: Path, absolute: frozenset[str] = frozenset()) -> dict[str, Any]:
     """One PEP 751 `[[packages]]` table: index files as sdist/wheels, a URL as an archive, a folder as a directory."""
     from corral.core.names import normalize_name
 
@@ -164,7 +166,9 @@ def _package_table(package: Mapping[str, Any], root: Path) -> dict[str, Any]:
     if package.get("directory"):
         from corral.core.local_paths import relative_to_folder
 
-        table["directory"] = {"path": relative_to_folder(Path(package["directory"]).resolve(), root.resolve())}
+        folder = os.path.normpath(package["directory"])
+        kept = folder in absolute and not Path(folder).is_relative_to(root)  # the very folder the user named
+        table["directory"] = {"path": folder if kept else relative_to_folder(folder, root)}
         return table
     if package.get("version"):
         table["version"] = str(package["version"])

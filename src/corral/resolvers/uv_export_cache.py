@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 __all__ = ["FOLDER", "GRAPH", "ExportMemo", "entry_name", "graph_of", "recorded"]
 
 FOLDER = "lock-exports"
-_FORMAT = "corral-lock-exports 2"
+_FORMAT = "corral-lock-exports 3"  # 3: exports run in the project's folder (a sibling's sibling's path was wrong)
 _LIMIT = 1 << 26  # the exports of a 200-package stack are a few megabytes
-# besides the configuration files the caller names: what uv reads in its working folder (engines start it in `/`)
+# besides the configuration files the caller names: what uv would read in `/` (the exports now start in the
+# temporary project, whose pyproject.toml, holding a [tool.uv] table, is the one uv reads there; kept in the key)
 _ROOT_FILES = ("/uv.toml", "/pyproject.toml")
 
 

@@ -130,7 +130,7 @@ def run_exports(
         if found is not None:
             if memo is not None:
                 memo.save(found.graph)
-            return UvResult(exports=_relocate(exports + found.exports, tmp, request.project_root), graph=found.graph)
+            return UvResult(exports=_relocate(exports + found.exports, tmp, request), graph=found.graph)
     workers = max(1, min(EXPORT_WORKERS, len(asked)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-uv-export") as pool:
         futures = {selector: pool.submit(_recalled, memo, "", uv, tmp, flags, environ) for selector, flags in asked}
@@ -143,7 +143,7 @@ def run_exports(
             raise
     if memo is not None:
         memo.save(graph)
-    return UvResult(exports=_relocate(exports, tmp, request.project_root), graph=graph)
+    return UvResult(exports=_relocate(exports, tmp, request), graph=graph)
 
 
 def _selections(request: UvRequest) -> tuple[list[tuple[Selector, list[str]]], bool, list[tuple[Selector, list[str]]]]:
@@ -206,7 +206,7 @@ def preparse(request: UvRequest, tmp: Path) -> Early | None:
             return None
         exports: Exports = [(("default", ""), [])] if plain else []
         exports += selected
-        return Early(key=key, exports=_relocate(exports, tmp, request.project_root), graph=graph_of(texts))
+        return Early(key=key, exports=_relocate(exports, tmp, request), graph=graph_of(texts))
     except Exception:  # noqa: BLE001 - only work done early: the exports decide as before
         return None
 
@@ -266,7 +266,15 @@ def _export(uv: str, project: Path, flags: list[str], environ: Mapping[str, str]
     from corral.infra import proc
 
     cmd = [uv, "export", "--project", str(project), "--format", "pylock.toml", "--frozen", "--offline"]
-    return proc.run([*cmd, "--no-emit-project", "--no-header", *flags], env=environ, what="uv export", check=check)
+    # in the project's folder: uv writes a path a package's own sources name (a sibling's sibling) relative to its
+    # working folder (UV_WORKING_DIR, which `engine_environ` sets to the root), the project's own relative to the
+    # project; `_relocate` joins both to it
+    return proc.run(
+        [*cmd, "--no-emit-project", "--no-header", *flags],
+        env={**environ, "UV_WORKING_DIR": str(project)},
+        what="uv export",
+        check=check,
+    )
 
 
 # From this many selections to export on, `_marker_exports`: one more process, each of the others lighter (side by
@@ -479,14 +487,24 @@ def project_entry(data: Mapping[str, Any], exports: Exports, graph: Mapping[str,
     return [(("default", ""), [{"name": name, "directory": {"path": ".", "editable": True}}])]
 
 
-def _relocate(exports: Exports, tmp: Path, root: Path) -> Exports:
-    """Local paths uv wrote relative to the temporary project, made relative to the real one (`core.local_paths`)."""
-    from corral.core.local_paths import relative_to_folder
+def _relocate(exports: Exports, tmp: Path, request: UvRequest) -> Exports:
+    """Local paths uv wrote relative to the temporary project, made relative to the real one (`core.local_paths`).
 
+    A path the pyproject names absolutely (`lib @ file:///abs`, a source's absolute `path`) outside the project stays
+    absolute: that folder, wherever the checkout is. Links are kept (the path the user named, not its target).
+    """
+    from corral.core.local_paths import named_absolutely, relative_to_folder
+
+    root = request.project_root
+    absolute = named_absolutely(request.data)
     for _, packages in exports:
         for package in packages:
             for key in ("directory", "archive", "sdist"):
                 table = package.get(key)
                 if isinstance(table, dict) and isinstance(table.get("path"), str):
-                    table["path"] = relative_to_folder((tmp / table["path"]).resolve(), root.resolve())
+                    target = os.path.normpath(tmp / table["path"])
+                    if not os.path.exists(target):  # uv went by the temporary folder's real path
+                        target = str((tmp / table["path"]).resolve())
+                    inside = Path(target).is_relative_to(root) or Path(target).is_relative_to(root.resolve())
+                    table["path"] = target if target in absolute and not inside else relative_to_folder(target, root)
     return exports

@@ -6,6 +6,7 @@ keep as a minimal uv.lock, which uv treats as preferences.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,7 @@ def _absolute_source(value: Any, root: Path) -> Any:  # noqa: ANN401
     if isinstance(value, list):
         return [_absolute_source(v, root) for v in value]
     if isinstance(value, dict) and "path" in value:
-        return {**value, "path": str((root / value["path"]).resolve())}
+        return {**value, "path": os.path.abspath(root / value["path"])}  # a link kept: the path the user named
     return value
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.core.deps import parse_requirement
 from corral.core.names import normalize_name
-from corral.errors import CorralError, InvalidRequirement, LockError, NoSpace, UsageError
+from corral.errors import ConfigError, CorralError, InvalidRequirement, LockError, NoSpace, UsageError
 from corral.infra.faults import checkpoint
 from corral.infra.journals import pending
 from corral.infra.markers import ATOMIC_SUFFIX, CANDIDATE_PREFIX
@@ -105,7 +105,7 @@ def resolve_local(ctx: Context, text: str) -> tuple[str, Path | None]:
         return stripped, None
     path = None
     if looks_local:
-        path = (ctx.cwd / local).resolve()
+        path = Path(os.path.abspath(ctx.cwd / local))  # a link kept: the path the user named, as uv records it
         if not path.exists():
             raise InvalidRequirement(f"{text!r}: no such file or folder {path}")
         url = path.as_uri()
@@ -343,7 +343,7 @@ def path_sources(found: Sequence[tuple[str, Path | None]], root: Path) -> tuple[
             continue
         name = requirement.split(" @ ", 1)[0].strip()
         recorded.append(name)
-        sources[name] = relative_to_folder(path, root.resolve())
+        sources[name] = relative_to_folder(path, root)
     return recorded, sources
 
 
@@ -351,17 +351,24 @@ def with_sources(text: str, sources: Mapping[str, str]) -> str:
     """pyproject.toml text with `name = { path = "..." }` in `[tool.uv.sources]` for each of `sources`."""
     import tomlkit
 
+    from corral.core.pylock_write import toml_string
+
     doc = tomlkit.parse(text if text.endswith("\n") else text + "\n")  # as edit_pyproject: a new table's own line
     tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
-    uv = tool.setdefault("uv", tomlkit.table(is_super_table=True))
-    new_table = "sources" not in uv
-    table = uv.setdefault("sources", tomlkit.table())
+    uv = tool.setdefault("uv", tomlkit.table(is_super_table=True)) if isinstance(tool, dict) else None
+    new_table = isinstance(uv, dict) and "sources" not in uv
+    table = uv.setdefault("sources", tomlkit.table()) if isinstance(uv, dict) else None
+    if not isinstance(table, dict):
+        where = "[tool.uv.sources]" if isinstance(uv, dict) else "[tool.uv]" if isinstance(tool, dict) else "[tool]"
+        msg = (
+            f"pyproject.toml: {where} must be a table to record a local path in it; fix it, or add the package as "
+            "`NAME @ file:///absolute/path`; nothing was changed"
+        )
+        raise ConfigError(msg)
     for name, path in sources.items():
         for key in [k for k in table if normalize_name(k) == normalize_name(name)]:
             del table[key]
-        entry = tomlkit.inline_table()
-        entry["path"] = path
-        table[name] = entry
+        table[name] = tomlkit.value(f"{{ path = {toml_string(path)} }}")  # uv's spelling, spaces inside
     if new_table:
         _set_apart(doc, table)
     return tomlkit.dumps(doc)

@@ -66,6 +66,13 @@ class ContextHost:
         self._packages_read = True
         return seed_closure(Env.at(env, windows=windows).site_packages())
 
+    def moved_folders(self, env: Path, chosen: list[Chosen], installed: dict[str, str], *, windows: bool) -> list[str]:
+        """`services.inspection.moved_folders` of `env`."""
+        from corral.core.env import Env
+        from corral.services.inspection import moved_folders
+
+        return moved_folders(Env.at(env, windows=windows).site_packages(), chosen, installed)
+
     def base_refusal(self, exe: Path, env: Path) -> str | None:
         """Why the base interpreter `exe` is never started (`services.exec_guard`)."""
         from corral.services.exec_guard import project_roots, start_refusal, unlisted_base

@@ -15,9 +15,11 @@ from corral.infra.envfiles import read_env
 
 TYPE_CHECKING = False  # typing itself is not imported: ~6 ms on the paths that start uv
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
     from corral.core.layout import EnvLayout
+    from corral.core.pylock_select import Chosen
 
 
 __all__ = [
@@ -210,6 +212,55 @@ def installed_version(site_dirs: list[Path], name: str) -> str | None:
             if spelled.lower() == name:
                 found = version or "?"
     return found
+
+
+def installed_sources(site_dirs: list[Path], names: set[str]) -> dict[str, tuple[str, bool]]:
+    """{name: (url, editable)} from the PEP 610 `direct_url.json` of each distribution of `names` (normalized).
+
+    Only the metadata folders named for them are read; a file that is not a small JSON object naming a URL counts as
+    none (the caller installs the package again).
+    """
+    from corral.errors import ConfigError
+    from corral.infra.json_file import read_json_object
+
+    found: dict[str, tuple[str, bool]] = {}
+    for site in site_dirs:
+        for entry in sorted(os.listdir(site)):
+            stem, dot, suffix = entry.rpartition(".")
+            key = stem.partition("-")[0].lower().replace("_", "-").replace(".", "-")
+            if not dot or suffix != "dist-info" or key not in names:
+                continue
+            try:
+                data = read_json_object(site / entry / "direct_url.json", follow=False)
+            except (OSError, ValueError, ConfigError):
+                continue
+            url, info = data.get("url"), data.get("dir_info")
+            if isinstance(url, str):
+                found[key] = (url, isinstance(info, dict) and info.get("editable") is True)
+    return found
+
+
+def moved_folders(site_dirs: list[Path], chosen: Sequence[Chosen], installed: Mapping[str, str]) -> list[str]:
+    """The locked folders (`[packages.directory]`) installed from another folder, or editable-ness, than the lock's.
+
+    A version names no folder: after the lock's path changed (`../libb` -> `../libc`, another checkout), the env
+    kept the old folder's build while sync said it matched. Read from their `direct_url.json` (PEP 610).
+    """
+    from urllib.parse import unquote
+
+    from corral.core.names import normalize_name
+
+    have = {normalize_name(n) for n in installed}
+    folders = {normalize_name(c.name): c for c in chosen if c.kind == "directory" and normalize_name(c.name) in have}
+    if not folders:
+        return []
+    found = installed_sources(site_dirs, set(folders))
+    moved = []
+    for key, wanted in folders.items():
+        url, editable = found.get(key, ("", False))
+        if unquote(url).rstrip("/") != unquote(wanted.url).rstrip("/") or editable != bool(wanted.editable):
+            moved.append(wanted.name)
+    return moved
 
 
 def distribution_requires(site_dirs: list[Path]) -> dict[str, list[str]]:

@@ -433,7 +433,14 @@ def _requirement(package: dict[str, Any], base: Path) -> str:
         return f"{name} @ {path.as_uri()}"
     if "archive" in package and "url" in package["archive"]:
         return f"{name} @ {package['archive']['url']}"
+    local = [t for t in (package.get("archive"), package.get("sdist"), *package.get("wheels", [])) if _local_file(t)]
+    if len(local) == 1:  # a file from this machine: `name==version` would ask the index for any file of that name
+        return f"{name} @ {(base / local[0]['path']).resolve().as_uri()}"
     return f"{name}=={package['version']}"
+
+
+def _local_file(table: object) -> bool:
+    return isinstance(table, dict) and isinstance(table.get("path"), str) and "url" not in table
 
 
 def write_output(text: str, output: Path | None, *, project_root: Path | None = None) -> None:

@@ -208,6 +208,14 @@ def _target(ctx: Context, env: Path, made_from: InterpreterInfo | None = None) -
         raise EnvError(msg) from err
 
 
+def _where(chosen: Chosen) -> str:
+    """`@ /path` for a lock entry without a version (a folder), as `corral lock` shows one."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(chosen.url)
+    return f"@ {unquote(parts.path) if parts.scheme == 'file' else chosen.url}"
+
+
 def _seeded(env: Path, installed: dict[str, str]) -> bool:
     """Whether `env` is a seeded env: its record says so, else (no record) it holds pip."""
     from corral.services.inspection import read_provenance
@@ -306,7 +314,10 @@ def apply_lock(
     # the env this sync just laid out holds nothing yet but what the head start's uv is installing (`_install`)
     installed = {} if headstart.pending_install(env) else installed_distributions(Env.at(env).site_packages())
     seeded = _seeded(env, installed)
-    plan = SyncPlan.diff(chosen, installed, keep=_keep(env, seeded, project_name))
+    from corral.services.inspection import moved_folders
+
+    moved = moved_folders(Env.at(env).site_packages(), chosen, installed)
+    plan = SyncPlan.diff(chosen, installed, keep=_keep(env, seeded, project_name), reinstall=moved)
     seed = _missing_seed(seeded, installed, chosen, target)
     installer = pick_engine(ctx, engine, env, target)
     if installer.name != "uv":  # the head start's uv command is engines.uv's, compared in its first call
@@ -504,7 +515,7 @@ def _report(env: Path, lock: Path, engine: str, plan: SyncPlan, *, project_insta
         lock=lock,
         engine=engine,
         installed=[(c.name, None, c.version) for c in plan.install],
-        changed=[(name, old, c.version) for name, old, c in plan.change],
+        changed=[(name, old, c.version or _where(c)) for name, old, c in plan.change],
         removed=[(name, version, None) for name, version in plan.remove],
         unchanged=len(plan.unchanged),
         noop=plan.empty and not project_installed,
