@@ -218,7 +218,7 @@ def installed_sources(site_dirs: list[Path], names: set[str]) -> dict[str, tuple
     """{name: (url, editable)} from the PEP 610 `direct_url.json` of each distribution of `names` (normalized).
 
     Only the metadata folders named for them are read; a file that is not a small JSON object naming a URL counts as
-    none (the caller installs the package again).
+    none.
     """
     from corral.errors import ConfigError
     from corral.infra.json_file import read_json_object
@@ -257,7 +257,9 @@ def moved_folders(site_dirs: list[Path], chosen: Sequence[Chosen], installed: Ma
     found = installed_sources(site_dirs, set(folders))
     moved = []
     for key, wanted in folders.items():
-        url, editable = found.get(key, ("", False))
+        if key not in found:
+            continue  # no record of where from (an installer without PEP 610: pip < 20.1): the version decides
+        url, editable = found[key]
         if unquote(url).rstrip("/") != unquote(wanted.url).rstrip("/") or editable != bool(wanted.editable):
             moved.append(wanted.name)
     return moved
