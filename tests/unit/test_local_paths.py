@@ -87,3 +87,14 @@ def test_an_exported_local_file_names_the_file_not_only_a_version(tmp_path: Path
     assert _requirement(archive, tmp_path / "p") == f"a @ {(tmp_path / 'a.tar.gz').as_uri()}"
     indexed = {"name": "i", "version": "1", "wheels": [{"url": "https://h/i-1-py3-none-any.whl", "hashes": {}}]}
     assert _requirement(indexed, tmp_path) == "i==1"
+
+
+def test_a_legacy_lock_without_the_package_a_url_names_is_refused() -> None:
+    from corral.services.legacy import _refuse_missing_urls
+
+    exports = [(("default", ""), [{"name": "bar", "directory": {"path": "../lib"}}])]
+    with pytest.raises(LockError, match="holds no 'foo'"):
+        _refuse_missing_urls([(("default", ""), "foo @ file:///w/lib")], exports, "pyproject.toml")
+    _refuse_missing_urls([(("default", ""), "bar @ file:///w/lib")], exports, "pyproject.toml")
+    _refuse_missing_urls([(("default", ""), "foo @ file:///w/lib ; python_version > '3'")], exports, "p")
+    _refuse_missing_urls([(("default", ""), "alpha>=1")], exports, "pyproject.toml")  # by name: pip-tools decides

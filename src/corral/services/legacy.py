@@ -175,6 +175,7 @@ def render_legacy_lock(
         culprit, reason = resolve_failure(str(err), candidates)
         head = f"cannot add {culprit!r}: " if culprit else "cannot resolve the dependencies: "
         raise LockError(head + reason) from err
+    _refuse_missing_urls(requirements, result.exports, source)
     if progress:
         progress(
             "note",
@@ -196,6 +197,31 @@ def render_legacy_lock(
         notes=notes,
     )
     return render_pylock(doc)
+
+
+def _refuse_missing_urls(
+    requirements: Sequence[tuple[object, str]], exports: Sequence[tuple[object, list[dict[str, Any]]]], source: str
+) -> None:
+    """A requirement given by URL or path (no marker) that the lock does not hold: its files hold another package.
+
+    pip-tools names a package by its metadata: `foo @ file:///lib` whose folder builds `bar` left no `foo` in the
+    lock, which held nothing for it (and a sync then emptied the env). uv refuses it alike on Python 3.
+    """
+    from packaging.requirements import Requirement
+
+    from corral.core.names import normalize_name
+    from corral.errors import LockError
+
+    locked = {normalize_name(str(p.get("name", ""))) for _, packages in exports for p in packages}
+    for _, text in requirements:
+        requirement = Requirement(text)
+        if requirement.url and requirement.marker is None and normalize_name(requirement.name) not in locked:
+            msg = (
+                f"{source}: {requirement.name} @ {requirement.url} was resolved, but the lock holds no "
+                f"{requirement.name!r}: the package there has another name; require it by the name its metadata "
+                "states"
+            )
+            raise LockError(msg)
 
 
 def with_path_source(requirement: str, data: Mapping[str, Any], root: Path, source: str) -> str:
