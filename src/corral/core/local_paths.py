@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["named_absolutely", "relative_to_folder"]
+__all__ = ["declared_requirements", "named_absolutely", "relative_to_folder"]
 
 
 def relative_to_folder(target: str | PurePath, folder: str | PurePath) -> str:
@@ -37,7 +37,7 @@ def named_absolutely(data: Mapping[str, object]) -> set[str]:
     from urllib.parse import unquote, urlsplit
 
     named: set[str] = set()
-    for requirement in _requirements(data):
+    for requirement in declared_requirements(data):
         _, at, url = requirement.partition("@")
         parts = urlsplit(url.split(";", 1)[0].strip()) if at else None
         if parts is not None and parts.scheme == "file" and parts.netloc in ("", "localhost"):
@@ -53,7 +53,8 @@ def named_absolutely(data: Mapping[str, object]) -> set[str]:
     return named
 
 
-def _requirements(data: Mapping[str, object]) -> list[str]:
+def declared_requirements(data: Mapping[str, object]) -> list[str]:
+    """Every requirement string of the project's dependencies, extras and dependency groups (an include left out)."""
     project = data.get("project")
     arrays = []
     if isinstance(project, dict):

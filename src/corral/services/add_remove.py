@@ -386,17 +386,12 @@ def _without_sources(text: str, names: Sequence[str]) -> str:
     if not isinstance(uv, dict) or not isinstance(uv.get("sources"), dict):
         return text
     table = uv["sources"]
-    data = doc.unwrap()
-    declared = data.get("project")
-    project: dict[str, Any] = declared if isinstance(declared, dict) else {}
-    arrays = [project.get("dependencies")]
-    for tables in (project.get("optional-dependencies"), data.get("dependency-groups")):
-        arrays += list(tables.values()) if isinstance(tables, dict) else []
+    from corral.core.local_paths import declared_requirements
+
     still = set()
-    for array in arrays:
-        for item in array if isinstance(array, list) else []:
-            with contextlib.suppress(BadRequirement, TypeError):
-                still.add(normalize_name(Requirement(item).name))
+    for item in declared_requirements(doc.unwrap()):
+        with contextlib.suppress(BadRequirement):
+            still.add(normalize_name(Requirement(item).name))
     gone = {normalize_name(n) for n in names} - still
     stale = [key for key in table if normalize_name(key) in gone]
     if not stale:
