@@ -184,6 +184,35 @@ def test_a_legacy_project_records_locks_syncs_runs_and_adopts_through_the_cli(  
         assert "environments" not in (root / "pylock.toml").read_text(encoding="utf-8")
 
 
+def test_a_python_27_project_adds_a_sibling_folder_editable_and_sees_it_installed(
+    tmp_path: Path, toolchain_home: Path, local_index: LocalIndex
+) -> None:
+    # uv cannot start Python 2.7, so `corral add ../lib27` failed reading the folder's name; pip 20.3.4 installs an
+    # editable folder as an egg-link, which corral did not see (doctor said "missing" after every full check)
+    pyenv_python("2.7")
+    root, lib = tmp_path / "app", tmp_path / "lib27"
+    (lib / "lib27").mkdir(parents=True)
+    (lib / "lib27" / "__init__.py").write_text("VALUE = 27\n", encoding="utf-8")
+    (lib / "setup.py").write_text(
+        'from setuptools import setup\nsetup(name="lib27", version="1.0", packages=["lib27"])\n', encoding="utf-8"
+    )
+    root.mkdir()
+    corral = User(root, toolchain_home, local_index.simple_url)
+    corral("init", "--python", "2.7")
+    corral("add", "--editable", "../lib27")
+    assert read_toml(root / "pyproject.toml")["tool"]["uv"]["sources"] == {
+        "lib27": {"path": "../lib27", "editable": True}
+    }
+    assert corral.lock()["lib27"]["directory"] == {"path": "../lib27", "editable": True}
+    ran = corral("run", "python", "-c", "import lib27; print(lib27.__file__)")
+    assert ran.stdout.strip().startswith(str(lib / "lib27")), "imported from the folder itself: editable"
+    doctor = corral("doctor", "-v")
+    assert "drift" not in doctor.stdout + doctor.stderr, doctor.stdout
+    assert "nothing to do" in corral("sync").stderr
+    corral("remove", "lib27")
+    assert not list((root / ".venv" / "lib" / "python2.7" / "site-packages").glob("lib27*"))
+
+
 @pytest.mark.network
 def test_a_python_27_project_locks_a_real_27_era_stack_from_pypi(tmp_path: Path) -> None:
     pyenv_python("2.7")

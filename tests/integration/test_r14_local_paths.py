@@ -11,33 +11,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import tarfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from support.indexed import indexed_project
 from support.toml import tomllib
 
 if TYPE_CHECKING:
     from conftest import Corral
-    from support.index import LocalIndex
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def mono(
-    tmp_path: Path, built_packages: dict[str, list[Path]], monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex
-) -> Path:
-    """tmp/mono/proj (a project) beside tmp/mono/sdistonly-1.0 (a source tree without build requirements)."""
-    folder = tmp_path / "mono"
-    with tarfile.open(built_packages["sdistonly"][0]) as archive:
-        archive.extractall(folder, filter="data")
-    app = indexed_project(folder, monkeypatch, local_index)
-    monkeypatch.setenv("UV_OFFLINE", "1")  # nothing comes from an index
-    return app
 
 
 def installed_from(app: Path) -> str:

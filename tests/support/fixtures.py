@@ -56,3 +56,24 @@ def local_index(built_packages: dict[str, list[Path]]) -> Iterator[LocalIndex]:
     dirs = [package_dir] + ([WHEELHOUSE] if WHEELHOUSE.is_dir() else [])
     with serve_index(*dirs) as index:
         yield index
+
+
+@pytest.fixture
+def mono(
+    tmp_path: Path, built_packages: dict[str, list[Path]], monkeypatch: pytest.MonkeyPatch, local_index: LocalIndex
+) -> Path:
+    """tmp/mono/proj (`support.indexed.indexed_project`, offline) beside tmp/mono/sdistonly-1.0 (a source tree).
+
+    The sibling builds by the stdlib backend shipped in it (`support.tinybackend`), editable too; `UV_OFFLINE=1`:
+    nothing comes from an index.
+    """
+    import tarfile
+
+    from support.indexed import indexed_project
+
+    folder = tmp_path / "mono"
+    with tarfile.open(built_packages["sdistonly"][0]) as archive:
+        archive.extractall(folder, filter="data")
+    app = indexed_project(folder, monkeypatch, local_index)
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    return app

@@ -83,11 +83,15 @@ def build_wheel(
     metadata_directory: str | None = None,
 ) -> str:
     """Build the wheel into `wheel_directory` and return its file name."""
+    return _write_wheel(wheel_directory, [(module, Path(module).read_bytes()) for module in _modules()])
+
+
+def _write_wheel(wheel_directory: str, files: list[tuple[str, bytes]]) -> str:
+    """Write a wheel of `files` plus this package's dist-info into `wheel_directory`; return its file name."""
     text = _pkg_info()
     stem = _stem(text)
     dist_info = stem + ".dist-info"
-    files = [(module, Path(module).read_bytes()) for module in _modules()]
-    files.append((dist_info + "/METADATA", text.encode("utf-8")))
+    files = [*files, (dist_info + "/METADATA", text.encode("utf-8"))]
     files.append((dist_info + "/WHEEL", _wheel_text().encode("utf-8")))
     rows = [_record_line(name, data) for name, data in files]
     rows.append(dist_info + "/RECORD,,")
@@ -95,6 +99,21 @@ def build_wheel(
     filename = stem + "-" + _TAG + ".whl"
     _write_zip(Path(wheel_directory) / filename, files)
     return filename
+
+
+def get_requires_for_build_editable(config_settings: dict[str, object] | None = None) -> list[str]:
+    """Return the extra build requirements of an editable wheel: none."""
+    return []
+
+
+def build_editable(
+    wheel_directory: str,
+    config_settings: dict[str, object] | None = None,
+    metadata_directory: str | None = None,
+) -> str:
+    """Build an editable wheel (PEP 660): a ``.pth`` file naming this folder instead of the modules."""
+    pth = "_editable_" + _stem(_pkg_info()).split("-")[0] + ".pth"
+    return _write_wheel(wheel_directory, [(pth, (str(Path.cwd().resolve()) + "\n").encode("utf-8"))])
 
 
 def build_sdist(sdist_directory: str, config_settings: dict[str, object] | None = None) -> str:

@@ -36,3 +36,14 @@ def test_a_later_folder_of_the_same_name_wins_in_name_order(tmp_path: Path) -> N
     _meta(site, "same-1.0.dist-info", "Name: same\nVersion: 1.0\n")
     _meta(site, "same-2.0.dist-info", "Name: same\nVersion: 2.0\n")
     assert installed_distributions([site]) == {"same": "2.0"}
+
+
+def test_an_egg_link_reads_the_metadata_in_the_folder_it_names(tmp_path: Path) -> None:
+    # pip's editable install on Python 2.7 (`setup.py develop`): no metadata in site-packages, a link file instead
+    site, src = tmp_path / "site-packages", tmp_path / "lib" / "src"
+    _meta(src, "my_lib.egg-info", "Name: my-lib\nVersion: 1.2\n", file="PKG-INFO")
+    site.mkdir()
+    (site / "my-lib.egg-link").write_text(f"{src}\n../\n", encoding="utf-8")
+    (site / "gone.egg-link").write_text(f"{tmp_path / 'nowhere'}\n.", encoding="utf-8")  # its folder was deleted
+    (site / "empty.egg-link").write_text("", encoding="utf-8")
+    assert installed_distributions([site]) == {"my-lib": "1.2", "gone": "?", "empty": "?"}

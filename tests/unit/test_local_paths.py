@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from corral.core.local_paths import relative_to_folder
+from corral.core.direct_url import origin_of
+from corral.core.local_paths import PathSource, relative_to_folder
 from corral.errors import LockError
 from corral.services.add_remove import _without_sources, path_sources, with_sources
 from corral.services.legacy import with_path_source
@@ -29,7 +30,9 @@ def test_a_local_path_is_relative_to_the_folder_with_slashes(target: str, expect
 def test_paths_given_as_paths_become_bare_names_and_sources() -> None:
     root = Path("/w/mono/app")
     found = [("lib @ file:///w/mono/lib", Path("/w/mono/lib")), ("alpha>=1", None), ("b @ https://h/b.whl", None)]
-    assert path_sources(found, root) == (["lib", "alpha>=1", "b @ https://h/b.whl"], {"lib": "../lib"})
+    assert path_sources(found, root) == (["lib", "alpha>=1", "b @ https://h/b.whl"], {"lib": PathSource("../lib")})
+    _, editable = path_sources(found, root, editable=[True, False, False])
+    assert editable == {"lib": PathSource("../lib", editable=True)}
 
 
 _PYPROJECT = """\
@@ -48,14 +51,16 @@ Other = { git = "https://example.org/other" }
 
 
 def test_a_source_is_added_beside_the_users_and_the_formatting_survives() -> None:
-    text = with_sources(_PYPROJECT, {"lib": "../lib"})
+    text = with_sources(_PYPROJECT, {"lib": PathSource("../lib")})
     assert text.startswith(_PYPROJECT.rstrip("\n")), "only appended"
     assert text.endswith('lib = { path = "../lib" }\n')
-    assert with_sources(text, {"LIB": "../lib2"}).count("path =") == 1, "one source per normalized name"
+    assert with_sources(text, {"LIB": PathSource("../lib2")}).count("path =") == 1, "one source per normalized name"
+    editable = with_sources(text, {"lib": PathSource("../my lib", editable=True)})
+    assert editable.endswith('lib = { path = "../my lib", editable = true }\n')
 
 
 def test_remove_drops_the_source_only_when_no_requirement_names_it() -> None:
-    text = with_sources(_PYPROJECT, {"lib": "../lib"})
+    text = with_sources(_PYPROJECT, {"lib": PathSource("../lib")})
     assert _without_sources(text, ["lib"]) == text, "lib is still a dependency: its source stays"
     gone = text.replace('dependencies = ["lib", "other"]', 'dependencies = ["other"]')
     assert _without_sources(gone, ["lib"]) == gone.replace('lib = { path = "../lib" }\n', "")
@@ -98,3 +103,64 @@ def test_a_legacy_lock_without_the_package_a_url_names_is_refused() -> None:
     _refuse_missing_urls([(("default", ""), "bar @ file:///w/lib")], exports, "pyproject.toml")
     _refuse_missing_urls([(("default", ""), "foo @ file:///w/lib ; python_version > '3'")], exports, "p")
     _refuse_missing_urls([(("default", ""), "alpha>=1")], exports, "pyproject.toml")  # by name: pip-tools decides
+
+
+_ROOT = "/w/mono/app"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"url": "file:///w/mono/lib", "dir_info": {"editable": True}}, ("lib", PathSource("../lib", True))),
+        ({"url": "file:///w/mono/lib", "dir_info": {}}, ("lib", PathSource("../lib"))),
+        ({"url": "file:///w/my%20lib", "dir_info": {}}, ("lib", PathSource("../../my lib"))),
+        (
+            {"url": "file:///w/x-1.0-py3-none-any.whl", "archive_info": {}},
+            ("lib", PathSource("../../x-1.0-py3-none-any.whl")),
+        ),
+        (
+            {
+                "url": "https://g.example/o/lib",
+                "vcs_info": {"vcs": "git", "commit_id": "abc123", "requested_revision": "main"},
+            },
+            ("lib @ git+https://g.example/o/lib@abc123", None),
+        ),
+        (
+            {
+                "url": "https://g.example/o/r",
+                "vcs_info": {"vcs": "git", "commit_id": "ab12"},
+                "subdirectory": "pkgs/lib",
+            },
+            ("lib @ git+https://g.example/o/r@ab12#subdirectory=pkgs/lib", None),
+        ),
+        (
+            {"url": "https://f.example/lib-1.0.tar.gz", "archive_info": {"hashes": {}}},
+            ("lib @ https://f.example/lib-1.0.tar.gz", None),
+        ),
+    ],
+)
+def test_an_install_by_hand_is_recorded_as_the_source_it_came_from(
+    data: dict[str, object], expected: tuple[str, PathSource | None]
+) -> None:
+    origin = origin_of("lib", data, _ROOT)
+    assert origin is not None
+    assert (origin.requirement, origin.source) == expected
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"url": 7, "dir_info": {}},
+        {"url": "file:///w/lib"},  # neither a folder nor a file: not PEP 610
+        {"url": "https://f.example/a.tar.gz ; python_version < '4'", "archive_info": {}},  # a marker smuggled in
+        {"url": "https://f.example/a.tar.gz\n--index-url=https://evil", "archive_info": {}},
+        {"url": "https://g.example/r", "vcs_info": {"vcs": "git", "commit_id": "main; rm -rf"}},
+        {"url": "https://g.example/r", "vcs_info": {"vcs": "cvs", "commit_id": "ab"}},
+        {"url": "https://g.example/r", "vcs_info": {"vcs": "git", "commit_id": "ab"}, "subdirectory": "../../etc"},
+        {"url": "ftp://f.example/a.tar.gz", "archive_info": {}},
+        {"url": "file://otherhost/w/lib", "dir_info": {}},
+    ],
+)
+def test_a_direct_url_record_that_names_no_source_plainly_is_not_followed(data: dict[str, object]) -> None:
+    assert origin_of("lib", data, _ROOT) is None

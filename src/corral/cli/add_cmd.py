@@ -30,6 +30,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--dev", action="store_const", const="dev", dest="group", help="same as --group dev")
     where.add_argument("--optional", metavar="EXTRA", help="add to [project.optional-dependencies].EXTRA")
     where.add_argument("--script", metavar="FILE", help="record in FILE's own PEP 723 `# /// script` block instead")
+    parser.add_argument(
+        "--editable",
+        "-e",
+        action="store_true",
+        help="local folders installed editable (editable = true in [tool.uv.sources])",
+    )
     parser.add_argument("--engine", choices=list(ENGINES), help="installer used for the env")
     parser.add_argument("--json", action="store_true", help="machine-readable report of what changed")
 
@@ -39,7 +45,7 @@ def fast_path(args: argparse.Namespace) -> None:
 
     Plain: requirements into the project's dependencies (no group, extra or script). Never answers the command.
     """
-    if not (args.group or args.optional or args.script):
+    if not (args.group or args.optional or args.script or args.editable):
         import os
 
         from corral.cli.lock_quick import add_head_start
@@ -52,6 +58,11 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     """Record, lock, install; all or nothing."""
     if args.script:
         from pathlib import Path
+
+        if args.editable:
+            from corral.errors import UsageError
+
+            raise UsageError("--editable takes no --script: a script's block records no local folders")
 
         from corral.services.script_edit import add_to_script
 
@@ -66,7 +77,13 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
 
     with out.progress() as progress:
         report = add(
-            ctx, args.requirements, group=args.group, optional=args.optional, engine=args.engine, progress=progress
+            ctx,
+            args.requirements,
+            group=args.group,
+            optional=args.optional,
+            engine=args.engine,
+            progress=progress,
+            editable=args.editable,
         )
     return shown_and_recorded(report, args, ctx, out)
 

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from corral.core.local_paths import PathSource
     from corral.render.output import Output
     from corral.services.context import Context
 
@@ -41,7 +42,8 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         return 0
     verb = "would record" if args.dry_run else "recorded"
     for target, requirements in report.recorded.items():
-        out.line(f"{verb} {', '.join(requirements)} in {target}")
+        listed = [_with_source(r, report.sources.get(r)) for r in requirements]
+        out.line(f"{verb} {', '.join(listed)} in {target}")
     if report.lock_only:
         shown = ", ".join(f"{n} {v}" for n, v in report.lock_only)
         out.line(
@@ -51,3 +53,10 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     for item in report.change.get("lock", {}).get("updated", []):
         out.info(f"~ {item['name']} {item['old']} -> {item['new']}")
     return 0
+
+
+def _with_source(requirement: str, source: PathSource | None) -> str:
+    """`lib (path ../lib, editable)` for a requirement recorded with a `[tool.uv.sources]` path."""
+    if source is None:
+        return requirement
+    return f"{requirement} (path {source.path}{', editable' if source.editable else ''})"

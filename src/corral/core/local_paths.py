@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["declared_requirements", "named_absolutely", "relative_to_folder"]
+__all__ = ["PathSource", "declared_requirements", "editable_sources", "named_absolutely", "relative_to_folder"]
+
+
+class PathSource(NamedTuple):
+    """A `[tool.uv.sources]` path entry: `{ path = "../lib" }`, with `editable = true` for an editable install."""
+
+    path: str
+    editable: bool = False
 
 
 def relative_to_folder(target: str | PurePath, folder: str | PurePath) -> str:
@@ -51,6 +58,20 @@ def named_absolutely(data: Mapping[str, object]) -> set[str]:
             if isinstance(path, str) and os.path.isabs(path):
                 named.add(os.path.normpath(path))
     return named
+
+
+def editable_sources(data: Mapping[str, object]) -> set[str]:
+    """The names (normalized) whose `[tool.uv.sources]` entry is a path with `editable = true`."""
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    sources = uv.get("sources") if isinstance(uv, dict) else None
+    from corral.core.names import normalize_name
+
+    found = set()
+    for name, entry in sources.items() if isinstance(sources, dict) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry.get("editable") is True:
+            found.add(normalize_name(str(name)))
+    return found
 
 
 def declared_requirements(data: Mapping[str, object]) -> list[str]:

@@ -49,6 +49,7 @@ class LegacyRequest:
     environ: Mapping[str, str]
     make_env: Callable[[Path], None]  # creates a seeded 2.7 env (virtualenv 20.21.1) at a path
     absolute: frozenset[str] = frozenset()  # local paths the pyproject names absolutely (core.local_paths)
+    editable: frozenset[str] = frozenset()  # names (normalized) whose path source says editable = true
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,7 +118,7 @@ class PipToolsResolver:
                 raise EngineError(msg) from err
         if "error" in result:
             raise LockError(_reason(str(result["error"])))
-        return _to_pylock(result, request.project_root, request.absolute)
+        return _to_pylock(result, request.project_root, request.absolute, request.editable)
 
 
 def _interpreter_key(info: InterpreterInfo) -> str:
@@ -132,14 +133,19 @@ def _reason(text: str) -> str:
     return " ".join(lines[:4]) or "pip-tools gave no reason"
 
 
-def _to_pylock(result: Mapping[str, Any], root: Path, absolute: frozenset[str] = frozenset()) -> LegacyResult:
+def _to_pylock(
+    result: Mapping[str, Any],
+    root: Path,
+    absolute: frozenset[str] = frozenset(),
+    editable: frozenset[str] = frozenset(),
+) -> LegacyResult:
     from corral.core.names import normalize_name
 
     tables: dict[str, dict[str, Any]] = {}
     graph: dict[str, list[str]] = {}
     for package in result.get("packages", []):
         key = normalize_name(package["name"])
-        tables[key] = _package_table(package, root, absolute)
+        tables[key] = _package_table(package, root, absolute, editable)
         graph[key] = sorted({normalize_name(d) for d in package.get("dependencies", [])})
     exports: list[tuple[Selector, list[dict[str, Any]]]] = []
     for kind, name, keys in result.get("selections", []):
@@ -156,8 +162,16 @@ def _to_pylock(result: Mapping[str, Any], root: Path, absolute: frozenset[str] =
     )
 
 
-def _package_table(package: Mapping[str, Any], root: Path, absolute: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """One PEP 751 `[[packages]]` table: index files as sdist/wheels, a URL as an archive, a folder as a directory."""
+def _package_table(
+    package: Mapping[str, Any],
+    root: Path,
+    absolute: frozenset[str] = frozenset(),
+    editable: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """One PEP 751 `[[packages]]` table: index files as sdist/wheels, a URL as an archive, a folder as a directory.
+
+    A folder whose name is in `editable` is marked editable, as uv marks a path source with `editable = true`.
+    """
     from corral.core.names import normalize_name
 
     # pip-tools names a package as its requirement spelled it ("backports.functools_lru_cache", "MarkupSafe"):
@@ -169,6 +183,8 @@ def _package_table(package: Mapping[str, Any], root: Path, absolute: frozenset[s
         folder = os.path.normpath(package["directory"])
         kept = folder in absolute and not Path(folder).is_relative_to(root)  # the very folder the user named
         table["directory"] = {"path": folder if kept else relative_to_folder(folder, root)}
+        if table["name"] in editable:
+            table["directory"]["editable"] = True
         return table
     if package.get("version"):
         table["version"] = str(package["version"])

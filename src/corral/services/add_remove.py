@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from corral.infra.markers import ATOMIC_SUFFIX, CANDIDATE_PREFIX
 from corral.services.env_snapshot import EnvSnapshot
 
 if TYPE_CHECKING:
+    from corral.core.local_paths import PathSource
     from corral.core.selection import Selection
     from corral.resolvers.uv import Plan
     from corral.services.context import Context
@@ -123,6 +124,12 @@ def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
     cmd = [uv_binary(), "pip", "compile", "-", "--no-deps", "--no-header", "--no-annotate", "--quiet"]
     python = lock_python(ctx)
     if python:
+        from corral.services.legacy import legacy_lock_interpreter
+
+        if legacy_lock_interpreter(ctx, python) is not None:  # uv cannot start Python 2.7: its name read by ours
+            import sys
+
+            python = sys.executable
         cmd += ["--python", python]
     done = proc.run(cmd, stdin=url + "\n", env=engine_environ(ctx.environ), check=False, what="uv pip compile")
     for line in done.stdout.splitlines():
@@ -302,19 +309,27 @@ def add(
     engine: str | None = None,
     progress: Progress | None = None,
     tool_values: Mapping[str, Any] | None = None,
+    editable: bool = False,
 ) -> ChangeReport:
     """Record, lock and install `requirements` into project, group or extra; all or nothing.
 
     `tool_values` are `[tool.corral]` keys changed in the same transaction (e.g. `default-groups` for a kernel).
+    `editable`: the requirements are local folders installed editable (`editable = true` in their source).
+
+    Raises:
+        UsageError: no requirement, or `editable` with one that is not a local folder.
+
     """
     if not requirements:
         raise UsageError("name at least one requirement to add")
     target = target_of(group, optional)
     found = [resolve_local(ctx, r) for r in requirements]
+    if editable:
+        _refuse_not_folders(requirements, found)
     resolved = [requirement for requirement, _ in found]
     _refuse_duplicates(resolved)
     _refuse_itself(ctx, resolved, target)
-    recorded, sources = path_sources(found, ctx.require_project().root)
+    recorded, sources = path_sources(found, ctx.require_project().root, editable=[editable] * len(found))
     return _change(
         ctx,
         [(target, recorded)],
@@ -326,28 +341,42 @@ def add(
     )
 
 
-def path_sources(found: Sequence[tuple[str, Path | None]], root: Path) -> tuple[list[str], dict[str, str]]:
+def _refuse_not_folders(requirements: Sequence[str], found: Sequence[tuple[str, Path | None]]) -> None:
+    for text, (_, path) in zip(requirements, found, strict=True):
+        if path is None or not path.is_dir():
+            msg = (
+                f"--editable: {text!r} is not a local folder; an editable install takes a project folder "
+                "(corral add --editable ../lib); nothing was changed"
+            )
+            raise UsageError(msg)
+
+
+def path_sources(
+    found: Sequence[tuple[str, Path | None]], root: Path, *, editable: Sequence[bool] = ()
+) -> tuple[list[str], dict[str, PathSource]]:
     """The requirements to record, and the `[tool.uv.sources]` paths of those given as local paths.
 
     A local path is recorded as uv records it: the bare name, and `name = { path = "../lib" }` relative to the
     project (`core.local_paths`), so a checkout can move; `name @ file:///absolute` named the folder on this machine
     only (a clone elsewhere installed the first checkout's sibling). Both lockers read the source (uv, and the
-    Python 2.7 lock's pip-tools through `services.legacy`).
+    Python 2.7 lock's pip-tools through `services.legacy`). `editable[i]` true: the i-th, a local path, gets
+    `editable = true` (`corral add --editable`, a `-e ../lib` line).
     """
-    from corral.core.local_paths import relative_to_folder
+    from corral.core.local_paths import PathSource, relative_to_folder
 
     recorded, sources = [], {}
-    for requirement, path in found:
+    for index, (requirement, path) in enumerate(found):
         if path is None:
             recorded.append(requirement)
             continue
         name = requirement.split(" @ ", 1)[0].strip()
         recorded.append(name)
-        sources[name] = relative_to_folder(path, root)
+        given = index < len(editable) and editable[index]
+        sources[name] = PathSource(relative_to_folder(path, root), editable=given)
     return recorded, sources
 
 
-def with_sources(text: str, sources: Mapping[str, str]) -> str:
+def with_sources(text: str, sources: Mapping[str, PathSource]) -> str:
     """pyproject.toml text with `name = { path = "..." }` in `[tool.uv.sources]` for each of `sources`."""
     import tomlkit
 
@@ -365,10 +394,11 @@ def with_sources(text: str, sources: Mapping[str, str]) -> str:
             "`NAME @ file:///absolute/path`; nothing was changed"
         )
         raise ConfigError(msg)
-    for name, path in sources.items():
+    for name, source in sources.items():
         for key in [k for k in table if normalize_name(k) == normalize_name(name)]:
             del table[key]
-        table[name] = tomlkit.value(f"{{ path = {toml_string(path)} }}")  # uv's spelling, spaces inside
+        flag = ", editable = true" if source.editable else ""
+        table[name] = tomlkit.value(f"{{ path = {toml_string(source.path)}{flag} }}")  # uv's spelling, spaces inside
     if new_table:
         _set_apart(doc, table)
     return tomlkit.dumps(doc)
@@ -412,6 +442,8 @@ def record(
     prefer: Mapping[str, str] | None = None,
     engine: str | None = None,
     progress: Progress | None = None,
+    editable: Collection[str] = (),
+    sources: Mapping[str, PathSource] | None = None,
 ) -> ChangeReport:
     """`add` into several places at once (target -> requirements, targets as `target_of` names them); all or nothing.
 
@@ -420,6 +452,8 @@ def record(
         placed: "project" / "group:NAME" / "extra:NAME" -> requirements recorded there (may be empty: re-lock only).
         comments: requirement -> a comment written after it in pyproject.toml.
         prefer: name -> version the resolver keeps when the requirements allow it (what is installed, for adopt).
+        editable: the requirements of `placed`, local folders, installed editable (a `-e ../lib` line).
+        sources: name -> `[tool.uv.sources]` path of a bare name in `placed` whose folder is known (adopt).
         engine: the installer for the env.
         progress: hears each stage.
 
@@ -430,14 +464,15 @@ def record(
         UsageError: a requirement is invalid, names the project itself, or appears twice in one place.
 
     """
-    edits, notes, sources = [], {}, {}
+    edits, notes, found_sources = [], {}, dict(sources or {})
     for target, requirements in placed.items():
         found = [resolve_local(ctx, r) for r in requirements]
         resolved = [requirement for requirement, _ in found]
         _refuse_duplicates(resolved)
         _refuse_itself(ctx, resolved, target)
-        written, paths = path_sources(found, ctx.require_project().root)
-        sources.update(paths)
+        flags = [r in editable for r in requirements]
+        written, paths = path_sources(found, ctx.require_project().root, editable=flags)
+        found_sources.update(paths)
         edits.append((target, written))
         notes.update(
             {
@@ -447,7 +482,14 @@ def record(
             }
         )
     return _change(
-        ctx, edits, remove=False, engine=engine, progress=progress, comments=notes, prefer=prefer, sources=sources
+        ctx,
+        edits,
+        remove=False,
+        engine=engine,
+        progress=progress,
+        comments=notes,
+        prefer=prefer,
+        sources=found_sources,
     )
 
 
@@ -510,7 +552,7 @@ def _edited(
     *,
     remove: bool,
     comments: Mapping[str, str] | None,
-    sources: Mapping[str, str] | None,
+    sources: Mapping[str, PathSource] | None,
     tool_values: Mapping[str, Any] | None,
 ) -> str:
     """pyproject.toml's text with every change of one `add`/`remove` made (`_change`'s arguments)."""
@@ -556,7 +598,7 @@ def _change(
     tool_values: Mapping[str, Any] | None = None,
     comments: Mapping[str, str] | None = None,
     prefer: Mapping[str, str] | None = None,
-    sources: Mapping[str, str] | None = None,
+    sources: Mapping[str, PathSource] | None = None,
 ) -> ChangeReport:
     """Edit each (target, requirements) of `edits`, lock, install, then commit pyproject.toml and pylock.toml.
 

@@ -3,7 +3,10 @@
 The rule (README, "Recording what you installed by hand"): of the distributions the env holds that the lock lacks
 or pins at another version,
 - one that nothing else installed requires is the user's own choice: it goes into `[project].dependencies` as
-  `name>=installed` (`name==installed` for a local version like `1.0+cpu`, which `>=` cannot name);
+  `name>=installed` (`name==installed` for a local version like `1.0+cpu`, which `>=` cannot name); one installed
+  from a folder, a file, a VCS checkout or a URL (its PEP 610 `direct_url.json`) as that source (`core.direct_url`:
+  a `[tool.uv.sources]` path, editable as installed; `name @ git+URL@COMMIT`; `name @ URL`), not as the index's
+  release of its name;
 - one that another installed distribution requires (requests' certifi, idna, urllib3, ...) goes into the lock only;
 - one already declared keeps its declaration when that admits the installed version, else the declaration, where
   it is, gets `>=installed` (extras and marker kept).
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,8 @@ from corral.errors import EnvError
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from corral.core.direct_url import DirectOrigin
+    from corral.core.local_paths import PathSource
     from corral.doctor.target import Target
     from corral.services.context import Context
 
@@ -37,6 +42,7 @@ class AdoptReport:
     """What adopt recorded where, what it kept in the lock only, and what the lock and env did."""
 
     recorded: dict[str, list[str]] = field(default_factory=dict)  # target -> requirements written
+    sources: dict[str, PathSource] = field(default_factory=dict)  # name -> local path recorded in [tool.uv.sources]
     lock_only: list[tuple[str, str]] = field(default_factory=list)  # (name, installed version)
     locked_first: bool = False
     dry_run: bool = False
@@ -51,6 +57,7 @@ class AdoptReport:
         """JSON-ready form."""
         return {
             "recorded": self.recorded,
+            "sources": {name: source._asdict() for name, source in self.sources.items()},
             "lock_only": [{"name": n, "version": v} for n, v in self.lock_only],
             "locked_first": self.locked_first,
             "dry_run": self.dry_run,
@@ -91,13 +98,16 @@ def adopt(
     with tempfile.TemporaryDirectory(prefix="corral-adopt-") as scratch:
         if locked_first:
             lock_path = _first_lock(ctx, Path(scratch) if dry_run else None, progress)
-        recorded, lock_only, prefer = _plan(ctx, target, lock_path)
-    if dry_run or (not recorded and not lock_only):
-        return AdoptReport(recorded=recorded, lock_only=lock_only, locked_first=locked_first, dry_run=dry_run)
+        recorded, lock_only, prefer, sources = _plan(ctx, target, lock_path)
+    report = AdoptReport(
+        recorded=recorded, sources=sources, lock_only=lock_only, locked_first=locked_first, dry_run=dry_run
+    )
+    if dry_run or report.nothing:
+        return report
     from corral.services.add_remove import record
 
-    change = record(ctx, recorded, prefer=prefer, engine=engine, progress=progress)
-    return AdoptReport(recorded=recorded, lock_only=lock_only, locked_first=locked_first, change=change.to_dict())
+    change = record(ctx, recorded, prefer=prefer, engine=engine, progress=progress, sources=sources)
+    return replace(report, change=change.to_dict())
 
 
 def _first_lock(ctx: Context, scratch: Path | None, progress: Callable[[str, str], None] | None) -> Path:
@@ -117,8 +127,14 @@ def _first_lock(ctx: Context, scratch: Path | None, progress: Callable[[str, str
 
 def _plan(
     ctx: Context, target: Target, lock_path: Path
-) -> tuple[dict[str, list[str]], list[tuple[str, str]], dict[str, str]]:
-    """(target -> requirements to record, (name, version) locked only, name -> installed version to lock)."""
+) -> tuple[dict[str, list[str]], list[tuple[str, str]], dict[str, str], dict[str, PathSource]]:
+    """(target -> requirements to record, (name, version) locked only, name -> installed version to lock, sources).
+
+    Raises:
+        EnvError: the env cannot be compared with the lock, or a distribution to record was installed from a local
+            path that is gone (it cannot be locked from there, and the index's release of its name is another).
+
+    """
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
 
@@ -142,6 +158,9 @@ def _plan(
     required = _required(target, set(changed), extras_asked=[r for rs in declared.values() for _, r in rs])
     recorded: dict[str, list[str]] = {}
     lock_only: list[tuple[str, str]] = []
+    origins = _origins(
+        target, project.root, {k: changed[k][0] for k in changed if k not in declared and k not in required}
+    )
     for key, (name, version) in sorted(changed.items()):
         if key in declared:
             refused = [(w, r) for w, r in declared[key] if not r.specifier.contains(version, prereleases=True)]
@@ -153,8 +172,40 @@ def _plan(
         elif key in required:
             lock_only.append((name, version))
         else:
-            recorded.setdefault("project", []).append(requirement_for(name, version))
-    return recorded, lock_only, {name: version for name, version in changed.values() if version != "?"}
+            origin = origins.get(key)
+            recorded.setdefault("project", []).append(origin.requirement if origin else requirement_for(name, version))
+    prefer = {name: version for name, version in changed.values() if version != "?"}
+    return recorded, lock_only, prefer, {o.requirement: o.source for o in origins.values() if o.source is not None}
+
+
+def _origins(target: Target, root: Path, names: Mapping[str, str]) -> dict[str, DirectOrigin]:
+    """{key: how to record it} of `names` (key -> name) installed from a folder, file, VCS or URL (`core.direct_url`).
+
+    Raises:
+        EnvError: one was installed from a local path that no longer exists.
+
+    """
+    from corral.core.direct_url import origin_of
+    from corral.core.env import Env
+    from corral.services.inspection import direct_urls
+
+    if not names:
+        return {}
+    site = Env.at(target.root, windows=target.layout.windows).site_packages()
+    found = {}
+    for key, data in direct_urls(site, set(names)).items():
+        origin = origin_of(names[key], data, root)
+        if origin is None:
+            continue
+        if origin.local is not None and not Path(origin.local).exists():
+            msg = (
+                f"{names[key]} was installed from {origin.local}, which no longer exists: it cannot be locked from "
+                f"there, and the index's {names[key]} may be another package; install it again from where it is "
+                "now, or run `corral sync` to remove it; nothing was changed"
+            )
+            raise EnvError(msg)
+        found[key] = origin
+    return found
 
 
 def _required(target: Target, changed: set[str], *, extras_asked: list[Any]) -> set[str]:

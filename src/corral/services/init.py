@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from corral.core.interpreter import InterpreterInfo
+    from corral.core.local_paths import PathSource
     from corral.services.context import Context
 
 __all__ = ["InitReport", "init_project"]
@@ -82,18 +83,20 @@ def _new_pyproject(ctx: Context, root: Path, name: str | None, version_info: Seq
     table["version"] = "0.1.0"
     table["requires-python"] = f">={version_info[0]}.{version_info[1]}"
     deps, groups = tomlkit.array(), tomlkit.table()
-    sources: dict[str, str] = {}  # local paths, as `corral add` records them (`add_remove.path_sources`)
+    sources: dict[str, PathSource] = {}  # local paths, as `corral add` records them (`add_remove.path_sources`)
     requirements = root / "requirements.txt"
     if requirements.is_file():
         from corral.services.add_remove import path_sources, resolve_local
         from corral.services.requirements_io import parse_requirements_file
 
+        parsed = parse_requirements_file(requirements, project_root=root)
+
         def recorded(text: str) -> str:
-            (requirement,), found = path_sources([resolve_local(ctx, text)], root)
+            editable = [text in parsed.editable]
+            (requirement,), found = path_sources([resolve_local(ctx, text)], root, editable=editable)
             sources.update(found)
             return requirement
 
-        parsed = parse_requirements_file(requirements, project_root=root)
         for text in parsed.requirements:
             deps.add_line(recorded(text), comment=parsed.comments.get(text) or None)
         if parsed.requirements:

@@ -182,14 +182,40 @@ def installed_distributions(site_dirs: list[Path]) -> dict[str, str]:
     for site in site_dirs:
         for entry in sorted(os.listdir(site)):  # names, not Paths: a big env has hundreds of entries
             stem, dot, suffix = entry.rpartition(".")
-            if not (dot and stem) or suffix not in {"dist-info", "egg-info"}:
+            if not (dot and stem) or suffix not in _METADATA_SUFFIXES:
                 continue
-            headers = _metadata_headers(site / entry / ("METADATA" if suffix == "dist-info" else "PKG-INFO"))
+            headers = _metadata_headers(_metadata_file(site, entry, stem, suffix))
             name, version = _first(headers, "Name"), _first(headers, "Version")
             if name is None:
-                name, _, version = stem.partition("-")
+                name, _, version = (stem, "", "") if suffix == "egg-link" else stem.partition("-")
             found[name] = version or "?"
     return found
+
+
+_METADATA_SUFFIXES = frozenset({"dist-info", "egg-info", "egg-link"})
+
+
+def _metadata_file(site: Path, entry: str, stem: str, suffix: str) -> Path:
+    """The metadata file of one site-packages entry: METADATA, PKG-INFO, or an egg-link's folder's PKG-INFO.
+
+    An `*.egg-link` (`setup.py develop`, pip's editable install on Python 2.7) names on its first line the folder
+    whose `NAME.egg-info` holds the metadata; the folder is read, never written. An unreadable link: a path that
+    does not exist (no headers: the name from the file's stem).
+    """
+    if suffix == "dist-info":
+        return site / entry / "METADATA"
+    if suffix == "egg-info":
+        return site / entry / "PKG-INFO"
+    from corral.infra.safe_read import read_small
+
+    try:
+        text = read_small(site / entry, limit=4096, what="egg-link file", truncate=True).decode("utf-8", "replace")
+    except OSError:
+        return site / entry / "PKG-INFO"  # no such file: no headers
+    folder = text.partition("\n")[0].strip()
+    if not folder:
+        return site / entry / "PKG-INFO"
+    return (site / folder) / f"{stem.replace('-', '_')}.egg-info" / "PKG-INFO"
 
 
 def installed_version(site_dirs: list[Path], name: str) -> str | None:
@@ -201,11 +227,11 @@ def installed_version(site_dirs: list[Path], name: str) -> str | None:
     for site in site_dirs:
         for entry in sorted(os.listdir(site)):  # names, not Paths: comparing ~30 Paths costs more than the reads
             stem, dot, suffix = entry.rpartition(".")
-            if not dot or suffix not in {"dist-info", "egg-info"}:
+            if not dot or suffix not in _METADATA_SUFFIXES:
                 continue
             if stem.partition("-")[0].lower().replace("_", "-").replace(".", "-") != name:
                 continue
-            headers = _metadata_headers(site / entry / ("METADATA" if suffix == "dist-info" else "PKG-INFO"))
+            headers = _metadata_headers(_metadata_file(site, entry, stem, suffix))
             spelled, version = _first(headers, "Name"), _first(headers, "Version")
             if spelled is None:
                 spelled, _, version = stem.partition("-")
@@ -220,10 +246,23 @@ def installed_sources(site_dirs: list[Path], names: set[str]) -> dict[str, tuple
     Only the metadata folders named for them are read; a file that is not a small JSON object naming a URL counts as
     none.
     """
+    found: dict[str, tuple[str, bool]] = {}
+    for key, data in direct_urls(site_dirs, names).items():
+        url, info = data.get("url"), data.get("dir_info")
+        if isinstance(url, str):
+            found[key] = (url, isinstance(info, dict) and info.get("editable") is True)
+    return found
+
+
+def direct_urls(site_dirs: list[Path], names: set[str]) -> dict[str, dict[str, Any]]:
+    """{name: the `direct_url.json` object} of each distribution of `names` (normalized) that has a readable one.
+
+    Read without following a link; a file that is not a small JSON object counts as none.
+    """
     from corral.errors import ConfigError
     from corral.infra.json_file import read_json_object
 
-    found: dict[str, tuple[str, bool]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for site in site_dirs:
         for entry in sorted(os.listdir(site)):
             stem, dot, suffix = entry.rpartition(".")
@@ -231,12 +270,9 @@ def installed_sources(site_dirs: list[Path], names: set[str]) -> dict[str, tuple
             if not dot or suffix != "dist-info" or key not in names:
                 continue
             try:
-                data = read_json_object(site / entry / "direct_url.json", follow=False)
+                found[key] = read_json_object(site / entry / "direct_url.json", follow=False)
             except (OSError, ValueError, ConfigError):
                 continue
-            url, info = data.get("url"), data.get("dir_info")
-            if isinstance(url, str):
-                found[key] = (url, isinstance(info, dict) and info.get("editable") is True)
     return found
 
 

@@ -136,7 +136,7 @@ def render_legacy_lock(
     `prefer` (name -> version) wins over the previous lock's pins while the requirements allow it (adopt).
     """
     from corral.core.deps import ProjectDeps
-    from corral.core.local_paths import named_absolutely
+    from corral.core.local_paths import editable_sources, named_absolutely
     from corral.core.pylock_write import LockDocument, merge_exports, render_pylock
     from corral.errors import LockError
     from corral.plugins import load_resolver
@@ -167,6 +167,7 @@ def render_legacy_lock(
         environ=ctx.environ,
         make_env=lambda dest: _make_toolchain_env(ctx, interpreter, dest),
         absolute=frozenset(named_absolutely(data)),
+        editable=frozenset(editable_sources(data)),
     )
     try:
         resolver: PipToolsResolver = load_resolver("pip-tools")  # type: ignore[assignment]  # the table row

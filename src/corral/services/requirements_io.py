@@ -56,7 +56,8 @@ class ParsedRequirements:
     `skipped`: options corral does not record; `itself`: lines naming the project itself (`-e .`, `-e .[extra]`),
     as (where, line, extras). `groups`: the requirements of included files named for a dependency group
     (`-r dev-requirements.txt` -> "dev"), which `requirements` does not hold; `itself_groups`: where -> group of
-    such a file's `itself` lines. `comments`: requirement -> the comment that followed it on its line.
+    such a file's `itself` lines. `comments`: requirement -> the comment that followed it on its line. `editable`:
+    the requirements (local folders) of `-e` lines, recorded with `editable = true`.
     """
 
     requirements: list[str] = field(default_factory=list)
@@ -65,6 +66,7 @@ class ParsedRequirements:
     groups: dict[str, list[str]] = field(default_factory=dict)
     itself_groups: dict[str, str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
+    editable: list[str] = field(default_factory=list)
 
 
 def group_of_file(path: Path) -> str | None:
@@ -180,10 +182,9 @@ def parse_requirements_file(  # noqa: C901 - one branch per kind of line
                 result.itself_groups[where] = _group
             continue
         if editable:
-            local = (path.parent / target).resolve()
-            entry = str(local) if local.exists() else target
-            result.skipped.append(f"{where}: {line} (recorded as a plain requirement, not editable)")
-            _append(result, entry, where, group=_group, comment=comment)
+            _append(
+                result, _editable_entry(result, local, target, f"{where}: {line}"), where, group=_group, comment=comment
+            )
             continue
         if line.startswith("-"):
             result.skipped.append(
@@ -223,6 +224,16 @@ def _refuse_outside(inside: str | None, path: Path, where: str, line: str, *, wh
         fix = f"move it into the project, or add it yourself with `corral add {real}`"
     msg = f"{where}: `{line}` names {real}, outside the project {inside}; a requirements file there may {rule}: {fix}"
     raise UsageError(msg)
+
+
+def _editable_entry(result: ParsedRequirements, local: Path | None, target: str, line: str) -> str:
+    """The requirement an `-e TARGET` line records: a local folder as its absolute path, listed in `editable`."""
+    if local is not None and local.is_dir() and not target.rstrip().endswith("]"):
+        entry = os.path.abspath(local)  # the path as named (a link kept), as `corral add --editable` has it
+        result.editable.append(entry)
+        return entry
+    result.skipped.append(f"{line} (recorded as a plain requirement, not editable)")
+    return target
 
 
 def _local_path(base: Path, target: str) -> Path | None:
@@ -321,7 +332,7 @@ def import_requirements(
     placed = {t: listed for t, listed in placed.items() if listed}
     if not placed:
         raise UsageError(f"no requirements found in {', '.join(map(str, files))}")
-    return record(ctx, placed, comments=parsed.comments, progress=progress)
+    return record(ctx, placed, comments=parsed.comments, progress=progress, editable=parsed.editable)
 
 
 def _place_itself(
