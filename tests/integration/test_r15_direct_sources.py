@@ -130,3 +130,16 @@ def test_an_editable_line_of_a_requirements_file_stays_editable_on_init(
     assert 'sdistonly = { path = "vendor/lib", editable = true }' in text, text
     assert corral("sync", cwd=fresh).exit_code == 0
     assert direct_url(fresh)["dir_info"] == {"editable": True}
+
+
+def test_a_sibling_whose_folder_name_has_a_space_is_locked_and_installed(mono: Path, corral: Corral) -> None:
+    # the lock checker refused `path = "../my lib"` (uv locks it), so no such sibling could be added at all
+    (mono.parent / "sdistonly-1.0").rename(mono.parent / "my lib")
+    added = corral("add", "-e", "../my lib", cwd=mono)
+    assert added.exit_code == 0, added.stderr
+    assert 'path = "../my lib"' in (mono / "pylock.toml").read_text(encoding="utf-8")
+    assert direct_url(mono) == {"url": (mono.parent / "my lib").as_uri(), "dir_info": {"editable": True}}
+    shutil.rmtree(mono / ".venv")
+    assert corral("sync", cwd=mono).exit_code == 0
+    assert direct_url(mono)["url"] == (mono.parent / "my lib").as_uri()
+    assert corral("doctor", cwd=mono).exit_code == 0

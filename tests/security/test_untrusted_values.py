@@ -492,3 +492,36 @@ def test_upgrade_of_an_env_with_a_binary_pyvenv_cfg_is_no_internal_error(
         assert result.exit_code == 1
         assert "pyvenv.cfg" in one_error(result)
         assert tree_digest(project) == before
+
+
+def test_a_locked_folder_with_spaces_is_one_token_of_every_installer_line(tmp_path: Path) -> None:
+    # `../my lib` is a real folder name (uv locks it); a hostile lock's `x --index-url=...` is the same shape: both
+    # must reach pip and uv as one path, never as an option
+    from corral.core.pylock_select import Chosen
+    from corral.engines._reqfile import requirement_lines
+
+    hostile = tmp_path / "x --index-url=http:" / "127.0.0.1:9" / "evil"
+    lock = {
+        "lock-version": "1.0",
+        "created-by": "t",
+        "packages": [
+            {"name": "lib", "directory": {"path": "../my lib", "editable": True}},
+            {"name": "evil", "directory": {"path": str(hostile)}},
+        ],
+    }
+    assert check_lock(lock, origin="pylock.toml") == lock
+    with pytest.raises(LockError, match="control characters"):
+        check_lock({**lock, "packages": [{"name": "x", "directory": {"path": "a\nb"}}]}, origin="pylock.toml")
+    lines = requirement_lines(
+        [
+            Chosen(name="lib", version=None, kind="directory", url=(tmp_path / "my lib").as_uri(), editable=True),
+            Chosen(name="evil", version=None, kind="directory", url=hostile.as_uri(), editable=True),
+            Chosen(name="plain", version=None, kind="directory", url=(tmp_path / "plain").as_uri(), editable=True),
+        ]
+    )
+    assert lines == [
+        f"-e {(tmp_path / 'my lib').as_uri()}",
+        f"-e {hostile.as_uri()}",
+        f"-e {tmp_path / 'plain'}",
+    ]
+    assert all(" " not in line.removeprefix("-e ") for line in lines)

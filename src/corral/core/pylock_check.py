@@ -173,8 +173,8 @@ def _check_directory(where: str, table: object, problems: _Problems) -> None:
         problems.add(where, f"must be a table, not {_kind(table)}")
         return
     path = table.get("path")
-    if not _plain_string(path, spaces=False) or not path:
-        problems.add(where, f"path {path!r} must be a string without spaces or control characters")
+    if not _plain_path(path):
+        problems.add(where, f"path {path!r} must be a string without control characters or whitespace but ' '")
     if "editable" in table and not isinstance(table["editable"], bool):
         problems.add(where, f"editable must be true or false, not {table['editable']!r}")
     if "subdirectory" in table and not _plain_string(table["subdirectory"], spaces=False):
@@ -187,8 +187,8 @@ def _check_location(where: str, table: dict[str, Any], schemes: tuple[str, ...],
         problems.add(where, "names neither a url nor a path")
     if url is not None:
         _check_url(f"{where} url", url, schemes, problems)
-    if path is not None and (not _plain_string(path, spaces=False) or not path):
-        problems.add(where, f"path {path!r} must be a string without spaces or control characters")
+    if path is not None and not _plain_path(path):
+        problems.add(where, f"path {path!r} must be a string without control characters or whitespace but ' '")
 
 
 def _check_url(where: str, url: object, schemes: tuple[str, ...], problems: _Problems) -> None:
@@ -203,6 +203,11 @@ def _check_url(where: str, url: object, schemes: tuple[str, ...], problems: _Pro
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme not in schemes:
         problems.add(where, f"{_short(url)!r} is not a {'/'.join(schemes)} URL")
+
+
+def _plain_path(value: object) -> bool:
+    """A non-empty path whose only whitespace is ' ' (`../my lib`: every installer line spells it as a URL)."""
+    return isinstance(value, str) and bool(value) and _plain_string(value.replace(" ", ""), spaces=False)
 
 
 def _plain_string(value: object, *, spaces: bool = True) -> bool:

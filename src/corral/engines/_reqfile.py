@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from corral.core.plan import SyncPlan
     from corral.core.pylock_select import Chosen
 
+# A path a requirements line holds as it is (no whitespace, `#` comment or quoting to get wrong).
+PLAIN_PATH = re.compile(r"/[A-Za-z0-9_.+@=,~/-]*")
+
 __all__ = [
+    "PLAIN_PATH",
     "apply_plan",
     "check_lines",
     "failing_requirement",
@@ -102,11 +106,21 @@ def hashed_lines(items: Sequence[Chosen]) -> list[str]:
 
 
 def requirement_lines(items: Sequence[Chosen]) -> list[str]:
-    """Requirement lines; editable local directories become `-e <path>`."""
+    """Requirement lines; editable local directories become `-e <path>`, or `-e <file URL>` (percent-encoded).
+
+    The URL for a path a line cannot spell plainly: pip and uv split `-e ../my lib` at the space, and the rest
+    became an option.
+    """
     from urllib.parse import urlsplit
     from urllib.request import url2pathname
 
-    return [f"-e {url2pathname(urlsplit(c.url).path)}" if c.editable else c.requirement_line() for c in items]
+    lines = []
+    for c in items:
+        path = url2pathname(urlsplit(c.url).path) if c.editable else ""
+        lines.append(
+            (f"-e {path}" if PLAIN_PATH.fullmatch(path) else f"-e {c.url}") if c.editable else c.requirement_line()
+        )
+    return lines
 
 
 @contextlib.contextmanager

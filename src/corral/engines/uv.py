@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from corral.core.urls import strip_credentials
 from corral.engines._build_output import backend_failed, built_project, summary
 from corral.engines._reqfile import (
+    PLAIN_PATH,
     apply_plan,
     failing_requirement,
     hashed_lines,
@@ -56,8 +56,6 @@ _CONFIGURED: Final = (
     "CORRAL_INDEX_URL",
     "CORRAL_EXTRA_INDEX_URLS",
 )
-# A project path a requirements line holds as it is (no whitespace, `#` comment or quoting to get wrong).
-_PLAIN_PATH: Final = re.compile(r"/[A-Za-z0-9_.+@=,~/-]*")
 
 
 class UvInstaller:
@@ -147,7 +145,7 @@ class UvInstaller:
         hashed, unhashed = split_hashed(plan.to_install)
         batches = _by_index(hashed)
         root = str(editable) if editable is not None else None
-        if unhashed or len(batches) > 1 or (root is not None and not _PLAIN_PATH.fullmatch(root)):
+        if unhashed or len(batches) > 1 or (root is not None and not PLAIN_PATH.fullmatch(root)):
             self._apply_apart(env_python, plan, editable, offline=offline, progress=progress, environ=environ)
             return False
         names = removal_names(plan)
@@ -265,7 +263,7 @@ class UvInstaller:
         entry of a pylock.toml (`uv_input`; uv parsed ` #` on its command line as a comment), else on the command line.
         """
         root = str(project_root)
-        plain = _PLAIN_PATH.fullmatch(root) is not None
+        plain = PLAIN_PATH.fullmatch(root) is not None
         # a path a requirements line cannot spell (`dir #1`: a comment) is an entry of a pylock.toml input
         entry = None if plain else pylock_args([], root, environ)
         try:
