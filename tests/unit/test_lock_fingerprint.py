@@ -34,7 +34,6 @@ OTHER_UV = """
 package = false
 default-groups = ["dev"]
 dev-dependencies = ["gamma"]
-index = [{name = "extra", url = "https://example.invalid/simple"}]
 [tool.uv.sources]
 alpha = { path = "../alpha" }
 """
@@ -65,6 +64,29 @@ SETTINGS: dict[str, tuple[str, str]] = {
         'conflicts = [[{ extra = "x" }, { group = "dev" }]]',
         'conflicts = [\n  [ {extra = "x"}, {group = "dev"} ],\n]',
     ),
+    "index": (
+        'index = [{ name = "co", url = "https://co.example/simple", default = true }]',
+        "[[tool.uv.index]]\ndefault = true\nurl = 'https://co.example/simple'\nname = 'co'",
+    ),
+    "index-url": ('index-url = "https://co.example/simple"', "index-url = 'https://co.example/simple'"),
+    "extra-index-url": ('extra-index-url = ["https://a.example"]', "extra-index-url = [\n'https://a.example',\n]"),
+    "find-links": ('find-links = ["https://f.example"]', "find-links = [ 'https://f.example' ]"),
+    "no-index": ("no-index = true", "no-index=true"),
+    "index-strategy": ('index-strategy = "unsafe-best-match"', "index-strategy = 'unsafe-best-match'"),
+    "environments": ("environments = [\"sys_platform == 'linux'\"]", "environments = [ \"sys_platform == 'linux'\" ]"),
+    "required-environments": (
+        "required-environments = [\"sys_platform == 'win32'\"]",
+        "required-environments = [\"sys_platform == 'win32'\",]",
+    ),
+    "fork-strategy": ('fork-strategy = "fewest"', "fork-strategy='fewest'"),
+    "dependency-metadata": (
+        'dependency-metadata = [{ name = "alpha", version = "1.0", requires-dist = [] }]',
+        "[[tool.uv.dependency-metadata]]\nrequires-dist = []\nversion = '1.0'\nname = 'alpha'",
+    ),
+    "no-build": ("no-build = true", "no-build   = true"),
+    "no-build-package": ('no-build-package = ["alpha"]', "no-build-package = ['alpha']"),
+    "no-binary": ("no-binary = true", "no-binary = true # sdists only"),
+    "no-binary-package": ('no-binary-package = ["beta"]', "no-binary-package = [ 'beta' ]"),
 }
 # another value of each
 OTHER: dict[str, str] = {
@@ -75,6 +97,20 @@ OTHER: dict[str, str] = {
     "override-dependencies": 'override-dependencies = ["beta", "alpha<2"]',
     "constraint-dependencies": 'constraint-dependencies = ["delta<1.3"]',
     "conflicts": 'conflicts = [[{ extra = "x" }, { group = "lint" }]]',
+    "index": 'index = [{ name = "co", url = "https://co2.example/simple", default = true }]',
+    "index-url": 'index-url = "https://co2.example/simple"',
+    "extra-index-url": 'extra-index-url = ["https://b.example"]',
+    "find-links": 'find-links = ["https://g.example"]',
+    "no-index": "no-index = false",
+    "index-strategy": 'index-strategy = "unsafe-first-match"',
+    "environments": "environments = [\"sys_platform == 'darwin'\"]",
+    "required-environments": "required-environments = [\"sys_platform == 'darwin'\"]",
+    "fork-strategy": 'fork-strategy = "requires-python"',
+    "dependency-metadata": 'dependency-metadata = [{ name = "alpha", version = "1.1", requires-dist = [] }]',
+    "no-build": "no-build = false",
+    "no-build-package": 'no-build-package = ["beta"]',
+    "no-binary": "no-binary = false",
+    "no-binary-package": 'no-binary-package = ["alpha"]',
 }
 
 
@@ -127,7 +163,7 @@ def test_each_setting_counts_by_value_not_by_formatting(setting: str) -> None:
     assert stated != base
     # the same values written another way, or placed elsewhere in the table, or parsed by tomlkit (add/remove)
     moved = PROJECT + "\n[tool.uv]\n" + reformatted + "\n" + OTHER_UV.replace("[tool.uv]\n", "")
-    if reformatted.startswith("[tool.uv."):  # a sub-table must come after the keys of [tool.uv]
+    if reformatted.startswith(("[tool.uv.", "[[tool.uv.")):  # a sub-table must come after the keys of [tool.uv]
         moved = PROJECT + OTHER_UV.replace("[tool.uv.sources]", reformatted + "\n[tool.uv.sources]")
     assert hashed(moved) == stated
     assert hashed(moved, parser="tomlkit") == stated

@@ -16,10 +16,14 @@ def test_uv_resolver_settings_reach_the_resolution_and_nothing_else_does() -> No
                 "resolution": "lowest-direct",
                 "dev-dependencies": ["x"],
                 "index-url": "https://example.invalid/simple",
+                "index": [{"name": "local", "url": "wheels", "format": "flat"}],
+                "cache-keys": [{"file": "x"}],
             }
         },
     }
     uv = uv_project(data, Path("/p"), "1.0")["tool"]["uv"]
     assert uv["exclude-newer"] == "1 week" and uv["resolution"] == "lowest-direct"
     assert uv["package"] is False
-    assert "index-url" not in uv and "dev-dependencies" not in uv
+    assert uv["index-url"] == "https://example.invalid/simple", "the project's own index, not PyPI"
+    assert uv["index"] == [{"name": "local", "url": "/p/wheels", "format": "flat"}], "a relative path made absolute"
+    assert "dev-dependencies" not in uv and "cache-keys" not in uv

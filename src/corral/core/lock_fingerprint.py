@@ -28,6 +28,22 @@ UV_RESOLVER_SETTINGS = (
     "override-dependencies",
     "constraint-dependencies",
     "conflicts",
+    # the indexes it resolves from (core.uv_indexes), and where the lock must hold (a lock that ignored
+    # `environments` failed where `uv lock` succeeds: a dependency only some Pythons can have)
+    "index",
+    "index-url",
+    "extra-index-url",
+    "find-links",
+    "no-index",
+    "index-strategy",
+    "environments",
+    "required-environments",
+    "fork-strategy",
+    "dependency-metadata",
+    "no-build",
+    "no-build-package",
+    "no-binary",
+    "no-binary-package",
 )
 
 _HASH_LINE = re.compile(r'^inputs-hash\s*=\s*"(sha256:[0-9a-f]{64})"\s*$', re.MULTILINE)

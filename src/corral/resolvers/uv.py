@@ -66,6 +66,8 @@ class UvRequest:
     version: str  # the project's version as the resolver must see it
     python: str | None  # the interpreter uv resolves with (None: uv picks one)
     index_urls: Sequence[str]  # [primary, *extras]
+    # the project's own `[tool.uv]` indexes, which nothing overrides: `uv lock` reads them (no index flag given)
+    indexes_from_project: bool = False
     pins: Sequence[Pin]  # previous lock's versions (and adopt's), kept while the requirements allow them
     upgrade_packages: Sequence[str] = ()
     candidates: Sequence[str] = ()  # requirements being added: a failure names the one to blame
@@ -121,8 +123,8 @@ class UvResolver:
         prefs = preferences(request.pins, skip, request.requires_python)
         uv = uv_binary()
         head = [uv, "lock", "--project"]  # then the temporary project (uv_headstart.PROJECT_AT)
-        tail = ["--index-url", urls[0]]
-        for extra in urls[1:]:
+        tail = [] if request.indexes_from_project else ["--index-url", urls[0]]
+        for extra in [] if request.indexes_from_project else urls[1:]:
             tail += ["--extra-index-url", extra]
         if request.python:
             tail += ["--python", request.python]

@@ -39,11 +39,33 @@ def uv_project(data: Mapping[str, Any], root: Path, version: str) -> dict[str, A
     uv: dict[str, Any] = {"package": False, "workspace": {"members": []}}
     declared = data.get("tool", {}).get("uv", {}) or {}
     uv.update({key: declared[key] for key in UV_RESOLVER_SETTINGS if key in declared})
+    _absolute_locations(uv, root)
     sources = declared.get("sources")
     if isinstance(sources, dict):
         uv["sources"] = {k: _absolute_source(v, root) for k, v in sources.items()}
     doc["tool"] = {"uv": uv}
     return doc
+
+
+def _absolute_locations(uv: dict[str, Any], root: Path) -> None:
+    """Index URLs and find-links given as relative paths, absolute against the project (the copy lives elsewhere)."""
+    if isinstance(uv.get("index"), list):
+        uv["index"] = [
+            {**e, "url": _absolute_location(e["url"], root)} if isinstance(e, dict) and "url" in e else e
+            for e in uv["index"]
+        ]
+    for key in ("index-url", "extra-index-url", "find-links"):
+        value = uv.get(key)
+        if isinstance(value, str):
+            uv[key] = _absolute_location(value, root)
+        elif isinstance(value, list):
+            uv[key] = [_absolute_location(v, root) for v in value]
+
+
+def _absolute_location(value: Any, root: Path) -> Any:  # noqa: ANN401 - whatever the project wrote
+    if not isinstance(value, str) or "://" in value or value.startswith(("/", "~")) or value[:5].lower() == "file:":
+        return value
+    return os.path.abspath(root / value)
 
 
 def _absolute_source(value: Any, root: Path) -> Any:  # noqa: ANN401

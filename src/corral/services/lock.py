@@ -30,7 +30,7 @@ from corral.core.pylock_check import check_lock
 from corral.errors import ConfigError, CorralError, LockError, LockOutdated
 from corral.infra.toml_file import parse_toml, read_bytes, read_text, read_toml
 from corral.resolvers.uv import requirement_name
-from corral.services.lock_inputs import default_groups, index_urls, is_fresh, lock_inputs_hash
+from corral.services.lock_inputs import default_groups, index_urls, indexes_from_project, is_fresh, lock_inputs_hash
 
 if TYPE_CHECKING:
     from corral.core.deps import ProjectDeps
@@ -231,6 +231,7 @@ def render_lock(
             version=UNKNOWN_VERSION,  # the project's own, set below
             python=chosen,
             index_urls=urls,
+            indexes_from_project=indexes_from_project(ctx),
             pins=pins,
             upgrade_packages=upgrade_packages,
             candidates=candidates,

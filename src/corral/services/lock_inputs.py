@@ -20,36 +20,74 @@ from corral.infra.toml_file import read_text
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from corral.core.uv_indexes import UvIndexes
     from corral.services.context import Context
     from corral.services.project import Project
 
-__all__ = ["PYPI", "default_groups", "index_urls", "is_fresh", "lock_inputs_hash"]
+__all__ = ["PYPI", "default_groups", "index_urls", "indexes_from_project", "is_fresh", "lock_inputs_hash"]
 
 PYPI = "https://pypi.org/simple"
 
 
 def index_urls(ctx: Context) -> list[str]:
-    """[primary, *extras]: settings index-url/extra-index-urls, else UV_/PIP_ environment, else PyPI."""
+    """[primary, *extras]: settings, else UV_/PIP_ environment, else the project's `[tool.uv]` indexes, else PyPI.
+
+    Settings are index-url/extra-index-urls; the project's indexes its default, then the others uv asks
+    (`core.uv_indexes`).
+
+    Raises:
+        ConfigError: the project's `[tool.uv]` index entries are malformed.
+
+    """
     settings, env = ctx.settings, ctx.environ
     primary = (
         settings.value("index-url")
         or env.get("UV_INDEX_URL")
         or env.get("UV_DEFAULT_INDEX")
         or env.get("PIP_INDEX_URL")
-        or PYPI
     )
     extras = list(settings.value("extra-index-urls") or [])
     if not extras:
         raw = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or ""
         extras = raw.split()
-    return [_located(str(primary)), *(_located(str(e)) for e in extras)]
+    declared = _project_indexes(ctx)
+    if declared is not None:
+        root, project = declared
+        primary = primary or (project.default and _located(project.default, root))
+        extras = extras or [_located(e, root) for e in project.extra]
+    return [_located(str(primary or PYPI)), *(_located(str(e)) for e in extras)]
 
 
-def _located(index: str) -> str:
-    """An index given as a relative path, absolute against the working folder (uv starts in the root)."""
+def indexes_from_project(ctx: Context) -> bool:
+    """The project's `[tool.uv]` names indexes and neither settings nor the environment choose others.
+
+    Then `uv lock` is given no index flag: it reads the project's own `[[tool.uv.index]]` (named, explicit ones
+    for its sources, the credentials uv finds for each name) exactly as `uv lock` in the project does.
+    """
+    settings, env = ctx.settings, ctx.environ
+    chosen = settings.value("index-url") or settings.value("extra-index-urls") or any(env.get(k) for k in _INDEX_VARS)
+    return not chosen and _project_indexes(ctx) is not None
+
+
+_INDEX_VARS = ("UV_INDEX_URL", "UV_DEFAULT_INDEX", "PIP_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL")
+
+
+def _project_indexes(ctx: Context) -> tuple[Path, UvIndexes] | None:
+    """(root, the indexes) the project names in `[tool.uv]`; None when it names none (or there is no project)."""
+    from corral.core.uv_indexes import uv_indexes
+
+    project = ctx.project
+    if project is None or ctx.environ.get("UV_NO_CONFIG", "").strip().lower() not in ("", "0", "false", "no", "off"):
+        return None  # uv reads no `[tool.uv]` then either (its index flags are given, as without project indexes)
+    found = uv_indexes(project.data, source=str(project.pyproject))
+    return (project.root, found) if found.declared else None
+
+
+def _located(index: str, folder: str | Path | None = None) -> str:
+    """An index given as a relative path, absolute against `folder` (default: the working folder, where uv starts)."""
     if not index or "://" in index or index.startswith(("/", "~")) or index[:5].lower() == "file:":
         return index
-    return os.path.abspath(index)
+    return os.path.abspath(os.path.join(folder, index) if folder is not None else index)
 
 
 def default_groups(ctx: Context, group_names: Iterable[str]) -> list[str]:

@@ -1,0 +1,83 @@
+"""A project's own `[tool.uv]` indexes are the ones its lock is resolved from.
+
+corral gave `uv lock` `--index-url https://pypi.org/simple` whatever the project named, so a project whose
+`[[tool.uv.index]]` makes the company index the default was locked from the public index (a dependency-confusion
+hole), and an explicit index a `[tool.uv.sources]` entry names was missing from corral's temporary copy ("references
+an undeclared index"). Real uv against the local test index; a closed port stands for an index that is down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conftest import pyenv_python
+from support.toml import tomllib
+
+if TYPE_CHECKING:
+    from conftest import Corral
+    from support.index import LocalIndex
+
+pytestmark = pytest.mark.integration
+
+DOWN = "http://127.0.0.1:9/simple/"  # nothing listens on the discard port
+
+
+@pytest.fixture
+def uv_reads_projects(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """uv reads a project's `[tool.uv]` (the suite's UV_NO_CONFIG stops that), and no user's uv.toml."""
+    monkeypatch.delenv("UV_NO_CONFIG")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+def project(folder: Path, tool: str, *, dependencies: str = '["alpha"]') -> Path:
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text(
+        f'[project]\nname = "demo"\nversion = "0"\nrequires-python = ">=3.12"\ndependencies = {dependencies}\n\n'
+        f"{tool}[tool.corral]\nseed = false\n",
+        encoding="utf-8",
+    )
+    (folder / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
+    return folder
+
+
+def indexes(root: Path) -> dict[str, str]:
+    lock = tomllib.loads((root / "pylock.toml").read_text(encoding="utf-8"))
+    return {p["name"]: p.get("index", "") for p in lock["packages"]}
+
+
+@pytest.mark.usefixtures("uv_reads_projects")
+def test_the_projects_default_index_is_asked_never_pypi(
+    tmp_path: Path, corral: Corral, local_index: LocalIndex
+) -> None:
+    company = f'[[tool.uv.index]]\nname = "company"\nurl = "{local_index.simple_url}"\ndefault = true\n\n'
+    root = project(tmp_path / "ok", company)
+    done = corral("sync", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    assert indexes(root) == {"alpha": local_index.simple_url}
+
+    down = project(tmp_path / "down", f'[[tool.uv.index]]\nname = "company"\nurl = "{DOWN}"\ndefault = true\n\n')
+    refused = corral("lock", cwd=down)
+    assert refused.exit_code != 0
+    assert "127.0.0.1:9" in refused.stderr, "the project's index was asked (and is down), not PyPI"
+    assert not (down / "pylock.toml").exists()
+
+
+@pytest.mark.usefixtures("uv_reads_projects")
+def test_an_explicit_index_serves_the_packages_its_sources_name(
+    tmp_path: Path, corral: Corral, local_index: LocalIndex
+) -> None:
+    mirror = (
+        f'[[tool.uv.index]]\nname = "mirror"\nurl = "{local_index.simple_url}"\nexplicit = true\n\n'
+        '[tool.uv.sources]\nalpha = { index = "mirror" }\n\n'
+    )
+    root = project(tmp_path / "mirror", mirror)
+    (root / "pyproject.toml").write_text(  # every other package from the default index: here the test index too
+        (root / "pyproject.toml").read_text(encoding="utf-8") + f'index-url = "{local_index.simple_url}"\n',
+        encoding="utf-8",
+    )
+    done = corral("sync", cwd=root)
+    assert done.exit_code == 0, done.stderr  # was: Package `alpha` references an undeclared index: `mirror`
+    assert indexes(root) == {"alpha": local_index.simple_url}
