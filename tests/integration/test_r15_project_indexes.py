@@ -81,3 +81,22 @@ def test_an_explicit_index_serves_the_packages_its_sources_name(
     done = corral("sync", cwd=root)
     assert done.exit_code == 0, done.stderr  # was: Package `alpha` references an undeclared index: `mirror`
     assert indexes(root) == {"alpha": local_index.simple_url}
+
+
+@pytest.mark.usefixtures("uv_reads_projects")
+def test_a_python_the_projects_environments_leave_out_is_refused_not_given_an_empty_env(
+    tmp_path: Path, corral: Corral, local_index: LocalIndex
+) -> None:
+    root = project(tmp_path / "envs", "[tool.uv]\nenvironments = [\"python_version >= '3.13'\"]\n\n")
+    (root / "pyproject.toml").write_text(
+        (root / "pyproject.toml").read_text(encoding="utf-8") + f'index-url = "{local_index.simple_url}"\n',
+        encoding="utf-8",
+    )
+    refused = corral("sync", cwd=root)  # .python-version names 3.12
+    assert refused.exit_code != 0
+    assert "[tool.uv] environments (python_version >= '3.13') does not include CPython 3.12" in refused.stderr
+    assert not (root / ".venv").exists()
+    (root / ".python-version").write_text(str(pyenv_python("3.13")) + "\n", encoding="utf-8")
+    done = corral("sync", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    assert "alpha" in indexes(root)

@@ -919,6 +919,33 @@ def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
     return "; ".join(notes) or "pyproject.toml's requirements, requires-python or index settings changed"
 
 
+def _refuse_undeclared_environment(ctx: Context, data: Mapping[str, Any], source: str) -> None:
+    """LockError when the project's `[tool.uv] environments` names none the interpreter corral would use is in.
+
+    The lock then holds nothing for it: a sync made an empty env and said it matched, where `uv sync` refuses.
+    """
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    wanted = uv.get("environments") if isinstance(uv, dict) else None
+    if not isinstance(wanted, list) or not wanted or not all(isinstance(m, str) for m in wanted):
+        return
+    from packaging.markers import InvalidMarker, Marker
+
+    python = lock_python(ctx)
+    info = ctx.finder.from_path(Path(python)) if python else None
+    try:
+        if info is None or any(Marker(m).evaluate(dict(info.marker_env)) for m in wanted):
+            return
+    except InvalidMarker:
+        return  # uv names the bad marker when it locks
+    msg = (
+        f"{source}: [tool.uv] environments ({' or '.join(wanted)}) does not include {info.implementation} "
+        f"{info.version} ({info.path}): the lock holds nothing for it; pick a Python it names (corral python pin "
+        "VERSION), or widen environments"
+    )
+    raise LockError(msg)
+
+
 def ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress | None = None) -> Path:
     """The lock path, re-locked first when missing or stale (unless `frozen`: as is; `locked`: LockOutdated).
 
@@ -930,6 +957,7 @@ def ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress 
     target = project.root / LOCK_FILE
     if os.path.lexists(target) and not os.path.isfile(target):
         _refuse_unusable(target, project.root)  # a fifo or a folder is named as such, not as a missing lock
+    _refuse_undeclared_environment(ctx, project.data, str(project.pyproject))
     if frozen:
         if not target.is_file():
             raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")
