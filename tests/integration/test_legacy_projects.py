@@ -212,6 +212,15 @@ def test_a_python_27_project_adds_a_sibling_folder_editable_and_sees_it_installe
     corral("remove", "lib27")
     assert not list((root / ".venv" / "lib" / "python2.7" / "site-packages").glob("lib27*"))
 
+    # pip 20.3.4's own editable install writes an egg-link, no direct_url.json: adopt reads the folder it names
+    corral.pip("install", "--no-index", "--no-build-isolation", "-e", str(lib))
+    adopted = corral("adopt")
+    assert "recorded lib27 (path ../lib27, editable) in project" in adopted.stdout, adopted.stdout
+    assert read_toml(root / "pyproject.toml")["tool"]["uv"]["sources"] == {
+        "lib27": {"path": "../lib27", "editable": True}
+    }
+    assert "nothing to do" in corral("sync").stderr
+
 
 @pytest.mark.network
 def test_a_python_27_project_locks_a_real_27_era_stack_from_pypi(tmp_path: Path) -> None:

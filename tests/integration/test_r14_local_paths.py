@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from support.indexed import outer_sibling
 from support.toml import tomllib
 
 if TYPE_CHECKING:
@@ -79,19 +80,7 @@ def test_a_sibling_of_a_sibling_a_link_and_an_absolute_url_are_each_recorded_as_
     mono: Path, corral: Corral
 ) -> None:
     inner = mono.parent / "sdistonly-1.0"
-    outer = mono.parent / "outer"
-    outer.mkdir()
-    shutil.copy(inner / "tinybackend.py", outer / "tinybackend.py")
-    (outer / "outer.py").write_text("VALUE = 1\n", encoding="utf-8")
-    (outer / "PKG-INFO").write_text(
-        "Metadata-Version: 2.1\nName: outer\nVersion: 1.0\nRequires-Dist: sdistonly\n", encoding="utf-8"
-    )
-    (outer / "pyproject.toml").write_text(
-        '[project]\nname = "outer"\nversion = "1.0"\ndependencies = ["sdistonly"]\n\n'
-        '[tool.uv.sources]\nsdistonly = { path = "../sdistonly-1.0" }\n\n'
-        '[build-system]\nrequires = []\nbuild-backend = "tinybackend"\nbackend-path = ["."]\n',
-        encoding="utf-8",
-    )
+    outer_sibling(mono, '[tool.uv.sources]\nsdistonly = { path = "../sdistonly-1.0" }\n\n')
     added = corral("add", "../outer", cwd=mono)
     assert added.exit_code == 0, added.stderr  # uv wrote the inner path relative to its working folder, not the project
     lock = (mono / "pylock.toml").read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from corral.infra.uvbin import uv_binary
+from support.indexed import outer_sibling
 from support.toml import tomllib
 
 if TYPE_CHECKING:
@@ -143,3 +144,37 @@ def test_a_sibling_whose_folder_name_has_a_space_is_locked_and_installed(mono: P
     assert corral("sync", cwd=mono).exit_code == 0
     assert direct_url(mono)["url"] == (mono.parent / "my lib").as_uri()
     assert corral("doctor", cwd=mono).exit_code == 0
+
+
+def test_adopt_records_a_folder_another_folder_needs_and_refuses_a_source_it_cannot_name(
+    mono: Path, corral: Corral
+) -> None:
+    outer_sibling(mono)
+    assert corral("sync", cwd=mono).exit_code == 0
+    by_hand(mono, "-e", "../outer", "-e", "../sdistonly-1.0")
+    adopted = corral("adopt", cwd=mono)
+    assert adopted.exit_code == 0, adopted.stderr
+    data = pyproject(mono)
+    # sdistonly is required by outer, but came from a folder: only a direct requirement can carry its source
+    assert sorted(data["project"]["dependencies"]) == ["outer", "sdistonly"]  # type: ignore[index]
+    assert data["tool"]["uv"]["sources"] == {  # type: ignore[index]
+        "outer": {"path": "../outer", "editable": True},
+        "sdistonly": {"path": "../sdistonly-1.0", "editable": True},
+    }
+    assert corral("doctor", cwd=mono).exit_code == 0
+
+    (site,) = (mono / ".venv").glob("lib/python*/site-packages")
+    fake = site / "fake-1.0.dist-info"
+    fake.mkdir()
+    (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: fake\nVersion: 1.0\n", encoding="utf-8")
+    (fake / "direct_url.json").write_text(
+        json.dumps({"url": "git@host.example:o/fake.git", "vcs_info": {"vcs": "git", "commit_id": "0" * 40}}),
+        encoding="utf-8",
+    )
+    (mono / "pylock.toml").unlink()
+    before = (mono / "pyproject.toml").read_bytes()
+    refused = corral("adopt", cwd=mono)
+    assert refused.exit_code != 0
+    assert "cannot adopt fake: it did not come from an index, and its VCS URL has no scheme" in refused.stderr
+    assert (mono / "pyproject.toml").read_bytes() == before
+    assert not (mono / "pylock.toml").exists(), "the first lock is written with the record, or not at all"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corral.core.direct_url import origin_of
+from corral.core.direct_url import Unrecordable, origin_of
 from corral.core.local_paths import PathSource, relative_to_folder
 from corral.errors import LockError
 from corral.services.add_remove import _without_sources, path_sources, with_sources
@@ -106,6 +106,7 @@ def test_a_legacy_lock_without_the_package_a_url_names_is_refused() -> None:
 
 
 _ROOT = "/w/mono/app"
+_SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
 @pytest.mark.parametrize(
@@ -114,6 +115,7 @@ _ROOT = "/w/mono/app"
         ({"url": "file:///w/mono/lib", "dir_info": {"editable": True}}, ("lib", PathSource("../lib", True))),
         ({"url": "file:///w/mono/lib", "dir_info": {}}, ("lib", PathSource("../lib"))),
         ({"url": "file:///w/my%20lib", "dir_info": {}}, ("lib", PathSource("../../my lib"))),
+        ({"url": "file:///w/mono", "dir_info": {}, "subdirectory": "sub/lib"}, ("lib", PathSource("../sub/lib"))),
         (
             {"url": "file:///w/x-1.0-py3-none-any.whl", "archive_info": {}},
             ("lib", PathSource("../../x-1.0-py3-none-any.whl")),
@@ -121,17 +123,13 @@ _ROOT = "/w/mono/app"
         (
             {
                 "url": "https://g.example/o/lib",
-                "vcs_info": {"vcs": "git", "commit_id": "abc123", "requested_revision": "main"},
+                "vcs_info": {"vcs": "git", "commit_id": _SHA, "requested_revision": "main"},
             },
-            ("lib @ git+https://g.example/o/lib@abc123", None),
+            (f"lib @ git+https://g.example/o/lib@{_SHA}", None),
         ),
         (
-            {
-                "url": "https://g.example/o/r",
-                "vcs_info": {"vcs": "git", "commit_id": "ab12"},
-                "subdirectory": "pkgs/lib",
-            },
-            ("lib @ git+https://g.example/o/r@ab12#subdirectory=pkgs/lib", None),
+            {"url": "https://g.example/o/r", "vcs_info": {"vcs": "git", "commit_id": _SHA}, "subdirectory": "pkgs/lib"},
+            (f"lib @ git+https://g.example/o/r@{_SHA}#subdirectory=pkgs/lib", None),
         ),
         (
             {"url": "https://f.example/lib-1.0.tar.gz", "archive_info": {"hashes": {}}},
@@ -143,24 +141,38 @@ def test_an_install_by_hand_is_recorded_as_the_source_it_came_from(
     data: dict[str, object], expected: tuple[str, PathSource | None]
 ) -> None:
     origin = origin_of("lib", data, _ROOT)
-    assert origin is not None
     assert (origin.requirement, origin.source) == expected
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "why"),
     [
-        {},
-        {"url": 7, "dir_info": {}},
-        {"url": "file:///w/lib"},  # neither a folder nor a file: not PEP 610
-        {"url": "https://f.example/a.tar.gz ; python_version < '4'", "archive_info": {}},  # a marker smuggled in
-        {"url": "https://f.example/a.tar.gz\n--index-url=https://evil", "archive_info": {}},
-        {"url": "https://g.example/r", "vcs_info": {"vcs": "git", "commit_id": "main; rm -rf"}},
-        {"url": "https://g.example/r", "vcs_info": {"vcs": "cvs", "commit_id": "ab"}},
-        {"url": "https://g.example/r", "vcs_info": {"vcs": "git", "commit_id": "ab"}, "subdirectory": "../../etc"},
-        {"url": "ftp://f.example/a.tar.gz", "archive_info": {}},
-        {"url": "file://otherhost/w/lib", "dir_info": {}},
+        ({}, "URL is missing"),
+        ({"url": 7, "dir_info": {}}, "URL is missing"),
+        ({"url": "file:///w/lib"}, "neither a folder nor a file"),
+        ({"url": "https://f.example/a.tar.gz ; python_version < '4'", "archive_info": {}}, "spaces"),
+        ({"url": "https://f.example/a.tar.gz\n--index-url=https://evil", "archive_info": {}}, "control"),
+        ({"url": "https://f.example/a\x0b.tar.gz", "archive_info": {}}, "control"),
+        ({"url": "https://user:tok@g.example/r", "vcs_info": {"vcs": "git", "commit_id": _SHA}}, "credentials"),
+        ({"url": "https://g.example/r#egg=x", "vcs_info": {"vcs": "git", "commit_id": _SHA}}, "fragment"),
+        ({"url": "git@g.example:o/r.git", "vcs_info": {"vcs": "git", "commit_id": _SHA}}, "no scheme"),
+        ({"url": "https://g.example/r", "vcs_info": {"vcs": "git", "commit_id": "main"}}, "not a git commit id"),
+        ({"url": "https://g.example/r", "vcs_info": {"vcs": "git", "commit_id": "\u0661" * 7}}, "not a git commit"),
+        ({"url": "https://g.example/r", "vcs_info": {"vcs": "cvs", "commit_id": "ab"}}, "not git, hg or svn"),
+        (
+            {"url": "https://g.example/r", "vcs_info": {"vcs": "git", "commit_id": _SHA}, "subdirectory": "../x"},
+            "subdir",
+        ),
+        (
+            {"url": "https://g.example/r", "vcs_info": {"vcs": "git", "commit_id": _SHA}, "subdirectory": "/etc"},
+            "subdir",
+        ),
+        ({"url": "ftp://f.example/a.tar.gz", "archive_info": {}}, "ftp URL"),
+        ({"url": "file://otherhost/w/lib", "dir_info": {}}, "file URL"),
     ],
 )
-def test_a_direct_url_record_that_names_no_source_plainly_is_not_followed(data: dict[str, object]) -> None:
-    assert origin_of("lib", data, _ROOT) is None
+def test_a_direct_url_record_that_names_no_source_plainly_is_refused_with_why(
+    data: dict[str, object], why: str
+) -> None:
+    with pytest.raises(Unrecordable, match=why):
+        origin_of("lib", data, _ROOT)

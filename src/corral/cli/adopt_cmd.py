@@ -44,6 +44,10 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     for target, requirements in report.recorded.items():
         listed = [_with_source(r, report.sources.get(r)) for r in requirements]
         out.line(f"{verb} {', '.join(listed)} in {target}")
+    written = {r for requirements in report.recorded.values() for r in requirements}
+    for name, source in report.sources.items():
+        if name not in written:  # a declared requirement installed from a folder: only its source is new
+            out.line(f"{verb} where {_with_source(name, source)} comes from in [tool.uv.sources]")
     if report.lock_only:
         shown = ", ".join(f"{n} {v}" for n, v in report.lock_only)
         out.line(

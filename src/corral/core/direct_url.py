@@ -20,10 +20,19 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import PurePath
 
-__all__ = ["DirectOrigin", "origin_of"]
+__all__ = ["DirectOrigin", "Unrecordable", "origin_of"]
 
-_VCS = ("git", "hg", "svn", "bzr")
-_SUBDIRECTORY = re.compile(r"(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/-]{1,200}")
+_COMMITS = {
+    "git": re.compile(r"[0-9a-f]{7,64}"),
+    "hg": re.compile(r"[0-9a-f]{12,64}"),
+    "svn": re.compile(r"[0-9]{1,12}"),
+}
+_SUBDIRECTORY = re.compile(r"(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/-]{1,200}")
+_SAFE_URL = re.compile(r"[!-~]+")  # printable ASCII, no space: a URL as installers spell it
+
+
+class Unrecordable(ValueError):
+    """A `direct_url.json` names a source corral cannot write as a record (the reason is the message)."""
 
 
 class DirectOrigin(NamedTuple):
@@ -34,36 +43,52 @@ class DirectOrigin(NamedTuple):
     local: str | None  # the local file or folder's absolute path (for a message), None for a URL
 
 
-def origin_of(name: str, data: Mapping[str, object], root: str | PurePath) -> DirectOrigin | None:
-    """How to record `name` as installed from what `data` (a `direct_url.json` object) names; None: not direct.
+def origin_of(name: str, data: Mapping[str, object], root: str | PurePath) -> DirectOrigin:
+    """How to record `name` as installed from what `data` (a `direct_url.json` object) names.
 
-    A local path gets the bare name and a source relative to `root` (editable as installed); a VCS checkout
-    `name @ git+URL@COMMIT` (the commit installed, not the branch asked for); an archive URL `name @ URL`. None
-    for a shape PEP 610 does not define or a URL no installer reads (no scheme, an unknown VCS).
+    A local path gets the bare name and a source relative to `root` (editable as installed; a `subdirectory`
+    joined to it); a VCS checkout `name @ git+URL@COMMIT` (the commit installed, not the branch asked for); an
+    archive URL `name @ URL`.
+
+    Raises:
+        Unrecordable: a shape PEP 610 does not define, or one no record can spell safely (credentials in the URL,
+            a fragment, control characters, an unknown VCS, a commit that is no commit id).
+
     """
     url = data.get("url")
-    if not isinstance(url, str) or not url or any(c in url for c in "\n\r\t \\"):
-        return None
+    if not isinstance(url, str) or not _SAFE_URL.fullmatch(url):
+        raise Unrecordable("its URL is missing, or holds spaces or control characters")
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise Unrecordable("its URL holds credentials, which corral never writes into pyproject.toml")
+    if parts.fragment or parts.query:
+        raise Unrecordable("its URL holds a query or a fragment")
     subdirectory = data.get("subdirectory")
     if subdirectory is not None and not (isinstance(subdirectory, str) and _SUBDIRECTORY.fullmatch(subdirectory)):
-        return None
-    fragment = f"#subdirectory={subdirectory}" if subdirectory else ""
-    parts = urlsplit(url)
+        raise Unrecordable(f"its subdirectory {subdirectory!r} is not a plain relative path")
     vcs, dir_info, archive = data.get("vcs_info"), data.get("dir_info"), data.get("archive_info")
     if isinstance(vcs, dict):
-        return _from_vcs(name, url, vcs, fragment) if parts.scheme else None
-    if parts.scheme == "file" and parts.netloc in ("", "localhost") and not fragment:
+        return _from_vcs(name, url, vcs, f"#subdirectory={subdirectory}" if subdirectory else "")
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+        if not isinstance(dir_info, dict) and not isinstance(archive, dict):
+            raise Unrecordable("it names neither a folder nor a file (no dir_info, archive_info)")
         path = url2pathname(unquote(parts.path))
+        if subdirectory:
+            path = f"{path.rstrip('/')}/{subdirectory}"
         editable = isinstance(dir_info, dict) and dir_info.get("editable") is True
-        source = PathSource(relative_to_folder(path, root), editable=editable)
-        return DirectOrigin(name, source, path) if isinstance(dir_info, dict) or isinstance(archive, dict) else None
+        return DirectOrigin(name, PathSource(relative_to_folder(path, root), editable=editable), path)
     if isinstance(archive, dict) and parts.scheme in ("http", "https"):
-        return DirectOrigin(f"{name} @ {url}{fragment}", None, None)
-    return None
+        return DirectOrigin(f"{name} @ {url}{f'#subdirectory={subdirectory}' if subdirectory else ''}", None, None)
+    raise Unrecordable(f"a {parts.scheme or 'scheme-less'} URL of this kind is not one corral records")
 
 
-def _from_vcs(name: str, url: str, vcs: Mapping[str, object], fragment: str) -> DirectOrigin | None:
+def _from_vcs(name: str, url: str, vcs: Mapping[str, object], fragment: str) -> DirectOrigin:
     kind, commit = vcs.get("vcs"), vcs.get("commit_id")
-    if kind not in _VCS or not isinstance(commit, str) or not commit.isalnum():
-        return None
+    pattern = _COMMITS.get(kind) if isinstance(kind, str) else None
+    if pattern is None:
+        raise Unrecordable(f"its VCS {kind!r} is not git, hg or svn")
+    if not isinstance(commit, str) or not pattern.fullmatch(commit):
+        raise Unrecordable(f"its commit {commit!r} is not a {kind} commit id")
+    if not urlsplit(url).scheme:
+        raise Unrecordable("its VCS URL has no scheme (scp-style `git@host:repo`)")
     return DirectOrigin(f"{name} @ {kind}+{url}@{commit}{fragment}", None, None)

@@ -122,23 +122,47 @@ def _name_from_uv(ctx: Context, url: str, shown: str) -> str:
     from corral.services.lock import lock_python
 
     cmd = [uv_binary(), "pip", "compile", "-", "--no-deps", "--no-header", "--no-annotate", "--quiet"]
-    python = lock_python(ctx)
+    python, legacy = lock_python(ctx), None
     if python:
         from corral.services.legacy import legacy_lock_interpreter
 
         if legacy_lock_interpreter(ctx, python) is not None:  # uv cannot start Python 2.7: its name read by ours
             import sys
 
-            python = sys.executable
+            python, legacy = sys.executable, python
         cmd += ["--python", python]
     done = proc.run(cmd, stdin=url + "\n", env=engine_environ(ctx.environ), check=False, what="uv pip compile")
     for line in done.stdout.splitlines():
         if " @ " in line:
             return line.split(" @ ", 1)[0].strip()
+    named = _name_from_setup_py(ctx, legacy, url) if legacy else None
+    if named is not None:
+        return named
     from corral.resolvers.uv import resolve_failure
 
     _, reason = resolve_failure(done.stderr)
-    raise InvalidRequirement(f"cannot read a package name from {shown!r}: {reason}")
+    hint = f"; name it yourself: corral add 'NAME @ {url}'" if legacy else ""
+    raise InvalidRequirement(f"cannot read a package name from {shown!r}: {reason}{hint}")
+
+
+def _name_from_setup_py(ctx: Context, python: str, url: str) -> str | None:
+    """The name `python setup.py --name` prints in a local folder (a Python 2-only setup.py Python 3 cannot read)."""
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import url2pathname
+
+    from corral.infra import proc
+    from corral.infra.environ import engine_environ
+
+    parts = urlsplit(url)
+    folder = Path(url2pathname(unquote(parts.path))) if parts.scheme == "file" else None
+    if folder is None or not (folder / "setup.py").is_file():
+        return None
+    cmd = [python, "setup.py", "--name"]
+    done = proc.run(cmd, cwd=folder, env=engine_environ(ctx.environ), check=False, timeout=120, what="setup.py --name")
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    if done.returncode != 0 or not lines or not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", lines[-1]):
+        return None
+    return lines[-1]
 
 
 def edit_pyproject(  # noqa: C901, PLR0912

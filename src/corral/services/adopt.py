@@ -96,12 +96,14 @@ def adopt(
     lock_path = project.root / LOCK_FILE
     locked_first = not lock_path.is_file()
     with tempfile.TemporaryDirectory(prefix="corral-adopt-") as scratch:
-        if locked_first:
-            lock_path = _first_lock(ctx, Path(scratch) if dry_run else None, progress)
+        if locked_first:  # into the scratch folder: the project's is written with the record, or not at all
+            lock_path = _first_lock(ctx, Path(scratch), progress)
         recorded, lock_only, prefer, sources = _plan(ctx, target, lock_path)
     report = AdoptReport(
         recorded=recorded, sources=sources, lock_only=lock_only, locked_first=locked_first, dry_run=dry_run
     )
+    if report.nothing and locked_first and not dry_run:
+        _first_lock(ctx, None, progress)  # nothing to record: the lock of the project as it is
     if dry_run or report.nothing:
         return report
     from corral.services.add_remove import record
@@ -158,10 +160,9 @@ def _plan(
     required = _required(target, set(changed), extras_asked=[r for rs in declared.values() for _, r in rs])
     recorded: dict[str, list[str]] = {}
     lock_only: list[tuple[str, str]] = []
-    origins = _origins(
-        target, project.root, {k: changed[k][0] for k in changed if k not in declared and k not in required}
-    )
+    origins = _origins(target, project.root, {k: n for k, (n, _) in changed.items()}, declared)
     for key, (name, version) in sorted(changed.items()):
+        origin = origins.get(key)
         if key in declared:
             refused = [(w, r) for w, r in declared[key] if not r.specifier.contains(version, prereleases=True)]
             for where, requirement in refused:  # the declaration, where it is, admits what is installed
@@ -169,43 +170,77 @@ def _plan(
                 recorded.setdefault(where, []).append(str(requirement))
             if not refused:
                 lock_only.append((name, version))
-        elif key in required:
+        elif key in required and origin is None:
             lock_only.append((name, version))
-        else:
-            origin = origins.get(key)
+        else:  # the user's own choice, or a dependency installed from a folder, VCS or URL (a source needs a name)
             recorded.setdefault("project", []).append(origin.requirement if origin else requirement_for(name, version))
     prefer = {name: version for name, version in changed.values() if version != "?"}
-    return recorded, lock_only, prefer, {o.requirement: o.source for o in origins.values() if o.source is not None}
+    sources = {names: o.source for names, o in ((changed[k][0], o) for k, o in origins.items()) if o.source}
+    return recorded, lock_only, prefer, sources
 
 
-def _origins(target: Target, root: Path, names: Mapping[str, str]) -> dict[str, DirectOrigin]:
-    """{key: how to record it} of `names` (key -> name) installed from a folder, file, VCS or URL (`core.direct_url`).
+def _origins(
+    target: Target, root: Path, names: Mapping[str, str], declared: Mapping[str, list[tuple[str, Any]]]
+) -> dict[str, DirectOrigin]:
+    """{key: how to record it} of `names` (key -> name) installed from a folder, file, VCS or URL.
+
+    From each one's PEP 610 `direct_url.json` (`core.direct_url`), or the folder its `*.egg-link` names (pip's
+    editable install on Python 2.7 writes no `direct_url.json`).
 
     Raises:
-        EnvError: one was installed from a local path that no longer exists.
+        EnvError: one was installed from a local path that no longer exists, from a source no record can name
+            (`direct_url.json` unreadable or of a shape corral does not record), or a declared one from a VCS or
+            URL (its declaration would have to change: left to the user).
 
     """
-    from corral.core.direct_url import origin_of
+    from corral.core.direct_url import DirectOrigin
     from corral.core.env import Env
-    from corral.services.inspection import direct_urls
+    from corral.core.local_paths import PathSource, relative_to_folder
+    from corral.services.inspection import direct_urls, egg_link_folder
 
-    if not names:
-        return {}
     site = Env.at(target.root, windows=target.layout.windows).site_packages()
+    records = direct_urls(site, set(names))
     found = {}
-    for key, data in direct_urls(site, set(names)).items():
-        origin = origin_of(names[key], data, root)
-        if origin is None:
-            continue
+    for key, name in names.items():
+        if key not in records:
+            folder = egg_link_folder(site, key)
+            if folder is None:
+                continue  # from an index (or an installer before PEP 610): name>=version
+            origin = DirectOrigin(name, PathSource(relative_to_folder(folder, root), editable=True), folder)
+        else:
+            origin = _recorded_origin(name, records[key], root)
         if origin.local is not None and not Path(origin.local).exists():
             msg = (
-                f"{names[key]} was installed from {origin.local}, which no longer exists: it cannot be locked from "
-                f"there, and the index's {names[key]} may be another package; install it again from where it is "
+                f"{name} was installed from {origin.local}, which no longer exists: it cannot be locked from "
+                f"there, and the index's {name} may be another package; install it again from where it is "
                 "now, or run `corral sync` to remove it; nothing was changed"
             )
             raise EnvError(msg)
+        if key in declared and origin.source is None:
+            where = origin.requirement.split(" @ ", 1)[1]
+            raise EnvError(_unrecordable(name, f"it is declared as {declared[key][0][1]} but installed from {where}"))
         found[key] = origin
     return found
+
+
+def _recorded_origin(name: str, data: Mapping[str, Any] | None, root: Path) -> DirectOrigin:
+    """`core.direct_url.origin_of`, or EnvError saying why the record (None: unreadable) names no source to record."""
+    from corral.core.direct_url import Unrecordable, origin_of
+
+    if data is None:
+        raise EnvError(_unrecordable(name, "its direct_url.json cannot be read (a link, a special file, or damaged)"))
+    try:
+        return origin_of(name, data, root)
+    except Unrecordable as err:
+        raise EnvError(_unrecordable(name, str(err))) from err
+
+
+def _unrecordable(name: str, why: str) -> str:
+    return (
+        f"cannot adopt {name}: it did not come from an index, and {why}; record its source yourself "
+        "([tool.uv.sources] or `name @ URL` in pyproject.toml), or run `corral sync` to install what the lock holds "
+        "instead; nothing was changed"
+    )
 
 
 def _required(target: Target, changed: set[str], *, extras_asked: list[Any]) -> set[str]:

@@ -210,10 +210,10 @@ def _metadata_file(site: Path, entry: str, stem: str, suffix: str) -> Path:
 
     try:
         text = read_small(site / entry, limit=4096, what="egg-link file", truncate=True).decode("utf-8", "replace")
-    except OSError:
+    except (OSError, ValueError):
         return site / entry / "PKG-INFO"  # no such file: no headers
     folder = text.partition("\n")[0].strip()
-    if not folder:
+    if not folder or "\0" in folder:  # a NUL names no path (os.stat raises ValueError)
         return site / entry / "PKG-INFO"
     return (site / folder) / f"{stem.replace('-', '_')}.egg-info" / "PKG-INFO"
 
@@ -248,32 +248,61 @@ def installed_sources(site_dirs: list[Path], names: set[str]) -> dict[str, tuple
     """
     found: dict[str, tuple[str, bool]] = {}
     for key, data in direct_urls(site_dirs, names).items():
+        if data is None:
+            continue
         url, info = data.get("url"), data.get("dir_info")
         if isinstance(url, str):
             found[key] = (url, isinstance(info, dict) and info.get("editable") is True)
     return found
 
 
-def direct_urls(site_dirs: list[Path], names: set[str]) -> dict[str, dict[str, Any]]:
-    """{name: the `direct_url.json` object} of each distribution of `names` (normalized) that has a readable one.
+def direct_urls(site_dirs: list[Path], names: set[str]) -> dict[str, dict[str, Any] | None]:
+    """{name: the `direct_url.json` object} of each distribution of `names` (normalized) that has one.
 
-    Read without following a link; a file that is not a small JSON object counts as none.
+    Read without following a link; None for one that is there but is not a small JSON object (a link, a fifo,
+    damaged): the distribution did not come from an index, but from where cannot be read.
     """
     from corral.errors import ConfigError
     from corral.infra.json_file import read_json_object
 
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, Any] | None] = {}
     for site in site_dirs:
         for entry in sorted(os.listdir(site)):
             stem, dot, suffix = entry.rpartition(".")
             key = stem.partition("-")[0].lower().replace("_", "-").replace(".", "-")
             if not dot or suffix != "dist-info" or key not in names:
                 continue
+            record = site / entry / "direct_url.json"
             try:
-                found[key] = read_json_object(site / entry / "direct_url.json", follow=False)
+                found[key] = read_json_object(record, follow=False)
             except (OSError, ValueError, ConfigError):
-                continue
+                if os.path.lexists(record):
+                    found[key] = None
     return found
+
+
+def egg_link_folder(site_dirs: list[Path], name: str) -> str | None:
+    """The project folder an `*.egg-link` of `name` (normalized) names (pip's editable install on Python 2.7).
+
+    Its first line is the folder holding the metadata, its second the way from there to the project (`../` for
+    a `src/` layout). None when there is no such file or it cannot be read as one.
+    """
+    from corral.infra.safe_read import read_small
+
+    for site in site_dirs:
+        for entry in sorted(os.listdir(site)):
+            stem, _, suffix = entry.rpartition(".")
+            if suffix != "egg-link" or stem.lower().replace("_", "-").replace(".", "-") != name:
+                continue
+            try:
+                text = read_small(site / entry, limit=4096, what="egg-link file", truncate=True).decode("utf-8")
+            except (OSError, ValueError):
+                return None
+            lines = [line.strip() for line in text.splitlines()[:2]] + ["", ""]
+            if not lines[0] or "\0" in text or not os.path.isabs(lines[0]):
+                return None
+            return os.path.normpath(os.path.join(lines[0], lines[1] or "."))
+    return None
 
 
 def moved_folders(site_dirs: list[Path], chosen: Sequence[Chosen], installed: Mapping[str, str]) -> list[str]:

@@ -406,7 +406,7 @@ def export_lock(
         marker = specialize(package.get("marker"), extras=extras, groups=groups)
         if marker is False:
             continue
-        line = _requirement(package, lock_path.parent)
+        line = _requirement(package, lock_path.parent, editable=not isinstance(marker, str))  # no marker on `-e`
         if isinstance(marker, str):
             line += f" ; {marker}"
         if hashes:
@@ -434,13 +434,18 @@ def _files(package: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _requirement(package: dict[str, Any], base: Path) -> str:
+def _requirement(package: dict[str, Any], base: Path, *, editable: bool = True) -> str:
     name = package["name"]
     if "vcs" in package:
         vcs = package["vcs"]
-        return f"{name} @ {vcs.get('type', 'git')}+{vcs['url']}@{vcs['commit-id']}"
+        subdirectory = f"#subdirectory={vcs['subdirectory']}" if vcs.get("subdirectory") else ""
+        return f"{name} @ {vcs.get('type', 'git')}+{vcs['url']}@{vcs['commit-id']}{subdirectory}"
     if "directory" in package:
         path = (base / package["directory"]["path"]).resolve()
+        if editable and package["directory"].get("editable"):  # as `corral sync` installs it (a URL: path spaces)
+            from corral.engines._reqfile import PLAIN_PATH
+
+            return f"-e {path}" if PLAIN_PATH.fullmatch(str(path)) else f"-e {path.as_uri()}"
         return f"{name} @ {path.as_uri()}"
     if "archive" in package and "url" in package["archive"]:
         return f"{name} @ {package['archive']['url']}"
