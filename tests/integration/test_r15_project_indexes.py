@@ -100,3 +100,29 @@ def test_a_python_the_projects_environments_leave_out_is_refused_not_given_an_em
     done = corral("sync", cwd=root)
     assert done.exit_code == 0, done.stderr
     assert "alpha" in indexes(root)
+
+
+def test_a_damaged_lock_stops_sync_and_run_and_lock_says_its_pins_are_lost(
+    tmp_path: Path, corral: Corral, local_index: LocalIndex
+) -> None:
+    # a truncated pylock.toml (an interrupted copy) lost its inputs-hash and was taken for a stale one: sync
+    # resolved anew, upgraded the env (alpha 1.0 -> 2.0) and blamed pyproject.toml
+    root = project(tmp_path / "damaged", "", dependencies='["alpha==1.0"]')
+    (root / "pyproject.toml").write_text(
+        (root / "pyproject.toml").read_text(encoding="utf-8") + f'index-url = "{local_index.simple_url}"\n',
+        encoding="utf-8",
+    )
+    assert corral("sync", cwd=root).exit_code == 0
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    (root / "pyproject.toml").write_text(pyproject.replace('"alpha==1.0"', '"alpha"'), encoding="utf-8")
+    whole = (root / "pylock.toml").read_text(encoding="utf-8")
+    for damaged in (whole[: whole.index("[[packages]]") + 40], ""):
+        (root / "pylock.toml").write_text(damaged, encoding="utf-8")
+        for command in (("sync",), ("run", "true")):
+            refused = corral(*command, cwd=root)
+            assert refused.exit_code != 0
+            assert "pylock.toml looks damaged" in refused.stderr and "pyproject.toml changed" not in refused.stderr
+            assert (root / "pylock.toml").read_text(encoding="utf-8") == damaged, "nothing was changed"
+    relocked = corral("lock", cwd=root)  # asked for: resolved anew, and said so
+    assert relocked.exit_code == 0, relocked.stderr
+    assert "the old pylock.toml cannot be read, so its versions are not kept" in relocked.stderr

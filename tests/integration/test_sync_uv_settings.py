@@ -57,6 +57,62 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         'conflicts = [\n  [{extra = "x"}, {extra = "y"}],\n]\n',
         'conflicts = [[{ extra = "x" }, { extra = "z" }]]\n',
     ),
+    # the suite's UV_NO_CONFIG keeps uv from reading these (and corral's index choice from the project's): what is
+    # checked here is that a change locks again, and formatting does not
+    "index": (
+        'index = [{ name = "o", url = "https://o.example/simple", explicit = true }]\n',
+        "[[tool.uv.index]]\nexplicit = true\nurl = 'https://o.example/simple'\nname = 'o'\n",
+        'index = [{ name = "o", url = "https://p.example/simple", explicit = true }]\n',
+    ),
+    "index-url": (
+        'index-url = "https://o.example/simple"\n',
+        "index-url='https://o.example/simple'\n",
+        'index-url = "https://p.example/simple"\n',
+    ),
+    "extra-index-url": (
+        'extra-index-url = ["https://o.example"]\n',
+        "extra-index-url = [ 'https://o.example', ]\n",
+        'extra-index-url = ["https://p.example"]\n',
+    ),
+    "find-links": (
+        'find-links = ["https://f.example"]\n',
+        "find-links = ['https://f.example']\n",
+        'find-links = ["https://g.example"]\n',
+    ),
+    "no-index": ("no-index = false\n", "no-index=false  # the index\n", "no-index = true\n"),
+    "index-strategy": (
+        'index-strategy = "first-index"\n',
+        "index-strategy = 'first-index'\n",
+        'index-strategy = "unsafe-best-match"\n',
+    ),
+    "environments": (
+        "environments = [\"python_version >= '3.11'\"]\n",
+        "environments = [\n  \"python_version >= '3.11'\",\n]\n",
+        "environments = [\"python_version >= '3.10'\"]\n",
+    ),
+    "required-environments": (
+        "required-environments = [\"sys_platform == 'linux'\"]\n",
+        "required-environments = [\"sys_platform == 'linux'\"] # here\n",
+        "required-environments = [\"sys_platform == 'darwin'\"]\n",
+    ),
+    "fork-strategy": ('fork-strategy = "fewest"\n', "fork-strategy='fewest'\n", 'fork-strategy = "requires-python"\n'),
+    "dependency-metadata": (
+        'dependency-metadata = [{ name = "zeta", version = "1.0", requires-dist = [] }]\n',
+        "[[tool.uv.dependency-metadata]]\nrequires-dist = []\nversion = '1.0'\nname = 'zeta'\n",
+        'dependency-metadata = [{ name = "zeta", version = "1.1", requires-dist = [] }]\n',
+    ),
+    "no-build": ("no-build = false\n", "no-build   = false\n", "no-build = true\n"),
+    "no-build-package": (
+        'no-build-package = ["zeta"]\n',
+        "no-build-package = [ 'zeta' ]\n",
+        'no-build-package = ["eta"]\n',
+    ),
+    "no-binary": ("no-binary = false\n", "no-binary = false # wheels\n", "no-binary = true\n"),
+    "no-binary-package": (
+        'no-binary-package = ["zeta"]\n',
+        "no-binary-package = ['zeta']\n",
+        'no-binary-package = ["eta"]\n',
+    ),
 }
 
 

@@ -433,6 +433,7 @@ def _pins(
             progress("note", f"no pylock.toml yet: uv prefers the {shown} {UV_LOCK} pins where the requirements allow")
     elif previous is not None and previous.is_file():
         try:
+            refuse_damaged_lock(previous)
             text = read_text(previous)
             scanned = _scanned(text)  # corral's own layout (index packages only): no parse, no check
             packages = (
@@ -440,8 +441,11 @@ def _pins(
                 if scanned is not None
                 else checked_lock(text, origin=str(previous)).get("packages", [])
             )
-        except (LockError, ConfigError):
-            packages = []  # a damaged previous lock only costs the kept pins
+        except (LockError, ConfigError) as err:
+            packages = []  # a damaged previous lock only costs the kept pins: said, not silent
+            if progress is not None:
+                why = str(err).split("; pylock.toml looks damaged", 1)[0]
+                progress("note", f"the old {previous.name} cannot be read, so its versions are not kept ({why})")
     return _kept_pins(packages, prefer, index)
 
 
@@ -919,6 +923,31 @@ def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
     return "; ".join(notes) or "pyproject.toml's requirements, requires-python or index settings changed"
 
 
+def refuse_damaged_lock(path: Path) -> None:
+    """LockError when the lock at `path` lost corral's inputs-hash because it is damaged (not TOML, not a lock).
+
+    A truncated or emptied pylock.toml (an interrupted copy, a full disk, a bad merge) was taken for a stale one
+    and resolved anew: every pin lost and the env upgraded, with a note blaming pyproject.toml. A lock that parses
+    but carries no hash (written by another tool) is stale in the ordinary way.
+    """
+    text = read_text(path)
+    if stored_inputs_hash(text) is not None:
+        return
+    try:
+        data = parse_toml(text, origin=str(path))
+        problem = None if "lock-version" in data else f"{path}: no lock-version"
+        if problem is None:
+            check_lock(data, origin=str(path))
+    except (ConfigError, LockError) as err:
+        problem = str(err).split("; run `corral lock`", 1)[0].split("; fix the file", 1)[0]
+    if problem is not None:
+        msg = (
+            f"{problem}; {path.name} looks damaged (an interrupted copy, a full disk, a bad merge?): restore it "
+            f"(`git checkout -- {path.name}`), or delete it and run `corral lock` to resolve anew; nothing was changed"
+        )
+        raise LockError(msg)
+
+
 def _refuse_undeclared_environment(ctx: Context, data: Mapping[str, Any], source: str) -> None:
     """LockError when the project's `[tool.uv] environments` names none the interpreter corral would use is in.
 
@@ -929,6 +958,10 @@ def _refuse_undeclared_environment(ctx: Context, data: Mapping[str, Any], source
     wanted = uv.get("environments") if isinstance(uv, dict) else None
     if not isinstance(wanted, list) or not wanted or not all(isinstance(m, str) for m in wanted):
         return
+    from corral.services.lock_inputs import uv_reads_settings
+
+    if not uv_reads_settings(ctx.environ):
+        return  # uv resolved for every environment: the lock holds this one too
     from packaging.markers import InvalidMarker, Marker
 
     python = lock_python(ctx)
@@ -963,6 +996,8 @@ def ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress 
             raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")
         return target
     mismatch = None
+    if target.is_file() and not locked:
+        refuse_damaged_lock(target)
     if is_fresh(project, target, ctx=ctx):
         from corral.services.legacy import environment_mismatch
 

@@ -24,7 +24,15 @@ if TYPE_CHECKING:
     from corral.services.context import Context
     from corral.services.project import Project
 
-__all__ = ["PYPI", "default_groups", "index_urls", "indexes_from_project", "is_fresh", "lock_inputs_hash"]
+__all__ = [
+    "PYPI",
+    "default_groups",
+    "index_urls",
+    "indexes_from_project",
+    "is_fresh",
+    "lock_inputs_hash",
+    "uv_reads_settings",
+]
 
 PYPI = "https://pypi.org/simple"
 
@@ -69,6 +77,11 @@ def indexes_from_project(ctx: Context) -> bool:
     return not chosen and _project_indexes(ctx) is not None
 
 
+def uv_reads_settings(environ: Mapping[str, str]) -> bool:
+    """Whether uv reads a project's `[tool.uv]` settings: not with `UV_NO_CONFIG` set (then it reads none of them)."""
+    return environ.get("UV_NO_CONFIG", "").strip().lower() in ("", "0", "false", "no", "off")
+
+
 _INDEX_VARS = ("UV_INDEX_URL", "UV_DEFAULT_INDEX", "PIP_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL")
 
 
@@ -77,7 +90,7 @@ def _project_indexes(ctx: Context) -> tuple[Path, UvIndexes] | None:
     from corral.core.uv_indexes import uv_indexes
 
     project = ctx.project
-    if project is None or ctx.environ.get("UV_NO_CONFIG", "").strip().lower() not in ("", "0", "false", "no", "off"):
+    if project is None or not uv_reads_settings(ctx.environ):
         return None  # uv reads no `[tool.uv]` then either (its index flags are given, as without project indexes)
     found = uv_indexes(project.data, source=str(project.pyproject))
     return (project.root, found) if found.declared else None

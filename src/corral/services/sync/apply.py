@@ -540,6 +540,7 @@ def _ensure_lock(ctx: Context, project: Project, *, frozen: bool, locked: bool, 
     from corral.services import lock as lock_service
 
     if default.is_file() and not locked and not lock_service.is_fresh(project, default, ctx=ctx):
+        lock_service.refuse_damaged_lock(default)  # said before the note, which would blame pyproject.toml
         progress("updating", "pylock.toml: pyproject.toml changed since it was written")
     elif not os.path.lexists(default) and not locked:  # a fifo or a folder there: the lock step says what it is
         progress("locking", "the project: there is no pylock.toml yet")
