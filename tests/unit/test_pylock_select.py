@@ -133,6 +133,15 @@ def test_unknown_group_or_extra_is_a_usage_error_listing_valid_names() -> None:
         names(MULTI, interp((3, 12, 1)), Selection(extras=("slow",)))
 
 
+def test_group_and_extra_names_are_read_as_the_lock_records_them_normalized() -> None:
+    # PEP 735/685: `--group Docs`, `--extra FAST` name `docs` and `fast`, as uv reads them (they were refused)
+    assert Selection(groups=("Docs", "docs"), extras=("FAST",)).groups == ("docs",)
+    assert names(MULTI, interp((3, 12, 1)), Selection(extras=("FAST",))) == names(
+        MULTI, interp((3, 12, 1)), Selection(extras=("fast",))
+    )
+    assert "sphinx" in names(MULTI, interp((3, 12, 1)), Selection(groups=("DOCS",)))
+
+
 def test_single_use_lock_without_group_keys_installs_everything_unmarked() -> None:
     data = lock(pkg("alpha", "1.0", "alpha-1.0-py3-none-any.whl"), pkg("beta", "1.0", "beta-1.0-py3-none-any.whl"))
     assert set(names(data, interp((3, 12, 1)))) == {"alpha", "beta"}

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from corral.core.frozen import Frozen
+from corral.core.names import normalize_name
 from corral.errors import UsageError
 
 __all__ = ["LockChoices", "Selection"]
@@ -71,10 +72,14 @@ class Selection(Frozen):
         all_extras: bool = False,
         only_groups: bool = False,
     ) -> None:
-        """The fields by name (a plain class, not a dataclass: `core.frozen`)."""
+        """The fields by name (a plain class, not a dataclass: `core.frozen`).
+
+        Group and extra names are normalized (PEP 735, PEP 685) as the lock records them: `--group Type_Checking`
+        names the group `type-checking`, as uv reads it.
+        """
         self._set(
-            groups=groups,
-            extras=extras,
+            groups=None if groups is None else tuple(dict.fromkeys(normalize_name(g) for g in groups)),
+            extras=tuple(dict.fromkeys(normalize_name(e) for e in extras)),
             all_groups=all_groups,
             no_dev=no_dev,
             all_extras=all_extras,
