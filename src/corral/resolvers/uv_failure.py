@@ -14,14 +14,25 @@ __all__ = ["refuse_missing_extras", "requirement_name", "resolve_failure", "unkn
 def resolve_failure(text: str, candidates: Iterable[str] = ()) -> tuple[str | None, str]:
     """(the candidate requirement a resolver's error names, a one-paragraph reason) from its stderr."""
     noise = ("Using ", "WARN", "Resolved", "Building", "Built", "Updated", "Added", "Removed", "Prepared")
-    reasons = []
+    reasons: list[str] = []
+    hints: list[str] = []  # uv's way out ("Consider using a more restrictive requires-python"): always kept
+    in_hint = False
     for raw in text.splitlines():
         line = raw.strip()
-        for prefix in ("error:", "cause:", "hint:", "\u00d7", "\u2570\u2500\u25b6"):
+        if line.startswith("hint:"):
+            hints.append(line.removeprefix("hint:").strip())
+            in_hint = True
+            continue
+        if in_hint and line:  # a hint wrapped over lines: one hint
+            hints[-1] += " " + line
+            continue
+        in_hint = False
+        for prefix in ("error:", "cause:", "\u00d7", "\u2570\u2500\u25b6"):
             line = line.removeprefix(prefix).strip()
         if line and not line.startswith(noise) and line != "No solution found when resolving dependencies":
             reasons.append(line)
-    reason = " ".join(reasons[:4]) or "uv gave no reason"
+    kept = reasons[:4] + [f"hint: {h}" for h in hints[:2]]
+    reason = " ".join(kept) or "uv gave no reason"
     lowered = text.lower()
     for candidate in candidates:
         name = requirement_name(candidate)
