@@ -155,8 +155,9 @@ def partly_deleted_env(path: Path) -> str | None:
     import shlex
 
     return (
-        f"{path} looks like a partly deleted environment: it has {', '.join(left)} but no pyvenv.cfg; remove what "
-        f"is left (`rm -rf {shlex.quote(str(path))}`) and run the command again"
+        f"{path} looks like a partly deleted environment: it has {', '.join(left)} but no pyvenv.cfg; "
+        f"`corral recreate --yes` rebuilds it when corral's own records show it made it there, else remove what is "
+        f"left (`rm -rf {shlex.quote(str(path))}`) and run the command again"
     )
 
 
