@@ -68,12 +68,14 @@ def test_a_file_the_user_names_outside_the_project_is_theirs(world: tuple[Path, 
 def test_an_editable_folder_is_listed_editable_and_anything_else_said_not_to_be(world: tuple[Path, Path]) -> None:
     project, _ = world
     (project / "pkgs" / "local").mkdir(parents=True)
-    lines = "-e ./pkgs/local\n--editable=pkgs/local\n-e git+https://g.example/r#egg=r\n-e ./pkgs/missing\n"
+    lines = (
+        "-e ./pkgs/local\n--editable=pkgs/local\n-e./pkgs/local\n-e git+https://g.example/r#egg=r\n-e ./pkgs/missing\n"
+    )
     (project / "requirements.txt").write_text(lines, encoding="utf-8")
     parsed = parse_requirements_file(project / "requirements.txt", project_root=project)
     folder = str(project / "pkgs" / "local")
     assert parsed.requirements == [folder, "git+https://g.example/r#egg=r", "./pkgs/missing"]
-    assert parsed.editable == [folder, folder]
+    assert parsed.editable == [folder, folder, folder]
     assert [line.split(": ", 1)[1] for line in parsed.skipped] == [
         "-e git+https://g.example/r#egg=r (recorded as a plain requirement, not editable)",
         "-e ./pkgs/missing (recorded as a plain requirement, not editable)",

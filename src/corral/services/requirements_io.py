@@ -166,9 +166,9 @@ def parse_requirements_file(  # noqa: C901 - one branch per kind of line
                 _inside=_inside,
             )
             continue
-        editable = line.startswith(("-e ", "--editable"))
+        editable = line.startswith(("-e ", "-e\t", "--editable", "-e.", "-e/", "-e~"))  # -e./pkg as pip reads it
         target = (
-            line[len("--editable" if line.startswith("--editable") else "-e") :].lstrip("= ").strip()
+            line[len("--editable" if line.startswith("--editable") else "-e") :].lstrip("= \t").strip()
             if editable
             else line
         )
