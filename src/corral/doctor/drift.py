@@ -17,6 +17,7 @@ import os
 from typing import TYPE_CHECKING, Final
 
 from corral.core.health import Finding
+from corral.core.names import normalize_name
 from corral.doctor.interface import Fix
 
 if TYPE_CHECKING:
@@ -200,12 +201,21 @@ def check_drift(target: Target) -> list[Finding]:
             )
         )
     if extra:
+        elsewhere = _locked_elsewhere(target)
+        loose = [(n, v) for n, v in extra if normalize_name(n) not in elsewhere]
+        other_choice = [(n, v) for n, v in extra if normalize_name(n) in elsewhere]
+        said = [f"installed but not in the lock: {_names(loose)}"] if loose else []
+        if other_choice:  # in the lock, for a group or extra the last sync did not choose: not "not in the lock"
+            said.append(
+                f"installed but not in the groups and extras the env was synced with (the lock has them for "
+                f"others): {_names(other_choice)}"
+            )
         findings.append(
             Finding(
                 code=DRIFT_EXTRA,
                 severity="warning",
                 fix=fix,
-                message=f"installed but not in the lock: {_names(extra)}{keep}",
+                message="; ".join(said) + keep,
                 details={"packages": dict(extra)},
             )
         )
@@ -221,6 +231,24 @@ def check_drift(target: Target) -> list[Finding]:
             )
         )
     return findings
+
+
+def _locked_elsewhere(target: Target) -> set[str]:
+    """The names (normalized) the lock holds for this interpreter with every group and extra; empty when unknown."""
+    from corral.core.interpreter import InterpreterInfo
+    from corral.core.selection import Selection
+    from corral.errors import CorralError
+
+    ident, lock_path = target.base_identity, target.lock_path
+    if ident is None or lock_path is None:
+        return set()
+    info = InterpreterInfo.from_probe(ident, path=str(target.python))
+    everything = Selection(all_groups=True, all_extras=True)
+    try:  # the key as `services.sync.stamp_state.selection_key` spells this selection (the choice cache's)
+        chosen = target.host.locked_packages(lock_path, info, everything, "g=*default*;e=;f=GE")
+    except CorralError:
+        return set()
+    return {normalize_name(c.name) for c in chosen}
 
 
 def _fix_drift(target: Target, finding: Finding, repairs: Repairs) -> str:  # noqa: ARG001 - one sync fixes every drift
