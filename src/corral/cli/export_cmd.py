@@ -37,8 +37,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="include a dependency group besides the default ones (requirements.txt)",
     )
+    parser.add_argument("--all-groups", action="store_true", help="include every dependency group")
     parser.add_argument("--no-dev", action="store_true", help="leave out the dev group")
     parser.add_argument("--extra", "-E", action="append", default=[], metavar="NAME", help="include an extra")
+    parser.add_argument("--all-extras", action="store_true", help="include every extra")
     parser.add_argument("--frozen", action="store_true", help="use pylock.toml as it is, even if stale")
     parser.add_argument(
         "--json",
@@ -52,7 +54,13 @@ def handle(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     from corral.core.selection import Selection
     from corral.services.requirements_io import export_lock, write_output
 
-    selection = Selection(groups=tuple(args.group) or None, extras=tuple(args.extra), no_dev=args.no_dev)
+    selection = Selection(
+        groups=tuple(args.group) or None,
+        extras=tuple(args.extra),
+        no_dev=args.no_dev,
+        all_groups=args.all_groups,
+        all_extras=args.all_extras,
+    )
     text = export_lock(
         ctx,
         fmt=args.fmt,
