@@ -8,6 +8,7 @@ an undeclared index"). Real uv against the local test index; a closed port stand
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,3 +127,27 @@ def test_a_damaged_lock_stops_sync_and_run_and_lock_says_its_pins_are_lost(
     relocked = corral("lock", cwd=root)  # asked for: resolved anew, and said so
     assert relocked.exit_code == 0, relocked.stderr
     assert "the old pylock.toml cannot be read, so its versions are not kept" in relocked.stderr
+
+
+@pytest.mark.usefixtures("uv_reads_projects")
+def test_a_folder_of_wheels_in_the_project_is_locked_relative_and_installed_in_any_clone(
+    tmp_path: Path, corral: Corral, built_packages: dict[str, list[Path]]
+) -> None:
+    # `[tool.uv] find-links = ["wh"]`: the lock named file:///first/checkout/wh/... and its index as a PEP 503 index,
+    # which no installer reads: `corral sync` could not install what it had locked, and every clone was stale
+    root = project(tmp_path / "first", '[tool.uv]\nfind-links = ["wh"]\nno-index = true\n\n')
+    (root / "wh").mkdir()
+    for wheel in built_packages["alpha"]:
+        shutil.copy(wheel, root / "wh" / wheel.name)
+    done = corral("sync", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    lock = (root / "pylock.toml").read_text(encoding="utf-8")
+    assert 'path = "wh/alpha-2.0-py2.py3-none-any.whl"' in lock and str(tmp_path) not in lock, lock
+    clone = tmp_path / "clone"
+    shutil.copytree(root, clone, ignore=shutil.ignore_patterns(".venv"))
+    synced = corral("sync", "--locked", cwd=clone)
+    assert synced.exit_code == 0, synced.stderr
+    (found,) = (clone / ".venv").glob("lib/python*/site-packages/alpha-2.0.dist-info/direct_url.json")
+    assert str(clone / "wh") in found.read_text(encoding="utf-8"), "the clone's own file"
+    assert corral("lock", cwd=clone).exit_code == 0
+    assert (clone / "pylock.toml").read_text(encoding="utf-8") == lock

@@ -52,3 +52,31 @@ def test_the_older_keys_and_none_at_all() -> None:
 def test_a_malformed_index_table_is_a_config_error_naming_the_file(table: dict[str, object]) -> None:
     with pytest.raises(ConfigError, match=r"^/p/pyproject\.toml: "):
         uv_indexes(uv(table), source="/p/pyproject.toml")
+
+
+def test_the_installer_is_given_each_index_by_name_or_with_its_credentials() -> None:
+    from corral.core.uv_indexes import index_spellings
+
+    data = uv(
+        {
+            "index": [
+                {"name": "corp-pypi", "url": "https://corp.example/simple/", "default": True},
+                {"url": "https://user:tok@other.example/simple"},
+                {"name": "bad name", "url": "https://x.example/simple"},
+            ],
+            "extra-index-url": ["https://u:p@extra.example/simple"],
+        }
+    )
+    assert index_spellings(data) == [
+        "corp-pypi=https://corp.example/simple/",  # uv finds UV_INDEX_CORP_PYPI_USERNAME for it
+        "https://user:tok@other.example/simple",
+        "https://x.example/simple",
+        "https://u:p@extra.example/simple",
+    ]
+
+
+def test_a_head_start_record_never_keeps_a_project_index_with_credentials() -> None:
+    from corral.resolvers.uv_headstart import _with_credentials
+
+    assert _with_credentials('[[tool.uv.index]]\nurl = "https://user:tok@corp.example/simple"\n')
+    assert not _with_credentials('url = "https://corp.example/simple"\nemail = "a@b.example"\n')

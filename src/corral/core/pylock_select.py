@@ -93,8 +93,13 @@ class Chosen(Frozen):
 
     @property
     def from_index(self) -> bool:
-        """True when the lock took this wheel or sdist from an index: it is installed as `name==version`."""
-        return bool(self.index and self.version and self.sha256 and self.kind in ("wheel", "sdist"))
+        """True when the lock took this wheel or sdist from an index: it is installed as `name==version`.
+
+        Not for a local folder of files (`find-links`, a `format = "flat"` index: a `file:` index), which no
+        installer reads as a PEP 503 index: such a file is installed by its own URL, hash-checked.
+        """
+        local = self.index is not None and self.index[:5].lower() == "file:"
+        return bool(self.index and self.version and self.sha256 and self.kind in ("wheel", "sdist")) and not local
 
 
 class TargetFacts:

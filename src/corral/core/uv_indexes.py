@@ -9,6 +9,7 @@ written, then `extra-index-url`, then the default index (`default = true`, `inde
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from corral.errors import ConfigError
@@ -16,7 +17,7 @@ from corral.errors import ConfigError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["UvIndexes", "uv_indexes"]
+__all__ = ["UvIndexes", "index_spellings", "uv_indexes"]
 
 
 class UvIndexes(NamedTuple):
@@ -61,3 +62,29 @@ def uv_indexes(data: Mapping[str, object], *, source: str = "pyproject.toml") ->
 
 def _url(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
+
+
+def index_spellings(data: Mapping[str, object]) -> list[str]:
+    """Every index `[tool.uv]` names, spelled as uv's index variables spell one.
+
+    `name=url` for a named one (so uv finds its `UV_INDEX_<NAME>_USERNAME`/`_PASSWORD`), the URL as written
+    (credentials included) otherwise: where an installer looks up the lock's credential-free index URL
+    (`engines.uv`), since the lock records no credentials.
+    """
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    if not isinstance(uv, dict):
+        return []
+    found = []
+    for entry in uv.get("index", []) if isinstance(uv.get("index"), list) else []:
+        url, name = (entry.get("url"), entry.get("name")) if isinstance(entry, dict) else (None, None)
+        if _url(url) and " " not in str(url):
+            named = isinstance(name, str) and _NAME.fullmatch(name) is not None
+            found.append(f"{name}={url}" if named else str(url))
+    extras = uv.get("extra-index-url")
+    others = [uv.get("index-url"), *(extras if isinstance(extras, list) else [])]
+    found.extend(str(url) for url in others if _url(url) and " " not in str(url))
+    return found
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

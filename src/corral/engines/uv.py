@@ -55,6 +55,7 @@ _CONFIGURED: Final = (
     "PIP_EXTRA_INDEX_URL",
     "CORRAL_INDEX_URL",
     "CORRAL_EXTRA_INDEX_URLS",
+    "CORRAL_PROJECT_INDEXES",  # the project's [tool.uv] indexes, `name=url` (services.sync.apply)
 )
 
 

@@ -507,4 +507,33 @@ def _relocate(exports: Exports, tmp: Path, request: UvRequest) -> Exports:
                         target = str((tmp / table["path"]).resolve())
                     inside = Path(target).is_relative_to(root) or Path(target).is_relative_to(root.resolve())
                     table["path"] = target if target in absolute and not inside else relative_to_folder(target, root)
+            _local_files(package, root)
     return exports
+
+
+def _local_files(package: dict[str, Any], root: Path) -> None:
+    """Files of a folder of wheels inside the project (`find-links`, a flat index) named by a path relative to it.
+
+    uv exports them as `file:///abs/wh/x.whl` from an index `file:///abs/wh`: a lock that names this checkout's
+    folder (another clone installed the first one's files, and locked anew). PEP 751 lets a file name a `path`
+    relative to the lock; the index, a URL of this machine, is left out (the file is installed by its path).
+    """
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import url2pathname
+
+    from corral.core.local_paths import relative_to_folder
+
+    moved = False
+    for table in [*package.get("wheels", []), package.get("sdist")]:
+        url = table.get("url") if isinstance(table, dict) else None
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            continue
+        path = url2pathname(unquote(parts.path))
+        if Path(path).is_relative_to(root) or Path(path).is_relative_to(root.resolve()):
+            del table["url"]
+            table["path"] = relative_to_folder(path, root)
+            moved = True
+    index = package.get("index")
+    if moved and isinstance(index, str) and index[:5].lower() == "file:":
+        del package["index"]

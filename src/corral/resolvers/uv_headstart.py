@@ -177,9 +177,22 @@ def remember(
         "end",
     ]
     text = "\n".join(lines)
-    if len(text) > _LIMIT or not project.isprintable() or any("@" in arg for arg in argv):
+    if len(text) > _LIMIT or not project.isprintable() or any("@" in arg for arg in argv) or _with_credentials(text):
         return  # an index URL with credentials (user:token@host) is never written to a file (cli.quick.secretless)
     _write(record_path(cache, project, upcoming=upcoming), text)
+
+
+def _with_credentials(text: str) -> bool:
+    """A URL with a user part (`https://user:token@host`) in `text`: the project's `[tool.uv]` index, copied."""
+    start = text.find("://")
+    while start >= 0:
+        end = start + 3
+        while end < len(text) and text[end] not in "/\"' \n@":
+            end += 1
+        if end < len(text) and text[end] == "@":
+            return True
+        start = text.find("://", end)
+    return False
 
 
 def _write(target: str, text: str) -> None:

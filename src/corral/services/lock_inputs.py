@@ -130,7 +130,13 @@ def lock_inputs_hash(ctx: Context, data: Mapping[str, Any]) -> str:
     """The inputs-hash a lock of `data` (a parsed pyproject) would carry in this context."""
     groups = data.get("dependency-groups")
     names = list(groups) if isinstance(groups, dict) else []
-    return inputs_hash(dict(data), default_groups=default_groups(ctx, names), index_urls=index_urls(ctx))
+    # the project's own indexes are hashed as it spells them (its [tool.uv] settings are): a relative folder of
+    # wheels made absolute here would make the lock stale in every other checkout
+    urls = [PROJECT_INDEXES] if indexes_from_project(ctx) else index_urls(ctx)
+    return inputs_hash(dict(data), default_groups=default_groups(ctx, names), index_urls=urls)
+
+
+PROJECT_INDEXES = "[tool.uv]"  # what the inputs-hash names as the index list when the project's indexes are used
 
 
 def is_fresh(project: Project, lock_path: Path, *, ctx: Context) -> bool:

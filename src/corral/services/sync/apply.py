@@ -488,6 +488,13 @@ def _engine_environ(ctx: Context) -> dict[str, str]:
         environ["CORRAL_INDEX_URL"] = index_url
     if any("@" in url for url in extra):
         environ["CORRAL_EXTRA_INDEX_URLS"] = " ".join(extra)
+    project = ctx.project
+    if project is not None:  # the project's own [tool.uv] indexes: named (their credentials) or with credentials
+        from corral.core.uv_indexes import index_spellings
+
+        spelled = index_spellings(project.data)
+        if spelled:
+            environ["CORRAL_PROJECT_INDEXES"] = " ".join(spelled)
     return environ
 
 
