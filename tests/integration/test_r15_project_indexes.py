@@ -101,6 +101,14 @@ def test_a_python_the_projects_environments_leave_out_is_refused_not_given_an_em
     done = corral("sync", cwd=root)
     assert done.exit_code == 0, done.stderr
     assert "alpha" in indexes(root)
+    # the lock is fresh and remembered so now: a pin back to 3.12 is refused still, the 3.13 env kept
+    (root / ".python-version").write_text(str(pyenv_python("3.12")) + "\n", encoding="utf-8")
+    again = corral("sync", cwd=root)
+    assert again.exit_code != 0 and "does not include CPython 3.12" in again.stderr
+    assert list((root / ".venv").glob("lib/python3.13/site-packages/alpha-*.dist-info"))
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")  # one marker as a string, as uv takes it too
+    (root / "pyproject.toml").write_text(text.replace("[\"python_version >= '3.13'\"]", "\"python_version >= '3.13'\""))
+    assert "does not include CPython 3.12" in corral("sync", cwd=root).stderr
 
 
 def test_a_damaged_lock_stops_sync_and_run_and_lock_says_its_pins_are_lost(
@@ -117,7 +125,8 @@ def test_a_damaged_lock_stops_sync_and_run_and_lock_says_its_pins_are_lost(
     pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
     (root / "pyproject.toml").write_text(pyproject.replace('"alpha==1.0"', '"alpha"'), encoding="utf-8")
     whole = (root / "pylock.toml").read_text(encoding="utf-8")
-    for damaged in (whole[: whole.index("[[packages]]") + 40], ""):
+    cut_at_a_line = whole[: whole.index("[tool.corral]")]  # valid TOML, a lock, every package: only the hash lost
+    for damaged in (whole[: whole.index("[[packages]]") + 40], "", cut_at_a_line):
         (root / "pylock.toml").write_text(damaged, encoding="utf-8")
         for command in (("sync",), ("run", "true")):
             refused = corral(*command, cwd=root)

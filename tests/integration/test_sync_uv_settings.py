@@ -113,6 +113,17 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "no-binary-package = ['zeta']\n",
         'no-binary-package = ["eta"]\n',
     ),
+    "allow-insecure-host": (
+        'allow-insecure-host = ["corp.example"]\n',
+        "allow-insecure-host = ['corp.example']\n",
+        'allow-insecure-host = ["other.example"]\n',
+    ),
+    "keyring-provider": (
+        'keyring-provider = "disabled"\n',
+        "keyring-provider='disabled'\n",
+        'keyring-provider = "subprocess"\n',
+    ),
+    "native-tls": ("native-tls = false\n", "native-tls=false\n", "native-tls = true\n"),
 }
 
 

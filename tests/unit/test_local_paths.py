@@ -135,6 +135,10 @@ _SHA = "0123456789abcdef0123456789abcdef01234567"
             {"url": "https://f.example/lib-1.0.tar.gz", "archive_info": {"hashes": {}}},
             ("lib @ https://f.example/lib-1.0.tar.gz", None),
         ),
+        (  # ssh's login name is no secret: the usual way to a private repository
+            {"url": "ssh://git@g.example/o/r.git", "vcs_info": {"vcs": "git", "commit_id": _SHA}},
+            (f"lib @ git+ssh://git@g.example/o/r.git@{_SHA}", None),
+        ),
     ],
 )
 def test_an_install_by_hand_is_recorded_as_the_source_it_came_from(

@@ -87,6 +87,9 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "no-build-package": ('no-build-package = ["alpha"]', "no-build-package = ['alpha']"),
     "no-binary": ("no-binary = true", "no-binary = true # sdists only"),
     "no-binary-package": ('no-binary-package = ["beta"]', "no-binary-package = [ 'beta' ]"),
+    "allow-insecure-host": ('allow-insecure-host = ["corp.example"]', "allow-insecure-host = [ 'corp.example' ]"),
+    "keyring-provider": ('keyring-provider = "subprocess"', "keyring-provider='subprocess'"),
+    "native-tls": ("native-tls = true", "native-tls   = true"),
 }
 # another value of each
 OTHER: dict[str, str] = {
@@ -111,6 +114,9 @@ OTHER: dict[str, str] = {
     "no-build-package": 'no-build-package = ["beta"]',
     "no-binary": "no-binary = false",
     "no-binary-package": 'no-binary-package = ["alpha"]',
+    "allow-insecure-host": 'allow-insecure-host = ["other.example"]',
+    "keyring-provider": 'keyring-provider = "disabled"',
+    "native-tls": "native-tls = false",
 }
 
 

@@ -59,7 +59,7 @@ def origin_of(name: str, data: Mapping[str, object], root: str | PurePath) -> Di
     if not isinstance(url, str) or not _SAFE_URL.fullmatch(url):
         raise Unrecordable("its URL is missing, or holds spaces or control characters")
     parts = urlsplit(url)
-    if parts.username is not None or parts.password is not None:
+    if parts.password is not None or (parts.username is not None and parts.scheme != "ssh"):  # ssh://git@: a login
         raise Unrecordable("its URL holds credentials, which corral never writes into pyproject.toml")
     if parts.fragment or parts.query:
         raise Unrecordable("its URL holds a query or a fragment")

@@ -44,6 +44,10 @@ UV_RESOLVER_SETTINGS = (
     "no-build-package",
     "no-binary",
     "no-binary-package",
+    # how uv reaches those indexes (a self-signed company index, a keyring for its credentials)
+    "allow-insecure-host",
+    "keyring-provider",
+    "native-tls",
 )
 
 _HASH_LINE = re.compile(r'^inputs-hash\s*=\s*"(sha256:[0-9a-f]{64})"\s*$', re.MULTILINE)

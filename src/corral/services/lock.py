@@ -923,6 +923,9 @@ def _what_changed(data: Mapping[str, Any], lock_path: Path) -> str:
     return "; ".join(notes) or "pyproject.toml's requirements, requires-python or index settings changed"
 
 
+_WRITTEN_BY_CORRAL = '\ncreated-by = "corral"\n'  # core.pylock_write's header line
+
+
 def refuse_damaged_lock(path: Path) -> None:
     """LockError when the lock at `path` lost corral's inputs-hash because it is damaged (not TOML, not a lock).
 
@@ -933,6 +936,13 @@ def refuse_damaged_lock(path: Path) -> None:
     text = read_text(path)
     if stored_inputs_hash(text) is not None:
         return
+    if _WRITTEN_BY_CORRAL in text:  # corral writes its inputs-hash last: cut at a line, a lock of corral's lost it
+        msg = (
+            f"{path}: written by corral, but its [tool.corral] inputs-hash (the last line corral writes) is gone; "
+            f"{path.name} looks damaged (cut short?): restore it (`git checkout -- {path.name}`), or delete it and "
+            "run `corral lock` to resolve anew; nothing was changed"
+        )
+        raise LockError(msg)
     try:
         data = parse_toml(text, origin=str(path))
         problem = None if "lock-version" in data else f"{path}: no lock-version"
@@ -948,7 +958,7 @@ def refuse_damaged_lock(path: Path) -> None:
         raise LockError(msg)
 
 
-def _refuse_undeclared_environment(ctx: Context, data: Mapping[str, Any], source: str) -> None:
+def refuse_undeclared_environment(ctx: Context, data: Mapping[str, Any], source: str) -> None:
     """LockError when the project's `[tool.uv] environments` names none the interpreter corral would use is in.
 
     The lock then holds nothing for it: a sync made an empty env and said it matched, where `uv sync` refuses.
@@ -956,6 +966,7 @@ def _refuse_undeclared_environment(ctx: Context, data: Mapping[str, Any], source
     tool = data.get("tool")
     uv = tool.get("uv") if isinstance(tool, dict) else None
     wanted = uv.get("environments") if isinstance(uv, dict) else None
+    wanted = [wanted] if isinstance(wanted, str) else wanted  # uv takes one marker as a string too
     if not isinstance(wanted, list) or not wanted or not all(isinstance(m, str) for m in wanted):
         return
     from corral.services.lock_inputs import uv_reads_settings
@@ -990,7 +1001,7 @@ def ensure_lock(ctx: Context, *, frozen: bool, locked: bool, progress: Progress 
     target = project.root / LOCK_FILE
     if os.path.lexists(target) and not os.path.isfile(target):
         _refuse_unusable(target, project.root)  # a fifo or a folder is named as such, not as a missing lock
-    _refuse_undeclared_environment(ctx, project.data, str(project.pyproject))
+    refuse_undeclared_environment(ctx, project.data, str(project.pyproject))
     if frozen:
         if not target.is_file():
             raise LockError(f"--frozen needs {target}, which does not exist; run `corral lock` first")

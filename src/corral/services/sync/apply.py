@@ -541,6 +541,10 @@ def _ensure_lock(ctx: Context, project: Project, *, frozen: bool, locked: bool, 
             msg = f"--frozen needs {default}, which does not exist; run `corral lock` first"
             raise LockError(msg)
         return default
+    if _declares_environments(project.data):  # before the memo: a fresh lock holds nothing for a Python left out
+        from corral.services.lock import refuse_undeclared_environment
+
+        refuse_undeclared_environment(ctx, project.data, str(project.pyproject))
     memo = _fresh_memo(ctx, project.pyproject, default)
     if memo is not None and memo.is_file():
         return default  # this exact pyproject/lock/settings triple was found fresh before
@@ -555,6 +559,12 @@ def _ensure_lock(ctx: Context, project: Project, *, frozen: bool, locked: bool, 
     path = Path(lock_service.ensure_lock(ctx, frozen=False, locked=locked, progress=notes))
     remember_fresh_lock(ctx, project.pyproject, path)
     return path
+
+
+def _declares_environments(data: Mapping[str, Any]) -> bool:
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    return isinstance(uv, dict) and bool(uv.get("environments"))
 
 
 def remember_fresh_lock(ctx: Context, pyproject: Path, lock_path: Path) -> bool:
