@@ -160,3 +160,19 @@ def test_a_folder_of_wheels_in_the_project_is_locked_relative_and_installed_in_a
     assert str(clone / "wh") in found.read_text(encoding="utf-8"), "the clone's own file"
     assert corral("lock", cwd=clone).exit_code == 0
     assert (clone / "pylock.toml").read_text(encoding="utf-8") == lock
+
+
+@pytest.mark.usefixtures("uv_reads_projects")
+def test_outdated_asks_each_package_its_own_index(tmp_path: Path, corral: Corral, local_index: LocalIndex) -> None:
+    # alpha comes from an explicit index; the default index is down: outdated asked the default index about it
+    mirror = (
+        f'[[tool.uv.index]]\nname = "mirror"\nurl = "{local_index.simple_url}"\nexplicit = true\n\n'
+        '[tool.uv.sources]\nalpha = { index = "mirror" }\n\n'
+    )
+    root = project(tmp_path / "own", mirror, dependencies='["alpha<2"]')
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    (root / "pyproject.toml").write_text(text + f'index-url = "{DOWN}"\n', encoding="utf-8")
+    assert corral("sync", cwd=root).exit_code == 0
+    shown = corral("outdated", cwd=root)
+    assert shown.exit_code == 0, shown.stderr
+    assert "alpha" in shown.stdout and "2.0" in shown.stdout, shown.stdout

@@ -230,10 +230,12 @@ def outdated(ctx: Context) -> list[Outdated]:
     python = target.version if target is not None else env_python_version(project.env_path)
     packages = check_lock(read_toml(lock_path), origin=str(lock_path)).get("packages", [])
     locked: dict[str, Version] = {}
+    own: dict[str, str] = {}  # the index the lock took each from: the one uv asks first (an explicit one too)
     for package in applying_entries(ctx, lock_path, packages, target=target):
         if "index" in package and "version" in package:
             locked.setdefault(normalize_name(package["name"]), Version(package["version"]))
-    tasks = [(url, key) for key in locked for url in urls]
+            own.setdefault(normalize_name(package["name"]), str(package["index"]))
+    tasks = _tasks(locked, own, urls, _index_spellings(ctx))
     answers = fetch_all(tasks, python)
     available: dict[str, set[Version]] = {key: set() for key in locked}
     for (_, key), versions in zip(tasks, answers, strict=True):
@@ -249,6 +251,53 @@ def outdated(ctx: Context) -> list[Outdated]:
             holding = [(who, wants) for who, wants in asked.get(key, []) if normalize_name(who) in locked]
             result.append(_judged(key, current, newer, constraints.get(key, SpecifierSet()), shown.get(key), holding))
     return result
+
+
+def _tasks(
+    locked: Mapping[str, Version], own: Mapping[str, str], urls: Sequence[str], spelled: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """(index, name) to ask: a package's own index when the project names it in `[tool.uv]`, else every one.
+
+    Its own: an explicit index its source pins it to, asked as `spelled` (the project's indexes, credential-free ->
+    how to ask them: `_index_spellings`). Else every index corral resolves from now: what a new lock would ask.
+    """
+    tasks: list[tuple[str, str]] = []
+    for key in locked:
+        index = spelled.get(_bare(own[key])) if key in own else None
+        tasks += [(index, key)] if index is not None else [(url, key) for url in urls]
+    return tasks
+
+
+def _bare(url: str) -> str:
+    from corral.core.urls import strip_credentials
+
+    return strip_credentials(url).rstrip("/")
+
+
+def _index_spellings(ctx: Context) -> dict[str, str]:
+    """The project's `[tool.uv]` indexes: credential-free URL -> how to ask it.
+
+    Its URL's credentials, or a named index's `UV_INDEX_<NAME>_USERNAME`/`_PASSWORD`.
+    """
+    from urllib.parse import quote, urlsplit
+
+    spelled: dict[str, str] = {}
+    project = ctx.project
+    if project is not None:
+        from corral.core.uv_indexes import index_spellings
+
+        for entry in index_spellings(project.data):
+            name, _, url = entry.rpartition("=") if "=" in entry.split("://", 1)[0] else ("", "", entry)
+            key = name.upper().replace("-", "_").replace(".", "_")
+            user = ctx.environ.get(f"UV_INDEX_{key}_USERNAME") if name else None
+            secret = ctx.environ.get(f"UV_INDEX_{key}_PASSWORD", "") if name else ""
+            parts = urlsplit(url)
+            if user and not parts.username:
+                login = quote(user, safe="") + (":" + quote(secret, safe="") if secret else "")
+                url = parts._replace(netloc=f"{login}@{parts.netloc}").geturl()
+            if "@" in url or _bare(url) not in spelled:
+                spelled[_bare(url)] = url
+    return spelled
 
 
 def _judged(
