@@ -1,6 +1,6 @@
 """A project's own `[tool.uv]` indexes are the ones its lock is resolved from.
 
-corral gave `uv lock` `--index-url https://pypi.org/simple` whatever the project named, so a project whose
+corral gave `uv lock` the public index as `--index-url` whatever the project named, so a project whose
 `[[tool.uv.index]]` makes the company index the default was locked from the public index (a dependency-confusion
 hole), and an explicit index a `[tool.uv.sources]` entry names was missing from corral's temporary copy ("references
 an undeclared index"). Real uv against the local test index; a closed port stands for an index that is down.
@@ -140,10 +140,11 @@ def test_a_damaged_lock_stops_sync_and_run_and_lock_says_its_pins_are_lost(
 
 @pytest.mark.usefixtures("uv_reads_projects")
 def test_a_folder_of_wheels_in_the_project_is_locked_relative_and_installed_in_any_clone(
-    tmp_path: Path, corral: Corral, built_packages: dict[str, list[Path]]
+    tmp_path: Path, corral: Corral, built_packages: dict[str, list[Path]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `[tool.uv] find-links = ["wh"]`: the lock named file:///first/checkout/wh/... and its index as a PEP 503 index,
     # which no installer reads: `corral sync` could not install what it had locked, and every clone was stale
+    monkeypatch.setenv("UV_OFFLINE", "1")  # the folder's files only: no index is asked, none may be
     root = project(tmp_path / "first", '[tool.uv]\nfind-links = ["wh"]\nno-index = true\n\n')
     (root / "wh").mkdir()
     for wheel in built_packages["alpha"]:

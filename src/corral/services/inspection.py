@@ -205,18 +205,26 @@ def _metadata_file(site: Path, entry: str, stem: str, suffix: str) -> Path:
     """
     if suffix == "dist-info":
         return site / entry / "METADATA"
-    if suffix == "egg-info":
-        return site / entry / "PKG-INFO"
+    link = None if suffix == "egg-info" else _egg_link(site / entry)
+    if link is None:
+        return site / entry / "PKG-INFO"  # an egg-info's own; for a link that cannot be read, no such file: no headers
+    return (site / link[0]) / f"{stem.replace('-', '_')}.egg-info" / "PKG-INFO"
+
+
+def _egg_link(path: Path) -> tuple[str, str] | None:
+    """An `*.egg-link`'s two lines: the folder holding the metadata, and the way from there to the project.
+
+    The second is `../` for a `src/` layout, "" when absent. None when the file cannot be read, or names no path
+    (empty, a NUL: os.stat raises ValueError there). Read only, never followed to anything it names.
+    """
     from corral.infra.safe_read import read_small
 
     try:
-        text = read_small(site / entry, limit=4096, what="egg-link file", truncate=True).decode("utf-8", "replace")
+        text = read_small(path, limit=4096, what="egg-link file", truncate=True).decode("utf-8", "replace")
     except (OSError, ValueError):
-        return site / entry / "PKG-INFO"  # no such file: no headers
-    folder = text.partition("\n")[0].strip()
-    if not folder or "\0" in folder:  # a NUL names no path (os.stat raises ValueError)
-        return site / entry / "PKG-INFO"
-    return (site / folder) / f"{stem.replace('-', '_')}.egg-info" / "PKG-INFO"
+        return None
+    lines = [line.strip() for line in text.splitlines()[:2]] + ["", ""]
+    return None if not lines[0] or "\0" in text else (lines[0], lines[1])
 
 
 def installed_version(site_dirs: list[Path], name: str) -> str | None:
@@ -288,21 +296,15 @@ def egg_link_folder(site_dirs: list[Path], name: str) -> str | None:
     Its first line is the folder holding the metadata, its second the way from there to the project (`../` for
     a `src/` layout). None when there is no such file or it cannot be read as one.
     """
-    from corral.infra.safe_read import read_small
-
     for site in site_dirs:
         for entry in sorted(os.listdir(site)):
             stem, _, suffix = entry.rpartition(".")
             if suffix != "egg-link" or stem.lower().replace("_", "-").replace(".", "-") != name:
                 continue
-            try:
-                text = read_small(site / entry, limit=4096, what="egg-link file", truncate=True).decode("utf-8")
-            except (OSError, ValueError):
+            link = _egg_link(site / entry)
+            if link is None or not os.path.isabs(link[0]):
                 return None
-            lines = [line.strip() for line in text.splitlines()[:2]] + ["", ""]
-            if not lines[0] or "\0" in text or not os.path.isabs(lines[0]):
-                return None
-            return os.path.normpath(os.path.join(lines[0], lines[1] or "."))
+            return os.path.normpath(os.path.join(link[0], link[1] or "."))
     return None
 
 
